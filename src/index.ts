@@ -1,0 +1,11 @@
+export type { Clock, ClockTimer } from './clock.js';
+export { MAX_TIMER_DELAY_MS, systemClock } from './clock.js';
+export type { CronhookErrorCode, CronhookErrorOptions, ErrorInfo } from './errors.js';
+export { CronhookError, isCronhookError } from './errors.js';
+export type { ErrorEventPayload, ListenerOptions } from './events.js';
+export type * from './notifier/types.js';
+export { nextOccurrence, normalizeSchedule, parseDuration } from './scheduler/schedule.js';
+export type * from './scheduler/types.js';
+export { MemoryStorage } from './storage/memory.js';
+export type * from './storage/types.js';
+export type * from './transport/types.js';

@@ -1,0 +1,96 @@
+import type { ErrorInfo } from '../errors.js';
+
+/** Filter on the job an event is about. */
+export interface EndpointMatch {
+  /** Every key must equal the job's `metadata[key]`. */
+  metadata?: Record<string, string | number | boolean | null>;
+}
+
+/** A webhook endpoint as returned by the notifier: never holds secrets or the authorization value. */
+export interface Endpoint {
+  id: string;
+  url: string;
+  description: string | null;
+  /** Topics, or wildcards `job.*` and `*`. */
+  topics: string[];
+  /** Only events of these jobs; null for all. */
+  jobIds: string[] | null;
+  match: EndpointMatch | null;
+  /** Extra header names sent with each delivery (values are not returned). */
+  headerNames: string[];
+  hasAuthorization: boolean;
+  enabled: boolean;
+  disabledReason: 'manual' | 'gone' | 'failing' | null;
+  disabledAt: Date | null;
+  /** Start of the current streak of failed attempts; null after a success. */
+  failingSince: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A signing secret and when it stops signing (null: current). */
+export interface EndpointSecret {
+  secret: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+}
+
+/** An endpoint as stored, with its secrets. Only storage and the notifier see it. */
+export interface EndpointRecord extends Omit<Endpoint, 'headerNames' | 'hasAuthorization'> {
+  headers: Record<string, string>;
+  authorization: string | null;
+  secrets: EndpointSecret[];
+}
+
+/** A message: one event, stored once, delivered to each matching endpoint. */
+export interface Message {
+  /** `msg_…`; sent as `webhook-id`, the same for every attempt and redelivery. */
+  id: string;
+  topic: string;
+  /** The exact JSON body sent. */
+  body: string;
+  jobId: string | null;
+  createdAt: Date;
+}
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+/** One message to one endpoint. */
+export interface Delivery {
+  id: string;
+  messageId: string;
+  endpointId: string;
+  topic: string;
+  status: DeliveryStatus;
+  attempts: number;
+  /** When the next attempt is due (pending only). */
+  nextAttemptAt: Date | null;
+  lastAttemptAt: Date | null;
+  lastStatusCode: number | null;
+  lastError: ErrorInfo | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A delivery as stored, with its lease. */
+export interface DeliveryRecord extends Delivery {
+  lockedBy: string | null;
+  lockedUntil: Date | null;
+}
+
+/** One HTTP attempt of a delivery, kept in the delivery log. */
+export interface DeliveryAttempt {
+  id: string;
+  deliveryId: string;
+  /** 1-based. */
+  attempt: number;
+  trigger: 'auto' | 'redeliver' | 'replay' | 'ping';
+  startedAt: Date;
+  durationMs: number;
+  statusCode: number | null;
+  error: ErrorInfo | null;
+  /** Response headers of interest (retry-after, content-type, …). */
+  responseHeaders: Record<string, string>;
+  /** First 4 KB of the response body. */
+  responseSnippet: string | null;
+}

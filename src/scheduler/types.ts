@@ -1,0 +1,212 @@
+import type { Clock } from '../clock.js';
+import type { ErrorInfo } from '../errors.js';
+import type { ErrorEventPayload } from '../events.js';
+import type { Storage } from '../storage/types.js';
+import type { Transport } from '../transport/types.js';
+
+/** A cron expression with its own IANA timezone. */
+export interface CronSchedule {
+  /** 5 or 6 fields (seconds first), names, ranges, steps, lists, `L`, `#`, or an alias such as `@daily`. */
+  cron: string;
+  /** IANA timezone the expression is read in. @default the scheduler's `timezone` */
+  timezone?: string;
+}
+/** A fixed interval: `'90s'`, `'15m'`, `'2h'`, `'1d'`, or milliseconds (at least 1000). */
+export interface EverySchedule {
+  every: string | number;
+}
+/** A one-off job at an instant. */
+export interface AtSchedule {
+  at: Date | string;
+}
+/** What {@link JobDefinition.schedule} accepts. A string is a cron expression. */
+export type ScheduleInput = string | CronSchedule | EverySchedule | AtSchedule;
+
+/** A schedule as stored: always normalized to one of three shapes. */
+export type NormalizedSchedule =
+  | { kind: 'cron'; cron: string; timezone: string }
+  | { kind: 'every'; everyMs: number; anchor: string }
+  | { kind: 'at'; at: string };
+
+/** An HTTP call made by a job. */
+export interface HttpTarget {
+  url: string;
+  /** @default 'POST' */
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Record<string, unknown> | unknown[];
+  /** Per attempt. @default 30_000 */
+  timeoutMs?: number;
+  /**
+   * When set (`whsec_…`), each call is signed with the Standard Webhooks headers so the target can prove it
+   * came from this scheduler. Never returned by `getJob`/`listJobs`.
+   */
+  signingSecret?: string;
+}
+/** An in-process handler registered with `scheduler.handle(name, fn)`. */
+export interface HandlerTarget {
+  handler: string;
+  /** JSON-serializable data passed to the handler as `ctx.payload`. */
+  payload?: unknown;
+  /** Per attempt. @default 30_000 */
+  timeoutMs?: number;
+}
+export type JobTarget = HttpTarget | HandlerTarget;
+
+/** Retry policy of one run (p-retry). Default: no retry. */
+export interface RetryPolicy {
+  /** Total attempts including the first. @default 1 */
+  attempts?: number;
+  /** @default 1000 */
+  minDelayMs?: number;
+  /** @default 60_000 */
+  maxDelayMs?: number;
+  /** @default 2 */
+  factor?: number;
+}
+
+export type OverlapPolicy = 'skip' | 'allow' | 'queue';
+export type CatchUpPolicy = 'skip' | 'latest' | { max: number };
+
+/** What `addJob` takes. */
+export interface JobDefinition {
+  /** Unique id. @default a generated `job_…` id */
+  id?: string;
+  name?: string;
+  schedule: ScheduleInput;
+  target: JobTarget;
+  retry?: RetryPolicy;
+  /** @default 'skip' */
+  overlap?: OverlapPolicy;
+  /** @default 'latest' */
+  catchUp?: CatchUpPolicy;
+  /** Statuses counted as success for HTTP targets. @default 200–299 */
+  successStatuses?: number[];
+  /** Spread each occurrence's start by a deterministic pseudo-random 0..jitterMs. @default 0 */
+  jitterMs?: number;
+  startAt?: Date | string;
+  endAt?: Date | string;
+  maxRuns?: number;
+  /** @default true */
+  enabled?: boolean;
+  metadata?: Record<string, unknown>;
+}
+
+/** A job as stored and returned; never holds a signing secret (see `hasSigningSecret`). */
+export interface Job {
+  id: string;
+  name: string | null;
+  schedule: NormalizedSchedule;
+  target: JobTarget;
+  retry: Required<RetryPolicy>;
+  overlap: OverlapPolicy;
+  catchUp: CatchUpPolicy;
+  successStatuses: number[] | null;
+  jitterMs: number;
+  startAt: Date | null;
+  endAt: Date | null;
+  maxRuns: number | null;
+  enabled: boolean;
+  metadata: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+  /** Next occurrence, or null when the job has no more. */
+  nextRunAt: Date | null;
+  /** Occurrences run so far (counts toward `maxRuns`). */
+  runCount: number;
+}
+
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'missed';
+export type RunTrigger = 'schedule' | 'manual' | 'catch-up' | 'retry-after-crash';
+
+/** One execution (or recorded non-execution) of a job occurrence. */
+export interface Run {
+  id: string;
+  jobId: string;
+  trigger: RunTrigger;
+  scheduledAt: Date;
+  status: RunStatus;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  durationMs: number | null;
+  attempts: number;
+  statusCode: number | null;
+  error: ErrorInfo | null;
+  /** First 4 KB of the last response body (HTTP targets) or of the handler's JSON result. */
+  responseSnippet: string | null;
+  /** Instance that holds (or held) the run. */
+  instanceId: string | null;
+}
+
+/** What a handler receives. */
+export interface JobContext<P = unknown> {
+  job: Job;
+  run: Run;
+  payload: P;
+  /** Aborts on timeout and on `scheduler.stop()`. */
+  signal: AbortSignal;
+  /** 1-based attempt number. */
+  attempt: number;
+}
+export type JobHandler<P = unknown> = (ctx: JobContext<P>) => unknown;
+
+/** Minimal logger; `console` fits. Secrets are never passed to it. */
+export interface Logger {
+  debug?(message: string, data?: Record<string, unknown>): void;
+  info?(message: string, data?: Record<string, unknown>): void;
+  warn?(message: string, data?: Record<string, unknown>): void;
+  error?(message: string, data?: Record<string, unknown>): void;
+}
+
+/** Options of `new Scheduler(...)`. */
+export interface SchedulerOptions {
+  /** @default new MemoryStorage() */
+  storage?: Storage;
+  /** @default new HttpTransport() */
+  transport?: Transport;
+  /** @default systemClock */
+  clock?: Clock;
+  /** Default IANA timezone of cron jobs. @default 'UTC' */
+  timezone?: string;
+  /** Runs in flight at once in this instance. @default 10 */
+  concurrency?: number;
+  /** Identifies this instance in leases. @default a random id */
+  instanceId?: string;
+  /** How long a claimed run stays ours without renewal. @default 30_000 */
+  leaseMs?: number;
+  /** How often shared storage is checked for work other instances added. @default 1_000 */
+  pollIntervalMs?: number;
+  /** Runs kept per job; older ones are pruned. @default 100 */
+  runRetention?: number;
+  /** Most `job.missed` events emitted per job per catch-up with `catchUp: 'skip'`. @default 100 */
+  maxMissedEvents?: number;
+  /** Let the process exit while only the scheduler's timer is pending. @default false */
+  unref?: boolean;
+  logger?: Logger;
+}
+
+interface JobEventBase<T extends string> {
+  type: T;
+  at: Date;
+  job: Job;
+}
+interface RunEventBase<T extends string> extends JobEventBase<T> {
+  run: Run;
+}
+
+/** Payloads of the scheduler's events, one object per event. */
+export interface SchedulerEvents {
+  'job.added': JobEventBase<'job.added'>;
+  'job.updated': JobEventBase<'job.updated'>;
+  'job.removed': JobEventBase<'job.removed'>;
+  'job.paused': JobEventBase<'job.paused'>;
+  'job.resumed': JobEventBase<'job.resumed'>;
+  'job.started': RunEventBase<'job.started'>;
+  'job.succeeded': RunEventBase<'job.succeeded'>;
+  'job.failed': RunEventBase<'job.failed'> & { error: ErrorInfo };
+  'job.retrying': RunEventBase<'job.retrying'> & { error: ErrorInfo; attempt: number; delayMs: number };
+  'job.skipped': RunEventBase<'job.skipped'> & { reason: 'overlap' };
+  'job.missed': RunEventBase<'job.missed'>;
+  error: ErrorEventPayload & { job?: Job; run?: Run };
+}
+export type SchedulerEventName = keyof SchedulerEvents;

@@ -1,0 +1,184 @@
+import type {
+  DeliveryAttempt,
+  DeliveryRecord,
+  DeliveryStatus,
+  EndpointRecord,
+  Message,
+} from '../notifier/types.js';
+import type { Job, Run, RunStatus } from '../scheduler/types.js';
+
+/**
+ * A job as stored. Unlike {@link Job} its target may hold `signingSecret`, and it carries the claim lease.
+ */
+export interface JobRecord extends Job {
+  /** Instance that has claimed the job's due occurrence, until `lockedUntil`. */
+  lockedBy: string | null;
+  lockedUntil: Date | null;
+}
+
+/** A run as stored, with its lease and unique occurrence key. */
+export interface RunRecord extends Run {
+  /**
+   * Unique per job occurrence: `<scheduledAt ISO>` for scheduled runs, so one occurrence is inserted once
+   * across every instance; manual and recovery runs get their own keys.
+   */
+  occurrenceKey: string;
+  lockedUntil: Date | null;
+}
+
+export interface ClaimOptions {
+  now: Date;
+  limit: number;
+  instanceId: string;
+  leaseMs: number;
+}
+
+export interface AdvanceJobInput {
+  jobId: string;
+  instanceId: string;
+  /** The job's next occurrence after this claim, or null when it has none. */
+  nextRunAt: Date | null;
+  runCount: number;
+  /** Runs to record for the claimed occurrences (queued, missed or skipped). */
+  runs: RunRecord[];
+  /** Disable the job (e.g. a one-off `at` job that ran, or `maxRuns` reached). */
+  enabled?: boolean;
+}
+
+export interface ListJobsOptions {
+  /** @default 100 */
+  limit?: number;
+  /** Return jobs whose id sorts after this one (paging). */
+  after?: string;
+  enabled?: boolean;
+}
+
+export interface ListRunsOptions {
+  jobId?: string;
+  /** Runs with any of these statuses. */
+  statuses?: RunStatus[];
+  /** Newest first; return runs scheduled strictly before this run (paging cursor). */
+  before?: { scheduledAt: Date; id: string };
+  /** @default 50 */
+  limit?: number;
+}
+
+export interface ListDeliveriesOptions {
+  endpointId?: string;
+  messageId?: string;
+  status?: DeliveryStatus;
+  topic?: string;
+  since?: Date;
+  /** Newest first; deliveries created strictly before this cursor. */
+  before?: { createdAt: Date; id: string };
+  /** @default 50 */
+  limit?: number;
+}
+
+export interface ClaimDeliveriesOptions extends ClaimOptions {
+  /** Skip deliveries to these endpoints (they are at their concurrency limit here). */
+  excludeEndpointIds?: string[];
+}
+
+export interface CompleteAttemptInput {
+  /** The delivery after the attempt (status, attempts, nextAttemptAt, …); its lease is released. */
+  delivery: DeliveryRecord;
+  attempt: DeliveryAttempt;
+  /** Endpoint fields changed by the outcome (failing streak, disabling). */
+  endpoint?: Pick<EndpointRecord, 'id'> &
+    Partial<Pick<EndpointRecord, 'failingSince' | 'enabled' | 'disabledReason' | 'disabledAt' | 'updatedAt'>>;
+}
+
+export type StorageChange = 'jobs' | 'deliveries';
+
+/**
+ * Everything cronhook keeps. One interface serves the Scheduler and the WebhookNotifier; every adapter passes
+ * `testStorage()` from `cronhook/testing`. Writes resolve only once committed. Dates are `Date` objects with
+ * millisecond precision. Claim operations are atomic: an item is returned to exactly one caller until its
+ * lease (`leaseMs`) expires.
+ */
+export interface Storage {
+  /** Creates or upgrades the schema; safe to call from several instances at once. */
+  migrate(): Promise<void>;
+  /** Releases connections. Optional: memory storage has none. */
+  close?(): Promise<void>;
+  /**
+   * Change notification across instances (e.g. Postgres LISTEN/NOTIFY). Optional: without it the scheduler
+   * and notifier poll. Returns an unsubscribe function.
+   */
+  subscribe?(listener: (change: StorageChange) => void): Promise<() => void>;
+  /** True when other processes may share this storage (the scheduler then polls for their changes). */
+  readonly shared?: boolean;
+
+  // Jobs
+  /** Inserts a job; throws `ERR_DUPLICATE_JOB` when the id exists (the stored job is unchanged). */
+  insertJob(job: JobRecord): Promise<void>;
+  /** Replaces a job's definition and schedule state; throws `ERR_JOB_NOT_FOUND`. Leaves the lease alone. */
+  updateJob(job: JobRecord): Promise<void>;
+  getJob(id: string): Promise<JobRecord | null>;
+  /** Ordered by id. */
+  listJobs(options?: ListJobsOptions): Promise<JobRecord[]>;
+  /** Deletes the job and its runs; false when it did not exist. */
+  deleteJob(id: string): Promise<boolean>;
+  /** Earliest `nextRunAt` of enabled jobs, or null. Lets the scheduler arm its one timer. */
+  nextDueAt(): Promise<Date | null>;
+  /**
+   * Atomically leases up to `limit` enabled jobs with `nextRunAt <= now` whose lease is free or expired,
+   * earliest first. Each job is returned to one caller only.
+   */
+  claimDueJobs(options: ClaimOptions): Promise<JobRecord[]>;
+  /**
+   * Atomically records the runs of a claimed job's occurrences, ignoring any whose (jobId, occurrenceKey)
+   * exists, sets its next occurrence and releases the lease. Returns the runs actually inserted, or throws
+   * `ERR_LEASE_LOST` when `instanceId` no longer holds the job.
+   */
+  advanceJob(input: AdvanceJobInput): Promise<RunRecord[]>;
+
+  // Runs
+  /** Inserts a run; returns false (and changes nothing) when (jobId, occurrenceKey) exists. */
+  insertRun(run: RunRecord): Promise<boolean>;
+  /** Replaces a run's state. */
+  updateRun(run: RunRecord): Promise<void>;
+  getRun(id: string): Promise<RunRecord | null>;
+  /** Newest first by (scheduledAt, id). */
+  listRuns(options?: ListRunsOptions): Promise<RunRecord[]>;
+  /** Extends the leases of `instanceId`'s runs. */
+  renewRunLeases(input: { instanceId: string; runIds: string[]; until: Date }): Promise<void>;
+  /**
+   * Atomically takes over queued or running runs whose lease expired (their instance died): each is returned
+   * to one caller, leased to `instanceId`.
+   */
+  claimExpiredRuns(options: ClaimOptions): Promise<RunRecord[]>;
+  /** Deletes all but the newest `keep` finished runs of a job; returns how many went. */
+  pruneRuns(input: { jobId: string; keep: number }): Promise<number>;
+
+  // Endpoints
+  insertEndpoint(endpoint: EndpointRecord): Promise<void>;
+  /** Throws `ERR_ENDPOINT_NOT_FOUND`. */
+  updateEndpoint(endpoint: EndpointRecord): Promise<void>;
+  getEndpoint(id: string): Promise<EndpointRecord | null>;
+  /** Ordered by createdAt, id. */
+  listEndpoints(options?: { limit?: number; after?: string }): Promise<EndpointRecord[]>;
+  /** Deletes the endpoint and its pending deliveries; false when it did not exist. */
+  deleteEndpoint(id: string): Promise<boolean>;
+
+  // Outbox
+  /** Atomically stores a message and its deliveries, before any attempt is made. */
+  insertMessage(input: { message: Message; deliveries: DeliveryRecord[] }): Promise<void>;
+  getMessage(id: string): Promise<Message | null>;
+  /**
+   * Atomically leases up to `limit` pending deliveries with `nextAttemptAt <= now` to enabled endpoints, whose
+   * lease is free or expired, oldest due first.
+   */
+  claimDeliveries(options: ClaimDeliveriesOptions): Promise<DeliveryRecord[]>;
+  /** Atomically records an attempt, updates the delivery (releasing its lease) and optionally the endpoint. */
+  completeAttempt(input: CompleteAttemptInput): Promise<void>;
+  /** Replaces a delivery's state (redeliver, replay). */
+  updateDelivery(delivery: DeliveryRecord): Promise<void>;
+  getDelivery(id: string): Promise<DeliveryRecord | null>;
+  listDeliveries(options?: ListDeliveriesOptions): Promise<DeliveryRecord[]>;
+  /** Oldest first. */
+  listAttempts(deliveryId: string): Promise<DeliveryAttempt[]>;
+  /** Earliest `nextAttemptAt` of pending deliveries to enabled endpoints, or null. */
+  nextDeliveryAt(): Promise<Date | null>;
+}

@@ -1,0 +1,114 @@
+import type { Clock } from '../clock.js';
+import { sleep, systemClock } from '../clock.js';
+import { CronhookError, type CronhookErrorCode } from '../errors.js';
+import type { SendOptions, Transport, TransportRequest, TransportResponse } from '../transport/types.js';
+
+/** A scripted answer. `error` makes the send fail with that code instead of answering. */
+export interface MockReply {
+  /** @default 200 */
+  status?: number;
+  headers?: Record<string, string>;
+  /** @default '' */
+  body?: string;
+  /** Wait this long on the transport's clock before answering (aborts and timeouts apply). */
+  delayMs?: number;
+  error?: CronhookErrorCode;
+}
+
+/** A request as recorded, with when it was sent. */
+export interface RecordedRequest extends Required<Pick<TransportRequest, 'url' | 'method'>> {
+  headers: Record<string, string>;
+  body: string | undefined;
+  timeoutMs: number | undefined;
+  at: number;
+}
+
+export type MockResponder = (request: RecordedRequest, index: number) => MockReply | Promise<MockReply>;
+
+export interface MockTransportOptions {
+  /** Clock for `delayMs` and `at`. @default systemClock */
+  clock?: Clock;
+}
+
+/**
+ * A transport that records requests and answers from a script: a list (used in order, the last reply
+ * repeating) or a function. Part of `cronhook/testing`.
+ *
+ * @example
+ * const transport = new MockTransport([{ status: 503 }, { status: 503 }, { status: 200 }]);
+ * // ... run a job ...
+ * expect(transport.requests).toHaveLength(3);
+ */
+export class MockTransport implements Transport {
+  readonly requests: RecordedRequest[] = [];
+  #responder: MockResponder;
+  readonly #clock: Clock;
+
+  /** @param script replies in order (the last repeats), or a function of the request. @default 200 always */
+  constructor(script: MockReply[] | MockResponder = [], options: MockTransportOptions = {}) {
+    this.#responder = toResponder(script);
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /** Replaces the script. */
+  reply(script: MockReply[] | MockResponder): this {
+    this.#responder = toResponder(script);
+    return this;
+  }
+
+  /** Requests sent to URLs starting with `prefix`. */
+  requestsTo(prefix: string): RecordedRequest[] {
+    return this.requests.filter((r) => r.url.startsWith(prefix));
+  }
+
+  async send(request: TransportRequest, options: SendOptions = {}): Promise<TransportResponse> {
+    const recorded: RecordedRequest = {
+      url: request.url,
+      method: request.method ?? 'POST',
+      headers: Object.fromEntries(
+        Object.entries(request.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+      ),
+      body: request.body,
+      timeoutMs: request.timeoutMs,
+      at: this.#clock.now(),
+    };
+    const index = this.requests.push(recorded) - 1;
+    const started = this.#clock.now();
+    const reply = await this.#responder(recorded, index);
+    if (reply.delayMs !== undefined && reply.delayMs > 0) {
+      const timeout = request.timeoutMs ?? 30_000;
+      const signal = options.signal;
+      const controller = new AbortController();
+      const onAbort = () => controller.abort(signal?.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        if (reply.delayMs > timeout) {
+          await sleep(this.#clock, timeout, controller.signal);
+          throw new CronhookError('ERR_TIMEOUT', `Request to ${request.url} timed out after ${timeout} ms`);
+        }
+        await sleep(this.#clock, reply.delayMs, controller.signal);
+      } catch (error) {
+        if (error instanceof CronhookError) throw error;
+        throw new CronhookError('ERR_ABORTED', `Request to ${request.url} was aborted`, { cause: error });
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
+    }
+    if (options.signal?.aborted)
+      throw new CronhookError('ERR_ABORTED', `Request to ${request.url} was aborted`);
+    if (reply.error) throw new CronhookError(reply.error, `Mock ${reply.error} for ${request.url}`);
+    return {
+      status: reply.status ?? 200,
+      headers: Object.fromEntries(Object.entries(reply.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
+      body: reply.body ?? '',
+      bodyTruncated: false,
+      durationMs: this.#clock.now() - started,
+    };
+  }
+}
+
+function toResponder(script: MockReply[] | MockResponder): MockResponder {
+  if (typeof script === 'function') return script;
+  const replies = [...script];
+  return (_request, index) => replies[Math.min(index, replies.length - 1)] ?? { status: 200 };
+}

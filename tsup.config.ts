@@ -1,0 +1,21 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    'verify/index': 'src/verify/index.ts',
+    'testing/index': 'src/testing/index.ts',
+    'storage/sqlite': 'src/storage/sqlite.ts',
+    'storage/postgres': 'src/storage/postgres.ts',
+    'cli/index': 'src/cli/index.ts',
+  },
+  format: ['esm'],
+  target: 'node22',
+  platform: 'node',
+  dts: true,
+  clean: true,
+  sourcemap: true,
+  splitting: true,
+  treeshake: true,
+  external: ['pg', 'vitest'],
+});
