@@ -1,3 +1,14 @@
+/**
+ * Which destinations a request may reach. Checked at connect time against the resolved address, so a DNS
+ * name that resolves to a private address is caught too.
+ */
+export interface AddressPolicy {
+  /** Allow loopback, private, link-local, CGNAT, unique-local and metadata addresses. @default false */
+  allowPrivateNetworks?: boolean;
+  /** Hosts, IPs or CIDR ranges allowed even though private, e.g. `['10.1.2.0/24', 'billing.internal']`. */
+  allow?: string[];
+}
+
 /** An outgoing HTTP request. */
 export interface TransportRequest {
   url: string;
@@ -7,6 +18,8 @@ export interface TransportRequest {
   body?: string;
   /** Total time for the attempt (connect, headers and body). @default 30_000 */
   timeoutMs?: number;
+  /** Destination policy for this request; without it the transport's own default applies. */
+  addressPolicy?: AddressPolicy;
 }
 
 /** What came back. Bodies are capped; `bodyTruncated` says when the rest was discarded. */
