@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import { CronhookError, describeValue } from '../errors.js';
+import { signHubSignature, signWebhook } from '../verify/index.js';
+import type { EndpointSecret } from './types.js';
+
+export { signHubSignature, signWebhook };
+
+/** Prefix of every signing secret, as in the Standard Webhooks specification. */
+export const SECRET_PREFIX = 'whsec_';
+
+/** Most secrets an endpoint signs with at once (the current one plus those in their grace period). */
+export const MAX_ACTIVE_SECRETS = 10;
+
+/**
+ * A new signing secret: `whsec_` + base64 of 32 random bytes.
+ *
+ * @example
+ * const secret = generateSecret(); // 'whsec_k3J…'
+ */
+export function generateSecret(): string {
+  return SECRET_PREFIX + randomBytes(32).toString('base64');
+}
+
+/**
+ * Checks a secret the host app supplies: `whsec_` followed by base64 of 24 to 64 bytes. The message never
+ * repeats the value, since it is a secret.
+ */
+export function validateSecret(secret: unknown, field = 'secret'): string {
+  const fail = (why: string) =>
+    new CronhookError(
+      'ERR_INVALID_ENDPOINT',
+      `${field} ${why}; expected "whsec_" followed by base64 of 24 to 64 random bytes (omit it to have one generated)`,
+      { field },
+    );
+  if (typeof secret !== 'string') throw fail(`must be a string, got ${describeValue(typeof secret)}`);
+  if (!secret.startsWith(SECRET_PREFIX)) throw fail('does not start with "whsec_"');
+  const encoded = secret.slice(SECRET_PREFIX.length);
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || encoded.length % 4 !== 0) throw fail('is not valid base64');
+  const bytes = Buffer.from(encoded, 'base64').length;
+  if (bytes < 24 || bytes > 64) throw fail(`decodes to ${bytes} bytes`);
+  return secret;
+}
+
+/** The secrets that sign at `now`, newest first: the current one and those still within their grace. */
+export function activeSecrets(secrets: readonly EndpointSecret[], now: number): string[] {
+  return secrets
+    .filter((s) => s.expiresAt === null || s.expiresAt.getTime() > now)
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+    .map((s) => s.secret);
+}
+
+export type SignatureHeaders = 'standard' | 'hub' | 'both';
+
+export interface SignedHeadersInput {
+  messageId: string;
+  /** Epoch ms of this attempt. */
+  now: number;
+  body: string;
+  /** Active secrets, newest first. */
+  secrets: readonly string[];
+  scheme: SignatureHeaders;
+}
+
+/**
+ * The signature headers of one attempt. The Standard Webhooks headers are always sent (`webhook-id` is also the
+ * idempotency key); `webhook-signature` only with 'standard' or 'both'. The hub header carries one signature,
+ * by the newest secret, because that scheme has no room for several.
+ */
+export function signatureHeaders(input: SignedHeadersInput): Record<string, string> {
+  const timestamp = Math.floor(input.now / 1000);
+  const headers: Record<string, string> = {
+    'webhook-id': input.messageId,
+    'webhook-timestamp': String(timestamp),
+  };
+  if (input.scheme !== 'hub') {
+    headers['webhook-signature'] = signWebhook({
+      id: input.messageId,
+      timestamp,
+      payload: input.body,
+      secret: input.secrets,
+    });
+  }
+  if (input.scheme !== 'standard' && input.secrets[0] !== undefined) {
+    headers['x-hub-signature-256'] = signHubSignature({ payload: input.body, secret: input.secrets[0] });
+  }
+  return headers;
+}

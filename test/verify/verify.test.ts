@@ -1,0 +1,252 @@
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Webhook } from 'standardwebhooks';
+import { describe, expect, it } from 'vitest';
+import { generateSecret } from '../../src/notifier/signing.js';
+import {
+  signHubSignature,
+  signWebhook,
+  verifyWebhook,
+  WebhookVerificationError,
+  type WebhookVerificationErrorCode,
+} from '../../src/verify/index.js';
+
+interface Vectors {
+  standard: { secret: string; id: string; timestamp: number; payload: string; signature: string }[];
+  hub: { secret: string; payload: string; signature: string }[];
+}
+const vectors = JSON.parse(
+  readFileSync(new URL('./signature-vectors.json', import.meta.url), 'utf8'),
+) as Vectors;
+
+function expectCode(fn: () => unknown, code: WebhookVerificationErrorCode): void {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(WebhookVerificationError);
+    expect((error as WebhookVerificationError).code).toBe(code);
+    return;
+  }
+  throw new Error(`expected ${code}, nothing was thrown`);
+}
+
+const body = JSON.stringify({
+  type: 'job.execution.failed',
+  timestamp: '2026-01-01T00:00:00.000Z',
+  data: {},
+});
+const at = new Date('2026-01-01T00:00:00Z');
+const ts = Math.floor(at.getTime() / 1000);
+
+function headersFor(secret: string | string[], payload: string | Uint8Array = body, timestamp = ts) {
+  return {
+    'webhook-id': 'msg_abc',
+    'webhook-timestamp': String(timestamp),
+    'webhook-signature': signWebhook({ id: 'msg_abc', timestamp, payload, secret }),
+  };
+}
+
+describe('signWebhook', () => {
+  it.each(vectors.standard)('matches the shared Standard Webhooks vector $id', (v) => {
+    expect(signWebhook({ id: v.id, timestamp: v.timestamp, payload: v.payload, secret: v.secret })).toBe(
+      v.signature,
+    );
+    expect(
+      signWebhook({
+        id: v.id,
+        timestamp: new Date(v.timestamp * 1000 + 999),
+        payload: new TextEncoder().encode(v.payload),
+        secret: v.secret,
+      }),
+    ).toBe(v.signature);
+  });
+
+  it('produces one space-separated v1 signature per secret, in order', () => {
+    const a = generateSecret();
+    const b = generateSecret();
+    const both = signWebhook({ id: 'msg_1', timestamp: ts, payload: body, secret: [a, b] });
+    const [first, second, ...rest] = both.split(' ');
+    expect(rest).toEqual([]);
+    expect(first).toBe(signWebhook({ id: 'msg_1', timestamp: ts, payload: body, secret: a }));
+    expect(second).toBe(signWebhook({ id: 'msg_1', timestamp: ts, payload: body, secret: b }));
+    expect(first).not.toBe(second);
+  });
+
+  it('is verified by the independent standardwebhooks package, for each secret', () => {
+    const a = generateSecret();
+    const b = generateSecret();
+    const headers = headersFor([a, b], body, Math.floor(Date.now() / 1000));
+    for (const secret of [a, b]) {
+      expect(new Webhook(secret).verify(body, headers)).toEqual(JSON.parse(body));
+    }
+    expect(() => new Webhook(generateSecret()).verify(body, headers)).toThrow();
+  });
+
+  it('agrees with the standardwebhooks package signing the same message', () => {
+    const secret = generateSecret();
+    const theirs = new Webhook(secret).sign('msg_x', at, body);
+    expect(signWebhook({ id: 'msg_x', timestamp: at, payload: body, secret })).toBe(theirs);
+  });
+
+  it('rejects an invalid timestamp or id', () => {
+    const secret = generateSecret();
+    expect(() => signWebhook({ id: 'msg_1', timestamp: 1.5, payload: body, secret })).toThrow(TypeError);
+    expect(() => signWebhook({ id: 'msg_1', timestamp: new Date('x'), payload: body, secret })).toThrow(
+      TypeError,
+    );
+    expect(() => signWebhook({ id: '', timestamp: ts, payload: body, secret })).toThrow(TypeError);
+  });
+});
+
+describe('signHubSignature', () => {
+  it.each(vectors.hub)('matches the shared hub vector', (v) => {
+    expect(signHubSignature({ payload: v.payload, secret: v.secret })).toBe(v.signature);
+  });
+
+  it('equals an independent HMAC-SHA256 hex of the body keyed with the secret string', () => {
+    const secret = generateSecret();
+    const independent = createHmac('sha256', Buffer.from(secret, 'utf8'))
+      .update(Buffer.from(body, 'utf8'))
+      .digest('hex');
+    expect(signHubSignature({ payload: body, secret })).toBe(`sha256=${independent}`);
+  });
+});
+
+describe('verifyWebhook', () => {
+  const secret = generateSecret();
+
+  it('returns the parsed body for a string payload and for bytes', () => {
+    const headers = headersFor(secret);
+    expect(verifyWebhook({ payload: body, headers, secret, now: at })).toEqual(JSON.parse(body));
+    const bytes = Buffer.from(body);
+    expect(verifyWebhook({ payload: bytes, headers, secret, now: at })).toEqual(JSON.parse(body));
+    expect(verifyWebhook({ payload: new Uint8Array(bytes), headers, secret, now: at })).toEqual(
+      JSON.parse(body),
+    );
+  });
+
+  it('verifies the shared vector at its own time', () => {
+    for (const v of vectors.standard) {
+      const headers = {
+        'webhook-id': v.id,
+        'webhook-timestamp': String(v.timestamp),
+        'webhook-signature': v.signature,
+      };
+      expect(
+        verifyWebhook({ payload: v.payload, headers, secret: v.secret, now: new Date(v.timestamp * 1000) }),
+      ).toEqual(JSON.parse(v.payload));
+    }
+  });
+
+  it('accepts a message the standardwebhooks package signed', () => {
+    const now = new Date();
+    const signature = new Webhook(secret).sign('msg_theirs', now, body);
+    const headers = {
+      'webhook-id': 'msg_theirs',
+      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+      'webhook-signature': signature,
+    };
+    expect(verifyWebhook({ payload: body, headers, secret })).toEqual(JSON.parse(body));
+  });
+
+  it('accepts any of several secrets, and a header holding several signatures', () => {
+    const old = generateSecret();
+    const rotated = headersFor([secret, old]);
+    expect(verifyWebhook({ payload: body, headers: rotated, secret: old, now: at })).toBeTruthy();
+    expect(
+      verifyWebhook({ payload: body, headers: headersFor(old), secret: [secret, old], now: at }),
+    ).toBeTruthy();
+    expectCode(
+      () =>
+        verifyWebhook({
+          payload: body,
+          headers: headersFor(old),
+          secret: [secret, generateSecret()],
+          now: at,
+        }),
+      'ERR_INVALID_SIGNATURE',
+    );
+  });
+
+  it('reads headers case-insensitively, from a fetch Headers object too', () => {
+    const h = headersFor(secret);
+    const upper = Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toUpperCase(), v]));
+    expect(verifyWebhook({ payload: body, headers: upper, secret, now: at })).toBeTruthy();
+    expect(verifyWebhook({ payload: body, headers: new Headers(h), secret, now: at })).toBeTruthy();
+  });
+
+  it.each(['webhook-id', 'webhook-timestamp', 'webhook-signature'])('rejects a missing %s header', (name) => {
+    const headers: Record<string, string> = { ...headersFor(secret) };
+    delete headers[name];
+    expectCode(() => verifyWebhook({ payload: body, headers, secret, now: at }), 'ERR_MISSING_HEADER');
+  });
+
+  it('rejects a stale timestamp and a future one beyond the tolerance, accepting the edges', () => {
+    const headers = headersFor(secret);
+    const plus = (s: number) => new Date(at.getTime() + s * 1000);
+    expect(verifyWebhook({ payload: body, headers, secret, now: plus(300) })).toBeTruthy();
+    expectCode(
+      () => verifyWebhook({ payload: body, headers, secret, now: plus(301) }),
+      'ERR_TIMESTAMP_TOO_OLD',
+    );
+    expect(verifyWebhook({ payload: body, headers, secret, now: plus(-300) })).toBeTruthy();
+    expectCode(
+      () => verifyWebhook({ payload: body, headers, secret, now: plus(-301) }),
+      'ERR_TIMESTAMP_TOO_NEW',
+    );
+    expectCode(
+      () => verifyWebhook({ payload: body, headers, secret, now: plus(31), toleranceSec: 30 }),
+      'ERR_TIMESTAMP_TOO_OLD',
+    );
+  });
+
+  it('rejects a timestamp that is not unix seconds', () => {
+    const headers = { ...headersFor(secret), 'webhook-timestamp': '2026-01-01T00:00:00Z' };
+    expectCode(() => verifyWebhook({ payload: body, headers, secret, now: at }), 'ERR_INVALID_HEADER');
+  });
+
+  it('rejects a wrong signature, a changed body and a re-serialized body', () => {
+    const headers = headersFor(secret);
+    expectCode(
+      () => verifyWebhook({ payload: body, headers, secret: generateSecret(), now: at }),
+      'ERR_INVALID_SIGNATURE',
+    );
+    expectCode(
+      () => verifyWebhook({ payload: body.replace('failed', 'succeeded'), headers, secret, now: at }),
+      'ERR_INVALID_SIGNATURE',
+    );
+    const pretty = JSON.stringify(JSON.parse(body), null, 2);
+    expectCode(() => verifyWebhook({ payload: pretty, headers, secret, now: at }), 'ERR_INVALID_SIGNATURE');
+    const tamperedTs = { ...headers, 'webhook-timestamp': String(ts + 1) };
+    expectCode(
+      () => verifyWebhook({ payload: body, headers: tamperedTs, secret, now: at }),
+      'ERR_INVALID_SIGNATURE',
+    );
+    const noV1 = { ...headers, 'webhook-signature': headers['webhook-signature'].replace('v1,', 'v2,') };
+    expectCode(
+      () => verifyWebhook({ payload: body, headers: noV1, secret, now: at }),
+      'ERR_INVALID_SIGNATURE',
+    );
+  });
+
+  it('rejects a parsed object as payload and an invalid secret', () => {
+    const headers = headersFor(secret);
+    expectCode(
+      () => verifyWebhook({ payload: JSON.parse(body) as string, headers, secret, now: at }),
+      'ERR_INVALID_PAYLOAD',
+    );
+    expectCode(
+      () => verifyWebhook({ payload: body, headers, secret: 'whsec_not base64!', now: at }),
+      'ERR_INVALID_SECRET',
+    );
+    expectCode(() => verifyWebhook({ payload: body, headers, secret: [], now: at }), 'ERR_INVALID_SECRET');
+  });
+
+  it('rejects a correctly signed body that is not JSON', () => {
+    const text = 'not json';
+    expectCode(
+      () => verifyWebhook({ payload: text, headers: headersFor(secret, text), secret, now: at }),
+      'ERR_INVALID_PAYLOAD',
+    );
+  });
+});
