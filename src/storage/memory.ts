@@ -1,7 +1,8 @@
-import { CronhookError } from '../errors.js';
 import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../notifier/types.js';
 import { MinHeap } from '../scheduler/heap.js';
-import { cloneAttempt, cloneDelivery, cloneEndpoint, cloneJob, cloneMessage, cloneRun } from './clone.js';
+import { cloneJob, cloneRun } from './clone.js';
+import { duplicateJob, leaseLost, notFound } from './errors.js';
+import { MemoryOutbox } from './memory-outbox.js';
 import type {
   AdvanceJobInput,
   ClaimDeliveriesOptions,
@@ -14,16 +15,10 @@ import type {
   RunRecord,
   Storage,
 } from './types.js';
+import { wakeTime } from './wake-time.js';
 
 const byNewest = (a: RunRecord, b: RunRecord) =>
   b.scheduledAt.getTime() - a.scheduledAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
-
-/** When a leased or due item next needs looking at: its due time, or its lease expiry if later. */
-function wakeTime(due: Date | null, lockedUntil: Date | null): number | null {
-  if (due === null) return null;
-  const d = due.getTime();
-  return lockedUntil !== null && lockedUntil.getTime() > d ? lockedUntil.getTime() : d;
-}
 
 /**
  * Keeps everything in process memory: fast, complete, and gone when the process exits. For tests and for
@@ -40,11 +35,7 @@ export class MemoryStorage implements Storage {
   readonly #runs = new Map<string, RunRecord>();
   readonly #runsByJob = new Map<string, Map<string, RunRecord>>();
   readonly #activeRuns = new Map<string, RunRecord>();
-  readonly #endpoints = new Map<string, EndpointRecord>();
-  readonly #messages = new Map<string, Message>();
-  readonly #deliveries = new Map<string, DeliveryRecord>();
-  readonly #deliveryHeap = new MinHeap();
-  readonly #attempts = new Map<string, DeliveryAttempt[]>();
+  readonly #outbox = new MemoryOutbox();
 
   async migrate(): Promise<void> {}
 
@@ -56,11 +47,7 @@ export class MemoryStorage implements Storage {
   }
 
   async insertJob(job: JobRecord): Promise<void> {
-    if (this.#jobs.has(job.id)) {
-      throw new CronhookError('ERR_DUPLICATE_JOB', `A job with id ${JSON.stringify(job.id)} already exists`, {
-        field: 'id',
-      });
-    }
+    if (this.#jobs.has(job.id)) throw duplicateJob(job.id);
     const stored = cloneJob(job);
     this.#jobs.set(job.id, stored);
     this.#indexJob(stored);
@@ -138,12 +125,7 @@ export class MemoryStorage implements Storage {
 
   async advanceJob(input: AdvanceJobInput): Promise<RunRecord[]> {
     const job = this.#jobs.get(input.jobId);
-    if (!job || job.lockedBy !== input.instanceId) {
-      throw new CronhookError(
-        'ERR_LEASE_LOST',
-        `Instance ${input.instanceId} no longer holds job ${input.jobId}`,
-      );
-    }
+    if (!job || job.lockedBy !== input.instanceId) throw leaseLost(input.jobId, input.instanceId);
     const inserted: RunRecord[] = [];
     for (const run of input.runs) if (this.#addRun(run)) inserted.push(cloneRun(run));
     job.nextRunAt = input.nextRunAt === null ? null : new Date(input.nextRunAt.getTime());
@@ -238,171 +220,48 @@ export class MemoryStorage implements Storage {
     return removed;
   }
 
-  // Endpoints
+  // Endpoints and outbox: see MemoryOutbox.
 
-  async insertEndpoint(endpoint: EndpointRecord): Promise<void> {
-    if (this.#endpoints.has(endpoint.id)) {
-      throw new CronhookError('ERR_INVALID_ENDPOINT', `Endpoint ${endpoint.id} already exists`, {
-        field: 'id',
-      });
-    }
-    this.#endpoints.set(endpoint.id, cloneEndpoint(endpoint));
+  insertEndpoint(endpoint: EndpointRecord): Promise<void> {
+    return this.#outbox.insertEndpoint(endpoint);
   }
-
-  async updateEndpoint(endpoint: EndpointRecord): Promise<void> {
-    const existing = this.#endpoints.get(endpoint.id);
-    if (!existing) throw notFound('endpoint', endpoint.id);
-    this.#endpoints.set(endpoint.id, cloneEndpoint(endpoint));
-    if (endpoint.enabled && !existing.enabled) this.#reindexDeliveries(endpoint.id);
+  updateEndpoint(endpoint: EndpointRecord): Promise<void> {
+    return this.#outbox.updateEndpoint(endpoint);
   }
-
-  async getEndpoint(id: string): Promise<EndpointRecord | null> {
-    const endpoint = this.#endpoints.get(id);
-    return endpoint ? cloneEndpoint(endpoint) : null;
+  getEndpoint(id: string): Promise<EndpointRecord | null> {
+    return this.#outbox.getEndpoint(id);
   }
-
-  async listEndpoints(options: { limit?: number; after?: string } = {}): Promise<EndpointRecord[]> {
-    const all = [...this.#endpoints.values()].sort(
-      (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-    );
-    const start = options.after === undefined ? 0 : all.findIndex((e) => e.id === options.after) + 1;
-    return all.slice(start, start + (options.limit ?? 100)).map(cloneEndpoint);
+  listEndpoints(options?: { limit?: number; after?: string }): Promise<EndpointRecord[]> {
+    return this.#outbox.listEndpoints(options);
   }
-
-  async deleteEndpoint(id: string): Promise<boolean> {
-    if (!this.#endpoints.delete(id)) return false;
-    for (const delivery of this.#deliveries.values()) {
-      if (delivery.endpointId === id && delivery.status === 'pending') {
-        this.#deliveries.delete(delivery.id);
-        this.#attempts.delete(delivery.id);
-      }
-    }
-    return true;
+  deleteEndpoint(id: string): Promise<boolean> {
+    return this.#outbox.deleteEndpoint(id);
   }
-
-  // Outbox
-
-  #indexDelivery(delivery: DeliveryRecord): void {
-    const t = delivery.status === 'pending' ? wakeTime(delivery.nextAttemptAt, delivery.lockedUntil) : null;
-    if (t !== null) this.#deliveryHeap.push(t, delivery.id);
+  insertMessage(input: { message: Message; deliveries: DeliveryRecord[] }): Promise<void> {
+    return this.#outbox.insertMessage(input);
   }
-
-  /** Deliveries to a disabled endpoint leave the heap when they surface; re-enabling puts them back. */
-  #reindexDeliveries(endpointId: string): void {
-    for (const delivery of this.#deliveries.values()) {
-      if (delivery.endpointId === endpointId) this.#indexDelivery(delivery);
-    }
+  getMessage(id: string): Promise<Message | null> {
+    return this.#outbox.getMessage(id);
   }
-
-  async insertMessage({ message, deliveries }: { message: Message; deliveries: DeliveryRecord[] }) {
-    this.#messages.set(message.id, cloneMessage(message));
-    for (const delivery of deliveries) {
-      const stored = cloneDelivery(delivery);
-      this.#deliveries.set(delivery.id, stored);
-      this.#indexDelivery(stored);
-    }
+  claimDeliveries(options: ClaimDeliveriesOptions): Promise<DeliveryRecord[]> {
+    return this.#outbox.claimDeliveries(options);
   }
-
-  async getMessage(id: string): Promise<Message | null> {
-    const message = this.#messages.get(id);
-    return message ? cloneMessage(message) : null;
+  completeAttempt(input: CompleteAttemptInput): Promise<void> {
+    return this.#outbox.completeAttempt(input);
   }
-
-  #peekDeliveries(): DeliveryRecord | null {
-    for (;;) {
-      const t = this.#deliveryHeap.peekTime();
-      if (t === undefined) return null;
-      const delivery = this.#deliveries.get(this.#deliveryHeap.peekId()!);
-      const enabled = delivery && this.#endpoints.get(delivery.endpointId)?.enabled === true;
-      if (delivery && enabled && delivery.status === 'pending') {
-        if (wakeTime(delivery.nextAttemptAt, delivery.lockedUntil) === t) return delivery;
-      }
-      this.#deliveryHeap.pop();
-    }
+  updateDelivery(delivery: DeliveryRecord): Promise<void> {
+    return this.#outbox.updateDelivery(delivery);
   }
-
-  async claimDeliveries(options: ClaimDeliveriesOptions): Promise<DeliveryRecord[]> {
-    const { now, limit, instanceId, leaseMs } = options;
-    const exclude = new Set(options.excludeEndpointIds ?? []);
-    const claimed: DeliveryRecord[] = [];
-    const setAside: DeliveryRecord[] = [];
-    while (claimed.length < limit) {
-      const delivery = this.#peekDeliveries();
-      if (delivery === null || wakeTime(delivery.nextAttemptAt, delivery.lockedUntil)! > now.getTime()) break;
-      this.#deliveryHeap.pop();
-      if (exclude.has(delivery.endpointId)) {
-        setAside.push(delivery);
-        continue;
-      }
-      delivery.lockedBy = instanceId;
-      delivery.lockedUntil = new Date(now.getTime() + leaseMs);
-      this.#indexDelivery(delivery);
-      claimed.push(cloneDelivery(delivery));
-    }
-    for (const delivery of setAside) this.#indexDelivery(delivery);
-    return claimed;
+  getDelivery(id: string): Promise<DeliveryRecord | null> {
+    return this.#outbox.getDelivery(id);
   }
-
-  async completeAttempt({ delivery, attempt, endpoint }: CompleteAttemptInput): Promise<void> {
-    await this.updateDelivery({ ...delivery, lockedBy: null, lockedUntil: null });
-    const attempts = this.#attempts.get(delivery.id) ?? [];
-    attempts.push(cloneAttempt(attempt));
-    this.#attempts.set(delivery.id, attempts);
-    if (endpoint) {
-      const existing = this.#endpoints.get(endpoint.id);
-      if (existing) await this.updateEndpoint({ ...existing, ...endpoint });
-    }
+  listDeliveries(options?: ListDeliveriesOptions): Promise<DeliveryRecord[]> {
+    return this.#outbox.listDeliveries(options);
   }
-
-  async updateDelivery(delivery: DeliveryRecord): Promise<void> {
-    if (!this.#deliveries.has(delivery.id)) throw notFound('delivery', delivery.id);
-    const stored = cloneDelivery(delivery);
-    this.#deliveries.set(delivery.id, stored);
-    this.#indexDelivery(stored);
+  listAttempts(deliveryId: string): Promise<DeliveryAttempt[]> {
+    return this.#outbox.listAttempts(deliveryId);
   }
-
-  async getDelivery(id: string): Promise<DeliveryRecord | null> {
-    const delivery = this.#deliveries.get(id);
-    return delivery ? cloneDelivery(delivery) : null;
+  nextDeliveryAt(): Promise<Date | null> {
+    return this.#outbox.nextDeliveryAt();
   }
-
-  async listDeliveries(options: ListDeliveriesOptions = {}): Promise<DeliveryRecord[]> {
-    const before = options.before;
-    return [...this.#deliveries.values()]
-      .filter(
-        (d) =>
-          (options.endpointId === undefined || d.endpointId === options.endpointId) &&
-          (options.messageId === undefined || d.messageId === options.messageId) &&
-          (options.status === undefined || d.status === options.status) &&
-          (options.topic === undefined || d.topic === options.topic) &&
-          (options.since === undefined || d.createdAt.getTime() >= options.since.getTime()) &&
-          (before === undefined ||
-            d.createdAt.getTime() < before.createdAt.getTime() ||
-            (d.createdAt.getTime() === before.createdAt.getTime() && d.id < before.id)),
-      )
-      .sort(
-        (a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
-      )
-      .slice(0, options.limit ?? 50)
-      .map(cloneDelivery);
-  }
-
-  async listAttempts(deliveryId: string): Promise<DeliveryAttempt[]> {
-    return (this.#attempts.get(deliveryId) ?? []).map(cloneAttempt);
-  }
-
-  async nextDeliveryAt(): Promise<Date | null> {
-    const delivery = this.#peekDeliveries();
-    return delivery === null ? null : new Date(wakeTime(delivery.nextAttemptAt, delivery.lockedUntil)!);
-  }
-}
-
-function notFound(kind: 'job' | 'run' | 'endpoint' | 'delivery', id: string): CronhookError {
-  const code = {
-    job: 'ERR_JOB_NOT_FOUND',
-    run: 'ERR_RUN_NOT_FOUND',
-    endpoint: 'ERR_ENDPOINT_NOT_FOUND',
-    delivery: 'ERR_DELIVERY_NOT_FOUND',
-  } as const;
-  return new CronhookError(code[kind], `No ${kind} with id ${JSON.stringify(id)}`);
 }

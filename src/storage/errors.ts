@@ -1,0 +1,44 @@
+import { CronhookError } from '../errors.js';
+
+/** The `ERR_*_NOT_FOUND` error every adapter throws for a missing record. */
+export function notFound(kind: 'job' | 'run' | 'endpoint' | 'delivery', id: string): CronhookError {
+  const code = {
+    job: 'ERR_JOB_NOT_FOUND',
+    run: 'ERR_RUN_NOT_FOUND',
+    endpoint: 'ERR_ENDPOINT_NOT_FOUND',
+    delivery: 'ERR_DELIVERY_NOT_FOUND',
+  } as const;
+  return new CronhookError(code[kind], `No ${kind} with id ${JSON.stringify(id)}`);
+}
+
+export function duplicateJob(id: string): CronhookError {
+  return new CronhookError('ERR_DUPLICATE_JOB', `A job with id ${JSON.stringify(id)} already exists`, {
+    field: 'id',
+  });
+}
+
+export function duplicateEndpoint(id: string): CronhookError {
+  return new CronhookError('ERR_INVALID_ENDPOINT', `Endpoint ${JSON.stringify(id)} already exists`, {
+    field: 'id',
+  });
+}
+
+export function leaseLost(jobId: string, instanceId: string): CronhookError {
+  return new CronhookError('ERR_LEASE_LOST', `Instance ${instanceId} no longer holds job ${jobId}`);
+}
+
+/** A database written by a newer cronhook: refused rather than misread or downgraded. */
+export function schemaTooNew(found: number, supported: number, where: string): CronhookError {
+  return new CronhookError(
+    'ERR_SCHEMA_TOO_NEW',
+    `The cronhook schema in ${where} is at version ${found}, but this version of cronhook supports up to ` +
+      `${supported}. Upgrade cronhook, or point it at another database.`,
+  );
+}
+
+/** Wraps a driver error so callers match one code; CronhookErrors pass through unchanged. */
+export function storageError(error: unknown, action: string): CronhookError {
+  if (error instanceof CronhookError) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new CronhookError('ERR_STORAGE', `Storage failed to ${action}: ${detail}`, { cause: error });
+}
