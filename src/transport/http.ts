@@ -1,0 +1,262 @@
+import type { LookupFunction } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { Agent, request as undiciRequest } from 'undici';
+import packageJson from '../../package.json' with { type: 'json' };
+import { MAX_TIMER_DELAY_MS } from '../clock.js';
+import { CronhookError, describeValue } from '../errors.js';
+import { type CompiledAddressPolicy, compileAddressPolicy } from './address-guard.js';
+import { guardedConnector, systemLookup } from './guarded-connector.js';
+import { toTransportError } from './http-errors.js';
+import type { AddressPolicy, SendOptions, Transport, TransportRequest, TransportResponse } from './types.js';
+
+/** Options of {@link HttpTransport}. Each is validated when the transport is created. */
+export interface HttpTransportOptions {
+  /**
+   * Time to open the TCP (and TLS) connection, DNS lookup included. The request's `timeoutMs` still
+   * bounds the whole attempt.
+   * @default 10_000
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Bytes of response body kept; the rest is discarded without being buffered (the connection is closed)
+   * and the response says `bodyTruncated: true`.
+   * @default 65_536
+   */
+  maxResponseBytes?: number;
+  /**
+   * Bytes of response headers accepted; more fails the request with `ERR_RESPONSE_TOO_LARGE`.
+   * @default 16_384
+   */
+  maxHeaderBytes?: number;
+  /**
+   * Destinations allowed for requests that carry no `addressPolicy` of their own. The default allows
+   * everything, because scheduled HTTP jobs usually call the app's own services; the webhook notifier
+   * passes a strict policy with each request.
+   * @default { allowPrivateNetworks: true }
+   * @example { allowPrivateNetworks: false, allow: ['billing.internal', '10.20.0.0/16'] }
+   */
+  addressPolicy?: AddressPolicy;
+  /**
+   * `user-agent` sent when the request has none.
+   * @default `cronhook/<version>`
+   */
+  userAgent?: string;
+  /**
+   * Resolver with the signature of `dns.lookup`, e.g. a caching one. The address guard checks what it
+   * returns.
+   * @default dns.lookup
+   */
+  lookup?: LookupFunction;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+// Policies are few in practice (one per notifier, one per job policy); the cap bounds a misuse.
+const MAX_AGENTS = 32;
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * The HTTP transport, on undici: pooled keep-alive connections, a connect timeout, a total timeout per
+ * request (headers and body), a response body cap, no redirects followed (a 3xx is returned as it is),
+ * and an address guard checked against the resolved address at connect time.
+ *
+ * @example
+ * const transport = new HttpTransport({ connectTimeoutMs: 5_000 });
+ * const response = await transport.send({ url: 'https://example.com/hook', body: '{}', timeoutMs: 10_000 });
+ * await transport.close();
+ */
+export class HttpTransport implements Transport {
+  readonly #connectTimeoutMs: number;
+  readonly #maxResponseBytes: number;
+  readonly #maxHeaderBytes: number;
+  readonly #defaultPolicy: CompiledAddressPolicy;
+  readonly #userAgent: string;
+  readonly #lookup: LookupFunction;
+  readonly #agents = new Map<string, Agent>();
+  #closed = false;
+
+  constructor(options: HttpTransportOptions = {}) {
+    if (options === null || typeof options !== 'object')
+      throw invalid('options', options, 'an object of HttpTransportOptions');
+    this.#connectTimeoutMs = integerOption('connectTimeoutMs', options.connectTimeoutMs, 10_000, 1);
+    this.#maxResponseBytes = integerOption('maxResponseBytes', options.maxResponseBytes, 65_536, 0);
+    this.#maxHeaderBytes = integerOption('maxHeaderBytes', options.maxHeaderBytes, 16_384, 1_024);
+    this.#defaultPolicy = compileAddressPolicy(options.addressPolicy);
+    const userAgent = options.userAgent ?? `cronhook/${packageJson.version}`;
+    if (typeof userAgent !== 'string' || userAgent === '' || /[\r\n\0]/.test(userAgent))
+      throw invalid('userAgent', userAgent, 'a non-empty string without line breaks');
+    this.#userAgent = userAgent;
+    if (options.lookup !== undefined && typeof options.lookup !== 'function')
+      throw invalid('lookup', options.lookup, 'a function with the signature of dns.lookup');
+    this.#lookup = options.lookup ?? systemLookup;
+  }
+
+  async send(request: TransportRequest, options: SendOptions = {}): Promise<TransportResponse> {
+    if (this.#closed) throw new CronhookError('ERR_STOPPED', 'HttpTransport is closed');
+    const url = validateRequest(request);
+    const policy =
+      request.addressPolicy === undefined
+        ? this.#defaultPolicy
+        : compileAddressPolicy(request.addressPolicy, 'request.addressPolicy');
+    const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const context = {
+      origin: url.origin,
+      endedBy: undefined as 'timeout' | 'abort' | undefined,
+      timeoutMs,
+      connectTimeoutMs: this.#connectTimeoutMs,
+    };
+    const signal = options.signal;
+    if (signal?.aborted) throw toTransportError(signal.reason, { ...context, endedBy: 'abort' });
+
+    // One signal ends the request for both reasons; `endedBy` remembers which came first.
+    const controller = new AbortController();
+    const end = (reason: 'timeout' | 'abort') => {
+      context.endedBy ??= reason;
+      controller.abort();
+    };
+    const timer = setTimeout(() => end('timeout'), timeoutMs);
+    const onAbort = () => end('abort');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const started = performance.now();
+    try {
+      const response = await undiciRequest(url, {
+        dispatcher: this.#agentFor(policy),
+        method: request.method ?? 'POST',
+        headers: this.#headers(request.headers),
+        body: request.body,
+        signal: controller.signal,
+        // The total timer above covers headers and body; undici's own idle timers would cut long jobs.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      });
+      const body = await readCapped(response.body, this.#maxResponseBytes);
+      return {
+        status: response.statusCode,
+        headers: flattenHeaders(response.headers),
+        body: body.text,
+        bodyTruncated: body.truncated,
+        durationMs: performance.now() - started,
+      };
+    } catch (error) {
+      throw toTransportError(error, context);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Closes every pooled connection once requests in flight have finished; later sends fail. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const agents = [...this.#agents.values()];
+    this.#agents.clear();
+    await Promise.all(agents.map((agent) => agent.close()));
+  }
+
+  #agentFor(policy: CompiledAddressPolicy): Agent {
+    const existing = this.#agents.get(policy.key);
+    if (existing) return existing;
+    // A connection opened under one policy must never serve a request under another: one pool each.
+    const agent = new Agent({
+      connect: guardedConnector({ policy, connectTimeoutMs: this.#connectTimeoutMs, lookup: this.#lookup }),
+      maxHeaderSize: this.#maxHeaderBytes,
+      allowH2: false,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+    if (this.#agents.size >= MAX_AGENTS) {
+      const [oldestKey, oldest] = this.#agents.entries().next().value as [string, Agent];
+      this.#agents.delete(oldestKey);
+      oldest.close().catch(() => {});
+    }
+    this.#agents.set(policy.key, agent);
+    return agent;
+  }
+
+  #headers(headers: Record<string, string> | undefined): Record<string, string> {
+    const out: Record<string, string> = { ...headers };
+    if (!Object.keys(out).some((name) => name.toLowerCase() === 'user-agent'))
+      out['user-agent'] = this.#userAgent;
+    return out;
+  }
+}
+
+async function readCapped(
+  body: AsyncIterable<Buffer>,
+  cap: number,
+): Promise<{ text: string; truncated: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    if (size + chunk.length > cap) {
+      chunks.push(chunk.subarray(0, cap - size));
+      // Leaving the loop destroys the stream and its connection: the rest is never read.
+      return { text: Buffer.concat(chunks, cap).toString('utf8'), truncated: true };
+    }
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  return { text: Buffer.concat(chunks, size).toString('utf8'), truncated: false };
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+function validateRequest(request: TransportRequest): URL {
+  if (request === null || typeof request !== 'object')
+    throw invalid('request', request, 'an object like { url, method, headers, body, timeoutMs }');
+  let url: URL | undefined;
+  try {
+    url = typeof request.url === 'string' ? new URL(request.url) : undefined;
+  } catch {
+    url = undefined;
+  }
+  // The value is not echoed: webhook URLs often carry a secret in their path.
+  if (url === undefined)
+    throw new CronhookError('ERR_INVALID_OPTION', 'Invalid request.url: expected an absolute http(s) URL.', {
+      field: 'request.url',
+    });
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw invalid('request.url', url.protocol, 'an http: or https: URL');
+  const { method, headers, body, timeoutMs } = request;
+  if (method !== undefined && (typeof method !== 'string' || !TOKEN.test(method)))
+    throw invalid('request.method', method, "an HTTP method such as 'POST'");
+  if (headers !== undefined && (headers === null || typeof headers !== 'object' || Array.isArray(headers)))
+    throw invalid('request.headers', headers, 'an object of header names to string values');
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (!TOKEN.test(name)) throw invalid('request.headers', name, 'valid header names');
+    // The value is not echoed: headers carry credentials.
+    if (typeof value !== 'string' || /[\r\n\0]/.test(value))
+      throw new CronhookError(
+        'ERR_INVALID_OPTION',
+        `Invalid request.headers.${name}: expected a string without line breaks (value not shown).`,
+        { field: `request.headers.${name}` },
+      );
+  }
+  if (body !== undefined && typeof body !== 'string') throw invalid('request.body', body, 'a string');
+  if (
+    timeoutMs !== undefined &&
+    (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || timeoutMs > MAX_TIMER_DELAY_MS)
+  )
+    throw invalid('request.timeoutMs', timeoutMs, `a number of milliseconds in 1..${MAX_TIMER_DELAY_MS}`);
+  return url;
+}
+
+function integerOption(field: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > MAX_TIMER_DELAY_MS)
+    throw invalid(field, value, `an integer from ${min} to ${MAX_TIMER_DELAY_MS}`);
+  return value;
+}
+
+function invalid(field: string, value: unknown, allowed: string): CronhookError {
+  return new CronhookError(
+    'ERR_INVALID_OPTION',
+    `Invalid ${field}: ${describeValue(value)}; expected ${allowed}.`,
+    { field },
+  );
+}
