@@ -1,0 +1,44 @@
+import { describe } from 'vitest';
+import type { Storage } from '../storage/types.js';
+import { type StorageFactory, type StorageSuiteOptions, useStorage } from './storage-suite/context.js';
+import { deliveryClaimTests } from './storage-suite/delivery-claims.js';
+import { endpointTests } from './storage-suite/endpoints.js';
+import { jobClaimTests } from './storage-suite/job-claims.js';
+import { jobTests } from './storage-suite/jobs.js';
+import { migrateTests } from './storage-suite/migrate.js';
+import { outboxTests } from './storage-suite/outbox.js';
+import { runTests } from './storage-suite/runs.js';
+
+export type { StorageFactory, StorageSuiteOptions } from './storage-suite/context.js';
+
+/**
+ * Registers, inside a vitest `describe(name)`, the tests every {@link Storage} adapter must pass: round trips
+ * of every field, ordering and paging, claims that hand each item to one caller even under concurrency,
+ * lease expiry, the (jobId, occurrenceKey) uniqueness behind exactly-once runs, retention, the outbox, and
+ * migrations. Call it once per adapter from a `*.test.ts` file; it needs `vitest`.
+ *
+ * `factory` returns a fresh, empty storage for each test (it may be async, and may have migrated already:
+ * the suite calls `migrate()` itself). After each test the suite calls `options.cleanup` and then the
+ * storage's `close()`.
+ *
+ * @example
+ * // test/my-storage.test.ts
+ * import { testStorage } from 'cronhook/testing';
+ * import { MyStorage } from '../src/my-storage.js';
+ *
+ * testStorage('MyStorage', () => new MyStorage({ url: process.env.MY_DB_URL }), {
+ *   cleanup: (storage) => (storage as MyStorage).dropEverything(),
+ * });
+ */
+export function testStorage(name: string, factory: StorageFactory, options: StorageSuiteOptions = {}): void {
+  describe(name, () => {
+    const ctx = useStorage(factory, options);
+    jobTests(ctx);
+    jobClaimTests(ctx);
+    runTests(ctx);
+    endpointTests(ctx);
+    outboxTests(ctx);
+    deliveryClaimTests(ctx);
+    migrateTests(ctx);
+  });
+}

@@ -1,0 +1,70 @@
+import { afterEach, beforeEach, expect } from 'vitest';
+import type { Storage } from '../../storage/types.js';
+
+/** Makes a fresh, empty storage for one test. May return it migrated or not: the suite calls `migrate()`. */
+export type StorageFactory = () => Storage | Promise<Storage>;
+
+/** Options of {@link testStorage}. */
+export interface StorageSuiteOptions {
+  /**
+   * Called after each test with the storage the factory made, before its `close()`: drop a schema, delete a
+   * file. Optional: nothing beyond `close()` is needed when the factory's storage holds nothing outside itself.
+   */
+  cleanup?: (storage: Storage) => void | Promise<void>;
+}
+
+/** The storage of the running test. */
+export interface SuiteContext {
+  readonly storage: Storage;
+}
+
+/** Registers hooks that give every test its own fresh, migrated storage and tidy it away afterwards. */
+export function useStorage(factory: StorageFactory, options: StorageSuiteOptions): SuiteContext {
+  let current: Storage | undefined;
+  beforeEach(async () => {
+    current = await factory();
+    await current.migrate();
+  });
+  afterEach(async () => {
+    const storage = current;
+    current = undefined;
+    if (storage === undefined) return;
+    try {
+      await options.cleanup?.(storage);
+    } finally {
+      await storage.close?.();
+    }
+  });
+  return {
+    get storage(): Storage {
+      if (current === undefined) throw new Error('testStorage: the storage is only available inside a test');
+      return current;
+    },
+  };
+}
+
+/** Expects `promise` to reject with a CronhookError carrying `code`. */
+export async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
+  await expect(promise).rejects.toMatchObject({ name: 'CronhookError', code });
+}
+
+/** Runs `count` claimers at once, each claiming until it gets nothing; returns every id claimed. */
+export async function claimConcurrently(
+  count: number,
+  claim: (instanceId: string) => Promise<{ id: string }[]>,
+): Promise<{ ids: string[]; byInstance: Map<string, number> }> {
+  const ids: string[] = [];
+  const byInstance = new Map<string, number>();
+  await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const instanceId = `claimer-${i}`;
+      for (;;) {
+        const claimed = await claim(instanceId);
+        if (claimed.length === 0) return;
+        for (const item of claimed) ids.push(item.id);
+        byInstance.set(instanceId, (byInstance.get(instanceId) ?? 0) + claimed.length);
+      }
+    }),
+  );
+  return { ids, byInstance };
+}

@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import type { DeliveryRecord } from '../../notifier/types.js';
+import { expectCode, type SuiteContext } from './context.js';
+import { at, attempt, delivery, endpoint, message, pad, UNICODE } from './fixtures.js';
+
+export function outboxTests(ctx: SuiteContext): void {
+  describe('outbox', () => {
+    it('stores a message with its deliveries; a 1 MB unicode body comes back byte for byte', async () => {
+      await ctx.storage.insertEndpoint(endpoint('ep-1'));
+      await ctx.storage.insertEndpoint(endpoint('ep-2'));
+      const body = JSON.stringify({ type: 'app.big', data: `${UNICODE}|`.repeat(24_000) });
+      expect(Buffer.byteLength(body)).toBeGreaterThan(1_000_000);
+      const big = message('msg-big', { topic: 'app.big', body, jobId: null });
+      const deliveries = [
+        delivery('d-1', 'msg-big', 'ep-1', { topic: 'app.big' }),
+        delivery('d-2', 'msg-big', 'ep-2', {
+          topic: 'app.big',
+          status: 'failed',
+          attempts: 8,
+          nextAttemptAt: null,
+          lastAttemptAt: at(9_999),
+          lastStatusCode: 502,
+          lastError: { code: 'ERR_HTTP_STATUS', message: UNICODE },
+          updatedAt: at(10_000),
+          lockedBy: 'someone',
+          lockedUntil: at(40_000),
+        }),
+      ];
+      await ctx.storage.insertMessage({ message: big, deliveries });
+      expect(await ctx.storage.getMessage('msg-big')).toEqual(big);
+      expect(await ctx.storage.getDelivery('d-1')).toEqual(deliveries[0]);
+      expect(await ctx.storage.getDelivery('d-2')).toEqual(deliveries[1]);
+      expect(await ctx.storage.getMessage('nope')).toBeNull();
+      expect(await ctx.storage.getDelivery('nope')).toBeNull();
+    });
+
+    it('insertMessage is all or nothing: a failing delivery leaves no message and no delivery', async () => {
+      await ctx.storage.insertEndpoint(endpoint('ep'));
+      await ctx.storage.insertMessage({
+        message: message('m-1'),
+        deliveries: [delivery('d-taken', 'm-1', 'ep')],
+      });
+      await expect(
+        ctx.storage.insertMessage({
+          message: message('m-2'),
+          deliveries: [delivery('d-new', 'm-2', 'ep'), delivery('d-taken', 'm-2', 'ep')],
+        }),
+      ).rejects.toThrow();
+      expect(await ctx.storage.getMessage('m-2')).toBeNull();
+      expect(await ctx.storage.getDelivery('d-new')).toBeNull();
+      expect(await ctx.storage.getDelivery('d-taken')).toEqual(delivery('d-taken', 'm-1', 'ep'));
+    });
+
+    it('completeAttempt logs the attempt, updates the delivery, releases its lease and patches the endpoint', async () => {
+      await ctx.storage.insertEndpoint(endpoint('ep'));
+      await ctx.storage.insertMessage({ message: message('m'), deliveries: [delivery('d', 'm', 'ep')] });
+      const [claimed] = await ctx.storage.claimDeliveries({
+        now: at(0),
+        limit: 1,
+        instanceId: 'i',
+        leaseMs: 30_000,
+      });
+      const first = attempt('a-1', 'd');
+      const retrying: DeliveryRecord = {
+        ...claimed!,
+        attempts: 1,
+        nextAttemptAt: at(5_000),
+        lastAttemptAt: at(17),
+        lastStatusCode: 500,
+        lastError: first.error,
+        updatedAt: at(400),
+      };
+      await ctx.storage.completeAttempt({
+        delivery: retrying,
+        attempt: first,
+        endpoint: { id: 'ep', failingSince: at(17), updatedAt: at(400) },
+      });
+      expect(await ctx.storage.getDelivery('d')).toEqual({ ...retrying, lockedBy: null, lockedUntil: null });
+      expect(await ctx.storage.getEndpoint('ep')).toEqual(
+        endpoint('ep', { failingSince: at(17), updatedAt: at(400) }),
+      );
+      // Released, so claimable when next due rather than when the lease would have expired.
+      expect(await ctx.storage.nextDeliveryAt()).toEqual(at(5_000));
+
+      const second = attempt('a-2', 'd', {
+        attempt: 2,
+        trigger: 'redeliver',
+        startedAt: at(5_001),
+        statusCode: null,
+        error: null,
+        responseHeaders: {},
+        responseSnippet: null,
+      });
+      const gone: DeliveryRecord = { ...retrying, status: 'failed', attempts: 2, nextAttemptAt: null };
+      await ctx.storage.completeAttempt({
+        delivery: gone,
+        attempt: second,
+        endpoint: { id: 'ep', enabled: false, disabledReason: 'gone', disabledAt: at(5_002) },
+      });
+      expect(await ctx.storage.listAttempts('d')).toEqual([first, second]);
+      expect(await ctx.storage.listAttempts('none')).toEqual([]);
+      expect(await ctx.storage.getEndpoint('ep')).toMatchObject({
+        enabled: false,
+        disabledReason: 'gone',
+        disabledAt: at(5_002),
+        failingSince: at(17),
+        url: endpoint('ep').url,
+      });
+      expect(await ctx.storage.nextDeliveryAt()).toBeNull();
+    });
+
+    it('updateDelivery replaces a delivery; an unknown one throws ERR_DELIVERY_NOT_FOUND', async () => {
+      await ctx.storage.insertEndpoint(endpoint('ep'));
+      await ctx.storage.insertMessage({
+        message: message('m'),
+        deliveries: [delivery('d', 'm', 'ep', { status: 'failed', nextAttemptAt: null })],
+      });
+      expect(await ctx.storage.nextDeliveryAt()).toBeNull();
+      const redeliver = delivery('d', 'm', 'ep', { status: 'pending', attempts: 3, nextAttemptAt: at(100) });
+      await ctx.storage.updateDelivery(redeliver);
+      expect(await ctx.storage.getDelivery('d')).toEqual(redeliver);
+      expect(await ctx.storage.nextDeliveryAt()).toEqual(at(100));
+      await expectCode(ctx.storage.updateDelivery(delivery('ghost', 'm', 'ep')), 'ERR_DELIVERY_NOT_FOUND');
+      expect(await ctx.storage.getDelivery('ghost')).toBeNull();
+    });
+
+    it('lists deliveries newest first with filters and a before cursor', async () => {
+      await ctx.storage.insertEndpoint(endpoint('ep-a'));
+      await ctx.storage.insertEndpoint(endpoint('ep-b'));
+      const all: DeliveryRecord[] = [];
+      const statuses = ['pending', 'succeeded', 'failed'] as const;
+      for (let m = 0; m < 4; m++) {
+        const msgId = `m-${m}`;
+        const topic = m % 2 === 0 ? 'job.execution.failed' : 'app.thing';
+        const deliveries = ['ep-a', 'ep-b'].map((ep, e) =>
+          delivery(`d-${pad(m * 2 + e)}`, msgId, ep, {
+            topic,
+            status: statuses[(m * 2 + e) % 3]!,
+            createdAt: at(m * 1_000),
+          }),
+        );
+        all.push(...deliveries);
+        await ctx.storage.insertMessage({
+          message: message(msgId, { topic, createdAt: at(m * 1_000) }),
+          deliveries,
+        });
+      }
+      const newest = [...all].reverse();
+      const ids = (list: DeliveryRecord[]) => list.map((d) => d.id);
+      expect(await ctx.storage.listDeliveries()).toEqual(newest);
+      expect(ids(await ctx.storage.listDeliveries({ endpointId: 'ep-a' }))).toEqual(
+        ids(newest.filter((d) => d.endpointId === 'ep-a')),
+      );
+      expect(ids(await ctx.storage.listDeliveries({ messageId: 'm-2' }))).toEqual(['d-0005', 'd-0004']);
+      expect(ids(await ctx.storage.listDeliveries({ status: 'failed' }))).toEqual(
+        ids(newest.filter((d) => d.status === 'failed')),
+      );
+      expect(ids(await ctx.storage.listDeliveries({ topic: 'app.thing', endpointId: 'ep-b' }))).toEqual([
+        'd-0007',
+        'd-0003',
+      ]);
+      expect(ids(await ctx.storage.listDeliveries({ since: at(2_000) }))).toEqual(ids(newest.slice(0, 4)));
+      const page1 = await ctx.storage.listDeliveries({ limit: 3 });
+      const last = page1.at(-1)!;
+      const page2 = await ctx.storage.listDeliveries({
+        limit: 3,
+        before: { createdAt: last.createdAt, id: last.id },
+      });
+      expect(ids([...page1, ...page2])).toEqual(ids(newest.slice(0, 6)));
+    });
+  });
+}
