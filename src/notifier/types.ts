@@ -94,3 +94,81 @@ export interface DeliveryAttempt {
   /** First 4 KB of the response body. */
   responseSnippet: string | null;
 }
+
+/** What `addEndpoint` takes. */
+export interface EndpointInput {
+  /** Where deliveries are POSTed: http or https, no credentials in the URL. */
+  url: string;
+  /**
+   * Topics to receive, or wildcards: `job.*` (every topic starting with `job.`) and `*` (everything).
+   * @default ['*']
+   */
+  topics?: string[];
+  description?: string | null;
+  /** Sent as the `Authorization` header; never returned or logged. */
+  authorization?: string | null;
+  /** Extra headers sent with each delivery; cronhook's own headers win on a clash. */
+  headers?: Record<string, string>;
+  /** Only events of these jobs. @default null (all jobs) */
+  jobIds?: string[] | null;
+  /** Only events of jobs whose metadata has these values, e.g. one endpoint per customer. */
+  match?: EndpointMatch | null;
+  /** `whsec_` + base64 of 24–64 bytes. @default a generated secret of 32 random bytes */
+  secret?: string;
+  /** @default true */
+  enabled?: boolean;
+}
+
+/** What `updateEndpoint` takes: the fields to change. Secrets change through `rotateSecret`. */
+export type EndpointPatch = Partial<Omit<EndpointInput, 'secret'>>;
+
+/** `getDelivery` result: the delivery, its message and every attempt, oldest first. */
+export interface DeliveryDetails extends Delivery {
+  message: Message;
+  attemptLog: DeliveryAttempt[];
+}
+
+/** Options of `listDeliveries`. */
+export interface DeliveryQuery {
+  endpointId?: string;
+  status?: DeliveryStatus;
+  topic?: string;
+  /** Deliveries created at or after this time. */
+  since?: Date;
+  /** @default 50 */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+/** One page of deliveries, newest first. */
+export interface DeliveryPage {
+  deliveries: Delivery[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+interface NotifierEventBase<T extends string> {
+  type: T;
+  at: Date;
+}
+interface DeliveryEventBase<T extends string> extends NotifierEventBase<T> {
+  delivery: Delivery;
+  attempt: DeliveryAttempt;
+  endpoint: Endpoint;
+}
+
+/** Payloads of the notifier's events, one object per event. None holds a secret or authorization value. */
+export interface NotifierEvents {
+  'delivery.succeeded': DeliveryEventBase<'delivery.succeeded'>;
+  /** An attempt failed and another is scheduled at `delivery.nextAttemptAt`. */
+  'delivery.retrying': DeliveryEventBase<'delivery.retrying'>;
+  /** The last attempt failed: the delivery is `failed` (see `replay`). */
+  'delivery.failed': DeliveryEventBase<'delivery.failed'>;
+  'endpoint.disabled': NotifierEventBase<'endpoint.disabled'> & {
+    endpoint: Endpoint;
+    reason: 'gone' | 'failing';
+  };
+  error: NotifierEventBase<'error'> & { error: unknown; event?: string };
+}
+export type NotifierEventName = keyof NotifierEvents;

@@ -1,0 +1,276 @@
+import type { Clock } from '../clock.js';
+import { CronhookError, toErrorInfo } from '../errors.js';
+import type { Emitter } from '../events.js';
+import type { Logger } from '../scheduler/types.js';
+import type { CompleteAttemptInput, Storage } from '../storage/types.js';
+import type { Transport, TransportResponse } from '../transport/types.js';
+import { VERSION } from '../version.js';
+import { toPublicEndpoint } from './endpoints.js';
+import { newId } from './ids.js';
+import type { ResolvedNotifierOptions } from './options.js';
+import { parseRetryAfter, retryDelay } from './retry-policy.js';
+import { activeSecrets, signatureHeaders } from './signing.js';
+import type {
+  Delivery,
+  DeliveryAttempt,
+  DeliveryRecord,
+  EndpointRecord,
+  Message,
+  NotifierEvents,
+} from './types.js';
+
+/** Why an attempt is made; manual ones (ping, redeliver) never schedule automatic retries. */
+export type AttemptTrigger = DeliveryAttempt['trigger'];
+
+const SNIPPET_CHARS = 4096;
+const HEADERS_OF_INTEREST = [
+  'retry-after',
+  'content-type',
+  'content-length',
+  'location',
+  'date',
+  'server',
+  'x-request-id',
+];
+
+export interface DelivererDeps {
+  storage: Storage;
+  transport: Transport;
+  clock: Clock;
+  options: ResolvedNotifierOptions;
+  emitter: Emitter<NotifierEvents>;
+  logger: Logger | undefined;
+  random?: () => number;
+}
+
+/** A delivery without its lease: what callers and events see. */
+export function toPublicDelivery(record: DeliveryRecord): Delivery {
+  const { lockedBy: _by, lockedUntil: _until, ...delivery } = record;
+  return delivery;
+}
+
+/**
+ * Makes one attempt of one delivery: signs, sends, records the attempt and the delivery's next state in one
+ * storage write, then emits events. Shared by the dispatcher (automatic attempts) and by ping/redeliver.
+ */
+export class Deliverer {
+  readonly #deps: DelivererDeps;
+
+  constructor(deps: DelivererDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * Attempts `delivery` now. Returns null, having released the lease, when an automatic attempt finds its
+   * endpoint disabled: such deliveries wait until the endpoint is enabled again.
+   */
+  async deliver(
+    delivery: DeliveryRecord,
+    trigger: AttemptTrigger,
+    signal?: AbortSignal,
+  ): Promise<DeliveryAttempt | null> {
+    const { storage, clock } = this.#deps;
+    const [endpoint, message] = await Promise.all([
+      storage.getEndpoint(delivery.endpointId),
+      storage.getMessage(delivery.messageId),
+    ]);
+    const manual = trigger === 'ping' || trigger === 'redeliver';
+    if (endpoint !== null && !endpoint.enabled && !manual) {
+      await storage.updateDelivery({ ...delivery, lockedBy: null, lockedUntil: null });
+      return null;
+    }
+    const startedAt = clock.now();
+    let response: TransportResponse | null = null;
+    let error: unknown = null;
+    if (endpoint === null || message === null) {
+      error = new CronhookError(
+        endpoint === null ? 'ERR_ENDPOINT_NOT_FOUND' : 'ERR_STORAGE',
+        endpoint === null
+          ? `Endpoint ${delivery.endpointId} no longer exists`
+          : `Message ${delivery.messageId} is missing from storage`,
+      );
+    } else {
+      try {
+        response = await this.#send(endpoint, message, signal);
+      } catch (e) {
+        error = e;
+      }
+    }
+    const attempt = this.#attemptRecord(delivery, trigger, startedAt, response, error);
+    const input = this.#outcome(delivery, endpoint, attempt, response, trigger);
+    await storage.completeAttempt(input);
+    this.#report(input, endpoint, message);
+    return attempt;
+  }
+
+  async #send(endpoint: EndpointRecord, message: Message, signal?: AbortSignal): Promise<TransportResponse> {
+    const { options, clock, transport } = this.#deps;
+    const headers: Record<string, string> = { ...endpoint.headers };
+    if (endpoint.authorization !== null) headers.authorization = endpoint.authorization;
+    // Ours are set last so that an endpoint's extra headers can never replace them.
+    Object.assign(
+      headers,
+      { 'content-type': 'application/json', 'user-agent': `cronhook/${VERSION}` },
+      signatureHeaders({
+        messageId: message.id,
+        now: clock.now(),
+        body: message.body,
+        secrets: activeSecrets(endpoint.secrets, clock.now()),
+        scheme: options.signatureHeaders,
+      }),
+    );
+    return transport.send(
+      {
+        url: endpoint.url,
+        method: 'POST',
+        headers,
+        body: message.body,
+        timeoutMs: options.attemptTimeoutMs,
+        addressPolicy: { allowPrivateNetworks: options.allowPrivateNetworks, allow: options.allow },
+      },
+      signal === undefined ? {} : { signal },
+    );
+  }
+
+  #attemptRecord(
+    delivery: DeliveryRecord,
+    trigger: AttemptTrigger,
+    startedAt: number,
+    response: TransportResponse | null,
+    error: unknown,
+  ): DeliveryAttempt {
+    const ok = response !== null && response.status >= 200 && response.status < 300;
+    const responseHeaders: Record<string, string> = {};
+    for (const name of HEADERS_OF_INTEREST) {
+      const value = response?.headers[name];
+      if (value !== undefined) responseHeaders[name] = value.slice(0, 512);
+    }
+    let errorInfo = null;
+    if (error !== null) errorInfo = toErrorInfo(error, 'ERR_CONNECTION');
+    else if (!ok && response !== null) {
+      const redirect = response.status >= 300 && response.status < 400;
+      errorInfo = {
+        code: 'ERR_HTTP_STATUS',
+        message: `Receiver answered ${response.status}${redirect ? ' (redirects are not followed)' : ''}`,
+      };
+    }
+    return {
+      id: newId('att'),
+      deliveryId: delivery.id,
+      attempt: delivery.attempts + 1,
+      trigger,
+      startedAt: new Date(startedAt),
+      durationMs: response?.durationMs ?? Math.max(0, this.#deps.clock.now() - startedAt),
+      statusCode: response?.status ?? null,
+      error: errorInfo,
+      responseHeaders,
+      responseSnippet: response === null ? null : response.body.slice(0, SNIPPET_CHARS),
+    };
+  }
+
+  /** The delivery's next state and the endpoint's, decided from the attempt. */
+  #outcome(
+    delivery: DeliveryRecord,
+    endpoint: EndpointRecord | null,
+    attempt: DeliveryAttempt,
+    response: TransportResponse | null,
+    trigger: AttemptTrigger,
+  ): CompleteAttemptInput {
+    const { options, clock } = this.#deps;
+    const now = clock.now();
+    const succeeded = attempt.error === null;
+    const next: DeliveryRecord = {
+      ...delivery,
+      attempts: attempt.attempt,
+      lastAttemptAt: attempt.startedAt,
+      lastStatusCode: attempt.statusCode,
+      lastError: attempt.error,
+      updatedAt: new Date(now),
+      lockedBy: null,
+      lockedUntil: null,
+    };
+    if (succeeded) {
+      next.status = 'succeeded';
+      next.nextAttemptAt = null;
+    } else if (trigger === 'ping' || trigger === 'redeliver') {
+      // A manual attempt leaves any automatic retry that was already scheduled in place.
+      const scheduled = delivery.status === 'pending' && delivery.nextAttemptAt !== null;
+      next.status = scheduled ? 'pending' : 'failed';
+      next.nextAttemptAt = scheduled ? delivery.nextAttemptAt : null;
+    } else {
+      const delay =
+        endpoint === null
+          ? null
+          : retryDelay(attempt.attempt, options.retrySchedule, options.retryJitter, this.#deps.random);
+      if (delay === null) {
+        next.status = 'failed';
+        next.nextAttemptAt = null;
+      } else {
+        const retryAfter = parseRetryAfter(response?.headers['retry-after'], now, options.maxRetryAfterMs);
+        next.status = 'pending';
+        next.nextAttemptAt = new Date(now + Math.max(delay, retryAfter ?? 0));
+      }
+    }
+    const input: CompleteAttemptInput = { delivery: next, attempt };
+    if (endpoint === null) return input;
+    const changes: NonNullable<CompleteAttemptInput['endpoint']> = { id: endpoint.id };
+    if (succeeded) {
+      if (endpoint.failingSince !== null) changes.failingSince = null;
+    } else {
+      const failingSince = endpoint.failingSince ?? attempt.startedAt;
+      if (endpoint.failingSince === null) changes.failingSince = failingSince;
+      const gone = response?.status === 410;
+      const failingTooLong = now - failingSince.getTime() >= options.disableAfterMs;
+      if (endpoint.enabled && (gone || failingTooLong)) {
+        Object.assign(changes, {
+          enabled: false,
+          disabledReason: gone ? 'gone' : 'failing',
+          disabledAt: new Date(now),
+        });
+      }
+    }
+    if (Object.keys(changes).length > 1) {
+      changes.updatedAt = new Date(now);
+      input.endpoint = changes;
+    }
+    return input;
+  }
+
+  #report(input: CompleteAttemptInput, endpoint: EndpointRecord | null, message: Message | null): void {
+    const { emitter, logger, clock } = this.#deps;
+    const { delivery, attempt } = input;
+    const at = new Date(clock.now());
+    const outcome =
+      delivery.status === 'succeeded' ? 'succeeded' : delivery.status === 'failed' ? 'failed' : 'retrying';
+    const data = {
+      deliveryId: delivery.id,
+      messageId: delivery.messageId,
+      endpointId: delivery.endpointId,
+      topic: message?.topic ?? delivery.topic,
+      attempt: attempt.attempt,
+      trigger: attempt.trigger,
+      statusCode: attempt.statusCode,
+      errorCode: attempt.error?.code ?? null,
+      durationMs: attempt.durationMs,
+      outcome,
+      nextAttemptAt: delivery.nextAttemptAt?.toISOString() ?? null,
+    };
+    if (outcome === 'succeeded') logger?.debug?.('cronhook: webhook delivered', data);
+    else logger?.warn?.(`cronhook: webhook attempt failed (${outcome})`, data);
+    if (endpoint === null) return;
+    const updated: EndpointRecord = { ...endpoint, ...input.endpoint };
+    const publicEndpoint = toPublicEndpoint(updated);
+    const payload = { at, delivery: toPublicDelivery(delivery), attempt, endpoint: publicEndpoint };
+    void emitter.emit(`delivery.${outcome}`, { type: `delivery.${outcome}`, ...payload });
+    if (input.endpoint?.enabled === false) {
+      const reason = updated.disabledReason === 'gone' ? 'gone' : 'failing';
+      logger?.warn?.('cronhook: webhook endpoint disabled', { endpointId: endpoint.id, reason });
+      void emitter.emit('endpoint.disabled', {
+        type: 'endpoint.disabled',
+        at,
+        endpoint: publicEndpoint,
+        reason,
+      });
+    }
+  }
+}

@@ -1,0 +1,152 @@
+import PQueue from 'p-queue';
+import type { Clock } from '../clock.js';
+import type { Emitter } from '../events.js';
+import { WakeTimer } from '../scheduler/timer.js';
+import type { Storage } from '../storage/types.js';
+import type { Deliverer } from './deliver.js';
+import type { ResolvedNotifierOptions } from './options.js';
+import type { DeliveryRecord, NotifierEvents } from './types.js';
+
+export interface DispatcherDeps {
+  storage: Storage;
+  clock: Clock;
+  options: ResolvedNotifierOptions;
+  deliverer: Deliverer;
+  emitter: Emitter<NotifierEvents>;
+}
+
+/**
+ * The outbox loop. Deliveries live in storage; this claims the due ones (leased, so several instances share
+ * the work and a crashed instance's deliveries come back when their lease expires) and sends them with at
+ * most `concurrency` in flight and `perEndpointConcurrency` per endpoint. One clock timer wakes it for the
+ * next due delivery; finishing an attempt or storing a message wakes it at once.
+ */
+export class Dispatcher {
+  readonly #deps: DispatcherDeps;
+  readonly #queue: PQueue;
+  readonly #timer: WakeTimer;
+  readonly #perEndpoint = new Map<string, number>();
+  #controller = new AbortController();
+  #running = false;
+  #ticking = false;
+  #tickAgain = false;
+
+  constructor(deps: DispatcherDeps) {
+    this.#deps = deps;
+    this.#queue = new PQueue({ concurrency: deps.options.concurrency });
+    this.#timer = new WakeTimer(deps.clock, () => this.wake(), {
+      unref: deps.options.unref,
+      maxWaitMs: deps.storage.shared ? deps.options.pollIntervalMs : 60_000,
+    });
+  }
+
+  /** Attempts in flight in this instance. */
+  get inFlight(): number {
+    return this.#queue.pending;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#controller = new AbortController();
+    this.wake();
+  }
+
+  /**
+   * Stops claiming and waits for attempts in flight. Past `timeoutMs` they are aborted: an aborted attempt is
+   * recorded as failed and retried later, by this instance or another.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    this.#running = false;
+    this.#timer.cancel();
+    if (this.#queue.pending === 0) return;
+    const timer = this.#deps.clock.setTimeout(() => this.#controller.abort(), timeoutMs);
+    await this.#queue.onIdle();
+    timer.cancel();
+  }
+
+  /** Looks for due deliveries now (after a message was stored, an endpoint enabled, or the timer fired). */
+  wake(): void {
+    if (!this.#running) return;
+    if (this.#ticking) {
+      this.#tickAgain = true;
+      return;
+    }
+    this.#ticking = true;
+    void this.#tick().finally(() => {
+      this.#ticking = false;
+      if (this.#tickAgain) {
+        this.#tickAgain = false;
+        this.wake();
+      }
+    });
+  }
+
+  async #tick(): Promise<void> {
+    const { storage, clock, options, emitter } = this.#deps;
+    try {
+      let claimedAny = false;
+      while (this.#running && this.#queue.pending < options.concurrency) {
+        const now = clock.now();
+        const free = options.concurrency - this.#queue.pending;
+        const excluded = [...this.#perEndpoint]
+          .filter(([, n]) => n >= options.perEndpointConcurrency)
+          .map(([id]) => id);
+        const claimed = await storage.claimDeliveries({
+          now: new Date(now),
+          limit: free,
+          instanceId: options.instanceId,
+          leaseMs: options.leaseMs,
+          excludeEndpointIds: excluded,
+        });
+        if (claimed.length === 0) break;
+        claimedAny = true;
+        const release: DeliveryRecord[] = [];
+        for (const delivery of claimed) {
+          if (
+            !this.#running ||
+            (this.#perEndpoint.get(delivery.endpointId) ?? 0) >= options.perEndpointConcurrency
+          ) {
+            release.push(delivery);
+          } else {
+            this.#launch(delivery);
+          }
+        }
+        // A batch may hold more for one endpoint than its limit allows: hand those back at once, unleased.
+        await Promise.all(
+          release.map((d) => storage.updateDelivery({ ...d, lockedBy: null, lockedUntil: null })),
+        );
+      }
+      if (!this.#running) return;
+      const next = await storage.nextDeliveryAt();
+      if (next === null) return;
+      const now = clock.now();
+      if (next.getTime() > now) this.#timer.wakeAt(next.getTime());
+      // Due but not claimable: our slots are full (a finishing attempt wakes us) or the due deliveries wait
+      // behind a per-endpoint limit. Without work in flight, back off rather than spin.
+      else if (this.#queue.pending === 0 || !claimedAny) this.#timer.wakeAt(now + options.pollIntervalMs);
+    } catch (error) {
+      void emitter.emit('error', { type: 'error', at: new Date(clock.now()), error });
+      if (this.#running) this.#timer.wakeAt(clock.now() + options.pollIntervalMs);
+    }
+  }
+
+  #launch(delivery: DeliveryRecord): void {
+    const { deliverer, options, emitter, clock } = this.#deps;
+    const endpointId = delivery.endpointId;
+    this.#perEndpoint.set(endpointId, (this.#perEndpoint.get(endpointId) ?? 0) + 1);
+    // A pending delivery whose retries were spent has been put back by replay().
+    const trigger = delivery.attempts > options.retrySchedule.length ? 'replay' : 'auto';
+    void this.#queue
+      .add(() => deliverer.deliver(delivery, trigger, this.#controller.signal))
+      .catch((error: unknown) => {
+        void emitter.emit('error', { type: 'error', at: new Date(clock.now()), error });
+      })
+      .finally(() => {
+        const n = (this.#perEndpoint.get(endpointId) ?? 1) - 1;
+        if (n <= 0) this.#perEndpoint.delete(endpointId);
+        else this.#perEndpoint.set(endpointId, n);
+        this.wake();
+      });
+  }
+}

@@ -1,0 +1,217 @@
+import { CronhookError, describeValue } from '../errors.js';
+import type { Endpoint, EndpointInput, EndpointMatch, EndpointPatch, EndpointRecord } from './types.js';
+
+const TOPIC = /^(?:\*|[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*(?:\.\*)?)$/;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// Header values may not break out of their line.
+const UNSAFE_VALUE = /[\r\n\0]/;
+
+function invalid(field: string, message: string): CronhookError {
+  return new CronhookError('ERR_INVALID_ENDPOINT', `${field} ${message}`, { field });
+}
+
+/** The endpoint as returned to callers: no secrets, no authorization value, no header values. */
+export function toPublicEndpoint(record: EndpointRecord): Endpoint {
+  return {
+    id: record.id,
+    url: record.url,
+    description: record.description,
+    topics: [...record.topics],
+    jobIds: record.jobIds === null ? null : [...record.jobIds],
+    match: record.match === null ? null : structuredClone(record.match),
+    headerNames: Object.keys(record.headers),
+    hasAuthorization: record.authorization !== null,
+    enabled: record.enabled,
+    disabledReason: record.disabledReason,
+    disabledAt: record.disabledAt,
+    failingSince: record.failingSince,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
+
+/** Checks a webhook URL: absolute http(s), no credentials (they would end up in logs). */
+export function validateUrl(url: unknown, field = 'url'): string {
+  if (typeof url !== 'string' || url.length === 0) {
+    throw invalid(field, `must be an absolute http(s) URL, got ${describeValue(url)}`);
+  }
+  if (url.length > 2048) throw invalid(field, `is ${url.length} characters long; at most 2048 are allowed`);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw invalid(field, `must be an absolute http(s) URL, got ${describeValue(url)}`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw invalid(field, `must use http or https, got ${JSON.stringify(parsed.protocol.slice(0, -1))}`);
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    // The value is not repeated: it holds a credential.
+    throw invalid(field, 'must not contain credentials (user:password@); use the authorization option');
+  }
+  return parsed.href;
+}
+
+function validateTopics(topics: unknown): string[] {
+  if (!Array.isArray(topics) || topics.length === 0) {
+    throw invalid('topics', `must be a non-empty array of topics, got ${describeValue(topics)}`);
+  }
+  for (const topic of topics) {
+    if (typeof topic !== 'string' || topic.length > 200 || !TOPIC.test(topic)) {
+      throw invalid(
+        'topics',
+        `holds ${describeValue(topic)}; a topic is dot-separated words such as "job.execution.failed", or a wildcard "job.*" or "*"`,
+      );
+    }
+  }
+  return [...new Set(topics as string[])];
+}
+
+function validateJobIds(jobIds: unknown): string[] | null {
+  if (jobIds === null || jobIds === undefined) return null;
+  if (!Array.isArray(jobIds) || jobIds.some((id) => typeof id !== 'string' || id === '')) {
+    throw invalid('jobIds', `must be an array of job ids or null, got ${describeValue(jobIds)}`);
+  }
+  return [...new Set(jobIds as string[])];
+}
+
+function validateMatch(match: unknown): EndpointMatch | null {
+  if (match === null || match === undefined) return null;
+  if (typeof match !== 'object' || Array.isArray(match)) {
+    throw invalid('match', `must be { metadata: { key: value } } or null, got ${describeValue(match)}`);
+  }
+  const { metadata, ...rest } = match as Record<string, unknown>;
+  const unknownKey = Object.keys(rest)[0];
+  if (unknownKey !== undefined) throw invalid('match', `has an unknown key ${JSON.stringify(unknownKey)}`);
+  if (metadata === undefined) return {};
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) {
+    throw invalid('match.metadata', `must be an object of values, got ${describeValue(metadata)}`);
+  }
+  const out: Record<string, string | number | boolean | null> = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
+      throw invalid(
+        `match.metadata.${key}`,
+        `must be a string, number, boolean or null, got ${describeValue(value)}`,
+      );
+    }
+    out[key] = value as string | number | boolean | null;
+  }
+  return { metadata: out };
+}
+
+function validateHeaders(headers: unknown): Record<string, string> {
+  if (headers === undefined || headers === null) return {};
+  if (typeof headers !== 'object' || Array.isArray(headers)) {
+    throw invalid('headers', `must be an object of header names to values, got ${describeValue(headers)}`);
+  }
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (!HEADER_NAME.test(name))
+      throw invalid('headers', `has an invalid header name ${describeValue(name)}`);
+    // Values are not echoed: extra headers often carry API keys.
+    if (typeof value !== 'string' || UNSAFE_VALUE.test(value)) {
+      throw invalid(`headers.${name}`, 'must be a string without line breaks');
+    }
+    out[name.toLowerCase()] = value;
+  }
+  return out;
+}
+
+function validateAuthorization(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || value === '' || UNSAFE_VALUE.test(value)) {
+    throw invalid('authorization', 'must be a non-empty string without line breaks, or null');
+  }
+  return value;
+}
+
+function validateDescription(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || value.length > 1000) {
+    throw invalid('description', `must be a string of at most 1000 characters, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+function validateEnabled(value: unknown): boolean {
+  if (value === undefined) return true;
+  if (typeof value !== 'boolean') throw invalid('enabled', `must be a boolean, got ${describeValue(value)}`);
+  return value;
+}
+
+const INPUT_KEYS = new Set([
+  'url',
+  'topics',
+  'description',
+  'authorization',
+  'headers',
+  'jobIds',
+  'match',
+  'secret',
+  'enabled',
+]);
+
+function rejectUnknownKeys(input: object, allowSecret: boolean): void {
+  for (const key of Object.keys(input)) {
+    if (!INPUT_KEYS.has(key) || (key === 'secret' && !allowSecret)) {
+      const hint = key === 'secret' ? '; change secrets with rotateSecret()' : '';
+      throw invalid(key, `is not an endpoint field${hint}`);
+    }
+  }
+}
+
+/** The validated, normalized fields of a new endpoint (the secret is handled by the caller). */
+export function validateEndpointInput(
+  input: EndpointInput,
+): Omit<
+  EndpointRecord,
+  'id' | 'secrets' | 'createdAt' | 'updatedAt' | 'disabledReason' | 'disabledAt' | 'failingSince'
+> {
+  if (input === null || typeof input !== 'object') {
+    throw invalid('endpoint', `must be an object, got ${describeValue(input)}`);
+  }
+  rejectUnknownKeys(input, true);
+  return {
+    url: validateUrl(input.url),
+    topics: validateTopics(input.topics ?? ['*']),
+    description: validateDescription(input.description),
+    authorization: validateAuthorization(input.authorization),
+    headers: validateHeaders(input.headers),
+    jobIds: validateJobIds(input.jobIds),
+    match: validateMatch(input.match),
+    enabled: validateEnabled(input.enabled),
+  };
+}
+
+/** Applies a validated patch to a stored endpoint; returns a new record. */
+export function applyEndpointPatch(record: EndpointRecord, patch: EndpointPatch, now: Date): EndpointRecord {
+  if (patch === null || typeof patch !== 'object') {
+    throw invalid('patch', `must be an object, got ${describeValue(patch)}`);
+  }
+  rejectUnknownKeys(patch, false);
+  const next: EndpointRecord = { ...record, updatedAt: now };
+  if ('url' in patch) next.url = validateUrl(patch.url);
+  if ('topics' in patch) next.topics = validateTopics(patch.topics);
+  if ('description' in patch) next.description = validateDescription(patch.description);
+  if ('authorization' in patch) next.authorization = validateAuthorization(patch.authorization);
+  if ('headers' in patch) next.headers = validateHeaders(patch.headers);
+  if ('jobIds' in patch) next.jobIds = validateJobIds(patch.jobIds);
+  if ('match' in patch) next.match = validateMatch(patch.match);
+  if ('enabled' in patch) {
+    const enabled = validateEnabled(patch.enabled);
+    if (enabled && !record.enabled) Object.assign(next, enabledState());
+    if (!enabled && record.enabled) {
+      Object.assign(next, { enabled: false, disabledReason: 'manual', disabledAt: now });
+    }
+  }
+  return next;
+}
+
+/** Fields of a (re-)enabled endpoint: a fresh start, with no failing streak. */
+export function enabledState(): Pick<
+  EndpointRecord,
+  'enabled' | 'disabledReason' | 'disabledAt' | 'failingSince'
+> {
+  return { enabled: true, disabledReason: null, disabledAt: null, failingSince: null };
+}

@@ -1,0 +1,44 @@
+import type { EndpointMatch, EndpointRecord } from './types.js';
+
+/** What an event offers for matching against endpoints. */
+export interface MatchSubject {
+  topic: string;
+  /** The job the event is about; null for the app's own topics. */
+  jobId: string | null;
+  /** That job's metadata; null when there is no job. */
+  metadata: Record<string, unknown> | null;
+}
+
+/**
+ * True when `topic` is selected by `pattern`: an exact topic, `*` for every topic, or a prefix wildcard such
+ * as `job.*` (every topic starting with `job.`, at any depth).
+ */
+export function topicMatches(pattern: string, topic: string): boolean {
+  if (pattern === '*') return true;
+  if (pattern.endsWith('.*')) return topic.startsWith(pattern.slice(0, -1));
+  return pattern === topic;
+}
+
+/**
+ * Whether `endpoint` wants this event. `jobIds` and `match.metadata` filter job events; an event with no job
+ * (the app's own topics, pings) never passes a job filter, since the endpoint asked for some jobs only.
+ */
+export function endpointMatches(
+  endpoint: Pick<EndpointRecord, 'topics' | 'jobIds' | 'match'>,
+  subject: MatchSubject,
+): boolean {
+  if (!endpoint.topics.some((pattern) => topicMatches(pattern, subject.topic))) return false;
+  if (endpoint.jobIds !== null && (subject.jobId === null || !endpoint.jobIds.includes(subject.jobId))) {
+    return false;
+  }
+  return metadataMatches(endpoint.match, subject.metadata);
+}
+
+function metadataMatches(match: EndpointMatch | null, metadata: Record<string, unknown> | null): boolean {
+  const wanted = match?.metadata;
+  if (wanted === undefined || Object.keys(wanted).length === 0) return true;
+  if (metadata === null) return false;
+  return Object.entries(wanted).every(
+    ([key, value]) => Object.hasOwn(metadata, key) && Object.is(metadata[key], value),
+  );
+}

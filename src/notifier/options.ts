@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import { CronhookError, describeValue } from '../errors.js';
+import type { Emitter } from '../events.js';
+import { parseDuration } from '../scheduler/schedule.js';
+import type { Logger, SchedulerEvents } from '../scheduler/types.js';
+import type { Storage } from '../storage/types.js';
+import type { Transport } from '../transport/types.js';
+import type { SignatureHeaders } from './signing.js';
+
+/** What the notifier needs of a scheduler: its typed `on` (a `Scheduler` fits). */
+export type NotifierEventSource = Pick<Emitter<SchedulerEvents>, 'on'>;
+
+const HOUR = 3_600_000;
+
+/** Default retry delays after attempts 1..7: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
+export const DEFAULT_RETRY_SCHEDULE: readonly number[] = [
+  5_000,
+  5 * 60_000,
+  30 * 60_000,
+  2 * HOUR,
+  5 * HOUR,
+  10 * HOUR,
+  10 * HOUR,
+];
+
+/** Options of `new WebhookNotifier(...)`. Every option is checked when the notifier is created. */
+export interface WebhookNotifierOptions {
+  /**
+   * The scheduler whose `job.started`, `job.succeeded`, `job.failed` and `job.missed` events become webhooks.
+   * Without one the notifier still delivers what the app sends with `publish()`.
+   */
+  scheduler?: NotifierEventSource;
+  /** Where endpoints, messages, deliveries and attempts are kept. @default new MemoryStorage() */
+  storage?: Storage;
+  /** @default new HttpTransport() */
+  transport?: Transport;
+  /** @default systemClock */
+  clock?: Clock;
+  /** Identifies this instance in delivery leases. @default a random id */
+  instanceId?: string;
+  /**
+   * Delays before each retry, in ms or as `'5m'`; its length is the number of retries.
+   * @default [5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h]
+   */
+  retrySchedule?: Array<number | string>;
+  /** Each retry delay is spread by up to ± this fraction, so receivers are not hit in waves. @default 0.2 */
+  retryJitter?: number;
+  /** Time for one attempt: connect, headers and body. @default 15_000 */
+  attemptTimeoutMs?: number;
+  /** Attempts in flight at once in this instance. @default 10 */
+  concurrency?: number;
+  /** Attempts in flight at once to one endpoint, so a slow receiver cannot starve the others. @default 4 */
+  perEndpointConcurrency?: number;
+  /**
+   * `'standard'`: Standard Webhooks `webhook-signature`; `'hub'`: `x-hub-signature-256` instead; `'both'`.
+   * @default 'standard'
+   */
+  signatureHeaders?: SignatureHeaders;
+  /**
+   * Allow deliveries to loopback, private, link-local and other internal addresses. Off by default so an
+   * endpoint URL cannot reach your internal network.
+   * @default false
+   */
+  allowPrivateNetworks?: boolean;
+  /** Internal hosts, IPs or CIDR ranges deliveries may reach anyway, e.g. `['10.1.2.0/24']`. @default [] */
+  allow?: string[];
+  /** An endpoint failing without a success for this long is disabled. @default 5 days */
+  disableAfterMs?: number;
+  /** Longest `Retry-After` honoured; a receiver asking for more gets this. @default 3_600_000 (1 h) */
+  maxRetryAfterMs?: number;
+  /** How long a claimed delivery stays ours; must exceed `attemptTimeoutMs`. @default 60_000 */
+  leaseMs?: number;
+  /** How often shared storage is checked for deliveries other instances stored. @default 1_000 */
+  pollIntervalMs?: number;
+  /** Let the process exit while only the notifier's timer is pending. @default false */
+  unref?: boolean;
+  /** Receives one line per attempt and per problem; never a secret or authorization value. */
+  logger?: Logger;
+}
+
+/** Options after defaults and checks. */
+export interface ResolvedNotifierOptions {
+  instanceId: string;
+  retrySchedule: number[];
+  retryJitter: number;
+  attemptTimeoutMs: number;
+  concurrency: number;
+  perEndpointConcurrency: number;
+  signatureHeaders: SignatureHeaders;
+  allowPrivateNetworks: boolean;
+  allow: string[];
+  disableAfterMs: number;
+  maxRetryAfterMs: number;
+  leaseMs: number;
+  pollIntervalMs: number;
+  unref: boolean;
+}
+
+function invalid(field: string, value: unknown, allowed: string): CronhookError {
+  return new CronhookError(
+    'ERR_INVALID_OPTION',
+    `WebhookNotifier option ${field} is ${describeValue(value)}; expected ${allowed}`,
+    { field },
+  );
+}
+
+function int(field: string, value: unknown, fallback: number, min: number, max = 2 ** 31 - 1): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalid(field, value, `an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function bool(field: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw invalid(field, value, 'true or false');
+  return value;
+}
+
+function hasMethod(value: unknown, method: string): boolean {
+  return typeof value === 'object' && value !== null && typeof Reflect.get(value, method) === 'function';
+}
+
+/** Checks every option eagerly so a typo fails at startup, not at the first delivery. */
+export function validateNotifierOptions(options: WebhookNotifierOptions): ResolvedNotifierOptions {
+  if (options === null || typeof options !== 'object') throw invalid('options', options, 'an object');
+  if (options.scheduler !== undefined && !hasMethod(options.scheduler, 'on')) {
+    throw invalid('scheduler', options.scheduler, 'a Scheduler (an object with on())');
+  }
+  if (options.storage !== undefined && !hasMethod(options.storage, 'claimDeliveries')) {
+    throw invalid('storage', options.storage, 'a Storage adapter');
+  }
+  if (options.transport !== undefined && !hasMethod(options.transport, 'send')) {
+    throw invalid('transport', options.transport, 'a Transport (an object with send())');
+  }
+  if (
+    options.clock !== undefined &&
+    !(hasMethod(options.clock, 'now') && hasMethod(options.clock, 'setTimeout'))
+  ) {
+    throw invalid('clock', options.clock, 'a Clock (now() and setTimeout())');
+  }
+  if (options.logger !== undefined && (options.logger === null || typeof options.logger !== 'object')) {
+    throw invalid('logger', options.logger, 'an object with debug/info/warn/error methods, such as console');
+  }
+  const instanceId = options.instanceId ?? `notifier_${randomUUID()}`;
+  if (typeof instanceId !== 'string' || instanceId === '' || instanceId.length > 200) {
+    throw invalid('instanceId', instanceId, 'a non-empty string of at most 200 characters');
+  }
+
+  let retrySchedule: number[] = [...DEFAULT_RETRY_SCHEDULE];
+  if (options.retrySchedule !== undefined) {
+    if (!Array.isArray(options.retrySchedule) || options.retrySchedule.length > 50) {
+      throw invalid('retrySchedule', options.retrySchedule, 'an array of at most 50 delays (ms or "5m")');
+    }
+    retrySchedule = options.retrySchedule.map((delay, i) => {
+      const ms = typeof delay === 'number' || typeof delay === 'string' ? parseDuration(delay) : Number.NaN;
+      if (!Number.isFinite(ms) || ms < 0 || ms > 30 * 24 * HOUR) {
+        throw invalid(`retrySchedule[${i}]`, delay, 'a delay from 0 to 30 days, in ms or like "5m"');
+      }
+      return ms;
+    });
+  }
+  const retryJitter = options.retryJitter ?? 0.2;
+  if (typeof retryJitter !== 'number' || !(retryJitter >= 0 && retryJitter <= 1)) {
+    throw invalid('retryJitter', retryJitter, 'a fraction from 0 to 1');
+  }
+  const signatureHeaders = options.signatureHeaders ?? 'standard';
+  if (!['standard', 'hub', 'both'].includes(signatureHeaders)) {
+    throw invalid('signatureHeaders', signatureHeaders, '"standard", "hub" or "both"');
+  }
+  const allow = options.allow ?? [];
+  if (!Array.isArray(allow) || allow.some((entry) => typeof entry !== 'string' || entry === '')) {
+    throw invalid('allow', allow, 'an array of hosts, IPs or CIDR ranges');
+  }
+
+  const attemptTimeoutMs = int('attemptTimeoutMs', options.attemptTimeoutMs, 15_000, 1, 10 * 60_000);
+  const leaseMs = int('leaseMs', options.leaseMs, Math.max(60_000, attemptTimeoutMs * 2), 1_000);
+  if (leaseMs <= attemptTimeoutMs) {
+    throw invalid(
+      'leaseMs',
+      leaseMs,
+      `more than attemptTimeoutMs (${attemptTimeoutMs}) so a lease outlives an attempt`,
+    );
+  }
+  return {
+    instanceId,
+    retrySchedule,
+    retryJitter,
+    attemptTimeoutMs,
+    concurrency: int('concurrency', options.concurrency, 10, 1, 1000),
+    perEndpointConcurrency: int('perEndpointConcurrency', options.perEndpointConcurrency, 4, 1, 1000),
+    signatureHeaders,
+    allowPrivateNetworks: bool('allowPrivateNetworks', options.allowPrivateNetworks, false),
+    allow: [...allow],
+    disableAfterMs: int('disableAfterMs', options.disableAfterMs, 5 * 24 * HOUR, 0, Number.MAX_SAFE_INTEGER),
+    maxRetryAfterMs: int('maxRetryAfterMs', options.maxRetryAfterMs, HOUR, 0, 30 * 24 * HOUR),
+    leaseMs,
+    pollIntervalMs: int('pollIntervalMs', options.pollIntervalMs, 1_000, 10),
+    unref: bool('unref', options.unref, false),
+  };
+}

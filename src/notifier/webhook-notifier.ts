@@ -1,0 +1,431 @@
+import type { Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
+import { CronhookError, describeValue } from '../errors.js';
+import { Emitter } from '../events.js';
+import type { Logger, SchedulerEvents } from '../scheduler/types.js';
+import { MemoryStorage } from '../storage/memory.js';
+import type { Storage } from '../storage/types.js';
+import { HttpTransport } from '../transport/http.js';
+import type { Transport } from '../transport/types.js';
+import { Deliverer } from './deliver.js';
+import { DeliveryLog } from './delivery-log.js';
+import { Dispatcher } from './dispatcher.js';
+import { applyEndpointPatch, enabledState, toPublicEndpoint, validateEndpointInput } from './endpoints.js';
+import { newId } from './ids.js';
+import { endpointMatches, type MatchSubject } from './matching.js';
+import {
+  type ResolvedNotifierOptions,
+  validateNotifierOptions,
+  type WebhookNotifierOptions,
+} from './options.js';
+import { buildBody, JOB_TOPICS, jobPayload, PING_TOPIC, runPayload } from './payload.js';
+import { generateSecret, MAX_ACTIVE_SECRETS, validateSecret } from './signing.js';
+import type {
+  DeliveryAttempt,
+  DeliveryDetails,
+  DeliveryPage,
+  DeliveryQuery,
+  DeliveryRecord,
+  Endpoint,
+  EndpointInput,
+  EndpointPatch,
+  EndpointRecord,
+  NotifierEvents,
+} from './types.js';
+
+const DAY = 86_400_000;
+const TOPIC = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
+
+/** Options of {@link WebhookNotifier.rotateSecret}. */
+export interface RotateSecretOptions {
+  /** How long the previous secrets keep signing alongside the new one. @default 86_400_000 (24 h) */
+  graceMs?: number;
+  /** The new secret (`whsec_…`). @default a generated one */
+  secret?: string;
+}
+
+/** Options of {@link WebhookNotifier.replay}. */
+export interface ReplayOptions {
+  /** Only deliveries to this endpoint. @default every endpoint */
+  endpointId?: string;
+  /** Failed deliveries created at or after this time. */
+  since: Date;
+  /** …and before this time. @default now */
+  until?: Date;
+}
+
+/**
+ * Delivers the scheduler's job events, and the app's own, as signed Standard Webhooks to the endpoints the
+ * app registers: stored first (a durable outbox), then sent with retries, a delivery log and rotatable
+ * secrets.
+ *
+ * @example
+ * const notifier = new WebhookNotifier({ scheduler, storage });
+ * const { endpoint, secret } = await notifier.addEndpoint({
+ *   url: 'https://example.com/hooks/cron',
+ *   topics: ['job.execution.failed'],
+ * });
+ * await notifier.start();
+ */
+export class WebhookNotifier {
+  readonly storage: Storage;
+  readonly transport: Transport;
+  readonly clock: Clock;
+  readonly #options: ResolvedNotifierOptions;
+  readonly #logger: Logger | undefined;
+  readonly #emitter: Emitter<NotifierEvents>;
+  readonly #deliverer: Deliverer;
+  readonly #dispatcher: Dispatcher;
+  readonly #log: DeliveryLog;
+  #state: 'idle' | 'started' | 'stopping' = 'idle';
+  #storageUnsubscribe: (() => void) | null = null;
+
+  constructor(options: WebhookNotifierOptions = {}) {
+    this.#options = validateNotifierOptions(options);
+    this.storage = options.storage ?? new MemoryStorage();
+    this.transport = options.transport ?? new HttpTransport();
+    this.clock = options.clock ?? systemClock;
+    this.#logger = options.logger;
+    this.#emitter = new Emitter<NotifierEvents>(() => this.#now());
+    const deps = {
+      storage: this.storage,
+      transport: this.transport,
+      clock: this.clock,
+      options: this.#options,
+      emitter: this.#emitter,
+      logger: this.#logger,
+    };
+    this.#deliverer = new Deliverer(deps);
+    this.#dispatcher = new Dispatcher({ ...deps, deliverer: this.#deliverer });
+    this.#log = new DeliveryLog(this.storage);
+    // Subscribed from the start and awaited by the scheduler: a run is not marked finished until its
+    // messages are stored, even before start() or after stop() (they are sent on the next start).
+    const scheduler = options.scheduler;
+    if (scheduler) {
+      for (const event of Object.keys(JOB_TOPICS) as Array<keyof typeof JOB_TOPICS>) {
+        scheduler.on(event, (e: SchedulerEvents[typeof event]) => this.#onJobEvent(event, e), {
+          await: true,
+        });
+      }
+    }
+  }
+
+  /** This instance's id in delivery leases. */
+  get instanceId(): string {
+    return this.#options.instanceId;
+  }
+
+  // Events
+
+  /**
+   * Subscribes to a notifier event; returns an unsubscribe function.
+   * @example notifier.on('endpoint.disabled', (e) => alertOps(e.endpoint.url, e.reason));
+   */
+  on<K extends keyof NotifierEvents>(
+    event: K,
+    listener: (payload: NotifierEvents[K]) => unknown,
+  ): () => void {
+    return this.#emitter.on(event, listener);
+  }
+
+  off<K extends keyof NotifierEvents>(event: K, listener: (payload: NotifierEvents[K]) => unknown): void {
+    this.#emitter.off(event, listener);
+  }
+
+  once<K extends keyof NotifierEvents>(
+    event: K,
+    listener: (payload: NotifierEvents[K]) => unknown,
+  ): () => void {
+    return this.#emitter.once(event, listener);
+  }
+
+  // Lifecycle
+
+  /** Prepares storage and starts sending due deliveries, including those stored before a restart. */
+  async start(): Promise<void> {
+    if (this.#state !== 'idle') {
+      throw new CronhookError('ERR_INVALID_OPTION', `start(): the notifier is already ${this.#state}`);
+    }
+    this.#state = 'started';
+    await this.storage.migrate();
+    if (this.storage.subscribe) {
+      this.#storageUnsubscribe = await this.storage.subscribe((change) => {
+        if (change === 'deliveries') this.#dispatcher.wake();
+      });
+    }
+    this.#dispatcher.start();
+  }
+
+  /**
+   * Stops sending and waits for attempts in flight, aborting them after `timeoutMs` (they are retried
+   * later). Job events keep being stored while stopped and are sent on the next start.
+   */
+  async stop(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.#state !== 'started') return;
+    this.#state = 'stopping';
+    this.#storageUnsubscribe?.();
+    this.#storageUnsubscribe = null;
+    await this.#dispatcher.stop(options.timeoutMs ?? this.#options.attemptTimeoutMs);
+    this.#state = 'idle';
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  // Endpoints
+
+  /**
+   * Registers an endpoint. The secret is returned here (and by {@link rotateSecret}) only: store it or give it
+   * to the receiver now.
+   * @example
+   * const { endpoint, secret } = await notifier.addEndpoint({ url, topics: ['job.*'], match: { metadata: { tenant: 'acme' } } });
+   */
+  async addEndpoint(input: EndpointInput): Promise<{ endpoint: Endpoint; secret: string }> {
+    const fields = validateEndpointInput(input);
+    const secret = input.secret === undefined ? generateSecret() : validateSecret(input.secret);
+    const now = this.#now();
+    const record: EndpointRecord = {
+      ...fields,
+      id: newId('ep'),
+      secrets: [{ secret, createdAt: now, expiresAt: null }],
+      disabledReason: fields.enabled ? null : 'manual',
+      disabledAt: fields.enabled ? null : now,
+      failingSince: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.storage.insertEndpoint(record);
+    return { endpoint: toPublicEndpoint(record), secret };
+  }
+
+  /** Changes some fields of an endpoint. `enabled: false` pauses it; its deliveries wait. */
+  async updateEndpoint(id: string, patch: EndpointPatch): Promise<Endpoint> {
+    const record = await this.#requireEndpoint(id);
+    const next = applyEndpointPatch(record, patch, this.#now());
+    await this.storage.updateEndpoint(next);
+    if (next.enabled && !record.enabled) this.#dispatcher.wake();
+    return toPublicEndpoint(next);
+  }
+
+  /** Enables an endpoint (after `endpoint.disabled`, say); its waiting deliveries are sent. */
+  async enableEndpoint(id: string): Promise<Endpoint> {
+    const record = await this.#requireEndpoint(id);
+    const next: EndpointRecord = { ...record, ...enabledState(), updatedAt: this.#now() };
+    await this.storage.updateEndpoint(next);
+    this.#dispatcher.wake();
+    return toPublicEndpoint(next);
+  }
+
+  /** Deletes an endpoint and its pending deliveries. False when there was none. */
+  async removeEndpoint(id: string): Promise<boolean> {
+    return this.storage.deleteEndpoint(id);
+  }
+
+  async getEndpoint(id: string): Promise<Endpoint | null> {
+    const record = await this.storage.getEndpoint(id);
+    return record === null ? null : toPublicEndpoint(record);
+  }
+
+  /** Endpoints in creation order; page with `after` (the last id seen). */
+  async listEndpoints(options: { limit?: number; after?: string } = {}): Promise<Endpoint[]> {
+    return (await this.storage.listEndpoints(options)).map(toPublicEndpoint);
+  }
+
+  /**
+   * Replaces the signing secret. The new one signs at once; the previous ones keep signing alongside it
+   * until `graceMs` has passed, so receivers can switch without dropping a message.
+   * @example const { secret } = await notifier.rotateSecret(endpoint.id, { graceMs: 3_600_000 });
+   */
+  async rotateSecret(id: string, options: RotateSecretOptions = {}): Promise<{ secret: string }> {
+    const graceMs = options.graceMs ?? DAY;
+    if (typeof graceMs !== 'number' || !Number.isInteger(graceMs) || graceMs < 0 || graceMs > 30 * DAY) {
+      throw new CronhookError(
+        'ERR_INVALID_OPTION',
+        `rotateSecret: graceMs is ${describeValue(graceMs)}; expected an integer from 0 to 30 days in ms`,
+        { field: 'graceMs' },
+      );
+    }
+    const secret = options.secret === undefined ? generateSecret() : validateSecret(options.secret);
+    const record = await this.#requireEndpoint(id);
+    const now = this.#now();
+    const until = new Date(now.getTime() + graceMs);
+    const kept = record.secrets
+      .filter((s) => s.expiresAt === null || s.expiresAt.getTime() > now.getTime())
+      .map((s) => ({ ...s, expiresAt: s.expiresAt === null || s.expiresAt > until ? until : s.expiresAt }))
+      .filter((s) => s.expiresAt.getTime() > now.getTime());
+    if (kept.length + 1 > MAX_ACTIVE_SECRETS) {
+      throw new CronhookError(
+        'ERR_INVALID_OPTION',
+        `rotateSecret: endpoint ${id} already has ${kept.length} secrets in their grace period; at most ` +
+          `${MAX_ACTIVE_SECRETS} may sign at once. Wait for one to expire or rotate with a shorter graceMs`,
+        { field: 'graceMs' },
+      );
+    }
+    const secrets = [...kept, { secret, createdAt: now, expiresAt: null }];
+    await this.storage.updateEndpoint({ ...record, secrets, updatedAt: now });
+    return { secret };
+  }
+
+  /**
+   * Sends a `webhook.ping` to the endpoint now (even a disabled one) and resolves with the attempt: the
+   * library's "Test now". Not retried.
+   */
+  async ping(endpointId: string): Promise<DeliveryAttempt> {
+    const endpoint = await this.#requireEndpoint(endpointId);
+    const now = this.#now();
+    const { delivery } = await this.#storeMessage(PING_TOPIC, now, { endpointId }, null, [endpoint], null);
+    const attempt = await this.#deliverer.deliver(delivery!, 'ping');
+    return attempt!;
+  }
+
+  /**
+   * Sends the app's own event to every endpoint subscribed to `topic`, with the same signing, retries and
+   * log as job events. Resolves with the message id (`webhook-id`) once the message is stored.
+   * @example await notifier.publish('invoice.paid', { invoiceId: 'inv_1' });
+   */
+  async publish(topic: string, data: unknown): Promise<string> {
+    if (
+      typeof topic !== 'string' ||
+      !TOPIC.test(topic) ||
+      topic.length > 200 ||
+      topic.startsWith('webhook.')
+    ) {
+      throw new CronhookError(
+        'ERR_INVALID_OPTION',
+        `publish: topic ${describeValue(topic)} is not allowed; use dot-separated words such as "invoice.paid" (the "webhook." prefix is reserved)`,
+        { field: 'topic' },
+      );
+    }
+    return this.#publish({ topic, jobId: null, metadata: null }, this.#now(), data);
+  }
+
+  // Delivery log
+
+  /** Deliveries, newest first, filtered; page with `nextCursor`. */
+  async listDeliveries(query: DeliveryQuery = {}): Promise<DeliveryPage> {
+    return this.#log.list(query);
+  }
+
+  /** A delivery with its message and every attempt, or null. */
+  async getDelivery(id: string): Promise<DeliveryDetails | null> {
+    return this.#log.get(id);
+  }
+
+  /**
+   * Sends a delivery again now, with the same `webhook-id`, and resolves with the attempt. Works for
+   * succeeded and failed deliveries alike (a receiver lost the data, say).
+   */
+  async redeliver(deliveryId: string): Promise<DeliveryAttempt> {
+    const delivery = await this.storage.getDelivery(deliveryId);
+    if (delivery === null) {
+      throw new CronhookError('ERR_DELIVERY_NOT_FOUND', `No delivery with id ${JSON.stringify(deliveryId)}`);
+    }
+    const attempt = await this.#deliverer.deliver(delivery, 'redeliver');
+    return attempt!;
+  }
+
+  /**
+   * Puts the failed deliveries of a period back in the outbox, e.g. after a receiver's outage; each gets one
+   * more attempt (recorded as `replay`). Resolves with how many were queued.
+   * @example await notifier.replay({ endpointId, since: new Date(Date.now() - 86_400_000) });
+   */
+  async replay(options: ReplayOptions): Promise<number> {
+    const count = await this.#log.replay(options, this.#now());
+    if (count > 0) this.#dispatcher.wake();
+    return count;
+  }
+
+  // Internals
+
+  #now(): Date {
+    return new Date(this.clock.now());
+  }
+
+  async #requireEndpoint(id: string): Promise<EndpointRecord> {
+    const record = await this.storage.getEndpoint(id);
+    if (record === null) {
+      throw new CronhookError('ERR_ENDPOINT_NOT_FOUND', `No endpoint with id ${JSON.stringify(id)}`, {
+        field: 'endpointId',
+      });
+    }
+    return record;
+  }
+
+  async #onJobEvent<K extends keyof typeof JOB_TOPICS>(event: K, e: SchedulerEvents[K]): Promise<void> {
+    const subject: MatchSubject = { topic: JOB_TOPICS[event], jobId: e.job.id, metadata: e.job.metadata };
+    await this.#publish(subject, e.at, { job: jobPayload(e.job), run: runPayload(e.run) });
+  }
+
+  async #publish(subject: MatchSubject, at: Date, data: unknown): Promise<string> {
+    const endpoints: EndpointRecord[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.storage.listEndpoints({
+        limit: 500,
+        ...(after === undefined ? {} : { after }),
+      });
+      // Endpoints disabled for failing keep collecting deliveries (sent once re-enabled); paused or gone
+      // ones do not.
+      for (const e of page) {
+        if ((e.enabled || e.disabledReason === 'failing') && endpointMatches(e, subject)) endpoints.push(e);
+      }
+      if (page.length < 500) break;
+      after = page[page.length - 1]!.id;
+    }
+    const { messageId } = await this.#storeMessage(
+      subject.topic,
+      at,
+      data,
+      subject.jobId,
+      endpoints,
+      this.#now(),
+    );
+    return messageId;
+  }
+
+  /** Stores a message and one delivery per endpoint, due at `dueAt` (null: sent directly by the caller). */
+  async #storeMessage(
+    topic: string,
+    at: Date,
+    data: unknown,
+    jobId: string | null,
+    endpoints: EndpointRecord[],
+    dueAt: Date | null,
+  ): Promise<{ messageId: string; delivery: DeliveryRecord | undefined }> {
+    let body: string;
+    try {
+      body = buildBody(topic, at, data);
+    } catch (error) {
+      throw new CronhookError('ERR_INVALID_OPTION', `publish: data must be JSON-serializable`, {
+        field: 'data',
+        cause: error,
+      });
+    }
+    const messageId = newId('msg');
+    if (endpoints.length === 0) return { messageId, delivery: undefined };
+    const now = this.#now();
+    const deliveries: DeliveryRecord[] = endpoints.map((endpoint) => ({
+      id: newId('dlv'),
+      messageId,
+      endpointId: endpoint.id,
+      topic,
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: dueAt,
+      lastAttemptAt: null,
+      lastStatusCode: null,
+      lastError: null,
+      createdAt: now,
+      updatedAt: now,
+      lockedBy: null,
+      lockedUntil: null,
+    }));
+    await this.storage.insertMessage({
+      message: { id: messageId, topic, body, jobId, createdAt: now },
+      deliveries,
+    });
+    if (dueAt !== null) this.#dispatcher.wake();
+    return { messageId, delivery: deliveries[0] };
+  }
+}
