@@ -1,0 +1,160 @@
+/**
+ * Receivers that misbehave, over real loopback HTTP. Each must cost one attempt, within its timeout, and
+ * end in a clear error code. Timeout cases wait in real time, kept to a few hundred milliseconds.
+ */
+import type { LookupFunction } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isCronhookError } from '../../src/errors.js';
+import { HttpTransport, type HttpTransportOptions } from '../../src/transport/http.js';
+import { closedPort, startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+});
+
+async function server(...args: Parameters<typeof startHttpServer>): Promise<TestHttpServer> {
+  const started = await startHttpServer(...args);
+  cleanups.push(started.close);
+  return started;
+}
+
+function transport(options?: HttpTransportOptions): HttpTransport {
+  const created = new HttpTransport(options);
+  cleanups.push(() => created.close());
+  return created;
+}
+
+/** Runs `send`, expects a CronhookError, and returns its code and how long the failure took. */
+async function failure(send: Promise<unknown>): Promise<{ code: string; message: string; ms: number }> {
+  const started = performance.now();
+  try {
+    await send;
+  } catch (error) {
+    if (!isCronhookError(error)) throw error;
+    return { code: error.code, message: error.message, ms: performance.now() - started };
+  }
+  throw new Error('expected the request to fail');
+}
+
+describe('HttpTransport: timeouts', () => {
+  it('fails with ERR_TIMEOUT when the receiver never answers', async () => {
+    const receiver = await server(() => {});
+    const result = await failure(transport().send({ url: receiver.url(), timeoutMs: 300 }));
+    expect(result.code).toBe('ERR_TIMEOUT');
+    expect(result.message).toContain('300 ms');
+    expect(result.ms).toBeGreaterThanOrEqual(290);
+    expect(result.ms).toBeLessThan(2_000);
+    expect(receiver.requests).toHaveLength(1);
+  });
+
+  it('times out a body that keeps trickling: the timeout is total, not idle', async () => {
+    // A byte every 100 ms never leaves the connection idle for long, yet the attempt ends at 400 ms.
+    const receiver = await server((_req, res) => {
+      res.writeHead(200);
+      const timer = setInterval(() => res.write('x'), 100);
+      res.on('close', () => clearInterval(timer));
+    });
+    const result = await failure(transport().send({ url: receiver.url(), timeoutMs: 400 }));
+    expect(result.code).toBe('ERR_TIMEOUT');
+    expect(result.ms).toBeGreaterThanOrEqual(390);
+    expect(result.ms).toBeLessThan(2_000);
+  });
+
+  it('fails with ERR_TIMEOUT when connecting takes longer than connectTimeoutMs', async () => {
+    // A resolver that never answers keeps the connection from opening; no packet leaves the machine.
+    const stuck: LookupFunction = () => {};
+    const result = await failure(
+      transport({ connectTimeoutMs: 200, lookup: stuck }).send({
+        url: 'http://stuck.test/',
+        timeoutMs: 10_000,
+      }),
+    );
+    expect(result.code).toBe('ERR_TIMEOUT');
+    expect(result.message).toContain('connectTimeoutMs');
+    // undici checks connect timeouts on a coarse timer; well under the 10 s total timeout is what counts.
+    expect(result.ms).toBeLessThan(3_000);
+  });
+});
+
+describe('HttpTransport: connection failures', () => {
+  it('fails with ERR_CONNECTION when the connection is refused', async () => {
+    const port = await closedPort();
+    expect((await failure(transport().send({ url: `http://127.0.0.1:${port}/` }))).code).toBe(
+      'ERR_CONNECTION',
+    );
+  });
+
+  it('fails with ERR_CONNECTION when the receiver closes before sending headers', async () => {
+    const receiver = await server((req) => {
+      req.socket.destroy();
+    });
+    expect((await failure(transport().send({ url: receiver.url() }))).code).toBe('ERR_CONNECTION');
+  });
+
+  it('fails with ERR_CONNECTION when the receiver resets the connection mid-response', async () => {
+    const receiver = await server((req, res) => {
+      res.writeHead(200, { 'content-length': '1000' });
+      res.write('partial', () => req.socket.resetAndDestroy());
+    });
+    expect((await failure(transport().send({ url: receiver.url() }))).code).toBe('ERR_CONNECTION');
+  });
+
+  it('fails with ERR_CONNECTION when the body stops short of its content-length', async () => {
+    const receiver = await server((req, res) => {
+      res.writeHead(200, { 'content-length': '1000' });
+      res.write('partial', () => req.socket.destroy());
+    });
+    expect((await failure(transport().send({ url: receiver.url() }))).code).toBe('ERR_CONNECTION');
+  });
+
+  it.each([
+    ['garbage instead of a status line', 'NOT HTTP AT ALL\r\n\r\n'],
+    ['a malformed status line', 'HTTP/1.1 two hundred OK\r\n\r\n'],
+    ['a malformed header', 'HTTP/1.1 200 OK\r\nbad header line\r\n\r\n'],
+  ])('fails with ERR_INVALID_RESPONSE on %s', async (_name, raw) => {
+    const receiver = await server((req) => {
+      req.socket.end(raw);
+    });
+    expect((await failure(transport().send({ url: receiver.url() }))).code).toBe('ERR_INVALID_RESPONSE');
+  });
+
+  it('fails with ERR_DNS when the host does not resolve', async () => {
+    const notFound: LookupFunction = (hostname, _options, callback) => {
+      callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '');
+    };
+    const result = await failure(transport({ lookup: notFound }).send({ url: 'http://nowhere.test/' }));
+    expect(result.code).toBe('ERR_DNS');
+    expect(result.message).toContain('nowhere.test');
+  });
+});
+
+describe('HttpTransport: abort', () => {
+  it('fails with ERR_ABORTED when the signal aborts while waiting for the receiver', async () => {
+    const receiver = await server(() => {});
+    const controller = new AbortController();
+    const send = transport().send({ url: receiver.url(), timeoutMs: 10_000 }, { signal: controller.signal });
+    while (receiver.requests.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    const result = await failure(send);
+    expect(result.code).toBe('ERR_ABORTED');
+    expect(result.ms).toBeLessThan(1_000);
+  });
+
+  it('fails with ERR_ABORTED at once, sending nothing, when the signal is already aborted', async () => {
+    const receiver = await server();
+    const result = await failure(transport().send({ url: receiver.url() }, { signal: AbortSignal.abort() }));
+    expect(result.code).toBe('ERR_ABORTED');
+    expect(receiver.requests).toHaveLength(0);
+  });
+
+  it('is not disturbed by an abort after the response arrived', async () => {
+    const receiver = await server((_req, res) => {
+      res.end('done');
+    });
+    const controller = new AbortController();
+    const response = await transport().send({ url: receiver.url() }, { signal: controller.signal });
+    controller.abort();
+    expect(response.body).toBe('done');
+  });
+});
