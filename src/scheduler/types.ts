@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { ErrorInfo } from '../errors.js';
 import type { ErrorEventPayload } from '../events.js';
 import type { Storage } from '../storage/types.js';
-import type { Transport } from '../transport/types.js';
+import type { AddressPolicy, Transport } from '../transport/types.js';
 
 /** A cron expression with its own IANA timezone. */
 export interface CronSchedule {
@@ -182,15 +182,21 @@ export interface SchedulerOptions {
   maxMissedEvents?: number;
   /** Let the process exit while only the scheduler's timer is pending. @default false */
   unref?: boolean;
+  /**
+   * Destination policy for HTTP jobs. Jobs usually call the app's own services, so by default nothing is
+   * blocked; pass `{ allowPrivateNetworks: false }` when job URLs come from untrusted users.
+   * @default undefined (the transport's default: allow)
+   */
+  addressPolicy?: AddressPolicy;
   logger?: Logger;
 }
 
-interface JobEventBase<T extends string> {
+export interface JobEventBase<T extends string> {
   type: T;
   at: Date;
   job: Job;
 }
-interface RunEventBase<T extends string> extends JobEventBase<T> {
+export interface RunEventBase<T extends string> extends JobEventBase<T> {
   run: Run;
 }
 

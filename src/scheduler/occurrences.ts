@@ -1,0 +1,74 @@
+import type { JobRecord } from '../storage/types.js';
+import { nextOccurrence, occurrencesBetween } from './schedule.js';
+import type { RunTrigger } from './types.js';
+
+/** What happens to one due occurrence of a claimed job. */
+export interface PlannedOccurrence {
+  at: number;
+  action: 'run' | 'missed';
+  trigger: RunTrigger;
+}
+
+export interface OccurrencePlan {
+  /** Oldest first; missed ones are capped to the newest `maxMissed`. */
+  occurrences: PlannedOccurrence[];
+  /** Missed occurrences in all, including those beyond the cap. */
+  missedTotal: number;
+  nextRunAt: Date | null;
+  runCount: number;
+}
+
+export interface PlanOptions {
+  /** An occurrence later than this is late, and its job's `catchUp` decides whether it still runs. */
+  graceMs: number;
+  maxMissed: number;
+}
+
+/**
+ * Decides, for a job claimed at `nowMs`, which of its due occurrences run and which are missed, and when it
+ * is next due. Occurrences within `graceMs` of now are merely late and run; older ones follow `catchUp`:
+ * `'skip'` runs none of them, `'latest'` runs the newest (when nothing on time runs), `{ max: n }` runs the
+ * newest n in order.
+ */
+export function planOccurrences(job: JobRecord, nowMs: number, options: PlanOptions): OccurrencePlan {
+  const first = job.nextRunAt?.getTime();
+  if (first === undefined || first > nowMs) {
+    return { occurrences: [], missedTotal: 0, nextRunAt: job.nextRunAt, runCount: job.runCount };
+  }
+  const endAt = job.endAt?.getTime() ?? Number.POSITIVE_INFINITY;
+  const keepRun = typeof job.catchUp === 'object' ? job.catchUp.max : 1;
+  // Enough of the newest occurrences to fill every bucket: on-time runs, catch-up runs and the missed cap.
+  const keep = keepRun + options.maxMissed + Math.ceil(options.graceMs / 1000) + 1;
+  const { times, total } = occurrencesBetween(job.schedule, first - 1, Math.min(nowMs, endAt), keep);
+  const late = times.filter((t) => nowMs - t > options.graceMs);
+  const onTime = times.slice(late.length);
+  const lateTotal = total - onTime.length;
+
+  let catchUp: number[] = [];
+  if (job.catchUp === 'latest') catchUp = onTime.length === 0 ? late.slice(-1) : [];
+  else if (typeof job.catchUp === 'object') catchUp = late.slice(-job.catchUp.max);
+  const missed = late.slice(0, late.length - catchUp.length).slice(-options.maxMissed);
+
+  let remaining = job.maxRuns === null ? Number.POSITIVE_INFINITY : job.maxRuns - job.runCount;
+  const occurrences: PlannedOccurrence[] = missed.map((at) => ({
+    at,
+    action: 'missed',
+    trigger: 'schedule',
+  }));
+  for (const at of catchUp) {
+    if (remaining-- > 0) occurrences.push({ at, action: 'run', trigger: 'catch-up' });
+  }
+  for (const at of onTime) {
+    if (remaining-- > 0) occurrences.push({ at, action: 'run', trigger: 'schedule' });
+  }
+  const ran = occurrences.filter((o) => o.action === 'run').length;
+  const runCount = job.runCount + ran;
+  let next = job.maxRuns !== null && runCount >= job.maxRuns ? null : nextOccurrence(job.schedule, nowMs);
+  if (next !== null && next > endAt) next = null;
+  return {
+    occurrences,
+    missedTotal: lateTotal - catchUp.length,
+    nextRunAt: next === null ? null : new Date(next),
+    runCount,
+  };
+}

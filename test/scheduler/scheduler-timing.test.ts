@@ -1,0 +1,317 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { MAX_TIMER_DELAY_MS } from '../../src/clock.js';
+import { internedCount } from '../../src/scheduler/schedule.js';
+import type { Run, SchedulerEvents } from '../../src/scheduler/types.js';
+import { createTestScheduler } from '../helpers/scheduler.js';
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+
+describe('Scheduler timing', () => {
+  it('runs a day of cron occurrences on one timer in milliseconds', async () => {
+    const { scheduler, clock, transport } = createTestScheduler();
+    for (let i = 0; i < 50; i++) {
+      await scheduler.addJob({
+        id: `job-${i}`,
+        schedule: `${i % 60} * * * *`,
+        target: { url: `https://a.example/${i}` },
+      });
+    }
+    await scheduler.start();
+    expect(clock.pendingTimers).toBe(1);
+    const started = performance.now();
+    await clock.advance('1d');
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(transport.requests).toHaveLength(50 * 24);
+    expect(clock.pendingTimers).toBe(1);
+    await scheduler.stop();
+  });
+
+  it('shares one parsed expression between jobs with the same pattern and timezone', async () => {
+    const { scheduler } = createTestScheduler();
+    const before = internedCount();
+    for (let i = 0; i < 1000; i++) {
+      await scheduler.addJob({
+        id: `same-${i}`,
+        schedule: { cron: '17 4 * * *', timezone: 'Asia/Kathmandu' },
+        target: { handler: 'x' },
+      });
+    }
+    expect(internedCount() - before).toBe(1);
+  });
+
+  it('never fires early when the wall clock is set back, and never arms beyond 2^31-1 ms', async () => {
+    const { scheduler, clock, transport } = createTestScheduler();
+    await scheduler.addJob({
+      id: 'far',
+      schedule: { at: '2026-06-01T00:00:00Z' },
+      target: { url: 'https://a.example/far' },
+    });
+    await scheduler.addJob({
+      id: 'soon',
+      schedule: { at: '2026-01-01T00:10:00Z' },
+      target: { url: 'https://a.example/soon' },
+    });
+    await scheduler.start();
+    expect(clock.nextTimerDelay()).toBeLessThanOrEqual(MAX_TIMER_DELAY_MS);
+    await clock.advance('5m');
+    await clock.set(T0 + 5 * 60_000 - 3_600_000); // NTP sets the clock back one hour
+    await clock.advance('10m');
+    expect(transport.requests).toHaveLength(0);
+    await clock.advance('55m');
+    expect(transport.requests.map((r) => r.url)).toEqual(['https://a.example/soon']);
+    expect(transport.requests[0]!.at).toBeGreaterThanOrEqual(Date.parse('2026-01-01T00:10:00Z'));
+    await scheduler.stop();
+  });
+
+  it('notices a wall clock that jumps forward within a minute and applies catch-up', async () => {
+    const { scheduler, clock, transport, of } = createTestScheduler();
+    await scheduler.addJob({ id: 'hourly', schedule: '0 * * * *', target: { url: 'https://a.example/h' } });
+    await scheduler.start();
+    await clock.set(T0 + 5 * 3_600_000 + 30 * 60_000); // jump 5.5 h forward
+    await clock.advance('1m');
+    expect(transport.requests).toHaveLength(1);
+    expect((await scheduler.listRuns('hourly', { status: 'succeeded' }))[0]?.trigger).toBe('catch-up');
+    expect(of('job.missed')).toHaveLength(4);
+    await scheduler.stop();
+  });
+
+  describe('catch-up after downtime', () => {
+    async function downtime(catchUp: 'skip' | 'latest' | { max: number }) {
+      const ctx = createTestScheduler();
+      await ctx.scheduler.addJob({
+        id: 'j',
+        schedule: '*/10 * * * *',
+        target: { url: 'https://a.example/j' },
+        catchUp,
+      });
+      await ctx.clock.set(T0 + 60 * 60_000 + 5 * 60_000); // down for 65 minutes: 6 occurrences missed
+      await ctx.scheduler.start();
+      await ctx.clock.advance(0);
+      return ctx;
+    }
+
+    it("'skip' emits job.missed for each missed occurrence and waits for the next", async () => {
+      const { scheduler, transport, of, clock } = await downtime('skip');
+      expect(transport.requests).toHaveLength(0);
+      expect(of('job.missed').map((e) => e.run.scheduledAt.toISOString().slice(11, 16))).toEqual([
+        '00:10',
+        '00:20',
+        '00:30',
+        '00:40',
+        '00:50',
+        '01:00',
+      ]);
+      await clock.advance('5m');
+      expect(transport.requests.map((r) => r.headers['x-cronhook-scheduled-at'])).toEqual([
+        '2026-01-01T01:10:00.000Z',
+      ]);
+      await scheduler.stop();
+    });
+
+    it("'latest' runs the newest missed occurrence once, now", async () => {
+      const { scheduler, transport, of } = await downtime('latest');
+      expect(transport.requests.map((r) => r.headers['x-cronhook-scheduled-at'])).toEqual([
+        '2026-01-01T01:00:00.000Z',
+      ]);
+      expect(of('job.missed')).toHaveLength(5);
+      await scheduler.stop();
+    });
+
+    it('{ max: n } runs the last n missed occurrences in order', async () => {
+      const { scheduler, transport, clock } = await downtime({ max: 3 });
+      await clock.advance(0);
+      expect(transport.requests.map((r) => r.headers['x-cronhook-scheduled-at'])).toEqual([
+        '2026-01-01T00:40:00.000Z',
+        '2026-01-01T00:50:00.000Z',
+        '2026-01-01T01:00:00.000Z',
+      ]);
+      await scheduler.stop();
+    });
+
+    it('caps job.missed events with maxMissedEvents', async () => {
+      const ctx = createTestScheduler({ maxMissedEvents: 2 });
+      await ctx.scheduler.addJob({
+        id: 'j',
+        schedule: '*/10 * * * *',
+        target: { url: 'https://a.example/j' },
+        catchUp: 'skip',
+      });
+      await ctx.clock.set(T0 + 3 * 3_600_000);
+      await ctx.scheduler.start();
+      expect(ctx.of('job.missed').map((e) => e.run.scheduledAt.toISOString())).toEqual([
+        '2026-01-01T02:40:00.000Z',
+        '2026-01-01T02:50:00.000Z',
+      ]);
+      // The 03:00 occurrence is due at the moment of start: on time, so it runs.
+      expect(ctx.transport.requests).toHaveLength(1);
+      await ctx.scheduler.stop();
+    });
+  });
+
+  describe('overlap', () => {
+    async function overlapping(overlap: 'skip' | 'allow' | 'queue') {
+      const ctx = createTestScheduler();
+      const started: number[] = [];
+      ctx.scheduler.handle('slow', async ({ signal }) => {
+        started.push(ctx.clock.now() - T0);
+        await new Promise<void>((resolve) => {
+          const t = ctx.clock.setTimeout(resolve, 90_000);
+          signal.addEventListener('abort', () => t.cancel());
+        });
+      });
+      await ctx.scheduler.addJob({
+        id: 'o',
+        schedule: { every: '1m' },
+        target: { handler: 'slow', timeoutMs: 600_000 },
+        overlap,
+      });
+      await ctx.scheduler.start();
+      await ctx.clock.advance('4m');
+      return { ...ctx, started };
+    }
+
+    it("'skip' skips an occurrence due while the previous run is going, with job.skipped", async () => {
+      const { scheduler, started, of } = await overlapping('skip');
+      // Each run takes 90 s: 1m starts, 2m is skipped, 3m starts, 4m is skipped.
+      expect(started).toEqual([60_000, 180_000]);
+      expect(of('job.skipped').map((e) => e.run.scheduledAt.getTime() - T0)).toEqual([120_000, 240_000]);
+      expect((await scheduler.listRuns('o', { status: 'skipped' })).length).toBe(2);
+      await scheduler.stop({ timeoutMs: 0 });
+    });
+
+    it("'allow' starts every occurrence", async () => {
+      const { scheduler, started } = await overlapping('allow');
+      expect(started).toEqual([60_000, 120_000, 180_000, 240_000]);
+      await scheduler.stop({ timeoutMs: 0 });
+    });
+
+    it("'queue' starts each occurrence when the previous one finishes", async () => {
+      const { scheduler, started } = await overlapping('queue');
+      expect(started).toEqual([60_000, 150_000, 240_000]);
+      await scheduler.stop({ timeoutMs: 0 });
+    });
+  });
+
+  it('spreads starts with deterministic jitter within jitterMs', async () => {
+    const starts: number[][] = [];
+    for (let round = 0; round < 2; round++) {
+      const { scheduler, clock, transport } = createTestScheduler();
+      await scheduler.addJob({
+        id: 'jit',
+        schedule: { every: '1m' },
+        target: { url: 'https://a.example/j' },
+        jitterMs: 30_000,
+      });
+      await scheduler.start();
+      await clock.advance('5m');
+      starts.push(transport.requests.map((r) => r.at - Date.parse(r.headers['x-cronhook-scheduled-at']!)));
+      await scheduler.stop();
+    }
+    expect(starts[0]).toEqual(starts[1]);
+    expect(starts[0]!.every((d) => d >= 0 && d <= 30_000)).toBe(true);
+    expect(new Set(starts[0]).size).toBeGreaterThan(1);
+  });
+
+  it('honours maxRuns, endAt and one-off at jobs', async () => {
+    const { scheduler, clock, transport } = createTestScheduler();
+    await scheduler.addJob({
+      id: 'max',
+      schedule: { every: '1m' },
+      target: { url: 'https://a.example/max' },
+      maxRuns: 2,
+    });
+    await scheduler.addJob({
+      id: 'end',
+      schedule: { every: '1m' },
+      target: { url: 'https://a.example/end' },
+      endAt: '2026-01-01T00:03:30Z',
+    });
+    await scheduler.addJob({
+      id: 'once',
+      schedule: { at: '2026-01-01T00:02:00Z' },
+      target: { url: 'https://a.example/once' },
+    });
+    await scheduler.start();
+    await clock.advance('10m');
+    const count = (path: string) => transport.requestsTo(`https://a.example/${path}`).length;
+    expect([count('max'), count('end'), count('once')]).toEqual([2, 3, 1]);
+    expect((await scheduler.getJob('max'))?.nextRunAt).toBeNull();
+    expect(await scheduler.nextRuns('once', 3)).toEqual([]);
+    await scheduler.stop();
+  });
+
+  it('pauses and resumes without catching up the paused period', async () => {
+    const { scheduler, clock, transport, of } = createTestScheduler();
+    await scheduler.addJob({ id: 'p', schedule: { every: '1m' }, target: { url: 'https://a.example/p' } });
+    await scheduler.start();
+    await clock.advance('2m');
+    await scheduler.pauseJob('p');
+    await clock.advance('10m');
+    expect(transport.requests).toHaveLength(2);
+    await scheduler.resumeJob('p');
+    await clock.advance('1m');
+    expect(transport.requests).toHaveLength(3);
+    expect(of('job.missed')).toHaveLength(0);
+    expect(of('job.paused')).toHaveLength(1);
+    expect(of('job.resumed')).toHaveLength(1);
+    await scheduler.stop();
+  });
+
+  it('nextRuns lists the coming fire times, across DST', async () => {
+    const { scheduler } = createTestScheduler({ start: '2026-03-27T12:00:00Z' });
+    await scheduler.addJob({
+      id: 'b',
+      schedule: { cron: '30 2 * * *', timezone: 'Europe/Berlin' },
+      target: { handler: 'x' },
+    });
+    expect((await scheduler.nextRuns('b', 3)).map((d) => d.toISOString())).toEqual([
+      '2026-03-28T01:30:00.000Z',
+      '2026-03-29T01:30:00.000Z',
+      '2026-03-30T00:30:00.000Z',
+    ]);
+  });
+
+  it('runs a 02:30 Berlin job once on the spring-forward and fall-back days', async () => {
+    for (const [start, days] of [
+      ['2026-03-28T00:00:00Z', 3],
+      ['2026-10-24T00:00:00Z', 3],
+    ] as const) {
+      const { scheduler, clock, transport } = createTestScheduler({ start });
+      await scheduler.addJob({
+        id: 'b',
+        schedule: { cron: '30 2 * * *', timezone: 'Europe/Berlin' },
+        target: { url: 'https://a.example/b' },
+      });
+      await scheduler.start();
+      await clock.advance(`${days}d`);
+      expect(transport.requests).toHaveLength(days);
+      await scheduler.stop();
+    }
+  });
+
+  it('prunes run history beyond runRetention', async () => {
+    const { scheduler, clock } = createTestScheduler({ runRetention: 5 });
+    await scheduler.addJob({ id: 'r', schedule: { every: '1m' }, target: { url: 'https://a.example/r' } });
+    await scheduler.start();
+    await clock.advance('20m');
+    const runs = await scheduler.listRuns('r', { limit: 100 });
+    expect(runs).toHaveLength(5);
+    expect(runs[0]!.scheduledAt.toISOString()).toBe('2026-01-01T00:20:00.000Z');
+    const page2 = await scheduler.listRuns('r', { limit: 2, before: runs[1]!.id });
+    expect(page2.map((r) => r.id)).toEqual([runs[2]!.id, runs[3]!.id]);
+    await scheduler.stop();
+  });
+
+  it('types events: payload shapes per name, unknown names rejected', () => {
+    const { scheduler } = createTestScheduler();
+    scheduler.on('job.failed', (e) => {
+      expectTypeOf(e.error.code).toEqualTypeOf<string>();
+      expectTypeOf(e.run).toEqualTypeOf<Run>();
+    });
+    expectTypeOf<SchedulerEvents['job.retrying']['delayMs']>().toEqualTypeOf<number>();
+    // @ts-expect-error unknown event name
+    scheduler.on('job.exploded', () => {});
+    // @ts-expect-error job.added carries no run
+    scheduler.on('job.added', (e) => e.run);
+  });
+});
