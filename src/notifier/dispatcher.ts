@@ -118,13 +118,16 @@ export class Dispatcher {
         );
       }
       if (!this.#running) return;
-      const next = await storage.nextDeliveryAt();
-      if (next === null) return;
+      const next = (await storage.nextDeliveryAt())?.getTime() ?? null;
       const now = clock.now();
-      if (next.getTime() > now) this.#timer.wakeAt(next.getTime());
+      let wakeAt: number | null = null;
+      // Other instances may store deliveries at any time: shared storage is polled.
+      if (next === null) wakeAt = storage.shared ? now + options.pollIntervalMs : null;
+      else if (next > now) wakeAt = next;
       // Due but not claimable: our slots are full (a finishing attempt wakes us) or the due deliveries wait
       // behind a per-endpoint limit. Without work in flight, back off rather than spin.
-      else if (this.#queue.pending === 0 || !claimedAny) this.#timer.wakeAt(now + options.pollIntervalMs);
+      else if (this.#queue.pending === 0 || !claimedAny) wakeAt = now + options.pollIntervalMs;
+      this.#timer.reset(wakeAt);
     } catch (error) {
       void emitter.emit('error', { type: 'error', at: new Date(clock.now()), error });
       if (this.#running) this.#timer.wakeAt(clock.now() + options.pollIntervalMs);

@@ -1,0 +1,72 @@
+import type { WebhookNotifierOptions } from '../../src/notifier/options.js';
+import type { NotifierEvents } from '../../src/notifier/types.js';
+import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
+import { MemoryStorage } from '../../src/storage/memory.js';
+import { FakeClock, flushPromises } from '../../src/testing/fake-clock.js';
+import { type MockReply, type MockResponder, MockTransport } from '../../src/testing/mock-transport.js';
+
+export interface LogLine {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  data: Record<string, unknown> | undefined;
+}
+
+const EVENT_NAMES: Array<keyof NotifierEvents> = [
+  'delivery.succeeded',
+  'delivery.retrying',
+  'delivery.failed',
+  'endpoint.disabled',
+  'error',
+];
+
+/**
+ * A WebhookNotifier on a FakeClock, MemoryStorage and MockTransport with no retry jitter, its events and
+ * logger output captured. Not started: call `notifier.start()`.
+ */
+export function createNotifierHarness(
+  options: WebhookNotifierOptions & { script?: MockReply[] | MockResponder; start?: string } = {},
+) {
+  const { script, start, ...rest } = options;
+  const clock =
+    rest.clock instanceof FakeClock ? rest.clock : new FakeClock(start ?? '2026-01-01T00:00:00.000Z');
+  const transport = rest.transport ?? new MockTransport(script ?? [], { clock });
+  const storage = rest.storage ?? new MemoryStorage();
+  const logs: LogLine[] = [];
+  const logger = {
+    debug: (message: string, data?: Record<string, unknown>) =>
+      void logs.push({ level: 'debug', message, data }),
+    info: (message: string, data?: Record<string, unknown>) =>
+      void logs.push({ level: 'info', message, data }),
+    warn: (message: string, data?: Record<string, unknown>) =>
+      void logs.push({ level: 'warn', message, data }),
+    error: (message: string, data?: Record<string, unknown>) =>
+      void logs.push({ level: 'error', message, data }),
+  };
+  const notifier = new WebhookNotifier({ retryJitter: 0, logger, ...rest, clock, transport, storage });
+  const events: Array<NotifierEvents[keyof NotifierEvents]> = [];
+  for (const name of EVENT_NAMES) notifier.on(name, (e) => void events.push(e));
+  const of = <K extends keyof NotifierEvents>(type: K) =>
+    events.filter((e): e is NotifierEvents[K] => e.type === type);
+  return {
+    notifier,
+    clock,
+    transport: transport as MockTransport,
+    storage,
+    logs,
+    events,
+    of,
+    /** Lets the dispatcher's storage calls and sends settle without moving time. */
+    settle: () => flushPromises(10),
+  };
+}
+
+/** Everything the harness captured that a user could see, as one string, to search for leaked secrets. */
+export function visibleText(...values: unknown[]): string {
+  return values
+    .map((v) =>
+      JSON.stringify(v, (_key, value: unknown) =>
+        value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value,
+      ),
+    )
+    .join('\n');
+}
