@@ -1,9 +1,9 @@
 import type { LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Agent, request as undiciRequest } from 'undici';
-import packageJson from '../../package.json' with { type: 'json' };
 import { MAX_TIMER_DELAY_MS } from '../clock.js';
 import { CronhookError, describeValue } from '../errors.js';
+import { VERSION } from '../version.js';
 import { type CompiledAddressPolicy, compileAddressPolicy } from './address-guard.js';
 import { guardedConnector, systemLookup } from './guarded-connector.js';
 import { toTransportError } from './http-errors.js';
@@ -81,7 +81,7 @@ export class HttpTransport implements Transport {
     this.#maxResponseBytes = integerOption('maxResponseBytes', options.maxResponseBytes, 65_536, 0);
     this.#maxHeaderBytes = integerOption('maxHeaderBytes', options.maxHeaderBytes, 16_384, 1_024);
     this.#defaultPolicy = compileAddressPolicy(options.addressPolicy);
-    const userAgent = options.userAgent ?? `cronhook/${packageJson.version}`;
+    const userAgent = options.userAgent ?? `cronhook/${VERSION}`;
     if (typeof userAgent !== 'string' || userAgent === '' || /[\r\n\0]/.test(userAgent))
       throw invalid('userAgent', userAgent, 'a non-empty string without line breaks');
     this.#userAgent = userAgent;
