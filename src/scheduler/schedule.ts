@@ -1,57 +1,34 @@
-import { type CronExpression, CronExpressionParser } from 'cron-parser';
 import { CronhookError, describeValue } from '../errors.js';
+import { compileCron, compiledCount } from './cron.js';
+import { describeCronError } from './cron-errors.js';
+import { isValidTimezone } from './timezone.js';
 import type { NormalizedSchedule, ScheduleInput } from './types.js';
+
+export { compileCron } from './cron.js';
+export { isValidTimezone } from './timezone.js';
 
 /** Smallest `every` interval. */
 export const MIN_EVERY_MS = 1000;
+/** Largest `every` interval (ten years); longer periods are cron or `at` schedules. */
+export const MAX_EVERY_MS = 3650 * 86_400_000;
+/** Longest cron string accepted; a full list in every field fits well within it. */
+export const MAX_CRON_LENGTH = 1024;
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const DURATION = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/;
+const DURATION = /^\s*(\d{1,15}(?:\.\d{1,9})?)\s*(ms|s|m|h|d)\s*$/;
 
 /** Parses `'90s'`, `'15m'`, `'2h'`, `'1d'`, `'500ms'` or a number of milliseconds; NaN when invalid. */
 export function parseDuration(value: string | number): number {
   if (typeof value === 'number') return Number.isFinite(value) ? value : Number.NaN;
+  if (typeof value !== 'string') return Number.NaN;
   const match = DURATION.exec(value);
   if (!match) return Number.NaN;
   return Math.round(Number(match[1]) * UNITS[match[2]!]!);
 }
 
-const validZones = new Map<string, boolean>();
-
-/** True for an IANA timezone name this runtime knows. */
-export function isValidTimezone(timezone: string): boolean {
-  let ok = validZones.get(timezone);
-  if (ok === undefined) {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: timezone });
-      ok = timezone.length > 0;
-    } catch {
-      ok = false;
-    }
-    validZones.set(timezone, ok);
-  }
-  return ok;
-}
-
-// Parsed expressions are interned by (expression, timezone): 100k jobs on one pattern share one object.
-// cron-parser expressions are iterators with a cursor, so every use resets the cursor first; JavaScript
-// runs one use at a time, which makes the sharing safe.
-const interned = new Map<string, CronExpression>();
-
-/** The shared parsed expression for (cron, timezone); throws cron-parser's error when invalid. */
-export function internCron(cron: string, timezone: string): CronExpression {
-  const key = `${timezone}\u0000${cron}`;
-  let expression = interned.get(key);
-  if (!expression) {
-    expression = CronExpressionParser.parse(cron, { tz: timezone, strict: false });
-    interned.set(key, expression);
-  }
-  return expression;
-}
-
 /** How many distinct (expression, timezone) pairs are interned. */
 export function internedCount(): number {
-  return interned.size;
+  return compiledCount();
 }
 
 function invalid(jobId: string, field: string, message: string, cause?: unknown): CronhookError {
@@ -76,40 +53,34 @@ export interface NormalizeOptions {
  */
 export function normalizeSchedule(input: ScheduleInput, options: NormalizeOptions): NormalizedSchedule {
   const { jobId } = options;
-  if (typeof input === 'string') return normalizeCron(input, options.timezone, 'schedule', jobId);
-  if (input === null || typeof input !== 'object') {
+  if (typeof input === 'string') return normalizeCron(input, options.timezone, jobId, 'schedule', 'timezone');
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw invalid(
       jobId,
       'schedule',
       `is ${describeValue(input)}; expected a cron string, { cron }, { every } or { at }`,
     );
   }
+  const kinds = (['cron', 'every', 'at'] as const).filter((key) => key in input);
+  if (kinds.length > 1) {
+    throw invalid(jobId, 'schedule', `has ${kinds.join(' and ')}; expected exactly one of cron, every or at`);
+  }
   if ('cron' in input) {
-    const timezone = input.timezone ?? options.timezone;
     if (typeof input.cron !== 'string')
-      throw invalid(jobId, 'schedule.cron', `is ${describeValue(input.cron)}; expected a string`);
-    return normalizeCron(input.cron, timezone, 'schedule.cron', jobId, 'schedule.timezone');
+      throw invalid(jobId, 'schedule.cron', `is ${describeValue(input.cron)}; expected a cron string`);
+    const timezone = input.timezone === undefined ? options.timezone : input.timezone;
+    const tzField = input.timezone === undefined ? 'timezone' : 'schedule.timezone';
+    return normalizeCron(input.cron, timezone, jobId, 'schedule.cron', tzField);
   }
-  if ('every' in input) {
-    const everyMs = parseDuration(input.every);
-    if (Number.isNaN(everyMs)) {
-      throw invalid(
-        jobId,
-        'schedule.every',
-        `is ${describeValue(input.every)}; expected a duration like '90s', '15m', '2h' or milliseconds`,
-      );
-    }
-    if (everyMs < MIN_EVERY_MS)
-      throw invalid(jobId, 'schedule.every', `is ${everyMs} ms; the minimum is 1s (1000 ms)`);
-    return { kind: 'every', everyMs, anchor: new Date(options.now).toISOString() };
-  }
+  if ('every' in input) return normalizeEvery(input.every, jobId, options.now);
   if ('at' in input) {
-    const at = input.at instanceof Date ? input.at : typeof input.at === 'string' ? new Date(input.at) : null;
+    const value: unknown = input.at;
+    const at = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : null;
     if (at === null || Number.isNaN(at.getTime())) {
       throw invalid(
         jobId,
         'schedule.at',
-        `is ${describeValue(input.at)}; expected a Date or an ISO-8601 string`,
+        `is ${describeValue(value)}; expected a Date or an ISO-8601 string`,
       );
     }
     if (at.getTime() < options.now - 1000 && !options.allowPastAt) {
@@ -124,7 +95,32 @@ export function normalizeSchedule(input: ScheduleInput, options: NormalizeOption
   throw invalid(jobId, 'schedule', 'has none of cron, every or at');
 }
 
-function normalizeCron(cron: string, timezone: string, field: string, jobId: string, tzField = 'timezone') {
+function normalizeEvery(value: unknown, jobId: string, now: number): NormalizedSchedule {
+  const everyMs =
+    typeof value === 'string' || typeof value === 'number' ? Math.round(parseDuration(value)) : Number.NaN;
+  if (Number.isNaN(everyMs)) {
+    throw invalid(
+      jobId,
+      'schedule.every',
+      `is ${describeValue(value)}; expected a duration like '90s', '15m', '2h', '1d' or milliseconds`,
+    );
+  }
+  if (everyMs < MIN_EVERY_MS)
+    throw invalid(jobId, 'schedule.every', `is ${everyMs} ms; the minimum is 1s (1000 ms)`);
+  if (everyMs > MAX_EVERY_MS)
+    throw invalid(jobId, 'schedule.every', `is ${everyMs} ms; the maximum is 3650d (use cron or at)`);
+  return { kind: 'every', everyMs, anchor: new Date(now).toISOString() };
+}
+
+const ALIAS = /^@[a-z]+$/i;
+
+function normalizeCron(
+  cron: string,
+  timezone: unknown,
+  jobId: string,
+  field: string,
+  tzField: string,
+): NormalizedSchedule {
   if (typeof timezone !== 'string' || !isValidTimezone(timezone)) {
     throw invalid(
       jobId,
@@ -132,44 +128,47 @@ function normalizeCron(cron: string, timezone: string, field: string, jobId: str
       `is ${describeValue(timezone)}; expected an IANA timezone such as 'Europe/Berlin' or 'UTC'`,
     );
   }
-  const trimmed = cron.trim().replace(/\s+/g, ' ');
-  const fields = trimmed.startsWith('@') ? 1 : trimmed.split(' ').length;
-  if (fields !== 1 && fields !== 5 && fields !== 6) {
+  if (cron.length > MAX_CRON_LENGTH) {
+    throw invalid(jobId, field, `is ${cron.length} characters long; the maximum is ${MAX_CRON_LENGTH}`);
+  }
+  let trimmed = cron.trim().replace(/\s+/g, ' ');
+  if (ALIAS.test(trimmed)) trimmed = trimmed.toLowerCase();
+  else {
+    const count = trimmed === '' ? 0 : trimmed.split(' ').length;
+    if (count !== 5 && count !== 6) {
+      throw invalid(
+        jobId,
+        field,
+        `${describeValue(cron)} has ${count} fields; expected 5 (minute first), 6 (second first) or an alias such as @daily`,
+      );
+    }
+  }
+  try {
+    compileCron(trimmed, timezone);
+  } catch (error) {
     throw invalid(
       jobId,
       field,
-      `${JSON.stringify(cron)} has ${fields} fields; expected 5 (minute first) or 6 (second first)`,
+      `${describeValue(cron)} is invalid: ${describeCronError(trimmed, error)}`,
+      error,
     );
   }
-  try {
-    const expression = internCron(trimmed, timezone);
-    expression.reset(new Date(0));
-    expression.next();
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw invalid(jobId, field, `${JSON.stringify(cron)} is not a valid cron expression: ${reason}`, error);
-  }
-  return { kind: 'cron' as const, cron: trimmed, timezone };
+  return { kind: 'cron', cron: trimmed, timezone };
 }
 
-/** The first occurrence strictly after `afterMs`, or null when there is none. */
+/**
+ * The first occurrence strictly after `afterMs`, or null when there is none.
+ *
+ * Cron schedules follow the DST rules of docs/schedules.md. `every` schedules fire at anchor + k·every
+ * (k ≥ 1): the first run one interval after the job was added, and no drift however long runs take.
+ */
 export function nextOccurrence(schedule: NormalizedSchedule, afterMs: number): number | null {
   switch (schedule.kind) {
-    case 'cron': {
-      const expression = internCron(schedule.cron, schedule.timezone);
-      // cron-parser works at second precision; step past the current second so nothing repeats.
-      expression.reset(new Date(afterMs));
-      try {
-        let next = expression.next().getTime();
-        while (next <= afterMs) next = expression.next().getTime();
-        return next;
-      } catch {
-        return null;
-      }
-    }
+    case 'cron':
+      return compileCron(schedule.cron, schedule.timezone).next(afterMs);
     case 'every': {
       const anchor = Date.parse(schedule.anchor);
-      if (afterMs < anchor) return anchor;
+      if (afterMs < anchor) return anchor + schedule.everyMs;
       return anchor + (Math.floor((afterMs - anchor) / schedule.everyMs) + 1) * schedule.everyMs;
     }
     case 'at': {
