@@ -1,0 +1,98 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SqliteStorage } from '../../src/storage/sqlite.js';
+import { testStorage } from '../../src/testing/index.js';
+import { at, minimalJob } from '../../src/testing/storage-suite/fixtures.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cronhook-sqlite-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const freshPath = () => join(dir, `db-${n++}`, 'nested', 'cronhook.db');
+
+testStorage('SqliteStorage (file)', () => new SqliteStorage({ path: freshPath() }));
+testStorage('SqliteStorage (:memory:)', () => new SqliteStorage({ path: ':memory:' }));
+
+describe('SqliteStorage', () => {
+  it('creates the database file and its folders, in WAL mode', async () => {
+    const path = freshPath();
+    expect(existsSync(path)).toBe(false);
+    const storage = new SqliteStorage({ path });
+    await storage.migrate();
+    expect(existsSync(path)).toBe(true);
+    const peek = new DatabaseSync(path, { readOnly: true });
+    expect(peek.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+    peek.close();
+    await storage.close();
+  });
+
+  it('keeps everything across close and reopen', async () => {
+    const path = freshPath();
+    const first = new SqliteStorage({ path });
+    await first.migrate();
+    await first.insertJob(minimalJob('kept'));
+    await first.close();
+    const second = new SqliteStorage({ path });
+    await second.migrate();
+    expect(await second.getJob('kept')).toEqual(minimalJob('kept'));
+    await second.close();
+  });
+
+  it('records the schema version, and two storages on one file migrate and share leases', async () => {
+    const path = freshPath();
+    const a = new SqliteStorage({ path });
+    const b = new SqliteStorage({ path });
+    await Promise.all([a.migrate(), b.migrate()]);
+    const peek = new DatabaseSync(path, { readOnly: true });
+    expect(peek.prepare('SELECT version, name FROM cronhook_migrations').all()).toEqual([
+      { version: 1, name: 'initial' },
+    ]);
+    peek.close();
+    await a.insertJob(minimalJob('shared'));
+    const lease = { now: at(0), limit: 10, leaseMs: 30_000 };
+    expect(await a.claimDueJobs({ ...lease, instanceId: 'a' })).toHaveLength(1);
+    expect(await b.claimDueJobs({ ...lease, instanceId: 'b' })).toEqual([]);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('refuses a database written by a newer cronhook with ERR_SCHEMA_TOO_NEW and changes nothing', async () => {
+    const path = freshPath();
+    const old = new SqliteStorage({ path });
+    await old.migrate();
+    await old.insertJob(minimalJob('j'));
+    await old.close();
+    const newer = new DatabaseSync(path);
+    newer.exec("INSERT INTO cronhook_migrations (version, name) VALUES (999, 'from the future')");
+    newer.close();
+
+    const storage = new SqliteStorage({ path });
+    await expect(storage.migrate()).rejects.toMatchObject({
+      code: 'ERR_SCHEMA_TOO_NEW',
+      message: expect.stringContaining('version 999'),
+    });
+    await storage.close();
+    const peek = new DatabaseSync(path, { readOnly: true });
+    expect(peek.prepare('SELECT MAX(version) AS v FROM cronhook_migrations').get()).toEqual({ v: 999 });
+    expect(peek.prepare('SELECT id FROM cronhook_jobs').all()).toEqual([{ id: 'j' }]);
+    peek.close();
+  });
+
+  it('reports driver failures as ERR_STORAGE', async () => {
+    const storage = new SqliteStorage({ path: ':memory:' });
+    await storage.migrate();
+    await storage.close();
+    await expect(storage.getJob('j')).rejects.toMatchObject({ name: 'CronhookError', code: 'ERR_STORAGE' });
+  });
+
+  it('validates its options, naming the field', () => {
+    expect(() => new SqliteStorage({ path: '' })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION', field: 'path' }),
+    );
+    expect(() => new SqliteStorage({ path: ':memory:', busyTimeoutMs: -1 })).toThrow(/busyTimeoutMs.*-1/);
+    expect(() => new SqliteStorage({ path: ':memory:', synchronous: 'off' as 'full' })).toThrow(
+      expect.objectContaining({ field: 'synchronous' }),
+    );
+  });
+});
