@@ -125,6 +125,10 @@ const OPEN: CompiledAddressPolicy = { key: 'open', open: true, blocked: () => un
 /**
  * Validates and compiles a policy. `field` names it in error messages (e.g. `addressPolicy`).
  *
+ * @example
+ * const policy = compileAddressPolicy({ allow: ['10.1.0.0/16'] }, 'options.addressPolicy');
+ * policy.blocked('10.2.0.1', 'db.internal')?.message // says what was refused and how to allow it
+ *
  * @throws CronhookError `ERR_INVALID_OPTION` naming the bad field, e.g. `addressPolicy.allow[1]`.
  */
 export function compileAddressPolicy(

@@ -61,7 +61,11 @@ export function toTransportError(error: unknown, context: FailureContext): Cronh
     return fail('ERR_DNS', `Could not resolve the host of ${origin} (${code})`, error);
   if (code !== undefined && CONNECTION_CODES.has(code))
     return fail('ERR_CONNECTION', `Connection to ${origin} failed: ${detail} (${code})`, error);
-  if (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED')
+  if (
+    code === 'UND_ERR_INVALID_ARG' ||
+    code === 'UND_ERR_NOT_SUPPORTED' ||
+    code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH'
+  )
     return fail('ERR_INVALID_OPTION', `Invalid request to ${origin}: ${detail}`, error, 'request');
   if (code === 'UND_ERR_ABORTED' || errorName(error) === 'AbortError')
     return fail('ERR_ABORTED', `Request to ${origin} was aborted`, error);

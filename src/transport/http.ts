@@ -1,12 +1,12 @@
 import type { LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Agent, request as undiciRequest } from 'undici';
-import { MAX_TIMER_DELAY_MS } from '../clock.js';
-import { CronhookError, describeValue } from '../errors.js';
+import { CronhookError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { type CompiledAddressPolicy, compileAddressPolicy } from './address-guard.js';
 import { guardedConnector, systemLookup } from './guarded-connector.js';
 import { toTransportError } from './http-errors.js';
+import { integerOption, invalid, validateRequest } from './http-validation.js';
 import type { AddressPolicy, SendOptions, Transport, TransportRequest, TransportResponse } from './types.js';
 
 /** Options of {@link HttpTransport}. Each is validated when the transport is created. */
@@ -52,7 +52,6 @@ export interface HttpTransportOptions {
 const DEFAULT_TIMEOUT_MS = 30_000;
 // Policies are few in practice (one per notifier, one per job policy); the cap bounds a misuse.
 const MAX_AGENTS = 32;
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
  * The HTTP transport, on undici: pooled keep-alive connections, a connect timeout, a total timeout per
@@ -90,6 +89,18 @@ export class HttpTransport implements Transport {
     this.#lookup = options.lookup ?? systemLookup;
   }
 
+  /**
+   * Sends one request and reads its response (body capped). Resolves for any status; rejects with a
+   * `CronhookError` (`ERR_TIMEOUT`, `ERR_CONNECTION`, `ERR_DNS`, `ERR_INVALID_RESPONSE`,
+   * `ERR_RESPONSE_TOO_LARGE`, `ERR_DESTINATION_BLOCKED`, `ERR_ABORTED`, `ERR_INVALID_OPTION`,
+   * `ERR_STOPPED`) when there is no response.
+   *
+   * @example
+   * const { status, body } = await transport.send(
+   *   { url: 'https://hooks.example.com/in', body: '{}', addressPolicy: { allowPrivateNetworks: false } },
+   *   { signal: AbortSignal.timeout(5_000) },
+   * );
+   */
   async send(request: TransportRequest, options: SendOptions = {}): Promise<TransportResponse> {
     if (this.#closed) throw new CronhookError('ERR_STOPPED', 'HttpTransport is closed');
     const url = validateRequest(request);
@@ -152,6 +163,11 @@ export class HttpTransport implements Transport {
     await Promise.all(agents.map((agent) => agent.close()));
   }
 
+  /** Same as {@link close}, for `await using transport = new HttpTransport()`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
   #agentFor(policy: CompiledAddressPolicy): Agent {
     const existing = this.#agents.get(policy.key);
     if (existing) return existing;
@@ -204,59 +220,4 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
     if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
-}
-
-function validateRequest(request: TransportRequest): URL {
-  if (request === null || typeof request !== 'object')
-    throw invalid('request', request, 'an object like { url, method, headers, body, timeoutMs }');
-  let url: URL | undefined;
-  try {
-    url = typeof request.url === 'string' ? new URL(request.url) : undefined;
-  } catch {
-    url = undefined;
-  }
-  // The value is not echoed: webhook URLs often carry a secret in their path.
-  if (url === undefined)
-    throw new CronhookError('ERR_INVALID_OPTION', 'Invalid request.url: expected an absolute http(s) URL.', {
-      field: 'request.url',
-    });
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw invalid('request.url', url.protocol, 'an http: or https: URL');
-  const { method, headers, body, timeoutMs } = request;
-  if (method !== undefined && (typeof method !== 'string' || !TOKEN.test(method)))
-    throw invalid('request.method', method, "an HTTP method such as 'POST'");
-  if (headers !== undefined && (headers === null || typeof headers !== 'object' || Array.isArray(headers)))
-    throw invalid('request.headers', headers, 'an object of header names to string values');
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (!TOKEN.test(name)) throw invalid('request.headers', name, 'valid header names');
-    // The value is not echoed: headers carry credentials.
-    if (typeof value !== 'string' || /[\r\n\0]/.test(value))
-      throw new CronhookError(
-        'ERR_INVALID_OPTION',
-        `Invalid request.headers.${name}: expected a string without line breaks (value not shown).`,
-        { field: `request.headers.${name}` },
-      );
-  }
-  if (body !== undefined && typeof body !== 'string') throw invalid('request.body', body, 'a string');
-  if (
-    timeoutMs !== undefined &&
-    (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || timeoutMs > MAX_TIMER_DELAY_MS)
-  )
-    throw invalid('request.timeoutMs', timeoutMs, `a number of milliseconds in 1..${MAX_TIMER_DELAY_MS}`);
-  return url;
-}
-
-function integerOption(field: string, value: unknown, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > MAX_TIMER_DELAY_MS)
-    throw invalid(field, value, `an integer from ${min} to ${MAX_TIMER_DELAY_MS}`);
-  return value;
-}
-
-function invalid(field: string, value: unknown, allowed: string): CronhookError {
-  return new CronhookError(
-    'ERR_INVALID_OPTION',
-    `Invalid ${field}: ${describeValue(value)}; expected ${allowed}.`,
-    { field },
-  );
 }

@@ -206,6 +206,8 @@ describe('HttpTransport: options and requests are validated', () => {
     [{ headers: { 'bad name': 'x' } }, 'request.headers'],
     [{ headers: { authorization: 'Bearer s3cret\r\nx: y' } }, 'request.headers.authorization'],
     [{ addressPolicy: { allow: ['*'] } }, 'request.addressPolicy.allow[0]'],
+    [{ headers: { 'content-length': '99' }, body: 'abc' }, 'request'],
+    [{ headers: { 'transfer-encoding': 'chunked' }, body: 'abc' }, 'request'],
   ];
 
   it.each(badRequests)('rejects request %j naming %s, sending nothing', async (request, field) => {
