@@ -1,41 +1,20 @@
-import { randomUUID } from 'node:crypto';
-import PQueue from 'p-queue';
 import type { Clock } from '../clock.js';
-import { sleep, systemClock } from '../clock.js';
+import { systemClock } from '../clock.js';
 import { CronhookError, toErrorInfo } from '../errors.js';
 import { Emitter, type ListenerOptions } from '../events.js';
 import { MemoryStorage } from '../storage/memory.js';
-import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
+import type { JobRecord, Storage } from '../storage/types.js';
 import { HttpTransport } from '../transport/http.js';
 import type { Transport } from '../transport/types.js';
 import { VERSION } from '../version.js';
+import { ClaimLoop } from './claim-loop.js';
 import { buildJobRecord, firstRunAt, toPublicJob } from './job-definition.js';
-import { planOccurrences } from './occurrences.js';
 import { recordToDefinition } from './record-to-definition.js';
+import { RunTracker } from './run-tracker.js';
 import { Runner, toPublicRun } from './runner.js';
-import { jitterFor, nextOccurrence } from './schedule.js';
-import { WakeTimer } from './timer.js';
-import type {
-  Job,
-  JobDefinition,
-  JobHandler,
-  Run,
-  RunTrigger,
-  SchedulerEvents,
-  SchedulerOptions,
-} from './types.js';
+import { nextOccurrence } from './schedule.js';
+import type { Job, JobDefinition, JobHandler, Run, SchedulerEvents, SchedulerOptions } from './types.js';
 import { validateSchedulerOptions } from './validate-options.js';
-
-const CLAIM_BATCH = 500;
-/** Quartz's misfire threshold: an occurrence later than this counts as missed, and `catchUp` applies. */
-const GRACE_MS = 60_000;
-
-interface ActiveRun {
-  run: RunRecord;
-  controller: AbortController;
-  /** Settles when the run has finished (or was released on stop). */
-  done: Promise<RunRecord | null>;
-}
 
 /**
  * Runs cron, interval and one-off jobs on one timer, records every run, and emits typed lifecycle events.
@@ -54,18 +33,9 @@ export class Scheduler {
   readonly #options: ReturnType<typeof validateSchedulerOptions>;
   readonly #emitter: Emitter<SchedulerEvents>;
   readonly #handlers = new Map<string, JobHandler>();
-  readonly #runner: Runner;
-  readonly #queue: PQueue;
-  readonly #timer: WakeTimer;
-  readonly #active = new Map<string, ActiveRun>();
-  readonly #activeByJob = new Map<string, number>();
-  readonly #jobChains = new Map<string, Promise<unknown>>();
-  readonly #stopController = new AbortController();
+  readonly #tracker: RunTracker;
+  readonly #loop: ClaimLoop;
   #state: 'idle' | 'starting' | 'started' | 'stopping' | 'stopped' = 'idle';
-  #ticking = false;
-  #tickAgain = false;
-  #nextRenewAt = 0;
-  #nextRecoveryAt = 0;
   #unsubscribe: (() => void) | null = null;
 
   constructor(options: SchedulerOptions = {}) {
@@ -76,12 +46,8 @@ export class Scheduler {
     this.clock = options.clock ?? systemClock;
     this.instanceId = validated.instanceId;
     this.#emitter = new Emitter<SchedulerEvents>(() => new Date(this.clock.now()));
-    this.#queue = new PQueue({ concurrency: validated.concurrency });
-    this.#timer = new WakeTimer(this.clock, () => void this.#tick(), {
-      unref: validated.unref,
-      maxWaitMs: this.storage.shared ? validated.pollIntervalMs : 60_000,
-    });
-    this.#runner = new Runner({
+    const onError = (error: unknown) => this.#reportError(error);
+    const runner = new Runner({
       storage: this.storage,
       transport: this.transport,
       clock: this.clock,
@@ -89,6 +55,26 @@ export class Scheduler {
       handlers: this.#handlers,
       addressPolicy: validated.addressPolicy,
       userAgent: `cronhook/${VERSION}`,
+    });
+    this.#tracker = new RunTracker({
+      storage: this.storage,
+      clock: this.clock,
+      runner,
+      concurrency: validated.concurrency,
+      runRetention: validated.runRetention,
+      onError,
+    });
+    this.#loop = new ClaimLoop({
+      storage: this.storage,
+      clock: this.clock,
+      emitter: this.#emitter,
+      tracker: this.#tracker,
+      instanceId: this.instanceId,
+      leaseMs: validated.leaseMs,
+      pollIntervalMs: validated.pollIntervalMs,
+      maxMissedEvents: validated.maxMissedEvents,
+      unref: validated.unref,
+      onError,
     });
   }
 
@@ -186,10 +172,7 @@ export class Scheduler {
   /** Removes a job and its run history; a run in progress is aborted. */
   async removeJob(id: string): Promise<void> {
     const record = await this.#getRecord(id);
-    for (const active of this.#active.values()) {
-      if (active.run.jobId === id)
-        active.controller.abort(new CronhookError('ERR_ABORTED', `Job ${id} was removed`));
-    }
+    this.#tracker.abortJob(id, new CronhookError('ERR_ABORTED', `Job ${id} was removed`));
     await this.storage.deleteJob(id);
     void this.#emitter.emit('job.removed', {
       type: 'job.removed',
@@ -244,10 +227,10 @@ export class Scheduler {
       throw new CronhookError('ERR_STOPPED', `Cannot trigger ${id}: the scheduler is stopped`);
     }
     const job = await this.#getRecord(id);
-    const run = this.#newRun(job, this.clock.now(), 'manual', 'queued');
+    const run = this.#loop.newRun(job, this.clock.now(), 'manual', 'queued');
     run.occurrenceKey = `manual:${run.id}`;
     await this.storage.insertRun(run);
-    const finished = await this.#execute(job, run, 0).done;
+    const finished = await this.#loop.execute(job, run);
     return toPublicRun(finished ?? run);
   }
 
@@ -301,7 +284,7 @@ export class Scheduler {
 
   /** Runs in progress and waiting for a concurrency slot in this instance. */
   stats(): { running: number; queued: number; state: string } {
-    return { running: this.#queue.pending, queued: this.#queue.size, state: this.#state };
+    return { ...this.#tracker.stats(), state: this.#state };
   }
 
   // Lifecycle
@@ -315,11 +298,11 @@ export class Scheduler {
     await this.storage.migrate();
     if (this.storage.subscribe) {
       this.#unsubscribe = await this.storage.subscribe((change) => {
-        if (change === 'jobs') this.#timer.wakeAt(this.clock.now());
+        if (change === 'jobs') this.#loop.wakeAt(this.clock.now());
       });
     }
     this.#state = 'started';
-    await this.#tick();
+    await this.#loop.start();
   }
 
   /**
@@ -329,28 +312,9 @@ export class Scheduler {
   async stop(options: { timeoutMs?: number } = {}): Promise<void> {
     if (this.#state === 'stopped' || this.#state === 'stopping') return;
     this.#state = 'stopping';
-    this.#timer.cancel();
+    this.#loop.stop();
     this.#unsubscribe?.();
-    this.#queue.clear();
-    // Runs that have not started yet (jitter, a busy queue, an overlap chain) are released, not waited for.
-    for (const active of this.#active.values()) {
-      if (active.run.status === 'queued')
-        active.controller.abort(new CronhookError('ERR_STOPPED', 'Scheduler stopping'));
-    }
-    const pending = [...this.#active.values()].map((a) => a.done);
-    const timeoutMs = options.timeoutMs ?? 10_000;
-    if (pending.length > 0 && timeoutMs > 0) {
-      const grace = new AbortController();
-      await Promise.race([
-        Promise.allSettled(pending),
-        sleep(this.clock, timeoutMs, grace.signal).catch(() => {}),
-      ]);
-      grace.abort();
-    }
-    this.#stopController.abort(
-      new CronhookError('ERR_STOPPED', 'The scheduler stopped before the run finished'),
-    );
-    await Promise.allSettled([...this.#active.values()].map((a) => a.done));
+    await this.#tracker.stop(options.timeoutMs ?? 10_000);
     this.#state = 'stopped';
   }
 
@@ -372,218 +336,7 @@ export class Scheduler {
   }
 
   #jobChanged(record: JobRecord): void {
-    if (this.#state === 'started' && record.enabled && record.nextRunAt)
-      this.#timer.wakeAt(record.nextRunAt.getTime());
-  }
-
-  #newRun(job: JobRecord, scheduledAt: number, trigger: RunTrigger, status: RunRecord['status']): RunRecord {
-    return {
-      id: `run_${randomUUID()}`,
-      jobId: job.id,
-      trigger,
-      scheduledAt: new Date(scheduledAt),
-      status,
-      startedAt: null,
-      finishedAt: null,
-      durationMs: null,
-      attempts: 0,
-      statusCode: null,
-      error: null,
-      responseSnippet: null,
-      instanceId: this.instanceId,
-      occurrenceKey: new Date(scheduledAt).toISOString(),
-      lockedUntil: status === 'queued' ? new Date(this.clock.now() + this.#options.leaseMs) : null,
-    };
-  }
-
-  async #tick(): Promise<void> {
-    if (this.#state !== 'started') return;
-    if (this.#ticking) {
-      this.#tickAgain = true;
-      return;
-    }
-    this.#ticking = true;
-    try {
-      do {
-        this.#tickAgain = false;
-        const now = this.clock.now();
-        await this.#maintainLeases(now);
-        const claimed = await this.storage.claimDueJobs({
-          now: new Date(now),
-          limit: CLAIM_BATCH,
-          instanceId: this.instanceId,
-          leaseMs: this.#options.leaseMs,
-        });
-        for (const job of claimed) await this.#processClaim(job, now);
-        if (claimed.length === CLAIM_BATCH) this.#tickAgain = true;
-      } while (this.#tickAgain && this.#state === 'started');
-    } catch (error) {
-      this.#reportError(error);
-    } finally {
-      this.#ticking = false;
-    }
-    await this.#arm();
-  }
-
-  async #arm(): Promise<void> {
-    if (this.#state !== 'started') return;
-    try {
-      const now = this.clock.now();
-      let at = (await this.storage.nextDueAt())?.getTime() ?? Number.POSITIVE_INFINITY;
-      if (this.#active.size > 0) at = Math.min(at, this.#nextRenewAt);
-      if (this.storage.shared) at = Math.min(at, now + this.#options.pollIntervalMs);
-      if (Number.isFinite(at)) this.#timer.reset(Math.max(at, now));
-      else this.#timer.cancel();
-    } catch (error) {
-      this.#reportError(error);
-      this.#timer.reset(this.clock.now() + this.#options.pollIntervalMs);
-    }
-  }
-
-  /** Renews our runs' leases and takes over runs whose instance died. */
-  async #maintainLeases(now: number): Promise<void> {
-    const { leaseMs, instanceId } = this.#options;
-    if (this.#active.size > 0 && now >= this.#nextRenewAt) {
-      await this.storage.renewRunLeases({
-        instanceId,
-        runIds: [...this.#active.keys()],
-        until: new Date(now + leaseMs),
-      });
-      this.#nextRenewAt = now + Math.floor(leaseMs / 3);
-    }
-    if (now < this.#nextRecoveryAt) return;
-    this.#nextRecoveryAt = now + (this.storage.shared ? Math.floor(leaseMs / 2) : Number.POSITIVE_INFINITY);
-    const orphans = await this.storage.claimExpiredRuns({
-      now: new Date(now),
-      limit: CLAIM_BATCH,
-      instanceId,
-      leaseMs,
-    });
-    for (const run of orphans) await this.#recover(run, now);
-  }
-
-  async #recover(run: RunRecord, now: number): Promise<void> {
-    const job = await this.storage.getJob(run.jobId);
-    if (!job) return;
-    if (run.status === 'queued') {
-      this.#execute(job, run, 0);
-      return;
-    }
-    run.status = 'failed';
-    run.finishedAt = new Date(now);
-    run.error = {
-      code: 'ERR_LEASE_EXPIRED',
-      message: `The instance running this run stopped renewing its lease`,
-    };
-    run.lockedUntil = null;
-    const error = run.error;
-    await this.#emitter.emit('job.failed', {
-      type: 'job.failed',
-      at: this.#now(),
-      job: toPublicJob(job),
-      run: toPublicRun(run),
-      error,
-    });
-    await this.storage.updateRun(run);
-    if (run.attempts < job.retry.attempts) {
-      const retry = this.#newRun(job, run.scheduledAt.getTime(), 'retry-after-crash', 'queued');
-      retry.occurrenceKey = `${run.occurrenceKey}:recovery:${run.id}`;
-      if (await this.storage.insertRun(retry)) this.#execute(job, retry, 0);
-    }
-  }
-
-  async #processClaim(job: JobRecord, now: number): Promise<void> {
-    const plan = planOccurrences(job, now, { graceMs: GRACE_MS, maxMissed: this.#options.maxMissedEvents });
-    let busy = (this.#activeByJob.get(job.id) ?? 0) > 0;
-    if (!busy && job.overlap === 'skip' && this.storage.shared) {
-      busy =
-        (await this.storage.listRuns({ jobId: job.id, statuses: ['queued', 'running'], limit: 1 })).length >
-        0;
-    }
-    const runs = plan.occurrences.map((o) => {
-      if (o.action === 'missed') return this.#newRun(job, o.at, o.trigger, 'missed');
-      // Overlap is judged against runs from earlier claims; this claim's own runs go in order (see below).
-      if (job.overlap === 'skip' && busy) return this.#newRun(job, o.at, o.trigger, 'skipped');
-      return this.#newRun(job, o.at, o.trigger, 'queued');
-    });
-    const inserted = await this.storage.advanceJob({
-      jobId: job.id,
-      instanceId: this.instanceId,
-      nextRunAt: plan.nextRunAt,
-      runCount: plan.runCount,
-      runs,
-    });
-    const publicJob = toPublicJob(job);
-    // Several occurrences of one claim (catch-up { max }) run in order, one after the other.
-    const inOrder = job.overlap !== 'allow';
-    let previous: Promise<unknown> | undefined;
-    for (const run of inserted) {
-      const at = this.#now();
-      if (run.status === 'missed')
-        void this.#emitter.emit('job.missed', {
-          type: 'job.missed',
-          at,
-          job: publicJob,
-          run: toPublicRun(run),
-        });
-      else if (run.status === 'skipped')
-        void this.#emitter.emit('job.skipped', {
-          type: 'job.skipped',
-          at,
-          job: publicJob,
-          run: toPublicRun(run),
-          reason: 'overlap',
-        });
-      else
-        previous = this.#execute(
-          job,
-          run,
-          jitterFor(job.id, run.scheduledAt.getTime(), job.jitterMs),
-          inOrder ? previous : undefined,
-        ).done;
-    }
-  }
-
-  /** Queues a run (after its jitter) and tracks it until it settles. */
-  #execute(job: JobRecord, run: RunRecord, jitterMs: number, after?: Promise<unknown>): ActiveRun {
-    const controller = new AbortController();
-    const signal = AbortSignal.any([controller.signal, this.#stopController.signal]);
-    this.#activeByJob.set(job.id, (this.#activeByJob.get(job.id) ?? 0) + 1);
-    if (this.#nextRenewAt === 0 || this.#active.size === 0)
-      this.#nextRenewAt = this.clock.now() + Math.floor(this.#options.leaseMs / 3);
-    const previous = after ?? (job.overlap === 'queue' ? this.#jobChains.get(job.id) : undefined);
-    let done: Promise<RunRecord | null> = Promise.resolve(null);
-    done = (async (): Promise<RunRecord | null> => {
-      try {
-        if (previous) await previous.catch(() => {});
-        if (jitterMs > 0) await sleep(this.clock, jitterMs, signal);
-        const result = await this.#queue.add(() => this.#runner.execute(job, run, signal), { signal });
-        if (run.trigger !== 'manual' && this.#options.runRetention > 0) {
-          await this.storage.pruneRuns({ jobId: job.id, keep: this.#options.runRetention });
-        }
-        return result ?? null;
-      } catch (error) {
-        if (run.status === 'queued') {
-          // Never started: release it so another instance, or the next start, takes it over.
-          run.lockedUntil = new Date(0);
-          await this.storage.updateRun(run).catch((e: unknown) => this.#reportError(e));
-          return null;
-        }
-        this.#reportError(error);
-        return null;
-      } finally {
-        if (this.#jobChains.get(job.id) === done) this.#jobChains.delete(job.id);
-        this.#active.delete(run.id);
-        const count = (this.#activeByJob.get(job.id) ?? 1) - 1;
-        if (count > 0) this.#activeByJob.set(job.id, count);
-        else this.#activeByJob.delete(job.id);
-      }
-    })();
-    if (job.overlap === 'queue') this.#jobChains.set(job.id, done);
-    const active: ActiveRun = { run, controller, done };
-    this.#active.set(run.id, active);
-    if (this.#state === 'started') this.#timer.wakeAt(this.#nextRenewAt);
-    return active;
+    if (record.enabled && record.nextRunAt) this.#loop.wakeAt(record.nextRunAt.getTime());
   }
 
   #reportError(error: unknown): void {

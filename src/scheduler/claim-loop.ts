@@ -1,0 +1,214 @@
+import type { Clock } from '../clock.js';
+import type { Emitter } from '../events.js';
+import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
+import { toPublicJob } from './job-definition.js';
+import { planOccurrences } from './occurrences.js';
+import { newRunRecord } from './run-record.js';
+import type { RunTracker } from './run-tracker.js';
+import { toPublicRun } from './runner.js';
+import { jitterFor } from './schedule.js';
+import { WakeTimer } from './timer.js';
+import type { RunTrigger, SchedulerEvents } from './types.js';
+
+const CLAIM_BATCH = 500;
+/** Quartz's misfire threshold: an occurrence later than this counts as missed, and `catchUp` applies. */
+export const GRACE_MS = 60_000;
+
+export interface ClaimLoopOptions {
+  storage: Storage;
+  clock: Clock;
+  emitter: Emitter<SchedulerEvents>;
+  tracker: RunTracker;
+  instanceId: string;
+  leaseMs: number;
+  pollIntervalMs: number;
+  maxMissedEvents: number;
+  unref: boolean;
+  onError: (error: unknown) => void;
+}
+
+/**
+ * The scheduler's heartbeat. One {@link WakeTimer} is armed for the earliest of: the store's next due job,
+ * the next lease renewal, and (with shared storage) the next poll. Each wake claims due jobs from storage
+ * (atomically, so each occurrence goes to one instance), plans their occurrences per `catchUp` and `overlap`,
+ * records the runs with the job's next occurrence in one `advanceJob`, and hands the runs to the tracker.
+ */
+export class ClaimLoop {
+  readonly #o: ClaimLoopOptions;
+  readonly #timer: WakeTimer;
+  #running = false;
+  #ticking = false;
+  #tickAgain = false;
+  #nextRenewAt = 0;
+  #nextRecoveryAt = 0;
+
+  constructor(options: ClaimLoopOptions) {
+    this.#o = options;
+    this.#timer = new WakeTimer(options.clock, () => void this.tick(), {
+      unref: options.unref,
+      maxWaitMs: options.storage.shared ? options.pollIntervalMs : 60_000,
+    });
+  }
+
+  async start(): Promise<void> {
+    this.#running = true;
+    await this.tick();
+  }
+
+  stop(): void {
+    this.#running = false;
+    this.#timer.cancel();
+  }
+
+  /** Makes sure the loop wakes by `at` (a job was added or changed). */
+  wakeAt(at: number): void {
+    if (this.#running) this.#timer.wakeAt(at);
+  }
+
+  /** Starts a run outside a claim (manual trigger, recovery), keeping its lease renewed. */
+  execute(job: JobRecord, run: RunRecord, jitterMs = 0, after?: Promise<unknown>): Promise<RunRecord | null> {
+    if (this.#o.tracker.size === 0) this.#nextRenewAt = this.#o.clock.now() + Math.floor(this.#o.leaseMs / 3);
+    const done = this.#o.tracker.execute(job, run, jitterMs, after);
+    this.wakeAt(this.#nextRenewAt);
+    return done;
+  }
+
+  newRun(job: JobRecord, scheduledAt: number, trigger: RunTrigger, status: RunRecord['status']): RunRecord {
+    const until = this.#o.clock.now() + this.#o.leaseMs;
+    return newRunRecord(job, scheduledAt, trigger, status, { instanceId: this.#o.instanceId, until });
+  }
+
+  async tick(): Promise<void> {
+    if (!this.#running) return;
+    if (this.#ticking) {
+      this.#tickAgain = true;
+      return;
+    }
+    this.#ticking = true;
+    try {
+      do {
+        this.#tickAgain = false;
+        const now = this.#o.clock.now();
+        await this.#maintainLeases(now);
+        const claimed = await this.#o.storage.claimDueJobs({
+          now: new Date(now),
+          limit: CLAIM_BATCH,
+          instanceId: this.#o.instanceId,
+          leaseMs: this.#o.leaseMs,
+        });
+        for (const job of claimed) await this.#processClaim(job, now);
+        if (claimed.length === CLAIM_BATCH) this.#tickAgain = true;
+      } while (this.#tickAgain && this.#running);
+    } catch (error) {
+      this.#o.onError(error);
+    } finally {
+      this.#ticking = false;
+    }
+    await this.#arm();
+  }
+
+  async #arm(): Promise<void> {
+    if (!this.#running) return;
+    const now = this.#o.clock.now();
+    try {
+      let at = (await this.#o.storage.nextDueAt())?.getTime() ?? Number.POSITIVE_INFINITY;
+      if (this.#o.tracker.size > 0) at = Math.min(at, this.#nextRenewAt);
+      if (this.#o.storage.shared) at = Math.min(at, now + this.#o.pollIntervalMs);
+      if (Number.isFinite(at)) this.#timer.reset(Math.max(at, now));
+      else this.#timer.cancel();
+    } catch (error) {
+      this.#o.onError(error);
+      this.#timer.reset(now + this.#o.pollIntervalMs);
+    }
+  }
+
+  /** Renews our runs' leases and takes over runs whose instance died. */
+  async #maintainLeases(now: number): Promise<void> {
+    const { leaseMs, instanceId, storage, tracker } = this.#o;
+    if (tracker.size > 0 && now >= this.#nextRenewAt) {
+      await storage.renewRunLeases({ instanceId, runIds: tracker.runIds(), until: new Date(now + leaseMs) });
+      this.#nextRenewAt = now + Math.floor(leaseMs / 3);
+    }
+    if (now < this.#nextRecoveryAt) return;
+    this.#nextRecoveryAt = now + (storage.shared ? Math.floor(leaseMs / 2) : Number.POSITIVE_INFINITY);
+    const orphans = await storage.claimExpiredRuns({
+      now: new Date(now),
+      limit: CLAIM_BATCH,
+      instanceId,
+      leaseMs,
+    });
+    for (const run of orphans) await this.#recover(run, now);
+  }
+
+  /**
+   * A run whose instance died: a queued one simply runs here; a running one is recorded as failed with
+   * `ERR_LEASE_EXPIRED` and, when its job's retry policy has attempts left, runs again.
+   */
+  async #recover(run: RunRecord, now: number): Promise<void> {
+    const { storage, emitter } = this.#o;
+    const job = await storage.getJob(run.jobId);
+    if (!job) return;
+    if (run.status === 'queued') {
+      void this.execute(job, run);
+      return;
+    }
+    run.status = 'failed';
+    run.finishedAt = new Date(now);
+    run.error = {
+      code: 'ERR_LEASE_EXPIRED',
+      message: 'The instance running this run stopped renewing its lease',
+    };
+    run.lockedUntil = null;
+    const at = new Date(now);
+    await emitter.emit('job.failed', {
+      type: 'job.failed',
+      at,
+      job: toPublicJob(job),
+      run: toPublicRun(run),
+      error: run.error,
+    });
+    await storage.updateRun(run);
+    if (run.attempts < job.retry.attempts) {
+      const retry = this.newRun(job, run.scheduledAt.getTime(), 'retry-after-crash', 'queued');
+      retry.occurrenceKey = `${run.occurrenceKey}:recovery:${run.id}`;
+      if (await storage.insertRun(retry)) void this.execute(job, retry);
+    }
+  }
+
+  async #processClaim(job: JobRecord, now: number): Promise<void> {
+    const { storage, emitter, tracker } = this.#o;
+    const plan = planOccurrences(job, now, { graceMs: GRACE_MS, maxMissed: this.#o.maxMissedEvents });
+    let busy = tracker.isBusy(job.id);
+    if (!busy && job.overlap === 'skip' && storage.shared && plan.occurrences.length > 0) {
+      busy =
+        (await storage.listRuns({ jobId: job.id, statuses: ['queued', 'running'], limit: 1 })).length > 0;
+    }
+    const runs = plan.occurrences.map((o) => {
+      if (o.action === 'missed') return this.newRun(job, o.at, o.trigger, 'missed');
+      // Overlap is judged against runs from earlier claims; this claim's own runs go in order (see below).
+      return this.newRun(job, o.at, o.trigger, job.overlap === 'skip' && busy ? 'skipped' : 'queued');
+    });
+    const inserted = await storage.advanceJob({
+      jobId: job.id,
+      instanceId: this.#o.instanceId,
+      nextRunAt: plan.nextRunAt,
+      runCount: plan.runCount,
+      runs,
+    });
+    const publicJob = toPublicJob(job);
+    // Several occurrences of one claim (catch-up { max }) run in order, one after the other.
+    let previous: Promise<unknown> | undefined;
+    for (const run of inserted) {
+      const at = new Date(this.#o.clock.now());
+      const payload = { at, job: publicJob, run: toPublicRun(run) };
+      if (run.status === 'missed') void emitter.emit('job.missed', { type: 'job.missed', ...payload });
+      else if (run.status === 'skipped')
+        void emitter.emit('job.skipped', { type: 'job.skipped', ...payload, reason: 'overlap' });
+      else {
+        const jitter = jitterFor(job.id, run.scheduledAt.getTime(), job.jitterMs);
+        const done = this.execute(job, run, jitter, job.overlap === 'allow' ? undefined : previous);
+        previous = done;
+      }
+    }
+  }
+}
