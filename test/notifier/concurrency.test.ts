@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryStorage } from '../../src/storage/memory.js';
+import { FakeClock } from '../../src/testing/fake-clock.js';
+import { MockTransport } from '../../src/testing/mock-transport.js';
+import { createNotifierHarness } from './harness.js';
+
+const SLOW = 'https://slow.example.com/hooks';
+const FAST = 'https://fast.example.com/hooks';
+
+/** Counts requests in flight per URL prefix: `delayMs` keeps each one open on the fake clock. */
+function tracking(transport: MockTransport) {
+  const inFlight = new Map<string, number>();
+  const peak = new Map<string, number>();
+  const send = transport.send.bind(transport);
+  transport.send = async (request, options) => {
+    const key = new URL(request.url).origin;
+    inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
+    peak.set(key, Math.max(peak.get(key) ?? 0, inFlight.get(key)!));
+    try {
+      return await send(request, options);
+    } finally {
+      inFlight.set(key, inFlight.get(key)! - 1);
+    }
+  };
+  return { inFlight, peak };
+}
+
+describe('dispatcher concurrency', () => {
+  it('keeps at most perEndpointConcurrency attempts in flight per endpoint, so others are not starved', async () => {
+    const clock = new FakeClock();
+    const transport = new MockTransport((r) => (r.url.startsWith(SLOW) ? { delayMs: 10_000 } : {}), {
+      clock,
+    });
+    const counts = tracking(transport);
+    const h = createNotifierHarness({ clock, transport, concurrency: 5, perEndpointConcurrency: 2 });
+    await h.notifier.addEndpoint({ url: SLOW, topics: ['slow.*'] });
+    await h.notifier.addEndpoint({ url: FAST, topics: ['fast.*'] });
+    await h.notifier.start();
+    for (let i = 0; i < 6; i++) await h.notifier.publish('slow.event', { i });
+    for (let i = 0; i < 3; i++) await h.notifier.publish('fast.event', { i });
+    await h.settle();
+    // The slow endpoint holds 2 slots; the fast one got through although 6 slow deliveries were due first.
+    expect(counts.inFlight.get('https://slow.example.com')).toBe(2);
+    expect(h.transport.requestsTo(FAST)).toHaveLength(3);
+
+    await h.clock.advance('1m');
+    expect(h.transport.requestsTo(SLOW)).toHaveLength(6);
+    expect(counts.peak.get('https://slow.example.com')).toBe(2);
+    expect((await h.notifier.listDeliveries({ status: 'succeeded', limit: 100 })).deliveries).toHaveLength(9);
+    await h.notifier.stop();
+  });
+
+  it('keeps at most `concurrency` attempts in flight overall', async () => {
+    const clock = new FakeClock();
+    const transport = new MockTransport([{ delayMs: 1_000 }], { clock });
+    const h = createNotifierHarness({ clock, transport, concurrency: 3, perEndpointConcurrency: 10 });
+    let inFlight = 0;
+    let peak = 0;
+    const send = transport.send.bind(transport);
+    transport.send = async (request, options) => {
+      peak = Math.max(peak, ++inFlight);
+      try {
+        return await send(request, options);
+      } finally {
+        inFlight--;
+      }
+    };
+    for (let i = 0; i < 4; i++) await h.notifier.addEndpoint({ url: `https://e${i}.example.com/` });
+    await h.notifier.start();
+    for (let i = 0; i < 5; i++) await h.notifier.publish('x.y', { i });
+    await h.settle();
+    expect(inFlight).toBe(3);
+    await h.clock.advance('30s');
+    expect(peak).toBe(3);
+    expect(transport.requests).toHaveLength(20);
+    await h.notifier.stop();
+  });
+
+  it('two notifiers on one storage never send the same attempt twice', async () => {
+    const clock = new FakeClock();
+    const storage = new MemoryStorage();
+    const transport = new MockTransport([{ delayMs: 100 }], { clock });
+    const a = createNotifierHarness({ clock, storage, transport, instanceId: 'a' });
+    const b = createNotifierHarness({ clock, storage, transport, instanceId: 'b' });
+    await a.notifier.addEndpoint({ url: FAST });
+    await a.notifier.start();
+    await b.notifier.start();
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      ids.push(await (i % 2 === 0 ? a : b).notifier.publish('x.y', { i }));
+    }
+    await clock.advance('10s');
+    expect(transport.requests.map((r) => r.headers['webhook-id']).sort()).toEqual([...ids].sort());
+    await a.notifier.stop();
+    await b.notifier.stop();
+  });
+
+  it('stop() waits for attempts in flight and sends nothing afterwards; start() resumes', async () => {
+    const clock = new FakeClock();
+    const transport = new MockTransport([{ delayMs: 2_000 }], { clock });
+    const h = createNotifierHarness({ clock, transport });
+    await h.notifier.addEndpoint({ url: FAST });
+    await h.notifier.start();
+    await h.notifier.publish('x.y', {});
+    await h.settle();
+    let stopped = false;
+    const stopping = h.notifier.stop().then(() => {
+      stopped = true;
+    });
+    await h.settle();
+    expect(stopped).toBe(false);
+    await clock.advance(2_000);
+    await stopping;
+    expect((await h.notifier.listDeliveries()).deliveries[0]).toMatchObject({ status: 'succeeded' });
+
+    await h.notifier.publish('x.y', {});
+    await clock.advance('1m');
+    expect(transport.requests).toHaveLength(1);
+    await h.notifier.start();
+    await clock.advance('3s');
+    expect(transport.requests).toHaveLength(2);
+    await h.notifier.stop();
+  });
+
+  it('stop({ timeoutMs }) aborts attempts that outlast it; they are retried after restart', async () => {
+    const clock = new FakeClock();
+    const transport = new MockTransport([{ delayMs: 60_000 }, {}], { clock });
+    const h = createNotifierHarness({ clock, transport, attemptTimeoutMs: 120_000, retrySchedule: ['5s'] });
+    await h.notifier.addEndpoint({ url: FAST });
+    await h.notifier.start();
+    await h.notifier.publish('x.y', {});
+    await h.settle();
+    const stopping = h.notifier.stop({ timeoutMs: 1_000 });
+    await clock.advance(1_000);
+    await stopping;
+    const [delivery] = (await h.notifier.listDeliveries()).deliveries;
+    expect(delivery).toMatchObject({ status: 'pending', attempts: 1, lastError: { code: 'ERR_ABORTED' } });
+    await h.notifier.start();
+    await clock.advance('5s');
+    expect((await h.notifier.getDelivery(delivery!.id))!.status).toBe('succeeded');
+    await h.notifier.stop();
+  });
+});

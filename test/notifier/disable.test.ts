@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { createNotifierHarness } from './harness.js';
+
+const URL_A = 'https://a.example.com/hooks';
+const URL_B = 'https://b.example.com/hooks';
+const DAY = 86_400_000;
+
+describe('disabling endpoints', () => {
+  it('disables an endpoint at once on 410 Gone, with an event; its delivery waits for re-enabling', async () => {
+    const h = createNotifierHarness({ script: [{ status: 410 }, { status: 200 }] });
+    const { endpoint } = await h.notifier.addEndpoint({ url: URL_A });
+    await h.notifier.start();
+    await h.notifier.publish('x.y', {});
+    await h.settle();
+    const disabled = h.of('endpoint.disabled');
+    expect(disabled).toHaveLength(1);
+    expect(disabled[0]).toMatchObject({ reason: 'gone', endpoint: { id: endpoint.id, enabled: false } });
+    expect(await h.notifier.getEndpoint(endpoint.id)).toMatchObject({
+      enabled: false,
+      disabledReason: 'gone',
+    });
+
+    // The retry falls due but is not sent while the endpoint is disabled, nor is a new message queued for it.
+    await h.clock.advance('1d');
+    await h.notifier.publish('x.y', {});
+    await h.clock.advance('1h');
+    expect(h.transport.requests).toHaveLength(1);
+    expect((await h.notifier.listDeliveries()).deliveries).toHaveLength(1);
+
+    await h.notifier.enableEndpoint(endpoint.id);
+    await h.settle();
+    expect(h.transport.requests).toHaveLength(2);
+    const [delivery] = (await h.notifier.listDeliveries()).deliveries;
+    expect(delivery).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(await h.notifier.getEndpoint(endpoint.id)).toMatchObject({
+      enabled: true,
+      disabledReason: null,
+      failingSince: null,
+    });
+    await h.notifier.stop();
+  });
+
+  it('disables an endpoint failing for disableAfterMs; deliveries wait and are sent once it is enabled', async () => {
+    let up = false;
+    const h = createNotifierHarness({
+      script: (request) => ({ status: up || request.url === URL_B ? 200 : 500 }),
+      retrySchedule: ['1h', '1h', '1h', '1h', '1h', '1h', '1h', '1h'],
+      disableAfterMs: 2 * DAY,
+    });
+    const { endpoint } = await h.notifier.addEndpoint({ url: URL_A });
+    const healthy = await h.notifier.addEndpoint({ url: URL_B });
+    await h.notifier.start();
+    // A new message every 12 hours keeps the endpoint failing past the retry schedule of each one.
+    for (let i = 0; i < 4; i++) {
+      await h.notifier.publish('x.y', { i });
+      await h.clock.advance('12h');
+    }
+    expect(h.of('endpoint.disabled')).toHaveLength(0);
+    expect((await h.notifier.getEndpoint(endpoint.id))!.failingSince).toEqual(
+      new Date('2026-01-01T00:00:00Z'),
+    );
+    // 48 h after the first failure, the next failed attempt disables it.
+    await h.notifier.publish('x.y', { i: 4 });
+    await h.settle();
+    const disabled = h.of('endpoint.disabled');
+    expect(disabled).toHaveLength(1);
+    expect(disabled[0]).toMatchObject({ reason: 'failing', endpoint: { id: endpoint.id, enabled: false } });
+    expect(disabled[0]!.at).toEqual(new Date('2026-01-03T00:00:00Z'));
+    expect((await h.notifier.getEndpoint(healthy.endpoint.id))!.enabled).toBe(true);
+
+    // While disabled: no attempts, but new messages still queue for it.
+    const sent = h.transport.requestsTo(URL_A).length;
+    await h.notifier.publish('x.y', { i: 5 });
+    await h.clock.advance('2d');
+    expect(h.transport.requestsTo(URL_A)).toHaveLength(sent);
+    const waiting = await h.notifier.listDeliveries({ endpointId: endpoint.id, status: 'pending' });
+    expect(waiting.deliveries.length).toBeGreaterThan(0);
+
+    up = true;
+    await h.notifier.enableEndpoint(endpoint.id);
+    await h.settle();
+    expect(
+      (await h.notifier.listDeliveries({ endpointId: endpoint.id, status: 'pending' })).deliveries,
+    ).toEqual([]);
+    const bodies = h.transport
+      .requestsTo(URL_A)
+      .slice(sent)
+      .map((r) => JSON.parse(r.body!).data.i);
+    expect(bodies).toContain(5);
+    await h.notifier.stop();
+  });
+
+  it('a success clears the failing streak, so intermittent failures never disable', async () => {
+    let n = 0;
+    const h = createNotifierHarness({
+      script: () => ({ status: n++ % 2 === 0 ? 500 : 200 }),
+      disableAfterMs: 60_000,
+      retrySchedule: ['2m'],
+    });
+    const { endpoint } = await h.notifier.addEndpoint({ url: URL_A });
+    await h.notifier.start();
+    for (let i = 0; i < 5; i++) {
+      await h.notifier.publish('x.y', {});
+      await h.clock.advance('5m');
+    }
+    expect(h.of('endpoint.disabled')).toEqual([]);
+    expect(await h.notifier.getEndpoint(endpoint.id)).toMatchObject({ enabled: true, failingSince: null });
+    await h.notifier.stop();
+  });
+
+  it('updateEndpoint({ enabled: false }) pauses: nothing is queued or sent until enabled', async () => {
+    const h = createNotifierHarness();
+    const { endpoint } = await h.notifier.addEndpoint({ url: URL_A });
+    await h.notifier.start();
+    const paused = await h.notifier.updateEndpoint(endpoint.id, { enabled: false });
+    expect(paused).toMatchObject({ enabled: false, disabledReason: 'manual' });
+    await h.notifier.publish('x.y', {});
+    await h.settle();
+    expect(h.transport.requests).toHaveLength(0);
+    expect(await h.notifier.updateEndpoint(endpoint.id, { enabled: true })).toMatchObject({ enabled: true });
+    await h.notifier.publish('x.y', {});
+    await h.settle();
+    expect(h.transport.requests).toHaveLength(1);
+    await h.notifier.stop();
+  });
+});
