@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { endpointMatches, topicMatches } from '../../src/notifier/matching.js';
+
+describe('topicMatches', () => {
+  it.each([
+    ['*', 'job.execution.failed', true],
+    ['*', 'invoice.paid', true],
+    ['job.*', 'job.execution.failed', true],
+    ['job.execution.*', 'job.execution.started', true],
+    ['job.*', 'jobs.x', false],
+    ['job.*', 'job', false],
+    ['job.execution.failed', 'job.execution.failed', true],
+    ['job.execution.failed', 'job.execution.failed.extra', false],
+    ['job.execution.failed', 'job.execution.succeeded', false],
+  ])('%s selects %s: %s', (pattern, topic, expected) => {
+    expect(topicMatches(pattern, topic)).toBe(expected);
+  });
+});
+
+describe('endpointMatches', () => {
+  const subject = { topic: 'job.execution.failed', jobId: 'nightly', metadata: { tenant: 'acme', tier: 2 } };
+  const endpoint = { topics: ['job.*'], jobIds: null, match: null };
+
+  it('filters by topic, then jobIds, then metadata values', () => {
+    expect(endpointMatches(endpoint, subject)).toBe(true);
+    expect(endpointMatches({ ...endpoint, topics: ['invoice.*'] }, subject)).toBe(false);
+    expect(endpointMatches({ ...endpoint, jobIds: ['nightly', 'other'] }, subject)).toBe(true);
+    expect(endpointMatches({ ...endpoint, jobIds: ['other'] }, subject)).toBe(false);
+    expect(endpointMatches({ ...endpoint, match: { metadata: { tenant: 'acme' } } }, subject)).toBe(true);
+    expect(endpointMatches({ ...endpoint, match: { metadata: { tenant: 'acme', tier: 2 } } }, subject)).toBe(
+      true,
+    );
+    expect(endpointMatches({ ...endpoint, match: { metadata: { tier: '2' } } }, subject)).toBe(false);
+    expect(endpointMatches({ ...endpoint, match: { metadata: { tenant: 'globex' } } }, subject)).toBe(false);
+    expect(endpointMatches({ ...endpoint, match: { metadata: { region: null } } }, subject)).toBe(false);
+    expect(endpointMatches({ ...endpoint, match: { metadata: {} } }, subject)).toBe(true);
+  });
+
+  it('never passes an event without a job through a job filter', () => {
+    const appEvent = { topic: 'job.custom', jobId: null, metadata: null };
+    expect(endpointMatches(endpoint, appEvent)).toBe(true);
+    expect(endpointMatches({ ...endpoint, jobIds: ['nightly'] }, appEvent)).toBe(false);
+    expect(endpointMatches({ ...endpoint, match: { metadata: { tenant: 'acme' } } }, appEvent)).toBe(false);
+  });
+
+  it('does not match inherited properties', () => {
+    const withProto = { ...subject, metadata: Object.create({ tenant: 'acme' }) as Record<string, unknown> };
+    expect(endpointMatches({ ...endpoint, match: { metadata: { tenant: 'acme' } } }, withProto)).toBe(false);
+  });
+});
