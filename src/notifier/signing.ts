@@ -41,12 +41,21 @@ export function validateSecret(secret: unknown, field = 'secret'): string {
   return secret;
 }
 
-/** The secrets that sign at `now`, newest first: the current one and those still within their grace. */
+/**
+ * The secrets that sign at `now`, newest first: the current one (no expiry), then those still within their
+ * grace. Ties in `createdAt` (two rotations in one millisecond) fall back to the list order, newest last.
+ */
 export function activeSecrets(secrets: readonly EndpointSecret[], now: number): string[] {
   return secrets
-    .filter((s) => s.expiresAt === null || s.expiresAt.getTime() > now)
-    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
-    .map((s) => s.secret);
+    .map((s, index) => ({ s, index }))
+    .filter(({ s }) => s.expiresAt === null || s.expiresAt.getTime() > now)
+    .sort(
+      (a, b) =>
+        Number(a.s.expiresAt !== null) - Number(b.s.expiresAt !== null) ||
+        b.s.createdAt.getTime() - a.s.createdAt.getTime() ||
+        b.index - a.index,
+    )
+    .map(({ s }) => s.secret);
 }
 
 export type SignatureHeaders = 'standard' | 'hub' | 'both';
