@@ -77,21 +77,13 @@ export class MockTransport implements Transport {
     const reply = await this.#responder(recorded, index);
     if (reply.delayMs !== undefined && reply.delayMs > 0) {
       const timeout = request.timeoutMs ?? 30_000;
-      const signal = options.signal;
-      const controller = new AbortController();
-      const onAbort = () => controller.abort(signal?.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
       try {
-        if (reply.delayMs > timeout) {
-          await sleep(this.#clock, timeout, controller.signal);
-          throw new CronhookError('ERR_TIMEOUT', `Request to ${request.url} timed out after ${timeout} ms`);
-        }
-        await sleep(this.#clock, reply.delayMs, controller.signal);
+        await sleep(this.#clock, Math.min(reply.delayMs, timeout), options.signal);
       } catch (error) {
-        if (error instanceof CronhookError) throw error;
         throw new CronhookError('ERR_ABORTED', `Request to ${request.url} was aborted`, { cause: error });
-      } finally {
-        signal?.removeEventListener('abort', onAbort);
+      }
+      if (reply.delayMs > timeout) {
+        throw new CronhookError('ERR_TIMEOUT', `Request to ${request.url} timed out after ${timeout} ms`);
       }
     }
     if (options.signal?.aborted)
