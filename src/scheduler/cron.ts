@@ -88,6 +88,36 @@ export class WallMatcher {
   }
 }
 
+const FIELD_NAMES = ['second', 'minute', 'hour', 'dayOfMonth', 'month', 'dayOfWeek'] as const;
+
+/**
+ * cron-parser in UTC mode. It rejects lists whose items overlap (`0-10,5-15`, `0,7` for Sunday), which
+ * POSIX cron accepts; such fields are rewritten to the union of their items' values and parsed again.
+ */
+function parseWallClock(cron: string): CronExpression {
+  try {
+    return CronExpressionParser.parse(cron, { tz: 'UTC', strict: false });
+  } catch (error) {
+    if (!(error instanceof Error && error.message.includes('duplicate values'))) throw error;
+  }
+  const parts = cron.split(' ');
+  const names = parts.length === 6 ? FIELD_NAMES : FIELD_NAMES.slice(1);
+  const merged = parts.map((part, i) => {
+    if (!part.includes(',')) return part;
+    const values = new Set<number | string>();
+    for (const item of part.split(',')) {
+      const probe = parts.map((_part, j) => (j === i ? item : '*')).join(' ');
+      for (const value of CronExpressionParser.parse(probe, { tz: 'UTC' }).fields[names[i]!].values) {
+        values.add(value);
+      }
+    }
+    // Sunday is both 0 and 7 in the day-of-week field.
+    if (names[i] === 'dayOfWeek' && values.has(0)) values.delete(7);
+    return [...values].join(',');
+  });
+  return CronExpressionParser.parse(merged.join(' '), { tz: 'UTC', strict: false });
+}
+
 const HASHED = /h/i;
 const NAMES = /[a-z]{3}/gi;
 const wallMatchers = new Map<string, WallMatcher>();
@@ -107,7 +137,7 @@ export function compileCron(cron: string, timezone: string): CompiledCron {
       // would disagree on fire times; jitterMs spreads jobs deterministically instead.
       if (!cron.startsWith('@') && HASHED.test(cron.replace(NAMES, '')))
         throw new Error('hashed values (H) are not supported');
-      wall = new WallMatcher(CronExpressionParser.parse(cron, { tz: 'UTC', strict: false }));
+      wall = new WallMatcher(parseWallClock(cron));
       // Every valid expression recurs within eight years (Feb 29 across 2100); none at all means never.
       if (wall.nextAfter(Date.UTC(2000, 0, 1)) === null) throw new Error('it matches no date');
       wallMatchers.set(cron, wall);
