@@ -2,6 +2,7 @@ import PQueue from 'p-queue';
 import type { Clock } from '../clock.js';
 import type { Emitter } from '../events.js';
 import { WakeTimer } from '../scheduler/timer.js';
+import type { Logger } from '../scheduler/types.js';
 import type { Storage } from '../storage/types.js';
 import type { Deliverer } from './deliver.js';
 import type { ResolvedNotifierOptions } from './options.js';
@@ -13,6 +14,7 @@ export interface DispatcherDeps {
   options: ResolvedNotifierOptions;
   deliverer: Deliverer;
   emitter: Emitter<NotifierEvents>;
+  logger: Logger | undefined;
 }
 
 /**
@@ -83,7 +85,7 @@ export class Dispatcher {
   }
 
   async #tick(): Promise<void> {
-    const { storage, clock, options, emitter } = this.#deps;
+    const { storage, clock, options } = this.#deps;
     try {
       let claimedAny = false;
       while (this.#running && this.#queue.pending < options.concurrency) {
@@ -129,27 +131,33 @@ export class Dispatcher {
       else if (this.#queue.pending === 0 || !claimedAny) wakeAt = now + options.pollIntervalMs;
       this.#timer.reset(wakeAt);
     } catch (error) {
-      void emitter.emit('error', { type: 'error', at: new Date(clock.now()), error });
+      this.#fail(error);
       if (this.#running) this.#timer.wakeAt(clock.now() + options.pollIntervalMs);
     }
   }
 
   #launch(delivery: DeliveryRecord): void {
-    const { deliverer, options, emitter, clock } = this.#deps;
+    const { deliverer, options } = this.#deps;
     const endpointId = delivery.endpointId;
     this.#perEndpoint.set(endpointId, (this.#perEndpoint.get(endpointId) ?? 0) + 1);
     // A pending delivery whose retries were spent has been put back by replay().
     const trigger = delivery.attempts > options.retrySchedule.length ? 'replay' : 'auto';
     void this.#queue
       .add(() => deliverer.deliver(delivery, trigger, this.#controller.signal))
-      .catch((error: unknown) => {
-        void emitter.emit('error', { type: 'error', at: new Date(clock.now()), error });
-      })
+      .catch((error: unknown) => this.#fail(error))
       .finally(() => {
         const n = (this.#perEndpoint.get(endpointId) ?? 1) - 1;
         if (n <= 0) this.#perEndpoint.delete(endpointId);
         else this.#perEndpoint.set(endpointId, n);
         this.wake();
       });
+  }
+
+  /** Storage trouble: reported, and the loop carries on (leases bring unfinished deliveries back). */
+  #fail(error: unknown): void {
+    const { emitter, clock, logger } = this.#deps;
+    const message = error instanceof Error ? error.message : String(error);
+    logger?.error?.('cronhook: webhook dispatcher error', { error: message });
+    void emitter.emit('error', { type: 'error', at: new Date(clock.now()), error });
   }
 }

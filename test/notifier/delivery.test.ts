@@ -298,4 +298,26 @@ describe('WebhookNotifier delivery', () => {
     expect(headers['webhook-id']).toBe(id);
     await h.notifier.stop();
   });
+
+  it('survives a storage failure in the dispatcher: an error event and log line, then it carries on', async () => {
+    const h = createNotifierHarness({ pollIntervalMs: 1_000 });
+    const claim = h.storage.claimDeliveries.bind(h.storage);
+    let failures = 1;
+    h.storage.claimDeliveries = async (options) => {
+      if (failures-- > 0) throw new Error('database is locked');
+      return claim(options);
+    };
+    await h.notifier.addEndpoint({ url: URL_A });
+    await h.notifier.publish('x.y', {});
+    await h.notifier.start();
+    await h.settle();
+    expect(h.transport.requests).toHaveLength(0);
+    expect(h.of('error')).toHaveLength(1);
+    expect(h.logs.filter((l) => l.level === 'error').map((l) => l.data?.error)).toEqual([
+      'database is locked',
+    ]);
+    await h.clock.advance(1_000);
+    expect(h.transport.requests).toHaveLength(1);
+    await h.notifier.stop();
+  });
 });
