@@ -1,0 +1,178 @@
+import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../notifier/types.js';
+import { duplicateEndpoint, notFound } from './errors.js';
+import {
+  postgresDialect as dialect,
+  type PgExecutor,
+  type PgRow,
+  type PostgresDatabase,
+} from './postgres-database.js';
+import { attemptCodec, deliveryCodec, endpointCodec, messageCodec } from './sql/outbox-rows.js';
+import { definedOnly, insertSql, postgresPlaceholder as ph, setSql } from './sql/statements.js';
+import type { ClaimDeliveriesOptions, CompleteAttemptInput, ListDeliveriesOptions } from './types.js';
+
+const decodeDelivery = (row: PgRow) => deliveryCodec.decode(row, dialect);
+const decodeEndpoint = (row: PgRow) => endpointCodec.decode(row, dialect);
+const ENDPOINT_SET = setSql(endpointCodec.columns.slice(1), ph);
+const DELIVERY_SET = setSql(deliveryCodec.columns.slice(1), ph);
+
+/** The webhook half of `PostgresStorage`: endpoints, messages, deliveries and attempts. */
+export class PostgresOutbox {
+  readonly #db: PostgresDatabase;
+  readonly #t: PostgresDatabase['tables'];
+  readonly #pendingToEnabled: string;
+
+  constructor(db: PostgresDatabase) {
+    this.#db = db;
+    this.#t = db.tables;
+    this.#pendingToEnabled = `FROM ${this.#t.deliveries} d JOIN ${this.#t.endpoints} e ON e.id = d.endpoint_id
+      WHERE d.status = 'pending' AND e.enabled`;
+  }
+
+  async insertEndpoint(endpoint: EndpointRecord): Promise<void> {
+    const sql = `${insertSql(this.#t.endpoints, endpointCodec.columns, ph)} ON CONFLICT (id) DO NOTHING`;
+    if ((await this.#db.query(sql, endpointCodec.encode(endpoint, dialect))).rowCount === 0) {
+      throw duplicateEndpoint(endpoint.id);
+    }
+  }
+
+  async updateEndpoint(endpoint: EndpointRecord, tx: PgExecutor = this.#db): Promise<void> {
+    const [id, ...values] = endpointCodec.encode(endpoint, dialect);
+    const sql = `UPDATE ${this.#t.endpoints} SET ${ENDPOINT_SET} WHERE id = ${ph(values.length)}`;
+    if ((await tx.query(sql, [...values, id])).rowCount === 0) throw notFound('endpoint', endpoint.id);
+    // It may have been re-enabled, making its waiting deliveries due.
+    if (tx === this.#db) await this.#db.notify('deliveries');
+  }
+
+  async getEndpoint(id: string, tx: PgExecutor = this.#db): Promise<EndpointRecord | null> {
+    const { rows } = await tx.query(`SELECT * FROM ${this.#t.endpoints} WHERE id = $1`, [id]);
+    return rows[0] ? decodeEndpoint(rows[0]) : null;
+  }
+
+  async listEndpoints(options: { limit?: number; after?: string } = {}): Promise<EndpointRecord[]> {
+    const limit = options.limit ?? 100;
+    const after =
+      options.after === undefined
+        ? undefined
+        : (
+            await this.#db.query(`SELECT created_at, id FROM ${this.#t.endpoints} WHERE id = $1`, [
+              options.after,
+            ])
+          ).rows[0];
+    const { rows } = after
+      ? await this.#db.query(
+          `SELECT * FROM ${this.#t.endpoints} WHERE (created_at, id) > ($1, $2) ORDER BY created_at, id LIMIT $3`,
+          [after.created_at, after.id, limit],
+        )
+      : await this.#db.query(`SELECT * FROM ${this.#t.endpoints} ORDER BY created_at, id LIMIT $1`, [limit]);
+    return rows.map(decodeEndpoint);
+  }
+
+  async deleteEndpoint(id: string): Promise<boolean> {
+    return this.#db.transaction(async (tx) => {
+      await tx.query(
+        `DELETE FROM ${this.#t.attempts} WHERE delivery_id IN
+           (SELECT id FROM ${this.#t.deliveries} WHERE endpoint_id = $1 AND status = 'pending')`,
+        [id],
+      );
+      await tx.query(`DELETE FROM ${this.#t.deliveries} WHERE endpoint_id = $1 AND status = 'pending'`, [id]);
+      return (await tx.query(`DELETE FROM ${this.#t.endpoints} WHERE id = $1`, [id])).rowCount > 0;
+    });
+  }
+
+  async insertMessage({
+    message,
+    deliveries,
+  }: {
+    message: Message;
+    deliveries: DeliveryRecord[];
+  }): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      await tx.query(
+        insertSql(this.#t.messages, messageCodec.columns, ph),
+        messageCodec.encode(message, dialect),
+      );
+      const insert = insertSql(this.#t.deliveries, deliveryCodec.columns, ph);
+      for (const delivery of deliveries) await tx.query(insert, deliveryCodec.encode(delivery, dialect));
+    });
+    if (deliveries.length > 0) await this.#db.notify('deliveries');
+  }
+
+  async getMessage(id: string): Promise<Message | null> {
+    const { rows } = await this.#db.query(`SELECT * FROM ${this.#t.messages} WHERE id = $1`, [id]);
+    return rows[0] ? messageCodec.decode(rows[0], dialect) : null;
+  }
+
+  async claimDeliveries(options: ClaimDeliveriesOptions): Promise<DeliveryRecord[]> {
+    const { now, limit, instanceId, leaseMs } = options;
+    // FOR UPDATE OF d: lock the deliveries only, so that claimers never queue on a shared endpoint row.
+    const { rows } = await this.#db.query(
+      `WITH due AS (
+         SELECT d.id, d.wake_at AS due_at ${this.#pendingToEnabled} AND d.wake_at <= $1
+           AND NOT (d.endpoint_id = ANY($5::text[]))
+         ORDER BY d.wake_at, d.id LIMIT $2 FOR UPDATE OF d SKIP LOCKED)
+       UPDATE ${this.#t.deliveries} x SET locked_by = $3, locked_until = $4 FROM due WHERE x.id = due.id
+       RETURNING x.*, due.due_at`,
+      [now.getTime(), limit, instanceId, now.getTime() + leaseMs, options.excludeEndpointIds ?? []],
+    );
+    return rows
+      .sort((a, b) => Number(a.due_at) - Number(b.due_at) || (String(a.id) < String(b.id) ? -1 : 1))
+      .map(decodeDelivery);
+  }
+
+  async completeAttempt({ delivery, attempt, endpoint }: CompleteAttemptInput): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      await this.updateDelivery({ ...delivery, lockedBy: null, lockedUntil: null }, tx);
+      await tx.query(
+        insertSql(this.#t.attempts, attemptCodec.columns, ph),
+        attemptCodec.encode(attempt, dialect),
+      );
+      if (endpoint === undefined) return;
+      const existing = await this.getEndpoint(endpoint.id, tx);
+      if (existing) await this.updateEndpoint({ ...existing, ...definedOnly(endpoint) }, tx);
+    });
+  }
+
+  async updateDelivery(delivery: DeliveryRecord, tx: PgExecutor = this.#db): Promise<void> {
+    const [id, ...values] = deliveryCodec.encode(delivery, dialect);
+    const sql = `UPDATE ${this.#t.deliveries} SET ${DELIVERY_SET} WHERE id = ${ph(values.length)}`;
+    if ((await tx.query(sql, [...values, id])).rowCount === 0) throw notFound('delivery', delivery.id);
+    // A redelivery or replay is due now, perhaps for another instance.
+    if (tx === this.#db && delivery.status === 'pending') await this.#db.notify('deliveries');
+  }
+
+  async getDelivery(id: string): Promise<DeliveryRecord | null> {
+    const { rows } = await this.#db.query(`SELECT * FROM ${this.#t.deliveries} WHERE id = $1`, [id]);
+    return rows[0] ? decodeDelivery(rows[0]) : null;
+  }
+
+  async listDeliveries(options: ListDeliveriesOptions = {}): Promise<DeliveryRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const p = (value: unknown) => ph(params.push(value) - 1);
+    if (options.endpointId !== undefined) where.push(`endpoint_id = ${p(options.endpointId)}`);
+    if (options.messageId !== undefined) where.push(`message_id = ${p(options.messageId)}`);
+    if (options.status !== undefined) where.push(`status = ${p(options.status)}`);
+    if (options.topic !== undefined) where.push(`topic = ${p(options.topic)}`);
+    if (options.since !== undefined) where.push(`created_at >= ${p(options.since.getTime())}`);
+    if (options.before !== undefined) {
+      where.push(`(created_at, id) < (${p(options.before.createdAt.getTime())}, ${p(options.before.id)})`);
+    }
+    const sql = `SELECT * FROM ${this.#t.deliveries} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY created_at DESC, id DESC LIMIT ${p(options.limit ?? 50)}`;
+    return (await this.#db.query(sql, params)).rows.map(decodeDelivery);
+  }
+
+  async listAttempts(deliveryId: string): Promise<DeliveryAttempt[]> {
+    const { rows } = await this.#db.query(
+      `SELECT * FROM ${this.#t.attempts} WHERE delivery_id = $1 ORDER BY seq`,
+      [deliveryId],
+    );
+    return rows.map((row) => attemptCodec.decode(row, dialect));
+  }
+
+  async nextDeliveryAt(): Promise<Date | null> {
+    const { rows } = await this.#db.query(`SELECT MIN(d.wake_at) AS t ${this.#pendingToEnabled}`);
+    const t = rows[0]?.t;
+    return t === null || t === undefined ? null : new Date(Number(t));
+  }
+}

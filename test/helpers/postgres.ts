@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { describe, inject } from 'vitest';
+import type { PostgresTestContext } from '../setup/global-postgres.js';
+import { startPostgresServer } from '../setup/postgres-server.js';
+
+const context = (): PostgresTestContext => inject('postgres');
+
+/**
+ * `describe` for tests that need Postgres: skipped, with the reason in its name, only when the machine has
+ * no PostgreSQL and CI is not set (global-postgres.ts fails the run under CI=true instead).
+ */
+export function describePostgres(name: string, fn: () => void): void {
+  const { skipReason } = context();
+  describe.skipIf(skipReason !== null)(skipReason === null ? name : `${name} [skipped: ${skipReason}]`, fn);
+}
+
+let urlPromise: Promise<string> | undefined;
+
+/** URL of the run's Postgres server, started by the first caller of any test file (one per run). */
+export function postgresUrl(): Promise<string> {
+  urlPromise ??= resolveUrl();
+  return urlPromise;
+}
+
+async function resolveUrl(): Promise<string> {
+  const { url, stateDir, bin, skipReason } = context();
+  if (url !== null) return url;
+  if (stateDir === null || bin === null) throw new Error(`Postgres is not available: ${skipReason}`);
+  const lock = join(stateDir, 'lock');
+  const started = join(stateDir, 'server.json');
+  // Test files run in parallel processes: a directory made atomically serves as the lock around starting.
+  for (const deadline = Date.now() + 90_000; ; ) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (Date.now() > deadline)
+        throw new Error(`Timed out waiting for ${lock} (a crashed test run left it?)`);
+      await sleep(50);
+    }
+  }
+  try {
+    if (!existsSync(started)) {
+      const server = await startPostgresServer(bin, join(stateDir, 'server'));
+      writeFileSync(started, JSON.stringify(server));
+    }
+    return (JSON.parse(readFileSync(started, 'utf8')) as { url: string }).url;
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** A schema name no other test or run uses. */
+export function uniqueSchema(prefix = 'test'): string {
+  return `${prefix}_${randomBytes(6).toString('hex')}`;
+}
+
+/** Runs `fn` with a short-lived pool on the test server. */
+export async function withPool<T>(fn: (pool: pg.Pool) => Promise<T>): Promise<T> {
+  const pool = new pg.Pool({ connectionString: await postgresUrl(), max: 2 });
+  try {
+    return await fn(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Drops a schema and everything in it. */
+export async function dropSchema(schema: string): Promise<void> {
+  await withPool((pool) => pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
+}

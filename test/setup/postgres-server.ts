@@ -1,0 +1,90 @@
+import { execFile } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** Folder holding initdb and pg_ctl: the newest /usr/lib/postgresql/<n>/bin, or null when there is none. */
+export function findPostgresBin(): string | null {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return null;
+  const versions = readdirSync(root)
+    .filter((v) => existsSync(join(root, v, 'bin', 'initdb')) && existsSync(join(root, v, 'bin', 'pg_ctl')))
+    .sort((a, b) => Number(b) - Number(a));
+  return versions.length > 0 ? join(root, versions[0]!, 'bin') : null;
+}
+
+/** initdb refuses to run as root: when we are root, the server runs as `nobody`. */
+function serverUser(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('nobody:'));
+  const [, , uid, gid] = line?.split(':') ?? [];
+  if (uid === undefined || gid === undefined) throw new Error('Running as root, but there is no user nobody');
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
+    });
+  });
+}
+
+export interface PostgresServer {
+  url: string;
+  dataDir: string;
+}
+
+/**
+ * Starts a throwaway PostgreSQL server in `dir` on a free loopback port, tuned for tests (no fsync: the
+ * server's own crash safety is not under test). Connect as `postgres` without a password.
+ */
+export async function startPostgresServer(bin: string, dir: string): Promise<PostgresServer> {
+  const user = serverUser();
+  mkdirSync(dir, { recursive: true });
+  if (user) chownSync(dir, user.uid, user.gid);
+  const dataDir = join(dir, 'data');
+  const options = { ...user, env: { ...process.env, LC_ALL: 'C' }, cwd: dir };
+  await run(
+    join(bin, 'initdb'),
+    ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync'],
+    options,
+  );
+  const port = await freePort();
+  const settings = [
+    `-p ${port}`,
+    `-k ${dir}`,
+    '-c listen_addresses=127.0.0.1',
+    '-c fsync=off',
+    '-c synchronous_commit=off',
+    '-c full_page_writes=off',
+    '-c max_connections=200',
+  ].join(' ');
+  await run(
+    join(bin, 'pg_ctl'),
+    ['-D', dataDir, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', settings, 'start'],
+    options,
+  );
+  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, dataDir };
+}
+
+/** Stops the server (fast shutdown: open test connections are cut) and removes its folder. */
+export async function stopPostgresServer(bin: string, server: PostgresServer, dir: string): Promise<void> {
+  try {
+    await run(
+      join(bin, 'pg_ctl'),
+      ['-D', server.dataDir, '-m', 'fast', '-w', '-t', '30', 'stop'],
+      serverUser() ?? {},
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,196 @@
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PostgresStorage } from '../../src/storage/postgres.js';
+import type { StorageChange } from '../../src/storage/types.js';
+import { testStorage } from '../../src/testing/index.js';
+import { delivery, endpoint, message, minimalJob, run } from '../../src/testing/storage-suite/fixtures.js';
+import { describePostgres, dropSchema, postgresUrl, uniqueSchema, withPool } from '../helpers/postgres.js';
+
+describePostgres('Postgres', () => {
+  testStorage(
+    'PostgresStorage',
+    async () => new PostgresStorage({ connectionString: await postgresUrl(), schema: uniqueSchema('suite') }),
+    { cleanup: (storage) => dropSchema((storage as PostgresStorage).schema) },
+  );
+
+  describe('PostgresStorage', () => {
+    const cleanups: (() => Promise<unknown>)[] = [];
+    afterEach(async () => {
+      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    });
+    /** A migrated storage on its own pool, closed and dropped after the test. */
+    async function open(schema = uniqueSchema()): Promise<PostgresStorage> {
+      const storage = new PostgresStorage({ connectionString: await postgresUrl(), schema, max: 4 });
+      cleanups.push(
+        () => dropSchema(schema),
+        () => storage.close(),
+      );
+      await storage.migrate();
+      return storage;
+    }
+
+    it('uses a pool passed in and leaves it open on close()', async () => {
+      const pool = new pg.Pool({ connectionString: await postgresUrl(), max: 3 });
+      cleanups.push(() => pool.end());
+      const schema = uniqueSchema();
+      cleanups.push(() => dropSchema(schema));
+      const storage = new PostgresStorage({ pool, schema });
+      expect(storage.shared).toBe(true);
+      await storage.migrate();
+      await storage.insertJob(minimalJob('j'));
+      await storage.close();
+      const { rows } = await pool.query(`SELECT id FROM "${schema}".jobs`);
+      expect(rows).toEqual([{ id: 'j' }]);
+    });
+
+    it('keeps its tables in the configured schema, apart from other schemas', async () => {
+      const a = await open();
+      const b = await open();
+      await a.insertJob(minimalJob('only-in-a'));
+      expect(await b.getJob('only-in-a')).toBeNull();
+      const tables = await withPool(async (pool) => {
+        const { rows } = await pool.query(
+          'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
+          [a.schema],
+        );
+        return rows.map((r: { table_name: string }) => r.table_name);
+      });
+      expect(tables).toEqual([
+        'attempts',
+        'deliveries',
+        'endpoints',
+        'jobs',
+        'messages',
+        'runs',
+        'schema_migrations',
+      ]);
+    });
+
+    it('migrates once when several instances start together on an empty database', async () => {
+      const schema = uniqueSchema();
+      const url = await postgresUrl();
+      const instances = Array.from(
+        { length: 5 },
+        () => new PostgresStorage({ connectionString: url, schema, max: 2 }),
+      );
+      cleanups.push(
+        () => dropSchema(schema),
+        () => Promise.all(instances.map((s) => s.close())),
+      );
+      await Promise.all(instances.map((s) => s.migrate()));
+      const versions = await withPool((pool) =>
+        pool.query(`SELECT version FROM "${schema}".schema_migrations`),
+      );
+      expect(versions.rows).toEqual([{ version: 1 }]);
+      await instances[0]!.insertJob(minimalJob('j'));
+      expect(await instances[4]!.getJob('j')).toEqual(minimalJob('j'));
+    });
+
+    it('refuses a schema migrated by a newer cronhook with ERR_SCHEMA_TOO_NEW and changes nothing', async () => {
+      const storage = await open();
+      await storage.insertJob(minimalJob('j'));
+      await withPool((pool) =>
+        pool.query(`INSERT INTO "${storage.schema}".schema_migrations VALUES (999, 'from the future')`),
+      );
+      await expect(storage.migrate()).rejects.toMatchObject({
+        code: 'ERR_SCHEMA_TOO_NEW',
+        message: expect.stringContaining('version 999'),
+      });
+      expect(await storage.getJob('j')).toEqual(minimalJob('j'));
+    });
+
+    it('records an occurrence once when instances on separate pools race to insert it', async () => {
+      const a = await open();
+      const b = new PostgresStorage({ connectionString: await postgresUrl(), schema: a.schema, max: 4 });
+      cleanups.push(() => b.close());
+      await a.insertJob(minimalJob('j'));
+      for (let i = 0; i < 20; i++) {
+        const key = `occ-${i}`;
+        const results = await Promise.all([
+          a.insertRun(run(`a-${i}`, 'j', { occurrenceKey: key })),
+          b.insertRun(run(`b-${i}`, 'j', { occurrenceKey: key })),
+        ]);
+        expect(results.filter(Boolean)).toHaveLength(1);
+      }
+      expect(await a.listRuns({ jobId: 'j', limit: 100 })).toHaveLength(20);
+    });
+
+    it('NOTIFY wakes a subscriber in another instance when jobs change or deliveries are due', async () => {
+      const listening = await open();
+      const writer = new PostgresStorage({
+        connectionString: await postgresUrl(),
+        schema: listening.schema,
+        max: 2,
+      });
+      cleanups.push(() => writer.close());
+      const heard: StorageChange[] = [];
+      let wake: () => void = () => {};
+      const unsubscribe = await listening.subscribe((change) => {
+        heard.push(change);
+        wake();
+      });
+      const next = (count: number) =>
+        new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`heard only ${JSON.stringify(heard)}`)), 5_000);
+          wake = () => {
+            if (heard.length >= count) {
+              clearTimeout(timer);
+              resolve();
+            }
+          };
+          wake();
+        });
+
+      await writer.insertJob(minimalJob('j'));
+      await next(1);
+      expect(heard).toEqual(['jobs']);
+      await writer.insertEndpoint(endpoint('ep'));
+      await writer.insertMessage({ message: message('m'), deliveries: [delivery('d', 'm', 'ep')] });
+      await next(2);
+      expect(heard).toEqual(['jobs', 'deliveries']);
+
+      unsubscribe();
+      await writer.updateJob(minimalJob('j', { name: 'changed' }));
+      // A subscriber that comes later still hears changes, so the earlier one had its chance.
+      const later: StorageChange[] = [];
+      let heardLater: () => void = () => {};
+      const laterHeard = new Promise<void>((resolve) => {
+        heardLater = resolve;
+      });
+      await writer.subscribe((change) => {
+        later.push(change);
+        heardLater();
+      });
+      await writer.deleteJob('j');
+      await laterHeard;
+      expect(later[0]).toBe('jobs');
+      expect(heard).toEqual(['jobs', 'deliveries']);
+    });
+
+    it('reports driver failures as ERR_STORAGE', async () => {
+      const unmigrated = new PostgresStorage({
+        connectionString: await postgresUrl(),
+        schema: uniqueSchema(),
+      });
+      cleanups.push(() => unmigrated.close());
+      await expect(unmigrated.getJob('j')).rejects.toMatchObject({
+        name: 'CronhookError',
+        code: 'ERR_STORAGE',
+      });
+    });
+
+    it('validates its options without echoing a connection string', () => {
+      const secretUrl = 'postgres://app:hunter2@db.internal:5432/app';
+      expect(() => new PostgresStorage({ connectionString: secretUrl, schema: 'bad-name' })).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_OPTION', field: 'schema' }),
+      );
+      expect(() => new PostgresStorage({ connectionString: '' })).toThrow(
+        expect.objectContaining({ field: 'connectionString' }),
+      );
+      expect(() => new PostgresStorage({ connectionString: secretUrl, max: 0 })).toThrow(/max/);
+      expect(() => new PostgresStorage({ connectionString: secretUrl, schema: 'x;drop' })).toThrow(
+        expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
+      );
+    });
+  });
+});
