@@ -1,0 +1,226 @@
+/**
+ * `npm run demo`: cronhook's main job in one terminal, on the embedded default (SQLite).
+ *
+ * A Scheduler calls a local "customer service" (which fails and stalls now and then) and runs in-process
+ * handlers; a WebhookNotifier signs every job event and delivers it to a local receiver, which verifies each
+ * signature with `cronhook/verify` and dedupes by `webhook-id`. Midway the endpoint's secret is rotated, a
+ * forged request is sent to the receiver and one delivery is redelivered. Ends after `--duration` seconds
+ * (default 30) or on Ctrl-C, shutting down gracefully, and prints a summary.
+ */
+import { rmSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
+import { Scheduler } from '../../src/scheduler/scheduler.js';
+import { SqliteStorage } from '../../src/storage/sqlite.js';
+import { startCustomerService } from './customer-service.js';
+import { LiveLog } from './live-log.js';
+import { Printer, wantsColor } from './output.js';
+import { startReceiver } from './receiver.js';
+import { printSummary } from './summary.js';
+
+const USAGE = `Usage: npm run demo -- [--duration <seconds>] [--db <file>]
+
+  --duration <s>  how long the demo runs (default 30); Ctrl-C ends it earlier
+  --db <file>     SQLite database file (default .cronhook/demo.db, recreated on each run)
+  -h, --help      this help`;
+
+function parseOptions(): { durationMs: number; dbPath: string } {
+  let values: { duration?: string; db?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        duration: { type: 'string' },
+        db: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    fail(`${(error as Error).message}\n\n${USAGE}`);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const seconds = Number(values.duration ?? '30');
+  if (!Number.isFinite(seconds) || seconds < 3 || seconds > 3600) {
+    fail(`--duration must be a number of seconds from 3 to 3600, got ${JSON.stringify(values.duration)}`);
+  }
+  return { durationMs: seconds * 1000, dbPath: resolve(values.db ?? join('.cronhook', 'demo.db')) };
+}
+
+function fail(message: string): never {
+  process.stderr.write(`demo: ${message}\n`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  const { durationMs, dbPath } = parseOptions();
+  const out = new Printer({ color: wantsColor(process.stdout) });
+  const started = Date.now();
+
+  // A fresh database each run, so the summary describes this run only.
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${dbPath}${suffix}`, { force: true });
+  const storage = new SqliteStorage({ path: dbPath });
+  await storage.migrate();
+
+  const service = await startCustomerService();
+  const receiver = await startReceiver({ secrets: [], failRate: 0.08 });
+
+  const scheduler = new Scheduler({ storage, concurrency: 4 });
+  const notifier = new WebhookNotifier({
+    scheduler,
+    storage,
+    // The receiver listens on 127.0.0.1, which the notifier refuses by default (SSRF guard).
+    allowPrivateNetworks: true,
+    // Demo-sized retry delays; production defaults run from 5 s to 10 h.
+    retrySchedule: ['1s', '2s', '4s'],
+    retryJitter: 0,
+    attemptTimeoutMs: 5_000,
+  });
+
+  scheduler.handle('invoice-report', async ({ signal }) => {
+    await new Promise((r) => setTimeout(r, 40 + Math.random() * 200));
+    signal.throwIfAborted();
+    return { invoices: 3 + Math.floor(Math.random() * 20) };
+  });
+  scheduler.handle('welcome-email', async () => ({ sent: 'new-customer@example.com' }));
+
+  const { endpoint, secret } = await notifier.addEndpoint({
+    url: receiver.url,
+    topics: ['job.*'],
+    description: 'demo receiver',
+  });
+  receiver.setSecrets([secret]);
+
+  await scheduler.addJob({
+    id: 'inventory-sync',
+    schedule: { every: '3s' },
+    target: { url: `${service.url}/sync`, method: 'POST', body: { full: false }, timeoutMs: 700 },
+    retry: { attempts: 2, minDelayMs: 300 },
+  });
+  await scheduler.addJob({
+    id: 'invoice-report',
+    schedule: '*/5 * * * * *',
+    target: { handler: 'invoice-report' },
+  });
+  await scheduler.addJob({
+    id: 'flaky-export',
+    schedule: { every: '7s' },
+    target: { url: `${service.url}/export`, timeoutMs: 2_000 },
+    retry: { attempts: 3, minDelayMs: 400, factor: 2 },
+  });
+  await scheduler.addJob({
+    id: 'welcome-email',
+    schedule: { at: new Date(Date.now() + 4_000) },
+    target: { handler: 'welcome-email' },
+  });
+
+  out.line(out.paint('bold', 'cronhook demo'));
+  const facts: Array<[string, string]> = [
+    ['database', `${relative(process.cwd(), dbPath) || dbPath} (SQLite, recreated on each run)`],
+    ['service', `${service.url}  fails ~12% of calls, stalls ~13%`],
+    ['receiver', `${receiver.url}  verifies signatures, dedupes by webhook-id`],
+    ['jobs', 'inventory-sync   HTTP, every 3 s, 2 attempts, 700 ms timeout'],
+    ['', 'invoice-report   handler, cron */5 * * * * * (every 5 s)'],
+    ['', 'flaky-export     HTTP, every 7 s, 3 attempts with backoff'],
+    ['', 'welcome-email    handler, once, 4 s from now'],
+    ['endpoint', `${endpoint.id} subscribed to job.*`],
+    ['runs for', `${durationMs / 1000} s (Ctrl-C stops early)`],
+  ];
+  for (const [label, text] of facts) out.line(`  ${out.paint('dim', label.padEnd(8))}  ${text}`);
+  out.line();
+
+  const live = new LiveLog(out, receiver, started);
+  live.attach(scheduler, notifier);
+  live.printHeader();
+
+  const stop = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(130);
+    live.note('shutting down gracefully (Ctrl-C again to force)');
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  await notifier.start();
+  await scheduler.start();
+  await notifier.ping(endpoint.id);
+
+  const at = (fraction: number, action: () => Promise<void>) =>
+    setTimeout(() => {
+      if (!stop.signal.aborted) action().catch((error) => live.problem(error));
+    }, durationMs * fraction);
+  const timers = [
+    at(0.4, async () => {
+      live.note('a stranger POSTs a forged webhook to the receiver');
+      await sendForgedWebhook(receiver.url);
+      live.forged('msg_forged');
+    }),
+    at(0.5, async () => {
+      const { secret: next } = await notifier.rotateSecret(endpoint.id, { graceMs: 60_000 });
+      receiver.setSecrets([next]);
+      live.note('secret rotated: the receiver now accepts only the new one; the old keeps signing for 60 s');
+    }),
+    at(0.65, async () => {
+      const { deliveries } = await notifier.listDeliveries({ status: 'succeeded', limit: 1 });
+      const last = deliveries[0];
+      if (!last) return;
+      live.note(`redelivering ${last.id}: same webhook-id, so the receiver must not process it twice`);
+      await notifier.redeliver(last.id);
+    }),
+    setTimeout(() => stop.abort(), durationMs),
+  ];
+  await new Promise<void>((r) => stop.signal.addEventListener('abort', () => r(), { once: true }));
+  for (const t of timers) clearTimeout(t);
+
+  await scheduler.stop({ timeoutMs: 3_000 });
+  // Give deliveries of the last runs a moment to go out before stopping the notifier; anything left stays
+  // in the outbox (SQLite) and would be sent on the next start.
+  const flushUntil = Date.now() + 3_000;
+  while (Date.now() < flushUntil && interrupts < 2) {
+    const { deliveries } = await notifier.listDeliveries({ status: 'pending', limit: 1 });
+    const next = deliveries[0]?.nextAttemptAt?.getTime();
+    if (next === undefined || next > flushUntil) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await notifier.stop({ timeoutMs: 2_000 });
+  live.detach();
+
+  await printSummary({ out, scheduler, notifier, receiver, dbPath, elapsedMs: Date.now() - started });
+  await Promise.all([service.close(), receiver.close()]);
+  await storage.close();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+}
+
+/** A request signed with a key the receiver does not know: it must be rejected (401). */
+async function sendForgedWebhook(url: string): Promise<void> {
+  const body = JSON.stringify({
+    type: 'job.execution.succeeded',
+    timestamp: new Date().toISOString(),
+    data: {},
+  });
+  await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': 'msg_forged',
+      'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+      'webhook-signature': `v1,${Buffer.from('not the real signature, 32 bytes').toString('base64')}`,
+    },
+    body,
+  });
+}
+
+main().catch((error) => {
+  process.stderr.write(
+    `demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});
