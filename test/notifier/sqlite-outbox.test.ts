@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SqliteStorage } from '../../src/storage/sqlite.js';
+import { FakeClock } from '../../src/testing/fake-clock.js';
+import { MockTransport } from '../../src/testing/mock-transport.js';
+import { verifyWebhook } from '../../src/verify/index.js';
+import { createNotifierHarness } from './harness.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function dbPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cronhook-notifier-'));
+  dirs.push(dir);
+  return join(dir, 'cronhook.db');
+}
+
+describe('WebhookNotifier on SQLite', () => {
+  it('keeps the outbox across a restart: a new notifier on the same file sends what the old one left', async () => {
+    const path = dbPath();
+    const clock = new FakeClock('2026-01-01T00:00:00Z');
+    const transport = new MockTransport([{ status: 503 }, { status: 200 }], { clock });
+
+    const first = createNotifierHarness({ clock, transport, storage: new SqliteStorage({ path }) });
+    await first.notifier.start();
+    const { secret } = await first.notifier.addEndpoint({
+      url: 'https://a.example.com/',
+      authorization: 'Bearer x',
+    });
+    const messageId = await first.notifier.publish('x.y', { n: 1 });
+    await first.settle();
+    expect(transport.requests).toHaveLength(1);
+    // The process "dies" with the retry pending.
+    await first.notifier.stop();
+    await first.storage.close?.();
+
+    const second = createNotifierHarness({ clock, transport, storage: new SqliteStorage({ path }) });
+    await second.notifier.start();
+    await clock.advance('5s');
+    expect(transport.requests).toHaveLength(2);
+    const request = transport.requests[1]!;
+    expect(request.headers['webhook-id']).toBe(messageId);
+    expect(request.headers.authorization).toBe('Bearer x');
+    expect(
+      verifyWebhook({ payload: request.body!, headers: request.headers, secret, now: clock.date() }),
+    ).toMatchObject({
+      data: { n: 1 },
+    });
+    const [delivery] = (await second.notifier.listDeliveries()).deliveries;
+    const details = await second.notifier.getDelivery(delivery!.id);
+    expect(details!.attemptLog.map((a) => a.statusCode)).toEqual([503, 200]);
+    expect(details).toMatchObject({ status: 'succeeded', attempts: 2 });
+    await second.notifier.stop();
+    await second.storage.close?.();
+  });
+
+  it('rotation and disabling persist', async () => {
+    const path = dbPath();
+    const clock = new FakeClock('2026-01-01T00:00:00Z');
+    const h = createNotifierHarness({
+      clock,
+      script: [{ status: 410 }],
+      storage: new SqliteStorage({ path }),
+    });
+    await h.notifier.start();
+    const { endpoint, secret } = await h.notifier.addEndpoint({ url: 'https://a.example.com/' });
+    const { secret: rotated } = await h.notifier.rotateSecret(endpoint.id, { graceMs: 60_000 });
+    await h.notifier.publish('x.y', {});
+    await h.settle();
+    const request = h.transport.requests[0]!;
+    for (const s of [secret, rotated]) {
+      expect(
+        verifyWebhook({ payload: request.body!, headers: request.headers, secret: s, now: clock.date() }),
+      ).toBeTruthy();
+    }
+    expect(await h.notifier.getEndpoint(endpoint.id)).toMatchObject({
+      enabled: false,
+      disabledReason: 'gone',
+    });
+    await h.notifier.stop();
+    await h.storage.close?.();
+  });
+});
