@@ -2,6 +2,7 @@ import type { WebhookNotifierOptions } from '../../src/notifier/options.js';
 import type { NotifierEvents } from '../../src/notifier/types.js';
 import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
+import type { Storage } from '../../src/storage/types.js';
 import { FakeClock, flushPromises } from '../../src/testing/fake-clock.js';
 import { type MockReply, type MockResponder, MockTransport } from '../../src/testing/mock-transport.js';
 
@@ -30,7 +31,7 @@ export function createNotifierHarness(
   const clock =
     rest.clock instanceof FakeClock ? rest.clock : new FakeClock(start ?? '2026-01-01T00:00:00.000Z');
   const transport = rest.transport ?? new MockTransport(script ?? [], { clock });
-  const storage = rest.storage ?? new MemoryStorage();
+  const storage: Storage = rest.storage ?? new MemoryStorage();
   const logs: LogLine[] = [];
   const logger = {
     debug: (message: string, data?: Record<string, unknown>) =>
