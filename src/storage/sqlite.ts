@@ -1,10 +1,9 @@
 import { CronhookError, describeValue } from '../errors.js';
 import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../notifier/types.js';
-import { duplicateJob, leaseLost, notFound, schemaTooNew, storageError } from './errors.js';
-import { jobCodec, runCodec } from './sql/job-rows.js';
+import { schemaTooNew, storageError } from './errors.js';
 import { SQLITE_SCHEMA_VERSION, sqliteMigrations } from './sql/sqlite-schema.js';
-import { insertSql, sqlitePlaceholder as ph, setSql, without } from './sql/statements.js';
-import { sqliteDialect as dialect, SqliteConnection, type SqlRow } from './sqlite-connection.js';
+import { SqliteConnection } from './sqlite-connection.js';
+import { SqliteJobs } from './sqlite-jobs.js';
 import { SqliteOutbox } from './sqlite-outbox.js';
 import type {
   AdvanceJobInput,
@@ -32,20 +31,6 @@ export interface SqliteStorageOptions {
   synchronous?: 'full' | 'normal';
 }
 
-const ACTIVE = "status IN ('queued', 'running')";
-const INSERT_JOB = `${insertSql('cronhook_jobs', jobCodec.columns, ph)} ON CONFLICT (id) DO NOTHING`;
-const INSERT_RUN = `${insertSql('cronhook_runs', runCodec.columns, ph)} ON CONFLICT (job_id, occurrence_key) DO NOTHING`;
-const JOB_DEFINITION = without(jobCodec.columns, jobCodec.columns, [
-  'id',
-  'locked_by',
-  'locked_until',
-]).columns;
-const RUN_STATE = without(runCodec.columns, runCodec.columns, ['id', 'job_id', 'occurrence_key']).columns;
-
-const decodeJob = (row: SqlRow) => jobCodec.decode(row, dialect);
-const decodeRun = (row: SqlRow) => runCodec.decode(row, dialect);
-const toDate = (value: unknown) => (value === null || value === undefined ? null : new Date(Number(value)));
-
 /**
  * Keeps everything in one SQLite file through `node:sqlite` (no native addon): for one process, or a few
  * processes on one machine sharing the file. WAL mode, one connection that is this storage's only writer,
@@ -59,6 +44,7 @@ const toDate = (value: unknown) => (value === null || value === undefined ? null
 export class SqliteStorage implements Storage {
   readonly shared = false;
   readonly #c: SqliteConnection;
+  readonly #jobs: SqliteJobs;
   readonly #outbox: SqliteOutbox;
   readonly #path: string;
 
@@ -93,6 +79,7 @@ export class SqliteStorage implements Storage {
     } catch (error) {
       throw storageError(error, `open ${path}`);
     }
+    this.#jobs = new SqliteJobs(this.#c);
     this.#outbox = new SqliteOutbox(this.#c);
   }
 
@@ -135,194 +122,52 @@ export class SqliteStorage implements Storage {
     this.#c.close();
   }
 
-  // Jobs
+  // Jobs and runs: see SqliteJobs.
 
   insertJob(job: JobRecord): Promise<void> {
-    return this.#op('insert a job', () => {
-      if (this.#c.run(INSERT_JOB, jobCodec.encode(job, dialect)) === 0) throw duplicateJob(job.id);
-    });
+    return this.#op('insert a job', () => this.#jobs.insertJob(job));
   }
-
   updateJob(job: JobRecord): Promise<void> {
-    return this.#op('update a job', () => {
-      const { values } = without(jobCodec.columns, jobCodec.encode(job, dialect), [
-        'id',
-        'locked_by',
-        'locked_until',
-      ]);
-      const sql = `UPDATE cronhook_jobs SET ${setSql(JOB_DEFINITION, ph)} WHERE id = ?`;
-      if (this.#c.run(sql, [...values, job.id]) === 0) throw notFound('job', job.id);
-    });
+    return this.#op('update a job', () => this.#jobs.updateJob(job));
   }
-
   getJob(id: string): Promise<JobRecord | null> {
-    return this.#op('read a job', () => {
-      const row = this.#c.get('SELECT * FROM cronhook_jobs WHERE id = ?', [id]);
-      return row ? decodeJob(row) : null;
-    });
+    return this.#op('read a job', () => this.#jobs.getJob(id));
   }
-
-  listJobs(options: ListJobsOptions = {}): Promise<JobRecord[]> {
-    return this.#op('list jobs', () => {
-      const where: string[] = [];
-      const params: unknown[] = [];
-      if (options.after !== undefined) where.push('id > ?') && params.push(options.after);
-      if (options.enabled !== undefined)
-        where.push('enabled = ?') && params.push(dialect.bool(options.enabled));
-      const sql = `SELECT * FROM cronhook_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY id LIMIT ?`;
-      return this.#c.all(sql, [...params, options.limit ?? 100]).map(decodeJob);
-    });
+  listJobs(options?: ListJobsOptions): Promise<JobRecord[]> {
+    return this.#op('list jobs', () => this.#jobs.listJobs(options));
   }
-
   deleteJob(id: string): Promise<boolean> {
-    return this.#op('delete a job', () =>
-      this.#c.transaction(() => {
-        this.#c.run('DELETE FROM cronhook_runs WHERE job_id = ?', [id]);
-        return this.#c.run('DELETE FROM cronhook_jobs WHERE id = ?', [id]) > 0;
-      }),
-    );
+    return this.#op('delete a job', () => this.#jobs.deleteJob(id));
   }
-
   nextDueAt(): Promise<Date | null> {
-    return this.#op('find the next due job', () =>
-      toDate(this.#c.get('SELECT MIN(wake_at) AS t FROM cronhook_jobs WHERE enabled = 1')?.t),
-    );
+    return this.#op('find the next due job', () => this.#jobs.nextDueAt());
   }
-
-  claimDueJobs({ now, limit, instanceId, leaseMs }: ClaimOptions): Promise<JobRecord[]> {
-    const lockedUntil = now.getTime() + leaseMs;
-    return this.#op('claim due jobs', () =>
-      this.#c.transaction(() => {
-        const rows = this.#c.all(
-          'SELECT * FROM cronhook_jobs WHERE enabled = 1 AND wake_at <= ? ORDER BY wake_at, id LIMIT ?',
-          [now.getTime(), limit],
-        );
-        for (const row of rows) {
-          this.#c.run('UPDATE cronhook_jobs SET locked_by = ?, locked_until = ? WHERE id = ?', [
-            instanceId,
-            lockedUntil,
-            row.id,
-          ]);
-        }
-        return rows.map((row) => ({
-          ...decodeJob(row),
-          lockedBy: instanceId,
-          lockedUntil: new Date(lockedUntil),
-        }));
-      }),
-    );
+  claimDueJobs(options: ClaimOptions): Promise<JobRecord[]> {
+    return this.#op('claim due jobs', () => this.#jobs.claimDueJobs(options));
   }
-
   advanceJob(input: AdvanceJobInput): Promise<RunRecord[]> {
-    return this.#op('advance a job', () =>
-      this.#c.transaction(() => {
-        const holder = this.#c.get('SELECT locked_by FROM cronhook_jobs WHERE id = ?', [input.jobId]);
-        if (holder?.locked_by !== input.instanceId) throw leaseLost(input.jobId, input.instanceId);
-        const inserted = input.runs.filter(
-          (run) => this.#c.run(INSERT_RUN, runCodec.encode(run, dialect)) > 0,
-        );
-        this.#c.run(
-          `UPDATE cronhook_jobs SET next_run_at = ?, run_count = ?, enabled = COALESCE(?, enabled),
-             locked_by = NULL, locked_until = NULL WHERE id = ?`,
-          [
-            input.nextRunAt?.getTime() ?? null,
-            input.runCount,
-            input.enabled === undefined ? null : dialect.bool(input.enabled),
-            input.jobId,
-          ],
-        );
-        return inserted.map((run) =>
-          decodeRun(this.#c.get('SELECT * FROM cronhook_runs WHERE id = ?', [run.id])!),
-        );
-      }),
-    );
+    return this.#op('advance a job', () => this.#jobs.advanceJob(input));
   }
-
-  // Runs
-
   insertRun(run: RunRecord): Promise<boolean> {
-    return this.#op('insert a run', () => this.#c.run(INSERT_RUN, runCodec.encode(run, dialect)) > 0);
+    return this.#op('insert a run', () => this.#jobs.insertRun(run));
   }
-
   updateRun(run: RunRecord): Promise<void> {
-    return this.#op('update a run', () => {
-      const { values } = without(runCodec.columns, runCodec.encode(run, dialect), [
-        'id',
-        'job_id',
-        'occurrence_key',
-      ]);
-      const sql = `UPDATE cronhook_runs SET ${setSql(RUN_STATE, ph)} WHERE id = ?`;
-      if (this.#c.run(sql, [...values, run.id]) === 0) throw notFound('run', run.id);
-    });
+    return this.#op('update a run', () => this.#jobs.updateRun(run));
   }
-
   getRun(id: string): Promise<RunRecord | null> {
-    return this.#op('read a run', () => {
-      const row = this.#c.get('SELECT * FROM cronhook_runs WHERE id = ?', [id]);
-      return row ? decodeRun(row) : null;
-    });
+    return this.#op('read a run', () => this.#jobs.getRun(id));
   }
-
-  listRuns(options: ListRunsOptions = {}): Promise<RunRecord[]> {
-    return this.#op('list runs', () => {
-      const where: string[] = [];
-      const params: unknown[] = [];
-      if (options.jobId !== undefined) where.push('job_id = ?') && params.push(options.jobId);
-      if (options.statuses !== undefined) {
-        where.push('status IN (SELECT value FROM json_each(?))');
-        params.push(JSON.stringify(options.statuses));
-      }
-      if (options.before !== undefined) {
-        const t = options.before.scheduledAt.getTime();
-        where.push('(scheduled_at < ? OR (scheduled_at = ? AND id < ?))');
-        params.push(t, t, options.before.id);
-      }
-      const sql = `SELECT * FROM cronhook_runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY scheduled_at DESC, id DESC LIMIT ?`;
-      return this.#c.all(sql, [...params, options.limit ?? 50]).map(decodeRun);
-    });
+  listRuns(options?: ListRunsOptions): Promise<RunRecord[]> {
+    return this.#op('list runs', () => this.#jobs.listRuns(options));
   }
-
-  renewRunLeases({ instanceId, runIds, until }: { instanceId: string; runIds: string[]; until: Date }) {
-    return this.#op('renew run leases', () => {
-      this.#c.run(
-        `UPDATE cronhook_runs SET locked_until = ?
-         WHERE instance_id = ? AND ${ACTIVE} AND id IN (SELECT value FROM json_each(?))`,
-        [until.getTime(), instanceId, JSON.stringify(runIds)],
-      );
-    });
+  renewRunLeases(input: { instanceId: string; runIds: string[]; until: Date }): Promise<void> {
+    return this.#op('renew run leases', () => this.#jobs.renewRunLeases(input));
   }
-
-  claimExpiredRuns({ now, limit, instanceId, leaseMs }: ClaimOptions): Promise<RunRecord[]> {
-    const lockedUntil = now.getTime() + leaseMs;
-    return this.#op('claim expired runs', () =>
-      this.#c.transaction(() => {
-        const rows = this.#c.all(
-          `SELECT * FROM cronhook_runs WHERE ${ACTIVE} AND (locked_until IS NULL OR locked_until < ?)
-           ORDER BY scheduled_at, id LIMIT ?`,
-          [now.getTime(), limit],
-        );
-        for (const row of rows) {
-          this.#c.run('UPDATE cronhook_runs SET instance_id = ?, locked_until = ? WHERE id = ?', [
-            instanceId,
-            lockedUntil,
-            row.id,
-          ]);
-        }
-        return rows.map((row) => ({ ...decodeRun(row), instanceId, lockedUntil: new Date(lockedUntil) }));
-      }),
-    );
+  claimExpiredRuns(options: ClaimOptions): Promise<RunRecord[]> {
+    return this.#op('claim expired runs', () => this.#jobs.claimExpiredRuns(options));
   }
-
-  pruneRuns({ jobId, keep }: { jobId: string; keep: number }): Promise<number> {
-    return this.#op('prune runs', () =>
-      this.#c.run(
-        `DELETE FROM cronhook_runs WHERE id IN (SELECT id FROM cronhook_runs WHERE job_id = ? AND NOT ${ACTIVE}
-           ORDER BY scheduled_at DESC, id DESC LIMIT -1 OFFSET ?)`,
-        [jobId, Math.max(0, keep)],
-      ),
-    );
+  pruneRuns(input: { jobId: string; keep: number }): Promise<number> {
+    return this.#op('prune runs', () => this.#jobs.pruneRuns(input));
   }
 
   // Endpoints and outbox: see SqliteOutbox.
