@@ -34,5 +34,5 @@ export function describeCronError(cron: string, error: unknown): string {
       return `${name} field ${JSON.stringify(parts[i]!.slice(0, 40))}: ${message}; allowed ${ALLOWED[name]}, with *, ranges a-b, steps /n and lists`;
     }
   }
-  return reason;
+  return `each field is valid alone, but together they match no date (${reason})`;
 }

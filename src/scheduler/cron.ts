@@ -136,10 +136,10 @@ export function compileCron(cron: string, timezone: string): CompiledCron {
       // Hashed values (H) would be drawn from Math.random in each process, so instances sharing storage
       // would disagree on fire times; jitterMs spreads jobs deterministically instead.
       if (!cron.startsWith('@') && HASHED.test(cron.replace(NAMES, '')))
-        throw new Error('hashed values (H) are not supported');
+        throw new Error('hashed values (H) are not supported; use jitterMs to spread start times');
       wall = new WallMatcher(parseWallClock(cron));
       // Every valid expression recurs within eight years (Feb 29 across 2100); none at all means never.
-      if (wall.nextAfter(Date.UTC(2000, 0, 1)) === null) throw new Error('it matches no date');
+      if (wall.nextAfter(Date.UTC(2000, 0, 1)) === null) throw new Error('no occurrence found');
       wallMatchers.set(cron, wall);
     }
     entry = new CompiledCron(cron, timezone, wall);

@@ -1,0 +1,322 @@
+import { describe, expect, it } from 'vitest';
+import { CronhookError } from '../../src/errors.js';
+import {
+  compileCron,
+  internedCount,
+  jitterFor,
+  MIN_EVERY_MS,
+  type NormalizeOptions,
+  nextOccurrence,
+  normalizeSchedule,
+  occurrencesBetween,
+  parseDuration,
+} from '../../src/scheduler/schedule.js';
+import type { NormalizedSchedule, ScheduleInput } from '../../src/scheduler/types.js';
+
+const NOW = Date.parse('2026-01-01T00:00:00Z');
+const opts = (over: Partial<NormalizeOptions> = {}): NormalizeOptions => ({
+  jobId: 'job-1',
+  timezone: 'UTC',
+  now: NOW,
+  allowPastAt: false,
+  ...over,
+});
+
+/** The next n fire times after `from`, as ISO strings. */
+function fires(schedule: NormalizedSchedule, from: string, n: number): string[] {
+  const out: string[] = [];
+  let cursor = Date.parse(from);
+  for (let i = 0; i < n; i++) {
+    const next = nextOccurrence(schedule, cursor);
+    if (next === null) break;
+    out.push(new Date(next).toISOString());
+    cursor = next;
+  }
+  return out;
+}
+const cron = (expression: string, timezone = 'UTC') =>
+  normalizeSchedule({ cron: expression, timezone }, opts());
+
+function rejection(input: unknown, over: Partial<NormalizeOptions> = {}): CronhookError {
+  try {
+    normalizeSchedule(input as ScheduleInput, opts(over));
+  } catch (error) {
+    expect(error).toBeInstanceOf(CronhookError);
+    return error as CronhookError;
+  }
+  throw new Error(`accepted ${JSON.stringify(input)}`);
+}
+
+describe('cron schedules', () => {
+  it('reads 5-field expressions minute first and 6-field expressions second first', () => {
+    expect(fires(cron('*/20 * * * *'), '2026-01-01T10:05:00Z', 3)).toEqual([
+      '2026-01-01T10:20:00.000Z',
+      '2026-01-01T10:40:00.000Z',
+      '2026-01-01T11:00:00.000Z',
+    ]);
+    expect(fires(cron('*/20 * * * * *'), '2026-01-01T10:05:00Z', 3)).toEqual([
+      '2026-01-01T10:05:20.000Z',
+      '2026-01-01T10:05:40.000Z',
+      '2026-01-01T10:06:00.000Z',
+    ]);
+  });
+
+  it('supports ranges, steps, lists, and month and weekday names', () => {
+    // 09:00 and 17:30 on weekdays in January and July only.
+    const s = cron('0,30 9-17/8 * jan,JUL mon-fri');
+    expect(fires(s, '2026-01-30T12:00:00Z', 4)).toEqual([
+      '2026-01-30T17:00:00.000Z',
+      '2026-01-30T17:30:00.000Z',
+      '2026-07-01T09:00:00.000Z',
+      '2026-07-01T09:30:00.000Z',
+    ]);
+  });
+
+  it('runs when either day field matches if both are restricted (POSIX), and 7 is Sunday', () => {
+    // The 13th, or any Sunday: 2026-02-01 is a Sunday, 2026-02-13 a Friday.
+    expect(fires(cron('0 0 13 * 7'), '2026-01-31T00:00:00Z', 3)).toEqual([
+      '2026-02-01T00:00:00.000Z',
+      '2026-02-08T00:00:00.000Z',
+      '2026-02-13T00:00:00.000Z',
+    ]);
+  });
+
+  it('accepts overlapping list items (cron-parser alone rejects them)', () => {
+    expect(
+      fires(cron('0-10/5,5-15/5 0 * * *'), '2026-01-01T00:00:00Z', 4).map((t) => t.slice(11, 16)),
+    ).toEqual(['00:05', '00:10', '00:15', '00:00']);
+    expect(fires(cron('0 0 * * 0,7'), '2026-01-01T00:00:00Z', 2)).toEqual([
+      '2026-01-04T00:00:00.000Z',
+      '2026-01-11T00:00:00.000Z',
+    ]);
+  });
+
+  it('supports L (last day of month), nL (last weekday n) and n#k (k-th weekday n)', () => {
+    expect(fires(cron('0 0 L * *'), '2026-01-15T00:00:00Z', 4)).toEqual([
+      '2026-01-31T00:00:00.000Z',
+      '2026-02-28T00:00:00.000Z',
+      '2026-03-31T00:00:00.000Z',
+      '2026-04-30T00:00:00.000Z',
+    ]);
+    expect(fires(cron('0 9 * * 5L'), '2026-01-01T00:00:00Z', 2)).toEqual([
+      '2026-01-30T09:00:00.000Z',
+      '2026-02-27T09:00:00.000Z',
+    ]);
+    expect(fires(cron('0 9 * * 1#1'), '2026-01-01T00:00:00Z', 2)).toEqual([
+      '2026-01-05T09:00:00.000Z',
+      '2026-02-02T09:00:00.000Z',
+    ]);
+  });
+
+  it('supports the @ aliases, case-insensitively, in the job timezone', () => {
+    const from = '2026-01-07T12:00:00Z';
+    expect(fires(cron('@hourly'), from, 1)).toEqual(['2026-01-07T13:00:00.000Z']);
+    expect(fires(cron('@daily', 'Europe/Berlin'), from, 1)).toEqual(['2026-01-07T23:00:00.000Z']);
+    expect(fires(cron('@weekly'), from, 1)).toEqual(['2026-01-11T00:00:00.000Z']);
+    expect(fires(cron('@monthly'), from, 1)).toEqual(['2026-02-01T00:00:00.000Z']);
+    expect(fires(cron('@yearly'), from, 1)).toEqual(['2027-01-01T00:00:00.000Z']);
+    expect(fires(cron('@Annually'), from, 1)).toEqual(['2027-01-01T00:00:00.000Z']);
+    expect(cron(' @DAILY ').kind === 'cron' && cron(' @DAILY ')).toMatchObject({ cron: '@daily' });
+  });
+
+  it('reads a cron string in the default timezone and { cron, timezone } in its own', () => {
+    const berlin = normalizeSchedule('0 9 * * *', opts({ timezone: 'Europe/Berlin' }));
+    expect(berlin).toEqual({ kind: 'cron', cron: '0 9 * * *', timezone: 'Europe/Berlin' });
+    expect(fires(berlin, '2026-01-01T00:00:00Z', 1)).toEqual(['2026-01-01T08:00:00.000Z']);
+    const kathmandu = normalizeSchedule(
+      { cron: '0 9 * * *', timezone: 'Asia/Kathmandu' },
+      opts({ timezone: 'Europe/Berlin' }),
+    );
+    expect(fires(kathmandu, '2026-01-01T00:00:00Z', 1)).toEqual(['2026-01-01T03:15:00.000Z']);
+  });
+
+  it('stores the expression with whitespace collapsed', () => {
+    expect(normalizeSchedule('  0   9 * *\t*  ', opts())).toEqual({
+      kind: 'cron',
+      cron: '0 9 * * *',
+      timezone: 'UTC',
+    });
+  });
+
+  it('never returns the instant it was asked after, even mid-second', () => {
+    const s = cron('* * * * * *');
+    expect(nextOccurrence(s, Date.parse('2026-01-01T00:00:05.000Z'))).toBe(
+      Date.parse('2026-01-01T00:00:06Z'),
+    );
+    expect(nextOccurrence(s, Date.parse('2026-01-01T00:00:05.400Z'))).toBe(
+      Date.parse('2026-01-01T00:00:06Z'),
+    );
+  });
+
+  it('interns one compiled expression per (expression, timezone), however many jobs use it', () => {
+    const a = compileCron('17 4 * * *', 'Pacific/Apia');
+    expect(compileCron('17 4 * * *', 'Pacific/Apia')).toBe(a);
+    expect(compileCron('17 4 * * *', 'UTC')).not.toBe(a);
+    const before = internedCount();
+    const started = performance.now();
+    for (let i = 0; i < 100_000; i++) {
+      normalizeSchedule({ cron: '43 21 * * 1-5', timezone: 'America/New_York' }, opts({ jobId: `job-${i}` }));
+    }
+    expect(internedCount() - before).toBe(1);
+    // Generous: about 0.2 s on a laptop; a re-parse per job would take ten times that.
+    expect(performance.now() - started).toBeLessThan(3000);
+  });
+});
+
+describe('invalid cron schedules', () => {
+  it.each([
+    ['61 * * * *', 'minute field "61"', 'allowed 0-59'],
+    ['* 24 * * *', 'hour field "24"', 'allowed 0-23'],
+    ['0 0 32 * *', 'day of month field "32"', 'allowed 1-31 or L'],
+    ['0 0 * 13 *', 'month field "13"', 'allowed 1-12 or JAN-DEC'],
+    ['0 0 * * 8', 'day of week field "8"', 'allowed 0-7'],
+    ['0 0 * * funday', 'day of week field "funday"', 'cannot resolve alias'],
+    ['60 0 0 * * *', 'second field "60"', 'allowed 0-59'],
+    ['*/0 * * * *', 'minute field "*/0"', 'every 0'],
+    ['5-1 * * * *', 'minute field "5-1"', 'Invalid range'],
+    ['* * * *', 'has 4 fields', 'expected 5 (minute first), 6 (second first)'],
+    ['* * * * * * *', 'has 7 fields', 'expected 5'],
+    ['', 'has 0 fields', 'expected 5'],
+    ['0 0 30 2 *', 'together they match no date', ''],
+    ['H * * * *', 'hashed values (H) are not supported', ''],
+    ['@reboot', 'is invalid', 'the aliases are @yearly'],
+  ])('%j names the job, the field and what is allowed', (expression, part, allowed) => {
+    const error = rejection(expression);
+    expect(error.code).toBe('ERR_INVALID_SCHEDULE');
+    expect(error.field).toBe('schedule');
+    expect(error.message).toContain('Job "job-1": schedule ');
+    expect(error.message).toContain(part);
+    expect(error.message).toContain(allowed);
+  });
+
+  it('names schedule.cron for { cron } and rejects a non-string cron', () => {
+    const error = rejection({ cron: '0 0 * * 9' });
+    expect(error.field).toBe('schedule.cron');
+    expect(error.message).toMatch(/^Job "job-1": schedule\.cron "0 0 \* \* 9" is invalid: day of week field/);
+    expect(rejection({ cron: 5 })).toMatchObject({ field: 'schedule.cron', code: 'ERR_INVALID_SCHEDULE' });
+  });
+
+  it('rejects an unknown timezone, naming schedule.timezone or the default timezone', () => {
+    const own = rejection({ cron: '0 0 * * *', timezone: 'Mars/Olympus_Mons' });
+    expect(own.field).toBe('schedule.timezone');
+    expect(own.message).toContain('"Mars/Olympus_Mons"; expected an IANA timezone');
+    const fallback = rejection('0 0 * * *', { timezone: 'Nowhere/City' });
+    expect(fallback.field).toBe('timezone');
+    expect(rejection({ cron: '0 0 * * *', timezone: 42 }).field).toBe('schedule.timezone');
+  });
+
+  it('rejects over-long expressions without parsing them', () => {
+    const error = rejection(`${'1,'.repeat(5000)}1 * * * *`);
+    expect(error.message).toContain('characters long; the maximum is 1024');
+  });
+
+  it('rejects schedules of the wrong shape', () => {
+    for (const input of [null, 42, true, [], {}, { cron: '* * * * *', every: '1m' }]) {
+      expect(rejection(input)).toMatchObject({ code: 'ERR_INVALID_SCHEDULE', field: 'schedule' });
+    }
+  });
+});
+
+describe('every schedules', () => {
+  it.each([
+    ['90s', 90_000],
+    ['15m', 900_000],
+    ['2h', 7_200_000],
+    ['1d', 86_400_000],
+    ['1.5s', 1_500],
+    [' 2 h ', 7_200_000],
+    [2500, 2500],
+  ])('%j is %i ms', (every, ms) => {
+    expect(normalizeSchedule({ every }, opts())).toEqual({
+      kind: 'every',
+      everyMs: ms,
+      anchor: '2026-01-01T00:00:00.000Z',
+    });
+  });
+
+  it('fires at anchor + k·every: first one interval after the job was added, then without drift', () => {
+    const s = normalizeSchedule({ every: '90s' }, opts({ now: NOW + 250 }));
+    expect(nextOccurrence(s, NOW)).toBe(NOW + 250 + 90_000);
+    expect(nextOccurrence(s, NOW + 250)).toBe(NOW + 250 + 90_000);
+    // Asked late (a run took 5 minutes): the grid holds, nothing drifts.
+    expect(nextOccurrence(s, NOW + 300_000)).toBe(NOW + 250 + 4 * 90_000);
+    const between = occurrencesBetween(s, NOW, NOW + 250 + 10 * 90_000, 3);
+    expect(between.total).toBe(10);
+    expect(between.times).toEqual([8, 9, 10].map((k) => NOW + 250 + k * 90_000));
+  });
+
+  it.each([
+    ['500ms', 'is 500 ms; the minimum is 1s'],
+    [999, 'is 999 ms; the minimum is 1s'],
+    [0, 'the minimum is 1s'],
+    [-5000, 'the minimum is 1s'],
+    ['3651d', 'the maximum is 3650d'],
+    ['abc', "expected a duration like '90s'"],
+    ['15 minutes', "expected a duration like '90s'"],
+    ['-1m', "expected a duration like '90s'"],
+    [Number.NaN, "expected a duration like '90s'"],
+    [Number.POSITIVE_INFINITY, "expected a duration like '90s'"],
+    [null, "expected a duration like '90s'"],
+  ])('rejects %j', (every, message) => {
+    const error = rejection({ every });
+    expect(error).toMatchObject({ code: 'ERR_INVALID_SCHEDULE', field: 'schedule.every' });
+    expect(error.message).toContain('Job "job-1": schedule.every');
+    expect(error.message).toContain(message);
+    expect(MIN_EVERY_MS).toBe(1000);
+  });
+});
+
+describe('at schedules', () => {
+  it('fires once at the instant, from a Date or an ISO string', () => {
+    const s = normalizeSchedule({ at: '2026-01-02T03:04:05+02:00' }, opts());
+    expect(s).toEqual({ kind: 'at', at: '2026-01-02T01:04:05.000Z' });
+    expect(nextOccurrence(s, NOW)).toBe(Date.parse('2026-01-02T01:04:05Z'));
+    expect(nextOccurrence(s, Date.parse('2026-01-02T01:04:05Z'))).toBeNull();
+    expect(normalizeSchedule({ at: new Date(NOW + 1000) }, opts())).toEqual({
+      kind: 'at',
+      at: '2026-01-01T00:00:01.000Z',
+    });
+  });
+
+  it('rejects a past instant unless allowPastAt (the job catches up), with a second of grace', () => {
+    const past = { at: '2025-12-31T23:00:00Z' };
+    const error = rejection(past);
+    expect(error.field).toBe('schedule.at');
+    expect(error.message).toContain('2025-12-31T23:00:00.000Z, in the past');
+    expect(normalizeSchedule(past, opts({ allowPastAt: true }))).toEqual({
+      kind: 'at',
+      at: '2025-12-31T23:00:00.000Z',
+    });
+    expect(normalizeSchedule({ at: new Date(NOW - 500) }, opts()).kind).toBe('at');
+  });
+
+  it.each([['not a date'], [''], [1767225600000], [new Date(Number.NaN)], [null]])('rejects %j', (at) => {
+    const error = rejection({ at });
+    expect(error).toMatchObject({ code: 'ERR_INVALID_SCHEDULE', field: 'schedule.at' });
+    expect(error.message).toContain('expected a Date or an ISO-8601 string');
+  });
+});
+
+describe('parseDuration', () => {
+  it('parses units and passes finite numbers through; anything else is NaN', () => {
+    expect(parseDuration('250ms')).toBe(250);
+    expect(parseDuration('0.5m')).toBe(30_000);
+    expect(parseDuration(1234)).toBe(1234);
+    for (const bad of ['', '5', '5w', 'm5', '1e3s', Number.NaN, Number.NEGATIVE_INFINITY]) {
+      expect(parseDuration(bad)).toBeNaN();
+    }
+  });
+});
+
+describe('jitterFor', () => {
+  it('is deterministic per (job, occurrence), within [0, jitterMs], and spreads occurrences', () => {
+    const at = Date.parse('2026-01-01T00:00:00Z');
+    expect(jitterFor('a', at, 30_000)).toBe(jitterFor('a', at, 30_000));
+    expect(jitterFor('a', at, 0)).toBe(0);
+    const values = Array.from({ length: 200 }, (_, i) => jitterFor('a', at + i * 60_000, 30_000));
+    expect(values.every((v) => Number.isInteger(v) && v >= 0 && v <= 30_000)).toBe(true);
+    expect(new Set(values).size).toBeGreaterThan(150);
+    const perJob = Array.from({ length: 50 }, (_, i) => jitterFor(`job-${i}`, at, 30_000));
+    expect(new Set(perJob).size).toBeGreaterThan(40);
+  });
+});
