@@ -116,11 +116,7 @@ export class SqliteJobs {
   }
 
   updateRun(run: RunRecord): void {
-    const { values } = without(runCodec.columns, runCodec.encode(run, dialect), [
-      'id',
-      'job_id',
-      'occurrence_key',
-    ]);
+    const { values } = without(runCodec.columns, runCodec.encode(run, dialect), RUN_KEY_COLUMNS);
     const sql = `UPDATE cronhook_runs SET ${setSql(RUN_STATE, ph)} WHERE id = ?`;
     if (this.#c.run(sql, [...values, run.id]) === 0) throw notFound('run', run.id);
   }
