@@ -98,7 +98,11 @@ export type StorageChange = 'jobs' | 'deliveries';
  * lease (`leaseMs`) expires.
  */
 export interface Storage {
-  /** Creates or upgrades the schema; safe to call from several instances at once. */
+  /**
+   * Creates or upgrades the schema; safe to call from several instances at once, and a no-op when the
+   * schema is current. Rejects with `ERR_SCHEMA_TOO_NEW`, changing nothing, when a newer cronhook has
+   * migrated the database past what this version knows.
+   */
   migrate(): Promise<void>;
   /** Releases connections. Optional: memory storage has none. */
   close?(): Promise<void>;
@@ -120,7 +124,10 @@ export interface Storage {
   listJobs(options?: ListJobsOptions): Promise<JobRecord[]>;
   /** Deletes the job and its runs; false when it did not exist. */
   deleteJob(id: string): Promise<boolean>;
-  /** Earliest `nextRunAt` of enabled jobs, or null. Lets the scheduler arm its one timer. */
+  /**
+   * Earliest `nextRunAt` of enabled jobs, or null. Lets the scheduler arm its one timer. A job whose lease is
+   * held counts at its lease's expiry when that is later, since it cannot be claimed before.
+   */
   nextDueAt(): Promise<Date | null>;
   /**
    * Atomically leases up to `limit` enabled jobs with `nextRunAt <= now` whose lease is free or expired,
@@ -179,6 +186,9 @@ export interface Storage {
   listDeliveries(options?: ListDeliveriesOptions): Promise<DeliveryRecord[]>;
   /** Oldest first. */
   listAttempts(deliveryId: string): Promise<DeliveryAttempt[]>;
-  /** Earliest `nextAttemptAt` of pending deliveries to enabled endpoints, or null. */
+  /**
+   * Earliest `nextAttemptAt` of pending deliveries to enabled endpoints, or null; a leased delivery counts at
+   * its lease's expiry when that is later.
+   */
   nextDeliveryAt(): Promise<Date | null>;
 }
