@@ -12,20 +12,21 @@ import { DeliveryLog } from './delivery-log.js';
 import { Dispatcher } from './dispatcher.js';
 import { applyEndpointPatch, enabledState, toPublicEndpoint, validateEndpointInput } from './endpoints.js';
 import { newId } from './ids.js';
-import { endpointMatches, type MatchSubject } from './matching.js';
+import type { MatchSubject } from './matching.js';
+import { MessageWriter } from './message-writer.js';
 import {
   type ResolvedNotifierOptions,
   validateNotifierOptions,
   type WebhookNotifierOptions,
 } from './options.js';
-import { buildBody, JOB_TOPICS, jobPayload, PING_TOPIC, runPayload } from './payload.js';
-import { generateSecret, MAX_ACTIVE_SECRETS, validateSecret } from './signing.js';
+import { JOB_TOPICS, jobPayload, PING_TOPIC, runPayload } from './payload.js';
+import { prepareRotation, type RotateSecretOptions, rotateSecrets } from './secret-rotation.js';
+import { generateSecret, validateSecret } from './signing.js';
 import type {
   DeliveryAttempt,
   DeliveryDetails,
   DeliveryPage,
   DeliveryQuery,
-  DeliveryRecord,
   Endpoint,
   EndpointInput,
   EndpointPatch,
@@ -33,16 +34,7 @@ import type {
   NotifierEvents,
 } from './types.js';
 
-const DAY = 86_400_000;
 const TOPIC = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
-
-/** Options of {@link WebhookNotifier.rotateSecret}. */
-export interface RotateSecretOptions {
-  /** How long the previous secrets keep signing alongside the new one. @default 86_400_000 (24 h) */
-  graceMs?: number;
-  /** The new secret (`whsec_…`). @default a generated one */
-  secret?: string;
-}
 
 /** Options of {@link WebhookNotifier.replay}. */
 export interface ReplayOptions {
@@ -77,6 +69,7 @@ export class WebhookNotifier {
   readonly #deliverer: Deliverer;
   readonly #dispatcher: Dispatcher;
   readonly #log: DeliveryLog;
+  readonly #writer: MessageWriter;
   #state: 'idle' | 'started' | 'stopping' = 'idle';
   #storageUnsubscribe: (() => void) | null = null;
 
@@ -98,6 +91,7 @@ export class WebhookNotifier {
     this.#deliverer = new Deliverer(deps);
     this.#dispatcher = new Dispatcher({ ...deps, deliverer: this.#deliverer });
     this.#log = new DeliveryLog(this.storage);
+    this.#writer = new MessageWriter(this.storage, this.clock, () => this.#dispatcher.wake());
     // Subscribed from the start and awaited by the scheduler: a run is not marked finished until its
     // messages are stored, even before start() or after stop() (they are sent on the next start).
     const scheduler = options.scheduler;
@@ -238,33 +232,12 @@ export class WebhookNotifier {
    * @example const { secret } = await notifier.rotateSecret(endpoint.id, { graceMs: 3_600_000 });
    */
   async rotateSecret(id: string, options: RotateSecretOptions = {}): Promise<{ secret: string }> {
-    const graceMs = options.graceMs ?? DAY;
-    if (typeof graceMs !== 'number' || !Number.isInteger(graceMs) || graceMs < 0 || graceMs > 30 * DAY) {
-      throw new CronhookError(
-        'ERR_INVALID_OPTION',
-        `rotateSecret: graceMs is ${describeValue(graceMs)}; expected an integer from 0 to 30 days in ms`,
-        { field: 'graceMs' },
-      );
-    }
-    const secret = options.secret === undefined ? generateSecret() : validateSecret(options.secret);
+    const rotation = prepareRotation(options);
     const record = await this.#requireEndpoint(id);
     const now = this.#now();
-    const until = new Date(now.getTime() + graceMs);
-    const kept = record.secrets
-      .filter((s) => s.expiresAt === null || s.expiresAt.getTime() > now.getTime())
-      .map((s) => ({ ...s, expiresAt: s.expiresAt === null || s.expiresAt > until ? until : s.expiresAt }))
-      .filter((s) => s.expiresAt.getTime() > now.getTime());
-    if (kept.length + 1 > MAX_ACTIVE_SECRETS) {
-      throw new CronhookError(
-        'ERR_INVALID_OPTION',
-        `rotateSecret: endpoint ${id} already has ${kept.length} secrets in their grace period; at most ` +
-          `${MAX_ACTIVE_SECRETS} may sign at once. Wait for one to expire or rotate with a shorter graceMs`,
-        { field: 'graceMs' },
-      );
-    }
-    const secrets = [...kept, { secret, createdAt: now, expiresAt: null }];
+    const secrets = rotateSecrets(record, rotation, now);
     await this.storage.updateEndpoint({ ...record, secrets, updatedAt: now });
-    return { secret };
+    return { secret: rotation.secret };
   }
 
   /**
@@ -274,8 +247,8 @@ export class WebhookNotifier {
   async ping(endpointId: string): Promise<DeliveryAttempt> {
     const endpoint = await this.#requireEndpoint(endpointId);
     const now = this.#now();
-    const { delivery } = await this.#storeMessage(PING_TOPIC, now, { endpointId }, null, [endpoint], null);
-    const attempt = await this.#deliverer.deliver(delivery!, 'ping');
+    const { deliveries } = await this.#writer.store(PING_TOPIC, now, { endpointId }, null, [endpoint], null);
+    const attempt = await this.#deliverer.deliver(deliveries[0]!, 'ping');
     return attempt!;
   }
 
@@ -297,7 +270,7 @@ export class WebhookNotifier {
         { field: 'topic' },
       );
     }
-    return this.#publish({ topic, jobId: null, metadata: null }, this.#now(), data);
+    return this.#writer.publish({ topic, jobId: null, metadata: null }, this.#now(), data);
   }
 
   // Delivery log
@@ -354,78 +327,6 @@ export class WebhookNotifier {
 
   async #onJobEvent<K extends keyof typeof JOB_TOPICS>(event: K, e: SchedulerEvents[K]): Promise<void> {
     const subject: MatchSubject = { topic: JOB_TOPICS[event], jobId: e.job.id, metadata: e.job.metadata };
-    await this.#publish(subject, e.at, { job: jobPayload(e.job), run: runPayload(e.run) });
-  }
-
-  async #publish(subject: MatchSubject, at: Date, data: unknown): Promise<string> {
-    const endpoints: EndpointRecord[] = [];
-    let after: string | undefined;
-    for (;;) {
-      const page = await this.storage.listEndpoints({
-        limit: 500,
-        ...(after === undefined ? {} : { after }),
-      });
-      // Endpoints disabled for failing keep collecting deliveries (sent once re-enabled); paused or gone
-      // ones do not.
-      for (const e of page) {
-        if ((e.enabled || e.disabledReason === 'failing') && endpointMatches(e, subject)) endpoints.push(e);
-      }
-      if (page.length < 500) break;
-      after = page[page.length - 1]!.id;
-    }
-    const { messageId } = await this.#storeMessage(
-      subject.topic,
-      at,
-      data,
-      subject.jobId,
-      endpoints,
-      this.#now(),
-    );
-    return messageId;
-  }
-
-  /** Stores a message and one delivery per endpoint, due at `dueAt` (null: sent directly by the caller). */
-  async #storeMessage(
-    topic: string,
-    at: Date,
-    data: unknown,
-    jobId: string | null,
-    endpoints: EndpointRecord[],
-    dueAt: Date | null,
-  ): Promise<{ messageId: string; delivery: DeliveryRecord | undefined }> {
-    let body: string;
-    try {
-      body = buildBody(topic, at, data);
-    } catch (error) {
-      throw new CronhookError('ERR_INVALID_OPTION', `publish: data must be JSON-serializable`, {
-        field: 'data',
-        cause: error,
-      });
-    }
-    const messageId = newId('msg');
-    if (endpoints.length === 0) return { messageId, delivery: undefined };
-    const now = this.#now();
-    const deliveries: DeliveryRecord[] = endpoints.map((endpoint) => ({
-      id: newId('dlv'),
-      messageId,
-      endpointId: endpoint.id,
-      topic,
-      status: 'pending',
-      attempts: 0,
-      nextAttemptAt: dueAt,
-      lastAttemptAt: null,
-      lastStatusCode: null,
-      lastError: null,
-      createdAt: now,
-      updatedAt: now,
-      lockedBy: null,
-      lockedUntil: null,
-    }));
-    await this.storage.insertMessage({
-      message: { id: messageId, topic, body, jobId, createdAt: now },
-      deliveries,
-    });
-    if (dueAt !== null) this.#dispatcher.wake();
-    return { messageId, delivery: deliveries[0] };
+    await this.#writer.publish(subject, e.at, { job: jobPayload(e.job), run: runPayload(e.run) });
   }
 }

@@ -1,0 +1,96 @@
+import type { Clock } from '../clock.js';
+import { CronhookError } from '../errors.js';
+import type { Storage } from '../storage/types.js';
+import { newId } from './ids.js';
+import { endpointMatches, type MatchSubject } from './matching.js';
+import { buildBody } from './payload.js';
+import type { DeliveryRecord, EndpointRecord } from './types.js';
+
+const PAGE = 500;
+
+/**
+ * The outbox's write side: turns an event into a stored message and one delivery per matching endpoint, in
+ * one atomic write, before any attempt is made.
+ */
+export class MessageWriter {
+  readonly #storage: Storage;
+  readonly #clock: Clock;
+  readonly #onStored: () => void;
+
+  /** @param onStored called after deliveries due now were stored (wakes the dispatcher). */
+  constructor(storage: Storage, clock: Clock, onStored: () => void) {
+    this.#storage = storage;
+    this.#clock = clock;
+    this.#onStored = onStored;
+  }
+
+  /** Stores the event for every endpoint that wants it; resolves with the message id. */
+  async publish(subject: MatchSubject, at: Date, data: unknown): Promise<string> {
+    const endpoints: EndpointRecord[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.#storage.listEndpoints({
+        limit: PAGE,
+        ...(after === undefined ? {} : { after }),
+      });
+      // Endpoints disabled for failing keep collecting deliveries (sent once re-enabled); paused or gone
+      // ones do not.
+      for (const e of page) {
+        if ((e.enabled || e.disabledReason === 'failing') && endpointMatches(e, subject)) endpoints.push(e);
+      }
+      if (page.length < PAGE) break;
+      after = page[page.length - 1]!.id;
+    }
+    const now = new Date(this.#clock.now());
+    const { messageId } = await this.store(subject.topic, at, data, subject.jobId, endpoints, now);
+    return messageId;
+  }
+
+  /**
+   * Stores a message and one delivery per endpoint, due at `dueAt` (null: the caller sends it directly, as
+   * ping does). Nothing is stored when there is no endpoint.
+   */
+  async store(
+    topic: string,
+    at: Date,
+    data: unknown,
+    jobId: string | null,
+    endpoints: EndpointRecord[],
+    dueAt: Date | null,
+  ): Promise<{ messageId: string; deliveries: DeliveryRecord[] }> {
+    let body: string;
+    try {
+      body = buildBody(topic, at, data);
+    } catch (error) {
+      throw new CronhookError('ERR_INVALID_OPTION', 'publish: data must be JSON-serializable', {
+        field: 'data',
+        cause: error,
+      });
+    }
+    const messageId = newId('msg');
+    if (endpoints.length === 0) return { messageId, deliveries: [] };
+    const now = new Date(this.#clock.now());
+    const deliveries: DeliveryRecord[] = endpoints.map((endpoint) => ({
+      id: newId('dlv'),
+      messageId,
+      endpointId: endpoint.id,
+      topic,
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: dueAt,
+      lastAttemptAt: null,
+      lastStatusCode: null,
+      lastError: null,
+      createdAt: now,
+      updatedAt: now,
+      lockedBy: null,
+      lockedUntil: null,
+    }));
+    await this.#storage.insertMessage({
+      message: { id: messageId, topic, body, jobId, createdAt: now },
+      deliveries,
+    });
+    if (dueAt !== null) this.#onStored();
+    return { messageId, deliveries };
+  }
+}
