@@ -1,0 +1,99 @@
+/**
+ * HTTP job throughput in a fresh process: `concurrency` callers, each running its own HTTP job with
+ * `triggerJob` in a loop (cronhook), or each sending plain undici requests in a loop (the baseline).
+ */
+import { Agent, request } from 'undici';
+import { Scheduler } from '../../src/scheduler/scheduler.js';
+import { MemoryStorage } from '../../src/storage/memory.js';
+import { HttpTransport } from '../../src/transport/http.js';
+import { report, workerInput } from '../lib/child.js';
+import { round } from '../lib/stats.js';
+
+export interface ThroughputInput {
+  mode: 'cronhook' | 'undici-loop';
+  url: string;
+  concurrency: number;
+  warmupMs: number;
+  durationMs: number;
+}
+
+export interface ThroughputResult {
+  mode: ThroughputInput['mode'];
+  concurrency: number;
+  runs: number;
+  failures: number;
+  runsPerSec: number;
+}
+
+const input = workerInput<ThroughputInput>();
+const body = '{"ping":true}';
+let counting = false;
+let runs = 0;
+let failures = 0;
+let stopAt = Number.POSITIVE_INFINITY;
+
+async function loop(once: () => Promise<boolean>): Promise<void> {
+  while (performance.now() < stopAt) {
+    const ok = await once();
+    if (!counting) continue;
+    if (ok) runs++;
+    else failures++;
+  }
+}
+
+let callers: Array<() => Promise<boolean>>;
+let close: () => Promise<void>;
+if (input.mode === 'cronhook') {
+  const transport = new HttpTransport();
+  const scheduler = new Scheduler({
+    storage: new MemoryStorage(),
+    transport,
+    concurrency: input.concurrency,
+  });
+  callers = [];
+  for (let i = 0; i < input.concurrency; i++) {
+    // Due once a year: only triggerJob runs them here.
+    await scheduler.addJob({
+      id: `http${i}`,
+      schedule: '0 0 1 1 *',
+      target: { url: `${input.url}/job`, method: 'POST', body },
+    });
+    callers.push(async () => (await scheduler.triggerJob(`http${i}`)).status === 'succeeded');
+  }
+  await scheduler.start();
+  close = async () => {
+    await scheduler.stop();
+    await transport.close();
+  };
+} else {
+  const agent = new Agent();
+  const once = async () => {
+    const res = await request(`${input.url}/job`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json' },
+      dispatcher: agent,
+    });
+    await res.body.text();
+    return res.statusCode >= 200 && res.statusCode < 300;
+  };
+  callers = Array.from({ length: input.concurrency }, () => once);
+  close = () => agent.close();
+}
+
+const started = performance.now();
+stopAt = started + input.warmupMs + input.durationMs;
+setTimeout(() => {
+  counting = true;
+}, input.warmupMs);
+await Promise.all(callers.map((c) => loop(c)));
+const elapsed = performance.now() - started - input.warmupMs;
+await close();
+const result: ThroughputResult = {
+  mode: input.mode,
+  concurrency: input.concurrency,
+  runs,
+  failures,
+  runsPerSec: round((runs / elapsed) * 1000, 0),
+};
+await report(result);
