@@ -28,6 +28,8 @@ export class Dispatcher {
   readonly #queue: PQueue;
   readonly #timer: WakeTimer;
   readonly #perEndpoint = new Map<string, number>();
+  /** Deliveries this instance is attempting: one whose lease ran out mid-attempt is not started twice. */
+  readonly #inFlight = new Set<string>();
   #controller = new AbortController();
   #running = false;
   #ticking = false;
@@ -105,6 +107,7 @@ export class Dispatcher {
         claimedAny = true;
         const release: DeliveryRecord[] = [];
         for (const delivery of claimed) {
+          if (this.#inFlight.has(delivery.id)) continue;
           if (
             !this.#running ||
             (this.#perEndpoint.get(delivery.endpointId) ?? 0) >= options.perEndpointConcurrency
@@ -140,12 +143,14 @@ export class Dispatcher {
     const { deliverer, options } = this.#deps;
     const endpointId = delivery.endpointId;
     this.#perEndpoint.set(endpointId, (this.#perEndpoint.get(endpointId) ?? 0) + 1);
+    this.#inFlight.add(delivery.id);
     // A pending delivery whose retries were spent has been put back by replay().
     const trigger = delivery.attempts > options.retrySchedule.length ? 'replay' : 'auto';
     void this.#queue
       .add(() => deliverer.deliver(delivery, trigger, this.#controller.signal))
       .catch((error: unknown) => this.#fail(error))
       .finally(() => {
+        this.#inFlight.delete(delivery.id);
         const n = (this.#perEndpoint.get(endpointId) ?? 1) - 1;
         if (n <= 0) this.#perEndpoint.delete(endpointId);
         else this.#perEndpoint.set(endpointId, n);

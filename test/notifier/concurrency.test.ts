@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStorage } from '../../src/storage/memory.js';
 import { FakeClock } from '../../src/testing/fake-clock.js';
 import { MockTransport } from '../../src/testing/mock-transport.js';
+import type { Transport, TransportResponse } from '../../src/transport/types.js';
 import { createNotifierHarness } from './harness.js';
 
 const SLOW = 'https://slow.example.com/hooks';
@@ -138,6 +139,64 @@ describe('dispatcher concurrency', () => {
     await h.notifier.start();
     await clock.advance('5s');
     expect((await h.notifier.getDelivery(delivery!.id))!.status).toBe('succeeded');
+    await h.notifier.stop();
+  });
+
+  it('a delivery claimed by an instance that died is sent by another once the lease expires', async () => {
+    const clock = new FakeClock();
+    const storage = new MemoryStorage();
+    // The dying instance's request never completes, and its clock never moves again so none of its timers
+    // fire: as good as a killed process.
+    const hung = { send: () => new Promise<never>(() => {}) };
+    const deadClock = new FakeClock(clock.now());
+    const dead = createNotifierHarness({
+      clock: deadClock,
+      storage,
+      transport: hung,
+      instanceId: 'dead',
+      leaseMs: 30_000,
+    });
+    const alive = createNotifierHarness({ clock, storage, instanceId: 'alive' });
+    await dead.notifier.addEndpoint({ url: FAST });
+    await dead.notifier.start();
+    const messageId = await dead.notifier.publish('x.y', {});
+    await dead.settle();
+    await alive.notifier.start();
+    await clock.advance(29_999);
+    expect(alive.transport.requests).toHaveLength(0);
+    await clock.advance(1);
+    expect(alive.transport.requests.map((r) => r.headers['webhook-id'])).toEqual([messageId]);
+    const [delivery] = (await alive.notifier.listDeliveries()).deliveries;
+    expect(delivery).toMatchObject({ status: 'succeeded', attempts: 1 });
+    await alive.notifier.stop();
+  });
+
+  it('does not start a second attempt of its own delivery when an attempt outlives the lease', async () => {
+    const clock = new FakeClock();
+    let release!: () => void;
+    let sends = 0;
+    const transport: Transport = {
+      send: () => {
+        sends++;
+        return new Promise<TransportResponse>((resolve) => {
+          release = () =>
+            resolve({ status: 200, headers: {}, body: '', bodyTruncated: false, durationMs: 1 });
+        });
+      },
+    };
+    const h = createNotifierHarness({ clock, transport, leaseMs: 30_000, attemptTimeoutMs: 15_000 });
+    await h.notifier.addEndpoint({ url: FAST });
+    await h.notifier.start();
+    await h.notifier.publish('x.y', {});
+    await h.settle();
+    await clock.advance('2m');
+    expect(sends).toBe(1);
+    release();
+    await h.settle();
+    expect((await h.notifier.listDeliveries()).deliveries[0]).toMatchObject({
+      status: 'succeeded',
+      attempts: 1,
+    });
     await h.notifier.stop();
   });
 });
