@@ -24,7 +24,12 @@ export const DEFAULT_RETRY_SCHEDULE: readonly number[] = [
   10 * HOUR,
 ];
 
-/** Options of `new WebhookNotifier(...)`. Every option is checked when the notifier is created. */
+/**
+ * Options of `new WebhookNotifier(...)`. Every option is checked when the notifier is created.
+ *
+ * @example
+ * new WebhookNotifier({ scheduler, storage, retrySchedule: ['10s', '1m', '10m'], signatureHeaders: 'both' });
+ */
 export interface WebhookNotifierOptions {
   /**
    * The scheduler whose `job.started`, `job.succeeded`, `job.failed` and `job.missed` events become webhooks.

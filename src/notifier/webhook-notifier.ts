@@ -135,7 +135,10 @@ export class WebhookNotifier {
 
   // Lifecycle
 
-  /** Prepares storage and starts sending due deliveries, including those stored before a restart. */
+  /**
+   * Prepares storage and starts sending due deliveries, including those stored before a restart.
+   * @example await notifier.start();
+   */
   async start(): Promise<void> {
     if (this.#state !== 'idle') {
       throw new CronhookError('ERR_INVALID_OPTION', `start(): the notifier is already ${this.#state}`);
@@ -153,6 +156,8 @@ export class WebhookNotifier {
   /**
    * Stops sending and waits for attempts in flight, aborting them after `timeoutMs` (they are retried
    * later). Job events keep being stored while stopped and are sent on the next start.
+   * @default timeoutMs: attemptTimeoutMs
+   * @example await notifier.stop({ timeoutMs: 5_000 });
    */
   async stop(options: { timeoutMs?: number } = {}): Promise<void> {
     if (this.#state !== 'started') return;
@@ -193,7 +198,10 @@ export class WebhookNotifier {
     return { endpoint: toPublicEndpoint(record), secret };
   }
 
-  /** Changes some fields of an endpoint. `enabled: false` pauses it; its deliveries wait. */
+  /**
+   * Changes some fields of an endpoint. `enabled: false` pauses it; its deliveries wait.
+   * @example await notifier.updateEndpoint(id, { topics: ['job.*'], authorization: 'Bearer new-token' });
+   */
   async updateEndpoint(id: string, patch: EndpointPatch): Promise<Endpoint> {
     const record = await this.#requireEndpoint(id);
     const next = applyEndpointPatch(record, patch, this.#now());
@@ -202,7 +210,10 @@ export class WebhookNotifier {
     return toPublicEndpoint(next);
   }
 
-  /** Enables an endpoint (after `endpoint.disabled`, say); its waiting deliveries are sent. */
+  /**
+   * Enables an endpoint (after `endpoint.disabled`, say); its waiting deliveries are sent.
+   * @example notifier.on('endpoint.disabled', (e) => ticket(e.endpoint.id)); // later: await notifier.enableEndpoint(id)
+   */
   async enableEndpoint(id: string): Promise<Endpoint> {
     const record = await this.#requireEndpoint(id);
     const next: EndpointRecord = { ...record, ...enabledState(), updatedAt: this.#now() };
@@ -211,17 +222,24 @@ export class WebhookNotifier {
     return toPublicEndpoint(next);
   }
 
-  /** Deletes an endpoint and its pending deliveries. False when there was none. */
+  /**
+   * Deletes an endpoint and its pending deliveries. False when there was none.
+   * @example await notifier.removeEndpoint(endpoint.id);
+   */
   async removeEndpoint(id: string): Promise<boolean> {
     return this.storage.deleteEndpoint(id);
   }
 
+  /** The endpoint without its secrets, or null. @example const endpoint = await notifier.getEndpoint(id); */
   async getEndpoint(id: string): Promise<Endpoint | null> {
     const record = await this.storage.getEndpoint(id);
     return record === null ? null : toPublicEndpoint(record);
   }
 
-  /** Endpoints in creation order; page with `after` (the last id seen). */
+  /**
+   * Endpoints in creation order; page with `after` (the last id seen).
+   * @example const page = await notifier.listEndpoints({ limit: 100, after: lastId });
+   */
   async listEndpoints(options: { limit?: number; after?: string } = {}): Promise<Endpoint[]> {
     return (await this.storage.listEndpoints(options)).map(toPublicEndpoint);
   }
@@ -243,6 +261,7 @@ export class WebhookNotifier {
   /**
    * Sends a `webhook.ping` to the endpoint now (even a disabled one) and resolves with the attempt: the
    * library's "Test now". Not retried.
+   * @example const { statusCode, error, durationMs } = await notifier.ping(endpoint.id);
    */
   async ping(endpointId: string): Promise<DeliveryAttempt> {
     const endpoint = await this.#requireEndpoint(endpointId);
@@ -275,12 +294,18 @@ export class WebhookNotifier {
 
   // Delivery log
 
-  /** Deliveries, newest first, filtered; page with `nextCursor`. */
+  /**
+   * Deliveries, newest first, filtered; page with `nextCursor`.
+   * @example const { deliveries, nextCursor } = await notifier.listDeliveries({ endpointId, status: 'failed' });
+   */
   async listDeliveries(query: DeliveryQuery = {}): Promise<DeliveryPage> {
     return this.#log.list(query);
   }
 
-  /** A delivery with its message and every attempt, or null. */
+  /**
+   * A delivery with its message and every attempt, or null.
+   * @example const { attemptLog } = (await notifier.getDelivery(id))!;
+   */
   async getDelivery(id: string): Promise<DeliveryDetails | null> {
     return this.#log.get(id);
   }
@@ -288,6 +313,7 @@ export class WebhookNotifier {
   /**
    * Sends a delivery again now, with the same `webhook-id`, and resolves with the attempt. Works for
    * succeeded and failed deliveries alike (a receiver lost the data, say).
+   * @example const attempt = await notifier.redeliver(deliveryId);
    */
   async redeliver(deliveryId: string): Promise<DeliveryAttempt> {
     const delivery = await this.storage.getDelivery(deliveryId);
