@@ -29,6 +29,11 @@ export interface SqliteStorageOptions {
    * somewhat faster commits. @default 'full'
    */
   synchronous?: 'full' | 'normal';
+  /**
+   * Set when other processes use the same file at the same time (a second app process, the `cronhook` CLI),
+   * so that the scheduler and notifier poll for their changes. @default false
+   */
+  shared?: boolean;
 }
 
 /**
@@ -42,7 +47,7 @@ export interface SqliteStorageOptions {
  * const scheduler = new Scheduler({ storage });
  */
 export class SqliteStorage implements Storage {
-  readonly shared = false;
+  readonly shared: boolean;
   readonly #c: SqliteConnection;
   readonly #jobs: SqliteJobs;
   readonly #outbox: SqliteOutbox;
@@ -73,6 +78,14 @@ export class SqliteStorage implements Storage {
         { field: 'synchronous' },
       );
     }
+    if (options.shared !== undefined && typeof options.shared !== 'boolean') {
+      throw new CronhookError(
+        'ERR_INVALID_OPTION',
+        `SqliteStorage: shared must be true or false, got ${describeValue(options.shared)}`,
+        { field: 'shared' },
+      );
+    }
+    this.shared = options.shared ?? false;
     this.#path = path;
     try {
       this.#c = new SqliteConnection({ path, busyTimeoutMs, synchronous });

@@ -86,6 +86,14 @@ describe('SqliteStorage', () => {
     await expect(storage.getJob('j')).rejects.toMatchObject({ name: 'CronhookError', code: 'ERR_STORAGE' });
   });
 
+  it('is shared only when told that other processes use the file', async () => {
+    const alone = new SqliteStorage({ path: ':memory:' });
+    const shared = new SqliteStorage({ path: freshPath(), shared: true });
+    expect(alone.shared).toBe(false);
+    expect(shared.shared).toBe(true);
+    await Promise.all([alone.close(), shared.close()]);
+  });
+
   it('validates its options, naming the field', () => {
     expect(() => new SqliteStorage({ path: '' })).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_OPTION', field: 'path' }),
@@ -93,6 +101,9 @@ describe('SqliteStorage', () => {
     expect(() => new SqliteStorage({ path: ':memory:', busyTimeoutMs: -1 })).toThrow(/busyTimeoutMs.*-1/);
     expect(() => new SqliteStorage({ path: ':memory:', synchronous: 'off' as 'full' })).toThrow(
       expect.objectContaining({ field: 'synchronous' }),
+    );
+    expect(() => new SqliteStorage({ path: ':memory:', shared: 'yes' as unknown as boolean })).toThrow(
+      expect.objectContaining({ field: 'shared' }),
     );
   });
 });
