@@ -1,0 +1,34 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SqliteStorage } from '../../src/storage/sqlite.js';
+import { runCrashTest } from './crash-harness.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cronhook-crash-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('crash test: webhooks from SQLite', () => {
+  it('delivers every stored message with its webhook-id across 5 SIGKILLs, and the file stays intact', async () => {
+    const path = join(dir, 'crash.db');
+    const seed = Number(process.env.CRONHOOK_CRASH_SEED ?? Date.now() % 1_000_000);
+    const { published, delivered } = await runCrashTest({
+      storage: { kind: 'sqlite', path },
+      open: () => new SqliteStorage({ path }),
+      kills: 5,
+      finalCount: 50,
+      seed,
+    });
+    expect(published.size).toBeGreaterThan(50);
+    expect(delivered.size).toBeGreaterThanOrEqual(published.size);
+
+    const db = new DatabaseSync(path);
+    try {
+      expect(db.prepare('PRAGMA integrity_check').all()).toEqual([{ integrity_check: 'ok' }]);
+      expect(db.prepare('PRAGMA foreign_key_check').all()).toEqual([]);
+    } finally {
+      db.close();
+    }
+  }, 60_000);
+});
