@@ -18,4 +18,6 @@ export default defineConfig({
   splitting: true,
   treeshake: true,
   external: ['pg', 'vitest'],
+  // Keep `node:` on imports: `node:sqlite` exists only with the prefix (there is no bare `sqlite` builtin).
+  removeNodeProtocol: false,
 });
