@@ -167,6 +167,47 @@ describePostgres('Postgres', () => {
       expect(heard).toEqual(['jobs', 'deliveries']);
     });
 
+    it('keeps a subscription through a lost LISTEN connection, telling subscribers to look again', async () => {
+      const storage = await open();
+      const heard: StorageChange[] = [];
+      let wake: () => void = () => {};
+      const unsubscribe = await storage.subscribe((change) => {
+        heard.push(change);
+        wake();
+      });
+      cleanups.push(async () => unsubscribe());
+      const until = (done: () => boolean) =>
+        new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`heard only ${JSON.stringify(heard)}`)), 5_000);
+          wake = () => {
+            if (done()) {
+              clearTimeout(timer);
+              resolve();
+            }
+          };
+          wake();
+        });
+      const channel = `cronhook_${storage.schema}`;
+      const terminated = await withPool((pool) =>
+        pool.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = $1', [
+          `LISTEN "${channel}"`,
+        ]),
+      );
+      expect(terminated.rowCount).toBe(1);
+      await until(() => heard.includes('jobs') && heard.includes('deliveries'));
+      heard.length = 0;
+      await storage.insertJob(minimalJob('after-reconnect'));
+      await until(() => heard.includes('jobs'));
+    });
+
+    it('refuses text PostgreSQL cannot hold (NUL) with ERR_STORAGE, storing nothing', async () => {
+      const storage = await open();
+      await expect(storage.insertJob(minimalJob('j', { name: 'a\u0000b' }))).rejects.toMatchObject({
+        code: 'ERR_STORAGE',
+      });
+      expect(await storage.getJob('j')).toBeNull();
+    });
+
     it('reports driver failures as ERR_STORAGE', async () => {
       const unmigrated = new PostgresStorage({
         connectionString: await postgresUrl(),
