@@ -1,0 +1,113 @@
+/** `cronhook run`: the scheduler and the notifier as a standalone service, configured from a file. */
+import { existsSync } from 'node:fs';
+import { CronhookError } from '../../errors.js';
+import { WebhookNotifier } from '../../notifier/webhook-notifier.js';
+import { Scheduler } from '../../scheduler/scheduler.js';
+import { type Command, choiceOption, intOption, stringOption } from '../command.js';
+import { type CronhookConfig, loadConfig } from '../config.js';
+import { createLogger, type LogFormat } from '../logger.js';
+import { applyConfig, logEvents } from '../run-support.js';
+import { chooseDatabase, DATABASE_OPTIONS, openStorage } from '../storage.js';
+
+const DEFAULT_CONFIG = 'cronhook.config.json';
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'Run the jobs and endpoints of a config file until SIGINT/SIGTERM.',
+  options: {
+    config: {
+      type: 'string',
+      short: 'c',
+      value: '<file>',
+      description: `Config: .json, or a .js/.mjs/.ts module exporting it (default ./${DEFAULT_CONFIG})`,
+    },
+    ...DATABASE_OPTIONS,
+    log: { type: 'string', value: '<format>', description: 'json (one object per line) or pretty (default)' },
+    'instance-id': { type: 'string', value: '<id>', description: 'This instance in leases (default random)' },
+    'shutdown-timeout-ms': {
+      type: 'string',
+      value: '<ms>',
+      description: 'How long runs in flight may finish on shutdown (default 10000)',
+    },
+  },
+  details: `Jobs are upserted by id on start (unchanged ones keep their schedule position); endpoints are
+matched by URL. Jobs and endpoints added with the management commands are left alone.
+
+Example cronhook.config.json:
+  {
+    "db": "cronhook.db",
+    "jobs": [
+      { "id": "ping", "schedule": { "every": "5m" }, "target": { "url": "https://example.com/ping" } }
+    ],
+    "endpoints": [
+      { "url": "https://example.com/hooks", "topics": ["job.*"], "secretEnv": "HOOK_SECRET" }
+    ]
+  }`,
+  async run({ values, io }) {
+    const format = choiceOption<LogFormat>(values, 'log', ['json', 'pretty']) ?? 'pretty';
+    const shutdownMs = intOption(values, 'shutdown-timeout-ms', 10_000, { min: 0, max: 3_600_000 });
+    const configPath = stringOption(values, 'config');
+    let config: CronhookConfig = {};
+    if (configPath !== undefined) config = await loadConfig(configPath);
+    else if (existsSync(DEFAULT_CONFIG)) config = await loadConfig(DEFAULT_CONFIG);
+    const configName = configPath ?? (existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : null);
+
+    const logger = createLogger(format, (line) => io.out(line));
+    const storage = await openStorage(chooseDatabase(values, config), { mustExist: false });
+    const instanceId = stringOption(values, 'instance-id');
+    let scheduler: Scheduler;
+    let notifier: WebhookNotifier;
+    try {
+      scheduler = new Scheduler({
+        ...config.scheduler,
+        ...(instanceId ? { instanceId } : {}),
+        storage,
+        logger,
+      });
+      notifier = new WebhookNotifier({
+        ...config.notifier,
+        ...(instanceId ? { instanceId } : {}),
+        scheduler,
+        storage,
+        logger,
+      });
+      for (const [name, handler] of Object.entries(config.handlers ?? {})) scheduler.handle(name, handler);
+      await applyConfig(config, { scheduler, notifier, storage, logger });
+    } catch (error) {
+      await storage.close?.();
+      if (error instanceof CronhookError && error.code !== 'ERR_CONFIG' && error.code !== 'ERR_STORAGE') {
+        throw new CronhookError('ERR_CONFIG', `config ${configName ?? '(none)'}: ${error.message}`, {
+          cause: error,
+          ...(error.field === undefined ? {} : { field: error.field }),
+        });
+      }
+      throw error;
+    }
+
+    const stopLogging = logEvents(scheduler, notifier, logger);
+    await notifier.start();
+    await scheduler.start();
+    logger.info('cronhook started', {
+      instance: notifier.instanceId,
+      jobs: (await scheduler.listJobs({ limit: 10_000 })).length,
+      endpoints: (await notifier.listEndpoints({ limit: 10_000 })).length,
+      config: configName,
+    });
+
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    });
+    // A second signal while shutting down ends the process at once.
+    const force = () => process.exit(130);
+    process.once('SIGINT', force);
+    process.once('SIGTERM', force);
+    logger.info('shutting down', { signal, timeoutMs: shutdownMs });
+    await scheduler.stop({ timeoutMs: shutdownMs });
+    await notifier.stop({ timeoutMs: Math.min(shutdownMs, 15_000) });
+    stopLogging();
+    await storage.close?.();
+    logger.info('stopped');
+    return 0;
+  },
+};

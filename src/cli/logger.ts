@@ -1,0 +1,42 @@
+/** Structured logs of `cronhook run`: one JSON object per line (`--log json`) or aligned text (`pretty`). */
+import type { Logger } from '../scheduler/types.js';
+
+export type LogFormat = 'json' | 'pretty';
+type Level = 'debug' | 'info' | 'warn' | 'error';
+
+export interface CliLogger extends Required<Logger> {
+  log(level: Level, message: string, data?: Record<string, unknown>): void;
+}
+
+export function createLogger(
+  format: LogFormat,
+  write: (line: string) => void,
+  now = () => new Date(),
+): CliLogger {
+  const log = (level: Level, message: string, data: Record<string, unknown> = {}) => {
+    const time = now().toISOString();
+    if (format === 'json') {
+      write(JSON.stringify({ time, level, msg: message, ...data }, jsonSafe));
+      return;
+    }
+    const fields = Object.entries(data)
+      .filter(([, v]) => v !== undefined && v !== null)
+      .map(([k, v]) => `${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v, jsonSafe)}`);
+    write(
+      `${time} ${level.toUpperCase().padEnd(5)} ${message}${fields.length ? `  ${fields.join(' ')}` : ''}`,
+    );
+  };
+  return {
+    log,
+    debug: (m, d) => log('debug', m, d),
+    info: (m, d) => log('info', m, d),
+    warn: (m, d) => log('warn', m, d),
+    error: (m, d) => log('error', m, d),
+  };
+}
+
+function jsonSafe(_key: string, value: unknown): unknown {
+  if (value instanceof Error)
+    return { name: value.name, message: value.message, code: (value as { code?: unknown }).code };
+  return value;
+}

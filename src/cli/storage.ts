@@ -1,0 +1,73 @@
+/** Opens the database the CLI works on: SQLite (`--db`) or Postgres (`--database-url`). */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Storage } from '../storage/types.js';
+import { type OptionSpec, type OptionValues, stringOption, UsageError } from './command.js';
+
+export const DEFAULT_DB = 'cronhook.db';
+
+/** The options every command that touches the database takes. */
+export const DATABASE_OPTIONS: Record<string, OptionSpec> = {
+  db: {
+    type: 'string',
+    value: '<file>',
+    description: `SQLite database file (env CRONHOOK_DB; default ./${DEFAULT_DB})`,
+  },
+  'database-url': {
+    type: 'string',
+    value: '<url>',
+    description: 'Postgres connection string instead of SQLite (env CRONHOOK_DATABASE_URL)',
+  },
+};
+
+export interface DatabaseChoice {
+  db?: string | undefined;
+  databaseUrl?: string | undefined;
+}
+
+/** Flags win over the config file, which wins over the environment. */
+export function chooseDatabase(values: OptionValues, fromConfig: DatabaseChoice = {}): DatabaseChoice {
+  const db = stringOption(values, 'db');
+  const databaseUrl = stringOption(values, 'database-url');
+  if (db !== undefined && databaseUrl !== undefined) {
+    throw new UsageError('give either --db or --database-url, not both', 'db');
+  }
+  if (db !== undefined || databaseUrl !== undefined) return { db, databaseUrl };
+  if (fromConfig.db !== undefined || fromConfig.databaseUrl !== undefined) return fromConfig;
+  const envUrl = process.env.CRONHOOK_DATABASE_URL;
+  if (envUrl) return { databaseUrl: envUrl };
+  return { db: process.env.CRONHOOK_DB || DEFAULT_DB };
+}
+
+/**
+ * Opens the chosen storage and applies migrations. With `mustExist`, a SQLite file that is not there is an
+ * error rather than a new empty database (a typo in `--db` should not look like "no jobs").
+ */
+export async function openStorage(choice: DatabaseChoice, options: { mustExist: boolean }): Promise<Storage> {
+  let storage: Storage;
+  if (choice.databaseUrl !== undefined) {
+    if (!/^postgres(ql)?:\/\//.test(choice.databaseUrl)) {
+      // The value is not echoed: a connection string usually carries a password.
+      throw new UsageError('--database-url must start with postgres:// or postgresql://', 'database-url');
+    }
+    const { PostgresStorage } = await import('../storage/postgres.js');
+    storage = new PostgresStorage({ connectionString: choice.databaseUrl });
+  } else {
+    const path = resolve(choice.db ?? DEFAULT_DB);
+    if (options.mustExist && !existsSync(path)) {
+      throw new UsageError(
+        `no database at ${path}; pass --db <file> (or start one with "cronhook run")`,
+        'db',
+      );
+    }
+    const { SqliteStorage } = await import('../storage/sqlite.js');
+    storage = new SqliteStorage({ path });
+  }
+  try {
+    await storage.migrate();
+  } catch (error) {
+    await storage.close?.();
+    throw error;
+  }
+  return storage;
+}
