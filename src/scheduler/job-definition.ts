@@ -27,6 +27,18 @@ function intIn(jobId: string, field: string, value: unknown, min: number, max: n
   return value;
 }
 
+/** A deep JSON copy of `value`, or a CronhookError naming the field when it has no JSON form (cycles, BigInt). */
+function jsonCopy<T>(jobId: string, field: string, value: T): T {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    throw bad(jobId, field, 'is not JSON-serializable (a cycle, a BigInt or a throwing toJSON)');
+  }
+  if (text === undefined) throw bad(jobId, field, `is ${describeValue(value)}; expected JSON data`);
+  return JSON.parse(text) as T;
+}
+
 function optionalDate(jobId: string, field: string, value: Date | string | undefined): Date | null {
   if (value === undefined || value === null) return null;
   const date =
@@ -74,15 +86,23 @@ function validateHttpTarget(jobId: string, target: HttpTarget, timeoutMs: number
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw bad(jobId, 'target.url', `uses ${url.protocol}; only http: and https: are allowed`);
   }
-  const method = (target.method ?? 'POST').toUpperCase();
-  if (!METHODS.has(method))
+  const method = typeof target.method === 'string' ? target.method.toUpperCase() : (target.method ?? 'POST');
+  if (typeof method !== 'string' || !METHODS.has(method))
     throw bad(
       jobId,
       'target.method',
       `is ${describeValue(target.method)}; expected one of ${[...METHODS].join(', ')}`,
     );
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(target.headers ?? {})) {
+  const given: unknown = target.headers ?? {};
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) {
+    throw bad(
+      jobId,
+      'target.headers',
+      `is ${describeValue(given)}; expected an object of header names to values`,
+    );
+  }
+  for (const [name, value] of Object.entries(given)) {
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || typeof value !== 'string' || /[\r\n]/.test(value)) {
       throw bad(
         jobId,
@@ -92,11 +112,23 @@ function validateHttpTarget(jobId: string, target: HttpTarget, timeoutMs: number
     }
     headers[name] = value;
   }
-  if (target.signingSecret !== undefined && !/^whsec_[A-Za-z0-9+/=]{32,}$/.test(target.signingSecret)) {
+  if (
+    target.signingSecret !== undefined &&
+    (typeof target.signingSecret !== 'string' || !/^whsec_[A-Za-z0-9+/=]{32,}$/.test(target.signingSecret))
+  ) {
     throw bad(jobId, 'target.signingSecret', "must be 'whsec_' followed by base64 of at least 24 bytes");
   }
   const out: HttpTarget = { url: url.toString(), method, headers };
-  if (target.body !== undefined) out.body = target.body;
+  if (target.body !== undefined) {
+    if (typeof target.body !== 'string' && (target.body === null || typeof target.body !== 'object')) {
+      throw bad(
+        jobId,
+        'target.body',
+        `is ${describeValue(target.body)}; expected a string, an object or an array`,
+      );
+    }
+    out.body = typeof target.body === 'string' ? target.body : jsonCopy(jobId, 'target.body', target.body);
+  }
   if (timeoutMs !== undefined) out.timeoutMs = timeoutMs;
   if (target.signingSecret !== undefined) out.signingSecret = target.signingSecret;
   return out;
@@ -112,9 +144,15 @@ function validateCatchUp(jobId: string, value: CatchUpPolicy | undefined): Catch
 
 function validateRetry(jobId: string, retry: RetryPolicy | undefined): Required<RetryPolicy> {
   if (retry === undefined) return { ...DEFAULT_RETRY };
-  if (retry === null || typeof retry !== 'object')
+  if (retry === null || typeof retry !== 'object' || Array.isArray(retry))
     throw bad(jobId, 'retry', `is ${describeValue(retry)}; expected an object`);
-  const out = { ...DEFAULT_RETRY, ...retry };
+  // Only the known fields: anything else spread in would be stored as is.
+  const out = {
+    attempts: retry.attempts ?? DEFAULT_RETRY.attempts,
+    minDelayMs: retry.minDelayMs ?? DEFAULT_RETRY.minDelayMs,
+    maxDelayMs: retry.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs,
+    factor: retry.factor ?? DEFAULT_RETRY.factor,
+  };
   intIn(jobId, 'retry.attempts', out.attempts, 1, 100);
   intIn(jobId, 'retry.minDelayMs', out.minDelayMs, 0, 86_400_000);
   intIn(jobId, 'retry.maxDelayMs', out.maxDelayMs, out.minDelayMs, 86_400_000);
@@ -122,6 +160,13 @@ function validateRetry(jobId: string, retry: RetryPolicy | undefined): Required<
     throw bad(jobId, 'retry.factor', `is ${describeValue(out.factor)}; expected a number from 1 to 10`);
   }
   return out;
+}
+
+/** Checks that an `updateJob` patch is an object before it is merged over the stored definition. */
+export function assertJobPatch(jobId: string, patch: unknown): void {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) {
+    throw bad(jobId, 'patch', `is ${describeValue(patch)}; expected an object of the fields to change`);
+  }
 }
 
 export interface BuildJobOptions {
@@ -145,7 +190,7 @@ export function buildJobRecord(definition: JobDefinition, options: BuildJobOptio
   const id = definition.id ?? options.previous?.id ?? `job_${randomUUID()}`;
   if (typeof id !== 'string' || !ID.test(id)) {
     throw bad(
-      String(id),
+      typeof id === 'string' ? id : describeValue(id),
       'id',
       'must be 1–128 characters: letters, digits and . _ : @ - (starting with a letter or digit)',
     );
@@ -199,7 +244,7 @@ export function buildJobRecord(definition: JobDefinition, options: BuildJobOptio
         ? null
         : intIn(id, 'maxRuns', definition.maxRuns, 1, Number.MAX_SAFE_INTEGER),
     enabled: definition.enabled ?? true,
-    metadata: JSON.parse(JSON.stringify(metadata)) as Record<string, unknown>,
+    metadata: jsonCopy(id, 'metadata', metadata),
     createdAt: options.previous?.createdAt ?? now,
     updatedAt: now,
     nextRunAt: null,

@@ -8,7 +8,7 @@ import { HttpTransport } from '../transport/http.js';
 import type { Transport } from '../transport/types.js';
 import { VERSION } from '../version.js';
 import { ClaimLoop } from './claim-loop.js';
-import { buildJobRecord, firstRunAt, toPublicJob } from './job-definition.js';
+import { assertJobPatch, buildJobRecord, firstRunAt, toPublicJob } from './job-definition.js';
 import { recordToDefinition } from './record-to-definition.js';
 import { RunTracker } from './run-tracker.js';
 import { Runner, toPublicRun } from './runner.js';
@@ -155,6 +155,7 @@ export class Scheduler {
     const definition = { ...recordToDefinition(previous), ...patch, id };
     const record = buildJobRecord(definition, {
       timezone: this.#options.timezone,
+    assertJobPatch(id, patch);
       now: this.clock.now(),
       previous,
     });

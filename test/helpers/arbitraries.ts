@@ -1,0 +1,595 @@
+/**
+ * fast-check arbitraries for hostile input: values a caller could pass where cronhook takes user data (job
+ * definitions, endpoint definitions, webhook requests). Each generator mixes well-formed values, near misses
+ * and values of the wrong type, so a fuzz run reaches the deep checks as well as the first ones.
+ */
+import fc from 'fast-check';
+
+/** Seed of the fixed fuzz run in `npm test`; `FUZZ_SEED=<n>` replays another (fast-check prints it on failure). */
+export const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 20_261_123);
+
+/** Objects JSON cannot serialize or that break naive copying. */
+function awkwardObjects(): fc.Arbitrary<unknown> {
+  return fc
+    .constantFrom<() => unknown>(
+      () => {
+        const o: Record<string, unknown> = { a: 1 };
+        o.self = o;
+        return o;
+      },
+      () => {
+        const a: unknown[] = [1];
+        a.push(a);
+        return a;
+      },
+      () => ({ big: 10n }),
+      () => Object.create(null) as object,
+      () => ({ toJSON: () => undefined }),
+      () => ({
+        toJSON() {
+          throw new Error('toJSON exploded');
+        },
+      }),
+      () => ({
+        toString() {
+          throw new Error('toString exploded');
+        },
+        valueOf() {
+          throw new Error('valueOf exploded');
+        },
+      }),
+      () => new Map([['a', 1]]),
+      () => new Date(Number.NaN),
+      () => new Uint8Array([1, 2, 3]),
+      () => Symbol('s'),
+      () => () => 'a function',
+      () => ({ __proto__: { inherited: true } }),
+      () => JSON.parse('{"__proto__": {"polluted": true}}') as object,
+    )
+    .map((make) => make());
+}
+
+/** Any value at all: primitives of every type, nested objects and arrays, and the awkward cases above. */
+export function anyValue(): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    {
+      weight: 3,
+      arbitrary: fc.anything({ withBigInt: true, withDate: true, withNullPrototype: true, maxDepth: 2 }),
+    },
+    { weight: 1, arbitrary: awkwardObjects() },
+    { weight: 1, arbitrary: fc.constantFrom(undefined, null, Number.NaN, Number.POSITIVE_INFINITY, -0, '') },
+  );
+}
+
+/** Strings that test parsers: any code units (lone surrogates included), control characters, long runs. */
+export function hostileString(): fc.Arbitrary<string> {
+  return fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 40 }),
+    fc.string({ unit: 'grapheme', maxLength: 20 }),
+    fc.constantFrom(
+      '',
+      ' ',
+      '\r\n',
+      'a\r\nInjected: yes',
+      '\0',
+      '__proto__',
+      'constructor',
+      'x'.repeat(5000),
+      '\u{1F600}',
+      '\uD800',
+    ),
+  );
+}
+
+/** Sometimes the well-formed value, sometimes a hostile string, sometimes anything. */
+export function maybe<T>(valid: fc.Arbitrary<T>): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    { weight: 4, arbitrary: valid },
+    { weight: 1, arbitrary: hostileString() },
+    { weight: 1, arbitrary: anyValue() },
+  );
+}
+
+const cronToken = fc.oneof(
+  fc.constantFrom(
+    '*',
+    '?',
+    'L',
+    'W',
+    '5W',
+    'LW',
+    '1#2',
+    '5L',
+    'MON',
+    'jan-mar',
+    'SUN-SAT',
+    '*/0',
+    '-1',
+    '60',
+  ),
+  fc.integer({ min: 0, max: 70 }).map(String),
+  fc.tuple(fc.integer({ min: 0, max: 65 }), fc.integer({ min: 0, max: 65 })).map(([a, b]) => `${a}-${b}`),
+  fc
+    .tuple(fc.constantFrom('*', '0', '1-30', '5'), fc.integer({ min: 0, max: 100 }))
+    .map(([a, s]) => `${a}/${s}`),
+  fc.array(fc.integer({ min: 0, max: 61 }), { minLength: 2, maxLength: 6 }).map((l) => l.join(',')),
+  fc.string({ maxLength: 4 }),
+);
+
+/** Cron expressions: mostly 5 or 6 plausible fields, some aliases, some with the wrong field count. */
+export function cronExpression(): fc.Arbitrary<string> {
+  return fc.oneof(
+    { weight: 6, arbitrary: fc.array(cronToken, { minLength: 5, maxLength: 6 }).map((f) => f.join(' ')) },
+    { weight: 1, arbitrary: fc.array(cronToken, { minLength: 0, maxLength: 8 }).map((f) => f.join(' ')) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        '@daily',
+        '@HOURLY',
+        '@weekly',
+        '@yearly',
+        '@reboot',
+        '@nope',
+        '0 0 30 2 *',
+        '0 0 31 4,6,9,11 *',
+        '0 0 29 2 *',
+        '0 0 L 2 *',
+        '* * * * * * *',
+        '0 0 1 1 * 2099',
+      ),
+    },
+  );
+}
+
+/** IANA names, near misses and junk. */
+export function timezone(): fc.Arbitrary<unknown> {
+  return maybe(
+    fc.constantFrom(
+      'UTC',
+      'Europe/Berlin',
+      'America/New_York',
+      'Australia/Lord_Howe',
+      'Asia/Kathmandu',
+      'Pacific/Apia',
+      'Etc/GMT+12',
+      'europe/berlin',
+      'Mars/Olympus',
+      '+05:00',
+      'Local',
+    ),
+  );
+}
+
+const dateLike = fc.oneof(
+  fc.date({
+    min: new Date('1970-01-01T00:00:00Z'),
+    max: new Date('2100-01-01T00:00:00Z'),
+    noInvalidDate: true,
+  }),
+  fc
+    .date({
+      min: new Date('2000-01-01T00:00:00Z'),
+      max: new Date('2040-01-01T00:00:00Z'),
+      noInvalidDate: true,
+    })
+    .map((d) => d.toISOString()),
+  fc.constantFrom('2026-02-30T00:00:00Z', 'tomorrow', '2026-01-01', '+275760-09-13T00:00:00.000Z', '0'),
+);
+
+/** Every form of `schedule`, each sometimes broken. */
+export function scheduleInput(): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    { weight: 3, arbitrary: cronExpression() },
+    {
+      weight: 2,
+      arbitrary: fc.record(
+        { cron: maybe(cronExpression()), timezone: timezone() },
+        { requiredKeys: ['cron'] },
+      ),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        every: maybe(
+          fc.oneof(
+            fc.integer({ min: -10, max: 10 ** 12 }),
+            fc.double(),
+            fc.constantFrom(
+              '90s',
+              '15m',
+              '2h',
+              '1d',
+              '500ms',
+              '0.5s',
+              '1.5m',
+              '3650d',
+              '3651d',
+              '1w',
+              ' 5 m ',
+              '-5m',
+            ),
+          ),
+        ),
+      }),
+    },
+    { weight: 2, arbitrary: fc.record({ at: maybe(dateLike) }) },
+    { weight: 1, arbitrary: fc.record({ cron: cronExpression(), every: fc.constant('1m') }) },
+    { weight: 1, arbitrary: anyValue() },
+  );
+}
+
+const url = fc.oneof(
+  fc.webUrl({ withQueryParameters: true, withFragments: true }),
+  fc.constantFrom(
+    'http://127.0.0.1:8080/hook',
+    'https://user:pass@example.com/',
+    'ftp://example.com/',
+    'javascript:alert(1)',
+    'file:///etc/passwd',
+    '//example.com',
+    'http://[::1]/',
+    'http://0x7f.1/',
+    'http://2130706433/',
+    'example.com/hook',
+    `https://example.com/${'a'.repeat(3000)}`,
+  ),
+);
+
+const headerRecord = fc.oneof(
+  fc.dictionary(
+    fc.oneof(
+      fc.constantFrom('x-api-key', 'X-Trace', 'content-type', 'bad name', 'ünï', ''),
+      fc.string({ maxLength: 8 }),
+    ),
+    maybe(fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('line\nbreak', 'nul\0'))),
+    { maxKeys: 4 },
+  ),
+  anyValue(),
+);
+
+/** Marks a mutation that removes the field. */
+export const DELETE = Symbol('delete');
+
+/**
+ * Applies `mutations` (dotted path, value) to a copy of `base`: a well-formed value broken in one or two
+ * places, so the checks behind the first one are reached too. A path through a non-object is skipped.
+ */
+export function mutate(
+  base: Record<string, unknown>,
+  mutations: ReadonlyArray<readonly [string, unknown]>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [path, value] of mutations) {
+    const keys = path.split('.');
+    let node: Record<string, unknown> | null = out;
+    for (const key of keys.slice(0, -1)) {
+      const child: unknown = node[key];
+      if (child === null || typeof child !== 'object' || Array.isArray(child)) {
+        node = null;
+        break;
+      }
+      node[key] = { ...(child as Record<string, unknown>) };
+      node = node[key] as Record<string, unknown>;
+    }
+    const last = keys[keys.length - 1]!;
+    if (node === null) continue;
+    if (value === DELETE) delete node[last];
+    else node[last] = value;
+  }
+  return out;
+}
+
+/** A well-formed value broken in zero, one or two fields (zero about half of the time). */
+export function broken(
+  valid: fc.Arbitrary<Record<string, unknown>>,
+  fields: Record<string, fc.Arbitrary<unknown>>,
+): fc.Arbitrary<Record<string, unknown>> {
+  const mutation = fc.oneof(
+    ...Object.entries(fields).map(([path, value]) =>
+      fc.tuple(
+        fc.constant(path),
+        fc.oneof(
+          { weight: 3, arbitrary: value },
+          { weight: 2, arbitrary: anyValue() },
+          { weight: 1, arbitrary: fc.constant<unknown>(DELETE) },
+        ),
+      ),
+    ),
+  );
+  return fc
+    .tuple(valid, fc.oneof(fc.constant([]), fc.array(mutation, { minLength: 1, maxLength: 2 })))
+    .map(([base, mutations]) => mutate(base, mutations));
+}
+
+/** `target` replaced as a whole: HTTP or handler shaped, each field sometimes broken, or anything. */
+function anyTarget(): fc.Arbitrary<unknown> {
+  const http = fc.record(
+    {
+      url: maybe(url),
+      method: maybe(fc.constantFrom('GET', 'TRACE')),
+      headers: headerRecord,
+      body: anyValue(),
+    },
+    { requiredKeys: ['url'] },
+  );
+  const handler = fc.record({ handler: maybe(fc.constantFrom('cleanup', '')), payload: anyValue() });
+  return fc.oneof(http, handler, anyValue());
+}
+
+const validHttpTarget = fc.record(
+  {
+    url: fc.webUrl({ withQueryParameters: true }),
+    method: fc.constantFrom('GET', 'post', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'),
+    headers: fc.dictionary(
+      fc.constantFrom('x-api-key', 'X-Trace', 'content-type'),
+      fc.string({ maxLength: 20 }).map((v) => v.replace(/[\r\n]/g, '')),
+    ),
+    body: fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
+    ),
+    timeoutMs: fc.integer({ min: 1, max: 86_400_000 }),
+    signingSecret: fc
+      .uint8Array({ minLength: 24, maxLength: 48 })
+      .map((b) => `whsec_${Buffer.from(b).toString('base64')}`),
+  },
+  { requiredKeys: ['url'] },
+);
+
+const validHandlerTarget = fc.record(
+  {
+    handler: fc.constantFrom('cleanup', 'report'),
+    payload: fc.jsonValue({ maxDepth: 2 }),
+    timeoutMs: fc.integer({ min: 1, max: 86_400_000 }),
+  },
+  { requiredKeys: ['handler'] },
+);
+
+const validSchedule = fc.oneof(
+  fc.constantFrom(
+    '*/5 * * * *',
+    '0 3 * * *',
+    '0 0 1 * *',
+    '*/10 * * * * *',
+    '@daily',
+    '0 9 * * MON-FRI',
+    '0 0 L * *',
+  ),
+  fc.record({
+    cron: fc.constantFrom('0 3 * * *', '30 2 * * 0', '0 0 29 2 *'),
+    timezone: fc.constantFrom(
+      'UTC',
+      'Europe/Berlin',
+      'Australia/Lord_Howe',
+      'Asia/Kathmandu',
+      'Pacific/Apia',
+    ),
+  }),
+  fc.record({
+    every: fc.oneof(fc.integer({ min: 1000, max: 10 ** 9 }), fc.constantFrom('90s', '15m', '2h', '1d')),
+  }),
+  fc.record({
+    at: fc.date({
+      min: new Date('2026-01-02T00:00:00Z'),
+      max: new Date('2030-01-01T00:00:00Z'),
+      noInvalidDate: true,
+    }),
+  }),
+);
+
+const validJob = fc.record(
+  {
+    id: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,20}$/),
+    name: fc.string({ maxLength: 30 }),
+    schedule: validSchedule,
+    target: fc.oneof(validHttpTarget, validHandlerTarget),
+    retry: fc.record(
+      {
+        attempts: fc.integer({ min: 1, max: 5 }),
+        minDelayMs: fc.integer({ min: 0, max: 1000 }),
+        factor: fc.double({ min: 1, max: 10, noNaN: true }),
+      },
+      { requiredKeys: [] },
+    ),
+    overlap: fc.constantFrom('skip', 'allow', 'queue'),
+    catchUp: fc.oneof(
+      fc.constantFrom('skip', 'latest'),
+      fc.record({ max: fc.integer({ min: 1, max: 1000 }) }),
+    ),
+    successStatuses: fc.array(fc.integer({ min: 100, max: 599 }), { minLength: 1, maxLength: 3 }),
+    jitterMs: fc.integer({ min: 0, max: 60_000 }),
+    startAt: fc.constantFrom('2026-01-01T06:00:00Z', '2025-06-01T00:00:00Z'),
+    endAt: fc.constantFrom('2027-01-01T00:00:00Z', '2030-01-01T00:00:00Z'),
+    maxRuns: fc.integer({ min: 1, max: 1000 }),
+    enabled: fc.boolean(),
+    metadata: fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }),
+  },
+  { requiredKeys: ['schedule', 'target'] },
+);
+
+/** Hostile values per field of a job definition; dotted paths reach into schedule, target and retry. */
+const jobFieldValues: Record<string, fc.Arbitrary<unknown>> = {
+  id: fc.constantFrom(
+    '',
+    '-leading-dash',
+    'a'.repeat(129),
+    'has space',
+    'ünïcode',
+    '__proto__',
+    'constructor',
+  ),
+  name: fc.integer(),
+  schedule: scheduleInput(),
+  'schedule.cron': cronExpression(),
+  'schedule.timezone': timezone(),
+  'schedule.every': fc.oneof(
+    fc.double(),
+    fc.constantFrom('0.5s', '3650d', '3651d', '1w', ' 5 m ', '-5m', '1e3'),
+  ),
+  'schedule.at': dateLike,
+  target: anyTarget(),
+  'target.url': url,
+  'target.method': fc.constantFrom('TRACE', 'CONNECT', 'get ', ''),
+  'target.headers': headerRecord,
+  'target.body': fc.oneof(fc.string(), fc.json()),
+  'target.timeoutMs': fc.integer({ min: -5, max: 100_000_000 }),
+  'target.signingSecret': fc.constantFrom('whsec_', 'whsec_!!!!', 'secret', `whsec_${'A'.repeat(20)}`),
+  'target.handler': fc.constantFrom('', 'missing'),
+  'target.payload': fc.jsonValue(),
+  retry: fc.constantFrom([], 'retry', 3),
+  'retry.attempts': fc.integer({ min: -1, max: 120 }),
+  'retry.minDelayMs': fc.integer({ min: -1, max: 100_000_000 }),
+  'retry.maxDelayMs': fc.integer({ min: -1, max: 100_000_000 }),
+  'retry.factor': fc.double({ min: -1, max: 12 }),
+  overlap: fc.constantFrom('SKIP', 'never'),
+  catchUp: fc.oneof(fc.constantFrom('all', 'none'), fc.record({ max: fc.integer({ min: -1, max: 2000 }) })),
+  successStatuses: fc.array(fc.integer({ min: 0, max: 700 }), { maxLength: 4 }),
+  jitterMs: fc.integer({ min: -1, max: 100_000_000 }),
+  startAt: dateLike,
+  endAt: dateLike,
+  maxRuns: fc.oneof(fc.integer({ min: -1, max: 10 }), fc.constant(Number.MAX_SAFE_INTEGER + 2)),
+  enabled: fc.constantFrom('true', 0, 1),
+  metadata: fc.constantFrom([], 'meta', 1),
+};
+
+/** What `addJob` could be given: a definition broken in zero to two fields, or (rarely) anything. */
+export function jobDefinition(): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    { weight: 12, arbitrary: broken(validJob, jobFieldValues) },
+    { weight: 1, arbitrary: anyValue() },
+  );
+}
+
+/** What `updateJob` could be given as a patch: a few fields, valid or not, or (rarely) anything. */
+export function jobPatch(): fc.Arbitrary<unknown> {
+  const patch = broken(validJob, jobFieldValues).chain((full) =>
+    fc
+      .subarray(Object.keys(full), { maxLength: 3 })
+      .map((keys) => Object.fromEntries(keys.map((k) => [k, full[k]]))),
+  );
+  return fc.oneof({ weight: 12, arbitrary: patch }, { weight: 1, arbitrary: anyValue() });
+}
+
+const jobId = fc.oneof(
+  fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,20}$/),
+  fc.constantFrom('', '-leading-dash', 'a'.repeat(129), 'has space', 'ünïcode', '__proto__', 'constructor'),
+);
+
+const topic = fc.oneof(
+  fc.constantFrom(
+    '*',
+    'job.*',
+    'job.execution.failed',
+    'webhook.ping',
+    'invoice.paid',
+    'job..x',
+    '.*',
+    'a.*.b',
+    '',
+  ),
+  fc.string({ maxLength: 12 }),
+);
+
+/** The fields of an endpoint definition, each sometimes broken. */
+function endpointFields() {
+  return {
+    url: maybe(url),
+    topics: maybe(fc.array(maybe(topic), { maxLength: 4 })),
+    description: maybe(
+      fc.oneof(fc.string({ maxLength: 40 }), fc.constant('d'.repeat(1001)), fc.constant(null)),
+    ),
+    authorization: maybe(
+      fc.oneof(fc.constantFrom('Bearer t0k3n', '', 'Bearer a\r\nX: y', null), fc.string()),
+    ),
+    headers: headerRecord,
+    jobIds: maybe(fc.oneof(fc.constant(null), fc.array(maybe(jobId), { maxLength: 3 }))),
+    match: maybe(
+      fc.oneof(
+        fc.constant(null),
+        fc.record({
+          metadata: maybe(fc.dictionary(fc.string({ maxLength: 6 }), anyValue(), { maxKeys: 3 })),
+        }),
+        fc.record({ metadata: fc.constant({ tenant: 'acme' }), extra: fc.constant(1) }),
+      ),
+    ),
+    enabled: maybe(fc.boolean()),
+  };
+}
+
+const secret = fc.oneof(
+  fc.uint8Array({ minLength: 20, maxLength: 70 }).map((b) => `whsec_${Buffer.from(b).toString('base64')}`),
+  fc.constantFrom('whsec_', 'whsec_abc', 'not-a-secret', 'whsec_' + 'A'.repeat(43)),
+);
+
+/** What `addEndpoint` could be given. */
+export function endpointInput(): fc.Arbitrary<unknown> {
+  const shaped = fc.record(
+    { ...endpointFields(), secret: maybe(secret), unknownKey: fc.constant('x') },
+    { requiredKeys: ['url'] },
+  );
+  return fc.oneof({ weight: 8, arbitrary: shaped }, { weight: 1, arbitrary: anyValue() });
+}
+
+/** What `updateEndpoint` could be given (a `secret` in a patch must be refused). */
+export function endpointPatch(): fc.Arbitrary<unknown> {
+  const shaped = fc.record({ ...endpointFields(), secret: maybe(secret) }, { requiredKeys: [] });
+  return fc.oneof({ weight: 8, arbitrary: shaped }, { weight: 1, arbitrary: anyValue() });
+}
+
+/** A header value as a receiver's framework could hand it over, or junk. */
+function headerValue(valid: fc.Arbitrary<string>): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    { weight: 4, arbitrary: valid },
+    { weight: 1, arbitrary: fc.array(valid, { maxLength: 3 }) },
+    { weight: 1, arbitrary: hostileString() },
+    { weight: 1, arbitrary: anyValue() },
+  );
+}
+
+/** The three Standard Webhooks headers with values from good to hostile, as a record or a fetch `Headers`. */
+export function webhookHeaderValues() {
+  return fc.record(
+    {
+      id: headerValue(fc.constantFrom('msg_1', 'msg_2XyZ', ' msg_pad ', '')),
+      timestamp: headerValue(
+        fc.oneof(
+          fc.integer({ min: 1_700_000_000, max: 1_900_000_000 }).map(String),
+          fc.constantFrom('1e9', '-1', '0x10', '1.5', '999999999999999', '9999999999999999', ' 1767225600 '),
+        ),
+      ),
+      signature: headerValue(
+        fc.oneof(
+          fc.base64String({ maxLength: 60 }).map((b) => `v1,${b}`),
+          fc
+            .array(
+              fc.base64String({ maxLength: 44 }).map((b) => `v1,${b}`),
+              { maxLength: 4 },
+            )
+            .map((l) => l.join(' ')),
+          fc.constantFrom('v1,', 'v2,abc', 'v1a,xx', 'v1,@@@', '   '),
+        ),
+      ),
+    },
+    { requiredKeys: [] },
+  );
+}
+
+/** A request body: text, bytes (invalid UTF-8 included), JSON, or a wrong type. */
+export function webhookPayload(): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.json() },
+    { weight: 2, arbitrary: hostileString() },
+    { weight: 2, arbitrary: fc.uint8Array({ maxLength: 64 }) },
+    { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b)) },
+    { weight: 1, arbitrary: anyValue() },
+  );
+}
+
+/** A verifying secret: well-formed, several, or broken. */
+export function verifySecret(): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    { weight: 4, arbitrary: secret },
+    { weight: 1, arbitrary: fc.array(maybe(secret), { maxLength: 3 }) },
+    { weight: 1, arbitrary: anyValue() },
+  );
+}
