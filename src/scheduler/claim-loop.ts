@@ -201,7 +201,8 @@ export class ClaimLoop {
     for (const run of inserted) {
       const at = new Date(this.#o.clock.now());
       const payload = { at, job: publicJob, run: toPublicRun(run) };
-      if (run.status === 'missed') void emitter.emit('job.missed', { type: 'job.missed', ...payload });
+      // Awaited: the notifier stores its job.execution.missed message before the loop moves on.
+      if (run.status === 'missed') await emitter.emit('job.missed', { type: 'job.missed', ...payload });
       else if (run.status === 'skipped')
         void emitter.emit('job.skipped', { type: 'job.skipped', ...payload, reason: 'overlap' });
       else {

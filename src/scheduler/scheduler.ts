@@ -37,12 +37,15 @@ export class Scheduler {
   readonly #loop: ClaimLoop;
   #state: 'idle' | 'starting' | 'started' | 'stopping' | 'stopped' = 'idle';
   #unsubscribe: (() => void) | null = null;
+  /** A transport we created is ours to close on stop; one passed in belongs to the app. */
+  readonly #ownsTransport: boolean;
 
   constructor(options: SchedulerOptions = {}) {
     const validated = validateSchedulerOptions(options);
     this.#options = validated;
     this.storage = options.storage ?? new MemoryStorage();
     this.transport = options.transport ?? new HttpTransport();
+    this.#ownsTransport = options.transport === undefined;
     this.clock = options.clock ?? systemClock;
     this.instanceId = validated.instanceId;
     this.#emitter = new Emitter<SchedulerEvents>(() => new Date(this.clock.now()));
@@ -152,10 +155,10 @@ export class Scheduler {
    */
   async updateJob(id: string, patch: Partial<Omit<JobDefinition, 'id'>>): Promise<Job> {
     const previous = await this.#getRecord(id);
+    assertJobPatch(id, patch);
     const definition = { ...recordToDefinition(previous), ...patch, id };
     const record = buildJobRecord(definition, {
       timezone: this.#options.timezone,
-    assertJobPatch(id, patch);
       now: this.clock.now(),
       previous,
     });
@@ -316,6 +319,7 @@ export class Scheduler {
     this.#loop.stop();
     this.#unsubscribe?.();
     await this.#tracker.stop(options.timeoutMs ?? 10_000);
+    if (this.#ownsTransport) await this.transport.close?.();
     this.#state = 'stopped';
   }
 
