@@ -26,7 +26,7 @@ export class CompiledCron {
     this.#everyHour = wall.expression.fields.hour.values.length === 24;
   }
 
-  /** The first fire instant strictly after `afterMs`, or null when there is none (or past year 9999). */
+  /** The first fire instant strictly after `afterMs`, or null when there is none (or outside 1900–9999). */
   next(afterMs: number): number | null {
     let t = Math.floor(afterMs);
     // Each pass handles one constant-offset segment; segments end at transitions and at UTC year ends.

@@ -6,9 +6,11 @@
 
 const SECOND = 1000;
 const DAY = 86_400_000;
-/** Year 1 and year 9999: outside them Intl needs eras and cron years make no sense. */
-export const MIN_SUPPORTED_MS = Date.UTC(1, 0, 1) - 1;
-export const MAX_SUPPORTED_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+/** Midnight UTC on 1 January of `year` (Date.UTC would read years 0–99 as 1900–1999). */
+const yearStart = (year: number): number => new Date(0).setUTCFullYear(year, 0, 1);
+/** Years 1900 to 9999: before, zones ran on local mean time; outside, Intl needs eras. */
+const MIN_SUPPORTED_MS = yearStart(1900);
+const MAX_SUPPORTED_MS = yearStart(10_000) - 1;
 
 /**
  * A run of instants [start, end) sharing one offset. It ends at the next transition or at the end of its
@@ -88,7 +90,7 @@ export class ZoneOffsets {
     this.#fixedUtc = FIXED_UTC.has(timezone);
   }
 
-  /** The constant-offset segment containing instant `ms`, or null outside years 1–9999. */
+  /** The constant-offset segment containing instant `ms`, or null outside years 1900–9999. */
   segmentAt(ms: number): OffsetSegment | null {
     if (!(ms >= MIN_SUPPORTED_MS && ms <= MAX_SUPPORTED_MS)) return null;
     let table = this.#last;
@@ -107,17 +109,11 @@ export class ZoneOffsets {
     };
   }
 
-  /** Wall clock minus UTC at instant `ms`, in ms. */
-  offsetAt(ms: number): number {
-    const segment = this.segmentAt(ms);
-    return segment === null ? this.#intlOffset(ms) : segment.offsetMs;
-  }
-
   #yearTable(year: number): YearTable {
     let table = this.#years.get(year);
     if (table) return table;
-    const start = Date.UTC(year, 0, 1);
-    const end = Date.UTC(year + 1, 0, 1);
+    const start = yearStart(year);
+    const end = yearStart(year + 1);
     if (this.#fixedUtc) {
       table = { start, end, bounds: [start, end], offsets: [0], before: 0 };
     } else {
@@ -190,8 +186,6 @@ export class ZoneOffsets {
       fields.minute!,
       fields.second!,
     );
-    // Date.UTC maps years 0–99 to 1900–1999; setUTCFullYear puts them back.
-    const fixed = fields.year! < 100 ? new Date(wall).setUTCFullYear(fields.year!) : wall;
-    return fixed - (ms - (((ms % SECOND) + SECOND) % SECOND));
+    return wall - (ms - (((ms % SECOND) + SECOND) % SECOND));
   }
 }

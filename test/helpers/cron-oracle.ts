@@ -14,7 +14,7 @@
  */
 
 const MINUTE = 60_000;
-/** Longest gap or overlap looked back for: Pacific/Apia skipped a whole day in 2011. */
+/** Default look-back: longer than any gap or overlap (Pacific/Apia skipped a whole day in 2011). */
 const LOOKBACK = 25 * 3_600_000;
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
@@ -128,8 +128,18 @@ export function wallClock(timezone: string, ms: number): number {
   return wall;
 }
 
-/** Every fire instant of `expression` in `timezone` within (fromMs, toMs], by brute force. */
-export function oracleFires(expression: string, timezone: string, fromMs: number, toMs: number): number[] {
+/**
+ * Every fire instant of `expression` in `timezone` within (fromMs, toMs], by brute force. `lookbackMs` must
+ * exceed the zone's longest gap or overlap (to see a repeated wall time or a shifted gap time that began
+ * before `fromMs`); a smaller one only makes the walk shorter.
+ */
+export function oracleFires(
+  expression: string,
+  timezone: string,
+  fromMs: number,
+  toMs: number,
+  lookbackMs = LOOKBACK,
+): number[] {
   const cron = parseOracleCron(expression);
   const everyHour = cron.hour.values.size === 24;
   const seconds = cron.hasSeconds ? Array.from({ length: 60 }, (_, s) => s * 1000) : [0];
@@ -139,7 +149,7 @@ export function oracleFires(expression: string, timezone: string, fromMs: number
     if (at > fromMs && at <= toMs) fires.add(at);
   };
   let previous: { at: number; wall: number } | undefined;
-  for (let t = Math.floor((fromMs - LOOKBACK) / MINUTE) * MINUTE; t <= toMs; t += MINUTE) {
+  for (let t = Math.floor((fromMs - lookbackMs) / MINUTE) * MINUTE; t <= toMs; t += MINUTE) {
     const wall = wallClock(timezone, t);
     if (previous && wall - previous.wall > MINUTE) {
       // Clocks jumped forward: these wall times never happened; each match fires shifted by the gap.
