@@ -64,6 +64,8 @@ export class WallMatcher {
   readonly expression: CronExpression;
   #query = Number.NaN;
   #answer: number | null = null;
+  /** Where cron-parser's cursor stands (every use goes through this class). */
+  #cursor = Number.NaN;
 
   constructor(expression: CronExpression) {
     this.expression = expression;
@@ -75,12 +77,15 @@ export class WallMatcher {
     if (wallMs >= this.#query && (this.#answer === null ? false : wallMs < this.#answer)) return this.#answer;
     let answer: number | null;
     try {
-      this.expression.reset(new Date(wallMs));
+      // Iterating (asking after the last answer) continues from cron-parser's cursor: no reset, 2× faster.
+      if (wallMs !== this.#cursor) this.expression.reset(new Date(wallMs));
       answer = this.expression.next().getTime();
       while (answer <= wallMs) answer = this.expression.next().getTime();
+      this.#cursor = answer;
     } catch {
       // cron-parser gives up after its loop limit: no occurrence within reach.
       answer = null;
+      this.#cursor = Number.NaN;
     }
     this.#query = wallMs;
     this.#answer = answer;
