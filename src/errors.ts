@@ -1,3 +1,5 @@
+// This module imports nothing: cronhook/verify depends on it and must stay free of dependencies.
+
 /**
  * Stable error codes. A code never changes meaning once released; match on it, not on the message.
  */
@@ -27,7 +29,15 @@ export type CronhookErrorCode =
   | 'ERR_SCHEMA_TOO_NEW'
   | 'ERR_STOPPED'
   | 'ERR_NOT_STARTED'
-  | 'ERR_CONFIG';
+  | 'ERR_CONFIG'
+  // Receiver side (cronhook/verify)
+  | 'ERR_MISSING_HEADER'
+  | 'ERR_INVALID_HEADER'
+  | 'ERR_TIMESTAMP_TOO_OLD'
+  | 'ERR_TIMESTAMP_TOO_NEW'
+  | 'ERR_INVALID_SIGNATURE'
+  | 'ERR_INVALID_SECRET'
+  | 'ERR_INVALID_PAYLOAD';
 
 /** Options accepted by {@link CronhookError}. */
 export interface CronhookErrorOptions {

@@ -1,6 +1,6 @@
 /**
- * `cronhook/verify`: the receiver side of cronhook's webhooks. Standalone on purpose (node:crypto only, no
- * imports from the rest of cronhook) so a receiver can depend on it without pulling the scheduler in.
+ * `cronhook/verify`: the receiver side of cronhook's webhooks. Standalone on purpose (node:crypto and the
+ * import-free error base class only) so a receiver can depend on it without pulling the scheduler in.
  *
  * @example
  * import { verifyWebhook } from 'cronhook/verify';
@@ -10,6 +10,7 @@
  * });
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { CronhookError } from '../errors.js';
 
 /** Stable codes of {@link WebhookVerificationError}. */
 export type WebhookVerificationErrorCode =
@@ -22,17 +23,16 @@ export type WebhookVerificationErrorCode =
   | 'ERR_INVALID_PAYLOAD';
 
 /**
- * Thrown by {@link verifyWebhook}: the request must be rejected (answer 400 or 401). Match on `code`.
- * Extends `Error` rather than `CronhookError` so that this module stays free of imports; it carries the
- * same `code` convention.
+ * Thrown by {@link verifyWebhook}: the request must be rejected (answer 400 or 401). Match on `code`. Like
+ * every cronhook error it extends `CronhookError`, whose module imports nothing, so this entry point still
+ * brings no dependency with it.
  */
-export class WebhookVerificationError extends Error {
+export class WebhookVerificationError extends CronhookError {
   override name = 'WebhookVerificationError';
-  readonly code: WebhookVerificationErrorCode;
+  declare readonly code: WebhookVerificationErrorCode;
 
   constructor(code: WebhookVerificationErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
   }
 }
 

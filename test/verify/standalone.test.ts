@@ -1,14 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { CronhookError } from '../../src/errors.js';
+import { WebhookVerificationError } from '../../src/verify/index.js';
+
+function importsOf(path: string): string[] {
+  const source = readFileSync(new URL(path, import.meta.url), 'utf8');
+  expect(source).not.toMatch(/\bimport\(/);
+  return [...source.matchAll(/^\s*(?:import|export)[^'"]*from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
+}
 
 describe('cronhook/verify', () => {
-  it('imports nothing but node built-ins, so receivers get no dependencies with it', () => {
-    const source = readFileSync(new URL('../../src/verify/index.ts', import.meta.url), 'utf8');
-    const specifiers = [...source.matchAll(/^\s*(?:import|export)[^'"]*from\s+['"]([^'"]+)['"]/gm)].map(
-      (m) => m[1],
-    );
-    expect(specifiers.length).toBeGreaterThan(0);
-    expect(specifiers.every((s) => s?.startsWith('node:'))).toBe(true);
-    expect(source).not.toMatch(/\bimport\(/);
+  it('imports only node built-ins and the import-free error base, so receivers get no dependencies with it', () => {
+    const specifiers = importsOf('../../src/verify/index.ts');
+    expect(specifiers.filter((s) => !s.startsWith('node:'))).toEqual(['../errors.js']);
+    expect(importsOf('../../src/errors.ts')).toEqual([]);
+  });
+
+  it('throws errors that extend CronhookError with a stable code', () => {
+    const error = new WebhookVerificationError('ERR_INVALID_SIGNATURE', 'bad');
+    expect(error).toBeInstanceOf(CronhookError);
+    expect(error).toMatchObject({ name: 'WebhookVerificationError', code: 'ERR_INVALID_SIGNATURE' });
   });
 });
