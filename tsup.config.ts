@@ -5,6 +5,7 @@ export default defineConfig({
     index: 'src/index.ts',
     'verify/index': 'src/verify/index.ts',
     'testing/index': 'src/testing/index.ts',
+    'testing/storage': 'src/testing/storage.ts',
     'storage/sqlite': 'src/storage/sqlite.ts',
     'storage/postgres': 'src/storage/postgres.ts',
     'cli/index': 'src/cli/index.ts',

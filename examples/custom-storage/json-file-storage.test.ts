@@ -1,10 +1,10 @@
 // The conformance suite, run against the example adapter exactly as an app would run it against its own.
-// In an app: import { testStorage } from 'cronhook/testing';
+// In an app: import { testStorage } from 'cronhook/testing/storage';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { testStorage } from '../../src/testing/index.js';
+import { testStorage } from '../../src/testing/storage.js';
 import { JsonFileStorage } from './json-file-storage.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cronhook-json-storage-'));

@@ -93,7 +93,7 @@ export type StorageChange = 'jobs' | 'deliveries';
 
 /**
  * Everything cronhook keeps. One interface serves the Scheduler and the WebhookNotifier; every adapter passes
- * `testStorage()` from `cronhook/testing`. Writes resolve only once committed. Dates are `Date` objects with
+ * `testStorage()` from `cronhook/testing/storage`. Writes resolve only once committed. Dates are `Date` objects with
  * millisecond precision. Claim operations are atomic: an item is returned to exactly one caller until its
  * lease (`leaseMs`) expires.
  */

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PostgresStorage } from '../../src/storage/postgres.js';
 import type { StorageChange } from '../../src/storage/types.js';
-import { testStorage } from '../../src/testing/index.js';
+import { testStorage } from '../../src/testing/storage.js';
 import { delivery, endpoint, message, minimalJob, run } from '../../src/testing/storage-suite/fixtures.js';
 import { describePostgres, dropSchema, postgresUrl, uniqueSchema, withPool } from '../helpers/postgres.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
-import { testStorage } from '../../src/testing/index.js';
+import { testStorage } from '../../src/testing/storage.js';
 import { at, minimalJob } from '../../src/testing/storage-suite/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cronhook-sqlite-'));
