@@ -2,7 +2,8 @@
 import type { Logger } from '../scheduler/types.js';
 
 export type LogFormat = 'json' | 'pretty';
-type Level = 'debug' | 'info' | 'warn' | 'error';
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+type Level = (typeof LOG_LEVELS)[number];
 
 export interface CliLogger extends Required<Logger> {
   log(level: Level, message: string, data?: Record<string, unknown>): void;
@@ -11,9 +12,12 @@ export interface CliLogger extends Required<Logger> {
 export function createLogger(
   format: LogFormat,
   write: (line: string) => void,
+  minLevel: Level = 'info',
   now = () => new Date(),
 ): CliLogger {
+  const min = LOG_LEVELS.indexOf(minLevel);
   const log = (level: Level, message: string, data: Record<string, unknown> = {}) => {
+    if (LOG_LEVELS.indexOf(level) < min) return;
     const time = now().toISOString();
     if (format === 'json') {
       write(JSON.stringify({ time, level, msg: message, ...data }, jsonSafe));

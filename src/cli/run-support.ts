@@ -113,28 +113,18 @@ export function logEvents(scheduler: Scheduler, notifier: WebhookNotifier, logge
     scheduler.on('job.missed', (e) => logger.warn('run missed', run(e))),
     scheduler.on('error', (e) => logger.error('scheduler error', { error: e.error })),
   );
-  for (const [event, level] of [
-    ['delivery.succeeded', 'info'],
-    ['delivery.retrying', 'warn'],
-    ['delivery.failed', 'error'],
-  ] as const) {
-    offs.push(
-      notifier.on(event, (e) =>
-        logger.log(level, event.replace('.', ' '), {
-          delivery: e.delivery.id,
-          endpoint: e.endpoint.id,
-          topic: e.delivery.topic,
-          attempt: e.attempt.attempt,
-          statusCode: e.attempt.statusCode,
-          durationMs: e.attempt.durationMs,
-          error: e.attempt.error?.code,
-        }),
-      ),
-    );
-  }
+  // Failed attempts, retries and disabled endpoints are logged by the notifier itself (it has the logger);
+  // successes it logs at debug only, so they are logged here at info.
   offs.push(
-    notifier.on('endpoint.disabled', (e) =>
-      logger.warn('endpoint disabled', { endpoint: e.endpoint.id, url: e.endpoint.url, reason: e.reason }),
+    notifier.on('delivery.succeeded', (e) =>
+      logger.info('delivery succeeded', {
+        delivery: e.delivery.id,
+        endpoint: e.endpoint.id,
+        topic: e.delivery.topic,
+        attempt: e.attempt.attempt,
+        statusCode: e.attempt.statusCode,
+        durationMs: e.attempt.durationMs,
+      }),
     ),
     notifier.on('error', (e) => logger.error('notifier error', { error: e.error })),
   );

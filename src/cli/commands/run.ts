@@ -5,7 +5,7 @@ import { WebhookNotifier } from '../../notifier/webhook-notifier.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
 import { type Command, choiceOption, intOption, stringOption } from '../command.js';
 import { type CronhookConfig, loadConfig } from '../config.js';
-import { createLogger, type LogFormat } from '../logger.js';
+import { createLogger, LOG_LEVELS, type LogFormat } from '../logger.js';
 import { applyConfig, logEvents } from '../run-support.js';
 import { chooseDatabase, DATABASE_OPTIONS, openStorage } from '../storage.js';
 
@@ -23,6 +23,7 @@ export const runCommand: Command = {
     },
     ...DATABASE_OPTIONS,
     log: { type: 'string', value: '<format>', description: 'json (one object per line) or pretty (default)' },
+    'log-level': { type: 'string', value: '<level>', description: 'debug, info (default), warn or error' },
     'instance-id': { type: 'string', value: '<id>', description: 'This instance in leases (default random)' },
     'shutdown-timeout-ms': {
       type: 'string',
@@ -52,7 +53,8 @@ Example cronhook.config.json:
     else if (existsSync(DEFAULT_CONFIG)) config = await loadConfig(DEFAULT_CONFIG);
     const configName = configPath ?? (existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : null);
 
-    const logger = createLogger(format, (line) => io.out(line));
+    const level = choiceOption(values, 'log-level', LOG_LEVELS) ?? 'info';
+    const logger = createLogger(format, (line) => io.out(line), level);
     const storage = await openStorage(chooseDatabase(values, config), { mustExist: false });
     const instanceId = stringOption(values, 'instance-id');
     let scheduler: Scheduler;

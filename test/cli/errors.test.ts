@@ -1,0 +1,179 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureCliBuilt, runCli } from '../helpers/cli.js';
+
+beforeAll(ensureCliBuilt);
+
+const COMMANDS = [
+  'run',
+  'jobs list',
+  'jobs add',
+  'jobs remove',
+  'jobs pause',
+  'jobs resume',
+  'jobs trigger',
+  'jobs runs',
+  'endpoints list',
+  'endpoints add',
+  'endpoints remove',
+  'endpoints rotate-secret',
+  'endpoints ping',
+  'deliveries list',
+  'deliveries show',
+  'deliveries redeliver',
+  'next',
+];
+
+/** Exactly one non-empty line on stderr, returned. */
+function oneLine(stderr: string): string {
+  const lines = stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  return lines[0]!;
+}
+
+describe('cronhook --help', () => {
+  it('lists every command', async () => {
+    const result = await runCli(['--help']);
+    expect(result.code).toBe(0);
+    for (const name of COMMANDS) expect(result.stdout).toContain(`  ${name}`);
+  });
+
+  it.each(COMMANDS)('%s --help prints its usage and options, exit 0', async (name) => {
+    const result = await runCli([...name.split(' '), '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^Usage: cronhook ${name}\\b`));
+    expect(result.stdout).toContain('--help');
+    expect(result.stderr).toBe('');
+  });
+
+  it('a group without a subcommand lists its commands and exits 2', async () => {
+    const result = await runCli(['jobs']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain('jobs trigger <id>');
+  });
+});
+
+describe('usage errors: one line naming the problem, exit 2', () => {
+  it('unknown command', async () => {
+    const result = await runCli(['jbos', 'list']);
+    expect(result.code).toBe(2);
+    expect(oneLine(result.stderr)).toBe('cronhook: unknown command "jbos"; see cronhook --help');
+  });
+
+  it('unknown subcommand', async () => {
+    const result = await runCli(['jobs', 'lsit']);
+    expect(result.code).toBe(2);
+    expect(oneLine(result.stderr)).toContain('unknown command "jobs lsit"');
+  });
+
+  it('unknown flag', async () => {
+    const result = await runCli(['jobs', 'list', '--colour']);
+    expect(result.code).toBe(2);
+    expect(oneLine(result.stderr)).toBe('cronhook: cronhook jobs list: unknown option --colour (see --help)');
+  });
+
+  it('flag without its value', async () => {
+    const result = await runCli(['jobs', 'list', '--db']);
+    expect(result.code).toBe(2);
+    expect(oneLine(result.stderr)).toContain('option --db needs a value');
+  });
+
+  it('missing and extra positionals', async () => {
+    const missing = await runCli(['jobs', 'pause']);
+    expect(missing.code).toBe(2);
+    expect(oneLine(missing.stderr)).toContain('missing <id>');
+    const extra = await runCli(['next', '* * * * *', 'extra']);
+    expect(extra.code).toBe(2);
+    expect(oneLine(extra.stderr)).toContain('unexpected argument "extra"');
+  });
+
+  it('bad cron expression names the field and the allowed range', async () => {
+    const result = await runCli(['next', '61 * * * *']);
+    expect(result.code).toBe(2);
+    const line = oneLine(result.stderr);
+    expect(line).toContain('minute field "61"');
+    expect(line).toContain('0-59');
+  });
+
+  it('bad timezone and bad count', async () => {
+    const tz = await runCli(['next', '0 3 * * *', '--tz', 'Mars/Olympus']);
+    expect(tz.code).toBe(2);
+    expect(oneLine(tz.stderr)).toContain('"Mars/Olympus"');
+    const n = await runCli(['next', '0 3 * * *', '-n', 'lots']);
+    expect(n.code).toBe(2);
+    expect(oneLine(n.stderr)).toContain('--count must be a whole number from 1 to 1000, got "lots"');
+  });
+
+  it('a management command on a database that does not exist does not create it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cronhook-cli-'));
+    const result = await runCli(['jobs', 'list', '--db', 'typo.db'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(oneLine(result.stderr)).toContain(`no database at ${join(dir, 'typo.db')}`);
+    const again = await runCli(['jobs', 'list', '--db', 'typo.db'], { cwd: dir });
+    expect(again.code).toBe(2);
+  });
+
+  it('--database-url that is not a postgres URL is refused without echoing it', async () => {
+    const result = await runCli(['jobs', 'list', '--database-url', 'mysql://user:hunter2@db/x']);
+    expect(result.code).toBe(2);
+    const line = oneLine(result.stderr);
+    expect(line).toContain('--database-url must start with postgres://');
+    expect(line).not.toContain('hunter2');
+  });
+});
+
+describe('cronhook run: bad config, one line, exit 1, nothing started', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cronhook-cli-config-'));
+  const write = (name: string, content: string) => {
+    writeFileSync(join(dir, name), content);
+    return name;
+  };
+  const run = (config: string) => runCli(['run', '--config', config, '--db', 'x.db'], { cwd: dir });
+
+  it('invalid JSON', async () => {
+    const result = await run(write('broken.json', '{ "jobs": [ }'));
+    expect(result.code).toBe(1);
+    expect(oneLine(result.stderr)).toMatch(
+      /^cronhook: config broken\.json: invalid JSON: .* \[ERR_CONFIG\]$/,
+    );
+  });
+
+  it('missing file', async () => {
+    const result = await run('nope.json');
+    expect(result.code).toBe(1);
+    expect(oneLine(result.stderr)).toContain('config nope.json: cannot read it (ENOENT)');
+  });
+
+  it('unknown top-level key', async () => {
+    const result = await run(write('typo.json', JSON.stringify({ job: [] })));
+    expect(result.code).toBe(1);
+    expect(oneLine(result.stderr)).toContain('unknown key "job"; allowed: db, databaseUrl');
+  });
+
+  it('a job with a bad cron expression names the job and the field', async () => {
+    const config = {
+      jobs: [{ id: 'report', schedule: '0 25 * * *', target: { url: 'https://example.com' } }],
+    };
+    const result = await run(write('bad-cron.json', JSON.stringify(config)));
+    expect(result.code).toBe(1);
+    const line = oneLine(result.stderr);
+    expect(line).toContain('config bad-cron.json');
+    expect(line).toContain('"report"');
+    expect(line).toContain('hour field "25"');
+  });
+
+  it('an endpoint whose secret variable is not set', async () => {
+    const config = { endpoints: [{ url: 'https://example.com/hooks', secretEnv: 'CRONHOOK_TEST_UNSET' }] };
+    const result = await run(write('no-secret.json', JSON.stringify(config)));
+    expect(result.code).toBe(1);
+    expect(oneLine(result.stderr)).toContain('environment variable CRONHOOK_TEST_UNSET is not set');
+  });
+
+  it('bad --log value', async () => {
+    const result = await runCli(['run', '--log', 'xml', '--db', 'x.db'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(oneLine(result.stderr)).toContain('--log must be one of json, pretty, got "xml"');
+  });
+});
