@@ -89,13 +89,15 @@ function validateMatch(match: unknown): EndpointMatch | null {
   }
   const out: Record<string, string | number | boolean | null> = {};
   for (const [key, value] of Object.entries(metadata)) {
-    if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
+    // Non-finite numbers have no JSON form: a database would store null, which matches other jobs.
+    const finite = typeof value !== 'number' || Number.isFinite(value);
+    if ((value !== null && !['string', 'number', 'boolean'].includes(typeof value)) || !finite) {
       throw invalid(
         `match.metadata.${key}`,
-        `must be a string, number, boolean or null, got ${describeValue(value)}`,
+        `must be a string, finite number, boolean or null, got ${describeValue(value)}`,
       );
     }
-    out[key] = value as string | number | boolean | null;
+    out[key] = value === 0 ? 0 : (value as string | number | boolean | null);
   }
   return { metadata: out };
 }
