@@ -61,19 +61,20 @@ export function normalizeSchedule(input: ScheduleInput, options: NormalizeOption
       `is ${describeValue(input)}; expected a cron string, { cron }, { every } or { at }`,
     );
   }
-  const kinds = (['cron', 'every', 'at'] as const).filter((key) => key in input);
+  const record = input as unknown as Record<string, unknown>;
+  const kinds = (['cron', 'every', 'at'] as const).filter((key) => record[key] !== undefined);
   if (kinds.length > 1) {
     throw invalid(jobId, 'schedule', `has ${kinds.join(' and ')}; expected exactly one of cron, every or at`);
   }
-  if ('cron' in input) {
+  if (kinds[0] === 'cron' && 'cron' in input) {
     if (typeof input.cron !== 'string')
       throw invalid(jobId, 'schedule.cron', `is ${describeValue(input.cron)}; expected a cron string`);
     const timezone = input.timezone === undefined ? options.timezone : input.timezone;
     const tzField = input.timezone === undefined ? 'timezone' : 'schedule.timezone';
     return normalizeCron(input.cron, timezone, jobId, 'schedule.cron', tzField);
   }
-  if ('every' in input) return normalizeEvery(input.every, jobId, options.now);
-  if ('at' in input) {
+  if (kinds[0] === 'every' && 'every' in input) return normalizeEvery(input.every, jobId, options.now);
+  if (kinds[0] === 'at' && 'at' in input) {
     const value: unknown = input.at;
     const at = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : null;
     if (at === null || Number.isNaN(at.getTime())) {

@@ -57,7 +57,7 @@ function parseField(raw: string, min: number, max: number, names?: string[], nam
     if (!Number.isInteger(step) || step < 1) throw new Error(`oracle: bad step ${item}`);
     let from: number;
     let to: number;
-    if (range === '*') [from, to] = [min, max];
+    if (range === '*' || range === '?') [from, to] = [min, max];
     else if (range!.includes('-')) [from, to] = range!.split('-').map(num) as [number, number];
     else [from, to] = [num(range!), stepText === undefined ? num(range!) : max];
     for (let v = from; v <= to; v += step) values.add(v);
@@ -94,8 +94,8 @@ export function matchesWall(cron: OracleCron, wall: number): boolean {
   const domMatch =
     cron.dayOfMonth.values.has(d.getUTCDate()) || (cron.dayOfMonth.last && d.getUTCDate() === lastDay);
   const dowMatch = cron.dayOfWeek.values.has(d.getUTCDay());
-  const domRestricted = cron.dayOfMonth.raw !== '*';
-  const dowRestricted = cron.dayOfWeek.raw !== '*';
+  const domRestricted = cron.dayOfMonth.raw !== '*' && cron.dayOfMonth.raw !== '?';
+  const dowRestricted = cron.dayOfWeek.raw !== '*' && cron.dayOfWeek.raw !== '?';
   if (domRestricted && dowRestricted) return domMatch || dowMatch;
   if (domRestricted) return domMatch;
   if (dowRestricted) return dowMatch;

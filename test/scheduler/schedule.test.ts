@@ -245,6 +245,11 @@ describe('every schedules', () => {
     expect(between.times).toEqual([8, 9, 10].map((k) => NOW + 250 + k * 90_000));
   });
 
+  it('ignores the other forms when they are set to undefined (spread options)', () => {
+    const input = { cron: undefined, every: '1m', at: undefined } as unknown as ScheduleInput;
+    expect(normalizeSchedule(input, opts())).toMatchObject({ kind: 'every', everyMs: 60_000 });
+  });
+
   it.each([
     ['500ms', 'is 500 ms; the minimum is 1s'],
     [999, 'is 999 ms; the minimum is 1s'],
