@@ -17,7 +17,12 @@ export const MAX_CRON_LENGTH = 1024;
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const DURATION = /^\s*(\d{1,15}(?:\.\d{1,9})?)\s*(ms|s|m|h|d)\s*$/;
 
-/** Parses `'90s'`, `'15m'`, `'2h'`, `'1d'`, `'500ms'` or a number of milliseconds; NaN when invalid. */
+/**
+ * Parses `'90s'`, `'15m'`, `'2h'`, `'1d'`, `'500ms'` or a number of milliseconds; NaN when invalid.
+ *
+ * @example
+ * parseDuration('1.5h'); // 5_400_000
+ */
 export function parseDuration(value: string | number): number {
   if (typeof value === 'number') return Number.isFinite(value) ? value : Number.NaN;
   if (typeof value !== 'string') return Number.NaN;
@@ -50,6 +55,10 @@ export interface NormalizeOptions {
 /**
  * Validates a schedule and turns it into its stored shape. Throws `ERR_INVALID_SCHEDULE` naming the job, the
  * field, the value and what is allowed.
+ *
+ * @example
+ * normalizeSchedule({ cron: '30 2 * * *', timezone: 'Europe/Berlin' }, { jobId: 'backup', timezone: 'UTC',
+ *   now: Date.now(), allowPastAt: false }); // { kind: 'cron', cron: '30 2 * * *', timezone: 'Europe/Berlin' }
  */
 export function normalizeSchedule(input: ScheduleInput, options: NormalizeOptions): NormalizedSchedule {
   const { jobId } = options;
@@ -159,6 +168,11 @@ function normalizeCron(
 
 /**
  * The first occurrence strictly after `afterMs`, or null when there is none.
+ *
+ * @example
+ * // 29 March 2026: 02:30 does not exist in Berlin, the run moves to 03:30 CEST.
+ * nextOccurrence({ kind: 'cron', cron: '30 2 * * *', timezone: 'Europe/Berlin' },
+ *   Date.parse('2026-03-28T12:00:00Z')); // Date.parse('2026-03-29T01:30:00Z')
  *
  * Cron schedules follow the DST rules of docs/schedules.md. `every` schedules fire at anchor + k·every
  * (k ≥ 1): the first run one interval after the job was added, and no drift however long runs take.
