@@ -1,0 +1,149 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Job, Run } from '../../src/scheduler/types.js';
+import { verifyWebhook } from '../../src/verify/index.js';
+import { ensureCliBuilt, parseJson, runCli, spawnCli } from '../helpers/cli.js';
+import { startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
+
+const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+let service: TestHttpServer;
+let receiver: TestHttpServer;
+
+beforeAll(async () => {
+  await ensureCliBuilt();
+  service = await startHttpServer();
+  receiver = await startHttpServer((_req, res) => {
+    res.writeHead(200).end();
+  });
+});
+afterAll(async () => {
+  await service.close();
+  await receiver.close();
+});
+
+/** Webhooks the receiver got, verified with the config's secret (throws on a bad signature). */
+function verifiedEvents(): Array<{ type: string; data: { job?: { id: string }; run?: { status: string } } }> {
+  return receiver.requests.map((r) => verifyWebhook({ payload: r.body, headers: r.headers, secret: SECRET }));
+}
+
+describe('cronhook run', () => {
+  it('runs the config’s jobs, delivers signed webhooks, logs JSON lines and stops cleanly on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cronhook-cli-run-'));
+    writeFileSync(
+      join(dir, 'cronhook.config.json'),
+      JSON.stringify({
+        db: 'service.db',
+        notifier: { allowPrivateNetworks: true },
+        jobs: [{ id: 'tick', schedule: '* * * * * *', target: { url: service.url('/tick') } }],
+        endpoints: [
+          { url: receiver.url('/hooks'), topics: ['job.execution.succeeded'], secretEnv: 'HOOK_SECRET' },
+        ],
+      }),
+    );
+    const proc = spawnCli(['run', '--log', 'json'], { cwd: dir, env: { HOOK_SECRET: SECRET } });
+    await proc.waitForOutput((out) => out.includes('"msg":"delivery succeeded"'), 15_000);
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toEqual({ code: 0, signal: null });
+
+    const lines = proc
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map((l) => l.msg)).toEqual(
+      expect.arrayContaining([
+        'job added',
+        'endpoint added',
+        'cronhook started',
+        'run succeeded',
+        'shutting down',
+        'stopped',
+      ]),
+    );
+    expect(lines.find((l) => l.msg === 'shutting down')).toMatchObject({ level: 'info', signal: 'SIGTERM' });
+    expect(lines.at(-1)?.msg).toBe('stopped');
+    expect(proc.stdout()).not.toContain(SECRET);
+
+    const events = verifiedEvents().filter((e) => e.data.job?.id === 'tick');
+    expect(events.length).toBeGreaterThan(0);
+    expect(events[0]).toMatchObject({
+      type: 'job.execution.succeeded',
+      data: { run: { status: 'succeeded' } },
+    });
+    expect(service.requests.some((r) => r.path === '/tick')).toBe(true);
+
+    // The management commands read what the service stored.
+    const runs = parseJson<Run[]>(
+      await runCli(['jobs', 'runs', 'tick', '--db', 'service.db', '--json'], { cwd: dir }),
+    );
+    expect(runs.some((r) => r.status === 'succeeded')).toBe(true);
+  });
+
+  it('a .mjs config registers handlers; an unchanged job keeps its schedule across restarts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cronhook-cli-mjs-'));
+    writeFileSync(
+      join(dir, 'cronhook.config.mjs'),
+      `export default {
+        db: 'app.db',
+        notifier: { allowPrivateNetworks: true },
+        handlers: { greet: async ({ payload }) => ({ hello: payload.name }) },
+        jobs: [
+          { id: 'greet', schedule: '* * * * * *', target: { handler: 'greet', payload: { name: 'cli' } } },
+          { id: 'later', schedule: { every: '1h' }, target: { url: ${JSON.stringify(service.url('/later'))} } },
+        ],
+        endpoints: [{ url: ${JSON.stringify(receiver.url('/mjs'))}, topics: ['job.*'], secret: ${JSON.stringify(SECRET)} }],
+      };`,
+    );
+    const start = () => spawnCli(['run', '--config', 'cronhook.config.mjs', '--log', 'pretty'], { cwd: dir });
+
+    const first = start();
+    await first.waitForOutput((out) => /run succeeded\s+job=greet/.test(out), 15_000);
+    first.child.kill('SIGINT');
+    expect((await first.exited).code).toBe(0);
+    expect(first.stdout()).toMatch(/^\S+Z INFO {2}cronhook started/m);
+    const before = parseJson<Job[]>(await runCli(['jobs', 'list', '--db', 'app.db', '--json'], { cwd: dir }));
+
+    const second = start();
+    await second.waitForOutput((out) => out.includes('cronhook started'), 15_000);
+    second.child.kill('SIGINT');
+    expect((await second.exited).code).toBe(0);
+    expect(second.stdout()).not.toContain('job added');
+    expect(second.stdout()).not.toContain('job updated');
+    const after = parseJson<Job[]>(await runCli(['jobs', 'list', '--db', 'app.db', '--json'], { cwd: dir }));
+    // An every-1h job re-added on restart would have a new anchor and a later next run.
+    expect(after.find((j) => j.id === 'later')?.nextRunAt).toBe(
+      before.find((j) => j.id === 'later')?.nextRunAt,
+    );
+
+    const greeted = verifiedEvents().find(
+      (e) => e.type === 'job.execution.succeeded' && e.data.job?.id === 'greet',
+    );
+    expect(greeted).toBeDefined();
+  });
+
+  it('a changed job in the config is updated on start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cronhook-cli-update-'));
+    const write = (every: string) =>
+      writeFileSync(
+        join(dir, 'c.json'),
+        JSON.stringify({
+          jobs: [{ id: 'poll', schedule: { every }, target: { url: service.url('/poll') } }],
+        }),
+      );
+    const startAndStop = async () => {
+      const proc = spawnCli(['run', '-c', 'c.json', '--db', 'u.db'], { cwd: dir });
+      await proc.waitForOutput((out) => out.includes('cronhook started'), 15_000);
+      proc.child.kill('SIGTERM');
+      await proc.exited;
+      return proc.stdout();
+    };
+    write('1h');
+    expect(await startAndStop()).toContain('job added');
+    write('2h');
+    expect(await startAndStop()).toContain('job updated');
+    const jobs = parseJson<Job[]>(await runCli(['jobs', 'list', '--db', 'u.db', '--json'], { cwd: dir }));
+    expect(jobs[0]?.schedule).toMatchObject({ kind: 'every', everyMs: 7_200_000 });
+  });
+});
