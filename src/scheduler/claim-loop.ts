@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { CronhookError } from '../errors.js';
 import type { Emitter } from '../events.js';
 import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
 import { toPublicJob } from './job-definition.js';
@@ -10,7 +11,11 @@ import { jitterFor } from './schedule.js';
 import { WakeTimer } from './timer.js';
 import type { RunTrigger, SchedulerEvents } from './types.js';
 
-const CLAIM_BATCH = 500;
+/**
+ * Jobs of one claim are advanced one after another while their leases run: a small batch keeps the last of
+ * them well inside `leaseMs`, and leaves the rest of a burst to other instances (a full batch claims again).
+ */
+const CLAIM_BATCH = 50;
 /** Quartz's misfire threshold: an occurrence later than this counts as missed, and `catchUp` applies. */
 export const GRACE_MS = 60_000;
 
@@ -96,7 +101,17 @@ export class ClaimLoop {
           instanceId: this.#o.instanceId,
           leaseMs: this.#o.leaseMs,
         });
-        for (const job of claimed) await this.#processClaim(job, now);
+        for (const job of claimed) {
+          try {
+            await this.#processClaim(job, now);
+          } catch (error) {
+            // Our lease on this job ran out before we got to it (a long batch, a pause) and another instance
+            // took it over: nothing of ours was recorded and the occurrences are its now. Go on with the rest
+            // of the batch, which would otherwise wait for its own leases to expire.
+            if (!(error instanceof CronhookError && error.code === 'ERR_LEASE_LOST')) throw error;
+            this.#o.onError(error);
+          }
+        }
         if (claimed.length === CLAIM_BATCH) this.#tickAgain = true;
       } while (this.#tickAgain && this.#running);
     } catch (error) {
