@@ -1,0 +1,35 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SqliteStorage } from '../../src/storage/sqlite.js';
+import { runMultiInstanceTest } from './multi-instance-harness.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cronhook-cluster-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('three scheduler processes on one SQLite file (WAL)', () => {
+  it('run every occurrence of 40 jobs due every second for 10 s exactly once, across a SIGKILL', async () => {
+    const path = join(dir, 'cluster.db');
+    const result = await runMultiInstanceTest({
+      storage: { kind: 'sqlite', path, shared: true },
+      open: () => new SqliteStorage({ path, shared: true }),
+      jobs: 40,
+      seconds: 10,
+      killAt: 5,
+      leaseMs: 2_000,
+      handlerMs: 300,
+    });
+    expect(result.recoveries).toBeGreaterThan(0);
+    for (const id of ['a', 'b', 'c']) expect(result.ranBy.get(id) ?? 0).toBeGreaterThan(0);
+
+    const db = new DatabaseSync(path);
+    try {
+      expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+      expect(db.prepare('PRAGMA integrity_check').all()).toEqual([{ integrity_check: 'ok' }]);
+    } finally {
+      db.close();
+    }
+  }, 60_000);
+});
