@@ -18,25 +18,39 @@ export const DATABASE_OPTIONS: Record<string, OptionSpec> = {
     value: '<url>',
     description: 'Postgres connection string instead of SQLite (env CRONHOOK_DATABASE_URL)',
   },
+  schema: {
+    type: 'string',
+    value: '<name>',
+    description: 'Postgres schema holding the tables (env CRONHOOK_SCHEMA; default cronhook)',
+  },
 };
 
 export interface DatabaseChoice {
   db?: string | undefined;
   databaseUrl?: string | undefined;
+  /** Postgres only. */
+  schema?: string | undefined;
 }
 
 /** Flags win over the config file, which wins over the environment. */
 export function chooseDatabase(values: OptionValues, fromConfig: DatabaseChoice = {}): DatabaseChoice {
   const db = stringOption(values, 'db');
   const databaseUrl = stringOption(values, 'database-url');
+  const schema = stringOption(values, 'schema') ?? (process.env.CRONHOOK_SCHEMA || undefined);
   if (db !== undefined && databaseUrl !== undefined) {
     throw new UsageError('give either --db or --database-url, not both', 'db');
   }
-  if (db !== undefined || databaseUrl !== undefined) return { db, databaseUrl };
-  if (fromConfig.db !== undefined || fromConfig.databaseUrl !== undefined) return fromConfig;
-  const envUrl = process.env.CRONHOOK_DATABASE_URL;
-  if (envUrl) return { databaseUrl: envUrl };
-  return { db: process.env.CRONHOOK_DB || DEFAULT_DB };
+  let choice: DatabaseChoice;
+  if (db !== undefined || databaseUrl !== undefined) choice = { db, databaseUrl };
+  else if (fromConfig.db !== undefined || fromConfig.databaseUrl !== undefined) choice = { ...fromConfig };
+  else if (process.env.CRONHOOK_DATABASE_URL) choice = { databaseUrl: process.env.CRONHOOK_DATABASE_URL };
+  else choice = { db: process.env.CRONHOOK_DB || DEFAULT_DB };
+  if (schema !== undefined) {
+    if (choice.databaseUrl === undefined)
+      throw new UsageError('--schema applies to Postgres (--database-url) only', 'schema');
+    choice.schema = schema;
+  }
+  return choice;
 }
 
 /**
@@ -51,7 +65,10 @@ export async function openStorage(choice: DatabaseChoice, options: { mustExist: 
       throw new UsageError('--database-url must start with postgres:// or postgresql://', 'database-url');
     }
     const { PostgresStorage } = await import('../storage/postgres.js');
-    storage = new PostgresStorage({ connectionString: choice.databaseUrl });
+    storage = new PostgresStorage({
+      connectionString: choice.databaseUrl,
+      ...(choice.schema === undefined ? {} : { schema: choice.schema }),
+    });
   } else {
     const path = resolve(choice.db ?? DEFAULT_DB);
     if (options.mustExist && !existsSync(path)) {
