@@ -1,0 +1,75 @@
+import type { Library } from './lib/peers.js';
+
+/** Sizes and durations of one bench run. */
+export interface BenchProfile {
+  name: 'quick' | 'full';
+  registration: {
+    /** Job counts, per library. */
+    sizes: Record<Library, number[]>;
+    /** Idle CPU is measured on each library's largest size, for this long. */
+    idleMs: number;
+    timeoutMs: number;
+  };
+  accuracy: { libraries: Library[]; sizes: number[]; seconds: number };
+  http: { concurrency: number; warmupMs: number; durationMs: number };
+  webhook: {
+    concurrency: number;
+    /** Messages for the throughput part, by number of endpoints. */
+    messages: Record<number, number>;
+    latencyMessages: number;
+    latencyGapMs: number;
+    timeoutMs: number;
+  };
+}
+
+const FULL_SIZES = [1000, 10_000, 100_000];
+
+export const FULL: BenchProfile = {
+  name: 'full',
+  registration: {
+    sizes: {
+      cronhook: FULL_SIZES,
+      'node-cron': FULL_SIZES,
+      croner: FULL_SIZES,
+      'toad-scheduler': FULL_SIZES,
+    },
+    idleMs: 20_000,
+    timeoutMs: 300_000,
+  },
+  accuracy: { libraries: ['cronhook', 'node-cron', 'croner'], sizes: [1, 1000, 10_000], seconds: 10 },
+  http: { concurrency: 16, warmupMs: 1000, durationMs: 10_000 },
+  webhook: {
+    concurrency: 16,
+    messages: { 1: 5000, 50: 200 },
+    latencyMessages: 100,
+    latencyGapMs: 5,
+    timeoutMs: 300_000,
+  },
+};
+
+/**
+ * Under two minutes: 100k jobs for cronhook only (its 100k target); the peers at 1k and 10k, where
+ * bytes/job and µs/job are already flat (croner and toad-scheduler cannot hold 100k in 2 GiB anyway).
+ */
+export const QUICK: BenchProfile = {
+  name: 'quick',
+  registration: {
+    sizes: {
+      cronhook: FULL_SIZES,
+      'node-cron': [1000, 10_000],
+      croner: [1000, 10_000],
+      'toad-scheduler': [1000, 10_000],
+    },
+    idleMs: 5000,
+    timeoutMs: 60_000,
+  },
+  accuracy: { libraries: ['cronhook', 'node-cron', 'croner'], sizes: [1, 1000, 10_000], seconds: 2 },
+  http: { concurrency: 16, warmupMs: 500, durationMs: 3000 },
+  webhook: {
+    concurrency: 16,
+    messages: { 1: 1000, 50: 20 },
+    latencyMessages: 20,
+    latencyGapMs: 5,
+    timeoutMs: 60_000,
+  },
+};

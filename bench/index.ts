@@ -1,0 +1,151 @@
+/**
+ * `npm run bench [-- --quick] [-- --only=registration,accuracy,http,webhook]`: runs every library in its own
+ * fresh process, one after the other, and writes bench/results/latest.json and docs/benchmarks.md.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { type BenchProfile, FULL, QUICK } from './config.js';
+import { type ChildOutcome, runWorker } from './lib/child.js';
+import { minuteAfter } from './lib/patterns.js';
+import { LIBRARIES } from './lib/peers.js';
+import { startReceiver } from './lib/receiver.js';
+import type { BenchResults } from './lib/results.js';
+import { renderReport } from './report.js';
+import type { AccuracyInput, AccuracyResult } from './workers/accuracy.js';
+import type { ThroughputInput, ThroughputResult } from './workers/http-throughput.js';
+import type { RegistrationInput, RegistrationResult } from './workers/registration.js';
+import type { WebhookInput, WebhookResult } from './workers/webhook.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const profile: BenchProfile = args.includes('--quick') ? QUICK : FULL;
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
+const enabled = (suite: string) => only === undefined || only.includes(suite);
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${profile.name}] ${message}\n`);
+}
+
+function describe<T>(outcome: ChildOutcome<T>, summary: (r: T) => string): string {
+  return outcome.status === 'ok' ? summary(outcome.result) : outcome.status;
+}
+
+function version(name: string): string {
+  const file = `${root}node_modules/${name}/package.json`;
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version : '?';
+}
+
+const started = performance.now();
+const cpus = os.cpus();
+const results: BenchResults = {
+  profile: profile.name,
+  date: new Date().toISOString(),
+  durationMs: 0,
+  node: process.version,
+  machine: {
+    cpus: cpus.length,
+    model: cpus[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  },
+  versions: {
+    cronhook: (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string }).version,
+    'node-cron': version('node-cron'),
+    croner: version('croner'),
+    'toad-scheduler': version('toad-scheduler'),
+    undici: version('undici'),
+  },
+  registration: [],
+  accuracy: [],
+  http: { concurrency: profile.http.concurrency, loop: notRun(), cronhook: notRun() },
+  webhook: [],
+};
+
+function notRun() {
+  return { status: 'skipped' as const, reason: 'not run (--only)' };
+}
+
+// 1 + 2. Registration, and idle cost on each library's largest size.
+if (enabled('registration')) {
+  // Patterns start 10 minutes from now, so no job is due while idle (the run takes far less).
+  const startMinute = minuteAfter(10);
+  for (const library of LIBRARIES) {
+    const sizes = profile.registration.sizes[library];
+    for (const n of sizes) {
+      const input: RegistrationInput = { library, n, startMinute };
+      if (n === sizes[sizes.length - 1]) input.idleMs = profile.registration.idleMs;
+      const outcome = await runWorker<RegistrationResult>('registration', input, {
+        timeoutMs: profile.registration.timeoutMs,
+      });
+      results.registration.push({ library, n, outcome });
+      log(
+        `registration ${library} ${n}: ${describe(outcome, (r) => `${r.usPerJob} µs/job, ${r.heapBytesPerJob} B/job, ${r.timers} timers${r.idle ? `, idle ${r.idle.corePct}% core` : ''}`)}`,
+      );
+    }
+  }
+}
+
+// 3. Firing accuracy.
+if (enabled('accuracy')) {
+  for (const n of profile.accuracy.sizes) {
+    for (const library of profile.accuracy.libraries) {
+      const input: AccuracyInput = { library, n, seconds: profile.accuracy.seconds };
+      const outcome = await runWorker<AccuracyResult>('accuracy', input, { timeoutMs: 120_000 });
+      results.accuracy.push({ library, n, outcome });
+      log(
+        `accuracy ${library} ${n}: ${describe(outcome, (r) => `p50 ${r.lateness.p50} p99 ${r.lateness.p99} max ${r.lateness.max} ms, missed ${r.missed}`)}`,
+      );
+    }
+  }
+}
+
+// 4 + 5. HTTP, against one local receiver process.
+if (enabled('http') || enabled('webhook')) {
+  const receiver = await startReceiver();
+  try {
+    if (enabled('http')) {
+      for (const mode of ['undici-loop', 'cronhook'] as const) {
+        const input: ThroughputInput = { mode, url: receiver.url, ...profile.http };
+        const outcome = await runWorker<ThroughputResult>('http-throughput', input, { timeoutMs: 120_000 });
+        if (mode === 'cronhook') results.http.cronhook = outcome;
+        else results.http.loop = outcome;
+        log(`http ${mode}: ${describe(outcome, (r) => `${r.runsPerSec} runs/s`)}`);
+      }
+    }
+    if (enabled('webhook')) {
+      for (const [endpoints, messages] of Object.entries(profile.webhook.messages)) {
+        for (const mode of ['undici-hmac-loop', 'memory', 'sqlite'] as const) {
+          const input: WebhookInput = {
+            mode,
+            url: receiver.url,
+            endpoints: Number(endpoints),
+            messages,
+            concurrency: profile.webhook.concurrency,
+            latencyMessages: profile.webhook.latencyMessages,
+            latencyGapMs: profile.webhook.latencyGapMs,
+          };
+          const outcome = await runWorker<WebhookResult>('webhook', input, {
+            timeoutMs: profile.webhook.timeoutMs,
+          });
+          results.webhook.push({ endpoints: Number(endpoints), mode, outcome });
+          log(
+            `webhook ${mode} ×${endpoints}: ${describe(outcome, (r) => `${r.deliveriesPerSec} deliveries/s, p50 ${r.latency.p50} ms`)}`,
+          );
+        }
+      }
+    }
+  } finally {
+    await receiver.stop();
+  }
+}
+
+results.durationMs = Math.round(performance.now() - started);
+mkdirSync(`${root}bench/results`, { recursive: true });
+writeFileSync(`${root}bench/results/latest.json`, `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(`${root}docs/benchmarks.md`, renderReport(results));
+log(`done in ${(results.durationMs / 1000).toFixed(1)} s: bench/results/latest.json, docs/benchmarks.md`);

@@ -1,0 +1,42 @@
+import type { AccuracyResult } from '../workers/accuracy.js';
+import type { ThroughputResult } from '../workers/http-throughput.js';
+import type { RegistrationResult } from '../workers/registration.js';
+import type { WebhookResult } from '../workers/webhook.js';
+import type { ChildOutcome } from './child.js';
+import type { Library } from './peers.js';
+
+/** A measurement that was not taken, and why. */
+export type Skipped = { status: 'skipped'; reason: string };
+export type Outcome<T> = ChildOutcome<T> | Skipped;
+
+export interface Machine {
+  cpus: number;
+  model: string;
+  memoryGiB: number;
+  platform: string;
+  /** 1/5/15-minute load averages when the run started: other work on the machine skews the figures. */
+  loadAverage: number[];
+}
+
+/** Everything one `npm run bench` measured; written to bench/results/latest.json. */
+export interface BenchResults {
+  profile: 'quick' | 'full';
+  date: string;
+  durationMs: number;
+  node: string;
+  machine: Machine;
+  versions: Record<string, string>;
+  registration: Array<{ library: Library; n: number; outcome: Outcome<RegistrationResult> }>;
+  accuracy: Array<{ library: Library; n: number; outcome: Outcome<AccuracyResult> }>;
+  http: {
+    concurrency: number;
+    loop: Outcome<ThroughputResult>;
+    cronhook: Outcome<ThroughputResult>;
+  };
+  webhook: Array<{ endpoints: number; mode: string; outcome: Outcome<WebhookResult> }>;
+}
+
+/** The result of an outcome that succeeded, else undefined. */
+export function ok<T>(outcome: Outcome<T> | undefined): T | undefined {
+  return outcome?.status === 'ok' ? outcome.result : undefined;
+}
