@@ -226,6 +226,13 @@ function toUnixSeconds(timestamp: number | Date): number {
 
 function requireHeader(headers: WebhookHeaders, name: string): string {
   let value: string | readonly string[] | null | undefined;
+  if (headers === null || (typeof headers !== 'object' && typeof headers !== 'function')) {
+    // A framework that hands over no headers: every header is missing, which the caller answers with 400.
+    throw new WebhookVerificationError(
+      'ERR_MISSING_HEADER',
+      `The ${name} header is missing (no headers given)`,
+    );
+  }
   if (typeof (headers as { get?: unknown }).get === 'function') {
     value = (headers as { get(name: string): string | null }).get(name);
   } else {
@@ -236,7 +243,15 @@ function requireHeader(headers: WebhookHeaders, name: string): string {
       if (key !== undefined) value = record[key];
     }
   }
-  const text = typeof value === 'string' ? value : Array.isArray(value) ? value.join(' ') : undefined;
+  const text =
+    typeof value === 'string'
+      ? value
+      : Array.isArray(value) && value.every((v) => typeof v === 'string')
+        ? value.join(' ')
+        : undefined;
+  if (text === undefined && value !== undefined && value !== null) {
+    throw new WebhookVerificationError('ERR_INVALID_HEADER', `The ${name} header is not text`);
+  }
   if (text === undefined || text.trim() === '') {
     throw new WebhookVerificationError('ERR_MISSING_HEADER', `The ${name} header is missing`);
   }

@@ -60,3 +60,42 @@ export function verifySecret(): fc.Arbitrary<unknown> {
     { weight: 1, arbitrary: anyValue() },
   );
 }
+
+type HeaderValues = { id?: unknown; timestamp?: unknown; signature?: unknown };
+
+/** Puts header values in the container a framework hands over: Node's record, mixed case, fetch `Headers`, a getter. */
+export function headerContainer(values: HeaderValues, shape: number): unknown {
+  const entries = [
+    ['webhook-id', values.id],
+    ['webhook-timestamp', values.timestamp],
+    ['webhook-signature', values.signature],
+  ] as const;
+  const present = entries.filter(([, v]) => v !== undefined);
+  switch (shape % 4) {
+    case 0:
+      return Object.fromEntries(present);
+    case 1:
+      return Object.fromEntries(
+        present.map(([k, v]) => [k.replace(/(^|-)w|(^|-)[its]/g, (m) => m.toUpperCase()), v]),
+      );
+    case 2:
+      try {
+        return new Headers(present.map(([k, v]) => [k, String(v)]));
+      } catch {
+        return Object.fromEntries(present); // values fetch refuses (or that cannot be strings): a plain record
+      }
+    default:
+      return { get: (name: string) => present.find(([k]) => k === name)?.[1] ?? null };
+  }
+}
+
+/** Whole `headers` arguments: the three headers in some container, or (rarely) anything at all. */
+export function webhookHeaders(): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    {
+      weight: 10,
+      arbitrary: fc.tuple(webhookHeaderValues(), fc.nat(3)).map(([v, s]) => headerContainer(v, s)),
+    },
+    { weight: 1, arbitrary: anyValue() },
+  );
+}
