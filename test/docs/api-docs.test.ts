@@ -1,0 +1,34 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+
+const root = new URL('../..', import.meta.url).pathname;
+const out = mkdtempSync(join(tmpdir(), 'cronhook-api-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+function files(dir: string): Map<string, string> {
+  const found = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const path = join(d, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else found.set(relative(dir, path), readFileSync(path, 'utf8'));
+    }
+  };
+  walk(dir);
+  return found;
+}
+
+it('docs/api is the API reference generated from the current TSDoc (run `npm run docs:api` after API changes)', () => {
+  execFileSync(process.execPath, [join(root, 'node_modules/typedoc/bin/typedoc'), '--out', out], {
+    cwd: root,
+    stdio: 'pipe',
+  });
+  const generated = files(out);
+  const committed = files(join(root, 'docs/api'));
+  expect([...committed.keys()].sort()).toEqual([...generated.keys()].sort());
+  const stale = [...generated].filter(([path, text]) => committed.get(path) !== text).map(([path]) => path);
+  expect(stale).toEqual([]);
+}, 120_000);
