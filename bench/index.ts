@@ -70,6 +70,18 @@ function notRun() {
   return { status: 'skipped' as const, reason: 'not run (--only)' };
 }
 
+// With --only, the other suites keep the figures of the previous run of the same profile.
+const latestFile = `${root}bench/results/latest.json`;
+if (only !== undefined && existsSync(latestFile)) {
+  const previous = JSON.parse(readFileSync(latestFile, 'utf8')) as BenchResults;
+  if (previous.profile === profile.name) {
+    if (!enabled('registration')) results.registration = previous.registration;
+    if (!enabled('accuracy')) results.accuracy = previous.accuracy;
+    if (!enabled('http')) results.http = previous.http;
+    if (!enabled('webhook')) results.webhook = previous.webhook;
+  }
+}
+
 // 1 + 2. Registration, and idle cost on each library's largest size.
 if (enabled('registration')) {
   // Patterns start 10 minutes from now, so no job is due while idle (the run takes far less).
@@ -95,7 +107,9 @@ if (enabled('accuracy')) {
   for (const n of profile.accuracy.sizes) {
     for (const library of profile.accuracy.libraries) {
       const input: AccuracyInput = { library, n, seconds: profile.accuracy.seconds };
-      const outcome = await runWorker<AccuracyResult>('accuracy', input, { timeoutMs: 120_000 });
+      const outcome = await runWorker<AccuracyResult>('accuracy', input, {
+        timeoutMs: profile.accuracy.timeoutMs,
+      });
       results.accuracy.push({ library, n, outcome });
       log(
         `accuracy ${library} ${n}: ${describe(outcome, (r) => `p50 ${r.lateness.p50} p99 ${r.lateness.p99} max ${r.lateness.max} ms, missed ${r.missed}`)}`,
@@ -146,6 +160,6 @@ if (enabled('http') || enabled('webhook')) {
 
 results.durationMs = Math.round(performance.now() - started);
 mkdirSync(`${root}bench/results`, { recursive: true });
-writeFileSync(`${root}bench/results/latest.json`, `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(latestFile, `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(`${root}docs/benchmarks.md`, renderReport(results));
 log(`done in ${(results.durationMs / 1000).toFixed(1)} s: bench/results/latest.json, docs/benchmarks.md`);

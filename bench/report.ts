@@ -59,16 +59,16 @@ function targets(results: BenchResults): Target[] {
     });
     out.push({
       id: 'registration-time',
-      target: 'Registration: cronhook time/job ≤ 1/3 of node-cron’s',
-      measured: `${fmt(mine.usPerJob, 1)} vs ${fmt(theirs.usPerJob, 1)} µs/job at ${fmt(common)} jobs (${fmt(mine.usPerJob / theirs.usPerJob, 2)}×)`,
-      met: mine.usPerJob * 3 <= theirs.usPerJob,
+      target: 'Registration: cronhook time/job ≤ 1/3 of node-cron’s (CPU time; wall time in the table)',
+      measured: `${fmt(mine.cpuUsPerJob, 1)} vs ${fmt(theirs.cpuUsPerJob, 1)} CPU µs/job at ${fmt(common)} jobs (${fmt(mine.cpuUsPerJob / theirs.cpuUsPerJob, 2)}×)`,
+      met: mine.cpuUsPerJob * 3 <= theirs.cpuUsPerJob,
     });
   }
   const big = registrationOf(results, 'cronhook', 100_000);
   out.push({
     id: 'registration-100k',
     target: 'Registration: 100k cronhook jobs added and started in < 1 s',
-    measured: big ? `${fmt(big.totalMs)} ms` : 'not measured',
+    measured: big ? `${fmt(big.totalMs)} ms wall, ${fmt(big.cpuMs)} ms CPU` : 'not measured',
     met: big ? big.totalMs < 1000 : null,
   });
   // 2. Idle.
@@ -93,7 +93,7 @@ function targets(results: BenchResults): Target[] {
     const r = ok(results.accuracy.find((a) => a.library === 'cronhook' && a.n === Number(n))?.outcome);
     out.push({
       id: `accuracy-${n}`,
-      target: `Accuracy: ${fmt(Number(n))} job(s) every second, p99 lateness ≤ ${bound} ms, no run missed`,
+      target: `Accuracy: ${fmt(Number(n))} ${n === '1' ? 'job' : 'jobs'} due every second, p99 lateness ≤ ${bound} ms, no run missed`,
       measured: r ? `p99 ${fmt(r.lateness.p99, 1)} ms, ${r.missed} of ${fmt(r.expected)} missed` : '–',
       met: r ? r.lateness.p99 <= bound && r.missed === 0 : null,
     });
@@ -119,7 +119,7 @@ function targets(results: BenchResults): Target[] {
     for (const [mode, factor] of Object.entries(factors)) {
       const r = ok(results.webhook.find((w) => w.endpoints === endpoints && w.mode === mode)?.outcome);
       out.push({
-        id: `webhook-${mode}`,
+        id: `webhook-${mode}-${endpoints}`,
         target: `Webhooks (${mode}, ${endpoints} endpoint${endpoints > 1 ? 's' : ''}): deliveries/s ≥ ${factor}× the undici + HMAC loop`,
         measured:
           r && base
@@ -130,7 +130,7 @@ function targets(results: BenchResults): Target[] {
     }
     const memory = ok(results.webhook.find((w) => w.endpoints === endpoints && w.mode === 'memory')?.outcome);
     out.push({
-      id: 'webhook-latency',
+      id: `webhook-latency-${endpoints}`,
       target: `Webhooks (memory, ${endpoints} endpoint${endpoints > 1 ? 's' : ''}): publish-to-delivered p50 < 5 ms`,
       measured: memory ? `p50 ${fmt(memory.latency.p50, 2)} ms, p99 ${fmt(memory.latency.p99, 1)} ms` : '–',
       met: memory ? memory.latency.p50 < 5 : null,
@@ -148,12 +148,13 @@ function targets(results: BenchResults): Target[] {
 function registrationTables(results: BenchResults): string {
   const rows = results.registration.map(({ library, n, outcome }) => {
     const r = ok(outcome);
-    if (!r) return [library, fmt(n), status(outcome), '', '', '', ''];
+    if (!r) return [library, fmt(n), status(outcome), '', '', '', '', ''];
     return [
       library,
       fmt(n),
       fmt(r.totalMs),
       fmt(r.usPerJob, 1),
+      fmt(r.cpuUsPerJob, 1),
       fmt(r.heapBytesPerJob),
       fmt(r.rssBytes / 2 ** 20),
       fmt(r.timers),
@@ -181,7 +182,19 @@ function registrationTables(results: BenchResults): string {
     'full GC (`heapUsed` delta), and RSS growth. cronhook: `Scheduler` on `MemoryStorage`, `addJob` with a',
     'handler target. node-cron: `cron.schedule`. croner: `new Cron`. toad-scheduler: `addCronJob(new CronJob)`.',
     '',
-    table(['library', 'jobs', 'total ms', 'µs/job', 'heap B/job', 'RSS MiB', 'timers armed'], rows),
+    table(
+      [
+        'library',
+        'jobs',
+        'total ms',
+        'µs/job (wall)',
+        'µs/job (CPU)',
+        'heap B/job',
+        'RSS MiB',
+        'timers armed',
+      ],
+      rows,
+    ),
     '',
     '## 2. Idle cost',
     '',
@@ -212,6 +225,8 @@ function accuracyTable(results: BenchResults): string {
     `Jobs due every second (\`* * * * * *\`) with an in-process handler, over ${seconds} whole seconds after a`,
     'warm-up. Lateness = handler start − the second it was scheduled for (as the library reports it).',
     'cronhook runs with `concurrency` = number of jobs (capped at 10,000), so its queue is not the limit.',
+    '“Timed out”: the process did not finish in time; the library fell so far behind that its own timers',
+    '(the end of the window) were starved.',
     '',
     table(['jobs', 'library', 'p50 ms', 'p99 ms', 'max ms', 'missed / expected', 'duplicates'], rows),
   ].join('\n');
@@ -267,8 +282,9 @@ function webhookTable(results: BenchResults): string {
     'Throughput: the messages are stored with `publish()` first (the outbox), then the notifier is started and',
     'timed until every delivery succeeded (`concurrency` and `perEndpointConcurrency` 16). The baseline signs',
     '(HMAC-SHA256, Standard Webhooks headers) and POSTs the same requests with undici at concurrency 16.',
-    'Latency: one message at a time on an idle notifier, from calling `publish()` to `delivery.succeeded`',
-    '(baseline: from signing to response). The 50 endpoints are 50 paths on one receiver. SQLite is a file',
+    'Latency: one message at a time on an idle notifier, from calling `publish()` to each delivery’s',
+    '`delivery.succeeded` (baseline: from the message to each response, 16 at a time). The 50 endpoints are',
+    '50 paths on one receiver, so they share one connection pool. SQLite is a file',
     'database with the default `synchronous: full`. Postgres was not measured.',
     '',
     table(
@@ -294,10 +310,11 @@ export function renderReport(results: BenchResults): string {
     '',
     '<!-- Generated by `npm run bench` (bench/index.ts); edit bench/report.ts instead. -->',
     '',
-    `cronhook ${results.versions.cronhook} against node-cron ${results.versions['node-cron']}, croner`,
-    `${results.versions.croner} and toad-scheduler ${results.versions['toad-scheduler']} (undici`,
-    `${results.versions.undici} for the plain loops). Each measurement runs in its own fresh Node process`,
-    '(`--expose-gc`, `--max-old-space-size=2048`), one after the other, with the same inputs.',
+    `cronhook ${results.versions.cronhook} against node-cron ${results.versions['node-cron']}, ` +
+      `croner ${results.versions.croner} and toad-scheduler ${results.versions['toad-scheduler']} ` +
+      `(undici ${results.versions.undici} for the plain loops).`,
+    'Each measurement runs in its own fresh Node process (`--expose-gc`, `--max-old-space-size=2048`),',
+    'one after the other, with the same inputs.',
     '',
     `- Run: \`npm run bench${results.profile === 'quick' ? ' -- --quick' : ''}\` (${results.profile} profile), ${results.date}, ${fmt(results.durationMs / 1000)} s`,
     `- Machine: ${machine.cpus} × ${machine.model}, ${machine.memoryGiB} GiB, ${machine.platform}`,
@@ -306,8 +323,9 @@ export function renderReport(results: BenchResults): string {
     '  latencies and rates noisier; compare figures within one run, not across runs.',
     ...(results.profile === 'quick'
       ? [
-          '- Quick profile: shorter windows and smaller sizes (peers at 1k and 10k jobs only, so their idle',
-          '  cost is measured at 10k); `npm run bench` runs the full one.',
+          '- Quick profile: shorter windows and smaller sizes (node-cron and croner at 1k and 10k jobs,',
+          '  toad-scheduler at 1k, so their idle cost is measured at those sizes and registration is compared',
+          '  at 10k); `npm run bench` runs the full profile (every library at 1k, 10k and 100k).',
         ]
       : []),
     '',

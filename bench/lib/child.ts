@@ -2,6 +2,9 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** Marks the one stdout line a worker reports on, so peers' own console output cannot be mistaken for it. */
+/** The repository root: tsx is resolved from there. */
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
 export const RESULT_MARKER = '@@bench-result ';
 
 /** What a worker process reported, or why it did not. */
@@ -45,6 +48,7 @@ export function runWorker<T>(
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [...flags, workerPath(name), JSON.stringify(input)], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: ROOT,
     });
     let stdout = '';
     let stderr = '';

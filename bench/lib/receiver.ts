@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { workerPath } from './child.js';
+import { ROOT, workerPath } from './child.js';
 
 export interface Receiver {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
@@ -11,6 +11,7 @@ export interface Receiver {
 export function startReceiver(): Promise<Receiver> {
   const child = spawn(process.execPath, ['--import', 'tsx', workerPath('receiver')], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: ROOT,
   });
   return new Promise((resolve, reject) => {
     let out = '';

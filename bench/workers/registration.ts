@@ -28,8 +28,12 @@ export interface IdleResult {
 export interface RegistrationResult {
   library: Library;
   n: number;
+  /** Wall time from the first registration until started. */
   totalMs: number;
   usPerJob: number;
+  /** CPU time (user + system, all threads) over the same span: less skewed by other load on the machine. */
+  cpuMs: number;
+  cpuUsPerJob: number;
   heapBytes: number;
   heapBytesPerJob: number;
   rssBytes: number;
@@ -43,11 +47,14 @@ const expressions = dailyPatterns(input.n, input.startMinute);
 let runs = 0;
 const rssBefore = process.memoryUsage().rss;
 const heapBefore = settleHeap();
+const cpuStart = process.cpuUsage();
 const started = performance.now();
 const registered = await register(expressions, () => {
   runs++;
 });
 const totalMs = performance.now() - started;
+const cpuUsed = process.cpuUsage(cpuStart);
+const cpuMs = (cpuUsed.user + cpuUsed.system) / 1000;
 const heapAfter = settleHeap();
 const timers = armedTimers();
 const result: RegistrationResult = {
@@ -55,6 +62,8 @@ const result: RegistrationResult = {
   n: input.n,
   totalMs: round(totalMs, 1),
   usPerJob: round((totalMs * 1000) / input.n, 2),
+  cpuMs: round(cpuMs, 1),
+  cpuUsPerJob: round((cpuMs * 1000) / input.n, 2),
   heapBytes: heapAfter - heapBefore,
   heapBytesPerJob: Math.round((heapAfter - heapBefore) / input.n),
   rssBytes: process.memoryUsage().rss - rssBefore,

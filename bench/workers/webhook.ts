@@ -2,8 +2,9 @@
  * Webhook delivery in a fresh process, to `endpoints` receivers (paths of one local server):
  * - throughput: `messages` stored with publish(), then the notifier drains the outbox (or a plain
  *   undici + HMAC loop sends the same requests at the same concurrency);
- * - latency: with the notifier running, `latencyMessages` published one every `latencyGapMs`; the time from
- *   calling publish() to the delivery's `delivery.succeeded` event (plain loop: from signing to response).
+ * - latency: with the notifier running, `latencyMessages` published one at a time (the next once all its
+ *   deliveries are done, after `latencyGapMs`); from calling publish() to each `delivery.succeeded` event
+ *   (plain loop: from the message to each response, `concurrency` at a time).
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -121,8 +122,7 @@ async function runLoop(): Promise<WebhookResult> {
   const secret = Buffer.from(generateSecret().slice('whsec_'.length), 'base64');
   const agent = new Agent();
   let failures = 0;
-  const send = async (url: string, payload: unknown): Promise<number> => {
-    const started = preciseNow();
+  const send = async (url: string, payload: unknown): Promise<void> => {
     const id = `msg_${randomUUID()}`;
     const timestamp = Math.floor(Date.now() / 1000);
     const body = JSON.stringify({ type: 'invoice.paid', timestamp: new Date().toISOString(), data: payload });
@@ -140,7 +140,6 @@ async function runLoop(): Promise<WebhookResult> {
     });
     await res.body.text();
     if (res.statusCode < 200 || res.statusCode >= 300) failures++;
-    return preciseNow() - started;
   };
   const jobs: Array<[string, number]> = [];
   for (let i = 0; i < input.messages; i++) for (const url of endpointUrls) jobs.push([url, i]);
@@ -157,8 +156,16 @@ async function runLoop(): Promise<WebhookResult> {
   const deliverMs = performance.now() - deliverStart;
   const latencies: number[] = [];
   for (let i = 0; i < input.latencyMessages; i++) {
-    const times = await Promise.all(endpointUrls.map((url) => send(url, { ...data, seq: i })));
-    latencies.push(...times);
+    const at = preciseNow();
+    let k = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(input.concurrency, endpointUrls.length) }, async () => {
+        while (k < endpointUrls.length) {
+          await send(endpointUrls[k++]!, { ...data, seq: i });
+          latencies.push(preciseNow() - at);
+        }
+      }),
+    );
     await sleep(input.latencyGapMs);
   }
   await agent.close();
