@@ -1,0 +1,45 @@
+/**
+ * One instance of the app: a Scheduler and a WebhookNotifier on the shared Postgres schema. Started several
+ * times by index.ts (in production: one per container). Writes one JSON line per run it executes.
+ */
+import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
+import { Scheduler } from '../../src/scheduler/scheduler.js';
+import { PostgresStorage } from '../../src/storage/postgres.js';
+
+const url = process.env.DATABASE_URL;
+const instanceId = process.env.INSTANCE_ID ?? `instance-${process.pid}`;
+if (!url) throw new Error('DATABASE_URL is not set');
+
+const storage = new PostgresStorage({
+  connectionString: url,
+  schema: process.env.CRONHOOK_SCHEMA ?? 'cronhook',
+});
+// A short lease so that the demo shows a killed instance's work taken over within seconds.
+const scheduler = new Scheduler({ storage, instanceId, leaseMs: 4_000, pollIntervalMs: 500 });
+const notifier = new WebhookNotifier({
+  scheduler,
+  storage,
+  instanceId,
+  allowPrivateNetworks: true,
+  pollIntervalMs: 500,
+});
+
+scheduler.handle('tick', ({ run }) => ({ ranOn: instanceId, scheduledAt: run.scheduledAt }));
+const print = (line: Record<string, unknown>) =>
+  process.stdout.write(`${JSON.stringify({ instanceId, ...line })}\n`);
+scheduler.on('job.succeeded', (e) => print({ type: 'run', job: e.job.id, scheduledAt: e.run.scheduledAt }));
+scheduler.on('error', (e) => print({ type: 'error', message: String(e.error) }));
+
+await notifier.start();
+await scheduler.start();
+print({ type: 'ready' });
+
+const shutdown = async () => {
+  await scheduler.stop({ timeoutMs: 2_000 });
+  await notifier.stop({ timeoutMs: 2_000 });
+  await storage.close();
+  print({ type: 'stopped' });
+  process.exit(0);
+};
+process.once('SIGTERM', shutdown);
+process.once('SIGINT', shutdown);

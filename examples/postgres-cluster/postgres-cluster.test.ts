@@ -1,0 +1,44 @@
+/** Runs the example end to end on the test Postgres server: three processes, one of them killed midway. */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+import { describePostgres, postgresUrl } from '../../test/helpers/postgres.js';
+
+const INDEX = fileURLToPath(new URL('./index.ts', import.meta.url));
+
+interface Summary {
+  runs: number;
+  succeeded: number;
+  occurrences: number;
+  duplicateRuns: number;
+  executedTwice: number;
+  byInstance: Record<string, number>;
+  webhooks: { messages: number; rejected: number };
+}
+
+describePostgres('examples/postgres-cluster', () => {
+  it('runs every occurrence exactly once across instances, through an instance crash', async () => {
+    const url = await postgresUrl();
+    const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>(
+      (resolve) => {
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', INDEX, '--instances', '3', '--duration', '8', '--json'],
+          { env: { ...process.env, DATABASE_URL: url }, timeout: 60_000 },
+          (error, out, err) =>
+            resolve({ code: error ? Number(error.code ?? -1) : 0, stdout: out, stderr: err }),
+        );
+      },
+    );
+    expect(code, stderr).toBe(0);
+    const summary = JSON.parse(stdout.trim().split('\n').at(-1)!) as Summary;
+    expect(summary.duplicateRuns).toBe(0);
+    expect(summary.executedTwice).toBe(0);
+    // About one occurrence a second over 8 s, minus start-up, and only a lease's worth lost to the crash.
+    expect(summary.occurrences).toBeGreaterThanOrEqual(4);
+    expect(summary.succeeded).toBe(summary.runs);
+    expect(Object.keys(summary.byInstance).every((id) => /^instance-[123]$/.test(id))).toBe(true);
+    expect(summary.webhooks.rejected).toBe(0);
+    expect(summary.webhooks.messages).toBeGreaterThanOrEqual(summary.succeeded - 1);
+  });
+});
