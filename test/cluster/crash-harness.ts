@@ -106,8 +106,16 @@ export async function runCrashTest(options: CrashTestOptions): Promise<CrashTest
     children.push(last);
     await last.waitFor((m) => m.type === 'idle', 20_000);
     collect(last, options.kills);
-    for (const deadline = Date.now() + 20_000; Date.now() < deadline; await sleep(50)) {
-      if ([...published.keys()].every((id) => delivered.has(id))) break;
+    // Quiescence: every reported message arrived, and nothing is left to send (messages stored just before a
+    // kill but never reported included).
+    const watcher = options.open();
+    try {
+      for (const deadline = Date.now() + 20_000; Date.now() < deadline; await sleep(100)) {
+        if (![...published.keys()].every((id) => delivered.has(id))) continue;
+        if ((await watcher.listDeliveries({ status: 'pending', limit: 1 })).length === 0) break;
+      }
+    } finally {
+      await watcher.close?.();
     }
     last.kill('SIGTERM');
     await last.waitFor((m) => m.type === 'stopped', 10_000);

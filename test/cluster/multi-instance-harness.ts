@@ -9,6 +9,8 @@
  * the killed instance finished but could not record (SIGKILL between the two) runs once more on takeover:
  * that is the documented at-least-once window of a crash, so such repeats are allowed only for occurrences
  * whose first run is recorded `failed` with `ERR_LEASE_EXPIRED`. Everything else ran once, by one instance.
+ * Occurrences the killed instance had claimed (its job lease) or queued or started (its run leases) are run
+ * by a survivor once those leases expire: late by at most two leases and some slack, never skipped.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
@@ -118,7 +120,10 @@ export async function runMultiInstanceTest(options: MultiInstanceOptions): Promi
 
     const runs: RunRecord[] = [];
     for (const id of ids) runs.push(...(await storage.listRuns({ jobId: id, limit: 1000 })));
-    return { ...checkOccurrences({ ids, start, end, runs, children }), leaseLost };
+    return {
+      ...checkOccurrences({ ids, start, end, runs, children, maxLateMs: 2 * options.leaseMs + 3_000 }),
+      leaseLost,
+    };
   } finally {
     for (const child of children.values()) child.kill('SIGKILL');
     await Promise.all([...children.values()].map((c) => c.exited));
@@ -138,8 +143,9 @@ function checkOccurrences(input: {
   end: number;
   runs: RunRecord[];
   children: Map<string, FixtureProcess>;
+  maxLateMs: number;
 }): Omit<MultiInstanceResult, 'leaseLost'> {
-  const { ids, start, end, runs, children } = input;
+  const { ids, start, end, runs, children, maxLateMs } = input;
   const key = (jobId: string, at: number | string) => `${jobId}@${new Date(at).toISOString()}`;
   const ran = new Map<string, Ran[]>();
   const ranBy = new Map<string, number>();
@@ -187,6 +193,10 @@ function checkOccurrences(input: {
           problems.push(`${k}: replaced run is not a lease expiry: ${describe([first])}`);
         if (done.trigger !== 'retry-after-crash') problems.push(`${k}: recovery run ${describe([done])}`);
       }
+      // Late only by what a takeover costs: the dead instance's job lease (its unadvanced claims) or run lease
+      // (its runs), then the survivors' next look for expired leases (every leaseMs / 2), plus slack for load.
+      const late = (done.startedAt?.getTime() ?? Number.POSITIVE_INFINITY) - at;
+      if (late > maxLateMs) problems.push(`${k}: started ${late} ms late: ${describe([done])}`);
       // The handler of the succeeded run reported, once; and only the killed instance may have run it before.
       const ofDone = reports.filter((r) => r.runId === done.id);
       const others = reports.filter((r) => r.runId !== done.id);
