@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { CronhookError } from '../../src/errors.js';
+import { MemoryStorage } from '../../src/storage/memory.js';
+import type { AdvanceJobInput, RunRecord } from '../../src/storage/types.js';
+import { createTestScheduler } from '../helpers/scheduler.js';
+
+/** A store where another instance takes `stolen` over just before this one advances it. */
+class StolenJobStorage extends MemoryStorage {
+  constructor(readonly stolen: string) {
+    super();
+  }
+  override advanceJob(input: AdvanceJobInput): Promise<RunRecord[]> {
+    if (input.jobId === this.stolen) {
+      return Promise.reject(new CronhookError('ERR_LEASE_LOST', `Instance lost ${input.jobId}`));
+    }
+    return super.advanceJob(input);
+  }
+}
+
+describe('claiming due jobs in batches', () => {
+  it('runs every job of a burst larger than one claim, on time', async () => {
+    const { scheduler, clock, storage } = createTestScheduler();
+    const ran: string[] = [];
+    scheduler.handle('record', ({ job }) => void ran.push(job.id));
+    for (let i = 0; i < 120; i++) {
+      await scheduler.addJob({ id: `job-${i}`, schedule: '* * * * *', target: { handler: 'record' } });
+    }
+    await scheduler.start();
+    await clock.advance('1m');
+    expect(ran).toHaveLength(120);
+    expect((await storage.listRuns({ statuses: ['succeeded'], limit: 500 })).length).toBe(120);
+    await scheduler.stop();
+  });
+
+  it('goes on with the rest of a claim when the lease of one job was lost, reporting it', async () => {
+    const storage = new StolenJobStorage('job-a');
+    const { scheduler, clock, of } = createTestScheduler({ storage });
+    const ran: string[] = [];
+    scheduler.handle('record', ({ job }) => void ran.push(job.id));
+    for (const id of ['job-a', 'job-b', 'job-c']) {
+      await scheduler.addJob({ id, schedule: '* * * * *', target: { handler: 'record' } });
+    }
+    await scheduler.start();
+    await clock.advance('1m');
+    // job-a belongs to the instance that took it over; the others ran here without waiting for their leases.
+    expect(ran.sort()).toEqual(['job-b', 'job-c']);
+    expect(of('error').map((e) => (e.error as CronhookError).code)).toEqual(['ERR_LEASE_LOST']);
+    expect(await storage.listRuns({ jobId: 'job-a' })).toEqual([]);
+    await scheduler.stop();
+  });
+});
