@@ -174,6 +174,15 @@ export class ClaimLoop {
       message: 'The instance running this run stopped renewing its lease',
     };
     run.lockedUntil = null;
+    // The retry is stored before the run is closed: should this instance die in between, the run is still
+    // running under a lease and is recovered again, and the retry's key (made from the run's id) is not
+    // inserted twice. Closing the run first would lose the retry with such a crash.
+    let retry: RunRecord | null = null;
+    if (run.attempts < job.retry.attempts) {
+      retry = this.newRun(job, run.scheduledAt.getTime(), 'retry-after-crash', 'queued');
+      retry.occurrenceKey = `${run.occurrenceKey}:recovery:${run.id}`;
+      if (!(await storage.insertRun(retry))) retry = null;
+    }
     const at = new Date(now);
     await emitter.emit('job.failed', {
       type: 'job.failed',
@@ -183,11 +192,7 @@ export class ClaimLoop {
       error: run.error,
     });
     await storage.updateRun(run);
-    if (run.attempts < job.retry.attempts) {
-      const retry = this.newRun(job, run.scheduledAt.getTime(), 'retry-after-crash', 'queued');
-      retry.occurrenceKey = `${run.occurrenceKey}:recovery:${run.id}`;
-      if (await storage.insertRun(retry)) void this.execute(job, retry);
-    }
+    if (retry !== null) void this.execute(job, retry);
   }
 
   async #processClaim(job: JobRecord, now: number): Promise<void> {
