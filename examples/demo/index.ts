@@ -133,7 +133,7 @@ async function main(): Promise<void> {
   for (const [label, text] of facts) out.line(`  ${out.paint('dim', label.padEnd(8))}  ${text}`);
   out.line();
 
-  const live = new LiveLog(out, receiver, started);
+  const live = new LiveLog(out, receiver);
   live.attach(scheduler, notifier);
   live.printHeader();
 

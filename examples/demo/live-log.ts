@@ -7,7 +7,7 @@ import { type Column, clockTime, formatMs, type Printer } from './output.js';
 import type { Receiver } from './receiver.js';
 
 const COLUMNS: Column[] = [
-  { title: 'TIME', width: 12 },
+  { title: 'TIME', width: 8 },
   { title: 'KIND', width: 4 },
   { title: 'JOB', width: 14 },
   { title: 'STATUS', width: 9 },
@@ -22,7 +22,7 @@ export class LiveLog {
   readonly #receiver: Receiver;
   readonly #unsubscribe: Array<() => void> = [];
 
-  constructor(out: Printer, receiver: Receiver, _startedAt: number) {
+  constructor(out: Printer, receiver: Receiver) {
     this.#out = out;
     this.#receiver = receiver;
   }
@@ -42,7 +42,7 @@ export class LiveLog {
         { ...e.run, attempts: e.attempt, durationMs: null },
         'retrying',
         'yellow',
-        `${briefError(e.error, e.run)}, next attempt in ${formatMs(e.delayMs)}`,
+        `${briefError(e.error, e.run)}, retry in ${formatMs(e.delayMs)}`,
       ),
     );
     on('job.skipped', (e) =>
@@ -114,12 +114,13 @@ export class LiveLog {
     style: 'green' | 'yellow' | 'red',
   ): void {
     const seen = this.#receiver.lastFor(e.delivery.messageId);
-    const topic = e.delivery.topic.padEnd(24);
+    // `job.execution.succeeded` → `job.succeeded`: the scheduler event it came from, and a narrower column.
+    const topic = e.delivery.topic.replace(/^job\.execution\./, 'job.').padEnd(14);
     const outcome =
       e.attempt.statusCode === null ? (e.attempt.error?.code ?? 'no answer') : `HTTP ${e.attempt.statusCode}`;
     const extra = [
       e.attempt.trigger === 'auto' ? '' : `[${e.attempt.trigger}]`,
-      seen?.duplicate ? 'duplicate: ignored' : '',
+      seen?.duplicate ? 'duplicate' : '',
     ].filter(Boolean);
     this.#out.row(COLUMNS, [
       clockTime(new Date()),
@@ -146,5 +147,7 @@ function briefError(error: { code: string; message: string }, run: Run): string 
 
 function resultOf(run: Run): string {
   if (run.statusCode !== null) return `HTTP ${run.statusCode}`;
-  return run.responseSnippet ? `→ ${run.responseSnippet}` : 'done';
+  if (!run.responseSnippet) return 'done';
+  const text = run.responseSnippet;
+  return `→ ${text.length > 30 ? `${text.slice(0, 29)}…` : text}`;
 }

@@ -43,7 +43,9 @@ export class Printer {
       const { text, style } = typeof cell === 'string' ? { text: cell, style: undefined } : cell;
       // The last column runs to the end of the line: not padded (no trailing blanks that wrap a narrow
       // terminal) and not clipped (it may hold painted segments).
-      if (i === columns.length - 1) return this.paint(style, text);
+      if (i === columns.length - 1) {
+        return this.paint(style, column.align === 'right' ? text.padStart(column.width) : text);
+      }
       const clipped = text.length > column.width ? `${text.slice(0, column.width - 1)}…` : text;
       const padded = column.align === 'right' ? clipped.padStart(column.width) : clipped.padEnd(column.width);
       return this.paint(style, padded);
@@ -59,10 +61,10 @@ export class Printer {
   }
 }
 
-/** `HH:MM:SS.mmm` in local time: what a person watching the demo reads their clock as. */
+/** `HH:MM:SS` in local time: what a person watching the demo reads their clock as. */
 export function clockTime(date: Date): string {
-  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }
 
 export function formatMs(ms: number | null): string {

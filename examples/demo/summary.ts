@@ -49,6 +49,7 @@ export async function printSummary(input: SummaryInput): Promise<void> {
   const verified = receiver.received.filter((h) => h.verified).length;
   const rejected = receiver.received.length - verified;
   const duplicates = receiver.received.filter((h) => h.duplicate).length;
+  const db = relative(process.cwd(), input.dbPath) || input.dbPath;
   const pairs: Array<[string, string]> = [
     [
       'deliveries',
@@ -61,11 +62,9 @@ export async function printSummary(input: SummaryInput): Promise<void> {
       `${receiver.received.length} checked by the receiver: ${paintCount(out, verified, 'verified', 'green')}, ` +
         `${paintCount(out, rejected, 'rejected', 'red')}; ${duplicates} duplicate webhook-id ignored`,
     ],
-    ['database', `${relative(process.cwd(), input.dbPath) || input.dbPath}`],
-    [
-      'look inside',
-      `npx cronhook jobs list --db ${relative(process.cwd(), input.dbPath)}   (after npm run build)`,
-    ],
+    ['database', db],
+    ['look inside', `npx tsx src/cli/index.ts jobs runs inventory-sync --db ${db}`],
+    ['', `npx tsx src/cli/index.ts deliveries list --db ${db}`],
   ];
   for (const [label, text] of pairs) out.line(`  ${out.paint('dim', label.padEnd(11))}  ${text}`);
 }

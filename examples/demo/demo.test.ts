@@ -1,0 +1,59 @@
+/** `npm run demo` end to end, shortened: it must finish by itself and its summary must add up. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const INDEX = fileURLToPath(new URL('./index.ts', import.meta.url));
+
+function runDemo(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  const db = join(mkdtempSync(join(tmpdir(), 'cronhook-demo-')), 'demo.db');
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', INDEX, '--duration', '5', '--db', db],
+      { env: { ...process.env, ...env }, timeout: 40_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? -1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('npm run demo', () => {
+  it('runs, ends by itself, and every signature check in the summary adds up (no colour when piped)', async () => {
+    const { code, stdout, stderr } = await runDemo({ NO_COLOR: '' });
+    expect(code, stderr).toBe(0);
+    expect(stdout).not.toContain('\u001b['); // stdout is a pipe here: no ANSI
+    expect(stdout).toMatch(/^ {2}TIME +KIND +JOB +STATUS +TRY +DURATION +VERIFIED +DETAIL$/m);
+    expect(stdout).toMatch(/^ {2}\S+ +hook +\(ping\) +delivered +1 +\d+ ms +yes +webhook\.ping +HTTP 200/m);
+    expect(stdout).toMatch(/^ {2}\S+ +hook +\(stranger\) +rejected .* no +HTTP 401 ERR_INVALID_SIGNATURE$/m);
+    expect(stdout).toMatch(/\[redeliver\] +duplicate$/m);
+
+    // Every request the notifier sent verified; the forged one alone was rejected.
+    const signatures =
+      /signatures +(\d+) checked by the receiver: (\d+) verified, (\d+) rejected; (\d+) duplicate/.exec(
+        stdout,
+      );
+    expect(signatures).not.toBeNull();
+    const [, checked, verified, rejected, duplicates] = signatures!.map(Number);
+    expect(rejected).toBe(1);
+    expect(verified).toBe(checked! - 1);
+    expect(duplicates).toBe(1);
+    expect(stdout).toMatch(/^ {2}all jobs +\d+/m);
+  });
+
+  it('uses colour when forced, and rejects a bad --duration in one line', async () => {
+    const forced = await runDemo({ FORCE_COLOR: '1' });
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toContain('\u001b[');
+
+    const bad = await new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile(process.execPath, ['--import', 'tsx', INDEX, '--duration', 'soon'], (error, _out, stderr) =>
+        resolve({ code: Number(error?.code ?? 0), stderr }),
+      ),
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe('demo: --duration must be a number of seconds from 3 to 3600, got "soon"');
+  });
+});
