@@ -1,0 +1,47 @@
+/**
+ * `npm run soak [-- --jobs=5000 --seconds=120 --storage=memory|sqlite --out=bench/results/soak.json]`: the
+ * bounded soak test of issue 8. Not part of `npm test` (test/soak/soak-short.test.ts is its short version).
+ * Prints one line per sample and a JSON report; see docs/reliability.md for the figures and what they prove.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { runSoak } from './soak/run-soak.js';
+
+const args = new Map(
+  process.argv
+    .slice(2)
+    .filter((a) => a.startsWith('--'))
+    .map((a) => {
+      const [key, value = 'true'] = a.slice(2).split('=');
+      return [key!, value] as const;
+    }),
+);
+const num = (key: string, fallback: number) => Number(args.get(key) ?? fallback);
+
+if (!globalThis.gc)
+  process.stderr.write('note: run with --expose-gc (npm run soak does) to sample heap after GC\n');
+const report = await runSoak({
+  jobs: num('jobs', 5000),
+  durationMs: num('seconds', 120) * 1000,
+  receivers: num('receivers', 8),
+  storage: args.get('storage') === 'sqlite' ? 'sqlite' : 'memory',
+  attemptTimeoutMs: num('attempt-timeout-ms', 500),
+  stopTimeoutMs: num('stop-timeout-ms', 5000),
+  sampleEveryMs: num('sample-ms', 10_000),
+  watchdogMs: num('watchdog-ms', 30_000),
+  schedulerConcurrency: num('scheduler-concurrency', 200),
+  notifierConcurrency: num('notifier-concurrency', 400),
+  log: (line) => process.stderr.write(`[soak] ${line}\n`),
+});
+const text = JSON.stringify(report, null, 2);
+process.stdout.write(`${text}\n`);
+const out = args.get('out');
+if (out !== undefined) {
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${text}\n`);
+}
+const lost = report.lost.runsWithoutDelivery + report.lost.succeededNeverReceived;
+const stopOk =
+  report.stop.schedulerMs <= report.stop.timeoutMs + 1000 &&
+  report.stop.notifierMs <= report.stop.timeoutMs + 1000;
+process.exitCode = lost === 0 && stopOk ? 0 : 1;

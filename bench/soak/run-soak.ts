@@ -1,0 +1,230 @@
+/**
+ * The soak test: many jobs firing every second on the real clock, each success delivered as a webhook by
+ * WebhookNotifier + HttpTransport to flaky loopback receivers (50% answer 500, 5% never answer). It samples
+ * the heap after GC as it goes, then stops everything, timing `stop()`, and accounts for every message:
+ * delivered (a 2xx reached the receiver) or still pending in retry. Used by `npm run soak` (bench/soak.ts) and,
+ * scaled down, by test/soak/soak-short.test.ts.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
+import { Scheduler } from '../../src/scheduler/scheduler.js';
+import { MemoryStorage } from '../../src/storage/memory.js';
+import { SqliteStorage } from '../../src/storage/sqlite.js';
+import type { Storage } from '../../src/storage/types.js';
+import { HttpTransport } from '../../src/transport/http.js';
+import { type ReceiverStats, startFlakyReceivers } from './receivers.js';
+
+export interface SoakOptions {
+  jobs: number;
+  durationMs: number;
+  /** Loopback receivers, one endpoint each; job i is delivered to receiver i % receivers. */
+  receivers: number;
+  storage: 'memory' | 'sqlite';
+  /** Per delivery attempt. */
+  attemptTimeoutMs: number;
+  /** Given to both `scheduler.stop()` and `notifier.stop()`. */
+  stopTimeoutMs: number;
+  /** Heap after GC is sampled this often when `gc` is exposed (`node --expose-gc`). */
+  sampleEveryMs: number;
+  /** See {@link FlakyReceiverOptions.watchdogMs}. @default 0 (off) */
+  watchdogMs?: number;
+  schedulerConcurrency: number;
+  notifierConcurrency: number;
+  log?: (line: string) => void;
+}
+
+export interface SoakSample {
+  atS: number;
+  heapMB: number | null;
+  rssMB: number;
+  runsSucceeded: number;
+  attempts: number;
+  deliveriesSucceeded: number;
+}
+
+export interface SoakReport {
+  options: Omit<SoakOptions, 'log'>;
+  samples: SoakSample[];
+  /** Least-squares slope of heap after GC over the samples after the first third (warm-up), MB per minute. */
+  heapSlopeMBPerMin: number | null;
+  runs: { succeeded: number; failed: number; perSecond: number };
+  deliveries: { total: number; succeeded: number; pending: number; failed: number };
+  /** Last error code of the deliveries not yet succeeded, and how many carry it. */
+  pendingErrors: Record<string, number>;
+  receiver: ReceiverStats & { distinctOkIds: number; duplicateOks: number };
+  /** Succeeded runs with no stored delivery, and deliveries marked succeeded the receiver never answered 2xx. */
+  lost: { runsWithoutDelivery: number; succeededNeverReceived: number; failedAfterAllRetries: number };
+  stop: { schedulerMs: number; notifierMs: number; timeoutMs: number };
+}
+
+/** A retry schedule long enough that a 55%-failing receiver practically never exhausts it. */
+function retrySchedule(): number[] {
+  return [100, 250, 500, ...Array.from({ length: 37 }, () => 1000)];
+}
+
+function settledHeapMB(): number | null {
+  const gc = globalThis.gc;
+  if (!gc) return null;
+  let previous = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 4; i++) {
+    gc();
+    const used = process.memoryUsage().heapUsed;
+    if (used >= previous - 1024) break;
+    previous = used;
+  }
+  return process.memoryUsage().heapUsed / 2 ** 20;
+}
+
+function slope(points: Array<[number, number]>): number | null {
+  if (points.length < 3) return null;
+  const n = points.length;
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  const num = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
+  const den = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+  return den === 0 ? null : num / den;
+}
+
+export async function runSoak(options: SoakOptions): Promise<SoakReport> {
+  const log = options.log ?? (() => {});
+  const receivers = await startFlakyReceivers({
+    receivers: options.receivers,
+    watchdogMs: options.watchdogMs ?? 0,
+  });
+  const dir = options.storage === 'sqlite' ? mkdtempSync(join(tmpdir(), 'cronhook-soak-')) : null;
+  const storage: Storage =
+    dir === null ? new MemoryStorage() : new SqliteStorage({ path: join(dir, 'soak.db') });
+  const transport = new HttpTransport({ connectTimeoutMs: 1_000 });
+  const scheduler = new Scheduler({
+    storage,
+    transport,
+    concurrency: options.schedulerConcurrency,
+    runRetention: 3,
+  });
+  const notifier = new WebhookNotifier({
+    scheduler,
+    storage,
+    transport,
+    allowPrivateNetworks: true,
+    attemptTimeoutMs: options.attemptTimeoutMs,
+    retrySchedule: retrySchedule(),
+    concurrency: options.notifierConcurrency,
+    perEndpointConcurrency: Math.ceil(options.notifierConcurrency / options.receivers),
+  });
+
+  const counts = { runsSucceeded: 0, runsFailed: 0, attempts: 0, deliveriesSucceeded: 0 };
+  scheduler.on('job.succeeded', () => void counts.runsSucceeded++);
+  scheduler.on('job.failed', () => void counts.runsFailed++);
+  scheduler.on('error', (e) => log(`scheduler error: ${String((e.error as Error)?.message ?? e.error)}`));
+  notifier.on('error', (e) => log(`notifier error: ${String((e.error as Error)?.message ?? e.error)}`));
+  notifier.on('delivery.succeeded', () => {
+    counts.attempts++;
+    counts.deliveriesSucceeded++;
+  });
+  notifier.on('delivery.retrying', () => void counts.attempts++);
+  notifier.on('delivery.failed', () => void counts.attempts++);
+
+  scheduler.handle('tick', () => undefined);
+  await storage.migrate();
+  for (const [i, url] of receivers.urls.entries()) {
+    await notifier.addEndpoint({
+      url,
+      topics: ['job.execution.succeeded'],
+      match: { metadata: { receiver: i } },
+    });
+  }
+  for (let i = 0; i < options.jobs; i++) {
+    await scheduler.addJob({
+      id: `soak-${i}`,
+      schedule: { every: 1000 },
+      target: { handler: 'tick' },
+      metadata: { receiver: i % options.receivers },
+    });
+  }
+  log(
+    `${options.jobs} jobs, ${options.receivers} receivers, ${options.storage} storage; running ${options.durationMs / 1000} s`,
+  );
+
+  const started = performance.now();
+  await scheduler.start();
+  await notifier.start();
+  const samples: SoakSample[] = [];
+  const sample = () => {
+    const s: SoakSample = {
+      atS: Math.round((performance.now() - started) / 100) / 10,
+      heapMB: settledHeapMB(),
+      rssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
+      runsSucceeded: counts.runsSucceeded,
+      attempts: counts.attempts,
+      deliveriesSucceeded: counts.deliveriesSucceeded,
+    };
+    samples.push(s);
+    log(
+      `t=${s.atS}s heap=${s.heapMB?.toFixed(1) ?? 'n/a'}MB rss=${s.rssMB}MB runs=${s.runsSucceeded} attempts=${s.attempts} delivered=${s.deliveriesSucceeded}`,
+    );
+  };
+  while (performance.now() - started < options.durationMs) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(options.sampleEveryMs, options.durationMs)));
+    sample();
+  }
+
+  const t0 = performance.now();
+  await scheduler.stop({ timeoutMs: options.stopTimeoutMs });
+  const schedulerMs = performance.now() - t0;
+  const t1 = performance.now();
+  await notifier.stop({ timeoutMs: options.stopTimeoutMs });
+  const notifierMs = performance.now() - t1;
+  log(`stop: scheduler ${schedulerMs.toFixed(0)} ms, notifier ${notifierMs.toFixed(0)} ms`);
+  const elapsedS = (t0 - started) / 1000;
+
+  const deliveries = await storage.listDeliveries({ limit: Number.MAX_SAFE_INTEGER });
+  const { stats, okIds } = await receivers.stats(true);
+  const received = new Set(okIds);
+  const byStatus = { succeeded: 0, pending: 0, failed: 0 };
+  let succeededNeverReceived = 0;
+  const pendingErrors: Record<string, number> = {};
+  for (const d of deliveries) {
+    byStatus[d.status]++;
+    if (d.status !== 'succeeded') {
+      const code =
+        d.lastError?.code ?? (d.lastStatusCode === null ? 'not attempted' : `HTTP ${d.lastStatusCode}`);
+      pendingErrors[code] = (pendingErrors[code] ?? 0) + 1;
+    }
+    if (d.status === 'succeeded' && !received.has(d.messageId)) succeededNeverReceived++;
+  }
+  await receivers.close();
+  await transport.close();
+  await (storage as { close?: () => Promise<void> }).close?.();
+  if (dir !== null) rmSync(dir, { recursive: true, force: true });
+
+  const steady = samples.slice(Math.floor(samples.length / 3));
+  const heapPoints = steady.flatMap((s) =>
+    s.heapMB === null ? [] : [[s.atS / 60, s.heapMB] as [number, number]],
+  );
+  const { log: _log, ...shown } = options;
+  return {
+    options: shown,
+    samples,
+    heapSlopeMBPerMin: slope(heapPoints),
+    runs: {
+      succeeded: counts.runsSucceeded,
+      failed: counts.runsFailed,
+      perSecond: Math.round(counts.runsSucceeded / elapsedS),
+    },
+    deliveries: { total: deliveries.length, ...byStatus },
+    pendingErrors,
+    receiver: { ...stats, distinctOkIds: received.size, duplicateOks: okIds.length - received.size },
+    lost: {
+      runsWithoutDelivery: counts.runsSucceeded - deliveries.length,
+      succeededNeverReceived,
+      failedAfterAllRetries: byStatus.failed,
+    },
+    stop: {
+      schedulerMs: Math.round(schedulerMs),
+      notifierMs: Math.round(notifierMs),
+      timeoutMs: options.stopTimeoutMs,
+    },
+  };
+}
