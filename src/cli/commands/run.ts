@@ -1,5 +1,6 @@
 /** `cronhook run`: the scheduler and the notifier as a standalone service, configured from a file. */
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { CronhookError } from '../../errors.js';
 import { WebhookNotifier } from '../../notifier/webhook-notifier.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
@@ -24,7 +25,11 @@ export const runCommand: Command = {
     ...DATABASE_OPTIONS,
     log: { type: 'string', value: '<format>', description: 'json (one object per line) or pretty (default)' },
     'log-level': { type: 'string', value: '<level>', description: 'debug, info (default), warn or error' },
-    'instance-id': { type: 'string', value: '<id>', description: 'This instance in leases (default random)' },
+    'instance-id': {
+      type: 'string',
+      value: '<id>',
+      description: 'This instance in leases and logs (default host:pid)',
+    },
     'shutdown-timeout-ms': {
       type: 'string',
       value: '<ms>',
@@ -56,19 +61,21 @@ Example cronhook.config.json:
     const level = choiceOption(values, 'log-level', LOG_LEVELS) ?? 'info';
     const logger = createLogger(format, (line) => io.out(line), level);
     const storage = await openStorage(chooseDatabase(values, config), { mustExist: false });
-    const instanceId = stringOption(values, 'instance-id');
+    // One id for the scheduler and the notifier, readable in leases and logs: host and pid by default.
+    const flagId = stringOption(values, 'instance-id');
+    const instanceId = flagId ?? config.scheduler?.instanceId ?? `${hostname()}:${process.pid}`;
     let scheduler: Scheduler;
     let notifier: WebhookNotifier;
     try {
       scheduler = new Scheduler({
         ...config.scheduler,
-        ...(instanceId ? { instanceId } : {}),
+        instanceId,
         storage,
         logger,
       });
       notifier = new WebhookNotifier({
         ...config.notifier,
-        ...(instanceId ? { instanceId } : {}),
+        instanceId: flagId ?? config.notifier?.instanceId ?? instanceId,
         scheduler,
         storage,
         logger,
