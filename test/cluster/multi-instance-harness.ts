@@ -62,7 +62,7 @@ export async function runMultiInstanceTest(options: MultiInstanceOptions): Promi
     await Promise.all([...children.values()].map((c) => c.waitFor((m) => m.type === 'ready', 20_000)));
 
     // Jobs are added by a scheduler that is never started: it only writes them.
-    const start = Math.ceil(Date.now() / 1000) * 1000 + 2_000;
+    const start = Math.ceil(Date.now() / 1000) * 1000 + 3_000;
     const end = start + (options.seconds - 1) * 1000;
     const writer = new Scheduler({ storage });
     const ids = Array.from({ length: options.jobs }, (_, i) => `job-${String(i).padStart(3, '0')}`);
