@@ -115,7 +115,8 @@ export class PostgresJobs {
       );
       return runs;
     });
-    await this.#db.notify('jobs');
+    // No NOTIFY here: advancing moves a job later, and every instance already wakes for its own next due job
+    // and polls; a notification per advance would wake every instance hundreds of times a second in a burst.
     return inserted;
   }
 
