@@ -1,3 +1,4 @@
+export type { ConfigEndpoint, CronhookConfig } from './cli/config.js';
 export type { Clock, ClockTimer } from './clock.js';
 export { MAX_TIMER_DELAY_MS, systemClock } from './clock.js';
 export type { CronhookErrorCode, CronhookErrorOptions, ErrorInfo } from './errors.js';
