@@ -133,6 +133,13 @@ export function checkConfig(file: string, raw: unknown): CronhookConfig {
       throw configError(file, `endpoints[${i}] needs a string "url"`, `endpoints[${i}].url`);
     }
     if (e.secretEnv !== undefined) {
+      if (typeof e.secretEnv !== 'string' || e.secretEnv === '') {
+        throw configError(
+          file,
+          `endpoints[${i}].secretEnv must be the name of an environment variable`,
+          `endpoints[${i}].secretEnv`,
+        );
+      }
       if (e.secret !== undefined)
         throw configError(file, `endpoints[${i}]: give secret or secretEnv, not both`);
       if (!process.env[e.secretEnv]) {

@@ -77,12 +77,14 @@ function expectNoSecrets(visible: unknown, records: EndpointRecord[]): void {
 
 describe.each(storages)('addEndpoint / updateEndpoint fuzz on %s', (_name, createStorage, numRuns) => {
   it('addEndpoint stores an endpoint or throws a coded CronhookError, leaving stored ones untouched', async () => {
+    const seen = { accepted: 0, rejected: 0 };
     await fc.assert(
       fc.asyncProperty(endpointInput(), async (input) => {
         const { notifier, storage } = await seeded(createStorage);
         const before = await snapshot(storage);
         const result = await runCase(() => notifier.addEndpoint(input as EndpointInput));
         const after = await snapshot(storage);
+        seen[result.ok ? 'accepted' : 'rejected']++;
         if (!result.ok) {
           expectCleanRejection(result.error, CronhookError, ADD_CODES);
           expect(after).toEqual(before);
@@ -99,6 +101,9 @@ describe.each(storages)('addEndpoint / updateEndpoint fuzz on %s', (_name, creat
       }),
       { seed: FUZZ_SEED, numRuns },
     );
+    // The generator reaches both outcomes, so the deep checks and the storing path are both exercised.
+    expect(seen.accepted).toBeGreaterThan(numRuns / 5);
+    expect(seen.rejected).toBeGreaterThan(numRuns / 5);
   });
 
   it('updateEndpoint changes one endpoint or throws a coded CronhookError, leaving stored ones untouched', async () => {

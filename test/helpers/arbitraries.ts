@@ -3,6 +3,8 @@
  * definitions, endpoint definitions, webhook requests). Each generator mixes well-formed values, near misses
  * and values of the wrong type, so a fuzz run reaches the deep checks as well as the first ones.
  */
+
+export * from './arbitraries/config.js';
 export * from './arbitraries/endpoints.js';
 export * from './arbitraries/jobs.js';
 export * from './arbitraries/values.js';
