@@ -1,25 +1,13 @@
 import pg from 'pg';
 import { CronhookError, describeValue } from '../errors.js';
-import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../notifier/types.js';
 import { schemaTooNew } from './errors.js';
 import { PostgresDatabase } from './postgres-database.js';
 import { PostgresJobs } from './postgres-jobs.js';
 import { PostgresListener } from './postgres-listener.js';
 import { PostgresOutbox } from './postgres-outbox.js';
 import { POSTGRES_SCHEMA_VERSION, postgresMigrations } from './sql/postgres-schema.js';
-import type {
-  AdvanceJobInput,
-  ClaimDeliveriesOptions,
-  ClaimOptions,
-  CompleteAttemptInput,
-  JobRecord,
-  ListDeliveriesOptions,
-  ListJobsOptions,
-  ListRunsOptions,
-  RunRecord,
-  Storage,
-  StorageChange,
-} from './types.js';
+import { SplitStorage } from './sql/split-storage.js';
+import type { Storage, StorageChange } from './types.js';
 
 interface PostgresCommonOptions {
   /**
@@ -65,13 +53,11 @@ function invalid(field: string, message: string): CronhookError {
  * const storage = new PostgresStorage({ connectionString: process.env.DATABASE_URL! });
  * const scheduler = new Scheduler({ storage });
  */
-export class PostgresStorage implements Storage {
+export class PostgresStorage extends SplitStorage implements Storage {
   readonly shared = true;
   /** The schema holding the tables. */
   readonly schema: string;
   readonly #db: PostgresDatabase;
-  readonly #jobs: PostgresJobs;
-  readonly #outbox: PostgresOutbox;
   readonly #listener: PostgresListener;
   readonly #ownsPool: boolean;
   #closed = false;
@@ -85,6 +71,7 @@ export class PostgresStorage implements Storage {
       );
     }
     let pool: pg.Pool;
+    let ownsPool: boolean;
     if (options.pool !== undefined) {
       if (options.connectionString !== undefined)
         throw invalid('pool', 'give either pool or connectionString, not both');
@@ -92,7 +79,7 @@ export class PostgresStorage implements Storage {
         throw invalid('pool', `pool must be a pg.Pool, got ${describeValue(options.pool)}`);
       }
       pool = options.pool;
-      this.#ownsPool = false;
+      ownsPool = false;
     } else {
       if (typeof options.connectionString !== 'string' || options.connectionString === '') {
         // Never echo the value: a connection string usually holds a password.
@@ -104,13 +91,14 @@ export class PostgresStorage implements Storage {
       pool = new pg.Pool({ connectionString: options.connectionString, max });
       // An idle connection that breaks is replaced on next use; without a listener it would crash the process.
       pool.on('error', () => {});
-      this.#ownsPool = true;
+      ownsPool = true;
     }
+    const db = new PostgresDatabase(pool, `"${schema}"`, `cronhook_${schema}`);
+    super(new PostgresJobs(db), new PostgresOutbox(db));
+    this.#ownsPool = ownsPool;
     this.schema = schema;
-    this.#db = new PostgresDatabase(pool, `"${schema}"`, `cronhook_${schema}`);
-    this.#jobs = new PostgresJobs(this.#db);
-    this.#outbox = new PostgresOutbox(this.#db);
-    this.#listener = new PostgresListener(pool, this.#db.channel);
+    this.#db = db;
+    this.#listener = new PostgresListener(pool, db.channel);
   }
 
   /**
@@ -159,102 +147,5 @@ export class PostgresStorage implements Storage {
     this.#closed = true;
     await this.#listener.close();
     if (this.#ownsPool) await this.#db.pool.end();
-  }
-
-  #op<T>(action: string, fn: () => Promise<T>): Promise<T> {
-    return this.#db.op(action, fn);
-  }
-
-  // Jobs and runs: see PostgresJobs.
-
-  insertJob(job: JobRecord): Promise<void> {
-    return this.#op('insert a job', () => this.#jobs.insertJob(job));
-  }
-  updateJob(job: JobRecord): Promise<void> {
-    return this.#op('update a job', () => this.#jobs.updateJob(job));
-  }
-  getJob(id: string): Promise<JobRecord | null> {
-    return this.#op('read a job', () => this.#jobs.getJob(id));
-  }
-  listJobs(options?: ListJobsOptions): Promise<JobRecord[]> {
-    return this.#op('list jobs', () => this.#jobs.listJobs(options));
-  }
-  deleteJob(id: string): Promise<boolean> {
-    return this.#op('delete a job', () => this.#jobs.deleteJob(id));
-  }
-  nextDueAt(): Promise<Date | null> {
-    return this.#op('find the next due job', () => this.#jobs.nextDueAt());
-  }
-  claimDueJobs(options: ClaimOptions): Promise<JobRecord[]> {
-    return this.#op('claim due jobs', () => this.#jobs.claimDueJobs(options));
-  }
-  advanceJob(input: AdvanceJobInput): Promise<RunRecord[]> {
-    return this.#op('advance a job', () => this.#jobs.advanceJob(input));
-  }
-  insertRun(run: RunRecord): Promise<boolean> {
-    return this.#op('insert a run', () => this.#jobs.insertRun(run));
-  }
-  updateRun(run: RunRecord): Promise<void> {
-    return this.#op('update a run', () => this.#jobs.updateRun(run));
-  }
-  getRun(id: string): Promise<RunRecord | null> {
-    return this.#op('read a run', () => this.#jobs.getRun(id));
-  }
-  listRuns(options?: ListRunsOptions): Promise<RunRecord[]> {
-    return this.#op('list runs', () => this.#jobs.listRuns(options));
-  }
-  renewRunLeases(input: { instanceId: string; runIds: string[]; until: Date }): Promise<void> {
-    return this.#op('renew run leases', () => this.#jobs.renewRunLeases(input));
-  }
-  claimExpiredRuns(options: ClaimOptions): Promise<RunRecord[]> {
-    return this.#op('claim expired runs', () => this.#jobs.claimExpiredRuns(options));
-  }
-  pruneRuns(input: { jobId: string; keep: number }): Promise<number> {
-    return this.#op('prune runs', () => this.#jobs.pruneRuns(input));
-  }
-
-  // Endpoints and outbox: see PostgresOutbox.
-
-  insertEndpoint(endpoint: EndpointRecord): Promise<void> {
-    return this.#op('insert an endpoint', () => this.#outbox.insertEndpoint(endpoint));
-  }
-  updateEndpoint(endpoint: EndpointRecord): Promise<void> {
-    return this.#op('update an endpoint', () => this.#outbox.updateEndpoint(endpoint));
-  }
-  getEndpoint(id: string): Promise<EndpointRecord | null> {
-    return this.#op('read an endpoint', () => this.#outbox.getEndpoint(id));
-  }
-  listEndpoints(options?: { limit?: number; after?: string }): Promise<EndpointRecord[]> {
-    return this.#op('list endpoints', () => this.#outbox.listEndpoints(options));
-  }
-  deleteEndpoint(id: string): Promise<boolean> {
-    return this.#op('delete an endpoint', () => this.#outbox.deleteEndpoint(id));
-  }
-  insertMessage(input: { message: Message; deliveries: DeliveryRecord[] }): Promise<void> {
-    return this.#op('insert a message', () => this.#outbox.insertMessage(input));
-  }
-  getMessage(id: string): Promise<Message | null> {
-    return this.#op('read a message', () => this.#outbox.getMessage(id));
-  }
-  claimDeliveries(options: ClaimDeliveriesOptions): Promise<DeliveryRecord[]> {
-    return this.#op('claim deliveries', () => this.#outbox.claimDeliveries(options));
-  }
-  completeAttempt(input: CompleteAttemptInput): Promise<void> {
-    return this.#op('record a delivery attempt', () => this.#outbox.completeAttempt(input));
-  }
-  updateDelivery(delivery: DeliveryRecord): Promise<void> {
-    return this.#op('update a delivery', () => this.#outbox.updateDelivery(delivery));
-  }
-  getDelivery(id: string): Promise<DeliveryRecord | null> {
-    return this.#op('read a delivery', () => this.#outbox.getDelivery(id));
-  }
-  listDeliveries(options?: ListDeliveriesOptions): Promise<DeliveryRecord[]> {
-    return this.#op('list deliveries', () => this.#outbox.listDeliveries(options));
-  }
-  listAttempts(deliveryId: string): Promise<DeliveryAttempt[]> {
-    return this.#op('list delivery attempts', () => this.#outbox.listAttempts(deliveryId));
-  }
-  nextDeliveryAt(): Promise<Date | null> {
-    return this.#op('find the next due delivery', () => this.#outbox.nextDeliveryAt());
   }
 }

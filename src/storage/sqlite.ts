@@ -1,22 +1,11 @@
 import { CronhookError, describeValue } from '../errors.js';
-import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../notifier/types.js';
 import { schemaTooNew, storageError } from './errors.js';
+import { SplitStorage } from './sql/split-storage.js';
 import { SQLITE_SCHEMA_VERSION, sqliteMigrations } from './sql/sqlite-schema.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import { SqliteJobs } from './sqlite-jobs.js';
 import { SqliteOutbox } from './sqlite-outbox.js';
-import type {
-  AdvanceJobInput,
-  ClaimDeliveriesOptions,
-  ClaimOptions,
-  CompleteAttemptInput,
-  JobRecord,
-  ListDeliveriesOptions,
-  ListJobsOptions,
-  ListRunsOptions,
-  RunRecord,
-  Storage,
-} from './types.js';
+import type { Storage } from './types.js';
 
 /** Options of `new SqliteStorage(...)`. */
 export interface SqliteStorageOptions {
@@ -46,11 +35,9 @@ export interface SqliteStorageOptions {
  * const storage = new SqliteStorage({ path: './data/cronhook.db' });
  * const scheduler = new Scheduler({ storage });
  */
-export class SqliteStorage implements Storage {
+export class SqliteStorage extends SplitStorage implements Storage {
   readonly shared: boolean;
   readonly #c: SqliteConnection;
-  readonly #jobs: SqliteJobs;
-  readonly #outbox: SqliteOutbox;
   readonly #path: string;
 
   constructor(options: SqliteStorageOptions) {
@@ -85,24 +72,16 @@ export class SqliteStorage implements Storage {
         { field: 'shared' },
       );
     }
-    this.shared = options.shared ?? false;
-    this.#path = path;
+    let connection: SqliteConnection;
     try {
-      this.#c = new SqliteConnection({ path, busyTimeoutMs, synchronous });
+      connection = new SqliteConnection({ path, busyTimeoutMs, synchronous });
     } catch (error) {
       throw storageError(error, `open ${path}`);
     }
-    this.#jobs = new SqliteJobs(this.#c);
-    this.#outbox = new SqliteOutbox(this.#c);
-  }
-
-  /** Runs a synchronous operation, turning driver errors into `ERR_STORAGE`. */
-  async #op<T>(action: string, fn: () => T): Promise<T> {
-    try {
-      return fn();
-    } catch (error) {
-      throw storageError(error, action);
-    }
+    super(new SqliteJobs(connection), new SqliteOutbox(connection));
+    this.#c = connection;
+    this.shared = options.shared ?? false;
+    this.#path = path;
   }
 
   /**
@@ -110,7 +89,7 @@ export class SqliteStorage implements Storage {
    * database migrated by a newer cronhook with `ERR_SCHEMA_TOO_NEW`, changing nothing.
    */
   migrate(): Promise<void> {
-    return this.#op('migrate', () =>
+    return this.op('migrate', () =>
       this.#c.transaction(() => {
         this.#c.run(
           'CREATE TABLE IF NOT EXISTS cronhook_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL) STRICT',
@@ -133,98 +112,5 @@ export class SqliteStorage implements Storage {
 
   async close(): Promise<void> {
     this.#c.close();
-  }
-
-  // Jobs and runs: see SqliteJobs.
-
-  insertJob(job: JobRecord): Promise<void> {
-    return this.#op('insert a job', () => this.#jobs.insertJob(job));
-  }
-  updateJob(job: JobRecord): Promise<void> {
-    return this.#op('update a job', () => this.#jobs.updateJob(job));
-  }
-  getJob(id: string): Promise<JobRecord | null> {
-    return this.#op('read a job', () => this.#jobs.getJob(id));
-  }
-  listJobs(options?: ListJobsOptions): Promise<JobRecord[]> {
-    return this.#op('list jobs', () => this.#jobs.listJobs(options));
-  }
-  deleteJob(id: string): Promise<boolean> {
-    return this.#op('delete a job', () => this.#jobs.deleteJob(id));
-  }
-  nextDueAt(): Promise<Date | null> {
-    return this.#op('find the next due job', () => this.#jobs.nextDueAt());
-  }
-  claimDueJobs(options: ClaimOptions): Promise<JobRecord[]> {
-    return this.#op('claim due jobs', () => this.#jobs.claimDueJobs(options));
-  }
-  advanceJob(input: AdvanceJobInput): Promise<RunRecord[]> {
-    return this.#op('advance a job', () => this.#jobs.advanceJob(input));
-  }
-  insertRun(run: RunRecord): Promise<boolean> {
-    return this.#op('insert a run', () => this.#jobs.insertRun(run));
-  }
-  updateRun(run: RunRecord): Promise<void> {
-    return this.#op('update a run', () => this.#jobs.updateRun(run));
-  }
-  getRun(id: string): Promise<RunRecord | null> {
-    return this.#op('read a run', () => this.#jobs.getRun(id));
-  }
-  listRuns(options?: ListRunsOptions): Promise<RunRecord[]> {
-    return this.#op('list runs', () => this.#jobs.listRuns(options));
-  }
-  renewRunLeases(input: { instanceId: string; runIds: string[]; until: Date }): Promise<void> {
-    return this.#op('renew run leases', () => this.#jobs.renewRunLeases(input));
-  }
-  claimExpiredRuns(options: ClaimOptions): Promise<RunRecord[]> {
-    return this.#op('claim expired runs', () => this.#jobs.claimExpiredRuns(options));
-  }
-  pruneRuns(input: { jobId: string; keep: number }): Promise<number> {
-    return this.#op('prune runs', () => this.#jobs.pruneRuns(input));
-  }
-
-  // Endpoints and outbox: see SqliteOutbox.
-
-  insertEndpoint(endpoint: EndpointRecord): Promise<void> {
-    return this.#op('insert an endpoint', () => this.#outbox.insertEndpoint(endpoint));
-  }
-  updateEndpoint(endpoint: EndpointRecord): Promise<void> {
-    return this.#op('update an endpoint', () => this.#outbox.updateEndpoint(endpoint));
-  }
-  getEndpoint(id: string): Promise<EndpointRecord | null> {
-    return this.#op('read an endpoint', () => this.#outbox.getEndpoint(id));
-  }
-  listEndpoints(options?: { limit?: number; after?: string }): Promise<EndpointRecord[]> {
-    return this.#op('list endpoints', () => this.#outbox.listEndpoints(options));
-  }
-  deleteEndpoint(id: string): Promise<boolean> {
-    return this.#op('delete an endpoint', () => this.#outbox.deleteEndpoint(id));
-  }
-  insertMessage(input: { message: Message; deliveries: DeliveryRecord[] }): Promise<void> {
-    return this.#op('insert a message', () => this.#outbox.insertMessage(input));
-  }
-  getMessage(id: string): Promise<Message | null> {
-    return this.#op('read a message', () => this.#outbox.getMessage(id));
-  }
-  claimDeliveries(options: ClaimDeliveriesOptions): Promise<DeliveryRecord[]> {
-    return this.#op('claim deliveries', () => this.#outbox.claimDeliveries(options));
-  }
-  completeAttempt(input: CompleteAttemptInput): Promise<void> {
-    return this.#op('record a delivery attempt', () => this.#outbox.completeAttempt(input));
-  }
-  updateDelivery(delivery: DeliveryRecord): Promise<void> {
-    return this.#op('update a delivery', () => this.#outbox.updateDelivery(delivery));
-  }
-  getDelivery(id: string): Promise<DeliveryRecord | null> {
-    return this.#op('read a delivery', () => this.#outbox.getDelivery(id));
-  }
-  listDeliveries(options?: ListDeliveriesOptions): Promise<DeliveryRecord[]> {
-    return this.#op('list deliveries', () => this.#outbox.listDeliveries(options));
-  }
-  listAttempts(deliveryId: string): Promise<DeliveryAttempt[]> {
-    return this.#op('list delivery attempts', () => this.#outbox.listAttempts(deliveryId));
-  }
-  nextDeliveryAt(): Promise<Date | null> {
-    return this.#op('find the next due delivery', () => this.#outbox.nextDeliveryAt());
   }
 }

@@ -1,0 +1,168 @@
+import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../../notifier/types.js';
+import { storageError } from '../errors.js';
+import type {
+  AdvanceJobInput,
+  ClaimDeliveriesOptions,
+  ClaimOptions,
+  CompleteAttemptInput,
+  JobRecord,
+  ListDeliveriesOptions,
+  ListJobsOptions,
+  ListRunsOptions,
+  RunRecord,
+  Storage,
+} from '../types.js';
+
+type JobMethod =
+  | 'insertJob'
+  | 'updateJob'
+  | 'getJob'
+  | 'listJobs'
+  | 'deleteJob'
+  | 'nextDueAt'
+  | 'claimDueJobs'
+  | 'advanceJob'
+  | 'insertRun'
+  | 'updateRun'
+  | 'getRun'
+  | 'listRuns'
+  | 'renewRunLeases'
+  | 'claimExpiredRuns'
+  | 'pruneRuns';
+type OutboxMethod =
+  | 'insertEndpoint'
+  | 'updateEndpoint'
+  | 'getEndpoint'
+  | 'listEndpoints'
+  | 'deleteEndpoint'
+  | 'insertMessage'
+  | 'getMessage'
+  | 'claimDeliveries'
+  | 'completeAttempt'
+  | 'updateDelivery'
+  | 'getDelivery'
+  | 'listDeliveries'
+  | 'listAttempts'
+  | 'nextDeliveryAt';
+
+/** A Storage method as a part implements it: synchronously (node:sqlite) or not (pg). */
+type PartOf<K extends keyof Storage> = {
+  [M in K]: Storage[M] extends (...args: infer A) => Promise<infer R>
+    ? (...args: A) => R | Promise<R>
+    : never;
+};
+export type JobsPart = PartOf<JobMethod>;
+export type OutboxPart = PartOf<OutboxMethod>;
+
+/**
+ * The Storage surface of the SQL adapters, written once: each method hands its work to the jobs part or the
+ * outbox part of the adapter and turns driver errors into `ERR_STORAGE` naming what was being done. The
+ * adapters add connection handling, `migrate()` and, for Postgres, `subscribe()`.
+ */
+export abstract class SplitStorage {
+  readonly #jobs: JobsPart;
+  readonly #outbox: OutboxPart;
+
+  protected constructor(jobs: JobsPart, outbox: OutboxPart) {
+    this.#jobs = jobs;
+    this.#outbox = outbox;
+  }
+
+  /** Runs `fn`, turning driver errors into `ERR_STORAGE`; CronhookErrors pass through unchanged. */
+  protected async op<T>(action: string, fn: () => T | Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw storageError(error, action);
+    }
+  }
+
+  insertJob(job: JobRecord): Promise<void> {
+    return this.op('insert a job', () => this.#jobs.insertJob(job));
+  }
+  updateJob(job: JobRecord): Promise<void> {
+    return this.op('update a job', () => this.#jobs.updateJob(job));
+  }
+  getJob(id: string): Promise<JobRecord | null> {
+    return this.op('read a job', () => this.#jobs.getJob(id));
+  }
+  listJobs(options?: ListJobsOptions): Promise<JobRecord[]> {
+    return this.op('list jobs', () => this.#jobs.listJobs(options));
+  }
+  deleteJob(id: string): Promise<boolean> {
+    return this.op('delete a job', () => this.#jobs.deleteJob(id));
+  }
+  nextDueAt(): Promise<Date | null> {
+    return this.op('find the next due job', () => this.#jobs.nextDueAt());
+  }
+  claimDueJobs(options: ClaimOptions): Promise<JobRecord[]> {
+    return this.op('claim due jobs', () => this.#jobs.claimDueJobs(options));
+  }
+  advanceJob(input: AdvanceJobInput): Promise<RunRecord[]> {
+    return this.op('advance a job', () => this.#jobs.advanceJob(input));
+  }
+  insertRun(run: RunRecord): Promise<boolean> {
+    return this.op('insert a run', () => this.#jobs.insertRun(run));
+  }
+  updateRun(run: RunRecord): Promise<void> {
+    return this.op('update a run', () => this.#jobs.updateRun(run));
+  }
+  getRun(id: string): Promise<RunRecord | null> {
+    return this.op('read a run', () => this.#jobs.getRun(id));
+  }
+  listRuns(options?: ListRunsOptions): Promise<RunRecord[]> {
+    return this.op('list runs', () => this.#jobs.listRuns(options));
+  }
+  renewRunLeases(input: { instanceId: string; runIds: string[]; until: Date }): Promise<void> {
+    return this.op('renew run leases', () => this.#jobs.renewRunLeases(input));
+  }
+  claimExpiredRuns(options: ClaimOptions): Promise<RunRecord[]> {
+    return this.op('claim expired runs', () => this.#jobs.claimExpiredRuns(options));
+  }
+  pruneRuns(input: { jobId: string; keep: number }): Promise<number> {
+    return this.op('prune runs', () => this.#jobs.pruneRuns(input));
+  }
+
+  insertEndpoint(endpoint: EndpointRecord): Promise<void> {
+    return this.op('insert an endpoint', () => this.#outbox.insertEndpoint(endpoint));
+  }
+  updateEndpoint(endpoint: EndpointRecord): Promise<void> {
+    return this.op('update an endpoint', () => this.#outbox.updateEndpoint(endpoint));
+  }
+  getEndpoint(id: string): Promise<EndpointRecord | null> {
+    return this.op('read an endpoint', () => this.#outbox.getEndpoint(id));
+  }
+  listEndpoints(options?: { limit?: number; after?: string }): Promise<EndpointRecord[]> {
+    return this.op('list endpoints', () => this.#outbox.listEndpoints(options));
+  }
+  deleteEndpoint(id: string): Promise<boolean> {
+    return this.op('delete an endpoint', () => this.#outbox.deleteEndpoint(id));
+  }
+  insertMessage(input: { message: Message; deliveries: DeliveryRecord[] }): Promise<void> {
+    return this.op('insert a message', () => this.#outbox.insertMessage(input));
+  }
+  getMessage(id: string): Promise<Message | null> {
+    return this.op('read a message', () => this.#outbox.getMessage(id));
+  }
+  claimDeliveries(options: ClaimDeliveriesOptions): Promise<DeliveryRecord[]> {
+    return this.op('claim deliveries', () => this.#outbox.claimDeliveries(options));
+  }
+  completeAttempt(input: CompleteAttemptInput): Promise<void> {
+    return this.op('record a delivery attempt', () => this.#outbox.completeAttempt(input));
+  }
+  updateDelivery(delivery: DeliveryRecord): Promise<void> {
+    return this.op('update a delivery', () => this.#outbox.updateDelivery(delivery));
+  }
+  getDelivery(id: string): Promise<DeliveryRecord | null> {
+    return this.op('read a delivery', () => this.#outbox.getDelivery(id));
+  }
+  listDeliveries(options?: ListDeliveriesOptions): Promise<DeliveryRecord[]> {
+    return this.op('list deliveries', () => this.#outbox.listDeliveries(options));
+  }
+  listAttempts(deliveryId: string): Promise<DeliveryAttempt[]> {
+    return this.op('list delivery attempts', () => this.#outbox.listAttempts(deliveryId));
+  }
+  nextDeliveryAt(): Promise<Date | null> {
+    return this.op('find the next due delivery', () => this.#outbox.nextDeliveryAt());
+  }
+}
