@@ -21,6 +21,8 @@ export interface BenchProfile {
     latencyGapMs: number;
     timeoutMs: number;
   };
+  /** Scheduler instances on one Postgres, all jobs due every second. */
+  scaleOut: { instances: number[]; jobs: number; warmupMs: number; seconds: number; concurrency: number };
 }
 
 const FULL_SIZES = [1000, 10_000, 100_000];
@@ -51,6 +53,7 @@ export const FULL: BenchProfile = {
     latencyGapMs: 5,
     timeoutMs: 300_000,
   },
+  scaleOut: { instances: [1, 2, 3], jobs: 3000, warmupMs: 5000, seconds: 15, concurrency: 100 },
 };
 
 /**
@@ -67,7 +70,7 @@ export const QUICK: BenchProfile = {
       croner: [1000, 10_000],
       'toad-scheduler': [1000],
     },
-    idleMs: 5000,
+    idleMs: 3000,
     timeoutMs: 60_000,
   },
   accuracy: {
@@ -79,9 +82,10 @@ export const QUICK: BenchProfile = {
   http: { concurrency: 16, warmupMs: 500, durationMs: 3000 },
   webhook: {
     concurrency: 16,
-    messages: { 1: 1000, 50: 20 },
+    messages: { 1: 500, 50: 10 },
     latencyMessages: 20,
     latencyGapMs: 5,
     timeoutMs: 60_000,
   },
+  scaleOut: { instances: [1, 2, 3], jobs: 1000, warmupMs: 3000, seconds: 3, concurrency: 100 },
 };

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=registration,accuracy,http,webhook]`: runs every library in its own
+ * `npm run bench [-- --quick] [-- --only=registration,accuracy,http,webhook,scale-out]`: runs every library in its own
  * fresh process, one after the other, and writes bench/results/latest.json and docs/benchmarks.md.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,12 +9,14 @@ import { type BenchProfile, FULL, QUICK } from './config.js';
 import { type ChildOutcome, runWorker } from './lib/child.js';
 import { minuteAfter } from './lib/patterns.js';
 import { LIBRARIES } from './lib/peers.js';
+import { type BenchPostgres, startBenchPostgres } from './lib/postgres.js';
 import { startReceiver } from './lib/receiver.js';
 import type { BenchResults } from './lib/results.js';
 import { renderReport } from './report.js';
 import type { AccuracyInput, AccuracyResult } from './workers/accuracy.js';
 import type { ThroughputInput, ThroughputResult } from './workers/http-throughput.js';
 import type { RegistrationInput, RegistrationResult } from './workers/registration.js';
+import type { ScaleOutInput, ScaleOutResult } from './workers/scale-out.js';
 import type { WebhookInput, WebhookResult } from './workers/webhook.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -64,6 +66,7 @@ const results: BenchResults = {
   accuracy: [],
   http: { concurrency: profile.http.concurrency, loop: notRun(), cronhook: notRun() },
   webhook: [],
+  scaleOut: [],
 };
 
 function notRun() {
@@ -79,6 +82,7 @@ if (only !== undefined && existsSync(latestFile)) {
     if (!enabled('accuracy')) results.accuracy = previous.accuracy;
     if (!enabled('http')) results.http = previous.http;
     if (!enabled('webhook')) results.webhook = previous.webhook;
+    if (!enabled('scale-out')) results.scaleOut = previous.scaleOut ?? [];
   }
 }
 
@@ -118,7 +122,14 @@ if (enabled('accuracy')) {
   }
 }
 
-// 4 + 5. HTTP, against one local receiver process.
+// 4 + 5 + 6. HTTP against one local receiver process; Postgres for webhooks and scale-out.
+let postgres: BenchPostgres | null = null;
+if (enabled('webhook') || enabled('scale-out')) {
+  postgres = await startBenchPostgres().catch((error: unknown) => {
+    log(`Postgres not started: ${String(error)}`);
+    return null;
+  });
+}
 if (enabled('http') || enabled('webhook')) {
   const receiver = await startReceiver();
   try {
@@ -133,7 +144,16 @@ if (enabled('http') || enabled('webhook')) {
     }
     if (enabled('webhook')) {
       for (const [endpoints, messages] of Object.entries(profile.webhook.messages)) {
-        for (const mode of ['undici-hmac-loop', 'memory', 'sqlite'] as const) {
+        for (const mode of ['undici-hmac-loop', 'memory', 'sqlite', 'postgres'] as const) {
+          if (mode === 'postgres' && postgres === null) {
+            const reason = 'PostgreSQL is not installed (/usr/lib/postgresql/<n>/bin)';
+            results.webhook.push({
+              endpoints: Number(endpoints),
+              mode,
+              outcome: { status: 'skipped', reason },
+            });
+            continue;
+          }
           const input: WebhookInput = {
             mode,
             url: receiver.url,
@@ -142,6 +162,7 @@ if (enabled('http') || enabled('webhook')) {
             concurrency: profile.webhook.concurrency,
             latencyMessages: profile.webhook.latencyMessages,
             latencyGapMs: profile.webhook.latencyGapMs,
+            ...(postgres ? { postgresUrl: postgres.url } : {}),
           };
           const outcome = await runWorker<WebhookResult>('webhook', input, {
             timeoutMs: profile.webhook.timeoutMs,
@@ -157,6 +178,50 @@ if (enabled('http') || enabled('webhook')) {
     await receiver.stop();
   }
 }
+
+if (enabled('scale-out')) {
+  const { instances, jobs, warmupMs, seconds, concurrency } = profile.scaleOut;
+  for (const count of instances) {
+    if (postgres === null) {
+      const reason = 'PostgreSQL is not installed (/usr/lib/postgresql/<n>/bin)';
+      results.scaleOut.push({ instances: count, jobs, seconds, outcomes: [{ status: 'skipped', reason }] });
+      continue;
+    }
+    const base: ScaleOutInput = {
+      role: 'seed',
+      postgresUrl: postgres.url,
+      schema: `bench_scale_${count}_${Date.now()}`,
+      jobs,
+      windowStart: 0,
+      windowEnd: 0,
+      concurrency,
+    };
+    const seeded = await runWorker<ScaleOutResult>('scale-out', base, { timeoutMs: 120_000 });
+    if (seeded.status !== 'ok') {
+      results.scaleOut.push({ instances: count, jobs, seconds, outcomes: [seeded] });
+      log(`scale-out ×${count}: seeding ${seeded.status}`);
+      continue;
+    }
+    const windowStart = Date.now() + warmupMs;
+    const input: ScaleOutInput = {
+      ...base,
+      role: 'run',
+      windowStart,
+      windowEnd: windowStart + seconds * 1000,
+    };
+    const outcomes = await Promise.all(
+      Array.from({ length: count }, () =>
+        runWorker<ScaleOutResult>('scale-out', input, { timeoutMs: warmupMs + seconds * 1000 + 30_000 }),
+      ),
+    );
+    results.scaleOut.push({ instances: count, jobs, seconds, outcomes });
+    const total = outcomes.reduce((sum, o) => sum + (o.status === 'ok' ? o.result.runs : 0), 0);
+    log(
+      `scale-out ×${count}: ${Math.round(total / seconds)} runs/s (${outcomes.map((o) => o.status).join(', ')})`,
+    );
+  }
+}
+await postgres?.stop();
 
 results.durationMs = Math.round(performance.now() - started);
 mkdirSync(`${root}bench/results`, { recursive: true });

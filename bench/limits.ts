@@ -1,8 +1,75 @@
 /**
- * What limits each target cronhook misses, from profiling (`--cpu-prof`, heap snapshots); shown in
- * docs/benchmarks.md next to unmet targets. Keyed by target id (see report.ts).
+ * What limits each target cronhook misses, from profiling (`--cpu-prof` of the workers, a heap snapshot of
+ * 20k registered jobs); shown in docs/benchmarks.md next to each unmet target. Keyed by target id (see
+ * report.ts). Update it when the profile changes.
  */
 export const LIMITS: Record<string, string> = {
-  'scale-out': 'not measured yet: Postgres storage had not landed when the benchmarks were written.',
-  'webhook-postgres': 'not measured: Postgres storage had not landed when the benchmarks were written.',
+  'registration-bytes':
+    'per job, a `JobRecord` holds ~7 objects (record, schedule, target, retry, catchUp, metadata, heap entry; ' +
+    '~490 B) and 3 `Date`s (createdAt, updatedAt, nextRunAt; ~96 B each), plus its own copy of the cron ' +
+    'string (`trim().replace()` makes a new one per job). On top, each distinct expression compiles to a ' +
+    'cron-parser `CronExpression` with luxon `DateTime`/`Locale`/`CronDate` objects: ~4 KB per pattern, so ' +
+    'the 1,440 distinct patterns weigh ~6 MB — 40% of the total at 10k jobs, 7% at 100k (where cronhook ' +
+    'retains ~860 B/job, about 1/4 of node-cron’s). Fixes: keep times as epoch numbers inside MemoryStorage ' +
+    '(it copies on every read anyway), share frozen default `retry`/`metadata`/`catchUp` objects and intern ' +
+    'the normalized `schedule` and the cron string per (expression, timezone) via `compileCron`, and compile ' +
+    'cron fields to bitmasks instead of keeping cron-parser objects.',
+  'registration-time':
+    'CPU profile of 100k `addJob`s: garbage collection ~30%, compiling each distinct expression with ' +
+    'cron-parser (+ luxon) ~0.45 ms per pattern (~20% at 100k, most of it at 1k–10k), `buildJobRecord` ' +
+    'validation and copies, `MemoryStorage.insertJob`’s defensive `cloneJob`, `toPublicJob` for the return ' +
+    'value and the `job.added` event, and one awaited promise chain per job. Fixes: a cron compiler without ' +
+    'luxon (bitmask fields, arithmetic next-match), no defensive clone when the Scheduler hands over a record ' +
+    'it built itself, building the `job.added` payload only when someone listens, and an `addJobs(batch)` ' +
+    'for bulk registration.',
+  'registration-100k': 'the same costs as the time per job above: ~14–20 µs per job, 1 s needs < 10 µs.',
+  'accuracy-1':
+    'one run passes through claim → plan → `advanceJob` → p-queue → `updateRun` → awaited `job.started` ' +
+    'before the handler; ~3 ms p50 on this loaded machine against 1.4–2.4 ms for node-cron and croner, ' +
+    'whose timer callback calls the handler directly. Node’s millisecond timer granularity is ~1 ms of it.',
+  'accuracy-1000':
+    'about 0.2–0.5 ms of CPU per run (profile of 1k jobs due every second): ~45% of the claim path is ' +
+    '`planOccurrences` calling cron-parser (luxon) twice per job — `WallMatcher` remembers only its last ' +
+    '(query, answer) pair, and each job asks three different instants (first − 1, first, now), so the cache ' +
+    'thrashes; the rest is per-run records and copies (`newRunRecord`, `cloneRun`, `toPublicJob`/`toPublicRun` ' +
+    'per event), `AbortSignal.any` per run and per attempt, p-queue and p-retry. Runs start only after ' +
+    'their claim batch is planned and advanced. Fixes: a small multi-entry (query → answer) memo in ' +
+    '`WallMatcher` (each entry [q, a) stays valid on its own), claiming and advancing due jobs with one ' +
+    'storage call per batch (`advanceJobs`), starting each run as soon as its job is advanced, and a fast ' +
+    'path for handler runs without retries (no p-retry, one signal).',
+  'accuracy-10000':
+    'same per-run cost as for 1k; at 10k runs per second it exceeds one core, so cronhook falls behind. ' +
+    'The claim loop also processes every batch of due jobs in one macrotask (awaits on already-settled ' +
+    'promises never yield), starving timers and I/O — including its own end-of-window timer here. Fixes as ' +
+    'for 1k, plus a `setImmediate` yield between claim batches.',
+  http:
+    'per run, around the HTTP request itself: `getJob`/`insertRun`/2× `updateRun` copies, p-queue, p-retry, ' +
+    'two `AbortSignal.any`, a timeout timer, `job.started`/`job.succeeded` payloads, and the response ' +
+    'snippet (`truncateUtf8` goes through a Buffer).',
+  'webhook-memory-1':
+    'per delivery: `claimDeliveries` and `completeAttempt` copy records, `getEndpoint`/`getMessage` copies, ' +
+    'a fresh HMAC key per signature, ids from `randomUUID`, and one dispatcher wake (claim + nextDeliveryAt) ' +
+    'per finished attempt.',
+  'webhook-memory-50':
+    'CPU-bound in the notifier process: the per-delivery bookkeeping above (storage copies, events, ' +
+    '`AbortSignal.any`, a dispatcher wake with a claim of one delivery per finished attempt) on top of the ' +
+    'same signing and undici work the plain loop does. Fixes: claim in batches (refill when half the slots ' +
+    'are free), cache the endpoint’s HMAC `KeyObject`, and skip copies the notifier does not need.',
+  'webhook-latency-1': 'see the per-delivery costs above.',
+  'webhook-latency-50':
+    'a message’s 50 deliveries go out 16 at a time, and each slot that frees wakes the dispatcher to claim ' +
+    'one more delivery from storage (a round trip per delivery); the loop baseline hands the next request ' +
+    'to the free slot directly.',
+  'webhook-sqlite-1':
+    'node:sqlite is synchronous: each transaction — `insertMessage`, one `claimDeliveries` per freed slot and ' +
+    'one `completeAttempt` per attempt, each committed with `synchronous: full` — blocks the event loop ' +
+    '(~70% of CPU samples are inside `SqliteConnection.transaction`). `synchronous: normal` gives ~1.5×. ' +
+    'Fixes: group commits (complete the attempts that finish within a few ms in one transaction), claim ' +
+    'several deliveries per transaction even when one slot frees, or move SQLite to a worker thread.',
+  'webhook-sqlite-50': 'as for one endpoint: two synchronous commits per delivery.',
+  'webhook-postgres-1':
+    'three round trips per delivery (claim, getEndpoint/getMessage, completeAttempt), each a commit with ' +
+    'fsync, and one claim per freed slot. Fixes: batch claims and group-commit attempt results.',
+  'webhook-postgres-50': 'as for one endpoint.',
+  'scale-out': 'PostgreSQL is not installed on this machine, so it was not measured.',
 };

@@ -75,7 +75,9 @@ export function runWorker<T>(
       } else if (/heap out of memory|Allocation failed/i.test(stderr)) {
         resolve({ status: 'oom', wallMs });
       } else {
-        const tail = stderr.trim().split('\n').slice(-5).join(' | ');
+        const lines = stderr.trim().split('\n');
+        const errorLine = lines.find((l) => /Error\b/.test(l));
+        const tail = [...(errorLine ? [errorLine.trim()] : []), ...lines.slice(-3)].join(' | ');
         resolve({ status: 'error', wallMs, message: `exit ${code ?? signal}: ${tail}` });
       }
     });

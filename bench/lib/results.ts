@@ -1,6 +1,7 @@
 import type { AccuracyResult } from '../workers/accuracy.js';
 import type { ThroughputResult } from '../workers/http-throughput.js';
 import type { RegistrationResult } from '../workers/registration.js';
+import type { ScaleOutResult } from '../workers/scale-out.js';
 import type { WebhookResult } from '../workers/webhook.js';
 import type { ChildOutcome } from './child.js';
 import type { Library } from './peers.js';
@@ -34,6 +35,13 @@ export interface BenchResults {
     cronhook: Outcome<ThroughputResult>;
   };
   webhook: Array<{ endpoints: number; mode: string; outcome: Outcome<WebhookResult> }>;
+  scaleOut: Array<{
+    instances: number;
+    jobs: number;
+    seconds: number;
+    /** One per instance (or the seeding step's failure). */
+    outcomes: Array<Outcome<ScaleOutResult>>;
+  }>;
 }
 
 /** The result of an outcome that succeeded, else undefined. */

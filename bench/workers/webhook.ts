@@ -14,6 +14,7 @@ import { Agent, request } from 'undici';
 import { generateSecret } from '../../src/notifier/signing.js';
 import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
+import { PostgresStorage } from '../../src/storage/postgres.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
 import type { Storage } from '../../src/storage/types.js';
 import { HttpTransport } from '../../src/transport/http.js';
@@ -21,8 +22,10 @@ import { report, workerInput } from '../lib/child.js';
 import { type Distribution, distribution, preciseNow, round } from '../lib/stats.js';
 
 export interface WebhookInput {
-  mode: 'memory' | 'sqlite' | 'undici-hmac-loop';
+  mode: 'memory' | 'sqlite' | 'postgres' | 'undici-hmac-loop';
   url: string;
+  /** For mode 'postgres'. */
+  postgresUrl?: string;
   endpoints: number;
   messages: number;
   concurrency: number;
@@ -187,7 +190,16 @@ async function runLoop(): Promise<WebhookResult> {
 let result: WebhookResult;
 if (input.mode === 'undici-hmac-loop') result = await runLoop();
 else if (input.mode === 'memory') result = await runNotifier(new MemoryStorage());
-else {
+else if (input.mode === 'postgres') {
+  if (input.postgresUrl === undefined) throw new Error('postgresUrl missing');
+  const schema = `bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  const storage = new PostgresStorage({ connectionString: input.postgresUrl, schema });
+  try {
+    result = await runNotifier(storage);
+  } finally {
+    await storage.close();
+  }
+} else {
   const dir = mkdtempSync(join(tmpdir(), 'cronhook-bench-'));
   try {
     result = await runNotifier(new SqliteStorage({ path: join(dir, 'bench.db') }));

@@ -1,0 +1,46 @@
+import { execFile } from 'node:child_process';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { findPostgresBin } from '../../test/setup/postgres-server.js';
+
+const run = promisify(execFile);
+
+export interface BenchPostgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A throwaway PostgreSQL server for the benchmarks, with the server's default durability (fsync and
+ * synchronous commit on, unlike the test server), on a free loopback port. Null when PostgreSQL is not
+ * installed. initdb refuses root, so as root the server runs as `nobody`.
+ */
+export async function startBenchPostgres(): Promise<BenchPostgres | null> {
+  const bin = findPostgresBin();
+  if (bin === null) return null;
+  const dir = mkdtempSync(join(tmpdir(), 'cronhook-bench-pg-'));
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) chownSync(dir, 65534, 65534);
+  const options = { ...(asRoot ? { uid: 65534, gid: 65534 } : {}), env: { ...process.env, LC_ALL: 'C' } };
+  const dataDir = join(dir, 'data');
+  await run(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8'], options);
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=100`;
+  await run(
+    join(bin, 'pg_ctl'),
+    ['-D', dataDir, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', settings, 'start'],
+    options,
+  );
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      try {
+        await run(join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'fast', '-w', 'stop'], options);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
