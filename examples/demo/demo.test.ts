@@ -1,5 +1,5 @@
 /** `npm run demo` end to end, shortened: it must finish by itself and its summary must add up. */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +41,26 @@ describe('npm run demo', () => {
     expect(verified).toBe(checked! - 1);
     expect(duplicates).toBe(1);
     expect(stdout).toMatch(/^ {2}all jobs +\d+/m);
+  });
+
+  it('Ctrl-C (SIGINT) shuts down gracefully and still prints the summary', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'cronhook-demo-')), 'demo.db');
+    const child = spawn(process.execPath, ['--import', 'tsx', INDEX, '--db', db], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    for (const deadline = Date.now() + 20_000; !/webhook\.ping/.test(stdout); ) {
+      if (Date.now() > deadline) throw new Error(`the demo did not start:\n${stdout}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stdout).toContain('shutting down gracefully');
+    expect(stdout).toMatch(/^Summary after \d/m);
   });
 
   it('uses colour when forced, and rejects a bad --duration in one line', async () => {
