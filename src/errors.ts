@@ -30,7 +30,10 @@ export type CronhookErrorCode =
   | 'ERR_STOPPED'
   | 'ERR_NOT_STARTED'
   | 'ERR_CONFIG'
-  // Receiver side (cronhook/verify)
+  | WebhookVerificationErrorCode;
+
+/** Stable codes of `WebhookVerificationError` (cronhook/verify, the receiver side). */
+export type WebhookVerificationErrorCode =
   | 'ERR_MISSING_HEADER'
   | 'ERR_INVALID_HEADER'
   | 'ERR_TIMESTAMP_TOO_OLD'

@@ -10,17 +10,9 @@
  * });
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { CronhookError } from '../errors.js';
+import { CronhookError, type WebhookVerificationErrorCode } from '../errors.js';
 
-/** Stable codes of {@link WebhookVerificationError}. */
-export type WebhookVerificationErrorCode =
-  | 'ERR_MISSING_HEADER'
-  | 'ERR_INVALID_HEADER'
-  | 'ERR_TIMESTAMP_TOO_OLD'
-  | 'ERR_TIMESTAMP_TOO_NEW'
-  | 'ERR_INVALID_SIGNATURE'
-  | 'ERR_INVALID_SECRET'
-  | 'ERR_INVALID_PAYLOAD';
+export type { WebhookVerificationErrorCode } from '../errors.js';
 
 /**
  * Thrown by {@link verifyWebhook}: the request must be rejected (answer 400 or 401). Match on `code`. Like
