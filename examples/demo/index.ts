@@ -163,9 +163,15 @@ async function main(): Promise<void> {
       live.forged('msg_forged');
     }),
     at(0.5, async () => {
+      const previous = secret;
       const { secret: next } = await notifier.rotateSecret(endpoint.id, { graceMs: 60_000 });
-      receiver.setSecrets([next]);
-      live.note('secret rotated: the receiver now accepts only the new one; the old keeps signing for 60 s');
+      // An attempt signed just before the rotation may still be in flight: accept both for a moment, then
+      // only the new one (cronhook keeps signing with both for the 60 s grace, so nothing is rejected).
+      receiver.setSecrets([next, previous]);
+      live.note(
+        'secret rotated: cronhook signs with old and new for 60 s; the receiver drops the old one in 2 s',
+      );
+      setTimeout(() => receiver.setSecrets([next]), 2_000).unref();
     }),
     at(0.65, async () => {
       const { deliveries } = await notifier.listDeliveries({ status: 'succeeded', limit: 1 });
