@@ -3,31 +3,22 @@
  * opens no connection at all, an allowed one reaches the local test server.
  */
 import type { LookupFunction } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isCronhookError } from '../../src/errors.js';
-import { HttpTransport, type HttpTransportOptions } from '../../src/transport/http.js';
 import type { AddressPolicy } from '../../src/transport/types.js';
-import { startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
+import type { TestHttpServer } from '../helpers/http-server.js';
+import { useHttpFixtures } from '../helpers/transport-fixtures.js';
 
 const STRICT: AddressPolicy = { allowPrivateNetworks: false };
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
-});
+const fixtures = useHttpFixtures();
+const transport = fixtures.transport;
 
 async function receiver(): Promise<TestHttpServer> {
-  const started = await startHttpServer((_req, res) => {
+  const started = await fixtures.server((_req, res) => {
     res.end('reached');
   });
-  cleanups.push(started.close);
   return started;
-}
-
-function transport(options?: HttpTransportOptions): HttpTransport {
-  const created = new HttpTransport(options);
-  cleanups.push(() => created.close());
-  return created;
 }
 
 /** Resolves every name to 127.0.0.1 and counts the look-ups, as a rebinding attacker's DNS would answer. */
@@ -148,10 +139,9 @@ describe('HttpTransport address guard', () => {
   });
 
   it('does not follow a redirect to an internal address', async () => {
-    const server = await startHttpServer((_req, res) => {
+    const server = await fixtures.server((_req, res) => {
       res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
     });
-    cleanups.push(server.close);
     const response = await transport().send({ url: server.url(), addressPolicy: { allow: ['127.0.0.1'] } });
     expect(response.status).toBe(302);
     expect(response.headers.location).toBe('http://169.254.169.254/latest/meta-data/');

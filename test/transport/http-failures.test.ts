@@ -3,27 +3,12 @@
  * end in a clear error code. Timeout cases wait in real time, kept to a few hundred milliseconds.
  */
 import type { LookupFunction } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isCronhookError } from '../../src/errors.js';
-import { HttpTransport, type HttpTransportOptions } from '../../src/transport/http.js';
-import { closedPort, startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
+import { closedPort } from '../helpers/http-server.js';
+import { useHttpFixtures } from '../helpers/transport-fixtures.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
-});
-
-async function server(...args: Parameters<typeof startHttpServer>): Promise<TestHttpServer> {
-  const started = await startHttpServer(...args);
-  cleanups.push(started.close);
-  return started;
-}
-
-function transport(options?: HttpTransportOptions): HttpTransport {
-  const created = new HttpTransport(options);
-  cleanups.push(() => created.close());
-  return created;
-}
+const { server, transport } = useHttpFixtures();
 
 /** Runs `send`, expects a CronhookError, and returns its code and how long the failure took. */
 async function failure(send: Promise<unknown>): Promise<{ code: string; message: string; ms: number }> {

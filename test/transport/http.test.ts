@@ -1,35 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isCronhookError } from '../../src/errors.js';
 import { HttpTransport, type HttpTransportOptions } from '../../src/transport/http.js';
 import type { TransportRequest } from '../../src/transport/types.js';
-import {
-  closedPort,
-  startHttpServer,
-  type TestHttpServer,
-  writeUntilClosed,
-} from '../helpers/http-server.js';
+import { closedPort, writeUntilClosed } from '../helpers/http-server.js';
+import { useHttpFixtures } from '../helpers/transport-fixtures.js';
 
 const packageVersion = JSON.parse(
   readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
 ).version;
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
-});
-
-async function server(...args: Parameters<typeof startHttpServer>): Promise<TestHttpServer> {
-  const started = await startHttpServer(...args);
-  cleanups.push(started.close);
-  return started;
-}
-
-function transport(options?: HttpTransportOptions): HttpTransport {
-  const created = new HttpTransport(options);
-  cleanups.push(() => created.close());
-  return created;
-}
+const { server, transport } = useHttpFixtures();
 
 async function rejection(
   promise: Promise<unknown>,
