@@ -41,11 +41,19 @@ export const LIMITS: Record<string, string> = {
     'same per-run cost as for 1k; at 10k runs per second it exceeds one core, so cronhook falls behind. ' +
     'The claim loop also processes every batch of due jobs in one macrotask (awaits on already-settled ' +
     'promises never yield), starving timers and I/O — including its own end-of-window timer here. Fixes as ' +
-    'for 1k, plus a `setImmediate` yield between claim batches.',
+    'for 1k, plus a `setImmediate` yield between claim batches. Related: `Scheduler.start()` awaits the ' +
+    'first claim pass, which keeps looping while full batches are due, so under a sustained backlog ' +
+    '`start()` does not resolve until `stop()` (seen in the scale-out run).',
   http:
-    'per run, around the HTTP request itself: `getJob`/`insertRun`/2× `updateRun` copies, p-queue, p-retry, ' +
-    'two `AbortSignal.any`, a timeout timer, `job.started`/`job.succeeded` payloads, and the response ' +
-    'snippet (`truncateUtf8` goes through a Buffer).',
+    'CPU-bound in the scheduler process (~0.35 ms of CPU per run against ~0.1 ms per plain request; the ' +
+    'undici part is the same in both). Around the request: garbage collection ~10%, `AbortSignal.any` ' +
+    '(one per run in RunTracker, one per attempt in Runner, and the transport’s) ~5%, p-queue ~4%, p-retry, ' +
+    'the run record copied on `insertRun` and each `updateRun`, `job.started`/`job.succeeded` payloads, a ' +
+    'timeout timer per attempt, header and request validation, and `truncateUtf8` via a Buffer. Manual runs ' +
+    'are also never pruned (`runRetention` skips `trigger: manual`), so a triggerJob-heavy app grows its run ' +
+    'history without bound. Fixes: one AbortController per run forwarded by hand instead of ' +
+    '`AbortSignal.any`, a fast path without p-retry when `retry.attempts` is 1, store the run once when it ' +
+    'finishes (not at start and end) for memory storage, and prune manual runs too.',
   'webhook-memory-1':
     'per delivery: `claimDeliveries` and `completeAttempt` copy records, `getEndpoint`/`getMessage` copies, ' +
     'a fresh HMAC key per signature, ids from `randomUUID`, and one dispatcher wake (claim + nextDeliveryAt) ' +

@@ -31,8 +31,10 @@ export interface BenchResults {
   accuracy: Array<{ library: Library; n: number; outcome: Outcome<AccuracyResult> }>;
   http: {
     concurrency: number;
+    /** The best round of each (see `rounds` for all of them). */
     loop: Outcome<ThroughputResult>;
     cronhook: Outcome<ThroughputResult>;
+    rounds?: Array<Outcome<ThroughputResult>>;
   };
   webhook: Array<{ endpoints: number; mode: string; outcome: Outcome<WebhookResult> }>;
   scaleOut: Array<{
