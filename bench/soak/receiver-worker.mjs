@@ -2,6 +2,7 @@
 // or heap. Plain JavaScript so both tsx and vitest can start it without a loader.
 // Each request: 5% hang (never answered), 50% answered 500, the rest 204. Outcomes come from a seeded PRNG,
 // so a run is reproducible. The parent asks for { type: 'stats' } and gets every webhook-id answered 2xx.
+import { writeSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 
@@ -57,11 +58,14 @@ parentPort.postMessage({ type: 'ready', ports: servers.map((s) => s.address().po
 let lastBeat = Date.now();
 const watchdog = setInterval(() => {
   if (watchdogMs > 0 && Date.now() - lastBeat > watchdogMs) {
-    process.stderr.write(
+    // Straight to fd 2: a worker's process.stderr goes through the starved thread.
+    writeSync(
+      2,
       `[soak] the sender's event loop has not run a timer for ${Date.now() - lastBeat} ms (starved); ` +
-        `receivers so far: ${JSON.stringify(stats)}. Exiting with code 2.\n`,
+        `receivers so far: ${JSON.stringify(stats)}. Killing the process (SIGTERM).\n`,
     );
-    process.exit(2);
+    // process.exit() here would end this thread only; a signal ends the whole process.
+    process.kill(process.pid, 'SIGTERM');
   }
 }, 1000);
 

@@ -26,7 +26,7 @@ export interface FlakyReceiverOptions {
   /** PRNG seed of the outcomes. @default 1 */
   seed?: number;
   /**
-   * End the process (exit code 2) when the calling thread's event loop has not run a timer for this long: a
+   * Kill the process (SIGTERM) when the calling thread's event loop has not run a timer for this long: a
    * starved loop cannot report itself. 0 disables. @default 0
    */
   watchdogMs?: number;

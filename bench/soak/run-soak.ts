@@ -32,6 +32,11 @@ export interface SoakOptions {
   watchdogMs?: number;
   schedulerConcurrency: number;
   notifierConcurrency: number;
+  /**
+   * Per-endpoint limit. @default notifierConcurrency (only the global limit applies: with per-endpoint limits
+   * reached, MemoryStorage's claim walks every due delivery of the excluded endpoints on each claim)
+   */
+  perEndpointConcurrency?: number;
   log?: (line: string) => void;
 }
 
@@ -46,7 +51,11 @@ export interface SoakSample {
 
 export interface SoakReport {
   options: Omit<SoakOptions, 'log'>;
+  /** Heap after GC before anything was created. */
+  baselineHeapMB: number | null;
   samples: SoakSample[];
+  /** Retained in memory per stored delivery (its message, record and attempts): heap growth / deliveries stored. */
+  heapPerDeliveryKB: number | null;
   /** Least-squares slope of heap after GC over the samples after the first third (warm-up), MB per minute. */
   heapSlopeMBPerMin: number | null;
   runs: { succeeded: number; failed: number; perSecond: number };
@@ -64,7 +73,8 @@ function retrySchedule(): number[] {
   return [100, 250, 500, ...Array.from({ length: 37 }, () => 1000)];
 }
 
-function settledHeapMB(): number | null {
+/** Heap used after full GCs (until it stops shrinking), in MB; null without `--expose-gc`. */
+export function settledHeapMB(): number | null {
   const gc = globalThis.gc;
   if (!gc) return null;
   let previous = Number.POSITIVE_INFINITY;
@@ -87,8 +97,24 @@ function slope(points: Array<[number, number]>): number | null {
   return den === 0 ? null : num / den;
 }
 
+/** Heap growth per delivery stored (every succeeded run stores one), over the steady part of the run. */
+function perDelivery(steady: SoakSample[]): number | null {
+  const first = steady[0];
+  const last = steady[steady.length - 1];
+  if (
+    !first ||
+    !last ||
+    first.heapMB === null ||
+    last.heapMB === null ||
+    last.runsSucceeded === first.runsSucceeded
+  )
+    return null;
+  return ((last.heapMB - first.heapMB) * 1024) / (last.runsSucceeded - first.runsSucceeded);
+}
+
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const log = options.log ?? (() => {});
+  const baselineHeapMB = settledHeapMB();
   const receivers = await startFlakyReceivers({
     receivers: options.receivers,
     watchdogMs: options.watchdogMs ?? 0,
@@ -111,7 +137,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     attemptTimeoutMs: options.attemptTimeoutMs,
     retrySchedule: retrySchedule(),
     concurrency: options.notifierConcurrency,
-    perEndpointConcurrency: Math.ceil(options.notifierConcurrency / options.receivers),
+    perEndpointConcurrency: options.perEndpointConcurrency ?? options.notifierConcurrency,
   });
 
   const counts = { runsSucceeded: 0, runsFailed: 0, attempts: 0, deliveriesSucceeded: 0 };
@@ -206,8 +232,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const { log: _log, ...shown } = options;
   return {
     options: shown,
+    baselineHeapMB,
     samples,
     heapSlopeMBPerMin: slope(heapPoints),
+    heapPerDeliveryKB: perDelivery(steady),
     runs: {
       succeeded: counts.runsSucceeded,
       failed: counts.runsFailed,
