@@ -111,7 +111,12 @@ if (enabled('registration')) {
 if (enabled('accuracy')) {
   for (const n of profile.accuracy.sizes) {
     for (const library of profile.accuracy.libraries) {
-      const input: AccuracyInput = { library, n, seconds: profile.accuracy.seconds };
+      const input: AccuracyInput = {
+        library,
+        n,
+        seconds: profile.accuracy.seconds,
+        graceMs: profile.accuracy.graceMs,
+      };
       const outcome = await runWorker<AccuracyResult>('accuracy', input, {
         timeoutMs: profile.accuracy.timeoutMs,
       });
