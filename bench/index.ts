@@ -111,6 +111,7 @@ if (enabled('registration')) {
 if (enabled('accuracy')) {
   for (const n of profile.accuracy.sizes) {
     for (const library of profile.accuracy.libraries) {
+      if (library !== 'cronhook' && profile.accuracy.cronhookOnly.includes(n)) continue;
       const input: AccuracyInput = {
         library,
         n,
@@ -176,6 +177,7 @@ if (enabled('http') || enabled('webhook')) {
             url: receiver.url,
             endpoints: Number(endpoints),
             messages,
+            warmupMessages: profile.webhook.warmupMessages[Number(endpoints)] ?? 0,
             concurrency: profile.webhook.concurrency,
             latencyMessages: profile.webhook.latencyMessages,
             latencyGapMs: profile.webhook.latencyGapMs,

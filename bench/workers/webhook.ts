@@ -28,6 +28,8 @@ export interface WebhookInput {
   postgresUrl?: string;
   endpoints: number;
   messages: number;
+  /** Messages delivered before the timed part, so both sides are warm (JIT, connections). */
+  warmupMessages: number;
   concurrency: number;
   latencyMessages: number;
   latencyGapMs: number;
@@ -86,6 +88,15 @@ async function runNotifier(storage: Storage): Promise<WebhookResult> {
         if (delivered >= count) resolve();
       };
     });
+  if (input.warmupMessages > 0) {
+    const warm = untilDelivered(input.warmupMessages * input.endpoints);
+    await notifier.start();
+    for (let i = 0; i < input.warmupMessages; i++)
+      await notifier.publish('invoice.paid', { ...data, seq: -i });
+    await warm;
+    await notifier.stop();
+    delivered = 0;
+  }
   const expected = input.messages * input.endpoints;
   const publishStart = performance.now();
   for (let i = 0; i < input.messages; i++) await notifier.publish('invoice.paid', { ...data, seq: i });
@@ -144,18 +155,22 @@ async function runLoop(): Promise<WebhookResult> {
     await res.body.text();
     if (res.statusCode < 200 || res.statusCode >= 300) failures++;
   };
-  const jobs: Array<[string, number]> = [];
-  for (let i = 0; i < input.messages; i++) for (const url of endpointUrls) jobs.push([url, i]);
-  let next = 0;
+  const sendAll = async (messages: number) => {
+    const jobs: Array<[string, number]> = [];
+    for (let i = 0; i < messages; i++) for (const url of endpointUrls) jobs.push([url, i]);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: input.concurrency }, async () => {
+        while (next < jobs.length) {
+          const [url, seq] = jobs[next++]!;
+          await send(url, { ...data, seq });
+        }
+      }),
+    );
+  };
+  await sendAll(input.warmupMessages);
   const deliverStart = performance.now();
-  await Promise.all(
-    Array.from({ length: input.concurrency }, async () => {
-      while (next < jobs.length) {
-        const [url, seq] = jobs[next++]!;
-        await send(url, { ...data, seq });
-      }
-    }),
-  );
+  await sendAll(input.messages);
   const deliverMs = performance.now() - deliverStart;
   const latencies: number[] = [];
   for (let i = 0; i < input.latencyMessages; i++) {
