@@ -20,6 +20,15 @@ export interface Rotation {
 
 /** Validates rotation options before anything is read or written. */
 export function prepareRotation(options: RotateSecretOptions): Rotation {
+  if (options === null || typeof options !== 'object') {
+    throw new CronhookError(
+      'ERR_INVALID_OPTION',
+      `rotateSecret: options is ${describeValue(options)}; expected an object`,
+      {
+        field: 'options',
+      },
+    );
+  }
   const graceMs = options.graceMs ?? DAY;
   if (typeof graceMs !== 'number' || !Number.isInteger(graceMs) || graceMs < 0 || graceMs > 30 * DAY) {
     throw new CronhookError(

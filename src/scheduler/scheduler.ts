@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
-import { CronhookError, toErrorInfo } from '../errors.js';
+import { CronhookError, describeValue, toErrorInfo } from '../errors.js';
 import { Emitter, type ListenerOptions } from '../events.js';
 import { MemoryStorage } from '../storage/memory.js';
 import type { JobRecord, Storage } from '../storage/types.js';
@@ -9,6 +9,7 @@ import type { Transport } from '../transport/types.js';
 import { VERSION } from '../version.js';
 import { ClaimLoop } from './claim-loop.js';
 import { assertJobPatch, buildJobRecord, firstRunAt, toPublicJob } from './job-definition.js';
+import { checkListOptions } from './list-options.js';
 import { recordToDefinition } from './record-to-definition.js';
 import { RunTracker } from './run-tracker.js';
 import { Runner, toPublicRun } from './runner.js';
@@ -196,6 +197,7 @@ export class Scheduler {
    * @example const page = await scheduler.listJobs({ limit: 50, after: lastId });
    */
   async listJobs(options: { limit?: number; after?: string; enabled?: boolean } = {}): Promise<Job[]> {
+    checkListOptions('listJobs', options);
     return (await this.storage.listJobs(options)).map(toPublicJob);
   }
 
@@ -238,8 +240,16 @@ export class Scheduler {
     return toPublicRun(finished ?? run);
   }
 
-  /** The next `count` fire times of a job (respecting endAt and maxRuns). */
+  /** The next `count` (0–1000) fire times of a job (respecting endAt and maxRuns). */
   async nextRuns(id: string, count = 5): Promise<Date[]> {
+    // Bounded: a count of Infinity would fill memory with dates, one synchronous step at a time.
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > 1000) {
+      throw new CronhookError(
+        'ERR_INVALID_OPTION',
+        `nextRuns: count is ${describeValue(count)}; expected an integer from 0 to 1000`,
+        { field: 'count' },
+      );
+    }
     const job = await this.#getRecord(id);
     const out: Date[] = [];
     let remaining = job.maxRuns === null ? count : Math.min(count, job.maxRuns - job.runCount);
@@ -262,6 +272,7 @@ export class Scheduler {
     id: string,
     options: { limit?: number; before?: string; status?: Run['status'] } = {},
   ): Promise<Run[]> {
+    checkListOptions('listRuns', options);
     let before: { scheduledAt: Date; id: string } | undefined;
     if (options.before !== undefined) {
       const cursor = await this.storage.getRun(options.before);

@@ -1,0 +1,43 @@
+import { CronhookError, describeValue } from '../errors.js';
+import type { RunStatus } from './types.js';
+
+const STATUSES: readonly RunStatus[] = ['queued', 'running', 'succeeded', 'failed', 'skipped', 'missed'];
+
+function invalid(method: string, field: string, value: unknown, allowed: string): CronhookError {
+  return new CronhookError(
+    'ERR_INVALID_OPTION',
+    `${method}: ${field} is ${describeValue(value)}; expected ${allowed}`,
+    { field },
+  );
+}
+
+/**
+ * Checks the options of `listJobs` / `listRuns` before they reach storage, where a wrong type would surface
+ * as a TypeError or a driver error (found by fuzzing).
+ */
+export function checkListOptions(
+  method: 'listJobs' | 'listRuns',
+  options: unknown,
+): { limit?: number; after?: string; before?: string; enabled?: boolean; status?: RunStatus } {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw invalid(method, 'options', options, 'an object');
+  }
+  const o = options as Record<string, unknown>;
+  if (
+    o.limit !== undefined &&
+    (typeof o.limit !== 'number' || !Number.isSafeInteger(o.limit) || o.limit < 1)
+  ) {
+    throw invalid(method, 'limit', o.limit, 'a positive integer');
+  }
+  for (const key of ['after', 'before'] as const) {
+    if (o[key] !== undefined && typeof o[key] !== 'string')
+      throw invalid(method, key, o[key], 'an id (string)');
+  }
+  if (o.enabled !== undefined && typeof o.enabled !== 'boolean') {
+    throw invalid(method, 'enabled', o.enabled, 'true or false');
+  }
+  if (o.status !== undefined && !STATUSES.includes(o.status as RunStatus)) {
+    throw invalid(method, 'status', o.status, `one of ${STATUSES.join(', ')}`);
+  }
+  return o as ReturnType<typeof checkListOptions>;
+}
