@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- --quick] [-- --only=registration,accuracy,http,webhook,scale-out]`: runs every library in its own
- * fresh process, one after the other, and writes bench/results/latest.json and docs/benchmarks.md.
+ * `npm run bench [-- --quick] [-- --only=registration,accuracy,http,webhook,scale-out] [-- --render]`: runs
+ * every library in its own fresh process, one after the other, and writes bench/results/latest.json and
+ * docs/benchmarks.md.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -22,6 +23,13 @@ import type { WebhookInput, WebhookResult } from './workers/webhook.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
 const profile: BenchProfile = args.includes('--quick') ? QUICK : FULL;
+// --render: rewrite docs/benchmarks.md from bench/results/latest.json (after editing report.ts or limits.ts).
+if (args.includes('--render')) {
+  const latest = fileURLToPath(new URL('results/latest.json', import.meta.url));
+  const saved = JSON.parse(readFileSync(latest, 'utf8')) as BenchResults;
+  writeFileSync(fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url)), renderReport(saved));
+  process.exit(0);
+}
 const only = args
   .find((a) => a.startsWith('--only='))
   ?.slice('--only='.length)

