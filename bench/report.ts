@@ -368,8 +368,8 @@ function webhookTable(results: BenchResults): string {
   ].join('\n');
 }
 
-/** The Markdown of docs/benchmarks.md. */
-export function renderReport(results: BenchResults): string {
+/** The Markdown of docs/benchmarks.md; `full` is the last full-profile run, when a quick run is rendered. */
+export function renderReport(results: BenchResults, full?: { file: string; date: string }): string {
   const { machine } = results;
   const list = targets(results);
   const summary = table(
@@ -404,6 +404,7 @@ export function renderReport(results: BenchResults): string {
           '- Quick profile: shorter windows and smaller sizes (registration: node-cron at 100k jobs, croner at',
           '  10k, toad-scheduler at 1k, so their idle cost is measured at those sizes; accuracy at 10k jobs:',
           '  cronhook only); `npm run bench` runs the full profile (every library at every size).',
+          ...(full ? [`- Raw figures of the last full-profile run (${full.date}): \`${full.file}\`.`] : []),
         ]
       : []),
     '',
