@@ -6,8 +6,10 @@
  */
 import { expect } from 'vitest';
 
-/** Longest a single call may take before it counts as a hang: validation is quick work on small input, and
- * the margin absorbs GC pauses and a busy CI machine. */
+/**
+ * Longest a single call may take before it counts as a hang: validation is quick work on small input, and
+ * the margin absorbs GC pauses and a busy CI machine.
+ */
 export const CASE_LIMIT_MS = 2_000;
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
