@@ -112,7 +112,13 @@ export class ClaimLoop {
             this.#o.onError(error);
           }
         }
-        if (claimed.length === CLAIM_BATCH) this.#tickAgain = true;
+        if (claimed.length === CLAIM_BATCH) {
+          this.#tickAgain = true;
+          // With in-process storage every await above settles as a microtask: without a turn of the event
+          // loop between batches, a burst of thousands of due jobs would starve timers and sockets (the runs
+          // it just started included).
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
       } while (this.#tickAgain && this.#running);
     } catch (error) {
       this.#o.onError(error);

@@ -17,7 +17,37 @@ class StolenJobStorage extends MemoryStorage {
   }
 }
 
+/** Records, at each claim, how many turns of the event loop have passed since the first one. */
+class TurnCountingStorage extends MemoryStorage {
+  turns = 0;
+  readonly turnsAtClaim: number[] = [];
+  override claimDueJobs(...args: Parameters<MemoryStorage['claimDueJobs']>) {
+    this.turnsAtClaim.push(this.turns);
+    setImmediate(() => this.turns++);
+    return super.claimDueJobs(...args);
+  }
+}
+
 describe('claiming due jobs in batches', () => {
+  it('gives the event loop a turn between batches of a burst, so timers and sockets are not starved', async () => {
+    const storage = new TurnCountingStorage();
+    const { scheduler, clock } = createTestScheduler({ storage });
+    for (let i = 0; i < 200; i++) {
+      await scheduler.addJob({
+        id: `job-${i}`,
+        schedule: '* * * * *',
+        target: { url: 'https://a.example/' },
+      });
+    }
+    await scheduler.start();
+    await clock.advance('1m');
+    const burst = storage.turnsAtClaim.slice(-5);
+    // 200 due jobs: four full batches and an empty claim, each after a turn of the loop.
+    expect(burst).toHaveLength(5);
+    for (let i = 1; i < burst.length; i++) expect(burst[i]).toBeGreaterThan(burst[i - 1]!);
+    await scheduler.stop();
+  });
+
   it('runs every job of a burst larger than one claim, on time', async () => {
     const { scheduler, clock, storage } = createTestScheduler();
     const ran: string[] = [];
