@@ -59,7 +59,7 @@ export async function runMultiInstanceTest(options: MultiInstanceOptions): Promi
       };
       children.set(instanceId, spawnFixture('scheduler-instance.ts', [JSON.stringify(config)]));
     }
-    await Promise.all([...children.values()].map((c) => c.waitFor((m) => m.type === 'ready', 20_000)));
+    await Promise.all([...children.values()].map((c) => c.waitFor((m) => m.type === 'ready', 60_000)));
 
     // Jobs are added by a scheduler that is never started: it only writes them.
     const start = Math.ceil(Date.now() / 1000) * 1000 + 3_000;

@@ -25,5 +25,5 @@ describePostgres('three scheduler processes on one Postgres database', () => {
     expect(result.ranBy.get('a') ?? 0).toBeGreaterThan(total * 0.15);
     expect(result.ranBy.get('b') ?? 0).toBeGreaterThan(total * 0.15);
     expect(result.ranBy.get('c') ?? 0).toBeGreaterThan(total * 0.05);
-  }, 80_000);
+  }, 140_000);
 });

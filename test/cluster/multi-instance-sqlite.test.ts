@@ -31,5 +31,5 @@ describe('three scheduler processes on one SQLite file (WAL)', () => {
     } finally {
       db.close();
     }
-  }, 60_000);
+  }, 120_000);
 });
