@@ -55,15 +55,22 @@ export class CompiledCron {
   }
 }
 
+/** Remembered (query, answer) pairs per matcher. */
+const MEMO_SIZE = 4;
+
 /**
  * The wall-clock side of an expression: cron-parser in UTC mode, where "UTC" ms stand for wall-clock times.
- * Shared by every timezone using the expression. Remembers its last answer, so 100k jobs asking for the
- * next occurrence after the same instant cost one cron-parser call.
+ * Shared by every timezone using the expression. Remembers its last few answers, so 100k jobs asking for
+ * the next occurrence after the same instants cost a few cron-parser calls.
  */
 export class WallMatcher {
   readonly expression: CronExpression;
-  #query = Number.NaN;
-  #answer: number | null = null;
+  // A few remembered (query, answer) pairs: each says nothing matches in [query, answer), so it answers any
+  // query in that span. Jobs sharing a pattern ask about a handful of instants per claim (the occurrence, the
+  // one before it, now), which one remembered pair kept evicting.
+  readonly #queries = new Float64Array(MEMO_SIZE).fill(Number.NaN);
+  readonly #answers = new Float64Array(MEMO_SIZE).fill(Number.NaN);
+  #nextSlot = 0;
   /** Where cron-parser's cursor stands (every use goes through this class). */
   #cursor = Number.NaN;
 
@@ -73,8 +80,9 @@ export class WallMatcher {
 
   /** The first matching wall time strictly after `wallMs` (as UTC ms), or null when none is reachable. */
   nextAfter(wallMs: number): number | null {
-    // The answer for q also holds for any later query before it: nothing matches in between.
-    if (wallMs >= this.#query && (this.#answer === null ? false : wallMs < this.#answer)) return this.#answer;
+    for (let i = 0; i < MEMO_SIZE; i++) {
+      if (wallMs >= this.#queries[i]! && wallMs < this.#answers[i]!) return this.#answers[i]!;
+    }
     let answer: number | null;
     try {
       // Iterating (asking after the last answer) continues from cron-parser's cursor: no reset, 2× faster.
@@ -84,11 +92,12 @@ export class WallMatcher {
       this.#cursor = answer;
     } catch {
       // cron-parser gives up after its loop limit: no occurrence within reach.
-      answer = null;
       this.#cursor = Number.NaN;
+      return null;
     }
-    this.#query = wallMs;
-    this.#answer = answer;
+    this.#queries[this.#nextSlot] = wallMs;
+    this.#answers[this.#nextSlot] = answer;
+    this.#nextSlot = (this.#nextSlot + 1) % MEMO_SIZE;
     return answer;
   }
 }
