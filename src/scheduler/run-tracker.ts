@@ -81,7 +81,7 @@ export class RunTracker {
         if (previous) await previous.catch(() => {});
         if (jitterMs > 0) await sleep(this.#o.clock, jitterMs, signal);
         const result = await this.#queue.add(() => this.#o.runner.execute(job, run, signal), { signal });
-        if (run.trigger !== 'manual' && this.#o.runRetention > 0) {
+        if (this.#o.runRetention > 0) {
           await this.#o.storage.pruneRuns({ jobId: job.id, keep: this.#o.runRetention });
         }
         return result ?? null;

@@ -149,3 +149,12 @@ describe('Scheduler job management', () => {
     await expect(scheduler.triggerJob('j')).rejects.toMatchObject({ code: 'ERR_STOPPED' });
   });
 });
+
+describe('run retention', () => {
+  it('prunes manual runs too, so "run now" cannot grow the history without bound', async () => {
+    const { scheduler } = createTestScheduler({ runRetention: 3 });
+    await scheduler.addJob(base);
+    for (let i = 0; i < 6; i++) await scheduler.triggerJob('j');
+    expect(await scheduler.listRuns('j', { limit: 100 })).toHaveLength(3);
+  });
+});
