@@ -31,13 +31,11 @@ export const LIMITS: Record<string, string> = {
     'whose timer callback calls the handler directly. Node’s millisecond timer granularity is ~1 ms of it.',
   'accuracy-1000':
     'about 0.2–0.5 ms of CPU per run (profile of 1k jobs due every second): ~45% of the claim path is ' +
-    '`planOccurrences` calling cron-parser (luxon) twice per job — `WallMatcher` remembers only its last ' +
-    '(query, answer) pair, and each job asks three different instants (first − 1, first, now), so the cache ' +
-    'thrashes. The rest is per-run records and copies (`newRunRecord`, `cloneRun`, `toPublicJob`/`toPublicRun` ' +
+    '`planOccurrences` calling cron-parser (luxon) because `WallMatcher` remembered only its last ' +
+    '(query, answer) pair while each job asks three different instants (first − 1, first, now); it now keeps ' +
+    'four pairs (commit 91ed0cc; on a copy of the tree that cut p99 for 1k jobs from ~155 ms to ~100 ms). The rest is per-run records and copies (`newRunRecord`, `cloneRun`, `toPublicJob`/`toPublicRun` ' +
     'per event), `AbortSignal.any` per run and per attempt, p-queue and p-retry. Runs start only after ' +
-    'their claim batch is planned and advanced. Fixes: a small multi-entry (query → answer) memo in ' +
-    '`WallMatcher` (each entry [q, a) stays valid on its own; a 4-entry memo tried on a copy of the tree cut ' +
-    'p99 for 1k jobs from ~155 ms to ~100 ms, leaving ~0.1 ms of CPU per run), claiming and advancing due jobs with one ' +
+    'their claim batch is planned and advanced. Remaining fixes (~0.1 ms of CPU per run is left): claiming and advancing due jobs with one ' +
     'storage call per batch (`advanceJobs`), starting each run as soon as its job is advanced, and a fast ' +
     'path for handler runs without retries (no p-retry, one signal). node-cron and croner miss this target ' +
     'on this machine too (their p99 is next to cronhook’s).',
@@ -54,11 +52,9 @@ export const LIMITS: Record<string, string> = {
     'undici part is the same in both). Around the request: garbage collection ~10%, `AbortSignal.any` ' +
     '(one per run in RunTracker, one per attempt in Runner, and the transport’s) ~5%, p-queue ~4%, p-retry, ' +
     'the run record copied on `insertRun` and each `updateRun`, `job.started`/`job.succeeded` payloads, a ' +
-    'timeout timer per attempt, header and request validation, and `truncateUtf8` via a Buffer. Manual runs ' +
-    'are also never pruned (`runRetention` skips `trigger: manual`), so a triggerJob-heavy app grows its run ' +
-    'history without bound. Fixes: one AbortController per run forwarded by hand instead of ' +
+    'timeout timer per attempt, header and request validation, and `truncateUtf8` via a Buffer. Fixes: one AbortController per run forwarded by hand instead of ' +
     '`AbortSignal.any`, a fast path without p-retry when `retry.attempts` is 1, store the run once when it ' +
-    'finishes (not at start and end) for memory storage, and prune manual runs too.',
+    'finishes (not at start and end) for memory storage.',
   'webhook-memory-1':
     'per delivery: `claimDeliveries` and `completeAttempt` copy records, `getEndpoint`/`getMessage` copies, ' +
     'a fresh HMAC key per signature, ids from `randomUUID`, and one dispatcher wake (claim + nextDeliveryAt) ' +
