@@ -55,9 +55,13 @@ export class ClaimLoop {
     });
   }
 
+  /**
+   * Recovers orphaned runs and claims one batch, then returns: under a backlog the rest is claimed by the
+   * timer, so `scheduler.start()` resolves even while jobs keep falling due faster than they are claimed.
+   */
   async start(): Promise<void> {
     this.#running = true;
-    await this.tick();
+    await this.tick(1);
   }
 
   stop(): void {
@@ -83,13 +87,15 @@ export class ClaimLoop {
     return newRunRecord(job, scheduledAt, trigger, status, { instanceId: this.#o.instanceId, until });
   }
 
-  async tick(): Promise<void> {
+  /** Claims due jobs, batch after batch (at most `maxBatches`), then re-arms the timer. */
+  async tick(maxBatches = Number.POSITIVE_INFINITY): Promise<void> {
     if (!this.#running) return;
     if (this.#ticking) {
       this.#tickAgain = true;
       return;
     }
     this.#ticking = true;
+    let batches = 0;
     try {
       do {
         this.#tickAgain = false;
@@ -119,7 +125,7 @@ export class ClaimLoop {
           // it just started included).
           await new Promise<void>((resolve) => setImmediate(resolve));
         }
-      } while (this.#tickAgain && this.#running);
+      } while (this.#tickAgain && this.#running && ++batches < maxBatches);
     } catch (error) {
       this.#o.onError(error);
     } finally {

@@ -62,6 +62,27 @@ describe('claiming due jobs in batches', () => {
     await scheduler.stop();
   });
 
+  it('start() resolves after one batch of a backlog; the timer claims the rest', async () => {
+    const { scheduler, clock } = createTestScheduler();
+    const ran: string[] = [];
+    scheduler.handle('record', ({ job }) => void ran.push(job.id));
+    for (let i = 0; i < 120; i++) {
+      await scheduler.addJob({
+        id: `late-${i}`,
+        schedule: { at: '2025-12-31T23:00:00Z' },
+        target: { handler: 'record' },
+      });
+    }
+    await scheduler.start();
+    const claimedByStart = (await scheduler.listJobs({ limit: 200 })).filter(
+      (j) => j.nextRunAt === null,
+    ).length;
+    expect(claimedByStart).toBe(50);
+    await clock.advance(0);
+    expect(ran).toHaveLength(120);
+    await scheduler.stop();
+  });
+
   it('goes on with the rest of a claim when the lease of one job was lost, reporting it', async () => {
     const storage = new StolenJobStorage('job-a');
     const { scheduler, clock, of } = createTestScheduler({ storage });
