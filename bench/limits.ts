@@ -44,9 +44,7 @@ export const LIMITS: Record<string, string> = {
     'about one to two seconds of CPU to start: the last ones start ~1 s late, but none is missed (node-cron ' +
     'and croner, by contrast, drop runs at this size). Before commit fa456d5 the claim loop went through ' +
     'every batch in one macrotask and starved timers (the quick run could time out); it now yields between ' +
-    'batches. Fixes as for 1k. Related: `Scheduler.start()` awaits the first claim pass, which keeps ' +
-    'looping while full batches are due, so under a sustained backlog `start()` does not resolve until ' +
-    '`stop()` (seen in the scale-out run).',
+    'batches. Fixes as for 1k.',
   http:
     'CPU-bound in the scheduler process (~0.35 ms of CPU per run against ~0.1 ms per plain request; the ' +
     'undici part is the same in both). Around the request: garbage collection ~10%, `AbortSignal.any` ' +
