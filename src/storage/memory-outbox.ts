@@ -3,7 +3,12 @@ import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '.
 import { MinHeap } from '../scheduler/heap.js';
 import { cloneAttempt, cloneDelivery, cloneEndpoint, cloneMessage } from './clone.js';
 import { duplicateEndpoint, notFound } from './errors.js';
-import type { ClaimDeliveriesOptions, CompleteAttemptInput, ListDeliveriesOptions } from './types.js';
+import type {
+  ClaimDeliveriesOptions,
+  CompleteAttemptInput,
+  ListDeliveriesOptions,
+  PruneDeliveriesInput,
+} from './types.js';
 import { wakeTime } from './wake-time.js';
 
 const byNewestDelivery = (a: DeliveryRecord, b: DeliveryRecord) =>
@@ -175,6 +180,25 @@ export class MemoryOutbox {
 
   async listAttempts(deliveryId: string): Promise<DeliveryAttempt[]> {
     return (this.#attempts.get(deliveryId) ?? []).map(cloneAttempt);
+  }
+
+  async pruneDeliveries({ before, limit }: PruneDeliveriesInput): Promise<number> {
+    const cutoff = before.getTime();
+    const old = [...this.#deliveries.values()]
+      .filter((d) => d.status !== 'pending' && d.updatedAt.getTime() < cutoff)
+      .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime() || (a.id < b.id ? -1 : 1))
+      .slice(0, limit ?? Number.POSITIVE_INFINITY);
+    const touched = new Set<string>();
+    for (const delivery of old) {
+      this.#deliveries.delete(delivery.id);
+      this.#attempts.delete(delivery.id);
+      touched.add(delivery.messageId);
+    }
+    if (touched.size > 0) {
+      for (const delivery of this.#deliveries.values()) touched.delete(delivery.messageId);
+      for (const messageId of touched) this.#messages.delete(messageId);
+    }
+    return old.length;
   }
 
   async nextDeliveryAt(): Promise<Date | null> {

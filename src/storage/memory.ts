@@ -12,6 +12,7 @@ import type {
   ListDeliveriesOptions,
   ListJobsOptions,
   ListRunsOptions,
+  PruneDeliveriesInput,
   RunRecord,
   Storage,
 } from './types.js';
@@ -263,5 +264,8 @@ export class MemoryStorage implements Storage {
   }
   nextDeliveryAt(): Promise<Date | null> {
     return this.#outbox.nextDeliveryAt();
+  }
+  pruneDeliveries(input: PruneDeliveriesInput): Promise<number> {
+    return this.#outbox.pruneDeliveries(input);
   }
 }

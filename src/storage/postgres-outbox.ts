@@ -8,7 +8,12 @@ import {
 } from './postgres-database.js';
 import { attemptCodec, deliveryCodec, endpointCodec, messageCodec } from './sql/outbox-rows.js';
 import { definedOnly, insertSql, postgresPlaceholder as ph, setSql } from './sql/statements.js';
-import type { ClaimDeliveriesOptions, CompleteAttemptInput, ListDeliveriesOptions } from './types.js';
+import type {
+  ClaimDeliveriesOptions,
+  CompleteAttemptInput,
+  ListDeliveriesOptions,
+  PruneDeliveriesInput,
+} from './types.js';
 
 const decodeDelivery = (row: PgRow) => deliveryCodec.decode(row, dialect);
 const decodeEndpoint = (row: PgRow) => endpointCodec.decode(row, dialect);
@@ -168,6 +173,31 @@ export class PostgresOutbox {
       [deliveryId],
     );
     return rows.map((row) => attemptCodec.decode(row, dialect));
+  }
+
+  async pruneDeliveries({ before, limit }: PruneDeliveriesInput): Promise<number> {
+    const t = this.#t;
+    return this.#db.transaction(async (tx) => {
+      // SKIP LOCKED: rows another instance is pruning or updating right now are left for the next pass.
+      const { rows } = await tx.query(
+        `DELETE FROM ${t.deliveries} WHERE id IN (
+           SELECT id FROM ${t.deliveries}
+           WHERE status IN ('succeeded', 'failed') AND updated_at < $1
+           ORDER BY updated_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+         RETURNING id, message_id`,
+        [before.getTime(), limit ?? null],
+      );
+      if (rows.length === 0) return 0;
+      const ids = rows.map((row) => String(row.id));
+      const messageIds = [...new Set(rows.map((row) => String(row.message_id)))];
+      await tx.query(`DELETE FROM ${t.attempts} WHERE delivery_id = ANY($1::text[])`, [ids]);
+      await tx.query(
+        `DELETE FROM ${t.messages} m WHERE m.id = ANY($1::text[])
+           AND NOT EXISTS (SELECT 1 FROM ${t.deliveries} d WHERE d.message_id = m.id)`,
+        [messageIds],
+      );
+      return rows.length;
+    });
   }
 
   async nextDeliveryAt(): Promise<Date | null> {

@@ -3,7 +3,12 @@ import { duplicateEndpoint, notFound } from './errors.js';
 import { attemptCodec, deliveryCodec, endpointCodec, messageCodec } from './sql/outbox-rows.js';
 import { definedOnly, insertSql, sqlitePlaceholder as ph, setSql } from './sql/statements.js';
 import { sqliteDialect as dialect, type SqliteConnection } from './sqlite-connection.js';
-import type { ClaimDeliveriesOptions, CompleteAttemptInput, ListDeliveriesOptions } from './types.js';
+import type {
+  ClaimDeliveriesOptions,
+  CompleteAttemptInput,
+  ListDeliveriesOptions,
+  PruneDeliveriesInput,
+} from './types.js';
 
 const INSERT_ENDPOINT = `${insertSql('cronhook_endpoints', endpointCodec.columns, ph)} ON CONFLICT (id) DO NOTHING`;
 const INSERT_MESSAGE = insertSql('cronhook_messages', messageCodec.columns, ph);
@@ -161,6 +166,30 @@ export class SqliteOutbox {
     return this.#c
       .all('SELECT * FROM cronhook_attempts WHERE delivery_id = ? ORDER BY seq', [deliveryId])
       .map((row) => attemptCodec.decode(row, dialect));
+  }
+
+  pruneDeliveries({ before, limit }: PruneDeliveriesInput): number {
+    return this.#c.transaction(() => {
+      // LIMIT -1 is SQLite's "no limit".
+      const rows = this.#c.all(
+        `SELECT id, message_id FROM cronhook_deliveries
+         WHERE status IN ('succeeded', 'failed') AND updated_at < ? ORDER BY updated_at, id LIMIT ?`,
+        [before.getTime(), limit ?? -1],
+      );
+      if (rows.length === 0) return 0;
+      const ids = JSON.stringify(rows.map((row) => row.id));
+      const messageIds = JSON.stringify([...new Set(rows.map((row) => row.message_id))]);
+      this.#c.run('DELETE FROM cronhook_attempts WHERE delivery_id IN (SELECT value FROM json_each(?))', [
+        ids,
+      ]);
+      this.#c.run('DELETE FROM cronhook_deliveries WHERE id IN (SELECT value FROM json_each(?))', [ids]);
+      this.#c.run(
+        `DELETE FROM cronhook_messages WHERE id IN (SELECT value FROM json_each(?))
+           AND NOT EXISTS (SELECT 1 FROM cronhook_deliveries d WHERE d.message_id = cronhook_messages.id)`,
+        [messageIds],
+      );
+      return rows.length;
+    });
   }
 
   nextDeliveryAt(): Date | null {

@@ -89,6 +89,13 @@ export interface CompleteAttemptInput {
     Partial<Pick<EndpointRecord, 'failingSince' | 'enabled' | 'disabledReason' | 'disabledAt' | 'updatedAt'>>;
 }
 
+export interface PruneDeliveriesInput {
+  /** Finished deliveries last updated strictly before this go. */
+  before: Date;
+  /** At most this many deliveries per call; all that match when omitted. */
+  limit?: number;
+}
+
 export type StorageChange = 'jobs' | 'deliveries';
 
 /**
@@ -191,4 +198,11 @@ export interface Storage {
    * its lease's expiry when that is later.
    */
   nextDeliveryAt(): Promise<Date | null>;
+  /**
+   * Retention of the delivery log: deletes up to `limit` finished deliveries (`succeeded` or `failed`) whose
+   * `updatedAt` is before `before`, oldest first, with their attempts and any message left without
+   * deliveries. Pending deliveries are never touched. Returns how many deliveries went. Optional: without it
+   * the log is kept forever.
+   */
+  pruneDeliveries?(input: PruneDeliveriesInput): Promise<number>;
 }

@@ -2,6 +2,7 @@ import { describe } from 'vitest';
 import type { Storage } from '../storage/types.js';
 import { type StorageFactory, type StorageSuiteOptions, useStorage } from './storage-suite/context.js';
 import { deliveryClaimTests } from './storage-suite/delivery-claims.js';
+import { deliveryRetentionTests } from './storage-suite/delivery-retention.js';
 import { endpointTests } from './storage-suite/endpoints.js';
 import { jobClaimTests } from './storage-suite/job-claims.js';
 import { jobTests } from './storage-suite/jobs.js';
@@ -15,7 +16,8 @@ export type { StorageFactory, StorageSuiteOptions } from './storage-suite/contex
  * Registers, inside a vitest `describe(name)`, the tests every {@link Storage} adapter must pass: round trips
  * of every field, ordering and paging, claims that hand each item to one caller even under concurrency,
  * lease expiry, the (jobId, occurrenceKey) uniqueness behind exactly-once runs, retention, the outbox, and
- * migrations. Call it once per adapter from a `*.test.ts` file; it needs `vitest`.
+ * migrations. Call it once per adapter from a `*.test.ts` file; it needs `vitest`. Tests of optional methods
+ * (`pruneDeliveries`) are reported as skipped for an adapter that lacks them.
  *
  * `factory` returns a fresh, empty storage for each test (it may be async, and may have migrated already:
  * the suite calls `migrate()` itself). After each test the suite calls `options.cleanup` and then the
@@ -39,6 +41,7 @@ export function testStorage(name: string, factory: StorageFactory, options: Stor
     endpointTests(ctx);
     outboxTests(ctx);
     deliveryClaimTests(ctx);
+    deliveryRetentionTests(ctx);
     migrateTests(ctx);
   });
 }

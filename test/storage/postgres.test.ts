@@ -81,7 +81,7 @@ describePostgres('Postgres', () => {
       const versions = await withPool((pool) =>
         pool.query(`SELECT version FROM "${schema}".schema_migrations`),
       );
-      expect(versions.rows).toEqual([{ version: 1 }]);
+      expect(versions.rows).toEqual([{ version: 1 }, { version: 2 }]);
       await instances[0]!.insertJob(minimalJob('j'));
       expect(await instances[4]!.getJob('j')).toEqual(minimalJob('j'));
     });

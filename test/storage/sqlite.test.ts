@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
+import { sqliteMigrations } from '../../src/storage/sql/sqlite-schema.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
 import { testStorage } from '../../src/testing/storage.js';
 import { at, minimalJob } from '../../src/testing/storage-suite/fixtures.js';
@@ -48,6 +49,7 @@ describe('SqliteStorage', () => {
     const peek = new DatabaseSync(path, { readOnly: true });
     expect(peek.prepare('SELECT version, name FROM cronhook_migrations').all()).toEqual([
       { version: 1, name: 'initial' },
+      { version: 2, name: 'finished deliveries by updated_at' },
     ]);
     peek.close();
     await a.insertJob(minimalJob('shared'));
@@ -55,6 +57,36 @@ describe('SqliteStorage', () => {
     expect(await a.claimDueJobs({ ...lease, instanceId: 'a' })).toHaveLength(1);
     expect(await b.claimDueJobs({ ...lease, instanceId: 'b' })).toEqual([]);
     await Promise.all([a.close(), b.close()]);
+  });
+
+  it('upgrades a version 1 database, keeping its data, and prunes finished deliveries through the new index', async () => {
+    const path = freshPath();
+    const v1 = new SqliteStorage({ path });
+    await v1.migrate();
+    await v1.insertJob(minimalJob('j'));
+    await v1.close();
+    // Turn it back into what cronhook with only the first migration left behind.
+    const old = new DatabaseSync(path);
+    old.exec('DROP INDEX cronhook_deliveries_finished; DELETE FROM cronhook_migrations WHERE version > 1');
+    old.close();
+
+    const storage = new SqliteStorage({ path });
+    await storage.migrate();
+    expect(await storage.getJob('j')).toEqual(minimalJob('j'));
+    await storage.close();
+    const peek = new DatabaseSync(path, { readOnly: true });
+    expect(peek.prepare('SELECT MAX(version) AS v FROM cronhook_migrations').get()).toEqual({
+      v: sqliteMigrations.at(-1)!.version,
+    });
+    const plan = peek
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT id, message_id FROM cronhook_deliveries
+         WHERE status IN ('succeeded', 'failed') AND updated_at < 1 ORDER BY updated_at, id LIMIT 10`,
+      )
+      .all()
+      .map((row) => String(row.detail));
+    expect(plan.join('\n')).toContain('cronhook_deliveries_finished');
+    peek.close();
   });
 
   it('refuses a database written by a newer cronhook with ERR_SCHEMA_TOO_NEW and changes nothing', async () => {

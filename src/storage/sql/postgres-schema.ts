@@ -126,7 +126,15 @@ CREATE TABLE ${s}.attempts (
 CREATE INDEX attempts_delivery ON ${s}.attempts (delivery_id, seq);
 `,
     },
+    {
+      // Retention (pruneDeliveries) deletes finished deliveries oldest-updated first.
+      version: 2,
+      name: 'finished deliveries by updated_at',
+      sql: `
+CREATE INDEX deliveries_finished ON ${s}.deliveries (updated_at, id) WHERE status IN ('succeeded', 'failed');
+`,
+    },
   ];
 }
 
-export const POSTGRES_SCHEMA_VERSION = 1;
+export const POSTGRES_SCHEMA_VERSION = 2;

@@ -9,6 +9,7 @@ import type {
   ListDeliveriesOptions,
   ListJobsOptions,
   ListRunsOptions,
+  PruneDeliveriesInput,
   RunRecord,
   Storage,
 } from '../types.js';
@@ -43,11 +44,12 @@ type OutboxMethod =
   | 'getDelivery'
   | 'listDeliveries'
   | 'listAttempts'
-  | 'nextDeliveryAt';
+  | 'nextDeliveryAt'
+  | 'pruneDeliveries';
 
 /** A Storage method as a part implements it: synchronously (node:sqlite) or not (pg). */
 type PartOf<K extends keyof Storage> = {
-  [M in K]: Storage[M] extends (...args: infer A) => Promise<infer R>
+  [M in K]-?: NonNullable<Storage[M]> extends (...args: infer A) => Promise<infer R>
     ? (...args: A) => R | Promise<R>
     : never;
 };
@@ -164,5 +166,8 @@ export abstract class SplitStorage {
   }
   nextDeliveryAt(): Promise<Date | null> {
     return this.op('find the next due delivery', () => this.#outbox.nextDeliveryAt());
+  }
+  pruneDeliveries(input: PruneDeliveriesInput): Promise<number> {
+    return this.op('prune deliveries', () => this.#outbox.pruneDeliveries(input));
   }
 }

@@ -126,6 +126,15 @@ CREATE TABLE cronhook_attempts (
 CREATE INDEX cronhook_attempts_delivery ON cronhook_attempts (delivery_id, seq);
 `,
   },
+  {
+    // Retention (pruneDeliveries) deletes finished deliveries oldest-updated first.
+    version: 2,
+    name: 'finished deliveries by updated_at',
+    sql: `
+CREATE INDEX cronhook_deliveries_finished ON cronhook_deliveries (updated_at, id)
+  WHERE status IN ('succeeded', 'failed');
+`,
+  },
 ];
 
 export const SQLITE_SCHEMA_VERSION = sqliteMigrations.at(-1)!.version;
