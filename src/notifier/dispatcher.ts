@@ -8,6 +8,11 @@ import type { Deliverer } from './deliver.js';
 import type { ResolvedNotifierOptions } from './options.js';
 import type { DeliveryRecord, NotifierEvents } from './types.js';
 
+/** Retention runs at most this often (clock time), and once at start. */
+const PRUNE_INTERVAL_MS = 3_600_000;
+/** Deliveries deleted per `pruneDeliveries` call, so one call never holds a long transaction. */
+const PRUNE_BATCH = 1_000;
+
 export interface DispatcherDeps {
   storage: Storage;
   clock: Clock;
@@ -21,7 +26,8 @@ export interface DispatcherDeps {
  * The outbox loop. Deliveries live in storage; this claims the due ones (leased, so several instances share
  * the work and a crashed instance's deliveries come back when their lease expires) and sends them with at
  * most `concurrency` in flight and `perEndpointConcurrency` per endpoint. One clock timer wakes it for the
- * next due delivery; finishing an attempt or storing a message wakes it at once.
+ * next due delivery; finishing an attempt or storing a message wakes it at once. It also applies
+ * `deliveryRetentionMs` to the delivery log, at start and then at most once an hour.
  */
 export class Dispatcher {
   readonly #deps: DispatcherDeps;
@@ -34,6 +40,9 @@ export class Dispatcher {
   #running = false;
   #ticking = false;
   #tickAgain = false;
+  /** Clock time of the next retention pass; null when retention is off or the storage cannot prune. */
+  #nextPruneAt: number | null = null;
+  #pruning: Promise<void> | null = null;
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
@@ -53,6 +62,8 @@ export class Dispatcher {
     if (this.#running) return;
     this.#running = true;
     this.#controller = new AbortController();
+    const canPrune = this.#deps.options.deliveryRetentionMs > 0 && this.#deps.storage.pruneDeliveries;
+    this.#nextPruneAt = canPrune ? this.#deps.clock.now() : null;
     this.wake();
   }
 
@@ -63,6 +74,7 @@ export class Dispatcher {
   async stop(timeoutMs: number): Promise<void> {
     this.#running = false;
     this.#timer.cancel();
+    await this.#pruning;
     if (this.#queue.pending === 0) return;
     const timer = this.#deps.clock.setTimeout(() => this.#controller.abort(), timeoutMs);
     await this.#queue.onIdle();
@@ -88,6 +100,7 @@ export class Dispatcher {
 
   async #tick(): Promise<void> {
     const { storage, clock, options } = this.#deps;
+    this.#maybePrune();
     try {
       let claimedAny = false;
       while (this.#running && this.#queue.pending < options.concurrency) {
@@ -132,10 +145,40 @@ export class Dispatcher {
       // Due but not claimable: our slots are full (a finishing attempt wakes us) or the due deliveries wait
       // behind a per-endpoint limit. Without work in flight, back off rather than spin.
       else if (this.#queue.pending === 0 || !claimedAny) wakeAt = now + options.pollIntervalMs;
+      if (this.#nextPruneAt !== null && (wakeAt === null || this.#nextPruneAt < wakeAt)) {
+        wakeAt = this.#nextPruneAt;
+      }
       this.#timer.reset(wakeAt);
     } catch (error) {
       this.#fail(error);
       if (this.#running) this.#timer.wakeAt(clock.now() + options.pollIntervalMs);
+    }
+  }
+
+  /** Starts a retention pass when one is due; it runs beside claiming, never two at once. */
+  #maybePrune(): void {
+    const now = this.#deps.clock.now();
+    if (this.#nextPruneAt === null || now < this.#nextPruneAt || this.#pruning !== null) return;
+    this.#nextPruneAt = now + PRUNE_INTERVAL_MS;
+    this.#pruning = this.#prune(new Date(now - this.#deps.options.deliveryRetentionMs)).finally(() => {
+      this.#pruning = null;
+    });
+  }
+
+  async #prune(before: Date): Promise<void> {
+    const { storage, logger } = this.#deps;
+    try {
+      let removed = 0;
+      for (;;) {
+        const n = await storage.pruneDeliveries!({ before, limit: PRUNE_BATCH });
+        removed += n;
+        if (n < PRUNE_BATCH || !this.#running) break;
+      }
+      if (removed > 0)
+        logger?.debug?.('cronhook: pruned finished deliveries', { removed, before: before.toISOString() });
+    } catch (error) {
+      // Retention is housekeeping: a failed pass is reported and tried again at the next interval.
+      this.#fail(error);
     }
   }
 

@@ -74,6 +74,14 @@ export interface WebhookNotifierOptions {
   disableAfterMs?: number;
   /** Longest `Retry-After` honoured; a receiver asking for more gets this. @default 3_600_000 (1 h) */
   maxRetryAfterMs?: number;
+  /**
+   * How long finished (succeeded or failed) deliveries, their attempts and their messages stay in the
+   * delivery log after their last update. Checked at start and then at most once an hour, when the storage
+   * implements `pruneDeliveries`; pending deliveries are never pruned. `0` keeps everything forever.
+   * @default 604_800_000 (7 days)
+   * @example new WebhookNotifier({ storage, deliveryRetentionMs: 30 * 24 * 3_600_000 }) // 30 days
+   */
+  deliveryRetentionMs?: number;
   /** How long a claimed delivery stays ours; must exceed `attemptTimeoutMs`. @default 60_000 */
   leaseMs?: number;
   /** How often shared storage is checked for deliveries other instances stored. @default 1_000 */
@@ -97,6 +105,8 @@ export interface ResolvedNotifierOptions {
   allow: string[];
   disableAfterMs: number;
   maxRetryAfterMs: number;
+  /** 0: keep forever. */
+  deliveryRetentionMs: number;
   leaseMs: number;
   pollIntervalMs: number;
   unref: boolean;
@@ -201,6 +211,13 @@ export function validateNotifierOptions(options: WebhookNotifierOptions): Resolv
     allow: [...allow],
     disableAfterMs: int('disableAfterMs', options.disableAfterMs, 5 * 24 * HOUR, 0, Number.MAX_SAFE_INTEGER),
     maxRetryAfterMs: int('maxRetryAfterMs', options.maxRetryAfterMs, HOUR, 0, 30 * 24 * HOUR),
+    deliveryRetentionMs: int(
+      'deliveryRetentionMs',
+      options.deliveryRetentionMs,
+      7 * 24 * HOUR,
+      0,
+      Number.MAX_SAFE_INTEGER,
+    ),
     leaseMs,
     pollIntervalMs: int('pollIntervalMs', options.pollIntervalMs, 1_000, 10),
     unref: bool('unref', options.unref, false),
