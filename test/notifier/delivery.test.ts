@@ -96,7 +96,10 @@ describe('WebhookNotifier delivery', () => {
     ]);
     expect(h.of('delivery.retrying').map((e) => e.attempt.attempt)).toEqual([1, 2]);
     expect(h.of('delivery.succeeded')).toHaveLength(1);
-    expect(h.clock.pendingTimers).toBe(0);
+    // Nothing more is sent: the one timer left is the hourly delivery-log retention pass.
+    expect(h.clock.pendingTimers).toBe(1);
+    await h.clock.advance('1d');
+    expect(h.transport.requests).toHaveLength(3);
     await h.notifier.stop();
   });
 
