@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { nextOccurrence, normalizeSchedule, occurrencesBetween } from '../../src/scheduler/schedule.js';
 import type { NormalizedSchedule } from '../../src/scheduler/types.js';
-import { findTransitions, oracleFires } from '../helpers/cron-oracle.js';
+import { findTransitions, oracleFires, parseOracleCron } from '../helpers/cron-oracle.js';
 
 // nextOccurrence, iterated, against the brute-force oracle of test/helpers/cron-oracle.ts, over random
 // expressions, zones and start instants clustered around DST transitions, leap days and month ends.
@@ -105,11 +105,30 @@ function ours(schedule: NormalizedSchedule, from: number, to: number): number[] 
 const show = (zone: string) => (ms: number) =>
   `${new Date(ms).toISOString()} (${new Date(ms).toLocaleString('sv-SE', { timeZone: zone })})`;
 
-function agreesWithOracle(cron: string, zone: string, from: number, to: number): void {
-  const schedule = normalizeSchedule(
-    { cron, timezone: zone },
-    { jobId: 'p', timezone: 'UTC', now: 0, allowPastAt: true },
+const MAX_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** True when no calendar date satisfies the day-of-month and month fields (e.g. `30 feb`), weekday `*`. */
+function matchesNoDate(cron: string): boolean {
+  const parsed = parseOracleCron(cron);
+  if (parsed.dayOfWeek.raw !== '*' || parsed.dayOfMonth.last) return false;
+  return [...parsed.month.values].every((m) =>
+    [...parsed.dayOfMonth.values].every((d) => d > MAX_DAYS[m - 1]!),
   );
+}
+
+function agreesWithOracle(cron: string, zone: string, from: number, to: number): void {
+  let schedule: ReturnType<typeof normalizeSchedule>;
+  try {
+    schedule = normalizeSchedule(
+      { cron, timezone: zone },
+      { jobId: 'p', timezone: 'UTC', now: 0, allowPastAt: true },
+    );
+  } catch (error) {
+    // An expression no date can satisfy is refused up front rather than never firing; only those may be.
+    expect(error).toMatchObject({ code: 'ERR_INVALID_SCHEDULE' });
+    expect(matchesNoDate(cron)).toBe(true);
+    return;
+  }
   const got = ours(schedule, from, to);
   // Gaps and overlaps since 1984 last at most an hour, except Apia's skipped day in 2011.
   const lookback = zone === 'Pacific/Apia' ? 25 * HOUR : 3 * HOUR;
@@ -146,6 +165,13 @@ describe('nextOccurrence against the brute-force oracle', () => {
 
   it('agrees on 6-field expressions with seconds (fixed seed)', () => {
     fc.assert(fc.property(sixFieldCase, check), { seed: 20261025, numRuns: 60 });
+  });
+
+  it('accepts the refusal of an expression no date satisfies (found by seed -1258180834)', () => {
+    check({ cron: '* 0-0 30 feb *', at: ['Europe/Berlin', 449024400000], lead: 17000, span: 3600000 });
+    expect(() =>
+      check({ cron: '* 0 29 feb *', at: ['Europe/Berlin', 449024400000], lead: 0, span: 3600000 }),
+    ).not.toThrow();
   });
 
   it('agrees on a random seed (fast-check prints the seed of any failure)', () => {
