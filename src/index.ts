@@ -3,7 +3,7 @@ export type { Clock, ClockTimer } from './clock.js';
 export { MAX_TIMER_DELAY_MS, systemClock } from './clock.js';
 export type { CronhookErrorCode, CronhookErrorOptions, ErrorInfo } from './errors.js';
 export { CronhookError, isCronhookError } from './errors.js';
-export type { ErrorEventPayload, ListenerOptions } from './events.js';
+export type { Emitter, ErrorEventPayload, ListenerOptions } from './events.js';
 export type { NotifierEventSource, WebhookNotifierOptions } from './notifier/options.js';
 export { DEFAULT_RETRY_SCHEDULE } from './notifier/options.js';
 export type { JobPayload, RunPayload, WebhookBody } from './notifier/payload.js';

@@ -7,6 +7,9 @@ import { PostgresListener } from './postgres-listener.js';
 import { PostgresOutbox } from './postgres-outbox.js';
 import { POSTGRES_SCHEMA_VERSION, postgresMigrations } from './sql/postgres-schema.js';
 import { SplitStorage } from './sql/split-storage.js';
+
+export type { SplitStorage };
+
 import type { Storage, StorageChange } from './types.js';
 
 interface PostgresCommonOptions {

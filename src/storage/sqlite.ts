@@ -1,6 +1,9 @@
 import { CronhookError, describeValue } from '../errors.js';
 import { schemaTooNew, storageError } from './errors.js';
 import { SplitStorage } from './sql/split-storage.js';
+
+export type { SplitStorage };
+
 import { SQLITE_SCHEMA_VERSION, sqliteMigrations } from './sql/sqlite-schema.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import { SqliteJobs } from './sqlite-jobs.js';
