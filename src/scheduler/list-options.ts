@@ -41,3 +41,11 @@ export function checkListOptions(
   }
   return o as ReturnType<typeof checkListOptions>;
 }
+
+/** Checks `nextRuns`' count: bounded, since a count of Infinity would fill memory with dates. */
+export function checkNextRunsCount(count: unknown): number {
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > 1000) {
+    throw invalid('nextRuns', 'count', count, 'an integer from 0 to 1000');
+  }
+  return count;
+}

@@ -1,4 +1,5 @@
 import type { JobRecord } from '../storage/types.js';
+import { firstRunAt } from './job-definition.js';
 import { nextOccurrence, occurrencesBetween } from './schedule.js';
 import type { RunTrigger } from './types.js';
 
@@ -71,4 +72,17 @@ export function planOccurrences(job: JobRecord, nowMs: number, options: PlanOpti
     nextRunAt: next === null ? null : new Date(next),
     runCount,
   };
+}
+
+/** A job's next `count` fire times (for a paused job: those it would have from now), within endAt and maxRuns. */
+export function upcomingOccurrences(job: JobRecord, count: number, nowMs: number): Date[] {
+  const out: Date[] = [];
+  let remaining = job.maxRuns === null ? count : Math.min(count, job.maxRuns - job.runCount);
+  let next = job.enabled ? (job.nextRunAt?.getTime() ?? null) : (firstRunAt(job, nowMs)?.getTime() ?? null);
+  while (next !== null && remaining-- > 0) {
+    if (job.endAt !== null && next > job.endAt.getTime()) break;
+    out.push(new Date(next));
+    next = nextOccurrence(job.schedule, next);
+  }
+  return out;
 }

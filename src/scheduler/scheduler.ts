@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
-import { CronhookError, describeValue, toErrorInfo } from '../errors.js';
+import { CronhookError, toErrorInfo } from '../errors.js';
 import { Emitter, type ListenerOptions } from '../events.js';
 import { MemoryStorage } from '../storage/memory.js';
 import type { JobRecord, Storage } from '../storage/types.js';
@@ -9,11 +9,11 @@ import type { Transport } from '../transport/types.js';
 import { VERSION } from '../version.js';
 import { ClaimLoop } from './claim-loop.js';
 import { assertJobPatch, buildJobRecord, firstRunAt, toPublicJob } from './job-definition.js';
-import { checkListOptions } from './list-options.js';
+import { checkListOptions, checkNextRunsCount } from './list-options.js';
+import { upcomingOccurrences } from './occurrences.js';
 import { recordToDefinition } from './record-to-definition.js';
 import { RunTracker } from './run-tracker.js';
 import { Runner, toPublicRun } from './runner.js';
-import { nextOccurrence } from './schedule.js';
 import type { Job, JobDefinition, JobHandler, Run, SchedulerEvents, SchedulerOptions } from './types.js';
 import { validateSchedulerOptions } from './validate-options.js';
 
@@ -242,26 +242,8 @@ export class Scheduler {
 
   /** The next `count` (0–1000) fire times of a job (respecting endAt and maxRuns). */
   async nextRuns(id: string, count = 5): Promise<Date[]> {
-    // Bounded: a count of Infinity would fill memory with dates, one synchronous step at a time.
-    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > 1000) {
-      throw new CronhookError(
-        'ERR_INVALID_OPTION',
-        `nextRuns: count is ${describeValue(count)}; expected an integer from 0 to 1000`,
-        { field: 'count' },
-      );
-    }
-    const job = await this.#getRecord(id);
-    const out: Date[] = [];
-    let remaining = job.maxRuns === null ? count : Math.min(count, job.maxRuns - job.runCount);
-    let next = job.enabled
-      ? (job.nextRunAt?.getTime() ?? null)
-      : (firstRunAt(job, this.clock.now())?.getTime() ?? null);
-    while (next !== null && remaining-- > 0) {
-      if (job.endAt !== null && next > job.endAt.getTime()) break;
-      out.push(new Date(next));
-      next = nextOccurrence(job.schedule, next);
-    }
-    return out;
+    checkNextRunsCount(count);
+    return upcomingOccurrences(await this.#getRecord(id), count, this.clock.now());
   }
 
   /**
