@@ -35,6 +35,16 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   throw invalid('cursor', cursor, 'the nextCursor of a previous listDeliveries() page');
 }
 
+/** Options of `WebhookNotifier.replay`. */
+export interface ReplayOptions {
+  /** Only deliveries to this endpoint. @default every endpoint */
+  endpointId?: string;
+  /** Failed deliveries created at or after this time. */
+  since: Date;
+  /** …and before this time. @default now */
+  until?: Date;
+}
+
 /** Reads of the delivery log, and replay, over storage. */
 export class DeliveryLog {
   readonly #storage: Storage;
@@ -82,7 +92,7 @@ export class DeliveryLog {
   }
 
   /** Puts failed deliveries created in [since, until) back in the outbox, due `now`. */
-  async replay(options: { endpointId?: string; since: Date; until?: Date }, now: Date): Promise<number> {
+  async replay(options: ReplayOptions, now: Date): Promise<number> {
     if (options === null || typeof options !== 'object')
       throw invalid('options', options, '{ since, endpointId? }');
     const since = validDate('since', options.since);

@@ -8,7 +8,7 @@ import type { Storage } from '../storage/types.js';
 import { HttpTransport } from '../transport/http.js';
 import type { Transport } from '../transport/types.js';
 import { Deliverer } from './deliver.js';
-import { DeliveryLog } from './delivery-log.js';
+import { DeliveryLog, type ReplayOptions } from './delivery-log.js';
 import { Dispatcher } from './dispatcher.js';
 import { applyEndpointPatch, enabledState, toPublicEndpoint, validateEndpointInput } from './endpoints.js';
 import { newId } from './ids.js';
@@ -35,16 +35,6 @@ import type {
 } from './types.js';
 
 const TOPIC = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
-
-/** Options of {@link WebhookNotifier.replay}. */
-export interface ReplayOptions {
-  /** Only deliveries to this endpoint. @default every endpoint */
-  endpointId?: string;
-  /** Failed deliveries created at or after this time. */
-  since: Date;
-  /** …and before this time. @default now */
-  until?: Date;
-}
 
 /**
  * Delivers the scheduler's job events, and the app's own, as signed Standard Webhooks to the endpoints the
