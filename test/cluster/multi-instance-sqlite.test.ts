@@ -10,12 +10,12 @@ const dir = mkdtempSync(join(tmpdir(), 'cronhook-cluster-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('three scheduler processes on one SQLite file (WAL)', () => {
-  it('run every occurrence of 40 jobs due every second for 10 s exactly once, across a SIGKILL', async () => {
+  it('run every occurrence of 60 jobs (more than one claim batch) due every second for 10 s exactly once, across a SIGKILL', async () => {
     const path = join(dir, 'cluster.db');
     const result = await runMultiInstanceTest({
       storage: { kind: 'sqlite', path, shared: true },
       open: () => new SqliteStorage({ path, shared: true }),
-      jobs: 40,
+      jobs: 60,
       seconds: 10,
       killAt: 5,
       leaseMs: 2_000,
