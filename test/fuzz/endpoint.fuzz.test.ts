@@ -4,40 +4,23 @@
  * documented code, never hangs, never returns a secret, and a rejected call leaves stored endpoints as they were.
  */
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CronhookError } from '../../src/errors.js';
 import type { EndpointInput, EndpointPatch, EndpointRecord } from '../../src/notifier/types.js';
 import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
-import { SqliteStorage } from '../../src/storage/sqlite.js';
 import type { Storage } from '../../src/storage/types.js';
 import { FakeClock } from '../../src/testing/fake-clock.js';
 import { MockTransport } from '../../src/testing/mock-transport.js';
 import { endpointInput, endpointPatch, FUZZ_SEED } from '../helpers/arbitraries.js';
+import { useFuzzStorages } from '../helpers/fuzz-storages.js';
 import { expectCleanRejection, runCase } from './outcome.js';
 
 const ADD_CODES = ['ERR_INVALID_ENDPOINT'];
 const UPDATE_CODES = ['ERR_INVALID_ENDPOINT', 'ERR_ENDPOINT_NOT_FOUND'];
 const AUTHORIZATION = 'Bearer s3cr3t-t0ken';
 
-const open: SqliteStorage[] = [];
-afterEach(async () => {
-  for (const storage of open.splice(0)) await storage.close();
-});
-
-const storages: Array<[string, () => Promise<Storage>, number]> = [
-  ['MemoryStorage', async () => new MemoryStorage(), 300],
-  [
-    'SqliteStorage',
-    async () => {
-      const storage = new SqliteStorage({ path: ':memory:' });
-      await storage.migrate();
-      open.push(storage);
-      return storage;
-    },
-    80,
-  ],
-];
+const storages = useFuzzStorages();
 
 /** A notifier holding two endpoints, one with an authorization value and extra headers. */
 async function seeded(createStorage: () => Promise<Storage>) {

@@ -4,14 +4,14 @@
  * hangs, and a rejected call leaves every stored job as it was.
  */
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CronhookError } from '../../src/errors.js';
 import type { Scheduler } from '../../src/scheduler/scheduler.js';
 import type { JobDefinition } from '../../src/scheduler/types.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
-import { SqliteStorage } from '../../src/storage/sqlite.js';
 import type { JobRecord, Storage } from '../../src/storage/types.js';
 import { FUZZ_SEED, jobDefinition, jobPatch } from '../helpers/arbitraries.js';
+import { useFuzzStorages } from '../helpers/fuzz-storages.js';
 import { createTestScheduler } from '../helpers/scheduler.js';
 import { expectCleanRejection, runCase } from './outcome.js';
 
@@ -19,24 +19,7 @@ const ADD_CODES = ['ERR_INVALID_JOB', 'ERR_INVALID_SCHEDULE', 'ERR_DUPLICATE_JOB
 const UPDATE_CODES = ['ERR_INVALID_JOB', 'ERR_INVALID_SCHEDULE', 'ERR_JOB_NOT_FOUND'];
 const EXISTING = ['existing-cron', 'existing-http'];
 
-const open: Storage[] = [];
-afterEach(async () => {
-  for (const storage of open.splice(0)) await (storage as { close?: () => Promise<void> }).close?.();
-});
-
-const storages: Array<[string, () => Promise<Storage>, number]> = [
-  ['MemoryStorage', async () => new MemoryStorage(), 300],
-  [
-    'SqliteStorage',
-    async () => {
-      const storage = new SqliteStorage({ path: ':memory:' });
-      await storage.migrate();
-      open.push(storage);
-      return storage;
-    },
-    80,
-  ],
-];
+const storages = useFuzzStorages();
 
 /** A scheduler holding two valid jobs, one with a signing secret, so a rejected call has something to spoil. */
 async function seeded(createStorage: () => Promise<Storage>) {

@@ -6,15 +6,14 @@
  * nothing stored.
  */
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CronhookError } from '../../src/errors.js';
 import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
-import { SqliteStorage } from '../../src/storage/sqlite.js';
-import type { Storage } from '../../src/storage/types.js';
 import { FakeClock } from '../../src/testing/fake-clock.js';
 import { MockTransport } from '../../src/testing/mock-transport.js';
 import { anyValue, FUZZ_SEED, hostileString } from '../helpers/arbitraries.js';
+import { useFuzzStorages } from '../helpers/fuzz-storages.js';
 import { createTestScheduler } from '../helpers/scheduler.js';
 import { expectCleanRejection, runCase } from './outcome.js';
 
@@ -26,23 +25,7 @@ const CODES = [
   'ERR_ENDPOINT_NOT_FOUND',
 ];
 
-const open: SqliteStorage[] = [];
-afterEach(async () => {
-  for (const storage of open.splice(0)) await storage.close();
-});
-
-const storages: Array<[string, () => Promise<Storage>]> = [
-  ['MemoryStorage', async () => new MemoryStorage()],
-  [
-    'SqliteStorage',
-    async () => {
-      const storage = new SqliteStorage({ path: ':memory:' });
-      await storage.migrate();
-      open.push(storage);
-      return storage;
-    },
-  ],
-];
+const storages = useFuzzStorages();
 
 /** Counts and option objects: good values, limits, and anything. */
 const count = fc.oneof(
