@@ -17,6 +17,7 @@ import {
   type ListJobsOptions,
   type ListRunsOptions,
   type Message,
+  type PruneDeliveriesInput,
   type RunRecord,
   type Storage,
 } from '../../src/index.js';
@@ -380,6 +381,24 @@ export class JsonFileStorage implements Storage {
 
   async nextDeliveryAt(): Promise<Date | null> {
     return earliest(this.#waiting().map(({ at }) => at));
+  }
+
+  /** Optional: without it the notifier's `deliveryRetentionMs` cannot trim the log and the file only grows. */
+  async pruneDeliveries({ before, limit = Infinity }: PruneDeliveriesInput): Promise<number> {
+    const old = this.#state.deliveries
+      .filter((d) => d.status !== 'pending' && d.updatedAt.getTime() < before.getTime())
+      .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime() || byId(a, b))
+      .slice(0, limit);
+    if (old.length === 0) return 0;
+    const dropped = new Set(old.map((d) => d.id));
+    this.#state.deliveries = this.#state.deliveries.filter((d) => !dropped.has(d.id));
+    this.#state.attempts = this.#state.attempts.filter((a) => !dropped.has(a.deliveryId));
+    // A message of a pruned delivery goes once no other delivery refers to it.
+    const orphaned = new Set(old.map((d) => d.messageId));
+    for (const d of this.#state.deliveries) orphaned.delete(d.messageId);
+    this.#state.messages = this.#state.messages.filter((m) => !orphaned.has(m.id));
+    this.#save();
+    return old.length;
   }
 }
 
