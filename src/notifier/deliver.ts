@@ -10,6 +10,7 @@ import { newId } from './ids.js';
 import type { ResolvedNotifierOptions } from './options.js';
 import { parseRetryAfter, retryDelay } from './retry-policy.js';
 import { activeSecrets, signatureHeaders } from './signing.js';
+import { SigningKeys } from './signing-keys.js';
 import type {
   Delivery,
   DeliveryAttempt,
@@ -55,6 +56,7 @@ export function toPublicDelivery(record: DeliveryRecord): Delivery {
  */
 export class Deliverer {
   readonly #deps: DelivererDeps;
+  readonly #keys = new SigningKeys();
 
   constructor(deps: DelivererDeps) {
     this.#deps = deps;
@@ -111,13 +113,16 @@ export class Deliverer {
     Object.assign(
       headers,
       { 'content-type': 'application/json', 'user-agent': `cronhook/${VERSION}` },
-      signatureHeaders({
-        messageId: message.id,
-        now: clock.now(),
-        body: message.body,
-        secrets: activeSecrets(endpoint.secrets, clock.now()),
-        scheme: options.signatureHeaders,
-      }),
+      signatureHeaders(
+        {
+          messageId: message.id,
+          now: clock.now(),
+          body: message.body,
+          secrets: activeSecrets(endpoint.secrets, clock.now()),
+          scheme: options.signatureHeaders,
+        },
+        this.#keys,
+      ),
     );
     return transport.send(
       {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CronhookError, describeValue } from '../errors.js';
 import { signHubSignature, signWebhook } from '../verify/index.js';
+import type { SigningKeys } from './signing-keys.js';
 import type { EndpointSecret } from './types.js';
 
 export { signHubSignature, signWebhook };
@@ -46,6 +47,11 @@ export function validateSecret(secret: unknown, field = 'secret'): string {
  * grace. Ties in `createdAt` (two rotations in one millisecond) fall back to the list order, newest last.
  */
 export function activeSecrets(secrets: readonly EndpointSecret[], now: number): string[] {
+  // The usual case, one current secret, without building and sorting a list per attempt.
+  if (secrets.length === 1) {
+    const only = secrets[0]!;
+    return only.expiresAt === null || only.expiresAt.getTime() > now ? [only.secret] : [];
+  }
   return secrets
     .map((s, index) => ({ s, index }))
     .filter(({ s }) => s.expiresAt === null || s.expiresAt.getTime() > now)
@@ -73,24 +79,31 @@ export interface SignedHeadersInput {
 /**
  * The signature headers of one attempt. The Standard Webhooks headers are always sent (`webhook-id` is also the
  * idempotency key); `webhook-signature` only with 'standard' or 'both'. The hub header carries one signature,
- * by the newest secret, because that scheme has no room for several.
+ * by the newest secret, because that scheme has no room for several. `keys` caches each secret's HMAC key;
+ * the values are those of `signWebhook` and `signHubSignature`.
  */
-export function signatureHeaders(input: SignedHeadersInput): Record<string, string> {
+export function signatureHeaders(input: SignedHeadersInput, keys: SigningKeys): Record<string, string> {
   const timestamp = Math.floor(input.now / 1000);
   const headers: Record<string, string> = {
     'webhook-id': input.messageId,
     'webhook-timestamp': String(timestamp),
   };
   if (input.scheme !== 'hub') {
-    headers['webhook-signature'] = signWebhook({
-      id: input.messageId,
-      timestamp,
-      payload: input.body,
-      secret: input.secrets,
-    });
+    if (input.messageId === '' || /\s/.test(input.messageId)) {
+      throw new TypeError('signWebhook: id must be a non-empty string without whitespace');
+    }
+    if (input.secrets.length === 0) {
+      throw new CronhookError('ERR_INVALID_SECRET', 'The endpoint has no active signing secret');
+    }
+    let signature = '';
+    for (const secret of input.secrets) {
+      if (signature !== '') signature += ' ';
+      signature += `v1,${keys.standard(secret, input.messageId, timestamp, input.body)}`;
+    }
+    headers['webhook-signature'] = signature;
   }
   if (input.scheme !== 'standard' && input.secrets[0] !== undefined) {
-    headers['x-hub-signature-256'] = signHubSignature({ payload: input.body, secret: input.secrets[0] });
+    headers['x-hub-signature-256'] = keys.hub(input.secrets[0], input.body);
   }
   return headers;
 }

@@ -1,7 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
+import { newId } from '../../src/notifier/ids.js';
 import { activeSecrets, generateSecret, validateSecret } from '../../src/notifier/signing.js';
+import { SigningKeys } from '../../src/notifier/signing-keys.js';
+import { signHubSignature, signWebhook } from '../../src/verify/index.js';
 import { createNotifierHarness } from './harness.js';
 
 /** The hub scheme computed independently: HMAC-SHA256 of the raw body, keyed with the secret string. */
@@ -64,5 +67,61 @@ describe('signatureHeaders option', () => {
     expect(request.headers['x-hub-signature-256']).toBe(hubSignature(newest, request.body!));
     expect(request.headers['x-hub-signature-256']).not.toBe(hubSignature(secret, request.body!));
     expect(request.headers['webhook-signature']!.split(' ')).toHaveLength(2);
+  });
+});
+
+describe('signing keys', () => {
+  it('sign exactly as signWebhook and signHubSignature, for every secret and on every reuse', () => {
+    const keys = new SigningKeys();
+    const secrets = [generateSecret(), generateSecret(), `whsec_${Buffer.alloc(64, 7).toString('base64')}`];
+    for (let round = 0; round < 2; round++) {
+      for (const secret of secrets) {
+        const body = JSON.stringify({ round, secret: secret.length });
+        expect(`v1,${keys.standard(secret, 'msg_1', 1_767_225_600, body)}`).toBe(
+          signWebhook({ id: 'msg_1', timestamp: 1_767_225_600, payload: body, secret }),
+        );
+        expect(keys.hub(secret, body)).toBe(signHubSignature({ payload: body, secret }));
+      }
+    }
+  });
+
+  it('a rotation takes effect on the next attempt: the retired secret signs nothing once its grace ends', async () => {
+    const h = createNotifierHarness();
+    await h.clock.set(Date.now());
+    const { endpoint, secret: first } = await h.notifier.addEndpoint({ url: 'https://a.example.com/' });
+    await h.notifier.start();
+    await h.notifier.publish('x.y', { n: 1 });
+    await h.settle();
+    const { secret: second } = await h.notifier.rotateSecret(endpoint.id, { graceMs: 0 });
+    await h.notifier.publish('x.y', { n: 2 });
+    await h.settle();
+    await h.notifier.stop();
+    const [before, after] = h.transport.requests;
+    const headers = (r: typeof before) => r!.headers as Record<string, string>;
+    expect(new Webhook(first).verify(before!.body!, headers(before))).toEqual({
+      ...JSON.parse(before!.body!),
+    });
+    expect(headers(after)['webhook-signature']!.split(' ')).toHaveLength(1);
+    expect(new Webhook(second).verify(after!.body!, headers(after))).toEqual({ ...JSON.parse(after!.body!) });
+    expect(() => new Webhook(first).verify(after!.body!, headers(after))).toThrow();
+  });
+
+  it('a stored secret that is not base64 fails the attempt with ERR_INVALID_SECRET, without its value', () => {
+    const keys = new SigningKeys();
+    const bad = 'whsec_not*base64!';
+    expect(() => keys.standard(bad, 'msg_1', 1, '{}')).toThrow(
+      expect.objectContaining({
+        code: 'ERR_INVALID_SECRET',
+        message: expect.not.stringContaining('base64!'),
+      }),
+    );
+  });
+});
+
+describe('ids', () => {
+  it('are prefixed, 128 bits in base64url, and never repeat (across many random blocks)', () => {
+    const ids = Array.from({ length: 5_000 }, () => newId('att'));
+    for (const id of ids) expect(id).toMatch(/^att_[A-Za-z0-9_-]{22}$/);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });
