@@ -23,7 +23,7 @@ const decodeJob = (row: SqlRow) => jobCodec.decode(row, dialect);
 const decodeRun = (row: SqlRow) => runCodec.decode(row, dialect);
 const toDate = (value: unknown) => (value === null || value === undefined ? null : new Date(Number(value)));
 
-/** The scheduler half of `SqliteStorage`: jobs and runs. Calls are synchronous. */
+/** The scheduler half of `SqliteStorage`: jobs and runs. Reads are synchronous; writes are group-committed. */
 export class SqliteJobs {
   readonly #c: SqliteConnection;
 
@@ -31,14 +31,18 @@ export class SqliteJobs {
     this.#c = connection;
   }
 
-  insertJob(job: JobRecord): void {
-    if (this.#c.run(INSERT_JOB, jobCodec.encode(job, dialect)) === 0) throw duplicateJob(job.id);
+  insertJob(job: JobRecord): Promise<void> {
+    return this.#c.write(() => {
+      if (this.#c.run(INSERT_JOB, jobCodec.encode(job, dialect)) === 0) throw duplicateJob(job.id);
+    });
   }
 
-  updateJob(job: JobRecord): void {
+  updateJob(job: JobRecord): Promise<void> {
     const { values } = without(jobCodec.columns, jobCodec.encode(job, dialect), LEASE_COLUMNS);
     const sql = `UPDATE cronhook_jobs SET ${setSql(JOB_DEFINITION, ph)} WHERE id = ?`;
-    if (this.#c.run(sql, [...values, job.id]) === 0) throw notFound('job', job.id);
+    return this.#c.write(() => {
+      if (this.#c.run(sql, [...values, job.id]) === 0) throw notFound('job', job.id);
+    });
   }
 
   getJob(id: string): JobRecord | null {
@@ -62,8 +66,8 @@ export class SqliteJobs {
     return this.#c.all(sql, [...params, options.limit ?? 100]).map(decodeJob);
   }
 
-  deleteJob(id: string): boolean {
-    return this.#c.transaction(() => {
+  deleteJob(id: string): Promise<boolean> {
+    return this.#c.write(() => {
       this.#c.run('DELETE FROM cronhook_runs WHERE job_id = ?', [id]);
       return this.#c.run('DELETE FROM cronhook_jobs WHERE id = ?', [id]) > 0;
     });
@@ -73,9 +77,9 @@ export class SqliteJobs {
     return toDate(this.#c.get('SELECT MIN(wake_at) AS t FROM cronhook_jobs WHERE enabled = 1')?.t);
   }
 
-  claimDueJobs({ now, limit, instanceId, leaseMs }: ClaimOptions): JobRecord[] {
+  claimDueJobs({ now, limit, instanceId, leaseMs }: ClaimOptions): Promise<JobRecord[]> {
     const lockedUntil = now.getTime() + leaseMs;
-    return this.#c.transaction(() => {
+    return this.#c.write(() => {
       const rows = this.#c.all(
         'SELECT * FROM cronhook_jobs WHERE enabled = 1 AND wake_at <= ? ORDER BY wake_at, id LIMIT ?',
         [now.getTime(), limit],
@@ -90,8 +94,8 @@ export class SqliteJobs {
     });
   }
 
-  advanceJob(input: AdvanceJobInput): RunRecord[] {
-    return this.#c.transaction(() => {
+  advanceJob(input: AdvanceJobInput): Promise<RunRecord[]> {
+    return this.#c.write(() => {
       const holder = this.#c.get('SELECT locked_by FROM cronhook_jobs WHERE id = ?', [input.jobId]);
       if (holder?.locked_by !== input.instanceId) throw leaseLost(input.jobId, input.instanceId);
       const inserted = input.runs.filter((run) => this.#c.run(INSERT_RUN, runCodec.encode(run, dialect)) > 0);
@@ -111,14 +115,17 @@ export class SqliteJobs {
     });
   }
 
-  insertRun(run: RunRecord): boolean {
-    return this.#c.run(INSERT_RUN, runCodec.encode(run, dialect)) > 0;
+  insertRun(run: RunRecord): Promise<boolean> {
+    const values = runCodec.encode(run, dialect);
+    return this.#c.write(() => this.#c.run(INSERT_RUN, values) > 0);
   }
 
-  updateRun(run: RunRecord): void {
+  updateRun(run: RunRecord): Promise<void> {
     const { values } = without(runCodec.columns, runCodec.encode(run, dialect), RUN_KEY_COLUMNS);
     const sql = `UPDATE cronhook_runs SET ${setSql(RUN_STATE, ph)} WHERE id = ?`;
-    if (this.#c.run(sql, [...values, run.id]) === 0) throw notFound('run', run.id);
+    return this.#c.write(() => {
+      if (this.#c.run(sql, [...values, run.id]) === 0) throw notFound('run', run.id);
+    });
   }
 
   getRun(id: string): RunRecord | null {
@@ -147,17 +154,27 @@ export class SqliteJobs {
     return this.#c.all(sql, [...params, options.limit ?? 50]).map(decodeRun);
   }
 
-  renewRunLeases({ instanceId, runIds, until }: { instanceId: string; runIds: string[]; until: Date }) {
-    this.#c.run(
-      `UPDATE cronhook_runs SET locked_until = ?
+  renewRunLeases({
+    instanceId,
+    runIds,
+    until,
+  }: {
+    instanceId: string;
+    runIds: string[];
+    until: Date;
+  }): Promise<void> {
+    return this.#c.write(() => {
+      this.#c.run(
+        `UPDATE cronhook_runs SET locked_until = ?
          WHERE instance_id = ? AND ${ACTIVE} AND id IN (SELECT value FROM json_each(?))`,
-      [until.getTime(), instanceId, JSON.stringify(runIds)],
-    );
+        [until.getTime(), instanceId, JSON.stringify(runIds)],
+      );
+    });
   }
 
-  claimExpiredRuns({ now, limit, instanceId, leaseMs }: ClaimOptions): RunRecord[] {
+  claimExpiredRuns({ now, limit, instanceId, leaseMs }: ClaimOptions): Promise<RunRecord[]> {
     const lockedUntil = now.getTime() + leaseMs;
-    return this.#c.transaction(() => {
+    return this.#c.write(() => {
       const rows = this.#c.all(
         `SELECT * FROM cronhook_runs WHERE ${ACTIVE} AND (locked_until IS NULL OR locked_until < ?)
          ORDER BY scheduled_at, id LIMIT ?`,
@@ -169,11 +186,13 @@ export class SqliteJobs {
     });
   }
 
-  pruneRuns({ jobId, keep }: { jobId: string; keep: number }): number {
-    return this.#c.run(
-      `DELETE FROM cronhook_runs WHERE id IN (SELECT id FROM cronhook_runs WHERE job_id = ? AND NOT ${ACTIVE}
+  pruneRuns({ jobId, keep }: { jobId: string; keep: number }): Promise<number> {
+    return this.#c.write(() =>
+      this.#c.run(
+        `DELETE FROM cronhook_runs WHERE id IN (SELECT id FROM cronhook_runs WHERE job_id = ? AND NOT ${ACTIVE}
            ORDER BY scheduled_at DESC, id DESC LIMIT -1 OFFSET ?)`,
-      [jobId, Math.max(0, keep)],
+        [jobId, Math.max(0, keep)],
+      ),
     );
   }
 }

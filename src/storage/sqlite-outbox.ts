@@ -22,7 +22,10 @@ const PENDING_TO_ENABLED = `FROM cronhook_deliveries d JOIN cronhook_endpoints e
 const decodeDelivery = (row: Record<string, unknown>) => deliveryCodec.decode(row, dialect);
 const decodeEndpoint = (row: Record<string, unknown>) => endpointCodec.decode(row, dialect);
 
-/** The webhook half of `SqliteStorage`: endpoints, messages, deliveries and attempts. Calls are synchronous. */
+/**
+ * The webhook half of `SqliteStorage`: endpoints, messages, deliveries and attempts. Reads are synchronous;
+ * writes are group-committed (`SqliteConnection.write`).
+ */
 export class SqliteOutbox {
   readonly #c: SqliteConnection;
 
@@ -30,13 +33,19 @@ export class SqliteOutbox {
     this.#c = connection;
   }
 
-  insertEndpoint(endpoint: EndpointRecord): void {
-    if (this.#c.run(INSERT_ENDPOINT, endpointCodec.encode(endpoint, dialect)) === 0) {
-      throw duplicateEndpoint(endpoint.id);
-    }
+  insertEndpoint(endpoint: EndpointRecord): Promise<void> {
+    return this.#c.write(() => {
+      if (this.#c.run(INSERT_ENDPOINT, endpointCodec.encode(endpoint, dialect)) === 0) {
+        throw duplicateEndpoint(endpoint.id);
+      }
+    });
   }
 
-  updateEndpoint(endpoint: EndpointRecord): void {
+  updateEndpoint(endpoint: EndpointRecord): Promise<void> {
+    return this.#c.write(() => this.#updateEndpoint(endpoint));
+  }
+
+  #updateEndpoint(endpoint: EndpointRecord): void {
     const [id, ...values] = endpointCodec.encode(endpoint, dialect);
     if (this.#c.run(`UPDATE cronhook_endpoints SET ${ENDPOINT_SET} WHERE id = ?`, [...values, id]) === 0) {
       throw notFound('endpoint', endpoint.id);
@@ -64,8 +73,8 @@ export class SqliteOutbox {
     return rows.map(decodeEndpoint);
   }
 
-  deleteEndpoint(id: string): boolean {
-    return this.#c.transaction(() => {
+  deleteEndpoint(id: string): Promise<boolean> {
+    return this.#c.write(() => {
       this.#c.run(
         `DELETE FROM cronhook_attempts WHERE delivery_id IN
            (SELECT id FROM cronhook_deliveries WHERE endpoint_id = ? AND status = 'pending')`,
@@ -76,8 +85,8 @@ export class SqliteOutbox {
     });
   }
 
-  insertMessage({ message, deliveries }: { message: Message; deliveries: DeliveryRecord[] }): void {
-    this.#c.transaction(() => {
+  insertMessage({ message, deliveries }: { message: Message; deliveries: DeliveryRecord[] }): Promise<void> {
+    return this.#c.write(() => {
       this.#c.run(INSERT_MESSAGE, messageCodec.encode(message, dialect));
       for (const delivery of deliveries)
         this.#c.run(INSERT_DELIVERY, deliveryCodec.encode(delivery, dialect));
@@ -95,22 +104,21 @@ export class SqliteOutbox {
     instanceId,
     leaseMs,
     excludeEndpointIds,
-  }: ClaimDeliveriesOptions): DeliveryRecord[] {
+  }: ClaimDeliveriesOptions): Promise<DeliveryRecord[]> {
     const lockedUntil = now.getTime() + leaseMs;
-    return this.#c.transaction(() => {
+    return this.#c.write(() => {
       const rows = this.#c.all(
         `SELECT d.* ${PENDING_TO_ENABLED} AND d.wake_at <= ?
            AND d.endpoint_id NOT IN (SELECT value FROM json_each(?))
          ORDER BY d.wake_at, d.id LIMIT ?`,
         [now.getTime(), JSON.stringify(excludeEndpointIds ?? []), limit],
       );
-      for (const row of rows) {
-        this.#c.run('UPDATE cronhook_deliveries SET locked_by = ?, locked_until = ? WHERE id = ?', [
-          instanceId,
-          lockedUntil,
-          row.id,
-        ]);
-      }
+      if (rows.length === 0) return [];
+      this.#c.run(
+        `UPDATE cronhook_deliveries SET locked_by = ?, locked_until = ?
+         WHERE id IN (SELECT value FROM json_each(?))`,
+        [instanceId, lockedUntil, JSON.stringify(rows.map((row) => row.id))],
+      );
       return rows.map((row) => ({
         ...decodeDelivery(row),
         lockedBy: instanceId,
@@ -119,17 +127,21 @@ export class SqliteOutbox {
     });
   }
 
-  completeAttempt({ delivery, attempt, endpoint }: CompleteAttemptInput): void {
-    this.#c.transaction(() => {
-      this.updateDelivery({ ...delivery, lockedBy: null, lockedUntil: null });
+  completeAttempt({ delivery, attempt, endpoint }: CompleteAttemptInput): Promise<void> {
+    return this.#c.write(() => {
+      this.#updateDelivery({ ...delivery, lockedBy: null, lockedUntil: null });
       this.#c.run(INSERT_ATTEMPT, attemptCodec.encode(attempt, dialect));
       if (endpoint === undefined) return;
       const existing = this.getEndpoint(endpoint.id);
-      if (existing) this.updateEndpoint({ ...existing, ...definedOnly(endpoint) });
+      if (existing) this.#updateEndpoint({ ...existing, ...definedOnly(endpoint) });
     });
   }
 
-  updateDelivery(delivery: DeliveryRecord): void {
+  updateDelivery(delivery: DeliveryRecord): Promise<void> {
+    return this.#c.write(() => this.#updateDelivery(delivery));
+  }
+
+  #updateDelivery(delivery: DeliveryRecord): void {
     const [id, ...values] = deliveryCodec.encode(delivery, dialect);
     if (this.#c.run(`UPDATE cronhook_deliveries SET ${DELIVERY_SET} WHERE id = ?`, [...values, id]) === 0) {
       throw notFound('delivery', delivery.id);
@@ -168,8 +180,8 @@ export class SqliteOutbox {
       .map((row) => attemptCodec.decode(row, dialect));
   }
 
-  pruneDeliveries({ before, limit }: PruneDeliveriesInput): number {
-    return this.#c.transaction(() => {
+  pruneDeliveries({ before, limit }: PruneDeliveriesInput): Promise<number> {
+    return this.#c.write(() => {
       // LIMIT -1 is SQLite's "no limit".
       const rows = this.#c.all(
         `SELECT id, message_id FROM cronhook_deliveries

@@ -113,7 +113,9 @@ export class SqliteStorage extends SplitStorage implements Storage {
     );
   }
 
+  /** Waits for the writes already made, then closes the file. */
   async close(): Promise<void> {
+    await this.#c.drained();
     this.#c.close();
   }
 }

@@ -1,0 +1,71 @@
+/** One caller's write, waiting for the commit of the group it joined. */
+export interface QueuedWrite<W> {
+  readonly work: W;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Commits a group: must settle every write of it, resolving a write only once its data is durable (committed)
+ * and rejecting it otherwise. A commit that throws rejects every write it left unsettled.
+ */
+export type CommitGroup<W> = (group: QueuedWrite<W>[]) => void | Promise<void>;
+
+/**
+ * Group commit. Writes arriving within one turn of the event loop (e.g. the attempts whose responses were
+ * read in the same poll phase), or while the previous group is committing, are committed together: one
+ * transaction and one fsync for the group instead of one per write. A caller still hears success only after
+ * the commit that holds its write, so nothing acknowledged is lost on a crash. One group commits at a time,
+ * in arrival order; the next starts on the following turn, so the writes that arrive meanwhile join it.
+ */
+export class GroupCommit<W> {
+  readonly #commit: CommitGroup<W>;
+  readonly #maxGroup: number;
+  #queue: QueuedWrite<W>[] = [];
+  #scheduled = false;
+  #committing = false;
+  #idle: Array<() => void> = [];
+
+  /** @param maxGroup most writes in one group, so one transaction never grows without bound. */
+  constructor(commit: CommitGroup<W>, maxGroup = 500) {
+    this.#commit = commit;
+    this.#maxGroup = maxGroup;
+  }
+
+  /** Queues `work`; resolves with what the commit function gave it once its group has committed. */
+  push<R>(work: W): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.#schedule();
+    });
+  }
+
+  /** Resolves once every write queued so far has been settled. */
+  drained(): Promise<void> {
+    if (!this.#scheduled && !this.#committing && this.#queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#committing) return;
+    this.#scheduled = true;
+    // setImmediate, not a microtask: it runs after the poll phase, so every I/O callback of this turn (each
+    // in its own microtask checkpoint) has queued its write by then.
+    setImmediate(() => void this.#flush());
+  }
+
+  async #flush(): Promise<void> {
+    this.#scheduled = false;
+    this.#committing = true;
+    const group = this.#queue.splice(0, this.#maxGroup);
+    try {
+      await this.#commit(group);
+    } catch (error) {
+      for (const write of group) write.reject(error); // settling twice is a no-op for those already settled
+    } finally {
+      this.#committing = false;
+      if (this.#queue.length > 0) this.#schedule();
+      else for (const resolve of this.#idle.splice(0)) resolve();
+    }
+  }
+}
