@@ -1,5 +1,6 @@
 import { describe } from 'vitest';
 import type { Storage } from '../storage/types.js';
+import { concurrentWriteTests } from './storage-suite/concurrent-writes.js';
 import { type StorageFactory, type StorageSuiteOptions, useStorage } from './storage-suite/context.js';
 import { deliveryClaimTests } from './storage-suite/delivery-claims.js';
 import { deliveryRetentionTests } from './storage-suite/delivery-retention.js';
@@ -42,6 +43,7 @@ export function testStorage(name: string, factory: StorageFactory, options: Stor
     outboxTests(ctx);
     deliveryClaimTests(ctx);
     deliveryRetentionTests(ctx);
+    concurrentWriteTests(ctx);
     migrateTests(ctx);
   });
 }
