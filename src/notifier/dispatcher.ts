@@ -1,4 +1,3 @@
-import PQueue from 'p-queue';
 import type { Clock } from '../clock.js';
 import type { Emitter } from '../events.js';
 import { WakeTimer } from '../scheduler/timer.js';
@@ -26,13 +25,20 @@ export interface DispatcherDeps {
  * The outbox loop. Deliveries live in storage; this claims the due ones (leased, so several instances share
  * the work and a crashed instance's deliveries come back when their lease expires) and sends them with at
  * most `concurrency` in flight and `perEndpointConcurrency` per endpoint. One clock timer wakes it for the
- * next due delivery; finishing an attempt or storing a message wakes it at once. It also applies
- * `deliveryRetentionMs` to the delivery log, at start and then at most once an hour.
+ * next due delivery; storing a message wakes it at once, and so do finished attempts, coalesced: the
+ * attempts that finish within one turn of the event loop free their slots together and are refilled by one
+ * claim, not one claim (a storage round trip) each. It also applies `deliveryRetentionMs` to the delivery
+ * log, at start and then at most once an hour.
  */
 export class Dispatcher {
   readonly #deps: DispatcherDeps;
-  readonly #queue: PQueue;
   readonly #timer: WakeTimer;
+  /** Attempts in flight. */
+  #active = 0;
+  /** Resolved when the last attempt in flight finishes (stop() waits for it). */
+  #idle: (() => void) | null = null;
+  /** A wake is queued for the end of this event-loop turn (attempts finished). */
+  #wakeQueued = false;
   readonly #perEndpoint = new Map<string, number>();
   /** Deliveries this instance is attempting: one whose lease ran out mid-attempt is not started twice. */
   readonly #inFlight = new Set<string>();
@@ -46,7 +52,6 @@ export class Dispatcher {
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
-    this.#queue = new PQueue({ concurrency: deps.options.concurrency });
     this.#timer = new WakeTimer(deps.clock, () => this.wake(), {
       unref: deps.options.unref,
       maxWaitMs: deps.storage.shared ? deps.options.pollIntervalMs : 60_000,
@@ -55,7 +60,7 @@ export class Dispatcher {
 
   /** Attempts in flight in this instance. */
   get inFlight(): number {
-    return this.#queue.pending;
+    return this.#active;
   }
 
   start(): void {
@@ -75,9 +80,15 @@ export class Dispatcher {
     this.#running = false;
     this.#timer.cancel();
     await this.#pruning;
-    if (this.#queue.pending === 0) return;
+    if (this.#active === 0) return;
     const timer = this.#deps.clock.setTimeout(() => this.#controller.abort(), timeoutMs);
-    await this.#queue.onIdle();
+    await new Promise<void>((resolve) => {
+      const earlier = this.#idle;
+      this.#idle = () => {
+        earlier?.();
+        resolve();
+      };
+    });
     timer.cancel();
   }
 
@@ -103,12 +114,11 @@ export class Dispatcher {
     this.#maybePrune();
     try {
       let claimedAny = false;
-      while (this.#running && this.#queue.pending < options.concurrency) {
+      while (this.#running && this.#active < options.concurrency) {
         const now = clock.now();
-        const free = options.concurrency - this.#queue.pending;
-        const excluded = [...this.#perEndpoint]
-          .filter(([, n]) => n >= options.perEndpointConcurrency)
-          .map(([id]) => id);
+        const free = options.concurrency - this.#active;
+        const excluded: string[] = [];
+        for (const [id, n] of this.#perEndpoint) if (n >= options.perEndpointConcurrency) excluded.push(id);
         const claimed = await storage.claimDeliveries({
           now: new Date(now),
           limit: free,
@@ -136,6 +146,11 @@ export class Dispatcher {
         );
       }
       if (!this.#running) return;
+      // Every slot is busy: the next finished attempt wakes us, and that tick looks at what is due then.
+      if (this.#active >= options.concurrency && claimedAny) {
+        this.#setTimer(this.#nextPruneAt);
+        return;
+      }
       const next = (await storage.nextDeliveryAt())?.getTime() ?? null;
       const now = clock.now();
       let wakeAt: number | null = null;
@@ -144,15 +159,20 @@ export class Dispatcher {
       else if (next > now) wakeAt = next;
       // Due but not claimable: our slots are full (a finishing attempt wakes us) or the due deliveries wait
       // behind a per-endpoint limit. Without work in flight, back off rather than spin.
-      else if (this.#queue.pending === 0 || !claimedAny) wakeAt = now + options.pollIntervalMs;
+      else if (this.#active === 0 || !claimedAny) wakeAt = now + options.pollIntervalMs;
       if (this.#nextPruneAt !== null && (wakeAt === null || this.#nextPruneAt < wakeAt)) {
         wakeAt = this.#nextPruneAt;
       }
-      this.#timer.reset(wakeAt);
+      this.#setTimer(wakeAt);
     } catch (error) {
       this.#fail(error);
       if (this.#running) this.#timer.wakeAt(clock.now() + options.pollIntervalMs);
     }
+  }
+
+  /** Re-arms the clock timer only when the instant changes: arming costs a timer of the clock each time. */
+  #setTimer(wakeAt: number | null): void {
+    if (this.#timer.target !== wakeAt) this.#timer.reset(wakeAt);
   }
 
   /** Starts a retention pass when one is due; it runs beside claiming, never two at once. */
@@ -187,18 +207,37 @@ export class Dispatcher {
     const endpointId = delivery.endpointId;
     this.#perEndpoint.set(endpointId, (this.#perEndpoint.get(endpointId) ?? 0) + 1);
     this.#inFlight.add(delivery.id);
+    this.#active++;
     // A pending delivery whose retries were spent has been put back by replay().
     const trigger = delivery.attempts > options.retrySchedule.length ? 'replay' : 'auto';
-    void this.#queue
-      .add(() => deliverer.deliver(delivery, trigger, this.#controller.signal))
+    deliverer
+      .deliver(delivery, trigger, this.#controller.signal)
       .catch((error: unknown) => this.#fail(error))
       .finally(() => {
         this.#inFlight.delete(delivery.id);
         const n = (this.#perEndpoint.get(endpointId) ?? 1) - 1;
         if (n <= 0) this.#perEndpoint.delete(endpointId);
         else this.#perEndpoint.set(endpointId, n);
-        this.wake();
+        if (--this.#active === 0 && this.#idle !== null) {
+          this.#idle();
+          this.#idle = null;
+        }
+        this.#wakeAfterTurn();
       });
+  }
+
+  /**
+   * Wakes once the current event-loop turn is over, however many attempts finished in it: their slots are
+   * then refilled by one claim. (A turn handles every response that arrived meanwhile, so under load this
+   * batches claims by itself, and an idle notifier still refills at once.)
+   */
+  #wakeAfterTurn(): void {
+    if (this.#wakeQueued || !this.#running) return;
+    this.#wakeQueued = true;
+    setImmediate(() => {
+      this.#wakeQueued = false;
+      this.wake();
+    });
   }
 
   /** Storage trouble: reported, and the loop carries on (leases bring unfinished deliveries back). */
