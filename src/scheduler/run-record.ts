@@ -1,20 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import type { JobRecord, RunRecord } from '../storage/types.js';
-import type { RunTrigger } from './types.js';
+import type { RunRecord } from '../storage/types.js';
+import type { Run, RunTrigger } from './types.js';
 
 /** A new run of `job` for the occurrence at `scheduledAt`; queued runs are leased to `instanceId`. */
 export function newRunRecord(
-  job: JobRecord,
+  job: { id: string },
   scheduledAt: number,
   trigger: RunTrigger,
   status: RunRecord['status'],
   lease: { instanceId: string; until: number },
 ): RunRecord {
+  const scheduled = new Date(scheduledAt);
   return {
     id: `run_${randomUUID()}`,
     jobId: job.id,
     trigger,
-    scheduledAt: new Date(scheduledAt),
+    scheduledAt: scheduled,
     status,
     startedAt: null,
     finishedAt: null,
@@ -24,7 +25,29 @@ export function newRunRecord(
     error: null,
     responseSnippet: null,
     instanceId: lease.instanceId,
-    occurrenceKey: new Date(scheduledAt).toISOString(),
+    occurrenceKey: scheduled.toISOString(),
     lockedUntil: status === 'queued' ? new Date(lease.until) : null,
+  };
+}
+
+/**
+ * The public view of a stored run: the record without its occurrence key and lease. Built field by field
+ * (one object of one shape, no rest copy), and shares the record's dates.
+ */
+export function toPublicRun(record: RunRecord): Run {
+  return {
+    id: record.id,
+    jobId: record.jobId,
+    trigger: record.trigger,
+    scheduledAt: record.scheduledAt,
+    status: record.status,
+    startedAt: record.startedAt,
+    finishedAt: record.finishedAt,
+    durationMs: record.durationMs,
+    attempts: record.attempts,
+    statusCode: record.statusCode,
+    error: record.error,
+    responseSnippet: record.responseSnippet,
+    instanceId: record.instanceId,
   };
 }

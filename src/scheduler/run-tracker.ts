@@ -1,15 +1,21 @@
-import PQueue from 'p-queue';
 import type { Clock } from '../clock.js';
 import { sleep } from '../clock.js';
 import { CronhookError } from '../errors.js';
 import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
+import { MinHeap } from './heap.js';
 import type { Runner } from './runner.js';
+import { WakeTimer } from './timer.js';
 
+/** Where a run is between being handed to the tracker and settling. */
 interface ActiveRun {
+  job: JobRecord;
   run: RunRecord;
+  /** The run's one controller: `stop()` and `removeJob()` abort it, the runner hands its signal on. */
   controller: AbortController;
   /** Settles when the run has finished (null when it was released or failed to start). */
   done: Promise<RunRecord | null>;
+  /** Resumes the run waiting for its start instant or a concurrency slot; null when it is not waiting. */
+  wait: { resolve: () => void; reject: (reason: unknown) => void } | null;
 }
 
 export interface RunTrackerOptions {
@@ -22,21 +28,34 @@ export interface RunTrackerOptions {
 }
 
 /**
- * The runs of this instance from the moment they are claimed until they settle: their jitter wait, their
- * place in the global concurrency queue (p-queue) and in a job's `overlap: 'queue'` chain, and their abort
- * controllers for `stop()` and `removeJob()`.
+ * The runs of this instance from the moment they are claimed until they settle: their wait for their start
+ * instant (a run claimed ahead of its scheduled time, plus its jitter), their place in a job's
+ * `overlap: 'queue'` chain and in the global concurrency limit, and their abort controllers for `stop()` and
+ * `removeJob()`.
+ *
+ * Runs waiting for an instant are grouped by it, and one {@link WakeTimer} is armed for the earliest group: all
+ * runs due at one instant start from one timer callback, in the order they were handed over. Aborts are
+ * forwarded by hand (one `AbortController` per run, no `AbortSignal.any`), which keeps the per-run cost low.
  */
 export class RunTracker {
   readonly #o: RunTrackerOptions;
-  readonly #queue: PQueue;
   readonly #active = new Map<string, ActiveRun>();
   readonly #activeByJob = new Map<string, number>();
   readonly #jobChains = new Map<string, Promise<unknown>>();
-  readonly #stopController = new AbortController();
+  /** Runs waiting for their start instant, by instant, in hand-over order. */
+  readonly #waiting = new Map<number, ActiveRun[]>();
+  readonly #instants = new MinHeap();
+  readonly #startTimer: WakeTimer;
+  /** Runs waiting for a concurrency slot (FIFO from `#slotHead`). */
+  #slotQueue: ActiveRun[] = [];
+  #slotHead = 0;
+  #running = 0;
+  /** Set by `stop()` once running runs are aborted: runs handed over later are released at once. */
+  #stopReason: CronhookError | null = null;
 
   constructor(options: RunTrackerOptions) {
     this.#o = options;
-    this.#queue = new PQueue({ concurrency: options.concurrency });
+    this.#startTimer = new WakeTimer(options.clock, () => this.#startDue());
   }
 
   get size(): number {
@@ -51,60 +70,159 @@ export class RunTracker {
     return (this.#activeByJob.get(jobId) ?? 0) > 0;
   }
 
+  /** Runs of `jobId` handed to this tracker and not yet settled. */
+  activeCount(jobId: string): number {
+    return this.#activeByJob.get(jobId) ?? 0;
+  }
+
   stats(): { running: number; queued: number } {
-    return { running: this.#queue.pending, queued: this.#active.size - this.#queue.pending };
+    return { running: this.#running, queued: this.#active.size - this.#running };
   }
 
   /** Aborts the runs of a job (it was removed). */
   abortJob(jobId: string, reason: CronhookError): void {
-    for (const active of this.#active.values())
-      if (active.run.jobId === jobId) active.controller.abort(reason);
+    for (const active of this.#active.values()) if (active.run.jobId === jobId) this.#abort(active, reason);
   }
 
   /**
    * Runs `run` after `after` settles (ordered catch-up) or after the job's previous run (`overlap: 'queue'`),
-   * then after its jitter, then when a concurrency slot is free. Resolves with the finished run.
+   * then at its scheduled time (when that is still ahead: runs are claimed slightly early) plus its jitter,
+   * then when a concurrency slot is free. `gate`, when given, is asked at the start instant whether the run
+   * still goes ahead (false: it was settled otherwise, e.g. skipped). Resolves with the finished run.
    */
   execute(
     job: JobRecord,
     run: RunRecord,
     jitterMs: number,
     after?: Promise<unknown>,
+    gate?: () => Promise<boolean>,
   ): Promise<RunRecord | null> {
     const controller = new AbortController();
-    const signal = AbortSignal.any([controller.signal, this.#stopController.signal]);
+    if (this.#stopReason !== null) controller.abort(this.#stopReason);
+    const active: ActiveRun = { job, run, controller, done: Promise.resolve(null), wait: null };
     this.#activeByJob.set(job.id, (this.#activeByJob.get(job.id) ?? 0) + 1);
     const previous = after ?? (job.overlap === 'queue' ? this.#jobChains.get(job.id) : undefined);
-    let done: Promise<RunRecord | null> = Promise.resolve(null);
-    done = (async (): Promise<RunRecord | null> => {
-      try {
-        if (previous) await previous.catch(() => {});
-        if (jitterMs > 0) await sleep(this.#o.clock, jitterMs, signal);
-        const result = await this.#queue.add(() => this.#o.runner.execute(job, run, signal), { signal });
-        if (this.#o.runRetention > 0) {
-          await this.#o.storage.pruneRuns({ jobId: job.id, keep: this.#o.runRetention });
-        }
-        return result ?? null;
-      } catch (error) {
-        if (run.status === 'queued') {
-          // Never started: release it so another instance, or the next start, takes it over.
-          run.lockedUntil = new Date(0);
-          await this.#o.storage.updateRun(run).catch(this.#o.onError);
-          return null;
-        }
-        this.#o.onError(error);
-        return null;
-      } finally {
-        if (this.#jobChains.get(job.id) === done) this.#jobChains.delete(job.id);
-        this.#active.delete(run.id);
-        const count = (this.#activeByJob.get(job.id) ?? 1) - 1;
-        if (count > 0) this.#activeByJob.set(job.id, count);
-        else this.#activeByJob.delete(job.id);
-      }
-    })();
-    if (job.overlap === 'queue') this.#jobChains.set(job.id, done);
-    this.#active.set(run.id, { run, controller, done });
+    this.#active.set(run.id, active);
+    const done = this.#run(active, jitterMs, previous, gate);
+    active.done = done;
+    // (A run released before its first await has left #active already and chains nothing.)
+    if (job.overlap === 'queue' && this.#active.get(run.id) === active) this.#jobChains.set(job.id, done);
     return done;
+  }
+
+  async #run(
+    active: ActiveRun,
+    jitterMs: number,
+    previous: Promise<unknown> | undefined,
+    gate: (() => Promise<boolean>) | undefined,
+  ): Promise<RunRecord | null> {
+    const { job, run, controller } = active;
+    const { clock, storage, runner } = this.#o;
+    let holdsSlot = false;
+    try {
+      if (previous) await previous.catch(() => {});
+      if (controller.signal.aborted) throw controller.signal.reason;
+      const now = clock.now();
+      const startAt = Math.max(now, run.scheduledAt.getTime()) + jitterMs;
+      if (startAt > now) await this.#waitUntil(active, startAt);
+      if (gate && !(await gate())) return null;
+      if (this.#running >= this.#o.concurrency) await this.#waitForSlot(active);
+      else this.#running++;
+      holdsSlot = true;
+      let result: RunRecord;
+      try {
+        result = await runner.execute(job, run, controller);
+      } finally {
+        holdsSlot = false;
+        this.#releaseSlot();
+      }
+      if (this.#o.runRetention > 0) await storage.pruneRuns({ jobId: job.id, keep: this.#o.runRetention });
+      return result;
+    } catch (error) {
+      if (holdsSlot) this.#releaseSlot();
+      if (run.status === 'queued') {
+        // Never started: release it so another instance, or the next start, takes it over.
+        run.lockedUntil = new Date(0);
+        await storage.updateRun(run).catch(this.#o.onError);
+        return null;
+      }
+      this.#o.onError(error);
+      return null;
+    } finally {
+      if (this.#jobChains.get(job.id) === active.done) this.#jobChains.delete(job.id);
+      this.#active.delete(run.id);
+      const count = (this.#activeByJob.get(job.id) ?? 1) - 1;
+      if (count > 0) this.#activeByJob.set(job.id, count);
+      else this.#activeByJob.delete(job.id);
+    }
+  }
+
+  #waitUntil(active: ActiveRun, at: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      active.wait = { resolve, reject };
+      let group = this.#waiting.get(at);
+      if (!group) {
+        group = [];
+        this.#waiting.set(at, group);
+        this.#instants.push(at, '');
+        this.#startTimer.wakeAt(at);
+      }
+      group.push(active);
+    });
+  }
+
+  /** Starts every group whose instant has come, then re-arms for the next one. */
+  #startDue(): void {
+    const now = this.#o.clock.now();
+    for (;;) {
+      const at = this.#instants.peekTime();
+      if (at === undefined) return;
+      if (at > now) {
+        this.#startTimer.wakeAt(at);
+        return;
+      }
+      this.#instants.pop();
+      const group = this.#waiting.get(at);
+      this.#waiting.delete(at);
+      for (const active of group ?? []) this.#resume(active);
+    }
+  }
+
+  #waitForSlot(active: ActiveRun): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      active.wait = { resolve, reject };
+      this.#slotQueue.push(active);
+    });
+  }
+
+  #releaseSlot(): void {
+    this.#running--;
+    const queue = this.#slotQueue;
+    while (this.#slotHead < queue.length && this.#running < this.#o.concurrency) {
+      const next = queue[this.#slotHead]!;
+      queue[this.#slotHead++] = undefined as unknown as ActiveRun;
+      // A run aborted while it waited has settled already.
+      if (next.wait === null) continue;
+      this.#running++;
+      this.#resume(next);
+    }
+    if (this.#slotHead === queue.length) {
+      this.#slotQueue = [];
+      this.#slotHead = 0;
+    }
+  }
+
+  #resume(active: ActiveRun): void {
+    const wait = active.wait;
+    active.wait = null;
+    wait?.resolve();
+  }
+
+  #abort(active: ActiveRun, reason: CronhookError): void {
+    active.controller.abort(reason);
+    const wait = active.wait;
+    active.wait = null;
+    wait?.reject(reason);
   }
 
   /**
@@ -112,11 +230,13 @@ export class RunTracker {
    * aborts the rest with `ERR_STOPPED`.
    */
   async stop(timeoutMs: number): Promise<void> {
-    this.#queue.clear();
     for (const active of this.#active.values()) {
       if (active.run.status === 'queued')
-        active.controller.abort(new CronhookError('ERR_STOPPED', 'Scheduler stopping'));
+        this.#abort(active, new CronhookError('ERR_STOPPED', 'Scheduler stopping'));
     }
+    this.#waiting.clear();
+    this.#instants.clear();
+    this.#startTimer.cancel();
     const pending = [...this.#active.values()].map((a) => a.done);
     if (pending.length > 0 && timeoutMs > 0) {
       const grace = new AbortController();
@@ -126,9 +246,8 @@ export class RunTracker {
       ]);
       grace.abort();
     }
-    this.#stopController.abort(
-      new CronhookError('ERR_STOPPED', 'The scheduler stopped before the run finished'),
-    );
+    this.#stopReason = new CronhookError('ERR_STOPPED', 'The scheduler stopped before the run finished');
+    for (const active of this.#active.values()) this.#abort(active, this.#stopReason);
     await Promise.allSettled([...this.#active.values()].map((a) => a.done));
   }
 }

@@ -1,16 +1,17 @@
-import pRetry, { AbortError } from 'p-retry';
 import type { Clock } from '../clock.js';
 import { sleep } from '../clock.js';
 import { CronhookError, type ErrorInfo, toErrorInfo } from '../errors.js';
 import type { Emitter } from '../events.js';
 import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
-import type { AddressPolicy, Transport, TransportRequest } from '../transport/types.js';
-import { signWebhook } from '../verify/index.js';
+import type { AddressPolicy, Transport } from '../transport/types.js';
+import { buildHttpRequest, truncateUtf8 } from './http-call.js';
 import { toPublicJob } from './job-definition.js';
-import type { HandlerTarget, HttpTarget, JobHandler, Run, SchedulerEvents } from './types.js';
+import { toPublicRun } from './run-record.js';
+import type { HandlerTarget, HttpTarget, Job, JobHandler, SchedulerEvents } from './types.js';
 
-/** Response bodies and handler results kept on a run. */
-export const SNIPPET_BYTES = 4096;
+export { SNIPPET_BYTES, truncateUtf8 } from './http-call.js';
+export { toPublicRun } from './run-record.js';
+
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 export interface RunnerOptions {
@@ -24,20 +25,9 @@ export interface RunnerOptions {
   userAgent: string;
 }
 
-/** Cuts a string to at most `bytes` UTF-8 bytes without splitting a character. */
-export function truncateUtf8(text: string, bytes = SNIPPET_BYTES): string {
-  const buffer = Buffer.from(text, 'utf8');
-  if (buffer.length <= bytes) return text;
-  return buffer
-    .subarray(0, bytes)
-    .toString('utf8')
-    .replace(/\uFFFD$/, '');
-}
-
-/** The public view of a stored run. */
-export function toPublicRun(record: RunRecord): Run {
-  const { occurrenceKey: _key, lockedUntil: _lease, ...run } = record;
-  return run;
+/** A failure that ends the run at once, whatever attempts are left (a handler that is not registered). */
+class FinalFailure {
+  constructor(readonly error: CronhookError) {}
 }
 
 function retryDelay(job: JobRecord, attempt: number): number {
@@ -45,10 +35,32 @@ function retryDelay(job: JobRecord, attempt: number): number {
   return Math.min(maxDelayMs, Math.round(minDelayMs * factor ** (attempt - 1)));
 }
 
+/** A thrown value that is not an Error becomes one; such a failure is not retried (as with p-retry before). */
+function asError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  let text: string;
+  try {
+    text = String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return new TypeError(`Non-error was thrown: "${text}". You should only throw errors.`);
+}
+
+/** What one run's attempts share: the job, the run, its controller and the job's public view (made once). */
+interface RunContext {
+  job: JobRecord;
+  run: RunRecord;
+  /** Aborted by `stop()` and `removeJob()` (forwarded by the tracker), and by the timeout of a lone attempt. */
+  controller: AbortController;
+  publicJob: Job | undefined;
+}
+
 /**
- * Executes one run: marks it running, makes the attempts (p-retry, delays on the injected clock), records
- * the outcome, and emits `job.started`, `job.retrying`, and `job.succeeded` or `job.failed`. Awaited
- * listeners (such as the notifier storing its messages) finish before the run is stored as finished.
+ * Executes one run: marks it running, makes the attempts (delays on the injected clock), records the outcome,
+ * and emits `job.started`, `job.retrying`, and `job.succeeded` or `job.failed`. Awaited listeners (such as the
+ * notifier storing its messages) finish before the run is stored as finished. Event payloads are only built
+ * when someone listens.
  */
 export class Runner {
   readonly #o: RunnerOptions;
@@ -57,45 +69,26 @@ export class Runner {
     this.#o = options;
   }
 
-  async execute(job: JobRecord, run: RunRecord, stopSignal: AbortSignal): Promise<RunRecord> {
+  async execute(job: JobRecord, run: RunRecord, controller: AbortController): Promise<RunRecord> {
     const { clock, storage, emitter } = this.#o;
-    const publicJob = toPublicJob(job);
+    const ctx: RunContext = { job, run, controller, publicJob: undefined };
     run.status = 'running';
     run.startedAt = new Date(clock.now());
     await storage.updateRun(run);
-    await emitter.emit('job.started', {
-      type: 'job.started',
-      at: new Date(clock.now()),
-      job: publicJob,
-      run: toPublicRun(run),
-    });
+    if (emitter.listenerCount('job.started') > 0) {
+      await emitter.emit('job.started', {
+        type: 'job.started',
+        at: new Date(clock.now()),
+        job: publicJob(ctx),
+        run: toPublicRun(run),
+      });
+    }
 
     let error: ErrorInfo | null = null;
     try {
-      await pRetry((attempt) => this.#attempt(job, run, attempt, stopSignal), {
-        retries: job.retry.attempts - 1,
-        minTimeout: 0,
-        maxTimeout: 0,
-        signal: stopSignal,
-        onFailedAttempt: async ({ error: failure, attemptNumber, retriesLeft }) => {
-          if (retriesLeft <= 0) return;
-          const delayMs = retryDelay(job, attemptNumber);
-          run.error = toErrorInfo(failure);
-          await storage.updateRun(run);
-          void emitter.emit('job.retrying', {
-            type: 'job.retrying',
-            at: new Date(clock.now()),
-            job: publicJob,
-            run: toPublicRun(run),
-            error: run.error,
-            attempt: attemptNumber,
-            delayMs,
-          });
-          await sleep(clock, delayMs, stopSignal);
-        },
-      });
+      await this.#attempts(ctx);
     } catch (failure) {
-      error = toErrorInfo(failure instanceof AbortError ? failure.originalError : failure);
+      error = toErrorInfo(failure);
     }
 
     run.finishedAt = new Date(clock.now());
@@ -103,19 +96,20 @@ export class Runner {
     run.status = error === null ? 'succeeded' : 'failed';
     run.error = error;
     run.lockedUntil = null;
-    const at = new Date(clock.now());
     if (error === null) {
-      await emitter.emit('job.succeeded', {
-        type: 'job.succeeded',
-        at,
-        job: publicJob,
-        run: toPublicRun(run),
-      });
-    } else {
+      if (emitter.listenerCount('job.succeeded') > 0) {
+        await emitter.emit('job.succeeded', {
+          type: 'job.succeeded',
+          at: new Date(clock.now()),
+          job: publicJob(ctx),
+          run: toPublicRun(run),
+        });
+      }
+    } else if (emitter.listenerCount('job.failed') > 0) {
       await emitter.emit('job.failed', {
         type: 'job.failed',
-        at,
-        job: publicJob,
+        at: new Date(clock.now()),
+        job: publicJob(ctx),
         run: toPublicRun(run),
         error,
       });
@@ -124,13 +118,68 @@ export class Runner {
     return run;
   }
 
-  async #attempt(job: JobRecord, run: RunRecord, attempt: number, stopSignal: AbortSignal): Promise<void> {
+  /**
+   * The attempts of a run, as p-retry made them before (same order of checks, events and errors): the run's
+   * abort is checked before and after each attempt and after each failure; a failure with attempts left is
+   * stored on the run, emitted as `job.retrying` and followed by the backoff delay on the clock.
+   */
+  async #attempts(ctx: RunContext): Promise<void> {
+    const { job, run, controller } = ctx;
+    const { clock, storage, emitter } = this.#o;
+    const signal = controller.signal;
+    const attempts = job.retry.attempts;
+    for (let attempt = 1; ; attempt++) {
+      let failure: unknown;
+      try {
+        signal.throwIfAborted();
+        await this.#attempt(ctx, attempt, attempts === 1);
+        signal.throwIfAborted();
+        return;
+      } catch (caught) {
+        failure = caught;
+      }
+      signal.throwIfAborted();
+      if (failure instanceof FinalFailure) throw failure.error;
+      const error = asError(failure);
+      const retriesLeft = attempts - attempt;
+      if (retriesLeft > 0) {
+        const delayMs = retryDelay(job, attempt);
+        run.error = toErrorInfo(error);
+        await storage.updateRun(run);
+        if (emitter.listenerCount('job.retrying') > 0) {
+          void emitter.emit('job.retrying', {
+            type: 'job.retrying',
+            at: new Date(clock.now()),
+            job: publicJob(ctx),
+            run: toPublicRun(run),
+            error: run.error,
+            attempt,
+            delayMs,
+          });
+        }
+        await sleep(clock, delayMs, signal);
+      }
+      signal.throwIfAborted();
+      // #attempt wraps a handler's TypeError, so a TypeError here is a non-Error throw: never retried.
+      if (retriesLeft <= 0 || error instanceof TypeError) throw error;
+    }
+  }
+
+  /**
+   * One attempt under its timeout. A lone attempt (no retries) times out through the run's own controller;
+   * with retries each attempt gets a controller of its own, to which the run's abort is forwarded by hand.
+   */
+  async #attempt(ctx: RunContext, attempt: number, lone: boolean): Promise<void> {
+    const { job, run } = ctx;
+    const runSignal = ctx.controller.signal;
     run.attempts = attempt;
     const timeoutMs = job.target.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const timeout = new AbortController();
+    const controller = lone ? ctx.controller : new AbortController();
+    const forward = lone ? null : () => controller.abort(runSignal.reason);
+    if (forward) runSignal.addEventListener('abort', forward, { once: true });
     const timer = this.#o.clock.setTimeout(
       () =>
-        timeout.abort(
+        controller.abort(
           new CronhookError(
             'ERR_TIMEOUT',
             `Job ${job.id} attempt ${attempt} timed out after ${timeoutMs} ms`,
@@ -138,84 +187,49 @@ export class Runner {
         ),
       timeoutMs,
     );
-    const signal = AbortSignal.any([stopSignal, timeout.signal]);
+    const signal = controller.signal;
     try {
-      if ('handler' in job.target) await this.#callHandler(job, job.target, run, attempt, signal);
+      if ('handler' in job.target) await this.#callHandler(ctx, job.target, attempt, signal);
       else await this.#callUrl(job, job.target, run, signal, timeoutMs);
     } catch (failure) {
       if (signal.aborted) throw signal.reason;
-      // p-retry gives up at once on a TypeError; a handler's TypeError still deserves its retries.
+      // A handler's TypeError still deserves its retries (only non-Error throws are never retried).
       if (failure instanceof TypeError)
         throw new CronhookError('ERR_HANDLER_FAILED', failure.message, { cause: failure });
       throw failure;
     } finally {
       timer.cancel();
+      if (forward) runSignal.removeEventListener('abort', forward);
     }
   }
 
-  async #callHandler(
-    job: JobRecord,
-    target: HandlerTarget,
-    run: RunRecord,
-    attempt: number,
-    signal: AbortSignal,
-  ) {
+  async #callHandler(ctx: RunContext, target: HandlerTarget, attempt: number, signal: AbortSignal) {
     const handler = this.#o.handlers.get(target.handler);
     if (!handler) {
-      throw new AbortError(
+      throw new FinalFailure(
         new CronhookError(
           'ERR_HANDLER_NOT_FOUND',
           `No handler named ${JSON.stringify(target.handler)}; register it with scheduler.handle()`,
         ),
       );
     }
-    const result = await raceAbort(
-      Promise.resolve().then(() =>
-        handler({ job: toPublicJob(job), run: toPublicRun(run), payload: target.payload, signal, attempt }),
-      ),
+    const { run } = ctx;
+    const value = handler({
+      job: publicJob(ctx),
+      run: toPublicRun(run),
+      payload: target.payload,
       signal,
-    );
+      attempt,
+    });
+    // A synchronous handler has finished: no promise to race against the signal.
+    const result = isThenable(value) ? await raceAbort(Promise.resolve(value), signal) : value;
+    if (signal.aborted) throw signal.reason;
     run.responseSnippet = result === undefined ? null : truncateUtf8(safeJson(result));
   }
 
   async #callUrl(job: JobRecord, target: HttpTarget, run: RunRecord, signal: AbortSignal, timeoutMs: number) {
-    const body =
-      target.body === undefined
-        ? undefined
-        : typeof target.body === 'string'
-          ? target.body
-          : JSON.stringify(target.body);
-    const scheduledAt = run.scheduledAt.toISOString();
-    const headers: Record<string, string> = {
-      'user-agent': this.#o.userAgent,
-      ...(body !== undefined && typeof target.body !== 'string'
-        ? { 'content-type': 'application/json' }
-        : {}),
-      ...lowerKeys(target.headers ?? {}),
-      'idempotency-key': `${job.id}:${scheduledAt}`,
-      'x-cronhook-job': job.id,
-      'x-cronhook-scheduled-at': scheduledAt,
-    };
-    if (target.signingSecret) {
-      const id = `run_${run.id}`;
-      const timestamp = Math.floor(this.#o.clock.now() / 1000);
-      headers['webhook-id'] = id;
-      headers['webhook-timestamp'] = String(timestamp);
-      headers['webhook-signature'] = signWebhook({
-        id,
-        timestamp,
-        payload: body ?? '',
-        secret: target.signingSecret,
-      });
-    }
-    const request: TransportRequest = {
-      url: target.url,
-      method: target.method ?? 'POST',
-      headers,
-      timeoutMs,
-    };
-    if (body !== undefined) request.body = body;
-    if (this.#o.addressPolicy) request.addressPolicy = this.#o.addressPolicy;
+    const { userAgent, clock, addressPolicy } = this.#o;
+    const request = buildHttpRequest(job, target, run, { userAgent, clock, addressPolicy, timeoutMs });
     const response = await this.#o.transport.send(request, { signal });
     run.statusCode = response.status;
     run.responseSnippet = truncateUtf8(response.body);
@@ -231,8 +245,17 @@ export class Runner {
   }
 }
 
-function lowerKeys(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+function publicJob(ctx: RunContext): Job {
+  if (ctx.publicJob === undefined) ctx.publicJob = toPublicJob(ctx.job);
+  return ctx.publicJob;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
 }
 
 function safeJson(value: unknown): string {

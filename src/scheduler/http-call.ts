@@ -1,0 +1,65 @@
+import type { Clock } from '../clock.js';
+import type { JobRecord, RunRecord } from '../storage/types.js';
+import type { AddressPolicy, TransportRequest } from '../transport/types.js';
+import { signWebhook } from '../verify/index.js';
+import type { HttpTarget } from './types.js';
+
+/** Response bodies and handler results kept on a run. */
+export const SNIPPET_BYTES = 4096;
+
+/** Cuts a string to at most `bytes` UTF-8 bytes without splitting a character. */
+export function truncateUtf8(text: string, bytes = SNIPPET_BYTES): string {
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: short strings need no encoding at all.
+  if (text.length * 3 <= bytes || Buffer.byteLength(text, 'utf8') <= bytes) return text;
+  return Buffer.from(text, 'utf8')
+    .subarray(0, bytes)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '');
+}
+
+/**
+ * The request an HTTP job's attempt sends: the target's method, headers (keys lower-cased) and body, plus the
+ * idempotency and provenance headers, and the Standard Webhooks signature when the job has a signing secret.
+ */
+export function buildHttpRequest(
+  job: JobRecord,
+  target: HttpTarget,
+  run: RunRecord,
+  options: { userAgent: string; clock: Clock; addressPolicy: AddressPolicy | undefined; timeoutMs: number },
+): TransportRequest {
+  const body =
+    target.body === undefined
+      ? undefined
+      : typeof target.body === 'string'
+        ? target.body
+        : JSON.stringify(target.body);
+  const scheduledAt = run.scheduledAt.toISOString();
+  const headers: Record<string, string> = { 'user-agent': options.userAgent };
+  if (body !== undefined && typeof target.body !== 'string') headers['content-type'] = 'application/json';
+  const own = target.headers;
+  if (own !== undefined) for (const key of Object.keys(own)) headers[key.toLowerCase()] = own[key]!;
+  headers['idempotency-key'] = `${job.id}:${scheduledAt}`;
+  headers['x-cronhook-job'] = job.id;
+  headers['x-cronhook-scheduled-at'] = scheduledAt;
+  if (target.signingSecret) {
+    const id = `run_${run.id}`;
+    const timestamp = Math.floor(options.clock.now() / 1000);
+    headers['webhook-id'] = id;
+    headers['webhook-timestamp'] = String(timestamp);
+    headers['webhook-signature'] = signWebhook({
+      id,
+      timestamp,
+      payload: body ?? '',
+      secret: target.signingSecret,
+    });
+  }
+  const request: TransportRequest = {
+    url: target.url,
+    method: target.method ?? 'POST',
+    headers,
+    timeoutMs: options.timeoutMs,
+  };
+  if (body !== undefined) request.body = body;
+  if (options.addressPolicy) request.addressPolicy = options.addressPolicy;
+  return request;
+}
