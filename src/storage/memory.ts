@@ -18,6 +18,8 @@ import type {
 } from './types.js';
 import { wakeTime } from './wake-time.js';
 
+const copyDate = (d: Date | null): Date | null => (d === null ? null : new Date(d.getTime()));
+
 const byNewest = (a: RunRecord, b: RunRecord) =>
   b.scheduledAt.getTime() - a.scheduledAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 
@@ -161,7 +163,20 @@ export class MemoryStorage implements Storage {
   async updateRun(run: RunRecord): Promise<void> {
     const existing = this.#runs.get(run.id);
     if (!existing) throw notFound('run', run.id);
-    Object.assign(existing, cloneRun({ ...run, occurrenceKey: existing.occurrenceKey }));
+    // Field by field into the stored record (its occurrence key stays): one of the two writes every run makes.
+    existing.jobId = run.jobId;
+    existing.trigger = run.trigger;
+    existing.scheduledAt = new Date(run.scheduledAt.getTime());
+    existing.status = run.status;
+    existing.startedAt = copyDate(run.startedAt);
+    existing.finishedAt = copyDate(run.finishedAt);
+    existing.durationMs = run.durationMs;
+    existing.attempts = run.attempts;
+    existing.statusCode = run.statusCode;
+    existing.error = run.error === null ? null : { code: run.error.code, message: run.error.message };
+    existing.responseSnippet = run.responseSnippet;
+    existing.instanceId = run.instanceId;
+    existing.lockedUntil = copyDate(run.lockedUntil);
     if (existing.status === 'queued' || existing.status === 'running') this.#activeRuns.set(run.id, existing);
     else this.#activeRuns.delete(run.id);
   }
@@ -210,15 +225,21 @@ export class MemoryStorage implements Storage {
 
   async pruneRuns({ jobId, keep }: { jobId: string; keep: number }): Promise<number> {
     const runs = this.#runsByJob.get(jobId);
-    if (!runs) return 0;
-    const finished = [...runs.values()].filter((r) => !this.#activeRuns.has(r.id)).sort(byNewest);
-    let removed = 0;
-    for (const run of finished.slice(keep)) {
+    if (!runs || runs.size <= keep) return 0;
+    const finished: RunRecord[] = [];
+    for (const run of runs.values()) if (!this.#activeRuns.has(run.id)) finished.push(run);
+    const excess = finished.length - Math.max(0, keep);
+    if (excess <= 0) return 0;
+    // Called after every run: usually one run over the limit, found by one scan instead of a sort.
+    const doomed =
+      excess === 1
+        ? [finished.reduce((oldest, r) => (byNewest(r, oldest) > 0 ? r : oldest))]
+        : finished.sort(byNewest).slice(-excess);
+    for (const run of doomed) {
       runs.delete(run.occurrenceKey);
       this.#runs.delete(run.id);
-      removed++;
     }
-    return removed;
+    return doomed.length;
   }
 
   // Endpoints and outbox: see MemoryOutbox.
