@@ -1,11 +1,13 @@
 import { type CronExpression, CronExpressionParser } from 'cron-parser';
+import { cronSpecFrom, fastCronSpec } from './cron-spec.js';
 import { ZoneOffsets } from './timezone.js';
+import { WallMatcher } from './wall-matcher.js';
 
 /**
  * A cron expression bound to a timezone, with cronhook's DST rules (docs/schedules.md):
  *
- * - cron-parser only ever matches wall-clock times, in UTC mode where no wall time is missing or repeated;
- *   the zone's offset table maps those wall times to instants;
+ * - the {@link WallMatcher} only ever matches wall-clock times, as UTC ms where no wall time is missing or
+ *   repeated; the zone's offset table maps those wall times to instants;
  * - gap (clocks go forward by Δ): a matching wall time that does not exist fires at wall − offset before
  *   the gap, i.e. Δ later on the new clock (Temporal's 'compatible'); instants are deduplicated;
  * - overlap (clocks go back by Δ): a repeated wall time fires at its first instance only, unless the hour
@@ -23,7 +25,7 @@ export class CompiledCron {
     this.timezone = timezone;
     this.#wall = wall;
     this.#zone = ZoneOffsets.of(timezone);
-    this.#everyHour = wall.expression.fields.hour.values.length === 24;
+    this.#everyHour = wall.everyHour;
   }
 
   /** The first fire instant strictly after `afterMs`, or null when there is none (or outside 1900–9999). */
@@ -55,60 +57,13 @@ export class CompiledCron {
   }
 }
 
-/** Remembered (query, answer) pairs per matcher. */
-const MEMO_SIZE = 4;
-
-/**
- * The wall-clock side of an expression: cron-parser in UTC mode, where "UTC" ms stand for wall-clock times.
- * Shared by every timezone using the expression. Remembers its last few answers, so 100k jobs asking for
- * the next occurrence after the same instants cost a few cron-parser calls.
- */
-export class WallMatcher {
-  readonly expression: CronExpression;
-  // A few remembered (query, answer) pairs: each says nothing matches in [query, answer), so it answers any
-  // query in that span. Jobs sharing a pattern ask about a handful of instants per claim (the occurrence, the
-  // one before it, now), which one remembered pair kept evicting.
-  readonly #queries = new Float64Array(MEMO_SIZE).fill(Number.NaN);
-  readonly #answers = new Float64Array(MEMO_SIZE).fill(Number.NaN);
-  #nextSlot = 0;
-  /** Where cron-parser's cursor stands (every use goes through this class). */
-  #cursor = Number.NaN;
-
-  constructor(expression: CronExpression) {
-    this.expression = expression;
-  }
-
-  /** The first matching wall time strictly after `wallMs` (as UTC ms), or null when none is reachable. */
-  nextAfter(wallMs: number): number | null {
-    for (let i = 0; i < MEMO_SIZE; i++) {
-      if (wallMs >= this.#queries[i]! && wallMs < this.#answers[i]!) return this.#answers[i]!;
-    }
-    let answer: number | null;
-    try {
-      // Iterating (asking after the last answer) continues from cron-parser's cursor: no reset, 2× faster.
-      if (wallMs !== this.#cursor) this.expression.reset(new Date(wallMs));
-      answer = this.expression.next().getTime();
-      while (answer <= wallMs) answer = this.expression.next().getTime();
-      this.#cursor = answer;
-    } catch {
-      // cron-parser gives up after its loop limit: no occurrence within reach.
-      this.#cursor = Number.NaN;
-      return null;
-    }
-    this.#queries[this.#nextSlot] = wallMs;
-    this.#answers[this.#nextSlot] = answer;
-    this.#nextSlot = (this.#nextSlot + 1) % MEMO_SIZE;
-    return answer;
-  }
-}
-
 const FIELD_NAMES = ['second', 'minute', 'hour', 'dayOfMonth', 'month', 'dayOfWeek'] as const;
 
 /**
- * cron-parser in UTC mode. It rejects lists whose items overlap (`0-10,5-15`, `0,7` for Sunday), which
+ * cron-parser in UTC mode (exported for the tests that hold the fast path to it). It rejects lists whose items overlap (`0-10,5-15`, `0,7` for Sunday), which
  * POSIX cron accepts; such fields are rewritten to the union of their items' values and parsed again.
  */
-function parseWallClock(cron: string): CronExpression {
+export function parseWallClock(cron: string): CronExpression {
   try {
     return CronExpressionParser.parse(cron, { tz: 'UTC', strict: false });
   } catch (error) {
@@ -139,7 +94,8 @@ const compiled = new Map<string, CompiledCron>();
 
 /**
  * The shared compiled form of (cron, timezone): 100k jobs on one pattern share one object. Throws
- * cron-parser's error when the expression is invalid; the caller validates the timezone.
+ * cron-parser's error when the expression is invalid; the caller validates the timezone. cron-parser is the
+ * reference for the syntax: an expression it refuses is refused, and one it accepts matches what it would.
  */
 export function compileCron(cron: string, timezone: string): CompiledCron {
   const key = `${timezone}\u0000${cron}`;
@@ -151,8 +107,9 @@ export function compileCron(cron: string, timezone: string): CompiledCron {
       // would disagree on fire times; jitterMs spreads jobs deterministically instead.
       if (!cron.startsWith('@') && HASHED.test(cron.replace(NAMES, '')))
         throw new Error('hashed values (H) are not supported; use jitterMs to spread start times');
-      wall = new WallMatcher(parseWallClock(cron));
-      // Every valid expression recurs within eight years (Feb 29 across 2100); none at all means never.
+      // Plain numeric fields are read here; anything else (L, #, nL, or an error to word) goes to cron-parser.
+      wall = new WallMatcher(fastCronSpec(cron) ?? cronSpecFrom(parseWallClock(cron)));
+      // Every satisfiable expression recurs within 28 years; none in the 400 searched means never (30 feb).
       if (wall.nextAfter(Date.UTC(2000, 0, 1)) === null) throw new Error('no occurrence found');
       wallMatchers.set(cron, wall);
     }
