@@ -226,15 +226,29 @@ export class MemoryStorage implements Storage {
   async pruneRuns({ jobId, keep }: { jobId: string; keep: number }): Promise<number> {
     const runs = this.#runsByJob.get(jobId);
     if (!runs || runs.size <= keep) return 0;
-    const finished: RunRecord[] = [];
-    for (const run of runs.values()) if (!this.#activeRuns.has(run.id)) finished.push(run);
-    const excess = finished.length - Math.max(0, keep);
-    if (excess <= 0) return 0;
-    // Called after every run: usually one run over the limit, found by one scan instead of a sort.
+    // Called after every run: usually one finished run over the limit, found in the same scan that counts.
+    // A stored run is in flight exactly when its status is queued or running (see #activeRuns).
+    let finished = 0;
+    let oldest: RunRecord | undefined;
+    let oldestAt = 0;
+    for (const run of runs.values()) {
+      if (run.status === 'queued' || run.status === 'running') continue;
+      finished++;
+      const at = run.scheduledAt.getTime();
+      if (oldest === undefined || at < oldestAt || (at === oldestAt && run.id < oldest.id)) {
+        oldest = run;
+        oldestAt = at;
+      }
+    }
+    const excess = finished - Math.max(0, keep);
+    if (excess <= 0 || oldest === undefined) return 0;
     const doomed =
       excess === 1
-        ? [finished.reduce((oldest, r) => (byNewest(r, oldest) > 0 ? r : oldest))]
-        : finished.sort(byNewest).slice(-excess);
+        ? [oldest]
+        : [...runs.values()]
+            .filter((r) => r.status !== 'queued' && r.status !== 'running')
+            .sort(byNewest)
+            .slice(-excess);
     for (const run of doomed) {
       runs.delete(run.occurrenceKey);
       this.#runs.delete(run.id);
