@@ -244,30 +244,40 @@ export class Deliverer {
   #report(input: CompleteAttemptInput, endpoint: EndpointRecord | null, message: Message | null): void {
     const { emitter, logger, clock } = this.#deps;
     const { delivery, attempt } = input;
-    const at = new Date(clock.now());
     const outcome =
       delivery.status === 'succeeded' ? 'succeeded' : delivery.status === 'failed' ? 'failed' : 'retrying';
-    const data = {
-      deliveryId: delivery.id,
-      messageId: delivery.messageId,
-      endpointId: delivery.endpointId,
-      topic: message?.topic ?? delivery.topic,
-      attempt: attempt.attempt,
-      trigger: attempt.trigger,
-      statusCode: attempt.statusCode,
-      errorCode: attempt.error?.code ?? null,
-      durationMs: attempt.durationMs,
-      outcome,
-      nextAttemptAt: delivery.nextAttemptAt?.toISOString() ?? null,
-    };
-    if (outcome === 'succeeded') logger?.debug?.('cronhook: webhook delivered', data);
-    else logger?.warn?.(`cronhook: webhook attempt failed (${outcome})`, data);
+    const log = outcome === 'succeeded' ? logger?.debug : logger?.warn;
+    if (log !== undefined) {
+      const data = {
+        deliveryId: delivery.id,
+        messageId: delivery.messageId,
+        endpointId: delivery.endpointId,
+        topic: message?.topic ?? delivery.topic,
+        attempt: attempt.attempt,
+        trigger: attempt.trigger,
+        statusCode: attempt.statusCode,
+        errorCode: attempt.error?.code ?? null,
+        durationMs: attempt.durationMs,
+        outcome,
+        nextAttemptAt: delivery.nextAttemptAt?.toISOString() ?? null,
+      };
+      if (outcome === 'succeeded') log.call(logger, 'cronhook: webhook delivered', data);
+      else log.call(logger, `cronhook: webhook attempt failed (${outcome})`, data);
+    }
     if (endpoint === null) return;
+    const disabled = input.endpoint?.enabled === false;
+    const type = `delivery.${outcome}` as const;
+    // Payloads are copies made for listeners: none are made when nobody listens.
+    const announce = emitter.listenerCount(type) > 0;
+    if (!announce && !disabled) return;
+    const at = new Date(clock.now());
     const updated: EndpointRecord = { ...endpoint, ...input.endpoint };
     const publicEndpoint = toPublicEndpoint(updated);
-    const payload = { at, delivery: toPublicDelivery(delivery), attempt, endpoint: publicEndpoint };
-    void emitter.emit(`delivery.${outcome}`, { type: `delivery.${outcome}`, ...payload });
-    if (input.endpoint?.enabled === false) {
+    if (announce) {
+      const payload = { at, delivery: toPublicDelivery(delivery), attempt, endpoint: publicEndpoint };
+      void emitter.emit(type, { type, ...payload });
+    }
+    if (disabled) {
       const reason = updated.disabledReason === 'gone' ? 'gone' : 'failing';
       logger?.warn?.('cronhook: webhook endpoint disabled', { endpointId: endpoint.id, reason });
       void emitter.emit('endpoint.disabled', {

@@ -137,7 +137,12 @@ export class MemoryOutbox {
   }
 
   async completeAttempt({ delivery, attempt, endpoint }: CompleteAttemptInput): Promise<void> {
-    await this.updateDelivery({ ...delivery, lockedBy: null, lockedUntil: null });
+    if (!this.#deliveries.has(delivery.id)) throw notFound('delivery', delivery.id);
+    const stored = cloneDelivery(delivery);
+    stored.lockedBy = null;
+    stored.lockedUntil = null;
+    this.#deliveries.set(delivery.id, stored);
+    this.#indexDelivery(stored);
     const attempts = this.#attempts.get(delivery.id) ?? [];
     attempts.push(cloneAttempt(attempt));
     this.#attempts.set(delivery.id, attempts);

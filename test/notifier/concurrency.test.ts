@@ -199,4 +199,42 @@ describe('dispatcher concurrency', () => {
     });
     await h.notifier.stop();
   });
+
+  it('attempts that finish together free their slots together: one claim refills them all', async () => {
+    const clock = new FakeClock();
+    const storage = new MemoryStorage();
+    const claims: number[] = [];
+    const claim = storage.claimDeliveries.bind(storage);
+    storage.claimDeliveries = async (options) => {
+      const claimed = await claim(options);
+      if (claimed.length > 0) claims.push(claimed.length);
+      return claimed;
+    };
+    const pending: Array<() => void> = [];
+    const transport: Transport = {
+      send: () =>
+        new Promise<TransportResponse>((resolve) => {
+          pending.push(() =>
+            resolve({ status: 200, headers: {}, body: '', bodyTruncated: false, durationMs: 1 }),
+          );
+        }),
+    };
+    const h = createNotifierHarness({ clock, storage, transport, concurrency: 4, perEndpointConcurrency: 4 });
+    await h.notifier.addEndpoint({ url: FAST });
+    await h.notifier.start();
+    for (let i = 0; i < 8; i++) await h.notifier.publish('x.y', { i });
+    await h.settle();
+    expect(pending).toHaveLength(4);
+    const before = claims.length;
+    // Each response in its own callback of one event-loop turn, as responses read from four sockets are.
+    for (const respond of pending.splice(0)) setImmediate(respond);
+    await h.settle();
+    // The four freed slots were refilled at once, by a single claim of four.
+    expect(pending).toHaveLength(4);
+    expect(claims.slice(before)).toEqual([4]);
+    for (const respond of pending.splice(0)) respond();
+    await h.settle();
+    expect(h.of('delivery.succeeded')).toHaveLength(8);
+    await h.notifier.stop();
+  });
 });

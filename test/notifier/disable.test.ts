@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
 import { createNotifierHarness } from './harness.js';
 
 const URL_A = 'https://a.example.com/hooks';
@@ -38,6 +39,24 @@ describe('disabling endpoints', () => {
       failingSince: null,
     });
     await h.notifier.stop();
+  });
+
+  it('emits endpoint.disabled to its listener when nobody listens to delivery events', async () => {
+    const h = createNotifierHarness({ script: [{ status: 410 }] });
+    const { endpoint } = await h.notifier.addEndpoint({ url: URL_A });
+    const notifier = new WebhookNotifier({
+      storage: h.storage,
+      transport: h.transport,
+      clock: h.clock,
+      retryJitter: 0,
+    });
+    const seen: string[] = [];
+    notifier.on('endpoint.disabled', (e) => void seen.push(`${e.endpoint.id} ${e.reason}`));
+    await notifier.start();
+    await notifier.publish('x.y', {});
+    await h.settle();
+    expect(seen).toEqual([`${endpoint.id} gone`]);
+    await notifier.stop();
   });
 
   it('disables an endpoint failing for disableAfterMs; deliveries wait and are sent once it is enabled', async () => {
