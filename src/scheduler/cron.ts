@@ -31,6 +31,12 @@ export class CompiledCron {
   /** The first fire instant strictly after `afterMs`, or null when there is none (or outside 1900–9999). */
   next(afterMs: number): number | null {
     let t = Math.floor(afterMs);
+    if (this.#zone.fixedUtc) {
+      // Wall clock and instants coincide: no segments to walk.
+      if (!this.#zone.supports(t + 1)) return null;
+      const at = this.#wall.nextAfter(t);
+      return at !== null && this.#zone.supports(at) ? at : null;
+    }
     // Each pass handles one constant-offset segment; segments end at transitions and at UTC year ends.
     for (let pass = 0; pass < 100_000; pass++) {
       const segment = this.#zone.segmentAt(t + 1);
@@ -90,7 +96,11 @@ export function parseWallClock(cron: string): CronExpression {
 const HASHED = /h/i;
 const NAMES = /[a-z]{3}/gi;
 const wallMatchers = new Map<string, WallMatcher>();
-const compiled = new Map<string, CompiledCron>();
+/** Timezone → expression → compiled: two lookups of strings the caller holds, no key to build per call. */
+const compiled = new Map<string, Map<string, CompiledCron>>();
+let compiledTotal = 0;
+/** The last answer: a job's registration asks for the same pair twice in a row (validate, then schedule). */
+let last: CompiledCron | undefined;
 
 /**
  * The shared compiled form of (cron, timezone): 100k jobs on one pattern share one object. Throws
@@ -98,8 +108,9 @@ const compiled = new Map<string, CompiledCron>();
  * reference for the syntax: an expression it refuses is refused, and one it accepts matches what it would.
  */
 export function compileCron(cron: string, timezone: string): CompiledCron {
-  const key = `${timezone}\u0000${cron}`;
-  let entry = compiled.get(key);
+  if (last !== undefined && last.cron === cron && last.timezone === timezone) return last;
+  let zone = compiled.get(timezone);
+  let entry = zone?.get(cron);
   if (entry === undefined) {
     let wall = wallMatchers.get(cron);
     if (wall === undefined) {
@@ -114,12 +125,18 @@ export function compileCron(cron: string, timezone: string): CompiledCron {
       wallMatchers.set(cron, wall);
     }
     entry = new CompiledCron(cron, timezone, wall);
-    compiled.set(key, entry);
+    if (zone === undefined) {
+      zone = new Map();
+      compiled.set(timezone, zone);
+    }
+    zone.set(cron, entry);
+    compiledTotal++;
   }
+  last = entry;
   return entry;
 }
 
 /** How many distinct (expression, timezone) pairs are compiled. */
 export function compiledCount(): number {
-  return compiled.size;
+  return compiledTotal;
 }

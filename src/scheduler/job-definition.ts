@@ -4,6 +4,7 @@ import type { JobRecord } from '../storage/types.js';
 import { nextOccurrence, normalizeSchedule } from './schedule.js';
 import type {
   CatchUpPolicy,
+  HandlerTarget,
   HttpTarget,
   Job,
   JobDefinition,
@@ -14,6 +15,7 @@ import type {
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
+const OVERLAPS = new Set<unknown>(['skip', 'allow', 'queue']);
 const DEFAULT_RETRY: Required<RetryPolicy> = { attempts: 1, minDelayMs: 1000, maxDelayMs: 60_000, factor: 2 };
 
 function bad(jobId: string, field: string, message: string): CronhookError {
@@ -61,16 +63,16 @@ function validateTarget(jobId: string, target: JobTarget): JobTarget {
     if (typeof target.handler !== 'string' || target.handler.length === 0) {
       throw bad(jobId, 'target.handler', `is ${describeValue(target.handler)}; expected a handler name`);
     }
-    try {
-      JSON.stringify(target.payload);
-    } catch {
-      throw bad(jobId, 'target.payload', 'is not JSON-serializable');
+    if (target.payload !== undefined) {
+      try {
+        JSON.stringify(target.payload);
+      } catch {
+        throw bad(jobId, 'target.payload', 'is not JSON-serializable');
+      }
     }
-    return {
-      handler: target.handler,
-      payload: target.payload,
-      ...(timeoutMs === undefined ? {} : { timeoutMs }),
-    };
+    const out: HandlerTarget = { handler: target.handler, payload: target.payload };
+    if (timeoutMs !== undefined) out.timeoutMs = timeoutMs;
+    return out;
   }
   if (!('url' in target)) throw bad(jobId, 'target', 'has neither url nor handler');
   return validateHttpTarget(jobId, target, timeoutMs);
@@ -203,7 +205,7 @@ export function buildJobRecord(definition: JobDefinition, options: BuildJobOptio
     allowPastAt: catchUp !== 'skip',
   });
   const overlap: OverlapPolicy = definition.overlap ?? 'skip';
-  if (!['skip', 'allow', 'queue'].includes(overlap)) {
+  if (!OVERLAPS.has(overlap)) {
     throw bad(id, 'overlap', `is ${describeValue(overlap)}; expected 'skip', 'allow' or 'queue'`);
   }
   const successStatuses =
@@ -244,7 +246,7 @@ export function buildJobRecord(definition: JobDefinition, options: BuildJobOptio
         ? null
         : intIn(id, 'maxRuns', definition.maxRuns, 1, Number.MAX_SAFE_INTEGER),
     enabled: definition.enabled ?? true,
-    metadata: jsonCopy(id, 'metadata', metadata),
+    metadata: definition.metadata === undefined ? {} : jsonCopy(id, 'metadata', metadata),
     createdAt: options.previous?.createdAt ?? now,
     updatedAt: now,
     nextRunAt: null,
@@ -271,10 +273,30 @@ export function firstRunAt(job: JobRecord, nowMs: number): Date | null {
 
 /** The public view of a stored job: no lease fields, no signing secret. */
 export function toPublicJob(record: JobRecord): Job {
-  const { lockedBy: _lockedBy, lockedUntil: _lockedUntil, ...job } = record;
-  if ('signingSecret' in job.target) {
-    const { signingSecret: _secret, ...target } = job.target;
-    return { ...job, target };
+  let target = record.target;
+  if ('signingSecret' in target) {
+    const { signingSecret: _secret, ...rest } = target;
+    target = rest;
   }
-  return job;
+  // Field by field (not a rest spread, several times slower): the Job fields, in their usual order.
+  return {
+    id: record.id,
+    name: record.name,
+    schedule: record.schedule,
+    target,
+    retry: record.retry,
+    overlap: record.overlap,
+    catchUp: record.catchUp,
+    successStatuses: record.successStatuses,
+    jitterMs: record.jitterMs,
+    startAt: record.startAt,
+    endAt: record.endAt,
+    maxRuns: record.maxRuns,
+    enabled: record.enabled,
+    metadata: record.metadata,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    nextRunAt: record.nextRunAt,
+    runCount: record.runCount,
+  };
 }

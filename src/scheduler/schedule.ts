@@ -1,5 +1,5 @@
 import { CronhookError, describeValue } from '../errors.js';
-import { compileCron, compiledCount } from './cron.js';
+import { type CompiledCron, compileCron, compiledCount } from './cron.js';
 import { describeCronError } from './cron-errors.js';
 import { isValidTimezone } from './timezone.js';
 import type { NormalizedSchedule, ScheduleInput } from './types.js';
@@ -123,6 +123,10 @@ function normalizeEvery(value: unknown, jobId: string, now: number): NormalizedS
 }
 
 const ALIAS = /^@[a-z]+$/i;
+/** Most raw strings remembered per timezone; past it the memo starts over (it only saves time). */
+const ACCEPTED_LIMIT = 10_000;
+/** Timezone → cron string as given → its compiled form, for strings already accepted. */
+const accepted = new Map<string, Map<string, CompiledCron>>();
 
 function normalizeCron(
   cron: string,
@@ -131,6 +135,9 @@ function normalizeCron(
   field: string,
   tzField: string,
 ): NormalizedSchedule {
+  // 100k jobs on a few hundred patterns: a string accepted before skips the checks and the compile lookup.
+  const known = typeof timezone === 'string' ? accepted.get(timezone)?.get(cron) : undefined;
+  if (known !== undefined) return { kind: 'cron', cron: known.cron, timezone: known.timezone };
   if (typeof timezone !== 'string' || !isValidTimezone(timezone)) {
     throw invalid(
       jobId,
@@ -153,8 +160,9 @@ function normalizeCron(
       );
     }
   }
+  let compiled: CompiledCron;
   try {
-    compileCron(trimmed, timezone);
+    compiled = compileCron(trimmed, timezone);
   } catch (error) {
     throw invalid(
       jobId,
@@ -163,6 +171,12 @@ function normalizeCron(
       error,
     );
   }
+  let zone = accepted.get(timezone);
+  if (zone === undefined || zone.size >= ACCEPTED_LIMIT) {
+    zone = new Map();
+    accepted.set(timezone, zone);
+  }
+  zone.set(cron, compiled);
   return { kind: 'cron', cron: trimmed, timezone };
 }
 

@@ -146,7 +146,10 @@ export class Scheduler {
     await this.storage.insertJob(record);
     this.#jobChanged(record);
     const job = toPublicJob(record);
-    void this.#emitter.emit('job.added', { type: 'job.added', at: this.#now(), job });
+    // No payload (and no promise) per job when nobody listens: 100k registrations at start-up.
+    if (this.#emitter.listenerCount('job.added') > 0) {
+      void this.#emitter.emit('job.added', { type: 'job.added', at: this.#now(), job });
+    }
     return job;
   }
 

@@ -80,14 +80,20 @@ export class ZoneOffsets {
   }
 
   readonly timezone: string;
-  readonly #fixedUtc: boolean;
+  /** UTC all year round ('UTC', 'Etc/UTC', …): wall clock and instants coincide. */
+  readonly fixedUtc: boolean;
   readonly #years = new Map<number, YearTable>();
   #last: YearTable | undefined;
   #format: Intl.DateTimeFormat | undefined;
 
   private constructor(timezone: string) {
     this.timezone = timezone;
-    this.#fixedUtc = FIXED_UTC.has(timezone);
+    this.fixedUtc = FIXED_UTC.has(timezone);
+  }
+
+  /** True for an instant in years 1900–9999, the span schedules support. */
+  supports(ms: number): boolean {
+    return ms >= MIN_SUPPORTED_MS && ms <= MAX_SUPPORTED_MS;
   }
 
   /** The constant-offset segment containing instant `ms`, or null outside years 1900–9999. */
@@ -114,7 +120,7 @@ export class ZoneOffsets {
     if (table) return table;
     const start = yearStart(year);
     const end = yearStart(year + 1);
-    if (this.#fixedUtc) {
+    if (this.fixedUtc) {
       table = { start, end, bounds: [start, end], offsets: [0], before: 0 };
     } else {
       // Sample once a day and bisect each change down to the second. Two transitions less than a day

@@ -17,19 +17,27 @@ export function cloneJson<T>(value: T): T {
 }
 
 export function cloneJob(job: JobRecord): JobRecord {
+  // Field by field, in the record's order: a spread then overrides is several times slower for 100k jobs.
   return {
-    ...job,
+    id: job.id,
+    name: job.name,
     schedule: { ...job.schedule },
     target: cloneJson(job.target),
     retry: { ...job.retry },
+    overlap: job.overlap,
     catchUp: typeof job.catchUp === 'object' ? { ...job.catchUp } : job.catchUp,
     successStatuses: job.successStatuses === null ? null : [...job.successStatuses],
+    jitterMs: job.jitterMs,
     startAt: date(job.startAt),
     endAt: date(job.endAt),
+    maxRuns: job.maxRuns,
+    enabled: job.enabled,
     metadata: cloneJson(job.metadata),
     createdAt: new Date(job.createdAt.getTime()),
     updatedAt: new Date(job.updatedAt.getTime()),
     nextRunAt: date(job.nextRunAt),
+    runCount: job.runCount,
+    lockedBy: job.lockedBy,
     lockedUntil: date(job.lockedUntil),
   };
 }
