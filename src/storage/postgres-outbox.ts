@@ -6,6 +6,9 @@ import {
   type PgRow,
   type PostgresDatabase,
 } from './postgres-database.js';
+import { BatchedLookup } from './sql/batched-lookup.js';
+import { GroupCommit, type QueuedWrite } from './sql/group-commit.js';
+import { jsonRows } from './sql/json-rows.js';
 import { attemptCodec, deliveryCodec, endpointCodec, messageCodec } from './sql/outbox-rows.js';
 import { definedOnly, insertSql, postgresPlaceholder as ph, setSql } from './sql/statements.js';
 import type {
@@ -19,18 +22,49 @@ const decodeDelivery = (row: PgRow) => deliveryCodec.decode(row, dialect);
 const decodeEndpoint = (row: PgRow) => endpointCodec.decode(row, dialect);
 const ENDPOINT_SET = setSql(endpointCodec.columns.slice(1), ph);
 const DELIVERY_SET = setSql(deliveryCodec.columns.slice(1), ph);
+const DELIVERY_JSON = new Set(['last_error']);
+const ATTEMPT_JSON = new Set(['error', 'response_headers']);
+/** Endpoint fields an attempt's outcome may patch, with their columns and encodings. */
+const ENDPOINT_PATCH: Record<string, [column: string, encode: (value: never) => unknown]> = {
+  failingSince: ['failing_since', (d: Date | null) => d?.getTime() ?? null],
+  enabled: ['enabled', (b: boolean) => b],
+  disabledReason: ['disabled_reason', (r: string | null) => r],
+  disabledAt: ['disabled_at', (d: Date | null) => d?.getTime() ?? null],
+  updatedAt: ['updated_at', (d: Date) => d.getTime()],
+};
 
 /** The webhook half of `PostgresStorage`: endpoints, messages, deliveries and attempts. */
 export class PostgresOutbox {
   readonly #db: PostgresDatabase;
   readonly #t: PostgresDatabase['tables'];
   readonly #pendingToEnabled: string;
+  readonly #completeMany: string;
+  readonly #completions = new GroupCommit<CompleteAttemptInput>((group) => this.#completeGroup(group));
+  readonly #endpoints: BatchedLookup;
+  readonly #messages: BatchedLookup;
 
   constructor(db: PostgresDatabase) {
     this.#db = db;
-    this.#t = db.tables;
-    this.#pendingToEnabled = `FROM ${this.#t.deliveries} d JOIN ${this.#t.endpoints} e ON e.id = d.endpoint_id
+    const t = db.tables;
+    this.#t = t;
+    this.#pendingToEnabled = `FROM ${t.deliveries} d JOIN ${t.endpoints} e ON e.id = d.endpoint_id
       WHERE d.status = 'pending' AND e.enabled`;
+    const deliveryState = deliveryCodec.columns.slice(1).map((c) => `${c} = i.${c}`);
+    const attemptColumns = attemptCodec.columns.join(', ');
+    // Attempt results of a group in one statement (one round trip, one commit): each delivery is updated
+    // (its lease released) and its attempt logged only when the delivery still exists; the ids returned
+    // tell the callers whose delivery was missing. Attempts go in call order, so `seq` orders them.
+    this.#completeMany = `WITH i AS (SELECT * FROM json_populate_recordset(null::${t.deliveries}, $1::json)),
+      updated AS (UPDATE ${t.deliveries} x SET ${deliveryState.join(', ')} FROM i WHERE x.id = i.id
+        RETURNING x.id),
+      logged AS (INSERT INTO ${t.attempts} (${attemptColumns})
+        SELECT ${attemptColumns} FROM json_populate_recordset(null::${t.attempts}, $2::json) WITH ORDINALITY a
+        WHERE a.delivery_id IN (SELECT id FROM updated) ORDER BY a.ordinality)
+      SELECT id FROM updated`;
+    const byIds = (table: string) => async (ids: string[]) =>
+      (await db.query(`SELECT * FROM ${table} WHERE id = ANY($1::text[])`, [ids])).rows;
+    this.#endpoints = new BatchedLookup(byIds(t.endpoints));
+    this.#messages = new BatchedLookup(byIds(t.messages));
   }
 
   async insertEndpoint(endpoint: EndpointRecord): Promise<void> {
@@ -49,6 +83,10 @@ export class PostgresOutbox {
   }
 
   async getEndpoint(id: string, tx: PgExecutor = this.#db): Promise<EndpointRecord | null> {
+    if (tx === this.#db) {
+      const row = await this.#endpoints.get(id);
+      return row ? decodeEndpoint(row) : null;
+    }
     const { rows } = await tx.query(`SELECT * FROM ${this.#t.endpoints} WHERE id = $1`, [id]);
     return rows[0] ? decodeEndpoint(rows[0]) : null;
   }
@@ -103,8 +141,8 @@ export class PostgresOutbox {
   }
 
   async getMessage(id: string): Promise<Message | null> {
-    const { rows } = await this.#db.query(`SELECT * FROM ${this.#t.messages} WHERE id = $1`, [id]);
-    return rows[0] ? messageCodec.decode(rows[0], dialect) : null;
+    const row = await this.#messages.get(id);
+    return row ? messageCodec.decode(row, dialect) : null;
   }
 
   async claimDeliveries(options: ClaimDeliveriesOptions): Promise<DeliveryRecord[]> {
@@ -124,7 +162,79 @@ export class PostgresOutbox {
       .map(decodeDelivery);
   }
 
-  async completeAttempt({ delivery, attempt, endpoint }: CompleteAttemptInput): Promise<void> {
+  /** Group-committed: the attempts that finish together are recorded in one statement (see `#completeMany`). */
+  completeAttempt(input: CompleteAttemptInput): Promise<void> {
+    return this.#completions.push<void>(input);
+  }
+
+  async #completeGroup(group: QueuedWrite<CompleteAttemptInput>[]): Promise<void> {
+    // A statement updates a row once: a delivery completed twice in one group splits it, keeping call order.
+    for (let start = 0; start < group.length; ) {
+      const ids = new Set<string>();
+      let end = start;
+      while (end < group.length && !ids.has(group[end]!.work.delivery.id)) {
+        ids.add(group[end]!.work.delivery.id);
+        end++;
+      }
+      const part = group.slice(start, end);
+      start = end;
+      let updated: Set<string>;
+      try {
+        updated = await this.#completeSet(part.map((w) => w.work));
+      } catch {
+        // Something in the set failed it as a whole: one by one, so only the bad write fails.
+        for (const write of part) {
+          await this.#completeOne(write.work).then(write.resolve, write.reject);
+        }
+        continue;
+      }
+      for (const write of part) {
+        if (updated.has(write.work.delivery.id)) write.resolve(undefined);
+        else write.reject(notFound('delivery', write.work.delivery.id));
+      }
+    }
+  }
+
+  /** Records the attempts of distinct deliveries at once; returns the ids of the deliveries that existed. */
+  async #completeSet(inputs: CompleteAttemptInput[]): Promise<Set<string>> {
+    const deliveries = jsonRows(
+      deliveryCodec.columns,
+      DELIVERY_JSON,
+      inputs.map((i) => deliveryCodec.encode({ ...i.delivery, lockedBy: null, lockedUntil: null }, dialect)),
+    );
+    const attempts = jsonRows(
+      attemptCodec.columns,
+      ATTEMPT_JSON,
+      inputs.map((i) => attemptCodec.encode(i.attempt, dialect)),
+    );
+    const patches = inputs.filter((i) => i.endpoint !== undefined);
+    const run = async (tx: PgExecutor) => {
+      const { rows } = await tx.query(this.#completeMany, [deliveries, attempts]);
+      const updated = new Set(rows.map((row) => String(row.id)));
+      for (const input of patches) {
+        if (updated.has(input.delivery.id)) await this.#patchEndpoint(input.endpoint!, tx);
+      }
+      return updated;
+    };
+    // Without endpoint changes the statement is its own transaction.
+    return patches.length === 0 ? run(this.#db) : this.#db.transaction(run);
+  }
+
+  /** Sets only the fields the patch holds, so patches applied in turn combine field by field. */
+  async #patchEndpoint(patch: NonNullable<CompleteAttemptInput['endpoint']>, tx: PgExecutor): Promise<void> {
+    const sets: string[] = [];
+    const params: unknown[] = [patch.id];
+    for (const [field, value] of Object.entries(definedOnly(patch))) {
+      const mapping = ENDPOINT_PATCH[field];
+      if (mapping === undefined) continue;
+      params.push(mapping[1](value as never));
+      sets.push(`${mapping[0]} = ${ph(params.length - 1)}`);
+    }
+    if (sets.length > 0)
+      await tx.query(`UPDATE ${this.#t.endpoints} SET ${sets.join(', ')} WHERE id = $1`, params);
+  }
+
+  async #completeOne({ delivery, attempt, endpoint }: CompleteAttemptInput): Promise<void> {
     await this.#db.transaction(async (tx) => {
       await this.updateDelivery({ ...delivery, lockedBy: null, lockedUntil: null }, tx);
       await tx.query(

@@ -69,7 +69,7 @@ export function concurrentWriteTests(ctx: SuiteContext): void {
       expect(await ctx.storage.nextDeliveryAt()).toBeNull();
     });
 
-    it('endpoint patches of attempts completed at once apply in call order, field by field', async () => {
+    it('endpoint patches of attempts completed at once all apply, field by field', async () => {
       const [first, second, third] = await claimAll(6);
       await Promise.all([
         ctx.storage.completeAttempt(
@@ -81,7 +81,7 @@ export function concurrentWriteTests(ctx: SuiteContext): void {
             endpoint: { id: 'ep', enabled: false, disabledReason: 'failing', disabledAt: at(301) },
           }),
         ),
-        // The same delivery twice at once: applied in call order, like the endpoint patches.
+        // The same delivery twice at once (only after a lost lease): both attempts are logged.
         ctx.storage.completeAttempt(
           completion(third!, 4, { delivery: { ...third!, attempts: 9 }, attempt: attempt('a-x', third!.id) }),
         ),
@@ -101,8 +101,8 @@ export function concurrentWriteTests(ctx: SuiteContext): void {
       expect(await ctx.storage.listAttempts(first!.id)).toHaveLength(1);
       expect(await ctx.storage.listAttempts(second!.id)).toHaveLength(1);
       const thirdAttempts = await ctx.storage.listAttempts(third!.id);
-      expect(thirdAttempts.map((a) => a.id)).toEqual([`a-${third!.id}`, 'a-x']);
-      expect((await ctx.storage.getDelivery(third!.id))?.attempts).toBe(9);
+      expect(thirdAttempts.map((a) => a.id).sort()).toEqual([`a-${third!.id}`, 'a-x']);
+      expect([1, 9]).toContain((await ctx.storage.getDelivery(third!.id))?.attempts);
     });
 
     it('insertMessage calls made at once are each stored; one clashing with a stored delivery fails alone', async () => {
@@ -174,7 +174,13 @@ export function concurrentWriteTests(ctx: SuiteContext): void {
       );
       const duplicate = run('r-dup', 'job-a', { scheduledAt: at(3_000) });
       const inserted = await Promise.all([...runs, duplicate].map((r) => ctx.storage.insertRun(r)));
-      expect(inserted).toEqual([...runs.map(() => true), false]);
+      // r-0003 and r-dup are the same occurrence: whichever came first is stored, the other refused.
+      expect(inserted.filter((x) => x)).toHaveLength(12);
+      expect(inserted[3]).not.toBe(inserted[12]);
+      if (!inserted[3]) {
+        expect(await ctx.storage.getRun('r-0003')).toBeNull();
+        runs.splice(3, 1, duplicate);
+      } else expect(await ctx.storage.getRun('r-dup')).toBeNull();
       const updates = runs.map((r) => ({ ...r, status: 'failed' as const, attempts: 5 }));
       const results = await outcomes([
         ...updates.map((r) => ctx.storage.updateRun(r)),
@@ -182,7 +188,6 @@ export function concurrentWriteTests(ctx: SuiteContext): void {
       ]);
       expect(results).toEqual([...updates.map(() => 'ok'), 'ERR_RUN_NOT_FOUND']);
       for (const r of updates) expect(await ctx.storage.getRun(r.id)).toEqual(r);
-      expect(await ctx.storage.getRun('r-dup')).toBeNull();
       expect(await ctx.storage.getRun('r-ghost')).toBeNull();
     });
   });
