@@ -4,9 +4,8 @@ import type { Emitter } from '../events.js';
 import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
 import { toPublicJob } from './job-definition.js';
 import { planOccurrences } from './occurrences.js';
-import { newRunRecord } from './run-record.js';
+import { newRunRecord, toPublicRun } from './run-record.js';
 import type { RunTracker } from './run-tracker.js';
-import { toPublicRun } from './runner.js';
 import { jitterFor } from './schedule.js';
 import { WakeTimer } from './timer.js';
 import type { RunTrigger, SchedulerEvents } from './types.js';
@@ -18,6 +17,14 @@ import type { RunTrigger, SchedulerEvents } from './types.js';
 const CLAIM_BATCH = 50;
 /** Quartz's misfire threshold: an occurrence later than this counts as missed, and `catchUp` applies. */
 export const GRACE_MS = 60_000;
+/**
+ * How far ahead of their due time jobs are claimed (Quartz's `batchTriggerAcquisitionFireAheadTimeWindow`):
+ * a job due within this window is claimed, planned and advanced early, its run recorded `queued`, and the
+ * run starts at its scheduled time from the tracker's one start timer. The claim work of a burst of due jobs
+ * is then done before the instant rather than after it, and only the start of each run is left for the due
+ * instant. Capped at a tenth of `leaseMs`, so a run's lease always covers its wait.
+ */
+export const FIRE_AHEAD_MS = 250;
 
 export interface ClaimLoopOptions {
   storage: Storage;
@@ -46,9 +53,12 @@ export class ClaimLoop {
   #tickAgain = false;
   #nextRenewAt = 0;
   #nextRecoveryAt = 0;
+  /** The fire-ahead window in effect (see {@link FIRE_AHEAD_MS}). */
+  readonly #aheadMs: number;
 
   constructor(options: ClaimLoopOptions) {
     this.#o = options;
+    this.#aheadMs = Math.min(FIRE_AHEAD_MS, Math.floor(options.leaseMs / 10));
     this.#timer = new WakeTimer(options.clock, () => void this.tick(), {
       unref: options.unref,
       maxWaitMs: options.storage.shared ? options.pollIntervalMs : 60_000,
@@ -69,16 +79,22 @@ export class ClaimLoop {
     this.#timer.cancel();
   }
 
-  /** Makes sure the loop wakes by `at` (a job was added or changed). */
+  /** Makes sure the loop claims a job due at `at` in time (a job was added or changed). */
   wakeAt(at: number): void {
-    if (this.#running) this.#timer.wakeAt(at);
+    if (this.#running) this.#timer.wakeAt(at - this.#aheadMs);
   }
 
-  /** Starts a run outside a claim (manual trigger, recovery), keeping its lease renewed. */
-  execute(job: JobRecord, run: RunRecord, jitterMs = 0, after?: Promise<unknown>): Promise<RunRecord | null> {
+  /** Hands a run to the tracker (claimed, manual trigger, recovery), keeping its lease renewed. */
+  execute(
+    job: JobRecord,
+    run: RunRecord,
+    jitterMs = 0,
+    after?: Promise<unknown>,
+    gate?: () => Promise<boolean>,
+  ): Promise<RunRecord | null> {
     if (this.#o.tracker.size === 0) this.#nextRenewAt = this.#o.clock.now() + Math.floor(this.#o.leaseMs / 3);
-    const done = this.#o.tracker.execute(job, run, jitterMs, after);
-    this.wakeAt(this.#nextRenewAt);
+    const done = this.#o.tracker.execute(job, run, jitterMs, after, gate);
+    if (this.#running) this.#timer.wakeAt(this.#nextRenewAt);
     return done;
   }
 
@@ -101,8 +117,9 @@ export class ClaimLoop {
         this.#tickAgain = false;
         const now = this.#o.clock.now();
         await this.#maintainLeases(now);
+        // Jobs due within the fire-ahead window are claimed now; their runs wait for their instant.
         const claimed = await this.#o.storage.claimDueJobs({
-          now: new Date(now),
+          now: new Date(now + this.#aheadMs),
           limit: CLAIM_BATCH,
           instanceId: this.#o.instanceId,
           leaseMs: this.#o.leaseMs,
@@ -139,6 +156,7 @@ export class ClaimLoop {
     const now = this.#o.clock.now();
     try {
       let at = (await this.#o.storage.nextDueAt())?.getTime() ?? Number.POSITIVE_INFINITY;
+      at -= this.#aheadMs;
       if (this.#o.tracker.size > 0) at = Math.min(at, this.#nextRenewAt);
       if (this.#o.storage.shared) at = Math.min(at, now + this.#o.pollIntervalMs);
       if (Number.isFinite(at)) this.#timer.reset(Math.max(at, now));
@@ -209,9 +227,14 @@ export class ClaimLoop {
 
   async #processClaim(job: JobRecord, now: number): Promise<void> {
     const { storage, emitter, tracker } = this.#o;
-    const plan = planOccurrences(job, now, { graceMs: GRACE_MS, maxMissed: this.#o.maxMissedEvents });
-    let busy = tracker.isBusy(job.id);
-    if (!busy && job.overlap === 'skip' && storage.shared && plan.occurrences.length > 0) {
+    // A job claimed ahead is planned at its due instant: that occurrence is on time, the next one is next.
+    const dueAt = job.nextRunAt?.getTime() ?? now;
+    const planAt = dueAt > now ? Math.min(dueAt, now + this.#aheadMs) : now;
+    const ahead = planAt > now;
+    const plan = planOccurrences(job, planAt, { graceMs: GRACE_MS, maxMissed: this.#o.maxMissedEvents });
+    // Overlap of a run claimed ahead is judged at its start instant (see #overlapGate), not now.
+    let busy = !ahead && tracker.isBusy(job.id);
+    if (!ahead && !busy && job.overlap === 'skip' && storage.shared && plan.occurrences.length > 0) {
       busy =
         (await storage.listRuns({ jobId: job.id, statuses: ['queued', 'running'], limit: 1 })).length > 0;
     }
@@ -239,9 +262,39 @@ export class ClaimLoop {
         void emitter.emit('job.skipped', { type: 'job.skipped', ...payload, reason: 'overlap' });
       else {
         const jitter = jitterFor(job.id, run.scheduledAt.getTime(), job.jitterMs);
-        const done = this.execute(job, run, jitter, job.overlap === 'allow' ? undefined : previous);
+        const after = job.overlap === 'allow' ? undefined : previous;
+        const gate = ahead && job.overlap === 'skip' ? this.#overlapGate(job, run) : undefined;
+        const done = this.execute(job, run, jitter, after, gate);
         previous = done;
       }
     }
+  }
+
+  /**
+   * For a run of an `overlap: 'skip'` job claimed ahead: at its start instant, the run goes ahead unless
+   * another run of the job is still in flight (here, or with shared storage anywhere); then it is recorded
+   * `skipped` and `job.skipped` is emitted, as a claim at that instant would have done.
+   */
+  #overlapGate(job: JobRecord, run: RunRecord): () => Promise<boolean> {
+    return async () => {
+      const { storage, emitter, tracker, clock } = this.#o;
+      let busy = tracker.activeCount(job.id) > 1;
+      if (!busy && storage.shared) {
+        const active = await storage.listRuns({ jobId: job.id, statuses: ['queued', 'running'], limit: 2 });
+        busy = active.some((r) => r.id !== run.id);
+      }
+      if (!busy) return true;
+      run.status = 'skipped';
+      run.lockedUntil = null;
+      await storage.updateRun(run);
+      void emitter.emit('job.skipped', {
+        type: 'job.skipped',
+        at: new Date(clock.now()),
+        job: toPublicJob(job),
+        run: toPublicRun(run),
+        reason: 'overlap',
+      });
+      return false;
+    };
   }
 }
