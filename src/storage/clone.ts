@@ -1,5 +1,5 @@
 import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../notifier/types.js';
-import type { JobRecord, RunRecord } from './types.js';
+import type { RunRecord } from './types.js';
 
 // In-process stores hand out copies so that callers can never change stored state by mutating a result,
 // just as with a database. structuredClone is exact but slow for 100k jobs, so known shapes are copied by hand.
@@ -12,34 +12,10 @@ export function cloneJson<T>(value: T): T {
   if (value instanceof Date) return new Date(value.getTime()) as T;
   if (Array.isArray(value)) return value.map(cloneJson) as T;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = cloneJson(v);
+  // for…in with an own-property check: the keys and order of Object.entries, without its pair arrays.
+  for (const k in value)
+    if (Object.hasOwn(value, k)) out[k] = cloneJson((value as Record<string, unknown>)[k]);
   return out as T;
-}
-
-export function cloneJob(job: JobRecord): JobRecord {
-  // Field by field, in the record's order: a spread then overrides is several times slower for 100k jobs.
-  return {
-    id: job.id,
-    name: job.name,
-    schedule: { ...job.schedule },
-    target: cloneJson(job.target),
-    retry: { ...job.retry },
-    overlap: job.overlap,
-    catchUp: typeof job.catchUp === 'object' ? { ...job.catchUp } : job.catchUp,
-    successStatuses: job.successStatuses === null ? null : [...job.successStatuses],
-    jitterMs: job.jitterMs,
-    startAt: date(job.startAt),
-    endAt: date(job.endAt),
-    maxRuns: job.maxRuns,
-    enabled: job.enabled,
-    metadata: cloneJson(job.metadata),
-    createdAt: new Date(job.createdAt.getTime()),
-    updatedAt: new Date(job.updatedAt.getTime()),
-    nextRunAt: date(job.nextRunAt),
-    runCount: job.runCount,
-    lockedBy: job.lockedBy,
-    lockedUntil: date(job.lockedUntil),
-  };
 }
 
 export function cloneRun(run: RunRecord): RunRecord {

@@ -1,7 +1,8 @@
 import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../notifier/types.js';
 import { MinHeap } from '../scheduler/heap.js';
-import { cloneJob, cloneRun } from './clone.js';
+import { cloneRun } from './clone.js';
 import { duplicateJob, leaseLost, notFound } from './errors.js';
+import { fromStoredJob, type StoredJob, storedWakeTime, toStoredJob } from './memory-job.js';
 import { MemoryOutbox } from './memory-outbox.js';
 import type {
   AdvanceJobInput,
@@ -16,7 +17,6 @@ import type {
   RunRecord,
   Storage,
 } from './types.js';
-import { wakeTime } from './wake-time.js';
 
 const copyDate = (d: Date | null): Date | null => (d === null ? null : new Date(d.getTime()));
 
@@ -33,7 +33,7 @@ const byNewest = (a: RunRecord, b: RunRecord) =>
  */
 export class MemoryStorage implements Storage {
   readonly shared = false;
-  readonly #jobs = new Map<string, JobRecord>();
+  readonly #jobs = new Map<string, StoredJob>();
   readonly #jobHeap = new MinHeap();
   readonly #runs = new Map<string, RunRecord>();
   readonly #runsByJob = new Map<string, Map<string, RunRecord>>();
@@ -44,14 +44,14 @@ export class MemoryStorage implements Storage {
 
   // Jobs
 
-  #indexJob(job: JobRecord): void {
-    const t = job.enabled ? wakeTime(job.nextRunAt, job.lockedUntil) : null;
+  #indexJob(job: StoredJob): void {
+    const t = storedWakeTime(job);
     if (t !== null) this.#jobHeap.push(t, job.id);
   }
 
   async insertJob(job: JobRecord): Promise<void> {
     if (this.#jobs.has(job.id)) throw duplicateJob(job.id);
-    const stored = cloneJob(job);
+    const stored = toStoredJob(job);
     this.#jobs.set(job.id, stored);
     this.#indexJob(stored);
   }
@@ -59,14 +59,16 @@ export class MemoryStorage implements Storage {
   async updateJob(job: JobRecord): Promise<void> {
     const existing = this.#jobs.get(job.id);
     if (!existing) throw notFound('job', job.id);
-    const stored = { ...cloneJob(job), lockedBy: existing.lockedBy, lockedUntil: existing.lockedUntil };
+    const stored = toStoredJob(job);
+    stored.lockedBy = existing.lockedBy;
+    stored.lockedUntil = existing.lockedUntil;
     this.#jobs.set(job.id, stored);
     this.#indexJob(stored);
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
     const job = this.#jobs.get(id);
-    return job ? cloneJob(job) : null;
+    return job ? fromStoredJob(job) : null;
   }
 
   async listJobs(options: ListJobsOptions = {}): Promise<JobRecord[]> {
@@ -78,7 +80,7 @@ export class MemoryStorage implements Storage {
     for (const id of ids) {
       const job = this.#jobs.get(id)!;
       if (options.enabled !== undefined && job.enabled !== options.enabled) continue;
-      out.push(cloneJob(job));
+      out.push(fromStoredJob(job));
       if (out.length >= limit) break;
     }
     return out;
@@ -100,7 +102,7 @@ export class MemoryStorage implements Storage {
       const t = this.#jobHeap.peekTime();
       if (t === undefined) return null;
       const job = this.#jobs.get(this.#jobHeap.peekId()!);
-      if (job?.enabled && wakeTime(job.nextRunAt, job.lockedUntil) === t) return t;
+      if (job !== undefined && storedWakeTime(job) === t) return t;
       this.#jobHeap.pop();
     }
   }
@@ -119,9 +121,9 @@ export class MemoryStorage implements Storage {
       const job = this.#jobs.get(this.#jobHeap.peekId()!)!;
       this.#jobHeap.pop();
       job.lockedBy = instanceId;
-      job.lockedUntil = new Date(nowMs + leaseMs);
+      job.lockedUntil = nowMs + leaseMs;
       this.#indexJob(job);
-      claimed.push(cloneJob(job));
+      claimed.push(fromStoredJob(job));
     }
     return claimed;
   }
@@ -131,7 +133,7 @@ export class MemoryStorage implements Storage {
     if (!job || job.lockedBy !== input.instanceId) throw leaseLost(input.jobId, input.instanceId);
     const inserted: RunRecord[] = [];
     for (const run of input.runs) if (this.#addRun(run)) inserted.push(cloneRun(run));
-    job.nextRunAt = input.nextRunAt === null ? null : new Date(input.nextRunAt.getTime());
+    job.nextRunAt = input.nextRunAt === null ? null : input.nextRunAt.getTime();
     job.runCount = input.runCount;
     if (input.enabled !== undefined) job.enabled = input.enabled;
     job.lockedBy = null;
