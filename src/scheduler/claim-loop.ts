@@ -8,7 +8,7 @@ import { newRunRecord, toPublicRun } from './run-record.js';
 import type { RunTracker } from './run-tracker.js';
 import { jitterFor } from './schedule.js';
 import { WakeTimer } from './timer.js';
-import type { RunTrigger, SchedulerEvents } from './types.js';
+import type { Job, RunTrigger, SchedulerEvents } from './types.js';
 
 /**
  * Jobs of one claim are advanced one after another while their leases run: a small batch keeps the last of
@@ -250,17 +250,22 @@ export class ClaimLoop {
       runCount: plan.runCount,
       runs,
     });
-    const publicJob = toPublicJob(job);
+    let publicJob: Job | undefined;
+    const payload = (run: RunRecord) => {
+      publicJob ??= toPublicJob(job);
+      return { at: new Date(this.#o.clock.now()), job: publicJob, run: toPublicRun(run) };
+    };
     // Several occurrences of one claim (catch-up { max }) run in order, one after the other.
     let previous: Promise<unknown> | undefined;
     for (const run of inserted) {
-      const at = new Date(this.#o.clock.now());
-      const payload = { at, job: publicJob, run: toPublicRun(run) };
       // Awaited: the notifier stores its job.execution.missed message before the loop moves on.
-      if (run.status === 'missed') await emitter.emit('job.missed', { type: 'job.missed', ...payload });
-      else if (run.status === 'skipped')
-        void emitter.emit('job.skipped', { type: 'job.skipped', ...payload, reason: 'overlap' });
-      else {
+      if (run.status === 'missed') {
+        if (emitter.listenerCount('job.missed') > 0)
+          await emitter.emit('job.missed', { type: 'job.missed', ...payload(run) });
+      } else if (run.status === 'skipped') {
+        if (emitter.listenerCount('job.skipped') > 0)
+          void emitter.emit('job.skipped', { type: 'job.skipped', ...payload(run), reason: 'overlap' });
+      } else {
         const jitter = jitterFor(job.id, run.scheduledAt.getTime(), job.jitterMs);
         const after = job.overlap === 'allow' ? undefined : previous;
         const gate = ahead && job.overlap === 'skip' ? this.#overlapGate(job, run) : undefined;

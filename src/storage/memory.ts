@@ -19,6 +19,9 @@ import type {
 } from './types.js';
 
 const copyDate = (d: Date | null): Date | null => (d === null ? null : new Date(d.getTime()));
+/** The stored date when it already holds `next`'s instant (stored dates are never handed out, so never mutated). */
+const sameDate = (stored: Date | null, next: Date | null): Date | undefined =>
+  stored !== null && next !== null && stored.getTime() === next.getTime() ? stored : undefined;
 
 const byNewest = (a: RunRecord, b: RunRecord) =>
   b.scheduledAt.getTime() - a.scheduledAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
@@ -168,17 +171,18 @@ export class MemoryStorage implements Storage {
     // Field by field into the stored record (its occurrence key stays): one of the two writes every run makes.
     existing.jobId = run.jobId;
     existing.trigger = run.trigger;
-    existing.scheduledAt = new Date(run.scheduledAt.getTime());
+    existing.scheduledAt =
+      sameDate(existing.scheduledAt, run.scheduledAt) ?? new Date(run.scheduledAt.getTime());
     existing.status = run.status;
-    existing.startedAt = copyDate(run.startedAt);
-    existing.finishedAt = copyDate(run.finishedAt);
+    existing.startedAt = sameDate(existing.startedAt, run.startedAt) ?? copyDate(run.startedAt);
+    existing.finishedAt = sameDate(existing.finishedAt, run.finishedAt) ?? copyDate(run.finishedAt);
     existing.durationMs = run.durationMs;
     existing.attempts = run.attempts;
     existing.statusCode = run.statusCode;
     existing.error = run.error === null ? null : { code: run.error.code, message: run.error.message };
     existing.responseSnippet = run.responseSnippet;
     existing.instanceId = run.instanceId;
-    existing.lockedUntil = copyDate(run.lockedUntil);
+    existing.lockedUntil = sameDate(existing.lockedUntil, run.lockedUntil) ?? copyDate(run.lockedUntil);
     if (existing.status === 'queued' || existing.status === 'running') this.#activeRuns.set(run.id, existing);
     else this.#activeRuns.delete(run.id);
   }
