@@ -3,7 +3,7 @@ import { CronhookError, toErrorInfo } from '../errors.js';
 import type { Emitter } from '../events.js';
 import type { Logger } from '../scheduler/types.js';
 import type { CompleteAttemptInput, Storage } from '../storage/types.js';
-import type { Transport, TransportResponse } from '../transport/types.js';
+import type { AddressPolicy, Transport, TransportResponse } from '../transport/types.js';
 import { VERSION } from '../version.js';
 import { toPublicEndpoint } from './endpoints.js';
 import { newId } from './ids.js';
@@ -24,6 +24,7 @@ import type {
 export type AttemptTrigger = DeliveryAttempt['trigger'];
 
 const SNIPPET_CHARS = 4096;
+const USER_AGENT = `cronhook/${VERSION}`;
 const HEADERS_OF_INTEREST = [
   'retry-after',
   'content-type',
@@ -57,9 +58,15 @@ export function toPublicDelivery(record: DeliveryRecord): Delivery {
 export class Deliverer {
   readonly #deps: DelivererDeps;
   readonly #keys = new SigningKeys();
+  /** One object for every request, so a transport can remember what it compiled from it. */
+  readonly #addressPolicy: AddressPolicy;
 
   constructor(deps: DelivererDeps) {
     this.#deps = deps;
+    this.#addressPolicy = {
+      allowPrivateNetworks: deps.options.allowPrivateNetworks,
+      allow: deps.options.allow,
+    };
   }
 
   /**
@@ -107,23 +114,24 @@ export class Deliverer {
 
   async #send(endpoint: EndpointRecord, message: Message, signal?: AbortSignal): Promise<TransportResponse> {
     const { options, clock, transport } = this.#deps;
+    const now = clock.now();
     const headers: Record<string, string> = { ...endpoint.headers };
     if (endpoint.authorization !== null) headers.authorization = endpoint.authorization;
     // Ours are set last so that an endpoint's extra headers can never replace them.
-    Object.assign(
-      headers,
-      { 'content-type': 'application/json', 'user-agent': `cronhook/${VERSION}` },
-      signatureHeaders(
-        {
-          messageId: message.id,
-          now: clock.now(),
-          body: message.body,
-          secrets: activeSecrets(endpoint.secrets, clock.now()),
-          scheme: options.signatureHeaders,
-        },
-        this.#keys,
-      ),
+    headers['content-type'] = 'application/json';
+    headers['user-agent'] = USER_AGENT;
+    const signed = signatureHeaders(
+      {
+        endpointId: endpoint.id,
+        messageId: message.id,
+        now,
+        body: message.body,
+        secrets: activeSecrets(endpoint.secrets, now),
+        scheme: options.signatureHeaders,
+      },
+      this.#keys,
     );
+    for (const name in signed) headers[name] = signed[name]!;
     return transport.send(
       {
         url: endpoint.url,
@@ -131,7 +139,7 @@ export class Deliverer {
         headers,
         body: message.body,
         timeoutMs: options.attemptTimeoutMs,
-        addressPolicy: { allowPrivateNetworks: options.allowPrivateNetworks, allow: options.allow },
+        addressPolicy: this.#addressPolicy,
       },
       signal === undefined ? {} : { signal },
     );

@@ -1,43 +1,74 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { CronhookError } from '../errors.js';
 
-/** Secrets whose keys are kept; past this the oldest entry is dropped (an endpoint has at most 10 active). */
-const MAX_KEYS = 1_024;
+/** Endpoints whose keys are kept; past this the entry stored first is dropped (and remade when needed). */
+const MAX_ENDPOINTS = 1_024;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
+interface EndpointKeys {
+  /** The active secrets these keys were made from, newest first. */
+  secrets: readonly string[];
+  standard: KeyObject[];
+  /** Made on first use: only `signatureHeaders: 'hub' | 'both'` needs it. */
+  hub: KeyObject | null;
+}
+
 /**
- * HMAC keys of the secrets a notifier signs with, made once per secret. Turning raw key bytes into a key
- * costs several times the HMAC itself in Node (`createHmac` prepares a fresh key from a Buffer or string
- * on every call), and every attempt of an endpoint signs with the same secrets. Keyed by the secret
- * itself, so a rotated secret simply gets its own entry; the map is bounded and belongs to one notifier.
+ * The HMAC keys each endpoint currently signs with, made once rather than per attempt: turning raw key
+ * bytes into a key costs several times the HMAC itself in Node (`createHmac` prepares a fresh key from a
+ * Buffer or string on every call). An endpoint's entry is replaced as soon as its active secrets differ
+ * (a rotation, or a grace period that ended), so a retired secret's key is not kept. One per notifier.
  */
 export class SigningKeys {
-  readonly #standard = new Map<string, KeyObject>();
-  readonly #hub = new Map<string, KeyObject>();
+  readonly #byEndpoint = new Map<string, EndpointKeys>();
 
   /**
-   * The Standard Webhooks signature (base64 HMAC-SHA256 of `id.timestamp.body`, keyed with the secret's
-   * base64-decoded bytes), exactly as `signWebhook` in cronhook/verify computes it.
+   * The `webhook-signature` value: one `v1,<base64 HMAC-SHA256 of id.timestamp.body>` per active secret,
+   * keyed with its base64-decoded bytes, exactly as `signWebhook` in cronhook/verify computes it.
    */
-  standard(secret: string, id: string, timestamp: number, body: string): string {
-    const key = this.#standard.get(secret) ?? remember(this.#standard, secret, standardKey(secret));
-    return createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
+  standard(
+    endpointId: string,
+    secrets: readonly string[],
+    id: string,
+    timestamp: number,
+    body: string,
+  ): string {
+    const { standard } = this.#keys(endpointId, secrets);
+    const signed = `${id}.${timestamp}.${body}`;
+    let header = '';
+    for (const key of standard) {
+      if (header !== '') header += ' ';
+      header += `v1,${createHmac('sha256', key).update(signed).digest('base64')}`;
+    }
+    return header;
   }
 
-  /** The `x-hub-signature-256` value: hex HMAC-SHA256 of the body keyed with the secret string itself. */
-  hub(secret: string, body: string): string {
-    const key = this.#hub.get(secret) ?? remember(this.#hub, secret, createSecretKey(secret, 'utf8'));
-    return `sha256=${createHmac('sha256', key).update(body).digest('hex')}`;
+  /** The `x-hub-signature-256` value: hex HMAC-SHA256 of the body keyed with the newest secret's string. */
+  hub(endpointId: string, secrets: readonly string[], body: string): string {
+    const entry = this.#keys(endpointId, secrets);
+    entry.hub ??= createSecretKey(secrets[0]!, 'utf8');
+    return `sha256=${createHmac('sha256', entry.hub).update(body).digest('hex')}`;
+  }
+
+  #keys(endpointId: string, secrets: readonly string[]): EndpointKeys {
+    const entry = this.#byEndpoint.get(endpointId);
+    if (entry !== undefined && sameSecrets(entry.secrets, secrets)) return entry;
+    const fresh: EndpointKeys = { secrets: [...secrets], standard: secrets.map(standardKey), hub: null };
+    if (entry === undefined && this.#byEndpoint.size >= MAX_ENDPOINTS) {
+      this.#byEndpoint.delete(this.#byEndpoint.keys().next().value as string);
+    }
+    this.#byEndpoint.set(endpointId, fresh);
+    return fresh;
   }
 }
 
-function remember(cache: Map<string, KeyObject>, secret: string, key: KeyObject): KeyObject {
-  if (cache.size >= MAX_KEYS) cache.delete(cache.keys().next().value as string);
-  cache.set(secret, key);
-  return key;
+function sameSecrets(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
-/** The key bytes of a `whsec_` secret, checked as cronhook/verify checks them (the prefix is optional). */
+/** The key of a `whsec_` secret, checked as cronhook/verify checks it (the prefix is optional). */
 function standardKey(secret: string): KeyObject {
   const encoded = secret.startsWith('whsec_') ? secret.slice(6) : secret;
   if (!BASE64.test(encoded)) {

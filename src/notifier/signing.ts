@@ -67,6 +67,8 @@ export function activeSecrets(secrets: readonly EndpointSecret[], now: number): 
 export type SignatureHeaders = 'standard' | 'hub' | 'both';
 
 export interface SignedHeadersInput {
+  /** Whose secrets these are: signing keys are cached per endpoint. */
+  endpointId: string;
   messageId: string;
   /** Epoch ms of this attempt. */
   now: number;
@@ -79,7 +81,7 @@ export interface SignedHeadersInput {
 /**
  * The signature headers of one attempt. The Standard Webhooks headers are always sent (`webhook-id` is also the
  * idempotency key); `webhook-signature` only with 'standard' or 'both'. The hub header carries one signature,
- * by the newest secret, because that scheme has no room for several. `keys` caches each secret's HMAC key;
+ * by the newest secret, because that scheme has no room for several. `keys` holds each endpoint's HMAC keys;
  * the values are those of `signWebhook` and `signHubSignature`.
  */
 export function signatureHeaders(input: SignedHeadersInput, keys: SigningKeys): Record<string, string> {
@@ -95,15 +97,16 @@ export function signatureHeaders(input: SignedHeadersInput, keys: SigningKeys): 
     if (input.secrets.length === 0) {
       throw new CronhookError('ERR_INVALID_SECRET', 'The endpoint has no active signing secret');
     }
-    let signature = '';
-    for (const secret of input.secrets) {
-      if (signature !== '') signature += ' ';
-      signature += `v1,${keys.standard(secret, input.messageId, timestamp, input.body)}`;
-    }
-    headers['webhook-signature'] = signature;
+    headers['webhook-signature'] = keys.standard(
+      input.endpointId,
+      input.secrets,
+      input.messageId,
+      timestamp,
+      input.body,
+    );
   }
   if (input.scheme !== 'standard' && input.secrets[0] !== undefined) {
-    headers['x-hub-signature-256'] = keys.hub(input.secrets[0], input.body);
+    headers['x-hub-signature-256'] = keys.hub(input.endpointId, input.secrets, input.body);
   }
   return headers;
 }
