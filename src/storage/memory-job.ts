@@ -1,3 +1,4 @@
+import type { JobTarget, NormalizedSchedule } from '../scheduler/types.js';
 import { cloneJson } from './clone.js';
 import type { JobRecord } from './types.js';
 
@@ -20,14 +21,84 @@ export interface StoredJob extends Omit<JobRecord, TimeField> {
 const ms = (d: Date | null): number | null => (d === null ? null : d.getTime());
 const date = (t: number | null): Date | null => (t === null ? null : new Date(t));
 
-/** A deep copy of `job` to store (the caller keeps its record and may change it). */
+/** True when `value`'s own enumerable keys are exactly `keys`, in that order (so a copy would look the same). */
+function hasKeys(value: object, keys: readonly string[]): boolean {
+  let i = 0;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (key !== keys[i]) return false;
+    i++;
+  }
+  return i === keys.length;
+}
+
+// Stored jobs never leave the store (reads copy them), so parts that many jobs have in common are kept once,
+// frozen: the default retry policy, empty metadata, each cron schedule, each handler target without
+// payload. For 100k jobs that is 400k fewer objects to allocate and for the GC to carry.
+const RETRY_KEYS = ['attempts', 'minDelayMs', 'maxDelayMs', 'factor'] as const;
+const DEFAULT_RETRY: JobRecord['retry'] = Object.freeze({
+  attempts: 1,
+  minDelayMs: 1000,
+  maxDelayMs: 60_000,
+  factor: 2,
+});
+const EMPTY: Record<string, unknown> = Object.freeze({});
+const CRON_KEYS = ['kind', 'cron', 'timezone'] as const;
+const HANDLER_KEYS = ['handler', 'payload'] as const;
+/** Timezone → cron → schedule; handler name → target. Bounded by the distinct values ever stored. */
+const cronSchedules = new Map<string, Map<string, NormalizedSchedule>>();
+const handlerTargets = new Map<string, JobTarget>();
+
+function storedRetry(retry: JobRecord['retry']): JobRecord['retry'] {
+  const d = DEFAULT_RETRY;
+  return retry.attempts === d.attempts &&
+    retry.minDelayMs === d.minDelayMs &&
+    retry.maxDelayMs === d.maxDelayMs &&
+    retry.factor === d.factor &&
+    hasKeys(retry, RETRY_KEYS)
+    ? d
+    : { ...retry };
+}
+
+function storedMetadata(metadata: Record<string, unknown>): Record<string, unknown> {
+  return hasKeys(metadata, []) ? EMPTY : cloneJson(metadata);
+}
+
+function storedSchedule(schedule: NormalizedSchedule): NormalizedSchedule {
+  if (schedule.kind !== 'cron' || !hasKeys(schedule, CRON_KEYS)) return { ...schedule };
+  let zone = cronSchedules.get(schedule.timezone);
+  if (zone === undefined) {
+    zone = new Map();
+    cronSchedules.set(schedule.timezone, zone);
+  }
+  let shared = zone.get(schedule.cron);
+  if (shared === undefined) {
+    shared = Object.freeze({ kind: 'cron', cron: schedule.cron, timezone: schedule.timezone });
+    zone.set(schedule.cron, shared);
+  }
+  return shared;
+}
+
+function storedTarget(target: JobTarget): JobTarget {
+  if (!('handler' in target) || target.payload !== undefined || !hasKeys(target, HANDLER_KEYS)) {
+    return cloneJson(target);
+  }
+  let shared = handlerTargets.get(target.handler);
+  if (shared === undefined) {
+    shared = Object.freeze({ handler: target.handler, payload: undefined });
+    handlerTargets.set(target.handler, shared);
+  }
+  return shared;
+}
+
+/** A copy of `job` to store (the caller keeps its record and may change it); shared parts are frozen. */
 export function toStoredJob(job: JobRecord): StoredJob {
   return {
     id: job.id,
     name: job.name,
-    schedule: { ...job.schedule },
-    target: cloneJson(job.target),
-    retry: { ...job.retry },
+    schedule: storedSchedule(job.schedule),
+    target: storedTarget(job.target),
+    retry: storedRetry(job.retry),
     overlap: job.overlap,
     catchUp: typeof job.catchUp === 'object' ? { ...job.catchUp } : job.catchUp,
     successStatuses: job.successStatuses === null ? null : [...job.successStatuses],
@@ -36,7 +107,7 @@ export function toStoredJob(job: JobRecord): StoredJob {
     endAt: ms(job.endAt),
     maxRuns: job.maxRuns,
     enabled: job.enabled,
-    metadata: cloneJson(job.metadata),
+    metadata: storedMetadata(job.metadata),
     createdAt: job.createdAt.getTime(),
     updatedAt: job.updatedAt.getTime(),
     nextRunAt: ms(job.nextRunAt),

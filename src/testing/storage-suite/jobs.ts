@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HttpTarget } from '../../scheduler/types.js';
+import type { HandlerTarget, HttpTarget } from '../../scheduler/types.js';
 import { expectCode, type SuiteContext } from './context.js';
 import { at, fullJob, minimalJob, pad, run } from './fixtures.js';
 
@@ -43,6 +43,24 @@ export function jobTests(ctx: SuiteContext): void {
       (got.target as HttpTarget).headers!['x-team'] = 'changed';
       got.nextRunAt!.setTime(0);
       expect(await ctx.storage.getJob('job-copy')).toEqual(fullJob('job-copy'));
+    });
+
+    it('keeps jobs with the same schedule, target, retry policy and metadata independent', async () => {
+      // A store may keep parts many jobs have in common once; a change to one job read back touches no other.
+      const twin = (id: string) =>
+        minimalJob(id, {
+          schedule: { kind: 'cron', cron: '30 2 * * *', timezone: 'Europe/Berlin' },
+          target: { handler: 'cleanup', payload: undefined },
+        });
+      await ctx.storage.insertJob(twin('job-twin-a'));
+      await ctx.storage.insertJob(twin('job-twin-b'));
+      const got = (await ctx.storage.getJob('job-twin-a'))!;
+      (got.schedule as { cron: string }).cron = '0 0 * * *';
+      (got.target as HandlerTarget).handler = 'changed';
+      got.retry.attempts = 5;
+      got.metadata.changed = true;
+      expect(await ctx.storage.getJob('job-twin-a')).toEqual(twin('job-twin-a'));
+      expect(await ctx.storage.getJob('job-twin-b')).toEqual(twin('job-twin-b'));
     });
 
     it('refuses a duplicate id with ERR_DUPLICATE_JOB and keeps the stored job unchanged', async () => {
