@@ -55,10 +55,12 @@ export class ClaimLoop {
   #nextRecoveryAt = 0;
   /** The fire-ahead window in effect (see {@link FIRE_AHEAD_MS}). */
   readonly #aheadMs: number;
+  readonly #planOptions: { graceMs: number; maxMissed: number };
 
   constructor(options: ClaimLoopOptions) {
     this.#o = options;
     this.#aheadMs = Math.min(FIRE_AHEAD_MS, Math.floor(options.leaseMs / 10));
+    this.#planOptions = { graceMs: GRACE_MS, maxMissed: options.maxMissedEvents };
     this.#timer = new WakeTimer(options.clock, () => void this.tick(), {
       unref: options.unref,
       maxWaitMs: options.storage.shared ? options.pollIntervalMs : 60_000,
@@ -231,18 +233,18 @@ export class ClaimLoop {
     const dueAt = job.nextRunAt?.getTime() ?? now;
     const planAt = dueAt > now ? Math.min(dueAt, now + this.#aheadMs) : now;
     const ahead = planAt > now;
-    const plan = planOccurrences(job, planAt, { graceMs: GRACE_MS, maxMissed: this.#o.maxMissedEvents });
+    const plan = planOccurrences(job, planAt, this.#planOptions);
     // Overlap of a run claimed ahead is judged at its start instant (see #overlapGate), not now.
     let busy = !ahead && tracker.isBusy(job.id);
     if (!ahead && !busy && job.overlap === 'skip' && storage.shared && plan.occurrences.length > 0) {
       busy =
         (await storage.listRuns({ jobId: job.id, statuses: ['queued', 'running'], limit: 1 })).length > 0;
     }
-    const runs = plan.occurrences.map((o) => {
-      if (o.action === 'missed') return this.newRun(job, o.at, o.trigger, 'missed');
-      // Overlap is judged against runs from earlier claims; this claim's own runs go in order (see below).
-      return this.newRun(job, o.at, o.trigger, job.overlap === 'skip' && busy ? 'skipped' : 'queued');
-    });
+    // Overlap is judged against runs from earlier claims; this claim's own runs go in order (see below).
+    const runStatus = job.overlap === 'skip' && busy ? 'skipped' : 'queued';
+    const runs: RunRecord[] = [];
+    for (const o of plan.occurrences)
+      runs.push(this.newRun(job, o.at, o.trigger, o.action === 'missed' ? 'missed' : runStatus));
     const inserted = await storage.advanceJob({
       jobId: job.id,
       instanceId: this.#o.instanceId,
@@ -251,20 +253,17 @@ export class ClaimLoop {
       runs,
     });
     let publicJob: Job | undefined;
-    const payload = (run: RunRecord) => {
-      publicJob ??= toPublicJob(job);
-      return { at: new Date(this.#o.clock.now()), job: publicJob, run: toPublicRun(run) };
-    };
     // Several occurrences of one claim (catch-up { max }) run in order, one after the other.
     let previous: Promise<unknown> | undefined;
     for (const run of inserted) {
-      // Awaited: the notifier stores its job.execution.missed message before the loop moves on.
-      if (run.status === 'missed') {
-        if (emitter.listenerCount('job.missed') > 0)
-          await emitter.emit('job.missed', { type: 'job.missed', ...payload(run) });
-      } else if (run.status === 'skipped') {
-        if (emitter.listenerCount('job.skipped') > 0)
-          void emitter.emit('job.skipped', { type: 'job.skipped', ...payload(run), reason: 'overlap' });
+      if (run.status === 'missed' || run.status === 'skipped') {
+        const type = run.status === 'missed' ? 'job.missed' : 'job.skipped';
+        if (emitter.listenerCount(type) === 0) continue;
+        publicJob ??= toPublicJob(job);
+        const base = { at: new Date(this.#o.clock.now()), job: publicJob, run: toPublicRun(run) };
+        // Awaited: the notifier stores its job.execution.missed message before the loop moves on.
+        if (type === 'job.missed') await emitter.emit(type, { type, ...base });
+        else void emitter.emit(type, { type, ...base, reason: 'overlap' });
       } else {
         const jitter = jitterFor(job.id, run.scheduledAt.getTime(), job.jitterMs);
         const after = job.overlap === 'allow' ? undefined : previous;

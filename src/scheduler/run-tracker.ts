@@ -158,17 +158,18 @@ export class RunTracker {
   }
 
   #waitUntil(active: ActiveRun, at: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+    const waited = new Promise<void>((resolve, reject) => {
       active.wait = { resolve, reject };
-      let group = this.#waiting.get(at);
-      if (!group) {
-        group = [];
-        this.#waiting.set(at, group);
-        this.#instants.push(at, '');
-        this.#startTimer.wakeAt(at);
-      }
-      group.push(active);
     });
+    let group = this.#waiting.get(at);
+    if (!group) {
+      group = [];
+      this.#waiting.set(at, group);
+      this.#instants.push(at, '');
+      this.#startTimer.wakeAt(at);
+    }
+    group.push(active);
+    return waited;
   }
 
   /** Starts every group whose instant has come, then re-arms for the next one. */
@@ -189,10 +190,11 @@ export class RunTracker {
   }
 
   #waitForSlot(active: ActiveRun): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+    const waited = new Promise<void>((resolve, reject) => {
       active.wait = { resolve, reject };
-      this.#slotQueue.push(active);
     });
+    this.#slotQueue.push(active);
+    return waited;
   }
 
   #releaseSlot(): void {
