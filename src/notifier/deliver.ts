@@ -279,11 +279,17 @@ export class Deliverer {
     const announce = emitter.listenerCount(type) > 0;
     if (!announce && !disabled) return;
     const at = new Date(clock.now());
-    const updated: EndpointRecord = { ...endpoint, ...input.endpoint };
+    const updated: EndpointRecord =
+      input.endpoint === undefined ? endpoint : { ...endpoint, ...input.endpoint };
     const publicEndpoint = toPublicEndpoint(updated);
     if (announce) {
-      const payload = { at, delivery: toPublicDelivery(delivery), attempt, endpoint: publicEndpoint };
-      void emitter.emit(type, { type, ...payload });
+      void emitter.emit(type, {
+        type,
+        at,
+        delivery: toPublicDelivery(delivery),
+        attempt,
+        endpoint: publicEndpoint,
+      });
     }
     if (disabled) {
       const reason = updated.disabledReason === 'gone' ? 'gone' : 'failing';
