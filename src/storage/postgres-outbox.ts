@@ -22,7 +22,13 @@ const decodeDelivery = (row: PgRow) => deliveryCodec.decode(row, dialect);
 const decodeEndpoint = (row: PgRow) => endpointCodec.decode(row, dialect);
 const ENDPOINT_SET = setSql(endpointCodec.columns.slice(1), ph);
 const DELIVERY_SET = setSql(deliveryCodec.columns.slice(1), ph);
+const NO_JSON = new Set<string>();
 const DELIVERY_JSON = new Set(['last_error']);
+
+interface NewMessage {
+  message: Message;
+  deliveries: DeliveryRecord[];
+}
 const ATTEMPT_JSON = new Set(['error', 'response_headers']);
 /** Endpoint fields an attempt's outcome may patch, with their columns and encodings. */
 const ENDPOINT_PATCH: Record<string, [column: string, encode: (value: never) => unknown]> = {
@@ -39,6 +45,8 @@ export class PostgresOutbox {
   readonly #t: PostgresDatabase['tables'];
   readonly #pendingToEnabled: string;
   readonly #completeMany: string;
+  readonly #insertMany: string;
+  readonly #inserts = new GroupCommit<NewMessage>((group) => this.#insertGroup(group));
   readonly #completions = new GroupCommit<CompleteAttemptInput>((group) => this.#completeGroup(group));
   readonly #endpoints: BatchedLookup;
   readonly #messages: BatchedLookup;
@@ -61,6 +69,14 @@ export class PostgresOutbox {
         SELECT ${attemptColumns} FROM json_populate_recordset(null::${t.attempts}, $2::json) WITH ORDINALITY a
         WHERE a.delivery_id IN (SELECT id FROM updated) ORDER BY a.ordinality)
       SELECT id FROM updated`;
+    const deliveryColumns = deliveryCodec.columns.join(', ');
+    const messageColumns = messageCodec.columns.join(', ');
+    // Messages and their deliveries in one statement, the notification included: it is sent on commit.
+    this.#insertMany = `WITH m AS (INSERT INTO ${t.messages} (${messageColumns})
+        SELECT ${messageColumns} FROM json_populate_recordset(null::${t.messages}, $1::json)),
+      d AS (INSERT INTO ${t.deliveries} (${deliveryColumns})
+        SELECT ${deliveryColumns} FROM json_populate_recordset(null::${t.deliveries}, $2::json) RETURNING 1)
+      SELECT CASE WHEN EXISTS (SELECT 1 FROM d) THEN pg_notify($3, 'deliveries') END`;
     const byIds = (table: string) => async (ids: string[]) =>
       (await db.query(`SELECT * FROM ${table} WHERE id = ANY($1::text[])`, [ids])).rows;
     this.#endpoints = new BatchedLookup(byIds(t.endpoints));
@@ -77,7 +93,10 @@ export class PostgresOutbox {
   async updateEndpoint(endpoint: EndpointRecord, tx: PgExecutor = this.#db): Promise<void> {
     const [id, ...values] = endpointCodec.encode(endpoint, dialect);
     const sql = `UPDATE ${this.#t.endpoints} SET ${ENDPOINT_SET} WHERE id = ${ph(values.length)}`;
-    if ((await tx.query(sql, [...values, id])).rowCount === 0) throw notFound('endpoint', endpoint.id);
+    this.#endpoints.forget(endpoint.id);
+    const { rowCount } = await tx.query(sql, [...values, id]);
+    this.#endpoints.forget(endpoint.id);
+    if (rowCount === 0) throw notFound('endpoint', endpoint.id);
     // It may have been re-enabled, making its waiting deliveries due.
     if (tx === this.#db) await this.#db.notify('deliveries');
   }
@@ -111,7 +130,8 @@ export class PostgresOutbox {
   }
 
   async deleteEndpoint(id: string): Promise<boolean> {
-    return this.#db.transaction(async (tx) => {
+    this.#endpoints.forget(id);
+    const deleted = await this.#db.transaction(async (tx) => {
       await tx.query(
         `DELETE FROM ${this.#t.attempts} WHERE delivery_id IN
            (SELECT id FROM ${this.#t.deliveries} WHERE endpoint_id = $1 AND status = 'pending')`,
@@ -120,15 +140,41 @@ export class PostgresOutbox {
       await tx.query(`DELETE FROM ${this.#t.deliveries} WHERE endpoint_id = $1 AND status = 'pending'`, [id]);
       return (await tx.query(`DELETE FROM ${this.#t.endpoints} WHERE id = $1`, [id])).rowCount > 0;
     });
+    this.#endpoints.forget(id);
+    return deleted;
   }
 
-  async insertMessage({
-    message,
-    deliveries,
-  }: {
-    message: Message;
-    deliveries: DeliveryRecord[];
-  }): Promise<void> {
+  /** Group-committed: messages published together are stored by one statement (see `#insertMany`). */
+  insertMessage(input: NewMessage): Promise<void> {
+    return this.#inserts.push<void>(input);
+  }
+
+  async #insertGroup(group: QueuedWrite<NewMessage>[]): Promise<void> {
+    try {
+      const inputs = group.map((w) => w.work);
+      await this.#db.query(this.#insertMany, [
+        jsonRows(
+          messageCodec.columns,
+          NO_JSON,
+          inputs.map((i) => messageCodec.encode(i.message, dialect)),
+        ),
+        jsonRows(
+          deliveryCodec.columns,
+          DELIVERY_JSON,
+          inputs.flatMap((i) => i.deliveries.map((d) => deliveryCodec.encode(d, dialect))),
+        ),
+        this.#db.channel,
+      ]);
+    } catch (error) {
+      // One message may clash with a stored id: one by one, so only that one fails.
+      if (group.length === 1) throw error;
+      for (const write of group) await this.#insertOne(write.work).then(write.resolve, write.reject);
+      return;
+    }
+    for (const write of group) write.resolve(undefined);
+  }
+
+  async #insertOne({ message, deliveries }: NewMessage): Promise<void> {
     await this.#db.transaction(async (tx) => {
       await tx.query(
         insertSql(this.#t.messages, messageCodec.columns, ph),
@@ -153,10 +199,20 @@ export class PostgresOutbox {
          SELECT d.id, d.wake_at AS due_at ${this.#pendingToEnabled} AND d.wake_at <= $1
            AND NOT (d.endpoint_id = ANY($5::text[]))
          ORDER BY d.wake_at, d.id LIMIT $2 FOR UPDATE OF d SKIP LOCKED)
-       UPDATE ${this.#t.deliveries} x SET locked_by = $3, locked_until = $4 FROM due WHERE x.id = due.id
-       RETURNING x.*, due.due_at`,
+       , claimed AS (
+         UPDATE ${this.#t.deliveries} x SET locked_by = $3, locked_until = $4 FROM due WHERE x.id = due.id
+         RETURNING x.*, due.due_at)
+       SELECT c.*,
+         CASE WHEN row_number() OVER (PARTITION BY c.endpoint_id) = 1 THEN to_json(e) END AS endpoint_row,
+         CASE WHEN row_number() OVER (PARTITION BY c.message_id) = 1 THEN to_json(m) END AS message_row
+       FROM claimed c LEFT JOIN ${this.#t.endpoints} e ON e.id = c.endpoint_id
+         LEFT JOIN ${this.#t.messages} m ON m.id = c.message_id`,
       [now.getTime(), limit, instanceId, now.getTime() + leaseMs, options.excludeEndpointIds ?? []],
     );
+    // The endpoints and messages of the claimed deliveries come along (each once), for the reads that
+    // follow a claim: the notifier needs them to send, and gets them without another round trip.
+    this.#endpoints.prime(rows.flatMap((row) => (row.endpoint_row ? [row.endpoint_row as PgRow] : [])));
+    this.#messages.prime(rows.flatMap((row) => (row.message_row ? [row.message_row as PgRow] : [])));
     return rows
       .sort((a, b) => Number(a.due_at) - Number(b.due_at) || (String(a.id) < String(b.id) ? -1 : 1))
       .map(decodeDelivery);
@@ -217,7 +273,12 @@ export class PostgresOutbox {
       return updated;
     };
     // Without endpoint changes the statement is its own transaction.
-    return patches.length === 0 ? run(this.#db) : this.#db.transaction(run);
+    if (patches.length === 0) return run(this.#db);
+    try {
+      return await this.#db.transaction(run);
+    } finally {
+      for (const input of patches) this.#endpoints.forget(input.endpoint!.id);
+    }
   }
 
   /** Sets only the fields the patch holds, so patches applied in turn combine field by field. */
@@ -241,10 +302,9 @@ export class PostgresOutbox {
         insertSql(this.#t.attempts, attemptCodec.columns, ph),
         attemptCodec.encode(attempt, dialect),
       );
-      if (endpoint === undefined) return;
-      const existing = await this.getEndpoint(endpoint.id, tx);
-      if (existing) await this.updateEndpoint({ ...existing, ...definedOnly(endpoint) }, tx);
+      if (endpoint !== undefined) await this.#patchEndpoint(endpoint, tx);
     });
+    if (endpoint !== undefined) this.#endpoints.forget(endpoint.id);
   }
 
   async updateDelivery(delivery: DeliveryRecord, tx: PgExecutor = this.#db): Promise<void> {

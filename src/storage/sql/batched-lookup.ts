@@ -10,18 +10,40 @@ interface Waiter {
  * (`WHERE id = ANY($1)`): the notifier reads the endpoint and the message of every delivery it claimed at
  * once, and this makes that two queries for the batch instead of two per delivery. Each caller gets its own
  * row object; an id asked for twice is fetched once.
+ *
+ * A statement that has just read rows anyway (a claim joining its deliveries' endpoints and messages) can
+ * {@link prime} them: until the end of the current turn, reads of those ids are answered from them, as if
+ * they had been read at that statement's time, with no round trip.
  */
 export class BatchedLookup {
   readonly #fetch: (ids: string[]) => Promise<Row[]>;
   #pending = new Map<string, Waiter[]>();
   #scheduled = false;
+  #primed = new Map<string, Row>();
 
   /** @param fetch returns the rows (with an `id` column) of the given ids that exist. */
   constructor(fetch: (ids: string[]) => Promise<Row[]>) {
     this.#fetch = fetch;
   }
 
+  /** Answers reads of these rows' ids from them until the end of this turn of the event loop. */
+  prime(rows: Row[]): void {
+    if (rows.length === 0) return;
+    const primed = new Map(rows.map((row) => [String(row.id), row]));
+    this.#primed = primed;
+    setImmediate(() => {
+      if (this.#primed === primed) this.#primed = new Map();
+    });
+  }
+
+  /** Forgets a primed row: it was changed through this storage, so the next read must see the change. */
+  forget(id: string): void {
+    this.#primed.delete(id);
+  }
+
   get(id: string): Promise<Row | null> {
+    const primed = this.#primed.get(id);
+    if (primed !== undefined) return Promise.resolve(structuredClone(primed));
     return new Promise((resolve, reject) => {
       const waiters = this.#pending.get(id);
       if (waiters) waiters.push({ resolve, reject });

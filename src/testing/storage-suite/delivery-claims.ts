@@ -99,6 +99,46 @@ export function deliveryClaimTests(ctx: SuiteContext): void {
       expect(await claim(0, 'late')).toEqual([]);
     });
 
+    it('reads right after a claim return each endpoint and message exactly as stored, and see later writes', async () => {
+      const ep = endpoint('ep', { description: null, match: null, jobIds: null, authorization: null });
+      await ctx.storage.insertEndpoint(ep);
+      await ctx.storage.insertEndpoint(endpoint('ep-2'));
+      const shared = message('m-shared', { jobId: null });
+      await ctx.storage.insertMessage({
+        message: shared,
+        deliveries: [delivery('d-1', 'm-shared', 'ep'), delivery('d-2', 'm-shared', 'ep-2')],
+      });
+      await ctx.storage.insertMessage({
+        message: message('m-own'),
+        deliveries: [delivery('d-3', 'm-own', 'ep')],
+      });
+      const claimed = await claim(0, 'i', 10);
+      // As a notifier does: read what it needs for every claimed delivery at once, in the claim's turn.
+      const read = await Promise.all(
+        claimed.map((d) =>
+          Promise.all([ctx.storage.getEndpoint(d.endpointId), ctx.storage.getMessage(d.messageId)]),
+        ),
+      );
+      const stored = new Map<string, unknown>([
+        ['ep', ep],
+        ['ep-2', endpoint('ep-2')],
+        ['m-shared', shared],
+        ['m-own', message('m-own')],
+      ]);
+      expect(claimed.map((d) => d.id).sort()).toEqual(['d-1', 'd-2', 'd-3']);
+      expect(read).toEqual(claimed.map((d) => [stored.get(d.endpointId), stored.get(d.messageId)]));
+      // Each read is the caller's own copy.
+      const [first, second] = read.filter(([e]) => e?.id === 'ep').map(([e]) => e!);
+      expect(first).not.toBe(second);
+      first!.topics.push('mutated');
+      expect(second!.topics).toEqual(ep.topics);
+
+      await ctx.storage.claimDeliveries({ now: at(LEASE + 1), limit: 10, instanceId: 'j', leaseMs: LEASE });
+      const changed = { ...ep, url: 'https://changed.example.com/in', updatedAt: at(9) };
+      await ctx.storage.updateEndpoint(changed);
+      expect(await ctx.storage.getEndpoint('ep')).toEqual(changed);
+    });
+
     it('nextDeliveryAt is the earliest pending delivery to an enabled endpoint, or null', async () => {
       expect(await ctx.storage.nextDeliveryAt()).toBeNull();
       await seed([
