@@ -210,7 +210,7 @@ export class Dispatcher {
     this.#active++;
     // A pending delivery whose retries were spent has been put back by replay().
     const trigger = delivery.attempts > options.retrySchedule.length ? 'replay' : 'auto';
-    deliverer
+    void deliverer
       .deliver(delivery, trigger, this.#controller.signal)
       .catch((error: unknown) => this.#fail(error))
       .finally(() => {
