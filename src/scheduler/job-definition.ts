@@ -220,8 +220,9 @@ export function buildJobRecord(definition: JobDefinition, options: BuildJobOptio
   if (definition.name !== undefined && typeof definition.name !== 'string') {
     throw bad(id, 'name', `is ${describeValue(definition.name)}; expected a string`);
   }
-  const metadata = definition.metadata ?? {};
-  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) {
+  // null and undefined both mean no metadata ({}).
+  const metadata = definition.metadata ?? null;
+  if (metadata !== null && (typeof metadata !== 'object' || Array.isArray(metadata))) {
     throw bad(id, 'metadata', `is ${describeValue(metadata)}; expected a plain object`);
   }
   const startAt = optionalDate(id, 'startAt', definition.startAt);
@@ -246,7 +247,7 @@ export function buildJobRecord(definition: JobDefinition, options: BuildJobOptio
         ? null
         : intIn(id, 'maxRuns', definition.maxRuns, 1, Number.MAX_SAFE_INTEGER),
     enabled: definition.enabled ?? true,
-    metadata: definition.metadata === undefined ? {} : jsonCopy(id, 'metadata', metadata),
+    metadata: metadata === null ? {} : jsonCopy(id, 'metadata', metadata),
     createdAt: options.previous?.createdAt ?? now,
     updatedAt: now,
     nextRunAt: null,

@@ -127,6 +127,15 @@ const ALIAS = /^@[a-z]+$/i;
 const ACCEPTED_LIMIT = 10_000;
 /** Timezone → cron string as given → its compiled form, for strings already accepted. */
 const accepted = new Map<string, Map<string, CompiledCron>>();
+/** The last schedule normalized or computed: a new job asks for its first occurrence right after. */
+let lastCompiled: CompiledCron | undefined;
+
+function compiledOf(cron: string, timezone: string): CompiledCron {
+  const last = lastCompiled;
+  if (last !== undefined && last.cron === cron && last.timezone === timezone) return last;
+  lastCompiled = compileCron(cron, timezone);
+  return lastCompiled;
+}
 
 function normalizeCron(
   cron: string,
@@ -137,7 +146,10 @@ function normalizeCron(
 ): NormalizedSchedule {
   // 100k jobs on a few hundred patterns: a string accepted before skips the checks and the compile lookup.
   const known = typeof timezone === 'string' ? accepted.get(timezone)?.get(cron) : undefined;
-  if (known !== undefined) return { kind: 'cron', cron: known.cron, timezone: known.timezone };
+  if (known !== undefined) {
+    lastCompiled = known;
+    return { kind: 'cron', cron: known.cron, timezone: known.timezone };
+  }
   if (typeof timezone !== 'string' || !isValidTimezone(timezone)) {
     throw invalid(
       jobId,
@@ -194,7 +206,7 @@ function normalizeCron(
 export function nextOccurrence(schedule: NormalizedSchedule, afterMs: number): number | null {
   switch (schedule.kind) {
     case 'cron':
-      return compileCron(schedule.cron, schedule.timezone).next(afterMs);
+      return compiledOf(schedule.cron, schedule.timezone).next(afterMs);
     case 'every': {
       const anchor = Date.parse(schedule.anchor);
       if (afterMs < anchor) return anchor + schedule.everyMs;
