@@ -5,7 +5,7 @@ import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
 import { toPublicJob } from './job-definition.js';
 import { planOccurrences } from './occurrences.js';
 import { newRunRecord, toPublicRun } from './run-record.js';
-import type { RunTracker } from './run-tracker.js';
+import type { RunTracker, StartGate } from './run-tracker.js';
 import { jitterFor } from './schedule.js';
 import { WakeTimer } from './timer.js';
 import type { Job, RunTrigger, SchedulerEvents } from './types.js';
@@ -24,7 +24,7 @@ export const GRACE_MS = 60_000;
  * is then done before the instant rather than after it, and only the start of each run is left for the due
  * instant. Capped at a tenth of `leaseMs`, so a run's lease always covers its wait.
  */
-export const FIRE_AHEAD_MS = 250;
+export const FIRE_AHEAD_MS = 500;
 
 export interface ClaimLoopOptions {
   storage: Storage;
@@ -92,7 +92,7 @@ export class ClaimLoop {
     run: RunRecord,
     jitterMs = 0,
     after?: Promise<unknown>,
-    gate?: () => Promise<boolean>,
+    gate?: StartGate,
   ): Promise<RunRecord | null> {
     if (this.#o.tracker.size === 0) this.#nextRenewAt = this.#o.clock.now() + Math.floor(this.#o.leaseMs / 3);
     const done = this.#o.tracker.execute(job, run, jitterMs, after, gate);
@@ -267,7 +267,7 @@ export class ClaimLoop {
       } else {
         const jitter = jitterFor(job.id, run.scheduledAt.getTime(), job.jitterMs);
         const after = job.overlap === 'allow' ? undefined : previous;
-        const gate = ahead && job.overlap === 'skip' ? this.#overlapGate(job, run) : undefined;
+        const gate = ahead && job.overlap === 'skip' ? this.#overlapGate : undefined;
         const done = this.execute(job, run, jitter, after, gate);
         previous = done;
       }
@@ -279,18 +279,23 @@ export class ClaimLoop {
    * another run of the job is still in flight (here, or with shared storage anywhere); then it is recorded
    * `skipped` and `job.skipped` is emitted, as a claim at that instant would have done.
    */
-  #overlapGate(job: JobRecord, run: RunRecord): () => Promise<boolean> {
-    return async () => {
-      const { storage, emitter, tracker, clock } = this.#o;
-      let busy = tracker.activeCount(job.id) > 1;
-      if (!busy && storage.shared) {
-        const active = await storage.listRuns({ jobId: job.id, statuses: ['queued', 'running'], limit: 2 });
-        busy = active.some((r) => r.id !== run.id);
-      }
-      if (!busy) return true;
-      run.status = 'skipped';
-      run.lockedUntil = null;
-      await storage.updateRun(run);
+  readonly #overlapGate: StartGate = (job, run) => {
+    const busy = this.#o.tracker.activeCount(job.id) > 1;
+    return !busy && !this.#o.storage.shared ? true : this.#judgeOverlap(job, run, busy);
+  };
+
+  async #judgeOverlap(job: JobRecord, run: RunRecord, busyHere: boolean): Promise<boolean> {
+    const { storage, emitter, clock } = this.#o;
+    let busy = busyHere;
+    if (!busy) {
+      const active = await storage.listRuns({ jobId: job.id, statuses: ['queued', 'running'], limit: 2 });
+      busy = active.some((r) => r.id !== run.id);
+    }
+    if (!busy) return true;
+    run.status = 'skipped';
+    run.lockedUntil = null;
+    await storage.updateRun(run);
+    if (emitter.listenerCount('job.skipped') > 0) {
       void emitter.emit('job.skipped', {
         type: 'job.skipped',
         at: new Date(clock.now()),
@@ -298,7 +303,7 @@ export class ClaimLoop {
         run: toPublicRun(run),
         reason: 'overlap',
       });
-      return false;
-    };
+    }
+    return false;
   }
 }

@@ -18,6 +18,12 @@ interface ActiveRun {
   wait: { resolve: () => void; reject: (reason: unknown) => void } | null;
 }
 
+/**
+ * Asked at a run's start instant whether it still goes ahead; false when it was settled otherwise (e.g.
+ * skipped). Answers synchronously when it can, so the common case costs no promise.
+ */
+export type StartGate = (job: JobRecord, run: RunRecord) => boolean | Promise<boolean>;
+
 export interface RunTrackerOptions {
   storage: Storage;
   clock: Clock;
@@ -95,7 +101,7 @@ export class RunTracker {
     run: RunRecord,
     jitterMs: number,
     after?: Promise<unknown>,
-    gate?: () => Promise<boolean>,
+    gate?: StartGate,
   ): Promise<RunRecord | null> {
     const controller = new AbortController();
     if (this.#stopReason !== null) controller.abort(this.#stopReason);
@@ -114,7 +120,7 @@ export class RunTracker {
     active: ActiveRun,
     jitterMs: number,
     previous: Promise<unknown> | undefined,
-    gate: (() => Promise<boolean>) | undefined,
+    gate: StartGate | undefined,
   ): Promise<RunRecord | null> {
     const { job, run, controller } = active;
     const { clock, storage, runner } = this.#o;
@@ -125,7 +131,10 @@ export class RunTracker {
       const now = clock.now();
       const startAt = Math.max(now, run.scheduledAt.getTime()) + jitterMs;
       if (startAt > now) await this.#waitUntil(active, startAt);
-      if (gate && !(await gate())) return null;
+      if (gate) {
+        const open = gate(job, run);
+        if (open !== true && !(await open)) return null;
+      }
       if (this.#running >= this.#o.concurrency) await this.#waitForSlot(active);
       else this.#running++;
       holdsSlot = true;

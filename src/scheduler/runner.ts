@@ -4,6 +4,7 @@ import { CronhookError, type ErrorInfo, toErrorInfo } from '../errors.js';
 import type { Emitter } from '../events.js';
 import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
 import type { AddressPolicy, Transport } from '../transport/types.js';
+import { AttemptTimeouts, type Expiring } from './attempt-timeouts.js';
 import { buildHttpRequest, truncateUtf8 } from './http-call.js';
 import { toPublicJob } from './job-definition.js';
 import { toPublicRun } from './run-record.js';
@@ -28,6 +29,22 @@ export interface RunnerOptions {
 /** A failure that ends the run at once, whatever attempts are left (a handler that is not registered). */
 class FinalFailure {
   constructor(readonly error: CronhookError) {}
+}
+
+/** Aborts an attempt with `ERR_TIMEOUT` when its deadline passes. */
+class AttemptTimeout implements Expiring {
+  deadline = 0;
+  constructor(
+    readonly controller: AbortController,
+    readonly jobId: string,
+    readonly attempt: number,
+    readonly timeoutMs: number,
+  ) {}
+
+  expire(): void {
+    const message = `Job ${this.jobId} attempt ${this.attempt} timed out after ${this.timeoutMs} ms`;
+    this.controller.abort(new CronhookError('ERR_TIMEOUT', message));
+  }
 }
 
 function retryDelay(job: JobRecord, attempt: number): number {
@@ -64,9 +81,11 @@ interface RunContext {
  */
 export class Runner {
   readonly #o: RunnerOptions;
+  readonly #timeouts: AttemptTimeouts;
 
   constructor(options: RunnerOptions) {
     this.#o = options;
+    this.#timeouts = new AttemptTimeouts(options.clock);
   }
 
   async execute(job: JobRecord, run: RunRecord, controller: AbortController): Promise<RunRecord> {
@@ -177,16 +196,8 @@ export class Runner {
     const controller = lone ? ctx.controller : new AbortController();
     const forward = lone ? null : () => controller.abort(runSignal.reason);
     if (forward) runSignal.addEventListener('abort', forward, { once: true });
-    const timer = this.#o.clock.setTimeout(
-      () =>
-        controller.abort(
-          new CronhookError(
-            'ERR_TIMEOUT',
-            `Job ${job.id} attempt ${attempt} timed out after ${timeoutMs} ms`,
-          ),
-        ),
-      timeoutMs,
-    );
+    const timeout = new AttemptTimeout(controller, job.id, attempt, timeoutMs);
+    this.#timeouts.start(timeout, timeoutMs);
     const signal = controller.signal;
     try {
       if ('handler' in job.target) await this.#callHandler(ctx, job.target, attempt, signal);
@@ -198,7 +209,7 @@ export class Runner {
         throw new CronhookError('ERR_HANDLER_FAILED', failure.message, { cause: failure });
       throw failure;
     } finally {
-      timer.cancel();
+      this.#timeouts.release(timeout);
       if (forward) runSignal.removeEventListener('abort', forward);
     }
   }
