@@ -98,6 +98,9 @@ const NAMES = /[a-z]{3}/gi;
 const wallMatchers = new Map<string, WallMatcher>();
 /** Timezone → expression → compiled: two lookups of strings the caller holds, no key to build per call. */
 const compiled = new Map<string, Map<string, CompiledCron>>();
+/** Distinct pairs kept; past it the cache starts over, so apps that make one-off expressions don't grow it forever. */
+export const COMPILED_LIMIT = 10_000;
+let cachedPairs = 0;
 let compiledTotal = 0;
 /** The last answer: a job's registration asks for the same pair twice in a row (validate, then schedule). */
 let last: CompiledCron | undefined;
@@ -122,21 +125,34 @@ export function compileCron(cron: string, timezone: string): CompiledCron {
       wall = new WallMatcher(fastCronSpec(cron) ?? cronSpecFrom(parseWallClock(cron)));
       // Every satisfiable expression recurs within 28 years; none in the 400 searched means never (30 feb).
       if (wall.nextAfter(Date.UTC(2000, 0, 1)) === null) throw new Error('no occurrence found');
-      wallMatchers.set(cron, wall);
     }
     entry = new CompiledCron(cron, timezone, wall);
+    if (cachedPairs >= COMPILED_LIMIT) {
+      // Jobs keep only their expression strings: a dropped entry is compiled again when next asked for.
+      compiled.clear();
+      wallMatchers.clear();
+      cachedPairs = 0;
+      zone = undefined;
+    }
     if (zone === undefined) {
       zone = new Map();
       compiled.set(timezone, zone);
     }
     zone.set(cron, entry);
+    wallMatchers.set(cron, wall);
+    cachedPairs++;
     compiledTotal++;
   }
   last = entry;
   return entry;
 }
 
-/** How many distinct (expression, timezone) pairs are compiled. */
+/** How many times a distinct (expression, timezone) pair was compiled (a pair dropped from the cache counts again). */
 export function compiledCount(): number {
   return compiledTotal;
+}
+
+/** How many (expression, timezone) pairs the cache holds now (at most {@link COMPILED_LIMIT}). */
+export function cachedCount(): number {
+  return cachedPairs;
 }

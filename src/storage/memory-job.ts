@@ -45,9 +45,11 @@ const DEFAULT_RETRY: JobRecord['retry'] = Object.freeze({
 const EMPTY: Record<string, unknown> = Object.freeze({});
 const CRON_KEYS = ['kind', 'cron', 'timezone'] as const;
 const HANDLER_KEYS = ['handler', 'payload'] as const;
-/** Timezone → cron → schedule; handler name → target. Bounded by the distinct values ever stored. */
+/** Timezone → cron → schedule; handler name → target. Sharing only saves memory, so each starts over when full. */
 const cronSchedules = new Map<string, Map<string, NormalizedSchedule>>();
 const handlerTargets = new Map<string, JobTarget>();
+const SHARED_LIMIT = 10_000;
+let sharedSchedules = 0;
 
 function storedRetry(retry: JobRecord['retry']): JobRecord['retry'] {
   const d = DEFAULT_RETRY;
@@ -66,6 +68,10 @@ function storedMetadata(metadata: Record<string, unknown>): Record<string, unkno
 
 function storedSchedule(schedule: NormalizedSchedule): NormalizedSchedule {
   if (schedule.kind !== 'cron' || !hasKeys(schedule, CRON_KEYS)) return { ...schedule };
+  if (sharedSchedules >= SHARED_LIMIT) {
+    cronSchedules.clear();
+    sharedSchedules = 0;
+  }
   let zone = cronSchedules.get(schedule.timezone);
   if (zone === undefined) {
     zone = new Map();
@@ -75,6 +81,7 @@ function storedSchedule(schedule: NormalizedSchedule): NormalizedSchedule {
   if (shared === undefined) {
     shared = Object.freeze({ kind: 'cron', cron: schedule.cron, timezone: schedule.timezone });
     zone.set(schedule.cron, shared);
+    sharedSchedules++;
   }
   return shared;
 }
@@ -85,6 +92,7 @@ function storedTarget(target: JobTarget): JobTarget {
   }
   let shared = handlerTargets.get(target.handler);
   if (shared === undefined) {
+    if (handlerTargets.size >= SHARED_LIMIT) handlerTargets.clear();
     shared = Object.freeze({ handler: target.handler, payload: undefined });
     handlerTargets.set(target.handler, shared);
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CronhookError } from '../../src/errors.js';
+import { COMPILED_LIMIT, cachedCount } from '../../src/scheduler/cron.js';
 import {
   compileCron,
   internedCount,
@@ -153,13 +154,29 @@ describe('cron schedules', () => {
     expect(compileCron('17 4 * * *', 'Pacific/Apia')).toBe(a);
     expect(compileCron('17 4 * * *', 'UTC')).not.toBe(a);
     const before = internedCount();
-    const started = performance.now();
     for (let i = 0; i < 100_000; i++) {
       normalizeSchedule({ cron: '43 21 * * 1-5', timezone: 'America/New_York' }, opts({ jobId: `job-${i}` }));
     }
     expect(internedCount() - before).toBe(1);
-    // Generous: about 0.2 s on a laptop; a re-parse per job would take ten times that.
-    expect(performance.now() - started).toBeLessThan(3000);
+  });
+
+  it('keeps at most COMPILED_LIMIT compiled expressions: one-off expressions do not grow memory forever', () => {
+    const first = compileCron('1 2 3 4 *', 'Asia/Kathmandu');
+    // Distinct one-off expressions (minute, hour, day, month), as an app scheduling reminders would make.
+    for (let i = 0; i <= COMPILED_LIMIT; i++) {
+      compileCron(
+        `${i % 60} ${Math.floor(i / 60) % 24} ${(Math.floor(i / 1440) % 28) + 1} * *`,
+        'Europe/Berlin',
+      );
+      expect(cachedCount()).toBeLessThanOrEqual(COMPILED_LIMIT);
+    }
+    const before = internedCount();
+    const again = compileCron('1 2 3 4 *', 'Asia/Kathmandu');
+    expect(again).not.toBe(first);
+    expect(internedCount() - before).toBe(1);
+    const after = Date.parse('2027-01-01T00:00:00Z');
+    expect(again.next(after)).toBe(first.next(after));
+    expect(new Date(again.next(after)!).toISOString()).toBe('2027-04-02T20:16:00.000Z');
   });
 });
 
