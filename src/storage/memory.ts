@@ -3,6 +3,7 @@ import { MinHeap } from '../scheduler/heap.js';
 import { cloneRun } from './clone.js';
 import { duplicateJob, leaseLost, notFound } from './errors.js';
 import { fromStoredJob, type StoredJob, storedWakeTime, toStoredJob } from './memory-job.js';
+import { byNewest, JobRuns } from './memory-job-runs.js';
 import { MemoryOutbox } from './memory-outbox.js';
 import type {
   AdvanceJobInput,
@@ -23,9 +24,6 @@ const copyDate = (d: Date | null): Date | null => (d === null ? null : new Date(
 const sameDate = (stored: Date | null, next: Date | null): Date | undefined =>
   stored !== null && next !== null && stored.getTime() === next.getTime() ? stored : undefined;
 
-const byNewest = (a: RunRecord, b: RunRecord) =>
-  b.scheduledAt.getTime() - a.scheduledAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
-
 /**
  * Keeps everything in process memory: fast, complete, and gone when the process exits. For tests and for
  * apps whose jobs are re-added at start. Due jobs and deliveries are found through min-heaps, so claiming is
@@ -39,7 +37,7 @@ export class MemoryStorage implements Storage {
   readonly #jobs = new Map<string, StoredJob>();
   readonly #jobHeap = new MinHeap();
   readonly #runs = new Map<string, RunRecord>();
-  readonly #runsByJob = new Map<string, Map<string, RunRecord>>();
+  readonly #runsByJob = new Map<string, JobRuns>();
   readonly #activeRuns = new Map<string, RunRecord>();
   readonly #outbox = new MemoryOutbox();
 
@@ -150,12 +148,12 @@ export class MemoryStorage implements Storage {
   #addRun(run: RunRecord): boolean {
     let runs = this.#runsByJob.get(run.jobId);
     if (!runs) {
-      runs = new Map();
+      runs = new JobRuns();
       this.#runsByJob.set(run.jobId, runs);
     }
     if (runs.has(run.occurrenceKey)) return false;
     const stored = cloneRun(run);
-    runs.set(run.occurrenceKey, stored);
+    runs.add(stored);
     this.#runs.set(run.id, stored);
     if (stored.status === 'queued' || stored.status === 'running') this.#activeRuns.set(run.id, stored);
     return true;
@@ -168,6 +166,9 @@ export class MemoryStorage implements Storage {
   async updateRun(run: RunRecord): Promise<void> {
     const existing = this.#runs.get(run.id);
     if (!existing) throw notFound('run', run.id);
+    const wasInFlight = existing.status === 'queued' || existing.status === 'running';
+    const previousAt = existing.scheduledAt;
+    const runs = this.#runsByJob.get(existing.jobId);
     // Field by field into the stored record (its occurrence key stays): one of the two writes every run makes.
     existing.jobId = run.jobId;
     existing.trigger = run.trigger;
@@ -183,8 +184,12 @@ export class MemoryStorage implements Storage {
     existing.responseSnippet = run.responseSnippet;
     existing.instanceId = run.instanceId;
     existing.lockedUntil = sameDate(existing.lockedUntil, run.lockedUntil) ?? copyDate(run.lockedUntil);
-    if (existing.status === 'queued' || existing.status === 'running') this.#activeRuns.set(run.id, existing);
+    const inFlight = existing.status === 'queued' || existing.status === 'running';
+    if (inFlight) this.#activeRuns.set(run.id, existing);
     else this.#activeRuns.delete(run.id);
+    if (inFlight !== wasInFlight || existing.scheduledAt !== previousAt) {
+      runs?.changed(existing, wasInFlight, existing.scheduledAt !== previousAt);
+    }
   }
 
   async getRun(id: string): Promise<RunRecord | null> {
@@ -230,35 +235,9 @@ export class MemoryStorage implements Storage {
   }
 
   async pruneRuns({ jobId, keep }: { jobId: string; keep: number }): Promise<number> {
-    const runs = this.#runsByJob.get(jobId);
-    if (!runs || runs.size <= keep) return 0;
-    // Called after every run: usually one finished run over the limit, found in the same scan that counts.
-    // A stored run is in flight exactly when its status is queued or running (see #activeRuns).
-    let finished = 0;
-    let oldest: RunRecord | undefined;
-    let oldestAt = 0;
-    for (const run of runs.values()) {
-      if (run.status === 'queued' || run.status === 'running') continue;
-      finished++;
-      const at = run.scheduledAt.getTime();
-      if (oldest === undefined || at < oldestAt || (at === oldestAt && run.id < oldest.id)) {
-        oldest = run;
-        oldestAt = at;
-      }
-    }
-    const excess = finished - Math.max(0, keep);
-    if (excess <= 0 || oldest === undefined) return 0;
-    const doomed =
-      excess === 1
-        ? [oldest]
-        : [...runs.values()]
-            .filter((r) => r.status !== 'queued' && r.status !== 'running')
-            .sort(byNewest)
-            .slice(-excess);
-    for (const run of doomed) {
-      runs.delete(run.occurrenceKey);
-      this.#runs.delete(run.id);
-    }
+    // Called after every run: JobRuns finds the oldest finished runs without scanning the history.
+    const doomed = this.#runsByJob.get(jobId)?.prune(keep) ?? [];
+    for (const run of doomed) this.#runs.delete(run.id);
     return doomed.length;
   }
 
