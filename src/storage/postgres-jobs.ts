@@ -1,6 +1,8 @@
 import { duplicateJob, leaseLost, notFound } from './errors.js';
 import { postgresDialect as dialect, type PgRow, type PostgresDatabase } from './postgres-database.js';
+import { GroupCommit, type QueuedWrite } from './sql/group-commit.js';
 import { jobCodec, runCodec } from './sql/job-rows.js';
+import { jsonRows } from './sql/json-rows.js';
 import { insertSql, postgresPlaceholder as ph, setSql, without } from './sql/statements.js';
 import type {
   AdvanceJobInput,
@@ -16,6 +18,7 @@ const LEASE_COLUMNS = ['id', 'locked_by', 'locked_until'];
 const RUN_KEY_COLUMNS = ['id', 'job_id', 'occurrence_key'];
 const JOB_DEFINITION = without(jobCodec.columns, jobCodec.columns, LEASE_COLUMNS).columns;
 const RUN_STATE = without(runCodec.columns, runCodec.columns, RUN_KEY_COLUMNS).columns;
+const RUN_JSON = new Set(['error']);
 
 const decodeJob = (row: PgRow) => jobCodec.decode(row, dialect);
 const decodeRun = (row: PgRow) => runCodec.decode(row, dialect);
@@ -29,13 +32,53 @@ export class PostgresJobs {
   readonly #jobs: string;
   readonly #runs: string;
   readonly #insertRun: string;
+  readonly #insertRuns: string;
+  readonly #updateRuns: string;
+  readonly #pruneRuns: string;
+  // Run writes made together (a scheduler's runs starting and finishing) are group-committed, each kind as
+  // one set-based statement: one round trip and one commit for the group instead of one per run.
+  readonly #inserts = new GroupCommit<RunRecord>((group) => this.#insertGroup(group));
+  readonly #updates = new GroupCommit<RunRecord>((group) => this.#updateGroup(group));
+  readonly #prunes = new GroupCommit<{ jobId: string; keep: number }>((group) => this.#pruneGroup(group));
+  readonly #advances = new GroupCommit<AdvanceJobInput>((group) => this.#advanceGroup(group));
+  readonly #advanceJobs: string;
 
   constructor(db: PostgresDatabase) {
     this.#db = db;
+    const runs = db.tables.runs;
     this.#jobs = db.tables.jobs;
-    this.#runs = db.tables.runs;
+    this.#runs = runs;
     this.#insertRun = `${insertSql(this.#runs, runCodec.columns, ph)}
       ON CONFLICT ON CONSTRAINT runs_occurrence DO NOTHING RETURNING *`;
+    const columns = runCodec.columns.join(', ');
+    // In call order, so that of two runs of one occurrence in a group the first is kept, as one by one.
+    this.#insertRuns = `INSERT INTO ${runs} (${columns})
+      SELECT ${columns} FROM json_populate_recordset(null::${runs}, $1::json) WITH ORDINALITY r ORDER BY r.ordinality
+      ON CONFLICT ON CONSTRAINT runs_occurrence DO NOTHING RETURNING id`;
+    this.#updateRuns = `UPDATE ${runs} r SET ${RUN_STATE.map((c) => `${c} = i.${c}`).join(', ')}
+      FROM json_populate_recordset(null::${runs}, $1::json) i WHERE r.id = i.id RETURNING r.id`;
+    const jobs = db.tables.jobs;
+    // Claimed jobs advanced together: for each job still leased to the caller, its runs (each occurrence
+    // once) and its next occurrence, in one statement. The job ids returned are those whose lease held.
+    this.#advanceJobs = `WITH i AS (SELECT * FROM json_to_recordset($1::json)
+        AS x(job_id text, instance_id text, next_run_at bigint, run_count bigint, enabled boolean)),
+      held AS (SELECT j.id FROM ${jobs} j JOIN i ON i.job_id = j.id WHERE j.locked_by = i.instance_id FOR UPDATE OF j),
+      inserted AS (INSERT INTO ${runs} (${columns})
+        SELECT ${columns} FROM json_populate_recordset(null::${runs}, $2::json) WITH ORDINALITY r
+        WHERE ($3::text[])[r.ordinality] IN (SELECT id FROM held) ORDER BY r.ordinality
+        ON CONFLICT ON CONSTRAINT runs_occurrence DO NOTHING RETURNING *),
+      advanced AS (UPDATE ${jobs} j SET next_run_at = i.next_run_at, run_count = i.run_count,
+          enabled = COALESCE(i.enabled, j.enabled), locked_by = NULL, locked_until = NULL
+        FROM i WHERE j.id = i.job_id AND j.id IN (SELECT id FROM held) RETURNING j.id)
+      SELECT id AS job_id, NULL::json AS run FROM advanced
+      UNION ALL SELECT job_id, to_json(inserted) FROM inserted`;
+    this.#pruneRuns = `WITH i AS (SELECT * FROM json_to_recordset($1::json) AS x(job_id text, keep bigint)),
+      ranked AS (SELECT id, job_id, row_number() OVER (PARTITION BY job_id ORDER BY scheduled_at DESC, id DESC) AS n
+        FROM ${runs} WHERE job_id IN (SELECT job_id FROM i) AND NOT ${ACTIVE}),
+      gone AS (DELETE FROM ${runs} WHERE id IN
+        (SELECT ranked.id FROM ranked JOIN i ON i.job_id = ranked.job_id WHERE ranked.n > i.keep)
+        RETURNING job_id)
+      SELECT job_id, count(*)::int AS n FROM gone GROUP BY job_id`;
   }
 
   async insertJob(job: JobRecord): Promise<void> {
@@ -97,8 +140,63 @@ export class PostgresJobs {
     return rows.sort(byDue).map(decodeJob);
   }
 
-  async advanceJob(input: AdvanceJobInput): Promise<RunRecord[]> {
-    const inserted = await this.#db.transaction(async (tx) => {
+  /**
+   * Group-committed: the jobs of a claim batch advanced together take one statement (see `#advanceJobs`).
+   * No NOTIFY: advancing moves a job later, and every instance already wakes for its own next due job and
+   * polls; a notification per advance would wake every instance hundreds of times a second in a burst.
+   */
+  advanceJob(input: AdvanceJobInput): Promise<RunRecord[]> {
+    return this.#advances.push<RunRecord[]>(input);
+  }
+
+  async #advanceGroup(group: QueuedWrite<AdvanceJobInput>[]): Promise<void> {
+    for (const part of distinctRuns(group, (input) => input.jobId)) {
+      let rows: PgRow[];
+      try {
+        const inputs = part.map((w) => w.work);
+        const jobs = JSON.stringify(
+          inputs.map((i) => ({
+            job_id: i.jobId,
+            instance_id: i.instanceId,
+            next_run_at: i.nextRunAt?.getTime() ?? null,
+            run_count: i.runCount,
+            enabled: i.enabled ?? null,
+          })),
+        );
+        const runs = jsonRows(
+          runCodec.columns,
+          RUN_JSON,
+          inputs.flatMap((i) => i.runs.map((run) => runCodec.encode(run, dialect))),
+        );
+        // Each run goes with its input's job (the lease that must hold), whatever job id the run names.
+        const owners = inputs.flatMap((i) => i.runs.map(() => i.jobId));
+        rows = (await this.#db.query(this.#advanceJobs, [jobs, runs, owners])).rows;
+      } catch (error) {
+        if (part.length === 1) {
+          part[0]!.reject(error);
+          continue;
+        }
+        for (const write of part) await this.#advanceOne(write.work).then(write.resolve, write.reject);
+        continue;
+      }
+      const advanced = new Set<string>();
+      const inserted = new Map<string, RunRecord>();
+      for (const row of rows) {
+        if (row.run === null) advanced.add(String(row.job_id));
+        else {
+          const run = decodeRun(row.run as PgRow);
+          inserted.set(run.id, run);
+        }
+      }
+      for (const { work, resolve, reject } of part) {
+        if (!advanced.has(work.jobId)) reject(leaseLost(work.jobId, work.instanceId));
+        else resolve(work.runs.flatMap((run) => inserted.get(run.id) ?? []));
+      }
+    }
+  }
+
+  async #advanceOne(input: AdvanceJobInput): Promise<RunRecord[]> {
+    return this.#db.transaction(async (tx) => {
       const { rows } = await tx.query(`SELECT locked_by FROM ${this.#jobs} WHERE id = $1 FOR UPDATE`, [
         input.jobId,
       ]);
@@ -115,16 +213,66 @@ export class PostgresJobs {
       );
       return runs;
     });
-    // No NOTIFY here: advancing moves a job later, and every instance already wakes for its own next due job
-    // and polls; a notification per advance would wake every instance hundreds of times a second in a burst.
-    return inserted;
   }
 
-  async insertRun(run: RunRecord): Promise<boolean> {
-    return (await this.#db.query(this.#insertRun, runCodec.encode(run, dialect))).rowCount > 0;
+  insertRun(run: RunRecord): Promise<boolean> {
+    return this.#inserts.push<boolean>(run);
   }
 
-  async updateRun(run: RunRecord): Promise<void> {
+  async #insertGroup(group: QueuedWrite<RunRecord>[]): Promise<void> {
+    let rows: PgRow[];
+    try {
+      const encoded = jsonRows(
+        runCodec.columns,
+        RUN_JSON,
+        group.map((w) => runCodec.encode(w.work, dialect)),
+      );
+      rows = (await this.#db.query(this.#insertRuns, [encoded])).rows;
+    } catch (error) {
+      // A clash the statement does not absorb (a run id taken): one by one, so only that run fails.
+      if (group.length === 1) throw error;
+      for (const write of group) {
+        await this.#db
+          .query(this.#insertRun, runCodec.encode(write.work, dialect))
+          .then((result) => write.resolve(result.rowCount > 0), write.reject);
+      }
+      return;
+    }
+    const inserted = new Set(rows.map((row) => String(row.id)));
+    for (const write of group) write.resolve(inserted.has(write.work.id));
+  }
+
+  updateRun(run: RunRecord): Promise<void> {
+    return this.#updates.push<void>(run);
+  }
+
+  async #updateGroup(group: QueuedWrite<RunRecord>[]): Promise<void> {
+    for (const part of distinctRuns(group, (run) => run.id)) {
+      let rows: PgRow[];
+      try {
+        const encoded = jsonRows(
+          runCodec.columns,
+          RUN_JSON,
+          part.map((w) => runCodec.encode(w.work, dialect)),
+        );
+        rows = (await this.#db.query(this.#updateRuns, [encoded])).rows;
+      } catch (error) {
+        if (part.length === 1) {
+          part[0]!.reject(error);
+          continue;
+        }
+        for (const write of part) await this.#updateOne(write.work).then(write.resolve, write.reject);
+        continue;
+      }
+      const updated = new Set(rows.map((row) => String(row.id)));
+      for (const write of part) {
+        if (updated.has(write.work.id)) write.resolve(undefined);
+        else write.reject(notFound('run', write.work.id));
+      }
+    }
+  }
+
+  async #updateOne(run: RunRecord): Promise<void> {
     const { values } = without(runCodec.columns, runCodec.encode(run, dialect), RUN_KEY_COLUMNS);
     const sql = `UPDATE ${this.#runs} SET ${setSql(RUN_STATE, ph)} WHERE id = ${ph(values.length)}`;
     if ((await this.#db.query(sql, [...values, run.id])).rowCount === 0) throw notFound('run', run.id);
@@ -170,13 +318,40 @@ export class PostgresJobs {
     return rows.map(decodeRun).sort((a, b) => a.scheduledAt.getTime() - b.scheduledAt.getTime());
   }
 
-  async pruneRuns({ jobId, keep }: { jobId: string; keep: number }): Promise<number> {
-    const { rowCount } = await this.#db.query(
-      `DELETE FROM ${this.#runs} WHERE id IN (
-         SELECT id FROM ${this.#runs} WHERE job_id = $1 AND NOT ${ACTIVE}
-         ORDER BY scheduled_at DESC, id DESC OFFSET $2)`,
-      [jobId, Math.max(0, keep)],
-    );
-    return rowCount;
+  pruneRuns({ jobId, keep }: { jobId: string; keep: number }): Promise<number> {
+    return this.#prunes.push<number>({ jobId, keep: Math.max(0, keep) });
   }
+
+  async #pruneGroup(group: QueuedWrite<{ jobId: string; keep: number }>[]): Promise<void> {
+    for (const part of distinctRuns(group, (p) => p.jobId)) {
+      try {
+        const { rows } = await this.#db.query(this.#pruneRuns, [
+          JSON.stringify(part.map((w) => ({ job_id: w.work.jobId, keep: w.work.keep }))),
+        ]);
+        const removed = new Map(rows.map((row) => [String(row.job_id), Number(row.n)]));
+        for (const write of part) write.resolve(removed.get(write.work.jobId) ?? 0);
+      } catch (error) {
+        for (const write of part) write.reject(error);
+      }
+    }
+  }
+}
+
+/** Splits a group where a key repeats (a statement changes a row once), keeping call order. */
+function distinctRuns<W>(group: QueuedWrite<W>[], key: (work: W) => string): QueuedWrite<W>[][] {
+  const parts: QueuedWrite<W>[][] = [];
+  let seen = new Set<string>();
+  let part: QueuedWrite<W>[] = [];
+  for (const write of group) {
+    const k = key(write.work);
+    if (seen.has(k)) {
+      parts.push(part);
+      part = [];
+      seen = new Set();
+    }
+    seen.add(k);
+    part.push(write);
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
 }

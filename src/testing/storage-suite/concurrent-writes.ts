@@ -190,5 +190,76 @@ export function concurrentWriteTests(ctx: SuiteContext): void {
       for (const r of updates) expect(await ctx.storage.getRun(r.id)).toEqual(r);
       expect(await ctx.storage.getRun('r-ghost')).toBeNull();
     });
+
+    it('pruneRuns calls made at once prune each job; the same job twice ends at the smaller keep', async () => {
+      for (const jobId of ['job-a', 'job-b']) {
+        await ctx.storage.insertJob(fullJob(jobId));
+        for (let i = 0; i < 5; i++) {
+          await ctx.storage.insertRun(run(`${jobId}-r${i}`, jobId, { scheduledAt: at(i * 1_000) }));
+        }
+        await ctx.storage.insertRun(
+          run(`${jobId}-active`, jobId, {
+            status: 'running',
+            scheduledAt: at(-1_000),
+            lockedUntil: at(60_000),
+          }),
+        );
+      }
+      const [a2, b0, a1] = await Promise.all([
+        ctx.storage.pruneRuns({ jobId: 'job-a', keep: 2 }),
+        ctx.storage.pruneRuns({ jobId: 'job-b', keep: 0 }),
+        ctx.storage.pruneRuns({ jobId: 'job-a', keep: 1 }),
+      ]);
+      expect(a2! + a1!).toBe(4);
+      expect(b0).toBe(5);
+      const left = async (jobId: string) => (await ctx.storage.listRuns({ jobId })).map((r) => r.id).sort();
+      expect(await left('job-a')).toEqual(['job-a-active', 'job-a-r4']);
+      expect(await left('job-b')).toEqual(['job-b-active']);
+    });
+
+    it('advanceJob calls made at once each advance their job; one whose lease is lost fails alone', async () => {
+      const ids = ['job-0', 'job-1', 'job-2', 'job-3'];
+      for (const id of ids) await ctx.storage.insertJob(fullJob(id, { nextRunAt: at(0), runCount: 0 }));
+      const claimed = await ctx.storage.claimDueJobs({
+        now: at(0),
+        limit: 10,
+        instanceId: 'i',
+        leaseMs: 30_000,
+      });
+      expect(claimed.map((j) => j.id).sort()).toEqual(ids);
+      // job-1 already has its occurrence: advancing inserts the other run only.
+      await ctx.storage.insertRun(run('r-1-old', 'job-1', { scheduledAt: at(0), occurrenceKey: 'k-0' }));
+      const inputs = ids.map((jobId, n) => ({
+        jobId,
+        instanceId: jobId === 'job-2' ? 'someone-else' : 'i',
+        nextRunAt: at(60_000),
+        runCount: n + 1,
+        runs: [
+          run(`r-${n}-a`, jobId, { scheduledAt: at(0), occurrenceKey: 'k-0' }),
+          run(`r-${n}-b`, jobId, { scheduledAt: at(1), occurrenceKey: 'k-1' }),
+        ],
+      }));
+      const settled = await Promise.allSettled(inputs.map((input) => ctx.storage.advanceJob(input)));
+      expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      expect((settled[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'ERR_LEASE_LOST' });
+      const returned = settled.map((s) => (s.status === 'fulfilled' ? s.value.map((r) => r.id) : null));
+      expect(returned).toEqual([['r-0-a', 'r-0-b'], ['r-1-b'], null, ['r-3-a', 'r-3-b']]);
+      const fulfilled = settled[0] as PromiseFulfilledResult<unknown[]>;
+      expect(fulfilled.value).toEqual(inputs[0]!.runs);
+      for (const [n, jobId] of ids.entries()) {
+        const job = await ctx.storage.getJob(jobId);
+        if (jobId === 'job-2') {
+          expect(job).toMatchObject({ nextRunAt: at(0), runCount: 0, lockedBy: 'i' });
+          expect(await ctx.storage.listRuns({ jobId })).toEqual([]);
+        } else {
+          expect(job).toMatchObject({
+            nextRunAt: at(60_000),
+            runCount: n + 1,
+            lockedBy: null,
+            lockedUntil: null,
+          });
+        }
+      }
+    });
   });
 }
