@@ -12,6 +12,8 @@ interface ActiveRun {
   run: RunRecord;
   /** The run's one controller: `stop()` and `removeJob()` abort it, the runner hands its signal on. */
   controller: AbortController;
+  /** Why the tracker aborted the run, once it did (read instead of the signal before the run starts). */
+  abortReason: CronhookError | null;
   /** Settles when the run has finished (null when it was released or failed to start). */
   done: Promise<RunRecord | null>;
   /** Resumes the run waiting for its start instant or a concurrency slot; null when it is not waiting. */
@@ -103,9 +105,15 @@ export class RunTracker {
     after?: Promise<unknown>,
     gate?: StartGate,
   ): Promise<RunRecord | null> {
-    const controller = new AbortController();
-    if (this.#stopReason !== null) controller.abort(this.#stopReason);
-    const active: ActiveRun = { job, run, controller, done: Promise.resolve(null), wait: null };
+    const active: ActiveRun = {
+      job,
+      run,
+      controller: new AbortController(),
+      abortReason: null,
+      done: Promise.resolve(null),
+      wait: null,
+    };
+    if (this.#stopReason !== null) this.#abort(active, this.#stopReason);
     this.#activeByJob.set(job.id, (this.#activeByJob.get(job.id) ?? 0) + 1);
     const previous = after ?? (job.overlap === 'queue' ? this.#jobChains.get(job.id) : undefined);
     this.#active.set(run.id, active);
@@ -127,7 +135,7 @@ export class RunTracker {
     let holdsSlot = false;
     try {
       if (previous) await previous.catch(() => {});
-      if (controller.signal.aborted) throw controller.signal.reason;
+      if (active.abortReason !== null) throw active.abortReason;
       const now = clock.now();
       const startAt = Math.max(now, run.scheduledAt.getTime()) + jitterMs;
       if (startAt > now) await this.#waitUntil(active, startAt);
@@ -230,6 +238,7 @@ export class RunTracker {
   }
 
   #abort(active: ActiveRun, reason: CronhookError): void {
+    active.abortReason ??= reason;
     active.controller.abort(reason);
     const wait = active.wait;
     active.wait = null;

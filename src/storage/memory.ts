@@ -168,7 +168,7 @@ export class MemoryStorage implements Storage {
     if (!existing) throw notFound('run', run.id);
     const wasInFlight = existing.status === 'queued' || existing.status === 'running';
     const previousAt = existing.scheduledAt;
-    const runs = this.#runsByJob.get(existing.jobId);
+    const jobId = existing.jobId;
     // Field by field into the stored record (its occurrence key stays): one of the two writes every run makes.
     existing.jobId = run.jobId;
     existing.trigger = run.trigger;
@@ -185,10 +185,13 @@ export class MemoryStorage implements Storage {
     existing.instanceId = run.instanceId;
     existing.lockedUntil = sameDate(existing.lockedUntil, run.lockedUntil) ?? copyDate(run.lockedUntil);
     const inFlight = existing.status === 'queued' || existing.status === 'running';
-    if (inFlight) this.#activeRuns.set(run.id, existing);
-    else this.#activeRuns.delete(run.id);
+    // The indexes only change when the run starts or stops being in flight (or, never in practice, moves).
+    if (inFlight !== wasInFlight) {
+      if (inFlight) this.#activeRuns.set(run.id, existing);
+      else this.#activeRuns.delete(run.id);
+    }
     if (inFlight !== wasInFlight || existing.scheduledAt !== previousAt) {
-      runs?.changed(existing, wasInFlight, existing.scheduledAt !== previousAt);
+      this.#runsByJob.get(jobId)?.changed(existing, wasInFlight, existing.scheduledAt !== previousAt);
     }
   }
 
