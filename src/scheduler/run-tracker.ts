@@ -146,6 +146,8 @@ export class RunTracker {
       if (this.#running >= this.#o.concurrency) await this.#waitForSlot(active);
       else this.#running++;
       holdsSlot = true;
+      // Aborted after its wait ended but before this continuation ran: it never started, so it is released.
+      if (active.abortReason !== null) throw active.abortReason;
       let result: RunRecord;
       try {
         result = await runner.execute(job, run, controller);
