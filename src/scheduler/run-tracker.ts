@@ -14,6 +14,8 @@ interface ActiveRun {
   controller: AbortController;
   /** Why the tracker aborted the run, once it did (read instead of the signal before the run starts). */
   abortReason: CronhookError | null;
+  /** Its job was removed (with its runs): nothing of the run is left to release or store. */
+  jobRemoved: boolean;
   /** Settles when the run has finished (null when it was released or failed to start). */
   done: Promise<RunRecord | null>;
   /** Resumes the run waiting for its start instant or a concurrency slot; null when it is not waiting. */
@@ -89,7 +91,11 @@ export class RunTracker {
 
   /** Aborts the runs of a job (it was removed). */
   abortJob(jobId: string, reason: CronhookError): void {
-    for (const active of this.#active.values()) if (active.run.jobId === jobId) this.#abort(active, reason);
+    for (const active of this.#active.values()) {
+      if (active.run.jobId !== jobId) continue;
+      active.jobRemoved = true;
+      this.#abort(active, reason);
+    }
   }
 
   /**
@@ -110,6 +116,7 @@ export class RunTracker {
       run,
       controller: new AbortController(),
       abortReason: null,
+      jobRemoved: false,
       done: Promise.resolve(null),
       wait: null,
     };
@@ -159,6 +166,8 @@ export class RunTracker {
       return result;
     } catch (error) {
       if (holdsSlot) this.#releaseSlot();
+      // The job and its runs were deleted: storing this run now can only fail with ERR_RUN_NOT_FOUND.
+      if (active.jobRemoved) return null;
       if (run.status === 'queued') {
         // Never started: release it so another instance, or the next start, takes it over.
         run.lockedUntil = new Date(0);

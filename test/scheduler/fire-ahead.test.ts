@@ -61,8 +61,32 @@ describe('claiming ahead of the due time (fire-ahead window)', () => {
     expect(calls).toBe(0);
     expect(of('job.started')).toHaveLength(0);
     expect(scheduler.stats()).toMatchObject({ running: 0, queued: 0 });
+    // Its run went with the job: nothing is left to release, and no error is reported for it.
+    expect(of('error')).toEqual([]);
     await scheduler.stop();
     expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('removeJob aborts a running run without reporting its deleted record as an error', async () => {
+    const { scheduler, clock, of } = createTestScheduler();
+    let signal: AbortSignal | undefined;
+    scheduler.handle('h', (ctx) => {
+      signal = ctx.signal;
+      return new Promise((_, reject) =>
+        ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)),
+      );
+    });
+    await scheduler.addJob({ id: 'j', schedule: { every: '1m' }, target: { handler: 'h' } });
+    await scheduler.start();
+    await clock.advance(MINUTE);
+    expect(scheduler.stats().running).toBe(1);
+    await scheduler.removeJob('j');
+    await clock.advance(0);
+    expect(signal?.reason).toMatchObject({ code: 'ERR_ABORTED' });
+    expect(of('job.failed').map((e) => e.error.code)).toEqual(['ERR_ABORTED']);
+    expect(of('error')).toEqual([]);
+    expect(scheduler.stats()).toMatchObject({ running: 0, queued: 0 });
+    await scheduler.stop();
   });
 
   it('stop() releases a run waiting for its time; the next start runs it, at its time', async () => {
