@@ -138,7 +138,40 @@ export function compileAddressPolicy(
   if (policy === undefined) return OPEN;
   if (policy === null || typeof policy !== 'object' || Array.isArray(policy))
     throw invalid(field, policy, 'an object like { allowPrivateNetworks, allow }');
-  const { allowPrivateNetworks, allow = [] } = policy;
+  const { allowPrivateNetworks, allow } = policy as { allowPrivateNetworks: unknown; allow: unknown };
+  const known = compiled.get(policy);
+  if (known !== undefined && unchanged(known, allowPrivateNetworks, allow)) return known.result;
+  // What is compiled is a copy of the list, the same copy later requests are compared with.
+  const entries = Array.isArray(allow) ? allow.slice() : undefined;
+  const result = compile(allowPrivateNetworks, entries ?? allow, field);
+  compiled.set(policy, { allowPrivateNetworks, allow, entries, result });
+  return result;
+}
+
+/** A compiled policy and what its source object held when it was compiled. */
+interface CompiledEntry {
+  allowPrivateNetworks: unknown;
+  allow: unknown;
+  entries: unknown[] | undefined;
+  result: CompiledAddressPolicy;
+}
+
+// Callers pass the same policy object with every request (one per notifier, one per scheduler): compiling it
+// once per object makes the check free. The object is compared with what was compiled, so a policy changed
+// in place is compiled again rather than answered from the cache.
+const compiled = new WeakMap<object, CompiledEntry>();
+
+function unchanged(entry: CompiledEntry, allowPrivateNetworks: unknown, allow: unknown): boolean {
+  if (entry.allowPrivateNetworks !== allowPrivateNetworks || entry.allow !== allow) return false;
+  const entries = entry.entries;
+  if (entries === undefined) return true;
+  const current = allow as unknown[];
+  if (current.length !== entries.length) return false;
+  for (let i = 0; i < entries.length; i++) if (current[i] !== entries[i]) return false;
+  return true;
+}
+
+function compile(allowPrivateNetworks: unknown, allow: unknown = [], field: string): CompiledAddressPolicy {
   if (allowPrivateNetworks !== undefined && typeof allowPrivateNetworks !== 'boolean')
     throw invalid(`${field}.allowPrivateNetworks`, allowPrivateNetworks, 'true or false');
   if (!Array.isArray(allow)) throw invalid(`${field}.allow`, allow, 'an array of hosts, IPs or CIDR ranges');

@@ -3,18 +3,83 @@ import { CronhookError, describeValue } from '../errors.js';
 import type { TransportRequest } from './types.js';
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const LINE_BREAK = /[\r\n\0]/;
+
+/** A request checked and ready for undici's `dispatch`. */
+export interface PreparedRequest {
+  /** `scheme://host[:port]`: what the connection pool is chosen by, and all error messages show. */
+  origin: string;
+  /** Path and query (the fragment is never sent). */
+  path: string;
+  method: string;
+  /** Name, value, name, value, ...: the request's headers, plus `user-agent` when it has none. */
+  headers: string[];
+  body: string | undefined;
+  timeoutMs: number | undefined;
+}
+
+interface ParsedUrl {
+  origin: string;
+  path: string;
+}
+
+// Jobs and endpoints send to the same few URLs over and over: each is parsed once. Parsing is a pure function
+// of the text, so a cached answer is the answer; the cap bounds memory when URLs are all different.
+const parsedUrls = new Map<string, ParsedUrl>();
+const MAX_PARSED_URLS = 1024;
 
 /**
- * Checks a request before anything is sent and returns its parsed URL.
+ * Checks a request before anything is sent and returns it ready to dispatch, with `userAgent` added when it
+ * carries no `user-agent` header.
  *
  * @throws CronhookError `ERR_INVALID_OPTION` naming `request.<field>`.
  */
-export function validateRequest(request: TransportRequest): URL {
+export function prepareRequest(request: TransportRequest, userAgent: string): PreparedRequest {
   if (request === null || typeof request !== 'object')
     throw invalid('request', request, 'an object like { url, method, headers, body, timeoutMs }');
+  const { origin, path } = parseUrl(request.url);
+  const { method, headers, body, timeoutMs } = request;
+  if (method !== undefined && (typeof method !== 'string' || !TOKEN.test(method)))
+    throw invalid('request.method', method, "an HTTP method such as 'POST'");
+  const list: string[] = [];
+  let hasUserAgent = false;
+  if (headers !== undefined) {
+    if (headers === null || typeof headers !== 'object' || Array.isArray(headers))
+      throw invalid('request.headers', headers, 'an object of header names to string values');
+    const names = Object.keys(headers);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      const value = headers[name];
+      if (!TOKEN.test(name)) throw invalid('request.headers', name, 'valid header names');
+      // The value is not echoed: headers carry credentials.
+      if (typeof value !== 'string' || LINE_BREAK.test(value))
+        throw new CronhookError(
+          'ERR_INVALID_OPTION',
+          `Invalid request.headers.${name}: expected a string without line breaks (value not shown).`,
+          { field: `request.headers.${name}` },
+        );
+      list.push(name, value);
+      if (!hasUserAgent && name.length === 10 && name.toLowerCase() === 'user-agent') hasUserAgent = true;
+    }
+  }
+  if (!hasUserAgent) list.push('user-agent', userAgent);
+  if (body !== undefined && typeof body !== 'string') throw invalid('request.body', body, 'a string');
+  if (
+    timeoutMs !== undefined &&
+    (typeof timeoutMs !== 'number' || !(timeoutMs >= 1) || timeoutMs > MAX_TIMER_DELAY_MS)
+  )
+    throw invalid('request.timeoutMs', timeoutMs, `a number of milliseconds in 1..${MAX_TIMER_DELAY_MS}`);
+  return { origin, path, method: method ?? 'POST', headers: list, body, timeoutMs };
+}
+
+function parseUrl(text: unknown): ParsedUrl {
+  if (typeof text === 'string') {
+    const known = parsedUrls.get(text);
+    if (known !== undefined) return known;
+  }
   let url: URL | undefined;
   try {
-    url = typeof request.url === 'string' ? new URL(request.url) : undefined;
+    url = typeof text === 'string' ? new URL(text) : undefined;
   } catch {
     url = undefined;
   }
@@ -25,28 +90,10 @@ export function validateRequest(request: TransportRequest): URL {
     });
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw invalid('request.url', url.protocol, 'an http: or https: URL');
-  const { method, headers, body, timeoutMs } = request;
-  if (method !== undefined && (typeof method !== 'string' || !TOKEN.test(method)))
-    throw invalid('request.method', method, "an HTTP method such as 'POST'");
-  if (headers !== undefined && (headers === null || typeof headers !== 'object' || Array.isArray(headers)))
-    throw invalid('request.headers', headers, 'an object of header names to string values');
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (!TOKEN.test(name)) throw invalid('request.headers', name, 'valid header names');
-    // The value is not echoed: headers carry credentials.
-    if (typeof value !== 'string' || /[\r\n\0]/.test(value))
-      throw new CronhookError(
-        'ERR_INVALID_OPTION',
-        `Invalid request.headers.${name}: expected a string without line breaks (value not shown).`,
-        { field: `request.headers.${name}` },
-      );
-  }
-  if (body !== undefined && typeof body !== 'string') throw invalid('request.body', body, 'a string');
-  if (
-    timeoutMs !== undefined &&
-    (typeof timeoutMs !== 'number' || !(timeoutMs >= 1) || timeoutMs > MAX_TIMER_DELAY_MS)
-  )
-    throw invalid('request.timeoutMs', timeoutMs, `a number of milliseconds in 1..${MAX_TIMER_DELAY_MS}`);
-  return url;
+  const parsed = { origin: url.origin, path: url.search ? `${url.pathname}${url.search}` : url.pathname };
+  if (parsedUrls.size >= MAX_PARSED_URLS) parsedUrls.clear();
+  parsedUrls.set(text as string, parsed);
+  return parsed;
 }
 
 /** An integer option in `min..2^31-1`, or `fallback` when absent. */

@@ -1,12 +1,12 @@
 import type { LookupFunction } from 'node:net';
-import { performance } from 'node:perf_hooks';
-import { Agent, request as undiciRequest } from 'undici';
+import { Agent } from 'undici';
 import { CronhookError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { type CompiledAddressPolicy, compileAddressPolicy } from './address-guard.js';
+import { Exchange } from './exchange.js';
 import { guardedConnector, systemLookup } from './guarded-connector.js';
 import { toTransportError } from './http-errors.js';
-import { integerOption, invalid, validateRequest } from './http-validation.js';
+import { integerOption, invalid, prepareRequest } from './http-validation.js';
 import type { AddressPolicy, SendOptions, Transport, TransportRequest, TransportResponse } from './types.js';
 
 /** Options of {@link HttpTransport}. Each is validated when the transport is created. */
@@ -72,6 +72,13 @@ export class HttpTransport implements Transport {
   readonly #lookup: LookupFunction;
   readonly #agents = new Map<string, Agent>();
   #closed = false;
+  /** Exchanges not settled yet: close() waits for them. */
+  #live = 0;
+  #idle: Promise<void> | null = null;
+  #onIdle: (() => void) | null = null;
+  readonly #settled = (): void => {
+    if (--this.#live === 0 && this.#onIdle !== null) this.#onIdle();
+  };
 
   constructor(options: HttpTransportOptions = {}) {
     if (options === null || typeof options !== 'object')
@@ -101,66 +108,66 @@ export class HttpTransport implements Transport {
    *   { signal: AbortSignal.timeout(5_000) },
    * );
    */
-  async send(request: TransportRequest, options: SendOptions = {}): Promise<TransportResponse> {
-    if (this.#closed) throw new CronhookError('ERR_STOPPED', 'HttpTransport is closed');
-    const url = validateRequest(request);
-    const policy =
-      request.addressPolicy === undefined
-        ? this.#defaultPolicy
-        : compileAddressPolicy(request.addressPolicy, 'request.addressPolicy');
-    const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const context = {
-      origin: url.origin,
-      endedBy: undefined as 'timeout' | 'abort' | undefined,
-      timeoutMs,
-      connectTimeoutMs: this.#connectTimeoutMs,
-    };
-    const signal = options.signal;
-    if (signal?.aborted) throw toTransportError(signal.reason, { ...context, endedBy: 'abort' });
-
-    // One signal ends the request for both reasons; `endedBy` remembers which came first.
-    const controller = new AbortController();
-    const end = (reason: 'timeout' | 'abort') => {
-      context.endedBy ??= reason;
-      controller.abort();
-    };
-    const timer = setTimeout(() => end('timeout'), timeoutMs);
-    const onAbort = () => end('abort');
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const started = performance.now();
+  send(request: TransportRequest, options: SendOptions = {}): Promise<TransportResponse> {
     try {
-      const response = await undiciRequest(url, {
-        dispatcher: this.#agentFor(policy),
-        method: request.method ?? 'POST',
-        headers: this.#headers(request.headers),
-        body: request.body,
-        signal: controller.signal,
-        // The total timer above covers headers and body; undici's own idle timers would cut long jobs.
-        headersTimeout: 0,
-        bodyTimeout: 0,
+      if (this.#closed) throw new CronhookError('ERR_STOPPED', 'HttpTransport is closed');
+      const prepared = prepareRequest(request, this.#userAgent);
+      const policy =
+        request.addressPolicy === undefined
+          ? this.#defaultPolicy
+          : compileAddressPolicy(request.addressPolicy, 'request.addressPolicy');
+      const timeoutMs = prepared.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+      const signal = options?.signal;
+      if (signal?.aborted)
+        throw toTransportError(signal.reason, {
+          origin: prepared.origin,
+          endedBy: 'abort',
+          timeoutMs,
+          connectTimeoutMs: this.#connectTimeoutMs,
+        });
+      const exchange = new Exchange({
+        origin: prepared.origin,
+        timeoutMs,
+        connectTimeoutMs: this.#connectTimeoutMs,
+        maxResponseBytes: this.#maxResponseBytes,
+        signal,
+        onSettled: this.#settled,
       });
-      const body = await readCapped(response.body, this.#maxResponseBytes);
-      return {
-        status: response.statusCode,
-        headers: flattenHeaders(response.headers),
-        body: body.text,
-        bodyTruncated: body.truncated,
-        durationMs: performance.now() - started,
-      };
+      this.#live++;
+      this.#agentFor(policy).dispatch(
+        {
+          origin: prepared.origin,
+          path: prepared.path,
+          method: prepared.method,
+          headers: prepared.headers,
+          body: prepared.body,
+          // The exchange's deadline covers connect, headers and body; undici's idle timers would cut long jobs.
+          headersTimeout: 0,
+          bodyTimeout: 0,
+        },
+        exchange,
+      );
+      return exchange.promise;
     } catch (error) {
-      throw toTransportError(error, context);
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      return Promise.reject(error);
     }
   }
 
   /** Closes every pooled connection once requests in flight have finished; later sends fail. */
   async close(): Promise<void> {
     this.#closed = true;
+    if (this.#live > 0) {
+      this.#idle ??= new Promise<void>((resolve) => {
+        this.#onIdle = resolve;
+      });
+      await this.#idle;
+    }
     const agents = [...this.#agents.values()];
     this.#agents.clear();
-    await Promise.all(agents.map((agent) => agent.close()));
+    // Every send has settled: what undici still holds are idle connections and requests that ended at their
+    // deadline or abort while still connecting (a stuck connect would otherwise hold close() until
+    // connectTimeoutMs). Destroying drops both.
+    await Promise.all(agents.map((agent) => agent.destroy()));
   }
 
   /** Same as {@link close}, for `await using transport = new HttpTransport()`. */
@@ -187,37 +194,4 @@ export class HttpTransport implements Transport {
     this.#agents.set(policy.key, agent);
     return agent;
   }
-
-  #headers(headers: Record<string, string> | undefined): Record<string, string> {
-    const out: Record<string, string> = { ...headers };
-    if (!Object.keys(out).some((name) => name.toLowerCase() === 'user-agent'))
-      out['user-agent'] = this.#userAgent;
-    return out;
-  }
-}
-
-async function readCapped(
-  body: AsyncIterable<Buffer>,
-  cap: number,
-): Promise<{ text: string; truncated: boolean }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    if (size + chunk.length > cap) {
-      chunks.push(chunk.subarray(0, cap - size));
-      // Leaving the loop destroys the stream and its connection: the rest is never read.
-      return { text: Buffer.concat(chunks, cap).toString('utf8'), truncated: true };
-    }
-    chunks.push(chunk);
-    size += chunk.length;
-  }
-  return { text: Buffer.concat(chunks, size).toString('utf8'), truncated: false };
-}
-
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
 }

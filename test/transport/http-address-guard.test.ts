@@ -138,6 +138,25 @@ describe('HttpTransport address guard', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it('applies a policy object reused across requests as it is at each request, changes in place included', async () => {
+    const server = await receiver();
+    const http = transport({ lookup: loopbackResolver() });
+    const url = `http://billing.internal:${server.port}/`;
+    // One object for every request, as the notifier and the scheduler pass it.
+    const addressPolicy: AddressPolicy = { allowPrivateNetworks: false, allow: ['billing.internal'] };
+    expect((await http.send({ url, addressPolicy })).body).toBe('reached');
+    expect((await http.send({ url, addressPolicy })).body).toBe('reached');
+    addressPolicy.allow?.pop();
+    await blocked(http.send({ url, addressPolicy }));
+    addressPolicy.allow?.push('127.0.0.0/8');
+    expect((await http.send({ url, addressPolicy })).body).toBe('reached');
+    addressPolicy.allow = [];
+    await blocked(http.send({ url, addressPolicy }));
+    addressPolicy.allowPrivateNetworks = true;
+    expect((await http.send({ url, addressPolicy })).body).toBe('reached');
+    expect(server.requests).toHaveLength(4);
+  });
+
   it('does not follow a redirect to an internal address', async () => {
     const server = await fixtures.server((_req, res) => {
       res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();

@@ -60,6 +60,21 @@ describe('HttpTransport: timeouts', () => {
     // undici checks connect timeouts on a coarse timer; well under the 10 s total timeout is what counts.
     expect(result.ms).toBeLessThan(3_000);
   });
+
+  it('ends at timeoutMs while still connecting: the deadline covers the connect phase', async () => {
+    // The resolver never answers and connectTimeoutMs is far away: only the request's deadline can end it.
+    const stuck: LookupFunction = () => {};
+    const result = await failure(
+      transport({ connectTimeoutMs: 60_000, lookup: stuck }).send({
+        url: 'http://stuck.test/',
+        timeoutMs: 300,
+      }),
+    );
+    expect(result.code).toBe('ERR_TIMEOUT');
+    expect(result.message).toContain('timed out after 300 ms');
+    expect(result.ms).toBeGreaterThanOrEqual(290);
+    expect(result.ms).toBeLessThan(2_000);
+  });
 });
 
 describe('HttpTransport: connection failures', () => {
@@ -124,6 +139,19 @@ describe('HttpTransport: abort', () => {
     const result = await failure(send);
     expect(result.code).toBe('ERR_ABORTED');
     expect(result.ms).toBeLessThan(1_000);
+  });
+
+  it('fails with ERR_ABORTED as soon as the signal aborts, even while still connecting', async () => {
+    const stuck: LookupFunction = () => {};
+    const controller = new AbortController();
+    const send = transport({ connectTimeoutMs: 60_000, lookup: stuck }).send(
+      { url: 'http://stuck.test/', timeoutMs: 60_000 },
+      { signal: controller.signal },
+    );
+    setTimeout(() => controller.abort(), 100);
+    const result = await failure(send);
+    expect(result.code).toBe('ERR_ABORTED');
+    expect(result.ms).toBeLessThan(2_000);
   });
 
   it('fails with ERR_ABORTED at once, sending nothing, when the signal is already aborted', async () => {

@@ -75,6 +75,42 @@ describe('HttpTransport: responses', () => {
     expect(headers['retry-after']).toBe('120');
   });
 
+  it('skips 1xx informational answers and returns the final response', async () => {
+    const receiver = await server((_req, res) => {
+      res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
+      res.writeHead(201, { 'x-final': 'yes' }).end('created');
+    });
+    const response = await transport().send({ url: receiver.url() });
+    expect(response).toMatchObject({ status: 201, body: 'created', bodyTruncated: false });
+    expect(response.headers['x-final']).toBe('yes');
+  });
+
+  it('assembles a body sent in many chunks, characters split across chunks included', async () => {
+    const text = `${'ä€😀'.repeat(500)}end`;
+    const bytes = Buffer.from(text, 'utf8');
+    const receiver = await server(async (_req, res) => {
+      res.writeHead(200);
+      // 7-byte pieces, each flushed on its own, cut through multi-byte characters.
+      for (let i = 0; i < bytes.length; i += 7) {
+        res.write(bytes.subarray(i, i + 7));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      res.end();
+    });
+    const response = await transport().send({ url: receiver.url() });
+    expect(response.body).toBe(text);
+    expect(response.bodyTruncated).toBe(false);
+  });
+
+  it('sends the path and query of the URL, never its fragment', async () => {
+    const receiver = await server();
+    const http = transport();
+    await http.send({ url: receiver.url('/a/b?x=1&y=%20#frag') });
+    await http.send({ url: receiver.url('/a/b?x=1&y=%20#frag') });
+    await http.send({ url: `${receiver.origin}#only-fragment` });
+    expect(receiver.requests.map((r) => r.path)).toEqual(['/a/b?x=1&y=%20', '/a/b?x=1&y=%20', '/']);
+  });
+
   it('measures durationMs as the time the attempt took', async () => {
     const receiver = await server();
     const before = performance.now();
@@ -207,6 +243,33 @@ describe('HttpTransport: options and requests are validated', () => {
     expect(error.code).toBe('ERR_CONNECTION');
     expect(error.message).toContain(`http://127.0.0.1:${port}`);
     expect(error.message).not.toContain('s3cret');
+  });
+
+  it('close() lets a request in flight finish before closing its connection', async () => {
+    const receiver = await server(async (_req, res) => {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      res.end('late');
+    });
+    const http = new HttpTransport();
+    const sent = http.send({ url: receiver.url() });
+    while (receiver.requests.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    let closed = false;
+    const closing = http.close().then(() => {
+      closed = true;
+    });
+    const response = await sent;
+    expect(response.body).toBe('late');
+    await closing;
+    expect(closed).toBe(true);
+  });
+
+  it('close() does not wait for a request that ended at its deadline while still connecting', async () => {
+    const http = new HttpTransport({ connectTimeoutMs: 60_000, lookup: () => {} });
+    const error = await rejection(http.send({ url: 'http://stuck.test/', timeoutMs: 50 }));
+    expect(error.code).toBe('ERR_TIMEOUT');
+    const before = performance.now();
+    await http.close();
+    expect(performance.now() - before).toBeLessThan(1_000);
   });
 
   it('refuses to send once closed', async () => {

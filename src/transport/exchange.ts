@@ -1,0 +1,148 @@
+import { performance } from 'node:perf_hooks';
+import type { Dispatcher } from 'undici';
+import { type FailureContext, toTransportError } from './http-errors.js';
+import type { TransportResponse } from './types.js';
+
+/** What an exchange needs besides the request itself. */
+export interface ExchangeOptions {
+  /** Origin only, for error messages (paths of webhook URLs often hold secrets). */
+  origin: string;
+  timeoutMs: number;
+  connectTimeoutMs: number;
+  /** Bytes of body kept; the first byte past it ends the exchange and closes the connection. */
+  maxResponseBytes: number;
+  signal: AbortSignal | undefined;
+  /** Called once, when the promise settles. */
+  onSettled: () => void;
+}
+
+/**
+ * One request and its response, as an undici dispatch handler: the body is collected straight from the
+ * parser (no stream, no async iterator), capped at `maxResponseBytes`, and the whole exchange ends at its
+ * deadline (`timeoutMs`, connecting included) or when the caller's signal aborts, whichever comes first.
+ *
+ * Ending early settles the promise at once, even while undici is still connecting or waiting for a free
+ * connection; the request is then aborted as soon as undici hands it a connection, and a connection that
+ * was carrying it is closed, so nothing more is read.
+ */
+export class Exchange implements Dispatcher.DispatchHandler {
+  readonly promise: Promise<TransportResponse>;
+  #resolve!: (response: TransportResponse) => void;
+  #reject!: (error: unknown) => void;
+  readonly #options: ExchangeOptions;
+  readonly #started = performance.now();
+  readonly #timer: NodeJS.Timeout;
+  #controller: Dispatcher.DispatchController | null = null;
+  #settled = false;
+  #status = 0;
+  #headers: Record<string, string> = {};
+  #chunks: Buffer[] = [];
+  #size = 0;
+
+  constructor(options: ExchangeOptions) {
+    this.#options = options;
+    this.promise = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    this.#timer = setTimeout(expire, options.timeoutMs, this);
+    options.signal?.addEventListener('abort', this);
+  }
+
+  /** The caller's signal aborted (EventTarget listener object). */
+  handleEvent(): void {
+    this.end('abort', this.#options.signal?.reason);
+  }
+
+  /** Ends the exchange for `reason` unless it is already over. */
+  end(reason: 'timeout' | 'abort', cause: unknown): void {
+    if (this.#settled) return;
+    this.#fail(cause, reason);
+    this.#controller?.abort(cause instanceof Error ? cause : new Error(`request ended: ${reason}`));
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    // Ended while undici was still connecting or queueing: the request must not go out now.
+    if (this.#settled) controller.abort(new Error('request ended before it was sent'));
+    else this.#controller = controller;
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    // 1xx answers (100 Continue, 103 Early Hints) precede the real response.
+    if (statusCode < 200) return;
+    this.#status = statusCode;
+    // undici parsed these into a fresh object with lower-cased names; repeated headers are joined in place.
+    for (const name in headers) {
+      const value = headers[name];
+      if (typeof value !== 'string') {
+        if (value === undefined) delete headers[name];
+        else headers[name] = value.join(', ');
+      }
+    }
+    this.#headers = headers as Record<string, string>;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#settled) return;
+    const room = this.#options.maxResponseBytes - this.#size;
+    if (chunk.length > room) {
+      this.#chunks.push(chunk.subarray(0, room));
+      this.#size += room;
+      this.#succeed(true);
+      // Closes the connection: the rest of the body is never read.
+      controller.abort(new Error('response body past maxResponseBytes discarded'));
+      return;
+    }
+    this.#chunks.push(chunk);
+    this.#size += chunk.length;
+  }
+
+  onResponseEnd(): void {
+    if (!this.#settled) this.#succeed(false);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | null, error: Error): void {
+    if (!this.#settled) this.#fail(error, undefined);
+  }
+
+  #succeed(truncated: boolean): void {
+    this.#finish();
+    const chunks = this.#chunks;
+    const body =
+      chunks.length === 0
+        ? ''
+        : chunks.length === 1
+          ? chunks[0]!.toString('utf8')
+          : Buffer.concat(chunks, this.#size).toString('utf8');
+    this.#chunks = [];
+    this.#resolve({
+      status: this.#status,
+      headers: this.#headers,
+      body,
+      bodyTruncated: truncated,
+      durationMs: performance.now() - this.#started,
+    });
+  }
+
+  #fail(error: unknown, endedBy: FailureContext['endedBy']): void {
+    this.#finish();
+    this.#chunks = [];
+    const { origin, timeoutMs, connectTimeoutMs } = this.#options;
+    this.#reject(toTransportError(error, { origin, endedBy, timeoutMs, connectTimeoutMs }));
+  }
+
+  #finish(): void {
+    this.#settled = true;
+    clearTimeout(this.#timer);
+    this.#options.signal?.removeEventListener('abort', this);
+    this.#options.onSettled();
+  }
+}
+
+function expire(exchange: Exchange): void {
+  exchange.end('timeout', new DOMException('The operation timed out.', 'TimeoutError'));
+}
