@@ -177,7 +177,8 @@ export class RunTracker {
       this.#o.onError(error);
       return null;
     } finally {
-      if (this.#jobChains.get(job.id) === active.done) this.#jobChains.delete(job.id);
+      if (job.overlap === 'queue' && this.#jobChains.get(job.id) === active.done)
+        this.#jobChains.delete(job.id);
       this.#active.delete(run.id);
       const count = (this.#activeByJob.get(job.id) ?? 1) - 1;
       if (count > 0) this.#activeByJob.set(job.id, count);
