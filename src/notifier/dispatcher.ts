@@ -7,8 +7,17 @@ import type { Deliverer } from './deliver.js';
 import type { ResolvedNotifierOptions } from './options.js';
 import type { DeliveryRecord, NotifierEvents } from './types.js';
 
-/** Retention runs at most this often (clock time), and once at start. */
-const PRUNE_INTERVAL_MS = 3_600_000;
+/**
+ * Time between retention passes (clock time; one pass also runs at start): a tenth of the retention, so a
+ * finished delivery is gone at most 10% after its retention ran out (60 s kept: gone within 66 s), between
+ * one second (a pass is a storage query; sub-second precision is not worth a query per tick) and one hour
+ * (the default 7 days still prunes hourly, not every 16.8 h).
+ */
+export function pruneIntervalMs(retentionMs: number): number {
+  return Math.min(MAX_PRUNE_INTERVAL_MS, Math.max(MIN_PRUNE_INTERVAL_MS, Math.floor(retentionMs / 10)));
+}
+const MIN_PRUNE_INTERVAL_MS = 1_000;
+const MAX_PRUNE_INTERVAL_MS = 3_600_000;
 /** Deliveries deleted per `pruneDeliveries` call, so one call never holds a long transaction. */
 const PRUNE_BATCH = 1_000;
 
@@ -28,7 +37,7 @@ export interface DispatcherDeps {
  * next due delivery; storing a message wakes it at once, and so do finished attempts, coalesced: the
  * attempts that finish within one turn of the event loop free their slots together and are refilled by one
  * claim, not one claim (a storage round trip) each. It also applies `deliveryRetentionMs` to the delivery
- * log, at start and then at most once an hour.
+ * log, at start and then every tenth of the retention (at least a second, at most an hour apart).
  */
 export class Dispatcher {
   readonly #deps: DispatcherDeps;
@@ -179,7 +188,7 @@ export class Dispatcher {
   #maybePrune(): void {
     const now = this.#deps.clock.now();
     if (this.#nextPruneAt === null || now < this.#nextPruneAt || this.#pruning !== null) return;
-    this.#nextPruneAt = now + PRUNE_INTERVAL_MS;
+    this.#nextPruneAt = now + pruneIntervalMs(this.#deps.options.deliveryRetentionMs);
     this.#pruning = this.#prune(new Date(now - this.#deps.options.deliveryRetentionMs)).finally(() => {
       this.#pruning = null;
     });

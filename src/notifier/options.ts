@@ -76,10 +76,13 @@ export interface WebhookNotifierOptions {
   maxRetryAfterMs?: number;
   /**
    * How long finished (succeeded or failed) deliveries, their attempts and their messages stay in the
-   * delivery log after their last update. Checked at start and then at most once an hour, when the storage
-   * implements `pruneDeliveries`; pending deliveries are never pruned. `0` keeps everything forever.
+   * delivery log after their last update. Checked at start and then every tenth of this time (at least a
+   * second, at most an hour apart), when the storage implements `pruneDeliveries`: a finished delivery is
+   * gone at most that interval after its retention ran out. Pending deliveries are never pruned. `0` keeps
+   * everything forever.
    * @default 604_800_000 (7 days)
    * @example new WebhookNotifier({ storage, deliveryRetentionMs: 30 * 24 * 3_600_000 }) // 30 days
+   * @example new WebhookNotifier({ storage, deliveryRetentionMs: 60_000 }) // kept a minute, gone within 66 s
    */
   deliveryRetentionMs?: number;
   /** How long a claimed delivery stays ours; must exceed `attemptTimeoutMs`. @default 60_000 */

@@ -85,6 +85,43 @@ describe('delivery retention', () => {
     await h.notifier.stop();
   });
 
+  it('prunes a short retention every tenth of it: kept a minute, gone within 66 s, not an hour later', async () => {
+    const h = harness({ deliveryRetentionMs: 60_000 });
+    await h.notifier.addEndpoint({ url: OK });
+    await h.notifier.start();
+    const id = await h.notifier.publish('order.created', {});
+    await h.settle();
+    const statuses = async () => (await h.storage.listDeliveries({ messageId: id })).map((d) => d.status);
+    expect(await statuses()).toEqual(['succeeded']);
+
+    // Kept for its minute: the passes at 6 s, 12 s, ... 54 s find nothing old enough.
+    await h.clock.advance(59_999);
+    expect(await statuses()).toEqual(['succeeded']);
+    // The pass at 66 s removes what finished before 6 s.
+    await h.clock.advance(66_000 - 59_999);
+    expect(await statuses()).toEqual([]);
+    expect(await h.storage.getMessage(id)).toBeNull();
+    // One pass at start, then one every 6 s.
+    expect(h.prune).toHaveBeenCalledTimes(1 + 11);
+    expect(h.of('error')).toEqual([]);
+    await h.notifier.stop();
+  });
+
+  it('runs passes at least a second apart, however short the retention', async () => {
+    const h = harness({ deliveryRetentionMs: 100 });
+    await h.notifier.addEndpoint({ url: OK });
+    await h.notifier.start();
+    await h.settle();
+    expect(h.prune).toHaveBeenCalledTimes(1);
+    await h.clock.advance(999);
+    expect(h.prune).toHaveBeenCalledTimes(1);
+    await h.clock.advance(1);
+    expect(h.prune).toHaveBeenCalledTimes(2);
+    await h.clock.advance(10_000);
+    expect(h.prune).toHaveBeenCalledTimes(12);
+    await h.notifier.stop();
+  });
+
   it('deliveryRetentionMs: 0 keeps the log forever', async () => {
     const h = harness({ deliveryRetentionMs: 0 });
     await h.notifier.addEndpoint({ url: OK });
