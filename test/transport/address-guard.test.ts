@@ -194,6 +194,25 @@ describe('isBlockedAddress', () => {
     }
   });
 
+  it('checks a policy object again on each call, so a change in place is honoured or rejected', () => {
+    const policy: AddressPolicy = { allowPrivateNetworks: false, allow: ['10.0.0.0/8'] };
+    expect(compileAddressPolicy(policy).blocked('10.1.2.3')).toBeUndefined();
+    policy.allow?.splice(0, 1, '192.168.0.0/16');
+    expect(compileAddressPolicy(policy).blocked('10.1.2.3')?.code).toBe('ERR_DESTINATION_BLOCKED');
+    expect(compileAddressPolicy(policy).blocked('192.168.1.1')).toBeUndefined();
+    policy.allow?.push('10.0.0.0/99');
+    expect(() => compileAddressPolicy(policy, 'request.addressPolicy')).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION', field: 'request.addressPolicy.allow[1]' }),
+    );
+    policy.allow = ['10.0.0.0/8'];
+    (policy as { allowPrivateNetworks: unknown }).allowPrivateNetworks = 'yes';
+    expect(() => compileAddressPolicy(policy)).toThrow(
+      expect.objectContaining({ field: 'addressPolicy.allowPrivateNetworks' }),
+    );
+    policy.allowPrivateNetworks = true;
+    expect(compileAddressPolicy(policy).open).toBe(true);
+  });
+
   it('gives equal policies one key and different ones different keys', () => {
     const key = (policy: AddressPolicy) => compileAddressPolicy(policy).key;
     expect(key({ allow: ['b.internal', '10.0.0.0/8'] })).toBe(key({ allow: ['10.0.0.0/8', 'B.internal'] }));
