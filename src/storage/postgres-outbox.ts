@@ -371,7 +371,10 @@ export class PostgresOutbox {
   }
 
   async nextDeliveryAt(): Promise<Date | null> {
-    const { rows } = await this.#db.query(`SELECT MIN(d.wake_at) AS t ${this.#pendingToEnabled}`);
+    // ORDER BY … LIMIT 1 rather than MIN(): read in index order, it stops at the first enabled endpoint's.
+    const { rows } = await this.#db.query(
+      `SELECT d.wake_at AS t ${this.#pendingToEnabled} ORDER BY d.wake_at, d.id LIMIT 1`,
+    );
     const t = rows[0]?.t;
     return t === null || t === undefined ? null : new Date(Number(t));
   }

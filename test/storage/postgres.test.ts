@@ -81,9 +81,55 @@ describePostgres('Postgres', () => {
       const versions = await withPool((pool) =>
         pool.query(`SELECT version FROM "${schema}".schema_migrations`),
       );
-      expect(versions.rows).toEqual([{ version: 1 }, { version: 2 }]);
+      expect(versions.rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
       await instances[0]!.insertJob(minimalJob('j'));
       expect(await instances[4]!.getJob('j')).toEqual(minimalJob('j'));
+    });
+
+    it('upgrades a version 2 schema, keeping its data; claims then read due items in claim order, unsorted', async () => {
+      const storage = await open();
+      const t = `"${storage.schema}"`;
+      // Turn it back into what cronhook with only the first two migrations left behind.
+      await withPool((pool) =>
+        pool.query(`DROP INDEX ${t}.jobs_due; CREATE INDEX jobs_wake ON ${t}.jobs (wake_at) WHERE enabled;
+          DROP INDEX ${t}.deliveries_due;
+          CREATE INDEX deliveries_wake ON ${t}.deliveries (wake_at) WHERE status = 'pending';
+          DELETE FROM ${t}.schema_migrations WHERE version > 2`),
+      );
+      await storage.insertEndpoint(endpoint('ep'));
+      await storage.insertMessage({
+        message: message('m'),
+        deliveries: Array.from({ length: 2_000 }, (_, i) => delivery(`d-${i}`, 'm', 'ep')),
+      });
+      await Promise.all(Array.from({ length: 300 }, (_, i) => storage.insertJob(minimalJob(`j-${i}`))));
+      await storage.migrate();
+      expect(await storage.getJob('j-7')).toEqual(minimalJob('j-7'));
+      const plan = (sql: string) =>
+        withPool(async (pool) => {
+          await pool.query(`ANALYZE ${t}.deliveries; ANALYZE ${t}.jobs; ANALYZE ${t}.endpoints`);
+          const { rows } = await pool.query(`EXPLAIN ${sql}`);
+          return rows.map((row: Record<string, string>) => row['QUERY PLAN']).join('\n');
+        });
+      const deliveries = await plan(
+        `SELECT d.id FROM ${t}.deliveries d JOIN ${t}.endpoints e ON e.id = d.endpoint_id
+         WHERE d.status = 'pending' AND e.enabled AND d.wake_at <= ${Date.now()}
+         ORDER BY d.wake_at, d.id LIMIT 16 FOR UPDATE OF d SKIP LOCKED`,
+      );
+      expect(deliveries).toContain('deliveries_due');
+      expect(deliveries).not.toContain('Sort');
+      const jobs = await plan(
+        `SELECT id FROM ${t}.jobs WHERE enabled AND wake_at <= ${Date.now() + 86_400_000}
+         ORDER BY wake_at, id LIMIT 16 FOR UPDATE SKIP LOCKED`,
+      );
+      expect(jobs).toContain('jobs_due');
+      expect(jobs).not.toContain('Sort');
+      const claimed = await storage.claimDeliveries({
+        now: new Date(),
+        limit: 3,
+        instanceId: 'i',
+        leaseMs: 1_000,
+      });
+      expect(claimed.map((d) => d.id)).toEqual(['d-0', 'd-1', 'd-10']);
     });
 
     it('refuses a schema migrated by a newer cronhook with ERR_SCHEMA_TOO_NEW and changes nothing', async () => {

@@ -50,6 +50,7 @@ describe('SqliteStorage', () => {
     expect(peek.prepare('SELECT version, name FROM cronhook_migrations').all()).toEqual([
       { version: 1, name: 'initial' },
       { version: 2, name: 'finished deliveries by updated_at' },
+      { version: 3, name: 'due jobs and deliveries in claim order' },
     ]);
     peek.close();
     await a.insertJob(minimalJob('shared'));
@@ -59,7 +60,7 @@ describe('SqliteStorage', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
-  it('upgrades a version 1 database, keeping its data, and prunes finished deliveries through the new index', async () => {
+  it('upgrades a version 1 database, keeping its data; pruning and claims then use the new indexes', async () => {
     const path = freshPath();
     const v1 = new SqliteStorage({ path });
     await v1.migrate();
@@ -67,7 +68,12 @@ describe('SqliteStorage', () => {
     await v1.close();
     // Turn it back into what cronhook with only the first migration left behind.
     const old = new DatabaseSync(path);
-    old.exec('DROP INDEX cronhook_deliveries_finished; DELETE FROM cronhook_migrations WHERE version > 1');
+    old.exec(`DROP INDEX cronhook_deliveries_finished;
+      DROP INDEX cronhook_jobs_due;
+      CREATE INDEX cronhook_jobs_wake ON cronhook_jobs (wake_at) WHERE enabled = 1;
+      DROP INDEX cronhook_deliveries_due;
+      CREATE INDEX cronhook_deliveries_wake ON cronhook_deliveries (wake_at) WHERE status = 'pending';
+      DELETE FROM cronhook_migrations WHERE version > 1`);
     old.close();
 
     const storage = new SqliteStorage({ path });
@@ -86,6 +92,24 @@ describe('SqliteStorage', () => {
       .all()
       .map((row) => String(row.detail));
     expect(plan.join('\n')).toContain('cronhook_deliveries_finished');
+    // Claims read due items in claim order from the version 3 indexes, without sorting them.
+    const claimPlan = (sql: string) =>
+      peek
+        .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .all()
+        .map((row) => String(row.detail))
+        .join('\n');
+    const jobs = claimPlan(
+      'SELECT * FROM cronhook_jobs WHERE enabled = 1 AND wake_at <= 1 ORDER BY wake_at, id LIMIT 10',
+    );
+    expect(jobs).toContain('cronhook_jobs_due');
+    expect(jobs).not.toContain('TEMP B-TREE');
+    const deliveries = claimPlan(
+      `SELECT d.* FROM cronhook_deliveries d JOIN cronhook_endpoints e ON e.id = d.endpoint_id
+       WHERE d.status = 'pending' AND e.enabled = 1 AND d.wake_at <= 1 ORDER BY d.wake_at, d.id LIMIT 10`,
+    );
+    expect(deliveries).toContain('cronhook_deliveries_due');
+    expect(deliveries).not.toContain('TEMP B-TREE');
     peek.close();
   });
 

@@ -134,7 +134,20 @@ CREATE INDEX attempts_delivery ON ${s}.attempts (delivery_id, seq);
 CREATE INDEX deliveries_finished ON ${s}.deliveries (updated_at, id) WHERE status IN ('succeeded', 'failed');
 `,
     },
+    {
+      // Claims take due items in (wake_at, id) order with a LIMIT and FOR UPDATE SKIP LOCKED. With an index
+      // on wake_at alone the planner joined and sorted every due item at every claim (~10 ms for 10k pending
+      // deliveries); in claim order it reads just the rows it takes (~0.1 ms).
+      version: 3,
+      name: 'due jobs and deliveries in claim order',
+      sql: `
+CREATE INDEX jobs_due ON ${s}.jobs (wake_at, id) WHERE enabled;
+DROP INDEX ${s}.jobs_wake;
+CREATE INDEX deliveries_due ON ${s}.deliveries (wake_at, id) WHERE status = 'pending';
+DROP INDEX ${s}.deliveries_wake;
+`,
+    },
   ];
 }
 
-export const POSTGRES_SCHEMA_VERSION = 2;
+export const POSTGRES_SCHEMA_VERSION = 3;
