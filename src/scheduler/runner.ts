@@ -52,7 +52,7 @@ function retryDelay(job: JobRecord, attempt: number): number {
   return Math.min(maxDelayMs, Math.round(minDelayMs * factor ** (attempt - 1)));
 }
 
-/** A thrown value that is not an Error becomes one; such a failure is not retried (as with p-retry before). */
+/** A thrown value that is not an Error (`throw 'boom'`) becomes one, and is retried like any failure. */
 function asError(value: unknown): Error {
   if (value instanceof Error) return value;
   let text: string;
@@ -61,7 +61,10 @@ function asError(value: unknown): Error {
   } catch {
     text = Object.prototype.toString.call(value);
   }
-  return new TypeError(`Non-error was thrown: "${text}". You should only throw errors.`);
+  return new CronhookError(
+    'ERR_HANDLER_FAILED',
+    `The handler threw a non-Error value: ${text.slice(0, 200)}`,
+  );
 }
 
 /** What one run's attempts share: the job, the run, its controller and the job's public view (made once). */
@@ -140,9 +143,9 @@ export class Runner {
   }
 
   /**
-   * The attempts of a run, as p-retry made them before (same order of checks, events and errors): the run's
-   * abort is checked before and after each attempt and after each failure; a failure with attempts left is
-   * stored on the run, emitted as `job.retrying` and followed by the backoff delay on the clock.
+   * The attempts of a run: the run's abort is checked before and after each attempt and after each failure;
+   * a failure with attempts left is stored on the run, emitted as `job.retrying` and followed by the backoff
+   * delay on the clock.
    */
   async #attempts(ctx: RunContext): Promise<void> {
     const { job, run, signal } = ctx;
@@ -180,8 +183,7 @@ export class Runner {
         await sleep(clock, delayMs, signal);
       }
       signal.throwIfAborted();
-      // #attempt wraps a handler's TypeError, so a TypeError here is a non-Error throw: never retried.
-      if (retriesLeft <= 0 || error instanceof TypeError) throw error;
+      if (retriesLeft <= 0) throw error;
     }
   }
 
@@ -205,9 +207,6 @@ export class Runner {
       else await this.#callUrl(job, job.target, run, signal, timeoutMs);
     } catch (failure) {
       if (signal.aborted) throw signal.reason;
-      // A handler's TypeError still deserves its retries (only non-Error throws are never retried).
-      if (failure instanceof TypeError)
-        throw new CronhookError('ERR_HANDLER_FAILED', failure.message, { cause: failure });
       throw failure;
     } finally {
       this.#timeouts.release(timeout);

@@ -53,7 +53,7 @@ export interface HandlerTarget {
 }
 export type JobTarget = HttpTarget | HandlerTarget;
 
-/** Retry policy of one run (p-retry). Default: no retry. */
+/** Retry policy of one run: attempts with exponential backoff on the clock. Default: no retry. */
 export interface RetryPolicy {
   /** Total attempts including the first. @default 1 */
   attempts?: number;

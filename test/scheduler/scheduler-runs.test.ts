@@ -86,6 +86,31 @@ describe('Scheduler runs', () => {
     await scheduler.stop();
   });
 
+  it('retries a handler that throws a non-Error value like any failure, and records what it threw', async () => {
+    const { scheduler, clock, of } = createTestScheduler();
+    let calls = 0;
+    scheduler.handle('throws-string', () => {
+      calls++;
+      throw 'quota exceeded';
+    });
+    await scheduler.addJob({
+      id: 'stringly',
+      schedule: { at: '2026-01-01T00:01:00Z' },
+      target: { handler: 'throws-string' },
+      retry: { attempts: 3, minDelayMs: 1000, factor: 1 },
+    });
+    await scheduler.start();
+    await clock.advance('1m');
+    await clock.advance(2000);
+    expect(calls).toBe(3);
+    expect(of('job.retrying').map((e) => e.attempt)).toEqual([1, 2]);
+    const [run] = await scheduler.listRuns('stringly');
+    expect(run).toMatchObject({ status: 'failed', attempts: 3 });
+    expect(run?.error?.code).toBe('ERR_HANDLER_FAILED');
+    expect(run?.error?.message).toContain('quota exceeded');
+    await scheduler.stop();
+  });
+
   it('records a failed run with its status code, error code and a capped response snippet', async () => {
     const { scheduler, clock, transport, of } = createTestScheduler();
     transport.reply([{ status: 500, body: 'x'.repeat(10_000) }]);
