@@ -114,6 +114,20 @@ describe('HttpTransport address guard', () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it('looks a name up once per new connection, not once per request', async () => {
+    const server = await receiver();
+    const lookup = loopbackResolver();
+    const http = transport({ lookup });
+    const addressPolicy: AddressPolicy = { allow: ['billing.internal'] };
+    for (let i = 0; i < 6; i++)
+      await http.send({ url: `http://billing.internal:${server.port}/${i}`, addressPolicy });
+    expect(server.requests).toHaveLength(6);
+    // Pooled connections are reused; a connection is checked when it opens (undici may open a second one,
+    // as it frees a socket a tick after the body ends).
+    expect(lookup.calls.length).toBeGreaterThanOrEqual(1);
+    expect(lookup.calls.length).toBeLessThanOrEqual(2);
+  });
+
   it('refuses localhost through the system resolver', async () => {
     const server = await receiver();
     await blocked(transport().send({ url: `http://localhost:${server.port}/`, addressPolicy: STRICT }));
