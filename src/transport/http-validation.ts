@@ -18,26 +18,34 @@ export interface PreparedRequest {
   timeoutMs: number | undefined;
 }
 
-interface ParsedUrl {
+/** Origin and path of a URL already parsed. */
+export interface ParsedUrl {
   origin: string;
   path: string;
 }
 
-// Jobs and endpoints send to the same few URLs over and over: each is parsed once. Parsing is a pure function
-// of the text, so a cached answer is the answer; the cap bounds memory when URLs are all different.
-const parsedUrls = new Map<string, ParsedUrl>();
+/**
+ * URLs already parsed, by their text. Jobs and endpoints send to the same few URLs over and over; parsing is
+ * a pure function of the text, so a remembered answer is the answer. Bounded by {@link MAX_PARSED_URLS}.
+ */
+export type ParsedUrls = Map<string, ParsedUrl>;
 const MAX_PARSED_URLS = 1024;
 
 /**
  * Checks a request before anything is sent and returns it ready to dispatch, with `userAgent` added when it
- * carries no `user-agent` header.
+ * carries no `user-agent` header. `parsedUrls` remembers the URLs parsed (one map per transport, so what a
+ * transport sent to is dropped with it).
  *
  * @throws CronhookError `ERR_INVALID_OPTION` naming `request.<field>`.
  */
-export function prepareRequest(request: TransportRequest, userAgent: string): PreparedRequest {
+export function prepareRequest(
+  request: TransportRequest,
+  userAgent: string,
+  parsedUrls: ParsedUrls,
+): PreparedRequest {
   if (request === null || typeof request !== 'object')
     throw invalid('request', request, 'an object like { url, method, headers, body, timeoutMs }');
-  const { origin, path } = parseUrl(request.url);
+  const { origin, path } = parseUrl(request.url, parsedUrls);
   const { method, headers, body, timeoutMs } = request;
   if (method !== undefined && (typeof method !== 'string' || !TOKEN.test(method)))
     throw invalid('request.method', method, "an HTTP method such as 'POST'");
@@ -72,7 +80,7 @@ export function prepareRequest(request: TransportRequest, userAgent: string): Pr
   return { origin, path, method: method ?? 'POST', headers: list, body, timeoutMs };
 }
 
-function parseUrl(text: unknown): ParsedUrl {
+function parseUrl(text: unknown, parsedUrls: ParsedUrls): ParsedUrl {
   if (typeof text === 'string') {
     const known = parsedUrls.get(text);
     if (known !== undefined) return known;

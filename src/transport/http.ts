@@ -6,7 +6,7 @@ import { type CompiledAddressPolicy, compileAddressPolicy } from './address-guar
 import { Exchange } from './exchange.js';
 import { guardedConnector, systemLookup } from './guarded-connector.js';
 import { toTransportError } from './http-errors.js';
-import { integerOption, invalid, prepareRequest } from './http-validation.js';
+import { integerOption, invalid, type ParsedUrls, prepareRequest } from './http-validation.js';
 import type { AddressPolicy, SendOptions, Transport, TransportRequest, TransportResponse } from './types.js';
 
 /** Options of {@link HttpTransport}. Each is validated when the transport is created. */
@@ -71,6 +71,7 @@ export class HttpTransport implements Transport {
   readonly #userAgent: string;
   readonly #lookup: LookupFunction;
   readonly #agents = new Map<string, Agent>();
+  readonly #parsedUrls: ParsedUrls = new Map();
   #closed = false;
   /** Exchanges not settled yet: close() waits for them. */
   #live = 0;
@@ -111,7 +112,7 @@ export class HttpTransport implements Transport {
   send(request: TransportRequest, options: SendOptions = {}): Promise<TransportResponse> {
     try {
       if (this.#closed) throw new CronhookError('ERR_STOPPED', 'HttpTransport is closed');
-      const prepared = prepareRequest(request, this.#userAgent);
+      const prepared = prepareRequest(request, this.#userAgent, this.#parsedUrls);
       const policy =
         request.addressPolicy === undefined
           ? this.#defaultPolicy
@@ -164,6 +165,7 @@ export class HttpTransport implements Transport {
     }
     const agents = [...this.#agents.values()];
     this.#agents.clear();
+    this.#parsedUrls.clear();
     // Every send has settled: what undici still holds are idle connections and requests that ended at their
     // deadline or abort while still connecting (a stuck connect would otherwise hold close() until
     // connectTimeoutMs). Destroying drops both.
