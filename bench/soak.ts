@@ -1,11 +1,11 @@
 /**
- * `npm run soak [-- --jobs=5000 --seconds=120 --storage=memory|sqlite --out=bench/results/soak.json]`: the
+ * `npm run soak [-- --jobs=5000 --seconds=120 --storage=memory|sqlite|postgres --retention-ms=N --out=bench/results/soak.json]`: the
  * bounded soak test of issue 8. Not part of `npm test` (test/soak/soak-short.test.ts is its short version).
  * Prints one line per sample and a JSON report; see docs/reliability.md for the figures and what they prove.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { runSoak, settledHeapMB } from './soak/run-soak.js';
+import { runSoak, type SoakOptions, settledHeapMB } from './soak/run-soak.js';
 
 const args = new Map(
   process.argv
@@ -17,6 +17,12 @@ const args = new Map(
     }),
 );
 const num = (key: string, fallback: number) => Number(args.get(key) ?? fallback);
+function storageKind(value: string | undefined): SoakOptions['storage'] {
+  if (value === undefined || value === 'memory' || value === 'sqlite' || value === 'postgres') {
+    return value ?? 'memory';
+  }
+  throw new Error(`--storage must be memory, sqlite or postgres; got ${value}`);
+}
 
 if (!globalThis.gc)
   process.stderr.write('note: run with --expose-gc (npm run soak does) to sample heap after GC\n');
@@ -24,7 +30,8 @@ const report = await runSoak({
   jobs: num('jobs', 5000),
   durationMs: num('seconds', 120) * 1000,
   receivers: num('receivers', 8),
-  storage: args.get('storage') === 'sqlite' ? 'sqlite' : 'memory',
+  storage: storageKind(args.get('storage')),
+  ...(args.has('retention-ms') ? { deliveryRetentionMs: num('retention-ms', 0) } : {}),
   attemptTimeoutMs: num('attempt-timeout-ms', 500),
   stopTimeoutMs: num('stop-timeout-ms', 5000),
   sampleEveryMs: num('sample-ms', 10_000),
@@ -50,7 +57,7 @@ if (out !== undefined) {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${text}\n`);
 }
-const lost = report.lost.runsWithoutDelivery + report.lost.succeededNeverReceived;
+const lost = report.lost.runsWithoutDelivery + report.lost.vanished + report.lost.succeededNeverReceived;
 const stopOk =
   report.stop.schedulerMs <= report.stop.timeoutMs + 1000 &&
   report.stop.notifierMs <= report.stop.timeoutMs + 1000;

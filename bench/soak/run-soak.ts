@@ -11,9 +11,11 @@ import { join } from 'node:path';
 import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
+import { PostgresStorage } from '../../src/storage/postgres.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
 import type { Storage } from '../../src/storage/types.js';
 import { HttpTransport } from '../../src/transport/http.js';
+import { type BenchPostgres, startBenchPostgres } from '../lib/postgres.js';
 import { type ReceiverStats, startFlakyReceivers } from './receivers.js';
 
 export interface SoakOptions {
@@ -21,7 +23,10 @@ export interface SoakOptions {
   durationMs: number;
   /** Loopback receivers, one endpoint each; job i is delivered to receiver i % receivers. */
   receivers: number;
-  storage: 'memory' | 'sqlite';
+  /** Postgres: a throwaway server with default durability (bench/lib/postgres.ts). */
+  storage: 'memory' | 'sqlite' | 'postgres';
+  /** The notifier's `deliveryRetentionMs`. @default the notifier's (7 days) */
+  deliveryRetentionMs?: number;
   /** Per delivery attempt. */
   attemptTimeoutMs: number;
   /** Given to both `scheduler.stop()` and `notifier.stop()`. */
@@ -59,18 +64,80 @@ export interface SoakReport {
   /** Least-squares slope of heap after GC over the samples after the first third (warm-up), MB per minute. */
   heapSlopeMBPerMin: number | null;
   runs: { succeeded: number; failed: number; perSecond: number };
-  deliveries: { total: number; succeeded: number; pending: number; failed: number };
+  /**
+   * `total` deliveries stored (counted at `insertMessage`), `pruned` of them deleted by retention (finished
+   * ones only); the rest are in storage at the end with the status given.
+   */
+  deliveries: { total: number; pruned: number; succeeded: number; pending: number; failed: number };
   /** Last error code of the deliveries not yet succeeded, and how many carry it. */
   pendingErrors: Record<string, number>;
   receiver: ReceiverStats & { distinctOkIds: number; duplicateOks: number };
   /** Succeeded runs with no stored delivery, and deliveries marked succeeded the receiver never answered 2xx. */
-  lost: { runsWithoutDelivery: number; succeededNeverReceived: number; failedAfterAllRetries: number };
+  /**
+   * Succeeded runs with no stored delivery; deliveries still stored as succeeded that the receiver never
+   * answered 2xx; deliveries that exhausted their retries (from `delivery.failed`, so pruned ones count).
+   */
+  lost: {
+    runsWithoutDelivery: number;
+    /** Stored deliveries neither pruned nor found in storage at the end. */
+    vanished: number;
+    succeededNeverReceived: number;
+    failedAfterAllRetries: number;
+  };
   stop: { schedulerMs: number; notifierMs: number; timeoutMs: number };
 }
 
 /** A retry schedule long enough that a 55%-failing receiver practically never exhausts it. */
 function retrySchedule(): number[] {
   return [100, 250, 500, ...Array.from({ length: 37 }, () => 1000)];
+}
+
+/**
+ * Counts the deliveries stored and pruned, so nothing pruned by retention is mistaken for lost. A Proxy
+ * rather than a subclass: the adapters keep state in private fields, so methods run on the real object.
+ */
+function counted(storage: Storage, counts: { inserted: number; pruned: number }): Storage {
+  return new Proxy(storage, {
+    get(target, key) {
+      const value = Reflect.get(target, key, target) as unknown;
+      if (key === 'insertMessage') {
+        return async (input: Parameters<Storage['insertMessage']>[0]) => {
+          await target.insertMessage(input);
+          counts.inserted += input.deliveries.length;
+        };
+      }
+      if (key === 'pruneDeliveries' && target.pruneDeliveries) {
+        return async (input: Parameters<NonNullable<Storage['pruneDeliveries']>>[0]) => {
+          const n = await target.pruneDeliveries!(input);
+          counts.pruned += n;
+          return n;
+        };
+      }
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+async function openStorage(kind: SoakOptions['storage']) {
+  let dir: string | null = null;
+  let pg: BenchPostgres | null = null;
+  let storage: Storage;
+  if (kind === 'sqlite') {
+    dir = mkdtempSync(join(tmpdir(), 'cronhook-soak-'));
+    storage = new SqliteStorage({ path: join(dir, 'soak.db') });
+  } else if (kind === 'postgres') {
+    pg = await startBenchPostgres();
+    if (pg === null) throw new Error('PostgreSQL is not installed (no initdb found)');
+    storage = new PostgresStorage({ connectionString: pg.url, max: 20 });
+  } else storage = new MemoryStorage();
+  return {
+    storage,
+    close: async () => {
+      await (storage as { close?: () => Promise<void> }).close?.();
+      if (dir !== null) rmSync(dir, { recursive: true, force: true });
+      await pg?.stop();
+    },
+  };
 }
 
 /** Heap used after full GCs (until it stops shrinking), in MB; null without `--expose-gc`. */
@@ -119,9 +186,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     receivers: options.receivers,
     watchdogMs: options.watchdogMs ?? 0,
   });
-  const dir = options.storage === 'sqlite' ? mkdtempSync(join(tmpdir(), 'cronhook-soak-')) : null;
-  const storage: Storage =
-    dir === null ? new MemoryStorage() : new SqliteStorage({ path: join(dir, 'soak.db') });
+  const opened = await openStorage(options.storage);
+  const stored = { inserted: 0, pruned: 0 };
+  const storage = counted(opened.storage, stored);
   const transport = new HttpTransport({ connectTimeoutMs: 1_000 });
   const scheduler = new Scheduler({
     storage,
@@ -138,9 +205,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     retrySchedule: retrySchedule(),
     concurrency: options.notifierConcurrency,
     perEndpointConcurrency: options.perEndpointConcurrency ?? options.notifierConcurrency,
+    ...(options.deliveryRetentionMs === undefined
+      ? {}
+      : { deliveryRetentionMs: options.deliveryRetentionMs }),
   });
 
-  const counts = { runsSucceeded: 0, runsFailed: 0, attempts: 0, deliveriesSucceeded: 0 };
+  const counts = {
+    runsSucceeded: 0,
+    runsFailed: 0,
+    attempts: 0,
+    deliveriesSucceeded: 0,
+    deliveriesFailed: 0,
+  };
   scheduler.on('job.succeeded', () => void counts.runsSucceeded++);
   scheduler.on('job.failed', () => void counts.runsFailed++);
   scheduler.on('error', (e) => log(`scheduler error: ${String((e.error as Error)?.message ?? e.error)}`));
@@ -150,7 +226,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     counts.deliveriesSucceeded++;
   });
   notifier.on('delivery.retrying', () => void counts.attempts++);
-  notifier.on('delivery.failed', () => void counts.attempts++);
+  notifier.on('delivery.failed', () => {
+    counts.attempts++;
+    counts.deliveriesFailed++;
+  });
 
   scheduler.handle('tick', () => undefined);
   await storage.migrate();
@@ -222,8 +301,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   }
   await receivers.close();
   await transport.close();
-  await (storage as { close?: () => Promise<void> }).close?.();
-  if (dir !== null) rmSync(dir, { recursive: true, force: true });
+  await opened.close();
 
   const steady = samples.slice(Math.floor(samples.length / 3));
   const heapPoints = steady.flatMap((s) =>
@@ -241,13 +319,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       failed: counts.runsFailed,
       perSecond: Math.round(counts.runsSucceeded / elapsedS),
     },
-    deliveries: { total: deliveries.length, ...byStatus },
+    deliveries: { total: stored.inserted, pruned: stored.pruned, ...byStatus },
     pendingErrors,
     receiver: { ...stats, distinctOkIds: received.size, duplicateOks: okIds.length - received.size },
     lost: {
-      runsWithoutDelivery: counts.runsSucceeded - deliveries.length,
+      runsWithoutDelivery: counts.runsSucceeded - stored.inserted,
+      vanished: stored.inserted - stored.pruned - deliveries.length,
       succeededNeverReceived,
-      failedAfterAllRetries: byStatus.failed,
+      failedAfterAllRetries: counts.deliveriesFailed,
     },
     stop: {
       schedulerMs: Math.round(schedulerMs),

@@ -34,6 +34,7 @@ describe('soak (short)', () => {
     // Every succeeded run stored exactly one delivery (one matching endpoint per job)...
     expect(report.lost.runsWithoutDelivery).toBe(0);
     expect(report.deliveries.total).toBe(report.runs.succeeded);
+    expect(report.lost.vanished).toBe(0);
     // ...each delivered (the receiver answered 2xx) or pending in retry; none gave up.
     expect(report.deliveries.succeeded + report.deliveries.pending).toBe(report.deliveries.total);
     expect(report.lost.failedAfterAllRetries).toBe(0);
