@@ -40,6 +40,8 @@ function executor(target: pg.Pool | pg.PoolClient): PgExecutor {
 export class PostgresDatabase implements PgExecutor {
   readonly pool: pg.Pool;
   readonly tables: PgTables;
+  /** The schema, as a quoted identifier. */
+  readonly schema: string;
   /** LISTEN/NOTIFY channel of this schema. */
   readonly channel: string;
   readonly #pool: PgExecutor;
@@ -47,6 +49,7 @@ export class PostgresDatabase implements PgExecutor {
   constructor(pool: pg.Pool, quotedSchema: string, channel: string) {
     this.pool = pool;
     this.channel = channel;
+    this.schema = quotedSchema;
     const t = (name: string) => `${quotedSchema}.${name}`;
     this.tables = {
       jobs: t('jobs'),

@@ -23,8 +23,6 @@ const RUN_JSON = new Set(['error']);
 const decodeJob = (row: PgRow) => jobCodec.decode(row, dialect);
 const decodeRun = (row: PgRow) => runCodec.decode(row, dialect);
 const toDate = (value: unknown) => (value === null || value === undefined ? null : new Date(Number(value)));
-const byDue = (a: PgRow, b: PgRow) =>
-  Number(a.due_at) - Number(b.due_at) || (String(a.id) < String(b.id) ? -1 : 1);
 
 /** The scheduler half of `PostgresStorage`: jobs and runs. */
 export class PostgresJobs {
@@ -127,17 +125,19 @@ export class PostgresJobs {
   }
 
   async claimDueJobs({ now, limit, instanceId, leaseMs }: ClaimOptions): Promise<JobRecord[]> {
-    // SKIP LOCKED: concurrent claimers pass over rows another is taking instead of waiting for them; a row
-    // taken and committed meanwhile is re-checked against the WHERE clause (its wake_at moved) and dropped.
-    const { rows } = await this.#db.query(
-      `WITH due AS (
-         SELECT id, wake_at AS due_at FROM ${this.#jobs} WHERE enabled AND wake_at <= $1
-         ORDER BY wake_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
-       UPDATE ${this.#jobs} j SET locked_by = $3, locked_until = $4 FROM due WHERE j.id = due.id
-       RETURNING j.*, due.due_at`,
-      [now.getTime(), limit, instanceId, now.getTime() + leaseMs],
-    );
-    return rows.sort(byDue).map(decodeJob);
+    // claim_jobs (schema version 4) leases them with FOR UPDATE SKIP LOCKED, in index order: concurrent
+    // claimers pass over rows another is taking; a row taken and committed meanwhile is re-checked against
+    // the WHERE clause (its wake_at moved) and dropped. It returns each job as leased.
+    const { rows } = await this.#db.query(`SELECT * FROM ${this.#db.schema}.claim_jobs($1, $2, $3, $4)`, [
+      now.getTime(),
+      limit,
+      instanceId,
+      now.getTime() + leaseMs,
+    ]);
+    return rows
+      .map((row) => ({ due: Number(row.due_at), job: decodeJob(row.job as PgRow) }))
+      .sort((a, b) => a.due - b.due || (a.job.id < b.job.id ? -1 : 1))
+      .map(({ job }) => job);
   }
 
   /**

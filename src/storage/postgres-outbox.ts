@@ -43,6 +43,7 @@ const ENDPOINT_PATCH: Record<string, [column: string, encode: (value: never) => 
 export class PostgresOutbox {
   readonly #db: PostgresDatabase;
   readonly #t: PostgresDatabase['tables'];
+  readonly #schema: string;
   readonly #pendingToEnabled: string;
   readonly #completeMany: string;
   readonly #insertMany: string;
@@ -55,6 +56,7 @@ export class PostgresOutbox {
     this.#db = db;
     const t = db.tables;
     this.#t = t;
+    this.#schema = db.schema;
     this.#pendingToEnabled = `FROM ${t.deliveries} d JOIN ${t.endpoints} e ON e.id = d.endpoint_id
       WHERE d.status = 'pending' AND e.enabled`;
     const deliveryState = deliveryCodec.columns.slice(1).map((c) => `${c} = i.${c}`);
@@ -193,20 +195,15 @@ export class PostgresOutbox {
 
   async claimDeliveries(options: ClaimDeliveriesOptions): Promise<DeliveryRecord[]> {
     const { now, limit, instanceId, leaseMs } = options;
-    // FOR UPDATE OF d: lock the deliveries only, so that claimers never queue on a shared endpoint row.
+    // claim_deliveries (schema version 4) leases them (FOR UPDATE OF d SKIP LOCKED, in index order) and
+    // returns each as leased.
     const { rows } = await this.#db.query(
-      `WITH due AS (
-         SELECT d.id, d.wake_at AS due_at ${this.#pendingToEnabled} AND d.wake_at <= $1
-           AND NOT (d.endpoint_id = ANY($5::text[]))
-         ORDER BY d.wake_at, d.id LIMIT $2 FOR UPDATE OF d SKIP LOCKED)
-       , claimed AS (
-         UPDATE ${this.#t.deliveries} x SET locked_by = $3, locked_until = $4 FROM due WHERE x.id = due.id
-         RETURNING x.*, due.due_at)
-       SELECT c.*,
-         CASE WHEN row_number() OVER (PARTITION BY c.endpoint_id) = 1 THEN to_json(e) END AS endpoint_row,
-         CASE WHEN row_number() OVER (PARTITION BY c.message_id) = 1 THEN to_json(m) END AS message_row
-       FROM claimed c LEFT JOIN ${this.#t.endpoints} e ON e.id = c.endpoint_id
-         LEFT JOIN ${this.#t.messages} m ON m.id = c.message_id`,
+      `WITH c AS (SELECT * FROM ${this.#schema}.claim_deliveries($1, $2, $3, $4, $5::text[]))
+       SELECT c.delivery, c.due_at,
+         CASE WHEN row_number() OVER (PARTITION BY e.id) = 1 THEN to_json(e) END AS endpoint_row,
+         CASE WHEN row_number() OVER (PARTITION BY m.id) = 1 THEN to_json(m) END AS message_row
+       FROM c LEFT JOIN ${this.#t.endpoints} e ON e.id = c.delivery->>'endpoint_id'
+         LEFT JOIN ${this.#t.messages} m ON m.id = c.delivery->>'message_id'`,
       [now.getTime(), limit, instanceId, now.getTime() + leaseMs, options.excludeEndpointIds ?? []],
     );
     // The endpoints and messages of the claimed deliveries come along (each once), for the reads that
@@ -214,8 +211,9 @@ export class PostgresOutbox {
     this.#endpoints.prime(rows.flatMap((row) => (row.endpoint_row ? [row.endpoint_row as PgRow] : [])));
     this.#messages.prime(rows.flatMap((row) => (row.message_row ? [row.message_row as PgRow] : [])));
     return rows
-      .sort((a, b) => Number(a.due_at) - Number(b.due_at) || (String(a.id) < String(b.id) ? -1 : 1))
-      .map(decodeDelivery);
+      .map((row) => ({ due: Number(row.due_at), delivery: decodeDelivery(row.delivery as PgRow) }))
+      .sort((a, b) => a.due - b.due || (a.delivery.id < b.delivery.id ? -1 : 1))
+      .map(({ delivery }) => delivery);
   }
 
   /** Group-committed: the attempts that finish together are recorded in one statement (see `#completeMany`). */

@@ -147,7 +147,35 @@ CREATE INDEX deliveries_due ON ${s}.deliveries (wake_at, id) WHERE status = 'pen
 DROP INDEX ${s}.deliveries_wake;
 `,
     },
+    {
+      // The claims themselves, as functions that plan with sorting switched off: the planner then always reads
+      // due items in index order and stops at the limit. Left to itself it sorted every due item whenever its
+      // statistics were stale — a table filled faster than autovacuum analyzes it (a burst of messages, a
+      // fresh schema) — which cost ~10 ms per claim at 10k pending deliveries against ~0.1 ms.
+      version: 4,
+      name: 'claims read in index order',
+      sql: `
+CREATE FUNCTION ${s}.claim_deliveries(p_now bigint, p_limit integer, p_instance text, p_until bigint,
+    p_excluded text[])
+  RETURNS TABLE (delivery json, due_at bigint) LANGUAGE sql VOLATILE SET enable_sort = off AS $fn$
+  WITH due AS (
+    SELECT d.id, d.wake_at AS due_at FROM ${s}.deliveries d JOIN ${s}.endpoints e ON e.id = d.endpoint_id
+    WHERE d.status = 'pending' AND e.enabled AND d.wake_at <= p_now AND NOT (d.endpoint_id = ANY (p_excluded))
+    ORDER BY d.wake_at, d.id LIMIT p_limit FOR UPDATE OF d SKIP LOCKED)
+  UPDATE ${s}.deliveries x SET locked_by = p_instance, locked_until = p_until FROM due WHERE x.id = due.id
+  RETURNING to_json(x), due.due_at
+$fn$;
+CREATE FUNCTION ${s}.claim_jobs(p_now bigint, p_limit integer, p_instance text, p_until bigint)
+  RETURNS TABLE (job json, due_at bigint) LANGUAGE sql VOLATILE SET enable_sort = off AS $fn$
+  WITH due AS (
+    SELECT j.id, j.wake_at AS due_at FROM ${s}.jobs j WHERE j.enabled AND j.wake_at <= p_now
+    ORDER BY j.wake_at, j.id LIMIT p_limit FOR UPDATE SKIP LOCKED)
+  UPDATE ${s}.jobs x SET locked_by = p_instance, locked_until = p_until FROM due WHERE x.id = due.id
+  RETURNING to_json(x), due.due_at
+$fn$;
+`,
+    },
   ];
 }
 
-export const POSTGRES_SCHEMA_VERSION = 3;
+export const POSTGRES_SCHEMA_VERSION = 4;
