@@ -63,7 +63,8 @@ export interface SoakReport {
   heapPerDeliveryKB: number | null;
   /** Least-squares slope of heap after GC over the samples after the first third (warm-up), MB per minute. */
   heapSlopeMBPerMin: number | null;
-  runs: { succeeded: number; failed: number; perSecond: number };
+  /** `failedErrors`: error code → failed runs (a run cut short by `stop()` fails with ERR_STOPPED). */
+  runs: { succeeded: number; failed: number; failedErrors: Record<string, number>; perSecond: number };
   /**
    * `total` deliveries stored (counted at `insertMessage`), `pruned` of them deleted by retention (finished
    * ones only); the rest are in storage at the end with the status given.
@@ -218,7 +219,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     deliveriesFailed: 0,
   };
   scheduler.on('job.succeeded', () => void counts.runsSucceeded++);
-  scheduler.on('job.failed', () => void counts.runsFailed++);
+  const runErrors: Record<string, number> = {};
+  scheduler.on('job.failed', (e) => {
+    counts.runsFailed++;
+    runErrors[e.error.code] = (runErrors[e.error.code] ?? 0) + 1;
+  });
   scheduler.on('error', (e) => log(`scheduler error: ${String((e.error as Error)?.message ?? e.error)}`));
   notifier.on('error', (e) => log(`notifier error: ${String((e.error as Error)?.message ?? e.error)}`));
   notifier.on('delivery.succeeded', () => {
@@ -317,6 +322,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     runs: {
       succeeded: counts.runsSucceeded,
       failed: counts.runsFailed,
+      failedErrors: runErrors,
       perSecond: Math.round(counts.runsSucceeded / elapsedS),
     },
     deliveries: { total: stored.inserted, pruned: stored.pruned, ...byStatus },
