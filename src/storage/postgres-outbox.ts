@@ -47,7 +47,11 @@ export class PostgresOutbox {
   readonly #pendingToEnabled: string;
   readonly #completeMany: string;
   readonly #insertMany: string;
-  readonly #inserts = new GroupCommit<NewMessage>((group) => this.#insertGroup(group));
+  // Messages go in one statement parameter: groups stop at ~16 MB of bodies.
+  readonly #inserts = new GroupCommit<NewMessage>((group) => this.#insertGroup(group), 500, {
+    weigh: (input) => input.message.body.length + 300 * input.deliveries.length,
+    maxWeight: 16 * 1024 * 1024,
+  });
   readonly #completions = new GroupCommit<CompleteAttemptInput>((group) => this.#completeGroup(group));
   readonly #endpoints: BatchedLookup;
   readonly #messages: BatchedLookup;

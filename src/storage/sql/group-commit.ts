@@ -21,15 +21,27 @@ export type CommitGroup<W> = (group: QueuedWrite<W>[]) => void | Promise<void>;
 export class GroupCommit<W> {
   readonly #commit: CommitGroup<W>;
   readonly #maxGroup: number;
+  readonly #weigh: ((work: W) => number) | undefined;
+  readonly #maxWeight: number;
   #queue: QueuedWrite<W>[] = [];
   #scheduled = false;
   #committing = false;
   #idle: Array<() => void> = [];
 
-  /** @param maxGroup most writes in one group, so one transaction never grows without bound. */
-  constructor(commit: CommitGroup<W>, maxGroup = 500) {
+  /**
+   * @param maxGroup most writes in one group, so one transaction never grows without bound.
+   * @param limit optionally, a size per write (e.g. bytes of a message body) and the most a group may hold;
+   *   a write larger than that still goes, alone.
+   */
+  constructor(
+    commit: CommitGroup<W>,
+    maxGroup = 500,
+    limit?: { weigh: (work: W) => number; maxWeight: number },
+  ) {
     this.#commit = commit;
     this.#maxGroup = maxGroup;
+    this.#weigh = limit?.weigh;
+    this.#maxWeight = limit?.maxWeight ?? Number.POSITIVE_INFINITY;
   }
 
   /** Queues `work`; resolves with what the commit function gave it once its group has committed. */
@@ -46,6 +58,18 @@ export class GroupCommit<W> {
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
+  /** How many queued writes the next group takes. */
+  #take(): number {
+    const most = Math.min(this.#maxGroup, this.#queue.length);
+    if (this.#weigh === undefined) return most;
+    let weight = 0;
+    for (let n = 0; n < most; n++) {
+      weight += this.#weigh(this.#queue[n]!.work);
+      if (weight > this.#maxWeight) return Math.max(1, n);
+    }
+    return most;
+  }
+
   #schedule(): void {
     if (this.#scheduled || this.#committing) return;
     this.#scheduled = true;
@@ -57,7 +81,7 @@ export class GroupCommit<W> {
   async #flush(): Promise<void> {
     this.#scheduled = false;
     this.#committing = true;
-    const group = this.#queue.splice(0, this.#maxGroup);
+    const group = this.#queue.splice(0, this.#take());
     try {
       await this.#commit(group);
     } catch (error) {
