@@ -49,7 +49,9 @@ function invalid(field: string, message: string): CronhookError {
 /**
  * Keeps everything in PostgreSQL, shared by any number of instances: claims use `FOR UPDATE SKIP LOCKED`,
  * an occurrence (job id, occurrence key) is unique so two instances never both run it, and LISTEN/NOTIFY
- * wakes the other instances when jobs change or deliveries become due. Needs the `pg` package.
+ * wakes the other instances when jobs change or deliveries become due. Attempt results, messages, run updates
+ * and advanced jobs made together are written by one set-based statement per kind (group commit: one round
+ * trip and one commit, each caller resolved once it is committed). Needs the `pg` package.
  *
  * @example
  * import { PostgresStorage } from 'cronhook/storage/postgres';

@@ -31,7 +31,9 @@ export interface SqliteStorageOptions {
 /**
  * Keeps everything in one SQLite file through `node:sqlite` (no native addon): for one process, or a few
  * processes on one machine sharing the file. WAL mode, one connection that is this storage's only writer,
- * and `BEGIN IMMEDIATE` around every claim and every multi-row write, so a claim is atomic across processes.
+ * and `BEGIN IMMEDIATE` around every write, so a claim is atomic across processes. Writes made within one
+ * turn of the event loop share that transaction and its fsync (group commit); each still resolves only once
+ * committed, and fails or succeeds on its own.
  *
  * @example
  * import { SqliteStorage } from 'cronhook/storage/sqlite';
