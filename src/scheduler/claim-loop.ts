@@ -100,9 +100,17 @@ export class ClaimLoop {
     return done;
   }
 
-  newRun(job: JobRecord, scheduledAt: number, trigger: RunTrigger, status: RunRecord['status']): RunRecord {
-    const until = this.#o.clock.now() + this.#o.leaseMs;
-    return newRunRecord(job, scheduledAt, trigger, status, { instanceId: this.#o.instanceId, until });
+  /** A new run leased to this instance; see {@link newRunRecord} for `keyPrefix`. */
+  newRun(
+    job: JobRecord,
+    scheduledAt: number,
+    trigger: RunTrigger,
+    status: RunRecord['status'],
+    keyPrefix?: string,
+  ): RunRecord {
+    const now = this.#o.clock.now();
+    const lease = { instanceId: this.#o.instanceId, until: now + this.#o.leaseMs, now };
+    return newRunRecord(job, scheduledAt, trigger, status, lease, keyPrefix);
   }
 
   /** Claims due jobs, batch after batch (at most `maxBatches`), then re-arms the timer. */

@@ -1,18 +1,25 @@
-import { randomUUID } from 'node:crypto';
 import type { RunRecord } from '../storage/types.js';
+import { newRunId } from './run-id.js';
 import type { Run, RunTrigger } from './types.js';
 
-/** A new run of `job` for the occurrence at `scheduledAt`; queued runs are leased to `instanceId`. */
+/**
+ * A new run of `job` for the occurrence at `scheduledAt`; queued runs are leased to `instanceId` until
+ * `lease.until`. `lease.now` (the clock's time, default `scheduledAt`) goes into the id, see {@link newRunId}.
+ * The occurrence key is the ISO time of `scheduledAt` (a scheduled occurrence's), or `keyPrefix` followed by
+ * the run's id for runs that are not an occurrence (`manual:`).
+ */
 export function newRunRecord(
   job: { id: string },
   scheduledAt: number,
   trigger: RunTrigger,
   status: RunRecord['status'],
-  lease: { instanceId: string; until: number },
+  lease: { instanceId: string; until: number; now?: number },
+  keyPrefix?: string,
 ): RunRecord {
   const scheduled = new Date(scheduledAt);
+  const id = newRunId(lease.now ?? scheduledAt);
   return {
-    id: `run_${randomUUID()}`,
+    id,
     jobId: job.id,
     trigger,
     scheduledAt: scheduled,
@@ -25,7 +32,7 @@ export function newRunRecord(
     error: null,
     responseSnippet: null,
     instanceId: lease.instanceId,
-    occurrenceKey: scheduled.toISOString(),
+    occurrenceKey: keyPrefix === undefined ? scheduled.toISOString() : keyPrefix + id,
     lockedUntil: status === 'queued' ? new Date(lease.until) : null,
   };
 }

@@ -236,8 +236,7 @@ export class Scheduler {
       throw new CronhookError('ERR_STOPPED', `Cannot trigger ${id}: the scheduler is stopped`);
     }
     const job = await this.#getRecord(id);
-    const run = this.#loop.newRun(job, this.clock.now(), 'manual', 'queued');
-    run.occurrenceKey = `manual:${run.id}`;
+    const run = this.#loop.newRun(job, this.clock.now(), 'manual', 'queued', 'manual:');
     await this.storage.insertRun(run);
     const finished = await this.#loop.execute(job, run);
     return toPublicRun(finished ?? run);
