@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import type { JobRecord, RunRecord } from '../storage/types.js';
 import type { AddressPolicy, TransportRequest } from '../transport/types.js';
 import { signWebhook } from '../verify/index.js';
+import { isoTime } from './iso-time.js';
 import type { HttpTarget } from './types.js';
 
 /** Response bodies and handler results kept on a run. */
@@ -33,7 +34,7 @@ export function buildHttpRequest(
       : typeof target.body === 'string'
         ? target.body
         : JSON.stringify(target.body);
-  const scheduledAt = run.scheduledAt.toISOString();
+  const scheduledAt = isoTime(run.scheduledAt.getTime());
   const headers: Record<string, string> = { 'user-agent': options.userAgent };
   if (body !== undefined && typeof target.body !== 'string') headers['content-type'] = 'application/json';
   const own = target.headers;

@@ -1,4 +1,5 @@
 import type { RunRecord } from '../storage/types.js';
+import { isoTime } from './iso-time.js';
 import { newRunId } from './run-id.js';
 import type { Run, RunTrigger } from './types.js';
 
@@ -32,7 +33,7 @@ export function newRunRecord(
     error: null,
     responseSnippet: null,
     instanceId: lease.instanceId,
-    occurrenceKey: keyPrefix === undefined ? scheduled.toISOString() : keyPrefix + id,
+    occurrenceKey: keyPrefix === undefined ? isoTime(scheduledAt) : keyPrefix + id,
     lockedUntil: status === 'queued' ? new Date(lease.until) : null,
   };
 }

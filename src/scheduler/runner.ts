@@ -3,7 +3,7 @@ import { sleep } from '../clock.js';
 import { CronhookError, type ErrorInfo, toErrorInfo } from '../errors.js';
 import type { Emitter } from '../events.js';
 import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
-import type { AddressPolicy, Transport } from '../transport/types.js';
+import type { AddressPolicy, Transport, TransportRequest, TransportResponse } from '../transport/types.js';
 import { AttemptTimeouts, type Expiring } from './attempt-timeouts.js';
 import { buildHttpRequest, truncateUtf8 } from './http-call.js';
 import { toPublicJob } from './job-definition.js';
@@ -109,10 +109,19 @@ export class Runner {
     }
 
     let error: ErrorInfo | null = null;
+    // A single attempt (the default retry policy) skips the retry loop: one async layer less per run, and
+    // the same outcome as the loop gives for its one attempt (see loneOutcome).
+    const lone = job.retry.attempts <= 1;
     try {
-      await this.#attempts(ctx);
+      if (lone) {
+        ctx.signal.throwIfAborted();
+        await this.#attempt(ctx, 1, true);
+        ctx.signal.throwIfAborted();
+      } else {
+        await this.#attempts(ctx);
+      }
     } catch (failure) {
-      error = toErrorInfo(failure);
+      error = toErrorInfo(lone ? loneOutcome(failure, ctx.signal) : failure);
     }
 
     run.finishedAt = new Date(clock.now());
@@ -203,8 +212,13 @@ export class Runner {
     this.#timeouts.start(timeout, timeoutMs);
     const signal = lone ? runSignal : controller.signal;
     try {
-      if ('handler' in job.target) await this.#callHandler(ctx, job.target, attempt, signal);
-      else await this.#callUrl(job, job.target, run, signal, timeoutMs);
+      const target = job.target;
+      if ('handler' in target) await this.#callHandler(ctx, target, attempt, signal);
+      else {
+        const { userAgent, clock, addressPolicy, transport } = this.#o;
+        const request = buildHttpRequest(job, target, run, { userAgent, clock, addressPolicy, timeoutMs });
+        checkResponse(job, target, run, request, await transport.send(request, { signal }));
+      }
     } catch (failure) {
       if (signal.aborted) throw signal.reason;
       throw failure;
@@ -237,23 +251,34 @@ export class Runner {
     if (signal.aborted) throw signal.reason;
     run.responseSnippet = result === undefined ? null : truncateUtf8(safeJson(result));
   }
+}
 
-  async #callUrl(job: JobRecord, target: HttpTarget, run: RunRecord, signal: AbortSignal, timeoutMs: number) {
-    const { userAgent, clock, addressPolicy } = this.#o;
-    const request = buildHttpRequest(job, target, run, { userAgent, clock, addressPolicy, timeoutMs });
-    const response = await this.#o.transport.send(request, { signal });
-    run.statusCode = response.status;
-    run.responseSnippet = truncateUtf8(response.body);
-    const ok = job.successStatuses
-      ? job.successStatuses.includes(response.status)
-      : response.status >= 200 && response.status < 300;
-    if (!ok) {
-      throw new CronhookError(
-        'ERR_HTTP_STATUS',
-        `${request.method} ${target.url} answered ${response.status}`,
-      );
-    }
+/** Records an HTTP attempt's response on the run; a status that is not a success fails the attempt. */
+function checkResponse(
+  job: JobRecord,
+  target: HttpTarget,
+  run: RunRecord,
+  request: TransportRequest,
+  response: TransportResponse,
+): void {
+  run.statusCode = response.status;
+  run.responseSnippet = truncateUtf8(response.body);
+  const ok = job.successStatuses
+    ? job.successStatuses.includes(response.status)
+    : response.status >= 200 && response.status < 300;
+  if (!ok) {
+    throw new CronhookError('ERR_HTTP_STATUS', `${request.method} ${target.url} answered ${response.status}`);
   }
+}
+
+/**
+ * What the retry loop would make of a run's only attempt ending with `failure`: the run's abort reason when
+ * it was aborted, the error of a failure that ends the run at once, or the failure as an Error.
+ */
+function loneOutcome(failure: unknown, signal: AbortSignal): unknown {
+  if (signal.aborted) return signal.reason;
+  if (failure instanceof FinalFailure) return failure.error;
+  return asError(failure);
 }
 
 function publicJob(ctx: RunContext): Job {

@@ -235,7 +235,8 @@ export class Scheduler {
     if (this.#state === 'stopping' || this.#state === 'stopped') {
       throw new CronhookError('ERR_STOPPED', `Cannot trigger ${id}: the scheduler is stopped`);
     }
-    const job = await this.#getRecord(id);
+    const job = await this.storage.getJob(id);
+    if (!job) throw jobNotFound(id);
     const run = this.#loop.newRun(job, this.clock.now(), 'manual', 'queued', 'manual:');
     await this.storage.insertRun(run);
     const finished = await this.#loop.execute(job, run);
@@ -330,8 +331,7 @@ export class Scheduler {
 
   async #getRecord(id: string): Promise<JobRecord> {
     const record = await this.storage.getJob(id);
-    if (!record)
-      throw new CronhookError('ERR_JOB_NOT_FOUND', `No job with id ${JSON.stringify(id)}`, { field: 'id' });
+    if (!record) throw jobNotFound(id);
     return record;
   }
 
@@ -346,4 +346,8 @@ export class Scheduler {
     );
     void this.#emitter.emit('error', { type: 'error', at: this.#now(), error });
   }
+}
+
+function jobNotFound(id: string): CronhookError {
+  return new CronhookError('ERR_JOB_NOT_FOUND', `No job with id ${JSON.stringify(id)}`, { field: 'id' });
 }
