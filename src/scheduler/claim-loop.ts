@@ -86,16 +86,20 @@ export class ClaimLoop {
     if (this.#running) this.#timer.wakeAt(at - this.#aheadMs);
   }
 
-  /** Hands a run to the tracker (claimed, manual trigger, recovery), keeping its lease renewed. */
+  /**
+   * Hands a run to the tracker (claimed, manual trigger, recovery), keeping its lease renewed. `sharedJob`:
+   * `job` is the storage's own read-only record (see {@link RunTracker.execute}).
+   */
   execute(
     job: JobRecord,
     run: RunRecord,
     jitterMs = 0,
     after?: Promise<unknown>,
     gate?: StartGate,
+    sharedJob = false,
   ): Promise<RunRecord | null> {
     if (this.#o.tracker.size === 0) this.#nextRenewAt = this.#o.clock.now() + Math.floor(this.#o.leaseMs / 3);
-    const done = this.#o.tracker.execute(job, run, jitterMs, after, gate);
+    const done = this.#o.tracker.execute(job, run, jitterMs, after, gate, sharedJob);
     if (this.#running) this.#timer.wakeAt(this.#nextRenewAt);
     return done;
   }

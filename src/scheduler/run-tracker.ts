@@ -9,6 +9,8 @@ import { WakeTimer } from './timer.js';
 /** Where a run is between being handed to the tracker and settling. */
 interface ActiveRun {
   job: JobRecord;
+  /** `job` is the storage's own read-only record. */
+  sharedJob: boolean;
   run: RunRecord;
   /** The run's one controller: `stop()` and `removeJob()` abort it, the runner hands its signal on. */
   controller: AbortController;
@@ -102,7 +104,9 @@ export class RunTracker {
    * Runs `run` after `after` settles (ordered catch-up) or after the job's previous run (`overlap: 'queue'`),
    * then at its scheduled time (when that is still ahead: runs are claimed slightly early) plus its jitter,
    * then when a concurrency slot is free. `gate`, when given, is asked at the start instant whether the run
-   * still goes ahead (false: it was settled otherwise, e.g. skipped). Resolves with the finished run.
+   * still goes ahead (false: it was settled otherwise, e.g. skipped). `sharedJob`: `job` is the storage's own
+   * read-only record (`peekJob`), which the runner copies before handing any of it out. Resolves with the
+   * finished run.
    */
   execute(
     job: JobRecord,
@@ -110,9 +114,11 @@ export class RunTracker {
     jitterMs: number,
     after?: Promise<unknown>,
     gate?: StartGate,
+    sharedJob = false,
   ): Promise<RunRecord | null> {
     const active: ActiveRun = {
       job,
+      sharedJob,
       run,
       controller: new AbortController(),
       abortReason: null,
@@ -157,7 +163,7 @@ export class RunTracker {
       if (active.abortReason !== null) throw active.abortReason;
       let result: RunRecord;
       try {
-        result = await runner.execute(job, run, controller);
+        result = await runner.execute(job, run, controller, active.sharedJob);
       } finally {
         holdsSlot = false;
         this.#releaseSlot();

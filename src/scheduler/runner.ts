@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import { sleep } from '../clock.js';
 import { CronhookError, type ErrorInfo, toErrorInfo } from '../errors.js';
 import type { Emitter } from '../events.js';
+import { cloneJson } from '../storage/clone.js';
 import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
 import type { AddressPolicy, Transport, TransportRequest, TransportResponse } from '../transport/types.js';
 import { AttemptTimeouts, type Expiring } from './attempt-timeouts.js';
@@ -70,6 +71,8 @@ function asError(value: unknown): Error {
 /** What one run's attempts share: the job, the run, its controller and the job's public view (made once). */
 interface RunContext {
   job: JobRecord;
+  /** `job` is the storage's own read-only record: its public view is made from a copy. */
+  sharedJob: boolean;
   run: RunRecord;
   /** Aborted by `stop()` and `removeJob()` (forwarded by the tracker), and by the timeout of a lone attempt. */
   controller: AbortController;
@@ -93,9 +96,25 @@ export class Runner {
     this.#timeouts = new AttemptTimeouts(options.clock);
   }
 
-  async execute(job: JobRecord, run: RunRecord, controller: AbortController): Promise<RunRecord> {
+  /**
+   * Runs `run` of `job` to its end and stores it. `sharedJob`: `job` is the storage's own read-only record
+   * (`peekJob`); handlers and listeners then get a copy, so nothing they do can reach it.
+   */
+  async execute(
+    job: JobRecord,
+    run: RunRecord,
+    controller: AbortController,
+    sharedJob = false,
+  ): Promise<RunRecord> {
     const { clock, storage, emitter } = this.#o;
-    const ctx: RunContext = { job, run, controller, signal: controller.signal, publicJob: undefined };
+    const ctx: RunContext = {
+      job,
+      sharedJob,
+      run,
+      controller,
+      signal: controller.signal,
+      publicJob: undefined,
+    };
     run.status = 'running';
     run.startedAt = new Date(clock.now());
     await storage.updateRun(run);
@@ -282,7 +301,7 @@ function loneOutcome(failure: unknown, signal: AbortSignal): unknown {
 }
 
 function publicJob(ctx: RunContext): Job {
-  if (ctx.publicJob === undefined) ctx.publicJob = toPublicJob(ctx.job);
+  if (ctx.publicJob === undefined) ctx.publicJob = toPublicJob(ctx.sharedJob ? cloneJson(ctx.job) : ctx.job);
   return ctx.publicJob;
 }
 

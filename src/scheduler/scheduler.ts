@@ -235,11 +235,13 @@ export class Scheduler {
     if (this.#state === 'stopping' || this.#state === 'stopped') {
       throw new CronhookError('ERR_STOPPED', `Cannot trigger ${id}: the scheduler is stopped`);
     }
-    const job = await this.storage.getJob(id);
+    // In-process storage hands over its own read-only record: no copy of the job per run.
+    const shared = this.storage.peekJob !== undefined;
+    const job = (shared ? this.storage.peekJob!(id) : await this.storage.getJob(id)) as JobRecord | null;
     if (!job) throw jobNotFound(id);
     const run = this.#loop.newRun(job, this.clock.now(), 'manual', 'queued', 'manual:');
     await this.storage.insertRun(run);
-    const finished = await this.#loop.execute(job, run);
+    const finished = await this.#loop.execute(job, run, 0, undefined, undefined, shared);
     return toPublicRun(finished ?? run);
   }
 

@@ -151,6 +151,23 @@ export function fromStoredJob(job: StoredJob): JobRecord {
   };
 }
 
+/** Freezes plain objects and arrays, deeply; dates are left as they are (freezing does not stop setTime). */
+function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || value instanceof Date || Object.isFrozen(value))
+    return value;
+  Object.freeze(value);
+  for (const key in value) if (Object.hasOwn(value, key)) deepFreeze((value as Record<string, unknown>)[key]);
+  return value;
+}
+
+/**
+ * A read-only record of a stored job for `peekJob`: a fresh copy, frozen (a slip that writes to it throws in
+ * strict code instead of changing what later readers see).
+ */
+export function frozenJobRecord(job: StoredJob): JobRecord {
+  return deepFreeze(fromStoredJob(job));
+}
+
 /**
  * When a stored job next needs looking at: its due time, or its lease's expiry when that is later (it cannot
  * be claimed before). Null when it is not due at all (disabled, or no next run).

@@ -2,7 +2,7 @@ import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '.
 import { MinHeap } from '../scheduler/heap.js';
 import { cloneRun } from './clone.js';
 import { duplicateJob, leaseLost, notFound } from './errors.js';
-import { fromStoredJob, type StoredJob, storedWakeTime, toStoredJob } from './memory-job.js';
+import { fromStoredJob, frozenJobRecord, type StoredJob, storedWakeTime, toStoredJob } from './memory-job.js';
 import { byNewest, JobRuns } from './memory-job-runs.js';
 import { MemoryOutbox } from './memory-outbox.js';
 import type {
@@ -39,6 +39,11 @@ export class MemoryStorage implements Storage {
   readonly #runs = new Map<string, RunRecord>();
   readonly #runsByJob = new Map<string, JobRuns>();
   readonly #activeRuns = new Map<string, RunRecord>();
+  /**
+   * Records handed out by `peekJob`, one per stored job version, built on first use. A stored job changed in
+   * place (claimed, advanced) drops its record; `updateJob` stores a new StoredJob, so its old record goes too.
+   */
+  readonly #views = new WeakMap<StoredJob, JobRecord>();
   readonly #outbox = new MemoryOutbox();
 
   async migrate(): Promise<void> {}
@@ -70,6 +75,18 @@ export class MemoryStorage implements Storage {
   async getJob(id: string): Promise<JobRecord | null> {
     const job = this.#jobs.get(id);
     return job ? fromStoredJob(job) : null;
+  }
+
+  /** The job's current record, shared between calls until the job changes (see {@link Storage.peekJob}). */
+  peekJob(id: string): Readonly<JobRecord> | null {
+    const job = this.#jobs.get(id);
+    if (job === undefined) return null;
+    let view = this.#views.get(job);
+    if (view === undefined) {
+      view = frozenJobRecord(job);
+      this.#views.set(job, view);
+    }
+    return view;
   }
 
   async listJobs(options: ListJobsOptions = {}): Promise<JobRecord[]> {
@@ -123,6 +140,7 @@ export class MemoryStorage implements Storage {
       this.#jobHeap.pop();
       job.lockedBy = instanceId;
       job.lockedUntil = nowMs + leaseMs;
+      this.#views.delete(job);
       this.#indexJob(job);
       claimed.push(fromStoredJob(job));
     }
@@ -139,6 +157,7 @@ export class MemoryStorage implements Storage {
     if (input.enabled !== undefined) job.enabled = input.enabled;
     job.lockedBy = null;
     job.lockedUntil = null;
+    this.#views.delete(job);
     this.#indexJob(job);
     return inserted;
   }

@@ -127,6 +127,14 @@ export interface Storage {
   /** Replaces a job's definition and schedule state; throws `ERR_JOB_NOT_FOUND`. Leaves the lease alone. */
   updateJob(job: JobRecord): Promise<void>;
   getJob(id: string): Promise<JobRecord | null>;
+  /**
+   * The stored job as it is now, without a copy or a promise, for storage that holds jobs in this process
+   * (MemoryStorage): `scheduler.triggerJob` reads the job this way. The record may be shared between calls and
+   * must be treated as read-only, nested objects and dates included; a later write makes a new record and
+   * leaves one handed out before as it was. Null when there is no such job. Optional: without it the
+   * scheduler reads with `getJob`.
+   */
+  peekJob?(id: string): Readonly<JobRecord> | null;
   /** Ordered by id. */
   listJobs(options?: ListJobsOptions): Promise<JobRecord[]>;
   /** Deletes the job and its runs; false when it did not exist. */

@@ -6,6 +6,7 @@ import { deliveryClaimTests } from './storage-suite/delivery-claims.js';
 import { deliveryRetentionTests } from './storage-suite/delivery-retention.js';
 import { endpointTests } from './storage-suite/endpoints.js';
 import { jobClaimTests } from './storage-suite/job-claims.js';
+import { jobPeekTests } from './storage-suite/job-peek.js';
 import { jobTests } from './storage-suite/jobs.js';
 import { migrateTests } from './storage-suite/migrate.js';
 import { outboxTests } from './storage-suite/outbox.js';
@@ -18,7 +19,7 @@ export type { StorageFactory, StorageSuiteOptions } from './storage-suite/contex
  * of every field, ordering and paging, claims that hand each item to one caller even under concurrency,
  * lease expiry, the (jobId, occurrenceKey) uniqueness behind exactly-once runs, retention, the outbox, and
  * migrations. Call it once per adapter from a `*.test.ts` file; it needs `vitest`. Tests of optional methods
- * (`pruneDeliveries`) are reported as skipped for an adapter that lacks them.
+ * (`peekJob`, `pruneDeliveries`) are reported as skipped for an adapter that lacks them.
  *
  * `factory` returns a fresh, empty storage for each test (it may be async, and may have migrated already:
  * the suite calls `migrate()` itself). After each test the suite calls `options.cleanup` and then the
@@ -38,6 +39,7 @@ export function testStorage(name: string, factory: StorageFactory, options: Stor
     const ctx = useStorage(factory, options);
     jobTests(ctx);
     jobClaimTests(ctx);
+    jobPeekTests(ctx);
     runTests(ctx);
     endpointTests(ctx);
     outboxTests(ctx);

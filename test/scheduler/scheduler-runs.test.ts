@@ -295,4 +295,33 @@ describe('Scheduler runs', () => {
     expect((await scheduler.listRuns('ok'))[0]?.status).toBe('succeeded');
     await scheduler.stop();
   });
+
+  it('triggered runs hand handlers and listeners their own job: changing it reaches no later run', async () => {
+    const { scheduler } = createTestScheduler();
+    const seen: Array<{ team: unknown; createdAt: number; payload: unknown }> = [];
+    scheduler.handle('mutate', ({ job, payload }) => {
+      seen.push({
+        team: job.metadata.team,
+        createdAt: job.createdAt.getTime(),
+        payload: structuredClone(payload),
+      });
+      job.metadata.team = 'changed by the handler';
+      job.createdAt.setTime(0);
+      (job.target as { payload: { n: number } }).payload.n = 99;
+    });
+    scheduler.on('job.succeeded', (e) => {
+      e.job.metadata.team = 'changed by a listener';
+    });
+    const added = await scheduler.addJob({
+      id: 'm',
+      schedule: { every: '1h' },
+      target: { handler: 'mutate', payload: { n: 1 } },
+      metadata: { team: 'core' },
+    });
+    expect((await scheduler.triggerJob('m')).status).toBe('succeeded');
+    expect((await scheduler.triggerJob('m')).status).toBe('succeeded');
+    const first = { team: 'core', createdAt: added.createdAt.getTime(), payload: { n: 1 } };
+    expect(seen).toEqual([first, first]);
+    expect(await scheduler.getJob('m')).toEqual(added);
+  });
 });
