@@ -104,15 +104,15 @@ export class ClaimLoop {
     return done;
   }
 
-  /** A new run leased to this instance; see {@link newRunRecord} for `keyPrefix`. */
+  /** A new run leased to this instance from `now`; see {@link newRunRecord} for `keyPrefix`. */
   newRun(
     job: JobRecord,
     scheduledAt: number,
     trigger: RunTrigger,
     status: RunRecord['status'],
     keyPrefix?: string,
+    now = this.#o.clock.now(),
   ): RunRecord {
-    const now = this.#o.clock.now();
     const lease = { instanceId: this.#o.instanceId, until: now + this.#o.leaseMs, now };
     return newRunRecord(job, scheduledAt, trigger, status, lease, keyPrefix);
   }

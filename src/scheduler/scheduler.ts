@@ -239,7 +239,8 @@ export class Scheduler {
     const shared = this.storage.peekJob !== undefined;
     const job = (shared ? this.storage.peekJob!(id) : await this.storage.getJob(id)) as JobRecord | null;
     if (!job) throw jobNotFound(id);
-    const run = this.#loop.newRun(job, this.clock.now(), 'manual', 'queued', 'manual:');
+    const now = this.clock.now();
+    const run = this.#loop.newRun(job, now, 'manual', 'queued', 'manual:', now);
     await this.storage.insertRun(run);
     const finished = await this.#loop.execute(job, run, 0, undefined, undefined, shared);
     return toPublicRun(finished ?? run);
