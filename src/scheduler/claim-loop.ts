@@ -104,17 +104,17 @@ export class ClaimLoop {
     return done;
   }
 
-  /** A new run leased to this instance from `now`; see {@link newRunRecord} for `keyPrefix`. */
+  /** A new run leased to this instance from `now`; see {@link newRunRecord} for `keyIsId`. */
   newRun(
     job: JobRecord,
     scheduledAt: number,
     trigger: RunTrigger,
     status: RunRecord['status'],
-    keyPrefix?: string,
+    keyIsId = false,
     now = this.#o.clock.now(),
   ): RunRecord {
     const lease = { instanceId: this.#o.instanceId, until: now + this.#o.leaseMs, now };
-    return newRunRecord(job, scheduledAt, trigger, status, lease, keyPrefix);
+    return newRunRecord(job, scheduledAt, trigger, status, lease, keyIsId);
   }
 
   /** Claims due jobs, batch after batch (at most `maxBatches`), then re-arms the timer. */

@@ -6,8 +6,10 @@ import type { Run, RunTrigger } from './types.js';
 /**
  * A new run of `job` for the occurrence at `scheduledAt`; queued runs are leased to `instanceId` until
  * `lease.until`. `lease.now` (the clock's time, default `scheduledAt`) goes into the id, see {@link newRunId}.
- * The occurrence key is the ISO time of `scheduledAt` (a scheduled occurrence's), or `keyPrefix` followed by
- * the run's id for runs that are not an occurrence (`manual:`).
+ * The occurrence key is the ISO time of `scheduledAt` (a scheduled occurrence's), or, with `keyIsId` (a run
+ * that is no occurrence: manual), the run's id itself, unique as it is. One string then serves as both keys,
+ * and in-memory storage hashes it once rather than twice (a `manual:<id>` key was a second long string to
+ * flatten and hash on every triggered run).
  */
 export function newRunRecord(
   job: { id: string },
@@ -15,7 +17,7 @@ export function newRunRecord(
   trigger: RunTrigger,
   status: RunRecord['status'],
   lease: { instanceId: string; until: number; now?: number },
-  keyPrefix?: string,
+  keyIsId = false,
 ): RunRecord {
   const scheduled = new Date(scheduledAt);
   const id = newRunId(lease.now ?? scheduledAt);
@@ -33,7 +35,7 @@ export function newRunRecord(
     error: null,
     responseSnippet: null,
     instanceId: lease.instanceId,
-    occurrenceKey: keyPrefix === undefined ? isoTime(scheduledAt) : keyPrefix + id,
+    occurrenceKey: keyIsId ? id : isoTime(scheduledAt),
     lockedUntil: status === 'queued' ? new Date(lease.until) : null,
   };
 }

@@ -240,7 +240,7 @@ export class Scheduler {
     const job = (shared ? this.storage.peekJob!(id) : await this.storage.getJob(id)) as JobRecord | null;
     if (!job) throw jobNotFound(id);
     const now = this.clock.now();
-    const run = this.#loop.newRun(job, now, 'manual', 'queued', 'manual:', now);
+    const run = this.#loop.newRun(job, now, 'manual', 'queued', true, now);
     await this.storage.insertRun(run);
     const finished = await this.#loop.execute(job, run, 0, undefined, undefined, shared);
     return toPublicRun(finished ?? run);
