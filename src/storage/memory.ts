@@ -5,6 +5,7 @@ import { duplicateJob, leaseLost, notFound } from './errors.js';
 import { fromStoredJob, frozenJobRecord, type StoredJob, storedWakeTime, toStoredJob } from './memory-job.js';
 import { byNewest, JobRuns } from './memory-job-runs.js';
 import { MemoryOutbox } from './memory-outbox.js';
+import { assignStoredRun, fromStoredRun, type StoredRun, toStoredRun } from './memory-run.js';
 import type {
   AdvanceJobInput,
   ClaimDeliveriesOptions,
@@ -19,11 +20,6 @@ import type {
   Storage,
 } from './types.js';
 
-const copyDate = (d: Date | null): Date | null => (d === null ? null : new Date(d.getTime()));
-/** The stored date when it already holds `next`'s instant (stored dates are never handed out, so never mutated). */
-const sameDate = (stored: Date | null, next: Date | null): Date | undefined =>
-  stored !== null && next !== null && stored.getTime() === next.getTime() ? stored : undefined;
-
 /**
  * Keeps everything in process memory: fast, complete, and gone when the process exits. For tests and for
  * apps whose jobs are re-added at start. Due jobs and deliveries are found through min-heaps, so claiming is
@@ -36,9 +32,9 @@ export class MemoryStorage implements Storage {
   readonly shared = false;
   readonly #jobs = new Map<string, StoredJob>();
   readonly #jobHeap = new MinHeap();
-  readonly #runs = new Map<string, RunRecord>();
+  readonly #runs = new Map<string, StoredRun>();
   readonly #runsByJob = new Map<string, JobRuns>();
-  readonly #activeRuns = new Map<string, RunRecord>();
+  readonly #activeRuns = new Map<string, StoredRun>();
   /**
    * Records handed out by `peekJob`, one per stored job version, built on first use. A stored job changed in
    * place (claimed, advanced) drops its record; `updateJob` stores a new StoredJob, so its old record goes too.
@@ -171,7 +167,7 @@ export class MemoryStorage implements Storage {
       this.#runsByJob.set(run.jobId, runs);
     }
     if (runs.has(run.occurrenceKey)) return false;
-    const stored = cloneRun(run);
+    const stored = toStoredRun(run);
     runs.add(stored);
     this.#runs.set(run.id, stored);
     if (stored.status === 'queued' || stored.status === 'running') this.#activeRuns.set(run.id, stored);
@@ -188,35 +184,21 @@ export class MemoryStorage implements Storage {
     const wasInFlight = existing.status === 'queued' || existing.status === 'running';
     const previousAt = existing.scheduledAt;
     const jobId = existing.jobId;
-    // Field by field into the stored record (its occurrence key stays): one of the two writes every run makes.
-    existing.jobId = run.jobId;
-    existing.trigger = run.trigger;
-    existing.scheduledAt =
-      sameDate(existing.scheduledAt, run.scheduledAt) ?? new Date(run.scheduledAt.getTime());
-    existing.status = run.status;
-    existing.startedAt = sameDate(existing.startedAt, run.startedAt) ?? copyDate(run.startedAt);
-    existing.finishedAt = sameDate(existing.finishedAt, run.finishedAt) ?? copyDate(run.finishedAt);
-    existing.durationMs = run.durationMs;
-    existing.attempts = run.attempts;
-    existing.statusCode = run.statusCode;
-    existing.error = run.error === null ? null : { code: run.error.code, message: run.error.message };
-    existing.responseSnippet = run.responseSnippet;
-    existing.instanceId = run.instanceId;
-    existing.lockedUntil = sameDate(existing.lockedUntil, run.lockedUntil) ?? copyDate(run.lockedUntil);
+    // Field by field into the stored run, times as numbers: one of the two writes every run makes.
+    assignStoredRun(existing, run);
     const inFlight = existing.status === 'queued' || existing.status === 'running';
+    const moved = existing.scheduledAt !== previousAt;
     // The indexes only change when the run starts or stops being in flight (or, never in practice, moves).
     if (inFlight !== wasInFlight) {
       if (inFlight) this.#activeRuns.set(run.id, existing);
       else this.#activeRuns.delete(run.id);
     }
-    if (inFlight !== wasInFlight || existing.scheduledAt !== previousAt) {
-      this.#runsByJob.get(jobId)?.changed(existing, wasInFlight, existing.scheduledAt !== previousAt);
-    }
+    if (inFlight !== wasInFlight || moved) this.#runsByJob.get(jobId)?.changed(existing, wasInFlight, moved);
   }
 
   async getRun(id: string): Promise<RunRecord | null> {
     const run = this.#runs.get(id);
-    return run ? cloneRun(run) : null;
+    return run ? fromStoredRun(run) : null;
   }
 
   async listRuns(options: ListRunsOptions = {}): Promise<RunRecord[]> {
@@ -224,23 +206,25 @@ export class MemoryStorage implements Storage {
       options.jobId === undefined
         ? this.#runs.values()
         : (this.#runsByJob.get(options.jobId)?.values() ?? []);
-    const before = options.before;
+    const before =
+      options.before === undefined
+        ? undefined
+        : { scheduledAt: options.before.scheduledAt.getTime(), id: options.before.id };
     const runs = [...source].filter(
       (r) =>
         (options.statuses === undefined || options.statuses.includes(r.status)) &&
-        (before === undefined ||
-          byNewest(r, { scheduledAt: before.scheduledAt, id: before.id } as RunRecord) > 0),
+        (before === undefined || byNewest(r, before) > 0),
     );
     return runs
       .sort(byNewest)
       .slice(0, options.limit ?? 50)
-      .map(cloneRun);
+      .map(fromStoredRun);
   }
 
   async renewRunLeases({ instanceId, runIds, until }: { instanceId: string; runIds: string[]; until: Date }) {
     for (const id of runIds) {
       const run = this.#activeRuns.get(id);
-      if (run && run.instanceId === instanceId) run.lockedUntil = new Date(until.getTime());
+      if (run && run.instanceId === instanceId) run.lockedUntil = until.getTime();
     }
   }
 
@@ -248,10 +232,10 @@ export class MemoryStorage implements Storage {
     const out: RunRecord[] = [];
     for (const run of this.#activeRuns.values()) {
       if (out.length >= limit) break;
-      if (run.lockedUntil !== null && run.lockedUntil.getTime() >= now.getTime()) continue;
+      if (run.lockedUntil !== null && run.lockedUntil >= now.getTime()) continue;
       run.instanceId = instanceId;
-      run.lockedUntil = new Date(now.getTime() + leaseMs);
-      out.push(cloneRun(run));
+      run.lockedUntil = now.getTime() + leaseMs;
+      out.push(fromStoredRun(run));
     }
     return out;
   }
