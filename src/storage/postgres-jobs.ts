@@ -53,14 +53,20 @@ export class PostgresJobs {
     this.#insertRuns = `INSERT INTO ${runs} (${columns})
       SELECT ${columns} FROM json_populate_recordset(null::${runs}, $1::json) WITH ORDINALITY r ORDER BY r.ordinality
       ON CONFLICT ON CONSTRAINT runs_occurrence DO NOTHING RETURNING id`;
-    this.#updateRuns = `UPDATE ${runs} r SET ${RUN_STATE.map((c) => `${c} = i.${c}`).join(', ')}
-      FROM json_populate_recordset(null::${runs}, $1::json) i WHERE r.id = i.id RETURNING r.id`;
+    // Every statement that writes several runs locks them first in id order (the `locked` CTE): a group of
+    // updates, a lease renewal and a prune over the same runs then queue behind each other instead of
+    // deadlocking, which the soak showed with each statement locking in its own scan order.
+    this.#updateRuns = `WITH i AS (SELECT * FROM json_populate_recordset(null::${runs}, $1::json)),
+      locked AS (SELECT id FROM ${runs} WHERE id IN (SELECT id FROM i) ORDER BY id FOR UPDATE)
+      UPDATE ${runs} r SET ${RUN_STATE.map((c) => `${c} = i.${c}`).join(', ')}
+      FROM i WHERE r.id = i.id AND r.id IN (SELECT id FROM locked) RETURNING r.id`;
     const jobs = db.tables.jobs;
     // Claimed jobs advanced together: for each job still leased to the caller, its runs (each occurrence
     // once) and its next occurrence, in one statement. The job ids returned are those whose lease held.
     this.#advanceJobs = `WITH i AS (SELECT * FROM json_to_recordset($1::json)
         AS x(job_id text, instance_id text, next_run_at bigint, run_count bigint, enabled boolean)),
-      held AS (SELECT j.id FROM ${jobs} j JOIN i ON i.job_id = j.id WHERE j.locked_by = i.instance_id FOR UPDATE OF j),
+      held AS (SELECT j.id FROM ${jobs} j JOIN i ON i.job_id = j.id WHERE j.locked_by = i.instance_id
+        ORDER BY j.id FOR UPDATE OF j),
       inserted AS (INSERT INTO ${runs} (${columns})
         SELECT ${columns} FROM json_populate_recordset(null::${runs}, $2::json) WITH ORDINALITY r
         WHERE ($3::text[])[r.ordinality] IN (SELECT id FROM held) ORDER BY r.ordinality
@@ -73,9 +79,10 @@ export class PostgresJobs {
     this.#pruneRuns = `WITH i AS (SELECT * FROM json_to_recordset($1::json) AS x(job_id text, keep bigint)),
       ranked AS (SELECT id, job_id, row_number() OVER (PARTITION BY job_id ORDER BY scheduled_at DESC, id DESC) AS n
         FROM ${runs} WHERE job_id IN (SELECT job_id FROM i) AND NOT ${ACTIVE}),
-      gone AS (DELETE FROM ${runs} WHERE id IN
+      locked AS (SELECT id FROM ${runs} WHERE id IN
         (SELECT ranked.id FROM ranked JOIN i ON i.job_id = ranked.job_id WHERE ranked.n > i.keep)
-        RETURNING job_id)
+        ORDER BY id FOR UPDATE),
+      gone AS (DELETE FROM ${runs} WHERE id IN (SELECT id FROM locked) RETURNING job_id)
       SELECT job_id, count(*)::int AS n FROM gone GROUP BY job_id`;
   }
 
@@ -301,7 +308,9 @@ export class PostgresJobs {
 
   async renewRunLeases({ instanceId, runIds, until }: { instanceId: string; runIds: string[]; until: Date }) {
     await this.#db.query(
-      `UPDATE ${this.#runs} SET locked_until = $1 WHERE instance_id = $2 AND ${ACTIVE} AND id = ANY($3::text[])`,
+      `WITH locked AS (SELECT id FROM ${this.#runs} WHERE id = ANY($3::text[]) ORDER BY id FOR UPDATE)
+       UPDATE ${this.#runs} SET locked_until = $1
+       WHERE instance_id = $2 AND ${ACTIVE} AND id IN (SELECT id FROM locked)`,
       [until.getTime(), instanceId, runIds],
     );
   }

@@ -265,7 +265,11 @@ export class PostgresOutbox {
       ATTEMPT_JSON,
       inputs.map((i) => attemptCodec.encode(i.attempt, dialect)),
     );
-    const patches = inputs.filter((i) => i.endpoint !== undefined);
+    // Endpoints are locked in id order (a stable sort keeps one endpoint's patches in call order), so two
+    // instances patching the same endpoints in one transaction each cannot deadlock.
+    const patches = inputs
+      .filter((i) => i.endpoint !== undefined)
+      .sort((a, b) => (a.endpoint!.id < b.endpoint!.id ? -1 : a.endpoint!.id > b.endpoint!.id ? 1 : 0));
     const run = async (tx: PgExecutor) => {
       const { rows } = await tx.query(this.#completeMany, [deliveries, attempts]);
       const updated = new Set(rows.map((row) => String(row.id)));
