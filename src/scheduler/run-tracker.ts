@@ -51,7 +51,8 @@ export interface RunTrackerOptions {
  */
 export class RunTracker {
   readonly #o: RunTrackerOptions;
-  readonly #active = new Map<string, ActiveRun>();
+  /** Runs handed over and not settled, in hand-over order (a Set of the runs: no string keys to hash). */
+  readonly #active = new Set<ActiveRun>();
   readonly #activeByJob = new Map<string, number>();
   readonly #jobChains = new Map<string, Promise<unknown>>();
   /** Runs waiting for their start instant, by instant, in hand-over order. */
@@ -75,7 +76,9 @@ export class RunTracker {
   }
 
   runIds(): string[] {
-    return [...this.#active.keys()];
+    const ids: string[] = [];
+    for (const active of this.#active) ids.push(active.run.id);
+    return ids;
   }
 
   isBusy(jobId: string): boolean {
@@ -93,7 +96,7 @@ export class RunTracker {
 
   /** Aborts the runs of a job (it was removed). */
   abortJob(jobId: string, reason: CronhookError): void {
-    for (const active of this.#active.values()) {
+    for (const active of [...this.#active]) {
       if (active.run.jobId !== jobId) continue;
       active.jobRemoved = true;
       this.#abort(active, reason);
@@ -129,11 +132,11 @@ export class RunTracker {
     if (this.#stopReason !== null) this.#abort(active, this.#stopReason);
     this.#activeByJob.set(job.id, (this.#activeByJob.get(job.id) ?? 0) + 1);
     const previous = after ?? (job.overlap === 'queue' ? this.#jobChains.get(job.id) : undefined);
-    this.#active.set(run.id, active);
+    this.#active.add(active);
     const done = this.#run(active, jitterMs, previous, gate);
     active.done = done;
     // (A run released before its first await has left #active already and chains nothing.)
-    if (job.overlap === 'queue' && this.#active.get(run.id) === active) this.#jobChains.set(job.id, done);
+    if (job.overlap === 'queue' && this.#active.has(active)) this.#jobChains.set(job.id, done);
     return done;
   }
 
@@ -185,7 +188,7 @@ export class RunTracker {
     } finally {
       if (job.overlap === 'queue' && this.#jobChains.get(job.id) === active.done)
         this.#jobChains.delete(job.id);
-      this.#active.delete(run.id);
+      this.#active.delete(active);
       const count = (this.#activeByJob.get(job.id) ?? 1) - 1;
       if (count > 0) this.#activeByJob.set(job.id, count);
       else this.#activeByJob.delete(job.id);
@@ -268,14 +271,14 @@ export class RunTracker {
    * aborts the rest with `ERR_STOPPED`.
    */
   async stop(timeoutMs: number): Promise<void> {
-    for (const active of this.#active.values()) {
+    for (const active of [...this.#active]) {
       if (active.run.status === 'queued')
         this.#abort(active, new CronhookError('ERR_STOPPED', 'Scheduler stopping'));
     }
     this.#waiting.clear();
     this.#instants.clear();
     this.#startTimer.cancel();
-    const pending = [...this.#active.values()].map((a) => a.done);
+    const pending = [...this.#active].map((a) => a.done);
     if (pending.length > 0 && timeoutMs > 0) {
       const grace = new AbortController();
       await Promise.race([
@@ -285,7 +288,7 @@ export class RunTracker {
       grace.abort();
     }
     this.#stopReason = new CronhookError('ERR_STOPPED', 'The scheduler stopped before the run finished');
-    for (const active of this.#active.values()) this.#abort(active, this.#stopReason);
-    await Promise.allSettled([...this.#active.values()].map((a) => a.done));
+    for (const active of [...this.#active]) this.#abort(active, this.#stopReason);
+    await Promise.allSettled([...this.#active].map((a) => a.done));
   }
 }

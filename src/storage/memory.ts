@@ -34,7 +34,8 @@ export class MemoryStorage implements Storage {
   readonly #jobHeap = new MinHeap();
   readonly #runs = new Map<string, StoredRun>();
   readonly #runsByJob = new Map<string, JobRuns>();
-  readonly #activeRuns = new Map<string, StoredRun>();
+  /** Runs queued or running (a Set of the stored runs: no string keys to hash on every run). */
+  readonly #activeRuns = new Set<StoredRun>();
   /**
    * Records handed out by `peekJob`, one per stored job version, built on first use. A stored job changed in
    * place (claimed, advanced) drops its record; `updateJob` stores a new StoredJob, so its old record goes too.
@@ -104,7 +105,7 @@ export class MemoryStorage implements Storage {
     if (!this.#jobs.delete(id)) return false;
     for (const run of this.#runsByJob.get(id)?.values() ?? []) {
       this.#runs.delete(run.id);
-      this.#activeRuns.delete(run.id);
+      this.#activeRuns.delete(run);
     }
     this.#runsByJob.delete(id);
     return true;
@@ -170,7 +171,7 @@ export class MemoryStorage implements Storage {
     const stored = toStoredRun(run);
     runs.add(stored);
     this.#runs.set(run.id, stored);
-    if (stored.status === 'queued' || stored.status === 'running') this.#activeRuns.set(run.id, stored);
+    if (stored.status === 'queued' || stored.status === 'running') this.#activeRuns.add(stored);
     return true;
   }
 
@@ -190,8 +191,8 @@ export class MemoryStorage implements Storage {
     const moved = existing.scheduledAt !== previousAt;
     // The indexes only change when the run starts or stops being in flight (or, never in practice, moves).
     if (inFlight !== wasInFlight) {
-      if (inFlight) this.#activeRuns.set(run.id, existing);
-      else this.#activeRuns.delete(run.id);
+      if (inFlight) this.#activeRuns.add(existing);
+      else this.#activeRuns.delete(existing);
     }
     if (inFlight !== wasInFlight || moved) this.#runsByJob.get(jobId)?.changed(existing, wasInFlight, moved);
   }
@@ -223,14 +224,16 @@ export class MemoryStorage implements Storage {
 
   async renewRunLeases({ instanceId, runIds, until }: { instanceId: string; runIds: string[]; until: Date }) {
     for (const id of runIds) {
-      const run = this.#activeRuns.get(id);
-      if (run && run.instanceId === instanceId) run.lockedUntil = until.getTime();
+      const run = this.#runs.get(id);
+      // Only runs in flight hold a lease.
+      if (run && this.#activeRuns.has(run) && run.instanceId === instanceId)
+        run.lockedUntil = until.getTime();
     }
   }
 
   async claimExpiredRuns({ now, limit, instanceId, leaseMs }: ClaimOptions): Promise<RunRecord[]> {
     const out: RunRecord[] = [];
-    for (const run of this.#activeRuns.values()) {
+    for (const run of this.#activeRuns) {
       if (out.length >= limit) break;
       if (run.lockedUntil !== null && run.lockedUntil >= now.getTime()) continue;
       run.instanceId = instanceId;
