@@ -20,6 +20,12 @@ import type {
   Storage,
 } from './types.js';
 
+const DONE: Promise<void> = Promise.resolve();
+const INSERTED = Promise.resolve(true);
+const NOT_INSERTED = Promise.resolve(false);
+/** Most prunes remove no run or one run (the one over `runRetention`). */
+const PRUNED = [Promise.resolve(0), Promise.resolve(1)];
+
 /**
  * Keeps everything in process memory: fast, complete, and gone when the process exits. For tests and for
  * apps whose jobs are re-added at start. Due jobs and deliveries are found through min-heaps, so claiming is
@@ -175,11 +181,27 @@ export class MemoryStorage implements Storage {
     return true;
   }
 
-  async insertRun(run: RunRecord): Promise<boolean> {
-    return this.#addRun(run);
+  // insertRun, updateRun and pruneRuns run on every run: they answer with settled promises made once (no
+  // promise per call, as an async method makes), and turn a throw into a rejection as an async method does.
+
+  insertRun(run: RunRecord): Promise<boolean> {
+    try {
+      return this.#addRun(run) ? INSERTED : NOT_INSERTED;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  async updateRun(run: RunRecord): Promise<void> {
+  updateRun(run: RunRecord): Promise<void> {
+    try {
+      this.#updateRun(run);
+      return DONE;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #updateRun(run: RunRecord): void {
     const existing = this.#runs.get(run.id);
     if (!existing) throw notFound('run', run.id);
     const wasInFlight = existing.status === 'queued' || existing.status === 'running';
@@ -243,11 +265,15 @@ export class MemoryStorage implements Storage {
     return out;
   }
 
-  async pruneRuns({ jobId, keep }: { jobId: string; keep: number }): Promise<number> {
-    // Called after every run: JobRuns finds the oldest finished runs without scanning the history.
-    const doomed = this.#runsByJob.get(jobId)?.prune(keep) ?? [];
-    for (const run of doomed) this.#runs.delete(run.id);
-    return doomed.length;
+  pruneRuns(input: { jobId: string; keep: number }): Promise<number> {
+    try {
+      // Called after every run: JobRuns finds the oldest finished runs without scanning the history.
+      const doomed = this.#runsByJob.get(input.jobId)?.prune(input.keep) ?? [];
+      for (const run of doomed) this.#runs.delete(run.id);
+      return doomed.length < PRUNED.length ? PRUNED[doomed.length]! : Promise.resolve(doomed.length);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   // Endpoints and outbox: see MemoryOutbox.
