@@ -5,7 +5,7 @@ import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
 import { toPublicJob } from './job-definition.js';
 import { planOccurrences } from './occurrences.js';
 import { newRunRecord, toPublicRun } from './run-record.js';
-import type { RunTracker, StartGate } from './run-tracker.js';
+import type { ManualHandOver, RunTracker, StartGate } from './run-tracker.js';
 import { jitterFor } from './schedule.js';
 import { WakeTimer } from './timer.js';
 import type { Job, RunTrigger, SchedulerEvents } from './types.js';
@@ -87,8 +87,8 @@ export class ClaimLoop {
   }
 
   /**
-   * Hands a run to the tracker (claimed, manual trigger, recovery), keeping its lease renewed. `sharedJob`:
-   * `job` is the storage's own read-only record (see {@link RunTracker.execute}).
+   * Hands a run to the tracker (claimed, manual trigger, recovery), keeping its lease renewed. `manual`: how
+   * `triggerJob` hands its run over (see {@link RunTracker.execute}).
    */
   execute(
     job: JobRecord,
@@ -96,10 +96,10 @@ export class ClaimLoop {
     jitterMs = 0,
     after?: Promise<unknown>,
     gate?: StartGate,
-    sharedJob = false,
+    manual?: ManualHandOver,
   ): Promise<RunRecord | null> {
     if (this.#o.tracker.size === 0) this.#nextRenewAt = this.#o.clock.now() + Math.floor(this.#o.leaseMs / 3);
-    const done = this.#o.tracker.execute(job, run, jitterMs, after, gate, sharedJob);
+    const done = this.#o.tracker.execute(job, run, jitterMs, after, gate, manual);
     if (this.#running) this.#timer.wakeAt(this.#nextRenewAt);
     return done;
   }

@@ -6,6 +6,19 @@ import { MinHeap } from './heap.js';
 import type { Runner } from './runner.js';
 import { WakeTimer } from './timer.js';
 
+/** How `triggerJob` hands a run over (see {@link RunTracker.execute}). */
+export interface ManualHandOver {
+  /** `job` is the storage's own read-only record (`peekJob`): the runner copies it before handing it out. */
+  sharedJob: boolean;
+  /**
+   * The run took a concurrency slot with {@link RunTracker.reserveStart} and was inserted already `running`:
+   * it starts at once, without its own "running" write.
+   */
+  reserved: boolean;
+}
+
+const NOT_MANUAL: ManualHandOver = { sharedJob: false, reserved: false };
+
 /** Where a run is between being handed to the tracker and settling. */
 interface ActiveRun {
   job: JobRecord;
@@ -63,6 +76,8 @@ export class RunTracker {
   #slotQueue: ActiveRun[] = [];
   #slotHead = 0;
   #running = 0;
+  /** Slots taken by {@link reserveStart} for runs not handed over yet (counted in `#running`). */
+  #reserved = 0;
   /** Set by `stop()` once running runs are aborted: runs handed over later are released at once. */
   #stopReason: CronhookError | null = null;
 
@@ -91,7 +106,27 @@ export class RunTracker {
   }
 
   stats(): { running: number; queued: number } {
-    return { running: this.#running, queued: this.#active.size - this.#running };
+    return { running: this.#running, queued: this.#active.size - (this.#running - this.#reserved) };
+  }
+
+  /**
+   * Takes a concurrency slot for a manual run of `job` that could start at once (a slot is free, the
+   * scheduler is not stopping, and the job does not queue its runs), so that the run can be stored `running`
+   * right away: one write instead of an insert and a "running" update. The run must then be handed over
+   * with `reserved: true`, or the slot given back with {@link cancelReservation}.
+   */
+  reserveStart(job: JobRecord): boolean {
+    if (this.#stopReason !== null || this.#running >= this.#o.concurrency || job.overlap === 'queue')
+      return false;
+    this.#running++;
+    this.#reserved++;
+    return true;
+  }
+
+  /** Gives back a slot taken by {@link reserveStart} for a run that will not be handed over. */
+  cancelReservation(): void {
+    this.#reserved--;
+    this.#releaseSlot();
   }
 
   /** Aborts the runs of a job (it was removed). */
@@ -107,9 +142,8 @@ export class RunTracker {
    * Runs `run` after `after` settles (ordered catch-up) or after the job's previous run (`overlap: 'queue'`),
    * then at its scheduled time (when that is still ahead: runs are claimed slightly early) plus its jitter,
    * then when a concurrency slot is free. `gate`, when given, is asked at the start instant whether the run
-   * still goes ahead (false: it was settled otherwise, e.g. skipped). `sharedJob`: `job` is the storage's own
-   * read-only record (`peekJob`), which the runner copies before handing any of it out. Resolves with the
-   * finished run.
+   * still goes ahead (false: it was settled otherwise, e.g. skipped). `manual`: how `triggerJob` hands its
+   * run over. Resolves with the finished run.
    */
   execute(
     job: JobRecord,
@@ -117,11 +151,12 @@ export class RunTracker {
     jitterMs: number,
     after?: Promise<unknown>,
     gate?: StartGate,
-    sharedJob = false,
+    manual: ManualHandOver = NOT_MANUAL,
   ): Promise<RunRecord | null> {
+    if (manual.reserved) this.#reserved--;
     const active: ActiveRun = {
       job,
-      sharedJob,
+      sharedJob: manual.sharedJob,
       run,
       controller: new AbortController(),
       abortReason: null,
@@ -133,7 +168,7 @@ export class RunTracker {
     this.#activeByJob.set(job.id, (this.#activeByJob.get(job.id) ?? 0) + 1);
     const previous = after ?? (job.overlap === 'queue' ? this.#jobChains.get(job.id) : undefined);
     this.#active.add(active);
-    const done = this.#run(active, jitterMs, previous, gate);
+    const done = this.#run(active, jitterMs, previous, gate, manual.reserved);
     active.done = done;
     // (A run released before its first await has left #active already and chains nothing.)
     if (job.overlap === 'queue' && this.#active.has(active)) this.#jobChains.set(job.id, done);
@@ -145,28 +180,34 @@ export class RunTracker {
     jitterMs: number,
     previous: Promise<unknown> | undefined,
     gate: StartGate | undefined,
+    reserved: boolean,
   ): Promise<RunRecord | null> {
     const { job, run, controller } = active;
     const { clock, storage, runner } = this.#o;
-    let holdsSlot = false;
+    // A reserved run holds its slot already and starts at once (stored `running` by triggerJob).
+    let holdsSlot = reserved;
+    let started = false;
     try {
-      if (previous) await previous.catch(() => {});
-      if (active.abortReason !== null) throw active.abortReason;
-      const now = clock.now();
-      const startAt = Math.max(now, run.scheduledAt.getTime()) + jitterMs;
-      if (startAt > now) await this.#waitUntil(active, startAt);
-      if (gate) {
-        const open = gate(job, run);
-        if (open !== true && !(await open)) return null;
+      if (!reserved) {
+        if (previous) await previous.catch(() => {});
+        if (active.abortReason !== null) throw active.abortReason;
+        const now = clock.now();
+        const startAt = Math.max(now, run.scheduledAt.getTime()) + jitterMs;
+        if (startAt > now) await this.#waitUntil(active, startAt);
+        if (gate) {
+          const open = gate(job, run);
+          if (open !== true && !(await open)) return null;
+        }
+        if (this.#running >= this.#o.concurrency) await this.#waitForSlot(active);
+        else this.#running++;
+        holdsSlot = true;
       }
-      if (this.#running >= this.#o.concurrency) await this.#waitForSlot(active);
-      else this.#running++;
-      holdsSlot = true;
       // Aborted after its wait ended but before this continuation ran: it never started, so it is released.
       if (active.abortReason !== null) throw active.abortReason;
       let result: RunRecord;
+      started = true;
       try {
-        result = await runner.execute(job, run, controller, active.sharedJob);
+        result = await runner.execute(job, run, controller, active.sharedJob, reserved);
       } finally {
         holdsSlot = false;
         this.#releaseSlot();
@@ -177,8 +218,10 @@ export class RunTracker {
       if (holdsSlot) this.#releaseSlot();
       // The job and its runs were deleted: storing this run now can only fail with ERR_RUN_NOT_FOUND.
       if (active.jobRemoved) return null;
-      if (run.status === 'queued') {
+      if (run.status === 'queued' || (reserved && !started)) {
         // Never started: release it so another instance, or the next start, takes it over.
+        run.status = 'queued';
+        run.startedAt = null;
         run.lockedUntil = new Date(0);
         await storage.updateRun(run).catch(this.#o.onError);
         return null;

@@ -98,13 +98,15 @@ export class Runner {
 
   /**
    * Runs `run` of `job` to its end and stores it. `sharedJob`: `job` is the storage's own read-only record
-   * (`peekJob`); handlers and listeners then get a copy, so nothing they do can reach it.
+   * (`peekJob`); handlers and listeners then get a copy, so nothing they do can reach it. `startStored`: the
+   * run was stored `running` (with its `startedAt`) already, so its start is not written again.
    */
   async execute(
     job: JobRecord,
     run: RunRecord,
     controller: AbortController,
     sharedJob = false,
+    startStored = false,
   ): Promise<RunRecord> {
     const { clock, storage, emitter } = this.#o;
     const ctx: RunContext = {
@@ -115,9 +117,11 @@ export class Runner {
       signal: controller.signal,
       publicJob: undefined,
     };
-    run.status = 'running';
-    run.startedAt = new Date(clock.now());
-    await storage.updateRun(run);
+    if (!startStored) {
+      run.status = 'running';
+      run.startedAt = new Date(clock.now());
+      await storage.updateRun(run);
+    }
     if (emitter.listenerCount('job.started') > 0) {
       await emitter.emit('job.started', {
         type: 'job.started',

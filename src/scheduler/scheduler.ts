@@ -241,8 +241,22 @@ export class Scheduler {
     if (!job) throw jobNotFound(id);
     const now = this.clock.now();
     const run = this.#loop.newRun(job, now, 'manual', 'queued', true, now);
-    await this.storage.insertRun(run);
-    const finished = await this.#loop.execute(job, run, 0, undefined, undefined, shared);
+    // With a slot free now, the run is stored already running (leased as a queued one): one write, not two.
+    const reserved = this.#tracker.reserveStart(job);
+    if (reserved) {
+      run.status = 'running';
+      run.startedAt = new Date(now);
+    }
+    try {
+      await this.storage.insertRun(run);
+    } catch (error) {
+      if (reserved) this.#tracker.cancelReservation();
+      throw error;
+    }
+    const finished = await this.#loop.execute(job, run, 0, undefined, undefined, {
+      sharedJob: shared,
+      reserved,
+    });
     return toPublicRun(finished ?? run);
   }
 

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryStorage } from '../../src/storage/memory.js';
+import type { RunRecord } from '../../src/storage/types.js';
+import { flushPromises } from '../../src/testing/fake-clock.js';
+import { createTestScheduler } from '../helpers/scheduler.js';
+
+const job = { id: 'j', schedule: { every: '1h' }, target: { url: 'https://a.example/j' } } as const;
+
+/** MemoryStorage whose run inserts wait until released, or fail. */
+class SlowInserts extends MemoryStorage {
+  pending: Array<() => void> = [];
+  fail = false;
+  override async insertRun(run: RunRecord): Promise<boolean> {
+    if (this.fail) throw new Error('insert failed');
+    await new Promise<void>((resolve) => this.pending.push(resolve));
+    return super.insertRun(run);
+  }
+}
+
+describe('triggerJob', () => {
+  it('stores a run that can start at once as running from its trigger, with one write before the call', async () => {
+    const { scheduler, clock, transport, storage, of } = createTestScheduler();
+    transport.reply([{ status: 200, delayMs: 1_000 }]);
+    await scheduler.addJob(job);
+    const writes: string[] = [];
+    const insertRun = storage.insertRun.bind(storage);
+    const updateRun = storage.updateRun.bind(storage);
+    storage.insertRun = (run) => (writes.push(`insert ${run.status}`), insertRun(run));
+    storage.updateRun = (run) => (writes.push(`update ${run.status}`), updateRun(run));
+    const triggeredAt = clock.date();
+    const done = scheduler.triggerJob('j');
+    await flushPromises();
+    expect(transport.requests).toHaveLength(1);
+    const [inFlight] = await storage.listRuns({ jobId: 'j' });
+    expect(inFlight).toMatchObject({ status: 'running', trigger: 'manual', startedAt: triggeredAt });
+    expect(inFlight?.lockedUntil).not.toBeNull();
+    expect(of('job.started')).toHaveLength(1);
+    expect(scheduler.stats()).toMatchObject({ running: 1, queued: 0 });
+    await clock.advance(1_000);
+    const run = await done;
+    expect(run).toMatchObject({ status: 'succeeded', startedAt: triggeredAt, durationMs: 1_000 });
+    expect(writes).toEqual(['insert running', 'update succeeded']);
+  });
+
+  it('stores a run queued while every slot is busy, and starts it when one frees', async () => {
+    const { scheduler, clock, transport, storage } = createTestScheduler({ concurrency: 1 });
+    transport.reply([{ status: 200, delayMs: 1_000 }]);
+    await scheduler.addJob(job);
+    const first = scheduler.triggerJob('j');
+    const second = scheduler.triggerJob('j');
+    await flushPromises();
+    expect((await storage.listRuns({ jobId: 'j' })).map((r) => r.status).sort()).toEqual([
+      'queued',
+      'running',
+    ]);
+    expect(scheduler.stats()).toMatchObject({ running: 1, queued: 1 });
+    await clock.advance(1_000);
+    expect((await first).status).toBe('succeeded');
+    await clock.advance(1_000);
+    const run = await second;
+    expect(run).toMatchObject({ status: 'succeeded', startedAt: new Date(clock.now() - 1_000) });
+  });
+
+  it('gives the slot back when the run cannot be stored', async () => {
+    const storage = new SlowInserts();
+    const { scheduler, clock, transport } = createTestScheduler({ concurrency: 1, storage });
+    await scheduler.addJob(job);
+    storage.fail = true;
+    await expect(scheduler.triggerJob('j')).rejects.toThrow('insert failed');
+    expect(scheduler.stats()).toMatchObject({ running: 0, queued: 0 });
+    storage.fail = false;
+    const done = scheduler.triggerJob('j');
+    await flushPromises();
+    storage.pending.shift()?.();
+    await clock.advance(0);
+    expect((await done).status).toBe('succeeded');
+    expect(transport.requests).toHaveLength(1);
+  });
+
+  it('releases a run stored as running when stop() comes before it started: queued again, no call made', async () => {
+    const storage = new SlowInserts();
+    const { scheduler, transport } = createTestScheduler({ storage });
+    await scheduler.addJob(job);
+    await scheduler.start();
+    const done = scheduler.triggerJob('j');
+    await flushPromises();
+    expect(storage.pending).toHaveLength(1);
+    await scheduler.stop();
+    storage.pending.shift()?.();
+    const run = await done;
+    expect(run).toMatchObject({ status: 'queued', startedAt: null });
+    expect(transport.requests).toHaveLength(0);
+    const [stored] = await storage.listRuns({ jobId: 'j' });
+    expect(stored).toMatchObject({ status: 'queued', startedAt: null, lockedUntil: new Date(0) });
+  });
+});
