@@ -25,8 +25,14 @@ describe('triggerJob', () => {
     const writes: string[] = [];
     const insertRun = storage.insertRun.bind(storage);
     const updateRun = storage.updateRun.bind(storage);
-    storage.insertRun = (run) => (writes.push(`insert ${run.status}`), insertRun(run));
-    storage.updateRun = (run) => (writes.push(`update ${run.status}`), updateRun(run));
+    storage.insertRun = (run) => {
+      writes.push(`insert ${run.status}`);
+      return insertRun(run);
+    };
+    storage.updateRun = (run) => {
+      writes.push(`update ${run.status}`);
+      return updateRun(run);
+    };
     const triggeredAt = clock.date();
     const done = scheduler.triggerJob('j');
     await flushPromises();
