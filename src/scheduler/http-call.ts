@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
+import { CronhookError } from '../errors.js';
 import type { JobRecord, RunRecord } from '../storage/types.js';
-import type { AddressPolicy, TransportRequest } from '../transport/types.js';
+import type { AddressPolicy, TransportRequest, TransportResponse } from '../transport/types.js';
 import { signWebhook } from '../verify/index.js';
 import { isoTime } from './iso-time.js';
 import type { HttpTarget } from './types.js';
@@ -63,4 +64,22 @@ export function buildHttpRequest(
   if (body !== undefined) request.body = body;
   if (options.addressPolicy) request.addressPolicy = options.addressPolicy;
   return request;
+}
+
+/** Records an HTTP attempt's response on the run; a status that is not a success fails the attempt. */
+export function checkResponse(
+  job: JobRecord,
+  target: HttpTarget,
+  run: RunRecord,
+  request: TransportRequest,
+  response: TransportResponse,
+): void {
+  run.statusCode = response.status;
+  run.responseSnippet = truncateUtf8(response.body);
+  const ok = job.successStatuses
+    ? job.successStatuses.includes(response.status)
+    : response.status >= 200 && response.status < 300;
+  if (!ok) {
+    throw new CronhookError('ERR_HTTP_STATUS', `${request.method} ${target.url} answered ${response.status}`);
+  }
 }

@@ -4,12 +4,14 @@ import { CronhookError, type ErrorInfo, toErrorInfo } from '../errors.js';
 import type { Emitter } from '../events.js';
 import { cloneJson } from '../storage/clone.js';
 import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
-import type { AddressPolicy, Transport, TransportRequest, TransportResponse } from '../transport/types.js';
+import type { AddressPolicy, Transport } from '../transport/types.js';
+import { asError, FinalFailure, loneOutcome, retryDelay } from './attempt-failure.js';
 import { AttemptTimeouts, type Expiring } from './attempt-timeouts.js';
-import { buildHttpRequest, truncateUtf8 } from './http-call.js';
+import { isThenable, raceAbort, safeJson } from './handler-result.js';
+import { buildHttpRequest, checkResponse, truncateUtf8 } from './http-call.js';
 import { toPublicJob } from './job-definition.js';
 import { toPublicRun } from './run-record.js';
-import type { HandlerTarget, HttpTarget, Job, JobHandler, SchedulerEvents } from './types.js';
+import type { HandlerTarget, Job, JobHandler, SchedulerEvents } from './types.js';
 
 export { SNIPPET_BYTES, truncateUtf8 } from './http-call.js';
 export { toPublicRun } from './run-record.js';
@@ -27,11 +29,6 @@ export interface RunnerOptions {
   userAgent: string;
 }
 
-/** A failure that ends the run at once, whatever attempts are left (a handler that is not registered). */
-class FinalFailure {
-  constructor(readonly error: CronhookError) {}
-}
-
 /** Aborts an attempt with `ERR_TIMEOUT` when its deadline passes. */
 class AttemptTimeout implements Expiring {
   deadline = 0;
@@ -46,26 +43,6 @@ class AttemptTimeout implements Expiring {
     const message = `Job ${this.jobId} attempt ${this.attempt} timed out after ${this.timeoutMs} ms`;
     this.controller.abort(new CronhookError('ERR_TIMEOUT', message));
   }
-}
-
-function retryDelay(job: JobRecord, attempt: number): number {
-  const { minDelayMs, maxDelayMs, factor } = job.retry;
-  return Math.min(maxDelayMs, Math.round(minDelayMs * factor ** (attempt - 1)));
-}
-
-/** A thrown value that is not an Error (`throw 'boom'`) becomes one, and is retried like any failure. */
-function asError(value: unknown): Error {
-  if (value instanceof Error) return value;
-  let text: string;
-  try {
-    text = String(value);
-  } catch {
-    text = Object.prototype.toString.call(value);
-  }
-  return new CronhookError(
-    'ERR_HANDLER_FAILED',
-    `The handler threw a non-Error value: ${text.slice(0, 200)}`,
-  );
 }
 
 /** What one run's attempts share: the job, the run, its controller and the job's public view (made once). */
@@ -276,70 +253,7 @@ export class Runner {
   }
 }
 
-/** Records an HTTP attempt's response on the run; a status that is not a success fails the attempt. */
-function checkResponse(
-  job: JobRecord,
-  target: HttpTarget,
-  run: RunRecord,
-  request: TransportRequest,
-  response: TransportResponse,
-): void {
-  run.statusCode = response.status;
-  run.responseSnippet = truncateUtf8(response.body);
-  const ok = job.successStatuses
-    ? job.successStatuses.includes(response.status)
-    : response.status >= 200 && response.status < 300;
-  if (!ok) {
-    throw new CronhookError('ERR_HTTP_STATUS', `${request.method} ${target.url} answered ${response.status}`);
-  }
-}
-
-/**
- * What the retry loop would make of a run's only attempt ending with `failure`: the run's abort reason when
- * it was aborted, the error of a failure that ends the run at once, or the failure as an Error.
- */
-function loneOutcome(failure: unknown, signal: AbortSignal): unknown {
-  if (signal.aborted) return signal.reason;
-  if (failure instanceof FinalFailure) return failure.error;
-  return asError(failure);
-}
-
 function publicJob(ctx: RunContext): Job {
   if (ctx.publicJob === undefined) ctx.publicJob = toPublicJob(ctx.sharedJob ? cloneJson(ctx.job) : ctx.job);
   return ctx.publicJob;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as PromiseLike<unknown>).then === 'function'
-  );
-}
-
-function safeJson(value: unknown): string {
-  try {
-    return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
-  } catch {
-    return String(value);
-  }
-}
-
-/** Settles with `promise`, or rejects with the signal's reason as soon as it aborts. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
