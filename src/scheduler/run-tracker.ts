@@ -2,9 +2,8 @@ import type { Clock } from '../clock.js';
 import { sleep } from '../clock.js';
 import { CronhookError } from '../errors.js';
 import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
-import { MinHeap } from './heap.js';
+import { InstantWaits } from './instant-waits.js';
 import type { Runner } from './runner.js';
-import { WakeTimer } from './timer.js';
 
 /** How `triggerJob` hands a run over (see {@link RunTracker.execute}). */
 export interface ManualHandOver {
@@ -58,8 +57,8 @@ export interface RunTrackerOptions {
  * `overlap: 'queue'` chain and in the global concurrency limit, and their abort controllers for `stop()` and
  * `removeJob()`.
  *
- * Runs waiting for an instant are grouped by it, and one {@link WakeTimer} is armed for the earliest group: all
- * runs due at one instant start from one timer callback, in the order they were handed over. Aborts are
+ * Runs waiting for an instant are grouped by it, and one timer is armed for the earliest group ({@link InstantWaits}):
+ * all runs due at one instant start from one timer callback, in the order they were handed over. Aborts are
  * forwarded by hand (one `AbortController` per run, no `AbortSignal.any`), which keeps the per-run cost low.
  */
 export class RunTracker {
@@ -68,10 +67,8 @@ export class RunTracker {
   readonly #active = new Set<ActiveRun>();
   readonly #activeByJob = new Map<string, number>();
   readonly #jobChains = new Map<string, Promise<unknown>>();
-  /** Runs waiting for their start instant, by instant, in hand-over order. */
-  readonly #waiting = new Map<number, ActiveRun[]>();
-  readonly #instants = new MinHeap();
-  readonly #startTimer: WakeTimer;
+  /** Runs waiting for their start instant. */
+  readonly #waiting: InstantWaits<ActiveRun>;
   /** Runs waiting for a concurrency slot (FIFO from `#slotHead`). */
   #slotQueue: ActiveRun[] = [];
   #slotHead = 0;
@@ -83,7 +80,7 @@ export class RunTracker {
 
   constructor(options: RunTrackerOptions) {
     this.#o = options;
-    this.#startTimer = new WakeTimer(options.clock, () => this.#startDue());
+    this.#waiting = new InstantWaits(options.clock, (active) => this.#resume(active));
   }
 
   get size(): number {
@@ -242,32 +239,8 @@ export class RunTracker {
     const waited = new Promise<void>((resolve, reject) => {
       active.wait = { resolve, reject };
     });
-    let group = this.#waiting.get(at);
-    if (!group) {
-      group = [];
-      this.#waiting.set(at, group);
-      this.#instants.push(at, '');
-      this.#startTimer.wakeAt(at);
-    }
-    group.push(active);
+    this.#waiting.add(active, at);
     return waited;
-  }
-
-  /** Starts every group whose instant has come, then re-arms for the next one. */
-  #startDue(): void {
-    const now = this.#o.clock.now();
-    for (;;) {
-      const at = this.#instants.peekTime();
-      if (at === undefined) return;
-      if (at > now) {
-        this.#startTimer.wakeAt(at);
-        return;
-      }
-      this.#instants.pop();
-      const group = this.#waiting.get(at);
-      this.#waiting.delete(at);
-      for (const active of group ?? []) this.#resume(active);
-    }
   }
 
   #waitForSlot(active: ActiveRun): Promise<void> {
@@ -319,8 +292,6 @@ export class RunTracker {
         this.#abort(active, new CronhookError('ERR_STOPPED', 'Scheduler stopping'));
     }
     this.#waiting.clear();
-    this.#instants.clear();
-    this.#startTimer.cancel();
     const pending = [...this.#active].map((a) => a.done);
     if (pending.length > 0 && timeoutMs > 0) {
       const grace = new AbortController();
