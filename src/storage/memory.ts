@@ -3,9 +3,8 @@ import { MinHeap } from '../scheduler/heap.js';
 import { cloneRun } from './clone.js';
 import { duplicateJob, leaseLost, notFound } from './errors.js';
 import { fromStoredJob, frozenJobRecord, type StoredJob, storedWakeTime, toStoredJob } from './memory-job.js';
-import { byNewest, JobRuns } from './memory-job-runs.js';
 import { MemoryOutbox } from './memory-outbox.js';
-import { assignStoredRun, fromStoredRun, type StoredRun, toStoredRun } from './memory-run.js';
+import { MemoryRuns } from './memory-runs.js';
 import type {
   AdvanceJobInput,
   ClaimDeliveriesOptions,
@@ -38,10 +37,7 @@ export class MemoryStorage implements Storage {
   readonly shared = false;
   readonly #jobs = new Map<string, StoredJob>();
   readonly #jobHeap = new MinHeap();
-  readonly #runs = new Map<string, StoredRun>();
-  readonly #runsByJob = new Map<string, JobRuns>();
-  /** Runs queued or running (a Set of the stored runs: no string keys to hash on every run). */
-  readonly #activeRuns = new Set<StoredRun>();
+  readonly #runs = new MemoryRuns();
   /**
    * Records handed out by `peekJob`, one per stored job version, built on first use. A stored job changed in
    * place (claimed, advanced) drops its record; `updateJob` stores a new StoredJob, so its old record goes too.
@@ -109,11 +105,7 @@ export class MemoryStorage implements Storage {
 
   async deleteJob(id: string): Promise<boolean> {
     if (!this.#jobs.delete(id)) return false;
-    for (const run of this.#runsByJob.get(id)?.values() ?? []) {
-      this.#runs.delete(run.id);
-      this.#activeRuns.delete(run);
-    }
-    this.#runsByJob.delete(id);
+    this.#runs.deleteJob(id);
     return true;
   }
 
@@ -154,7 +146,7 @@ export class MemoryStorage implements Storage {
     const job = this.#jobs.get(input.jobId);
     if (!job || job.lockedBy !== input.instanceId) throw leaseLost(input.jobId, input.instanceId);
     const inserted: RunRecord[] = [];
-    for (const run of input.runs) if (this.#addRun(run)) inserted.push(cloneRun(run));
+    for (const run of input.runs) if (this.#runs.add(run)) inserted.push(cloneRun(run));
     job.nextRunAt = input.nextRunAt === null ? null : input.nextRunAt.getTime();
     job.runCount = input.runCount;
     if (input.enabled !== undefined) job.enabled = input.enabled;
@@ -165,28 +157,13 @@ export class MemoryStorage implements Storage {
     return inserted;
   }
 
-  // Runs
-
-  #addRun(run: RunRecord): boolean {
-    let runs = this.#runsByJob.get(run.jobId);
-    if (!runs) {
-      runs = new JobRuns();
-      this.#runsByJob.set(run.jobId, runs);
-    }
-    if (runs.has(run.occurrenceKey)) return false;
-    const stored = toStoredRun(run);
-    runs.add(stored);
-    this.#runs.set(run.id, stored);
-    if (stored.status === 'queued' || stored.status === 'running') this.#activeRuns.add(stored);
-    return true;
-  }
-
-  // insertRun, updateRun and pruneRuns run on every run: they answer with settled promises made once (no
-  // promise per call, as an async method makes), and turn a throw into a rejection as an async method does.
+  // Runs: see MemoryRuns. insertRun, updateRun and pruneRuns run on every run: they answer with settled
+  // promises made once (no promise per call, as an async method makes), and turn a throw into a rejection as
+  // an async method does.
 
   insertRun(run: RunRecord): Promise<boolean> {
     try {
-      return this.#addRun(run) ? INSERTED : NOT_INSERTED;
+      return this.#runs.add(run) ? INSERTED : NOT_INSERTED;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -194,86 +171,36 @@ export class MemoryStorage implements Storage {
 
   updateRun(run: RunRecord): Promise<void> {
     try {
-      this.#updateRun(run);
+      this.#runs.update(run);
       return DONE;
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  #updateRun(run: RunRecord): void {
-    const existing = this.#runs.get(run.id);
-    if (!existing) throw notFound('run', run.id);
-    const wasInFlight = existing.status === 'queued' || existing.status === 'running';
-    const previousAt = existing.scheduledAt;
-    const jobId = existing.jobId;
-    // Field by field into the stored run, times as numbers: one of the two writes every run makes.
-    assignStoredRun(existing, run);
-    const inFlight = existing.status === 'queued' || existing.status === 'running';
-    const moved = existing.scheduledAt !== previousAt;
-    // The indexes only change when the run starts or stops being in flight (or, never in practice, moves).
-    if (inFlight !== wasInFlight) {
-      if (inFlight) this.#activeRuns.add(existing);
-      else this.#activeRuns.delete(existing);
-    }
-    if (inFlight !== wasInFlight || moved) this.#runsByJob.get(jobId)?.changed(existing, wasInFlight, moved);
-  }
-
-  async getRun(id: string): Promise<RunRecord | null> {
-    const run = this.#runs.get(id);
-    return run ? fromStoredRun(run) : null;
-  }
-
-  async listRuns(options: ListRunsOptions = {}): Promise<RunRecord[]> {
-    const source =
-      options.jobId === undefined
-        ? this.#runs.values()
-        : (this.#runsByJob.get(options.jobId)?.values() ?? []);
-    const before =
-      options.before === undefined
-        ? undefined
-        : { scheduledAt: options.before.scheduledAt.getTime(), id: options.before.id };
-    const runs = [...source].filter(
-      (r) =>
-        (options.statuses === undefined || options.statuses.includes(r.status)) &&
-        (before === undefined || byNewest(r, before) > 0),
-    );
-    return runs
-      .sort(byNewest)
-      .slice(0, options.limit ?? 50)
-      .map(fromStoredRun);
-  }
-
-  async renewRunLeases({ instanceId, runIds, until }: { instanceId: string; runIds: string[]; until: Date }) {
-    for (const id of runIds) {
-      const run = this.#runs.get(id);
-      // Only runs in flight hold a lease.
-      if (run && this.#activeRuns.has(run) && run.instanceId === instanceId)
-        run.lockedUntil = until.getTime();
-    }
-  }
-
-  async claimExpiredRuns({ now, limit, instanceId, leaseMs }: ClaimOptions): Promise<RunRecord[]> {
-    const out: RunRecord[] = [];
-    for (const run of this.#activeRuns) {
-      if (out.length >= limit) break;
-      if (run.lockedUntil !== null && run.lockedUntil >= now.getTime()) continue;
-      run.instanceId = instanceId;
-      run.lockedUntil = now.getTime() + leaseMs;
-      out.push(fromStoredRun(run));
-    }
-    return out;
-  }
-
   pruneRuns(input: { jobId: string; keep: number }): Promise<number> {
     try {
-      // Called after every run: JobRuns finds the oldest finished runs without scanning the history.
-      const doomed = this.#runsByJob.get(input.jobId)?.prune(input.keep) ?? [];
-      for (const run of doomed) this.#runs.delete(run.id);
-      return doomed.length < PRUNED.length ? PRUNED[doomed.length]! : Promise.resolve(doomed.length);
+      const pruned = this.#runs.prune(input.jobId, input.keep);
+      return pruned < PRUNED.length ? PRUNED[pruned]! : Promise.resolve(pruned);
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  async getRun(id: string): Promise<RunRecord | null> {
+    return this.#runs.get(id);
+  }
+
+  async listRuns(options: ListRunsOptions = {}): Promise<RunRecord[]> {
+    return this.#runs.list(options);
+  }
+
+  async renewRunLeases(input: { instanceId: string; runIds: string[]; until: Date }): Promise<void> {
+    this.#runs.renewLeases(input.instanceId, input.runIds, input.until.getTime());
+  }
+
+  async claimExpiredRuns(options: ClaimOptions): Promise<RunRecord[]> {
+    return this.#runs.claimExpired(options);
   }
 
   // Endpoints and outbox: see MemoryOutbox.
