@@ -67,7 +67,7 @@ export const FULL: BenchProfile = {
     latencyGapMs: 5,
     timeoutMs: 300_000,
   },
-  scaleOut: { instances: [1, 2, 3], jobs: 3000, warmupMs: 5000, seconds: 15, concurrency: 100 },
+  scaleOut: { instances: [1, 2, 3], jobs: 6000, warmupMs: 5000, seconds: 15, concurrency: 100 },
 };
 
 /**
@@ -105,5 +105,5 @@ export const QUICK: BenchProfile = {
     latencyGapMs: 5,
     timeoutMs: 60_000,
   },
-  scaleOut: { instances: [1, 2, 3], jobs: 1000, warmupMs: 2000, seconds: 2, concurrency: 100 },
+  scaleOut: { instances: [1, 2, 3], jobs: 3000, warmupMs: 2000, seconds: 2, concurrency: 100 },
 };
