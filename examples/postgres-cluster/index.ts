@@ -129,6 +129,9 @@ const summary = {
   schema,
   runs: runs.length,
   succeeded: runs.filter((r) => r.status === 'succeeded').length,
+  // Occurrences claimed just ahead of their time when the instances stopped: released, not lost; the next
+  // start of any instance runs them.
+  released: runs.filter((r) => r.status === 'queued').length,
   occurrences: occurrences.size,
   duplicateRuns: runs.length - occurrences.size,
   executedTwice: [...ranBy.values()].filter((by) => by.length > 1).length,
