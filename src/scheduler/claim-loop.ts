@@ -50,6 +50,8 @@ export class ClaimLoop {
   readonly #timer: WakeTimer;
   #running = false;
   #ticking = false;
+  /** Settles when the tick in progress (if any) has finished. */
+  #tickDone: Promise<void> = Promise.resolve();
   #tickAgain = false;
   #nextRenewAt = 0;
   #nextRecoveryAt = 0;
@@ -76,9 +78,15 @@ export class ClaimLoop {
     await this.tick(1);
   }
 
-  stop(): void {
+  /**
+   * Stops claiming and resolves once a claim in progress has handed its runs to the tracker: a batch
+   * already claimed is still advanced (its leases are ours), so `scheduler.stop()` must wait for it before
+   * stopping the tracker, or its runs would reach the tracker (and storage) after `stop()` returned.
+   */
+  async stop(): Promise<void> {
     this.#running = false;
     this.#timer.cancel();
+    await this.#tickDone;
   }
 
   /** Makes sure the loop claims a job due at `at` in time (a job was added or changed). */
@@ -125,6 +133,10 @@ export class ClaimLoop {
       return;
     }
     this.#ticking = true;
+    let tickFinished = () => {};
+    this.#tickDone = new Promise<void>((resolve) => {
+      tickFinished = resolve;
+    });
     let batches = 0;
     try {
       do {
@@ -161,6 +173,7 @@ export class ClaimLoop {
       this.#o.onError(error);
     } finally {
       this.#ticking = false;
+      tickFinished();
     }
     await this.#arm();
   }

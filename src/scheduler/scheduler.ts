@@ -329,8 +329,8 @@ export class Scheduler {
   async stop(options: { timeoutMs?: number } = {}): Promise<void> {
     if (this.#state === 'stopped' || this.#state === 'stopping') return;
     this.#state = 'stopping';
-    this.#loop.stop();
     this.#unsubscribe?.();
+    await this.#loop.stop();
     await this.#tracker.stop(options.timeoutMs ?? 10_000);
     if (this.#ownsTransport) await this.transport.close?.();
     this.#state = 'stopped';

@@ -28,7 +28,60 @@ class TurnCountingStorage extends MemoryStorage {
   }
 }
 
+/** Holds every advanceJob until `release()`: a claim stays in progress for as long as the test wants. */
+class SlowAdvanceStorage extends MemoryStorage {
+  #gate = Promise.withResolvers<void>();
+  readonly entered = Promise.withResolvers<void>();
+  readonly writesAfterStop: string[] = [];
+  stopped = false;
+  release(): void {
+    this.#gate.resolve();
+  }
+  override async advanceJob(input: AdvanceJobInput): Promise<RunRecord[]> {
+    this.entered.resolve();
+    await this.#gate.promise;
+    if (this.stopped) this.writesAfterStop.push(`advanceJob ${input.jobId}`);
+    return super.advanceJob(input);
+  }
+  override async updateRun(run: RunRecord): Promise<void> {
+    if (this.stopped) this.writesAfterStop.push(`updateRun ${run.id}`);
+    return super.updateRun(run);
+  }
+}
+
 describe('claiming due jobs in batches', () => {
+  it('stop() waits for a claim in progress: no run of it reaches storage after stop() resolved', async () => {
+    const storage = new SlowAdvanceStorage();
+    const { scheduler, clock, of } = createTestScheduler({ storage });
+    for (let i = 0; i < 5; i++) {
+      await scheduler.addJob({
+        id: `job-${i}`,
+        schedule: '* * * * *',
+        target: { url: 'https://a.example/' },
+      });
+    }
+    await scheduler.start();
+    void clock.advance('1m');
+    await storage.entered.promise;
+    let stopped = false;
+    const stopping = scheduler.stop({ timeoutMs: 0 }).then(() => {
+      stopped = true;
+      storage.stopped = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    // The claim is held up in advanceJob, so stop() cannot have finished.
+    expect(stopped).toBe(false);
+    storage.release();
+    await stopping;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(storage.writesAfterStop).toEqual([]);
+    expect(of('error')).toEqual([]);
+    // The claimed occurrences were recorded and released for the next start, not lost.
+    const runs = await storage.listRuns({ limit: 10 });
+    expect(runs).toHaveLength(5);
+    expect(runs.every((r) => r.status === 'queued' && r.lockedUntil?.getTime() === 0)).toBe(true);
+  });
+
   it('gives the event loop a turn between batches of a burst, so timers and sockets are not starved', async () => {
     const storage = new TurnCountingStorage();
     const { scheduler, clock } = createTestScheduler({ storage });
