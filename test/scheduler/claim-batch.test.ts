@@ -30,16 +30,23 @@ class TurnCountingStorage extends MemoryStorage {
 
 /** Holds every advanceJob until `release()`: a claim stays in progress for as long as the test wants. */
 class SlowAdvanceStorage extends MemoryStorage {
-  #gate = Promise.withResolvers<void>();
-  readonly entered = Promise.withResolvers<void>();
+  #open = () => {};
+  readonly #gate = new Promise<void>((resolve) => {
+    this.#open = resolve;
+  });
+  #signalEntered = () => {};
+  /** Settles when the first advanceJob has been called. */
+  readonly entered = new Promise<void>((resolve) => {
+    this.#signalEntered = resolve;
+  });
   readonly writesAfterStop: string[] = [];
   stopped = false;
   release(): void {
-    this.#gate.resolve();
+    this.#open();
   }
   override async advanceJob(input: AdvanceJobInput): Promise<RunRecord[]> {
-    this.entered.resolve();
-    await this.#gate.promise;
+    this.#signalEntered();
+    await this.#gate;
     if (this.stopped) this.writesAfterStop.push(`advanceJob ${input.jobId}`);
     return super.advanceJob(input);
   }
@@ -62,7 +69,7 @@ describe('claiming due jobs in batches', () => {
     }
     await scheduler.start();
     void clock.advance('1m');
-    await storage.entered.promise;
+    await storage.entered;
     let stopped = false;
     const stopping = scheduler.stop({ timeoutMs: 0 }).then(() => {
       stopped = true;
