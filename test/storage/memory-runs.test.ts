@@ -3,27 +3,18 @@ import { describe, expect, it } from 'vitest';
 import type { RunStatus } from '../../src/scheduler/types.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
 import type { RunRecord } from '../../src/storage/types.js';
+import { run as fixtureRun } from '../../src/testing/storage-suite/fixtures.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
+/** A run of job `j` scheduled `at` seconds after T0, built on the conformance suite's fixture. */
 function run(id: string, at: number, status: RunStatus): RunRecord {
-  return {
-    id,
-    jobId: 'j',
-    trigger: 'schedule',
+  return fixtureRun(id, 'j', {
     scheduledAt: new Date(T0 + at * 1000),
     status,
-    startedAt: null,
-    finishedAt: null,
-    durationMs: null,
-    attempts: 0,
-    statusCode: null,
-    error: null,
-    responseSnippet: null,
-    instanceId: 'i',
     occurrenceKey: `k-${id}`,
     lockedUntil: null,
-  };
+  });
 }
 
 const inFlight = (r: RunRecord) => r.status === 'queued' || r.status === 'running';
