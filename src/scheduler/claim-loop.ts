@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import { type Clock, sleep } from '../clock.js';
 import { CronhookError } from '../errors.js';
 import type { Emitter } from '../events.js';
 import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
@@ -79,14 +79,17 @@ export class ClaimLoop {
   }
 
   /**
-   * Stops claiming and resolves once a claim in progress has handed its runs to the tracker: a batch
-   * already claimed is still advanced (its leases are ours), so `scheduler.stop()` must wait for it before
-   * stopping the tracker, or its runs would reach the tracker (and storage) after `stop()` returned.
+   * Stops claiming and resolves once a claim in progress has handed its runs to the tracker, or after
+   * `timeoutMs` on the clock (a storage call that hangs must not hang `stop()`): a batch already claimed is
+   * still advanced (its leases are ours), so `scheduler.stop()` waits for it before stopping the tracker, or
+   * its runs would reach the tracker (and storage) after `stop()` returned.
    */
-  async stop(): Promise<void> {
+  async stop(timeoutMs: number): Promise<void> {
     this.#running = false;
     this.#timer.cancel();
-    await this.#tickDone;
+    const giveUp = new AbortController();
+    await Promise.race([this.#tickDone, sleep(this.#o.clock, timeoutMs, giveUp.signal).catch(() => {})]);
+    giveUp.abort();
   }
 
   /** Makes sure the loop claims a job due at `at` in time (a job was added or changed). */

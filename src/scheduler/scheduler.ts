@@ -330,8 +330,10 @@ export class Scheduler {
     if (this.#state === 'stopped' || this.#state === 'stopping') return;
     this.#state = 'stopping';
     this.#unsubscribe?.();
-    await this.#loop.stop();
-    await this.#tracker.stop(options.timeoutMs ?? 10_000);
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    const stopAt = this.clock.now() + timeoutMs;
+    await this.#loop.stop(timeoutMs);
+    await this.#tracker.stop(Math.max(0, stopAt - this.clock.now()));
     if (this.#ownsTransport) await this.transport.close?.();
     this.#state = 'stopped';
   }

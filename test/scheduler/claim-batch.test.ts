@@ -71,7 +71,7 @@ describe('claiming due jobs in batches', () => {
     void clock.advance('1m');
     await storage.entered;
     let stopped = false;
-    const stopping = scheduler.stop({ timeoutMs: 0 }).then(() => {
+    const stopping = scheduler.stop({ timeoutMs: 5_000 }).then(() => {
       stopped = true;
       storage.stopped = true;
     });
@@ -87,6 +87,24 @@ describe('claiming due jobs in batches', () => {
     const runs = await storage.listRuns({ limit: 10 });
     expect(runs).toHaveLength(5);
     expect(runs.every((r) => r.status === 'queued' && r.lockedUntil?.getTime() === 0)).toBe(true);
+  });
+
+  it('stop() does not wait past its timeout for a claim whose storage call hangs', async () => {
+    const storage = new SlowAdvanceStorage(); // never released: advanceJob hangs
+    const { scheduler, clock } = createTestScheduler({ storage });
+    await scheduler.addJob({ id: 'stuck', schedule: '* * * * *', target: { url: 'https://a.example/' } });
+    await scheduler.start();
+    void clock.advance('1m');
+    await storage.entered;
+    let stopped = false;
+    const stopping = scheduler.stop({ timeoutMs: 1_000 }).then(() => {
+      stopped = true;
+    });
+    await clock.advance(999);
+    expect(stopped).toBe(false);
+    await clock.advance(1);
+    await stopping;
+    expect(stopped).toBe(true);
   });
 
   it('gives the event loop a turn between batches of a burst, so timers and sockets are not starved', async () => {
