@@ -324,7 +324,8 @@ export class Scheduler {
 
   /**
    * Stops claiming, lets running runs finish within `timeoutMs`, then aborts the rest (recorded as failed
-   * with `ERR_STOPPED`). Runs still waiting for a slot are released for another instance or the next start.
+   * with `ERR_STOPPED`). Runs still waiting for a slot or for their instant are released for another instance
+   * or the next start. A claim in progress is finished first, within the same `timeoutMs`.
    */
   async stop(options: { timeoutMs?: number } = {}): Promise<void> {
     if (this.#state === 'stopped' || this.#state === 'stopping') return;
