@@ -3,6 +3,7 @@ import { postgresDialect as dialect, type PgRow, type PostgresDatabase } from '.
 import { GroupCommit, type QueuedWrite } from './sql/group-commit.js';
 import { jobCodec, runCodec } from './sql/job-rows.js';
 import { jsonRows } from './sql/json-rows.js';
+import { distinctParts, writeAsSet } from './sql/set-writes.js';
 import { insertSql, postgresPlaceholder as ph, setSql, without } from './sql/statements.js';
 import type {
   AdvanceJobInput,
@@ -157,49 +158,48 @@ export class PostgresJobs {
   }
 
   async #advanceGroup(group: QueuedWrite<AdvanceJobInput>[]): Promise<void> {
-    for (const part of distinctRuns(group, (input) => input.jobId)) {
-      let rows: PgRow[];
-      try {
-        const inputs = part.map((w) => w.work);
-        const jobs = JSON.stringify(
-          inputs.map((i) => ({
-            job_id: i.jobId,
-            instance_id: i.instanceId,
-            next_run_at: i.nextRunAt?.getTime() ?? null,
-            run_count: i.runCount,
-            enabled: i.enabled ?? null,
-          })),
-        );
-        const runs = jsonRows(
-          runCodec.columns,
-          RUN_JSON,
-          inputs.flatMap((i) => i.runs.map((run) => runCodec.encode(run, dialect))),
-        );
-        // Each run goes with its input's job (the lease that must hold), whatever job id the run names.
-        const owners = inputs.flatMap((i) => i.runs.map(() => i.jobId));
-        rows = (await this.#db.query(this.#advanceJobs, [jobs, runs, owners])).rows;
-      } catch (error) {
-        if (part.length === 1) {
-          part[0]!.reject(error);
-          continue;
-        }
-        for (const write of part) await this.#advanceOne(write.work).then(write.resolve, write.reject);
-        continue;
-      }
-      const advanced = new Set<string>();
-      const inserted = new Map<string, RunRecord>();
-      for (const row of rows) {
-        if (row.run === null) advanced.add(String(row.job_id));
-        else {
-          const run = decodeRun(row.run as PgRow);
-          inserted.set(run.id, run);
-        }
-      }
-      for (const { work, resolve, reject } of part) {
-        if (!advanced.has(work.jobId)) reject(leaseLost(work.jobId, work.instanceId));
-        else resolve(work.runs.flatMap((run) => inserted.get(run.id) ?? []));
+    for (const part of distinctParts(group, (input) => input.jobId)) {
+      await writeAsSet(
+        part,
+        (inputs) => this.#advanceSet(inputs),
+        ({ work, resolve, reject }, { advanced, inserted }) => {
+          if (!advanced.has(work.jobId)) reject(leaseLost(work.jobId, work.instanceId));
+          else resolve(work.runs.flatMap((run) => inserted.get(run.id) ?? []));
+        },
+        (input) => this.#advanceOne(input),
+      );
+    }
+  }
+
+  /** Advances distinct jobs at once: the ids of those whose lease held, and the runs inserted. */
+  async #advanceSet(inputs: AdvanceJobInput[]) {
+    const jobs = JSON.stringify(
+      inputs.map((i) => ({
+        job_id: i.jobId,
+        instance_id: i.instanceId,
+        next_run_at: i.nextRunAt?.getTime() ?? null,
+        run_count: i.runCount,
+        enabled: i.enabled ?? null,
+      })),
+    );
+    const runs = jsonRows(
+      runCodec.columns,
+      RUN_JSON,
+      inputs.flatMap((i) => i.runs.map((run) => runCodec.encode(run, dialect))),
+    );
+    // Each run goes with its input's job (the lease that must hold), whatever job id the run names.
+    const owners = inputs.flatMap((i) => i.runs.map(() => i.jobId));
+    const { rows } = await this.#db.query(this.#advanceJobs, [jobs, runs, owners]);
+    const advanced = new Set<string>();
+    const inserted = new Map<string, RunRecord>();
+    for (const row of rows) {
+      if (row.run === null) advanced.add(String(row.job_id));
+      else {
+        const run = decodeRun(row.run as PgRow);
+        inserted.set(run.id, run);
       }
     }
+    return { advanced, inserted };
   }
 
   async #advanceOne(input: AdvanceJobInput): Promise<RunRecord[]> {
@@ -227,26 +227,21 @@ export class PostgresJobs {
   }
 
   async #insertGroup(group: QueuedWrite<RunRecord>[]): Promise<void> {
-    let rows: PgRow[];
-    try {
-      const encoded = jsonRows(
-        runCodec.columns,
-        RUN_JSON,
-        group.map((w) => runCodec.encode(w.work, dialect)),
-      );
-      rows = (await this.#db.query(this.#insertRuns, [encoded])).rows;
-    } catch (error) {
-      // A clash the statement does not absorb (a run id taken): one by one, so only that run fails.
-      if (group.length === 1) throw error;
-      for (const write of group) {
-        await this.#db
-          .query(this.#insertRun, runCodec.encode(write.work, dialect))
-          .then((result) => write.resolve(result.rowCount > 0), write.reject);
-      }
-      return;
-    }
-    const inserted = new Set(rows.map((row) => String(row.id)));
-    for (const write of group) write.resolve(inserted.has(write.work.id));
+    // A clash the statement does not absorb (a run id taken) makes the runs go one by one: only that one fails.
+    await writeAsSet(
+      group,
+      async (runs) => {
+        const encoded = jsonRows(
+          runCodec.columns,
+          RUN_JSON,
+          runs.map((run) => runCodec.encode(run, dialect)),
+        );
+        const { rows } = await this.#db.query(this.#insertRuns, [encoded]);
+        return new Set(rows.map((row) => String(row.id)));
+      },
+      (write, inserted) => write.resolve(inserted.has(write.work.id)),
+      async (run) => (await this.#db.query(this.#insertRun, runCodec.encode(run, dialect))).rowCount > 0,
+    );
   }
 
   updateRun(run: RunRecord): Promise<void> {
@@ -254,28 +249,24 @@ export class PostgresJobs {
   }
 
   async #updateGroup(group: QueuedWrite<RunRecord>[]): Promise<void> {
-    for (const part of distinctRuns(group, (run) => run.id)) {
-      let rows: PgRow[];
-      try {
-        const encoded = jsonRows(
-          runCodec.columns,
-          RUN_JSON,
-          part.map((w) => runCodec.encode(w.work, dialect)),
-        );
-        rows = (await this.#db.query(this.#updateRuns, [encoded])).rows;
-      } catch (error) {
-        if (part.length === 1) {
-          part[0]!.reject(error);
-          continue;
-        }
-        for (const write of part) await this.#updateOne(write.work).then(write.resolve, write.reject);
-        continue;
-      }
-      const updated = new Set(rows.map((row) => String(row.id)));
-      for (const write of part) {
-        if (updated.has(write.work.id)) write.resolve(undefined);
-        else write.reject(notFound('run', write.work.id));
-      }
+    for (const part of distinctParts(group, (run) => run.id)) {
+      await writeAsSet(
+        part,
+        async (runs) => {
+          const encoded = jsonRows(
+            runCodec.columns,
+            RUN_JSON,
+            runs.map((run) => runCodec.encode(run, dialect)),
+          );
+          const { rows } = await this.#db.query(this.#updateRuns, [encoded]);
+          return new Set(rows.map((row) => String(row.id)));
+        },
+        (write, updated) => {
+          if (updated.has(write.work.id)) write.resolve(undefined);
+          else write.reject(notFound('run', write.work.id));
+        },
+        (run) => this.#updateOne(run),
+      );
     }
   }
 
@@ -332,7 +323,7 @@ export class PostgresJobs {
   }
 
   async #pruneGroup(group: QueuedWrite<{ jobId: string; keep: number }>[]): Promise<void> {
-    for (const part of distinctRuns(group, (p) => p.jobId)) {
+    for (const part of distinctParts(group, (p) => p.jobId)) {
       try {
         const { rows } = await this.#db.query(this.#pruneRuns, [
           JSON.stringify(part.map((w) => ({ job_id: w.work.jobId, keep: w.work.keep }))),
@@ -344,23 +335,4 @@ export class PostgresJobs {
       }
     }
   }
-}
-
-/** Splits a group where a key repeats (a statement changes a row once), keeping call order. */
-function distinctRuns<W>(group: QueuedWrite<W>[], key: (work: W) => string): QueuedWrite<W>[][] {
-  const parts: QueuedWrite<W>[][] = [];
-  let seen = new Set<string>();
-  let part: QueuedWrite<W>[] = [];
-  for (const write of group) {
-    const k = key(write.work);
-    if (seen.has(k)) {
-      parts.push(part);
-      part = [];
-      seen = new Set();
-    }
-    seen.add(k);
-    part.push(write);
-  }
-  if (part.length > 0) parts.push(part);
-  return parts;
 }

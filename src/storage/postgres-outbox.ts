@@ -10,6 +10,7 @@ import { BatchedLookup } from './sql/batched-lookup.js';
 import { GroupCommit, type QueuedWrite } from './sql/group-commit.js';
 import { jsonRows } from './sql/json-rows.js';
 import { attemptCodec, deliveryCodec, endpointCodec, messageCodec } from './sql/outbox-rows.js';
+import { distinctParts, writeAsSet } from './sql/set-writes.js';
 import { definedOnly, insertSql, postgresPlaceholder as ph, setSql } from './sql/statements.js';
 import type {
   ClaimDeliveriesOptions,
@@ -156,28 +157,27 @@ export class PostgresOutbox {
   }
 
   async #insertGroup(group: QueuedWrite<NewMessage>[]): Promise<void> {
-    try {
-      const inputs = group.map((w) => w.work);
-      await this.#db.query(this.#insertMany, [
-        jsonRows(
-          messageCodec.columns,
-          NO_JSON,
-          inputs.map((i) => messageCodec.encode(i.message, dialect)),
-        ),
-        jsonRows(
-          deliveryCodec.columns,
-          DELIVERY_JSON,
-          inputs.flatMap((i) => i.deliveries.map((d) => deliveryCodec.encode(d, dialect))),
-        ),
-        this.#db.channel,
-      ]);
-    } catch (error) {
-      // One message may clash with a stored id: one by one, so only that one fails.
-      if (group.length === 1) throw error;
-      for (const write of group) await this.#insertOne(write.work).then(write.resolve, write.reject);
-      return;
-    }
-    for (const write of group) write.resolve(undefined);
+    // One message may clash with a stored id: then they go one by one, so only that one fails.
+    await writeAsSet(
+      group,
+      async (inputs) => {
+        await this.#db.query(this.#insertMany, [
+          jsonRows(
+            messageCodec.columns,
+            NO_JSON,
+            inputs.map((i) => messageCodec.encode(i.message, dialect)),
+          ),
+          jsonRows(
+            deliveryCodec.columns,
+            DELIVERY_JSON,
+            inputs.flatMap((i) => i.deliveries.map((d) => deliveryCodec.encode(d, dialect))),
+          ),
+          this.#db.channel,
+        ]);
+      },
+      (write) => write.resolve(undefined),
+      (input) => this.#insertOne(input),
+    );
   }
 
   async #insertOne({ message, deliveries }: NewMessage): Promise<void> {
@@ -226,30 +226,17 @@ export class PostgresOutbox {
   }
 
   async #completeGroup(group: QueuedWrite<CompleteAttemptInput>[]): Promise<void> {
-    // A statement updates a row once: a delivery completed twice in one group splits it, keeping call order.
-    for (let start = 0; start < group.length; ) {
-      const ids = new Set<string>();
-      let end = start;
-      while (end < group.length && !ids.has(group[end]!.work.delivery.id)) {
-        ids.add(group[end]!.work.delivery.id);
-        end++;
-      }
-      const part = group.slice(start, end);
-      start = end;
-      let updated: Set<string>;
-      try {
-        updated = await this.#completeSet(part.map((w) => w.work));
-      } catch {
-        // Something in the set failed it as a whole: one by one, so only the bad write fails.
-        for (const write of part) {
-          await this.#completeOne(write.work).then(write.resolve, write.reject);
-        }
-        continue;
-      }
-      for (const write of part) {
-        if (updated.has(write.work.delivery.id)) write.resolve(undefined);
-        else write.reject(notFound('delivery', write.work.delivery.id));
-      }
+    for (const part of distinctParts(group, (input) => input.delivery.id)) {
+      await writeAsSet(
+        part,
+        (inputs) => this.#completeSet(inputs),
+        (write, updated) => {
+          if (updated.has(write.work.delivery.id)) write.resolve(undefined);
+          else write.reject(notFound('delivery', write.work.delivery.id));
+        },
+        (input) => this.#completeOne(input),
+        true,
+      );
     }
   }
 
