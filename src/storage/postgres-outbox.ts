@@ -1,5 +1,6 @@
 import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../notifier/types.js';
 import { duplicateEndpoint, notFound } from './errors.js';
+import { DELIVERY_JSON, PostgresCompletions } from './postgres-completions.js';
 import {
   postgresDialect as dialect,
   type PgExecutor,
@@ -10,8 +11,8 @@ import { BatchedLookup } from './sql/batched-lookup.js';
 import { GroupCommit, type QueuedWrite } from './sql/group-commit.js';
 import { jsonRows } from './sql/json-rows.js';
 import { attemptCodec, deliveryCodec, endpointCodec, messageCodec } from './sql/outbox-rows.js';
-import { distinctParts, writeAsSet } from './sql/set-writes.js';
-import { definedOnly, insertSql, postgresPlaceholder as ph, setSql } from './sql/statements.js';
+import { writeAsSet } from './sql/set-writes.js';
+import { insertSql, postgresPlaceholder as ph, setSql } from './sql/statements.js';
 import type {
   ClaimDeliveriesOptions,
   CompleteAttemptInput,
@@ -24,36 +25,24 @@ const decodeEndpoint = (row: PgRow) => endpointCodec.decode(row, dialect);
 const ENDPOINT_SET = setSql(endpointCodec.columns.slice(1), ph);
 const DELIVERY_SET = setSql(deliveryCodec.columns.slice(1), ph);
 const NO_JSON = new Set<string>();
-const DELIVERY_JSON = new Set(['last_error']);
 
 interface NewMessage {
   message: Message;
   deliveries: DeliveryRecord[];
 }
-const ATTEMPT_JSON = new Set(['error', 'response_headers']);
-/** Endpoint fields an attempt's outcome may patch, with their columns and encodings. */
-const ENDPOINT_PATCH: Record<string, [column: string, encode: (value: never) => unknown]> = {
-  failingSince: ['failing_since', (d: Date | null) => d?.getTime() ?? null],
-  enabled: ['enabled', (b: boolean) => b],
-  disabledReason: ['disabled_reason', (r: string | null) => r],
-  disabledAt: ['disabled_at', (d: Date | null) => d?.getTime() ?? null],
-  updatedAt: ['updated_at', (d: Date) => d.getTime()],
-};
-
 /** The webhook half of `PostgresStorage`: endpoints, messages, deliveries and attempts. */
 export class PostgresOutbox {
   readonly #db: PostgresDatabase;
   readonly #t: PostgresDatabase['tables'];
   readonly #schema: string;
   readonly #pendingToEnabled: string;
-  readonly #completeMany: string;
   readonly #insertMany: string;
   // Messages go in one statement parameter: groups stop at ~16 MB of bodies.
   readonly #inserts = new GroupCommit<NewMessage>((group) => this.#insertGroup(group), 500, {
     weigh: (input) => input.message.body.length + 300 * input.deliveries.length,
     maxWeight: 16 * 1024 * 1024,
   });
-  readonly #completions = new GroupCommit<CompleteAttemptInput>((group) => this.#completeGroup(group));
+  readonly #completions: PostgresCompletions;
   readonly #endpoints: BatchedLookup;
   readonly #messages: BatchedLookup;
 
@@ -64,18 +53,6 @@ export class PostgresOutbox {
     this.#schema = db.schema;
     this.#pendingToEnabled = `FROM ${t.deliveries} d JOIN ${t.endpoints} e ON e.id = d.endpoint_id
       WHERE d.status = 'pending' AND e.enabled`;
-    const deliveryState = deliveryCodec.columns.slice(1).map((c) => `${c} = i.${c}`);
-    const attemptColumns = attemptCodec.columns.join(', ');
-    // Attempt results of a group in one statement (one round trip, one commit): each delivery is updated
-    // (its lease released) and its attempt logged only when the delivery still exists; the ids returned
-    // tell the callers whose delivery was missing. Attempts go in call order, so `seq` orders them.
-    this.#completeMany = `WITH i AS (SELECT * FROM json_populate_recordset(null::${t.deliveries}, $1::json)),
-      updated AS (UPDATE ${t.deliveries} x SET ${deliveryState.join(', ')} FROM i WHERE x.id = i.id
-        RETURNING x.id),
-      logged AS (INSERT INTO ${t.attempts} (${attemptColumns})
-        SELECT ${attemptColumns} FROM json_populate_recordset(null::${t.attempts}, $2::json) WITH ORDINALITY a
-        WHERE a.delivery_id IN (SELECT id FROM updated) ORDER BY a.ordinality)
-      SELECT id FROM updated`;
     const deliveryColumns = deliveryCodec.columns.join(', ');
     const messageColumns = messageCodec.columns.join(', ');
     // Messages and their deliveries in one statement, the notification included: it is sent on commit.
@@ -88,6 +65,9 @@ export class PostgresOutbox {
       (await db.query(`SELECT * FROM ${table} WHERE id = ANY($1::text[])`, [ids])).rows;
     this.#endpoints = new BatchedLookup(byIds(t.endpoints));
     this.#messages = new BatchedLookup(byIds(t.messages));
+    this.#completions = new PostgresCompletions(db, this.#endpoints, (delivery, tx) =>
+      this.updateDelivery(delivery, tx),
+    );
   }
 
   async insertEndpoint(endpoint: EndpointRecord): Promise<void> {
@@ -220,84 +200,9 @@ export class PostgresOutbox {
       .map(({ delivery }) => delivery);
   }
 
-  /** Group-committed: the attempts that finish together are recorded in one statement (see `#completeMany`). */
+  /** Group-committed: the attempts that finish together are recorded in one statement (PostgresCompletions). */
   completeAttempt(input: CompleteAttemptInput): Promise<void> {
-    return this.#completions.push<void>(input);
-  }
-
-  async #completeGroup(group: QueuedWrite<CompleteAttemptInput>[]): Promise<void> {
-    for (const part of distinctParts(group, (input) => input.delivery.id)) {
-      await writeAsSet(
-        part,
-        (inputs) => this.#completeSet(inputs),
-        (write, updated) => {
-          if (updated.has(write.work.delivery.id)) write.resolve(undefined);
-          else write.reject(notFound('delivery', write.work.delivery.id));
-        },
-        (input) => this.#completeOne(input),
-        true,
-      );
-    }
-  }
-
-  /** Records the attempts of distinct deliveries at once; returns the ids of the deliveries that existed. */
-  async #completeSet(inputs: CompleteAttemptInput[]): Promise<Set<string>> {
-    const deliveries = jsonRows(
-      deliveryCodec.columns,
-      DELIVERY_JSON,
-      inputs.map((i) => deliveryCodec.encode({ ...i.delivery, lockedBy: null, lockedUntil: null }, dialect)),
-    );
-    const attempts = jsonRows(
-      attemptCodec.columns,
-      ATTEMPT_JSON,
-      inputs.map((i) => attemptCodec.encode(i.attempt, dialect)),
-    );
-    // Endpoints are locked in id order (a stable sort keeps one endpoint's patches in call order), so two
-    // instances patching the same endpoints in one transaction each cannot deadlock.
-    const patches = inputs
-      .filter((i) => i.endpoint !== undefined)
-      .sort((a, b) => (a.endpoint!.id < b.endpoint!.id ? -1 : a.endpoint!.id > b.endpoint!.id ? 1 : 0));
-    const run = async (tx: PgExecutor) => {
-      const { rows } = await tx.query(this.#completeMany, [deliveries, attempts]);
-      const updated = new Set(rows.map((row) => String(row.id)));
-      for (const input of patches) {
-        if (updated.has(input.delivery.id)) await this.#patchEndpoint(input.endpoint!, tx);
-      }
-      return updated;
-    };
-    // Without endpoint changes the statement is its own transaction.
-    if (patches.length === 0) return run(this.#db);
-    try {
-      return await this.#db.transaction(run);
-    } finally {
-      for (const input of patches) this.#endpoints.forget(input.endpoint!.id);
-    }
-  }
-
-  /** Sets only the fields the patch holds, so patches applied in turn combine field by field. */
-  async #patchEndpoint(patch: NonNullable<CompleteAttemptInput['endpoint']>, tx: PgExecutor): Promise<void> {
-    const sets: string[] = [];
-    const params: unknown[] = [patch.id];
-    for (const [field, value] of Object.entries(definedOnly(patch))) {
-      const mapping = ENDPOINT_PATCH[field];
-      if (mapping === undefined) continue;
-      params.push(mapping[1](value as never));
-      sets.push(`${mapping[0]} = ${ph(params.length - 1)}`);
-    }
-    if (sets.length > 0)
-      await tx.query(`UPDATE ${this.#t.endpoints} SET ${sets.join(', ')} WHERE id = $1`, params);
-  }
-
-  async #completeOne({ delivery, attempt, endpoint }: CompleteAttemptInput): Promise<void> {
-    await this.#db.transaction(async (tx) => {
-      await this.updateDelivery({ ...delivery, lockedBy: null, lockedUntil: null }, tx);
-      await tx.query(
-        insertSql(this.#t.attempts, attemptCodec.columns, ph),
-        attemptCodec.encode(attempt, dialect),
-      );
-      if (endpoint !== undefined) await this.#patchEndpoint(endpoint, tx);
-    });
-    if (endpoint !== undefined) this.#endpoints.forget(endpoint.id);
+    return this.#completions.complete(input);
   }
 
   async updateDelivery(delivery: DeliveryRecord, tx: PgExecutor = this.#db): Promise<void> {
