@@ -53,7 +53,8 @@ export class PostgresCompletions {
     // (its lease released) and its attempt logged only when the delivery still exists; the ids returned
     // tell the callers whose delivery was missing. Attempts go in call order, so `seq` orders them.
     this.#completeMany = `WITH i AS (SELECT * FROM json_populate_recordset(null::${t.deliveries}, $1::json)),
-      updated AS (UPDATE ${t.deliveries} x SET ${deliveryState.join(', ')} FROM i WHERE x.id = i.id
+      updated AS (UPDATE ${t.deliveries} x SET ${deliveryState.join(', ')}
+        FROM i WHERE x.id = i.id AND x.id = ANY($3::text[])
         RETURNING x.id),
       logged AS (INSERT INTO ${t.attempts} (${attemptColumns})
         SELECT ${attemptColumns} FROM json_populate_recordset(null::${t.attempts}, $2::json) WITH ORDINALITY a
@@ -98,7 +99,8 @@ export class PostgresCompletions {
       .filter((i) => i.endpoint !== undefined)
       .sort((a, b) => (a.endpoint!.id < b.endpoint!.id ? -1 : a.endpoint!.id > b.endpoint!.id ? 1 : 0));
     const run = async (tx: PgExecutor) => {
-      const { rows } = await tx.query(this.#completeMany, [deliveries, attempts]);
+      const ids = inputs.map((i) => i.delivery.id);
+      const { rows } = await tx.query(this.#completeMany, [deliveries, attempts, ids]);
       const updated = new Set(rows.map((row) => String(row.id)));
       for (const input of patches) {
         if (updated.has(input.delivery.id)) await this.#patchEndpoint(input.endpoint!, tx);

@@ -58,15 +58,16 @@ export class PostgresJobs {
     // updates, a lease renewal and a prune over the same runs then queue behind each other instead of
     // deadlocking, which the soak showed with each statement locking in its own scan order.
     this.#updateRuns = `WITH i AS (SELECT * FROM json_populate_recordset(null::${runs}, $1::json)),
-      locked AS (SELECT id FROM ${runs} WHERE id IN (SELECT id FROM i) ORDER BY id FOR UPDATE)
+      locked AS (SELECT id FROM ${runs} WHERE id = ANY($2::text[]) ORDER BY id FOR UPDATE)
       UPDATE ${runs} r SET ${RUN_STATE.map((c) => `${c} = i.${c}`).join(', ')}
-      FROM i WHERE r.id = i.id AND r.id IN (SELECT id FROM locked) RETURNING r.id`;
+      FROM i WHERE r.id = i.id AND r.id = ANY($2::text[]) AND r.id IN (SELECT id FROM locked) RETURNING r.id`;
     const jobs = db.tables.jobs;
     // Claimed jobs advanced together: for each job still leased to the caller, its runs (each occurrence
     // once) and its next occurrence, in one statement. The job ids returned are those whose lease held.
     this.#advanceJobs = `WITH i AS (SELECT * FROM json_to_recordset($1::json)
         AS x(job_id text, instance_id text, next_run_at bigint, run_count bigint, enabled boolean)),
-      held AS (SELECT j.id FROM ${jobs} j JOIN i ON i.job_id = j.id WHERE j.locked_by = i.instance_id
+      held AS (SELECT j.id FROM ${jobs} j JOIN i ON i.job_id = j.id
+        WHERE j.id = ANY($4::text[]) AND j.locked_by = i.instance_id
         ORDER BY j.id FOR UPDATE OF j),
       inserted AS (INSERT INTO ${runs} (${columns})
         SELECT ${columns} FROM json_populate_recordset(null::${runs}, $2::json) WITH ORDINALITY r
@@ -74,12 +75,12 @@ export class PostgresJobs {
         ON CONFLICT ON CONSTRAINT runs_occurrence DO NOTHING RETURNING *),
       advanced AS (UPDATE ${jobs} j SET next_run_at = i.next_run_at, run_count = i.run_count,
           enabled = COALESCE(i.enabled, j.enabled), locked_by = NULL, locked_until = NULL
-        FROM i WHERE j.id = i.job_id AND j.id IN (SELECT id FROM held) RETURNING j.id)
+        FROM i WHERE j.id = i.job_id AND j.id = ANY($4::text[]) AND j.id IN (SELECT id FROM held) RETURNING j.id)
       SELECT id AS job_id, NULL::json AS run FROM advanced
       UNION ALL SELECT job_id, to_json(inserted) FROM inserted`;
     this.#pruneRuns = `WITH i AS (SELECT * FROM json_to_recordset($1::json) AS x(job_id text, keep bigint)),
       ranked AS (SELECT id, job_id, row_number() OVER (PARTITION BY job_id ORDER BY scheduled_at DESC, id DESC) AS n
-        FROM ${runs} WHERE job_id IN (SELECT job_id FROM i) AND NOT ${ACTIVE}),
+        FROM ${runs} WHERE job_id = ANY($2::text[]) AND NOT ${ACTIVE}),
       locked AS (SELECT id FROM ${runs} WHERE id IN
         (SELECT ranked.id FROM ranked JOIN i ON i.job_id = ranked.job_id WHERE ranked.n > i.keep)
         ORDER BY id FOR UPDATE),
@@ -189,7 +190,8 @@ export class PostgresJobs {
     );
     // Each run goes with its input's job (the lease that must hold), whatever job id the run names.
     const owners = inputs.flatMap((i) => i.runs.map(() => i.jobId));
-    const { rows } = await this.#db.query(this.#advanceJobs, [jobs, runs, owners]);
+    const jobIds = inputs.map((i) => i.jobId);
+    const { rows } = await this.#db.query(this.#advanceJobs, [jobs, runs, owners, jobIds]);
     const advanced = new Set<string>();
     const inserted = new Map<string, RunRecord>();
     for (const row of rows) {
@@ -258,7 +260,8 @@ export class PostgresJobs {
             RUN_JSON,
             runs.map((run) => runCodec.encode(run, dialect)),
           );
-          const { rows } = await this.#db.query(this.#updateRuns, [encoded]);
+          const ids = runs.map((run) => run.id);
+          const { rows } = await this.#db.query(this.#updateRuns, [encoded, ids]);
           return new Set(rows.map((row) => String(row.id)));
         },
         (write, updated) => {
@@ -327,6 +330,7 @@ export class PostgresJobs {
       try {
         const { rows } = await this.#db.query(this.#pruneRuns, [
           JSON.stringify(part.map((w) => ({ job_id: w.work.jobId, keep: w.work.keep }))),
+          part.map((w) => w.work.jobId),
         ]);
         const removed = new Map(rows.map((row) => [String(row.job_id), Number(row.n)]));
         for (const write of part) write.resolve(removed.get(write.work.jobId) ?? 0);

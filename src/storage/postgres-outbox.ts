@@ -184,10 +184,11 @@ export class PostgresOutbox {
     const { rows } = await this.#db.query(
       `WITH c AS (SELECT * FROM ${this.#schema}.claim_deliveries($1, $2, $3, $4, $5::text[]))
        SELECT c.delivery, c.due_at,
-         CASE WHEN row_number() OVER (PARTITION BY e.id) = 1 THEN to_json(e) END AS endpoint_row,
-         CASE WHEN row_number() OVER (PARTITION BY m.id) = 1 THEN to_json(m) END AS message_row
-       FROM c LEFT JOIN ${this.#t.endpoints} e ON e.id = c.delivery->>'endpoint_id'
-         LEFT JOIN ${this.#t.messages} m ON m.id = c.delivery->>'message_id'`,
+         CASE WHEN row_number() OVER (PARTITION BY c.delivery->>'endpoint_id') = 1 THEN (SELECT to_json(e)
+           FROM ${this.#t.endpoints} e WHERE e.id = (c.delivery->>'endpoint_id') COLLATE "C") END AS endpoint_row,
+         CASE WHEN row_number() OVER (PARTITION BY c.delivery->>'message_id') = 1 THEN (SELECT to_json(m)
+           FROM ${this.#t.messages} m WHERE m.id = (c.delivery->>'message_id') COLLATE "C") END AS message_row
+       FROM c`,
       [now.getTime(), limit, instanceId, now.getTime() + leaseMs, options.excludeEndpointIds ?? []],
     );
     // The endpoints and messages of the claimed deliveries come along (each once), for the reads that
