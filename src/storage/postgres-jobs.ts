@@ -81,10 +81,10 @@ export class PostgresJobs {
     this.#pruneRuns = `WITH i AS (SELECT * FROM json_to_recordset($1::json) AS x(job_id text, keep bigint)),
       ranked AS (SELECT id, job_id, row_number() OVER (PARTITION BY job_id ORDER BY scheduled_at DESC, id DESC) AS n
         FROM ${runs} WHERE job_id = ANY($2::text[]) AND NOT ${ACTIVE}),
-      locked AS (SELECT id FROM ${runs} WHERE id IN
-        (SELECT ranked.id FROM ranked JOIN i ON i.job_id = ranked.job_id WHERE ranked.n > i.keep)
+      locked AS (SELECT id FROM ${runs} WHERE id = ANY(ARRAY(
+        SELECT ranked.id FROM ranked JOIN i ON i.job_id = ranked.job_id WHERE ranked.n > i.keep))
         ORDER BY id FOR UPDATE),
-      gone AS (DELETE FROM ${runs} WHERE id IN (SELECT id FROM locked) RETURNING job_id)
+      gone AS (DELETE FROM ${runs} WHERE id = ANY(ARRAY(SELECT id FROM locked)) RETURNING job_id)
       SELECT job_id, count(*)::int AS n FROM gone GROUP BY job_id`;
   }
 

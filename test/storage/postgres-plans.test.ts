@@ -1,0 +1,125 @@
+import pg from 'pg';
+import { afterEach, expect, it } from 'vitest';
+import { PostgresStorage } from '../../src/storage/postgres.js';
+import {
+  at,
+  attempt,
+  delivery,
+  endpoint,
+  message,
+  minimalJob,
+  run,
+} from '../../src/testing/storage-suite/fixtures.js';
+import { describePostgres, dropSchema, postgresUrl, uniqueSchema } from '../helpers/postgres.js';
+
+interface Statement {
+  text: string;
+  values: unknown[];
+}
+
+/** Relations a plan reads by sequential scan, walking every node (CTEs and subplans included). */
+function seqScans(node: Record<string, unknown>): string[] {
+  const own = node['Node Type'] === 'Seq Scan' ? [String(node['Relation Name'])] : [];
+  const children = (node.Plans as Record<string, unknown>[] | undefined) ?? [];
+  return [...own, ...children.flatMap(seqScans)];
+}
+
+// The delivery log and the run history grow for as long as retention keeps them. A statement that reads a
+// whole table per claim or per write (the planner's default estimate of 100 rows for json_populate_recordset
+// made hash joins over sequential scans look cheap) gets slower with every row kept, so these are checked
+// by their plans, on tables large enough that an index lookup is the plan a planner should pick.
+describePostgres('PostgresStorage statement plans', () => {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  it('claims, completes and writes runs by index lookups, not by reading whole tables', async () => {
+    const pool = new pg.Pool({ connectionString: await postgresUrl(), max: 4 });
+    const schema = uniqueSchema('plans');
+    const storage = new PostgresStorage({ pool, schema });
+    cleanups.push(
+      () => pool.end(),
+      () => dropSchema(schema),
+      () => storage.close(),
+    );
+    await storage.migrate();
+    const rows = 1_500;
+    await storage.insertEndpoint(endpoint('ep', { topics: ['*'] }));
+    await Promise.all(
+      Array.from({ length: rows }, (_, i) =>
+        storage.insertMessage({
+          message: message(`m${i}`),
+          deliveries: [delivery(`d${i}`, `m${i}`, 'ep', { nextAttemptAt: at(i) })],
+        }),
+      ),
+    );
+    await Promise.all(Array.from({ length: rows }, (_, i) => storage.insertJob(minimalJob(`j${i}`))));
+    await Promise.all(
+      Array.from({ length: rows }, (_, i) =>
+        storage.insertRun(run(`r${i}`, `j${i % 100}`, { scheduledAt: at(i * 1000) })),
+      ),
+    );
+    await pool.query(
+      `ANALYZE "${schema}".deliveries, "${schema}".messages, "${schema}".jobs, "${schema}".runs`,
+    );
+
+    // Every statement the storage sends from here on is explained afterwards.
+    const sent: Statement[] = [];
+    const query = pool.query.bind(pool) as (text: string, values?: unknown[]) => Promise<pg.QueryResult>;
+    pool.query = ((text: string, values: unknown[] = []) => {
+      sent.push({ text, values });
+      return query(text, values);
+    }) as typeof pool.query;
+
+    const claimed = await storage.claimDeliveries({
+      now: at(10),
+      limit: 2,
+      instanceId: 'a',
+      leaseMs: 30_000,
+    });
+    expect(claimed.map((d) => d.id)).toEqual(['d0', 'd1']);
+    expect(await storage.getMessage('m0')).not.toBeNull();
+    await Promise.all(
+      claimed.map((d, i) =>
+        storage.completeAttempt({
+          delivery: { ...d, status: 'succeeded', attempts: 1, nextAttemptAt: null },
+          attempt: attempt(`a${i}`, d.id, { statusCode: 200, error: null }),
+        }),
+      ),
+    );
+    const jobs = await storage.claimDueJobs({ now: at(0), limit: 2, instanceId: 'a', leaseMs: 30_000 });
+    expect(jobs).toHaveLength(2);
+    await Promise.all(
+      jobs.map((job) =>
+        storage.advanceJob({
+          jobId: job.id,
+          instanceId: 'a',
+          nextRunAt: at(60_000),
+          runCount: 1,
+          runs: [run(`new-${job.id}`, job.id, { status: 'queued', scheduledAt: at(0), occurrenceKey: 'k' })],
+        }),
+      ),
+    );
+    await Promise.all(
+      ['r1', 'r2'].map((id) => storage.updateRun(run(id, `j${id.slice(1)}`, { attempts: 3 }))),
+    );
+    await Promise.all([
+      storage.pruneRuns({ jobId: 'j3', keep: 100 }),
+      storage.pruneRuns({ jobId: 'j4', keep: 100 }),
+    ]);
+    pool.query = query as typeof pool.query;
+
+    const explained = sent.filter((s) => /^\s*(WITH|SELECT|UPDATE|INSERT|DELETE)/i.test(s.text));
+    expect(explained.length).toBeGreaterThanOrEqual(6);
+    const scans: string[] = [];
+    for (const { text, values } of explained) {
+      const { rows: plan } = await pool.query(`EXPLAIN (FORMAT JSON) ${text}`, values);
+      const root = (plan[0]['QUERY PLAN'] as { Plan: Record<string, unknown> }[])[0]!.Plan;
+      for (const table of seqScans(root))
+        scans.push(`${table} in: ${text.replace(/\s+/g, ' ').slice(0, 90)}`);
+    }
+    // The endpoints table holds one row: reading it whole is the right plan.
+    expect(scans.filter((s) => !s.startsWith('endpoints '))).toEqual([]);
+  });
+});
