@@ -71,12 +71,14 @@ export class Deliverer {
 
   /**
    * Attempts `delivery` now. Returns null, having released the lease, when an automatic attempt finds its
-   * endpoint disabled: such deliveries wait until the endpoint is enabled again.
+   * endpoint disabled: such deliveries wait until the endpoint is enabled again. `onAnswered` is called once
+   * the request is over (answered, failed or not made), before the attempt is stored.
    */
   async deliver(
     delivery: DeliveryRecord,
     trigger: AttemptTrigger,
     signal?: AbortSignal,
+    onAnswered?: () => void,
   ): Promise<DeliveryAttempt | null> {
     const { storage, clock } = this.#deps;
     const [endpoint, message] = await Promise.all([
@@ -105,6 +107,7 @@ export class Deliverer {
         error = e;
       }
     }
+    onAnswered?.();
     const attempt = this.#attemptRecord(delivery, trigger, startedAt, response, error);
     const input = this.#outcome(delivery, endpoint, attempt, response, trigger);
     await storage.completeAttempt(input);

@@ -33,18 +33,26 @@ export interface DispatcherDeps {
 /**
  * The outbox loop. Deliveries live in storage; this claims the due ones (leased, so several instances share
  * the work and a crashed instance's deliveries come back when their lease expires) and sends them with at
- * most `concurrency` in flight and `perEndpointConcurrency` per endpoint. One clock timer wakes it for the
- * next due delivery; storing a message wakes it at once, and so do finished attempts, coalesced: the
- * attempts that finish within one turn of the event loop free their slots together and are refilled by one
- * claim, not one claim (a storage round trip) each. It also applies `deliveryRetentionMs` to the delivery
+ * most `concurrency` requests in flight and `perEndpointConcurrency` per endpoint. A request's slot is free
+ * again once it is answered, while its result is being stored, so the storage's commit latency does not
+ * idle the slot (no request starts while `concurrency` results wait to be stored). One clock timer wakes it for the next due delivery;
+ * storing a message wakes it at once, and so do answered attempts, coalesced: those answered within one turn
+ * of the event loop free their slots together and are refilled by one claim, not one claim (a storage round
+ * trip) each. It also applies `deliveryRetentionMs` to the delivery
  * log, at start and then every tenth of the retention (at least a second, at most an hour apart).
  */
 export class Dispatcher {
   readonly #deps: DispatcherDeps;
   readonly #timer: WakeTimer;
-  /** Attempts in flight. */
+  /** Requests in flight: each holds one of the `concurrency` slots. */
   #active = 0;
-  /** Resolved when the last attempt in flight finishes (stop() waits for it). */
+  /**
+   * Attempts answered (or failed) whose results are being stored. Their slots are free already, so a storage
+   * commit does not hold up the next request; but no request starts while `concurrency` of them wait, so a
+   * slow store slows sending instead of piling up results.
+   */
+  #recording = 0;
+  /** Resolved when the last attempt in flight is recorded (stop() waits for it). */
   #idle: (() => void) | null = null;
   /** A wake is queued for the end of this event-loop turn (attempts finished). */
   #wakeQueued = false;
@@ -67,9 +75,15 @@ export class Dispatcher {
     });
   }
 
-  /** Attempts in flight in this instance. */
+  /** Attempts in flight in this instance, until their results are stored. */
   get inFlight(): number {
-    return this.#active;
+    return this.#active + this.#recording;
+  }
+
+  /** A slot is free, and results waiting to be stored are not backed up. */
+  #hasRoom(): boolean {
+    const { concurrency } = this.#deps.options;
+    return this.#active < concurrency && this.#recording < concurrency;
   }
 
   start(): void {
@@ -89,7 +103,7 @@ export class Dispatcher {
     this.#running = false;
     this.#timer.cancel();
     await this.#pruning;
-    if (this.#active === 0) return;
+    if (this.inFlight === 0) return;
     const timer = this.#deps.clock.setTimeout(() => this.#controller.abort(), timeoutMs);
     await new Promise<void>((resolve) => {
       const earlier = this.#idle;
@@ -123,7 +137,7 @@ export class Dispatcher {
     this.#maybePrune();
     try {
       let claimedAny = false;
-      while (this.#running && this.#active < options.concurrency) {
+      while (this.#running && this.#hasRoom()) {
         const now = clock.now();
         const free = options.concurrency - this.#active;
         const excluded: string[] = [];
@@ -155,8 +169,9 @@ export class Dispatcher {
         );
       }
       if (!this.#running) return;
-      // Every slot is busy: the next finished attempt wakes us, and that tick looks at what is due then.
-      if (this.#active >= options.concurrency && claimedAny) {
+      // Every slot is busy: the next answered or recorded attempt wakes us, and that tick looks at what is
+      // due then.
+      if (!this.#hasRoom() && claimedAny) {
         this.#setTimer(this.#nextPruneAt);
         return;
       }
@@ -217,17 +232,28 @@ export class Dispatcher {
     this.#perEndpoint.set(endpointId, (this.#perEndpoint.get(endpointId) ?? 0) + 1);
     this.#inFlight.add(delivery.id);
     this.#active++;
+    // The slot (and the endpoint's share) is freed once the request is over, while the result is stored.
+    let answered = false;
+    const onAnswered = () => {
+      if (answered) return;
+      answered = true;
+      const n = (this.#perEndpoint.get(endpointId) ?? 1) - 1;
+      if (n <= 0) this.#perEndpoint.delete(endpointId);
+      else this.#perEndpoint.set(endpointId, n);
+      this.#active--;
+      this.#recording++;
+      this.#wakeAfterTurn();
+    };
     // A pending delivery whose retries were spent has been put back by replay().
     const trigger = delivery.attempts > options.retrySchedule.length ? 'replay' : 'auto';
     void deliverer
-      .deliver(delivery, trigger, this.#controller.signal)
+      .deliver(delivery, trigger, this.#controller.signal, onAnswered)
       .catch((error: unknown) => this.#fail(error))
       .finally(() => {
+        onAnswered(); // no request was made (endpoint disabled) or the attempt failed before one
+        this.#recording--;
         this.#inFlight.delete(delivery.id);
-        const n = (this.#perEndpoint.get(endpointId) ?? 1) - 1;
-        if (n <= 0) this.#perEndpoint.delete(endpointId);
-        else this.#perEndpoint.set(endpointId, n);
-        if (--this.#active === 0 && this.#idle !== null) {
+        if (this.inFlight === 0 && this.#idle !== null) {
           this.#idle();
           this.#idle = null;
         }

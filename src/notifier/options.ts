@@ -53,9 +53,13 @@ export interface WebhookNotifierOptions {
   retryJitter?: number;
   /** Time for one attempt: connect, headers and body. @default 15_000 */
   attemptTimeoutMs?: number;
-  /** Attempts in flight at once in this instance. @default 10 */
+  /**
+   * Requests in flight at once in this instance. A slot is free again once its request is answered, while
+   * the result is stored; no request starts while this many results wait to be stored.
+   * @default 10
+   */
   concurrency?: number;
-  /** Attempts in flight at once to one endpoint, so a slow receiver cannot starve the others. @default 4 */
+  /** Requests in flight at once to one endpoint, so a slow receiver cannot starve the others. @default 4 */
   perEndpointConcurrency?: number;
   /**
    * `'standard'`: Standard Webhooks `webhook-signature`; `'hub'`: `x-hub-signature-256` instead; `'both'`.

@@ -237,4 +237,51 @@ describe('dispatcher concurrency', () => {
     expect(h.of('delivery.succeeded')).toHaveLength(8);
     await h.notifier.stop();
   });
+
+  it("frees a request's slot once it is answered, while its result is stored; none starts while `concurrency` results wait", async () => {
+    const clock = new FakeClock();
+    const storage = new MemoryStorage();
+    // Results are stored only when the test lets them: a slow commit.
+    const commits: Array<() => void> = [];
+    const complete = storage.completeAttempt.bind(storage);
+    storage.completeAttempt = (input) =>
+      new Promise<void>((resolve, reject) => {
+        commits.push(() => void complete(input).then(resolve, reject));
+      });
+    const transport = new MockTransport([{ status: 200 }], { clock });
+    const h = createNotifierHarness({ clock, storage, transport, concurrency: 2, perEndpointConcurrency: 2 });
+    await h.notifier.addEndpoint({ url: FAST });
+    await h.notifier.start();
+    for (let i = 0; i < 10; i++) await h.notifier.publish('x.y', { i });
+    await h.settle();
+    // Answered requests waiting to be stored hold no slot: more than `concurrency` went out. But none starts
+    // while two results wait, so a store that falls behind slows sending instead of piling up results: at
+    // most the two waiting and one more that was in flight when the second was answered.
+    const sent = transport.requests.length;
+    expect(sent).toBeGreaterThan(2);
+    expect(sent).toBeLessThanOrEqual(3);
+    expect(commits).toHaveLength(sent);
+    expect(h.of('delivery.succeeded')).toHaveLength(0);
+
+    let stopped = false;
+    const stopping = h.notifier.stop().then(() => {
+      stopped = true;
+    });
+    await h.settle();
+    expect(stopped).toBe(false); // stop() waits for results still being stored
+    for (const commit of commits.splice(0)) commit();
+    await stopping;
+    expect(h.of('delivery.succeeded')).toHaveLength(sent);
+
+    // Stored one at a time, each stored result lets one more request go while the rest are still answered.
+    await h.notifier.start();
+    await h.settle();
+    while (commits.length > 0) {
+      for (const commit of commits.splice(0)) commit();
+      await h.settle();
+    }
+    expect(transport.requests).toHaveLength(10);
+    expect(h.of('delivery.succeeded')).toHaveLength(10);
+    await h.notifier.stop();
+  });
 });
