@@ -81,12 +81,12 @@ describePostgres('Postgres', () => {
       const versions = await withPool((pool) =>
         pool.query(`SELECT version FROM "${schema}".schema_migrations`),
       );
-      expect(versions.rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+      expect(versions.rows).toEqual([1, 2, 3, 4, 5].map((version) => ({ version })));
       await instances[0]!.insertJob(minimalJob('j'));
       expect(await instances[4]!.getJob('j')).toEqual(minimalJob('j'));
     });
 
-    it('upgrades a version 2 schema, keeping its data; claims then read due items in index order, unsorted', async () => {
+    it('upgrades a version 2 schema, keeping its data; claims then read due items in index order, unsorted, with kept plans', async () => {
       const storage = await open();
       const t = `"${storage.schema}"`;
       // Turn it back into what cronhook with only the first two migrations left behind.
@@ -147,6 +147,18 @@ describePostgres('Postgres', () => {
         leaseMs: 1_000,
       });
       expect(jobsClaimed.map((j) => j.id)).toEqual(['j-0', 'j-1']);
+      // Version 5 made the claims PL/pgSQL, whose plans are kept per connection instead of made per call.
+      const languages = await withPool((pool) =>
+        pool.query(
+          `SELECT p.proname, l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+           WHERE p.pronamespace = $1::regnamespace ORDER BY p.proname`,
+          [storage.schema],
+        ),
+      );
+      expect(languages.rows).toEqual([
+        { proname: 'claim_deliveries', lanname: 'plpgsql' },
+        { proname: 'claim_jobs', lanname: 'plpgsql' },
+      ]);
     });
 
     it('refuses a schema migrated by a newer cronhook with ERR_SCHEMA_TOO_NEW and changes nothing', async () => {

@@ -175,7 +175,38 @@ CREATE FUNCTION ${s}.claim_jobs(p_now bigint, p_limit integer, p_instance text, 
 $fn$;
 `,
     },
+    {
+      // The same claims in PL/pgSQL, which keeps each statement's plan for the connection's lifetime: a SQL
+      // function (not inlinable, because of its SET clause) planned its statement again at every call,
+      // nearly half of a claim's server time (0.48 → 0.26 ms per claim of 4 deliveries).
+      version: 5,
+      name: 'claims keep their plans',
+      sql: `
+CREATE OR REPLACE FUNCTION ${s}.claim_deliveries(p_now bigint, p_limit integer, p_instance text, p_until bigint,
+    p_excluded text[])
+  RETURNS TABLE (delivery json, due_at bigint) LANGUAGE plpgsql VOLATILE SET enable_sort = off AS $fn$
+BEGIN
+  RETURN QUERY WITH due AS (
+    SELECT d.id, d.wake_at AS due_at FROM ${s}.deliveries d JOIN ${s}.endpoints e ON e.id = d.endpoint_id
+    WHERE d.status = 'pending' AND e.enabled AND d.wake_at <= p_now AND NOT (d.endpoint_id = ANY (p_excluded))
+    ORDER BY d.wake_at, d.id LIMIT p_limit FOR UPDATE OF d SKIP LOCKED)
+  UPDATE ${s}.deliveries x SET locked_by = p_instance, locked_until = p_until FROM due WHERE x.id = due.id
+  RETURNING to_json(x), due.due_at;
+END
+$fn$;
+CREATE OR REPLACE FUNCTION ${s}.claim_jobs(p_now bigint, p_limit integer, p_instance text, p_until bigint)
+  RETURNS TABLE (job json, due_at bigint) LANGUAGE plpgsql VOLATILE SET enable_sort = off AS $fn$
+BEGIN
+  RETURN QUERY WITH due AS (
+    SELECT j.id, j.wake_at AS due_at FROM ${s}.jobs j WHERE j.enabled AND j.wake_at <= p_now
+    ORDER BY j.wake_at, j.id LIMIT p_limit FOR UPDATE SKIP LOCKED)
+  UPDATE ${s}.jobs x SET locked_by = p_instance, locked_until = p_until FROM due WHERE x.id = due.id
+  RETURNING to_json(x), due.due_at;
+END
+$fn$;
+`,
+    },
   ];
 }
 
-export const POSTGRES_SCHEMA_VERSION = 4;
+export const POSTGRES_SCHEMA_VERSION = 5;
