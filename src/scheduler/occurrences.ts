@@ -1,5 +1,4 @@
 import type { JobRecord } from '../storage/types.js';
-import { firstRunAt } from './job-definition.js';
 import { nextOccurrence, occurrencesBetween } from './schedule.js';
 import type { RunTrigger } from './types.js';
 
@@ -85,4 +84,15 @@ export function upcomingOccurrences(job: JobRecord, count: number, nowMs: number
     next = nextOccurrence(job.schedule, next);
   }
   return out;
+}
+
+/** The first occurrence after now (an `at` in the past is due at once), honouring startAt/endAt/maxRuns. */
+export function firstRunAt(job: JobRecord, nowMs: number): Date | null {
+  if (job.maxRuns !== null && job.runCount >= job.maxRuns) return null;
+  // Strictly after now (a job added at 03:00:00.000 first runs at the next 03:00), but startAt is inclusive.
+  const startAt = job.startAt?.getTime() ?? Number.NEGATIVE_INFINITY;
+  const after = startAt > nowMs ? startAt - 1 : nowMs;
+  const next = job.schedule.kind === 'at' ? Date.parse(job.schedule.at) : nextOccurrence(job.schedule, after);
+  if (next === null || (job.endAt !== null && next > job.endAt.getTime())) return null;
+  return new Date(next);
 }

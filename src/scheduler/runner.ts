@@ -9,7 +9,7 @@ import { asError, FinalFailure, loneOutcome, retryDelay } from './attempt-failur
 import { AttemptTimeouts, type Expiring } from './attempt-timeouts.js';
 import { isThenable, raceAbort, safeJson } from './handler-result.js';
 import { buildHttpRequest, checkResponse, truncateUtf8 } from './http-call.js';
-import { toPublicJob } from './job-definition.js';
+import { toPublicJob } from './public-job.js';
 import { toPublicRun } from './run-record.js';
 import type { HandlerTarget, Job, JobHandler, SchedulerEvents } from './types.js';
 
