@@ -2,45 +2,17 @@ import type { Clock } from '../clock.js';
 import { sleep } from '../clock.js';
 import { CronhookError } from '../errors.js';
 import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
+import {
+  type ActiveRun,
+  abortRun,
+  type ManualHandOver,
+  NOT_MANUAL,
+  resumeRun,
+  type StartGate,
+} from './active-run.js';
+import { ConcurrencySlots } from './concurrency-slots.js';
 import { InstantWaits } from './instant-waits.js';
 import type { Runner } from './runner.js';
-
-/** How `triggerJob` hands a run over (see {@link RunTracker.execute}). */
-export interface ManualHandOver {
-  /** `job` is the storage's own read-only record (`peekJob`): the runner copies it before handing it out. */
-  sharedJob: boolean;
-  /**
-   * The run took a concurrency slot with {@link RunTracker.reserveStart} and was inserted already `running`:
-   * it starts at once, without its own "running" write.
-   */
-  reserved: boolean;
-}
-
-const NOT_MANUAL: ManualHandOver = { sharedJob: false, reserved: false };
-
-/** Where a run is between being handed to the tracker and settling. */
-interface ActiveRun {
-  job: JobRecord;
-  /** `job` is the storage's own read-only record. */
-  sharedJob: boolean;
-  run: RunRecord;
-  /** The run's one controller: `stop()` and `removeJob()` abort it, the runner hands its signal on. */
-  controller: AbortController;
-  /** Why the tracker aborted the run, once it did (read instead of the signal before the run starts). */
-  abortReason: CronhookError | null;
-  /** Its job was removed (with its runs): nothing of the run is left to release or store. */
-  jobRemoved: boolean;
-  /** Settles when the run has finished (null when it was released or failed to start). */
-  done: Promise<RunRecord | null>;
-  /** Resumes the run waiting for its start instant or a concurrency slot; null when it is not waiting. */
-  wait: { resolve: () => void; reject: (reason: unknown) => void } | null;
-}
-
-/**
- * Asked at a run's start instant whether it still goes ahead; false when it was settled otherwise (e.g.
- * skipped). Answers synchronously when it can, so the common case costs no promise.
- */
-export type StartGate = (job: JobRecord, run: RunRecord) => boolean | Promise<boolean>;
 
 export interface RunTrackerOptions {
   storage: Storage;
@@ -69,18 +41,14 @@ export class RunTracker {
   readonly #jobChains = new Map<string, Promise<unknown>>();
   /** Runs waiting for their start instant. */
   readonly #waiting: InstantWaits<ActiveRun>;
-  /** Runs waiting for a concurrency slot (FIFO from `#slotHead`). */
-  #slotQueue: ActiveRun[] = [];
-  #slotHead = 0;
-  #running = 0;
-  /** Slots taken by {@link reserveStart} for runs not handed over yet (counted in `#running`). */
-  #reserved = 0;
+  readonly #slots: ConcurrencySlots;
   /** Set by `stop()` once running runs are aborted: runs handed over later are released at once. */
   #stopReason: CronhookError | null = null;
 
   constructor(options: RunTrackerOptions) {
     this.#o = options;
-    this.#waiting = new InstantWaits(options.clock, (active) => this.#resume(active));
+    this.#waiting = new InstantWaits(options.clock, resumeRun);
+    this.#slots = new ConcurrencySlots(options.concurrency);
   }
 
   get size(): number {
@@ -103,7 +71,8 @@ export class RunTracker {
   }
 
   stats(): { running: number; queued: number } {
-    return { running: this.#running, queued: this.#active.size - (this.#running - this.#reserved) };
+    const slots = this.#slots;
+    return { running: slots.taken, queued: this.#active.size - (slots.taken - slots.reserved) };
   }
 
   /**
@@ -113,17 +82,14 @@ export class RunTracker {
    * with `reserved: true`, or the slot given back with {@link cancelReservation}.
    */
   reserveStart(job: JobRecord): boolean {
-    if (this.#stopReason !== null || this.#running >= this.#o.concurrency || job.overlap === 'queue')
-      return false;
-    this.#running++;
-    this.#reserved++;
+    if (this.#stopReason !== null || this.#slots.full || job.overlap === 'queue') return false;
+    this.#slots.reserve();
     return true;
   }
 
   /** Gives back a slot taken by {@link reserveStart} for a run that will not be handed over. */
   cancelReservation(): void {
-    this.#reserved--;
-    this.#releaseSlot();
+    this.#slots.cancelReservation();
   }
 
   /** Aborts the runs of a job (it was removed). */
@@ -131,7 +97,7 @@ export class RunTracker {
     for (const active of [...this.#active]) {
       if (active.run.jobId !== jobId) continue;
       active.jobRemoved = true;
-      this.#abort(active, reason);
+      abortRun(active, reason);
     }
   }
 
@@ -150,7 +116,7 @@ export class RunTracker {
     gate?: StartGate,
     manual: ManualHandOver = NOT_MANUAL,
   ): Promise<RunRecord | null> {
-    if (manual.reserved) this.#reserved--;
+    if (manual.reserved) this.#slots.handOverReserved();
     const active: ActiveRun = {
       job,
       sharedJob: manual.sharedJob,
@@ -161,7 +127,7 @@ export class RunTracker {
       done: Promise.resolve(null),
       wait: null,
     };
-    if (this.#stopReason !== null) this.#abort(active, this.#stopReason);
+    if (this.#stopReason !== null) abortRun(active, this.#stopReason);
     this.#activeByJob.set(job.id, (this.#activeByJob.get(job.id) ?? 0) + 1);
     const previous = after ?? (job.overlap === 'queue' ? this.#jobChains.get(job.id) : undefined);
     this.#active.add(active);
@@ -195,8 +161,7 @@ export class RunTracker {
           const open = gate(job, run);
           if (open !== true && !(await open)) return null;
         }
-        if (this.#running >= this.#o.concurrency) await this.#waitForSlot(active);
-        else this.#running++;
+        if (!this.#slots.tryTake()) await this.#waitForSlot(active);
         holdsSlot = true;
       }
       // Aborted after its wait ended but before this continuation ran: it never started, so it is released.
@@ -207,12 +172,12 @@ export class RunTracker {
         result = await runner.execute(job, run, controller, active.sharedJob, reserved);
       } finally {
         holdsSlot = false;
-        this.#releaseSlot();
+        this.#slots.release();
       }
       if (this.#o.runRetention > 0) await storage.pruneRuns({ jobId: job.id, keep: this.#o.runRetention });
       return result;
     } catch (error) {
-      if (holdsSlot) this.#releaseSlot();
+      if (holdsSlot) this.#slots.release();
       // The job and its runs were deleted: storing this run now can only fail with ERR_RUN_NOT_FOUND.
       if (active.jobRemoved) return null;
       if (run.status === 'queued' || (reserved && !started)) {
@@ -247,39 +212,8 @@ export class RunTracker {
     const waited = new Promise<void>((resolve, reject) => {
       active.wait = { resolve, reject };
     });
-    this.#slotQueue.push(active);
+    this.#slots.enqueue(active);
     return waited;
-  }
-
-  #releaseSlot(): void {
-    this.#running--;
-    const queue = this.#slotQueue;
-    while (this.#slotHead < queue.length && this.#running < this.#o.concurrency) {
-      const next = queue[this.#slotHead]!;
-      queue[this.#slotHead++] = undefined as unknown as ActiveRun;
-      // A run aborted while it waited has settled already.
-      if (next.wait === null) continue;
-      this.#running++;
-      this.#resume(next);
-    }
-    if (this.#slotHead === queue.length) {
-      this.#slotQueue = [];
-      this.#slotHead = 0;
-    }
-  }
-
-  #resume(active: ActiveRun): void {
-    const wait = active.wait;
-    active.wait = null;
-    wait?.resolve();
-  }
-
-  #abort(active: ActiveRun, reason: CronhookError): void {
-    active.abortReason ??= reason;
-    active.controller.abort(reason);
-    const wait = active.wait;
-    active.wait = null;
-    wait?.reject(reason);
   }
 
   /**
@@ -289,7 +223,7 @@ export class RunTracker {
   async stop(timeoutMs: number): Promise<void> {
     for (const active of [...this.#active]) {
       if (active.run.status === 'queued')
-        this.#abort(active, new CronhookError('ERR_STOPPED', 'Scheduler stopping'));
+        abortRun(active, new CronhookError('ERR_STOPPED', 'Scheduler stopping'));
     }
     this.#waiting.clear();
     const pending = [...this.#active].map((a) => a.done);
@@ -302,7 +236,7 @@ export class RunTracker {
       grace.abort();
     }
     this.#stopReason = new CronhookError('ERR_STOPPED', 'The scheduler stopped before the run finished');
-    for (const active of [...this.#active]) this.#abort(active, this.#stopReason);
+    for (const active of [...this.#active]) abortRun(active, this.#stopReason);
     await Promise.allSettled([...this.#active].map((a) => a.done));
   }
 }

@@ -1,0 +1,55 @@
+import type { CronhookError } from '../errors.js';
+import type { JobRecord, RunRecord } from '../storage/types.js';
+
+/** How `triggerJob` hands a run over (see {@link RunTracker.execute}). */
+export interface ManualHandOver {
+  /** `job` is the storage's own read-only record (`peekJob`): the runner copies it before handing it out. */
+  sharedJob: boolean;
+  /**
+   * The run took a concurrency slot with {@link RunTracker.reserveStart} and was inserted already `running`:
+   * it starts at once, without its own "running" write.
+   */
+  reserved: boolean;
+}
+
+export const NOT_MANUAL: ManualHandOver = { sharedJob: false, reserved: false };
+
+/**
+ * Asked at a run's start instant whether it still goes ahead; false when it was settled otherwise (e.g.
+ * skipped). Answers synchronously when it can, so the common case costs no promise.
+ */
+export type StartGate = (job: JobRecord, run: RunRecord) => boolean | Promise<boolean>;
+
+/** Where a run is between being handed to the tracker and settling. */
+export interface ActiveRun {
+  job: JobRecord;
+  /** `job` is the storage's own read-only record. */
+  sharedJob: boolean;
+  run: RunRecord;
+  /** The run's one controller: `stop()` and `removeJob()` abort it, the runner hands its signal on. */
+  controller: AbortController;
+  /** Why the tracker aborted the run, once it did (read instead of the signal before the run starts). */
+  abortReason: CronhookError | null;
+  /** Its job was removed (with its runs): nothing of the run is left to release or store. */
+  jobRemoved: boolean;
+  /** Settles when the run has finished (null when it was released or failed to start). */
+  done: Promise<RunRecord | null>;
+  /** Resumes the run waiting for its start instant or a concurrency slot; null when it is not waiting. */
+  wait: { resolve: () => void; reject: (reason: unknown) => void } | null;
+}
+
+/** Ends the wait of a run (its instant came, or it got a slot); nothing when it is not waiting. */
+export function resumeRun(active: ActiveRun): void {
+  const wait = active.wait;
+  active.wait = null;
+  wait?.resolve();
+}
+
+/** Aborts a run: its controller, and its wait when it is waiting (the first reason given is kept). */
+export function abortRun(active: ActiveRun, reason: CronhookError): void {
+  active.abortReason ??= reason;
+  active.controller.abort(reason);
+  const wait = active.wait;
+  active.wait = null;
+  wait?.reject(reason);
+}
