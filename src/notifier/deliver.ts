@@ -5,10 +5,10 @@ import type { Logger } from '../scheduler/types.js';
 import type { CompleteAttemptInput, Storage } from '../storage/types.js';
 import type { AddressPolicy, Transport, TransportResponse } from '../transport/types.js';
 import { VERSION } from '../version.js';
+import { attemptOutcome, isManualTrigger } from './attempt-outcome.js';
 import { toPublicEndpoint } from './endpoints.js';
 import { newId } from './ids.js';
 import type { ResolvedNotifierOptions } from './options.js';
-import { parseRetryAfter, retryDelay } from './retry-policy.js';
 import { activeSecrets, signatureHeaders } from './signing.js';
 import { SigningKeys } from './signing-keys.js';
 import type {
@@ -85,8 +85,7 @@ export class Deliverer {
       storage.getEndpoint(delivery.endpointId),
       storage.getMessage(delivery.messageId),
     ]);
-    const manual = trigger === 'ping' || trigger === 'redeliver';
-    if (endpoint !== null && !endpoint.enabled && !manual) {
+    if (endpoint !== null && !endpoint.enabled && !isManualTrigger(trigger)) {
       await storage.updateDelivery({ ...delivery, lockedBy: null, lockedUntil: null });
       return null;
     }
@@ -109,7 +108,11 @@ export class Deliverer {
     }
     onAnswered?.();
     const attempt = this.#attemptRecord(delivery, trigger, startedAt, response, error);
-    const input = this.#outcome(delivery, endpoint, attempt, response, trigger);
+    const input = attemptOutcome(
+      { delivery, endpoint, attempt, response, now: clock.now() },
+      this.#deps.options,
+      this.#deps.random,
+    );
     await storage.completeAttempt(input);
     this.#report(input, endpoint, message);
     return attempt;
@@ -182,74 +185,6 @@ export class Deliverer {
       responseHeaders,
       responseSnippet: response === null ? null : response.body.slice(0, SNIPPET_CHARS),
     };
-  }
-
-  /** The delivery's next state and the endpoint's, decided from the attempt. */
-  #outcome(
-    delivery: DeliveryRecord,
-    endpoint: EndpointRecord | null,
-    attempt: DeliveryAttempt,
-    response: TransportResponse | null,
-    trigger: AttemptTrigger,
-  ): CompleteAttemptInput {
-    const { options, clock } = this.#deps;
-    const now = clock.now();
-    const succeeded = attempt.error === null;
-    const next: DeliveryRecord = {
-      ...delivery,
-      attempts: attempt.attempt,
-      lastAttemptAt: attempt.startedAt,
-      lastStatusCode: attempt.statusCode,
-      lastError: attempt.error,
-      updatedAt: new Date(now),
-      lockedBy: null,
-      lockedUntil: null,
-    };
-    if (succeeded) {
-      next.status = 'succeeded';
-      next.nextAttemptAt = null;
-    } else if (trigger === 'ping' || trigger === 'redeliver') {
-      // A manual attempt leaves any automatic retry that was already scheduled in place.
-      const scheduled = delivery.status === 'pending' && delivery.nextAttemptAt !== null;
-      next.status = scheduled ? 'pending' : 'failed';
-      next.nextAttemptAt = scheduled ? delivery.nextAttemptAt : null;
-    } else {
-      const delay =
-        endpoint === null
-          ? null
-          : retryDelay(attempt.attempt, options.retrySchedule, options.retryJitter, this.#deps.random);
-      if (delay === null) {
-        next.status = 'failed';
-        next.nextAttemptAt = null;
-      } else {
-        const retryAfter = parseRetryAfter(response?.headers['retry-after'], now, options.maxRetryAfterMs);
-        next.status = 'pending';
-        next.nextAttemptAt = new Date(now + Math.max(delay, retryAfter ?? 0));
-      }
-    }
-    const input: CompleteAttemptInput = { delivery: next, attempt };
-    if (endpoint === null) return input;
-    const changes: NonNullable<CompleteAttemptInput['endpoint']> = { id: endpoint.id };
-    if (succeeded) {
-      if (endpoint.failingSince !== null) changes.failingSince = null;
-    } else {
-      const failingSince = endpoint.failingSince ?? attempt.startedAt;
-      if (endpoint.failingSince === null) changes.failingSince = failingSince;
-      const gone = response?.status === 410;
-      const failingTooLong = now - failingSince.getTime() >= options.disableAfterMs;
-      if (endpoint.enabled && (gone || failingTooLong)) {
-        Object.assign(changes, {
-          enabled: false,
-          disabledReason: gone ? 'gone' : 'failing',
-          disabledAt: new Date(now),
-        });
-      }
-    }
-    if (Object.keys(changes).length > 1) {
-      changes.updatedAt = new Date(now);
-      input.endpoint = changes;
-    }
-    return input;
   }
 
   #report(input: CompleteAttemptInput, endpoint: EndpointRecord | null, message: Message | null): void {

@@ -1,0 +1,119 @@
+import type { CompleteAttemptInput } from '../storage/types.js';
+import type { TransportResponse } from '../transport/types.js';
+import type { ResolvedNotifierOptions } from './options.js';
+import { parseRetryAfter, retryDelay } from './retry-policy.js';
+import type { DeliveryAttempt, DeliveryRecord, EndpointRecord } from './types.js';
+
+/** The options an outcome is decided by: the retry schedule, `Retry-After` cap and auto-disable rule. */
+export type OutcomePolicy = Pick<
+  ResolvedNotifierOptions,
+  'retrySchedule' | 'retryJitter' | 'maxRetryAfterMs' | 'disableAfterMs'
+>;
+
+export interface AttemptOutcomeInput {
+  /** The delivery as leased, before the attempt. */
+  delivery: DeliveryRecord;
+  /** The endpoint as read before the attempt; null when it no longer exists. */
+  endpoint: EndpointRecord | null;
+  attempt: DeliveryAttempt;
+  /** The receiver's answer; null when none came (connection error, missing endpoint or message). */
+  response: TransportResponse | null;
+  /** When the outcome is decided, in ms since the epoch. */
+  now: number;
+}
+
+type EndpointChanges = NonNullable<CompleteAttemptInput['endpoint']>;
+
+/** Manual attempts (ping, redeliver) are made on request and never schedule automatic retries. */
+export function isManualTrigger(trigger: DeliveryAttempt['trigger']): boolean {
+  return trigger === 'ping' || trigger === 'redeliver';
+}
+
+/**
+ * The delivery's next state and the endpoint's changes, decided from an attempt: what the attempt's storage
+ * write records. `random` spreads retries (see {@link retryDelay}).
+ */
+export function attemptOutcome(
+  input: AttemptOutcomeInput,
+  policy: OutcomePolicy,
+  random?: () => number,
+): CompleteAttemptInput {
+  const outcome: CompleteAttemptInput = {
+    delivery: nextDeliveryState(input, policy, random),
+    attempt: input.attempt,
+  };
+  const changes = endpointChanges(input, policy.disableAfterMs);
+  if (changes !== null) outcome.endpoint = changes;
+  return outcome;
+}
+
+/** Succeeded, retrying (pending, at the later of the schedule's delay and `Retry-After`) or failed. */
+function nextDeliveryState(
+  { delivery, endpoint, attempt, response, now }: AttemptOutcomeInput,
+  policy: OutcomePolicy,
+  random: (() => number) | undefined,
+): DeliveryRecord {
+  const next: DeliveryRecord = {
+    ...delivery,
+    attempts: attempt.attempt,
+    lastAttemptAt: attempt.startedAt,
+    lastStatusCode: attempt.statusCode,
+    lastError: attempt.error,
+    updatedAt: new Date(now),
+    lockedBy: null,
+    lockedUntil: null,
+  };
+  if (attempt.error === null) {
+    next.status = 'succeeded';
+    next.nextAttemptAt = null;
+  } else if (isManualTrigger(attempt.trigger)) {
+    // A manual attempt leaves any automatic retry that was already scheduled in place.
+    const scheduled = delivery.status === 'pending' && delivery.nextAttemptAt !== null;
+    next.status = scheduled ? 'pending' : 'failed';
+    next.nextAttemptAt = scheduled ? delivery.nextAttemptAt : null;
+  } else {
+    const delay =
+      endpoint === null
+        ? null
+        : retryDelay(attempt.attempt, policy.retrySchedule, policy.retryJitter, random);
+    if (delay === null) {
+      next.status = 'failed';
+      next.nextAttemptAt = null;
+    } else {
+      const retryAfter = parseRetryAfter(response?.headers['retry-after'], now, policy.maxRetryAfterMs);
+      next.status = 'pending';
+      next.nextAttemptAt = new Date(now + Math.max(delay, retryAfter ?? 0));
+    }
+  }
+  return next;
+}
+
+/**
+ * The endpoint's failing streak (started by a failure, ended by a success) and its disabling: at once on
+ * 410 Gone, or once it has been failing for `disableAfterMs`. Null when nothing changes.
+ */
+function endpointChanges(
+  { endpoint, attempt, response, now }: AttemptOutcomeInput,
+  disableAfterMs: number,
+): EndpointChanges | null {
+  if (endpoint === null) return null;
+  const changes: EndpointChanges = { id: endpoint.id };
+  if (attempt.error === null) {
+    if (endpoint.failingSince !== null) changes.failingSince = null;
+  } else {
+    const failingSince = endpoint.failingSince ?? attempt.startedAt;
+    if (endpoint.failingSince === null) changes.failingSince = failingSince;
+    const gone = response?.status === 410;
+    const failingTooLong = now - failingSince.getTime() >= disableAfterMs;
+    if (endpoint.enabled && (gone || failingTooLong)) {
+      Object.assign(changes, {
+        enabled: false,
+        disabledReason: gone ? 'gone' : 'failing',
+        disabledAt: new Date(now),
+      });
+    }
+  }
+  if (Object.keys(changes).length === 1) return null;
+  changes.updatedAt = new Date(now);
+  return changes;
+}
