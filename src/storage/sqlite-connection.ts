@@ -130,6 +130,14 @@ export class SqliteConnection {
     });
   }
 
+  /**
+   * `PRAGMA data_version`: changes whenever another connection has committed to the file since the last
+   * read, never for this connection's own commits (see `SqliteChangeWatcher`).
+   */
+  dataVersion(): number {
+    return Number(this.#prepare('PRAGMA data_version').get()?.data_version);
+  }
+
   close(): void {
     this.#statements.clear();
     if (this.db.isOpen) this.db.close();

@@ -5,10 +5,11 @@ import { SplitStorage } from './sql/split-storage.js';
 export type { SplitStorage };
 
 import { SQLITE_SCHEMA_VERSION, sqliteMigrations } from './sql/sqlite-schema.js';
+import { SqliteChangeWatcher } from './sqlite-changes.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import { SqliteJobs } from './sqlite-jobs.js';
 import { SqliteOutbox } from './sqlite-outbox.js';
-import type { Storage } from './types.js';
+import type { Storage, StorageChange } from './types.js';
 
 /** Options of `new SqliteStorage(...)`. */
 export interface SqliteStorageOptions {
@@ -22,11 +23,30 @@ export interface SqliteStorageOptions {
    */
   synchronous?: 'full' | 'normal';
   /**
-   * Set when other processes use the same file at the same time (a second app process, the `cronhook` CLI),
-   * so that the scheduler and notifier poll for their changes. @default false
+   * Set when other processes RUN jobs or send webhooks from the same file at the same time (a second app
+   * process with its own scheduler or notifier): the scheduler and notifier then also poll every
+   * `pollIntervalMs`, take over runs of an instance that died, and judge `overlap` across instances. Not
+   * needed just to see other processes' writes (the `cronhook` CLI adding or pausing jobs): those are
+   * noticed within `watchIntervalMs` either way. @default false
    */
   shared?: boolean;
+  /**
+   * While the scheduler or notifier is subscribed, how often the file is checked for commits made by other
+   * processes (`PRAGMA data_version`, a few microseconds per check), which then wake them at once. Lower it
+   * for a faster reaction, raise it to wake an idle process less often; each change noticed costs the
+   * subscribers one look at the storage. Ignored for `':memory:'`, which no other process can reach.
+   * @default 250
+   * @example new SqliteStorage({ path: './data/cronhook.db', watchIntervalMs: 1_000 })
+   */
+  watchIntervalMs?: number;
 }
+
+/**
+ * Default of {@link SqliteStorageOptions.watchIntervalMs}. A check costs a few microseconds, so four a second
+ * are free; a change made with the CLI is picked up before a person looks for it; and a process that writes
+ * all the time still wakes this one's scheduler and notifier at most four times a second.
+ */
+const WATCH_INTERVAL_MS = 250;
 
 /**
  * Keeps everything in one SQLite file through `node:sqlite` (no native addon): for one process, or a few
@@ -44,6 +64,7 @@ export class SqliteStorage extends SplitStorage implements Storage {
   readonly shared: boolean;
   readonly #c: SqliteConnection;
   readonly #path: string;
+  readonly #watcher: SqliteChangeWatcher | undefined;
 
   constructor(options: SqliteStorageOptions) {
     const path = options?.path;
@@ -77,6 +98,14 @@ export class SqliteStorage extends SplitStorage implements Storage {
         { field: 'shared' },
       );
     }
+    const watchIntervalMs = options.watchIntervalMs ?? WATCH_INTERVAL_MS;
+    if (!Number.isInteger(watchIntervalMs) || watchIntervalMs < 10 || watchIntervalMs > 60_000) {
+      throw new CronhookError(
+        'ERR_INVALID_OPTION',
+        `SqliteStorage: watchIntervalMs must be a whole number of milliseconds from 10 to 60000, got ${describeValue(watchIntervalMs)}`,
+        { field: 'watchIntervalMs' },
+      );
+    }
     let connection: SqliteConnection;
     try {
       connection = new SqliteConnection({ path, busyTimeoutMs, synchronous });
@@ -87,6 +116,19 @@ export class SqliteStorage extends SplitStorage implements Storage {
     this.#c = connection;
     this.shared = options.shared ?? false;
     this.#path = path;
+    this.#watcher = path === ':memory:' ? undefined : new SqliteChangeWatcher(connection, watchIntervalMs);
+  }
+
+  /**
+   * Tells `listener` of commits made to the file by other processes (or other `SqliteStorage` objects), within
+   * `watchIntervalMs`. SQLite cannot say what they changed, so each is reported as both `'jobs'` and
+   * `'deliveries'`. This storage's own writes are not reported: the scheduler and notifier that made them
+   * already know. The check runs on an unref'd timer only while anyone is subscribed.
+   */
+  subscribe(listener: (change: StorageChange) => void): Promise<() => void> {
+    const watcher = this.#watcher;
+    if (watcher === undefined) return Promise.resolve(() => {});
+    return this.op('subscribe to changes', () => watcher.subscribe(listener));
   }
 
   /**
@@ -117,6 +159,7 @@ export class SqliteStorage extends SplitStorage implements Storage {
 
   /** Waits for the writes already made, then closes the file. */
   async close(): Promise<void> {
+    this.#watcher?.close();
     await this.#c.drained();
     this.#c.close();
   }
