@@ -16,6 +16,7 @@ export class MessageWriter {
   readonly #storage: Storage;
   readonly #clock: Clock;
   readonly #onStored: () => void;
+  #listing: Promise<EndpointRecord[]> | null = null;
 
   /** @param onStored called after deliveries due now were stored (wakes the dispatcher). */
   constructor(storage: Storage, clock: Clock, onStored: () => void) {
@@ -27,23 +28,41 @@ export class MessageWriter {
   /** Stores the event for every endpoint that wants it; resolves with the message id. */
   async publish(subject: MatchSubject, at: Date, data: unknown): Promise<string> {
     const endpoints: EndpointRecord[] = [];
+    for (const e of await this.#endpoints()) {
+      // Endpoints disabled for failing keep collecting deliveries (sent once re-enabled); paused or gone
+      // ones do not.
+      if ((e.enabled || e.disabledReason === 'failing') && endpointMatches(e, subject)) endpoints.push(e);
+    }
+    const now = new Date(this.#clock.now());
+    const { messageId } = await this.store(subject.topic, at, data, subject.jobId, endpoints, now);
+    return messageId;
+  }
+
+  /**
+   * Every endpoint, listed once for all the publishes called in one synchronous stretch (a scheduler emits
+   * the events of a batch of runs together): the listing starts after all of them were called, so each sees
+   * every endpoint stored before it was called, as with a listing of its own.
+   */
+  #endpoints(): Promise<EndpointRecord[]> {
+    this.#listing ??= Promise.resolve().then(() => {
+      this.#listing = null;
+      return this.#listAll();
+    });
+    return this.#listing;
+  }
+
+  async #listAll(): Promise<EndpointRecord[]> {
+    const all: EndpointRecord[] = [];
     let after: string | undefined;
     for (;;) {
       const page = await this.#storage.listEndpoints({
         limit: PAGE,
         ...(after === undefined ? {} : { after }),
       });
-      // Endpoints disabled for failing keep collecting deliveries (sent once re-enabled); paused or gone
-      // ones do not.
-      for (const e of page) {
-        if ((e.enabled || e.disabledReason === 'failing') && endpointMatches(e, subject)) endpoints.push(e);
-      }
-      if (page.length < PAGE) break;
+      all.push(...page);
+      if (page.length < PAGE) return all;
       after = page[page.length - 1]!.id;
     }
-    const now = new Date(this.#clock.now());
-    const { messageId } = await this.store(subject.topic, at, data, subject.jobId, endpoints, now);
-    return messageId;
   }
 
   /**

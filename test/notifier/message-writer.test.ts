@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryStorage } from '../../src/storage/memory.js';
+import { createNotifierHarness } from './harness.js';
+
+/** A MemoryStorage that counts `listEndpoints` calls. */
+function countingStorage() {
+  const storage = new MemoryStorage();
+  const list = storage.listEndpoints.bind(storage);
+  const calls = { listEndpoints: 0 };
+  storage.listEndpoints = (options) => {
+    calls.listEndpoints++;
+    return list(options);
+  };
+  return { storage, calls };
+}
+
+describe('publish: the endpoints a message goes to', () => {
+  it('lists the endpoints once for events published together, each matched by its own topic', async () => {
+    const { storage, calls } = countingStorage();
+    const h = createNotifierHarness({ storage });
+    const invoices = await h.notifier.addEndpoint({ url: 'https://a.example.com/', topics: ['invoice.*'] });
+    const orders = await h.notifier.addEndpoint({ url: 'https://b.example.com/', topics: ['order.*'] });
+    calls.listEndpoints = 0;
+    // As a scheduler emits the events of a batch of runs: all called before any listing is made.
+    await Promise.all([
+      h.notifier.publish('invoice.paid', { n: 1 }),
+      h.notifier.publish('order.created', { n: 2 }),
+      h.notifier.publish('invoice.paid', { n: 3 }),
+    ]);
+    expect(calls.listEndpoints).toBe(1);
+    const to = async (id: string) =>
+      (await h.notifier.listDeliveries({ endpointId: id })).deliveries.map((d) => d.topic);
+    expect(await to(invoices.endpoint.id)).toEqual(['invoice.paid', 'invoice.paid']);
+    expect(await to(orders.endpoint.id)).toEqual(['order.created']);
+  });
+
+  it('reaches an endpoint stored before the publish was called, while an earlier listing is in flight', async () => {
+    const storage = new MemoryStorage();
+    const h = createNotifierHarness({ storage });
+    await h.notifier.addEndpoint({ url: 'https://a.example.com/' });
+    // The first listing is taken, then held in flight until the test lets it return.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let taken = () => {};
+    const listed = new Promise<void>((resolve) => {
+      taken = resolve;
+    });
+    const list = storage.listEndpoints.bind(storage);
+    storage.listEndpoints = async (options) => {
+      const page = await list(options);
+      storage.listEndpoints = list;
+      taken();
+      await held;
+      return page;
+    };
+    const first = h.notifier.publish('x.y', { n: 1 });
+    await listed;
+    const { endpoint: late } = await h.notifier.addEndpoint({ url: 'https://late.example.com/' });
+    const second = h.notifier.publish('x.y', { n: 2 });
+    release();
+    const [, secondId] = await Promise.all([first, second]);
+    const { deliveries } = await h.notifier.listDeliveries({ endpointId: late.id });
+    // The first listing was taken before the endpoint existed; the second publish did not share it.
+    expect(deliveries.map((d) => d.messageId)).toEqual([secondId]);
+  });
+
+  it('pages through every endpoint: all 501 get a delivery', async () => {
+    const { storage, calls } = countingStorage();
+    const h = createNotifierHarness({ storage });
+    for (let i = 0; i < 501; i++) await h.notifier.addEndpoint({ url: `https://e${i}.example.com/` });
+    calls.listEndpoints = 0;
+    const messageId = await h.notifier.publish('x.y', {});
+    expect(calls.listEndpoints).toBe(2);
+    const { deliveries } = await h.notifier.listDeliveries({ messageId, limit: 1000 });
+    expect(new Set(deliveries.map((d) => d.endpointId)).size).toBe(501);
+  });
+});
