@@ -1,5 +1,6 @@
 import type { CronhookError } from '../errors.js';
 import type { JobRecord, RunRecord } from '../storage/types.js';
+import type { RunTrigger } from './types.js';
 
 /** How `triggerJob` hands a run over (see {@link RunTracker.execute}). */
 export interface ManualHandOver {
@@ -52,4 +53,19 @@ export function abortRun(active: ActiveRun, reason: CronhookError): void {
   const wait = active.wait;
   active.wait = null;
   wait?.reject(reason);
+}
+
+/**
+ * How claim work hands runs on (the claim loop): `newRun` makes a run leased to this instance, `execute`
+ * hands it to the tracker and keeps its lease renewed.
+ */
+export interface RunHandOver {
+  newRun(job: JobRecord, scheduledAt: number, trigger: RunTrigger, status: RunRecord['status']): RunRecord;
+  execute(
+    job: JobRecord,
+    run: RunRecord,
+    jitterMs?: number,
+    after?: Promise<unknown>,
+    gate?: StartGate,
+  ): Promise<RunRecord | null>;
 }

@@ -1,0 +1,51 @@
+import type { Clock } from '../clock.js';
+import type { Emitter } from '../events.js';
+import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
+import type { StartGate } from './active-run.js';
+import { toPublicJob } from './public-job.js';
+import { toPublicRun } from './run-record.js';
+import type { RunTracker } from './run-tracker.js';
+import type { SchedulerEvents } from './types.js';
+
+export interface OverlapGateOptions {
+  storage: Storage;
+  clock: Clock;
+  emitter: Emitter<SchedulerEvents>;
+  tracker: RunTracker;
+}
+
+/**
+ * The start gate of a run of an `overlap: 'skip'` job claimed ahead: at its start instant, the run goes
+ * ahead unless another run of the job is still in flight (here, or with shared storage anywhere); then it is
+ * recorded `skipped` and `job.skipped` is emitted, as a claim at that instant would have done.
+ */
+export function overlapGate(options: OverlapGateOptions): StartGate {
+  const { storage, emitter, clock, tracker } = options;
+
+  async function judge(job: JobRecord, run: RunRecord, busyHere: boolean): Promise<boolean> {
+    let busy = busyHere;
+    if (!busy) {
+      const active = await storage.listRuns({ jobId: job.id, statuses: ['queued', 'running'], limit: 2 });
+      busy = active.some((r) => r.id !== run.id);
+    }
+    if (!busy) return true;
+    run.status = 'skipped';
+    run.lockedUntil = null;
+    await storage.updateRun(run);
+    if (emitter.listenerCount('job.skipped') > 0) {
+      void emitter.emit('job.skipped', {
+        type: 'job.skipped',
+        at: new Date(clock.now()),
+        job: toPublicJob(job),
+        run: toPublicRun(run),
+        reason: 'overlap',
+      });
+    }
+    return false;
+  }
+
+  return (job, run) => {
+    const busy = tracker.activeCount(job.id) > 1;
+    return !busy && !storage.shared ? true : judge(job, run, busy);
+  };
+}

@@ -1,0 +1,103 @@
+import type { Clock } from '../clock.js';
+import type { Emitter } from '../events.js';
+import type { RunRecord, Storage } from '../storage/types.js';
+import type { RunHandOver } from './active-run.js';
+import { toPublicJob } from './public-job.js';
+import { toPublicRun } from './run-record.js';
+import type { RunTracker } from './run-tracker.js';
+import type { SchedulerEvents } from './types.js';
+
+export interface RunLeasesOptions {
+  storage: Storage;
+  clock: Clock;
+  emitter: Emitter<SchedulerEvents>;
+  tracker: RunTracker;
+  instanceId: string;
+  leaseMs: number;
+  /** Most orphaned runs taken over in one pass. */
+  batch: number;
+  handOver: RunHandOver;
+}
+
+/**
+ * The leases of runs. This instance renews the leases of its runs every third of `leaseMs`, and takes over
+ * the runs of instances that stopped renewing theirs (with shared storage every half lease, else once, at
+ * start): a queued one simply runs here, a running one is recorded as failed and retried.
+ */
+export class RunLeases {
+  readonly #o: RunLeasesOptions;
+  #nextRenewAt = 0;
+  #nextRecoveryAt = 0;
+
+  constructor(options: RunLeasesOptions) {
+    this.#o = options;
+  }
+
+  /** When our runs' leases are next renewed (meaningful while the tracker holds runs). */
+  get nextRenewAt(): number {
+    return this.#nextRenewAt;
+  }
+
+  /** Called before a run is handed to the tracker: the first run of an idle tracker starts the renewals. */
+  beforeHandOver(): void {
+    if (this.#o.tracker.size === 0) this.#nextRenewAt = this.#o.clock.now() + Math.floor(this.#o.leaseMs / 3);
+  }
+
+  /** Renews our runs' leases and takes over runs whose instance died. */
+  async maintain(now: number): Promise<void> {
+    const { leaseMs, instanceId, storage, tracker } = this.#o;
+    if (tracker.size > 0 && now >= this.#nextRenewAt) {
+      await storage.renewRunLeases({ instanceId, runIds: tracker.runIds(), until: new Date(now + leaseMs) });
+      this.#nextRenewAt = now + Math.floor(leaseMs / 3);
+    }
+    if (now < this.#nextRecoveryAt) return;
+    this.#nextRecoveryAt = now + (storage.shared ? Math.floor(leaseMs / 2) : Number.POSITIVE_INFINITY);
+    const orphans = await storage.claimExpiredRuns({
+      now: new Date(now),
+      limit: this.#o.batch,
+      instanceId,
+      leaseMs,
+    });
+    for (const run of orphans) await this.#recover(run, now);
+  }
+
+  /**
+   * A run whose instance died: a queued one simply runs here; a running one is recorded as failed with
+   * `ERR_LEASE_EXPIRED` and, when its job's retry policy has attempts left, runs again.
+   */
+  async #recover(run: RunRecord, now: number): Promise<void> {
+    const { storage, emitter, handOver } = this.#o;
+    const job = await storage.getJob(run.jobId);
+    if (!job) return;
+    if (run.status === 'queued') {
+      void handOver.execute(job, run);
+      return;
+    }
+    run.status = 'failed';
+    run.finishedAt = new Date(now);
+    run.error = {
+      code: 'ERR_LEASE_EXPIRED',
+      message: 'The instance running this run stopped renewing its lease',
+    };
+    run.lockedUntil = null;
+    // The retry is stored before the run is closed: should this instance die in between, the run is still
+    // running under a lease and is recovered again, and the retry's key (made from the run's id) is not
+    // inserted twice. Closing the run first would lose the retry with such a crash.
+    let retry: RunRecord | null = null;
+    if (run.attempts < job.retry.attempts) {
+      retry = handOver.newRun(job, run.scheduledAt.getTime(), 'retry-after-crash', 'queued');
+      retry.occurrenceKey = `${run.occurrenceKey}:recovery:${run.id}`;
+      if (!(await storage.insertRun(retry))) retry = null;
+    }
+    const at = new Date(now);
+    await emitter.emit('job.failed', {
+      type: 'job.failed',
+      at,
+      job: toPublicJob(job),
+      run: toPublicRun(run),
+      error: run.error,
+    });
+    await storage.updateRun(run);
+    if (retry !== null) void handOver.execute(job, retry);
+  }
+}
