@@ -2,12 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
 import { SqliteChangeWatcher } from '../../src/storage/sqlite-changes.js';
 import { SqliteConnection } from '../../src/storage/sqlite-connection.js';
 import type { StorageChange } from '../../src/storage/types.js';
 import { FakeClock } from '../../src/testing/fake-clock.js';
+import { MockTransport } from '../../src/testing/mock-transport.js';
 import { minimalJob } from '../../src/testing/storage-suite/fixtures.js';
 import { spawnFixture } from '../helpers/child-process.js';
 
@@ -199,7 +201,7 @@ describe('SqliteStorage.subscribe (real files, real time)', () => {
   });
 });
 
-describe('a Scheduler on SqliteStorage, without shared: true', () => {
+describe('a Scheduler and a WebhookNotifier on SqliteStorage, without shared: true', () => {
   it('runs a job another process added within seconds, not at its next 60 s wake', async () => {
     const path = freshPath();
     const storage = new SqliteStorage({ path });
@@ -225,5 +227,33 @@ describe('a Scheduler on SqliteStorage, without shared: true', () => {
     });
     // The storage checks every 250 ms; 5 s leaves room for a slow machine and is still far below 60 s.
     await within(running, 5_000, 'the job did not run');
+  });
+
+  it('sends a webhook another process stored within seconds, not at its next 60 s wake', async () => {
+    const path = freshPath();
+    const storage = new SqliteStorage({ path });
+    const other = new SqliteStorage({ path });
+    let sent: (url: string) => void = () => {};
+    const sending = new Promise<string>((resolve) => {
+      sent = resolve;
+    });
+    const notifier = new WebhookNotifier({
+      storage,
+      transport: new MockTransport((request) => {
+        sent(request.url);
+        return { status: 200 };
+      }),
+    });
+    cleanups.push(
+      () => storage.close(),
+      () => other.close(),
+      () => notifier.stop(),
+    );
+    await notifier.start();
+    await notifier.addEndpoint({ url: 'https://a.example.com/hook' });
+
+    // Another process (here a notifier that is never started) publishes: it only stores the message.
+    await new WebhookNotifier({ storage: other, transport: new MockTransport() }).publish('x.y', { n: 1 });
+    expect(await within(sending, 5_000, 'the webhook was not sent')).toBe('https://a.example.com/hook');
   });
 });
