@@ -123,7 +123,9 @@ export class SqliteStorage extends SplitStorage implements Storage {
    * Tells `listener` of commits made to the file by other processes (or other `SqliteStorage` objects), within
    * `watchIntervalMs`. SQLite cannot say what they changed, so each is reported as both `'jobs'` and
    * `'deliveries'`. This storage's own writes are not reported: the scheduler and notifier that made them
-   * already know. The check runs on an unref'd timer only while anyone is subscribed.
+   * already know. The check runs on an unref'd timer only while anyone is subscribed. The scheduler and
+   * notifier subscribe on `start()`; call it yourself only to react to other processes' writes.
+   * @example const unsubscribe = await storage.subscribe((change) => log.debug('storage changed', { change }));
    */
   subscribe(listener: (change: StorageChange) => void): Promise<() => void> {
     const watcher = this.#watcher;
