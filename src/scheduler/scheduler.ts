@@ -3,18 +3,17 @@ import { systemClock } from '../clock.js';
 import { CronhookError, toErrorInfo } from '../errors.js';
 import { Emitter, type ListenerOptions } from '../events.js';
 import { MemoryStorage } from '../storage/memory.js';
-import type { JobRecord, Storage } from '../storage/types.js';
+import type { Storage } from '../storage/types.js';
 import { HttpTransport } from '../transport/http.js';
 import type { Transport } from '../transport/types.js';
 import { VERSION } from '../version.js';
 import { ClaimLoop } from './claim-loop.js';
-import { assertJobPatch, buildJobRecord } from './job-definition.js';
-import { checkListOptions, checkNextRunsCount } from './list-options.js';
-import { firstRunAt, upcomingOccurrences } from './occurrences.js';
-import { toPublicJob } from './public-job.js';
-import { recordToDefinition } from './record-to-definition.js';
+import { JobManagement } from './job-management.js';
+import { runNow } from './manual-run.js';
+import { listJobRuns } from './run-history.js';
+import { toPublicRun } from './run-record.js';
 import { RunTracker } from './run-tracker.js';
-import { Runner, toPublicRun } from './runner.js';
+import { Runner } from './runner.js';
 import type { Job, JobDefinition, JobHandler, Run, SchedulerEvents, SchedulerOptions } from './types.js';
 import { validateSchedulerOptions } from './validate-options.js';
 
@@ -37,6 +36,7 @@ export class Scheduler {
   readonly #handlers = new Map<string, JobHandler>();
   readonly #tracker: RunTracker;
   readonly #loop: ClaimLoop;
+  readonly #jobs: JobManagement;
   #state: 'idle' | 'starting' | 'started' | 'stopping' | 'stopped' = 'idle';
   #unsubscribe: (() => void) | null = null;
   /** A transport we created is ours to close on stop; one passed in belongs to the app. */
@@ -80,6 +80,14 @@ export class Scheduler {
       maxMissedEvents: validated.maxMissedEvents,
       unref: validated.unref,
       onError,
+    });
+    this.#jobs = new JobManagement({
+      storage: this.storage,
+      clock: this.clock,
+      emitter: this.#emitter,
+      timezone: validated.timezone,
+      tracker: this.#tracker,
+      loop: this.#loop,
     });
   }
 
@@ -142,156 +150,73 @@ export class Scheduler {
    * `ERR_DUPLICATE_JOB` (the stored job is unchanged).
    * @example await scheduler.addJob({ id: 'ping', schedule: { every: '5m' }, target: { url: 'https://example.com/ping' } });
    */
-  async addJob(definition: JobDefinition): Promise<Job> {
-    const record = buildJobRecord(definition, { timezone: this.#options.timezone, now: this.clock.now() });
-    await this.storage.insertJob(record);
-    this.#jobChanged(record);
-    const job = toPublicJob(record);
-    // No payload (and no promise) per job when nobody listens: 100k registrations at start-up.
-    if (this.#emitter.listenerCount('job.added') > 0) {
-      void this.#emitter.emit('job.added', { type: 'job.added', at: this.#now(), job });
-    }
-    return job;
+  addJob(definition: JobDefinition): Promise<Job> {
+    return this.#jobs.add(definition);
   }
 
   /**
    * Changes a job: `patch` is merged over its current definition and validated as a whole.
    * @example await scheduler.updateJob('ping', { schedule: { every: '10m' } });
    */
-  async updateJob(id: string, patch: Partial<Omit<JobDefinition, 'id'>>): Promise<Job> {
-    const previous = await this.#getRecord(id);
-    assertJobPatch(id, patch);
-    const definition = { ...recordToDefinition(previous), ...patch, id };
-    const record = buildJobRecord(definition, {
-      timezone: this.#options.timezone,
-      now: this.clock.now(),
-      previous,
-    });
-    if (patch.schedule === undefined) {
-      record.schedule = previous.schedule;
-      record.nextRunAt = firstRunAt(record, this.clock.now());
-    }
-    await this.storage.updateJob(record);
-    this.#jobChanged(record);
-    const job = toPublicJob(record);
-    void this.#emitter.emit('job.updated', { type: 'job.updated', at: this.#now(), job });
-    return job;
+  updateJob(id: string, patch: Partial<Omit<JobDefinition, 'id'>>): Promise<Job> {
+    return this.#jobs.update(id, patch);
   }
 
   /** Removes a job and its run history; a run in progress is aborted. */
-  async removeJob(id: string): Promise<void> {
-    const record = await this.#getRecord(id);
-    this.#tracker.abortJob(id, new CronhookError('ERR_ABORTED', `Job ${id} was removed`));
-    await this.storage.deleteJob(id);
-    void this.#emitter.emit('job.removed', {
-      type: 'job.removed',
-      at: this.#now(),
-      job: toPublicJob(record),
-    });
+  removeJob(id: string): Promise<void> {
+    return this.#jobs.remove(id);
   }
 
   /** The job, or null when there is none with that id. */
-  async getJob(id: string): Promise<Job | null> {
-    const record = await this.storage.getJob(id);
-    return record ? toPublicJob(record) : null;
+  getJob(id: string): Promise<Job | null> {
+    return this.#jobs.get(id);
   }
 
   /**
    * Jobs ordered by id, a page at a time.
    * @example const page = await scheduler.listJobs({ limit: 50, after: lastId });
    */
-  async listJobs(options: { limit?: number; after?: string; enabled?: boolean } = {}): Promise<Job[]> {
-    checkListOptions('listJobs', options);
-    return (await this.storage.listJobs(options)).map(toPublicJob);
+  listJobs(options: { limit?: number; after?: string; enabled?: boolean } = {}): Promise<Job[]> {
+    return this.#jobs.list(options);
   }
 
   /** Stops scheduling a job until `resumeJob`; occurrences in between are not caught up. */
-  async pauseJob(id: string): Promise<Job> {
-    return this.#setEnabled(id, false);
+  pauseJob(id: string): Promise<Job> {
+    return this.#jobs.setEnabled(id, false);
   }
 
   /** Resumes a paused job from now on. */
-  async resumeJob(id: string): Promise<Job> {
-    return this.#setEnabled(id, true);
-  }
-
-  async #setEnabled(id: string, enabled: boolean): Promise<Job> {
-    const record = await this.#getRecord(id);
-    record.enabled = enabled;
-    record.updatedAt = this.#now();
-    record.nextRunAt = enabled ? firstRunAt(record, this.clock.now()) : record.nextRunAt;
-    await this.storage.updateJob(record);
-    this.#jobChanged(record);
-    const job = toPublicJob(record);
-    const type = enabled ? 'job.resumed' : 'job.paused';
-    void this.#emitter.emit(type, { type, at: this.#now(), job });
-    return job;
+  resumeJob(id: string): Promise<Job> {
+    return this.#jobs.setEnabled(id, true);
   }
 
   /**
    * Runs a job now, outside its schedule ("run now"), and resolves with the finished run. Works whether or
    * not the scheduler is started; the run goes through the same concurrency limit.
    */
-  async triggerJob(id: string): Promise<Run> {
+  triggerJob(id: string): Promise<Run> {
     if (this.#state === 'stopping' || this.#state === 'stopped') {
-      throw new CronhookError('ERR_STOPPED', `Cannot trigger ${id}: the scheduler is stopped`);
+      return Promise.reject(
+        new CronhookError('ERR_STOPPED', `Cannot trigger ${id}: the scheduler is stopped`),
+      );
     }
-    // In-process storage hands over its own read-only record: no copy of the job per run.
-    const shared = this.storage.peekJob !== undefined;
-    const job = (shared ? this.storage.peekJob!(id) : await this.storage.getJob(id)) as JobRecord | null;
-    if (!job) throw jobNotFound(id);
-    const now = this.clock.now();
-    const run = this.#loop.newRun(job, now, 'manual', 'queued', true, now);
-    // With a slot free now, the run is stored already running (leased as a queued one): one write, not two.
-    const reserved = this.#tracker.reserveStart(job);
-    if (reserved) {
-      run.status = 'running';
-      run.startedAt = new Date(now);
-    }
-    try {
-      await this.storage.insertRun(run);
-    } catch (error) {
-      if (reserved) this.#tracker.cancelReservation();
-      throw error;
-    }
-    const finished = await this.#loop.execute(job, run, 0, undefined, undefined, {
-      sharedJob: shared,
-      reserved,
-    });
-    return toPublicRun(finished ?? run);
+    return runNow({ storage: this.storage, clock: this.clock, loop: this.#loop, tracker: this.#tracker }, id);
   }
 
   /** The next `count` (0–1000) fire times of a job (respecting endAt and maxRuns). */
-  async nextRuns(id: string, count = 5): Promise<Date[]> {
-    checkNextRunsCount(count);
-    return upcomingOccurrences(await this.#getRecord(id), count, this.clock.now());
+  nextRuns(id: string, count = 5): Promise<Date[]> {
+    return this.#jobs.nextRuns(id, count);
   }
 
   /**
    * A job's runs, newest first. Page with `before` (the id of the last run of the previous page).
    * @example const runs = await scheduler.listRuns('nightly-report', { limit: 20 });
    */
-  async listRuns(
+  listRuns(
     id: string,
     options: { limit?: number; before?: string; status?: Run['status'] } = {},
   ): Promise<Run[]> {
-    checkListOptions('listRuns', options);
-    let before: { scheduledAt: Date; id: string } | undefined;
-    if (options.before !== undefined) {
-      const cursor = await this.storage.getRun(options.before);
-      if (!cursor)
-        throw new CronhookError('ERR_RUN_NOT_FOUND', `No run with id ${JSON.stringify(options.before)}`, {
-          field: 'before',
-        });
-      before = { scheduledAt: cursor.scheduledAt, id: cursor.id };
-    }
-    const runs = await this.storage.listRuns({
-      jobId: id,
-      limit: options.limit ?? 50,
-      ...(before ? { before } : {}),
-      ...(options.status ? { statuses: [options.status] } : {}),
-    });
-    return runs.map(toPublicRun);
+    return listJobRuns(this.storage, id, options);
   }
 
   /** One run by id, or null. */
@@ -350,16 +275,6 @@ export class Scheduler {
     return new Date(this.clock.now());
   }
 
-  async #getRecord(id: string): Promise<JobRecord> {
-    const record = await this.storage.getJob(id);
-    if (!record) throw jobNotFound(id);
-    return record;
-  }
-
-  #jobChanged(record: JobRecord): void {
-    if (record.enabled && record.nextRunAt) this.#loop.wakeAt(record.nextRunAt.getTime());
-  }
-
   #reportError(error: unknown): void {
     this.#options.logger?.error?.(
       'cronhook scheduler error',
@@ -367,8 +282,4 @@ export class Scheduler {
     );
     void this.#emitter.emit('error', { type: 'error', at: this.#now(), error });
   }
-}
-
-function jobNotFound(id: string): CronhookError {
-  return new CronhookError('ERR_JOB_NOT_FOUND', `No job with id ${JSON.stringify(id)}`, { field: 'id' });
 }
