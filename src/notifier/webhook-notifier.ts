@@ -10,8 +10,7 @@ import type { Transport } from '../transport/types.js';
 import { Deliverer } from './deliver.js';
 import { DeliveryLog, type ReplayOptions } from './delivery-log.js';
 import { Dispatcher } from './dispatcher.js';
-import { applyEndpointPatch, enabledState, toPublicEndpoint, validateEndpointInput } from './endpoints.js';
-import { newId } from './ids.js';
+import { EndpointRegistry } from './endpoint-registry.js';
 import type { MatchSubject } from './matching.js';
 import { MessageWriter } from './message-writer.js';
 import {
@@ -20,8 +19,7 @@ import {
   type WebhookNotifierOptions,
 } from './options.js';
 import { JOB_TOPICS, jobPayload, PING_TOPIC, runPayload } from './payload.js';
-import { prepareRotation, type RotateSecretOptions, rotateSecrets } from './secret-rotation.js';
-import { generateSecret, validateSecret } from './signing.js';
+import type { RotateSecretOptions } from './secret-rotation.js';
 import type {
   DeliveryAttempt,
   DeliveryDetails,
@@ -30,7 +28,6 @@ import type {
   Endpoint,
   EndpointInput,
   EndpointPatch,
-  EndpointRecord,
   NotifierEvents,
 } from './types.js';
 
@@ -60,6 +57,7 @@ export class WebhookNotifier {
   readonly #dispatcher: Dispatcher;
   readonly #log: DeliveryLog;
   readonly #writer: MessageWriter;
+  readonly #endpoints: EndpointRegistry;
   #state: 'idle' | 'started' | 'stopping' = 'idle';
   #storageUnsubscribe: (() => void) | null = null;
 
@@ -82,6 +80,11 @@ export class WebhookNotifier {
     this.#dispatcher = new Dispatcher({ ...deps, deliverer: this.#deliverer });
     this.#log = new DeliveryLog(this.storage);
     this.#writer = new MessageWriter(this.storage, this.clock, () => this.#dispatcher.wake());
+    this.#endpoints = new EndpointRegistry(
+      this.storage,
+      () => this.#now(),
+      () => this.#dispatcher.wake(),
+    );
     // Subscribed from the start and awaited by the scheduler: a run is not marked finished until its
     // messages are stored, even before start() or after stop() (they are sent on the next start).
     const scheduler = options.scheduler;
@@ -171,21 +174,7 @@ export class WebhookNotifier {
    * const { endpoint, secret } = await notifier.addEndpoint({ url, topics: ['job.*'], match: { metadata: { tenant: 'acme' } } });
    */
   async addEndpoint(input: EndpointInput): Promise<{ endpoint: Endpoint; secret: string }> {
-    const fields = validateEndpointInput(input);
-    const secret = input.secret === undefined ? generateSecret() : validateSecret(input.secret);
-    const now = this.#now();
-    const record: EndpointRecord = {
-      ...fields,
-      id: newId('ep'),
-      secrets: [{ secret, createdAt: now, expiresAt: null }],
-      disabledReason: fields.enabled ? null : 'manual',
-      disabledAt: fields.enabled ? null : now,
-      failingSince: null,
-      createdAt: now,
-      updatedAt: now,
-    };
-    await this.storage.insertEndpoint(record);
-    return { endpoint: toPublicEndpoint(record), secret };
+    return this.#endpoints.add(input);
   }
 
   /**
@@ -193,11 +182,7 @@ export class WebhookNotifier {
    * @example await notifier.updateEndpoint(id, { topics: ['job.*'], authorization: 'Bearer new-token' });
    */
   async updateEndpoint(id: string, patch: EndpointPatch): Promise<Endpoint> {
-    const record = await this.#requireEndpoint(id);
-    const next = applyEndpointPatch(record, patch, this.#now());
-    await this.storage.updateEndpoint(next);
-    if (next.enabled && !record.enabled) this.#dispatcher.wake();
-    return toPublicEndpoint(next);
+    return this.#endpoints.update(id, patch);
   }
 
   /**
@@ -205,11 +190,7 @@ export class WebhookNotifier {
    * @example notifier.on('endpoint.disabled', (e) => ticket(e.endpoint.id)); // later: await notifier.enableEndpoint(id)
    */
   async enableEndpoint(id: string): Promise<Endpoint> {
-    const record = await this.#requireEndpoint(id);
-    const next: EndpointRecord = { ...record, ...enabledState(), updatedAt: this.#now() };
-    await this.storage.updateEndpoint(next);
-    this.#dispatcher.wake();
-    return toPublicEndpoint(next);
+    return this.#endpoints.enable(id);
   }
 
   /**
@@ -217,13 +198,12 @@ export class WebhookNotifier {
    * @example await notifier.removeEndpoint(endpoint.id);
    */
   async removeEndpoint(id: string): Promise<boolean> {
-    return this.storage.deleteEndpoint(id);
+    return this.#endpoints.remove(id);
   }
 
   /** The endpoint without its secrets, or null. @example const endpoint = await notifier.getEndpoint(id); */
   async getEndpoint(id: string): Promise<Endpoint | null> {
-    const record = await this.storage.getEndpoint(id);
-    return record === null ? null : toPublicEndpoint(record);
+    return this.#endpoints.get(id);
   }
 
   /**
@@ -231,7 +211,7 @@ export class WebhookNotifier {
    * @example const page = await notifier.listEndpoints({ limit: 100, after: lastId });
    */
   async listEndpoints(options: { limit?: number; after?: string } = {}): Promise<Endpoint[]> {
-    return (await this.storage.listEndpoints(options)).map(toPublicEndpoint);
+    return this.#endpoints.list(options);
   }
 
   /**
@@ -240,12 +220,7 @@ export class WebhookNotifier {
    * @example const { secret } = await notifier.rotateSecret(endpoint.id, { graceMs: 3_600_000 });
    */
   async rotateSecret(id: string, options: RotateSecretOptions = {}): Promise<{ secret: string }> {
-    const rotation = prepareRotation(options);
-    const record = await this.#requireEndpoint(id);
-    const now = this.#now();
-    const secrets = rotateSecrets(record, rotation, now);
-    await this.storage.updateEndpoint({ ...record, secrets, updatedAt: now });
-    return { secret: rotation.secret };
+    return this.#endpoints.rotateSecret(id, options);
   }
 
   /**
@@ -254,7 +229,7 @@ export class WebhookNotifier {
    * @example const { statusCode, error, durationMs } = await notifier.ping(endpoint.id);
    */
   async ping(endpointId: string): Promise<DeliveryAttempt> {
-    const endpoint = await this.#requireEndpoint(endpointId);
+    const endpoint = await this.#endpoints.require(endpointId);
     const now = this.#now();
     const { deliveries } = await this.#writer.store(PING_TOPIC, now, { endpointId }, null, [endpoint], null);
     const attempt = await this.#deliverer.deliver(deliveries[0]!, 'ping');
@@ -329,16 +304,6 @@ export class WebhookNotifier {
 
   #now(): Date {
     return new Date(this.clock.now());
-  }
-
-  async #requireEndpoint(id: string): Promise<EndpointRecord> {
-    const record = await this.storage.getEndpoint(id);
-    if (record === null) {
-      throw new CronhookError('ERR_ENDPOINT_NOT_FOUND', `No endpoint with id ${JSON.stringify(id)}`, {
-        field: 'endpointId',
-      });
-    }
-    return record;
   }
 
   async #onJobEvent<K extends keyof typeof JOB_TOPICS>(event: K, e: SchedulerEvents[K]): Promise<void> {
