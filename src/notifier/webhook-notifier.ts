@@ -11,6 +11,7 @@ import { Deliverer } from './deliver.js';
 import { DeliveryLog, type ReplayOptions } from './delivery-log.js';
 import { Dispatcher } from './dispatcher.js';
 import { EndpointRegistry } from './endpoint-registry.js';
+import { ManualAttempts } from './manual-attempts.js';
 import type { MatchSubject } from './matching.js';
 import { MessageWriter } from './message-writer.js';
 import {
@@ -18,7 +19,7 @@ import {
   validateNotifierOptions,
   type WebhookNotifierOptions,
 } from './options.js';
-import { JOB_TOPICS, jobPayload, PING_TOPIC, runPayload } from './payload.js';
+import { JOB_TOPICS, jobPayload, runPayload } from './payload.js';
 import type { RotateSecretOptions } from './secret-rotation.js';
 import type {
   DeliveryAttempt,
@@ -53,11 +54,11 @@ export class WebhookNotifier {
   readonly #options: ResolvedNotifierOptions;
   readonly #logger: Logger | undefined;
   readonly #emitter: Emitter<NotifierEvents>;
-  readonly #deliverer: Deliverer;
   readonly #dispatcher: Dispatcher;
   readonly #log: DeliveryLog;
   readonly #writer: MessageWriter;
   readonly #endpoints: EndpointRegistry;
+  readonly #manual: ManualAttempts;
   #state: 'idle' | 'started' | 'stopping' = 'idle';
   #storageUnsubscribe: (() => void) | null = null;
 
@@ -76,15 +77,20 @@ export class WebhookNotifier {
       emitter: this.#emitter,
       logger: this.#logger,
     };
-    this.#deliverer = new Deliverer(deps);
-    this.#dispatcher = new Dispatcher({ ...deps, deliverer: this.#deliverer });
+    const deliverer = new Deliverer(deps);
+    this.#dispatcher = new Dispatcher({ ...deps, deliverer });
+    const wake = () => this.#dispatcher.wake();
+    const now = () => this.#now();
     this.#log = new DeliveryLog(this.storage);
-    this.#writer = new MessageWriter(this.storage, this.clock, () => this.#dispatcher.wake());
-    this.#endpoints = new EndpointRegistry(
-      this.storage,
-      () => this.#now(),
-      () => this.#dispatcher.wake(),
-    );
+    this.#writer = new MessageWriter(this.storage, this.clock, wake);
+    this.#endpoints = new EndpointRegistry(this.storage, now, wake);
+    this.#manual = new ManualAttempts({
+      storage: this.storage,
+      endpoints: this.#endpoints,
+      writer: this.#writer,
+      deliverer,
+      now,
+    });
     // Subscribed from the start and awaited by the scheduler: a run is not marked finished until its
     // messages are stored, even before start() or after stop() (they are sent on the next start).
     const scheduler = options.scheduler;
@@ -229,11 +235,7 @@ export class WebhookNotifier {
    * @example const { statusCode, error, durationMs } = await notifier.ping(endpoint.id);
    */
   async ping(endpointId: string): Promise<DeliveryAttempt> {
-    const endpoint = await this.#endpoints.require(endpointId);
-    const now = this.#now();
-    const { deliveries } = await this.#writer.store(PING_TOPIC, now, { endpointId }, null, [endpoint], null);
-    const attempt = await this.#deliverer.deliver(deliveries[0]!, 'ping');
-    return attempt!;
+    return this.#manual.ping(endpointId);
   }
 
   /**
@@ -281,12 +283,7 @@ export class WebhookNotifier {
    * @example const attempt = await notifier.redeliver(deliveryId);
    */
   async redeliver(deliveryId: string): Promise<DeliveryAttempt> {
-    const delivery = await this.storage.getDelivery(deliveryId);
-    if (delivery === null) {
-      throw new CronhookError('ERR_DELIVERY_NOT_FOUND', `No delivery with id ${JSON.stringify(deliveryId)}`);
-    }
-    const attempt = await this.#deliverer.deliver(delivery, 'redeliver');
-    return attempt!;
+    return this.#manual.redeliver(deliveryId);
   }
 
   /**
