@@ -2,12 +2,13 @@ import type { Clock } from '../clock.js';
 import type { Emitter } from '../events.js';
 import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
 import type { RunHandOver, StartGate } from './active-run.js';
-import { planOccurrences } from './occurrences.js';
+import { type OccurrencePlan, planOccurrences } from './occurrences.js';
 import { overlapGate } from './overlap-gate.js';
 import { toPublicJob } from './public-job.js';
 import { toPublicRun } from './run-record.js';
 import type { RunTracker } from './run-tracker.js';
 import { jitterFor } from './schedule.js';
+import { scheduleErrorOfJob } from './schedule-errors.js';
 import type { Job, SchedulerEvents } from './types.js';
 
 /** Quartz's misfire threshold: an occurrence later than this counts as missed, and `catchUp` applies. */
@@ -28,7 +29,8 @@ export interface ClaimAdvanceOptions {
 /**
  * What becomes of one claimed job: its due occurrences are planned per `catchUp` and `overlap`, recorded as
  * runs together with the job's next occurrence in one `advanceJob` (which releases the job's lease), and the
- * runs handed over in order; missed and skipped occurrences are reported.
+ * runs handed over in order; missed and skipped occurrences are reported. A job whose stored schedule does
+ * not compute rejects with `ERR_INVALID_SCHEDULE` naming it, before anything is recorded.
  */
 export class ClaimAdvance {
   readonly #o: ClaimAdvanceOptions;
@@ -48,7 +50,13 @@ export class ClaimAdvance {
     const dueAt = job.nextRunAt?.getTime() ?? now;
     const planAt = dueAt > now ? Math.min(dueAt, now + this.#o.aheadMs) : now;
     const ahead = planAt > now;
-    const plan = planOccurrences(job, planAt, this.#planOptions);
+    let plan: OccurrencePlan;
+    try {
+      plan = planOccurrences(job, planAt, this.#planOptions);
+    } catch (error) {
+      // A stored schedule that does not compute: nothing of the job is recorded (see ClaimLoop.tick).
+      throw scheduleErrorOfJob(job.id, error);
+    }
     // Overlap of a run claimed ahead is judged at its start instant (see overlapGate), not now.
     let busy = !ahead && tracker.isBusy(job.id);
     if (!ahead && !busy && job.overlap === 'skip' && storage.shared && plan.occurrences.length > 0) {

@@ -1,5 +1,5 @@
 import { type Clock, sleep } from '../clock.js';
-import { CronhookError } from '../errors.js';
+import { CronhookError, type CronhookErrorCode } from '../errors.js';
 import type { Emitter } from '../events.js';
 import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
 import type { ManualHandOver, RunHandOver, StartGate } from './active-run.js';
@@ -15,6 +15,8 @@ import type { RunTrigger, SchedulerEvents } from './types.js';
  * them well inside `leaseMs`, and leaves the rest of a burst to other instances (a full batch claims again).
  */
 const CLAIM_BATCH = 50;
+/** Errors that fail one claimed job only: the claim goes on with the rest of its batch. */
+const PER_JOB_ERRORS = new Set<CronhookErrorCode>(['ERR_LEASE_LOST', 'ERR_INVALID_SCHEDULE']);
 /**
  * How far ahead of their due time jobs are claimed (Quartz's `batchTriggerAcquisitionFireAheadTimeWindow`):
  * a job due within this window is claimed, planned and advanced early, its run recorded `queued`, and the
@@ -155,10 +157,13 @@ export class ClaimLoop implements RunHandOver {
           try {
             await this.#claims.advance(job, now);
           } catch (error) {
-            // Our lease on this job ran out before we got to it (a long batch, a pause) and another instance
-            // took it over: nothing of ours was recorded and the occurrences are its now. Go on with the rest
-            // of the batch, which would otherwise wait for its own leases to expire.
-            if (!(error instanceof CronhookError && error.code === 'ERR_LEASE_LOST')) throw error;
+            // Nothing of this job was recorded; go on with the rest of the batch, which would otherwise wait
+            // for its own leases to expire. ERR_LEASE_LOST: our lease ran out before we got to the job (a long
+            // batch, a pause) and another instance took it over; the occurrences are its now.
+            // ERR_INVALID_SCHEDULE: its stored schedule does not compute (a row edited by hand, a faulty
+            // adapter); it keeps our lease until it expires, then is claimed and reported again, until the
+            // app fixes it with updateJob.
+            if (!(error instanceof CronhookError && PER_JOB_ERRORS.has(error.code))) throw error;
             this.#o.onError(error);
           }
         }

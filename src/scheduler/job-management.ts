@@ -9,6 +9,7 @@ import { firstRunAt, upcomingOccurrences } from './occurrences.js';
 import { toPublicJob } from './public-job.js';
 import { recordToDefinition } from './record-to-definition.js';
 import type { RunTracker } from './run-tracker.js';
+import { scheduleErrorOfJob } from './schedule-errors.js';
 import type { Job, JobDefinition, SchedulerEvents } from './types.js';
 
 export interface JobManagementOptions {
@@ -101,7 +102,7 @@ export class JobManagement {
     const record = await this.getRecord(id);
     record.enabled = enabled;
     record.updatedAt = this.#now();
-    record.nextRunAt = enabled ? firstRunAt(record, clock.now()) : record.nextRunAt;
+    if (enabled) record.nextRunAt = ofJob(id, () => firstRunAt(record, clock.now()));
     await storage.updateJob(record);
     this.#jobChanged(record);
     const job = toPublicJob(record);
@@ -112,7 +113,8 @@ export class JobManagement {
 
   async nextRuns(id: string, count: number): Promise<Date[]> {
     checkNextRunsCount(count);
-    return upcomingOccurrences(await this.getRecord(id), count, this.#o.clock.now());
+    const record = await this.getRecord(id);
+    return ofJob(id, () => upcomingOccurrences(record, count, this.#o.clock.now()));
   }
 
   /** The stored job, or `ERR_JOB_NOT_FOUND`. */
@@ -128,5 +130,14 @@ export class JobManagement {
 
   #jobChanged(record: JobRecord): void {
     if (record.enabled && record.nextRunAt) this.#o.loop.wakeAt(record.nextRunAt.getTime());
+  }
+}
+
+/** Computes from job `id`'s stored schedule; one that does not compute is an error naming the job. */
+function ofJob<T>(id: string, compute: () => T): T {
+  try {
+    return compute();
+  } catch (error) {
+    throw scheduleErrorOfJob(id, error);
   }
 }

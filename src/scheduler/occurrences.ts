@@ -1,5 +1,6 @@
 import type { JobRecord } from '../storage/types.js';
 import { nextOccurrence, occurrencesBetween } from './schedule.js';
+import { invalidAt } from './schedule-errors.js';
 import type { RunTrigger } from './types.js';
 
 /** What happens to one due occurrence of a claimed job. */
@@ -92,7 +93,11 @@ export function firstRunAt(job: JobRecord, nowMs: number): Date | null {
   // Strictly after now (a job added at 03:00:00.000 first runs at the next 03:00), but startAt is inclusive.
   const startAt = job.startAt?.getTime() ?? Number.NEGATIVE_INFINITY;
   const after = startAt > nowMs ? startAt - 1 : nowMs;
-  const next = job.schedule.kind === 'at' ? Date.parse(job.schedule.at) : nextOccurrence(job.schedule, after);
+  let next: number | null;
+  if (job.schedule.kind === 'at') {
+    next = Date.parse(job.schedule.at);
+    if (Number.isNaN(next)) throw invalidAt(job.schedule.at);
+  } else next = nextOccurrence(job.schedule, after);
   if (next === null || (job.endAt !== null && next > job.endAt.getTime())) return null;
   return new Date(next);
 }

@@ -1,6 +1,7 @@
-import { CronhookError, describeValue } from '../errors.js';
+import { describeValue } from '../errors.js';
 import { type CompiledCron, compileCron, compiledCount } from './cron.js';
 import { describeCronError } from './cron-errors.js';
+import { invalid, invalidAt, invalidEvery, invalidStored } from './schedule-errors.js';
 import { isValidTimezone } from './timezone.js';
 import type { NormalizedSchedule, ScheduleInput } from './types.js';
 
@@ -34,13 +35,6 @@ export function parseDuration(value: string | number): number {
 /** How many distinct (expression, timezone) pairs are interned. */
 export function internedCount(): number {
   return compiledCount();
-}
-
-function invalid(jobId: string, field: string, message: string, cause?: unknown): CronhookError {
-  return new CronhookError('ERR_INVALID_SCHEDULE', `Job ${JSON.stringify(jobId)}: ${field} ${message}`, {
-    field,
-    cause,
-  });
 }
 
 export interface NormalizeOptions {
@@ -130,10 +124,32 @@ const accepted = new Map<string, Map<string, CompiledCron>>();
 /** The last schedule normalized or computed: a new job asks for its first occurrence right after. */
 let lastCompiled: CompiledCron | undefined;
 
+/**
+ * The compiled form of a normalized cron schedule. Its strings come from storage, where a row edited by hand
+ * or a faulty adapter may have left anything: what does not compile is an `ERR_INVALID_SCHEDULE`, not
+ * cron-parser's plain Error (or Intl's RangeError).
+ */
 function compiledOf(cron: string, timezone: string): CompiledCron {
   const last = lastCompiled;
   if (last !== undefined && last.cron === cron && last.timezone === timezone) return last;
-  lastCompiled = compileCron(cron, timezone);
+  if (!isValidTimezone(timezone)) {
+    throw invalidStored(
+      'schedule.timezone',
+      `is ${describeValue(timezone)}; expected an IANA timezone such as 'Europe/Berlin' or 'UTC'`,
+    );
+  }
+  if (typeof cron !== 'string') {
+    throw invalidStored('schedule.cron', `is ${describeValue(cron)}; expected a cron string`);
+  }
+  try {
+    lastCompiled = compileCron(cron, timezone);
+  } catch (error) {
+    throw invalidStored(
+      'schedule.cron',
+      `${describeValue(cron)} is invalid: ${describeCronError(cron, error)}`,
+      error,
+    );
+  }
   return lastCompiled;
 }
 
@@ -195,13 +211,15 @@ function normalizeCron(
 /**
  * The first occurrence strictly after `afterMs`, or null when there is none.
  *
+ * Cron schedules follow the DST rules of docs/schedules.md. `every` schedules fire at anchor + k·every
+ * (k ≥ 1): the first run one interval after the job was added, and no drift however long runs take.
+ * Throws `ERR_INVALID_SCHEDULE` naming the field when the schedule does not compute (e.g. an invalid cron
+ * string read back from storage).
+ *
  * @example
  * // 29 March 2026: 02:30 does not exist in Berlin, the run moves to 03:30 CEST.
  * nextOccurrence({ kind: 'cron', cron: '30 2 * * *', timezone: 'Europe/Berlin' },
  *   Date.parse('2026-03-28T12:00:00Z')); // Date.parse('2026-03-29T01:30:00Z')
- *
- * Cron schedules follow the DST rules of docs/schedules.md. `every` schedules fire at anchor + k·every
- * (k ≥ 1): the first run one interval after the job was added, and no drift however long runs take.
  */
 export function nextOccurrence(schedule: NormalizedSchedule, afterMs: number): number | null {
   switch (schedule.kind) {
@@ -209,13 +227,21 @@ export function nextOccurrence(schedule: NormalizedSchedule, afterMs: number): n
       return compiledOf(schedule.cron, schedule.timezone).next(afterMs);
     case 'every': {
       const anchor = Date.parse(schedule.anchor);
+      if (!(schedule.everyMs > 0 && Number.isFinite(schedule.everyMs)) || Number.isNaN(anchor))
+        throw invalidEvery(schedule);
       if (afterMs < anchor) return anchor + schedule.everyMs;
       return anchor + (Math.floor((afterMs - anchor) / schedule.everyMs) + 1) * schedule.everyMs;
     }
     case 'at': {
       const at = Date.parse(schedule.at);
+      if (Number.isNaN(at)) throw invalidAt(schedule.at);
       return at > afterMs ? at : null;
     }
+    default:
+      throw invalidStored(
+        'schedule',
+        `has kind ${describeValue((schedule as { kind: unknown }).kind)}; expected 'cron', 'every' or 'at'`,
+      );
   }
 }
 
