@@ -14,7 +14,6 @@ import { toPublicRun } from './run-record.js';
 import type { HandlerTarget, Job, JobHandler, SchedulerEvents } from './types.js';
 
 export { SNIPPET_BYTES, truncateUtf8 } from './http-call.js';
-export { toPublicRun } from './run-record.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
