@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
-import { CronhookError, describeValue } from '../errors.js';
+import { CronhookError } from '../errors.js';
 import { Emitter } from '../events.js';
 import type { Logger, SchedulerEvents } from '../scheduler/types.js';
 import { MemoryStorage } from '../storage/memory.js';
@@ -20,6 +20,7 @@ import {
   type WebhookNotifierOptions,
 } from './options.js';
 import { JOB_TOPICS, jobPayload, runPayload } from './payload.js';
+import { validatePublishTopic } from './publish-topic.js';
 import type { RotateSecretOptions } from './secret-rotation.js';
 import type {
   DeliveryAttempt,
@@ -31,8 +32,6 @@ import type {
   EndpointPatch,
   NotifierEvents,
 } from './types.js';
-
-const TOPIC = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
 
 /**
  * Delivers the scheduler's job events, and the app's own, as signed Standard Webhooks to the endpoints the
@@ -244,19 +243,8 @@ export class WebhookNotifier {
    * @example await notifier.publish('invoice.paid', { invoiceId: 'inv_1' });
    */
   async publish(topic: string, data: unknown): Promise<string> {
-    if (
-      typeof topic !== 'string' ||
-      !TOPIC.test(topic) ||
-      topic.length > 200 ||
-      topic.startsWith('webhook.')
-    ) {
-      throw new CronhookError(
-        'ERR_INVALID_OPTION',
-        `publish: topic ${describeValue(topic)} is not allowed; use dot-separated words such as "invoice.paid" (the "webhook." prefix is reserved)`,
-        { field: 'topic' },
-      );
-    }
-    return this.#writer.publish({ topic, jobId: null, metadata: null }, this.#now(), data);
+    const subject = { topic: validatePublishTopic(topic), jobId: null, metadata: null };
+    return this.#writer.publish(subject, this.#now(), data);
   }
 
   // Delivery log
