@@ -1,6 +1,7 @@
 import type { DeliveryRecord } from '../notifier/types.js';
 import { notFound } from './errors.js';
 import { postgresDialect as dialect, type PgExecutor, type PostgresDatabase } from './postgres-database.js';
+import { lockEndpoints, reparkDeliveries } from './postgres-parking.js';
 import type { BatchedLookup } from './sql/batched-lookup.js';
 import { GroupCommit, type QueuedWrite } from './sql/group-commit.js';
 import { jsonRows } from './sql/json-rows.js';
@@ -53,8 +54,9 @@ export class PostgresCompletions {
     // (its lease released) and its attempt logged only when the delivery still exists; the ids returned
     // tell the callers whose delivery was missing. Attempts go in call order, so `seq` orders them.
     this.#completeMany = `WITH i AS (SELECT * FROM json_populate_recordset(null::${t.deliveries}, $1::json)),
+      locked AS (SELECT id FROM ${t.deliveries} WHERE id = ANY($3::text[]) ORDER BY id FOR UPDATE),
       updated AS (UPDATE ${t.deliveries} x SET ${deliveryState.join(', ')}
-        FROM i WHERE x.id = i.id AND x.id = ANY($3::text[])
+        FROM i WHERE x.id = i.id AND x.id = ANY($3::text[]) AND x.id IN (SELECT id FROM locked)
         RETURNING x.id),
       logged AS (INSERT INTO ${t.attempts} (${attemptColumns})
         SELECT ${attemptColumns} FROM json_populate_recordset(null::${t.attempts}, $2::json) WITH ORDINALITY a
@@ -98,13 +100,20 @@ export class PostgresCompletions {
     const patches = inputs
       .filter((i) => i.endpoint !== undefined)
       .sort((a, b) => (a.endpoint!.id < b.endpoint!.id ? -1 : a.endpoint!.id > b.endpoint!.id ? 1 : 0));
+    // An endpoint disabled (or enabled) by an outcome takes its pending deliveries with it (postgres-parking.ts):
+    // the endpoints lock is taken first, before any row lock, so waiting for it cannot close a cycle.
+    const toggled = [
+      ...new Set(patches.filter((i) => i.endpoint!.enabled !== undefined).map((i) => i.endpoint!.id)),
+    ];
     const run = async (tx: PgExecutor) => {
+      if (toggled.length > 0) await lockEndpoints(tx, this.#db, 'exclusive');
       const ids = inputs.map((i) => i.delivery.id);
       const { rows } = await tx.query(this.#completeMany, [deliveries, attempts, ids]);
       const updated = new Set(rows.map((row) => String(row.id)));
       for (const input of patches) {
         if (updated.has(input.delivery.id)) await this.#patchEndpoint(input.endpoint!, tx);
       }
+      if (toggled.length > 0) await reparkDeliveries(tx, this.#db, toggled);
       return updated;
     };
     // Without endpoint changes the statement is its own transaction.
@@ -131,13 +140,16 @@ export class PostgresCompletions {
   }
 
   async #completeOne({ delivery, attempt, endpoint }: CompleteAttemptInput): Promise<void> {
+    const toggles = endpoint?.enabled !== undefined;
     await this.#db.transaction(async (tx) => {
+      await lockEndpoints(tx, this.#db, toggles ? 'exclusive' : 'shared');
       await this.#updateDelivery({ ...delivery, lockedBy: null, lockedUntil: null }, tx);
       await tx.query(
         insertSql(this.#t.attempts, attemptCodec.columns, ph),
         attemptCodec.encode(attempt, dialect),
       );
       if (endpoint !== undefined) await this.#patchEndpoint(endpoint, tx);
+      if (toggles) await reparkDeliveries(tx, this.#db, [endpoint.id]);
     });
     if (endpoint !== undefined) this.#endpoints.forget(endpoint.id);
   }

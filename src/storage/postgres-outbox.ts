@@ -7,6 +7,7 @@ import {
   type PgRow,
   type PostgresDatabase,
 } from './postgres-database.js';
+import { lockEndpoints, parkedSql, reparkDeliveries } from './postgres-parking.js';
 import { BatchedLookup } from './sql/batched-lookup.js';
 import { GroupCommit, type QueuedWrite } from './sql/group-commit.js';
 import { jsonRows } from './sql/json-rows.js';
@@ -52,15 +53,10 @@ export class PostgresOutbox {
     this.#t = t;
     this.#schema = db.schema;
     this.#pendingToEnabled = `FROM ${t.deliveries} d JOIN ${t.endpoints} e ON e.id = d.endpoint_id
-      WHERE d.status = 'pending' AND e.enabled`;
-    const deliveryColumns = deliveryCodec.columns.join(', ');
-    const messageColumns = messageCodec.columns.join(', ');
-    // Messages and their deliveries in one statement, the notification included: it is sent on commit.
-    this.#insertMany = `WITH m AS (INSERT INTO ${t.messages} (${messageColumns})
-        SELECT ${messageColumns} FROM json_populate_recordset(null::${t.messages}, $1::json)),
-      d AS (INSERT INTO ${t.deliveries} (${deliveryColumns})
-        SELECT ${deliveryColumns} FROM json_populate_recordset(null::${t.deliveries}, $2::json) RETURNING 1)
-      SELECT CASE WHEN EXISTS (SELECT 1 FROM d) THEN pg_notify($3, 'deliveries') END`;
+      WHERE d.status = 'pending' AND NOT d.parked AND e.enabled`;
+    // Messages and their deliveries in one call (schema version 6), deliveries to disabled endpoints parked
+    // (see postgres-parking.ts), the notification included: it is sent on commit.
+    this.#insertMany = `SELECT ${db.schema}.insert_messages($1::json, $2::json, $3)`;
     const byIds = (table: string) => async (ids: string[]) =>
       (await db.query(`SELECT * FROM ${table} WHERE id = ANY($1::text[])`, [ids])).rows;
     this.#endpoints = new BatchedLookup(byIds(t.endpoints));
@@ -77,15 +73,22 @@ export class PostgresOutbox {
     }
   }
 
-  async updateEndpoint(endpoint: EndpointRecord, tx: PgExecutor = this.#db): Promise<void> {
+  async updateEndpoint(endpoint: EndpointRecord): Promise<void> {
     const [id, ...values] = endpointCodec.encode(endpoint, dialect);
     const sql = `UPDATE ${this.#t.endpoints} SET ${ENDPOINT_SET} WHERE id = ${ph(values.length)}`;
     this.#endpoints.forget(endpoint.id);
-    const { rowCount } = await tx.query(sql, [...values, id]);
-    this.#endpoints.forget(endpoint.id);
-    if (rowCount === 0) throw notFound('endpoint', endpoint.id);
+    try {
+      await this.#db.transaction(async (tx) => {
+        // Its enabled flag may change: its pending deliveries are parked or unparked with it.
+        await lockEndpoints(tx, this.#db, 'exclusive');
+        if ((await tx.query(sql, [...values, id])).rowCount === 0) throw notFound('endpoint', endpoint.id);
+        await reparkDeliveries(tx, this.#db, [endpoint.id]);
+      });
+    } finally {
+      this.#endpoints.forget(endpoint.id);
+    }
     // It may have been re-enabled, making its waiting deliveries due.
-    if (tx === this.#db) await this.#db.notify('deliveries');
+    await this.#db.notify('deliveries');
   }
 
   async getEndpoint(id: string, tx: PgExecutor = this.#db): Promise<EndpointRecord | null> {
@@ -140,36 +143,31 @@ export class PostgresOutbox {
     // One message may clash with a stored id: then they go one by one, so only that one fails.
     await writeAsSet(
       group,
-      async (inputs) => {
-        await this.#db.query(this.#insertMany, [
-          jsonRows(
-            messageCodec.columns,
-            NO_JSON,
-            inputs.map((i) => messageCodec.encode(i.message, dialect)),
-          ),
-          jsonRows(
-            deliveryCodec.columns,
-            DELIVERY_JSON,
-            inputs.flatMap((i) => i.deliveries.map((d) => deliveryCodec.encode(d, dialect))),
-          ),
-          this.#db.channel,
-        ]);
-      },
+      (inputs) => this.#insertSet(inputs),
       (write) => write.resolve(undefined),
       (input) => this.#insertOne(input),
     );
   }
 
-  async #insertOne({ message, deliveries }: NewMessage): Promise<void> {
-    await this.#db.transaction(async (tx) => {
-      await tx.query(
-        insertSql(this.#t.messages, messageCodec.columns, ph),
-        messageCodec.encode(message, dialect),
-      );
-      const insert = insertSql(this.#t.deliveries, deliveryCodec.columns, ph);
-      for (const delivery of deliveries) await tx.query(insert, deliveryCodec.encode(delivery, dialect));
-    });
-    if (deliveries.length > 0) await this.#db.notify('deliveries');
+  async #insertSet(inputs: NewMessage[]): Promise<void> {
+    await this.#db.query(this.#insertMany, [
+      jsonRows(
+        messageCodec.columns,
+        NO_JSON,
+        inputs.map((i) => messageCodec.encode(i.message, dialect)),
+      ),
+      jsonRows(
+        deliveryCodec.columns,
+        DELIVERY_JSON,
+        inputs.flatMap((i) => i.deliveries.map((d) => deliveryCodec.encode(d, dialect))),
+      ),
+      this.#db.channel,
+    ]);
+  }
+
+  /** One message in its own statement, so that a clash fails that message alone. */
+  async #insertOne(input: NewMessage): Promise<void> {
+    await this.#insertSet([input]);
   }
 
   async getMessage(id: string): Promise<Message | null> {
@@ -206,12 +204,26 @@ export class PostgresOutbox {
     return this.#completions.complete(input);
   }
 
-  async updateDelivery(delivery: DeliveryRecord, tx: PgExecutor = this.#db): Promise<void> {
+  /**
+   * Writes a delivery, parked when it is pending to a disabled endpoint. Inside a caller's transaction (`tx`),
+   * the caller holds the endpoints lock; on its own it takes the lock shared in a transaction of its own.
+   */
+  async updateDelivery(delivery: DeliveryRecord, tx?: PgExecutor): Promise<void> {
     const [id, ...values] = deliveryCodec.encode(delivery, dialect);
-    const sql = `UPDATE ${this.#t.deliveries} SET ${DELIVERY_SET} WHERE id = ${ph(values.length)}`;
-    if ((await tx.query(sql, [...values, id])).rowCount === 0) throw notFound('delivery', delivery.id);
+    const n = values.length;
+    const parked = parkedSql(this.#db, ph(n + 1), ph(n + 2));
+    const sql = `UPDATE ${this.#t.deliveries} SET ${DELIVERY_SET}, parked = ${parked} WHERE id = ${ph(n)}`;
+    const params = [...values, id, delivery.status, delivery.endpointId];
+    const write = async (on: PgExecutor) => {
+      if ((await on.query(sql, params)).rowCount === 0) throw notFound('delivery', delivery.id);
+    };
+    if (tx !== undefined) return write(tx);
+    await this.#db.transaction(async (own) => {
+      await lockEndpoints(own, this.#db, 'shared');
+      await write(own);
+    });
     // A redelivery or replay is due now, perhaps for another instance.
-    if (tx === this.#db && delivery.status === 'pending') await this.#db.notify('deliveries');
+    if (delivery.status === 'pending') await this.#db.notify('deliveries');
   }
 
   async getDelivery(id: string): Promise<DeliveryRecord | null> {

@@ -122,4 +122,69 @@ describePostgres('PostgresStorage statement plans', () => {
     // The endpoints table holds one row: reading it whole is the right plan.
     expect(scans.filter((s) => !s.startsWith('endpoints '))).toEqual([]);
   });
+
+  it('claims read past no backlog of deliveries to disabled endpoints (they are parked)', async () => {
+    const pool = new pg.Pool({ connectionString: await postgresUrl(), max: 4 });
+    const schema = uniqueSchema('parked');
+    const storage = new PostgresStorage({ pool, schema });
+    cleanups.push(
+      () => pool.end(),
+      () => dropSchema(schema),
+      () => storage.close(),
+    );
+    await storage.migrate();
+    const backlog = 1_000;
+    const seed = (endpointId: string, from: number, count: number, due = -60_000) =>
+      Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          storage.insertMessage({
+            message: message(`m-${endpointId}-${i}`),
+            deliveries: [
+              delivery(`d-${endpointId}-${from + i}`, `m-${endpointId}-${i}`, endpointId, {
+                nextAttemptAt: at(due + i),
+              }),
+            ],
+          }),
+        ),
+      );
+    // One endpoint disabled before its deliveries were stored, one disabled after: both backlogs are due
+    // before the one delivery to an enabled endpoint.
+    await storage.insertEndpoint(
+      endpoint('off', { enabled: false, disabledReason: 'failing', disabledAt: at(0) }),
+    );
+    await storage.insertEndpoint(endpoint('later'));
+    await storage.insertEndpoint(endpoint('on'));
+    await seed('off', 0, backlog);
+    await seed('later', 0, backlog);
+    await seed('on', 0, 1, 0);
+    const later = (await storage.getEndpoint('later'))!;
+    await storage.updateEndpoint({ ...later, enabled: false, disabledReason: 'manual', disabledAt: at(1) });
+
+    // Rows the claim reads, counted by the server: on a connection of its own, whose counters hold nothing else.
+    const client = new pg.Client({ connectionString: await postgresUrl() });
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query(
+        `SELECT * FROM "${schema}".claim_deliveries($1, 10, 'x', $2, '{}')`,
+        [at(0).getTime(), at(30_000).getTime()],
+      );
+      expect(rows.map((row) => (row.delivery as { id: string }).id)).toEqual(['d-on-0']);
+      const stats = await client.query(
+        `SELECT idx_tup_fetch + seq_tup_read AS n FROM pg_stat_xact_user_tables
+         WHERE schemaname = $1 AND relname = 'deliveries'`,
+        [schema],
+      );
+      expect(Number(stats.rows[0].n)).toBeLessThan(10);
+      await client.query('ROLLBACK');
+    } finally {
+      await client.end();
+    }
+    expect(await storage.nextDeliveryAt()).toEqual(at(0));
+
+    // Enabled again, its deliveries are claimable again, oldest first.
+    await storage.updateEndpoint(later);
+    const claimed = await storage.claimDeliveries({ now: at(0), limit: 2, instanceId: 'a', leaseMs: 30_000 });
+    expect(claimed.map((d) => d.id)).toEqual(['d-later-0', 'd-later-1']);
+  });
 });

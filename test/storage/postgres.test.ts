@@ -81,7 +81,7 @@ describePostgres('Postgres', () => {
       const versions = await withPool((pool) =>
         pool.query(`SELECT version FROM "${schema}".schema_migrations`),
       );
-      expect(versions.rows).toEqual([1, 2, 3, 4, 5].map((version) => ({ version })));
+      expect(versions.rows).toEqual([1, 2, 3, 4, 5, 6].map((version) => ({ version })));
       await instances[0]!.insertJob(minimalJob('j'));
       expect(await instances[4]!.getJob('j')).toEqual(minimalJob('j'));
     });
@@ -89,22 +89,33 @@ describePostgres('Postgres', () => {
     it('upgrades a version 2 schema, keeping its data; claims then read due items in index order, unsorted, with kept plans', async () => {
       const storage = await open();
       const t = `"${storage.schema}"`;
-      // Turn it back into what cronhook with only the first two migrations left behind.
-      await withPool((pool) =>
-        pool.query(`DROP FUNCTION ${t}.claim_deliveries; DROP FUNCTION ${t}.claim_jobs;
-          DROP INDEX ${t}.jobs_due; CREATE INDEX jobs_wake ON ${t}.jobs (wake_at) WHERE enabled;
-          DROP INDEX ${t}.deliveries_due;
-          CREATE INDEX deliveries_wake ON ${t}.deliveries (wake_at) WHERE status = 'pending';
-          DELETE FROM ${t}.schema_migrations WHERE version > 2`),
-      );
       await storage.insertEndpoint(endpoint('ep'));
       await storage.insertMessage({
         message: message('m'),
         deliveries: Array.from({ length: 2_000 }, (_, i) => delivery(`d-${i}`, 'm', 'ep')),
       });
       await Promise.all(Array.from({ length: 300 }, (_, i) => storage.insertJob(minimalJob(`j-${i}`))));
+      await storage.insertEndpoint(endpoint('off', { enabled: false, disabledReason: 'failing' }));
+      await storage.insertMessage({
+        message: message('m-off'),
+        deliveries: [delivery('d-off', 'm-off', 'off')],
+      });
+      // Turn it back into what cronhook with only the first two migrations left behind, data included.
+      await withPool((pool) =>
+        pool.query(`DROP FUNCTION ${t}.claim_deliveries; DROP FUNCTION ${t}.claim_jobs;
+          DROP FUNCTION ${t}.insert_messages; DROP INDEX ${t}.deliveries_ready;
+          ALTER TABLE ${t}.deliveries DROP COLUMN parked;
+          DROP INDEX ${t}.jobs_due; CREATE INDEX jobs_wake ON ${t}.jobs (wake_at) WHERE enabled;
+          CREATE INDEX deliveries_wake ON ${t}.deliveries (wake_at) WHERE status = 'pending';
+          DELETE FROM ${t}.schema_migrations WHERE version > 2`),
+      );
       await storage.migrate();
       expect(await storage.getJob('j-7')).toEqual(minimalJob('j-7'));
+      // Version 6 parks the pending deliveries of endpoints that were disabled when it ran.
+      const parked = await withPool((pool) =>
+        pool.query(`SELECT id FROM ${t}.deliveries WHERE parked ORDER BY id`),
+      );
+      expect(parked.rows).toEqual([{ id: 'd-off' }]);
       // As the claim functions plan (sorting off): whatever the statistics say — here none yet, as when a
       // burst fills a table before autovacuum analyzes it — due items are read in index order.
       const plan = (sql: string) =>
@@ -122,10 +133,10 @@ describePostgres('Postgres', () => {
         });
       const deliveries = await plan(
         `SELECT d.id FROM ${t}.deliveries d JOIN ${t}.endpoints e ON e.id = d.endpoint_id
-         WHERE d.status = 'pending' AND e.enabled AND d.wake_at <= ${Date.now()}
+         WHERE d.status = 'pending' AND NOT d.parked AND e.enabled AND d.wake_at <= ${Date.now()}
          ORDER BY d.wake_at, d.id LIMIT 16 FOR UPDATE OF d SKIP LOCKED`,
       );
-      expect(deliveries).toContain('deliveries_due');
+      expect(deliveries).toContain('deliveries_ready');
       expect(deliveries).not.toContain('Sort');
       const jobs = await plan(
         `SELECT id FROM ${t}.jobs WHERE enabled AND wake_at <= ${Date.now() + 86_400_000}
@@ -147,7 +158,8 @@ describePostgres('Postgres', () => {
         leaseMs: 1_000,
       });
       expect(jobsClaimed.map((j) => j.id)).toEqual(['j-0', 'j-1']);
-      // Version 5 made the claims PL/pgSQL, whose plans are kept per connection instead of made per call.
+      // Version 5 made the claims PL/pgSQL, whose plans are kept per connection instead of made per call;
+      // version 6 stores messages through one as well (parking deliveries to disabled endpoints).
       const languages = await withPool((pool) =>
         pool.query(
           `SELECT p.proname, l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
@@ -158,6 +170,7 @@ describePostgres('Postgres', () => {
       expect(languages.rows).toEqual([
         { proname: 'claim_deliveries', lanname: 'plpgsql' },
         { proname: 'claim_jobs', lanname: 'plpgsql' },
+        { proname: 'insert_messages', lanname: 'plpgsql' },
       ]);
     });
 

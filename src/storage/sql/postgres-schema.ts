@@ -1,5 +1,11 @@
 import type { Migration } from './sqlite-schema.js';
 
+/**
+ * First key of the advisory lock that orders changes of an endpoint's `enabled` flag (taken exclusive) against
+ * writes that decide whether a delivery is parked (taken shared); the second key is the schema's hash.
+ */
+export const ENDPOINTS_LOCK = 0x656e_6470; // 'endp'
+
 // Ids use the "C" collation so that ordering and `id > after` paging compare code points, as the other
 // adapters do, whatever locale the database was created with. Instants are bigint epoch milliseconds;
 // nested values are `json` (kept as written, key order included). wake_at: see sqlite-schema.ts.
@@ -206,7 +212,71 @@ END
 $fn$;
 `,
     },
+    {
+      // Deliveries to a disabled endpoint are parked: out of the claim index until it is enabled again. Before,
+      // they stayed at the front of it, and every claim walked past all of them (an endpoint disabled for
+      // failing keeps collecting deliveries: 20k of them made each claim take ~27 ms instead of ~0.3 ms).
+      // Whether a delivery is parked is decided under the endpoints lock (ENDPOINTS_LOCK): writers that
+      // decide it take the lock shared, a change of an endpoint's `enabled` takes it exclusive and re-parks
+      // that endpoint's pending deliveries, so no delivery stays parked by a writer that read the endpoint
+      // before it was enabled.
+      version: 6,
+      name: 'deliveries to disabled endpoints parked',
+      sql: `
+ALTER TABLE ${s}.deliveries ADD COLUMN parked boolean NOT NULL DEFAULT false;
+UPDATE ${s}.deliveries d SET parked = true FROM ${s}.endpoints e
+  WHERE e.id = d.endpoint_id AND NOT e.enabled AND d.status = 'pending';
+CREATE INDEX deliveries_ready ON ${s}.deliveries (wake_at, id) WHERE status = 'pending' AND NOT parked;
+DROP INDEX ${s}.deliveries_due;
+CREATE OR REPLACE FUNCTION ${s}.claim_deliveries(p_now bigint, p_limit integer, p_instance text, p_until bigint,
+    p_excluded text[])
+  RETURNS TABLE (delivery json, due_at bigint) LANGUAGE plpgsql VOLATILE SET enable_sort = off AS $fn$
+BEGIN
+  RETURN QUERY WITH due AS (
+    SELECT d.id, d.wake_at AS due_at FROM ${s}.deliveries d JOIN ${s}.endpoints e ON e.id = d.endpoint_id
+    WHERE d.status = 'pending' AND NOT d.parked AND e.enabled AND d.wake_at <= p_now
+      AND NOT (d.endpoint_id = ANY (p_excluded))
+    ORDER BY d.wake_at, d.id LIMIT p_limit FOR UPDATE OF d SKIP LOCKED)
+  UPDATE ${s}.deliveries x SET locked_by = p_instance, locked_until = p_until
+  FROM due WHERE x.id = due.id AND x.id = ANY (ARRAY(SELECT id FROM due))
+  RETURNING to_json(x), due.due_at;
+END
+$fn$;
+-- The claimed rows are updated by key (= ANY of their ids): joined to the CTE alone, the planner may read
+-- the whole table, as it judges a sequential scan cheaper than a few index lookups in a small one.
+CREATE OR REPLACE FUNCTION ${s}.claim_jobs(p_now bigint, p_limit integer, p_instance text, p_until bigint)
+  RETURNS TABLE (job json, due_at bigint) LANGUAGE plpgsql VOLATILE SET enable_sort = off AS $fn$
+BEGIN
+  RETURN QUERY WITH due AS (
+    SELECT j.id, j.wake_at AS due_at FROM ${s}.jobs j WHERE j.enabled AND j.wake_at <= p_now
+    ORDER BY j.wake_at, j.id LIMIT p_limit FOR UPDATE SKIP LOCKED)
+  UPDATE ${s}.jobs x SET locked_by = p_instance, locked_until = p_until
+  FROM due WHERE x.id = due.id AND x.id = ANY (ARRAY(SELECT id FROM due))
+  RETURNING to_json(x), due.due_at;
+END
+$fn$;
+-- Messages and their deliveries in one call, each delivery parked when its endpoint is disabled. The shared
+-- endpoints lock is taken first, so the INSERT's snapshot (a fresh one: the function is VOLATILE) sees the
+-- outcome of any change of an endpoint's enabled flag that held the lock before.
+CREATE FUNCTION ${s}.insert_messages(p_messages json, p_deliveries json, p_channel text)
+  RETURNS void LANGUAGE plpgsql VOLATILE AS $fn$
+BEGIN
+  PERFORM pg_advisory_xact_lock_shared(${ENDPOINTS_LOCK}, hashtext('${s}'));
+  INSERT INTO ${s}.messages (id, topic, body, job_id, created_at)
+    SELECT id, topic, body, job_id, created_at FROM json_populate_recordset(null::${s}.messages, p_messages);
+  INSERT INTO ${s}.deliveries (id, message_id, endpoint_id, topic, status, attempts, next_attempt_at,
+      last_attempt_at, last_status_code, last_error, created_at, updated_at, locked_by, locked_until, parked)
+    SELECT r.id, r.message_id, r.endpoint_id, r.topic, r.status, r.attempts, r.next_attempt_at,
+      r.last_attempt_at, r.last_status_code, r.last_error, r.created_at, r.updated_at, r.locked_by,
+      r.locked_until, r.status = 'pending' AND e.enabled IS FALSE
+    FROM json_populate_recordset(null::${s}.deliveries, p_deliveries) r
+      LEFT JOIN ${s}.endpoints e ON e.id = r.endpoint_id;
+  IF FOUND THEN PERFORM pg_notify(p_channel, 'deliveries'); END IF;
+END
+$fn$;
+`,
+    },
   ];
 }
 
-export const POSTGRES_SCHEMA_VERSION = 5;
+export const POSTGRES_SCHEMA_VERSION = 6;

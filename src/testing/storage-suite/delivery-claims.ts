@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeliveryRecord } from '../../notifier/types.js';
 import { claimConcurrently, type SuiteContext } from './context.js';
-import { at, delivery, endpoint, message, pad } from './fixtures.js';
+import { at, attempt, delivery, endpoint, message, pad } from './fixtures.js';
 
 const LEASE = 30_000;
 
@@ -71,6 +71,41 @@ export function deliveryClaimTests(ctx: SuiteContext): void {
       await ctx.storage.updateEndpoint(endpoint('off'));
       expect(await ctx.storage.nextDeliveryAt()).toEqual(at(-5_000));
       expect(ids(await claim(0))).toEqual(['d-off']);
+    });
+
+    it('an attempt that disables its endpoint holds back its other deliveries until it is enabled again', async () => {
+      await seed([
+        delivery('d-1', 'm-1', 'ep', { nextAttemptAt: at(-3) }),
+        delivery('d-2', 'm-2', 'ep', { nextAttemptAt: at(-2) }),
+        delivery('d-3', 'm-3', 'ep', { nextAttemptAt: at(5) }),
+        delivery('d-x', 'm-x', 'other', { nextAttemptAt: at(-1) }),
+      ]);
+      const [first] = await claim(0, 'a', 1);
+      expect(first?.id).toBe('d-1');
+      await ctx.storage.completeAttempt({
+        delivery: { ...first!, status: 'failed', attempts: 1, nextAttemptAt: null },
+        attempt: attempt('a-1', 'd-1'),
+        endpoint: { id: 'ep', enabled: false, disabledReason: 'failing', disabledAt: at(0) },
+      });
+      expect(ids(await claim(10))).toEqual(['d-x']);
+      expect(await claim(10)).toEqual([]);
+      const ep = (await ctx.storage.getEndpoint('ep'))!;
+      await ctx.storage.updateEndpoint({ ...ep, enabled: true, disabledReason: null, disabledAt: null });
+      expect(ids(await claim(10))).toEqual(['d-2', 'd-3']);
+    });
+
+    it('a delivery put back to pending while its endpoint is disabled waits for the endpoint', async () => {
+      await ctx.storage.insertEndpoint(
+        endpoint('off', { enabled: false, disabledReason: 'failing', disabledAt: at(0) }),
+      );
+      await seed([delivery('d-f', 'm-f', 'off', { status: 'failed', nextAttemptAt: null })]);
+      const failed = (await ctx.storage.getDelivery('d-f'))!;
+      await ctx.storage.updateDelivery({ ...failed, status: 'pending', nextAttemptAt: at(0) });
+      expect(await claim(0)).toEqual([]);
+      expect(await ctx.storage.nextDeliveryAt()).toBeNull();
+      await ctx.storage.updateEndpoint(endpoint('off'));
+      expect(await ctx.storage.nextDeliveryAt()).toEqual(at(0));
+      expect(ids(await claim(0))).toEqual(['d-f']);
     });
 
     it('skips deliveries to excluded endpoints without losing them', async () => {
