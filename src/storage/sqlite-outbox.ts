@@ -12,12 +12,15 @@ import type {
 
 const INSERT_ENDPOINT = `${insertSql('cronhook_endpoints', endpointCodec.columns, ph)} ON CONFLICT (id) DO NOTHING`;
 const INSERT_MESSAGE = insertSql('cronhook_messages', messageCodec.columns, ph);
-const INSERT_DELIVERY = insertSql('cronhook_deliveries', deliveryCodec.columns, ph);
+/** `parked` of a delivery being written (schema version 4): pending to a disabled endpoint. */
+const PARKED = `(? = 'pending' AND COALESCE((SELECT enabled = 0 FROM cronhook_endpoints WHERE id = ?), 0))`;
+const INSERT_DELIVERY = `INSERT INTO cronhook_deliveries (${deliveryCodec.columns.join(', ')}, parked)
+  VALUES (${deliveryCodec.columns.map(() => '?').join(', ')}, ${PARKED})`;
 const INSERT_ATTEMPT = insertSql('cronhook_attempts', attemptCodec.columns, ph);
 const ENDPOINT_SET = setSql(endpointCodec.columns.slice(1), ph);
 const DELIVERY_SET = setSql(deliveryCodec.columns.slice(1), ph);
 const PENDING_TO_ENABLED = `FROM cronhook_deliveries d JOIN cronhook_endpoints e ON e.id = d.endpoint_id
-  WHERE d.status = 'pending' AND e.enabled = 1`;
+  WHERE d.status = 'pending' AND d.parked = 0 AND e.enabled = 1`;
 
 const decodeDelivery = (row: Record<string, unknown>) => deliveryCodec.decode(row, dialect);
 const decodeEndpoint = (row: Record<string, unknown>) => endpointCodec.decode(row, dialect);
@@ -50,6 +53,12 @@ export class SqliteOutbox {
     if (this.#c.run(`UPDATE cronhook_endpoints SET ${ENDPOINT_SET} WHERE id = ?`, [...values, id]) === 0) {
       throw notFound('endpoint', endpoint.id);
     }
+    // Its pending deliveries are parked while it is disabled and unparked once it is enabled again.
+    const parked = endpoint.enabled ? 0 : 1;
+    this.#c.run(
+      "UPDATE cronhook_deliveries SET parked = ? WHERE endpoint_id = ? AND status = 'pending' AND parked <> ?",
+      [parked, endpoint.id, parked],
+    );
   }
 
   getEndpoint(id: string): EndpointRecord | null {
@@ -89,7 +98,11 @@ export class SqliteOutbox {
     return this.#c.write(() => {
       this.#c.run(INSERT_MESSAGE, messageCodec.encode(message, dialect));
       for (const delivery of deliveries)
-        this.#c.run(INSERT_DELIVERY, deliveryCodec.encode(delivery, dialect));
+        this.#c.run(INSERT_DELIVERY, [
+          ...deliveryCodec.encode(delivery, dialect),
+          delivery.status,
+          delivery.endpointId,
+        ]);
     });
   }
 
@@ -143,7 +156,8 @@ export class SqliteOutbox {
 
   #updateDelivery(delivery: DeliveryRecord): void {
     const [id, ...values] = deliveryCodec.encode(delivery, dialect);
-    if (this.#c.run(`UPDATE cronhook_deliveries SET ${DELIVERY_SET} WHERE id = ?`, [...values, id]) === 0) {
+    const sql = `UPDATE cronhook_deliveries SET ${DELIVERY_SET}, parked = ${PARKED} WHERE id = ?`;
+    if (this.#c.run(sql, [...values, delivery.status, delivery.endpointId, id]) === 0) {
       throw notFound('delivery', delivery.id);
     }
   }

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sqliteMigrations } from '../../src/storage/sql/sqlite-schema.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
 import { testStorage } from '../../src/testing/storage.js';
-import { at, minimalJob } from '../../src/testing/storage-suite/fixtures.js';
+import { at, delivery, endpoint, message, minimalJob } from '../../src/testing/storage-suite/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cronhook-sqlite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -51,6 +51,7 @@ describe('SqliteStorage', () => {
       { version: 1, name: 'initial' },
       { version: 2, name: 'finished deliveries by updated_at' },
       { version: 3, name: 'due jobs and deliveries in claim order' },
+      { version: 4, name: 'deliveries to disabled endpoints parked' },
     ]);
     peek.close();
     await a.insertJob(minimalJob('shared'));
@@ -65,13 +66,16 @@ describe('SqliteStorage', () => {
     const v1 = new SqliteStorage({ path });
     await v1.migrate();
     await v1.insertJob(minimalJob('j'));
+    await v1.insertEndpoint(endpoint('off', { enabled: false, disabledReason: 'failing' }));
+    await v1.insertMessage({ message: message('m-off'), deliveries: [delivery('d-off', 'm-off', 'off')] });
     await v1.close();
     // Turn it back into what cronhook with only the first migration left behind.
     const old = new DatabaseSync(path);
     old.exec(`DROP INDEX cronhook_deliveries_finished;
       DROP INDEX cronhook_jobs_due;
       CREATE INDEX cronhook_jobs_wake ON cronhook_jobs (wake_at) WHERE enabled = 1;
-      DROP INDEX cronhook_deliveries_due;
+      DROP INDEX cronhook_deliveries_ready;
+      ALTER TABLE cronhook_deliveries DROP COLUMN parked;
       CREATE INDEX cronhook_deliveries_wake ON cronhook_deliveries (wake_at) WHERE status = 'pending';
       DELETE FROM cronhook_migrations WHERE version > 1`);
     old.close();
@@ -92,6 +96,10 @@ describe('SqliteStorage', () => {
       .all()
       .map((row) => String(row.detail));
     expect(plan.join('\n')).toContain('cronhook_deliveries_finished');
+    // Version 4 parks the pending deliveries of endpoints that were disabled when it ran.
+    expect(peek.prepare('SELECT id FROM cronhook_deliveries WHERE parked = 1').all()).toEqual([
+      { id: 'd-off' },
+    ]);
     // Claims read due items in claim order from the version 3 indexes, without sorting them.
     const claimPlan = (sql: string) =>
       peek
@@ -106,9 +114,10 @@ describe('SqliteStorage', () => {
     expect(jobs).not.toContain('TEMP B-TREE');
     const deliveries = claimPlan(
       `SELECT d.* FROM cronhook_deliveries d JOIN cronhook_endpoints e ON e.id = d.endpoint_id
-       WHERE d.status = 'pending' AND e.enabled = 1 AND d.wake_at <= 1 ORDER BY d.wake_at, d.id LIMIT 10`,
+       WHERE d.status = 'pending' AND d.parked = 0 AND e.enabled = 1 AND d.wake_at <= 1
+       ORDER BY d.wake_at, d.id LIMIT 10`,
     );
-    expect(deliveries).toContain('cronhook_deliveries_due');
+    expect(deliveries).toContain('cronhook_deliveries_ready');
     expect(deliveries).not.toContain('TEMP B-TREE');
     peek.close();
   });

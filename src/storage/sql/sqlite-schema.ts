@@ -148,6 +148,20 @@ CREATE INDEX cronhook_deliveries_due ON cronhook_deliveries (wake_at, id) WHERE 
 DROP INDEX cronhook_deliveries_wake;
 `,
   },
+  {
+    // Deliveries to a disabled endpoint are parked, out of the claim index, until it is enabled again:
+    // before, claims walked past all of them (an endpoint disabled for failing keeps collecting deliveries).
+    // SQLite has one writer at a time, so each write decides `parked` from the endpoint it sees.
+    version: 4,
+    name: 'deliveries to disabled endpoints parked',
+    sql: `
+ALTER TABLE cronhook_deliveries ADD COLUMN parked INTEGER NOT NULL DEFAULT 0;
+UPDATE cronhook_deliveries SET parked = 1 WHERE status = 'pending'
+  AND endpoint_id IN (SELECT id FROM cronhook_endpoints WHERE enabled = 0);
+CREATE INDEX cronhook_deliveries_ready ON cronhook_deliveries (wake_at, id) WHERE status = 'pending' AND parked = 0;
+DROP INDEX cronhook_deliveries_due;
+`,
+  },
 ];
 
 export const SQLITE_SCHEMA_VERSION = sqliteMigrations.at(-1)!.version;
