@@ -33,10 +33,10 @@ describePostgres('PostgresStorage statement plans', () => {
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
-
-  it('claims, completes and writes runs by index lookups, not by reading whole tables', async () => {
+  /** A migrated storage on a pool of the test's own (so the test can watch what it sends). */
+  async function open(prefix: string) {
     const pool = new pg.Pool({ connectionString: await postgresUrl(), max: 4 });
-    const schema = uniqueSchema('plans');
+    const schema = uniqueSchema(prefix);
     const storage = new PostgresStorage({ pool, schema });
     cleanups.push(
       () => pool.end(),
@@ -44,6 +44,11 @@ describePostgres('PostgresStorage statement plans', () => {
       () => storage.close(),
     );
     await storage.migrate();
+    return { pool, schema, storage };
+  }
+
+  it('claims, completes and writes runs by index lookups, not by reading whole tables', async () => {
+    const { pool, schema, storage } = await open('plans');
     const rows = 1_500;
     await storage.insertEndpoint(endpoint('ep', { topics: ['*'] }));
     await Promise.all(
@@ -124,15 +129,7 @@ describePostgres('PostgresStorage statement plans', () => {
   });
 
   it('claims read past no backlog of deliveries to disabled endpoints (they are parked)', async () => {
-    const pool = new pg.Pool({ connectionString: await postgresUrl(), max: 4 });
-    const schema = uniqueSchema('parked');
-    const storage = new PostgresStorage({ pool, schema });
-    cleanups.push(
-      () => pool.end(),
-      () => dropSchema(schema),
-      () => storage.close(),
-    );
-    await storage.migrate();
+    const { storage, schema } = await open('parked');
     const backlog = 1_000;
     const seed = (endpointId: string, from: number, count: number, due = -60_000) =>
       Promise.all(
@@ -186,5 +183,54 @@ describePostgres('PostgresStorage statement plans', () => {
     await storage.updateEndpoint(later);
     const claimed = await storage.claimDeliveries({ now: at(0), limit: 2, instanceId: 'a', leaseMs: 30_000 });
     expect(claimed.map((d) => d.id)).toEqual(['d-later-0', 'd-later-1']);
+  });
+
+  it('a claim plan kept from when the table was small still reads by index once it has grown', async () => {
+    const { storage, schema } = await open('kept');
+    await storage.insertEndpoint(endpoint('ep'));
+    const store = (from: number, count: number) =>
+      Promise.all(
+        Array.from({ length: count }, (_, k) =>
+          storage.insertMessage({
+            message: message(`m-${from + k}`),
+            deliveries: [delivery(`d-${from + k}`, `m-${from + k}`, 'ep', { nextAttemptAt: at(from + k) })],
+          }),
+        ),
+      );
+    await store(0, 20);
+    // One connection, as an instance's pool keeps it: its claims plan while the table holds 20 rows, and
+    // PL/pgSQL keeps the plan (a generic one after five calls). A soak found such a kept plan reading the
+    // whole table once per claimed row after the table had grown: claims took seconds until autovacuum
+    // analyzed the table and the plan was made again.
+    const client = new pg.Client({ connectionString: await postgresUrl() });
+    await client.connect();
+    cleanups.push(() => client.end());
+    const claim = (limit: number) =>
+      client.query(`SELECT * FROM "${schema}".claim_deliveries($1, $2, 'x', $3, '{}')`, [
+        at(100_000).getTime(),
+        limit,
+        at(200_000).getTime(),
+      ]);
+    for (let i = 0; i < 8; i++) {
+      await client.query('BEGIN');
+      await claim(400);
+      await client.query('ROLLBACK');
+    }
+    await store(20, 3_000);
+    const reads = async () => {
+      const { rows } = await client.query(
+        `SELECT seq_scan, idx_tup_fetch FROM pg_stat_xact_user_tables WHERE schemaname = $1 AND relname = 'deliveries'`,
+        [schema],
+      );
+      return { seqScans: Number(rows[0].seq_scan), fetched: Number(rows[0].idx_tup_fetch) };
+    };
+    await client.query('BEGIN');
+    const before = await reads();
+    const { rows } = await claim(400);
+    const after = await reads();
+    await client.query('ROLLBACK');
+    expect(rows).toHaveLength(400);
+    expect(after.seqScans - before.seqScans).toBe(0);
+    expect(after.fetched - before.fetched).toBeLessThan(2_000);
   });
 });
