@@ -35,11 +35,11 @@ export interface DispatcherDeps {
  * the work and a crashed instance's deliveries come back when their lease expires) and sends them with at
  * most `concurrency` requests in flight and `perEndpointConcurrency` per endpoint. A request's slot is free
  * again once it is answered, while its result is being stored, so the storage's commit latency does not
- * idle the slot (no request starts while `concurrency` results wait to be stored). One clock timer wakes it for the next due delivery;
- * storing a message wakes it at once, and so do answered attempts, coalesced: those answered within one turn
- * of the event loop free their slots together and are refilled by one claim, not one claim (a storage round
- * trip) each. It also applies `deliveryRetentionMs` to the delivery
- * log, at start and then every tenth of the retention (at least a second, at most an hour apart).
+ * idle the slot (no request starts while `concurrency` results wait to be stored). One clock timer wakes
+ * it for the next due delivery; storing a message wakes it at once, and so do answered attempts, coalesced:
+ * those answered within one turn of the event loop free their slots together and are refilled by one claim,
+ * not one claim (a storage round trip) each. It also applies `deliveryRetentionMs` to the delivery log, at
+ * start and then every tenth of the retention (at least a second, at most an hour apart).
  */
 export class Dispatcher {
   readonly #deps: DispatcherDeps;
