@@ -102,7 +102,7 @@ export class PostgresJobs {
   }
 
   async claimDueJobs({ now, limit, instanceId, leaseMs }: ClaimOptions): Promise<JobRecord[]> {
-    // claim_jobs (schema versions 4-5) leases them with FOR UPDATE SKIP LOCKED, in index order: concurrent
+    // claim_jobs (schema versions 4 and 5) leases them with FOR UPDATE SKIP LOCKED, in index order: concurrent
     // claimers pass over rows another is taking; a row taken and committed meanwhile is re-checked against
     // the WHERE clause (its wake_at moved) and dropped. It returns each job as leased.
     const { rows } = await this.#db.query(`SELECT * FROM ${this.#db.schema}.claim_jobs($1, $2, $3, $4)`, [

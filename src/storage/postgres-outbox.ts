@@ -177,7 +177,7 @@ export class PostgresOutbox {
 
   async claimDeliveries(options: ClaimDeliveriesOptions): Promise<DeliveryRecord[]> {
     const { now, limit, instanceId, leaseMs } = options;
-    // claim_deliveries (schema versions 4-5) leases them (FOR UPDATE OF d SKIP LOCKED, in index order) and
+    // claim_deliveries (schema versions 4 to 6) leases them (FOR UPDATE OF d SKIP LOCKED, in index order) and
     // returns each as leased.
     const { rows } = await this.#db.query(
       `WITH c AS (SELECT * FROM ${this.#schema}.claim_deliveries($1, $2, $3, $4, $5::text[]))
