@@ -49,16 +49,20 @@ export class SqliteOutbox {
   }
 
   #updateEndpoint(endpoint: EndpointRecord): void {
+    const before = this.#c.get('SELECT enabled FROM cronhook_endpoints WHERE id = ?', [endpoint.id]);
     const [id, ...values] = endpointCodec.encode(endpoint, dialect);
     if (this.#c.run(`UPDATE cronhook_endpoints SET ${ENDPOINT_SET} WHERE id = ?`, [...values, id]) === 0) {
       throw notFound('endpoint', endpoint.id);
     }
-    // Its pending deliveries are parked while it is disabled and unparked once it is enabled again.
-    const parked = endpoint.enabled ? 0 : 1;
-    this.#c.run(
-      "UPDATE cronhook_deliveries SET parked = ? WHERE endpoint_id = ? AND status = 'pending' AND parked <> ?",
-      [parked, endpoint.id, parked],
-    );
+    // Disabled, its pending deliveries are parked; enabled again, unparked. Only then: this reads every
+    // delivery the endpoint has, and most updates (a failing streak starting or ending) leave it as it was.
+    if (before !== undefined && (before.enabled === 1) !== endpoint.enabled) {
+      const parked = endpoint.enabled ? 0 : 1;
+      this.#c.run(
+        "UPDATE cronhook_deliveries SET parked = ? WHERE endpoint_id = ? AND status = 'pending' AND parked <> ?",
+        [parked, endpoint.id, parked],
+      );
+    }
   }
 
   getEndpoint(id: string): EndpointRecord | null {
