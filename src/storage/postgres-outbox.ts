@@ -79,10 +79,13 @@ export class PostgresOutbox {
     this.#endpoints.forget(endpoint.id);
     try {
       await this.#db.transaction(async (tx) => {
-        // Its enabled flag may change: its pending deliveries are parked or unparked with it.
+        // Its enabled flag may change: then its pending deliveries are parked or unparked with it. Only then:
+        // re-parking reads every delivery the endpoint has, and most updates (a secret rotated) keep the flag.
         await lockEndpoints(tx, this.#db, 'exclusive');
-        if ((await tx.query(sql, [...values, id])).rowCount === 0) throw notFound('endpoint', endpoint.id);
-        await reparkDeliveries(tx, this.#db, [endpoint.id]);
+        const { rows } = await tx.query(`SELECT enabled FROM ${this.#t.endpoints} WHERE id = $1`, [id]);
+        if (rows.length === 0) throw notFound('endpoint', endpoint.id);
+        await tx.query(sql, [...values, id]);
+        if (rows[0]!.enabled !== endpoint.enabled) await reparkDeliveries(tx, this.#db, [endpoint.id]);
       });
     } finally {
       this.#endpoints.forget(endpoint.id);
