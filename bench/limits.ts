@@ -53,9 +53,9 @@ export const LIMITS: Record<string, string> = {
     'the PostgreSQL server’s CPU and its commit latency on the same two cores: each delivery’s row is ' +
     'updated twice (claim, completion), with an attempt insert and a WAL flush. Claims and completions are ' +
     'one statement per group and read rows by key (the statements used to hash-join whole tables, which ' +
-    'cost ~2.5 ms per claim at 5,000 messages); a slot is freed when its response arrives, not when the ' +
-    'result is committed. What remains per claim: the claim function is re-planned at every call (a SQL ' +
-    'function; ~0.2 ms), and each claim waits for its commit before the deliveries it took are sent.',
+    'cost ~2.5 ms per claim at 5,000 messages); the claims are PL/pgSQL functions that keep their plans; ' +
+    'a slot is freed when its response arrives, not when the result is committed. What remains: each ' +
+    'claim waits for its commit before the deliveries it took are sent.',
   'webhook-postgres-50': 'as for one endpoint: the server’s CPU per delivery.',
   'scale-out': 'no target is set: more instances share one PostgreSQL server on the same two cores.',
 };
