@@ -45,18 +45,18 @@ export class SqliteOutbox {
   }
 
   updateEndpoint(endpoint: EndpointRecord): Promise<void> {
-    return this.#c.write(() => this.#updateEndpoint(endpoint));
+    return this.#c.write(() => this.#updateEndpoint(endpoint, this.getEndpoint(endpoint.id)?.enabled));
   }
 
-  #updateEndpoint(endpoint: EndpointRecord): void {
-    const before = this.#c.get('SELECT enabled FROM cronhook_endpoints WHERE id = ?', [endpoint.id]);
+  /** @param wasEnabled the endpoint's stored `enabled` before this update (undefined: not stored). */
+  #updateEndpoint(endpoint: EndpointRecord, wasEnabled: boolean | undefined): void {
     const [id, ...values] = endpointCodec.encode(endpoint, dialect);
     if (this.#c.run(`UPDATE cronhook_endpoints SET ${ENDPOINT_SET} WHERE id = ?`, [...values, id]) === 0) {
       throw notFound('endpoint', endpoint.id);
     }
     // Disabled, its pending deliveries are parked; enabled again, unparked. Only then: this reads every
     // delivery the endpoint has, and most updates (a failing streak starting or ending) leave it as it was.
-    if (before !== undefined && (before.enabled === 1) !== endpoint.enabled) {
+    if (wasEnabled !== undefined && wasEnabled !== endpoint.enabled) {
       const parked = endpoint.enabled ? 0 : 1;
       this.#c.run(
         "UPDATE cronhook_deliveries SET parked = ? WHERE endpoint_id = ? AND status = 'pending' AND parked <> ?",
@@ -150,7 +150,7 @@ export class SqliteOutbox {
       this.#c.run(INSERT_ATTEMPT, attemptCodec.encode(attempt, dialect));
       if (endpoint === undefined) return;
       const existing = this.getEndpoint(endpoint.id);
-      if (existing) this.#updateEndpoint({ ...existing, ...definedOnly(endpoint) });
+      if (existing) this.#updateEndpoint({ ...existing, ...definedOnly(endpoint) }, existing.enabled);
     });
   }
 
