@@ -1,9 +1,8 @@
 import { duplicateJob, leaseLost, notFound } from './errors.js';
 import { postgresDialect as dialect, type PgRow, type PostgresDatabase } from './postgres-database.js';
-import { decodeRun, PostgresRuns, RUN_JSON } from './postgres-runs.js';
+import { decodeRun, PostgresRuns, runRows } from './postgres-runs.js';
 import { GroupCommit, type QueuedWrite } from './sql/group-commit.js';
 import { jobCodec, runCodec } from './sql/job-rows.js';
-import { jsonRows } from './sql/json-rows.js';
 import { distinctParts, writeAsSet } from './sql/set-writes.js';
 import { insertSql, postgresPlaceholder as ph, setSql, without } from './sql/statements.js';
 import type {
@@ -151,11 +150,7 @@ export class PostgresJobs {
         enabled: i.enabled ?? null,
       })),
     );
-    const runs = jsonRows(
-      runCodec.columns,
-      RUN_JSON,
-      inputs.flatMap((i) => i.runs.map((run) => runCodec.encode(run, dialect))),
-    );
+    const runs = runRows(inputs.flatMap((i) => i.runs));
     // Each run goes with its input's job (the lease that must hold), whatever job id the run names.
     const owners = inputs.flatMap((i) => i.runs.map(() => i.jobId));
     const jobIds = inputs.map((i) => i.jobId);

@@ -11,7 +11,15 @@ const ACTIVE = "status IN ('queued', 'running')";
 const RUN_KEY_COLUMNS = ['id', 'job_id', 'occurrence_key'];
 const RUN_STATE = without(runCodec.columns, runCodec.columns, RUN_KEY_COLUMNS).columns;
 /** Run columns stored as JSON. */
-export const RUN_JSON = new Set(['error']);
+const RUN_JSON = new Set(['error']);
+
+/** Runs as one statement parameter, for `json_populate_recordset(null::runs, $n)`. */
+export const runRows = (runs: RunRecord[]) =>
+  jsonRows(
+    runCodec.columns,
+    RUN_JSON,
+    runs.map((run) => runCodec.encode(run, dialect)),
+  );
 
 export const decodeRun = (row: PgRow) => runCodec.decode(row, dialect);
 
@@ -69,12 +77,7 @@ export class PostgresRuns {
     await writeAsSet(
       group,
       async (runs) => {
-        const encoded = jsonRows(
-          runCodec.columns,
-          RUN_JSON,
-          runs.map((run) => runCodec.encode(run, dialect)),
-        );
-        const { rows } = await this.#db.query(this.#insertRuns, [encoded]);
+        const { rows } = await this.#db.query(this.#insertRuns, [runRows(runs)]);
         return new Set(rows.map((row) => String(row.id)));
       },
       (write, inserted) => write.resolve(inserted.has(write.work.id)),
@@ -91,13 +94,8 @@ export class PostgresRuns {
       await writeAsSet(
         part,
         async (runs) => {
-          const encoded = jsonRows(
-            runCodec.columns,
-            RUN_JSON,
-            runs.map((run) => runCodec.encode(run, dialect)),
-          );
           const ids = runs.map((run) => run.id);
-          const { rows } = await this.#db.query(this.#updateRuns, [encoded, ids]);
+          const { rows } = await this.#db.query(this.#updateRuns, [runRows(runs), ids]);
           return new Set(rows.map((row) => String(row.id)));
         },
         (write, updated) => {
