@@ -1,11 +1,6 @@
 /** Turns `cronhook jobs add` flags into a JobDefinition (validated afterwards by the Scheduler). */
-import type {
-  HttpTarget,
-  JobDefinition,
-  JobTarget,
-  OverlapPolicy,
-  ScheduleInput,
-} from '../scheduler/types.js';
+import type { ScheduleInput } from '../schedule/types.js';
+import type { HttpTarget, JobDefinition, JobTarget, OverlapPolicy } from '../scheduler/types.js';
 import {
   choiceOption,
   intOption,

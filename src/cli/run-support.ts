@@ -1,8 +1,9 @@
 /** What `cronhook run` does besides starting: apply the config to storage, and log every event. */
 import type { WebhookNotifier } from '../notifier/webhook-notifier.js';
-import { normalizeSchedule } from '../scheduler/schedule.js';
+import { normalizeSchedule } from '../schedule/schedule.js';
+import type { NormalizedSchedule } from '../schedule/types.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import type { Job, JobDefinition, NormalizedSchedule } from '../scheduler/types.js';
+import type { Job, JobDefinition } from '../scheduler/types.js';
 import type { Storage } from '../storage/types.js';
 import { type CronhookConfig, endpointSecret } from './config.js';
 import type { CliLogger } from './logger.js';

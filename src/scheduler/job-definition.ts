@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { CronhookError, describeValue } from '../errors.js';
+import { firstRunAt } from '../schedule/occurrences.js';
+import { normalizeSchedule } from '../schedule/schedule.js';
+import type { CatchUpPolicy } from '../schedule/types.js';
 import type { JobRecord } from '../storage/types.js';
 import { bad, intIn, jsonCopy } from './job-field-checks.js';
 import { validateTarget } from './job-target.js';
-import { firstRunAt } from './occurrences.js';
-import { normalizeSchedule } from './schedule.js';
-import type { CatchUpPolicy, JobDefinition, OverlapPolicy, RetryPolicy } from './types.js';
+import type { JobDefinition, OverlapPolicy, RetryPolicy } from './types.js';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 const OVERLAPS = new Set<unknown>(['skip', 'allow', 'queue']);

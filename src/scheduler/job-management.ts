@@ -1,15 +1,15 @@
 import type { Clock } from '../clock.js';
 import { CronhookError } from '../errors.js';
 import type { Emitter } from '../events.js';
+import { scheduleErrorOfJob } from '../schedule/errors.js';
+import { firstRunAt, upcomingOccurrences } from '../schedule/occurrences.js';
 import type { JobRecord, Storage } from '../storage/types.js';
 import type { ClaimLoop } from './claim-loop.js';
 import { assertJobPatch, buildJobRecord } from './job-definition.js';
 import { checkListOptions, checkNextRunsCount } from './list-options.js';
-import { firstRunAt, upcomingOccurrences } from './occurrences.js';
 import { toPublicJob } from './public-job.js';
 import { recordToDefinition } from './record-to-definition.js';
 import type { RunTracker } from './run-tracker.js';
-import { scheduleErrorOfJob } from './schedule-errors.js';
 import type { Job, JobDefinition, SchedulerEvents } from './types.js';
 
 export interface JobManagementOptions {

@@ -1,5 +1,6 @@
+import type { ScheduleInput } from '../schedule/types.js';
 import type { JobRecord } from '../storage/types.js';
-import type { JobDefinition, ScheduleInput } from './types.js';
+import type { JobDefinition } from './types.js';
 
 /** Turns a stored job back into the definition that would create it, so updates can merge a patch over it. */
 export function recordToDefinition(record: JobRecord): JobDefinition {

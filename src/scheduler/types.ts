@@ -1,32 +1,9 @@
 import type { Clock } from '../clock.js';
 import type { ErrorInfo } from '../errors.js';
 import type { ErrorEventPayload } from '../events.js';
+import type { CatchUpPolicy, NormalizedSchedule, ScheduleInput } from '../schedule/types.js';
 import type { Storage } from '../storage/types.js';
 import type { AddressPolicy, Transport } from '../transport/types.js';
-
-/** A cron expression with its own IANA timezone. */
-export interface CronSchedule {
-  /** 5 or 6 fields (seconds first), names, ranges, steps, lists, `L`, `#`, or an alias such as `@daily`. */
-  cron: string;
-  /** IANA timezone the expression is read in. @default the scheduler's `timezone` */
-  timezone?: string;
-}
-/** A fixed interval: `'90s'`, `'15m'`, `'2h'`, `'1d'`, or milliseconds (at least 1000). */
-export interface EverySchedule {
-  every: string | number;
-}
-/** A one-off job at an instant. */
-export interface AtSchedule {
-  at: Date | string;
-}
-/** What {@link JobDefinition.schedule} accepts. A string is a cron expression. */
-export type ScheduleInput = string | CronSchedule | EverySchedule | AtSchedule;
-
-/** A schedule as stored: always normalized to one of three shapes. */
-export type NormalizedSchedule =
-  | { kind: 'cron'; cron: string; timezone: string }
-  | { kind: 'every'; everyMs: number; anchor: string }
-  | { kind: 'at'; at: string };
 
 /** An HTTP call made by a job. */
 export interface HttpTarget {
@@ -66,7 +43,6 @@ export interface RetryPolicy {
 }
 
 export type OverlapPolicy = 'skip' | 'allow' | 'queue';
-export type CatchUpPolicy = 'skip' | 'latest' | { max: number };
 
 /** What `addJob` takes. */
 export interface JobDefinition {

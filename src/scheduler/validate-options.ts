@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CronhookError, describeValue } from '../errors.js';
-import { isValidTimezone } from './schedule.js';
+import { isValidTimezone } from '../schedule/schedule.js';
 import type { SchedulerOptions } from './types.js';
 
 function option(field: string, value: unknown, allowed: string): CronhookError {

@@ -1,4 +1,5 @@
-import type { JobTarget, NormalizedSchedule } from '../scheduler/types.js';
+import type { NormalizedSchedule } from '../schedule/types.js';
+import type { JobTarget } from '../scheduler/types.js';
 import { cloneJson } from './clone.js';
 import type { JobRecord } from './types.js';
 

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CronhookError } from '../../src/errors.js';
-import { nextOccurrence } from '../../src/scheduler/schedule.js';
-import type { NormalizedSchedule, SchedulerOptions } from '../../src/scheduler/types.js';
+import { nextOccurrence } from '../../src/schedule/schedule.js';
+import type { NormalizedSchedule } from '../../src/schedule/types.js';
+import type { SchedulerOptions } from '../../src/scheduler/types.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
 import { createTestScheduler } from '../helpers/scheduler.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { MAX_TIMER_DELAY_MS } from '../../src/clock.js';
-import { internedCount } from '../../src/scheduler/schedule.js';
+import { internedCount } from '../../src/schedule/schedule.js';
 import type { Run, SchedulerEvents } from '../../src/scheduler/types.js';
 import { createTestScheduler } from '../helpers/scheduler.js';
 

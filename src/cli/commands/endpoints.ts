@@ -1,6 +1,6 @@
 /** `cronhook endpoints list|add|remove|rotate-secret|ping`. */
 import { CronhookError } from '../../errors.js';
-import { parseDuration } from '../../scheduler/schedule.js';
+import { parseDuration } from '../../schedule/schedule.js';
 import { withApp } from '../app.js';
 import {
   type Command,

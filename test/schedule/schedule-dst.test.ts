@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextOccurrence, normalizeSchedule } from '../../src/scheduler/schedule.js';
+import { nextOccurrence, normalizeSchedule } from '../../src/schedule/schedule.js';
 import { wallClock } from '../helpers/cron-oracle.js';
 
 // Explicit DST and calendar cases; the rules are in docs/schedules.md. Each fire time is shown as

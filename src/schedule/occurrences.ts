@@ -1,13 +1,25 @@
-import type { JobRecord } from '../storage/types.js';
+import { invalidAt } from './errors.js';
 import { nextOccurrence, occurrencesBetween } from './schedule.js';
-import { invalidAt } from './schedule-errors.js';
-import type { RunTrigger } from './types.js';
+import type { CatchUpPolicy, NormalizedSchedule } from './types.js';
+
+/** The fields of a job that decide its occurrences (a stored job has them all). */
+export interface OccurrenceBounds {
+  schedule: NormalizedSchedule;
+  /** The next occurrence not yet run, or null when the job has no more. */
+  nextRunAt: Date | null;
+  startAt: Date | null;
+  endAt: Date | null;
+  maxRuns: number | null;
+  runCount: number;
+  enabled: boolean;
+  catchUp: CatchUpPolicy;
+}
 
 /** What happens to one due occurrence of a claimed job. */
 export interface PlannedOccurrence {
   at: number;
   action: 'run' | 'missed';
-  trigger: RunTrigger;
+  trigger: 'schedule' | 'catch-up';
 }
 
 export interface OccurrencePlan {
@@ -31,7 +43,7 @@ export interface PlanOptions {
  * `'skip'` runs none of them, `'latest'` runs the newest (when nothing on time runs), `{ max: n }` runs the
  * newest n in order.
  */
-export function planOccurrences(job: JobRecord, nowMs: number, options: PlanOptions): OccurrencePlan {
+export function planOccurrences(job: OccurrenceBounds, nowMs: number, options: PlanOptions): OccurrencePlan {
   const first = job.nextRunAt?.getTime();
   if (first === undefined || first > nowMs) {
     return { occurrences: [], missedTotal: 0, nextRunAt: job.nextRunAt, runCount: job.runCount };
@@ -75,7 +87,7 @@ export function planOccurrences(job: JobRecord, nowMs: number, options: PlanOpti
 }
 
 /** A job's next `count` fire times (for a paused job: those it would have from now), within endAt and maxRuns. */
-export function upcomingOccurrences(job: JobRecord, count: number, nowMs: number): Date[] {
+export function upcomingOccurrences(job: OccurrenceBounds, count: number, nowMs: number): Date[] {
   const out: Date[] = [];
   let remaining = job.maxRuns === null ? count : Math.min(count, job.maxRuns - job.runCount);
   let next = job.enabled ? (job.nextRunAt?.getTime() ?? null) : (firstRunAt(job, nowMs)?.getTime() ?? null);
@@ -88,7 +100,7 @@ export function upcomingOccurrences(job: JobRecord, count: number, nowMs: number
 }
 
 /** The first occurrence after now (an `at` in the past is due at once), honouring startAt/endAt/maxRuns. */
-export function firstRunAt(job: JobRecord, nowMs: number): Date | null {
+export function firstRunAt(job: OccurrenceBounds, nowMs: number): Date | null {
   if (job.maxRuns !== null && job.runCount >= job.maxRuns) return null;
   // Strictly after now (a job added at 03:00:00.000 first runs at the next 03:00), but startAt is inclusive.
   const startAt = job.startAt?.getTime() ?? Number.NEGATIVE_INFINITY;

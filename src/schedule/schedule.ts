@@ -1,7 +1,6 @@
 import { describeValue } from '../errors.js';
 import { type CompiledCron, compileCron, compiledCount } from './cron.js';
-import { describeCronError } from './cron-errors.js';
-import { invalid, invalidAt, invalidEvery, invalidStored } from './schedule-errors.js';
+import { describeCronError, invalid, invalidAt, invalidEvery, invalidStored } from './errors.js';
 import { isValidTimezone } from './timezone.js';
 import type { NormalizedSchedule, ScheduleInput } from './types.js';
 

@@ -1,9 +1,9 @@
 import { CronExpressionParser } from 'cron-parser';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileCron, parseWallClock } from '../../src/scheduler/cron.js';
-import { type CronSpec, cronSpecFrom, fastCronSpec } from '../../src/scheduler/cron-spec.js';
-import { WallMatcher } from '../../src/scheduler/wall-matcher.js';
+import { compileCron, parseWallClock } from '../../src/schedule/cron.js';
+import { type CronSpec, cronSpecFrom, fastCronSpec } from '../../src/schedule/cron-spec.js';
+import { WallMatcher } from '../../src/schedule/wall-matcher.js';
 
 // cronhook reads plain cron fields itself and searches occurrences itself, with cron-parser as the reference
 // for the syntax and its meaning. These properties hold the fast path to cron-parser: the same expressions

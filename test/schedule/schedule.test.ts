@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CronhookError } from '../../src/errors.js';
-import { COMPILED_LIMIT, cachedCount } from '../../src/scheduler/cron.js';
+import { COMPILED_LIMIT, cachedCount } from '../../src/schedule/cron.js';
 import {
   compileCron,
   internedCount,
@@ -11,8 +11,8 @@ import {
   normalizeSchedule,
   occurrencesBetween,
   parseDuration,
-} from '../../src/scheduler/schedule.js';
-import type { NormalizedSchedule, ScheduleInput } from '../../src/scheduler/types.js';
+} from '../../src/schedule/schedule.js';
+import type { NormalizedSchedule, ScheduleInput } from '../../src/schedule/types.js';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 const opts = (over: Partial<NormalizeOptions> = {}): NormalizeOptions => ({

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CronhookError } from '../../src/errors.js';
-import { internedCount, nextOccurrence, normalizeSchedule } from '../../src/scheduler/schedule.js';
-import type { ScheduleInput } from '../../src/scheduler/types.js';
+import { internedCount, nextOccurrence, normalizeSchedule } from '../../src/schedule/schedule.js';
+import type { ScheduleInput } from '../../src/schedule/types.js';
 
 // Hostile schedule input: every value either normalizes to a schedule whose next occurrence can be
 // computed quickly, or throws CronhookError ERR_INVALID_SCHEDULE naming a schedule field. Nothing else

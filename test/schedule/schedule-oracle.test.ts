@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nextOccurrence, normalizeSchedule, occurrencesBetween } from '../../src/scheduler/schedule.js';
-import type { NormalizedSchedule } from '../../src/scheduler/types.js';
+import { nextOccurrence, normalizeSchedule, occurrencesBetween } from '../../src/schedule/schedule.js';
+import type { NormalizedSchedule } from '../../src/schedule/types.js';
 import { findTransitions, oracleFires, parseOracleCron } from '../helpers/cron-oracle.js';
 
 // nextOccurrence, iterated, against the brute-force oracle of test/helpers/cron-oracle.ts, over random
