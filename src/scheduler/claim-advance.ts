@@ -4,11 +4,11 @@ import { scheduleErrorOfJob } from '../schedule/errors.js';
 import { type OccurrencePlan, planOccurrences } from '../schedule/occurrences.js';
 import { jitterFor } from '../schedule/schedule.js';
 import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
-import type { RunHandOver, StartGate } from './active-run.js';
-import { overlapGate } from './overlap-gate.js';
 import { toPublicJob } from './public-job.js';
-import { toPublicRun } from './run-record.js';
-import type { RunTracker } from './run-tracker.js';
+import type { RunHandOver, StartGate } from './runs/active-run.js';
+import { overlapGate } from './runs/overlap-gate.js';
+import { toPublicRun } from './runs/run-records.js';
+import type { RunTracker } from './runs/run-tracker.js';
 import type { Job, SchedulerEvents } from './types.js';
 
 /** Quartz's misfire threshold: an occurrence later than this counts as missed, and `catchUp` applies. */

@@ -2,11 +2,11 @@ import { type Clock, sleep } from '../clock.js';
 import { CronhookError, type CronhookErrorCode } from '../errors.js';
 import type { Emitter } from '../events.js';
 import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
-import type { ManualHandOver, RunHandOver, StartGate } from './active-run.js';
 import { ClaimAdvance } from './claim-advance.js';
-import { RunLeases } from './run-leases.js';
-import { newRunRecord } from './run-record.js';
-import type { RunTracker } from './run-tracker.js';
+import type { ManualHandOver, RunHandOver, StartGate } from './runs/active-run.js';
+import { RunLeases } from './runs/run-leases.js';
+import { newRunRecord } from './runs/run-records.js';
+import type { RunTracker } from './runs/run-tracker.js';
 import { WakeTimer } from './timer.js';
 import type { RunTrigger, SchedulerEvents } from './types.js';
 

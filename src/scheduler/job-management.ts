@@ -9,7 +9,7 @@ import { assertJobPatch, buildJobRecord } from './job-definition.js';
 import { checkListOptions, checkNextRunsCount } from './list-options.js';
 import { toPublicJob } from './public-job.js';
 import { recordToDefinition } from './record-to-definition.js';
-import type { RunTracker } from './run-tracker.js';
+import type { RunTracker } from './runs/run-tracker.js';
 import type { Job, JobDefinition, SchedulerEvents } from './types.js';
 
 export interface JobManagementOptions {

@@ -2,8 +2,8 @@ import type { Clock } from '../clock.js';
 import type { JobRecord, Storage } from '../storage/types.js';
 import type { ClaimLoop } from './claim-loop.js';
 import { jobNotFound } from './job-management.js';
-import { toPublicRun } from './run-record.js';
-import type { RunTracker } from './run-tracker.js';
+import { toPublicRun } from './runs/run-records.js';
+import type { RunTracker } from './runs/run-tracker.js';
 import type { Run } from './types.js';
 
 export interface ManualRunOptions {

@@ -10,10 +10,9 @@ import { VERSION } from '../version.js';
 import { ClaimLoop } from './claim-loop.js';
 import { JobManagement } from './job-management.js';
 import { runNow } from './manual-run.js';
-import { listJobRuns } from './run-history.js';
-import { toPublicRun } from './run-record.js';
-import { RunTracker } from './run-tracker.js';
-import { Runner } from './runner.js';
+import { listJobRuns, toPublicRun } from './runs/run-records.js';
+import { RunTracker } from './runs/run-tracker.js';
+import { Runner } from './runs/runner.js';
 import type { Job, JobDefinition, JobHandler, Run, SchedulerEvents, SchedulerOptions } from './types.js';
 import { validateSchedulerOptions } from './validate-options.js';
 

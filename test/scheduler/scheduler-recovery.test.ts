@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildJobRecord } from '../../src/scheduler/job-definition.js';
-import { newRunRecord } from '../../src/scheduler/run-record.js';
+import { newRunRecord } from '../../src/scheduler/runs/run-records.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
 import { createTestScheduler } from '../helpers/scheduler.js';
 

@@ -1,10 +1,10 @@
-import type { Clock } from '../clock.js';
-import { CronhookError } from '../errors.js';
-import type { JobRecord, RunRecord } from '../storage/types.js';
-import type { AddressPolicy, TransportRequest, TransportResponse } from '../transport/types.js';
-import { signWebhook } from '../verify/index.js';
-import { isoTime } from './iso-time.js';
-import type { HttpTarget } from './types.js';
+import type { Clock } from '../../clock.js';
+import { CronhookError } from '../../errors.js';
+import type { JobRecord, RunRecord } from '../../storage/types.js';
+import type { AddressPolicy, TransportRequest, TransportResponse } from '../../transport/types.js';
+import { signWebhook } from '../../verify/index.js';
+import type { HttpTarget } from '../types.js';
+import { isoTime } from './run-records.js';
 
 /** Response bodies and handler results kept on a run. */
 export const SNIPPET_BYTES = 4096;

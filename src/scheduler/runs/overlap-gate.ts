@@ -1,11 +1,11 @@
-import type { Clock } from '../clock.js';
-import type { Emitter } from '../events.js';
-import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
+import type { Clock } from '../../clock.js';
+import type { Emitter } from '../../events.js';
+import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
+import { toPublicJob } from '../public-job.js';
+import type { SchedulerEvents } from '../types.js';
 import type { StartGate } from './active-run.js';
-import { toPublicJob } from './public-job.js';
-import { toPublicRun } from './run-record.js';
+import { toPublicRun } from './run-records.js';
 import type { RunTracker } from './run-tracker.js';
-import type { SchedulerEvents } from './types.js';
 
 export interface OverlapGateOptions {
   storage: Storage;

@@ -1,17 +1,24 @@
-import type { Clock } from '../clock.js';
-import { sleep } from '../clock.js';
-import { CronhookError, type ErrorInfo, toErrorInfo } from '../errors.js';
-import type { Emitter } from '../events.js';
-import { cloneJson } from '../storage/clone.js';
-import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
-import type { AddressPolicy, Transport } from '../transport/types.js';
-import { asError, FinalFailure, loneOutcome, retryDelay } from './attempt-failure.js';
+import type { Clock } from '../../clock.js';
+import { sleep } from '../../clock.js';
+import { CronhookError, type ErrorInfo, toErrorInfo } from '../../errors.js';
+import type { Emitter } from '../../events.js';
+import { cloneJson } from '../../storage/clone.js';
+import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
+import type { AddressPolicy, Transport } from '../../transport/types.js';
+import { toPublicJob } from '../public-job.js';
+import type { HandlerTarget, Job, JobHandler, SchedulerEvents } from '../types.js';
+import {
+  asError,
+  FinalFailure,
+  isThenable,
+  loneOutcome,
+  raceAbort,
+  retryDelay,
+  safeJson,
+} from './attempt-outcome.js';
 import { AttemptTimeouts, type Expiring } from './attempt-timeouts.js';
-import { isThenable, raceAbort, safeJson } from './handler-result.js';
 import { buildHttpRequest, checkResponse, truncateUtf8 } from './http-call.js';
-import { toPublicJob } from './public-job.js';
-import { toPublicRun } from './run-record.js';
-import type { HandlerTarget, Job, JobHandler, SchedulerEvents } from './types.js';
+import { toPublicRun } from './run-records.js';
 
 export { SNIPPET_BYTES, truncateUtf8 } from './http-call.js';
 

@@ -1,4 +1,4 @@
-import type { Clock, ClockTimer } from '../clock.js';
+import type { Clock, ClockTimer } from '../../clock.js';
 
 /** One attempt's timeout, expired at its deadline unless released first. */
 export interface Expiring {

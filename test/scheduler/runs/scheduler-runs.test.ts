@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CronhookError } from '../../src/errors.js';
-import { verifyWebhook } from '../../src/verify/index.js';
-import { createTestScheduler } from '../helpers/scheduler.js';
+import { CronhookError } from '../../../src/errors.js';
+import { verifyWebhook } from '../../../src/verify/index.js';
+import { createTestScheduler } from '../../helpers/scheduler.js';
 
 const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 

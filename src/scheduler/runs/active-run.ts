@@ -1,6 +1,6 @@
-import type { CronhookError } from '../errors.js';
-import type { JobRecord, RunRecord } from '../storage/types.js';
-import type { RunTrigger } from './types.js';
+import type { CronhookError } from '../../errors.js';
+import type { JobRecord, RunRecord } from '../../storage/types.js';
+import type { RunTrigger } from '../types.js';
 
 /** How `triggerJob` hands a run over (see {@link RunTracker.execute}). */
 export interface ManualHandOver {

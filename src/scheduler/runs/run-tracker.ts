@@ -1,7 +1,7 @@
-import type { Clock } from '../clock.js';
-import { sleep } from '../clock.js';
-import { CronhookError } from '../errors.js';
-import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
+import type { Clock } from '../../clock.js';
+import { sleep } from '../../clock.js';
+import { CronhookError } from '../../errors.js';
+import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
 import {
   type ActiveRun,
   abortRun,

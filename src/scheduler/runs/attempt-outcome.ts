@@ -1,0 +1,77 @@
+// What an attempt ends with: a failure (made an Error, final or retried after a backoff) or a handler's result.
+
+import { CronhookError } from '../../errors.js';
+import type { JobRecord } from '../../storage/types.js';
+
+/** A failure that ends the run at once, whatever attempts are left (a handler that is not registered). */
+export class FinalFailure {
+  constructor(readonly error: CronhookError) {}
+}
+
+/** The backoff before attempt `attempt + 1`: `minDelayMs * factor^(attempt-1)`, capped at `maxDelayMs`. */
+export function retryDelay(job: JobRecord, attempt: number): number {
+  const { minDelayMs, maxDelayMs, factor } = job.retry;
+  return Math.min(maxDelayMs, Math.round(minDelayMs * factor ** (attempt - 1)));
+}
+
+/** A thrown value that is not an Error (`throw 'boom'`) becomes one, and is retried like any failure. */
+export function asError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  let text: string;
+  try {
+    text = String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return new CronhookError(
+    'ERR_HANDLER_FAILED',
+    `The handler threw a non-Error value: ${text.slice(0, 200)}`,
+  );
+}
+
+/**
+ * What the retry loop would make of a run's only attempt ending with `failure`: the run's abort reason when
+ * it was aborted, the error of a failure that ends the run at once, or the failure as an Error.
+ */
+export function loneOutcome(failure: unknown, signal: AbortSignal): unknown {
+  if (signal.aborted) return signal.reason;
+  if (failure instanceof FinalFailure) return failure.error;
+  return asError(failure);
+}
+
+// A handler's result: told apart, kept, and raced against the run's abort.
+
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
+}
+
+export function safeJson(value: unknown): string {
+  try {
+    return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  } catch {
+    return String(value);
+  }
+}
+
+/** Settles with `promise`, or rejects with the signal's reason as soon as it aborts. */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
