@@ -15,6 +15,7 @@ export type * from './notifier/types.js';
 export { WebhookNotifier } from './notifier/webhook-notifier.js';
 export { nextOccurrence, normalizeSchedule, parseDuration } from './schedule/schedule.js';
 export type * from './schedule/types.js';
+export type { SchedulerOptions } from './scheduler/options.js';
 export { Scheduler } from './scheduler/scheduler.js';
 export type * from './scheduler/types.js';
 export { MemoryStorage } from './storage/memory.js';

@@ -9,7 +9,8 @@ import { pathToFileURL } from 'node:url';
 import { CronhookError } from '../errors.js';
 import type { WebhookNotifierOptions } from '../notifier/options.js';
 import type { EndpointInput } from '../notifier/types.js';
-import type { JobDefinition, JobHandler, SchedulerOptions } from '../scheduler/types.js';
+import type { SchedulerOptions } from '../scheduler/options.js';
+import type { JobDefinition, JobHandler } from '../scheduler/types.js';
 
 /** An endpoint in the config: matched to a stored one by URL. */
 export interface ConfigEndpoint extends Omit<EndpointInput, 'secret'> {

@@ -4,7 +4,7 @@ import { scheduleErrorOfJob } from '../schedule/errors.js';
 import { type OccurrencePlan, planOccurrences } from '../schedule/occurrences.js';
 import { jitterFor } from '../schedule/schedule.js';
 import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
-import { toPublicJob } from './public-job.js';
+import { toPublicJob } from './job-record.js';
 import type { RunHandOver, StartGate } from './runs/active-run.js';
 import { overlapGate } from './runs/overlap-gate.js';
 import { toPublicRun } from './runs/run-records.js';

@@ -6,11 +6,11 @@ import { firstRunAt, upcomingOccurrences } from '../schedule/occurrences.js';
 import type { JobRecord, Storage } from '../storage/types.js';
 import type { ClaimLoop } from './claim-loop.js';
 import { assertJobPatch, buildJobRecord } from './job-definition.js';
+import { recordToDefinition, toPublicJob } from './job-record.js';
 import { checkListOptions, checkNextRunsCount } from './list-options.js';
-import { toPublicJob } from './public-job.js';
-import { recordToDefinition } from './record-to-definition.js';
+import { toPublicRun } from './runs/run-records.js';
 import type { RunTracker } from './runs/run-tracker.js';
-import type { Job, JobDefinition, SchedulerEvents } from './types.js';
+import type { Job, JobDefinition, Run, SchedulerEvents } from './types.js';
 
 export interface JobManagementOptions {
   storage: Storage;
@@ -140,4 +140,42 @@ function ofJob<T>(id: string, compute: () => T): T {
   } catch (error) {
     throw scheduleErrorOfJob(id, error);
   }
+}
+
+export interface ManualRunOptions {
+  storage: Storage;
+  clock: Clock;
+  loop: ClaimLoop;
+  tracker: RunTracker;
+}
+
+/**
+ * Runs job `id` now, outside its schedule (`scheduler.triggerJob`), through the same concurrency limit as
+ * scheduled runs, and resolves with the finished run.
+ */
+export async function runNow(options: ManualRunOptions, id: string): Promise<Run> {
+  const { storage, clock, loop, tracker } = options;
+  // In-process storage hands over its own read-only record: no copy of the job per run.
+  const shared = storage.peekJob !== undefined;
+  const job = (shared ? storage.peekJob!(id) : await storage.getJob(id)) as JobRecord | null;
+  if (!job) throw jobNotFound(id);
+  const now = clock.now();
+  const run = loop.newRun(job, now, 'manual', 'queued', true, now);
+  // With a slot free now, the run is stored already running (leased as a queued one): one write, not two.
+  const reserved = tracker.reserveStart(job);
+  if (reserved) {
+    run.status = 'running';
+    run.startedAt = new Date(now);
+  }
+  try {
+    await storage.insertRun(run);
+  } catch (error) {
+    if (reserved) tracker.cancelReservation();
+    throw error;
+  }
+  const finished = await loop.execute(job, run, 0, undefined, undefined, {
+    sharedJob: shared,
+    reserved,
+  });
+  return toPublicRun(finished ?? run);
 }

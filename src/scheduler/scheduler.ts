@@ -8,13 +8,12 @@ import { HttpTransport } from '../transport/http.js';
 import type { Transport } from '../transport/types.js';
 import { VERSION } from '../version.js';
 import { ClaimLoop } from './claim-loop.js';
-import { JobManagement } from './job-management.js';
-import { runNow } from './manual-run.js';
+import { JobManagement, runNow } from './job-management.js';
+import { type SchedulerOptions, validateSchedulerOptions } from './options.js';
 import { listJobRuns, toPublicRun } from './runs/run-records.js';
 import { RunTracker } from './runs/run-tracker.js';
 import { Runner } from './runs/runner.js';
-import type { Job, JobDefinition, JobHandler, Run, SchedulerEvents, SchedulerOptions } from './types.js';
-import { validateSchedulerOptions } from './validate-options.js';
+import type { Job, JobDefinition, JobHandler, Run, SchedulerEvents } from './types.js';
 
 /**
  * Runs cron, interval and one-off jobs on one timer, records every run, and emits typed lifecycle events.

@@ -1,9 +1,6 @@
-import type { Clock } from '../clock.js';
 import type { ErrorInfo } from '../errors.js';
 import type { ErrorEventPayload } from '../events.js';
 import type { CatchUpPolicy, NormalizedSchedule, ScheduleInput } from '../schedule/types.js';
-import type { Storage } from '../storage/types.js';
-import type { AddressPolicy, Transport } from '../transport/types.js';
 
 /** An HTTP call made by a job. */
 export interface HttpTarget {
@@ -132,39 +129,6 @@ export interface Logger {
   info?(message: string, data?: Record<string, unknown>): void;
   warn?(message: string, data?: Record<string, unknown>): void;
   error?(message: string, data?: Record<string, unknown>): void;
-}
-
-/** Options of `new Scheduler(...)`. */
-export interface SchedulerOptions {
-  /** @default new MemoryStorage() */
-  storage?: Storage;
-  /** @default new HttpTransport() */
-  transport?: Transport;
-  /** @default systemClock */
-  clock?: Clock;
-  /** Default IANA timezone of cron jobs. @default 'UTC' */
-  timezone?: string;
-  /** Runs in flight at once in this instance. @default 10 */
-  concurrency?: number;
-  /** Identifies this instance in leases. @default a random id */
-  instanceId?: string;
-  /** How long a claimed run stays ours without renewal. @default 30_000 */
-  leaseMs?: number;
-  /** How often shared storage is checked for work other instances added. @default 1_000 */
-  pollIntervalMs?: number;
-  /** Runs kept per job; older ones are pruned. @default 100 */
-  runRetention?: number;
-  /** Most `job.missed` events emitted per job per catch-up with `catchUp: 'skip'`. @default 100 */
-  maxMissedEvents?: number;
-  /** Let the process exit while only the scheduler's timer is pending. @default false */
-  unref?: boolean;
-  /**
-   * Destination policy for HTTP jobs. Jobs usually call the app's own services, so by default nothing is
-   * blocked; pass `{ allowPrivateNetworks: false }` when job URLs come from untrusted users.
-   * @default undefined (the transport's default: allow)
-   */
-  addressPolicy?: AddressPolicy;
-  logger?: Logger;
 }
 
 export interface JobEventBase<T extends string> {

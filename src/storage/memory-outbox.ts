@@ -1,6 +1,6 @@
 import { CronhookError } from '../errors.js';
+import { MinHeap } from '../heap.js';
 import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../notifier/types.js';
-import { MinHeap } from '../scheduler/heap.js';
 import { cloneAttempt, cloneDelivery, cloneEndpoint, cloneMessage } from './clone.js';
 import { duplicateEndpoint, notFound } from './errors.js';
 import type {

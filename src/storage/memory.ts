@@ -1,5 +1,5 @@
+import { MinHeap } from '../heap.js';
 import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../notifier/types.js';
-import { MinHeap } from '../scheduler/heap.js';
 import { cloneRun } from './clone.js';
 import { duplicateJob, leaseLost, notFound } from './errors.js';
 import { fromStoredJob, frozenJobRecord, type StoredJob, storedWakeTime, toStoredJob } from './memory-job.js';

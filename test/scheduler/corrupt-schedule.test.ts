@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CronhookError } from '../../src/errors.js';
 import { nextOccurrence } from '../../src/schedule/schedule.js';
 import type { NormalizedSchedule } from '../../src/schedule/types.js';
-import type { SchedulerOptions } from '../../src/scheduler/types.js';
+import type { SchedulerOptions } from '../../src/scheduler/options.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
 import { createTestScheduler } from '../helpers/scheduler.js';
 

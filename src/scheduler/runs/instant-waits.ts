@@ -1,5 +1,5 @@
 import type { Clock } from '../../clock.js';
-import { MinHeap } from '../heap.js';
+import { MinHeap } from '../../heap.js';
 import { WakeTimer } from '../timer.js';
 
 /**

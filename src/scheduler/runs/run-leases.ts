@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock.js';
 import type { Emitter } from '../../events.js';
 import type { RunRecord, Storage } from '../../storage/types.js';
-import { toPublicJob } from '../public-job.js';
+import { toPublicJob } from '../job-record.js';
 import type { SchedulerEvents } from '../types.js';
 import type { RunHandOver } from './active-run.js';
 import { toPublicRun } from './run-records.js';

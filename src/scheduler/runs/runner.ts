@@ -5,7 +5,7 @@ import type { Emitter } from '../../events.js';
 import { cloneJson } from '../../storage/clone.js';
 import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
 import type { AddressPolicy, Transport } from '../../transport/types.js';
-import { toPublicJob } from '../public-job.js';
+import { toPublicJob } from '../job-record.js';
 import type { HandlerTarget, Job, JobHandler, SchedulerEvents } from '../types.js';
 import {
   asError,

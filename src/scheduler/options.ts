@@ -1,7 +1,43 @@
 import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.js';
 import { CronhookError, describeValue } from '../errors.js';
 import { isValidTimezone } from '../schedule/schedule.js';
-import type { SchedulerOptions } from './types.js';
+import type { Storage } from '../storage/types.js';
+import type { AddressPolicy, Transport } from '../transport/types.js';
+import type { Logger } from './types.js';
+
+/** Options of `new Scheduler(...)`. */
+export interface SchedulerOptions {
+  /** @default new MemoryStorage() */
+  storage?: Storage;
+  /** @default new HttpTransport() */
+  transport?: Transport;
+  /** @default systemClock */
+  clock?: Clock;
+  /** Default IANA timezone of cron jobs. @default 'UTC' */
+  timezone?: string;
+  /** Runs in flight at once in this instance. @default 10 */
+  concurrency?: number;
+  /** Identifies this instance in leases. @default a random id */
+  instanceId?: string;
+  /** How long a claimed run stays ours without renewal. @default 30_000 */
+  leaseMs?: number;
+  /** How often shared storage is checked for work other instances added. @default 1_000 */
+  pollIntervalMs?: number;
+  /** Runs kept per job; older ones are pruned. @default 100 */
+  runRetention?: number;
+  /** Most `job.missed` events emitted per job per catch-up with `catchUp: 'skip'`. @default 100 */
+  maxMissedEvents?: number;
+  /** Let the process exit while only the scheduler's timer is pending. @default false */
+  unref?: boolean;
+  /**
+   * Destination policy for HTTP jobs. Jobs usually call the app's own services, so by default nothing is
+   * blocked; pass `{ allowPrivateNetworks: false }` when job URLs come from untrusted users.
+   * @default undefined (the transport's default: allow)
+   */
+  addressPolicy?: AddressPolicy;
+  logger?: Logger;
+}
 
 function option(field: string, value: unknown, allowed: string): CronhookError {
   return new CronhookError(
