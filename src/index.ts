@@ -18,7 +18,7 @@ export type * from './schedule/types.js';
 export type { SchedulerOptions } from './scheduler/options.js';
 export { Scheduler } from './scheduler/scheduler.js';
 export type * from './scheduler/types.js';
-export { MemoryStorage } from './storage/memory.js';
+export { MemoryStorage } from './storage/memory/index.js';
 export type * from './storage/types.js';
 export type { AddressClass, AddressRange, CompiledAddressPolicy } from './transport/address-guard.js';
 export { classifyAddress, compileAddressPolicy, isBlockedAddress } from './transport/address-guard.js';

@@ -31,7 +31,7 @@ export async function loadLibrary(library: Library): Promise<Register> {
   switch (library) {
     case 'cronhook': {
       const { Scheduler } = await import('../../src/scheduler/scheduler.js');
-      const { MemoryStorage } = await import('../../src/storage/memory.js');
+      const { MemoryStorage } = await import('../../src/storage/memory/index.js');
       return async (expressions, onRun, options = {}) => {
         const scheduler = new Scheduler({
           storage: new MemoryStorage(),

@@ -4,7 +4,7 @@
  */
 import { Agent, request } from 'undici';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
-import { MemoryStorage } from '../../src/storage/memory.js';
+import { MemoryStorage } from '../../src/storage/memory/index.js';
 import { HttpTransport } from '../../src/transport/http.js';
 import { report, workerInput } from '../lib/child.js';
 import { round } from '../lib/stats.js';

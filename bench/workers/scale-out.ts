@@ -4,7 +4,7 @@
  * [windowStart, windowEnd) and their lateness, then stops.
  */
 import { Scheduler } from '../../src/scheduler/scheduler.js';
-import { PostgresStorage } from '../../src/storage/postgres.js';
+import { PostgresStorage } from '../../src/storage/postgres/index.js';
 import { report, workerInput } from '../lib/child.js';
 import { type Distribution, distribution, preciseNow } from '../lib/stats.js';
 

@@ -12,7 +12,7 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
-import { SqliteStorage } from '../../src/storage/sqlite.js';
+import { SqliteStorage } from '../../src/storage/sqlite/index.js';
 import { startCustomerService } from './customer-service.js';
 import { LiveLog } from './live-log.js';
 import { Printer, wantsColor } from './output.js';

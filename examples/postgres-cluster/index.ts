@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
-import { PostgresStorage } from '../../src/storage/postgres.js';
+import { PostgresStorage } from '../../src/storage/postgres/index.js';
 import { verifyWebhook } from '../../src/verify/index.js';
 
 const { values } = parseArgs({

@@ -4,7 +4,7 @@
  */
 import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
-import { PostgresStorage } from '../../src/storage/postgres.js';
+import { PostgresStorage } from '../../src/storage/postgres/index.js';
 
 const url = process.env.DATABASE_URL;
 const instanceId = process.env.INSTANCE_ID ?? `instance-${process.pid}`;

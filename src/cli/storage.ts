@@ -64,7 +64,7 @@ export async function openStorage(choice: DatabaseChoice, options: { mustExist: 
       // The value is not echoed: a connection string usually carries a password.
       throw new UsageError('--database-url must start with postgres:// or postgresql://', 'database-url');
     }
-    const { PostgresStorage } = await import('../storage/postgres.js');
+    const { PostgresStorage } = await import('../storage/postgres/index.js');
     storage = new PostgresStorage({
       connectionString: choice.databaseUrl,
       ...(choice.schema === undefined ? {} : { schema: choice.schema }),
@@ -77,7 +77,7 @@ export async function openStorage(choice: DatabaseChoice, options: { mustExist: 
         'db',
       );
     }
-    const { SqliteStorage } = await import('../storage/sqlite.js');
+    const { SqliteStorage } = await import('../storage/sqlite/index.js');
     storage = new SqliteStorage({ path });
   }
   try {

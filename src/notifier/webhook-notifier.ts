@@ -3,7 +3,7 @@ import { systemClock } from '../clock.js';
 import { CronhookError } from '../errors.js';
 import { Emitter } from '../events.js';
 import type { Logger, SchedulerEvents } from '../scheduler/types.js';
-import { MemoryStorage } from '../storage/memory.js';
+import { MemoryStorage } from '../storage/memory/index.js';
 import type { Storage } from '../storage/types.js';
 import { HttpTransport } from '../transport/http.js';
 import type { Transport } from '../transport/types.js';

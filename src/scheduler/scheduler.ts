@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import { CronhookError, toErrorInfo } from '../errors.js';
 import { Emitter, type ListenerOptions } from '../events.js';
-import { MemoryStorage } from '../storage/memory.js';
+import { MemoryStorage } from '../storage/memory/index.js';
 import type { Storage } from '../storage/types.js';
 import { HttpTransport } from '../transport/http.js';
 import type { Transport } from '../transport/types.js';

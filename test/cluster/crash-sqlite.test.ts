@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SqliteStorage } from '../../src/storage/sqlite.js';
+import { SqliteStorage } from '../../src/storage/sqlite/index.js';
 import { runCrashTest } from './crash-harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cronhook-crash-'));

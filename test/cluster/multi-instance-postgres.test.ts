@@ -1,5 +1,5 @@
 import { afterAll, expect, it } from 'vitest';
-import { PostgresStorage } from '../../src/storage/postgres.js';
+import { PostgresStorage } from '../../src/storage/postgres/index.js';
 import { describePostgres, dropSchema, postgresUrl, uniqueSchema } from '../helpers/postgres.js';
 import { runMultiInstanceTest } from './multi-instance-harness.js';
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { CronhookError } from '../../src/errors.js';
 import type { EndpointInput, EndpointPatch, EndpointRecord } from '../../src/notifier/types.js';
 import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
-import { MemoryStorage } from '../../src/storage/memory.js';
+import { MemoryStorage } from '../../src/storage/memory/index.js';
 import type { Storage } from '../../src/storage/types.js';
 import { FakeClock } from '../../src/testing/fake-clock.js';
 import { MockTransport } from '../../src/testing/mock-transport.js';

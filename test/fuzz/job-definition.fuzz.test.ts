@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { CronhookError } from '../../src/errors.js';
 import type { Scheduler } from '../../src/scheduler/scheduler.js';
 import type { JobDefinition } from '../../src/scheduler/types.js';
-import { MemoryStorage } from '../../src/storage/memory.js';
+import { MemoryStorage } from '../../src/storage/memory/index.js';
 import type { JobRecord, Storage } from '../../src/storage/types.js';
 import { FUZZ_SEED, jobDefinition, jobPatch } from '../helpers/arbitraries.js';
 import { useFuzzStorages } from '../helpers/fuzz-storages.js';

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CronhookError } from '../../src/errors.js';
 import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
-import { MemoryStorage } from '../../src/storage/memory.js';
+import { MemoryStorage } from '../../src/storage/memory/index.js';
 import { FakeClock } from '../../src/testing/fake-clock.js';
 import { MockTransport } from '../../src/testing/mock-transport.js';
 import { anyValue, FUZZ_SEED, hostileString } from '../helpers/arbitraries.js';

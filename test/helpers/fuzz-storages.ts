@@ -1,6 +1,6 @@
 import { afterEach } from 'vitest';
-import { MemoryStorage } from '../../src/storage/memory.js';
-import { SqliteStorage } from '../../src/storage/sqlite.js';
+import { MemoryStorage } from '../../src/storage/memory/index.js';
+import { SqliteStorage } from '../../src/storage/sqlite/index.js';
 import type { Storage } from '../../src/storage/types.js';
 
 /**

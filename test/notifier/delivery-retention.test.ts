@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { MemoryStorage } from '../../src/storage/memory.js';
+import { MemoryStorage } from '../../src/storage/memory/index.js';
 import { createNotifierHarness } from './harness.js';
 
 const OK = 'https://ok.example.com/hooks';

@@ -1,7 +1,7 @@
 import type { WebhookNotifierOptions } from '../../src/notifier/options.js';
 import type { NotifierEvents } from '../../src/notifier/types.js';
 import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
-import { MemoryStorage } from '../../src/storage/memory.js';
+import { MemoryStorage } from '../../src/storage/memory/index.js';
 import type { Storage } from '../../src/storage/types.js';
 import { FakeClock, flushPromises } from '../../src/testing/fake-clock.js';
 import { type MockReply, type MockResponder, MockTransport } from '../../src/testing/mock-transport.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryStorage } from '../../src/storage/memory.js';
+import { MemoryStorage } from '../../src/storage/memory/index.js';
 import { createNotifierHarness } from './harness.js';
 
 /** A MemoryStorage that counts `listEndpoints` calls. */

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, expect, it } from 'vitest';
-import { PostgresStorage } from '../../src/storage/postgres.js';
+import { PostgresStorage } from '../../src/storage/postgres/index.js';
 import { FakeClock } from '../../src/testing/fake-clock.js';
 import { MockTransport } from '../../src/testing/mock-transport.js';
 import { verifyWebhook } from '../../src/verify/index.js';

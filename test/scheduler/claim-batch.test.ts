@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CronhookError } from '../../src/errors.js';
-import { MemoryStorage } from '../../src/storage/memory.js';
+import { MemoryStorage } from '../../src/storage/memory/index.js';
 import type { AdvanceJobInput, RunRecord } from '../../src/storage/types.js';
 import { createTestScheduler } from '../helpers/scheduler.js';
 

@@ -7,7 +7,7 @@ import { CronhookError } from '../../src/errors.js';
 import { nextOccurrence } from '../../src/schedule/schedule.js';
 import type { NormalizedSchedule } from '../../src/schedule/types.js';
 import type { SchedulerOptions } from '../../src/scheduler/options.js';
-import { SqliteStorage } from '../../src/storage/sqlite.js';
+import { SqliteStorage } from '../../src/storage/sqlite/index.js';
 import { createTestScheduler } from '../helpers/scheduler.js';
 
 const MINUTE = 60_000;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { newRunRecord } from '../../src/scheduler/runs/run-records.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
-import { MemoryStorage } from '../../src/storage/memory.js';
+import { MemoryStorage } from '../../src/storage/memory/index.js';
 import type { Storage } from '../../src/storage/types.js';
 import { FakeClock } from '../../src/testing/fake-clock.js';
 import { MockTransport } from '../../src/testing/mock-transport.js';

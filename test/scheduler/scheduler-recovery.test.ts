@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildJobRecord } from '../../src/scheduler/job-definition.js';
 import { newRunRecord } from '../../src/scheduler/runs/run-records.js';
-import { MemoryStorage } from '../../src/storage/memory.js';
+import { MemoryStorage } from '../../src/storage/memory/index.js';
 import { createTestScheduler } from '../helpers/scheduler.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryStorage } from '../../src/storage/memory.js';
+import { MemoryStorage } from '../../src/storage/memory/index.js';
 import type { RunRecord } from '../../src/storage/types.js';
 import { flushPromises } from '../../src/testing/fake-clock.js';
 import { createTestScheduler } from '../helpers/scheduler.js';

@@ -1,0 +1,253 @@
+import { MinHeap } from '../../heap.js';
+import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../../notifier/types.js';
+import { cloneRun } from '../clone.js';
+import { duplicateJob, leaseLost, notFound } from '../errors.js';
+import type {
+  AdvanceJobInput,
+  ClaimDeliveriesOptions,
+  ClaimOptions,
+  CompleteAttemptInput,
+  JobRecord,
+  ListDeliveriesOptions,
+  ListJobsOptions,
+  ListRunsOptions,
+  PruneDeliveriesInput,
+  RunRecord,
+  Storage,
+} from '../types.js';
+import { MemoryOutbox } from './outbox.js';
+import { MemoryRuns } from './runs.js';
+import { fromStoredJob, frozenJobRecord, type StoredJob, storedWakeTime, toStoredJob } from './stored-job.js';
+
+const DONE: Promise<void> = Promise.resolve();
+const INSERTED = Promise.resolve(true);
+const NOT_INSERTED = Promise.resolve(false);
+/** Most prunes remove no run or one run (the one over `runRetention`). */
+const PRUNED = [Promise.resolve(0), Promise.resolve(1)];
+
+/**
+ * Keeps everything in process memory: fast, complete, and gone when the process exits. For tests and for
+ * apps whose jobs are re-added at start. Due jobs and deliveries are found through min-heaps, so claiming is
+ * O(log n) however many jobs there are.
+ *
+ * @example
+ * const scheduler = new Scheduler({ storage: new MemoryStorage() });
+ */
+export class MemoryStorage implements Storage {
+  readonly shared = false;
+  readonly #jobs = new Map<string, StoredJob>();
+  readonly #jobHeap = new MinHeap();
+  readonly #runs = new MemoryRuns();
+  /**
+   * Records handed out by `peekJob`, one per stored job version, built on first use. A stored job changed in
+   * place (claimed, advanced) drops its record; `updateJob` stores a new StoredJob, so its old record goes too.
+   */
+  readonly #views = new WeakMap<StoredJob, JobRecord>();
+  readonly #outbox = new MemoryOutbox();
+
+  async migrate(): Promise<void> {}
+
+  // Jobs
+
+  #indexJob(job: StoredJob): void {
+    const t = storedWakeTime(job);
+    if (t !== null) this.#jobHeap.push(t, job.id);
+  }
+
+  async insertJob(job: JobRecord): Promise<void> {
+    if (this.#jobs.has(job.id)) throw duplicateJob(job.id);
+    const stored = toStoredJob(job);
+    this.#jobs.set(job.id, stored);
+    this.#indexJob(stored);
+  }
+
+  async updateJob(job: JobRecord): Promise<void> {
+    const existing = this.#jobs.get(job.id);
+    if (!existing) throw notFound('job', job.id);
+    const stored = toStoredJob(job);
+    stored.lockedBy = existing.lockedBy;
+    stored.lockedUntil = existing.lockedUntil;
+    this.#jobs.set(job.id, stored);
+    this.#indexJob(stored);
+  }
+
+  async getJob(id: string): Promise<JobRecord | null> {
+    const job = this.#jobs.get(id);
+    return job ? fromStoredJob(job) : null;
+  }
+
+  /** The job's current record, shared between calls until the job changes (see {@link Storage.peekJob}). */
+  peekJob(id: string): Readonly<JobRecord> | null {
+    const job = this.#jobs.get(id);
+    if (job === undefined) return null;
+    let view = this.#views.get(job);
+    if (view === undefined) {
+      view = frozenJobRecord(job);
+      this.#views.set(job, view);
+    }
+    return view;
+  }
+
+  async listJobs(options: ListJobsOptions = {}): Promise<JobRecord[]> {
+    const limit = options.limit ?? 100;
+    const ids = [...this.#jobs.keys()]
+      .filter((id) => options.after === undefined || id > options.after)
+      .sort();
+    const out: JobRecord[] = [];
+    for (const id of ids) {
+      const job = this.#jobs.get(id)!;
+      if (options.enabled !== undefined && job.enabled !== options.enabled) continue;
+      out.push(fromStoredJob(job));
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  async deleteJob(id: string): Promise<boolean> {
+    if (!this.#jobs.delete(id)) return false;
+    this.#runs.deleteJob(id);
+    return true;
+  }
+
+  /** Discards heap pairs that no longer match their job; returns the earliest valid time. */
+  #peekJobs(): number | null {
+    for (;;) {
+      const t = this.#jobHeap.peekTime();
+      if (t === undefined) return null;
+      const job = this.#jobs.get(this.#jobHeap.peekId()!);
+      if (job !== undefined && storedWakeTime(job) === t) return t;
+      this.#jobHeap.pop();
+    }
+  }
+
+  async nextDueAt(): Promise<Date | null> {
+    const t = this.#peekJobs();
+    return t === null ? null : new Date(t);
+  }
+
+  async claimDueJobs({ now, limit, instanceId, leaseMs }: ClaimOptions): Promise<JobRecord[]> {
+    const claimed: JobRecord[] = [];
+    const nowMs = now.getTime();
+    while (claimed.length < limit) {
+      const t = this.#peekJobs();
+      if (t === null || t > nowMs) break;
+      const job = this.#jobs.get(this.#jobHeap.peekId()!)!;
+      this.#jobHeap.pop();
+      job.lockedBy = instanceId;
+      job.lockedUntil = nowMs + leaseMs;
+      this.#views.delete(job);
+      this.#indexJob(job);
+      claimed.push(fromStoredJob(job));
+    }
+    return claimed;
+  }
+
+  async advanceJob(input: AdvanceJobInput): Promise<RunRecord[]> {
+    const job = this.#jobs.get(input.jobId);
+    if (!job || job.lockedBy !== input.instanceId) throw leaseLost(input.jobId, input.instanceId);
+    const inserted: RunRecord[] = [];
+    for (const run of input.runs) if (this.#runs.add(run)) inserted.push(cloneRun(run));
+    job.nextRunAt = input.nextRunAt === null ? null : input.nextRunAt.getTime();
+    job.runCount = input.runCount;
+    if (input.enabled !== undefined) job.enabled = input.enabled;
+    job.lockedBy = null;
+    job.lockedUntil = null;
+    this.#views.delete(job);
+    this.#indexJob(job);
+    return inserted;
+  }
+
+  // Runs: see MemoryRuns. insertRun, updateRun and pruneRuns run on every run: they answer with settled
+  // promises made once (no promise per call, as an async method makes), and turn a throw into a rejection as
+  // an async method does.
+
+  insertRun(run: RunRecord): Promise<boolean> {
+    try {
+      return this.#runs.add(run) ? INSERTED : NOT_INSERTED;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  updateRun(run: RunRecord): Promise<void> {
+    try {
+      this.#runs.update(run);
+      return DONE;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  pruneRuns(input: { jobId: string; keep: number }): Promise<number> {
+    try {
+      const pruned = this.#runs.prune(input.jobId, input.keep);
+      return pruned < PRUNED.length ? PRUNED[pruned]! : Promise.resolve(pruned);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async getRun(id: string): Promise<RunRecord | null> {
+    return this.#runs.get(id);
+  }
+
+  async listRuns(options: ListRunsOptions = {}): Promise<RunRecord[]> {
+    return this.#runs.list(options);
+  }
+
+  async renewRunLeases(input: { instanceId: string; runIds: string[]; until: Date }): Promise<void> {
+    this.#runs.renewLeases(input.instanceId, input.runIds, input.until.getTime());
+  }
+
+  async claimExpiredRuns(options: ClaimOptions): Promise<RunRecord[]> {
+    return this.#runs.claimExpired(options);
+  }
+
+  // Endpoints and outbox: see MemoryOutbox.
+
+  insertEndpoint(endpoint: EndpointRecord): Promise<void> {
+    return this.#outbox.insertEndpoint(endpoint);
+  }
+  updateEndpoint(endpoint: EndpointRecord): Promise<void> {
+    return this.#outbox.updateEndpoint(endpoint);
+  }
+  getEndpoint(id: string): Promise<EndpointRecord | null> {
+    return this.#outbox.getEndpoint(id);
+  }
+  listEndpoints(options?: { limit?: number; after?: string }): Promise<EndpointRecord[]> {
+    return this.#outbox.listEndpoints(options);
+  }
+  deleteEndpoint(id: string): Promise<boolean> {
+    return this.#outbox.deleteEndpoint(id);
+  }
+  insertMessage(input: { message: Message; deliveries: DeliveryRecord[] }): Promise<void> {
+    return this.#outbox.insertMessage(input);
+  }
+  getMessage(id: string): Promise<Message | null> {
+    return this.#outbox.getMessage(id);
+  }
+  claimDeliveries(options: ClaimDeliveriesOptions): Promise<DeliveryRecord[]> {
+    return this.#outbox.claimDeliveries(options);
+  }
+  completeAttempt(input: CompleteAttemptInput): Promise<void> {
+    return this.#outbox.completeAttempt(input);
+  }
+  updateDelivery(delivery: DeliveryRecord): Promise<void> {
+    return this.#outbox.updateDelivery(delivery);
+  }
+  getDelivery(id: string): Promise<DeliveryRecord | null> {
+    return this.#outbox.getDelivery(id);
+  }
+  listDeliveries(options?: ListDeliveriesOptions): Promise<DeliveryRecord[]> {
+    return this.#outbox.listDeliveries(options);
+  }
+  listAttempts(deliveryId: string): Promise<DeliveryAttempt[]> {
+    return this.#outbox.listAttempts(deliveryId);
+  }
+  nextDeliveryAt(): Promise<Date | null> {
+    return this.#outbox.nextDeliveryAt();
+  }
+  pruneDeliveries(input: PruneDeliveriesInput): Promise<number> {
+    return this.#outbox.pruneDeliveries(input);
+  }
+}

@@ -1,0 +1,222 @@
+import { CronhookError } from '../../errors.js';
+import { MinHeap } from '../../heap.js';
+import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../../notifier/types.js';
+import { cloneAttempt, cloneDelivery, cloneEndpoint, cloneMessage } from '../clone.js';
+import { duplicateEndpoint, notFound } from '../errors.js';
+import type {
+  ClaimDeliveriesOptions,
+  CompleteAttemptInput,
+  ListDeliveriesOptions,
+  PruneDeliveriesInput,
+} from '../types.js';
+
+const byNewestDelivery = (a: DeliveryRecord, b: DeliveryRecord) =>
+  b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+
+/**
+ * When a due item (job or delivery) next needs looking at: its due time, or its lease's expiry when that is
+ * later, since a leased item cannot be claimed before then. Null when it is not due at all.
+ */
+export function wakeTime(due: Date | null, lockedUntil: Date | null): number | null {
+  if (due === null) return null;
+  const d = due.getTime();
+  return lockedUntil !== null && lockedUntil.getTime() > d ? lockedUntil.getTime() : d;
+}
+
+/**
+ * The webhook half of {@link MemoryStorage}: endpoints, messages, deliveries and their attempts. Due
+ * deliveries are found through a min-heap of wake times, like due jobs.
+ */
+export class MemoryOutbox {
+  readonly #endpoints = new Map<string, EndpointRecord>();
+  readonly #messages = new Map<string, Message>();
+  readonly #deliveries = new Map<string, DeliveryRecord>();
+  readonly #deliveryHeap = new MinHeap();
+  readonly #attempts = new Map<string, DeliveryAttempt[]>();
+
+  // Endpoints
+
+  async insertEndpoint(endpoint: EndpointRecord): Promise<void> {
+    if (this.#endpoints.has(endpoint.id)) throw duplicateEndpoint(endpoint.id);
+    this.#endpoints.set(endpoint.id, cloneEndpoint(endpoint));
+  }
+
+  async updateEndpoint(endpoint: EndpointRecord): Promise<void> {
+    const existing = this.#endpoints.get(endpoint.id);
+    if (!existing) throw notFound('endpoint', endpoint.id);
+    this.#endpoints.set(endpoint.id, cloneEndpoint(endpoint));
+    if (endpoint.enabled && !existing.enabled) this.#reindexDeliveries(endpoint.id);
+  }
+
+  async getEndpoint(id: string): Promise<EndpointRecord | null> {
+    const endpoint = this.#endpoints.get(id);
+    return endpoint ? cloneEndpoint(endpoint) : null;
+  }
+
+  async listEndpoints(options: { limit?: number; after?: string } = {}): Promise<EndpointRecord[]> {
+    const all = [...this.#endpoints.values()].sort(
+      (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
+    const start = options.after === undefined ? 0 : all.findIndex((e) => e.id === options.after) + 1;
+    return all.slice(start, start + (options.limit ?? 100)).map(cloneEndpoint);
+  }
+
+  async deleteEndpoint(id: string): Promise<boolean> {
+    if (!this.#endpoints.delete(id)) return false;
+    for (const delivery of this.#deliveries.values()) {
+      if (delivery.endpointId === id && delivery.status === 'pending') {
+        this.#deliveries.delete(delivery.id);
+        this.#attempts.delete(delivery.id);
+      }
+    }
+    return true;
+  }
+
+  // Outbox
+
+  #indexDelivery(delivery: DeliveryRecord): void {
+    const t = delivery.status === 'pending' ? wakeTime(delivery.nextAttemptAt, delivery.lockedUntil) : null;
+    if (t !== null) this.#deliveryHeap.push(t, delivery.id);
+  }
+
+  /** Deliveries to a disabled endpoint leave the heap when they surface; re-enabling puts them back. */
+  #reindexDeliveries(endpointId: string): void {
+    for (const delivery of this.#deliveries.values()) {
+      if (delivery.endpointId === endpointId) this.#indexDelivery(delivery);
+    }
+  }
+
+  async insertMessage({ message, deliveries }: { message: Message; deliveries: DeliveryRecord[] }) {
+    // All or nothing, as in a database transaction: check every id before storing anything.
+    const ids = new Set<string>();
+    if (this.#messages.has(message.id))
+      throw new CronhookError('ERR_STORAGE', `Message ${message.id} already exists`);
+    for (const delivery of deliveries) {
+      if (this.#deliveries.has(delivery.id) || ids.has(delivery.id)) {
+        throw new CronhookError('ERR_STORAGE', `Delivery ${delivery.id} already exists`);
+      }
+      ids.add(delivery.id);
+    }
+    this.#messages.set(message.id, cloneMessage(message));
+    for (const delivery of deliveries) {
+      const stored = cloneDelivery(delivery);
+      this.#deliveries.set(delivery.id, stored);
+      this.#indexDelivery(stored);
+    }
+  }
+
+  async getMessage(id: string): Promise<Message | null> {
+    const message = this.#messages.get(id);
+    return message ? cloneMessage(message) : null;
+  }
+
+  #peekDeliveries(): DeliveryRecord | null {
+    for (;;) {
+      const t = this.#deliveryHeap.peekTime();
+      if (t === undefined) return null;
+      const delivery = this.#deliveries.get(this.#deliveryHeap.peekId()!);
+      const enabled = delivery && this.#endpoints.get(delivery.endpointId)?.enabled === true;
+      if (delivery && enabled && delivery.status === 'pending') {
+        if (wakeTime(delivery.nextAttemptAt, delivery.lockedUntil) === t) return delivery;
+      }
+      this.#deliveryHeap.pop();
+    }
+  }
+
+  async claimDeliveries(options: ClaimDeliveriesOptions): Promise<DeliveryRecord[]> {
+    const { now, limit, instanceId, leaseMs } = options;
+    const exclude = new Set(options.excludeEndpointIds ?? []);
+    const claimed: DeliveryRecord[] = [];
+    const setAside: DeliveryRecord[] = [];
+    while (claimed.length < limit) {
+      const delivery = this.#peekDeliveries();
+      if (delivery === null || wakeTime(delivery.nextAttemptAt, delivery.lockedUntil)! > now.getTime()) break;
+      this.#deliveryHeap.pop();
+      if (exclude.has(delivery.endpointId)) {
+        setAside.push(delivery);
+        continue;
+      }
+      delivery.lockedBy = instanceId;
+      delivery.lockedUntil = new Date(now.getTime() + leaseMs);
+      this.#indexDelivery(delivery);
+      claimed.push(cloneDelivery(delivery));
+    }
+    for (const delivery of setAside) this.#indexDelivery(delivery);
+    return claimed;
+  }
+
+  async completeAttempt({ delivery, attempt, endpoint }: CompleteAttemptInput): Promise<void> {
+    if (!this.#deliveries.has(delivery.id)) throw notFound('delivery', delivery.id);
+    const stored = cloneDelivery(delivery);
+    stored.lockedBy = null;
+    stored.lockedUntil = null;
+    this.#deliveries.set(delivery.id, stored);
+    this.#indexDelivery(stored);
+    const attempts = this.#attempts.get(delivery.id) ?? [];
+    attempts.push(cloneAttempt(attempt));
+    this.#attempts.set(delivery.id, attempts);
+    if (endpoint) {
+      const existing = this.#endpoints.get(endpoint.id);
+      if (existing) await this.updateEndpoint({ ...existing, ...endpoint });
+    }
+  }
+
+  async updateDelivery(delivery: DeliveryRecord): Promise<void> {
+    if (!this.#deliveries.has(delivery.id)) throw notFound('delivery', delivery.id);
+    const stored = cloneDelivery(delivery);
+    this.#deliveries.set(delivery.id, stored);
+    this.#indexDelivery(stored);
+  }
+
+  async getDelivery(id: string): Promise<DeliveryRecord | null> {
+    const delivery = this.#deliveries.get(id);
+    return delivery ? cloneDelivery(delivery) : null;
+  }
+
+  async listDeliveries(options: ListDeliveriesOptions = {}): Promise<DeliveryRecord[]> {
+    const before = options.before;
+    return [...this.#deliveries.values()]
+      .filter(
+        (d) =>
+          (options.endpointId === undefined || d.endpointId === options.endpointId) &&
+          (options.messageId === undefined || d.messageId === options.messageId) &&
+          (options.status === undefined || d.status === options.status) &&
+          (options.topic === undefined || d.topic === options.topic) &&
+          (options.since === undefined || d.createdAt.getTime() >= options.since.getTime()) &&
+          (before === undefined ||
+            d.createdAt.getTime() < before.createdAt.getTime() ||
+            (d.createdAt.getTime() === before.createdAt.getTime() && d.id < before.id)),
+      )
+      .sort(byNewestDelivery)
+      .slice(0, options.limit ?? 50)
+      .map(cloneDelivery);
+  }
+
+  async listAttempts(deliveryId: string): Promise<DeliveryAttempt[]> {
+    return (this.#attempts.get(deliveryId) ?? []).map(cloneAttempt);
+  }
+
+  async pruneDeliveries({ before, limit }: PruneDeliveriesInput): Promise<number> {
+    const cutoff = before.getTime();
+    const old = [...this.#deliveries.values()]
+      .filter((d) => d.status !== 'pending' && d.updatedAt.getTime() < cutoff)
+      .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime() || (a.id < b.id ? -1 : 1))
+      .slice(0, limit ?? Number.POSITIVE_INFINITY);
+    const touched = new Set<string>();
+    for (const delivery of old) {
+      this.#deliveries.delete(delivery.id);
+      this.#attempts.delete(delivery.id);
+      touched.add(delivery.messageId);
+    }
+    if (touched.size > 0) {
+      for (const delivery of this.#deliveries.values()) touched.delete(delivery.messageId);
+      for (const messageId of touched) this.#messages.delete(messageId);
+    }
+    return old.length;
+  }
+
+  async nextDeliveryAt(): Promise<Date | null> {
+    const delivery = this.#peekDeliveries();
+    return delivery === null ? null : new Date(wakeTime(delivery.nextAttemptAt, delivery.lockedUntil)!);
+  }
+}

@@ -1,0 +1,173 @@
+import { notFound } from '../errors.js';
+import type { ClaimOptions, ListRunsOptions, RunRecord } from '../types.js';
+import { assignStoredRun, fromStoredRun, type StoredRun, toStoredRun } from './stored-run.js';
+
+/** Sorts runs newest first by (scheduledAt, id), the order `listRuns` and `pruneRuns` use. */
+export const byNewest = (
+  a: Pick<StoredRun, 'scheduledAt' | 'id'>,
+  b: Pick<StoredRun, 'scheduledAt' | 'id'>,
+): number => b.scheduledAt - a.scheduledAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+
+/**
+ * One job's runs in MemoryStorage, by occurrence key, with what pruning after every run needs: how many are
+ * in flight, and whether insertion order is still oldest first. Runs nearly always arrive in order (each
+ * occurrence after the previous one), so the oldest finished runs are the first ones met, and pruning the one
+ * run over `runRetention` costs a step or two instead of a scan and a sort of the whole history. A run that
+ * arrives out of order makes the next prune sort once and put the runs back in order.
+ */
+export class JobRuns extends Map<string, StoredRun> {
+  /** Runs queued or running. */
+  inFlight = 0;
+  #ordered = true;
+  #newest: StoredRun | undefined;
+
+  /** Adds a stored run under its occurrence key (the caller checked the key is free). */
+  add(run: StoredRun): void {
+    this.set(run.occurrenceKey, run);
+    if (inFlight(run)) this.inFlight++;
+    if (this.#newest !== undefined && byNewest(run, this.#newest) >= 0) this.#ordered = false;
+    else this.#newest = run;
+  }
+
+  /** A stored run of this job changed: whether it was in flight before, and whether its time moved. */
+  changed(run: StoredRun, wasInFlight: boolean, timeMoved: boolean): void {
+    const now = inFlight(run);
+    if (now !== wasInFlight) this.inFlight += now ? 1 : -1;
+    if (timeMoved) this.#ordered = false;
+  }
+
+  /** Removes the oldest finished runs beyond the newest `keep` and returns them. */
+  prune(keep: number): StoredRun[] {
+    const excess = this.size - this.inFlight - Math.max(0, keep);
+    if (excess <= 0) return [];
+    if (!this.#ordered) this.#reorder();
+    const doomed: StoredRun[] = [];
+    for (const run of this.values()) {
+      if (inFlight(run)) continue;
+      doomed.push(run);
+      if (doomed.length === excess) break;
+    }
+    for (const run of doomed) this.delete(run.occurrenceKey);
+    return doomed;
+  }
+
+  /** Puts the runs back in insertion order oldest first. */
+  #reorder(): void {
+    const all = [...this.values()].sort((a, b) => byNewest(b, a));
+    this.clear();
+    for (const run of all) this.set(run.occurrenceKey, run);
+    this.#newest = all.at(-1);
+    this.#ordered = true;
+  }
+}
+
+const inFlight = (run: StoredRun) => run.status === 'queued' || run.status === 'running';
+
+/**
+ * MemoryStorage's runs: by id, by job (each job's {@link JobRuns}, keyed by occurrence key), and the set of
+ * runs in flight (queued or running, the ones holding a lease). Runs are stored as {@link StoredRun}s and
+ * copied out into fresh records.
+ */
+export class MemoryRuns {
+  readonly #byId = new Map<string, StoredRun>();
+  readonly #byJob = new Map<string, JobRuns>();
+  /** Runs queued or running (a Set of the stored runs: no string keys to hash on every run). */
+  readonly #inFlight = new Set<StoredRun>();
+
+  /** Stores a copy of `run`; false (nothing stored) when its job has a run with its occurrence key. */
+  add(run: RunRecord): boolean {
+    let runs = this.#byJob.get(run.jobId);
+    if (!runs) {
+      runs = new JobRuns();
+      this.#byJob.set(run.jobId, runs);
+    }
+    if (runs.has(run.occurrenceKey)) return false;
+    const stored = toStoredRun(run);
+    runs.add(stored);
+    this.#byId.set(run.id, stored);
+    if (inFlight(stored)) this.#inFlight.add(stored);
+    return true;
+  }
+
+  /** Replaces a stored run's state (its occurrence key stays); throws `ERR_RUN_NOT_FOUND`. */
+  update(run: RunRecord): void {
+    const existing = this.#byId.get(run.id);
+    if (!existing) throw notFound('run', run.id);
+    const wasInFlight = inFlight(existing);
+    const previousAt = existing.scheduledAt;
+    const jobId = existing.jobId;
+    // Field by field into the stored run, times as numbers: one of the writes every run makes.
+    assignStoredRun(existing, run);
+    const nowInFlight = inFlight(existing);
+    const moved = existing.scheduledAt !== previousAt;
+    // The indexes only change when the run starts or stops being in flight (or, never in practice, moves).
+    if (nowInFlight !== wasInFlight) {
+      if (nowInFlight) this.#inFlight.add(existing);
+      else this.#inFlight.delete(existing);
+    }
+    if (nowInFlight !== wasInFlight || moved) this.#byJob.get(jobId)?.changed(existing, wasInFlight, moved);
+  }
+
+  get(id: string): RunRecord | null {
+    const run = this.#byId.get(id);
+    return run ? fromStoredRun(run) : null;
+  }
+
+  /** Newest first by (scheduledAt, id); see `Storage.listRuns`. */
+  list(options: ListRunsOptions): RunRecord[] {
+    const source =
+      options.jobId === undefined ? this.#byId.values() : (this.#byJob.get(options.jobId)?.values() ?? []);
+    const before =
+      options.before === undefined
+        ? undefined
+        : { scheduledAt: options.before.scheduledAt.getTime(), id: options.before.id };
+    const runs = [...source].filter(
+      (r) =>
+        (options.statuses === undefined || options.statuses.includes(r.status)) &&
+        (before === undefined || byNewest(r, before) > 0),
+    );
+    return runs
+      .sort(byNewest)
+      .slice(0, options.limit ?? 50)
+      .map(fromStoredRun);
+  }
+
+  /** Extends the leases of `instanceId`'s runs in flight among `runIds` to `until`. */
+  renewLeases(instanceId: string, runIds: string[], until: number): void {
+    for (const id of runIds) {
+      const run = this.#byId.get(id);
+      if (run && this.#inFlight.has(run) && run.instanceId === instanceId) run.lockedUntil = until;
+    }
+  }
+
+  /** Leases up to `limit` runs in flight whose lease expired to `instanceId`; see `Storage.claimExpiredRuns`. */
+  claimExpired({ now, limit, instanceId, leaseMs }: ClaimOptions): RunRecord[] {
+    const out: RunRecord[] = [];
+    const nowMs = now.getTime();
+    for (const run of this.#inFlight) {
+      if (out.length >= limit) break;
+      if (run.lockedUntil !== null && run.lockedUntil >= nowMs) continue;
+      run.instanceId = instanceId;
+      run.lockedUntil = nowMs + leaseMs;
+      out.push(fromStoredRun(run));
+    }
+    return out;
+  }
+
+  /** Deletes all but the newest `keep` finished runs of a job; returns how many went. */
+  prune(jobId: string, keep: number): number {
+    // Called after every run: JobRuns finds the oldest finished runs without scanning the history.
+    const doomed = this.#byJob.get(jobId)?.prune(keep) ?? [];
+    for (const run of doomed) this.#byId.delete(run.id);
+    return doomed.length;
+  }
+
+  /** Forgets every run of a job (it was deleted). */
+  deleteJob(jobId: string): void {
+    for (const run of this.#byJob.get(jobId)?.values() ?? []) {
+      this.#byId.delete(run.id);
+      this.#inFlight.delete(run);
+    }
+    this.#byJob.delete(jobId);
+  }
+}

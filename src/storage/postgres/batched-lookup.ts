@@ -1,0 +1,75 @@
+import type { Row } from '../sql/codec.js';
+
+interface Waiter {
+  resolve(row: Row | null): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Reads rows by id, fetching the ids asked for within one turn of the event loop in one query
+ * (`WHERE id = ANY($1)`): the notifier reads the endpoint and the message of every delivery it claimed at
+ * once, and this makes that two queries for the batch instead of two per delivery. Each caller gets its own
+ * row object; an id asked for twice is fetched once.
+ *
+ * A statement that has just read rows anyway (a claim joining its deliveries' endpoints and messages) can
+ * {@link prime} them: until the end of the current turn, reads of those ids are answered from them, as if
+ * they had been read at that statement's time, with no round trip.
+ */
+export class BatchedLookup {
+  readonly #fetch: (ids: string[]) => Promise<Row[]>;
+  #pending = new Map<string, Waiter[]>();
+  #scheduled = false;
+  #primed = new Map<string, Row>();
+
+  /** @param fetch returns the rows (with an `id` column) of the given ids that exist. */
+  constructor(fetch: (ids: string[]) => Promise<Row[]>) {
+    this.#fetch = fetch;
+  }
+
+  /** Answers reads of these rows' ids from them until the end of this turn of the event loop. */
+  prime(rows: Row[]): void {
+    if (rows.length === 0) return;
+    const primed = new Map(rows.map((row) => [String(row.id), row]));
+    this.#primed = primed;
+    setImmediate(() => {
+      if (this.#primed === primed) this.#primed = new Map();
+    });
+  }
+
+  /** Forgets a primed row: it was changed through this storage, so the next read must see the change. */
+  forget(id: string): void {
+    this.#primed.delete(id);
+  }
+
+  get(id: string): Promise<Row | null> {
+    const primed = this.#primed.get(id);
+    if (primed !== undefined) return Promise.resolve(structuredClone(primed));
+    return new Promise((resolve, reject) => {
+      const waiters = this.#pending.get(id);
+      if (waiters) waiters.push({ resolve, reject });
+      else this.#pending.set(id, [{ resolve, reject }]);
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => void this.#flush());
+      }
+    });
+  }
+
+  async #flush(): Promise<void> {
+    const batch = this.#pending;
+    this.#pending = new Map();
+    this.#scheduled = false;
+    try {
+      const rows = await this.#fetch([...batch.keys()]);
+      const byId = new Map(rows.map((row) => [String(row.id), row]));
+      for (const [id, waiters] of batch) {
+        const row = byId.get(id) ?? null;
+        // One caller keeps the driver's row; the others get copies, so no two share an object.
+        for (const [i, w] of waiters.entries())
+          w.resolve(row === null || i === 0 ? row : structuredClone(row));
+      }
+    } catch (error) {
+      for (const waiters of batch.values()) for (const w of waiters) w.reject(error);
+    }
+  }
+}

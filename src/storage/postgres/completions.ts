@@ -1,0 +1,155 @@
+import type { DeliveryRecord } from '../../notifier/types.js';
+import { notFound } from '../errors.js';
+import { definedOnly, insertSql, postgresPlaceholder as ph } from '../sql/codec.js';
+import { GroupCommit, type QueuedWrite } from '../sql/group-commit.js';
+import { attemptCodec, deliveryCodec } from '../sql/outbox-rows.js';
+import type { CompleteAttemptInput } from '../types.js';
+import type { BatchedLookup } from './batched-lookup.js';
+import { postgresDialect as dialect, type PgExecutor, type PostgresDatabase } from './database.js';
+import { lockEndpoints, reparkDeliveries } from './parking.js';
+import { distinctParts, jsonRows, writeAsSet } from './set-writes.js';
+
+/** Delivery columns stored as JSON. */
+export const DELIVERY_JSON = new Set(['last_error']);
+const ATTEMPT_JSON = new Set(['error', 'response_headers']);
+/** Endpoint fields an attempt's outcome may patch, with their columns and encodings. */
+const ENDPOINT_PATCH: Record<string, [column: string, encode: (value: never) => unknown]> = {
+  failingSince: ['failing_since', (d: Date | null) => d?.getTime() ?? null],
+  enabled: ['enabled', (b: boolean) => b],
+  disabledReason: ['disabled_reason', (r: string | null) => r],
+  disabledAt: ['disabled_at', (d: Date | null) => d?.getTime() ?? null],
+  updatedAt: ['updated_at', (d: Date) => d.getTime()],
+};
+
+/**
+ * The attempt results of `PostgresOutbox`, group-committed: the attempts that finish together are recorded
+ * in one statement (see `#completeMany`), with the endpoint patches they carry in the same transaction.
+ */
+export class PostgresCompletions {
+  readonly #db: PostgresDatabase;
+  readonly #t: PostgresDatabase['tables'];
+  readonly #endpoints: BatchedLookup;
+  readonly #updateDelivery: (delivery: DeliveryRecord, tx: PgExecutor) => Promise<void>;
+  readonly #completeMany: string;
+  readonly #writes = new GroupCommit<CompleteAttemptInput>((group) => this.#completeGroup(group));
+
+  /**
+   * @param endpoints the outbox's endpoint lookup, whose copies of patched endpoints are dropped.
+   * @param updateDelivery the outbox's single-delivery update, for the one-by-one path.
+   */
+  constructor(
+    db: PostgresDatabase,
+    endpoints: BatchedLookup,
+    updateDelivery: (delivery: DeliveryRecord, tx: PgExecutor) => Promise<void>,
+  ) {
+    this.#db = db;
+    const t = db.tables;
+    this.#t = t;
+    this.#endpoints = endpoints;
+    this.#updateDelivery = updateDelivery;
+    const deliveryState = deliveryCodec.columns.slice(1).map((c) => `${c} = i.${c}`);
+    const attemptColumns = attemptCodec.columns.join(', ');
+    // Attempt results of a group in one statement (one round trip, one commit): each delivery is updated
+    // (its lease released) and its attempt logged only when the delivery still exists; the ids returned
+    // tell the callers whose delivery was missing. Attempts go in call order, so `seq` orders them.
+    this.#completeMany = `WITH i AS (SELECT * FROM json_populate_recordset(null::${t.deliveries}, $1::json)),
+      locked AS (SELECT id FROM ${t.deliveries} WHERE id = ANY($3::text[]) ORDER BY id FOR UPDATE),
+      updated AS (UPDATE ${t.deliveries} x SET ${deliveryState.join(', ')}
+        FROM i WHERE x.id = i.id AND x.id = ANY($3::text[]) AND x.id IN (SELECT id FROM locked)
+        RETURNING x.id),
+      logged AS (INSERT INTO ${t.attempts} (${attemptColumns})
+        SELECT ${attemptColumns} FROM json_populate_recordset(null::${t.attempts}, $2::json) WITH ORDINALITY a
+        WHERE a.delivery_id IN (SELECT id FROM updated) ORDER BY a.ordinality)
+      SELECT id FROM updated`;
+  }
+
+  complete(input: CompleteAttemptInput): Promise<void> {
+    return this.#writes.push<void>(input);
+  }
+
+  async #completeGroup(group: QueuedWrite<CompleteAttemptInput>[]): Promise<void> {
+    for (const part of distinctParts(group, (input) => input.delivery.id)) {
+      await writeAsSet(
+        part,
+        (inputs) => this.#completeSet(inputs),
+        (write, updated) => {
+          if (updated.has(write.work.delivery.id)) write.resolve(undefined);
+          else write.reject(notFound('delivery', write.work.delivery.id));
+        },
+        (input) => this.#completeOne(input),
+        true,
+      );
+    }
+  }
+
+  /** Records the attempts of distinct deliveries at once; returns the ids of the deliveries that existed. */
+  async #completeSet(inputs: CompleteAttemptInput[]): Promise<Set<string>> {
+    const deliveries = jsonRows(
+      deliveryCodec.columns,
+      DELIVERY_JSON,
+      inputs.map((i) => deliveryCodec.encode({ ...i.delivery, lockedBy: null, lockedUntil: null }, dialect)),
+    );
+    const attempts = jsonRows(
+      attemptCodec.columns,
+      ATTEMPT_JSON,
+      inputs.map((i) => attemptCodec.encode(i.attempt, dialect)),
+    );
+    // Endpoints are locked in id order (a stable sort keeps one endpoint's patches in call order), so two
+    // instances patching the same endpoints in one transaction each cannot deadlock.
+    const patches = inputs
+      .filter((i) => i.endpoint !== undefined)
+      .sort((a, b) => (a.endpoint!.id < b.endpoint!.id ? -1 : a.endpoint!.id > b.endpoint!.id ? 1 : 0));
+    // An endpoint disabled (or enabled) by an outcome takes its pending deliveries with it (parking.ts):
+    // the endpoints lock is taken first, before any row lock, so waiting for it cannot close a cycle.
+    const toggled = [
+      ...new Set(patches.filter((i) => i.endpoint!.enabled !== undefined).map((i) => i.endpoint!.id)),
+    ];
+    const run = async (tx: PgExecutor) => {
+      if (toggled.length > 0) await lockEndpoints(tx, this.#db, 'exclusive');
+      const ids = inputs.map((i) => i.delivery.id);
+      const { rows } = await tx.query(this.#completeMany, [deliveries, attempts, ids]);
+      const updated = new Set(rows.map((row) => String(row.id)));
+      for (const input of patches) {
+        if (updated.has(input.delivery.id)) await this.#patchEndpoint(input.endpoint!, tx);
+      }
+      if (toggled.length > 0) await reparkDeliveries(tx, this.#db, toggled);
+      return updated;
+    };
+    // Without endpoint changes the statement is its own transaction.
+    if (patches.length === 0) return run(this.#db);
+    try {
+      return await this.#db.transaction(run);
+    } finally {
+      for (const input of patches) this.#endpoints.forget(input.endpoint!.id);
+    }
+  }
+
+  /** Sets only the fields the patch holds, so patches applied in turn combine field by field. */
+  async #patchEndpoint(patch: NonNullable<CompleteAttemptInput['endpoint']>, tx: PgExecutor): Promise<void> {
+    const sets: string[] = [];
+    const params: unknown[] = [patch.id];
+    for (const [field, value] of Object.entries(definedOnly(patch))) {
+      const mapping = ENDPOINT_PATCH[field];
+      if (mapping === undefined) continue;
+      params.push(mapping[1](value as never));
+      sets.push(`${mapping[0]} = ${ph(params.length - 1)}`);
+    }
+    if (sets.length > 0)
+      await tx.query(`UPDATE ${this.#t.endpoints} SET ${sets.join(', ')} WHERE id = $1`, params);
+  }
+
+  async #completeOne({ delivery, attempt, endpoint }: CompleteAttemptInput): Promise<void> {
+    const toggles = endpoint?.enabled !== undefined;
+    await this.#db.transaction(async (tx) => {
+      await lockEndpoints(tx, this.#db, toggles ? 'exclusive' : 'shared');
+      await this.#updateDelivery({ ...delivery, lockedBy: null, lockedUntil: null }, tx);
+      await tx.query(
+        insertSql(this.#t.attempts, attemptCodec.columns, ph),
+        attemptCodec.encode(attempt, dialect),
+      );
+      if (endpoint !== undefined) await this.#patchEndpoint(endpoint, tx);
+      if (toggles) await reparkDeliveries(tx, this.#db, [endpoint.id]);
+    });
+    if (endpoint !== undefined) this.#endpoints.forget(endpoint.id);
+  }
+}

@@ -1,0 +1,109 @@
+import type pg from 'pg';
+import { storageError } from '../errors.js';
+import type { SqlDialect } from '../sql/codec.js';
+import type { StorageChange } from '../types.js';
+
+export type PgRow = Record<string, unknown>;
+
+/** pg parses json columns itself and binds booleans as they are. */
+export const postgresDialect: SqlDialect = {
+  bool: (value) => value,
+  parseJson: (value) => value,
+};
+
+/** Runs statements: the pool, or one client inside a transaction. */
+export interface PgExecutor {
+  query(sql: string, params?: unknown[]): Promise<{ rows: PgRow[]; rowCount: number }>;
+}
+
+/** Qualified table names in the configured schema. */
+export interface PgTables {
+  jobs: string;
+  runs: string;
+  endpoints: string;
+  messages: string;
+  deliveries: string;
+  attempts: string;
+  migrations: string;
+}
+
+function executor(target: pg.Pool | pg.PoolClient): PgExecutor {
+  return {
+    async query(sql, params = []) {
+      const result = await target.query<PgRow>(sql, params);
+      return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+    },
+  };
+}
+
+/** The pool, the schema's tables and the notification channel, shared by the parts of `PostgresStorage`. */
+export class PostgresDatabase implements PgExecutor {
+  readonly pool: pg.Pool;
+  readonly tables: PgTables;
+  /** The schema, as a quoted identifier. */
+  readonly schema: string;
+  /** LISTEN/NOTIFY channel of this schema. */
+  readonly channel: string;
+  readonly #pool: PgExecutor;
+
+  constructor(pool: pg.Pool, quotedSchema: string, channel: string) {
+    this.pool = pool;
+    this.channel = channel;
+    this.schema = quotedSchema;
+    const t = (name: string) => `${quotedSchema}.${name}`;
+    this.tables = {
+      jobs: t('jobs'),
+      runs: t('runs'),
+      endpoints: t('endpoints'),
+      messages: t('messages'),
+      deliveries: t('deliveries'),
+      attempts: t('attempts'),
+      migrations: t('schema_migrations'),
+    };
+    this.#pool = executor(pool);
+  }
+
+  query(sql: string, params: unknown[] = []): Promise<{ rows: PgRow[]; rowCount: number }> {
+    return this.#pool.query(sql, params);
+  }
+
+  /** Runs `fn` in a transaction on one client; rolls back when it throws. */
+  async transaction<T>(fn: (tx: PgExecutor) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(executor(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError; // the connection is unusable: the pool must not hand it out again
+      });
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /**
+   * Wakes subscribers in every instance. Best effort by design: the write it follows is committed, and
+   * instances that miss a notification find the change when they next poll, so a failure is not reported.
+   */
+  async notify(change: StorageChange): Promise<void> {
+    try {
+      await this.#pool.query('SELECT pg_notify($1, $2)', [this.channel, change]);
+    } catch {
+      // see above
+    }
+  }
+
+  /** Runs an operation, turning driver errors into `ERR_STORAGE`. */
+  async op<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw storageError(error, action);
+    }
+  }
+}

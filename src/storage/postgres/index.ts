@@ -1,0 +1,156 @@
+import pg from 'pg';
+import { CronhookError, describeValue } from '../../errors.js';
+import { schemaTooNew } from '../errors.js';
+import { SplitStorage } from '../sql/split-storage.js';
+import { PostgresDatabase } from './database.js';
+import { PostgresJobs } from './jobs.js';
+import { PostgresListener } from './listener.js';
+import { PostgresOutbox } from './outbox.js';
+import { POSTGRES_SCHEMA_VERSION, postgresMigrations } from './schema.js';
+
+export type { SplitStorage };
+
+import type { Storage, StorageChange } from '../types.js';
+
+interface PostgresCommonOptions {
+  /**
+   * Schema holding cronhook's tables, created by `migrate()` when missing. Letters, digits and `_`.
+   * @default 'cronhook'
+   */
+  schema?: string;
+}
+
+/** Options of `new PostgresStorage(...)`: a connection string, or a pool you already have. */
+export type PostgresStorageOptions = PostgresCommonOptions &
+  (
+    | {
+        /** e.g. `postgres://user:password@host:5432/db`; a pool is created and `close()` ends it. */
+        connectionString: string;
+        /** Connections in the pool created from `connectionString`. @default 10 */
+        max?: number;
+        pool?: never;
+      }
+    | {
+        /** An existing pool; `close()` leaves it open for its owner. */
+        pool: pg.Pool;
+        connectionString?: never;
+        max?: never;
+      }
+  );
+
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,40}$/;
+/** First half of the advisory lock key that serializes migrations (the second is the schema's hash). */
+const MIGRATION_LOCK = 0x6372_6f6e; // 'cron'
+
+function invalid(field: string, message: string): CronhookError {
+  return new CronhookError('ERR_INVALID_OPTION', `PostgresStorage: ${message}`, { field });
+}
+
+/**
+ * Keeps everything in PostgreSQL, shared by any number of instances: claims use `FOR UPDATE SKIP LOCKED`,
+ * an occurrence (job id, occurrence key) is unique so two instances never both run it, and LISTEN/NOTIFY
+ * wakes the other instances when jobs change or deliveries become due. Attempt results, messages, run updates
+ * and advanced jobs made together are written by one set-based statement per kind (group commit: one round
+ * trip and one commit, each caller resolved once it is committed). Needs the `pg` package.
+ *
+ * @example
+ * import { PostgresStorage } from 'cronhook/storage/postgres';
+ * const storage = new PostgresStorage({ connectionString: process.env.DATABASE_URL! });
+ * const scheduler = new Scheduler({ storage });
+ */
+export class PostgresStorage extends SplitStorage implements Storage {
+  readonly shared = true;
+  /** The schema holding the tables. */
+  readonly schema: string;
+  readonly #db: PostgresDatabase;
+  readonly #listener: PostgresListener;
+  readonly #ownsPool: boolean;
+  #closed = false;
+
+  constructor(options: PostgresStorageOptions) {
+    const schema = options?.schema ?? 'cronhook';
+    if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema)) {
+      throw invalid(
+        'schema',
+        `schema must be 1-41 letters, digits or _, not starting with a digit; got ${describeValue(schema)}`,
+      );
+    }
+    let pool: pg.Pool;
+    let ownsPool: boolean;
+    if (options.pool !== undefined) {
+      if (options.connectionString !== undefined)
+        throw invalid('pool', 'give either pool or connectionString, not both');
+      if (typeof (options.pool as { connect?: unknown } | null)?.connect !== 'function') {
+        throw invalid('pool', `pool must be a pg.Pool, got ${describeValue(options.pool)}`);
+      }
+      pool = options.pool;
+      ownsPool = false;
+    } else {
+      if (typeof options.connectionString !== 'string' || options.connectionString === '') {
+        // Never echo the value: a connection string usually holds a password.
+        throw invalid('connectionString', 'connectionString (a postgres:// URL) or pool is required');
+      }
+      const max = options.max ?? 10;
+      if (!Number.isInteger(max) || max < 1)
+        throw invalid('max', `max must be an integer >= 1, got ${describeValue(max)}`);
+      pool = new pg.Pool({ connectionString: options.connectionString, max });
+      // An idle connection that breaks is replaced on next use; without a listener it would crash the process.
+      pool.on('error', () => {});
+      ownsPool = true;
+    }
+    const db = new PostgresDatabase(pool, `"${schema}"`, `cronhook_${schema}`);
+    super(new PostgresJobs(db), new PostgresOutbox(db));
+    this.#ownsPool = ownsPool;
+    this.schema = schema;
+    this.#db = db;
+    this.#listener = new PostgresListener(pool, db.channel);
+  }
+
+  /**
+   * Creates the schema and applies the migrations it lacks, in one transaction under an advisory lock, so
+   * instances starting together migrate once. Refuses a schema migrated by a newer cronhook with
+   * `ERR_SCHEMA_TOO_NEW`, changing nothing.
+   */
+  migrate(): Promise<void> {
+    const { migrations: table } = this.#db.tables;
+    return this.#db.op('migrate', () =>
+      this.#db.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MIGRATION_LOCK, this.schema]);
+        const exists = await tx.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
+        if (exists.rowCount === 0) await tx.query(`CREATE SCHEMA "${this.schema}"`);
+        await tx.query(
+          `CREATE TABLE IF NOT EXISTS ${table} (version integer PRIMARY KEY, name text NOT NULL)`,
+        );
+        const { rows } = await tx.query(`SELECT COALESCE(MAX(version), 0) AS v FROM ${table}`);
+        const current = Number(rows[0]?.v);
+        if (current > POSTGRES_SCHEMA_VERSION) {
+          throw schemaTooNew(current, POSTGRES_SCHEMA_VERSION, `schema "${this.schema}"`);
+        }
+        for (const migration of postgresMigrations(`"${this.schema}"`)) {
+          if (migration.version <= current) continue;
+          await tx.query(migration.sql);
+          await tx.query(`INSERT INTO ${table} (version, name) VALUES ($1, $2)`, [
+            migration.version,
+            migration.name,
+          ]);
+        }
+      }),
+    );
+  }
+
+  /**
+   * Calls `listener` when another instance (or this one) changes jobs or makes deliveries due. Holds one
+   * connection of the pool in LISTEN while anyone is subscribed.
+   */
+  subscribe(listener: (change: StorageChange) => void): Promise<() => void> {
+    return this.#db.op('subscribe to changes', () => this.#listener.subscribe(listener));
+  }
+
+  /** Stops listening and, when the pool was created here, ends it. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#listener.close();
+    if (this.#ownsPool) await this.#db.pool.end();
+  }
+}

@@ -1,0 +1,294 @@
+import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../../notifier/types.js';
+import { duplicateEndpoint, notFound } from '../errors.js';
+import { insertSql, postgresPlaceholder as ph, setSql } from '../sql/codec.js';
+import { GroupCommit, type QueuedWrite } from '../sql/group-commit.js';
+import { attemptCodec, deliveryCodec, endpointCodec, messageCodec } from '../sql/outbox-rows.js';
+import type {
+  ClaimDeliveriesOptions,
+  CompleteAttemptInput,
+  ListDeliveriesOptions,
+  PruneDeliveriesInput,
+} from '../types.js';
+import { BatchedLookup } from './batched-lookup.js';
+import { DELIVERY_JSON, PostgresCompletions } from './completions.js';
+import {
+  postgresDialect as dialect,
+  type PgExecutor,
+  type PgRow,
+  type PostgresDatabase,
+} from './database.js';
+import { lockEndpoints, parkedSql, reparkDeliveries } from './parking.js';
+import { jsonRows, writeAsSet } from './set-writes.js';
+
+const decodeDelivery = (row: PgRow) => deliveryCodec.decode(row, dialect);
+const decodeEndpoint = (row: PgRow) => endpointCodec.decode(row, dialect);
+const ENDPOINT_SET = setSql(endpointCodec.columns.slice(1), ph);
+const DELIVERY_SET = setSql(deliveryCodec.columns.slice(1), ph);
+const NO_JSON = new Set<string>();
+
+interface NewMessage {
+  message: Message;
+  deliveries: DeliveryRecord[];
+}
+/** The webhook half of `PostgresStorage`: endpoints, messages, deliveries and attempts. */
+export class PostgresOutbox {
+  readonly #db: PostgresDatabase;
+  readonly #t: PostgresDatabase['tables'];
+  readonly #schema: string;
+  readonly #pendingToEnabled: string;
+  readonly #insertMany: string;
+  // Messages go in one statement parameter: groups stop at ~16 MB of bodies.
+  readonly #inserts = new GroupCommit<NewMessage>((group) => this.#insertGroup(group), 500, {
+    weigh: (input) => input.message.body.length + 300 * input.deliveries.length,
+    maxWeight: 16 * 1024 * 1024,
+  });
+  readonly #completions: PostgresCompletions;
+  readonly #endpoints: BatchedLookup;
+  readonly #messages: BatchedLookup;
+
+  constructor(db: PostgresDatabase) {
+    this.#db = db;
+    const t = db.tables;
+    this.#t = t;
+    this.#schema = db.schema;
+    this.#pendingToEnabled = `FROM ${t.deliveries} d JOIN ${t.endpoints} e ON e.id = d.endpoint_id
+      WHERE d.status = 'pending' AND NOT d.parked AND e.enabled`;
+    // Messages and their deliveries in one call (schema version 6), deliveries to disabled endpoints parked
+    // (see parking.ts), the notification included: it is sent on commit.
+    this.#insertMany = `SELECT ${db.schema}.insert_messages($1::json, $2::json, $3)`;
+    const byIds = (table: string) => async (ids: string[]) =>
+      (await db.query(`SELECT * FROM ${table} WHERE id = ANY($1::text[])`, [ids])).rows;
+    this.#endpoints = new BatchedLookup(byIds(t.endpoints));
+    this.#messages = new BatchedLookup(byIds(t.messages));
+    this.#completions = new PostgresCompletions(db, this.#endpoints, (delivery, tx) =>
+      this.updateDelivery(delivery, tx),
+    );
+  }
+
+  async insertEndpoint(endpoint: EndpointRecord): Promise<void> {
+    const sql = `${insertSql(this.#t.endpoints, endpointCodec.columns, ph)} ON CONFLICT (id) DO NOTHING`;
+    if ((await this.#db.query(sql, endpointCodec.encode(endpoint, dialect))).rowCount === 0) {
+      throw duplicateEndpoint(endpoint.id);
+    }
+  }
+
+  async updateEndpoint(endpoint: EndpointRecord): Promise<void> {
+    const [id, ...values] = endpointCodec.encode(endpoint, dialect);
+    const sql = `UPDATE ${this.#t.endpoints} SET ${ENDPOINT_SET} WHERE id = ${ph(values.length)}`;
+    this.#endpoints.forget(endpoint.id);
+    try {
+      await this.#db.transaction(async (tx) => {
+        // Its enabled flag may change: then its pending deliveries are parked or unparked with it. Only then:
+        // re-parking reads every delivery the endpoint has, and most updates (a secret rotated) keep the flag.
+        await lockEndpoints(tx, this.#db, 'exclusive');
+        const { rows } = await tx.query(`SELECT enabled FROM ${this.#t.endpoints} WHERE id = $1`, [id]);
+        if (rows.length === 0) throw notFound('endpoint', endpoint.id);
+        await tx.query(sql, [...values, id]);
+        if (rows[0]!.enabled !== endpoint.enabled) await reparkDeliveries(tx, this.#db, [endpoint.id]);
+      });
+    } finally {
+      this.#endpoints.forget(endpoint.id);
+    }
+    // It may have been re-enabled, making its waiting deliveries due.
+    await this.#db.notify('deliveries');
+  }
+
+  async getEndpoint(id: string, tx: PgExecutor = this.#db): Promise<EndpointRecord | null> {
+    if (tx === this.#db) {
+      const row = await this.#endpoints.get(id);
+      return row ? decodeEndpoint(row) : null;
+    }
+    const { rows } = await tx.query(`SELECT * FROM ${this.#t.endpoints} WHERE id = $1`, [id]);
+    return rows[0] ? decodeEndpoint(rows[0]) : null;
+  }
+
+  async listEndpoints(options: { limit?: number; after?: string } = {}): Promise<EndpointRecord[]> {
+    const limit = options.limit ?? 100;
+    const after =
+      options.after === undefined
+        ? undefined
+        : (
+            await this.#db.query(`SELECT created_at, id FROM ${this.#t.endpoints} WHERE id = $1`, [
+              options.after,
+            ])
+          ).rows[0];
+    const { rows } = after
+      ? await this.#db.query(
+          `SELECT * FROM ${this.#t.endpoints} WHERE (created_at, id) > ($1, $2) ORDER BY created_at, id LIMIT $3`,
+          [after.created_at, after.id, limit],
+        )
+      : await this.#db.query(`SELECT * FROM ${this.#t.endpoints} ORDER BY created_at, id LIMIT $1`, [limit]);
+    return rows.map(decodeEndpoint);
+  }
+
+  async deleteEndpoint(id: string): Promise<boolean> {
+    this.#endpoints.forget(id);
+    const deleted = await this.#db.transaction(async (tx) => {
+      await tx.query(
+        `DELETE FROM ${this.#t.attempts} WHERE delivery_id IN
+           (SELECT id FROM ${this.#t.deliveries} WHERE endpoint_id = $1 AND status = 'pending')`,
+        [id],
+      );
+      await tx.query(`DELETE FROM ${this.#t.deliveries} WHERE endpoint_id = $1 AND status = 'pending'`, [id]);
+      return (await tx.query(`DELETE FROM ${this.#t.endpoints} WHERE id = $1`, [id])).rowCount > 0;
+    });
+    this.#endpoints.forget(id);
+    return deleted;
+  }
+
+  /** Group-committed: messages published together are stored by one statement (see `#insertMany`). */
+  insertMessage(input: NewMessage): Promise<void> {
+    return this.#inserts.push<void>(input);
+  }
+
+  async #insertGroup(group: QueuedWrite<NewMessage>[]): Promise<void> {
+    // One message may clash with a stored id: then they go one by one, so only that one fails.
+    await writeAsSet(
+      group,
+      (inputs) => this.#insertSet(inputs),
+      (write) => write.resolve(undefined),
+      (input) => this.#insertOne(input),
+    );
+  }
+
+  async #insertSet(inputs: NewMessage[]): Promise<void> {
+    await this.#db.query(this.#insertMany, [
+      jsonRows(
+        messageCodec.columns,
+        NO_JSON,
+        inputs.map((i) => messageCodec.encode(i.message, dialect)),
+      ),
+      jsonRows(
+        deliveryCodec.columns,
+        DELIVERY_JSON,
+        inputs.flatMap((i) => i.deliveries.map((d) => deliveryCodec.encode(d, dialect))),
+      ),
+      this.#db.channel,
+    ]);
+  }
+
+  /** One message in its own statement, so that a clash fails that message alone. */
+  async #insertOne(input: NewMessage): Promise<void> {
+    await this.#insertSet([input]);
+  }
+
+  async getMessage(id: string): Promise<Message | null> {
+    const row = await this.#messages.get(id);
+    return row ? messageCodec.decode(row, dialect) : null;
+  }
+
+  async claimDeliveries(options: ClaimDeliveriesOptions): Promise<DeliveryRecord[]> {
+    const { now, limit, instanceId, leaseMs } = options;
+    // claim_deliveries (schema versions 4 to 6) leases them (FOR UPDATE OF d SKIP LOCKED, in index order) and
+    // returns each as leased.
+    const { rows } = await this.#db.query(
+      `WITH c AS (SELECT * FROM ${this.#schema}.claim_deliveries($1, $2, $3, $4, $5::text[]))
+       SELECT c.delivery, c.due_at,
+         CASE WHEN row_number() OVER (PARTITION BY c.delivery->>'endpoint_id') = 1 THEN (SELECT to_json(e)
+           FROM ${this.#t.endpoints} e WHERE e.id = (c.delivery->>'endpoint_id') COLLATE "C") END AS endpoint_row,
+         CASE WHEN row_number() OVER (PARTITION BY c.delivery->>'message_id') = 1 THEN (SELECT to_json(m)
+           FROM ${this.#t.messages} m WHERE m.id = (c.delivery->>'message_id') COLLATE "C") END AS message_row
+       FROM c`,
+      [now.getTime(), limit, instanceId, now.getTime() + leaseMs, options.excludeEndpointIds ?? []],
+    );
+    // The endpoints and messages of the claimed deliveries come along (each once), for the reads that
+    // follow a claim: the notifier needs them to send, and gets them without another round trip.
+    this.#endpoints.prime(rows.flatMap((row) => (row.endpoint_row ? [row.endpoint_row as PgRow] : [])));
+    this.#messages.prime(rows.flatMap((row) => (row.message_row ? [row.message_row as PgRow] : [])));
+    return rows
+      .map((row) => ({ due: Number(row.due_at), delivery: decodeDelivery(row.delivery as PgRow) }))
+      .sort((a, b) => a.due - b.due || (a.delivery.id < b.delivery.id ? -1 : 1))
+      .map(({ delivery }) => delivery);
+  }
+
+  /** Group-committed: the attempts that finish together are recorded in one statement (PostgresCompletions). */
+  completeAttempt(input: CompleteAttemptInput): Promise<void> {
+    return this.#completions.complete(input);
+  }
+
+  /**
+   * Writes a delivery, parked when it is pending to a disabled endpoint. Inside a caller's transaction (`tx`),
+   * the caller holds the endpoints lock; on its own it takes the lock shared in a transaction of its own.
+   */
+  async updateDelivery(delivery: DeliveryRecord, tx?: PgExecutor): Promise<void> {
+    const [id, ...values] = deliveryCodec.encode(delivery, dialect);
+    const n = values.length;
+    const parked = parkedSql(this.#db, ph(n + 1), ph(n + 2));
+    const sql = `UPDATE ${this.#t.deliveries} SET ${DELIVERY_SET}, parked = ${parked} WHERE id = ${ph(n)}`;
+    const params = [...values, id, delivery.status, delivery.endpointId];
+    const write = async (on: PgExecutor) => {
+      if ((await on.query(sql, params)).rowCount === 0) throw notFound('delivery', delivery.id);
+    };
+    if (tx !== undefined) return write(tx);
+    await this.#db.transaction(async (own) => {
+      await lockEndpoints(own, this.#db, 'shared');
+      await write(own);
+    });
+    // A redelivery or replay is due now, perhaps for another instance.
+    if (delivery.status === 'pending') await this.#db.notify('deliveries');
+  }
+
+  async getDelivery(id: string): Promise<DeliveryRecord | null> {
+    const { rows } = await this.#db.query(`SELECT * FROM ${this.#t.deliveries} WHERE id = $1`, [id]);
+    return rows[0] ? decodeDelivery(rows[0]) : null;
+  }
+
+  async listDeliveries(options: ListDeliveriesOptions = {}): Promise<DeliveryRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const p = (value: unknown) => ph(params.push(value) - 1);
+    if (options.endpointId !== undefined) where.push(`endpoint_id = ${p(options.endpointId)}`);
+    if (options.messageId !== undefined) where.push(`message_id = ${p(options.messageId)}`);
+    if (options.status !== undefined) where.push(`status = ${p(options.status)}`);
+    if (options.topic !== undefined) where.push(`topic = ${p(options.topic)}`);
+    if (options.since !== undefined) where.push(`created_at >= ${p(options.since.getTime())}`);
+    if (options.before !== undefined) {
+      where.push(`(created_at, id) < (${p(options.before.createdAt.getTime())}, ${p(options.before.id)})`);
+    }
+    const sql = `SELECT * FROM ${this.#t.deliveries} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY created_at DESC, id DESC LIMIT ${p(options.limit ?? 50)}`;
+    return (await this.#db.query(sql, params)).rows.map(decodeDelivery);
+  }
+
+  async listAttempts(deliveryId: string): Promise<DeliveryAttempt[]> {
+    const { rows } = await this.#db.query(
+      `SELECT * FROM ${this.#t.attempts} WHERE delivery_id = $1 ORDER BY seq`,
+      [deliveryId],
+    );
+    return rows.map((row) => attemptCodec.decode(row, dialect));
+  }
+
+  async pruneDeliveries({ before, limit }: PruneDeliveriesInput): Promise<number> {
+    const t = this.#t;
+    return this.#db.transaction(async (tx) => {
+      // SKIP LOCKED: rows another instance is pruning or updating right now are left for the next pass.
+      const { rows } = await tx.query(
+        `DELETE FROM ${t.deliveries} WHERE id IN (
+           SELECT id FROM ${t.deliveries}
+           WHERE status IN ('succeeded', 'failed') AND updated_at < $1
+           ORDER BY updated_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+         RETURNING id, message_id`,
+        [before.getTime(), limit ?? null],
+      );
+      if (rows.length === 0) return 0;
+      const ids = rows.map((row) => String(row.id));
+      const messageIds = [...new Set(rows.map((row) => String(row.message_id)))];
+      await tx.query(`DELETE FROM ${t.attempts} WHERE delivery_id = ANY($1::text[])`, [ids]);
+      await tx.query(
+        `DELETE FROM ${t.messages} m WHERE m.id = ANY($1::text[])
+           AND NOT EXISTS (SELECT 1 FROM ${t.deliveries} d WHERE d.message_id = m.id)`,
+        [messageIds],
+      );
+      return rows.length;
+    });
+  }
+
+  async nextDeliveryAt(): Promise<Date | null> {
+    // ORDER BY … LIMIT 1 rather than MIN(): read in index order, it stops at the first enabled endpoint's.
+    const { rows } = await this.#db.query(
+      `SELECT d.wake_at AS t ${this.#pendingToEnabled} ORDER BY d.wake_at, d.id LIMIT 1`,
+    );
+    const t = rows[0]?.t;
+    return t === null || t === undefined ? null : new Date(Number(t));
+  }
+}

@@ -1,0 +1,175 @@
+import { notFound } from '../errors.js';
+import { insertSql, postgresPlaceholder as ph, setSql, without } from '../sql/codec.js';
+import { GroupCommit, type QueuedWrite } from '../sql/group-commit.js';
+import { runCodec } from '../sql/job-rows.js';
+import type { ClaimOptions, ListRunsOptions, RunRecord } from '../types.js';
+import { postgresDialect as dialect, type PgRow, type PostgresDatabase } from './database.js';
+import { distinctParts, jsonRows, writeAsSet } from './set-writes.js';
+
+const ACTIVE = "status IN ('queued', 'running')";
+const RUN_KEY_COLUMNS = ['id', 'job_id', 'occurrence_key'];
+const RUN_STATE = without(runCodec.columns, runCodec.columns, RUN_KEY_COLUMNS).columns;
+/** Run columns stored as JSON. */
+const RUN_JSON = new Set(['error']);
+
+/** Runs as one statement parameter, for `json_populate_recordset(null::runs, $n)`. */
+export const runRows = (runs: RunRecord[]) =>
+  jsonRows(
+    runCodec.columns,
+    RUN_JSON,
+    runs.map((run) => runCodec.encode(run, dialect)),
+  );
+
+export const decodeRun = (row: PgRow) => runCodec.decode(row, dialect);
+
+/**
+ * The runs of `PostgresStorage`'s scheduler half: the run history and the leases of runs in flight. Run
+ * writes made together (a scheduler's runs starting and finishing) are group-committed, each kind as one
+ * set-based statement: one round trip and one commit for the group instead of one per run.
+ */
+export class PostgresRuns {
+  /** Inserts one run, ignoring a second run of an occurrence; returns the row when inserted. */
+  readonly insertOne: string;
+  readonly #db: PostgresDatabase;
+  readonly #runs: string;
+  readonly #insertRuns: string;
+  readonly #updateRuns: string;
+  readonly #pruneRuns: string;
+  readonly #inserts = new GroupCommit<RunRecord>((group) => this.#insertGroup(group));
+  readonly #updates = new GroupCommit<RunRecord>((group) => this.#updateGroup(group));
+  readonly #prunes = new GroupCommit<{ jobId: string; keep: number }>((group) => this.#pruneGroup(group));
+
+  constructor(db: PostgresDatabase) {
+    this.#db = db;
+    const runs = db.tables.runs;
+    this.#runs = runs;
+    this.insertOne = `${insertSql(runs, runCodec.columns, ph)}
+      ON CONFLICT ON CONSTRAINT runs_occurrence DO NOTHING RETURNING *`;
+    const columns = runCodec.columns.join(', ');
+    // In call order, so that of two runs of one occurrence in a group the first is kept, as one by one.
+    this.#insertRuns = `INSERT INTO ${runs} (${columns})
+      SELECT ${columns} FROM json_populate_recordset(null::${runs}, $1::json) WITH ORDINALITY r ORDER BY r.ordinality
+      ON CONFLICT ON CONSTRAINT runs_occurrence DO NOTHING RETURNING id`;
+    // Every statement that writes several runs locks them first in id order (the `locked` CTE): a group of
+    // updates, a lease renewal and a prune over the same runs then queue behind each other instead of
+    // deadlocking, which the soak showed with each statement locking in its own scan order.
+    this.#updateRuns = `WITH i AS (SELECT * FROM json_populate_recordset(null::${runs}, $1::json)),
+      locked AS (SELECT id FROM ${runs} WHERE id = ANY($2::text[]) ORDER BY id FOR UPDATE)
+      UPDATE ${runs} r SET ${RUN_STATE.map((c) => `${c} = i.${c}`).join(', ')}
+      FROM i WHERE r.id = i.id AND r.id = ANY($2::text[]) AND r.id IN (SELECT id FROM locked) RETURNING r.id`;
+    this.#pruneRuns = `WITH i AS (SELECT * FROM json_to_recordset($1::json) AS x(job_id text, keep bigint)),
+      ranked AS (SELECT id, job_id, row_number() OVER (PARTITION BY job_id ORDER BY scheduled_at DESC, id DESC) AS n
+        FROM ${runs} WHERE job_id = ANY($2::text[]) AND NOT ${ACTIVE}),
+      locked AS (SELECT id FROM ${runs} WHERE id = ANY(ARRAY(
+        SELECT ranked.id FROM ranked JOIN i ON i.job_id = ranked.job_id WHERE ranked.n > i.keep))
+        ORDER BY id FOR UPDATE),
+      gone AS (DELETE FROM ${runs} WHERE id = ANY(ARRAY(SELECT id FROM locked)) RETURNING job_id)
+      SELECT job_id, count(*)::int AS n FROM gone GROUP BY job_id`;
+  }
+
+  insertRun(run: RunRecord): Promise<boolean> {
+    return this.#inserts.push<boolean>(run);
+  }
+
+  async #insertGroup(group: QueuedWrite<RunRecord>[]): Promise<void> {
+    // A clash the statement does not absorb (a run id taken) makes the runs go one by one: only that one fails.
+    await writeAsSet(
+      group,
+      async (runs) => {
+        const { rows } = await this.#db.query(this.#insertRuns, [runRows(runs)]);
+        return new Set(rows.map((row) => String(row.id)));
+      },
+      (write, inserted) => write.resolve(inserted.has(write.work.id)),
+      async (run) => (await this.#db.query(this.insertOne, runCodec.encode(run, dialect))).rowCount > 0,
+    );
+  }
+
+  updateRun(run: RunRecord): Promise<void> {
+    return this.#updates.push<void>(run);
+  }
+
+  async #updateGroup(group: QueuedWrite<RunRecord>[]): Promise<void> {
+    for (const part of distinctParts(group, (run) => run.id)) {
+      await writeAsSet(
+        part,
+        async (runs) => {
+          const ids = runs.map((run) => run.id);
+          const { rows } = await this.#db.query(this.#updateRuns, [runRows(runs), ids]);
+          return new Set(rows.map((row) => String(row.id)));
+        },
+        (write, updated) => {
+          if (updated.has(write.work.id)) write.resolve(undefined);
+          else write.reject(notFound('run', write.work.id));
+        },
+        (run) => this.#updateOne(run),
+      );
+    }
+  }
+
+  async #updateOne(run: RunRecord): Promise<void> {
+    const { values } = without(runCodec.columns, runCodec.encode(run, dialect), RUN_KEY_COLUMNS);
+    const sql = `UPDATE ${this.#runs} SET ${setSql(RUN_STATE, ph)} WHERE id = ${ph(values.length)}`;
+    if ((await this.#db.query(sql, [...values, run.id])).rowCount === 0) throw notFound('run', run.id);
+  }
+
+  async getRun(id: string): Promise<RunRecord | null> {
+    const { rows } = await this.#db.query(`SELECT * FROM ${this.#runs} WHERE id = $1`, [id]);
+    return rows[0] ? decodeRun(rows[0]) : null;
+  }
+
+  async listRuns(options: ListRunsOptions = {}): Promise<RunRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const p = (value: unknown) => ph(params.push(value) - 1);
+    if (options.jobId !== undefined) where.push(`job_id = ${p(options.jobId)}`);
+    if (options.statuses !== undefined) where.push(`status = ANY(${p(options.statuses)}::text[])`);
+    if (options.before !== undefined) {
+      where.push(
+        `(scheduled_at, id) < (${p(options.before.scheduledAt.getTime())}, ${p(options.before.id)})`,
+      );
+    }
+    const sql = `SELECT * FROM ${this.#runs} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY scheduled_at DESC, id DESC LIMIT ${p(options.limit ?? 50)}`;
+    return (await this.#db.query(sql, params)).rows.map(decodeRun);
+  }
+
+  async renewRunLeases({ instanceId, runIds, until }: { instanceId: string; runIds: string[]; until: Date }) {
+    await this.#db.query(
+      `WITH locked AS (SELECT id FROM ${this.#runs} WHERE id = ANY($3::text[]) ORDER BY id FOR UPDATE)
+       UPDATE ${this.#runs} SET locked_until = $1
+       WHERE instance_id = $2 AND ${ACTIVE} AND id IN (SELECT id FROM locked)`,
+      [until.getTime(), instanceId, runIds],
+    );
+  }
+
+  async claimExpiredRuns({ now, limit, instanceId, leaseMs }: ClaimOptions): Promise<RunRecord[]> {
+    const { rows } = await this.#db.query(
+      `WITH expired AS (
+         SELECT id FROM ${this.#runs} WHERE ${ACTIVE} AND (locked_until IS NULL OR locked_until < $1)
+         ORDER BY scheduled_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+       UPDATE ${this.#runs} r SET instance_id = $3, locked_until = $4 FROM expired WHERE r.id = expired.id
+       RETURNING r.*`,
+      [now.getTime(), limit, instanceId, now.getTime() + leaseMs],
+    );
+    return rows.map(decodeRun).sort((a, b) => a.scheduledAt.getTime() - b.scheduledAt.getTime());
+  }
+
+  pruneRuns({ jobId, keep }: { jobId: string; keep: number }): Promise<number> {
+    return this.#prunes.push<number>({ jobId, keep: Math.max(0, keep) });
+  }
+
+  async #pruneGroup(group: QueuedWrite<{ jobId: string; keep: number }>[]): Promise<void> {
+    for (const part of distinctParts(group, (p) => p.jobId)) {
+      try {
+        const { rows } = await this.#db.query(this.#pruneRuns, [
+          JSON.stringify(part.map((w) => ({ job_id: w.work.jobId, keep: w.work.keep }))),
+          part.map((w) => w.work.jobId),
+        ]);
+        const removed = new Map(rows.map((row) => [String(row.job_id), Number(row.n)]));
+        for (const write of part) write.resolve(removed.get(write.work.jobId) ?? 0);
+      } catch (error) {
+        for (const write of part) write.reject(error);
+      }
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import type { QueuedWrite } from '../sql/group-commit.js';
+
+// Group writes as one set-based Postgres statement: split a group where a row repeats, and pass the rows as
+// one JSON parameter.
+
+/** Splits a group where a key repeats (a statement changes a row once), keeping call order. */
+export function distinctParts<W>(group: QueuedWrite<W>[], key: (work: W) => string): QueuedWrite<W>[][] {
+  const parts: QueuedWrite<W>[][] = [];
+  let seen = new Set<string>();
+  let part: QueuedWrite<W>[] = [];
+  for (const write of group) {
+    const k = key(write.work);
+    if (seen.has(k)) {
+      parts.push(part);
+      part = [];
+      seen = new Set();
+    }
+    seen.add(k);
+    part.push(write);
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
+}
+
+/**
+ * Writes a part of a group as one set-based statement (`writeSet`), then lets `settle` resolve or reject each
+ * write from its result. When the statement fails as a whole (one write clashing, say), the writes are made
+ * again one at a time with `writeOne`, so only the bad one fails. A lone write gets the error at once, unless
+ * `retryLone`: then it too is made again through `writeOne` (a separate transaction for attempt results).
+ */
+export async function writeAsSet<W, S>(
+  part: QueuedWrite<W>[],
+  writeSet: (works: W[]) => Promise<S>,
+  settle: (write: QueuedWrite<W>, result: S) => void,
+  writeOne: (work: W) => Promise<unknown>,
+  retryLone = false,
+): Promise<void> {
+  let result: S;
+  try {
+    result = await writeSet(part.map((w) => w.work));
+  } catch (error) {
+    if (part.length === 1 && !retryLone) {
+      part[0]!.reject(error);
+      return;
+    }
+    for (const write of part) await writeOne(write.work).then(write.resolve, write.reject);
+    return;
+  }
+  for (const write of part) settle(write, result);
+}
+
+/**
+ * Encoded rows as one JSON array, for Postgres statements that take many rows in one parameter
+ * (`json_populate_recordset(null::table, $1)`): one round trip and one commit for a group of writes.
+ * `jsonColumns` hold JSON text already (the codecs' `json()`), embedded as it is rather than quoted again,
+ * so a nested value keeps its text, key order included, exactly as a single-row insert stores it.
+ */
+export function jsonRows(
+  columns: readonly string[],
+  jsonColumns: ReadonlySet<string>,
+  rows: readonly (readonly unknown[])[],
+): string {
+  const keys = columns.map((c) => `${JSON.stringify(c)}:`);
+  const out: string[] = [];
+  for (const values of rows) {
+    const fields: string[] = [];
+    for (let i = 0; i < columns.length; i++) {
+      const value = values[i];
+      const text =
+        value === null || value === undefined
+          ? 'null'
+          : jsonColumns.has(columns[i]!)
+            ? String(value)
+            : JSON.stringify(value);
+      fields.push(keys[i] + text);
+    }
+    out.push(`{${fields.join(',')}}`);
+  }
+  return `[${out.join(',')}]`;
+}

@@ -1,0 +1,149 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import type { SqlDialect } from '../sql/codec.js';
+import { GroupCommit, type QueuedWrite } from '../sql/group-commit.js';
+
+export type SqlParam = SQLInputValue;
+export type SqlRow = Record<string, unknown>;
+
+export const sqliteDialect: SqlDialect = {
+  bool: (value) => (value ? 1 : 0),
+  parseJson: (value) => JSON.parse(String(value)),
+};
+
+/** What {@link SqliteConnection} opens with; see `SqliteStorageOptions`. */
+export interface SqliteConnectionOptions {
+  path: string;
+  busyTimeoutMs: number;
+  synchronous: 'full' | 'normal';
+}
+
+/**
+ * One `DatabaseSync` connection: the only writer of this storage in this process. Every statement runs
+ * synchronously, so nothing else in the process interleaves with a transaction; `BEGIN IMMEDIATE` takes the
+ * write lock up front so that other processes on the same file wait (busy_timeout) instead of failing on a
+ * read-to-write lock upgrade halfway through a claim.
+ *
+ * Writes go through {@link write}: those queued within one turn of the event loop share one transaction
+ * (group commit), each in its own savepoint, so a commit, with its fsync and its time blocking the event
+ * loop, is paid once per group rather than once per write, and one failing write does not undo the others.
+ */
+export class SqliteConnection {
+  readonly db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
+  readonly #writes = new GroupCommit<() => unknown>((group) => this.#commitGroup(group));
+
+  constructor({ path, busyTimeoutMs, synchronous }: SqliteConnectionOptions) {
+    if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
+    this.db = new DatabaseSync(path, { timeout: busyTimeoutMs });
+    this.db.exec(`PRAGMA busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+    this.db.exec('PRAGMA journal_mode = WAL');
+    // FULL fsyncs the WAL at every commit, so an acknowledged write (a job, an outbox message) survives power
+    // loss as well as a process crash; NORMAL only survives the crash. One fsync per commit is cheap in WAL.
+    this.db.exec(`PRAGMA synchronous = ${synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+  }
+
+  #prepare(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  all(sql: string, params: unknown[] = []): SqlRow[] {
+    return this.#prepare(sql).all(...toParams(params)) as SqlRow[];
+  }
+
+  get(sql: string, params: unknown[] = []): SqlRow | undefined {
+    return this.#prepare(sql).get(...toParams(params)) as SqlRow | undefined;
+  }
+
+  /** Runs a write; returns how many rows it changed. */
+  run(sql: string, params: unknown[] = []): number {
+    return Number(this.#prepare(sql).run(...toParams(params)).changes);
+  }
+
+  /**
+   * Runs `fn` atomically on the next group commit; resolves with its result once that transaction has
+   * committed, or rejects with what `fn` threw (its changes rolled back, the group's others kept) or with the
+   * commit's error (nothing of the group written).
+   */
+  write<T>(fn: () => T): Promise<T> {
+    return this.#writes.push<T>(fn);
+  }
+
+  /** Resolves once every queued write has been committed or has failed. */
+  drained(): Promise<void> {
+    return this.#writes.drained();
+  }
+
+  /**
+   * Runs `fn` in a write transaction now, rolling back when it throws. Inside a {@link write} it just runs
+   * `fn`: the write's savepoint already makes it atomic.
+   */
+  transaction<T>(fn: () => T): T {
+    if (this.db.isTransaction) return fn();
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = fn();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  #commitGroup(group: QueuedWrite<() => unknown>[]): void {
+    const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const write of group) {
+        if (group.length === 1) {
+          results.push({ ok: true, value: write.work() });
+          continue;
+        }
+        this.#prepare('SAVEPOINT cronhook_write').run();
+        try {
+          results.push({ ok: true, value: write.work() });
+          this.#prepare('RELEASE cronhook_write').run();
+        } catch (error) {
+          this.#prepare('ROLLBACK TO cronhook_write').run();
+          this.#prepare('RELEASE cronhook_write').run();
+          results.push({ ok: false, error });
+        }
+      }
+      if (results.every((r) => !r.ok)) this.db.exec('ROLLBACK');
+      else this.db.exec('COMMIT');
+    } catch (error) {
+      // The transaction as a whole failed (commit, I/O, lock): nothing of the group was written.
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    }
+    results.forEach((result, i) => {
+      const write = group[i]!;
+      if (result.ok) write.resolve(result.value);
+      else write.reject(result.error);
+    });
+  }
+
+  /**
+   * `PRAGMA data_version`: changes whenever another connection has committed to the file since the last
+   * read, never for this connection's own commits (see `SqliteChangeWatcher`).
+   */
+  dataVersion(): number {
+    return Number(this.#prepare('PRAGMA data_version').get()?.data_version);
+  }
+
+  close(): void {
+    this.#statements.clear();
+    if (this.db.isOpen) this.db.close();
+  }
+}
+
+function toParams(params: unknown[]): SqlParam[] {
+  return params.map((p) => (p === undefined ? null : (p as SqlParam)));
+}

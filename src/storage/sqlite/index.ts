@@ -1,0 +1,168 @@
+import { CronhookError, describeValue } from '../../errors.js';
+import { schemaTooNew, storageError } from '../errors.js';
+import { SplitStorage } from '../sql/split-storage.js';
+
+export type { SplitStorage };
+
+import type { Storage, StorageChange } from '../types.js';
+import { SqliteChangeWatcher } from './changes.js';
+import { SqliteConnection } from './connection.js';
+import { SqliteJobs } from './jobs.js';
+import { SqliteOutbox } from './outbox.js';
+import { SQLITE_SCHEMA_VERSION, sqliteMigrations } from './schema.js';
+
+/** Options of `new SqliteStorage(...)`. */
+export interface SqliteStorageOptions {
+  /** Database file, created with its folder when missing; `':memory:'` for a private in-memory database. */
+  path: string;
+  /** How long to wait for another process's write lock before failing. @default 5_000 */
+  busyTimeoutMs?: number;
+  /**
+   * `'full'` makes every acknowledged write survive power loss; `'normal'` only a process crash, for
+   * somewhat faster commits. @default 'full'
+   */
+  synchronous?: 'full' | 'normal';
+  /**
+   * Set when other processes RUN jobs or send webhooks from the same file at the same time (a second app
+   * process with its own scheduler or notifier): the scheduler and notifier then also poll every
+   * `pollIntervalMs`, take over runs of an instance that died, and judge `overlap` across instances. Not
+   * needed just to see other processes' writes (the `cronhook` CLI adding or pausing jobs): those are
+   * noticed within `watchIntervalMs` either way. @default false
+   */
+  shared?: boolean;
+  /**
+   * While the scheduler or notifier is subscribed, how often the file is checked for commits made by other
+   * processes (`PRAGMA data_version`, a few microseconds per check), which then wake them at once. Lower it
+   * for a faster reaction, raise it to wake an idle process less often; each change noticed costs the
+   * subscribers one look at the storage. Ignored for `':memory:'`, which no other process can reach.
+   * @default 250
+   * @example new SqliteStorage({ path: './data/cronhook.db', watchIntervalMs: 1_000 })
+   */
+  watchIntervalMs?: number;
+}
+
+/**
+ * Default of {@link SqliteStorageOptions.watchIntervalMs}. A check costs a few microseconds, so four a second
+ * are free; a change made with the CLI is picked up before a person looks for it; and a process that writes
+ * all the time still wakes this one's scheduler and notifier at most four times a second.
+ */
+const WATCH_INTERVAL_MS = 250;
+
+/**
+ * Keeps everything in one SQLite file through `node:sqlite` (no native addon): for one process, or a few
+ * processes on one machine sharing the file. WAL mode, one connection that is this storage's only writer,
+ * and `BEGIN IMMEDIATE` around every write, so a claim is atomic across processes. Writes made within one
+ * turn of the event loop share that transaction and its fsync (group commit); each still resolves only once
+ * committed, and fails or succeeds on its own.
+ *
+ * @example
+ * import { SqliteStorage } from 'cronhook/storage/sqlite';
+ * const storage = new SqliteStorage({ path: './data/cronhook.db' });
+ * const scheduler = new Scheduler({ storage });
+ */
+export class SqliteStorage extends SplitStorage implements Storage {
+  readonly shared: boolean;
+  readonly #c: SqliteConnection;
+  readonly #path: string;
+  readonly #watcher: SqliteChangeWatcher | undefined;
+
+  constructor(options: SqliteStorageOptions) {
+    const path = options?.path;
+    if (typeof path !== 'string' || path === '') {
+      throw new CronhookError(
+        'ERR_INVALID_OPTION',
+        `SqliteStorage: path must be a file path or ':memory:', got ${describeValue(path)}`,
+        { field: 'path' },
+      );
+    }
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
+    if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+      throw new CronhookError(
+        'ERR_INVALID_OPTION',
+        `SqliteStorage: busyTimeoutMs must be a whole number of milliseconds >= 0, got ${describeValue(busyTimeoutMs)}`,
+        { field: 'busyTimeoutMs' },
+      );
+    }
+    const synchronous = options.synchronous ?? 'full';
+    if (synchronous !== 'full' && synchronous !== 'normal') {
+      throw new CronhookError(
+        'ERR_INVALID_OPTION',
+        `SqliteStorage: synchronous must be 'full' or 'normal', got ${describeValue(synchronous)}`,
+        { field: 'synchronous' },
+      );
+    }
+    if (options.shared !== undefined && typeof options.shared !== 'boolean') {
+      throw new CronhookError(
+        'ERR_INVALID_OPTION',
+        `SqliteStorage: shared must be true or false, got ${describeValue(options.shared)}`,
+        { field: 'shared' },
+      );
+    }
+    const watchIntervalMs = options.watchIntervalMs ?? WATCH_INTERVAL_MS;
+    if (!Number.isInteger(watchIntervalMs) || watchIntervalMs < 10 || watchIntervalMs > 60_000) {
+      throw new CronhookError(
+        'ERR_INVALID_OPTION',
+        `SqliteStorage: watchIntervalMs must be a whole number of milliseconds from 10 to 60000, got ${describeValue(watchIntervalMs)}`,
+        { field: 'watchIntervalMs' },
+      );
+    }
+    let connection: SqliteConnection;
+    try {
+      connection = new SqliteConnection({ path, busyTimeoutMs, synchronous });
+    } catch (error) {
+      throw storageError(error, `open ${path}`);
+    }
+    super(new SqliteJobs(connection), new SqliteOutbox(connection));
+    this.#c = connection;
+    this.shared = options.shared ?? false;
+    this.#path = path;
+    this.#watcher = path === ':memory:' ? undefined : new SqliteChangeWatcher(connection, watchIntervalMs);
+  }
+
+  /**
+   * Tells `listener` of commits made to the file by other processes (or other `SqliteStorage` objects), within
+   * `watchIntervalMs`. SQLite cannot say what they changed, so each is reported as both `'jobs'` and
+   * `'deliveries'`. This storage's own writes are not reported: the scheduler and notifier that made them
+   * already know. The check runs on an unref'd timer only while anyone is subscribed. The scheduler and
+   * notifier subscribe on `start()`; call it yourself only to react to other processes' writes.
+   * @example const unsubscribe = await storage.subscribe((change) => log.debug('storage changed', { change }));
+   */
+  subscribe(listener: (change: StorageChange) => void): Promise<() => void> {
+    const watcher = this.#watcher;
+    if (watcher === undefined) return Promise.resolve(() => {});
+    return this.op('subscribe to changes', () => watcher.subscribe(listener));
+  }
+
+  /**
+   * Applies the migrations this version knows and the database lacks, in one transaction. Refuses a
+   * database migrated by a newer cronhook with `ERR_SCHEMA_TOO_NEW`, changing nothing.
+   */
+  migrate(): Promise<void> {
+    return this.op('migrate', () =>
+      this.#c.transaction(() => {
+        this.#c.run(
+          'CREATE TABLE IF NOT EXISTS cronhook_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL) STRICT',
+        );
+        const current = Number(
+          this.#c.get('SELECT COALESCE(MAX(version), 0) AS v FROM cronhook_migrations')?.v,
+        );
+        if (current > SQLITE_SCHEMA_VERSION) throw schemaTooNew(current, SQLITE_SCHEMA_VERSION, this.#path);
+        for (const migration of sqliteMigrations) {
+          if (migration.version <= current) continue;
+          this.#c.db.exec(migration.sql);
+          this.#c.run('INSERT INTO cronhook_migrations (version, name) VALUES (?, ?)', [
+            migration.version,
+            migration.name,
+          ]);
+        }
+      }),
+    );
+  }
+
+  /** Waits for the writes already made, then closes the file. */
+  async close(): Promise<void> {
+    this.#watcher?.close();
+    await this.#c.drained();
+    this.#c.close();
+  }
+}

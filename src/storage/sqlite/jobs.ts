@@ -1,0 +1,198 @@
+import { duplicateJob, leaseLost, notFound } from '../errors.js';
+import { insertSql, sqlitePlaceholder as ph, setSql, without } from '../sql/codec.js';
+import { jobCodec, runCodec } from '../sql/job-rows.js';
+import type {
+  AdvanceJobInput,
+  ClaimOptions,
+  JobRecord,
+  ListJobsOptions,
+  ListRunsOptions,
+  RunRecord,
+} from '../types.js';
+import { sqliteDialect as dialect, type SqliteConnection, type SqlRow } from './connection.js';
+
+const ACTIVE = "status IN ('queued', 'running')";
+const INSERT_JOB = `${insertSql('cronhook_jobs', jobCodec.columns, ph)} ON CONFLICT (id) DO NOTHING`;
+const INSERT_RUN = `${insertSql('cronhook_runs', runCodec.columns, ph)} ON CONFLICT (job_id, occurrence_key) DO NOTHING`;
+const LEASE_COLUMNS = ['id', 'locked_by', 'locked_until'];
+const RUN_KEY_COLUMNS = ['id', 'job_id', 'occurrence_key'];
+const JOB_DEFINITION = without(jobCodec.columns, jobCodec.columns, LEASE_COLUMNS).columns;
+const RUN_STATE = without(runCodec.columns, runCodec.columns, RUN_KEY_COLUMNS).columns;
+
+const decodeJob = (row: SqlRow) => jobCodec.decode(row, dialect);
+const decodeRun = (row: SqlRow) => runCodec.decode(row, dialect);
+const toDate = (value: unknown) => (value === null || value === undefined ? null : new Date(Number(value)));
+
+/** The scheduler half of `SqliteStorage`: jobs and runs. Reads are synchronous; writes are group-committed. */
+export class SqliteJobs {
+  readonly #c: SqliteConnection;
+
+  constructor(connection: SqliteConnection) {
+    this.#c = connection;
+  }
+
+  insertJob(job: JobRecord): Promise<void> {
+    return this.#c.write(() => {
+      if (this.#c.run(INSERT_JOB, jobCodec.encode(job, dialect)) === 0) throw duplicateJob(job.id);
+    });
+  }
+
+  updateJob(job: JobRecord): Promise<void> {
+    const { values } = without(jobCodec.columns, jobCodec.encode(job, dialect), LEASE_COLUMNS);
+    const sql = `UPDATE cronhook_jobs SET ${setSql(JOB_DEFINITION, ph)} WHERE id = ?`;
+    return this.#c.write(() => {
+      if (this.#c.run(sql, [...values, job.id]) === 0) throw notFound('job', job.id);
+    });
+  }
+
+  getJob(id: string): JobRecord | null {
+    const row = this.#c.get('SELECT * FROM cronhook_jobs WHERE id = ?', [id]);
+    return row ? decodeJob(row) : null;
+  }
+
+  listJobs(options: ListJobsOptions = {}): JobRecord[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (options.after !== undefined) {
+      where.push('id > ?');
+      params.push(options.after);
+    }
+    if (options.enabled !== undefined) {
+      where.push('enabled = ?');
+      params.push(dialect.bool(options.enabled));
+    }
+    const sql = `SELECT * FROM cronhook_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY id LIMIT ?`;
+    return this.#c.all(sql, [...params, options.limit ?? 100]).map(decodeJob);
+  }
+
+  deleteJob(id: string): Promise<boolean> {
+    return this.#c.write(() => {
+      this.#c.run('DELETE FROM cronhook_runs WHERE job_id = ?', [id]);
+      return this.#c.run('DELETE FROM cronhook_jobs WHERE id = ?', [id]) > 0;
+    });
+  }
+
+  nextDueAt(): Date | null {
+    return toDate(this.#c.get('SELECT MIN(wake_at) AS t FROM cronhook_jobs WHERE enabled = 1')?.t);
+  }
+
+  claimDueJobs({ now, limit, instanceId, leaseMs }: ClaimOptions): Promise<JobRecord[]> {
+    const lockedUntil = now.getTime() + leaseMs;
+    return this.#c.write(() => {
+      const rows = this.#c.all(
+        'SELECT * FROM cronhook_jobs WHERE enabled = 1 AND wake_at <= ? ORDER BY wake_at, id LIMIT ?',
+        [now.getTime(), limit],
+      );
+      const lock = 'UPDATE cronhook_jobs SET locked_by = ?, locked_until = ? WHERE id = ?';
+      for (const row of rows) this.#c.run(lock, [instanceId, lockedUntil, row.id]);
+      return rows.map((row) => ({
+        ...decodeJob(row),
+        lockedBy: instanceId,
+        lockedUntil: new Date(lockedUntil),
+      }));
+    });
+  }
+
+  advanceJob(input: AdvanceJobInput): Promise<RunRecord[]> {
+    return this.#c.write(() => {
+      const holder = this.#c.get('SELECT locked_by FROM cronhook_jobs WHERE id = ?', [input.jobId]);
+      if (holder?.locked_by !== input.instanceId) throw leaseLost(input.jobId, input.instanceId);
+      const inserted = input.runs.filter((run) => this.#c.run(INSERT_RUN, runCodec.encode(run, dialect)) > 0);
+      this.#c.run(
+        `UPDATE cronhook_jobs SET next_run_at = ?, run_count = ?, enabled = COALESCE(?, enabled),
+             locked_by = NULL, locked_until = NULL WHERE id = ?`,
+        [
+          input.nextRunAt?.getTime() ?? null,
+          input.runCount,
+          input.enabled === undefined ? null : dialect.bool(input.enabled),
+          input.jobId,
+        ],
+      );
+      return inserted.map((run) =>
+        decodeRun(this.#c.get('SELECT * FROM cronhook_runs WHERE id = ?', [run.id])!),
+      );
+    });
+  }
+
+  insertRun(run: RunRecord): Promise<boolean> {
+    const values = runCodec.encode(run, dialect);
+    return this.#c.write(() => this.#c.run(INSERT_RUN, values) > 0);
+  }
+
+  updateRun(run: RunRecord): Promise<void> {
+    const { values } = without(runCodec.columns, runCodec.encode(run, dialect), RUN_KEY_COLUMNS);
+    const sql = `UPDATE cronhook_runs SET ${setSql(RUN_STATE, ph)} WHERE id = ?`;
+    return this.#c.write(() => {
+      if (this.#c.run(sql, [...values, run.id]) === 0) throw notFound('run', run.id);
+    });
+  }
+
+  getRun(id: string): RunRecord | null {
+    const row = this.#c.get('SELECT * FROM cronhook_runs WHERE id = ?', [id]);
+    return row ? decodeRun(row) : null;
+  }
+
+  listRuns(options: ListRunsOptions = {}): RunRecord[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (options.jobId !== undefined) {
+      where.push('job_id = ?');
+      params.push(options.jobId);
+    }
+    if (options.statuses !== undefined) {
+      where.push('status IN (SELECT value FROM json_each(?))');
+      params.push(JSON.stringify(options.statuses));
+    }
+    if (options.before !== undefined) {
+      const t = options.before.scheduledAt.getTime();
+      where.push('(scheduled_at < ? OR (scheduled_at = ? AND id < ?))');
+      params.push(t, t, options.before.id);
+    }
+    const sql = `SELECT * FROM cronhook_runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY scheduled_at DESC, id DESC LIMIT ?`;
+    return this.#c.all(sql, [...params, options.limit ?? 50]).map(decodeRun);
+  }
+
+  renewRunLeases({
+    instanceId,
+    runIds,
+    until,
+  }: {
+    instanceId: string;
+    runIds: string[];
+    until: Date;
+  }): Promise<void> {
+    return this.#c.write(() => {
+      this.#c.run(
+        `UPDATE cronhook_runs SET locked_until = ?
+         WHERE instance_id = ? AND ${ACTIVE} AND id IN (SELECT value FROM json_each(?))`,
+        [until.getTime(), instanceId, JSON.stringify(runIds)],
+      );
+    });
+  }
+
+  claimExpiredRuns({ now, limit, instanceId, leaseMs }: ClaimOptions): Promise<RunRecord[]> {
+    const lockedUntil = now.getTime() + leaseMs;
+    return this.#c.write(() => {
+      const rows = this.#c.all(
+        `SELECT * FROM cronhook_runs WHERE ${ACTIVE} AND (locked_until IS NULL OR locked_until < ?)
+         ORDER BY scheduled_at, id LIMIT ?`,
+        [now.getTime(), limit],
+      );
+      const lock = 'UPDATE cronhook_runs SET instance_id = ?, locked_until = ? WHERE id = ?';
+      for (const row of rows) this.#c.run(lock, [instanceId, lockedUntil, row.id]);
+      return rows.map((row) => ({ ...decodeRun(row), instanceId, lockedUntil: new Date(lockedUntil) }));
+    });
+  }
+
+  pruneRuns({ jobId, keep }: { jobId: string; keep: number }): Promise<number> {
+    return this.#c.write(() =>
+      this.#c.run(
+        `DELETE FROM cronhook_runs WHERE id IN (SELECT id FROM cronhook_runs WHERE job_id = ? AND NOT ${ACTIVE}
+           ORDER BY scheduled_at DESC, id DESC LIMIT -1 OFFSET ?)`,
+        [jobId, Math.max(0, keep)],
+      ),
+    );
+  }
+}

@@ -1,0 +1,229 @@
+import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../../notifier/types.js';
+import { duplicateEndpoint, notFound } from '../errors.js';
+import { definedOnly, insertSql, sqlitePlaceholder as ph, setSql } from '../sql/codec.js';
+import { attemptCodec, deliveryCodec, endpointCodec, messageCodec } from '../sql/outbox-rows.js';
+import type {
+  ClaimDeliveriesOptions,
+  CompleteAttemptInput,
+  ListDeliveriesOptions,
+  PruneDeliveriesInput,
+} from '../types.js';
+import { sqliteDialect as dialect, type SqliteConnection } from './connection.js';
+
+const INSERT_ENDPOINT = `${insertSql('cronhook_endpoints', endpointCodec.columns, ph)} ON CONFLICT (id) DO NOTHING`;
+const INSERT_MESSAGE = insertSql('cronhook_messages', messageCodec.columns, ph);
+/** `parked` of a delivery being written (schema version 4): pending to a disabled endpoint. */
+const PARKED = `(? = 'pending' AND COALESCE((SELECT enabled = 0 FROM cronhook_endpoints WHERE id = ?), 0))`;
+const INSERT_DELIVERY = `INSERT INTO cronhook_deliveries (${deliveryCodec.columns.join(', ')}, parked)
+  VALUES (${deliveryCodec.columns.map(() => '?').join(', ')}, ${PARKED})`;
+const INSERT_ATTEMPT = insertSql('cronhook_attempts', attemptCodec.columns, ph);
+const ENDPOINT_SET = setSql(endpointCodec.columns.slice(1), ph);
+const DELIVERY_SET = setSql(deliveryCodec.columns.slice(1), ph);
+const PENDING_TO_ENABLED = `FROM cronhook_deliveries d JOIN cronhook_endpoints e ON e.id = d.endpoint_id
+  WHERE d.status = 'pending' AND d.parked = 0 AND e.enabled = 1`;
+
+const decodeDelivery = (row: Record<string, unknown>) => deliveryCodec.decode(row, dialect);
+const decodeEndpoint = (row: Record<string, unknown>) => endpointCodec.decode(row, dialect);
+
+/**
+ * The webhook half of `SqliteStorage`: endpoints, messages, deliveries and attempts. Reads are synchronous;
+ * writes are group-committed (`SqliteConnection.write`).
+ */
+export class SqliteOutbox {
+  readonly #c: SqliteConnection;
+
+  constructor(connection: SqliteConnection) {
+    this.#c = connection;
+  }
+
+  insertEndpoint(endpoint: EndpointRecord): Promise<void> {
+    return this.#c.write(() => {
+      if (this.#c.run(INSERT_ENDPOINT, endpointCodec.encode(endpoint, dialect)) === 0) {
+        throw duplicateEndpoint(endpoint.id);
+      }
+    });
+  }
+
+  updateEndpoint(endpoint: EndpointRecord): Promise<void> {
+    return this.#c.write(() => this.#updateEndpoint(endpoint, this.getEndpoint(endpoint.id)?.enabled));
+  }
+
+  /** @param wasEnabled the endpoint's stored `enabled` before this update (undefined: not stored). */
+  #updateEndpoint(endpoint: EndpointRecord, wasEnabled: boolean | undefined): void {
+    const [id, ...values] = endpointCodec.encode(endpoint, dialect);
+    if (this.#c.run(`UPDATE cronhook_endpoints SET ${ENDPOINT_SET} WHERE id = ?`, [...values, id]) === 0) {
+      throw notFound('endpoint', endpoint.id);
+    }
+    // Disabled, its pending deliveries are parked; enabled again, unparked. Only then: this reads every
+    // delivery the endpoint has, and most updates (a failing streak starting or ending) leave it as it was.
+    if (wasEnabled !== undefined && wasEnabled !== endpoint.enabled) {
+      const parked = endpoint.enabled ? 0 : 1;
+      this.#c.run(
+        "UPDATE cronhook_deliveries SET parked = ? WHERE endpoint_id = ? AND status = 'pending' AND parked <> ?",
+        [parked, endpoint.id, parked],
+      );
+    }
+  }
+
+  getEndpoint(id: string): EndpointRecord | null {
+    const row = this.#c.get('SELECT * FROM cronhook_endpoints WHERE id = ?', [id]);
+    return row ? decodeEndpoint(row) : null;
+  }
+
+  listEndpoints(options: { limit?: number; after?: string } = {}): EndpointRecord[] {
+    const limit = options.limit ?? 100;
+    const after =
+      options.after === undefined
+        ? undefined
+        : this.#c.get('SELECT created_at, id FROM cronhook_endpoints WHERE id = ?', [options.after]);
+    const rows = after
+      ? this.#c.all(
+          `SELECT * FROM cronhook_endpoints WHERE created_at > ? OR (created_at = ? AND id > ?)
+           ORDER BY created_at, id LIMIT ?`,
+          [after.created_at, after.created_at, after.id, limit],
+        )
+      : this.#c.all('SELECT * FROM cronhook_endpoints ORDER BY created_at, id LIMIT ?', [limit]);
+    return rows.map(decodeEndpoint);
+  }
+
+  deleteEndpoint(id: string): Promise<boolean> {
+    return this.#c.write(() => {
+      this.#c.run(
+        `DELETE FROM cronhook_attempts WHERE delivery_id IN
+           (SELECT id FROM cronhook_deliveries WHERE endpoint_id = ? AND status = 'pending')`,
+        [id],
+      );
+      this.#c.run("DELETE FROM cronhook_deliveries WHERE endpoint_id = ? AND status = 'pending'", [id]);
+      return this.#c.run('DELETE FROM cronhook_endpoints WHERE id = ?', [id]) > 0;
+    });
+  }
+
+  insertMessage({ message, deliveries }: { message: Message; deliveries: DeliveryRecord[] }): Promise<void> {
+    return this.#c.write(() => {
+      this.#c.run(INSERT_MESSAGE, messageCodec.encode(message, dialect));
+      for (const delivery of deliveries)
+        this.#c.run(INSERT_DELIVERY, [
+          ...deliveryCodec.encode(delivery, dialect),
+          delivery.status,
+          delivery.endpointId,
+        ]);
+    });
+  }
+
+  getMessage(id: string): Message | null {
+    const row = this.#c.get('SELECT * FROM cronhook_messages WHERE id = ?', [id]);
+    return row ? messageCodec.decode(row, dialect) : null;
+  }
+
+  claimDeliveries({
+    now,
+    limit,
+    instanceId,
+    leaseMs,
+    excludeEndpointIds,
+  }: ClaimDeliveriesOptions): Promise<DeliveryRecord[]> {
+    const lockedUntil = now.getTime() + leaseMs;
+    return this.#c.write(() => {
+      const rows = this.#c.all(
+        `SELECT d.* ${PENDING_TO_ENABLED} AND d.wake_at <= ?
+           AND d.endpoint_id NOT IN (SELECT value FROM json_each(?))
+         ORDER BY d.wake_at, d.id LIMIT ?`,
+        [now.getTime(), JSON.stringify(excludeEndpointIds ?? []), limit],
+      );
+      if (rows.length === 0) return [];
+      this.#c.run(
+        `UPDATE cronhook_deliveries SET locked_by = ?, locked_until = ?
+         WHERE id IN (SELECT value FROM json_each(?))`,
+        [instanceId, lockedUntil, JSON.stringify(rows.map((row) => row.id))],
+      );
+      return rows.map((row) => ({
+        ...decodeDelivery(row),
+        lockedBy: instanceId,
+        lockedUntil: new Date(lockedUntil),
+      }));
+    });
+  }
+
+  completeAttempt({ delivery, attempt, endpoint }: CompleteAttemptInput): Promise<void> {
+    return this.#c.write(() => {
+      this.#updateDelivery({ ...delivery, lockedBy: null, lockedUntil: null });
+      this.#c.run(INSERT_ATTEMPT, attemptCodec.encode(attempt, dialect));
+      if (endpoint === undefined) return;
+      const existing = this.getEndpoint(endpoint.id);
+      if (existing) this.#updateEndpoint({ ...existing, ...definedOnly(endpoint) }, existing.enabled);
+    });
+  }
+
+  updateDelivery(delivery: DeliveryRecord): Promise<void> {
+    return this.#c.write(() => this.#updateDelivery(delivery));
+  }
+
+  #updateDelivery(delivery: DeliveryRecord): void {
+    const [id, ...values] = deliveryCodec.encode(delivery, dialect);
+    const sql = `UPDATE cronhook_deliveries SET ${DELIVERY_SET}, parked = ${PARKED} WHERE id = ?`;
+    if (this.#c.run(sql, [...values, delivery.status, delivery.endpointId, id]) === 0) {
+      throw notFound('delivery', delivery.id);
+    }
+  }
+
+  getDelivery(id: string): DeliveryRecord | null {
+    const row = this.#c.get('SELECT * FROM cronhook_deliveries WHERE id = ?', [id]);
+    return row ? decodeDelivery(row) : null;
+  }
+
+  listDeliveries(options: ListDeliveriesOptions = {}): DeliveryRecord[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (clause: string, ...values: unknown[]) => {
+      where.push(clause);
+      params.push(...values);
+    };
+    if (options.endpointId !== undefined) add('endpoint_id = ?', options.endpointId);
+    if (options.messageId !== undefined) add('message_id = ?', options.messageId);
+    if (options.status !== undefined) add('status = ?', options.status);
+    if (options.topic !== undefined) add('topic = ?', options.topic);
+    if (options.since !== undefined) add('created_at >= ?', options.since.getTime());
+    if (options.before !== undefined) {
+      const t = options.before.createdAt.getTime();
+      add('(created_at < ? OR (created_at = ? AND id < ?))', t, t, options.before.id);
+    }
+    const sql = `SELECT * FROM cronhook_deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY created_at DESC, id DESC LIMIT ?`;
+    return this.#c.all(sql, [...params, options.limit ?? 50]).map(decodeDelivery);
+  }
+
+  listAttempts(deliveryId: string): DeliveryAttempt[] {
+    return this.#c
+      .all('SELECT * FROM cronhook_attempts WHERE delivery_id = ? ORDER BY seq', [deliveryId])
+      .map((row) => attemptCodec.decode(row, dialect));
+  }
+
+  pruneDeliveries({ before, limit }: PruneDeliveriesInput): Promise<number> {
+    return this.#c.write(() => {
+      // LIMIT -1 is SQLite's "no limit".
+      const rows = this.#c.all(
+        `SELECT id, message_id FROM cronhook_deliveries
+         WHERE status IN ('succeeded', 'failed') AND updated_at < ? ORDER BY updated_at, id LIMIT ?`,
+        [before.getTime(), limit ?? -1],
+      );
+      if (rows.length === 0) return 0;
+      const ids = JSON.stringify(rows.map((row) => row.id));
+      const messageIds = JSON.stringify([...new Set(rows.map((row) => row.message_id))]);
+      this.#c.run('DELETE FROM cronhook_attempts WHERE delivery_id IN (SELECT value FROM json_each(?))', [
+        ids,
+      ]);
+      this.#c.run('DELETE FROM cronhook_deliveries WHERE id IN (SELECT value FROM json_each(?))', [ids]);
+      this.#c.run(
+        `DELETE FROM cronhook_messages WHERE id IN (SELECT value FROM json_each(?))
+           AND NOT EXISTS (SELECT 1 FROM cronhook_deliveries d WHERE d.message_id = cronhook_messages.id)`,
+        [messageIds],
+      );
+      return rows.length;
+    });
+  }
+
+  nextDeliveryAt(): Date | null {
+    const row = this.#c.get(`SELECT MIN(d.wake_at) AS t ${PENDING_TO_ENABLED}`);
+    return row?.t === null || row?.t === undefined ? null : new Date(Number(row.t));
+  }
+}

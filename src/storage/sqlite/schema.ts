@@ -1,0 +1,162 @@
+import type { Migration } from '../sql/codec.js';
+
+// wake_at is when an item next needs looking at: its due time, or its lease's expiry when that is later
+// (see wakeTime in storage/memory/outbox.ts). Claims and the next-due lookups read it through a partial index.
+export const sqliteMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+CREATE TABLE cronhook_jobs (
+  id TEXT PRIMARY KEY NOT NULL,
+  name TEXT,
+  schedule TEXT NOT NULL,
+  target TEXT NOT NULL,
+  retry TEXT NOT NULL,
+  overlap TEXT NOT NULL,
+  catch_up TEXT NOT NULL,
+  success_statuses TEXT,
+  jitter_ms INTEGER NOT NULL,
+  start_at INTEGER,
+  end_at INTEGER,
+  max_runs INTEGER,
+  enabled INTEGER NOT NULL,
+  metadata TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  next_run_at INTEGER,
+  run_count INTEGER NOT NULL,
+  locked_by TEXT,
+  locked_until INTEGER,
+  wake_at INTEGER GENERATED ALWAYS AS (
+    CASE WHEN locked_until > next_run_at THEN locked_until ELSE next_run_at END) VIRTUAL
+) STRICT;
+CREATE INDEX cronhook_jobs_wake ON cronhook_jobs (wake_at) WHERE enabled = 1;
+
+CREATE TABLE cronhook_runs (
+  id TEXT PRIMARY KEY NOT NULL,
+  job_id TEXT NOT NULL,
+  occurrence_key TEXT NOT NULL,
+  triggered_by TEXT NOT NULL,
+  scheduled_at INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  started_at INTEGER,
+  finished_at INTEGER,
+  duration_ms REAL,
+  attempts INTEGER NOT NULL,
+  status_code INTEGER,
+  error TEXT,
+  response_snippet TEXT,
+  instance_id TEXT,
+  locked_until INTEGER,
+  UNIQUE (job_id, occurrence_key)
+) STRICT;
+CREATE INDEX cronhook_runs_job ON cronhook_runs (job_id, scheduled_at DESC, id DESC);
+CREATE INDEX cronhook_runs_newest ON cronhook_runs (scheduled_at DESC, id DESC);
+CREATE INDEX cronhook_runs_active ON cronhook_runs (locked_until) WHERE status IN ('queued', 'running');
+
+CREATE TABLE cronhook_endpoints (
+  id TEXT PRIMARY KEY NOT NULL,
+  url TEXT NOT NULL,
+  description TEXT,
+  topics TEXT NOT NULL,
+  job_ids TEXT,
+  match_filter TEXT,
+  headers TEXT NOT NULL,
+  auth_header TEXT,
+  secrets TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  disabled_reason TEXT,
+  disabled_at INTEGER,
+  failing_since INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX cronhook_endpoints_created ON cronhook_endpoints (created_at, id);
+
+CREATE TABLE cronhook_messages (
+  id TEXT PRIMARY KEY NOT NULL,
+  topic TEXT NOT NULL,
+  body TEXT NOT NULL,
+  job_id TEXT,
+  created_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE cronhook_deliveries (
+  id TEXT PRIMARY KEY NOT NULL,
+  message_id TEXT NOT NULL,
+  endpoint_id TEXT NOT NULL,
+  topic TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_at INTEGER,
+  last_attempt_at INTEGER,
+  last_status_code INTEGER,
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  locked_by TEXT,
+  locked_until INTEGER,
+  wake_at INTEGER GENERATED ALWAYS AS (
+    CASE WHEN locked_until > next_attempt_at THEN locked_until ELSE next_attempt_at END) VIRTUAL
+) STRICT;
+CREATE INDEX cronhook_deliveries_wake ON cronhook_deliveries (wake_at) WHERE status = 'pending';
+CREATE INDEX cronhook_deliveries_newest ON cronhook_deliveries (created_at DESC, id DESC);
+CREATE INDEX cronhook_deliveries_endpoint ON cronhook_deliveries (endpoint_id, created_at DESC, id DESC);
+CREATE INDEX cronhook_deliveries_message ON cronhook_deliveries (message_id);
+
+CREATE TABLE cronhook_attempts (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL,
+  delivery_id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  triggered_by TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  duration_ms REAL NOT NULL,
+  status_code INTEGER,
+  error TEXT,
+  response_headers TEXT NOT NULL,
+  response_snippet TEXT
+) STRICT;
+CREATE INDEX cronhook_attempts_delivery ON cronhook_attempts (delivery_id, seq);
+`,
+  },
+  {
+    // Retention (pruneDeliveries) deletes finished deliveries oldest-updated first.
+    version: 2,
+    name: 'finished deliveries by updated_at',
+    sql: `
+CREATE INDEX cronhook_deliveries_finished ON cronhook_deliveries (updated_at, id)
+  WHERE status IN ('succeeded', 'failed');
+`,
+  },
+  {
+    // Claims take due items in (wake_at, id) order with a LIMIT: an index in that order lets them read just
+    // the rows they take, where one on wake_at alone sorted every item due at the same instant (a thousand
+    // jobs due each second) at every claim. nextDueAt/nextDeliveryAt use it as the old ones.
+    version: 3,
+    name: 'due jobs and deliveries in claim order',
+    sql: `
+CREATE INDEX cronhook_jobs_due ON cronhook_jobs (wake_at, id) WHERE enabled = 1;
+DROP INDEX cronhook_jobs_wake;
+CREATE INDEX cronhook_deliveries_due ON cronhook_deliveries (wake_at, id) WHERE status = 'pending';
+DROP INDEX cronhook_deliveries_wake;
+`,
+  },
+  {
+    // Deliveries to a disabled endpoint are parked, out of the claim index, until it is enabled again:
+    // before, claims walked past all of them (an endpoint disabled for failing keeps collecting deliveries).
+    // SQLite has one writer at a time, so each write decides `parked` from the endpoint it sees.
+    version: 4,
+    name: 'deliveries to disabled endpoints parked',
+    sql: `
+ALTER TABLE cronhook_deliveries ADD COLUMN parked INTEGER NOT NULL DEFAULT 0;
+UPDATE cronhook_deliveries SET parked = 1 WHERE status = 'pending'
+  AND endpoint_id IN (SELECT id FROM cronhook_endpoints WHERE enabled = 0);
+CREATE INDEX cronhook_deliveries_ready ON cronhook_deliveries (wake_at, id) WHERE status = 'pending' AND parked = 0;
+DROP INDEX cronhook_deliveries_due;
+`,
+  },
+];
+
+export const SQLITE_SCHEMA_VERSION = sqliteMigrations.at(-1)!.version;

@@ -1,0 +1,94 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { RunStatus } from '../../../src/scheduler/types.js';
+import { MemoryStorage } from '../../../src/storage/memory/index.js';
+import type { RunRecord } from '../../../src/storage/types.js';
+import { run as fixtureRun } from '../../../src/testing/storage-suite/fixtures.js';
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+
+/** A run of job `j` scheduled `at` seconds after T0, built on the conformance suite's fixture. */
+function run(id: string, at: number, status: RunStatus): RunRecord {
+  return fixtureRun(id, 'j', {
+    scheduledAt: new Date(T0 + at * 1000),
+    status,
+    occurrenceKey: `k-${id}`,
+    lockedUntil: null,
+  });
+}
+
+const inFlight = (r: RunRecord) => r.status === 'queued' || r.status === 'running';
+const newestFirst = (a: RunRecord, b: RunRecord) =>
+  b.scheduledAt.getTime() - a.scheduledAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+
+/** What pruneRuns must leave: every run in flight and the newest `keep` finished runs. */
+function expectedAfterPrune(runs: RunRecord[], keep: number): string[] {
+  const finished = runs.filter((r) => !inFlight(r)).sort(newestFirst);
+  return [...runs.filter(inFlight), ...finished.slice(0, keep)].map((r) => r.id).sort();
+}
+
+type Op =
+  | { kind: 'insert'; at: number; status: RunStatus }
+  | { kind: 'finish'; pick: number }
+  | { kind: 'move'; pick: number; at: number }
+  | { kind: 'prune'; keep: number };
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('insert' as const),
+      at: fc.integer({ min: 0, max: 40 }),
+      status: fc.constantFrom<RunStatus>('queued', 'running', 'succeeded', 'failed', 'skipped', 'missed'),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('finish' as const), pick: fc.nat() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('move' as const),
+      pick: fc.nat(),
+      at: fc.integer({ min: 0, max: 40 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('prune' as const), keep: fc.integer({ min: 0, max: 6 }) }),
+  },
+);
+
+describe('MemoryStorage run retention', () => {
+  it('pruneRuns keeps every run in flight and the newest finished ones, whatever order runs arrived in', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 80 }), async (ops) => {
+        const storage = new MemoryStorage();
+        const model = new Map<string, RunRecord>();
+        let next = 0;
+        for (const o of ops) {
+          const all = [...model.values()];
+          if (o.kind === 'insert') {
+            const r = run(`r${String(next++).padStart(3, '0')}`, o.at, o.status);
+            await storage.insertRun(r);
+            model.set(r.id, r);
+          } else if (o.kind === 'finish' && all.length > 0) {
+            const r = { ...all[o.pick % all.length]!, status: 'succeeded' as const };
+            await storage.updateRun(r);
+            model.set(r.id, r);
+          } else if (o.kind === 'move' && all.length > 0) {
+            const r = { ...all[o.pick % all.length]!, scheduledAt: new Date(T0 + o.at * 1000) };
+            await storage.updateRun(r);
+            model.set(r.id, r);
+          } else if (o.kind === 'prune') {
+            const expected = expectedAfterPrune(all, o.keep);
+            const removed = await storage.pruneRuns({ jobId: 'j', keep: o.keep });
+            const left = (await storage.listRuns({ jobId: 'j', limit: 1000 })).map((r) => r.id).sort();
+            expect(left).toEqual(expected);
+            expect(removed).toBe(all.length - expected.length);
+            for (const id of model.keys()) if (!expected.includes(id)) model.delete(id);
+          }
+        }
+      }),
+      { seed: 7, numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,355 @@
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PostgresStorage } from '../../../src/storage/postgres/index.js';
+import type { StorageChange } from '../../../src/storage/types.js';
+import { testStorage } from '../../../src/testing/storage.js';
+import { delivery, endpoint, message, minimalJob, run } from '../../../src/testing/storage-suite/fixtures.js';
+import { describePostgres, dropSchema, postgresUrl, uniqueSchema, withPool } from '../../helpers/postgres.js';
+
+describePostgres('Postgres', () => {
+  testStorage(
+    'PostgresStorage',
+    async () => new PostgresStorage({ connectionString: await postgresUrl(), schema: uniqueSchema('suite') }),
+    { cleanup: (storage) => dropSchema((storage as PostgresStorage).schema) },
+  );
+
+  describe('PostgresStorage', () => {
+    const cleanups: (() => Promise<unknown>)[] = [];
+    afterEach(async () => {
+      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    });
+    /** A migrated storage on its own pool, closed and dropped after the test. */
+    async function open(schema = uniqueSchema()): Promise<PostgresStorage> {
+      const storage = new PostgresStorage({ connectionString: await postgresUrl(), schema, max: 4 });
+      cleanups.push(
+        () => dropSchema(schema),
+        () => storage.close(),
+      );
+      await storage.migrate();
+      return storage;
+    }
+
+    it('uses a pool passed in and leaves it open on close()', async () => {
+      const pool = new pg.Pool({ connectionString: await postgresUrl(), max: 3 });
+      cleanups.push(() => pool.end());
+      const schema = uniqueSchema();
+      cleanups.push(() => dropSchema(schema));
+      const storage = new PostgresStorage({ pool, schema });
+      expect(storage.shared).toBe(true);
+      await storage.migrate();
+      await storage.insertJob(minimalJob('j'));
+      await storage.close();
+      const { rows } = await pool.query(`SELECT id FROM "${schema}".jobs`);
+      expect(rows).toEqual([{ id: 'j' }]);
+    });
+
+    it('keeps its tables in the configured schema, apart from other schemas', async () => {
+      const a = await open();
+      const b = await open();
+      await a.insertJob(minimalJob('only-in-a'));
+      expect(await b.getJob('only-in-a')).toBeNull();
+      const tables = await withPool(async (pool) => {
+        const { rows } = await pool.query(
+          'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
+          [a.schema],
+        );
+        return rows.map((r: { table_name: string }) => r.table_name);
+      });
+      expect(tables).toEqual([
+        'attempts',
+        'deliveries',
+        'endpoints',
+        'jobs',
+        'messages',
+        'runs',
+        'schema_migrations',
+      ]);
+    });
+
+    it('migrates once when several instances start together on an empty database', async () => {
+      const schema = uniqueSchema();
+      const url = await postgresUrl();
+      const instances = Array.from(
+        { length: 5 },
+        () => new PostgresStorage({ connectionString: url, schema, max: 2 }),
+      );
+      cleanups.push(
+        () => dropSchema(schema),
+        () => Promise.all(instances.map((s) => s.close())),
+      );
+      await Promise.all(instances.map((s) => s.migrate()));
+      const versions = await withPool((pool) =>
+        pool.query(`SELECT version FROM "${schema}".schema_migrations`),
+      );
+      expect(versions.rows).toEqual([1, 2, 3, 4, 5, 6].map((version) => ({ version })));
+      await instances[0]!.insertJob(minimalJob('j'));
+      expect(await instances[4]!.getJob('j')).toEqual(minimalJob('j'));
+    });
+
+    it('upgrades a version 2 schema, keeping its data; claims then read due items in index order, unsorted, with kept plans', async () => {
+      const storage = await open();
+      const t = `"${storage.schema}"`;
+      await storage.insertEndpoint(endpoint('ep'));
+      await storage.insertMessage({
+        message: message('m'),
+        deliveries: Array.from({ length: 2_000 }, (_, i) => delivery(`d-${i}`, 'm', 'ep')),
+      });
+      await Promise.all(Array.from({ length: 300 }, (_, i) => storage.insertJob(minimalJob(`j-${i}`))));
+      await storage.insertEndpoint(endpoint('off', { enabled: false, disabledReason: 'failing' }));
+      await storage.insertMessage({
+        message: message('m-off'),
+        deliveries: [delivery('d-off', 'm-off', 'off')],
+      });
+      // Turn it back into what cronhook with only the first two migrations left behind, data included.
+      await withPool((pool) =>
+        pool.query(`DROP FUNCTION ${t}.claim_deliveries; DROP FUNCTION ${t}.claim_jobs;
+          DROP FUNCTION ${t}.insert_messages; DROP INDEX ${t}.deliveries_ready;
+          ALTER TABLE ${t}.deliveries DROP COLUMN parked;
+          DROP INDEX ${t}.jobs_due; CREATE INDEX jobs_wake ON ${t}.jobs (wake_at) WHERE enabled;
+          CREATE INDEX deliveries_wake ON ${t}.deliveries (wake_at) WHERE status = 'pending';
+          DELETE FROM ${t}.schema_migrations WHERE version > 2`),
+      );
+      await storage.migrate();
+      expect(await storage.getJob('j-7')).toEqual(minimalJob('j-7'));
+      // Version 6 parks the pending deliveries of endpoints that were disabled when it ran.
+      const parked = await withPool((pool) =>
+        pool.query(`SELECT id FROM ${t}.deliveries WHERE parked ORDER BY id`),
+      );
+      expect(parked.rows).toEqual([{ id: 'd-off' }]);
+      // As the claim functions plan (sorting off): whatever the statistics say — here none yet, as when a
+      // burst fills a table before autovacuum analyzes it — due items are read in index order.
+      const plan = (sql: string) =>
+        withPool(async (pool) => {
+          const client = await pool.connect();
+          try {
+            await client.query('BEGIN');
+            await client.query('SET LOCAL enable_sort = off');
+            const { rows } = await client.query(`EXPLAIN ${sql}`);
+            await client.query('ROLLBACK');
+            return rows.map((row: Record<string, string>) => row['QUERY PLAN']).join('\n');
+          } finally {
+            client.release();
+          }
+        });
+      const deliveries = await plan(
+        `SELECT d.id FROM ${t}.deliveries d JOIN ${t}.endpoints e ON e.id = d.endpoint_id
+         WHERE d.status = 'pending' AND NOT d.parked AND e.enabled AND d.wake_at <= ${Date.now()}
+         ORDER BY d.wake_at, d.id LIMIT 16 FOR UPDATE OF d SKIP LOCKED`,
+      );
+      expect(deliveries).toContain('deliveries_ready');
+      expect(deliveries).not.toContain('Sort');
+      const jobs = await plan(
+        `SELECT id FROM ${t}.jobs WHERE enabled AND wake_at <= ${Date.now() + 86_400_000}
+         ORDER BY wake_at, id LIMIT 16 FOR UPDATE SKIP LOCKED`,
+      );
+      expect(jobs).toContain('jobs_due');
+      expect(jobs).not.toContain('Sort');
+      const claimed = await storage.claimDeliveries({
+        now: new Date(),
+        limit: 3,
+        instanceId: 'i',
+        leaseMs: 1_000,
+      });
+      expect(claimed.map((d) => d.id)).toEqual(['d-0', 'd-1', 'd-10']);
+      const jobsClaimed = await storage.claimDueJobs({
+        now: new Date(),
+        limit: 2,
+        instanceId: 'i',
+        leaseMs: 1_000,
+      });
+      expect(jobsClaimed.map((j) => j.id)).toEqual(['j-0', 'j-1']);
+      // Version 5 made the claims PL/pgSQL, whose plans are kept per connection instead of made per call;
+      // version 6 stores messages through one as well (parking deliveries to disabled endpoints).
+      const languages = await withPool((pool) =>
+        pool.query(
+          `SELECT p.proname, l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+           WHERE p.pronamespace = $1::regnamespace ORDER BY p.proname`,
+          [storage.schema],
+        ),
+      );
+      expect(languages.rows).toEqual([
+        { proname: 'claim_deliveries', lanname: 'plpgsql' },
+        { proname: 'claim_jobs', lanname: 'plpgsql' },
+        { proname: 'insert_messages', lanname: 'plpgsql' },
+      ]);
+    });
+
+    it('refuses a schema migrated by a newer cronhook with ERR_SCHEMA_TOO_NEW and changes nothing', async () => {
+      const storage = await open();
+      await storage.insertJob(minimalJob('j'));
+      await withPool((pool) =>
+        pool.query(`INSERT INTO "${storage.schema}".schema_migrations VALUES (999, 'from the future')`),
+      );
+      await expect(storage.migrate()).rejects.toMatchObject({
+        code: 'ERR_SCHEMA_TOO_NEW',
+        message: expect.stringContaining('version 999'),
+      });
+      expect(await storage.getJob('j')).toEqual(minimalJob('j'));
+    });
+
+    it('records an occurrence once when instances on separate pools race to insert it', async () => {
+      const a = await open();
+      const b = new PostgresStorage({ connectionString: await postgresUrl(), schema: a.schema, max: 4 });
+      cleanups.push(() => b.close());
+      await a.insertJob(minimalJob('j'));
+      for (let i = 0; i < 20; i++) {
+        const key = `occ-${i}`;
+        const results = await Promise.all([
+          a.insertRun(run(`a-${i}`, 'j', { occurrenceKey: key })),
+          b.insertRun(run(`b-${i}`, 'j', { occurrenceKey: key })),
+        ]);
+        expect(results.filter(Boolean)).toHaveLength(1);
+      }
+      expect(await a.listRuns({ jobId: 'j', limit: 100 })).toHaveLength(20);
+    });
+
+    it('NOTIFY wakes a subscriber in another instance when jobs change or deliveries are due', async () => {
+      const listening = await open();
+      const writer = new PostgresStorage({
+        connectionString: await postgresUrl(),
+        schema: listening.schema,
+        max: 2,
+      });
+      cleanups.push(() => writer.close());
+      const heard: StorageChange[] = [];
+      let wake: () => void = () => {};
+      const unsubscribe = await listening.subscribe((change) => {
+        heard.push(change);
+        wake();
+      });
+      const next = (count: number) =>
+        new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`heard only ${JSON.stringify(heard)}`)), 5_000);
+          wake = () => {
+            if (heard.length >= count) {
+              clearTimeout(timer);
+              resolve();
+            }
+          };
+          wake();
+        });
+
+      await writer.insertJob(minimalJob('j'));
+      await next(1);
+      expect(heard).toEqual(['jobs']);
+      await writer.insertEndpoint(endpoint('ep'));
+      await writer.insertMessage({ message: message('m'), deliveries: [delivery('d', 'm', 'ep')] });
+      await next(2);
+      expect(heard).toEqual(['jobs', 'deliveries']);
+
+      unsubscribe();
+      await writer.updateJob(minimalJob('j', { name: 'changed' }));
+      // A subscriber that comes later still hears changes, so the earlier one had its chance.
+      const later: StorageChange[] = [];
+      let heardLater: () => void = () => {};
+      const laterHeard = new Promise<void>((resolve) => {
+        heardLater = resolve;
+      });
+      await writer.subscribe((change) => {
+        later.push(change);
+        heardLater();
+      });
+      await writer.deleteJob('j');
+      await laterHeard;
+      expect(later[0]).toBe('jobs');
+      expect(heard).toEqual(['jobs', 'deliveries']);
+    });
+
+    it('keeps a subscription through a lost LISTEN connection, telling subscribers to look again', async () => {
+      const storage = await open();
+      const heard: StorageChange[] = [];
+      let wake: () => void = () => {};
+      const unsubscribe = await storage.subscribe((change) => {
+        heard.push(change);
+        wake();
+      });
+      cleanups.push(async () => unsubscribe());
+      const until = (done: () => boolean) =>
+        new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`heard only ${JSON.stringify(heard)}`)), 5_000);
+          wake = () => {
+            if (done()) {
+              clearTimeout(timer);
+              resolve();
+            }
+          };
+          wake();
+        });
+      const channel = `cronhook_${storage.schema}`;
+      const terminated = await withPool((pool) =>
+        pool.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = $1', [
+          `LISTEN "${channel}"`,
+        ]),
+      );
+      expect(terminated.rowCount).toBe(1);
+      await until(() => heard.includes('jobs') && heard.includes('deliveries'));
+      heard.length = 0;
+      await storage.insertJob(minimalJob('after-reconnect'));
+      await until(() => heard.includes('jobs'));
+    });
+
+    it('refuses text PostgreSQL cannot hold (NUL) with ERR_STORAGE, storing nothing', async () => {
+      const storage = await open();
+      await expect(storage.insertJob(minimalJob('j', { name: 'a\u0000b' }))).rejects.toMatchObject({
+        code: 'ERR_STORAGE',
+      });
+      expect(await storage.getJob('j')).toBeNull();
+    });
+
+    it('reports driver failures as ERR_STORAGE', async () => {
+      const unmigrated = new PostgresStorage({
+        connectionString: await postgresUrl(),
+        schema: uniqueSchema(),
+      });
+      cleanups.push(() => unmigrated.close());
+      await expect(unmigrated.getJob('j')).rejects.toMatchObject({
+        name: 'CronhookError',
+        code: 'ERR_STORAGE',
+      });
+    });
+
+    it('renews leases, updates and prunes the same runs at once without a deadlock', async () => {
+      // Set-based writes lock their rows in one order (by id): a group of updateRun and a lease renewal
+      // over the same runs, each walking them in its own order, must never wait for each other in a cycle.
+      const storage = await open();
+      await storage.insertJob(minimalJob('busy'));
+      const ids = Array.from({ length: 300 }, (_, i) => `run-${String(i).padStart(3, '0')}`);
+      const active = (id: string, i: number) =>
+        run(id, 'busy', {
+          status: 'running',
+          scheduledAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
+          finishedAt: null,
+          lockedUntil: new Date(Date.UTC(2027, 0, 1)),
+        });
+      for (const [i, id] of ids.entries()) expect(await storage.insertRun(active(id, i))).toBe(true);
+      for (let round = 0; round < 15; round++) {
+        const until = new Date(Date.UTC(2027, 0, 1, 0, round));
+        await Promise.all([
+          storage.renewRunLeases({ instanceId: 'instance-a', runIds: [...ids].reverse(), until }),
+          ...ids.map((id, i) =>
+            storage.updateRun({ ...active(id, i), attempts: round + 1, lockedUntil: until }),
+          ),
+          storage.renewRunLeases({ instanceId: 'instance-a', runIds: ids, until }),
+          storage.pruneRuns({ jobId: 'busy', keep: 1_000 }),
+        ]);
+      }
+      const stored = await storage.listRuns({ jobId: 'busy', limit: 1_000 });
+      expect(stored).toHaveLength(300);
+      expect(stored.every((r) => r.attempts === 15)).toBe(true);
+    });
+
+    it('validates its options without echoing a connection string', () => {
+      const secretUrl = 'postgres://app:hunter2@db.internal:5432/app';
+      expect(() => new PostgresStorage({ connectionString: secretUrl, schema: 'bad-name' })).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_OPTION', field: 'schema' }),
+      );
+      expect(() => new PostgresStorage({ connectionString: '' })).toThrow(
+        expect.objectContaining({ field: 'connectionString' }),
+      );
+      expect(() => new PostgresStorage({ connectionString: secretUrl, max: 0 })).toThrow(/max/);
+      expect(() => new PostgresStorage({ connectionString: secretUrl, schema: 'x;drop' })).toThrow(
+        expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
+      );
+    });
+  });
+});

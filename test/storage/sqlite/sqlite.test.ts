@@ -1,0 +1,174 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
+import { sqliteMigrations } from '../../../src/storage/sqlite/schema.js';
+import { testStorage } from '../../../src/testing/storage.js';
+import { at, delivery, endpoint, message, minimalJob } from '../../../src/testing/storage-suite/fixtures.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cronhook-sqlite-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const freshPath = () => join(dir, `db-${n++}`, 'nested', 'cronhook.db');
+
+testStorage('SqliteStorage (file)', () => new SqliteStorage({ path: freshPath() }));
+testStorage('SqliteStorage (:memory:)', () => new SqliteStorage({ path: ':memory:' }));
+
+describe('SqliteStorage', () => {
+  it('creates the database file and its folders, in WAL mode', async () => {
+    const path = freshPath();
+    expect(existsSync(path)).toBe(false);
+    const storage = new SqliteStorage({ path });
+    await storage.migrate();
+    expect(existsSync(path)).toBe(true);
+    const peek = new DatabaseSync(path, { readOnly: true });
+    expect(peek.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+    peek.close();
+    await storage.close();
+  });
+
+  it('keeps everything across close and reopen', async () => {
+    const path = freshPath();
+    const first = new SqliteStorage({ path });
+    await first.migrate();
+    await first.insertJob(minimalJob('kept'));
+    await first.close();
+    const second = new SqliteStorage({ path });
+    await second.migrate();
+    expect(await second.getJob('kept')).toEqual(minimalJob('kept'));
+    await second.close();
+  });
+
+  it('records the schema version, and two storages on one file migrate and share leases', async () => {
+    const path = freshPath();
+    const a = new SqliteStorage({ path });
+    const b = new SqliteStorage({ path });
+    await Promise.all([a.migrate(), b.migrate()]);
+    const peek = new DatabaseSync(path, { readOnly: true });
+    expect(peek.prepare('SELECT version, name FROM cronhook_migrations').all()).toEqual([
+      { version: 1, name: 'initial' },
+      { version: 2, name: 'finished deliveries by updated_at' },
+      { version: 3, name: 'due jobs and deliveries in claim order' },
+      { version: 4, name: 'deliveries to disabled endpoints parked' },
+    ]);
+    peek.close();
+    await a.insertJob(minimalJob('shared'));
+    const lease = { now: at(0), limit: 10, leaseMs: 30_000 };
+    expect(await a.claimDueJobs({ ...lease, instanceId: 'a' })).toHaveLength(1);
+    expect(await b.claimDueJobs({ ...lease, instanceId: 'b' })).toEqual([]);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('upgrades a version 1 database, keeping its data; pruning and claims then use the new indexes', async () => {
+    const path = freshPath();
+    const v1 = new SqliteStorage({ path });
+    await v1.migrate();
+    await v1.insertJob(minimalJob('j'));
+    await v1.insertEndpoint(endpoint('off', { enabled: false, disabledReason: 'failing' }));
+    await v1.insertMessage({ message: message('m-off'), deliveries: [delivery('d-off', 'm-off', 'off')] });
+    await v1.close();
+    // Turn it back into what cronhook with only the first migration left behind.
+    const old = new DatabaseSync(path);
+    old.exec(`DROP INDEX cronhook_deliveries_finished;
+      DROP INDEX cronhook_jobs_due;
+      CREATE INDEX cronhook_jobs_wake ON cronhook_jobs (wake_at) WHERE enabled = 1;
+      DROP INDEX cronhook_deliveries_ready;
+      ALTER TABLE cronhook_deliveries DROP COLUMN parked;
+      CREATE INDEX cronhook_deliveries_wake ON cronhook_deliveries (wake_at) WHERE status = 'pending';
+      DELETE FROM cronhook_migrations WHERE version > 1`);
+    old.close();
+
+    const storage = new SqliteStorage({ path });
+    await storage.migrate();
+    expect(await storage.getJob('j')).toEqual(minimalJob('j'));
+    await storage.close();
+    const peek = new DatabaseSync(path, { readOnly: true });
+    expect(peek.prepare('SELECT MAX(version) AS v FROM cronhook_migrations').get()).toEqual({
+      v: sqliteMigrations.at(-1)!.version,
+    });
+    const plan = peek
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT id, message_id FROM cronhook_deliveries
+         WHERE status IN ('succeeded', 'failed') AND updated_at < 1 ORDER BY updated_at, id LIMIT 10`,
+      )
+      .all()
+      .map((row) => String(row.detail));
+    expect(plan.join('\n')).toContain('cronhook_deliveries_finished');
+    // Version 4 parks the pending deliveries of endpoints that were disabled when it ran.
+    expect(peek.prepare('SELECT id FROM cronhook_deliveries WHERE parked = 1').all()).toEqual([
+      { id: 'd-off' },
+    ]);
+    // Claims read due items in claim order from the version 3 indexes, without sorting them.
+    const claimPlan = (sql: string) =>
+      peek
+        .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .all()
+        .map((row) => String(row.detail))
+        .join('\n');
+    const jobs = claimPlan(
+      'SELECT * FROM cronhook_jobs WHERE enabled = 1 AND wake_at <= 1 ORDER BY wake_at, id LIMIT 10',
+    );
+    expect(jobs).toContain('cronhook_jobs_due');
+    expect(jobs).not.toContain('TEMP B-TREE');
+    const deliveries = claimPlan(
+      `SELECT d.* FROM cronhook_deliveries d JOIN cronhook_endpoints e ON e.id = d.endpoint_id
+       WHERE d.status = 'pending' AND d.parked = 0 AND e.enabled = 1 AND d.wake_at <= 1
+       ORDER BY d.wake_at, d.id LIMIT 10`,
+    );
+    expect(deliveries).toContain('cronhook_deliveries_ready');
+    expect(deliveries).not.toContain('TEMP B-TREE');
+    peek.close();
+  });
+
+  it('refuses a database written by a newer cronhook with ERR_SCHEMA_TOO_NEW and changes nothing', async () => {
+    const path = freshPath();
+    const old = new SqliteStorage({ path });
+    await old.migrate();
+    await old.insertJob(minimalJob('j'));
+    await old.close();
+    const newer = new DatabaseSync(path);
+    newer.exec("INSERT INTO cronhook_migrations (version, name) VALUES (999, 'from the future')");
+    newer.close();
+
+    const storage = new SqliteStorage({ path });
+    await expect(storage.migrate()).rejects.toMatchObject({
+      code: 'ERR_SCHEMA_TOO_NEW',
+      message: expect.stringContaining('version 999'),
+    });
+    await storage.close();
+    const peek = new DatabaseSync(path, { readOnly: true });
+    expect(peek.prepare('SELECT MAX(version) AS v FROM cronhook_migrations').get()).toEqual({ v: 999 });
+    expect(peek.prepare('SELECT id FROM cronhook_jobs').all()).toEqual([{ id: 'j' }]);
+    peek.close();
+  });
+
+  it('reports driver failures as ERR_STORAGE', async () => {
+    const storage = new SqliteStorage({ path: ':memory:' });
+    await storage.migrate();
+    await storage.close();
+    await expect(storage.getJob('j')).rejects.toMatchObject({ name: 'CronhookError', code: 'ERR_STORAGE' });
+  });
+
+  it('is shared only when told that other processes use the file', async () => {
+    const alone = new SqliteStorage({ path: ':memory:' });
+    const shared = new SqliteStorage({ path: freshPath(), shared: true });
+    expect(alone.shared).toBe(false);
+    expect(shared.shared).toBe(true);
+    await Promise.all([alone.close(), shared.close()]);
+  });
+
+  it('validates its options, naming the field', () => {
+    expect(() => new SqliteStorage({ path: '' })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION', field: 'path' }),
+    );
+    expect(() => new SqliteStorage({ path: ':memory:', busyTimeoutMs: -1 })).toThrow(/busyTimeoutMs.*-1/);
+    expect(() => new SqliteStorage({ path: ':memory:', synchronous: 'off' as 'full' })).toThrow(
+      expect.objectContaining({ field: 'synchronous' }),
+    );
+    expect(() => new SqliteStorage({ path: ':memory:', shared: 'yes' as unknown as boolean })).toThrow(
+      expect.objectContaining({ field: 'shared' }),
+    );
+  });
+});
