@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { generateSecret } from '../../src/notifier/signing.js';
+import { generateSecret } from '../../src/notifier/signing/signatures.js';
 import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
 import { MemoryStorage } from '../../src/storage/memory/index.js';
 import { PostgresStorage } from '../../src/storage/postgres/index.js';

@@ -6,7 +6,7 @@ import { parseDuration } from '../schedule/schedule.js';
 import type { Logger, SchedulerEvents } from '../scheduler/types.js';
 import type { Storage } from '../storage/types.js';
 import type { Transport } from '../transport/types.js';
-import type { SignatureHeaders } from './signing.js';
+import type { SignatureHeaders } from './signing/signatures.js';
 
 /** What the notifier needs of a scheduler: its typed `on` (a `Scheduler` fits). */
 export type NotifierEventSource = Pick<Emitter<SchedulerEvents>, 'on'>;

@@ -7,21 +7,21 @@ import { MemoryStorage } from '../storage/memory/index.js';
 import type { Storage } from '../storage/types.js';
 import { HttpTransport } from '../transport/http.js';
 import type { Transport } from '../transport/types.js';
-import { Deliverer } from './deliver.js';
-import { DeliveryLog, type ReplayOptions } from './delivery-log.js';
-import { Dispatcher } from './dispatcher.js';
-import { EndpointRegistry } from './endpoint-registry.js';
-import { ManualAttempts } from './manual-attempts.js';
-import type { MatchSubject } from './matching.js';
-import { MessageWriter } from './message-writer.js';
+import { Deliverer } from './delivery/deliverer.js';
+import { DeliveryLog, type ReplayOptions } from './delivery/delivery-log.js';
+import { Dispatcher } from './delivery/dispatcher.js';
+import { ManualAttempts } from './delivery/manual-attempts.js';
+import { MessageWriter } from './delivery/message-writer.js';
+import { EndpointRegistry } from './endpoints/endpoint-registry.js';
+import type { RotateSecretOptions } from './endpoints/secret-rotation.js';
 import {
   type ResolvedNotifierOptions,
   validateNotifierOptions,
   type WebhookNotifierOptions,
 } from './options.js';
 import { JOB_TOPICS, jobPayload, runPayload } from './payload.js';
-import { validatePublishTopic } from './publish-topic.js';
-import type { RotateSecretOptions } from './secret-rotation.js';
+import type { MatchSubject } from './topics.js';
+import { validatePublishTopic } from './topics.js';
 import type {
   DeliveryAttempt,
   DeliveryDetails,

@@ -5,7 +5,7 @@ import { FakeClock } from '../../src/testing/fake-clock.js';
 import { HttpTransport } from '../../src/transport/http.js';
 import { verifyWebhook } from '../../src/verify/index.js';
 import { startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
-import { createNotifierHarness } from './harness.js';
+import { createNotifierHarness } from '../helpers/notifier.js';
 
 // Real HTTP over loopback: the notifier's own time runs on a FakeClock (retry timing), while requests are
 // real, so the tests wait for real I/O with `until`.

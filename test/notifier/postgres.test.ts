@@ -4,8 +4,8 @@ import { PostgresStorage } from '../../src/storage/postgres/index.js';
 import { FakeClock } from '../../src/testing/fake-clock.js';
 import { MockTransport } from '../../src/testing/mock-transport.js';
 import { verifyWebhook } from '../../src/verify/index.js';
+import { createNotifierHarness } from '../helpers/notifier.js';
 import { describePostgres, dropSchema, postgresUrl, uniqueSchema } from '../helpers/postgres.js';
-import { createNotifierHarness } from './harness.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {

@@ -5,8 +5,8 @@ import { MemoryStorage } from '../../src/storage/memory/index.js';
 import { FakeClock } from '../../src/testing/fake-clock.js';
 import { MockTransport } from '../../src/testing/mock-transport.js';
 import { verifyWebhook } from '../../src/verify/index.js';
+import { createNotifierHarness } from '../helpers/notifier.js';
 import { createTestScheduler } from '../helpers/scheduler.js';
-import { createNotifierHarness } from './harness.js';
 
 const HOOK = 'https://hooks.example.com/cron';
 

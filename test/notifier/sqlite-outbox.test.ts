@@ -6,7 +6,7 @@ import { SqliteStorage } from '../../src/storage/sqlite/index.js';
 import { FakeClock } from '../../src/testing/fake-clock.js';
 import { MockTransport } from '../../src/testing/mock-transport.js';
 import { verifyWebhook } from '../../src/verify/index.js';
-import { createNotifierHarness } from './harness.js';
+import { createNotifierHarness } from '../helpers/notifier.js';
 
 const dirs: string[] = [];
 afterEach(() => {

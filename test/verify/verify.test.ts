@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { generateSecret } from '../../src/notifier/signing.js';
+import { generateSecret } from '../../src/notifier/signing/signatures.js';
 import {
   signHubSignature,
   signWebhook,

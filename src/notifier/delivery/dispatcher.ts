@@ -1,11 +1,11 @@
-import type { Clock } from '../clock.js';
-import type { Emitter } from '../events.js';
-import { WakeTimer } from '../scheduler/timer.js';
-import type { Logger } from '../scheduler/types.js';
-import type { Storage } from '../storage/types.js';
-import type { Deliverer } from './deliver.js';
-import type { ResolvedNotifierOptions } from './options.js';
-import type { DeliveryRecord, NotifierEvents } from './types.js';
+import type { Clock } from '../../clock.js';
+import type { Emitter } from '../../events.js';
+import { WakeTimer } from '../../scheduler/timer.js';
+import type { Logger } from '../../scheduler/types.js';
+import type { Storage } from '../../storage/types.js';
+import type { ResolvedNotifierOptions } from '../options.js';
+import type { DeliveryRecord, NotifierEvents } from '../types.js';
+import type { Deliverer } from './deliverer.js';
 
 /**
  * Time between retention passes (clock time; one pass also runs at start): a tenth of the retention, so a

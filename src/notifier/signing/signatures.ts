@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { CronhookError, describeValue } from '../errors.js';
-import { signHubSignature, signWebhook } from '../verify/index.js';
+import { CronhookError, describeValue } from '../../errors.js';
+import { signHubSignature, signWebhook } from '../../verify/index.js';
+import type { EndpointSecret } from '../types.js';
 import type { SigningKeys } from './signing-keys.js';
-import type { EndpointSecret } from './types.js';
 
 export { signHubSignature, signWebhook };
 

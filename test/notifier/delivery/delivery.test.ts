@@ -1,7 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { verifyWebhook } from '../../src/verify/index.js';
-import { createNotifierHarness } from './harness.js';
+import { verifyWebhook } from '../../../src/verify/index.js';
+import { createNotifierHarness } from '../../helpers/notifier.js';
 
 const URL_A = 'https://a.example.com/hooks';
 const URL_B = 'https://b.example.com/hooks';

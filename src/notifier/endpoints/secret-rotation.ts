@@ -1,6 +1,6 @@
-import { CronhookError, describeValue } from '../errors.js';
-import { generateSecret, MAX_ACTIVE_SECRETS, validateSecret } from './signing.js';
-import type { EndpointRecord, EndpointSecret } from './types.js';
+import { CronhookError, describeValue } from '../../errors.js';
+import { generateSecret, MAX_ACTIVE_SECRETS, validateSecret } from '../signing/signatures.js';
+import type { EndpointRecord, EndpointSecret } from '../types.js';
 
 const DAY = 86_400_000;
 

@@ -1,16 +1,15 @@
-import type { Clock } from '../clock.js';
-import { CronhookError, toErrorInfo } from '../errors.js';
-import type { Emitter } from '../events.js';
-import type { Logger } from '../scheduler/types.js';
-import type { CompleteAttemptInput, Storage } from '../storage/types.js';
-import type { AddressPolicy, Transport, TransportResponse } from '../transport/types.js';
-import { VERSION } from '../version.js';
-import { attemptOutcome, isManualTrigger } from './attempt-outcome.js';
-import { toPublicEndpoint } from './endpoints.js';
-import { newId } from './ids.js';
-import type { ResolvedNotifierOptions } from './options.js';
-import { activeSecrets, signatureHeaders } from './signing.js';
-import { SigningKeys } from './signing-keys.js';
+import type { Clock } from '../../clock.js';
+import { CronhookError, toErrorInfo } from '../../errors.js';
+import type { Emitter } from '../../events.js';
+import type { Logger } from '../../scheduler/types.js';
+import type { CompleteAttemptInput, Storage } from '../../storage/types.js';
+import type { AddressPolicy, Transport, TransportResponse } from '../../transport/types.js';
+import { VERSION } from '../../version.js';
+import { toPublicEndpoint } from '../endpoints/endpoint-fields.js';
+import { newId } from '../ids.js';
+import type { ResolvedNotifierOptions } from '../options.js';
+import { activeSecrets, signatureHeaders } from '../signing/signatures.js';
+import { SigningKeys } from '../signing/signing-keys.js';
 import type {
   Delivery,
   DeliveryAttempt,
@@ -18,7 +17,8 @@ import type {
   EndpointRecord,
   Message,
   NotifierEvents,
-} from './types.js';
+} from '../types.js';
+import { attemptOutcome, isManualTrigger } from './attempt-outcome.js';
 
 /** Why an attempt is made; manual ones (ping, redeliver) never schedule automatic retries. */
 export type AttemptTrigger = DeliveryAttempt['trigger'];

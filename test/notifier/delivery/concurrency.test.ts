@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryStorage } from '../../src/storage/memory/index.js';
-import { FakeClock } from '../../src/testing/fake-clock.js';
-import { MockTransport } from '../../src/testing/mock-transport.js';
-import type { Transport, TransportResponse } from '../../src/transport/types.js';
-import { createNotifierHarness } from './harness.js';
+import { MemoryStorage } from '../../../src/storage/memory/index.js';
+import { FakeClock } from '../../../src/testing/fake-clock.js';
+import { MockTransport } from '../../../src/testing/mock-transport.js';
+import type { Transport, TransportResponse } from '../../../src/transport/types.js';
+import { createNotifierHarness } from '../../helpers/notifier.js';
 
 const SLOW = 'https://slow.example.com/hooks';
 const FAST = 'https://fast.example.com/hooks';

@@ -1,5 +1,5 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
-import { CronhookError } from '../errors.js';
+import { CronhookError } from '../../errors.js';
 
 /** Endpoints whose keys are kept; past this the entry stored first is dropped (and remade when needed). */
 const MAX_ENDPOINTS = 1_024;

@@ -1,10 +1,10 @@
-import { CronhookError } from '../errors.js';
-import type { Storage } from '../storage/types.js';
-import type { Deliverer } from './deliver.js';
-import type { EndpointRegistry } from './endpoint-registry.js';
+import { CronhookError } from '../../errors.js';
+import type { Storage } from '../../storage/types.js';
+import type { EndpointRegistry } from '../endpoints/endpoint-registry.js';
+import { PING_TOPIC } from '../payload.js';
+import type { DeliveryAttempt } from '../types.js';
+import type { Deliverer } from './deliverer.js';
 import type { MessageWriter } from './message-writer.js';
-import { PING_TOPIC } from './payload.js';
-import type { DeliveryAttempt } from './types.js';
 
 export interface ManualAttemptsDeps {
   storage: Storage;

@@ -1,10 +1,10 @@
-import type { Clock } from '../clock.js';
-import { CronhookError } from '../errors.js';
-import type { Storage } from '../storage/types.js';
-import { newId } from './ids.js';
-import { endpointMatches, type MatchSubject } from './matching.js';
-import { buildBody } from './payload.js';
-import type { DeliveryRecord, EndpointRecord } from './types.js';
+import type { Clock } from '../../clock.js';
+import { CronhookError } from '../../errors.js';
+import type { Storage } from '../../storage/types.js';
+import { newId } from '../ids.js';
+import { buildBody } from '../payload.js';
+import { endpointMatches, type MatchSubject } from '../topics.js';
+import type { DeliveryRecord, EndpointRecord } from '../types.js';
 
 const PAGE = 500;
 

@@ -1,11 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { newId } from '../../src/notifier/ids.js';
-import { activeSecrets, generateSecret, validateSecret } from '../../src/notifier/signing.js';
-import { SigningKeys } from '../../src/notifier/signing-keys.js';
-import { signHubSignature, signWebhook } from '../../src/verify/index.js';
-import { createNotifierHarness } from './harness.js';
+import { newId } from '../../../src/notifier/ids.js';
+import { activeSecrets, generateSecret, validateSecret } from '../../../src/notifier/signing/signatures.js';
+import { SigningKeys } from '../../../src/notifier/signing/signing-keys.js';
+import { signHubSignature, signWebhook } from '../../../src/verify/index.js';
+import { createNotifierHarness } from '../../helpers/notifier.js';
 
 /** The hub scheme computed independently: HMAC-SHA256 of the raw body, keyed with the secret string. */
 function hubSignature(secret: string, body: string): string {

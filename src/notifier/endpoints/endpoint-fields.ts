@@ -1,5 +1,5 @@
-import { CronhookError, describeValue } from '../errors.js';
-import type { Endpoint, EndpointInput, EndpointMatch, EndpointPatch, EndpointRecord } from './types.js';
+import { CronhookError, describeValue } from '../../errors.js';
+import type { Endpoint, EndpointInput, EndpointMatch, EndpointPatch, EndpointRecord } from '../types.js';
 
 const TOPIC = /^(?:\*|[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*(?:\.\*)?)$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
-import { createNotifierHarness } from './harness.js';
+import { WebhookNotifier } from '../../../src/notifier/webhook-notifier.js';
+import { createNotifierHarness } from '../../helpers/notifier.js';
 
 const URL_A = 'https://a.example.com/hooks';
 const URL_B = 'https://b.example.com/hooks';

@@ -1,10 +1,15 @@
-import { CronhookError } from '../errors.js';
-import type { Storage } from '../storage/types.js';
-import { applyEndpointPatch, enabledState, toPublicEndpoint, validateEndpointInput } from './endpoints.js';
-import { newId } from './ids.js';
+import { CronhookError } from '../../errors.js';
+import type { Storage } from '../../storage/types.js';
+import { newId } from '../ids.js';
+import { generateSecret, validateSecret } from '../signing/signatures.js';
+import type { Endpoint, EndpointInput, EndpointPatch, EndpointRecord } from '../types.js';
+import {
+  applyEndpointPatch,
+  enabledState,
+  toPublicEndpoint,
+  validateEndpointInput,
+} from './endpoint-fields.js';
 import { prepareRotation, type RotateSecretOptions, rotateSecrets } from './secret-rotation.js';
-import { generateSecret, validateSecret } from './signing.js';
-import type { Endpoint, EndpointInput, EndpointPatch, EndpointRecord } from './types.js';
 
 /**
  * The endpoints the app registers, behind the notifier's endpoint methods: validates input before anything

@@ -1,8 +1,8 @@
-import { CronhookError, describeValue } from '../errors.js';
-import type { Storage } from '../storage/types.js';
-import { toPublicDelivery } from './deliver.js';
-import { PING_TOPIC } from './payload.js';
-import type { DeliveryDetails, DeliveryPage, DeliveryQuery, DeliveryRecord } from './types.js';
+import { CronhookError, describeValue } from '../../errors.js';
+import type { Storage } from '../../storage/types.js';
+import { PING_TOPIC } from '../payload.js';
+import type { DeliveryDetails, DeliveryPage, DeliveryQuery, DeliveryRecord } from '../types.js';
+import { toPublicDelivery } from './deliverer.js';
 
 const STATUSES = new Set(['pending', 'succeeded', 'failed']);
 const PAGE = 500;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CronhookError } from '../../src/errors.js';
-import { verifyWebhook } from '../../src/verify/index.js';
-import { createNotifierHarness, visibleText } from './harness.js';
+import { CronhookError } from '../../../src/errors.js';
+import { verifyWebhook } from '../../../src/verify/index.js';
+import { createNotifierHarness, visibleText } from '../../helpers/notifier.js';
 
 const URL_A = 'https://a.example.com/hooks';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { MemoryStorage } from '../../src/storage/memory/index.js';
-import { createNotifierHarness } from './harness.js';
+import { MemoryStorage } from '../../../src/storage/memory/index.js';
+import { createNotifierHarness } from '../../helpers/notifier.js';
 
 const OK = 'https://ok.example.com/hooks';
 const DOWN = 'https://down.example.com/hooks';

@@ -1,4 +1,7 @@
+import { CronhookError, describeValue } from '../errors.js';
 import type { EndpointMatch, EndpointRecord } from './types.js';
+
+// Topics: which endpoints an event selects (its topic, job and metadata), and which topics an app may publish.
 
 /** What an event offers for matching against endpoints. */
 export interface MatchSubject {
@@ -41,4 +44,21 @@ function metadataMatches(match: EndpointMatch | null, metadata: Record<string, u
   return Object.entries(wanted).every(
     ([key, value]) => Object.hasOwn(metadata, key) && Object.is(metadata[key], value),
   );
+}
+
+const TOPIC = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
+
+/**
+ * Checks the topic of an event the app publishes: dot-separated words of at most 200 characters, outside
+ * the `webhook.` prefix the library keeps for its own (`webhook.ping`).
+ */
+export function validatePublishTopic(topic: unknown): string {
+  if (typeof topic !== 'string' || !TOPIC.test(topic) || topic.length > 200 || topic.startsWith('webhook.')) {
+    throw new CronhookError(
+      'ERR_INVALID_OPTION',
+      `publish: topic ${describeValue(topic)} is not allowed; use dot-separated words such as "invoice.paid" (the "webhook." prefix is reserved)`,
+      { field: 'topic' },
+    );
+  }
+  return topic;
 }

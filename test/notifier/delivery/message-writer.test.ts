@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryStorage } from '../../src/storage/memory/index.js';
-import { createNotifierHarness } from './harness.js';
+import { MemoryStorage } from '../../../src/storage/memory/index.js';
+import { createNotifierHarness } from '../../helpers/notifier.js';
 
 /** A MemoryStorage that counts `listEndpoints` calls. */
 function countingStorage() {
