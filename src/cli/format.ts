@@ -1,4 +1,6 @@
-/** How the CLI prints results: aligned plain-text tables, or JSON with `--json`. */
+/** How the CLI prints results: aligned plain-text tables of one-cell descriptions, or JSON with `--json`. */
+import type { Delivery, Endpoint } from '../notifier/types.js';
+import type { Job, Run } from '../scheduler/types.js';
 import type { Io } from './command.js';
 
 /** Prints rows as a table with a header; an empty list prints `empty` instead. */
@@ -35,3 +37,78 @@ export function iso(date: Date | null | undefined): string {
 export function orDash(value: string | number | null | undefined): string {
   return value === null || value === undefined || value === '' ? '-' : String(value);
 }
+
+// Short one-cell descriptions of jobs, runs, endpoints and deliveries for the CLI's tables.
+
+export function scheduleText(job: Job): string {
+  const s = job.schedule;
+  if (s.kind === 'cron') return `${s.cron}${s.timezone === 'UTC' ? '' : ` (${s.timezone})`}`;
+  if (s.kind === 'every') return `every ${durationText(s.everyMs)}`;
+  return `at ${s.at}`;
+}
+
+export function targetText(job: Job): string {
+  const t = job.target;
+  return 'url' in t ? `${t.method ?? 'POST'} ${t.url}` : `handler ${t.handler}`;
+}
+
+export function durationText(ms: number): string {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+export function jobRow(job: Job): string[] {
+  return [
+    job.id,
+    scheduleText(job),
+    targetText(job),
+    job.enabled ? 'active' : 'paused',
+    iso(job.nextRunAt),
+    String(job.runCount),
+  ];
+}
+export const JOB_HEADERS = ['ID', 'SCHEDULE', 'TARGET', 'STATE', 'NEXT RUN', 'RUNS'];
+
+export function runRow(run: Run): string[] {
+  return [
+    run.id,
+    iso(run.scheduledAt),
+    run.status,
+    run.trigger,
+    String(run.attempts),
+    run.durationMs === null ? '-' : `${run.durationMs} ms`,
+    run.error ? run.error.code : orDash(run.statusCode),
+  ];
+}
+export const RUN_HEADERS = ['RUN', 'SCHEDULED', 'STATUS', 'TRIGGER', 'ATTEMPTS', 'DURATION', 'RESULT'];
+
+export function endpointRow(e: Endpoint): string[] {
+  return [
+    e.id,
+    e.url,
+    e.topics.join(','),
+    e.enabled ? 'enabled' : `disabled (${e.disabledReason ?? 'manual'})`,
+    orDash(e.description),
+  ];
+}
+export const ENDPOINT_HEADERS = ['ID', 'URL', 'TOPICS', 'STATE', 'DESCRIPTION'];
+
+export function deliveryRow(d: Delivery): string[] {
+  return [
+    d.id,
+    d.endpointId,
+    d.topic,
+    d.status,
+    String(d.attempts),
+    d.lastError ? d.lastError.code : orDash(d.lastStatusCode),
+    iso(d.createdAt),
+  ];
+}
+export const DELIVERY_HEADERS = ['DELIVERY', 'ENDPOINT', 'TOPIC', 'STATUS', 'ATTEMPTS', 'LAST', 'CREATED'];

@@ -1,6 +1,11 @@
-/** Opens the database the CLI works on: SQLite (`--db`) or Postgres (`--database-url`). */
+/**
+ * Opens the database the CLI works on (SQLite with `--db`, Postgres with `--database-url`), and the Scheduler
+ * and WebhookNotifier a management command uses over it.
+ */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { WebhookNotifier } from '../notifier/webhook-notifier.js';
+import { Scheduler } from '../scheduler/scheduler.js';
 import type { Storage } from '../storage/types.js';
 import { type OptionSpec, type OptionValues, stringOption, UsageError } from './command.js';
 
@@ -87,4 +92,37 @@ export async function openStorage(choice: DatabaseChoice, options: { mustExist: 
     throw error;
   }
   return storage;
+}
+
+// A Scheduler and a WebhookNotifier over the chosen database, for one management command.
+
+export interface App {
+  storage: Storage;
+  scheduler: Scheduler;
+  notifier: WebhookNotifier;
+}
+
+/**
+ * Opens the database, runs `fn` and closes it. Neither the scheduler nor the notifier is started: the
+ * commands read and change what is stored, and a running `cronhook run` picks the changes up. The notifier
+ * is attached so that a `jobs trigger` here stores its webhooks in the outbox, for the running instance to
+ * deliver.
+ */
+export async function withApp<T>(
+  values: OptionValues,
+  options: { mustExist: boolean; allowPrivateNetworks?: boolean },
+  fn: (app: App) => Promise<T>,
+): Promise<T> {
+  const storage = await openStorage(chooseDatabase(values), { mustExist: options.mustExist });
+  try {
+    const scheduler = new Scheduler({ storage });
+    const notifier = new WebhookNotifier({
+      scheduler,
+      storage,
+      allowPrivateNetworks: options.allowPrivateNetworks ?? false,
+    });
+    return await fn({ storage, scheduler, notifier });
+  } finally {
+    await storage.close?.();
+  }
 }

@@ -6,5 +6,5 @@
  * import { testStorage } from 'cronhook/testing/storage';
  * testStorage('MyStorage', () => new MyStorage({ url: process.env.TEST_DB_URL }));
  */
-export type { StorageFactory, StorageSuiteOptions } from './storage-suite.js';
-export { testStorage } from './storage-suite.js';
+export type { StorageFactory, StorageSuiteOptions } from './storage-suite/index.js';
+export { testStorage } from './storage-suite/index.js';

@@ -1,11 +1,9 @@
 /** `cronhook deliveries list|show|redeliver`: the delivery log. */
 import { CronhookError } from '../../errors.js';
 import type { DeliveryStatus } from '../../notifier/types.js';
-import { withApp } from '../app.js';
 import { type Command, choiceOption, intOption, type OptionSpec, stringOption } from '../command.js';
-import { DELIVERY_HEADERS, deliveryRow } from '../describe.js';
-import { iso, orDash, printFields, printJson, printTable } from '../format.js';
-import { DATABASE_OPTIONS } from '../storage.js';
+import { DELIVERY_HEADERS, deliveryRow, iso, orDash, printFields, printJson, printTable } from '../format.js';
+import { DATABASE_OPTIONS, withApp } from '../storage.js';
 
 const JSON_OPTION: Record<string, OptionSpec> = { json: { type: 'boolean', description: 'Print JSON' } };
 const ID = { min: 1, max: 1 };

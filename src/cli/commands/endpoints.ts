@@ -1,7 +1,6 @@
 /** `cronhook endpoints list|add|remove|rotate-secret|ping`. */
 import { CronhookError } from '../../errors.js';
 import { parseDuration } from '../../schedule/schedule.js';
-import { withApp } from '../app.js';
 import {
   type Command,
   intOption,
@@ -10,9 +9,8 @@ import {
   stringOption,
   UsageError,
 } from '../command.js';
-import { ENDPOINT_HEADERS, endpointRow } from '../describe.js';
-import { printFields, printJson, printTable } from '../format.js';
-import { DATABASE_OPTIONS } from '../storage.js';
+import { ENDPOINT_HEADERS, endpointRow, printFields, printJson, printTable } from '../format.js';
+import { DATABASE_OPTIONS, withApp } from '../storage.js';
 
 const JSON_OPTION: Record<string, OptionSpec> = { json: { type: 'boolean', description: 'Print JSON' } };
 const PRIVATE_OPTION: Record<string, OptionSpec> = {

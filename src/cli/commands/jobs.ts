@@ -1,12 +1,21 @@
 /** `cronhook jobs list|add|remove|pause|resume|trigger|runs`. */
 import { CronhookError } from '../../errors.js';
 import type { RunStatus } from '../../scheduler/types.js';
-import { withApp } from '../app.js';
 import { type Command, choiceOption, intOption, stringOption } from '../command.js';
-import { JOB_HEADERS, jobRow, RUN_HEADERS, runRow, scheduleText, targetText } from '../describe.js';
-import { iso, printFields, printJson, printTable } from '../format.js';
+import {
+  iso,
+  JOB_HEADERS,
+  jobRow,
+  printFields,
+  printJson,
+  printTable,
+  RUN_HEADERS,
+  runRow,
+  scheduleText,
+  targetText,
+} from '../format.js';
 import { JOB_ADD_OPTIONS, jobDefinitionFromFlags } from '../job-flags.js';
-import { DATABASE_OPTIONS } from '../storage.js';
+import { DATABASE_OPTIONS, withApp } from '../storage.js';
 
 const JSON_OPTION = { json: { type: 'boolean', description: 'Print JSON' } } as const;
 const ID = { min: 1, max: 1 };

@@ -1,18 +1,18 @@
 import { describe } from 'vitest';
-import type { Storage } from '../storage/types.js';
-import { concurrentWriteTests } from './storage-suite/concurrent-writes.js';
-import { type StorageFactory, type StorageSuiteOptions, useStorage } from './storage-suite/context.js';
-import { deliveryClaimTests } from './storage-suite/delivery-claims.js';
-import { deliveryRetentionTests } from './storage-suite/delivery-retention.js';
-import { endpointTests } from './storage-suite/endpoints.js';
-import { jobClaimTests } from './storage-suite/job-claims.js';
-import { jobPeekTests } from './storage-suite/job-peek.js';
-import { jobTests } from './storage-suite/jobs.js';
-import { migrateTests } from './storage-suite/migrate.js';
-import { outboxTests } from './storage-suite/outbox.js';
-import { runTests } from './storage-suite/runs.js';
+import type { Storage } from '../../storage/types.js';
+import { concurrentWriteTests } from './concurrent-writes.js';
+import { type StorageFactory, type StorageSuiteOptions, useStorage } from './context.js';
+import { deliveryClaimTests } from './delivery-claims.js';
+import { deliveryRetentionTests } from './delivery-retention.js';
+import { endpointTests } from './endpoints.js';
+import { jobClaimTests } from './job-claims.js';
+import { jobPeekTests } from './job-peek.js';
+import { jobTests } from './jobs.js';
+import { migrateTests } from './migrate.js';
+import { outboxTests } from './outbox.js';
+import { runTests } from './runs.js';
 
-export type { StorageFactory, StorageSuiteOptions } from './storage-suite/context.js';
+export type { StorageFactory, StorageSuiteOptions } from './context.js';
 
 /**
  * Registers, inside a vitest `describe(name)`, the tests every {@link Storage} adapter must pass: round trips
