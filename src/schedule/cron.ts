@@ -10,8 +10,10 @@ import { WallMatcher } from './wall-matcher.js';
  *   repeated; the zone's offset table maps those wall times to instants;
  * - gap (clocks go forward by Δ): a matching wall time that does not exist fires at wall − offset before
  *   the gap, i.e. Δ later on the new clock (Temporal's 'compatible'); instants are deduplicated;
- * - overlap (clocks go back by Δ): a repeated wall time fires at its first instance only, unless the hour
- *   field matches all 24 hours, in which case it fires at every real instance (hourly cadence holds).
+ * - overlap (clocks go back by Δ): a repeated wall time fires at its first instance only;
+ * - unless the hour field matches all 24 hours: then only real instants count, through both (every
+ *   repeated instance fires, a missing wall time does not), so an hourly cadence holds even across a
+ *   30-minute gap, where a moved 02:00 would land at 02:30, between two real runs.
  */
 export class CompiledCron {
   readonly cron: string;
@@ -44,7 +46,7 @@ export class CompiledCron {
       const { start, end, offsetMs, prevOffsetMs } = segment;
       const shift = offsetMs - prevOffsetMs;
       let best = Number.POSITIVE_INFINITY;
-      if (shift > 0 && t < start + shift) {
+      if (shift > 0 && t < start + shift && !this.#everyHour) {
         // Wall times [start + prev, start + offset) do not exist; each that matches fires at wall - prev.
         const wall = this.#wall.nextAfter(Math.max(t + prevOffsetMs, start + prevOffsetMs - 1));
         if (wall !== null && wall < start + offsetMs) best = wall - prevOffsetMs;

@@ -1,6 +1,13 @@
 import { describeValue } from '../errors.js';
 import { type CompiledCron, compileCron, compiledCount } from './cron.js';
-import { describeCronError, invalid, invalidAt, invalidEvery, invalidStored } from './errors.js';
+import {
+  describeCronError,
+  invalid,
+  invalidAt,
+  invalidEvery,
+  invalidStored,
+  YEAR_FIELD_HINT,
+} from './errors.js';
 import { isValidTimezone } from './timezone.js';
 import type { NormalizedSchedule, ScheduleInput } from './types.js';
 
@@ -177,13 +184,14 @@ function normalizeCron(
   }
   let trimmed = cron.trim().replace(/\s+/g, ' ');
   if (ALIAS.test(trimmed)) trimmed = trimmed.toLowerCase();
-  else {
+  else if (!trimmed.startsWith('@')) {
     const count = trimmed === '' ? 0 : trimmed.split(' ').length;
     if (count !== 5 && count !== 6) {
+      const year = count === 7 ? ` (${YEAR_FIELD_HINT})` : '';
       throw invalid(
         jobId,
         field,
-        `${describeValue(cron)} has ${count} fields; expected 5 (minute first), 6 (second first) or an alias such as @daily`,
+        `${describeValue(cron)} has ${count} fields; expected 5 (minute first), 6 (second first) or an alias such as @daily${year}`,
       );
     }
   }

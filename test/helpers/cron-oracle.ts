@@ -9,7 +9,8 @@
  * - a matching wall time that exists once fires at that instant;
  * - a repeated wall time (clocks went back) fires at its first instance only, unless the hour field
  *   matches all 24 hours, in which case every real instance fires;
- * - a matching wall time skipped by a gap fires at wall time − the offset in force before the gap.
+ * - a matching wall time skipped by a gap fires at wall time − the offset in force before the gap, unless
+ *   the hour field matches all 24 hours, in which case it does not fire (only real instants count).
  * Day-of-month and day-of-week: when both are restricted (not exactly `*`), either may match (POSIX).
  */
 
@@ -151,7 +152,7 @@ export function oracleFires(
   let previous: { at: number; wall: number } | undefined;
   for (let t = Math.floor((fromMs - lookbackMs) / MINUTE) * MINUTE; t <= toMs; t += MINUTE) {
     const wall = wallClock(timezone, t);
-    if (previous && wall - previous.wall > MINUTE) {
+    if (previous && wall - previous.wall > MINUTE && !everyHour) {
       // Clocks jumped forward: these wall times never happened; each match fires shifted by the gap.
       const offsetBefore = previous.wall - previous.at;
       for (let skipped = previous.wall + MINUTE; skipped < wall; skipped += MINUTE) {

@@ -95,6 +95,30 @@ describe('spring forward (a wall-clock gap)', () => {
     ).toEqual(['2026-10-03T15:45Z = 2026-10-04 02:45:00 (+11:00)']);
   });
 
+  it('Australia/Lord_Howe: an hour-* job runs only at real instants, never at a gap time moved by 30 minutes', () => {
+    // 02:00 does not exist; moved by the gap it would be 02:30, thirty minutes before the 03:00 run.
+    expect(
+      firesBetween('0 * * * *', 'Australia/Lord_Howe', '2026-10-03T13:00Z', '2026-10-03T18:00Z'),
+    ).toEqual([
+      '2026-10-03T13:30Z = 2026-10-04 00:00:00 (+10:30)',
+      '2026-10-03T14:30Z = 2026-10-04 01:00:00 (+10:30)',
+      '2026-10-03T16:00Z = 2026-10-04 03:00:00 (+11:00)',
+      '2026-10-03T17:00Z = 2026-10-04 04:00:00 (+11:00)',
+      '2026-10-03T18:00Z = 2026-10-04 05:00:00 (+11:00)',
+    ]);
+    expect(
+      firesBetween('15,45 * * * *', 'Australia/Lord_Howe', '2026-10-03T15:00Z', '2026-10-03T16:30Z'),
+    ).toEqual([
+      '2026-10-03T15:15Z = 2026-10-04 01:45:00 (+10:30)',
+      '2026-10-03T15:45Z = 2026-10-04 02:45:00 (+11:00)',
+      '2026-10-03T16:15Z = 2026-10-04 03:15:00 (+11:00)',
+    ]);
+    // The same instants as the whole-hour gaps give, where a moved time always lands on a real run.
+    expect(firesBetween('@hourly', 'Australia/Lord_Howe', '2026-10-03T15:00Z', '2026-10-03T16:00Z')).toEqual([
+      '2026-10-03T16:00Z = 2026-10-04 03:00:00 (+11:00)',
+    ]);
+  });
+
   it('a midnight gap (America/Santiago, 00:00 → 01:00 on 6 Sep 2026) keeps the daily midnight job', () => {
     expect(firesBetween('0 0 * * *', 'America/Santiago', '2026-09-05T00:00Z', '2026-09-07T12:00Z')).toEqual([
       '2026-09-05T04:00Z = 2026-09-05 00:00:00 (-04:00)',

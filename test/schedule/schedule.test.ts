@@ -195,7 +195,7 @@ describe('invalid cron schedules', () => {
     ['* * * * * * *', 'has 7 fields', 'expected 5'],
     ['', 'has 0 fields', 'expected 5'],
     ['0 0 30 2 *', 'together they match no date', ''],
-    ['H * * * *', 'hashed values (H) are not supported', ''],
+    ['H * * * *', 'hashed values (H) in the minute field are not supported', 'use jitterMs'],
     ['@reboot', 'is invalid', 'the aliases are @yearly'],
   ])('%j names the job, the field and what is allowed', (expression, part, allowed) => {
     const error = rejection(expression);
@@ -204,6 +204,26 @@ describe('invalid cron schedules', () => {
     expect(error.message).toContain('Job "job-1": schedule ');
     expect(error.message).toContain(part);
     expect(error.message).toContain(allowed);
+  });
+
+  it.each([
+    ['H * * * *', 'hashed values (H) in the minute field are not supported'],
+    ['0 H(0-5) * * *', 'hashed values (H) in the hour field are not supported'],
+    ['0 0 * * TUEH', 'hashed values (H) in the day of week field are not supported'],
+    ['0 0 15W * *', 'W (nearest weekday) in the day of month field is not supported'],
+    ['0 0 LW * *', 'W (nearest weekday) in the day of month field is not supported'],
+    ['0 0 L-3 * *', 'L-n (days before the last day) in the day of month field is not supported'],
+    ['0 0 * * 5#2,5#3', '# combined with a list, range or step in the day of week field is not supported'],
+    ['0 0 * * 1-5#2', '# combined with a list, range or step in the day of week field is not supported'],
+    ['0 0 1 1 * 2027', 'a year field is not supported'],
+    ['0 0 0 1 1 * 2027', 'a year field is not supported'],
+    ['@reboot', '@reboot (at start-up) is not supported'],
+    ['@every_5m', 'unknown alias "@every_5m"'],
+  ])('%j: unsupported syntax gets an error naming it', (expression, named) => {
+    const error = rejection(expression);
+    expect(error).toMatchObject({ code: 'ERR_INVALID_SCHEDULE', field: 'schedule' });
+    expect(error.message).toContain(named);
+    expect(error.message).not.toMatch(/together they match no date|Invalid characters|cannot resolve alias/);
   });
 
   it('names schedule.cron for { cron } and rejects a non-string cron', () => {
