@@ -11,6 +11,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { CronhookError, type WebhookVerificationErrorCode } from '../errors.js';
+import { MIN_SECRET_BYTES, secretKey } from './secret.js';
 
 export type { WebhookVerificationErrorCode } from '../errors.js';
 
@@ -49,7 +50,7 @@ export interface SignWebhookInput {
   timestamp: number | Date;
   /** The exact body sent. */
   payload: WebhookPayload;
-  /** One secret, or several: one signature each, in the order given. */
+  /** One secret (`whsec_` + base64 of at least 24 bytes), or several: one signature each, in the order given. */
   secret: WebhookSecret;
 }
 
@@ -100,7 +101,9 @@ export interface VerifyWebhookInput {
 /**
  * Verifies a Standard Webhooks request and returns its parsed JSON body. Throws
  * {@link WebhookVerificationError} when a header is missing, the timestamp is outside `toleranceSec`, or no
- * signature matches any of the secrets (compared in constant time).
+ * signature matches any of the secrets (compared in constant time). Strict: a signature matches only as the
+ * canonical base64 a sender writes, the timestamp is digits without a leading zero, and each secret must
+ * decode to at least 24 bytes.
  *
  * @example
  * const event = verifyWebhook({ payload: rawBody, headers: req.headers, secret: [newSecret, oldSecret] });
@@ -112,7 +115,8 @@ export function verifyWebhook<T = any>(input: VerifyWebhookInput): T {
   const id = requireHeader(input.headers, 'webhook-id');
   const timestampHeader = requireHeader(input.headers, 'webhook-timestamp');
   const signatureHeader = requireHeader(input.headers, 'webhook-signature');
-  if (!/^\d{1,15}$/.test(timestampHeader)) {
+  // Digits only, without leading zeros: the one spelling a sender writes.
+  if (!/^(?:0|[1-9]\d{0,14})$/.test(timestampHeader)) {
     throw new WebhookVerificationError(
       'ERR_INVALID_HEADER',
       `webhook-timestamp must be unix seconds, got ${JSON.stringify(timestampHeader.slice(0, 40))}`,
@@ -139,13 +143,15 @@ export function verifyWebhook<T = any>(input: VerifyWebhookInput): T {
     );
   }
 
+  // Signatures are compared as text, so only the canonical base64 a sender writes matches: no base64url, no
+  // missing padding, nothing appended that a lenient decoder would skip.
   const candidates = signatureHeader
     .split(' ')
     .filter((entry) => entry.startsWith('v1,'))
-    .map((entry) => Buffer.from(entry.slice(3), 'base64'));
+    .map((entry) => Buffer.from(entry.slice(3), 'latin1'));
   let matched = false;
   for (const key of secrets) {
-    const expected = Buffer.from(hmacStandard(key, id, timestamp, input.payload), 'base64');
+    const expected = Buffer.from(hmacStandard(key, id, timestamp, input.payload), 'latin1');
     // Every candidate is compared (no early exit) so timing reveals nothing about which one matched.
     for (const candidate of candidates) {
       if (candidate.length === expected.length && timingSafeEqual(candidate, expected)) matched = true;
@@ -191,21 +197,23 @@ function toSecretList(secret: WebhookSecret): string[] {
   return list;
 }
 
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-
-/** Key bytes of a secret; the `whsec_` prefix is optional, as in other Standard Webhooks libraries. */
+/**
+ * Key bytes of a secret; the `whsec_` prefix is optional, as in other Standard Webhooks libraries. A secret
+ * too short to resist guessing is refused, as senders refuse it.
+ */
 function decodeSecret(secret: string): Buffer {
   if (typeof secret !== 'string') {
     throw new WebhookVerificationError('ERR_INVALID_SECRET', 'Each secret must be a string');
   }
-  const encoded = secret.startsWith('whsec_') ? secret.slice(6) : secret;
-  if (!BASE64.test(encoded)) {
+  const key = secretKey(secret);
+  if (typeof key === 'string') {
     throw new WebhookVerificationError(
       'ERR_INVALID_SECRET',
-      'A secret must be "whsec_" followed by base64 (as shown when the endpoint was created)',
+      `A secret must be "whsec_" followed by base64 of at least ${MIN_SECRET_BYTES} bytes, as shown when the ` +
+        `endpoint was created; this one ${key}`,
     );
   }
-  return Buffer.from(encoded, 'base64');
+  return key;
 }
 
 function toUnixSeconds(timestamp: number | Date): number {

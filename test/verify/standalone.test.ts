@@ -12,8 +12,12 @@ function importsOf(path: string): string[] {
 describe('cronhook/verify', () => {
   it('imports only node built-ins and the import-free error base, so receivers get no dependencies with it', () => {
     const specifiers = importsOf('../../src/verify/index.ts');
-    expect([...new Set(specifiers.filter((s) => !s.startsWith('node:')))]).toEqual(['../errors.js']);
+    expect([...new Set(specifiers.filter((s) => !s.startsWith('node:')))]).toEqual([
+      '../errors.js',
+      './secret.js',
+    ]);
     expect(importsOf('../../src/errors.ts')).toEqual([]);
+    expect(importsOf('../../src/verify/secret.ts')).toEqual([]);
   });
 
   it('throws errors that extend CronhookError with a stable code', () => {

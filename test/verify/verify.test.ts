@@ -242,6 +242,72 @@ describe('verifyWebhook', () => {
     expectCode(() => verifyWebhook({ payload: body, headers, secret: [], now: at }), 'ERR_INVALID_SECRET');
   });
 
+  describe('strictness: only what a sender produces is accepted', () => {
+    const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    const headers = headersFor(secret);
+    const signature = headers['webhook-signature'].slice(3);
+    const withSignature = (text: string) => ({ ...headers, 'webhook-signature': `v1,${text}` });
+    const verify =
+      (h: Record<string, string>, s: string | string[] = secret) =>
+      () =>
+        verifyWebhook({ payload: body, headers: h, secret: s, now: at });
+
+    it('accepts the canonical signature', () => {
+      expect(signature).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+      expect(verify(withSignature(signature))()).toEqual(JSON.parse(body));
+    });
+
+    it.each([
+      ['base64url characters', (s: string) => s.replaceAll('+', '-').replaceAll('/', '_')],
+      ['no padding', (s: string) => s.replace(/=$/, '')],
+      ['junk appended', (s: string) => `${s}AAAA`],
+      ['characters appended that base64 ignores', (s: string) => `${s}!!`],
+      ['whitespace inside', (s: string) => `${s.slice(0, 10)}\t${s.slice(10)}`],
+      ['non-zero padding bits', (s: string) => `${s.slice(0, 42)}${B64[B64.indexOf(s[42]!) ^ 1]}=`],
+    ])('refuses a signature with %s (same bytes, not the canonical text)', (_label, change) => {
+      const changed = change(signature);
+      // Only applies where the change keeps the decoded bytes: otherwise it is a plain wrong signature.
+      expect(changed).not.toBe(signature);
+      expectCode(verify(withSignature(changed)), 'ERR_INVALID_SIGNATURE');
+    });
+
+    it('refuses a timestamp with a leading zero or a sign, though its value is right', () => {
+      for (const text of [`0${ts}`, `00${ts}`, `+${ts}`]) {
+        expectCode(verify({ ...headers, 'webhook-timestamp': text }), 'ERR_INVALID_HEADER');
+      }
+    });
+
+    it('refuses a secret shorter than the 24 bytes a sender requires, or not canonical base64', () => {
+      const short = `whsec_${Buffer.alloc(23, 5).toString('base64')}`;
+      expectCode(verify(headers, short), 'ERR_INVALID_SECRET');
+      expectCode(verify(headers, 'whsec_AQ=='), 'ERR_INVALID_SECRET');
+      expectCode(verify(headers, [secret, 'whsec_AQ==']), 'ERR_INVALID_SECRET');
+      // Unpadded base64 of 32 bytes: the same key, but not the text a sender shows.
+      expectCode(verify(headers, secret.replace(/=$/, '')), 'ERR_INVALID_SECRET');
+      const minimum = `whsec_${Buffer.alloc(24, 5).toString('base64')}`;
+      expect(verify(headersFor(minimum), minimum)()).toBeTruthy();
+      // The prefix stays optional, as in the Standard Webhooks libraries.
+      expect(verify(headers, secret.slice('whsec_'.length))()).toBeTruthy();
+    });
+
+    it('signWebhook refuses the secrets verifyWebhook refuses, so no sender makes what cannot be verified', () => {
+      expect(() => signWebhook({ id: 'msg_1', timestamp: ts, payload: body, secret: 'whsec_AQ==' })).toThrow(
+        WebhookVerificationError,
+      );
+    });
+
+    it('still verifies what the standardwebhooks package signs, with its 24-byte secrets', () => {
+      const theirs = `whsec_${Buffer.alloc(24, 3).toString('base64')}`;
+      const now = new Date();
+      const h = {
+        'webhook-id': 'msg_theirs',
+        'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+        'webhook-signature': new Webhook(theirs).sign('msg_theirs', now, body),
+      };
+      expect(verifyWebhook({ payload: body, headers: h, secret: theirs })).toEqual(JSON.parse(body));
+    });
+  });
+
   it('rejects a correctly signed body that is not JSON', () => {
     const text = 'not json';
     expectCode(
