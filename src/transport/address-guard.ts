@@ -215,15 +215,24 @@ function compile(allowPrivateNetworks: unknown, allow: unknown = [], field: stri
 }
 
 function blockedError(address: string, found: AddressClass, hostname: string | undefined): CronhookError {
+  const hint = 'To reach it, set allowPrivateNetworks: true, or add';
+  if (hostname !== undefined && normalizeHost(hostname) !== address) {
+    // A name: its owner (an endpoint's, say) reads attempt errors, and must not learn what it resolves to
+    // inside this network. The operator can resolve it; the message says only that the address was refused.
+    return new CronhookError(
+      'ERR_DESTINATION_BLOCKED',
+      `Destination blocked by the address guard: the address "${hostname}" resolved to was refused (not a ` +
+        `public address). ${hint} the host "${hostname}" or a CIDR range holding its addresses to the allow ` +
+        'list (addressPolicy.allow).',
+      { field: 'addressPolicy' },
+    );
+  }
+  // The URL named the address itself: saying what it is reveals nothing its author does not know.
   const what = found.embeddedIPv4 ? `${found.range} ${found.embeddedIPv4} inside ${address}` : found.range;
-  const name =
-    hostname !== undefined && normalizeHost(hostname) !== address ? `"${hostname}" resolved to ` : '';
-  const hostHint = name ? `, the host "${hostname}"` : '';
   return new CronhookError(
     'ERR_DESTINATION_BLOCKED',
-    `Destination blocked by the address guard: ${name}${address} (${what}). To reach it, set ` +
-      `allowPrivateNetworks: true, or add "${address}"${hostHint} or a CIDR range holding it to the ` +
-      'allow list (addressPolicy.allow).',
+    `Destination blocked by the address guard: ${address} (${what}). ${hint} "${address}" or a CIDR range ` +
+      'holding it to the allow list (addressPolicy.allow).',
     { field: 'addressPolicy' },
   );
 }

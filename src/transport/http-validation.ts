@@ -1,5 +1,6 @@
 import { MAX_TIMER_DELAY_MS } from '../clock.js';
 import { CronhookError, describeValue } from '../errors.js';
+import { safeUrl } from './safe-url.js';
 import type { TransportRequest } from './types.js';
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -98,7 +99,10 @@ function parseUrl(text: unknown, parsedUrls: ParsedUrls): ParsedUrl {
     });
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw invalid('request.url', url.protocol, 'an http: or https: URL');
-  const parsed = { origin: url.origin, path: url.search ? `${url.pathname}${url.search}` : url.pathname };
+  const parsed = {
+    origin: safeUrl(url, { path: false }),
+    path: url.search ? `${url.pathname}${url.search}` : url.pathname,
+  };
   if (parsedUrls.size >= MAX_PARSED_URLS) parsedUrls.clear();
   parsedUrls.set(text as string, parsed);
   return parsed;

@@ -160,14 +160,23 @@ describe('isBlockedAddress', () => {
     expect(isBlockedAddress(address, { allow: [entry] }, hostname)).toBe(blocked);
   });
 
-  it('says which address was refused, why, and how to allow it', () => {
-    const refused = compileAddressPolicy(STRICT).blocked('::ffff:7f00:1', 'rebind.example');
+  it('says which address was refused, why, and how to allow it, when the URL named the address itself', () => {
+    const refused = compileAddressPolicy(STRICT).blocked('::ffff:7f00:1', '::ffff:7f00:1');
     expect(refused?.code).toBe('ERR_DESTINATION_BLOCKED');
-    expect(refused?.message).toContain('"rebind.example" resolved to ::ffff:7f00:1');
-    expect(refused?.message).toContain('loopback 127.0.0.1');
+    expect(refused?.message).toContain('::ffff:7f00:1 (loopback 127.0.0.1 inside ::ffff:7f00:1)');
     expect(refused?.message).toContain('allowPrivateNetworks: true');
     expect(refused?.message).toContain('allow');
     expect(compileAddressPolicy(STRICT).blocked('93.184.215.14', 'example.com')).toBeUndefined();
+  });
+
+  it('never says what a name resolved to: attempt errors reach endpoint owners, who must not learn internal DNS', () => {
+    const refused = compileAddressPolicy(STRICT).blocked('::ffff:7f00:1', 'rebind.example');
+    expect(refused?.code).toBe('ERR_DESTINATION_BLOCKED');
+    expect(refused?.message).toBe(
+      'Destination blocked by the address guard: the address "rebind.example" resolved to was refused (not a ' +
+        'public address). To reach it, set allowPrivateNetworks: true, or add the host "rebind.example" or a ' +
+        'CIDR range holding its addresses to the allow list (addressPolicy.allow).',
+    );
   });
 
   const invalidPolicies: Array<[policy: unknown, field: string]> = [

@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.js';
 import { CronhookError } from '../../errors.js';
 import type { JobRecord, RunRecord } from '../../storage/types.js';
+import { safeUrl } from '../../transport/safe-url.js';
 import type { AddressPolicy, TransportRequest, TransportResponse } from '../../transport/types.js';
 import { signWebhook } from '../../verify/index.js';
 import type { HttpTarget } from '../types.js';
@@ -80,6 +81,10 @@ export function checkResponse(
     ? job.successStatuses.includes(response.status)
     : response.status >= 200 && response.status < 300;
   if (!ok) {
-    throw new CronhookError('ERR_HTTP_STATUS', `${request.method} ${target.url} answered ${response.status}`);
+    // Run errors are stored, logged and sent in webhooks: the target is named by its safe form.
+    throw new CronhookError(
+      'ERR_HTTP_STATUS',
+      `${request.method} ${safeUrl(target.url)} answered ${response.status}`,
+    );
   }
 }

@@ -133,6 +133,48 @@ describe('Scheduler runs', () => {
     await scheduler.stop();
   });
 
+  it("names the target by origin and path in a failed run's error, its events and its retries: never the query", async () => {
+    const { scheduler, clock, transport, of } = createTestScheduler();
+    transport.reply([{ status: 500 }]);
+    await scheduler.addJob({
+      id: 'charge',
+      schedule: { every: '1m' },
+      target: { url: 'https://api.example.com/charge?api_key=K3Y#x' },
+      retry: { attempts: 2, minDelayMs: 1000 },
+    });
+    await scheduler.start();
+    await clock.advance('1m');
+    await clock.advance(1000);
+    const [run] = await scheduler.listRuns('charge');
+    const expected = { code: 'ERR_HTTP_STATUS', message: 'POST https://api.example.com/charge answered 500' };
+    expect(run?.error).toEqual(expected);
+    expect(of('job.retrying')[0]?.error).toEqual(expected);
+    expect(of('job.failed')[0]?.error).toEqual(expected);
+    await scheduler.stop();
+  });
+
+  it('keeps credentials of a URL stored before they were refused out of run errors (the job still runs)', async () => {
+    const { scheduler, clock, transport, storage } = createTestScheduler();
+    transport.reply([{ status: 503 }]);
+    await scheduler.addJob({
+      id: 'legacy',
+      schedule: { every: '1m' },
+      target: { url: 'https://a.example.com/x' },
+    });
+    // A row written by an older version, which accepted user:password@ in job URLs.
+    const record = (await storage.getJob('legacy'))!;
+    await storage.updateJob({
+      ...record,
+      target: { url: 'https://svc:Sup3r@a.example.com/x?t=1', method: 'POST' },
+    });
+    await scheduler.start();
+    await clock.advance('1m');
+    const [run] = await scheduler.listRuns('legacy');
+    expect(run?.error?.message).toBe('POST https://a.example.com/x answered 503');
+    expect(transport.requests).toHaveLength(1);
+    await scheduler.stop();
+  });
+
   it('treats successStatuses as the success rule', async () => {
     const { scheduler, clock, transport } = createTestScheduler();
     transport.reply([{ status: 404 }]);

@@ -1,0 +1,32 @@
+/**
+ * The one place that decides how a destination is named outside the process: in error messages, logs,
+ * events, webhooks, CLI output and validation errors. Credentials (`user:password@`) and query strings
+ * often carry tokens, and fragments are never sent, so the safe form is the origin and, at most, the path.
+ */
+
+/** Options of {@link safeUrl}. */
+export interface SafeUrlOptions {
+  /** Keep the path after the origin. @default true */
+  path?: boolean;
+}
+
+/**
+ * The safe name of an http(s) URL: `scheme://host[:port]` followed by the path, never the userinfo, the query
+ * or the fragment. With `{ path: false }`, the origin only. Returns `''` when `url` is not an absolute http or
+ * https URL: text that does not parse is never echoed, since nothing can tell where its secrets are.
+ *
+ * @example
+ * safeUrl('https://svc:pw@api.example.com/charge?api_key=k') // 'https://api.example.com/charge'
+ * safeUrl('https://api.example.com/charge?api_key=k', { path: false }) // 'https://api.example.com'
+ */
+export function safeUrl(url: string | URL, options: SafeUrlOptions = {}): string {
+  let parsed: URL;
+  if (url instanceof URL) parsed = url;
+  else {
+    const candidate = typeof url === 'string' ? URL.parse(url) : null;
+    if (candidate === null) return '';
+    parsed = candidate;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return '';
+  return options.path === false ? parsed.origin : `${parsed.origin}${parsed.pathname}`;
+}
