@@ -4,14 +4,9 @@ import { firstRunAt } from '../schedule/occurrences.js';
 import { normalizeSchedule } from '../schedule/schedule.js';
 import type { CatchUpPolicy } from '../schedule/types.js';
 import type { JobRecord } from '../storage/types.js';
-import type {
-  HandlerTarget,
-  HttpTarget,
-  JobDefinition,
-  JobTarget,
-  OverlapPolicy,
-  RetryPolicy,
-} from './types.js';
+import { bad, intIn, JOB_LIMITS, jsonCopy } from './job-fields.js';
+import { validateTarget } from './job-target.js';
+import type { JobDefinition, OverlapPolicy, RetryPolicy } from './types.js';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 const OVERLAPS = new Set<unknown>(['skip', 'allow', 'queue']);
@@ -111,6 +106,13 @@ export function buildJobRecord(definition: JobDefinition, options: BuildJobOptio
   if (definition.name !== undefined && typeof definition.name !== 'string') {
     throw bad(id, 'name', `is ${describeValue(definition.name)}; expected a string`);
   }
+  if (definition.name !== undefined && definition.name.length > JOB_LIMITS.nameLength) {
+    throw bad(
+      id,
+      'name',
+      `is ${definition.name.length} characters long; at most ${JOB_LIMITS.nameLength} are allowed`,
+    );
+  }
   // null and undefined both mean no metadata ({}).
   const metadata = definition.metadata ?? null;
   if (metadata !== null && (typeof metadata !== 'object' || Array.isArray(metadata))) {
@@ -138,7 +140,7 @@ export function buildJobRecord(definition: JobDefinition, options: BuildJobOptio
         ? null
         : intIn(id, 'maxRuns', definition.maxRuns, 1, Number.MAX_SAFE_INTEGER),
     enabled: definition.enabled ?? true,
-    metadata: metadata === null ? {} : jsonCopy(id, 'metadata', metadata),
+    metadata: metadata === null ? {} : jsonCopy(id, 'metadata', metadata, JOB_LIMITS.metadataBytes),
     createdAt: options.previous?.createdAt ?? now,
     updatedAt: now,
     nextRunAt: null,
@@ -150,117 +152,4 @@ export function buildJobRecord(definition: JobDefinition, options: BuildJobOptio
     throw bad(id, 'enabled', `is ${describeValue(record.enabled)}; expected a boolean`);
   record.nextRunAt = firstRunAt(record, options.now);
   return record;
-}
-
-/** The `ERR_INVALID_JOB` error for one field of a job definition, naming the job and the field. */
-export function bad(jobId: string, field: string, message: string): CronhookError {
-  return new CronhookError('ERR_INVALID_JOB', `Job ${JSON.stringify(jobId)}: ${field} ${message}`, { field });
-}
-
-/** `value` when it is an integer from `min` to `max`, else an `ERR_INVALID_JOB` naming the field. */
-export function intIn(jobId: string, field: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw bad(jobId, field, `is ${describeValue(value)}; expected an integer from ${min} to ${max}`);
-  }
-  return value;
-}
-
-/** A deep JSON copy of `value`, or a CronhookError naming the field when it has no JSON form (cycles, BigInt). */
-export function jsonCopy<T>(jobId: string, field: string, value: T): T {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch {
-    throw bad(jobId, field, 'is not JSON-serializable (a cycle, a BigInt or a throwing toJSON)');
-  }
-  if (text === undefined) throw bad(jobId, field, `is ${describeValue(value)}; expected JSON data`);
-  return JSON.parse(text) as T;
-}
-
-const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
-
-/** Validates a job's target (an HTTP call or an in-process handler) and returns the copy to store. */
-export function validateTarget(jobId: string, target: JobTarget): JobTarget {
-  if (target === null || typeof target !== 'object') {
-    throw bad(jobId, 'target', `is ${describeValue(target)}; expected { url, ... } or { handler, ... }`);
-  }
-  const timeoutMs =
-    target.timeoutMs === undefined
-      ? undefined
-      : intIn(jobId, 'target.timeoutMs', target.timeoutMs, 1, 86_400_000);
-  if ('handler' in target) {
-    if (typeof target.handler !== 'string' || target.handler.length === 0) {
-      throw bad(jobId, 'target.handler', `is ${describeValue(target.handler)}; expected a handler name`);
-    }
-    if (target.payload !== undefined) {
-      try {
-        JSON.stringify(target.payload);
-      } catch {
-        throw bad(jobId, 'target.payload', 'is not JSON-serializable');
-      }
-    }
-    const out: HandlerTarget = { handler: target.handler, payload: target.payload };
-    if (timeoutMs !== undefined) out.timeoutMs = timeoutMs;
-    return out;
-  }
-  if (!('url' in target)) throw bad(jobId, 'target', 'has neither url nor handler');
-  return validateHttpTarget(jobId, target, timeoutMs);
-}
-
-function validateHttpTarget(jobId: string, target: HttpTarget, timeoutMs: number | undefined): HttpTarget {
-  let url: URL;
-  try {
-    url = new URL(target.url);
-  } catch {
-    throw bad(jobId, 'target.url', `is ${describeValue(target.url)}; expected an absolute http(s) URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw bad(jobId, 'target.url', `uses ${url.protocol}; only http: and https: are allowed`);
-  }
-  const method = typeof target.method === 'string' ? target.method.toUpperCase() : (target.method ?? 'POST');
-  if (typeof method !== 'string' || !METHODS.has(method))
-    throw bad(
-      jobId,
-      'target.method',
-      `is ${describeValue(target.method)}; expected one of ${[...METHODS].join(', ')}`,
-    );
-  const headers: Record<string, string> = {};
-  const given: unknown = target.headers ?? {};
-  if (given === null || typeof given !== 'object' || Array.isArray(given)) {
-    throw bad(
-      jobId,
-      'target.headers',
-      `is ${describeValue(given)}; expected an object of header names to values`,
-    );
-  }
-  for (const [name, value] of Object.entries(given)) {
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || typeof value !== 'string' || /[\r\n]/.test(value)) {
-      throw bad(
-        jobId,
-        `target.headers.${name}`,
-        'must be a valid header name with a single-line string value',
-      );
-    }
-    headers[name] = value;
-  }
-  if (
-    target.signingSecret !== undefined &&
-    (typeof target.signingSecret !== 'string' || !/^whsec_[A-Za-z0-9+/=]{32,}$/.test(target.signingSecret))
-  ) {
-    throw bad(jobId, 'target.signingSecret', "must be 'whsec_' followed by base64 of at least 24 bytes");
-  }
-  const out: HttpTarget = { url: url.toString(), method, headers };
-  if (target.body !== undefined) {
-    if (typeof target.body !== 'string' && (target.body === null || typeof target.body !== 'object')) {
-      throw bad(
-        jobId,
-        'target.body',
-        `is ${describeValue(target.body)}; expected a string, an object or an array`,
-      );
-    }
-    out.body = typeof target.body === 'string' ? target.body : jsonCopy(jobId, 'target.body', target.body);
-  }
-  if (timeoutMs !== undefined) out.timeoutMs = timeoutMs;
-  if (target.signingSecret !== undefined) out.signingSecret = target.signingSecret;
-  return out;
 }

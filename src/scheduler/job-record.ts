@@ -1,16 +1,13 @@
 import type { ScheduleInput } from '../schedule/types.js';
 import type { JobRecord } from '../storage/types.js';
+import { toPublicTarget } from './job-target.js';
 import type { Job, JobDefinition } from './types.js';
 
 // A stored job seen from outside: its public view, and the definition that would create it again.
 
-/** The public view of a stored job: no lease fields, no signing secret. */
+/** The public view of a stored job: no lease fields, no header values, no signing secret. */
 export function toPublicJob(record: JobRecord): Job {
-  let target = record.target;
-  if ('signingSecret' in target) {
-    const { signingSecret: _secret, ...rest } = target;
-    target = rest;
-  }
+  const target = toPublicTarget(record.target);
   // Field by field (not a rest spread, several times slower): the Job fields, in their usual order.
   return {
     id: record.id,

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { CronhookError, describeValue } from '../errors.js';
 import { isValidTimezone } from '../schedule/schedule.js';
 import type { Storage } from '../storage/types.js';
+import { compileAddressPolicy } from '../transport/address-guard.js';
 import type { AddressPolicy, Transport } from '../transport/types.js';
 import type { Logger } from './types.js';
 
@@ -70,6 +71,9 @@ export function validateSchedulerOptions(options: SchedulerOptions) {
   }
   if (options.unref !== undefined && typeof options.unref !== 'boolean')
     throw option('unref', options.unref, 'a boolean');
+  // Checked now: a policy that does not compile would fail every HTTP run, and a falsy one (null, false)
+  // would quietly mean "no policy", allowing every address.
+  if (options.addressPolicy !== undefined) compileAddressPolicy(options.addressPolicy, 'addressPolicy');
   return {
     timezone,
     instanceId,

@@ -27,6 +27,20 @@ export interface HandlerTarget {
 }
 export type JobTarget = HttpTarget | HandlerTarget;
 
+/**
+ * An HTTP target as returned by `getJob`, `listJobs` and the `job.*` events: header names without their
+ * values, and whether calls are signed, never the secret (as endpoints return `headerNames` only). Storage
+ * keeps the values. To change a target, give a whole {@link HttpTarget} again, headers with their values.
+ */
+export interface PublicHttpTarget extends Omit<HttpTarget, 'headers' | 'signingSecret'> {
+  /** Names of the headers sent with each call. */
+  headerNames: string[];
+  /** True when each call is signed with a `signingSecret`. */
+  hasSigningSecret: boolean;
+}
+/** A job's target as returned: {@link PublicHttpTarget} or {@link HandlerTarget}. */
+export type PublicJobTarget = PublicHttpTarget | HandlerTarget;
+
 /** Retry policy of one run: attempts with exponential backoff on the clock. Default: no retry. */
 export interface RetryPolicy {
   /** Total attempts including the first. @default 1 */
@@ -65,12 +79,13 @@ export interface JobDefinition {
   metadata?: Record<string, unknown>;
 }
 
-/** A job as stored and returned; never holds a signing secret (see `hasSigningSecret`). */
+/** A job as returned by `getJob`, `listJobs` and events: never a header value or signing secret. */
 export interface Job {
   id: string;
   name: string | null;
   schedule: NormalizedSchedule;
-  target: JobTarget;
+  /** Header names only, never values or the signing secret (see {@link PublicHttpTarget}). */
+  target: PublicJobTarget;
   retry: Required<RetryPolicy>;
   overlap: OverlapPolicy;
   catchUp: CatchUpPolicy;

@@ -5,12 +5,14 @@ import type {
   EndpointRecord,
   Message,
 } from '../notifier/types.js';
-import type { Job, Run, RunStatus } from '../scheduler/types.js';
+import type { Job, JobTarget, Run, RunStatus } from '../scheduler/types.js';
 
 /**
- * A job as stored. Unlike {@link Job} its target may hold `signingSecret`, and it carries the claim lease.
+ * A job as stored. Unlike {@link Job} its target holds what is sent (header values, `signingSecret`), and it
+ * carries the claim lease.
  */
-export interface JobRecord extends Job {
+export interface JobRecord extends Omit<Job, 'target'> {
+  target: JobTarget;
   /** Instance that has claimed the job's due occurrence, until `lockedUntil`. */
   lockedBy: string | null;
   lockedUntil: Date | null;

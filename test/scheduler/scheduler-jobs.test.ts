@@ -137,6 +137,23 @@ describe('Scheduler job management', () => {
     }
   });
 
+  it('checks addressPolicy when the scheduler is created: null or false no longer allow everything silently', () => {
+    for (const [addressPolicy, field] of [
+      [null, 'addressPolicy'],
+      [false, 'addressPolicy'],
+      ['strict', 'addressPolicy'],
+      [{ allowPrivateNetworks: 'no' }, 'addressPolicy.allowPrivateNetworks'],
+      [{ allow: ['10.0.0.0/33'] }, 'addressPolicy.allow[0]'],
+    ] as const) {
+      expect(() => new Scheduler({ addressPolicy: addressPolicy as never })).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_OPTION', field }),
+      );
+    }
+    expect(
+      () => new Scheduler({ addressPolicy: { allowPrivateNetworks: false, allow: ['10.1.0.0/16'] } }),
+    ).not.toThrow();
+  });
+
   it('stops through Symbol.asyncDispose', async () => {
     const { scheduler, clock } = createTestScheduler();
     await scheduler.addJob({ ...base, schedule: { every: '1m' } });

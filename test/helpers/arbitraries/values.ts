@@ -107,14 +107,23 @@ export const url = fc.oneof(
   ),
 );
 
-/** Extra-header records: good names and values, bad names, line breaks, NUL, or anything. */
+/**
+ * Extra-header records: good names and values, bad names, names the transport sets itself, line breaks, NUL
+ * and other control or non-ASCII characters, too many bytes, or anything.
+ */
 export const headerRecord = fc.oneof(
   fc.dictionary(
     fc.oneof(
       fc.constantFrom('x-api-key', 'X-Trace', 'content-type', 'bad name', 'ünï', ''),
+      fc.constantFrom('Host', 'content-length', 'transfer-encoding', 'Connection', 'TE'),
       fc.string({ maxLength: 8 }),
     ),
-    maybe(fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('line\nbreak', 'nul\0'))),
+    maybe(
+      fc.oneof(
+        fc.string({ maxLength: 20 }),
+        fc.constantFrom('line\nbreak', 'nul\0', 'bell\u0007', 'del\u007f', 'tök€n', 'x'.repeat(9000)),
+      ),
+    ),
     { maxKeys: 4 },
   ),
   anyValue(),
