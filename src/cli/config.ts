@@ -21,7 +21,8 @@ export interface ConfigEndpoint extends Omit<EndpointInput, 'secret'> {
 }
 
 /**
- * What a `cronhook.config.json` (or `.js`/`.mjs`/`.ts` module) holds.
+ * What a `cronhook.config.json` holds, or the default export of a `.js`/`.mjs`/`.cjs`/`.ts`/`.mts` config
+ * module. A module is imported, so its code runs with the rights of `cronhook run` (docs/cli.md).
  * @example
  * { "db": "cronhook.db",
  *   "jobs": [{ "id": "ping", "schedule": { "every": "5m" }, "target": { "url": "https://example.com/ping" } }],
@@ -42,6 +43,8 @@ export interface CronhookConfig {
 }
 
 const KEYS = ['db', 'databaseUrl', 'scheduler', 'notifier', 'jobs', 'endpoints', 'handlers'] as const;
+/** Config files that are imported, i.e. executed, rather than read as data. */
+export const MODULE_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts'] as const;
 
 function configError(file: string, message: string, field?: string): CronhookError {
   return new CronhookError('ERR_CONFIG', `config ${file}: ${message}`, field === undefined ? {} : { field });
@@ -64,7 +67,8 @@ export async function loadConfig(path: string): Promise<CronhookConfig> {
     } catch (error) {
       throw configError(path, `invalid JSON: ${(error as Error).message}`);
     }
-  } else if (['.js', '.mjs', '.cjs', '.ts', '.mts'].includes(ext)) {
+  } else if ((MODULE_EXTENSIONS as readonly string[]).includes(ext)) {
+    // Importing runs the module's code with this process's rights: docs/cli.md says so.
     let mod: { default?: unknown; config?: unknown };
     try {
       mod = await import(pathToFileURL(file).href);
@@ -79,7 +83,10 @@ export async function loadConfig(path: string): Promise<CronhookConfig> {
     raw = mod.default ?? mod.config;
     if (typeof raw === 'function') raw = await (raw as () => unknown)();
   } else {
-    throw configError(path, `unsupported extension ${JSON.stringify(ext)}; use .json, .js, .mjs or .ts`);
+    throw configError(
+      path,
+      `unsupported extension ${JSON.stringify(ext)}; use .json (read as data) or a module that is run: ${MODULE_EXTENSIONS.join(', ')}`,
+    );
   }
   return checkConfig(path, raw);
 }

@@ -1,6 +1,7 @@
 /** How the CLI prints results: aligned plain-text tables of one-cell descriptions, or JSON with `--json`. */
 import type { Delivery, Endpoint } from '../notifier/types.js';
 import type { Job, Run } from '../scheduler/types.js';
+import { safeUrl } from '../transport/safe-url.js';
 import type { Io } from './command.js';
 
 /** Prints rows as a table with a header; an empty list prints `empty` instead. */
@@ -49,7 +50,7 @@ export function scheduleText(job: Job): string {
 
 export function targetText(job: Job): string {
   const t = job.target;
-  return 'url' in t ? `${t.method ?? 'POST'} ${t.url}` : `handler ${t.handler}`;
+  return 'url' in t ? `${t.method ?? 'POST'} ${safeUrl(t.url)}` : `handler ${t.handler}`;
 }
 
 export function durationText(ms: number): string {
@@ -92,7 +93,7 @@ export const RUN_HEADERS = ['RUN', 'SCHEDULED', 'STATUS', 'TRIGGER', 'ATTEMPTS',
 export function endpointRow(e: Endpoint): string[] {
   return [
     e.id,
-    e.url,
+    safeUrl(e.url),
     e.topics.join(','),
     e.enabled ? 'enabled' : `disabled (${e.disabledReason ?? 'manual'})`,
     orDash(e.description),

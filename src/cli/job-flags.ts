@@ -127,8 +127,12 @@ function targetFromFlags(values: OptionValues): JobTarget | undefined {
 
 function parseHeader(raw: string): [string, string] {
   const colon = raw.indexOf(':');
+  // The value is not repeated: a header usually carries a credential.
   if (colon <= 0)
-    throw new UsageError(`--header must look like "Name: value", got ${JSON.stringify(raw)}`, 'header');
+    throw new UsageError(
+      `--header must look like "Name: value"; got ${raw.length} characters without a colon after a name (not shown)`,
+      'header',
+    );
   return [raw.slice(0, colon).trim(), raw.slice(colon + 1).trim()];
 }
 

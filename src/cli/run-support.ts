@@ -4,7 +4,8 @@ import { normalizeSchedule } from '../schedule/schedule.js';
 import type { NormalizedSchedule } from '../schedule/types.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { Job, JobDefinition } from '../scheduler/types.js';
-import type { Storage } from '../storage/types.js';
+import type { JobRecord, Storage } from '../storage/types.js';
+import { safeUrl } from '../transport/safe-url.js';
 import { type CronhookConfig, endpointSecret } from './config.js';
 import type { CliLogger } from './logger.js';
 
@@ -22,7 +23,8 @@ interface Parts {
 export async function applyConfig(config: CronhookConfig, parts: Parts): Promise<void> {
   const { scheduler, notifier, storage, logger } = parts;
   for (const def of config.jobs ?? []) {
-    const existing = await scheduler.getJob(def.id);
+    // The stored record, not getJob: only it holds header values and the signing secret to compare.
+    const existing = await storage.getJob(def.id);
     if (existing === null) {
       await scheduler.addJob(def);
       logger.info('job added', { job: def.id });
@@ -39,7 +41,7 @@ export async function applyConfig(config: CronhookConfig, parts: Parts): Promise
     const match = stored.find((e) => e.url === input.url);
     if (match === undefined) {
       const { endpoint } = await notifier.addEndpoint({ ...fields, secret });
-      logger.info('endpoint added', { endpoint: endpoint.id, url: endpoint.url });
+      logger.info('endpoint added', { endpoint: endpoint.id, url: safeUrl(endpoint.url) });
       continue;
     }
     await notifier.updateEndpoint(match.id, fields);
@@ -53,7 +55,7 @@ export async function applyConfig(config: CronhookConfig, parts: Parts): Promise
   }
 }
 
-function sameDefinition(job: Job, def: JobDefinition, timezone: string): boolean {
+function sameDefinition(job: JobRecord, def: JobDefinition, timezone: string): boolean {
   let schedule: NormalizedSchedule;
   try {
     schedule = normalizeSchedule(def.schedule, {

@@ -56,6 +56,17 @@ describe('cronhook endpoints and deliveries', () => {
     }
   });
 
+  it('names an endpoint by origin and path in its table and add output, never with its query', async () => {
+    const added = await cli('endpoints', 'add', '--url', receiver.url('/q?token=QU3RY'));
+    expect(added.code).toBe(0);
+    expect(added.stdout).toMatch(/^url\s+http:\/\/127\.0\.0\.1:\d+\/q$/m);
+    const listed = await cli('endpoints', 'list');
+    expect(listed.stdout).toMatch(/http:\/\/127\.0\.0\.1:\d+\/q\s/);
+    for (const output of [added.stdout, listed.stdout]) expect(output).not.toContain('QU3RY');
+    const id = /^endpoint\s+(\S+)$/m.exec(added.stdout)?.[1];
+    expect((await cli('endpoints', 'remove', id!)).code).toBe(0);
+  });
+
   it('ping sends a signed webhook.ping, rotate-secret switches the signing key, redeliver resends the same webhook-id', async () => {
     const { endpoint, secret } = parseJson<{ endpoint: Endpoint; secret: string }>(
       await cli('endpoints', 'add', '--url', receiver.url('/ping'), '--json'),

@@ -140,6 +140,14 @@ describe('cronhook run: bad config, one line, exit 1, nothing started', () => {
     );
   });
 
+  it('an unsupported extension lists every accepted one, the module ones marked as run', async () => {
+    const result = await run(write('cronhook.yaml', 'jobs: []'));
+    expect(result.code).toBe(1);
+    expect(oneLine(result.stderr)).toContain(
+      'unsupported extension ".yaml"; use .json (read as data) or a module that is run: .js, .mjs, .cjs, .ts, .mts',
+    );
+  });
+
   it('missing file', async () => {
     const result = await run('nope.json');
     expect(result.code).toBe(1);

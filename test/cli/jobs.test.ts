@@ -96,6 +96,45 @@ describe('cronhook jobs', () => {
     await cli('jobs', 'remove', 'keep');
   });
 
+  it('never prints a header value (nor, in its tables and lines, a URL query): add, list, list --json, usage errors', async () => {
+    const added = await cli(
+      'jobs',
+      'add',
+      '--id',
+      'billing',
+      '--every',
+      '1h',
+      '--url',
+      'https://api.example.com/charge?api_key=QU3RY',
+      '--header',
+      'Authorization: Bearer T0K3N',
+    );
+    expect(added.code).toBe(0);
+    expect(added.stdout).toContain('POST https://api.example.com/charge,');
+    const table = await cli('jobs', 'list');
+    expect(table.stdout).toMatch(/^billing\s+every 1h\s+POST https:\/\/api\.example\.com\/charge\s+active/m);
+    const json = await cli('jobs', 'list', '--json');
+    expect(parseJson<Job[]>(json)[0]?.target).toMatchObject({ headerNames: ['Authorization'] });
+    for (const output of [added.stdout, table.stdout]) expect(output).not.toMatch(/T0K3N|QU3RY/);
+    // --json prints the job as the API returns it: the URL as defined, header names without values.
+    expect(json.stdout).not.toContain('T0K3N');
+
+    const malformed = await cli(
+      'jobs',
+      'add',
+      '--every',
+      '1h',
+      '--url',
+      'https://a.example/',
+      '--header',
+      'Bearer T0K3N',
+    );
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toContain('--header must look like "Name: value"');
+    expect(malformed.stderr).not.toContain('T0K3N');
+    await cli('jobs', 'remove', 'billing');
+  });
+
   it('trigger runs an HTTP job now, records the run, and exits 1 when it fails', async () => {
     await cli(
       'jobs',

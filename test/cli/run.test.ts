@@ -91,9 +91,10 @@ describe('cronhook run', () => {
         handlers: { greet: async ({ payload }) => ({ hello: payload.name }) },
         jobs: [
           { id: 'greet', schedule: '* * * * * *', target: { handler: 'greet', payload: { name: 'cli' } } },
-          { id: 'later', schedule: { every: '1h' }, target: { url: ${JSON.stringify(service.url('/later'))} } },
+          { id: 'later', schedule: { every: '1h' },
+            target: { url: ${JSON.stringify(service.url('/later'))}, headers: { authorization: 'Bearer T0K3N' } } },
         ],
-        endpoints: [{ url: ${JSON.stringify(receiver.url('/mjs'))}, topics: ['job.*'], secret: ${JSON.stringify(SECRET)} }],
+        endpoints: [{ url: ${JSON.stringify(receiver.url('/mjs?token=QU3RY'))}, topics: ['job.*'], secret: ${JSON.stringify(SECRET)} }],
       };`,
     );
     const start = () => spawnCli(['run', '--config', 'cronhook.config.mjs', '--log', 'pretty'], { cwd: dir });
@@ -116,6 +117,13 @@ describe('cronhook run', () => {
     expect(after.find((j) => j.id === 'later')?.nextRunAt).toBe(
       before.find((j) => j.id === 'later')?.nextRunAt,
     );
+
+    // Header values and query strings stay out of what the CLI prints and logs.
+    for (const output of [first.stdout(), second.stdout(), JSON.stringify(after)]) {
+      expect(output).not.toMatch(/T0K3N|QU3RY/);
+    }
+    expect(first.stdout()).toMatch(/endpoint added .*url=http:\/\/127\.0\.0\.1:\d+\/mjs(\s|$)/m);
+    expect(after.find((j) => j.id === 'later')?.target).toMatchObject({ headerNames: ['authorization'] });
 
     const greeted = verifiedEvents().find(
       (e) => e.type === 'job.execution.succeeded' && e.data.job?.id === 'greet',

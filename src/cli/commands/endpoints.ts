@@ -1,6 +1,7 @@
 /** `cronhook endpoints list|add|remove|rotate-secret|ping`. */
 import { CronhookError } from '../../errors.js';
 import { parseDuration } from '../../schedule/schedule.js';
+import { safeUrl } from '../../transport/safe-url.js';
 import {
   type Command,
   intOption,
@@ -78,7 +79,7 @@ const add: Command = {
       else
         printFields(io, [
           ['endpoint', result.endpoint.id],
-          ['url', result.endpoint.url],
+          ['url', safeUrl(result.endpoint.url)],
           ['topics', result.endpoint.topics.join(', ')],
           ['secret', result.secret],
         ]);

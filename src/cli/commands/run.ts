@@ -20,7 +20,7 @@ export const runCommand: Command = {
       type: 'string',
       short: 'c',
       value: '<file>',
-      description: `Config: .json, or a .js/.mjs/.ts module exporting it (default ./${DEFAULT_CONFIG})`,
+      description: `Config: .json, or a .js/.mjs/.cjs/.ts/.mts module exporting it, which is run (default ./${DEFAULT_CONFIG})`,
     },
     ...DATABASE_OPTIONS,
     log: { type: 'string', value: '<format>', description: 'json (one object per line) or pretty (default)' },
