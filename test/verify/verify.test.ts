@@ -244,6 +244,8 @@ describe('verifyWebhook', () => {
 
   describe('strictness: only what a sender produces is accepted', () => {
     const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    // A fixed secret whose signature of `body` holds both '+' and '/', so every spelling below differs.
+    const secret = `whsec_${Buffer.alloc(32, 5).toString('base64')}`;
     const headers = headersFor(secret);
     const signature = headers['webhook-signature'].slice(3);
     const withSignature = (text: string) => ({ ...headers, 'webhook-signature': `v1,${text}` });
@@ -254,6 +256,7 @@ describe('verifyWebhook', () => {
 
     it('accepts the canonical signature', () => {
       expect(signature).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+      expect(signature).toMatch(/\+.*\/|\/.*\+/);
       expect(verify(withSignature(signature))()).toEqual(JSON.parse(body));
     });
 
