@@ -62,6 +62,15 @@ export interface WebhookNotifierOptions {
   /** Requests in flight at once to one endpoint, so a slow receiver cannot starve the others. @default 4 */
   perEndpointConcurrency?: number;
   /**
+   * An endpoint whose attempt has run this long (answered or not) is slow until an attempt of it ends sooner.
+   * While slow, it holds at most one of the `concurrency` slots, and slow endpoints together at most half of
+   * them (at least one), so however many receivers stall, endpoints that answer promptly keep the other half.
+   * At most `attemptTimeoutMs`.
+   * @default attemptTimeoutMs / 3 (5_000 with the default timeout)
+   * @example new WebhookNotifier({ storage, attemptTimeoutMs: 30_000, slowAttemptMs: 2_000 })
+   */
+  slowAttemptMs?: number;
+  /**
    * `'standard'`: Standard Webhooks `webhook-signature`; `'hub'`: `x-hub-signature-256` instead; `'both'`.
    * @default 'standard'
    */
@@ -107,6 +116,7 @@ export interface ResolvedNotifierOptions {
   attemptTimeoutMs: number;
   concurrency: number;
   perEndpointConcurrency: number;
+  slowAttemptMs: number;
   signatureHeaders: SignatureHeaders;
   allowPrivateNetworks: boolean;
   allow: string[];
@@ -213,6 +223,13 @@ export function validateNotifierOptions(options: WebhookNotifierOptions): Resolv
     attemptTimeoutMs,
     concurrency: int('concurrency', options.concurrency, 10, 1, 1000),
     perEndpointConcurrency: int('perEndpointConcurrency', options.perEndpointConcurrency, 4, 1, 1000),
+    slowAttemptMs: int(
+      'slowAttemptMs',
+      options.slowAttemptMs,
+      Math.max(1, Math.floor(attemptTimeoutMs / 3)),
+      1,
+      attemptTimeoutMs,
+    ),
     signatureHeaders,
     allowPrivateNetworks: bool('allowPrivateNetworks', options.allowPrivateNetworks, false),
     allow: [...allow],

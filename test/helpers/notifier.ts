@@ -71,3 +71,24 @@ export function visibleText(...values: unknown[]): string {
     )
     .join('\n');
 }
+
+/**
+ * Counts requests in flight per origin, and the peak of each, by wrapping `transport.send`: with `delayMs` on a
+ * FakeClock each request stays open until the clock passes it.
+ */
+export function trackInFlight(transport: MockTransport) {
+  const inFlight = new Map<string, number>();
+  const peak = new Map<string, number>();
+  const send = transport.send.bind(transport);
+  transport.send = async (request, options) => {
+    const key = new URL(request.url).origin;
+    inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
+    peak.set(key, Math.max(peak.get(key) ?? 0, inFlight.get(key)!));
+    try {
+      return await send(request, options);
+    } finally {
+      inFlight.set(key, inFlight.get(key)! - 1);
+    }
+  };
+  return { inFlight, peak };
+}

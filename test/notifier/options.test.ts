@@ -24,6 +24,7 @@ describe('WebhookNotifier options', () => {
       attemptTimeoutMs: 15_000,
       concurrency: 10,
       perEndpointConcurrency: 4,
+      slowAttemptMs: 5_000,
       signatureHeaders: 'standard',
       allowPrivateNetworks: false,
       allow: [],
@@ -37,6 +38,14 @@ describe('WebhookNotifier options', () => {
     expect(o.instanceId).toMatch(/^notifier_/);
   });
 
+  it('slowAttemptMs defaults to a third of attemptTimeoutMs', () => {
+    expect(validateNotifierOptions({ attemptTimeoutMs: 30_000 }).slowAttemptMs).toBe(10_000);
+    expect(validateNotifierOptions({ attemptTimeoutMs: 2 }).slowAttemptMs).toBe(1);
+    expect(validateNotifierOptions({ attemptTimeoutMs: 30_000, slowAttemptMs: 2_000 }).slowAttemptMs).toBe(
+      2_000,
+    );
+  });
+
   it('accepts durations as strings in retrySchedule', () => {
     expect(validateNotifierOptions({ retrySchedule: ['5s', 1000, '2h'] }).retrySchedule).toEqual([
       5_000, 1_000, 7_200_000,
@@ -48,6 +57,8 @@ describe('WebhookNotifier options', () => {
     [{ concurrency: 1.5 }, 'concurrency'],
     [{ perEndpointConcurrency: '4' }, 'perEndpointConcurrency'],
     [{ attemptTimeoutMs: -1 }, 'attemptTimeoutMs'],
+    [{ slowAttemptMs: 0 }, 'slowAttemptMs'],
+    [{ slowAttemptMs: 20_000, attemptTimeoutMs: 15_000 }, 'slowAttemptMs'],
     [{ retrySchedule: ['5 minutes'] }, 'retrySchedule[0]'],
     [{ retrySchedule: 'often' }, 'retrySchedule'],
     [{ retryJitter: 2 }, 'retryJitter'],

@@ -6,6 +6,7 @@ import type { Storage } from '../../storage/types.js';
 import type { ResolvedNotifierOptions } from '../options.js';
 import type { DeliveryRecord, NotifierEvents } from '../types.js';
 import type { Deliverer } from './deliverer.js';
+import { FairShare } from './fair-share.js';
 
 /**
  * Time between retention passes (clock time; one pass also runs at start): a tenth of the retention, so a
@@ -33,7 +34,8 @@ export interface DispatcherDeps {
 /**
  * The outbox loop. Deliveries live in storage; this claims the due ones (leased, so several instances share
  * the work and a crashed instance's deliveries come back when their lease expires) and sends them with at
- * most `concurrency` requests in flight and `perEndpointConcurrency` per endpoint. A request's slot is free
+ * most `concurrency` requests in flight and `perEndpointConcurrency` per endpoint, slow endpoints limited by
+ * {@link FairShare} so that stalling receivers cannot hold every slot. A request's slot is free
  * again once it is answered, while its result is being stored, so the storage's commit latency does not
  * idle the slot (no request starts while `concurrency` results wait to be stored). One clock timer wakes
  * it for the next due delivery; storing a message wakes it at once, and so do answered attempts, coalesced:
@@ -56,7 +58,8 @@ export class Dispatcher {
   #idle: (() => void) | null = null;
   /** A wake is queued for the end of this event-loop turn (attempts finished). */
   #wakeQueued = false;
-  readonly #perEndpoint = new Map<string, number>();
+  /** Attempts in flight per endpoint, and which endpoints are slow. */
+  readonly #share: FairShare;
   /** Deliveries this instance is attempting: one whose lease ran out mid-attempt is not started twice. */
   readonly #inFlight = new Set<string>();
   #controller = new AbortController();
@@ -69,6 +72,7 @@ export class Dispatcher {
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
+    this.#share = new FairShare(deps.options);
     this.#timer = new WakeTimer(deps.clock, () => this.wake(), {
       unref: deps.options.unref,
       maxWaitMs: deps.storage.shared ? deps.options.pollIntervalMs : 60_000,
@@ -140,8 +144,7 @@ export class Dispatcher {
       while (this.#running && this.#hasRoom()) {
         const now = clock.now();
         const free = options.concurrency - this.#active;
-        const excluded: string[] = [];
-        for (const [id, n] of this.#perEndpoint) if (n >= options.perEndpointConcurrency) excluded.push(id);
+        const excluded = this.#share.excluded(now);
         const claimed = await storage.claimDeliveries({
           now: new Date(now),
           limit: free,
@@ -154,16 +157,11 @@ export class Dispatcher {
         const release: DeliveryRecord[] = [];
         for (const delivery of claimed) {
           if (this.#inFlight.has(delivery.id)) continue;
-          if (
-            !this.#running ||
-            (this.#perEndpoint.get(delivery.endpointId) ?? 0) >= options.perEndpointConcurrency
-          ) {
-            release.push(delivery);
-          } else {
-            this.#launch(delivery);
-          }
+          if (!this.#running || !this.#share.mayStart(delivery.endpointId, now)) release.push(delivery);
+          else this.#launch(delivery, now);
         }
-        // A batch may hold more for one endpoint than its limit allows: hand those back at once, unleased.
+        // A batch may hold more for one endpoint than its limit allows, or more for slow endpoints than their
+        // share: hand those back at once, unleased. (The first of a batch always starts: it was not excluded.)
         await Promise.all(
           release.map((d) => storage.updateDelivery({ ...d, lockedBy: null, lockedUntil: null })),
         );
@@ -226,10 +224,10 @@ export class Dispatcher {
     }
   }
 
-  #launch(delivery: DeliveryRecord): void {
-    const { deliverer, options } = this.#deps;
+  #launch(delivery: DeliveryRecord, startedAt: number): void {
+    const { deliverer, options, clock } = this.#deps;
     const endpointId = delivery.endpointId;
-    this.#perEndpoint.set(endpointId, (this.#perEndpoint.get(endpointId) ?? 0) + 1);
+    this.#share.started(endpointId, startedAt);
     this.#inFlight.add(delivery.id);
     this.#active++;
     // The slot (and the endpoint's share) is freed once the request is over, while the result is stored.
@@ -237,9 +235,7 @@ export class Dispatcher {
     const onAnswered = () => {
       if (answered) return;
       answered = true;
-      const n = (this.#perEndpoint.get(endpointId) ?? 1) - 1;
-      if (n <= 0) this.#perEndpoint.delete(endpointId);
-      else this.#perEndpoint.set(endpointId, n);
+      this.#share.ended(endpointId, startedAt, clock.now());
       this.#active--;
       this.#recording++;
       this.#wakeAfterTurn();
