@@ -5,6 +5,7 @@ import type { Emitter } from '../events.js';
 import { parseDuration } from '../schedule/schedule.js';
 import type { Logger, SchedulerEvents } from '../scheduler/types.js';
 import type { Storage } from '../storage/types.js';
+import { compileAddressPolicy } from '../transport/address-guard.js';
 import type { Transport } from '../transport/types.js';
 import type { SignatureHeaders } from './signing/signatures.js';
 
@@ -206,6 +207,8 @@ export function validateNotifierOptions(options: WebhookNotifierOptions): Resolv
   if (!Array.isArray(allow) || allow.some((entry) => typeof entry !== 'string' || entry === '')) {
     throw invalid('allow', allow, 'an array of hosts, IPs or CIDR ranges');
   }
+  // Each entry is parsed now: one the address guard cannot read ('10.0.0.0/33') would fail every delivery.
+  compileAddressPolicy({ allow }, '');
 
   const attemptTimeoutMs = int('attemptTimeoutMs', options.attemptTimeoutMs, 15_000, 1, 10 * 60_000);
   const leaseMs = int('leaseMs', options.leaseMs, Math.max(60_000, attemptTimeoutMs * 2), 1_000);

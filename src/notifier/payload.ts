@@ -1,5 +1,6 @@
 import type { ErrorInfo } from '../errors.js';
 import type { Job, Run, RunStatus, RunTrigger } from '../scheduler/types.js';
+import { safeUrl } from '../transport/safe-url.js';
 
 /** Topics the notifier publishes for scheduler events. */
 export const JOB_TOPICS = {
@@ -58,7 +59,7 @@ export function jobPayload(job: Job): JobPayload {
         : { kind: 'at', at: s.at };
   const target: JobPayload['target'] =
     'url' in job.target
-      ? { url: publicUrl(job.target.url), method: (job.target.method ?? 'POST').toUpperCase() }
+      ? { url: safeUrl(job.target.url), method: (job.target.method ?? 'POST').toUpperCase() }
       : { handler: job.target.handler };
   return {
     id: job.id,
@@ -85,18 +86,12 @@ export function runPayload(run: Run): RunPayload {
   };
 }
 
-/** The exact JSON text sent (and signed) for an event. */
+/**
+ * The exact JSON text sent (and signed) for an event: that of a {@link WebhookBody}. Throws a TypeError when
+ * `data` has no JSON form (undefined, a function): the body would silently lack its `data`.
+ */
 export function buildBody(topic: string, at: Date, data: unknown): string {
-  const body: WebhookBody = { type: topic, timestamp: at.toISOString(), data };
-  return JSON.stringify(body);
-}
-
-/** Credentials and query strings often carry tokens, so receivers get the origin and path only. */
-function publicUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.origin}${parsed.pathname}`;
-  } catch {
-    return '';
-  }
+  const dataText = JSON.stringify(data);
+  if (dataText === undefined) throw new TypeError(`data (${typeof data}) has no JSON form`);
+  return `{"type":${JSON.stringify(topic)},"timestamp":${JSON.stringify(at.toISOString())},"data":${dataText}}`;
 }

@@ -49,6 +49,12 @@ function metadataMatches(match: EndpointMatch | null, metadata: Record<string, u
 const TOPIC = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
 
 /**
+ * Largest body of an event the app publishes (type, timestamp and data as JSON), in UTF-8 bytes: stored
+ * once and sent on every attempt to every endpoint. 256 KiB, as the common message queues allow.
+ */
+export const MAX_PUBLISH_BYTES = 262_144;
+
+/**
  * Checks the topic of an event the app publishes: dot-separated words of at most 200 characters, outside
  * the `webhook.` prefix the library keeps for its own (`webhook.ping`).
  */

@@ -21,7 +21,7 @@ import {
 } from './options.js';
 import { JOB_TOPICS, jobPayload, runPayload } from './payload.js';
 import type { MatchSubject } from './topics.js';
-import { validatePublishTopic } from './topics.js';
+import { MAX_PUBLISH_BYTES, validatePublishTopic } from './topics.js';
 import type {
   DeliveryAttempt,
   DeliveryDetails,
@@ -239,12 +239,14 @@ export class WebhookNotifier {
 
   /**
    * Sends the app's own event to every endpoint subscribed to `topic`, with the same signing, retries and
-   * log as job events. Resolves with the message id (`webhook-id`) once the message is stored.
+   * log as job events. Resolves with the message id (`webhook-id`) once the message is stored. `data` must
+   * be JSON data (not undefined or a function) and the body at most 256 KiB, else `ERR_INVALID_OPTION` on
+   * `data` and nothing is stored.
    * @example await notifier.publish('invoice.paid', { invoiceId: 'inv_1' });
    */
   async publish(topic: string, data: unknown): Promise<string> {
     const subject = { topic: validatePublishTopic(topic), jobId: null, metadata: null };
-    return this.#writer.publish(subject, this.#now(), data);
+    return this.#writer.publish(subject, this.#now(), data, MAX_PUBLISH_BYTES);
   }
 
   // Delivery log

@@ -123,7 +123,8 @@ export interface CompiledAddressPolicy {
 const OPEN: CompiledAddressPolicy = { key: 'open', open: true, blocked: () => undefined };
 
 /**
- * Validates and compiles a policy. `field` names it in error messages (e.g. `addressPolicy`).
+ * Validates and compiles a policy. `field` names it in error messages (e.g. `addressPolicy`); `''` names
+ * the policy's fields alone (`allow[1]`), for options that take them directly, as `WebhookNotifier` does.
  *
  * @example
  * const policy = compileAddressPolicy({ allow: ['10.1.0.0/16'] }, 'options.addressPolicy');
@@ -172,9 +173,10 @@ function unchanged(entry: CompiledEntry, allowPrivateNetworks: unknown, allow: u
 }
 
 function compile(allowPrivateNetworks: unknown, allow: unknown = [], field: string): CompiledAddressPolicy {
+  const of = (name: string) => (field === '' ? name : `${field}.${name}`);
   if (allowPrivateNetworks !== undefined && typeof allowPrivateNetworks !== 'boolean')
-    throw invalid(`${field}.allowPrivateNetworks`, allowPrivateNetworks, 'true or false');
-  if (!Array.isArray(allow)) throw invalid(`${field}.allow`, allow, 'an array of hosts, IPs or CIDR ranges');
+    throw invalid(of('allowPrivateNetworks'), allowPrivateNetworks, 'true or false');
+  if (!Array.isArray(allow)) throw invalid(of('allow'), allow, 'an array of hosts, IPs or CIDR ranges');
   const hosts = new Set<string>();
   const suffixes: string[] = [];
   const networks: IpNetwork[] = [];
@@ -182,7 +184,7 @@ function compile(allowPrivateNetworks: unknown, allow: unknown = [], field: stri
     const parsed = parseAllowEntry(entry);
     if (parsed === undefined)
       throw invalid(
-        `${field}.allow[${i}]`,
+        of(`allow[${i}]`),
         entry,
         "a hostname ('billing.internal'), a wildcard ('*.internal'), an IP ('10.0.0.7', '::1') or a CIDR range ('10.0.0.0/8', 'fd00::/8')",
       );

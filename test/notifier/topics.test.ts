@@ -88,3 +88,60 @@ describe('publish: the topic', () => {
     },
   );
 });
+
+describe('publish: the data', () => {
+  it.each([
+    ['undefined', undefined],
+    ['a function', () => 1],
+    ['a symbol', Symbol('s')],
+    ['a BigInt', 10n],
+    ['an object whose toJSON gives undefined', { toJSON: () => undefined }],
+    [
+      'a cycle',
+      (() => {
+        const a: Record<string, unknown> = {};
+        a.self = a;
+        return a;
+      })(),
+    ],
+  ])('refuses %s (it was sent as a body without data), storing nothing', async (_label, data) => {
+    const h = createNotifierHarness();
+    await h.notifier.addEndpoint({ url: 'https://a.example.com/' });
+    await expect(h.notifier.publish('invoice.paid', data)).rejects.toMatchObject({
+      code: 'ERR_INVALID_OPTION',
+      field: 'data',
+    });
+    expect((await h.notifier.listDeliveries()).deliveries).toEqual([]);
+  });
+
+  it('refuses a body over 256 KiB and accepts one at the limit', async () => {
+    const h = createNotifierHarness();
+    await h.notifier.addEndpoint({ url: 'https://a.example.com/' });
+    await expect(h.notifier.publish('invoice.paid', { blob: 'x'.repeat(262_144) })).rejects.toMatchObject({
+      code: 'ERR_INVALID_OPTION',
+      field: 'data',
+      message: expect.stringContaining('at most 262144 bytes'),
+    });
+    expect((await h.notifier.listDeliveries()).deliveries).toEqual([]);
+    // {"type":"invoice.paid","timestamp":"2026-01-01T00:00:00.000Z","data":{"blob":"..."}}
+    const overhead = JSON.stringify({
+      type: 'invoice.paid',
+      timestamp: new Date(0).toISOString(),
+      data: { blob: '' },
+    });
+    await h.notifier.publish('invoice.paid', { blob: 'x'.repeat(262_144 - overhead.length) });
+    const [delivery] = (await h.notifier.listDeliveries()).deliveries;
+    expect((await h.notifier.getDelivery(delivery!.id))?.message.body).toHaveLength(262_144);
+  });
+
+  it('sends null, numbers, strings and arrays as the data they are', async () => {
+    const h = createNotifierHarness();
+    await h.notifier.addEndpoint({ url: 'https://a.example.com/' });
+    for (const data of [null, 0, 'text', [1, 'a']]) await h.notifier.publish('app.value', data);
+    const { deliveries } = await h.notifier.listDeliveries();
+    const bodies = await Promise.all(
+      deliveries.map(async (d) => (await h.notifier.getDelivery(d.id))!.message.body),
+    );
+    expect(bodies.map((b) => JSON.parse(b).data).sort()).toEqual([null, 0, 'text', [1, 'a']].sort());
+  });
+});

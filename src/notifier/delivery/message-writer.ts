@@ -25,8 +25,12 @@ export class MessageWriter {
     this.#onStored = onStored;
   }
 
-  /** Stores the event for every endpoint that wants it; resolves with the message id. */
-  async publish(subject: MatchSubject, at: Date, data: unknown): Promise<string> {
+  /**
+   * Stores the event for every endpoint that wants it; resolves with the message id. `maxBytes` bounds the
+   * body (the app's own events); nothing is read or stored when the data is refused.
+   */
+  async publish(subject: MatchSubject, at: Date, data: unknown, maxBytes?: number): Promise<string> {
+    const body = encodeBody(subject.topic, at, data, maxBytes);
     const endpoints: EndpointRecord[] = [];
     for (const e of await this.#endpoints()) {
       // Endpoints disabled for failing keep collecting deliveries (sent once re-enabled); paused or gone
@@ -34,7 +38,7 @@ export class MessageWriter {
       if ((e.enabled || e.disabledReason === 'failing') && endpointMatches(e, subject)) endpoints.push(e);
     }
     const now = new Date(this.#clock.now());
-    const { messageId } = await this.store(subject.topic, at, data, subject.jobId, endpoints, now);
+    const { messageId } = await this.#insert(subject.topic, body, subject.jobId, endpoints, now);
     return messageId;
   }
 
@@ -77,15 +81,16 @@ export class MessageWriter {
     endpoints: EndpointRecord[],
     dueAt: Date | null,
   ): Promise<{ messageId: string; deliveries: DeliveryRecord[] }> {
-    let body: string;
-    try {
-      body = buildBody(topic, at, data);
-    } catch (error) {
-      throw new CronhookError('ERR_INVALID_OPTION', 'publish: data must be JSON-serializable', {
-        field: 'data',
-        cause: error,
-      });
-    }
+    return this.#insert(topic, encodeBody(topic, at, data), jobId, endpoints, dueAt);
+  }
+
+  async #insert(
+    topic: string,
+    body: string,
+    jobId: string | null,
+    endpoints: EndpointRecord[],
+    dueAt: Date | null,
+  ): Promise<{ messageId: string; deliveries: DeliveryRecord[] }> {
     const messageId = newId('msg');
     if (endpoints.length === 0) return { messageId, deliveries: [] };
     const now = new Date(this.#clock.now());
@@ -112,4 +117,29 @@ export class MessageWriter {
     if (dueAt !== null) this.#onStored();
     return { messageId, deliveries };
   }
+}
+
+/** The body of a message, or `ERR_INVALID_OPTION` on `data` when it has no JSON form or is too large. */
+function encodeBody(topic: string, at: Date, data: unknown, maxBytes?: number): string {
+  let body: string;
+  try {
+    body = buildBody(topic, at, data);
+  } catch (error) {
+    throw new CronhookError(
+      'ERR_INVALID_OPTION',
+      `publish: data must be JSON data (an object, array, string, number, boolean or null): ${(error as Error).message}`,
+      { field: 'data', cause: error },
+    );
+  }
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: most bodies need no counting.
+  if (maxBytes !== undefined && body.length * 3 > maxBytes) {
+    const bytes = Buffer.byteLength(body, 'utf8');
+    if (bytes > maxBytes)
+      throw new CronhookError(
+        'ERR_INVALID_OPTION',
+        `publish: the message body (type, timestamp and data as JSON) is ${bytes} bytes; at most ${maxBytes} bytes are allowed`,
+        { field: 'data' },
+      );
+  }
+  return body;
 }

@@ -1,10 +1,22 @@
 import { CronhookError, describeValue } from '../../errors.js';
+import { JOB_LIMITS } from '../../scheduler/job-fields.js';
+import { headerBytes, headerProblem, MAX_HEADER_BYTES } from '../../transport/header-rules.js';
 import type { Endpoint, EndpointInput, EndpointMatch, EndpointPatch, EndpointRecord } from '../types.js';
 
 const TOPIC = /^(?:\*|[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*(?:\.\*)?)$/;
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-// Header values may not break out of their line.
-const UNSAFE_VALUE = /[\r\n\0]/;
+
+/**
+ * Size limits of an endpoint: every endpoint is read on every publish to match the event, and its headers
+ * are sent with every delivery.
+ */
+export const ENDPOINT_LIMITS = {
+  /** Entries of `topics`. */
+  topics: 100,
+  /** Entries of `jobIds`. */
+  jobIds: 1000,
+  /** UTF-8 bytes of `match` as JSON: at most what a job's metadata, which it is compared with, may hold. */
+  matchBytes: JOB_LIMITS.metadataBytes,
+} as const;
 
 function invalid(field: string, message: string): CronhookError {
   return new CronhookError('ERR_INVALID_ENDPOINT', `${field} ${message}`, { field });
@@ -36,11 +48,10 @@ export function validateUrl(url: unknown, field = 'url'): string {
     throw invalid(field, `must be an absolute http(s) URL, got ${describeValue(url)}`);
   }
   if (url.length > 2048) throw invalid(field, `is ${url.length} characters long; at most 2048 are allowed`);
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw invalid(field, `must be an absolute http(s) URL, got ${describeValue(url)}`);
+  const parsed = URL.parse(url);
+  if (parsed === null) {
+    // The text is not repeated: a URL's query or path can hold a token.
+    throw invalid(field, 'must be an absolute http(s) URL (the value is not shown: a URL can hold a token)');
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw invalid(field, `must use http or https, got ${JSON.stringify(parsed.protocol.slice(0, -1))}`);
@@ -55,6 +66,9 @@ export function validateUrl(url: unknown, field = 'url'): string {
 function validateTopics(topics: unknown): string[] {
   if (!Array.isArray(topics) || topics.length === 0) {
     throw invalid('topics', `must be a non-empty array of topics, got ${describeValue(topics)}`);
+  }
+  if (topics.length > ENDPOINT_LIMITS.topics) {
+    throw invalid('topics', `holds ${topics.length} topics; at most ${ENDPOINT_LIMITS.topics} are allowed`);
   }
   for (const topic of topics) {
     if (typeof topic !== 'string' || topic.length > 200 || !TOPIC.test(topic)) {
@@ -71,6 +85,9 @@ function validateJobIds(jobIds: unknown): string[] | null {
   if (jobIds === null || jobIds === undefined) return null;
   if (!Array.isArray(jobIds) || jobIds.some((id) => typeof id !== 'string' || id === '')) {
     throw invalid('jobIds', `must be an array of job ids or null, got ${describeValue(jobIds)}`);
+  }
+  if (jobIds.length > ENDPOINT_LIMITS.jobIds) {
+    throw invalid('jobIds', `holds ${jobIds.length} ids; at most ${ENDPOINT_LIMITS.jobIds} are allowed`);
   }
   return [...new Set(jobIds as string[])];
 }
@@ -89,6 +106,11 @@ function validateMatch(match: unknown): EndpointMatch | null {
   }
   const out: Record<string, string | number | boolean | null> = {};
   for (const [key, value] of Object.entries(metadata)) {
+    // Assigned to a plain object, __proto__ would set the prototype instead of a key: the filter would
+    // silently become match-all. No job metadata can be matched by it either.
+    if (key === '__proto__') {
+      throw invalid('match.metadata.__proto__', 'is not allowed as a key (it names the prototype)');
+    }
     // Non-finite numbers have no JSON form: a database would store null, which matches other jobs.
     const finite = typeof value !== 'number' || Number.isFinite(value);
     if ((value !== null && !['string', 'number', 'boolean'].includes(typeof value)) || !finite) {
@@ -98,6 +120,13 @@ function validateMatch(match: unknown): EndpointMatch | null {
       );
     }
     out[key] = value === 0 ? 0 : (value as string | number | boolean | null);
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(out), 'utf8');
+  if (bytes > ENDPOINT_LIMITS.matchBytes) {
+    throw invalid(
+      'match',
+      `is ${bytes} bytes as JSON; at most ${ENDPOINT_LIMITS.matchBytes} bytes are allowed`,
+    );
   }
   return { metadata: out };
 }
@@ -109,23 +138,36 @@ function validateHeaders(headers: unknown): Record<string, string> {
   }
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (!HEADER_NAME.test(name))
-      throw invalid('headers', `has an invalid header name ${describeValue(name)}`);
-    // Values are not echoed: extra headers often carry API keys.
-    if (typeof value !== 'string' || UNSAFE_VALUE.test(value)) {
-      throw invalid(`headers.${name}`, 'must be a string without line breaks');
+    // The rule jobs follow too (transport/header-rules.ts); values are never echoed.
+    const problem = headerProblem(name, value);
+    if (problem !== undefined) {
+      if (!/^[\x21-\x7e]{1,100}$/.test(name))
+        throw invalid('headers', `has an invalid header name ${describeValue(name)}`);
+      throw invalid(`headers.${name}`, problem);
     }
-    out[name.toLowerCase()] = value;
+    out[name.toLowerCase()] = value as string;
   }
   return out;
 }
 
 function validateAuthorization(value: unknown): string | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'string' || value === '' || UNSAFE_VALUE.test(value)) {
-    throw invalid('authorization', 'must be a non-empty string without line breaks, or null');
+  if (typeof value !== 'string' || value === '' || headerProblem('authorization', value) !== undefined) {
+    throw invalid(
+      'authorization',
+      'must be a non-empty string of visible ASCII, spaces and tabs (value not shown), or null',
+    );
   }
   return value;
+}
+
+/** The endpoint's headers and authorization together, sent with every delivery, within the limit. */
+function checkHeaderBytes(fields: Pick<EndpointRecord, 'headers' | 'authorization'>): void {
+  const { headers, authorization } = fields;
+  const bytes = headerBytes(authorization === null ? headers : { ...headers, authorization });
+  if (bytes > MAX_HEADER_BYTES) {
+    throw invalid('headers', `and authorization add ${bytes} bytes; at most ${MAX_HEADER_BYTES} are allowed`);
+  }
 }
 
 function validateDescription(value: unknown): string | null {
@@ -174,7 +216,7 @@ export function validateEndpointInput(
     throw invalid('endpoint', `must be an object, got ${describeValue(input)}`);
   }
   rejectUnknownKeys(input, true);
-  return {
+  const fields = {
     url: validateUrl(input.url),
     topics: validateTopics(input.topics ?? ['*']),
     description: validateDescription(input.description),
@@ -184,6 +226,8 @@ export function validateEndpointInput(
     match: validateMatch(input.match),
     enabled: validateEnabled(input.enabled),
   };
+  checkHeaderBytes(fields);
+  return fields;
 }
 
 /** Applies a validated patch to a stored endpoint; returns a new record. */
@@ -200,6 +244,7 @@ export function applyEndpointPatch(record: EndpointRecord, patch: EndpointPatch,
   if ('headers' in patch) next.headers = validateHeaders(patch.headers);
   if ('jobIds' in patch) next.jobIds = validateJobIds(patch.jobIds);
   if ('match' in patch) next.match = validateMatch(patch.match);
+  if ('headers' in patch || 'authorization' in patch) checkHeaderBytes(next);
   if ('enabled' in patch) {
     const enabled = validateEnabled(patch.enabled);
     if (enabled && !record.enabled) Object.assign(next, enabledState());

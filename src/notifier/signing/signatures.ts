@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { CronhookError, describeValue } from '../../errors.js';
 import { signHubSignature, signWebhook } from '../../verify/index.js';
+import { MAX_SECRET_BYTES, SECRET_PREFIX, secretKey } from '../../verify/secret.js';
 import type { EndpointSecret } from '../types.js';
 import type { SigningKeys } from './signing-keys.js';
 
 export { signHubSignature, signWebhook };
-
-/** Prefix of every signing secret, as in the Standard Webhooks specification. */
-export const SECRET_PREFIX = 'whsec_';
 
 /** Most secrets an endpoint signs with at once (the current one plus those in their grace period). */
 export const MAX_ACTIVE_SECRETS = 10;
@@ -23,8 +21,9 @@ export function generateSecret(): string {
 }
 
 /**
- * Checks a secret the host app supplies: `whsec_` followed by base64 of 24 to 64 bytes. The message never
- * repeats the value, since it is a secret.
+ * Checks a secret the host app supplies: `whsec_` followed by canonical base64 of 24 to 64 bytes, as
+ * cronhook/verify reads it (src/verify/secret.ts), so receivers accept what the sender signs with. The
+ * message never repeats the value, since it is a secret.
  */
 export function validateSecret(secret: unknown, field = 'secret'): string {
   const fail = (why: string) =>
@@ -35,10 +34,9 @@ export function validateSecret(secret: unknown, field = 'secret'): string {
     );
   if (typeof secret !== 'string') throw fail(`must be a string, got ${describeValue(typeof secret)}`);
   if (!secret.startsWith(SECRET_PREFIX)) throw fail('does not start with "whsec_"');
-  const encoded = secret.slice(SECRET_PREFIX.length);
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || encoded.length % 4 !== 0) throw fail('is not valid base64');
-  const bytes = Buffer.from(encoded, 'base64').length;
-  if (bytes < 24 || bytes > 64) throw fail(`decodes to ${bytes} bytes`);
+  const key = secretKey(secret);
+  if (typeof key === 'string') throw fail(key);
+  if (key.length > MAX_SECRET_BYTES) throw fail(`decodes to ${key.length} bytes`);
   return secret;
 }
 
