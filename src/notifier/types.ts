@@ -100,20 +100,25 @@ export interface EndpointInput {
   /** Where deliveries are POSTed: http or https, no credentials in the URL. */
   url: string;
   /**
-   * Topics to receive, or wildcards: `job.*` (every topic starting with `job.`) and `*` (everything).
+   * Topics to receive (at most 100), or wildcards: `job.*` (every topic starting with `job.`) and `*`
+   * (everything).
    * @default ['*']
    */
   topics?: string[];
   description?: string | null;
-  /** Sent as the `Authorization` header; never returned or logged. */
+  /** Sent as the `Authorization` header (visible ASCII); never returned or logged. */
   authorization?: string | null;
-  /** Extra headers sent with each delivery; cronhook's own headers win on a clash. */
+  /**
+   * Extra headers sent with each delivery; cronhook's own headers win on a clash. Values are visible ASCII,
+   * spaces and tabs, at most 8192 bytes with `authorization`; `host`, `content-length` and the other headers
+   * the HTTP client sets are refused.
+   */
   headers?: Record<string, string>;
-  /** Only events of these jobs. @default null (all jobs) */
+  /** Only events of these jobs (at most 1000). @default null (all jobs) */
   jobIds?: string[] | null;
-  /** Only events of jobs whose metadata has these values, e.g. one endpoint per customer. */
+  /** Only events of jobs whose metadata has these values, e.g. one endpoint per customer. At most 16 KiB. */
   match?: EndpointMatch | null;
-  /** `whsec_` + base64 of 24–64 bytes. @default a generated secret of 32 random bytes */
+  /** `whsec_` + canonical base64 of 24–64 bytes. @default a generated secret of 32 random bytes */
   secret?: string;
   /** @default true */
   enabled?: boolean;

@@ -4,23 +4,31 @@ import type { CatchUpPolicy, NormalizedSchedule, ScheduleInput } from '../schedu
 
 /** An HTTP call made by a job. */
 export interface HttpTarget {
+  /** Absolute http(s) URL of at most 2048 characters, without `user:password@` (use `headers`). */
   url: string;
   /** @default 'POST' */
   method?: string;
+  /**
+   * Sent with every call; values are visible ASCII, spaces and tabs, at most 8192 bytes in all, and never
+   * returned (`getJob` gives `headerNames`). `host`, `content-length`, `transfer-encoding`, `connection` and
+   * the other headers the HTTP client sets are refused.
+   * @example { authorization: 'Bearer …', 'x-api-key': '…' }
+   */
   headers?: Record<string, string>;
+  /** A string, or an object or array sent as JSON; at most 262,144 bytes. */
   body?: string | Record<string, unknown> | unknown[];
   /** Per attempt. @default 30_000 */
   timeoutMs?: number;
   /**
-   * When set (`whsec_…`), each call is signed with the Standard Webhooks headers so the target can prove it
-   * came from this scheduler. Never returned by `getJob`/`listJobs`.
+   * When set (`whsec_` + base64 of 24 to 64 bytes), each call is signed with the Standard Webhooks headers so
+   * the target can prove it came from this scheduler. Never returned by `getJob`/`listJobs`.
    */
   signingSecret?: string;
 }
 /** An in-process handler registered with `scheduler.handle(name, fn)`. */
 export interface HandlerTarget {
   handler: string;
-  /** JSON-serializable data passed to the handler as `ctx.payload`. */
+  /** JSON data passed to the handler as `ctx.payload` (stored as its JSON copy); at most 262,144 bytes. */
   payload?: unknown;
   /** Per attempt. @default 30_000 */
   timeoutMs?: number;
@@ -59,6 +67,7 @@ export type OverlapPolicy = 'skip' | 'allow' | 'queue';
 export interface JobDefinition {
   /** Unique id. @default a generated `job_…` id */
   id?: string;
+  /** At most 200 characters; sent in every `job.*` webhook. */
   name?: string;
   schedule: ScheduleInput;
   target: JobTarget;
@@ -76,6 +85,7 @@ export interface JobDefinition {
   maxRuns?: number;
   /** @default true */
   enabled?: boolean;
+  /** JSON data, at most 16,384 bytes; sent in every `job.*` webhook and matched by endpoint filters. */
   metadata?: Record<string, unknown>;
 }
 
