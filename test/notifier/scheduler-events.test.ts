@@ -251,7 +251,8 @@ describe('WebhookNotifier with a real Scheduler', () => {
     await scheduler.addJob({
       id: 'http-job',
       schedule: { every: '1m' },
-      target: { url: 'https://api.example.com/x' },
+      // The query and the header carry credentials: neither may reach a receiver (issue 14).
+      target: { url: 'https://api.example.com/x?api_key=K3Y', headers: { authorization: 'Bearer T0K3N' } },
     });
     await scheduler.start();
     await h.notifier.start();
@@ -271,6 +272,11 @@ describe('WebhookNotifier with a real Scheduler', () => {
       'handler-job:job.execution.succeeded',
       'http-job:job.execution.failed',
     ]);
+    for (const hook of hooks) expect(hook.body).not.toMatch(/K3Y|T0K3N/);
+    expect(events.find((e) => e.data.job.id === 'http-job')?.data).toMatchObject({
+      job: { target: { url: 'https://api.example.com/x', method: 'POST' } },
+      run: { error: { code: 'ERR_HTTP_STATUS', message: 'POST https://api.example.com/x answered 500' } },
+    });
     const runs = await scheduler.listRuns('handler-job');
     expect(events.find((e) => e.data.job.id === 'handler-job')!.data.run).toMatchObject({
       id: runs[0]!.id,
