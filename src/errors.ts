@@ -27,6 +27,7 @@ export type CronhookErrorCode =
   | 'ERR_LEASE_LOST'
   | 'ERR_STORAGE'
   | 'ERR_SCHEMA_TOO_NEW'
+  | 'ERR_SCHEMA_OUTDATED'
   | 'ERR_STOPPED'
   | 'ERR_NOT_STARTED'
   | 'ERR_CONFIG'

@@ -134,7 +134,8 @@ export class WebhookNotifier {
   // Lifecycle
 
   /**
-   * Prepares storage and starts sending due deliveries, including those stored before a restart.
+   * Makes sure storage is ready (as `scheduler.start()` does) and starts sending due deliveries, including
+   * those stored before a restart. When storage is not ready it rejects and may be called again.
    * @example await notifier.start();
    */
   async start(): Promise<void> {
@@ -142,7 +143,12 @@ export class WebhookNotifier {
       throw new CronhookError('ERR_INVALID_OPTION', `start(): the notifier is already ${this.#state}`);
     }
     this.#state = 'started';
-    await this.storage.migrate();
+    try {
+      await (this.storage.ready ? this.storage.ready() : this.storage.migrate());
+    } catch (error) {
+      this.#state = 'idle';
+      throw error;
+    }
     if (this.storage.subscribe) {
       this.#storageUnsubscribe = await this.storage.subscribe((change) => {
         if (change === 'deliveries') this.#dispatcher.wake();

@@ -230,13 +230,23 @@ export class Scheduler {
 
   // Lifecycle
 
-  /** Migrates storage, takes over runs orphaned by dead instances, and starts the timer. */
+  /**
+   * Makes sure storage is ready (`storage.ready()`, which migrates it unless told not to; `migrate()` for an
+   * adapter without it), takes over runs orphaned by dead instances, and starts the timer. When storage is not
+   * ready (`ERR_SCHEMA_OUTDATED`, `ERR_STORAGE`) it rejects and may be called again.
+   * @example await scheduler.start();
+   */
   async start(): Promise<void> {
     if (this.#state !== 'idle') {
       throw new CronhookError('ERR_INVALID_OPTION', `start(): the scheduler is already ${this.#state}`);
     }
     this.#state = 'starting';
-    await this.storage.migrate();
+    try {
+      await (this.storage.ready ? this.storage.ready() : this.storage.migrate());
+    } catch (error) {
+      this.#state = 'idle';
+      throw error;
+    }
     if (this.storage.subscribe) {
       this.#unsubscribe = await this.storage.subscribe((change) => {
         if (change === 'jobs') this.#loop.wakeAt(this.clock.now());

@@ -36,6 +36,21 @@ export function schemaTooNew(found: number, supported: number, where: string): C
   );
 }
 
+/**
+ * A database whose schema is older than this version needs (or missing), with automatic migration turned off:
+ * refused before anything is read or written, with what to do.
+ */
+export function schemaOutdated(found: number, needed: number, where: string): CronhookError {
+  const state = found === 0 ? 'has no cronhook schema yet' : `is at cronhook schema version ${found}`;
+  return new CronhookError(
+    'ERR_SCHEMA_OUTDATED',
+    `${where} ${state}; this version of cronhook needs version ${needed}, and autoMigrate is off. Run ` +
+      '`await storage.migrate()` once with a database user allowed to change the schema (in a deploy step, ' +
+      'say), or leave autoMigrate on.',
+    { field: 'autoMigrate' },
+  );
+}
+
 /** Wraps a driver error so callers match one code; CronhookErrors pass through unchanged. */
 export function storageError(error: unknown, action: string): CronhookError {
   if (error instanceof CronhookError) return error;

@@ -113,6 +113,15 @@ export interface Storage {
    * migrated the database past what this version knows.
    */
   migrate(): Promise<void>;
+  /**
+   * Resolves once the storage can be used. An adapter that has it prepares itself on first use: its other
+   * methods wait for the same step, taken once however many callers come at once, so nobody has to call
+   * `migrate()` first. The built-in adapters migrate there (safe across instances, as `migrate()`), or, when the
+   * app turned that off (`autoMigrate: false`), only check the schema: then it and every method reject with
+   * `ERR_SCHEMA_OUTDATED`, which says to run `migrate()`, until someone has. A failure is not kept: the next
+   * call tries again. Optional: the scheduler's and notifier's `start()` call it when present, else `migrate()`.
+   */
+  ready?(): Promise<void>;
   /** Releases connections. Optional: memory storage has none. */
   close?(): Promise<void>;
   /**

@@ -47,6 +47,11 @@ export class MemoryStorage implements Storage {
 
   async migrate(): Promise<void> {}
 
+  /** Nothing to prepare: memory is ready from the start. */
+  ready(): Promise<void> {
+    return DONE;
+  }
+
   // Jobs
 
   #indexJob(job: StoredJob): void {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { CronhookError, describeValue } from '../../errors.js';
-import { schemaTooNew } from '../errors.js';
+import { schemaOutdated, schemaTooNew } from '../errors.js';
 import { SplitStorage } from '../sql/split-storage.js';
 import { PostgresDatabase } from './database.js';
 import { PostgresJobs } from './jobs.js';
@@ -18,6 +18,15 @@ interface PostgresCommonOptions {
    * @default 'cronhook'
    */
   schema?: string;
+  /**
+   * Migrate the schema on first use: the first call of any method (or of `ready()`) creates or upgrades it,
+   * once, under an advisory lock so that instances starting together migrate once. `false` never changes the
+   * schema, for a database user without DDL rights: first use then only checks it and fails with
+   * `ERR_SCHEMA_OUTDATED` until `migrate()` has been run (in a deploy step, with a user that may).
+   * @default true
+   * @example new PostgresStorage({ connectionString: process.env.DATABASE_URL!, autoMigrate: false })
+   */
+  autoMigrate?: boolean;
 }
 
 /** Options of `new PostgresStorage(...)`: a connection string, or a pool you already have. */
@@ -65,6 +74,7 @@ export class PostgresStorage extends SplitStorage implements Storage {
   readonly #db: PostgresDatabase;
   readonly #listener: PostgresListener;
   readonly #ownsPool: boolean;
+  readonly #autoMigrate: boolean;
   #closed = false;
 
   constructor(options: PostgresStorageOptions) {
@@ -73,6 +83,12 @@ export class PostgresStorage extends SplitStorage implements Storage {
       throw invalid(
         'schema',
         `schema must be 1-41 letters, digits or _, not starting with a digit; got ${describeValue(schema)}`,
+      );
+    }
+    if (options.autoMigrate !== undefined && typeof options.autoMigrate !== 'boolean') {
+      throw invalid(
+        'autoMigrate',
+        `autoMigrate must be true or false, got ${describeValue(options.autoMigrate)}`,
       );
     }
     let pool: pg.Pool;
@@ -104,16 +120,19 @@ export class PostgresStorage extends SplitStorage implements Storage {
     this.schema = schema;
     this.#db = db;
     this.#listener = new PostgresListener(pool, db.channel);
+    this.#autoMigrate = options.autoMigrate ?? true;
   }
 
   /**
    * Creates the schema and applies the migrations it lacks, in one transaction under an advisory lock, so
    * instances starting together migrate once. Refuses a schema migrated by a newer cronhook with
-   * `ERR_SCHEMA_TOO_NEW`, changing nothing.
+   * `ERR_SCHEMA_TOO_NEW`, changing nothing. Not needed before use (see `autoMigrate`), and a no-op on a
+   * current schema.
+   * @example await storage.migrate(); // a deploy step, for a storage opened with autoMigrate: false
    */
-  migrate(): Promise<void> {
+  async migrate(): Promise<void> {
     const { migrations: table } = this.#db.tables;
-    return this.#db.op('migrate', () =>
+    await this.#db.op('migrate', () =>
       this.#db.transaction(async (tx) => {
         await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MIGRATION_LOCK, this.schema]);
         const exists = await tx.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
@@ -136,6 +155,26 @@ export class PostgresStorage extends SplitStorage implements Storage {
         }
       }),
     );
+    this.markReady();
+  }
+
+  protected prepare(): Promise<void> {
+    if (this.#autoMigrate) return this.migrate();
+    return this.#db.op('check the schema version', async () => {
+      const where = `schema "${this.schema}"`;
+      const { rows } = await this.#db.query('SELECT to_regclass($1) IS NOT NULL AS found', [
+        this.#db.tables.migrations,
+      ]);
+      let current = 0;
+      if (rows[0]?.found === true) {
+        const versions = await this.#db.query(
+          `SELECT COALESCE(MAX(version), 0) AS v FROM ${this.#db.tables.migrations}`,
+        );
+        current = Number(versions.rows[0]?.v);
+      }
+      if (current > POSTGRES_SCHEMA_VERSION) throw schemaTooNew(current, POSTGRES_SCHEMA_VERSION, where);
+      if (current < POSTGRES_SCHEMA_VERSION) throw schemaOutdated(current, POSTGRES_SCHEMA_VERSION, where);
+    });
   }
 
   /**

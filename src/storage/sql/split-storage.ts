@@ -56,22 +56,75 @@ type PartOf<K extends keyof Storage> = {
 export type JobsPart = PartOf<JobMethod>;
 export type OutboxPart = PartOf<OutboxMethod>;
 
+const DONE: Promise<void> = Promise.resolve();
+
 /**
- * The Storage surface of the SQL adapters, written once: each method hands its work to the jobs part or the
- * outbox part of the adapter and turns driver errors into `ERR_STORAGE` naming what was being done. The
- * adapters add connection handling, `migrate()` and, for Postgres, `subscribe()`.
+ * The Storage surface of the SQL adapters, written once: each method waits for the schema to be ready (see
+ * {@link SplitStorage.ready}), hands its work to the jobs part or the outbox part of the adapter, and turns
+ * driver errors into `ERR_STORAGE` naming what was being done. The adapters add connection handling,
+ * `migrate()`, what `ready()` does the first time ({@link SplitStorage.prepare}) and, for Postgres,
+ * `subscribe()`.
  */
 export abstract class SplitStorage {
   readonly #jobs: JobsPart;
   readonly #outbox: OutboxPart;
+  /** The first `ready()` in progress; null before it, and again after it failed (the next call retries). */
+  #preparing: Promise<void> | null = null;
+  /** The schema is known to be current: methods no longer wait for anything. */
+  #prepared = false;
 
   protected constructor(jobs: JobsPart, outbox: OutboxPart) {
     this.#jobs = jobs;
     this.#outbox = outbox;
   }
 
-  /** Runs `fn`, turning driver errors into `ERR_STORAGE`; CronhookErrors pass through unchanged. */
+  /**
+   * What the first `ready()` does: migrate the schema, or, with automatic migration turned off, check that it
+   * is current (`ERR_SCHEMA_OUTDATED` when it is not).
+   */
+  protected abstract prepare(): Promise<void>;
+
+  /**
+   * Resolves once the schema is ready to use: the first call migrates it (or checks it, with `autoMigrate:
+   * false`), and callers that come meanwhile share that one step. Every other method waits for it, so calling
+   * it is never required: call it at start-up to learn of a problem there rather than at the first job added.
+   * A failure is not kept: the next call (or method) tries again, so a database migrated meanwhile is used.
+   * @example await storage.ready(); // before serving traffic: fails fast on a database it cannot use
+   */
+  ready(): Promise<void> {
+    if (this.#prepared) return DONE;
+    this.#preparing ??= this.prepare().then(
+      () => {
+        this.#prepared = true;
+      },
+      (error: unknown) => {
+        this.#preparing = null;
+        throw error;
+      },
+    );
+    return this.#preparing;
+  }
+
+  /** Records that the schema is current (an explicit `migrate()` succeeded). */
+  protected markReady(): void {
+    this.#prepared = true;
+  }
+
+  /**
+   * Runs `fn` once the schema is ready, turning driver errors into `ERR_STORAGE`; CronhookErrors pass through
+   * unchanged.
+   */
   protected async op<T>(action: string, fn: () => T | Promise<T>): Promise<T> {
+    try {
+      if (!this.#prepared) await this.ready();
+      return await fn();
+    } catch (error) {
+      throw storageError(error, action);
+    }
+  }
+
+  /** {@link op} without waiting for the schema: for `migrate()` itself and what needs no table. */
+  protected async direct<T>(action: string, fn: () => T | Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (error) {

@@ -1,5 +1,5 @@
 import { CronhookError, describeValue } from '../../errors.js';
-import { schemaTooNew, storageError } from '../errors.js';
+import { schemaOutdated, schemaTooNew, storageError } from '../errors.js';
 import { SplitStorage } from '../sql/split-storage.js';
 
 export type { SplitStorage };
@@ -39,6 +39,14 @@ export interface SqliteStorageOptions {
    * @example new SqliteStorage({ path: './data/cronhook.db', watchIntervalMs: 1_000 })
    */
   watchIntervalMs?: number;
+  /**
+   * Migrate the schema on first use: the first call of any method (or of `ready()`) creates or upgrades the
+   * tables, once, whichever process gets there first. `false` never changes the schema: first use then only
+   * checks it and fails with `ERR_SCHEMA_OUTDATED` until `migrate()` has been run (in a deploy step, say).
+   * @default true
+   * @example new SqliteStorage({ path: '/var/lib/app/cronhook.db', autoMigrate: false })
+   */
+  autoMigrate?: boolean;
 }
 
 /**
@@ -64,6 +72,7 @@ export class SqliteStorage extends SplitStorage implements Storage {
   readonly shared: boolean;
   readonly #c: SqliteConnection;
   readonly #path: string;
+  readonly #autoMigrate: boolean;
   readonly #watcher: SqliteChangeWatcher | undefined;
 
   constructor(options: SqliteStorageOptions) {
@@ -98,6 +107,13 @@ export class SqliteStorage extends SplitStorage implements Storage {
         { field: 'shared' },
       );
     }
+    if (options.autoMigrate !== undefined && typeof options.autoMigrate !== 'boolean') {
+      throw new CronhookError(
+        'ERR_INVALID_OPTION',
+        `SqliteStorage: autoMigrate must be true or false, got ${describeValue(options.autoMigrate)}`,
+        { field: 'autoMigrate' },
+      );
+    }
     const watchIntervalMs = options.watchIntervalMs ?? WATCH_INTERVAL_MS;
     if (!Number.isInteger(watchIntervalMs) || watchIntervalMs < 10 || watchIntervalMs > 60_000) {
       throw new CronhookError(
@@ -116,6 +132,7 @@ export class SqliteStorage extends SplitStorage implements Storage {
     this.#c = connection;
     this.shared = options.shared ?? false;
     this.#path = path;
+    this.#autoMigrate = options.autoMigrate ?? true;
     this.#watcher = path === ':memory:' ? undefined : new SqliteChangeWatcher(connection, watchIntervalMs);
   }
 
@@ -130,15 +147,17 @@ export class SqliteStorage extends SplitStorage implements Storage {
   subscribe(listener: (change: StorageChange) => void): Promise<() => void> {
     const watcher = this.#watcher;
     if (watcher === undefined) return Promise.resolve(() => {});
-    return this.op('subscribe to changes', () => watcher.subscribe(listener));
+    return this.direct('subscribe to changes', () => watcher.subscribe(listener));
   }
 
   /**
    * Applies the migrations this version knows and the database lacks, in one transaction. Refuses a
-   * database migrated by a newer cronhook with `ERR_SCHEMA_TOO_NEW`, changing nothing.
+   * database migrated by a newer cronhook with `ERR_SCHEMA_TOO_NEW`, changing nothing. Not needed before
+   * use (see `autoMigrate`), and a no-op on a current schema.
+   * @example await storage.migrate(); // a deploy step, for a storage opened with autoMigrate: false
    */
-  migrate(): Promise<void> {
-    return this.op('migrate', () =>
+  async migrate(): Promise<void> {
+    await this.direct('migrate', () =>
       this.#c.transaction(() => {
         this.#c.run(
           'CREATE TABLE IF NOT EXISTS cronhook_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL) STRICT',
@@ -157,6 +176,21 @@ export class SqliteStorage extends SplitStorage implements Storage {
         }
       }),
     );
+    this.markReady();
+  }
+
+  protected prepare(): Promise<void> {
+    if (this.#autoMigrate) return this.migrate();
+    return this.direct('check the schema version', () => {
+      const table = this.#c.get(
+        "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'cronhook_migrations'",
+      );
+      const current = table
+        ? Number(this.#c.get('SELECT COALESCE(MAX(version), 0) AS v FROM cronhook_migrations')?.v)
+        : 0;
+      if (current > SQLITE_SCHEMA_VERSION) throw schemaTooNew(current, SQLITE_SCHEMA_VERSION, this.#path);
+      if (current < SQLITE_SCHEMA_VERSION) throw schemaOutdated(current, SQLITE_SCHEMA_VERSION, this.#path);
+    });
   }
 
   /** Waits for the writes already made, then closes the file. */

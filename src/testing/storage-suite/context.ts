@@ -16,29 +16,39 @@ export interface StorageSuiteOptions {
 /** The storage of the running test. */
 export interface SuiteContext {
   readonly storage: Storage;
+  /** Another storage from the factory, as it comes (not migrated by the suite), tidied away after the test. */
+  fresh(): Promise<Storage>;
 }
 
 /** Registers hooks that give every test its own fresh, migrated storage and tidy it away afterwards. */
 export function useStorage(factory: StorageFactory, options: StorageSuiteOptions): SuiteContext {
   let current: Storage | undefined;
-  beforeEach(async () => {
-    current = await factory();
-    await current.migrate();
-  });
-  afterEach(async () => {
-    const storage = current;
-    current = undefined;
-    if (storage === undefined) return;
+  const extra: Storage[] = [];
+  const tidy = async (storage: Storage) => {
     try {
       await options.cleanup?.(storage);
     } finally {
       await storage.close?.();
     }
+  };
+  beforeEach(async () => {
+    current = await factory();
+    await current.migrate();
+  });
+  afterEach(async () => {
+    const storages = [...extra.splice(0), ...(current === undefined ? [] : [current])];
+    current = undefined;
+    for (const storage of storages) await tidy(storage);
   });
   return {
     get storage(): Storage {
       if (current === undefined) throw new Error('testStorage: the storage is only available inside a test');
       return current;
+    },
+    async fresh(): Promise<Storage> {
+      const storage = await factory();
+      extra.push(storage);
+      return storage;
     },
   };
 }

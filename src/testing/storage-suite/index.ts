@@ -10,6 +10,7 @@ import { jobPeekTests } from './job-peek.js';
 import { jobTests } from './jobs.js';
 import { migrateTests } from './migrate.js';
 import { outboxTests } from './outbox.js';
+import { readinessTests } from './readiness.js';
 import { runTests } from './runs.js';
 
 export type { StorageFactory, StorageSuiteOptions } from './context.js';
@@ -19,11 +20,11 @@ export type { StorageFactory, StorageSuiteOptions } from './context.js';
  * of every field, ordering and paging, claims that hand each item to one caller even under concurrency,
  * lease expiry, the (jobId, occurrenceKey) uniqueness behind exactly-once runs, retention, the outbox, and
  * migrations. Call it once per adapter from a `*.test.ts` file; it needs `vitest`. Tests of optional methods
- * (`peekJob`, `pruneDeliveries`) are reported as skipped for an adapter that lacks them.
+ * (`peekJob`, `pruneDeliveries`, `ready`) are reported as skipped for an adapter that lacks them.
  *
- * `factory` returns a fresh, empty storage for each test (it may be async, and may have migrated already:
- * the suite calls `migrate()` itself). After each test the suite calls `options.cleanup` and then the
- * storage's `close()`.
+ * `factory` returns a fresh, empty storage each time it is called (it may be async, and may have migrated
+ * already: the suite calls `migrate()` itself, except in the tests of `ready`, which use one as it comes). After
+ * each test the suite calls `options.cleanup` and then `close()` for every storage the factory made.
  *
  * @example
  * // test/my-storage.test.ts
@@ -47,5 +48,6 @@ export function testStorage(name: string, factory: StorageFactory, options: Stor
     deliveryRetentionTests(ctx);
     concurrentWriteTests(ctx);
     migrateTests(ctx);
+    readinessTests(ctx);
   });
 }

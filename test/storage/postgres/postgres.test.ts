@@ -297,14 +297,61 @@ describePostgres('Postgres', () => {
     });
 
     it('reports driver failures as ERR_STORAGE', async () => {
-      const unmigrated = new PostgresStorage({
-        connectionString: await postgresUrl(),
-        schema: uniqueSchema(),
-      });
-      cleanups.push(() => unmigrated.close());
-      await expect(unmigrated.getJob('j')).rejects.toMatchObject({
+      const storage = await open();
+      await withPool((pool) => pool.query(`DROP TABLE "${storage.schema}".jobs`));
+      await expect(storage.getJob('j')).rejects.toMatchObject({
         name: 'CronhookError',
         code: 'ERR_STORAGE',
+        message: expect.stringContaining('read a job'),
+      });
+    });
+
+    it('migrates a fresh schema on first use: a job added before migrate() or start() is stored', async () => {
+      const schema = uniqueSchema();
+      const storage = new PostgresStorage({ connectionString: await postgresUrl(), schema });
+      cleanups.push(
+        () => dropSchema(schema),
+        () => storage.close(),
+      );
+      await storage.insertJob(minimalJob('early'));
+      expect(await storage.getJob('early')).toEqual(minimalJob('early'));
+    });
+
+    it('with autoMigrate: false never changes the schema, says to run migrate(), and works once someone has', async () => {
+      const schema = uniqueSchema();
+      const locked = new PostgresStorage({
+        connectionString: await postgresUrl(),
+        schema,
+        autoMigrate: false,
+      });
+      cleanups.push(
+        () => dropSchema(schema),
+        () => locked.close(),
+      );
+      const outdated = {
+        code: 'ERR_SCHEMA_OUTDATED',
+        field: 'autoMigrate',
+        message: expect.stringMatching(/schema ".*" has no cronhook schema yet.*storage\.migrate\(\)/),
+      };
+      await expect(locked.insertJob(minimalJob('j'))).rejects.toMatchObject(outdated);
+      await expect(locked.ready()).rejects.toMatchObject(outdated);
+      const created = await withPool((pool) =>
+        pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]),
+      );
+      expect(created.rowCount).toBe(0);
+      await open(schema); // another instance (a deploy step) migrates it
+      await locked.insertJob(minimalJob('j'));
+      expect(await locked.getJob('j')).toEqual(minimalJob('j'));
+      await withPool((pool) => pool.query(`DELETE FROM "${schema}".schema_migrations WHERE version > 1`));
+      const behind = new PostgresStorage({
+        connectionString: await postgresUrl(),
+        schema,
+        autoMigrate: false,
+      });
+      cleanups.push(() => behind.close());
+      await expect(behind.getJob('j')).rejects.toMatchObject({
+        code: 'ERR_SCHEMA_OUTDATED',
+        message: expect.stringContaining('is at cronhook schema version 1;'),
       });
     });
 
@@ -347,6 +394,9 @@ describePostgres('Postgres', () => {
         expect.objectContaining({ field: 'connectionString' }),
       );
       expect(() => new PostgresStorage({ connectionString: secretUrl, max: 0 })).toThrow(/max/);
+      expect(
+        () => new PostgresStorage({ connectionString: secretUrl, autoMigrate: 'no' as unknown as boolean }),
+      ).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', field: 'autoMigrate' }));
       expect(() => new PostgresStorage({ connectionString: secretUrl, schema: 'x;drop' })).toThrow(
         expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
       );

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Scheduler } from '../../../src/scheduler/scheduler.js';
 import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
-import { sqliteMigrations } from '../../../src/storage/sqlite/schema.js';
+import { SQLITE_SCHEMA_VERSION, sqliteMigrations } from '../../../src/storage/sqlite/schema.js';
 import { testStorage } from '../../../src/testing/storage.js';
 import { at, delivery, endpoint, message, minimalJob } from '../../../src/testing/storage-suite/fixtures.js';
 
@@ -144,6 +145,78 @@ describe('SqliteStorage', () => {
     peek.close();
   });
 
+  it('migrates a fresh file on first use: a job added before migrate() or start() is stored', async () => {
+    const path = freshPath();
+    const storage = new SqliteStorage({ path });
+    await storage.insertJob(minimalJob('early'));
+    expect(await storage.getJob('early')).toEqual(minimalJob('early'));
+    await storage.close();
+    const peek = new DatabaseSync(path, { readOnly: true });
+    expect(peek.prepare('SELECT MAX(version) AS v FROM cronhook_migrations').get()).toEqual({
+      v: SQLITE_SCHEMA_VERSION,
+    });
+    peek.close();
+  });
+
+  it('with autoMigrate: false never changes the schema, says to run migrate(), and works once someone has', async () => {
+    const path = freshPath();
+    const locked = new SqliteStorage({ path, autoMigrate: false });
+    const outdated = {
+      name: 'CronhookError',
+      code: 'ERR_SCHEMA_OUTDATED',
+      field: 'autoMigrate',
+      message: expect.stringMatching(/has no cronhook schema yet.*needs version \d+.*storage\.migrate\(\)/),
+    };
+    await expect(locked.insertJob(minimalJob('j'))).rejects.toMatchObject(outdated);
+    await expect(locked.ready()).rejects.toMatchObject(outdated);
+    const scheduler = new Scheduler({ storage: locked });
+    await expect(scheduler.start()).rejects.toMatchObject(outdated);
+    const peek = new DatabaseSync(path, { readOnly: true });
+    expect(peek.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'cronhook%'").all()).toEqual([]);
+    peek.close();
+
+    // Migrated by someone else (a deploy step): the same storage now works, and the scheduler starts.
+    const admin = new SqliteStorage({ path });
+    await admin.migrate();
+    await admin.close();
+    await locked.insertJob(minimalJob('j'));
+    await scheduler.start();
+    await scheduler.stop();
+    expect((await locked.listJobs()).map((j) => j.id)).toEqual(['j']);
+    await locked.close();
+  });
+
+  it('with autoMigrate: false refuses a schema an upgrade has not reached yet, naming its version', async () => {
+    const path = freshPath();
+    const v1 = new SqliteStorage({ path });
+    await v1.migrate();
+    await v1.close();
+    const old = new DatabaseSync(path);
+    old.exec('DELETE FROM cronhook_migrations WHERE version > 1');
+    old.close();
+    const locked = new SqliteStorage({ path, autoMigrate: false });
+    await expect(locked.getJob('j')).rejects.toMatchObject({
+      code: 'ERR_SCHEMA_OUTDATED',
+      message: expect.stringContaining('is at cronhook schema version 1;'),
+    });
+    await locked.close();
+  });
+
+  it('refuses a newer database on first use too, with or without autoMigrate', async () => {
+    const path = freshPath();
+    const current = new SqliteStorage({ path });
+    await current.migrate();
+    await current.close();
+    const newer = new DatabaseSync(path);
+    newer.exec("INSERT INTO cronhook_migrations (version, name) VALUES (999, 'from the future')");
+    newer.close();
+    for (const autoMigrate of [true, false]) {
+      const storage = new SqliteStorage({ path, autoMigrate });
+      await expect(storage.listJobs()).rejects.toMatchObject({ code: 'ERR_SCHEMA_TOO_NEW' });
+      await storage.close();
+    }
+  });
+
   it('reports driver failures as ERR_STORAGE', async () => {
     const storage = new SqliteStorage({ path: ':memory:' });
     await storage.migrate();
@@ -169,6 +242,9 @@ describe('SqliteStorage', () => {
     );
     expect(() => new SqliteStorage({ path: ':memory:', shared: 'yes' as unknown as boolean })).toThrow(
       expect.objectContaining({ field: 'shared' }),
+    );
+    expect(() => new SqliteStorage({ path: ':memory:', autoMigrate: 0 as unknown as boolean })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION', field: 'autoMigrate' }),
     );
   });
 });
