@@ -18,7 +18,8 @@ export default defineConfig({
   sourcemap: true,
   splitting: true,
   treeshake: true,
-  external: ['pg', 'vitest'],
+  // Optional peer dependencies, loaded at run time only by what needs them: never bundled.
+  external: ['pg', 'vitest', /^@opentelemetry\//],
   // Keep `node:` on imports: `node:sqlite` exists only with the prefix (there is no bare `sqlite` builtin).
   removeNodeProtocol: false,
 });

@@ -31,6 +31,7 @@ export type CronhookErrorCode =
   | 'ERR_STOPPED'
   | 'ERR_NOT_STARTED'
   | 'ERR_CONFIG'
+  | 'ERR_TELEMETRY'
   | WebhookVerificationErrorCode;
 
 /** Stable codes of `WebhookVerificationError` (cronhook/verify, the receiver side). */

@@ -15,11 +15,20 @@ export type * from './notifier/types.js';
 export { WebhookNotifier } from './notifier/webhook-notifier.js';
 export { nextOccurrence, normalizeSchedule, parseDuration } from './schedule/schedule.js';
 export type * from './schedule/types.js';
+export type { ClaimLoopHealth, SchedulerHealth } from './scheduler/health.js';
 export type { SchedulerOptions } from './scheduler/options.js';
 export { Scheduler } from './scheduler/scheduler.js';
 export type * from './scheduler/types.js';
 export { MemoryStorage } from './storage/memory/index.js';
 export type * from './storage/types.js';
+export type {
+  MeterProviderLike,
+  NotifierTelemetryOptions,
+  SchedulerTelemetryOptions,
+  TelemetryProviders,
+  TracerProviderLike,
+} from './telemetry/options.js';
+export type { TraceContext } from './telemetry/trace-context.js';
 export type { AddressClass, AddressRange, CompiledAddressPolicy } from './transport/address-guard.js';
 export { classifyAddress, compileAddressPolicy, isBlockedAddress } from './transport/address-guard.js';
 export type { HttpTransportOptions } from './transport/http.js';

@@ -5,6 +5,7 @@ import type { Emitter } from '../events.js';
 import { parseDuration } from '../schedule/schedule.js';
 import type { Logger, SchedulerEvents } from '../scheduler/types.js';
 import type { Storage } from '../storage/types.js';
+import type { NotifierTelemetryOptions } from '../telemetry/options.js';
 import { compileAddressPolicy } from '../transport/address-guard.js';
 import type { Transport } from '../transport/types.js';
 import type { SignatureHeaders } from './signing/signatures.js';
@@ -107,6 +108,14 @@ export interface WebhookNotifierOptions {
   unref?: boolean;
   /** Receives one line per attempt and per problem; never a secret or authorization value. */
   logger?: Logger;
+  /**
+   * OpenTelemetry spans and metrics of messages and delivery attempts. On whenever `@opentelemetry/api` is
+   * installed, with the global tracer and meter providers unless others are given here; `false` switches it
+   * off. Without the API installed nothing is loaded. See docs/observability.md.
+   * @default {} (the global providers, per-endpoint metrics)
+   * @example new WebhookNotifier({ scheduler, telemetry: { meterProvider, perEndpointMetrics: false } })
+   */
+  telemetry?: NotifierTelemetryOptions | false;
 }
 
 /** Options after defaults and checks. */

@@ -1,4 +1,5 @@
 import type { ErrorInfo } from '../errors.js';
+import type { TraceContext } from '../telemetry/trace-context.js';
 
 /** Filter on the job an event is about. */
 export interface EndpointMatch {
@@ -20,6 +21,8 @@ export interface Endpoint {
   headerNames: string[];
   hasAuthorization: boolean;
   enabled: boolean;
+  /** Deliveries carry the W3C `traceparent`/`tracestate` of their attempt's span (when telemetry is on). */
+  propagateTraceContext: boolean;
   disabledReason: 'manual' | 'gone' | 'failing' | null;
   disabledAt: Date | null;
   /** Start of the current streak of failed attempts; null after a success. */
@@ -51,6 +54,11 @@ export interface Message {
   body: string;
   jobId: string | null;
   createdAt: Date;
+  /**
+   * The trace context the message was stored in (a run's, or the publishing code's), when telemetry was on:
+   * every delivery attempt's span links to it, in whichever process makes the attempt. Null without one.
+   */
+  traceContext: TraceContext | null;
 }
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
@@ -122,6 +130,13 @@ export interface EndpointInput {
   secret?: string;
   /** @default true */
   enabled?: boolean;
+  /**
+   * Send the W3C `traceparent`/`tracestate` headers of each attempt's span, so the receiver's spans join the
+   * trace (when telemetry is on). Switch off for a receiver that must not learn trace ids.
+   * @default true
+   * @example await notifier.addEndpoint({ url, propagateTraceContext: false });
+   */
+  propagateTraceContext?: boolean;
 }
 
 /** What `updateEndpoint` takes: the fields to change. Secrets change through `rotateSecret`. */

@@ -5,6 +5,8 @@ import { Emitter } from '../events.js';
 import type { Logger, SchedulerEvents } from '../scheduler/types.js';
 import { MemoryStorage } from '../storage/memory/index.js';
 import type { Storage } from '../storage/types.js';
+import type { NotifierHooks } from '../telemetry/hooks.js';
+import { notifierHooks } from '../telemetry/notifier-telemetry.js';
 import { HttpTransport } from '../transport/http.js';
 import type { Transport } from '../transport/types.js';
 import { Deliverer } from './delivery/deliverer.js';
@@ -58,6 +60,7 @@ export class WebhookNotifier {
   readonly #writer: MessageWriter;
   readonly #endpoints: EndpointRegistry;
   readonly #manual: ManualAttempts;
+  readonly #telemetry: NotifierHooks | null;
   #state: 'idle' | 'started' | 'stopping' = 'idle';
   #storageUnsubscribe: (() => void) | null = null;
 
@@ -68,6 +71,7 @@ export class WebhookNotifier {
     this.clock = options.clock ?? systemClock;
     this.#logger = options.logger;
     this.#emitter = new Emitter<NotifierEvents>(() => this.#now());
+    this.#telemetry = notifierHooks(options.telemetry, this.clock);
     const deps = {
       storage: this.storage,
       transport: this.transport,
@@ -75,13 +79,14 @@ export class WebhookNotifier {
       options: this.#options,
       emitter: this.#emitter,
       logger: this.#logger,
+      telemetry: this.#telemetry,
     };
     const deliverer = new Deliverer(deps);
     this.#dispatcher = new Dispatcher({ ...deps, deliverer });
     const wake = () => this.#dispatcher.wake();
     const now = () => this.#now();
     this.#log = new DeliveryLog(this.storage);
-    this.#writer = new MessageWriter(this.storage, this.clock, wake);
+    this.#writer = new MessageWriter(this.storage, this.clock, wake, this.#telemetry);
     this.#endpoints = new EndpointRegistry(this.storage, now, wake);
     this.#manual = new ManualAttempts({
       storage: this.storage,
@@ -154,6 +159,7 @@ export class WebhookNotifier {
         if (change === 'deliveries') this.#dispatcher.wake();
       });
     }
+    this.#telemetry?.started(this.storage);
     this.#dispatcher.start();
   }
 
@@ -169,6 +175,7 @@ export class WebhookNotifier {
     this.#storageUnsubscribe?.();
     this.#storageUnsubscribe = null;
     await this.#dispatcher.stop(options.timeoutMs ?? this.#options.attemptTimeoutMs);
+    this.#telemetry?.stopped();
     this.#state = 'idle';
   }
 

@@ -4,6 +4,7 @@ import { scheduleErrorOfJob } from '../schedule/errors.js';
 import { type OccurrencePlan, planOccurrences } from '../schedule/occurrences.js';
 import { jitterFor } from '../schedule/schedule.js';
 import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
+import type { SchedulerHooks } from '../telemetry/hooks.js';
 import { toPublicJob } from './job-record.js';
 import type { RunHandOver, StartGate } from './runs/active-run.js';
 import { overlapGate } from './runs/overlap-gate.js';
@@ -24,6 +25,7 @@ export interface ClaimAdvanceOptions {
   aheadMs: number;
   maxMissedEvents: number;
   handOver: RunHandOver;
+  telemetry: SchedulerHooks | null;
 }
 
 /**
@@ -80,6 +82,7 @@ export class ClaimAdvance {
     let previous: Promise<unknown> | undefined;
     for (const run of inserted) {
       if (run.status === 'missed' || run.status === 'skipped') {
+        this.#o.telemetry?.runRecorded(job, run);
         const type = run.status === 'missed' ? 'job.missed' : 'job.skipped';
         if (emitter.listenerCount(type) === 0) continue;
         publicJob ??= toPublicJob(job);

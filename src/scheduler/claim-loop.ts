@@ -1,8 +1,10 @@
 import { type Clock, sleep } from '../clock.js';
-import { CronhookError, type CronhookErrorCode } from '../errors.js';
+import { CronhookError, type CronhookErrorCode, toErrorInfo } from '../errors.js';
 import type { Emitter } from '../events.js';
 import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
+import type { SchedulerHooks } from '../telemetry/hooks.js';
 import { ClaimAdvance } from './claim-advance.js';
+import type { ClaimLoopHealth } from './health.js';
 import type { ManualHandOver, RunHandOver, StartGate } from './runs/active-run.js';
 import { RunLeases } from './runs/run-leases.js';
 import { newRunRecord } from './runs/run-records.js';
@@ -36,6 +38,7 @@ export interface ClaimLoopOptions {
   pollIntervalMs: number;
   maxMissedEvents: number;
   unref: boolean;
+  telemetry: SchedulerHooks | null;
   onError: (error: unknown) => void;
 }
 
@@ -53,6 +56,10 @@ export class ClaimLoop implements RunHandOver {
   /** Settles when the tick in progress (if any) has finished. */
   #tickDone: Promise<void> = Promise.resolve();
   #tickAgain = false;
+  /** Clock time the pass in progress started at, the last pass finished at, and its error code. */
+  #tickStartedAt = 0;
+  #lastTickAt: number | null = null;
+  #lastError: string | null = null;
   /** The fire-ahead window in effect (see {@link FIRE_AHEAD_MS}). */
   readonly #aheadMs: number;
   readonly #leases: RunLeases;
@@ -136,6 +143,7 @@ export class ClaimLoop implements RunHandOver {
       return;
     }
     this.#ticking = true;
+    this.#tickStartedAt = this.#o.clock.now();
     let tickFinished = () => {};
     this.#tickDone = new Promise<void>((resolve) => {
       tickFinished = resolve;
@@ -175,16 +183,37 @@ export class ClaimLoop implements RunHandOver {
           await new Promise<void>((resolve) => setImmediate(resolve));
         }
       } while (this.#tickAgain && this.#running && ++batches < maxBatches);
+      this.#lastError = null;
     } catch (error) {
+      this.#lastError = toErrorInfo(error, 'ERR_STORAGE').code;
       this.#o.onError(error);
     } finally {
+      this.#lastTickAt = this.#o.clock.now();
       this.#ticking = false;
       tickFinished();
     }
-    await this.#arm();
+    // A pass that failed is retried after a poll interval, not at once: due jobs it could not claim would
+    // otherwise re-arm the timer for "now" again and again while the storage keeps failing.
+    await this.#arm(this.#lastError === null ? 0 : this.#o.pollIntervalMs);
   }
 
-  async #arm(): Promise<void> {
+  /** How the loop is doing at `now` (see `Scheduler.health()`). */
+  health(now: number): Omit<ClaimLoopHealth, 'ok'> {
+    const target = this.#timer.target;
+    const overdueMs = this.#ticking
+      ? now - this.#tickStartedAt
+      : target !== null && this.#running
+        ? Math.max(0, now - target)
+        : 0;
+    return {
+      lastTickAt: this.#lastTickAt === null ? null : new Date(this.#lastTickAt),
+      overdueMs,
+      error: this.#lastError,
+    };
+  }
+
+  /** Arms the timer for the next due job, lease renewal or poll, `backoffMs` from now at the soonest. */
+  async #arm(backoffMs = 0): Promise<void> {
     if (!this.#running) return;
     const now = this.#o.clock.now();
     try {
@@ -192,7 +221,7 @@ export class ClaimLoop implements RunHandOver {
       at -= this.#aheadMs;
       if (this.#o.tracker.size > 0) at = Math.min(at, this.#leases.nextRenewAt);
       if (this.#o.storage.shared) at = Math.min(at, now + this.#o.pollIntervalMs);
-      if (Number.isFinite(at)) this.#timer.reset(Math.max(at, now));
+      if (Number.isFinite(at)) this.#timer.reset(Math.max(at, now + backoffMs));
       else this.#timer.cancel();
     } catch (error) {
       this.#o.onError(error);

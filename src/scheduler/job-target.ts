@@ -73,6 +73,16 @@ function validateHttpTarget(jobId: string, target: HttpTarget, timeoutMs: number
   if (timeoutMs !== undefined) out.timeoutMs = timeoutMs;
   if (target.signingSecret !== undefined)
     out.signingSecret = validateSigningSecret(jobId, target.signingSecret);
+  if (target.propagateTraceContext !== undefined) {
+    if (typeof target.propagateTraceContext !== 'boolean') {
+      throw bad(
+        jobId,
+        'target.propagateTraceContext',
+        `is ${describeValue(target.propagateTraceContext)}; expected true or false`,
+      );
+    }
+    out.propagateTraceContext = target.propagateTraceContext;
+  }
   return out;
 }
 

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { CronhookError, describeValue } from '../errors.js';
 import { isValidTimezone } from '../schedule/schedule.js';
 import type { Storage } from '../storage/types.js';
+import type { SchedulerTelemetryOptions } from '../telemetry/options.js';
 import { compileAddressPolicy } from '../transport/address-guard.js';
 import type { AddressPolicy, Transport } from '../transport/types.js';
 import type { Logger } from './types.js';
@@ -38,6 +39,14 @@ export interface SchedulerOptions {
    */
   addressPolicy?: AddressPolicy;
   logger?: Logger;
+  /**
+   * OpenTelemetry spans and metrics of runs, attempts and HTTP calls. On whenever `@opentelemetry/api` is
+   * installed, with the global tracer and meter providers unless others are given here; `false` switches it
+   * off. Without the API installed nothing is loaded. See docs/observability.md.
+   * @default {} (the global providers, per-job metrics)
+   * @example new Scheduler({ telemetry: { tracerProvider, meterProvider, perJobMetrics: false } })
+   */
+  telemetry?: SchedulerTelemetryOptions | false;
 }
 
 function option(field: string, value: unknown, allowed: string): CronhookError {

@@ -4,10 +4,13 @@ import { CronhookError, toErrorInfo } from '../errors.js';
 import { Emitter, type ListenerOptions } from '../events.js';
 import { MemoryStorage } from '../storage/memory/index.js';
 import type { Storage } from '../storage/types.js';
+import type { SchedulerHooks } from '../telemetry/hooks.js';
+import { schedulerHooks } from '../telemetry/scheduler-telemetry.js';
 import { HttpTransport } from '../transport/http.js';
 import type { Transport } from '../transport/types.js';
 import { VERSION } from '../version.js';
 import { ClaimLoop } from './claim-loop.js';
+import { checkHealth, type SchedulerHealth } from './health.js';
 import { JobManagement, runNow } from './job-management.js';
 import { type SchedulerOptions, validateSchedulerOptions } from './options.js';
 import { listJobRuns, toPublicRun } from './runs/run-records.js';
@@ -39,6 +42,7 @@ export class Scheduler {
   #unsubscribe: (() => void) | null = null;
   /** A transport we created is ours to close on stop; one passed in belongs to the app. */
   readonly #ownsTransport: boolean;
+  readonly #telemetry: SchedulerHooks | null;
 
   constructor(options: SchedulerOptions = {}) {
     const validated = validateSchedulerOptions(options);
@@ -49,6 +53,8 @@ export class Scheduler {
     this.clock = options.clock ?? systemClock;
     this.instanceId = validated.instanceId;
     this.#emitter = new Emitter<SchedulerEvents>(() => new Date(this.clock.now()));
+    const telemetry = schedulerHooks(options.telemetry, this.clock);
+    this.#telemetry = telemetry;
     const onError = (error: unknown) => this.#reportError(error);
     const runner = new Runner({
       storage: this.storage,
@@ -58,6 +64,7 @@ export class Scheduler {
       handlers: this.#handlers,
       addressPolicy: validated.addressPolicy,
       userAgent: `cronhook/${VERSION}`,
+      telemetry,
     });
     this.#tracker = new RunTracker({
       storage: this.storage,
@@ -77,6 +84,7 @@ export class Scheduler {
       pollIntervalMs: validated.pollIntervalMs,
       maxMissedEvents: validated.maxMissedEvents,
       unref: validated.unref,
+      telemetry,
       onError,
     });
     this.#jobs = new JobManagement({
@@ -223,6 +231,21 @@ export class Scheduler {
     return run ? toPublicRun(run) : null;
   }
 
+  /**
+   * Whether this instance is ready to work, as a readiness probe (`/readyz`) asks: started and not stopping,
+   * its storage answering a light query within 5 s, and its claim loop on time. Never rejects.
+   * @example const { ready } = await scheduler.health(); res.writeHead(ready ? 200 : 503).end();
+   */
+  health(): Promise<SchedulerHealth> {
+    return checkHealth({
+      state: this.#state,
+      storage: this.storage,
+      clock: this.clock,
+      leaseMs: this.#options.leaseMs,
+      loop: (now) => this.#loop.health(now),
+    });
+  }
+
   /** Runs in progress and waiting for a concurrency slot in this instance. */
   stats(): { running: number; queued: number; state: string } {
     return { ...this.#tracker.stats(), state: this.#state };
@@ -253,6 +276,7 @@ export class Scheduler {
       });
     }
     this.#state = 'started';
+    this.#telemetry?.started(this.storage);
     await this.#loop.start();
   }
 
@@ -270,6 +294,7 @@ export class Scheduler {
     await this.#loop.stop(timeoutMs);
     await this.#tracker.stop(Math.max(0, stopAt - this.clock.now()));
     if (this.#ownsTransport) await this.transport.close?.();
+    this.#telemetry?.stopped();
     this.#state = 'stopped';
   }
 

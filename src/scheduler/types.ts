@@ -24,6 +24,14 @@ export interface HttpTarget {
    * the target can prove it came from this scheduler. Never returned by `getJob`/`listJobs`.
    */
   signingSecret?: string;
+  /**
+   * Send the W3C `traceparent`/`tracestate` headers of the call's span, so the target's own spans join the
+   * run's trace (when telemetry is on; see docs/observability.md). Switch off for a target that must not
+   * learn trace ids, or that rejects unknown headers.
+   * @default true
+   * @example target: { url: 'https://partner.example.com/hook', propagateTraceContext: false }
+   */
+  propagateTraceContext?: boolean;
 }
 /** An in-process handler registered with `scheduler.handle(name, fn)`. */
 export interface HandlerTarget {

@@ -49,7 +49,8 @@ export function cloneEndpoint(endpoint: EndpointRecord): EndpointRecord {
 }
 
 export function cloneMessage(message: Message): Message {
-  return { ...message, createdAt: new Date(message.createdAt.getTime()) };
+  const traceContext = message.traceContext === null ? null : { ...message.traceContext };
+  return { ...message, createdAt: new Date(message.createdAt.getTime()), traceContext };
 }
 
 export function cloneDelivery(delivery: DeliveryRecord): DeliveryRecord {

@@ -3,7 +3,9 @@ import { CronhookError, toErrorInfo } from '../../errors.js';
 import type { Emitter } from '../../events.js';
 import type { Logger } from '../../scheduler/types.js';
 import type { CompleteAttemptInput, Storage } from '../../storage/types.js';
-import type { AddressPolicy, Transport, TransportResponse } from '../../transport/types.js';
+import type { DeliveryHook, NotifierHooks } from '../../telemetry/hooks.js';
+import { tracedSend } from '../../telemetry/traced-send.js';
+import type { AddressPolicy, Transport, TransportRequest, TransportResponse } from '../../transport/types.js';
 import { VERSION } from '../../version.js';
 import { toPublicEndpoint } from '../endpoints/endpoint-fields.js';
 import { newId } from '../ids.js';
@@ -43,6 +45,8 @@ export interface DelivererDeps {
   emitter: Emitter<NotifierEvents>;
   logger: Logger | undefined;
   random?: () => number;
+  /** Telemetry hooks; null (or absent) when telemetry is off. */
+  telemetry?: NotifierHooks | null;
 }
 
 /** A delivery without its lease: what callers and events see. */
@@ -89,6 +93,7 @@ export class Deliverer {
       await storage.updateDelivery({ ...delivery, lockedBy: null, lockedUntil: null });
       return null;
     }
+    const hook = this.#deps.telemetry?.deliveryStarted(delivery, message, trigger) ?? null;
     const startedAt = clock.now();
     let response: TransportResponse | null = null;
     let error: unknown = null;
@@ -101,7 +106,7 @@ export class Deliverer {
       );
     } else {
       try {
-        response = await this.#send(endpoint, message, signal);
+        response = await this.#send(endpoint, message, signal, hook);
       } catch (e) {
         error = e;
       }
@@ -113,12 +118,29 @@ export class Deliverer {
       this.#deps.options,
       this.#deps.random,
     );
-    await storage.completeAttempt(input);
-    this.#report(input, endpoint, message);
+    if (hook === null) {
+      await storage.completeAttempt(input);
+      this.#report(input, endpoint, message);
+      return attempt;
+    }
+    try {
+      await storage.completeAttempt(input);
+    } catch (failure) {
+      hook.end(null, failure);
+      throw failure;
+    }
+    // Logged inside the attempt's span, so log lines carry its trace and span ids.
+    hook.within(() => this.#report(input, endpoint, message));
+    hook.end(input, null);
     return attempt;
   }
 
-  async #send(endpoint: EndpointRecord, message: Message, signal?: AbortSignal): Promise<TransportResponse> {
+  async #send(
+    endpoint: EndpointRecord,
+    message: Message,
+    signal: AbortSignal | undefined,
+    hook: DeliveryHook | null,
+  ): Promise<TransportResponse> {
     const { options, clock, transport } = this.#deps;
     const now = clock.now();
     const headers: Record<string, string> = { ...endpoint.headers };
@@ -138,17 +160,16 @@ export class Deliverer {
       this.#keys,
     );
     for (const name in signed) headers[name] = signed[name]!;
-    return transport.send(
-      {
-        url: endpoint.url,
-        method: 'POST',
-        headers,
-        body: message.body,
-        timeoutMs: options.attemptTimeoutMs,
-        addressPolicy: this.#addressPolicy,
-      },
-      signal === undefined ? {} : { signal },
-    );
+    const request: TransportRequest = {
+      url: endpoint.url,
+      method: 'POST',
+      headers,
+      body: message.body,
+      timeoutMs: options.attemptTimeoutMs,
+      addressPolicy: this.#addressPolicy,
+    };
+    const sendOptions = signal === undefined ? {} : { signal };
+    return tracedSend(transport, request, sendOptions, hook, endpoint.propagateTraceContext);
   }
 
   #attemptRecord(

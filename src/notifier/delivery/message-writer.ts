@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.js';
 import { CronhookError } from '../../errors.js';
 import type { Storage } from '../../storage/types.js';
+import type { NotifierHooks } from '../../telemetry/hooks.js';
 import { newId } from '../ids.js';
 import { buildBody } from '../payload.js';
 import { endpointMatches, type MatchSubject } from '../topics.js';
@@ -16,13 +17,18 @@ export class MessageWriter {
   readonly #storage: Storage;
   readonly #clock: Clock;
   readonly #onStored: () => void;
+  readonly #telemetry: NotifierHooks | null;
   #listing: Promise<EndpointRecord[]> | null = null;
 
-  /** @param onStored called after deliveries due now were stored (wakes the dispatcher). */
-  constructor(storage: Storage, clock: Clock, onStored: () => void) {
+  /**
+   * @param onStored called after deliveries due now were stored (wakes the dispatcher).
+   * @param telemetry the notifier's telemetry hooks; null when telemetry is off.
+   */
+  constructor(storage: Storage, clock: Clock, onStored: () => void, telemetry: NotifierHooks | null = null) {
     this.#storage = storage;
     this.#clock = clock;
     this.#onStored = onStored;
+    this.#telemetry = telemetry;
   }
 
   /**
@@ -110,10 +116,24 @@ export class MessageWriter {
       lockedBy: null,
       lockedUntil: null,
     }));
-    await this.#storage.insertMessage({
-      message: { id: messageId, topic, body, jobId, createdAt: now },
-      deliveries,
-    });
+    // In the publisher's context (a run's, when a run's event is published): its span is the message's
+    // origin, stored with it for the delivery attempts to link to.
+    const hook = this.#telemetry?.messageStoring(topic, deliveries.length) ?? null;
+    const message = {
+      id: messageId,
+      topic,
+      body,
+      jobId,
+      createdAt: now,
+      traceContext: hook?.traceContext ?? null,
+    };
+    try {
+      await this.#storage.insertMessage({ message, deliveries });
+    } catch (error) {
+      hook?.end(messageId, error);
+      throw error;
+    }
+    hook?.end(messageId, null);
     if (dueAt !== null) this.#onStored();
     return { messageId, deliveries };
   }

@@ -34,6 +34,7 @@ export function toPublicEndpoint(record: EndpointRecord): Endpoint {
     headerNames: Object.keys(record.headers),
     hasAuthorization: record.authorization !== null,
     enabled: record.enabled,
+    propagateTraceContext: record.propagateTraceContext,
     disabledReason: record.disabledReason,
     disabledAt: record.disabledAt,
     failingSince: record.failingSince,
@@ -178,9 +179,9 @@ function validateDescription(value: unknown): string | null {
   return value;
 }
 
-function validateEnabled(value: unknown): boolean {
+function validateFlag(field: 'enabled' | 'propagateTraceContext', value: unknown): boolean {
   if (value === undefined) return true;
-  if (typeof value !== 'boolean') throw invalid('enabled', `must be a boolean, got ${describeValue(value)}`);
+  if (typeof value !== 'boolean') throw invalid(field, `must be a boolean, got ${describeValue(value)}`);
   return value;
 }
 
@@ -194,6 +195,7 @@ const INPUT_KEYS = new Set([
   'match',
   'secret',
   'enabled',
+  'propagateTraceContext',
 ]);
 
 function rejectUnknownKeys(input: object, allowSecret: boolean): void {
@@ -224,7 +226,8 @@ export function validateEndpointInput(
     headers: validateHeaders(input.headers),
     jobIds: validateJobIds(input.jobIds),
     match: validateMatch(input.match),
-    enabled: validateEnabled(input.enabled),
+    enabled: validateFlag('enabled', input.enabled),
+    propagateTraceContext: validateFlag('propagateTraceContext', input.propagateTraceContext),
   };
   checkHeaderBytes(fields);
   return fields;
@@ -246,11 +249,14 @@ export function applyEndpointPatch(record: EndpointRecord, patch: EndpointPatch,
   if ('match' in patch) next.match = validateMatch(patch.match);
   if ('headers' in patch || 'authorization' in patch) checkHeaderBytes(next);
   if ('enabled' in patch) {
-    const enabled = validateEnabled(patch.enabled);
+    const enabled = validateFlag('enabled', patch.enabled);
     if (enabled && !record.enabled) Object.assign(next, enabledState());
     if (!enabled && record.enabled) {
       Object.assign(next, { enabled: false, disabledReason: 'manual', disabledAt: now });
     }
+  }
+  if ('propagateTraceContext' in patch) {
+    next.propagateTraceContext = validateFlag('propagateTraceContext', patch.propagateTraceContext);
   }
   return next;
 }

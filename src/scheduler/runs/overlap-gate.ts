@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.js';
 import type { Emitter } from '../../events.js';
 import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
+import type { SchedulerHooks } from '../../telemetry/hooks.js';
 import { toPublicJob } from '../job-record.js';
 import type { SchedulerEvents } from '../types.js';
 import type { StartGate } from './active-run.js';
@@ -12,6 +13,7 @@ export interface OverlapGateOptions {
   clock: Clock;
   emitter: Emitter<SchedulerEvents>;
   tracker: RunTracker;
+  telemetry: SchedulerHooks | null;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface OverlapGateOptions {
  * recorded `skipped` and `job.skipped` is emitted, as a claim at that instant would have done.
  */
 export function overlapGate(options: OverlapGateOptions): StartGate {
-  const { storage, emitter, clock, tracker } = options;
+  const { storage, emitter, clock, tracker, telemetry } = options;
 
   async function judge(job: JobRecord, run: RunRecord, busyHere: boolean): Promise<boolean> {
     let busy = busyHere;
@@ -32,6 +34,7 @@ export function overlapGate(options: OverlapGateOptions): StartGate {
     run.status = 'skipped';
     run.lockedUntil = null;
     await storage.updateRun(run);
+    telemetry?.runRecorded(job, run);
     if (emitter.listenerCount('job.skipped') > 0) {
       void emitter.emit('job.skipped', {
         type: 'job.skipped',

@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.js';
 import type { Emitter } from '../../events.js';
 import type { RunRecord, Storage } from '../../storage/types.js';
+import type { SchedulerHooks } from '../../telemetry/hooks.js';
 import { toPublicJob } from '../job-record.js';
 import type { SchedulerEvents } from '../types.js';
 import type { RunHandOver } from './active-run.js';
@@ -17,6 +18,7 @@ export interface RunLeasesOptions {
   /** Most orphaned runs taken over in one pass. */
   batch: number;
   handOver: RunHandOver;
+  telemetry: SchedulerHooks | null;
 }
 
 /**
@@ -98,6 +100,7 @@ export class RunLeases {
       error: run.error,
     });
     await storage.updateRun(run);
+    this.#o.telemetry?.runRecorded(job, run);
     if (retry !== null) void handOver.execute(job, retry);
   }
 }

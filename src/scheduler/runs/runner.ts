@@ -4,6 +4,8 @@ import { CronhookError, type ErrorInfo, toErrorInfo } from '../../errors.js';
 import type { Emitter } from '../../events.js';
 import { cloneJson } from '../../storage/clone.js';
 import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
+import type { RunHook, SchedulerHooks } from '../../telemetry/hooks.js';
+import { tracedSend } from '../../telemetry/traced-send.js';
 import type { AddressPolicy, Transport } from '../../transport/types.js';
 import { toPublicJob } from '../job-record.js';
 import type { HandlerTarget, Job, JobHandler, SchedulerEvents } from '../types.js';
@@ -33,6 +35,8 @@ export interface RunnerOptions {
   /** Address policy for HTTP jobs; undefined leaves it to the transport. */
   addressPolicy: AddressPolicy | undefined;
   userAgent: string;
+  /** Telemetry hooks; null when telemetry is off. */
+  telemetry: SchedulerHooks | null;
 }
 
 /** Aborts an attempt with `ERR_TIMEOUT` when its deadline passes. */
@@ -62,6 +66,8 @@ interface RunContext {
   /** `controller.signal`, read once (the getter is not free at thousands of runs per instant). */
   signal: AbortSignal;
   publicJob: Job | undefined;
+  /** The run's telemetry; null when telemetry is off. */
+  telemetry: RunHook | null;
 }
 
 /**
@@ -84,14 +90,13 @@ export class Runner {
    * (`peekJob`); handlers and listeners then get a copy, so nothing they do can reach it. `startStored`: the
    * run was stored `running` (with its `startedAt`) already, so its start is not written again.
    */
-  async execute(
+  execute(
     job: JobRecord,
     run: RunRecord,
     controller: AbortController,
     sharedJob = false,
     startStored = false,
   ): Promise<RunRecord> {
-    const { clock, storage, emitter } = this.#o;
     const ctx: RunContext = {
       job,
       sharedJob,
@@ -99,12 +104,37 @@ export class Runner {
       controller,
       signal: controller.signal,
       publicJob: undefined,
+      telemetry: null,
     };
     if (!startStored) {
       run.status = 'running';
-      run.startedAt = new Date(clock.now());
-      await storage.updateRun(run);
+      run.startedAt = new Date(this.#o.clock.now());
     }
+    const telemetry = this.#o.telemetry;
+    return telemetry === null ? this.#execute(ctx, startStored) : this.#traced(ctx, startStored, telemetry);
+  }
+
+  /**
+   * A run inside its span, active throughout: the handler's spans and its listeners' work (the notifier
+   * storing its messages) nest under it. The span ends once the outcome is stored.
+   */
+  async #traced(ctx: RunContext, startStored: boolean, telemetry: SchedulerHooks): Promise<RunRecord> {
+    const hook = telemetry.runStarted(ctx.job, ctx.run);
+    ctx.telemetry = hook;
+    try {
+      const finished = await hook.within(() => this.#execute(ctx, startStored));
+      hook.end(finished, null);
+      return finished;
+    } catch (error) {
+      hook.end(ctx.run, error);
+      throw error;
+    }
+  }
+
+  async #execute(ctx: RunContext, startStored: boolean): Promise<RunRecord> {
+    const { job, run } = ctx;
+    const { clock, storage, emitter } = this.#o;
+    if (!startStored) await storage.updateRun(run);
     if (emitter.listenerCount('job.started') > 0) {
       await emitter.emit('job.started', {
         type: 'job.started',
@@ -217,17 +247,24 @@ export class Runner {
     const timeout = new AttemptTimeout(controller, job.id, attempt, timeoutMs);
     this.#timeouts.start(timeout, timeoutMs);
     const signal = lone ? runSignal : controller.signal;
+    const hook = ctx.telemetry?.attempt(attempt) ?? null;
     try {
       const target = job.target;
-      if ('handler' in target) await this.#callHandler(ctx, target, attempt, signal);
-      else {
-        const { userAgent, clock, addressPolicy, transport } = this.#o;
+      if ('handler' in target) {
+        if (hook === null) await this.#callHandler(ctx, target, attempt, signal);
+        else await hook.within(() => this.#callHandler(ctx, target, attempt, signal));
+      } else {
+        const { userAgent, clock, addressPolicy } = this.#o;
         const request = buildHttpRequest(job, target, run, { userAgent, clock, addressPolicy, timeoutMs });
-        checkResponse(job, target, run, request, await transport.send(request, { signal }));
+        const propagate = target.propagateTraceContext !== false;
+        const response = await tracedSend(this.#o.transport, request, { signal }, hook, propagate);
+        checkResponse(job, target, run, request, response);
       }
+      hook?.end(null);
     } catch (failure) {
-      if (signal.aborted) throw signal.reason;
-      throw failure;
+      const error = signal.aborted ? signal.reason : failure;
+      hook?.end(error instanceof FinalFailure ? error.error : error);
+      throw error;
     } finally {
       this.#timeouts.release(timeout);
       if (forward) runSignal.removeEventListener('abort', forward);

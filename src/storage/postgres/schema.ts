@@ -269,7 +269,35 @@ END
 $fn$;
 `,
     },
+    {
+      // Telemetry: the trace context a message was stored in (each delivery attempt's span links to it, in
+      // whichever instance makes it), and whether an endpoint's deliveries carry traceparent/tracestate.
+      // insert_messages() is re-created to store the new message columns.
+      version: 7,
+      name: 'trace context of messages, propagation per endpoint',
+      sql: `
+ALTER TABLE ${s}.messages ADD COLUMN traceparent text, ADD COLUMN tracestate text;
+ALTER TABLE ${s}.endpoints ADD COLUMN propagate_trace_context boolean NOT NULL DEFAULT true;
+CREATE OR REPLACE FUNCTION ${s}.insert_messages(p_messages json, p_deliveries json, p_channel text)
+  RETURNS void LANGUAGE plpgsql VOLATILE SET enable_seqscan = off AS $fn$
+BEGIN
+  PERFORM pg_advisory_xact_lock_shared(${ENDPOINTS_LOCK}, hashtext('${s}'));
+  INSERT INTO ${s}.messages (id, topic, body, job_id, created_at, traceparent, tracestate)
+    SELECT id, topic, body, job_id, created_at, traceparent, tracestate
+    FROM json_populate_recordset(null::${s}.messages, p_messages);
+  INSERT INTO ${s}.deliveries (id, message_id, endpoint_id, topic, status, attempts, next_attempt_at,
+      last_attempt_at, last_status_code, last_error, created_at, updated_at, locked_by, locked_until, parked)
+    SELECT r.id, r.message_id, r.endpoint_id, r.topic, r.status, r.attempts, r.next_attempt_at,
+      r.last_attempt_at, r.last_status_code, r.last_error, r.created_at, r.updated_at, r.locked_by,
+      r.locked_until, r.status = 'pending' AND e.enabled IS FALSE
+    FROM json_populate_recordset(null::${s}.deliveries, p_deliveries) r
+      LEFT JOIN ${s}.endpoints e ON e.id = r.endpoint_id;
+  IF FOUND THEN PERFORM pg_notify(p_channel, 'deliveries'); END IF;
+END
+$fn$;
+`,
+    },
   ];
 }
 
-export const POSTGRES_SCHEMA_VERSION = 6;
+export const POSTGRES_SCHEMA_VERSION = 7;

@@ -1,4 +1,5 @@
 import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../../notifier/types.js';
+import { readTraceContext } from '../../telemetry/trace-context.js';
 import { bool, date, json, ms, num, parsed, str, type TableCodec } from './codec.js';
 
 interface StoredSecret {
@@ -24,6 +25,7 @@ export const endpointCodec: TableCodec<EndpointRecord> = {
     'failing_since',
     'created_at',
     'updated_at',
+    'propagate_trace_context',
   ],
   encode: (e, d) => [
     e.id,
@@ -45,6 +47,7 @@ export const endpointCodec: TableCodec<EndpointRecord> = {
     ms(e.failingSince),
     ms(e.createdAt),
     ms(e.updatedAt),
+    d.bool(e.propagateTraceContext),
   ],
   decode: (r, d) => ({
     id: String(r.id),
@@ -66,18 +69,31 @@ export const endpointCodec: TableCodec<EndpointRecord> = {
     failingSince: date(r.failing_since),
     createdAt: date(r.created_at)!,
     updatedAt: date(r.updated_at)!,
+    propagateTraceContext: bool(r.propagate_trace_context),
   }),
 };
 
 export const messageCodec: TableCodec<Message> = {
-  columns: ['id', 'topic', 'body', 'job_id', 'created_at'],
-  encode: (m) => [m.id, m.topic, m.body, m.jobId, ms(m.createdAt)],
+  columns: ['id', 'topic', 'body', 'job_id', 'created_at', 'traceparent', 'tracestate'],
+  encode: (m) => [
+    m.id,
+    m.topic,
+    m.body,
+    m.jobId,
+    ms(m.createdAt),
+    m.traceContext?.traceparent ?? null,
+    m.traceContext?.tracestate ?? null,
+  ],
   decode: (r) => ({
     id: String(r.id),
     topic: String(r.topic),
     body: String(r.body),
     jobId: str(r.job_id),
     createdAt: date(r.created_at)!,
+    traceContext:
+      r.traceparent === null || r.traceparent === undefined
+        ? null
+        : readTraceContext({ traceparent: r.traceparent, tracestate: r.tracestate ?? undefined }),
   }),
 };
 

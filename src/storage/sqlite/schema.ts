@@ -157,6 +157,17 @@ CREATE INDEX cronhook_deliveries_ready ON cronhook_deliveries (wake_at, id) WHER
 DROP INDEX cronhook_deliveries_due;
 `,
   },
+  {
+    // Telemetry: the trace context a message was stored in (each delivery attempt's span links to it), and
+    // whether an endpoint's deliveries carry traceparent/tracestate.
+    version: 5,
+    name: 'trace context of messages, propagation per endpoint',
+    sql: `
+ALTER TABLE cronhook_messages ADD COLUMN traceparent TEXT;
+ALTER TABLE cronhook_messages ADD COLUMN tracestate TEXT;
+ALTER TABLE cronhook_endpoints ADD COLUMN propagate_trace_context INTEGER NOT NULL DEFAULT 1;
+`,
+  },
 ];
 
 export const SQLITE_SCHEMA_VERSION = sqliteMigrations.at(-1)!.version;

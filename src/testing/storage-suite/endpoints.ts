@@ -12,6 +12,7 @@ export function endpointTests(ctx: SuiteContext): void {
         jobIds: null,
         match: null,
         enabled: false,
+        propagateTraceContext: false,
         disabledReason: 'gone',
         disabledAt: at(77),
         failingSince: null,
@@ -40,6 +41,7 @@ export function endpointTests(ctx: SuiteContext): void {
       const changed = endpoint('ep', {
         topics: ['job.execution.failed'],
         enabled: false,
+        propagateTraceContext: false,
         disabledReason: 'failing',
         disabledAt: at(1_000),
         secrets: [],

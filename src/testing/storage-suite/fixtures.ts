@@ -121,6 +121,7 @@ export function endpoint(id: string, overrides: Partial<EndpointRecord> = {}): E
     jobIds: ['job-a', 'job-b'],
     match: { metadata: { team: 'ops', tier: 2, live: true, owner: null } },
     enabled: true,
+    propagateTraceContext: true,
     disabledReason: null,
     disabledAt: null,
     failingSince: at(-60_000),
@@ -147,6 +148,7 @@ export function message(id: string, overrides: Partial<Message> = {}): Message {
     body: JSON.stringify({ type: 'job.execution.failed', data: { text: UNICODE } }),
     jobId: 'job-a',
     createdAt: at(0),
+    traceContext: null,
     ...overrides,
   };
 }

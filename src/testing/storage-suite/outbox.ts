@@ -34,6 +34,26 @@ export function outboxTests(ctx: SuiteContext): void {
       expect(await ctx.storage.getDelivery('nope')).toBeNull();
     });
 
+    it("keeps a message's trace context, with and without tracestate, also as read for a claimed delivery", async () => {
+      await ctx.storage.insertEndpoint(endpoint('ep'));
+      const traceparent = `00-${'4bf92f3577b34da6a3ce929d0e0e4736'}-${'00f067aa0ba902b7'}-01`;
+      const full = message('m-full', {
+        traceContext: { traceparent, tracestate: `congo=t61rcWkgMzE,${UNICODE.length}=x` },
+      });
+      const bare = message('m-bare', { traceContext: { traceparent } });
+      await ctx.storage.insertMessage({ message: full, deliveries: [delivery('d-full', 'm-full', 'ep')] });
+      await ctx.storage.insertMessage({ message: bare, deliveries: [delivery('d-bare', 'm-bare', 'ep')] });
+      const claimed = await ctx.storage.claimDeliveries({
+        now: at(0),
+        limit: 10,
+        instanceId: 'i',
+        leaseMs: 30_000,
+      });
+      expect(claimed.map((d) => d.id).sort()).toEqual(['d-bare', 'd-full']);
+      expect(await ctx.storage.getMessage('m-full')).toEqual(full);
+      expect(await ctx.storage.getMessage('m-bare')).toEqual(bare);
+    });
+
     it('insertMessage is all or nothing: a failing delivery leaves no message and no delivery', async () => {
       await ctx.storage.insertEndpoint(endpoint('ep'));
       await ctx.storage.insertMessage({

@@ -81,7 +81,7 @@ describePostgres('Postgres', () => {
       const versions = await withPool((pool) =>
         pool.query(`SELECT version FROM "${schema}".schema_migrations`),
       );
-      expect(versions.rows).toEqual([1, 2, 3, 4, 5, 6].map((version) => ({ version })));
+      expect(versions.rows).toEqual([1, 2, 3, 4, 5, 6, 7].map((version) => ({ version })));
       await instances[0]!.insertJob(minimalJob('j'));
       expect(await instances[4]!.getJob('j')).toEqual(minimalJob('j'));
     });
@@ -105,6 +105,8 @@ describePostgres('Postgres', () => {
         pool.query(`DROP FUNCTION ${t}.claim_deliveries; DROP FUNCTION ${t}.claim_jobs;
           DROP FUNCTION ${t}.insert_messages; DROP INDEX ${t}.deliveries_ready;
           ALTER TABLE ${t}.deliveries DROP COLUMN parked;
+          ALTER TABLE ${t}.messages DROP COLUMN traceparent, DROP COLUMN tracestate;
+          ALTER TABLE ${t}.endpoints DROP COLUMN propagate_trace_context;
           DROP INDEX ${t}.jobs_due; CREATE INDEX jobs_wake ON ${t}.jobs (wake_at) WHERE enabled;
           CREATE INDEX deliveries_wake ON ${t}.deliveries (wake_at) WHERE status = 'pending';
           DELETE FROM ${t}.schema_migrations WHERE version > 2`),
@@ -116,6 +118,13 @@ describePostgres('Postgres', () => {
         pool.query(`SELECT id FROM ${t}.deliveries WHERE parked ORDER BY id`),
       );
       expect(parked.rows).toEqual([{ id: 'd-off' }]);
+      // Version 7: messages stored before it have no trace context; endpoints keep propagating; new messages
+      // keep theirs (insert_messages stores the new columns).
+      expect(await storage.getMessage('m-off')).toEqual(message('m-off'));
+      expect((await storage.getEndpoint('off'))?.propagateTraceContext).toBe(true);
+      const traceContext = { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`, tracestate: 'v=1' };
+      await storage.insertMessage({ message: message('m-new', { traceContext }), deliveries: [] });
+      expect((await storage.getMessage('m-new'))?.traceContext).toEqual(traceContext);
       // As the claim functions plan (sorting off): whatever the statistics say — here none yet, as when a
       // burst fills a table before autovacuum analyzes it — due items are read in index order.
       const plan = (sql: string) =>

@@ -53,6 +53,7 @@ describe('SqliteStorage', () => {
       { version: 2, name: 'finished deliveries by updated_at' },
       { version: 3, name: 'due jobs and deliveries in claim order' },
       { version: 4, name: 'deliveries to disabled endpoints parked' },
+      { version: 5, name: 'trace context of messages, propagation per endpoint' },
     ]);
     peek.close();
     await a.insertJob(minimalJob('shared'));
@@ -77,6 +78,9 @@ describe('SqliteStorage', () => {
       CREATE INDEX cronhook_jobs_wake ON cronhook_jobs (wake_at) WHERE enabled = 1;
       DROP INDEX cronhook_deliveries_ready;
       ALTER TABLE cronhook_deliveries DROP COLUMN parked;
+      ALTER TABLE cronhook_messages DROP COLUMN traceparent;
+      ALTER TABLE cronhook_messages DROP COLUMN tracestate;
+      ALTER TABLE cronhook_endpoints DROP COLUMN propagate_trace_context;
       CREATE INDEX cronhook_deliveries_wake ON cronhook_deliveries (wake_at) WHERE status = 'pending';
       DELETE FROM cronhook_migrations WHERE version > 1`);
     old.close();
@@ -84,6 +88,9 @@ describe('SqliteStorage', () => {
     const storage = new SqliteStorage({ path });
     await storage.migrate();
     expect(await storage.getJob('j')).toEqual(minimalJob('j'));
+    // Version 5: messages stored before it have no trace context; endpoints keep propagating.
+    expect(await storage.getMessage('m-off')).toEqual(message('m-off'));
+    expect((await storage.getEndpoint('off'))?.propagateTraceContext).toBe(true);
     await storage.close();
     const peek = new DatabaseSync(path, { readOnly: true });
     expect(peek.prepare('SELECT MAX(version) AS v FROM cronhook_migrations').get()).toEqual({

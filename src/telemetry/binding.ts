@@ -1,0 +1,137 @@
+import type {
+  Attributes,
+  Context,
+  Link,
+  Meter,
+  MeterProvider,
+  Span,
+  SpanKind,
+  Tracer,
+  TracerProvider,
+} from '@opentelemetry/api';
+import { type Clock, systemClock } from '../clock.js';
+import { VERSION } from '../version.js';
+import { ATTR, SCOPE } from './names.js';
+import type { ResolvedTelemetryOptions } from './options.js';
+import type { OtelApi } from './otel-api.js';
+import { formatTraceparent } from './trace-context.js';
+
+/**
+ * The OpenTelemetry API as the hooks use it: the tracer and meter of the providers given (or the global ones,
+ * looked up at each use so an SDK registered later is picked up), span times, and the few span operations
+ * every hook shares.
+ */
+export class OtelBinding {
+  readonly api: OtelApi;
+  readonly perItemMetrics: boolean;
+  readonly #options: ResolvedTelemetryOptions;
+  readonly #clock: Clock;
+  #tracerOf: unknown;
+  #tracer: Tracer | undefined;
+  #meterOf: unknown;
+  #meter: Meter | null = null;
+  readonly #noopMeter: Meter;
+  readonly #noopTracerProvider: TracerProvider;
+
+  constructor(api: OtelApi, options: ResolvedTelemetryOptions, clock: Clock) {
+    this.api = api;
+    this.perItemMetrics = options.perItemMetrics;
+    this.#options = options;
+    this.#clock = clock;
+    this.#noopMeter = api.createNoopMeter();
+    this.#noopTracerProvider = new api.ProxyTracerProvider().getDelegate();
+  }
+
+  /**
+   * Whether spans are recorded anywhere: a provider was given, or an SDK registered the global one (the
+   * global proxy has a delegate other than the API's no-op provider).
+   */
+  tracing(): boolean {
+    if (this.#options.tracerProvider !== undefined) return true;
+    const provider = this.api.trace.getTracerProvider();
+    return !(
+      provider instanceof this.api.ProxyTracerProvider && provider.getDelegate() === this.#noopTracerProvider
+    );
+  }
+
+  /** Neither spans nor metrics go anywhere: the hooks may hand out no-ops. */
+  idle(): boolean {
+    return this.meter() === null && !this.tracing();
+  }
+
+  /** The tracer of the given provider, or of the global one as registered now. */
+  tracer(): Tracer {
+    const provider = (this.#options.tracerProvider ?? this.api.trace.getTracerProvider()) as TracerProvider;
+    if (provider !== this.#tracerOf || this.#tracer === undefined) {
+      this.#tracerOf = provider;
+      this.#tracer = provider.getTracer(SCOPE, VERSION);
+    }
+    return this.#tracer;
+  }
+
+  /** The meter of the given or global provider; null while that is the API's no-op one (nothing to record). */
+  meter(): Meter | null {
+    const provider = (this.#options.meterProvider ?? this.api.metrics.getMeterProvider()) as MeterProvider;
+    if (provider !== this.#meterOf) {
+      this.#meterOf = provider;
+      const meter = provider.getMeter(SCOPE, VERSION);
+      this.#meter = meter instanceof this.#noopMeter.constructor ? null : meter;
+    }
+    return this.#meter;
+  }
+
+  /**
+   * A span time from the injected clock, or undefined (the SDK's own high-resolution time) with the system
+   * clock: spans of a scheduler on a FakeClock line up with its runs' recorded times.
+   */
+  now(): number | undefined {
+    return this.#clock === systemClock ? undefined : this.#clock.now();
+  }
+
+  /** Starts a span under `parent`. */
+  start(name: string, kind: SpanKind, attributes: Attributes, parent: Context, links?: Link[]): Span {
+    const options: { kind: SpanKind; attributes: Attributes; startTime?: number; links?: Link[] } = {
+      kind,
+      attributes,
+    };
+    const startTime = this.now();
+    if (startTime !== undefined) options.startTime = startTime;
+    if (links !== undefined && links.length > 0) options.links = links;
+    return this.tracer().startSpan(name, options, parent);
+  }
+
+  /** The context in which `span` is the active span. */
+  contextOf(span: Span, parent: Context): Context {
+    return this.api.trace.setSpan(parent, span);
+  }
+
+  /**
+   * Marks a span failed with a low-cardinality `error.type` and `cronhook.error.code`. The error's message
+   * is not recorded: it may name a URL or hold what a handler threw, and spans leave the process.
+   */
+  fail(span: Span, errorType: string): void {
+    span.setAttribute(ATTR.errorType, errorType);
+    span.setStatus({ code: this.api.SpanStatusCode.ERROR, message: errorType });
+  }
+
+  /** Ends a span at the clock's time. */
+  end(span: Span): void {
+    span.end(this.now());
+  }
+
+  /**
+   * Sets `traceparent` and `tracestate` for `span` on `headers` (replacing any of those names, whatever their
+   * case), when its context is valid; sampled or not, as W3C asks.
+   */
+  inject(span: Span, headers: Record<string, string>): void {
+    const context = span.spanContext();
+    if (!this.api.isSpanContextValid(context)) return;
+    for (const name of Object.keys(headers)) {
+      const lower = name.toLowerCase();
+      if (lower === 'traceparent' || lower === 'tracestate') delete headers[name];
+    }
+    headers.traceparent = formatTraceparent(context);
+    const state = context.traceState?.serialize();
+    if (state) headers.tracestate = state;
+  }
+}

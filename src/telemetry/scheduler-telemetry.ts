@@ -1,0 +1,184 @@
+import type { Attributes, Context, Span } from '@opentelemetry/api';
+import type { Clock } from '../clock.js';
+import type { NormalizedSchedule } from '../schedule/types.js';
+import type { JobRecord, RunRecord } from '../storage/types.js';
+import type { TransportRequest } from '../transport/types.js';
+import { OtelBinding } from './binding.js';
+import { ComponentTelemetry } from './component-telemetry.js';
+import type { AttemptHook, HttpCallHook, RunHook, SchedulerHooks } from './hooks.js';
+import { errorType } from './http-attributes.js';
+import { startHttpCall } from './http-call.js';
+import { type RunInstruments, runInstruments } from './instruments.js';
+import { ATTR } from './names.js';
+import { NOOP_RUN } from './noop-hooks.js';
+import { type SchedulerTelemetryOptions, validateTelemetryOptions } from './options.js';
+import { loadOtelApi } from './otel-api.js';
+
+/**
+ * The scheduler's hooks, or null when telemetry is off: `telemetry: false`, or `@opentelemetry/api` is not
+ * installed. Throws `ERR_INVALID_OPTION` for a malformed option, whether or not the API is installed.
+ */
+export function schedulerHooks(option: SchedulerTelemetryOptions | false | undefined, clock: Clock) {
+  const options = validateTelemetryOptions(option, 'perJobMetrics');
+  if (options === null) return null;
+  const api = loadOtelApi();
+  return api === null ? null : new SchedulerTelemetry(new OtelBinding(api, options, clock), clock);
+}
+
+/**
+ * Spans of runs (`run <job id>`, a root span, or a child of the caller's span for a manual run), of their
+ * attempts (`attempt`) and of HTTP jobs' calls (`<METHOD>`, a client span), and the run metrics.
+ */
+export class SchedulerTelemetry extends ComponentTelemetry<RunInstruments> implements SchedulerHooks {
+  constructor(binding: OtelBinding, clock: Clock) {
+    super(binding, clock, 'scheduler', runInstruments);
+  }
+
+  runStarted(job: JobRecord, run: RunRecord): RunHook {
+    const b = this.binding;
+    if (b.idle()) return NOOP_RUN;
+    const { api } = b;
+    // Only a manual run belongs to its caller's trace: the claim loop's timers carry whatever context armed
+    // them (a run's, an API call's), which has nothing to do with the runs they start.
+    const parent = run.trigger === 'manual' ? api.context.active() : api.ROOT_CONTEXT;
+    const latenessMs = Math.max(0, (run.startedAt?.getTime() ?? 0) - run.scheduledAt.getTime());
+    const attributes: Attributes = {
+      [ATTR.jobId]: job.id,
+      [ATTR.runId]: run.id,
+      [ATTR.runTrigger]: run.trigger,
+      [ATTR.runLatenessMs]: latenessMs,
+    };
+    const span = b.start(`run ${job.id}`, api.SpanKind.INTERNAL, attributes, parent);
+    if (span.isRecording()) span.setAttributes(jobAttributes(job, run));
+    // A manual run starts when asked: its lateness is always 0 and would only crowd the histogram's first bucket.
+    if (run.trigger !== 'manual') {
+      const attributes = this.#metricAttributes(job, { [ATTR.runTrigger]: run.trigger });
+      this.instruments.get()?.lateness.record(latenessMs / 1000, attributes);
+    }
+    return new RunSpan(this, job, span, b.contextOf(span, parent));
+  }
+
+  runRecorded(job: JobRecord, run: RunRecord): void {
+    this.instruments
+      .get()
+      ?.runs.add(
+        1,
+        this.#metricAttributes(job, { [ATTR.runStatus]: run.status, [ATTR.runTrigger]: run.trigger }),
+      );
+  }
+
+  /** A run's outcome, as metrics. */
+  recordEnd(job: JobRecord, run: RunRecord): void {
+    const instruments = this.instruments.get();
+    if (instruments === null) return;
+    instruments.runs.add(
+      1,
+      this.#metricAttributes(job, { [ATTR.runStatus]: run.status, [ATTR.runTrigger]: run.trigger }),
+    );
+    if (run.durationMs !== null) {
+      instruments.duration.record(
+        run.durationMs / 1000,
+        this.#metricAttributes(job, { [ATTR.runStatus]: run.status }),
+      );
+    }
+  }
+
+  /** `cronhook.job.id` on metrics only with per-job metrics. */
+  #metricAttributes(job: JobRecord, attributes: Attributes): Attributes {
+    if (this.binding.perItemMetrics) attributes[ATTR.jobId] = job.id;
+    return attributes;
+  }
+}
+
+class RunSpan implements RunHook {
+  constructor(
+    readonly telemetry: SchedulerTelemetry,
+    readonly job: JobRecord,
+    readonly span: Span,
+    readonly context: Context,
+  ) {}
+
+  within<T>(fn: () => T): T {
+    return this.telemetry.binding.api.context.with(this.context, fn);
+  }
+
+  attempt(attempt: number): AttemptHook {
+    const b = this.telemetry.binding;
+    const attributes = { [ATTR.jobId]: this.job.id, [ATTR.runAttempt]: attempt };
+    const span = b.start('attempt', b.api.SpanKind.INTERNAL, attributes, this.context);
+    return new AttemptSpan(this, attempt, span, b.contextOf(span, this.context));
+  }
+
+  end(run: RunRecord, error: unknown): void {
+    const { span, telemetry } = this;
+    const b = telemetry.binding;
+    span.setAttribute(ATTR.runStatus, run.status);
+    span.setAttribute(ATTR.runAttempts, run.attempts);
+    if (error !== null && error !== undefined) {
+      // The outcome could not be stored (storage down): the run is not over for the other instances.
+      b.fail(span, errorType(error));
+      b.end(span);
+      return;
+    }
+    if (run.error !== null) {
+      span.setAttribute(ATTR.errorCode, run.error.code);
+      b.fail(span, run.error.code);
+    }
+    b.end(span);
+    telemetry.recordEnd(this.job, run);
+  }
+}
+
+class AttemptSpan implements AttemptHook {
+  constructor(
+    readonly run: RunSpan,
+    readonly attempt: number,
+    readonly span: Span,
+    readonly context: Context,
+  ) {}
+
+  within<T>(fn: () => T): T {
+    return this.run.telemetry.binding.api.context.with(this.context, fn);
+  }
+
+  http(request: TransportRequest, propagate: boolean): HttpCallHook {
+    const { telemetry, job } = this.run;
+    const b = telemetry.binding;
+    return startHttpCall(b, request, this.context, {
+      type: 'job',
+      itemAttributes: b.perItemMetrics ? { [ATTR.jobId]: job.id } : null,
+      serverOnMetric: true,
+      resendCount: this.attempt - 1,
+      propagate,
+      histogram: telemetry.instruments.get()?.http ?? null,
+    });
+  }
+
+  end(error: unknown): void {
+    const b = this.run.telemetry.binding;
+    if (error !== null && error !== undefined) {
+      const type = errorType(error);
+      this.span.setAttribute(ATTR.errorCode, type);
+      b.fail(this.span, type);
+    }
+    b.end(this.span);
+  }
+}
+
+/** What a span says about its job (only computed for spans that are recorded). */
+function jobAttributes(job: JobRecord, run: RunRecord): Attributes {
+  const attributes: Attributes = {
+    [ATTR.jobSchedule]: describeSchedule(job.schedule),
+    [ATTR.runScheduledAt]: run.scheduledAt.toISOString(),
+  };
+  if (job.name !== null) attributes[ATTR.jobName] = job.name;
+  if ('handler' in job.target) attributes[ATTR.jobHandler] = job.target.handler;
+  return attributes;
+}
+
+/** `0 3 * * * (Europe/Paris)`, `every 900000ms`, `at 2026-01-01T00:00:00.000Z`. */
+export function describeSchedule(schedule: NormalizedSchedule): string {
+  if (schedule.kind === 'cron') return `${schedule.cron} (${schedule.timezone})`;
+  if (schedule.kind === 'every') return `every ${schedule.everyMs}ms`;
+  return `at ${schedule.at}`;
+}

@@ -1,0 +1,66 @@
+import { metrics, trace } from '@opentelemetry/api';
+import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/clock.js';
+import { OtelBinding } from '../../src/telemetry/binding.js';
+import { loadOtelApi } from '../../src/telemetry/otel-api.js';
+import { FakeClock } from '../../src/testing/fake-clock.js';
+import { createTestTelemetry } from '../helpers/otel.js';
+
+const api = loadOtelApi()!;
+const globals = { tracerProvider: undefined, meterProvider: undefined, perItemMetrics: true };
+
+afterEach(() => {
+  trace.disable();
+  metrics.disable();
+});
+
+describe('OtelBinding', () => {
+  it('finds the API installed (as a devDependency here)', () => {
+    expect(api).not.toBeNull();
+    expect(typeof api.trace.getTracerProvider).toBe('function');
+  });
+
+  it('measures nothing while no SDK is registered, and picks one up when it is registered later', async () => {
+    const binding = new OtelBinding(api, globals, systemClock);
+    expect(binding.meter()).toBeNull();
+    const before = binding.start('x', api.SpanKind.INTERNAL, {}, api.ROOT_CONTEXT);
+    expect(before.isRecording()).toBe(false);
+    before.end();
+
+    // Registered through the app's own copy of the API (an ES module): the state is shared.
+    const otel = createTestTelemetry();
+    trace.setGlobalTracerProvider(otel.tracerProvider);
+    metrics.setGlobalMeterProvider(otel.meterProvider);
+    expect(binding.meter()).not.toBeNull();
+    const after = binding.start('y', api.SpanKind.INTERNAL, {}, api.ROOT_CONTEXT);
+    expect(after.isRecording()).toBe(true);
+    binding.end(after);
+    expect(otel.spans().map((s) => s.name)).toEqual(['y']);
+    await otel.shutdown();
+  });
+
+  it('times spans by an injected clock, by the SDK with the system clock', async () => {
+    const otel = createTestTelemetry();
+    const clock = new FakeClock('2030-01-01T00:00:00Z');
+    const fake = new OtelBinding(api, { ...globals, ...otel.options }, clock);
+    const span = fake.start('fake', api.SpanKind.INTERNAL, {}, api.ROOT_CONTEXT);
+    await clock.advance(1500);
+    fake.end(span);
+    const [done] = otel.spans();
+    expect(done!.startTime).toEqual([Date.parse('2030-01-01T00:00:00Z') / 1000, 0]);
+    expect(done!.duration).toEqual([1, 500_000_000]);
+    expect(new OtelBinding(api, globals, systemClock).now()).toBeUndefined();
+    await otel.shutdown();
+  });
+
+  it('sets traceparent and tracestate, replacing headers of those names in any case', async () => {
+    const otel = createTestTelemetry();
+    const binding = new OtelBinding(api, { ...globals, ...otel.options }, systemClock);
+    const span = binding.start('x', api.SpanKind.CLIENT, {}, api.ROOT_CONTEXT);
+    const headers: Record<string, string> = { TraceParent: 'forged', accept: '*/*' };
+    binding.inject(span, headers);
+    const { traceId, spanId } = span.spanContext();
+    expect(headers).toEqual({ accept: '*/*', traceparent: `00-${traceId}-${spanId}-01` });
+    await otel.shutdown();
+  });
+});
