@@ -120,11 +120,12 @@ export function spawnCli(
   };
 }
 
-/** The environment without cronhook's own variables, so a developer's shell cannot change a test. */
+/** The environment without cronhook's own (and OpenTelemetry's) variables, so a developer's shell cannot change a test. */
 function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env.CRONHOOK_DB;
   delete env.CRONHOOK_DATABASE_URL;
+  for (const key of Object.keys(env)) if (key.startsWith('OTEL_')) delete env[key];
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];
     else env[key] = value;

@@ -4,10 +4,17 @@ import { hostname } from 'node:os';
 import { CronhookError } from '../../errors.js';
 import { WebhookNotifier } from '../../notifier/webhook-notifier.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
+import { activeSpanIds } from '../../telemetry/active-span.js';
 import { type Command, choiceOption, intOption, stringOption } from '../command.js';
 import { type CronhookConfig, loadConfig } from '../config.js';
 import { createLogger, LOG_LEVELS, type LogFormat } from '../logger.js';
 import { applyConfig, logEvents } from '../run-support.js';
+import {
+  OBSERVABILITY_OPTIONS,
+  readObservabilityFlags,
+  startServers,
+  startTelemetry,
+} from '../service/observability.js';
 import { chooseDatabase, DATABASE_OPTIONS, openStorage } from '../storage.js';
 
 const DEFAULT_CONFIG = 'cronhook.config.json';
@@ -35,6 +42,7 @@ export const runCommand: Command = {
       value: '<ms>',
       description: 'How long runs in flight may finish on shutdown (default 10000)',
     },
+    ...OBSERVABILITY_OPTIONS,
   },
   details: `Jobs are upserted by id on start (unchanged ones keep their schedule position); endpoints are
 matched by URL. Jobs and endpoints added with the management commands are left alone.
@@ -48,10 +56,17 @@ Example cronhook.config.json:
     "endpoints": [
       { "url": "https://example.com/hooks", "topics": ["job.*"], "secretEnv": "HOOK_SECRET" }
     ]
-  }`,
+  }
+
+Health and metrics (docs/observability.md):
+  cronhook run --health 8081            /healthz and /readyz on 127.0.0.1:8081
+  cronhook run --metrics 0.0.0.0:9464   Prometheus /metrics, /healthz and /readyz
+OTLP export follows the standard OTEL_* variables (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_EXPORTER, ...);
+without them nothing is exported. JSON log lines carry trace_id and span_id inside a run or delivery.`,
   async run({ values, io }) {
     const format = choiceOption<LogFormat>(values, 'log', ['json', 'pretty']) ?? 'pretty';
     const shutdownMs = intOption(values, 'shutdown-timeout-ms', 10_000, { min: 0, max: 3_600_000 });
+    const observability = readObservabilityFlags(values);
     const configPath = stringOption(values, 'config');
     let config: CronhookConfig = {};
     if (configPath !== undefined) config = await loadConfig(configPath);
@@ -59,7 +74,9 @@ Example cronhook.config.json:
     const configName = configPath ?? (existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : null);
 
     const level = choiceOption(values, 'log-level', LOG_LEVELS) ?? 'info';
-    const logger = createLogger(format, (line) => io.out(line), level);
+    // The SDK first: the scheduler and notifier find its providers registered globally.
+    const telemetry = await startTelemetry(observability);
+    const logger = createLogger(format, (line) => io.out(line), level, undefined, activeSpanIds());
     const storage = await openStorage(chooseDatabase(values, config), { mustExist: false });
     // One id for the scheduler and the notifier, readable in leases and logs: host and pid by default.
     const flagId = stringOption(values, 'instance-id');
@@ -84,6 +101,7 @@ Example cronhook.config.json:
       await applyConfig(config, { scheduler, notifier, storage, logger });
     } catch (error) {
       await storage.close?.();
+      await telemetry?.shutdown();
       if (error instanceof CronhookError && error.code !== 'ERR_CONFIG' && error.code !== 'ERR_STORAGE') {
         throw new CronhookError('ERR_CONFIG', `config ${configName ?? '(none)'}: ${error.message}`, {
           cause: error,
@@ -94,6 +112,7 @@ Example cronhook.config.json:
     }
 
     const stopLogging = logEvents(scheduler, notifier, logger);
+    const servers = await startServers(observability, telemetry, () => scheduler.health());
     await notifier.start();
     await scheduler.start();
     logger.info('cronhook started', {
@@ -101,6 +120,8 @@ Example cronhook.config.json:
       jobs: (await scheduler.listJobs({ limit: 10_000 })).length,
       endpoints: (await notifier.listEndpoints({ limit: 10_000 })).length,
       config: configName,
+      ...servers.urls,
+      ...(telemetry === null ? {} : { traces: telemetry.traces, metricsExport: telemetry.metrics }),
     });
 
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -115,6 +136,8 @@ Example cronhook.config.json:
     await scheduler.stop({ timeoutMs: shutdownMs });
     await notifier.stop({ timeoutMs: Math.min(shutdownMs, 15_000) });
     stopLogging();
+    await servers.close();
+    await telemetry?.shutdown();
     await storage.close?.();
     logger.info('stopped');
     return 0;

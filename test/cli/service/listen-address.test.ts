@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { parseListenAddress } from '../../../src/cli/service/listen-address.js';
+
+describe('--metrics / --health address', () => {
+  it.each([
+    ['9464', { host: '127.0.0.1', port: 9464 }],
+    [':9464', { host: '127.0.0.1', port: 9464 }],
+    ['127.0.0.1:0', { host: '127.0.0.1', port: 0 }],
+    ['0.0.0.0:9464', { host: '0.0.0.0', port: 9464 }],
+    ['metrics.internal:80', { host: 'metrics.internal', port: 80 }],
+    ['[::1]:9464', { host: '::1', port: 9464 }],
+  ])('reads %s', (text, expected) => {
+    expect(parseListenAddress(text, 'metrics')).toEqual(expected);
+  });
+
+  it.each(['', 'abc', '127.0.0.1', '127.0.0.1:70000', '::1:9464', 'http://127.0.0.1:9464'])(
+    'refuses %j, naming the flag',
+    (text) => {
+      expect(() => parseListenAddress(text, 'health')).toThrow(/--health is .*expected \[host:\]port/);
+    },
+  );
+});
