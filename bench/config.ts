@@ -1,4 +1,5 @@
 import type { Library } from './lib/peers.js';
+import type { TelemetryProfile } from './lib/telemetry-suite.js';
 
 /** Sizes and durations of one bench run. */
 export interface BenchProfile {
@@ -34,6 +35,8 @@ export interface BenchProfile {
   };
   /** Scheduler instances on one Postgres, all jobs due every second. */
   scaleOut: { instances: number[]; jobs: number; warmupMs: number; seconds: number; concurrency: number };
+  /** Telemetry absent / API only / SDK, alternating rounds (see bench/lib/telemetry-suite.ts). */
+  telemetry: TelemetryProfile;
 }
 
 const FULL_SIZES = [1000, 10_000, 100_000];
@@ -68,6 +71,7 @@ export const FULL: BenchProfile = {
     timeoutMs: 300_000,
   },
   scaleOut: { instances: [1, 2, 3], jobs: 6000, warmupMs: 5000, seconds: 15, concurrency: 100 },
+  telemetry: { concurrency: 16, warmupMs: 1000, durationMs: 5000, rounds: 3 },
 };
 
 /**
@@ -106,4 +110,5 @@ export const QUICK: BenchProfile = {
     timeoutMs: 60_000,
   },
   scaleOut: { instances: [1, 2, 3], jobs: 3000, warmupMs: 2000, seconds: 2, concurrency: 100 },
+  telemetry: { concurrency: 16, warmupMs: 500, durationMs: 1500, rounds: 2 },
 };

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=registration,accuracy,http,webhook,scale-out] [-- --render]`: runs
+ * `npm run bench [-- --quick] [-- --only=registration,accuracy,http,webhook,scale-out,telemetry] [-- --render]`: runs
  * every library in its own fresh process, one after the other, and writes bench/results/latest.json and
  * docs/benchmarks.md.
  */
@@ -13,6 +13,7 @@ import { LIBRARIES } from './lib/peers.js';
 import { type BenchPostgres, startBenchPostgres } from './lib/postgres.js';
 import { startReceiver } from './lib/receiver.js';
 import type { BenchResults } from './lib/results.js';
+import { runTelemetrySuite } from './lib/telemetry-suite.js';
 import { renderReport } from './report.js';
 import type { AccuracyInput, AccuracyResult } from './workers/accuracy.js';
 import type { ThroughputInput, ThroughputResult } from './workers/http-throughput.js';
@@ -101,6 +102,7 @@ if (only !== undefined && existsSync(latestFile)) {
     if (!enabled('http')) results.http = previous.http;
     if (!enabled('webhook')) results.webhook = previous.webhook;
     if (!enabled('scale-out')) results.scaleOut = previous.scaleOut ?? [];
+    if (!enabled('telemetry') && previous.telemetry !== undefined) results.telemetry = previous.telemetry;
   }
 }
 
@@ -274,6 +276,16 @@ if (enabled('scale-out')) {
   }
 }
 await postgres?.stop();
+
+// 7. Telemetry: absent, API only and SDK, against its own receiver process.
+if (enabled('telemetry')) {
+  const receiver = await startReceiver();
+  try {
+    results.telemetry = await runTelemetrySuite(profile.telemetry, receiver.url, log);
+  } finally {
+    await receiver.stop();
+  }
+}
 
 results.durationMs = Math.round(performance.now() - started);
 mkdirSync(`${root}bench/results`, { recursive: true });

@@ -2,6 +2,7 @@
 
 import type { ChildOutcome } from './lib/child.js';
 import { type BenchResults, type Outcome, ok } from './lib/results.js';
+import { telemetryTable, telemetryTargets } from './lib/telemetry-report.js';
 import { LIMITS } from './limits.js';
 import type { RegistrationResult } from './workers/registration.js';
 
@@ -167,6 +168,7 @@ function targets(results: BenchResults): Target[] {
         : 'not measured',
     met: measuredScale.length > 0 ? 'info' : null,
   });
+  out.push(...telemetryTargets(results.telemetry, fmt));
   return out;
 }
 
@@ -422,6 +424,8 @@ export function renderReport(results: BenchResults, full?: { file: string; date:
     webhookTable(results),
     '',
     scaleOutTable(results),
+    '',
+    telemetryTable(results.telemetry, fmt, status, table),
     '',
   ].join('\n');
 }

@@ -5,6 +5,7 @@ import type { ScaleOutResult } from '../workers/scale-out.js';
 import type { WebhookResult } from '../workers/webhook.js';
 import type { ChildOutcome } from './child.js';
 import type { Library } from './peers.js';
+import type { TelemetryResults } from './telemetry-suite.js';
 
 /** A measurement that was not taken, and why. */
 export type Skipped = { status: 'skipped'; reason: string };
@@ -44,6 +45,8 @@ export interface BenchResults {
     /** One per instance (or the seeding step's failure). */
     outcomes: Array<Outcome<ScaleOutResult>>;
   }>;
+  /** The telemetry suite; absent from runs made before it existed. */
+  telemetry?: TelemetryResults;
 }
 
 /** The result of an outcome that succeeded, else undefined. */
