@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type { SqlDialect } from '../sql/codec.js';
@@ -35,7 +35,10 @@ export class SqliteConnection {
   readonly #writes = new GroupCommit<() => unknown>((group) => this.#commitGroup(group));
 
   constructor({ path, busyTimeoutMs, synchronous }: SqliteConnectionOptions) {
-    if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:' && !path.startsWith('file:')) {
+      mkdirSync(dirname(path), { recursive: true });
+      createPrivately(path);
+    }
     this.db = new DatabaseSync(path, { timeout: busyTimeoutMs });
     this.db.exec(`PRAGMA busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
     this.db.exec('PRAGMA journal_mode = WAL');
@@ -146,4 +149,17 @@ export class SqliteConnection {
 
 function toParams(params: unknown[]): SqlParam[] {
   return params.map((p) => (p === undefined ? null : (p as SqlParam)));
+}
+
+/**
+ * Creates the database file, when it does not exist yet, readable and writable by its owner only (0600): it
+ * holds endpoint URLs, webhook bodies and, unless encrypted, secrets. SQLite gives the WAL and shared-memory
+ * files it creates beside it the same mode. An existing file keeps the mode it has.
+ */
+function createPrivately(path: string): void {
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -27,6 +27,32 @@ describe('SqliteStorage', () => {
     const peek = new DatabaseSync(path, { readOnly: true });
     expect(peek.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
     peek.close();
+    await storage.close();
+  });
+
+  it('creates the database, WAL and shared-memory files readable by their owner only (0600)', async () => {
+    const path = freshPath();
+    const previous = process.umask(0o022); // the usual umask, which makes new files 0644
+    try {
+      const storage = new SqliteStorage({ path });
+      await storage.migrate();
+      await storage.insertJob(minimalJob('j'));
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+        expect({ file, mode: (statSync(file).mode & 0o777).toString(8) }).toEqual({ file, mode: '600' });
+      }
+      await storage.close();
+    } finally {
+      process.umask(previous);
+    }
+  });
+
+  it('leaves the mode of an existing database file as it is', async () => {
+    const path = join(dir, 'existing.db');
+    writeFileSync(path, '');
+    chmodSync(path, 0o640);
+    const storage = new SqliteStorage({ path });
+    await storage.migrate();
+    expect(statSync(path).mode & 0o777).toBe(0o640);
     await storage.close();
   });
 
