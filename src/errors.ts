@@ -32,6 +32,7 @@ export type CronhookErrorCode =
   | 'ERR_NOT_STARTED'
   | 'ERR_CONFIG'
   | 'ERR_TELEMETRY'
+  | 'ERR_ENCRYPTION_KEY'
   | WebhookVerificationErrorCode;
 
 /** Stable codes of `WebhookVerificationError` (cronhook/verify, the receiver side). */

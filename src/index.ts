@@ -19,6 +19,10 @@ export type { ClaimLoopHealth, SchedulerHealth } from './scheduler/health.js';
 export type { SchedulerOptions } from './scheduler/options.js';
 export { Scheduler } from './scheduler/scheduler.js';
 export type * from './scheduler/types.js';
+export type { EncryptedStorageOptions } from './storage/encryption/encrypted-storage.js';
+export { EncryptedStorage } from './storage/encryption/encrypted-storage.js';
+export { generateEncryptionKey } from './storage/encryption/encryption-keys.js';
+export type { ReencryptResult } from './storage/encryption/reencrypt.js';
 export { MemoryStorage } from './storage/memory/index.js';
 export type * from './storage/types.js';
 export type {

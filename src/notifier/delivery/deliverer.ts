@@ -2,6 +2,7 @@ import type { Clock } from '../../clock.js';
 import { CronhookError, toErrorInfo } from '../../errors.js';
 import type { Emitter } from '../../events.js';
 import type { Logger } from '../../scheduler/types.js';
+import { requireEndpointOpened } from '../../storage/encryption/key-check.js';
 import type { CompleteAttemptInput, Storage } from '../../storage/types.js';
 import type { DeliveryHook, NotifierHooks } from '../../telemetry/hooks.js';
 import { tracedSend } from '../../telemetry/traced-send.js';
@@ -93,6 +94,9 @@ export class Deliverer {
       await storage.updateDelivery({ ...delivery, lockedBy: null, lockedUntil: null });
       return null;
     }
+    // A secret still encrypted (no key, or the wrong one) is never sent as if it were the secret, and no
+    // attempt is spent: this rejects with ERR_ENCRYPTION_KEY and the delivery waits for its lease to run out.
+    if (endpoint !== null) requireEndpointOpened(endpoint, clock.now());
     const hook = this.#deps.telemetry?.deliveryStarted(delivery, message, trigger) ?? null;
     const startedAt = clock.now();
     let response: TransportResponse | null = null;

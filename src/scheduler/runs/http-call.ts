@@ -1,5 +1,6 @@
 import type { Clock } from '../../clock.js';
 import { CronhookError } from '../../errors.js';
+import { requireOpened } from '../../storage/encryption/key-check.js';
 import type { JobRecord, RunRecord } from '../../storage/types.js';
 import { safeUrl } from '../../transport/safe-url.js';
 import type { AddressPolicy, TransportRequest, TransportResponse } from '../../transport/types.js';
@@ -40,11 +41,17 @@ export function buildHttpRequest(
   const headers: Record<string, string> = { 'user-agent': options.userAgent };
   if (body !== undefined && typeof target.body !== 'string') headers['content-type'] = 'application/json';
   const own = target.headers;
-  if (own !== undefined) for (const key of Object.keys(own)) headers[key.toLowerCase()] = own[key]!;
+  if (own !== undefined) {
+    for (const key of Object.keys(own)) {
+      requireOpened(own[key]!, `Job ${job.id}'s header ${key}`);
+      headers[key.toLowerCase()] = own[key]!;
+    }
+  }
   headers['idempotency-key'] = `${job.id}:${scheduledAt}`;
   headers['x-cronhook-job'] = job.id;
   headers['x-cronhook-scheduled-at'] = scheduledAt;
   if (target.signingSecret) {
+    requireOpened(target.signingSecret, `Job ${job.id}'s signing secret`);
     const id = `run_${run.id}`;
     const timestamp = Math.floor(options.clock.now() / 1000);
     headers['webhook-id'] = id;

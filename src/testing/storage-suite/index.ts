@@ -4,6 +4,7 @@ import { concurrentWriteTests } from './concurrent-writes.js';
 import { type StorageFactory, type StorageSuiteOptions, useStorage } from './context.js';
 import { deliveryClaimTests } from './delivery-claims.js';
 import { deliveryRetentionTests } from './delivery-retention.js';
+import { encryptedSecretTests } from './encrypted-secrets.js';
 import { endpointTests } from './endpoints.js';
 import { jobClaimTests } from './job-claims.js';
 import { jobPeekTests } from './job-peek.js';
@@ -18,9 +19,10 @@ export type { StorageFactory, StorageSuiteOptions } from './context.js';
 /**
  * Registers, inside a vitest `describe(name)`, the tests every {@link Storage} adapter must pass: round trips
  * of every field, ordering and paging, claims that hand each item to one caller even under concurrency,
- * lease expiry, the (jobId, occurrenceKey) uniqueness behind exactly-once runs, retention, the outbox, and
- * migrations. Call it once per adapter from a `*.test.ts` file; it needs `vitest`. Tests of optional methods
- * (`peekJob`, `pruneDeliveries`, `ready`) are reported as skipped for an adapter that lacks them.
+ * lease expiry, the (jobId, occurrenceKey) uniqueness behind exactly-once runs, retention, the outbox,
+ * migrations, and holding secrets as ciphertext under `EncryptedStorage` (round trips, rotation,
+ * re-encryption). Call it once per adapter from a `*.test.ts` file; it needs `vitest`. Tests of optional
+ * methods (`peekJob`, `pruneDeliveries`, `ready`) are reported as skipped for an adapter that lacks them.
  *
  * `factory` returns a fresh, empty storage each time it is called (it may be async, and may have migrated
  * already: the suite calls `migrate()` itself, except in the tests of `ready`, which use one as it comes). After
@@ -49,5 +51,6 @@ export function testStorage(name: string, factory: StorageFactory, options: Stor
     concurrentWriteTests(ctx);
     migrateTests(ctx);
     readinessTests(ctx);
+    encryptedSecretTests(ctx);
   });
 }
