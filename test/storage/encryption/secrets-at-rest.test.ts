@@ -75,7 +75,7 @@ describe('EncryptedStorage options', () => {
     ['a string instead of a list', 'one-key', 'keys'],
     ['17 keys', Array.from({ length: 17 }, () => generateEncryptionKey()), 'keys'],
     ['a 5-byte key', ['c2hvcnQ='], 'keys[0]'],
-    ['44 characters that are not base64', [KEY, 'x'.repeat(43) + '!'], 'keys[1]'],
+    ['44 characters that are not base64', [KEY, `${'x'.repeat(43)}!`], 'keys[1]'],
     ['16 bytes', [KEY, Buffer.alloc(16)], 'keys[1]'],
     ['a number', [KEY, 42], 'keys[1]'],
     ['the same key twice (as base64 and hex)', [KEY, hex], 'keys[1]'],
