@@ -8,6 +8,7 @@ import { CronhookError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { type Command, commandHelp, type Io, parseCommandArgs, UsageError } from './command.js';
 import { deliveriesCommands } from './commands/deliveries.js';
+import { encryptionCommands } from './commands/encryption.js';
 import { endpointsCommands } from './commands/endpoints.js';
 import { jobsCommands } from './commands/jobs.js';
 import { nextCommand } from './commands/next.js';
@@ -18,9 +19,10 @@ const COMMANDS: Command[] = [
   ...jobsCommands,
   ...endpointsCommands,
   ...deliveriesCommands,
+  ...encryptionCommands,
   nextCommand,
 ];
-const GROUPS = ['jobs', 'endpoints', 'deliveries'];
+const GROUPS = ['jobs', 'endpoints', 'deliveries', 'encryption'];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length + (c.args ? c.args.length + 1 : 0)));
@@ -33,7 +35,8 @@ function mainHelp(): string {
     ...COMMANDS.map((c) => `  ${`${c.name}${c.args ? ` ${c.args}` : ''}`.padEnd(width)}  ${c.summary}`),
     '',
     'Every command takes --help. Database: --db <file> (SQLite, default ./cronhook.db) or',
-    '--database-url <postgres://…>; env CRONHOOK_DB / CRONHOOK_DATABASE_URL.',
+    '--database-url <postgres://…>; env CRONHOOK_DB / CRONHOOK_DATABASE_URL. Encryption keys of stored',
+    'secrets: env CRONHOOK_ENCRYPTION_KEYS (newest first, comma-separated).',
   ].join('\n');
 }
 

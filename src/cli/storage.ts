@@ -8,6 +8,7 @@ import { WebhookNotifier } from '../notifier/webhook-notifier.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import type { Storage } from '../storage/types.js';
 import { type OptionSpec, type OptionValues, stringOption, UsageError } from './command.js';
+import { refuseEncryptedWithoutKeys, withEnvKeys } from './encryption.js';
 
 export const DEFAULT_DB = 'cronhook.db';
 
@@ -60,7 +61,9 @@ export function chooseDatabase(values: OptionValues, fromConfig: DatabaseChoice 
 
 /**
  * Opens the chosen storage and applies migrations. With `mustExist`, a SQLite file that is not there is an
- * error rather than a new empty database (a typo in `--db` should not look like "no jobs").
+ * error rather than a new empty database (a typo in `--db` should not look like "no jobs"). With keys in
+ * CRONHOOK_ENCRYPTION_KEYS the storage is an EncryptedStorage (whose migrate() checks them); without, a
+ * database whose secrets are encrypted is refused (`ERR_ENCRYPTION_KEY`).
  */
 export async function openStorage(choice: DatabaseChoice, options: { mustExist: boolean }): Promise<Storage> {
   let storage: Storage;
@@ -86,7 +89,9 @@ export async function openStorage(choice: DatabaseChoice, options: { mustExist: 
     storage = new SqliteStorage({ path });
   }
   try {
+    storage = withEnvKeys(storage);
     await storage.migrate();
+    await refuseEncryptedWithoutKeys(storage);
   } catch (error) {
     await storage.close?.();
     throw error;

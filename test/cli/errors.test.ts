@@ -23,6 +23,8 @@ const COMMANDS = [
   'deliveries list',
   'deliveries show',
   'deliveries redeliver',
+  'encryption new-key',
+  'encryption reencrypt',
   'next',
 ];
 

@@ -125,6 +125,7 @@ function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.Proces
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env.CRONHOOK_DB;
   delete env.CRONHOOK_DATABASE_URL;
+  delete env.CRONHOOK_ENCRYPTION_KEYS;
   for (const key of Object.keys(env)) if (key.startsWith('OTEL_')) delete env[key];
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];

@@ -90,7 +90,7 @@ void MEMBERS;
  * needs it fails with the same code (the delivery stays pending, its attempts not spent).
  *
  * @example
- * import { EncryptedStorage } from 'cronhook';
+ * import { EncryptedStorage, Scheduler, WebhookNotifier } from 'cronhook';
  * import { SqliteStorage } from 'cronhook/storage/sqlite';
  * const storage = new EncryptedStorage(new SqliteStorage({ path: 'cronhook.db' }), {
  *   keys: [process.env.CRONHOOK_ENCRYPTION_KEY!],

@@ -62,3 +62,22 @@ export async function checkKeys(storage: Storage, box: SecretBox): Promise<void>
   for (const endpoint of endpoints) mapEndpointSecrets(endpoint, check(`Endpoint ${endpoint.id}'s secrets`));
   for (const job of jobs) mapJobSecrets(job, check(`Job ${job.id}'s secrets`));
 }
+
+/**
+ * The key id of the first encrypted value among the first {@link SAMPLE} endpoints and jobs of a storage read
+ * without `EncryptedStorage`, or null when none is: the CLI refuses to work on encrypted secrets without keys.
+ */
+export async function findSealedKeyId(storage: Storage): Promise<string | null> {
+  const [endpoints, jobs] = await Promise.all([
+    storage.listEndpoints({ limit: SAMPLE }),
+    storage.listJobs({ limit: SAMPLE }),
+  ]);
+  let found: string | null = null;
+  const look = (value: string) => {
+    found ??= sealedKeyId(value);
+    return value;
+  };
+  for (const endpoint of endpoints) mapEndpointSecrets(endpoint, look);
+  for (const job of jobs) mapJobSecrets(job, look);
+  return found;
+}

@@ -35,38 +35,57 @@ function reseal<T>(record: T, map: (record: T, f: SecretTransform) => T, box: Se
   return stuck ? 'stuck' : stale ? resealed : null;
 }
 
-export async function reencrypt(storage: Storage, box: SecretBox): Promise<ReencryptResult> {
-  const result: ReencryptResult = { endpoints: 0, jobs: 0, undecryptable: 0 };
+/** How to page through, re-read and rewrite one kind of record. */
+interface RecordKind<T extends { id: string }> {
+  list(page: { limit: number; after?: string }): Promise<T[]>;
+  get(id: string): Promise<T | null>;
+  update(record: T): Promise<void>;
+  map(record: T, f: SecretTransform): T;
+}
+
+/** Rewrites the records of one kind that need it; returns [rewritten, undecryptable]. */
+async function reencryptKind<T extends { id: string }>(
+  kind: RecordKind<T>,
+  box: SecretBox,
+): Promise<[number, number]> {
+  let rewritten = 0;
+  let undecryptable = 0;
   for (let after: string | undefined; ; ) {
-    const page = await storage.listEndpoints({ limit: PAGE, ...(after === undefined ? {} : { after }) });
+    const page = await kind.list({ limit: PAGE, ...(after === undefined ? {} : { after }) });
     for (const listed of page) {
-      if (reseal(listed, mapEndpointSecrets, box) === null) continue;
+      if (reseal(listed, kind.map, box) === null) continue;
       // Read again right before writing, so the write carries the newest state of everything else.
-      const current = await storage.getEndpoint(listed.id);
-      const next = current === null ? null : reseal<EndpointRecord>(current, mapEndpointSecrets, box);
-      if (next === 'stuck') result.undecryptable++;
+      const current = await kind.get(listed.id);
+      const next = current === null ? null : reseal(current, kind.map, box);
+      if (next === 'stuck') undecryptable++;
       else if (next !== null) {
-        await storage.updateEndpoint(next);
-        result.endpoints++;
+        await kind.update(next);
+        rewritten++;
       }
     }
-    if (page.length < PAGE) break;
+    if (page.length < PAGE) return [rewritten, undecryptable];
     after = page[page.length - 1]!.id;
   }
-  for (let after: string | undefined; ; ) {
-    const page = await storage.listJobs({ limit: PAGE, ...(after === undefined ? {} : { after }) });
-    for (const listed of page) {
-      if (reseal(listed, mapJobSecrets, box) === null) continue;
-      const current = await storage.getJob(listed.id);
-      const next = current === null ? null : reseal<JobRecord>(current, mapJobSecrets, box);
-      if (next === 'stuck') result.undecryptable++;
-      else if (next !== null) {
-        await storage.updateJob(next);
-        result.jobs++;
-      }
-    }
-    if (page.length < PAGE) break;
-    after = page[page.length - 1]!.id;
-  }
-  return result;
+}
+
+export async function reencrypt(storage: Storage, box: SecretBox): Promise<ReencryptResult> {
+  const [endpoints, stuckEndpoints] = await reencryptKind<EndpointRecord>(
+    {
+      list: (page) => storage.listEndpoints(page),
+      get: (id) => storage.getEndpoint(id),
+      update: (record) => storage.updateEndpoint(record),
+      map: mapEndpointSecrets,
+    },
+    box,
+  );
+  const [jobs, stuckJobs] = await reencryptKind<JobRecord>(
+    {
+      list: (page) => storage.listJobs(page),
+      get: (id) => storage.getJob(id),
+      update: (record) => storage.updateJob(record),
+      map: mapJobSecrets,
+    },
+    box,
+  );
+  return { endpoints, jobs, undecryptable: stuckEndpoints + stuckJobs };
 }
