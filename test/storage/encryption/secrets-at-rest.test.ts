@@ -12,6 +12,7 @@ import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
 import type { Storage } from '../../../src/storage/types.js';
 import { FakeClock } from '../../../src/testing/fake-clock.js';
 import { MockTransport } from '../../../src/testing/mock-transport.js';
+import { testStorage } from '../../../src/testing/storage.js';
 import { endpoint } from '../../../src/testing/storage-suite/fixtures.js';
 import { verifyWebhook } from '../../../src/verify/index.js';
 import { createNotifierHarness } from '../../helpers/notifier.js';
@@ -51,6 +52,12 @@ function optionError(keys: unknown): CronhookError {
   }
   throw new Error('expected the constructor to throw');
 }
+
+// The wrapper is a Storage itself: it keeps every promise of the contract (copies, codes, claims, retention).
+testStorage(
+  'EncryptedStorage over MemoryStorage',
+  () => new EncryptedStorage(new MemoryStorage(), { keys: [KEY] }),
+);
 
 describe('EncryptedStorage options', () => {
   const hex = Buffer.from(KEY, 'base64').toString('hex');
@@ -95,6 +102,7 @@ describe('EncryptedStorage options', () => {
 
   it("passes the adapter's optional capabilities through, and only those it has", () => {
     const memory = new EncryptedStorage(new MemoryStorage(), { keys: [KEY] });
+    expect(memory.ready).toBeTypeOf('function'); // the adapter's ready() (or migrate()), then the key check
     expect(memory.pruneDeliveries).toBeTypeOf('function');
     expect(memory.subscribe).toBeUndefined();
     expect(memory.shared).toBe(false);
