@@ -130,8 +130,10 @@ function validateHeaders(jobId: string, given: unknown): Record<string, string> 
   for (const [name, value] of Object.entries(given)) {
     const problem = headerProblem(name, value);
     if (problem !== undefined) {
-      const field = /^[\x21-\x7e]{1,100}$/.test(name) ? `target.headers.${name}` : 'target.headers';
-      throw bad(jobId, field, field === 'target.headers' ? `holds a name that ${problem}` : problem);
+      // A name that could not be a field path is named in the message instead (names are not secret).
+      if (!/^[\x21-\x7e]{1,100}$/.test(name))
+        throw bad(jobId, 'target.headers', `has an invalid header name ${describeValue(name)}`);
+      throw bad(jobId, `target.headers.${name}`, problem);
     }
     headers[name] = value as string;
   }
