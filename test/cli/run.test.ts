@@ -100,7 +100,14 @@ describe('cronhook run', () => {
     const start = () => spawnCli(['run', '--config', 'cronhook.config.mjs', '--log', 'pretty'], { cwd: dir });
 
     const first = start();
-    await first.waitForOutput((out) => /run succeeded\s+job=greet/.test(out), 15_000);
+    // Until a succeeded run's webhook is delivered (only greet runs within the test), not just until the run
+    // succeeded: a stop right after the run can leave its webhook pending, and the second start is short.
+    await first.waitForOutput(
+      (out) =>
+        /run succeeded\s+job=greet/.test(out) &&
+        /delivery succeeded .*topic=job\.execution\.succeeded/.test(out),
+      15_000,
+    );
     first.child.kill('SIGINT');
     expect((await first.exited).code).toBe(0);
     expect(first.stdout()).toMatch(/^\S+Z INFO {2}cronhook started/m);
