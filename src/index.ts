@@ -8,7 +8,6 @@ export type { ReplayOptions } from './notifier/delivery/delivery-log.js';
 export type { RotateSecretOptions } from './notifier/endpoints/secret-rotation.js';
 export type { NotifierEventSource, WebhookNotifierOptions } from './notifier/options.js';
 export { DEFAULT_RETRY_SCHEDULE } from './notifier/options.js';
-export type { JobPayload, RunPayload, WebhookBody } from './notifier/payload.js';
 export type { SignatureHeaders } from './notifier/signing/signatures.js';
 export { generateSecret } from './notifier/signing/signatures.js';
 export type * from './notifier/types.js';
@@ -38,4 +37,5 @@ export { classifyAddress, compileAddressPolicy, isBlockedAddress } from './trans
 export type { HttpTransportOptions } from './transport/http.js';
 export { HttpTransport } from './transport/http.js';
 export type * from './transport/types.js';
+export type * from './verify/webhook-events.js';
 export { VERSION } from './version.js';

@@ -3,8 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { testStorage } from 'cronhook/testing/storage';
 import { afterAll } from 'vitest';
-import { testStorage } from '../../src/testing/storage.js';
 import { JsonFileStorage } from './json-file-storage.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cronhook-json-storage-'));

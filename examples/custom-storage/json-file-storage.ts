@@ -1,6 +1,5 @@
 // A storage adapter as an app might write one: everything in one JSON file, rewritten (atomically, through
 // a rename) after every change. Fine for a single small process; it shows what the Storage contract asks for.
-// In an app, import from 'cronhook' instead of '../../src/index.js'.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
@@ -18,9 +17,10 @@ import {
   type ListRunsOptions,
   type Message,
   type PruneDeliveriesInput,
+  type PruneRunsInput,
   type RunRecord,
   type Storage,
-} from '../../src/index.js';
+} from 'cronhook';
 
 const VERSION = 1;
 
@@ -234,10 +234,12 @@ export class JsonFileStorage implements Storage {
     return copy(expired);
   }
 
-  async pruneRuns({ jobId, keep }: { jobId: string; keep: number }): Promise<number> {
+  async pruneRuns({ jobId, keep, statuses }: PruneRunsInput): Promise<number> {
+    // Only finished runs count; with `statuses`, only those with one of them.
+    const counted = (r: RunRecord) => !active(r) && (statuses === undefined || statuses.includes(r.status));
     const old = new Set(
       this.#state.runs
-        .filter((r) => r.jobId === jobId && !active(r))
+        .filter((r) => r.jobId === jobId && counted(r))
         .sort(newestRun)
         .slice(keep),
     );

@@ -10,9 +10,8 @@
 import { rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
-import { Scheduler } from '../../src/scheduler/scheduler.js';
-import { SqliteStorage } from '../../src/storage/sqlite/index.js';
+import { Scheduler, WebhookNotifier } from 'cronhook';
+import { SqliteStorage } from 'cronhook/storage/sqlite';
 import { startCustomerService } from './customer-service.js';
 import { LiveLog } from './live-log.js';
 import { Printer, wantsColor } from './output.js';

@@ -1,8 +1,13 @@
 /** The demo's live lines: one per run outcome and one per delivery attempt, aligned in columns. */
-import type { DeliveryAttempt, NotifierEvents } from '../../src/notifier/types.js';
-import type { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
-import type { Scheduler } from '../../src/scheduler/scheduler.js';
-import type { Job, Run, SchedulerEvents } from '../../src/scheduler/types.js';
+import type {
+  DeliveryAttempt,
+  Job,
+  NotifierEvents,
+  Run,
+  Scheduler,
+  SchedulerEvents,
+  WebhookNotifier,
+} from 'cronhook';
 import { type Column, clockTime, formatMs, type Printer } from './output.js';
 import type { Receiver } from './receiver.js';
 

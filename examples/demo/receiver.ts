@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verifyWebhook, WebhookVerificationError } from '../../src/verify/index.js';
+import { verifyWebhook, type WebhookEvent, WebhookVerificationError } from 'cronhook/verify';
 
 /** What the receiver saw for one request. */
 export interface ReceivedHook {
@@ -62,14 +62,14 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
       reason: null,
     };
     try {
-      const event = verifyWebhook<{ type: string; data?: { job?: { id?: string } } }>({
+      const event = verifyWebhook<WebhookEvent>({
         payload: raw,
         headers: req.headers,
         secret: secrets,
       });
       hook.verified = true;
       hook.topic = event.type;
-      hook.jobId = event.data?.job?.id ?? null;
+      hook.jobId = 'job' in event.data ? event.data.job.id : null;
       if (processed.has(messageId)) {
         hook.duplicate = true; // already handled: acknowledge, do nothing twice
         hook.status = 200;

@@ -1,9 +1,6 @@
 /** The demo's closing summary, read back from the SQLite database (not from counters kept in memory). */
 import { relative } from 'node:path';
-import type { Delivery } from '../../src/notifier/types.js';
-import type { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
-import type { Scheduler } from '../../src/scheduler/scheduler.js';
-import type { Run } from '../../src/scheduler/types.js';
+import type { Delivery, Run, Scheduler, WebhookNotifier } from 'cronhook';
 import { type Column, formatMs, type Printer, percentile } from './output.js';
 import type { Receiver } from './receiver.js';
 

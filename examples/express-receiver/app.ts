@@ -7,21 +7,14 @@
  *    Here a Set stands in for what an app does with a unique index in its database.
  */
 import { pathToFileURL } from 'node:url';
+import { verifyWebhook, type WebhookEvent, WebhookVerificationError } from 'cronhook/verify';
 import express, { type Express } from 'express';
-import { verifyWebhook, WebhookVerificationError } from '../../src/verify/index.js';
-
-/** What a job event carries (see docs/webhooks.md). */
-export interface CronhookEvent {
-  type: string;
-  timestamp: string;
-  data: { job?: { id: string }; run?: { id: string; status: string; error: { code: string } | null } };
-}
 
 export interface ReceiverOptions {
   /** The endpoint's secret(s): during a rotation, both the new and the old one. */
   secret: string | string[];
   /** The app's reaction to a new (not duplicate) event. */
-  onEvent: (event: CronhookEvent, messageId: string) => void | Promise<void>;
+  onEvent: (event: WebhookEvent, messageId: string) => void | Promise<void>;
 }
 
 export function createReceiverApp(options: ReceiverOptions): Express {
@@ -32,9 +25,9 @@ export function createReceiverApp(options: ReceiverOptions): Express {
     '/webhooks/cronhook',
     express.raw({ type: 'application/json', limit: '1mb' }),
     async (req, res) => {
-      let event: CronhookEvent;
+      let event: WebhookEvent;
       try {
-        event = verifyWebhook<CronhookEvent>({
+        event = verifyWebhook<WebhookEvent>({
           payload: req.body as Buffer,
           headers: req.headers,
           secret: options.secret,
@@ -72,6 +65,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   const port = Number(process.env.PORT ?? 3000);
   createReceiverApp({
     secret,
-    onEvent: (event, id) => console.log(`${id} ${event.type} ${event.data.job?.id ?? ''}`),
+    onEvent: (event, id) =>
+      console.log(`${id} ${event.type} ${'job' in event.data ? event.data.job.id : ''}`),
   }).listen(port, '127.0.0.1', () => console.log(`listening on http://127.0.0.1:${port}/webhooks/cronhook`));
 }

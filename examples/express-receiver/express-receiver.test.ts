@@ -2,12 +2,10 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MemoryStorage, Scheduler, WebhookNotifier } from 'cronhook';
+import { signWebhook, type WebhookEvent } from 'cronhook/verify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
-import { Scheduler } from '../../src/scheduler/scheduler.js';
-import { MemoryStorage } from '../../src/storage/memory/index.js';
-import { signWebhook } from '../../src/verify/index.js';
-import { type CronhookEvent, createReceiverApp } from './app.js';
+import { createReceiverApp } from './app.js';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -15,7 +13,7 @@ afterEach(async () => {
 });
 
 async function setup() {
-  const received: Array<{ id: string; event: CronhookEvent }> = [];
+  const received: Array<{ id: string; event: WebhookEvent }> = [];
   const storage = new MemoryStorage();
   const scheduler = new Scheduler({ storage });
   const notifier = new WebhookNotifier({ scheduler, storage, allowPrivateNetworks: true });

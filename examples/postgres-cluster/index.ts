@@ -14,11 +14,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Scheduler, WebhookNotifier } from 'cronhook';
+import { PostgresStorage } from 'cronhook/storage/postgres';
+import { verifyWebhook } from 'cronhook/verify';
 import pg from 'pg';
-import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
-import { Scheduler } from '../../src/scheduler/scheduler.js';
-import { PostgresStorage } from '../../src/storage/postgres/index.js';
-import { verifyWebhook } from '../../src/verify/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -132,6 +131,9 @@ const summary = {
   // Occurrences claimed just ahead of their time when the instances stopped: released, not lost; the next
   // start of any instance runs them.
   released: runs.filter((r) => r.status === 'queued').length,
+  // An occurrence the killed instance had claimed but not started is taken over once its lease expires; by
+  // then newer occurrences ran, so the job's catch-up ('latest') records it missed instead of running it late.
+  missed: runs.filter((r) => r.status === 'missed').length,
   occurrences: occurrences.size,
   duplicateRuns: runs.length - occurrences.size,
   executedTwice: [...ranBy.values()].filter((by) => by.length > 1).length,

@@ -2,9 +2,8 @@
  * One instance of the app: a Scheduler and a WebhookNotifier on the shared Postgres schema. Started several
  * times by index.ts (in production: one per container). Writes one JSON line per run it executes.
  */
-import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
-import { Scheduler } from '../../src/scheduler/scheduler.js';
-import { PostgresStorage } from '../../src/storage/postgres/index.js';
+import { Scheduler, WebhookNotifier } from 'cronhook';
+import { PostgresStorage } from 'cronhook/storage/postgres';
 
 const url = process.env.DATABASE_URL;
 const instanceId = process.env.INSTANCE_ID ?? `instance-${process.pid}`;

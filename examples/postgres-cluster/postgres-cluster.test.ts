@@ -10,6 +10,7 @@ interface Summary {
   runs: number;
   succeeded: number;
   released: number;
+  missed: number;
   occurrences: number;
   duplicateRuns: number;
   executedTwice: number;
@@ -40,7 +41,11 @@ describePostgres('examples/postgres-cluster', () => {
     // Every run succeeded, except those claimed ahead of their time when the instances stopped: stop()
     // releases them for the next start (at most one per instance here, a job due every second).
     expect(summary.released).toBeLessThanOrEqual(3);
-    expect(summary.succeeded + summary.released).toBe(summary.runs);
+    // And the occurrence the killed instance had claimed but not started: newer ones ran before its lease
+    // expired, so catch-up records it missed (as it does for the older of two occurrences found due at once,
+    // should a claim on a loaded machine fall a second behind).
+    expect(summary.missed).toBeLessThanOrEqual(3);
+    expect(summary.succeeded + summary.released + summary.missed).toBe(summary.runs);
     expect(Object.keys(summary.byInstance).every((id) => /^instance-[123]$/.test(id))).toBe(true);
     expect(summary.webhooks.rejected).toBe(0);
     expect(summary.webhooks.messages).toBeGreaterThanOrEqual(summary.succeeded - 1);

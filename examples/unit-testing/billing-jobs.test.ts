@@ -3,14 +3,11 @@
  * MockTransport answers the HTTP calls, so the tests need no network and no waiting. In an app, import from
  * `cronhook` and `cronhook/testing`; this repository imports its sources.
  */
+
+import { MemoryStorage, Scheduler, type SchedulerEvents, WebhookNotifier } from 'cronhook';
+import { FakeClock, MockTransport } from 'cronhook/testing';
+import { verifyWebhook, type WebhookEvent } from 'cronhook/verify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
-import { Scheduler } from '../../src/scheduler/scheduler.js';
-import type { SchedulerEvents } from '../../src/scheduler/types.js';
-import { MemoryStorage } from '../../src/storage/memory/index.js';
-import { FakeClock } from '../../src/testing/fake-clock.js';
-import { MockTransport } from '../../src/testing/mock-transport.js';
-import { verifyWebhook } from '../../src/verify/index.js';
 import { registerBillingJobs } from './billing-jobs.js';
 
 const BILLING = 'https://billing.test';
@@ -108,7 +105,7 @@ describe('billing jobs', () => {
 
     const [hook] = ctx.transport.requestsTo('https://ops.test/hooks');
     expect(hook).toBeDefined();
-    const event = verifyWebhook({
+    const event = verifyWebhook<WebhookEvent>({
       payload: hook!.body!,
       headers: hook!.headers,
       secret,

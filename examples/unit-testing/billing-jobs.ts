@@ -3,7 +3,7 @@
  * the billing service; the reminder job is an in-process handler. Everything the jobs need comes in as
  * arguments, so tests can hand in a FakeClock and a MockTransport.
  */
-import type { Scheduler } from '../../src/scheduler/scheduler.js';
+import type { Scheduler } from 'cronhook';
 
 export interface BillingJobsOptions {
   /** Base URL of the billing service, e.g. `https://billing.internal`. */

@@ -53,6 +53,16 @@ export function targetText(job: Job): string {
   return 'url' in t ? `${t.method ?? 'POST'} ${safeUrl(t.url)}` : `handler ${t.handler}`;
 }
 
+/** A measured duration, to the millisecond: `12 ms` (transports time requests to fractions of one). */
+export function msText(ms: number | null): string {
+  return ms === null ? '-' : `${Math.round(ms)} ms`;
+}
+
+/** When a job runs next: nothing for a paused job, whose stored `nextRunAt` does not run until it resumes. */
+export function nextRunText(job: Job): string {
+  return job.enabled ? iso(job.nextRunAt) : '- (paused)';
+}
+
 export function durationText(ms: number): string {
   for (const [unit, size] of [
     ['d', 86_400_000],
@@ -71,7 +81,7 @@ export function jobRow(job: Job): string[] {
     scheduleText(job),
     targetText(job),
     job.enabled ? 'active' : 'paused',
-    iso(job.nextRunAt),
+    nextRunText(job),
     String(job.runCount),
   ];
 }
@@ -84,7 +94,7 @@ export function runRow(run: Run): string[] {
     run.status,
     run.trigger,
     String(run.attempts),
-    run.durationMs === null ? '-' : `${run.durationMs} ms`,
+    msText(run.durationMs),
     run.error ? run.error.code : orDash(run.statusCode),
   ];
 }

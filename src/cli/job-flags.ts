@@ -21,7 +21,12 @@ export const JOB_ADD_OPTIONS: Record<string, OptionSpec> = {
   url: { type: 'string', value: '<url>', description: 'HTTP target' },
   method: { type: 'string', value: '<method>', description: 'HTTP method (default POST)' },
   header: { type: 'string', multiple: true, value: '<name:value>', description: 'Request header' },
-  body: { type: 'string', value: '<text>', description: 'Request body' },
+  body: {
+    type: 'string',
+    value: '<text>',
+    description:
+      'Request body: JSON is sent as application/json, other text as text/plain (a --header content-type wins)',
+  },
   handler: {
     type: 'string',
     value: '<name>',
@@ -105,7 +110,12 @@ function targetFromFlags(values: OptionValues): JobTarget | undefined {
     const headers = listOption(values, 'header');
     if (headers.length > 0) target.headers = Object.fromEntries(headers.map(parseHeader));
     const body = stringOption(values, 'body');
-    if (body !== undefined) target.body = body;
+    if (body !== undefined) {
+      target.body = body;
+      // The text is sent as typed; JSON is labelled as JSON so the receiver's body parser reads it.
+      const named = Object.keys(target.headers ?? {}).some((name) => name.toLowerCase() === 'content-type');
+      if (!named && isJson(body)) target.headers = { ...target.headers, 'content-type': 'application/json' };
+    }
     if (timeoutMs !== undefined) target.timeoutMs = timeoutMs;
     return target;
   }
@@ -134,6 +144,15 @@ function parseHeader(raw: string): [string, string] {
       'header',
     );
   return [raw.slice(0, colon).trim(), raw.slice(colon + 1).trim()];
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function parseJsonFlag(values: OptionValues, name: string): unknown {

@@ -1,4 +1,5 @@
 /** Structured logs of `cronhook run`: one JSON object per line (`--log json`) or aligned text (`pretty`). */
+import { errorFields, formatFields } from '../logger.js';
 import type { Logger } from '../scheduler/types.js';
 import type { ActiveSpanIds } from '../telemetry/active-span.js';
 
@@ -22,21 +23,18 @@ export function createLogger(
   spanIds: (() => ActiveSpanIds | null) | null = null,
 ): CliLogger {
   const min = LOG_LEVELS.indexOf(minLevel);
-  const log = (level: Level, message: string, data: Record<string, unknown> = {}) => {
+  const log = (level: Level, message: string, given: Record<string, unknown> = {}) => {
     if (LOG_LEVELS.indexOf(level) < min) return;
     const time = now().toISOString();
+    const data = roundDurations(given);
     if (format === 'json') {
       const span = spanIds?.() ?? null;
       const ids = span === null ? {} : { trace_id: span.traceId, span_id: span.spanId };
-      write(JSON.stringify({ time, level, msg: message, ...ids, ...data }, jsonSafe));
+      write(JSON.stringify({ time, level, msg: message, ...ids, ...data }, errorFields));
       return;
     }
-    const fields = Object.entries(data)
-      .filter(([, v]) => v !== undefined && v !== null)
-      .map(([k, v]) => `${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v, jsonSafe)}`);
-    write(
-      `${time} ${level.toUpperCase().padEnd(5)} ${message}${fields.length ? `  ${fields.join(' ')}` : ''}`,
-    );
+    const fields = formatFields(data, errorFields);
+    write(`${time} ${level.toUpperCase().padEnd(5)} ${message}${fields === '' ? '' : `  ${fields}`}`);
   };
   return {
     log,
@@ -47,8 +45,18 @@ export function createLogger(
   };
 }
 
-function jsonSafe(_key: string, value: unknown): unknown {
-  if (value instanceof Error)
-    return { name: value.name, message: value.message, code: (value as { code?: unknown }).code };
-  return value;
+/**
+ * Durations (`…Ms` fields) to the millisecond: transports time requests to fractions of one, which only
+ * clutters a log line.
+ */
+function roundDurations(data: Record<string, unknown>): Record<string, unknown> {
+  let out = data;
+  for (const key in data) {
+    const value = data[key];
+    if (key.endsWith('Ms') && typeof value === 'number' && !Number.isInteger(value)) {
+      if (out === data) out = { ...data };
+      out[key] = Math.round(value);
+    }
+  }
+  return out;
 }

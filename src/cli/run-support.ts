@@ -113,7 +113,14 @@ export function logEvents(scheduler: Scheduler, notifier: WebhookNotifier, logge
       logger.warn('run retrying', { ...run(e), attempt: e.attempt, delayMs: e.delayMs, error: e.error.code }),
     ),
     scheduler.on('job.skipped', (e) => logger.warn('run skipped', { ...run(e), reason: e.reason })),
-    scheduler.on('job.missed', (e) => logger.warn('run missed', run(e))),
+    scheduler.on('job.missed', (e) =>
+      logger.warn('run missed', {
+        ...run(e),
+        missed: e.missed.count,
+        first: e.missed.first.toISOString(),
+        last: e.missed.last.toISOString(),
+      }),
+    ),
     scheduler.on('error', (e) => logger.error('scheduler error', { error: e.error })),
   );
   // Failed attempts, retries and disabled endpoints are logged by the notifier itself (it has the logger);

@@ -11,7 +11,10 @@ import type { Transport } from '../transport/types.js';
 import type { SignatureHeaders } from './signing/signatures.js';
 
 /** What the notifier needs of a scheduler: its typed `on` (a `Scheduler` fits). */
-export type NotifierEventSource = Pick<Emitter<SchedulerEvents>, 'on'>;
+export type NotifierEventSource = Pick<Emitter<SchedulerEvents>, 'on'> & {
+  /** The scheduler's clock: the notifier's default clock when it has none of its own. */
+  readonly clock?: Clock;
+};
 
 const HOUR = 3_600_000;
 
@@ -42,7 +45,11 @@ export interface WebhookNotifierOptions {
   storage?: Storage;
   /** @default new HttpTransport() */
   transport?: Transport;
-  /** @default systemClock */
+  /**
+   * The only source of time: retry delays, timestamps, leases. A FakeClock in tests.
+   * @default the scheduler's clock when `scheduler` is given, else systemClock
+   * @example new WebhookNotifier({ scheduler, storage, clock: new FakeClock() })
+   */
   clock?: Clock;
   /** Identifies this instance in delivery leases. @default a random id */
   instanceId?: string;

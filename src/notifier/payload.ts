@@ -1,6 +1,13 @@
-import type { ErrorInfo } from '../errors.js';
-import type { Job, Run, RunStatus, RunTrigger } from '../scheduler/types.js';
+import type { Job, Run, SchedulerEvents } from '../scheduler/types.js';
 import { safeUrl } from '../transport/safe-url.js';
+import type {
+  JobPayload,
+  RunPayload,
+  RunPayloadStatus,
+  WebhookBody,
+  WebhookEvent,
+  WebhookEventOf,
+} from '../verify/webhook-events.js';
 
 /** Topics the notifier publishes for scheduler events. */
 export const JOB_TOPICS = {
@@ -14,40 +21,6 @@ export type JobTopic = (typeof JOB_TOPICS)[keyof typeof JOB_TOPICS];
 
 /** Topic of `notifier.ping()`. */
 export const PING_TOPIC = 'webhook.ping';
-
-/** The job as a receiver sees it: what it is and where it points, never headers, bodies or secrets. */
-export interface JobPayload {
-  id: string;
-  name: string | null;
-  /** `{ kind: 'cron', cron }`, `{ kind: 'every', everyMs }` or `{ kind: 'at', at }`. */
-  schedule: { kind: 'cron'; cron: string } | { kind: 'every'; everyMs: number } | { kind: 'at'; at: string };
-  /** IANA timezone of a cron schedule; null for the others. */
-  timezone: string | null;
-  /** HTTP targets: method and URL without credentials or query string; handler targets: the handler name. */
-  target: { url: string; method: string } | { handler: string };
-  metadata: Record<string, unknown>;
-}
-
-export interface RunPayload {
-  id: string;
-  trigger: RunTrigger;
-  scheduledAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationMs: number | null;
-  status: RunStatus;
-  attempts: number;
-  statusCode: number | null;
-  error: ErrorInfo | null;
-}
-
-/** Body of every webhook: `{ type, timestamp, data }`. For job topics `data` is `{ job, run }`. */
-export interface WebhookBody<T = unknown> {
-  type: string;
-  /** ISO-8601 time of the event. */
-  timestamp: string;
-  data: T;
-}
 
 export function jobPayload(job: Job): JobPayload {
   const s = job.schedule;
@@ -71,7 +44,50 @@ export function jobPayload(job: Job): JobPayload {
   };
 }
 
-export function runPayload(run: Run): RunPayload {
+/**
+ * The data of the webhook for a scheduler event, as its topic's type in `WebhookEvent` declares it (the
+ * run's status is checked to be the one the topic promises).
+ */
+export function jobEventData(e: SchedulerEvents[keyof typeof JOB_TOPICS]): WebhookEvent['data'] {
+  const job = jobPayload(e.job);
+  switch (e.type) {
+    case 'job.started':
+      return {
+        job,
+        run: runPayload(e.run, 'running'),
+      } satisfies WebhookEventOf<'job.execution.started'>['data'];
+    case 'job.succeeded':
+      return {
+        job,
+        run: runPayload(e.run, 'succeeded'),
+      } satisfies WebhookEventOf<'job.execution.succeeded'>['data'];
+    case 'job.failed': {
+      const run = runPayload(e.run, 'failed');
+      return {
+        job,
+        run: { ...run, error: run.error ?? e.error },
+      } satisfies WebhookEventOf<'job.execution.failed'>['data'];
+    }
+    case 'job.missed': {
+      const { count, first, last } = e.missed;
+      return {
+        job,
+        run: runPayload(e.run, 'missed'),
+        missed: { count, first: first.toISOString(), last: last.toISOString() },
+      } satisfies WebhookEventOf<'job.execution.missed'>['data'];
+    }
+  }
+}
+
+/**
+ * A run as sent, typed with the status its topic promises: the scheduler emits each event with its run in
+ * that status (test/verify/webhook-events.test.ts holds every topic to it on real webhooks).
+ */
+function runPayload<S extends RunPayloadStatus>(run: Run, _status: S): RunPayload<S> {
+  return runFields(run) as RunPayload<S>;
+}
+
+function runFields(run: Run): RunPayload {
   return {
     id: run.id,
     trigger: run.trigger,

@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import { CronhookError } from '../errors.js';
 import { Emitter } from '../events.js';
+import { appLogger } from '../logger.js';
 import type { Logger, SchedulerEvents } from '../scheduler/types.js';
 import { MemoryStorage } from '../storage/memory/index.js';
 import type { Storage } from '../storage/types.js';
@@ -21,7 +22,7 @@ import {
   validateNotifierOptions,
   type WebhookNotifierOptions,
 } from './options.js';
-import { JOB_TOPICS, jobPayload, runPayload } from './payload.js';
+import { JOB_TOPICS, jobEventData } from './payload.js';
 import type { MatchSubject } from './topics.js';
 import { MAX_PUBLISH_BYTES, validatePublishTopic } from './topics.js';
 import type {
@@ -68,8 +69,8 @@ export class WebhookNotifier {
     this.#options = validateNotifierOptions(options);
     this.storage = options.storage ?? new MemoryStorage();
     this.transport = options.transport ?? new HttpTransport();
-    this.clock = options.clock ?? systemClock;
-    this.#logger = options.logger;
+    this.clock = options.clock ?? options.scheduler?.clock ?? systemClock;
+    this.#logger = appLogger(options.logger);
     this.#emitter = new Emitter<NotifierEvents>(() => this.#now());
     this.#telemetry = notifierHooks(options.telemetry, this.clock);
     const deps = {
@@ -308,6 +309,6 @@ export class WebhookNotifier {
 
   async #onJobEvent<K extends keyof typeof JOB_TOPICS>(event: K, e: SchedulerEvents[K]): Promise<void> {
     const subject: MatchSubject = { topic: JOB_TOPICS[event], jobId: e.job.id, metadata: e.job.metadata };
-    await this.#writer.publish(subject, e.at, { job: jobPayload(e.job), run: runPayload(e.run) });
+    await this.#writer.publish(subject, e.at, jobEventData(e));
   }
 }

@@ -1,6 +1,6 @@
 import { type CronExpression, CronExpressionParser } from 'cron-parser';
 import { cronSpecFrom, fastCronSpec } from './cron-spec.js';
-import { ZoneOffsets } from './timezone.js';
+import { SUPPORTED_FROM_MS, SUPPORTED_TO_MS, ZoneOffsets } from './timezone.js';
 import { WallMatcher } from './wall-matcher.js';
 
 /**
@@ -62,6 +62,69 @@ export class CompiledCron {
       t = end - 1;
     }
     return null;
+  }
+
+  /**
+   * The last fire instant at or before `atMs`, or null when there is none (or outside 1900–9999). Found
+   * directly, without walking the occurrences in between: inside a constant-offset segment, away from the
+   * instants a transition shifts or repeats, an instant fires exactly when its wall time matches, so the
+   * matcher's backward search answers; the few instants just after a transition are taken from `next`
+   * itself, which owns the DST rules.
+   */
+  prev(atMs: number): number | null {
+    let t = Math.floor(atMs);
+    if (this.#zone.fixedUtc) {
+      if (!this.#zone.supports(t)) return null;
+      const at = this.#wall.prevAtOrBefore(t);
+      return at !== null && this.#zone.supports(at) ? at : null;
+    }
+    for (let pass = 0; pass < 100_000; pass++) {
+      const segment = this.#zone.segmentAt(t);
+      if (segment === null) return null;
+      const { start, offsetMs } = segment;
+      const safeFrom = start + Math.abs(offsetMs - segment.prevOffsetMs);
+      const wall = this.#wall.prevAtOrBefore(t + offsetMs);
+      if (wall === null) return null;
+      if (wall - offsetMs >= safeFrom) return wall - offsetMs;
+      if (safeFrom > start) {
+        let at = this.next(start - 1);
+        if (at !== null && at <= t) {
+          for (let after = this.next(at); after !== null && after <= t; after = this.next(at)) at = after;
+          return at;
+        }
+      }
+      t = start - 1;
+    }
+    return null;
+  }
+
+  /**
+   * How many fire instants lie in (fromMs, toMs]. Counted by whole days of matching wall times inside each
+   * constant-offset segment (see {@link prev}), so a long range costs its days, not its occurrences.
+   */
+  count(fromMs: number, toMs: number): number {
+    let t = Math.floor(fromMs);
+    const to = Math.floor(toMs);
+    if (to <= t) return 0;
+    if (this.#zone.fixedUtc) {
+      const lo = Math.max(t + 1, SUPPORTED_FROM_MS);
+      const hi = Math.min(to, SUPPORTED_TO_MS);
+      return hi < lo ? 0 : this.#wall.countBetween(lo, hi);
+    }
+    let total = 0;
+    while (t < to) {
+      const segment = this.#zone.segmentAt(t + 1);
+      if (segment === null) break;
+      const { start, end, offsetMs } = segment;
+      const safeFrom = start + Math.abs(offsetMs - segment.prevOffsetMs);
+      const last = Math.min(end - 1, to);
+      // The instants a transition shifts or repeats: counted as `next` gives them.
+      for (let at = this.next(t); at !== null && at < safeFrom && at <= last; at = this.next(at)) total++;
+      const lo = Math.max(t + 1, safeFrom);
+      if (lo <= last) total += this.#wall.countBetween(lo + offsetMs, last + offsetMs);
+      t = last;
+    }
+    return total;
   }
 }
 

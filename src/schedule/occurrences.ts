@@ -1,5 +1,5 @@
 import { invalidAt } from './errors.js';
-import { nextOccurrence, occurrencesBetween } from './schedule.js';
+import { countOccurrences, nextOccurrence, previousOccurrence } from './schedule.js';
 import type { CatchUpPolicy, NormalizedSchedule } from './types.js';
 
 /** The fields of a job that decide its occurrences (a stored job has them all). */
@@ -15,75 +15,146 @@ export interface OccurrenceBounds {
   catchUp: CatchUpPolicy;
 }
 
-/** What happens to one due occurrence of a claimed job. */
-export interface PlannedOccurrence {
+/** An occurrence a claim runs. */
+export interface PlannedRun {
   at: number;
-  action: 'run' | 'missed';
+  /** `'catch-up'` when it starts later than the misfire threshold allows for an on-time run. */
   trigger: 'schedule' | 'catch-up';
 }
 
+/** The missed occurrences of one claim: how many, and the first and last of them. */
+export interface MissedRange {
+  count: number;
+  first: number;
+  last: number;
+}
+
 export interface OccurrencePlan {
-  /** Oldest first; missed ones are capped to the newest `maxMissed`. */
-  occurrences: PlannedOccurrence[];
-  /** Missed occurrences in all, including those beyond the cap. */
-  missedTotal: number;
+  /** Occurrences to run, oldest first. */
+  runs: PlannedRun[];
+  /** Missed occurrences to record, oldest first: the newest `missedRows` of them. */
+  missedRows: number[];
+  /** Every missed occurrence of this claim, or null when none was missed. */
+  missed: MissedRange | null;
   nextRunAt: Date | null;
   runCount: number;
 }
 
 export interface PlanOptions {
-  /** An occurrence later than this is late, and its job's `catchUp` decides whether it still runs. */
-  graceMs: number;
-  maxMissed: number;
+  /** How late the oldest due occurrence may be before `catchUp` applies (Quartz's misfire threshold). */
+  misfireThresholdMs: number;
+  /** How many of the missed occurrences (the newest) are returned in `missedRows`. */
+  missedRows: number;
 }
+
+/** Most occurrences one claim runs when they are on time; a longer backlog is claimed again right away. */
+export const MAX_ON_TIME_RUNS = 1000;
 
 /**
  * Decides, for a job claimed at `nowMs`, which of its due occurrences run and which are missed, and when it
- * is next due. Occurrences within `graceMs` of now are merely late and run; older ones follow `catchUp`:
- * `'skip'` runs none of them, `'latest'` runs the newest (when nothing on time runs), `{ max: n }` runs the
- * newest n in order.
+ * is next due. While the oldest due occurrence is within `misfireThresholdMs` (Quartz's misfire threshold),
+ * the job is merely late: every due occurrence runs, in order. Past it, the job misfired and its `catchUp`
+ * decides: `'latest'` runs the newest due occurrence once, `'skip'` runs it only if it is itself on time,
+ * `{ max: n }` runs the newest n in order; the rest are missed. The work is bounded whatever the outage: the
+ * newest occurrences are found directly and the missed ones counted, never walked one by one.
  */
 export function planOccurrences(job: OccurrenceBounds, nowMs: number, options: PlanOptions): OccurrencePlan {
   const first = job.nextRunAt?.getTime();
   if (first === undefined || first > nowMs) {
-    return { occurrences: [], missedTotal: 0, nextRunAt: job.nextRunAt, runCount: job.runCount };
+    return { runs: [], missedRows: [], missed: null, nextRunAt: job.nextRunAt, runCount: job.runCount };
   }
   const endAt = job.endAt?.getTime() ?? Number.POSITIVE_INFINITY;
-  const keepRun = typeof job.catchUp === 'object' ? job.catchUp.max : 1;
-  // Enough of the newest occurrences to fill every bucket: on-time runs, catch-up runs and the missed cap.
-  const keep = keepRun + options.maxMissed + Math.ceil(options.graceMs / 1000) + 1;
-  const { times, total } = occurrencesBetween(job.schedule, first - 1, Math.min(nowMs, endAt), keep);
-  const late = times.filter((t) => nowMs - t > options.graceMs);
-  const onTime = times.slice(late.length);
-  const lateTotal = total - onTime.length;
+  const horizon = Math.min(nowMs, endAt);
+  const due = first > horizon ? 0 : countOccurrences(job.schedule, first - 1, horizon);
+  const misfired = due > 0 && nowMs - first > options.misfireThresholdMs;
+  const chosen = misfired
+    ? catchUpRuns(job, horizon, due, nowMs, options.misfireThresholdMs)
+    : onTimeRuns(job, first, horizon);
+  const remaining = job.maxRuns === null ? Number.POSITIVE_INFINITY : job.maxRuns - job.runCount;
+  const runs = chosen.slice(0, Math.max(0, remaining));
+  const runCount = job.runCount + runs.length;
 
-  let catchUp: number[] = [];
-  if (job.catchUp === 'latest') catchUp = onTime.length === 0 ? late.slice(-1) : [];
-  else if (typeof job.catchUp === 'object') catchUp = late.slice(-job.catchUp.max);
-  const missed = late.slice(0, late.length - catchUp.length).slice(-options.maxMissed);
-
-  let remaining = job.maxRuns === null ? Number.POSITIVE_INFINITY : job.maxRuns - job.runCount;
-  const occurrences: PlannedOccurrence[] = missed.map((at) => ({
-    at,
-    action: 'missed',
-    trigger: 'schedule',
-  }));
-  for (const at of catchUp) {
-    if (remaining-- > 0) occurrences.push({ at, action: 'run', trigger: 'catch-up' });
+  let missed: MissedRange | null = null;
+  const missedRows: number[] = [];
+  const missedCount = misfired ? due - chosen.length : 0;
+  if (missedCount > 0) {
+    // The chosen runs are the newest due occurrences: the missed ones are all those before them.
+    const last = previousOccurrence(job.schedule, (chosen[0]?.at ?? horizon + 1) - 1);
+    if (last !== null) {
+      missed = { count: missedCount, first, last };
+      let at: number | null = last;
+      for (let i = 0; at !== null && i < Math.min(missedCount, options.missedRows); i++) {
+        missedRows.unshift(at);
+        at = previousOccurrence(job.schedule, at - 1);
+      }
+    }
   }
-  for (const at of onTime) {
-    if (remaining-- > 0) occurrences.push({ at, action: 'run', trigger: 'schedule' });
-  }
-  const ran = occurrences.filter((o) => o.action === 'run').length;
-  const runCount = job.runCount + ran;
-  let next = job.maxRuns !== null && runCount >= job.maxRuns ? null : nextOccurrence(job.schedule, nowMs);
+  // A backlog cut short at MAX_ON_TIME_RUNS goes on from the last occurrence planned.
+  const cut = !misfired && chosen.length < due ? chosen.at(-1)!.at : nowMs;
+  let next = job.maxRuns !== null && runCount >= job.maxRuns ? null : nextOccurrence(job.schedule, cut);
   if (next !== null && next > endAt) next = null;
-  return {
-    occurrences,
-    missedTotal: lateTotal - catchUp.length,
-    nextRunAt: next === null ? null : new Date(next),
-    runCount,
-  };
+  return { runs, missedRows, missed, nextRunAt: next === null ? null : new Date(next), runCount };
+}
+
+/** Due occurrences from `first` to `horizon`, oldest first, at most MAX_ON_TIME_RUNS of them. */
+function onTimeRuns(job: OccurrenceBounds, first: number, horizon: number): PlannedRun[] {
+  const runs: PlannedRun[] = [];
+  let at = nextOccurrence(job.schedule, first - 1);
+  while (at !== null && at <= horizon && runs.length < MAX_ON_TIME_RUNS) {
+    runs.push({ at, trigger: 'schedule' });
+    at = nextOccurrence(job.schedule, at);
+  }
+  return runs;
+}
+
+/** The occurrences a misfired job's `catchUp` runs, oldest first, among `due` ending at `horizon`. */
+function catchUpRuns(
+  job: OccurrenceBounds,
+  horizon: number,
+  due: number,
+  nowMs: number,
+  thresholdMs: number,
+): PlannedRun[] {
+  const newest = previousOccurrence(job.schedule, horizon);
+  if (newest === null) return [];
+  const run = (at: number): PlannedRun => ({
+    at,
+    trigger: nowMs - at > thresholdMs ? 'catch-up' : 'schedule',
+  });
+  if (job.catchUp === 'skip') return nowMs - newest <= thresholdMs ? [run(newest)] : [];
+  if (job.catchUp === 'latest') return [run(newest)];
+  const runs = [run(newest)];
+  for (let i = 1; i < Math.min(job.catchUp.max, due); i++) {
+    const at = previousOccurrence(job.schedule, runs[0]!.at - 1);
+    if (at === null) break;
+    runs.unshift(run(at));
+  }
+  return runs;
+}
+
+/**
+ * What becomes of an occurrence claimed earlier whose run never started (its instance stopped or died) and
+ * is now taken over at `nowMs`. Within the misfire threshold it runs, as it would have: claimed is claimed.
+ * Later, it is judged with the job's own due occurrences (`job.nextRunAt` onwards) and `newerRecorded`
+ * occurrences recorded after it, as one catch-up: it runs only if `catchUp` picks it. Null when it is missed.
+ */
+export function planTakenOver(
+  job: OccurrenceBounds,
+  at: number,
+  nowMs: number,
+  newerRecorded: number,
+  options: Pick<PlanOptions, 'misfireThresholdMs'>,
+): PlannedRun | null {
+  if (nowMs - at <= options.misfireThresholdMs) return { at, trigger: 'schedule' };
+  let newer = newerRecorded;
+  const next = job.nextRunAt?.getTime();
+  const horizon = Math.min(nowMs, job.endAt?.getTime() ?? Number.POSITIVE_INFINITY);
+  if (job.enabled && next !== undefined && next > at && next <= horizon) {
+    newer += countOccurrences(job.schedule, next - 1, horizon);
+  }
+  if (job.catchUp === 'skip') return null;
+  if (job.catchUp === 'latest') return newer === 0 ? { at, trigger: 'catch-up' } : null;
+  return newer < job.catchUp.max ? { at, trigger: 'catch-up' } : null;
 }
 
 /** A job's next `count` fire times (for a paused job: those it would have from now), within endAt and maxRuns. */

@@ -1,4 +1,4 @@
-import { describeValue } from '../errors.js';
+import { type CronhookError, describeValue } from '../errors.js';
 import { type CompiledCron, compileCron, compiledCount } from './cron.js';
 import {
   describeCronError,
@@ -233,57 +233,88 @@ export function nextOccurrence(schedule: NormalizedSchedule, afterMs: number): n
     case 'cron':
       return compiledOf(schedule.cron, schedule.timezone).next(afterMs);
     case 'every': {
-      const anchor = Date.parse(schedule.anchor);
-      if (!(schedule.everyMs > 0 && Number.isFinite(schedule.everyMs)) || Number.isNaN(anchor))
-        throw invalidEvery(schedule);
-      if (afterMs < anchor) return anchor + schedule.everyMs;
-      return anchor + (Math.floor((afterMs - anchor) / schedule.everyMs) + 1) * schedule.everyMs;
+      const { anchor, everyMs } = everyOf(schedule);
+      if (afterMs < anchor) return anchor + everyMs;
+      return anchor + (Math.floor((afterMs - anchor) / everyMs) + 1) * everyMs;
     }
     case 'at': {
-      const at = Date.parse(schedule.at);
-      if (Number.isNaN(at)) throw invalidAt(schedule.at);
+      const at = atOf(schedule);
       return at > afterMs ? at : null;
     }
     default:
-      throw invalidStored(
-        'schedule',
-        `has kind ${describeValue((schedule as { kind: unknown }).kind)}; expected 'cron', 'every' or 'at'`,
-      );
+      throw unknownKind(schedule);
   }
 }
 
 /**
- * Occurrences in (fromMs, toMs], oldest first. With `max`, only the last `max` of them are returned, and
- * `total` still counts them all (bounded by `countLimit` so a years-long outage cannot spin).
+ * The last occurrence at or before `atMs`, or null when there is none. Found directly, whatever lies between:
+ * a per-second schedule asked about three days later costs no more than a daily one.
+ *
+ * @example
+ * previousOccurrence({ kind: 'cron', cron: '0 3 * * *', timezone: 'UTC' }, Date.parse('2026-01-05T12:00:00Z'));
+ * // Date.parse('2026-01-05T03:00:00Z')
  */
-export function occurrencesBetween(
-  schedule: NormalizedSchedule,
-  fromMs: number,
-  toMs: number,
-  max: number,
-  countLimit = 100_000,
-): { times: number[]; total: number } {
-  const times: number[] = [];
-  let total = 0;
-  if (schedule.kind === 'every') {
-    // Closed form: no need to walk each interval.
-    const first = nextOccurrence(schedule, fromMs);
-    if (first === null || first > toMs) return { times, total };
-    total = Math.floor((toMs - first) / schedule.everyMs) + 1;
-    const startIndex = Math.max(0, total - max);
-    for (let i = startIndex; i < total; i++) times.push(first + i * schedule.everyMs);
-    return { times, total };
+export function previousOccurrence(schedule: NormalizedSchedule, atMs: number): number | null {
+  switch (schedule.kind) {
+    case 'cron':
+      return compiledOf(schedule.cron, schedule.timezone).prev(atMs);
+    case 'every': {
+      const { anchor, everyMs } = everyOf(schedule);
+      if (atMs < anchor + everyMs) return null;
+      return anchor + Math.floor((atMs - anchor) / everyMs) * everyMs;
+    }
+    case 'at': {
+      const at = atOf(schedule);
+      return at <= atMs ? at : null;
+    }
+    default:
+      throw unknownKind(schedule);
   }
-  let cursor = fromMs;
-  while (total < countLimit) {
-    const next = nextOccurrence(schedule, cursor);
-    if (next === null || next > toMs) break;
-    total++;
-    times.push(next);
-    if (times.length > max) times.shift();
-    cursor = next;
+}
+
+/**
+ * How many occurrences lie in (fromMs, toMs]. The work grows with the days in the range (cron) or is constant
+ * (`every`, `at`), never with the number of occurrences, so an outage of any length is counted quickly.
+ */
+export function countOccurrences(schedule: NormalizedSchedule, fromMs: number, toMs: number): number {
+  switch (schedule.kind) {
+    case 'cron':
+      return compiledOf(schedule.cron, schedule.timezone).count(fromMs, toMs);
+    case 'every': {
+      const { anchor, everyMs } = everyOf(schedule);
+      if (!(toMs > fromMs)) return 0;
+      // Occurrences are anchor + k·every for k ≥ 1.
+      const last = Math.floor((toMs - anchor) / everyMs);
+      const first = Math.max(1, Math.floor((fromMs - anchor) / everyMs) + 1);
+      return Math.max(0, last - first + 1);
+    }
+    case 'at': {
+      const at = atOf(schedule);
+      return at > fromMs && at <= toMs ? 1 : 0;
+    }
+    default:
+      throw unknownKind(schedule);
   }
-  return { times, total };
+}
+
+function everyOf(schedule: { everyMs: number; anchor: string }): { anchor: number; everyMs: number } {
+  const anchor = Date.parse(schedule.anchor);
+  if (!(schedule.everyMs > 0 && Number.isFinite(schedule.everyMs)) || Number.isNaN(anchor))
+    throw invalidEvery(schedule);
+  return { anchor, everyMs: schedule.everyMs };
+}
+
+function atOf(schedule: { at: string }): number {
+  const at = Date.parse(schedule.at);
+  if (Number.isNaN(at)) throw invalidAt(schedule.at);
+  return at;
+}
+
+function unknownKind(schedule: never): CronhookError {
+  return invalidStored(
+    'schedule',
+    `has kind ${describeValue((schedule as { kind: unknown }).kind)}; expected 'cron', 'every' or 'at'`,
+  );
 }
 
 /**

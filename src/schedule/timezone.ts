@@ -9,8 +9,8 @@ const DAY = 86_400_000;
 /** Midnight UTC on 1 January of `year` (Date.UTC would read years 0–99 as 1900–1999). */
 const yearStart = (year: number): number => new Date(0).setUTCFullYear(year, 0, 1);
 /** Years 1900 to 9999: before, zones ran on local mean time; outside, Intl needs eras. */
-const MIN_SUPPORTED_MS = yearStart(1900);
-const MAX_SUPPORTED_MS = yearStart(10_000) - 1;
+export const SUPPORTED_FROM_MS = yearStart(1900);
+export const SUPPORTED_TO_MS = yearStart(10_000) - 1;
 
 /**
  * A run of instants [start, end) sharing one offset. It ends at the next transition or at the end of its
@@ -95,12 +95,12 @@ export class ZoneOffsets {
 
   /** True for an instant in years 1900–9999, the span schedules support. */
   supports(ms: number): boolean {
-    return ms >= MIN_SUPPORTED_MS && ms <= MAX_SUPPORTED_MS;
+    return ms >= SUPPORTED_FROM_MS && ms <= SUPPORTED_TO_MS;
   }
 
   /** The constant-offset segment containing instant `ms`, or null outside years 1900–9999. */
   segmentAt(ms: number): OffsetSegment | null {
-    if (!(ms >= MIN_SUPPORTED_MS && ms <= MAX_SUPPORTED_MS)) return null;
+    if (!(ms >= SUPPORTED_FROM_MS && ms <= SUPPORTED_TO_MS)) return null;
     let table = this.#last;
     if (table === undefined || ms < table.start || ms >= table.end) {
       table = this.#yearTable(new Date(ms).getUTCFullYear());

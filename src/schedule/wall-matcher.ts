@@ -1,3 +1,4 @@
+import { civilFromDays, daysFromCivil, daysInMonth } from './calendar.js';
 import type { CronSpec } from './cron-spec.js';
 
 const SECOND = 1000;
@@ -13,19 +14,18 @@ const SEARCH_YEARS = 400;
 /** Past the last year a schedule supports (timezone.ts): the answer would be discarded anyway. */
 const LAST_YEAR = 10_000;
 
-/** Days since 1970-01-01 of a proleptic Gregorian date (any year; Date.UTC reads years 0–99 as 19xx). */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146_097 + doe - 719_468;
+/** `prev[i]` is the last matching value ≤ i, or -1. */
+function prevTable(matches: Uint8Array): Int8Array {
+  const prev = new Int8Array(matches.length).fill(-1);
+  for (let i = 0; i < matches.length; i++) prev[i] = matches[i] === 1 ? i : i > 0 ? prev[i - 1]! : -1;
+  return prev;
 }
 
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+/** `before[i]` is how many values below i match; `before[length]` counts them all. */
+function countTable(matches: Uint8Array): Int32Array {
+  const before = new Int32Array(matches.length + 1);
+  for (let i = 0; i < matches.length; i++) before[i + 1] = before[i]! + (matches[i] === 1 ? 1 : 0);
+  return before;
 }
 
 /** `next[i]` is the first matching value ≥ i, or -1; one slot past the end so `next[max + 1]` is -1. */
@@ -48,6 +48,12 @@ export class WallMatcher {
   readonly #second: Int8Array;
   readonly #minute: Int8Array;
   readonly #hour: Int8Array;
+  readonly #prevSecond: Int8Array;
+  readonly #prevMinute: Int8Array;
+  readonly #prevHour: Int8Array;
+  readonly #secondsBefore: Int32Array;
+  readonly #minutesBefore: Int32Array;
+  readonly #hoursBefore: Int32Array;
   // Each remembered pair says nothing matches in (query, answer], so it answers any query in [query, answer).
   // Jobs sharing a pattern ask about a handful of instants per claim (the occurrence, the one before it, now).
   readonly #queries = new Float64Array(MEMO_SIZE).fill(Number.NaN);
@@ -60,6 +66,65 @@ export class WallMatcher {
     this.#second = nextTable(spec.second);
     this.#minute = nextTable(spec.minute);
     this.#hour = nextTable(spec.hour);
+    this.#prevSecond = prevTable(spec.second);
+    this.#prevMinute = prevTable(spec.minute);
+    this.#prevHour = prevTable(spec.hour);
+    this.#secondsBefore = countTable(spec.second);
+    this.#minutesBefore = countTable(spec.minute);
+    this.#hoursBefore = countTable(spec.hour);
+  }
+
+  /** The last matching wall time at or before `wallMs` (whole seconds, as UTC ms), or null when none. */
+  prevAtOrBefore(wallMs: number): number | null {
+    return this.#searchBack(Math.floor(wallMs / SECOND) * SECOND);
+  }
+
+  /**
+   * How many matching wall times lie in [fromMs, toMs] (as UTC ms): whole matching days at once, so the work
+   * grows with the days in the range, not with the matches.
+   */
+  countBetween(fromMs: number, toMs: number): number {
+    const from = Math.ceil(fromMs / SECOND);
+    const to = Math.floor(toMs / SECOND);
+    if (to < from) return 0;
+    const firstDay = Math.floor(from / 86_400);
+    const lastDay = Math.floor(to / 86_400);
+    const perDay = this.#upTo(86_399);
+    let total = 0;
+    let { year, month, day } = civilFromDays(firstDay);
+    let monthDays = daysInMonth(year, month);
+    for (let d = firstDay; d <= lastDay; d++) {
+      if (this.spec.month[month] === 1 && this.#dayMatches(year, month, day, monthDays)) {
+        const lo = d === firstDay ? from - d * 86_400 : 0;
+        const hi = d === lastDay ? to - d * 86_400 : 86_399;
+        total += lo === 0 && hi === 86_399 ? perDay : this.#upTo(hi) - this.#upTo(lo - 1);
+      }
+      if (++day > monthDays) {
+        day = 1;
+        if (++month > 12) {
+          month = 1;
+          year++;
+        }
+        monthDays = daysInMonth(year, month);
+      }
+    }
+    return total;
+  }
+
+  /** Matching times of day at or before second `t` of a day (0–86399; -1 gives 0). */
+  #upTo(t: number): number {
+    if (t < 0) return 0;
+    const hour = Math.floor(t / 3600);
+    const minute = Math.floor((t % 3600) / 60);
+    const second = t % 60;
+    const perMinute = this.#secondsBefore[60]!;
+    const perHour = this.#minutesBefore[60]! * perMinute;
+    let count = this.#hoursBefore[hour]! * perHour;
+    if (this.spec.hour[hour] === 1) {
+      count += this.#minutesBefore[minute]! * perMinute;
+      if (this.spec.minute[minute] === 1) count += this.#secondsBefore[second + 1]!;
+    }
+    return count;
   }
 
   /** The first matching wall time strictly after `wallMs` (whole seconds, as UTC ms), or null when none. */
@@ -86,6 +151,77 @@ export class WallMatcher {
     if (spec.dayOfWeek[weekday] === 1 && (spec.nthDay <= 0 || Math.ceil(day / 7) === spec.nthDay))
       return true;
     return spec.lastWeekday !== null && day > monthDays - 7 && spec.lastWeekday[weekday] === 1;
+  }
+
+  /** The last matching wall time at or before `fromMs` (a whole second). */
+  #searchBack(fromMs: number): number | null {
+    const date = new Date(fromMs);
+    let year = date.getUTCFullYear();
+    let month = date.getUTCMonth() + 1;
+    let day = date.getUTCDate();
+    let hour = date.getUTCHours();
+    let minute = date.getUTCMinutes();
+    let second = date.getUTCSeconds();
+    const firstYear = year - SEARCH_YEARS;
+    const months = this.spec.month;
+    // Moves to the last second of the previous day.
+    const dayBefore = () => {
+      if (--day < 1) {
+        if (--month < 1) {
+          month = 12;
+          year--;
+        }
+        day = daysInMonth(year, month);
+      }
+      hour = 23;
+      minute = second = 59;
+    };
+    while (year >= firstYear) {
+      if (months[month] !== 1) {
+        day = 1;
+        dayBefore();
+        continue;
+      }
+      if (!this.#dayMatches(year, month, day, daysInMonth(year, month))) {
+        dayBefore();
+        continue;
+      }
+      const h = this.#prevHour[hour]!;
+      if (h < 0) {
+        dayBefore();
+        continue;
+      }
+      if (h !== hour) {
+        hour = h;
+        minute = second = 59;
+      }
+      const m = this.#prevMinute[minute]!;
+      if (m < 0) {
+        if (hour === 0) dayBefore();
+        else {
+          hour--;
+          minute = second = 59;
+        }
+        continue;
+      }
+      if (m !== minute) {
+        minute = m;
+        second = 59;
+      }
+      const s = this.#prevSecond[second]!;
+      if (s < 0) {
+        if (minute > 0) {
+          minute--;
+          second = 59;
+        } else if (hour > 0) {
+          hour--;
+          minute = second = 59;
+        } else dayBefore();
+        continue;
+      }
+      return daysFromCivil(year, month, day) * DAY + hour * 3_600_000 + minute * 60_000 + s * SECOND;
+    }
+    return null;
   }
 
   /** The first matching wall time at or after `fromMs` (a whole second). */

@@ -1,19 +1,22 @@
 import type { Clock } from '../clock.js';
 import type { Emitter } from '../events.js';
 import { scheduleErrorOfJob } from '../schedule/errors.js';
-import { type OccurrencePlan, planOccurrences } from '../schedule/occurrences.js';
+import {
+  type MissedRange,
+  type OccurrencePlan,
+  type PlanOptions,
+  planOccurrences,
+} from '../schedule/occurrences.js';
 import { jitterFor } from '../schedule/schedule.js';
 import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
 import type { SchedulerHooks } from '../telemetry/hooks.js';
 import { toPublicJob } from './job-record.js';
+import { type MissedReporter, rangeOf, type TakenOver } from './missed-occurrences.js';
 import type { RunHandOver, StartGate } from './runs/active-run.js';
-import { overlapGate } from './runs/overlap-gate.js';
+import { NOT_RUN, overlapGate, runElsewhere } from './runs/overlap-gate.js';
 import { toPublicRun } from './runs/run-records.js';
 import type { RunTracker } from './runs/run-tracker.js';
 import type { Job, SchedulerEvents } from './types.js';
-
-/** Quartz's misfire threshold: an occurrence later than this counts as missed, and `catchUp` applies. */
-export const GRACE_MS = 60_000;
 
 export interface ClaimAdvanceOptions {
   storage: Storage;
@@ -23,7 +26,10 @@ export interface ClaimAdvanceOptions {
   instanceId: string;
   /** The claim loop's fire-ahead window: how far ahead of its due time a job may have been claimed. */
   aheadMs: number;
+  misfireThresholdMs: number;
   maxMissedEvents: number;
+  runRetention: number;
+  missed: MissedReporter;
   handOver: RunHandOver;
   telemetry: SchedulerHooks | null;
 }
@@ -36,18 +42,24 @@ export interface ClaimAdvanceOptions {
  */
 export class ClaimAdvance {
   readonly #o: ClaimAdvanceOptions;
-  readonly #planOptions: { graceMs: number; maxMissed: number };
+  readonly #planOptions: PlanOptions;
   readonly #overlapGate: StartGate;
 
   constructor(options: ClaimAdvanceOptions) {
     this.#o = options;
-    this.#planOptions = { graceMs: GRACE_MS, maxMissed: options.maxMissedEvents };
+    this.#planOptions = {
+      misfireThresholdMs: options.misfireThresholdMs,
+      missedRows: options.missed.mode === 'summary' ? 1 : options.maxMissedEvents,
+    };
     this.#overlapGate = overlapGate(options);
   }
 
-  /** Plans, records and hands over the occurrences of `job`, claimed at `now`. */
-  async advance(job: JobRecord, now: number): Promise<void> {
-    const { storage, emitter, tracker, handOver } = this.#o;
+  /**
+   * Plans, records and hands over the occurrences of `job`, claimed at `now`. `takenOver`: what recovery
+   * took over of the job in this tick (see {@link TakenOver}).
+   */
+  async advance(job: JobRecord, now: number, takenOver?: TakenOver): Promise<void> {
+    const { storage, tracker, handOver } = this.#o;
     // A job claimed ahead is planned at its due instant: that occurrence is on time, the next one is next.
     const dueAt = job.nextRunAt?.getTime() ?? now;
     const planAt = dueAt > now ? Math.min(dueAt, now + this.#o.aheadMs) : now;
@@ -59,37 +71,48 @@ export class ClaimAdvance {
       // A stored schedule that does not compute: nothing of the job is recorded (see ClaimLoop.tick).
       throw scheduleErrorOfJob(job.id, error);
     }
-    // Overlap of a run claimed ahead is judged at its start instant (see overlapGate), not now.
-    let busy = !ahead && tracker.isBusy(job.id);
-    if (!ahead && !busy && job.overlap === 'skip' && storage.shared && plan.occurrences.length > 0) {
-      busy =
-        (await storage.listRuns({ jobId: job.id, statuses: ['queued', 'running'], limit: 1 })).length > 0;
+    // Overlap of a run claimed ahead is judged at its start instant (see overlapGate), not now. Runs taken
+    // over in this tick are older occurrences of this same catch-up: the claim's runs go after them instead.
+    const own = takenOver?.running ?? NONE;
+    let busy = !ahead && tracker.activeCount(job.id) > own.size;
+    if (!ahead && !busy && job.overlap === 'skip' && storage.shared && plan.runs.length > 0) {
+      busy = await runElsewhere(storage, job.id, own, now);
     }
     // Overlap is judged against runs from earlier claims; this claim's own runs go in order (see below).
     const runStatus = job.overlap === 'skip' && busy ? 'skipped' : 'queued';
     const runs: RunRecord[] = [];
-    for (const o of plan.occurrences)
-      runs.push(handOver.newRun(job, o.at, o.trigger, o.action === 'missed' ? 'missed' : runStatus));
+    for (const at of plan.missedRows) runs.push(handOver.newRun(job, at, 'schedule', 'missed'));
+    for (const o of plan.runs) runs.push(handOver.newRun(job, o.at, o.trigger, runStatus));
+    const takenMissed = takenOver?.missed ?? [];
     const inserted = await storage.advanceJob({
       jobId: job.id,
       instanceId: this.#o.instanceId,
       nextRunAt: plan.nextRunAt,
-      runCount: plan.runCount,
+      // Taken-over runs were counted when first claimed; those now missed never ran.
+      runCount: Math.max(0, plan.runCount - takenMissed.length),
       runs,
     });
+    const missedRows = inserted.filter((run) => run.status === 'missed');
+    const notRun = missedRows.length + (runStatus === 'skipped' ? plan.runs.length : 0);
+    await this.#reportMissed(job, missedRows, plan.missed, takenMissed);
     let publicJob: Job | undefined;
     // Several occurrences of one claim (catch-up { max }) run in order, one after the other.
-    let previous: Promise<unknown> | undefined;
+    let previous: Promise<unknown> | undefined = own.size > 0 ? takenOver?.done : undefined;
     for (const run of inserted) {
-      if (run.status === 'missed' || run.status === 'skipped') {
-        this.#o.telemetry?.runRecorded(job, run);
-        const type = run.status === 'missed' ? 'job.missed' : 'job.skipped';
-        if (emitter.listenerCount(type) === 0) continue;
+      if (run.status === 'missed' || run.status === 'skipped') this.#o.telemetry?.runRecorded(job, run);
+      if (run.status === 'missed') continue;
+      if (run.status === 'skipped') {
+        if (this.#o.emitter.listenerCount('job.skipped') === 0) continue;
         publicJob ??= toPublicJob(job);
-        const base = { at: new Date(this.#o.clock.now()), job: publicJob, run: toPublicRun(run) };
-        // Awaited: the notifier stores its job.execution.missed message before the loop moves on.
-        if (type === 'job.missed') await emitter.emit(type, { type, ...base });
-        else void emitter.emit(type, { type, ...base, reason: 'overlap' });
+        const at = new Date(this.#o.clock.now());
+        const payload = {
+          type: 'job.skipped',
+          at,
+          job: publicJob,
+          run: toPublicRun(run),
+          reason: 'overlap',
+        } as const;
+        void this.#o.emitter.emit('job.skipped', payload);
       } else {
         const jitter = jitterFor(job.id, run.scheduledAt.getTime(), job.jitterMs);
         const after = job.overlap === 'allow' ? undefined : previous;
@@ -98,5 +121,39 @@ export class ClaimAdvance {
         previous = done;
       }
     }
+    // Occurrences that did not run are kept apart from real runs: they never push them out of retention.
+    if (notRun > 0 && this.#o.runRetention > 0) {
+      await storage.pruneRuns({ jobId: job.id, keep: this.#o.runRetention, statuses: NOT_RUN });
+    }
+  }
+
+  /**
+   * Reports what recovery took over and recorded missed for a job that no claim of this tick handled (see
+   * {@link TakenOver}); with `missedEvents: 'each'` they were reported already.
+   */
+  async reportTakenOver(takenOver: TakenOver): Promise<void> {
+    await this.#reportMissed(takenOver.job, [], null, takenOver.missed);
+  }
+
+  async #reportMissed(
+    job: JobRecord,
+    rows: RunRecord[],
+    range: MissedRange | null,
+    takenMissed: RunRecord[],
+  ): Promise<void> {
+    const reporter = this.#o.missed;
+    if (reporter.mode === 'each' || takenMissed.length === 0) {
+      if (range !== null) await reporter.report(job, rows, range);
+      return;
+    }
+    // One summary for the catch-up: the occurrences taken over are its oldest.
+    const taken = rangeOf(takenMissed);
+    const merged: MissedRange =
+      range === null
+        ? taken
+        : { count: range.count + taken.count, first: Math.min(range.first, taken.first), last: range.last };
+    await reporter.report(job, rows.length > 0 ? rows : takenMissed, merged);
   }
 }
+
+const NONE: ReadonlySet<string> = new Set();

@@ -5,12 +5,13 @@ import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
 import type { SchedulerHooks } from '../telemetry/hooks.js';
 import { ClaimAdvance } from './claim-advance.js';
 import type { ClaimLoopHealth } from './health.js';
+import { MissedReporter, type TakenOver } from './missed-occurrences.js';
 import type { ManualHandOver, RunHandOver, StartGate } from './runs/active-run.js';
 import { RunLeases } from './runs/run-leases.js';
 import { newRunRecord } from './runs/run-records.js';
 import type { RunTracker } from './runs/run-tracker.js';
 import { WakeTimer } from './timer.js';
-import type { RunTrigger, SchedulerEvents } from './types.js';
+import type { MissedEvents, RunTrigger, SchedulerEvents } from './types.js';
 
 /**
  * Jobs of one claim are advanced one after another while their leases run: a small batch keeps the last of
@@ -36,7 +37,10 @@ export interface ClaimLoopOptions {
   instanceId: string;
   leaseMs: number;
   pollIntervalMs: number;
+  misfireThresholdMs: number;
+  missedEvents: MissedEvents;
   maxMissedEvents: number;
+  runRetention: number;
   unref: boolean;
   telemetry: SchedulerHooks | null;
   onError: (error: unknown) => void;
@@ -68,8 +72,9 @@ export class ClaimLoop implements RunHandOver {
   constructor(options: ClaimLoopOptions) {
     this.#o = options;
     this.#aheadMs = Math.min(FIRE_AHEAD_MS, Math.floor(options.leaseMs / 10));
-    this.#leases = new RunLeases({ ...options, batch: CLAIM_BATCH, handOver: this });
-    this.#claims = new ClaimAdvance({ ...options, aheadMs: this.#aheadMs, handOver: this });
+    const missed = new MissedReporter(options);
+    this.#leases = new RunLeases({ ...options, missed, batch: CLAIM_BATCH, handOver: this });
+    this.#claims = new ClaimAdvance({ ...options, missed, aheadMs: this.#aheadMs, handOver: this });
     this.#timer = new WakeTimer(options.clock, () => void this.tick(), {
       unref: options.unref,
       maxWaitMs: options.storage.shared ? options.pollIntervalMs : 60_000,
@@ -149,11 +154,13 @@ export class ClaimLoop implements RunHandOver {
       tickFinished = resolve;
     });
     let batches = 0;
+    // Occurrences recovery takes over in this tick, by job, for the claim of the same job (see TakenOver).
+    const takenOver = new Map<string, TakenOver>();
     try {
       do {
         this.#tickAgain = false;
         const now = this.#o.clock.now();
-        await this.#leases.maintain(now);
+        await this.#leases.maintain(now, takenOver);
         // Jobs due within the fire-ahead window are claimed now; their runs wait for their instant.
         const claimed = await this.#o.storage.claimDueJobs({
           now: new Date(now + this.#aheadMs),
@@ -163,7 +170,9 @@ export class ClaimLoop implements RunHandOver {
         });
         for (const job of claimed) {
           try {
-            await this.#claims.advance(job, now);
+            const taken = takenOver.get(job.id);
+            takenOver.delete(job.id);
+            await this.#claims.advance(job, now, taken);
           } catch (error) {
             // Nothing of this job was recorded; go on with the rest of the batch, which would otherwise wait
             // for its own leases to expire. ERR_LEASE_LOST: our lease ran out before we got to the job (a long
@@ -184,6 +193,7 @@ export class ClaimLoop implements RunHandOver {
         }
       } while (this.#tickAgain && this.#running && ++batches < maxBatches);
       this.#lastError = null;
+      for (const taken of takenOver.values()) await this.#claims.reportTakenOver(taken);
     } catch (error) {
       this.#lastError = toErrorInfo(error, 'ERR_STORAGE').code;
       this.#o.onError(error);

@@ -114,7 +114,22 @@ export class JobManagement {
   async nextRuns(id: string, count: number): Promise<Date[]> {
     checkNextRunsCount(count);
     const record = await this.getRecord(id);
-    return ofJob(id, () => upcomingOccurrences(record, count, this.#o.clock.now()));
+    const now = this.#o.clock.now();
+    const upcoming = ofJob(id, () => upcomingOccurrences(record, count, now));
+    if (count === 0) return upcoming;
+    // Occurrences claimed already (ahead of their instant, or waiting for a slot) will run, though the job's
+    // nextRunAt has moved past them; a run whose lease ran out is left to recovery, which may miss it.
+    const queued = await this.#o.storage.listRuns({ jobId: id, statuses: ['queued'], limit: count });
+    const times = new Set(upcoming.map((d) => d.getTime()));
+    for (const run of queued) {
+      const claimed = run.trigger === 'schedule' || run.trigger === 'catch-up';
+      if (claimed && run.lockedUntil !== null && run.lockedUntil.getTime() > now)
+        times.add(run.scheduledAt.getTime());
+    }
+    return [...times]
+      .sort((a, b) => a - b)
+      .slice(0, count)
+      .map((t) => new Date(t));
   }
 
   /** The stored job, or `ERR_JOB_NOT_FOUND`. */

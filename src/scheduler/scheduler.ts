@@ -82,7 +82,10 @@ export class Scheduler {
       instanceId: this.instanceId,
       leaseMs: validated.leaseMs,
       pollIntervalMs: validated.pollIntervalMs,
+      misfireThresholdMs: validated.misfireThresholdMs,
+      missedEvents: validated.missedEvents,
       maxMissedEvents: validated.maxMissedEvents,
+      runRetention: validated.runRetention,
       unref: validated.unref,
       telemetry,
       onError,
@@ -209,7 +212,11 @@ export class Scheduler {
     return runNow({ storage: this.storage, clock: this.clock, loop: this.#loop, tracker: this.#tracker }, id);
   }
 
-  /** The next `count` (0–1000) fire times of a job (respecting endAt and maxRuns). */
+  /**
+   * The next `count` (0–1000) fire times of a job (respecting endAt and maxRuns): what will run, including an
+   * occurrence already claimed and waiting for its instant (the job's `nextRunAt` has moved past it then).
+   * @example const [next] = await scheduler.nextRuns('nightly-report', 1);
+   */
   nextRuns(id: string, count = 5): Promise<Date[]> {
     return this.#jobs.nextRuns(id, count);
   }

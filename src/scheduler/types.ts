@@ -11,11 +11,19 @@ export interface HttpTarget {
   /**
    * Sent with every call; values are visible ASCII, spaces and tabs, at most 8192 bytes in all, and never
    * returned (`getJob` gives `headerNames`). `host`, `content-length`, `transfer-encoding`, `connection` and
-   * the other headers the HTTP client sets are refused.
+   * the other headers the HTTP client sets are refused. A `content-type` here replaces the default of `body`.
    * @example { authorization: 'Bearer …', 'x-api-key': '…' }
    */
   headers?: Record<string, string>;
-  /** A string, or an object or array sent as JSON; at most 262,144 bytes. */
+  /**
+   * The request body, at most 262,144 bytes. An object or array is sent as JSON with
+   * `content-type: application/json`; a string is sent as it is with `content-type: text/plain; charset=utf-8`,
+   * unless `headers` name another content type (pass an object to send JSON, or set `content-type` for a string
+   * holding JSON, XML, a form...). A body is never sent without a content type.
+   * @default no body
+   * @example { url, body: { kind: 'daily' } }                                  // application/json
+   * @example { url, body: 'a=1&b=2', headers: { 'content-type': 'application/x-www-form-urlencoded' } }
+   */
   body?: string | Record<string, unknown> | unknown[];
   /** Per attempt. @default 30_000 */
   timeoutMs?: number;
@@ -156,13 +164,7 @@ export interface JobContext<P = unknown> {
 }
 export type JobHandler<P = unknown> = (ctx: JobContext<P>) => unknown;
 
-/** Minimal logger; `console` fits. Secrets are never passed to it. */
-export interface Logger {
-  debug?(message: string, data?: Record<string, unknown>): void;
-  info?(message: string, data?: Record<string, unknown>): void;
-  warn?(message: string, data?: Record<string, unknown>): void;
-  error?(message: string, data?: Record<string, unknown>): void;
-}
+export type { Logger } from '../logger.js';
 
 export interface JobEventBase<T extends string> {
   type: T;
@@ -171,6 +173,22 @@ export interface JobEventBase<T extends string> {
 }
 export interface RunEventBase<T extends string> extends JobEventBase<T> {
   run: Run;
+}
+
+/**
+ * How missed occurrences are reported (`SchedulerOptions.missedEvents`): `'each'`, one `missed` run and one
+ * `job.missed` event per missed occurrence; `'summary'`, one of each per catch-up, with the count and range.
+ */
+export type MissedEvents = 'each' | 'summary';
+
+/** What a `job.missed` event reports: how many occurrences were missed, and the first and last of them. */
+export interface MissedOccurrences {
+  /** Occurrences missed (1 with `missedEvents: 'each'`). */
+  count: number;
+  /** Scheduled time of the oldest missed occurrence. */
+  first: Date;
+  /** Scheduled time of the newest missed occurrence (the event's `run.scheduledAt`). */
+  last: Date;
 }
 
 /** Payloads of the scheduler's events, one object per event. */
@@ -185,7 +203,7 @@ export interface SchedulerEvents {
   'job.failed': RunEventBase<'job.failed'> & { error: ErrorInfo };
   'job.retrying': RunEventBase<'job.retrying'> & { error: ErrorInfo; attempt: number; delayMs: number };
   'job.skipped': RunEventBase<'job.skipped'> & { reason: 'overlap' };
-  'job.missed': RunEventBase<'job.missed'>;
+  'job.missed': RunEventBase<'job.missed'> & { missed: MissedOccurrences };
   error: ErrorEventPayload & { job?: Job; run?: Run };
 }
 export type SchedulerEventName = keyof SchedulerEvents;

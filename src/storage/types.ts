@@ -91,6 +91,13 @@ export interface CompleteAttemptInput {
     Partial<Pick<EndpointRecord, 'failingSince' | 'enabled' | 'disabledReason' | 'disabledAt' | 'updatedAt'>>;
 }
 
+export interface PruneRunsInput {
+  jobId: string;
+  keep: number;
+  /** Only finished runs with these statuses count and go. @default every finished status */
+  statuses?: RunStatus[];
+}
+
 export interface PruneDeliveriesInput {
   /** Finished deliveries last updated strictly before this go. */
   before: Date;
@@ -182,8 +189,13 @@ export interface Storage {
    * to one caller, leased to `instanceId`.
    */
   claimExpiredRuns(options: ClaimOptions): Promise<RunRecord[]>;
-  /** Deletes all but the newest `keep` finished runs of a job; returns how many went. */
-  pruneRuns(input: { jobId: string; keep: number }): Promise<number>;
+  /**
+   * Deletes all but the newest `keep` finished runs of a job (newest by `scheduledAt`, then id); returns how
+   * many went. With `statuses`, only finished runs with one of them count and go: the scheduler keeps
+   * `runRetention` runs that ran (`['succeeded', 'failed']`) and, apart, as many that did not
+   * (`['missed', 'skipped']`). Runs in flight (`queued`, `running`) are never pruned.
+   */
+  pruneRuns(input: PruneRunsInput): Promise<number>;
 
   // Endpoints
   insertEndpoint(endpoint: EndpointRecord): Promise<void>;

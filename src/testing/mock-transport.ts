@@ -26,13 +26,20 @@ export interface RecordedRequest extends Required<Pick<TransportRequest, 'url' |
 export type MockResponder = (request: RecordedRequest, index: number) => MockReply | Promise<MockReply>;
 
 export interface MockTransportOptions {
-  /** Clock for `delayMs` and `at`. @default systemClock */
+  /**
+   * Clock for `delayMs` and `at`, for requests sent without one. The Scheduler and the WebhookNotifier send
+   * theirs with every request (`SendOptions.clock`), so a transport attached to them needs none; give one when
+   * you call `send()` yourself. It must then be the sender's clock, if the sender passes one.
+   * @default the sender's clock, else systemClock
+   * @example new MockTransport([{ status: 200, delayMs: 5_000 }], { clock: new FakeClock() })
+   */
   clock?: Clock;
 }
 
 /**
  * A transport that records requests and answers from a script: a list (used in order, the last reply
- * repeating) or a function. Part of `cronhook/testing`.
+ * repeating) or a function. Part of `cronhook/testing`. It keeps the time of the scheduler or notifier that
+ * sends through it: with a FakeClock there, `at` and `delayMs` follow the fake time.
  *
  * @example
  * const transport = new MockTransport([{ status: 503 }, { status: 503 }, { status: 200 }]);
@@ -42,12 +49,12 @@ export interface MockTransportOptions {
 export class MockTransport implements Transport {
   readonly requests: RecordedRequest[] = [];
   #responder: MockResponder;
-  readonly #clock: Clock;
+  readonly #clock: Clock | undefined;
 
   /** @param script replies in order (the last repeats), or a function of the request. @default 200 always */
   constructor(script: MockReply[] | MockResponder = [], options: MockTransportOptions = {}) {
     this.#responder = toResponder(script);
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = options.clock;
   }
 
   /** Replaces the script. */
@@ -62,6 +69,7 @@ export class MockTransport implements Transport {
   }
 
   async send(request: TransportRequest, options: SendOptions = {}): Promise<TransportResponse> {
+    const clock = this.#clockFor(options.clock);
     const recorded: RecordedRequest = {
       url: request.url,
       method: request.method ?? 'POST',
@@ -70,15 +78,15 @@ export class MockTransport implements Transport {
       ),
       body: request.body,
       timeoutMs: request.timeoutMs,
-      at: this.#clock.now(),
+      at: clock.now(),
     };
     const index = this.requests.push(recorded) - 1;
-    const started = this.#clock.now();
+    const started = clock.now();
     const reply = await this.#responder(recorded, index);
     if (reply.delayMs !== undefined && reply.delayMs > 0) {
       const timeout = request.timeoutMs ?? 30_000;
       try {
-        await sleep(this.#clock, Math.min(reply.delayMs, timeout), options.signal);
+        await sleep(clock, Math.min(reply.delayMs, timeout), options.signal);
       } catch (error) {
         throw new CronhookError('ERR_ABORTED', `Request to ${request.url} was aborted`, { cause: error });
       }
@@ -94,8 +102,21 @@ export class MockTransport implements Transport {
       headers: Object.fromEntries(Object.entries(reply.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
       body: reply.body ?? '',
       bodyTruncated: false,
-      durationMs: this.#clock.now() - started,
+      durationMs: clock.now() - started,
     };
+  }
+
+  /** The sender's clock, or ours; two different ones would record times the test cannot compare. */
+  #clockFor(sender: Clock | undefined): Clock {
+    const own = this.#clock;
+    if (own !== undefined && sender !== undefined && own !== sender) {
+      throw new CronhookError(
+        'ERR_INVALID_OPTION',
+        'MockTransport: its clock option is not the clock of the scheduler or notifier sending through it; pass the same clock to both, or none to the MockTransport',
+        { field: 'clock' },
+      );
+    }
+    return sender ?? own ?? systemClock;
   }
 }
 

@@ -1,3 +1,5 @@
+import type { Clock } from '../clock.js';
+
 /**
  * Which destinations a request may reach. Checked at connect time against the resolved address, so a DNS
  * name that resolves to a private address is caught too.
@@ -34,6 +36,12 @@ export interface TransportResponse {
 export interface SendOptions {
   /** Aborts the request (scheduler stop, handler timeout). */
   signal?: AbortSignal;
+  /**
+   * The sender's clock: the Scheduler and the WebhookNotifier pass theirs with every request. A transport
+   * that records or waits (MockTransport) uses it, so tests on a FakeClock see the fake time; HttpTransport
+   * measures real I/O and ignores it.
+   */
+  clock?: Clock;
 }
 
 /**

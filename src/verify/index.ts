@@ -3,9 +3,11 @@
  * import-free error base class only) so a receiver can depend on it without pulling the scheduler in.
  *
  * @example
- * import { verifyWebhook } from 'cronhook/verify';
+ * import { verifyWebhook, type WebhookEvent } from 'cronhook/verify';
+ * const secret = process.env.CRONHOOK_SECRET; // read once at start-up: a missing one stops the app, not each request
+ * if (!secret) throw new Error('CRONHOOK_SECRET is not set');
  * app.post('/hooks', express.raw({ type: 'application/json' }), (req, res) => {
- *   const event = verifyWebhook({ payload: req.body, headers: req.headers, secret: process.env.WHSEC });
+ *   const event = verifyWebhook<WebhookEvent>({ payload: req.body, headers: req.headers, secret });
  *   res.sendStatus(204);
  * });
  */
@@ -13,7 +15,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { CronhookError, type WebhookVerificationErrorCode } from '../errors.js';
 import { MIN_SECRET_BYTES, secretKey } from './secret.js';
 
-export type { WebhookVerificationErrorCode } from '../errors.js';
+export type { ErrorInfo, WebhookVerificationErrorCode } from '../errors.js';
+export type * from './webhook-events.js';
 
 /**
  * Thrown by {@link verifyWebhook}: the request must be rejected (answer 400 or 401). Match on `code`. Like
@@ -105,12 +108,15 @@ export interface VerifyWebhookInput {
  * canonical base64 a sender writes, the timestamp is digits without a leading zero, and each secret must
  * decode to at least 24 bytes.
  *
+ * The body is `unknown` until you name its type: {@link WebhookEvent} for what cronhook sends (narrow on
+ * `type`), with your own published topics added as a union. The signature proves who sent the body, not that
+ * it has that shape: a receiver for other senders validates it.
+ *
  * @example
- * const event = verifyWebhook({ payload: rawBody, headers: req.headers, secret: [newSecret, oldSecret] });
- * if (event.type === 'job.execution.failed') alert(event.data.job.id);
+ * const event = verifyWebhook<WebhookEvent>({ payload: rawBody, headers: req.headers, secret: [newSecret, oldSecret] });
+ * if (event.type === 'job.execution.failed') alert(event.data.job.id, event.data.run.error.message);
  */
-// biome-ignore lint/suspicious/noExplicitAny: the body is the sender's JSON; callers narrow it by `type`.
-export function verifyWebhook<T = any>(input: VerifyWebhookInput): T {
+export function verifyWebhook<T = unknown>(input: VerifyWebhookInput): T {
   const secrets = toSecretList(input.secret).map(decodeSecret);
   const id = requireHeader(input.headers, 'webhook-id');
   const timestampHeader = requireHeader(input.headers, 'webhook-timestamp');

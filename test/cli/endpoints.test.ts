@@ -117,6 +117,26 @@ describe('cronhook endpoints and deliveries', () => {
     expect(badStatus.stderr).toContain('--status must be one of pending, succeeded, failed, got "done"');
   });
 
+  it('a blocked ping says how to allow a private receiver; durations print to the millisecond', async () => {
+    const { endpoint } = parseJson<{ endpoint: Endpoint }>(
+      await cli('endpoints', 'add', '--url', receiver.url('/blocked'), '--json'),
+    );
+    const blocked = await cli('endpoints', 'ping', endpoint.id);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toMatch(/private address.*--allow-private-networks/);
+
+    const ping = await cli('endpoints', 'ping', endpoint.id, '--allow-private-networks');
+    expect(ping.code).toBe(0);
+    expect(ping.stderr).toBe('');
+    expect(ping.stdout).toMatch(/^duration\s+\d+ ms$/m);
+    const deliveries = parseJson<DeliveryPage>(
+      await cli('deliveries', 'list', '--endpoint', endpoint.id, '--json'),
+    );
+    const shown = await cli('deliveries', 'show', deliveries.deliveries[0]!.id);
+    for (const line of shown.stdout.split('\n').filter((l) => / ms\b/.test(l)))
+      expect(line).not.toMatch(/\d\.\d+ ms/);
+  });
+
   it('remove deletes the endpoint; removing it again is ERR_ENDPOINT_NOT_FOUND', async () => {
     const { endpoint } = parseJson<{ endpoint: Endpoint }>(
       await cli('endpoints', 'add', '--url', receiver.url('/gone'), '--json'),

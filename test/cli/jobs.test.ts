@@ -67,6 +67,29 @@ describe('cronhook jobs', () => {
     expect(again.stderr.trim()).toBe('cronhook: No job with id "nightly" [ERR_JOB_NOT_FOUND]');
   });
 
+  it('shows no next run for a paused job', async () => {
+    const added = await cli(
+      'jobs',
+      'add',
+      '--id',
+      'held',
+      '--every',
+      '1h',
+      '--url',
+      'https://example.com/h',
+      '--paused',
+    );
+    expect(added.stdout).toMatch(
+      /^added held: every 1h → POST https:\/\/example\.com\/h, next run - \(paused\)$/m,
+    );
+    const row = (await cli('jobs', 'list')).stdout.split('\n').find((line) => line.startsWith('held '));
+    expect(row).toMatch(/\spaused\s+- \(paused\)\s+0$/);
+    expect((await cli('jobs', 'resume', 'held')).stdout).toMatch(/^resumed held, next run \d{4}-/m);
+    const resumed = (await cli('jobs', 'list')).stdout.split('\n').find((line) => line.startsWith('held '));
+    expect(resumed).toMatch(/\sactive\s+\d{4}-\d\d-\d\dT/);
+    await cli('jobs', 'remove', 'held');
+  });
+
   it('a rejected add changes nothing stored', async () => {
     await cli('jobs', 'add', '--id', 'keep', '--every', '15m', '--url', 'https://example.com/a');
     const before = parseJson<Job[]>(await cli('jobs', 'list', '--json'));

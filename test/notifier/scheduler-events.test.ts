@@ -162,7 +162,9 @@ describe('WebhookNotifier with a scheduler event source', () => {
     await source.emit('job.started', { ...base, type: 'job.started', run: run({ status: 'running' }) });
     await source.emit('job.succeeded', { ...base, type: 'job.succeeded', run: run({ status: 'succeeded' }) });
     await source.emit('job.failed', { ...base, type: 'job.failed', run: run(), error: run().error! });
-    await source.emit('job.missed', { ...base, type: 'job.missed', run: run({ status: 'missed' }) });
+    const missedRun = run({ status: 'missed' });
+    const missed = { count: 1, first: missedRun.scheduledAt, last: missedRun.scheduledAt };
+    await source.emit('job.missed', { ...base, type: 'job.missed', run: missedRun, missed });
     await source.emit('job.retrying', {
       ...base,
       type: 'job.retrying',

@@ -3,14 +3,15 @@ import { CronhookError } from '../../src/errors.js';
 import { COMPILED_LIMIT, cachedCount } from '../../src/schedule/cron.js';
 import {
   compileCron,
+  countOccurrences,
   internedCount,
   jitterFor,
   MIN_EVERY_MS,
   type NormalizeOptions,
   nextOccurrence,
   normalizeSchedule,
-  occurrencesBetween,
   parseDuration,
+  previousOccurrence,
 } from '../../src/schedule/schedule.js';
 import type { NormalizedSchedule, ScheduleInput } from '../../src/schedule/types.js';
 
@@ -277,9 +278,11 @@ describe('every schedules', () => {
     expect(nextOccurrence(s, NOW + 250)).toBe(NOW + 250 + 90_000);
     // Asked late (a run took 5 minutes): the grid holds, nothing drifts.
     expect(nextOccurrence(s, NOW + 300_000)).toBe(NOW + 250 + 4 * 90_000);
-    const between = occurrencesBetween(s, NOW, NOW + 250 + 10 * 90_000, 3);
-    expect(between.total).toBe(10);
-    expect(between.times).toEqual([8, 9, 10].map((k) => NOW + 250 + k * 90_000));
+    // Counted and looked back on the same grid, in closed form.
+    expect(countOccurrences(s, NOW, NOW + 250 + 10 * 90_000)).toBe(10);
+    expect(countOccurrences(s, NOW + 250 + 90_000, NOW + 250 + 10 * 90_000 - 1)).toBe(8);
+    expect(previousOccurrence(s, NOW + 250 + 10 * 90_000 + 89_999)).toBe(NOW + 250 + 10 * 90_000);
+    expect(previousOccurrence(s, NOW + 250 + 90_000 - 1)).toBeNull();
   });
 
   it('ignores the other forms when they are set to undefined (spread options)', () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CronhookError } from '../../src/errors.js';
+import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
+import { Scheduler } from '../../src/scheduler/scheduler.js';
 import { FakeClock } from '../../src/testing/fake-clock.js';
 import { MockTransport } from '../../src/testing/mock-transport.js';
 
@@ -52,5 +54,45 @@ describe('MockTransport', () => {
     const aborted = transport.send({ url: 'https://a.test/' }, { signal: controller.signal });
     controller.abort();
     await expect(aborted).rejects.toBeInstanceOf(CronhookError);
+  });
+});
+
+describe('MockTransport keeps the time of the scheduler or notifier sending through it', () => {
+  it("records a scheduler's fake time and waits on it, with no clock of its own", async () => {
+    const clock = new FakeClock('2026-01-01T00:00:00Z');
+    const transport = new MockTransport([{ status: 200, delayMs: 10_000 }]); // no { clock }
+    const scheduler = new Scheduler({ clock, transport });
+    await scheduler.addJob({ id: 'j', schedule: '* * * * *', target: { url: 'https://a.example/j' } });
+    await scheduler.start();
+    await clock.advance('1m');
+    expect(transport.requests.map((r) => new Date(r.at).toISOString())).toEqual(['2026-01-01T00:01:00.000Z']);
+    // The reply's delay passes on the fake clock: no real waiting.
+    await clock.advance('10s');
+    const [run] = await scheduler.listRuns('j');
+    expect(run).toMatchObject({ status: 'succeeded', durationMs: 10_000 });
+    await scheduler.stop();
+  });
+
+  it("records a notifier's fake time (the scheduler's clock by default)", async () => {
+    const clock = new FakeClock('2026-01-01T00:00:00Z');
+    const transport = new MockTransport();
+    const scheduler = new Scheduler({ clock, transport });
+    const notifier = new WebhookNotifier({ scheduler, transport });
+    expect(notifier.clock).toBe(clock);
+    const { endpoint } = await notifier.addEndpoint({ url: 'https://hooks.example/cron', topics: ['*'] });
+    await notifier.ping(endpoint.id);
+    expect(transport.requests.map((r) => r.at)).toEqual([clock.now()]);
+  });
+
+  it('refuses a clock of its own that is not the sender’s, naming the option', async () => {
+    const transport = new MockTransport([], { clock: new FakeClock() });
+    await expect(
+      transport.send({ url: 'https://a.example/x' }, { clock: new FakeClock() }),
+    ).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION', field: 'clock' });
+    const own = new FakeClock('2030-01-01T00:00:00Z');
+    const standalone = new MockTransport([], { clock: own });
+    await standalone.send({ url: 'https://a.example/x' });
+    await standalone.send({ url: 'https://a.example/x' }, { clock: own });
+    expect(standalone.requests.map((r) => r.at)).toEqual([own.now(), own.now()]);
   });
 });

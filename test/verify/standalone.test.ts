@@ -15,9 +15,15 @@ describe('cronhook/verify', () => {
     expect([...new Set(specifiers.filter((s) => !s.startsWith('node:')))]).toEqual([
       '../errors.js',
       './secret.js',
+      './webhook-events.js',
     ]);
     expect(importsOf('../../src/errors.ts')).toEqual([]);
     expect(importsOf('../../src/verify/secret.ts')).toEqual([]);
+    // The body types: types only, nothing that runs.
+    const events = readFileSync(new URL('../../src/verify/webhook-events.ts', import.meta.url), 'utf8');
+    expect(importsOf('../../src/verify/webhook-events.ts')).toEqual(['../errors.js']);
+    expect(events).toMatch(/^import type \{/m);
+    expect(events).not.toMatch(/^export (const|function|class|let)/m);
   });
 
   it('throws errors that extend CronhookError with a stable code', () => {

@@ -2,7 +2,16 @@
 import { CronhookError } from '../../errors.js';
 import type { DeliveryStatus } from '../../notifier/types.js';
 import { type Command, choiceOption, intOption, type OptionSpec, stringOption } from '../command.js';
-import { DELIVERY_HEADERS, deliveryRow, iso, orDash, printFields, printJson, printTable } from '../format.js';
+import {
+  DELIVERY_HEADERS,
+  deliveryRow,
+  iso,
+  msText,
+  orDash,
+  printFields,
+  printJson,
+  printTable,
+} from '../format.js';
 import { DATABASE_OPTIONS, withApp } from '../storage.js';
 
 const JSON_OPTION: Record<string, OptionSpec> = { json: { type: 'boolean', description: 'Print JSON' } };
@@ -77,7 +86,7 @@ const show: Command = {
           String(a.attempt),
           a.trigger,
           iso(a.startedAt),
-          `${a.durationMs} ms`,
+          msText(a.durationMs),
           orDash(a.statusCode),
           a.error ? `${a.error.code}: ${a.error.message}` : '-',
         ]),
@@ -111,7 +120,7 @@ const redeliver: Command = {
           printFields(io, [
             ['attempt', String(attempt.attempt)],
             ['status code', orDash(attempt.statusCode)],
-            ['duration', `${attempt.durationMs} ms`],
+            ['duration', msText(attempt.durationMs)],
             ['error', attempt.error ? `${attempt.error.code}: ${attempt.error.message}` : '-'],
           ]);
         const ok = attempt.error === null && attempt.statusCode !== null && attempt.statusCode < 300;

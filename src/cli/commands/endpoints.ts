@@ -10,7 +10,7 @@ import {
   stringOption,
   UsageError,
 } from '../command.js';
-import { ENDPOINT_HEADERS, endpointRow, printFields, printJson, printTable } from '../format.js';
+import { ENDPOINT_HEADERS, endpointRow, msText, printFields, printJson, printTable } from '../format.js';
 import { DATABASE_OPTIONS, withApp } from '../storage.js';
 
 const JSON_OPTION: Record<string, OptionSpec> = { json: { type: 'boolean', description: 'Print JSON' } };
@@ -161,9 +161,14 @@ const ping: Command = {
           printFields(io, [
             ['delivery', attempt.deliveryId],
             ['status code', attempt.statusCode === null ? '-' : String(attempt.statusCode)],
-            ['duration', `${attempt.durationMs} ms`],
+            ['duration', msText(attempt.durationMs)],
             ['error', attempt.error ? `${attempt.error.code}: ${attempt.error.message}` : '-'],
           ]);
+        if (attempt.error?.code === 'ERR_DESTINATION_BLOCKED' && values['allow-private-networks'] !== true) {
+          io.err(
+            'The endpoint resolves to a loopback or private address, which is blocked by default (SSRF guard). For a receiver on your own network, run it again with --allow-private-networks.',
+          );
+        }
         const ok = attempt.error === null && attempt.statusCode !== null && attempt.statusCode < 300;
         return ok ? 0 : 1;
       },

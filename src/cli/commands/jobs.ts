@@ -6,6 +6,8 @@ import {
   iso,
   JOB_HEADERS,
   jobRow,
+  msText,
+  nextRunText,
   printFields,
   printJson,
   printTable,
@@ -52,8 +54,7 @@ const add: Command = {
     return withApp(values, { mustExist: false }, async ({ scheduler }) => {
       const job = await scheduler.addJob(definition);
       if (values.json) printJson(io, job);
-      else
-        io.out(`added ${job.id}: ${scheduleText(job)} → ${targetText(job)}, next run ${iso(job.nextRunAt)}`);
+      else io.out(`added ${job.id}: ${scheduleText(job)} → ${targetText(job)}, next run ${nextRunText(job)}`);
       return 0;
     });
   },
@@ -112,7 +113,7 @@ Exit code 1 when the run failed.`,
           ['run', run.id],
           ['status', run.status],
           ['attempts', String(run.attempts)],
-          ['duration', run.durationMs === null ? '-' : `${run.durationMs} ms`],
+          ['duration', msText(run.durationMs)],
           ['status code', run.statusCode === null ? '-' : String(run.statusCode)],
           ['error', run.error ? `${run.error.code}: ${run.error.message}` : '-'],
         ]);

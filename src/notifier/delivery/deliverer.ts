@@ -172,7 +172,7 @@ export class Deliverer {
       timeoutMs: options.attemptTimeoutMs,
       addressPolicy: this.#addressPolicy,
     };
-    const sendOptions = signal === undefined ? {} : { signal };
+    const sendOptions = signal === undefined ? { clock } : { signal, clock };
     return tracedSend(transport, request, sendOptions, hook, endpoint.propagateTraceContext);
   }
 

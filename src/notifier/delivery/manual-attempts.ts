@@ -1,5 +1,6 @@
 import { CronhookError } from '../../errors.js';
 import type { Storage } from '../../storage/types.js';
+import type { WebhookPingEvent } from '../../verify/webhook-events.js';
 import type { EndpointRegistry } from '../endpoints/endpoint-registry.js';
 import { PING_TOPIC } from '../payload.js';
 import type { DeliveryAttempt } from '../types.js';
@@ -28,7 +29,8 @@ export class ManualAttempts {
   async ping(endpointId: string): Promise<DeliveryAttempt> {
     const { endpoints, writer, deliverer, now } = this.#deps;
     const endpoint = await endpoints.require(endpointId);
-    const { deliveries } = await writer.store(PING_TOPIC, now(), { endpointId }, null, [endpoint], null);
+    const ping: WebhookPingEvent['data'] = { endpointId };
+    const { deliveries } = await writer.store(PING_TOPIC, now(), ping, null, [endpoint], null);
     // A manual attempt is never skipped for a disabled endpoint, so there is always one.
     const attempt = await deliverer.deliver(deliveries[0]!, 'ping');
     return attempt!;

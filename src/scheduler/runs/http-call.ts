@@ -8,6 +8,10 @@ import { signWebhook } from '../../verify/index.js';
 import type { HttpTarget } from '../types.js';
 import { isoTime } from './run-records.js';
 
+/** Content type of a string body when the job's headers name none (as fetch sends a string). */
+const TEXT = 'text/plain; charset=utf-8';
+const JSON_TYPE = 'application/json';
+
 /** Response bodies and handler results kept on a run. */
 export const SNIPPET_BYTES = 4096;
 
@@ -39,7 +43,9 @@ export function buildHttpRequest(
         : JSON.stringify(target.body);
   const scheduledAt = isoTime(run.scheduledAt.getTime());
   const headers: Record<string, string> = { 'user-agent': options.userAgent };
-  if (body !== undefined && typeof target.body !== 'string') headers['content-type'] = 'application/json';
+  // Never a body without a content type (a receiver's body parser ignores such a body): JSON for an object
+  // or array, plain UTF-8 text for a string, unless the job's own headers name one.
+  if (body !== undefined) headers['content-type'] = typeof target.body === 'string' ? TEXT : JSON_TYPE;
   const own = target.headers;
   if (own !== undefined) {
     for (const key of Object.keys(own)) {

@@ -3,7 +3,7 @@ import type { Emitter } from '../../events.js';
 import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
 import type { SchedulerHooks } from '../../telemetry/hooks.js';
 import { toPublicJob } from '../job-record.js';
-import type { SchedulerEvents } from '../types.js';
+import type { RunStatus, SchedulerEvents } from '../types.js';
 import type { StartGate } from './active-run.js';
 import { toPublicRun } from './run-records.js';
 import type { RunTracker } from './run-tracker.js';
@@ -14,6 +14,25 @@ export interface OverlapGateOptions {
   emitter: Emitter<SchedulerEvents>;
   tracker: RunTracker;
   telemetry: SchedulerHooks | null;
+  runRetention: number;
+}
+
+/** Statuses of occurrences that did not run, kept apart from real runs by retention. */
+export const NOT_RUN: RunStatus[] = ['missed', 'skipped'];
+
+/**
+ * Whether a run of `jobId` other than those in `except` is in flight on shared storage at `now`: queued or
+ * running under a live lease. A run whose lease ran out is going nowhere (its instance stopped or died):
+ * recovery decides its fate, and it makes no new occurrence skip.
+ */
+export async function runElsewhere(
+  storage: Storage,
+  jobId: string,
+  except: ReadonlySet<string>,
+  now: number,
+): Promise<boolean> {
+  const active = await storage.listRuns({ jobId, statuses: ['queued', 'running'], limit: except.size + 5 });
+  return active.some((r) => !except.has(r.id) && r.lockedUntil !== null && r.lockedUntil.getTime() > now);
 }
 
 /**
@@ -22,19 +41,16 @@ export interface OverlapGateOptions {
  * recorded `skipped` and `job.skipped` is emitted, as a claim at that instant would have done.
  */
 export function overlapGate(options: OverlapGateOptions): StartGate {
-  const { storage, emitter, clock, tracker, telemetry } = options;
+  const { storage, emitter, clock, tracker, telemetry, runRetention } = options;
 
   async function judge(job: JobRecord, run: RunRecord, busyHere: boolean): Promise<boolean> {
-    let busy = busyHere;
-    if (!busy) {
-      const active = await storage.listRuns({ jobId: job.id, statuses: ['queued', 'running'], limit: 2 });
-      busy = active.some((r) => r.id !== run.id);
-    }
+    const busy = busyHere || (await runElsewhere(storage, job.id, new Set([run.id]), clock.now()));
     if (!busy) return true;
     run.status = 'skipped';
     run.lockedUntil = null;
     await storage.updateRun(run);
     telemetry?.runRecorded(job, run);
+    if (runRetention > 0) await storage.pruneRuns({ jobId: job.id, keep: runRetention, statuses: NOT_RUN });
     if (emitter.listenerCount('job.skipped') > 0) {
       void emitter.emit('job.skipped', {
         type: 'job.skipped',

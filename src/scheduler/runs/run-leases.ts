@@ -1,8 +1,10 @@
 import type { Clock } from '../../clock.js';
 import type { Emitter } from '../../events.js';
-import type { RunRecord, Storage } from '../../storage/types.js';
+import { planTakenOver } from '../../schedule/occurrences.js';
+import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
 import type { SchedulerHooks } from '../../telemetry/hooks.js';
 import { toPublicJob } from '../job-record.js';
+import { type MissedReporter, rangeOf, type TakenOver, takenOverEntry } from '../missed-occurrences.js';
 import type { SchedulerEvents } from '../types.js';
 import type { RunHandOver } from './active-run.js';
 import { toPublicRun } from './run-records.js';
@@ -17,6 +19,8 @@ export interface RunLeasesOptions {
   leaseMs: number;
   /** Most orphaned runs taken over in one pass. */
   batch: number;
+  misfireThresholdMs: number;
+  missed: MissedReporter;
   handOver: RunHandOver;
   telemetry: SchedulerHooks | null;
 }
@@ -24,7 +28,8 @@ export interface RunLeasesOptions {
 /**
  * The leases of runs. This instance renews the leases of its runs every third of `leaseMs`, and takes over
  * the runs of instances that stopped renewing theirs (with shared storage every half lease, else once, at
- * start): a queued one simply runs here, a running one is recorded as failed and retried.
+ * start): a queued one runs here or is missed, per its job's catch-up; a running one is recorded as failed
+ * and retried.
  */
 export class RunLeases {
   readonly #o: RunLeasesOptions;
@@ -45,8 +50,11 @@ export class RunLeases {
     if (this.#o.tracker.size === 0) this.#nextRenewAt = this.#o.clock.now() + Math.floor(this.#o.leaseMs / 3);
   }
 
-  /** Renews our runs' leases and takes over runs whose instance died. */
-  async maintain(now: number): Promise<void> {
+  /**
+   * Renews our runs' leases and takes over runs whose instance stopped or died; what it takes over of a
+   * job's occurrences goes into `takenOver`, for the claim of the job in the same tick.
+   */
+  async maintain(now: number, takenOver: Map<string, TakenOver>): Promise<void> {
     const { leaseMs, instanceId, storage, tracker } = this.#o;
     if (tracker.size > 0 && now >= this.#nextRenewAt) {
       await storage.renewRunLeases({ instanceId, runIds: tracker.runIds(), until: new Date(now + leaseMs) });
@@ -60,19 +68,47 @@ export class RunLeases {
       instanceId,
       leaseMs,
     });
-    for (const run of orphans) await this.#recover(run, now);
+    for (const run of orphans) await this.#recover(run, now, takenOver);
   }
 
   /**
-   * A run whose instance died: a queued one simply runs here; a running one is recorded as failed with
+   * A run whose instance stopped or died. A queued one (released by `stop()`, or left by a crash) is an
+   * occurrence that never started: it runs here, or is recorded missed, as its job's catch-up decides with
+   * the job's own due occurrences (see {@link planTakenOver}). A running one is recorded as failed with
    * `ERR_LEASE_EXPIRED` and, when its job's retry policy has attempts left, runs again.
    */
-  async #recover(run: RunRecord, now: number): Promise<void> {
+  async #recover(run: RunRecord, now: number, takenOver: Map<string, TakenOver>): Promise<void> {
     const { storage, emitter, handOver } = this.#o;
     const job = await storage.getJob(run.jobId);
     if (!job) return;
     if (run.status === 'queued') {
-      void handOver.execute(job, run);
+      if (run.trigger !== 'schedule' && run.trigger !== 'catch-up') {
+        void handOver.execute(job, run);
+        return;
+      }
+      const planned = planTakenOver(
+        job,
+        run.scheduledAt.getTime(),
+        now,
+        await this.#newerRecorded(job, run),
+        {
+          misfireThresholdMs: this.#o.misfireThresholdMs,
+        },
+      );
+      const entry = takenOverEntry(takenOver, job);
+      if (planned === null) {
+        run.status = 'missed';
+        run.lockedUntil = null;
+        await storage.updateRun(run);
+        this.#o.telemetry?.runRecorded(job, run);
+        entry.missed.push(run);
+        if (this.#o.missed.mode === 'each') await this.#o.missed.report(job, [run], rangeOf([run]));
+        return;
+      }
+      run.trigger = planned.trigger;
+      entry.running.add(run.id);
+      const done = handOver.execute(job, run);
+      entry.done = Promise.all([entry.done, done]);
       return;
     }
     run.status = 'failed';
@@ -102,5 +138,12 @@ export class RunLeases {
     await storage.updateRun(run);
     this.#o.telemetry?.runRecorded(job, run);
     if (retry !== null) void handOver.execute(job, retry);
+  }
+
+  /** How many occurrences of `job` after `run`'s were recorded already (run, missed or skipped). */
+  async #newerRecorded(job: JobRecord, run: RunRecord): Promise<number> {
+    const enough = typeof job.catchUp === 'object' ? job.catchUp.max : 1;
+    const recent = await this.#o.storage.listRuns({ jobId: job.id, limit: enough + 1 });
+    return recent.filter((r) => r.trigger !== 'manual' && r.scheduledAt > run.scheduledAt).length;
   }
 }

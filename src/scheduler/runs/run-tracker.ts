@@ -2,6 +2,7 @@ import type { Clock } from '../../clock.js';
 import { sleep } from '../../clock.js';
 import { CronhookError } from '../../errors.js';
 import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
+import type { RunStatus } from '../types.js';
 import {
   type ActiveRun,
   abortRun,
@@ -174,7 +175,9 @@ export class RunTracker {
         holdsSlot = false;
         this.#slots.release();
       }
-      if (this.#o.runRetention > 0) await storage.pruneRuns({ jobId: job.id, keep: this.#o.runRetention });
+      if (this.#o.runRetention > 0) {
+        await storage.pruneRuns({ jobId: job.id, keep: this.#o.runRetention, statuses: RAN });
+      }
       return result;
     } catch (error) {
       if (holdsSlot) this.#slots.release();
@@ -240,3 +243,6 @@ export class RunTracker {
     await Promise.allSettled([...this.#active].map((a) => a.done));
   }
 }
+
+/** Runs that ran: retention keeps `runRetention` of them, apart from occurrences that did not run. */
+const RAN: RunStatus[] = ['succeeded', 'failed'];

@@ -257,7 +257,13 @@ export class Runner {
         const { userAgent, clock, addressPolicy } = this.#o;
         const request = buildHttpRequest(job, target, run, { userAgent, clock, addressPolicy, timeoutMs });
         const propagate = target.propagateTraceContext !== false;
-        const response = await tracedSend(this.#o.transport, request, { signal }, hook, propagate);
+        const response = await tracedSend(
+          this.#o.transport,
+          request,
+          { signal, clock: this.#o.clock },
+          hook,
+          propagate,
+        );
         checkResponse(job, target, run, request, response);
       }
       hook?.end(null);

@@ -12,6 +12,7 @@ import type {
   ListJobsOptions,
   ListRunsOptions,
   PruneDeliveriesInput,
+  PruneRunsInput,
   RunRecord,
   Storage,
 } from '../types.js';
@@ -183,9 +184,9 @@ export class MemoryStorage implements Storage {
     }
   }
 
-  pruneRuns(input: { jobId: string; keep: number }): Promise<number> {
+  pruneRuns(input: PruneRunsInput): Promise<number> {
     try {
-      const pruned = this.#runs.prune(input.jobId, input.keep);
+      const pruned = this.#runs.prune(input.jobId, input.keep, input.statuses);
       return pruned < PRUNED.length ? PRUNED[pruned]! : Promise.resolve(pruned);
     } catch (error) {
       return Promise.reject(error);

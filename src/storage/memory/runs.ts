@@ -1,3 +1,4 @@
+import type { RunStatus } from '../../scheduler/types.js';
 import { notFound } from '../errors.js';
 import type { ClaimOptions, ListRunsOptions, RunRecord } from '../types.js';
 import { assignStoredRun, fromStoredRun, type StoredRun, toStoredRun } from './stored-run.js';
@@ -16,38 +17,61 @@ export const byNewest = (
  * arrives out of order makes the next prune sort once and put the runs back in order.
  */
 export class JobRuns extends Map<string, StoredRun> {
-  /** Runs queued or running. */
-  inFlight = 0;
+  /** Runs by status: retention counts some statuses apart from others (see `Storage.pruneRuns`). */
+  readonly #byStatus: Record<RunStatus, number> = {
+    queued: 0,
+    running: 0,
+    succeeded: 0,
+    failed: 0,
+    skipped: 0,
+    missed: 0,
+  };
   #ordered = true;
   #newest: StoredRun | undefined;
+
+  /** Runs queued or running. */
+  get inFlight(): number {
+    return this.#byStatus.queued + this.#byStatus.running;
+  }
 
   /** Adds a stored run under its occurrence key (the caller checked the key is free). */
   add(run: StoredRun): void {
     this.set(run.occurrenceKey, run);
-    if (inFlight(run)) this.inFlight++;
+    this.#byStatus[run.status]++;
     if (this.#newest !== undefined && byNewest(run, this.#newest) >= 0) this.#ordered = false;
     else this.#newest = run;
   }
 
-  /** A stored run of this job changed: whether it was in flight before, and whether its time moved. */
-  changed(run: StoredRun, wasInFlight: boolean, timeMoved: boolean): void {
-    const now = inFlight(run);
-    if (now !== wasInFlight) this.inFlight += now ? 1 : -1;
+  /** A stored run of this job changed: its status before, and whether its time moved. */
+  changed(run: StoredRun, previousStatus: RunStatus, timeMoved: boolean): void {
+    if (run.status !== previousStatus) {
+      this.#byStatus[previousStatus]--;
+      this.#byStatus[run.status]++;
+    }
     if (timeMoved) this.#ordered = false;
   }
 
-  /** Removes the oldest finished runs beyond the newest `keep` and returns them. */
-  prune(keep: number): StoredRun[] {
-    const excess = this.size - this.inFlight - Math.max(0, keep);
+  /**
+   * Removes the oldest finished runs beyond the newest `keep` and returns them; with `statuses`, only
+   * finished runs with one of them count and go.
+   */
+  prune(keep: number, statuses?: readonly RunStatus[]): StoredRun[] {
+    const counted = statuses === undefined ? FINISHED : FINISHED.filter((s) => statuses.includes(s));
+    let candidates = 0;
+    for (const status of counted) candidates += this.#byStatus[status];
+    const excess = candidates - Math.max(0, keep);
     if (excess <= 0) return [];
     if (!this.#ordered) this.#reorder();
     const doomed: StoredRun[] = [];
     for (const run of this.values()) {
-      if (inFlight(run)) continue;
+      if (!counted.includes(run.status)) continue;
       doomed.push(run);
       if (doomed.length === excess) break;
     }
-    for (const run of doomed) this.delete(run.occurrenceKey);
+    for (const run of doomed) {
+      this.delete(run.occurrenceKey);
+      this.#byStatus[run.status]--;
+    }
     return doomed;
   }
 
@@ -62,6 +86,7 @@ export class JobRuns extends Map<string, StoredRun> {
 }
 
 const inFlight = (run: StoredRun) => run.status === 'queued' || run.status === 'running';
+const FINISHED: readonly RunStatus[] = ['succeeded', 'failed', 'skipped', 'missed'];
 
 /**
  * MemoryStorage's runs: by id, by job (each job's {@link JobRuns}, keyed by occurrence key), and the set of
@@ -94,18 +119,20 @@ export class MemoryRuns {
     const existing = this.#byId.get(run.id);
     if (!existing) throw notFound('run', run.id);
     const wasInFlight = inFlight(existing);
+    const previousStatus = existing.status;
     const previousAt = existing.scheduledAt;
     const jobId = existing.jobId;
     // Field by field into the stored run, times as numbers: one of the writes every run makes.
     assignStoredRun(existing, run);
     const nowInFlight = inFlight(existing);
     const moved = existing.scheduledAt !== previousAt;
-    // The indexes only change when the run starts or stops being in flight (or, never in practice, moves).
+    // The indexes only change when the run's status changes (or, never in practice, it moves).
     if (nowInFlight !== wasInFlight) {
       if (nowInFlight) this.#inFlight.add(existing);
       else this.#inFlight.delete(existing);
     }
-    if (nowInFlight !== wasInFlight || moved) this.#byJob.get(jobId)?.changed(existing, wasInFlight, moved);
+    if (existing.status !== previousStatus || moved)
+      this.#byJob.get(jobId)?.changed(existing, previousStatus, moved);
   }
 
   get(id: string): RunRecord | null {
@@ -154,10 +181,10 @@ export class MemoryRuns {
     return out;
   }
 
-  /** Deletes all but the newest `keep` finished runs of a job; returns how many went. */
-  prune(jobId: string, keep: number): number {
+  /** Deletes all but the newest `keep` finished runs of a job (of `statuses`); returns how many went. */
+  prune(jobId: string, keep: number, statuses?: readonly RunStatus[]): number {
     // Called after every run: JobRuns finds the oldest finished runs without scanning the history.
-    const doomed = this.#byJob.get(jobId)?.prune(keep) ?? [];
+    const doomed = this.#byJob.get(jobId)?.prune(keep, statuses) ?? [];
     for (const run of doomed) this.#byId.delete(run.id);
     return doomed.length;
   }

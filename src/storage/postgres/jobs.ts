@@ -8,6 +8,7 @@ import type {
   JobRecord,
   ListJobsOptions,
   ListRunsOptions,
+  PruneRunsInput,
   RunRecord,
 } from '../types.js';
 import { postgresDialect as dialect, type PgRow, type PostgresDatabase } from './database.js';
@@ -211,7 +212,7 @@ export class PostgresJobs {
     return this.#runs.claimExpiredRuns(options);
   }
 
-  pruneRuns(input: { jobId: string; keep: number }): Promise<number> {
+  pruneRuns(input: PruneRunsInput): Promise<number> {
     return this.#runs.pruneRuns(input);
   }
 }

@@ -1,8 +1,8 @@
 import { notFound } from '../errors.js';
 import { insertSql, postgresPlaceholder as ph, setSql, without } from '../sql/codec.js';
 import { GroupCommit, type QueuedWrite } from '../sql/group-commit.js';
-import { runCodec } from '../sql/job-rows.js';
-import type { ClaimOptions, ListRunsOptions, RunRecord } from '../types.js';
+import { prunedStatuses, runCodec } from '../sql/job-rows.js';
+import type { ClaimOptions, ListRunsOptions, PruneRunsInput, RunRecord } from '../types.js';
 import { postgresDialect as dialect, type PgRow, type PostgresDatabase } from './database.js';
 import { distinctParts, jsonRows, writeAsSet } from './set-writes.js';
 
@@ -37,7 +37,7 @@ export class PostgresRuns {
   readonly #pruneRuns: string;
   readonly #inserts = new GroupCommit<RunRecord>((group) => this.#insertGroup(group));
   readonly #updates = new GroupCommit<RunRecord>((group) => this.#updateGroup(group));
-  readonly #prunes = new GroupCommit<{ jobId: string; keep: number }>((group) => this.#pruneGroup(group));
+  readonly #prunes = new GroupCommit<PruneRunsInput>((group) => this.#pruneGroup(group));
 
   constructor(db: PostgresDatabase) {
     this.#db = db;
@@ -57,11 +57,13 @@ export class PostgresRuns {
       locked AS (SELECT id FROM ${runs} WHERE id = ANY($2::text[]) ORDER BY id FOR UPDATE)
       UPDATE ${runs} r SET ${RUN_STATE.map((c) => `${c} = i.${c}`).join(', ')}
       FROM i WHERE r.id = i.id AND r.id = ANY($2::text[]) AND r.id IN (SELECT id FROM locked) RETURNING r.id`;
-    this.#pruneRuns = `WITH i AS (SELECT * FROM json_to_recordset($1::json) AS x(job_id text, keep bigint)),
-      ranked AS (SELECT id, job_id, row_number() OVER (PARTITION BY job_id ORDER BY scheduled_at DESC, id DESC) AS n
-        FROM ${runs} WHERE job_id = ANY($2::text[]) AND NOT ${ACTIVE}),
-      locked AS (SELECT id FROM ${runs} WHERE id = ANY(ARRAY(
-        SELECT ranked.id FROM ranked JOIN i ON i.job_id = ranked.job_id WHERE ranked.n > i.keep))
+    this.#pruneRuns = `WITH i AS (SELECT job_id, keep, string_to_array(statuses, ',') AS statuses
+          FROM json_to_recordset($1::json) AS x(job_id text, keep bigint, statuses text)),
+      ranked AS (SELECT r.id, r.job_id, i.keep,
+          row_number() OVER (PARTITION BY r.job_id ORDER BY r.scheduled_at DESC, r.id DESC) AS n
+        FROM ${runs} r JOIN i ON i.job_id = r.job_id
+        WHERE r.job_id = ANY($2::text[]) AND r.status = ANY(i.statuses)),
+      locked AS (SELECT id FROM ${runs} WHERE id = ANY(ARRAY(SELECT id FROM ranked WHERE n > keep))
         ORDER BY id FOR UPDATE),
       gone AS (DELETE FROM ${runs} WHERE id = ANY(ARRAY(SELECT id FROM locked)) RETURNING job_id)
       SELECT job_id, count(*)::int AS n FROM gone GROUP BY job_id`;
@@ -154,15 +156,20 @@ export class PostgresRuns {
     return rows.map(decodeRun).sort((a, b) => a.scheduledAt.getTime() - b.scheduledAt.getTime());
   }
 
-  pruneRuns({ jobId, keep }: { jobId: string; keep: number }): Promise<number> {
-    return this.#prunes.push<number>({ jobId, keep: Math.max(0, keep) });
+  pruneRuns({ jobId, keep, statuses }: PruneRunsInput): Promise<number> {
+    return this.#prunes.push<number>({ jobId, keep: Math.max(0, keep), statuses: prunedStatuses(statuses) });
   }
 
-  async #pruneGroup(group: QueuedWrite<{ jobId: string; keep: number }>[]): Promise<void> {
+  async #pruneGroup(group: QueuedWrite<PruneRunsInput>[]): Promise<void> {
     for (const part of distinctParts(group, (p) => p.jobId)) {
       try {
+        const items = part.map((w) => ({
+          job_id: w.work.jobId,
+          keep: w.work.keep,
+          statuses: (w.work.statuses ?? []).join(','),
+        }));
         const { rows } = await this.#db.query(this.#pruneRuns, [
-          JSON.stringify(part.map((w) => ({ job_id: w.work.jobId, keep: w.work.keep }))),
+          JSON.stringify(items),
           part.map((w) => w.work.jobId),
         ]);
         const removed = new Map(rows.map((row) => [String(row.job_id), Number(row.n)]));

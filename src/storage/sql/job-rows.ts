@@ -1,3 +1,4 @@
+import type { RunStatus } from '../../scheduler/types.js';
 import type { JobRecord, RunRecord } from '../types.js';
 import { bool, date, json, ms, num, parsed, str, type TableCodec } from './codec.js';
 
@@ -123,3 +124,11 @@ export const runCodec: TableCodec<RunRecord> = {
     lockedUntil: date(r.locked_until),
   }),
 };
+
+/** Statuses of finished runs: the ones `pruneRuns` may delete. */
+const FINISHED: readonly RunStatus[] = ['succeeded', 'failed', 'skipped', 'missed'];
+
+/** The finished statuses `pruneRuns` counts and deletes: those of `statuses`, or all of them. */
+export function prunedStatuses(statuses: readonly RunStatus[] | undefined): RunStatus[] {
+  return statuses === undefined ? [...FINISHED] : FINISHED.filter((s) => statuses.includes(s));
+}

@@ -10,6 +10,7 @@ import type {
   ListJobsOptions,
   ListRunsOptions,
   PruneDeliveriesInput,
+  PruneRunsInput,
   RunRecord,
   Storage,
 } from '../types.js';
@@ -174,7 +175,7 @@ export abstract class SplitStorage {
   claimExpiredRuns(options: ClaimOptions): Promise<RunRecord[]> {
     return this.op('claim expired runs', () => this.#jobs.claimExpiredRuns(options));
   }
-  pruneRuns(input: { jobId: string; keep: number }): Promise<number> {
+  pruneRuns(input: PruneRunsInput): Promise<number> {
     return this.op('prune runs', () => this.#jobs.pruneRuns(input));
   }
 

@@ -1,12 +1,13 @@
 import { duplicateJob, leaseLost, notFound } from '../errors.js';
 import { insertSql, sqlitePlaceholder as ph, setSql, without } from '../sql/codec.js';
-import { jobCodec, runCodec } from '../sql/job-rows.js';
+import { jobCodec, prunedStatuses, runCodec } from '../sql/job-rows.js';
 import type {
   AdvanceJobInput,
   ClaimOptions,
   JobRecord,
   ListJobsOptions,
   ListRunsOptions,
+  PruneRunsInput,
   RunRecord,
 } from '../types.js';
 import { sqliteDialect as dialect, type SqliteConnection, type SqlRow } from './connection.js';
@@ -186,10 +187,15 @@ export class SqliteJobs {
     });
   }
 
-  pruneRuns({ jobId, keep }: { jobId: string; keep: number }): Promise<number> {
+  pruneRuns({ jobId, keep, statuses }: PruneRunsInput): Promise<number> {
+    const pruned = prunedStatuses(statuses);
+    if (pruned.length === 0) return Promise.resolve(0);
+    // The statuses are our own constants (see prunedStatuses), so they go into the text as literals: one
+    // prepared statement per set of statuses, and the index on (job_id, scheduled_at) serves each.
+    const list = pruned.map((s) => `'${s}'`).join(', ');
     return this.#c.write(() =>
       this.#c.run(
-        `DELETE FROM cronhook_runs WHERE id IN (SELECT id FROM cronhook_runs WHERE job_id = ? AND NOT ${ACTIVE}
+        `DELETE FROM cronhook_runs WHERE id IN (SELECT id FROM cronhook_runs WHERE job_id = ? AND status IN (${list})
            ORDER BY scheduled_at DESC, id DESC LIMIT -1 OFFSET ?)`,
         [jobId, Math.max(0, keep)],
       ),

@@ -30,7 +30,7 @@ export type { StorageFactory, StorageSuiteOptions } from './context.js';
  *
  * @example
  * // test/my-storage.test.ts
- * import { testStorage } from 'cronhook/testing';
+ * import { testStorage } from 'cronhook/testing/storage';
  * import { MyStorage } from '../src/my-storage.js';
  *
  * testStorage('MyStorage', () => new MyStorage({ url: process.env.MY_DB_URL }), {

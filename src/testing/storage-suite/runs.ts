@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { RunStatus } from '../../scheduler/types.js';
 import type { RunRecord } from '../../storage/types.js';
 import { claimConcurrently, expectCode, type SuiteContext } from './context.js';
 import { activeRun, at, minimalJob, pad, run } from './fixtures.js';
@@ -193,6 +194,51 @@ export function runTests(ctx: SuiteContext): void {
       expect(await ctx.storage.pruneRuns({ jobId: 'none', keep: 0 })).toBe(0);
       // A pruned occurrence may be recorded again (its key is free).
       expect(await ctx.storage.insertRun(run('f-again', 'j', { occurrenceKey: 'f0' }))).toBe(true);
+    });
+
+    it('pruneRuns with statuses counts and deletes only finished runs with those statuses', async () => {
+      await ctx.storage.insertJob(minimalJob('j'));
+      // Oldest first: two real runs, then five occurrences that did not run, then two more real runs.
+      const statuses = [
+        'succeeded',
+        'failed',
+        'missed',
+        'skipped',
+        'missed',
+        'missed',
+        'skipped',
+        'failed',
+        'succeeded',
+      ];
+      for (const [i, status] of statuses.entries()) {
+        await ctx.storage.insertRun(
+          run(`r-${pad(i)}`, 'j', {
+            scheduledAt: at(i * 1_000),
+            occurrenceKey: `o${i}`,
+            status: status as RunStatus,
+          }),
+        );
+      }
+      await ctx.storage.insertRun(
+        activeRun('in-flight', 'j', at(LEASE), { scheduledAt: at(-5_000), occurrenceKey: 'a' }),
+      );
+      // Three real runs kept: the missed and skipped rows are neither counted nor deleted.
+      expect(await ctx.storage.pruneRuns({ jobId: 'j', keep: 3, statuses: ['succeeded', 'failed'] })).toBe(1);
+      // Apart from them, two of the occurrences that did not run are kept.
+      expect(await ctx.storage.pruneRuns({ jobId: 'j', keep: 2, statuses: ['missed', 'skipped'] })).toBe(3);
+      expect(
+        (await ctx.storage.listRuns({ jobId: 'j', limit: 20 })).map((r) => `${r.id} ${r.status}`),
+      ).toEqual([
+        `r-${pad(8)} succeeded`,
+        `r-${pad(7)} failed`,
+        `r-${pad(6)} skipped`,
+        `r-${pad(5)} missed`,
+        `r-${pad(1)} failed`,
+        'in-flight running',
+      ]);
+      // In-flight statuses are never pruned, even when named.
+      expect(await ctx.storage.pruneRuns({ jobId: 'j', keep: 0, statuses: ['queued', 'running'] })).toBe(0);
+      expect(await ctx.storage.getRun('in-flight')).not.toBeNull();
     });
   });
 }
