@@ -252,7 +252,7 @@ export class JsonFileStorage implements Storage {
 
   async insertEndpoint(endpoint: EndpointRecord): Promise<void> {
     if (this.#state.endpoints.some((e) => e.id === endpoint.id)) {
-      throw new CronhookError('ERR_INVALID_ENDPOINT', `Endpoint ${endpoint.id} already exists`);
+      throw new CronhookError('ERR_DUPLICATE_ENDPOINT', `Endpoint ${endpoint.id} already exists`);
     }
     this.#state.endpoints.push(copy(endpoint));
     this.#save();

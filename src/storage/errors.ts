@@ -18,9 +18,13 @@ export function duplicateJob(id: string): CronhookError {
 }
 
 export function duplicateEndpoint(id: string): CronhookError {
-  return new CronhookError('ERR_INVALID_ENDPOINT', `Endpoint ${JSON.stringify(id)} already exists`, {
-    field: 'id',
-  });
+  return new CronhookError(
+    'ERR_DUPLICATE_ENDPOINT',
+    `An endpoint with id ${JSON.stringify(id)} already exists`,
+    {
+      field: 'id',
+    },
+  );
 }
 
 export function leaseLost(jobId: string, instanceId: string): CronhookError {

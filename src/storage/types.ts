@@ -144,6 +144,14 @@ export interface Storage {
   insertJob(job: JobRecord): Promise<void>;
   /** Replaces a job's definition and schedule state; throws `ERR_JOB_NOT_FOUND`. Leaves the lease alone. */
   updateJob(job: JobRecord): Promise<void>;
+  /**
+   * Replaces a job as `updateJob` does, but only while its stored `updatedAt` is still `expectedUpdatedAt` (the
+   * one the caller read): resolves true when it did, false, changing nothing, when the job was changed
+   * meanwhile or is gone. Atomic: of callers that read the same job, one replaces it. `scheduler.upsertJob`
+   * uses it so that instances applying a definition together apply it once. Optional: without it upsertJob
+   * falls back on `updateJob` (the last writer wins, and each instance reports its update).
+   */
+  replaceJob?(job: JobRecord, expectedUpdatedAt: Date): Promise<boolean>;
   getJob(id: string): Promise<JobRecord | null>;
   /**
    * The stored job as it is now, without a copy or a promise, for storage that holds jobs in this process
@@ -198,9 +206,17 @@ export interface Storage {
   pruneRuns(input: PruneRunsInput): Promise<number>;
 
   // Endpoints
+  /** Throws `ERR_DUPLICATE_ENDPOINT` when the id exists (the stored endpoint is unchanged). */
   insertEndpoint(endpoint: EndpointRecord): Promise<void>;
   /** Throws `ERR_ENDPOINT_NOT_FOUND`. */
   updateEndpoint(endpoint: EndpointRecord): Promise<void>;
+  /**
+   * Replaces an endpoint as `updateEndpoint` does, but only while its stored `updatedAt` is still
+   * `expectedUpdatedAt`: true when it did, false, changing nothing, when it was changed meanwhile (an attempt's
+   * outcome included) or is gone. Atomic, for `notifier.upsertEndpoint` from several instances at once.
+   * Optional: without it upsertEndpoint falls back on `updateEndpoint`.
+   */
+  replaceEndpoint?(endpoint: EndpointRecord, expectedUpdatedAt: Date): Promise<boolean>;
   getEndpoint(id: string): Promise<EndpointRecord | null>;
   /** Ordered by createdAt, id. */
   listEndpoints(options?: { limit?: number; after?: string }): Promise<EndpointRecord[]>;

@@ -77,6 +77,12 @@ export class MemoryStorage implements Storage {
     this.#indexJob(stored);
   }
 
+  async replaceJob(job: JobRecord, expectedUpdatedAt: Date): Promise<boolean> {
+    if (this.#jobs.get(job.id)?.updatedAt !== expectedUpdatedAt.getTime()) return false;
+    await this.updateJob(job);
+    return true;
+  }
+
   async getJob(id: string): Promise<JobRecord | null> {
     const job = this.#jobs.get(id);
     return job ? fromStoredJob(job) : null;
@@ -216,6 +222,9 @@ export class MemoryStorage implements Storage {
   }
   updateEndpoint(endpoint: EndpointRecord): Promise<void> {
     return this.#outbox.updateEndpoint(endpoint);
+  }
+  replaceEndpoint(endpoint: EndpointRecord, expectedUpdatedAt: Date): Promise<boolean> {
+    return this.#outbox.replaceEndpoint(endpoint, expectedUpdatedAt);
   }
   getEndpoint(id: string): Promise<EndpointRecord | null> {
     return this.#outbox.getEndpoint(id);

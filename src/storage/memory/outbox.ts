@@ -48,6 +48,12 @@ export class MemoryOutbox {
     if (endpoint.enabled && !existing.enabled) this.#reindexDeliveries(endpoint.id);
   }
 
+  async replaceEndpoint(endpoint: EndpointRecord, expectedUpdatedAt: Date): Promise<boolean> {
+    if (this.#endpoints.get(endpoint.id)?.updatedAt.getTime() !== expectedUpdatedAt.getTime()) return false;
+    await this.updateEndpoint(endpoint);
+    return true;
+  }
+
   async getEndpoint(id: string): Promise<EndpointRecord | null> {
     const endpoint = this.#endpoints.get(id);
     return endpoint ? cloneEndpoint(endpoint) : null;

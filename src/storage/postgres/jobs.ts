@@ -71,6 +71,16 @@ export class PostgresJobs {
     await this.#db.notify('jobs');
   }
 
+  async replaceJob(job: JobRecord, expectedUpdatedAt: Date): Promise<boolean> {
+    const { values } = without(jobCodec.columns, jobCodec.encode(job, dialect), LEASE_COLUMNS);
+    const sql = `UPDATE ${this.#jobs} SET ${setSql(JOB_DEFINITION, ph)}
+      WHERE id = ${ph(values.length)} AND updated_at = ${ph(values.length + 1)}`;
+    const { rowCount } = await this.#db.query(sql, [...values, job.id, expectedUpdatedAt.getTime()]);
+    if (rowCount === 0) return false;
+    await this.#db.notify('jobs');
+    return true;
+  }
+
   async getJob(id: string): Promise<JobRecord | null> {
     const { rows } = await this.#db.query(`SELECT * FROM ${this.#jobs} WHERE id = $1`, [id]);
     return rows[0] ? decodeJob(rows[0]) : null;

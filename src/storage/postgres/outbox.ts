@@ -73,24 +73,40 @@ export class PostgresOutbox {
   }
 
   async updateEndpoint(endpoint: EndpointRecord): Promise<void> {
+    if (!(await this.#update(endpoint, null))) throw notFound('endpoint', endpoint.id);
+  }
+
+  replaceEndpoint(endpoint: EndpointRecord, expectedUpdatedAt: Date): Promise<boolean> {
+    return this.#update(endpoint, expectedUpdatedAt.getTime());
+  }
+
+  /** Writes the endpoint when it exists and, unless `expected` is null, its `updated_at` is that. */
+  async #update(endpoint: EndpointRecord, expected: number | null): Promise<boolean> {
     const [id, ...values] = endpointCodec.encode(endpoint, dialect);
     const sql = `UPDATE ${this.#t.endpoints} SET ${ENDPOINT_SET} WHERE id = ${ph(values.length)}`;
     this.#endpoints.forget(endpoint.id);
+    let written: boolean;
     try {
-      await this.#db.transaction(async (tx) => {
+      written = await this.#db.transaction(async (tx) => {
         // Its enabled flag may change: then its pending deliveries are parked or unparked with it. Only then:
         // re-parking reads every delivery the endpoint has, and most updates (a secret rotated) keep the flag.
         await lockEndpoints(tx, this.#db, 'exclusive');
-        const { rows } = await tx.query(`SELECT enabled FROM ${this.#t.endpoints} WHERE id = $1`, [id]);
-        if (rows.length === 0) throw notFound('endpoint', endpoint.id);
+        const { rows } = await tx.query(
+          `SELECT enabled, updated_at FROM ${this.#t.endpoints} WHERE id = $1 FOR UPDATE`,
+          [id],
+        );
+        if (rows.length === 0 || (expected !== null && Number(rows[0]!.updated_at) !== expected))
+          return false;
         await tx.query(sql, [...values, id]);
         if (rows[0]!.enabled !== endpoint.enabled) await reparkDeliveries(tx, this.#db, [endpoint.id]);
+        return true;
       });
     } finally {
       this.#endpoints.forget(endpoint.id);
     }
     // It may have been re-enabled, making its waiting deliveries due.
-    await this.#db.notify('deliveries');
+    if (written) await this.#db.notify('deliveries');
+    return written;
   }
 
   async getEndpoint(id: string, tx: PgExecutor = this.#db): Promise<EndpointRecord | null> {

@@ -18,6 +18,7 @@ import type {
 type JobMethod =
   | 'insertJob'
   | 'updateJob'
+  | 'replaceJob'
   | 'getJob'
   | 'listJobs'
   | 'deleteJob'
@@ -34,6 +35,7 @@ type JobMethod =
 type OutboxMethod =
   | 'insertEndpoint'
   | 'updateEndpoint'
+  | 'replaceEndpoint'
   | 'getEndpoint'
   | 'listEndpoints'
   | 'deleteEndpoint'
@@ -139,6 +141,9 @@ export abstract class SplitStorage {
   updateJob(job: JobRecord): Promise<void> {
     return this.op('update a job', () => this.#jobs.updateJob(job));
   }
+  replaceJob(job: JobRecord, expectedUpdatedAt: Date): Promise<boolean> {
+    return this.op('replace a job', () => this.#jobs.replaceJob(job, expectedUpdatedAt));
+  }
   getJob(id: string): Promise<JobRecord | null> {
     return this.op('read a job', () => this.#jobs.getJob(id));
   }
@@ -184,6 +189,9 @@ export abstract class SplitStorage {
   }
   updateEndpoint(endpoint: EndpointRecord): Promise<void> {
     return this.op('update an endpoint', () => this.#outbox.updateEndpoint(endpoint));
+  }
+  replaceEndpoint(endpoint: EndpointRecord, expectedUpdatedAt: Date): Promise<boolean> {
+    return this.op('replace an endpoint', () => this.#outbox.replaceEndpoint(endpoint, expectedUpdatedAt));
   }
   getEndpoint(id: string): Promise<EndpointRecord | null> {
     return this.op('read an endpoint', () => this.#outbox.getEndpoint(id));

@@ -46,6 +46,12 @@ export class SqliteJobs {
     });
   }
 
+  replaceJob(job: JobRecord, expectedUpdatedAt: Date): Promise<boolean> {
+    const { values } = without(jobCodec.columns, jobCodec.encode(job, dialect), LEASE_COLUMNS);
+    const sql = `UPDATE cronhook_jobs SET ${setSql(JOB_DEFINITION, ph)} WHERE id = ? AND updated_at = ?`;
+    return this.#c.write(() => this.#c.run(sql, [...values, job.id, expectedUpdatedAt.getTime()]) > 0);
+  }
+
   getJob(id: string): JobRecord | null {
     const row = this.#c.get('SELECT * FROM cronhook_jobs WHERE id = ?', [id]);
     return row ? decodeJob(row) : null;

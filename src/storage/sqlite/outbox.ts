@@ -48,6 +48,15 @@ export class SqliteOutbox {
     return this.#c.write(() => this.#updateEndpoint(endpoint, this.getEndpoint(endpoint.id)?.enabled));
   }
 
+  replaceEndpoint(endpoint: EndpointRecord, expectedUpdatedAt: Date): Promise<boolean> {
+    return this.#c.write(() => {
+      const stored = this.getEndpoint(endpoint.id);
+      if (stored?.updatedAt.getTime() !== expectedUpdatedAt.getTime()) return false;
+      this.#updateEndpoint(endpoint, stored.enabled);
+      return true;
+    });
+  }
+
   /** @param wasEnabled the endpoint's stored `enabled` before this update (undefined: not stored). */
   #updateEndpoint(endpoint: EndpointRecord, wasEnabled: boolean | undefined): void {
     const [id, ...values] = endpointCodec.encode(endpoint, dialect);

@@ -27,11 +27,11 @@ export function endpointTests(ctx: SuiteContext): void {
       expect(await ctx.storage.getEndpoint('nope')).toBeNull();
     });
 
-    it('refuses a duplicate endpoint id with ERR_INVALID_ENDPOINT, keeping the stored one', async () => {
+    it('refuses a duplicate endpoint id with ERR_DUPLICATE_ENDPOINT, keeping the stored one', async () => {
       await ctx.storage.insertEndpoint(endpoint('ep'));
       await expectCode(
         ctx.storage.insertEndpoint(endpoint('ep', { url: 'https://other.example/' })),
-        'ERR_INVALID_ENDPOINT',
+        'ERR_DUPLICATE_ENDPOINT',
       );
       expect(await ctx.storage.getEndpoint('ep')).toEqual(endpoint('ep'));
     });

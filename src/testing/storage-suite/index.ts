@@ -1,6 +1,7 @@
 import { describe } from 'vitest';
 import type { Storage } from '../../storage/types.js';
 import { concurrentWriteTests } from './concurrent-writes.js';
+import { conditionalWriteTests } from './conditional-writes.js';
 import { type StorageFactory, type StorageSuiteOptions, useStorage } from './context.js';
 import { deliveryClaimTests } from './delivery-claims.js';
 import { deliveryRetentionTests } from './delivery-retention.js';
@@ -22,7 +23,8 @@ export type { StorageFactory, StorageSuiteOptions } from './context.js';
  * lease expiry, the (jobId, occurrenceKey) uniqueness behind exactly-once runs, retention, the outbox,
  * migrations, and holding secrets as ciphertext under `EncryptedStorage` (round trips, rotation,
  * re-encryption). Call it once per adapter from a `*.test.ts` file; it needs `vitest`. Tests of optional
- * methods (`peekJob`, `pruneDeliveries`, `ready`) are reported as skipped for an adapter that lacks them.
+ * methods (`peekJob`, `pruneDeliveries`, `ready`, `replaceJob`, `replaceEndpoint`) are reported as skipped
+ * for an adapter that lacks them.
  *
  * `factory` returns a fresh, empty storage each time it is called (it may be async, and may have migrated
  * already: the suite calls `migrate()` itself, except in the tests of `ready`, which use one as it comes). After
@@ -49,6 +51,7 @@ export function testStorage(name: string, factory: StorageFactory, options: Stor
     deliveryClaimTests(ctx);
     deliveryRetentionTests(ctx);
     concurrentWriteTests(ctx);
+    conditionalWriteTests(ctx);
     migrateTests(ctx);
     readinessTests(ctx);
     encryptedSecretTests(ctx);

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import type { Storage } from '../../storage/types.js';
+import type { SuiteContext } from './context.js';
+import { at, delivery, endpoint, fullJob, message } from './fixtures.js';
+
+/**
+ * `replaceJob` and `replaceEndpoint` are optional (upserts from several instances use them to apply a change
+ * once): these tests are reported as skipped for an adapter without them. Each replaces the record only while
+ * its stored `updatedAt` is still the one the caller read.
+ */
+export function conditionalWriteTests(ctx: SuiteContext): void {
+  describe('conditional writes (replaceJob, replaceEndpoint)', () => {
+    const storageWith = (method: 'replaceJob' | 'replaceEndpoint', skip: () => void): Storage => {
+      if (ctx.storage[method] === undefined) skip();
+      return ctx.storage;
+    };
+
+    it('replaceJob replaces the definition only while updatedAt is the one read, leaving the lease', async ({
+      skip,
+    }) => {
+      const storage = storageWith('replaceJob', skip);
+      const stored = fullJob('j', { lockedBy: 'claimer', lockedUntil: at(30_000) });
+      await storage.insertJob(stored);
+      const changed = fullJob('j', {
+        name: 'renamed',
+        schedule: { kind: 'every', everyMs: 90_000, anchor: at(50).toISOString() },
+        target: { handler: 'other', payload: [1, 'two'] },
+        enabled: false,
+        updatedAt: at(50),
+        nextRunAt: at(90_050),
+        runCount: 43,
+      });
+      expect(await storage.replaceJob!(changed, at(-1))).toBe(false);
+      expect(await storage.getJob('j')).toEqual(stored);
+      expect(await storage.replaceJob!(changed, stored.updatedAt)).toBe(true);
+      expect(await storage.getJob('j')).toEqual({ ...changed, lockedBy: 'claimer', lockedUntil: at(30_000) });
+      // Read before the replacement: stale now.
+      expect(await storage.replaceJob!(fullJob('j', { updatedAt: at(60) }), stored.updatedAt)).toBe(false);
+      expect((await storage.getJob('j'))?.name).toBe('renamed');
+      expect(await storage.replaceJob!(fullJob('ghost'), at(-7))).toBe(false);
+      expect(await storage.getJob('ghost')).toBeNull();
+    });
+
+    it('replaceJob lets exactly one of 10 concurrent writers that read the same job through', async ({
+      skip,
+    }) => {
+      const storage = storageWith('replaceJob', skip);
+      await storage.insertJob(fullJob('j'));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          storage.replaceJob!(fullJob('j', { name: `writer ${i}`, updatedAt: at(100) }), at(-7)),
+        ),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect((await storage.getJob('j'))?.name).toBe(`writer ${results.indexOf(true)}`);
+    });
+
+    it('replaceEndpoint replaces the endpoint only while updatedAt is the one read', async ({ skip }) => {
+      const storage = storageWith('replaceEndpoint', skip);
+      const stored = endpoint('ep');
+      await storage.insertEndpoint(stored);
+      const changed = endpoint('ep', { url: 'https://other.example/in', topics: ['*'], updatedAt: at(50) });
+      expect(await storage.replaceEndpoint!(changed, at(4))).toBe(false);
+      expect(await storage.getEndpoint('ep')).toEqual(stored);
+      expect(await storage.replaceEndpoint!(changed, stored.updatedAt)).toBe(true);
+      expect(await storage.getEndpoint('ep')).toEqual(changed);
+      expect(await storage.replaceEndpoint!(endpoint('ep', { updatedAt: at(60) }), stored.updatedAt)).toBe(
+        false,
+      );
+      expect(await storage.replaceEndpoint!(endpoint('ghost'), at(5))).toBe(false);
+      expect(await storage.getEndpoint('ghost')).toBeNull();
+    });
+
+    it('replaceEndpoint holds back the deliveries of an endpoint it disables, and releases them when it enables it', async ({
+      skip,
+    }) => {
+      const storage = storageWith('replaceEndpoint', skip);
+      await storage.insertEndpoint(endpoint('ep'));
+      await storage.insertMessage({ message: message('m'), deliveries: [delivery('d', 'm', 'ep')] });
+      const claim = (instanceId: string) =>
+        storage.claimDeliveries({ now: at(10), limit: 10, instanceId, leaseMs: 1_000 });
+      const disabled = endpoint('ep', {
+        enabled: false,
+        disabledReason: 'manual',
+        disabledAt: at(6),
+        updatedAt: at(6),
+      });
+      expect(await storage.replaceEndpoint!(disabled, at(5))).toBe(true);
+      expect(await claim('a')).toEqual([]);
+      expect(await storage.nextDeliveryAt()).toBeNull();
+      expect(await storage.replaceEndpoint!(endpoint('ep', { updatedAt: at(7) }), at(6))).toBe(true);
+      expect((await claim('b')).map((d) => d.id)).toEqual(['d']);
+    });
+
+    it('replaceEndpoint lets exactly one of 10 concurrent writers that read the same endpoint through', async ({
+      skip,
+    }) => {
+      const storage = storageWith('replaceEndpoint', skip);
+      await storage.insertEndpoint(endpoint('ep'));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          storage.replaceEndpoint!(endpoint('ep', { description: `writer ${i}`, updatedAt: at(100) }), at(5)),
+        ),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect((await storage.getEndpoint('ep'))?.description).toBe(`writer ${results.indexOf(true)}`);
+    });
+  });
+}
