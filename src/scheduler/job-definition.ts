@@ -62,6 +62,11 @@ export interface BuildJobOptions {
   now: number;
   /** The stored job this definition replaces (updateJob). */
   previous?: JobRecord;
+  /**
+   * Accept an `at` in the past whatever `catchUp` says (upsertJob judges it against the stored job).
+   * @default false: only with catchUp 'latest' or { max }
+   */
+  allowPastAt?: boolean;
 }
 
 /**
@@ -88,7 +93,7 @@ export function buildJobRecord(definition: JobDefinition, options: BuildJobOptio
     jobId: id,
     timezone: options.timezone,
     now: options.now,
-    allowPastAt: catchUp !== 'skip',
+    allowPastAt: options.allowPastAt === true || catchUp !== 'skip',
   });
   const overlap: OverlapPolicy = definition.overlap ?? 'skip';
   if (!OVERLAPS.has(overlap)) {

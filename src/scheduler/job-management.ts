@@ -7,10 +7,11 @@ import type { JobRecord, Storage } from '../storage/types.js';
 import type { ClaimLoop } from './claim-loop.js';
 import { assertJobPatch, buildJobRecord } from './job-definition.js';
 import { recordToDefinition, toPublicJob } from './job-record.js';
+import { upsertJobRecord } from './job-upsert.js';
 import { checkListOptions, checkNextRunsCount } from './list-options.js';
 import { toPublicRun } from './runs/run-records.js';
 import type { RunTracker } from './runs/run-tracker.js';
-import type { Job, JobDefinition, Run, SchedulerEvents } from './types.js';
+import type { Job, JobDefinition, Run, SchedulerEvents, UpsertJobResult } from './types.js';
 
 export interface JobManagementOptions {
   storage: Storage;
@@ -52,6 +53,20 @@ export class JobManagement {
       void emitter.emit('job.added', { type: 'job.added', at: this.#now(), job });
     }
     return job;
+  }
+
+  async upsert(definition: JobDefinition): Promise<UpsertJobResult> {
+    const { storage, clock, emitter } = this.#o;
+    const { record, outcome } = await upsertJobRecord(
+      { storage, timezone: this.#o.timezone, now: () => clock.now() },
+      definition,
+    );
+    const job = toPublicJob(record);
+    if (outcome === 'unchanged') return { job, created: false, updated: false };
+    this.#jobChanged(record);
+    const type = outcome === 'created' ? 'job.added' : 'job.updated';
+    if (emitter.listenerCount(type) > 0) void emitter.emit(type, { type, at: this.#now(), job });
+    return { job, created: outcome === 'created', updated: outcome === 'updated' };
   }
 
   async update(id: string, patch: Partial<Omit<JobDefinition, 'id'>>): Promise<Job> {

@@ -16,7 +16,7 @@ import { type SchedulerOptions, validateSchedulerOptions } from './options.js';
 import { listJobRuns, toPublicRun } from './runs/run-records.js';
 import { RunTracker } from './runs/run-tracker.js';
 import { Runner } from './runs/runner.js';
-import type { Job, JobDefinition, JobHandler, Run, SchedulerEvents } from './types.js';
+import type { Job, JobDefinition, JobHandler, Run, SchedulerEvents, UpsertJobResult } from './types.js';
 
 /**
  * Runs cron, interval and one-off jobs on one timer, records every run, and emits typed lifecycle events.
@@ -161,6 +161,31 @@ export class Scheduler {
    */
   addJob(definition: JobDefinition): Promise<Job> {
     return this.#jobs.add(definition);
+  }
+
+  /**
+   * Declares job `definition.id` (required here): adds it when there is none, updates it when the stored
+   * definition differs, and leaves it alone — next run, catch-up of what was missed while down, `updatedAt` —
+   * when it is the same. For set-up code that runs at every start, in every instance: instances calling it
+   * together end with one job, and one of them reports each change (`created` / `updated`, and the
+   * `job.added` / `job.updated` event).
+   *
+   * Definitions are compared normalized, against the stored job (header values and signing secret
+   * included): `method: 'post'` equals `'POST'`, `https://a.example` equals `https://a.example/`, keys may come in
+   * any order, an `every` job keeps the instant its interval counts from. A field the definition omits takes
+   * its default, as with addJob, except `enabled`, which is compared only when given: a job paused by an
+   * operator stays paused across restarts. A change that leaves the schedule, `startAt`, `endAt` and `maxRuns`
+   * as they were keeps the next run; otherwise it is computed from now, as updateJob does. Throws
+   * `ERR_INVALID_JOB` / `ERR_INVALID_SCHEDULE` naming the field, before anything is stored.
+   * @example
+   * const { created, updated } = await scheduler.upsertJob({
+   *   id: 'sync-invoices',
+   *   schedule: { every: '15m' },
+   *   target: { url: 'https://billing.internal/sync', method: 'POST' },
+   * });
+   */
+  upsertJob(definition: JobDefinition & { id: string }): Promise<UpsertJobResult> {
+    return this.#jobs.upsert(definition);
   }
 
   /**

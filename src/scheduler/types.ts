@@ -105,6 +105,16 @@ export interface JobDefinition {
   metadata?: Record<string, unknown>;
 }
 
+/** What `scheduler.upsertJob` resolves with. */
+export interface UpsertJobResult {
+  /** The job as stored now. */
+  job: Job;
+  /** This call created it. */
+  created: boolean;
+  /** This call changed its definition. */
+  updated: boolean;
+}
+
 /** A job as returned by `getJob`, `listJobs` and events: never a header value or signing secret. */
 export interface Job {
   id: string;

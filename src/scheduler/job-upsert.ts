@@ -1,0 +1,141 @@
+import { isDeepStrictEqual } from 'node:util';
+import { CronhookError, describeValue, isCronhookError } from '../errors.js';
+import { firstRunAt } from '../schedule/occurrences.js';
+import type { NormalizedSchedule } from '../schedule/types.js';
+import type { JobRecord, Storage } from '../storage/types.js';
+import { buildJobRecord } from './job-definition.js';
+import { recordToDefinition } from './job-record.js';
+import type { JobDefinition } from './types.js';
+
+/** What `upsertJob` did with a definition. */
+export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
+
+/** A write that lost a race to another instance is retried against what that one stored, this often at most. */
+const ATTEMPTS = 10;
+
+export interface JobUpsertOptions {
+  storage: Storage;
+  /** Timezone for cron strings without their own. */
+  timezone: string;
+  now: () => number;
+}
+
+/**
+ * Stores `definition` under its id (`scheduler.upsertJob`): inserted when there is no such job, replaced
+ * when the stored definition differs, left alone — schedule state, catch-up, `updatedAt` and all — when it is
+ * the same once both are normalized (`method: 'post'` is `'POST'`, a URL gains its `/`, header and metadata
+ * keys may come in any order, an `every` interval is compared without the instant it started from). The
+ * stored record is compared, header values and signing secret included. `enabled` counts only when the
+ * definition gives it, so a job paused by an operator stays paused across restarts.
+ *
+ * Every write is conditional on what was read — insertJob refuses an id that exists, `replaceJob` a job
+ * changed since it was read — and a write that loses is retried against the winner's job. Instances that
+ * upsert one definition together therefore end with one job, and one of them reports the change.
+ */
+export async function upsertJobRecord(
+  options: JobUpsertOptions,
+  definition: JobDefinition,
+): Promise<{ record: JobRecord; outcome: UpsertOutcome }> {
+  const id = (definition as { id?: unknown } | null)?.id;
+  if (definition !== null && typeof definition === 'object' && typeof id !== 'string') {
+    throw new CronhookError(
+      'ERR_INVALID_JOB',
+      `upsertJob: id is ${describeValue(id)}; a job is upserted by its id, so the definition needs one`,
+      { field: 'id' },
+    );
+  }
+  const { storage, timezone } = options;
+  const now = options.now();
+  // Everything is validated before anything is read; a past `at` is judged below, against the stored job.
+  const desired = buildJobRecord(definition, { timezone, now, allowPastAt: true });
+  const givesEnabled = definition.enabled !== undefined;
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const stored = await storage.getJob(desired.id);
+    if (stored === null) {
+      refusePastAt(definition, desired, null, options);
+      try {
+        await storage.insertJob(desired);
+        return { record: desired, outcome: 'created' };
+      } catch (error) {
+        if (isCronhookError(error, 'ERR_DUPLICATE_JOB')) continue; // created meanwhile: compare with it
+        throw error;
+      }
+    }
+    if (sameDefinition(stored, desired, givesEnabled)) return { record: stored, outcome: 'unchanged' };
+    refusePastAt(definition, desired, stored, options);
+    const next = replacement(stored, desired, givesEnabled, now);
+    if (storage.replaceJob === undefined) {
+      await storage.updateJob(next);
+      return { record: next, outcome: 'updated' };
+    }
+    if (await storage.replaceJob(next, stored.updatedAt)) return { record: next, outcome: 'updated' };
+  }
+  throw new CronhookError(
+    'ERR_STORAGE',
+    `upsertJob(${JSON.stringify(desired.id)}): the stored job changed under each of ${ATTEMPTS} attempts`,
+  );
+}
+
+/** The value as JSON data: Dates as their ISO text, undefined members gone. */
+const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+
+/** True when two records define the same job; `enabled` counts only with `compareEnabled`. */
+function sameDefinition(a: JobRecord, b: JobRecord, compareEnabled: boolean): boolean {
+  const x = recordToDefinition(a);
+  const y = recordToDefinition(b);
+  if (!compareEnabled) {
+    delete x.enabled;
+    delete y.enabled;
+  }
+  return isDeepStrictEqual(asJson(x), asJson(y));
+}
+
+function sameSchedule(a: NormalizedSchedule, b: NormalizedSchedule): boolean {
+  if (a.kind === 'every' && b.kind === 'every') return a.everyMs === b.everyMs; // the anchor is state
+  return isDeepStrictEqual(a, b);
+}
+
+const time = (date: Date | null) => date?.getTime() ?? null;
+
+/**
+ * The stored job with the new definition. Its schedule state stays when nothing that decides it changed (a
+ * job changed only in its target keeps its next run, and its catch-up after downtime); otherwise the next run
+ * is computed from now, as `updateJob` does. `updatedAt` moves forward even on a clock that stands still (a
+ * FakeClock): the next conditional write compares it.
+ */
+function replacement(stored: JobRecord, desired: JobRecord, givesEnabled: boolean, now: number): JobRecord {
+  const next: JobRecord = {
+    ...desired,
+    enabled: givesEnabled ? desired.enabled : stored.enabled,
+    createdAt: stored.createdAt,
+    updatedAt: new Date(Math.max(now, stored.updatedAt.getTime() + 1)),
+    runCount: stored.runCount,
+    lockedBy: stored.lockedBy,
+    lockedUntil: stored.lockedUntil,
+  };
+  const keepsSchedule = sameSchedule(stored.schedule, desired.schedule);
+  if (keepsSchedule) next.schedule = stored.schedule;
+  const keepsTiming =
+    keepsSchedule &&
+    next.enabled === stored.enabled &&
+    time(next.startAt) === time(stored.startAt) &&
+    time(next.endAt) === time(stored.endAt) &&
+    next.maxRuns === stored.maxRuns;
+  next.nextRunAt = keepsTiming ? stored.nextRunAt : firstRunAt(next, now);
+  return next;
+}
+
+/**
+ * An `at` in the past is refused with catchUp 'skip' (it would never run) as addJob refuses it, unless it is
+ * the instant already stored: a one-off job that has run stays declared.
+ */
+function refusePastAt(
+  definition: JobDefinition,
+  desired: JobRecord,
+  stored: JobRecord | null,
+  options: JobUpsertOptions,
+): void {
+  if (desired.schedule.kind !== 'at' || desired.catchUp !== 'skip') return;
+  if (stored !== null && sameSchedule(stored.schedule, desired.schedule)) return;
+  buildJobRecord(definition, { timezone: options.timezone, now: options.now() });
+}
