@@ -105,6 +105,12 @@ export interface DeliveryAttempt {
 
 /** What `addEndpoint` takes. */
 export interface EndpointInput {
+  /**
+   * The endpoint's id, chosen by the app (as jobs have): 1–128 letters, digits and `. _ : @ -`, starting with a
+   * letter or digit. Give one to set endpoints up declaratively with `upsertEndpoint`.
+   * @default a generated `ep_…` id
+   */
+  id?: string;
   /** Where deliveries are POSTed: http or https, no credentials in the URL. */
   url: string;
   /**
@@ -140,7 +146,22 @@ export interface EndpointInput {
 }
 
 /** What `updateEndpoint` takes: the fields to change. Secrets change through `rotateSecret`. */
-export type EndpointPatch = Partial<Omit<EndpointInput, 'secret'>>;
+export type EndpointPatch = Partial<Omit<EndpointInput, 'secret' | 'id'>>;
+
+/** What `notifier.upsertEndpoint` resolves with. */
+export interface UpsertEndpointResult {
+  /** The endpoint as stored now (never its secrets). */
+  endpoint: Endpoint;
+  /** This call created it. */
+  created: boolean;
+  /** This call changed it (its fields, or its secret to the one given). */
+  updated: boolean;
+  /**
+   * The signing secret, only to the call that created the endpoint (generated, or the one given), or when the
+   * input gave one. Absent otherwise: the secret is never read back.
+   */
+  secret?: string;
+}
 
 /** `getDelivery` result: the delivery, its message and every attempt, oldest first. */
 export interface DeliveryDetails extends Delivery {

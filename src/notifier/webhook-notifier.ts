@@ -34,6 +34,7 @@ import type {
   EndpointInput,
   EndpointPatch,
   NotifierEvents,
+  UpsertEndpointResult,
 } from './types.js';
 
 /**
@@ -188,12 +189,35 @@ export class WebhookNotifier {
 
   /**
    * Registers an endpoint. The secret is returned here (and by {@link rotateSecret}) only: store it or give it
-   * to the receiver now.
+   * to the receiver now. With an `id` that exists it throws `ERR_DUPLICATE_ENDPOINT`, changing nothing.
    * @example
    * const { endpoint, secret } = await notifier.addEndpoint({ url, topics: ['job.*'], match: { metadata: { tenant: 'acme' } } });
    */
   async addEndpoint(input: EndpointInput): Promise<{ endpoint: Endpoint; secret: string }> {
     return this.#endpoints.add(input);
+  }
+
+  /**
+   * Declares endpoint `input.id` (required here): creates it when there is none, changes it when the stored one
+   * differs from the input, and leaves it alone when it is the same. For set-up code that runs at every start,
+   * in every instance: instances calling it together end with one endpoint, created by one of them.
+   *
+   * The input is the whole endpoint: a field it omits gets its default (no description, topics `['*']`, …),
+   * except `enabled`, which is compared only when given (an endpoint disabled for failing, or by an operator,
+   * stays so), and the secret. Without `secret` the stored secrets are never touched, and a created endpoint
+   * gets a generated one, returned to that call only; with `secret`, an endpoint whose current secret differs is
+   * rotated to it (the previous one keeps signing for 24 h, so receivers can switch). Throws
+   * `ERR_INVALID_ENDPOINT` naming the field, before anything is stored.
+   * @example
+   * const { endpoint, created, secret } = await notifier.upsertEndpoint({
+   *   id: 'ops-alerts',
+   *   url: 'https://ops.example.com/hooks/cron',
+   *   topics: ['job.execution.failed'],
+   * });
+   * if (created) await vault.put('ops-alerts-webhook-secret', secret!); // shown to this call only
+   */
+  async upsertEndpoint(input: EndpointInput & { id: string }): Promise<UpsertEndpointResult> {
+    return this.#endpoints.upsert(input);
   }
 
   /**

@@ -186,6 +186,7 @@ function validateFlag(field: 'enabled' | 'propagateTraceContext', value: unknown
 }
 
 const INPUT_KEYS = new Set([
+  'id',
   'url',
   'topics',
   'description',
@@ -198,13 +199,31 @@ const INPUT_KEYS = new Set([
   'propagateTraceContext',
 ]);
 
-function rejectUnknownKeys(input: object, allowSecret: boolean): void {
+/** Fields a new endpoint takes but a patch does not, with what to do instead. */
+const INPUT_ONLY: Record<string, string> = {
+  secret: '; change secrets with rotateSecret()',
+  id: "; an endpoint's id never changes",
+};
+
+function rejectUnknownKeys(input: object, isPatch: boolean): void {
   for (const key of Object.keys(input)) {
-    if (!INPUT_KEYS.has(key) || (key === 'secret' && !allowSecret)) {
-      const hint = key === 'secret' ? '; change secrets with rotateSecret()' : '';
-      throw invalid(key, `is not an endpoint field${hint}`);
+    if (!INPUT_KEYS.has(key) || (isPatch && key in INPUT_ONLY)) {
+      throw invalid(key, `is not an endpoint field${isPatch ? (INPUT_ONLY[key] ?? '') : ''}`);
     }
   }
+}
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+
+/** Checks an endpoint id chosen by the app: the same rules as job ids. */
+export function validateEndpointId(id: unknown): string {
+  if (typeof id !== 'string' || !ID.test(id)) {
+    throw invalid(
+      'id',
+      `is ${describeValue(id)}; an id is 1–128 characters: letters, digits and . _ : @ - (starting with a letter or digit)`,
+    );
+  }
+  return id;
 }
 
 /** The validated, normalized fields of a new endpoint (the secret is handled by the caller). */
@@ -217,7 +236,8 @@ export function validateEndpointInput(
   if (input === null || typeof input !== 'object') {
     throw invalid('endpoint', `must be an object, got ${describeValue(input)}`);
   }
-  rejectUnknownKeys(input, true);
+  rejectUnknownKeys(input, false);
+  if (input.id !== undefined) validateEndpointId(input.id);
   const fields = {
     url: validateUrl(input.url),
     topics: validateTopics(input.topics ?? ['*']),
@@ -238,7 +258,7 @@ export function applyEndpointPatch(record: EndpointRecord, patch: EndpointPatch,
   if (patch === null || typeof patch !== 'object') {
     throw invalid('patch', `must be an object, got ${describeValue(patch)}`);
   }
-  rejectUnknownKeys(patch, false);
+  rejectUnknownKeys(patch, true);
   const next: EndpointRecord = { ...record, updatedAt: now };
   if ('url' in patch) next.url = validateUrl(patch.url);
   if ('topics' in patch) next.topics = validateTopics(patch.topics);

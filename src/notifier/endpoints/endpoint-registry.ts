@@ -1,15 +1,51 @@
-import { CronhookError } from '../../errors.js';
+import { isDeepStrictEqual } from 'node:util';
+import { CronhookError, describeValue, isCronhookError } from '../../errors.js';
+import { duplicateEndpoint } from '../../storage/errors.js';
 import type { Storage } from '../../storage/types.js';
 import { newId } from '../ids.js';
 import { generateSecret, validateSecret } from '../signing/signatures.js';
-import type { Endpoint, EndpointInput, EndpointPatch, EndpointRecord } from '../types.js';
+import type {
+  Endpoint,
+  EndpointInput,
+  EndpointPatch,
+  EndpointRecord,
+  UpsertEndpointResult,
+} from '../types.js';
 import {
   applyEndpointPatch,
   enabledState,
   toPublicEndpoint,
+  validateEndpointId,
   validateEndpointInput,
 } from './endpoint-fields.js';
 import { prepareRotation, type RotateSecretOptions, rotateSecrets } from './secret-rotation.js';
+
+type EndpointFields = ReturnType<typeof validateEndpointInput>;
+
+/** A write of `upsert` that lost a race to another instance is retried against its endpoint, this often. */
+const ATTEMPTS = 10;
+
+/** A storage's duplicate-id error (adapters written before ids could be chosen said ERR_INVALID_ENDPOINT). */
+function isDuplicate(error: unknown): boolean {
+  return (
+    isCronhookError(error, 'ERR_DUPLICATE_ENDPOINT') ||
+    (isCronhookError(error, 'ERR_INVALID_ENDPOINT') && error.field === 'id')
+  );
+}
+
+/**
+ * What an upsert compares: every field an input sets (taken from `source`, the stored record or the input's
+ * validated fields), topics and job ids as sets, `enabled` only when the input gives it.
+ */
+function comparable(source: EndpointFields, fields: EndpointFields, withEnabled: boolean): unknown {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(fields) as (keyof EndpointFields)[]) {
+    if (key !== 'enabled' || withEnabled) out[key] = source[key];
+  }
+  out.topics = [...source.topics].sort();
+  out.jobIds = source.jobIds === null ? null : [...source.jobIds].sort();
+  return out;
+}
 
 /**
  * The endpoints the app registers, behind the notifier's endpoint methods: validates input before anything
@@ -30,19 +66,75 @@ export class EndpointRegistry {
   async add(input: EndpointInput): Promise<{ endpoint: Endpoint; secret: string }> {
     const fields = validateEndpointInput(input);
     const secret = input.secret === undefined ? generateSecret() : validateSecret(input.secret);
-    const now = this.#now();
-    const record: EndpointRecord = {
-      ...fields,
-      id: newId('ep'),
-      secrets: [{ secret, createdAt: now, expiresAt: null }],
-      disabledReason: fields.enabled ? null : 'manual',
-      disabledAt: fields.enabled ? null : now,
-      failingSince: null,
-      createdAt: now,
-      updatedAt: now,
-    };
-    await this.#storage.insertEndpoint(record);
+    const record = newRecord(input.id ?? newId('ep'), fields, secret, this.#now());
+    try {
+      await this.#storage.insertEndpoint(record);
+    } catch (error) {
+      throw isDuplicate(error) ? duplicateEndpoint(record.id) : error;
+    }
     return { endpoint: toPublicEndpoint(record), secret };
+  }
+
+  /**
+   * Creates endpoint `input.id`, or brings the stored one to `input` (see `WebhookNotifier.upsertEndpoint`).
+   * Each write is conditional on what was read (insertEndpoint's unique id, `replaceEndpoint`'s updatedAt) and
+   * retried against the winner's endpoint when it loses, so instances upserting together end with one endpoint.
+   */
+  async upsert(input: EndpointInput): Promise<UpsertEndpointResult> {
+    const fields = validateEndpointInput(input);
+    if (input.id === undefined) {
+      throw new CronhookError(
+        'ERR_INVALID_ENDPOINT',
+        `id is ${describeValue(input.id)}; an endpoint is upserted by its id, so the input needs one`,
+        { field: 'id' },
+      );
+    }
+    const id = validateEndpointId(input.id);
+    const given = input.secret === undefined ? undefined : validateSecret(input.secret);
+    const echo = given === undefined ? {} : { secret: given };
+    const givesEnabled = input.enabled !== undefined;
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const stored = await this.#storage.getEndpoint(id);
+      const now = this.#now();
+      if (stored === null) {
+        const secret = given ?? generateSecret();
+        const record = newRecord(id, fields, secret, now);
+        try {
+          await this.#storage.insertEndpoint(record);
+          return { endpoint: toPublicEndpoint(record), created: true, updated: false, secret };
+        } catch (error) {
+          if (isDuplicate(error)) continue; // created meanwhile: compare with it
+          throw error;
+        }
+      }
+      const current = stored.secrets.find((s) => s.expiresAt === null)?.secret;
+      const rotate = given !== undefined && given !== current;
+      const same = isDeepStrictEqual(
+        comparable(stored, fields, givesEnabled),
+        comparable(fields, fields, givesEnabled),
+      );
+      if (same && !rotate) {
+        return { endpoint: toPublicEndpoint(stored), created: false, updated: false, ...echo };
+      }
+      const { enabled, ...patch } = fields;
+      // updatedAt moves forward even on a clock that stands still: the next conditional write compares it.
+      const stamp = new Date(Math.max(now.getTime(), stored.updatedAt.getTime() + 1));
+      const next = applyEndpointPatch(stored, givesEnabled ? { ...patch, enabled } : patch, stamp);
+      // The previous secret keeps signing for the default grace period, so receivers can switch.
+      if (rotate) next.secrets = rotateSecrets(stored, prepareRotation({ secret: given }), now);
+      const written =
+        this.#storage.replaceEndpoint === undefined
+          ? await this.#storage.updateEndpoint(next).then(() => true)
+          : await this.#storage.replaceEndpoint(next, stored.updatedAt);
+      if (written) {
+        if (next.enabled && !stored.enabled) this.#wake();
+        return { endpoint: toPublicEndpoint(next), created: false, updated: true, ...echo };
+      }
+    }
+    throw new CronhookError(
+      'ERR_STORAGE',
+      `upsertEndpoint(${JSON.stringify(id)}): the stored endpoint changed under each of ${ATTEMPTS} attempts`,
+    );
   }
 
   async update(id: string, patch: EndpointPatch): Promise<Endpoint> {
@@ -93,4 +185,18 @@ export class EndpointRegistry {
     }
     return record;
   }
+}
+
+/** A new endpoint's record. */
+function newRecord(id: string, fields: EndpointFields, secret: string, now: Date): EndpointRecord {
+  return {
+    ...fields,
+    id,
+    secrets: [{ secret, createdAt: now, expiresAt: null }],
+    disabledReason: fields.enabled ? null : 'manual',
+    disabledAt: fields.enabled ? null : now,
+    failingSince: null,
+    createdAt: now,
+    updatedAt: now,
+  };
 }
