@@ -12,7 +12,11 @@ import type { EndpointInput } from '../notifier/types.js';
 import type { SchedulerOptions } from '../scheduler/options.js';
 import type { JobDefinition, JobHandler } from '../scheduler/types.js';
 
-/** An endpoint in the config: matched to a stored one by URL. */
+/**
+ * An endpoint in the config, stored under its `id`. Without one, its id is derived from its URL (the same on
+ * every start), and an endpoint stored before config endpoints had ids, with the same URL, is adopted
+ * (docs/cli.md says how an endpoint is matched).
+ */
 export interface ConfigEndpoint extends Omit<EndpointInput, 'secret'> {
   /** The signing secret (`whsec_…`). Give this or `secretEnv`. */
   secret?: string;
@@ -26,7 +30,7 @@ export interface ConfigEndpoint extends Omit<EndpointInput, 'secret'> {
  * @example
  * { "db": "cronhook.db",
  *   "jobs": [{ "id": "ping", "schedule": { "every": "5m" }, "target": { "url": "https://example.com/ping" } }],
- *   "endpoints": [{ "url": "https://example.com/hooks", "topics": ["job.*"], "secretEnv": "HOOK_SECRET" }] }
+ *   "endpoints": [{ "id": "hooks", "url": "https://example.com/hooks", "topics": ["job.*"], "secretEnv": "HOOK_SECRET" }] }
  */
 export interface CronhookConfig {
   /** SQLite file; `--db` overrides it. */
@@ -135,11 +139,24 @@ export function checkConfig(file: string, raw: unknown): CronhookConfig {
   });
   const endpoints = config.endpoints ?? [];
   if (!Array.isArray(endpoints)) throw configError(file, 'endpoints must be an array', 'endpoints');
+  const endpointKeys = new Map<string, number>();
   endpoints.forEach((endpoint: unknown, i) => {
     const e = endpoint as ConfigEndpoint | null;
     if (e === null || typeof e !== 'object' || typeof e.url !== 'string') {
       throw configError(file, `endpoints[${i}] needs a string "url"`, `endpoints[${i}].url`);
     }
+    if (e.id !== undefined && (typeof e.id !== 'string' || e.id === '')) {
+      throw configError(file, `endpoints[${i}].id must be a non-empty string`, `endpoints[${i}].id`);
+    }
+    // Two entries for one stored endpoint would overwrite each other at every start.
+    const key = e.id === undefined ? `url ${normalizedUrl(e.url)}` : `id ${e.id}`;
+    const other = endpointKeys.get(key);
+    if (other !== undefined) {
+      const what = e.id === undefined ? 'the same url as' : 'the same id as';
+      const hint = e.id === undefined ? '; give each an "id"' : '';
+      throw configError(file, `endpoints[${i}] has ${what} endpoints[${other}]${hint}`, `endpoints[${i}].id`);
+    }
+    endpointKeys.set(key, i);
     if (e.secretEnv !== undefined) {
       if (typeof e.secretEnv !== 'string' || e.secretEnv === '') {
         throw configError(
@@ -166,6 +183,15 @@ export function checkConfig(file: string, raw: unknown): CronhookConfig {
     }
   });
   return config as CronhookConfig;
+}
+
+/** A URL as endpoints store it, or the text itself when it is not one (the notifier then says why). */
+function normalizedUrl(url: string): string {
+  try {
+    return new URL(url).href;
+  } catch {
+    return url;
+  }
 }
 
 /** The secret of a config endpoint, from the file or the environment. */

@@ -1,93 +1,90 @@
 /** What `cronhook run` does besides starting: apply the config to storage, and log every event. */
+import { createHash } from 'node:crypto';
+import type { Endpoint } from '../notifier/types.js';
 import type { WebhookNotifier } from '../notifier/webhook-notifier.js';
-import { normalizeSchedule } from '../schedule/schedule.js';
-import type { NormalizedSchedule } from '../schedule/types.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import type { Job, JobDefinition } from '../scheduler/types.js';
-import type { JobRecord, Storage } from '../storage/types.js';
+import type { Job } from '../scheduler/types.js';
 import { safeUrl } from '../transport/safe-url.js';
-import { type CronhookConfig, endpointSecret } from './config.js';
+import { type ConfigEndpoint, type CronhookConfig, endpointSecret } from './config.js';
 import type { CliLogger } from './logger.js';
 
 interface Parts {
   scheduler: Scheduler;
   notifier: WebhookNotifier;
-  storage: Storage;
   logger: CliLogger;
 }
 
 /**
- * Upserts the config's jobs (by id) and endpoints (by URL). A job whose definition is unchanged is not
- * touched, so a restart keeps its next fire time and catch-up; a changed one is updated.
+ * Declares the config's jobs and endpoints with `upsertJob` and `upsertEndpoint`: a new one is added, a changed
+ * one updated, an unchanged one (compared normalized, against what is stored) left alone, so a restart keeps
+ * each job's next fire time and catch-up, and instances starting together with one config end with one of
+ * each. Jobs and endpoints the config does not mention are left alone. How endpoints are matched:
+ * {@link configEndpointId}.
  */
 export async function applyConfig(config: CronhookConfig, parts: Parts): Promise<void> {
-  const { scheduler, notifier, storage, logger } = parts;
-  for (const def of config.jobs ?? []) {
-    // The stored record, not getJob: only it holds header values and the signing secret to compare.
-    const existing = await storage.getJob(def.id);
-    if (existing === null) {
-      await scheduler.addJob(def);
-      logger.info('job added', { job: def.id });
-    } else if (!sameDefinition(existing, def, config.scheduler?.timezone ?? 'UTC')) {
-      const { id, ...patch } = def;
-      await scheduler.updateJob(id, patch);
-      logger.info('job updated', { job: id });
-    }
+  const { scheduler, notifier, logger } = parts;
+  for (const definition of config.jobs ?? []) {
+    const { created, updated } = await scheduler.upsertJob(definition);
+    if (created) logger.info('job added', { job: definition.id });
+    else if (updated) logger.info('job updated', { job: definition.id });
   }
-  const stored = await notifier.listEndpoints({ limit: 10_000 });
-  for (const input of config.endpoints ?? []) {
+  const endpoints = config.endpoints ?? [];
+  const stored = endpoints.length > 0 ? await listAll(notifier) : [];
+  for (const input of endpoints) {
     const { secret: _secret, secretEnv: _env, ...fields } = input;
-    const secret = endpointSecret(input);
-    const match = stored.find((e) => e.url === input.url);
-    if (match === undefined) {
-      const { endpoint } = await notifier.addEndpoint({ ...fields, secret });
-      logger.info('endpoint added', { endpoint: endpoint.id, url: safeUrl(endpoint.url) });
-      continue;
-    }
-    await notifier.updateEndpoint(match.id, fields);
-    const record = await storage.getEndpoint(match.id);
-    const current = record?.secrets.find((s) => s.expiresAt === null)?.secret;
-    if (current !== secret) {
-      // The previous secret keeps signing for the default grace period, so receivers can switch.
-      await notifier.rotateSecret(match.id, { secret });
-      logger.info('endpoint secret rotated from config', { endpoint: match.id });
+    const id = configEndpointId(input, stored);
+    const result = await notifier.upsertEndpoint({ ...fields, id, secret: endpointSecret(input) });
+    const url = safeUrl(result.endpoint.url);
+    if (result.created) logger.info('endpoint added', { endpoint: id, url });
+    else if (result.updated) logger.info('endpoint updated', { endpoint: id, url });
+    // Leftovers of configs without ids (one endpoint per start, each URL matched loosely): each of them
+    // receives every matching webhook too. Said when one is adopted or a config endpoint is created beside them.
+    const twins = stored.filter((e) => e.id !== id && e.url === result.endpoint.url).map((e) => e.id);
+    if (twins.length > 0 && (result.created || (input.id === undefined && !id.startsWith('url:')))) {
+      logger.warn('other endpoints have the same URL as a config endpoint', {
+        endpoint: id,
+        others: twins,
+        hint: 'each receives every matching webhook too: remove leftovers with cronhook endpoints remove <id>',
+      });
     }
   }
 }
 
-function sameDefinition(job: JobRecord, def: JobDefinition, timezone: string): boolean {
-  let schedule: NormalizedSchedule;
+/**
+ * The id a config endpoint is stored under. With `id`, that id. Without one, the endpoint stored from this
+ * config before under the id derived from its URL (`url:` and a hash of the normalized URL, the same on
+ * every start and in every instance); or else, when there is none yet, the oldest stored endpoint with the
+ * same URL (one `cronhook run` made before config endpoints had ids, which it matched by URL), which the
+ * config then keeps up to date; or else the derived id, for a new endpoint.
+ */
+export function configEndpointId(input: ConfigEndpoint, stored: Endpoint[]): string {
+  if (input.id !== undefined) return input.id;
+  let url: string;
   try {
-    schedule = normalizeSchedule(def.schedule, {
-      jobId: job.id,
-      timezone,
-      now: Date.now(),
-      allowPastAt: true,
-    });
+    url = new URL(input.url).href;
   } catch {
-    return false; // updateJob reports the problem
+    return derivedId(input.url); // upsertEndpoint names what is wrong with the URL
   }
-  if (!sameSchedule(job.schedule, schedule)) return false;
-  const { id: _id, schedule: _s, ...rest } = def;
-  const current = job as unknown as Record<string, unknown>;
-  return Object.entries(rest).every(([key, value]) => includes(current[key], value));
+  const derived = derivedId(url);
+  if (stored.some((e) => e.id === derived)) return derived;
+  return stored.find((e) => e.url === url)?.id ?? derived;
 }
 
-function sameSchedule(a: NormalizedSchedule, b: NormalizedSchedule): boolean {
-  if (a.kind === 'cron' && b.kind === 'cron') return a.cron === b.cron && a.timezone === b.timezone;
-  if (a.kind === 'every' && b.kind === 'every') return a.everyMs === b.everyMs;
-  if (a.kind === 'at' && b.kind === 'at') return Date.parse(a.at) === Date.parse(b.at);
-  return false;
+function derivedId(url: string): string {
+  return `url:${createHash('sha256').update(url).digest('base64url').slice(0, 22)}`;
 }
 
-/** True when `stored` holds everything `given` says (stored defaults for omitted keys do not count). */
-function includes(stored: unknown, given: unknown): boolean {
-  if (stored instanceof Date) return stored.getTime() === new Date(given as string).getTime();
-  if (given !== null && typeof given === 'object' && !Array.isArray(given)) {
-    if (stored === null || typeof stored !== 'object') return false;
-    return Object.entries(given).every(([k, v]) => includes((stored as Record<string, unknown>)[k], v));
+/** Every stored endpoint, oldest first. */
+async function listAll(notifier: WebhookNotifier): Promise<Endpoint[]> {
+  const all: Endpoint[] = [];
+  for (;;) {
+    const page = await notifier.listEndpoints({
+      limit: 1_000,
+      ...(all.length ? { after: all.at(-1)!.id } : {}),
+    });
+    all.push(...page);
+    if (page.length < 1_000) return all;
   }
-  return JSON.stringify(stored) === JSON.stringify(given);
 }
 
 /** Logs the scheduler's and the notifier's events; returns a function that stops. */

@@ -56,6 +56,18 @@ describe('cronhook endpoints and deliveries', () => {
     }
   });
 
+  it('add takes an id; a second add with it fails with ERR_DUPLICATE_ENDPOINT, changing nothing', async () => {
+    const added = await cli('endpoints', 'add', '--id', 'ops-alerts', '--url', receiver.url('/ops'));
+    expect(added.code).toBe(0);
+    expect(added.stdout).toMatch(/^endpoint\s+ops-alerts$/m);
+    const again = await cli('endpoints', 'add', '--id', 'ops-alerts', '--url', receiver.url('/other'));
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(
+      'An endpoint with id "ops-alerts" already exists [ERR_DUPLICATE_ENDPOINT]',
+    );
+    expect((await cli('endpoints', 'remove', 'ops-alerts')).code).toBe(0);
+  });
+
   it('names an endpoint by origin and path in its table and add output, never with its query', async () => {
     const added = await cli('endpoints', 'add', '--url', receiver.url('/q?token=QU3RY'));
     expect(added.code).toBe(0);

@@ -181,6 +181,32 @@ describe('cronhook run: bad config, one line, exit 1, nothing started', () => {
     expect(oneLine(result.stderr)).toContain('environment variable CRONHOOK_TEST_UNSET is not set');
   });
 
+  it('two entries for one endpoint: the same id, or the same URL without ids', async () => {
+    const secret = `whsec_${Buffer.alloc(32, 1).toString('base64')}`;
+    const sameId = {
+      endpoints: [
+        { id: 'ops', url: 'https://a.example/hooks', secret },
+        { id: 'ops', url: 'https://b.example/hooks', secret },
+      ],
+    };
+    const idLine = oneLine((await run(write('same-id.json', JSON.stringify(sameId)))).stderr);
+    expect(idLine).toContain('endpoints[1] has the same id as endpoints[0]');
+    const sameUrl = {
+      endpoints: [
+        { url: 'https://a.example', topics: ['job.*'], secret },
+        { url: 'https://a.example/', topics: ['webhook.ping'], secret },
+      ],
+    };
+    const urlLine = oneLine((await run(write('same-url.json', JSON.stringify(sameUrl)))).stderr);
+    expect(urlLine).toContain('endpoints[1] has the same url as endpoints[0]; give each an "id"');
+    const badId = { endpoints: [{ id: 'has space', url: 'https://a.example/hooks', secret }] };
+    const result = await run(write('bad-id.json', JSON.stringify(badId)));
+    expect(result.code).toBe(1);
+    expect(oneLine(result.stderr)).toMatch(
+      /config bad-id\.json: id is "has space"; an id is 1–128 characters/,
+    );
+  });
+
   it('bad --log value', async () => {
     const result = await runCli(['run', '--log', 'xml', '--db', 'x.db'], { cwd: dir });
     expect(result.code).toBe(2);

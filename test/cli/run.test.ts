@@ -161,4 +161,79 @@ describe('cronhook run', () => {
     const jobs = parseJson<Job[]>(await runCli(['jobs', 'list', '--db', 'u.db', '--json'], { cwd: dir }));
     expect(jobs[0]?.schedule).toMatchObject({ kind: 'every', everyMs: 7_200_000 });
   });
+
+  it('restarts change nothing a config declared, however written; an endpoint is matched by id, or by its URL', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cronhook-cli-declare-'));
+    const origin = new URL(receiver.url('/')).origin; // no trailing slash, as people write it
+    writeFileSync(
+      join(dir, 'c.json'),
+      JSON.stringify({
+        jobs: [{ id: 'poll', schedule: { every: '1h' }, target: { url: origin, method: 'post' } }],
+        endpoints: [
+          { url: origin, topics: ['job.*'], secretEnv: 'HOOK_SECRET' },
+          {
+            id: 'ops',
+            url: receiver.url('/ops'),
+            topics: ['job.execution.failed'],
+            secretEnv: 'HOOK_SECRET',
+          },
+        ],
+      }),
+    );
+    const startAndStop = async () => {
+      const proc = spawnCli(['run', '-c', 'c.json', '--db', 'd.db', '--log', 'json'], {
+        cwd: dir,
+        env: { HOOK_SECRET: SECRET },
+      });
+      await proc.waitForOutput((out) => out.includes('cronhook started'), 15_000);
+      proc.child.kill('SIGTERM');
+      await proc.exited;
+      return proc.stdout();
+    };
+    const list = async <T>(what: 'jobs' | 'endpoints') =>
+      parseJson<T[]>(await runCli([what, 'list', '--db', 'd.db', '--json'], { cwd: dir }));
+
+    const first = await startAndStop();
+    expect(first.match(/"msg":"endpoint added"/g)).toHaveLength(2);
+    const jobs = await list<Job>('jobs');
+    const endpoints = await list<{ id: string; url: string }>('endpoints');
+    expect(endpoints.map((e) => e.id).sort()).toEqual(['ops', expect.stringMatching(/^url:[\w-]{22}$/)]);
+    for (let restart = 0; restart < 2; restart++) {
+      const output = await startAndStop();
+      expect(output).not.toMatch(/"msg":"(job|endpoint) (added|updated)"/);
+      expect(await list<Job>('jobs')).toEqual(jobs); // the every-1h job kept its next run
+      expect(await list('endpoints')).toEqual(endpoints);
+    }
+  });
+
+  it('adopts an endpoint stored before config endpoints had ids, and says which others share its URL', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cronhook-cli-adopt-'));
+    const url = receiver.url('/legacy');
+    const add = () =>
+      runCli(['endpoints', 'add', '--url', url, '--secret', SECRET, '--db', 'l.db', '--json'], { cwd: dir });
+    const oldest = parseJson<{ endpoint: { id: string } }>(await add()).endpoint.id;
+    const leftover = parseJson<{ endpoint: { id: string } }>(await add()).endpoint.id;
+    writeFileSync(
+      join(dir, 'c.json'),
+      JSON.stringify({ endpoints: [{ url, topics: ['*'], secret: SECRET }] }),
+    );
+    const proc = spawnCli(['run', '-c', 'c.json', '--db', 'l.db', '--log', 'json'], { cwd: dir });
+    await proc.waitForOutput((out) => out.includes('cronhook started'), 15_000);
+    proc.child.kill('SIGTERM');
+    await proc.exited;
+    expect(proc.stdout()).not.toContain('endpoint added');
+    const warning = proc
+      .stdout()
+      .split('\n')
+      .find((line) => line.includes('other endpoints have the same URL'));
+    expect(warning && JSON.parse(warning)).toMatchObject({
+      level: 'warn',
+      endpoint: oldest,
+      others: [leftover],
+    });
+    const endpoints = parseJson<{ id: string }[]>(
+      await runCli(['endpoints', 'list', '--db', 'l.db', '--json'], { cwd: dir }),
+    );
+    expect(endpoints.map((e) => e.id)).toEqual([oldest, leftover]);
+  });
 });

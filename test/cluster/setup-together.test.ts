@@ -25,6 +25,37 @@ const ownJobAndEndpoint = (i: number): SetupStep[] => [
   { kind: 'addEndpoint', input: { url: `https://hooks.example/${i}`, topics: ['job.*'] } },
 ];
 
+const SECRET = `whsec_${Buffer.alloc(32, 3).toString('base64')}`;
+const job = { id: 'sync', schedule: { every: '15m' }, target: { url: 'https://billing.example/sync' } };
+const endpoint = { id: 'ops', url: 'https://ops.example/hooks', topics: ['job.*'], secret: SECRET };
+/** Every instance declares the same job and endpoint: round 1 on a fresh database, round 2 with a change. */
+const declare = (round: 1 | 2): SetupStep[] => [
+  { kind: 'upsertJob', definition: round === 1 ? job : { ...job, schedule: { every: '10m' } } },
+  { kind: 'upsertEndpoint', input: round === 1 ? endpoint : { ...endpoint, topics: ['*'] } },
+];
+
+/** Runs both rounds; each round's outcomes per step, sorted, across instances. */
+async function declareTwice(storage: StorageConfig): Promise<string[][]> {
+  const rounds: string[][] = [];
+  for (const round of [1, 2] as const) {
+    const outcomes = await startTogether(
+      storage,
+      Array.from({ length: INSTANCES }, () => declare(round)),
+    );
+    for (const step of [0, 1]) {
+      rounds.push(outcomes.map((steps) => JSON.stringify(steps[step])).sort());
+    }
+  }
+  return rounds;
+}
+
+/** One instance reports `first`, the others 'unchanged' (sorted as declareTwice sorts). */
+const once = (first: string) =>
+  [
+    JSON.stringify({ result: first }),
+    ...Array.from({ length: INSTANCES - 1 }, () => JSON.stringify({ result: 'unchanged' })),
+  ].sort();
+
 const everyStepSucceeded = (outcomes: unknown[][]) =>
   outcomes.map((steps) => steps.map((o) => ('error' in (o as object) ? o : 'ok')));
 
@@ -45,6 +76,30 @@ describe('instances starting together on a fresh SQLite file', () => {
       );
       expect(db.prepare('SELECT count(*) AS n FROM cronhook_jobs').get()?.n).toBe(INSTANCES);
       expect(db.prepare('SELECT count(*) AS n FROM cronhook_endpoints').get()?.n).toBe(INSTANCES);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('instances declaring the same job and endpoint together on SQLite', () => {
+  it('end with one job and one endpoint: one instance creates each, and one applies a change', async () => {
+    const path = join(dir, `declared-${n++}.db`);
+    const storage: StorageConfig = { kind: 'sqlite', path };
+    expect(await declareTwice(storage)).toEqual([
+      once('created'),
+      once('created'),
+      once('updated'),
+      once('updated'),
+    ]);
+    const db = new DatabaseSync(path, { readOnly: true });
+    try {
+      expect(db.prepare('SELECT id, schedule FROM cronhook_jobs').all()).toEqual([
+        { id: 'sync', schedule: expect.stringContaining('"everyMs":600000') },
+      ]);
+      expect(db.prepare('SELECT id, topics FROM cronhook_endpoints').all()).toEqual([
+        { id: 'ops', topics: '["*"]' },
+      ]);
     } finally {
       db.close();
     }
@@ -76,6 +131,27 @@ describePostgres('instances starting together on a fresh Postgres schema', () =>
     try {
       expect(await reader.listJobs()).toHaveLength(INSTANCES);
       expect(await reader.listEndpoints()).toHaveLength(INSTANCES);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('declaring the same job and endpoint, end with one of each: one instance creates each, and one applies a change', async () => {
+    const schema = uniqueSchema('declare');
+    schemas.push(schema);
+    const storage: StorageConfig = { kind: 'postgres', connectionString: await postgresUrl(), schema };
+    expect(await declareTwice(storage)).toEqual([
+      once('created'),
+      once('created'),
+      once('updated'),
+      once('updated'),
+    ]);
+    const reader = new PostgresStorage({ connectionString: await postgresUrl(), schema, autoMigrate: false });
+    try {
+      expect((await reader.listJobs()).map((j) => [j.id, j.schedule])).toEqual([
+        ['sync', expect.objectContaining({ kind: 'every', everyMs: 600_000 })],
+      ]);
+      expect((await reader.listEndpoints()).map((e) => [e.id, e.topics])).toEqual([['ops', ['*']]]);
     } finally {
       await reader.close();
     }

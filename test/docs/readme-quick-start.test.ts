@@ -1,6 +1,6 @@
 /**
  * The README's quick start, pasted as it is into an empty folder that depends on cronhook (this repository,
- * built), runs on a fresh database.
+ * built), runs: a first start on a fresh database, and a restart on the database it left.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -59,10 +59,7 @@ describe('README quick start', () => {
     const db = new DatabaseSync(join(dir, 'cronhook.db'), { readOnly: true });
     try {
       return {
-        jobs: db
-          .prepare('SELECT id FROM cronhook_jobs ORDER BY id')
-          .all()
-          .map((r) => r.id),
+        jobs: db.prepare('SELECT id, next_run_at, updated_at FROM cronhook_jobs ORDER BY id').all(),
         endpoints: db
           .prepare('SELECT url FROM cronhook_endpoints')
           .all()
@@ -79,5 +76,12 @@ describe('README quick start', () => {
     const { jobs, endpoints } = stored();
     expect(jobs.length).toBeGreaterThan(0);
     expect(endpoints.length).toBeGreaterThan(0);
+  });
+
+  it('starts again on the database it left: the same jobs, untouched, and no endpoint added twice', async () => {
+    const before = stored();
+    const { stderr } = await startOnce(dir);
+    expect(stderr).toBe('');
+    expect(stored()).toEqual(before);
   });
 });

@@ -46,6 +46,7 @@ const add: Command = {
   options: {
     ...DATABASE_OPTIONS,
     ...JSON_OPTION,
+    id: { type: 'string', value: '<id>', description: 'The endpoint id (default a generated ep_… id)' },
     url: { type: 'string', value: '<url>', description: 'Where deliveries are POSTed (required)' },
     topic: {
       type: 'string',
@@ -67,8 +68,10 @@ const add: Command = {
     const jobIds = listOption(values, 'job');
     const description = stringOption(values, 'description');
     const secret = stringOption(values, 'secret');
+    const id = stringOption(values, 'id');
     return withApp(values, { mustExist: false }, async ({ notifier }) => {
       const result = await notifier.addEndpoint({
+        ...(id === undefined ? {} : { id }),
         url,
         ...(topics.length > 0 ? { topics } : {}),
         ...(jobIds.length > 0 ? { jobIds } : {}),

@@ -44,8 +44,10 @@ export const runCommand: Command = {
     },
     ...OBSERVABILITY_OPTIONS,
   },
-  details: `Jobs are upserted by id on start (unchanged ones keep their schedule position); endpoints are
-matched by URL. Jobs and endpoints added with the management commands are left alone.
+  details: `Jobs and endpoints are upserted by id on start: added when new, updated when changed, left alone
+(unchanged jobs keep their next run) otherwise. An endpoint without an id gets one derived from its URL,
+or adopts an endpoint stored with that URL before config ids existed. Jobs and endpoints the config does
+not mention are left alone. See docs/cli.md.
 
 Example cronhook.config.json:
   {
@@ -54,7 +56,7 @@ Example cronhook.config.json:
       { "id": "ping", "schedule": { "every": "5m" }, "target": { "url": "https://example.com/ping" } }
     ],
     "endpoints": [
-      { "url": "https://example.com/hooks", "topics": ["job.*"], "secretEnv": "HOOK_SECRET" }
+      { "id": "hooks", "url": "https://example.com/hooks", "topics": ["job.*"], "secretEnv": "HOOK_SECRET" }
     ]
   }
 
@@ -98,7 +100,7 @@ without them nothing is exported. JSON log lines carry trace_id and span_id insi
         logger,
       });
       for (const [name, handler] of Object.entries(config.handlers ?? {})) scheduler.handle(name, handler);
-      await applyConfig(config, { scheduler, notifier, storage, logger });
+      await applyConfig(config, { scheduler, notifier, logger });
     } catch (error) {
       await storage.close?.();
       await telemetry?.shutdown();
