@@ -45,6 +45,7 @@ const MEMBERS = {
   shared: 'passes',
   insertJob: 'seals',
   updateJob: 'seals',
+  replaceJob: 'seals, when the storage underneath has it',
   getJob: 'opens',
   peekJob: 'left out: its records are shared, read-only objects that cannot carry decrypted copies',
   listJobs: 'opens',
@@ -61,6 +62,7 @@ const MEMBERS = {
   pruneRuns: 'passes',
   insertEndpoint: 'seals',
   updateEndpoint: 'seals',
+  replaceEndpoint: 'seals, when the storage underneath has it',
   getEndpoint: 'opens',
   listEndpoints: 'opens',
   deleteEndpoint: 'passes',
@@ -104,6 +106,8 @@ export class EncryptedStorage implements Storage {
   readonly close?: () => Promise<void>;
   readonly subscribe?: (listener: (change: StorageChange) => void) => Promise<() => void>;
   readonly pruneDeliveries?: (input: PruneDeliveriesInput) => Promise<number>;
+  readonly replaceJob?: (job: JobRecord, expectedUpdatedAt: Date) => Promise<boolean>;
+  readonly replaceEndpoint?: (endpoint: EndpointRecord, expectedUpdatedAt: Date) => Promise<boolean>;
   readonly #box: SecretBox;
   /** The keys opened what is stored (checked by migrate() or the first ready() that got that far). */
   #keysChecked = false;
@@ -130,6 +134,13 @@ export class EncryptedStorage implements Storage {
     if (storage.close) this.close = () => storage.close!();
     if (storage.subscribe) this.subscribe = (listener) => storage.subscribe!(listener);
     if (storage.pruneDeliveries) this.pruneDeliveries = (input) => storage.pruneDeliveries!(input);
+    if (storage.replaceJob) {
+      this.replaceJob = (job, expected) => storage.replaceJob!(mapJobSecrets(job, this.#seal), expected);
+    }
+    if (storage.replaceEndpoint) {
+      this.replaceEndpoint = (endpoint, expected) =>
+        storage.replaceEndpoint!(mapEndpointSecrets(endpoint, this.#seal), expected);
+    }
   }
 
   get shared(): boolean {
