@@ -1,4 +1,5 @@
 import type { Clock } from '../../clock.js';
+import { isCronhookError } from '../../errors.js';
 import type { Emitter } from '../../events.js';
 import { WakeTimer } from '../../scheduler/timer.js';
 import type { Logger } from '../../scheduler/types.js';
@@ -60,6 +61,11 @@ export class Dispatcher {
   #wakeQueued = false;
   /** Attempts in flight per endpoint, and which endpoints are slow. */
   readonly #share: FairShare;
+  /**
+   * Endpoints whose secrets this instance could not decrypt (ERR_ENCRYPTION_KEY), with the clock time until
+   * which their deliveries are left alone: they would fail the same way, so that is reported once a lease.
+   */
+  readonly #undecryptable = new Map<string, number>();
   /** Deliveries this instance is attempting: one whose lease ran out mid-attempt is not started twice. */
   readonly #inFlight = new Set<string>();
   #controller = new AbortController();
@@ -145,6 +151,10 @@ export class Dispatcher {
         const now = clock.now();
         const free = options.concurrency - this.#active;
         const excluded = this.#share.excluded(now);
+        for (const [id, until] of this.#undecryptable) {
+          if (until > now) excluded.push(id);
+          else this.#undecryptable.delete(id);
+        }
         const claimed = await storage.claimDeliveries({
           now: new Date(now),
           limit: free,
@@ -244,7 +254,14 @@ export class Dispatcher {
     const trigger = delivery.attempts > options.retrySchedule.length ? 'replay' : 'auto';
     void deliverer
       .deliver(delivery, trigger, this.#controller.signal, onAnswered)
-      .catch((error: unknown) => this.#fail(error))
+      .catch((error: unknown) => {
+        if (isCronhookError(error, 'ERR_ENCRYPTION_KEY')) {
+          const reported = (this.#undecryptable.get(endpointId) ?? 0) > clock.now();
+          this.#undecryptable.set(endpointId, clock.now() + options.leaseMs);
+          if (reported) return;
+        }
+        this.#fail(error);
+      })
       .finally(() => {
         onAnswered(); // no request was made (endpoint disabled) or the attempt failed before one
         this.#recording--;

@@ -1,4 +1,5 @@
 import { CronhookError } from '../../errors.js';
+import { requireEndpointOpened } from '../../storage/encryption/key-check.js';
 import type { Storage } from '../../storage/types.js';
 import type { WebhookPingEvent } from '../../verify/webhook-events.js';
 import type { EndpointRegistry } from '../endpoints/endpoint-registry.js';
@@ -29,6 +30,8 @@ export class ManualAttempts {
   async ping(endpointId: string): Promise<DeliveryAttempt> {
     const { endpoints, writer, deliverer, now } = this.#deps;
     const endpoint = await endpoints.require(endpointId);
+    // Checked before the ping is stored: one that cannot be signed must not wait in the outbox.
+    requireEndpointOpened(endpoint, now().getTime());
     const ping: WebhookPingEvent['data'] = { endpointId };
     const { deliveries } = await writer.store(PING_TOPIC, now(), ping, null, [endpoint], null);
     // A manual attempt is never skipped for a disabled endpoint, so there is always one.

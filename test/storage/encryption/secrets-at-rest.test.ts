@@ -233,9 +233,10 @@ describe('a missing or wrong key', () => {
     const transport = new MockTransport([], { clock });
     const plain = createNotifierHarness({ clock, transport, storage: inner });
     await plain.notifier.start();
-    await plain.notifier.publish('app.event', {});
+    for (let i = 0; i < 3; i++) await plain.notifier.publish('app.event', { i });
     await plain.settle();
     expect(transport.requests).toHaveLength(0);
+    // Reported once, not once per delivery: the endpoint's deliveries are left alone for a lease.
     const errors = plain.of('error');
     expect(errors).toHaveLength(1);
     expect(errors[0]!.error).toMatchObject({ code: 'ERR_ENCRYPTION_KEY' });
@@ -244,8 +245,16 @@ describe('a missing or wrong key', () => {
     );
     await expectCode(plain.notifier.ping('ep'), 'ERR_ENCRYPTION_KEY');
     expect(transport.requests).toHaveLength(0);
-    const [pending] = (await plain.notifier.listDeliveries()).deliveries;
-    expect(pending).toMatchObject({ status: 'pending', attempts: 0 });
+    const { deliveries } = await plain.notifier.listDeliveries();
+    expect(deliveries.map((d) => [d.status, d.attempts])).toEqual([
+      ['pending', 0],
+      ['pending', 0],
+      ['pending', 0],
+    ]);
+    // A lease later it is tried, and reported, again.
+    await clock.advance('61s');
+    expect(plain.of('error')).toHaveLength(2);
+    expect(transport.requests).toHaveLength(0);
     await plain.notifier.stop();
 
     // The same storage opened with the key: the delivery goes once its lease has run out.
@@ -256,7 +265,7 @@ describe('a missing or wrong key', () => {
     });
     await keyed.notifier.start();
     await clock.advance('2m');
-    expect(transport.requests).toHaveLength(1);
+    expect(transport.requests).toHaveLength(3);
     expect(() =>
       verifyWebhook({
         payload: transport.requests[0]!.body!,
