@@ -10,6 +10,7 @@ import type {
   ListJobsOptions,
   ListRunsOptions,
   PruneDeliveriesInput,
+  PruneRunsInput,
   RunRecord,
   Storage,
   StorageChange,
@@ -233,7 +234,7 @@ export class EncryptedStorage implements Storage {
   claimExpiredRuns(options: ClaimOptions): Promise<RunRecord[]> {
     return this.#inner.claimExpiredRuns(options);
   }
-  pruneRuns(input: { jobId: string; keep: number }): Promise<number> {
+  pruneRuns(input: PruneRunsInput): Promise<number> {
     return this.#inner.pruneRuns(input);
   }
 
