@@ -20,9 +20,7 @@ import {
   SimpleSpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
-import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
-import { Scheduler } from '../../src/scheduler/scheduler.js';
-import { MemoryStorage } from '../../src/storage/memory/index.js';
+import { MemoryStorage, Scheduler, WebhookNotifier } from 'cronhook';
 
 export interface TracingDemo {
   /** The span tree, one line per span, indented under its parent. */

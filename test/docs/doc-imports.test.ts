@@ -92,3 +92,12 @@ it('imports shown in the README, docs, examples and TSDoc name what their entry 
     });
   expect(problems).toEqual([]);
 }, 60_000);
+
+it("examples import cronhook as an app does, never from this repository's src/", () => {
+  const offenders = files(join(root, 'examples'), /\.ts$/).flatMap((path) =>
+    [...readFileSync(path, 'utf8').matchAll(/from\s+'((?:\.\.\/)+src\/[^']*)'/g)].map(
+      (m) => `${relative(root, path)}: ${m[1]}`,
+    ),
+  );
+  expect(offenders).toEqual([]);
+});
