@@ -32,6 +32,8 @@ export class OtelBinding {
   #meter: Meter | null = null;
   readonly #noopMeter: Meter;
   readonly #noopTracerProvider: TracerProvider;
+  /** Handed out while no span is recorded anywhere (metrics only): no span, no context is made. */
+  readonly #noopSpan: Span;
 
   constructor(api: OtelApi, options: ResolvedTelemetryOptions, clock: Clock) {
     this.api = api;
@@ -40,6 +42,7 @@ export class OtelBinding {
     this.#clock = clock;
     this.#noopMeter = api.createNoopMeter();
     this.#noopTracerProvider = new api.ProxyTracerProvider().getDelegate();
+    this.#noopSpan = api.trace.wrapSpanContext(api.INVALID_SPAN_CONTEXT);
   }
 
   /**
@@ -90,6 +93,7 @@ export class OtelBinding {
 
   /** Starts a span under `parent`. */
   start(name: string, kind: SpanKind, attributes: Attributes, parent: Context, links?: Link[]): Span {
+    if (!this.tracing()) return this.#noopSpan;
     const options: { kind: SpanKind; attributes: Attributes; startTime?: number; links?: Link[] } = {
       kind,
       attributes,
@@ -102,7 +106,7 @@ export class OtelBinding {
 
   /** The context in which `span` is the active span. */
   contextOf(span: Span, parent: Context): Context {
-    return this.api.trace.setSpan(parent, span);
+    return span === this.#noopSpan ? parent : this.api.trace.setSpan(parent, span);
   }
 
   /**

@@ -145,6 +145,29 @@ describe('run metrics after a known sequence (FakeClock)', () => {
     expect(await otel.points('cronhook.run.lateness', { 'cronhook.run.trigger': 'manual' })).toEqual([]);
   });
 
+  it('metrics without tracing: runs counted, no span made, no traceparent sent', async () => {
+    const otel = createTestTelemetry();
+    const transport = new MockTransport();
+    const { scheduler } = createTestScheduler({
+      transport,
+      telemetry: { meterProvider: otel.meterProvider },
+    });
+    cleanups.push(
+      () => otel.shutdown(),
+      () => scheduler.stop({ timeoutMs: 0 }),
+    );
+    await scheduler.addJob({
+      id: 'call',
+      schedule: '0 3 * * *',
+      target: { url: 'https://svc.example.com/x' },
+    });
+    await scheduler.triggerJob('call');
+    expect(await otel.sum('cronhook.runs', { 'cronhook.job.id': 'call' })).toBe(1);
+    expect(await otel.sum('http.client.request.duration', { 'cronhook.job.id': 'call' })).toBe(1);
+    expect(otel.spans()).toEqual([]);
+    expect(transport.requests[0]?.headers.traceparent).toBeUndefined();
+  });
+
   it('perJobMetrics: false keeps the job id off every metric', async () => {
     const { otel } = await knownSequence({ perJobMetrics: false });
     const all = await otel.metrics();
