@@ -58,4 +58,14 @@ export const LIMITS: Record<string, string> = {
     'claim waits for its commit before the deliveries it took are sent.',
   'webhook-postgres-50': 'as for one endpoint: the server’s CPU per delivery.',
   'scale-out': 'no target is set: more instances share one PostgreSQL server on the same two cores.',
+  'telemetry-http':
+    'not measured on a quiet machine yet (the suite landed while the load average was 10-16 on two cores, ' +
+    'where no figure holds). What it costs, from profiles of `triggerJob` loops: with the SDK each HTTP run ' +
+    'makes three spans (run, attempt, client) and three measurements (runs, run duration, request ' +
+    'duration); the SDK’s own span creation and the attribute sanitizing and hashing of each measurement ' +
+    'are most of it, cronhook’s hooks a fifth. Without an SDK each run costs one check; with metrics only, ' +
+    'no span or context is made.',
+  'telemetry-webhook':
+    'as for HTTP jobs: per message a `create` span and per attempt a `send` span, a client span and two ' +
+    'measurements, against the delivery’s own work (outbox write, claim, HTTP exchange, completion).',
 };
