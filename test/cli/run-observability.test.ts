@@ -64,6 +64,10 @@ describe('cronhook run: health, metrics and OTLP', () => {
       expect(text).toMatch(/^http_client_request_duration_bucket\{[^}]*server_address="127\.0\.0\.1"/m);
       expect(text).toMatch(/^cronhook_run_lateness_count\{/m);
       expect(text).not.toContain('QUERY-SECRET');
+      // The resource names the service and host, not the command line (which may hold --database-url).
+      expect(text).toMatch(/^target_info\{[^}]*service_name="cronhook"/m);
+      expect(text).not.toContain('process_command_args');
+      expect(text).not.toContain('--metrics');
       proc.child.kill('SIGTERM');
       expect(await proc.exited).toEqual({ code: 0, signal: null });
       // Stopped: nothing listens any more.

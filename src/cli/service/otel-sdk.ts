@@ -68,8 +68,14 @@ export async function startCliTelemetry(options: {
   }
   const serviceName =
     set(env, 'OTEL_SERVICE_NAME') || /service\.name=/.test(env.OTEL_RESOURCE_ATTRIBUTES ?? '');
+  const { envDetector, hostDetector, osDetector } = sdkNode.resources;
   const sdk = new sdkNode.NodeSDK({
     ...(serviceName ? {} : { serviceName: 'cronhook' }),
+    // Not the process detector: its process.command_args would export the command line, and a
+    // --database-url there holds the database password. OTEL_NODE_RESOURCE_DETECTORS still chooses.
+    ...(set(env, 'OTEL_NODE_RESOURCE_DETECTORS')
+      ? {}
+      : { resourceDetectors: [envDetector, hostDetector, osDetector] }),
     // Undefined leaves a signal to the environment; an empty list switches it off.
     ...(traces ? {} : { spanProcessors: [] }),
     ...(prometheus ? { metricReaders: [prometheus] } : pushMetrics ? {} : { metricReaders: [] }),
