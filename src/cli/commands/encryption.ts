@@ -26,7 +26,7 @@ const reencrypt: Command = {
   options: { ...DATABASE_OPTIONS, ...JSON_OPTION },
   details: `Run it once after turning encryption on (secrets stored before are still plain text), and after
 putting a new key first; then older keys can be dropped. Exits 1 when a secret could not be decrypted with
-the keys given (it is left as it was). Run it while no other process changes endpoints or jobs.
+the keys given (it is left as it was). Run it while no scheduler runs.
 Example:
   ${KEYS_ENV}="$NEW_KEY,$OLD_KEY" cronhook encryption reencrypt --db cronhook.db`,
   run: async ({ values, io }) => {

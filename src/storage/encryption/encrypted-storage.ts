@@ -179,8 +179,10 @@ export class EncryptedStorage implements Storage {
    * Rewrites every endpoint and job holding a plaintext secret (written before encryption was turned on)
    * or one sealed with an older key, so that all are sealed with the newest key; then older keys can be
    * dropped. Idempotent: a second run rewrites nothing. Each record is read again just before it is written,
-   * but a change another process makes to it in between would be lost: run it while no other instance
-   * changes endpoints or jobs (for example `cronhook encryption reencrypt` during a deploy).
+   * and written only if unchanged since (`replaceEndpoint` / `replaceJob` when the storage has them), else
+   * read again. A job's schedule state changes without `updatedAt`, so one claimed meanwhile by a running
+   * scheduler gets its previous schedule state back: re-encrypt while the schedulers are stopped (for example
+   * `cronhook encryption reencrypt` during a deploy).
    * @example
    * const { endpoints, jobs, undecryptable } = await storage.reencrypt();
    */

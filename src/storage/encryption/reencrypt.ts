@@ -1,3 +1,4 @@
+import { CronhookError } from '../../errors.js';
 import type { EndpointRecord } from '../../notifier/types.js';
 import type { JobRecord, Storage } from '../types.js';
 import type { SecretBox } from './secret-box.js';
@@ -36,15 +37,41 @@ function reseal<T>(record: T, map: (record: T, f: SecretTransform) => T, box: Se
 }
 
 /** How to page through, re-read and rewrite one kind of record. */
-interface RecordKind<T extends { id: string }> {
+interface RecordKind<T extends { id: string; updatedAt: Date }> {
+  name: string;
   list(page: { limit: number; after?: string }): Promise<T[]>;
   get(id: string): Promise<T | null>;
-  update(record: T): Promise<void>;
+  /** Writes `record`; false when the stored one is no longer the one read (updated at `read`). */
+  write(record: T, read: Date): Promise<boolean>;
   map(record: T, f: SecretTransform): T;
 }
 
+/** Times a record that keeps changing under re-encryption is read and written again before giving up. */
+const TRIES = 20;
+
+/** Re-encrypts one record: 'rewritten', 'stuck' (a value will not decrypt), or 'current' (nothing to do). */
+async function reencryptOne<T extends { id: string; updatedAt: Date }>(
+  kind: RecordKind<T>,
+  id: string,
+  box: SecretBox,
+): Promise<'rewritten' | 'stuck' | 'current'> {
+  for (let i = 0; i < TRIES; i++) {
+    // Read right before writing, so the write carries the newest state of everything else.
+    const current = await kind.get(id);
+    const next = current === null ? null : reseal(current, kind.map, box);
+    if (next === null) return 'current';
+    if (next === 'stuck') return 'stuck';
+    if (await kind.write(next, current!.updatedAt)) return 'rewritten';
+  }
+  throw new CronhookError(
+    'ERR_STORAGE',
+    `reencrypt: ${kind.name} ${id} was changed by another process each of ${TRIES} times it was rewritten; ` +
+      'run reencrypt again',
+  );
+}
+
 /** Rewrites the records of one kind that need it; returns [rewritten, undecryptable]. */
-async function reencryptKind<T extends { id: string }>(
+async function reencryptKind<T extends { id: string; updatedAt: Date }>(
   kind: RecordKind<T>,
   box: SecretBox,
 ): Promise<[number, number]> {
@@ -54,35 +81,45 @@ async function reencryptKind<T extends { id: string }>(
     const page = await kind.list({ limit: PAGE, ...(after === undefined ? {} : { after }) });
     for (const listed of page) {
       if (reseal(listed, kind.map, box) === null) continue;
-      // Read again right before writing, so the write carries the newest state of everything else.
-      const current = await kind.get(listed.id);
-      const next = current === null ? null : reseal(current, kind.map, box);
-      if (next === 'stuck') undecryptable++;
-      else if (next !== null) {
-        await kind.update(next);
-        rewritten++;
-      }
+      const outcome = await reencryptOne(kind, listed.id, box);
+      if (outcome === 'rewritten') rewritten++;
+      else if (outcome === 'stuck') undecryptable++;
     }
     if (page.length < PAGE) return [rewritten, undecryptable];
     after = page[page.length - 1]!.id;
   }
 }
 
+/**
+ * `EncryptedStorage.reencrypt()` over the storage underneath. Records are rewritten with `replaceEndpoint` /
+ * `replaceJob` when the storage has them, so a record changed by another process since it was read is read
+ * again instead of being overwritten; otherwise with `updateEndpoint` / `updateJob`.
+ */
 export async function reencrypt(storage: Storage, box: SecretBox): Promise<ReencryptResult> {
   const [endpoints, stuckEndpoints] = await reencryptKind<EndpointRecord>(
     {
+      name: 'endpoint',
       list: (page) => storage.listEndpoints(page),
       get: (id) => storage.getEndpoint(id),
-      update: (record) => storage.updateEndpoint(record),
+      write: async (record, read) => {
+        if (storage.replaceEndpoint) return storage.replaceEndpoint(record, read);
+        await storage.updateEndpoint(record);
+        return true;
+      },
       map: mapEndpointSecrets,
     },
     box,
   );
   const [jobs, stuckJobs] = await reencryptKind<JobRecord>(
     {
+      name: 'job',
       list: (page) => storage.listJobs(page),
       get: (id) => storage.getJob(id),
-      update: (record) => storage.updateJob(record),
+      write: async (record, read) => {
+        if (storage.replaceJob) return storage.replaceJob(record, read);
+        await storage.updateJob(record);
+        return true;
+      },
       map: mapJobSecrets,
     },
     box,

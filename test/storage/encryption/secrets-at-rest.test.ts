@@ -128,6 +128,34 @@ describe('EncryptedStorage ciphertexts', () => {
   });
 });
 
+describe('re-encryption beside running instances', () => {
+  it('a change made to an endpoint between its read and its rewrite is kept, not undone', async () => {
+    const inner = new MemoryStorage();
+    await new EncryptedStorage(inner, { keys: [OTHER_KEY] }).insertEndpoint(endpoint('ep'));
+    // Another instance disables the endpoint just after reencrypt() read it (its attempt found it gone).
+    const getEndpoint = inner.getEndpoint.bind(inner);
+    let reads = 0;
+    inner.getEndpoint = async (id) => {
+      const read = await getEndpoint(id);
+      if (++reads === 1) {
+        await inner.updateEndpoint({
+          ...read!,
+          enabled: false,
+          disabledReason: 'gone',
+          updatedAt: new Date(9e12),
+        });
+      }
+      return read;
+    };
+    const storage = new EncryptedStorage(inner, { keys: [KEY, OTHER_KEY] });
+    expect(await storage.reencrypt()).toEqual({ endpoints: 1, jobs: 0, undecryptable: 0 });
+    inner.getEndpoint = getEndpoint;
+    expect(await new EncryptedStorage(inner, { keys: [KEY] }).getEndpoint('ep')).toEqual(
+      endpoint('ep', { enabled: false, disabledReason: 'gone', updatedAt: new Date(9e12) }),
+    );
+  });
+});
+
 describe('encryption at rest with SQLite', () => {
   it('the file holds no secret, and deliveries and HTTP jobs are signed and sent as without encryption', async () => {
     const path = freshPath();
