@@ -1,4 +1,5 @@
 import type { Library } from './lib/peers.js';
+import type { StorageKind } from './lib/storages.js';
 import type { TelemetryProfile } from './lib/telemetry-suite.js';
 
 /** Sizes and durations of one bench run. */
@@ -23,16 +24,28 @@ export interface BenchProfile {
   };
   /** Alternating rounds of the loop and cronhook; the best round of each counts (load elsewhere only slows). */
   http: { concurrency: number; warmupMs: number; durationMs: number; rounds: number };
+  /**
+   * Steady-state webhook delivery: per endpoint count, `rounds` alternating rounds of the load generator, the
+   * plain loop and the notifier on each storage; each warm (`warmupMs`) and counted over `durationMs`; the
+   * best round of each counts.
+   */
   webhook: {
     concurrency: number;
-    /** Messages for the throughput part, by number of endpoints. */
-    messages: Record<number, number>;
-    /** Messages delivered first (untimed), by number of endpoints. */
-    warmupMessages: Record<number, number>;
+    endpoints: number[];
+    warmupMs: number;
+    durationMs: number;
+    rounds: number;
+    /**
+     * Deliveries per second each storage's stored backlog is sized for (with a second to spare), so the
+     * outbox never runs dry in the window; a round whose backlog ran out is marked as a lower bound.
+     */
+    backlogRate: Record<StorageKind, number>;
     latencyMessages: number;
     latencyGapMs: number;
     timeoutMs: number;
   };
+  /** Publish cost with 1 and 50 matching endpoints, per storage, in alternating windows (best of each). */
+  publish: { endpoints: number[]; warmupMs: number; windowMs: number; rounds: number; timeoutMs: number };
   /** Scheduler instances on one Postgres, all jobs due every second. */
   scaleOut: { instances: number[]; jobs: number; warmupMs: number; seconds: number; concurrency: number };
   /** Telemetry absent / API only / SDK, alternating rounds (see bench/lib/telemetry-suite.ts). */
@@ -64,12 +77,16 @@ export const FULL: BenchProfile = {
   http: { concurrency: 16, warmupMs: 1000, durationMs: 5000, rounds: 3 },
   webhook: {
     concurrency: 16,
-    messages: { 1: 5000, 50: 200 },
-    warmupMessages: { 1: 200, 50: 4 },
+    endpoints: [1, 50],
+    warmupMs: 1000,
+    durationMs: 3000,
+    rounds: 3,
+    backlogRate: { memory: 40_000, sqlite: 25_000, postgres: 15_000 },
     latencyMessages: 100,
     latencyGapMs: 5,
-    timeoutMs: 300_000,
+    timeoutMs: 120_000,
   },
+  publish: { endpoints: [1, 50], warmupMs: 1000, windowMs: 1500, rounds: 3, timeoutMs: 120_000 },
   scaleOut: { instances: [1, 2, 3], jobs: 6000, warmupMs: 5000, seconds: 15, concurrency: 100 },
   telemetry: { concurrency: 16, warmupMs: 1000, durationMs: 5000, rounds: 3 },
 };
@@ -103,12 +120,16 @@ export const QUICK: BenchProfile = {
   http: { concurrency: 16, warmupMs: 500, durationMs: 1500, rounds: 2 },
   webhook: {
     concurrency: 16,
-    messages: { 1: 600, 50: 12 },
-    warmupMessages: { 1: 100, 50: 2 },
+    endpoints: [1, 50],
+    warmupMs: 500,
+    durationMs: 1000,
+    rounds: 2,
+    backlogRate: { memory: 40_000, sqlite: 25_000, postgres: 15_000 },
     latencyMessages: 20,
     latencyGapMs: 5,
     timeoutMs: 60_000,
   },
+  publish: { endpoints: [1, 50], warmupMs: 300, windowMs: 500, rounds: 2, timeoutMs: 60_000 },
   scaleOut: { instances: [1, 2, 3], jobs: 3000, warmupMs: 2000, seconds: 2, concurrency: 100 },
   telemetry: { concurrency: 16, warmupMs: 500, durationMs: 1500, rounds: 2 },
 };

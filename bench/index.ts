@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=registration,accuracy,http,webhook,scale-out,telemetry] [-- --render]`: runs
+ * `npm run bench [-- --quick] [-- --only=registration,accuracy,http,webhook,publish,scale-out,telemetry] [-- --render]`: runs
  * every library in its own fresh process, one after the other, and writes bench/results/latest.json and
  * docs/benchmarks.md.
  */
@@ -7,19 +7,22 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type BenchProfile, FULL, QUICK } from './config.js';
-import { type ChildOutcome, runWorker } from './lib/child.js';
+import { runWorker } from './lib/child.js';
 import { minuteAfter } from './lib/patterns.js';
 import { LIBRARIES } from './lib/peers.js';
 import { type BenchPostgres, startBenchPostgres } from './lib/postgres.js';
 import { startReceiver } from './lib/receiver.js';
-import type { BenchResults } from './lib/results.js';
+import type { BenchResults, Outcome, WebhookMode, WebhookRow } from './lib/results.js';
+import type { StorageKind } from './lib/storages.js';
 import { runTelemetrySuite } from './lib/telemetry-suite.js';
 import { renderReport } from './report.js';
 import type { AccuracyInput, AccuracyResult } from './workers/accuracy.js';
 import type { ThroughputInput, ThroughputResult } from './workers/http-throughput.js';
+import type { LoadGeneratorInput } from './workers/load-generator.js';
+import type { PublishCostInput, PublishCostResult } from './workers/publish-cost.js';
 import type { RegistrationInput, RegistrationResult } from './workers/registration.js';
 import type { ScaleOutInput, ScaleOutResult } from './workers/scale-out.js';
-import type { WebhookInput, WebhookResult } from './workers/webhook.js';
+import type { WebhookInput } from './workers/webhook.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -51,7 +54,7 @@ function log(message: string): void {
   process.stderr.write(`[bench ${profile.name} ${elapsed} s] ${message}\n`);
 }
 
-function describe<T>(outcome: ChildOutcome<T>, summary: (r: T) => string): string {
+function describe<T>(outcome: Outcome<T>, summary: (r: T) => string): string {
   return outcome.status === 'ok' ? summary(outcome.result) : outcome.status;
 }
 
@@ -85,6 +88,7 @@ const results: BenchResults = {
   accuracy: [],
   http: { concurrency: profile.http.concurrency, loop: notRun(), cronhook: notRun() },
   webhook: [],
+  publish: [],
   scaleOut: [],
 };
 
@@ -101,6 +105,7 @@ if (only !== undefined && existsSync(latestFile)) {
     if (!enabled('accuracy')) results.accuracy = previous.accuracy;
     if (!enabled('http')) results.http = previous.http;
     if (!enabled('webhook')) results.webhook = previous.webhook;
+    if (!enabled('publish')) results.publish = previous.publish ?? [];
     if (!enabled('scale-out')) results.scaleOut = previous.scaleOut ?? [];
     if (!enabled('telemetry') && previous.telemetry !== undefined) results.telemetry = previous.telemetry;
   }
@@ -166,7 +171,7 @@ if (enabled('accuracy')) {
 
 // 4 + 5 + 6. HTTP against one local receiver process; Postgres for webhooks and scale-out.
 let postgres: BenchPostgres | null = null;
-if (enabled('webhook') || enabled('scale-out')) {
+if (enabled('webhook') || enabled('publish') || enabled('scale-out')) {
   postgres = await startBenchPostgres().catch((error: unknown) => {
     log(`Postgres not started: ${String(error)}`);
     return null;
@@ -195,41 +200,104 @@ if (enabled('http') || enabled('webhook')) {
         }
       }
     }
-    if (enabled('webhook')) {
-      for (const [endpoints, messages] of Object.entries(profile.webhook.messages)) {
-        for (const mode of ['undici-hmac-loop', 'memory', 'sqlite', 'postgres'] as const) {
-          if (mode === 'postgres' && postgres === null) {
-            const reason = 'PostgreSQL is not installed (/usr/lib/postgresql/<n>/bin)';
-            results.webhook.push({
-              endpoints: Number(endpoints),
-              mode,
-              outcome: { status: 'skipped', reason },
-            });
-            continue;
-          }
-          const input: WebhookInput = {
-            mode,
-            url: receiver.url,
-            endpoints: Number(endpoints),
-            messages,
-            warmupMessages: profile.webhook.warmupMessages[Number(endpoints)] ?? 0,
-            concurrency: profile.webhook.concurrency,
-            latencyMessages: profile.webhook.latencyMessages,
-            latencyGapMs: profile.webhook.latencyGapMs,
-            ...(postgres ? { postgresUrl: postgres.url } : {}),
-          };
-          const outcome = await runWorker<WebhookResult>('webhook', input, {
-            timeoutMs: profile.webhook.timeoutMs,
-          });
-          results.webhook.push({ endpoints: Number(endpoints), mode, outcome });
-          log(
-            `webhook ${mode} ×${endpoints}: ${describe(outcome, (r) => `${r.deliveriesPerSec} deliveries/s, p50 ${r.latency.p50} ms`)}`,
-          );
-        }
-      }
-    }
+    if (enabled('webhook')) await webhookSuite(receiver.url);
   } finally {
     await receiver.stop();
+  }
+}
+
+const NO_POSTGRES = 'PostgreSQL is not installed (/usr/lib/postgresql/<n>/bin)';
+
+/**
+ * 5. Webhooks: per endpoint count, alternating rounds of the loop, the notifier on each storage and the load
+ * generator; each mode keeps its best round (load from elsewhere only ever slows a round down).
+ */
+async function webhookSuite(url: string): Promise<void> {
+  const w = profile.webhook;
+  const modes: WebhookMode[] = ['loop', 'memory', 'sqlite', 'postgres', 'autocannon'];
+  for (const endpoints of w.endpoints) {
+    const rows = new Map(
+      modes.map((mode) => [
+        mode,
+        {
+          endpoints,
+          mode,
+          outcome: notRun() as Outcome<WebhookRow>,
+          rounds: [] as Array<Outcome<WebhookRow>>,
+        },
+      ]),
+    );
+    for (let round = 0; round < w.rounds; round++) {
+      for (const mode of modes) {
+        const row = rows.get(mode)!;
+        const outcome = await webhookRound(url, mode, endpoints);
+        row.rounds.push(outcome);
+        const best = row.outcome;
+        if (
+          outcome.status === 'ok'
+            ? best.status !== 'ok' || best.result.deliveriesPerSec < outcome.result.deliveriesPerSec
+            : best.status === 'skipped'
+        )
+          row.outcome = outcome;
+        log(
+          `webhook ${mode} ×${endpoints} round ${round + 1}: ${describe(outcome, (r) => `${r.deliveriesPerSec} deliveries/s, ${r.cpuUsPerDelivery} CPU µs each${'exhausted' in r && r.exhausted ? ' (backlog ran out)' : ''}`)}`,
+        );
+      }
+    }
+    results.webhook.push(...rows.values());
+  }
+}
+
+function webhookRound(url: string, mode: WebhookMode, endpoints: number): Promise<Outcome<WebhookRow>> {
+  const w = profile.webhook;
+  const timeoutMs = w.timeoutMs;
+  if (mode === 'autocannon') {
+    const input: LoadGeneratorInput = {
+      url,
+      endpoints,
+      concurrency: w.concurrency,
+      warmupMs: w.warmupMs,
+      durationMs: w.durationMs,
+    };
+    return runWorker('load-generator', input, { timeoutMs });
+  }
+  if (mode === 'postgres' && postgres === null)
+    return Promise.resolve({ status: 'skipped', reason: NO_POSTGRES });
+  const seconds = (w.warmupMs + w.durationMs + 1000) / 1000;
+  const backlog = mode === 'loop' ? 0 : Math.ceil((w.backlogRate[mode] * seconds) / endpoints);
+  const input: WebhookInput = {
+    mode,
+    url,
+    endpoints,
+    concurrency: w.concurrency,
+    warmupMs: w.warmupMs,
+    durationMs: w.durationMs,
+    backlog,
+    latencyMessages: w.latencyMessages,
+    latencyGapMs: w.latencyGapMs,
+    ...(postgres ? { postgresUrl: postgres.url } : {}),
+  };
+  return runWorker('webhook', input, { timeoutMs });
+}
+
+// 5b. What publishing one message costs with 1 and 50 matching endpoints.
+if (enabled('publish')) {
+  for (const storage of ['memory', 'sqlite', 'postgres'] as StorageKind[]) {
+    if (storage === 'postgres' && postgres === null) {
+      results.publish!.push({ storage, outcome: { status: 'skipped', reason: NO_POSTGRES } });
+      continue;
+    }
+    const { timeoutMs, ...publish } = profile.publish;
+    const input: PublishCostInput = {
+      storage,
+      ...publish,
+      ...(postgres ? { postgresUrl: postgres.url } : {}),
+    };
+    const outcome = await runWorker<PublishCostResult>('publish-cost', input, { timeoutMs });
+    results.publish!.push({ storage, outcome });
+    log(
+      `publish ${storage}: ${describe(outcome, (r) => r.costs.map((c) => `${c.endpoints} endpoints ${c.usPerPublish} µs`).join(', '))}`,
+    );
   }
 }
 
@@ -237,8 +305,12 @@ if (enabled('scale-out')) {
   const { instances, jobs, warmupMs, seconds, concurrency } = profile.scaleOut;
   for (const count of instances) {
     if (postgres === null) {
-      const reason = 'PostgreSQL is not installed (/usr/lib/postgresql/<n>/bin)';
-      results.scaleOut.push({ instances: count, jobs, seconds, outcomes: [{ status: 'skipped', reason }] });
+      results.scaleOut.push({
+        instances: count,
+        jobs,
+        seconds,
+        outcomes: [{ status: 'skipped', reason: NO_POSTGRES }],
+      });
       continue;
     }
     const base: ScaleOutInput = {

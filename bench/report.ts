@@ -1,7 +1,7 @@
 /** Renders bench results as docs/benchmarks.md: the machine, each table, and each target met or not. */
 
 import type { ChildOutcome } from './lib/child.js';
-import { type BenchResults, type Outcome, ok } from './lib/results.js';
+import { type BenchResults, type Outcome, ok, type WebhookRow } from './lib/results.js';
 import { telemetryTable, telemetryTargets } from './lib/telemetry-report.js';
 import { LIMITS } from './limits.js';
 import type { RegistrationResult } from './workers/registration.js';
@@ -124,37 +124,52 @@ function targets(results: BenchResults): Target[] {
   const mine = ok(results.http.cronhook);
   out.push({
     id: 'http',
-    target: 'HTTP jobs: runs/s ≥ 0.8× a plain undici loop at the same concurrency',
+    target: 'HTTP jobs: runs/s ≥ 0.9× a plain undici loop at the same concurrency',
     measured:
       loop && mine
         ? `${fmt(mine.runsPerSec)} vs ${fmt(loop.runsPerSec)} runs/s (${fmt(mine.runsPerSec / loop.runsPerSec, 2)}×)`
         : '–',
-    met: loop && mine ? mine.runsPerSec >= 0.8 * loop.runsPerSec : null,
+    met: loop && mine ? mine.runsPerSec >= 0.9 * loop.runsPerSec : null,
   });
-  // 5. Webhooks.
-  const factors: Record<string, number> = { memory: 0.8, sqlite: 0.5, postgres: 0.3 };
+  // 5. Webhooks, every figure against the warm loop of the same run.
+  const factors: Record<string, number> = { memory: 1, sqlite: 0.5, postgres: 0.4 };
   for (const endpoints of [1, 50]) {
-    const base = ok(
-      results.webhook.find((w) => w.endpoints === endpoints && w.mode === 'undici-hmac-loop')?.outcome,
-    );
+    const base = webhookRow(results, endpoints, 'loop');
     for (const [mode, factor] of Object.entries(factors)) {
-      const r = ok(results.webhook.find((w) => w.endpoints === endpoints && w.mode === mode)?.outcome);
+      const r = webhookRow(results, endpoints, mode);
       out.push({
         id: `webhook-${mode}-${endpoints}`,
-        target: `Webhooks (${mode}, ${endpoints} endpoint${endpoints > 1 ? 's' : ''}): deliveries/s ≥ ${factor}× the undici + HMAC loop`,
+        target: `Webhooks (${mode}, ${endpoints} endpoint${endpoints > 1 ? 's' : ''}): deliveries/s ≥ ${factor}× the warm undici + HMAC loop`,
         measured:
           r && base
-            ? `${fmt(r.deliveriesPerSec)} vs ${fmt(base.deliveriesPerSec)}/s (${fmt(r.deliveriesPerSec / base.deliveriesPerSec, 2)}×)`
+            ? `${lowerBound(r)}${fmt(r.deliveriesPerSec)} vs ${fmt(base.deliveriesPerSec)}/s (${fmt(r.deliveriesPerSec / base.deliveriesPerSec, 2)}×)`
             : 'not measured',
         met: r && base ? r.deliveriesPerSec >= factor * base.deliveriesPerSec : null,
       });
     }
-    const memory = ok(results.webhook.find((w) => w.endpoints === endpoints && w.mode === 'memory')?.outcome);
+    const memory = webhookRow(results, endpoints, 'memory');
     out.push({
       id: `webhook-latency-${endpoints}`,
       target: `Webhooks (memory, ${endpoints} endpoint${endpoints > 1 ? 's' : ''}): publish-to-delivered p50 < 5 ms`,
-      measured: memory ? `p50 ${fmt(memory.latency.p50, 2)} ms, p99 ${fmt(memory.latency.p99, 1)} ms` : '–',
-      met: memory ? memory.latency.p50 < 5 : null,
+      measured:
+        memory && 'latency' in memory
+          ? `p50 ${fmt(memory.latency.p50, 2)} ms, p99 ${fmt(memory.latency.p99, 1)} ms`
+          : '–',
+      met: memory && 'latency' in memory ? memory.latency.p50 < 5 : null,
+    });
+  }
+  for (const { storage, outcome } of results.publish ?? []) {
+    const r = ok(outcome);
+    const one = r?.costs.find((c) => c.endpoints === 1);
+    const fifty = r?.costs.find((c) => c.endpoints === 50);
+    out.push({
+      id: `publish-${storage}`,
+      target: `Publish (${storage}): one message to 50 matching endpoints costs ≤ 2× one to 1 endpoint`,
+      measured:
+        one && fifty
+          ? `${fmt(fifty.usPerPublish)} vs ${fmt(one.usPerPublish)} µs per publish (${fmt(fifty.usPerPublish / one.usPerPublish, 2)}×)`
+          : 'not measured',
+      met: one && fifty ? fifty.usPerPublish <= 2 * one.usPerPublish : null,
     });
   }
   const scale = results.scaleOut.map((s) => ({ ...s, rate: scaleRate(s) }));
@@ -333,40 +348,109 @@ function httpTable(results: BenchResults): string {
   ].join('\n');
 }
 
+function webhookRow(results: BenchResults, endpoints: number, mode: string): WebhookRow | undefined {
+  return ok(results.webhook.find((w) => w.endpoints === endpoints && w.mode === mode)?.outcome);
+}
+
+/** '≥ ' when the round's stored backlog ran out before its window ended (the rate is a lower bound). */
+function lowerBound(r: WebhookRow): string {
+  return 'exhausted' in r && r.exhausted ? '≥ ' : '';
+}
+
+const WEBHOOK_SENDERS: Record<string, string> = {
+  autocannon: 'autocannon (receiver ceiling)',
+  loop: 'undici + HMAC loop (warm)',
+  memory: 'cronhook, MemoryStorage',
+  sqlite: 'cronhook, SQLite',
+  postgres: 'cronhook, Postgres',
+};
+
 function webhookTable(results: BenchResults): string {
   if (results.webhook.length === 0) return '## 5. Webhook delivery\n\nNot run.';
-  const rows = results.webhook.map(({ endpoints, mode, outcome }) => {
+  const rows = results.webhook.map(({ endpoints, mode, outcome, rounds }) => {
+    const label = WEBHOOK_SENDERS[mode] ?? mode;
     const r = ok(outcome);
-    if (!r) return [fmt(endpoints), mode, status(outcome), '', '', '', '', ''];
-    const base = ok(
-      results.webhook.find((w) => w.endpoints === endpoints && w.mode === 'undici-hmac-loop')?.outcome,
-    );
+    if (!r) return [fmt(endpoints), label, status(outcome), '', '', '', '', '', ''];
+    const base = webhookRow(results, endpoints, 'loop');
+    const latency = 'latency' in r ? r.latency : null;
+    const each = (rounds ?? [outcome]).map((o) => {
+      const x = ok(o);
+      return x ? `${lowerBound(x)}${fmt(x.deliveriesPerSec)}` : o.status;
+    });
     return [
       fmt(endpoints),
-      mode,
+      label,
+      `${lowerBound(r)}${fmt(r.deliveriesPerSec)}`,
       fmt(r.messagesPerSec),
-      fmt(r.deliveriesPerSec),
       base ? `${fmt(r.deliveriesPerSec / base.deliveriesPerSec, 2)}×` : '–',
-      fmt(r.latency.p50, 2),
-      fmt(r.latency.p99, 1),
-      mode === 'undici-hmac-loop' ? '–' : fmt(r.publishMs),
+      fmt(r.cpuUsPerDelivery, 1),
+      latency ? fmt(latency.p50, 2) : '–',
+      latency ? fmt(latency.p99, 1) : '–',
+      each.join(' / '),
     ];
   });
+  const rounds = Math.max(1, ...results.webhook.map((w) => w.rounds?.length ?? 1));
+  const window = ok(results.webhook.find((w) => w.mode === 'loop')?.outcome)?.windowMs;
   return [
     '## 5. Webhook delivery',
     '',
-    'Throughput: after an untimed warm-up batch, the messages are stored with `publish()` first (the outbox),',
-    'then the notifier is started and timed until every delivery succeeded (`concurrency` and `perEndpointConcurrency` 16). The baseline signs',
-    '(HMAC-SHA256, Standard Webhooks headers) and POSTs the same requests with undici at concurrency 16.',
-    'Latency: one message at a time on an idle notifier, from calling `publish()` to each delivery’s',
-    '`delivery.succeeded` (baseline: from the message to each response, 16 at a time). The 50 endpoints are',
-    '50 paths on one receiver, so they share one connection pool. SQLite is a file database with the',
-    'default `synchronous: full`; Postgres a local server with its default durability (fsync on).',
+    `Steady state, in alternating rounds (${rounds} of each, in the order of the table); the best round of each`,
+    'counts, since load from elsewhere only ever slows a round down. Each round is a fresh process, warm',
+    `(connections, JIT, caches) before its counted window${window ? ` of ${fmt(window / 1000, 1)} s` : ''}. The plain loop is written as`,
+    'a careful engineer would: 16 callers, each signing (HMAC-SHA256, Standard Webhooks headers, a key object per',
+    'endpoint made once) and POSTing with one pooled undici `Agent`, bodies consumed. cronhook (`concurrency` and',
+    '`perEndpointConcurrency` 16, `HttpTransport`) drains a backlog stored with `publish()` before it starts',
+    '(large enough to last the window; `≥` marks a round whose backlog ran out), counted at `delivery.succeeded`,',
+    'i.e. once the outcome is committed. autocannon sends the same signed request (no signing per request) with 16',
+    'connections: the receiver’s ceiling. Latency: one message at a time on an idle sender, from `publish()` to each',
+    '`delivery.succeeded` (loop: from the message to each response, 16 at a time). The 50 endpoints are 50 paths',
+    'on one receiver process, sharing one connection pool. SQLite is a file on disk with the default',
+    '`synchronous: full`; Postgres a local server with its default durability (fsync on). CPU µs: of the sending',
+    'process only (not the receiver’s, nor the Postgres server’s).',
     '',
     table(
-      ['endpoints', 'mode', 'messages/s', 'deliveries/s', 'vs loop', 'p50 ms', 'p99 ms', 'publish ms'],
+      [
+        'endpoints',
+        'sender',
+        'deliveries/s',
+        'messages/s',
+        'vs loop',
+        'CPU µs/delivery',
+        'p50 ms',
+        'p99 ms',
+        'rounds (deliveries/s)',
+      ],
       rows,
     ),
+    '',
+    publishTable(results),
+  ].join('\n');
+}
+
+function publishTable(results: BenchResults): string {
+  const entries = results.publish ?? [];
+  if (entries.length === 0) return '### Publish cost\n\nNot run.';
+  const rows = entries.flatMap(({ storage, outcome }) => {
+    const r = ok(outcome);
+    if (!r) return [[storage, status(outcome), '', '', '']];
+    const one = r.costs.find((c) => c.endpoints === 1);
+    return r.costs.map((c) => [
+      storage,
+      fmt(c.endpoints),
+      fmt(c.usPerPublish, 1),
+      fmt(c.cpuUsPerPublish, 1),
+      one ? `${fmt(c.usPerPublish / one.usPerPublish, 2)}×` : '–',
+    ]);
+  });
+  return [
+    '### Publish cost',
+    '',
+    'One `publish()` at a time, each awaited (it resolves once the message and its deliveries are committed), to a',
+    'storage holding 1 endpoint and to one holding 50, all matching the topic; the two side by side in one',
+    'process per storage, in alternating windows, best window of each. Nothing is sent (the notifier is not',
+    'started). CPU: of the publishing process only.',
+    '',
+    table(['storage', 'matching endpoints', 'µs per publish', 'CPU µs per publish', 'vs 1 endpoint'], rows),
   ].join('\n');
 }
 

@@ -12,12 +12,17 @@ export interface BenchPostgres {
   stop(): Promise<void>;
 }
 
+export interface BenchPostgresOptions {
+  /** Load `pg_stat_statements` (statement counts and times per query, for the cost measurements). */
+  statements?: boolean;
+}
+
 /**
  * A throwaway PostgreSQL server for the benchmarks, with the server's default durability (fsync and
  * synchronous commit on, unlike the test server), on a free loopback port. Null when PostgreSQL is not
  * installed. initdb refuses root, so as root the server runs as `nobody`.
  */
-export async function startBenchPostgres(): Promise<BenchPostgres | null> {
+export async function startBenchPostgres(config: BenchPostgresOptions = {}): Promise<BenchPostgres | null> {
   const bin = findPostgresBin();
   if (bin === null) return null;
   const dir = mkdtempSync(join(tmpdir(), 'cronhook-bench-pg-'));
@@ -27,7 +32,11 @@ export async function startBenchPostgres(): Promise<BenchPostgres | null> {
   const dataDir = join(dir, 'data');
   await run(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8'], options);
   const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=100`;
+  const settings =
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=100` +
+    (config.statements
+      ? ' -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all'
+      : '');
   await run(
     join(bin, 'pg_ctl'),
     ['-D', dataDir, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', settings, 'start'],

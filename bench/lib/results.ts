@@ -1,5 +1,7 @@
 import type { AccuracyResult } from '../workers/accuracy.js';
 import type { ThroughputResult } from '../workers/http-throughput.js';
+import type { LoadGeneratorResult } from '../workers/load-generator.js';
+import type { PublishCostResult } from '../workers/publish-cost.js';
 import type { RegistrationResult } from '../workers/registration.js';
 import type { ScaleOutResult } from '../workers/scale-out.js';
 import type { WebhookResult } from '../workers/webhook.js';
@@ -37,7 +39,18 @@ export interface BenchResults {
     cronhook: Outcome<ThroughputResult>;
     rounds?: Array<Outcome<ThroughputResult>>;
   };
-  webhook: Array<{ endpoints: number; mode: string; outcome: Outcome<WebhookResult> }>;
+  /**
+   * Per endpoint count and mode ('autocannon', 'loop', 'memory', 'sqlite', 'postgres'): the best round
+   * (`outcome`) and every round.
+   */
+  webhook: Array<{
+    endpoints: number;
+    mode: WebhookMode;
+    outcome: Outcome<WebhookRow>;
+    rounds?: Array<Outcome<WebhookRow>>;
+  }>;
+  /** Publish cost with 1 and 50 matching endpoints, per storage. */
+  publish?: Array<{ storage: string; outcome: Outcome<PublishCostResult> }>;
   scaleOut: Array<{
     instances: number;
     jobs: number;
@@ -48,6 +61,10 @@ export interface BenchResults {
   /** The telemetry suite; absent from runs made before it existed. */
   telemetry?: TelemetryResults;
 }
+
+export type WebhookMode = 'autocannon' | 'loop' | 'memory' | 'sqlite' | 'postgres';
+/** A webhook throughput row: the notifier or the loop (with latency), or the load generator. */
+export type WebhookRow = WebhookResult | LoadGeneratorResult;
 
 /** The result of an outcome that succeeded, else undefined. */
 export function ok<T>(outcome: Outcome<T> | undefined): T | undefined {

@@ -1,36 +1,39 @@
 /**
- * Webhook delivery in a fresh process, to `endpoints` receivers (paths of one local server):
- * - throughput: `messages` stored with publish(), then the notifier drains the outbox (or a plain
- *   undici + HMAC loop sends the same requests at the same concurrency);
- * - latency: with the notifier running, `latencyMessages` published one at a time (the next once all its
- *   deliveries are done, after `latencyGapMs`); from calling publish() to each `delivery.succeeded` event
- *   (plain loop: from the message to each response, `concurrency` at a time).
+ * Webhook delivery throughput in steady state, in a fresh process, to `endpoints` receivers (paths of one
+ * local server), then latency:
+ * - notifier modes: `backlog` messages are stored with publish() (untimed), the notifier is started and
+ *   drains the outbox; deliveries (`delivery.succeeded`, i.e. outcome committed) are counted during
+ *   `durationMs` after `warmupMs`, so JIT, connections and caches are warm and the window is seconds long;
+ * - 'loop': a careful plain loop, `concurrency` callers each signing (a key object per endpoint, made once)
+ *   and POSTing with one pooled undici Agent, bodies consumed; counted over the same warm-up and window;
+ * - latency: one message at a time on an idle sender, from publish() to each `delivery.succeeded` (loop:
+ *   from the message to each response, `concurrency` at a time).
  */
-import { createHmac, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { generateSecret } from '../../src/notifier/signing/signatures.js';
 import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
-import { MemoryStorage } from '../../src/storage/memory/index.js';
-import { PostgresStorage } from '../../src/storage/postgres/index.js';
-import { SqliteStorage } from '../../src/storage/sqlite/index.js';
-import type { Storage } from '../../src/storage/types.js';
 import { HttpTransport } from '../../src/transport/http.js';
 import { report, workerInput } from '../lib/child.js';
+import {
+  EVENT_DATA,
+  endpointKeys,
+  newMessage,
+  type SignedMessage,
+  signedHeaders,
+} from '../lib/signed-request.js';
 import { type Distribution, distribution, preciseNow, round } from '../lib/stats.js';
+import { openBenchStorage, type StorageKind } from '../lib/storages.js';
 
 export interface WebhookInput {
-  mode: 'memory' | 'sqlite' | 'postgres' | 'undici-hmac-loop';
+  mode: StorageKind | 'loop';
   url: string;
   /** For mode 'postgres'. */
   postgresUrl?: string;
   endpoints: number;
-  messages: number;
-  /** Messages delivered before the timed part, so both sides are warm (JIT, connections). */
-  warmupMessages: number;
   concurrency: number;
+  warmupMs: number;
+  durationMs: number;
+  /** Notifier modes: messages stored before the notifier starts, enough to outlast warm-up and window. */
+  backlog: number;
   latencyMessages: number;
   latencyGapMs: number;
 }
@@ -38,43 +41,81 @@ export interface WebhookInput {
 export interface WebhookResult {
   mode: WebhookInput['mode'];
   endpoints: number;
-  messages: number;
+  /** Deliveries (loop: answered requests) counted in the window. */
   deliveries: number;
   failures: number;
-  /** Time to store the messages (publish), not part of the delivery rate. */
-  publishMs: number;
-  deliverMs: number;
+  windowMs: number;
   messagesPerSec: number;
   deliveriesPerSec: number;
+  /** CPU time of this process (user + system) per delivery in the window. */
+  cpuUsPerDelivery: number;
+  /** The stored backlog ran out before the window ended: the rate is a lower bound. */
+  exhausted: boolean;
+  /** Notifier modes: storing the backlog (publish() calls, many at once), untimed for the rate. */
+  prefill?: { messages: number; ms: number };
   latency: Distribution;
 }
 
 const input = workerInput<WebhookInput>();
-const data = { invoice: 'in_1234567890', amount: 4200, currency: 'eur', lines: [1, 2, 3] };
 const endpointUrls = Array.from({ length: input.endpoints }, (_, i) => `${input.url}/ep${i}`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+interface Window {
+  count: () => number;
+  deliveries: number;
+  windowMs: number;
+  cpuUs: number;
 }
 
-async function runNotifier(storage: Storage): Promise<WebhookResult> {
-  await storage.migrate();
+/** Counts during [warmupMs, warmupMs + durationMs) from now. */
+async function measureWindow(count: () => number): Promise<Window> {
+  await sleep(input.warmupMs);
+  const startCount = count();
+  const startCpu = process.cpuUsage();
+  const start = performance.now();
+  await sleep(input.durationMs);
+  const deliveries = count() - startCount;
+  const windowMs = performance.now() - start;
+  const cpu = process.cpuUsage(startCpu);
+  return { count, deliveries, windowMs, cpuUs: cpu.user + cpu.system };
+}
+
+function rates(window: Window) {
+  return {
+    deliveries: window.deliveries,
+    windowMs: round(window.windowMs, 1),
+    messagesPerSec: round((window.deliveries / input.endpoints / window.windowMs) * 1000, 0),
+    deliveriesPerSec: round((window.deliveries / window.windowMs) * 1000, 0),
+    cpuUsPerDelivery: round(window.cpuUs / Math.max(1, window.deliveries), 1),
+  };
+}
+
+async function runNotifier(kind: StorageKind): Promise<WebhookResult> {
+  const bench = await openBenchStorage(kind, input.postgresUrl);
   const transport = new HttpTransport();
   const notifier = new WebhookNotifier({
-    storage,
+    storage: bench.storage,
     transport,
     concurrency: input.concurrency,
     perEndpointConcurrency: input.concurrency,
     allowPrivateNetworks: true,
   });
-  for (const url of endpointUrls) await notifier.addEndpoint({ url, topics: ['*'] });
+  const addEndpoints = async () => {
+    const ids: string[] = [];
+    for (const url of endpointUrls)
+      ids.push((await notifier.addEndpoint({ url, topics: ['*'] })).endpoint.id);
+    return ids;
+  };
+  const endpointIds = await addEndpoints();
   let delivered = 0;
   let failures = 0;
+  let lastDeliveredAt = 0;
   let onDelivered: (() => void) | null = null;
   const publishedAt = new Map<string, number>();
   const latencies: number[] = [];
   notifier.on('delivery.succeeded', (e) => {
     delivered++;
+    lastDeliveredAt = performance.now();
     const at = publishedAt.get(e.delivery.messageId);
     if (at !== undefined) latencies.push(preciseNow() - at);
     onDelivered?.();
@@ -82,104 +123,96 @@ async function runNotifier(storage: Storage): Promise<WebhookResult> {
   notifier.on('delivery.retrying', () => {
     failures++;
   });
-  const untilDelivered = (count: number) =>
-    new Promise<void>((resolve) => {
+
+  // The backlog, stored as an app publishing in bursts would (many publish() calls at once).
+  const prefillStart = performance.now();
+  for (let i = 0; i < input.backlog; i += 256) {
+    const batch: Promise<string>[] = [];
+    for (let j = i; j < Math.min(input.backlog, i + 256); j++)
+      batch.push(notifier.publish('invoice.paid', { ...EVENT_DATA, seq: j }));
+    await Promise.all(batch);
+  }
+  const prefillMs = performance.now() - prefillStart;
+
+  await notifier.start();
+  const window = await measureWindow(() => delivered);
+  const windowEnd = performance.now();
+  const exhausted = delivered >= input.backlog * input.endpoints && lastDeliveredAt < windowEnd - 1;
+  await notifier.stop();
+
+  // Latency on an idle outbox: the backlog's remainder goes with its endpoints, fresh ones take their place.
+  for (const id of endpointIds) await notifier.removeEndpoint(id);
+  await addEndpoints();
+  await notifier.start();
+  for (let i = 0; i < input.latencyMessages; i++) {
+    const target = delivered + input.endpoints;
+    const done = new Promise<void>((resolve) => {
       onDelivered = () => {
-        if (delivered >= count) resolve();
+        if (delivered >= target) resolve();
       };
     });
-  if (input.warmupMessages > 0) {
-    const warm = untilDelivered(input.warmupMessages * input.endpoints);
-    await notifier.start();
-    for (let i = 0; i < input.warmupMessages; i++)
-      await notifier.publish('invoice.paid', { ...data, seq: -i });
-    await warm;
-    await notifier.stop();
-    delivered = 0;
-  }
-  const expected = input.messages * input.endpoints;
-  const publishStart = performance.now();
-  for (let i = 0; i < input.messages; i++) await notifier.publish('invoice.paid', { ...data, seq: i });
-  const publishMs = performance.now() - publishStart;
-  const drained = untilDelivered(expected);
-  const deliverStart = performance.now();
-  await notifier.start();
-  await drained;
-  const deliverMs = performance.now() - deliverStart;
-
-  // Latency: one message at a time on an otherwise idle notifier, the next once all its deliveries are done.
-  for (let i = 0; i < input.latencyMessages; i++) {
-    const done = untilDelivered(delivered + input.endpoints);
     const at = preciseNow();
-    const id = await notifier.publish('invoice.paid', { ...data, seq: i });
+    const id = await notifier.publish('invoice.paid', { ...EVENT_DATA, seq: i });
     publishedAt.set(id, at);
     await done;
     await sleep(input.latencyGapMs);
   }
   await notifier.stop();
   await transport.close();
+  await bench.close();
   return {
     mode: input.mode,
     endpoints: input.endpoints,
-    messages: input.messages,
-    deliveries: expected,
+    ...rates(window),
     failures,
-    publishMs: round(publishMs, 1),
-    deliverMs: round(deliverMs, 1),
-    messagesPerSec: round((input.messages / deliverMs) * 1000, 0),
-    deliveriesPerSec: round((expected / deliverMs) * 1000, 0),
+    exhausted,
+    prefill: { messages: input.backlog, ms: round(prefillMs, 0) },
     latency: distribution(latencies),
   };
 }
 
 async function runLoop(): Promise<WebhookResult> {
-  const secret = Buffer.from(generateSecret().slice('whsec_'.length), 'base64');
+  const keys = endpointKeys(input.endpoints);
   const agent = new Agent();
+  let sent = 0;
   let failures = 0;
-  const send = async (url: string, payload: unknown): Promise<void> => {
-    const id = `msg_${randomUUID()}`;
-    const timestamp = Math.floor(Date.now() / 1000);
-    const body = JSON.stringify({ type: 'invoice.paid', timestamp: new Date().toISOString(), data: payload });
-    const signature = createHmac('sha256', secret).update(`${id}.${timestamp}.${body}`).digest('base64');
-    const res = await request(url, {
+  const send = async (message: SignedMessage, endpoint: number): Promise<void> => {
+    const res = await request(endpointUrls[endpoint]!, {
       method: 'POST',
-      body,
-      headers: {
-        'content-type': 'application/json',
-        'webhook-id': id,
-        'webhook-timestamp': String(timestamp),
-        'webhook-signature': `v1,${signature}`,
-      },
+      body: message.body,
+      headers: signedHeaders(message, keys[endpoint]!),
       dispatcher: agent,
     });
     await res.body.text();
-    if (res.statusCode < 200 || res.statusCode >= 300) failures++;
+    if (res.statusCode >= 200 && res.statusCode < 300) sent++;
+    else failures++;
   };
-  const sendAll = async (messages: number) => {
-    const jobs: Array<[string, number]> = [];
-    for (let i = 0; i < messages; i++) for (const url of endpointUrls) jobs.push([url, i]);
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: input.concurrency }, async () => {
-        while (next < jobs.length) {
-          const [url, seq] = jobs[next++]!;
-          await send(url, { ...data, seq });
-        }
-      }),
-    );
+  // Request k sends message k / endpoints to endpoint k % endpoints; each message's body is built once.
+  let next = 0;
+  let message = newMessage(0);
+  let running = true;
+  const caller = async () => {
+    while (running) {
+      const k = next++;
+      const endpoint = k % input.endpoints;
+      if (endpoint === 0 && k > 0) message = newMessage(k / input.endpoints);
+      await send(message, endpoint);
+    }
   };
-  await sendAll(input.warmupMessages);
-  const deliverStart = performance.now();
-  await sendAll(input.messages);
-  const deliverMs = performance.now() - deliverStart;
+  const callers = Array.from({ length: input.concurrency }, caller);
+  const window = await measureWindow(() => sent);
+  running = false;
+  await Promise.all(callers);
+
   const latencies: number[] = [];
   for (let i = 0; i < input.latencyMessages; i++) {
     const at = preciseNow();
+    const one = newMessage(i);
     let k = 0;
     await Promise.all(
-      Array.from({ length: Math.min(input.concurrency, endpointUrls.length) }, async () => {
-        while (k < endpointUrls.length) {
-          await send(endpointUrls[k++]!, { ...data, seq: i });
+      Array.from({ length: Math.min(input.concurrency, input.endpoints) }, async () => {
+        while (k < input.endpoints) {
+          await send(one, k++);
           latencies.push(preciseNow() - at);
         }
       }),
@@ -187,39 +220,14 @@ async function runLoop(): Promise<WebhookResult> {
     await sleep(input.latencyGapMs);
   }
   await agent.close();
-  const expected = input.messages * input.endpoints;
   return {
     mode: input.mode,
     endpoints: input.endpoints,
-    messages: input.messages,
-    deliveries: expected,
+    ...rates(window),
     failures,
-    publishMs: 0,
-    deliverMs: round(deliverMs, 1),
-    messagesPerSec: round((input.messages / deliverMs) * 1000, 0),
-    deliveriesPerSec: round((expected / deliverMs) * 1000, 0),
+    exhausted: false,
     latency: distribution(latencies),
   };
 }
 
-let result: WebhookResult;
-if (input.mode === 'undici-hmac-loop') result = await runLoop();
-else if (input.mode === 'memory') result = await runNotifier(new MemoryStorage());
-else if (input.mode === 'postgres') {
-  if (input.postgresUrl === undefined) throw new Error('postgresUrl missing');
-  const schema = `bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const storage = new PostgresStorage({ connectionString: input.postgresUrl, schema });
-  try {
-    result = await runNotifier(storage);
-  } finally {
-    await storage.close();
-  }
-} else {
-  const dir = mkdtempSync(join(tmpdir(), 'cronhook-bench-'));
-  try {
-    result = await runNotifier(new SqliteStorage({ path: join(dir, 'bench.db') }));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-await report(result);
+await report(input.mode === 'loop' ? await runLoop() : await runNotifier(input.mode));
