@@ -50,6 +50,16 @@ export interface BenchProfile {
   scaleOut: { instances: number[]; jobs: number; warmupMs: number; seconds: number; concurrency: number };
   /** Telemetry absent / API only / SDK, alternating rounds (see bench/lib/telemetry-suite.ts). */
   telemetry: TelemetryProfile;
+  /** What a delivery and an occurrence cost the Postgres server (statements, rows, WAL, CPU). */
+  dbCost: {
+    endpoints: number[];
+    deliveries: number;
+    jobs: number;
+    runRetention: number;
+    warmupMs: number;
+    seconds: number;
+    timeoutMs: number;
+  };
 }
 
 const FULL_SIZES = [1000, 10_000, 100_000];
@@ -89,6 +99,15 @@ export const FULL: BenchProfile = {
   publish: { endpoints: [1, 50], warmupMs: 1000, windowMs: 1500, rounds: 3, timeoutMs: 120_000 },
   scaleOut: { instances: [1, 2, 3], jobs: 6000, warmupMs: 5000, seconds: 15, concurrency: 100 },
   telemetry: { concurrency: 16, warmupMs: 1000, durationMs: 5000, rounds: 3 },
+  dbCost: {
+    endpoints: [1, 50],
+    deliveries: 20_000,
+    jobs: 500,
+    runRetention: 5,
+    warmupMs: 8000,
+    seconds: 10,
+    timeoutMs: 300_000,
+  },
 };
 
 /**
@@ -132,4 +151,13 @@ export const QUICK: BenchProfile = {
   publish: { endpoints: [1, 50], warmupMs: 300, windowMs: 500, rounds: 2, timeoutMs: 60_000 },
   scaleOut: { instances: [1, 2, 3], jobs: 3000, warmupMs: 2000, seconds: 2, concurrency: 100 },
   telemetry: { concurrency: 16, warmupMs: 500, durationMs: 1500, rounds: 2 },
+  dbCost: {
+    endpoints: [1, 50],
+    deliveries: 2000,
+    jobs: 200,
+    runRetention: 2,
+    warmupMs: 3000,
+    seconds: 2,
+    timeoutMs: 120_000,
+  },
 };

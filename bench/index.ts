@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=registration,accuracy,http,webhook,publish,scale-out,telemetry] [-- --render]`: runs
+ * `npm run bench [-- --quick] [-- --only=registration,accuracy,http,webhook,publish,scale-out,telemetry,db-cost] [-- --render]`: runs
  * every library in its own fresh process, one after the other, and writes bench/results/latest.json and
  * docs/benchmarks.md.
  */
@@ -17,6 +17,7 @@ import type { StorageKind } from './lib/storages.js';
 import { runTelemetrySuite } from './lib/telemetry-suite.js';
 import { renderReport } from './report.js';
 import type { AccuracyInput, AccuracyResult } from './workers/accuracy.js';
+import type { DbCostInput, DbCostResult } from './workers/db-cost.js';
 import type { ThroughputInput, ThroughputResult } from './workers/http-throughput.js';
 import type { LoadGeneratorInput } from './workers/load-generator.js';
 import type { PublishCostInput, PublishCostResult } from './workers/publish-cost.js';
@@ -108,6 +109,7 @@ if (only !== undefined && existsSync(latestFile)) {
     if (!enabled('publish')) results.publish = previous.publish ?? [];
     if (!enabled('scale-out')) results.scaleOut = previous.scaleOut ?? [];
     if (!enabled('telemetry') && previous.telemetry !== undefined) results.telemetry = previous.telemetry;
+    if (!enabled('db-cost') && previous.dbCost) results.dbCost = previous.dbCost;
   }
 }
 
@@ -356,6 +358,27 @@ if (enabled('telemetry')) {
     results.telemetry = await runTelemetrySuite(profile.telemetry, receiver.url, log);
   } finally {
     await receiver.stop();
+  }
+}
+
+// 8. Database cost, on a server of its own with pg_stat_statements loaded (not in the timed suites' server).
+if (enabled('db-cost')) {
+  const server = await startBenchPostgres({ statements: true }).catch((error: unknown) => {
+    log(`Postgres not started: ${String(error)}`);
+    return null;
+  });
+  if (server === null) results.dbCost = { status: 'skipped', reason: NO_POSTGRES };
+  else {
+    const { timeoutMs, ...cost } = profile.dbCost;
+    const input: DbCostInput = { postgresUrl: server.url, postmasterPid: server.pid, ...cost };
+    try {
+      results.dbCost = await runWorker<DbCostResult>('db-cost', input, { timeoutMs });
+    } finally {
+      await server.stop();
+    }
+    log(
+      `db-cost: ${describe(results.dbCost, (r) => r.deliveries.map((d) => `${d.endpoints} endpoints ${Math.round(d.deliver.walBytes / d.deliveries)} WAL B/delivery`).join(', '))}`,
+    );
   }
 }
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +9,8 @@ const run = promisify(execFile);
 
 export interface BenchPostgres {
   url: string;
+  /** The postmaster's process id (its children are the server's other processes). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -42,8 +44,10 @@ export async function startBenchPostgres(config: BenchPostgresOptions = {}): Pro
     ['-D', dataDir, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', settings, 'start'],
     options,
   );
+  const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    pid,
     stop: async () => {
       try {
         await run(join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'fast', '-w', 'stop'], options);

@@ -1,4 +1,5 @@
 import type { AccuracyResult } from '../workers/accuracy.js';
+import type { DbCostResult } from '../workers/db-cost.js';
 import type { ThroughputResult } from '../workers/http-throughput.js';
 import type { LoadGeneratorResult } from '../workers/load-generator.js';
 import type { PublishCostResult } from '../workers/publish-cost.js';
@@ -51,6 +52,8 @@ export interface BenchResults {
   }>;
   /** Publish cost with 1 and 50 matching endpoints, per storage. */
   publish?: Array<{ storage: string; outcome: Outcome<PublishCostResult> }>;
+  /** What a delivery and an occurrence cost the Postgres server. */
+  dbCost?: Outcome<DbCostResult>;
   scaleOut: Array<{
     instances: number;
     jobs: number;

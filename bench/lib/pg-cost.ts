@@ -1,0 +1,129 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import pg from 'pg';
+
+/** What the database did during a measured phase, read from its statistics views and /proc. */
+export interface DbCost {
+  /** Statements sent by cronhook (top-level, `pg_stat_statements`). */
+  statements: number;
+  /** Rows inserted, updated and deleted in cronhook's tables (`pg_stat_user_tables`). */
+  rowsInserted: number;
+  rowsUpdated: number;
+  /** Of the updates, how many were HOT (no index entry written). */
+  hotUpdates: number;
+  rowsDeleted: number;
+  /** WAL written by the whole server (`pg_stat_wal`): records, full-page images, bytes. */
+  walRecords: number;
+  walFpi: number;
+  walBytes: number;
+  /** Execution time of cronhook's statements on the server (`pg_stat_statements`), ms. */
+  execMs: number;
+  /** CPU time of every server process (backends, WAL writer, checkpointer, autovacuum), ms. */
+  serverCpuMs: number;
+}
+
+const TICKS_PER_SECOND = 100; // Linux USER_HZ
+
+/** User + system CPU of the postmaster and all its children, in ms. */
+function serverCpuMs(postmasterPid: number): number {
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // Fields after the command (which may hold spaces) in parentheses: state ppid ... utime(14) stime(15)
+    // cutime(16) cstime(17). The postmaster's cutime/cstime hold what its exited children (backends of
+    // closed connections) used.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const pid = Number(entry);
+    if (pid === postmasterPid) ticks += Number(fields[13]) + Number(fields[14]);
+    else if (Number(fields[1]) !== postmasterPid) continue;
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return (ticks / TICKS_PER_SECOND) * 1000;
+}
+
+/**
+ * Measures phases on a server started with `pg_stat_statements` loaded (see `startBenchPostgres`): each
+ * {@link measure} resets the statistics, runs the phase, and returns the deltas for tables of `schema`. A
+ * phase must close the connections it used: a backend reports its table and WAL counts when it exits (an
+ * idle one only every 10 s).
+ */
+export class PgCostMeter {
+  readonly #client: pg.Client;
+  readonly #pid: number;
+  readonly #schema: string;
+
+  private constructor(client: pg.Client, pid: number, schema: string) {
+    this.#client = client;
+    this.#pid = pid;
+    this.#schema = schema;
+  }
+
+  static async open(url: string, postmasterPid: number, schema: string): Promise<PgCostMeter> {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    return new PgCostMeter(client, postmasterPid, schema);
+  }
+
+  async measure(phase: () => Promise<void>): Promise<DbCost> {
+    const c = this.#client;
+    await c.query('SELECT pg_stat_statements_reset()');
+    await c.query("SELECT pg_stat_reset_shared('wal')");
+    await c.query('SELECT pg_stat_reset()');
+    const cpuBefore = serverCpuMs(this.#pid);
+    await phase();
+    const cpu = serverCpuMs(this.#pid) - cpuBefore;
+    // The phase closed its connections: their backends report their counts as they exit.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const statements = await c.query(
+      `SELECT COALESCE(SUM(calls), 0) AS calls, COALESCE(SUM(total_exec_time), 0) AS ms
+       FROM pg_stat_statements WHERE toplevel AND query NOT LIKE '%pg_stat%' AND query <> 'BEGIN'
+         AND query <> 'COMMIT' AND query <> 'ROLLBACK'`,
+    );
+    const tables = await c.query(
+      `SELECT COALESCE(SUM(n_tup_ins), 0) AS ins, COALESCE(SUM(n_tup_upd), 0) AS upd,
+         COALESCE(SUM(n_tup_hot_upd), 0) AS hot, COALESCE(SUM(n_tup_del), 0) AS del
+       FROM pg_stat_user_tables WHERE schemaname = $1`,
+      [this.#schema],
+    );
+    const wal = await c.query('SELECT wal_records, wal_fpi, wal_bytes FROM pg_stat_wal');
+    const s = statements.rows[0];
+    const t = tables.rows[0];
+    const w = wal.rows[0];
+    return {
+      statements: Number(s.calls),
+      rowsInserted: Number(t.ins),
+      rowsUpdated: Number(t.upd),
+      hotUpdates: Number(t.hot),
+      rowsDeleted: Number(t.del),
+      walRecords: Number(w.wal_records),
+      walFpi: Number(w.wal_fpi),
+      walBytes: Number(w.wal_bytes),
+      execMs: Math.round(Number(s.ms) * 10) / 10,
+      serverCpuMs: Math.round(cpu),
+    };
+  }
+
+  /** Bytes on disk of cronhook's tables (with indexes and TOAST) and their rows. */
+  async tableSizes(tables: string[]): Promise<Record<string, { bytes: number; rows: number }>> {
+    const sizes: Record<string, { bytes: number; rows: number }> = {};
+    for (const table of tables) {
+      const name = `"${this.#schema}".${table}`;
+      const { rows } = await this.#client.query(
+        `SELECT pg_total_relation_size($1::regclass) AS bytes, (SELECT count(*) FROM ${name}) AS rows`,
+        [name],
+      );
+      sizes[table] = { bytes: Number(rows[0].bytes), rows: Number(rows[0].rows) };
+    }
+    return sizes;
+  }
+
+  async close(): Promise<void> {
+    await this.#client.end();
+  }
+}
