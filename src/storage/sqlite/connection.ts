@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type { SqlDialect } from '../sql/codec.js';
 import { GroupCommit, type QueuedWrite } from '../sql/group-commit.js';
+import { type Flush, WalSync } from './wal-sync.js';
 
 export type SqlParam = SQLInputValue;
 export type SqlRow = Record<string, unknown>;
@@ -17,6 +18,14 @@ export interface SqliteConnectionOptions {
   path: string;
   busyTimeoutMs: number;
   synchronous: 'full' | 'normal';
+  /** How the WAL file is flushed (tests observe it); `fs.fsync` by default. */
+  flush?: Flush;
+}
+
+interface Write {
+  work: () => unknown;
+  /** False: settled once committed, without waiting for the WAL's flush (see {@link SqliteConnection.write}). */
+  durable: boolean;
 }
 
 /**
@@ -26,25 +35,35 @@ export interface SqliteConnectionOptions {
  * read-to-write lock upgrade halfway through a claim.
  *
  * Writes go through {@link write}: those queued within one turn of the event loop share one transaction
- * (group commit), each in its own savepoint, so a commit, with its fsync and its time blocking the event
- * loop, is paid once per group rather than once per write, and one failing write does not undo the others.
+ * (group commit), each in its own savepoint, so a commit is paid once per group rather than once per write,
+ * and one failing write does not undo the others. With `synchronous: 'full'` on a file, the WAL's fsync runs
+ * off the event loop (see `WalSync`): a write resolves once the flush that follows its commit has returned,
+ * and the next group commits meanwhile.
  */
 export class SqliteConnection {
   readonly db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
-  readonly #writes = new GroupCommit<() => unknown>((group) => this.#commitGroup(group));
+  readonly #writes = new GroupCommit<Write>((group) => this.#commitGroup(group));
+  /** Flushes the WAL after commits, for `synchronous: 'full'` on a file. */
+  readonly #wal: WalSync | null;
 
-  constructor({ path, busyTimeoutMs, synchronous }: SqliteConnectionOptions) {
-    if (path !== ':memory:' && !path.startsWith('file:')) {
+  constructor({ path, busyTimeoutMs, synchronous, flush }: SqliteConnectionOptions) {
+    const file = path !== ':memory:' && !path.startsWith('file:');
+    if (file) {
       mkdirSync(dirname(path), { recursive: true });
       createPrivately(path);
     }
     this.db = new DatabaseSync(path, { timeout: busyTimeoutMs });
     this.db.exec(`PRAGMA busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
     this.db.exec('PRAGMA journal_mode = WAL');
-    // FULL fsyncs the WAL at every commit, so an acknowledged write (a job, an outbox message) survives power
-    // loss as well as a process crash; NORMAL only survives the crash. One fsync per commit is cheap in WAL.
-    this.db.exec(`PRAGMA synchronous = ${synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    // 'full': an acknowledged write (a job, an outbox message) survives power loss as well as a process
+    // crash; 'normal' only the crash. SQLite's own FULL fsyncs the WAL inside COMMIT, blocking the event loop
+    // for the disk at every group; on a file, WalSync flushes it off the event loop instead, with SQLite on
+    // NORMAL (commits written, not flushed), and acknowledges a write only after the flush. A `file:` URI
+    // (whose WAL path is not known here) keeps SQLite's FULL.
+    this.#wal = file && synchronous === 'full' ? new WalSync(`${path}-wal`, flush) : null;
+    const pragma = synchronous === 'normal' || this.#wal !== null ? 'NORMAL' : 'FULL';
+    this.db.exec(`PRAGMA synchronous = ${pragma}`);
   }
 
   #prepare(sql: string): StatementSync {
@@ -71,16 +90,19 @@ export class SqliteConnection {
 
   /**
    * Runs `fn` atomically on the next group commit; resolves with its result once that transaction has
-   * committed, or rejects with what `fn` threw (its changes rolled back, the group's others kept) or with the
-   * commit's error (nothing of the group written).
+   * committed and is on disk, or rejects with what `fn` threw (its changes rolled back, the group's others
+   * kept) or with the commit's or flush's error (nothing of the group acknowledged). With `durable: false`
+   * it resolves once committed, without waiting for the flush: for writes whose loss in a power cut is
+   * harmless, such as a claim's lease (the item is claimed again), so that a claim never waits for the disk.
    */
-  write<T>(fn: () => T): Promise<T> {
-    return this.#writes.push<T>(fn);
+  write<T>(fn: () => T, { durable = true }: { durable?: boolean } = {}): Promise<T> {
+    return this.#writes.push<T>({ work: fn, durable });
   }
 
-  /** Resolves once every queued write has been committed or has failed. */
-  drained(): Promise<void> {
-    return this.#writes.drained();
+  /** Resolves once every queued write has been committed and flushed, or has failed. */
+  async drained(): Promise<void> {
+    await this.#writes.drained();
+    await this.#wal?.drained();
   }
 
   /**
@@ -93,6 +115,7 @@ export class SqliteConnection {
     try {
       const result = fn();
       this.db.exec('COMMIT');
+      this.#wal?.flushNow();
       return result;
     } catch (error) {
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
@@ -100,18 +123,18 @@ export class SqliteConnection {
     }
   }
 
-  #commitGroup(group: QueuedWrite<() => unknown>[]): void {
+  #commitGroup(group: QueuedWrite<Write>[]): void {
     const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     this.db.exec('BEGIN IMMEDIATE');
     try {
       for (const write of group) {
         if (group.length === 1) {
-          results.push({ ok: true, value: write.work() });
+          results.push({ ok: true, value: write.work.work() });
           continue;
         }
         this.#prepare('SAVEPOINT cronhook_write').run();
         try {
-          results.push({ ok: true, value: write.work() });
+          results.push({ ok: true, value: write.work.work() });
           this.#prepare('RELEASE cronhook_write').run();
         } catch (error) {
           this.#prepare('ROLLBACK TO cronhook_write').run();
@@ -126,10 +149,20 @@ export class SqliteConnection {
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
       throw error;
     }
+    // Durable writes wait for the flush that covers this commit; the next group may commit meanwhile.
+    const flushed: Array<[QueuedWrite<Write>, unknown]> = [];
     results.forEach((result, i) => {
       const write = group[i]!;
-      if (result.ok) write.resolve(result.value);
-      else write.reject(result.error);
+      if (!result.ok) write.reject(result.error);
+      else if (this.#wal === null || !write.work.durable) write.resolve(result.value);
+      else flushed.push([write, result.value]);
+    });
+    if (flushed.length === 0) return;
+    this.#wal!.afterCommit((error) => {
+      for (const [write, value] of flushed) {
+        if (error === null) write.resolve(value);
+        else write.reject(error);
+      }
     });
   }
 
@@ -142,6 +175,7 @@ export class SqliteConnection {
   }
 
   close(): void {
+    this.#wal?.close();
     this.#statements.clear();
     if (this.db.isOpen) this.db.close();
   }

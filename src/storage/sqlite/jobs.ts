@@ -86,19 +86,24 @@ export class SqliteJobs {
 
   claimDueJobs({ now, limit, instanceId, leaseMs }: ClaimOptions): Promise<JobRecord[]> {
     const lockedUntil = now.getTime() + leaseMs;
-    return this.#c.write(() => {
-      const rows = this.#c.all(
-        'SELECT * FROM cronhook_jobs WHERE enabled = 1 AND wake_at <= ? ORDER BY wake_at, id LIMIT ?',
-        [now.getTime(), limit],
-      );
-      const lock = 'UPDATE cronhook_jobs SET locked_by = ?, locked_until = ? WHERE id = ?';
-      for (const row of rows) this.#c.run(lock, [instanceId, lockedUntil, row.id]);
-      return rows.map((row) => ({
-        ...decodeJob(row),
-        lockedBy: instanceId,
-        lockedUntil: new Date(lockedUntil),
-      }));
-    });
+    return this.#c.write(
+      () => {
+        const rows = this.#c.all(
+          'SELECT * FROM cronhook_jobs WHERE enabled = 1 AND wake_at <= ? ORDER BY wake_at, id LIMIT ?',
+          [now.getTime(), limit],
+        );
+        const lock = 'UPDATE cronhook_jobs SET locked_by = ?, locked_until = ? WHERE id = ?';
+        for (const row of rows) this.#c.run(lock, [instanceId, lockedUntil, row.id]);
+        return rows.map((row) => ({
+          ...decodeJob(row),
+          lockedBy: instanceId,
+          lockedUntil: new Date(lockedUntil),
+        }));
+        // A lease lost in a power cut only makes the jobs claimable again (an occurrence still runs once: its
+        // run's key is unique), so the claim does not wait for the disk.
+      },
+      { durable: false },
+    );
   }
 
   advanceJob(input: AdvanceJobInput): Promise<RunRecord[]> {
