@@ -16,6 +16,16 @@ export interface PgExecutor {
   query(sql: string, params?: unknown[]): Promise<{ rows: PgRow[]; rowCount: number }>;
 }
 
+/**
+ * A select-list item that commits the statement's transaction without waiting for its WAL to be flushed
+ * (`synchronous_commit = off` for that transaction only; the session keeps its setting). For claims: a lease
+ * lost in a server crash only makes its items claimable again, and a claim that waits for the disk keeps its
+ * deliveries (or jobs) from being sent meanwhile — a flush took 5-7 ms here against 0.4-1.6 ms for the rest of
+ * the claim. Every later synchronous commit flushes the WAL up to it anyway. Evaluated once per returned
+ * row: a claim that returns none wrote nothing to flush.
+ */
+export const ASYNC_COMMIT = "set_config('synchronous_commit', 'off', true) AS async_commit";
+
 /** Qualified table names in the configured schema. */
 export interface PgTables {
   jobs: string;

@@ -11,7 +11,7 @@ import type {
   PruneRunsInput,
   RunRecord,
 } from '../types.js';
-import { postgresDialect as dialect, type PgRow, type PostgresDatabase } from './database.js';
+import { ASYNC_COMMIT, postgresDialect as dialect, type PgRow, type PostgresDatabase } from './database.js';
 import { decodeRun, PostgresRuns, runRows } from './runs.js';
 import { distinctParts, writeAsSet } from './set-writes.js';
 
@@ -115,12 +115,10 @@ export class PostgresJobs {
     // claim_jobs (schema versions 4 and 5) leases them with FOR UPDATE SKIP LOCKED, in index order: concurrent
     // claimers pass over rows another is taking; a row taken and committed meanwhile is re-checked against
     // the WHERE clause (its wake_at moved) and dropped. It returns each job as leased.
-    const { rows } = await this.#db.query(`SELECT * FROM ${this.#db.schema}.claim_jobs($1, $2, $3, $4)`, [
-      now.getTime(),
-      limit,
-      instanceId,
-      now.getTime() + leaseMs,
-    ]);
+    const { rows } = await this.#db.query(
+      `SELECT *, ${ASYNC_COMMIT} FROM ${this.#db.schema}.claim_jobs($1, $2, $3, $4)`,
+      [now.getTime(), limit, instanceId, now.getTime() + leaseMs],
+    );
     return rows
       .map((row) => ({ due: Number(row.due_at), job: decodeJob(row.job as PgRow) }))
       .sort((a, b) => a.due - b.due || (a.job.id < b.job.id ? -1 : 1))

@@ -12,6 +12,7 @@ import type {
 import { BatchedLookup } from './batched-lookup.js';
 import { DELIVERY_JSON, PostgresCompletions } from './completions.js';
 import {
+  ASYNC_COMMIT,
   postgresDialect as dialect,
   type PgExecutor,
   type PgRow,
@@ -199,7 +200,7 @@ export class PostgresOutbox {
     // returns each as leased.
     const { rows } = await this.#db.query(
       `WITH c AS (SELECT * FROM ${this.#schema}.claim_deliveries($1, $2, $3, $4, $5::text[]))
-       SELECT c.delivery, c.due_at,
+       SELECT c.delivery, c.due_at, ${ASYNC_COMMIT},
          CASE WHEN row_number() OVER (PARTITION BY c.delivery->>'endpoint_id') = 1 THEN (SELECT to_json(e)
            FROM ${this.#t.endpoints} e WHERE e.id = (c.delivery->>'endpoint_id') COLLATE "C") END AS endpoint_row,
          CASE WHEN row_number() OVER (PARTITION BY c.delivery->>'message_id') = 1 THEN (SELECT to_json(m)

@@ -29,6 +29,40 @@ describePostgres('Postgres', () => {
       return storage;
     }
 
+    it('claims commit without waiting for the WAL flush, in their own transaction only: the session keeps synchronous_commit', async () => {
+      // One connection, so the claims and the check below share a session.
+      const pool = new pg.Pool({ connectionString: await postgresUrl(), max: 1 });
+      cleanups.push(() => pool.end());
+      const schema = uniqueSchema();
+      cleanups.push(() => dropSchema(schema));
+      const storage = new PostgresStorage({ pool, schema });
+      await storage.migrate();
+      await storage.insertEndpoint(endpoint('ep'));
+      await storage.insertMessage({ message: message('m'), deliveries: [delivery('d', 'm', 'ep')] });
+      await storage.insertJob(minimalJob('j'));
+      const setting = "SELECT current_setting('synchronous_commit') AS value";
+      const before = (await pool.query(setting)).rows;
+      const now = new Date('2030-01-01T00:00:00.000Z');
+      const claimed = await storage.claimDeliveries({ now, limit: 5, instanceId: 'a', leaseMs: 60_000 });
+      expect(claimed.map((d) => d.id)).toEqual(['d']);
+      expect(await storage.claimDueJobs({ now, limit: 5, instanceId: 'a', leaseMs: 60_000 })).toHaveLength(1);
+      expect((await pool.query(setting)).rows).toEqual(before);
+      // Whatever the session's value, a claim that takes rows leaves it as it was.
+      await pool.query("SET synchronous_commit = 'remote_apply'");
+      await storage.claimDeliveries({
+        now: new Date('2031-01-01T00:00:00.000Z'),
+        limit: 5,
+        instanceId: 'a',
+        leaseMs: 1,
+      });
+      expect((await pool.query(setting)).rows).toEqual([{ value: 'remote_apply' }]);
+      await pool.query('RESET synchronous_commit');
+      // The leases are committed: another instance does not get them.
+      const other = await open(schema);
+      expect(await other.claimDeliveries({ now, limit: 5, instanceId: 'b', leaseMs: 60_000 })).toEqual([]);
+      expect(await other.claimDueJobs({ now, limit: 5, instanceId: 'b', leaseMs: 60_000 })).toEqual([]);
+    });
+
     it('uses a pool passed in and leaves it open on close()', async () => {
       const pool = new pg.Pool({ connectionString: await postgresUrl(), max: 3 });
       cleanups.push(() => pool.end());
