@@ -199,7 +199,7 @@ export class Deliverer {
       };
     }
     return {
-      id: newId('att'),
+      id: newId('att', startedAt),
       deliveryId: delivery.id,
       attempt: delivery.attempts + 1,
       trigger,

@@ -97,11 +97,11 @@ export class MessageWriter {
     endpoints: EndpointRecord[],
     dueAt: Date | null,
   ): Promise<{ messageId: string; deliveries: DeliveryRecord[] }> {
-    const messageId = newId('msg');
-    if (endpoints.length === 0) return { messageId, deliveries: [] };
     const now = new Date(this.#clock.now());
+    const messageId = newId('msg', now.getTime());
+    if (endpoints.length === 0) return { messageId, deliveries: [] };
     const deliveries: DeliveryRecord[] = endpoints.map((endpoint) => ({
-      id: newId('dlv'),
+      id: newId('dlv', now.getTime()),
       messageId,
       endpointId: endpoint.id,
       topic,

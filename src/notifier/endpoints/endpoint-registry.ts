@@ -66,7 +66,8 @@ export class EndpointRegistry {
   async add(input: EndpointInput): Promise<{ endpoint: Endpoint; secret: string }> {
     const fields = validateEndpointInput(input);
     const secret = input.secret === undefined ? generateSecret() : validateSecret(input.secret);
-    const record = newRecord(input.id ?? newId('ep'), fields, secret, this.#now());
+    const now = this.#now();
+    const record = newRecord(input.id ?? newId('ep', now.getTime()), fields, secret, now);
     try {
       await this.#storage.insertEndpoint(record);
     } catch (error) {

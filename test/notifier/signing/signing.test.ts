@@ -118,9 +118,20 @@ describe('signing keys', () => {
 });
 
 describe('ids', () => {
-  it('are prefixed, 128 bits in base64url, and never repeat (across many random blocks)', () => {
-    const ids = Array.from({ length: 5_000 }, () => newId('att'));
+  it('are prefixed, 22 base64url characters, and never repeat, even within one millisecond', () => {
+    const ids = Array.from({ length: 5_000 }, () => newId('att', 1_767_225_600_000));
     for (const id of ids) expect(id).toMatch(/^att_[A-Za-z0-9_-]{22}$/);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('sort in the order of their creation times, as byte strings (the SQL indexes compare them so)', () => {
+    const times = [0, 1, 63, 64, 4095, 1_767_225_600_000, 1_767_225_600_001, 1_767_225_660_000, 2 ** 47];
+    const ids = times.map((t) => newId('dlv', t));
+    const sorted = [...ids].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    expect(sorted).toEqual(ids);
+    // Made in the same millisecond, they share their first 8 characters after the prefix.
+    const [a, b] = [newId('dlv', 1_767_225_600_000), newId('dlv', 1_767_225_600_000)];
+    expect(a.slice(0, 12)).toBe(b.slice(0, 12));
+    expect(a).not.toBe(b);
   });
 });
