@@ -64,7 +64,7 @@ export interface WebhookNotifierOptions {
   attemptTimeoutMs?: number;
   /**
    * Requests in flight at once in this instance. A slot is free again once its request is answered, while
-   * the result is stored; no request starts while this many results wait to be stored.
+   * the result is stored; no request starts while four times this many results wait to be stored.
    * @default 10
    */
   concurrency?: number;
@@ -79,6 +79,17 @@ export interface WebhookNotifierOptions {
    * @example new WebhookNotifier({ storage, attemptTimeoutMs: 30_000, slowAttemptMs: 2_000 })
    */
   slowAttemptMs?: number;
+  /**
+   * Deliveries claimed ahead of free slots (leased to this instance, in memory), so that a slot freed by an
+   * answer is refilled at once instead of after a claim's round trip and commit, and claims take deliveries
+   * in batches. An endpoint holds at most its share of them (`perEndpointConcurrency / concurrency` of this,
+   * at least `perEndpointConcurrency`); only endpoints known to answer promptly have deliveries wait (a new
+   * or slow one's that cannot start are handed back), and all are handed back on `stop()`. `0` claims only for free slots. With several instances, each
+   * may hold this many that others cannot take until they are sent or handed back.
+   * @default 4 × concurrency
+   * @example new WebhookNotifier({ storage, concurrency: 32, prefetch: 256 })
+   */
+  prefetch?: number;
   /**
    * `'standard'`: Standard Webhooks `webhook-signature`; `'hub'`: `x-hub-signature-256` instead; `'both'`.
    * @default 'standard'
@@ -134,6 +145,7 @@ export interface ResolvedNotifierOptions {
   concurrency: number;
   perEndpointConcurrency: number;
   slowAttemptMs: number;
+  prefetch: number;
   signatureHeaders: SignatureHeaders;
   allowPrivateNetworks: boolean;
   allow: string[];
@@ -248,6 +260,13 @@ export function validateNotifierOptions(options: WebhookNotifierOptions): Resolv
       Math.max(1, Math.floor(attemptTimeoutMs / 3)),
       1,
       attemptTimeoutMs,
+    ),
+    prefetch: int(
+      'prefetch',
+      options.prefetch,
+      4 * int('concurrency', options.concurrency, 10, 1, 1000),
+      0,
+      10_000,
     ),
     signatureHeaders,
     allowPrivateNetworks: bool('allowPrivateNetworks', options.allowPrivateNetworks, false),

@@ -6,22 +6,16 @@ import type { Logger } from '../../scheduler/types.js';
 import type { Storage } from '../../storage/types.js';
 import type { ResolvedNotifierOptions } from '../options.js';
 import type { DeliveryRecord, NotifierEvents } from '../types.js';
+import { ClaimedAhead } from './claimed-ahead.js';
 import type { Deliverer } from './deliverer.js';
+import { DeliveryRetention } from './delivery-retention.js';
 import { FairShare } from './fair-share.js';
 
 /**
- * Time between retention passes (clock time; one pass also runs at start): a tenth of the retention, so a
- * finished delivery is gone at most 10% after its retention ran out (60 s kept: gone within 66 s), between
- * one second (a pass is a storage query; sub-second precision is not worth a query per tick) and one hour
- * (the default 7 days still prunes hourly, not every 16.8 h).
+ * Attempts whose results may wait to be stored, per slot of `concurrency`: results are group-committed, so
+ * several per slot cost one commit; past that, a slow store slows sending instead of piling up results.
  */
-export function pruneIntervalMs(retentionMs: number): number {
-  return Math.min(MAX_PRUNE_INTERVAL_MS, Math.max(MIN_PRUNE_INTERVAL_MS, Math.floor(retentionMs / 10)));
-}
-const MIN_PRUNE_INTERVAL_MS = 1_000;
-const MAX_PRUNE_INTERVAL_MS = 3_600_000;
-/** Deliveries deleted per `pruneDeliveries` call, so one call never holds a long transaction. */
-const PRUNE_BATCH = 1_000;
+const RECORDING_FACTOR = 4;
 
 export interface DispatcherDeps {
   storage: Storage;
@@ -35,14 +29,14 @@ export interface DispatcherDeps {
 /**
  * The outbox loop. Deliveries live in storage; this claims the due ones (leased, so several instances share
  * the work and a crashed instance's deliveries come back when their lease expires) and sends them with at
- * most `concurrency` requests in flight and `perEndpointConcurrency` per endpoint, slow endpoints limited by
- * {@link FairShare} so that stalling receivers cannot hold every slot. A request's slot is free
+ * most `concurrency` requests in flight and `perEndpointConcurrency` per endpoint. A request's slot is free
  * again once it is answered, while its result is being stored, so the storage's commit latency does not
- * idle the slot (no request starts while `concurrency` results wait to be stored). One clock timer wakes
- * it for the next due delivery; storing a message wakes it at once, and so do answered attempts, coalesced:
- * those answered within one turn of the event loop free their slots together and are refilled by one claim,
- * not one claim (a storage round trip) each. It also applies `deliveryRetentionMs` to the delivery log, at
- * start and then every tenth of the retention (at least a second, at most an hour apart).
+ * idle the slot (no request starts while 4 × `concurrency` results wait to be stored). Deliveries are
+ * claimed ahead of the free slots (`prefetch`, see ClaimedAhead), so a slot freed by an answer is refilled
+ * at once, not after a claim's round trip. One clock timer wakes it for the next due delivery; storing a
+ * message wakes it at once, and so do answered attempts, coalesced: those answered within one turn of the
+ * event loop free their slots together and are refilled by one claim at most. It also applies
+ * `deliveryRetentionMs` to the delivery log (DeliveryRetention).
  */
 export class Dispatcher {
   readonly #deps: DispatcherDeps;
@@ -51,34 +45,58 @@ export class Dispatcher {
   #active = 0;
   /**
    * Attempts answered (or failed) whose results are being stored. Their slots are free already, so a storage
-   * commit does not hold up the next request; but no request starts while `concurrency` of them wait, so a
-   * slow store slows sending instead of piling up results.
+   * commit does not hold up the next request; but no request starts while 4 × `concurrency` of them wait,
+   * so a slow store slows sending instead of piling up results.
    */
   #recording = 0;
   /** Resolved when the last attempt in flight is recorded (stop() waits for it). */
   #idle: (() => void) | null = null;
   /** A wake is queued for the end of this event-loop turn (attempts finished). */
   #wakeQueued = false;
-  /** Attempts in flight per endpoint, and which endpoints are slow. */
+  /**
+   * The exclusion list (as a key) of the last claim that found nothing more due: claiming again with the same
+   * list finds nothing either, until new work may be there (a message stored, the timer, a notification from
+   * another instance: `wake()`), so answered attempts do not each cost an empty claim.
+   */
+  #drained: string | null = null;
+  /** A refill claim (no slot free) had to hand deliveries back: no other until a slot frees. */
+  #refillRefused = false;
+  /** How the slots are shared between endpoints, slow ones limited (see FairShare). */
   readonly #share: FairShare;
   /**
    * Endpoints whose secrets this instance could not decrypt (ERR_ENCRYPTION_KEY), with the clock time until
    * which their deliveries are left alone: they would fail the same way, so that is reported once a lease.
    */
   readonly #undecryptable = new Map<string, number>();
+  /** Deliveries claimed ahead of free slots, sent as slots free up (see `prefetch`). */
+  readonly #ahead: ClaimedAhead;
+  readonly #launcher = {
+    hasRoom: () => this.#hasRoom(),
+    launch: (delivery: DeliveryRecord) => this.#launch(delivery),
+    fail: (error: unknown) => this.#fail(error),
+    returned: () => {
+      this.#drained = null;
+    },
+  };
   /** Deliveries this instance is attempting: one whose lease ran out mid-attempt is not started twice. */
   readonly #inFlight = new Set<string>();
   #controller = new AbortController();
   #running = false;
   #ticking = false;
   #tickAgain = false;
-  /** Clock time of the next retention pass; null when retention is off or the storage cannot prune. */
-  #nextPruneAt: number | null = null;
-  #pruning: Promise<void> | null = null;
+  readonly #retention: DeliveryRetention;
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
     this.#share = new FairShare(deps.options);
+    this.#ahead = new ClaimedAhead(deps.options, deps.storage, this.#share);
+    this.#retention = new DeliveryRetention(
+      deps.storage,
+      deps.clock,
+      deps.options.deliveryRetentionMs,
+      deps.logger,
+      (error) => this.#fail(error),
+    );
     this.#timer = new WakeTimer(deps.clock, () => this.wake(), {
       unref: deps.options.unref,
       maxWaitMs: deps.storage.shared ? deps.options.pollIntervalMs : 60_000,
@@ -93,15 +111,14 @@ export class Dispatcher {
   /** A slot is free, and results waiting to be stored are not backed up. */
   #hasRoom(): boolean {
     const { concurrency } = this.#deps.options;
-    return this.#active < concurrency && this.#recording < concurrency;
+    return this.#active < concurrency && this.#recording < concurrency * RECORDING_FACTOR;
   }
 
   start(): void {
     if (this.#running) return;
     this.#running = true;
     this.#controller = new AbortController();
-    const canPrune = this.#deps.options.deliveryRetentionMs > 0 && this.#deps.storage.pruneDeliveries;
-    this.#nextPruneAt = canPrune ? this.#deps.clock.now() : null;
+    this.#retention.start();
     this.wake();
   }
 
@@ -112,7 +129,9 @@ export class Dispatcher {
   async stop(timeoutMs: number): Promise<void> {
     this.#running = false;
     this.#timer.cancel();
-    await this.#pruning;
+    this.#ahead.launch([], this.#launcher, this.#deps.clock.now(), false); // hands back what waits
+    await this.#ahead.returning();
+    await this.#retention.stop();
     if (this.inFlight === 0) return;
     const timer = this.#deps.clock.setTimeout(() => this.#controller.abort(), timeoutMs);
     await new Promise<void>((resolve) => {
@@ -127,6 +146,12 @@ export class Dispatcher {
 
   /** Looks for due deliveries now (after a message was stored, an endpoint enabled, or the timer fired). */
   wake(): void {
+    this.#drained = null;
+    this.#kick();
+  }
+
+  /** Runs a tick now, or once the running one is over. */
+  #kick(): void {
     if (!this.#running) return;
     if (this.#ticking) {
       this.#tickAgain = true;
@@ -137,50 +162,57 @@ export class Dispatcher {
       this.#ticking = false;
       if (this.#tickAgain) {
         this.#tickAgain = false;
-        this.wake();
+        this.#kick();
       }
     });
   }
 
   async #tick(): Promise<void> {
     const { storage, clock, options } = this.#deps;
-    this.#maybePrune();
+    this.#retention.maybeRun();
     try {
       let claimedAny = false;
-      while (this.#running && this.#hasRoom()) {
+      while (this.#running) {
+        this.#ahead.launch([], this.#launcher, clock.now());
+        // Claims fill free slots, and refill the buffer once it is half empty: in batches. A refill that had
+        // to hand deliveries back (of endpoints that may not wait) is not tried again until a slot frees.
+        const free = this.#hasRoom() ? options.concurrency - this.#active : 0;
+        if (free > 0) this.#refillRefused = false;
+        else if (this.#ahead.size >= options.prefetch / 2 || this.#refillRefused) break;
+        const limit = this.#ahead.claimLimit(free);
+        if (limit <= 0) break;
         const now = clock.now();
-        const free = options.concurrency - this.#active;
-        const excluded = this.#share.excluded(now);
+        const excluded = this.#ahead.excluded(now);
         for (const [id, until] of this.#undecryptable) {
           if (until > now) excluded.push(id);
           else this.#undecryptable.delete(id);
         }
+        const key = excluded.sort().join('\n');
+        if (key === this.#drained) break;
         const claimed = await storage.claimDeliveries({
-          now: new Date(now),
-          limit: free,
+          now: new Date(clock.now()),
+          limit,
           instanceId: options.instanceId,
           leaseMs: options.leaseMs,
           excludeEndpointIds: excluded,
         });
-        if (claimed.length === 0) break;
-        claimedAny = true;
-        const release: DeliveryRecord[] = [];
-        for (const delivery of claimed) {
-          if (this.#inFlight.has(delivery.id)) continue;
-          if (!this.#running || !this.#share.mayStart(delivery.endpointId, now)) release.push(delivery);
-          else this.#launch(delivery, now);
+        if (claimed.length > 0) {
+          claimedAny = true;
+          const fresh = claimed.filter((d) => !this.#inFlight.has(d.id));
+          const handedBack = this.#ahead.launch(fresh, this.#launcher, clock.now());
+          if (handedBack > 0 && free === 0) this.#refillRefused = true;
         }
-        // A batch may hold more for one endpoint than its limit allows, or more for slow endpoints than their
-        // share: hand those back at once, unleased. (The first of a batch always starts: it was not excluded.)
-        await Promise.all(
-          release.map((d) => storage.updateDelivery({ ...d, lockedBy: null, lockedUntil: null })),
-        );
+        // Fewer than asked for: nothing else is due now, for this exclusion list.
+        if (claimed.length < limit) {
+          this.#drained = key;
+          break;
+        }
       }
       if (!this.#running) return;
       // Every slot is busy: the next answered or recorded attempt wakes us, and that tick looks at what is
       // due then.
       if (!this.#hasRoom() && claimedAny) {
-        this.#setTimer(this.#nextPruneAt);
+        this.#setTimer(this.#retention.nextAt);
         return;
       }
       const next = (await storage.nextDeliveryAt())?.getTime() ?? null;
@@ -192,9 +224,8 @@ export class Dispatcher {
       // Due but not claimable: our slots are full (a finishing attempt wakes us) or the due deliveries wait
       // behind a per-endpoint limit. Without work in flight, back off rather than spin.
       else if (this.#active === 0 || !claimedAny) wakeAt = now + options.pollIntervalMs;
-      if (this.#nextPruneAt !== null && (wakeAt === null || this.#nextPruneAt < wakeAt)) {
-        wakeAt = this.#nextPruneAt;
-      }
+      const pruneAt = this.#retention.nextAt;
+      if (pruneAt !== null && (wakeAt === null || pruneAt < wakeAt)) wakeAt = pruneAt;
       this.#setTimer(wakeAt);
     } catch (error) {
       this.#fail(error);
@@ -207,36 +238,10 @@ export class Dispatcher {
     if (this.#timer.target !== wakeAt) this.#timer.reset(wakeAt);
   }
 
-  /** Starts a retention pass when one is due; it runs beside claiming, never two at once. */
-  #maybePrune(): void {
-    const now = this.#deps.clock.now();
-    if (this.#nextPruneAt === null || now < this.#nextPruneAt || this.#pruning !== null) return;
-    this.#nextPruneAt = now + pruneIntervalMs(this.#deps.options.deliveryRetentionMs);
-    this.#pruning = this.#prune(new Date(now - this.#deps.options.deliveryRetentionMs)).finally(() => {
-      this.#pruning = null;
-    });
-  }
-
-  async #prune(before: Date): Promise<void> {
-    const { storage, logger } = this.#deps;
-    try {
-      let removed = 0;
-      for (;;) {
-        const n = await storage.pruneDeliveries!({ before, limit: PRUNE_BATCH });
-        removed += n;
-        if (n < PRUNE_BATCH || !this.#running) break;
-      }
-      if (removed > 0)
-        logger?.debug?.('cronhook: pruned finished deliveries', { removed, before: before.toISOString() });
-    } catch (error) {
-      // Retention is housekeeping: a failed pass is reported and tried again at the next interval.
-      this.#fail(error);
-    }
-  }
-
-  #launch(delivery: DeliveryRecord, startedAt: number): void {
+  #launch(delivery: DeliveryRecord): void {
     const { deliverer, options, clock } = this.#deps;
     const endpointId = delivery.endpointId;
+    const startedAt = clock.now();
     this.#share.started(endpointId, startedAt);
     this.#inFlight.add(delivery.id);
     this.#active++;
@@ -276,15 +281,19 @@ export class Dispatcher {
 
   /**
    * Wakes once the current event-loop turn is over, however many attempts finished in it: their slots are
-   * then refilled by one claim. (A turn handles every response that arrived meanwhile, so under load this
-   * batches claims by itself, and an idle notifier still refills at once.)
+   * then refilled from what was claimed ahead, and by one claim at most. (A turn handles every response that
+   * arrived meanwhile, so under load this batches claims by itself, and an idle notifier still refills at
+   * once.)
    */
   #wakeAfterTurn(): void {
     if (this.#wakeQueued || !this.#running) return;
     this.#wakeQueued = true;
     setImmediate(() => {
       this.#wakeQueued = false;
-      this.wake();
+      // Freed slots are refilled from what was claimed ahead at once, not after a tick's round trips.
+      if (this.#running && this.#ahead.size > 0)
+        this.#ahead.launch([], this.#launcher, this.#deps.clock.now());
+      this.#kick();
     });
   }
 

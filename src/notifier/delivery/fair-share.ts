@@ -49,21 +49,27 @@ export class FairShare {
     return this.#slowSlots;
   }
 
-  #isSlow(endpointId: string, now: number): boolean {
+  /** An attempt of the endpoint runs long at `now`, or its last one took long. */
+  isSlow(endpointId: string, now: number): boolean {
     const started = this.#started.get(endpointId);
     if (started !== undefined && now - started[0]! >= this.#slowAttemptMs) return true;
     return this.#last.get(endpointId) === 'slow';
   }
 
+  /** The endpoint is prompt at `now`: it may hold `perEndpointConcurrency` slots. */
+  isPrompt(endpointId: string, now: number): boolean {
+    return this.#last.get(endpointId) === 'prompt' && !this.isSlow(endpointId, now);
+  }
+
   /** Most attempts `endpointId` may have in flight at `now`. */
   #limit(endpointId: string, now: number): number {
-    return this.#last.get(endpointId) === 'prompt' && !this.#isSlow(endpointId, now) ? this.#perEndpoint : 1;
+    return this.isPrompt(endpointId, now) ? this.#perEndpoint : 1;
   }
 
   /** Slots held by slow endpoints at `now`. */
   #slowHeld(now: number): number {
     let held = 0;
-    for (const [id, started] of this.#started) if (this.#isSlow(id, now)) held += started.length;
+    for (const [id, started] of this.#started) if (this.isSlow(id, now)) held += started.length;
     return held;
   }
 
@@ -81,7 +87,7 @@ export class FairShare {
   mayStart(endpointId: string, now: number): boolean {
     const inFlight = this.#started.get(endpointId)?.length ?? 0;
     if (inFlight >= this.#limit(endpointId, now)) return false;
-    return !this.#isSlow(endpointId, now) || this.#slowHeld(now) < this.#slowSlots;
+    return !this.isSlow(endpointId, now) || this.#slowHeld(now) < this.#slowSlots;
   }
 
   /** An attempt to `endpointId` starts at `now`. */

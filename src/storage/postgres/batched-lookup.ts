@@ -13,22 +13,39 @@ interface Waiter {
  *
  * A statement that has just read rows anyway (a claim joining its deliveries' endpoints and messages) can
  * {@link prime} them: until the end of the current turn, reads of those ids are answered from them, as if
- * they had been read at that statement's time, with no round trip.
+ * they had been read at that statement's time, with no round trip. Rows that never change once written
+ * (messages) can be kept longer: with `keep`, the latest that many primed rows answer reads until they are
+ * pushed out, so deliveries claimed ahead and sent turns later still read their message without a query.
  */
 export class BatchedLookup {
   readonly #fetch: (ids: string[]) => Promise<Row[]>;
   #pending = new Map<string, Waiter[]>();
   #scheduled = false;
   #primed = new Map<string, Row>();
+  readonly #keep: number;
+  /** With `keep`: primed rows, oldest first. */
+  readonly #kept = new Map<string, Row>();
 
-  /** @param fetch returns the rows (with an `id` column) of the given ids that exist. */
-  constructor(fetch: (ids: string[]) => Promise<Row[]>) {
+  /**
+   * @param fetch returns the rows (with an `id` column) of the given ids that exist.
+   * @param keep for rows that never change: how many primed rows answer reads beyond their turn.
+   */
+  constructor(fetch: (ids: string[]) => Promise<Row[]>, { keep = 0 }: { keep?: number } = {}) {
     this.#fetch = fetch;
+    this.#keep = keep;
   }
 
-  /** Answers reads of these rows' ids from them until the end of this turn of the event loop. */
+  /** Answers reads of these rows' ids from them until the end of this turn of the event loop (see `keep`). */
   prime(rows: Row[]): void {
     if (rows.length === 0) return;
+    if (this.#keep > 0) {
+      for (const row of rows) this.#kept.set(String(row.id), row);
+      for (const id of this.#kept.keys()) {
+        if (this.#kept.size <= this.#keep) break;
+        this.#kept.delete(id);
+      }
+      return;
+    }
     const primed = new Map(rows.map((row) => [String(row.id), row]));
     this.#primed = primed;
     setImmediate(() => {
@@ -39,10 +56,11 @@ export class BatchedLookup {
   /** Forgets a primed row: it was changed through this storage, so the next read must see the change. */
   forget(id: string): void {
     this.#primed.delete(id);
+    this.#kept.delete(id);
   }
 
   get(id: string): Promise<Row | null> {
-    const primed = this.#primed.get(id);
+    const primed = this.#primed.get(id) ?? this.#kept.get(id);
     if (primed !== undefined) return Promise.resolve(structuredClone(primed));
     return new Promise((resolve, reject) => {
       const waiters = this.#pending.get(id);

@@ -26,6 +26,8 @@ const decodeEndpoint = (row: PgRow) => endpointCodec.decode(row, dialect);
 const ENDPOINT_SET = setSql(endpointCodec.columns.slice(1), ph);
 const DELIVERY_SET = setSql(deliveryCodec.columns.slice(1), ph);
 const NO_JSON = new Set<string>();
+/** Claimed messages kept for reads after the claim's turn (see BatchedLookup). */
+const MESSAGES_KEPT = 256;
 
 interface NewMessage {
   message: Message;
@@ -60,7 +62,9 @@ export class PostgresOutbox {
     const byIds = (table: string) => async (ids: string[]) =>
       (await db.query(`SELECT * FROM ${table} WHERE id = ANY($1::text[])`, [ids])).rows;
     this.#endpoints = new BatchedLookup(byIds(t.endpoints));
-    this.#messages = new BatchedLookup(byIds(t.messages));
+    // A message never changes once stored: claimed ones stay readable without a query until pushed out, for
+    // the deliveries the notifier claimed ahead and sends turns later.
+    this.#messages = new BatchedLookup(byIds(t.messages), { keep: MESSAGES_KEPT });
     this.#completions = new PostgresCompletions(db, this.#endpoints, (delivery, tx) =>
       this.updateDelivery(delivery, tx),
     );

@@ -63,6 +63,39 @@ describePostgres('Postgres', () => {
       expect(await other.claimDueJobs({ now, limit: 5, instanceId: 'b', leaseMs: 60_000 })).toEqual([]);
     });
 
+    it('a claimed message is read without a query after the claim, while the latest 256 claimed are kept', async () => {
+      const pool = new pg.Pool({ connectionString: await postgresUrl(), max: 2 });
+      cleanups.push(() => pool.end());
+      const schema = uniqueSchema();
+      cleanups.push(() => dropSchema(schema));
+      const storage = new PostgresStorage({ pool, schema });
+      await storage.migrate();
+      await storage.insertEndpoint(endpoint('ep'));
+      for (let i = 0; i < 300; i++)
+        await storage.insertMessage({
+          message: message(`m${i}`),
+          deliveries: [delivery(`d${i}`, `m${i}`, 'ep')],
+        });
+      const now = new Date('2030-01-01T00:00:00.000Z');
+      expect(
+        await storage.claimDeliveries({ now, limit: 300, instanceId: 'a', leaseMs: 60_000 }),
+      ).toHaveLength(300);
+      // Turns later, as for deliveries claimed ahead and sent as slots free up.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const queries: string[] = [];
+      const query = pool.query.bind(pool);
+      pool.query = ((...args: Parameters<typeof query>) => {
+        queries.push(String(args[0]));
+        return query(...args);
+      }) as typeof pool.query;
+      expect(await storage.getMessage('m299')).toEqual(message('m299'));
+      expect(await storage.getMessage('m44')).toEqual(message('m44'));
+      expect(queries).toEqual([]);
+      // The oldest claimed were pushed out: read with a query, as before.
+      expect(await storage.getMessage('m0')).toEqual(message('m0'));
+      expect(queries).toHaveLength(1);
+    });
+
     it('uses a pool passed in and leaves it open on close()', async () => {
       const pool = new pg.Pool({ connectionString: await postgresUrl(), max: 3 });
       cleanups.push(() => pool.end());

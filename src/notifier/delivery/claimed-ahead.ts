@@ -1,0 +1,132 @@
+import type { Storage } from '../../storage/types.js';
+import type { ResolvedNotifierOptions } from '../options.js';
+import type { DeliveryRecord } from '../types.js';
+import type { FairShare } from './fair-share.js';
+
+const due = (d: DeliveryRecord) => d.nextAttemptAt?.getTime() ?? 0;
+const byDue = (a: DeliveryRecord, b: DeliveryRecord) =>
+  due(a) - due(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** What the buffer needs of the dispatcher to send a delivery. */
+export interface Launcher {
+  /** A slot is free (`concurrency`, and results waiting to be stored not backed up). */
+  hasRoom(): boolean;
+  /** Starts the attempt. */
+  launch(delivery: DeliveryRecord): void;
+  /** Storage trouble handing a delivery back: reported, the lease then simply runs out. */
+  fail(error: unknown): void;
+  /** Deliveries were handed back: a claim may find them again. */
+  returned(): void;
+}
+
+/**
+ * Deliveries claimed ahead of free slots (`prefetch`): leased to this instance and waiting, in due order, to
+ * be sent the moment a slot frees up, so that a slot does not sit idle for a claim's round trip and commit
+ * each time a request is answered, and claims take deliveries in batches.
+ *
+ * Bounded twice: at most `prefetch` wait, and at most an endpoint's share (`perEndpointConcurrency /
+ * concurrency` of `prefetch`, at least `perEndpointConcurrency`) for one endpoint. A claim asks for at most
+ * {@link claimLimit} and leaves out the endpoints holding more than half their share ({@link excluded}), so
+ * what it returns fits. Only endpoints known to answer promptly (FairShare) have deliveries wait: a new or
+ * slow endpoint's that cannot start are handed back, as are deliveries that waited half their lease (their
+ * lease could run out mid-attempt) and, on stop, all of them.
+ */
+export class ClaimedAhead {
+  readonly #capacity: number;
+  readonly #perEndpoint: number;
+  readonly #leaseMs: number;
+  readonly #storage: Storage;
+  readonly #share: FairShare;
+  #waiting: DeliveryRecord[] = [];
+  readonly #byEndpoint = new Map<string, number>();
+  #returning: Promise<void> = Promise.resolve();
+
+  constructor(
+    options: Pick<ResolvedNotifierOptions, 'prefetch' | 'perEndpointConcurrency' | 'concurrency' | 'leaseMs'>,
+    storage: Storage,
+    share: FairShare,
+  ) {
+    const { prefetch, perEndpointConcurrency, concurrency } = options;
+    this.#capacity = prefetch;
+    const fair = Math.ceil((perEndpointConcurrency * prefetch) / concurrency);
+    this.#perEndpoint = prefetch === 0 ? 0 : Math.max(perEndpointConcurrency, fair);
+    this.#leaseMs = options.leaseMs;
+    this.#storage = storage;
+    this.#share = share;
+  }
+
+  get size(): number {
+    return this.#waiting.length;
+  }
+
+  /**
+   * Most deliveries the next claim may take with `free` slots free: the free slots plus room in the buffer,
+   * at most half an endpoint's share unless the free slots are more (as a claim without a buffer takes).
+   */
+  claimLimit(free: number): number {
+    const room = this.#capacity - this.#waiting.length;
+    return Math.min(free + room, Math.max(free, Math.floor(this.#perEndpoint / 2)));
+  }
+
+  /**
+   * Endpoints the next claim leaves out at `now`, sorted: FairShare's (at their limit, or slow while slow ones
+   * wait), except prompt ones at their limit, whose deliveries may wait here; and those holding more than
+   * half their share here.
+   */
+  excluded(now: number): string[] {
+    const out = new Set<string>();
+    for (const [id, n] of this.#byEndpoint) if (n > this.#perEndpoint / 2) out.add(id);
+    for (const id of this.#share.excluded(now)) {
+      if (this.#capacity === 0 || !this.#share.isPrompt(id, now)) out.add(id);
+    }
+    return [...out].sort();
+  }
+
+  /**
+   * Sends what the slots allow (through `launcher`), from what waits and what was just `claimed`, in due
+   * order (a delivery handed back earlier, a slow endpoint's, gets the next slot before those claimed after
+   * it); keeps what may wait; hands the rest back (all of it when `keep` is false). Returns how many it
+   * handed back.
+   */
+  launch(claimed: DeliveryRecord[], launcher: Launcher, now: number, keep = true): number {
+    const all = claimed.length === 0 ? this.#waiting : [...this.#waiting, ...claimed].sort(byDue);
+    this.#waiting = [];
+    this.#byEndpoint.clear();
+    const handBack: DeliveryRecord[] = [];
+    for (const delivery of all) {
+      if (!keep || (delivery.lockedUntil?.getTime() ?? 0) - now < this.#leaseMs / 2) {
+        handBack.push(delivery);
+        continue;
+      }
+      const endpointId = delivery.endpointId;
+      if (launcher.hasRoom() && this.#share.mayStart(endpointId, now)) {
+        launcher.launch(delivery);
+        continue;
+      }
+      const waiting = this.#byEndpoint.get(endpointId) ?? 0;
+      const full = this.#waiting.length >= this.#capacity || waiting >= this.#perEndpoint;
+      if (full || !this.#share.isPrompt(endpointId, now)) {
+        handBack.push(delivery);
+        continue;
+      }
+      this.#waiting.push(delivery);
+      this.#byEndpoint.set(endpointId, waiting + 1);
+    }
+    if (handBack.length > 0) this.#handBack(handBack, launcher);
+    return handBack.length;
+  }
+
+  /** Resolves once the deliveries handed back so far are stored as unleased. */
+  returning(): Promise<void> {
+    return this.#returning;
+  }
+
+  #handBack(deliveries: DeliveryRecord[], launcher: Launcher): void {
+    const unlease = (d: DeliveryRecord) =>
+      this.#storage
+        .updateDelivery({ ...d, lockedBy: null, lockedUntil: null })
+        .catch((error: unknown) => launcher.fail(error));
+    const done = Promise.all(deliveries.map(unlease)).then(() => launcher.returned());
+    this.#returning = Promise.all([this.#returning, done]).then(() => {});
+  }
+}
