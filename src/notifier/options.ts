@@ -84,8 +84,9 @@ export interface WebhookNotifierOptions {
    * answer is refilled at once instead of after a claim's round trip and commit, and claims take deliveries
    * in batches. An endpoint holds at most its share of them (`perEndpointConcurrency / concurrency` of this,
    * at least `perEndpointConcurrency`); only endpoints known to answer promptly have deliveries wait (a new
-   * or slow one's that cannot start are handed back), and all are handed back on `stop()`. `0` claims only for free slots. With several instances, each
-   * may hold this many that others cannot take until they are sent or handed back.
+   * or slow one's that cannot start are handed back), and all are handed back on `stop()`. `0` claims only
+   * for free slots. With several instances, each may hold this many that others cannot take until they are
+   * sent or handed back.
    * @default 4 × concurrency
    * @example new WebhookNotifier({ storage, concurrency: 32, prefetch: 256 })
    */
