@@ -87,8 +87,8 @@ export interface WebhookNotifierOptions {
    * or slow one's that cannot start are handed back), and all are handed back on `stop()`. `0` claims only
    * for free slots. With several instances, each may hold this many that others cannot take until they are
    * sent or handed back.
-   * @default 4 × concurrency
-   * @example new WebhookNotifier({ storage, concurrency: 32, prefetch: 256 })
+   * @default 0 (for throughput, e.g. 4 × concurrency; see docs/scaling.md)
+   * @example new WebhookNotifier({ storage, concurrency: 32, prefetch: 128 })
    */
   prefetch?: number;
   /**
@@ -262,13 +262,7 @@ export function validateNotifierOptions(options: WebhookNotifierOptions): Resolv
       1,
       attemptTimeoutMs,
     ),
-    prefetch: int(
-      'prefetch',
-      options.prefetch,
-      4 * int('concurrency', options.concurrency, 10, 1, 1000),
-      0,
-      10_000,
-    ),
+    prefetch: int('prefetch', options.prefetch, 0, 0, 10_000),
     signatureHeaders,
     allowPrivateNetworks: bool('allowPrivateNetworks', options.allowPrivateNetworks, false),
     allow: [...allow],

@@ -173,7 +173,7 @@ export class Dispatcher {
     try {
       let claimedAny = false;
       while (this.#running) {
-        this.#ahead.launch([], this.#launcher, clock.now());
+        if (!this.#share.slowTurn(clock.now())) this.#ahead.launch([], this.#launcher, clock.now());
         // Claims fill free slots, and refill the buffer once it is half empty: in batches. A refill that had
         // to hand deliveries back (of endpoints that may not wait) is not tried again until a slot frees.
         const free = this.#hasRoom() ? options.concurrency - this.#active : 0;
@@ -290,9 +290,11 @@ export class Dispatcher {
     this.#wakeQueued = true;
     setImmediate(() => {
       this.#wakeQueued = false;
-      // Freed slots are refilled from what was claimed ahead at once, not after a tick's round trips.
-      if (this.#running && this.#ahead.size > 0)
-        this.#ahead.launch([], this.#launcher, this.#deps.clock.now());
+      // Freed slots are refilled from what was claimed ahead at once, not after a tick's round trips; unless
+      // a slow endpoint's turn is due: then the tick's claim gives the slot to the delivery due first.
+      const now = this.#deps.clock.now();
+      if (this.#running && this.#ahead.size > 0 && !this.#share.slowTurn(now))
+        this.#ahead.launch([], this.#launcher, now);
       this.#kick();
     });
   }

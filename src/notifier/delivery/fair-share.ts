@@ -83,6 +83,13 @@ export class FairShare {
     return out;
   }
 
+  /** A slow endpoint not in flight may take a slot at `now`: the next free one should go to the claim. */
+  slowTurn(now: number): boolean {
+    if (this.#slow.size === 0 || this.#slowHeld(now) >= this.#slowSlots) return false;
+    for (const id of this.#slow) if (!this.#started.has(id)) return true;
+    return false;
+  }
+
   /** True when an attempt to `endpointId` may start at `now` (asked for each claimed delivery in turn). */
   mayStart(endpointId: string, now: number): boolean {
     const inFlight = this.#started.get(endpointId)?.length ?? 0;
