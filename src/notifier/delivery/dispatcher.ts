@@ -43,21 +43,13 @@ export class Dispatcher {
   readonly #timer: WakeTimer;
   /** Requests in flight: each holds one of the `concurrency` slots. */
   #active = 0;
-  /**
-   * Attempts answered (or failed) whose results are being stored. Their slots are free already, so a storage
-   * commit does not hold up the next request; but no request starts while 4 × `concurrency` of them wait,
-   * so a slow store slows sending instead of piling up results.
-   */
+  /** Attempts answered (or failed) whose results are being stored: their slots are free already. */
   #recording = 0;
   /** Resolved when the last attempt in flight is recorded (stop() waits for it). */
   #idle: (() => void) | null = null;
   /** A wake is queued for the end of this event-loop turn (attempts finished). */
   #wakeQueued = false;
-  /**
-   * The exclusion list (as a key) of the last claim that found nothing more due: claiming again with the same
-   * list finds nothing either, until new work may be there (a message stored, the timer, a notification from
-   * another instance: `wake()`), so answered attempts do not each cost an empty claim.
-   */
+  /** Exclusion list (as a key) of the last claim that found less than asked, until `wake()`. */
   #drained: string | null = null;
   /** A refill claim (no slot free) had to hand deliveries back: no other until a slot frees. */
   #refillRefused = false;
@@ -290,8 +282,7 @@ export class Dispatcher {
     this.#wakeQueued = true;
     setImmediate(() => {
       this.#wakeQueued = false;
-      // Freed slots are refilled from what was claimed ahead at once, not after a tick's round trips; unless
-      // a slow endpoint's turn is due: then the tick's claim gives the slot to the delivery due first.
+      // Freed slots are refilled from the buffer at once, unless a slow endpoint's turn is due (see tick).
       const now = this.#deps.clock.now();
       if (this.#running && this.#ahead.size > 0 && !this.#share.slowTurn(now))
         this.#ahead.launch([], this.#launcher, now);
