@@ -35,6 +35,20 @@ export interface ClaimOptions {
   leaseMs: number;
 }
 
+/** Options of {@link Storage.claimRunRequests}. */
+export interface ClaimRunRequestsOptions extends ClaimOptions {
+  /** The handlers the caller has registered: requests of jobs calling others are left to other callers. */
+  handlers: string[];
+}
+
+/** What {@link Storage.claimRunRequests} leased to the caller. */
+export interface ClaimedRunRequests {
+  /** Requests to run: not expired, of HTTP jobs or of jobs calling one of the caller's handlers. */
+  taken: RunRecord[];
+  /** Requests past their expiry, whatever their job: the caller records them as never run. */
+  expired: RunRecord[];
+}
+
 export interface AdvanceJobInput {
   jobId: string;
   instanceId: string;
@@ -194,9 +208,21 @@ export interface Storage {
   renewRunLeases(input: { instanceId: string; runIds: string[]; until: Date }): Promise<void>;
   /**
    * Atomically takes over queued or running runs whose lease expired (their instance died): each is returned
-   * to one caller, leased to `instanceId`.
+   * to one caller, leased to `instanceId`. A run with no `instanceId` is a run request, not an orphan: an
+   * adapter that has `claimRunRequests` leaves those to it.
    */
   claimExpiredRuns(options: ClaimOptions): Promise<RunRecord[]>;
+  /**
+   * Run requests ("run now" asked through storage, by `scheduler.requestRun` in any process): runs inserted
+   * with `status: 'queued'` and `instanceId: null`, whose `lockedUntil` is when the request expires. Atomically
+   * leases up to `limit` of them to the caller (`instanceId` set, `lockedUntil` = now + `leaseMs`), oldest
+   * `scheduledAt` first, each to one caller only: as `taken`, those not expired (`lockedUntil` after `now`)
+   * whose job is an HTTP job or calls one of `handlers`; as `expired`, those whose `lockedUntil` is at or before
+   * `now`, whatever their job. A request another process inserts should wake subscribers with `'jobs'`
+   * (Postgres: NOTIFY), so running instances take it at once. Optional: without it `scheduler.requestRun`
+   * throws `ERR_NOT_SUPPORTED`.
+   */
+  claimRunRequests?(options: ClaimRunRequestsOptions): Promise<ClaimedRunRequests>;
   /**
    * Deletes all but the newest `keep` finished runs of a job (newest by `scheduledAt`, then id); returns how
    * many went. With `statuses`, only finished runs with one of them count and go: the scheduler keeps

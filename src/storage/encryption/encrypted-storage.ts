@@ -3,7 +3,9 @@ import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '.
 import type {
   AdvanceJobInput,
   ClaimDeliveriesOptions,
+  ClaimedRunRequests,
   ClaimOptions,
+  ClaimRunRequestsOptions,
   CompleteAttemptInput,
   JobRecord,
   ListDeliveriesOptions,
@@ -60,6 +62,7 @@ const MEMBERS = {
   listRuns: 'passes',
   renewRunLeases: 'passes',
   claimExpiredRuns: 'passes',
+  claimRunRequests: 'passes, when the storage underneath has it: runs hold no secrets',
   pruneRuns: 'passes',
   insertEndpoint: 'seals',
   updateEndpoint: 'seals',
@@ -108,6 +111,7 @@ export class EncryptedStorage implements Storage {
   readonly subscribe?: (listener: (change: StorageChange) => void) => Promise<() => void>;
   readonly pruneDeliveries?: (input: PruneDeliveriesInput) => Promise<number>;
   readonly replaceJob?: (job: JobRecord, expectedUpdatedAt: Date) => Promise<boolean>;
+  readonly claimRunRequests?: (options: ClaimRunRequestsOptions) => Promise<ClaimedRunRequests>;
   readonly replaceEndpoint?: (endpoint: EndpointRecord, expectedUpdatedAt: Date) => Promise<boolean>;
   readonly #box: SecretBox;
   /** The keys opened what is stored (checked by migrate() or the first ready() that got that far). */
@@ -135,6 +139,7 @@ export class EncryptedStorage implements Storage {
     if (storage.close) this.close = () => storage.close!();
     if (storage.subscribe) this.subscribe = (listener) => storage.subscribe!(listener);
     if (storage.pruneDeliveries) this.pruneDeliveries = (input) => storage.pruneDeliveries!(input);
+    if (storage.claimRunRequests) this.claimRunRequests = (options) => storage.claimRunRequests!(options);
     if (storage.replaceJob) {
       this.replaceJob = (job, expected) => storage.replaceJob!(mapJobSecrets(job, this.#seal), expected);
     }

@@ -5,7 +5,9 @@ import { duplicateJob, leaseLost, notFound } from '../errors.js';
 import type {
   AdvanceJobInput,
   ClaimDeliveriesOptions,
+  ClaimedRunRequests,
   ClaimOptions,
+  ClaimRunRequestsOptions,
   CompleteAttemptInput,
   JobRecord,
   ListDeliveriesOptions,
@@ -15,6 +17,7 @@ import type {
   PruneRunsInput,
   RunRecord,
   Storage,
+  StorageChange,
 } from '../types.js';
 import { MemoryOutbox } from './outbox.js';
 import { MemoryRuns } from './runs.js';
@@ -36,6 +39,7 @@ const PRUNED = [Promise.resolve(0), Promise.resolve(1)];
  */
 export class MemoryStorage implements Storage {
   readonly shared = false;
+  readonly #listeners = new Set<(change: StorageChange) => void>();
   readonly #jobs = new Map<string, StoredJob>();
   readonly #jobHeap = new MinHeap();
   readonly #runs = new MemoryRuns();
@@ -175,9 +179,34 @@ export class MemoryStorage implements Storage {
 
   insertRun(run: RunRecord): Promise<boolean> {
     try {
-      return this.#runs.add(run) ? INSERTED : NOT_INSERTED;
+      if (!this.#runs.add(run)) return NOT_INSERTED;
+      if (run.instanceId === null) this.#tell('jobs'); // a run request, for every scheduler on this storage
+      return INSERTED;
     } catch (error) {
       return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Tells `listener` of run requests (`scheduler.requestRun`) made on this storage, so that a started scheduler
+   * sharing it takes them at once, whichever scheduler object asked. Nothing else is reported: in one process
+   * the scheduler and notifier that make a change already know of it.
+   * @example const unsubscribe = await storage.subscribe((change) => console.log(change));
+   */
+  async subscribe(listener: (change: StorageChange) => void): Promise<() => void> {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  #tell(change: StorageChange): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(change);
+      } catch {
+        // A subscriber's failure is its own; the write it follows has happened.
+      }
     }
   }
 
@@ -213,6 +242,13 @@ export class MemoryStorage implements Storage {
 
   async claimExpiredRuns(options: ClaimOptions): Promise<RunRecord[]> {
     return this.#runs.claimExpired(options);
+  }
+
+  async claimRunRequests(options: ClaimRunRequestsOptions): Promise<ClaimedRunRequests> {
+    return this.#runs.claimRequests(options, (jobId) => {
+      const target = this.#jobs.get(jobId)?.target;
+      return target !== undefined && 'handler' in target ? target.handler : null;
+    });
   }
 
   // Endpoints and outbox: see MemoryOutbox.

@@ -1,6 +1,12 @@
 import type { RunStatus } from '../../scheduler/types.js';
 import { notFound } from '../errors.js';
-import type { ClaimOptions, ListRunsOptions, RunRecord } from '../types.js';
+import type {
+  ClaimedRunRequests,
+  ClaimOptions,
+  ClaimRunRequestsOptions,
+  ListRunsOptions,
+  RunRecord,
+} from '../types.js';
 import { assignStoredRun, fromStoredRun, type StoredRun, toStoredRun } from './stored-run.js';
 
 /** Sorts runs newest first by (scheduledAt, id), the order `listRuns` and `pruneRuns` use. */
@@ -86,6 +92,8 @@ export class JobRuns extends Map<string, StoredRun> {
 }
 
 const inFlight = (run: StoredRun) => run.status === 'queued' || run.status === 'running';
+/** A run request no instance has taken yet (see `Storage.claimRunRequests`). */
+const isRequest = (run: StoredRun) => run.status === 'queued' && run.instanceId === null;
 const FINISHED: readonly RunStatus[] = ['succeeded', 'failed', 'skipped', 'missed'];
 
 /**
@@ -98,6 +106,8 @@ export class MemoryRuns {
   readonly #byJob = new Map<string, JobRuns>();
   /** Runs queued or running (a Set of the stored runs: no string keys to hash on every run). */
   readonly #inFlight = new Set<StoredRun>();
+  /** Run requests not taken yet: few, and looked for only when an instance is told of a change. */
+  readonly #requests = new Set<StoredRun>();
 
   /** Stores a copy of `run`; false (nothing stored) when its job has a run with its occurrence key. */
   add(run: RunRecord): boolean {
@@ -111,6 +121,7 @@ export class MemoryRuns {
     runs.add(stored);
     this.#byId.set(run.id, stored);
     if (inFlight(stored)) this.#inFlight.add(stored);
+    if (isRequest(stored)) this.#requests.add(stored);
     return true;
   }
 
@@ -119,6 +130,7 @@ export class MemoryRuns {
     const existing = this.#byId.get(run.id);
     if (!existing) throw notFound('run', run.id);
     const wasInFlight = inFlight(existing);
+    const wasRequest = isRequest(existing);
     const previousStatus = existing.status;
     const previousAt = existing.scheduledAt;
     const jobId = existing.jobId;
@@ -133,6 +145,10 @@ export class MemoryRuns {
     }
     if (existing.status !== previousStatus || moved)
       this.#byJob.get(jobId)?.changed(existing, previousStatus, moved);
+    if (wasRequest !== isRequest(existing)) {
+      if (wasRequest) this.#requests.delete(existing);
+      else this.#requests.add(existing);
+    }
   }
 
   get(id: string): RunRecord | null {
@@ -174,11 +190,36 @@ export class MemoryRuns {
     for (const run of this.#inFlight) {
       if (out.length >= limit) break;
       if (run.lockedUntil !== null && run.lockedUntil >= nowMs) continue;
+      if (run.instanceId === null) continue; // a run request: claimRequests's
       run.instanceId = instanceId;
       run.lockedUntil = nowMs + leaseMs;
       out.push(fromStoredRun(run));
     }
     return out;
+  }
+
+  /**
+   * Leases run requests to `instanceId`; see `Storage.claimRunRequests`. `handlerOf` names the handler a job
+   * calls (null for an HTTP job).
+   */
+  claimRequests(
+    { now, limit, instanceId, leaseMs, handlers }: ClaimRunRequestsOptions,
+    handlerOf: (jobId: string) => string | null,
+  ): ClaimedRunRequests {
+    const nowMs = now.getTime();
+    const claimed: ClaimedRunRequests = { taken: [], expired: [] };
+    const oldestFirst = [...this.#requests].sort((a, b) => byNewest(b, a));
+    for (const run of oldestFirst) {
+      if (claimed.taken.length + claimed.expired.length >= limit) break;
+      const expired = (run.lockedUntil ?? 0) <= nowMs;
+      const handler = handlerOf(run.jobId);
+      if (!expired && handler !== null && !handlers.includes(handler)) continue;
+      this.#requests.delete(run);
+      run.instanceId = instanceId;
+      run.lockedUntil = nowMs + leaseMs;
+      (expired ? claimed.expired : claimed.taken).push(fromStoredRun(run));
+    }
+    return claimed;
   }
 
   /** Deletes all but the newest `keep` finished runs of a job (of `statuses`); returns how many went. */
@@ -194,6 +235,7 @@ export class MemoryRuns {
     for (const run of this.#byJob.get(jobId)?.values() ?? []) {
       this.#byId.delete(run.id);
       this.#inFlight.delete(run);
+      this.#requests.delete(run);
     }
     this.#byJob.delete(jobId);
   }

@@ -4,7 +4,9 @@ import { GroupCommit, type QueuedWrite } from '../sql/group-commit.js';
 import { jobCodec, runCodec } from '../sql/job-rows.js';
 import type {
   AdvanceJobInput,
+  ClaimedRunRequests,
   ClaimOptions,
+  ClaimRunRequestsOptions,
   JobRecord,
   ListJobsOptions,
   ListRunsOptions,
@@ -218,6 +220,10 @@ export class PostgresJobs {
 
   claimExpiredRuns(options: ClaimOptions): Promise<RunRecord[]> {
     return this.#runs.claimExpiredRuns(options);
+  }
+
+  claimRunRequests(options: ClaimRunRequestsOptions): Promise<ClaimedRunRequests> {
+    return this.#runs.claimRunRequests(options);
   }
 
   pruneRuns(input: PruneRunsInput): Promise<number> {

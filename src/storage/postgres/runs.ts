@@ -2,7 +2,14 @@ import { notFound } from '../errors.js';
 import { insertSql, postgresPlaceholder as ph, setSql, without } from '../sql/codec.js';
 import { GroupCommit, type QueuedWrite } from '../sql/group-commit.js';
 import { prunedStatuses, runCodec } from '../sql/job-rows.js';
-import type { ClaimOptions, ListRunsOptions, PruneRunsInput, RunRecord } from '../types.js';
+import type {
+  ClaimedRunRequests,
+  ClaimOptions,
+  ClaimRunRequestsOptions,
+  ListRunsOptions,
+  PruneRunsInput,
+  RunRecord,
+} from '../types.js';
 import { postgresDialect as dialect, type PgRow, type PostgresDatabase } from './database.js';
 import { distinctParts, jsonRows, writeAsSet } from './set-writes.js';
 
@@ -35,6 +42,7 @@ export class PostgresRuns {
   readonly #insertRuns: string;
   readonly #updateRuns: string;
   readonly #pruneRuns: string;
+  readonly #claimRequests: string;
   readonly #inserts = new GroupCommit<RunRecord>((group) => this.#insertGroup(group));
   readonly #updates = new GroupCommit<RunRecord>((group) => this.#updateGroup(group));
   readonly #prunes = new GroupCommit<PruneRunsInput>((group) => this.#pruneGroup(group));
@@ -67,10 +75,25 @@ export class PostgresRuns {
         ORDER BY id FOR UPDATE),
       gone AS (DELETE FROM ${runs} WHERE id = ANY(ARRAY(SELECT id FROM locked)) RETURNING job_id)
       SELECT job_id, count(*)::int AS n FROM gone GROUP BY job_id`;
+    // Run requests in claim order (schema version 8 indexes them so), skipping those another instance is
+    // taking; the rows are locked before the join decides, so a job's handler is read as it is now.
+    this.#claimRequests = `WITH c AS (
+        SELECT r.id, r.locked_until <= $1 AS expired FROM ${runs} r JOIN ${db.tables.jobs} j ON j.id = r.job_id
+        WHERE r.status = 'queued' AND r.instance_id IS NULL
+          AND (r.locked_until <= $1 OR j.target->>'handler' IS NULL OR j.target->>'handler' = ANY($2::text[]))
+        ORDER BY r.scheduled_at, r.id LIMIT $3 FOR UPDATE OF r SKIP LOCKED)
+      UPDATE ${runs} r SET instance_id = $4, locked_until = $5 FROM c WHERE r.id = c.id
+      RETURNING r.*, c.expired`;
   }
 
   insertRun(run: RunRecord): Promise<boolean> {
-    return this.#inserts.push<boolean>(run);
+    const inserted = this.#inserts.push<boolean>(run);
+    if (run.instanceId !== null) return inserted;
+    // A run request: every instance is told, so one that can run it takes it at once.
+    return inserted.then(async (done) => {
+      if (done) await this.#db.notify('jobs');
+      return done;
+    });
   }
 
   async #insertGroup(group: QueuedWrite<RunRecord>[]): Promise<void> {
@@ -148,12 +171,36 @@ export class PostgresRuns {
     const { rows } = await this.#db.query(
       `WITH expired AS (
          SELECT id FROM ${this.#runs} WHERE ${ACTIVE} AND (locked_until IS NULL OR locked_until < $1)
+           AND instance_id IS NOT NULL
          ORDER BY scheduled_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
        UPDATE ${this.#runs} r SET instance_id = $3, locked_until = $4 FROM expired WHERE r.id = expired.id
        RETURNING r.*`,
       [now.getTime(), limit, instanceId, now.getTime() + leaseMs],
     );
     return rows.map(decodeRun).sort((a, b) => a.scheduledAt.getTime() - b.scheduledAt.getTime());
+  }
+
+  /** See `Storage.claimRunRequests`; the handler of a job is read from its stored target. */
+  async claimRunRequests({
+    now,
+    limit,
+    instanceId,
+    leaseMs,
+    handlers,
+  }: ClaimRunRequestsOptions): Promise<ClaimedRunRequests> {
+    const { rows } = await this.#db.query(this.#claimRequests, [
+      now.getTime(),
+      handlers,
+      limit,
+      instanceId,
+      now.getTime() + leaseMs,
+    ]);
+    const claimed: ClaimedRunRequests = { taken: [], expired: [] };
+    const oldestFirst = rows.sort(
+      (a, b) => Number(a.scheduled_at) - Number(b.scheduled_at) || (String(a.id) < String(b.id) ? -1 : 1),
+    );
+    for (const row of oldestFirst) (row.expired ? claimed.expired : claimed.taken).push(decodeRun(row));
+    return claimed;
   }
 
   pruneRuns({ jobId, keep, statuses }: PruneRunsInput): Promise<number> {

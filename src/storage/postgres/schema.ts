@@ -297,7 +297,16 @@ END
 $fn$;
 `,
     },
+    {
+      // Run requests (queued runs no instance holds yet, see Storage.claimRunRequests) in claim order: every
+      // instance looks for them when woken, and a scan of all runs in flight would grow with the load.
+      version: 8,
+      name: 'run requests',
+      sql: `
+CREATE INDEX runs_requests ON ${s}.runs (scheduled_at, id) WHERE status = 'queued' AND instance_id IS NULL;
+`,
+    },
   ];
 }
 
-export const POSTGRES_SCHEMA_VERSION = 7;
+export const POSTGRES_SCHEMA_VERSION = 8;

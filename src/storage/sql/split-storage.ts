@@ -3,7 +3,9 @@ import { storageError } from '../errors.js';
 import type {
   AdvanceJobInput,
   ClaimDeliveriesOptions,
+  ClaimedRunRequests,
   ClaimOptions,
+  ClaimRunRequestsOptions,
   CompleteAttemptInput,
   JobRecord,
   ListDeliveriesOptions,
@@ -31,6 +33,7 @@ type JobMethod =
   | 'listRuns'
   | 'renewRunLeases'
   | 'claimExpiredRuns'
+  | 'claimRunRequests'
   | 'pruneRuns';
 type OutboxMethod =
   | 'insertEndpoint'
@@ -180,6 +183,10 @@ export abstract class SplitStorage {
   claimExpiredRuns(options: ClaimOptions): Promise<RunRecord[]> {
     return this.op('claim expired runs', () => this.#jobs.claimExpiredRuns(options));
   }
+  claimRunRequests(options: ClaimRunRequestsOptions): Promise<ClaimedRunRequests> {
+    return this.op('claim run requests', () => this.#jobs.claimRunRequests(options));
+  }
+
   pruneRuns(input: PruneRunsInput): Promise<number> {
     return this.op('prune runs', () => this.#jobs.pruneRuns(input));
   }

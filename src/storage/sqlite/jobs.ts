@@ -3,7 +3,9 @@ import { insertSql, sqlitePlaceholder as ph, setSql, without } from '../sql/code
 import { jobCodec, prunedStatuses, runCodec } from '../sql/job-rows.js';
 import type {
   AdvanceJobInput,
+  ClaimedRunRequests,
   ClaimOptions,
+  ClaimRunRequestsOptions,
   JobRecord,
   ListJobsOptions,
   ListRunsOptions,
@@ -19,6 +21,15 @@ const LEASE_COLUMNS = ['id', 'locked_by', 'locked_until'];
 const RUN_KEY_COLUMNS = ['id', 'job_id', 'occurrence_key'];
 const JOB_DEFINITION = without(jobCodec.columns, jobCodec.columns, LEASE_COLUMNS).columns;
 const RUN_STATE = without(runCodec.columns, runCodec.columns, RUN_KEY_COLUMNS).columns;
+
+const LEASE_RUN = 'UPDATE cronhook_runs SET instance_id = ?, locked_until = ? WHERE id = ?';
+/** Run requests a caller may take, and expired ones (schema version 6 indexes them in this order). */
+const CLAIM_REQUESTS = `SELECT r.*, r.locked_until <= ? AS expired
+  FROM cronhook_runs r JOIN cronhook_jobs j ON j.id = r.job_id
+  WHERE r.status = 'queued' AND r.instance_id IS NULL
+    AND (r.locked_until <= ? OR json_extract(j.target, '$.handler') IS NULL
+      OR json_extract(j.target, '$.handler') IN (SELECT value FROM json_each(?)))
+  ORDER BY r.scheduled_at, r.id LIMIT ?`;
 
 const decodeJob = (row: SqlRow) => jobCodec.decode(row, dialect);
 const decodeRun = (row: SqlRow) => runCodec.decode(row, dialect);
@@ -189,12 +200,33 @@ export class SqliteJobs {
     return this.#c.write(() => {
       const rows = this.#c.all(
         `SELECT * FROM cronhook_runs WHERE ${ACTIVE} AND (locked_until IS NULL OR locked_until < ?)
+           AND instance_id IS NOT NULL
          ORDER BY scheduled_at, id LIMIT ?`,
         [now.getTime(), limit],
       );
-      const lock = 'UPDATE cronhook_runs SET instance_id = ?, locked_until = ? WHERE id = ?';
-      for (const row of rows) this.#c.run(lock, [instanceId, lockedUntil, row.id]);
+      for (const row of rows) this.#c.run(LEASE_RUN, [instanceId, lockedUntil, row.id]);
       return rows.map((row) => ({ ...decodeRun(row), instanceId, lockedUntil: new Date(lockedUntil) }));
+    });
+  }
+
+  claimRunRequests({
+    now,
+    limit,
+    instanceId,
+    leaseMs,
+    handlers,
+  }: ClaimRunRequestsOptions): Promise<ClaimedRunRequests> {
+    const at = now.getTime();
+    const lockedUntil = at + leaseMs;
+    return this.#c.write(() => {
+      const rows = this.#c.all(CLAIM_REQUESTS, [at, at, JSON.stringify(handlers), limit]);
+      const claimed: ClaimedRunRequests = { taken: [], expired: [] };
+      for (const row of rows) {
+        this.#c.run(LEASE_RUN, [instanceId, lockedUntil, row.id]);
+        const run = { ...decodeRun(row), instanceId, lockedUntil: new Date(lockedUntil) };
+        (row.expired ? claimed.expired : claimed.taken).push(run);
+      }
+      return claimed;
     });
   }
 

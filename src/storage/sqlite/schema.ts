@@ -168,6 +168,15 @@ ALTER TABLE cronhook_messages ADD COLUMN tracestate TEXT;
 ALTER TABLE cronhook_endpoints ADD COLUMN propagate_trace_context INTEGER NOT NULL DEFAULT 1;
 `,
   },
+  {
+    // Run requests (queued runs no instance holds yet, see Storage.claimRunRequests) in claim order: every
+    // instance looks for them when woken, and a scan of all runs in flight would grow with the load.
+    version: 6,
+    name: 'run requests',
+    sql: `
+CREATE INDEX cronhook_runs_requests ON cronhook_runs (scheduled_at, id) WHERE status = 'queued' AND instance_id IS NULL;
+`,
+  },
 ];
 
 export const SQLITE_SCHEMA_VERSION = sqliteMigrations.at(-1)!.version;

@@ -13,6 +13,7 @@ import { jobTests } from './jobs.js';
 import { migrateTests } from './migrate.js';
 import { outboxTests } from './outbox.js';
 import { readinessTests } from './readiness.js';
+import { runRequestTests } from './run-requests.js';
 import { runTests } from './runs.js';
 
 export type { StorageFactory, StorageSuiteOptions } from './context.js';
@@ -23,7 +24,8 @@ export type { StorageFactory, StorageSuiteOptions } from './context.js';
  * lease expiry, the (jobId, occurrenceKey) uniqueness behind exactly-once runs, retention, the outbox,
  * migrations, and holding secrets as ciphertext under `EncryptedStorage` (round trips, rotation,
  * re-encryption). Call it once per adapter from a `*.test.ts` file; it needs `vitest`. Tests of optional
- * methods (`peekJob`, `pruneDeliveries`, `ready`, `replaceJob`, `replaceEndpoint`) are reported as skipped
+ * methods (`peekJob`, `pruneDeliveries`, `ready`, `replaceJob`, `replaceEndpoint`,
+ * `claimRunRequests`) are reported as skipped
  * for an adapter that lacks them.
  *
  * `factory` returns a fresh, empty storage each time it is called (it may be async, and may have migrated
@@ -46,6 +48,7 @@ export function testStorage(name: string, factory: StorageFactory, options: Stor
     jobClaimTests(ctx);
     jobPeekTests(ctx);
     runTests(ctx);
+    runRequestTests(ctx);
     endpointTests(ctx);
     outboxTests(ctx);
     deliveryClaimTests(ctx);

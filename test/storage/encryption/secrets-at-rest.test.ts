@@ -17,6 +17,7 @@ import { endpoint } from '../../../src/testing/storage-suite/fixtures.js';
 import { verifyWebhook } from '../../../src/verify/index.js';
 import { createNotifierHarness } from '../../helpers/notifier.js';
 import { createTestScheduler } from '../../helpers/scheduler.js';
+import { withoutMethods } from '../../helpers/storage.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cronhook-encryption-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -104,7 +105,12 @@ describe('EncryptedStorage options', () => {
     const memory = new EncryptedStorage(new MemoryStorage(), { keys: [KEY] });
     expect(memory.ready).toBeTypeOf('function'); // the adapter's ready() (or migrate()), then the key check
     expect(memory.pruneDeliveries).toBeTypeOf('function');
-    expect(memory.subscribe).toBeUndefined();
+    expect(memory.subscribe).toBeTypeOf('function'); // MemoryStorage tells of run requests
+    const bare = new EncryptedStorage(withoutMethods(new MemoryStorage(), 'subscribe', 'claimRunRequests'), {
+      keys: [KEY],
+    });
+    expect(bare.subscribe).toBeUndefined();
+    expect(bare.claimRunRequests).toBeUndefined();
     expect(memory.shared).toBe(false);
     // peekJob hands out the adapter's own records: it would hand out ciphertext, so it is left out.
     expect((memory as Storage).peekJob).toBeUndefined();

@@ -10,6 +10,7 @@ import {
   minimalJob,
   run,
 } from '../../../src/testing/storage-suite/fixtures.js';
+import { runRequest } from '../../../src/testing/storage-suite/run-requests.js';
 import { describePostgres, dropSchema, postgresUrl, uniqueSchema } from '../../helpers/postgres.js';
 
 interface Statement {
@@ -65,6 +66,7 @@ describePostgres('PostgresStorage statement plans', () => {
         storage.insertRun(run(`r${i}`, `j${i % 100}`, { scheduledAt: at(i * 1000) })),
       ),
     );
+    await storage.insertRun(runRequest('request', 'j7', at(9_999_999), { scheduledAt: at(5) }));
     await pool.query(
       `ANALYZE "${schema}".deliveries, "${schema}".messages, "${schema}".jobs, "${schema}".runs`,
     );
@@ -113,6 +115,14 @@ describePostgres('PostgresStorage statement plans', () => {
       storage.pruneRuns({ jobId: 'j3', keep: 100 }),
       storage.pruneRuns({ jobId: 'j4', keep: 100 }),
     ]);
+    const requests = await storage.claimRunRequests({
+      now: at(10),
+      limit: 5,
+      instanceId: 'a',
+      leaseMs: 30_000,
+      handlers: ['cleanup'],
+    });
+    expect(requests.taken.map((r) => r.id)).toEqual(['request']);
     pool.query = query as typeof pool.query;
 
     const explained = sent.filter((s) => /^\s*(WITH|SELECT|UPDATE|INSERT|DELETE)/i.test(s.text));

@@ -80,6 +80,7 @@ describe('SqliteStorage', () => {
       { version: 3, name: 'due jobs and deliveries in claim order' },
       { version: 4, name: 'deliveries to disabled endpoints parked' },
       { version: 5, name: 'trace context of messages, propagation per endpoint' },
+      { version: 6, name: 'run requests' },
     ]);
     peek.close();
     await a.insertJob(minimalJob('shared'));
@@ -107,6 +108,7 @@ describe('SqliteStorage', () => {
       ALTER TABLE cronhook_messages DROP COLUMN traceparent;
       ALTER TABLE cronhook_messages DROP COLUMN tracestate;
       ALTER TABLE cronhook_endpoints DROP COLUMN propagate_trace_context;
+      DROP INDEX cronhook_runs_requests;
       CREATE INDEX cronhook_deliveries_wake ON cronhook_deliveries (wake_at) WHERE status = 'pending';
       DELETE FROM cronhook_migrations WHERE version > 1`);
     old.close();
