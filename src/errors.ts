@@ -30,6 +30,8 @@ export type CronhookErrorCode =
   | 'ERR_SCHEMA_TOO_NEW'
   | 'ERR_SCHEMA_OUTDATED'
   | 'ERR_STOPPED'
+  | 'ERR_NOT_SUPPORTED'
+  | 'ERR_REQUEST_EXPIRED'
   | 'ERR_NOT_STARTED'
   | 'ERR_CONFIG'
   | 'ERR_TELEMETRY'

@@ -9,6 +9,7 @@ import { MissedReporter, type TakenOver } from './missed-occurrences.js';
 import type { ManualHandOver, RunHandOver, StartGate } from './runs/active-run.js';
 import { RunLeases } from './runs/run-leases.js';
 import { newRunRecord } from './runs/run-records.js';
+import { RunRequests } from './runs/run-requests.js';
 import type { RunTracker } from './runs/run-tracker.js';
 import { WakeTimer } from './timer.js';
 import type { MissedEvents, RunTrigger, SchedulerEvents } from './types.js';
@@ -43,13 +44,15 @@ export interface ClaimLoopOptions {
   runRetention: number;
   unref: boolean;
   telemetry: SchedulerHooks | null;
+  /** The handlers this instance has: run requests of jobs calling others are left to other instances. */
+  handlers: ReadonlyMap<string, unknown>;
   onError: (error: unknown) => void;
 }
 
 /**
  * The scheduler's heartbeat. One {@link WakeTimer} is armed for the earliest of: the store's next due job,
  * the next lease renewal, and (with shared storage) the next poll. Each wake maintains the run leases
- * ({@link RunLeases}), claims due jobs from storage (atomically, so each occurrence goes to one instance) in
+ * ({@link RunLeases}), takes run requests ({@link RunRequests}), claims due jobs from storage (atomically, so each occurrence goes to one instance) in
  * batches, and advances each claimed job ({@link ClaimAdvance}: plan, record, hand the runs to the tracker).
  */
 export class ClaimLoop implements RunHandOver {
@@ -68,6 +71,8 @@ export class ClaimLoop implements RunHandOver {
   readonly #aheadMs: number;
   readonly #leases: RunLeases;
   readonly #claims: ClaimAdvance;
+  /** Runs asked for through storage ("run now" from anywhere), taken on this loop. */
+  readonly requests: RunRequests;
 
   constructor(options: ClaimLoopOptions) {
     this.#o = options;
@@ -75,6 +80,7 @@ export class ClaimLoop implements RunHandOver {
     const missed = new MissedReporter(options);
     this.#leases = new RunLeases({ ...options, missed, batch: CLAIM_BATCH, handOver: this });
     this.#claims = new ClaimAdvance({ ...options, missed, aheadMs: this.#aheadMs, handOver: this });
+    this.requests = new RunRequests({ ...options, batch: CLAIM_BATCH, handOver: this });
     this.#timer = new WakeTimer(options.clock, () => void this.tick(), {
       unref: options.unref,
       maxWaitMs: options.storage.shared ? options.pollIntervalMs : 60_000,
@@ -107,6 +113,12 @@ export class ClaimLoop implements RunHandOver {
   /** Makes sure the loop claims a job due at `at` in time (a job was added or changed). */
   wakeAt(at: number): void {
     if (this.#running) this.#timer.wakeAt(at - this.#aheadMs);
+  }
+
+  /** Storage tells of a change made elsewhere: due jobs may have moved, and a run request may wait. */
+  changed(): void {
+    this.requests.wake();
+    this.wakeAt(this.#o.clock.now());
   }
 
   /**
@@ -161,6 +173,7 @@ export class ClaimLoop implements RunHandOver {
         this.#tickAgain = false;
         const now = this.#o.clock.now();
         await this.#leases.maintain(now, takenOver);
+        await this.requests.take(now);
         // Jobs due within the fire-ahead window are claimed now; their runs wait for their instant.
         const claimed = await this.#o.storage.claimDueJobs({
           now: new Date(now + this.#aheadMs),

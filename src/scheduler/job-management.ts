@@ -177,6 +177,8 @@ export interface ManualRunOptions {
   clock: Clock;
   loop: ClaimLoop;
   tracker: RunTracker;
+  /** The handlers this instance has: a handler job it cannot run is refused, not recorded as failed. */
+  handlers: ReadonlyMap<string, unknown>;
 }
 
 /**
@@ -189,6 +191,14 @@ export async function runNow(options: ManualRunOptions, id: string): Promise<Run
   const shared = storage.peekJob !== undefined;
   const job = (shared ? storage.peekJob!(id) : await storage.getJob(id)) as JobRecord | null;
   if (!job) throw jobNotFound(id);
+  if ('handler' in job.target && !options.handlers.has(job.target.handler)) {
+    throw new CronhookError(
+      'ERR_HANDLER_NOT_FOUND',
+      `triggerJob(${JSON.stringify(id)}): the job calls handler ${JSON.stringify(job.target.handler)}, which ` +
+        'this instance has not registered (scheduler.handle); requestRun() hands the run to one that has',
+      { field: 'target.handler' },
+    );
+  }
   const now = clock.now();
   const run = loop.newRun(job, now, 'manual', 'queued', true, now);
   // With a slot free now, the run is stored already running (leased as a queued one): one write, not two.

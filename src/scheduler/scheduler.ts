@@ -14,6 +14,7 @@ import { checkHealth, type SchedulerHealth } from './health.js';
 import { JobManagement, runNow } from './job-management.js';
 import { type SchedulerOptions, validateSchedulerOptions } from './options.js';
 import { listJobRuns, toPublicRun } from './runs/run-records.js';
+import type { RequestRunOptions, WaitForRunOptions } from './runs/run-requests.js';
 import { RunTracker } from './runs/run-tracker.js';
 import { Runner } from './runs/runner.js';
 import type { Job, JobDefinition, JobHandler, Run, SchedulerEvents, UpsertJobResult } from './types.js';
@@ -88,6 +89,7 @@ export class Scheduler {
       runRetention: validated.runRetention,
       unref: validated.unref,
       telemetry,
+      handlers: this.#handlers,
       onError,
     });
     this.#jobs = new JobManagement({
@@ -225,8 +227,11 @@ export class Scheduler {
   }
 
   /**
-   * Runs a job now, outside its schedule ("run now"), and resolves with the finished run. Works whether or
-   * not the scheduler is started; the run goes through the same concurrency limit.
+   * Runs a job now, in this instance, outside its schedule ("run now"), and resolves with the finished run.
+   * Works whether or not the scheduler is started; the run goes through the same concurrency limit. A handler
+   * job whose handler this instance has not registered is refused with `ERR_HANDLER_NOT_FOUND`, nothing
+   * recorded: {@link requestRun} hands it to an instance that has it.
+   * @example const run = await scheduler.triggerJob('nightly-report'); // run.status: 'succeeded' | 'failed'
    */
   triggerJob(id: string): Promise<Run> {
     if (this.#state === 'stopping' || this.#state === 'stopped') {
@@ -234,7 +239,41 @@ export class Scheduler {
         new CronhookError('ERR_STOPPED', `Cannot trigger ${id}: the scheduler is stopped`),
       );
     }
-    return runNow({ storage: this.storage, clock: this.clock, loop: this.#loop, tracker: this.#tracker }, id);
+    const { storage, clock } = this;
+    return runNow({ storage, clock, loop: this.#loop, tracker: this.#tracker, handlers: this.#handlers }, id);
+  }
+
+  /**
+   * Asks for a run of job `id` now through storage, for whichever started instance can run it to take: any
+   * instance for an HTTP job, one that registered the handler for a handler job (this one too, when started).
+   * Works from a scheduler that is never started — a CLI, an admin page, a deploy script — on the storage the
+   * running instances share; they take it at once when storage tells them (Postgres LISTEN/NOTIFY, the SQLite
+   * change watcher), else at their next poll. Resolves with the run as stored: `queued`, trigger `'manual'`,
+   * `instanceId` null until taken. Follow it with {@link waitForRun} or `getRun`. A request no instance takes
+   * within `expiresInMs` never runs: it is recorded `skipped` with `ERR_REQUEST_EXPIRED` (and `job.skipped`,
+   * reason `'expired'`). Throws `ERR_JOB_NOT_FOUND`, or `ERR_NOT_SUPPORTED` for a storage without
+   * `claimRunRequests`.
+   * @example
+   * const requested = await scheduler.requestRun('rebuild-search-index');
+   * const run = await scheduler.waitForRun(requested.id, { timeoutMs: 120_000 });
+   */
+  async requestRun(id: string, options: RequestRunOptions = {}): Promise<Run> {
+    const job = await this.#jobs.getRecord(id);
+    const run = await this.#loop.requests.request(job, options ?? {});
+    this.#loop.wakeAt(this.clock.now());
+    return run;
+  }
+
+  /**
+   * Resolves with run `runId` once it has finished (succeeded, failed, skipped or missed), reading it from
+   * storage every `pollIntervalMs`: the outcome of a `requestRun`, whichever instance runs it. A request no
+   * instance took before it expired resolves as `skipped` with `ERR_REQUEST_EXPIRED` right away. Rejects with
+   * `ERR_TIMEOUT` after `timeoutMs` (the run goes on), with `ERR_RUN_NOT_FOUND` when the run is gone (its job
+   * was removed), or with the reason of `signal`.
+   * @example const { status, error } = await scheduler.waitForRun(run.id, { timeoutMs: 60_000 });
+   */
+  waitForRun(runId: string, options: WaitForRunOptions = {}): Promise<Run> {
+    return this.#loop.requests.wait(runId, options ?? {});
   }
 
   /**
@@ -304,7 +343,7 @@ export class Scheduler {
     }
     if (this.storage.subscribe) {
       this.#unsubscribe = await this.storage.subscribe((change) => {
-        if (change === 'jobs') this.#loop.wakeAt(this.clock.now());
+        if (change === 'jobs') this.#loop.changed();
       });
     }
     this.#state = 'started';

@@ -212,7 +212,11 @@ export interface SchedulerEvents {
   'job.succeeded': RunEventBase<'job.succeeded'>;
   'job.failed': RunEventBase<'job.failed'> & { error: ErrorInfo };
   'job.retrying': RunEventBase<'job.retrying'> & { error: ErrorInfo; attempt: number; delayMs: number };
-  'job.skipped': RunEventBase<'job.skipped'> & { reason: 'overlap' };
+  /**
+   * A run recorded without running: `'overlap'`, its job's previous run was still going (`overlap: 'skip'`);
+   * `'expired'`, a run request (`requestRun`) no instance took before it expired.
+   */
+  'job.skipped': RunEventBase<'job.skipped'> & { reason: 'overlap' | 'expired' };
   'job.missed': RunEventBase<'job.missed'> & { missed: MissedOccurrences };
   error: ErrorEventPayload & { job?: Job; run?: Run };
 }

@@ -158,7 +158,7 @@ describe('cronhook jobs', () => {
     await cli('jobs', 'remove', 'billing');
   });
 
-  it('trigger runs an HTTP job now, records the run, and exits 1 when it fails', async () => {
+  it('trigger --here runs an HTTP job now in the CLI, records the run, and exits 1 when it fails', async () => {
     await cli(
       'jobs',
       'add',
@@ -175,7 +175,7 @@ describe('cronhook jobs', () => {
     );
     await cli('jobs', 'add', '--id', 'broken', '--every', '1h', '--url', server.url('/broken'));
 
-    const ok = await cli('jobs', 'trigger', 'sync', '--json');
+    const ok = await cli('jobs', 'trigger', 'sync', '--here', '--json');
     expect(ok.code).toBe(0);
     expect(parseJson<Run>(ok)).toMatchObject({
       jobId: 'sync',
@@ -187,7 +187,7 @@ describe('cronhook jobs', () => {
     expect(request).toMatchObject({ method: 'POST', body: '{"full":true}' });
     expect(request?.headers['x-tenant']).toBe('acme');
 
-    const failed = await cli('jobs', 'trigger', 'broken');
+    const failed = await cli('jobs', 'trigger', 'broken', '--here');
     expect(failed.code).toBe(1);
     expect(failed.stdout).toMatch(/^status\s+failed$/m);
     expect(failed.stdout).toMatch(/^status code\s+500$/m);

@@ -5,6 +5,7 @@ import { MemoryStorage } from '../../src/storage/memory/index.js';
 import type { Storage } from '../../src/storage/types.js';
 import { MockTransport } from '../../src/testing/mock-transport.js';
 import { createTestScheduler } from '../helpers/scheduler.js';
+import { withoutMethods } from '../helpers/storage.js';
 
 const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 
@@ -35,17 +36,6 @@ const syncRewritten: JobDefinition & { id: string } = {
   overlap: 'skip',
   id: 'sync',
 };
-
-/** MemoryStorage without the optional replaceJob, as a custom adapter might be. */
-function withoutReplaceJob(storage: MemoryStorage): Storage {
-  return new Proxy(storage, {
-    get(target, key) {
-      if (key === 'replaceJob') return undefined;
-      const value = Reflect.get(target, key, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
 
 describe('scheduler.upsertJob', () => {
   it('creates a job, then leaves the same definition, however written, alone: no write, no event', async () => {
@@ -161,7 +151,7 @@ describe('scheduler.upsertJob', () => {
 
   it.each([
     ['with replaceJob', (s: MemoryStorage): Storage => s],
-    ['without replaceJob (a custom adapter)', withoutReplaceJob],
+    ['without replaceJob (a custom adapter)', (s: MemoryStorage) => withoutMethods(s, 'replaceJob')],
   ])('lets concurrent callers end with one job, one of them creating it (%s)', async (_name, wrap) => {
     const storage = wrap(new MemoryStorage());
     const schedulers = Array.from(

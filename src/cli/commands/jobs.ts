@@ -1,7 +1,16 @@
 /** `cronhook jobs list|add|remove|pause|resume|trigger|runs`. */
 import { CronhookError } from '../../errors.js';
-import type { RunStatus } from '../../scheduler/types.js';
-import { type Command, choiceOption, intOption, stringOption } from '../command.js';
+import { parseDuration } from '../../schedule/schedule.js';
+import type { Scheduler } from '../../scheduler/scheduler.js';
+import type { Run, RunStatus } from '../../scheduler/types.js';
+import {
+  type Command,
+  choiceOption,
+  intOption,
+  type OptionValues,
+  stringOption,
+  UsageError,
+} from '../command.js';
 import {
   iso,
   JOB_HEADERS,
@@ -97,29 +106,102 @@ function toggle(verb: 'pause' | 'resume'): Command {
 const trigger: Command = {
   name: 'jobs trigger',
   args: '<id>',
-  summary: 'Run a job now, in this process, and print the finished run.',
+  summary: 'Run a job now on a running instance (or, with --here, in this process); print the outcome.',
   positionals: ID,
-  options: { ...DATABASE_OPTIONS, ...JSON_OPTION },
-  details: `HTTP jobs run here. Handler jobs need their handler, which only the process that registered it
-(cronhook run with a .js/.mjs config) has: here they fail with ERR_HANDLER_NOT_FOUND.
-The run's webhooks are stored in the outbox and sent by the running instance.
-Exit code 1 when the run failed.`,
-  run: ({ values, positionals, io }) =>
-    withApp(values, { mustExist: true }, async ({ scheduler }) => {
-      const run = await scheduler.triggerJob(positionals[0]!);
+  options: {
+    ...DATABASE_OPTIONS,
+    ...JSON_OPTION,
+    timeout: {
+      type: 'string',
+      value: '<duration>',
+      description: 'How long a running instance has to take the run: 30s, 5m (default 60s)',
+    },
+    'no-wait': { type: 'boolean', description: 'Print the requested run and exit, without waiting for it' },
+    here: { type: 'boolean', description: 'Run it in this process instead (HTTP jobs only)' },
+  },
+  details: `The run is asked for through the database: a running instance on it (cronhook run, or your app)
+takes it at once, any instance for an HTTP job, one that registered the handler for a handler job, and
+this command waits for the outcome. When none takes it within --timeout, it never runs: it is recorded
+skipped with ERR_REQUEST_EXPIRED. Interrupting the wait leaves the run going.
+--here runs an HTTP job in this process instead; a handler job is refused there (only the process that
+registered its handler can run it). The run's webhooks are sent by the running instance.
+Exit code 0 when the run succeeded, 1 otherwise.`,
+  run: ({ values, positionals, io }) => {
+    const id = positionals[0]!;
+    const timeout = durationOption(values, 'timeout');
+    if (values.here && (values['no-wait'] || timeout !== undefined)) {
+      throw new UsageError(
+        '--here runs the job in this process: --no-wait and --timeout do not apply',
+        'here',
+      );
+    }
+    return withApp(values, { mustExist: true }, async ({ scheduler }) => {
+      let run: Run;
+      if (values.here) run = await triggerHere(scheduler, id);
+      else {
+        const requested = await scheduler.requestRun(
+          id,
+          timeout === undefined ? {} : { expiresInMs: timeout },
+        );
+        if (values['no-wait']) {
+          if (values.json) printJson(io, requested);
+          else
+            io.out(
+              `requested run ${requested.id} of ${id}: a running instance takes it (see: cronhook jobs runs ${id})`,
+            );
+          return 0;
+        }
+        run = await scheduler.waitForRun(requested.id);
+      }
       if (values.json) printJson(io, run);
       else
         printFields(io, [
           ['run', run.id],
           ['status', run.status],
+          ['instance', run.instanceId ?? '-'],
           ['attempts', String(run.attempts)],
           ['duration', msText(run.durationMs)],
           ['status code', run.statusCode === null ? '-' : String(run.statusCode)],
           ['error', run.error ? `${run.error.code}: ${run.error.message}` : '-'],
         ]);
       return run.status === 'succeeded' ? 0 : 1;
-    }),
+    });
+  },
 };
+
+/** `--here`: triggerJob, with the refusal of a handler job said in the CLI's words. */
+async function triggerHere(scheduler: Scheduler, id: string): Promise<Run> {
+  try {
+    return await scheduler.triggerJob(id);
+  } catch (error) {
+    if (!(error instanceof CronhookError && error.code === 'ERR_HANDLER_NOT_FOUND')) throw error;
+    throw new CronhookError(
+      'ERR_HANDLER_NOT_FOUND',
+      `job ${id} calls a handler, which only the process that registered it can run (cronhook run with a ` +
+        'module config, or your app): drop --here to have a running instance run it',
+      { field: 'here' },
+    );
+  }
+}
+
+/** A duration flag (`30s`, `5m`, or milliseconds), or undefined when not given. */
+function durationOption(values: OptionValues, name: string): number | undefined {
+  const raw = stringOption(values, name);
+  if (raw === undefined) return undefined;
+  let ms = Number.NaN;
+  try {
+    ms = Math.round(parseDuration(/^\d+$/.test(raw) ? Number(raw) : raw));
+  } catch {
+    // said below
+  }
+  if (!(ms >= 1_000 && ms <= 86_400_000)) {
+    throw new UsageError(
+      `--${name} must be a duration from 1s to 1d, such as 30s or 5m, got ${JSON.stringify(raw)}`,
+      name,
+    );
+  }
+  return ms;
+}
 
 const runs: Command = {
   name: 'jobs runs',
