@@ -1,7 +1,7 @@
 import { type Clock, sleep } from '../../clock.js';
 import { CronhookError, describeValue } from '../../errors.js';
 import type { Emitter } from '../../events.js';
-import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
+import type { ClaimedRunRequests, JobRecord, RunRecord, Storage } from '../../storage/types.js';
 import type { SchedulerHooks } from '../../telemetry/hooks.js';
 import { toPublicJob } from '../job-record.js';
 import type { Run, SchedulerEvents } from '../types.js';
@@ -106,13 +106,20 @@ export class RunRequests {
     if (storage.claimRunRequests === undefined || (!this.#due && now < this.#nextPollAt)) return;
     this.#due = false;
     this.#nextPollAt = storage.shared ? now + this.#o.pollIntervalMs : Number.POSITIVE_INFINITY;
-    const { taken, expired } = await storage.claimRunRequests({
-      now: new Date(now),
-      limit: batch,
-      instanceId: this.#o.instanceId,
-      leaseMs: this.#o.leaseMs,
-      handlers: [...this.#o.handlers.keys()],
-    });
+    let claimed: ClaimedRunRequests;
+    try {
+      claimed = await storage.claimRunRequests({
+        now: new Date(now),
+        limit: batch,
+        instanceId: this.#o.instanceId,
+        leaseMs: this.#o.leaseMs,
+        handlers: [...this.#o.handlers.keys()],
+      });
+    } catch (error) {
+      this.#due = true; // looked again on the next tick (the loop backs off after an error)
+      throw error;
+    }
+    const { taken, expired } = claimed;
     if (taken.length + expired.length >= batch) this.#due = true;
     for (const run of taken) {
       const job = await storage.getJob(run.jobId);
