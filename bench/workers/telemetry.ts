@@ -35,6 +35,11 @@ export interface TelemetryBenchResult {
   opsPerSec: number;
   /** Spans the SDK exported (mode `sdk`), to show they were made. */
   spans: number;
+  /**
+   * CPU time of this process per operation during the window (user + system): steadier than ops/s when other
+   * work shares the machine.
+   */
+  cpuUsPerOp: number;
 }
 
 const input = workerInput<TelemetryBenchInput>();
@@ -157,11 +162,15 @@ if (input.workload === 'http') {
 
 const started = performance.now();
 stopAt = started + input.warmupMs + input.durationMs;
+let cpuAt = process.cpuUsage();
 setTimeout(() => {
   counting = true;
+  cpuAt = process.cpuUsage();
 }, input.warmupMs);
 await Promise.all(callers.map((c) => loop(c)));
 const elapsed = performance.now() - started - input.warmupMs;
+const cpu = process.cpuUsage(cpuAt);
+const cpuUsPerOp = round((cpu.user + cpu.system) / ops, 1);
 await close();
 await transport.close();
 await shutdownSdk();
@@ -172,5 +181,6 @@ const result: TelemetryBenchResult = {
   failures,
   opsPerSec: round((ops / elapsed) * 1000, 0),
   spans,
+  cpuUsPerOp,
 };
 await report(result);
