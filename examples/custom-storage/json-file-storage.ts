@@ -362,14 +362,20 @@ export class JsonFileStorage implements Storage {
   }
 
   async listDeliveries(options: ListDeliveriesOptions = {}): Promise<DeliveryRecord[]> {
-    const { endpointId, messageId, status, topic, since, before, limit = 50 } = options;
+    const { endpointId, messageId, status, topic, jobId, since, before, limit = 50 } = options;
     const cursor = before && ({ createdAt: before.createdAt, id: before.id } as DeliveryRecord);
+    // The job filter goes through the messages: a delivery knows its message, the message its job.
+    const ofJob =
+      jobId === undefined
+        ? undefined
+        : new Set(this.#state.messages.filter((m) => m.jobId === jobId).map((m) => m.id));
     return copy(
       this.#state.deliveries
         .filter((d) => endpointId === undefined || d.endpointId === endpointId)
         .filter((d) => messageId === undefined || d.messageId === messageId)
         .filter((d) => status === undefined || d.status === status)
         .filter((d) => topic === undefined || d.topic === topic)
+        .filter((d) => ofJob === undefined || ofJob.has(d.messageId))
         .filter((d) => since === undefined || d.createdAt.getTime() >= since.getTime())
         .filter((d) => cursor === undefined || newestDelivery(cursor, d) < 0)
         .sort(newestDelivery)

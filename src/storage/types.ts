@@ -84,6 +84,11 @@ export interface ListDeliveriesOptions {
   messageId?: string;
   status?: DeliveryStatus;
   topic?: string;
+  /**
+   * Deliveries of messages about this job (`Message.jobId`). Added with the dashboard: an adapter written
+   * before it ignores the field, so run `testStorage` again after upgrading.
+   */
+  jobId?: string;
   since?: Date;
   /** Newest first; deliveries created strictly before this cursor. */
   before?: { createdAt: Date; id: string };
@@ -120,6 +125,49 @@ export interface PruneDeliveriesInput {
 }
 
 export type StorageChange = 'jobs' | 'deliveries';
+
+/** What {@link Storage.stats} counts at. */
+export interface StatsInput {
+  now: Date;
+}
+
+/**
+ * Counts for an overview page and for gauges, each from an index (see {@link Storage.stats}).
+ *
+ * @example
+ * const { deliveries } = await storage.stats!({ now: new Date() });
+ * gauge.record(deliveries.pending);
+ */
+export interface StorageStats {
+  jobs: {
+    total: number;
+    /** Enabled jobs. */
+    active: number;
+    /** Disabled jobs (`pauseJob`, or one-off jobs that have run). */
+    paused: number;
+    /**
+     * Enabled jobs whose newest finished run (`succeeded` or `failed`) failed, looked for among jobs with a
+     * failed run scheduled in the 7 days before `now` (a job whose last failure is older is not counted).
+     */
+    failing: number;
+  };
+  /** Runs scheduled in (now − 1 h, now] and (now − 24 h, now], by status; every status present. */
+  runs: { lastHour: Record<RunStatus, number>; lastDay: Record<RunStatus, number> };
+  endpoints: {
+    total: number;
+    enabled: number;
+    /** Enabled endpoints in a streak of failed attempts (`failingSince` set). */
+    failing: number;
+    /** Disabled endpoints by reason. */
+    disabled: { manual: number; gone: number; failing: number };
+  };
+  deliveries: {
+    pending: number;
+    failed: number;
+    /** `createdAt` of the oldest pending delivery, or null when none is pending. */
+    oldestPendingAt: Date | null;
+  };
+}
 
 /**
  * Everything cronhook keeps. One interface serves the Scheduler and the WebhookNotifier; every adapter passes
@@ -204,6 +252,11 @@ export interface Storage {
   getRun(id: string): Promise<RunRecord | null>;
   /** Newest first by (scheduledAt, id). */
   listRuns(options?: ListRunsOptions): Promise<RunRecord[]>;
+  /**
+   * The newest run (by scheduledAt, id) of each of these jobs; jobs without runs are left out. Optional, for
+   * lists of jobs with their last run (the dashboard): without it they call `listRuns` once per job.
+   */
+  latestRuns?(jobIds: string[]): Promise<RunRecord[]>;
   /** Extends the leases of `instanceId`'s runs. */
   renewRunLeases(input: { instanceId: string; runIds: string[]; until: Date }): Promise<void>;
   /**
@@ -278,4 +331,10 @@ export interface Storage {
    * the log is kept forever.
    */
   pruneDeliveries?(input: PruneDeliveriesInput): Promise<number>;
+  /**
+   * Counts of jobs, recent runs, endpoints and deliveries, for the dashboard's overview and telemetry gauges.
+   * Each count reads an index, so it stays fast with large tables. Optional: without it the dashboard counts
+   * from lists, up to a cap.
+   */
+  stats?(input: StatsInput): Promise<StorageStats>;
 }

@@ -14,8 +14,10 @@ import type {
   PruneDeliveriesInput,
   PruneRunsInput,
   RunRecord,
+  StatsInput,
   Storage,
   StorageChange,
+  StorageStats,
 } from '../types.js';
 import { parseEncryptionKeys } from './encryption-keys.js';
 import { checkKeys } from './key-check.js';
@@ -80,6 +82,8 @@ const MEMBERS = {
   listAttempts: 'passes',
   nextDeliveryAt: 'passes',
   pruneDeliveries: 'passes',
+  stats: 'passes: counts only',
+  latestRuns: 'passes',
 } satisfies Record<keyof Storage, string>;
 void MEMBERS;
 
@@ -113,6 +117,8 @@ export class EncryptedStorage implements Storage {
   readonly replaceJob?: (job: JobRecord, expectedUpdatedAt: Date) => Promise<boolean>;
   readonly claimRunRequests?: (options: ClaimRunRequestsOptions) => Promise<ClaimedRunRequests>;
   readonly replaceEndpoint?: (endpoint: EndpointRecord, expectedUpdatedAt: Date) => Promise<boolean>;
+  readonly stats?: (input: StatsInput) => Promise<StorageStats>;
+  readonly latestRuns?: (jobIds: string[]) => Promise<RunRecord[]>;
   readonly #box: SecretBox;
   /** The keys opened what is stored (checked by migrate() or the first ready() that got that far). */
   #keysChecked = false;
@@ -147,6 +153,8 @@ export class EncryptedStorage implements Storage {
       this.replaceEndpoint = (endpoint, expected) =>
         storage.replaceEndpoint!(mapEndpointSecrets(endpoint, this.#seal), expected);
     }
+    if (storage.stats) this.stats = (input) => storage.stats!(input);
+    if (storage.latestRuns) this.latestRuns = (jobIds) => storage.latestRuns!(jobIds);
   }
 
   get shared(): boolean {

@@ -2,6 +2,7 @@ import { MinHeap } from '../../heap.js';
 import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../../notifier/types.js';
 import { cloneRun } from '../clone.js';
 import { duplicateJob, leaseLost, notFound } from '../errors.js';
+import { statsWindows } from '../stats.js';
 import type {
   AdvanceJobInput,
   ClaimDeliveriesOptions,
@@ -16,8 +17,10 @@ import type {
   PruneDeliveriesInput,
   PruneRunsInput,
   RunRecord,
+  StatsInput,
   Storage,
   StorageChange,
+  StorageStats,
 } from '../types.js';
 import { MemoryOutbox } from './outbox.js';
 import { MemoryRuns } from './runs.js';
@@ -232,6 +235,9 @@ export class MemoryStorage implements Storage {
     return this.#runs.get(id);
   }
 
+  async latestRuns(jobIds: string[]): Promise<RunRecord[]> {
+    return this.#runs.latest(jobIds);
+  }
   async listRuns(options: ListRunsOptions = {}): Promise<RunRecord[]> {
     return this.#runs.list(options);
   }
@@ -300,5 +306,20 @@ export class MemoryStorage implements Storage {
   }
   pruneDeliveries(input: PruneDeliveriesInput): Promise<number> {
     return this.#outbox.pruneDeliveries(input);
+  }
+
+  /** Counts for the dashboard's overview and telemetry gauges (see `Storage.stats`). */
+  async stats({ now }: StatsInput): Promise<StorageStats> {
+    const { runs, failingJobIds } = this.#runs.stats(statsWindows(now));
+    const jobs = { total: this.#jobs.size, active: 0, paused: 0, failing: 0 };
+    for (const job of this.#jobs.values()) {
+      if (!job.enabled) {
+        jobs.paused++;
+        continue;
+      }
+      jobs.active++;
+      if (failingJobIds.has(job.id)) jobs.failing++;
+    }
+    return { jobs, runs, ...this.#outbox.stats() };
   }
 }

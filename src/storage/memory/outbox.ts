@@ -3,11 +3,13 @@ import { MinHeap } from '../../heap.js';
 import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../../notifier/types.js';
 import { cloneAttempt, cloneDelivery, cloneEndpoint, cloneMessage } from '../clone.js';
 import { duplicateEndpoint, notFound } from '../errors.js';
+import { countEndpoints } from '../stats.js';
 import type {
   ClaimDeliveriesOptions,
   CompleteAttemptInput,
   ListDeliveriesOptions,
   PruneDeliveriesInput,
+  StorageStats,
 } from '../types.js';
 
 const byNewestDelivery = (a: DeliveryRecord, b: DeliveryRecord) =>
@@ -188,6 +190,7 @@ export class MemoryOutbox {
           (options.messageId === undefined || d.messageId === options.messageId) &&
           (options.status === undefined || d.status === options.status) &&
           (options.topic === undefined || d.topic === options.topic) &&
+          (options.jobId === undefined || this.#messages.get(d.messageId)?.jobId === options.jobId) &&
           (options.since === undefined || d.createdAt.getTime() >= options.since.getTime()) &&
           (before === undefined ||
             d.createdAt.getTime() < before.createdAt.getTime() ||
@@ -196,6 +199,31 @@ export class MemoryOutbox {
       .sort(byNewestDelivery)
       .slice(0, options.limit ?? 50)
       .map(cloneDelivery);
+  }
+
+  /** The endpoint and delivery counts of `stats()`. */
+  stats(): Pick<StorageStats, 'endpoints' | 'deliveries'> {
+    const endpoints = countEndpoints(
+      [...this.#endpoints.values()].map((e) => ({
+        enabled: e.enabled,
+        disabledReason: e.disabledReason,
+        failing: e.failingSince !== null,
+      })),
+    );
+    let pending = 0;
+    let failed = 0;
+    let oldest: number | null = null;
+    for (const d of this.#deliveries.values()) {
+      if (d.status === 'failed') failed++;
+      if (d.status !== 'pending') continue;
+      pending++;
+      const t = d.createdAt.getTime();
+      if (oldest === null || t < oldest) oldest = t;
+    }
+    return {
+      endpoints,
+      deliveries: { pending, failed, oldestPendingAt: oldest === null ? null : new Date(oldest) },
+    };
   }
 
   async listAttempts(deliveryId: string): Promise<DeliveryAttempt[]> {

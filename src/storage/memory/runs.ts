@@ -1,11 +1,13 @@
 import type { RunStatus } from '../../scheduler/types.js';
 import { notFound } from '../errors.js';
+import { countRun, emptyRunCounts, type statsWindows } from '../stats.js';
 import type {
   ClaimedRunRequests,
   ClaimOptions,
   ClaimRunRequestsOptions,
   ListRunsOptions,
   RunRecord,
+  StorageStats,
 } from '../types.js';
 import { assignStoredRun, fromStoredRun, type StoredRun, toStoredRun } from './stored-run.js';
 
@@ -173,6 +175,40 @@ export class MemoryRuns {
       .sort(byNewest)
       .slice(0, options.limit ?? 50)
       .map(fromStoredRun);
+  }
+
+  /** The newest run of each job that has one. */
+  latest(jobIds: string[]): RunRecord[] {
+    const out: RunRecord[] = [];
+    for (const jobId of jobIds) {
+      let newest: StoredRun | undefined;
+      for (const run of this.#byJob.get(jobId)?.values() ?? []) {
+        if (newest === undefined || byNewest(run, newest) < 0) newest = run;
+      }
+      if (newest) out.push(fromStoredRun(newest));
+    }
+    return out;
+  }
+
+  /** Runs by status in the last hour and day, and the jobs whose newest finished run failed (see `stats()`). */
+  stats(windows: ReturnType<typeof statsWindows>): {
+    runs: StorageStats['runs'];
+    failingJobIds: Set<string>;
+  } {
+    const runs = { lastHour: emptyRunCounts(), lastDay: emptyRunCounts() };
+    const candidates = new Set<string>();
+    for (const run of this.#byId.values()) {
+      countRun(runs, windows, run.status, run.scheduledAt);
+      if (run.status === 'failed' && run.scheduledAt > windows.failing) candidates.add(run.jobId);
+    }
+    const failingJobIds = new Set<string>();
+    for (const jobId of candidates) {
+      const finished = [...(this.#byJob.get(jobId)?.values() ?? [])]
+        .filter((r) => r.status === 'succeeded' || r.status === 'failed')
+        .sort(byNewest)[0];
+      if (finished?.status === 'failed') failingJobIds.add(jobId);
+    }
+    return { runs, failingJobIds };
   }
 
   /** Extends the leases of `instanceId`'s runs in flight among `runIds` to `until`. */

@@ -7,10 +7,11 @@ import { PostgresJobs } from './jobs.js';
 import { PostgresListener } from './listener.js';
 import { PostgresOutbox } from './outbox.js';
 import { POSTGRES_SCHEMA_VERSION, postgresMigrations } from './schema.js';
+import { postgresStats } from './stats.js';
 
 export type { SplitStorage };
 
-import type { Storage, StorageChange } from '../types.js';
+import type { StatsInput, Storage, StorageChange, StorageStats } from '../types.js';
 
 interface PostgresCommonOptions {
   /**
@@ -183,6 +184,14 @@ export class PostgresStorage extends SplitStorage implements Storage {
    */
   subscribe(listener: (change: StorageChange) => void): Promise<() => void> {
     return this.#db.op('subscribe to changes', () => this.#listener.subscribe(listener));
+  }
+
+  /**
+   * Counts for the dashboard's overview and telemetry gauges, each over an index (see `Storage.stats`).
+   * @example const { jobs, deliveries } = await storage.stats({ now: new Date() });
+   */
+  stats(input: StatsInput): Promise<StorageStats> {
+    return this.op('count for stats', () => postgresStats(this.#db, input));
   }
 
   /** Stops listening and, when the pool was created here, ends it. Safe to call twice. */

@@ -214,6 +214,10 @@ export class PostgresJobs {
     return this.#runs.listRuns(options);
   }
 
+  latestRuns(jobIds: string[]): Promise<RunRecord[]> {
+    return this.#runs.latestRuns(jobIds);
+  }
+
   renewRunLeases(input: { instanceId: string; runIds: string[]; until: Date }): Promise<void> {
     return this.#runs.renewRunLeases(input);
   }

@@ -261,13 +261,22 @@ export class PostgresOutbox {
     if (options.endpointId !== undefined) where.push(`endpoint_id = ${p(options.endpointId)}`);
     if (options.messageId !== undefined) where.push(`message_id = ${p(options.messageId)}`);
     if (options.status !== undefined) where.push(`status = ${p(options.status)}`);
-    if (options.topic !== undefined) where.push(`topic = ${p(options.topic)}`);
-    if (options.since !== undefined) where.push(`created_at >= ${p(options.since.getTime())}`);
+    // A job's deliveries, through its messages (a delivery's createdAt is its message's): the job's messages
+    // newest first from their index, then each message's deliveries.
+    const byJob = options.jobId !== undefined;
+    if (options.topic !== undefined) where.push(`${byJob ? 'd.' : ''}topic = ${p(options.topic)}`);
+    const created = byJob ? 'm.created_at' : 'created_at';
+    const id = byJob ? 'd.id' : 'id';
+    if (byJob) where.push(`m.job_id = ${p(options.jobId)}`);
+    if (options.since !== undefined) where.push(`${created} >= ${p(options.since.getTime())}`);
     if (options.before !== undefined) {
-      where.push(`(created_at, id) < (${p(options.before.createdAt.getTime())}, ${p(options.before.id)})`);
+      where.push(`(${created}, ${id}) < (${p(options.before.createdAt.getTime())}, ${p(options.before.id)})`);
     }
-    const sql = `SELECT * FROM ${this.#t.deliveries} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY created_at DESC, id DESC LIMIT ${p(options.limit ?? 50)}`;
+    const from = byJob
+      ? `${this.#t.messages} m JOIN ${this.#t.deliveries} d ON d.message_id = m.id`
+      : this.#t.deliveries;
+    const sql = `SELECT ${byJob ? 'd.*' : '*'} FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY ${created} DESC, ${id} DESC LIMIT ${p(options.limit ?? 50)}`;
     return (await this.#db.query(sql, params)).rows.map(decodeDelivery);
   }
 

@@ -142,6 +142,17 @@ export class PostgresRuns {
     return rows[0] ? decodeRun(rows[0]) : null;
   }
 
+  /** One index probe per job, in one statement. */
+  async latestRuns(jobIds: string[]): Promise<RunRecord[]> {
+    if (jobIds.length === 0) return [];
+    const { rows } = await this.#db.query(
+      `SELECT r.* FROM unnest($1::text[]) AS j(id) CROSS JOIN LATERAL (SELECT * FROM ${this.#runs} x
+         WHERE x.job_id = j.id ORDER BY x.scheduled_at DESC, x.id DESC LIMIT 1) r`,
+      [jobIds],
+    );
+    return rows.map(decodeRun);
+  }
+
   async listRuns(options: ListRunsOptions = {}): Promise<RunRecord[]> {
     const where: string[] = [];
     const params: unknown[] = [];

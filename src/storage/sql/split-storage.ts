@@ -31,6 +31,7 @@ type JobMethod =
   | 'updateRun'
   | 'getRun'
   | 'listRuns'
+  | 'latestRuns'
   | 'renewRunLeases'
   | 'claimExpiredRuns'
   | 'claimRunRequests'
@@ -176,6 +177,9 @@ export abstract class SplitStorage {
   }
   listRuns(options?: ListRunsOptions): Promise<RunRecord[]> {
     return this.op('list runs', () => this.#jobs.listRuns(options));
+  }
+  latestRuns(jobIds: string[]): Promise<RunRecord[]> {
+    return this.op('read the latest runs', () => this.#jobs.latestRuns(jobIds));
   }
   renewRunLeases(input: { instanceId: string; runIds: string[]; until: Date }): Promise<void> {
     return this.op('renew run leases', () => this.#jobs.renewRunLeases(input));

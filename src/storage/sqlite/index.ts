@@ -4,12 +4,13 @@ import { SplitStorage } from '../sql/split-storage.js';
 
 export type { SplitStorage };
 
-import type { Storage, StorageChange } from '../types.js';
+import type { StatsInput, Storage, StorageChange, StorageStats } from '../types.js';
 import { SqliteChangeWatcher } from './changes.js';
 import { SqliteConnection } from './connection.js';
 import { SqliteJobs } from './jobs.js';
 import { SqliteOutbox } from './outbox.js';
 import { SQLITE_SCHEMA_VERSION, sqliteMigrations } from './schema.js';
+import { sqliteStats } from './stats.js';
 
 /** Options of `new SqliteStorage(...)`. */
 export interface SqliteStorageOptions {
@@ -191,6 +192,14 @@ export class SqliteStorage extends SplitStorage implements Storage {
       if (current > SQLITE_SCHEMA_VERSION) throw schemaTooNew(current, SQLITE_SCHEMA_VERSION, this.#path);
       if (current < SQLITE_SCHEMA_VERSION) throw schemaOutdated(current, SQLITE_SCHEMA_VERSION, this.#path);
     });
+  }
+
+  /**
+   * Counts for the dashboard's overview and telemetry gauges, each over an index (see `Storage.stats`).
+   * @example const { jobs, deliveries } = await storage.stats({ now: new Date() });
+   */
+  stats(input: StatsInput): Promise<StorageStats> {
+    return this.op('count for stats', () => sqliteStats(this.#c, input));
   }
 
   /** Waits for the writes already made, then closes the file. */

@@ -10,6 +10,8 @@ import type {
 } from '../types.js';
 import { sqliteDialect as dialect, type SqliteConnection } from './connection.js';
 
+const STATUS_LITERALS: ReadonlySet<string> = new Set(['pending', 'succeeded', 'failed']);
+
 const INSERT_ENDPOINT = `${insertSql('cronhook_endpoints', endpointCodec.columns, ph)} ON CONFLICT (id) DO NOTHING`;
 const INSERT_MESSAGE = insertSql('cronhook_messages', messageCodec.columns, ph);
 /** `parked` of a delivery being written (schema version 4): pending to a disabled endpoint. */
@@ -203,16 +205,50 @@ export class SqliteOutbox {
     };
     if (options.endpointId !== undefined) add('endpoint_id = ?', options.endpointId);
     if (options.messageId !== undefined) add('message_id = ?', options.messageId);
-    if (options.status !== undefined) add('status = ?', options.status);
+    // A known status goes into the text: SQLite uses a partial index (pending, failed) only for a query that
+    // names its condition literally.
+    if (options.status !== undefined) {
+      if (STATUS_LITERALS.has(options.status)) add(`status = '${options.status}'`);
+      else add('status = ?', options.status);
+    }
     if (options.topic !== undefined) add('topic = ?', options.topic);
+    if (options.jobId !== undefined) return this.#listJobDeliveries(options.jobId, where, params, options);
     if (options.since !== undefined) add('created_at >= ?', options.since.getTime());
     if (options.before !== undefined) {
-      const t = options.before.createdAt.getTime();
-      add('(created_at < ? OR (created_at = ? AND id < ?))', t, t, options.before.id);
+      // A row value, which SQLite seeks to in the index; the equivalent OR made it walk from the newest one.
+      add('(created_at, id) < (?, ?)', options.before.createdAt.getTime(), options.before.id);
     }
     const sql = `SELECT * FROM cronhook_deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY created_at DESC, id DESC LIMIT ?`;
     return this.#c.all(sql, [...params, options.limit ?? 50]).map(decodeDelivery);
+  }
+
+  /**
+   * A job's deliveries, through its messages (a delivery's createdAt is its message's): the job's messages
+   * newest first from their index, then each message's deliveries.
+   */
+  #listJobDeliveries(
+    jobId: string,
+    where: string[],
+    params: unknown[],
+    options: ListDeliveriesOptions,
+  ): DeliveryRecord[] {
+    const clauses = [
+      'm.job_id = ?',
+      ...where.map((w) => w.replace(/\b(endpoint_id|message_id|status|topic)\b/g, 'd.$1')),
+    ];
+    const values = [jobId, ...params];
+    if (options.since !== undefined) {
+      clauses.push('m.created_at >= ?');
+      values.push(options.since.getTime());
+    }
+    if (options.before !== undefined) {
+      clauses.push('(m.created_at, d.id) < (?, ?)');
+      values.push(options.before.createdAt.getTime(), options.before.id);
+    }
+    const sql = `SELECT d.* FROM cronhook_messages m JOIN cronhook_deliveries d ON d.message_id = m.id
+      WHERE ${clauses.join(' AND ')} ORDER BY m.created_at DESC, d.id DESC LIMIT ?`;
+    return this.#c.all(sql, [...values, options.limit ?? 50]).map(decodeDelivery);
   }
 
   listAttempts(deliveryId: string): DeliveryAttempt[] {

@@ -177,6 +177,29 @@ ALTER TABLE cronhook_endpoints ADD COLUMN propagate_trace_context INTEGER NOT NU
 CREATE INDEX cronhook_runs_requests ON cronhook_runs (scheduled_at, id) WHERE status = 'queued' AND instance_id IS NULL;
 `,
   },
+  {
+    // The dashboard's overview and lists, and telemetry's gauges (stats()): counts read indexes, never the
+    // tables. Jobs are counted from the primary key and the due index, whose rows are the enabled jobs (an
+    // index on enabled drew the claim away from that index). Paused jobs: the jobs page's filter. Runs by
+    // status and time: one range count per status (a GROUP BY over a time range sorted every run of the
+    // day). Failed runs: "failing" jobs. Pending and failed deliveries, newest first (the status filter and
+    // the counts): partial indexes, one per status, because SQLite uses a partial index only for a query that
+    // names its exact condition, and because one over every status drew retention's prune (status IN
+    // ('succeeded', 'failed'), by updated_at) away from its own index. An endpoint's failed deliveries: the
+    // replay count and the endpoint + status filter. Messages of a job: the job filter.
+    version: 7,
+    name: 'indexes for stats and operator lists',
+    sql: `
+CREATE INDEX cronhook_jobs_paused ON cronhook_jobs (id) WHERE enabled = 0;
+CREATE INDEX cronhook_runs_status ON cronhook_runs (status, scheduled_at);
+CREATE INDEX cronhook_runs_failed ON cronhook_runs (scheduled_at, job_id) WHERE status = 'failed';
+CREATE INDEX cronhook_deliveries_pending ON cronhook_deliveries (created_at DESC, id DESC) WHERE status = 'pending';
+CREATE INDEX cronhook_deliveries_failed ON cronhook_deliveries (created_at DESC, id DESC) WHERE status = 'failed';
+CREATE INDEX cronhook_deliveries_failed_endpoint ON cronhook_deliveries (endpoint_id, created_at DESC, id DESC)
+  WHERE status = 'failed';
+CREATE INDEX cronhook_messages_job ON cronhook_messages (job_id, created_at DESC) WHERE job_id IS NOT NULL;
+`,
+  },
 ];
 
 export const SQLITE_SCHEMA_VERSION = sqliteMigrations.at(-1)!.version;

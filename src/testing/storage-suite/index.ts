@@ -15,6 +15,7 @@ import { outboxTests } from './outbox.js';
 import { readinessTests } from './readiness.js';
 import { runRequestTests } from './run-requests.js';
 import { runTests } from './runs.js';
+import { statsTests } from './stats.js';
 
 export type { StorageFactory, StorageSuiteOptions } from './context.js';
 
@@ -24,9 +25,8 @@ export type { StorageFactory, StorageSuiteOptions } from './context.js';
  * lease expiry, the (jobId, occurrenceKey) uniqueness behind exactly-once runs, retention, the outbox,
  * migrations, and holding secrets as ciphertext under `EncryptedStorage` (round trips, rotation,
  * re-encryption). Call it once per adapter from a `*.test.ts` file; it needs `vitest`. Tests of optional
- * methods (`peekJob`, `pruneDeliveries`, `ready`, `replaceJob`, `replaceEndpoint`,
- * `claimRunRequests`) are reported as skipped
- * for an adapter that lacks them.
+ * methods (`peekJob`, `pruneDeliveries`, `ready`, `replaceJob`, `replaceEndpoint`, `claimRunRequests`, `stats`,
+ * `latestRuns`) are reported as skipped for an adapter that lacks them.
  *
  * `factory` returns a fresh, empty storage each time it is called (it may be async, and may have migrated
  * already: the suite calls `migrate()` itself, except in the tests of `ready`, which use one as it comes). After
@@ -58,5 +58,6 @@ export function testStorage(name: string, factory: StorageFactory, options: Stor
     migrateTests(ctx);
     readinessTests(ctx);
     encryptedSecretTests(ctx);
+    statsTests(ctx);
   });
 }

@@ -148,7 +148,7 @@ describePostgres('Postgres', () => {
       const versions = await withPool((pool) =>
         pool.query(`SELECT version FROM "${schema}".schema_migrations`),
       );
-      expect(versions.rows).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((version) => ({ version })));
+      expect(versions.rows).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9].map((version) => ({ version })));
       await instances[0]!.insertJob(minimalJob('j'));
       expect(await instances[4]!.getJob('j')).toEqual(minimalJob('j'));
     });
@@ -169,7 +169,9 @@ describePostgres('Postgres', () => {
       });
       // Turn it back into what cronhook with only the first two migrations left behind, data included.
       await withPool((pool) =>
-        pool.query(`DROP FUNCTION ${t}.claim_deliveries; DROP FUNCTION ${t}.claim_jobs;
+        pool.query(`DROP INDEX ${t}.jobs_paused; DROP INDEX ${t}.runs_recent; DROP INDEX ${t}.runs_failed;
+          DROP INDEX ${t}.deliveries_status; DROP INDEX ${t}.deliveries_failed_endpoint; DROP INDEX ${t}.messages_job;
+          DROP FUNCTION ${t}.claim_deliveries; DROP FUNCTION ${t}.claim_jobs;
           DROP FUNCTION ${t}.insert_messages; DROP INDEX ${t}.deliveries_ready;
           ALTER TABLE ${t}.deliveries DROP COLUMN parked;
           ALTER TABLE ${t}.messages DROP COLUMN traceparent, DROP COLUMN tracestate;

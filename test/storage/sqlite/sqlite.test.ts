@@ -81,6 +81,7 @@ describe('SqliteStorage', () => {
       { version: 4, name: 'deliveries to disabled endpoints parked' },
       { version: 5, name: 'trace context of messages, propagation per endpoint' },
       { version: 6, name: 'run requests' },
+      { version: 7, name: 'indexes for stats and operator lists' },
     ]);
     peek.close();
     await a.insertJob(minimalJob('shared'));
@@ -100,7 +101,14 @@ describe('SqliteStorage', () => {
     await v1.close();
     // Turn it back into what cronhook with only the first migration left behind.
     const old = new DatabaseSync(path);
-    old.exec(`DROP INDEX cronhook_deliveries_finished;
+    old.exec(`DROP INDEX cronhook_jobs_paused;
+      DROP INDEX cronhook_runs_status;
+      DROP INDEX cronhook_deliveries_failed_endpoint;
+      DROP INDEX cronhook_runs_failed;
+      DROP INDEX cronhook_deliveries_pending;
+      DROP INDEX cronhook_deliveries_failed;
+      DROP INDEX cronhook_messages_job;
+      DROP INDEX cronhook_deliveries_finished;
       DROP INDEX cronhook_jobs_due;
       CREATE INDEX cronhook_jobs_wake ON cronhook_jobs (wake_at) WHERE enabled = 1;
       DROP INDEX cronhook_deliveries_ready;

@@ -1,0 +1,60 @@
+/** `SqliteStorage.stats()`: a few grouped counts, each over an index of schema version 5. */
+import { countEndpoints, emptyRunCounts, RUN_STATUSES, statsWindows } from '../stats.js';
+import type { StatsInput, StorageStats } from '../types.js';
+import type { SqliteConnection } from './connection.js';
+
+export function sqliteStats(c: SqliteConnection, { now }: StatsInput): StorageStats {
+  const w = statsWindows(now);
+  // All jobs from the primary key; the enabled ones from the due index, which holds exactly them.
+  const total = Number(c.get('SELECT count(*) AS n FROM cronhook_jobs')?.n ?? 0);
+  const active = Number(c.get('SELECT count(*) AS n FROM cronhook_jobs WHERE enabled = 1')?.n ?? 0);
+  const jobs = { total, active, paused: total - active, failing: 0 };
+  // Jobs with a recent failure whose newest finished run is that failure: one index probe per such job.
+  jobs.failing = Number(
+    c.get(
+      `SELECT count(*) AS n FROM (SELECT DISTINCT job_id FROM cronhook_runs WHERE status = 'failed' AND scheduled_at > ?) f
+       JOIN cronhook_jobs j ON j.id = f.job_id AND j.enabled = 1
+       WHERE (SELECT r.status FROM cronhook_runs r WHERE r.job_id = f.job_id AND r.status IN ('succeeded', 'failed')
+              ORDER BY r.scheduled_at DESC, r.id DESC LIMIT 1) = 'failed'`,
+      [w.failing],
+    )?.n ?? 0,
+  );
+  // One range count per status and window, each naming its status literally (index on status, scheduled_at).
+  const runs = { lastHour: emptyRunCounts(), lastDay: emptyRunCounts() };
+  for (const status of RUN_STATUSES) {
+    const count = (from: number) =>
+      Number(
+        c.get(
+          `SELECT count(*) AS n FROM cronhook_runs WHERE status = '${status}' AND scheduled_at > ? AND scheduled_at <= ?`,
+          [from, w.now],
+        )?.n ?? 0,
+      );
+    runs.lastDay[status] = count(w.day);
+    runs.lastHour[status] = runs.lastDay[status] === 0 ? 0 : count(w.hour);
+  }
+  const endpoints = countEndpoints(
+    c
+      .all(
+        `SELECT enabled, disabled_reason, failing_since IS NOT NULL AS failing, count(*) AS n
+         FROM cronhook_endpoints GROUP BY 1, 2, 3`,
+      )
+      .map((row) => ({
+        enabled: Number(row.enabled) === 1,
+        disabledReason: row.disabled_reason === null ? null : String(row.disabled_reason),
+        failing: Number(row.failing) === 1,
+        count: Number(row.n),
+      })),
+  );
+  // One statement per status, each naming its partial index's exact condition.
+  const pending = c.get(
+    `SELECT count(*) AS n, min(created_at) AS oldest FROM cronhook_deliveries WHERE status = 'pending'`,
+  );
+  const failed = c.get(`SELECT count(*) AS n FROM cronhook_deliveries WHERE status = 'failed'`);
+  const deliveries: StorageStats['deliveries'] = {
+    pending: Number(pending?.n ?? 0),
+    failed: Number(failed?.n ?? 0),
+    oldestPendingAt:
+      pending?.oldest === null || pending?.oldest === undefined ? null : new Date(Number(pending.oldest)),
+  };
+  return { jobs, runs, endpoints, deliveries };
+}
