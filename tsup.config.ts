@@ -8,6 +8,7 @@ export default defineConfig({
     'testing/storage': 'src/testing/storage.ts',
     'storage/sqlite': 'src/storage/sqlite/index.ts',
     'storage/postgres': 'src/storage/postgres/index.ts',
+    'dashboard/index': 'src/dashboard/index.ts',
     'cli/index': 'src/cli/index.ts',
   },
   format: ['esm'],

@@ -36,6 +36,10 @@ export type CronhookErrorCode =
   | 'ERR_CONFIG'
   | 'ERR_TELEMETRY'
   | 'ERR_ENCRYPTION_KEY'
+  | 'ERR_INVALID_REQUEST'
+  | 'ERR_UNAUTHORIZED'
+  | 'ERR_FORBIDDEN'
+  | 'ERR_NOT_FOUND'
   | WebhookVerificationErrorCode;
 
 /** Stable codes of `WebhookVerificationError` (cronhook/verify, the receiver side). */

@@ -1,0 +1,116 @@
+import { CronhookError, isCronhookError } from '../../errors.js';
+import type { EndpointInput, WebhookNotifier } from '../../index.js';
+import { href } from '../pages/context.js';
+import { newEndpointPage, revealPage } from '../pages/endpoint-form.js';
+import type { ActionDeps, ActionHandler } from './types.js';
+
+const HOUR = 3_600_000;
+
+function requireNotifier(deps: ActionDeps): WebhookNotifier {
+  if (!deps.notifier)
+    throw new CronhookError('ERR_FORBIDDEN', 'This dashboard has no notifier to act on endpoints');
+  return deps.notifier;
+}
+
+function badField(field: string, message: string): CronhookError {
+  return new CronhookError('ERR_INVALID_REQUEST', message, { field });
+}
+
+function list(value: string | null): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** `Name: value` lines into headers; a malformed line is named by its number, never echoed. */
+function headerLines(text: string | null): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [i, line] of (text ?? '').split(/\r?\n/).entries()) {
+    if (line.trim() === '') continue;
+    const at = line.indexOf(':');
+    if (at < 1) throw badField('headers', `Extra headers, line ${i + 1}: expected "Name: value"`);
+    headers[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+  }
+  return headers;
+}
+
+/** The add-endpoint form as `addEndpoint` input. */
+export function endpointInput(form: URLSearchParams): EndpointInput {
+  const url = (form.get('url') ?? '').trim();
+  if (!url) throw badField('url', 'The endpoint URL is required');
+  const topics = [...form.getAll('topics'), ...list(form.get('otherTopics'))];
+  if (topics.length === 0) throw badField('topics', 'Choose at least one topic');
+  const jobIds = list(form.get('jobIds'));
+  const description = (form.get('description') ?? '').trim();
+  const authorization = form.get('authorization') ?? '';
+  return {
+    url,
+    topics: [...new Set(topics)],
+    ...(description ? { description } : {}),
+    ...(authorization ? { authorization } : {}),
+    headers: headerLines(form.get('headers')),
+    ...(jobIds.length ? { jobIds } : {}),
+  };
+}
+
+/** Adds the endpoint and answers with the one page that shows its secret. */
+export const addEndpoint: ActionHandler = async (ctx, deps, form) => {
+  const notifier = requireNotifier(deps);
+  const nonce = form.get('nonce') ?? '';
+  const previous = nonce ? deps.usedNonces.get(nonce) : undefined;
+  // The same form posted again (a reload of the result): no second endpoint, and no second look at the secret.
+  if (previous) return { redirect: href(ctx, `/endpoints/${encodeURIComponent(previous)}`) };
+  let input: EndpointInput;
+  try {
+    input = endpointInput(form);
+  } catch (error) {
+    return { page: newEndpointPage(ctx, (error as Error).message), status: 400 };
+  }
+  let added: Awaited<ReturnType<WebhookNotifier['addEndpoint']>>;
+  try {
+    added = await notifier.addEndpoint(input);
+  } catch (error) {
+    if (isCronhookError(error) && /^ERR_INVALID_/.test(error.code)) {
+      return { page: newEndpointPage(ctx, `${error.message}`), status: 400 };
+    }
+    throw error;
+  }
+  if (nonce) {
+    deps.usedNonces.set(nonce, added.endpoint.id);
+    if (deps.usedNonces.size > 1000) deps.usedNonces.delete(deps.usedNonces.keys().next().value!);
+  }
+  return { page: revealPage(ctx, added.endpoint.id, added.secret, 'added'), noStore: true };
+};
+
+export const rotateSecret: ActionHandler = async (ctx, deps, form, id) => {
+  const hours = Number(form.get('graceHours') ?? '24');
+  if (!Number.isInteger(hours) || hours < 0 || hours > 720) {
+    throw badField('graceHours', 'The grace period must be a whole number of hours from 0 to 720');
+  }
+  const { secret } = await requireNotifier(deps).rotateSecret(id, { graceMs: hours * HOUR });
+  const graceEnds = hours > 0 ? new Date(ctx.now.getTime() + hours * HOUR) : undefined;
+  return { page: revealPage(ctx, id, secret, 'rotated', graceEnds), noStore: true };
+};
+
+export const ping: ActionHandler = async (ctx, deps, _form, id) => {
+  const attempt = await requireNotifier(deps).ping(id);
+  return { redirect: href(ctx, `/endpoints/${encodeURIComponent(id)}`, { ping: attempt.deliveryId }) };
+};
+
+export const enableEndpoint: ActionHandler = async (ctx, deps, _form, id) => {
+  await requireNotifier(deps).enableEndpoint(id);
+  return { redirect: href(ctx, `/endpoints/${encodeURIComponent(id)}`, { done: 'enabled' }) };
+};
+
+export const disableEndpoint: ActionHandler = async (ctx, deps, _form, id) => {
+  await requireNotifier(deps).updateEndpoint(id, { enabled: false });
+  return { redirect: href(ctx, `/endpoints/${encodeURIComponent(id)}`, { done: 'disabled' }) };
+};
+
+export const deleteEndpoint: ActionHandler = async (ctx, deps, _form, id) => {
+  const removed = await requireNotifier(deps).removeEndpoint(id);
+  if (!removed)
+    throw new CronhookError('ERR_ENDPOINT_NOT_FOUND', 'There is no endpoint with this id', { field: 'id' });
+  return { redirect: href(ctx, '/endpoints', { done: 'deleted' }) };
+};

@@ -1,0 +1,310 @@
+/** Pages, bad input, base paths and what each subset of scheduler/notifier/storage shows, over real HTTP. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createDashboard } from '../../src/dashboard/index.js';
+import { cookieOf, csrfOf, type Served, seedWorld, serve, type World } from './fixture.js';
+
+let world: World;
+let served: Served | undefined;
+
+beforeEach(async () => {
+  world = await seedWorld();
+});
+afterEach(async () => {
+  await served?.close();
+  served = undefined;
+});
+
+async function text(path: string, init?: RequestInit) {
+  const res = await fetch(served!.url(path), init);
+  return { status: res.status, html: await res.text(), res };
+}
+
+async function postForm(path: string, fields: Record<string, string> = {}) {
+  const page = await fetch(served!.url('/'));
+  const cookie = cookieOf(page);
+  const csrf = csrfOf(await page.text());
+  return fetch(served!.url(path), {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: served!.origin, cookie },
+    body: new URLSearchParams({ csrf, ...fields }),
+  });
+}
+
+describe('bad input', () => {
+  beforeEach(async () => {
+    served = await serve({ scheduler: world.scheduler, notifier: world.notifier, public: true });
+  });
+
+  it('answers an error page with a status, never a stack trace', async () => {
+    const cases: Array<[string, number]> = [
+      ['/jobs/no-such-job', 404],
+      ['/endpoints/ep_missing', 404],
+      ['/deliveries/dlv_missing', 404],
+      ['/jobs/%E0%A4%A', 400],
+      ['/jobs?cursor=not-a-cursor!', 400],
+      [`/jobs?cursor=${Buffer.from('[1,2]').toString('base64url')}`, 400],
+      ['/deliveries?cursor=eyJ4IjoxfQ', 400],
+      [`/jobs?q=${'x'.repeat(5000)}`, 400],
+      ['/jobs?status=everything', 400],
+      ['/deliveries?status=lost', 400],
+      ['/deliveries?since=yesterday', 400],
+      [`/jobs/${'a'.repeat(400)}`, 400],
+      ['/no/such/page', 404],
+    ];
+    for (const [path, status] of cases) {
+      const { status: got, html } = await text(path);
+      expect(got, path).toBe(status);
+      expect(html, path).toMatch(/<h1>\d{3} /);
+      expect(html, path).not.toMatch(/\n\s+at .+:\d+:\d+/);
+    }
+  });
+
+  it('refuses malformed and oversized forms, and actions on unknown ids, changing nothing', async () => {
+    expect((await postForm('/jobs/no-such-job/pause')).status).toBe(404);
+    expect((await postForm('/endpoints/ep_missing/delete')).status).toBe(404);
+    expect((await postForm('/deliveries/dlv_missing/redeliver')).status).toBe(404);
+    expect((await postForm(`/endpoints/${world.endpointId}/rotate`, { graceHours: '-5' })).status).toBe(400);
+    expect((await postForm(`/endpoints/${world.endpointId}/rotate`, { graceHours: 'abc' })).status).toBe(400);
+    expect(
+      (await postForm('/deliveries/replay', { endpointId: world.endpointId, since: 'soon' })).status,
+    ).toBe(400);
+    const huge = await postForm('/jobs/sync-crm/pause', { filler: 'x'.repeat(100_000) });
+    expect(huge.status).toBe(413);
+    const json = await fetch(served!.url('/jobs/sync-crm/pause'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: served!.origin },
+      body: '{}',
+    });
+    expect(json.status).toBe(400);
+    const add = await postForm('/endpoints', { url: 'not a url', topics: 'job.*' });
+    expect(add.status).toBe(400);
+    expect(await add.text()).toContain('Add endpoint');
+    expect((await world.scheduler.getJob('sync-crm'))?.enabled).toBe(true);
+    expect(await world.notifier.listEndpoints()).toHaveLength(1);
+    const endpoint = await world.storage.getEndpoint(world.endpointId);
+    expect(endpoint?.secrets).toHaveLength(1);
+  });
+
+  it('answers 405 to other methods', async () => {
+    const res = await fetch(served!.url('/jobs'), { method: 'DELETE' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, HEAD, POST');
+  });
+});
+
+describe('actions show their outcome', () => {
+  beforeEach(async () => {
+    served = await serve({ scheduler: world.scheduler, notifier: world.notifier, public: true });
+  });
+
+  it('run now redirects to the job page, which shows the finished run', async () => {
+    const res = await postForm('/jobs/nightly-report/run');
+    expect(res.status).toBe(303);
+    const location = res.headers.get('location')!;
+    const [run] = await world.scheduler.listRuns('nightly-report');
+    expect(location).toBe(`/jobs/nightly-report?run=${run!.id}`);
+    const { html } = await text(location);
+    expect(html).toContain(`Run <code>${run!.id}</code> succeeded`);
+    expect(html).toContain(`id="run-${run!.id}"`);
+    expect(html).toMatch(/>manual</);
+  });
+
+  it('pause and resume change the next run shown', async () => {
+    const before = await text('/jobs/sync-crm');
+    expect(before.html).toMatch(/Next run<\/dt><dd><time/);
+    await postForm('/jobs/sync-crm/pause');
+    const paused = await text('/jobs/sync-crm?done=paused');
+    expect(paused.html).toContain('none while paused');
+    expect(paused.html).toContain('>Resume</button>');
+    await postForm('/jobs/sync-crm/resume');
+    const resumed = await text('/jobs/sync-crm');
+    expect(resumed.html).toMatch(/Next run<\/dt><dd><time/);
+  });
+
+  it('ping shows the receiver’s answer; redeliver keeps the webhook-id', async () => {
+    world.transport.reply([{ status: 503 }]);
+    const ping = await postForm(`/endpoints/${world.endpointId}/ping`);
+    expect(ping.status).toBe(303);
+    const { html } = await text(ping.headers.get('location')!);
+    expect(html).toContain('Ping failed');
+    world.transport.reply([{ status: 204 }]);
+    const sent = world.transport.requests.length;
+    const redeliver = await postForm(`/deliveries/${world.deliveryIds.failed}/redeliver`);
+    expect(redeliver.status).toBe(303);
+    const page = await text(redeliver.headers.get('location')!);
+    expect(page.html).toContain('Redelivered with the same webhook-id: HTTP 204');
+    const delivery = await world.notifier.getDelivery(world.deliveryIds.failed);
+    const again = world.transport.requests[sent]!;
+    expect(again.headers['webhook-id']).toBe(delivery!.messageId);
+    expect(page.html).toContain(`<code id="webhook-id">${delivery!.messageId}</code>`);
+  });
+
+  it('replay counts first, then replays on confirmation', async () => {
+    const since = new Date(Date.now() - 3_600_000).toISOString().slice(0, 16);
+    await world.notifier.publish('invoice.paid', { id: 1 });
+    // Fail the published delivery: one attempt, no retry schedule.
+    const pending = await world.notifier.listDeliveries({ status: 'pending' });
+    world.transport.reply([{ status: 500 }]);
+    await world.notifier.redeliver(pending.deliveries[0]!.id);
+    const stored = await world.storage.getDelivery(pending.deliveries[0]!.id);
+    await world.storage.updateDelivery({ ...stored!, status: 'failed', nextAttemptAt: null });
+    const preview = await postForm('/deliveries/replay', { endpointId: world.endpointId, since });
+    expect(preview.status).toBe(200);
+    const html = await preview.text();
+    expect(html).toMatch(/<p>1 failed delivery to/);
+    expect((await world.storage.getDelivery(stored!.id))?.status).toBe('failed');
+    const confirm = await postForm('/deliveries/replay', {
+      endpointId: world.endpointId,
+      since,
+      confirm: '1',
+    });
+    expect(confirm.status).toBe(303);
+    expect(confirm.headers.get('location')).toContain('done=replayed');
+    expect((await world.storage.getDelivery(stored!.id))?.status).toBe('pending');
+  });
+});
+
+describe('base path and proxies', () => {
+  it('builds every link, form and asset under the base path, whether or not the request carries it', async () => {
+    served = await serve({
+      scheduler: world.scheduler,
+      notifier: world.notifier,
+      public: true,
+      basePath: '/admin/cron/',
+    });
+    const withPrefix = await fetch(`${served.origin}/admin/cron/jobs`);
+    const stripped = await fetch(`${served.origin}/jobs`);
+    for (const res of [withPrefix, stripped]) {
+      expect(res.status).toBe(200);
+      const html = await res.text();
+      const urls = [...html.matchAll(/(?:href|action|src)="([^"]+)"/g)].map((m) => m[1]!);
+      expect(urls.length).toBeGreaterThan(5);
+      for (const url of urls) {
+        if (url.startsWith('data:') || url.startsWith('#')) continue;
+        expect(url, url).toMatch(/^\/admin\/cron\//);
+      }
+      const css = urls.find((u) => u.endsWith('.css'))!;
+      const asset = await fetch(`${served.origin}${css}`);
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('content-type')).toMatch(/^text\/css/);
+      expect((await fetch(`${served.origin}${css.replace('/admin/cron', '')}`)).status).toBe(200);
+    }
+    expect(cookieOf(withPrefix)).toBeTruthy();
+    expect(withPrefix.headers.getSetCookie()[0]).toContain('Path=/admin/cron');
+  });
+
+  it('fetch() serves Web Requests, as Hono, Bun and Deno pass them', async () => {
+    const dashboard = createDashboard({ scheduler: world.scheduler, public: true, basePath: '/ops' });
+    const res = await dashboard.fetch(new Request('http://example.test/ops/jobs?status=paused'));
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('paused-job');
+    expect(html).not.toContain('sync-crm');
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const head = await dashboard.fetch(new Request('http://example.test/ops/', { method: 'HEAD' }));
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+  });
+
+  it('hands requests that are not its own to next()', async () => {
+    const dashboard = createDashboard({ scheduler: world.scheduler, public: true, basePath: '/ops' });
+    let passed = false;
+    dashboard.handler(
+      { url: '/somewhere-else', method: 'GET', headers: {}, socket: {} } as never,
+      {} as never,
+      () => {
+        passed = true;
+      },
+    );
+    expect(passed).toBe(true);
+  });
+});
+
+describe('any subset of scheduler, notifier and storage', () => {
+  it('storage alone gives a read-only view of every section', async () => {
+    served = await serve({ storage: world.storage, public: true });
+    const { html } = await text('/');
+    expect(html).toContain('>Jobs</a>');
+    expect(html).toContain('>Endpoints</a>');
+    for (const path of [
+      '/jobs/sync-crm',
+      `/endpoints/${world.endpointId}`,
+      `/deliveries/${world.deliveryIds.failed}`,
+    ]) {
+      const page = await text(path);
+      expect(page.status).toBe(200);
+      expect(page.html).not.toContain('method="post"');
+    }
+    expect((await postForm('/jobs/sync-crm/pause')).status).toBe(403);
+  });
+
+  it('a scheduler alone shows jobs and runs only; a notifier alone endpoints and deliveries only', async () => {
+    served = await serve({ scheduler: world.scheduler, public: true });
+    expect((await text('/')).html).not.toContain('>Endpoints</a>');
+    expect((await text('/endpoints')).status).toBe(404);
+    expect((await text('/jobs/sync-crm')).html).toContain('>Run now</button>');
+    await served.close();
+    served = await serve({ notifier: world.notifier, public: true });
+    expect((await text('/')).html).not.toContain('>Jobs</a>');
+    expect((await text('/jobs')).status).toBe(404);
+    expect((await text(`/endpoints/${world.endpointId}`)).html).toContain('>Ping</button>');
+  });
+});
+
+describe('lists', () => {
+  it('pages with cursors, filters by status and searches by id prefix', async () => {
+    for (let i = 0; i < 7; i++) {
+      await world.scheduler.addJob({
+        id: `bulk-${i}`,
+        schedule: { every: '1h' },
+        target: { handler: 'report' },
+      });
+    }
+    served = await serve({ scheduler: world.scheduler, public: true, pageSize: 4 });
+    const ids = (html: string) => [...html.matchAll(/<a href="\/jobs\/([^"]+)">/g)].map((m) => m[1]);
+    const first = await text('/jobs?q=bulk-');
+    expect(ids(first.html)).toEqual(['bulk-0', 'bulk-1', 'bulk-2', 'bulk-3']);
+    const next = /href="([^"]+)" rel="next"/.exec(first.html)![1]!.replaceAll('&amp;', '&');
+    const second = await text(next);
+    expect(ids(second.html)).toEqual(['bulk-4', 'bulk-5', 'bulk-6']);
+    expect(second.html).not.toContain('rel="next"');
+    expect(ids((await text('/jobs?status=paused')).html)).toEqual(['paused-job']);
+    expect(ids((await text('/jobs?q=sync-crm')).html)).toEqual(['sync-crm']);
+  });
+});
+
+describe('overview and filters backed by Storage.stats and the job filter', () => {
+  it('counts runs, failing jobs and deliveries; filters deliveries by job', async () => {
+    world.scheduler.handle('report', async () => {
+      throw new Error('report broke');
+    });
+    await world.scheduler.triggerJob('nightly-report');
+    served = await serve({ scheduler: world.scheduler, notifier: world.notifier, public: true });
+    const { html } = await text('/');
+    expect(html).toMatch(/<span class="stat-value">1<\/span><span class="stat-label">failing<\/span>/);
+    expect(html).toMatch(/Runs, last hour:<\/span> <span class="badge bad">1 failed<\/span>/);
+    expect(html).toMatch(/<span class="stat-value">1<\/span><span class="stat-label">failed<\/span>/); // the failed ping
+    const byJob = await text('/deliveries?job=nightly-report');
+    const topics = [...byJob.html.matchAll(/<td><code>([a-z.]+)<\/code><\/td>/g)].map((m) => m[1]);
+    expect(topics.sort()).toEqual(['job.execution.failed', 'job.execution.started']);
+    expect((await text('/deliveries?job=sync-crm')).html).toContain('No delivery matches.');
+  });
+});
+
+describe('failing jobs', () => {
+  it('the failing filter lists active jobs whose newest run failed, and the overview links to it', async () => {
+    world.scheduler.handle('report', async () => {
+      throw new Error('report broke');
+    });
+    await world.scheduler.triggerJob('nightly-report');
+    await world.scheduler.triggerJob('paused-job'); // fails too, but is paused
+    served = await serve({ scheduler: world.scheduler, public: true });
+    const ids = (html: string) => [...html.matchAll(/<a href="\/jobs\/([^"]+)">/g)].map((m) => m[1]);
+    expect(ids((await text('/jobs?status=failing')).html)).toEqual(['nightly-report']);
+    expect((await text('/')).html).toContain('href="/jobs?status=failing"');
+    world.scheduler.handle('report', async () => ({ ok: true }));
+    await world.scheduler.triggerJob('nightly-report');
+    expect(ids((await text('/jobs?status=failing')).html)).toEqual([]);
+  });
+});
