@@ -7,6 +7,7 @@
 import { CronhookError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { type Command, commandHelp, type Io, parseCommandArgs, UsageError } from './command.js';
+import { dashboardCommand } from './commands/dashboard.js';
 import { deliveriesCommands } from './commands/deliveries.js';
 import { encryptionCommands } from './commands/encryption.js';
 import { endpointsCommands } from './commands/endpoints.js';
@@ -16,6 +17,7 @@ import { runCommand } from './commands/run.js';
 
 const COMMANDS: Command[] = [
   runCommand,
+  dashboardCommand,
   ...jobsCommands,
   ...endpointsCommands,
   ...deliveriesCommands,

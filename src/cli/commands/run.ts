@@ -7,6 +7,7 @@ import { Scheduler } from '../../scheduler/scheduler.js';
 import { activeSpanIds } from '../../telemetry/active-span.js';
 import { type Command, choiceOption, intOption, stringOption } from '../command.js';
 import { type CronhookConfig, loadConfig } from '../config.js';
+import { DASHBOARD_ACCESS_HELP, startDashboardServer } from '../dashboard-server.js';
 import { createLogger, LOG_LEVELS, type LogFormat } from '../logger.js';
 import { applyConfig, logEvents } from '../run-support.js';
 import {
@@ -37,6 +38,11 @@ export const runCommand: Command = {
       value: '<id>',
       description: 'This instance in leases and logs (default host:pid)',
     },
+    dashboard: {
+      type: 'string',
+      value: '<host:port>',
+      description: 'Also serve the operator dashboard there, e.g. 127.0.0.1:8080 (see Access below)',
+    },
     'shutdown-timeout-ms': {
       type: 'string',
       value: '<ms>',
@@ -48,6 +54,8 @@ export const runCommand: Command = {
 (unchanged jobs keep their next run) otherwise. An endpoint without an id gets one derived from its URL,
 or adopts an endpoint stored with that URL before config ids existed. Jobs and endpoints the config does
 not mention are left alone. See docs/cli.md.
+
+Dashboard (--dashboard): ${DASHBOARD_ACCESS_HELP}
 
 Example cronhook.config.json:
   {
@@ -113,10 +121,26 @@ without them nothing is exported. JSON log lines carry trace_id and span_id insi
       throw error;
     }
 
+    const dashboardAddress = stringOption(values, 'dashboard');
+    const dashboard =
+      dashboardAddress === undefined
+        ? null
+        : await startDashboardServer({
+            address: dashboardAddress,
+            flag: 'dashboard',
+            scheduler,
+            notifier,
+            env: process.env,
+            logger,
+          }).catch(async (error: unknown) => {
+            await storage.close?.();
+            throw error;
+          });
     const stopLogging = logEvents(scheduler, notifier, logger);
     const servers = await startServers(observability, telemetry, () => scheduler.health());
     await notifier.start();
     await scheduler.start();
+    if (dashboard) logger.info('dashboard serving', { url: dashboard.url });
     logger.info('cronhook started', {
       instance: notifier.instanceId,
       jobs: (await scheduler.listJobs({ limit: 10_000 })).length,
@@ -135,6 +159,7 @@ without them nothing is exported. JSON log lines carry trace_id and span_id insi
     process.once('SIGINT', force);
     process.once('SIGTERM', force);
     logger.info('shutting down', { signal, timeoutMs: shutdownMs });
+    await dashboard?.close();
     await scheduler.stop({ timeoutMs: shutdownMs });
     await notifier.stop({ timeoutMs: Math.min(shutdownMs, 15_000) });
     stopLogging();
