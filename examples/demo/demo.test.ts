@@ -43,7 +43,7 @@ describe('npm run demo', () => {
     expect(stdout).toMatch(/^ {2}all jobs +\d+/m);
   });
 
-  it('Ctrl-C (SIGINT) shuts down gracefully and still prints the summary', async () => {
+  it('serves the dashboard it prints; Ctrl-C (SIGINT) shuts down gracefully and still prints the summary', async () => {
     const db = join(mkdtempSync(join(tmpdir(), 'cronhook-demo-')), 'demo.db');
     const child = spawn(process.execPath, ['--import', 'tsx', INDEX, '--db', db], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -57,6 +57,17 @@ describe('npm run demo', () => {
       if (Date.now() > deadline) throw new Error(`the demo did not start:\n${stdout}`);
       await new Promise((r) => setTimeout(r, 50));
     }
+    // The dashboard it prints answers with the printed credentials, and to nobody without them.
+    const [, url, password] = /dashboard +(http:\/\/127\.0\.0\.1:\d+\/) +user demo, password (\S+)/.exec(
+      stdout,
+    )!;
+    const denied = await fetch(`${url}jobs`);
+    expect(denied.status).toBe(401);
+    const jobs = await fetch(`${url}jobs`, {
+      headers: { authorization: `Basic ${Buffer.from(`demo:${password}`).toString('base64')}` },
+    });
+    expect(jobs.status).toBe(200);
+    expect(await jobs.text()).toContain('inventory-sync');
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(stdout).toContain('shutting down gracefully');

@@ -4,13 +4,19 @@
  * A Scheduler calls a local "customer service" (which fails and stalls now and then) and runs in-process
  * handlers; a WebhookNotifier signs every job event and delivers it to a local receiver, which verifies each
  * signature with `cronhook/verify` and dedupes by `webhook-id`. Midway the endpoint's secret is rotated, a
- * forged request is sent to the receiver and one delivery is redelivered. Ends after `--duration` seconds
- * (default 30) or on Ctrl-C, shutting down gracefully, and prints a summary.
+ * forged request is sent to the receiver and one delivery is redelivered. The operator dashboard is served
+ * on a local port behind a generated password. Ends after `--duration` seconds (default 30) or on Ctrl-C,
+ * shutting down gracefully, and prints a summary.
  */
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Scheduler, WebhookNotifier } from 'cronhook';
+import { basicAuth, createDashboard } from 'cronhook/dashboard';
 import { SqliteStorage } from 'cronhook/storage/sqlite';
 import { startCustomerService } from './customer-service.js';
 import { LiveLog } from './live-log.js';
@@ -117,6 +123,18 @@ async function main(): Promise<void> {
     target: { handler: 'welcome-email' },
   });
 
+  // The dashboard, on 127.0.0.1 only, behind a password made for this run.
+  const password = randomBytes(9).toString('base64url');
+  const dashboard = createDashboard({
+    scheduler,
+    notifier,
+    title: 'cronhook demo',
+    authorize: basicAuth({ username: 'demo', password }),
+  });
+  const dashboardServer = createServer(dashboard.handler).listen(0, '127.0.0.1');
+  await once(dashboardServer, 'listening');
+  const dashboardUrl = `http://127.0.0.1:${(dashboardServer.address() as AddressInfo).port}/`;
+
   out.line(out.paint('bold', 'cronhook demo'));
   const facts: Array<[string, string]> = [
     ['database', `${relative(process.cwd(), dbPath) || dbPath} (SQLite, recreated on each run)`],
@@ -127,7 +145,8 @@ async function main(): Promise<void> {
     ['', 'flaky-export     HTTP, every 7 s, 3 attempts with backoff'],
     ['', 'welcome-email    handler, once, 4 s from now'],
     ['endpoint', `${endpoint.id} subscribed to job.*`],
-    ['runs for', `${durationMs / 1000} s (Ctrl-C stops early)`],
+    ['dashboard', `${dashboardUrl}  user demo, password ${password}`],
+    ['runs for', `${durationMs / 1000} s (Ctrl-C stops early; --duration 600 to explore the dashboard)`],
   ];
   for (const [label, text] of facts) out.line(`  ${out.paint('dim', label.padEnd(8))}  ${text}`);
   out.line();
@@ -198,7 +217,12 @@ async function main(): Promise<void> {
   live.detach();
 
   await printSummary({ out, scheduler, notifier, receiver, dbPath, elapsedMs: Date.now() - started });
-  await Promise.all([service.close(), receiver.close()]);
+  dashboardServer.closeAllConnections();
+  await Promise.all([
+    service.close(),
+    receiver.close(),
+    new Promise<void>((r) => dashboardServer.close(() => r())),
+  ]);
   await storage.close();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
