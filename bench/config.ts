@@ -60,6 +60,8 @@ export interface BenchProfile {
     seconds: number;
     timeoutMs: number;
   };
+  /** The dashboard's pages against a seeded storage (see bench/lib/dashboard-seed.ts). */
+  dashboard: { jobs: number; deliveries: number; samples: number; warmup: number; timeoutMs: number };
 }
 
 const FULL_SIZES = [1000, 10_000, 100_000];
@@ -108,6 +110,7 @@ export const FULL: BenchProfile = {
     seconds: 10,
     timeoutMs: 300_000,
   },
+  dashboard: { jobs: 100_000, deliveries: 1_000_000, samples: 40, warmup: 3, timeoutMs: 600_000 },
 };
 
 /**
@@ -160,4 +163,6 @@ export const QUICK: BenchProfile = {
     seconds: 2,
     timeoutMs: 120_000,
   },
+  // The target's sizes in the quick profile too (seeding them takes about a minute per storage).
+  dashboard: { jobs: 100_000, deliveries: 1_000_000, samples: 15, warmup: 2, timeoutMs: 600_000 },
 };

@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --quick] [-- --only=registration,accuracy,http,webhook,publish,scale-out,telemetry,db-cost] [-- --render]`: runs
+ * `npm run bench [-- --quick] [-- --only=registration,accuracy,http,webhook,publish,scale-out,telemetry,db-cost,dashboard]
+ * [-- --render]`: runs
  * every library in its own fresh process, one after the other, and writes bench/results/latest.json and
  * docs/benchmarks.md.
  */
@@ -17,6 +18,7 @@ import type { StorageKind } from './lib/storages.js';
 import { runTelemetrySuite } from './lib/telemetry-suite.js';
 import { renderReport } from './report.js';
 import type { AccuracyInput, AccuracyResult } from './workers/accuracy.js';
+import type { DashboardBenchInput, DashboardBenchResult } from './workers/dashboard.js';
 import type { DbCostInput, DbCostResult } from './workers/db-cost.js';
 import type { ThroughputInput, ThroughputResult } from './workers/http-throughput.js';
 import type { LoadGeneratorInput } from './workers/load-generator.js';
@@ -110,6 +112,7 @@ if (only !== undefined && existsSync(latestFile)) {
     if (!enabled('scale-out')) results.scaleOut = previous.scaleOut ?? [];
     if (!enabled('telemetry') && previous.telemetry !== undefined) results.telemetry = previous.telemetry;
     if (!enabled('db-cost') && previous.dbCost) results.dbCost = previous.dbCost;
+    if (!enabled('dashboard')) results.dashboard = previous.dashboard ?? [];
   }
 }
 
@@ -173,7 +176,7 @@ if (enabled('accuracy')) {
 
 // 4 + 5 + 6. HTTP against one local receiver process; Postgres for webhooks and scale-out.
 let postgres: BenchPostgres | null = null;
-if (enabled('webhook') || enabled('publish') || enabled('scale-out')) {
+if (enabled('webhook') || enabled('publish') || enabled('scale-out') || enabled('dashboard')) {
   postgres = await startBenchPostgres().catch((error: unknown) => {
     log(`Postgres not started: ${String(error)}`);
     return null;
@@ -346,6 +349,30 @@ if (enabled('scale-out')) {
     const total = outcomes.reduce((sum, o) => sum + (o.status === 'ok' ? o.result.runs : 0), 0);
     log(
       `scale-out ×${count}: ${Math.round(total / seconds)} runs/s (${outcomes.map((o) => o.status).join(', ')})`,
+    );
+  }
+}
+// 9. The dashboard's pages at 100k jobs and 1M deliveries, on SQLite and Postgres.
+if (enabled('dashboard')) {
+  results.dashboard = [];
+  for (const storage of ['sqlite', 'postgres'] as const) {
+    if (storage === 'postgres' && postgres === null) {
+      const reason = 'PostgreSQL is not installed (/usr/lib/postgresql/<n>/bin)';
+      results.dashboard.push({ storage, outcome: { status: 'skipped', reason } });
+      continue;
+    }
+    const { timeoutMs, ...sizes } = profile.dashboard;
+    const input: DashboardBenchInput = {
+      storage,
+      ...sizes,
+      endpoints: 50,
+      runsPerJob: 3,
+      ...(postgres ? { postgresUrl: postgres.url } : {}),
+    };
+    const outcome = await runWorker<DashboardBenchResult>('dashboard', input, { timeoutMs });
+    results.dashboard.push({ storage, outcome });
+    log(
+      `dashboard ${storage}: ${describe(outcome, (r) => `slowest p99 ${Math.max(...r.pages.map((p) => p.latency.p99))} ms, seeded in ${r.seedMs} ms`)}`,
     );
   }
 }

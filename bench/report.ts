@@ -5,6 +5,7 @@ import type { DbCost } from './lib/pg-cost.js';
 import { type BenchResults, type Outcome, ok, type WebhookRow } from './lib/results.js';
 import { telemetryTable, telemetryTargets } from './lib/telemetry-report.js';
 import { LIMITS } from './limits.js';
+import { dashboardTable, dashboardTarget } from './report-dashboard.js';
 import type { RegistrationResult } from './workers/registration.js';
 
 interface Target {
@@ -185,6 +186,7 @@ function targets(results: BenchResults): Target[] {
     met: measuredScale.length > 0 ? 'info' : null,
   });
   out.push(...telemetryTargets(results.telemetry, fmt));
+  out.push({ id: 'dashboard', ...dashboardTarget(results) });
   return out;
 }
 
@@ -575,6 +577,8 @@ export function renderReport(results: BenchResults, full?: { file: string; date:
     telemetryTable(results.telemetry, fmt, status, table),
     '',
     dbCostTable(results),
+    '',
+    dashboardTable(results),
     '',
   ].join('\n');
 }

@@ -1,4 +1,5 @@
 import type { AccuracyResult } from '../workers/accuracy.js';
+import type { DashboardBenchResult } from '../workers/dashboard.js';
 import type { DbCostResult } from '../workers/db-cost.js';
 import type { ThroughputResult } from '../workers/http-throughput.js';
 import type { LoadGeneratorResult } from '../workers/load-generator.js';
@@ -63,6 +64,8 @@ export interface BenchResults {
   }>;
   /** The telemetry suite; absent from runs made before it existed. */
   telemetry?: TelemetryResults;
+  /** The dashboard's pages at scale, per storage (absent in results written before it existed). */
+  dashboard?: Array<{ storage: 'sqlite' | 'postgres'; outcome: Outcome<DashboardBenchResult> }>;
 }
 
 export type WebhookMode = 'autocannon' | 'loop' | 'memory' | 'sqlite' | 'postgres';
