@@ -85,7 +85,10 @@ describe('gauges from storage counts', () => {
 
   it('are simply absent for a storage without stats()', async () => {
     const otel = createTestTelemetry();
-    const scheduler = new Scheduler({ storage: new MemoryStorage(), telemetry: otel.options });
+    // MemoryStorage has stats(); a custom adapter may not.
+    const storage = new MemoryStorage();
+    Object.defineProperty(storage, 'stats', { value: undefined });
+    const scheduler = new Scheduler({ storage, telemetry: otel.options });
     cleanups.push(
       () => otel.shutdown(),
       () => scheduler.stop({ timeoutMs: 0 }),
