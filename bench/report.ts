@@ -550,6 +550,12 @@ export function renderReport(results: BenchResults, full?: { file: string; date:
     `- Node ${results.node}`,
     `- Load average when the run started: ${machine.loadAverage.join(' / ')} — other work on the machine makes`,
     '  latencies and rates noisier; compare figures within one run, not across runs.',
+    ...(machine.loadAverage[0]! > machine.cpus
+      ? [
+          '- **Taken under load** (the 1-minute load average exceeded the cores): these are not final figures;',
+          '  run `npm run bench` again on a quiet machine.',
+        ]
+      : []),
     ...(results.profile === 'quick'
       ? [
           '- Quick profile: shorter windows and smaller sizes (registration: node-cron at 100k jobs, croner at',
