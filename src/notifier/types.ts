@@ -63,6 +63,9 @@ export interface Message {
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
 
+/** Every {@link DeliveryStatus}. */
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed'];
+
 /** One message to one endpoint. */
 export interface Delivery {
   id: string;

@@ -1,7 +1,5 @@
 import { CronhookError, describeValue } from '../errors.js';
-import type { RunStatus } from './types.js';
-
-const STATUSES: readonly RunStatus[] = ['queued', 'running', 'succeeded', 'failed', 'skipped', 'missed'];
+import { RUN_STATUSES, type RunStatus } from './types.js';
 
 function invalid(method: string, field: string, value: unknown, allowed: string): CronhookError {
   return new CronhookError(
@@ -36,8 +34,8 @@ export function checkListOptions(
   if (o.enabled !== undefined && typeof o.enabled !== 'boolean') {
     throw invalid(method, 'enabled', o.enabled, 'true or false');
   }
-  if (o.status !== undefined && !STATUSES.includes(o.status as RunStatus)) {
-    throw invalid(method, 'status', o.status, `one of ${STATUSES.join(', ')}`);
+  if (o.status !== undefined && !RUN_STATUSES.includes(o.status as RunStatus)) {
+    throw invalid(method, 'status', o.status, `one of ${RUN_STATUSES.join(', ')}`);
   }
   return o as ReturnType<typeof checkListOptions>;
 }

@@ -141,6 +141,19 @@ export interface Job {
 }
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'missed';
+
+/** Every {@link RunStatus}, in a run's order: what option checks, CLI choices and run counts list. */
+export const RUN_STATUSES: readonly RunStatus[] = [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'skipped',
+  'missed',
+];
+
+/** The statuses a run ends in: it will not change again. */
+export const FINISHED_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'skipped', 'missed'];
 export type RunTrigger = 'schedule' | 'manual' | 'catch-up' | 'retry-after-crash';
 
 /** One execution (or recorded non-execution) of a job occurrence. */

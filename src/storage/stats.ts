@@ -1,5 +1,5 @@
 /** What every adapter's `stats()` shares: the time windows and the empty shape of run counts. */
-import type { RunStatus } from '../scheduler/types.js';
+import { RUN_STATUSES, type RunStatus } from '../scheduler/types.js';
 import type { StorageStats } from './types.js';
 
 /** How far back `stats().jobs.failing` looks for failed runs. */
@@ -7,18 +7,9 @@ export const FAILING_WINDOW_MS = 7 * 86_400_000;
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
-export const RUN_STATUSES: readonly RunStatus[] = [
-  'queued',
-  'running',
-  'succeeded',
-  'failed',
-  'skipped',
-  'missed',
-];
-
 /** Every status at 0. */
 export function emptyRunCounts(): Record<RunStatus, number> {
-  return { queued: 0, running: 0, succeeded: 0, failed: 0, skipped: 0, missed: 0 };
+  return Object.fromEntries(RUN_STATUSES.map((status) => [status, 0])) as Record<RunStatus, number>;
 }
 
 /** The windows, in epoch ms: runs in (hour, now] and (day, now]; failed runs since `failing`. */

@@ -1,6 +1,6 @@
 /** `cronhook deliveries list|show|redeliver`: the delivery log. */
 import { CronhookError } from '../../errors.js';
-import type { DeliveryStatus } from '../../notifier/types.js';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '../../notifier/types.js';
 import { type Command, choiceOption, intOption, type OptionSpec, stringOption } from '../command.js';
 import {
   DELIVERY_HEADERS,
@@ -24,14 +24,14 @@ const list: Command = {
     ...DATABASE_OPTIONS,
     ...JSON_OPTION,
     endpoint: { type: 'string', value: '<id>', description: 'Only deliveries to this endpoint' },
-    status: { type: 'string', value: '<status>', description: 'pending | succeeded | failed' },
+    status: { type: 'string', value: '<status>', description: DELIVERY_STATUSES.join(' | ') },
     topic: { type: 'string', value: '<topic>', description: 'Only this topic' },
     limit: { type: 'string', value: '<n>', description: 'At most this many (default 50)' },
     cursor: { type: 'string', value: '<cursor>', description: 'Next page (printed after a full page)' },
   },
   run: ({ values, io }) =>
     withApp(values, { mustExist: true }, async ({ notifier }) => {
-      const status = choiceOption<DeliveryStatus>(values, 'status', ['pending', 'succeeded', 'failed']);
+      const status = choiceOption<DeliveryStatus>(values, 'status', DELIVERY_STATUSES);
       const endpointId = stringOption(values, 'endpoint');
       const topic = stringOption(values, 'topic');
       const cursor = stringOption(values, 'cursor');

@@ -2,7 +2,7 @@
 import { CronhookError } from '../../errors.js';
 import { parseDuration } from '../../schedule/schedule.js';
 import type { Scheduler } from '../../scheduler/scheduler.js';
-import type { Run, RunStatus } from '../../scheduler/types.js';
+import { RUN_STATUSES, type Run, type RunStatus } from '../../scheduler/types.js';
 import {
   type Command,
   choiceOption,
@@ -215,7 +215,7 @@ const runs: Command = {
     status: {
       type: 'string',
       value: '<status>',
-      description: 'Only runs in this status: queued, running, succeeded, failed, skipped, missed',
+      description: `Only runs in this status: ${RUN_STATUSES.join(', ')}`,
     },
     before: { type: 'string', value: '<run-id>', description: 'Page: runs older than this one' },
   },
@@ -223,14 +223,7 @@ const runs: Command = {
     withApp(values, { mustExist: true }, async ({ scheduler }) => {
       const id = positionals[0]!;
       const limit = intOption(values, 'limit', 20, { min: 1, max: 10_000 });
-      const status = choiceOption<RunStatus>(values, 'status', [
-        'queued',
-        'running',
-        'succeeded',
-        'failed',
-        'skipped',
-        'missed',
-      ]);
+      const status = choiceOption<RunStatus>(values, 'status', RUN_STATUSES);
       const before = stringOption(values, 'before');
       // Not-found is an error here, not an empty list: a typo in the id should say so.
       if ((await scheduler.getJob(id)) === null) {

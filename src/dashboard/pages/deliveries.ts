@@ -1,5 +1,5 @@
 import { CronhookError } from '../../errors.js';
-import type { DeliveryStatus } from '../../index.js';
+import { DELIVERY_STATUSES } from '../../notifier/types.js';
 import { actionButton, badge, csrfField, excerpt, fields, flash, pager, table } from '../html/components.js';
 import type { PageBody } from '../html/layout.js';
 import { type Html, html } from '../html/template.js';
@@ -8,13 +8,11 @@ import { href, type PageContext } from './context.js';
 import type { Deps } from './deps.js';
 import { instantValue, optionalInstant, optionalOneOf, searchText } from './params.js';
 
-const STATUSES: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed'];
-
 export async function deliveriesPage(ctx: PageContext, deps: Deps): Promise<PageBody> {
   const endpointId = searchText(ctx.query, 'endpoint');
   const jobId = searchText(ctx.query, 'job');
   const topic = searchText(ctx.query, 'topic');
-  const status = optionalOneOf(ctx.query, 'status', STATUSES);
+  const status = optionalOneOf(ctx.query, 'status', DELIVERY_STATUSES);
   const since = optionalInstant(ctx.query, 'since');
   const page = await deps.data.deliveries({
     ...(endpointId ? { endpointId } : {}),
@@ -42,7 +40,7 @@ export async function deliveriesPage(ctx: PageContext, deps: Deps): Promise<Page
 <label>Job id <input name="job" value="${jobId}" maxlength="200"></label>
 <label>Topic <input name="topic" value="${topic}" maxlength="200" placeholder="job.execution.failed"></label>
 <label>Status <select name="status"><option value="">any</option>
-${STATUSES.map((s) => html`<option value="${s}"${s === status ? ' selected' : ''}>${s}</option>`)}
+${DELIVERY_STATUSES.map((s) => html`<option value="${s}"${s === status ? ' selected' : ''}>${s}</option>`)}
 </select></label>
 <label>Since (UTC) <input type="datetime-local" name="since" value="${instantValue(since)}"></label>
 <button type="submit" class="btn plain">Filter</button></form>`;

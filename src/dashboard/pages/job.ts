@@ -1,5 +1,5 @@
 import { CronhookError } from '../../errors.js';
-import { RUN_STATUSES } from '../../storage/stats.js';
+import { RUN_STATUSES } from '../../scheduler/types.js';
 import type { JobView, RunView } from '../data/views.js';
 import { badge, excerpt, fields, flash, pager, table } from '../html/components.js';
 import type { PageBody } from '../html/layout.js';

@@ -1,10 +1,16 @@
 import { CronhookError, describeValue } from '../../errors.js';
 import type { Storage } from '../../storage/types.js';
 import { PING_TOPIC } from '../payload.js';
-import type { DeliveryDetails, DeliveryPage, DeliveryQuery, DeliveryRecord } from '../types.js';
+import {
+  DELIVERY_STATUSES,
+  type DeliveryDetails,
+  type DeliveryPage,
+  type DeliveryQuery,
+  type DeliveryRecord,
+} from '../types.js';
 import { toPublicDelivery } from './deliverer.js';
 
-const STATUSES = new Set(['pending', 'succeeded', 'failed']);
+const STATUSES: ReadonlySet<string> = new Set(DELIVERY_STATUSES);
 const PAGE = 500;
 
 function invalid(field: string, value: unknown, allowed: string): CronhookError {
@@ -59,7 +65,7 @@ export class DeliveryLog {
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
       throw invalid('limit', limit, 'an integer from 1 to 1000');
     if (query.status !== undefined && !STATUSES.has(query.status)) {
-      throw invalid('status', query.status, '"pending", "succeeded" or "failed"');
+      throw invalid('status', query.status, `one of ${DELIVERY_STATUSES.join(', ')}`);
     }
     const since = validDate('since', query.since);
     const rows = await this.#storage.listDeliveries({

@@ -4,7 +4,7 @@ import type { Emitter } from '../../events.js';
 import type { ClaimedRunRequests, JobRecord, RunRecord, Storage } from '../../storage/types.js';
 import type { SchedulerHooks } from '../../telemetry/hooks.js';
 import { toPublicJob } from '../job-record.js';
-import type { Run, SchedulerEvents } from '../types.js';
+import { FINISHED_RUN_STATUSES, type Run, type SchedulerEvents } from '../types.js';
 import type { RunHandOver } from './active-run.js';
 import { newRunRecord, toPublicRun } from './run-records.js';
 
@@ -43,7 +43,7 @@ export interface RunRequestsOptions {
   telemetry: SchedulerHooks | null;
 }
 
-const FINISHED = new Set<Run['status']>(['succeeded', 'failed', 'skipped', 'missed']);
+const FINISHED: ReadonlySet<Run['status']> = new Set(FINISHED_RUN_STATUSES);
 
 /**
  * "Run now" asked through storage, from any process (the CLI, a dashboard, another instance): a request is a

@@ -1,4 +1,4 @@
-import type { RunStatus } from '../../scheduler/types.js';
+import { FINISHED_RUN_STATUSES, type RunStatus } from '../../scheduler/types.js';
 import { notFound } from '../errors.js';
 import { countRun, emptyRunCounts, type statsWindows } from '../stats.js';
 import type {
@@ -26,14 +26,7 @@ export const byNewest = (
  */
 export class JobRuns extends Map<string, StoredRun> {
   /** Runs by status: retention counts some statuses apart from others (see `Storage.pruneRuns`). */
-  readonly #byStatus: Record<RunStatus, number> = {
-    queued: 0,
-    running: 0,
-    succeeded: 0,
-    failed: 0,
-    skipped: 0,
-    missed: 0,
-  };
+  readonly #byStatus: Record<RunStatus, number> = emptyRunCounts();
   #ordered = true;
   #newest: StoredRun | undefined;
 
@@ -64,7 +57,10 @@ export class JobRuns extends Map<string, StoredRun> {
    * finished runs with one of them count and go.
    */
   prune(keep: number, statuses?: readonly RunStatus[]): StoredRun[] {
-    const counted = statuses === undefined ? FINISHED : FINISHED.filter((s) => statuses.includes(s));
+    const counted =
+      statuses === undefined
+        ? FINISHED_RUN_STATUSES
+        : FINISHED_RUN_STATUSES.filter((s) => statuses.includes(s));
     let candidates = 0;
     for (const status of counted) candidates += this.#byStatus[status];
     const excess = candidates - Math.max(0, keep);
@@ -96,7 +92,6 @@ export class JobRuns extends Map<string, StoredRun> {
 const inFlight = (run: StoredRun) => run.status === 'queued' || run.status === 'running';
 /** A run request no instance has taken yet (see `Storage.claimRunRequests`). */
 const isRequest = (run: StoredRun) => run.status === 'queued' && run.instanceId === null;
-const FINISHED: readonly RunStatus[] = ['succeeded', 'failed', 'skipped', 'missed'];
 
 /**
  * MemoryStorage's runs: by id, by job (each job's {@link JobRuns}, keyed by occurrence key), and the set of

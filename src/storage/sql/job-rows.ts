@@ -1,4 +1,4 @@
-import type { RunStatus } from '../../scheduler/types.js';
+import { FINISHED_RUN_STATUSES, type RunStatus } from '../../scheduler/types.js';
 import type { JobRecord, RunRecord } from '../types.js';
 import { bool, date, json, ms, num, parsed, str, type TableCodec } from './codec.js';
 
@@ -125,10 +125,9 @@ export const runCodec: TableCodec<RunRecord> = {
   }),
 };
 
-/** Statuses of finished runs: the ones `pruneRuns` may delete. */
-const FINISHED: readonly RunStatus[] = ['succeeded', 'failed', 'skipped', 'missed'];
-
 /** The finished statuses `pruneRuns` counts and deletes: those of `statuses`, or all of them. */
 export function prunedStatuses(statuses: readonly RunStatus[] | undefined): RunStatus[] {
-  return statuses === undefined ? [...FINISHED] : FINISHED.filter((s) => statuses.includes(s));
+  return statuses === undefined
+    ? [...FINISHED_RUN_STATUSES]
+    : FINISHED_RUN_STATUSES.filter((s) => statuses.includes(s));
 }

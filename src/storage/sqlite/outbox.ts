@@ -1,4 +1,10 @@
-import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../../notifier/types.js';
+import {
+  DELIVERY_STATUSES,
+  type DeliveryAttempt,
+  type DeliveryRecord,
+  type EndpointRecord,
+  type Message,
+} from '../../notifier/types.js';
 import { duplicateEndpoint, notFound } from '../errors.js';
 import { definedOnly, insertSql, sqlitePlaceholder as ph, setSql } from '../sql/codec.js';
 import { attemptCodec, deliveryCodec, endpointCodec, messageCodec } from '../sql/outbox-rows.js';
@@ -10,7 +16,7 @@ import type {
 } from '../types.js';
 import { sqliteDialect as dialect, type SqliteConnection } from './connection.js';
 
-const STATUS_LITERALS: ReadonlySet<string> = new Set(['pending', 'succeeded', 'failed']);
+const STATUS_LITERALS: ReadonlySet<string> = new Set(DELIVERY_STATUSES);
 
 const INSERT_ENDPOINT = `${insertSql('cronhook_endpoints', endpointCodec.columns, ph)} ON CONFLICT (id) DO NOTHING`;
 const INSERT_MESSAGE = insertSql('cronhook_messages', messageCodec.columns, ph);

@@ -1,5 +1,6 @@
 /** `SqliteStorage.stats()`: a few grouped counts, each over an index of schema version 5. */
-import { countEndpoints, emptyRunCounts, RUN_STATUSES, statsWindows } from '../stats.js';
+import { RUN_STATUSES } from '../../scheduler/types.js';
+import { countEndpoints, emptyRunCounts, statsWindows } from '../stats.js';
 import type { StatsInput, StorageStats } from '../types.js';
 import type { SqliteConnection } from './connection.js';
 
