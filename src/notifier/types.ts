@@ -63,7 +63,10 @@ export interface Message {
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
 
-/** Every {@link DeliveryStatus}. */
+/**
+ * Every {@link DeliveryStatus}.
+ * @internal not exported by the package (its types are; this value is cronhook's own)
+ */
 export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed'];
 
 /** One message to one endpoint. */
@@ -179,6 +182,11 @@ export interface DeliveryQuery {
   topic?: string;
   /** Deliveries created at or after this time. */
   since?: Date;
+  /**
+   * Deliveries created before this time (not at it): with `since`, a window.
+   * @example notifier.listDeliveries({ since: new Date('2026-03-01'), until: new Date('2026-03-02') })
+   */
+  until?: Date;
   /** @default 50 */
   limit?: number;
   /** `nextCursor` of the previous page. */

@@ -142,7 +142,10 @@ export interface Job {
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'missed';
 
-/** Every {@link RunStatus}, in a run's order: what option checks, CLI choices and run counts list. */
+/**
+ * Every {@link RunStatus}, in a run's order: what option checks, CLI choices and run counts list.
+ * @internal not exported by the package (its types are; this value is cronhook's own)
+ */
 export const RUN_STATUSES: readonly RunStatus[] = [
   'queued',
   'running',
@@ -152,7 +155,10 @@ export const RUN_STATUSES: readonly RunStatus[] = [
   'missed',
 ];
 
-/** The statuses a run ends in: it will not change again. */
+/**
+ * The statuses a run ends in: it will not change again.
+ * @internal
+ */
 export const FINISHED_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'skipped', 'missed'];
 export type RunTrigger = 'schedule' | 'manual' | 'catch-up' | 'retry-after-crash';
 
