@@ -80,6 +80,9 @@ const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
 const job = `job-${String(Math.floor(input.jobs / 2)).padStart(6, '0')}`;
 const cursor = (key: unknown[]) => Buffer.from(JSON.stringify(key)).toString('base64url');
+const DAY = 86_400_000;
+/** A day's window ten days back, as the form sends it (UTC minutes). */
+const window = `since=${new Date(now - 10 * DAY).toISOString().slice(0, 16)}&until=${new Date(now - 9 * DAY).toISOString().slice(0, 16)}`;
 const PAGES: Array<[string, string]> = [
   ['overview', '/ops/'],
   ['jobs', '/ops/jobs'],
@@ -93,7 +96,9 @@ const PAGES: Array<[string, string]> = [
   ['deliveries, failed', '/ops/deliveries?status=failed'],
   ['deliveries, by job', `/ops/deliveries?job=${job}`],
   ['deliveries, endpoint + failed', '/ops/deliveries?endpoint=ep-007&status=failed'],
-  ['deliveries, deep page', `/ops/deliveries?cursor=${cursor([now - 20 * 86_400_000, 'dlv-zzz'])}`],
+  ['deliveries, deep page', `/ops/deliveries?cursor=${cursor([now - 20 * DAY, 'dlv-zzz'])}`],
+  ['deliveries, time window', `/ops/deliveries?${window}`],
+  ['deliveries, failed in a window', `/ops/deliveries?status=failed&${window}`],
   ['delivery', '/ops/deliveries/dlv-0012345'],
 ];
 

@@ -362,7 +362,7 @@ export class JsonFileStorage implements Storage {
   }
 
   async listDeliveries(options: ListDeliveriesOptions = {}): Promise<DeliveryRecord[]> {
-    const { endpointId, messageId, status, topic, jobId, since, before, limit = 50 } = options;
+    const { endpointId, messageId, status, topic, jobId, since, until, before, limit = 50 } = options;
     const cursor = before && ({ createdAt: before.createdAt, id: before.id } as DeliveryRecord);
     // The job filter goes through the messages: a delivery knows its message, the message its job.
     const ofJob =
@@ -377,6 +377,7 @@ export class JsonFileStorage implements Storage {
         .filter((d) => topic === undefined || d.topic === topic)
         .filter((d) => ofJob === undefined || ofJob.has(d.messageId))
         .filter((d) => since === undefined || d.createdAt.getTime() >= since.getTime())
+        .filter((d) => until === undefined || d.createdAt.getTime() < until.getTime())
         .filter((d) => cursor === undefined || newestDelivery(cursor, d) < 0)
         .sort(newestDelivery)
         .slice(0, limit),

@@ -89,7 +89,14 @@ export interface ListDeliveriesOptions {
    * before it ignores the field, so run `testStorage` again after upgrading.
    */
   jobId?: string;
+  /** Deliveries created at or after this time. */
   since?: Date;
+  /**
+   * Deliveries created strictly before this time: with `since`, the window [since, until). Added with the
+   * dashboard's time filter: an adapter written before it ignores the field, so run `testStorage` again after
+   * upgrading.
+   */
+  until?: Date;
   /** Newest first; deliveries created strictly before this cursor. */
   before?: { createdAt: Date; id: string };
   /** @default 50 */

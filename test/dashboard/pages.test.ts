@@ -1,7 +1,10 @@
 /** Pages, bad input, base paths and what each subset of scheduler/notifier/storage shows, over real HTTP. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDashboard } from '../../src/dashboard/index.js';
+import { at, delivery, message, T0 } from '../../src/testing/storage-suite/fixtures.js';
 import { cookieOf, csrfOf, type Served, seedWorld, serve, type World } from './fixture.js';
+
+const HOUR = 3_600_000;
 
 let world: World;
 let served: Served | undefined;
@@ -49,6 +52,8 @@ describe('bad input', () => {
       ['/jobs?status=everything', 400],
       ['/deliveries?status=lost', 400],
       ['/deliveries?since=yesterday', 400],
+      ['/deliveries?until=2026-13-01T00:00', 400],
+      ['/deliveries?since=2026-01-02T00:00&until=2026-01-01T00:00', 400],
       [`/jobs/${'a'.repeat(400)}`, 400],
       ['/no/such/page', 404],
     ];
@@ -271,6 +276,43 @@ describe('lists', () => {
     expect(second.html).not.toContain('rel="next"');
     expect(ids((await text('/jobs?status=paused')).html)).toEqual(['paused-job']);
     expect(ids((await text('/jobs?q=sync-crm')).html)).toEqual(['sync-crm']);
+  });
+});
+
+describe('deliveries in a time window', () => {
+  it('lists those created in [since, until), and the pages keep every filter', async () => {
+    // Six deliveries to the seeded endpoint, an hour apart from T0 (UTC).
+    for (let i = 0; i < 6; i++) {
+      const createdAt = at(i * HOUR);
+      await world.storage.insertMessage({
+        message: message(`msg-w${i}`, { topic: 'invoice.paid', createdAt }),
+        deliveries: [
+          delivery(`dlv-w${i}`, `msg-w${i}`, world.endpointId, { topic: 'invoice.paid', createdAt }),
+        ],
+      });
+    }
+    served = await serve({ notifier: world.notifier, public: true, pageSize: 2 });
+    const minute = (ms: number) => new Date(T0 + ms).toISOString().slice(0, 16);
+    const ids = (html: string) => [...html.matchAll(/<a href="\/deliveries\/(dlv-w\d)">/g)].map((m) => m[1]);
+    // T0 is 01:02:03.456; the window's minutes run from 02:02 (the delivery at +1 h is after it) to 05:02.
+    const first = await text(
+      `/deliveries?topic=invoice.paid&since=${minute(HOUR)}&until=${minute(4 * HOUR)}`,
+    );
+    expect(first.status).toBe(200);
+    expect(first.html).toContain(`name="until" value="${minute(4 * HOUR)}"`);
+    expect(ids(first.html)).toEqual(['dlv-w3', 'dlv-w2']);
+    const next = /href="([^"]+)" rel="next"/.exec(first.html)![1]!.replaceAll('&amp;', '&');
+    const query = new URL(next, served.origin).searchParams;
+    expect([query.get('topic'), query.get('since'), query.get('until')]).toEqual([
+      'invoice.paid',
+      minute(HOUR),
+      minute(4 * HOUR),
+    ]);
+    const second = await text(next);
+    expect(ids(second.html)).toEqual(['dlv-w1']);
+    expect(second.html).not.toContain('rel="next"');
+    // until alone: everything before it, newest first.
+    expect(ids((await text(`/deliveries?until=${minute(2 * HOUR)}`)).html)).toEqual(['dlv-w1', 'dlv-w0']);
   });
 });
 

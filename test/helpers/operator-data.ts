@@ -52,6 +52,12 @@ export async function runOperatorQueries(storage: Storage): Promise<void> {
   await storage.listDeliveries({ jobId: 'j7', limit: 51 });
   await storage.listDeliveries({ endpointId: 'ep', status: 'failed', limit: 51 });
   await storage.listDeliveries({ before: { createdAt: at(-3_000_000), id: 'd3000' }, limit: 51 });
+  // A time window, alone and with the status, endpoint and job filters.
+  const window = { since: at(-4_000_000), until: at(-1_000_000) };
+  await storage.listDeliveries({ ...window, limit: 51 });
+  await storage.listDeliveries({ ...window, status: 'failed', limit: 51 });
+  await storage.listDeliveries({ ...window, endpointId: 'ep', limit: 51 });
+  await storage.listDeliveries({ ...window, jobId: 'j7', limit: 51 });
   await storage.listRuns({ jobId: 'j7', limit: 51 });
   await storage.listRuns({ statuses: ['failed'], limit: 8 });
   await storage.listJobs({ enabled: false, limit: 51 });

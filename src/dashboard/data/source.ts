@@ -37,7 +37,10 @@ export interface DeliveryFilter {
   jobId?: string;
   status?: DeliveryStatus;
   topic?: string;
+  /** Created at or after this time. */
   since?: Date;
+  /** Created before this time. */
+  until?: Date;
   cursor: string | null;
   limit: number;
 }
@@ -176,6 +179,7 @@ export class DataSource {
       ...(filter.status ? { status: filter.status } : {}),
       ...(filter.topic ? { topic: filter.topic } : {}),
       ...(filter.since ? { since: filter.since } : {}),
+      ...(filter.until ? { until: filter.until } : {}),
       ...(before ? { before: { createdAt: before.at, id: before.id } } : {}),
       limit: filter.limit + 1,
     });

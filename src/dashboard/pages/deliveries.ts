@@ -14,12 +14,19 @@ export async function deliveriesPage(ctx: PageContext, deps: Deps): Promise<Page
   const topic = searchText(ctx.query, 'topic');
   const status = optionalOneOf(ctx.query, 'status', DELIVERY_STATUSES);
   const since = optionalInstant(ctx.query, 'since');
+  const until = optionalInstant(ctx.query, 'until');
+  if (since && until && since >= until) {
+    throw new CronhookError('ERR_INVALID_REQUEST', 'The until parameter must be later than since', {
+      field: 'until',
+    });
+  }
   const page = await deps.data.deliveries({
     ...(endpointId ? { endpointId } : {}),
     ...(jobId ? { jobId } : {}),
     ...(topic ? { topic } : {}),
     ...(status ? { status } : {}),
     ...(since ? { since } : {}),
+    ...(until ? { until } : {}),
     cursor: ctx.query.get('cursor'),
     limit: ctx.pageSize,
   });
@@ -43,6 +50,7 @@ export async function deliveriesPage(ctx: PageContext, deps: Deps): Promise<Page
 ${DELIVERY_STATUSES.map((s) => html`<option value="${s}"${s === status ? ' selected' : ''}>${s}</option>`)}
 </select></label>
 <label>Since (UTC) <input type="datetime-local" name="since" value="${instantValue(since)}"></label>
+<label>Until (UTC) <input type="datetime-local" name="until" value="${instantValue(until)}"></label>
 <button type="submit" class="btn plain">Filter</button></form>`;
   const replayed = ctx.query.get('done') === 'replayed' ? Number(ctx.query.get('n')) : Number.NaN;
   return {

@@ -68,11 +68,13 @@ export class DeliveryLog {
       throw invalid('status', query.status, `one of ${DELIVERY_STATUSES.join(', ')}`);
     }
     const since = validDate('since', query.since);
+    const until = validDate('until', query.until);
     const rows = await this.#storage.listDeliveries({
       ...(query.endpointId === undefined ? {} : { endpointId: query.endpointId }),
       ...(query.status === undefined ? {} : { status: query.status }),
       ...(query.topic === undefined ? {} : { topic: query.topic }),
       ...(since === undefined ? {} : { since }),
+      ...(until === undefined ? {} : { until }),
       ...(query.cursor === undefined ? {} : { before: decodeCursor(query.cursor) }),
       limit: limit + 1,
     });

@@ -192,6 +192,7 @@ export class MemoryOutbox {
           (options.topic === undefined || d.topic === options.topic) &&
           (options.jobId === undefined || this.#messages.get(d.messageId)?.jobId === options.jobId) &&
           (options.since === undefined || d.createdAt.getTime() >= options.since.getTime()) &&
+          (options.until === undefined || d.createdAt.getTime() < options.until.getTime()) &&
           (before === undefined ||
             d.createdAt.getTime() < before.createdAt.getTime() ||
             (d.createdAt.getTime() === before.createdAt.getTime() && d.id < before.id)),

@@ -269,6 +269,7 @@ export class PostgresOutbox {
     const id = byJob ? 'd.id' : 'id';
     if (byJob) where.push(`m.job_id = ${p(options.jobId)}`);
     if (options.since !== undefined) where.push(`${created} >= ${p(options.since.getTime())}`);
+    if (options.until !== undefined) where.push(`${created} < ${p(options.until.getTime())}`);
     if (options.before !== undefined) {
       where.push(`(${created}, ${id}) < (${p(options.before.createdAt.getTime())}, ${p(options.before.id)})`);
     }

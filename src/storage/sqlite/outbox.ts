@@ -220,6 +220,7 @@ export class SqliteOutbox {
     if (options.topic !== undefined) add('topic = ?', options.topic);
     if (options.jobId !== undefined) return this.#listJobDeliveries(options.jobId, where, params, options);
     if (options.since !== undefined) add('created_at >= ?', options.since.getTime());
+    if (options.until !== undefined) add('created_at < ?', options.until.getTime());
     if (options.before !== undefined) {
       // A row value, which SQLite seeks to in the index; the equivalent OR made it walk from the newest one.
       add('(created_at, id) < (?, ?)', options.before.createdAt.getTime(), options.before.id);
@@ -247,6 +248,10 @@ export class SqliteOutbox {
     if (options.since !== undefined) {
       clauses.push('m.created_at >= ?');
       values.push(options.since.getTime());
+    }
+    if (options.until !== undefined) {
+      clauses.push('m.created_at < ?');
+      values.push(options.until.getTime());
     }
     if (options.before !== undefined) {
       clauses.push('(m.created_at, d.id) < (?, ?)');

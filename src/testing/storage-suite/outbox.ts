@@ -144,7 +144,7 @@ export function outboxTests(ctx: SuiteContext): void {
       expect(await ctx.storage.getDelivery('ghost')).toBeNull();
     });
 
-    it('lists deliveries newest first with filters and a before cursor', async () => {
+    it('lists deliveries newest first with filters, a time window [since, until) and a before cursor', async () => {
       await ctx.storage.insertEndpoint(endpoint('ep-a'));
       await ctx.storage.insertEndpoint(endpoint('ep-b'));
       const all: DeliveryRecord[] = [];
@@ -180,6 +180,24 @@ export function outboxTests(ctx: SuiteContext): void {
         'd-0003',
       ]);
       expect(ids(await ctx.storage.listDeliveries({ since: at(2_000) }))).toEqual(ids(newest.slice(0, 4)));
+      // Two deliveries at each of 0, 1 s, 2 s and 3 s: `until` leaves out its own instant.
+      expect(ids(await ctx.storage.listDeliveries({ until: at(2_000) }))).toEqual(ids(newest.slice(4)));
+      expect(ids(await ctx.storage.listDeliveries({ since: at(1_000), until: at(3_000) }))).toEqual(
+        ids(newest.slice(2, 6)),
+      );
+      expect(
+        ids(await ctx.storage.listDeliveries({ since: at(1_000), until: at(3_000), endpointId: 'ep-a' })),
+      ).toEqual(['d-0004', 'd-0002']);
+      expect(
+        ids(
+          await ctx.storage.listDeliveries({
+            until: at(3_000),
+            before: { createdAt: at(2_000), id: 'd-0005' },
+            limit: 2,
+          }),
+        ),
+      ).toEqual(['d-0004', 'd-0003']);
+      expect(await ctx.storage.listDeliveries({ since: at(2_000), until: at(2_000) })).toEqual([]);
       const page1 = await ctx.storage.listDeliveries({ limit: 3 });
       const last = page1.at(-1)!;
       const page2 = await ctx.storage.listDeliveries({

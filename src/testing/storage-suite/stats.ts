@@ -172,6 +172,16 @@ export function statsTests(ctx: SuiteContext): void {
         'd0002-2',
         'd0002-1',
       ]);
+      expect(await ids({ jobId: 'job-a', until: at(4000) })).toEqual([
+        'd0002-2',
+        'd0002-1',
+        'd0000-2',
+        'd0000-1',
+      ]);
+      expect(await ids({ jobId: 'job-a', since: at(2000), until: at(4000), status: 'pending' })).toEqual([
+        'd0002-2',
+        'd0002-1',
+      ]);
       expect(await ids({ jobId: 'job-a', limit: 3 })).toEqual(['d0004-2', 'd0004-1', 'd0002-2']);
       expect(await ids({ jobId: 'job-a', limit: 3, before: { createdAt: at(2000), id: 'd0002-2' } })).toEqual(
         ['d0002-1', 'd0000-2', 'd0000-1'],

@@ -39,6 +39,11 @@ describe('delivery log', () => {
     const recent = await h.notifier.listDeliveries({ since: new Date('2026-01-01T00:00:03Z') });
     expect(recent.deliveries.map((d) => d.messageId)).toEqual([ids[4], ids[4], ids[3]]);
     expect(recent.deliveries.every((d) => !('lockedBy' in d))).toBe(true);
+    const window = await h.notifier.listDeliveries({
+      since: new Date('2026-01-01T00:00:01Z'),
+      until: new Date('2026-01-01T00:00:03Z'),
+    });
+    expect(window.deliveries.map((d) => d.messageId)).toEqual([ids[2], ids[2], ids[1]]);
     await h.notifier.stop();
   });
 
@@ -48,6 +53,7 @@ describe('delivery log', () => {
       [{ limit: 0 }, 'limit'],
       [{ status: 'done' }, 'status'],
       [{ since: new Date('nope') }, 'since'],
+      [{ until: '2026-01-01' }, 'until'],
       [{ cursor: '!!' }, 'cursor'],
     ] as const) {
       const error = await h.notifier.listDeliveries(query as never).catch((e: unknown) => e);
