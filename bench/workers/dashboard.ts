@@ -99,6 +99,8 @@ const PAGES: Array<[string, string]> = [
   ['deliveries, deep page', `/ops/deliveries?cursor=${cursor([now - 20 * DAY, 'dlv-zzz'])}`],
   ['deliveries, time window', `/ops/deliveries?${window}`],
   ['deliveries, failed in a window', `/ops/deliveries?status=failed&${window}`],
+  // Each delivery's job read for its timezone (the messages' jobs are remembered after the first view).
+  ['deliveries, in jobs’ zones', '/ops/deliveries?tz=job'],
   ['delivery', '/ops/deliveries/dlv-0012345'],
 ];
 

@@ -131,6 +131,26 @@ export function csrfOf(html: string): string {
   return m[1]!;
 }
 
+/**
+ * Posts a form as the dashboard's own page would: same origin, with the cookie and CSRF token of a session
+ * just opened on the overview. Redirects are not followed.
+ */
+export async function postForm(
+  served: Served,
+  path: string,
+  fields: Record<string, string> = {},
+): Promise<Response> {
+  const page = await fetch(served.url('/'));
+  const cookie = cookieOf(page);
+  const csrf = csrfOf(await page.text());
+  return fetch(served.url(path), {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: served.origin, cookie },
+    body: new URLSearchParams({ csrf, ...fields }),
+  });
+}
+
 /** The session cookie a response set (name=value). */
 export function cookieOf(response: Response): string {
   const cookies = response.headers.getSetCookie();

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDashboard } from '../../src/dashboard/index.js';
 import { at, delivery, message, T0 } from '../../src/testing/storage-suite/fixtures.js';
-import { cookieOf, csrfOf, type Served, seedWorld, serve, type World } from './fixture.js';
+import { cookieOf, postForm as postTo, type Served, seedWorld, serve, type World } from './fixture.js';
 
 const HOUR = 3_600_000;
 
@@ -22,16 +22,8 @@ async function text(path: string, init?: RequestInit) {
   return { status: res.status, html: await res.text(), res };
 }
 
-async function postForm(path: string, fields: Record<string, string> = {}) {
-  const page = await fetch(served!.url('/'));
-  const cookie = cookieOf(page);
-  const csrf = csrfOf(await page.text());
-  return fetch(served!.url(path), {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: served!.origin, cookie },
-    body: new URLSearchParams({ csrf, ...fields }),
-  });
+function postForm(path: string, fields: Record<string, string> = {}) {
+  return postTo(served!, path, fields);
 }
 
 describe('bad input', () => {

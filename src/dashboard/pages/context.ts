@@ -1,3 +1,4 @@
+import type { ZoneMode } from '../data/zones.js';
 import type { DashboardAction } from '../permissions.js';
 
 /** Which sections the dashboard shows, from what it was given. */
@@ -14,8 +15,8 @@ export interface PageContext {
   csrfToken: string;
   allowed: ReadonlySet<DashboardAction>;
   now: Date;
-  /** Times shown in UTC, or in each job's own timezone. */
-  zoneMode: 'utc' | 'job';
+  /** Times shown in UTC, or those of a job (its runs, its deliveries) in the job's own timezone. */
+  zoneMode: ZoneMode;
   sections: Sections;
   refreshMs: number;
   assets: { css: string; js: string };

@@ -30,6 +30,7 @@ export async function deliveriesPage(ctx: PageContext, deps: Deps): Promise<Page
     cursor: ctx.query.get('cursor'),
     limit: ctx.pageSize,
   });
+  const zoneOf = await deps.zones.ofDeliveries(ctx.zoneMode, page.items);
   const rows = page.items.map(
     (d) => html`<tr>
 <td><a href="${href(ctx, `/deliveries/${encodeURIComponent(d.id)}`)}">${d.id}</a></td>
@@ -38,8 +39,8 @@ export async function deliveriesPage(ctx: PageContext, deps: Deps): Promise<Page
 <td>${badge(d.status)}</td>
 <td>${d.attempts}</td>
 <td>${d.lastError ? html`<code>${d.lastError.code}</code>` : (d.lastStatusCode ?? '—')}</td>
-<td>${timeCell(d.createdAt, 'UTC', ctx.now)}</td>
-<td>${d.status === 'pending' ? timeCell(d.nextAttemptAt, 'UTC', ctx.now) : '—'}</td>
+<td>${timeCell(d.createdAt, zoneOf(d), ctx.now)}</td>
+<td>${d.status === 'pending' ? timeCell(d.nextAttemptAt, zoneOf(d), ctx.now) : '—'}</td>
 </tr>`,
   );
   const filters = html`<form method="get" action="${href(ctx, '/deliveries')}" class="filters" role="search">
@@ -81,9 +82,10 @@ export async function deliveryPage(ctx: PageContext, deps: Deps, id: string): Pr
   const d = await deps.data.delivery(id);
   if (!d)
     throw new CronhookError('ERR_DELIVERY_NOT_FOUND', 'There is no delivery with this id', { field: 'id' });
+  const zone = (await deps.zones.ofJobs(ctx.zoneMode, [d.message.jobId]))(d.message.jobId);
   const attempts = d.attemptLog.map(
     (a) => html`<tr id="attempt-${a.id}">
-<td>${a.attempt}</td><td>${a.trigger}</td><td>${timeCell(a.startedAt, 'UTC', ctx.now)}</td>
+<td>${a.attempt}</td><td>${a.trigger}</td><td>${timeCell(a.startedAt, zone, ctx.now)}</td>
 <td>${a.statusCode ?? '—'}</td><td>${formatDuration(a.durationMs)}</td>
 <td>${excerpt(a.responseSnippet, 160)}</td>
 <td>${a.error ? html`<code>${a.error.code}</code> ${a.error.message}` : '—'}</td></tr>`,
@@ -128,8 +130,8 @@ ${fields([
   ],
   ['Status', badge(d.status)],
   ['Attempts', String(d.attempts)],
-  ['Next attempt', d.status === 'pending' ? timeCell(d.nextAttemptAt, 'UTC', ctx.now) : '—'],
-  ['Created', timeCell(d.createdAt, 'UTC', ctx.now)],
+  ['Next attempt', d.status === 'pending' ? timeCell(d.nextAttemptAt, zone, ctx.now) : '—'],
+  ['Created', timeCell(d.createdAt, zone, ctx.now)],
 ])}
 </section>
 <section aria-labelledby="body-h"><h2 id="body-h">Body sent</h2>

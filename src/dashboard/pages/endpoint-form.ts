@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { csrfField, fields, flash } from '../html/components.js';
 import type { PageBody } from '../html/layout.js';
 import { type Html, html } from '../html/template.js';
+import { timeCell } from '../html/time.js';
 import { href, type PageContext } from './context.js';
 
 /** Topics offered as checkboxes; others can be typed. */
@@ -60,7 +61,12 @@ export function revealPage(
 <h2 id="secret-h">Signing secret</h2>
 <div class="secret-row"><code id="secret" class="secret">${secret}</code>
 <button type="button" class="btn plain" data-copy="secret" hidden>Copy</button></div>
-${fields([['Endpoint', html`<code>${endpointId}</code>`]])}
+${fields([
+  ['Endpoint', html`<code>${endpointId}</code>`],
+  ...(graceEndsAt
+    ? [['Old secret signs until', timeCell(graceEndsAt, 'UTC', ctx.now)] as [string, Html]]
+    : []),
+])}
 <p class="muted">Receivers verify signatures with <code>verifyWebhook</code> from <code>cronhook/verify</code>.</p>
 <p><a class="btn primary" href="${back}">I have copied it</a></p>
 </section>`,

@@ -52,6 +52,7 @@ export async function endpointPage(ctx: PageContext, deps: Deps, id: string): Pr
   if (!e)
     throw new CronhookError('ERR_ENDPOINT_NOT_FOUND', 'There is no endpoint with this id', { field: 'id' });
   const recent = await deps.data.deliveries({ endpointId: e.id, cursor: null, limit: 10 });
+  const zoneOf = await deps.zones.ofDeliveries(ctx.zoneMode, recent.items);
   let notice: Html | string = '';
   const ping = ctx.query.get('ping');
   if (ping) notice = await pingOutcome(deps, ping);
@@ -59,7 +60,7 @@ export async function endpointPage(ctx: PageContext, deps: Deps, id: string): Pr
   if (done) notice = flash('ok', done);
   const rows = recent.items.map(
     (d) =>
-      html`<tr><td><a href="${href(ctx, `/deliveries/${encodeURIComponent(d.id)}`)}">${d.id}</a></td><td><code>${d.topic}</code></td><td>${badge(d.status)}</td><td>${d.attempts}</td><td>${timeCell(d.createdAt, 'UTC', ctx.now)}</td></tr>`,
+      html`<tr><td><a href="${href(ctx, `/deliveries/${encodeURIComponent(d.id)}`)}">${d.id}</a></td><td><code>${d.topic}</code></td><td>${badge(d.status)}</td><td>${d.attempts}</td><td>${timeCell(d.createdAt, zoneOf(d), ctx.now)}</td></tr>`,
   );
   return {
     heading: e.description ?? e.id,

@@ -1,5 +1,6 @@
 import { FAILING_SCAN, type JobStatusFilter } from '../data/source.js';
 import type { JobView } from '../data/views.js';
+import { scheduleZone } from '../data/zones.js';
 import { actionButton, badge, pager, table } from '../html/components.js';
 import type { PageBody } from '../html/layout.js';
 import { scheduleAsWritten, scheduleInWords } from '../html/schedule-words.js';
@@ -10,7 +11,7 @@ import type { Deps } from './deps.js';
 import { oneOf, searchText } from './params.js';
 
 export function jobZone(job: JobView): string | null {
-  return job.schedule.kind === 'cron' ? job.schedule.timezone : null;
+  return scheduleZone(job.schedule);
 }
 
 /** The schedule as written with its words beneath. */

@@ -57,13 +57,17 @@ ${stat('failed', fmt(d.failed, stats.capped), href(ctx, '/deliveries', { status:
   const failures: Html[] = [];
   if (ctx.sections.jobs) {
     const runs = await deps.storage.listRuns({ statuses: ['failed'], limit: 8 });
+    const zoneOf = await deps.zones.ofJobs(
+      ctx.zoneMode,
+      runs.map((r) => r.jobId),
+    );
     failures.push(html`<section aria-labelledby="o-fr"><h2 id="o-fr">Recent failed runs</h2>
 ${table(
   'Recent failed runs',
   ['Job', 'Scheduled', 'Error'],
   runs.map(
     (r) =>
-      html`<tr><td><a href="${href(ctx, `/jobs/${encodeURIComponent(r.jobId)}`)}">${r.jobId}</a></td><td>${timeCell(r.scheduledAt, 'UTC', ctx.now)}</td><td>${r.error ? html`<code>${r.error.code}</code> ${r.error.message}` : '—'}</td></tr>`,
+      html`<tr><td><a href="${href(ctx, `/jobs/${encodeURIComponent(r.jobId)}`)}">${r.jobId}</a></td><td>${timeCell(r.scheduledAt, zoneOf(r.jobId), ctx.now)}</td><td>${r.error ? html`<code>${r.error.code}</code> ${r.error.message}` : '—'}</td></tr>`,
   ),
   'No failed run.',
 )}

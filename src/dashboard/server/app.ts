@@ -4,6 +4,7 @@ import type { ActionDeps } from '../actions/types.js';
 import { ASSET_PATHS, serveAsset } from '../assets/index.js';
 import { DataSource } from '../data/source.js';
 import { StatsCache } from '../data/stats.js';
+import { Zones } from '../data/zones.js';
 import { errorDocument, layout } from '../html/layout.js';
 import { serializeCookie } from '../http/cookies.js';
 import type { Incoming, Outgoing } from '../http/types.js';
@@ -57,6 +58,7 @@ export class DashboardApp {
       data: new DataSource(parts.storage),
       // Counts as fresh as the live refresh shows them (at least a second old at most).
       stats: new StatsCache(parts.storage, Math.max(1_000, this.#o.refreshIntervalMs)),
+      zones: new Zones(parts.storage),
       storage: parts.storage,
       scheduler: parts.scheduler,
       notifier: parts.notifier,
