@@ -10,6 +10,7 @@ import type { DashboardPermissions } from '../dashboard/index.js';
 import { type Authorizer, basicAuth, bearerToken, createDashboard } from '../dashboard/index.js';
 import type { Logger, Scheduler, Storage, WebhookNotifier } from '../index.js';
 import { UsageError } from './command.js';
+import { isLoopback, refuseForeignHost } from './service/listen-address.js';
 
 export const DASHBOARD_ENV = {
   token: 'CRONHOOK_DASHBOARD_TOKEN',
@@ -36,10 +37,6 @@ export function parseListenAddress(value: string, flag: string): { host: string;
     throw new UsageError(`--${flag} must be host:port, e.g. 127.0.0.1:8080 or [::1]:8080`, flag);
   }
   return { host, port };
-}
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
 /** The `authorize` of the environment's credentials, or null when there are none. */
@@ -92,7 +89,10 @@ export async function startDashboardServer(
     ...(authorize ? { authorize } : { public: true }),
     logger: options.logger,
   });
-  const server = createServer(dashboard.handler);
+  // On loopback, only requests naming this machine: a DNS-rebinding page must not read or drive the dashboard.
+  const server = createServer((req, res) => {
+    if (!refuseForeignHost(host, req, res)) dashboard.handler(req, res);
+  });
   server.listen(port, host);
   await Promise.race([
     once(server, 'listening'),

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ListenAddress } from './listen-address.js';
+import { type ListenAddress, refuseForeignHost } from './listen-address.js';
 
 /** What `/readyz` reports (see `Scheduler.health()`): `ready`, and the checks behind it, sent as JSON. */
 export interface Readiness {
@@ -52,6 +52,7 @@ export async function startServiceServer(options: ServiceServerOptions): Promise
 }
 
 async function handle(options: ServiceServerOptions, req: IncomingMessage, res: ServerResponse) {
+  if (refuseForeignHost(options.address.host, req, res)) return;
   const path = (req.url ?? '/').split('?')[0];
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD' }).end();

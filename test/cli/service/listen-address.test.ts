@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseListenAddress } from '../../../src/cli/service/listen-address.js';
+import { hostNamesLoopback, parseListenAddress } from '../../../src/cli/service/listen-address.js';
 
 describe('--metrics / --health address', () => {
   it.each([
@@ -19,4 +19,24 @@ describe('--metrics / --health address', () => {
       expect(() => parseListenAddress(text, 'health')).toThrow(/--health is .*expected \[host:\]port/);
     },
   );
+});
+
+describe('Host headers that name this machine', () => {
+  it.each([
+    ['127.0.0.1:8080', true],
+    ['127.1.2.3', true],
+    ['localhost:8080', true],
+    ['LocalHost', true],
+    ['api.localhost:3000', true],
+    ['[::1]:8080', true],
+    ['evil.example:8080', false],
+    ['127.0.0.1.evil.example', false],
+    ['localhost.evil.example:80', false],
+    ['10.0.0.5:8080', false],
+    ['[::ffff:7f00:1]:80', false],
+    ['', false],
+    [undefined, false],
+  ])('%j → %s', (header, expected) => {
+    expect(hostNamesLoopback(header)).toBe(expected);
+  });
 });

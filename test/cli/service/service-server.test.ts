@@ -2,6 +2,7 @@ import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ServiceServer, startServiceServer } from '../../../src/cli/service/service-server.js';
+import { sendRequest } from '../../helpers/http-server.js';
 
 let server: ServiceServer | undefined;
 afterEach(async () => {
@@ -64,5 +65,35 @@ describe('service server', () => {
     await expect(
       startServiceServer({ address: { host: '127.0.0.1', port }, readiness: async () => ({ ready: true }) }),
     ).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  });
+});
+
+describe('service server on a loopback address', () => {
+  it('answers only requests naming this machine (a DNS-rebinding page cannot read /readyz or /metrics)', async () => {
+    server = await startServiceServer({
+      address: { host: '127.0.0.1', port: 0 },
+      readiness: async () => ({ ready: true }),
+      metrics: (_req, res) => res.end('cronhook_runs_total{cronhook_job_id="billing"} 3\n'),
+    });
+    const port = new URL(server.url).port;
+    for (const path of ['/readyz', '/metrics', '/healthz']) {
+      const refused = await sendRequest(`${server.url}${path}`, { headers: { host: `rebind.evil:${port}` } });
+      expect([path, refused.status]).toEqual([path, 421]);
+      expect(refused.body).not.toContain('billing');
+    }
+    const ok = await sendRequest(`${server.url}/metrics`, { headers: { host: `[::1]:${port}` } });
+    expect([ok.status, ok.body]).toEqual([200, 'cronhook_runs_total{cronhook_job_id="billing"} 3\n']);
+  });
+
+  it('answers any Host on other addresses (a probe or a scraper names the pod or the service)', async () => {
+    server = await startServiceServer({
+      address: { host: '0.0.0.0', port: 0 },
+      readiness: async () => ({ ready: true }),
+    });
+    const port = new URL(server.url).port;
+    const res = await sendRequest(`http://127.0.0.1:${port}/healthz`, {
+      headers: { host: `cronhook.prod.svc:${port}` },
+    });
+    expect(res.status).toBe(200);
   });
 });

@@ -1,0 +1,75 @@
+/**
+ * The dashboard server of `cronhook run --dashboard` / `cronhook dashboard`, in-process over loopback: who it
+ * answers when it listens on a loopback address.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startDashboardServer } from '../../src/cli/dashboard-server.js';
+import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
+import { Scheduler } from '../../src/scheduler/scheduler.js';
+import { MemoryStorage } from '../../src/storage/memory/index.js';
+import { sendRequest } from '../helpers/http-server.js';
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+let close: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+});
+
+async function served(env: NodeJS.ProcessEnv = {}) {
+  const storage = new MemoryStorage();
+  const scheduler = new Scheduler({ storage });
+  const notifier = new WebhookNotifier({ scheduler, storage });
+  await notifier.addEndpoint({ id: 'ops', url: 'https://hooks.example.com/in', topics: ['*'] });
+  const server = await startDashboardServer({
+    address: '127.0.0.1:0',
+    flag: 'dashboard',
+    scheduler,
+    notifier,
+    env,
+    logger: quiet,
+  });
+  close = server.close;
+  return { url: server.url, port: new URL(server.url).port, notifier };
+}
+
+describe('the CLI dashboard on a loopback address', () => {
+  it('answers only requests naming this machine, so a DNS-rebinding page can neither read nor act', async () => {
+    const { url, port, notifier } = await served();
+    // A page at http://rebind.attacker.example:<port>, its name now resolving to 127.0.0.1.
+    const host = `rebind.attacker.example:${port}`;
+    const page = await sendRequest(`${url}endpoints/ops`, { headers: { host } });
+    expect(page.status).toBe(421);
+    expect(page.body).not.toContain('hooks.example.com');
+    expect(page.headers['set-cookie']).toBeUndefined();
+    const post = await sendRequest(`${url}endpoints`, {
+      method: 'POST',
+      headers: {
+        host,
+        origin: `http://${host}`,
+        'sec-fetch-site': 'same-origin',
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'url=https%3A%2F%2Fattacker.example%2Fcollect&topics=*',
+    });
+    expect(post.status).toBe(421);
+    expect((await notifier.listEndpoints()).map((e) => e.id)).toEqual(['ops']);
+    for (const name of [
+      `127.0.0.1:${port}`,
+      `localhost:${port}`,
+      `LOCALHOST:${port}`,
+      `app.localhost:${port}`,
+    ]) {
+      const ok = await sendRequest(`${url}endpoints/ops`, { headers: { host: name } });
+      expect([name, ok.status]).toEqual([name, 200]);
+      expect(ok.body).toContain('hooks.example.com');
+    }
+  });
+
+  it('holds to it with credentials too (a browser could be talked into sending them to the rebound name)', async () => {
+    const { url, port } = await served({ CRONHOOK_DASHBOARD_TOKEN: 'tok-123' });
+    const auth = { authorization: 'Bearer tok-123' };
+    expect((await sendRequest(url, { headers: { ...auth, host: `evil.example:${port}` } })).status).toBe(421);
+    expect((await sendRequest(url, { headers: { ...auth, host: `127.0.0.1:${port}` } })).status).toBe(200);
+  });
+});
