@@ -6,6 +6,7 @@ import { requireEndpointOpened } from '../../storage/encryption/key-check.js';
 import type { CompleteAttemptInput, Storage } from '../../storage/types.js';
 import type { DeliveryHook, NotifierHooks } from '../../telemetry/hooks.js';
 import { tracedSend } from '../../telemetry/traced-send.js';
+import { redactSecrets, requestSecrets } from '../../transport/echoed-secrets.js';
 import type { AddressPolicy, Transport, TransportRequest, TransportResponse } from '../../transport/types.js';
 import { VERSION } from '../../version.js';
 import { toPublicEndpoint } from '../endpoints/endpoint-fields.js';
@@ -116,7 +117,7 @@ export class Deliverer {
       }
     }
     onAnswered?.();
-    const attempt = this.#attemptRecord(delivery, trigger, startedAt, response, error);
+    const attempt = this.#attemptRecord(delivery, trigger, startedAt, response, error, endpoint);
     const input = attemptOutcome(
       { delivery, endpoint, attempt, response, now: clock.now() },
       this.#deps.options,
@@ -182,12 +183,15 @@ export class Deliverer {
     startedAt: number,
     response: TransportResponse | null,
     error: unknown,
+    endpoint: EndpointRecord | null,
   ): DeliveryAttempt {
     const ok = response !== null && response.status >= 200 && response.status < 300;
+    // What the receiver echoes of the endpoint's authorization, headers or query is not kept.
+    const secrets = response === null || endpoint === null ? [] : endpointSecrets(endpoint);
     const responseHeaders: Record<string, string> = {};
     for (const name of HEADERS_OF_INTEREST) {
       const value = response?.headers[name];
-      if (value !== undefined) responseHeaders[name] = value.slice(0, 512);
+      if (value !== undefined) responseHeaders[name] = redactSecrets(value, secrets).slice(0, 512);
     }
     let errorInfo = null;
     if (error !== null) errorInfo = toErrorInfo(error, 'ERR_CONNECTION');
@@ -208,7 +212,8 @@ export class Deliverer {
       statusCode: response?.status ?? null,
       error: errorInfo,
       responseHeaders,
-      responseSnippet: response === null ? null : response.body.slice(0, SNIPPET_CHARS),
+      responseSnippet:
+        response === null ? null : redactSecrets(response.body, secrets).slice(0, SNIPPET_CHARS),
     };
   }
 
@@ -265,4 +270,13 @@ export class Deliverer {
       });
     }
   }
+}
+
+/** The values an endpoint's requests carry that are secret (its signing secrets never leave at all). */
+function endpointSecrets(endpoint: EndpointRecord): string[] {
+  const headers =
+    endpoint.authorization === null
+      ? endpoint.headers
+      : { ...endpoint.headers, authorization: endpoint.authorization };
+  return requestSecrets(endpoint.url, headers);
 }

@@ -2,6 +2,7 @@ import type { Clock } from '../../clock.js';
 import { CronhookError } from '../../errors.js';
 import { requireOpened } from '../../storage/encryption/key-check.js';
 import type { JobRecord, RunRecord } from '../../storage/types.js';
+import { redactSecrets, requestSecrets } from '../../transport/echoed-secrets.js';
 import { safeUrl } from '../../transport/safe-url.js';
 import type { AddressPolicy, TransportRequest, TransportResponse } from '../../transport/types.js';
 import { signWebhook } from '../../verify/index.js';
@@ -80,7 +81,10 @@ export function buildHttpRequest(
   return request;
 }
 
-/** Records an HTTP attempt's response on the run; a status that is not a success fails the attempt. */
+/**
+ * Records an HTTP attempt's response on the run, without the job's secrets should the target echo them; a
+ * status that is not a success fails the attempt.
+ */
 export function checkResponse(
   job: JobRecord,
   target: HttpTarget,
@@ -89,7 +93,10 @@ export function checkResponse(
   response: TransportResponse,
 ): void {
   run.statusCode = response.status;
-  run.responseSnippet = truncateUtf8(response.body);
+  // Cut before truncating, so that no secret is kept in part at the cut.
+  run.responseSnippet = truncateUtf8(
+    redactSecrets(response.body, requestSecrets(target.url, target.headers)),
+  );
   const ok = job.successStatuses
     ? job.successStatuses.includes(response.status)
     : response.status >= 200 && response.status < 300;

@@ -1,0 +1,75 @@
+/**
+ * What a receiver answers is kept (a run's or attempt's response excerpt) and shown: in the dashboard, the
+ * CLI, events. Receivers often echo what they were sent ("invalid token sk_live_…", a debugging endpoint
+ * that returns the request), so a job's header values or an endpoint's authorization would come back as
+ * "response" to everyone who may read the delivery log. The secrets a request carried are cut out of what
+ * is kept of its answer.
+ */
+
+/** The mark a secret value is replaced with. */
+export const REDACTED = '[redacted]';
+
+/**
+ * Shorter values are not treated as secrets: `1`, `true` or `json` in a query would otherwise be cut out of
+ * every answer, and a credential is longer.
+ */
+const MIN_CHARS = 8;
+
+/** Headers whose values describe the request rather than authorize it. */
+const PLAIN_HEADERS = new Set([
+  'accept',
+  'accept-language',
+  'content-language',
+  'content-type',
+  'user-agent',
+]);
+
+/**
+ * The secret values a request carries: its configured header values (and the credential after an auth
+ * scheme such as `Bearer `), the URL's user name and password, and its query values (as written and
+ * decoded). Longest first, so a value is cut out before a part of it.
+ */
+export function requestSecrets(url: string, headers: Readonly<Record<string, string>> | undefined): string[] {
+  const found = new Set<string>();
+  const add = (value: string) => {
+    if (value.length >= MIN_CHARS) found.add(value);
+  };
+  for (const name in headers) {
+    if (PLAIN_HEADERS.has(name.toLowerCase())) continue;
+    const value = headers[name]!.trim();
+    add(value);
+    const scheme = /^[A-Za-z][\w.+-]*\s+(\S.*)$/.exec(value);
+    if (scheme) add(scheme[1]!);
+  }
+  if (url.includes('?') || url.includes('@')) {
+    const parsed = URL.parse(url);
+    if (parsed !== null) {
+      add(parsed.username);
+      add(parsed.password);
+      add(decodeText(parsed.username));
+      add(decodeText(parsed.password));
+      for (const part of parsed.search.slice(1).split('&')) {
+        const at = part.indexOf('=');
+        const raw = at < 0 ? part : part.slice(at + 1);
+        add(raw);
+        add(decodeText(raw.replace(/\+/g, ' ')));
+      }
+    }
+  }
+  return [...found].sort((a, b) => b.length - a.length);
+}
+
+function decodeText(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** `text` with every occurrence of each of `secrets` replaced by {@link REDACTED}. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+  return out;
+}
