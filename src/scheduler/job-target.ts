@@ -1,5 +1,5 @@
 import { describeValue } from '../errors.js';
-import { headerBytes, headerProblem, MAX_HEADER_BYTES } from '../transport/header-rules.js';
+import { headerBytes, headerProblem, isHeaderName, MAX_HEADER_BYTES } from '../transport/header-rules.js';
 import { MAX_SECRET_BYTES, SECRET_PREFIX, secretKey } from '../verify/secret.js';
 import { bad, checkBytes, intIn, JOB_LIMITS, jsonCopy } from './job-fields.js';
 import type { HandlerTarget, HttpTarget, JobTarget, PublicJobTarget } from './types.js';
@@ -130,9 +130,8 @@ function validateHeaders(jobId: string, given: unknown): Record<string, string> 
   for (const [name, value] of Object.entries(given)) {
     const problem = headerProblem(name, value);
     if (problem !== undefined) {
-      // A name that could not be a field path is named in the message instead (names are not secret).
-      if (!/^[\x21-\x7e]{1,100}$/.test(name))
-        throw bad(jobId, 'target.headers', `has an invalid header name ${describeValue(name)}`);
+      // An invalid name is never repeated (it may hold a pasted credential), so it is not the field either.
+      if (!isHeaderName(name)) throw bad(jobId, 'target.headers', problem);
       throw bad(jobId, `target.headers.${name}`, problem);
     }
     headers[name] = value as string;

@@ -28,9 +28,24 @@ const NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // Visible ASCII, space and tab (RFC 9110 field-value without obsolete text): what every server reads the same.
 const VALUE = /^[\t\x20-\x7e]*$/;
 
+/**
+ * What is wrong with a name that is not a header name, without repeating it: such a "name" is often a whole
+ * `Authorization: Bearer …` line or a `key=value` pasted in, so the credential is in it. Says where the first
+ * character that may not be there is, and what it is when it is visible punctuation.
+ */
+export function invalidNameProblem(name: string): string {
+  const at = [...name].findIndex((c) => !NAME.test(c));
+  const bad = [...name][at] ?? '';
+  const what =
+    at < 0
+      ? 'is empty'
+      : `has ${bad === ' ' ? 'a space' : /^[\x21-\x7e]$/.test(bad) ? JSON.stringify(bad) : 'a control or non-ASCII character'} at position ${at + 1} of ${[...name].length}`;
+  return `has an invalid header name: it ${what} (letters, digits and !#$%&'*+.^_\`|~- only; the name is not shown, in case a value was pasted into it)`;
+}
+
 /** What is wrong with a caller's header, as the end of a sentence naming it; undefined when it may be sent. */
 export function headerProblem(name: string, value: unknown): string | undefined {
-  if (!NAME.test(name)) return "is not a valid header name (letters, digits and !#$%&'*+.^_`|~-)";
+  if (!NAME.test(name)) return invalidNameProblem(name);
   if (FORBIDDEN_HEADER_NAMES.has(name.toLowerCase()))
     return 'may not be set: the HTTP client sets it itself (host, content-length, transfer-encoding, connection, ...)';
   // The value is never repeated: headers carry credentials.
@@ -45,4 +60,9 @@ export function headerBytes(headers: Record<string, string>): number {
   let bytes = 0;
   for (const name in headers) bytes += name.length + headers[name]!.length + 4;
   return bytes;
+}
+
+/** True for a valid header name (an HTTP token). */
+export function isHeaderName(name: string): boolean {
+  return NAME.test(name);
 }

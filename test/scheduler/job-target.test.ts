@@ -91,6 +91,21 @@ describe('job headers', () => {
     expect(error.message).toContain('may not be set');
   });
 
+  it.each([
+    'Authorization: Bearer tok-0123456789',
+    'X-Api-Key=tok-0123456789',
+    'Authorization Bearer tok-0123456789',
+  ])(
+    'refuses the invalid header name %j without repeating it (a value may be pasted into it)',
+    async (name) => {
+      const { scheduler } = createTestScheduler();
+      const error = await refusal(scheduler, http({ headers: { [name]: 'x' } }));
+      expect(error).toMatchObject({ code: 'ERR_INVALID_JOB', field: 'target.headers' });
+      expect(error.message).toContain('invalid header name');
+      expect(error.message).not.toContain('tok-0123456789');
+    },
+  );
+
   it('refuses more than 8 KiB of headers', async () => {
     const { scheduler } = createTestScheduler();
     const error = await refusal(

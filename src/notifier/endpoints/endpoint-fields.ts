@@ -1,6 +1,6 @@
 import { CronhookError, describeValue } from '../../errors.js';
 import { JOB_LIMITS } from '../../scheduler/job-fields.js';
-import { headerBytes, headerProblem, MAX_HEADER_BYTES } from '../../transport/header-rules.js';
+import { headerBytes, headerProblem, isHeaderName, MAX_HEADER_BYTES } from '../../transport/header-rules.js';
 import type { Endpoint, EndpointInput, EndpointMatch, EndpointPatch, EndpointRecord } from '../types.js';
 
 const TOPIC = /^(?:\*|[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*(?:\.\*)?)$/;
@@ -142,8 +142,8 @@ function validateHeaders(headers: unknown): Record<string, string> {
     // The rule jobs follow too (transport/header-rules.ts); values are never echoed.
     const problem = headerProblem(name, value);
     if (problem !== undefined) {
-      if (!/^[\x21-\x7e]{1,100}$/.test(name))
-        throw invalid('headers', `has an invalid header name ${describeValue(name)}`);
+      // An invalid name is never repeated (it may hold a pasted credential), so it is not the field either.
+      if (!isHeaderName(name)) throw invalid('headers', problem);
       throw invalid(`headers.${name}`, problem);
     }
     out[name.toLowerCase()] = value as string;

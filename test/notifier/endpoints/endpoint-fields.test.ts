@@ -52,6 +52,21 @@ describe('endpoint headers and authorization', () => {
     },
   );
 
+  it.each([
+    ['a pasted header line', 'Authorization: Bearer tok-0123456789', '":" at position 14'],
+    ['a key=value pair', 'X-Api-Key=tok-0123456789', '"=" at position 10'],
+    ['a space', 'Authorization Bearer tok-0123456789', 'a space at position 14'],
+    ['a non-ASCII character', 'X-Clé-tok-0123456789', 'a control or non-ASCII character at position 5'],
+  ])(
+    'refuses an invalid header name (%s) without repeating it, in the message or the field',
+    async (_l, name, where) => {
+      const error = await refusal({ headers: { [name]: 'x' } });
+      expect(error.field).toBe('headers');
+      expect(error.message).toContain(where);
+      expect(error.message).not.toContain('tok-0123456789');
+    },
+  );
+
   it('refuses an authorization value that is not visible ASCII, without echoing it', async () => {
     for (const value of ['Bearer tök€n', 'Bearer a\u0007b']) {
       const error = await refusal({ authorization: value });
