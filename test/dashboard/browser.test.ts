@@ -123,6 +123,26 @@ describe('endpoints', () => {
     }
   });
 
+  it('drops the secret and the typed credentials when the page is left (nothing for the back/forward cache)', async () => {
+    await page.goto(url('/endpoints'));
+    await page.getByRole('link', { name: 'Add endpoint' }).click();
+    const dialog = page.getByRole('dialog');
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    await dialog.getByLabel('Endpoint URL').fill('https://left.example.com/hooks');
+    await dialog.getByLabel('Authorization header value').fill('Bearer left-auth-55');
+    await dialog.getByLabel('Extra headers').fill('X-Left: left-header-66');
+    await dialog.getByRole('button', { name: 'Add endpoint' }).click();
+    await expect.poll(() => page.locator('#secret').isVisible()).toBe(true);
+    // What the browser does when it leaves a page it may keep (a string: this file is checked against Node).
+    await page.evaluate(`window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }))`);
+    expect((await page.locator('#secret').textContent())?.trim()).toBe('');
+    const typed = await page.evaluate(
+      `[...document.querySelectorAll('#endpoint-form input, #endpoint-form textarea')].map((f) => f.value).join(' ')`,
+    );
+    expect(typed).not.toContain('left-auth-55');
+    expect(typed).not.toContain('left-header-66');
+  });
+
   it('ping shows the outcome without a reload', async () => {
     world.transport.reply([{ status: 202 }]);
     await page.goto(url(`/endpoints/${world.endpointId}`));

@@ -275,6 +275,42 @@ describe('secrets', () => {
     }
   });
 
+  it('turns spell checking off in the fields that carry credentials (enhanced spell check sends text away)', async () => {
+    served = await serve({ scheduler: world.scheduler, notifier: world.notifier, public: true });
+    const html = await (await fetch(served.url('/add/endpoint'))).text();
+    for (const name of ['url', 'authorization', 'headers']) {
+      const field = new RegExp(`<(?:input|textarea) name="${name}"[^>]*>`).exec(html)?.[0] ?? '';
+      expect(field, name).toContain('spellcheck="false"');
+    }
+  });
+
+  it('a re-posted rotate form (a reload of the secret page) rotates once and reveals nothing', async () => {
+    served = await serve({ scheduler: world.scheduler, notifier: world.notifier, public: true });
+    const page = await fetch(served.url(`/endpoints/${world.endpointId}`));
+    const cookie = cookieOf(page);
+    const html = await page.text();
+    const form = /<form[^>]+action="[^"]+\/rotate"[\s\S]*?<\/form>/.exec(html)![0];
+    const fields = new URLSearchParams({ graceHours: '0' });
+    for (const m of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
+      fields.set(m[1]!, m[2]!);
+    const send = () =>
+      fetch(served!.url(`/endpoints/${world.endpointId}/rotate`), {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: served!.origin, cookie },
+        body: fields,
+      });
+    const first = await send();
+    const secret = /id="secret" class="secret">(whsec_[^<]+)</.exec(await first.text())?.[1];
+    expect(secret).toMatch(/^whsec_/);
+    const again = await send();
+    expect(again.status).toBe(303);
+    expect(await again.text()).not.toContain('whsec_');
+    // One rotation, grace 0: only the secret revealed the first time signs (a second rotation ended it).
+    const stored = await world.storage.getEndpoint(world.endpointId);
+    expect(stored?.secrets.map((s) => s.secret)).toEqual([secret]);
+  });
+
   it('reveals a new endpoint’s secret once, uncached; a re-posted form adds nothing and reveals nothing', async () => {
     served = await serve({ scheduler: world.scheduler, notifier: world.notifier, public: true });
     const form = await fetch(served.url('/add/endpoint'));

@@ -54,12 +54,28 @@ export function endpointInput(form: URLSearchParams): EndpointInput {
   };
 }
 
+/**
+ * Forms that make a secret carry a nonce: posted again (a reload of the page that showed the secret, the back
+ * button), the form does nothing a second time and shows no secret. The endpoint the first post was about,
+ * or undefined for a first post.
+ */
+function postedBefore(deps: ActionDeps, kind: string, form: URLSearchParams): string | undefined {
+  const nonce = form.get('nonce') ?? '';
+  return nonce === '' || nonce.length > 100 ? undefined : deps.usedNonces.get(`${kind}:${nonce}`);
+}
+
+function rememberPost(deps: ActionDeps, kind: string, form: URLSearchParams, endpointId: string): void {
+  const nonce = form.get('nonce') ?? '';
+  if (nonce === '' || nonce.length > 100) return;
+  deps.usedNonces.set(`${kind}:${nonce}`, endpointId);
+  if (deps.usedNonces.size > 1000) deps.usedNonces.delete(deps.usedNonces.keys().next().value!);
+}
+
 /** Adds the endpoint and answers with the one page that shows its secret. */
 export const addEndpoint: ActionHandler = async (ctx, deps, form) => {
   const notifier = requireNotifier(deps);
-  const nonce = form.get('nonce') ?? '';
-  const previous = nonce ? deps.usedNonces.get(nonce) : undefined;
-  // The same form posted again (a reload of the result): no second endpoint, and no second look at the secret.
+  // The same form posted again: no second endpoint, and no second look at the secret.
+  const previous = postedBefore(deps, 'add', form);
   if (previous) return { redirect: href(ctx, `/endpoints/${encodeURIComponent(previous)}`) };
   let input: EndpointInput;
   try {
@@ -76,19 +92,21 @@ export const addEndpoint: ActionHandler = async (ctx, deps, form) => {
     }
     throw error;
   }
-  if (nonce) {
-    deps.usedNonces.set(nonce, added.endpoint.id);
-    if (deps.usedNonces.size > 1000) deps.usedNonces.delete(deps.usedNonces.keys().next().value!);
-  }
+  rememberPost(deps, 'add', form, added.endpoint.id);
   return { page: revealPage(ctx, added.endpoint.id, added.secret, 'added'), noStore: true };
 };
 
 export const rotateSecret: ActionHandler = async (ctx, deps, form, id) => {
+  // Posted again: no second rotation (which would also cut short the secret just copied) and no secret shown.
+  if (postedBefore(deps, 'rotate', form) === id) {
+    return { redirect: href(ctx, `/endpoints/${encodeURIComponent(id)}`) };
+  }
   const hours = Number(form.get('graceHours') ?? '24');
   if (!Number.isInteger(hours) || hours < 0 || hours > 720) {
     throw badField('graceHours', 'The grace period must be a whole number of hours from 0 to 720');
   }
   const { secret } = await requireNotifier(deps).rotateSecret(id, { graceMs: hours * HOUR });
+  rememberPost(deps, 'rotate', form, id);
   const graceEnds = hours > 0 ? new Date(ctx.now.getTime() + hours * HOUR) : undefined;
   return { page: revealPage(ctx, id, secret, 'rotated', graceEnds), noStore: true };
 };

@@ -99,6 +99,13 @@ doc.addEventListener('click', (event) => {
 
 window.addEventListener('popstate', () => { location.reload(); });
 
+// Leaving the page takes the one-time secret and what was typed into the endpoint form with it: a page kept
+// for the back button (the back/forward cache) must not show them again.
+window.addEventListener('pagehide', () => {
+  for (const el of doc.querySelectorAll('.secret')) el.textContent = '';
+  for (const form of doc.querySelectorAll('#endpoint-form')) form.reset();
+});
+
 function relative(ms) {
   const diff = ms - Date.now();
   const abs = Math.abs(diff);

@@ -15,7 +15,11 @@ export const KNOWN_TOPICS = [
   ['*', 'Everything, including the app’s own topics'],
 ] as const;
 
-/** The "Add endpoint" form: its own page without JavaScript, a dialog with it. */
+/**
+ * The "Add endpoint" form: its own page without JavaScript, a dialog with it. The fields that carry
+ * credentials (the URL's query, the authorization value, header values) have spell checking off: a browser's
+ * enhanced spell check sends what is typed to a remote service.
+ */
 export function newEndpointPage(ctx: PageContext, error?: string): PageBody {
   return {
     heading: 'Add endpoint',
@@ -26,9 +30,9 @@ export function newEndpointPage(ctx: PageContext, error?: string): PageBody {
 ${csrfField(ctx)}
 <input type="hidden" name="nonce" value="${randomUUID()}">
 <label>Description <span class="muted">(a nickname)</span><input name="description" maxlength="200" autocomplete="off"></label>
-<label>Endpoint URL <input name="url" type="url" required maxlength="2048" placeholder="https://example.com/webhooks" autocomplete="off"></label>
-<label>Authorization header value <span class="muted">(optional; never shown again)</span><input name="authorization" type="password" maxlength="4096" autocomplete="off"></label>
-<label>Extra headers <span class="muted">(one <code>Name: value</code> per line; values never shown again)</span><textarea name="headers" rows="3" maxlength="8192"></textarea></label>
+<label>Endpoint URL <input name="url" type="url" required maxlength="2048" placeholder="https://example.com/webhooks" autocomplete="off" spellcheck="false" autocapitalize="off"></label>
+<label>Authorization header value <span class="muted">(optional; never shown again)</span><input name="authorization" type="password" maxlength="4096" autocomplete="off" spellcheck="false" autocapitalize="off"></label>
+<label>Extra headers <span class="muted">(one <code>Name: value</code> per line; values never shown again)</span><textarea name="headers" rows="3" maxlength="8192" spellcheck="false" autocapitalize="off"></textarea></label>
 <fieldset><legend>Topics</legend>
 ${KNOWN_TOPICS.map(([topic, label]) => html`<label class="check"><input type="checkbox" name="topics" value="${topic}"${topic === 'job.execution.failed' ? ' checked' : ''}> <code>${topic}</code> <span class="muted">${label}</span></label>`)}
 <label>Other topics <span class="muted">(comma-separated, e.g. invoice.paid)</span><input name="otherTopics" maxlength="2000" autocomplete="off"></label>

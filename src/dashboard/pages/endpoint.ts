@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { CronhookError } from '../../errors.js';
 import { badge, csrfField, fields, flash, table } from '../html/components.js';
 import type { PageBody } from '../html/layout.js';
@@ -32,6 +33,7 @@ function rotateForm(ctx: PageContext, id: string): Html {
   if (!ctx.allowed.has('rotateSecret')) return html``;
   return html`<form method="post" action="${href(ctx, `/endpoints/${encodeURIComponent(id)}/rotate`)}" class="stack" data-enhance data-confirm="Rotate the signing secret? The new one is shown once.">
 ${csrfField(ctx)}
+<input type="hidden" name="nonce" value="${randomUUID()}">
 <label>Old secret keeps signing for <select name="graceHours">
 ${[0, 1, 24, 72, 168].map((h) => html`<option value="${h}"${h === 24 ? ' selected' : ''}>${h === 0 ? 'no time (stop at once)' : `${h} hours`}</option>`)}
 </select></label>
