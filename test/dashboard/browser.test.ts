@@ -123,7 +123,7 @@ describe('endpoints', () => {
     }
   });
 
-  it('drops the secret and the typed credentials when the page is left (nothing for the back/forward cache)', async () => {
+  it('keeps the revealed secret through live refreshes, and drops it and the typed credentials when the page is left', async () => {
     await page.goto(url('/endpoints'));
     await page.getByRole('link', { name: 'Add endpoint' }).click();
     const dialog = page.getByRole('dialog');
@@ -133,6 +133,11 @@ describe('endpoints', () => {
     await dialog.getByLabel('Extra headers').fill('X-Left: left-header-66');
     await dialog.getByRole('button', { name: 'Add endpoint' }).click();
     await expect.poll(() => page.locator('#secret').isVisible()).toBe(true);
+    const secret = (await page.locator('#secret').textContent())!.trim();
+    // The live refresh (every 400 ms here) timed before the reveal must not replace it with the list it was
+    // opened from: the secret stays until the viewer leaves (it vanished after one interval).
+    await page.waitForTimeout(1_500);
+    expect((await page.locator('#secret').textContent())?.trim()).toBe(secret);
     // What the browser does when it leaves a page it may keep (a string: this file is checked against Node).
     await page.evaluate(`window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }))`);
     expect((await page.locator('#secret').textContent())?.trim()).toBe('');

@@ -8,6 +8,9 @@ export const SCRIPT = `(() => {
 const doc = document;
 const FETCH = { 'x-cronhook-fetch': '1' };
 let dialog = null;
+// Bumped by every swap: a refresh that was under way then must not overwrite what the swap showed (the
+// one-time secret, an action's outcome).
+let swaps = 0;
 
 function parse(text) { return new DOMParser().parseFromString(text, 'text/html'); }
 
@@ -15,6 +18,7 @@ function swap(page, url, push) {
   const main = doc.querySelector('main');
   const next = page.querySelector('main');
   if (!main || !next) { location.href = url; return; }
+  swaps++;
   main.innerHTML = next.innerHTML;
   doc.title = page.title;
   // A page that must stay put (the one-time secret, a confirmation) says so by having no data-refresh.
@@ -124,13 +128,16 @@ function tick() {
 
 async function refresh() {
   const content = doc.getElementById('content');
-  if (!content || doc.hidden || (dialog && dialog.open)) return;
+  // The page may have been swapped for one that must stay put (the secret) since this refresh was timed.
+  if (!content || doc.hidden || (dialog && dialog.open) || !doc.body.hasAttribute('data-refresh')) return;
   const active = doc.activeElement;
   if (active && content.contains(active) && active.matches('input,select,textarea,button')) return;
   const url = location.href;
+  const before = swaps;
   const res = await fetch(url, { headers: FETCH, credentials: 'same-origin' });
-  if (!res.ok || url !== location.href) return;
+  if (!res.ok || url !== location.href || before !== swaps) return;
   const fresh = parse(await res.text()).getElementById('content');
+  if (before !== swaps || !doc.body.hasAttribute('data-refresh')) return;
   if (fresh && fresh.innerHTML !== content.innerHTML) {
     content.innerHTML = fresh.innerHTML;
     setup(content);
