@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { CronhookError, describeValue } from '../errors.js';
 import type { Emitter } from '../events.js';
-import { parseDuration } from '../schedule/schedule.js';
+import { parseDuration } from '../schedule/normalize.js';
 import type { Logger, SchedulerEvents } from '../scheduler/types.js';
 import type { Storage } from '../storage/types.js';
 import type { NotifierTelemetryOptions } from '../telemetry/options.js';

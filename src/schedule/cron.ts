@@ -176,7 +176,8 @@ let last: CompiledCron | undefined;
  * reference for the syntax: an expression it refuses is refused, and one it accepts matches what it would.
  */
 export function compileCron(cron: string, timezone: string): CompiledCron {
-  if (last !== undefined && last.cron === cron && last.timezone === timezone) return last;
+  const recent = lastCompiled(cron, timezone);
+  if (recent !== undefined) return recent;
   let zone = compiled.get(timezone);
   let entry = zone?.get(cron);
   if (entry === undefined) {
@@ -210,6 +211,19 @@ export function compileCron(cron: string, timezone: string): CompiledCron {
   }
   last = entry;
   return entry;
+}
+
+/**
+ * The compiled form handed out last, when it is the one of (cron, timezone): whoever checked the pair before
+ * compiling it may skip the checks for it.
+ */
+export function lastCompiled(cron: string, timezone: string): CompiledCron | undefined {
+  return last !== undefined && last.cron === cron && last.timezone === timezone ? last : undefined;
+}
+
+/** Makes `entry` the last answer, for a memo of its own that handed it out without {@link compileCron}. */
+export function rememberCompiled(entry: CompiledCron): void {
+  last = entry;
 }
 
 /** How many times a distinct (expression, timezone) pair was compiled (a pair dropped from the cache counts again). */

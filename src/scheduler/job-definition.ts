@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CronhookError, describeValue } from '../errors.js';
+import { normalizeSchedule } from '../schedule/normalize.js';
 import { firstRunAt } from '../schedule/occurrences.js';
-import { normalizeSchedule } from '../schedule/schedule.js';
 import type { CatchUpPolicy } from '../schedule/types.js';
 import type { JobRecord } from '../storage/types.js';
 import { bad, intIn, JOB_LIMITS, jsonCopy } from './job-fields.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { CronhookError, describeValue } from '../errors.js';
 import { appLogger } from '../logger.js';
-import { isValidTimezone } from '../schedule/schedule.js';
+import { isValidTimezone } from '../schedule/timezone.js';
 import type { Storage } from '../storage/types.js';
 import type { SchedulerTelemetryOptions } from '../telemetry/options.js';
 import { compileAddressPolicy } from '../transport/address-guard.js';

@@ -1,6 +1,6 @@
 import type { Clock, ClockTimer } from '../clock.js';
 import { MAX_TIMER_DELAY_MS } from '../clock.js';
-import { parseDuration } from '../schedule/schedule.js';
+import { parseDuration } from '../schedule/normalize.js';
 
 interface FakeTimer {
   id: number;

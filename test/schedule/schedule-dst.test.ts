@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { nextOccurrence, normalizeSchedule } from '../../src/schedule/schedule.js';
+import { normalizeSchedule } from '../../src/schedule/normalize.js';
+import { nextOccurrence } from '../../src/schedule/schedule.js';
 import { wallClock } from '../helpers/cron-oracle.js';
 
 // Explicit DST and calendar cases; the rules are in docs/schedules.md. Each fire time is shown as

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CronhookError } from '../../src/errors.js';
-import { internedCount, nextOccurrence, normalizeSchedule } from '../../src/schedule/schedule.js';
+import { normalizeSchedule } from '../../src/schedule/normalize.js';
+import { internedCount, nextOccurrence } from '../../src/schedule/schedule.js';
 import type { ScheduleInput } from '../../src/schedule/types.js';
 
 // Hostile schedule input: every value either normalizes to a schedule whose next occurrence can be

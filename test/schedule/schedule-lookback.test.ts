@@ -1,11 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  countOccurrences,
-  nextOccurrence,
-  normalizeSchedule,
-  previousOccurrence,
-} from '../../src/schedule/schedule.js';
+import { normalizeSchedule } from '../../src/schedule/normalize.js';
+import { countOccurrences, nextOccurrence, previousOccurrence } from '../../src/schedule/schedule.js';
 import type { NormalizedSchedule } from '../../src/schedule/types.js';
 
 // previousOccurrence and countOccurrences answer directly (catch-up after an outage of any length must not

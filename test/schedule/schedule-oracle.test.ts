@@ -1,11 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  countOccurrences,
-  nextOccurrence,
-  normalizeSchedule,
-  previousOccurrence,
-} from '../../src/schedule/schedule.js';
+import { normalizeSchedule } from '../../src/schedule/normalize.js';
+import { countOccurrences, nextOccurrence, previousOccurrence } from '../../src/schedule/schedule.js';
 import type { NormalizedSchedule } from '../../src/schedule/types.js';
 import { findTransitions, oracleFires, parseOracleCron } from '../helpers/cron-oracle.js';
 

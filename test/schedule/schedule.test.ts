@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { CronhookError } from '../../src/errors.js';
-import { COMPILED_LIMIT, cachedCount } from '../../src/schedule/cron.js';
+import { COMPILED_LIMIT, cachedCount, compileCron } from '../../src/schedule/cron.js';
 import {
-  compileCron,
+  MIN_EVERY_MS,
+  type NormalizeOptions,
+  normalizeSchedule,
+  parseDuration,
+} from '../../src/schedule/normalize.js';
+import {
   countOccurrences,
   internedCount,
   jitterFor,
-  MIN_EVERY_MS,
-  type NormalizeOptions,
   nextOccurrence,
-  normalizeSchedule,
-  parseDuration,
   previousOccurrence,
 } from '../../src/schedule/schedule.js';
 import type { NormalizedSchedule, ScheduleInput } from '../../src/schedule/types.js';

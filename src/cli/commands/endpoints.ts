@@ -1,6 +1,6 @@
 /** `cronhook endpoints list|add|remove|rotate-secret|ping`. */
 import { CronhookError } from '../../errors.js';
-import { parseDuration } from '../../schedule/schedule.js';
+import { parseDuration } from '../../schedule/normalize.js';
 import { safeUrl } from '../../transport/safe-url.js';
 import {
   type Command,

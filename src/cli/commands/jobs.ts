@@ -1,6 +1,6 @@
 /** `cronhook jobs list|add|remove|pause|resume|trigger|runs`. */
 import { CronhookError } from '../../errors.js';
-import { parseDuration } from '../../schedule/schedule.js';
+import { parseDuration } from '../../schedule/normalize.js';
 import type { Scheduler } from '../../scheduler/scheduler.js';
 import { RUN_STATUSES, type Run, type RunStatus } from '../../scheduler/types.js';
 import {

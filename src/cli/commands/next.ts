@@ -1,6 +1,7 @@
 /** `cronhook next "<cron>"`: preview fire times without touching a database. */
 import { CronhookError } from '../../errors.js';
-import { nextOccurrence, normalizeSchedule } from '../../schedule/schedule.js';
+import { normalizeSchedule } from '../../schedule/normalize.js';
+import { nextOccurrence } from '../../schedule/schedule.js';
 import { type Command, intOption, stringOption, UsageError } from '../command.js';
 import { printJson, printTable } from '../format.js';
 
