@@ -3,6 +3,7 @@ import { CronhookError, type CronhookErrorCode, toErrorInfo } from '../errors.js
 import type { Emitter } from '../events.js';
 import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
 import type { SchedulerHooks } from '../telemetry/hooks.js';
+import { WakeTimer } from '../timer.js';
 import { ClaimAdvance } from './claim-advance.js';
 import type { ClaimLoopHealth } from './health.js';
 import { MissedReporter, type TakenOver } from './missed-occurrences.js';
@@ -11,7 +12,6 @@ import { RunLeases } from './runs/run-leases.js';
 import { newRunRecord } from './runs/run-records.js';
 import { RunRequests } from './runs/run-requests.js';
 import type { RunTracker } from './runs/run-tracker.js';
-import { WakeTimer } from './timer.js';
 import type { MissedEvents, RunTrigger, SchedulerEvents } from './types.js';
 
 /**

@@ -1,9 +1,9 @@
 import type { Clock } from '../../clock.js';
 import { isCronhookError } from '../../errors.js';
 import type { Emitter } from '../../events.js';
-import { WakeTimer } from '../../scheduler/timer.js';
 import type { Logger } from '../../scheduler/types.js';
 import type { Storage } from '../../storage/types.js';
+import { WakeTimer } from '../../timer.js';
 import type { ResolvedNotifierOptions } from '../options.js';
 import type { DeliveryRecord, NotifierEvents } from '../types.js';
 import { ClaimedAhead } from './claimed-ahead.js';

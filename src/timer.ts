@@ -1,5 +1,5 @@
-import type { Clock, ClockTimer } from '../clock.js';
-import { MAX_TIMER_DELAY_MS } from '../clock.js';
+import type { Clock, ClockTimer } from './clock.js';
+import { MAX_TIMER_DELAY_MS } from './clock.js';
 
 /** Options of {@link WakeTimer}. */
 export interface WakeTimerOptions {
@@ -14,8 +14,9 @@ export interface WakeTimerOptions {
 }
 
 /**
- * The scheduler's one timer. However many jobs exist, at most one clock timer is armed: for the earliest
- * instant anyone asked to be woken at. It never fires early: on wake it re-reads the clock and re-arms if the
+ * One clock timer for many wake-ups: the scheduler's claim loop (one timer for all jobs), its runs waiting for
+ * their instant and the notifier's dispatcher each hold one. At most one clock timer is armed: for the
+ * earliest instant anyone asked to be woken at. It never fires early: on wake it re-reads the clock and re-arms if the
  * wall clock says the instant has not come (the clock was set back).
  */
 export class WakeTimer {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Clock } from '../../src/clock.js';
-import { MAX_TIMER_DELAY_MS } from '../../src/clock.js';
-import { WakeTimer } from '../../src/scheduler/timer.js';
-import { FakeClock } from '../../src/testing/fake-clock.js';
+import type { Clock } from '../src/clock.js';
+import { MAX_TIMER_DELAY_MS } from '../src/clock.js';
+import { FakeClock } from '../src/testing/fake-clock.js';
+import { WakeTimer } from '../src/timer.js';
 
 describe('WakeTimer', () => {
   it('keeps one timer armed for the earliest requested instant', async () => {
