@@ -10,7 +10,7 @@ import {
 import { jitterFor } from '../schedule/schedule.js';
 import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
 import type { SchedulerHooks } from '../telemetry/hooks.js';
-import { toPublicJob } from './job-record.js';
+import { toPublicJob } from './jobs/record.js';
 import { type MissedReporter, rangeOf, type TakenOver } from './missed-occurrences.js';
 import type { RunHandOver, StartGate } from './runs/active-run.js';
 import { NOT_RUN, overlapGate, runElsewhere } from './runs/overlap-gate.js';

@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { Emitter } from '../events.js';
 import type { MissedRange } from '../schedule/occurrences.js';
 import type { JobRecord, RunRecord } from '../storage/types.js';
-import { toPublicJob } from './job-record.js';
+import { toPublicJob } from './jobs/record.js';
 import { toPublicRun } from './runs/run-records.js';
 import type { MissedEvents, SchedulerEvents } from './types.js';
 

@@ -11,7 +11,7 @@ import type { Transport } from '../transport/types.js';
 import { VERSION } from '../version.js';
 import { ClaimLoop } from './claim-loop.js';
 import { checkHealth, type SchedulerHealth } from './health.js';
-import { JobManagement, runNow } from './job-management.js';
+import { JobManagement, runNow } from './jobs/management.js';
 import { type SchedulerOptions, validateSchedulerOptions } from './options.js';
 import { listJobRuns, toPublicRun } from './runs/run-records.js';
 import type { RequestRunOptions, WaitForRunOptions } from './runs/run-requests.js';

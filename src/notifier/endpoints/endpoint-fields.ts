@@ -1,5 +1,5 @@
 import { CronhookError, describeValue } from '../../errors.js';
-import { JOB_LIMITS } from '../../scheduler/job-fields.js';
+import { JOB_LIMITS } from '../../scheduler/jobs/fields.js';
 import { headerBytes, headerProblem, isHeaderName, MAX_HEADER_BYTES } from '../../transport/header-rules.js';
 import type { Endpoint, EndpointInput, EndpointMatch, EndpointPatch, EndpointRecord } from '../types.js';
 

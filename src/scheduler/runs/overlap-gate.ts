@@ -2,7 +2,7 @@ import type { Clock } from '../../clock.js';
 import type { Emitter } from '../../events.js';
 import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
 import type { SchedulerHooks } from '../../telemetry/hooks.js';
-import { toPublicJob } from '../job-record.js';
+import { toPublicJob } from '../jobs/record.js';
 import type { RunStatus, SchedulerEvents } from '../types.js';
 import type { StartGate } from './active-run.js';
 import { toPublicRun } from './run-records.js';

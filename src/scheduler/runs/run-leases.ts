@@ -3,7 +3,7 @@ import type { Emitter } from '../../events.js';
 import { planTakenOver } from '../../schedule/occurrences.js';
 import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
 import type { SchedulerHooks } from '../../telemetry/hooks.js';
-import { toPublicJob } from '../job-record.js';
+import { toPublicJob } from '../jobs/record.js';
 import { type MissedReporter, rangeOf, type TakenOver, takenOverEntry } from '../missed-occurrences.js';
 import type { SchedulerEvents } from '../types.js';
 import type { RunHandOver } from './active-run.js';

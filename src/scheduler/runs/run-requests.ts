@@ -3,7 +3,7 @@ import { CronhookError, describeValue } from '../../errors.js';
 import type { Emitter } from '../../events.js';
 import type { ClaimedRunRequests, JobRecord, RunRecord, Storage } from '../../storage/types.js';
 import type { SchedulerHooks } from '../../telemetry/hooks.js';
-import { toPublicJob } from '../job-record.js';
+import { toPublicJob } from '../jobs/record.js';
 import { FINISHED_RUN_STATUSES, type Run, type SchedulerEvents } from '../types.js';
 import type { RunHandOver } from './active-run.js';
 import { newRunRecord, toPublicRun } from './run-records.js';

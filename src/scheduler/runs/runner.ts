@@ -7,7 +7,7 @@ import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
 import type { RunHook, SchedulerHooks } from '../../telemetry/hooks.js';
 import { tracedSend } from '../../telemetry/traced-send.js';
 import type { AddressPolicy, Transport } from '../../transport/types.js';
-import { toPublicJob } from '../job-record.js';
+import { toPublicJob } from '../jobs/record.js';
 import type { HandlerTarget, Job, JobHandler, SchedulerEvents } from '../types.js';
 import {
   asError,

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { Scheduler } from '../../src/scheduler/scheduler.js';
-import type { JobDefinition } from '../../src/scheduler/types.js';
-import { MemoryStorage } from '../../src/storage/memory/index.js';
-import type { Storage } from '../../src/storage/types.js';
-import { MockTransport } from '../../src/testing/mock-transport.js';
-import { createTestScheduler } from '../helpers/scheduler.js';
-import { withoutMethods } from '../helpers/storage.js';
+import { Scheduler } from '../../../src/scheduler/scheduler.js';
+import type { JobDefinition } from '../../../src/scheduler/types.js';
+import { MemoryStorage } from '../../../src/storage/memory/index.js';
+import type { Storage } from '../../../src/storage/types.js';
+import { MockTransport } from '../../../src/testing/mock-transport.js';
+import { createTestScheduler } from '../../helpers/scheduler.js';
+import { withoutMethods } from '../../helpers/storage.js';
 
 const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 

@@ -1,4 +1,4 @@
-import { CronhookError, describeValue } from '../errors.js';
+import { CronhookError, describeValue } from '../../errors.js';
 
 // The shared pieces of a job definition's checks: the error that names the job and the field, the common
 // checks, and the size limits.

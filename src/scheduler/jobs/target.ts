@@ -1,8 +1,8 @@
-import { describeValue } from '../errors.js';
-import { headerBytes, headerProblem, isHeaderName, MAX_HEADER_BYTES } from '../transport/header-rules.js';
-import { MAX_SECRET_BYTES, SECRET_PREFIX, secretKey } from '../verify/secret.js';
-import { bad, checkBytes, intIn, JOB_LIMITS, jsonCopy } from './job-fields.js';
-import type { HandlerTarget, HttpTarget, JobTarget, PublicJobTarget } from './types.js';
+import { describeValue } from '../../errors.js';
+import { headerBytes, headerProblem, isHeaderName, MAX_HEADER_BYTES } from '../../transport/header-rules.js';
+import { MAX_SECRET_BYTES, SECRET_PREFIX, secretKey } from '../../verify/secret.js';
+import type { HandlerTarget, HttpTarget, JobTarget, PublicJobTarget } from '../types.js';
+import { bad, checkBytes, intIn, JOB_LIMITS, jsonCopy } from './fields.js';
 
 // A job's target (an HTTP call or an in-process handler): checked when the job is saved, so that what is
 // accepted works on every run, and shown to callers without the values that carry secrets.

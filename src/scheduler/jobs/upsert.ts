@@ -1,11 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
-import { CronhookError, describeValue, isCronhookError } from '../errors.js';
-import { firstRunAt } from '../schedule/occurrences.js';
-import type { NormalizedSchedule } from '../schedule/types.js';
-import type { JobRecord, Storage } from '../storage/types.js';
-import { buildJobRecord } from './job-definition.js';
-import { recordToDefinition } from './job-record.js';
-import type { JobDefinition } from './types.js';
+import { CronhookError, describeValue, isCronhookError } from '../../errors.js';
+import { firstRunAt } from '../../schedule/occurrences.js';
+import type { NormalizedSchedule } from '../../schedule/types.js';
+import type { JobRecord, Storage } from '../../storage/types.js';
+import type { JobDefinition } from '../types.js';
+import { buildJobRecord } from './definition.js';
+import { recordToDefinition } from './record.js';
 
 /** What `upsertJob` did with a definition. */
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged';

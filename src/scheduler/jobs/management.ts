@@ -1,17 +1,17 @@
-import type { Clock } from '../clock.js';
-import { CronhookError } from '../errors.js';
-import type { Emitter } from '../events.js';
-import { scheduleErrorOfJob } from '../schedule/errors.js';
-import { firstRunAt, upcomingOccurrences } from '../schedule/occurrences.js';
-import type { JobRecord, Storage } from '../storage/types.js';
-import type { ClaimLoop } from './claim-loop.js';
-import { assertJobPatch, buildJobRecord } from './job-definition.js';
-import { recordToDefinition, toPublicJob } from './job-record.js';
-import { upsertJobRecord } from './job-upsert.js';
-import { checkListOptions, checkNextRunsCount } from './list-options.js';
-import { toPublicRun } from './runs/run-records.js';
-import type { RunTracker } from './runs/run-tracker.js';
-import type { Job, JobDefinition, Run, SchedulerEvents, UpsertJobResult } from './types.js';
+import type { Clock } from '../../clock.js';
+import { CronhookError } from '../../errors.js';
+import type { Emitter } from '../../events.js';
+import { scheduleErrorOfJob } from '../../schedule/errors.js';
+import { firstRunAt, upcomingOccurrences } from '../../schedule/occurrences.js';
+import type { JobRecord, Storage } from '../../storage/types.js';
+import type { ClaimLoop } from '../claim-loop.js';
+import { checkListOptions, checkNextRunsCount } from '../list-options.js';
+import { toPublicRun } from '../runs/run-records.js';
+import type { RunTracker } from '../runs/run-tracker.js';
+import type { Job, JobDefinition, Run, SchedulerEvents, UpsertJobResult } from '../types.js';
+import { assertJobPatch, buildJobRecord } from './definition.js';
+import { recordToDefinition, toPublicJob } from './record.js';
+import { upsertJobRecord } from './upsert.js';
 
 export interface JobManagementOptions {
   storage: Storage;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { CronhookError } from '../../src/errors.js';
-import type { Scheduler } from '../../src/scheduler/scheduler.js';
-import type { HttpTarget, JobDefinition } from '../../src/scheduler/types.js';
-import { createTestScheduler } from '../helpers/scheduler.js';
+import { CronhookError } from '../../../src/errors.js';
+import type { Scheduler } from '../../../src/scheduler/scheduler.js';
+import type { HttpTarget, JobDefinition } from '../../../src/scheduler/types.js';
+import { createTestScheduler } from '../../helpers/scheduler.js';
 
 // A job's target and size limits, checked at the door: what addJob accepts works at run time, a refusal is an
 // ERR_INVALID_JOB naming the field and stores nothing, and no secret value is echoed or returned.

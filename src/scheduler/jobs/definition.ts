@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { CronhookError, describeValue } from '../errors.js';
-import { normalizeSchedule } from '../schedule/normalize.js';
-import { firstRunAt } from '../schedule/occurrences.js';
-import type { CatchUpPolicy } from '../schedule/types.js';
-import type { JobRecord } from '../storage/types.js';
-import { bad, intIn, JOB_LIMITS, jsonCopy } from './job-fields.js';
-import { validateTarget } from './job-target.js';
-import type { JobDefinition, OverlapPolicy, RetryPolicy } from './types.js';
+import { CronhookError, describeValue } from '../../errors.js';
+import { normalizeSchedule } from '../../schedule/normalize.js';
+import { firstRunAt } from '../../schedule/occurrences.js';
+import type { CatchUpPolicy } from '../../schedule/types.js';
+import type { JobRecord } from '../../storage/types.js';
+import type { JobDefinition, OverlapPolicy, RetryPolicy } from '../types.js';
+import { bad, intIn, JOB_LIMITS, jsonCopy } from './fields.js';
+import { validateTarget } from './target.js';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 const OVERLAPS = new Set<unknown>(['skip', 'allow', 'queue']);

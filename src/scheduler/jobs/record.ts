@@ -1,7 +1,7 @@
-import type { ScheduleInput } from '../schedule/types.js';
-import type { JobRecord } from '../storage/types.js';
-import { toPublicTarget } from './job-target.js';
-import type { Job, JobDefinition } from './types.js';
+import type { ScheduleInput } from '../../schedule/types.js';
+import type { JobRecord } from '../../storage/types.js';
+import type { Job, JobDefinition } from '../types.js';
+import { toPublicTarget } from './target.js';
 
 // A stored job seen from outside: its public view, and the definition that would create it again.
 
