@@ -1,5 +1,6 @@
 import { CronhookError } from '../../errors.js';
 import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../../notifier/types.js';
+import { readyStorage } from '../readiness.js';
 import type {
   AdvanceJobInput,
   ClaimDeliveriesOptions,
@@ -182,7 +183,7 @@ export class EncryptedStorage implements Storage {
    * does, the first time it succeeds: `scheduler.start()` and `notifier.start()` call this.
    */
   async ready(): Promise<void> {
-    await (this.#inner.ready ? this.#inner.ready() : this.#inner.migrate());
+    await readyStorage(this.#inner);
     if (this.#keysChecked) return;
     await checkKeys(this.#inner, this.#box);
     this.#keysChecked = true;
