@@ -1,22 +1,16 @@
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
-import { CronhookError, toErrorInfo } from '../errors.js';
 import { Emitter, type ListenerOptions } from '../events.js';
 import { MemoryStorage } from '../storage/memory/index.js';
 import type { Storage } from '../storage/types.js';
-import type { SchedulerHooks } from '../telemetry/hooks.js';
 import { schedulerHooks } from '../telemetry/scheduler-telemetry.js';
 import { HttpTransport } from '../transport/http.js';
 import type { Transport } from '../transport/types.js';
-import { VERSION } from '../version.js';
-import { ClaimLoop } from './claim-loop.js';
-import { checkHealth, type SchedulerHealth } from './health.js';
-import { JobManagement, runNow } from './jobs/management.js';
+import { SchedulerCore } from './core.js';
+import type { SchedulerHealth } from './health.js';
 import { type SchedulerOptions, validateSchedulerOptions } from './options.js';
 import { listJobRuns, toPublicRun } from './runs/run-records.js';
 import type { RequestRunOptions, WaitForRunOptions } from './runs/run-requests.js';
-import { RunTracker } from './runs/run-tracker.js';
-import { Runner } from './runs/runner.js';
 import type { Job, JobDefinition, JobHandler, Run, SchedulerEvents, UpsertJobResult } from './types.js';
 
 /**
@@ -33,72 +27,25 @@ export class Scheduler {
   readonly transport: Transport;
   readonly clock: Clock;
   readonly instanceId: string;
-  readonly #options: ReturnType<typeof validateSchedulerOptions>;
   readonly #emitter: Emitter<SchedulerEvents>;
-  readonly #handlers = new Map<string, JobHandler>();
-  readonly #tracker: RunTracker;
-  readonly #loop: ClaimLoop;
-  readonly #jobs: JobManagement;
-  #state: 'idle' | 'starting' | 'started' | 'stopping' | 'stopped' = 'idle';
-  #unsubscribe: (() => void) | null = null;
-  /** A transport we created is ours to close on stop; one passed in belongs to the app. */
-  readonly #ownsTransport: boolean;
-  readonly #telemetry: SchedulerHooks | null;
+  readonly #core: SchedulerCore;
 
   constructor(options: SchedulerOptions = {}) {
     const validated = validateSchedulerOptions(options);
-    this.#options = validated;
     this.storage = options.storage ?? new MemoryStorage();
     this.transport = options.transport ?? new HttpTransport();
-    this.#ownsTransport = options.transport === undefined;
     this.clock = options.clock ?? systemClock;
     this.instanceId = validated.instanceId;
     this.#emitter = new Emitter<SchedulerEvents>(() => new Date(this.clock.now()));
-    const telemetry = schedulerHooks(options.telemetry, this.clock);
-    this.#telemetry = telemetry;
-    const onError = (error: unknown) => this.#reportError(error);
-    const runner = new Runner({
+    this.#core = new SchedulerCore({
       storage: this.storage,
       transport: this.transport,
+      ownsTransport: options.transport === undefined,
       clock: this.clock,
-      emitter: this.#emitter,
-      handlers: this.#handlers,
-      addressPolicy: validated.addressPolicy,
-      userAgent: `cronhook/${VERSION}`,
-      telemetry,
-    });
-    this.#tracker = new RunTracker({
-      storage: this.storage,
-      clock: this.clock,
-      runner,
-      concurrency: validated.concurrency,
-      runRetention: validated.runRetention,
-      onError,
-    });
-    this.#loop = new ClaimLoop({
-      storage: this.storage,
-      clock: this.clock,
-      emitter: this.#emitter,
-      tracker: this.#tracker,
       instanceId: this.instanceId,
-      leaseMs: validated.leaseMs,
-      pollIntervalMs: validated.pollIntervalMs,
-      misfireThresholdMs: validated.misfireThresholdMs,
-      missedEvents: validated.missedEvents,
-      maxMissedEvents: validated.maxMissedEvents,
-      runRetention: validated.runRetention,
-      unref: validated.unref,
-      telemetry,
-      handlers: this.#handlers,
-      onError,
-    });
-    this.#jobs = new JobManagement({
-      storage: this.storage,
-      clock: this.clock,
+      options: validated,
       emitter: this.#emitter,
-      timezone: validated.timezone,
-      tracker: this.#tracker,
-      loop: this.#loop,
+      telemetry: schedulerHooks(options.telemetry, this.clock),
     });
   }
 
@@ -138,21 +85,7 @@ export class Scheduler {
    * @example scheduler.handle('report', async ({ payload, signal }) => buildReport(payload, signal));
    */
   handle<P = unknown>(name: string, handler: JobHandler<P>): this {
-    if (typeof name !== 'string' || name.length === 0) {
-      throw new CronhookError('ERR_INVALID_OPTION', 'handle(name): name must be a non-empty string', {
-        field: 'name',
-      });
-    }
-    if (typeof handler !== 'function') {
-      throw new CronhookError(
-        'ERR_INVALID_OPTION',
-        `handle(${JSON.stringify(name)}): handler must be a function`,
-        {
-          field: 'handler',
-        },
-      );
-    }
-    this.#handlers.set(name, handler as JobHandler);
+    this.#core.handle(name, handler as JobHandler);
     return this;
   }
 
@@ -162,7 +95,7 @@ export class Scheduler {
    * @example await scheduler.addJob({ id: 'ping', schedule: { every: '5m' }, target: { url: 'https://example.com/ping' } });
    */
   addJob(definition: JobDefinition): Promise<Job> {
-    return this.#jobs.add(definition);
+    return this.#core.jobs.add(definition);
   }
 
   /**
@@ -187,7 +120,7 @@ export class Scheduler {
    * });
    */
   upsertJob(definition: JobDefinition & { id: string }): Promise<UpsertJobResult> {
-    return this.#jobs.upsert(definition);
+    return this.#core.jobs.upsert(definition);
   }
 
   /**
@@ -195,17 +128,17 @@ export class Scheduler {
    * @example await scheduler.updateJob('ping', { schedule: { every: '10m' } });
    */
   updateJob(id: string, patch: Partial<Omit<JobDefinition, 'id'>>): Promise<Job> {
-    return this.#jobs.update(id, patch);
+    return this.#core.jobs.update(id, patch);
   }
 
   /** Removes a job and its run history; a run in progress is aborted. */
   removeJob(id: string): Promise<void> {
-    return this.#jobs.remove(id);
+    return this.#core.jobs.remove(id);
   }
 
   /** The job, or null when there is none with that id. */
   getJob(id: string): Promise<Job | null> {
-    return this.#jobs.get(id);
+    return this.#core.jobs.get(id);
   }
 
   /**
@@ -213,17 +146,17 @@ export class Scheduler {
    * @example const page = await scheduler.listJobs({ limit: 50, after: lastId });
    */
   listJobs(options: { limit?: number; after?: string; enabled?: boolean } = {}): Promise<Job[]> {
-    return this.#jobs.list(options);
+    return this.#core.jobs.list(options);
   }
 
   /** Stops scheduling a job until `resumeJob`; occurrences in between are not caught up. */
   pauseJob(id: string): Promise<Job> {
-    return this.#jobs.setEnabled(id, false);
+    return this.#core.jobs.setEnabled(id, false);
   }
 
   /** Resumes a paused job from now on. */
   resumeJob(id: string): Promise<Job> {
-    return this.#jobs.setEnabled(id, true);
+    return this.#core.jobs.setEnabled(id, true);
   }
 
   /**
@@ -234,13 +167,7 @@ export class Scheduler {
    * @example const run = await scheduler.triggerJob('nightly-report'); // run.status: 'succeeded' | 'failed'
    */
   triggerJob(id: string): Promise<Run> {
-    if (this.#state === 'stopping' || this.#state === 'stopped') {
-      return Promise.reject(
-        new CronhookError('ERR_STOPPED', `Cannot trigger ${id}: the scheduler is stopped`),
-      );
-    }
-    const { storage, clock } = this;
-    return runNow({ storage, clock, loop: this.#loop, tracker: this.#tracker, handlers: this.#handlers }, id);
+    return this.#core.trigger(id);
   }
 
   /**
@@ -257,11 +184,8 @@ export class Scheduler {
    * const requested = await scheduler.requestRun('rebuild-search-index');
    * const run = await scheduler.waitForRun(requested.id, { timeoutMs: 120_000 });
    */
-  async requestRun(id: string, options: RequestRunOptions = {}): Promise<Run> {
-    const job = await this.#jobs.getRecord(id);
-    const run = await this.#loop.requests.request(job, options ?? {});
-    this.#loop.wakeAt(this.clock.now());
-    return run;
+  requestRun(id: string, options: RequestRunOptions = {}): Promise<Run> {
+    return this.#core.request(id, options ?? {});
   }
 
   /**
@@ -273,7 +197,7 @@ export class Scheduler {
    * @example const { status, error } = await scheduler.waitForRun(run.id, { timeoutMs: 60_000 });
    */
   waitForRun(runId: string, options: WaitForRunOptions = {}): Promise<Run> {
-    return this.#loop.requests.wait(runId, options ?? {});
+    return this.#core.loop.requests.wait(runId, options ?? {});
   }
 
   /**
@@ -282,7 +206,7 @@ export class Scheduler {
    * @example const [next] = await scheduler.nextRuns('nightly-report', 1);
    */
   nextRuns(id: string, count = 5): Promise<Date[]> {
-    return this.#jobs.nextRuns(id, count);
+    return this.#core.jobs.nextRuns(id, count);
   }
 
   /**
@@ -308,18 +232,12 @@ export class Scheduler {
    * @example const { ready } = await scheduler.health(); res.writeHead(ready ? 200 : 503).end();
    */
   health(): Promise<SchedulerHealth> {
-    return checkHealth({
-      state: this.#state,
-      storage: this.storage,
-      clock: this.clock,
-      leaseMs: this.#options.leaseMs,
-      loop: (now) => this.#loop.health(now),
-    });
+    return this.#core.health();
   }
 
   /** Runs in progress and waiting for a concurrency slot in this instance. */
   stats(): { running: number; queued: number; state: string } {
-    return { ...this.#tracker.stats(), state: this.#state };
+    return { ...this.#core.tracker.stats(), state: this.#core.state };
   }
 
   // Lifecycle
@@ -330,25 +248,8 @@ export class Scheduler {
    * ready (`ERR_SCHEMA_OUTDATED`, `ERR_STORAGE`) it rejects and may be called again.
    * @example await scheduler.start();
    */
-  async start(): Promise<void> {
-    if (this.#state !== 'idle') {
-      throw new CronhookError('ERR_INVALID_OPTION', `start(): the scheduler is already ${this.#state}`);
-    }
-    this.#state = 'starting';
-    try {
-      await (this.storage.ready ? this.storage.ready() : this.storage.migrate());
-    } catch (error) {
-      this.#state = 'idle';
-      throw error;
-    }
-    if (this.storage.subscribe) {
-      this.#unsubscribe = await this.storage.subscribe((change) => {
-        if (change === 'jobs') this.#loop.changed();
-      });
-    }
-    this.#state = 'started';
-    this.#telemetry?.started(this.storage);
-    await this.#loop.start();
+  start(): Promise<void> {
+    return this.#core.start();
   }
 
   /**
@@ -357,33 +258,10 @@ export class Scheduler {
    * or the next start. A claim in progress is finished first, within the same `timeoutMs`.
    */
   async stop(options: { timeoutMs?: number } = {}): Promise<void> {
-    if (this.#state === 'stopped' || this.#state === 'stopping') return;
-    this.#state = 'stopping';
-    this.#unsubscribe?.();
-    const timeoutMs = options.timeoutMs ?? 10_000;
-    const stopAt = this.clock.now() + timeoutMs;
-    await this.#loop.stop(timeoutMs);
-    await this.#tracker.stop(Math.max(0, stopAt - this.clock.now()));
-    if (this.#ownsTransport) await this.transport.close?.();
-    this.#telemetry?.stopped();
-    this.#state = 'stopped';
+    await this.#core.stop(options.timeoutMs ?? 10_000);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
-  }
-
-  // Internals
-
-  #now(): Date {
-    return new Date(this.clock.now());
-  }
-
-  #reportError(error: unknown): void {
-    this.#options.logger?.error?.(
-      'cronhook scheduler error',
-      toErrorInfo(error, 'ERR_STORAGE') as unknown as Record<string, unknown>,
-    );
-    void this.#emitter.emit('error', { type: 'error', at: this.#now(), error });
   }
 }
