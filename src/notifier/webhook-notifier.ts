@@ -1,30 +1,20 @@
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
-import { CronhookError } from '../errors.js';
 import { Emitter } from '../events.js';
 import { appLogger } from '../logger.js';
-import type { Logger, SchedulerEvents } from '../scheduler/types.js';
 import { MemoryStorage } from '../storage/memory/index.js';
 import type { Storage } from '../storage/types.js';
-import type { NotifierHooks } from '../telemetry/hooks.js';
 import { notifierHooks } from '../telemetry/notifier-telemetry.js';
 import { HttpTransport } from '../transport/http.js';
 import type { Transport } from '../transport/types.js';
-import { Deliverer } from './delivery/deliverer.js';
-import { DeliveryLog, type ReplayOptions } from './delivery/delivery-log.js';
-import { Dispatcher } from './delivery/dispatcher.js';
-import { ManualAttempts } from './delivery/manual-attempts.js';
-import { MessageWriter } from './delivery/message-writer.js';
-import { EndpointRegistry } from './endpoints/endpoint-registry.js';
+import { NotifierCore } from './core.js';
+import type { ReplayOptions } from './delivery/delivery-log.js';
 import type { RotateSecretOptions } from './endpoints/secret-rotation.js';
 import {
   type ResolvedNotifierOptions,
   validateNotifierOptions,
   type WebhookNotifierOptions,
 } from './options.js';
-import { JOB_TOPICS, jobEventData } from './payload.js';
-import type { MatchSubject } from './topics.js';
-import { MAX_PUBLISH_BYTES, validatePublishTopic } from './topics.js';
 import type {
   DeliveryAttempt,
   DeliveryDetails,
@@ -55,58 +45,27 @@ export class WebhookNotifier {
   readonly transport: Transport;
   readonly clock: Clock;
   readonly #options: ResolvedNotifierOptions;
-  readonly #logger: Logger | undefined;
   readonly #emitter: Emitter<NotifierEvents>;
-  readonly #dispatcher: Dispatcher;
-  readonly #log: DeliveryLog;
-  readonly #writer: MessageWriter;
-  readonly #endpoints: EndpointRegistry;
-  readonly #manual: ManualAttempts;
-  readonly #telemetry: NotifierHooks | null;
-  #state: 'idle' | 'started' | 'stopping' = 'idle';
-  #storageUnsubscribe: (() => void) | null = null;
+  readonly #core: NotifierCore;
 
   constructor(options: WebhookNotifierOptions = {}) {
     this.#options = validateNotifierOptions(options);
     this.storage = options.storage ?? new MemoryStorage();
     this.transport = options.transport ?? new HttpTransport();
     this.clock = options.clock ?? options.scheduler?.clock ?? systemClock;
-    this.#logger = appLogger(options.logger);
-    this.#emitter = new Emitter<NotifierEvents>(() => this.#now());
-    this.#telemetry = notifierHooks(options.telemetry, this.clock);
-    const deps = {
+    this.#emitter = new Emitter<NotifierEvents>(() => new Date(this.clock.now()));
+    this.#core = new NotifierCore({
       storage: this.storage,
       transport: this.transport,
       clock: this.clock,
       options: this.#options,
       emitter: this.#emitter,
-      logger: this.#logger,
-      telemetry: this.#telemetry,
-    };
-    const deliverer = new Deliverer(deps);
-    this.#dispatcher = new Dispatcher({ ...deps, deliverer });
-    const wake = () => this.#dispatcher.wake();
-    const now = () => this.#now();
-    this.#log = new DeliveryLog(this.storage);
-    this.#writer = new MessageWriter(this.storage, this.clock, wake, this.#telemetry);
-    this.#endpoints = new EndpointRegistry(this.storage, now, wake);
-    this.#manual = new ManualAttempts({
-      storage: this.storage,
-      endpoints: this.#endpoints,
-      writer: this.#writer,
-      deliverer,
-      now,
+      logger: appLogger(options.logger),
+      telemetry: notifierHooks(options.telemetry, this.clock),
     });
     // Subscribed from the start and awaited by the scheduler: a run is not marked finished until its
     // messages are stored, even before start() or after stop() (they are sent on the next start).
-    const scheduler = options.scheduler;
-    if (scheduler) {
-      for (const event of Object.keys(JOB_TOPICS) as Array<keyof typeof JOB_TOPICS>) {
-        scheduler.on(event, (e: SchedulerEvents[typeof event]) => this.#onJobEvent(event, e), {
-          await: true,
-        });
-      }
-    }
+    if (options.scheduler) this.#core.listenTo(options.scheduler);
   }
 
   /** This instance's id in delivery leases. */
@@ -146,23 +105,7 @@ export class WebhookNotifier {
    * @example await notifier.start();
    */
   async start(): Promise<void> {
-    if (this.#state !== 'idle') {
-      throw new CronhookError('ERR_INVALID_OPTION', `start(): the notifier is already ${this.#state}`);
-    }
-    this.#state = 'started';
-    try {
-      await (this.storage.ready ? this.storage.ready() : this.storage.migrate());
-    } catch (error) {
-      this.#state = 'idle';
-      throw error;
-    }
-    if (this.storage.subscribe) {
-      this.#storageUnsubscribe = await this.storage.subscribe((change) => {
-        if (change === 'deliveries') this.#dispatcher.wake();
-      });
-    }
-    this.#telemetry?.started(this.storage);
-    this.#dispatcher.start();
+    await this.#core.start();
   }
 
   /**
@@ -172,13 +115,7 @@ export class WebhookNotifier {
    * @example await notifier.stop({ timeoutMs: 5_000 });
    */
   async stop(options: { timeoutMs?: number } = {}): Promise<void> {
-    if (this.#state !== 'started') return;
-    this.#state = 'stopping';
-    this.#storageUnsubscribe?.();
-    this.#storageUnsubscribe = null;
-    await this.#dispatcher.stop(options.timeoutMs ?? this.#options.attemptTimeoutMs);
-    this.#telemetry?.stopped();
-    this.#state = 'idle';
+    await this.#core.stop(options.timeoutMs ?? this.#options.attemptTimeoutMs);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -194,7 +131,7 @@ export class WebhookNotifier {
    * const { endpoint, secret } = await notifier.addEndpoint({ url, topics: ['job.*'], match: { metadata: { tenant: 'acme' } } });
    */
   async addEndpoint(input: EndpointInput): Promise<{ endpoint: Endpoint; secret: string }> {
-    return this.#endpoints.add(input);
+    return this.#core.endpoints.add(input);
   }
 
   /**
@@ -217,7 +154,7 @@ export class WebhookNotifier {
    * if (created) await vault.put('ops-alerts-webhook-secret', secret!); // shown to this call only
    */
   async upsertEndpoint(input: EndpointInput & { id: string }): Promise<UpsertEndpointResult> {
-    return this.#endpoints.upsert(input);
+    return this.#core.endpoints.upsert(input);
   }
 
   /**
@@ -225,7 +162,7 @@ export class WebhookNotifier {
    * @example await notifier.updateEndpoint(id, { topics: ['job.*'], authorization: 'Bearer new-token' });
    */
   async updateEndpoint(id: string, patch: EndpointPatch): Promise<Endpoint> {
-    return this.#endpoints.update(id, patch);
+    return this.#core.endpoints.update(id, patch);
   }
 
   /**
@@ -233,7 +170,7 @@ export class WebhookNotifier {
    * @example notifier.on('endpoint.disabled', (e) => ticket(e.endpoint.id)); // later: await notifier.enableEndpoint(id)
    */
   async enableEndpoint(id: string): Promise<Endpoint> {
-    return this.#endpoints.enable(id);
+    return this.#core.endpoints.enable(id);
   }
 
   /**
@@ -241,12 +178,12 @@ export class WebhookNotifier {
    * @example await notifier.removeEndpoint(endpoint.id);
    */
   async removeEndpoint(id: string): Promise<boolean> {
-    return this.#endpoints.remove(id);
+    return this.#core.endpoints.remove(id);
   }
 
   /** The endpoint without its secrets, or null. @example const endpoint = await notifier.getEndpoint(id); */
   async getEndpoint(id: string): Promise<Endpoint | null> {
-    return this.#endpoints.get(id);
+    return this.#core.endpoints.get(id);
   }
 
   /**
@@ -254,7 +191,7 @@ export class WebhookNotifier {
    * @example const page = await notifier.listEndpoints({ limit: 100, after: lastId });
    */
   async listEndpoints(options: { limit?: number; after?: string } = {}): Promise<Endpoint[]> {
-    return this.#endpoints.list(options);
+    return this.#core.endpoints.list(options);
   }
 
   /**
@@ -263,7 +200,7 @@ export class WebhookNotifier {
    * @example const { secret } = await notifier.rotateSecret(endpoint.id, { graceMs: 3_600_000 });
    */
   async rotateSecret(id: string, options: RotateSecretOptions = {}): Promise<{ secret: string }> {
-    return this.#endpoints.rotateSecret(id, options);
+    return this.#core.endpoints.rotateSecret(id, options);
   }
 
   /**
@@ -272,7 +209,7 @@ export class WebhookNotifier {
    * @example const { statusCode, error, durationMs } = await notifier.ping(endpoint.id);
    */
   async ping(endpointId: string): Promise<DeliveryAttempt> {
-    return this.#manual.ping(endpointId);
+    return this.#core.manual.ping(endpointId);
   }
 
   /**
@@ -283,8 +220,7 @@ export class WebhookNotifier {
    * @example await notifier.publish('invoice.paid', { invoiceId: 'inv_1' });
    */
   async publish(topic: string, data: unknown): Promise<string> {
-    const subject = { topic: validatePublishTopic(topic), jobId: null, metadata: null };
-    return this.#writer.publish(subject, this.#now(), data, MAX_PUBLISH_BYTES);
+    return this.#core.publish(topic, data);
   }
 
   // Delivery log
@@ -294,7 +230,7 @@ export class WebhookNotifier {
    * @example const { deliveries, nextCursor } = await notifier.listDeliveries({ endpointId, status: 'failed' });
    */
   async listDeliveries(query: DeliveryQuery = {}): Promise<DeliveryPage> {
-    return this.#log.list(query);
+    return this.#core.log.list(query);
   }
 
   /**
@@ -302,7 +238,7 @@ export class WebhookNotifier {
    * @example const { attemptLog } = (await notifier.getDelivery(id))!;
    */
   async getDelivery(id: string): Promise<DeliveryDetails | null> {
-    return this.#log.get(id);
+    return this.#core.log.get(id);
   }
 
   /**
@@ -311,7 +247,7 @@ export class WebhookNotifier {
    * @example const attempt = await notifier.redeliver(deliveryId);
    */
   async redeliver(deliveryId: string): Promise<DeliveryAttempt> {
-    return this.#manual.redeliver(deliveryId);
+    return this.#core.manual.redeliver(deliveryId);
   }
 
   /**
@@ -320,19 +256,6 @@ export class WebhookNotifier {
    * @example await notifier.replay({ endpointId, since: new Date(Date.now() - 86_400_000) });
    */
   async replay(options: ReplayOptions): Promise<number> {
-    const count = await this.#log.replay(options, this.#now());
-    if (count > 0) this.#dispatcher.wake();
-    return count;
-  }
-
-  // Internals
-
-  #now(): Date {
-    return new Date(this.clock.now());
-  }
-
-  async #onJobEvent<K extends keyof typeof JOB_TOPICS>(event: K, e: SchedulerEvents[K]): Promise<void> {
-    const subject: MatchSubject = { topic: JOB_TOPICS[event], jobId: e.job.id, metadata: e.job.metadata };
-    await this.#writer.publish(subject, e.at, jobEventData(e));
+    return this.#core.replay(options);
   }
 }

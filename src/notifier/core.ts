@@ -1,0 +1,138 @@
+import type { Clock } from '../clock.js';
+import { CronhookError } from '../errors.js';
+import type { Emitter } from '../events.js';
+import type { Logger, SchedulerEvents } from '../scheduler/types.js';
+import { readyStorage, watchStorage } from '../storage/readiness.js';
+import type { Storage } from '../storage/types.js';
+import type { NotifierHooks } from '../telemetry/hooks.js';
+import type { Transport } from '../transport/types.js';
+import { Deliverer } from './delivery/deliverer.js';
+import { DeliveryLog, type ReplayOptions } from './delivery/delivery-log.js';
+import { Dispatcher } from './delivery/dispatcher.js';
+import { ManualAttempts } from './delivery/manual-attempts.js';
+import { MessageWriter } from './delivery/message-writer.js';
+import { EndpointRegistry } from './endpoints/endpoint-registry.js';
+import type { NotifierEventSource, ResolvedNotifierOptions } from './options.js';
+import { JOB_TOPICS, jobEventData } from './payload.js';
+import { MAX_PUBLISH_BYTES, type MatchSubject, validatePublishTopic } from './topics.js';
+import type { NotifierEvents } from './types.js';
+
+export interface NotifierCoreOptions {
+  storage: Storage;
+  transport: Transport;
+  clock: Clock;
+  options: ResolvedNotifierOptions;
+  emitter: Emitter<NotifierEvents>;
+  logger: Logger | undefined;
+  telemetry: NotifierHooks | null;
+}
+
+/**
+ * What a `WebhookNotifier` is made of, and how it starts and stops: the endpoint registry, the message writer
+ * that stores what is published, the dispatcher and deliverer that send it, manual attempts and the delivery
+ * log, wired together over one storage, and subscribed to the scheduler's job events. The `WebhookNotifier`
+ * facade holds one and delegates to it.
+ */
+export class NotifierCore {
+  readonly endpoints: EndpointRegistry;
+  readonly manual: ManualAttempts;
+  readonly log: DeliveryLog;
+  readonly #o: NotifierCoreOptions;
+  readonly #dispatcher: Dispatcher;
+  readonly #writer: MessageWriter;
+  #state: 'idle' | 'started' | 'stopping' = 'idle';
+  #storageUnsubscribe: (() => void) | null = null;
+
+  constructor(o: NotifierCoreOptions) {
+    this.#o = o;
+    const { storage, clock, telemetry } = o;
+    const deps = {
+      storage,
+      transport: o.transport,
+      clock,
+      options: o.options,
+      emitter: o.emitter,
+      logger: o.logger,
+      telemetry,
+    };
+    const deliverer = new Deliverer(deps);
+    this.#dispatcher = new Dispatcher({ ...deps, deliverer });
+    const wake = () => this.#dispatcher.wake();
+    const now = () => this.#now();
+    this.log = new DeliveryLog(storage);
+    this.#writer = new MessageWriter(storage, clock, wake, telemetry);
+    this.endpoints = new EndpointRegistry(storage, now, wake);
+    this.manual = new ManualAttempts({
+      storage,
+      endpoints: this.endpoints,
+      writer: this.#writer,
+      deliverer,
+      now,
+    });
+  }
+
+  /**
+   * Stores a message for every job event of `scheduler` from now on. The scheduler awaits it: a run is not
+   * marked finished until its messages are stored, even before start() or after stop() (they are sent on the
+   * next start).
+   */
+  listenTo(scheduler: NotifierEventSource): void {
+    for (const event of Object.keys(JOB_TOPICS) as Array<keyof typeof JOB_TOPICS>) {
+      scheduler.on(event, (e: SchedulerEvents[typeof event]) => this.#onJobEvent(event, e), {
+        await: true,
+      });
+    }
+  }
+
+  /** See `WebhookNotifier.publish`. */
+  publish(topic: string, data: unknown): Promise<string> {
+    const subject = { topic: validatePublishTopic(topic), jobId: null, metadata: null };
+    return this.#writer.publish(subject, this.#now(), data, MAX_PUBLISH_BYTES);
+  }
+
+  /** See `WebhookNotifier.replay`. */
+  async replay(options: ReplayOptions): Promise<number> {
+    const count = await this.log.replay(options, this.#now());
+    if (count > 0) this.#dispatcher.wake();
+    return count;
+  }
+
+  /** See `WebhookNotifier.start`: rejects, back to idle, when storage is not ready. */
+  async start(): Promise<void> {
+    if (this.#state !== 'idle') {
+      throw new CronhookError('ERR_INVALID_OPTION', `start(): the notifier is already ${this.#state}`);
+    }
+    this.#state = 'started';
+    const { storage } = this.#o;
+    try {
+      await readyStorage(storage);
+    } catch (error) {
+      this.#state = 'idle';
+      throw error;
+    }
+    const watching = watchStorage(storage, 'deliveries', () => this.#dispatcher.wake());
+    if (watching) this.#storageUnsubscribe = await watching;
+    this.#o.telemetry?.started(storage);
+    this.#dispatcher.start();
+  }
+
+  /** See `WebhookNotifier.stop`. */
+  async stop(timeoutMs: number): Promise<void> {
+    if (this.#state !== 'started') return;
+    this.#state = 'stopping';
+    this.#storageUnsubscribe?.();
+    this.#storageUnsubscribe = null;
+    await this.#dispatcher.stop(timeoutMs);
+    this.#o.telemetry?.stopped();
+    this.#state = 'idle';
+  }
+
+  #now(): Date {
+    return new Date(this.#o.clock.now());
+  }
+
+  async #onJobEvent<K extends keyof typeof JOB_TOPICS>(event: K, e: SchedulerEvents[K]): Promise<void> {
+    const subject: MatchSubject = { topic: JOB_TOPICS[event], jobId: e.job.id, metadata: e.job.metadata };
+    await this.#writer.publish(subject, e.at, jobEventData(e));
+  }
+}
