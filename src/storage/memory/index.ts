@@ -1,7 +1,4 @@
-import { MinHeap } from '../../heap.js';
 import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../../notifier/types.js';
-import { cloneRun } from '../clone.js';
-import { duplicateJob, leaseLost, notFound } from '../errors.js';
 import { statsWindows } from '../stats.js';
 import type {
   AdvanceJobInput,
@@ -22,9 +19,9 @@ import type {
   StorageChange,
   StorageStats,
 } from '../types.js';
+import { MemoryJobs } from './jobs.js';
 import { MemoryOutbox } from './outbox.js';
 import { MemoryRuns } from './runs.js';
-import { fromStoredJob, frozenJobRecord, type StoredJob, storedWakeTime, toStoredJob } from './stored-job.js';
 
 const DONE: Promise<void> = Promise.resolve();
 const INSERTED = Promise.resolve(true);
@@ -43,14 +40,8 @@ const PRUNED = [Promise.resolve(0), Promise.resolve(1)];
 export class MemoryStorage implements Storage {
   readonly shared = false;
   readonly #listeners = new Set<(change: StorageChange) => void>();
-  readonly #jobs = new Map<string, StoredJob>();
-  readonly #jobHeap = new MinHeap();
   readonly #runs = new MemoryRuns();
-  /**
-   * Records handed out by `peekJob`, one per stored job version, built on first use. A stored job changed in
-   * place (claimed, advanced) drops its record; `updateJob` stores a new StoredJob, so its old record goes too.
-   */
-  readonly #views = new WeakMap<StoredJob, JobRecord>();
+  readonly #jobs = new MemoryJobs(this.#runs);
   readonly #outbox = new MemoryOutbox();
 
   async migrate(): Promise<void> {}
@@ -60,120 +51,47 @@ export class MemoryStorage implements Storage {
     return DONE;
   }
 
-  // Jobs
-
-  #indexJob(job: StoredJob): void {
-    const t = storedWakeTime(job);
-    if (t !== null) this.#jobHeap.push(t, job.id);
-  }
+  // Jobs: see MemoryJobs.
 
   async insertJob(job: JobRecord): Promise<void> {
-    if (this.#jobs.has(job.id)) throw duplicateJob(job.id);
-    const stored = toStoredJob(job);
-    this.#jobs.set(job.id, stored);
-    this.#indexJob(stored);
+    this.#jobs.insert(job);
   }
 
   async updateJob(job: JobRecord): Promise<void> {
-    const existing = this.#jobs.get(job.id);
-    if (!existing) throw notFound('job', job.id);
-    const stored = toStoredJob(job);
-    stored.lockedBy = existing.lockedBy;
-    stored.lockedUntil = existing.lockedUntil;
-    this.#jobs.set(job.id, stored);
-    this.#indexJob(stored);
+    this.#jobs.update(job);
   }
 
   async replaceJob(job: JobRecord, expectedUpdatedAt: Date): Promise<boolean> {
-    if (this.#jobs.get(job.id)?.updatedAt !== expectedUpdatedAt.getTime()) return false;
-    await this.updateJob(job);
-    return true;
+    return this.#jobs.replace(job, expectedUpdatedAt);
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
-    const job = this.#jobs.get(id);
-    return job ? fromStoredJob(job) : null;
+    return this.#jobs.get(id);
   }
 
   /** The job's current record, shared between calls until the job changes (see {@link Storage.peekJob}). */
   peekJob(id: string): Readonly<JobRecord> | null {
-    const job = this.#jobs.get(id);
-    if (job === undefined) return null;
-    let view = this.#views.get(job);
-    if (view === undefined) {
-      view = frozenJobRecord(job);
-      this.#views.set(job, view);
-    }
-    return view;
+    return this.#jobs.peek(id);
   }
 
   async listJobs(options: ListJobsOptions = {}): Promise<JobRecord[]> {
-    const limit = options.limit ?? 100;
-    const ids = [...this.#jobs.keys()]
-      .filter((id) => options.after === undefined || id > options.after)
-      .sort();
-    const out: JobRecord[] = [];
-    for (const id of ids) {
-      const job = this.#jobs.get(id)!;
-      if (options.enabled !== undefined && job.enabled !== options.enabled) continue;
-      out.push(fromStoredJob(job));
-      if (out.length >= limit) break;
-    }
-    return out;
+    return this.#jobs.list(options);
   }
 
   async deleteJob(id: string): Promise<boolean> {
-    if (!this.#jobs.delete(id)) return false;
-    this.#runs.deleteJob(id);
-    return true;
-  }
-
-  /** Discards heap pairs that no longer match their job; returns the earliest valid time. */
-  #peekJobs(): number | null {
-    for (;;) {
-      const t = this.#jobHeap.peekTime();
-      if (t === undefined) return null;
-      const job = this.#jobs.get(this.#jobHeap.peekId()!);
-      if (job !== undefined && storedWakeTime(job) === t) return t;
-      this.#jobHeap.pop();
-    }
+    return this.#jobs.delete(id);
   }
 
   async nextDueAt(): Promise<Date | null> {
-    const t = this.#peekJobs();
-    return t === null ? null : new Date(t);
+    return this.#jobs.nextDueAt();
   }
 
   async claimDueJobs({ now, limit, instanceId, leaseMs }: ClaimOptions): Promise<JobRecord[]> {
-    const claimed: JobRecord[] = [];
-    const nowMs = now.getTime();
-    while (claimed.length < limit) {
-      const t = this.#peekJobs();
-      if (t === null || t > nowMs) break;
-      const job = this.#jobs.get(this.#jobHeap.peekId()!)!;
-      this.#jobHeap.pop();
-      job.lockedBy = instanceId;
-      job.lockedUntil = nowMs + leaseMs;
-      this.#views.delete(job);
-      this.#indexJob(job);
-      claimed.push(fromStoredJob(job));
-    }
-    return claimed;
+    return this.#jobs.claimDue({ now, limit, instanceId, leaseMs });
   }
 
   async advanceJob(input: AdvanceJobInput): Promise<RunRecord[]> {
-    const job = this.#jobs.get(input.jobId);
-    if (!job || job.lockedBy !== input.instanceId) throw leaseLost(input.jobId, input.instanceId);
-    const inserted: RunRecord[] = [];
-    for (const run of input.runs) if (this.#runs.add(run)) inserted.push(cloneRun(run));
-    job.nextRunAt = input.nextRunAt === null ? null : input.nextRunAt.getTime();
-    job.runCount = input.runCount;
-    if (input.enabled !== undefined) job.enabled = input.enabled;
-    job.lockedBy = null;
-    job.lockedUntil = null;
-    this.#views.delete(job);
-    this.#indexJob(job);
-    return inserted;
+    return this.#jobs.advance(input);
   }
 
   // Runs: see MemoryRuns. insertRun, updateRun and pruneRuns run on every run: they answer with settled
@@ -251,10 +169,7 @@ export class MemoryStorage implements Storage {
   }
 
   async claimRunRequests(options: ClaimRunRequestsOptions): Promise<ClaimedRunRequests> {
-    return this.#runs.claimRequests(options, (jobId) => {
-      const target = this.#jobs.get(jobId)?.target;
-      return target !== undefined && 'handler' in target ? target.handler : null;
-    });
+    return this.#runs.claimRequests(options, (jobId) => this.#jobs.handlerOf(jobId));
   }
 
   // Endpoints and outbox: see MemoryOutbox.
@@ -311,15 +226,6 @@ export class MemoryStorage implements Storage {
   /** Counts for the dashboard's overview and telemetry gauges (see `Storage.stats`). */
   async stats({ now }: StatsInput): Promise<StorageStats> {
     const { runs, failingJobIds } = this.#runs.stats(statsWindows(now));
-    const jobs = { total: this.#jobs.size, active: 0, paused: 0, failing: 0 };
-    for (const job of this.#jobs.values()) {
-      if (!job.enabled) {
-        jobs.paused++;
-        continue;
-      }
-      jobs.active++;
-      if (failingJobIds.has(job.id)) jobs.failing++;
-    }
-    return { jobs, runs, ...this.#outbox.stats() };
+    return { jobs: this.#jobs.counts(failingJobIds), runs, ...this.#outbox.stats() };
   }
 }
