@@ -1,5 +1,11 @@
 import type { PgExecutor, PostgresDatabase } from './database.js';
-import { ENDPOINTS_LOCK } from './schema.js';
+
+/**
+ * First key of the advisory lock that orders changes of an endpoint's `enabled` flag (taken exclusive) against
+ * writes that decide whether a delivery is parked (taken shared); the second key is the schema's hash. The
+ * migrations' SQL functions take it too: it never changes.
+ */
+export const ENDPOINTS_LOCK = 0x656e_6470; // 'endp'
 
 /**
  * Parking (schema version 6): a pending delivery to a disabled endpoint is `parked`, out of the claim index,
