@@ -10,7 +10,7 @@ import {
   minimalJob,
   run,
 } from '../../../src/testing/storage-suite/fixtures.js';
-import { runRequest } from '../../../src/testing/storage-suite/run-requests.js';
+import { runRequest } from '../../../src/testing/storage-suite/jobs/run-requests.js';
 import { runOperatorQueries, seedOperatorData } from '../../helpers/operator-data.js';
 import { describePostgres, dropSchema, postgresUrl, uniqueSchema } from '../../helpers/postgres.js';
 

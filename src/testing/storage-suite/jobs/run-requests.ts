@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ClaimRunRequestsOptions, RunRecord, Storage } from '../../storage/types.js';
-import { claimConcurrently, type SuiteContext } from './context.js';
-import { activeRun, at, fullJob, minimalJob, pad } from './fixtures.js';
+import type { ClaimRunRequestsOptions, RunRecord, Storage } from '../../../storage/types.js';
+import { claimConcurrently, type SuiteContext } from '../context.js';
+import { activeRun, at, fullJob, minimalJob, pad } from '../fixtures.js';
 
 const LEASE = 30_000;
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { HttpTarget } from '../../scheduler/types.js';
-import type { JobRecord, Storage } from '../../storage/types.js';
-import type { SuiteContext } from './context.js';
-import { at, fullJob, minimalJob } from './fixtures.js';
+import type { HttpTarget } from '../../../scheduler/types.js';
+import type { JobRecord, Storage } from '../../../storage/types.js';
+import type { SuiteContext } from '../context.js';
+import { at, fullJob, minimalJob } from '../fixtures.js';
 
 type Peek = (id: string) => Readonly<JobRecord> | null;
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { RunStatus } from '../../scheduler/types.js';
-import type { RunRecord } from '../../storage/types.js';
-import { claimConcurrently, expectCode, type SuiteContext } from './context.js';
-import { activeRun, at, minimalJob, pad, run } from './fixtures.js';
+import type { RunStatus } from '../../../scheduler/types.js';
+import type { RunRecord } from '../../../storage/types.js';
+import { claimConcurrently, expectCode, type SuiteContext } from '../context.js';
+import { activeRun, at, minimalJob, pad, run } from '../fixtures.js';
 
 const LEASE = 30_000;
 

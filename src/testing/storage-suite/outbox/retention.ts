@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { DeliveryRecord } from '../../notifier/types.js';
-import type { Storage } from '../../storage/types.js';
-import type { SuiteContext } from './context.js';
-import { at, attempt, delivery, endpoint, message, pad } from './fixtures.js';
+import type { DeliveryRecord } from '../../../notifier/types.js';
+import type { Storage } from '../../../storage/types.js';
+import type { SuiteContext } from '../context.js';
+import { at, attempt, delivery, endpoint, message, pad } from '../fixtures.js';
 
 type Prune = NonNullable<Storage['pruneDeliveries']>;
 

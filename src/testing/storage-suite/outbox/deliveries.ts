@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { DeliveryRecord } from '../../notifier/types.js';
-import { expectCode, type SuiteContext } from './context.js';
-import { at, attempt, delivery, endpoint, message, pad, UNICODE } from './fixtures.js';
+import type { DeliveryRecord } from '../../../notifier/types.js';
+import { expectCode, type SuiteContext } from '../context.js';
+import { at, attempt, delivery, endpoint, message, pad, UNICODE } from '../fixtures.js';
 
 export function outboxTests(ctx: SuiteContext): void {
   describe('outbox', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { expectCode, type SuiteContext } from './context.js';
-import { at, delivery, endpoint, message, pad } from './fixtures.js';
+import { expectCode, type SuiteContext } from '../context.js';
+import { at, delivery, endpoint, message, pad } from '../fixtures.js';
 
 export function endpointTests(ctx: SuiteContext): void {
   describe('endpoints', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { HandlerTarget, HttpTarget } from '../../scheduler/types.js';
-import { expectCode, type SuiteContext } from './context.js';
-import { at, fullJob, minimalJob, pad, run } from './fixtures.js';
+import type { HandlerTarget, HttpTarget } from '../../../scheduler/types.js';
+import { expectCode, type SuiteContext } from '../context.js';
+import { at, fullJob, minimalJob, pad, run } from '../fixtures.js';
 
 export function jobTests(ctx: SuiteContext): void {
   describe('jobs', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { claimConcurrently, expectCode, type SuiteContext } from './context.js';
-import { at, minimalJob, pad, run } from './fixtures.js';
+import { claimConcurrently, expectCode, type SuiteContext } from '../context.js';
+import { at, minimalJob, pad, run } from '../fixtures.js';
 
 const LEASE = 30_000;
 

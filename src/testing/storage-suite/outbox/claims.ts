@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { DeliveryRecord } from '../../notifier/types.js';
-import { claimConcurrently, type SuiteContext } from './context.js';
-import { at, attempt, delivery, endpoint, message, pad } from './fixtures.js';
+import type { DeliveryRecord } from '../../../notifier/types.js';
+import { claimConcurrently, type SuiteContext } from '../context.js';
+import { at, attempt, delivery, endpoint, message, pad } from '../fixtures.js';
 
 const LEASE = 30_000;
 
