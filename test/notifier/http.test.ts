@@ -1,27 +1,16 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { Webhook } from 'standardwebhooks';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/testing/fake-clock.js';
 import { HttpTransport } from '../../src/transport/http.js';
 import { verifyWebhook } from '../../src/verify/index.js';
 import { startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
 import { createNotifierHarness } from '../helpers/notifier.js';
+import { until, useCleanups } from '../helpers/test-lifecycle.js';
 
 // Real HTTP over loopback: the notifier's own time runs on a FakeClock (retry timing), while requests are
 // real, so the tests wait for real I/O with `until`.
 
-const cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
-
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('until: condition not met in time');
-    await delay(5);
-  }
-}
+const cleanup = useCleanups();
 
 async function server(handler?: Parameters<typeof startHttpServer>[0]): Promise<TestHttpServer> {
   const s = await startHttpServer(handler);

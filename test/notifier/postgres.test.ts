@@ -1,16 +1,14 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { PostgresStorage } from '../../src/storage/postgres/index.js';
 import { FakeClock } from '../../src/testing/fake-clock.js';
 import { MockTransport } from '../../src/testing/mock-transport.js';
 import { verifyWebhook } from '../../src/verify/index.js';
 import { createNotifierHarness } from '../helpers/notifier.js';
 import { describePostgres, dropSchema, postgresUrl, uniqueSchema } from '../helpers/postgres.js';
+import { useCleanups } from '../helpers/test-lifecycle.js';
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanups = useCleanups();
 
 async function storageOn(schema: string): Promise<PostgresStorage> {
   const storage = new PostgresStorage({ connectionString: await postgresUrl(), schema, max: 4 });

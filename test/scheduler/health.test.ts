@@ -1,13 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
 import { MemoryStorage } from '../../src/storage/memory/index.js';
 import type { JobRecord } from '../../src/storage/types.js';
 import { FakeClock, flushPromises } from '../../src/testing/fake-clock.js';
+import { useCleanups } from '../helpers/test-lifecycle.js';
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanups = useCleanups();
 
 function schedulerOn(storage: MemoryStorage, clock = new FakeClock('2026-01-01T00:00:00Z')) {
   const scheduler = new Scheduler({ storage, clock, leaseMs: 30_000 });

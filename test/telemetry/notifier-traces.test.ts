@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { Histogram } from '@opentelemetry/sdk-metrics';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
 import { MemoryStorage } from '../../src/storage/memory/index.js';
@@ -8,19 +8,9 @@ import type { NotifierTelemetryOptions } from '../../src/telemetry/options.js';
 import { HttpTransport } from '../../src/transport/http.js';
 import { startHttpServer } from '../helpers/http-server.js';
 import { allAttributeText, createTestTelemetry, parentOf } from '../helpers/otel.js';
+import { until, useCleanups } from '../helpers/test-lifecycle.js';
 
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
-
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('until: condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+const cleanups = useCleanups();
 
 async function setUp(telemetry: Partial<NotifierTelemetryOptions> = {}) {
   const otel = createTestTelemetry();

@@ -1,4 +1,4 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
 import { PostgresStorage } from '../../src/storage/postgres/index.js';
 import { HttpTransport } from '../../src/transport/http.js';
@@ -6,11 +6,9 @@ import { spawnFixture } from '../helpers/child-process.js';
 import { startHttpServer } from '../helpers/http-server.js';
 import { createTestTelemetry } from '../helpers/otel.js';
 import { describePostgres, dropSchema, postgresUrl, uniqueSchema } from '../helpers/postgres.js';
+import { useCleanups } from '../helpers/test-lifecycle.js';
 
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanups = useCleanups();
 
 describePostgres('trace context across processes (Postgres)', () => {
   it('a delivery attempt made by another process links to the run that produced the message', async () => {

@@ -1,16 +1,14 @@
 import type { Histogram } from '@opentelemetry/sdk-metrics';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sleep } from '../../src/clock.js';
 import type { SchedulerTelemetryOptions } from '../../src/telemetry/options.js';
 import { FakeClock, flushPromises } from '../../src/testing/fake-clock.js';
 import { MockTransport } from '../../src/testing/mock-transport.js';
 import { createTestTelemetry, type TestTelemetry } from '../helpers/otel.js';
 import { createTestScheduler } from '../helpers/scheduler.js';
+import { useCleanups } from '../helpers/test-lifecycle.js';
 
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanups = useCleanups();
 
 /**
  * A known sequence on a FakeClock, from 00:00: every minute `ok` succeeds, `bad` throws, `slow` takes 2 s,

@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SchedulerOptions } from '../../src/scheduler/options.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
 import { MemoryStorage } from '../../src/storage/memory/index.js';
@@ -7,11 +7,9 @@ import { FakeClock, flushPromises } from '../../src/testing/fake-clock.js';
 import { HttpTransport } from '../../src/transport/http.js';
 import { startHttpServer } from '../helpers/http-server.js';
 import { allAttributeText, createTestTelemetry, parentOf } from '../helpers/otel.js';
+import { useCleanups } from '../helpers/test-lifecycle.js';
 
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanups = useCleanups();
 
 async function setUp(options: SchedulerOptions = {}) {
   const otel = createTestTelemetry();

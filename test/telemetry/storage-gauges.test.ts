@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
 import { MemoryStorage } from '../../src/storage/memory/index.js';
@@ -6,11 +6,9 @@ import type { GaugeStats } from '../../src/telemetry/storage-gauges.js';
 import { FakeClock } from '../../src/testing/fake-clock.js';
 import { MockTransport } from '../../src/testing/mock-transport.js';
 import { createTestTelemetry } from '../helpers/otel.js';
+import { useCleanups } from '../helpers/test-lifecycle.js';
 
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanups = useCleanups();
 
 const STATS: GaugeStats = {
   jobs: { failing: 2 },

@@ -1,7 +1,8 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { PostgresStorage } from '../../../src/storage/postgres/index.js';
 import { at, delivery, endpoint, message } from '../../../src/testing/storage-suite/fixtures.js';
 import { describePostgres, dropSchema, postgresUrl, uniqueSchema } from '../../helpers/postgres.js';
+import { useCleanups } from '../../helpers/test-lifecycle.js';
 
 // Deliveries to a disabled endpoint are parked (schema version 6). Whether one is parked is decided by the
 // write that stores it, from the endpoint's state, while another instance may be enabling or disabling that
@@ -10,10 +11,7 @@ import { describePostgres, dropSchema, postgresUrl, uniqueSchema } from '../../h
 // must be claimable. (The advisory lock of storage/postgres/parking.ts closes a window between a writer's snapshot
 // and its commit that is too narrow to hit on purpose here; this checks the parking and unparking around it.)
 describePostgres('PostgresStorage parking under concurrent writers', () => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = useCleanups();
 
   it('leaves no delivery parked to an enabled endpoint, whatever publishes and toggles interleave', async () => {
     const schema = uniqueSchema('parking');

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { PostgresStorage } from '../../../src/storage/postgres/index.js';
 import {
   at,
@@ -13,6 +13,7 @@ import {
 import { runRequest } from '../../../src/testing/storage-suite/jobs/run-requests.js';
 import { runOperatorQueries, seedOperatorData } from '../../helpers/operator-data.js';
 import { describePostgres, dropSchema, postgresUrl, uniqueSchema } from '../../helpers/postgres.js';
+import { useCleanups } from '../../helpers/test-lifecycle.js';
 
 interface Statement {
   text: string;
@@ -31,10 +32,7 @@ function seqScans(node: Record<string, unknown>): string[] {
 // made hash joins over sequential scans look cheap) gets slower with every row kept, so these are checked
 // by their plans, on tables large enough that an index lookup is the plan a planner should pick.
 describePostgres('PostgresStorage statement plans', () => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = useCleanups();
   /** A migrated storage on a pool of the test's own (so the test can watch what it sends). */
   async function open(prefix: string) {
     const pool = new pg.Pool({ connectionString: await postgresUrl(), max: 4 });

@@ -1,10 +1,11 @@
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PostgresStorage } from '../../../src/storage/postgres/index.js';
 import type { StorageChange } from '../../../src/storage/types.js';
 import { testStorage } from '../../../src/testing/storage.js';
 import { delivery, endpoint, message, minimalJob, run } from '../../../src/testing/storage-suite/fixtures.js';
 import { describePostgres, dropSchema, postgresUrl, uniqueSchema, withPool } from '../../helpers/postgres.js';
+import { useCleanups } from '../../helpers/test-lifecycle.js';
 
 describePostgres('Postgres', () => {
   testStorage(
@@ -14,10 +15,7 @@ describePostgres('Postgres', () => {
   );
 
   describe('PostgresStorage', () => {
-    const cleanups: (() => Promise<unknown>)[] = [];
-    afterEach(async () => {
-      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-    });
+    const cleanups = useCleanups();
     /** A migrated storage on its own pool, closed and dropped after the test. */
     async function open(schema = uniqueSchema()): Promise<PostgresStorage> {
       const storage = new PostgresStorage({ connectionString: await postgresUrl(), schema, max: 4 });

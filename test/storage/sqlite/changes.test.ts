@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { WebhookNotifier } from '../../../src/notifier/webhook-notifier.js';
 import { Scheduler } from '../../../src/scheduler/scheduler.js';
 import { SqliteChangeWatcher } from '../../../src/storage/sqlite/changes.js';
@@ -12,16 +12,14 @@ import { FakeClock } from '../../../src/testing/fake-clock.js';
 import { MockTransport } from '../../../src/testing/mock-transport.js';
 import { minimalJob } from '../../../src/testing/storage-suite/fixtures.js';
 import { spawnFixture } from '../../helpers/child-process.js';
+import { useCleanups } from '../../helpers/test-lifecycle.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cronhook-sqlite-changes-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const freshPath = () => join(dir, `db-${n++}.db`);
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = useCleanups();
 
 /** Two connections on one new file: `a` is watched, `b` stands in for another process. */
 function twoConnections() {
