@@ -1,31 +1,18 @@
-import type { Clock } from '../clock.js';
 import { CronhookError } from '../errors.js';
-import type { Emitter } from '../events.js';
-import type { Logger, SchedulerEvents } from '../scheduler/types.js';
+import type { SchedulerEvents } from '../scheduler/types.js';
 import { readyStorage, watchStorage } from '../storage/readiness.js';
-import type { Storage } from '../storage/types.js';
-import type { NotifierHooks } from '../telemetry/hooks.js';
-import type { Transport } from '../transport/types.js';
-import { Deliverer } from './delivery/deliverer.js';
+import { Deliverer, type DelivererDeps } from './delivery/deliverer.js';
 import { DeliveryLog, type ReplayOptions } from './delivery/delivery-log.js';
 import { Dispatcher } from './delivery/dispatcher.js';
 import { ManualAttempts } from './delivery/manual-attempts.js';
 import { MessageWriter } from './delivery/message-writer.js';
 import { EndpointRegistry } from './endpoints/endpoint-registry.js';
-import type { NotifierEventSource, ResolvedNotifierOptions } from './options.js';
+import type { NotifierEventSource } from './options.js';
 import { JOB_TOPICS, jobEventData } from './payload.js';
 import { MAX_PUBLISH_BYTES, type MatchSubject, validatePublishTopic } from './topics.js';
-import type { NotifierEvents } from './types.js';
 
-export interface NotifierCoreOptions {
-  storage: Storage;
-  transport: Transport;
-  clock: Clock;
-  options: ResolvedNotifierOptions;
-  emitter: Emitter<NotifierEvents>;
-  logger: Logger | undefined;
-  telemetry: NotifierHooks | null;
-}
+/** What the notifier's parts are built from: the deliverer's dependencies, all given. */
+export type NotifierCoreOptions = Required<Omit<DelivererDeps, 'random'>>;
 
 /**
  * What a `WebhookNotifier` is made of, and how it starts and stops: the endpoint registry, the message writer
@@ -46,17 +33,8 @@ export class NotifierCore {
   constructor(o: NotifierCoreOptions) {
     this.#o = o;
     const { storage, clock, telemetry } = o;
-    const deps = {
-      storage,
-      transport: o.transport,
-      clock,
-      options: o.options,
-      emitter: o.emitter,
-      logger: o.logger,
-      telemetry,
-    };
-    const deliverer = new Deliverer(deps);
-    this.#dispatcher = new Dispatcher({ ...deps, deliverer });
+    const deliverer = new Deliverer(o);
+    this.#dispatcher = new Dispatcher({ ...o, deliverer });
     const wake = () => this.#dispatcher.wake();
     const now = () => this.#now();
     this.log = new DeliveryLog(storage);
