@@ -11,6 +11,7 @@ import type { WebhookNotifierOptions } from '../notifier/options.js';
 import type { EndpointInput } from '../notifier/types.js';
 import type { SchedulerOptions } from '../scheduler/options.js';
 import type { JobDefinition, JobHandler } from '../scheduler/types.js';
+import { jsonProblem, moduleProblem } from './config-load-error.js';
 
 /**
  * An endpoint in the config, stored under its `id`. Without one, its id is derived from its URL (the same on
@@ -69,7 +70,7 @@ export async function loadConfig(path: string): Promise<CronhookConfig> {
     try {
       raw = JSON.parse(text);
     } catch (error) {
-      throw configError(path, `invalid JSON: ${(error as Error).message}`);
+      throw configError(path, `invalid JSON: ${jsonProblem(text, error)}`);
     }
   } else if ((MODULE_EXTENSIONS as readonly string[]).includes(ext)) {
     // Importing runs the module's code with this process's rights: docs/cli.md says so.
@@ -82,7 +83,8 @@ export async function loadConfig(path: string): Promise<CronhookConfig> {
         throw configError(path, 'file not found');
       }
       const hint = ext.endsWith('ts') ? ' (.ts configs need Node 22.18+ with type stripping)' : '';
-      throw configError(path, `cannot load it: ${(error as Error).message.split('\n')[0]}${hint}`);
+      const why = moduleProblem(file, path, error);
+      throw configError(path, `cannot load it: ${why}${hint}`);
     }
     raw = mod.default ?? mod.config;
     if (typeof raw === 'function') raw = await (raw as () => unknown)();

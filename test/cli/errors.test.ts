@@ -142,6 +142,58 @@ describe('cronhook run: bad config, one line, exit 1, nothing started', () => {
     );
   });
 
+  // A config holds credentials, and a token left unquoted is where the parser stops (docs/cli.md).
+  const unquotedToken = (head: string) =>
+    `${head}{\n  endpoints: [{ url: "https://h.example.com/x", topics: ["*"],\n    authorization: Bearer sk_live_S3CRET123 }],\n};\n`;
+
+  it('an ES module with a syntax error: never the identifier it stumbled on, and how to see where', async () => {
+    const result = await run(write('unquoted.mjs', unquotedToken('export default ')));
+    expect(result.code).toBe(1);
+    const line = oneLine(result.stderr);
+    expect(line).toContain('cannot load it: SyntaxError: Unexpected identifier (the text there is not shown');
+    expect(line).toContain('`node --check unquoted.mjs` shows where');
+    expect(line).not.toMatch(/sk_live|S3CRET/);
+  });
+
+  it('a CommonJS or TypeScript syntax error: the line, never the identifier', async () => {
+    const cjs = oneLine((await run(write('unquoted.cjs', unquotedToken('module.exports = ')))).stderr);
+    expect(cjs).toContain(
+      'cannot load it: SyntaxError: Unexpected identifier (line 3) (the text there is not shown',
+    );
+    const ts = oneLine((await run(write('unquoted.ts', unquotedToken('export default ')))).stderr);
+    expect(ts).toMatch(
+      /cannot load it: SyntaxError: Expected ',', got \(line 3\) \(the text there is not shown/,
+    );
+    for (const line of [cjs, ts]) expect(line).not.toMatch(/sk_live|S3CRET|node --check/);
+  });
+
+  it('an unquoted value that parses as a name (ReferenceError): the line, never the name', async () => {
+    for (const [name, head] of [
+      ['secret.mjs', 'export default '],
+      ['secret.cjs', 'module.exports = '],
+    ] as const) {
+      const result = await run(
+        write(
+          name,
+          `${head}{\n  endpoints: [{ url: "https://h.example.com/x", topics: ["*"],\n    secret: whsec_S3CRET123 }],\n};\n`,
+        ),
+      );
+      expect(result.code).toBe(1);
+      const line = oneLine(result.stderr);
+      expect(line).toContain(
+        'cannot load it: ReferenceError: a name that is not defined (line 3), often a value left unquoted',
+      );
+      expect(line).not.toMatch(/whsec|S3CRET/);
+    }
+  });
+
+  it('an error the config module throws itself keeps its own message', async () => {
+    const result = await run(write('throws.mjs', 'throw new Error("set HOOK_URL first");\n'));
+    expect(oneLine(result.stderr)).toContain(
+      'config throws.mjs: cannot load it: set HOOK_URL first [ERR_CONFIG]',
+    );
+  });
+
   it('an unsupported extension lists every accepted one, the module ones marked as run', async () => {
     const result = await run(write('cronhook.yaml', 'jobs: []'));
     expect(result.code).toBe(1);
