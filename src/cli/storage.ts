@@ -11,6 +11,7 @@ import { type OptionSpec, type OptionValues, stringOption, UsageError } from './
 import { refuseEncryptedWithoutKeys, withEnvKeys } from './encryption.js';
 
 export const DEFAULT_DB = 'cronhook.db';
+const POSTGRES_URL = /^postgres(ql)?:\/\//;
 
 /** The options every command that touches the database takes. */
 export const DATABASE_OPTIONS: Record<string, OptionSpec> = {
@@ -38,6 +39,15 @@ export interface DatabaseChoice {
   schema?: string | undefined;
 }
 
+/** How each source names its two settings, so that a refusal points at the one to fix. */
+const SOURCE_NAMES = {
+  flags: { db: '--db', databaseUrl: '--database-url' },
+  config: { db: 'the config\'s "db"', databaseUrl: 'the config\'s "databaseUrl"' },
+  env: { db: 'CRONHOOK_DB', databaseUrl: 'CRONHOOK_DATABASE_URL' },
+} as const;
+/** `scheme://…`: a connection string, never a file name (it would become folders named after its password). */
+const URL_LIKE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+
 /** Flags win over the config file, which wins over the environment. */
 export function chooseDatabase(values: OptionValues, fromConfig: DatabaseChoice = {}): DatabaseChoice {
   const db = stringOption(values, 'db');
@@ -47,10 +57,31 @@ export function chooseDatabase(values: OptionValues, fromConfig: DatabaseChoice 
     throw new UsageError('give either --db or --database-url, not both', 'db');
   }
   let choice: DatabaseChoice;
+  let names: (typeof SOURCE_NAMES)[keyof typeof SOURCE_NAMES] = SOURCE_NAMES.flags;
   if (db !== undefined || databaseUrl !== undefined) choice = { db, databaseUrl };
-  else if (fromConfig.db !== undefined || fromConfig.databaseUrl !== undefined) choice = { ...fromConfig };
-  else if (process.env.CRONHOOK_DATABASE_URL) choice = { databaseUrl: process.env.CRONHOOK_DATABASE_URL };
-  else choice = { db: process.env.CRONHOOK_DB || DEFAULT_DB };
+  else if (fromConfig.db !== undefined || fromConfig.databaseUrl !== undefined) {
+    choice = { ...fromConfig };
+    names = SOURCE_NAMES.config;
+  } else {
+    choice = process.env.CRONHOOK_DATABASE_URL
+      ? { databaseUrl: process.env.CRONHOOK_DATABASE_URL }
+      : { db: process.env.CRONHOOK_DB || DEFAULT_DB };
+    names = SOURCE_NAMES.env;
+  }
+  // Neither value is repeated: a connection string usually carries a password.
+  if (choice.db !== undefined && URL_LIKE.test(choice.db)) {
+    throw new UsageError(
+      `${names.db} is a SQLite file path, not a URL; a postgres:// connection string goes in ` +
+        `${names.databaseUrl} (the value is not shown: it may hold a password)`,
+      'db',
+    );
+  }
+  if (choice.databaseUrl !== undefined && !POSTGRES_URL.test(choice.databaseUrl)) {
+    throw new UsageError(
+      `${names.databaseUrl} must start with postgres:// or postgresql:// (the value is not shown: it may hold a password)`,
+      'database-url',
+    );
+  }
   if (schema !== undefined) {
     if (choice.databaseUrl === undefined)
       throw new UsageError('--schema applies to Postgres (--database-url) only', 'schema');
@@ -68,7 +99,7 @@ export function chooseDatabase(values: OptionValues, fromConfig: DatabaseChoice 
 export async function openStorage(choice: DatabaseChoice, options: { mustExist: boolean }): Promise<Storage> {
   let storage: Storage;
   if (choice.databaseUrl !== undefined) {
-    if (!/^postgres(ql)?:\/\//.test(choice.databaseUrl)) {
+    if (!POSTGRES_URL.test(choice.databaseUrl)) {
       // The value is not echoed: a connection string usually carries a password.
       throw new UsageError('--database-url must start with postgres:// or postgresql://', 'database-url');
     }
