@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import { sleep, systemClock } from '../clock.js';
 import { CronhookError, type CronhookErrorCode } from '../errors.js';
+import { safeUrl } from '../transport/safe-url.js';
 import type { SendOptions, Transport, TransportRequest, TransportResponse } from '../transport/types.js';
 
 /** A scripted answer. `error` makes the send fail with that code instead of answering. */
@@ -81,6 +82,9 @@ export class MockTransport implements Transport {
       at: clock.now(),
     };
     const index = this.requests.push(recorded) - 1;
+    // Named as HttpTransport names it in errors, which are stored on runs and sent in webhooks: the origin
+    // only, never the credentials, path or query of the URL.
+    const target = safeUrl(request.url, { path: false }) || 'a URL that does not parse';
     const started = clock.now();
     const reply = await this.#responder(recorded, index);
     if (reply.delayMs !== undefined && reply.delayMs > 0) {
@@ -88,15 +92,14 @@ export class MockTransport implements Transport {
       try {
         await sleep(clock, Math.min(reply.delayMs, timeout), options.signal);
       } catch (error) {
-        throw new CronhookError('ERR_ABORTED', `Request to ${request.url} was aborted`, { cause: error });
+        throw new CronhookError('ERR_ABORTED', `Request to ${target} was aborted`, { cause: error });
       }
       if (reply.delayMs > timeout) {
-        throw new CronhookError('ERR_TIMEOUT', `Request to ${request.url} timed out after ${timeout} ms`);
+        throw new CronhookError('ERR_TIMEOUT', `Request to ${target} timed out after ${timeout} ms`);
       }
     }
-    if (options.signal?.aborted)
-      throw new CronhookError('ERR_ABORTED', `Request to ${request.url} was aborted`);
-    if (reply.error) throw new CronhookError(reply.error, `Mock ${reply.error} for ${request.url}`);
+    if (options.signal?.aborted) throw new CronhookError('ERR_ABORTED', `Request to ${target} was aborted`);
+    if (reply.error) throw new CronhookError(reply.error, `Mock ${reply.error} for ${target}`);
     return {
       status: reply.status ?? 200,
       headers: Object.fromEntries(Object.entries(reply.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),

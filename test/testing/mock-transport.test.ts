@@ -57,6 +57,32 @@ describe('MockTransport', () => {
   });
 });
 
+describe('MockTransport errors name the target as HttpTransport does', () => {
+  it('the origin only: no credentials, path or query (they are stored on runs and sent in webhooks)', async () => {
+    const clock = new FakeClock(0);
+    const url = 'https://svc:pw_S3CRET@a.test/hooks/path_S3CRET?key=query_S3CRET';
+    const transport = new MockTransport(
+      (_req, i) => (i === 0 ? { error: 'ERR_CONNECTION' } : { status: 200, delayMs: 5000 }),
+      { clock },
+    );
+    const messages: string[] = [];
+    const message = (error: unknown) => messages.push((error as Error).message);
+    await transport.send({ url }).catch(message);
+    const timedOut = transport.send({ url, timeoutMs: 1000 }).catch(message);
+    await clock.advance(1000);
+    await timedOut;
+    const controller = new AbortController();
+    const aborted = transport.send({ url }, { signal: controller.signal }).catch(message);
+    controller.abort();
+    await aborted;
+    expect(messages).toEqual([
+      'Mock ERR_CONNECTION for https://a.test',
+      'Request to https://a.test timed out after 1000 ms',
+      'Request to https://a.test was aborted',
+    ]);
+  });
+});
+
 describe('MockTransport keeps the time of the scheduler or notifier sending through it', () => {
   it("records a scheduler's fake time and waits on it, with no clock of its own", async () => {
     const clock = new FakeClock('2026-01-01T00:00:00Z');
