@@ -1,5 +1,6 @@
 import { MAX_TIMER_DELAY_MS } from '../clock.js';
 import { CronhookError, describeValue } from '../errors.js';
+import { invalidNameProblem } from './header-rules.js';
 import { safeUrl } from './safe-url.js';
 import type { TransportRequest } from './types.js';
 
@@ -59,7 +60,11 @@ export function prepareRequest(
     for (let i = 0; i < names.length; i++) {
       const name = names[i]!;
       const value = headers[name];
-      if (!TOKEN.test(name)) throw invalid('request.headers', name, 'valid header names');
+      // The name is not echoed either: a whole `Authorization: Bearer …` line pasted as a name holds the token.
+      if (!TOKEN.test(name))
+        throw new CronhookError('ERR_INVALID_OPTION', `request.headers ${invalidNameProblem(name)}.`, {
+          field: 'request.headers',
+        });
       // The value is not echoed: headers carry credentials.
       if (typeof value !== 'string' || LINE_BREAK.test(value))
         throw new CronhookError(

@@ -221,6 +221,7 @@ describe('HttpTransport: options and requests are validated', () => {
     [{ timeoutMs: 0 }, 'request.timeoutMs'],
     [{ timeoutMs: 2 ** 31 }, 'request.timeoutMs'],
     [{ headers: { 'bad name': 'x' } }, 'request.headers'],
+    [{ headers: { 'Authorization: Bearer s3cret': 'x' } }, 'request.headers'],
     [{ headers: { authorization: 'Bearer s3cret\r\nx: y' } }, 'request.headers.authorization'],
     [{ addressPolicy: { allow: ['*'] } }, 'request.addressPolicy.allow[0]'],
     [{ headers: { 'content-length': '99' }, body: 'abc' }, 'request'],
