@@ -92,9 +92,12 @@ export function parseCommandArgs(
     throw new UsageError(`cronhook ${command.name}: missing ${command.args ?? 'argument'} (see --help)`);
   }
   if (count > max) {
-    const extra = parsed.positionals[max];
+    // Not repeated: an extra argument is often the rest of a value left unquoted (`--header X-Api-Key: sk_…`).
+    const expected = max === 0 ? 'none' : `${command.args ?? max}`;
     throw new UsageError(
-      `cronhook ${command.name}: unexpected argument ${JSON.stringify(extra)} (see --help)`,
+      `cronhook ${command.name}: unexpected argument (${count} given, expected ${expected}; not shown, in case ` +
+        'it is part of a value left unquoted such as a token: quote values with spaces, e.g. ' +
+        '--header "Authorization: Bearer …") (see --help)',
     );
   }
   return parsed;

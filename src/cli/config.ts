@@ -11,7 +11,7 @@ import type { WebhookNotifierOptions } from '../notifier/options.js';
 import type { EndpointInput } from '../notifier/types.js';
 import type { SchedulerOptions } from '../scheduler/options.js';
 import type { JobDefinition, JobHandler } from '../scheduler/types.js';
-import { jsonProblem, moduleProblem } from './config-load-error.js';
+import { jsonProblem, moduleProblem } from './parse-errors.js';
 
 /**
  * An endpoint in the config, stored under its `id`. Without one, its id is derived from its URL (the same on

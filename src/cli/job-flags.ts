@@ -10,6 +10,7 @@ import {
   stringOption,
   UsageError,
 } from './command.js';
+import { jsonProblem } from './parse-errors.js';
 
 export const JOB_ADD_OPTIONS: Record<string, OptionSpec> = {
   id: { type: 'string', value: '<id>', description: 'Job id (default: generated)' },
@@ -161,6 +162,7 @@ function parseJsonFlag(values: OptionValues, name: string): unknown {
   try {
     return JSON.parse(raw);
   } catch (error) {
-    throw new UsageError(`--${name} is not valid JSON: ${(error as Error).message}`, name);
+    // V8 quotes the text around the error, and a definition or payload may hold a credential.
+    throw new UsageError(`--${name} is not valid JSON: ${jsonProblem(raw, error)}`, name);
   }
 }

@@ -88,7 +88,26 @@ describe('usage errors: one line naming the problem, exit 2', () => {
     expect(oneLine(missing.stderr)).toContain('missing <id>');
     const extra = await runCli(['next', '* * * * *', 'extra']);
     expect(extra.code).toBe(2);
-    expect(oneLine(extra.stderr)).toContain('unexpected argument "extra"');
+    expect(oneLine(extra.stderr)).toContain(
+      'cronhook next: unexpected argument (2 given, expected "<cron>"; not shown',
+    );
+  });
+
+  it('a value left unquoted: neither the extra argument nor the JSON around an error is repeated', async () => {
+    const unquoted = await runCli([
+      ...['jobs', 'add', '--id', 'x', '--every', '5m', '--url', 'https://h.example.com/x'],
+      ...['--header', 'X-Api-Key:', 'sk_live_S3CRET'],
+    ]);
+    expect(unquoted.code).toBe(2);
+    expect(oneLine(unquoted.stderr)).toContain(
+      'cronhook jobs add: unexpected argument (1 given, expected none; not shown',
+    );
+    const json = await runCli(['jobs', 'add', '--definition', '{"id": "x", "token": sk_live_S3CRET}']);
+    expect(json.code).toBe(2);
+    expect(oneLine(json.stderr)).toContain(
+      '--definition is not valid JSON: Unexpected token (line 1) (the text',
+    );
+    for (const result of [unquoted, json]) expect(result.stderr).not.toContain('S3CRET');
   });
 
   it('bad cron expression names the field and the allowed range', async () => {

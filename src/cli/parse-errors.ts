@@ -1,7 +1,7 @@
 /**
- * Why a config file could not be parsed or loaded, in one line that never quotes the file's text. A config
- * holds credentials, and a token someone forgot to quote is exactly where the parser stops: V8 quotes the
- * source around a JSON error (`Unexpected token 'B', ..."ization": Bearer tok"... is not valid JSON`), a
+ * Why a config file or a JSON flag could not be parsed or loaded, in one line that never quotes the text. A
+ * config holds credentials, and a token someone forgot to quote is exactly where the parser stops: V8 quotes
+ * the source around a JSON error (`Unexpected token 'B', ..."ization": Bearer tok"... is not valid JSON`), a
  * module's syntax error names the identifier (`Unexpected identifier 'sk_live_…'`) and an unquoted token
  * that parses as a name fails at run time as `sk_live_… is not defined`. Such a line would end up in CI
  * logs and service journals; the line number is given instead, where it is known.
@@ -12,7 +12,7 @@ const NOT_SHOWN = '(the text there is not shown: it may hold a secret)';
 /** `, ..."<excerpt>"... is not valid JSON`: the excerpt may span lines, so this is matched on the whole message. */
 const JSON_EXCERPT = /, (?:\.\.\.)?"([\s\S]*)"(?:\.\.\.)? is not valid JSON$/;
 
-/** A `JSON.parse` error on a config's `text`. */
+/** A `JSON.parse` error on `text` (a config file, a `--definition`). */
 export function jsonProblem(text: string, error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const excerpt = JSON_EXCERPT.exec(message)?.[1];
