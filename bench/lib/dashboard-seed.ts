@@ -1,8 +1,9 @@
 /**
  * Fills a storage the size the dashboard must stay fast at (100k jobs, 1M deliveries), quickly: one template
  * row of each kind goes in through the adapter (so every column is encoded as the adapter does), then SQL
- * copies it N times with new ids, times and statuses. Shapes: 2% of jobs paused, 3 runs per job over the
- * last day (2% failed), 50 endpoints, one message and one delivery per event over 30 days (95% succeeded,
+ * copies it N times with new ids, times and statuses (the databases' triggers on runs mark the failing jobs as
+ * the copies go in, as they would as runs finish). Shapes: 2% of jobs paused, 3 runs per job over the
+ * last day (2% of jobs failing: all their runs failed), 50 endpoints, one message and one delivery per event over 30 days (95% succeeded,
  * 3% failed, 2% pending), each message about a job.
  */
 import { DatabaseSync } from 'node:sqlite';

@@ -88,6 +88,8 @@ const PAGES: Array<[string, string]> = [
   ['jobs', '/ops/jobs'],
   ['jobs, deep page', `/ops/jobs?cursor=${cursor([job])}`],
   ['jobs, paused', '/ops/jobs?status=paused'],
+  ['jobs, failing', '/ops/jobs?status=failing'],
+  ['jobs, failing, deep page', `/ops/jobs?status=failing&cursor=${cursor([job])}`],
   ['jobs, id search', `/ops/jobs?q=${job.slice(0, -2)}`],
   ['job', `/ops/jobs/${job}`],
   ['endpoints', '/ops/endpoints'],

@@ -2,8 +2,6 @@
 import { RUN_STATUSES, type RunStatus } from '../scheduler/types.js';
 import type { StorageStats } from './types.js';
 
-/** How far back `stats().jobs.failing` looks for failed runs. */
-export const FAILING_WINDOW_MS = 7 * 86_400_000;
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
@@ -12,10 +10,10 @@ export function emptyRunCounts(): Record<RunStatus, number> {
   return Object.fromEntries(RUN_STATUSES.map((status) => [status, 0])) as Record<RunStatus, number>;
 }
 
-/** The windows, in epoch ms: runs in (hour, now] and (day, now]; failed runs since `failing`. */
-export function statsWindows(now: Date): { now: number; hour: number; day: number; failing: number } {
+/** The windows, in epoch ms: runs in (hour, now] and (day, now]. */
+export function statsWindows(now: Date): { now: number; hour: number; day: number } {
   const t = now.getTime();
-  return { now: t, hour: t - HOUR, day: t - DAY, failing: t - FAILING_WINDOW_MS };
+  return { now: t, hour: t - HOUR, day: t - DAY };
 }
 
 /** Adds a (status, scheduledAt, count) row to the hour and day counts. */

@@ -152,10 +152,7 @@ export interface StorageStats {
     active: number;
     /** Disabled jobs (`pauseJob`, or one-off jobs that have run). */
     paused: number;
-    /**
-     * Enabled jobs whose newest finished run (`succeeded` or `failed`) failed, looked for among jobs with a
-     * failed run scheduled in the 7 days before `now` (a job whose last failure is older is not counted).
-     */
+    /** Enabled jobs whose newest finished run failed: those {@link Storage.listFailingJobs} lists. */
     failing: number;
   };
   /** Runs scheduled in (now − 1 h, now] and (now − 24 h, now], by status; every status present. */
@@ -232,6 +229,17 @@ export interface Storage {
   peekJob?(id: string): Readonly<JobRecord> | null;
   /** Ordered by id. */
   listJobs(options?: ListJobsOptions): Promise<JobRecord[]>;
+  /**
+   * Failing jobs, ordered by id and paged as `listJobs`: enabled jobs whose newest finished run (`succeeded` or
+   * `failed`, newest by scheduledAt, then id) failed. That outcome is the one recorded when the run finished:
+   * retention pruning the run later does not change it, and a run finishing after a newer one has finished
+   * does not either. Every failing job is listed, however old its failure: the built-in adapters keep the
+   * outcome on each job (SQLite and Postgres: a column kept by the database as runs are written) and list
+   * from an index of failing jobs. Optional, for the dashboard's "failing" filter: without it the dashboard
+   * looks among the newest failed runs.
+   * @example const failing = await storage.listFailingJobs?.({ limit: 50 });
+   */
+  listFailingJobs?(options?: Omit<ListJobsOptions, 'enabled'>): Promise<JobRecord[]>;
   /** Deletes the job and its runs; false when it did not exist. */
   deleteJob(id: string): Promise<boolean>;
   /**

@@ -1,7 +1,7 @@
 /** Pages, bad input, base paths and what each subset of scheduler/notifier/storage shows, over real HTTP. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDashboard } from '../../src/dashboard/index.js';
-import { at, delivery, message, T0 } from '../../src/testing/storage-suite/fixtures.js';
+import { at, delivery, message, minimalJob, run, T0 } from '../../src/testing/storage-suite/fixtures.js';
 import { cookieOf, postForm as postTo, type Served, seedWorld, serve, type World } from './fixture.js';
 
 const HOUR = 3_600_000;
@@ -340,5 +340,51 @@ describe('failing jobs', () => {
     world.scheduler.handle('report', async () => ({ ok: true }));
     await world.scheduler.triggerJob('nightly-report');
     expect(ids((await text('/jobs?status=failing')).html)).toEqual([]);
+  });
+
+  it('lists every failing job, however old its failure and however many newer failures others had, page by page', async () => {
+    const s = world.storage;
+    const failedRun = (
+      id: string,
+      jobId: string,
+      offset: number,
+      status: 'failed' | 'succeeded' = 'failed',
+    ) => run(id, jobId, { status, scheduledAt: at(offset), occurrenceKey: id });
+    // Seven jobs whose one run failed a month ago.
+    for (let i = 0; i < 7; i++) {
+      await s.insertJob(minimalJob(`f-${i}`));
+      await s.insertRun(failedRun(`f-${i}-run`, `f-${i}`, -30 * 24 * HOUR));
+    }
+    // Since then, a flaky job failed 1,200 times and has recovered: none of the newest failed runs is theirs.
+    await s.insertJob(minimalJob('flaky'));
+    for (let i = 0; i < 1_200; i++) await s.insertRun(failedRun(`flaky-${i}`, 'flaky', -HOUR + i));
+    await s.insertRun(failedRun('flaky-ok', 'flaky', 0, 'succeeded'));
+    served = await serve({ scheduler: world.scheduler, public: true, pageSize: 3 });
+    const ids = (html: string) => [...html.matchAll(/<a href="\/jobs\/([^"]+)">/g)].map((m) => m[1]!);
+    const seen: string[] = [];
+    let page = await text('/jobs?status=failing');
+    expect(page.html).toContain('Active jobs whose newest finished run failed.</p>');
+    for (;;) {
+      seen.push(...ids(page.html));
+      const next = /href="([^"]+)" rel="next"/.exec(page.html)?.[1]?.replaceAll('&amp;', '&');
+      if (!next) break;
+      expect(new URL(next, served.origin).searchParams.get('status')).toBe('failing');
+      page = await text(next);
+    }
+    expect(seen).toEqual(['f-0', 'f-1', 'f-2', 'f-3', 'f-4', 'f-5', 'f-6']);
+    expect(ids((await text('/jobs?status=failing&q=f-4')).html)).toEqual(['f-4']);
+    expect(ids((await text('/jobs?status=failing&q=flaky')).html)).toEqual([]);
+  });
+
+  it('on a storage without listFailingJobs, looks among the newest failed runs and says so', async () => {
+    Object.defineProperty(world.storage, 'listFailingJobs', { value: undefined });
+    world.scheduler.handle('report', async () => {
+      throw new Error('report broke');
+    });
+    await world.scheduler.triggerJob('nightly-report');
+    served = await serve({ storage: world.storage, public: true });
+    const { html } = await text('/jobs?status=failing');
+    expect(html).toContain('among the jobs of the latest 1,000 failed runs');
+    expect([...html.matchAll(/<a href="\/jobs\/([^"]+)">/g)].map((m) => m[1])).toEqual(['nightly-report']);
   });
 });

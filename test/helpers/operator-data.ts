@@ -62,5 +62,7 @@ export async function runOperatorQueries(storage: Storage): Promise<void> {
   await storage.listRuns({ statuses: ['failed'], limit: 8 });
   await storage.listJobs({ enabled: false, limit: 51 });
   await storage.listJobs({ after: 'j5', limit: 51 });
+  await storage.listFailingJobs!({ limit: 51 });
+  await storage.listFailingJobs!({ after: 'j5', limit: 51 });
   await storage.latestRuns!(Array.from({ length: 50 }, (_, i) => `j${i * 7}`));
 }

@@ -1,4 +1,4 @@
-import type { DeliveryStatus, RunRecord, RunStatus, Storage } from '../../index.js';
+import type { DeliveryStatus, JobRecord, RunRecord, RunStatus, Storage } from '../../index.js';
 import { upcomingOccurrences } from '../../schedule/occurrences.js';
 import { decodeIdCursor, decodeTimeCursor, encodeCursor } from './cursor.js';
 import {
@@ -21,7 +21,7 @@ export interface Page<T> {
 
 export type JobStatusFilter = 'all' | 'active' | 'paused' | 'failing';
 
-/** How many of the newest failed runs the "failing" filter looks through. */
+/** How many of the newest failed runs the "failing" filter looks through on a storage without `listFailingJobs`. */
 export const FAILING_SCAN = 1_000;
 
 export interface JobQuery {
@@ -45,6 +45,14 @@ export interface DeliveryFilter {
   limit: number;
 }
 
+/**
+ * The greatest id below `prefix` that `id > …` can name: its last character one lower, then U+FFFF. Only an id
+ * with a character above U+FFFF there falls between the two (no scheduler accepts one).
+ */
+function justBefore(prefix: string): string {
+  return `${prefix.slice(0, -1)}${String.fromCharCode(prefix.charCodeAt(prefix.length - 1) - 1)}\uffff`;
+}
+
 /** Everything the pages read, from storage, as views that hold no secret. */
 export class DataSource {
   readonly #storage: Storage;
@@ -53,28 +61,24 @@ export class DataSource {
     this.#storage = storage;
   }
 
+  /** Whether the "failing" filter lists every failing job (the storage has `listFailingJobs`). */
+  get exactFailing(): boolean {
+    return typeof this.#storage.listFailingJobs === 'function';
+  }
+
   async jobs(query: JobQuery): Promise<Page<JobView>> {
-    if (query.status === 'failing') return this.#failingJobs(query);
-    const enabled = query.status === 'all' ? {} : { enabled: query.status === 'active' };
-    let after = decodeIdCursor(query.cursor);
-    const items: JobView[] = [];
+    const list = this.#jobLister(query.status);
+    if (list === null) return this.#failingJobsAmongRecent(query);
     const prefix = query.search;
-    if (prefix && after === undefined) {
-      // `after` is exclusive: the job named exactly by the prefix comes first, then those after it.
-      const exact = await this.#storage.getJob(prefix);
-      if (exact && (query.status === 'all' || exact.enabled === (query.status === 'active'))) {
-        items.push(jobView(exact));
-      }
-      after = prefix;
-    }
-    const rows = await this.#storage.listJobs({
-      ...enabled,
-      limit: query.limit + 1 - items.length,
-      ...(after === undefined ? {} : { after }),
-    });
-    let ended = rows.length < query.limit + 1 - items.length;
+    // After the cursor; searching, from the prefix on, the job named by the prefix itself first.
+    const after = decodeIdCursor(query.cursor) ?? (prefix ? justBefore(prefix) : undefined);
+    const rows = await list(after, query.limit + 1);
+    let ended = rows.length <= query.limit;
+    const items: JobView[] = [];
     for (const row of rows) {
       if (prefix && !row.id.startsWith(prefix)) {
+        // Below the prefix: an id no scheduler accepts, in the gap justBefore leaves.
+        if (row.id < prefix) continue;
         ended = true;
         break;
       }
@@ -82,17 +86,32 @@ export class DataSource {
     }
     const page = items.slice(0, query.limit);
     const last = page.at(-1);
-    return {
-      items: page,
-      next: !ended && items.length > query.limit && last ? encodeCursor([last.id]) : null,
-    };
+    return { items: page, next: !ended && last ? encodeCursor([last.id]) : null };
+  }
+
+  /** How to read a page of jobs with a status: null for "failing" on a storage without `listFailingJobs`. */
+  #jobLister(
+    status: JobStatusFilter,
+  ): ((after: string | undefined, limit: number) => Promise<JobRecord[]>) | null {
+    const storage = this.#storage;
+    const paging = (after: string | undefined, limit: number) => ({
+      limit,
+      ...(after === undefined ? {} : { after }),
+    });
+    if (status === 'failing') {
+      return storage.listFailingJobs
+        ? (after, limit) => storage.listFailingJobs!(paging(after, limit))
+        : null;
+    }
+    const enabled = status === 'all' ? {} : { enabled: status === 'active' };
+    return (after, limit) => storage.listJobs({ ...enabled, ...paging(after, limit) });
   }
 
   /**
-   * Enabled jobs whose newest run failed, found through the newest failed runs (at most
-   * {@link FAILING_SCAN}), in id order, one page; the search prefix applies. No cursor: failing jobs are few.
+   * For a storage without `listFailingJobs`: enabled jobs whose newest run failed, found through the newest
+   * failed runs (at most {@link FAILING_SCAN}), in id order, one page; the search prefix applies.
    */
-  async #failingJobs(query: JobQuery): Promise<Page<JobView>> {
+  async #failingJobsAmongRecent(query: JobQuery): Promise<Page<JobView>> {
     const failed = await this.#storage.listRuns({ statuses: ['failed'], limit: FAILING_SCAN });
     const candidates = [...new Set(failed.map((r) => r.jobId))].filter((id) => id.startsWith(query.search));
     const latest = await this.lastRuns(candidates);

@@ -31,6 +31,13 @@ ${
 }`;
 }
 
+/** What the "failing" filter lists: every failing job, or, on a storage without a list of them, some. */
+function failingNote(deps: Deps) {
+  return deps.data.exactFailing
+    ? html`<p class="muted">Active jobs whose newest finished run failed.</p>`
+    : html`<p class="muted">Active jobs whose newest finished run failed, among the jobs of the latest ${FAILING_SCAN.toLocaleString('en-US')} failed runs (this storage has no <code>listFailingJobs</code>).</p>`;
+}
+
 export async function jobsPage(ctx: PageContext, deps: Deps): Promise<PageBody> {
   const status = oneOf<JobStatusFilter>(ctx.query, 'status', ['all', 'active', 'paused', 'failing'], 'all');
   const search = searchText(ctx.query, 'q');
@@ -59,7 +66,7 @@ ${(['all', 'active', 'paused', 'failing'] as const).map((s) => html`<option valu
     heading: 'Jobs',
     section: 'jobs',
     content: html`${filters}
-${status === 'failing' ? html`<p class="muted">Active jobs whose newest run failed, among the jobs of the latest ${FAILING_SCAN.toLocaleString('en-US')} failed runs.</p>` : ''}
+${status === 'failing' ? failingNote(deps) : ''}
 ${table('Jobs', ['Job', 'Schedule', 'Timezone', 'Next run', 'Last run', 'State'], rows, search || status !== 'all' ? 'No job matches.' : 'No jobs yet.')}
 ${pager(ctx, page.next)}`,
   };

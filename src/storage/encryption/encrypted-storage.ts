@@ -85,6 +85,7 @@ const MEMBERS = {
   pruneDeliveries: 'passes',
   stats: 'passes: counts only',
   latestRuns: 'passes',
+  listFailingJobs: 'opens',
 } satisfies Record<keyof Storage, string>;
 void MEMBERS;
 
@@ -120,6 +121,7 @@ export class EncryptedStorage implements Storage {
   readonly replaceEndpoint?: (endpoint: EndpointRecord, expectedUpdatedAt: Date) => Promise<boolean>;
   readonly stats?: (input: StatsInput) => Promise<StorageStats>;
   readonly latestRuns?: (jobIds: string[]) => Promise<RunRecord[]>;
+  readonly listFailingJobs?: (options?: Omit<ListJobsOptions, 'enabled'>) => Promise<JobRecord[]>;
   readonly #box: SecretBox;
   /** The keys opened what is stored (checked by migrate() or the first ready() that got that far). */
   #keysChecked = false;
@@ -156,6 +158,9 @@ export class EncryptedStorage implements Storage {
     }
     if (storage.stats) this.stats = (input) => storage.stats!(input);
     if (storage.latestRuns) this.latestRuns = (jobIds) => storage.latestRuns!(jobIds);
+    if (storage.listFailingJobs) {
+      this.listFailingJobs = async (options) => (await storage.listFailingJobs!(options)).map(this.#openJob);
+    }
   }
 
   get shared(): boolean {

@@ -78,6 +78,10 @@ export class MemoryStorage implements Storage {
     return this.#jobs.list(options);
   }
 
+  async listFailingJobs(options: Omit<ListJobsOptions, 'enabled'> = {}): Promise<JobRecord[]> {
+    return this.#jobs.listFailing(options);
+  }
+
   async deleteJob(id: string): Promise<boolean> {
     return this.#jobs.delete(id);
   }
@@ -225,7 +229,6 @@ export class MemoryStorage implements Storage {
 
   /** Counts for the dashboard's overview and telemetry gauges (see `Storage.stats`). */
   async stats({ now }: StatsInput): Promise<StorageStats> {
-    const { runs, failingJobIds } = this.#runs.stats(statsWindows(now));
-    return { jobs: this.#jobs.counts(failingJobIds), runs, ...this.#outbox.stats() };
+    return { jobs: this.#jobs.counts(), runs: this.#runs.stats(statsWindows(now)), ...this.#outbox.stats() };
   }
 }

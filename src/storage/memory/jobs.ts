@@ -78,6 +78,15 @@ export class MemoryJobs {
   }
 
   list(options: ListJobsOptions): JobRecord[] {
+    return this.#list(options, (job) => options.enabled === undefined || job.enabled === options.enabled);
+  }
+
+  /** The enabled jobs whose newest finished run failed, in id order (`Storage.listFailingJobs`). */
+  listFailing(options: Omit<ListJobsOptions, 'enabled'>): JobRecord[] {
+    return this.#list(options, (job) => job.enabled && this.#runs.failing(job.id));
+  }
+
+  #list(options: Omit<ListJobsOptions, 'enabled'>, keep: (job: StoredJob) => boolean): JobRecord[] {
     const limit = options.limit ?? 100;
     const ids = [...this.#jobs.keys()]
       .filter((id) => options.after === undefined || id > options.after)
@@ -85,7 +94,7 @@ export class MemoryJobs {
     const out: JobRecord[] = [];
     for (const id of ids) {
       const job = this.#jobs.get(id)!;
-      if (options.enabled !== undefined && job.enabled !== options.enabled) continue;
+      if (!keep(job)) continue;
       out.push(fromStoredJob(job));
       if (out.length >= limit) break;
     }
@@ -154,8 +163,8 @@ export class MemoryJobs {
     return target !== undefined && 'handler' in target ? target.handler : null;
   }
 
-  /** Jobs active, paused and failing (enabled, among `failingJobIds`), for `stats()`. */
-  counts(failingJobIds: ReadonlySet<string>): StorageStats['jobs'] {
+  /** Jobs active, paused and failing (enabled, their newest finished run failed), for `stats()`. */
+  counts(): StorageStats['jobs'] {
     const jobs = { total: this.#jobs.size, active: 0, paused: 0, failing: 0 };
     for (const job of this.#jobs.values()) {
       if (!job.enabled) {
@@ -163,7 +172,7 @@ export class MemoryJobs {
         continue;
       }
       jobs.active++;
-      if (failingJobIds.has(job.id)) jobs.failing++;
+      if (this.#runs.failing(job.id)) jobs.failing++;
     }
     return jobs;
   }

@@ -29,6 +29,13 @@ export class JobRuns extends Map<string, StoredRun> {
   readonly #byStatus: Record<RunStatus, number> = emptyRunCounts();
   #ordered = true;
   #newest: StoredRun | undefined;
+  /** The newest run that finished succeeded or failed, as it was then (kept when pruning deletes the run). */
+  #outcome: { scheduledAt: number; id: string; failed: boolean } | undefined;
+
+  /** Whether the newest run that finished succeeded or failed failed (see `Storage.listFailingJobs`). */
+  get failing(): boolean {
+    return this.#outcome?.failed === true;
+  }
 
   /** Runs queued or running. */
   get inFlight(): number {
@@ -39,6 +46,7 @@ export class JobRuns extends Map<string, StoredRun> {
   add(run: StoredRun): void {
     this.set(run.occurrenceKey, run);
     this.#byStatus[run.status]++;
+    this.#noteOutcome(run);
     if (this.#newest !== undefined && byNewest(run, this.#newest) >= 0) this.#ordered = false;
     else this.#newest = run;
   }
@@ -48,8 +56,16 @@ export class JobRuns extends Map<string, StoredRun> {
     if (run.status !== previousStatus) {
       this.#byStatus[previousStatus]--;
       this.#byStatus[run.status]++;
+      this.#noteOutcome(run);
     }
     if (timeMoved) this.#ordered = false;
+  }
+
+  /** A run that just finished succeeded or failed sets the job's outcome, unless a newer one already has. */
+  #noteOutcome(run: StoredRun): void {
+    if (run.status !== 'succeeded' && run.status !== 'failed') return;
+    if (this.#outcome !== undefined && byNewest(run, this.#outcome) >= 0) return;
+    this.#outcome = { scheduledAt: run.scheduledAt, id: run.id, failed: run.status === 'failed' };
   }
 
   /**
@@ -185,25 +201,16 @@ export class MemoryRuns {
     return out;
   }
 
-  /** Runs by status in the last hour and day, and the jobs whose newest finished run failed (see `stats()`). */
-  stats(windows: ReturnType<typeof statsWindows>): {
-    runs: StorageStats['runs'];
-    failingJobIds: Set<string>;
-  } {
+  /** Runs by status in the last hour and day (see `stats()`). */
+  stats(windows: ReturnType<typeof statsWindows>): StorageStats['runs'] {
     const runs = { lastHour: emptyRunCounts(), lastDay: emptyRunCounts() };
-    const candidates = new Set<string>();
-    for (const run of this.#byId.values()) {
-      countRun(runs, windows, run.status, run.scheduledAt);
-      if (run.status === 'failed' && run.scheduledAt > windows.failing) candidates.add(run.jobId);
-    }
-    const failingJobIds = new Set<string>();
-    for (const jobId of candidates) {
-      const finished = [...(this.#byJob.get(jobId)?.values() ?? [])]
-        .filter((r) => r.status === 'succeeded' || r.status === 'failed')
-        .sort(byNewest)[0];
-      if (finished?.status === 'failed') failingJobIds.add(jobId);
-    }
-    return { runs, failingJobIds };
+    for (const run of this.#byId.values()) countRun(runs, windows, run.status, run.scheduledAt);
+    return runs;
+  }
+
+  /** Whether a job's newest run that finished succeeded or failed failed. */
+  failing(jobId: string): boolean {
+    return this.#byJob.get(jobId)?.failing === true;
   }
 
   /** Extends the leases of `instanceId`'s runs in flight among `runIds` to `until`. */

@@ -99,6 +99,17 @@ export class PostgresJobs {
     return rows.map(decodeJob);
   }
 
+  /** Failing enabled jobs from their partial index (schema version 10). */
+  async listFailingJobs(options: Omit<ListJobsOptions, 'enabled'> = {}): Promise<JobRecord[]> {
+    const params: unknown[] = [];
+    const after = options.after === undefined ? '' : `AND id > ${ph(params.push(options.after) - 1)}`;
+    const { rows } = await this.#db.query(
+      `SELECT * FROM ${this.#jobs} WHERE enabled AND failing ${after} ORDER BY id LIMIT ${ph(params.length)}`,
+      [...params, options.limit ?? 100],
+    );
+    return rows.map(decodeJob);
+  }
+
   async deleteJob(id: string): Promise<boolean> {
     const deleted = await this.#db.transaction(async (tx) => {
       await tx.query(`DELETE FROM ${this.#runTable} WHERE job_id = $1`, [id]);

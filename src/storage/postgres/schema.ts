@@ -14,4 +14,4 @@ export function postgresMigrations(schema: string): Migration[] {
   return [...initialMigrations(schema), ...claimMigrations(schema), ...operationsMigrations(schema)];
 }
 
-export const POSTGRES_SCHEMA_VERSION = 9;
+export const POSTGRES_SCHEMA_VERSION = 10;

@@ -1,4 +1,4 @@
-/** `PostgresStorage.stats()`: grouped counts over the indexes of schema version 7, run side by side. */
+/** `PostgresStorage.stats()`: grouped counts over the indexes of schema versions 9 and 10, run side by side. */
 import { countEndpoints, countRun, emptyRunCounts, statsWindows } from '../stats.js';
 import type { StatsInput, StorageStats } from '../types.js';
 import type { PostgresDatabase } from './database.js';
@@ -11,14 +11,8 @@ export async function postgresStats(db: PostgresDatabase, { now }: StatsInput): 
     db.query(
       `SELECT (SELECT count(*) FROM ${t.jobs}) AS total, (SELECT count(*) FROM ${t.jobs} WHERE enabled) AS active`,
     ),
-    // Jobs with a recent failure whose newest finished run is that failure: one index probe per such job.
-    db.query(
-      `SELECT count(*) AS n FROM (SELECT DISTINCT job_id FROM ${t.runs} WHERE status = 'failed' AND scheduled_at > $1) f
-       JOIN ${t.jobs} j ON j.id = f.job_id AND j.enabled
-       WHERE (SELECT r.status FROM ${t.runs} r WHERE r.job_id = f.job_id AND r.status IN ('succeeded', 'failed')
-              ORDER BY r.scheduled_at DESC, r.id DESC LIMIT 1) = 'failed'`,
-      [w.failing],
-    ),
+    // Failing jobs: the entries of their partial index (schema version 10).
+    db.query(`SELECT count(*) AS n FROM ${t.jobs} WHERE enabled AND failing`),
     db.query(
       `SELECT status, scheduled_at > $1 AS recent, count(*) AS n FROM ${t.runs}
        WHERE scheduled_at > $2 AND scheduled_at <= $3 GROUP BY 1, 2`,

@@ -23,6 +23,7 @@ type JobMethod =
   | 'replaceJob'
   | 'getJob'
   | 'listJobs'
+  | 'listFailingJobs'
   | 'deleteJob'
   | 'nextDueAt'
   | 'claimDueJobs'
@@ -153,6 +154,9 @@ export abstract class SplitStorage {
   }
   listJobs(options?: ListJobsOptions): Promise<JobRecord[]> {
     return this.op('list jobs', () => this.#jobs.listJobs(options));
+  }
+  listFailingJobs(options?: Omit<ListJobsOptions, 'enabled'>): Promise<JobRecord[]> {
+    return this.op('list failing jobs', () => this.#jobs.listFailingJobs(options));
   }
   deleteJob(id: string): Promise<boolean> {
     return this.op('delete a job', () => this.#jobs.deleteJob(id));

@@ -87,6 +87,17 @@ export class SqliteJobs {
     return this.#c.all(sql, [...params, options.limit ?? 100]).map(decodeJob);
   }
 
+  /** Failing enabled jobs from their partial index (schema version 8), which names its condition literally. */
+  listFailingJobs(options: Omit<ListJobsOptions, 'enabled'> = {}): JobRecord[] {
+    const after = options.after === undefined ? '' : 'AND id > ?';
+    return this.#c
+      .all(`SELECT * FROM cronhook_jobs WHERE enabled = 1 AND failing = 1 ${after} ORDER BY id LIMIT ?`, [
+        ...(options.after === undefined ? [] : [options.after]),
+        options.limit ?? 100,
+      ])
+      .map(decodeJob);
+  }
+
   deleteJob(id: string): Promise<boolean> {
     return this.#c.write(() => {
       this.#c.run('DELETE FROM cronhook_runs WHERE job_id = ?', [id]);

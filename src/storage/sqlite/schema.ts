@@ -2,6 +2,15 @@ import type { Migration } from '../sql/codec.js';
 
 // wake_at is when an item next needs looking at: its due time, or its lease's expiry when that is later
 // (see wakeTime in storage/memory/outbox.ts). Claims and the next-due lookups read it through a partial index.
+/**
+ * What a run finishing with `succeeded` or `failed` does to its job's `failing` flag (schema version 8), in a
+ * trigger: set it to this outcome when it differs, unless a newer run of the job has finished already.
+ */
+const RUN_OUTCOME = `UPDATE cronhook_jobs SET failing = (NEW.status = 'failed')
+    WHERE id = NEW.job_id AND failing <> (NEW.status = 'failed')
+      AND NOT EXISTS (SELECT 1 FROM cronhook_runs r WHERE r.job_id = NEW.job_id
+        AND r.status IN ('succeeded', 'failed') AND (r.scheduled_at, r.id) > (NEW.scheduled_at, NEW.id));`;
+
 export const sqliteMigrations: readonly Migration[] = [
   {
     version: 1,
@@ -198,6 +207,33 @@ CREATE INDEX cronhook_deliveries_failed ON cronhook_deliveries (created_at DESC,
 CREATE INDEX cronhook_deliveries_failed_endpoint ON cronhook_deliveries (endpoint_id, created_at DESC, id DESC)
   WHERE status = 'failed';
 CREATE INDEX cronhook_messages_job ON cronhook_messages (job_id, created_at DESC) WHERE job_id IS NOT NULL;
+`,
+  },
+  {
+    // Failing jobs (Storage.listFailingJobs, stats().jobs.failing): whether a job's newest run that finished
+    // succeeded or failed failed, kept on the job by the database itself, so that every way a run is written
+    // keeps it. A run that finishes (an update or an insert with that status) sets it, unless a newer run has
+    // finished already; the probe for that newer run is made only when the outcome flips, and the job row is
+    // written only then: one primary-key probe per finished run otherwise. Set from the run history here.
+    // The partial index holds the failing enabled jobs alone, in id order: the filter's pages and the count.
+    version: 8,
+    name: 'failing jobs',
+    sql: `
+ALTER TABLE cronhook_jobs ADD COLUMN failing INTEGER NOT NULL DEFAULT 0;
+UPDATE cronhook_jobs SET failing = 1
+  WHERE (SELECT r.status FROM cronhook_runs r WHERE r.job_id = cronhook_jobs.id AND r.status IN ('succeeded', 'failed')
+         ORDER BY r.scheduled_at DESC, r.id DESC LIMIT 1) = 'failed';
+CREATE INDEX cronhook_jobs_failing ON cronhook_jobs (id) WHERE enabled = 1 AND failing = 1;
+CREATE TRIGGER cronhook_runs_outcome_insert AFTER INSERT ON cronhook_runs
+  WHEN NEW.status IN ('succeeded', 'failed')
+BEGIN
+  ${RUN_OUTCOME}
+END;
+CREATE TRIGGER cronhook_runs_outcome_update AFTER UPDATE OF status ON cronhook_runs
+  WHEN NEW.status IN ('succeeded', 'failed') AND NEW.status IS NOT OLD.status
+BEGIN
+  ${RUN_OUTCOME}
+END;
 `,
   },
 ];

@@ -18,7 +18,26 @@ function runAt(
 }
 
 /**
- * `stats` is optional: these tests are reported as skipped for an adapter without it. The job filter of
+ * Jobs whose newest finished run failed (`failing`, `old-failure` and `queued-after`, one paused) or did not
+ * (`recovered`, `never-ran`), their runs inserted finished.
+ */
+async function seedOutcomes(s: Storage): Promise<void> {
+  for (const id of ['failing', 'recovered', 'old-failure', 'queued-after', 'never-ran']) {
+    await s.insertJob(minimalJob(id));
+  }
+  await s.insertJob(minimalJob('paused-failing', { enabled: false }));
+  await s.insertRun(runAt('r1', 'failing', -2 * HOUR, 'succeeded'));
+  await s.insertRun(runAt('r2', 'failing', -HOUR, 'failed'));
+  await s.insertRun(runAt('r3', 'recovered', -2 * HOUR, 'failed'));
+  await s.insertRun(runAt('r4', 'recovered', -HOUR, 'succeeded'));
+  await s.insertRun(runAt('r5', 'old-failure', -30 * DAY, 'failed'));
+  await s.insertRun(runAt('r6', 'queued-after', -HOUR, 'failed'));
+  await s.insertRun(runAt('r7', 'queued-after', -1, 'queued'));
+  await s.insertRun(runAt('r8', 'paused-failing', -HOUR, 'failed'));
+}
+
+/**
+ * `stats` and `listFailingJobs` are optional: their tests are reported as skipped for an adapter without them. The job filter of
  * `listDeliveries` is not optional and is tested here too, beside the other queries of operator pages.
  */
 export function statsTests(ctx: SuiteContext): void {
@@ -40,24 +59,65 @@ export function statsTests(ctx: SuiteContext): void {
       } satisfies StorageStats);
     });
 
-    it('counts jobs, and as failing the enabled ones whose newest finished run failed in the last 7 days', async ({
+    it('counts jobs, and as failing the enabled ones whose newest finished run failed, however long ago', async ({
       skip,
     }) => {
       const stats = statsOf(skip);
       const s = ctx.storage;
-      for (const id of ['failing', 'recovered', 'old-failure', 'queued-after', 'never-ran']) {
-        await s.insertJob(minimalJob(id));
-      }
-      await s.insertJob(minimalJob('paused-failing', { enabled: false }));
-      await s.insertRun(runAt('r1', 'failing', -2 * HOUR, 'succeeded'));
-      await s.insertRun(runAt('r2', 'failing', -HOUR, 'failed'));
-      await s.insertRun(runAt('r3', 'recovered', -2 * HOUR, 'failed'));
-      await s.insertRun(runAt('r4', 'recovered', -HOUR, 'succeeded'));
-      await s.insertRun(runAt('r5', 'old-failure', -8 * DAY, 'failed'));
-      await s.insertRun(runAt('r6', 'queued-after', -HOUR, 'failed'));
-      await s.insertRun(runAt('r7', 'queued-after', -1, 'queued'));
-      await s.insertRun(runAt('r8', 'paused-failing', -HOUR, 'failed'));
-      expect((await stats({ now: at(0) })).jobs).toEqual({ total: 6, active: 5, paused: 1, failing: 2 });
+      await seedOutcomes(s);
+      expect((await stats({ now: at(0) })).jobs).toEqual({ total: 6, active: 5, paused: 1, failing: 3 });
+    });
+
+    it('lists the failing jobs in id order, paged, whatever their runs’ age', async ({ skip }) => {
+      const s = ctx.storage;
+      if (s.listFailingJobs === undefined) skip();
+      await seedOutcomes(s);
+      const ids = async (options?: { after?: string; limit?: number }) =>
+        (await s.listFailingJobs!(options)).map((j) => j.id);
+      expect(await ids()).toEqual(['failing', 'old-failure', 'queued-after']);
+      expect(await ids({ limit: 2 })).toEqual(['failing', 'old-failure']);
+      expect(await ids({ after: 'old-failure', limit: 2 })).toEqual(['queued-after']);
+      expect(await s.listFailingJobs!({ after: 'queued-after' })).toEqual([]);
+      expect((await s.listFailingJobs!())[0]).toEqual(minimalJob('failing'));
+    });
+
+    it('a job’s outcome follows its runs as they finish, out of order too, and outlives their retention', async ({
+      skip,
+    }) => {
+      const s = ctx.storage;
+      if (s.listFailingJobs === undefined) skip();
+      const failing = async () => (await s.listFailingJobs!()).map((j) => j.id);
+      const finish = async (id: string, offset: number, status: 'succeeded' | 'failed') => {
+        const queued = runAt(id, 'j', offset, 'queued');
+        await s.insertRun(queued);
+        await s.updateRun({ ...queued, status: 'running', startedAt: at(offset) });
+        await s.updateRun({ ...queued, status, startedAt: at(offset), finishedAt: at(offset + 10) });
+      };
+      await s.insertJob(minimalJob('j'));
+      await finish('a', -3 * HOUR, 'failed');
+      expect(await failing()).toEqual(['j']);
+      await finish('b', -2 * HOUR, 'succeeded');
+      expect(await failing()).toEqual([]);
+      // An older run finishing late does not overrule the newer outcome; runs that did not run count for none.
+      await finish('a-late', -4 * HOUR, 'failed');
+      await s.insertRun(runAt('m', 'j', -HOUR, 'missed'));
+      expect(await failing()).toEqual([]);
+      await finish('c', -HOUR / 2, 'failed');
+      expect(await failing()).toEqual(['j']);
+      // Retention deleting every finished run, or the definition being replaced, leaves the outcome as it was.
+      await s.pruneRuns({ jobId: 'j', keep: 0, statuses: ['succeeded', 'failed'] });
+      expect(await s.listRuns({ jobId: 'j', statuses: ['succeeded', 'failed'] })).toEqual([]);
+      await s.updateJob(minimalJob('j', { name: 'renamed' }));
+      expect(await failing()).toEqual(['j']);
+      if (s.stats) expect((await s.stats({ now: at(0) })).jobs.failing).toBe(1);
+      // Paused, it is not listed; resumed, it is again. Deleted and added anew, it starts clean.
+      await s.updateJob(minimalJob('j', { enabled: false }));
+      expect(await failing()).toEqual([]);
+      await s.updateJob(minimalJob('j'));
+      expect(await failing()).toEqual(['j']);
+      await s.deleteJob('j');
+      await s.insertJob(minimalJob('j'));
+      expect(await failing()).toEqual([]);
     });
 
     it('counts runs by status in (now - 1 h, now] and (now - 24 h, now]', async ({ skip }) => {

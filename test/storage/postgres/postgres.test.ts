@@ -146,7 +146,7 @@ describePostgres('Postgres', () => {
       const versions = await withPool((pool) =>
         pool.query(`SELECT version FROM "${schema}".schema_migrations`),
       );
-      expect(versions.rows).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9].map((version) => ({ version })));
+      expect(versions.rows).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((version) => ({ version })));
       await instances[0]!.insertJob(minimalJob('j'));
       expect(await instances[4]!.getJob('j')).toEqual(minimalJob('j'));
     });
@@ -160,6 +160,20 @@ describePostgres('Postgres', () => {
         deliveries: Array.from({ length: 2_000 }, (_, i) => delivery(`d-${i}`, 'm', 'ep')),
       });
       await Promise.all(Array.from({ length: 300 }, (_, i) => storage.insertJob(minimalJob(`j-${i}`))));
+      // j-1's newest finished run failed; j-2's failure was followed by a success.
+      const finished = (
+        id: string,
+        jobId: string,
+        offset: number,
+        status: 'failed' | 'succeeded' | 'queued',
+      ) => run(id, jobId, { status, scheduledAt: new Date(Date.now() + offset), occurrenceKey: id });
+      for (const r of [
+        finished('a', 'j-1', -2, 'failed'),
+        finished('b', 'j-1', -1, 'queued'),
+        finished('c', 'j-2', -2, 'failed'),
+        finished('d', 'j-2', -1, 'succeeded'),
+      ])
+        await storage.insertRun(r);
       await storage.insertEndpoint(endpoint('off', { enabled: false, disabledReason: 'failing' }));
       await storage.insertMessage({
         message: message('m-off'),
@@ -167,7 +181,9 @@ describePostgres('Postgres', () => {
       });
       // Turn it back into what cronhook with only the first two migrations left behind, data included.
       await withPool((pool) =>
-        pool.query(`DROP INDEX ${t}.jobs_paused; DROP INDEX ${t}.runs_recent; DROP INDEX ${t}.runs_failed;
+        pool.query(`DROP TRIGGER runs_outcome_insert ON ${t}.runs; DROP TRIGGER runs_outcome_update ON ${t}.runs;
+          DROP FUNCTION ${t}.runs_outcome; DROP INDEX ${t}.jobs_failing; ALTER TABLE ${t}.jobs DROP COLUMN failing;
+          DROP INDEX ${t}.jobs_paused; DROP INDEX ${t}.runs_recent; DROP INDEX ${t}.runs_failed;
           DROP INDEX ${t}.deliveries_status; DROP INDEX ${t}.deliveries_failed_endpoint; DROP INDEX ${t}.messages_job;
           DROP FUNCTION ${t}.claim_deliveries; DROP FUNCTION ${t}.claim_jobs;
           DROP FUNCTION ${t}.insert_messages; DROP INDEX ${t}.deliveries_ready;
@@ -181,6 +197,8 @@ describePostgres('Postgres', () => {
       );
       await storage.migrate();
       expect(await storage.getJob('j-7')).toEqual(minimalJob('j-7'));
+      // Version 10 finds the failing jobs in the run history.
+      expect((await storage.listFailingJobs()).map((job) => job.id)).toEqual(['j-1']);
       // Version 6 parks the pending deliveries of endpoints that were disabled when it ran.
       const parked = await withPool((pool) =>
         pool.query(`SELECT id FROM ${t}.deliveries WHERE parked ORDER BY id`),
@@ -236,7 +254,8 @@ describePostgres('Postgres', () => {
       });
       expect(jobsClaimed.map((j) => j.id)).toEqual(['j-0', 'j-1']);
       // Version 5 made the claims PL/pgSQL, whose plans are kept per connection instead of made per call;
-      // version 6 stores messages through one as well (parking deliveries to disabled endpoints).
+      // version 6 stores messages through one as well (parking deliveries to disabled endpoints); version 10
+      // keeps jobs' outcomes with one, called by the triggers on runs.
       const languages = await withPool((pool) =>
         pool.query(
           `SELECT p.proname, l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
@@ -248,6 +267,7 @@ describePostgres('Postgres', () => {
         { proname: 'claim_deliveries', lanname: 'plpgsql' },
         { proname: 'claim_jobs', lanname: 'plpgsql' },
         { proname: 'insert_messages', lanname: 'plpgsql' },
+        { proname: 'runs_outcome', lanname: 'plpgsql' },
       ]);
     });
 

@@ -7,7 +7,14 @@ import { Scheduler } from '../../../src/scheduler/scheduler.js';
 import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
 import { SQLITE_SCHEMA_VERSION, sqliteMigrations } from '../../../src/storage/sqlite/schema.js';
 import { testStorage } from '../../../src/testing/storage.js';
-import { at, delivery, endpoint, message, minimalJob } from '../../../src/testing/storage-suite/fixtures.js';
+import {
+  at,
+  delivery,
+  endpoint,
+  message,
+  minimalJob,
+  run,
+} from '../../../src/testing/storage-suite/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cronhook-sqlite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -82,6 +89,7 @@ describe('SqliteStorage', () => {
       { version: 5, name: 'trace context of messages, propagation per endpoint' },
       { version: 6, name: 'run requests' },
       { version: 7, name: 'indexes for stats and operator lists' },
+      { version: 8, name: 'failing jobs' },
     ]);
     peek.close();
     await a.insertJob(minimalJob('shared'));
@@ -96,12 +104,22 @@ describe('SqliteStorage', () => {
     const v1 = new SqliteStorage({ path });
     await v1.migrate();
     await v1.insertJob(minimalJob('j'));
+    await v1.insertJob(minimalJob('k'));
+    // j's newest finished run failed; k's failure was followed by a success.
+    await v1.insertRun(run('j1', 'j', { status: 'failed', scheduledAt: at(-2), occurrenceKey: 'j1' }));
+    await v1.insertRun(run('j2', 'j', { status: 'queued', scheduledAt: at(-1), occurrenceKey: 'j2' }));
+    await v1.insertRun(run('k1', 'k', { status: 'failed', scheduledAt: at(-2), occurrenceKey: 'k1' }));
+    await v1.insertRun(run('k2', 'k', { status: 'succeeded', scheduledAt: at(-1), occurrenceKey: 'k2' }));
     await v1.insertEndpoint(endpoint('off', { enabled: false, disabledReason: 'failing' }));
     await v1.insertMessage({ message: message('m-off'), deliveries: [delivery('d-off', 'm-off', 'off')] });
     await v1.close();
     // Turn it back into what cronhook with only the first migration left behind.
     const old = new DatabaseSync(path);
-    old.exec(`DROP INDEX cronhook_jobs_paused;
+    old.exec(`DROP TRIGGER cronhook_runs_outcome_insert;
+      DROP TRIGGER cronhook_runs_outcome_update;
+      DROP INDEX cronhook_jobs_failing;
+      ALTER TABLE cronhook_jobs DROP COLUMN failing;
+      DROP INDEX cronhook_jobs_paused;
       DROP INDEX cronhook_runs_status;
       DROP INDEX cronhook_deliveries_failed_endpoint;
       DROP INDEX cronhook_runs_failed;
@@ -127,6 +145,8 @@ describe('SqliteStorage', () => {
     // Version 5: messages stored before it have no trace context; endpoints keep propagating.
     expect(await storage.getMessage('m-off')).toEqual(message('m-off'));
     expect((await storage.getEndpoint('off'))?.propagateTraceContext).toBe(true);
+    // Version 8 finds the failing jobs in the run history.
+    expect((await storage.listFailingJobs()).map((job) => job.id)).toEqual(['j']);
     await storage.close();
     const peek = new DatabaseSync(path, { readOnly: true });
     expect(peek.prepare('SELECT MAX(version) AS v FROM cronhook_migrations').get()).toEqual({

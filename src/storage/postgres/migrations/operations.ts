@@ -2,8 +2,9 @@ import type { Migration } from '../../sql/codec.js';
 import { ENDPOINTS_LOCK } from '../parking.js';
 
 /**
- * Versions 7 to 9: what operators' tools read and ask for: the trace context of messages (telemetry), run
- * requests (run now from any process) and the indexes behind `stats()` and the dashboard's lists.
+ * Versions 7 to 10: what operators' tools read and ask for: the trace context of messages (telemetry), run
+ * requests (run now from any process), the indexes behind `stats()` and the dashboard's lists, and the
+ * failing flag of jobs kept by triggers (`listFailingJobs`).
  */
 export function operationsMigrations(s: string): Migration[] {
   return [
@@ -59,6 +60,42 @@ CREATE INDEX deliveries_status ON ${s}.deliveries (status, created_at DESC, id D
 CREATE INDEX deliveries_failed_endpoint ON ${s}.deliveries (endpoint_id, created_at DESC, id DESC)
   WHERE status = 'failed';
 CREATE INDEX messages_job ON ${s}.messages (job_id, created_at DESC) WHERE job_id IS NOT NULL;
+`,
+    },
+    {
+      // Failing jobs: see sqlite/schema.ts, version 8. Here one trigger call per statement (a group of runs
+      // written at once is one statement), which reads the runs that statement finished and flips the jobs
+      // whose outcome changed, locking them in id order: two groups finishing runs of the same jobs then
+      // queue behind each other instead of deadlocking. Statements that finish no run (leases, starts)
+      // find nothing to do.
+      version: 10,
+      name: 'failing jobs',
+      sql: `
+ALTER TABLE ${s}.jobs ADD COLUMN failing boolean NOT NULL DEFAULT false;
+UPDATE ${s}.jobs j SET failing = true
+  WHERE (SELECT r.status FROM ${s}.runs r WHERE r.job_id = j.id AND r.status IN ('succeeded', 'failed')
+         ORDER BY r.scheduled_at DESC, r.id DESC LIMIT 1) = 'failed';
+CREATE INDEX jobs_failing ON ${s}.jobs (id) WHERE enabled AND failing;
+CREATE FUNCTION ${s}.runs_outcome() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  WITH finished AS (
+    SELECT DISTINCT ON (job_id) job_id, status = 'failed' AS failing, scheduled_at, id
+    FROM changed_runs WHERE status IN ('succeeded', 'failed')
+    ORDER BY job_id, scheduled_at DESC, id DESC),
+  flips AS (
+    SELECT j.id, f.failing FROM finished f JOIN ${s}.jobs j ON j.id = f.job_id
+    WHERE j.failing <> f.failing
+      AND NOT EXISTS (SELECT 1 FROM ${s}.runs r WHERE r.job_id = f.job_id AND r.status IN ('succeeded', 'failed')
+        AND (r.scheduled_at, r.id) > (f.scheduled_at, f.id))
+    ORDER BY j.id FOR UPDATE OF j)
+  UPDATE ${s}.jobs j SET failing = flips.failing FROM flips WHERE j.id = flips.id;
+  RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER runs_outcome_insert AFTER INSERT ON ${s}.runs REFERENCING NEW TABLE AS changed_runs
+  FOR EACH STATEMENT EXECUTE FUNCTION ${s}.runs_outcome();
+CREATE TRIGGER runs_outcome_update AFTER UPDATE ON ${s}.runs REFERENCING NEW TABLE AS changed_runs
+  FOR EACH STATEMENT EXECUTE FUNCTION ${s}.runs_outcome();
 `,
     },
   ];
