@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { parseOptions } from './options.js';
 
 const INDEX = fileURLToPath(new URL('./index.ts', import.meta.url));
 
@@ -72,6 +73,78 @@ describe('npm run demo', () => {
     expect(await exited).toBe(0);
     expect(stdout).toContain('shutting down gracefully');
     expect(stdout).toMatch(/^Summary after \d/m);
+  });
+
+  it('keeps running after the summary with --keep-open: the jobs, the webhooks and the dashboard, until Ctrl-C', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'cronhook-demo-')), 'demo.db');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', INDEX, '--keep-open', '--duration', '3', '--db', db],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const waitFor = async (pattern: RegExp, from = 0) => {
+      for (const deadline = Date.now() + 30_000; !pattern.test(stdout.slice(from)); ) {
+        if (Date.now() > deadline) throw new Error(`no ${pattern} in:\n${stdout}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    try {
+      await waitFor(/^Still running/m);
+      expect(stdout).toMatch(/^Summary after \d/m);
+      // The address and credentials again, after the summary, and they work.
+      const still = stdout.indexOf('Still running');
+      const [, url = '', password] =
+        /dashboard +(http:\/\/127\.0\.0\.1:\d+\/) +user demo, password (\S+)/.exec(stdout.slice(still))!;
+      expect(stdout).toMatch(/press Ctrl-C/);
+      const auth = `Basic ${Buffer.from(`demo:${password}`).toString('base64')}`;
+      const page = await fetch(`${url}endpoints`, { headers: { authorization: auth } });
+      expect(page.status).toBe(200);
+      // The jobs keep running and their webhooks keep arriving, verified.
+      await waitFor(/hook +inventory-sync +delivered .* yes /, still);
+      // A secret rotated from the dashboard: the receiver follows it, so later deliveries still verify.
+      const html = await page.text();
+      const endpointId = /href="\/endpoints\/(ep_[^"]+)"/.exec(html)![1]!;
+      const csrf = /name="csrf-token" content="([^"]+)"/.exec(html)![1]!;
+      const cookie = page.headers.getSetCookie()[0]!.split(';')[0]!;
+      const rotated = await fetch(`${url}endpoints/${endpointId}/rotate`, {
+        method: 'POST',
+        headers: {
+          authorization: auth,
+          cookie,
+          origin: url.slice(0, -1),
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ csrf, graceHours: '0' }),
+      });
+      expect(rotated.status).toBe(200);
+      expect(await rotated.text()).toContain('Secret rotated');
+      // With no grace, only the new secret signs: without following it the receiver would reject every one
+      // (a request signed just before the rotation may be, and is retried).
+      const afterRotation = stdout.length;
+      await waitFor(/(hook +\S+ +delivered .* yes [^]*){3}/, afterRotation);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+    expect(stdout).toContain('shutting down gracefully');
+    expect(stdout).toMatch(/^Stopped after \d/m);
+  });
+
+  it('keeps running after the summary by default only when stdout is a terminal', () => {
+    expect(parseOptions([], true).keepOpen).toBe(true);
+    expect(parseOptions([], false).keepOpen).toBe(false);
+    expect(parseOptions(['--keep-open'], false).keepOpen).toBe(true);
+    expect(parseOptions(['--no-keep-open', '--duration', '60'], true)).toMatchObject({
+      keepOpen: false,
+      durationMs: 60_000,
+    });
   });
 
   it('uses colour when forced, and rejects a bad --duration in one line', async () => {

@@ -5,64 +5,29 @@
  * handlers; a WebhookNotifier signs every job event and delivers it to a local receiver, which verifies each
  * signature with `cronhook/verify` and dedupes by `webhook-id`. Midway the endpoint's secret is rotated, a
  * forged request is sent to the receiver and one delivery is redelivered. The operator dashboard is served
- * on a local port behind a generated password. Ends after `--duration` seconds (default 30) or on Ctrl-C,
- * shutting down gracefully, and prints a summary.
+ * on a local port behind a generated password. After `--duration` seconds (default 30) it prints a summary;
+ * in a terminal (or with `--keep-open`) everything then keeps running until Ctrl-C, to explore the dashboard;
+ * otherwise (CI, pipes) it shuts down gracefully. Ctrl-C during the timeline ends it at once, with the summary.
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { relative } from 'node:path';
 import { Scheduler, WebhookNotifier } from 'cronhook';
 import { basicAuth, createDashboard } from 'cronhook/dashboard';
 import { SqliteStorage } from 'cronhook/storage/sqlite';
 import { startCustomerService } from './customer-service.js';
+import { endpointSecrets, printStillRunning } from './keep-open.js';
 import { LiveLog } from './live-log.js';
-import { Printer, wantsColor } from './output.js';
+import { parseOptions } from './options.js';
+import { formatMs, Printer, wantsColor } from './output.js';
 import { startReceiver } from './receiver.js';
 import { printSummary } from './summary.js';
 
-const USAGE = `Usage: npm run demo -- [--duration <seconds>] [--db <file>]
-
-  --duration <s>  how long the demo runs (default 30); Ctrl-C ends it earlier
-  --db <file>     SQLite database file (default .cronhook/demo.db, recreated on each run)
-  -h, --help      this help`;
-
-function parseOptions(): { durationMs: number; dbPath: string } {
-  let values: { duration?: string; db?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      options: {
-        duration: { type: 'string' },
-        db: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    fail(`${(error as Error).message}\n\n${USAGE}`);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
-  const seconds = Number(values.duration ?? '30');
-  if (!Number.isFinite(seconds) || seconds < 3 || seconds > 3600) {
-    fail(`--duration must be a number of seconds from 3 to 3600, got ${JSON.stringify(values.duration)}`);
-  }
-  return { durationMs: seconds * 1000, dbPath: resolve(values.db ?? join('.cronhook', 'demo.db')) };
-}
-
-function fail(message: string): never {
-  process.stderr.write(`demo: ${message}\n`);
-  process.exit(2);
-}
-
 async function main(): Promise<void> {
-  const { durationMs, dbPath } = parseOptions();
+  const { durationMs, dbPath, keepOpen } = parseOptions(process.argv.slice(2), process.stdout.isTTY === true);
   const out = new Printer({ color: wantsColor(process.stdout) });
   const started = Date.now();
 
@@ -146,25 +111,34 @@ async function main(): Promise<void> {
     ['', 'welcome-email    handler, once, 4 s from now'],
     ['endpoint', `${endpoint.id} subscribed to job.*`],
     ['dashboard', `${dashboardUrl}  user demo, password ${password}`],
-    ['runs for', `${durationMs / 1000} s (Ctrl-C stops early; --duration 600 to explore the dashboard)`],
+    [
+      'runs for',
+      keepOpen
+        ? `${durationMs / 1000} s, then a summary; then keeps running for the dashboard until Ctrl-C`
+        : `${durationMs / 1000} s, then a summary (Ctrl-C stops early; --keep-open to explore the dashboard)`,
+    ],
   ];
-  for (const [label, text] of facts) out.line(`  ${out.paint('dim', label.padEnd(8))}  ${text}`);
+  for (const [label, text] of facts) out.line(`  ${out.paint('dim', label.padEnd(9))}  ${text}`);
   out.line();
 
   const live = new LiveLog(out, receiver);
   live.attach(scheduler, notifier);
   live.printHeader();
 
-  const stop = new AbortController();
+  // Ctrl-C (or SIGTERM) asks for a graceful shutdown; a second one forces it.
+  const interrupted = new AbortController();
   let interrupts = 0;
   const onSignal = () => {
     interrupts += 1;
     if (interrupts > 1) process.exit(130);
     live.note('shutting down gracefully (Ctrl-C again to force)');
-    stop.abort();
+    interrupted.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const untilInterrupted = new Promise<void>((r) =>
+    interrupted.signal.addEventListener('abort', () => r(), { once: true }),
+  );
 
   await notifier.start();
   await scheduler.start();
@@ -172,8 +146,9 @@ async function main(): Promise<void> {
 
   const at = (fraction: number, action: () => Promise<void>) =>
     setTimeout(() => {
-      if (!stop.signal.aborted) action().catch((error) => live.problem(error));
+      if (!interrupted.signal.aborted) action().catch((error) => live.problem(error));
     }, durationMs * fraction);
+  let timelineEnd: NodeJS.Timeout | undefined;
   const timers = [
     at(0.4, async () => {
       live.note('a stranger POSTs a forged webhook to the receiver');
@@ -198,25 +173,32 @@ async function main(): Promise<void> {
       live.note(`redelivering ${last.id}: same webhook-id, so the receiver must not process it twice`);
       await notifier.redeliver(last.id);
     }),
-    setTimeout(() => stop.abort(), durationMs),
   ];
-  await new Promise<void>((r) => stop.signal.addEventListener('abort', () => r(), { once: true }));
-  for (const t of timers) clearTimeout(t);
+  await Promise.race([
+    untilInterrupted,
+    new Promise<void>((r) => {
+      timelineEnd = setTimeout(r, durationMs);
+    }),
+  ]);
+  for (const t of [...timers, timelineEnd]) clearTimeout(t);
+  const summary = { out, scheduler, notifier, receiver, dbPath };
 
-  await scheduler.stop({ timeoutMs: 3_000 });
-  // Give deliveries of the last runs a moment to go out before stopping the notifier; anything left stays
-  // in the outbox (SQLite) and would be sent on the next start.
-  const flushUntil = Date.now() + 3_000;
-  while (Date.now() < flushUntil && interrupts < 2) {
-    const { deliveries } = await notifier.listDeliveries({ status: 'pending', limit: 1 });
-    const next = deliveries[0]?.nextAttemptAt?.getTime();
-    if (next === undefined || next > flushUntil) break;
-    await new Promise((r) => setTimeout(r, 100));
+  if (keepOpen && !interrupted.signal.aborted) {
+    // The summary of the timeline, then everything keeps running (its live lines paused while it prints).
+    live.detach();
+    await printSummary({ ...summary, elapsedMs: Date.now() - started });
+    printStillRunning(out, { url: dashboardUrl, password });
+    live.attach(scheduler, notifier);
+    receiver.useSecretsFrom(() => endpointSecrets(storage, receiver.url));
+    await untilInterrupted;
+    await shutDown(scheduler, notifier, () => interrupts > 1);
+    live.detach();
+    out.line(out.paint('bold', `Stopped after ${formatMs(Date.now() - started)}.`));
+  } else {
+    await shutDown(scheduler, notifier, () => interrupts > 1);
+    live.detach();
+    await printSummary({ ...summary, elapsedMs: Date.now() - started });
   }
-  await notifier.stop({ timeoutMs: 2_000 });
-  live.detach();
-
-  await printSummary({ out, scheduler, notifier, receiver, dbPath, elapsedMs: Date.now() - started });
   dashboardServer.closeAllConnections();
   await Promise.all([
     service.close(),
@@ -226,6 +208,26 @@ async function main(): Promise<void> {
   await storage.close();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+}
+
+/**
+ * Stops the scheduler, gives the deliveries of its last runs a moment to go out, then stops the notifier;
+ * anything left stays in the outbox (SQLite) and would be sent on the next start.
+ */
+async function shutDown(
+  scheduler: Scheduler,
+  notifier: WebhookNotifier,
+  forced: () => boolean,
+): Promise<void> {
+  await scheduler.stop({ timeoutMs: 3_000 });
+  const flushUntil = Date.now() + 3_000;
+  while (Date.now() < flushUntil && !forced()) {
+    const { deliveries } = await notifier.listDeliveries({ status: 'pending', limit: 1 });
+    const next = deliveries[0]?.nextAttemptAt?.getTime();
+    if (next === undefined || next > flushUntil) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await notifier.stop({ timeoutMs: 2_000 });
 }
 
 /** A request signed with a key the receiver does not know: it must be rejected (401). */

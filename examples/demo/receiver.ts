@@ -29,6 +29,8 @@ export interface Receiver {
   lastFor(messageId: string): ReceivedHook | undefined;
   /** Secrets accepted from now on (after a rotation the receiver switches to the new one). */
   setSecrets(secrets: string[]): void;
+  /** From now on, read the secrets to accept before verifying each request (null: back to `setSecrets`). */
+  useSecretsFrom(source: (() => Promise<string[]>) | null): void;
   close(): Promise<void>;
 }
 
@@ -42,6 +44,7 @@ export interface ReceiverOptions {
 
 export async function startReceiver(options: ReceiverOptions): Promise<Receiver> {
   let secrets = options.secrets;
+  let secretSource: (() => Promise<string[]>) | null = null;
   const random = options.random ?? Math.random;
   const processed = new Set<string>();
   const received: ReceivedHook[] = [];
@@ -62,6 +65,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
       reason: null,
     };
     try {
+      if (secretSource) secrets = await secretSource();
       const event = verifyWebhook<WebhookEvent>({
         payload: raw,
         headers: req.headers,
@@ -98,6 +102,9 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     lastFor: (id) => byId.get(id),
     setSecrets: (next) => {
       secrets = next;
+    },
+    useSecretsFrom: (source) => {
+      secretSource = source;
     },
     close: () =>
       new Promise<void>((resolve) => {
