@@ -6,6 +6,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach } from 'vitest';
 import { createDashboard, type Dashboard, type DashboardOptions } from '../../src/dashboard/index.js';
 import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
@@ -117,6 +118,39 @@ export async function serve(options: DashboardOptions): Promise<Served> {
         server.close(() => resolve());
       }),
   };
+}
+
+/** What a test file of the dashboard works with: a seeded world per test, and the dashboard it serves. */
+export interface WorldUnderTest {
+  /** Seeded afresh before each test. */
+  world: World;
+  /** Set by the test with `serve(...)`; closed after it. */
+  served: Served | undefined;
+  /** Requests a path of the served dashboard (GET unless `init` says): status, page and response. */
+  page(path: string, init?: RequestInit): Promise<{ status: number; html: string; res: Response }>;
+  /** Posts a form to the served dashboard as its own page would (see {@link postForm}). */
+  post(path: string, fields?: Record<string, string>): Promise<Response>;
+}
+
+/** Seeds a {@link World} before each test of the file and closes what the test served after it. */
+export function worldPerTest(): WorldUnderTest {
+  const t: WorldUnderTest = {
+    world: undefined as unknown as World,
+    served: undefined,
+    page: async (path, init) => {
+      const res = await fetch(t.served!.url(path), init);
+      return { status: res.status, html: await res.text(), res };
+    },
+    post: (path, fields = {}) => postForm(t.served!, path, fields),
+  };
+  beforeEach(async () => {
+    t.world = await seedWorld();
+  });
+  afterEach(async () => {
+    await t.served?.close();
+    t.served = undefined;
+  });
+  return t;
 }
 
 /** Fails when a page holds any seeded secret (or `more`). */

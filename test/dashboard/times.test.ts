@@ -2,29 +2,26 @@
  * Times on every page: in UTC, or, when the viewer picks "Job's zone", a job's times (its runs, its next fire
  * times, the deliveries of its events, their attempts) in the job's own timezone; always with a relative time.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { formatInstant } from '../../src/dashboard/html/time.js';
-import { postForm, type Served, seedWorld, serve, type World } from './fixture.js';
+import { postForm, serve, worldPerTest } from './fixture.js';
 
 const ZONE = 'Europe/Paris'; // nightly-report's timezone in the fixture
 
-let world: World;
-let served: Served;
+const t = worldPerTest();
 
 beforeEach(async () => {
-  world = await seedWorld();
   // One run that succeeds and one that fails: job.execution.* deliveries about nightly-report.
-  await world.scheduler.triggerJob('nightly-report');
-  world.scheduler.handle('report', async () => {
+  await t.world.scheduler.triggerJob('nightly-report');
+  t.world.scheduler.handle('report', async () => {
     throw new Error('report broke');
   });
-  await world.scheduler.triggerJob('nightly-report');
-  served = await serve({ scheduler: world.scheduler, notifier: world.notifier, public: true });
+  await t.world.scheduler.triggerJob('nightly-report');
+  t.served = await serve({ scheduler: t.world.scheduler, notifier: t.world.notifier, public: true });
 });
-afterEach(() => served.close());
 
 async function page(path: string, mode: 'utc' | 'job'): Promise<string> {
-  const res = await fetch(served.url(`${path}${path.includes('?') ? '&' : '?'}tz=${mode}`));
+  const res = await fetch(t.served!.url(`${path}${path.includes('?') ? '&' : '?'}tz=${mode}`));
   expect(res.status, path).toBe(200);
   return res.text();
 }
@@ -44,13 +41,13 @@ function rowOf(html: string, path: string): string {
 
 describe('the viewer’s choice of UTC or the job’s zone', () => {
   it('shows the deliveries of a job’s events in its zone, and other deliveries in UTC', async () => {
-    const ofJob = await world.storage.listDeliveries({ jobId: 'nightly-report' });
+    const ofJob = await t.world.storage.listDeliveries({ jobId: 'nightly-report' });
     expect(ofJob.length).toBeGreaterThanOrEqual(4); // started and finished, twice
-    const ping = (await world.storage.getDelivery(world.deliveryIds.succeeded))!;
+    const ping = (await t.world.storage.getDelivery(t.world.deliveryIds.succeeded))!;
     for (const mode of ['utc', 'job'] as const) {
       const zone = mode === 'job' ? ZONE : 'UTC';
       const list = await page('/deliveries', mode);
-      const endpoint = await page(`/endpoints/${world.endpointId}`, mode);
+      const endpoint = await page(`/endpoints/${t.world.endpointId}`, mode);
       for (const d of ofJob) {
         expect(rowOf(list, `/deliveries/${d.id}`)).toContain(shown(d.createdAt, zone));
         expect(rowOf(list, `/deliveries/${d.id}`)).toContain(shown(d.nextAttemptAt!, zone)); // pending
@@ -62,13 +59,13 @@ describe('the viewer’s choice of UTC or the job’s zone', () => {
       const detail = await page(`/deliveries/${newest.id}`, mode);
       expect(detail).toContain(shown(newest.createdAt, zone));
       const pingDetail = await page(`/deliveries/${ping.id}`, mode);
-      const [attempt] = await world.storage.listAttempts(ping.id);
+      const [attempt] = await t.world.storage.listAttempts(ping.id);
       expect(pingDetail).toContain(shown(attempt!.startedAt, 'UTC'));
     }
   });
 
   it('shows a job’s runs, on its page and among the overview’s failures, in its zone', async () => {
-    const runs = await world.storage.listRuns({ jobId: 'nightly-report' });
+    const runs = await t.world.storage.listRuns({ jobId: 'nightly-report' });
     const failed = runs.find((r) => r.status === 'failed')!;
     for (const mode of ['utc', 'job'] as const) {
       const zone = mode === 'job' ? ZONE : 'UTC';
@@ -88,9 +85,9 @@ describe('relative times', () => {
       '/jobs/nightly-report',
       '/jobs/sync-crm',
       '/endpoints',
-      `/endpoints/${world.endpointId}`,
+      `/endpoints/${t.world.endpointId}`,
       '/deliveries',
-      `/deliveries/${world.deliveryIds.failed}`,
+      `/deliveries/${t.world.deliveryIds.failed}`,
     ];
     for (const mode of ['utc', 'job'] as const) {
       for (const path of paths) {
@@ -126,7 +123,7 @@ describe('relative times', () => {
   });
 
   it('the page of a rotated secret says until when the old one signs', async () => {
-    const res = await postForm(served, `/endpoints/${world.endpointId}/rotate`, { graceHours: '24' });
+    const res = await postForm(t.served!, `/endpoints/${t.world.endpointId}/rotate`, { graceHours: '24' });
     expect(res.status).toBe(200);
     expect(await res.text()).toMatch(
       /Old secret signs until<\/dt><dd><time datetime="[^"]+" title="[^"]+">[^<]+ UTC<\/time> <span class="rel" data-rel="\d+">in 24 h<\/span>/,
