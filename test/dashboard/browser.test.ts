@@ -67,6 +67,30 @@ describe('every page', () => {
     }, 90_000);
   }
 
+  it('fits 1280 px with no table cut, and a phone with nothing but tables scrolling sideways', async () => {
+    for (const [width, height] of [
+      [1280, 860],
+      [375, 740],
+    ] as const) {
+      const sized = await browser.browser.newContext({ viewport: { width, height } });
+      const { page: sizedPage } = await watchedPage(sized);
+      for (const path of await allPages()) {
+        await sizedPage.goto(url(path));
+        const pageOverflow = Number(
+          await sizedPage.evaluate('document.documentElement.scrollWidth - window.innerWidth'),
+        );
+        expect(pageOverflow, `${width} px: ${path}`).toBeLessThanOrEqual(0);
+        if (width < 1280) continue;
+        // At a laptop's width every table fits its box: ids and topics wrap at their separators.
+        const cut = await sizedPage.evaluate(
+          `[...document.querySelectorAll('.table-wrap')].filter((el) => el.scrollWidth > el.clientWidth + 1).length`,
+        );
+        expect(cut, `${width} px: ${path}`).toBe(0);
+      }
+      await sized.close();
+    }
+  });
+
   it('weighs under 100 KB with its assets, and works on a phone-sized screen', async () => {
     const bodies: Array<Promise<number>> = [];
     const onResponse = (r: import('playwright-core').Response) => {

@@ -26,10 +26,11 @@ async function page(path: string, mode: 'utc' | 'job'): Promise<string> {
   return res.text();
 }
 
-/** The `<time>` of an instant as the page shows it in `zone`. */
+/** The `<time>` of an instant as the page shows it in `zone` (date and clock each kept whole). */
 function shown(date: Date, zone: string): string {
   const iso = date.toISOString();
-  return `<time datetime="${iso}" title="${iso}">${formatInstant(date, zone)}</time>`;
+  const [day, ...clock] = formatInstant(date, zone).split(' ');
+  return `<time datetime="${iso}" title="${iso}"><span class="whole">${day}</span> <span class="whole">${clock.join(' ')}</span></time>`;
 }
 
 /** The table row of the page that links to `path`. */
@@ -93,7 +94,7 @@ describe('relative times', () => {
       for (const path of paths) {
         const html = await page(path, mode);
         const times = [
-          ...html.matchAll(/<time [^>]+>[^<]+<\/time>( <span class="rel" data-rel="\d+">[^<]+<\/span>)?/g),
+          ...html.matchAll(/<time [^>]+>.*?<\/time>( <span class="rel" data-rel="\d+">[^<]+<\/span>)?/g),
         ];
         expect(times.length, path).toBeGreaterThan(0);
         expect(
@@ -114,11 +115,11 @@ describe('relative times', () => {
     expect(rows).toHaveLength(10);
     for (const [, , local, utc] of rows) {
       expect(local).toMatch(
-        /^<time datetime="([^"]+)"[^>]*>[^<]+<\/time> <span class="rel" data-rel="\d+">in \d+ (h|d)<\/span>$/,
+        /^<time datetime="([^"]+)"[^>]*>.*?<\/time> <span class="rel" data-rel="\d+">in \d+ (h|d)<\/span>$/,
       );
       const iso = /datetime="([^"]+)"/.exec(local!)![1]!;
-      expect(local).toContain(`>${formatInstant(new Date(iso), ZONE)}</time>`);
-      expect(utc).toBe(formatInstant(new Date(iso), 'UTC'));
+      expect(local).toContain(shown(new Date(iso), ZONE));
+      expect(utc).toBe(`<span class="whole">${formatInstant(new Date(iso), 'UTC')}</span>`);
     }
   });
 
@@ -126,7 +127,7 @@ describe('relative times', () => {
     const res = await postForm(t.served!, `/endpoints/${t.world.endpointId}/rotate`, { graceHours: '24' });
     expect(res.status).toBe(200);
     expect(await res.text()).toMatch(
-      /Old secret signs until<\/dt><dd><time datetime="[^"]+" title="[^"]+">[^<]+ UTC<\/time> <span class="rel" data-rel="\d+">in 24 h<\/span>/,
+      /Old secret signs until<\/dt><dd><time datetime="[^"]+" title="[^"]+">.*? UTC<\/span><\/time> <span class="rel" data-rel="\d+">in 24 h<\/span>/,
     );
   });
 });

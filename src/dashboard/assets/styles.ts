@@ -1,11 +1,16 @@
-/** The dashboard's stylesheet, served from the package at `<base>/assets/…css`: no inline style anywhere. */
+/**
+ * The dashboard's stylesheet, served from the package at `<base>/assets/…css`: no inline style anywhere. Tables
+ * fit their card by wrapping long ids and topics at their separators (`breakable`) and times between date
+ * and clock (`timeCell`); one still wider (a phone) scrolls inside its box, whose edges then shade (the covers scroll with the
+ * content, the shadows stay) so the cut is visible even where scrollbars are hidden.
+ */
 export const STYLES = `
 :root{--bg:#f6f7f9;--panel:#fff;--text:#1b1f24;--muted:#5b6470;--line:#dde1e6;--accent:#2459c7;--accent-text:#fff;
 --ok:#1f7a3d;--ok-bg:#e3f4e8;--bad:#b4232a;--bad-bg:#fbe5e6;--warn:#8a5a00;--warn-bg:#fdf1d8;--info:#1d5fa8;--info-bg:#e3eefb;
---code-bg:#eef1f4;--focus:#f0a500;--radius:8px;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color-scheme:light dark}
+--code-bg:#eef1f4;--focus:#f0a500;--shadow:rgb(0 0 0 / .18);--radius:8px;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color-scheme:light dark}
 @media (prefers-color-scheme:dark){:root{--bg:#111418;--panel:#1a1f25;--text:#e6e9ed;--muted:#9aa4b1;--line:#2d343c;--accent:#6d9cff;
 --accent-text:#0b0e12;--ok:#6fd18f;--ok-bg:#173322;--bad:#ff8a8f;--bad-bg:#3a1c1f;--warn:#f2c25b;--warn-bg:#3a2e12;--info:#86b7ff;
---info-bg:#182a44;--code-bg:#232a32}}
+--info-bg:#182a44;--code-bg:#232a32;--shadow:rgb(0 0 0 / .7)}}
 *{box-sizing:border-box}
 html{background:var(--bg);color:var(--text);font-size:15px;line-height:1.45}
 body{margin:0;min-height:100vh;display:flex;flex-direction:column}
@@ -40,14 +45,17 @@ h3{font-size:.95rem;margin:1rem 0 .5rem}
 .stat-value{font-size:1.5rem;font-weight:700}
 .stat-label{color:var(--muted);font-size:.85rem}
 .stat.bad .stat-value{color:var(--bad)}.stat.warn .stat-value{color:var(--warn)}
-.table-wrap{overflow-x:auto;background:var(--panel);border:1px solid var(--line);border-radius:var(--radius)}
+.table-wrap{overflow-x:auto;border:1px solid var(--line);border-radius:var(--radius);
+background:linear-gradient(to right,var(--panel) 30%,transparent) left center/2.5rem 100% no-repeat local,
+linear-gradient(to left,var(--panel) 30%,transparent) right center/2.5rem 100% no-repeat local,
+radial-gradient(farthest-side at 0 50%,var(--shadow),transparent) left center/.8rem 100% no-repeat scroll,
+radial-gradient(farthest-side at 100% 50%,var(--shadow),transparent) right center/.8rem 100% no-repeat scroll,var(--panel)}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:.5rem .7rem;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-size:.8rem;text-transform:uppercase;letter-spacing:.03em;color:var(--muted);white-space:nowrap}
 tbody tr:last-child td{border-bottom:0}
-td time{white-space:nowrap}
+.whole{white-space:nowrap}
 td code{overflow-wrap:normal;word-break:normal}
-td:first-child a{white-space:nowrap}
 .rel{color:var(--muted);font-size:.85em;white-space:nowrap}
 .muted{color:var(--muted)}
 .empty{padding:1rem;background:var(--panel);border:1px dashed var(--line);border-radius:var(--radius);color:var(--muted)}

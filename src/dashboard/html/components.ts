@@ -1,6 +1,6 @@
 import type { PageContext } from '../pages/context.js';
 import type { DashboardAction } from '../permissions.js';
-import { type Html, type HtmlValue, html } from './template.js';
+import { escapeHtml, type Html, type HtmlValue, html, raw } from './template.js';
 
 /** A table that scrolls sideways on a phone, with a caption for screen readers. */
 export function table(caption: string, headers: string[], rows: Html[], empty: string): Html {
@@ -25,6 +25,21 @@ const TONES: Record<string, string> = {
   queued: 'info',
   running: 'info',
 };
+
+/**
+ * An id, topic or URL that may wrap after its separators (`. _ - : / @`) when its column is narrow, and only
+ * there: whole when it fits, readable when it does not, never cut mid-word. Short ones (up to 16 characters,
+ * such as most job ids) stay whole.
+ */
+export function breakable(text: string): Html {
+  if (text.length <= 16) return html`<span class="whole">${text}</span>`;
+  return raw(
+    text
+      .split(/(?<=[._\-:/@])/)
+      .map(escapeHtml)
+      .join('<wbr>'),
+  );
+}
 
 /** A status word in a coloured pill (the word itself carries the meaning, not the colour). */
 export function badge(status: string, label: string = status): Html {

@@ -51,9 +51,14 @@ export function formatDuration(ms: number | null): string {
   return `${min} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
-/** An instant with its relative time: `<time>` in the zone, refreshed by the script. */
+/**
+ * An instant with its relative time: `<time>` in the zone, refreshed by the script. The date and the clock
+ * are each kept whole, so a narrow column wraps between them, never inside the date.
+ */
 export function timeCell(date: Date | null, zone: string, now: Date): Html {
   if (date === null) return html`<span class="muted">—</span>`;
   const iso = date.toISOString();
-  return html`<time datetime="${iso}" title="${iso}">${formatInstant(date, zone)}</time> <span class="rel" data-rel="${date.getTime()}">${relativeTime(date, now)}</span>`;
+  const text = formatInstant(date, zone);
+  const space = text.indexOf(' ');
+  return html`<time datetime="${iso}" title="${iso}"><span class="whole">${text.slice(0, space)}</span> <span class="whole">${text.slice(space + 1)}</span></time> <span class="rel" data-rel="${date.getTime()}">${relativeTime(date, now)}</span>`;
 }

@@ -1,6 +1,16 @@
 import { CronhookError } from '../../errors.js';
 import { DELIVERY_STATUSES } from '../../notifier/types.js';
-import { actionButton, badge, csrfField, excerpt, fields, flash, pager, table } from '../html/components.js';
+import {
+  actionButton,
+  badge,
+  breakable,
+  csrfField,
+  excerpt,
+  fields,
+  flash,
+  pager,
+  table,
+} from '../html/components.js';
 import type { PageBody } from '../html/layout.js';
 import { type Html, html } from '../html/template.js';
 import { formatDuration, timeCell } from '../html/time.js';
@@ -33,9 +43,9 @@ export async function deliveriesPage(ctx: PageContext, deps: Deps): Promise<Page
   const zoneOf = await deps.zones.ofDeliveries(ctx.zoneMode, page.items);
   const rows = page.items.map(
     (d) => html`<tr>
-<td><a href="${href(ctx, `/deliveries/${encodeURIComponent(d.id)}`)}">${d.id}</a></td>
-<td><a href="${href(ctx, `/endpoints/${encodeURIComponent(d.endpointId)}`)}">${d.endpointId}</a></td>
-<td><code>${d.topic}</code></td>
+<td><a href="${href(ctx, `/deliveries/${encodeURIComponent(d.id)}`)}">${breakable(d.id)}</a></td>
+<td><a href="${href(ctx, `/endpoints/${encodeURIComponent(d.endpointId)}`)}">${breakable(d.endpointId)}</a></td>
+<td><code>${breakable(d.topic)}</code></td>
 <td>${badge(d.status)}</td>
 <td>${d.attempts}</td>
 <td>${d.lastError ? html`<code>${d.lastError.code}</code>` : (d.lastStatusCode ?? '—')}</td>

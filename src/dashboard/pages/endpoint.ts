@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CronhookError } from '../../errors.js';
-import { badge, csrfField, fields, flash, table } from '../html/components.js';
+import { badge, breakable, csrfField, fields, flash, table } from '../html/components.js';
 import type { PageBody } from '../html/layout.js';
 import { type Html, html } from '../html/template.js';
 import { formatDuration, timeCell } from '../html/time.js';
@@ -62,7 +62,7 @@ export async function endpointPage(ctx: PageContext, deps: Deps, id: string): Pr
   if (done) notice = flash('ok', done);
   const rows = recent.items.map(
     (d) =>
-      html`<tr><td><a href="${href(ctx, `/deliveries/${encodeURIComponent(d.id)}`)}">${d.id}</a></td><td><code>${d.topic}</code></td><td>${badge(d.status)}</td><td>${d.attempts}</td><td>${timeCell(d.createdAt, zoneOf(d), ctx.now)}</td></tr>`,
+      html`<tr><td><a href="${href(ctx, `/deliveries/${encodeURIComponent(d.id)}`)}">${breakable(d.id)}</a></td><td><code>${breakable(d.topic)}</code></td><td>${badge(d.status)}</td><td>${d.attempts}</td><td>${timeCell(d.createdAt, zoneOf(d), ctx.now)}</td></tr>`,
   );
   return {
     heading: e.description ?? e.id,

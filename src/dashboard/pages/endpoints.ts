@@ -1,5 +1,5 @@
 import type { EndpointView } from '../data/views.js';
-import { actionButton, badge, flash, pager, table } from '../html/components.js';
+import { actionButton, badge, breakable, flash, pager, table } from '../html/components.js';
 import type { PageBody } from '../html/layout.js';
 import { type Html, html } from '../html/template.js';
 import { timeCell } from '../html/time.js';
@@ -41,8 +41,8 @@ export async function endpointsPage(ctx: PageContext, deps: Deps): Promise<PageB
   const page = await deps.data.endpoints(ctx.query.get('cursor'), ctx.pageSize, ctx.now);
   const rows = page.items.map(
     (e) => html`<tr>
-<td><a href="${href(ctx, `/endpoints/${encodeURIComponent(e.id)}`)}">${e.description ?? e.id}</a>${e.description ? html`<br><span class="muted">${e.id}</span>` : ''}</td>
-<td><code>${e.url}</code></td>
+<td><a href="${href(ctx, `/endpoints/${encodeURIComponent(e.id)}`)}">${e.description ?? breakable(e.id)}</a>${e.description ? html`<br><span class="muted">${breakable(e.id)}</span>` : ''}</td>
+<td><code>${breakable(e.url)}</code></td>
 <td>${topicsText(e)}</td>
 <td>${endpointState(ctx, e)}</td>
 <td>${rotationState(ctx, e)}</td>

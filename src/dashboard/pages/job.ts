@@ -121,7 +121,7 @@ export async function jobPage(ctx: PageContext, deps: Deps, id: string): Promise
   const self = href(ctx, `/jobs/${encodeURIComponent(job.id)}`);
   const fireRows = upcoming.map(
     (at, i) =>
-      html`<tr><td>${i + 1}</td><td>${timeCell(at, tz, ctx.now)}</td>${tz === 'UTC' ? '' : html`<td>${formatInstant(at, 'UTC')}</td>`}</tr>`,
+      html`<tr><td>${i + 1}</td><td>${timeCell(at, tz, ctx.now)}</td>${tz === 'UTC' ? '' : html`<td><span class="whole">${formatInstant(at, 'UTC')}</span></td>`}</tr>`,
   );
   const fireHeaders = tz === 'UTC' ? ['#', 'UTC'] : ['#', tz, 'UTC'];
   const filter = html`<form method="get" action="${self}" class="filters">

@@ -1,7 +1,7 @@
 import { FAILING_SCAN, type JobStatusFilter } from '../data/source.js';
 import type { JobView } from '../data/views.js';
 import { scheduleZone } from '../data/zones.js';
-import { actionButton, badge, pager, table } from '../html/components.js';
+import { actionButton, badge, breakable, pager, table } from '../html/components.js';
 import type { PageBody } from '../html/layout.js';
 import { scheduleAsWritten, scheduleInWords } from '../html/schedule-words.js';
 import { html } from '../html/template.js';
@@ -47,7 +47,7 @@ export async function jobsPage(ctx: PageContext, deps: Deps): Promise<PageBody> 
     const zone = zoneFor(ctx, jobZone(job));
     const run = last.get(job.id);
     return html`<tr>
-<td><a href="${href(ctx, `/jobs/${encodeURIComponent(job.id)}`)}">${job.id}</a>${job.name ? html`<br><span class="muted">${job.name}</span>` : ''}</td>
+<td><a href="${href(ctx, `/jobs/${encodeURIComponent(job.id)}`)}">${breakable(job.id)}</a>${job.name ? html`<br><span class="muted">${job.name}</span>` : ''}</td>
 <td>${scheduleCell(job)}</td>
 <td>${jobZone(job) ?? html`<span class="muted">—</span>`}</td>
 <td>${job.enabled ? timeCell(job.nextRunAt, zone, ctx.now) : badge('paused')}</td>

@@ -1,5 +1,5 @@
 import type { RunStatus } from '../../index.js';
-import { badge, table } from '../html/components.js';
+import { badge, breakable, table } from '../html/components.js';
 import type { PageBody } from '../html/layout.js';
 import { type Html, html } from '../html/template.js';
 import { timeCell } from '../html/time.js';
@@ -67,7 +67,7 @@ ${table(
   ['Job', 'Scheduled', 'Error'],
   runs.map(
     (r) =>
-      html`<tr><td><a href="${href(ctx, `/jobs/${encodeURIComponent(r.jobId)}`)}">${r.jobId}</a></td><td>${timeCell(r.scheduledAt, zoneOf(r.jobId), ctx.now)}</td><td>${r.error ? html`<code>${r.error.code}</code> ${r.error.message}` : '—'}</td></tr>`,
+      html`<tr><td><a href="${href(ctx, `/jobs/${encodeURIComponent(r.jobId)}`)}">${breakable(r.jobId)}</a></td><td>${timeCell(r.scheduledAt, zoneOf(r.jobId), ctx.now)}</td><td>${r.error ? html`<code>${r.error.code}</code> ${r.error.message}` : '—'}</td></tr>`,
   ),
   'No failed run.',
 )}
@@ -78,10 +78,10 @@ ${table(
     failures.push(html`<section aria-labelledby="o-fd"><h2 id="o-fd">Recent failed deliveries</h2>
 ${table(
   'Recent failed deliveries',
-  ['Delivery', 'Endpoint', 'Topic', 'Error'],
+  ['Delivery and topic', 'Endpoint', 'Error'],
   page.items.map(
     (d) =>
-      html`<tr><td><a href="${href(ctx, `/deliveries/${encodeURIComponent(d.id)}`)}">${d.id}</a></td><td><a href="${href(ctx, `/endpoints/${encodeURIComponent(d.endpointId)}`)}">${d.endpointId}</a></td><td><code>${d.topic}</code></td><td>${d.lastError ? html`<code>${d.lastError.code}</code>` : (d.lastStatusCode ?? '—')}</td></tr>`,
+      html`<tr><td><a href="${href(ctx, `/deliveries/${encodeURIComponent(d.id)}`)}">${breakable(d.id)}</a><br><code>${breakable(d.topic)}</code></td><td><a href="${href(ctx, `/endpoints/${encodeURIComponent(d.endpointId)}`)}">${breakable(d.endpointId)}</a></td><td>${d.lastError ? html`<code>${d.lastError.code}</code>` : (d.lastStatusCode ?? '—')}</td></tr>`,
   ),
   'No failed delivery.',
 )}
