@@ -2,18 +2,32 @@
  * `npm run docs:screenshots`: screenshots of every dashboard page, light and dark, from the system's Chromium
  * (Debian's `chromium`), into docs/dashboard/. The data is made up here: a scheduler and a notifier on
  * MemoryStorage with a MockTransport, a few jobs run a few times, some failing.
+ *
+ * To check a layout rather than document it: `npm run docs:screenshots -- --width=375 --full-page --out=/tmp/shots`
+ * takes the same pages at a phone's width, each whole, into another folder.
  */
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { createDashboard } from '../../src/dashboard/index.js';
 import { MemoryStorage, Scheduler, WebhookNotifier } from '../../src/index.js';
 import { MockTransport } from '../../src/testing/index.js';
 
-const OUT = fileURLToPath(new URL('.', import.meta.url));
+const { values: args } = parseArgs({
+  options: {
+    width: { type: 'string', default: '1280' },
+    'full-page': { type: 'boolean', default: false },
+    out: { type: 'string', default: fileURLToPath(new URL('.', import.meta.url)) },
+  },
+});
+const WIDTH = Number(args.width);
+if (!Number.isInteger(WIDTH) || WIDTH < 240 || WIDTH > 4000)
+  throw new Error('--width: a whole number of pixels, 240 to 4000');
+const OUT = args.out.endsWith('/') ? args.out : `${args.out}/`;
 
 async function world() {
   const storage = new MemoryStorage();
@@ -119,6 +133,7 @@ async function main(): Promise<void> {
     ['deliveries', '/deliveries'],
     ['delivery', `/deliveries/${deliveries[0]?.id ?? ''}`],
   ];
+  mkdirSync(OUT, { recursive: true });
   const browser = await chromium.launch({
     executablePath,
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
@@ -126,14 +141,14 @@ async function main(): Promise<void> {
   try {
     for (const scheme of ['light', 'dark'] as const) {
       const context = await browser.newContext({
-        viewport: { width: 1280, height: 860 },
+        viewport: { width: WIDTH, height: 860 },
         colorScheme: scheme,
       });
       const page = await context.newPage();
       for (const [name, path] of pages) {
         await page.goto(`${base}${path}`);
-        await page.screenshot({ path: `${OUT}${name}-${scheme}.png` });
-        process.stdout.write(`docs/dashboard/${name}-${scheme}.png\n`);
+        await page.screenshot({ path: `${OUT}${name}-${scheme}.png`, fullPage: args['full-page'] });
+        process.stdout.write(`${OUT}${name}-${scheme}.png\n`);
       }
       await context.close();
     }

@@ -38,6 +38,7 @@ h3{font-size:.95rem;margin:1rem 0 .5rem}
 .tools{display:flex;flex-wrap:wrap;gap:.5rem}
 .grid{display:grid;gap:1rem;margin-bottom:1rem}
 .grid.two{grid-template-columns:repeat(auto-fit,minmax(min(100%,420px),1fr))}
+.grid.two.wide{grid-template-columns:repeat(auto-fit,minmax(min(100%,640px),1fr))}
 .grid.three{grid-template-columns:repeat(auto-fit,minmax(min(100%,280px),1fr))}
 .card{background:var(--panel);border:1px solid var(--line);border-radius:var(--radius);padding:1rem 1.1rem}
 .stats{display:flex;flex-wrap:wrap;gap:.75rem}

@@ -26,19 +26,20 @@ const TONES: Record<string, string> = {
   running: 'info',
 };
 
+/** The shape of the notifier's ids (notifier/ids.ts). */
+const GENERATED_ID = /^(msg|ep|dlv|att)_[\w-]{22}$/;
+
 /**
- * An id, topic or URL that may wrap after its separators (`. _ - : / @`) when its column is narrow, and only
- * there: whole when it fits, readable when it does not, never cut mid-word. Short ones (up to 16 characters,
- * such as most job ids) stay whole.
+ * An id, topic or URL that may wrap when its column is narrow, and only after its separators: a URL after
+ * its slashes, a topic or host after its dots (and `:`, `@`), an id after its `_` and `-`. Whole when it
+ * fits, readable when it does not, never cut mid-word. Short ones (up to 16 characters, such as most job
+ * ids) and the notifier's own ids (`dlv_` and 22 base64url characters, whose `-` and `_` are random, not
+ * separators) stay whole.
  */
 export function breakable(text: string): Html {
-  if (text.length <= 16) return html`<span class="whole">${text}</span>`;
-  return raw(
-    text
-      .split(/(?<=[._\-:/@])/)
-      .map(escapeHtml)
-      .join('<wbr>'),
-  );
+  if (text.length <= 16 || GENERATED_ID.test(text)) return html`<span class="whole">${text}</span>`;
+  const after = text.includes('/') ? /(?<=\/)/ : /[.:@]/.test(text) ? /(?<=[.:@])/ : /(?<=[_-])/;
+  return raw(text.split(after).map(escapeHtml).join('<wbr>'));
 }
 
 /** A status word in a coloured pill (the word itself carries the meaning, not the colour). */

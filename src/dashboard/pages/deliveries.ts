@@ -43,9 +43,8 @@ export async function deliveriesPage(ctx: PageContext, deps: Deps): Promise<Page
   const zoneOf = await deps.zones.ofDeliveries(ctx.zoneMode, page.items);
   const rows = page.items.map(
     (d) => html`<tr>
-<td><a href="${href(ctx, `/deliveries/${encodeURIComponent(d.id)}`)}">${breakable(d.id)}</a></td>
+<td><a href="${href(ctx, `/deliveries/${encodeURIComponent(d.id)}`)}">${breakable(d.id)}</a><br><code>${breakable(d.topic)}</code></td>
 <td><a href="${href(ctx, `/endpoints/${encodeURIComponent(d.endpointId)}`)}">${breakable(d.endpointId)}</a></td>
-<td><code>${breakable(d.topic)}</code></td>
 <td>${badge(d.status)}</td>
 <td>${d.attempts}</td>
 <td>${d.lastError ? html`<code>${d.lastError.code}</code>` : (d.lastStatusCode ?? '—')}</td>
@@ -75,7 +74,7 @@ ${DELIVERY_STATUSES.map((s) => html`<option value="${s}"${s === status ? ' selec
           )
         : '',
     content: html`${filters}
-${table('Deliveries, newest first', ['Delivery', 'Endpoint', 'Topic', 'Status', 'Attempts', 'Last result', 'Created', 'Next attempt'], rows, 'No delivery matches.')}
+${table('Deliveries, newest first', ['Delivery and topic', 'Endpoint', 'Status', 'Attempts', 'Last result', 'Created', 'Next attempt'], rows, 'No delivery matches.')}
 ${pager(ctx, page.next)}`,
   };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { csrfField, fields, flash } from '../html/components.js';
+import { breakable, csrfField, fields, flash } from '../html/components.js';
 import type { PageBody } from '../html/layout.js';
 import { type Html, html } from '../html/template.js';
 import { timeCell } from '../html/time.js';
@@ -34,7 +34,7 @@ ${csrfField(ctx)}
 <label>Authorization header value <span class="muted">(optional; never shown again)</span><input name="authorization" type="password" maxlength="4096" autocomplete="off" spellcheck="false" autocapitalize="off"></label>
 <label>Extra headers <span class="muted">(one <code>Name: value</code> per line; values never shown again)</span><textarea name="headers" rows="3" maxlength="8192" spellcheck="false" autocapitalize="off"></textarea></label>
 <fieldset><legend>Topics</legend>
-${KNOWN_TOPICS.map(([topic, label]) => html`<label class="check"><input type="checkbox" name="topics" value="${topic}"${topic === 'job.execution.failed' ? ' checked' : ''}> <code>${topic}</code> <span class="muted">${label}</span></label>`)}
+${KNOWN_TOPICS.map(([topic, label]) => html`<label class="check"><input type="checkbox" name="topics" value="${topic}"${topic === 'job.execution.failed' ? ' checked' : ''}> <code>${breakable(topic)}</code> <span class="muted">${label}</span></label>`)}
 <label>Other topics <span class="muted">(comma-separated, e.g. invoice.paid)</span><input name="otherTopics" maxlength="2000" autocomplete="off"></label>
 </fieldset>
 <label>Only these jobs <span class="muted">(comma-separated ids; empty for every job)</span><input name="jobIds" maxlength="20000" autocomplete="off"></label>

@@ -62,7 +62,7 @@ export async function endpointPage(ctx: PageContext, deps: Deps, id: string): Pr
   if (done) notice = flash('ok', done);
   const rows = recent.items.map(
     (d) =>
-      html`<tr><td><a href="${href(ctx, `/deliveries/${encodeURIComponent(d.id)}`)}">${breakable(d.id)}</a></td><td><code>${breakable(d.topic)}</code></td><td>${badge(d.status)}</td><td>${d.attempts}</td><td>${timeCell(d.createdAt, zoneOf(d), ctx.now)}</td></tr>`,
+      html`<tr><td><a href="${href(ctx, `/deliveries/${encodeURIComponent(d.id)}`)}">${breakable(d.id)}</a><br><code>${breakable(d.topic)}</code></td><td>${badge(d.status)}</td><td>${d.attempts}</td><td>${timeCell(d.createdAt, zoneOf(d), ctx.now)}</td></tr>`,
   );
   return {
     heading: e.description ?? e.id,
@@ -93,7 +93,7 @@ ${rotateForm(ctx, e.id)}${replayForm(ctx, e.id)}
 ${ctx.allowed.has('rotateSecret') || ctx.allowed.has('replay') ? '' : html`<p class="muted">No operation is allowed here.</p>`}
 </section></div>
 <section aria-labelledby="recent-h"><h2 id="recent-h">Recent deliveries</h2>
-${table('Recent deliveries', ['Delivery', 'Topic', 'Status', 'Attempts', 'Created'], rows, 'No deliveries yet.')}
+${table('Recent deliveries', ['Delivery and topic', 'Status', 'Attempts', 'Created'], rows, 'No deliveries yet.')}
 <p><a href="${href(ctx, '/deliveries', { endpoint: e.id })}">All deliveries to this endpoint »</a></p>
 </section>`,
   };

@@ -91,6 +91,6 @@ ${table(
     heading: 'Overview',
     section: 'overview',
     content: html`<p class="muted">Counts as of ${timeCell(at, 'UTC', ctx.now)}</p>
-<div class="grid three">${sections}</div><div class="grid two">${failures}</div>`,
+<div class="grid three">${sections}</div><div class="grid two wide">${failures}</div>`,
   };
 }
