@@ -128,7 +128,7 @@ describe('npm run demo', () => {
       // With no grace, only the new secret signs: without following it the receiver would reject every one
       // (a request signed just before the rotation may be, and is retried).
       const afterRotation = stdout.length;
-      await waitFor(/(hook +\S+ +delivered .* yes [^]*){3}/, afterRotation);
+      await waitFor(/(hook +\S+ +delivered .* yes [\s\S]*){3}/, afterRotation);
     } finally {
       child.kill('SIGINT');
     }

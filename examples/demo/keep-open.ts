@@ -4,7 +4,6 @@
  */
 import type { Storage } from 'cronhook';
 import type { Printer } from './output.js';
-import type { Receiver } from './receiver.js';
 
 /** Says, clearly and with the dashboard's address again, that the demo goes on until Ctrl-C. */
 export function printStillRunning(out: Printer, dashboard: { url: string; password: string }): void {
