@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { formatTraceparent, parseTraceparent, readTraceContext } from '../../src/telemetry/trace-context.js';
+import {
+  formatTraceparent,
+  parseTraceparent,
+  readTraceContext,
+  readTraceParent,
+} from '../../src/telemetry/trace-context.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const SPAN = '00f067aa0ba902b7';
@@ -50,5 +55,26 @@ describe('stored trace context', () => {
     const traceparent = `00-${TRACE}-${SPAN}-01`;
     expect(readTraceContext({ traceparent, tracestate: '' })).toEqual({ traceparent });
     expect(readTraceContext({ traceparent, tracestate: `a=${'x'.repeat(600)}` })).toEqual({ traceparent });
+  });
+});
+
+describe('stored trace context, read into its parts (for the delivery span links)', () => {
+  it('gives the ids, the flags and a kept tracestate; null for anything malformed', () => {
+    const traceparent = `00-${TRACE}-${SPAN}-00`;
+    expect(readTraceParent({ traceparent, tracestate: 'vendor=abc' })).toEqual({
+      traceId: TRACE,
+      spanId: SPAN,
+      traceFlags: 0,
+      tracestate: 'vendor=abc',
+    });
+    expect(readTraceParent({ traceparent, tracestate: '' })).toEqual({
+      traceId: TRACE,
+      spanId: SPAN,
+      traceFlags: 0,
+    });
+    expect(readTraceParent({ traceparent: ` ${traceparent} ` })).toMatchObject({ traceId: TRACE });
+    expect(readTraceParent({ traceparent: `00-${TRACE}-${SPAN}-0g` })).toBeNull();
+    expect(readTraceParent({ traceparent: 42 })).toBeNull();
+    expect(readTraceParent(null)).toBeNull();
   });
 });
