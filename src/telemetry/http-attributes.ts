@@ -4,7 +4,7 @@ import { safeUrl } from '../transport/safe-url.js';
 import type { TransportRequest, TransportResponse } from '../transport/types.js';
 import { ATTR } from './names.js';
 
-/** What the HTTP client conventions need of a request's URL, made once per request. */
+/** What the HTTP client conventions need of a request's URL and method, made once for each. */
 export interface HttpTarget {
   method: string;
   /** Host name or IP address, without the brackets of an IPv6 literal. */
@@ -17,24 +17,52 @@ export interface HttpTarget {
    * job's query often carries an API key under any name, so none of it is kept).
    */
   safeUrl: string;
+  /** The attributes of its client span's start (first attempt), made once. */
+  spanAttributes: Attributes;
 }
 
-/** URLs parsed so far (jobs and endpoints call the same few URLs again and again); cleared when full. */
-const parsed = new Map<string, Omit<HttpTarget, 'method'> | null>();
+/** A parsed URL, and its targets by method (made once each: jobs and endpoints call the same URLs again). */
+interface ParsedUrl {
+  address: string;
+  port: number;
+  scheme: string;
+  safeUrl: string;
+  methods: Map<string, HttpTarget>;
+}
+
+/** URLs parsed so far; cleared when full. */
+const parsed = new Map<string, ParsedUrl | null>();
 const MAX_PARSED = 1_000;
 
 /** The request's target, or null when its URL does not parse (the transport then fails the request). */
 export function httpTarget(request: TransportRequest): HttpTarget | null {
-  let target = parsed.get(request.url);
-  if (target === undefined) {
-    target = parseTarget(request.url);
+  let url = parsed.get(request.url);
+  if (url === undefined) {
+    url = parseUrl(request.url);
     if (parsed.size >= MAX_PARSED) parsed.clear();
-    parsed.set(request.url, target);
+    parsed.set(request.url, url);
   }
-  return target === null ? null : { method: (request.method ?? 'POST').toUpperCase(), ...target };
+  if (url === null) return null;
+  const method = request.method ?? 'POST';
+  let target = url.methods.get(method);
+  if (target === undefined) {
+    const { address, port, scheme, safeUrl } = url;
+    const upper = method.toUpperCase();
+    // Frozen: the SDK may keep attribute objects it is given (a metric's series key), so none is changed.
+    const spanAttributes = Object.freeze({
+      [ATTR.httpMethod]: upper,
+      [ATTR.serverAddress]: address,
+      [ATTR.serverPort]: port,
+      [ATTR.urlFull]: safeUrl,
+      [ATTR.urlScheme]: scheme,
+    });
+    target = { method: upper, address, port, scheme, safeUrl, spanAttributes };
+    url.methods.set(method, target);
+  }
+  return target;
 }
 
-function parseTarget(text: string): Omit<HttpTarget, 'method'> | null {
+function parseUrl(text: string): ParsedUrl | null {
   let url: URL;
   try {
     url = new URL(text);
@@ -48,20 +76,14 @@ function parseTarget(text: string): Omit<HttpTarget, 'method'> | null {
     port: url.port === '' ? (scheme === 'https' ? 443 : 80) : Number(url.port),
     scheme,
     safeUrl: safeUrl(url),
+    methods: new Map(),
   };
 }
 
 /** The attributes a client span starts with (they also go to the sampler). */
 export function requestAttributes(target: HttpTarget, resendCount: number): Attributes {
-  const attributes: Attributes = {
-    [ATTR.httpMethod]: target.method,
-    [ATTR.serverAddress]: target.address,
-    [ATTR.serverPort]: target.port,
-    [ATTR.urlFull]: target.safeUrl,
-    [ATTR.urlScheme]: target.scheme,
-  };
-  if (resendCount > 0) attributes[ATTR.httpResendCount] = resendCount;
-  return attributes;
+  if (resendCount === 0) return target.spanAttributes;
+  return { ...target.spanAttributes, [ATTR.httpResendCount]: resendCount };
 }
 
 /**

@@ -7,12 +7,19 @@ const response = (status: number) => ({ status, headers: {}, body: '', bodyTrunc
 describe('HTTP attributes of a request', () => {
   it('name the URL without credentials, query or fragment', () => {
     const target = httpTarget({ url: 'https://user:s3cret@api.example.com/v1/charge?api_key=k3y#frag' });
-    expect(target).toEqual({
+    expect(target).toMatchObject({
       method: 'POST',
       address: 'api.example.com',
       port: 443,
       scheme: 'https',
       safeUrl: 'https://api.example.com/v1/charge',
+    });
+    expect(target?.spanAttributes).toEqual({
+      'http.request.method': 'POST',
+      'server.address': 'api.example.com',
+      'server.port': 443,
+      'url.full': 'https://api.example.com/v1/charge',
+      'url.scheme': 'https',
     });
   });
 
