@@ -18,22 +18,22 @@ import { formatTraceparent } from './trace-context.js';
 
 /**
  * The OpenTelemetry API as the hooks use it: the tracer and meter of the providers given (or the global ones,
- * looked up at each use so an SDK registered later is picked up), span times, and the few span operations
- * every hook shares.
+ * looked up once per run or delivery so an SDK registered later is picked up), span times, and the few span
+ * operations every hook shares.
  */
 export class OtelBinding {
   readonly api: OtelApi;
   readonly perItemMetrics: boolean;
+  /** Handed out while no span is recorded anywhere (metrics only): no span, no context is made. */
+  readonly noopSpan: Span;
   readonly #options: ResolvedTelemetryOptions;
   readonly #clock: Clock;
   #tracerOf: unknown;
-  #tracer: Tracer | undefined;
+  #tracer: Tracer | null = null;
   #meterOf: unknown;
   #meter: Meter | null = null;
   readonly #noopMeter: Meter;
   readonly #noopTracerProvider: TracerProvider;
-  /** Handed out while no span is recorded anywhere (metrics only): no span, no context is made. */
-  readonly #noopSpan: Span;
 
   constructor(api: OtelApi, options: ResolvedTelemetryOptions, clock: Clock) {
     this.api = api;
@@ -42,33 +42,25 @@ export class OtelBinding {
     this.#clock = clock;
     this.#noopMeter = api.createNoopMeter();
     this.#noopTracerProvider = new api.ProxyTracerProvider().getDelegate();
-    this.#noopSpan = api.trace.wrapSpanContext(api.INVALID_SPAN_CONTEXT);
+    this.noopSpan = api.trace.wrapSpanContext(api.INVALID_SPAN_CONTEXT);
   }
 
   /**
-   * Whether spans are recorded anywhere: a provider was given, or an SDK registered the global one (the
-   * global proxy has a delegate other than the API's no-op provider).
+   * The tracer to start spans with now, or null while no span is recorded anywhere: no provider was given and
+   * no SDK registered the global one (the global proxy still delegates to the API's no-op provider).
    */
-  tracing(): boolean {
-    if (this.#options.tracerProvider !== undefined) return true;
-    const provider = this.api.trace.getTracerProvider();
-    return !(
-      provider instanceof this.api.ProxyTracerProvider && provider.getDelegate() === this.#noopTracerProvider
-    );
-  }
-
-  /** Neither spans nor metrics go anywhere: the hooks may hand out no-ops. */
-  idle(): boolean {
-    return this.meter() === null && !this.tracing();
-  }
-
-  /** The tracer of the given provider, or of the global one as registered now. */
-  tracer(): Tracer {
+  tracer(): Tracer | null {
     const provider = (this.#options.tracerProvider ?? this.api.trace.getTracerProvider()) as TracerProvider;
-    if (provider !== this.#tracerOf || this.#tracer === undefined) {
-      this.#tracerOf = provider;
-      this.#tracer = provider.getTracer(SCOPE, VERSION);
+    if (provider === this.#tracerOf) return this.#tracer;
+    // An empty proxy is not remembered: it gets its delegate (the SDK) in place, keeping its identity.
+    if (
+      provider instanceof this.api.ProxyTracerProvider &&
+      provider.getDelegate() === this.#noopTracerProvider
+    ) {
+      return null;
     }
+    this.#tracerOf = provider;
+    this.#tracer = provider.getTracer(SCOPE, VERSION);
     return this.#tracer;
   }
 
@@ -91,22 +83,37 @@ export class OtelBinding {
     return this.#clock === systemClock ? undefined : this.#clock.now();
   }
 
-  /** Starts a span under `parent`. */
-  start(name: string, kind: SpanKind, attributes: Attributes, parent: Context, links?: Link[]): Span {
-    if (!this.tracing()) return this.#noopSpan;
+  /**
+   * Starts a span under `parent`, or hands out {@link noopSpan} while `tracer` is null (metrics only).
+   * `attributes` are the ones a sampler may decide on; the others are set once the span `isRecording()`.
+   */
+  start(
+    tracer: Tracer | null,
+    name: string,
+    kind: SpanKind,
+    attributes: Attributes,
+    parent: Context,
+    links?: Link[],
+  ): Span {
+    if (tracer === null) return this.noopSpan;
     const options: { kind: SpanKind; attributes: Attributes; startTime?: number; links?: Link[] } = {
       kind,
       attributes,
     };
     const startTime = this.now();
     if (startTime !== undefined) options.startTime = startTime;
-    if (links !== undefined && links.length > 0) options.links = links;
-    return this.tracer().startSpan(name, options, parent);
+    if (links !== undefined) options.links = links;
+    return tracer.startSpan(name, options, parent);
   }
 
-  /** The context in which `span` is the active span. */
-  contextOf(span: Span, parent: Context): Context {
-    return span === this.#noopSpan ? parent : this.api.trace.setSpan(parent, span);
+  /** The context in which `span` is the active span; null for the no-op span (no context is made). */
+  contextOf(span: Span, parent: Context): Context | null {
+    return span === this.noopSpan ? null : this.api.trace.setSpan(parent, span);
+  }
+
+  /** Calls `fn` with `context` active, or as it is when there is none (metrics only). */
+  within<T>(context: Context | null, fn: () => T): T {
+    return context === null ? fn() : this.api.context.with(context, fn);
   }
 
   /**
@@ -128,9 +135,12 @@ export class OtelBinding {
    * case), when its context is valid; sampled or not, as W3C asks.
    */
   inject(span: Span, headers: Record<string, string>): void {
+    if (span === this.noopSpan) return;
     const context = span.spanContext();
     if (!this.api.isSpanContextValid(context)) return;
-    for (const name of Object.keys(headers)) {
+    for (const name in headers) {
+      // Only names of these two lengths can be either header: no lower-casing of the others.
+      if (name.length !== 11 && name.length !== 10) continue;
       const lower = name.toLowerCase();
       if (lower === 'traceparent' || lower === 'tracestate') delete headers[name];
     }

@@ -2,7 +2,9 @@
  * The small interface the core calls where the work happens: the runner (runs, attempts, HTTP calls), the
  * claim work (runs recorded without running), the message writer and the deliverer. It names no
  * OpenTelemetry type, so the core depends on this file alone; when telemetry is off (the API is not
- * installed, or `telemetry: false`) the core holds `null` instead and each hook costs one comparison.
+ * installed, or `telemetry: false`) the core holds `null` instead and each hook costs one comparison. A hook
+ * that starts work returns null while nothing would be recorded (no SDK registered): the core then goes its
+ * untraced way, as when telemetry is off.
  */
 import type { DeliveryAttempt, DeliveryRecord, Message } from '../notifier/types.js';
 import type { CompleteAttemptInput, JobRecord, RunRecord, Storage } from '../storage/types.js';
@@ -57,9 +59,9 @@ export interface LifecycleHooks {
 export interface SchedulerHooks extends LifecycleHooks {
   /**
    * A run starts (its `startedAt` is set). A manual run's span is a child of the caller's active span (the
-   * request that clicked "run now"); any other run starts a trace of its own.
+   * request that clicked "run now"); any other run starts a trace of its own. Null: nothing to record.
    */
-  runStarted(job: JobRecord, run: RunRecord): RunHook;
+  runStarted(job: JobRecord, run: RunRecord): RunHook | null;
   /** A run recorded without running: skipped, missed, or failed because its instance died. */
   runRecorded(job: JobRecord, run: RunRecord): void;
 }
@@ -80,15 +82,19 @@ export interface DeliveryHook extends CallingWork {
 
 /** The notifier's hooks. */
 export interface NotifierHooks extends LifecycleHooks {
-  /** A message for `deliveries` endpoints is about to be stored, in the caller's context. */
-  messageStoring(topic: string, deliveries: number): MessageHook;
+  /**
+   * A message for `deliveries` endpoints is about to be stored, in the caller's context. Null: nothing to
+   * record (no span is made, so no trace context is stored).
+   */
+  messageStoring(topic: string, deliveries: number): MessageHook | null;
   /**
    * An attempt starts. Automatic attempts start a trace of their own; manual ones (ping, redeliver) are
-   * children of the caller's active span. Either links to the context stored with the message.
+   * children of the caller's active span. Either links to the context stored with the message. Null:
+   * nothing to record.
    */
   deliveryStarted(
     delivery: DeliveryRecord,
     message: Message | null,
     trigger: DeliveryAttempt['trigger'],
-  ): DeliveryHook;
+  ): DeliveryHook | null;
 }

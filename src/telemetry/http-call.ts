@@ -1,4 +1,4 @@
-import type { Attributes, Context, Histogram, Span } from '@opentelemetry/api';
+import type { Attributes, Context, Histogram, Span, Tracer } from '@opentelemetry/api';
 import type { TransportRequest, TransportResponse } from '../transport/types.js';
 import type { OtelBinding } from './binding.js';
 import type { HttpCallHook } from './hooks.js';
@@ -9,8 +9,10 @@ import { ATTR } from './names.js';
 export interface HttpCallOptions {
   /** `cronhook.request.type`: a job's call or a webhook delivery. */
   type: 'job' | 'delivery';
-  /** The job or endpoint attribute for the metric (only with per-item metrics), e.g. `{ 'cronhook.job.id': id }`. */
-  itemAttributes: Attributes | null;
+  /** The job or endpoint attribute of the metric (`cronhook.job.id`), null without per-item metrics. */
+  itemAttribute: string | null;
+  /** Its value: the job's or the endpoint's id. */
+  itemId: string;
   /** Keep `server.address`/`server.port` on the metric (off with per-endpoint metrics off). */
   serverOnMetric: boolean;
   /** `http.request.resend_count`: the attempt number less one. */
@@ -22,22 +24,27 @@ export interface HttpCallOptions {
 
 /**
  * Starts the client span of an HTTP call (named after its method, as the HTTP conventions ask when there is
- * no route template) under `parent`, and returns the hook that ends it and records its duration.
+ * no route template) under `parent` (none with metrics only: `tracer` and `parent` null), and returns the
+ * hook that ends it and records its duration.
  */
 export function startHttpCall(
   binding: OtelBinding,
+  tracer: Tracer | null,
   request: TransportRequest,
-  parent: Context,
+  parent: Context | null,
   options: HttpCallOptions,
 ): HttpCallHook {
   const target = httpTarget(request);
   const method = target?.method ?? (request.method ?? 'POST').toUpperCase();
-  const attributes =
-    target === null ? { [ATTR.httpMethod]: method } : requestAttributes(target, options.resendCount);
-  const span = binding.start(method, binding.api.SpanKind.CLIENT, attributes, parent);
-  if (options.propagate) {
-    request.headers ??= {};
-    binding.inject(span, request.headers);
+  let span = binding.noopSpan;
+  if (tracer !== null && parent !== null) {
+    const attributes =
+      target === null ? { [ATTR.httpMethod]: method } : requestAttributes(target, options.resendCount);
+    span = binding.start(tracer, method, binding.api.SpanKind.CLIENT, attributes, parent);
+    if (options.propagate) {
+      request.headers ??= {};
+      binding.inject(span, request.headers);
+    }
   }
   return new HttpCall(binding, span, target, method, options, performance.now());
 }
@@ -55,9 +62,11 @@ class HttpCall implements HttpCallHook {
   end(response: TransportResponse | null, error: unknown): void {
     const { span, binding, options } = this;
     const type = httpErrorType(response, error);
-    if (response !== null) span.setAttribute(ATTR.httpStatus, response.status);
-    if (type !== undefined) binding.fail(span, type);
-    binding.end(span);
+    if (span.isRecording()) {
+      if (response !== null) span.setAttribute(ATTR.httpStatus, response.status);
+      if (type !== undefined) binding.fail(span, type);
+    }
+    if (span !== binding.noopSpan) binding.end(span);
     const histogram = options.histogram;
     if (histogram === null) return;
     const seconds = (response?.durationMs ?? performance.now() - this.startedAt) / 1000;
@@ -76,7 +85,7 @@ class HttpCall implements HttpCallHook {
     }
     if (response !== null) attributes[ATTR.httpStatus] = response.status;
     if (type !== undefined) attributes[ATTR.errorType] = type;
-    if (options.itemAttributes !== null) Object.assign(attributes, options.itemAttributes);
+    if (options.itemAttribute !== null) attributes[options.itemAttribute] = options.itemId;
     return attributes;
   }
 }

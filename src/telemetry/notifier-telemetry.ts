@@ -1,4 +1,4 @@
-import type { Attributes, Context, Link, Span, SpanContext } from '@opentelemetry/api';
+import type { Attributes, Context, Span, SpanContext, Tracer } from '@opentelemetry/api';
 import type { Clock } from '../clock.js';
 import type { DeliveryAttempt, DeliveryRecord, Message } from '../notifier/types.js';
 import type { CompleteAttemptInput } from '../storage/types.js';
@@ -10,10 +10,9 @@ import { errorType } from './http-attributes.js';
 import { startHttpCall } from './http-call.js';
 import { type DeliveryInstruments, deliveryInstruments } from './instruments.js';
 import { ATTR, MESSAGING_SYSTEM } from './names.js';
-import { NOOP_DELIVERY, NOOP_MESSAGE } from './noop-hooks.js';
 import { type NotifierTelemetryOptions, validateTelemetryOptions } from './options.js';
 import { loadOtelApi, type OtelApi } from './otel-api.js';
-import { formatTraceparent, parseTraceparent, readTraceContext, type TraceContext } from './trace-context.js';
+import { formatTraceparent, readTraceParent, type TraceContext } from './trace-context.js';
 
 /** The notifier's hooks, or null when telemetry is off (see `schedulerHooks`). */
 export function notifierHooks(option: NotifierTelemetryOptions | false | undefined, clock: Clock) {
@@ -36,32 +35,46 @@ export class NotifierTelemetry extends ComponentTelemetry<DeliveryInstruments> i
     super(binding, clock, 'notifier', deliveryInstruments);
   }
 
-  messageStoring(topic: string, deliveries: number): MessageHook {
+  messageStoring(topic: string, deliveries: number): MessageHook | null {
     const b = this.binding;
-    if (b.idle()) return NOOP_MESSAGE;
+    // Metrics count nothing per message: with metrics only there is nothing to do.
+    const tracer = b.tracer();
+    if (tracer === null) return null;
+    const { api } = b;
     const attributes: Attributes = {
-      ...messagingAttributes('create', topic),
+      [ATTR.messagingSystem]: MESSAGING_SYSTEM,
+      [ATTR.messagingOperationName]: 'create',
+      [ATTR.messagingOperationType]: 'create',
+      [ATTR.messagingDestination]: topic,
       [ATTR.messageDeliveries]: deliveries,
     };
-    const span = b.start(`create ${topic}`, b.api.SpanKind.PRODUCER, attributes, b.api.context.active());
-    return new MessageSpan(b, span, traceContextOf(b.api, span.spanContext()));
+    const span = b.start(tracer, `create ${topic}`, api.SpanKind.PRODUCER, attributes, api.context.active());
+    return new MessageSpan(b, span, traceContextOf(api, span.spanContext()));
   }
 
   deliveryStarted(
     delivery: DeliveryRecord,
     message: Message | null,
     trigger: DeliveryAttempt['trigger'],
-  ): DeliveryHook {
+  ): DeliveryHook | null {
     const b = this.binding;
-    if (b.idle()) return NOOP_DELIVERY;
+    // Looked up once for the whole attempt (see SchedulerTelemetry.runStarted).
+    const tracer = b.tracer();
+    const instruments = this.instruments.get();
+    if (tracer === null && instruments === null) return null;
+    const topic = message?.topic ?? delivery.topic;
+    if (tracer === null)
+      return new DeliverySpan(this, delivery, topic, trigger, instruments, null, b.noopSpan, null);
     const { api } = b;
     // Ping and redeliver are made on someone's request: their spans belong to it. The dispatcher's attempts
     // start traces of their own (its loop runs in whatever context woke it).
     const manual = trigger === 'ping' || trigger === 'redeliver';
     const parent = manual ? api.context.active() : api.ROOT_CONTEXT;
-    const topic = message?.topic ?? delivery.topic;
     const attributes: Attributes = {
-      ...messagingAttributes('send', topic),
+      [ATTR.messagingSystem]: MESSAGING_SYSTEM,
+      [ATTR.messagingOperationName]: 'send',
+      [ATTR.messagingOperationType]: 'send',
+      [ATTR.messagingDestination]: topic,
       [ATTR.messagingMessageId]: delivery.messageId,
       [ATTR.deliveryId]: delivery.id,
       [ATTR.endpointId]: delivery.endpointId,
@@ -69,19 +82,11 @@ export class NotifierTelemetry extends ComponentTelemetry<DeliveryInstruments> i
       [ATTR.deliveryTrigger]: trigger,
     };
     const origin = message === null ? null : linkedContext(api, message);
-    const links: Link[] = origin === null ? [] : [{ context: origin }];
-    const span = b.start(`send ${topic}`, api.SpanKind.CLIENT, attributes, parent, links);
-    return new DeliverySpan(this, delivery, topic, trigger, span, b.contextOf(span, parent));
+    const links = origin === null ? undefined : [{ context: origin }];
+    const span = b.start(tracer, `send ${topic}`, api.SpanKind.CLIENT, attributes, parent, links);
+    const context = b.contextOf(span, parent);
+    return new DeliverySpan(this, delivery, topic, trigger, instruments, tracer, span, context);
   }
-}
-
-function messagingAttributes(operation: 'create' | 'send', topic: string): Attributes {
-  return {
-    [ATTR.messagingSystem]: MESSAGING_SYSTEM,
-    [ATTR.messagingOperationName]: operation,
-    [ATTR.messagingOperationType]: operation,
-    [ATTR.messagingDestination]: topic,
-  };
 }
 
 /** The trace context to store with a message: its creation span's, when valid. */
@@ -95,10 +100,14 @@ function traceContextOf(api: OtelApi, context: SpanContext): TraceContext | null
 
 /** The span context stored with a message (by this process or another), or null when it has none. */
 function linkedContext(api: OtelApi, message: Message): SpanContext | null {
-  const stored = readTraceContext((message as { traceContext?: unknown }).traceContext);
-  const parent = stored === null ? null : parseTraceparent(stored.traceparent);
-  if (stored === null || parent === null) return null;
-  const context: SpanContext = { ...parent, isRemote: true };
+  const stored = readTraceParent((message as { traceContext?: unknown }).traceContext);
+  if (stored === null) return null;
+  const context: SpanContext = {
+    traceId: stored.traceId,
+    spanId: stored.spanId,
+    traceFlags: stored.traceFlags,
+    isRemote: true,
+  };
   if (stored.tracestate !== undefined) context.traceState = api.createTraceState(stored.tracestate);
   return context;
 }
@@ -111,61 +120,73 @@ class MessageSpan implements MessageHook {
   ) {}
 
   end(messageId: string, error: unknown): void {
-    this.span.setAttribute(ATTR.messagingMessageId, messageId);
-    if (error !== null && error !== undefined) this.binding.fail(this.span, errorType(error));
-    this.binding.end(this.span);
+    const { span, binding } = this;
+    if (span.isRecording()) {
+      span.setAttribute(ATTR.messagingMessageId, messageId);
+      if (error !== null && error !== undefined) binding.fail(span, errorType(error));
+    }
+    binding.end(span);
   }
 }
 
+/** A delivery attempt's span (the no-op span with metrics only) and the instruments it records to. */
 class DeliverySpan implements DeliveryHook {
   constructor(
     readonly telemetry: NotifierTelemetry,
     readonly delivery: DeliveryRecord,
     readonly topic: string,
     readonly trigger: DeliveryAttempt['trigger'],
+    readonly instruments: DeliveryInstruments | null,
+    readonly tracer: Tracer | null,
     readonly span: Span,
-    readonly context: Context,
+    /** The context with the attempt's span active; null with metrics only. */
+    readonly context: Context | null,
   ) {}
 
   within<T>(fn: () => T): T {
-    return this.telemetry.binding.api.context.with(this.context, fn);
+    return this.telemetry.binding.within(this.context, fn);
   }
 
   http(request: TransportRequest, propagate: boolean): HttpCallHook {
     const { telemetry, delivery } = this;
     const b = telemetry.binding;
-    return startHttpCall(b, request, this.context, {
+    return startHttpCall(b, this.tracer, request, this.context, {
       type: 'delivery',
-      itemAttributes: b.perItemMetrics ? { [ATTR.endpointId]: delivery.endpointId } : null,
+      itemAttribute: b.perItemMetrics ? ATTR.endpointId : null,
+      itemId: delivery.endpointId,
       serverOnMetric: b.perItemMetrics,
       resendCount: delivery.attempts,
       propagate,
-      histogram: telemetry.instruments.get()?.http ?? null,
+      histogram: this.instruments?.http ?? null,
     });
   }
 
   end(outcome: CompleteAttemptInput | null, error: unknown): void {
     const { span, telemetry } = this;
     const b = telemetry.binding;
+    const recording = span.isRecording();
     if (outcome === null) {
-      b.fail(span, errorType(error));
-      b.end(span);
+      if (recording) b.fail(span, errorType(error));
+      if (this.context !== null) b.end(span);
       return;
     }
     const result = OUTCOMES[outcome.delivery.status];
-    span.setAttribute(ATTR.deliveryOutcome, result);
-    const failure = outcome.attempt.error;
-    if (failure !== null) {
-      span.setAttribute(ATTR.errorCode, failure.code);
-      b.fail(span, failure.code);
+    if (recording) {
+      span.setAttribute(ATTR.deliveryOutcome, result);
+      const failure = outcome.attempt.error;
+      if (failure !== null) {
+        span.setAttribute(ATTR.errorCode, failure.code);
+        b.fail(span, failure.code);
+      }
     }
-    b.end(span);
+    if (this.context !== null) b.end(span);
+    if (this.instruments === null) return;
     const attributes: Attributes = {
       [ATTR.messagingDestination]: this.topic,
       [ATTR.deliveryTrigger]: this.trigger,
       [ATTR.deliveryOutcome]: result,
     };
     if (b.perItemMetrics) attributes[ATTR.endpointId] = this.delivery.endpointId;
-    telemetry.instruments.get()?.attempts.add(1, attributes);
+    this.instruments.attempts.add(1, attributes);
   }
 }

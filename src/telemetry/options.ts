@@ -16,15 +16,15 @@ export interface MeterProviderLike {
 /** Where spans and metrics go; shared by the Scheduler's and the WebhookNotifier's telemetry options. */
 export interface TelemetryProviders {
   /**
-   * Receives the spans. Without it, the global provider of `@opentelemetry/api` is used, looked up at each
-   * span, so an SDK started after the scheduler is still picked up.
+   * Receives the spans. Without it, the global provider of `@opentelemetry/api` is used, looked up at the
+   * start of each run, message and delivery attempt, so an SDK started after the scheduler is still picked up.
    * @default trace.getTracerProvider() (the global one) when `@opentelemetry/api` is installed
    * @example new Scheduler({ telemetry: { tracerProvider: new NodeTracerProvider({ spanProcessors }) } })
    */
   tracerProvider?: TracerProviderLike;
   /**
-   * Receives the metrics. Without it, the global provider, looked up at each measurement (the global meter
-   * provider has no proxy: a meter taken before an SDK registers would stay a no-op).
+   * Receives the metrics. Without it, the global provider, looked up at the start of each run and delivery
+   * attempt (the global meter provider has no proxy: a meter taken before an SDK registers would stay a no-op).
    * @default metrics.getMeterProvider() (the global one) when `@opentelemetry/api` is installed
    * @example new Scheduler({ telemetry: { meterProvider: new MeterProvider({ readers: [reader] }) } })
    */

@@ -1,4 +1,4 @@
-import type { Attributes, Context, Span } from '@opentelemetry/api';
+import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import type { Clock } from '../clock.js';
 import type { NormalizedSchedule } from '../schedule/types.js';
 import type { JobRecord, RunRecord } from '../storage/types.js';
@@ -10,7 +10,6 @@ import { errorType } from './http-attributes.js';
 import { startHttpCall } from './http-call.js';
 import { type RunInstruments, runInstruments } from './instruments.js';
 import { ATTR } from './names.js';
-import { NOOP_RUN } from './noop-hooks.js';
 import { type SchedulerTelemetryOptions, validateTelemetryOptions } from './options.js';
 import { loadOtelApi } from './otel-api.js';
 
@@ -34,28 +33,32 @@ export class SchedulerTelemetry extends ComponentTelemetry<RunInstruments> imple
     super(binding, clock, 'scheduler', runInstruments);
   }
 
-  runStarted(job: JobRecord, run: RunRecord): RunHook {
+  runStarted(job: JobRecord, run: RunRecord): RunHook | null {
     const b = this.binding;
-    if (b.idle()) return NOOP_RUN;
+    // Looked up once for the whole run: its spans and measurements go where they went when it started.
+    const tracer = b.tracer();
+    const instruments = this.instruments.get();
+    if (tracer === null && instruments === null) return null;
+    const latenessMs = Math.max(0, (run.startedAt?.getTime() ?? 0) - run.scheduledAt.getTime());
+    // A manual run starts when asked: its lateness is always 0 and would only crowd the histogram's first bucket.
+    if (instruments !== null && run.trigger !== 'manual') {
+      const attributes = this.#metricAttributes(job, { [ATTR.runTrigger]: run.trigger });
+      instruments.lateness.record(latenessMs / 1000, attributes);
+    }
+    if (tracer === null) return new RunSpan(this, job, instruments, null, b.noopSpan, null);
     const { api } = b;
     // Only a manual run belongs to its caller's trace: the claim loop's timers carry whatever context armed
     // them (a run's, an API call's), which has nothing to do with the runs they start.
     const parent = run.trigger === 'manual' ? api.context.active() : api.ROOT_CONTEXT;
-    const latenessMs = Math.max(0, (run.startedAt?.getTime() ?? 0) - run.scheduledAt.getTime());
     const attributes: Attributes = {
       [ATTR.jobId]: job.id,
       [ATTR.runId]: run.id,
       [ATTR.runTrigger]: run.trigger,
       [ATTR.runLatenessMs]: latenessMs,
     };
-    const span = b.start(`run ${job.id}`, api.SpanKind.INTERNAL, attributes, parent);
+    const span = b.start(tracer, `run ${job.id}`, api.SpanKind.INTERNAL, attributes, parent);
     if (span.isRecording()) span.setAttributes(jobAttributes(job, run));
-    // A manual run starts when asked: its lateness is always 0 and would only crowd the histogram's first bucket.
-    if (run.trigger !== 'manual') {
-      const attributes = this.#metricAttributes(job, { [ATTR.runTrigger]: run.trigger });
-      this.instruments.get()?.lateness.record(latenessMs / 1000, attributes);
-    }
-    return new RunSpan(this, job, span, b.contextOf(span, parent));
+    return new RunSpan(this, job, instruments, tracer, span, b.contextOf(span, parent));
   }
 
   runRecorded(job: JobRecord, run: RunRecord): void {
@@ -68,9 +71,7 @@ export class SchedulerTelemetry extends ComponentTelemetry<RunInstruments> imple
   }
 
   /** A run's outcome, as metrics. */
-  recordEnd(job: JobRecord, run: RunRecord): void {
-    const instruments = this.instruments.get();
-    if (instruments === null) return;
+  recordEnd(instruments: RunInstruments, job: JobRecord, run: RunRecord): void {
     instruments.runs.add(
       1,
       this.#metricAttributes(job, { [ATTR.runStatus]: run.status, [ATTR.runTrigger]: run.trigger }),
@@ -90,42 +91,46 @@ export class SchedulerTelemetry extends ComponentTelemetry<RunInstruments> imple
   }
 }
 
+/** A run's span (the no-op span with metrics only) and the instruments it records to. */
 class RunSpan implements RunHook {
   constructor(
     readonly telemetry: SchedulerTelemetry,
     readonly job: JobRecord,
+    readonly instruments: RunInstruments | null,
+    readonly tracer: Tracer | null,
     readonly span: Span,
-    readonly context: Context,
+    /** The context with the run's span active; null with metrics only. */
+    readonly context: Context | null,
   ) {}
 
   within<T>(fn: () => T): T {
-    return this.telemetry.binding.api.context.with(this.context, fn);
+    return this.telemetry.binding.within(this.context, fn);
   }
 
   attempt(attempt: number): AttemptHook {
     const b = this.telemetry.binding;
+    if (this.context === null) return new AttemptSpan(this, attempt, b.noopSpan, null);
     const attributes = { [ATTR.jobId]: this.job.id, [ATTR.runAttempt]: attempt };
-    const span = b.start('attempt', b.api.SpanKind.INTERNAL, attributes, this.context);
+    const span = b.start(this.tracer, 'attempt', b.api.SpanKind.INTERNAL, attributes, this.context);
     return new AttemptSpan(this, attempt, span, b.contextOf(span, this.context));
   }
 
   end(run: RunRecord, error: unknown): void {
     const { span, telemetry } = this;
     const b = telemetry.binding;
-    span.setAttribute(ATTR.runStatus, run.status);
-    span.setAttribute(ATTR.runAttempts, run.attempts);
-    if (error !== null && error !== undefined) {
-      // The outcome could not be stored (storage down): the run is not over for the other instances.
-      b.fail(span, errorType(error));
-      b.end(span);
-      return;
+    const failed = error !== null && error !== undefined;
+    if (span.isRecording()) {
+      span.setAttribute(ATTR.runStatus, run.status);
+      span.setAttribute(ATTR.runAttempts, run.attempts);
+      // Storing the outcome failed (storage down): the run is not over for the other instances.
+      if (failed) b.fail(span, errorType(error));
+      else if (run.error !== null) {
+        span.setAttribute(ATTR.errorCode, run.error.code);
+        b.fail(span, run.error.code);
+      }
     }
-    if (run.error !== null) {
-      span.setAttribute(ATTR.errorCode, run.error.code);
-      b.fail(span, run.error.code);
-    }
-    b.end(span);
-    telemetry.recordEnd(this.job, run);
+    if (this.context !== null) b.end(span);
+    if (!failed && this.instruments !== null) telemetry.recordEnd(this.instruments, this.job, run);
   }
 }
 
@@ -134,34 +139,37 @@ class AttemptSpan implements AttemptHook {
     readonly run: RunSpan,
     readonly attempt: number,
     readonly span: Span,
-    readonly context: Context,
+    readonly context: Context | null,
   ) {}
 
   within<T>(fn: () => T): T {
-    return this.run.telemetry.binding.api.context.with(this.context, fn);
+    return this.run.telemetry.binding.within(this.context, fn);
   }
 
   http(request: TransportRequest, propagate: boolean): HttpCallHook {
-    const { telemetry, job } = this.run;
+    const { telemetry, job, tracer, instruments } = this.run;
     const b = telemetry.binding;
-    return startHttpCall(b, request, this.context, {
+    return startHttpCall(b, tracer, request, this.context, {
       type: 'job',
-      itemAttributes: b.perItemMetrics ? { [ATTR.jobId]: job.id } : null,
+      itemAttribute: b.perItemMetrics ? ATTR.jobId : null,
+      itemId: job.id,
       serverOnMetric: true,
       resendCount: this.attempt - 1,
       propagate,
-      histogram: telemetry.instruments.get()?.http ?? null,
+      histogram: instruments?.http ?? null,
     });
   }
 
   end(error: unknown): void {
+    const { span } = this;
+    if (this.context === null) return;
     const b = this.run.telemetry.binding;
-    if (error !== null && error !== undefined) {
+    if (error !== null && error !== undefined && span.isRecording()) {
       const type = errorType(error);
-      this.span.setAttribute(ATTR.errorCode, type);
-      b.fail(this.span, type);
+      span.setAttribute(ATTR.errorCode, type);
+      b.fail(span, type);
     }
-    b.end(this.span);
+    b.end(span);
   }
 }
 

@@ -23,8 +23,10 @@ describe('OtelBinding', () => {
   it('measures nothing while no SDK is registered, and picks one up when it is registered later', async () => {
     const binding = new OtelBinding(api, globals, systemClock);
     expect(binding.meter()).toBeNull();
-    const before = binding.start('x', api.SpanKind.INTERNAL, {}, api.ROOT_CONTEXT);
+    expect(binding.tracer()).toBeNull();
+    const before = binding.start(binding.tracer(), 'x', api.SpanKind.INTERNAL, {}, api.ROOT_CONTEXT);
     expect(before.isRecording()).toBe(false);
+    expect(binding.contextOf(before, api.ROOT_CONTEXT)).toBeNull();
     before.end();
 
     // Registered through the app's own copy of the API (an ES module): the state is shared.
@@ -32,7 +34,7 @@ describe('OtelBinding', () => {
     trace.setGlobalTracerProvider(otel.tracerProvider);
     metrics.setGlobalMeterProvider(otel.meterProvider);
     expect(binding.meter()).not.toBeNull();
-    const after = binding.start('y', api.SpanKind.INTERNAL, {}, api.ROOT_CONTEXT);
+    const after = binding.start(binding.tracer(), 'y', api.SpanKind.INTERNAL, {}, api.ROOT_CONTEXT);
     expect(after.isRecording()).toBe(true);
     binding.end(after);
     expect(otel.spans().map((s) => s.name)).toEqual(['y']);
@@ -43,7 +45,7 @@ describe('OtelBinding', () => {
     const otel = createTestTelemetry();
     const clock = new FakeClock('2030-01-01T00:00:00Z');
     const fake = new OtelBinding(api, { ...globals, ...otel.options }, clock);
-    const span = fake.start('fake', api.SpanKind.INTERNAL, {}, api.ROOT_CONTEXT);
+    const span = fake.start(fake.tracer(), 'fake', api.SpanKind.INTERNAL, {}, api.ROOT_CONTEXT);
     await clock.advance(1500);
     fake.end(span);
     const [done] = otel.spans();
@@ -56,7 +58,7 @@ describe('OtelBinding', () => {
   it('sets traceparent and tracestate, replacing headers of those names in any case', async () => {
     const otel = createTestTelemetry();
     const binding = new OtelBinding(api, { ...globals, ...otel.options }, systemClock);
-    const span = binding.start('x', api.SpanKind.CLIENT, {}, api.ROOT_CONTEXT);
+    const span = binding.start(binding.tracer(), 'x', api.SpanKind.CLIENT, {}, api.ROOT_CONTEXT);
     const headers: Record<string, string> = { TraceParent: 'forged', accept: '*/*' };
     binding.inject(span, headers);
     const { traceId, spanId } = span.spanContext();

@@ -110,17 +110,17 @@ export class Runner {
       run.status = 'running';
       run.startedAt = new Date(this.#o.clock.now());
     }
-    const telemetry = this.#o.telemetry;
-    return telemetry === null ? this.#execute(ctx, startStored) : this.#traced(ctx, startStored, telemetry);
+    const hook = this.#o.telemetry?.runStarted(job, run) ?? null;
+    if (hook === null) return this.#execute(ctx, startStored);
+    ctx.telemetry = hook;
+    return this.#traced(ctx, startStored, hook);
   }
 
   /**
    * A run inside its span, active throughout: the handler's spans and its listeners' work (the notifier
    * storing its messages) nest under it. The span ends once the outcome is stored.
    */
-  async #traced(ctx: RunContext, startStored: boolean, telemetry: SchedulerHooks): Promise<RunRecord> {
-    const hook = telemetry.runStarted(ctx.job, ctx.run);
-    ctx.telemetry = hook;
+  async #traced(ctx: RunContext, startStored: boolean, hook: RunHook): Promise<RunRecord> {
     try {
       const finished = await hook.within(() => this.#execute(ctx, startStored));
       hook.end(finished, null);
