@@ -22,6 +22,7 @@ import {
 import {
   InMemorySpanExporter,
   type ReadableSpan,
+  type Sampler,
   SimpleSpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
@@ -67,10 +68,14 @@ export interface TestTelemetry {
   shutdown(): Promise<void>;
 }
 
-export function createTestTelemetry(): TestTelemetry {
+/** @param sampler the tracer provider's sampler (default: the SDK's, parent-based always on). */
+export function createTestTelemetry({ sampler }: { sampler?: Sampler } = {}): TestTelemetry {
   useAsyncContext();
   const exporter = new InMemorySpanExporter();
-  const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  const tracerProvider = new TracerProvider({
+    spanProcessors: [new SimpleSpanProcessor({ exporter })],
+    ...(sampler === undefined ? {} : { sampler }),
+  });
   const reader = new TestReader();
   const meterProvider = new MeterProvider({ readers: [reader] });
   const spans = () => exporter.getFinishedSpans();
