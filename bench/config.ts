@@ -100,7 +100,7 @@ export const FULL: BenchProfile = {
   },
   publish: { endpoints: [1, 50], warmupMs: 1000, windowMs: 1500, rounds: 3, timeoutMs: 120_000 },
   scaleOut: { instances: [1, 2, 3], jobs: 6000, warmupMs: 5000, seconds: 15, concurrency: 100 },
-  telemetry: { concurrency: 16, warmupMs: 1000, durationMs: 5000, rounds: 3 },
+  telemetry: { concurrency: 16, warmupMs: 1000, durationMs: 5000, rounds: 5, unitCostReps: 15 },
   dbCost: {
     endpoints: [1, 50],
     deliveries: 20_000,
@@ -153,7 +153,7 @@ export const QUICK: BenchProfile = {
   },
   publish: { endpoints: [1, 50], warmupMs: 300, windowMs: 500, rounds: 2, timeoutMs: 60_000 },
   scaleOut: { instances: [1, 2, 3], jobs: 3000, warmupMs: 2000, seconds: 2, concurrency: 100 },
-  telemetry: { concurrency: 16, warmupMs: 500, durationMs: 1500, rounds: 2 },
+  telemetry: { concurrency: 16, warmupMs: 500, durationMs: 1500, rounds: 2, unitCostReps: 5 },
   dbCost: {
     endpoints: [1, 50],
     deliveries: 2000,

@@ -1,10 +1,13 @@
 /**
  * The telemetry suite (`--only=telemetry`): HTTP jobs and webhooks with telemetry absent, on without an SDK,
  * and on with the SDK, in alternating rounds (absent, api, sdk, absent, ...), each its own fresh process; the
- * best round of each counts, as for the other throughput suites (load elsewhere on the machine only slows).
+ * best round of each counts, as for the other throughput suites (load elsewhere on the machine only slows),
+ * and so does the lowest CPU time per operation. Then what the SDK costs per span and measurement, and what
+ * cronhook's hooks cost per run and message, without I/O (bench/workers/telemetry-unit-cost.ts).
  */
 import { fileURLToPath } from 'node:url';
 import type { TelemetryBenchInput, TelemetryBenchResult, TelemetryMode } from '../workers/telemetry.js';
+import type { TelemetryUnitCostInput, TelemetryUnitCostResult } from '../workers/telemetry-unit-cost.js';
 import { type ChildOutcome, runWorker } from './child.js';
 import type { Outcome } from './results.js';
 
@@ -19,13 +22,25 @@ export interface TelemetryProfile {
   warmupMs: number;
   durationMs: number;
   rounds: number;
+  /** Repetitions of each unit cost (10,000 items each). */
+  unitCostReps: number;
 }
 
 /** Results of the suite: the best round of each workload and mode, and every round. */
 export interface TelemetryResults {
   concurrency: number;
-  best: Array<{ workload: string; mode: TelemetryMode; outcome: Outcome<TelemetryBenchResult> }>;
+  best: Array<{
+    workload: string;
+    mode: TelemetryMode;
+    /** The round with the most operations per second. */
+    outcome: Outcome<TelemetryBenchResult>;
+    /** The lowest CPU time per operation of all its rounds (µs). */
+    minCpuUsPerOp?: number;
+  }>;
   rounds: Array<ChildOutcome<TelemetryBenchResult>>;
+  /** Rounds of each workload and mode. */
+  roundsEach?: number;
+  unitCosts?: Outcome<TelemetryUnitCostResult>;
 }
 
 export async function runTelemetrySuite(
@@ -33,8 +48,14 @@ export async function runTelemetrySuite(
   url: string,
   log: (message: string) => void,
 ): Promise<TelemetryResults> {
-  const results: TelemetryResults = { concurrency: profile.concurrency, best: [], rounds: [] };
+  const results: TelemetryResults = {
+    concurrency: profile.concurrency,
+    best: [],
+    rounds: [],
+    roundsEach: profile.rounds,
+  };
   const best = new Map<string, ChildOutcome<TelemetryBenchResult>>();
+  const minCpu = new Map<string, number>();
   for (let round = 0; round < profile.rounds; round++) {
     for (const workload of TELEMETRY_WORKLOADS) {
       for (const mode of TELEMETRY_MODES) {
@@ -60,18 +81,36 @@ export async function runTelemetrySuite(
         ) {
           best.set(key, outcome);
         }
-        const text = outcome.status === 'ok' ? `${outcome.result.opsPerSec}/s` : outcome.status;
+        if (outcome.status === 'ok') {
+          minCpu.set(key, Math.min(minCpu.get(key) ?? Number.POSITIVE_INFINITY, outcome.result.cpuUsPerOp));
+        }
+        const text =
+          outcome.status === 'ok'
+            ? `${outcome.result.opsPerSec}/s, ${outcome.result.cpuUsPerOp} CPU µs/op`
+            : outcome.status;
         log(`telemetry ${workload} ${mode} round ${round + 1}: ${text}`);
       }
     }
   }
   for (const workload of TELEMETRY_WORKLOADS) {
     for (const mode of TELEMETRY_MODES) {
-      const outcome = best.get(`${workload}/${mode}`);
-      if (outcome !== undefined) results.best.push({ workload, mode, outcome });
+      const key = `${workload}/${mode}`;
+      const outcome = best.get(key);
+      if (outcome === undefined) continue;
+      const cpu = minCpu.get(key);
+      results.best.push({ workload, mode, outcome, ...(cpu === undefined ? {} : { minCpuUsPerOp: cpu }) });
     }
   }
+  const unitInput: TelemetryUnitCostInput = { reps: profile.unitCostReps };
+  results.unitCosts = await runWorker<TelemetryUnitCostResult>('telemetry-unit-cost', unitInput, {
+    timeoutMs: 300_000,
+  });
+  log(`telemetry unit costs: ${results.unitCosts.status}`);
   return results;
+}
+
+function bestOf(results: TelemetryResults, workload: string, mode: TelemetryMode) {
+  return results.best.find((b) => b.workload === workload && b.mode === mode);
 }
 
 /** Throughput of `mode` against `absent` for a workload, from the best rounds; null when one is missing. */
@@ -81,10 +120,36 @@ export function telemetryRatio(
   mode: TelemetryMode,
 ): number | null {
   const rate = (m: TelemetryMode) => {
-    const outcome = results.best.find((b) => b.workload === workload && b.mode === m)?.outcome;
+    const outcome = bestOf(results, workload, m)?.outcome;
     return outcome?.status === 'ok' ? outcome.result.opsPerSec : null;
   };
   const base = rate('absent');
   const value = rate(mode);
   return base === null || value === null || base === 0 ? null : value / base;
+}
+
+/** The lowest CPU time per operation of `mode` (µs); null when not measured. */
+export function telemetryCpu(
+  results: TelemetryResults,
+  workload: string,
+  mode: TelemetryMode,
+): number | null {
+  const entry = bestOf(results, workload, mode);
+  if (entry === undefined) return null;
+  if (entry.minCpuUsPerOp !== undefined) return entry.minCpuUsPerOp;
+  return entry.outcome.status === 'ok' ? entry.outcome.result.cpuUsPerOp : null;
+}
+
+/**
+ * What the throughput ratio would be if the process were CPU-bound: CPU per operation absent over CPU per
+ * operation in `mode` (lowest of the rounds each); null when one is missing.
+ */
+export function telemetryCpuRatio(
+  results: TelemetryResults,
+  workload: string,
+  mode: TelemetryMode,
+): number | null {
+  const base = telemetryCpu(results, workload, 'absent');
+  const value = telemetryCpu(results, workload, mode);
+  return base === null || value === null || value === 0 ? null : base / value;
 }

@@ -1,0 +1,181 @@
+/**
+ * What the OpenTelemetry SDK costs per span, context and measurement on this machine, and what cronhook's
+ * hooks cost per HTTP run and per webhook message, without any I/O: the SDK started as in the telemetry
+ * worker (NodeSDK, batch span processor, periodic metric reader, exporters that drop everything). Each item
+ * runs in batches of 500 with a turn of the event loop between them (the batch processor exports there), over
+ * `reps` repetitions of 10,000; the lowest CPU time per item counts (other work on the machine only adds).
+ */
+import { type Attributes, context, metrics, SpanKind, trace } from '@opentelemetry/api';
+import { systemClock } from '../../src/clock.js';
+import type { DeliveryRecord, Message } from '../../src/notifier/types.js';
+import type { CompleteAttemptInput, JobRecord, RunRecord } from '../../src/storage/types.js';
+import { notifierHooks } from '../../src/telemetry/notifier-telemetry.js';
+import { schedulerHooks } from '../../src/telemetry/scheduler-telemetry.js';
+import type { TransportResponse } from '../../src/transport/types.js';
+import { report, workerInput } from '../lib/child.js';
+import { round } from '../lib/stats.js';
+
+export interface TelemetryUnitCostInput {
+  reps: number;
+}
+
+export interface TelemetryUnitCost {
+  item: string;
+  /** CPU time per item, in µs (lowest of the repetitions). */
+  us: number;
+}
+
+export interface TelemetryUnitCostResult {
+  costs: TelemetryUnitCost[];
+}
+
+const input = workerInput<TelemetryUnitCostInput>();
+for (const name of Object.keys(process.env)) if (name.startsWith('OTEL_')) delete process.env[name];
+const { NodeSDK } = await import('@opentelemetry/sdk-node');
+const { AggregationTemporality, PeriodicExportingMetricReader } = await import('@opentelemetry/sdk-metrics');
+const SUCCESS = { code: 0 };
+const sdk = new NodeSDK({
+  serviceName: 'cronhook-bench',
+  traceExporter: { export: (_spans, done) => done(SUCCESS), shutdown: async () => {} },
+  metricReaders: [
+    new PeriodicExportingMetricReader({
+      exportIntervalMillis: 1_000,
+      exporter: {
+        export: (_metrics, done) => done(SUCCESS),
+        forceFlush: async () => {},
+        shutdown: async () => {},
+        selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE,
+      },
+    }),
+  ],
+  logRecordProcessors: [],
+  instrumentations: [],
+});
+sdk.start();
+
+const BATCH = 500;
+const PER_REP = 10_000;
+
+async function cost(item: string, fn: () => void): Promise<TelemetryUnitCost> {
+  let best = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < input.reps; r++) {
+    const before = process.cpuUsage();
+    for (let b = 0; b < PER_REP / BATCH; b++) {
+      for (let i = 0; i < BATCH; i++) fn();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const used = process.cpuUsage(before);
+    best = Math.min(best, (used.user + used.system) / PER_REP);
+  }
+  return { item, us: round(best, 2) };
+}
+
+/** Attribute sets shaped like cronhook's: dotted names, string and number values. */
+function attributes(n: number): Attributes {
+  const out: Attributes = {};
+  for (let i = 0; i < n; i++) out[`cronhook.bench.attribute_${i}`] = i % 2 === 0 ? `value-${i}` : i;
+  return out;
+}
+
+const tracer = trace.getTracer('bench');
+const meter = metrics.getMeterProvider().getMeter('bench');
+const histogram = meter.createHistogram('bench.duration', {
+  unit: 's',
+  advice: {
+    explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10],
+  },
+});
+const root = context.active();
+const parent = tracer.startSpan('parent', {}, root);
+const parentContext = trace.setSpan(root, parent);
+const three = attributes(3);
+const six = attributes(6);
+const five = attributes(5);
+
+// cronhook's hooks as the runner and the deliverer call them, for one HTTP run and one webhook message.
+const scheduler = schedulerHooks(undefined, systemClock)!;
+const notifier = notifierHooks(undefined, systemClock)!;
+const now = new Date();
+const job = {
+  id: 'http3',
+  name: null,
+  schedule: { kind: 'cron', cron: '0 0 1 1 *', timezone: 'UTC' },
+  target: { url: 'http://127.0.0.1:9/job', method: 'POST' },
+} as unknown as JobRecord;
+const response: TransportResponse = {
+  status: 200,
+  headers: {},
+  body: 'ok',
+  bodyTruncated: false,
+  durationMs: 0.2,
+};
+let seq = 0;
+function httpRun(): void {
+  const run = {
+    id: `run_${seq++}`,
+    jobId: job.id,
+    trigger: 'manual',
+    status: 'running',
+    scheduledAt: now,
+    startedAt: now,
+    finishedAt: now,
+    durationMs: 1,
+    attempts: 1,
+    error: null,
+  } as unknown as RunRecord;
+  const hook = scheduler.runStarted(job, run)!;
+  hook.within(() => {
+    const attempt = hook.attempt(1);
+    const headers = { 'content-type': 'application/json', 'user-agent': 'cronhook' };
+    const call = attempt.http({ url: 'http://127.0.0.1:9/job', method: 'POST', headers }, true);
+    call.end(response, null);
+    attempt.end(null);
+  });
+  hook.end(run, null);
+}
+const delivery = {
+  id: 'dlv_1',
+  messageId: 'msg_1',
+  endpointId: 'ep_1',
+  topic: 'invoice.paid',
+  attempts: 0,
+} as unknown as DeliveryRecord;
+const outcome = {
+  delivery: { status: 'succeeded' },
+  attempt: { error: null },
+} as unknown as CompleteAttemptInput;
+function webhookMessage(): void {
+  const stored = notifier.messageStoring('invoice.paid', 1)!;
+  stored.end('msg_1', null);
+  const message = { id: 'msg_1', topic: 'invoice.paid', traceContext: stored.traceContext } as Message;
+  const hook = notifier.deliveryStarted(delivery, message, 'auto')!;
+  const headers = { 'content-type': 'application/json', 'webhook-id': 'msg_1', 'webhook-signature': 'v1,x' };
+  const call = hook.http({ url: 'http://127.0.0.1:9/hook', method: 'POST', headers }, true);
+  call.end(response, null);
+  hook.within(() => undefined);
+  hook.end(outcome, null);
+}
+
+const costs: TelemetryUnitCost[] = [];
+costs.push(await cost('span: root, no attributes', () => tracer.startSpan('s', {}, root).end()));
+costs.push(await cost('span: child, no attributes', () => tracer.startSpan('s', {}, parentContext).end()));
+costs.push(
+  await cost('span: child, 5 attributes at start', () =>
+    tracer.startSpan('s', { kind: SpanKind.CLIENT, attributes: five }, parentContext).end(),
+  ),
+);
+costs.push(
+  await cost('context with a span, made and made active', () =>
+    context.with(trace.setSpan(parentContext, parent), () => undefined),
+  ),
+);
+costs.push(await cost('measurement: histogram, no attributes', () => histogram.record(0.01)));
+costs.push(await cost('measurement: histogram, 3 attributes', () => histogram.record(0.01, three)));
+costs.push(await cost('measurement: histogram, 6 attributes', () => histogram.record(0.01, six)));
+costs.push(await cost('cronhook hooks: one HTTP run (3 spans, 2 contexts, 3 measurements)', httpRun));
+costs.push(
+  await cost('cronhook hooks: one webhook message (3 spans, 1 context, 2 measurements)', webhookMessage),
+);
+parent.end();
+await sdk.shutdown();
+await report({ costs } satisfies TelemetryUnitCostResult);
