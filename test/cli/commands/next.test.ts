@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureCliBuilt, parseJson, runCli } from '../helpers/cli.js';
+import { ensureCliBuilt, parseJson, runCli } from '../../helpers/cli.js';
 
 beforeAll(ensureCliBuilt);
 

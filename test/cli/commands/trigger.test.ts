@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Run } from '../../src/scheduler/types.js';
-import { ensureCliBuilt, parseJson, runCli, spawnCli } from '../helpers/cli.js';
-import { describePostgres, dropSchema, postgresUrl, uniqueSchema } from '../helpers/postgres.js';
+import type { Run } from '../../../src/scheduler/types.js';
+import { ensureCliBuilt, parseJson, runCli, spawnCli } from '../../helpers/cli.js';
+import { describePostgres, dropSchema, postgresUrl, uniqueSchema } from '../../helpers/postgres.js';
 
 beforeAll(ensureCliBuilt);
 

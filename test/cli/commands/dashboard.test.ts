@@ -3,9 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Scheduler } from '../../src/scheduler/scheduler.js';
-import { SqliteStorage } from '../../src/storage/sqlite/index.js';
-import { ensureCliBuilt, runCli, spawnCli } from '../helpers/cli.js';
+import { Scheduler } from '../../../src/scheduler/scheduler.js';
+import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
+import { ensureCliBuilt, runCli, spawnCli } from '../../helpers/cli.js';
 
 beforeAll(async () => {
   await ensureCliBuilt();

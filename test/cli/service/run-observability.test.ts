@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureCliBuilt, spawnCli } from '../helpers/cli.js';
-import { startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
+import { ensureCliBuilt, spawnCli } from '../../helpers/cli.js';
+import { startHttpServer, type TestHttpServer } from '../../helpers/http-server.js';
 
 let service: TestHttpServer;
 

@@ -2,10 +2,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeliveryAttempt, DeliveryDetails, DeliveryPage, Endpoint } from '../../src/notifier/types.js';
-import { verifyWebhook } from '../../src/verify/index.js';
-import { ensureCliBuilt, parseJson, runCli } from '../helpers/cli.js';
-import { startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
+import type {
+  DeliveryAttempt,
+  DeliveryDetails,
+  DeliveryPage,
+  Endpoint,
+} from '../../../src/notifier/types.js';
+import { verifyWebhook } from '../../../src/verify/index.js';
+import { ensureCliBuilt, parseJson, runCli } from '../../helpers/cli.js';
+import { startHttpServer, type TestHttpServer } from '../../helpers/http-server.js';
 
 let receiver: TestHttpServer;
 let db: string;

@@ -2,10 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Job, Run } from '../../src/scheduler/types.js';
-import { verifyWebhook } from '../../src/verify/index.js';
-import { ensureCliBuilt, parseJson, runCli, spawnCli } from '../helpers/cli.js';
-import { startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
+import type { Job, Run } from '../../../src/scheduler/types.js';
+import { verifyWebhook } from '../../../src/verify/index.js';
+import { ensureCliBuilt, parseJson, runCli, spawnCli } from '../../helpers/cli.js';
+import { startHttpServer, type TestHttpServer } from '../../helpers/http-server.js';
 
 const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 let service: TestHttpServer;

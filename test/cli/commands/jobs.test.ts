@@ -2,9 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Job, Run } from '../../src/scheduler/types.js';
-import { ensureCliBuilt, parseJson, runCli } from '../helpers/cli.js';
-import { startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
+import type { Job, Run } from '../../../src/scheduler/types.js';
+import { ensureCliBuilt, parseJson, runCli } from '../../helpers/cli.js';
+import { startHttpServer, type TestHttpServer } from '../../helpers/http-server.js';
 
 let server: TestHttpServer;
 let db: string;

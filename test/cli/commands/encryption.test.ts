@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Endpoint } from '../../src/notifier/types.js';
-import { verifyWebhook } from '../../src/verify/index.js';
-import { ensureCliBuilt, parseJson, runCli, spawnCli } from '../helpers/cli.js';
-import { startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
+import type { Endpoint } from '../../../src/notifier/types.js';
+import { verifyWebhook } from '../../../src/verify/index.js';
+import { ensureCliBuilt, parseJson, runCli, spawnCli } from '../../helpers/cli.js';
+import { startHttpServer, type TestHttpServer } from '../../helpers/http-server.js';
 
 const SECRET = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
 let receiver: TestHttpServer;
