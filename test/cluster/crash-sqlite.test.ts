@@ -1,13 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SqliteStorage } from '../../src/storage/sqlite/index.js';
+import { useTempDir } from '../helpers/test-lifecycle.js';
 import { runCrashTest } from './crash-harness.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'cronhook-crash-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir('crash').path;
 
 describe('crash test: webhooks from SQLite', () => {
   it('delivers every stored message with its webhook-id across 5 SIGKILLs, and the file stays intact', async () => {

@@ -1,13 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SqliteStorage } from '../../src/storage/sqlite/index.js';
+import { useTempDir } from '../helpers/test-lifecycle.js';
 import { runMultiInstanceTest } from './multi-instance-harness.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'cronhook-cluster-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir('cluster').path;
 
 describe('three scheduler processes on one SQLite file (WAL)', () => {
   it('run every occurrence of 60 jobs (more than one claim batch) due every second for 10 s exactly once, across a SIGKILL', async () => {

@@ -3,10 +3,8 @@
  * of a handler job through the database; three instances serve it, two with the handler and one without.
  * Every run is taken once, by an instance that has the handler, and waitForRun sees each outcome.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
 import { PostgresStorage } from '../../src/storage/postgres/index.js';
 import { SqliteStorage } from '../../src/storage/sqlite/index.js';
@@ -14,6 +12,7 @@ import type { Storage } from '../../src/storage/types.js';
 import type { StorageConfig } from '../fixtures/open-storage.js';
 import { type FixtureProcess, spawnFixture } from '../helpers/child-process.js';
 import { describePostgres, dropSchema, postgresUrl, uniqueSchema } from '../helpers/postgres.js';
+import { useTempDir } from '../helpers/test-lifecycle.js';
 
 const REQUESTS = 20;
 
@@ -56,8 +55,7 @@ async function requestAcrossInstances(config: StorageConfig, storage: Storage): 
 }
 
 describe('run requests across processes on one SQLite file', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cronhook-requests-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = useTempDir('requests').path;
 
   it('each requested run is taken once, by an instance that has the handler', async () => {
     const path = join(dir, 'requests.db');

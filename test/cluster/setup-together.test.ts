@@ -1,20 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { PostgresStorage } from '../../src/storage/postgres/index.js';
 import { POSTGRES_SCHEMA_VERSION } from '../../src/storage/postgres/schema.js';
 import { SQLITE_SCHEMA_VERSION } from '../../src/storage/sqlite/schema.js';
 import type { StorageConfig } from '../fixtures/open-storage.js';
 import type { SetupStep } from '../fixtures/setup-instance.js';
 import { describePostgres, dropSchema, postgresUrl, uniqueSchema, withPool } from '../helpers/postgres.js';
+import { useTempDir } from '../helpers/test-lifecycle.js';
 import { startTogether } from './setup-harness.js';
 
 const INSTANCES = 4;
-const dir = mkdtempSync(join(tmpdir(), 'cronhook-setup-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
+const temp = useTempDir('setup');
 
 /** Each instance adds its own job and endpoint before anything was migrated: its first use of storage. */
 const ownJobAndEndpoint = (i: number): SetupStep[] => [
@@ -61,7 +57,7 @@ const everyStepSucceeded = (outcomes: unknown[][]) =>
 
 describe('instances starting together on a fresh SQLite file', () => {
   it('migrate it once on first use, and every one can add its jobs and endpoints before start()', async () => {
-    const path = join(dir, `fresh-${n++}.db`);
+    const path = temp.file('fresh.db');
     const storage: StorageConfig = { kind: 'sqlite', path };
     const outcomes = await startTogether(
       storage,
@@ -84,7 +80,7 @@ describe('instances starting together on a fresh SQLite file', () => {
 
 describe('instances declaring the same job and endpoint together on SQLite', () => {
   it('end with one job and one endpoint: one instance creates each, and one applies a change', async () => {
-    const path = join(dir, `declared-${n++}.db`);
+    const path = temp.file('declared.db');
     const storage: StorageConfig = { kind: 'sqlite', path };
     expect(await declareTwice(storage)).toEqual([
       once('created'),

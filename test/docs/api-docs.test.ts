@@ -1,12 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { useTempDir } from '../helpers/test-lifecycle.js';
 
 const root = new URL('../..', import.meta.url).pathname;
-const out = mkdtempSync(join(tmpdir(), 'cronhook-api-'));
-afterAll(() => rmSync(out, { recursive: true, force: true }));
+const out = useTempDir('api').path;
 
 function files(dir: string): Map<string, string> {
   const found = new Map<string, string>();

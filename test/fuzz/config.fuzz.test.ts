@@ -3,23 +3,20 @@
  * or refused with one `ERR_CONFIG` CronhookError naming the file; nothing else escapes and nothing hangs.
  * Jobs and endpoints inside it are validated later by addJob/addEndpoint (fuzzed in their own files).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkConfig, loadConfig } from '../../src/cli/config.js';
 import { CronhookError } from '../../src/errors.js';
 import { configFileText, configObject, FUZZ_SEED } from '../helpers/arbitraries.js';
+import { useTempDir } from '../helpers/test-lifecycle.js';
 import { expectCleanRejection, runCase } from './outcome.js';
 
-let dir: string;
+const temp = useTempDir('config-fuzz');
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'cronhook-config-fuzz-'));
   process.env.FUZZ_HOOK_SECRET = `whsec_${Buffer.alloc(32, 1).toString('base64')}`;
 });
 afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
   delete process.env.FUZZ_HOOK_SECRET;
 });
 
@@ -41,10 +38,9 @@ describe('config loader fuzz', () => {
   });
 
   it('loadConfig reads a JSON file or throws ERR_CONFIG naming the file (fixed seed)', async () => {
-    let n = 0;
     await fc.assert(
       fc.asyncProperty(configFileText(), async (text) => {
-        const file = join(dir, `config-${n++}.json`);
+        const file = temp.file('config.json');
         writeFileSync(file, text);
         const result = await runCase(() => loadConfig(file));
         if (result.ok) {

@@ -1,27 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SqliteStorage } from '../../src/storage/sqlite/index.js';
 import { FakeClock } from '../../src/testing/fake-clock.js';
 import { MockTransport } from '../../src/testing/mock-transport.js';
 import { verifyWebhook } from '../../src/verify/index.js';
 import { createNotifierHarness } from '../helpers/notifier.js';
+import { useTempDir } from '../helpers/test-lifecycle.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function dbPath(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'cronhook-notifier-'));
-  dirs.push(dir);
-  return join(dir, 'cronhook.db');
-}
+const temp = useTempDir('notifier-sqlite');
 
 describe('WebhookNotifier on SQLite', () => {
   it('keeps the outbox across a restart: a new notifier on the same file sends what the old one left', async () => {
-    const path = dbPath();
+    const path = temp.file('cronhook.db');
     const clock = new FakeClock('2026-01-01T00:00:00Z');
     const transport = new MockTransport([{ status: 503 }, { status: 200 }], { clock });
 
@@ -59,7 +48,7 @@ describe('WebhookNotifier on SQLite', () => {
   });
 
   it('rotation and disabling persist', async () => {
-    const path = dbPath();
+    const path = temp.file('cronhook.db');
     const clock = new FakeClock('2026-01-01T00:00:00Z');
     const h = createNotifierHarness({
       clock,

@@ -1,14 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CronhookError } from '../../src/errors.js';
 import { nextOccurrence } from '../../src/schedule/schedule.js';
 import type { NormalizedSchedule } from '../../src/schedule/types.js';
 import type { SchedulerOptions } from '../../src/scheduler/options.js';
 import { SqliteStorage } from '../../src/storage/sqlite/index.js';
 import { createTestScheduler } from '../helpers/scheduler.js';
+import { useTempDir } from '../helpers/test-lifecycle.js';
 
 const MINUTE = 60_000;
 /** A cron string as a hand-edited row or a faulty storage adapter might hand it back. */
@@ -116,8 +115,7 @@ describe('a stored job whose cron expression is invalid', () => {
 });
 
 describe('a cron expression edited by hand in a SQLite file', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cronhook-corrupt-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = useTempDir('corrupt').path;
 
   it('is reported for its job while the other jobs run', async () => {
     const path = join(dir, 'jobs.db');

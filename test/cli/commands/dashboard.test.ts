@@ -1,11 +1,13 @@
 /** `cronhook dashboard` and `cronhook run --dashboard`: the real built binary, over loopback. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Scheduler } from '../../../src/scheduler/scheduler.js';
 import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
 import { ensureCliBuilt, runCli, spawnCli } from '../../helpers/cli.js';
+import { useTempDir } from '../../helpers/test-lifecycle.js';
+
+const temp = useTempDir('cli-dashboard');
 
 beforeAll(async () => {
   await ensureCliBuilt();
@@ -13,7 +15,7 @@ beforeAll(async () => {
 
 /** A SQLite database with one job, as `cronhook dashboard` finds it. */
 async function database(): Promise<{ dir: string; db: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'cronhook-cli-dash-'));
+  const dir = temp.folder();
   const db = join(dir, 'app.db');
   const storage = new SqliteStorage({ path: db });
   const scheduler = new Scheduler({ storage });
@@ -97,7 +99,7 @@ describe('cronhook dashboard', () => {
 
 describe('cronhook run --dashboard', () => {
   it('serves the dashboard next to the running service, with its actions', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cronhook-cli-run-dash-'));
+    const dir = temp.folder();
     writeFileSync(
       join(dir, 'cronhook.config.json'),
       JSON.stringify({
@@ -125,7 +127,7 @@ describe('cronhook run --dashboard', () => {
   });
 
   it('refuses a non-loopback dashboard address without credentials, before starting anything', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cronhook-cli-run-dash-'));
+    const dir = temp.folder();
     const result = await runCli(['run', '--db', join(dir, 'x.db'), '--dashboard', '0.0.0.0:8080']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--dashboard 0\.0\.0\.0:8080: refusing/);

@@ -1,12 +1,13 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Endpoint } from '../../../src/notifier/types.js';
 import { verifyWebhook } from '../../../src/verify/index.js';
 import { ensureCliBuilt, parseJson, runCli, spawnCli } from '../../helpers/cli.js';
 import { startHttpServer, type TestHttpServer } from '../../helpers/http-server.js';
+import { useTempDir } from '../../helpers/test-lifecycle.js';
 
+const temp = useTempDir('cli-encryption');
 const SECRET = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
 let receiver: TestHttpServer;
 let key: string;
@@ -27,7 +28,7 @@ async function newKey(): Promise<string> {
   return result.stdout.trim();
 }
 
-const freshDb = () => join(mkdtempSync(join(tmpdir(), 'cronhook-cli-encryption-')), 'hooks.db');
+const freshDb = () => temp.file('hooks.db');
 const withKeys = (...keys: string[]) => ({ env: { CRONHOOK_ENCRYPTION_KEYS: keys.join(',') } });
 
 function fileText(db: string): string {
@@ -118,7 +119,7 @@ describe('cronhook with encryption at rest (CRONHOOK_ENCRYPTION_KEYS)', () => {
   });
 
   it('cronhook run delivers from an encrypted database', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cronhook-cli-encrypted-run-'));
+    const dir = temp.folder();
     writeFileSync(
       join(dir, 'cronhook.config.json'),
       JSON.stringify({

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   DeliveryAttempt,
@@ -11,7 +8,9 @@ import type {
 import { verifyWebhook } from '../../../src/verify/index.js';
 import { ensureCliBuilt, parseJson, runCli } from '../../helpers/cli.js';
 import { startHttpServer, type TestHttpServer } from '../../helpers/http-server.js';
+import { useTempDir } from '../../helpers/test-lifecycle.js';
 
+const temp = useTempDir('cli-endpoints');
 let receiver: TestHttpServer;
 let db: string;
 const cli = (...args: string[]) => runCli([...args, '--db', db]);
@@ -21,7 +20,7 @@ beforeAll(async () => {
   receiver = await startHttpServer((_req, res) => {
     res.writeHead(204).end();
   });
-  db = join(mkdtempSync(join(tmpdir(), 'cronhook-cli-endpoints-')), 'hooks.db');
+  db = temp.file('hooks.db');
 });
 afterAll(() => receiver.close());
 

@@ -1,11 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job, Run } from '../../../src/scheduler/types.js';
 import { ensureCliBuilt, parseJson, runCli } from '../../helpers/cli.js';
 import { startHttpServer, type TestHttpServer } from '../../helpers/http-server.js';
+import { useTempDir } from '../../helpers/test-lifecycle.js';
 
+const temp = useTempDir('cli-jobs');
 let server: TestHttpServer;
 let db: string;
 const cli = (...args: string[]) => runCli([...args, '--db', db]);
@@ -17,7 +16,7 @@ beforeAll(async () => {
       .writeHead(req.url === '/broken' ? 500 : 200, { 'content-type': 'application/json' })
       .end('{"ok":true}');
   });
-  db = join(mkdtempSync(join(tmpdir(), 'cronhook-cli-jobs-')), 'jobs.db');
+  db = temp.file('jobs.db');
 });
 afterAll(() => server.close());
 

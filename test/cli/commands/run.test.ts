@@ -1,12 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job, Run } from '../../../src/scheduler/types.js';
 import { verifyWebhook } from '../../../src/verify/index.js';
 import { ensureCliBuilt, parseJson, runCli, spawnCli } from '../../helpers/cli.js';
 import { startHttpServer, type TestHttpServer } from '../../helpers/http-server.js';
+import { useTempDir } from '../../helpers/test-lifecycle.js';
 
+const temp = useTempDir('cli-run');
 const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 let service: TestHttpServer;
 let receiver: TestHttpServer;
@@ -30,7 +31,7 @@ function verifiedEvents(): Array<{ type: string; data: { job?: { id: string }; r
 
 describe('cronhook run', () => {
   it('runs the config’s jobs, delivers signed webhooks, logs JSON lines and stops cleanly on SIGTERM', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cronhook-cli-run-'));
+    const dir = temp.folder();
     writeFileSync(
       join(dir, 'cronhook.config.json'),
       JSON.stringify({
@@ -82,7 +83,7 @@ describe('cronhook run', () => {
   });
 
   it('a .mjs config registers handlers; an unchanged job keeps its schedule across restarts', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cronhook-cli-mjs-'));
+    const dir = temp.folder();
     writeFileSync(
       join(dir, 'cronhook.config.mjs'),
       `export default {
@@ -139,7 +140,7 @@ describe('cronhook run', () => {
   });
 
   it('a changed job in the config is updated on start', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cronhook-cli-update-'));
+    const dir = temp.folder();
     const write = (every: string) =>
       writeFileSync(
         join(dir, 'c.json'),
@@ -163,7 +164,7 @@ describe('cronhook run', () => {
   });
 
   it('restarts change nothing a config declared, however written; an endpoint is matched by id, or by its URL', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cronhook-cli-declare-'));
+    const dir = temp.folder();
     const origin = new URL(receiver.url('/')).origin; // no trailing slash, as people write it
     writeFileSync(
       join(dir, 'c.json'),
@@ -207,7 +208,7 @@ describe('cronhook run', () => {
   });
 
   it('adopts an endpoint stored before config endpoints had ids, and says which others share its URL', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cronhook-cli-adopt-'));
+    const dir = temp.folder();
     const url = receiver.url('/legacy');
     const add = () =>
       runCli(['endpoints', 'add', '--url', url, '--secret', SECRET, '--db', 'l.db', '--json'], { cwd: dir });

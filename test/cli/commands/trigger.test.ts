@@ -1,16 +1,17 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Run } from '../../../src/scheduler/types.js';
 import { ensureCliBuilt, parseJson, runCli, spawnCli } from '../../helpers/cli.js';
 import { describePostgres, dropSchema, postgresUrl, uniqueSchema } from '../../helpers/postgres.js';
+import { useTempDir } from '../../helpers/test-lifecycle.js';
 
+const temp = useTempDir('cli-trigger');
 beforeAll(ensureCliBuilt);
 
 /** A module config whose `greet` handler only `cronhook run` has; its jobs never fall due during a test. */
 function serviceDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'cronhook-cli-trigger-'));
+  const dir = temp.folder();
   writeFileSync(
     join(dir, 'cronhook.config.mjs'),
     `export default {

@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureCliBuilt, spawnCli } from '../../helpers/cli.js';
 import { startHttpServer, type TestHttpServer } from '../../helpers/http-server.js';
+import { useTempDir } from '../../helpers/test-lifecycle.js';
 
+const temp = useTempDir('cli-otel');
 let service: TestHttpServer;
 
 beforeAll(async () => {
@@ -15,7 +16,7 @@ afterAll(() => service.close());
 
 /** A config dir with one job calling the test service every second. */
 function configDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'cronhook-cli-otel-'));
+  const dir = temp.folder();
   writeFileSync(
     join(dir, 'cronhook.config.json'),
     JSON.stringify({

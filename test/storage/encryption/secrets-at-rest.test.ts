@@ -1,7 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { CronhookError } from '../../../src/errors.js';
 import type { EndpointRecord } from '../../../src/notifier/types.js';
 import { EncryptedStorage } from '../../../src/storage/encryption/encrypted-storage.js';
@@ -18,11 +16,9 @@ import { verifyWebhook } from '../../../src/verify/index.js';
 import { createNotifierHarness } from '../../helpers/notifier.js';
 import { createTestScheduler } from '../../helpers/scheduler.js';
 import { withoutMethods } from '../../helpers/storage.js';
+import { useTempDir } from '../../helpers/test-lifecycle.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'cronhook-encryption-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-const freshPath = () => join(dir, `db-${n++}.db`);
+const temp = useTempDir('encryption');
 
 const KEY = generateEncryptionKey();
 const OTHER_KEY = generateEncryptionKey();
@@ -164,7 +160,7 @@ describe('re-encryption beside running instances', () => {
 
 describe('encryption at rest with SQLite', () => {
   it('the file holds no secret, and deliveries and HTTP jobs are signed and sent as without encryption', async () => {
-    const path = freshPath();
+    const path = temp.file('cronhook.db');
     const clock = new FakeClock();
     const transport = new MockTransport([], { clock });
     const storage = new EncryptedStorage(new SqliteStorage({ path }), { keys: [KEY] });

@@ -1,7 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebhookNotifier } from '../../../src/notifier/webhook-notifier.js';
 import { Scheduler } from '../../../src/scheduler/scheduler.js';
 import { SqliteChangeWatcher } from '../../../src/storage/sqlite/changes.js';
@@ -12,18 +9,15 @@ import { FakeClock } from '../../../src/testing/fake-clock.js';
 import { MockTransport } from '../../../src/testing/mock-transport.js';
 import { minimalJob } from '../../../src/testing/storage-suite/fixtures.js';
 import { spawnFixture } from '../../helpers/child-process.js';
-import { useCleanups } from '../../helpers/test-lifecycle.js';
+import { useCleanups, useTempDir } from '../../helpers/test-lifecycle.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'cronhook-sqlite-changes-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-const freshPath = () => join(dir, `db-${n++}.db`);
+const temp = useTempDir('sqlite-changes');
 
 const cleanups = useCleanups();
 
 /** Two connections on one new file: `a` is watched, `b` stands in for another process. */
 function twoConnections() {
-  const path = freshPath();
+  const path = temp.file('cronhook.db');
   const open = () => new SqliteConnection({ path, busyTimeoutMs: 5_000, synchronous: 'normal' });
   const a = open();
   a.db.exec('CREATE TABLE t (x INTEGER)');
@@ -140,7 +134,7 @@ describe('SqliteChangeWatcher (FakeClock, two connections on one file)', () => {
 
 describe('SqliteStorage.subscribe (real files, real time)', () => {
   it('tells a subscriber of one storage about a job inserted through another storage on the same file', async () => {
-    const path = freshPath();
+    const path = temp.file('cronhook.db');
     const a = new SqliteStorage({ path });
     const b = new SqliteStorage({ path });
     cleanups.push(
@@ -159,7 +153,7 @@ describe('SqliteStorage.subscribe (real files, real time)', () => {
   });
 
   it('notices a commit made by another process, and a subscription left open never keeps it alive', async () => {
-    const path = freshPath();
+    const path = temp.file('cronhook.db');
     const storage = new SqliteStorage({ path });
     cleanups.push(() => storage.close());
     await storage.migrate();
@@ -181,7 +175,7 @@ describe('SqliteStorage.subscribe (real files, real time)', () => {
     unsubscribe();
     await memory.close();
 
-    const closed = new SqliteStorage({ path: freshPath() });
+    const closed = new SqliteStorage({ path: temp.file('cronhook.db') });
     await closed.migrate();
     await closed.close();
     await expect(closed.subscribe(() => {})).rejects.toMatchObject({ code: 'ERR_STORAGE' });
@@ -201,7 +195,7 @@ describe('SqliteStorage.subscribe (real files, real time)', () => {
 
 describe('a Scheduler and a WebhookNotifier on SqliteStorage, without shared: true', () => {
   it('runs a job another process added within seconds, not at its next 60 s wake', async () => {
-    const path = freshPath();
+    const path = temp.file('cronhook.db');
     const storage = new SqliteStorage({ path });
     const other = new SqliteStorage({ path });
     const scheduler = new Scheduler({ storage });
@@ -228,7 +222,7 @@ describe('a Scheduler and a WebhookNotifier on SqliteStorage, without shared: tr
   });
 
   it('sends a webhook another process stored within seconds, not at its next 60 s wake', async () => {
-    const path = freshPath();
+    const path = temp.file('cronhook.db');
     const storage = new SqliteStorage({ path });
     const other = new SqliteStorage({ path });
     let sent: (url: string) => void = () => {};

@@ -2,17 +2,15 @@
  * The dashboard's pages and telemetry's gauges on SQLite (stats(), filtered lists): every statement reads by
  * index. The statements are the adapter's own, recorded as it sends them, then explained.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { SqliteConnection } from '../../../src/storage/sqlite/connection.js';
 import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
 import { runOperatorQueries, seedOperatorData } from '../../helpers/operator-data.js';
+import { useTempDir } from '../../helpers/test-lifecycle.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'cronhook-sqlite-plans-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir('sqlite-plans').path;
 
 it('stats and the dashboard’s lists read by index, not whole tables', async () => {
   const path = join(dir, 'plans.db');
