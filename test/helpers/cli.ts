@@ -8,10 +8,11 @@
  * expect(result.code).toBe(0);
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { withDirLock } from './dir-lock.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = join(ROOT, 'dist', 'cli', 'index.js');
@@ -26,26 +27,14 @@ export interface CliResult {
 export async function ensureCliBuilt(): Promise<void> {
   if (existsSync(CLI)) return;
   const lock = join(ROOT, 'node_modules', '.cronhook-build.lock');
-  for (const deadline = Date.now() + 120_000; ; ) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${lock} (left by a crashed build?)`);
-      await sleep(200);
-    }
-  }
-  try {
+  await withDirLock(lock, { timeoutMs: 120_000, pollMs: 200 }, () => {
     if (!existsSync(CLI)) {
       execFileSync(process.execPath, [join(ROOT, 'node_modules', 'tsup', 'dist', 'cli-default.js')], {
         cwd: ROOT,
         stdio: 'ignore',
       });
     }
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
+  });
 }
 
 /**

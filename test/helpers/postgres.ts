@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { describe, inject } from 'vitest';
 import type { PostgresTestContext } from '../setup/global-postgres.js';
 import { startPostgresServer } from '../setup/postgres-server.js';
+import { withDirLock } from './dir-lock.js';
 
 const context = (): PostgresTestContext => inject('postgres');
 
@@ -32,27 +32,13 @@ async function resolveUrl(): Promise<string> {
   if (stateDir === null || bin === null) throw new Error(`Postgres is not available: ${skipReason}`);
   const lock = join(stateDir, 'lock');
   const started = join(stateDir, 'server.json');
-  // Test files run in parallel processes: a directory made atomically serves as the lock around starting.
-  for (const deadline = Date.now() + 90_000; ; ) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      if (Date.now() > deadline)
-        throw new Error(`Timed out waiting for ${lock} (a crashed test run left it?)`);
-      await sleep(50);
-    }
-  }
-  try {
+  return withDirLock(lock, { timeoutMs: 90_000, pollMs: 50 }, async () => {
     if (!existsSync(started)) {
       const server = await startPostgresServer(bin, join(stateDir, 'server'));
       writeFileSync(started, JSON.stringify(server));
     }
     return (JSON.parse(readFileSync(started, 'utf8')) as { url: string }).url;
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
+  });
 }
 
 /** A schema name no other test or run uses. */
