@@ -41,6 +41,11 @@ export function orDash(value: string | number | null | undefined): string {
 
 // Short one-cell descriptions of jobs, runs, endpoints and deliveries for the CLI's tables.
 
+/** A run's or an attempt's error as `CODE: message`, or `-` when there was none. */
+export function errorText(error: { code: string; message: string } | null): string {
+  return error ? `${error.code}: ${error.message}` : '-';
+}
+
 export function scheduleText(job: Job): string {
   const s = job.schedule;
   if (s.kind === 'cron') return `${s.cron}${s.timezone === 'UTC' ? '' : ` (${s.timezone})`}`;

@@ -5,6 +5,7 @@ import { type Command, choiceOption, intOption, type OptionSpec, stringOption } 
 import {
   DELIVERY_HEADERS,
   deliveryRow,
+  errorText,
   iso,
   msText,
   orDash,
@@ -88,7 +89,7 @@ const show: Command = {
           iso(a.startedAt),
           msText(a.durationMs),
           orDash(a.statusCode),
-          a.error ? `${a.error.code}: ${a.error.message}` : '-',
+          errorText(a.error),
         ]),
         'no attempts yet',
       );
@@ -121,7 +122,7 @@ const redeliver: Command = {
             ['attempt', String(attempt.attempt)],
             ['status code', orDash(attempt.statusCode)],
             ['duration', msText(attempt.durationMs)],
-            ['error', attempt.error ? `${attempt.error.code}: ${attempt.error.message}` : '-'],
+            ['error', errorText(attempt.error)],
           ]);
         const ok = attempt.error === null && attempt.statusCode !== null && attempt.statusCode < 300;
         return ok ? 0 : 1;

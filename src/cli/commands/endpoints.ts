@@ -10,7 +10,16 @@ import {
   stringOption,
   UsageError,
 } from '../command.js';
-import { ENDPOINT_HEADERS, endpointRow, msText, printFields, printJson, printTable } from '../format.js';
+import {
+  ENDPOINT_HEADERS,
+  endpointRow,
+  errorText,
+  msText,
+  orDash,
+  printFields,
+  printJson,
+  printTable,
+} from '../format.js';
 import { DATABASE_OPTIONS, withApp } from '../storage.js';
 
 const JSON_OPTION: Record<string, OptionSpec> = { json: { type: 'boolean', description: 'Print JSON' } };
@@ -163,9 +172,9 @@ const ping: Command = {
         else
           printFields(io, [
             ['delivery', attempt.deliveryId],
-            ['status code', attempt.statusCode === null ? '-' : String(attempt.statusCode)],
+            ['status code', orDash(attempt.statusCode)],
             ['duration', msText(attempt.durationMs)],
-            ['error', attempt.error ? `${attempt.error.code}: ${attempt.error.message}` : '-'],
+            ['error', errorText(attempt.error)],
           ]);
         if (attempt.error?.code === 'ERR_DESTINATION_BLOCKED' && values['allow-private-networks'] !== true) {
           io.err(

@@ -12,11 +12,13 @@ import {
   UsageError,
 } from '../command.js';
 import {
+  errorText,
   iso,
   JOB_HEADERS,
   jobRow,
   msText,
   nextRunText,
+  orDash,
   printFields,
   printJson,
   printTable,
@@ -161,8 +163,8 @@ Exit code 0 when the run succeeded, 1 otherwise.`,
           ['instance', run.instanceId ?? '-'],
           ['attempts', String(run.attempts)],
           ['duration', msText(run.durationMs)],
-          ['status code', run.statusCode === null ? '-' : String(run.statusCode)],
-          ['error', run.error ? `${run.error.code}: ${run.error.message}` : '-'],
+          ['status code', orDash(run.statusCode)],
+          ['error', errorText(run.error)],
         ]);
       return run.status === 'succeeded' ? 0 : 1;
     });
