@@ -85,6 +85,17 @@ export class SqliteStorage extends SplitStorage implements Storage {
         { field: 'path' },
       );
     }
+    // A connection string passed by mistake (DATABASE_URL) would become folders named after its password and
+    // a new, empty SQLite database; it is refused without being repeated. SQLite's own `file:` URIs still work.
+    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(path)?.[1];
+    if (scheme !== undefined && scheme.toLowerCase() !== 'file') {
+      throw new CronhookError(
+        'ERR_INVALID_OPTION',
+        `SqliteStorage: path must be a file path or ':memory:', not a ${scheme}:// URL (not shown: a ` +
+          'connection string may hold a password); for Postgres use PostgresStorage',
+        { field: 'path' },
+      );
+    }
     const busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
     if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
       throw new CronhookError(

@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Scheduler } from '../../../src/scheduler/scheduler.js';
@@ -293,6 +293,30 @@ describe('SqliteStorage', () => {
     expect(alone.shared).toBe(false);
     expect(shared.shared).toBe(true);
     await Promise.all([alone.close(), shared.close()]);
+  });
+
+  it('refuses a connection string as its path without repeating it, creating nothing', () => {
+    for (const path of ['postgres://user:hunter2@127.0.0.1:5432/db', 'mysql://user:hunter2@db/x']) {
+      let error: unknown;
+      try {
+        new SqliteStorage({ path });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toMatchObject({ code: 'ERR_INVALID_OPTION', field: 'path' });
+      expect((error as Error).message).toMatch(/not a (postgres|mysql):\/\/ URL/);
+      expect((error as Error).message).not.toContain('hunter2');
+      // It made folders named after the password, relative to the working directory.
+      expect(existsSync(resolve(path.slice(0, path.indexOf(':') + 1)))).toBe(false);
+    }
+  });
+
+  it('opens a file: URI', async () => {
+    const path = join(dir, 'uri.db');
+    const storage = new SqliteStorage({ path: `file:${path}` });
+    await storage.migrate();
+    await storage.close();
+    expect(existsSync(path)).toBe(true);
   });
 
   it('validates its options, naming the field', () => {
