@@ -18,6 +18,15 @@ const WITHOUT_OTEL = fileURLToPath(new URL('../../test/fixtures/without-otel-hoo
 export const TELEMETRY_MODES: TelemetryMode[] = ['absent', 'api', 'sdk', 'sdk-sampled'];
 export const TELEMETRY_WORKLOADS: Array<TelemetryBenchInput['workload']> = ['http', 'webhook'];
 
+/**
+ * Unit-cost items (bench/workers/telemetry-unit-cost.ts) the report subtracts: cronhook's hooks for one HTTP run
+ * and one webhook message, and the same spans, contexts and measurements made straight through the API.
+ */
+export const SDK_ALONE_RUN = 'the same for one HTTP run, straight through the API (the SDK alone)';
+export const SDK_ALONE_MESSAGE = 'the same for one webhook message, straight through the API (the SDK alone)';
+export const HOOKS_RUN = 'cronhook hooks: one HTTP run (3 spans, 2 contexts, 3 measurements)';
+export const HOOKS_MESSAGE = 'cronhook hooks: one webhook message (3 spans, 1 context, 2 measurements)';
+
 export interface TelemetryProfile {
   concurrency: number;
   warmupMs: number;

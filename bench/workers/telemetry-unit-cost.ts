@@ -1,6 +1,8 @@
 /**
- * What the OpenTelemetry SDK costs per span, context and measurement on this machine, and what cronhook's
- * hooks cost per HTTP run and per webhook message, without any I/O: the SDK started as in the telemetry
+ * What the OpenTelemetry SDK costs per span, context and measurement on this machine, what cronhook's hooks
+ * cost per HTTP run and per webhook message, and what the same spans, contexts and measurements cost made
+ * straight through the API (the SDK's share, which no instrumentation can go below), without any I/O: the
+ * SDK started as in the telemetry
  * worker (NodeSDK, batch span processor, periodic metric reader, exporters that drop everything). Each item
  * runs in batches of 500 with a turn of the event loop between them (the batch processor exports there), over
  * `reps` repetitions of 10,000; the lowest CPU time per item counts (other work on the machine only adds).
@@ -14,6 +16,7 @@ import { schedulerHooks } from '../../src/telemetry/scheduler-telemetry.js';
 import type { TransportResponse } from '../../src/transport/types.js';
 import { report, workerInput } from '../lib/child.js';
 import { round } from '../lib/stats.js';
+import { HOOKS_MESSAGE, HOOKS_RUN, SDK_ALONE_MESSAGE, SDK_ALONE_RUN } from '../lib/telemetry-suite.js';
 
 export interface TelemetryUnitCostInput {
   reps: number;
@@ -156,6 +159,67 @@ function webhookMessage(): void {
   hook.end(outcome, null);
 }
 
+// The same spans (names, kinds, attribute counts, links), contexts and measurements (attribute counts) as the
+// hooks above make, straight through the API with attribute sets made once: the SDK's work alone.
+const counter = meter.createCounter('bench.count');
+const runStart = attributes(4);
+const runLater = attributes(2);
+const attemptStart = attributes(2);
+const clientStart = Object.freeze(attributes(5));
+const httpMetric = attributes(6);
+const runsMetric = attributes(3);
+const durationMetric = attributes(2);
+function sdkAloneRun(): void {
+  const run = tracer.startSpan('run http3', { kind: SpanKind.INTERNAL, attributes: runStart }, root);
+  run.setAttributes(runLater);
+  const runContext = trace.setSpan(root, run);
+  context.with(runContext, () => {
+    const attempt = tracer.startSpan('attempt', { attributes: attemptStart }, runContext);
+    const attemptContext = trace.setSpan(runContext, attempt);
+    const client = tracer.startSpan(
+      'POST',
+      { kind: SpanKind.CLIENT, attributes: clientStart },
+      attemptContext,
+    );
+    client.setAttribute('http.response.status_code', 200);
+    client.end();
+    histogram.record(0.0002, httpMetric);
+    attempt.end();
+  });
+  run.setAttribute('cronhook.run.status', 'succeeded');
+  run.setAttribute('cronhook.run.attempts', 1);
+  run.end();
+  counter.add(1, runsMetric);
+  histogram.record(0.001, durationMetric);
+}
+const createStart = attributes(5);
+const sendStart = attributes(9);
+const attemptsMetric = attributes(4);
+const link = [{ context: parent.spanContext() }];
+function sdkAloneMessage(): void {
+  const create = tracer.startSpan(
+    'create invoice.paid',
+    { kind: SpanKind.PRODUCER, attributes: createStart },
+    root,
+  );
+  create.setAttribute('messaging.message.id', 'msg_1');
+  create.end();
+  const send = tracer.startSpan(
+    'send invoice.paid',
+    { kind: SpanKind.CLIENT, attributes: sendStart, links: link },
+    root,
+  );
+  const sendContext = trace.setSpan(root, send);
+  const client = tracer.startSpan('POST', { kind: SpanKind.CLIENT, attributes: clientStart }, sendContext);
+  client.setAttribute('http.response.status_code', 200);
+  client.end();
+  histogram.record(0.0002, httpMetric);
+  context.with(sendContext, () => undefined);
+  send.setAttribute('cronhook.delivery.outcome', 'succeeded');
+  send.end();
+  counter.add(1, attemptsMetric);
+}
+
 const costs: TelemetryUnitCost[] = [];
 costs.push(await cost('span: root, no attributes', () => tracer.startSpan('s', {}, root).end()));
 costs.push(await cost('span: child, no attributes', () => tracer.startSpan('s', {}, parentContext).end()));
@@ -172,10 +236,10 @@ costs.push(
 costs.push(await cost('measurement: histogram, no attributes', () => histogram.record(0.01)));
 costs.push(await cost('measurement: histogram, 3 attributes', () => histogram.record(0.01, three)));
 costs.push(await cost('measurement: histogram, 6 attributes', () => histogram.record(0.01, six)));
-costs.push(await cost('cronhook hooks: one HTTP run (3 spans, 2 contexts, 3 measurements)', httpRun));
-costs.push(
-  await cost('cronhook hooks: one webhook message (3 spans, 1 context, 2 measurements)', webhookMessage),
-);
+costs.push(await cost(HOOKS_RUN, httpRun));
+costs.push(await cost(HOOKS_MESSAGE, webhookMessage));
+costs.push(await cost(SDK_ALONE_RUN, sdkAloneRun));
+costs.push(await cost(SDK_ALONE_MESSAGE, sdkAloneMessage));
 parent.end();
 await sdk.shutdown();
 await report({ costs } satisfies TelemetryUnitCostResult);
