@@ -31,7 +31,9 @@ export interface TracingDemo {
 }
 
 export async function main(print: (line: string) => void = console.log): Promise<TracingDemo> {
-  // 1. The SDK: a context manager (so spans nest across await), a tracer provider exporting to memory.
+  // 1. The SDK: a context manager (so spans nest across await), a tracer provider exporting to memory. The
+  //    simple processor hands each span over as it ends, which suits printing them here; an app keeps the
+  //    batch processor (NodeSDK's default): exporting span by span costs a request per span with OTLP.
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
   const exporter = new InMemorySpanExporter();
