@@ -74,16 +74,18 @@ export const LIMITS: Record<string, string> = {
     "the commit's flush is shared, the rows are not.",
   'scale-out': 'no target is set: more instances share one PostgreSQL server on the same two cores.',
   'telemetry-http':
-    'not measured on a quiet machine yet (the suite landed while the load average was 10-16 on two cores, ' +
-    'where no throughput figure holds). One indicative run under a load average of ~10 measured CPU time ' +
-    'per run: 73-80 µs absent, 114-120 µs with the SDK, so the target is probably not met (about 0.65× if ' +
-    'CPU-bound). What it costs, from profiles of `triggerJob` loops: with the SDK each HTTP run ' +
-    'makes three spans (run, attempt, client) and three measurements (runs, run duration, request ' +
-    'duration); the SDK’s own span creation and the attribute sanitizing and hashing of each measurement ' +
-    'are most of it, cronhook’s hooks a fifth. Without an SDK each run costs one check; with metrics only, ' +
-    'no span or context is made.',
+    'with every trace recorded, each HTTP run makes three spans (run, attempt, client), two contexts and ' +
+    'three measurements, and nearly all of that CPU is the SDK’s own: ids, clock reads, attribute copying ' +
+    'and checks, the sampler and the batch processor per span; sorting and serializing the attributes of ' +
+    'each measurement to find its series. Section 7’s unit costs split it, without I/O: the same spans and ' +
+    'measurements made straight through the API cost most of what cronhook’s hooks cost (the split is ' +
+    'printed under the table); in the running process profiles put 1.5 to 2 times that in the SDK’s ' +
+    'functions, plus garbage collection. The SDK’s share alone is more than a tenth of a whole HTTP run over ' +
+    'loopback, so no instrumentation making these spans reaches 0.9× while the process is CPU-bound. ' +
+    'Sampling one trace in ten (its row) spares recording and exporting nine traces’ spans, not their ids, ' +
+    'sampling decisions, contexts and trace context, nor any measurement.',
   'telemetry-webhook':
-    'as for HTTP jobs (indicative, load ~10: 101-110 CPU µs per delivered message absent, 173 µs with the ' +
-    'SDK): per message a `create` span and per attempt a `send` span, a client span and two measurements, ' +
-    'against the delivery’s own work (outbox write, claim, HTTP exchange, completion).',
+    'as for HTTP jobs: per message a `create` span, per attempt a `send` span (with its link to the ' +
+    'message’s stored context), a client span and two measurements, against the delivery’s own work ' +
+    '(outbox write, claim, signed HTTP exchange, completion); the SDK’s work is most of the difference.',
 };
