@@ -122,7 +122,7 @@ export function telemetryTable(
     out.push(
       '',
       'What the SDK costs on this machine, without I/O (bench/workers/telemetry-unit-cost.ts: the same NodeSDK',
-      'set-up, batches of 500 with a turn of the event loop between them, the lowest CPU time of the',
+      'set-up, batches of 500 with a turn of the event loop between them, the lowest CPU time of alternating',
       'repetitions); what cronhook’s hooks cost in all for one HTTP run and one webhook message, the SDK’s work',
       'included; and the same spans, contexts and measurements made straight through the API with attribute',
       'sets made once, which is the SDK’s share no instrumentation can go below:',
