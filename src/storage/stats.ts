@@ -1,6 +1,48 @@
-/** What every adapter's `stats()` shares: the time windows and the empty shape of run counts. */
+/**
+ * `Storage.stats()`: what it counts (`StorageStats`), and what every adapter's implementation shares: the time
+ * windows, the empty shape of run counts, the endpoint counts.
+ */
 import { RUN_STATUSES, type RunStatus } from '../scheduler/types.js';
-import type { StorageStats } from './types.js';
+
+/** What {@link Storage.stats} counts at. */
+export interface StatsInput {
+  now: Date;
+}
+
+/**
+ * Counts for an overview page and for gauges, each from an index (see {@link Storage.stats}).
+ *
+ * @example
+ * const { deliveries } = await storage.stats!({ now: new Date() });
+ * gauge.record(deliveries.pending);
+ */
+export interface StorageStats {
+  jobs: {
+    total: number;
+    /** Enabled jobs. */
+    active: number;
+    /** Disabled jobs (`pauseJob`, or one-off jobs that have run). */
+    paused: number;
+    /** Enabled jobs whose newest finished run failed: those {@link Storage.listFailingJobs} lists. */
+    failing: number;
+  };
+  /** Runs scheduled in (now − 1 h, now] and (now − 24 h, now], by status; every status present. */
+  runs: { lastHour: Record<RunStatus, number>; lastDay: Record<RunStatus, number> };
+  endpoints: {
+    total: number;
+    enabled: number;
+    /** Enabled endpoints in a streak of failed attempts (`failingSince` set). */
+    failing: number;
+    /** Disabled endpoints by reason. */
+    disabled: { manual: number; gone: number; failing: number };
+  };
+  deliveries: {
+    pending: number;
+    failed: number;
+    /** `createdAt` of the oldest pending delivery, or null when none is pending. */
+    oldestPendingAt: Date | null;
+  };
+}
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;

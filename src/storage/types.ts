@@ -6,6 +6,10 @@ import type {
   Message,
 } from '../notifier/types.js';
 import type { Job, JobTarget, Run, RunStatus } from '../scheduler/types.js';
+import type { StatsInput, StorageStats } from './stats.js';
+
+// What stats() counts is defined with what the adapters share to count it.
+export type { StatsInput, StorageStats } from './stats.js';
 
 /**
  * A job as stored. Unlike {@link Job} its target holds what is sent (header values, `signingSecret`), and it
@@ -132,46 +136,6 @@ export interface PruneDeliveriesInput {
 }
 
 export type StorageChange = 'jobs' | 'deliveries';
-
-/** What {@link Storage.stats} counts at. */
-export interface StatsInput {
-  now: Date;
-}
-
-/**
- * Counts for an overview page and for gauges, each from an index (see {@link Storage.stats}).
- *
- * @example
- * const { deliveries } = await storage.stats!({ now: new Date() });
- * gauge.record(deliveries.pending);
- */
-export interface StorageStats {
-  jobs: {
-    total: number;
-    /** Enabled jobs. */
-    active: number;
-    /** Disabled jobs (`pauseJob`, or one-off jobs that have run). */
-    paused: number;
-    /** Enabled jobs whose newest finished run failed: those {@link Storage.listFailingJobs} lists. */
-    failing: number;
-  };
-  /** Runs scheduled in (now − 1 h, now] and (now − 24 h, now], by status; every status present. */
-  runs: { lastHour: Record<RunStatus, number>; lastDay: Record<RunStatus, number> };
-  endpoints: {
-    total: number;
-    enabled: number;
-    /** Enabled endpoints in a streak of failed attempts (`failingSince` set). */
-    failing: number;
-    /** Disabled endpoints by reason. */
-    disabled: { manual: number; gone: number; failing: number };
-  };
-  deliveries: {
-    pending: number;
-    failed: number;
-    /** `createdAt` of the oldest pending delivery, or null when none is pending. */
-    oldestPendingAt: Date | null;
-  };
-}
 
 /**
  * Everything cronhook keeps. One interface serves the Scheduler and the WebhookNotifier; every adapter passes
