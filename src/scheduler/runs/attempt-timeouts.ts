@@ -1,4 +1,5 @@
 import type { Clock, ClockTimer } from '../../clock.js';
+import { CronhookError } from '../../errors.js';
 
 /** One attempt's timeout, expired at its deadline unless released first. */
 export interface Expiring {
@@ -54,5 +55,21 @@ export class AttemptTimeouts {
     const expired = [...members];
     members.clear();
     for (const entry of expired) entry.expire();
+  }
+}
+
+/** Aborts an attempt with `ERR_TIMEOUT` when its deadline passes. */
+export class AttemptTimeout implements Expiring {
+  deadline = 0;
+  constructor(
+    readonly controller: AbortController,
+    readonly jobId: string,
+    readonly attempt: number,
+    readonly timeoutMs: number,
+  ) {}
+
+  expire(): void {
+    const message = `Job ${this.jobId} attempt ${this.attempt} timed out after ${this.timeoutMs} ms`;
+    this.controller.abort(new CronhookError('ERR_TIMEOUT', message));
   }
 }

@@ -8,7 +8,7 @@ import type { RunHook, SchedulerHooks } from '../../telemetry/hooks.js';
 import { tracedSend } from '../../telemetry/traced-send.js';
 import type { AddressPolicy, Transport } from '../../transport/types.js';
 import { toPublicJob } from '../jobs/record.js';
-import type { HandlerTarget, Job, JobHandler, SchedulerEvents } from '../types.js';
+import type { HandlerTarget, Job, JobHandler, RunEventBase, SchedulerEvents } from '../types.js';
 import {
   asError,
   FinalFailure,
@@ -18,7 +18,7 @@ import {
   retryDelay,
   safeJson,
 } from './attempt-outcome.js';
-import { AttemptTimeouts, type Expiring } from './attempt-timeouts.js';
+import { AttemptTimeout, AttemptTimeouts } from './attempt-timeouts.js';
 import { buildHttpRequest, checkResponse, truncateUtf8 } from './http-call.js';
 import { toPublicRun } from './run-records.js';
 
@@ -37,22 +37,6 @@ export interface RunnerOptions {
   userAgent: string;
   /** Telemetry hooks; null when telemetry is off. */
   telemetry: SchedulerHooks | null;
-}
-
-/** Aborts an attempt with `ERR_TIMEOUT` when its deadline passes. */
-class AttemptTimeout implements Expiring {
-  deadline = 0;
-  constructor(
-    readonly controller: AbortController,
-    readonly jobId: string,
-    readonly attempt: number,
-    readonly timeoutMs: number,
-  ) {}
-
-  expire(): void {
-    const message = `Job ${this.jobId} attempt ${this.attempt} timed out after ${this.timeoutMs} ms`;
-    this.controller.abort(new CronhookError('ERR_TIMEOUT', message));
-  }
 }
 
 /** What one run's attempts share: the job, the run, its controller and the job's public view (made once). */
@@ -136,12 +120,7 @@ export class Runner {
     const { clock, storage, emitter } = this.#o;
     if (!startStored) await storage.updateRun(run);
     if (emitter.listenerCount('job.started') > 0) {
-      await emitter.emit('job.started', {
-        type: 'job.started',
-        at: new Date(clock.now()),
-        job: publicJob(ctx),
-        run: toPublicRun(run),
-      });
+      await emitter.emit('job.started', this.#event(ctx, 'job.started'));
     }
 
     let error: ErrorInfo | null = null;
@@ -167,21 +146,10 @@ export class Runner {
     run.lockedUntil = null;
     if (error === null) {
       if (emitter.listenerCount('job.succeeded') > 0) {
-        await emitter.emit('job.succeeded', {
-          type: 'job.succeeded',
-          at: new Date(clock.now()),
-          job: publicJob(ctx),
-          run: toPublicRun(run),
-        });
+        await emitter.emit('job.succeeded', this.#event(ctx, 'job.succeeded'));
       }
     } else if (emitter.listenerCount('job.failed') > 0) {
-      await emitter.emit('job.failed', {
-        type: 'job.failed',
-        at: new Date(clock.now()),
-        job: publicJob(ctx),
-        run: toPublicRun(run),
-        error,
-      });
+      await emitter.emit('job.failed', { ...this.#event(ctx, 'job.failed'), error });
     }
     await storage.updateRun(run);
     return run;
@@ -216,10 +184,7 @@ export class Runner {
         await storage.updateRun(run);
         if (emitter.listenerCount('job.retrying') > 0) {
           void emitter.emit('job.retrying', {
-            type: 'job.retrying',
-            at: new Date(clock.now()),
-            job: publicJob(ctx),
-            run: toPublicRun(run),
+            ...this.#event(ctx, 'job.retrying'),
             error: run.error,
             attempt,
             delayMs,
@@ -275,6 +240,11 @@ export class Runner {
       this.#timeouts.release(timeout);
       if (forward) runSignal.removeEventListener('abort', forward);
     }
+  }
+
+  /** A run event's common part, built only once someone listens (callers check `listenerCount` first). */
+  #event<T extends string>(ctx: RunContext, type: T): RunEventBase<T> {
+    return { type, at: new Date(this.#o.clock.now()), job: publicJob(ctx), run: toPublicRun(ctx.run) };
   }
 
   async #callHandler(ctx: RunContext, target: HandlerTarget, attempt: number, signal: AbortSignal) {
