@@ -131,7 +131,8 @@ async function refresh() {
   // The page may have been swapped for one that must stay put (the secret) since this refresh was timed.
   if (!content || doc.hidden || (dialog && dialog.open) || !doc.body.hasAttribute('data-refresh')) return;
   const active = doc.activeElement;
-  if (active && content.contains(active) && active.matches('input,select,textarea,button')) return;
+  // Not while the viewer types, or scrolls a table with the keyboard (the swap would drop the focus).
+  if (active && content.contains(active) && active.matches('input,select,textarea,button,.table-wrap')) return;
   const url = location.href;
   const before = swaps;
   const res = await fetch(url, { headers: FETCH, credentials: 'same-origin' });
@@ -139,7 +140,10 @@ async function refresh() {
   const fresh = parse(await res.text()).getElementById('content');
   if (before !== swaps || !doc.body.hasAttribute('data-refresh')) return;
   if (fresh && fresh.innerHTML !== content.innerHTML) {
+    // A table scrolled sideways (on a phone) stays where the viewer scrolled it.
+    const scrolled = Array.from(content.querySelectorAll('.table-wrap'), (el) => el.scrollLeft);
     content.innerHTML = fresh.innerHTML;
+    content.querySelectorAll('.table-wrap').forEach((el, i) => { if (scrolled[i]) el.scrollLeft = scrolled[i]; });
     setup(content);
   }
 }

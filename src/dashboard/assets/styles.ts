@@ -15,7 +15,7 @@ export const STYLES = `
 html{background:var(--bg);color:var(--text);font-size:15px;line-height:1.45}
 body{margin:0;min-height:100vh;display:flex;flex-direction:column}
 a{color:var(--accent)}
-a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,textarea:focus-visible,summary:focus-visible,main:focus-visible{outline:3px solid var(--focus);outline-offset:2px}
+a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,textarea:focus-visible,summary:focus-visible,main:focus-visible,.table-wrap:focus-visible{outline:3px solid var(--focus);outline-offset:2px}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em}
 code{background:var(--code-bg);padding:.05em .3em;border-radius:4px;overflow-wrap:anywhere}
 .skip{position:absolute;left:-999px;top:0;background:var(--panel);padding:.5rem 1rem;z-index:10}

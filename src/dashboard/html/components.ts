@@ -2,10 +2,14 @@ import type { PageContext } from '../pages/context.js';
 import type { DashboardAction } from '../permissions.js';
 import { escapeHtml, type Html, type HtmlValue, html, raw } from './template.js';
 
-/** A table that scrolls sideways on a phone, with a caption for screen readers. */
+/**
+ * A table that scrolls sideways on a phone, with a caption for screen readers. Its box takes the keyboard
+ * focus (a region named by the caption), so a table that scrolls can be scrolled with the arrow keys even
+ * when none of its cells holds a link.
+ */
 export function table(caption: string, headers: string[], rows: Html[], empty: string): Html {
   if (rows.length === 0) return html`<p class="empty">${empty}</p>`;
-  return html`<div class="table-wrap"><table>
+  return html`<div class="table-wrap" role="region" aria-label="${caption}" tabindex="0"><table>
 <caption class="sr-only">${caption}</caption>
 <thead><tr>${headers.map((h) => html`<th scope="col">${h}</th>`)}</tr></thead>
 <tbody>${rows}</tbody></table></div>`;
