@@ -17,7 +17,9 @@ export function jobZone(job: JobView): string | null {
 /** The schedule as written with its words beneath. */
 export function scheduleCell(job: JobView) {
   const words = scheduleInWords(job.schedule);
-  return html`<code>${scheduleAsWritten(job.schedule)}</code>${words ? html`<br><span class="muted">${words}</span>` : ''}`;
+  // A cron expression wraps at its spaces into fields that no longer read as one: it stays whole.
+  const written = scheduleAsWritten(job.schedule);
+  return html`<code${job.schedule.kind === 'cron' ? html` class="whole"` : ''}>${written}</code>${words ? html`<br><span class="muted">${words}</span>` : ''}`;
 }
 
 /** "Run now", "Pause" / "Resume" for a job, each only when allowed. */
