@@ -11,6 +11,7 @@ import { type Authorizer, basicAuth, bearerToken, createDashboard } from '../das
 import type { Logger, Scheduler, Storage, WebhookNotifier } from '../index.js';
 import { UsageError } from './command.js';
 import { isLoopback, refuseForeignHost } from './service/listen-address.js';
+import { limitSignIns } from './sign-in-limit.js';
 
 export const DASHBOARD_ENV = {
   token: 'CRONHOOK_DASHBOARD_TOKEN',
@@ -81,12 +82,16 @@ export async function startDashboardServer(
       options.flag,
     );
   }
+  const onLimited = (address: string) =>
+    options.logger.warn?.('dashboard: too many wrong credentials from one address; refused for a minute', {
+      address,
+    });
   const dashboard = createDashboard({
     ...(options.scheduler ? { scheduler: options.scheduler } : {}),
     ...(options.notifier ? { notifier: options.notifier } : {}),
     ...(options.storage ? { storage: options.storage } : {}),
     ...(options.permissions ? { permissions: options.permissions } : {}),
-    ...(authorize ? { authorize } : { public: true }),
+    ...(authorize ? { authorize: limitSignIns(authorize, { onLimited }) } : { public: true }),
     logger: options.logger,
   });
   // On loopback, only requests naming this machine: a DNS-rebinding page must not read or drive the dashboard.

@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDashboardServer } from '../../src/cli/dashboard-server.js';
+import type { Logger } from '../../src/logger.js';
 import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
 import { MemoryStorage } from '../../src/storage/memory/index.js';
@@ -16,7 +17,7 @@ afterEach(async () => {
   close = undefined;
 });
 
-async function served(env: NodeJS.ProcessEnv = {}) {
+async function served(env: NodeJS.ProcessEnv = {}, logger: Logger = quiet) {
   const storage = new MemoryStorage();
   const scheduler = new Scheduler({ storage });
   const notifier = new WebhookNotifier({ scheduler, storage });
@@ -27,7 +28,7 @@ async function served(env: NodeJS.ProcessEnv = {}) {
     scheduler,
     notifier,
     env,
-    logger: quiet,
+    logger,
   });
   close = server.close;
   return { url: server.url, port: new URL(server.url).port, notifier };
@@ -71,5 +72,32 @@ describe('the CLI dashboard on a loopback address', () => {
     const auth = { authorization: 'Bearer tok-123' };
     expect((await sendRequest(url, { headers: { ...auth, host: `evil.example:${port}` } })).status).toBe(421);
     expect((await sendRequest(url, { headers: { ...auth, host: `127.0.0.1:${port}` } })).status).toBe(200);
+  });
+});
+
+describe('the CLI dashboard with credentials', () => {
+  it('stops checking an address after 20 wrong credentials in a minute (a script guessing the password)', async () => {
+    const warnings: Array<[string, unknown]> = [];
+    const logger: Logger = { ...quiet, warn: (message, data) => void warnings.push([message, data]) };
+    const { url } = await served(
+      { CRONHOOK_DASHBOARD_USER: 'ops', CRONHOOK_DASHBOARD_PASSWORD: 'right-password' },
+      logger,
+    );
+    const basic = (password: string) => ({
+      authorization: `Basic ${Buffer.from(`ops:${password}`).toString('base64')}`,
+    });
+    expect((await sendRequest(url, { headers: basic('right-password') })).status).toBe(200);
+    for (let i = 0; i < 20; i++) {
+      expect((await sendRequest(url, { headers: basic(`guess-${i}`) })).status).toBe(401);
+    }
+    const refused = await sendRequest(url, { headers: basic('right-password') });
+    expect(refused.status).toBe(401);
+    expect(refused.body).not.toContain('hooks.example.com');
+    expect(warnings).toEqual([
+      [
+        'dashboard: too many wrong credentials from one address; refused for a minute',
+        { address: '127.0.0.1' },
+      ],
+    ]);
   });
 });
