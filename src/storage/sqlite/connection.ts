@@ -22,10 +22,20 @@ export interface SqliteConnectionOptions {
   flush?: Flush;
 }
 
+/**
+ * How a write waits for the disk (see {@link SqliteConnection.write}):
+ * - `'durable'`: acknowledged once its commit is flushed; a later claim waits for that flush too, since the
+ *   write may have made work claimable (a message's deliveries, a job, a run request);
+ * - `'outcome'`: acknowledged once flushed, but claims need not wait for it: it only records what became of
+ *   rows that were already on disk before anyone could claim them (an attempt's result, a run's end);
+ * - `'claim'`: a lease, acknowledged without waiting for its own flush (a lease lost in a power cut only makes
+ *   the items claimable again), but only once everything it may have read is on disk.
+ */
+export type WriteKind = 'durable' | 'outcome' | 'claim';
+
 interface Write {
   work: () => unknown;
-  /** False: settled once committed, without waiting for the WAL's flush (see {@link SqliteConnection.write}). */
-  durable: boolean;
+  kind: WriteKind;
 }
 
 /**
@@ -46,6 +56,16 @@ export class SqliteConnection {
   readonly #writes = new GroupCommit<Write>((group) => this.#commitGroup(group));
   /** Flushes the WAL after commits, for `synchronous: 'full'` on a file. */
   readonly #wal: WalSync | null;
+  /** Group commits made so far: commit `n` is the n-th. */
+  #commits = 0;
+  /** The last commit known to be on disk. */
+  #flushed = 0;
+  /** The last commit that claims must see flushed before they return what they read. */
+  #claimsWaitFor = 0;
+  /** `PRAGMA data_version` as last read in a claim: other connections' commits change it. */
+  #seenVersion: number | null = null;
+  /** Claims committed, waiting for the commit they read (`upTo`) to be flushed; in commit order. */
+  readonly #claims: Array<{ upTo: number; settle: (error: Error | null) => void }> = [];
 
   constructor({ path, busyTimeoutMs, synchronous, flush }: SqliteConnectionOptions) {
     const file = path !== ':memory:' && !path.startsWith('file:');
@@ -91,12 +111,16 @@ export class SqliteConnection {
   /**
    * Runs `fn` atomically on the next group commit; resolves with its result once that transaction has
    * committed and is on disk, or rejects with what `fn` threw (its changes rolled back, the group's others
-   * kept) or with the commit's or flush's error (nothing of the group acknowledged). With `durable: false`
-   * it resolves once committed, without waiting for the flush: for writes whose loss in a power cut is
-   * harmless, such as a claim's lease (the item is claimed again), so that a claim never waits for the disk.
+   * kept) or with the commit's or flush's error (nothing of the group acknowledged).
+   *
+   * `kind` (see {@link WriteKind}) says what a claim must wait for. A `'claim'` resolves without waiting for
+   * its own flush (a lease lost in a power cut only makes the items claimable again), but never before the
+   * writes it may have read are on disk: the `'durable'` writes this connection committed before it, and
+   * whatever other connections (processes) had committed, which it cannot tell apart and so flushes. A
+   * delivery is thus never attempted, nor a job run, on the strength of a commit a power cut could still undo.
    */
-  write<T>(fn: () => T, { durable = true }: { durable?: boolean } = {}): Promise<T> {
-    return this.#writes.push<T>({ work: fn, durable });
+  write<T>(fn: () => T, kind: WriteKind = 'durable'): Promise<T> {
+    return this.#writes.push<T>({ work: fn, kind });
   }
 
   /** Resolves once every queued write has been committed and flushed, or has failed. */
@@ -115,7 +139,11 @@ export class SqliteConnection {
     try {
       const result = fn();
       this.db.exec('COMMIT');
-      this.#wal?.flushNow();
+      if (this.#wal !== null) {
+        this.#wal.flushNow();
+        // Everything committed so far is on disk now.
+        this.#settleClaims(this.#commits, null);
+      }
       return result;
     } catch (error) {
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
@@ -126,6 +154,7 @@ export class SqliteConnection {
   #commitGroup(group: QueuedWrite<Write>[]): void {
     const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     this.db.exec('BEGIN IMMEDIATE');
+    let foreign = false;
     try {
       for (const write of group) {
         if (group.length === 1) {
@@ -142,6 +171,13 @@ export class SqliteConnection {
           results.push({ ok: false, error });
         }
       }
+      // What another connection committed may not be flushed yet: its process acknowledges it only after
+      // its own flush. A claim that may have read such rows waits for a flush of its own.
+      if (this.#wal !== null && group.some((w) => w.work.kind === 'claim')) {
+        const version = this.dataVersion();
+        foreign = version !== this.#seenVersion;
+        this.#seenVersion = version;
+      }
       if (results.every((r) => !r.ok)) this.db.exec('ROLLBACK');
       else this.db.exec('COMMIT');
     } catch (error) {
@@ -149,21 +185,51 @@ export class SqliteConnection {
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
       throw error;
     }
-    // Durable writes wait for the flush that covers this commit; the next group may commit meanwhile.
+    const wal = this.#wal;
+    if (wal === null) {
+      results.forEach((result, i) => {
+        if (result.ok) group[i]!.resolve(result.value);
+        else group[i]!.reject(result.error);
+      });
+      return;
+    }
+    const commit = ++this.#commits;
+    if (foreign || group.some((w, i) => w.work.kind === 'durable' && results[i]!.ok)) {
+      this.#claimsWaitFor = commit;
+    }
+    // Durable and outcome writes wait for the flush that covers this commit; the next group may commit
+    // meanwhile. Claims wait for the flush of the last commit they may have read.
     const flushed: Array<[QueuedWrite<Write>, unknown]> = [];
     results.forEach((result, i) => {
       const write = group[i]!;
       if (!result.ok) write.reject(result.error);
-      else if (this.#wal === null || !write.work.durable) write.resolve(result.value);
-      else flushed.push([write, result.value]);
+      else if (write.work.kind !== 'claim') flushed.push([write, result.value]);
+      // A claim that found nothing has nothing to act on.
+      else if (this.#claimsWaitFor <= this.#flushed || isEmptyList(result.value)) write.resolve(result.value);
+      else
+        this.#claims.push({
+          upTo: this.#claimsWaitFor,
+          settle: (error) => (error === null ? write.resolve(result.value) : write.reject(error)),
+        });
     });
-    if (flushed.length === 0) return;
-    this.#wal!.afterCommit((error) => {
+    if (flushed.length === 0 && this.#claimsWaitFor !== commit) return;
+    wal.afterCommit((error) => {
       for (const [write, value] of flushed) {
         if (error === null) write.resolve(value);
         else write.reject(error);
       }
+      this.#settleClaims(commit, error);
     });
+  }
+
+  /**
+   * The flush covering commit `upTo` returned (`error` null) or failed: claims that waited for it are told.
+   * A claim whose flush failed is rejected: what it read may not be on disk, so it must not be acted on (its
+   * lease runs out and the items are claimed again).
+   */
+  #settleClaims(upTo: number, error: Error | null): void {
+    if (error === null && upTo > this.#flushed) this.#flushed = upTo;
+    while (this.#claims.length > 0 && this.#claims[0]!.upTo <= upTo) this.#claims.shift()!.settle(error);
   }
 
   /**
@@ -180,6 +246,8 @@ export class SqliteConnection {
     if (this.db.isOpen) this.db.close();
   }
 }
+
+const isEmptyList = (value: unknown) => Array.isArray(value) && value.length === 0;
 
 function toParams(params: unknown[]): SqlParam[] {
   return params.map((p) => (p === undefined ? null : (p as SqlParam)));

@@ -111,24 +111,21 @@ export class SqliteJobs {
 
   claimDueJobs({ now, limit, instanceId, leaseMs }: ClaimOptions): Promise<JobRecord[]> {
     const lockedUntil = now.getTime() + leaseMs;
-    return this.#c.write(
-      () => {
-        const rows = this.#c.all(
-          'SELECT * FROM cronhook_jobs WHERE enabled = 1 AND wake_at <= ? ORDER BY wake_at, id LIMIT ?',
-          [now.getTime(), limit],
-        );
-        const lock = 'UPDATE cronhook_jobs SET locked_by = ?, locked_until = ? WHERE id = ?';
-        for (const row of rows) this.#c.run(lock, [instanceId, lockedUntil, row.id]);
-        return rows.map((row) => ({
-          ...decodeJob(row),
-          lockedBy: instanceId,
-          lockedUntil: new Date(lockedUntil),
-        }));
-        // A lease lost in a power cut only makes the jobs claimable again (an occurrence still runs once: its
-        // run's key is unique), so the claim does not wait for the disk.
-      },
-      { durable: false },
-    );
+    return this.#c.write(() => {
+      const rows = this.#c.all(
+        'SELECT * FROM cronhook_jobs WHERE enabled = 1 AND wake_at <= ? ORDER BY wake_at, id LIMIT ?',
+        [now.getTime(), limit],
+      );
+      const lock = 'UPDATE cronhook_jobs SET locked_by = ?, locked_until = ? WHERE id = ?';
+      for (const row of rows) this.#c.run(lock, [instanceId, lockedUntil, row.id]);
+      return rows.map((row) => ({
+        ...decodeJob(row),
+        lockedBy: instanceId,
+        lockedUntil: new Date(lockedUntil),
+      }));
+      // A lease lost in a power cut only makes the jobs claimable again (an occurrence still runs once: its
+      // run's key is unique), so the claim does not wait for the disk.
+    }, 'claim');
   }
 
   advanceJob(input: AdvanceJobInput): Promise<RunRecord[]> {
@@ -149,7 +146,8 @@ export class SqliteJobs {
       return inserted.map((run) =>
         decodeRun(this.#c.get('SELECT * FROM cronhook_runs WHERE id = ?', [run.id])!),
       );
-    });
+      // The job was claimed (so on disk) and its runs are this instance's: nothing here is for a claim.
+    }, 'outcome');
   }
 
   insertRun(run: RunRecord): Promise<boolean> {
@@ -162,7 +160,7 @@ export class SqliteJobs {
     const sql = `UPDATE cronhook_runs SET ${setSql(RUN_STATE, ph)} WHERE id = ?`;
     return this.#c.write(() => {
       if (this.#c.run(sql, [...values, run.id]) === 0) throw notFound('run', run.id);
-    });
+    }, 'outcome');
   }
 
   getRun(id: string): RunRecord | null {
@@ -218,7 +216,7 @@ export class SqliteJobs {
          WHERE instance_id = ? AND ${ACTIVE} AND id IN (SELECT value FROM json_each(?))`,
         [until.getTime(), instanceId, JSON.stringify(runIds)],
       );
-    });
+    }, 'outcome');
   }
 
   claimExpiredRuns({ now, limit, instanceId, leaseMs }: ClaimOptions): Promise<RunRecord[]> {
@@ -262,12 +260,14 @@ export class SqliteJobs {
     // The statuses are our own constants (see prunedStatuses), so they go into the text as literals: one
     // prepared statement per set of statuses, and the index on (job_id, scheduled_at) serves each.
     const list = pruned.map((s) => `'${s}'`).join(', ');
-    return this.#c.write(() =>
-      this.#c.run(
-        `DELETE FROM cronhook_runs WHERE id IN (SELECT id FROM cronhook_runs WHERE job_id = ? AND status IN (${list})
+    return this.#c.write(
+      () =>
+        this.#c.run(
+          `DELETE FROM cronhook_runs WHERE id IN (SELECT id FROM cronhook_runs WHERE job_id = ? AND status IN (${list})
            ORDER BY scheduled_at DESC, id DESC LIMIT -1 OFFSET ?)`,
-        [jobId, Math.max(0, keep)],
-      ),
+          [jobId, Math.max(0, keep)],
+        ),
+      'outcome',
     );
   }
 }

@@ -149,29 +149,27 @@ export class SqliteOutbox {
     excludeEndpointIds,
   }: ClaimDeliveriesOptions): Promise<DeliveryRecord[]> {
     const lockedUntil = now.getTime() + leaseMs;
-    return this.#c.write(
-      () => {
-        const rows = this.#c.all(
-          `SELECT d.* ${PENDING_TO_ENABLED} AND d.wake_at <= ?
+    return this.#c.write(() => {
+      const rows = this.#c.all(
+        `SELECT d.* ${PENDING_TO_ENABLED} AND d.wake_at <= ?
            AND d.endpoint_id NOT IN (SELECT value FROM json_each(?))
          ORDER BY d.wake_at, d.id LIMIT ?`,
-          [now.getTime(), JSON.stringify(excludeEndpointIds ?? []), limit],
-        );
-        if (rows.length === 0) return [];
-        this.#c.run(
-          `UPDATE cronhook_deliveries SET locked_by = ?, locked_until = ?
+        [now.getTime(), JSON.stringify(excludeEndpointIds ?? []), limit],
+      );
+      if (rows.length === 0) return [];
+      this.#c.run(
+        `UPDATE cronhook_deliveries SET locked_by = ?, locked_until = ?
          WHERE id IN (SELECT value FROM json_each(?))`,
-          [instanceId, lockedUntil, JSON.stringify(rows.map((row) => row.id))],
-        );
-        return rows.map((row) => ({
-          ...decodeDelivery(row),
-          lockedBy: instanceId,
-          lockedUntil: new Date(lockedUntil),
-        }));
-        // A lease lost in a power cut only makes the deliveries claimable again: no need to wait for the disk.
-      },
-      { durable: false },
-    );
+        [instanceId, lockedUntil, JSON.stringify(rows.map((row) => row.id))],
+      );
+      return rows.map((row) => ({
+        ...decodeDelivery(row),
+        lockedBy: instanceId,
+        lockedUntil: new Date(lockedUntil),
+      }));
+      // A lease lost in a power cut only makes the deliveries claimable again: it does not wait for the
+      // disk, only for the deliveries it read to be there (see SqliteConnection.write).
+    }, 'claim');
   }
 
   completeAttempt({ delivery, attempt, endpoint }: CompleteAttemptInput): Promise<void> {
@@ -181,7 +179,8 @@ export class SqliteOutbox {
       if (endpoint === undefined) return;
       const existing = this.getEndpoint(endpoint.id);
       if (existing) this.#updateEndpoint({ ...existing, ...definedOnly(endpoint) }, existing.enabled);
-    });
+      // The outcome of a delivery that was on disk before it was claimed: claims need not wait for it.
+    }, 'outcome');
   }
 
   updateDelivery(delivery: DeliveryRecord): Promise<void> {
@@ -289,7 +288,7 @@ export class SqliteOutbox {
         [messageIds],
       );
       return rows.length;
-    });
+    }, 'outcome');
   }
 
   nextDeliveryAt(): Date | null {

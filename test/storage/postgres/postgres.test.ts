@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { PostgresStorage } from '../../../src/storage/postgres/index.js';
 import type { StorageChange } from '../../../src/storage/types.js';
 import { testStorage } from '../../../src/testing/storage.js';
-import { delivery, endpoint, message, minimalJob, run } from '../../../src/testing/storage-suite/fixtures.js';
+import {
+  attempt,
+  delivery,
+  endpoint,
+  message,
+  minimalJob,
+  run,
+} from '../../../src/testing/storage-suite/fixtures.js';
 import { describePostgres, dropSchema, postgresUrl, uniqueSchema, withPool } from '../../helpers/postgres.js';
 import { useCleanups } from '../../helpers/test-lifecycle.js';
 
@@ -59,6 +66,49 @@ describePostgres('Postgres', () => {
       const other = await open(schema);
       expect(await other.claimDeliveries({ now, limit: 5, instanceId: 'b', leaseMs: 60_000 })).toEqual([]);
       expect(await other.claimDueJobs({ now, limit: 5, instanceId: 'b', leaseMs: 60_000 })).toEqual([]);
+    });
+
+    it('publishes and attempt outcomes commit synchronously (a claim sees a message only once it is on disk); only claims do not', async () => {
+      // The server's default (the test server runs with synchronous_commit off): commits wait for the flush.
+      const pool = new pg.Pool({
+        connectionString: await postgresUrl(),
+        max: 3,
+        options: '-c synchronous_commit=on',
+      });
+      cleanups.push(() => pool.end());
+      const schema = uniqueSchema();
+      cleanups.push(() => dropSchema(schema));
+      const storage = new PostgresStorage({ pool, schema });
+      await storage.migrate();
+      // Triggers deferred to the commit record how each write's transaction is set to commit at that moment.
+      const t = `"${schema}"`;
+      await pool.query(`
+        CREATE TABLE ${t}.commit_modes (what text, mode text);
+        CREATE FUNCTION ${t}.record_mode() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+          INSERT INTO ${t}.commit_modes VALUES (TG_ARGV[0], current_setting('synchronous_commit'));
+          RETURN NULL; END $$;
+        CREATE CONSTRAINT TRIGGER published AFTER INSERT ON ${t}.deliveries DEFERRABLE INITIALLY DEFERRED
+          FOR EACH ROW EXECUTE FUNCTION ${t}.record_mode('publish');
+        CREATE CONSTRAINT TRIGGER leased AFTER UPDATE OF locked_by ON ${t}.deliveries DEFERRABLE INITIALLY DEFERRED
+          FOR EACH ROW WHEN (NEW.locked_by IS NOT NULL) EXECUTE FUNCTION ${t}.record_mode('claim');
+        CREATE CONSTRAINT TRIGGER recorded AFTER INSERT ON ${t}.attempts DEFERRABLE INITIALLY DEFERRED
+          FOR EACH ROW EXECUTE FUNCTION ${t}.record_mode('outcome');`);
+      await storage.insertEndpoint(endpoint('ep'));
+      await storage.insertMessage({ message: message('m'), deliveries: [delivery('d', 'm', 'ep')] });
+      const now = new Date('2030-01-01T00:00:00.000Z');
+      const [claimed] = await storage.claimDeliveries({ now, limit: 5, instanceId: 'a', leaseMs: 60_000 });
+      await storage.completeAttempt({
+        delivery: { ...claimed!, status: 'succeeded', attempts: 1, nextAttemptAt: null },
+        attempt: attempt('att', 'd'),
+      });
+      const { rows } = await pool.query(`SELECT what, mode FROM ${t}.commit_modes`);
+      // A synchronous commit becomes visible to other transactions (the claim) only after its WAL flush; the
+      // claim's own lease may be lost in a server crash, which only makes the delivery claimable again.
+      expect(rows).toEqual([
+        { what: 'publish', mode: 'on' },
+        { what: 'claim', mode: 'off' },
+        { what: 'outcome', mode: 'on' },
+      ]);
     });
 
     it('a claimed message is read without a query after the claim, while the latest 256 claimed are kept', async () => {

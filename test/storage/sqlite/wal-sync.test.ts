@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteConnection } from '../../../src/storage/sqlite/connection.js';
+import { SqliteOutbox } from '../../../src/storage/sqlite/outbox.js';
+import { sqliteMigrations } from '../../../src/storage/sqlite/schema.js';
 import { type Flush, WalSync } from '../../../src/storage/sqlite/wal-sync.js';
 import { flushPromises } from '../../../src/testing/fake-clock.js';
+import { at, delivery, endpoint, message } from '../../../src/testing/storage-suite/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cronhook-wal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -101,34 +104,128 @@ describe("SqliteConnection with synchronous: 'full'", () => {
     c.close();
   });
 
-  it('commits the next group while a flush runs, and a non-durable write (a lease) does not wait for it', async () => {
+  it('commits the next group while a flush runs; outcomes wait for their flush, claims need not', async () => {
     const path = freshPath();
     const { flush, calls } = heldFlush();
     const c = open(path, flush);
     setup(c);
-    const order: string[] = [];
-    const first = c.write(() => c.run('INSERT INTO t VALUES (1)')).then(() => order.push('durable 1'));
+    // The first claim flushes what other connections may have committed before this one opened.
+    const opening = c.write(() => c.run('INSERT INTO t VALUES (0)'), 'claim');
     await turns();
-    expect(calls).toHaveLength(1);
+    calls[0]!(null);
+    await opening;
+    const order: string[] = [];
+    const first = c
+      .write(() => c.run('INSERT INTO t VALUES (1)'), 'outcome')
+      .then(() => order.push('outcome 1'));
+    await turns();
+    expect(calls).toHaveLength(2);
     const lease = c
-      .write(() => c.run('INSERT INTO t VALUES (2)'), { durable: false })
+      .write(() => c.run('INSERT INTO t VALUES (2)'), 'claim')
       .then(() => {
         order.push('lease');
       });
-    const second = c.write(() => c.run('INSERT INTO t VALUES (3)')).then(() => order.push('durable 2'));
+    const second = c
+      .write(() => c.run('INSERT INTO t VALUES (3)'), 'outcome')
+      .then(() => order.push('outcome 2'));
     await turns();
-    // The second group committed during the first flush; its lease is acknowledged at once.
-    expect(count(path)).toBe(3);
+    // The second group committed during the first flush; its lease read nothing a flush still owes: it is
+    // acknowledged at once.
+    expect(count(path)).toBe(4);
     await lease;
     expect(order).toEqual(['lease']);
-    calls[0]!(null);
-    await first;
-    expect(order).toEqual(['lease', 'durable 1']);
-    // The second group's durable write waits for a flush that started after its commit.
-    expect(calls).toHaveLength(2);
     calls[1]!(null);
+    await first;
+    expect(order).toEqual(['lease', 'outcome 1']);
+    // The second group's outcome waits for a flush that started after its commit.
+    expect(calls).toHaveLength(3);
+    calls[2]!(null);
     await second;
-    expect(order).toEqual(['lease', 'durable 1', 'durable 2']);
+    expect(order).toEqual(['lease', 'outcome 1', 'outcome 2']);
+    c.close();
+  });
+
+  it('a claim returns only once the durable writes it may have read are flushed (same connection)', async () => {
+    const path = freshPath();
+    const { flush, calls } = heldFlush();
+    const c = open(path, flush);
+    setup(c);
+    const opening = c.write(() => 0, 'claim');
+    await turns();
+    calls.shift()!(null);
+    await opening;
+    // A publish: committed, visible to the next claim, but its flush has not returned.
+    const events: string[] = [];
+    const publish = c.write(() => c.run('INSERT INTO t VALUES (1)')).then(() => events.push('published'));
+    await turns();
+    expect(count(path)).toBe(1);
+    const claim = c
+      .write(() => c.all('SELECT v FROM t'), 'claim')
+      .then((rows) => {
+        events.push(`claimed ${rows.length}`);
+      });
+    await turns();
+    // The claim committed (it read the row) but must not hand it out before the row is on disk.
+    expect(events).toEqual([]);
+    calls.shift()!(null);
+    await Promise.all([publish, claim]);
+    expect(events).toEqual(['published', 'claimed 1']);
+    c.close();
+  });
+
+  it('a claim flushes what another connection (another process) committed but has not flushed yet', async () => {
+    const path = freshPath();
+    const mine = heldFlush();
+    const theirs = heldFlush();
+    const c = open(path, mine.flush);
+    setup(c);
+    const other = open(path, theirs.flush);
+    const opening = c.write(() => 0, 'claim');
+    await turns();
+    mine.calls.shift()!(null);
+    await opening;
+    // The other process publishes; its flush is still running when this one claims.
+    void other.write(() => other.run('INSERT INTO t VALUES (1)'));
+    await turns();
+    expect(theirs.calls).toHaveLength(1);
+    let claimed: unknown[] | null = null;
+    const claim = c
+      .write(() => c.all('SELECT v FROM t'), 'claim')
+      .then((rows) => {
+        claimed = rows;
+      });
+    await turns();
+    // It saw the other connection's commit: it flushes the file itself before returning the row.
+    expect(mine.calls).toHaveLength(1);
+    expect(claimed).toBeNull();
+    mine.calls.shift()!(null);
+    await claim;
+    expect(claimed).toHaveLength(1);
+    // Nothing new from elsewhere: the next claim does not flush again.
+    await c.write(() => c.all('SELECT v FROM t'), 'claim');
+    expect(mine.calls).toHaveLength(0);
+    theirs.calls.shift()!(null);
+    other.close();
+    c.close();
+  });
+
+  it('a claim whose flush failed is rejected, and an empty claim does not wait', async () => {
+    const path = freshPath();
+    const { flush, calls } = heldFlush();
+    const c = open(path, flush);
+    setup(c);
+    // The first claim owes a flush (other connections' commits), but it found nothing: it is not held.
+    const empty = await c.write(() => [], 'claim');
+    expect(empty).toEqual([]);
+    expect(calls).toHaveLength(1);
+    calls.shift()!(null);
+    const publish = c.write(() => c.run('INSERT INTO t VALUES (1)'));
+    await turns();
+    const claim = c.write(() => c.all('SELECT v FROM t'), 'claim');
+    await turns();
+    calls.shift()!(new Error('EIO: disk gone'));
+    await expect(publish).rejects.toThrow('EIO');
+    await expect(claim).rejects.toThrow('EIO');
     c.close();
   });
 
@@ -184,5 +281,38 @@ describe("SqliteConnection with synchronous: 'full'", () => {
     await normal.write(() => normal.run('INSERT INTO t VALUES (1)'));
     normal.close();
     expect(calls).toHaveLength(0);
+  });
+});
+
+describe("SqliteOutbox with synchronous: 'full'", () => {
+  it('claims a published delivery only once the flush covering its insert has returned', async () => {
+    const path = freshPath();
+    const { flush, calls } = heldFlush();
+    const c = new SqliteConnection({ path, busyTimeoutMs: 1000, synchronous: 'full', flush });
+    for (const migration of sqliteMigrations) c.db.exec(migration.sql);
+    const outbox = new SqliteOutbox(c);
+    const claim = () => outbox.claimDeliveries({ now: at(1), limit: 10, instanceId: 'i1', leaseMs: 60_000 });
+    const endpointWritten = outbox.insertEndpoint(endpoint('ep1'));
+    await turns();
+    calls.shift()!(null);
+    await endpointWritten;
+    // Nothing pending yet: this claim finds nothing.
+    expect(await claim()).toEqual([]);
+    while (calls.length > 0) calls.shift()!(null);
+
+    const events: string[] = [];
+    const published = outbox
+      .insertMessage({ message: message('m1'), deliveries: [delivery('d1', 'm1', 'ep1')] })
+      .then(() => events.push('published'));
+    await turns();
+    expect(calls).toHaveLength(1); // committed, its flush running
+    const claimed = claim().then((deliveries) => events.push(`claimed ${deliveries.map((d) => d.id)}`));
+    await turns();
+    // The claim committed its lease but does not hand out a delivery a power cut could still take back.
+    expect(events).toEqual([]);
+    calls.shift()!(null);
+    await Promise.all([published, claimed]);
+    expect(events).toEqual(['published', 'claimed d1']);
+    c.close();
   });
 });
