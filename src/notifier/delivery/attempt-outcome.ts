@@ -96,9 +96,11 @@ function endpointChanges(
   disableAfterMs: number,
 ): EndpointChanges | null {
   if (endpoint === null) return null;
+  // The usual outcome, a success of an endpoint that was not failing, changes nothing: no object for it.
+  if (attempt.error === null && endpoint.failingSince === null) return null;
   const changes: EndpointChanges = { id: endpoint.id };
   if (attempt.error === null) {
-    if (endpoint.failingSince !== null) changes.failingSince = null;
+    changes.failingSince = null;
   } else {
     const failingSince = endpoint.failingSince ?? attempt.startedAt;
     if (endpoint.failingSince === null) changes.failingSince = failingSince;

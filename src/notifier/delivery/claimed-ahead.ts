@@ -39,6 +39,8 @@ export class ClaimedAhead {
   readonly #share: FairShare;
   #waiting: DeliveryRecord[] = [];
   readonly #byEndpoint = new Map<string, number>();
+  /** When the first delivery waiting here will have waited half its lease (then it is handed back). */
+  #staleAt = Number.POSITIVE_INFINITY;
   #returning: Promise<void> = Promise.resolve();
 
   constructor(
@@ -89,12 +91,15 @@ export class ClaimedAhead {
    * handed back.
    */
   launch(claimed: DeliveryRecord[], launcher: Launcher, now: number, keep = true): number {
+    if (claimed.length === 0 && keep) return this.#launchWaiting(launcher, now);
     const all = claimed.length === 0 ? this.#waiting : [...this.#waiting, ...claimed].sort(byDue);
     this.#waiting = [];
     this.#byEndpoint.clear();
+    this.#staleAt = Number.POSITIVE_INFINITY;
     const handBack: DeliveryRecord[] = [];
     for (const delivery of all) {
-      if (!keep || (delivery.lockedUntil?.getTime() ?? 0) - now < this.#leaseMs / 2) {
+      const staleAt = this.#staleAtOf(delivery);
+      if (!keep || staleAt <= now) {
         handBack.push(delivery);
         continue;
       }
@@ -111,9 +116,50 @@ export class ClaimedAhead {
       }
       this.#waiting.push(delivery);
       this.#byEndpoint.set(endpointId, waiting + 1);
+      if (staleAt < this.#staleAt) this.#staleAt = staleAt;
     }
     if (handBack.length > 0) this.#handBack(handBack, launcher);
     return handBack.length;
+  }
+
+  /**
+   * {@link launch} with nothing newly claimed: called every turn that frees a slot, so it walks what waits in
+   * place, and not at all while every slot is busy and no lease is near its half. What waits was within its
+   * limits when it came, so it only leaves: sent, or handed back (its lease half gone, or its endpoint no
+   * longer prompt).
+   */
+  #launchWaiting(launcher: Launcher, now: number): number {
+    if (now < this.#staleAt && !launcher.hasRoom()) return 0;
+    const waiting = this.#waiting;
+    let kept = 0;
+    let handBack: DeliveryRecord[] | null = null;
+    this.#staleAt = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < waiting.length; i++) {
+      const delivery = waiting[i]!;
+      const endpointId = delivery.endpointId;
+      const staleAt = this.#staleAtOf(delivery);
+      const stale = staleAt <= now;
+      if (!stale && launcher.hasRoom() && this.#share.mayStart(endpointId, now)) {
+        launcher.launch(delivery);
+      } else if (stale || !this.#share.isPrompt(endpointId, now)) {
+        (handBack ??= []).push(delivery);
+      } else {
+        waiting[kept++] = delivery;
+        if (staleAt < this.#staleAt) this.#staleAt = staleAt;
+        continue;
+      }
+      const count = this.#byEndpoint.get(endpointId)! - 1;
+      if (count === 0) this.#byEndpoint.delete(endpointId);
+      else this.#byEndpoint.set(endpointId, count);
+    }
+    waiting.length = kept;
+    if (handBack === null) return 0;
+    this.#handBack(handBack, launcher);
+    return handBack.length;
+  }
+
+  #staleAtOf(delivery: DeliveryRecord): number {
+    return (delivery.lockedUntil?.getTime() ?? 0) - this.#leaseMs / 2;
   }
 
   /** Resolves once the deliveries handed back so far are stored as unleased. */

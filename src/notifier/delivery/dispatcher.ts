@@ -249,26 +249,26 @@ export class Dispatcher {
     };
     // A pending delivery whose retries were spent has been put back by replay().
     const trigger = delivery.attempts > options.retrySchedule.length ? 'replay' : 'auto';
-    void deliverer
-      .deliver(delivery, trigger, this.#controller.signal, onAnswered)
-      .catch((error: unknown) => {
-        if (isCronhookError(error, 'ERR_ENCRYPTION_KEY')) {
-          const reported = (this.#undecryptable.get(endpointId) ?? 0) > clock.now();
-          this.#undecryptable.set(endpointId, clock.now() + options.leaseMs);
-          if (reported) return;
-        }
-        this.#fail(error);
-      })
-      .finally(() => {
-        onAnswered(); // no request was made (endpoint disabled) or the attempt failed before one
-        this.#recording--;
-        this.#inFlight.delete(delivery.id);
-        if (this.inFlight === 0 && this.#idle !== null) {
-          this.#idle();
-          this.#idle = null;
-        }
-        this.#wakeAfterTurn();
-      });
+    const done = () => {
+      onAnswered(); // no request was made (endpoint disabled) or the attempt failed before one
+      this.#recording--;
+      this.#inFlight.delete(delivery.id);
+      if (this.inFlight === 0 && this.#idle !== null) {
+        this.#idle();
+        this.#idle = null;
+      }
+      this.#wakeAfterTurn();
+    };
+    const failed = (error: unknown) => {
+      let report = true;
+      if (isCronhookError(error, 'ERR_ENCRYPTION_KEY')) {
+        report = (this.#undecryptable.get(endpointId) ?? 0) <= clock.now();
+        this.#undecryptable.set(endpointId, clock.now() + options.leaseMs);
+      }
+      if (report) this.#fail(error);
+      done();
+    };
+    deliverer.deliver(delivery, trigger, this.#controller.signal, onAnswered).then(done, failed);
   }
 
   /**

@@ -27,16 +27,20 @@ export function requireOpened(value: string, what: string): void {
 
 /** {@link requireOpened} for what an attempt to `endpoint` sends at `now`: its authorization, headers, signing secrets. */
 export function requireEndpointOpened(endpoint: EndpointRecord, now: number): void {
-  const what = `Endpoint ${endpoint.id}'s`;
-  if (endpoint.authorization !== null) requireOpened(endpoint.authorization, `${what} authorization`);
-  for (const name of Object.keys(endpoint.headers)) {
-    requireOpened(endpoint.headers[name]!, `${what} header ${name}`);
+  // Checked before every attempt: a message is only built for a value that is still sealed.
+  const auth = endpoint.authorization;
+  if (auth !== null && isSealed(auth)) requireOpened(auth, `${owner(endpoint)} authorization`);
+  for (const name in endpoint.headers) {
+    const value = endpoint.headers[name]!;
+    if (isSealed(value)) requireOpened(value, `${owner(endpoint)} header ${name}`);
   }
   for (const s of endpoint.secrets) {
-    if (s.expiresAt === null || s.expiresAt.getTime() > now)
-      requireOpened(s.secret, `${what} signing secret`);
+    if ((s.expiresAt === null || s.expiresAt.getTime() > now) && isSealed(s.secret))
+      requireOpened(s.secret, `${owner(endpoint)} signing secret`);
   }
 }
+
+const owner = (endpoint: EndpointRecord) => `Endpoint ${endpoint.id}'s`;
 
 /**
  * The start-up check of `EncryptedStorage`: every secret of the first {@link SAMPLE} endpoints and jobs must

@@ -25,6 +25,12 @@ export function wakeTime(due: Date | null, lockedUntil: Date | null): number | n
   return lockedUntil !== null && lockedUntil.getTime() > d ? lockedUntil.getTime() : d;
 }
 
+/** A stored delivery and its attempts (null until the first). */
+interface DeliveryEntry {
+  record: DeliveryRecord;
+  attempts: DeliveryAttempt[] | null;
+}
+
 /**
  * The webhook half of {@link MemoryStorage}: endpoints, messages, deliveries and their attempts. Due
  * deliveries are found through a min-heap of wake times, like due jobs.
@@ -32,9 +38,9 @@ export function wakeTime(due: Date | null, lockedUntil: Date | null): number | n
 export class MemoryOutbox {
   readonly #endpoints = new Map<string, EndpointRecord>();
   readonly #messages = new Map<string, Message>();
-  readonly #deliveries = new Map<string, DeliveryRecord>();
+  /** Each delivery with its attempts: one map entry per delivery, found once per write. */
+  readonly #deliveries = new Map<string, DeliveryEntry>();
   readonly #deliveryHeap = new MinHeap();
-  readonly #attempts = new Map<string, DeliveryAttempt[]>();
 
   // Endpoints
 
@@ -71,11 +77,8 @@ export class MemoryOutbox {
 
   async deleteEndpoint(id: string): Promise<boolean> {
     if (!this.#endpoints.delete(id)) return false;
-    for (const delivery of this.#deliveries.values()) {
-      if (delivery.endpointId === id && delivery.status === 'pending') {
-        this.#deliveries.delete(delivery.id);
-        this.#attempts.delete(delivery.id);
-      }
+    for (const { record: delivery } of this.#deliveries.values()) {
+      if (delivery.endpointId === id && delivery.status === 'pending') this.#deliveries.delete(delivery.id);
     }
     return true;
   }
@@ -89,8 +92,8 @@ export class MemoryOutbox {
 
   /** Deliveries to a disabled endpoint leave the heap when they surface; re-enabling puts them back. */
   #reindexDeliveries(endpointId: string): void {
-    for (const delivery of this.#deliveries.values()) {
-      if (delivery.endpointId === endpointId) this.#indexDelivery(delivery);
+    for (const { record } of this.#deliveries.values()) {
+      if (record.endpointId === endpointId) this.#indexDelivery(record);
     }
   }
 
@@ -108,7 +111,7 @@ export class MemoryOutbox {
     this.#messages.set(message.id, cloneMessage(message));
     for (const delivery of deliveries) {
       const stored = cloneDelivery(delivery);
-      this.#deliveries.set(delivery.id, stored);
+      this.#deliveries.set(delivery.id, { record: stored, attempts: null });
       this.#indexDelivery(stored);
     }
   }
@@ -122,7 +125,7 @@ export class MemoryOutbox {
     for (;;) {
       const t = this.#deliveryHeap.peekTime();
       if (t === undefined) return null;
-      const delivery = this.#deliveries.get(this.#deliveryHeap.peekId()!);
+      const delivery = this.#deliveries.get(this.#deliveryHeap.peekId()!)?.record;
       const enabled = delivery && this.#endpoints.get(delivery.endpointId)?.enabled === true;
       if (delivery && enabled && delivery.status === 'pending') {
         if (wakeTime(delivery.nextAttemptAt, delivery.lockedUntil) === t) return delivery;
@@ -154,15 +157,15 @@ export class MemoryOutbox {
   }
 
   async completeAttempt({ delivery, attempt, endpoint }: CompleteAttemptInput): Promise<void> {
-    if (!this.#deliveries.has(delivery.id)) throw notFound('delivery', delivery.id);
+    const entry = this.#deliveries.get(delivery.id);
+    if (entry === undefined) throw notFound('delivery', delivery.id);
     const stored = cloneDelivery(delivery);
     stored.lockedBy = null;
     stored.lockedUntil = null;
-    this.#deliveries.set(delivery.id, stored);
+    entry.record = stored;
     this.#indexDelivery(stored);
-    const attempts = this.#attempts.get(delivery.id) ?? [];
-    attempts.push(cloneAttempt(attempt));
-    this.#attempts.set(delivery.id, attempts);
+    if (entry.attempts === null) entry.attempts = [cloneAttempt(attempt)];
+    else entry.attempts.push(cloneAttempt(attempt));
     if (endpoint) {
       const existing = this.#endpoints.get(endpoint.id);
       if (existing) await this.updateEndpoint({ ...existing, ...endpoint });
@@ -170,20 +173,22 @@ export class MemoryOutbox {
   }
 
   async updateDelivery(delivery: DeliveryRecord): Promise<void> {
-    if (!this.#deliveries.has(delivery.id)) throw notFound('delivery', delivery.id);
+    const entry = this.#deliveries.get(delivery.id);
+    if (entry === undefined) throw notFound('delivery', delivery.id);
     const stored = cloneDelivery(delivery);
-    this.#deliveries.set(delivery.id, stored);
+    entry.record = stored;
     this.#indexDelivery(stored);
   }
 
   async getDelivery(id: string): Promise<DeliveryRecord | null> {
-    const delivery = this.#deliveries.get(id);
-    return delivery ? cloneDelivery(delivery) : null;
+    const entry = this.#deliveries.get(id);
+    return entry ? cloneDelivery(entry.record) : null;
   }
 
   async listDeliveries(options: ListDeliveriesOptions = {}): Promise<DeliveryRecord[]> {
     const before = options.before;
     return [...this.#deliveries.values()]
+      .map((entry) => entry.record)
       .filter(
         (d) =>
           (options.endpointId === undefined || d.endpointId === options.endpointId) &&
@@ -214,7 +219,7 @@ export class MemoryOutbox {
     let pending = 0;
     let failed = 0;
     let oldest: number | null = null;
-    for (const d of this.#deliveries.values()) {
+    for (const { record: d } of this.#deliveries.values()) {
       if (d.status === 'failed') failed++;
       if (d.status !== 'pending') continue;
       pending++;
@@ -228,23 +233,23 @@ export class MemoryOutbox {
   }
 
   async listAttempts(deliveryId: string): Promise<DeliveryAttempt[]> {
-    return (this.#attempts.get(deliveryId) ?? []).map(cloneAttempt);
+    return (this.#deliveries.get(deliveryId)?.attempts ?? []).map(cloneAttempt);
   }
 
   async pruneDeliveries({ before, limit }: PruneDeliveriesInput): Promise<number> {
     const cutoff = before.getTime();
     const old = [...this.#deliveries.values()]
+      .map((entry) => entry.record)
       .filter((d) => d.status !== 'pending' && d.updatedAt.getTime() < cutoff)
       .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime() || (a.id < b.id ? -1 : 1))
       .slice(0, limit ?? Number.POSITIVE_INFINITY);
     const touched = new Set<string>();
     for (const delivery of old) {
       this.#deliveries.delete(delivery.id);
-      this.#attempts.delete(delivery.id);
       touched.add(delivery.messageId);
     }
     if (touched.size > 0) {
-      for (const delivery of this.#deliveries.values()) touched.delete(delivery.messageId);
+      for (const { record } of this.#deliveries.values()) touched.delete(record.messageId);
       for (const messageId of touched) this.#messages.delete(messageId);
     }
     return old.length;
