@@ -15,6 +15,7 @@ import type {
   PruneDeliveriesInput,
 } from '../types.js';
 import { sqliteDialect as dialect, type SqliteConnection } from './connection.js';
+import { RecordCache } from './read-cache.js';
 
 const STATUS_LITERALS: ReadonlySet<string> = new Set(DELIVERY_STATUSES);
 
@@ -48,9 +49,17 @@ const decodeEndpoint = (row: Record<string, unknown>) => endpointCodec.decode(ro
  */
 export class SqliteOutbox {
   readonly #c: SqliteConnection;
+  /** Endpoints and messages as last read (see RecordCache): each attempt reads both. */
+  readonly #cache: RecordCache;
+  readonly #loadEndpoint = (id: string) => this.#readEndpoint(id);
+  readonly #loadMessage = (id: string) => {
+    const row = this.#c.get('SELECT * FROM cronhook_messages WHERE id = ?', [id]);
+    return row ? messageCodec.decode(row, dialect) : null;
+  };
 
   constructor(connection: SqliteConnection) {
     this.#c = connection;
+    this.#cache = new RecordCache(connection);
   }
 
   insertEndpoint(endpoint: EndpointRecord): Promise<void> {
@@ -62,12 +71,12 @@ export class SqliteOutbox {
   }
 
   updateEndpoint(endpoint: EndpointRecord): Promise<void> {
-    return this.#c.write(() => this.#updateEndpoint(endpoint, this.getEndpoint(endpoint.id)?.enabled));
+    return this.#c.write(() => this.#updateEndpoint(endpoint, this.#readEndpoint(endpoint.id)?.enabled));
   }
 
   replaceEndpoint(endpoint: EndpointRecord, expectedUpdatedAt: Date): Promise<boolean> {
     return this.#c.write(() => {
-      const stored = this.getEndpoint(endpoint.id);
+      const stored = this.#readEndpoint(endpoint.id);
       if (stored?.updatedAt.getTime() !== expectedUpdatedAt.getTime()) return false;
       this.#updateEndpoint(endpoint, stored.enabled);
       return true;
@@ -76,6 +85,7 @@ export class SqliteOutbox {
 
   /** @param wasEnabled the endpoint's stored `enabled` before this update (undefined: not stored). */
   #updateEndpoint(endpoint: EndpointRecord, wasEnabled: boolean | undefined): void {
+    this.#cache.forgetEndpoint(endpoint.id);
     const [id, ...values] = endpointCodec.encode(endpoint, dialect);
     if (this.#c.run(`UPDATE cronhook_endpoints SET ${ENDPOINT_SET} WHERE id = ?`, [...values, id]) === 0) {
       throw notFound('endpoint', endpoint.id);
@@ -92,6 +102,10 @@ export class SqliteOutbox {
   }
 
   getEndpoint(id: string): EndpointRecord | null {
+    return this.#cache.endpoint(id, this.#loadEndpoint);
+  }
+
+  #readEndpoint(id: string): EndpointRecord | null {
     const row = this.#c.get('SELECT * FROM cronhook_endpoints WHERE id = ?', [id]);
     return row ? decodeEndpoint(row) : null;
   }
@@ -114,6 +128,7 @@ export class SqliteOutbox {
 
   deleteEndpoint(id: string): Promise<boolean> {
     return this.#c.write(() => {
+      this.#cache.forgetEndpoint(id);
       this.#c.run(
         `DELETE FROM cronhook_attempts WHERE delivery_id IN
            (SELECT id FROM cronhook_deliveries WHERE endpoint_id = ? AND status = 'pending')`,
@@ -137,8 +152,7 @@ export class SqliteOutbox {
   }
 
   getMessage(id: string): Message | null {
-    const row = this.#c.get('SELECT * FROM cronhook_messages WHERE id = ?', [id]);
-    return row ? messageCodec.decode(row, dialect) : null;
+    return this.#cache.message(id, this.#loadMessage);
   }
 
   claimDeliveries({
@@ -162,6 +176,15 @@ export class SqliteOutbox {
          WHERE id IN (SELECT value FROM json_each(?))`,
         [instanceId, lockedUntil, JSON.stringify(rows.map((row) => row.id))],
       );
+      // Their messages, read together now: the notifier reads each right after (see RecordCache).
+      const missing = this.#cache.missingMessages(new Set(rows.map((row) => String(row.message_id))));
+      if (missing.length > 0) {
+        const read = this.#c.all(
+          'SELECT * FROM cronhook_messages WHERE id IN (SELECT value FROM json_each(?))',
+          [JSON.stringify(missing)],
+        );
+        this.#cache.prime(read.map((row) => messageCodec.decode(row, dialect)));
+      }
       return rows.map((row) => ({
         ...decodeDelivery(row),
         lockedBy: instanceId,
@@ -177,7 +200,7 @@ export class SqliteOutbox {
       this.#updateDelivery({ ...delivery, lockedBy: null, lockedUntil: null });
       this.#c.run(INSERT_ATTEMPT, attemptCodec.encode(attempt, dialect));
       if (endpoint === undefined) return;
-      const existing = this.getEndpoint(endpoint.id);
+      const existing = this.#readEndpoint(endpoint.id);
       if (existing) this.#updateEndpoint({ ...existing, ...definedOnly(endpoint) }, existing.enabled);
       // The outcome of a delivery that was on disk before it was claimed: claims need not wait for it.
     }, 'outcome');
@@ -276,6 +299,7 @@ export class SqliteOutbox {
         [before.getTime(), limit ?? -1],
       );
       if (rows.length === 0) return 0;
+      this.#cache.forgetMessages();
       const ids = JSON.stringify(rows.map((row) => row.id));
       const messageIds = JSON.stringify([...new Set(rows.map((row) => row.message_id))]);
       this.#c.run('DELETE FROM cronhook_attempts WHERE delivery_id IN (SELECT value FROM json_each(?))', [

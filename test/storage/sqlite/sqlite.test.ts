@@ -280,6 +280,36 @@ describe('SqliteStorage', () => {
     }
   });
 
+  it("reads of endpoints and messages see other connections' commits and this one's own writes", async () => {
+    // Endpoints and messages are kept decoded between reads (the notifier reads both for every attempt).
+    const path = freshPath();
+    const a = new SqliteStorage({ path });
+    const b = new SqliteStorage({ path });
+    await a.migrate();
+    await a.insertEndpoint(endpoint('ep'));
+    await a.insertMessage({ message: message('m'), deliveries: [delivery('d', 'm', 'ep')] });
+    expect(await a.getEndpoint('ep')).toEqual(endpoint('ep'));
+    expect(await a.getMessage('m')).toEqual(message('m'));
+    // Another storage on the file (another process) changes the endpoint and prunes the message.
+    const changed = endpoint('ep', { url: 'https://changed.example.com/in', updatedAt: at(9) });
+    await b.updateEndpoint(changed);
+    expect(await a.getEndpoint('ep')).toEqual(changed);
+    await b.updateDelivery(delivery('d', 'm', 'ep', { status: 'succeeded', nextAttemptAt: null }));
+    expect(await b.pruneDeliveries({ before: at(1) })).toBe(1);
+    expect(await a.getMessage('m')).toBeNull();
+    // Its own writes, at once.
+    const again = { ...changed, enabled: false, updatedAt: at(10) };
+    await a.updateEndpoint(again);
+    expect(await a.getEndpoint('ep')).toEqual(again);
+    // Each read is the caller's own copy.
+    (await a.getEndpoint('ep'))!.topics.push('mutated');
+    expect(await a.getEndpoint('ep')).toEqual(again);
+    await a.deleteEndpoint('ep');
+    expect(await a.getEndpoint('ep')).toBeNull();
+    await b.close();
+    await a.close();
+  });
+
   it('reports driver failures as ERR_STORAGE', async () => {
     const storage = new SqliteStorage({ path: ':memory:' });
     await storage.migrate();

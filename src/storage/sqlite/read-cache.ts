@@ -1,0 +1,98 @@
+import type { EndpointRecord, Message } from '../../notifier/types.js';
+import { cloneEndpoint, cloneMessage } from '../clone.js';
+import type { DataVersionSource } from './changes.js';
+
+/** Messages kept decoded: enough for the deliveries a notifier holds claimed, and their neighbours. */
+const MESSAGES_KEPT = 2_048;
+
+/**
+ * Endpoints and messages as last read, decoded, so that the notifier's reads for each attempt (its endpoint
+ * and its message) skip a statement and a decode (about 8 and 4 µs here). Every read still gets its own copy,
+ * and what it gets is what a statement would return:
+ *
+ * - this connection's own writes drop what they change (the storage calls {@link forgetEndpoint} and
+ *   {@link forgetMessages} inside the write);
+ * - other connections' commits (other processes, other storages on the file) change `PRAGMA data_version`,
+ *   which is read before the cache is used (once per synchronous stretch, so the two reads of an attempt
+ *   share one look) and empties the cache when it moved.
+ *
+ * Messages never change once stored, so they are also taken from claims (`prime`).
+ */
+export class RecordCache {
+  readonly #source: DataVersionSource;
+  readonly #endpoints = new Map<string, EndpointRecord>();
+  readonly #messages = new Map<string, Message>();
+  #version: number | null = null;
+  #checked = false;
+  readonly #uncheck = () => {
+    this.#checked = false;
+  };
+
+  constructor(source: DataVersionSource) {
+    this.#source = source;
+  }
+
+  /** The endpoint (a copy), from the cache or `load`. */
+  endpoint(id: string, load: (id: string) => EndpointRecord | null): EndpointRecord | null {
+    this.#validate();
+    let endpoint = this.#endpoints.get(id);
+    if (endpoint === undefined) {
+      const loaded = load(id);
+      if (loaded === null) return null;
+      endpoint = loaded;
+      this.#endpoints.set(id, loaded);
+    }
+    return cloneEndpoint(endpoint);
+  }
+
+  /** The message (a copy), from the cache or `load`. */
+  message(id: string, load: (id: string) => Message | null): Message | null {
+    this.#validate();
+    let message = this.#messages.get(id);
+    if (message === undefined) {
+      const loaded = load(id);
+      if (loaded === null) return null;
+      message = loaded;
+      this.#keep(loaded);
+    }
+    return cloneMessage(message);
+  }
+
+  /** Ids among `ids` whose message is not kept (to read them in one statement and {@link prime} them). */
+  missingMessages(ids: Iterable<string>): string[] {
+    this.#validate();
+    const missing: string[] = [];
+    for (const id of ids) if (!this.#messages.has(id)) missing.push(id);
+    return missing;
+  }
+
+  /** Keeps messages just read (decoded, not handed out elsewhere). */
+  prime(messages: Message[]): void {
+    for (const message of messages) this.#keep(message);
+  }
+
+  forgetEndpoint(id: string): void {
+    this.#endpoints.delete(id);
+  }
+
+  /** Messages may have been deleted (retention). */
+  forgetMessages(): void {
+    this.#messages.clear();
+  }
+
+  #keep(message: Message): void {
+    if (this.#messages.size >= MESSAGES_KEPT) this.#messages.delete(this.#messages.keys().next().value!);
+    this.#messages.set(message.id, message);
+  }
+
+  #validate(): void {
+    if (this.#checked) return;
+    this.#checked = true;
+    queueMicrotask(this.#uncheck);
+    const version = this.#source.dataVersion();
+    if (version === this.#version) return;
+    this.#version = version;
+    this.#endpoints.clear();
+    this.#messages.clear();
+  }
+}
