@@ -26,6 +26,8 @@ export class GroupCommit<W> {
   #queue: QueuedWrite<W>[] = [];
   #scheduled = false;
   #committing = false;
+  /** Holds in force (see {@link hold}). */
+  #held = 0;
   #idle: Array<() => void> = [];
 
   /**
@@ -70,8 +72,23 @@ export class GroupCommit<W> {
     return most;
   }
 
+  /**
+   * Holds the next groups back (a group committing now finishes) until the function returned is called:
+   * writes keep queueing meanwhile, and go together once released.
+   */
+  hold(): () => void {
+    this.#held++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#held--;
+      if (this.#held === 0 && this.#queue.length > 0) this.#schedule();
+    };
+  }
+
   #schedule(): void {
-    if (this.#scheduled || this.#committing) return;
+    if (this.#scheduled || this.#committing || this.#held > 0) return;
     this.#scheduled = true;
     // setImmediate, not a microtask: it runs after the poll phase, so every I/O callback of this turn (each
     // in its own microtask checkpoint) has queued its write by then.
@@ -80,6 +97,7 @@ export class GroupCommit<W> {
 
   async #flush(): Promise<void> {
     this.#scheduled = false;
+    if (this.#held > 0) return; // released later: that schedules it again
     this.#committing = true;
     const group = this.#queue.splice(0, this.#take());
     try {

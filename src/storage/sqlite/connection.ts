@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type { SqlDialect } from '../sql/codec.js';
 import { GroupCommit, type QueuedWrite } from '../sql/group-commit.js';
+import { Checkpointer } from './checkpointer.js';
 import { type Flush, WalSync } from './wal-sync.js';
 
 export type SqlParam = SQLInputValue;
@@ -56,6 +57,8 @@ export class SqliteConnection {
   readonly #writes = new GroupCommit<Write>((group) => this.#commitGroup(group));
   /** Flushes the WAL after commits, for `synchronous: 'full'` on a file. */
   readonly #wal: WalSync | null;
+  /** Checkpoints the WAL off the event loop, for a file. */
+  readonly #checkpointer: Checkpointer | null;
   /** Group commits made so far: commit `n` is the n-th. */
   #commits = 0;
   /** The last commit known to be on disk. */
@@ -84,6 +87,17 @@ export class SqliteConnection {
     this.#wal = file && synchronous === 'full' ? new WalSync(`${path}-wal`, flush) : null;
     const pragma = synchronous === 'normal' || this.#wal !== null ? 'NORMAL' : 'FULL';
     this.db.exec(`PRAGMA synchronous = ${pragma}`);
+    // Checkpoints (copying the WAL into the file, with two fsyncs) run on a worker thread, not inside the
+    // COMMIT that crosses wal_autocheckpoint (see Checkpointer).
+    this.#checkpointer = file
+      ? new Checkpointer(path, busyTimeoutMs, {
+          holdWrites: () => this.#writes.hold(),
+          fallback: () => {
+            if (this.db.isOpen) this.db.exec('PRAGMA wal_autocheckpoint = 1000');
+          },
+        })
+      : null;
+    if (this.#checkpointer !== null) this.db.exec('PRAGMA wal_autocheckpoint = 0');
   }
 
   #prepare(sql: string): StatementSync {
@@ -179,7 +193,10 @@ export class SqliteConnection {
         this.#seenVersion = version;
       }
       if (results.every((r) => !r.ok)) this.db.exec('ROLLBACK');
-      else this.db.exec('COMMIT');
+      else {
+        this.db.exec('COMMIT');
+        this.#checkpointer?.committed();
+      }
     } catch (error) {
       // The transaction as a whole failed (commit, I/O, lock): nothing of the group was written.
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
@@ -241,6 +258,7 @@ export class SqliteConnection {
   }
 
   close(): void {
+    this.#checkpointer?.close();
     this.#wal?.close();
     this.#statements.clear();
     if (this.db.isOpen) this.db.close();

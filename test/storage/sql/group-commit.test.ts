@@ -31,6 +31,28 @@ describe('GroupCommit', () => {
     ]);
   });
 
+  it('hold() keeps groups back while writes queue; released, they commit together', async () => {
+    const { groups, commit } = recorder();
+    const writes = new GroupCommit<number>(commit);
+    const release = writes.hold();
+    const first = writes.push(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = writes.push(2);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(groups).toEqual([]);
+    let drained = false;
+    const draining = writes.drained().then(() => {
+      drained = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(drained).toBe(false);
+    release();
+    release(); // twice is once
+    expect(await Promise.all([first, second])).toEqual([2, 4]);
+    await draining;
+    expect(groups).toEqual([[1, 2]]);
+  });
+
   it('writes arriving while a group commits form the next group, committed after it', async () => {
     let open!: () => void;
     const { groups, commit } = recorder({ gate: new Promise((resolve) => (open = resolve)) });
