@@ -142,7 +142,8 @@ export class ClaimedAhead {
       if (!stale && launcher.hasRoom() && this.#share.mayStart(endpointId, now)) {
         launcher.launch(delivery);
       } else if (stale || !this.#share.isPrompt(endpointId, now)) {
-        (handBack ??= []).push(delivery);
+        handBack ??= [];
+        handBack.push(delivery);
       } else {
         waiting[kept++] = delivery;
         if (staleAt < this.#staleAt) this.#staleAt = staleAt;
