@@ -39,6 +39,12 @@ interface Write {
   kind: WriteKind;
 }
 
+/** What running a group gave: each write's result, and whether other connections committed meanwhile. */
+interface GroupRun {
+  results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>;
+  foreign: boolean;
+}
+
 /**
  * One `DatabaseSync` connection: the only writer of this storage in this process. Every statement runs
  * synchronously, so nothing else in the process interleaves with a transaction; `BEGIN IMMEDIATE` takes the
@@ -166,42 +172,10 @@ export class SqliteConnection {
   }
 
   #commitGroup(group: QueuedWrite<Write>[]): void {
-    const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
-    this.db.exec('BEGIN IMMEDIATE');
-    let foreign = false;
-    try {
-      for (const write of group) {
-        if (group.length === 1) {
-          results.push({ ok: true, value: write.work.work() });
-          continue;
-        }
-        this.#prepare('SAVEPOINT cronhook_write').run();
-        try {
-          results.push({ ok: true, value: write.work.work() });
-          this.#prepare('RELEASE cronhook_write').run();
-        } catch (error) {
-          this.#prepare('ROLLBACK TO cronhook_write').run();
-          this.#prepare('RELEASE cronhook_write').run();
-          results.push({ ok: false, error });
-        }
-      }
-      // What another connection committed may not be flushed yet: its process acknowledges it only after
-      // its own flush. A claim that may have read such rows waits for a flush of its own.
-      if (this.#wal !== null && group.some((w) => w.work.kind === 'claim')) {
-        const version = this.dataVersion();
-        foreign = version !== this.#seenVersion;
-        this.#seenVersion = version;
-      }
-      if (results.every((r) => !r.ok)) this.db.exec('ROLLBACK');
-      else {
-        this.db.exec('COMMIT');
-        this.#checkpointer?.committed();
-      }
-    } catch (error) {
-      // The transaction as a whole failed (commit, I/O, lock): nothing of the group was written.
-      if (this.db.isTransaction) this.db.exec('ROLLBACK');
-      throw error;
-    }
+    // Most groups write without a failure: run them whole first, without a savepoint per write (two
+    // statements each); if one write throws, undo the group and run it again with savepoints, so that only
+    // that write fails. Writes are statements over the storage's state, so running one again is the same.
+    const { results, foreign } = this.#runGroup(group, false) ?? this.#runGroup(group, true)!;
     const wal = this.#wal;
     if (wal === null) {
       results.forEach((result, i) => {
@@ -237,6 +211,58 @@ export class SqliteConnection {
       }
       this.#settleClaims(commit, error);
     });
+  }
+
+  /**
+   * Runs the group's writes in one transaction and commits it. Without `savepoints`, as soon as one write
+   * throws, rolls everything back and returns null (or that write's failure, when it is the group's only
+   * one); with them, each write is in its own savepoint and a write that throws is rolled back alone. Throws when the transaction as a whole fails (nothing of the
+   * group written).
+   */
+  #runGroup(group: QueuedWrite<Write>[], savepoints: boolean): GroupRun | null {
+    const results: GroupRun['results'] = [];
+    this.db.exec('BEGIN IMMEDIATE');
+    let foreign = false;
+    try {
+      for (const write of group) {
+        if (!savepoints) {
+          try {
+            results.push({ ok: true, value: write.work.work() });
+          } catch (error) {
+            if (this.db.isTransaction) this.db.exec('ROLLBACK');
+            // A write alone needs no savepoint to fail alone.
+            return group.length === 1 ? { results: [{ ok: false, error }], foreign: false } : null;
+          }
+          continue;
+        }
+        this.#prepare('SAVEPOINT cronhook_write').run();
+        try {
+          results.push({ ok: true, value: write.work.work() });
+          this.#prepare('RELEASE cronhook_write').run();
+        } catch (error) {
+          this.#prepare('ROLLBACK TO cronhook_write').run();
+          this.#prepare('RELEASE cronhook_write').run();
+          results.push({ ok: false, error });
+        }
+      }
+      // What another connection committed may not be flushed yet: its process acknowledges it only after
+      // its own flush. A claim that may have read such rows waits for a flush of its own.
+      if (this.#wal !== null && group.some((w) => w.work.kind === 'claim')) {
+        const version = this.dataVersion();
+        foreign = version !== this.#seenVersion;
+        this.#seenVersion = version;
+      }
+      if (results.every((r) => !r.ok)) this.db.exec('ROLLBACK');
+      else {
+        this.db.exec('COMMIT');
+        this.#checkpointer?.committed();
+      }
+    } catch (error) {
+      // The transaction as a whole failed (commit, I/O, lock): nothing of the group was written.
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    }
+    return { results, foreign };
   }
 
   /**
