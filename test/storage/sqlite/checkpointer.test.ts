@@ -1,9 +1,11 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Checkpointer } from '../../../src/storage/sqlite/checkpointer.js';
 import { SqliteConnection } from '../../../src/storage/sqlite/connection.js';
+import { until } from '../../helpers/test-lifecycle.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cronhook-checkpoint-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,5 +36,44 @@ describe('SQLite checkpoints off the event loop', () => {
     reader.close();
     await c.drained();
     c.close();
+    // Its worker thread ends with it.
+    await until(() => workerThreads() === 0);
   });
 });
+
+describe('Checkpointer', () => {
+  it('hands checkpoints back to SQLite when its worker fails', async () => {
+    let fellBack = 0;
+    // The worker cannot open a file in a folder that does not exist: it fails as it starts.
+    const checkpointer = new Checkpointer(join(dir, 'missing', 'x.db'), 1000, {
+      holdWrites: () => () => {},
+      fallback: () => fellBack++,
+    });
+    for (let i = 0; i < 256; i++) checkpointer.committed();
+    await until(() => fellBack > 0);
+    // Broken for good: further commits neither start a worker again nor fall back twice.
+    for (let i = 0; i < 512; i++) checkpointer.committed();
+    await sleep(100);
+    expect(fellBack).toBe(1);
+    checkpointer.close();
+  });
+
+  it('starts its thread with the first checkpoint only, and ends it on close', async () => {
+    const path = join(dir, 'thread.db');
+    const c = new SqliteConnection({ path, busyTimeoutMs: 1000, synchronous: 'normal' });
+    c.db.exec('CREATE TABLE t (v INTEGER)');
+    await c.write(() => c.run('INSERT INTO t VALUES (1)'));
+    expect(workerThreads()).toBe(0);
+    for (let i = 0; i < 300; i++) await c.write(() => c.run('INSERT INTO t VALUES (?)', [i]));
+    await until(() => workerThreads() === 1);
+    await c.drained();
+    c.close();
+    await until(() => workerThreads() === 0);
+  });
+});
+
+/** Node's worker threads in this process (the test runs in a process of its own). */
+const workerThreads = () =>
+  readdirSync('/proc/self/task').filter(
+    (task) => readFileSync(`/proc/self/task/${task}/comm`, 'utf8').trim() === 'WorkerThread',
+  ).length;
