@@ -5,6 +5,7 @@ import {
   type EndpointRecord,
   type Message,
 } from '../../notifier/types.js';
+import { cloneEndpoint } from '../clone.js';
 import { duplicateEndpoint, notFound } from '../errors.js';
 import { definedOnly, insertSql, sqlitePlaceholder as ph, setSql } from '../sql/codec.js';
 import { attemptCodec, deliveryCodec, endpointCodec, messageCodec } from '../sql/outbox-rows.js';
@@ -15,7 +16,7 @@ import type {
   PruneDeliveriesInput,
 } from '../types.js';
 import { sqliteDialect as dialect, type SqliteConnection } from './connection.js';
-import { RecordCache } from './read-cache.js';
+import { ENDPOINTS_LISTED, RecordCache } from './read-cache.js';
 
 const STATUS_LITERALS: ReadonlySet<string> = new Set(DELIVERY_STATUSES);
 
@@ -52,6 +53,12 @@ export class SqliteOutbox {
   /** Endpoints and messages as last read (see RecordCache): each attempt reads both. */
   readonly #cache: RecordCache;
   readonly #loadEndpoint = (id: string) => this.#readEndpoint(id);
+  readonly #loadEndpointList = () => {
+    const rows = this.#c.all('SELECT * FROM cronhook_endpoints ORDER BY created_at, id LIMIT ?', [
+      ENDPOINTS_LISTED + 1,
+    ]);
+    return rows.length > ENDPOINTS_LISTED ? null : rows.map(decodeEndpoint);
+  };
   readonly #loadMessage = (id: string) => {
     const row = this.#c.get('SELECT * FROM cronhook_messages WHERE id = ?', [id]);
     return row ? messageCodec.decode(row, dialect) : null;
@@ -64,6 +71,7 @@ export class SqliteOutbox {
 
   insertEndpoint(endpoint: EndpointRecord): Promise<void> {
     return this.#c.write(() => {
+      this.#cache.forgetEndpoint(endpoint.id);
       if (this.#c.run(INSERT_ENDPOINT, endpointCodec.encode(endpoint, dialect)) === 0) {
         throw duplicateEndpoint(endpoint.id);
       }
@@ -112,6 +120,12 @@ export class SqliteOutbox {
 
   listEndpoints(options: { limit?: number; after?: string } = {}): EndpointRecord[] {
     const limit = options.limit ?? 100;
+    const all = this.#cache.endpointList(this.#loadEndpointList);
+    if (all !== null) {
+      // As the statement below: after an id not stored, from the first.
+      const start = options.after === undefined ? 0 : all.findIndex((e) => e.id === options.after) + 1;
+      return all.slice(start, start + limit).map(cloneEndpoint);
+    }
     const after =
       options.after === undefined
         ? undefined
