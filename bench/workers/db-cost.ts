@@ -71,7 +71,7 @@ async function deliveryCost(endpoints: number): Promise<DeliveryCost> {
   const setup = open(schema);
   await setup.migrate();
   const notifierOn = (storage: PostgresStorage) =>
-    new WebhookNotifier({ storage, transport: new MockTransport(), prefetch: 40 });
+    new WebhookNotifier({ storage, transport: new MockTransport() });
   for (let i = 0; i < endpoints; i++)
     await notifierOn(setup).addEndpoint({ url: `https://receiver.example/ep${i}`, topics: ['*'] });
   await setup.close();

@@ -98,8 +98,6 @@ async function runNotifier(kind: StorageKind): Promise<WebhookResult> {
     transport,
     concurrency: input.concurrency,
     perEndpointConcurrency: input.concurrency,
-    // Claims ahead of free slots, as docs/webhooks.md advises for throughput.
-    prefetch: 4 * input.concurrency,
     allowPrivateNetworks: true,
   });
   const addEndpoints = async () => {

@@ -98,6 +98,33 @@ describe('dispatcher: deliveries claimed ahead (prefetch)', () => {
     await h.notifier.stop();
   });
 
+  it('claims 4 × concurrency ahead by default', async () => {
+    /** Deliveries leased (in flight or waiting) once a backlog of 40 has settled on 2 slots. */
+    const leasedWith = async (prefetch?: number) => {
+      const { storage } = countingStorage();
+      const held = heldTransport();
+      const h = createNotifierHarness({
+        storage,
+        transport: held.transport,
+        concurrency: 2,
+        ...(prefetch === undefined ? {} : { prefetch }),
+      });
+      await h.notifier.addEndpoint({ url: A });
+      await startWarm(h, held);
+      for (let i = 0; i < 40; i++) await h.notifier.publish('x.y', { i });
+      await h.settle();
+      const leased = (await storage.listDeliveries({ limit: 100 })).filter((d) => d.lockedBy !== null);
+      const stopping = h.notifier.stop();
+      held.answer();
+      await stopping;
+      return leased.length;
+    };
+    const byDefault = await leasedWith();
+    expect(byDefault).toBeGreaterThan(2);
+    expect(byDefault).toBe(await leasedWith(8));
+    expect(byDefault).not.toBe(await leasedWith(9));
+  });
+
   it('prefetch: 0 claims for free slots only', async () => {
     const { storage, claims } = countingStorage();
     const held = heldTransport();
