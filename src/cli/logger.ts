@@ -1,7 +1,7 @@
 /** Structured logs of `cronhook run`: one JSON object per line (`--log json`) or aligned text (`pretty`). */
 import { errorFields, formatFields } from '../logger.js';
 import type { Logger } from '../scheduler/types.js';
-import type { ActiveSpanIds } from '../telemetry/active-span.js';
+import type { ActiveSpanIds } from '../telemetry/otel-api.js';
 
 export type LogFormat = 'json' | 'pretty';
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;

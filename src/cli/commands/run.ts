@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { CronhookError } from '../../errors.js';
 import { WebhookNotifier } from '../../notifier/webhook-notifier.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
-import { activeSpanIds } from '../../telemetry/active-span.js';
+import { activeSpanIds } from '../../telemetry/otel-api.js';
 import { type Command, choiceOption, intOption, stringOption } from '../command.js';
 import { type CronhookConfig, loadConfig } from '../config.js';
 import { DASHBOARD_ACCESS_HELP, startDashboardServer } from '../dashboard-server.js';
