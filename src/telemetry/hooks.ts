@@ -4,11 +4,12 @@
  * OpenTelemetry type, so the core depends on this file alone; when telemetry is off (the API is not
  * installed, or `telemetry: false`) the core holds `null` instead and each hook costs one comparison. A hook
  * that starts work returns null while nothing would be recorded (no SDK registered): the core then goes its
- * untraced way, as when telemetry is off.
+ * untraced way, as when telemetry is off. `tracedSend` (at the end) is how the core sends a request within
+ * an HTTP call's hook.
  */
 import type { DeliveryAttempt, DeliveryRecord, Message } from '../notifier/types.js';
 import type { CompleteAttemptInput, JobRecord, RunRecord, Storage } from '../storage/types.js';
-import type { TransportRequest, TransportResponse } from '../transport/types.js';
+import type { SendOptions, Transport, TransportRequest, TransportResponse } from '../transport/types.js';
 import type { TraceContext } from './trace-context.js';
 
 /** A piece of traced work: code run through `within` runs with its span active. */
@@ -97,4 +98,40 @@ export interface NotifierHooks extends LifecycleHooks {
     message: Message | null,
     trigger: DeliveryAttempt['trigger'],
   ): DeliveryHook | null;
+}
+
+/**
+ * Sends `request` through `transport`, inside a client span of `work` when telemetry is on (`work` not null):
+ * the span starts just before the request goes out (with `traceparent` set when `propagate`) and ends when the
+ * answer, or the failure, is in. Without `work` it is the transport's own call: no promise of ours between.
+ */
+export function tracedSend(
+  transport: Transport,
+  request: TransportRequest,
+  options: SendOptions,
+  work: CallingWork | null,
+  propagate: boolean,
+): Promise<TransportResponse> {
+  return work === null
+    ? transport.send(request, options)
+    : sendInSpan(transport, request, options, work, propagate);
+}
+
+async function sendInSpan(
+  transport: Transport,
+  request: TransportRequest,
+  options: SendOptions,
+  work: CallingWork,
+  propagate: boolean,
+): Promise<TransportResponse> {
+  const call = work.http(request, propagate);
+  let response: TransportResponse;
+  try {
+    response = await transport.send(request, options);
+  } catch (error) {
+    call.end(null, error);
+    throw error;
+  }
+  call.end(response, null);
+  return response;
 }

@@ -5,7 +5,7 @@ import type { Logger } from '../../scheduler/types.js';
 import { requireEndpointOpened } from '../../storage/encryption/key-check.js';
 import type { CompleteAttemptInput, Storage } from '../../storage/types.js';
 import type { DeliveryHook, NotifierHooks } from '../../telemetry/hooks.js';
-import { tracedSend } from '../../telemetry/traced-send.js';
+import { tracedSend } from '../../telemetry/hooks.js';
 import { redactSecrets, requestSecrets } from '../../transport/echoed-secrets.js';
 import type { AddressPolicy, Transport, TransportRequest, TransportResponse } from '../../transport/types.js';
 import { VERSION } from '../../version.js';

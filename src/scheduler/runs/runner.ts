@@ -5,7 +5,7 @@ import type { Emitter } from '../../events.js';
 import { cloneJson } from '../../storage/clone.js';
 import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
 import type { RunHook, SchedulerHooks } from '../../telemetry/hooks.js';
-import { tracedSend } from '../../telemetry/traced-send.js';
+import { tracedSend } from '../../telemetry/hooks.js';
 import type { AddressPolicy, Transport } from '../../transport/types.js';
 import { toPublicJob } from '../jobs/record.js';
 import type { HandlerTarget, Job, JobHandler, RunEventBase, SchedulerEvents } from '../types.js';
