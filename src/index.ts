@@ -38,6 +38,7 @@ export type { AddressClass, AddressRange, CompiledAddressPolicy } from './transp
 export { classifyAddress, compileAddressPolicy, isBlockedAddress } from './transport/address-guard.js';
 export type { HttpTransportOptions } from './transport/http.js';
 export { HttpTransport } from './transport/http.js';
+export type { HiddenUrlPart } from './transport/safe-url.js';
 export type * from './transport/types.js';
 export type * from './verify/webhook-events.js';
 export { VERSION } from './version.js';

@@ -1,9 +1,9 @@
 /** What `cronhook run` does besides starting: apply the config to storage, and log every event. */
 import { createHash } from 'node:crypto';
-import type { Endpoint } from '../notifier/types.js';
 import type { WebhookNotifier } from '../notifier/webhook-notifier.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { Job } from '../scheduler/types.js';
+import type { Storage } from '../storage/types.js';
 import { safeUrl } from '../transport/safe-url.js';
 import { type ConfigEndpoint, type CronhookConfig, endpointSecret } from './config.js';
 import type { CliLogger } from './logger.js';
@@ -11,8 +11,13 @@ import type { CliLogger } from './logger.js';
 interface Parts {
   scheduler: Scheduler;
   notifier: WebhookNotifier;
+  /** Read for the stored endpoints' whole URLs (the notifier's views name them without their query). */
+  storage: Storage;
   logger: CliLogger;
 }
+
+/** What matching a config endpoint needs of a stored one: its id and its whole URL. */
+type StoredEndpoint = { id: string; url: string };
 
 /**
  * Declares the config's jobs and endpoints with `upsertJob` and `upsertEndpoint`: a new one is added, a changed
@@ -22,14 +27,14 @@ interface Parts {
  * {@link configEndpointId}.
  */
 export async function applyConfig(config: CronhookConfig, parts: Parts): Promise<void> {
-  const { scheduler, notifier, logger } = parts;
+  const { scheduler, notifier, storage, logger } = parts;
   for (const definition of config.jobs ?? []) {
     const { created, updated } = await scheduler.upsertJob(definition);
     if (created) logger.info('job added', { job: definition.id });
     else if (updated) logger.info('job updated', { job: definition.id });
   }
   const endpoints = config.endpoints ?? [];
-  const stored = endpoints.length > 0 ? await listAll(notifier) : [];
+  const stored = endpoints.length > 0 ? await listAll(storage) : [];
   for (const input of endpoints) {
     const { secret: _secret, secretEnv: _env, ...fields } = input;
     const id = configEndpointId(input, stored);
@@ -39,7 +44,8 @@ export async function applyConfig(config: CronhookConfig, parts: Parts): Promise
     else if (result.updated) logger.info('endpoint updated', { endpoint: id, url });
     // Leftovers of configs without ids (one endpoint per start, each URL matched loosely): each of them
     // receives every matching webhook too. Said when one is adopted or a config endpoint is created beside them.
-    const twins = stored.filter((e) => e.id !== id && e.url === result.endpoint.url).map((e) => e.id);
+    const wholeUrl = new URL(input.url).href; // as stored: upsertEndpoint accepted it
+    const twins = stored.filter((e) => e.id !== id && e.url === wholeUrl).map((e) => e.id);
     if (twins.length > 0 && (result.created || (input.id === undefined && !id.startsWith('url:')))) {
       logger.warn('other endpoints have the same URL as a config endpoint', {
         endpoint: id,
@@ -57,7 +63,7 @@ export async function applyConfig(config: CronhookConfig, parts: Parts): Promise
  * same URL (one `cronhook run` made before config endpoints had ids, which it matched by URL), which the
  * config then keeps up to date; or else the derived id, for a new endpoint.
  */
-export function configEndpointId(input: ConfigEndpoint, stored: Endpoint[]): string {
+export function configEndpointId(input: ConfigEndpoint, stored: StoredEndpoint[]): string {
   if (input.id !== undefined) return input.id;
   let url: string;
   try {
@@ -74,11 +80,11 @@ function derivedId(url: string): string {
   return `url:${createHash('sha256').update(url).digest('base64url').slice(0, 22)}`;
 }
 
-/** Every stored endpoint, oldest first. */
-async function listAll(notifier: WebhookNotifier): Promise<Endpoint[]> {
-  const all: Endpoint[] = [];
+/** Every stored endpoint, its whole URL included, oldest first. */
+async function listAll(storage: Storage): Promise<StoredEndpoint[]> {
+  const all: StoredEndpoint[] = [];
   for (;;) {
-    const page = await notifier.listEndpoints({
+    const page = await storage.listEndpoints({
       limit: 1_000,
       ...(all.length ? { after: all.at(-1)!.id } : {}),
     });

@@ -1,5 +1,6 @@
 import type { ErrorInfo } from '../errors.js';
 import type { TraceContext } from '../telemetry/trace-context.js';
+import type { HiddenUrlPart } from '../transport/safe-url.js';
 
 /** Filter on the job an event is about. */
 export interface EndpointMatch {
@@ -10,7 +11,19 @@ export interface EndpointMatch {
 /** A webhook endpoint as returned by the notifier: never holds secrets or the authorization value. */
 export interface Endpoint {
   id: string;
+  /**
+   * Where deliveries go, named safely: origin and path only, never `user:password@`, the query (it often
+   * holds a token) or the fragment. Storage keeps the whole URL and deliveries go to it; `urlHidden` says
+   * what was left out. To change the URL, give a whole URL; leave `url` out of a patch to keep the stored one.
+   * @example 'https://hooks.example.com/in' // stored: 'https://hooks.example.com/in?token=…'
+   */
   url: string;
+  /**
+   * The parts of the stored URL left out of `url`, in URL order; `[]` when `url` is the whole URL.
+   * @default []
+   * @example ['query'] // stored: 'https://hooks.example.com/in?token=…'
+   */
+  urlHidden: HiddenUrlPart[];
   description: string | null;
   /** Topics, or wildcards `job.*` and `*`. */
   topics: string[];
@@ -39,7 +52,9 @@ export interface EndpointSecret {
 }
 
 /** An endpoint as stored, with its secrets. Only storage and the notifier see it. */
-export interface EndpointRecord extends Omit<Endpoint, 'headerNames' | 'hasAuthorization'> {
+export interface EndpointRecord extends Omit<Endpoint, 'urlHidden' | 'headerNames' | 'hasAuthorization'> {
+  /** The whole URL deliveries go to, query included. */
+  url: string;
   headers: Record<string, string>;
   authorization: string | null;
   secrets: EndpointSecret[];

@@ -181,13 +181,18 @@ export class WebhookNotifier {
     return this.#core.endpoints.remove(id);
   }
 
-  /** The endpoint without its secrets, or null. @example const endpoint = await notifier.getEndpoint(id); */
+  /**
+   * The endpoint without its secrets, or null: header names without values, and the URL without its query
+   * (`urlHidden` says what is left out; deliveries still go to the whole stored URL).
+   * @example const endpoint = await notifier.getEndpoint(id);
+   */
   async getEndpoint(id: string): Promise<Endpoint | null> {
     return this.#core.endpoints.get(id);
   }
 
   /**
-   * Endpoints in creation order; page with `after` (the last id seen).
+   * Endpoints in creation order, as public views (see {@link WebhookNotifier.getEndpoint}); page with `after`
+   * (the last id seen).
    * @example const page = await notifier.listEndpoints({ limit: 100, after: lastId });
    */
   async listEndpoints(options: { limit?: number; after?: string } = {}): Promise<Endpoint[]> {

@@ -136,13 +136,17 @@ export class Scheduler {
     return this.#core.jobs.remove(id);
   }
 
-  /** The job, or null when there is none with that id. */
+  /**
+   * The job, or null when there is none with that id: its public view (an HTTP target's URL without its query,
+   * `urlHidden` saying what is left out; header names without values; no signing secret).
+   * @example const job = await scheduler.getJob('nightly-report');
+   */
   getJob(id: string): Promise<Job | null> {
     return this.#core.jobs.get(id);
   }
 
   /**
-   * Jobs ordered by id, a page at a time.
+   * Jobs ordered by id, a page at a time, as public views (see {@link Scheduler.getJob}).
    * @example const page = await scheduler.listJobs({ limit: 50, after: lastId });
    */
   listJobs(options: { limit?: number; after?: string; enabled?: boolean } = {}): Promise<Job[]> {

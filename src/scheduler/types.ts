@@ -1,6 +1,7 @@
 import type { ErrorInfo } from '../errors.js';
 import type { ErrorEventPayload } from '../events.js';
 import type { CatchUpPolicy, NormalizedSchedule, ScheduleInput } from '../schedule/types.js';
+import type { HiddenUrlPart } from '../transport/safe-url.js';
 
 /** An HTTP call made by a job. */
 export interface HttpTarget {
@@ -52,11 +53,24 @@ export interface HandlerTarget {
 export type JobTarget = HttpTarget | HandlerTarget;
 
 /**
- * An HTTP target as returned by `getJob`, `listJobs` and the `job.*` events: header names without their
- * values, and whether calls are signed, never the secret (as endpoints return `headerNames` only). Storage
- * keeps the values. To change a target, give a whole {@link HttpTarget} again, headers with their values.
+ * An HTTP target as returned by `getJob`, `listJobs` and the `job.*` events: the URL without its query (and
+ * fragment), header names without their values, and whether calls are signed, never the secret (as endpoints
+ * return `headerNames` only). Storage keeps the values and the whole URL, and every call goes to it. To
+ * change a target, give a whole {@link HttpTarget} again, its whole URL and headers with their values.
  */
-export interface PublicHttpTarget extends Omit<HttpTarget, 'headers' | 'signingSecret'> {
+export interface PublicHttpTarget extends Omit<HttpTarget, 'url' | 'headers' | 'signingSecret'> {
+  /**
+   * Where calls go, named safely: origin and path only, never `user:password@`, the query (it often holds a
+   * token) or the fragment. `urlHidden` says which of them the stored URL has.
+   * @example 'https://api.example.com/charge' // stored: 'https://api.example.com/charge?api_key=…'
+   */
+  url: string;
+  /**
+   * The parts of the stored URL left out of `url`, in URL order; `[]` when `url` is the whole URL.
+   * @default []
+   * @example ['query'] // stored: 'https://api.example.com/charge?api_key=…'
+   */
+  urlHidden: HiddenUrlPart[];
   /** Names of the headers sent with each call. */
   headerNames: string[];
   /** True when each call is signed with a `signingSecret`. */

@@ -30,3 +30,27 @@ export function safeUrl(url: string | URL, options: SafeUrlOptions = {}): string
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return '';
   return options.path === false ? parsed.origin : `${parsed.origin}${parsed.pathname}`;
 }
+
+/**
+ * A part of a URL that {@link safeUrl} leaves out: `'credentials'` (`user:password@`), `'query'` (`?…`) or
+ * `'fragment'` (`#…`). Public views (`getJob`, `listEndpoints`, the CLI's `--json`) list them in `urlHidden`.
+ */
+export type HiddenUrlPart = 'credentials' | 'query' | 'fragment';
+
+/**
+ * The parts of `url` that {@link safeUrl} leaves out, in URL order; `[]` when the safe form is the whole URL
+ * (or when `url` is not an http(s) URL, whose safe form is `''`).
+ *
+ * @example
+ * hiddenUrlParts('https://svc:pw@api.example.com/charge?api_key=k') // ['credentials', 'query']
+ * hiddenUrlParts('https://api.example.com/charge') // []
+ */
+export function hiddenUrlParts(url: string | URL): HiddenUrlPart[] {
+  const parsed = url instanceof URL ? url : typeof url === 'string' ? URL.parse(url) : null;
+  if (parsed === null || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) return [];
+  const hidden: HiddenUrlPart[] = [];
+  if (parsed.username !== '' || parsed.password !== '') hidden.push('credentials');
+  if (parsed.search !== '') hidden.push('query');
+  if (parsed.hash !== '') hidden.push('fragment');
+  return hidden;
+}

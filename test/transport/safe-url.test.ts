@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { safeUrl } from '../../src/transport/safe-url.js';
+import { hiddenUrlParts, safeUrl } from '../../src/transport/safe-url.js';
 
 describe('safeUrl', () => {
   it.each([
@@ -31,5 +31,20 @@ describe('safeUrl', () => {
       expect(safeUrl(text)).toBe('');
     }
     expect(safeUrl(42 as unknown as string)).toBe('');
+  });
+});
+
+describe('hiddenUrlParts', () => {
+  it('names what safeUrl leaves out, in URL order', () => {
+    expect(hiddenUrlParts('https://svc:pw@api.example.com/charge?api_key=k#top')).toEqual([
+      'credentials',
+      'query',
+      'fragment',
+    ]);
+    expect(hiddenUrlParts('https://token@api.example.com/')).toEqual(['credentials']);
+    expect(hiddenUrlParts(new URL('http://127.0.0.1:8080/in?x=1'))).toEqual(['query']);
+    expect(hiddenUrlParts('https://api.example.com/charge')).toEqual([]);
+    expect(hiddenUrlParts('not a url')).toEqual([]);
+    expect(hiddenUrlParts('ftp://user:pw@files.example.com/?q')).toEqual([]);
   });
 });

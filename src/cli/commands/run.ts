@@ -108,7 +108,7 @@ without them nothing is exported. JSON log lines carry trace_id and span_id insi
         logger,
       });
       for (const [name, handler] of Object.entries(config.handlers ?? {})) scheduler.handle(name, handler);
-      await applyConfig(config, { scheduler, notifier, logger });
+      await applyConfig(config, { scheduler, notifier, storage, logger });
     } catch (error) {
       await storage.close?.();
       await telemetry?.shutdown();

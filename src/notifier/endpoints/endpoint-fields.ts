@@ -1,6 +1,7 @@
 import { CronhookError, describeValue } from '../../errors.js';
 import { JOB_LIMITS } from '../../scheduler/jobs/fields.js';
 import { headerBytes, headerProblem, isHeaderName, MAX_HEADER_BYTES } from '../../transport/header-rules.js';
+import { hiddenUrlParts, safeUrl } from '../../transport/safe-url.js';
 import type { Endpoint, EndpointInput, EndpointMatch, EndpointPatch, EndpointRecord } from '../types.js';
 
 const TOPIC = /^(?:\*|[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*(?:\.\*)?)$/;
@@ -22,11 +23,16 @@ function invalid(field: string, message: string): CronhookError {
   return new CronhookError('ERR_INVALID_ENDPOINT', `${field} ${message}`, { field });
 }
 
-/** The endpoint as returned to callers: no secrets, no authorization value, no header values. */
+/**
+ * The endpoint as returned to callers: no secrets, no authorization value, no header values, and the URL
+ * without its query or credentials (`urlHidden` says what is left out).
+ */
 export function toPublicEndpoint(record: EndpointRecord): Endpoint {
+  const url = URL.parse(record.url);
   return {
     id: record.id,
-    url: record.url,
+    url: url === null ? '' : safeUrl(url),
+    urlHidden: url === null ? [] : hiddenUrlParts(url),
     description: record.description,
     topics: [...record.topics],
     jobIds: record.jobIds === null ? null : [...record.jobIds],

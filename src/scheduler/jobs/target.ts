@@ -1,5 +1,6 @@
 import { describeValue } from '../../errors.js';
 import { headerBytes, headerProblem, isHeaderName, MAX_HEADER_BYTES } from '../../transport/header-rules.js';
+import { hiddenUrlParts, safeUrl } from '../../transport/safe-url.js';
 import { MAX_SECRET_BYTES, SECRET_PREFIX, secretKey } from '../../verify/secret.js';
 import type { HandlerTarget, HttpTarget, JobTarget, PublicJobTarget } from '../types.js';
 import { bad, checkBytes, intIn, JOB_LIMITS, jsonCopy } from './fields.js';
@@ -9,7 +10,7 @@ import { bad, checkBytes, intIn, JOB_LIMITS, jsonCopy } from './fields.js';
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 /** Fields of the public view: a target holding them was copied from `getJob` and lacks the values. */
-const READ_ONLY = ['headerNames', 'hasSigningSecret'] as const;
+const READ_ONLY = ['headerNames', 'hasSigningSecret', 'urlHidden'] as const;
 
 /** Validates a job's target (an HTTP call or an in-process handler) and returns the copy to store. */
 export function validateTarget(jobId: string, target: JobTarget): JobTarget {
@@ -43,8 +44,8 @@ function validateHttpTarget(jobId: string, target: HttpTarget, timeoutMs: number
         jobId,
         `target.${key}`,
         'is part of the job as returned, not of a definition: a target replaces the stored one whole, and ' +
-          'stored header values and signing secrets are never returned, so give target.headers with their ' +
-          'values (and target.signingSecret) again',
+          'stored header values, signing secrets and URL queries are never returned, so give target.headers ' +
+          'with their values (and target.signingSecret, and the whole target.url) again',
       );
   }
   const url = validateUrl(jobId, target.url);
@@ -167,13 +168,16 @@ function keyProblem(key: Buffer | string): string | undefined {
 }
 
 /**
- * The target as callers see it (getJob, listJobs, job.* events, a handler's `ctx.job`): header names without
- * their values, and whether calls are signed, never the secret. Storage keeps both.
+ * The target as callers see it (getJob, listJobs, job.* events, a handler's `ctx.job`): the URL as origin and
+ * path, header names without their values, and whether calls are signed, never the secret. Storage keeps all.
  */
 export function toPublicTarget(target: JobTarget): PublicJobTarget {
   if (!('url' in target)) return target;
-  const { headers, signingSecret, ...rest } = target;
+  const { url, headers, signingSecret, ...rest } = target;
+  const parsed = URL.parse(url);
   return {
+    url: parsed === null ? '' : safeUrl(parsed),
+    urlHidden: parsed === null ? [] : hiddenUrlParts(parsed),
     ...rest,
     headerNames: headers === undefined ? [] : Object.keys(headers),
     hasSigningSecret: signingSecret !== undefined,

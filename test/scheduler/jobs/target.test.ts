@@ -237,7 +237,13 @@ describe('the public view of a job', () => {
     });
     await scheduler.stop();
     const plain = await scheduler.addJob({ ...http({}), id: 'plain' });
-    expect(plain.target).toEqual({ url, method: 'POST', headerNames: [], hasSigningSecret: false });
+    expect(plain.target).toEqual({
+      url,
+      urlHidden: [],
+      method: 'POST',
+      headerNames: [],
+      hasSigningSecret: false,
+    });
   });
 
   it('refuses a target spread from the public view, instead of silently dropping the stored headers', async () => {
