@@ -72,15 +72,27 @@ describe('cronhook endpoints and deliveries', () => {
     expect((await cli('endpoints', 'remove', 'ops-alerts')).code).toBe(0);
   });
 
-  it('names an endpoint by origin and path in its table and add output, never with its query', async () => {
+  it('names an endpoint by origin and path in its table, add output and --json, never with its query', async () => {
     const added = await cli('endpoints', 'add', '--url', receiver.url('/q?token=QU3RY'));
     expect(added.code).toBe(0);
     expect(added.stdout).toMatch(/^url\s+http:\/\/127\.0\.0\.1:\d+\/q$/m);
     const listed = await cli('endpoints', 'list');
     expect(listed.stdout).toMatch(/http:\/\/127\.0\.0\.1:\d+\/q\s/);
-    for (const output of [added.stdout, listed.stdout]) expect(output).not.toContain('QU3RY');
     const id = /^endpoint\s+(\S+)$/m.exec(added.stdout)?.[1];
-    expect((await cli('endpoints', 'remove', id!)).code).toBe(0);
+    const json = await cli('endpoints', 'list', '--json');
+    expect(parseJson<Endpoint[]>(json).find((e) => e.id === id)).toMatchObject({
+      url: receiver.url('/q'),
+      urlHidden: ['query'],
+    });
+    const addedJson = await cli('endpoints', 'add', '--url', receiver.url('/q2?token=QU3RY'), '--json');
+    const second = parseJson<{ endpoint: Endpoint }>(addedJson).endpoint;
+    expect(second).toMatchObject({ url: receiver.url('/q2'), urlHidden: ['query'] });
+    for (const output of [added, listed, json, addedJson]) expect(output.stdout).not.toContain('QU3RY');
+    // The ping still goes to the whole stored URL.
+    const before = receiver.requests.length;
+    expect((await cli('endpoints', 'ping', second.id, '--allow-private-networks')).code).toBe(0);
+    expect(receiver.requests.slice(before).map((r) => r.path)).toEqual(['/q2?token=QU3RY']);
+    for (const remove of [id!, second.id]) expect((await cli('endpoints', 'remove', remove)).code).toBe(0);
   });
 
   it('ping sends a signed webhook.ping, rotate-secret switches the signing key, redeliver resends the same webhook-id', async () => {
