@@ -132,7 +132,10 @@ export interface EndpointInput {
    * @default a generated `ep_…` id
    */
   id?: string;
-  /** Where deliveries are POSTed: http or https, no credentials in the URL. */
+  /**
+   * Where deliveries are POSTed: http or https, no credentials in the URL. Kept whole; returned by origin and
+   * path only ({@link Endpoint.url}, with `urlHidden`).
+   */
   url: string;
   /**
    * Topics to receive (at most 100), or wildcards: `job.*` (every topic starting with `job.`) and `*`

@@ -5,7 +5,10 @@ import type { HiddenUrlPart } from '../transport/safe-url.js';
 
 /** An HTTP call made by a job. */
 export interface HttpTarget {
-  /** Absolute http(s) URL of at most 2048 characters, without `user:password@` (use `headers`). */
+  /**
+   * Absolute http(s) URL of at most 2048 characters, without `user:password@` (use `headers`). Every call goes
+   * to it whole; `getJob` returns it by origin and path only ({@link PublicHttpTarget.url}).
+   */
   url: string;
   /** @default 'POST' */
   method?: string;
