@@ -67,6 +67,8 @@ export class Checkpointer {
   #release: (() => void) | null = null;
   #broken = false;
   #closed = false;
+  /** Resolves when the worker has exited (at once while none was started). */
+  #exited: Promise<void> = Promise.resolve();
 
   constructor(path: string, busyTimeoutMs: number, target: CheckpointTarget) {
     this.#path = path;
@@ -97,6 +99,7 @@ export class Checkpointer {
     worker.on('message', (reply: { mode: string; error: string | null }) => this.#answered(reply));
     worker.on('error', () => this.#break());
     worker.on('exit', () => this.#break());
+    this.#exited = new Promise((resolve) => worker.once('exit', () => resolve()));
     return worker;
   }
 
@@ -120,11 +123,16 @@ export class Checkpointer {
     if (!this.#closed) this.#target.fallback();
   }
 
-  /** Stops the worker (the connection's own close checkpoints what is left). */
-  close(): void {
-    if (this.#closed) return;
+  /**
+   * Stops the worker (the connection's own close checkpoints what is left). Resolves once the worker has
+   * exited: its connection, the file's last when the caller's is closed first, checkpoints and removes the WAL
+   * as it closes, holding the file meanwhile, and whoever opens the file once `close()` resolves must not find
+   * it locked.
+   */
+  close(): Promise<void> {
+    if (!this.#closed) this.#worker?.postMessage('close');
     this.#closed = true;
     this.#broken = true;
-    this.#worker?.postMessage('close');
+    return this.#exited;
   }
 }

@@ -283,11 +283,13 @@ export class SqliteConnection {
     return Number(this.#prepare('PRAGMA data_version').get()?.data_version);
   }
 
-  close(): void {
-    this.#checkpointer?.close();
+  /** Closes the file; resolves once the checkpoint worker has let go of it too. */
+  close(): Promise<void> {
+    const worker = this.#checkpointer?.close() ?? Promise.resolve();
     this.#wal?.close();
     this.#statements.clear();
     if (this.db.isOpen) this.db.close();
+    return worker;
   }
 }
 

@@ -217,6 +217,6 @@ export class SqliteStorage extends SplitStorage implements Storage {
   async close(): Promise<void> {
     this.#watcher?.close();
     await this.#c.drained();
-    this.#c.close();
+    await this.#c.close();
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -69,6 +69,24 @@ describe('Checkpointer', () => {
     await c.drained();
     c.close();
     await until(() => workerThreads() === 0);
+  });
+
+  it('close resolves once its worker has let go of the file: the WAL is gone, the file opens at once', async () => {
+    const path = join(dir, 'release.db');
+    const c = new SqliteConnection({ path, busyTimeoutMs: 1000, synchronous: 'normal' });
+    c.db.exec('CREATE TABLE t (v INTEGER)');
+    for (let i = 0; i < 300; i++) await c.write(() => c.run('INSERT INTO t VALUES (?)', [i]));
+    await until(() => workerThreads() === 1);
+    await c.drained();
+    await c.close();
+    // The worker's connection was the file's last: it checkpointed and removed the WAL as it closed. Before,
+    // close() returned while it still did, and a process opening the file then found it locked.
+    const db = new DatabaseSync(path); // no busy timeout: a file still held throws "database is locked"
+    expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+    expect(db.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 300 });
+    db.close();
+    expect(workerThreads()).toBe(0);
+    expect(existsSync(`${path}-wal`)).toBe(false);
   });
 });
 
