@@ -4,7 +4,7 @@ import { FakeClock } from '../../src/testing/fake-clock.js';
 import { MockTransport } from '../../src/testing/mock-transport.js';
 import { verifyWebhook } from '../../src/verify/index.js';
 import { createNotifierHarness } from '../helpers/notifier.js';
-import { useTempDir } from '../helpers/test-lifecycle.js';
+import { until, useTempDir } from '../helpers/test-lifecycle.js';
 
 const temp = useTempDir('notifier-sqlite');
 
@@ -21,6 +21,8 @@ describe('WebhookNotifier on SQLite', () => {
       authorization: 'Bearer x',
     });
     const messageId = await first.notifier.publish('x.y', { n: 1 });
+    // A claim returns once what it read is flushed, off the event loop: that takes real time, not clock time.
+    await until(() => transport.requests.length >= 1);
     await first.settle();
     expect(transport.requests).toHaveLength(1);
     // The process "dies" with the retry pending.
@@ -29,7 +31,13 @@ describe('WebhookNotifier on SQLite', () => {
 
     const second = createNotifierHarness({ clock, transport, storage: new SqliteStorage({ path }) });
     await second.notifier.start();
+    // The retry falls due within 5 s of clock time; the claims around it take real time (see above).
     await clock.advance('5s');
+    await until(async () => {
+      if (transport.requests.length >= 2) return true;
+      await clock.advance('1s');
+      return false;
+    });
     expect(transport.requests).toHaveLength(2);
     const request = transport.requests[1]!;
     expect(request.headers['webhook-id']).toBe(messageId);
