@@ -1,11 +1,10 @@
 /**
  * What the OpenTelemetry SDK costs per span, context and measurement on this machine, what cronhook's hooks
  * cost per HTTP run and per webhook message, and what the same spans, contexts and measurements cost made
- * straight through the API (the SDK's share, which no instrumentation can go below), without any I/O: the
- * SDK started as in the telemetry
- * worker (NodeSDK, batch span processor, periodic metric reader, exporters that drop everything). Each item
- * runs in batches of 500 with a turn of the event loop between them (the batch processor exports there), over
- * `reps` repetitions of 10,000; the lowest CPU time per item counts (other work on the machine only adds).
+ * straight through the API (the SDK's share, which no instrumentation can go below), without any I/O; the SDK
+ * started as in the telemetry worker (bench/lib/telemetry-sdk.ts). Each item runs in batches of 500 with a
+ * turn of the event loop between them (the batch processor exports there), 10,000 per repetition, in `reps`
+ * alternating repetitions; the lowest CPU time per item counts (other work on the machine only adds).
  */
 import { type Attributes, context, metrics, SpanKind, trace } from '@opentelemetry/api';
 import { systemClock } from '../../src/clock.js';
@@ -16,6 +15,7 @@ import { schedulerHooks } from '../../src/telemetry/scheduler-telemetry.js';
 import type { TransportResponse } from '../../src/transport/types.js';
 import { report, workerInput } from '../lib/child.js';
 import { round } from '../lib/stats.js';
+import { startBenchSdk } from '../lib/telemetry-sdk.js';
 import { HOOKS_MESSAGE, HOOKS_RUN, SDK_ALONE_MESSAGE, SDK_ALONE_RUN } from '../lib/telemetry-suite.js';
 
 export interface TelemetryUnitCostInput {
@@ -33,28 +33,7 @@ export interface TelemetryUnitCostResult {
 }
 
 const input = workerInput<TelemetryUnitCostInput>();
-for (const name of Object.keys(process.env)) if (name.startsWith('OTEL_')) delete process.env[name];
-const { NodeSDK } = await import('@opentelemetry/sdk-node');
-const { AggregationTemporality, PeriodicExportingMetricReader } = await import('@opentelemetry/sdk-metrics');
-const SUCCESS = { code: 0 };
-const sdk = new NodeSDK({
-  serviceName: 'cronhook-bench',
-  traceExporter: { export: (_spans, done) => done(SUCCESS), shutdown: async () => {} },
-  metricReaders: [
-    new PeriodicExportingMetricReader({
-      exportIntervalMillis: 1_000,
-      exporter: {
-        export: (_metrics, done) => done(SUCCESS),
-        forceFlush: async () => {},
-        shutdown: async () => {},
-        selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE,
-      },
-    }),
-  ],
-  logRecordProcessors: [],
-  instrumentations: [],
-});
-sdk.start();
+const shutdownSdk = await startBenchSdk();
 
 const BATCH = 500;
 const PER_REP = 10_000;
@@ -303,5 +282,5 @@ const measured = await costs([
   [SDK_ALONE_MESSAGE, sdkAloneMessage],
 ]);
 parent.end();
-await sdk.shutdown();
+await shutdownSdk();
 await report({ costs: measured } satisfies TelemetryUnitCostResult);

@@ -26,6 +26,7 @@ import { MemoryStorage } from '../../src/storage/memory/index.js';
 import { HttpTransport } from '../../src/transport/http.js';
 import { report, workerInput } from '../lib/child.js';
 import { round } from '../lib/stats.js';
+import { startBenchSdk } from '../lib/telemetry-sdk.js';
 
 export type TelemetryMode = 'absent' | 'api' | 'sdk' | 'sdk-sampled';
 
@@ -64,41 +65,12 @@ let spans = 0;
 let shutdownSdk: () => Promise<void> = async () => {};
 
 if (input.mode === 'sdk' || input.mode === 'sdk-sampled') {
-  // Only what is configured here: no OTEL_* variable of the machine's environment changes the measurement.
-  for (const name of Object.keys(process.env)) if (name.startsWith('OTEL_')) delete process.env[name];
-  const { NodeSDK, tracing } = await import('@opentelemetry/sdk-node');
-  const { AggregationTemporality, PeriodicExportingMetricReader } = await import(
-    '@opentelemetry/sdk-metrics'
-  );
-  const SUCCESS = { code: 0 };
-  const sdk = new NodeSDK({
-    serviceName: 'cronhook-bench',
-    ...(input.mode === 'sdk-sampled'
-      ? { sampler: new tracing.ParentBasedSampler({ root: new tracing.TraceIdRatioBasedSampler(0.1) }) }
-      : {}),
-    traceExporter: {
-      export: (batch, done) => {
-        spans += batch.length;
-        done(SUCCESS);
-      },
-      shutdown: async () => {},
+  shutdownSdk = await startBenchSdk({
+    ...(input.mode === 'sdk-sampled' ? { sampleRatio: 0.1 } : {}),
+    onSpans: (count) => {
+      spans += count;
     },
-    metricReaders: [
-      new PeriodicExportingMetricReader({
-        exportIntervalMillis: 1_000,
-        exporter: {
-          export: (_metrics, done) => done(SUCCESS),
-          forceFlush: async () => {},
-          shutdown: async () => {},
-          selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE,
-        },
-      }),
-    ],
-    logRecordProcessors: [],
-    instrumentations: [],
   });
-  sdk.start();
-  shutdownSdk = () => sdk.shutdown();
 }
 
 let counting = false;
