@@ -7,6 +7,7 @@ export const DASHBOARD_ACTIONS = [
   'pauseJob',
   'resumeJob',
   'addEndpoint',
+  'editEndpoint',
   'enableEndpoint',
   'disableEndpoint',
   'deleteEndpoint',

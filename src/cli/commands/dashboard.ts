@@ -51,6 +51,7 @@ Example:
                 pauseJob: true,
                 resumeJob: true,
                 addEndpoint: true,
+                editEndpoint: true,
                 enableEndpoint: true,
                 disableEndpoint: true,
                 deleteEndpoint: true,

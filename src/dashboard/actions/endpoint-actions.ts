@@ -1,7 +1,8 @@
 import { CronhookError, isCronhookError } from '../../errors.js';
-import type { EndpointInput, WebhookNotifier } from '../../index.js';
+import type { WebhookNotifier } from '../../index.js';
 import { href } from '../pages/context.js';
-import { newEndpointPage, revealPage } from '../pages/endpoint-form.js';
+import { editEndpointPage, type FormProblem, newEndpointPage, revealPage } from '../pages/endpoint-form.js';
+import { badField, endpointInput, endpointPatch, postedValues } from './endpoint-form-input.js';
 import type { ActionDeps, ActionHandler } from './types.js';
 
 const HOUR = 3_600_000;
@@ -12,46 +13,10 @@ function requireNotifier(deps: ActionDeps): WebhookNotifier {
   return deps.notifier;
 }
 
-function badField(field: string, message: string): CronhookError {
-  return new CronhookError('ERR_INVALID_REQUEST', message, { field });
-}
-
-function list(value: string | null): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
-/** `Name: value` lines into headers; a malformed line is named by its number, never echoed. */
-function headerLines(text: string | null): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [i, line] of (text ?? '').split(/\r?\n/).entries()) {
-    if (line.trim() === '') continue;
-    const at = line.indexOf(':');
-    if (at < 1) throw badField('headers', `Extra headers, line ${i + 1}: expected "Name: value"`);
-    headers[line.slice(0, at).trim()] = line.slice(at + 1).trim();
-  }
-  return headers;
-}
-
-/** The add-endpoint form as `addEndpoint` input. */
-export function endpointInput(form: URLSearchParams): EndpointInput {
-  const url = (form.get('url') ?? '').trim();
-  if (!url) throw badField('url', 'The endpoint URL is required');
-  const topics = [...form.getAll('topics'), ...list(form.get('otherTopics'))];
-  if (topics.length === 0) throw badField('topics', 'Choose at least one topic');
-  const jobIds = list(form.get('jobIds'));
-  const description = (form.get('description') ?? '').trim();
-  const authorization = form.get('authorization') ?? '';
-  return {
-    url,
-    topics: [...new Set(topics)],
-    ...(description ? { description } : {}),
-    ...(authorization ? { authorization } : {}),
-    headers: headerLines(form.get('headers')),
-    ...(jobIds.length ? { jobIds } : {}),
-  };
+/** The form's problem when the error is bad input (a coded field error); undefined for any other error. */
+function problemOf(error: unknown): FormProblem | undefined {
+  if (!isCronhookError(error) || !/^ERR_INVALID_/.test(error.code)) return undefined;
+  return { code: error.code, field: error.field, message: error.message };
 }
 
 /**
@@ -77,23 +42,37 @@ export const addEndpoint: ActionHandler = async (ctx, deps, form) => {
   // The same form posted again: no second endpoint, and no second look at the secret.
   const previous = postedBefore(deps, 'add', form);
   if (previous) return { redirect: href(ctx, `/endpoints/${encodeURIComponent(previous)}`) };
-  let input: EndpointInput;
-  try {
-    input = endpointInput(form);
-  } catch (error) {
-    return { page: newEndpointPage(ctx, (error as Error).message), status: 400 };
-  }
   let added: Awaited<ReturnType<WebhookNotifier['addEndpoint']>>;
   try {
-    added = await notifier.addEndpoint(input);
+    added = await notifier.addEndpoint(endpointInput(form));
   } catch (error) {
-    if (isCronhookError(error) && /^ERR_INVALID_/.test(error.code)) {
-      return { page: newEndpointPage(ctx, `${error.message}`), status: 400 };
-    }
+    const problem = problemOf(error);
+    if (problem) return { page: newEndpointPage(ctx, problem), status: 400 };
     throw error;
   }
   rememberPost(deps, 'add', form, added.endpoint.id);
   return { page: revealPage(ctx, added.endpoint.id, added.secret, 'added'), noStore: true };
+};
+
+/**
+ * Changes an endpoint's description, URL, topics, job filter, authorization value or extra headers. Bad
+ * input answers the form again with the error, the posted values (never a secret-bearing one) and nothing
+ * changed.
+ */
+export const editEndpoint: ActionHandler = async (ctx, deps, form, id) => {
+  const notifier = requireNotifier(deps);
+  const current = await deps.data.endpoint(id, ctx.now);
+  if (!current) {
+    throw new CronhookError('ERR_ENDPOINT_NOT_FOUND', 'There is no endpoint with this id', { field: 'id' });
+  }
+  try {
+    await notifier.updateEndpoint(id, endpointPatch(form, current));
+  } catch (error) {
+    const problem = problemOf(error);
+    if (!problem) throw error;
+    return { page: editEndpointPage(ctx, current, postedValues(form), problem), status: 400 };
+  }
+  return { redirect: href(ctx, `/endpoints/${encodeURIComponent(id)}`, { done: 'edited' }) };
 };
 
 export const rotateSecret: ActionHandler = async (ctx, deps, form, id) => {

@@ -61,7 +61,7 @@ async function openDialog(link) {
   }
   const title = doc.createElement('h2');
   title.id = 'dialog-title';
-  title.textContent = link.textContent;
+  title.textContent = link.getAttribute('data-title') || link.textContent;
   dialog.replaceChildren(title, ...content.childNodes);
   dialog.showModal();
   const first = dialog.querySelector('input:not([type=hidden]),select,textarea');

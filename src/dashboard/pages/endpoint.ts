@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { CronhookError } from '../../errors.js';
+import type { EndpointView } from '../data/views.js';
 import { badge, breakable, csrfField, fields, flash, table } from '../html/components.js';
 import type { PageBody } from '../html/layout.js';
 import { type Html, html } from '../html/template.js';
 import { formatDuration, timeCell } from '../html/time.js';
 import { href, type PageContext } from './context.js';
 import type { Deps } from './deps.js';
+import { editEndpointPage } from './endpoint-form.js';
 import { endpointButtons, endpointState, rotationState, topicsText } from './endpoints.js';
 
 async function pingOutcome(deps: Deps, deliveryId: string): Promise<Html> {
@@ -27,6 +29,7 @@ async function pingOutcome(deps: Deps, deliveryId: string): Promise<Html> {
 const DONE: Record<string, string> = {
   enabled: 'Enabled: its waiting deliveries are sent now.',
   disabled: 'Disabled: its deliveries wait until it is enabled again.',
+  edited: 'Saved: deliveries from now on use the new settings.',
 };
 
 function rotateForm(ctx: PageContext, id: string): Html {
@@ -49,10 +52,23 @@ ${csrfField(ctx)}<input type="hidden" name="endpointId" value="${id}">
 <button type="submit" class="btn plain">Count and review…</button></form>`;
 }
 
-export async function endpointPage(ctx: PageContext, deps: Deps, id: string): Promise<PageBody> {
+async function requireEndpoint(ctx: PageContext, deps: Deps, id: string): Promise<EndpointView> {
   const e = await deps.data.endpoint(id, ctx.now);
   if (!e)
     throw new CronhookError('ERR_ENDPOINT_NOT_FOUND', 'There is no endpoint with this id', { field: 'id' });
+  return e;
+}
+
+/** The "Edit endpoint" form, for those allowed to post it. */
+export async function editPage(ctx: PageContext, deps: Deps, id: string): Promise<PageBody> {
+  if (!ctx.allowed.has('editEndpoint')) {
+    throw new CronhookError('ERR_FORBIDDEN', 'You are not allowed to do this here (editEndpoint).');
+  }
+  return editEndpointPage(ctx, await requireEndpoint(ctx, deps, id));
+}
+
+export async function endpointPage(ctx: PageContext, deps: Deps, id: string): Promise<PageBody> {
+  const e = await requireEndpoint(ctx, deps, id);
   const recent = await deps.data.deliveries({ endpointId: e.id, cursor: null, limit: 10 });
   const zoneOf = await deps.zones.ofDeliveries(ctx.zoneMode, recent.items);
   let notice: Html | string = '';

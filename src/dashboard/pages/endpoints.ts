@@ -65,6 +65,7 @@ ${pager(ctx, page.next)}`,
 export function endpointButtons(ctx: PageContext, e: EndpointView): Html {
   const url = (action: string) => href(ctx, `/endpoints/${encodeURIComponent(e.id)}/${action}`);
   return html`${actionButton(ctx, { action: 'ping', url: url('ping'), label: 'Ping', tone: 'primary' })}
+${ctx.allowed.has('editEndpoint') ? html`<a class="btn plain" href="${url('edit')}" data-dialog data-title="Edit endpoint">Edit</a>` : ''}
 ${
   e.enabled
     ? actionButton(ctx, {

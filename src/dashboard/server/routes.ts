@@ -6,7 +6,7 @@ import type { PageBody } from '../html/layout.js';
 import type { PageContext, Sections } from '../pages/context.js';
 import { deliveriesPage, deliveryPage } from '../pages/deliveries.js';
 import type { Deps } from '../pages/deps.js';
-import { endpointPage } from '../pages/endpoint.js';
+import { editPage, endpointPage } from '../pages/endpoint.js';
 import { newEndpointPage } from '../pages/endpoint-form.js';
 import { endpointsPage } from '../pages/endpoints.js';
 import { jobPage } from '../pages/job.js';
@@ -38,6 +38,7 @@ export const PAGES: readonly PageRoute[] = [
   { pattern: /^\/endpoints$/, section: 'webhooks', render: endpointsPage },
   { pattern: /^\/add\/endpoint$/, section: 'webhooks', render: (ctx) => newEndpointPage(ctx) },
   { pattern: new RegExp(`^/endpoints/${ID}$`), section: 'webhooks', render: endpointPage },
+  { pattern: new RegExp(`^/endpoints/${ID}/edit$`), section: 'webhooks', render: editPage },
   { pattern: /^\/deliveries$/, section: 'webhooks', render: deliveriesPage },
   { pattern: new RegExp(`^/deliveries/${ID}$`), section: 'webhooks', render: deliveryPage },
 ];
@@ -48,6 +49,11 @@ export const ACTIONS: readonly ActionRoute[] = [
   { pattern: new RegExp(`^/jobs/${ID}/pause$`), action: 'pauseJob', handle: jobActions.pauseJob },
   { pattern: new RegExp(`^/jobs/${ID}/resume$`), action: 'resumeJob', handle: jobActions.resumeJob },
   { pattern: /^\/endpoints$/, action: 'addEndpoint', handle: endpointActions.addEndpoint },
+  {
+    pattern: new RegExp(`^/endpoints/${ID}/edit$`),
+    action: 'editEndpoint',
+    handle: endpointActions.editEndpoint,
+  },
   {
     pattern: new RegExp(`^/endpoints/${ID}/rotate$`),
     action: 'rotateSecret',
