@@ -47,6 +47,7 @@ async function allPages(): Promise<string[]> {
     '/jobs/nightly-report',
     '/endpoints',
     `/endpoints/${world.endpointId}`,
+    `/endpoints/${world.endpointId}/edit`,
     '/add/endpoint',
     '/deliveries',
     `/deliveries/${world.deliveryIds.failed}`,

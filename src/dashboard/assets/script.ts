@@ -26,7 +26,8 @@ function swap(page, url, push) {
   if (every) doc.body.setAttribute('data-refresh', every);
   else doc.body.removeAttribute('data-refresh');
   if (push && url !== location.href) history.pushState(null, '', url);
-  if (dialog && dialog.open) dialog.close();
+  // The dialog's form is done with: what was typed into it (a credential) does not stay in the page.
+  if (dialog) { if (dialog.open) dialog.close(); dialog.replaceChildren(); }
   setup(main);
   const notice = main.querySelector('#notice .flash') || main.querySelector('h1');
   if (notice) { notice.setAttribute('tabindex', '-1'); notice.focus(); }
