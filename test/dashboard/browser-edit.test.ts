@@ -1,34 +1,25 @@
 /** Editing an endpoint in a real browser (system Chromium): in the dialog, and without JavaScript. */
-import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { launchBrowser, seriousViolations, type TestBrowser, watchedPage } from './browser.js';
-import { type Served, secretsIn, seedWorld, serve, type World } from './fixture.js';
+import { type DashboardInBrowser, dashboardInBrowser, seriousViolations } from './browser.js';
+import { secretsIn } from './fixture.js';
 
 // A shared machine can be slow: browser steps get more time than the default 30 s.
 vi.setConfig({ testTimeout: 60_000 });
-let browser: TestBrowser;
-let world: World;
-let served: Served;
-let context: BrowserContext;
-let page: Page;
-let problems: string[];
+let session: DashboardInBrowser;
 
 beforeAll(async () => {
-  browser = await launchBrowser();
-  world = await seedWorld();
-  served = await serve({ notifier: world.notifier, public: true, basePath: '/admin/cron' });
-  context = await browser.browser.newContext();
-  ({ page, problems } = await watchedPage(context));
+  session = await dashboardInBrowser((seeded) => ({
+    notifier: seeded.notifier,
+    public: true,
+    basePath: '/admin/cron',
+  }));
 }, 60_000);
 
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await served?.close();
-});
+afterAll(() => session?.close());
 
 describe('edit an endpoint', () => {
   it('in the dialog: filled without secrets, a bad URL answered with its error, saved in place; axe clean', async () => {
+    const { page, world, served, problems } = session;
     const id = world.endpointId;
     await page.goto(served.url(`/endpoints/${id}`));
     await page.getByRole('link', { name: 'Edit' }).click();
@@ -74,6 +65,7 @@ describe('edit an endpoint', () => {
   });
 
   it('without JavaScript: a form post and a redirect to the endpoint page', async () => {
+    const { browser, world, served } = session;
     const plain = await browser.browser.newContext({ javaScriptEnabled: false });
     const noJs = await plain.newPage();
     try {

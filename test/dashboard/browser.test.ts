@@ -2,40 +2,39 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { launchBrowser, seriousViolations, type TestBrowser, watchedPage } from './browser.js';
-import { SECRETS, type Served, secretsIn, seedWorld, serve, type World } from './fixture.js';
+import {
+  type DashboardInBrowser,
+  dashboardInBrowser,
+  seriousViolations,
+  type TestBrowser,
+  watchedPage,
+} from './browser.js';
+import { SECRETS, type Served, secretsIn, serve, type World } from './fixture.js';
 
 const BASE = '/admin/cron';
 // A shared machine can be slow: browser steps get more time than the default 30 s.
 vi.setConfig({ testTimeout: 90_000 });
+let session: DashboardInBrowser;
 let browser: TestBrowser;
 let world: World;
 let served: Served;
-let context: BrowserContext;
 let page: Page;
 let problems: string[];
 
 beforeAll(async () => {
-  browser = await launchBrowser();
-  world = await seedWorld();
-  served = await serve({
-    scheduler: world.scheduler,
-    notifier: world.notifier,
+  session = await dashboardInBrowser((seeded) => ({
+    scheduler: seeded.scheduler,
+    notifier: seeded.notifier,
     public: true,
     basePath: BASE,
     refreshIntervalMs: 400,
-  });
-  context = await browser.browser.newContext();
-  ({ page, problems } = await watchedPage(context));
+  }));
+  ({ browser, world, served, page, problems } = session);
 }, 60_000);
 
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await served?.close();
-});
+afterAll(() => session?.close());
 
 const url = (path: string) => served.url(path);
 

@@ -5,6 +5,8 @@
 import { existsSync } from 'node:fs';
 import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { DashboardOptions } from '../../src/dashboard/index.js';
+import { type Served, seedWorld, serve, type World } from './fixture.js';
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
 
@@ -60,4 +62,39 @@ export async function seriousViolations(page: Page): Promise<string[]> {
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`);
+}
+
+/** What a browser test file works with: Chromium, a seeded world, its dashboard, and a watched page. */
+export interface DashboardInBrowser {
+  browser: TestBrowser;
+  world: World;
+  served: Served;
+  context: BrowserContext;
+  page: Page;
+  problems: string[];
+  close(): Promise<void>;
+}
+
+/** Launches Chromium and serves a dashboard over a freshly seeded world, with the options `optionsFor` gives. */
+export async function dashboardInBrowser(
+  optionsFor: (world: World) => DashboardOptions,
+): Promise<DashboardInBrowser> {
+  const browser = await launchBrowser();
+  const world = await seedWorld();
+  const served = await serve(optionsFor(world));
+  const context = await browser.browser.newContext();
+  const { page, problems } = await watchedPage(context);
+  return {
+    browser,
+    world,
+    served,
+    context,
+    page,
+    problems,
+    close: async () => {
+      await context.close();
+      await browser.close();
+      await served.close();
+    },
+  };
 }
