@@ -18,6 +18,7 @@ describe('secrets', () => {
       `/deliveries/${t.world.deliveryIds.failed}`,
       `/deliveries/${t.world.deliveryIds.succeeded}`,
       '/add/endpoint',
+      `/endpoints/${t.world.endpointId}/edit`,
     ];
     for (const path of paths) {
       const res = await fetch(t.served.url(path));
@@ -28,10 +29,12 @@ describe('secrets', () => {
 
   it('turns spell checking off in the fields that carry credentials (enhanced spell check sends text away)', async () => {
     t.served = await serve({ scheduler: t.world.scheduler, notifier: t.world.notifier, public: true });
-    const html = await (await fetch(t.served.url('/add/endpoint'))).text();
-    for (const name of ['url', 'authorization', 'headers']) {
-      const field = new RegExp(`<(?:input|textarea) name="${name}"[^>]*>`).exec(html)?.[0] ?? '';
-      expect(field, name).toContain('spellcheck="false"');
+    for (const path of ['/add/endpoint', `/endpoints/${t.world.endpointId}/edit`]) {
+      const html = await (await fetch(t.served.url(path))).text();
+      for (const name of ['url', 'authorization', 'headers']) {
+        const field = new RegExp(`<(?:input|textarea) name="${name}"[^>]*>`).exec(html)?.[0] ?? '';
+        expect(field, `${path} ${name}`).toContain('spellcheck="false"');
+      }
     }
   });
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EndpointView } from '../data/views.js';
 import { breakable, csrfField, fields, flash } from '../html/components.js';
 import type { PageBody } from '../html/layout.js';
-import { type Html, html } from '../html/template.js';
+import { type Html, html, join } from '../html/template.js';
 import { timeCell } from '../html/time.js';
 import { href, type PageContext } from './context.js';
 
@@ -70,7 +70,10 @@ function secretFields(spec: EndpointFormSpec): Html {
 <label>Extra headers <span class="muted">(one <code>Name: value</code> per line; values never shown again)</span><textarea name="headers" rows="3" maxlength="8192" spellcheck="false" autocapitalize="off"${invalidIf(p, 'headers')}></textarea></label>`;
   }
   const names = s.headerNames.length
-    ? html`${s.headerNames.map((n) => html`<code>${n}</code> `)}`
+    ? join(
+        s.headerNames.map((n) => html`<code>${n}</code>`),
+        ', ',
+      )
     : html`none`;
   return html`<fieldset><legend>Authorization header <span class="muted">(${s.hasAuthorization ? 'set, not shown' : 'not set'})</span></legend>
 <label>New value <span class="muted">(empty keeps ${s.hasAuthorization ? 'the current one' : 'none'})</span><input name="authorization" type="password" maxlength="4096" autocomplete="off" spellcheck="false" autocapitalize="off"${invalidIf(p, 'authorization')}></label>
