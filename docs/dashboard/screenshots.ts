@@ -130,6 +130,7 @@ async function main(): Promise<void> {
     ['endpoints', '/endpoints'],
     ['endpoint', `/endpoints/${endpointId}`],
     ['add-endpoint', '/add/endpoint'],
+    ['edit-endpoint', `/endpoints/${endpointId}/edit`],
     ['deliveries', '/deliveries'],
     ['delivery', `/deliveries/${deliveries[0]?.id ?? ''}`],
   ];
