@@ -9,6 +9,11 @@
 export interface BenchSdkOptions {
   /** Keep this share of traces (`ParentBased(TraceIdRatioBased(ratio))`). @default 1 (the SDK's default sampler) */
   sampleRatio?: number;
+  /**
+   * Register no tracer provider (as `OTEL_TRACES_EXPORTER=none` does): metrics only.
+   * @default true
+   */
+  traces?: boolean;
   /** Told how many spans each export hands over. */
   onSpans?: (count: number) => void;
 }
@@ -22,7 +27,14 @@ export async function startBenchSdk(options: BenchSdkOptions = {}): Promise<() =
     '@opentelemetry/sdk-metrics'
   );
   const SUCCESS = { code: 0 };
-  const { sampleRatio, onSpans } = options;
+  const { sampleRatio, onSpans, traces = true } = options;
+  const exporter = {
+    export: (spans: unknown[], done: (result: { code: number }) => void) => {
+      onSpans?.(spans.length);
+      done(SUCCESS);
+    },
+    shutdown: async () => {},
+  };
   const sdk = new NodeSDK({
     serviceName: 'cronhook-bench',
     ...(sampleRatio === undefined
@@ -32,13 +44,8 @@ export async function startBenchSdk(options: BenchSdkOptions = {}): Promise<() =
             root: new tracing.TraceIdRatioBasedSampler(sampleRatio),
           }),
         }),
-    traceExporter: {
-      export: (spans, done) => {
-        onSpans?.(spans.length);
-        done(SUCCESS);
-      },
-      shutdown: async () => {},
-    },
+    // No span processor: NodeSDK then registers no tracer provider.
+    ...(traces ? { traceExporter: exporter } : { spanProcessors: [] }),
     metricReaders: [
       new PeriodicExportingMetricReader({
         exportIntervalMillis: 1_000,

@@ -1,7 +1,7 @@
 /**
  * The telemetry suite (`--only=telemetry`): HTTP jobs and webhooks with telemetry absent, on without an SDK,
- * on with the SDK, and on with the SDK keeping one trace in ten, in alternating rounds (absent, api, sdk,
- * sdk-sampled, absent, ...), each its own fresh process; the
+ * on with the SDK, on with the SDK keeping one trace in ten, and on with the SDK's metrics only, in alternating
+ * rounds (absent, api, sdk, sdk-sampled, sdk-metrics, absent, ...), each its own fresh process; the
  * best round of each counts, as for the other throughput suites (load elsewhere on the machine only slows),
  * and so does the lowest CPU time per operation. Then what the SDK costs per span and measurement, and what
  * cronhook's hooks cost per run and message, without I/O (bench/workers/telemetry-unit-cost.ts).
@@ -15,7 +15,7 @@ import type { Outcome } from './results.js';
 /** Makes every @opentelemetry/* package unresolvable in the `absent` rounds (shared with the tests). */
 const WITHOUT_OTEL = fileURLToPath(new URL('../../test/fixtures/without-otel-hook.mjs', import.meta.url));
 
-export const TELEMETRY_MODES: TelemetryMode[] = ['absent', 'api', 'sdk', 'sdk-sampled'];
+export const TELEMETRY_MODES: TelemetryMode[] = ['absent', 'api', 'sdk', 'sdk-sampled', 'sdk-metrics'];
 export const TELEMETRY_WORKLOADS: Array<TelemetryBenchInput['workload']> = ['http', 'webhook'];
 
 /**

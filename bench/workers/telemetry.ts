@@ -17,6 +17,8 @@
  * - `sdk-sampled`: the same with one trace in ten kept (`ParentBased(TraceIdRatioBased(0.1))`, what
  *   docs/observability.md advises at high rates): spans of the other nine are not recorded, metrics still
  *   count every run and delivery.
+ * - `sdk-metrics`: the same SDK without a tracer provider (as with `OTEL_TRACES_EXPORTER=none`): no span and no
+ *   context is made, metrics count every run and delivery.
  * The window starts when the warm-up timer fires (a late timer under load does not shorten it) and CPU time
  * is counted over the same window.
  */
@@ -28,7 +30,7 @@ import { report, workerInput } from '../lib/child.js';
 import { round } from '../lib/stats.js';
 import { startBenchSdk } from '../lib/telemetry-sdk.js';
 
-export type TelemetryMode = 'absent' | 'api' | 'sdk' | 'sdk-sampled';
+export type TelemetryMode = 'absent' | 'api' | 'sdk' | 'sdk-sampled' | 'sdk-metrics';
 
 export interface TelemetryBenchInput {
   workload: 'http' | 'webhook';
@@ -64,9 +66,10 @@ const input = workerInput<TelemetryBenchInput>();
 let spans = 0;
 let shutdownSdk: () => Promise<void> = async () => {};
 
-if (input.mode === 'sdk' || input.mode === 'sdk-sampled') {
+if (input.mode === 'sdk' || input.mode === 'sdk-sampled' || input.mode === 'sdk-metrics') {
   shutdownSdk = await startBenchSdk({
     ...(input.mode === 'sdk-sampled' ? { sampleRatio: 0.1 } : {}),
+    ...(input.mode === 'sdk-metrics' ? { traces: false } : {}),
     onSpans: (count) => {
       spans += count;
     },
