@@ -30,33 +30,42 @@ const PLAIN_HEADERS = new Set([
  * decoded). Longest first, so a value is cut out before a part of it.
  */
 export function requestSecrets(url: string, headers: Readonly<Record<string, string>> | undefined): string[] {
+  // Called for every answer kept: most requests carry no secret at all, and then nothing is allocated.
+  const parseUrl = url.includes('?') || url.includes('@');
+  if (!parseUrl && !hasSecretHeader(headers)) return [];
   const found = new Set<string>();
-  const add = (value: string) => {
-    if (value.length >= MIN_CHARS) found.add(value);
-  };
   for (const name in headers) {
     if (PLAIN_HEADERS.has(name.toLowerCase())) continue;
     const value = headers[name]!.trim();
-    add(value);
+    addSecret(found, value);
     const scheme = /^[A-Za-z][\w.+-]*\s+(\S.*)$/.exec(value);
-    if (scheme) add(scheme[1]!);
+    if (scheme) addSecret(found, scheme[1]!);
   }
-  if (url.includes('?') || url.includes('@')) {
+  if (parseUrl) {
     const parsed = URL.parse(url);
     if (parsed !== null) {
-      add(parsed.username);
-      add(parsed.password);
-      add(decodeText(parsed.username));
-      add(decodeText(parsed.password));
+      addSecret(found, parsed.username);
+      addSecret(found, parsed.password);
+      addSecret(found, decodeText(parsed.username));
+      addSecret(found, decodeText(parsed.password));
       for (const part of parsed.search.slice(1).split('&')) {
         const at = part.indexOf('=');
         const raw = at < 0 ? part : part.slice(at + 1);
-        add(raw);
-        add(decodeText(raw.replace(/\+/g, ' ')));
+        addSecret(found, raw);
+        addSecret(found, decodeText(raw.replace(/\+/g, ' ')));
       }
     }
   }
   return [...found].sort((a, b) => b.length - a.length);
+}
+
+function hasSecretHeader(headers: Readonly<Record<string, string>> | undefined): boolean {
+  for (const name in headers) if (!PLAIN_HEADERS.has(name.toLowerCase())) return true;
+  return false;
+}
+
+function addSecret(found: Set<string>, value: string): void {
+  if (value.length >= MIN_CHARS) found.add(value);
 }
 
 function decodeText(text: string): string {
