@@ -7,7 +7,7 @@ import { WakeTimer } from '../../timer.js';
 import type { ResolvedNotifierOptions } from '../options.js';
 import type { DeliveryRecord, NotifierEvents } from '../types.js';
 import { ClaimedAhead } from './claimed-ahead.js';
-import type { Deliverer } from './deliverer.js';
+import type { AnswerWatcher, AttemptTrigger, Deliverer } from './deliverer.js';
 import { DeliveryRetention } from './delivery-retention.js';
 import { FairShare } from './fair-share.js';
 
@@ -225,50 +225,57 @@ export class Dispatcher {
     }
   }
 
-  /** Re-arms the clock timer only when the instant changes: arming costs a timer of the clock each time. */
+  /**
+   * Re-arms the clock timer only when it would wake too late (or must not wake at all): arming costs a timer
+   * of the clock each time, and a busy outbox asks for a backoff instant a few ms later on every tick. A wake
+   * that comes earlier than needed only runs a tick, which sets the timer again from what it finds.
+   */
   #setTimer(wakeAt: number | null): void {
-    if (this.#timer.target !== wakeAt) this.#timer.reset(wakeAt);
+    const target = this.#timer.target;
+    if (wakeAt === null ? target !== null : target === null || target > wakeAt) this.#timer.reset(wakeAt);
   }
 
   #launch(delivery: DeliveryRecord): void {
-    const { deliverer, options, clock } = this.#deps;
-    const endpointId = delivery.endpointId;
+    const { options, clock } = this.#deps;
     const startedAt = clock.now();
-    this.#share.started(endpointId, startedAt);
+    this.#share.started(delivery.endpointId, startedAt);
     this.#inFlight.add(delivery.id);
     this.#active++;
-    // The slot (and the endpoint's share) is freed once the request is over, while the result is stored.
-    let answered = false;
-    const onAnswered = () => {
-      if (answered) return;
-      answered = true;
-      this.#share.ended(endpointId, startedAt, clock.now());
-      this.#active--;
-      this.#recording++;
-      this.#wakeAfterTurn();
-    };
     // A pending delivery whose retries were spent has been put back by replay().
     const trigger = delivery.attempts > options.retrySchedule.length ? 'replay' : 'auto';
-    const done = () => {
-      onAnswered(); // no request was made (endpoint disabled) or the attempt failed before one
-      this.#recording--;
-      this.#inFlight.delete(delivery.id);
-      if (this.inFlight === 0 && this.#idle !== null) {
-        this.#idle();
-        this.#idle = null;
-      }
-      this.#wakeAfterTurn();
-    };
-    const failed = (error: unknown) => {
+    void this.#attempt(new LaunchedAttempt(delivery, startedAt, this.#onAnswered), trigger);
+  }
+
+  /** The slot (and the endpoint's share) is freed once the request is over, while the result is stored. */
+  readonly #onAnswered = (launched: LaunchedAttempt): void => {
+    this.#share.ended(launched.delivery.endpointId, launched.startedAt, this.#deps.clock.now());
+    this.#active--;
+    this.#recording++;
+    this.#wakeAfterTurn();
+  };
+
+  async #attempt(launched: LaunchedAttempt, trigger: AttemptTrigger): Promise<void> {
+    const { deliverer, options, clock } = this.#deps;
+    const { delivery } = launched;
+    try {
+      await deliverer.deliver(delivery, trigger, this.#controller.signal, launched);
+    } catch (error) {
       let report = true;
       if (isCronhookError(error, 'ERR_ENCRYPTION_KEY')) {
+        const endpointId = delivery.endpointId;
         report = (this.#undecryptable.get(endpointId) ?? 0) <= clock.now();
         this.#undecryptable.set(endpointId, clock.now() + options.leaseMs);
       }
       if (report) this.#fail(error);
-      done();
-    };
-    deliverer.deliver(delivery, trigger, this.#controller.signal, onAnswered).then(done, failed);
+    }
+    launched.answered(); // no request was made (endpoint disabled) or the attempt failed before one
+    this.#recording--;
+    this.#inFlight.delete(delivery.id);
+    if (this.inFlight === 0 && this.#idle !== null) {
+      this.#idle();
+      this.#idle = null;
+    }
+    this.#wakeAfterTurn();
   }
 
   /**
@@ -296,5 +303,22 @@ export class Dispatcher {
     const message = error instanceof Error ? error.message : String(error);
     logger?.error?.('cronhook: webhook dispatcher error', { error: message });
     void emitter.emit('error', { type: 'error', at: new Date(clock.now()), error });
+  }
+}
+
+/** One attempt launched by the dispatcher: its request's end frees the slot, once. */
+class LaunchedAttempt implements AnswerWatcher {
+  #answered = false;
+
+  constructor(
+    readonly delivery: DeliveryRecord,
+    readonly startedAt: number,
+    readonly onAnswered: (launched: LaunchedAttempt) => void,
+  ) {}
+
+  answered(): void {
+    if (this.#answered) return;
+    this.#answered = true;
+    this.onAnswered(this);
   }
 }
