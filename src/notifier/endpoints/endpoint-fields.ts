@@ -1,7 +1,7 @@
 import { CronhookError, describeValue } from '../../errors.js';
 import { JOB_LIMITS } from '../../scheduler/jobs/fields.js';
 import { headerBytes, headerProblem, isHeaderName, MAX_HEADER_BYTES } from '../../transport/header-rules.js';
-import { hiddenUrlParts, safeUrl } from '../../transport/safe-url.js';
+import { type HiddenUrlPart, hiddenUrlParts, safeUrl } from '../../transport/safe-url.js';
 import type { Endpoint, EndpointInput, EndpointMatch, EndpointPatch, EndpointRecord } from '../types.js';
 
 const TOPIC = /^(?:\*|[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*(?:\.\*)?)$/;
@@ -28,11 +28,11 @@ function invalid(field: string, message: string): CronhookError {
  * without its query or credentials (`urlHidden` says what is left out).
  */
 export function toPublicEndpoint(record: EndpointRecord): Endpoint {
-  const url = URL.parse(record.url);
+  const url = publicUrl(record.url);
   return {
     id: record.id,
-    url: url === null ? '' : safeUrl(url),
-    urlHidden: url === null ? [] : hiddenUrlParts(url),
+    url: url.safe,
+    urlHidden: [...url.hidden],
     description: record.description,
     topics: [...record.topics],
     jobIds: record.jobIds === null ? null : [...record.jobIds],
@@ -47,6 +47,29 @@ export function toPublicEndpoint(record: EndpointRecord): Endpoint {
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };
+}
+
+interface PublicUrl {
+  safe: string;
+  hidden: readonly HiddenUrlPart[];
+}
+
+/**
+ * The public form of each endpoint URL, parsed once: every delivery event carries its endpoint's public view.
+ * Endpoints are few; the bound only keeps a process that churns through URLs from growing this.
+ */
+const publicUrls = new Map<string, PublicUrl>();
+const MAX_PUBLIC_URLS = 1_000;
+
+function publicUrl(raw: string): PublicUrl {
+  let known = publicUrls.get(raw);
+  if (known === undefined) {
+    const url = URL.parse(raw);
+    known = url === null ? { safe: '', hidden: [] } : { safe: safeUrl(url), hidden: hiddenUrlParts(url) };
+    if (publicUrls.size >= MAX_PUBLIC_URLS) publicUrls.clear();
+    publicUrls.set(raw, known);
+  }
+  return known;
 }
 
 /** Checks a webhook URL: absolute http(s), no credentials (they would end up in logs). */
