@@ -6,11 +6,15 @@ const DIGITS = '-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz
 const TIME_DIGITS = 8;
 /** 84 random bits: ids made in the same millisecond never meet in practice. */
 const RANDOM_DIGITS = 14;
-/** Ids drawn per `randomBytes` call: one call costs about as much as fifteen encodings. */
-const POOL_IDS = 256;
 
-let pool = Buffer.alloc(0);
+/** Ids drawn per `randomBytes` call: one call costs about as much as fifteen encodings. */
+const TEXT_IDS = 256;
+/** Random text: CSPRNG bytes as base64url, 6 random bits a character; each id takes RANDOM_DIGITS of it. */
+let randomText = '';
 let offset = 0;
+/** The time digits of the last `at`: ids made in one millisecond (a message's deliveries) share them. */
+let lastAt = Number.NaN;
+let lastHead = '';
 
 /**
  * A unique id with a readable prefix (`msg_`, `ep_`, `dlv_`, `att_`) and 22 base64url characters, which fit
@@ -21,18 +25,22 @@ let offset = 0;
  * fewer full-page images in Postgres' WAL after each checkpoint), as with UUIDv7.
  */
 export function newId(prefix: 'msg' | 'ep' | 'dlv' | 'att', at: number): string {
-  if (offset + RANDOM_DIGITS > pool.length) {
-    pool = randomBytes(RANDOM_DIGITS * POOL_IDS);
+  if (offset + RANDOM_DIGITS > randomText.length) {
+    // 3 bytes make 4 characters: a multiple of 3 bytes leaves no padding.
+    randomText = randomBytes((RANDOM_DIGITS * TEXT_IDS * 3) / 4).toString('base64url');
     offset = 0;
   }
-  let time = Math.max(0, Math.floor(at));
-  let head = '';
-  for (let i = 0; i < TIME_DIGITS; i++) {
-    head = DIGITS[time % 64]! + head;
-    time = Math.floor(time / 64);
+  if (at !== lastAt) {
+    let time = Math.max(0, Math.floor(at));
+    let head = '';
+    for (let i = 0; i < TIME_DIGITS; i++) {
+      head = DIGITS[time % 64]! + head;
+      time = Math.floor(time / 64);
+    }
+    lastAt = at;
+    lastHead = head;
   }
-  let tail = '';
-  for (let i = 0; i < RANDOM_DIGITS; i++) tail += DIGITS[pool[offset + i]! & 63];
+  const tail = randomText.slice(offset, offset + RANDOM_DIGITS);
   offset += RANDOM_DIGITS;
-  return `${prefix}_${head}${tail}`;
+  return `${prefix}_${lastHead}${tail}`;
 }
