@@ -41,18 +41,25 @@ export class MemoryOutbox {
   /** Each delivery with its attempts: one map entry per delivery, found once per write. */
   readonly #deliveries = new Map<string, DeliveryEntry>();
   readonly #deliveryHeap = new MinHeap();
+  /**
+   * The stored endpoints in listing order, until one is written: every publish lists them all to match its
+   * event, and endpoints change rarely.
+   */
+  #sorted: EndpointRecord[] | null = null;
 
   // Endpoints
 
   async insertEndpoint(endpoint: EndpointRecord): Promise<void> {
     if (this.#endpoints.has(endpoint.id)) throw duplicateEndpoint(endpoint.id);
     this.#endpoints.set(endpoint.id, cloneEndpoint(endpoint));
+    this.#sorted = null;
   }
 
   async updateEndpoint(endpoint: EndpointRecord): Promise<void> {
     const existing = this.#endpoints.get(endpoint.id);
     if (!existing) throw notFound('endpoint', endpoint.id);
     this.#endpoints.set(endpoint.id, cloneEndpoint(endpoint));
+    this.#sorted = null;
     if (endpoint.enabled && !existing.enabled) this.#reindexDeliveries(endpoint.id);
   }
 
@@ -68,15 +75,17 @@ export class MemoryOutbox {
   }
 
   async listEndpoints(options: { limit?: number; after?: string } = {}): Promise<EndpointRecord[]> {
-    const all = [...this.#endpoints.values()].sort(
+    this.#sorted ??= [...this.#endpoints.values()].sort(
       (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
     );
+    const all = this.#sorted;
     const start = options.after === undefined ? 0 : all.findIndex((e) => e.id === options.after) + 1;
     return all.slice(start, start + (options.limit ?? 100)).map(cloneEndpoint);
   }
 
   async deleteEndpoint(id: string): Promise<boolean> {
     if (!this.#endpoints.delete(id)) return false;
+    this.#sorted = null;
     for (const { record: delivery } of this.#deliveries.values()) {
       if (delivery.endpointId === id && delivery.status === 'pending') this.#deliveries.delete(delivery.id);
     }
@@ -99,21 +108,38 @@ export class MemoryOutbox {
 
   async insertMessage({ message, deliveries }: { message: Message; deliveries: DeliveryRecord[] }) {
     // All or nothing, as in a database transaction: check every id before storing anything.
-    const ids = new Set<string>();
     if (this.#messages.has(message.id))
       throw new CronhookError('ERR_STORAGE', `Message ${message.id} already exists`);
     for (const delivery of deliveries) {
-      if (this.#deliveries.has(delivery.id) || ids.has(delivery.id)) {
+      if (this.#deliveries.has(delivery.id))
         throw new CronhookError('ERR_STORAGE', `Delivery ${delivery.id} already exists`);
-      }
-      ids.add(delivery.id);
+    }
+    const sizeBefore = this.#deliveries.size;
+    // A message's deliveries are made at one instant: their dates are stored once, shared (stored records
+    // are never changed in place, and every read hands out copies). Thousands of retained small objects a
+    // second are what garbage collection pays for.
+    const dates = new SharedDates();
+    for (const delivery of deliveries) {
+      const stored: DeliveryRecord = {
+        ...delivery,
+        nextAttemptAt: dates.copy(delivery.nextAttemptAt),
+        lastAttemptAt: dates.copy(delivery.lastAttemptAt),
+        lastError: delivery.lastError === null ? null : { ...delivery.lastError },
+        createdAt: dates.copy(delivery.createdAt)!,
+        updatedAt: dates.copy(delivery.updatedAt)!,
+        lockedUntil: dates.copy(delivery.lockedUntil),
+      };
+      this.#deliveries.set(delivery.id, { record: stored, attempts: null });
+      this.#indexDelivery(stored); // taken back below, the heap's entry is dropped when it surfaces
+    }
+    // The same id twice in the batch: the map grew by less than the batch; nothing is kept.
+    if (this.#deliveries.size - sizeBefore !== deliveries.length) {
+      for (const delivery of deliveries) this.#deliveries.delete(delivery.id);
+      const seen = new Set<string>();
+      const twice = deliveries.find((d) => seen.size === seen.add(d.id).size)!;
+      throw new CronhookError('ERR_STORAGE', `Delivery ${twice.id} already exists`);
     }
     this.#messages.set(message.id, cloneMessage(message));
-    for (const delivery of deliveries) {
-      const stored = cloneDelivery(delivery);
-      this.#deliveries.set(delivery.id, { record: stored, attempts: null });
-      this.#indexDelivery(stored);
-    }
   }
 
   async getMessage(id: string): Promise<Message | null> {
@@ -258,5 +284,21 @@ export class MemoryOutbox {
   async nextDeliveryAt(): Promise<Date | null> {
     const delivery = this.#peekDeliveries();
     return delivery === null ? null : new Date(wakeTime(delivery.nextAttemptAt, delivery.lockedUntil)!);
+  }
+}
+
+/** Copies of dates, one per instant: the dates of one write share them. */
+class SharedDates {
+  #time = Number.NaN;
+  #date: Date | null = null;
+
+  copy(date: Date | null): Date | null {
+    if (date === null) return null;
+    const time = date.getTime();
+    if (time !== this.#time || this.#date === null) {
+      this.#time = time;
+      this.#date = new Date(time);
+    }
+    return this.#date;
   }
 }

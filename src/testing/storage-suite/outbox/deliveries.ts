@@ -71,6 +71,41 @@ export function outboxTests(ctx: SuiteContext): void {
       expect(await ctx.storage.getDelivery('d-taken')).toEqual(delivery('d-taken', 'm-1', 'ep'));
     });
 
+    it('insertMessage refuses a batch that holds one delivery id twice, storing nothing of it', async () => {
+      await ctx.storage.insertEndpoint(endpoint('ep'));
+      await expect(
+        ctx.storage.insertMessage({
+          message: message('m-twice'),
+          deliveries: [
+            delivery('d-once', 'm-twice', 'ep'),
+            delivery('d-twice', 'm-twice', 'ep'),
+            delivery('d-twice', 'm-twice', 'ep'),
+          ],
+        }),
+      ).rejects.toThrow();
+      expect(await ctx.storage.getMessage('m-twice')).toBeNull();
+      expect(await ctx.storage.getDelivery('d-once')).toBeNull();
+      expect(await ctx.storage.getDelivery('d-twice')).toBeNull();
+      expect(
+        await ctx.storage.claimDeliveries({ now: at(0), limit: 10, instanceId: 'i', leaseMs: 1000 }),
+      ).toEqual([]);
+    });
+
+    it("a message's deliveries made at one instant come back as separate dates: changing one read changes nothing else", async () => {
+      await ctx.storage.insertEndpoint(endpoint('ep-1'));
+      await ctx.storage.insertEndpoint(endpoint('ep-2'));
+      const stored = [delivery('d-1', 'm', 'ep-1'), delivery('d-2', 'm', 'ep-2')];
+      await ctx.storage.insertMessage({ message: message('m'), deliveries: stored });
+      stored[0]!.createdAt.setTime(0);
+      const first = (await ctx.storage.getDelivery('d-1'))!;
+      expect(first.createdAt).toEqual(at(0));
+      first.createdAt.setTime(1);
+      first.updatedAt.setTime(2);
+      first.nextAttemptAt!.setTime(3);
+      expect(await ctx.storage.getDelivery('d-1')).toEqual(delivery('d-1', 'm', 'ep-1'));
+      expect(await ctx.storage.getDelivery('d-2')).toEqual(delivery('d-2', 'm', 'ep-2'));
+    });
+
     it('completeAttempt logs the attempt, updates the delivery, releases its lease and patches the endpoint', async () => {
       await ctx.storage.insertEndpoint(endpoint('ep'));
       await ctx.storage.insertMessage({ message: message('m'), deliveries: [delivery('d', 'm', 'ep')] });
