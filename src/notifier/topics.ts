@@ -30,7 +30,15 @@ export function endpointMatches(
   endpoint: Pick<EndpointRecord, 'topics' | 'jobIds' | 'match'>,
   subject: MatchSubject,
 ): boolean {
-  if (!endpoint.topics.some((pattern) => topicMatches(pattern, subject.topic))) return false;
+  // Loops rather than callbacks: every publish matches every endpoint.
+  let wanted = false;
+  for (const pattern of endpoint.topics) {
+    if (topicMatches(pattern, subject.topic)) {
+      wanted = true;
+      break;
+    }
+  }
+  if (!wanted) return false;
   if (endpoint.jobIds !== null && (subject.jobId === null || !endpoint.jobIds.includes(subject.jobId))) {
     return false;
   }
@@ -39,11 +47,13 @@ export function endpointMatches(
 
 function metadataMatches(match: EndpointMatch | null, metadata: Record<string, unknown> | null): boolean {
   const wanted = match?.metadata;
-  if (wanted === undefined || Object.keys(wanted).length === 0) return true;
-  if (metadata === null) return false;
-  return Object.entries(wanted).every(
-    ([key, value]) => Object.hasOwn(metadata, key) && Object.is(metadata[key], value),
-  );
+  if (wanted === undefined) return true;
+  for (const key in wanted) {
+    if (!Object.hasOwn(wanted, key)) continue;
+    if (metadata === null || !Object.hasOwn(metadata, key) || !Object.is(metadata[key], wanted[key]))
+      return false;
+  }
+  return true;
 }
 
 const TOPIC = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
