@@ -14,6 +14,13 @@ export interface BenchSdkOptions {
    * @default true
    */
   traces?: boolean;
+  /**
+   * Also register the official `@opentelemetry/instrumentation-undici` (a client span and a duration
+   * measurement for every undici request, `traceparent` added): the reference of what the conventions' own
+   * instrumentation costs.
+   * @default false
+   */
+  undici?: boolean;
   /** Told how many spans each export hands over. */
   onSpans?: (count: number) => void;
 }
@@ -27,7 +34,10 @@ export async function startBenchSdk(options: BenchSdkOptions = {}): Promise<() =
     '@opentelemetry/sdk-metrics'
   );
   const SUCCESS = { code: 0 };
-  const { sampleRatio, onSpans, traces = true } = options;
+  const { sampleRatio, onSpans, traces = true, undici = false } = options;
+  const instrumentations = undici
+    ? [new (await import('@opentelemetry/instrumentation-undici')).UndiciInstrumentation()]
+    : [];
   const exporter = {
     export: (spans: unknown[], done: (result: { code: number }) => void) => {
       onSpans?.(spans.length);
@@ -58,7 +68,7 @@ export async function startBenchSdk(options: BenchSdkOptions = {}): Promise<() =
       }),
     ],
     logRecordProcessors: [],
-    instrumentations: [],
+    instrumentations,
   });
   sdk.start();
   return () => sdk.shutdown();

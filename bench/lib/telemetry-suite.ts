@@ -3,7 +3,9 @@
  * on with the SDK, on with the SDK keeping one trace in ten, and on with the SDK's metrics only, in alternating
  * rounds (absent, api, sdk, sdk-sampled, sdk-metrics, absent, ...), each its own fresh process; the
  * best round of each counts, as for the other throughput suites (load elsewhere on the machine only slows),
- * and so does the lowest CPU time per operation. Then what the SDK costs per span and measurement, and what
+ * and so does the lowest CPU time per operation. In the same rounds the reference: section 4's plain undici
+ * loop without an SDK and with the SDK and the official undici instrumentation (absent, sdk-undici). Then what
+ * the SDK costs per span and measurement, and what
  * cronhook's hooks cost per run and message, without I/O (bench/workers/telemetry-unit-cost.ts).
  */
 import { fileURLToPath } from 'node:url';
@@ -15,8 +17,13 @@ import type { Outcome } from './results.js';
 /** Makes every @opentelemetry/* package unresolvable in the `absent` rounds (shared with the tests). */
 const WITHOUT_OTEL = fileURLToPath(new URL('../../test/fixtures/without-otel-hook.mjs', import.meta.url));
 
-export const TELEMETRY_MODES: TelemetryMode[] = ['absent', 'api', 'sdk', 'sdk-sampled', 'sdk-metrics'];
-export const TELEMETRY_WORKLOADS: Array<TelemetryBenchInput['workload']> = ['http', 'webhook'];
+const TELEMETRY_MODES: TelemetryMode[] = ['absent', 'api', 'sdk', 'sdk-sampled', 'sdk-metrics'];
+/** The workloads and the modes each runs in (the reference loop: without and with the undici instrumentation). */
+export const TELEMETRY_RUNS: Array<[TelemetryBenchInput['workload'], TelemetryMode[]]> = [
+  ['http', TELEMETRY_MODES],
+  ['webhook', TELEMETRY_MODES],
+  ['undici', ['absent', 'sdk-undici']],
+];
 
 /**
  * Unit-cost items (bench/workers/telemetry-unit-cost.ts) the report subtracts: cronhook's hooks for one HTTP run
@@ -67,8 +74,8 @@ export async function runTelemetrySuite(
   const best = new Map<string, ChildOutcome<TelemetryBenchResult>>();
   const minCpu = new Map<string, number>();
   for (let round = 0; round < profile.rounds; round++) {
-    for (const workload of TELEMETRY_WORKLOADS) {
-      for (const mode of TELEMETRY_MODES) {
+    for (const [workload, modes] of TELEMETRY_RUNS) {
+      for (const mode of modes) {
         const input: TelemetryBenchInput = {
           workload,
           mode,
@@ -102,8 +109,8 @@ export async function runTelemetrySuite(
       }
     }
   }
-  for (const workload of TELEMETRY_WORKLOADS) {
-    for (const mode of TELEMETRY_MODES) {
+  for (const [workload, modes] of TELEMETRY_RUNS) {
+    for (const mode of modes) {
       const key = `${workload}/${mode}`;
       const outcome = best.get(key);
       if (outcome === undefined) continue;

@@ -2,12 +2,12 @@
  * HTTP job throughput in a fresh process: `concurrency` callers, each running its own HTTP job with
  * `triggerJob` in a loop (cronhook), or each sending plain undici requests in a loop (the baseline).
  */
-import { Agent, request } from 'undici';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
 import { MemoryStorage } from '../../src/storage/memory/index.js';
 import { HttpTransport } from '../../src/transport/http.js';
 import { report, workerInput } from '../lib/child.js';
 import { round } from '../lib/stats.js';
+import { undiciLoop } from '../lib/undici-loop.js';
 
 export interface ThroughputInput {
   mode: 'cronhook' | 'undici-loop';
@@ -66,19 +66,9 @@ if (input.mode === 'cronhook') {
     await transport.close();
   };
 } else {
-  const agent = new Agent();
-  const once = async () => {
-    const res = await request(`${input.url}/job`, {
-      method: 'POST',
-      body,
-      headers: { 'content-type': 'application/json' },
-      dispatcher: agent,
-    });
-    await res.body.text();
-    return res.statusCode >= 200 && res.statusCode < 300;
-  };
-  callers = Array.from({ length: input.concurrency }, () => once);
-  close = () => agent.close();
+  const plain = undiciLoop(`${input.url}/job`, body);
+  callers = Array.from({ length: input.concurrency }, () => plain.once);
+  close = plain.close;
 }
 
 const started = performance.now();

@@ -5,7 +5,9 @@
  * - `webhook`: webhooks in steady state with the publishing inside the window: `8 × concurrency` publishers
  *   each publish a message and wait for its delivery, in a loop, so the outbox never runs dry and every
  *   message's `create` span is measured with its delivery's; the notifier as section 5 runs it (MemoryStorage,
- *   one endpoint, `concurrency` slots, prefetch 4 × concurrency).
+ *   one endpoint, `concurrency` slots, prefetch 4 × concurrency);
+ * - `undici`: the reference, section 4's plain loop: `concurrency` callers each sending undici requests in a
+ *   loop (POST, JSON body, the answer read), no cronhook; measured `absent` and `sdk-undici`.
  * Telemetry is
  * - `absent`: `@opentelemetry/api` unresolvable (the worker runs with test/fixtures/without-otel-hook.mjs), as
  *   for a user who has not installed it;
@@ -19,6 +21,10 @@
  *   count every run and delivery.
  * - `sdk-metrics`: the same SDK without a tracer provider (as with `OTEL_TRACES_EXPORTER=none`): no span and no
  *   context is made, metrics count every run and delivery.
+ * - `sdk-undici` (the `undici` workload only): the SDK as for `sdk` with the official
+ *   `@opentelemetry/instrumentation-undici` registered: what the HTTP conventions' own instrumentation costs
+ *   on a loop with nothing else to do: per request one client span (its attributes, `traceparent` added to
+ *   the request) and one `http.client.request.duration` measurement.
  * The window starts when the warm-up timer fires (a late timer under load does not shorten it) and CPU time
  * is counted over the same window.
  */
@@ -29,11 +35,12 @@ import { HttpTransport } from '../../src/transport/http.js';
 import { report, workerInput } from '../lib/child.js';
 import { round } from '../lib/stats.js';
 import { startBenchSdk } from '../lib/telemetry-sdk.js';
+import { undiciLoop } from '../lib/undici-loop.js';
 
-export type TelemetryMode = 'absent' | 'api' | 'sdk' | 'sdk-sampled' | 'sdk-metrics';
+export type TelemetryMode = 'absent' | 'api' | 'sdk' | 'sdk-sampled' | 'sdk-metrics' | 'sdk-undici';
 
 export interface TelemetryBenchInput {
-  workload: 'http' | 'webhook';
+  workload: 'http' | 'webhook' | 'undici';
   mode: TelemetryMode;
   url: string;
   concurrency: number;
@@ -48,11 +55,12 @@ export interface TelemetryBenchResult {
   ops: number;
   failures: number;
   opsPerSec: number;
-  /** Spans the SDK exported (mode `sdk`), to show they were made. */
+  /** Spans the SDK exported (the `sdk*` modes), to show they were made. */
   spans: number;
   /**
-   * Spans exported per operation over the whole process (warm-up included; 3 for both workloads, about 0.3
-   * with one trace in ten sampled): fewer would mean the batch processor dropped spans, sparing itself work.
+   * Spans exported per operation over the whole process (warm-up included; 3 for HTTP jobs and webhooks,
+   * about 0.3 with one trace in ten sampled, 1 for an undici request): fewer would mean the batch processor
+   * dropped spans, sparing itself work.
    */
   spansPerOp: number;
   /**
@@ -66,10 +74,11 @@ const input = workerInput<TelemetryBenchInput>();
 let spans = 0;
 let shutdownSdk: () => Promise<void> = async () => {};
 
-if (input.mode === 'sdk' || input.mode === 'sdk-sampled' || input.mode === 'sdk-metrics') {
+if (input.mode.startsWith('sdk')) {
   shutdownSdk = await startBenchSdk({
     ...(input.mode === 'sdk-sampled' ? { sampleRatio: 0.1 } : {}),
     ...(input.mode === 'sdk-metrics' ? { traces: false } : {}),
+    ...(input.mode === 'sdk-undici' ? { undici: true } : {}),
     onSpans: (count) => {
       spans += count;
     },
@@ -111,6 +120,10 @@ if (input.workload === 'http') {
   }
   await scheduler.start();
   close = () => scheduler.stop();
+} else if (input.workload === 'undici') {
+  const plain = undiciLoop(`${input.url}/job`, body);
+  callers = Array.from({ length: input.concurrency }, () => plain.once);
+  close = plain.close;
 } else {
   const notifier = new WebhookNotifier({
     storage,
