@@ -1,6 +1,7 @@
-import type { Counter, Histogram, Meter } from '@opentelemetry/api';
+import type { Histogram, Meter } from '@opentelemetry/api';
 import type { OtelBinding } from './binding.js';
 import { HTTP_DURATION_BUCKETS, LATENESS_BUCKETS, METRIC, RUN_DURATION_BUCKETS } from './names.js';
+import { type ObservedCounter, observedCounter } from './observed-counter.js';
 
 /**
  * A set of instruments made from the current meter, made again when the meter changes (an SDK registered
@@ -51,7 +52,7 @@ export function httpDurationHistogram(meter: Meter): Histogram {
 /** The scheduler's instruments. */
 export interface RunInstruments {
   http: Histogram;
-  runs: Counter;
+  runs: ObservedCounter;
   duration: Histogram;
   lateness: Histogram;
 }
@@ -59,7 +60,7 @@ export interface RunInstruments {
 export function runInstruments(meter: Meter): RunInstruments {
   return {
     http: httpDurationHistogram(meter),
-    runs: meter.createCounter(METRIC.runs, {
+    runs: observedCounter(meter, METRIC.runs, {
       description: 'Runs that ended, by job, final status and trigger (skipped and missed ones included).',
       unit: '{run}',
     }),
@@ -79,13 +80,13 @@ export function runInstruments(meter: Meter): RunInstruments {
 /** The notifier's instruments. */
 export interface DeliveryInstruments {
   http: Histogram;
-  attempts: Counter;
+  attempts: ObservedCounter;
 }
 
 export function deliveryInstruments(meter: Meter): DeliveryInstruments {
   return {
     http: httpDurationHistogram(meter),
-    attempts: meter.createCounter(METRIC.deliveryAttempts, {
+    attempts: observedCounter(meter, METRIC.deliveryAttempts, {
       description:
         'Delivery attempts, by endpoint, topic, trigger and outcome (succeeded, retrying, failed).',
       unit: '{attempt}',

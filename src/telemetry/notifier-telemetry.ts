@@ -181,12 +181,19 @@ class DeliverySpan implements DeliveryHook {
     }
     if (this.context !== null) b.end(span);
     if (this.instruments === null) return;
-    const attributes: Attributes = {
-      [ATTR.messagingDestination]: this.topic,
-      [ATTR.deliveryTrigger]: this.trigger,
-      [ATTR.deliveryOutcome]: result,
-    };
-    if (b.perItemMetrics) attributes[ATTR.endpointId] = this.delivery.endpointId;
-    this.instruments.attempts.add(1, attributes);
+    // One more in `cronhook.delivery.attempts`: its series found by a key (ids and topics hold no space),
+    // its attributes made once.
+    const { topic, trigger } = this;
+    const endpointId = b.perItemMetrics ? this.delivery.endpointId : null;
+    const key = `${result} ${trigger} ${endpointId ?? ''} ${topic}`;
+    this.instruments.attempts.add(key, () => {
+      const attributes: Attributes = {
+        [ATTR.messagingDestination]: topic,
+        [ATTR.deliveryTrigger]: trigger,
+        [ATTR.deliveryOutcome]: result,
+      };
+      if (endpointId !== null) attributes[ATTR.endpointId] = endpointId;
+      return attributes;
+    });
   }
 }

@@ -63,26 +63,29 @@ export class SchedulerTelemetry extends ComponentTelemetry<RunInstruments> imple
   }
 
   runRecorded(job: JobRecord, run: RunRecord): void {
-    this.instruments
-      .get()
-      ?.runs.add(
-        1,
-        this.#metricAttributes(job, { [ATTR.runStatus]: run.status, [ATTR.runTrigger]: run.trigger }),
-      );
+    const instruments = this.instruments.get();
+    if (instruments !== null) this.#countRun(instruments, job, run);
   }
 
   /** A run's outcome, as metrics. */
   recordEnd(instruments: RunInstruments, job: JobRecord, run: RunRecord): void {
-    instruments.runs.add(
-      1,
-      this.#metricAttributes(job, { [ATTR.runStatus]: run.status, [ATTR.runTrigger]: run.trigger }),
-    );
+    this.#countRun(instruments, job, run);
     if (run.durationMs !== null) {
       instruments.duration.record(
         run.durationMs / 1000,
         this.#metricAttributes(job, { [ATTR.runStatus]: run.status }),
       );
     }
+  }
+
+  /** One more in `cronhook.runs`: its series found by a key (job ids hold no space), its attributes made once. */
+  #countRun(instruments: RunInstruments, job: JobRecord, run: RunRecord): void {
+    const { status, trigger } = run;
+    const perJob = this.binding.perItemMetrics;
+    const key = perJob ? `${status} ${trigger} ${job.id}` : `${status} ${trigger}`;
+    instruments.runs.add(key, () =>
+      this.#metricAttributes(job, { [ATTR.runStatus]: status, [ATTR.runTrigger]: trigger }),
+    );
   }
 
   /** `cronhook.job.id` on metrics only with per-job metrics. */

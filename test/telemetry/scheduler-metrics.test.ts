@@ -166,6 +166,29 @@ describe('run metrics after a known sequence (FakeClock)', () => {
     expect(transport.requests[0]?.headers.traceparent).toBeUndefined();
   });
 
+  it('two schedulers recording to one meter add up their runs, collection after collection', async () => {
+    const otel = createTestTelemetry();
+    cleanups.push(() => otel.shutdown());
+    const schedulers = [];
+    for (const id of ['a', 'b']) {
+      const { scheduler } = createTestScheduler({
+        transport: new MockTransport(),
+        telemetry: { meterProvider: otel.meterProvider, perJobMetrics: false },
+      });
+      cleanups.push(() => scheduler.stop({ timeoutMs: 0 }));
+      await scheduler.addJob({ id, schedule: '0 3 * * *', target: { url: 'https://svc.example.com/x' } });
+      schedulers.push({ scheduler, id });
+    }
+    const [a, b] = schedulers;
+    const succeeded = () => otel.sum('cronhook.runs', { 'cronhook.run.status': 'succeeded' });
+    for (let i = 0; i < 2; i++) await a!.scheduler.triggerJob('a');
+    for (let i = 0; i < 3; i++) await b!.scheduler.triggerJob('b');
+    expect(await succeeded()).toBe(5);
+    await a!.scheduler.triggerJob('a');
+    expect(await succeeded()).toBe(6);
+    expect(await otel.points('cronhook.runs', { 'cronhook.run.status': 'succeeded' })).toHaveLength(1);
+  });
+
   it('perJobMetrics: false keeps the job id off every metric', async () => {
     const { otel } = await knownSequence({ perJobMetrics: false });
     const all = await otel.metrics();
