@@ -181,12 +181,11 @@ class DeliverySpan implements DeliveryHook {
     }
     if (this.context !== null) b.end(span);
     if (this.instruments === null) return;
-    // One more in `cronhook.delivery.attempts`: its series found by a key (ids and topics hold no space),
-    // its attributes made once.
+    // One more in `cronhook.delivery.attempts`: its series found by its attribute values, its attributes
+    // made once.
     const { topic, trigger } = this;
     const endpointId = b.perItemMetrics ? this.delivery.endpointId : null;
-    const key = `${result} ${trigger} ${endpointId ?? ''} ${topic}`;
-    this.instruments.attempts.add(key, () => {
+    this.instruments.attempts.add([result, trigger, topic, endpointId ?? ''], () => {
       const attributes: Attributes = {
         [ATTR.messagingDestination]: topic,
         [ATTR.deliveryTrigger]: trigger,

@@ -13,14 +13,18 @@ interface Series {
 const MAX_SERIES = 1_999;
 const OVERFLOW: Attributes = Object.freeze({ 'otel.metric.overflow': true });
 
+/** Series by the parts of their key, one level per part: a lookup hashes no new string. */
+type Level = Map<string, Level | Series>;
+
 /**
  * A counter counted here and reported through an observable counter when the SDK collects (its export
- * interval, or a Prometheus scrape): a run or a delivery attempt costs a `Map` lookup instead of the SDK's
+ * interval, or a Prometheus scrape): a run or a delivery attempt costs a few `Map` lookups instead of the SDK's
  * synchronous `add` (which sorts and serializes the attributes on every call to find the series). What a
  * reader sees is the same monotonic sum, series by series.
  */
 export class ObservedCounter {
-  readonly #series = new Map<string, Series>();
+  readonly #levels: Level = new Map();
+  readonly #series: Series[] = [];
   #overflow: Series | null = null;
 
   constructor(meter: Meter, name: string, options: MetricOptions) {
@@ -28,25 +32,37 @@ export class ObservedCounter {
   }
 
   /**
-   * Adds one to the series `key` names (a key stands for exactly one set of attributes); `attributes` is
+   * Adds one to the series `key` names: its parts are the attribute values (the same number of parts on every
+   * call, '' for an attribute left out), so a key stands for exactly one set of attributes. `attributes` is
    * called only for a series not seen before.
    */
-  add(key: string, attributes: () => Attributes): void {
-    let series = this.#series.get(key);
+  add(key: readonly string[], attributes: () => Attributes): void {
+    let level = this.#levels;
+    const last = key.length - 1;
+    for (let i = 0; i < last; i++) {
+      let next = level.get(key[i]!) as Level | undefined;
+      if (next === undefined) {
+        next = new Map();
+        level.set(key[i]!, next);
+      }
+      level = next;
+    }
+    let series = level.get(key[last]!) as Series | undefined;
     if (series === undefined) {
-      if (this.#series.size >= MAX_SERIES) {
+      if (this.#series.length >= MAX_SERIES) {
         this.#overflow ??= { attributes: OVERFLOW, count: 0 };
         this.#overflow.count++;
         return;
       }
       series = { attributes: Object.freeze(attributes()), count: 0 };
-      this.#series.set(key, series);
+      level.set(key[last]!, series);
+      this.#series.push(series);
     }
     series.count++;
   }
 
   #observe(result: ObservableResult): void {
-    for (const { count, attributes } of this.#series.values()) result.observe(count, attributes);
+    for (const { count, attributes } of this.#series) result.observe(count, attributes);
     if (this.#overflow !== null) result.observe(this.#overflow.count, this.#overflow.attributes);
   }
 }

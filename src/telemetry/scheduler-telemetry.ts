@@ -78,12 +78,10 @@ export class SchedulerTelemetry extends ComponentTelemetry<RunInstruments> imple
     }
   }
 
-  /** One more in `cronhook.runs`: its series found by a key (job ids hold no space), its attributes made once. */
+  /** One more in `cronhook.runs`: its series found by its attribute values, its attributes made once. */
   #countRun(instruments: RunInstruments, job: JobRecord, run: RunRecord): void {
     const { status, trigger } = run;
-    const perJob = this.binding.perItemMetrics;
-    const key = perJob ? `${status} ${trigger} ${job.id}` : `${status} ${trigger}`;
-    instruments.runs.add(key, () =>
+    instruments.runs.add([status, trigger, this.binding.perItemMetrics ? job.id : ''], () =>
       this.#metricAttributes(job, { [ATTR.runStatus]: status, [ATTR.runTrigger]: trigger }),
     );
   }

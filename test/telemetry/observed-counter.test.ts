@@ -20,11 +20,11 @@ describe('observedCounter', () => {
       made++;
       return { kind };
     };
-    for (let i = 0; i < 3; i++) counter.add('x', attributes('x'));
-    counter.add('y', attributes('y'));
+    for (let i = 0; i < 3; i++) counter.add(['x'], attributes('x'));
+    counter.add(['y'], attributes('y'));
     expect(await otel.sum('test.count', { kind: 'x' })).toBe(3);
     expect(await otel.sum('test.count', { kind: 'y' })).toBe(1);
-    counter.add('x', attributes('x'));
+    counter.add(['x'], attributes('x'));
     expect(await otel.sum('test.count', { kind: 'x' })).toBe(4);
     expect(made).toBe(2);
     const [metric] = (await otel.metrics()).filter((m) => m.descriptor.name === 'test.count');
@@ -33,8 +33,8 @@ describe('observedCounter', () => {
 
   it('is one counter per meter and name, shared by everyone counting to it', async () => {
     const { otel, meter } = meterOf();
-    observedCounter(meter, 'test.count', {}).add('x', () => ({ kind: 'x' }));
-    observedCounter(meter, 'test.count', {}).add('x', () => ({ kind: 'x' }));
+    observedCounter(meter, 'test.count', {}).add(['x'], () => ({ kind: 'x' }));
+    observedCounter(meter, 'test.count', {}).add(['x'], () => ({ kind: 'x' }));
     expect(await otel.points('test.count')).toHaveLength(1);
     expect(await otel.sum('test.count', { kind: 'x' })).toBe(2);
   });
@@ -42,9 +42,9 @@ describe('observedCounter', () => {
   it('past 1,999 series counts new ones in one otel.metric.overflow series; known ones keep counting', async () => {
     const { otel, meter } = meterOf();
     const counter = observedCounter(meter, 'test.count', {});
-    for (let i = 0; i < 2_002; i++) counter.add(`k${i}`, () => ({ id: `k${i}` }));
-    counter.add('k0', () => ({ id: 'k0' }));
-    counter.add('k1998', () => ({ id: 'k1998' }));
+    for (let i = 0; i < 2_002; i++) counter.add(['k', `${i}`], () => ({ id: `k${i}` }));
+    counter.add(['k', '0'], () => ({ id: 'k0' }));
+    counter.add(['k', '1998'], () => ({ id: 'k1998' }));
     // 2,000 series in all: the SDK's default cardinality limit, so it folds none of them itself.
     expect(await otel.points('test.count')).toHaveLength(2_000);
     expect(await otel.sum('test.count', { 'otel.metric.overflow': true })).toBe(3);
