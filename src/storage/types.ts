@@ -63,6 +63,15 @@ export interface AdvanceJobInput {
   runs: RunRecord[];
   /** Disable the job (e.g. a one-off `at` job that ran, or `maxRuns` reached). */
   enabled?: boolean;
+  /**
+   * The job's `updatedAt` as claimed. When the stored job has been updated since (`updateJob`, `replaceJob`: a
+   * schedule change, a pause, an upsert while the claim ran), its `updatedAt` differs and the update wins: the
+   * runs are still recorded (the claimed occurrences run, once) and the lease released, but `nextRunAt` and
+   * `enabled` stay as the update set them, computed from the updated definition. Optional: without it the
+   * advance sets them whatever happened since the claim. Added after the first release: an adapter written
+   * before it ignores the field, so run `testStorage` again after upgrading.
+   */
+  claimedUpdatedAt?: Date;
 }
 
 export interface ListJobsOptions {

@@ -141,15 +141,21 @@ export class MemoryJobs {
     return claimed;
   }
 
-  /** See `Storage.advanceJob`: the runs recorded (those whose occurrence was free) and the lease released. */
+  /**
+   * See `Storage.advanceJob`: the runs recorded (those whose occurrence was free) and the lease released; the
+   * next run and `enabled` as computed, unless the job was updated since its claim.
+   */
   advance(input: AdvanceJobInput): RunRecord[] {
     const job = this.#jobs.get(input.jobId);
     if (!job || job.lockedBy !== input.instanceId) throw leaseLost(input.jobId, input.instanceId);
     const inserted: RunRecord[] = [];
     for (const run of input.runs) if (this.#runs.add(run)) inserted.push(cloneRun(run));
-    job.nextRunAt = input.nextRunAt === null ? null : input.nextRunAt.getTime();
+    // Updated since the claim: the update's schedule state, computed from the new definition, stays.
+    if (input.claimedUpdatedAt === undefined || job.updatedAt === input.claimedUpdatedAt.getTime()) {
+      job.nextRunAt = input.nextRunAt === null ? null : input.nextRunAt.getTime();
+      if (input.enabled !== undefined) job.enabled = input.enabled;
+    }
     job.runCount = input.runCount;
-    if (input.enabled !== undefined) job.enabled = input.enabled;
     job.lockedBy = null;
     job.lockedUntil = null;
     this.#views.delete(job);

@@ -20,6 +20,9 @@ import { distinctParts, writeAsSet } from './set-writes.js';
 const LEASE_COLUMNS = ['id', 'locked_by', 'locked_until'];
 const JOB_DEFINITION = without(jobCodec.columns, jobCodec.columns, LEASE_COLUMNS).columns;
 
+/** The job was not updated since its claim: the advance sets its next run (else the update's stays). */
+const UNCHANGED = '(i.claimed_updated_at IS NULL OR j.updated_at = i.claimed_updated_at)';
+
 const decodeJob = (row: PgRow) => jobCodec.decode(row, dialect);
 const toDate = (value: unknown) => (value === null || value === undefined ? null : new Date(Number(value)));
 
@@ -43,7 +46,8 @@ export class PostgresJobs {
     // Claimed jobs advanced together: for each job still leased to the caller, its runs (each occurrence
     // once) and its next occurrence, in one statement. The job ids returned are those whose lease held.
     this.#advanceJobs = `WITH i AS (SELECT * FROM json_to_recordset($1::json)
-        AS x(job_id text, instance_id text, next_run_at bigint, run_count bigint, enabled boolean)),
+        AS x(job_id text, instance_id text, next_run_at bigint, run_count bigint, enabled boolean,
+          claimed_updated_at bigint)),
       held AS (SELECT j.id FROM ${jobs} j JOIN i ON i.job_id = j.id
         WHERE j.id = ANY($4::text[]) AND j.locked_by = i.instance_id
         ORDER BY j.id FOR UPDATE OF j),
@@ -51,8 +55,9 @@ export class PostgresJobs {
         SELECT ${columns} FROM json_populate_recordset(null::${runs}, $2::json) WITH ORDINALITY r
         WHERE ($3::text[])[r.ordinality] IN (SELECT id FROM held) ORDER BY r.ordinality
         ON CONFLICT ON CONSTRAINT runs_occurrence DO NOTHING RETURNING *),
-      advanced AS (UPDATE ${jobs} j SET next_run_at = i.next_run_at, run_count = i.run_count,
-          enabled = COALESCE(i.enabled, j.enabled), locked_by = NULL, locked_until = NULL
+      advanced AS (UPDATE ${jobs} j SET run_count = i.run_count, locked_by = NULL, locked_until = NULL,
+          next_run_at = CASE WHEN ${UNCHANGED} THEN i.next_run_at ELSE j.next_run_at END,
+          enabled = CASE WHEN ${UNCHANGED} THEN COALESCE(i.enabled, j.enabled) ELSE j.enabled END
         FROM i WHERE j.id = i.job_id AND j.id = ANY($4::text[]) AND j.id IN (SELECT id FROM held) RETURNING j.id)
       SELECT id AS job_id, NULL::json AS run FROM advanced
       UNION ALL SELECT job_id, to_json(inserted) FROM inserted`;
@@ -170,6 +175,7 @@ export class PostgresJobs {
         next_run_at: i.nextRunAt?.getTime() ?? null,
         run_count: i.runCount,
         enabled: i.enabled ?? null,
+        claimed_updated_at: i.claimedUpdatedAt?.getTime() ?? null,
       })),
     );
     const runs = runRows(inputs.flatMap((i) => i.runs));
@@ -191,20 +197,30 @@ export class PostgresJobs {
 
   async #advanceOne(input: AdvanceJobInput): Promise<RunRecord[]> {
     return this.#db.transaction(async (tx) => {
-      const { rows } = await tx.query(`SELECT locked_by FROM ${this.#jobs} WHERE id = $1 FOR UPDATE`, [
-        input.jobId,
-      ]);
+      const { rows } = await tx.query(
+        `SELECT locked_by, updated_at FROM ${this.#jobs} WHERE id = $1 FOR UPDATE`,
+        [input.jobId],
+      );
       if (rows[0]?.locked_by !== input.instanceId) throw leaseLost(input.jobId, input.instanceId);
       const runs: RunRecord[] = [];
       for (const run of input.runs) {
         const result = await tx.query(this.#runs.insertOne, runCodec.encode(run, dialect));
         if (result.rows[0]) runs.push(decodeRun(result.rows[0]));
       }
-      await tx.query(
-        `UPDATE ${this.#jobs} SET next_run_at = $1, run_count = $2, enabled = COALESCE($3, enabled),
-           locked_by = NULL, locked_until = NULL WHERE id = $4`,
-        [input.nextRunAt?.getTime() ?? null, input.runCount, input.enabled ?? null, input.jobId],
-      );
+      const claimed = input.claimedUpdatedAt?.getTime();
+      if (claimed !== undefined && Number(rows[0].updated_at) !== claimed) {
+        // Updated since the claim: the update's next run and enabled, computed from the new definition, stay.
+        await tx.query(
+          `UPDATE ${this.#jobs} SET run_count = $1, locked_by = NULL, locked_until = NULL WHERE id = $2`,
+          [input.runCount, input.jobId],
+        );
+      } else {
+        await tx.query(
+          `UPDATE ${this.#jobs} SET next_run_at = $1, run_count = $2, enabled = COALESCE($3, enabled),
+             locked_by = NULL, locked_until = NULL WHERE id = $4`,
+          [input.nextRunAt?.getTime() ?? null, input.runCount, input.enabled ?? null, input.jobId],
+        );
+      }
       return runs;
     });
   }

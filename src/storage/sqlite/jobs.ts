@@ -22,6 +22,10 @@ const RUN_KEY_COLUMNS = ['id', 'job_id', 'occurrence_key'];
 const JOB_DEFINITION = without(jobCodec.columns, jobCodec.columns, LEASE_COLUMNS).columns;
 const RUN_STATE = without(runCodec.columns, runCodec.columns, RUN_KEY_COLUMNS).columns;
 
+const ADVANCE = `UPDATE cronhook_jobs SET next_run_at = ?, run_count = ?, enabled = COALESCE(?, enabled),
+  locked_by = NULL, locked_until = NULL WHERE id = ?`;
+const ADVANCE_UPDATED =
+  'UPDATE cronhook_jobs SET run_count = ?, locked_by = NULL, locked_until = NULL WHERE id = ?';
 const LEASE_RUN = 'UPDATE cronhook_runs SET instance_id = ?, locked_until = ? WHERE id = ?';
 /** Run requests a caller may take, and expired ones (schema version 6 indexes them in this order). */
 const CLAIM_REQUESTS = `SELECT r.*, r.locked_until <= ? AS expired
@@ -130,19 +134,23 @@ export class SqliteJobs {
 
   advanceJob(input: AdvanceJobInput): Promise<RunRecord[]> {
     return this.#c.write(() => {
-      const holder = this.#c.get('SELECT locked_by FROM cronhook_jobs WHERE id = ?', [input.jobId]);
+      const holder = this.#c.get('SELECT locked_by, updated_at FROM cronhook_jobs WHERE id = ?', [
+        input.jobId,
+      ]);
       if (holder?.locked_by !== input.instanceId) throw leaseLost(input.jobId, input.instanceId);
       const inserted = input.runs.filter((run) => this.#c.run(INSERT_RUN, runCodec.encode(run, dialect)) > 0);
-      this.#c.run(
-        `UPDATE cronhook_jobs SET next_run_at = ?, run_count = ?, enabled = COALESCE(?, enabled),
-             locked_by = NULL, locked_until = NULL WHERE id = ?`,
-        [
+      const claimed = input.claimedUpdatedAt?.getTime();
+      if (claimed !== undefined && Number(holder.updated_at) !== claimed) {
+        // Updated since the claim: the update's next run and enabled, computed from the new definition, stay.
+        this.#c.run(ADVANCE_UPDATED, [input.runCount, input.jobId]);
+      } else {
+        this.#c.run(ADVANCE, [
           input.nextRunAt?.getTime() ?? null,
           input.runCount,
           input.enabled === undefined ? null : dialect.bool(input.enabled),
           input.jobId,
-        ],
-      );
+        ]);
+      }
       return inserted.map((run) =>
         decodeRun(this.#c.get('SELECT * FROM cronhook_runs WHERE id = ?', [run.id])!),
       );

@@ -4,6 +4,7 @@ import { concurrentWriteTests } from './concurrent-writes.js';
 import { conditionalWriteTests } from './conditional-writes.js';
 import { type StorageFactory, type StorageSuiteOptions, useStorage } from './context.js';
 import { encryptedSecretTests } from './encrypted-secrets.js';
+import { jobClaimUpdateTests } from './jobs/claim-updates.js';
 import { jobClaimTests } from './jobs/claims.js';
 import { jobTests } from './jobs/jobs.js';
 import { jobPeekTests } from './jobs/peek.js';
@@ -45,6 +46,7 @@ export function testStorage(name: string, factory: StorageFactory, options: Stor
     const ctx = useStorage(factory, options);
     jobTests(ctx);
     jobClaimTests(ctx);
+    jobClaimUpdateTests(ctx);
     jobPeekTests(ctx);
     runTests(ctx);
     runRequestTests(ctx);
