@@ -91,6 +91,8 @@ export class ClaimAdvance {
       // Taken-over runs were counted when first claimed; those now missed never ran.
       runCount: Math.max(0, plan.runCount - takenMissed.length),
       runs,
+      // Planned from the job as claimed: a job updated since keeps the next run its update computed.
+      claimedUpdatedAt: job.updatedAt,
     });
     const missedRows = inserted.filter((run) => run.status === 'missed');
     const notRun = missedRows.length + (runStatus === 'skipped' ? plan.runs.length : 0);

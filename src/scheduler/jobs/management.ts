@@ -2,7 +2,7 @@ import type { Clock } from '../../clock.js';
 import { CronhookError } from '../../errors.js';
 import type { Emitter } from '../../events.js';
 import { scheduleErrorOfJob } from '../../schedule/errors.js';
-import { firstRunAt, upcomingOccurrences } from '../../schedule/occurrences.js';
+import { upcomingOccurrences } from '../../schedule/occurrences.js';
 import type { JobRecord, Storage } from '../../storage/types.js';
 import type { ClaimLoop } from '../claim-loop.js';
 import { checkListOptions, checkNextRunsCount } from '../list-options.js';
@@ -11,6 +11,7 @@ import type { RunTracker } from '../runs/run-tracker.js';
 import type { Job, JobDefinition, Run, SchedulerEvents, UpsertJobResult } from '../types.js';
 import { assertJobPatch, buildJobRecord } from './definition.js';
 import { recordToDefinition, toPublicJob } from './record.js';
+import { changedAt, nextRunAfterChange } from './schedule-state.js';
 import { upsertJobRecord } from './upsert.js';
 
 export interface JobManagementOptions {
@@ -79,10 +80,10 @@ export class JobManagement {
       now: clock.now(),
       previous,
     });
-    if (patch.schedule === undefined) {
-      record.schedule = previous.schedule;
-      record.nextRunAt = firstRunAt(record, clock.now());
-    }
+    const now = clock.now();
+    if (patch.schedule === undefined) record.schedule = previous.schedule;
+    record.updatedAt = changedAt(previous, now);
+    record.nextRunAt = nextRunAfterChange(record, previous, now);
     await storage.updateJob(record);
     this.#jobChanged(record);
     const job = toPublicJob(record);
@@ -114,10 +115,10 @@ export class JobManagement {
   /** Pauses (false) or resumes (true, from now on) a job. */
   async setEnabled(id: string, enabled: boolean): Promise<Job> {
     const { storage, clock, emitter } = this.#o;
-    const record = await this.getRecord(id);
-    record.enabled = enabled;
-    record.updatedAt = this.#now();
-    if (enabled) record.nextRunAt = ofJob(id, () => firstRunAt(record, clock.now()));
+    const previous = await this.getRecord(id);
+    const now = clock.now();
+    const record = { ...previous, enabled, updatedAt: changedAt(previous, now) };
+    if (enabled) record.nextRunAt = ofJob(id, () => nextRunAfterChange(record, previous, now));
     await storage.updateJob(record);
     this.#jobChanged(record);
     const job = toPublicJob(record);

@@ -1,11 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import { CronhookError, describeValue, isCronhookError } from '../../errors.js';
-import { firstRunAt } from '../../schedule/occurrences.js';
 import type { NormalizedSchedule } from '../../schedule/types.js';
 import type { JobRecord, Storage } from '../../storage/types.js';
 import type { JobDefinition } from '../types.js';
 import { buildJobRecord } from './definition.js';
 import { recordToDefinition } from './record.js';
+import { changedAt, nextRunAfterChange } from './schedule-state.js';
 
 /** What `upsertJob` did with a definition. */
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
@@ -100,15 +100,15 @@ const time = (date: Date | null) => date?.getTime() ?? null;
 /**
  * The stored job with the new definition. Its schedule state stays when nothing that decides it changed (a
  * job changed only in its target keeps its next run, and its catch-up after downtime); otherwise the next run
- * is computed from now, as `updateJob` does. `updatedAt` moves forward even on a clock that stands still (a
- * FakeClock): the next conditional write compares it.
+ * is computed from now, as `updateJob` does (past an occurrence claimed meanwhile). `updatedAt` moves forward
+ * even on a clock that stands still (a FakeClock): the next conditional write, and a claim's advance, compare it.
  */
 function replacement(stored: JobRecord, desired: JobRecord, givesEnabled: boolean, now: number): JobRecord {
   const next: JobRecord = {
     ...desired,
     enabled: givesEnabled ? desired.enabled : stored.enabled,
     createdAt: stored.createdAt,
-    updatedAt: new Date(Math.max(now, stored.updatedAt.getTime() + 1)),
+    updatedAt: changedAt(stored, now),
     runCount: stored.runCount,
     lockedBy: stored.lockedBy,
     lockedUntil: stored.lockedUntil,
@@ -121,7 +121,9 @@ function replacement(stored: JobRecord, desired: JobRecord, givesEnabled: boolea
     time(next.startAt) === time(stored.startAt) &&
     time(next.endAt) === time(stored.endAt) &&
     next.maxRuns === stored.maxRuns;
-  next.nextRunAt = keepsTiming ? stored.nextRunAt : firstRunAt(next, now);
+  // A job claimed meanwhile (leased) moves past the claimed occurrence: the claim's advance leaves it as set here.
+  const claimed = stored.lockedUntil !== null && stored.lockedUntil.getTime() > now;
+  next.nextRunAt = keepsTiming && !claimed ? stored.nextRunAt : nextRunAfterChange(next, stored, now);
   return next;
 }
 

@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import type { Scheduler } from '../../../src/scheduler/scheduler.js';
+import { MemoryStorage } from '../../../src/storage/memory/index.js';
+import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
+import type { AdvanceJobInput, Storage } from '../../../src/storage/types.js';
+import { type FakeClock, flushPromises } from '../../../src/testing/fake-clock.js';
+import { createTestScheduler } from '../../helpers/scheduler.js';
+import { until, useTempDir } from '../../helpers/test-lifecycle.js';
+
+const temp = useTempDir('update-during-claim');
+const START = Date.parse('2026-01-01T00:00:00Z');
+const HOUR = 3_600_000;
+
+/**
+ * A scheduler whose claims stop before `advanceJob` until the test lets them go, so that the test can change
+ * the job (as another instance, the CLI or the dashboard would) while one of its occurrences is claimed.
+ */
+async function heldClaims(storage: Storage) {
+  const advance = storage.advanceJob.bind(storage);
+  const held: Array<() => void> = [];
+  storage.advanceJob = async (input: AdvanceJobInput) => {
+    await new Promise<void>((resolve) => held.push(resolve));
+    return advance(input);
+  };
+  const t = createTestScheduler({ storage, start: new Date(START).toISOString() });
+  const ran: number[] = [];
+  t.scheduler.handle('h', (ctx) => void ran.push(ctx.run.scheduledAt.getTime()));
+  await t.scheduler.addJob({ id: 'j', schedule: { every: '1h' }, target: { handler: 'h' } });
+  await t.scheduler.start();
+  /**
+   * Moves the clock to the job's first occurrence (or `early` ms before it: claims are made up to 500 ms
+   * ahead) and waits until its claim is held before advancing.
+   */
+  const claimFirst = async (early = 0) => {
+    await t.clock.advance(HOUR - early);
+    await until(() => held.length === 1);
+  };
+  const release = async () => {
+    held.shift()!();
+    await until(async () => (await storage.getJob('j'))?.lockedBy === null);
+    // The run was planned ahead of its instant: its start timer fires when the clock next moves.
+    await t.clock.advance(1);
+    await flushPromises();
+  };
+  return { ...t, ran, claimFirst, release };
+}
+
+/** Advances the clock by `ms` in steps, letting real-time storage work (a SQLite flush) finish between. */
+async function pass(clock: FakeClock, ms: number, steps = 10): Promise<void> {
+  for (let i = 0; i < steps; i++) {
+    await clock.advance(ms / steps);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+const storages: Array<[string, () => Storage]> = [
+  ['MemoryStorage', () => new MemoryStorage()],
+  [
+    'SqliteStorage',
+    () => new SqliteStorage({ path: temp.file(`${Math.random().toString(36).slice(2)}.db`) }),
+  ],
+];
+
+describe.each(storages)('updating a job while its occurrence is claimed (%s)', (_name, open) => {
+  const stopped = async (scheduler: Scheduler, storage: Storage) => {
+    await scheduler.stop();
+    await storage.close?.();
+  };
+
+  it('updateJob: the new schedule decides the next run; the claimed occurrence runs once', async () => {
+    const storage = open();
+    const t = await heldClaims(storage);
+    await t.claimFirst();
+    const updated = await t.scheduler.updateJob('j', { schedule: { every: '10m' } });
+    expect(updated.nextRunAt).toEqual(new Date(START + HOUR + 600_000));
+    await t.release();
+    expect((await t.scheduler.getJob('j'))?.nextRunAt).toEqual(new Date(START + HOUR + 600_000));
+    await until(() => t.ran.length === 1);
+    expect(t.ran).toEqual([START + HOUR]);
+    expect((await t.scheduler.getJob('j'))?.runCount).toBe(1);
+    await stopped(t.scheduler, storage);
+  });
+
+  it('pauseJob: the job stays paused and runs no more', async () => {
+    const storage = open();
+    const t = await heldClaims(storage);
+    await t.claimFirst();
+    await t.scheduler.pauseJob('j');
+    await t.release();
+    expect(await t.scheduler.getJob('j')).toMatchObject({ enabled: false });
+    await until(() => t.ran.length === 1);
+    await pass(t.clock, 3 * HOUR);
+    expect(t.ran).toEqual([START + HOUR]);
+    const resumed = await t.scheduler.resumeJob('j');
+    expect(resumed.nextRunAt!.getTime()).toBeGreaterThan(t.clock.now());
+    await stopped(t.scheduler, storage);
+  });
+
+  it('upsertJob with a new schedule: the new schedule decides the next run', async () => {
+    const storage = open();
+    const t = await heldClaims(storage);
+    await t.claimFirst();
+    const { updated } = await t.scheduler.upsertJob({
+      id: 'j',
+      schedule: { every: '15m' },
+      target: { handler: 'h' },
+    });
+    expect(updated).toBe(true);
+    await t.release();
+    expect((await t.scheduler.getJob('j'))?.nextRunAt).toEqual(new Date(START + HOUR + 900_000));
+    await stopped(t.scheduler, storage);
+  });
+
+  it('a change that keeps the schedule: the claimed occurrence is not claimed again, and counts once', async () => {
+    const storage = open();
+    const t = await heldClaims(storage);
+    await t.claimFirst();
+    await t.scheduler.updateJob('j', { name: 'renamed' });
+    await t.release();
+    expect(await t.scheduler.getJob('j')).toMatchObject({
+      name: 'renamed',
+      nextRunAt: new Date(START + 2 * HOUR),
+      runCount: 1,
+    });
+    await until(() => t.ran.length === 1);
+    expect(t.ran).toEqual([START + HOUR]);
+    await stopped(t.scheduler, storage);
+  });
+
+  it('a change made after a claim ahead of the instant: that occurrence runs once, and counts once', async () => {
+    const storage = open();
+    const t = await heldClaims(storage);
+    await t.claimFirst(400);
+    // Computed from now, the next run would be the occurrence the claim holds.
+    const updated = await t.scheduler.updateJob('j', { name: 'renamed' });
+    expect(updated.nextRunAt).toEqual(new Date(START + 2 * HOUR));
+    await t.release();
+    await pass(t.clock, 1_000);
+    await until(() => t.ran.length === 1);
+    expect(await t.scheduler.getJob('j')).toMatchObject({
+      nextRunAt: new Date(START + 2 * HOUR),
+      runCount: 1,
+    });
+    expect(t.ran).toEqual([START + HOUR]);
+    await stopped(t.scheduler, storage);
+  });
+});
