@@ -165,13 +165,13 @@ export class JsonFileStorage implements Storage {
       throw new CronhookError('ERR_LEASE_LOST', `${input.instanceId} no longer holds job ${input.jobId}`);
     }
     const inserted = input.runs.filter((run) => this.#addRun(run));
-    Object.assign(job, {
-      nextRunAt: copy(input.nextRunAt),
-      runCount: input.runCount,
-      lockedBy: null,
-      lockedUntil: null,
-    });
-    if (input.enabled !== undefined) job.enabled = input.enabled;
+    Object.assign(job, { runCount: input.runCount, lockedBy: null, lockedUntil: null });
+    // A job updated since its claim keeps the next run (and enabled) its update computed.
+    const updated = input.claimedUpdatedAt !== undefined && +job.updatedAt !== +input.claimedUpdatedAt;
+    if (!updated) {
+      job.nextRunAt = copy(input.nextRunAt);
+      if (input.enabled !== undefined) job.enabled = input.enabled;
+    }
     this.#save();
     return copy(inserted);
   }
