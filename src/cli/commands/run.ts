@@ -141,6 +141,12 @@ without them nothing is exported. JSON log lines carry trace_id and span_id insi
     await notifier.start();
     await scheduler.start();
     if (dashboard) logger.info('dashboard serving', { url: dashboard.url });
+    // Listening before saying "started": a signal sent as soon as that line is read must not find the
+    // default handler, which ends the process at once, without stopping anything.
+    const signalled = new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    });
     logger.info('cronhook started', {
       instance: notifier.instanceId,
       jobs: (await scheduler.listJobs({ limit: 10_000 })).length,
@@ -150,10 +156,7 @@ without them nothing is exported. JSON log lines carry trace_id and span_id insi
       ...(telemetry === null ? {} : { traces: telemetry.traces, metricsExport: telemetry.metrics }),
     });
 
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once('SIGINT', () => resolve('SIGINT'));
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-    });
+    const signal = await signalled;
     // A second signal while shutting down ends the process at once.
     const force = () => process.exit(130);
     process.once('SIGINT', force);
