@@ -127,10 +127,14 @@ export class Checkpointer {
    * Stops the worker (the connection's own close checkpoints what is left). Resolves once the worker has
    * exited: its connection, the file's last when the caller's is closed first, checkpoints and removes the WAL
    * as it closes, holding the file meanwhile, and whoever opens the file once `close()` resolves must not find
-   * it locked.
+   * it locked. The worker, unref'ed until then, is ref'ed for its closing: otherwise a process with nothing
+   * else to do ends before close() resolves, what awaited it never running.
    */
   close(): Promise<void> {
-    if (!this.#closed) this.#worker?.postMessage('close');
+    if (!this.#closed && this.#worker !== null) {
+      this.#worker.ref();
+      this.#worker.postMessage('close');
+    }
     this.#closed = true;
     this.#broken = true;
     return this.#exited;

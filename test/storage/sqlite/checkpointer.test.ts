@@ -5,6 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Checkpointer } from '../../../src/storage/sqlite/checkpointer.js';
 import { SqliteConnection } from '../../../src/storage/sqlite/connection.js';
+import { spawnFixture } from '../../helpers/child-process.js';
 import { until } from '../../helpers/test-lifecycle.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cronhook-checkpoint-'));
@@ -88,6 +89,17 @@ describe('Checkpointer', () => {
     expect(workerThreads()).toBe(0);
     expect(existsSync(`${path}-wal`)).toBe(false);
   });
+
+  it('keeps the process alive until close() has resolved, although the worker never does otherwise', async () => {
+    // The worker is unref'ed: a process whose only pending work was awaiting close() ended at once, with
+    // close() unsettled (an ES module's top-level await then exits with code 13, what came after never ran).
+    const child = spawnFixture('sqlite-close-last.ts', [join(dir, 'last.db')]);
+    const { code } = await child.exited;
+    expect(child.messages.map((m) => m.type)).toEqual(['closing', 'closed']);
+    // The checkpoint worker was running (a loader may add a thread of its own).
+    expect(child.messages[0]!.workers).toBeGreaterThanOrEqual(1);
+    expect(code, child.stderr()).toBe(0);
+  }, 30_000);
 });
 
 /** Node's worker threads in this process (the test runs in a process of its own). */
