@@ -221,7 +221,7 @@ export class SqliteConnection {
    */
   #runGroup(group: QueuedWrite<Write>[], savepoints: boolean): GroupRun | null {
     const results: GroupRun['results'] = [];
-    this.db.exec('BEGIN IMMEDIATE');
+    this.#prepare('BEGIN IMMEDIATE').run();
     let foreign = false;
     try {
       for (const write of group) {
@@ -254,7 +254,8 @@ export class SqliteConnection {
       }
       if (results.every((r) => !r.ok)) this.db.exec('ROLLBACK');
       else {
-        this.db.exec('COMMIT');
+        // Prepared once, as the statements of the writes are: db.exec() parses its text at every group.
+        this.#prepare('COMMIT').run();
         this.#checkpointer?.committed();
       }
     } catch (error) {
