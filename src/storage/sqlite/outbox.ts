@@ -38,6 +38,8 @@ const DELIVERY_SET = setSql(
   DELIVERY_STATE.map((i) => deliveryCodec.columns[i]!),
   ph,
 );
+const UPDATE_PENDING_DELIVERY = `UPDATE cronhook_deliveries SET ${DELIVERY_SET}, parked = ${PARKED} WHERE id = ?`;
+const UPDATE_FINISHED_DELIVERY = `UPDATE cronhook_deliveries SET ${DELIVERY_SET}, parked = 0 WHERE id = ?`;
 const PENDING_TO_ENABLED = `FROM cronhook_deliveries d JOIN cronhook_endpoints e ON e.id = d.endpoint_id
   WHERE d.status = 'pending' AND d.parked = 0 AND e.enabled = 1`;
 
@@ -199,11 +201,12 @@ export class SqliteOutbox {
         );
         this.#cache.prime(read.map((row) => messageCodec.decode(row, dialect)));
       }
-      return rows.map((row) => ({
-        ...decodeDelivery(row),
-        lockedBy: instanceId,
-        lockedUntil: new Date(lockedUntil),
-      }));
+      return rows.map((row) => {
+        const delivery = decodeDelivery(row);
+        delivery.lockedBy = instanceId;
+        delivery.lockedUntil = new Date(lockedUntil);
+        return delivery;
+      });
       // A lease lost in a power cut only makes the deliveries claimable again: it does not wait for the
       // disk, only for the deliveries it read to be there (see SqliteConnection.write).
     }, 'claim');
@@ -227,10 +230,13 @@ export class SqliteOutbox {
   #updateDelivery(delivery: DeliveryRecord): void {
     const encoded = deliveryCodec.encode(delivery, dialect);
     const values = DELIVERY_STATE.map((i) => encoded[i]);
-    const sql = `UPDATE cronhook_deliveries SET ${DELIVERY_SET}, parked = ${PARKED} WHERE id = ?`;
-    if (this.#c.run(sql, [...values, delivery.status, delivery.endpointId, delivery.id]) === 0) {
-      throw notFound('delivery', delivery.id);
-    }
+    // Only a pending delivery can be parked: a finished one (most updates: an attempt's outcome) is not,
+    // without the look at its endpoint.
+    const changed =
+      delivery.status === 'pending'
+        ? this.#c.run(UPDATE_PENDING_DELIVERY, [...values, delivery.status, delivery.endpointId, delivery.id])
+        : this.#c.run(UPDATE_FINISHED_DELIVERY, [...values, delivery.id]);
+    if (changed === 0) throw notFound('delivery', delivery.id);
   }
 
   getDelivery(id: string): DeliveryRecord | null {
