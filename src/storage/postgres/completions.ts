@@ -5,7 +5,12 @@ import { GroupCommit, type QueuedWrite } from '../sql/group-commit.js';
 import { attemptCodec, deliveryCodec } from '../sql/outbox-rows.js';
 import type { CompleteAttemptInput } from '../types.js';
 import type { BatchedLookup } from './batched-lookup.js';
-import { postgresDialect as dialect, type PgExecutor, type PostgresDatabase } from './database.js';
+import {
+  postgresDialect as dialect,
+  type PgExecutor,
+  type PgSql,
+  type PostgresDatabase,
+} from './database.js';
 import { lockEndpoints, reparkDeliveries } from './parking.js';
 import { distinctParts, jsonRows, writeAsSet } from './set-writes.js';
 
@@ -30,7 +35,7 @@ export class PostgresCompletions {
   readonly #t: PostgresDatabase['tables'];
   readonly #endpoints: BatchedLookup;
   readonly #updateDelivery: (delivery: DeliveryRecord, tx: PgExecutor) => Promise<void>;
-  readonly #completeMany: string;
+  readonly #completeMany: PgSql;
   readonly #writes = new GroupCommit<CompleteAttemptInput>((group) => this.#completeGroup(group));
 
   /**
@@ -52,7 +57,8 @@ export class PostgresCompletions {
     // Attempt results of a group in one statement (one round trip, one commit): each delivery is updated
     // (its lease released) and its attempt logged only when the delivery still exists; the ids returned
     // tell the callers whose delivery was missing. Attempts go in call order, so `seq` orders them.
-    this.#completeMany = `WITH i AS (SELECT * FROM json_populate_recordset(null::${t.deliveries}, $1::json)),
+    this.#completeMany =
+      db.statement(`WITH i AS (SELECT * FROM json_populate_recordset(null::${t.deliveries}, $1::json)),
       locked AS (SELECT id FROM ${t.deliveries} WHERE id = ANY($3::text[]) ORDER BY id FOR UPDATE),
       updated AS (UPDATE ${t.deliveries} x SET ${deliveryState.join(', ')}
         FROM i WHERE x.id = i.id AND x.id = ANY($3::text[]) AND x.id IN (SELECT id FROM locked)
@@ -60,7 +66,7 @@ export class PostgresCompletions {
       logged AS (INSERT INTO ${t.attempts} (${attemptColumns})
         SELECT ${attemptColumns} FROM json_populate_recordset(null::${t.attempts}, $2::json) WITH ORDINALITY a
         WHERE a.delivery_id IN (SELECT id FROM updated) ORDER BY a.ordinality)
-      SELECT id FROM updated`;
+      SELECT id FROM updated`);
   }
 
   complete(input: CompleteAttemptInput): Promise<void> {

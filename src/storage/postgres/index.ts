@@ -28,6 +28,16 @@ interface PostgresCommonOptions {
    * @example new PostgresStorage({ connectionString: process.env.DATABASE_URL!, autoMigrate: false })
    */
   autoMigrate?: boolean;
+  /**
+   * Send the statements of the busy paths (claims, attempt results, publishes, job advances) as named
+   * prepared statements: each connection has the server parse and plan them once, not at every call, which
+   * saves the server CPU on every claim and every group of results. Turn it off behind a connection pooler
+   * that does not keep prepared statements per client, such as PgBouncer in transaction mode before 1.21
+   * (or later without `max_prepared_statements`).
+   * @default true
+   * @example new PostgresStorage({ connectionString: process.env.DATABASE_URL!, preparedStatements: false })
+   */
+  preparedStatements?: boolean;
 }
 
 /** Options of `new PostgresStorage(...)`: a connection string, or a pool you already have. */
@@ -92,6 +102,12 @@ export class PostgresStorage extends SplitStorage implements Storage {
         `autoMigrate must be true or false, got ${describeValue(options.autoMigrate)}`,
       );
     }
+    if (options.preparedStatements !== undefined && typeof options.preparedStatements !== 'boolean') {
+      throw invalid(
+        'preparedStatements',
+        `preparedStatements must be true or false, got ${describeValue(options.preparedStatements)}`,
+      );
+    }
     let pool: pg.Pool;
     let ownsPool: boolean;
     if (options.pool !== undefined) {
@@ -115,7 +131,12 @@ export class PostgresStorage extends SplitStorage implements Storage {
       pool.on('error', () => {});
       ownsPool = true;
     }
-    const db = new PostgresDatabase(pool, `"${schema}"`, `cronhook_${schema}`);
+    const db = new PostgresDatabase(
+      pool,
+      `"${schema}"`,
+      `cronhook_${schema}`,
+      options.preparedStatements ?? true,
+    );
     super(new PostgresJobs(db), new PostgresOutbox(db));
     this.#ownsPool = ownsPool;
     this.schema = schema;

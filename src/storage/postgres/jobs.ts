@@ -13,7 +13,13 @@ import type {
   PruneRunsInput,
   RunRecord,
 } from '../types.js';
-import { ASYNC_COMMIT, postgresDialect as dialect, type PgRow, type PostgresDatabase } from './database.js';
+import {
+  ASYNC_COMMIT,
+  postgresDialect as dialect,
+  type PgRow,
+  type PgSql,
+  type PostgresDatabase,
+} from './database.js';
 import { decodeRun, PostgresRuns, runRows } from './runs.js';
 import { distinctParts, writeAsSet } from './set-writes.js';
 
@@ -33,7 +39,8 @@ export class PostgresJobs {
   readonly #runTable: string;
   readonly #runs: PostgresRuns;
   readonly #advances = new GroupCommit<AdvanceJobInput>((group) => this.#advanceGroup(group));
-  readonly #advanceJobs: string;
+  readonly #advanceJobs: PgSql;
+  readonly #claim: PgSql;
 
   constructor(db: PostgresDatabase) {
     this.#db = db;
@@ -45,7 +52,7 @@ export class PostgresJobs {
     const jobs = db.tables.jobs;
     // Claimed jobs advanced together: for each job still leased to the caller, its runs (each occurrence
     // once) and its next occurrence, in one statement. The job ids returned are those whose lease held.
-    this.#advanceJobs = `WITH i AS (SELECT * FROM json_to_recordset($1::json)
+    this.#advanceJobs = db.statement(`WITH i AS (SELECT * FROM json_to_recordset($1::json)
         AS x(job_id text, instance_id text, next_run_at bigint, run_count bigint, enabled boolean,
           claimed_updated_at bigint)),
       held AS (SELECT j.id FROM ${jobs} j JOIN i ON i.job_id = j.id
@@ -60,7 +67,10 @@ export class PostgresJobs {
           enabled = CASE WHEN ${UNCHANGED} THEN COALESCE(i.enabled, j.enabled) ELSE j.enabled END
         FROM i WHERE j.id = i.job_id AND j.id = ANY($4::text[]) AND j.id IN (SELECT id FROM held) RETURNING j.id)
       SELECT id AS job_id, NULL::json AS run FROM advanced
-      UNION ALL SELECT job_id, to_json(inserted) FROM inserted`;
+      UNION ALL SELECT job_id, to_json(inserted) FROM inserted`);
+    this.#claim = db.statement(
+      `SELECT job, due_at, ${ASYNC_COMMIT} FROM ${db.schema}.claim_jobs($1, $2, $3, $4)`,
+    );
   }
 
   async insertJob(job: JobRecord): Promise<void> {
@@ -133,10 +143,12 @@ export class PostgresJobs {
     // claim_jobs (schema versions 4 and 5) leases them with FOR UPDATE SKIP LOCKED, in index order: concurrent
     // claimers pass over rows another is taking; a row taken and committed meanwhile is re-checked against
     // the WHERE clause (its wake_at moved) and dropped. It returns each job as leased.
-    const { rows } = await this.#db.query(
-      `SELECT *, ${ASYNC_COMMIT} FROM ${this.#db.schema}.claim_jobs($1, $2, $3, $4)`,
-      [now.getTime(), limit, instanceId, now.getTime() + leaseMs],
-    );
+    const { rows } = await this.#db.query(this.#claim, [
+      now.getTime(),
+      limit,
+      instanceId,
+      now.getTime() + leaseMs,
+    ]);
     return rows
       .map((row) => ({ due: Number(row.due_at), job: decodeJob(row.job as PgRow) }))
       .sort((a, b) => a.due - b.due || (a.job.id < b.job.id ? -1 : 1))

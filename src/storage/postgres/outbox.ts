@@ -16,6 +16,7 @@ import {
   postgresDialect as dialect,
   type PgExecutor,
   type PgRow,
+  type PgSql,
   type PostgresDatabase,
 } from './database.js';
 import { lockEndpoints, parkedSql, reparkDeliveries } from './parking.js';
@@ -37,9 +38,10 @@ interface NewMessage {
 export class PostgresOutbox {
   readonly #db: PostgresDatabase;
   readonly #t: PostgresDatabase['tables'];
-  readonly #schema: string;
   readonly #pendingToEnabled: string;
-  readonly #insertMany: string;
+  readonly #insertMany: PgSql;
+  readonly #claim: PgSql;
+  readonly #nextDue: PgSql;
   // Messages go in one statement parameter: groups stop at ~16 MB of bodies.
   readonly #inserts = new GroupCommit<NewMessage>((group) => this.#insertGroup(group), 500, {
     weigh: (input) => input.message.body.length + 300 * input.deliveries.length,
@@ -53,12 +55,25 @@ export class PostgresOutbox {
     this.#db = db;
     const t = db.tables;
     this.#t = t;
-    this.#schema = db.schema;
     this.#pendingToEnabled = `FROM ${t.deliveries} d JOIN ${t.endpoints} e ON e.id = d.endpoint_id
       WHERE d.status = 'pending' AND NOT d.parked AND e.enabled`;
     // Messages and their deliveries in one call (schema version 6), deliveries to disabled endpoints parked
     // (see parking.ts), the notification included: it is sent on commit.
-    this.#insertMany = `SELECT ${db.schema}.insert_messages($1::json, $2::json, $3)`;
+    this.#insertMany = db.statement(`SELECT ${db.schema}.insert_messages($1::json, $2::json, $3)`);
+    // claim_deliveries (schema versions 4 to 6) leases them (FOR UPDATE OF d SKIP LOCKED, in index order) and
+    // returns each as leased.
+    this.#claim =
+      db.statement(`WITH c AS (SELECT * FROM ${db.schema}.claim_deliveries($1, $2, $3, $4, $5::text[]))
+       SELECT c.delivery, c.due_at, ${ASYNC_COMMIT},
+         CASE WHEN row_number() OVER (PARTITION BY c.delivery->>'endpoint_id') = 1 THEN (SELECT to_json(e)
+           FROM ${t.endpoints} e WHERE e.id = (c.delivery->>'endpoint_id') COLLATE "C") END AS endpoint_row,
+         CASE WHEN row_number() OVER (PARTITION BY c.delivery->>'message_id') = 1 THEN (SELECT to_json(m)
+           FROM ${t.messages} m WHERE m.id = (c.delivery->>'message_id') COLLATE "C") END AS message_row
+       FROM c`);
+    // ORDER BY … LIMIT 1 rather than MIN(): read in index order, it stops at the first enabled endpoint's.
+    this.#nextDue = db.statement(
+      `SELECT d.wake_at AS t ${this.#pendingToEnabled} ORDER BY d.wake_at, d.id LIMIT 1`,
+    );
     const byIds = (table: string) => async (ids: string[]) =>
       (await db.query(`SELECT * FROM ${table} WHERE id = ANY($1::text[])`, [ids])).rows;
     this.#endpoints = new BatchedLookup(byIds(t.endpoints));
@@ -200,18 +215,13 @@ export class PostgresOutbox {
 
   async claimDeliveries(options: ClaimDeliveriesOptions): Promise<DeliveryRecord[]> {
     const { now, limit, instanceId, leaseMs } = options;
-    // claim_deliveries (schema versions 4 to 6) leases them (FOR UPDATE OF d SKIP LOCKED, in index order) and
-    // returns each as leased.
-    const { rows } = await this.#db.query(
-      `WITH c AS (SELECT * FROM ${this.#schema}.claim_deliveries($1, $2, $3, $4, $5::text[]))
-       SELECT c.delivery, c.due_at, ${ASYNC_COMMIT},
-         CASE WHEN row_number() OVER (PARTITION BY c.delivery->>'endpoint_id') = 1 THEN (SELECT to_json(e)
-           FROM ${this.#t.endpoints} e WHERE e.id = (c.delivery->>'endpoint_id') COLLATE "C") END AS endpoint_row,
-         CASE WHEN row_number() OVER (PARTITION BY c.delivery->>'message_id') = 1 THEN (SELECT to_json(m)
-           FROM ${this.#t.messages} m WHERE m.id = (c.delivery->>'message_id') COLLATE "C") END AS message_row
-       FROM c`,
-      [now.getTime(), limit, instanceId, now.getTime() + leaseMs, options.excludeEndpointIds ?? []],
-    );
+    const { rows } = await this.#db.query(this.#claim, [
+      now.getTime(),
+      limit,
+      instanceId,
+      now.getTime() + leaseMs,
+      options.excludeEndpointIds ?? [],
+    ]);
     // The endpoints and messages of the claimed deliveries come along (each once), for the reads that
     // follow a claim: the notifier needs them to send, and gets them without another round trip.
     this.#endpoints.prime(rows.flatMap((row) => (row.endpoint_row ? [row.endpoint_row as PgRow] : [])));
@@ -315,10 +325,7 @@ export class PostgresOutbox {
   }
 
   async nextDeliveryAt(): Promise<Date | null> {
-    // ORDER BY … LIMIT 1 rather than MIN(): read in index order, it stops at the first enabled endpoint's.
-    const { rows } = await this.#db.query(
-      `SELECT d.wake_at AS t ${this.#pendingToEnabled} ORDER BY d.wake_at, d.id LIMIT 1`,
-    );
+    const { rows } = await this.#db.query(this.#nextDue);
     const t = rows[0]?.t;
     return t === null || t === undefined ? null : new Date(Number(t));
   }

@@ -18,6 +18,54 @@ import { useCleanups } from '../../helpers/test-lifecycle.js';
 interface Statement {
   text: string;
   values: unknown[];
+  /** Sent as a named prepared statement. */
+  prepared: boolean;
+}
+
+/** Records what the storage sends through `pool` until the returned function is called. */
+function recordStatements(pool: pg.Pool): { sent: Statement[]; stop: () => void } {
+  const sent: Statement[] = [];
+  const query = pool.query;
+  pool.query = ((...args: [string | pg.QueryConfig, unknown[]?]) => {
+    const [sql, values] = args;
+    if (typeof sql === 'string') sent.push({ text: sql, values: values ?? [], prepared: false });
+    else sent.push({ text: sql.text, values: values ?? sql.values ?? [], prepared: sql.name !== undefined });
+    return query.apply(pool, args as never);
+  }) as typeof pool.query;
+  return { sent, stop: () => (pool.query = query) };
+}
+
+/** A value as an SQL literal, for EXECUTE of a prepared statement. */
+function literal(client: pg.PoolClient, value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (Array.isArray(value))
+    return client.escapeLiteral(
+      `{${value.map((v) => `"${String(v).replace(/["\\]/g, '\\$&')}"`).join(',')}}`,
+    );
+  return client.escapeLiteral(String(value));
+}
+
+/**
+ * The plans of a statement: the one made for its values and, for a prepared statement, the generic plan a
+ * connection may switch to after a few executions (made for no values in particular).
+ */
+async function plansOf(pool: pg.Pool, { text, values, prepared }: Statement) {
+  const root = (rows: Record<string, unknown>[]) =>
+    (rows[0]!['QUERY PLAN'] as { Plan: Record<string, unknown> }[])[0]!.Plan;
+  const plans = [root((await pool.query(`EXPLAIN (FORMAT JSON) ${text}`, values)).rows)];
+  if (prepared) {
+    const client = await pool.connect();
+    try {
+      await client.query('SET plan_cache_mode = force_generic_plan');
+      await client.query(`PREPARE generic AS ${text}`);
+      const args = values.map((v) => literal(client, v)).join(', ');
+      plans.push(root((await client.query(`EXPLAIN (FORMAT JSON) EXECUTE generic(${args})`)).rows));
+    } finally {
+      await client.query('DEALLOCATE ALL; RESET plan_cache_mode').catch(() => {});
+      client.release();
+    }
+  }
+  return plans;
 }
 
 /** Relations a plan reads by sequential scan, walking every node (CTEs and subplans included). */
@@ -71,12 +119,7 @@ describePostgres('PostgresStorage statement plans', () => {
     );
 
     // Every statement the storage sends from here on is explained afterwards.
-    const sent: Statement[] = [];
-    const query = pool.query.bind(pool) as (text: string, values?: unknown[]) => Promise<pg.QueryResult>;
-    pool.query = ((text: string, values: unknown[] = []) => {
-      sent.push({ text, values });
-      return query(text, values);
-    }) as typeof pool.query;
+    const { sent, stop } = recordStatements(pool);
 
     const claimed = await storage.claimDeliveries({
       now: at(10),
@@ -122,16 +165,18 @@ describePostgres('PostgresStorage statement plans', () => {
       handlers: ['cleanup'],
     });
     expect(requests.taken.map((r) => r.id)).toEqual(['request']);
-    pool.query = query as typeof pool.query;
+    stop();
 
     const explained = sent.filter((s) => /^\s*(WITH|SELECT|UPDATE|INSERT|DELETE)/i.test(s.text));
     expect(explained.length).toBeGreaterThanOrEqual(6);
+    // The claims of both kinds, attempt results and job advances are prepared statements.
+    expect(explained.filter((s) => s.prepared).length).toBeGreaterThanOrEqual(4);
     const scans: string[] = [];
-    for (const { text, values } of explained) {
-      const { rows: plan } = await pool.query(`EXPLAIN (FORMAT JSON) ${text}`, values);
-      const root = (plan[0]['QUERY PLAN'] as { Plan: Record<string, unknown> }[])[0]!.Plan;
-      for (const table of seqScans(root))
-        scans.push(`${table} in: ${text.replace(/\s+/g, ' ').slice(0, 90)}`);
+    for (const statement of explained) {
+      for (const plan of await plansOf(pool, statement)) {
+        for (const table of seqScans(plan))
+          scans.push(`${table} in: ${statement.text.replace(/\s+/g, ' ').slice(0, 90)}`);
+      }
     }
     // The endpoints table holds one row: reading it whole is the right plan.
     expect(scans.filter((s) => !s.startsWith('endpoints '))).toEqual([]);
@@ -254,21 +299,16 @@ describePostgres('PostgresStorage statement plans', () => {
     expect(stats.jobs).toMatchObject({ total: rows, paused: rows / 50 });
     expect(stats.deliveries.failed).toBe(Math.ceil((rows * 2) / 53));
 
-    const sent: Statement[] = [];
-    const query = pool.query.bind(pool) as (text: string, values?: unknown[]) => Promise<pg.QueryResult>;
-    pool.query = ((text: string, values: unknown[] = []) => {
-      sent.push({ text, values });
-      return query(text, values);
-    }) as typeof pool.query;
+    const { sent, stop } = recordStatements(pool);
     await runOperatorQueries(storage);
-    pool.query = query as typeof pool.query;
+    stop();
 
     const scans: string[] = [];
-    for (const { text, values } of sent) {
-      const { rows: plan } = await pool.query(`EXPLAIN (FORMAT JSON) ${text}`, values);
-      const root = (plan[0]['QUERY PLAN'] as { Plan: Record<string, unknown> }[])[0]!.Plan;
-      for (const table of seqScans(root))
-        scans.push(`${table} in: ${text.replace(/\s+/g, ' ').slice(0, 100)}`);
+    for (const statement of sent) {
+      for (const plan of await plansOf(pool, statement)) {
+        for (const table of seqScans(plan))
+          scans.push(`${table} in: ${statement.text.replace(/\s+/g, ' ').slice(0, 100)}`);
+      }
     }
     expect(sent.length).toBeGreaterThanOrEqual(14);
     // The endpoints table holds two rows: reading it whole is the right plan. Counting every job reads every

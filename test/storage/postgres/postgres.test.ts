@@ -34,6 +34,50 @@ describePostgres('Postgres', () => {
       return storage;
     }
 
+    it('sends claims and attempt results as prepared statements, and plain ones with preparedStatements: false', async () => {
+      const prepared = async (preparedStatements?: boolean) => {
+        // One connection, so the session that prepared them is the one asked.
+        const pool = new pg.Pool({ connectionString: await postgresUrl(), max: 1 });
+        cleanups.push(() => pool.end());
+        const schema = uniqueSchema();
+        cleanups.push(() => dropSchema(schema));
+        const storage = new PostgresStorage({ pool, schema, preparedStatements });
+        await storage.migrate();
+        await storage.insertEndpoint(endpoint('ep'));
+        for (const id of ['1', '2']) {
+          await storage.insertMessage({
+            message: message(`m${id}`),
+            deliveries: [delivery(`d${id}`, `m${id}`, 'ep')],
+          });
+        }
+        const now = new Date('2030-01-01T00:00:00.000Z');
+        // Twice each: the second runs the statement prepared by the first.
+        for (const id of ['d1', 'd2']) {
+          const [claimed] = await storage.claimDeliveries({
+            now,
+            limit: 1,
+            instanceId: 'a',
+            leaseMs: 60_000,
+          });
+          expect(claimed?.id).toBe(id);
+          await storage.completeAttempt({
+            delivery: { ...claimed!, status: 'succeeded', attempts: 1, nextAttemptAt: null },
+            attempt: attempt(`a-${id}`, id, { statusCode: 200, error: null }),
+          });
+        }
+        expect((await storage.getDelivery('d2'))?.status).toBe('succeeded');
+        expect(await storage.listAttempts('d1')).toHaveLength(1);
+        const { rows } = await pool.query(
+          "SELECT statement FROM pg_prepared_statements WHERE name LIKE 'cronhook\\_%'",
+        );
+        return rows.map((row) => String(row.statement));
+      };
+      const statements = await prepared();
+      expect(statements.some((text) => text.includes('claim_deliveries('))).toBe(true);
+      expect(statements.some((text) => text.includes('json_populate_recordset'))).toBe(true);
+      expect(await prepared(false)).toEqual([]);
+    });
+
     it('claims commit without waiting for the WAL flush, in their own transaction only: the session keeps synchronous_commit', async () => {
       // One connection, so the claims and the check below share a session.
       const pool = new pg.Pool({ connectionString: await postgresUrl(), max: 1 });
@@ -544,6 +588,10 @@ describePostgres('Postgres', () => {
       expect(
         () => new PostgresStorage({ connectionString: secretUrl, autoMigrate: 'no' as unknown as boolean }),
       ).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', field: 'autoMigrate' }));
+      expect(
+        () =>
+          new PostgresStorage({ connectionString: secretUrl, preparedStatements: 1 as unknown as boolean }),
+      ).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', field: 'preparedStatements' }));
       expect(() => new PostgresStorage({ connectionString: secretUrl, schema: 'x;drop' })).toThrow(
         expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
       );
