@@ -61,7 +61,10 @@ export const LIMITS: Record<string, string> = {
     'endpoint read per sending turn, a grouped completion (the row again, an attempt row) per ' +
     'delivery; see docs/scaling.md for the statements, rows and WAL per delivery. Claims commit ' +
     'without waiting for the WAL flush and deliveries are claimed ahead of free slots (prefetch), so ' +
-    "a slot no longer waits for a claim; the server's CPU per delivery is what is left.",
+    "a slot no longer waits for a claim; the server's CPU per delivery is what is left: the claim " +
+    "rewrites each delivery row for its lease (a new row version and an entry in each of the table's " +
+    'indexes, about two thirds of a claim) and the outcome rewrites it again. The busy statements are ' +
+    'prepared, so they are no longer parsed and planned at every call.',
   'webhook-postgres-50': "as for one endpoint: the server's CPU per delivery.",
   'publish-memory':
     'in memory a publish is CPU only: ~7 µs fixed, and each matching endpoint adds a delivery record ' +
