@@ -79,7 +79,8 @@ export class PostgresOutbox {
     this.#endpoints = new BatchedLookup(byIds(t.endpoints));
     // A message never changes once stored: claimed ones stay readable without a query until pushed out, for
     // the deliveries the notifier claimed ahead and sends turns later.
-    this.#messages = new BatchedLookup(byIds(t.messages), { keep: MESSAGES_KEPT });
+    // Its columns are text and numbers, which every read decodes into a Message of its own.
+    this.#messages = new BatchedLookup(byIds(t.messages), { keep: MESSAGES_KEPT, flat: true });
     this.#completions = new PostgresCompletions(db, this.#endpoints, (delivery, tx) =>
       this.updateDelivery(delivery, tx),
     );

@@ -182,6 +182,11 @@ describePostgres('Postgres', () => {
       }) as typeof pool.query;
       expect(await storage.getMessage('m299')).toEqual(message('m299'));
       expect(await storage.getMessage('m44')).toEqual(message('m44'));
+      // Each read is a message of its own: changing one changes no other read.
+      const read = (await storage.getMessage('m44'))!;
+      read.body = 'changed';
+      read.createdAt.setTime(0);
+      expect(await storage.getMessage('m44')).toEqual(message('m44'));
       expect(queries).toEqual([]);
       // The oldest claimed were pushed out: read with a query, as before.
       expect(await storage.getMessage('m0')).toEqual(message('m0'));
