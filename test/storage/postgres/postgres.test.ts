@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import type { EndpointRecord } from '../../../src/notifier/types.js';
 import { PostgresStorage } from '../../../src/storage/postgres/index.js';
 import type { StorageChange } from '../../../src/storage/types.js';
 import { testStorage } from '../../../src/testing/storage.js';
@@ -191,6 +192,31 @@ describePostgres('Postgres', () => {
       // The oldest claimed were pushed out: read with a query, as before.
       expect(await storage.getMessage('m0')).toEqual(message('m0'));
       expect(queries).toHaveLength(1);
+    });
+
+    it('reads of one endpoint, batched or right after a claim, are copies: changing one changes no other', async () => {
+      const storage = await open();
+      const stored = endpoint('ep', { headers: { 'x-team': 'ops' } });
+      await storage.insertEndpoint(stored);
+      await storage.insertMessage({ message: message('m'), deliveries: [delivery('d', 'm', 'ep')] });
+      const change = (e: EndpointRecord) => {
+        e.topics.push('changed');
+        e.jobIds!.push('changed');
+        (e.match!.metadata as Record<string, unknown>).team = 'changed';
+        e.headers['x-team'] = 'changed';
+        e.secrets[0]!.createdAt.setTime(0);
+      };
+      // Asked for in one turn: one query, each caller its own copy.
+      const batched = await Promise.all([storage.getEndpoint('ep'), storage.getEndpoint('ep')]);
+      change(batched[0]!);
+      expect(batched[1]).toEqual(stored);
+      // Right after a claim, answered from the row the claim returned.
+      const now = new Date('2030-01-01T00:00:00.000Z');
+      await storage.claimDeliveries({ now, limit: 5, instanceId: 'a', leaseMs: 60_000 });
+      const primed = await Promise.all([storage.getEndpoint('ep'), storage.getEndpoint('ep')]);
+      change(primed[0]!);
+      expect(primed[1]).toEqual(stored);
+      expect(await storage.getEndpoint('ep')).toEqual(stored);
     });
 
     it('uses a pool passed in and leaves it open on close()', async () => {
