@@ -31,8 +31,9 @@ export const TELEMETRY_RUNS: Array<[TelemetryBenchInput['workload'], TelemetryMo
  */
 export const SDK_ALONE_RUN = 'the same for one HTTP run, straight through the API (the SDK alone)';
 export const SDK_ALONE_MESSAGE = 'the same for one webhook message, straight through the API (the SDK alone)';
-export const HOOKS_RUN = 'cronhook hooks: one HTTP run (3 spans, 2 contexts, 3 measurements)';
-export const HOOKS_MESSAGE = 'cronhook hooks: one webhook message (3 spans, 1 context, 2 measurements)';
+export const HOOKS_RUN = 'cronhook hooks: one HTTP run (3 spans, 2 contexts, 2 measurements, 1 count)';
+export const HOOKS_MESSAGE =
+  'cronhook hooks: one webhook message (3 spans, 1 context, 1 measurement, 1 count)';
 
 export interface TelemetryProfile {
   concurrency: number;
