@@ -24,6 +24,8 @@ export interface Io {
   err(text: string): void;
   /** True when stdout is a terminal. */
   isTty: boolean;
+  /** All of stdin, as text (for `--secret -`: a credential piped in rather than given on the command line). */
+  readStdin(): Promise<string>;
 }
 
 export interface CommandInput {

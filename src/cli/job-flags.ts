@@ -11,6 +11,7 @@ import {
   UsageError,
 } from './command.js';
 import { jsonProblem } from './parse-errors.js';
+import { HEADER_ENV_OPTION, headersFromEnv, VISIBLE } from './secret-flags.js';
 
 export const JOB_ADD_OPTIONS: Record<string, OptionSpec> = {
   id: { type: 'string', value: '<id>', description: 'Job id (default: generated)' },
@@ -21,7 +22,13 @@ export const JOB_ADD_OPTIONS: Record<string, OptionSpec> = {
   at: { type: 'string', value: '<iso>', description: 'Run once at this instant' },
   url: { type: 'string', value: '<url>', description: 'HTTP target' },
   method: { type: 'string', value: '<method>', description: 'HTTP method (default POST)' },
-  header: { type: 'string', multiple: true, value: '<name:value>', description: 'Request header' },
+  header: {
+    type: 'string',
+    multiple: true,
+    value: '<name:value>',
+    description: `Request header; a credential given here is ${VISIBLE}: use --header-env`,
+  },
+  ...HEADER_ENV_OPTION,
   body: {
     type: 'string',
     value: '<text>',
@@ -40,8 +47,8 @@ export const JOB_ADD_OPTIONS: Record<string, OptionSpec> = {
   paused: { type: 'boolean', description: 'Add the job paused' },
   definition: {
     type: 'string',
-    value: '<json>',
-    description: 'The whole job definition as JSON; other flags override its fields',
+    value: '<json|->',
+    description: 'The whole job definition as JSON (- reads it from stdin); other flags override its fields',
   },
 };
 
@@ -108,8 +115,8 @@ function targetFromFlags(values: OptionValues): JobTarget | undefined {
     const target: HttpTarget = { url };
     const method = stringOption(values, 'method');
     if (method !== undefined) target.method = method.toUpperCase();
-    const headers = listOption(values, 'header');
-    if (headers.length > 0) target.headers = Object.fromEntries(headers.map(parseHeader));
+    const headers = [...listOption(values, 'header').map(parseHeader), ...headersFromEnv(values)];
+    if (headers.length > 0) target.headers = Object.fromEntries(headers);
     const body = stringOption(values, 'body');
     if (body !== undefined) {
       target.body = body;
@@ -128,7 +135,7 @@ function targetFromFlags(values: OptionValues): JobTarget | undefined {
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
     };
   }
-  for (const flag of ['method', 'header', 'body', 'payload']) {
+  for (const flag of ['method', 'header', 'header-env', 'body', 'payload']) {
     if (values[flag] !== undefined) {
       throw new UsageError(`--${flag} needs --url${flag === 'payload' ? ' or --handler' : ''}`, flag);
     }

@@ -43,10 +43,16 @@ export async function ensureCliBuilt(): Promise<void> {
  */
 export function runCli(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {},
+  options: {
+    cwd?: string;
+    env?: Record<string, string | undefined>;
+    timeoutMs?: number;
+    /** Written to the command's stdin, which is then closed (closed at once when not given). */
+    input?: string;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [CLI, ...args],
       {
@@ -60,6 +66,7 @@ export function runCli(
         resolve({ code, stdout, stderr });
       },
     );
+    child.stdin?.end(options.input);
   });
 }
 

@@ -1,5 +1,6 @@
 /** `cronhook endpoints list|add|remove|rotate-secret|ping`. */
 import { CronhookError } from '../../errors.js';
+import { validateSecret } from '../../notifier/signing/signatures.js';
 import { parseDuration } from '../../schedule/normalize.js';
 import { safeUrl } from '../../transport/safe-url.js';
 import {
@@ -20,6 +21,7 @@ import {
   printJson,
   printTable,
 } from '../format.js';
+import { secretOption, VISIBLE } from '../secret-flags.js';
 import { DATABASE_OPTIONS, withApp } from '../storage.js';
 
 const JSON_OPTION: Record<string, OptionSpec> = { json: { type: 'boolean', description: 'Print JSON' } };
@@ -65,18 +67,29 @@ const add: Command = {
     },
     description: { type: 'string', value: '<text>', description: 'What the endpoint is for' },
     job: { type: 'string', multiple: true, value: '<id>', description: 'Only events of this job' },
-    secret: { type: 'string', value: '<whsec_…>', description: 'Use this secret instead of a generated one' },
+    secret: {
+      type: 'string',
+      value: '<whsec_…|->',
+      description: `Use this secret instead of a generated one; - reads it from stdin. A value given here is ${VISIBLE}`,
+    },
+    'secret-env': {
+      type: 'string',
+      value: '<VAR>',
+      description: 'Use the secret held by environment variable VAR (not shown by ps)',
+    },
   },
-  details: `Example:
-  cronhook endpoints add --url https://example.com/hooks --topic job.execution.failed --topic job.execution.missed`,
-  run: ({ values, io }) => {
+  details: `Examples:
+  cronhook endpoints add --url https://example.com/hooks --topic job.execution.failed --topic job.execution.missed
+  HOOK_SECRET=whsec_… cronhook endpoints add --url https://example.com/hooks --secret-env HOOK_SECRET
+  cronhook endpoints add --url https://example.com/hooks --secret - < hook-secret.txt`,
+  run: async ({ values, io }) => {
     const url = stringOption(values, 'url');
     if (url === undefined)
       throw new UsageError('cronhook endpoints add: --url is required (see --help)', 'url');
     const topics = listOption(values, 'topic');
     const jobIds = listOption(values, 'job');
     const description = stringOption(values, 'description');
-    const secret = stringOption(values, 'secret');
+    const secret = await secretOption(values, io, 'secret', (value) => validateSecret(value));
     const id = stringOption(values, 'id');
     return withApp(values, { mustExist: false }, async ({ notifier }) => {
       const result = await notifier.addEndpoint({

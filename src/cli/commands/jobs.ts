@@ -28,6 +28,7 @@ import {
   targetText,
 } from '../format.js';
 import { JOB_ADD_OPTIONS, jobDefinitionFromFlags } from '../job-flags.js';
+import { stdinValue } from '../secret-flags.js';
 import { DATABASE_OPTIONS, withApp } from '../storage.js';
 
 const JSON_OPTION = { json: { type: 'boolean', description: 'Print JSON' } } as const;
@@ -59,9 +60,14 @@ const add: Command = {
   details: `Examples:
   cronhook jobs add --id nightly --cron "0 3 * * *" --tz Europe/Berlin --url https://example.com/report
   cronhook jobs add --id ping --every 5m --url https://example.com/ping --method GET --attempts 3
-  cronhook jobs add --definition '{"id":"x","schedule":{"every":"1h"},"target":{"handler":"cleanup"}}'`,
-  run: ({ values, io }) => {
-    const definition = jobDefinitionFromFlags(values);
+  cronhook jobs add --definition '{"id":"x","schedule":{"every":"1h"},"target":{"handler":"cleanup"}}'
+  API_TOKEN=… cronhook jobs add --id report --every 1h --url https://example.com/r --header-env "Authorization=API_TOKEN"
+  cronhook jobs add --definition - < job.json`,
+  run: async ({ values, io }) => {
+    // A definition may hold header values and a signing secret: `-` keeps it off the command line.
+    const definition = jobDefinitionFromFlags(
+      values.definition === '-' ? { ...values, definition: await stdinValue(io, 'definition') } : values,
+    );
     return withApp(values, { mustExist: false }, async ({ scheduler }) => {
       const job = await scheduler.addJob(definition);
       if (values.json) printJson(io, job);
