@@ -128,6 +128,10 @@ function targetFromFlags(values: OptionValues): JobTarget | undefined {
     return target;
   }
   if (handler !== undefined) {
+    // Flags of an HTTP call would be dropped without a word: a header meant to carry a credential included.
+    for (const flag of ['method', 'header', 'header-env', 'body']) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} needs --url, not --handler`, flag);
+    }
     const payload = parseJsonFlag(values, 'payload');
     return {
       handler,
