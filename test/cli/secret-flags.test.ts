@@ -204,7 +204,7 @@ describe('credentials kept off the command line', () => {
     }
     const handler = await cli(['jobs', 'add', '--every', '1h', '--handler', 'h', '--header-env', 'A=B']);
     expect(handler.code).toBe(2);
-    expect(handler.stderr).toContain('--header-env needs --url');
+    expect(handler.stderr).toContain('--header-env needs --url, not --handler');
   });
 
   it('--help says that values on the command line are visible to other users, and names the ways that are not', async () => {
