@@ -39,6 +39,7 @@ export type CronhookErrorCode =
   | 'ERR_INVALID_REQUEST'
   | 'ERR_UNAUTHORIZED'
   | 'ERR_FORBIDDEN'
+  | 'ERR_RATE_LIMITED'
   | 'ERR_NOT_FOUND'
   | WebhookVerificationErrorCode;
 

@@ -4,5 +4,10 @@ export type { DashboardRequest } from './http/types.js';
 export type { DashboardOptions } from './options.js';
 export type { DashboardAction, DashboardPermissions, PermissionsOption } from './permissions.js';
 export { DASHBOARD_ACTIONS } from './permissions.js';
-export type { Authorizer } from './security/auth.js';
-export { basicAuth, bearerToken } from './security/auth.js';
+export type {
+  Authorizer,
+  BasicAuthOptions,
+  BearerTokenOptions,
+  SignInLimitOptions,
+} from './security/auth.js';
+export { basicAuth, bearerToken, limitSignIns, TooManySignInsError } from './security/auth.js';

@@ -22,7 +22,8 @@ export interface DashboardOptions {
   basePath?: string;
   /**
    * Decides who may see the dashboard; an unauthorized request gets 401 and no data. Required unless
-   * `public: true`.
+   * `public: true`. `basicAuth` and `bearerToken` make one with a guessing limit (429 past it; see
+   * `limitSignIns` to add one to your own).
    * @example authorize: (req) => req.node?.session?.user?.role === 'admin'
    */
   authorize?: (request: DashboardRequest) => boolean | Promise<boolean>;

@@ -11,6 +11,7 @@ import type { Incoming, Outgoing } from '../http/types.js';
 import type { ResolvedOptions } from '../options.js';
 import type { PageContext, Sections } from '../pages/context.js';
 import { allowedActions, type DashboardAction } from '../permissions.js';
+import { TooManySignInsError } from '../security/auth.js';
 import { securityHeaders } from '../security/headers.js';
 import { isSameOrigin } from '../security/origin.js';
 import { type Session, Sessions } from '../security/session.js';
@@ -88,7 +89,11 @@ export class DashboardApp {
       return await this.#respond(incoming);
     } catch (error) {
       const { status, message } = describeError(error, this.#parts.logger);
-      return this.#error(status, message, incoming);
+      const out = this.#error(status, message, incoming);
+      if (error instanceof TooManySignInsError) {
+        out.headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
+      }
+      return out;
     }
   }
 
@@ -133,6 +138,8 @@ export class DashboardApp {
     try {
       allowed = (await authorize(incoming.request)) === true;
     } catch (error) {
+      // A guessing limit reached (basicAuth, bearerToken, limitSignIns): answered 429, with Retry-After.
+      if (error instanceof TooManySignInsError) throw error;
       this.#parts.logger?.error?.('cronhook dashboard: authorize threw; the request is refused', {
         message: error instanceof Error ? error.message : String(error),
       });

@@ -11,6 +11,7 @@ export function describeError(
     if (code === 'ERR_UNAUTHORIZED')
       return { status: 401, message: 'You are not signed in to this dashboard.' };
     if (code === 'ERR_FORBIDDEN') return { status: 403, message: error.message };
+    if (code === 'ERR_RATE_LIMITED') return { status: 429, message: error.message };
     if (code === 'ERR_NOT_FOUND' || code.endsWith('_NOT_FOUND'))
       return { status: 404, message: error.message };
     if (code === 'ERR_INVALID_REQUEST')
