@@ -7,11 +7,16 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { isIP } from 'node:net';
 import type { DashboardPermissions } from '../dashboard/index.js';
-import { type Authorizer, basicAuth, bearerToken, createDashboard } from '../dashboard/index.js';
+import {
+  type Authorizer,
+  basicAuth,
+  bearerToken,
+  createDashboard,
+  limitSignIns,
+} from '../dashboard/index.js';
 import type { Logger, Scheduler, Storage, WebhookNotifier } from '../index.js';
 import { UsageError } from './command.js';
 import { isLoopback, refuseForeignHost } from './service/listen-address.js';
-import { limitSignIns } from './sign-in-limit.js';
 
 export const DASHBOARD_ENV = {
   token: 'CRONHOOK_DASHBOARD_TOKEN',
@@ -49,8 +54,11 @@ export function accessFromEnv(env: NodeJS.ProcessEnv): Authorizer | null {
     throw new UsageError(`set both ${DASHBOARD_ENV.user} and ${DASHBOARD_ENV.password}, or neither`);
   }
   const checks: Authorizer[] = [];
-  if (user !== undefined && password !== undefined) checks.push(basicAuth({ username: user, password }));
-  if (token !== undefined) checks.push(bearerToken(token));
+  // No limit of their own: the two together are limited once (startDashboardServer), so that a wrong password
+  // does not also count as a wrong token.
+  if (user !== undefined && password !== undefined)
+    checks.push(basicAuth({ username: user, password, limit: false }));
+  if (token !== undefined) checks.push(bearerToken(token, { limit: false }));
   if (checks.length === 0) return null;
   const either: Authorizer = (request) => checks.some((check) => check(request));
   const challenge = checks.find((c) => c.challenge)?.challenge;

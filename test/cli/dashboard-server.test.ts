@@ -91,7 +91,9 @@ describe('the CLI dashboard with credentials', () => {
       expect((await sendRequest(url, { headers: basic(`guess-${i}`) })).status).toBe(401);
     }
     const refused = await sendRequest(url, { headers: basic('right-password') });
-    expect(refused.status).toBe(401);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
     expect(refused.body).not.toContain('hooks.example.com');
     expect(warnings).toEqual([
       [
