@@ -2,6 +2,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { basicAuth, bearerToken, createDashboard } from '../../src/dashboard/index.js';
 import { isCronhookError } from '../../src/errors.js';
+import { FakeClock } from '../../src/testing/fake-clock.js';
 import { cookieOf, csrfOf, type Served, serve, worldPerTest } from './fixture.js';
 
 const t = worldPerTest();
@@ -85,6 +86,27 @@ describe('authorization', () => {
     });
     expect(right.status).toBe(200);
     expect(await right.text()).toContain('sync-crm');
+  });
+
+  it('basicAuth past its guessing limit answers 429 with Retry-After and no data, until the window ends', async () => {
+    const clock = new FakeClock(Date.now());
+    t.served = await serve({
+      scheduler: t.world.scheduler,
+      authorize: basicAuth({ username: 'ops', password: 'pa:ss', limit: { maxFailures: 2, clock } }),
+    });
+    const as = (password: string) =>
+      fetch(t.served!.url('/jobs'), {
+        headers: { authorization: `Basic ${Buffer.from(`ops:${password}`).toString('base64')}` },
+      });
+    for (const guess of ['one', 'two']) expect((await as(guess)).status).toBe(401);
+    await clock.advance(15_000);
+    const refused = await as('pa:ss');
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('45');
+    expect(refused.headers.get('www-authenticate')).toBeNull();
+    expect(await refused.text()).not.toContain('sync-crm');
+    await clock.advance(45_000);
+    expect((await as('pa:ss')).status).toBe(200);
   });
 
   it('bearerToken accepts the token only; an authorize that throws refuses', async () => {
