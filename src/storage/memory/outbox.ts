@@ -165,6 +165,7 @@ export class MemoryOutbox {
     const exclude = new Set(options.excludeEndpointIds ?? []);
     const claimed: DeliveryRecord[] = [];
     const setAside: DeliveryRecord[] = [];
+    const lockedUntil = new Date(now.getTime() + leaseMs); // shared by the stored records, never changed
     while (claimed.length < limit) {
       const delivery = this.#peekDeliveries();
       if (delivery === null || wakeTime(delivery.nextAttemptAt, delivery.lockedUntil)! > now.getTime()) break;
@@ -174,7 +175,7 @@ export class MemoryOutbox {
         continue;
       }
       delivery.lockedBy = instanceId;
-      delivery.lockedUntil = new Date(now.getTime() + leaseMs);
+      delivery.lockedUntil = lockedUntil;
       this.#indexDelivery(delivery);
       claimed.push(cloneDelivery(delivery));
     }
@@ -185,13 +186,30 @@ export class MemoryOutbox {
   async completeAttempt({ delivery, attempt, endpoint }: CompleteAttemptInput): Promise<void> {
     const entry = this.#deliveries.get(delivery.id);
     if (entry === undefined) throw notFound('delivery', delivery.id);
-    const stored = cloneDelivery(delivery);
-    stored.lockedBy = null;
-    stored.lockedUntil = null;
+    const previous = entry.record;
+    // Only what changed is allocated: dates that did not move stay the stored ones (stored dates are never
+    // changed in place, reads copy them), and the attempt's start is the delivery's last attempt.
+    const kept = cloneAttempt(attempt);
+    const error = kept.error;
+    const stored: DeliveryRecord = {
+      ...delivery,
+      nextAttemptAt: sameDate(previous.nextAttemptAt, delivery.nextAttemptAt),
+      lastAttemptAt: sameDate(kept.startedAt, delivery.lastAttemptAt),
+      lastError:
+        delivery.lastError === null
+          ? null
+          : delivery.lastError === attempt.error
+            ? error
+            : { ...delivery.lastError },
+      createdAt: sameDate(previous.createdAt, delivery.createdAt)!,
+      updatedAt: sameDate(previous.updatedAt, delivery.updatedAt)!,
+      lockedBy: null,
+      lockedUntil: null,
+    };
     entry.record = stored;
     this.#indexDelivery(stored);
-    if (entry.attempts === null) entry.attempts = [cloneAttempt(attempt)];
-    else entry.attempts.push(cloneAttempt(attempt));
+    if (entry.attempts === null) entry.attempts = [kept];
+    else entry.attempts.push(kept);
     if (endpoint) {
       const existing = this.#endpoints.get(endpoint.id);
       if (existing) await this.updateEndpoint({ ...existing, ...endpoint });
@@ -285,6 +303,13 @@ export class MemoryOutbox {
     const delivery = this.#peekDeliveries();
     return delivery === null ? null : new Date(wakeTime(delivery.nextAttemptAt, delivery.lockedUntil)!);
   }
+}
+
+/** `stored` when `date` is the same instant (or both are null), else a copy of `date`. */
+function sameDate(stored: Date | null, date: Date | null): Date | null {
+  if (date === null) return null;
+  const time = date.getTime();
+  return stored !== null && stored.getTime() === time ? stored : new Date(time);
 }
 
 /** Copies of dates, one per instant: the dates of one write share them. */

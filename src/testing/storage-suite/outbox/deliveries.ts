@@ -164,6 +164,52 @@ export function outboxTests(ctx: SuiteContext): void {
       expect(await ctx.storage.nextDeliveryAt()).toBeNull();
     });
 
+    it("completeAttempt keeps its own copies: changing the caller's records or a read's dates changes nothing stored", async () => {
+      await ctx.storage.insertEndpoint(endpoint('ep'));
+      await ctx.storage.insertMessage({ message: message('m'), deliveries: [delivery('d', 'm', 'ep')] });
+      const [claimed] = await ctx.storage.claimDeliveries({
+        now: at(0),
+        limit: 1,
+        instanceId: 'i',
+        leaseMs: 1,
+      });
+      const made = attempt('a-1', 'd');
+      const next: DeliveryRecord = {
+        ...claimed!,
+        attempts: 1,
+        nextAttemptAt: at(5_000),
+        lastAttemptAt: made.startedAt,
+        lastStatusCode: 500,
+        lastError: made.error,
+        updatedAt: at(400),
+      };
+      await ctx.storage.completeAttempt({ delivery: next, attempt: made });
+      // Fresh values throughout: `next` and `made` are changed below.
+      const expected = {
+        ...next,
+        nextAttemptAt: at(5_000),
+        lastAttemptAt: at(17),
+        lastError: { ...made.error! },
+        createdAt: at(0),
+        updatedAt: at(400),
+        lockedBy: null,
+        lockedUntil: null,
+      };
+      made.startedAt.setTime(1);
+      made.error!.message = 'changed';
+      next.createdAt.setTime(2);
+      const read = (await ctx.storage.getDelivery('d'))!;
+      expect(read).toEqual(expected);
+      read.lastAttemptAt!.setTime(3);
+      read.createdAt.setTime(4);
+      read.lastError!.code = 'changed';
+      const [logged] = await ctx.storage.listAttempts('d');
+      expect(logged).toEqual(attempt('a-1', 'd'));
+      logged!.startedAt.setTime(5);
+      expect(await ctx.storage.getDelivery('d')).toEqual(expected);
+      expect(await ctx.storage.listAttempts('d')).toEqual([attempt('a-1', 'd')]);
+    });
+
     it('updateDelivery replaces a delivery; an unknown one throws ERR_DELIVERY_NOT_FOUND', async () => {
       await ctx.storage.insertEndpoint(endpoint('ep'));
       await ctx.storage.insertMessage({
