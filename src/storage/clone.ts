@@ -73,3 +73,16 @@ export function cloneAttempt(attempt: DeliveryAttempt): DeliveryAttempt {
     responseHeaders: { ...attempt.responseHeaders },
   };
 }
+
+/**
+ * Freezes plain objects and arrays, deeply; dates are left as they are (freezing does not stop setTime). For
+ * records an in-process store hands out without a copy (`peekJob`, `peekEndpoints`): a slip that writes to one
+ * throws in strict code instead of changing what later readers see.
+ */
+export function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || value instanceof Date || Object.isFrozen(value))
+    return value;
+  Object.freeze(value);
+  for (const key in value) if (Object.hasOwn(value, key)) deepFreeze((value as Record<string, unknown>)[key]);
+  return value;
+}

@@ -287,6 +287,14 @@ export interface Storage {
   getEndpoint(id: string): Promise<EndpointRecord | null>;
   /** Ordered by createdAt, id. */
   listEndpoints(options?: { limit?: number; after?: string }): Promise<EndpointRecord[]>;
+  /**
+   * Every stored endpoint as it is now, in `listEndpoints` order, without copies or a promise, for storage
+   * that holds endpoints in the app's own process (MemoryStorage): each publish matches its event against all
+   * of them. The array and its records may be shared between calls and must be treated as read-only, nested
+   * objects and dates included; a later write makes a new array and new records and leaves those handed out
+   * before as they were. Optional: without it the notifier lists endpoints with `listEndpoints`.
+   */
+  peekEndpoints?(): readonly Readonly<EndpointRecord>[];
   /** Deletes the endpoint and its pending deliveries; false when it did not exist. */
   deleteEndpoint(id: string): Promise<boolean>;
 

@@ -37,8 +37,10 @@ export class MessageWriter {
    */
   async publish(subject: MatchSubject, at: Date, data: unknown, maxBytes?: number): Promise<string> {
     const body = encodeBody(subject.topic, at, data, maxBytes);
-    const endpoints: EndpointRecord[] = [];
-    for (const e of await this.#endpoints()) {
+    const endpoints: Readonly<EndpointRecord>[] = [];
+    // In-process storage hands over its own read-only records: no copy of every endpoint per publish.
+    const all = this.#storage.peekEndpoints?.() ?? (await this.#endpoints());
+    for (const e of all) {
       // Endpoints disabled for failing keep collecting deliveries (sent once re-enabled); paused or gone
       // ones do not.
       if ((e.enabled || e.disabledReason === 'failing') && endpointMatches(e, subject)) endpoints.push(e);
@@ -94,7 +96,7 @@ export class MessageWriter {
     topic: string,
     body: string,
     jobId: string | null,
-    endpoints: EndpointRecord[],
+    endpoints: readonly Readonly<EndpointRecord>[],
     dueAt: Date | null,
   ): Promise<{ messageId: string; deliveries: DeliveryRecord[] }> {
     const now = new Date(this.#clock.now());

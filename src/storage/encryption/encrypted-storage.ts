@@ -72,6 +72,7 @@ const MEMBERS = {
   replaceEndpoint: 'seals, when the storage underneath has it',
   getEndpoint: 'opens',
   listEndpoints: 'opens',
+  peekEndpoints: 'left out: its records are shared, read-only objects that cannot carry decrypted copies',
   deleteEndpoint: 'passes',
   insertMessage: 'passes: messages are the bodies sent to receivers, not secrets',
   getMessage: 'passes',

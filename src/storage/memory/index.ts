@@ -193,6 +193,10 @@ export class MemoryStorage implements Storage {
   listEndpoints(options?: { limit?: number; after?: string }): Promise<EndpointRecord[]> {
     return this.#outbox.listEndpoints(options);
   }
+  /** Every endpoint, shared until one is written (see {@link Storage.peekEndpoints}). */
+  peekEndpoints(): readonly Readonly<EndpointRecord>[] {
+    return this.#outbox.peekEndpoints();
+  }
   deleteEndpoint(id: string): Promise<boolean> {
     return this.#outbox.deleteEndpoint(id);
   }

@@ -1,7 +1,7 @@
 import { CronhookError } from '../../errors.js';
 import { MinHeap } from '../../heap.js';
 import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../../notifier/types.js';
-import { cloneAttempt, cloneDelivery, cloneEndpoint, cloneMessage } from '../clone.js';
+import { cloneAttempt, cloneDelivery, cloneEndpoint, cloneMessage, deepFreeze } from '../clone.js';
 import { duplicateEndpoint, notFound } from '../errors.js';
 import { countEndpoints } from '../stats.js';
 import type {
@@ -42,23 +42,24 @@ export class MemoryOutbox {
   readonly #deliveries = new Map<string, DeliveryEntry>();
   readonly #deliveryHeap = new MinHeap();
   /**
-   * The stored endpoints in listing order, until one is written: every publish lists them all to match its
-   * event, and endpoints change rarely.
+   * The stored endpoints in listing order, until one is written: every publish matches its event against all
+   * of them, and endpoints change rarely. Frozen, as the records are: `peekEndpoints` hands it out.
    */
-  #sorted: EndpointRecord[] | null = null;
+  #sorted: readonly EndpointRecord[] | null = null;
 
   // Endpoints
 
   async insertEndpoint(endpoint: EndpointRecord): Promise<void> {
     if (this.#endpoints.has(endpoint.id)) throw duplicateEndpoint(endpoint.id);
-    this.#endpoints.set(endpoint.id, cloneEndpoint(endpoint));
+    // Stored frozen: written only by replacing the record, and `peekEndpoints` hands the records out.
+    this.#endpoints.set(endpoint.id, deepFreeze(cloneEndpoint(endpoint)));
     this.#sorted = null;
   }
 
   async updateEndpoint(endpoint: EndpointRecord): Promise<void> {
     const existing = this.#endpoints.get(endpoint.id);
     if (!existing) throw notFound('endpoint', endpoint.id);
-    this.#endpoints.set(endpoint.id, cloneEndpoint(endpoint));
+    this.#endpoints.set(endpoint.id, deepFreeze(cloneEndpoint(endpoint)));
     this.#sorted = null;
     if (endpoint.enabled && !existing.enabled) this.#reindexDeliveries(endpoint.id);
   }
@@ -75,12 +76,19 @@ export class MemoryOutbox {
   }
 
   async listEndpoints(options: { limit?: number; after?: string } = {}): Promise<EndpointRecord[]> {
-    this.#sorted ??= [...this.#endpoints.values()].sort(
-      (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-    );
-    const all = this.#sorted;
+    const all = this.peekEndpoints();
     const start = options.after === undefined ? 0 : all.findIndex((e) => e.id === options.after) + 1;
     return all.slice(start, start + (options.limit ?? 100)).map(cloneEndpoint);
+  }
+
+  /** The stored endpoints in listing order, shared until one is written (see `Storage.peekEndpoints`). */
+  peekEndpoints(): readonly EndpointRecord[] {
+    this.#sorted ??= Object.freeze(
+      [...this.#endpoints.values()].sort(
+        (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+      ),
+    );
+    return this.#sorted;
   }
 
   async deleteEndpoint(id: string): Promise<boolean> {

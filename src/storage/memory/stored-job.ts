@@ -1,6 +1,6 @@
 import type { NormalizedSchedule } from '../../schedule/types.js';
 import type { JobTarget } from '../../scheduler/types.js';
-import { cloneJson } from '../clone.js';
+import { cloneJson, deepFreeze } from '../clone.js';
 import type { JobRecord } from '../types.js';
 
 type TimeField = 'startAt' | 'endAt' | 'createdAt' | 'updatedAt' | 'nextRunAt' | 'lockedUntil';
@@ -150,15 +150,6 @@ export function fromStoredJob(job: StoredJob): JobRecord {
     lockedBy: job.lockedBy,
     lockedUntil: date(job.lockedUntil),
   };
-}
-
-/** Freezes plain objects and arrays, deeply; dates are left as they are (freezing does not stop setTime). */
-function deepFreeze<T>(value: T): T {
-  if (value === null || typeof value !== 'object' || value instanceof Date || Object.isFrozen(value))
-    return value;
-  Object.freeze(value);
-  for (const key in value) if (Object.hasOwn(value, key)) deepFreeze((value as Record<string, unknown>)[key]);
-  return value;
 }
 
 /**

@@ -13,6 +13,7 @@ import { runTests } from './jobs/runs.js';
 import { deliveryClaimTests } from './outbox/claims.js';
 import { outboxTests } from './outbox/deliveries.js';
 import { endpointTests } from './outbox/endpoints.js';
+import { endpointPeekTests } from './outbox/peek.js';
 import { deliveryRetentionTests } from './outbox/retention.js';
 import { migrateTests, readinessTests } from './readiness.js';
 import { statsTests } from './stats.js';
@@ -51,6 +52,7 @@ export function testStorage(name: string, factory: StorageFactory, options: Stor
     runTests(ctx);
     runRequestTests(ctx);
     endpointTests(ctx);
+    endpointPeekTests(ctx);
     outboxTests(ctx);
     deliveryClaimTests(ctx);
     deliveryRetentionTests(ctx);

@@ -2,9 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStorage } from '../../../src/storage/memory/index.js';
 import { createNotifierHarness } from '../../helpers/notifier.js';
 
-/** A MemoryStorage that counts `listEndpoints` calls. */
-function countingStorage() {
+/** A MemoryStorage without `peekEndpoints`, as the SQL adapters are: publish lists the endpoints. */
+function listingStorage(): MemoryStorage {
   const storage = new MemoryStorage();
+  (storage as { peekEndpoints?: unknown }).peekEndpoints = undefined;
+  return storage;
+}
+
+/** A listing storage that counts `listEndpoints` calls. */
+function countingStorage() {
+  const storage = listingStorage();
   const list = storage.listEndpoints.bind(storage);
   const calls = { listEndpoints: 0 };
   storage.listEndpoints = (options) => {
@@ -35,7 +42,7 @@ describe('publish: the endpoints a message goes to', () => {
   });
 
   it('reaches an endpoint stored before the publish was called, while an earlier listing is in flight', async () => {
-    const storage = new MemoryStorage();
+    const storage = listingStorage();
     const h = createNotifierHarness({ storage });
     await h.notifier.addEndpoint({ url: 'https://a.example.com/' });
     // The first listing is taken, then held in flight until the test lets it return.
@@ -75,5 +82,29 @@ describe('publish: the endpoints a message goes to', () => {
     expect(calls.listEndpoints).toBe(2);
     const deliveries = await h.storage.listDeliveries({ messageId, limit: 1000 });
     expect(new Set(deliveries.map((d) => d.endpointId)).size).toBe(501);
+  });
+
+  it("matches against the in-process storage's own records (peekEndpoints), listing nothing, and sees every write", async () => {
+    const storage = new MemoryStorage();
+    let listed = 0;
+    const list = storage.listEndpoints.bind(storage);
+    storage.listEndpoints = (options) => {
+      listed++;
+      return list(options);
+    };
+    const h = createNotifierHarness({ storage });
+    const invoices = await h.notifier.addEndpoint({ url: 'https://a.example.com/', topics: ['invoice.*'] });
+    const first = await h.notifier.publish('invoice.paid', { n: 1 });
+    const orders = await h.notifier.addEndpoint({ url: 'https://b.example.com/', topics: ['order.*'] });
+    await h.notifier.updateEndpoint(invoices.endpoint.id, { topics: ['order.*'] });
+    const second = await h.notifier.publish('order.created', { n: 2 });
+    expect(await h.storage.listDeliveries({ messageId: second })).toHaveLength(2);
+    await h.notifier.removeEndpoint(orders.endpoint.id);
+    const third = await h.notifier.publish('order.created', { n: 3 });
+    expect(listed).toBe(0);
+    const to = async (id: string) =>
+      (await h.notifier.listDeliveries({ endpointId: id })).deliveries.map((d) => d.messageId).sort();
+    expect(await to(invoices.endpoint.id)).toEqual([first, second, third].sort());
+    expect(await h.storage.listDeliveries({ messageId: third })).toHaveLength(1);
   });
 });
