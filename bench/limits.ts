@@ -39,8 +39,11 @@ export const LIMITS: Record<string, string> = {
     'endpoint and message copies read per attempt, event payloads (the benchmark listens to ' +
     '`delivery.succeeded`), the dispatcher’s turn per batch of answers and HttpTransport’s checks.',
   'webhook-memory-50':
-    'as for one endpoint; with 50 deliveries per message the receiver process competes for the same two ' +
-    'cores, so both the loop and cronhook swing widely between runs.',
+    'CPU per delivery, as at one endpoint: cronhook’s own work (outbox writes, the delivery log record, ' +
+    'copies read per attempt, events, the dispatcher’s turns) on top of the same undici, loopback writes ' +
+    'and signing as the loop. The loop does more at 50 endpoints than at one (more requests in flight ' +
+    'across paths), cronhook about the same; with 50 deliveries per message the receiver process competes ' +
+    'for the same two cores, so both swing widely between runs.',
   'webhook-latency-1': 'see the per-delivery costs above.',
   'webhook-latency-50':
     'CPU: a message’s 16 first requests leave within ~1 ms, then the answers come back in waves while the ' +
@@ -57,7 +60,12 @@ export const LIMITS: Record<string, string> = {
     'and checkpoint threads ~5 µs. In the webhook run the same work costs more (CPU caches shared with ' +
     'the HTTP work, ~9 writes per commit) and the total is ~70 µs above MemoryStorage; what would still ' +
     'cut it: no lease rewrite for a store that no other process claims from, and fewer, larger groups.',
-  'webhook-sqlite-50': 'as for one endpoint.',
+  'webhook-sqlite-50':
+    'the same per-delivery work as at one endpoint (node:sqlite on the event loop: a claim with its lease ' +
+    'UPDATE, the endpoint and message reads, an UPDATE and an attempt INSERT per outcome, group-committed; ' +
+    '~32 µs of storage CPU per delivery measured apart, more in the webhook run), against a loop that does ' +
+    'more at 50 endpoints than at one. What would cut it: no lease rewrite for a store that no other ' +
+    'process claims from, and fewer, larger groups.',
   'webhook-postgres-1':
     "the server's CPU and the round trips on the same two cores: a claim (with the row's lease), the " +
     'endpoint read per sending turn, a grouped completion (the row again, an attempt row) per ' +
@@ -67,7 +75,11 @@ export const LIMITS: Record<string, string> = {
     "rewrites each delivery row for its lease (a new row version and an entry in each of the table's " +
     'indexes, about two thirds of a claim) and the outcome rewrites it again. The busy statements are ' +
     'prepared, so they are no longer parsed and planned at every call.',
-  'webhook-postgres-50': "as for one endpoint: the server's CPU per delivery.",
+  'webhook-postgres-50':
+    "the server's CPU per delivery, as at one endpoint: the claim rewrites each delivery row for its " +
+    'lease and the outcome rewrites it again (docs/scaling.md). At 50 endpoints a claim also returns up ' +
+    "to its size in distinct endpoints; in the latest db-cost run the server's CPU per delivery was " +
+    'higher at 50 endpoints than at one, which is not pinned down.',
   'publish-memory':
     'in memory a publish is CPU only: ~6-8 µs fixed, and each matching endpoint adds ~1-1.5 µs: the ' +
     'delivery record the writer makes (its id, 14 fields), the stored copy (one message’s deliveries share ' +
