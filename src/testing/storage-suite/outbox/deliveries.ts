@@ -4,6 +4,14 @@ import { expectCode, type SuiteContext } from '../context.js';
 import { at, attempt, delivery, endpoint, message, pad, UNICODE } from '../fixtures.js';
 
 export function outboxTests(ctx: SuiteContext): void {
+  /** Endpoint 'ep', message 'm' and its one delivery 'd' stored, then 'd' claimed by instance 'i' at 0. */
+  async function storeAndClaimOne(leaseMs: number): Promise<DeliveryRecord | undefined> {
+    await ctx.storage.insertEndpoint(endpoint('ep'));
+    await ctx.storage.insertMessage({ message: message('m'), deliveries: [delivery('d', 'm', 'ep')] });
+    const [claimed] = await ctx.storage.claimDeliveries({ now: at(0), limit: 1, instanceId: 'i', leaseMs });
+    return claimed;
+  }
+
   describe('outbox', () => {
     it('stores a message with its deliveries; a 1 MB unicode body comes back byte for byte', async () => {
       await ctx.storage.insertEndpoint(endpoint('ep-1'));
@@ -107,14 +115,7 @@ export function outboxTests(ctx: SuiteContext): void {
     });
 
     it('completeAttempt logs the attempt, updates the delivery, releases its lease and patches the endpoint', async () => {
-      await ctx.storage.insertEndpoint(endpoint('ep'));
-      await ctx.storage.insertMessage({ message: message('m'), deliveries: [delivery('d', 'm', 'ep')] });
-      const [claimed] = await ctx.storage.claimDeliveries({
-        now: at(0),
-        limit: 1,
-        instanceId: 'i',
-        leaseMs: 30_000,
-      });
+      const claimed = await storeAndClaimOne(30_000);
       const first = attempt('a-1', 'd');
       const retrying: DeliveryRecord = {
         ...claimed!,
@@ -165,14 +166,7 @@ export function outboxTests(ctx: SuiteContext): void {
     });
 
     it("completeAttempt keeps its own copies: changing the caller's records or a read's dates changes nothing stored", async () => {
-      await ctx.storage.insertEndpoint(endpoint('ep'));
-      await ctx.storage.insertMessage({ message: message('m'), deliveries: [delivery('d', 'm', 'ep')] });
-      const [claimed] = await ctx.storage.claimDeliveries({
-        now: at(0),
-        limit: 1,
-        instanceId: 'i',
-        leaseMs: 1,
-      });
+      const claimed = await storeAndClaimOne(1);
       const made = attempt('a-1', 'd');
       const next: DeliveryRecord = {
         ...claimed!,
