@@ -5,6 +5,7 @@
  * `--definition -`). Errors name the flag and what it takes, never the value.
  */
 import { isCronhookError } from '../errors.js';
+import { isHeaderName } from '../transport/header-rules.js';
 import {
   type Io,
   listOption,
@@ -18,7 +19,6 @@ import {
 export const VISIBLE = 'visible to other users of the machine (ps) and kept in shell history';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** `--header-env`, for commands that take `--header`. */
 export const HEADER_ENV_OPTION: Record<string, OptionSpec> = {
@@ -103,7 +103,7 @@ export function headersFromEnv(values: OptionValues): Array<[string, string]> {
   return listOption(values, 'header-env').map((raw) => {
     const eq = raw.indexOf('=');
     const name = raw.slice(0, eq).trim();
-    if (eq <= 0 || !HEADER_NAME.test(name)) {
+    if (eq <= 0 || !isHeaderName(name)) {
       // Not repeated: someone may have given the header itself ("Authorization: Bearer …").
       throw new UsageError(
         `--header-env must look like "Name=VAR" (a header name, then the environment variable holding its ` +
