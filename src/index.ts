@@ -24,6 +24,7 @@ export type { EncryptedStorageOptions } from './storage/encryption/encrypted-sto
 export { EncryptedStorage } from './storage/encryption/encrypted-storage.js';
 export { generateEncryptionKey } from './storage/encryption/encryption-keys.js';
 export type { ReencryptResult } from './storage/encryption/reencrypt.js';
+export { fanoutDeliveries } from './storage/fanout.js';
 export { MemoryStorage } from './storage/memory/index.js';
 export type * from './storage/types.js';
 export type {

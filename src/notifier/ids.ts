@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { CronhookError } from '../errors.js';
 
 /** The base64url characters in ASCII order, so that ids compare as the numbers they encode. */
 const DIGITS = '-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
@@ -43,4 +44,31 @@ export function newId(prefix: 'msg' | 'ep' | 'dlv' | 'att', at: number): string 
   const tail = randomText.slice(offset, offset + RANDOM_DIGITS);
   offset += RANDOM_DIGITS;
   return `${prefix}_${lastHead}${tail}`;
+}
+
+/** Endpoints one message can be fanned out to with {@link fanoutDeliveryId}: 4 base64url digits of index. */
+export const MAX_FANOUT = 64 ** 4;
+
+/**
+ * The id of a message's `index`-th delivery when its deliveries are derived from it (storage's
+ * `insertFanout`): `dlv_`, the message id's time and first 10 random characters (60 bits), then `index` in 4
+ * digits. The same shape as {@link newId}'s ids, so the deliveries of one message sort together in endpoint
+ * order after the deliveries of older messages; any process derives the same ids without storing them first.
+ */
+export function fanoutDeliveryId(messageId: string, index: number): string {
+  if (!messageId.startsWith('msg_') || messageId.length !== 4 + TIME_DIGITS + RANDOM_DIGITS)
+    throw new CronhookError(
+      'ERR_INVALID_OPTION',
+      `fanoutDeliveryId: ${JSON.stringify(messageId)} is not a generated message id (msg_ and 22 characters)`,
+      { field: 'messageId' },
+    );
+  if (!Number.isInteger(index) || index < 0 || index >= MAX_FANOUT)
+    throw new CronhookError(
+      'ERR_INVALID_OPTION',
+      `fanoutDeliveryId: index must be an integer from 0 to ${MAX_FANOUT - 1}`,
+      { field: 'index' },
+    );
+  let digits = '';
+  for (let i = 0, n = index; i < 4; i++, n = Math.floor(n / 64)) digits = DIGITS[n % 64]! + digits;
+  return `dlv_${messageId.slice(4, 4 + TIME_DIGITS + RANDOM_DIGITS - 4)}${digits}`;
 }

@@ -137,6 +137,15 @@ export interface PruneRunsInput {
   statuses?: RunStatus[];
 }
 
+/** What `Storage.insertFanout` stores: a message and one delivery for each endpoint it goes to. */
+export interface FanoutInput {
+  message: Message;
+  /** The endpoints the message goes to, each once; the order gives each delivery its derived id. */
+  endpointIds: readonly string[];
+  /** When every delivery is first due. */
+  nextAttemptAt: Date;
+}
+
 export interface PruneDeliveriesInput {
   /** Finished deliveries last updated strictly before this go. */
   before: Date;
@@ -301,6 +310,18 @@ export interface Storage {
   // Outbox
   /** Atomically stores a message and its deliveries, before any attempt is made. */
   insertMessage(input: { message: Message; deliveries: DeliveryRecord[] }): Promise<void>;
+  /**
+   * Stores a message with its deliveries: what `insertMessage` stores with the deliveries that
+   * `fanoutDeliveries(message, endpointIds, nextAttemptAt)` (storage/fanout.ts) derives, as every later call
+   * sees it (reads, claims, counts, deletes and pruning alike), atomic and committed before it resolves as
+   * insertMessage is; but the caller builds no delivery records, and the adapter may keep the fan-out in a
+   * compact form (one record for the message and its endpoint ids) and write the delivery records when it
+   * first claims or reads them, so that publishing to many endpoints costs about what publishing to one
+   * does. A delivery not yet written to an endpoint deleted meanwhile goes with it, as `deleteEndpoint`
+   * deletes pending deliveries. Optional: without it the notifier builds the deliveries and calls
+   * insertMessage.
+   */
+  insertFanout?(input: FanoutInput): Promise<void>;
   getMessage(id: string): Promise<Message | null>;
   /**
    * Atomically leases up to `limit` pending deliveries with `nextAttemptAt <= now` to enabled endpoints, whose

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newId } from '../../src/notifier/ids.js';
+import { fanoutDeliveryId, MAX_FANOUT, newId } from '../../src/notifier/ids.js';
 
 describe('newId', () => {
   it('is the prefix and 22 base64url characters', () => {
@@ -27,5 +27,32 @@ describe('newId', () => {
     const c = newId('msg', 1_000);
     expect(a.slice(0, 12)).toBe(c.slice(0, 12));
     expect(b.slice(0, 12)).not.toBe(a.slice(0, 12));
+  });
+});
+
+describe('fanoutDeliveryId', () => {
+  const t = Date.UTC(2026, 11, 6, 1, 0, 0);
+
+  it('has the shape of a generated id, the message time, and sorts by index within a message', () => {
+    const message = newId('msg', t);
+    const ids = [0, 1, 63, 64, 4095, 4096, MAX_FANOUT - 1].map((i) => fanoutDeliveryId(message, i));
+    for (const id of ids) expect(id).toMatch(/^dlv_[A-Za-z0-9_-]{22}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
+    expect(ids[0]!.slice(4, 12)).toBe(message.slice(4, 12));
+    expect(fanoutDeliveryId(message, 7)).toBe(fanoutDeliveryId(message, 7));
+  });
+
+  it('differs between messages of the same millisecond, and sorts after older messages', () => {
+    const a = newId('msg', t);
+    const b = newId('msg', t);
+    expect(fanoutDeliveryId(a, 0)).not.toBe(fanoutDeliveryId(b, 0));
+    expect(fanoutDeliveryId(newId('msg', t - 1), MAX_FANOUT - 1) < fanoutDeliveryId(a, 0)).toBe(true);
+  });
+
+  it('refuses what it cannot derive an id from', () => {
+    expect(() => fanoutDeliveryId('msg_custom', 0)).toThrow(/not a generated message id/);
+    expect(() => fanoutDeliveryId(newId('msg', t), MAX_FANOUT)).toThrow(/index must be an integer/);
+    expect(() => fanoutDeliveryId(newId('msg', t), -1)).toThrow(/index must be an integer/);
   });
 });

@@ -8,6 +8,7 @@ import type {
   ClaimOptions,
   ClaimRunRequestsOptions,
   CompleteAttemptInput,
+  FanoutInput,
   JobRecord,
   ListDeliveriesOptions,
   ListJobsOptions,
@@ -75,6 +76,7 @@ const MEMBERS = {
   peekEndpoints: 'left out: its records are shared, read-only objects that cannot carry decrypted copies',
   deleteEndpoint: 'passes',
   insertMessage: 'passes: messages are the bodies sent to receivers, not secrets',
+  insertFanout: 'passes, as insertMessage',
   getMessage: 'passes',
   claimDeliveries: 'passes',
   completeAttempt: 'passes: its endpoint patch holds status fields only',
@@ -117,6 +119,7 @@ export class EncryptedStorage implements Storage {
   readonly close?: () => Promise<void>;
   readonly subscribe?: (listener: (change: StorageChange) => void) => Promise<() => void>;
   readonly pruneDeliveries?: (input: PruneDeliveriesInput) => Promise<number>;
+  readonly insertFanout?: (input: FanoutInput) => Promise<void>;
   readonly replaceJob?: (job: JobRecord, expectedUpdatedAt: Date) => Promise<boolean>;
   readonly claimRunRequests?: (options: ClaimRunRequestsOptions) => Promise<ClaimedRunRequests>;
   readonly replaceEndpoint?: (endpoint: EndpointRecord, expectedUpdatedAt: Date) => Promise<boolean>;
@@ -149,6 +152,7 @@ export class EncryptedStorage implements Storage {
     if (storage.close) this.close = () => storage.close!();
     if (storage.subscribe) this.subscribe = (listener) => storage.subscribe!(listener);
     if (storage.pruneDeliveries) this.pruneDeliveries = (input) => storage.pruneDeliveries!(input);
+    if (storage.insertFanout) this.insertFanout = (input) => storage.insertFanout!(input);
     if (storage.claimRunRequests) this.claimRunRequests = (options) => storage.claimRunRequests!(options);
     if (storage.replaceJob) {
       this.replaceJob = (job, expected) => storage.replaceJob!(mapJobSecrets(job, this.#seal), expected);

@@ -7,6 +7,7 @@ import type {
   ClaimOptions,
   ClaimRunRequestsOptions,
   CompleteAttemptInput,
+  FanoutInput,
   JobRecord,
   ListDeliveriesOptions,
   ListJobsOptions,
@@ -62,7 +63,8 @@ type PartOf<K extends keyof Storage> = {
     : never;
 };
 export type JobsPart = PartOf<JobMethod>;
-export type OutboxPart = PartOf<OutboxMethod>;
+/** The outbox part; `insertFanout` is optional, as on Storage, until an adapter writes it. */
+export type OutboxPart = PartOf<OutboxMethod> & Partial<PartOf<'insertFanout'>>;
 
 const DONE: Promise<void> = Promise.resolve();
 
@@ -81,9 +83,14 @@ export abstract class SplitStorage {
   /** The schema is known to be current: methods no longer wait for anything. */
   #prepared = false;
 
+  /** See {@link Storage.insertFanout}: present when the adapter's outbox part writes fan-outs. */
+  readonly insertFanout?: (input: FanoutInput) => Promise<void>;
+
   protected constructor(jobs: JobsPart, outbox: OutboxPart) {
     this.#jobs = jobs;
     this.#outbox = outbox;
+    const insertFanout = outbox.insertFanout?.bind(outbox);
+    if (insertFanout) this.insertFanout = (input) => this.op('insert a message', () => insertFanout(input));
   }
 
   /**
