@@ -11,6 +11,19 @@ export interface StorageSuiteOptions {
    * file. Optional: nothing beyond `close()` is needed when the factory's storage holds nothing outside itself.
    */
   cleanup?: (storage: Storage) => void | Promise<void>;
+  /**
+   * Opens another storage on the same store as `storage` (the same file, database or schema), for the tests
+   * that need one: what was written is there for an instance opened afterwards, and instances sharing a store
+   * claim each item once between them. The suite closes it after the test, before `storage`, and calls no
+   * `cleanup` on it. Optional: those tests are reported as skipped without it (a store held in process memory
+   * has no other instance).
+   *
+   * @example
+   * testStorage('MyStorage', () => new MyStorage({ path: freshPath() }), {
+   *   reopen: (storage) => new MyStorage({ path: (storage as MyStorage).path }),
+   * });
+   */
+  reopen?: (storage: Storage) => Storage | Promise<Storage>;
 }
 
 /** The storage of the running test. */
@@ -18,12 +31,18 @@ export interface SuiteContext {
   readonly storage: Storage;
   /** Another storage from the factory, as it comes (not migrated by the suite), tidied away after the test. */
   fresh(): Promise<Storage>;
+  /**
+   * Another storage on the same store as `storage`, migrated, closed after the test; null when the suite was
+   * given no `reopen` option.
+   */
+  reopen(): Promise<Storage | null>;
 }
 
 /** Registers hooks that give every test its own fresh, migrated storage and tidy it away afterwards. */
 export function useStorage(factory: StorageFactory, options: StorageSuiteOptions): SuiteContext {
   let current: Storage | undefined;
   const extra: Storage[] = [];
+  const reopened: Storage[] = [];
   const tidy = async (storage: Storage) => {
     try {
       await options.cleanup?.(storage);
@@ -38,6 +57,7 @@ export function useStorage(factory: StorageFactory, options: StorageSuiteOptions
   afterEach(async () => {
     const storages = [...extra.splice(0), ...(current === undefined ? [] : [current])];
     current = undefined;
+    for (const storage of reopened.splice(0)) await storage.close?.();
     for (const storage of storages) await tidy(storage);
   });
   return {
@@ -48,6 +68,13 @@ export function useStorage(factory: StorageFactory, options: StorageSuiteOptions
     async fresh(): Promise<Storage> {
       const storage = await factory();
       extra.push(storage);
+      return storage;
+    },
+    async reopen(): Promise<Storage | null> {
+      if (options.reopen === undefined || current === undefined) return null;
+      const storage = await options.reopen(current);
+      reopened.push(storage);
+      await storage.migrate();
       return storage;
     },
   };

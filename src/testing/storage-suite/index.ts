@@ -13,6 +13,8 @@ import { runTests } from './jobs/runs.js';
 import { deliveryClaimTests } from './outbox/claims.js';
 import { outboxTests } from './outbox/deliveries.js';
 import { endpointTests } from './outbox/endpoints.js';
+import { fanoutReadTests } from './outbox/fanout.js';
+import { fanoutClaimTests } from './outbox/fanout-claims.js';
 import { endpointPeekTests } from './outbox/peek.js';
 import { deliveryRetentionTests } from './outbox/retention.js';
 import { migrateTests, readinessTests } from './readiness.js';
@@ -27,7 +29,8 @@ export type { StorageFactory, StorageSuiteOptions } from './context.js';
  * migrations, and holding secrets as ciphertext under `EncryptedStorage` (round trips, rotation,
  * re-encryption). Call it once per adapter from a `*.test.ts` file; it needs `vitest`. Tests of optional
  * methods (`peekJob`, `pruneDeliveries`, `ready`, `replaceJob`, `replaceEndpoint`, `claimRunRequests`, `stats`,
- * `latestRuns`) are reported as skipped for an adapter that lacks them.
+ * `latestRuns`, `insertFanout`) are reported as skipped for an adapter that lacks them, and so are the tests
+ * that need a second instance on the same store when `options.reopen` is not given.
  *
  * `factory` returns a fresh, empty storage each time it is called (it may be async, and may have migrated
  * already: the suite calls `migrate()` itself, except in the tests of `ready`, which use one as it comes). After
@@ -56,6 +59,8 @@ export function testStorage(name: string, factory: StorageFactory, options: Stor
     outboxTests(ctx);
     deliveryClaimTests(ctx);
     deliveryRetentionTests(ctx);
+    fanoutReadTests(ctx);
+    fanoutClaimTests(ctx);
     concurrentWriteTests(ctx);
     conditionalWriteTests(ctx);
     migrateTests(ctx);
