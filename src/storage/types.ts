@@ -53,6 +53,13 @@ export interface ClaimedRunRequests {
   expired: RunRecord[];
 }
 
+/**
+ * What claims and advances change in a stored job, without moving its `updatedAt`: the next run, the run
+ * count and the lease. A claim always sets a new lease; an advance moves the next run on, counts runs and
+ * releases the lease. `Storage.replaceJob` compares it, as read, with the stored job.
+ */
+export type JobScheduleState = Pick<JobRecord, 'nextRunAt' | 'runCount' | 'lockedBy' | 'lockedUntil'>;
+
 export interface AdvanceJobInput {
   jobId: string;
   instanceId: string;
@@ -194,12 +201,17 @@ export interface Storage {
   updateJob(job: JobRecord): Promise<void>;
   /**
    * Replaces a job as `updateJob` does, but only while its stored `updatedAt` is still `expectedUpdatedAt` (the
-   * one the caller read): resolves true when it did, false, changing nothing, when the job was changed
-   * meanwhile or is gone. Atomic: of callers that read the same job, one replaces it. `scheduler.upsertJob`
-   * uses it so that instances applying a definition together apply it once. Optional: without it upsertJob
-   * falls back on `updateJob` (the last writer wins, and each instance reports its update).
+   * one the caller read) and, when `expectedState` is given, its schedule state is still that one too (see
+   * {@link JobScheduleState}: a claim or an advance since the read changes it without moving `updatedAt`).
+   * Resolves true when it did, false, changing nothing, when the job was changed meanwhile or is gone. Atomic:
+   * of callers that read the same job, one replaces it. The scheduler's job changes (`updateJob`, `pauseJob`,
+   * `resumeJob`, `upsertJob`) use it, read again and apply their change again when it resolves false, so that
+   * a change never writes back a run count or next run that a claim has moved on meanwhile. Optional: without
+   * it they fall back on `updateJob` (the last writer wins: a change whose read came before another
+   * instance's claim may write back the job's schedule state as read). `expectedState` was added after the
+   * first release: an adapter written before it ignores it, so run `testStorage` again after upgrading.
    */
-  replaceJob?(job: JobRecord, expectedUpdatedAt: Date): Promise<boolean>;
+  replaceJob?(job: JobRecord, expectedUpdatedAt: Date, expectedState?: JobScheduleState): Promise<boolean>;
   getJob(id: string): Promise<JobRecord | null>;
   /**
    * The stored job as it is now, without a copy or a promise, for storage that holds jobs in this process

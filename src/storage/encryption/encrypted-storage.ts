@@ -10,6 +10,7 @@ import type {
   CompleteAttemptInput,
   FanoutInput,
   JobRecord,
+  JobScheduleState,
   ListDeliveriesOptions,
   ListJobsOptions,
   ListRunsOptions,
@@ -120,7 +121,11 @@ export class EncryptedStorage implements Storage {
   readonly subscribe?: (listener: (change: StorageChange) => void) => Promise<() => void>;
   readonly pruneDeliveries?: (input: PruneDeliveriesInput) => Promise<number>;
   readonly insertFanout?: (input: FanoutInput) => Promise<void>;
-  readonly replaceJob?: (job: JobRecord, expectedUpdatedAt: Date) => Promise<boolean>;
+  readonly replaceJob?: (
+    job: JobRecord,
+    expectedUpdatedAt: Date,
+    expectedState?: JobScheduleState,
+  ) => Promise<boolean>;
   readonly claimRunRequests?: (options: ClaimRunRequestsOptions) => Promise<ClaimedRunRequests>;
   readonly replaceEndpoint?: (endpoint: EndpointRecord, expectedUpdatedAt: Date) => Promise<boolean>;
   readonly stats?: (input: StatsInput) => Promise<StorageStats>;
@@ -155,7 +160,8 @@ export class EncryptedStorage implements Storage {
     if (storage.insertFanout) this.insertFanout = (input) => storage.insertFanout!(input);
     if (storage.claimRunRequests) this.claimRunRequests = (options) => storage.claimRunRequests!(options);
     if (storage.replaceJob) {
-      this.replaceJob = (job, expected) => storage.replaceJob!(mapJobSecrets(job, this.#seal), expected);
+      this.replaceJob = (job, expected, state) =>
+        storage.replaceJob!(mapJobSecrets(job, this.#seal), expected, state);
     }
     if (storage.replaceEndpoint) {
       this.replaceEndpoint = (endpoint, expected) =>

@@ -8,6 +8,7 @@ import type {
   ClaimRunRequestsOptions,
   CompleteAttemptInput,
   JobRecord,
+  JobScheduleState,
   ListDeliveriesOptions,
   ListJobsOptions,
   ListRunsOptions,
@@ -61,8 +62,8 @@ export class MemoryStorage implements Storage {
     this.#jobs.update(job);
   }
 
-  async replaceJob(job: JobRecord, expectedUpdatedAt: Date): Promise<boolean> {
-    return this.#jobs.replace(job, expectedUpdatedAt);
+  async replaceJob(job: JobRecord, expectedUpdatedAt: Date, expectedState?: JobScheduleState): Promise<boolean> {
+    return this.#jobs.replace(job, expectedUpdatedAt, expectedState);
   }
 
   async getJob(id: string): Promise<JobRecord | null> {

@@ -5,12 +5,20 @@ import type {
   AdvanceJobInput,
   ClaimOptions,
   JobRecord,
+  JobScheduleState,
   ListJobsOptions,
   RunRecord,
   StorageStats,
 } from '../types.js';
 import type { MemoryRuns } from './runs.js';
-import { fromStoredJob, frozenJobRecord, type StoredJob, storedWakeTime, toStoredJob } from './stored-job.js';
+import {
+  fromStoredJob,
+  frozenJobRecord,
+  type StoredJob,
+  sameScheduleState,
+  storedWakeTime,
+  toStoredJob,
+} from './stored-job.js';
 
 /**
  * MemoryStorage's jobs: stored by id as {@link StoredJob}s, with a min-heap of wake times (the next run, or
@@ -53,9 +61,14 @@ export class MemoryJobs {
     this.#index(stored);
   }
 
-  /** {@link update}, only while the stored job's `updatedAt` is still `expectedUpdatedAt`. */
-  replace(job: JobRecord, expectedUpdatedAt: Date): boolean {
-    if (this.#jobs.get(job.id)?.updatedAt !== expectedUpdatedAt.getTime()) return false;
+  /**
+   * {@link update}, only while the stored job's `updatedAt` is still `expectedUpdatedAt` and its schedule
+   * state, when given, still `expectedState`.
+   */
+  replace(job: JobRecord, expectedUpdatedAt: Date, expectedState?: JobScheduleState): boolean {
+    const stored = this.#jobs.get(job.id);
+    if (stored?.updatedAt !== expectedUpdatedAt.getTime()) return false;
+    if (expectedState !== undefined && !sameScheduleState(stored, expectedState)) return false;
     this.update(job);
     return true;
   }

@@ -1,7 +1,7 @@
 import type { NormalizedSchedule } from '../../schedule/types.js';
 import type { JobTarget } from '../../scheduler/types.js';
 import { cloneJson, deepFreeze } from '../clone.js';
-import type { JobRecord } from '../types.js';
+import type { JobRecord, JobScheduleState } from '../types.js';
 
 type TimeField = 'startAt' | 'endAt' | 'createdAt' | 'updatedAt' | 'nextRunAt' | 'lockedUntil';
 
@@ -21,6 +21,16 @@ export interface StoredJob extends Omit<JobRecord, TimeField> {
 
 const ms = (d: Date | null): number | null => (d === null ? null : d.getTime());
 const date = (t: number | null): Date | null => (t === null ? null : new Date(t));
+
+/** True when the stored job's next run, run count and lease are `state`'s (`Storage.replaceJob`). */
+export function sameScheduleState(job: StoredJob, state: JobScheduleState): boolean {
+  return (
+    job.nextRunAt === ms(state.nextRunAt) &&
+    job.runCount === state.runCount &&
+    job.lockedBy === state.lockedBy &&
+    job.lockedUntil === ms(state.lockedUntil)
+  );
+}
 
 /** True when `value`'s own enumerable keys are exactly `keys`, in that order (so a copy would look the same). */
 function hasKeys(value: object, keys: readonly string[]): boolean {

@@ -8,6 +8,7 @@ import type {
   ClaimOptions,
   ClaimRunRequestsOptions,
   JobRecord,
+  JobScheduleState,
   ListJobsOptions,
   ListRunsOptions,
   PruneRunsInput,
@@ -88,11 +89,25 @@ export class PostgresJobs {
     await this.#db.notify('jobs');
   }
 
-  async replaceJob(job: JobRecord, expectedUpdatedAt: Date): Promise<boolean> {
+  async replaceJob(
+    job: JobRecord,
+    expectedUpdatedAt: Date,
+    expectedState?: JobScheduleState,
+  ): Promise<boolean> {
     const { values } = without(jobCodec.columns, jobCodec.encode(job, dialect), LEASE_COLUMNS);
-    const sql = `UPDATE ${this.#jobs} SET ${setSql(JOB_DEFINITION, ph)}
+    const params: unknown[] = [...values, job.id, expectedUpdatedAt.getTime()];
+    let sql = `UPDATE ${this.#jobs} SET ${setSql(JOB_DEFINITION, ph)}
       WHERE id = ${ph(values.length)} AND updated_at = ${ph(values.length + 1)}`;
-    const { rowCount } = await this.#db.query(sql, [...values, job.id, expectedUpdatedAt.getTime()]);
+    if (expectedState !== undefined) {
+      const state = [
+        ['next_run_at', expectedState.nextRunAt?.getTime() ?? null],
+        ['run_count', expectedState.runCount],
+        ['locked_by', expectedState.lockedBy],
+        ['locked_until', expectedState.lockedUntil?.getTime() ?? null],
+      ] as const;
+      for (const [column, value] of state) sql += ` AND ${column} IS NOT DISTINCT FROM ${ph(params.push(value) - 1)}`;
+    }
+    const { rowCount } = await this.#db.query(sql, params);
     if (rowCount === 0) return false;
     await this.#db.notify('jobs');
     return true;

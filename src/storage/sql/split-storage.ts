@@ -9,6 +9,7 @@ import type {
   CompleteAttemptInput,
   FanoutInput,
   JobRecord,
+  JobScheduleState,
   ListDeliveriesOptions,
   ListJobsOptions,
   ListRunsOptions,
@@ -153,8 +154,8 @@ export abstract class SplitStorage {
   updateJob(job: JobRecord): Promise<void> {
     return this.op('update a job', () => this.#jobs.updateJob(job));
   }
-  replaceJob(job: JobRecord, expectedUpdatedAt: Date): Promise<boolean> {
-    return this.op('replace a job', () => this.#jobs.replaceJob(job, expectedUpdatedAt));
+  replaceJob(job: JobRecord, expectedUpdatedAt: Date, expectedState?: JobScheduleState): Promise<boolean> {
+    return this.op('replace a job', () => this.#jobs.replaceJob(job, expectedUpdatedAt, expectedState));
   }
   getJob(id: string): Promise<JobRecord | null> {
     return this.op('read a job', () => this.#jobs.getJob(id));

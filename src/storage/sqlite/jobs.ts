@@ -7,6 +7,7 @@ import type {
   ClaimOptions,
   ClaimRunRequestsOptions,
   JobRecord,
+  JobScheduleState,
   ListJobsOptions,
   ListRunsOptions,
   PruneRunsInput,
@@ -61,10 +62,20 @@ export class SqliteJobs {
     });
   }
 
-  replaceJob(job: JobRecord, expectedUpdatedAt: Date): Promise<boolean> {
+  replaceJob(job: JobRecord, expectedUpdatedAt: Date, expectedState?: JobScheduleState): Promise<boolean> {
     const { values } = without(jobCodec.columns, jobCodec.encode(job, dialect), LEASE_COLUMNS);
-    const sql = `UPDATE cronhook_jobs SET ${setSql(JOB_DEFINITION, ph)} WHERE id = ? AND updated_at = ?`;
-    return this.#c.write(() => this.#c.run(sql, [...values, job.id, expectedUpdatedAt.getTime()]) > 0);
+    const params = [...values, job.id, expectedUpdatedAt.getTime()];
+    let sql = `UPDATE cronhook_jobs SET ${setSql(JOB_DEFINITION, ph)} WHERE id = ? AND updated_at = ?`;
+    if (expectedState !== undefined) {
+      sql += ' AND next_run_at IS ? AND run_count = ? AND locked_by IS ? AND locked_until IS ?';
+      params.push(
+        expectedState.nextRunAt?.getTime() ?? null,
+        expectedState.runCount,
+        expectedState.lockedBy,
+        expectedState.lockedUntil?.getTime() ?? null,
+      );
+    }
+    return this.#c.write(() => this.#c.run(sql, params) > 0);
   }
 
   getJob(id: string): JobRecord | null {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Storage } from '../../storage/types.js';
+import type { JobRecord, JobScheduleState, Storage } from '../../storage/types.js';
 import type { SuiteContext } from './context.js';
 import { at, delivery, endpoint, fullJob, message } from './fixtures.js';
 
@@ -39,6 +39,41 @@ export function conditionalWriteTests(ctx: SuiteContext): void {
       expect((await storage.getJob('j'))?.name).toBe('renamed');
       expect(await storage.replaceJob!(fullJob('ghost'), at(-7))).toBe(false);
       expect(await storage.getJob('ghost')).toBeNull();
+    });
+
+    it('replaceJob with the schedule state read refuses a job claimed or advanced since, whose updatedAt is the same', async ({
+      skip,
+    }) => {
+      const storage = storageWith('replaceJob', skip);
+      const read = fullJob('j');
+      await storage.insertJob(read);
+      const change = (name: string, from = read) => ({ ...from, name, updatedAt: at(10) });
+      const state = (job: JobRecord): JobScheduleState => ({
+        nextRunAt: job.nextRunAt,
+        runCount: job.runCount,
+        lockedBy: job.lockedBy,
+        lockedUntil: job.lockedUntil,
+      });
+      // Claimed since the read: the lease differs.
+      const [claimed] = await storage.claimDueJobs({ now: at(0), limit: 1, instanceId: 'a', leaseMs: 30_000 });
+      expect(claimed?.id).toBe('j');
+      expect(await storage.replaceJob!(change('after the claim'), read.updatedAt, state(read))).toBe(false);
+      // The claim's own read still matches: the write goes through and leaves the lease.
+      expect(await storage.replaceJob!(change('while claimed'), read.updatedAt, state(claimed!))).toBe(true);
+      const changed = (await storage.getJob('j'))!;
+      expect(changed).toMatchObject({ name: 'while claimed', lockedBy: 'a', lockedUntil: at(30_000) });
+      // Advanced since: the next run, run count and lease have moved on, updatedAt has not.
+      await storage.advanceJob({ jobId: 'j', instanceId: 'a', nextRunAt: at(300_000), runCount: 43, runs: [] });
+      const advanced = (await storage.getJob('j'))!;
+      expect(advanced.updatedAt).toEqual(changed.updatedAt);
+      expect(await storage.replaceJob!(change('after the advance'), changed.updatedAt, state(changed))).toBe(false);
+      expect(await storage.getJob('j')).toEqual(advanced);
+      // Read again, it goes through; a state no job has (null dates included) never matches.
+      const stale = { ...state(advanced), nextRunAt: null };
+      expect(await storage.replaceJob!(change('stale'), advanced.updatedAt, stale)).toBe(false);
+      const again = change('read again', advanced);
+      expect(await storage.replaceJob!(again, advanced.updatedAt, state(advanced))).toBe(true);
+      expect(await storage.getJob('j')).toEqual(again);
     });
 
     it('replaceJob lets exactly one of 10 concurrent writers that read the same job through', async ({
