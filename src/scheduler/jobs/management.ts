@@ -11,6 +11,7 @@ import type { RunTracker } from '../runs/run-tracker.js';
 import type { Job, JobDefinition, Run, SchedulerEvents, UpsertJobResult } from '../types.js';
 import { assertJobPatch, buildJobRecord } from './definition.js';
 import { recordToDefinition, toPublicJob } from './record.js';
+import { changeStoredJob, jobNotFound } from './job-write.js';
 import { changedAt, nextRunAfterChange } from './schedule-state.js';
 import { upsertJobRecord } from './upsert.js';
 
@@ -24,11 +25,6 @@ export interface JobManagementOptions {
   tracker: RunTracker;
   /** Woken for a changed job's next run. */
   loop: ClaimLoop;
-}
-
-/** The `ERR_JOB_NOT_FOUND` error for `id`. */
-export function jobNotFound(id: string): CronhookError {
-  return new CronhookError('ERR_JOB_NOT_FOUND', `No job with id ${JSON.stringify(id)}`, { field: 'id' });
 }
 
 /**
@@ -70,21 +66,24 @@ export class JobManagement {
     return { job, created: outcome === 'created', updated: outcome === 'updated' };
   }
 
+  /**
+   * Changes of a stored job (update, pause, resume) are read, applied and written only while the job is still
+   * as read; one that another write (a claim, its advance, another change) came before is applied again to
+   * what is stored then, so it never writes back a run count or next run moved on meanwhile.
+   */
   async update(id: string, patch: Partial<Omit<JobDefinition, 'id'>>): Promise<Job> {
     const { storage, clock, emitter } = this.#o;
-    const previous = await this.getRecord(id);
-    assertJobPatch(id, patch);
-    const definition = { ...recordToDefinition(previous), ...patch, id };
-    const record = buildJobRecord(definition, {
-      timezone: this.#o.timezone,
-      now: clock.now(),
-      previous,
+    const operation = `updateJob(${JSON.stringify(id)})`;
+    const record = await changeStoredJob(storage, id, operation, (previous) => {
+      assertJobPatch(id, patch);
+      const definition = { ...recordToDefinition(previous), ...patch, id };
+      const now = clock.now();
+      const next = buildJobRecord(definition, { timezone: this.#o.timezone, now, previous });
+      if (patch.schedule === undefined) next.schedule = previous.schedule;
+      next.updatedAt = changedAt(previous, now);
+      next.nextRunAt = nextRunAfterChange(next, previous, now);
+      return next;
     });
-    const now = clock.now();
-    if (patch.schedule === undefined) record.schedule = previous.schedule;
-    record.updatedAt = changedAt(previous, now);
-    record.nextRunAt = nextRunAfterChange(record, previous, now);
-    await storage.updateJob(record);
     this.#jobChanged(record);
     const job = toPublicJob(record);
     void emitter.emit('job.updated', { type: 'job.updated', at: this.#now(), job });
@@ -115,11 +114,13 @@ export class JobManagement {
   /** Pauses (false) or resumes (true, from now on) a job. */
   async setEnabled(id: string, enabled: boolean): Promise<Job> {
     const { storage, clock, emitter } = this.#o;
-    const previous = await this.getRecord(id);
-    const now = clock.now();
-    const record = { ...previous, enabled, updatedAt: changedAt(previous, now) };
-    if (enabled) record.nextRunAt = ofJob(id, () => nextRunAfterChange(record, previous, now));
-    await storage.updateJob(record);
+    const operation = `${enabled ? 'resumeJob' : 'pauseJob'}(${JSON.stringify(id)})`;
+    const record = await changeStoredJob(storage, id, operation, (previous) => {
+      const now = clock.now();
+      const next = { ...previous, enabled, updatedAt: changedAt(previous, now) };
+      if (enabled) next.nextRunAt = ofJob(id, () => nextRunAfterChange(next, previous, now));
+      return next;
+    });
     this.#jobChanged(record);
     const job = toPublicJob(record);
     const type = enabled ? 'job.resumed' : 'job.paused';

@@ -4,14 +4,12 @@ import type { NormalizedSchedule } from '../../schedule/types.js';
 import type { JobRecord, Storage } from '../../storage/types.js';
 import type { JobDefinition } from '../types.js';
 import { buildJobRecord } from './definition.js';
+import { CHANGE_ATTEMPTS, concurrentChange, writeIfUnchanged } from './job-write.js';
 import { recordToDefinition } from './record.js';
 import { changedAt, nextRunAfterChange } from './schedule-state.js';
 
 /** What `upsertJob` did with a definition. */
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
-
-/** A write that lost a race to another instance is retried against what that one stored, this often at most. */
-const ATTEMPTS = 10;
 
 export interface JobUpsertOptions {
   storage: Storage;
@@ -29,8 +27,9 @@ export interface JobUpsertOptions {
  * definition gives it, so a job paused by an operator stays paused across restarts.
  *
  * Every write is conditional on what was read — insertJob refuses an id that exists, `replaceJob` a job
- * changed since it was read — and a write that loses is retried against the winner's job. Instances that
- * upsert one definition together therefore end with one job, and one of them reports the change.
+ * changed since it was read, claimed or advanced included — and a write that loses is retried against the job
+ * stored then. Instances that upsert one definition together therefore end with one job, one of them reports
+ * the change, and a run counted meanwhile stays counted.
  */
 export async function upsertJobRecord(
   options: JobUpsertOptions,
@@ -49,7 +48,7 @@ export async function upsertJobRecord(
   // Everything is validated before anything is read; a past `at` is judged below, against the stored job.
   const desired = buildJobRecord(definition, { timezone, now, allowPastAt: true });
   const givesEnabled = definition.enabled !== undefined;
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+  for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
     const stored = await storage.getJob(desired.id);
     if (stored === null) {
       refusePastAt(definition, desired, null, options);
@@ -64,16 +63,9 @@ export async function upsertJobRecord(
     if (sameDefinition(stored, desired, givesEnabled)) return { record: stored, outcome: 'unchanged' };
     refusePastAt(definition, desired, stored, options);
     const next = replacement(stored, desired, givesEnabled, now);
-    if (storage.replaceJob === undefined) {
-      await storage.updateJob(next);
-      return { record: next, outcome: 'updated' };
-    }
-    if (await storage.replaceJob(next, stored.updatedAt)) return { record: next, outcome: 'updated' };
+    if (await writeIfUnchanged(storage, next, stored)) return { record: next, outcome: 'updated' };
   }
-  throw new CronhookError(
-    'ERR_STORAGE',
-    `upsertJob(${JSON.stringify(desired.id)}): the stored job changed under each of ${ATTEMPTS} attempts`,
-  );
+  throw concurrentChange(`upsertJob(${JSON.stringify(desired.id)})`, CHANGE_ATTEMPTS);
 }
 
 /** The value as JSON data: Dates as their ISO text, undefined members gone. */
