@@ -116,7 +116,8 @@ export async function reencrypt(storage: Storage, box: SecretBox): Promise<Reenc
       list: (page) => storage.listJobs(page),
       get: (id) => storage.getJob(id),
       write: async (record, read) => {
-        if (storage.replaceJob) return storage.replaceJob(record, read);
+        // The resealed record carries the schedule state as read: a claim or advance since is not undone.
+        if (storage.replaceJob) return storage.replaceJob(record, read, record);
         await storage.updateJob(record);
         return true;
       },

@@ -11,7 +11,7 @@ import type { Storage } from '../../../src/storage/types.js';
 import { FakeClock } from '../../../src/testing/fake-clock.js';
 import { MockTransport } from '../../../src/testing/mock-transport.js';
 import { testStorage } from '../../../src/testing/storage.js';
-import { endpoint } from '../../../src/testing/storage-suite/fixtures.js';
+import { at, endpoint, fullJob } from '../../../src/testing/storage-suite/fixtures.js';
 import { verifyWebhook } from '../../../src/verify/index.js';
 import { createNotifierHarness } from '../../helpers/notifier.js';
 import { createTestScheduler } from '../../helpers/scheduler.js';
@@ -154,6 +154,29 @@ describe('re-encryption beside running instances', () => {
     inner.getEndpoint = getEndpoint;
     expect(await new EncryptedStorage(inner, { keys: [KEY] }).getEndpoint('ep')).toEqual(
       endpoint('ep', { enabled: false, disabledReason: 'gone', updatedAt: new Date(9e12) }),
+    );
+  });
+
+  it('a claim and advance of a job between its read and its rewrite are kept, not undone', async () => {
+    const inner = new MemoryStorage();
+    await new EncryptedStorage(inner, { keys: [OTHER_KEY] }).insertJob(fullJob('j'));
+    // A running scheduler claims the job's due occurrence and advances it just after reencrypt() read it:
+    // its next run, run count and lease change, its updatedAt does not.
+    const getJob = inner.getJob.bind(inner);
+    let reads = 0;
+    inner.getJob = async (id) => {
+      const read = await getJob(id);
+      if (++reads === 1) {
+        await inner.claimDueJobs({ now: at(0), limit: 1, instanceId: 'a', leaseMs: 30_000 });
+        await inner.advanceJob({ jobId: 'j', instanceId: 'a', nextRunAt: at(300_000), runCount: 43, runs: [] });
+      }
+      return read;
+    };
+    const storage = new EncryptedStorage(inner, { keys: [KEY, OTHER_KEY] });
+    expect(await storage.reencrypt()).toEqual({ endpoints: 0, jobs: 1, undecryptable: 0 });
+    inner.getJob = getJob;
+    expect(await new EncryptedStorage(inner, { keys: [KEY] }).getJob('j')).toEqual(
+      fullJob('j', { nextRunAt: at(300_000), runCount: 43 }),
     );
   });
 });
