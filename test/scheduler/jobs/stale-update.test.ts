@@ -7,6 +7,7 @@ import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
 import type { JobRecord, Storage } from '../../../src/storage/types.js';
 import { describePostgres, dropSchema, postgresUrl, uniqueSchema } from '../../helpers/postgres.js';
 import { createTestScheduler } from '../../helpers/scheduler.js';
+import { withoutMethods } from '../../helpers/storage.js';
 import { useTempDir } from '../../helpers/test-lifecycle.js';
 
 const temp = useTempDir('stale-update');
@@ -14,25 +15,32 @@ const START = Date.parse('2026-01-01T00:00:00Z');
 const HOUR = 3_600_000;
 const LEASE_MS = 30_000;
 
-/** What happens to the job between the change's read and its write, and after its write. */
+/** What another instance does to the job before a change's write, and after the change is written. */
 interface Interleaving {
   beforeWrite?: () => Promise<void>;
+  /** Run after the first write that is done (a `replaceJob` resolving false is none). */
   afterWrite?: () => Promise<void>;
 }
 
 /**
- * `storage` whose job writes (`updateJob`, `replaceJob`) first run `next().beforeWrite` and afterwards
- * `next().afterWrite`, as long as `next()` gives one: what another instance does between a change's read and
- * its write, made to happen there every time instead of by chance.
+ * `storage` whose job writes (`updateJob`, `replaceJob`) first run `next().beforeWrite`, as long as `next()`
+ * gives one, and run its `afterWrite` once a write is done: what another instance does between a change's
+ * read and its write, made to happen there every time instead of by chance.
  */
 function interleaved(storage: Storage, next: () => Interleaving | undefined): Storage {
+  let after: (() => Promise<void>) | undefined;
   const wrap =
     <A extends unknown[], R>(write: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
       const step = next();
       await step?.beforeWrite?.();
+      after ??= step?.afterWrite;
       const result = await write(...args);
-      await step?.afterWrite?.();
+      if (result !== false && after !== undefined) {
+        const run = after;
+        after = undefined;
+        await run();
+      }
       return result;
     };
   return new Proxy(storage, {
@@ -102,7 +110,47 @@ describePostgres('a job change read before another instance claims the job (Post
   );
 });
 
-type Change = [name: string, change: (scheduler: Scheduler) => Promise<unknown>];
+describe('a job change that keeps losing to other writes', () => {
+  it('is applied again to what is stored each time, then refused with ERR_CONCURRENT_CHANGE, nothing written', async () => {
+    const inner = new MemoryStorage();
+    let tries = 0;
+    // Another writer changes the job between each read and write: every conditional write reports it.
+    const storage = new Proxy(inner, {
+      get(target, key) {
+        if (key === 'replaceJob') return async () => (tries++, false);
+        const value = Reflect.get(target, key, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const { scheduler } = createTestScheduler({ storage });
+    await scheduler.addJob({ id: 'j', schedule: { every: '1h' }, target: { handler: 'h' } });
+    const before = await inner.getJob('j');
+    for (const change of [
+      () => scheduler.updateJob('j', { name: 'renamed' }),
+      () => scheduler.pauseJob('j'),
+      () => scheduler.upsertJob({ id: 'j', schedule: { every: '2h' }, target: { handler: 'h' } }),
+    ]) {
+      tries = 0;
+      await expect(change()).rejects.toMatchObject({
+        code: 'ERR_CONCURRENT_CHANGE',
+        message: expect.stringMatching(/^(updateJob|pauseJob|upsertJob)\("j"\): .* each of 10 /),
+      });
+      expect(tries).toBe(10);
+    }
+    expect(await inner.getJob('j')).toEqual(before);
+  });
+
+  it('on storage without replaceJob (a custom adapter) is written with updateJob', async () => {
+    const storage = withoutMethods(new MemoryStorage(), 'replaceJob');
+    const { scheduler } = createTestScheduler({ storage });
+    await scheduler.addJob({ id: 'j', schedule: { every: '1h' }, target: { handler: 'h' } });
+    await scheduler.updateJob('j', { name: 'renamed' });
+    await scheduler.pauseJob('j');
+    expect(await storage.getJob('j')).toMatchObject({ name: 'renamed', enabled: false });
+  });
+});
+
+type Change = [name: string, change: (scheduler: Scheduler, maxRuns?: number) => Promise<unknown>];
 
 const CHANGES: Change[] = [
   ['updateJob', (s) => s.updateJob('j', { name: 'renamed' })],
@@ -110,7 +158,13 @@ const CHANGES: Change[] = [
   ['resumeJob', (s) => s.resumeJob('j')],
   [
     'upsertJob (a config applied at start-up)',
-    (s) => s.upsertJob({ id: 'j', schedule: { every: '1h' }, target: { handler: 'other' }, maxRuns: 1 }),
+    (s, maxRuns) =>
+      s.upsertJob({
+        id: 'j',
+        schedule: { every: '1h' },
+        target: { handler: 'other' },
+        ...(maxRuns === undefined ? {} : { maxRuns }),
+      }),
   ],
 ];
 
@@ -153,7 +207,7 @@ function staleUpdateTests(
   };
 
   it.each(CHANGES)(
-    '%s between the claim and the advance of the last allowed run: the job runs no more',
+    '%s read before another instance claims and advances the last allowed run: the job runs no more',
     async (_name, change) => {
       let first = true;
       const t = await setUp(1, () => {
@@ -161,11 +215,12 @@ function staleUpdateTests(
         first = false;
         return { beforeWrite: async () => (await t.other.claim(), await t.other.advance()) };
       });
-      await change(t.scheduler);
+      await change(t.scheduler, 1);
       const job = await t.inner.getJob('j');
       // Written back as read, the run count would go back to 0 and the job be due again in an hour.
       expect(job).toMatchObject({ runCount: 1, nextRunAt: null });
-      expect(await t.scheduler.nextRuns('j', 3)).toEqual([]);
+      // Only the occurrence the other instance claimed is still to run.
+      expect(await t.scheduler.nextRuns('j', 3)).toEqual([new Date(START + HOUR)]);
     },
   );
 
@@ -183,7 +238,7 @@ function staleUpdateTests(
     if (job?.enabled) expect(job.nextRunAt).toEqual(new Date(START + 2 * HOUR));
   });
 
-  it('a change written between another instance claim ahead of the instant and its advance', async () => {
+  it('a change read before another instance claims the job ahead of its instant, written before its advance', async () => {
     let first = true;
     const t = await setUp(undefined, () => {
       if (!first) return undefined;
