@@ -10,8 +10,8 @@ import { toPublicRun } from '../runs/run-records.js';
 import type { RunTracker } from '../runs/run-tracker.js';
 import type { Job, JobDefinition, Run, SchedulerEvents, UpsertJobResult } from '../types.js';
 import { assertJobPatch, buildJobRecord } from './definition.js';
-import { recordToDefinition, toPublicJob } from './record.js';
 import { changeStoredJob, jobNotFound } from './job-write.js';
+import { recordToDefinition, toPublicJob } from './record.js';
 import { changedAt, nextRunAfterChange } from './schedule-state.js';
 import { upsertJobRecord } from './upsert.js';
 

@@ -62,7 +62,11 @@ export class MemoryStorage implements Storage {
     this.#jobs.update(job);
   }
 
-  async replaceJob(job: JobRecord, expectedUpdatedAt: Date, expectedState?: JobScheduleState): Promise<boolean> {
+  async replaceJob(
+    job: JobRecord,
+    expectedUpdatedAt: Date,
+    expectedState?: JobScheduleState,
+  ): Promise<boolean> {
     return this.#jobs.replace(job, expectedUpdatedAt, expectedState);
   }
 

@@ -105,7 +105,8 @@ export class PostgresJobs {
         ['locked_by', expectedState.lockedBy],
         ['locked_until', expectedState.lockedUntil?.getTime() ?? null],
       ] as const;
-      for (const [column, value] of state) sql += ` AND ${column} IS NOT DISTINCT FROM ${ph(params.push(value) - 1)}`;
+      for (const [column, value] of state)
+        sql += ` AND ${column} IS NOT DISTINCT FROM ${ph(params.push(value) - 1)}`;
     }
     const { rowCount } = await this.#db.query(sql, params);
     if (rowCount === 0) return false;

@@ -55,7 +55,12 @@ export function conditionalWriteTests(ctx: SuiteContext): void {
         lockedUntil: job.lockedUntil,
       });
       // Claimed since the read: the lease differs.
-      const [claimed] = await storage.claimDueJobs({ now: at(0), limit: 1, instanceId: 'a', leaseMs: 30_000 });
+      const [claimed] = await storage.claimDueJobs({
+        now: at(0),
+        limit: 1,
+        instanceId: 'a',
+        leaseMs: 30_000,
+      });
       expect(claimed?.id).toBe('j');
       expect(await storage.replaceJob!(change('after the claim'), read.updatedAt, state(read))).toBe(false);
       // The claim's own read still matches: the write goes through and leaves the lease.
@@ -63,10 +68,18 @@ export function conditionalWriteTests(ctx: SuiteContext): void {
       const changed = (await storage.getJob('j'))!;
       expect(changed).toMatchObject({ name: 'while claimed', lockedBy: 'a', lockedUntil: at(30_000) });
       // Advanced since: the next run, run count and lease have moved on, updatedAt has not.
-      await storage.advanceJob({ jobId: 'j', instanceId: 'a', nextRunAt: at(300_000), runCount: 43, runs: [] });
+      await storage.advanceJob({
+        jobId: 'j',
+        instanceId: 'a',
+        nextRunAt: at(300_000),
+        runCount: 43,
+        runs: [],
+      });
       const advanced = (await storage.getJob('j'))!;
       expect(advanced.updatedAt).toEqual(changed.updatedAt);
-      expect(await storage.replaceJob!(change('after the advance'), changed.updatedAt, state(changed))).toBe(false);
+      expect(await storage.replaceJob!(change('after the advance'), changed.updatedAt, state(changed))).toBe(
+        false,
+      );
       expect(await storage.getJob('j')).toEqual(advanced);
       // Read again, it goes through; a state no job has (null dates included) never matches.
       const stale = { ...state(advanced), nextRunAt: null };

@@ -92,7 +92,21 @@ function otherInstance(storage: Storage, id: string, now: () => number, aheadMs 
       claimedUpdatedAt: job.updatedAt,
     });
   };
-  return { claim, advance };
+  const claimAndAdvance = async () => {
+    await claim();
+    await advance();
+  };
+  return { claim, advance, claimAndAdvance };
+}
+
+/** The steps of {@link interleaved}: `step` at the first write, nothing after. */
+function once(step: () => Interleaving): () => Interleaving | undefined {
+  let taken = false;
+  return () => {
+    if (taken) return undefined;
+    taken = true;
+    return step();
+  };
 }
 
 describe('a job change read before another instance claims the job (MemoryStorage)', () => {
@@ -117,7 +131,12 @@ describe('a job change that keeps losing to other writes', () => {
     // Another writer changes the job between each read and write: every conditional write reports it.
     const storage = new Proxy(inner, {
       get(target, key) {
-        if (key === 'replaceJob') return async () => (tries++, false);
+        if (key === 'replaceJob') {
+          return async () => {
+            tries++;
+            return false;
+          };
+        }
         const value = Reflect.get(target, key, target);
         return typeof value === 'function' ? value.bind(target) : value;
       },
@@ -185,11 +204,7 @@ function staleUpdateTests(
    * A scheduler that is never started (as the CLI's or the dashboard's) on storage where another instance
    * claims job 'j' (every hour, at most `maxRuns` runs) at its first occurrence, now.
    */
-  const setUp = async (
-    maxRuns: number | undefined,
-    steps: () => Interleaving | undefined,
-    early = 0,
-  ) => {
+  const setUp = async (maxRuns: number | undefined, steps: () => Interleaving | undefined, early = 0) => {
     const inner = await make();
     opened.push(inner);
     let now = () => START;
@@ -209,12 +224,10 @@ function staleUpdateTests(
   it.each(CHANGES)(
     '%s read before another instance claims and advances the last allowed run: the job runs no more',
     async (_name, change) => {
-      let first = true;
-      const t = await setUp(1, () => {
-        if (!first) return undefined;
-        first = false;
-        return { beforeWrite: async () => (await t.other.claim(), await t.other.advance()) };
-      });
+      const t = await setUp(
+        1,
+        once(() => ({ beforeWrite: t.other.claimAndAdvance })),
+      );
       await change(t.scheduler, 1);
       const job = await t.inner.getJob('j');
       // Written back as read, the run count would go back to 0 and the job be due again in an hour.
@@ -225,12 +238,10 @@ function staleUpdateTests(
   );
 
   it.each(CHANGES)('%s: the run count never goes back', async (_name, change) => {
-    let first = true;
-    const t = await setUp(undefined, () => {
-      if (!first) return undefined;
-      first = false;
-      return { beforeWrite: async () => (await t.other.claim(), await t.other.advance()) };
-    });
+    const t = await setUp(
+      undefined,
+      once(() => ({ beforeWrite: t.other.claimAndAdvance })),
+    );
     await change(t.scheduler);
     const job = await t.inner.getJob('j');
     expect(job?.runCount).toBe(1);
@@ -239,12 +250,11 @@ function staleUpdateTests(
   });
 
   it('a change read before another instance claims the job ahead of its instant, written before its advance', async () => {
-    let first = true;
-    const t = await setUp(undefined, () => {
-      if (!first) return undefined;
-      first = false;
-      return { beforeWrite: t.other.claim, afterWrite: t.other.advance };
-    }, 400); // the job is claimed 400 ms ahead of its instant
+    const t = await setUp(
+      undefined,
+      once(() => ({ beforeWrite: t.other.claim, afterWrite: t.other.advance })),
+      400,
+    ); // the job is claimed 400 ms ahead of its instant
     const updated = await t.scheduler.updateJob('j', { name: 'renamed' });
     // Computed from the job as read (not leased), the next run would be the occurrence the claim holds.
     expect(updated.nextRunAt).toEqual(new Date(START + 2 * HOUR));

@@ -168,7 +168,13 @@ describe('re-encryption beside running instances', () => {
       const read = await getJob(id);
       if (++reads === 1) {
         await inner.claimDueJobs({ now: at(0), limit: 1, instanceId: 'a', leaseMs: 30_000 });
-        await inner.advanceJob({ jobId: 'j', instanceId: 'a', nextRunAt: at(300_000), runCount: 43, runs: [] });
+        await inner.advanceJob({
+          jobId: 'j',
+          instanceId: 'a',
+          nextRunAt: at(300_000),
+          runCount: 43,
+          runs: [],
+        });
       }
       return read;
     };
