@@ -543,7 +543,11 @@ export function renderReport(results: BenchResults, full?: { file: string; date:
       `croner ${results.versions.croner} and toad-scheduler ${results.versions['toad-scheduler']} ` +
       `(undici ${results.versions.undici} for the plain loops).`,
     'Each measurement runs in its own fresh Node process (`--expose-gc`, `--max-old-space-size=2048`),',
-    'one after the other, with the same inputs.',
+    'one after the other, with the same inputs. cronhook is measured as users run it: the built package',
+    '(`npm run bench` runs `npm run build` first; workers import `cronhook`, `cronhook/storage/sqlite`, ...',
+    'through the package’s exports, so dist/ as tsup emits it), like the peers’ published JavaScript. tsx',
+    'compiles only the benchmark’s own TypeScript. (Section 7’s unit costs call internal telemetry hooks that',
+    'the package does not export, so they run from src/ under tsx.)',
     '',
     `- Run: \`npm run bench${results.profile === 'quick' ? ' -- --quick' : ''}\` (${results.profile} profile), ${results.date}, ${fmt(results.durationMs / 1000)} s`,
     `- Machine: ${machine.cpus} × ${machine.model}, ${machine.memoryGiB} GiB, ${machine.platform}`,

@@ -1,10 +1,17 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** Marks the one stdout line a worker reports on, so peers' own console output cannot be mistaken for it. */
 /** The repository root: tsx is resolved from there. */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+/**
+ * The tsconfig tsx compiles the bench's own TypeScript with in workers: the repository's, without its `paths`,
+ * so that `import ... from 'cronhook'` resolves as in a user's app, through the package's `exports` to the
+ * built dist/ (`npm run bench` builds it first), not to src/ compiled by tsx on the fly.
+ */
+export const WORKER_TSCONFIG = fileURLToPath(new URL('../tsconfig.built.json', import.meta.url));
+
+/** Marks the one stdout line a worker reports on, so peers' own console output cannot be mistaken for it. */
 export const RESULT_MARKER = '@@bench-result ';
 
 /** What a worker process reported, or why it did not. */
@@ -21,6 +28,8 @@ export interface RunWorkerOptions {
   timeoutMs?: number;
   /** Extra node flags (e.g. `--cpu-prof`). */
   nodeFlags?: string[];
+  /** Extra environment variables (e.g. `TSX_TSCONFIG_PATH` of the repository's tsconfig, to run src/ instead). */
+  env?: Record<string, string>;
 }
 
 /** Absolute path of a worker script in bench/workers. */
@@ -29,8 +38,9 @@ export function workerPath(name: string): string {
 }
 
 /**
- * Runs one worker in a fresh Node process (tsx loader, `--expose-gc`, a 2 GiB heap) with its input as a JSON
- * argument, and parses the JSON it reports.
+ * Runs one worker in a fresh Node process (tsx loader for the worker's TypeScript, `--expose-gc`, a 2 GiB heap)
+ * with its input as a JSON argument, and parses the JSON it reports. cronhook is the built package (dist/), as
+ * the peers are: see {@link WORKER_TSCONFIG}.
  */
 export function runWorker<T>(
   name: string,
@@ -49,6 +59,7 @@ export function runWorker<T>(
     const child = spawn(process.execPath, [...flags, workerPath(name), JSON.stringify(input)], {
       stdio: ['ignore', 'pipe', 'pipe'],
       cwd: ROOT,
+      env: { ...process.env, TSX_TSCONFIG_PATH: WORKER_TSCONFIG, ...options.env },
     });
     let stdout = '';
     let stderr = '';

@@ -7,8 +7,9 @@
  * 3% failed, 2% pending), each message about a job.
  */
 import { DatabaseSync } from 'node:sqlite';
+import type { Storage } from 'cronhook';
 import pg from 'pg';
-import type { Storage } from '../../src/storage/types.js';
+// The storage suite's record builders (not exported by the package): they only make the seed's plain records.
 import { delivery, endpoint, message, minimalJob, run } from '../../src/testing/storage-suite/fixtures.js';
 
 export interface SeedSizes {

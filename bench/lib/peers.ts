@@ -30,8 +30,7 @@ const silentLogger = { info() {}, warn() {}, error() {}, debug() {} };
 export async function loadLibrary(library: Library): Promise<Register> {
   switch (library) {
     case 'cronhook': {
-      const { Scheduler } = await import('../../src/scheduler/scheduler.js');
-      const { MemoryStorage } = await import('../../src/storage/memory/index.js');
+      const { MemoryStorage, Scheduler } = await import('cronhook');
       return async (expressions, onRun, options = {}) => {
         const scheduler = new Scheduler({
           storage: new MemoryStorage(),

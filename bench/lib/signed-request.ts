@@ -1,5 +1,5 @@
 import { createHmac, createSecretKey, type KeyObject, randomUUID } from 'node:crypto';
-import { generateSecret } from '../../src/notifier/signing/signatures.js';
+import { generateSecret } from 'cronhook';
 
 /** The event every webhook benchmark sends (the notifier's body wraps it the same way). */
 export const EVENT_DATA = { invoice: 'in_1234567890', amount: 4200, currency: 'eur', lines: [1, 2, 3] };

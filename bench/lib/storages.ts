@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryStorage } from '../../src/storage/memory/index.js';
-import { PostgresStorage } from '../../src/storage/postgres/index.js';
-import { SqliteStorage } from '../../src/storage/sqlite/index.js';
-import type { Storage } from '../../src/storage/types.js';
+import { MemoryStorage, type Storage } from 'cronhook';
+import { PostgresStorage } from 'cronhook/storage/postgres';
+import { SqliteStorage } from 'cronhook/storage/sqlite';
 
 export type StorageKind = 'memory' | 'sqlite' | 'postgres';
 

@@ -9,10 +9,9 @@
  *   measured over `seconds` after a warm-up long enough for retention to be pruning.
  */
 import { randomUUID } from 'node:crypto';
-import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
-import { Scheduler } from '../../src/scheduler/scheduler.js';
-import { PostgresStorage } from '../../src/storage/postgres/index.js';
-import { MockTransport } from '../../src/testing/mock-transport.js';
+import { Scheduler, WebhookNotifier } from 'cronhook';
+import { PostgresStorage } from 'cronhook/storage/postgres';
+import { MockTransport } from 'cronhook/testing';
 import { report, workerInput } from '../lib/child.js';
 import { type DbCost, PgCostMeter } from '../lib/pg-cost.js';
 import { EVENT_DATA } from '../lib/signed-request.js';

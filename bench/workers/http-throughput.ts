@@ -2,9 +2,7 @@
  * HTTP job throughput in a fresh process: `concurrency` callers, each running its own HTTP job with
  * `triggerJob` in a loop (cronhook), or each sending plain undici requests in a loop (the baseline).
  */
-import { Scheduler } from '../../src/scheduler/scheduler.js';
-import { MemoryStorage } from '../../src/storage/memory/index.js';
-import { HttpTransport } from '../../src/transport/http.js';
+import { HttpTransport, MemoryStorage, Scheduler } from 'cronhook';
 import { report, workerInput } from '../lib/child.js';
 import { round } from '../lib/stats.js';
 import { undiciLoop } from '../lib/undici-loop.js';

@@ -5,8 +5,8 @@
  * awaiting each (a publish resolves once the message and its deliveries are committed), for `windowMs`;
  * windows alternate between the two, after a warm-up of each, and the best window of each counts.
  */
-import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
-import { MockTransport } from '../../src/testing/mock-transport.js';
+import { WebhookNotifier } from 'cronhook';
+import { MockTransport } from 'cronhook/testing';
 import { report, workerInput } from '../lib/child.js';
 import { EVENT_DATA } from '../lib/signed-request.js';
 import { round } from '../lib/stats.js';

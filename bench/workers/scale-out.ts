@@ -3,8 +3,8 @@
  * 'run': one scheduler instance on that schema, started at `startAt`; counts the runs it starts during
  * [windowStart, windowEnd) and their lateness, then stops.
  */
-import { Scheduler } from '../../src/scheduler/scheduler.js';
-import { PostgresStorage } from '../../src/storage/postgres/index.js';
+import { Scheduler } from 'cronhook';
+import { PostgresStorage } from 'cronhook/storage/postgres';
 import { report, workerInput } from '../lib/child.js';
 import { type Distribution, distribution, preciseNow } from '../lib/stats.js';
 

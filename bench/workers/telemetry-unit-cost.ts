@@ -5,6 +5,8 @@
  * started as in the telemetry worker (bench/lib/telemetry-sdk.ts). Each item runs in batches of 500 with a
  * turn of the event loop between them (the batch processor exports there), 10,000 per repetition, in `reps`
  * alternating repetitions; the lowest CPU time per item counts (other work on the machine only adds).
+ * The one worker that imports cronhook's sources instead of the built package: the hooks it times are internal
+ * (not exported), so they run from src/ compiled by tsx.
  */
 import { type Attributes, context, metrics, SpanKind, trace } from '@opentelemetry/api';
 import { systemClock } from '../../src/clock.js';

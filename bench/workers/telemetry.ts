@@ -28,10 +28,7 @@
  * The window starts when the warm-up timer fires (a late timer under load does not shorten it) and CPU time
  * is counted over the same window.
  */
-import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
-import { Scheduler } from '../../src/scheduler/scheduler.js';
-import { MemoryStorage } from '../../src/storage/memory/index.js';
-import { HttpTransport } from '../../src/transport/http.js';
+import { HttpTransport, MemoryStorage, Scheduler, WebhookNotifier } from 'cronhook';
 import { report, workerInput } from '../lib/child.js';
 import { round } from '../lib/stats.js';
 import { startBenchSdk } from '../lib/telemetry-sdk.js';

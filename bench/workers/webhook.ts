@@ -9,9 +9,9 @@
  * - latency: one message at a time on an idle sender, from publish() to each `delivery.succeeded` (loop:
  *   from the message to each response, `concurrency` at a time).
  */
+
+import { HttpTransport, WebhookNotifier } from 'cronhook';
 import { Agent, request } from 'undici';
-import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
-import { HttpTransport } from '../../src/transport/http.js';
 import { report, workerInput } from '../lib/child.js';
 import {
   EVENT_DATA,
