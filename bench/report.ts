@@ -330,10 +330,11 @@ function httpTable(results: BenchResults): string {
     const outcome = results.http[key];
     const r = ok(outcome);
     const label = key === 'loop' ? 'plain undici `request` loop' : 'cronhook `triggerJob` loop (HTTP job)';
-    if (!r) return [label, status(outcome), '', ''];
+    if (!r) return [label, status(outcome), '', '', ''];
     return [
       label,
       fmt(r.runsPerSec),
+      r.cpuUsPerRun === undefined ? '–' : fmt(r.cpuUsPerRun, 1),
       fmt(r.failures),
       loop ? `${fmt(r.runsPerSec / loop.runsPerSec, 2)}×` : '–',
     ];
@@ -345,9 +346,10 @@ function httpTable(results: BenchResults): string {
     `at a time, in alternating rounds (${(results.http.rounds?.length ?? 2) / 2} of each); the best round of each counts,`,
     'since load from elsewhere on the machine only ever slows a round down. Against',
     'a node:http receiver on 127.0.0.1 in a separate process; cronhook with',
-    `\`concurrency: ${results.http.concurrency}\`, \`MemoryStorage\`, \`HttpTransport\`.`,
+    `\`concurrency: ${results.http.concurrency}\`, \`MemoryStorage\`, \`HttpTransport\`. CPU: of the`,
+    'calling process per run (user + system, over the counted window of the best round).',
     '',
-    table(['what', 'runs/s', 'failures', 'vs loop'], rows),
+    table(['what', 'runs/s', 'CPU µs/run', 'failures', 'vs loop'], rows),
   ].join('\n');
 }
 

@@ -21,6 +21,8 @@ export interface ThroughputResult {
   runs: number;
   failures: number;
   runsPerSec: number;
+  /** CPU time of this process (user + system) per counted run, in µs: the window's CPU over its runs. */
+  cpuUsPerRun: number;
 }
 
 const input = workerInput<ThroughputInput>();
@@ -71,11 +73,14 @@ if (input.mode === 'cronhook') {
 
 const started = performance.now();
 stopAt = started + input.warmupMs + input.durationMs;
+let cpuAtCount = process.cpuUsage();
 setTimeout(() => {
   counting = true;
+  cpuAtCount = process.cpuUsage();
 }, input.warmupMs);
 await Promise.all(callers.map((c) => loop(c)));
 const elapsed = performance.now() - started - input.warmupMs;
+const cpu = process.cpuUsage(cpuAtCount);
 await close();
 const result: ThroughputResult = {
   mode: input.mode,
@@ -83,5 +88,6 @@ const result: ThroughputResult = {
   runs,
   failures,
   runsPerSec: round((runs / elapsed) * 1000, 0),
+  cpuUsPerRun: round((cpu.user + cpu.system) / Math.max(1, runs + failures), 1),
 };
 await report(result);
