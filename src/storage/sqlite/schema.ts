@@ -236,6 +236,21 @@ BEGIN
 END;
 `,
   },
+  {
+    // A published message's fan-out (Storage.insertFanout), kept on its row until the delivery records are
+    // written: the endpoint ids in delivery order (a JSON array) and when the deliveries are first due. One
+    // row and one index entry per publish however many endpoints, where a record each put ~6 index entries
+    // per endpoint on as many pages, each written to the WAL and flushed. Claims (and reads that need the
+    // records) write them, in the transaction that clears these columns (see storage/sqlite/fanout.ts); the
+    // partial index holds the unwritten fan-outs alone, in claim order, so "none" is one probe.
+    version: 9,
+    name: 'fan-outs kept on their message until written',
+    sql: `
+ALTER TABLE cronhook_messages ADD COLUMN fanout TEXT;
+ALTER TABLE cronhook_messages ADD COLUMN fanout_due INTEGER;
+CREATE INDEX cronhook_messages_fanout ON cronhook_messages (fanout_due, id) WHERE fanout IS NOT NULL;
+`,
+  },
 ];
 
 export const SQLITE_SCHEMA_VERSION = sqliteMigrations.at(-1)!.version;

@@ -1,0 +1,227 @@
+import type { DeliveryRecord, Message } from '../../notifier/types.js';
+import { fanoutDeliveries } from '../fanout.js';
+import { messageCodec } from '../sql/outbox-rows.js';
+import type { ClaimDeliveriesOptions, FanoutInput } from '../types.js';
+import { sqliteDialect as dialect, type SqliteConnection, type SqlRow } from './connection.js';
+
+/**
+ * Fan-outs not written yet (schema version 9), as one statement's subquery: the earliest first due time of
+ * those that go to at least one enabled endpoint, as `nextDeliveryAt` counts their deliveries.
+ */
+export const NEXT_FANOUT_DUE = `SELECT m.fanout_due FROM cronhook_messages m WHERE m.fanout IS NOT NULL
+  AND EXISTS (SELECT 1 FROM json_each(m.fanout) j JOIN cronhook_endpoints e ON e.id = j.value WHERE e.enabled = 1)
+  ORDER BY m.fanout_due LIMIT 1`;
+
+/** Fan-outs not written yet: their deliveries (all pending) and the oldest's creation, for `stats()`. */
+export const FANOUT_PENDING = `SELECT total(json_array_length(fanout)) AS n, min(created_at) AS oldest
+  FROM cronhook_messages WHERE fanout IS NOT NULL`;
+
+const INSERT_FANOUT = `INSERT INTO cronhook_messages (${messageCodec.columns.join(', ')}, fanout, fanout_due)
+  VALUES (${messageCodec.columns.map(() => '?').join(', ')}, ?, ?)`;
+/**
+ * A message's delivery records in one statement (one call into SQLite rather than one per record), from
+ * `[id, endpoint id, locked by, locked until, parked]` tuples.
+ */
+const INSERT_RECORDS = `INSERT INTO cronhook_deliveries (id, message_id, endpoint_id, topic, status, attempts,
+    next_attempt_at, created_at, updated_at, locked_by, locked_until, parked)
+  SELECT r.value ->> 0, ?1, r.value ->> 1, ?2, 'pending', 0, ?3, ?4, ?4, r.value ->> 2, r.value ->> 3, r.value ->> 4
+  FROM json_each(?5) r`;
+const WRITTEN = 'UPDATE cronhook_messages SET fanout = NULL, fanout_due = NULL WHERE id = ?';
+const ANY = 'SELECT 1 AS found FROM cronhook_messages WHERE fanout IS NOT NULL LIMIT 1';
+const ALL = 'SELECT * FROM cronhook_messages WHERE fanout IS NOT NULL ORDER BY fanout_due, id';
+const ONE = 'SELECT * FROM cronhook_messages WHERE id = ? AND fanout IS NOT NULL';
+/** A derived delivery id holds its message id but for the last 4 characters: the messages it can be of. */
+const BY_PREFIX = 'SELECT * FROM cronhook_messages WHERE id >= ? AND id < ? AND fanout IS NOT NULL';
+const TO_ENDPOINT = `SELECT * FROM cronhook_messages m WHERE m.fanout IS NOT NULL
+  AND EXISTS (SELECT 1 FROM json_each(m.fanout) j WHERE j.value = ?) ORDER BY m.fanout_due, m.id`;
+const DUE_PAGE = `SELECT * FROM cronhook_messages WHERE fanout IS NOT NULL AND fanout_due <= ?
+  AND (fanout_due, id) > (?, ?) ORDER BY fanout_due, id LIMIT ?`;
+
+/** What a claim takes, in claim order: a stored pending row to lease, or a record written already leased. */
+export type Claimed = { row: SqlRow; record?: undefined } | { row?: undefined; record: DeliveryRecord };
+
+/** Which fan-outs a read needs written first: all, one message's, or a delivery's (by its derived id). */
+export type FanoutScope = { all: true } | { messageId: string } | { deliveryId: string } | null;
+
+interface Endpoint {
+  enabled: boolean;
+}
+
+/**
+ * The compact form of `insertFanout` on SQLite: the message row carries its endpoint ids and first due time
+ * (`fanout`, `fanout_due`) until its delivery records are written, once, in the write transaction that
+ * clears them, so that with several processes on the file each record is written by one of them.
+ *
+ * Records are written where it costs least: by the claim that first reaches the fan-out (those it takes
+ * are written already leased, saving the lease's rewrite of a pending row), and before anything reads or
+ * changes the records (a read first probes the partial index, and writes only when a fan-out is there).
+ * Counts (`stats()`) and the next due time read the compact form as it is.
+ */
+export class SqliteFanout {
+  readonly #c: SqliteConnection;
+
+  constructor(connection: SqliteConnection) {
+    this.#c = connection;
+  }
+
+  /** Stores the message with its fan-out: one row. Inside a write. */
+  insert({ message, endpointIds, nextAttemptAt }: FanoutInput): void {
+    this.#c.run(INSERT_FANOUT, [
+      ...messageCodec.encode(message, dialect),
+      JSON.stringify(endpointIds),
+      nextAttemptAt.getTime(),
+    ]);
+  }
+
+  /**
+   * Runs `read` once the fan-outs in `scope` are written: at once when there is none (one index probe),
+   * else in a write that writes them first. A write that only turns the compact form into records needs no
+   * flush of its own (lost in a power cut, the fan-out is still there): it resolves as a claim does.
+   */
+  read<T>(scope: FanoutScope, read: () => T): T | Promise<T> {
+    if (scope === null || this.#find(scope, false).length === 0) return read();
+    return this.#c.write(() => {
+      this.writeScope(scope);
+      return read();
+    }, 'claim');
+  }
+
+  /** Writes the records of the fan-outs in `scope`. Inside a write. */
+  writeScope(scope: FanoutScope): void {
+    if (scope === null) return;
+    const endpoints = this.#endpoints();
+    for (const row of this.#find(scope, true)) this.#write(row, endpoints);
+  }
+
+  /** Writes the records of the fan-outs that list `endpointId` (before it is deleted). Inside a write. */
+  writeTo(endpointId: string): void {
+    const endpoints = this.#endpoints();
+    for (const row of this.#c.all(TO_ENDPOINT, [endpointId])) this.#write(row, endpoints);
+  }
+
+  #find(scope: NonNullable<FanoutScope>, rows: boolean): SqlRow[] {
+    if ('messageId' in scope) return this.#c.all(ONE, [scope.messageId]);
+    if ('deliveryId' in scope) {
+      const id = scope.deliveryId;
+      // dlv_ + the message id's characters 4..21 + 4 digits of index (fanoutDeliveryId).
+      if (!id.startsWith('dlv_') || id.length !== 4 + 18 + 4) return [];
+      const prefix = `msg_${id.slice(4, -4)}`;
+      return this.#c.all(BY_PREFIX, [prefix, `${prefix}\u007f`]);
+    }
+    return rows ? this.#c.all(ALL) : this.#c.all(ANY);
+  }
+
+  /**
+   * The claim's share of fan-outs: takes `stored` (the claimable pending rows, in claim order, at most
+   * `limit`) and the due fan-outs, in (due time, id) order, writes the records of as many fan-outs as can
+   * hold deliveries the claim takes (those it takes already leased, the others pending), and returns the
+   * `limit` first of both in claim order. A fan-out not written sorts after every record of those written
+   * (due later, or at the same time with a greater id), so it cannot hold one of the first `limit`.
+   * Inside the claim's write; `messages` receives the messages whose records were written.
+   */
+  claim(
+    stored: SqlRow[],
+    { now, limit, instanceId, leaseMs, excludeEndpointIds }: ClaimDeliveriesOptions,
+    messages: Message[],
+  ): Claimed[] {
+    // Fan-outs due after the last stored row that fills the claim cannot hold one it takes.
+    const until = stored.length >= limit ? Number(stored.at(-1)!.wake_at) : now.getTime();
+    const lockedUntil = now.getTime() + leaseMs;
+    const excluded = new Set(excludeEndpointIds);
+    const endpoints = this.#endpoints();
+    const fanouts: Array<{ row: SqlRow; records: DeliveryRecord[] }> = [];
+    const candidates: DeliveryRecord[] = [];
+    let after: [number, string] = [Number.MIN_SAFE_INTEGER, ''];
+    // A fan-out usually holds several deliveries: a few rows at a time, each a message with its body.
+    let size = 2;
+    while (candidates.length < limit) {
+      const page = this.#c.all(DUE_PAGE, [until, ...after, size]);
+      for (const row of page) {
+        const message = messageCodec.decode(row, dialect);
+        const endpointIds = JSON.parse(String(row.fanout)) as string[];
+        const records = fanoutDeliveries(message, endpointIds, new Date(Number(row.fanout_due)));
+        fanouts.push({ row, records });
+        messages.push(message);
+        for (const record of records) {
+          if (endpoints(record.endpointId)?.enabled && !excluded.has(record.endpointId))
+            candidates.push(record);
+        }
+        if (candidates.length >= limit) break;
+      }
+      if (page.length < size) break;
+      const last = page.at(-1)!;
+      after = [Number(last.fanout_due), String(last.id)];
+      size = Math.min(size * 2, limit);
+    }
+    if (fanouts.length === 0) return stored.map((row) => ({ row }));
+    // Both lists are in claim order (wake time, id): merge the first `limit`.
+    const taken: Claimed[] = [];
+    let i = 0;
+    let j = 0;
+    while (taken.length < limit && (i < stored.length || j < candidates.length)) {
+      const row = stored[i];
+      const record = candidates[j];
+      if (
+        record === undefined ||
+        (row !== undefined && compare(Number(row.wake_at), String(row.id), record) < 0)
+      ) {
+        taken.push({ row: row! });
+        i++;
+      } else {
+        record.lockedBy = instanceId;
+        record.lockedUntil = new Date(lockedUntil);
+        taken.push({ record });
+        j++;
+      }
+    }
+    for (const { row, records } of fanouts) this.#insert(row, records, endpoints);
+    return taken;
+  }
+
+  /** Writes a fan-out's records as they are (pending, or leased by the claim) and clears its compact form. */
+  #write(row: SqlRow, endpoints: (id: string) => Endpoint | null): void {
+    const message = messageCodec.decode(row, dialect);
+    const endpointIds = JSON.parse(String(row.fanout)) as string[];
+    this.#insert(row, fanoutDeliveries(message, endpointIds, new Date(Number(row.fanout_due))), endpoints);
+  }
+
+  #insert(row: SqlRow, records: DeliveryRecord[], endpoints: (id: string) => Endpoint | null): void {
+    const tuples = records.map((r) => [
+      r.id,
+      r.endpointId,
+      r.lockedBy,
+      r.lockedUntil?.getTime() ?? null,
+      // As insertMessage parks it: pending to a disabled endpoint (a leased one goes to an enabled one).
+      endpoints(r.endpointId)?.enabled === false ? 1 : 0,
+    ]);
+    this.#c.run(INSERT_RECORDS, [
+      row.id,
+      row.topic,
+      Number(row.fanout_due),
+      Number(row.created_at),
+      JSON.stringify(tuples),
+    ]);
+    this.#c.run(WRITTEN, [row.id]);
+  }
+
+  /** Endpoints' state as this transaction sees them, each read once. */
+  #endpoints(): (id: string) => Endpoint | null {
+    const seen = new Map<string, Endpoint | null>();
+    return (id) => {
+      let endpoint = seen.get(id);
+      if (endpoint === undefined) {
+        const row = this.#c.get('SELECT enabled FROM cronhook_endpoints WHERE id = ?', [id]);
+        endpoint = row ? { enabled: Number(row.enabled) === 1 } : null;
+        seen.set(id, endpoint);
+      }
+      return endpoint;
+    };
+  }
+}
+
+/** Claim order of a stored row against a record: wake time, then id (SQLite compares text bytewise). */
+function compare(wake: number, id: string, record: DeliveryRecord): number {
+  const other = record.nextAttemptAt!.getTime();
+  if (wake !== other) return wake - other;
+  return id < record.id ? -1 : id > record.id ? 1 : 0;
+}
