@@ -2,32 +2,30 @@ import {
   DELIVERY_STATUSES,
   type DeliveryAttempt,
   type DeliveryRecord,
-  type EndpointRecord,
   type Message,
 } from '../../notifier/types.js';
-import { cloneEndpoint } from '../clone.js';
-import { duplicateEndpoint, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { definedOnly, insertSql, sqlitePlaceholder as ph, setSql } from '../sql/codec.js';
-import { attemptCodec, deliveryCodec, endpointCodec, messageCodec } from '../sql/outbox-rows.js';
+import { attemptCodec, deliveryCodec, messageCodec } from '../sql/outbox-rows.js';
 import type {
   ClaimDeliveriesOptions,
   CompleteAttemptInput,
+  FanoutInput,
   ListDeliveriesOptions,
   PruneDeliveriesInput,
 } from '../types.js';
-import { sqliteDialect as dialect, type SqliteConnection } from './connection.js';
-import { ENDPOINTS_LISTED, RecordCache } from './read-cache.js';
+import { sqliteDialect as dialect } from './connection.js';
+import { SqliteEndpoints } from './endpoints.js';
+import { type FanoutScope, NEXT_FANOUT_DUE } from './fanout.js';
 
 const STATUS_LITERALS: ReadonlySet<string> = new Set(DELIVERY_STATUSES);
 
-const INSERT_ENDPOINT = `${insertSql('cronhook_endpoints', endpointCodec.columns, ph)} ON CONFLICT (id) DO NOTHING`;
 const INSERT_MESSAGE = insertSql('cronhook_messages', messageCodec.columns, ph);
 /** `parked` of a delivery being written (schema version 4): pending to a disabled endpoint. */
 const PARKED = `(? = 'pending' AND COALESCE((SELECT enabled = 0 FROM cronhook_endpoints WHERE id = ?), 0))`;
 const INSERT_DELIVERY = `INSERT INTO cronhook_deliveries (${deliveryCodec.columns.join(', ')}, parked)
   VALUES (${deliveryCodec.columns.map(() => '?').join(', ')}, ${PARKED})`;
 const INSERT_ATTEMPT = insertSql('cronhook_attempts', attemptCodec.columns, ph);
-const ENDPOINT_SET = setSql(endpointCodec.columns.slice(1), ph);
 /**
  * A delivery's identity (message, endpoint, topic, creation) never changes: updates set its state only, so
  * SQLite leaves the indexes on those columns alone instead of rewriting their entries.
@@ -44,122 +42,23 @@ const PENDING_TO_ENABLED = `FROM cronhook_deliveries d JOIN cronhook_endpoints e
   WHERE d.status = 'pending' AND d.parked = 0 AND e.enabled = 1`;
 
 const decodeDelivery = (row: Record<string, unknown>) => deliveryCodec.decode(row, dialect);
-const decodeEndpoint = (row: Record<string, unknown>) => endpointCodec.decode(row, dialect);
 
 /**
- * The webhook half of `SqliteStorage`: endpoints, messages, deliveries and attempts. Reads are synchronous;
- * writes are group-committed (`SqliteConnection.write`).
+ * The webhook half of `SqliteStorage`: endpoints (`SqliteEndpoints`), messages, deliveries and attempts.
+ * Reads are synchronous, but for those that first write a fan-out's records (see `SqliteFanout`); writes
+ * are group-committed (`SqliteConnection.write`).
  */
-export class SqliteOutbox {
-  readonly #c: SqliteConnection;
-  /** Endpoints and messages as last read (see RecordCache): each attempt reads both. */
-  readonly #cache: RecordCache;
-  readonly #loadEndpoint = (id: string) => this.#readEndpoint(id);
-  readonly #loadEndpointList = () => {
-    const rows = this.#c.all('SELECT * FROM cronhook_endpoints ORDER BY created_at, id LIMIT ?', [
-      ENDPOINTS_LISTED + 1,
-    ]);
-    return rows.length > ENDPOINTS_LISTED ? null : rows.map(decodeEndpoint);
-  };
+export class SqliteOutbox extends SqliteEndpoints {
   readonly #loadMessage = (id: string) => {
-    const row = this.#c.get('SELECT * FROM cronhook_messages WHERE id = ?', [id]);
+    const row = this.c.get('SELECT * FROM cronhook_messages WHERE id = ?', [id]);
     return row ? messageCodec.decode(row, dialect) : null;
   };
 
-  constructor(connection: SqliteConnection) {
-    this.#c = connection;
-    this.#cache = new RecordCache(connection);
-  }
-
-  insertEndpoint(endpoint: EndpointRecord): Promise<void> {
-    return this.#c.write(() => {
-      this.#cache.forgetEndpoint(endpoint.id);
-      if (this.#c.run(INSERT_ENDPOINT, endpointCodec.encode(endpoint, dialect)) === 0) {
-        throw duplicateEndpoint(endpoint.id);
-      }
-    });
-  }
-
-  updateEndpoint(endpoint: EndpointRecord): Promise<void> {
-    return this.#c.write(() => this.#updateEndpoint(endpoint, this.#readEndpoint(endpoint.id)?.enabled));
-  }
-
-  replaceEndpoint(endpoint: EndpointRecord, expectedUpdatedAt: Date): Promise<boolean> {
-    return this.#c.write(() => {
-      const stored = this.#readEndpoint(endpoint.id);
-      if (stored?.updatedAt.getTime() !== expectedUpdatedAt.getTime()) return false;
-      this.#updateEndpoint(endpoint, stored.enabled);
-      return true;
-    });
-  }
-
-  /** @param wasEnabled the endpoint's stored `enabled` before this update (undefined: not stored). */
-  #updateEndpoint(endpoint: EndpointRecord, wasEnabled: boolean | undefined): void {
-    this.#cache.forgetEndpoint(endpoint.id);
-    const [id, ...values] = endpointCodec.encode(endpoint, dialect);
-    if (this.#c.run(`UPDATE cronhook_endpoints SET ${ENDPOINT_SET} WHERE id = ?`, [...values, id]) === 0) {
-      throw notFound('endpoint', endpoint.id);
-    }
-    // Disabled, its pending deliveries are parked; enabled again, unparked. Only then: this reads every
-    // delivery the endpoint has, and most updates (a failing streak starting or ending) leave it as it was.
-    if (wasEnabled !== undefined && wasEnabled !== endpoint.enabled) {
-      const parked = endpoint.enabled ? 0 : 1;
-      this.#c.run(
-        "UPDATE cronhook_deliveries SET parked = ? WHERE endpoint_id = ? AND status = 'pending' AND parked <> ?",
-        [parked, endpoint.id, parked],
-      );
-    }
-  }
-
-  getEndpoint(id: string): EndpointRecord | null {
-    return this.#cache.endpoint(id, this.#loadEndpoint);
-  }
-
-  #readEndpoint(id: string): EndpointRecord | null {
-    const row = this.#c.get('SELECT * FROM cronhook_endpoints WHERE id = ?', [id]);
-    return row ? decodeEndpoint(row) : null;
-  }
-
-  listEndpoints(options: { limit?: number; after?: string } = {}): EndpointRecord[] {
-    const limit = options.limit ?? 100;
-    const all = this.#cache.endpointList(this.#loadEndpointList);
-    if (all !== null) {
-      // As the statement below: after an id not stored, from the first.
-      const start = options.after === undefined ? 0 : all.findIndex((e) => e.id === options.after) + 1;
-      return all.slice(start, start + limit).map(cloneEndpoint);
-    }
-    const after =
-      options.after === undefined
-        ? undefined
-        : this.#c.get('SELECT created_at, id FROM cronhook_endpoints WHERE id = ?', [options.after]);
-    const rows = after
-      ? this.#c.all(
-          `SELECT * FROM cronhook_endpoints WHERE created_at > ? OR (created_at = ? AND id > ?)
-           ORDER BY created_at, id LIMIT ?`,
-          [after.created_at, after.created_at, after.id, limit],
-        )
-      : this.#c.all('SELECT * FROM cronhook_endpoints ORDER BY created_at, id LIMIT ?', [limit]);
-    return rows.map(decodeEndpoint);
-  }
-
-  deleteEndpoint(id: string): Promise<boolean> {
-    return this.#c.write(() => {
-      this.#cache.forgetEndpoint(id);
-      this.#c.run(
-        `DELETE FROM cronhook_attempts WHERE delivery_id IN
-           (SELECT id FROM cronhook_deliveries WHERE endpoint_id = ? AND status = 'pending')`,
-        [id],
-      );
-      this.#c.run("DELETE FROM cronhook_deliveries WHERE endpoint_id = ? AND status = 'pending'", [id]);
-      return this.#c.run('DELETE FROM cronhook_endpoints WHERE id = ?', [id]) > 0;
-    });
-  }
-
   insertMessage({ message, deliveries }: { message: Message; deliveries: DeliveryRecord[] }): Promise<void> {
-    return this.#c.write(() => {
-      this.#c.run(INSERT_MESSAGE, messageCodec.encode(message, dialect));
+    return this.c.write(() => {
+      this.c.run(INSERT_MESSAGE, messageCodec.encode(message, dialect));
       for (const delivery of deliveries)
-        this.#c.run(INSERT_DELIVERY, [
+        this.c.run(INSERT_DELIVERY, [
           ...deliveryCodec.encode(delivery, dialect),
           delivery.status,
           delivery.endpointId,
@@ -167,41 +66,47 @@ export class SqliteOutbox {
     });
   }
 
-  getMessage(id: string): Message | null {
-    return this.#cache.message(id, this.#loadMessage);
+  insertFanout(input: FanoutInput): Promise<void> {
+    return this.c.write(() => this.fanout.insert(input));
   }
 
-  claimDeliveries({
-    now,
-    limit,
-    instanceId,
-    leaseMs,
-    excludeEndpointIds,
-  }: ClaimDeliveriesOptions): Promise<DeliveryRecord[]> {
+  getMessage(id: string): Message | null {
+    return this.cache.message(id, this.#loadMessage);
+  }
+
+  claimDeliveries(options: ClaimDeliveriesOptions): Promise<DeliveryRecord[]> {
+    const { now, limit, instanceId, leaseMs, excludeEndpointIds } = options;
     const lockedUntil = now.getTime() + leaseMs;
-    return this.#c.write(() => {
-      const rows = this.#c.all(
+    return this.c.write(() => {
+      const stored = this.c.all(
         `SELECT d.* ${PENDING_TO_ENABLED} AND d.wake_at <= ?
            AND d.endpoint_id NOT IN (SELECT value FROM json_each(?))
          ORDER BY d.wake_at, d.id LIMIT ?`,
         [now.getTime(), JSON.stringify(excludeEndpointIds ?? []), limit],
       );
-      if (rows.length === 0) return [];
-      this.#c.run(
-        `UPDATE cronhook_deliveries SET locked_by = ?, locked_until = ?
-         WHERE id IN (SELECT value FROM json_each(?))`,
-        [instanceId, lockedUntil, JSON.stringify(rows.map((row) => row.id))],
-      );
+      // With the fan-outs due: their records are written here, those taken already leased.
+      const written: Message[] = [];
+      const taken = this.fanout.claim(stored, options, written);
+      if (taken.length === 0) return [];
+      this.cache.prime(written);
+      const rows = taken.flatMap((t) => (t.row ? [t.row] : []));
+      if (rows.length > 0)
+        this.c.run(
+          `UPDATE cronhook_deliveries SET locked_by = ?, locked_until = ?
+           WHERE id IN (SELECT value FROM json_each(?))`,
+          [instanceId, lockedUntil, JSON.stringify(rows.map((row) => row.id))],
+        );
       // Their messages, read together now: the notifier reads each right after (see RecordCache).
-      const missing = this.#cache.missingMessages(new Set(rows.map((row) => String(row.message_id))));
+      const missing = this.cache.missingMessages(new Set(rows.map((row) => String(row.message_id))));
       if (missing.length > 0) {
-        const read = this.#c.all(
+        const read = this.c.all(
           'SELECT * FROM cronhook_messages WHERE id IN (SELECT value FROM json_each(?))',
           [JSON.stringify(missing)],
         );
-        this.#cache.prime(read.map((row) => messageCodec.decode(row, dialect)));
+        this.cache.prime(read.map((row) => messageCodec.decode(row, dialect)));
       }
-      return rows.map((row) => {
+      return taken.map(({ row, record }) => {
+        if (record) return record;
         const delivery = decodeDelivery(row);
         delivery.lockedBy = instanceId;
         delivery.lockedUntil = new Date(lockedUntil);
@@ -213,18 +118,21 @@ export class SqliteOutbox {
   }
 
   completeAttempt({ delivery, attempt, endpoint }: CompleteAttemptInput): Promise<void> {
-    return this.#c.write(() => {
+    return this.c.write(() => {
       this.#updateDelivery({ ...delivery, lockedBy: null, lockedUntil: null });
-      this.#c.run(INSERT_ATTEMPT, attemptCodec.encode(attempt, dialect));
+      this.c.run(INSERT_ATTEMPT, attemptCodec.encode(attempt, dialect));
       if (endpoint === undefined) return;
-      const existing = this.#readEndpoint(endpoint.id);
-      if (existing) this.#updateEndpoint({ ...existing, ...definedOnly(endpoint) }, existing.enabled);
+      const existing = this.readEndpoint(endpoint.id);
+      if (existing) this.updateEndpointRow({ ...existing, ...definedOnly(endpoint) }, existing.enabled);
       // The outcome of a delivery that was on disk before it was claimed: claims need not wait for it.
     }, 'outcome');
   }
 
   updateDelivery(delivery: DeliveryRecord): Promise<void> {
-    return this.#c.write(() => this.#updateDelivery(delivery));
+    return this.c.write(() => {
+      this.fanout.writeScope({ messageId: delivery.messageId });
+      this.#updateDelivery(delivery);
+    });
   }
 
   #updateDelivery(delivery: DeliveryRecord): void {
@@ -234,17 +142,30 @@ export class SqliteOutbox {
     // without the look at its endpoint.
     const changed =
       delivery.status === 'pending'
-        ? this.#c.run(UPDATE_PENDING_DELIVERY, [...values, delivery.status, delivery.endpointId, delivery.id])
-        : this.#c.run(UPDATE_FINISHED_DELIVERY, [...values, delivery.id]);
+        ? this.c.run(UPDATE_PENDING_DELIVERY, [...values, delivery.status, delivery.endpointId, delivery.id])
+        : this.c.run(UPDATE_FINISHED_DELIVERY, [...values, delivery.id]);
     if (changed === 0) throw notFound('delivery', delivery.id);
   }
 
-  getDelivery(id: string): DeliveryRecord | null {
-    const row = this.#c.get('SELECT * FROM cronhook_deliveries WHERE id = ?', [id]);
-    return row ? decodeDelivery(row) : null;
+  getDelivery(id: string): DeliveryRecord | null | Promise<DeliveryRecord | null> {
+    return this.fanout.read({ deliveryId: id }, () => {
+      const row = this.c.get('SELECT * FROM cronhook_deliveries WHERE id = ?', [id]);
+      return row ? decodeDelivery(row) : null;
+    });
   }
 
-  listDeliveries(options: ListDeliveriesOptions = {}): DeliveryRecord[] {
+  listDeliveries(options: ListDeliveriesOptions = {}): DeliveryRecord[] | Promise<DeliveryRecord[]> {
+    // Fan-outs not written yet hold pending deliveries only.
+    const scope: FanoutScope =
+      options.status !== undefined && options.status !== 'pending'
+        ? null
+        : options.messageId !== undefined
+          ? { messageId: options.messageId }
+          : { all: true };
+    return this.fanout.read(scope, () => this.#listDeliveries(options));
+  }
+
+  #listDeliveries(options: ListDeliveriesOptions): DeliveryRecord[] {
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (clause: string, ...values: unknown[]) => {
@@ -269,7 +190,7 @@ export class SqliteOutbox {
     }
     const sql = `SELECT * FROM cronhook_deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY created_at DESC, id DESC LIMIT ?`;
-    return this.#c.all(sql, [...params, options.limit ?? 50]).map(decodeDelivery);
+    return this.c.all(sql, [...params, options.limit ?? 50]).map(decodeDelivery);
   }
 
   /**
@@ -301,32 +222,32 @@ export class SqliteOutbox {
     }
     const sql = `SELECT d.* FROM cronhook_messages m JOIN cronhook_deliveries d ON d.message_id = m.id
       WHERE ${clauses.join(' AND ')} ORDER BY m.created_at DESC, d.id DESC LIMIT ?`;
-    return this.#c.all(sql, [...values, options.limit ?? 50]).map(decodeDelivery);
+    return this.c.all(sql, [...values, options.limit ?? 50]).map(decodeDelivery);
   }
 
   listAttempts(deliveryId: string): DeliveryAttempt[] {
-    return this.#c
+    return this.c
       .all('SELECT * FROM cronhook_attempts WHERE delivery_id = ? ORDER BY seq', [deliveryId])
       .map((row) => attemptCodec.decode(row, dialect));
   }
 
   pruneDeliveries({ before, limit }: PruneDeliveriesInput): Promise<number> {
-    return this.#c.write(() => {
+    return this.c.write(() => {
       // LIMIT -1 is SQLite's "no limit".
-      const rows = this.#c.all(
+      const rows = this.c.all(
         `SELECT id, message_id FROM cronhook_deliveries
          WHERE status IN ('succeeded', 'failed') AND updated_at < ? ORDER BY updated_at, id LIMIT ?`,
         [before.getTime(), limit ?? -1],
       );
       if (rows.length === 0) return 0;
-      this.#cache.forgetMessages();
+      this.cache.forgetMessages();
       const ids = JSON.stringify(rows.map((row) => row.id));
       const messageIds = JSON.stringify([...new Set(rows.map((row) => row.message_id))]);
-      this.#c.run('DELETE FROM cronhook_attempts WHERE delivery_id IN (SELECT value FROM json_each(?))', [
+      this.c.run('DELETE FROM cronhook_attempts WHERE delivery_id IN (SELECT value FROM json_each(?))', [
         ids,
       ]);
-      this.#c.run('DELETE FROM cronhook_deliveries WHERE id IN (SELECT value FROM json_each(?))', [ids]);
-      this.#c.run(
+      this.c.run('DELETE FROM cronhook_deliveries WHERE id IN (SELECT value FROM json_each(?))', [ids]);
+      this.c.run(
         `DELETE FROM cronhook_messages WHERE id IN (SELECT value FROM json_each(?))
            AND NOT EXISTS (SELECT 1 FROM cronhook_deliveries d WHERE d.message_id = cronhook_messages.id)`,
         [messageIds],
@@ -336,7 +257,12 @@ export class SqliteOutbox {
   }
 
   nextDeliveryAt(): Date | null {
-    const row = this.#c.get(`SELECT MIN(d.wake_at) AS t ${PENDING_TO_ENABLED}`);
-    return row?.t === null || row?.t === undefined ? null : new Date(Number(row.t));
+    // Records and fan-outs not written yet, in one statement: a claim moving one into the other meanwhile
+    // (another process) is seen on one side only.
+    const row = this.c.get(
+      `SELECT (SELECT MIN(d.wake_at) ${PENDING_TO_ENABLED}) AS t, (${NEXT_FANOUT_DUE}) AS f`,
+    );
+    const times = [row?.t, row?.f].filter((t) => t !== null && t !== undefined).map(Number);
+    return times.length === 0 ? null : new Date(Math.min(...times));
   }
 }

@@ -1,8 +1,9 @@
-/** `SqliteStorage.stats()`: a few grouped counts, each over an index (schema versions 7 and 8). */
+/** `SqliteStorage.stats()`: a few grouped counts, each over an index (schema versions 7 to 9). */
 import { RUN_STATUSES } from '../../scheduler/types.js';
 import { countEndpoints, emptyRunCounts, statsWindows } from '../stats.js';
 import type { StatsInput, StorageStats } from '../types.js';
 import type { SqliteConnection } from './connection.js';
+import { FANOUT_PENDING } from './fanout.js';
 
 export function sqliteStats(c: SqliteConnection, { now }: StatsInput): StorageStats {
   const w = statsWindows(now);
@@ -40,16 +41,20 @@ export function sqliteStats(c: SqliteConnection, { now }: StatsInput): StorageSt
         count: Number(row.n),
       })),
   );
-  // One statement per status, each naming its partial index's exact condition.
+  // One statement per status, each naming its partial index's exact condition. Pending deliveries not
+  // written yet are counted from their fan-outs (schema version 9), in the same statement: a claim writing
+  // them meanwhile (another process) is seen on one side only.
   const pending = c.get(
-    `SELECT count(*) AS n, min(created_at) AS oldest FROM cronhook_deliveries WHERE status = 'pending'`,
+    `SELECT p.n + f.n AS n, p.oldest AS oldest, f.oldest AS fanout_oldest
+     FROM (SELECT count(*) AS n, min(created_at) AS oldest FROM cronhook_deliveries WHERE status = 'pending') p,
+       (${FANOUT_PENDING}) f`,
   );
   const failed = c.get(`SELECT count(*) AS n FROM cronhook_deliveries WHERE status = 'failed'`);
+  const oldest = [pending?.oldest, pending?.fanout_oldest].filter((t) => t !== null && t !== undefined);
   const deliveries: StorageStats['deliveries'] = {
     pending: Number(pending?.n ?? 0),
     failed: Number(failed?.n ?? 0),
-    oldestPendingAt:
-      pending?.oldest === null || pending?.oldest === undefined ? null : new Date(Number(pending.oldest)),
+    oldestPendingAt: oldest.length === 0 ? null : new Date(Math.min(...oldest.map(Number))),
   };
   return { jobs, runs, endpoints, deliveries };
 }

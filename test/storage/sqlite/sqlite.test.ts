@@ -90,6 +90,7 @@ describe('SqliteStorage', () => {
       { version: 6, name: 'run requests' },
       { version: 7, name: 'indexes for stats and operator lists' },
       { version: 8, name: 'failing jobs' },
+      { version: 9, name: 'fan-outs kept on their message until written' },
     ]);
     peek.close();
     await a.insertJob(minimalJob('shared'));
@@ -117,6 +118,9 @@ describe('SqliteStorage', () => {
     const old = new DatabaseSync(path);
     old.exec(`DROP TRIGGER cronhook_runs_outcome_insert;
       DROP TRIGGER cronhook_runs_outcome_update;
+      DROP INDEX cronhook_messages_fanout;
+      ALTER TABLE cronhook_messages DROP COLUMN fanout;
+      ALTER TABLE cronhook_messages DROP COLUMN fanout_due;
       DROP INDEX cronhook_jobs_failing;
       ALTER TABLE cronhook_jobs DROP COLUMN failing;
       DROP INDEX cronhook_jobs_paused;
