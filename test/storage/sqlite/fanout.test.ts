@@ -1,0 +1,279 @@
+/**
+ * SqliteStorage's insertFanout (schema version 9): a fan-out is one message row until a claim or a read
+ * writes its delivery records. Every sequence of calls here is made on two storages, one given the fan-out
+ * through insertFanout and one given the same records through insertMessage, and each must answer the same.
+ */
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { describe, expect, it } from 'vitest';
+import { fanoutDeliveryId, newId } from '../../../src/notifier/ids.js';
+import type { Message } from '../../../src/notifier/types.js';
+import { fanoutDeliveries } from '../../../src/storage/fanout.js';
+import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
+import type { FanoutInput, Storage } from '../../../src/storage/types.js';
+import { at, delivery, endpoint, message } from '../../../src/testing/storage-suite/fixtures.js';
+import { spawnFixture } from '../../helpers/child-process.js';
+import { useTempDir } from '../../helpers/test-lifecycle.js';
+
+const dir = useTempDir('sqlite-fanout').path;
+let files = 0;
+const freshPath = () => join(dir, `fanout-${files++}.db`);
+
+const fanoutMessage = (createdAt: Date, overrides: Partial<Message> = {}): Message =>
+  message(newId('msg', createdAt.getTime()), { createdAt, ...overrides });
+
+/** The same state on two storages: `records` got insertMessage, `compact` got insertFanout. */
+async function pair(fanouts: FanoutInput[], compactPath = ':memory:') {
+  const records = new SqliteStorage({ path: ':memory:' });
+  const compact = new SqliteStorage({ path: compactPath });
+  for (const s of [records, compact]) {
+    await s.insertEndpoint(endpoint('e1', { createdAt: at(1) }));
+    await s.insertEndpoint(endpoint('e2', { createdAt: at(2) }));
+    await s.insertEndpoint(endpoint('e3', { createdAt: at(3), enabled: false, disabledReason: 'failing' }));
+    await s.insertEndpoint(endpoint('e4', { createdAt: at(4) }));
+    // A delivery stored as a record either way, due between the fan-outs.
+    await s.insertMessage({
+      message: message('m-plain', { createdAt: at(5) }),
+      deliveries: [delivery('d-plain', 'm-plain', 'e1', { createdAt: at(5), nextAttemptAt: at(5) })],
+    });
+  }
+  for (const input of fanouts) {
+    await records.insertMessage({
+      message: input.message,
+      deliveries: fanoutDeliveries(input.message, input.endpointIds, input.nextAttemptAt),
+    });
+    await compact.insertFanout!(input);
+  }
+  /** Runs `call` on both (records first) and expects the same answer. */
+  const same = async <T>(call: (s: Storage) => Promise<T>): Promise<T> => {
+    const expected = await call(records);
+    expect(await call(compact)).toEqual(expected);
+    return expected;
+  };
+  const close = () => Promise.all([records.close(), compact.close()]);
+  return { records, compact, same, close };
+}
+
+/** Two fan-outs around the plain delivery: one due before it (to e3 disabled too), one after (to a gone id). */
+function twoFanouts(): FanoutInput[] {
+  return [
+    { message: fanoutMessage(at(0)), endpointIds: ['e1', 'e2', 'e3'], nextAttemptAt: at(0) },
+    {
+      message: fanoutMessage(at(10), { jobId: 'job-b', topic: 'job.run.succeeded' }),
+      endpointIds: ['e2', 'e4', 'e-gone', 'e1'],
+      nextAttemptAt: at(10),
+    },
+  ];
+}
+
+const claim = (now: Date, limit: number, excludeEndpointIds?: string[]) => (s: Storage) =>
+  s.claimDeliveries({
+    now,
+    limit,
+    instanceId: 'i1',
+    leaseMs: 30_000,
+    ...(excludeEndpointIds ? { excludeEndpointIds } : {}),
+  });
+const everything = (s: Storage) => s.listDeliveries({ limit: 100 });
+
+describe('SqliteStorage.insertFanout', () => {
+  it('stores one message row, and writes the delivery records of the fan-outs a claim reaches', async () => {
+    const fanouts = twoFanouts();
+    const path = freshPath();
+    const { same, close } = await pair(fanouts, path);
+    const peek = new DatabaseSync(path, { readOnly: true });
+    const stored = () => ({
+      records: peek.prepare('SELECT id, locked_by FROM cronhook_deliveries ORDER BY id').all(),
+      compact: peek.prepare('SELECT id FROM cronhook_messages WHERE fanout IS NOT NULL ORDER BY id').all(),
+    });
+    expect(stored()).toEqual({
+      records: [{ id: 'd-plain', locked_by: null }],
+      compact: fanouts.map((f) => ({ id: f.message.id })),
+    });
+    // Counts and the next due time read the compact form: nothing is written for them.
+    expect((await same((s) => s.stats!({ now: at(20) }))).deliveries).toEqual({
+      pending: 8,
+      failed: 0,
+      oldestPendingAt: at(0),
+    });
+    expect(await same((s) => s.nextDeliveryAt())).toEqual(at(0));
+    expect(stored().compact).toHaveLength(2);
+    // Two deliveries of the first fan-out are due first: its records are written, those two leased; the
+    // second fan-out, due after the plain delivery, is left as it is.
+    await same(claim(at(20), 2));
+    const id = fanouts[0]!.message.id;
+    expect(stored()).toEqual({
+      records: [
+        { id: 'd-plain', locked_by: null },
+        { id: fanoutDeliveryId(id, 0), locked_by: 'i1' },
+        { id: fanoutDeliveryId(id, 1), locked_by: 'i1' },
+        { id: fanoutDeliveryId(id, 2), locked_by: null },
+      ],
+      compact: [{ id: fanouts[1]!.message.id }],
+    });
+    peek.close();
+    await close();
+  });
+
+  it('claims answer as with the records, whatever the limit', async () => {
+    for (const limit of [1, 2, 3, 4, 5, 10]) {
+      const { same, close } = await pair(twoFanouts());
+      await same(claim(at(20), limit));
+      await same(claim(at(20), limit));
+      await same(everything);
+      await same((s) => s.stats!({ now: at(20) }));
+      await close();
+    }
+  });
+
+  it('claims in due order across records and fan-outs, skipping excluded and disabled endpoints', async () => {
+    const { same, close } = await pair(twoFanouts());
+    // Only the first fan-out and the plain delivery are due at 5.
+    expect((await same(claim(at(5), 10))).map((d) => d.endpointId)).toEqual(['e1', 'e2', 'e1']);
+    expect(await same(claim(at(20), 10, ['e4']))).toHaveLength(2);
+    await same(everything);
+    await same((s) => s.nextDeliveryAt());
+    // e3 enabled again: its delivery, parked while the fan-out was written, is claimed.
+    await same((s) => s.updateEndpoint(endpoint('e3', { createdAt: at(3) })));
+    expect((await same(claim(at(20), 10))).map((d) => d.endpointId)).toEqual(['e3', 'e4']);
+    await close();
+  });
+
+  it('reads see the deliveries of fan-outs not written yet: get, lists, counts, next due', async () => {
+    const fanouts = twoFanouts();
+    const second = fanouts[1]!.message.id;
+    const reads: Array<(s: Storage) => Promise<unknown>> = [
+      (s) => s.getDelivery(fanoutDeliveryId(second, 1)),
+      (s) => s.getDelivery(fanoutDeliveryId(second, 7)),
+      (s) => s.listDeliveries({ messageId: second }),
+      (s) => s.listDeliveries({ endpointId: 'e2' }),
+      (s) => s.listDeliveries({ status: 'pending', limit: 3 }),
+      (s) => s.listDeliveries({ status: 'failed' }),
+      (s) => s.listDeliveries({ jobId: 'job-b' }),
+      (s) => s.listDeliveries({ topic: 'job.run.succeeded', since: at(1) }),
+      (s) => s.listDeliveries({ before: { createdAt: at(10), id: fanoutDeliveryId(second, 2) } }),
+      (s) => s.stats!({ now: at(20) }),
+      (s) => s.nextDeliveryAt(),
+      everything,
+    ];
+    for (const read of reads) {
+      const { same, close } = await pair(fanouts);
+      await same(read);
+      await same(everything);
+      await close();
+    }
+  });
+
+  it('a delivery not written yet to a deleted endpoint goes with it; updates and attempts find the rest', async () => {
+    const fanouts = twoFanouts();
+    const { same, close } = await pair(fanouts);
+    expect(await same((s) => s.deleteEndpoint('e2'))).toBe(true);
+    expect((await same(everything)).map((d) => d.endpointId).sort()).toEqual([
+      'e-gone',
+      'e1',
+      'e1',
+      'e1',
+      'e3',
+      'e4',
+    ]);
+    await same((s) => s.stats!({ now: at(20) }));
+    // An update of a delivery the caller derived itself.
+    const [derived] = fanoutDeliveries(fanouts[1]!.message, ['e2', 'e4'], at(10)).slice(1);
+    await same((s) => s.updateDelivery({ ...derived!, status: 'failed', updatedAt: at(30) }));
+    await same(claim(at(20), 10));
+    await same(everything);
+    await close();
+  });
+
+  it('an update of a delivery not written yet writes its fan-out first', async () => {
+    const fanouts = twoFanouts();
+    const { same, close } = await pair(fanouts);
+    const [first] = fanoutDeliveries(fanouts[0]!.message, fanouts[0]!.endpointIds, at(0));
+    await same((s) => s.updateDelivery({ ...first!, status: 'succeeded', attempts: 1, updatedAt: at(7) }));
+    await same(everything);
+    await same((s) => s.pruneDeliveries!({ before: at(8) }));
+    await same(everything);
+    await close();
+  });
+
+  it('storages on one file write each fan-out once and claim each delivery once', async () => {
+    const path = freshPath();
+    const storages = [0, 1, 2].map(() => new SqliteStorage({ path, shared: true }));
+    const [first] = storages;
+    const endpointIds = Array.from({ length: 20 }, (_, i) => `e${i}`);
+    for (const id of endpointIds) await first!.insertEndpoint(endpoint(id));
+    const messages = 30;
+    for (let i = 0; i < messages; i++)
+      await first!.insertFanout!({ message: fanoutMessage(at(i)), endpointIds, nextAttemptAt: at(i) });
+    const claimed: string[] = [];
+    await Promise.all(
+      storages.map(async (s, n) => {
+        for (;;) {
+          const batch = await s.claimDeliveries({
+            now: at(100),
+            limit: 7,
+            instanceId: `i${n}`,
+            leaseMs: 60_000,
+          });
+          if (batch.length === 0) return;
+          claimed.push(...batch.map((d) => d.id));
+          // Let the others take their turn at the file.
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }),
+    );
+    expect(claimed).toHaveLength(messages * endpointIds.length);
+    expect(new Set(claimed).size).toBe(claimed.length);
+    const all = await first!.listDeliveries({ limit: 1_000 });
+    expect(all).toHaveLength(messages * endpointIds.length);
+    expect(all.every((d) => d.lockedBy !== null)).toBe(true);
+    await Promise.all(storages.map((s) => s.close()));
+  });
+
+  it('upgrades a version 8 database with messages and deliveries in it', async () => {
+    const path = freshPath();
+    const v8 = new SqliteStorage({ path });
+    await v8.migrate();
+    await v8.insertEndpoint(endpoint('e1'));
+    await v8.insertMessage({ message: message('m1'), deliveries: [delivery('d1', 'm1', 'e1')] });
+    await v8.close();
+    const old = new DatabaseSync(path);
+    old.exec(`DROP INDEX cronhook_messages_fanout;
+      ALTER TABLE cronhook_messages DROP COLUMN fanout;
+      ALTER TABLE cronhook_messages DROP COLUMN fanout_due;
+      DELETE FROM cronhook_migrations WHERE version > 8`);
+    old.close();
+
+    const storage = new SqliteStorage({ path });
+    await storage.migrate();
+    expect(await storage.getMessage('m1')).toEqual(message('m1'));
+    const fanout = fanoutMessage(at(1));
+    await storage.insertFanout!({ message: fanout, endpointIds: ['e1'], nextAttemptAt: at(1) });
+    const taken = await storage.claimDeliveries({ now: at(2), limit: 10, instanceId: 'i', leaseMs: 1_000 });
+    expect(taken.map((d) => d.id)).toEqual(['d1', fanoutDeliveryId(fanout.id, 0)]);
+    await storage.close();
+  });
+
+  it('a fan-out stored before the process was killed is all there after', async () => {
+    const path = freshPath();
+    const setup = new SqliteStorage({ path });
+    const endpointIds = ['e1', 'e2', 'e3'];
+    for (const id of endpointIds) await setup.insertEndpoint(endpoint(id));
+    await setup.close();
+    const child = spawnFixture('sqlite-fanout-kill.ts', [
+      JSON.stringify({ path, endpointIds, count: 20, due: at(0).getTime() }),
+    ]);
+    const exit = await child.exited;
+    expect(exit.signal, child.stderr()).toBe('SIGKILL');
+    const stored = child.messages.filter((m) => m.type === 'stored').map((m) => String(m.id));
+    expect(stored).toHaveLength(20);
+
+    const storage = new SqliteStorage({ path });
+    expect((await storage.stats!({ now: at(1) })).deliveries.pending).toBe(60);
+    const taken = await storage.claimDeliveries({ now: at(1), limit: 100, instanceId: 'i', leaseMs: 1_000 });
+    expect(taken.map((d) => d.id).sort()).toEqual(
+      stored.flatMap((id) => endpointIds.map((_, i) => fanoutDeliveryId(id, i))).sort(),
+    );
+    await storage.close();
+  });
+});
