@@ -125,7 +125,8 @@ export class SqliteFanout {
     messages: Message[],
   ): Claimed[] {
     // Fan-outs due after the last stored row that fills the claim cannot hold one it takes.
-    const until = stored.length >= limit ? Number(stored.at(-1)!.wake_at) : now.getTime();
+    const last = stored.length >= limit ? stored.at(-1) : undefined;
+    const until = last === undefined ? now.getTime() : Number(last.wake_at);
     const lockedUntil = now.getTime() + leaseMs;
     const excluded = new Set(excludeEndpointIds);
     const endpoints = this.#endpoints();
@@ -149,8 +150,8 @@ export class SqliteFanout {
         if (candidates.length >= limit) break;
       }
       if (page.length < size) break;
-      const last = page.at(-1)!;
-      after = [Number(last.fanout_due), String(last.id)];
+      const end = page.at(-1)!;
+      after = [Number(end.fanout_due), String(end.id)];
       size = Math.min(size * 2, limit);
     }
     if (fanouts.length === 0) return stored.map((row) => ({ row }));
