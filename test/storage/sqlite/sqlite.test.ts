@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Scheduler } from '../../../src/scheduler/scheduler.js';
 import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
 import { SQLITE_SCHEMA_VERSION, sqliteMigrations } from '../../../src/storage/sqlite/schema.js';
+import type { Storage } from '../../../src/storage/types.js';
 import { testStorage } from '../../../src/testing/storage.js';
 import {
   at,
@@ -21,7 +22,18 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const freshPath = () => join(dir, `db-${n++}`, 'nested', 'cronhook.db');
 
-testStorage('SqliteStorage (file)', () => new SqliteStorage({ path: freshPath() }));
+/** The file of each storage the suite's factory made, for its `reopen`. */
+const files = new WeakMap<Storage, string>();
+testStorage(
+  'SqliteStorage (file)',
+  () => {
+    const path = freshPath();
+    const storage = new SqliteStorage({ path });
+    files.set(storage, path);
+    return storage;
+  },
+  { reopen: (storage) => new SqliteStorage({ path: files.get(storage)!, shared: true }) },
+);
 testStorage('SqliteStorage (:memory:)', () => new SqliteStorage({ path: ':memory:' }));
 
 describe('SqliteStorage', () => {
