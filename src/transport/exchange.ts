@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
+import type { Deadlined, Deadlines } from './deadlines.js';
 import { type FailureContext, toTransportError } from './http-errors.js';
 import type { TransportResponse } from './types.js';
 
@@ -12,6 +13,8 @@ export interface ExchangeOptions {
   /** Bytes of body kept; the first byte past it ends the exchange and closes the connection. */
   maxResponseBytes: number;
   signal: AbortSignal | undefined;
+  /** The transport's shared deadline timers. */
+  deadlines: Deadlines;
   /** Called once, when the promise settles. */
   onSettled: () => void;
 }
@@ -25,13 +28,13 @@ export interface ExchangeOptions {
  * connection; the request is then aborted as soon as undici hands it a connection, and a connection that
  * was carrying it is closed, so nothing more is read.
  */
-export class Exchange implements Dispatcher.DispatchHandler {
+export class Exchange implements Dispatcher.DispatchHandler, Deadlined {
   readonly promise: Promise<TransportResponse>;
   #resolve!: (response: TransportResponse) => void;
   #reject!: (error: unknown) => void;
   readonly #options: ExchangeOptions;
   readonly #started = performance.now();
-  readonly #timer: NodeJS.Timeout;
+  deadlineKey = 0;
   #controller: Dispatcher.DispatchController | null = null;
   #settled = false;
   #status = 0;
@@ -45,8 +48,13 @@ export class Exchange implements Dispatcher.DispatchHandler {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    this.#timer = setTimeout(expire, options.timeoutMs, this);
+    options.deadlines.add(this, this.#started, options.timeoutMs);
     options.signal?.addEventListener('abort', this);
+  }
+
+  /** The deadline passed (see {@link Deadlines}). */
+  expire(): void {
+    this.end('timeout', new DOMException('The operation timed out.', 'TimeoutError'));
   }
 
   /** The caller's signal aborted (EventTarget listener object). */
@@ -137,12 +145,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   #finish(): void {
     this.#settled = true;
-    clearTimeout(this.#timer);
+    this.#options.deadlines.release(this);
     this.#options.signal?.removeEventListener('abort', this);
     this.#options.onSettled();
   }
-}
-
-function expire(exchange: Exchange): void {
-  exchange.end('timeout', new DOMException('The operation timed out.', 'TimeoutError'));
 }

@@ -3,6 +3,7 @@ import { Agent } from 'undici';
 import { CronhookError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { type CompiledAddressPolicy, compileAddressPolicy } from './address-guard.js';
+import { Deadlines } from './deadlines.js';
 import { Exchange } from './exchange.js';
 import { guardedConnector, systemLookup } from './guarded-connector.js';
 import { toTransportError } from './http-errors.js';
@@ -72,6 +73,8 @@ export class HttpTransport implements Transport {
   readonly #lookup: LookupFunction;
   readonly #agents = new Map<string, Agent>();
   readonly #parsedUrls: ParsedUrls = new Map();
+  /** The requests' deadlines: one timer per millisecond of deadlines, not one per request. */
+  readonly #deadlines = new Deadlines();
   #closed = false;
   /** Exchanges not settled yet: close() waits for them. */
   #live = 0;
@@ -132,6 +135,7 @@ export class HttpTransport implements Transport {
         connectTimeoutMs: this.#connectTimeoutMs,
         maxResponseBytes: this.#maxResponseBytes,
         signal,
+        deadlines: this.#deadlines,
         onSettled: this.#settled,
       });
       this.#live++;
