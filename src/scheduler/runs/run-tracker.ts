@@ -125,7 +125,7 @@ export class RunTracker {
       controller: new AbortController(),
       abortReason: null,
       jobRemoved: false,
-      done: Promise.resolve(null),
+      done: NOT_STARTED,
       wait: null,
     };
     if (this.#stopReason !== null) abortRun(active, this.#stopReason);
@@ -243,6 +243,9 @@ export class RunTracker {
     await Promise.allSettled([...this.#active].map((a) => a.done));
   }
 }
+
+/** What an ActiveRun's `done` is until its run is under way (set right after, in `execute`). */
+const NOT_STARTED: Promise<RunRecord | null> = Promise.resolve(null);
 
 /** Runs that ran: retention keeps `runRetention` of them, apart from occurrences that did not run. */
 const RAN: RunStatus[] = ['succeeded', 'failed'];
