@@ -1,5 +1,4 @@
 import type { DeliveryRecord } from '../../notifier/types.js';
-import { notFound } from '../errors.js';
 import { definedOnly, insertSql, postgresPlaceholder as ph } from '../sql/codec.js';
 import { GroupCommit, type QueuedWrite } from '../sql/group-commit.js';
 import { attemptCodec, deliveryCodec } from '../sql/outbox-rows.js';
@@ -75,16 +74,20 @@ export class PostgresCompletions {
 
   async #completeGroup(group: QueuedWrite<CompleteAttemptInput>[]): Promise<void> {
     for (const part of distinctParts(group, (input) => input.delivery.id)) {
+      const missing: QueuedWrite<CompleteAttemptInput>[] = [];
       await writeAsSet(
         part,
         (inputs) => this.#completeSet(inputs),
         (write, updated) => {
           if (updated.has(write.work.delivery.id)) write.resolve(undefined);
-          else write.reject(notFound('delivery', write.work.delivery.id));
+          else missing.push(write);
         },
         (input) => this.#completeOne(input),
         true,
       );
+      // Not found: gone, or a delivery of a fan-out that no claim or read has written yet, which the
+      // one-by-one path writes first (updateDelivery); it fails for one that is gone.
+      for (const write of missing) await this.#completeOne(write.work).then(write.resolve, write.reject);
     }
   }
 

@@ -44,6 +44,7 @@ export interface PgTables {
   messages: string;
   deliveries: string;
   attempts: string;
+  fanouts: string;
   migrations: string;
 }
 
@@ -85,6 +86,7 @@ export class PostgresDatabase implements PgExecutor {
       messages: t('messages'),
       deliveries: t('deliveries'),
       attempts: t('attempts'),
+      fanouts: t('fanouts'),
       migrations: t('schema_migrations'),
     };
     this.#pool = executor(pool);

@@ -6,6 +6,7 @@ import { attemptCodec, deliveryCodec, endpointCodec, messageCodec } from '../sql
 import type {
   ClaimDeliveriesOptions,
   CompleteAttemptInput,
+  FanoutInput,
   ListDeliveriesOptions,
   PruneDeliveriesInput,
 } from '../types.js';
@@ -19,6 +20,8 @@ import {
   type PgSql,
   type PostgresDatabase,
 } from './database.js';
+import { deliveryListQuery } from './delivery-list.js';
+import { fanoutsDueSql, PostgresFanouts } from './fanout.js';
 import { lockEndpoints, parkedSql, reparkDeliveries } from './parking.js';
 import { jsonRows, writeAsSet } from './set-writes.js';
 
@@ -50,6 +53,7 @@ export class PostgresOutbox {
   readonly #completions: PostgresCompletions;
   readonly #endpoints: BatchedLookup;
   readonly #messages: BatchedLookup;
+  readonly #fanouts: PostgresFanouts;
 
   constructor(db: PostgresDatabase) {
     this.#db = db;
@@ -71,9 +75,10 @@ export class PostgresOutbox {
            FROM ${t.messages} m WHERE m.id = (c.delivery->>'message_id') COLLATE "C") END AS message_row
        FROM c`);
     // ORDER BY … LIMIT 1 rather than MIN(): read in index order, it stops at the first enabled endpoint's.
-    this.#nextDue = db.statement(
-      `SELECT d.wake_at AS t ${this.#pendingToEnabled} ORDER BY d.wake_at, d.id LIMIT 1`,
-    );
+    // Fan-outs not written yet count too (LEAST skips a null).
+    this.#fanouts = new PostgresFanouts(db);
+    this.#nextDue = db.statement(`SELECT LEAST((SELECT d.wake_at ${this.#pendingToEnabled}
+      ORDER BY d.wake_at, d.id LIMIT 1), ${fanoutsDueSql(db)}) AS t`);
     const byIds = (table: string) => async (ids: string[]) =>
       (await db.query(`SELECT * FROM ${table} WHERE id = ANY($1::text[])`, [ids])).rows;
     this.#endpoints = new BatchedLookup(byIds(t.endpoints));
@@ -161,6 +166,8 @@ export class PostgresOutbox {
   async deleteEndpoint(id: string): Promise<boolean> {
     this.#endpoints.forget(id);
     const deleted = await this.#db.transaction(async (tx) => {
+      // Its deliveries in fan-outs not written yet are written first, to go with the others.
+      await this.#fanouts.expand({ endpointId: id }, tx);
       await tx.query(
         `DELETE FROM ${this.#t.attempts} WHERE delivery_id IN
            (SELECT id FROM ${this.#t.deliveries} WHERE endpoint_id = $1 AND status = 'pending')`,
@@ -184,8 +191,13 @@ export class PostgresOutbox {
       group,
       (inputs) => this.#insertSet(inputs),
       (write) => write.resolve(undefined),
-      (input) => this.#insertOne(input),
+      (input) => this.#insertSet([input]),
     );
+  }
+
+  /** Group-committed as insertMessage is; the delivery records are written later (see PostgresFanouts). */
+  insertFanout(input: FanoutInput): Promise<void> {
+    return this.#fanouts.insert(input);
   }
 
   async #insertSet(inputs: NewMessage[]): Promise<void> {
@@ -202,11 +214,6 @@ export class PostgresOutbox {
       ),
       this.#db.channel,
     ]);
-  }
-
-  /** One message in its own statement, so that a clash fails that message alone. */
-  async #insertOne(input: NewMessage): Promise<void> {
-    await this.#insertSet([input]);
   }
 
   async getMessage(id: string): Promise<Message | null> {
@@ -249,6 +256,10 @@ export class PostgresOutbox {
     const sql = `UPDATE ${this.#t.deliveries} SET ${DELIVERY_SET}, parked = ${parked} WHERE id = ${ph(n)}`;
     const params = [...values, id, delivery.status, delivery.endpointId];
     const write = async (on: PgExecutor) => {
+      if ((await on.query(sql, params)).rowCount > 0) return;
+      // Perhaps a delivery of a fan-out not written yet: written, it is updated like any other.
+      if ((await this.#fanouts.expand({ deliveryId: delivery.id }, on)) === 0)
+        throw notFound('delivery', delivery.id);
       if ((await on.query(sql, params)).rowCount === 0) throw notFound('delivery', delivery.id);
     };
     if (tx !== undefined) return write(tx);
@@ -261,34 +272,21 @@ export class PostgresOutbox {
   }
 
   async getDelivery(id: string): Promise<DeliveryRecord | null> {
+    await this.#fanouts.expand({ deliveryId: id });
     const { rows } = await this.#db.query(`SELECT * FROM ${this.#t.deliveries} WHERE id = $1`, [id]);
     return rows[0] ? decodeDelivery(rows[0]) : null;
   }
 
   async listDeliveries(options: ListDeliveriesOptions = {}): Promise<DeliveryRecord[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const p = (value: unknown) => ph(params.push(value) - 1);
-    if (options.endpointId !== undefined) where.push(`endpoint_id = ${p(options.endpointId)}`);
-    if (options.messageId !== undefined) where.push(`message_id = ${p(options.messageId)}`);
-    if (options.status !== undefined) where.push(`status = ${p(options.status)}`);
-    // A job's deliveries, through its messages (a delivery's createdAt is its message's): the job's messages
-    // newest first from their index, then each message's deliveries.
-    const byJob = options.jobId !== undefined;
-    if (options.topic !== undefined) where.push(`${byJob ? 'd.' : ''}topic = ${p(options.topic)}`);
-    const created = byJob ? 'm.created_at' : 'created_at';
-    const id = byJob ? 'd.id' : 'id';
-    if (byJob) where.push(`m.job_id = ${p(options.jobId)}`);
-    if (options.since !== undefined) where.push(`${created} >= ${p(options.since.getTime())}`);
-    if (options.until !== undefined) where.push(`${created} < ${p(options.until.getTime())}`);
-    if (options.before !== undefined) {
-      where.push(`(${created}, ${id}) < (${p(options.before.createdAt.getTime())}, ${p(options.before.id)})`);
-    }
-    const from = byJob
-      ? `${this.#t.messages} m JOIN ${this.#t.deliveries} d ON d.message_id = m.id`
-      : this.#t.deliveries;
-    const sql = `SELECT ${byJob ? 'd.*' : '*'} FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY ${created} DESC, ${id} DESC LIMIT ${p(options.limit ?? 50)}`;
+    // The fan-outs this list may show are written first: of its message or endpoint, or all of them.
+    await this.#fanouts.expand(
+      options.messageId !== undefined
+        ? { messageId: options.messageId }
+        : options.endpointId !== undefined
+          ? { endpointId: options.endpointId }
+          : { all: true },
+    );
+    const { sql, params } = deliveryListQuery(this.#t, options);
     return (await this.#db.query(sql, params)).rows.map(decodeDelivery);
   }
 

@@ -1,5 +1,6 @@
 import type { Migration } from '../sql/codec.js';
 import { claimMigrations } from './migrations/claims.js';
+import { fanoutMigrations } from './migrations/fanouts.js';
 import { initialMigrations } from './migrations/initial.js';
 import { operationsMigrations } from './migrations/operations.js';
 
@@ -11,7 +12,12 @@ import { operationsMigrations } from './migrations/operations.js';
 
 /** The migrations, in version order, for tables in `schema` (already a quoted identifier). */
 export function postgresMigrations(schema: string): Migration[] {
-  return [...initialMigrations(schema), ...claimMigrations(schema), ...operationsMigrations(schema)];
+  return [
+    ...initialMigrations(schema),
+    ...claimMigrations(schema),
+    ...operationsMigrations(schema),
+    ...fanoutMigrations(schema),
+  ];
 }
 
-export const POSTGRES_SCHEMA_VERSION = 10;
+export const POSTGRES_SCHEMA_VERSION = 11;

@@ -22,9 +22,13 @@ export async function postgresStats(db: PostgresDatabase, { now }: StatsInput): 
       `SELECT enabled, disabled_reason, failing_since IS NOT NULL AS failing, count(*) AS n
        FROM ${t.endpoints} GROUP BY 1, 2, 3`,
     ),
+    // Pending deliveries include those of fan-outs not written yet (postgres/fanout.ts), counted as they
+    // would be written: to the endpoints that still exist. Every fan-out is read: a queue that claims empty.
     db.query(
       `SELECT status, count(*) AS n, min(created_at) AS oldest FROM ${t.deliveries}
-       WHERE status IN ('pending', 'failed') GROUP BY status`,
+       WHERE status IN ('pending', 'failed') GROUP BY status
+       UNION ALL SELECT 'pending', count(*), min(f.created_at) FROM ${t.fanouts} f
+         CROSS JOIN LATERAL unnest(f.endpoint_ids) u(id) JOIN ${t.endpoints} e ON e.id = u.id`,
     ),
   ]);
   const total = Number(jobRows.rows[0]?.total ?? 0);
@@ -45,8 +49,10 @@ export async function postgresStats(db: PostgresDatabase, { now }: StatsInput): 
   const deliveries: StorageStats['deliveries'] = { pending: 0, failed: 0, oldestPendingAt: null };
   for (const row of deliveryRows.rows) {
     if (row.status === 'pending') {
-      deliveries.pending = Number(row.n);
-      deliveries.oldestPendingAt = row.oldest === null ? null : new Date(Number(row.oldest));
+      deliveries.pending += Number(row.n);
+      const oldest = row.oldest === null ? null : Number(row.oldest);
+      if (oldest !== null && (deliveries.oldestPendingAt?.getTime() ?? Infinity) > oldest)
+        deliveries.oldestPendingAt = new Date(oldest);
     } else deliveries.failed = Number(row.n);
   }
   return { jobs, runs, endpoints, deliveries };

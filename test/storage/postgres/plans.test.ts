@@ -314,7 +314,10 @@ describePostgres('PostgresStorage statement plans', () => {
     // The endpoints table holds two rows: reading it whole is the right plan. Counting every job reads every
     // job, from the table or an index alike: which one depends on how much of the table the visibility map
     // covers (other tests' open transactions keep VACUUM from marking pages), so that count may scan.
+    // Fan-outs not written yet are all counted as pending deliveries: a queue the claims keep empty, read whole.
     const jobCount = /^jobs in: SELECT \(SELECT count\(\*\) FROM "[^"]+"\.jobs\) AS total/;
-    expect(scans.filter((s) => !s.startsWith('endpoints ') && !jobCount.test(s))).toEqual([]);
+    expect(
+      scans.filter((s) => !s.startsWith('endpoints ') && !s.startsWith('fanouts ') && !jobCount.test(s)),
+    ).toEqual([]);
   });
 });

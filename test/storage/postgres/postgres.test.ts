@@ -249,6 +249,7 @@ describePostgres('Postgres', () => {
         'attempts',
         'deliveries',
         'endpoints',
+        'fanouts',
         'jobs',
         'messages',
         'runs',
@@ -271,7 +272,7 @@ describePostgres('Postgres', () => {
       const versions = await withPool((pool) =>
         pool.query(`SELECT version FROM "${schema}".schema_migrations`),
       );
-      expect(versions.rows).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((version) => ({ version })));
+      expect(versions.rows).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map((version) => ({ version })));
       await instances[0]!.insertJob(minimalJob('j'));
       expect(await instances[4]!.getJob('j')).toEqual(minimalJob('j'));
     });
@@ -306,7 +307,8 @@ describePostgres('Postgres', () => {
       });
       // Turn it back into what cronhook with only the first two migrations left behind, data included.
       await withPool((pool) =>
-        pool.query(`DROP TRIGGER runs_outcome_insert ON ${t}.runs; DROP TRIGGER runs_outcome_update ON ${t}.runs;
+        pool.query(`DROP TABLE ${t}.fanouts; DROP FUNCTION ${t}.expand_fanouts; DROP FUNCTION ${t}.write_fanouts;
+          DROP FUNCTION ${t}.fanout_delivery_id; DROP TRIGGER runs_outcome_insert ON ${t}.runs; DROP TRIGGER runs_outcome_update ON ${t}.runs;
           DROP FUNCTION ${t}.runs_outcome; DROP INDEX ${t}.jobs_failing; ALTER TABLE ${t}.jobs DROP COLUMN failing;
           DROP INDEX ${t}.jobs_paused; DROP INDEX ${t}.runs_recent; DROP INDEX ${t}.runs_failed;
           DROP INDEX ${t}.deliveries_status; DROP INDEX ${t}.deliveries_failed_endpoint; DROP INDEX ${t}.messages_job;
@@ -391,8 +393,11 @@ describePostgres('Postgres', () => {
       expect(languages.rows).toEqual([
         { proname: 'claim_deliveries', lanname: 'plpgsql' },
         { proname: 'claim_jobs', lanname: 'plpgsql' },
+        { proname: 'expand_fanouts', lanname: 'plpgsql' },
+        { proname: 'fanout_delivery_id', lanname: 'sql' },
         { proname: 'insert_messages', lanname: 'plpgsql' },
         { proname: 'runs_outcome', lanname: 'plpgsql' },
+        { proname: 'write_fanouts', lanname: 'plpgsql' },
       ]);
     });
 

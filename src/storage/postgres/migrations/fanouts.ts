@@ -1,0 +1,111 @@
+import type { Migration } from '../../sql/codec.js';
+import { ENDPOINTS_LOCK } from '../parking.js';
+
+/** The base64url digits in ASCII order, as notifier/ids.ts writes a fan-out delivery id's index. */
+const DIGITS = '-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
+
+/**
+ * Version 11: fan-outs (`Storage.insertFanout`, see ../fanout.ts). A publish stores its message and one
+ * `fanouts` row holding the endpoint ids, instead of a delivery row per endpoint; the delivery rows are
+ * written later, by the claim that takes them or by a read that needs them, exactly once across instances
+ * (the fan-out row is locked and deleted in the transaction that writes them).
+ */
+export function fanoutMigrations(s: string): Migration[] {
+  const digit = (divisor: number) => `substr('${DIGITS}', ((p_index / ${divisor}) % 64)::integer + 1, 1)`;
+  return [
+    {
+      version: 11,
+      name: 'fan-outs',
+      sql: `
+CREATE TABLE ${s}.fanouts (
+  message_id text COLLATE "C" PRIMARY KEY,
+  topic text NOT NULL,
+  endpoint_ids text[] COLLATE "C" NOT NULL,
+  next_attempt_at bigint NOT NULL,
+  created_at bigint NOT NULL
+);
+CREATE INDEX fanouts_due ON ${s}.fanouts (next_attempt_at, message_id);
+
+-- notifier/ids.ts fanoutDeliveryId: 'dlv_', the message id's characters 5 to 22, the index in 4 digits.
+CREATE FUNCTION ${s}.fanout_delivery_id(p_message text, p_index bigint) RETURNS text
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
+  SELECT 'dlv_' || substr(p_message, 5, 18) || ${digit(262144)} || ${digit(4096)} || ${digit(64)} || ${digit(1)}
+$fn$;
+
+-- Writes the delivery rows of the fan-outs of the given messages, which the caller has locked, and deletes
+-- the fan-outs. A delivery to an endpoint deleted since the publish is not written (deleteEndpoint deleted its
+-- pending deliveries); one to a disabled endpoint is parked, decided under the shared endpoints lock as
+-- insert_messages() does. Returns how many of the written deliveries a claim excluding p_excluded can take.
+CREATE FUNCTION ${s}.write_fanouts(p_ids text[], p_excluded text[]) RETURNS integer
+  LANGUAGE plpgsql VOLATILE SET enable_seqscan = off AS $fn$
+DECLARE
+  v_ready integer;
+BEGIN
+  PERFORM pg_advisory_xact_lock_shared(${ENDPOINTS_LOCK}, hashtext('${s}'));
+  WITH written AS (
+    INSERT INTO ${s}.deliveries (id, message_id, endpoint_id, topic, status, attempts, next_attempt_at,
+        created_at, updated_at, parked)
+      SELECT ${s}.fanout_delivery_id(f.message_id, u.i - 1), f.message_id, e.id, f.topic, 'pending', 0,
+        f.next_attempt_at, f.created_at, f.created_at, NOT e.enabled
+      FROM ${s}.fanouts f CROSS JOIN LATERAL unnest(f.endpoint_ids) WITH ORDINALITY AS u(endpoint_id, i)
+        JOIN ${s}.endpoints e ON e.id = u.endpoint_id
+      WHERE f.message_id = ANY (p_ids)
+      RETURNING endpoint_id, parked)
+  SELECT count(*) FILTER (WHERE NOT parked AND NOT (endpoint_id = ANY (p_excluded))) INTO v_ready FROM written;
+  DELETE FROM ${s}.fanouts WHERE message_id = ANY (p_ids);
+  RETURN v_ready;
+END
+$fn$;
+
+-- For reads: writes the deliveries of the fan-outs whose message id is from p_from to p_to, and that go to
+-- p_endpoint when it is given, waiting for a claim writing one of them to commit (then it is gone). Locks in
+-- message id order, so two of these never deadlock. Returns how many fan-outs it wrote.
+CREATE FUNCTION ${s}.expand_fanouts(p_from text, p_to text, p_endpoint text) RETURNS integer
+  LANGUAGE plpgsql VOLATILE SET enable_seqscan = off AS $fn$
+DECLARE
+  v_ids text[];
+BEGIN
+  SELECT array_agg(f.message_id) INTO v_ids FROM (
+    SELECT message_id FROM ${s}.fanouts
+    WHERE message_id BETWEEN p_from AND p_to AND (p_endpoint IS NULL OR p_endpoint = ANY (endpoint_ids))
+    ORDER BY message_id FOR UPDATE) f;
+  IF v_ids IS NULL THEN RETURN 0; END IF;
+  PERFORM ${s}.write_fanouts(v_ids, '{}');
+  RETURN cardinality(v_ids);
+END
+$fn$;
+
+-- The claim of version 6, after writing the deliveries of due fan-outs, oldest due first, SKIP LOCKED (another
+-- claim is writing those): batches of p_limit fan-outs until they held p_limit deliveries this claim can take,
+-- or none is due. Every fan-out left is due no earlier than those written, so the claim still takes the
+-- oldest due deliveries first.
+CREATE OR REPLACE FUNCTION ${s}.claim_deliveries(p_now bigint, p_limit integer, p_instance text, p_until bigint,
+    p_excluded text[])
+  RETURNS TABLE (delivery json, due_at bigint) LANGUAGE plpgsql VOLATILE
+  SET enable_sort = off SET enable_seqscan = off AS $fn$
+DECLARE
+  v_ids text[];
+  v_ready integer := 0;
+BEGIN
+  LOOP
+    SELECT array_agg(f.message_id) INTO v_ids FROM (
+      SELECT message_id FROM ${s}.fanouts WHERE next_attempt_at <= p_now
+      ORDER BY next_attempt_at, message_id LIMIT p_limit FOR UPDATE SKIP LOCKED) f;
+    EXIT WHEN v_ids IS NULL;
+    v_ready := v_ready + ${s}.write_fanouts(v_ids, p_excluded);
+    EXIT WHEN v_ready >= p_limit OR cardinality(v_ids) < p_limit;
+  END LOOP;
+  RETURN QUERY WITH due AS (
+    SELECT d.id, d.wake_at AS due_at FROM ${s}.deliveries d JOIN ${s}.endpoints e ON e.id = d.endpoint_id
+    WHERE d.status = 'pending' AND NOT d.parked AND e.enabled AND d.wake_at <= p_now
+      AND NOT (d.endpoint_id = ANY (p_excluded))
+    ORDER BY d.wake_at, d.id LIMIT p_limit FOR UPDATE OF d SKIP LOCKED)
+  UPDATE ${s}.deliveries x SET locked_by = p_instance, locked_until = p_until
+  FROM due WHERE x.id = due.id
+  RETURNING to_json(x), due.due_at;
+END
+$fn$;
+`,
+    },
+  ];
+}
