@@ -75,25 +75,41 @@ BEGIN
 END
 $fn$;
 
--- The claim of version 6, after writing the deliveries of due fan-outs, oldest due first, SKIP LOCKED (another
--- claim is writing those): batches of p_limit fan-outs until they held p_limit deliveries this claim can take,
--- or none is due. Every fan-out left is due no earlier than those written, so the claim still takes the
--- oldest due deliveries first.
+-- The claim of version 6, after writing the deliveries of the due fan-outs it may take, oldest due first, SKIP
+-- LOCKED (another claim is writing those): those whose first delivery comes before the p_limit-th delivery this
+-- claim would take without them (all due ones when there are fewer), in batches, until none is left (each batch
+-- may bring that bound earlier). The first batch holds about p_limit deliveries if the fan-outs are as wide as
+-- the first; the next ones double, up to p_limit fan-outs. The claim still takes the oldest due deliveries first, and a
+-- backlog of fan-outs is written a claim's worth at a time, not all at the first claim.
 CREATE OR REPLACE FUNCTION ${s}.claim_deliveries(p_now bigint, p_limit integer, p_instance text, p_until bigint,
     p_excluded text[])
   RETURNS TABLE (delivery json, due_at bigint) LANGUAGE plpgsql VOLATILE
   SET enable_sort = off SET enable_seqscan = off AS $fn$
 DECLARE
   v_ids text[];
-  v_ready integer := 0;
+  v_bound bigint;
+  v_bound_id text;
+  v_batch integer;
 BEGIN
   LOOP
+    EXIT WHEN p_limit < 1;
+    IF v_batch IS NULL THEN
+      SELECT p_limit / GREATEST(cardinality(endpoint_ids), 1) + 1 INTO v_batch FROM ${s}.fanouts WHERE next_attempt_at <= p_now
+        ORDER BY next_attempt_at, message_id LIMIT 1;
+      EXIT WHEN NOT FOUND;
+    ELSE
+      v_batch := LEAST(v_batch * 2, p_limit);
+    END IF;
+    SELECT d.wake_at, d.id INTO v_bound, v_bound_id FROM ${s}.deliveries d JOIN ${s}.endpoints e ON e.id = d.endpoint_id
+      WHERE d.status = 'pending' AND NOT d.parked AND e.enabled AND d.wake_at <= p_now
+        AND NOT (d.endpoint_id = ANY (p_excluded))
+      ORDER BY d.wake_at, d.id OFFSET p_limit - 1 LIMIT 1;
     SELECT array_agg(f.message_id) INTO v_ids FROM (
-      SELECT message_id FROM ${s}.fanouts WHERE next_attempt_at <= p_now
-      ORDER BY next_attempt_at, message_id LIMIT p_limit FOR UPDATE SKIP LOCKED) f;
+      SELECT message_id FROM ${s}.fanouts WHERE next_attempt_at <= COALESCE(v_bound, p_now)
+        AND (v_bound IS NULL OR next_attempt_at < v_bound OR ${s}.fanout_delivery_id(message_id, 0) < v_bound_id)
+      ORDER BY next_attempt_at, message_id LIMIT v_batch FOR UPDATE SKIP LOCKED) f;
     EXIT WHEN v_ids IS NULL;
-    v_ready := v_ready + ${s}.write_fanouts(v_ids, p_excluded);
-    EXIT WHEN v_ready >= p_limit OR cardinality(v_ids) < p_limit;
+    PERFORM ${s}.write_fanouts(v_ids, p_excluded);
   END LOOP;
   RETURN QUERY WITH due AS (
     SELECT d.id, d.wake_at AS due_at FROM ${s}.deliveries d JOIN ${s}.endpoints e ON e.id = d.endpoint_id
