@@ -314,11 +314,12 @@ export class PostgresOutbox {
       const ids = rows.map((row) => String(row.id));
       const messageIds = [...new Set(rows.map((row) => String(row.message_id)))];
       await tx.query(`DELETE FROM ${t.attempts} WHERE delivery_id = ANY($1::text[])`, [ids]);
-      await tx.query(
+      const gone = await tx.query(
         `DELETE FROM ${t.messages} m WHERE m.id = ANY($1::text[])
-           AND NOT EXISTS (SELECT 1 FROM ${t.deliveries} d WHERE d.message_id = m.id)`,
+           AND NOT EXISTS (SELECT 1 FROM ${t.deliveries} d WHERE d.message_id = m.id) RETURNING m.id`,
         [messageIds],
       );
+      for (const row of gone.rows) this.#messages.forget(String(row.id)); // kept since their claim
       return rows.length;
     });
   }
