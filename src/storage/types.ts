@@ -316,6 +316,18 @@ export interface Storage {
    * before as they were. Optional: without it the notifier lists endpoints with `listEndpoints`.
    */
   peekEndpoints?(): readonly Readonly<EndpointRecord>[];
+  /**
+   * Every stored endpoint, in `listEndpoints` order, as read-only records the adapter may keep between calls
+   * and hand out again while they are unchanged (nested objects and dates included; a write makes new records
+   * and leaves those handed out before as they were), for storage shared with other processes, where
+   * `peekEndpoints` cannot be: each call sees every endpoint write committed before it was made, by any
+   * process. Each publish matches its event against them: an adapter that keeps the decoded records and asks
+   * the store only whether they changed spares every publish the decoding of every endpoint. PostgresStorage
+   * checks a fingerprint of the endpoint rows in one query that returns the rows only when it changed.
+   * Optional: without it (and without `peekEndpoints`) the notifier lists endpoints with `listEndpoints`.
+   * @example const matching = (await storage.currentEndpoints()).filter((e) => e.enabled);
+   */
+  currentEndpoints?(): Promise<readonly Readonly<EndpointRecord>[]>;
   /** Deletes the endpoint and its pending deliveries; false when it did not exist. */
   deleteEndpoint(id: string): Promise<boolean>;
 

@@ -39,8 +39,11 @@ export class MessageWriter {
   async publish(subject: MatchSubject, at: Date, data: unknown, maxBytes?: number): Promise<string> {
     const body = encodeBody(subject.topic, at, data, maxBytes);
     const endpoints: Readonly<EndpointRecord>[] = [];
-    // In-process storage hands over its own read-only records: no copy of every endpoint per publish.
-    const all = this.#storage.peekEndpoints?.() ?? (await this.#endpoints());
+    // In-process storage hands over its own read-only records: no copy of every endpoint per publish; shared
+    // storage may keep decoded ones, checking only that they are current.
+    const all =
+      this.#storage.peekEndpoints?.() ??
+      (await (this.#storage.currentEndpoints ? this.#storage.currentEndpoints() : this.#endpoints()));
     for (const e of all) {
       // Endpoints disabled for failing keep collecting deliveries (sent once re-enabled); paused or gone
       // ones do not.

@@ -75,6 +75,8 @@ const MEMBERS = {
   getEndpoint: 'opens',
   listEndpoints: 'opens',
   peekEndpoints: 'left out: its records are shared, read-only objects that cannot carry decrypted copies',
+  currentEndpoints:
+    'opens, when the storage underneath has it: each record it hands out is opened once, kept while it hands out that record again',
   deleteEndpoint: 'passes',
   insertMessage: 'passes: messages are the bodies sent to receivers, not secrets',
   insertFanout: 'passes, as insertMessage',
@@ -121,6 +123,9 @@ export class EncryptedStorage implements Storage {
   readonly subscribe?: (listener: (change: StorageChange) => void) => Promise<() => void>;
   readonly pruneDeliveries?: (input: PruneDeliveriesInput) => Promise<number>;
   readonly insertFanout?: (input: FanoutInput) => Promise<void>;
+  readonly currentEndpoints?: () => Promise<readonly Readonly<EndpointRecord>[]>;
+  /** currentEndpoints: the opened copy of each record the storage underneath handed out. */
+  readonly #opened = new WeakMap<Readonly<EndpointRecord>, Readonly<EndpointRecord>>();
   readonly replaceJob?: (
     job: JobRecord,
     expectedUpdatedAt: Date,
@@ -158,6 +163,16 @@ export class EncryptedStorage implements Storage {
     if (storage.subscribe) this.subscribe = (listener) => storage.subscribe!(listener);
     if (storage.pruneDeliveries) this.pruneDeliveries = (input) => storage.pruneDeliveries!(input);
     if (storage.insertFanout) this.insertFanout = (input) => storage.insertFanout!(input);
+    if (storage.currentEndpoints) {
+      this.currentEndpoints = async () =>
+        (await storage.currentEndpoints!()).map((sealed) => {
+          const kept = this.#opened.get(sealed);
+          if (kept !== undefined) return kept;
+          const opened = this.#openEndpoint(sealed);
+          this.#opened.set(sealed, opened);
+          return opened;
+        });
+    }
     if (storage.claimRunRequests) this.claimRunRequests = (options) => storage.claimRunRequests!(options);
     if (storage.replaceJob) {
       this.replaceJob = (job, expected, state) =>

@@ -1,4 +1,4 @@
-import { GroupCommit, type QueuedWrite } from '../sql/group-commit.js';
+import { GroupCommit } from '../sql/group-commit.js';
 import { messageCodec } from '../sql/outbox-rows.js';
 import type { FanoutInput } from '../types.js';
 import {
@@ -7,7 +7,7 @@ import {
   type PgSql,
   type PostgresDatabase,
 } from './database.js';
-import { jsonRows, writeAsSet } from './set-writes.js';
+import { insertAsSet, jsonRows } from './set-writes.js';
 
 /** Which stored fan-outs a read needs written as delivery records first. */
 export type FanoutScope =
@@ -40,10 +40,14 @@ export class PostgresFanouts {
   readonly #insertMany: PgSql;
   readonly #expand: PgSql;
   // As the outbox's message inserts: messages go in one statement parameter, groups stop at ~16 MB of bodies.
-  readonly #inserts = new GroupCommit<FanoutInput>((group) => this.#insertGroup(group), 500, {
-    weigh: (input) => input.message.body.length + 40 * input.endpointIds.length,
-    maxWeight: 16 * 1024 * 1024,
-  });
+  readonly #inserts = new GroupCommit<FanoutInput>(
+    insertAsSet((inputs) => this.#insertSet(inputs)),
+    500,
+    {
+      weigh: (input) => input.message.body.length + 40 * input.endpointIds.length,
+      maxWeight: 16 * 1024 * 1024,
+    },
+  );
 
   constructor(db: PostgresDatabase) {
     this.#db = db;
@@ -63,16 +67,6 @@ export class PostgresFanouts {
   /** Group-committed: the fan-outs published together are stored by one statement. */
   insert(input: FanoutInput): Promise<void> {
     return this.#inserts.push<void>(input);
-  }
-
-  async #insertGroup(group: QueuedWrite<FanoutInput>[]): Promise<void> {
-    // One message may clash with a stored id: then they go one by one, so only that one fails.
-    await writeAsSet(
-      group,
-      (inputs) => this.#insertSet(inputs),
-      (write) => write.resolve(undefined),
-      (input) => this.#insertSet([input]),
-    );
   }
 
   async #insertSet(inputs: FanoutInput[]): Promise<void> {

@@ -1,7 +1,7 @@
 import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../../notifier/types.js';
 import { duplicateEndpoint, notFound } from '../errors.js';
 import { insertSql, postgresPlaceholder as ph, setSql } from '../sql/codec.js';
-import { GroupCommit, type QueuedWrite } from '../sql/group-commit.js';
+import { GroupCommit } from '../sql/group-commit.js';
 import { attemptCodec, deliveryCodec, endpointCodec, messageCodec } from '../sql/outbox-rows.js';
 import type {
   ClaimDeliveriesOptions,
@@ -22,8 +22,9 @@ import {
 } from './database.js';
 import { deliveryListQuery } from './delivery-list.js';
 import { fanoutsDueSql, PostgresFanouts } from './fanout.js';
+import { KeptEndpoints } from './kept-endpoints.js';
 import { lockEndpoints, parkedSql, reparkDeliveries } from './parking.js';
-import { jsonRows, writeAsSet } from './set-writes.js';
+import { insertAsSet, jsonRows } from './set-writes.js';
 
 const decodeDelivery = (row: PgRow) => deliveryCodec.decode(row, dialect);
 const decodeEndpoint = (row: PgRow) => endpointCodec.decode(row, dialect);
@@ -33,10 +34,7 @@ const NO_JSON = new Set<string>();
 /** Claimed messages kept for reads after the claim's turn (see BatchedLookup). */
 const MESSAGES_KEPT = 256;
 
-interface NewMessage {
-  message: Message;
-  deliveries: DeliveryRecord[];
-}
+type NewMessage = { message: Message; deliveries: DeliveryRecord[] };
 /** The webhook half of `PostgresStorage`: endpoints, messages, deliveries and attempts. */
 export class PostgresOutbox {
   readonly #db: PostgresDatabase;
@@ -46,14 +44,19 @@ export class PostgresOutbox {
   readonly #claim: PgSql;
   readonly #nextDue: PgSql;
   // Messages go in one statement parameter: groups stop at ~16 MB of bodies.
-  readonly #inserts = new GroupCommit<NewMessage>((group) => this.#insertGroup(group), 500, {
-    weigh: (input) => input.message.body.length + 300 * input.deliveries.length,
-    maxWeight: 16 * 1024 * 1024,
-  });
+  readonly #inserts = new GroupCommit<NewMessage>(
+    insertAsSet((inputs) => this.#insertSet(inputs)),
+    500,
+    {
+      weigh: (input) => input.message.body.length + 300 * input.deliveries.length,
+      maxWeight: 16 * 1024 * 1024,
+    },
+  );
   readonly #completions: PostgresCompletions;
   readonly #endpoints: BatchedLookup;
   readonly #messages: BatchedLookup;
   readonly #fanouts: PostgresFanouts;
+  readonly #kept: KeptEndpoints;
 
   constructor(db: PostgresDatabase) {
     this.#db = db;
@@ -77,6 +80,7 @@ export class PostgresOutbox {
     // ORDER BY … LIMIT 1 rather than MIN(): read in index order, it stops at the first enabled endpoint's.
     // Fan-outs not written yet count too (LEAST skips a null).
     this.#fanouts = new PostgresFanouts(db);
+    this.#kept = new KeptEndpoints(db);
     this.#nextDue = db.statement(`SELECT LEAST((SELECT d.wake_at ${this.#pendingToEnabled}
       ORDER BY d.wake_at, d.id LIMIT 1), ${fanoutsDueSql(db)}) AS t`);
     const byIds = (table: string) => async (ids: string[]) =>
@@ -163,6 +167,9 @@ export class PostgresOutbox {
     return rows.map(decodeEndpoint);
   }
 
+  /** Every endpoint, decoded once and handed out again while unchanged (see KeptEndpoints). */
+  currentEndpoints = (): Promise<readonly Readonly<EndpointRecord>[]> => this.#kept.current();
+
   async deleteEndpoint(id: string): Promise<boolean> {
     this.#endpoints.forget(id);
     const deleted = await this.#db.transaction(async (tx) => {
@@ -183,16 +190,6 @@ export class PostgresOutbox {
   /** Group-committed: messages published together are stored by one statement (see `#insertMany`). */
   insertMessage(input: NewMessage): Promise<void> {
     return this.#inserts.push<void>(input);
-  }
-
-  async #insertGroup(group: QueuedWrite<NewMessage>[]): Promise<void> {
-    // One message may clash with a stored id: then they go one by one, so only that one fails.
-    await writeAsSet(
-      group,
-      (inputs) => this.#insertSet(inputs),
-      (write) => write.resolve(undefined),
-      (input) => this.#insertSet([input]),
-    );
   }
 
   /** Group-committed as insertMessage is; the delivery records are written later (see PostgresFanouts). */

@@ -50,6 +50,20 @@ export async function writeAsSet<W, S>(
 }
 
 /**
+ * A group commit of inserts: the group in one statement (`insertSet`); when that fails as a whole (one row
+ * clashing with a stored id), one by one, so that only the clashing write fails.
+ */
+export function insertAsSet<W>(insertSet: (works: W[]) => Promise<unknown>) {
+  return (group: QueuedWrite<W>[]): Promise<void> =>
+    writeAsSet(
+      group,
+      insertSet,
+      (write) => write.resolve(undefined),
+      (work) => insertSet([work]),
+    );
+}
+
+/**
  * Encoded rows as one JSON array, for Postgres statements that take many rows in one parameter
  * (`json_populate_recordset(null::table, $1)`): one round trip and one commit for a group of writes.
  * `jsonColumns` hold JSON text already (the codecs' `json()`), embedded as it is rather than quoted again,

@@ -64,8 +64,8 @@ type PartOf<K extends keyof Storage> = {
     : never;
 };
 export type JobsPart = PartOf<JobMethod>;
-/** The outbox part; `insertFanout` is optional, as on Storage, until an adapter writes it. */
-export type OutboxPart = PartOf<OutboxMethod> & Partial<PartOf<'insertFanout'>>;
+/** The outbox part; `insertFanout` and `currentEndpoints` are optional, as on Storage. */
+export type OutboxPart = PartOf<OutboxMethod> & Partial<PartOf<'insertFanout' | 'currentEndpoints'>>;
 
 const DONE: Promise<void> = Promise.resolve();
 
@@ -86,12 +86,16 @@ export abstract class SplitStorage {
 
   /** See {@link Storage.insertFanout}: present when the adapter's outbox part writes fan-outs. */
   readonly insertFanout?: (input: FanoutInput) => Promise<void>;
+  /** See {@link Storage.currentEndpoints}: present when the adapter's outbox part keeps endpoints. */
+  readonly currentEndpoints?: () => Promise<readonly Readonly<EndpointRecord>[]>;
 
   protected constructor(jobs: JobsPart, outbox: OutboxPart) {
     this.#jobs = jobs;
     this.#outbox = outbox;
     const insertFanout = outbox.insertFanout?.bind(outbox);
     if (insertFanout) this.insertFanout = (input) => this.op('insert a message', () => insertFanout(input));
+    const currentEndpoints = outbox.currentEndpoints?.bind(outbox);
+    if (currentEndpoints) this.currentEndpoints = () => this.op('list endpoints', currentEndpoints);
   }
 
   /**
