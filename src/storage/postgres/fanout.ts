@@ -16,6 +16,11 @@ export type FanoutScope =
   | { deliveryId: string }
   | { endpointId: string };
 
+/**
+ * Fan-outs to this many endpoints or more are stored as one row; to one endpoint, its delivery row is written
+ * at once (a fan-out row written and deleted, and the claim's look for it, would cost more than they save).
+ */
+export const FANOUT_ROWS_FROM = 2;
 /** Above every character: the end of a message id range that takes every id with a given beginning. */
 const LAST = '\u{10FFFF}';
 const NO_JSON = new Set<string>();

@@ -1,5 +1,6 @@
 import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../../notifier/types.js';
 import { duplicateEndpoint, notFound } from '../errors.js';
+import { fanoutDeliveries } from '../fanout.js';
 import { insertSql, postgresPlaceholder as ph, setSql } from '../sql/codec.js';
 import { GroupCommit } from '../sql/group-commit.js';
 import { attemptCodec, deliveryCodec, endpointCodec, messageCodec } from '../sql/outbox-rows.js';
@@ -21,7 +22,7 @@ import {
   type PostgresDatabase,
 } from './database.js';
 import { deliveryListQuery } from './delivery-list.js';
-import { fanoutsDueSql, PostgresFanouts } from './fanout.js';
+import { FANOUT_ROWS_FROM, fanoutsDueSql, PostgresFanouts } from './fanout.js';
 import { KeptEndpoints } from './kept-endpoints.js';
 import { lockEndpoints, parkedSql, reparkDeliveries } from './parking.js';
 import { insertAsSet, jsonRows } from './set-writes.js';
@@ -192,9 +193,11 @@ export class PostgresOutbox {
     return this.#inserts.push<void>(input);
   }
 
-  /** Group-committed as insertMessage is; the delivery records are written later (see PostgresFanouts). */
-  insertFanout(input: FanoutInput): Promise<void> {
-    return this.#fanouts.insert(input);
+  /** From FANOUT_ROWS_FROM endpoints, one fan-out row whose delivery rows are written later; else as insertMessage. */
+  insertFanout({ message, endpointIds, nextAttemptAt }: FanoutInput): Promise<void> {
+    if (endpointIds.length >= FANOUT_ROWS_FROM)
+      return this.#fanouts.insert({ message, endpointIds, nextAttemptAt });
+    return this.insertMessage({ message, deliveries: fanoutDeliveries(message, endpointIds, nextAttemptAt) });
   }
 
   async #insertSet(inputs: NewMessage[]): Promise<void> {

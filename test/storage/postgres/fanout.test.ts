@@ -119,13 +119,14 @@ describePostgres('PostgresStorage fan-outs', () => {
     const [storage] = await instances(1);
     await storage!.insertEndpoint(endpoint('on'));
     await storage!.insertEndpoint(endpoint('off', { enabled: false, disabledReason: 'manual' }));
+    await storage!.insertEndpoint(endpoint('off-2', { enabled: false, disabledReason: 'manual' }));
     await storage!.insertMessage({
       message: message('m-old'),
       deliveries: [delivery('d-stored', 'm-old', 'on', { nextAttemptAt: at(30) })],
     });
     const onlyOff = fanoutMessage(1);
     const both = fanoutMessage(2);
-    await storage!.insertFanout!({ message: onlyOff, endpointIds: ['off'], nextAttemptAt: at(10) });
+    await storage!.insertFanout!({ message: onlyOff, endpointIds: ['off', 'off-2'], nextAttemptAt: at(10) });
     await storage!.insertFanout!({ message: both, endpointIds: ['off', 'on'], nextAttemptAt: at(20) });
     // Only fan-outs to disabled endpoints are not due work.
     const first = await storage!.claimDeliveries({ now: claimAt, limit: 1, instanceId: 'i', leaseMs: 1_000 });
@@ -142,7 +143,12 @@ describePostgres('PostgresStorage fan-outs', () => {
   it('nextDeliveryAt counts a fan-out only when one of its endpoints is enabled', async () => {
     const [storage] = await instances(1);
     await storage!.insertEndpoint(endpoint('off', { enabled: false, disabledReason: 'failing' }));
-    await storage!.insertFanout!({ message: fanoutMessage(), endpointIds: ['off'], nextAttemptAt: at(5) });
+    await storage!.insertEndpoint(endpoint('off-2', { enabled: false, disabledReason: 'manual' }));
+    await storage!.insertFanout!({
+      message: fanoutMessage(),
+      endpointIds: ['off', 'off-2'],
+      nextAttemptAt: at(5),
+    });
     expect(await storage!.nextDeliveryAt()).toBeNull();
     await storage!.insertEndpoint(endpoint('on'));
     await storage!.insertFanout!({
@@ -173,13 +179,26 @@ describePostgres('PostgresStorage fan-outs', () => {
     });
     cleanups.push(() => upgraded.close());
     const m = fanoutMessage(1);
-    await upgraded.insertFanout!({ message: m, endpointIds: ['ep'], nextAttemptAt: at(1) });
+    await upgraded.insertEndpoint(endpoint('ep-2'));
+    await upgraded.insertFanout!({ message: m, endpointIds: ['ep-2', 'ep'], nextAttemptAt: at(1) });
     const claimed = await upgraded.claimDeliveries({
       now: claimAt,
       limit: 5,
       instanceId: 'i',
       leaseMs: 1_000,
     });
-    expect(claimed.map((d) => d.id)).toEqual(['d-1', 'd-2', fanoutDeliveries(m, ['ep'], at(1))[0]!.id]);
+    const fanned = fanoutDeliveries(m, ['ep-2', 'ep'], at(1)).map((d) => d.id);
+    expect(claimed.map((d) => d.id)).toEqual(['d-1', 'd-2', ...fanned]);
+  });
+
+  it('a fan-out to one endpoint is stored as its delivery row at once', async () => {
+    const [storage] = await instances(1);
+    await storage!.insertEndpoint(endpoint('ep'));
+    const m = fanoutMessage();
+    await storage!.insertFanout!({ message: m, endpointIds: ['ep'], nextAttemptAt: at(1) });
+    expect(await rowCount(storage!, 'fanouts')).toBe(0);
+    expect(await storage!.getDelivery(fanoutDeliveries(m, ['ep'], at(1))[0]!.id)).toEqual(
+      fanoutDeliveries(m, ['ep'], at(1))[0],
+    );
   });
 });
