@@ -51,21 +51,13 @@ export class PostgresCompletions {
     this.#t = t;
     this.#endpoints = endpoints;
     this.#updateDelivery = updateDelivery;
-    const deliveryState = deliveryCodec.columns.slice(1).map((c) => `${c} = i.${c}`);
-    const attemptColumns = attemptCodec.columns.join(', ');
-    // Attempt results of a group in one statement (one round trip, one commit): each delivery is updated
-    // (its lease released) and its attempt logged only when the delivery still exists; the ids returned
-    // tell the callers whose delivery was missing. Attempts go in call order, so `seq` orders them.
-    this.#completeMany =
-      db.statement(`WITH i AS (SELECT * FROM json_populate_recordset(null::${t.deliveries}, $1::json)),
-      locked AS (SELECT id FROM ${t.deliveries} WHERE id = ANY($3::text[]) ORDER BY id FOR UPDATE),
-      updated AS (UPDATE ${t.deliveries} x SET ${deliveryState.join(', ')}
-        FROM i WHERE x.id = i.id AND x.id = ANY($3::text[]) AND x.id IN (SELECT id FROM locked)
-        RETURNING x.id),
-      logged AS (INSERT INTO ${t.attempts} (${attemptColumns})
-        SELECT ${attemptColumns} FROM json_populate_recordset(null::${t.attempts}, $2::json) WITH ORDINALITY a
-        WHERE a.delivery_id IN (SELECT id FROM updated) ORDER BY a.ordinality)
-      SELECT id FROM updated`);
+    // Attempt results of a group in one call (one round trip, one commit) of complete_attempts (schema version
+    // 11): each delivery is updated (its lease released) and its attempt logged only when the delivery still
+    // exists; the ids returned tell the callers whose delivery was missing. Attempts go in call order, so
+    // `seq` orders them. A function planned with sequential scans off, as the claims are: see migrations/fanouts.ts.
+    this.#completeMany = db.statement(
+      `SELECT id FROM ${db.schema}.complete_attempts($1::json, $2::json, $3::text[]) AS id`,
+    );
   }
 
   complete(input: CompleteAttemptInput): Promise<void> {

@@ -36,7 +36,7 @@ const FANOUT_COLUMNS = ['message_id', 'topic', 'endpoint_ids', 'next_attempt_at'
  *   instances never write one twice; the fan-out row goes in the transaction that writes its deliveries);
  * - before a read that needs the records ({@link expand}: getDelivery, listDeliveries, updateDelivery and
  *   deleteEndpoint), for the fan-outs in that read's scope, after a cheap look at the fan-outs' primary key;
- * - `nextDeliveryAt` and `stats()` read the fan-outs as they are, writing nothing.
+ * - `nextDeliveryAt` (next_delivery_at()) and `stats()` read the fan-outs as they are, writing nothing.
  * A fan-out's delivery to an endpoint deleted before it was written is never written, as deleteEndpoint deletes
  * pending deliveries.
  */
@@ -120,15 +120,4 @@ export class PostgresFanouts {
     const { rows } = await tx.query(this.#expand, [from, to, endpoint]);
     return Number(rows[0]?.n ?? 0);
   }
-}
-
-/**
- * The earliest first attempt of a stored fan-out with an enabled endpoint, as a scalar subquery for
- * `nextDeliveryAt` (the earlier of it and the delivery rows' own).
- */
-export function fanoutsDueSql(db: PostgresDatabase): string {
-  const t = db.tables;
-  return `(SELECT f.next_attempt_at FROM ${t.fanouts} f
-    WHERE EXISTS (SELECT 1 FROM unnest(f.endpoint_ids) u(id) JOIN ${t.endpoints} e ON e.id = u.id WHERE e.enabled)
-    ORDER BY f.next_attempt_at, f.message_id LIMIT 1)`;
 }

@@ -22,7 +22,7 @@ import {
   type PostgresDatabase,
 } from './database.js';
 import { deliveryListQuery } from './delivery-list.js';
-import { FANOUT_ROWS_FROM, fanoutsDueSql, PostgresFanouts } from './fanout.js';
+import { FANOUT_ROWS_FROM, PostgresFanouts } from './fanout.js';
 import { KeptEndpoints } from './kept-endpoints.js';
 import { lockEndpoints, parkedSql, reparkDeliveries } from './parking.js';
 import { insertAsSet, jsonRows } from './set-writes.js';
@@ -40,7 +40,6 @@ type NewMessage = { message: Message; deliveries: DeliveryRecord[] };
 export class PostgresOutbox {
   readonly #db: PostgresDatabase;
   readonly #t: PostgresDatabase['tables'];
-  readonly #pendingToEnabled: string;
   readonly #insertMany: PgSql;
   readonly #claim: PgSql;
   readonly #nextDue: PgSql;
@@ -63,8 +62,6 @@ export class PostgresOutbox {
     this.#db = db;
     const t = db.tables;
     this.#t = t;
-    this.#pendingToEnabled = `FROM ${t.deliveries} d JOIN ${t.endpoints} e ON e.id = d.endpoint_id
-      WHERE d.status = 'pending' AND NOT d.parked AND e.enabled`;
     // Messages and their deliveries in one call (schema version 6), deliveries to disabled endpoints parked
     // (see parking.ts), the notification included: it is sent on commit.
     this.#insertMany = db.statement(`SELECT ${db.schema}.insert_messages($1::json, $2::json, $3)`);
@@ -78,12 +75,10 @@ export class PostgresOutbox {
          CASE WHEN row_number() OVER (PARTITION BY c.delivery->>'message_id') = 1 THEN (SELECT to_json(m)
            FROM ${t.messages} m WHERE m.id = (c.delivery->>'message_id') COLLATE "C") END AS message_row
        FROM c`);
-    // ORDER BY … LIMIT 1 rather than MIN(): read in index order, it stops at the first enabled endpoint's.
-    // Fan-outs not written yet count too (LEAST skips a null).
     this.#fanouts = new PostgresFanouts(db);
     this.#kept = new KeptEndpoints(db);
-    this.#nextDue = db.statement(`SELECT LEAST((SELECT d.wake_at ${this.#pendingToEnabled}
-      ORDER BY d.wake_at, d.id LIMIT 1), ${fanoutsDueSql(db)}) AS t`);
+    // The earliest of the deliveries' and the fan-outs' (schema version 11; each read in index order).
+    this.#nextDue = db.statement(`SELECT ${db.schema}.next_delivery_at() AS t`);
     const byIds = (table: string) => async (ids: string[]) =>
       (await db.query(`SELECT * FROM ${table} WHERE id = ANY($1::text[])`, [ids])).rows;
     this.#endpoints = new BatchedLookup(byIds(t.endpoints));

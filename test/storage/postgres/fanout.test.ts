@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { expect, it } from 'vitest';
 import { newId } from '../../../src/notifier/ids.js';
 import { fanoutDeliveries } from '../../../src/storage/fanout.js';
@@ -170,7 +171,8 @@ describePostgres('PostgresStorage fan-outs', () => {
     // What cronhook before fan-outs left behind (its claim_deliveries is replaced by version 11 either way).
     await withPool((pool) =>
       pool.query(`DROP TABLE ${t}.fanouts; DROP FUNCTION ${t}.expand_fanouts; DROP FUNCTION ${t}.write_fanouts;
-        DROP FUNCTION ${t}.fanout_delivery_id; DELETE FROM ${t}.schema_migrations WHERE version > 10`),
+        DROP FUNCTION ${t}.fanout_delivery_id; DROP FUNCTION ${t}.complete_attempts;
+        DROP FUNCTION ${t}.next_delivery_at; DELETE FROM ${t}.schema_migrations WHERE version > 10`),
     );
     const upgraded = new PostgresStorage({
       connectionString: await postgresUrl(),
@@ -200,5 +202,39 @@ describePostgres('PostgresStorage fan-outs', () => {
     expect(await storage!.getDelivery(fanoutDeliveries(m, ['ep'], at(1))[0]!.id)).toEqual(
       fanoutDeliveries(m, ['ep'], at(1))[0],
     );
+  });
+
+  it('attempt results and nextDeliveryAt read deliveries by index with plans kept from when the table was empty', async () => {
+    // Delivery rows are written by claims now: a connection may plan these while the table is still empty.
+    const [storage] = await instances(1);
+    const t = `"${storage!.schema}"`;
+    const client = new pg.Client({ connectionString: await postgresUrl() });
+    await client.connect();
+    cleanups.push(() => client.end());
+    const calls = () =>
+      Promise.all([
+        client.query(`SELECT ${t}.next_delivery_at()`),
+        client.query(`SELECT * FROM ${t}.complete_attempts('[]', '[]', '{d-7,d-900}')`),
+      ]);
+    for (let i = 0; i < 8; i++) await calls();
+    await storage!.insertEndpoint(endpoint('ep'));
+    await storage!.insertMessage({
+      message: message('m'),
+      deliveries: Array.from({ length: 3_000 }, (_, i) => delivery(`d-${i}`, 'm', 'ep')),
+    });
+    const seqScans = async () =>
+      Number(
+        (
+          await client.query(
+            `SELECT seq_scan FROM pg_stat_xact_user_tables WHERE schemaname = $1 AND relname = 'deliveries'`,
+            [storage!.schema],
+          )
+        ).rows[0].seq_scan,
+      );
+    await client.query('BEGIN');
+    const before = await seqScans();
+    await calls();
+    expect((await seqScans()) - before).toBe(0);
+    await client.query('ROLLBACK');
   });
 });

@@ -84,7 +84,7 @@ describePostgres('Postgres', () => {
       };
       const statements = await prepared();
       expect(statements.some((text) => text.includes('claim_deliveries('))).toBe(true);
-      expect(statements.some((text) => text.includes('json_populate_recordset'))).toBe(true);
+      expect(statements.some((text) => text.includes('complete_attempts('))).toBe(true);
       expect(await prepared(false)).toEqual([]);
     });
 
@@ -317,7 +317,8 @@ describePostgres('Postgres', () => {
       // Turn it back into what cronhook with only the first two migrations left behind, data included.
       await withPool((pool) =>
         pool.query(`DROP TABLE ${t}.fanouts; DROP FUNCTION ${t}.expand_fanouts; DROP FUNCTION ${t}.write_fanouts;
-          DROP FUNCTION ${t}.fanout_delivery_id; DROP TRIGGER runs_outcome_insert ON ${t}.runs; DROP TRIGGER runs_outcome_update ON ${t}.runs;
+          DROP FUNCTION ${t}.fanout_delivery_id; DROP FUNCTION ${t}.complete_attempts;
+          DROP FUNCTION ${t}.next_delivery_at; DROP TRIGGER runs_outcome_insert ON ${t}.runs; DROP TRIGGER runs_outcome_update ON ${t}.runs;
           DROP FUNCTION ${t}.runs_outcome; DROP INDEX ${t}.jobs_failing; ALTER TABLE ${t}.jobs DROP COLUMN failing;
           DROP INDEX ${t}.jobs_paused; DROP INDEX ${t}.runs_recent; DROP INDEX ${t}.runs_failed;
           DROP INDEX ${t}.deliveries_status; DROP INDEX ${t}.deliveries_failed_endpoint; DROP INDEX ${t}.messages_job;
@@ -402,9 +403,11 @@ describePostgres('Postgres', () => {
       expect(languages.rows).toEqual([
         { proname: 'claim_deliveries', lanname: 'plpgsql' },
         { proname: 'claim_jobs', lanname: 'plpgsql' },
+        { proname: 'complete_attempts', lanname: 'plpgsql' },
         { proname: 'expand_fanouts', lanname: 'plpgsql' },
         { proname: 'fanout_delivery_id', lanname: 'sql' },
         { proname: 'insert_messages', lanname: 'plpgsql' },
+        { proname: 'next_delivery_at', lanname: 'plpgsql' },
         { proname: 'runs_outcome', lanname: 'plpgsql' },
         { proname: 'write_fanouts', lanname: 'plpgsql' },
       ]);

@@ -75,6 +75,43 @@ BEGIN
 END
 $fn$;
 
+-- Attempt results (postgres/completions.ts) and nextDeliveryAt, until now prepared statements, in functions
+-- planned with sequential scans and sorting switched off, as the claims are (version 5): delivery rows are now
+-- written by claims, so on a fresh schema the table is empty when a connection first plans them, and the plan
+-- it kept from then read the whole table at every call once it had grown (~20 ms per group of results at 20k
+-- deliveries, until autovacuum's ANALYZE made it plan again).
+CREATE FUNCTION ${s}.complete_attempts(p_deliveries json, p_attempts json, p_ids text[])
+  RETURNS SETOF text LANGUAGE plpgsql VOLATILE SET enable_seqscan = off AS $fn$
+BEGIN
+  RETURN QUERY WITH i AS (SELECT * FROM json_populate_recordset(null::${s}.deliveries, p_deliveries)),
+  locked AS (SELECT id FROM ${s}.deliveries WHERE id = ANY (p_ids) ORDER BY id FOR UPDATE),
+  updated AS (UPDATE ${s}.deliveries x SET message_id = i.message_id, endpoint_id = i.endpoint_id,
+      topic = i.topic, status = i.status, attempts = i.attempts, next_attempt_at = i.next_attempt_at,
+      last_attempt_at = i.last_attempt_at, last_status_code = i.last_status_code, last_error = i.last_error,
+      created_at = i.created_at, updated_at = i.updated_at, locked_by = i.locked_by, locked_until = i.locked_until
+    FROM i WHERE x.id = i.id AND x.id = ANY (p_ids) AND x.id IN (SELECT id FROM locked)
+    RETURNING x.id),
+  logged AS (INSERT INTO ${s}.attempts (id, delivery_id, attempt, triggered_by, started_at, duration_ms,
+      status_code, error, response_headers, response_snippet)
+    SELECT a.id, a.delivery_id, a.attempt, a.triggered_by, a.started_at, a.duration_ms, a.status_code, a.error,
+      a.response_headers, a.response_snippet
+    FROM json_populate_recordset(null::${s}.attempts, p_attempts) WITH ORDINALITY a
+    WHERE a.delivery_id IN (SELECT id FROM updated) ORDER BY a.ordinality)
+  SELECT updated.id::text FROM updated;
+END
+$fn$;
+CREATE FUNCTION ${s}.next_delivery_at() RETURNS bigint LANGUAGE plpgsql STABLE
+  SET enable_seqscan = off SET enable_sort = off AS $fn$
+BEGIN
+  RETURN LEAST(
+    (SELECT d.wake_at FROM ${s}.deliveries d JOIN ${s}.endpoints e ON e.id = d.endpoint_id
+     WHERE d.status = 'pending' AND NOT d.parked AND e.enabled ORDER BY d.wake_at, d.id LIMIT 1),
+    (SELECT f.next_attempt_at FROM ${s}.fanouts f
+     WHERE EXISTS (SELECT 1 FROM unnest(f.endpoint_ids) u(id) JOIN ${s}.endpoints e ON e.id = u.id WHERE e.enabled)
+     ORDER BY f.next_attempt_at, f.message_id LIMIT 1));
+END
+$fn$;
+
 -- The claim of version 6, after writing the deliveries of the due fan-outs it may take, oldest due first, SKIP
 -- LOCKED (another claim is writing those): those whose first delivery comes before the p_limit-th delivery this
 -- claim would take without them (all due ones when there are fewer), in batches, until none is left (each batch
