@@ -37,6 +37,15 @@ const TO_ENDPOINT = `SELECT * FROM cronhook_messages m WHERE m.fanout IS NOT NUL
 const DUE_PAGE = `SELECT * FROM cronhook_messages WHERE fanout IS NOT NULL AND fanout_due <= ?
   AND (fanout_due, id) > (?, ?) ORDER BY fanout_due, id LIMIT ?`;
 
+/**
+ * A claim that writes fan-outs writes at least this many records (of the fan-outs due, while there are some),
+ * those it does not take pending: what makes writing records dear is the pages of the per-endpoint index, one
+ * per endpoint at each commit, and a claim takes few deliveries (the notifier's free slots), so later claims
+ * take the rest from the stored rows. Measured at 50 endpoints and claims of 16, with attempts completed:
+ * ~100 µs of CPU per delivery writing only the fan-outs a claim needs, ~75 writing ~500 records at a time.
+ */
+const WRITE_AT_LEAST = 512;
+
 /** What a claim takes, in claim order: a stored pending row to lease, or a record written already leased. */
 export type Claimed = { row: SqlRow; record?: undefined } | { row?: undefined; record: DeliveryRecord };
 
@@ -114,7 +123,8 @@ export class SqliteFanout {
   /**
    * The claim's share of fan-outs: takes `stored` (the claimable pending rows, in claim order, at most
    * `limit`) and the due fan-outs, in (due time, id) order, writes the records of as many fan-outs as can
-   * hold deliveries the claim takes (those it takes already leased, the others pending), and returns the
+   * hold deliveries the claim takes, and of more up to {@link WRITE_AT_LEAST} records (those it takes
+   * already leased, the others pending), and returns the
    * `limit` first of both in claim order. A fan-out not written sorts after every record of those written
    * (due later, or at the same time with a greater id), so it cannot hold one of the first `limit`.
    * Inside the claim's write; `messages` receives the messages whose records were written.
@@ -133,26 +143,29 @@ export class SqliteFanout {
     const fanouts: Array<{ row: SqlRow; records: DeliveryRecord[] }> = [];
     const candidates: DeliveryRecord[] = [];
     let after: [number, string] = [Number.MIN_SAFE_INTEGER, ''];
+    let written = 0;
+    const enough = () => candidates.length >= limit && written >= WRITE_AT_LEAST;
     // A fan-out usually holds several deliveries: a few rows at a time, each a message with its body.
     let size = 2;
-    while (candidates.length < limit) {
+    while (limit > 0 && !enough()) {
       const page = this.#c.all(DUE_PAGE, [until, ...after, size]);
       for (const row of page) {
         const message = messageCodec.decode(row, dialect);
         const endpointIds = JSON.parse(String(row.fanout)) as string[];
         const records = fanoutDeliveries(message, endpointIds, new Date(Number(row.fanout_due)));
         fanouts.push({ row, records });
+        written += records.length;
         messages.push(message);
         for (const record of records) {
           if (endpoints(record.endpointId)?.enabled && !excluded.has(record.endpointId))
             candidates.push(record);
         }
-        if (candidates.length >= limit) break;
+        if (enough()) break;
       }
       if (page.length < size) break;
       const end = page.at(-1)!;
       after = [Number(end.fanout_due), String(end.id)];
-      size = Math.min(size * 2, limit);
+      size = Math.min(size * 2, 64);
     }
     if (fanouts.length === 0) return stored.map((row) => ({ row }));
     // Both lists are in claim order (wake time, id): merge the first `limit`.
