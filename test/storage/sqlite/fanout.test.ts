@@ -77,8 +77,10 @@ const claim = (now: Date, limit: number, excludeEndpointIds?: string[]) => (s: S
 const everything = (s: Storage) => s.listDeliveries({ limit: 100 });
 
 describe('SqliteStorage.insertFanout', () => {
-  it('stores one message row, and writes the delivery records of the fan-outs a claim reaches', async () => {
-    const fanouts = twoFanouts();
+  it('stores one message row, and writes the delivery records of the fan-outs due when claimed', async () => {
+    // A third fan-out, due only after the claim below.
+    const later = { message: fanoutMessage(at(15)), endpointIds: ['e1'], nextAttemptAt: at(30) };
+    const fanouts = [...twoFanouts(), later];
     const path = freshPath();
     const { same, close } = await pair(fanouts, path);
     const peek = new DatabaseSync(path, { readOnly: true });
@@ -92,27 +94,50 @@ describe('SqliteStorage.insertFanout', () => {
     });
     // Counts and the next due time read the compact form: nothing is written for them.
     expect((await same((s) => s.stats!({ now: at(20) }))).deliveries).toEqual({
-      pending: 8,
+      pending: 9,
       failed: 0,
       oldestPendingAt: at(0),
     });
     expect(await same((s) => s.nextDeliveryAt())).toEqual(at(0));
-    expect(stored().compact).toHaveLength(2);
-    // Two deliveries of the first fan-out are due first: its records are written, those two leased; the
-    // second fan-out, due after the plain delivery, is left as it is.
+    expect(stored().compact).toHaveLength(3);
+    // The two deliveries of the first fan-out to enabled endpoints are due first: written leased. The claim
+    // writes the other fan-out due too, pending; the one due later is left as it is.
     await same(claim(at(20), 2));
-    const id = fanouts[0]!.message.id;
+    const [first, second] = fanouts.map((f) => f.message.id);
     expect(stored()).toEqual({
       records: [
         { id: 'd-plain', locked_by: null },
-        { id: fanoutDeliveryId(id, 0), locked_by: 'i1' },
-        { id: fanoutDeliveryId(id, 1), locked_by: 'i1' },
-        { id: fanoutDeliveryId(id, 2), locked_by: null },
+        { id: fanoutDeliveryId(first!, 0), locked_by: 'i1' },
+        { id: fanoutDeliveryId(first!, 1), locked_by: 'i1' },
+        ...[2].map((i) => ({ id: fanoutDeliveryId(first!, i), locked_by: null })),
+        ...[0, 1, 2, 3].map((i) => ({ id: fanoutDeliveryId(second!, i), locked_by: null })),
       ],
-      compact: [{ id: fanouts[1]!.message.id }],
+      compact: [{ id: later.message.id }],
     });
+    await same(everything);
+    await same(claim(at(40), 10));
+    expect(stored().compact).toEqual([]);
     peek.close();
     await close();
+  });
+
+  it('a claim writes a backlog of fan-outs a few hundred records at a time', async () => {
+    const path = freshPath();
+    const storage = new SqliteStorage({ path });
+    const endpointIds = Array.from({ length: 20 }, (_, i) => `e${i}`);
+    for (const id of endpointIds) await storage.insertEndpoint(endpoint(id));
+    for (let i = 0; i < 40; i++)
+      await storage.insertFanout!({ message: fanoutMessage(at(i)), endpointIds, nextAttemptAt: at(i) });
+    const peek = new DatabaseSync(path, { readOnly: true });
+    const count = (sql: string) => Number(peek.prepare(sql).get()?.n);
+    const taken = await storage.claimDeliveries({ now: at(100), limit: 5, instanceId: 'i', leaseMs: 1_000 });
+    expect(taken).toHaveLength(5);
+    // 26 fan-outs of 20: the first past 512 records.
+    expect(count('SELECT count(*) AS n FROM cronhook_deliveries')).toBe(520);
+    expect(count('SELECT count(*) AS n FROM cronhook_messages WHERE fanout IS NOT NULL')).toBe(14);
+    expect((await storage.stats!({ now: at(100) })).deliveries.pending).toBe(800);
+    peek.close();
+    await storage.close();
   });
 
   it('claims answer as with the records, whatever the limit', async () => {
