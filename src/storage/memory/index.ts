@@ -20,6 +20,7 @@ import type {
   StorageChange,
   StorageStats,
 } from '../types.js';
+import { MemoryEndpoints } from './endpoints.js';
 import { MemoryJobs } from './jobs.js';
 import { MemoryOutbox } from './outbox.js';
 import { MemoryRuns } from './runs.js';
@@ -43,7 +44,8 @@ export class MemoryStorage implements Storage {
   readonly #listeners = new Set<(change: StorageChange) => void>();
   readonly #runs = new MemoryRuns();
   readonly #jobs = new MemoryJobs(this.#runs);
-  readonly #outbox = new MemoryOutbox();
+  readonly #endpoints = new MemoryEndpoints();
+  readonly #outbox = new MemoryOutbox(this.#endpoints);
 
   async migrate(): Promise<void> {}
 
@@ -181,10 +183,10 @@ export class MemoryStorage implements Storage {
     return this.#runs.claimRequests(options, (jobId) => this.#jobs.handlerOf(jobId));
   }
 
-  // Endpoints and outbox: see MemoryOutbox.
+  // Endpoints and outbox: see MemoryEndpoints and MemoryOutbox.
 
-  insertEndpoint(endpoint: EndpointRecord): Promise<void> {
-    return this.#outbox.insertEndpoint(endpoint);
+  async insertEndpoint(endpoint: EndpointRecord): Promise<void> {
+    this.#endpoints.insert(endpoint);
   }
   updateEndpoint(endpoint: EndpointRecord): Promise<void> {
     return this.#outbox.updateEndpoint(endpoint);
@@ -192,15 +194,15 @@ export class MemoryStorage implements Storage {
   replaceEndpoint(endpoint: EndpointRecord, expectedUpdatedAt: Date): Promise<boolean> {
     return this.#outbox.replaceEndpoint(endpoint, expectedUpdatedAt);
   }
-  getEndpoint(id: string): Promise<EndpointRecord | null> {
-    return this.#outbox.getEndpoint(id);
+  async getEndpoint(id: string): Promise<EndpointRecord | null> {
+    return this.#endpoints.get(id);
   }
-  listEndpoints(options?: { limit?: number; after?: string }): Promise<EndpointRecord[]> {
-    return this.#outbox.listEndpoints(options);
+  async listEndpoints(options?: { limit?: number; after?: string }): Promise<EndpointRecord[]> {
+    return this.#endpoints.list(options);
   }
   /** Every endpoint, shared until one is written (see {@link Storage.peekEndpoints}). */
   peekEndpoints(): readonly Readonly<EndpointRecord>[] {
-    return this.#outbox.peekEndpoints();
+    return this.#endpoints.peek();
   }
   deleteEndpoint(id: string): Promise<boolean> {
     return this.#outbox.deleteEndpoint(id);

@@ -1,8 +1,8 @@
 import { CronhookError } from '../../errors.js';
 import { MinHeap } from '../../heap.js';
 import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../../notifier/types.js';
-import { cloneAttempt, cloneDelivery, cloneEndpoint, cloneMessage, deepFreeze } from '../clone.js';
-import { duplicateEndpoint, notFound } from '../errors.js';
+import { cloneAttempt, cloneDelivery, cloneMessage } from '../clone.js';
+import { notFound } from '../errors.js';
 import { countEndpoints } from '../stats.js';
 import type {
   ClaimDeliveriesOptions,
@@ -11,9 +11,9 @@ import type {
   PruneDeliveriesInput,
   StorageStats,
 } from '../types.js';
-
-const byNewestDelivery = (a: DeliveryRecord, b: DeliveryRecord) =>
-  b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+import { listDeliveries } from './delivery-listing.js';
+import type { MemoryEndpoints } from './endpoints.js';
+import { SharedDates, sameDate } from './shared-dates.js';
 
 /**
  * When a due item (job or delivery) next needs looking at: its due time, or its lease's expiry when that is
@@ -36,64 +36,33 @@ interface DeliveryEntry {
  * deliveries are found through a min-heap of wake times, like due jobs.
  */
 export class MemoryOutbox {
-  readonly #endpoints = new Map<string, EndpointRecord>();
+  readonly #endpoints: MemoryEndpoints;
   readonly #messages = new Map<string, Message>();
   /** Each delivery with its attempts: one map entry per delivery, found once per write. */
   readonly #deliveries = new Map<string, DeliveryEntry>();
   readonly #deliveryHeap = new MinHeap();
-  /**
-   * The stored endpoints in listing order, until one is written: every publish matches its event against all
-   * of them, and endpoints change rarely. Frozen, as the records are: `peekEndpoints` hands it out.
-   */
-  #sorted: readonly EndpointRecord[] | null = null;
+
+  /** @param endpoints the storage's endpoints, which MemoryStorage inserts and reads directly. */
+  constructor(endpoints: MemoryEndpoints) {
+    this.#endpoints = endpoints;
+  }
 
   // Endpoints
 
-  async insertEndpoint(endpoint: EndpointRecord): Promise<void> {
-    if (this.#endpoints.has(endpoint.id)) throw duplicateEndpoint(endpoint.id);
-    // Stored frozen: written only by replacing the record, and `peekEndpoints` hands the records out.
-    this.#endpoints.set(endpoint.id, deepFreeze(cloneEndpoint(endpoint)));
-    this.#sorted = null;
-  }
-
   async updateEndpoint(endpoint: EndpointRecord): Promise<void> {
-    const existing = this.#endpoints.get(endpoint.id);
-    if (!existing) throw notFound('endpoint', endpoint.id);
-    this.#endpoints.set(endpoint.id, deepFreeze(cloneEndpoint(endpoint)));
-    this.#sorted = null;
+    const existing = this.#endpoints.update(endpoint);
     if (endpoint.enabled && !existing.enabled) this.#reindexDeliveries(endpoint.id);
   }
 
   async replaceEndpoint(endpoint: EndpointRecord, expectedUpdatedAt: Date): Promise<boolean> {
-    if (this.#endpoints.get(endpoint.id)?.updatedAt.getTime() !== expectedUpdatedAt.getTime()) return false;
+    if (this.#endpoints.stored(endpoint.id)?.updatedAt.getTime() !== expectedUpdatedAt.getTime())
+      return false;
     await this.updateEndpoint(endpoint);
     return true;
   }
 
-  async getEndpoint(id: string): Promise<EndpointRecord | null> {
-    const endpoint = this.#endpoints.get(id);
-    return endpoint ? cloneEndpoint(endpoint) : null;
-  }
-
-  async listEndpoints(options: { limit?: number; after?: string } = {}): Promise<EndpointRecord[]> {
-    const all = this.peekEndpoints();
-    const start = options.after === undefined ? 0 : all.findIndex((e) => e.id === options.after) + 1;
-    return all.slice(start, start + (options.limit ?? 100)).map(cloneEndpoint);
-  }
-
-  /** The stored endpoints in listing order, shared until one is written (see `Storage.peekEndpoints`). */
-  peekEndpoints(): readonly EndpointRecord[] {
-    this.#sorted ??= Object.freeze(
-      [...this.#endpoints.values()].sort(
-        (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-      ),
-    );
-    return this.#sorted;
-  }
-
   async deleteEndpoint(id: string): Promise<boolean> {
     if (!this.#endpoints.delete(id)) return false;
-    this.#sorted = null;
     for (const { record: delivery } of this.#deliveries.values()) {
       if (delivery.endpointId === id && delivery.status === 'pending') this.#deliveries.delete(delivery.id);
     }
@@ -116,16 +85,12 @@ export class MemoryOutbox {
 
   async insertMessage({ message, deliveries }: { message: Message; deliveries: DeliveryRecord[] }) {
     // All or nothing, as in a database transaction: check every id before storing anything.
-    if (this.#messages.has(message.id))
-      throw new CronhookError('ERR_STORAGE', `Message ${message.id} already exists`);
+    if (this.#messages.has(message.id)) throw exists('Message', message.id);
     for (const delivery of deliveries) {
-      if (this.#deliveries.has(delivery.id))
-        throw new CronhookError('ERR_STORAGE', `Delivery ${delivery.id} already exists`);
+      if (this.#deliveries.has(delivery.id)) throw exists('Delivery', delivery.id);
     }
     const sizeBefore = this.#deliveries.size;
-    // A message's deliveries are made at one instant: their dates are stored once, shared (stored records
-    // are never changed in place, and every read hands out copies). Thousands of retained small objects a
-    // second are what garbage collection pays for.
+    // A message's deliveries are made at one instant: their dates are stored once, shared.
     const dates = new SharedDates();
     for (const delivery of deliveries) {
       const stored: DeliveryRecord = {
@@ -145,7 +110,7 @@ export class MemoryOutbox {
       for (const delivery of deliveries) this.#deliveries.delete(delivery.id);
       const seen = new Set<string>();
       const twice = deliveries.find((d) => seen.size === seen.add(d.id).size)!;
-      throw new CronhookError('ERR_STORAGE', `Delivery ${twice.id} already exists`);
+      throw exists('Delivery', twice.id);
     }
     this.#messages.set(message.id, cloneMessage(message));
   }
@@ -160,7 +125,7 @@ export class MemoryOutbox {
       const t = this.#deliveryHeap.peekTime();
       if (t === undefined) return null;
       const delivery = this.#deliveries.get(this.#deliveryHeap.peekId()!)?.record;
-      const enabled = delivery && this.#endpoints.get(delivery.endpointId)?.enabled === true;
+      const enabled = delivery && this.#endpoints.stored(delivery.endpointId)?.enabled === true;
       if (delivery && enabled && delivery.status === 'pending') {
         if (wakeTime(delivery.nextAttemptAt, delivery.lockedUntil) === t) return delivery;
       }
@@ -219,7 +184,7 @@ export class MemoryOutbox {
     if (entry.attempts === null) entry.attempts = [kept];
     else entry.attempts.push(kept);
     if (endpoint) {
-      const existing = this.#endpoints.get(endpoint.id);
+      const existing = this.#endpoints.stored(endpoint.id);
       if (existing) await this.updateEndpoint({ ...existing, ...endpoint });
     }
   }
@@ -238,31 +203,14 @@ export class MemoryOutbox {
   }
 
   async listDeliveries(options: ListDeliveriesOptions = {}): Promise<DeliveryRecord[]> {
-    const before = options.before;
-    return [...this.#deliveries.values()]
-      .map((entry) => entry.record)
-      .filter(
-        (d) =>
-          (options.endpointId === undefined || d.endpointId === options.endpointId) &&
-          (options.messageId === undefined || d.messageId === options.messageId) &&
-          (options.status === undefined || d.status === options.status) &&
-          (options.topic === undefined || d.topic === options.topic) &&
-          (options.jobId === undefined || this.#messages.get(d.messageId)?.jobId === options.jobId) &&
-          (options.since === undefined || d.createdAt.getTime() >= options.since.getTime()) &&
-          (options.until === undefined || d.createdAt.getTime() < options.until.getTime()) &&
-          (before === undefined ||
-            d.createdAt.getTime() < before.createdAt.getTime() ||
-            (d.createdAt.getTime() === before.createdAt.getTime() && d.id < before.id)),
-      )
-      .sort(byNewestDelivery)
-      .slice(0, options.limit ?? 50)
-      .map(cloneDelivery);
+    const records = Array.from(this.#deliveries.values(), (entry) => entry.record);
+    return listDeliveries(records, options, (messageId) => this.#messages.get(messageId)?.jobId);
   }
 
   /** The endpoint and delivery counts of `stats()`. */
   stats(): Pick<StorageStats, 'endpoints' | 'deliveries'> {
     const endpoints = countEndpoints(
-      [...this.#endpoints.values()].map((e) => ({
+      this.#endpoints.peek().map((e) => ({
         enabled: e.enabled,
         disabledReason: e.disabledReason,
         failing: e.failingSince !== null,
@@ -313,25 +261,7 @@ export class MemoryOutbox {
   }
 }
 
-/** `stored` when `date` is the same instant (or both are null), else a copy of `date`. */
-function sameDate(stored: Date | null, date: Date | null): Date | null {
-  if (date === null) return null;
-  const time = date.getTime();
-  return stored !== null && stored.getTime() === time ? stored : new Date(time);
-}
-
-/** Copies of dates, one per instant: the dates of one write share them. */
-class SharedDates {
-  #time = Number.NaN;
-  #date: Date | null = null;
-
-  copy(date: Date | null): Date | null {
-    if (date === null) return null;
-    const time = date.getTime();
-    if (time !== this.#time || this.#date === null) {
-      this.#time = time;
-      this.#date = new Date(time);
-    }
-    return this.#date;
-  }
+/** A message or delivery id stored before: nothing of the write is kept. */
+function exists(kind: 'Message' | 'Delivery', id: string): CronhookError {
+  return new CronhookError('ERR_STORAGE', `${kind} ${id} already exists`);
 }
