@@ -76,12 +76,20 @@ export function fanoutClaimTests(ctx: SuiteContext): void {
           await t.insertMessage(m, [delivery(`d-plain-${i}`, m.id, 'ep-a', { nextAttemptAt: due })]);
         }
       }
+      // Limits that cut deliveries due together: which of them come first is the adapter's choice.
       const claimed: DeliveryRecord[] = [];
-      for (let n = 0; n < 4; n++) claimed.push(...(await t.claim(100, 3, `c-${n}`)));
-      expect(claimed).toHaveLength(9);
-      expect(await t.claim(100)).toEqual([]);
+      for (let n = 0; n < 4; n++) {
+        const options = { now: at(100), limit: 3, instanceId: `c-${n}`, leaseMs: LEASE };
+        claimed.push(...(await t.fan.claimDeliveries(options)));
+      }
       const dues = claimed.map((d) => d.nextAttemptAt!.getTime());
       expect(dues).toEqual([...dues].sort((a, b) => a - b));
+      const all = await t.ref.claimDeliveries({ now: at(100), limit: 100, instanceId: 'r', leaseMs: LEASE });
+      expect(ids(claimed).sort()).toEqual(ids(all).sort());
+      expect(claimed).toHaveLength(9);
+      expect(
+        await t.fan.claimDeliveries({ now: at(100), limit: 9, instanceId: 'x', leaseMs: LEASE }),
+      ).toEqual([]);
     });
 
     it('leaves fanned-out deliveries to disabled or excluded endpoints unclaimed until they take them', async ({
