@@ -7,6 +7,7 @@ import type {
   ClaimOptions,
   ClaimRunRequestsOptions,
   CompleteAttemptInput,
+  FanoutInput,
   JobRecord,
   JobScheduleState,
   ListDeliveriesOptions,
@@ -209,6 +210,13 @@ export class MemoryStorage implements Storage {
   }
   insertMessage(input: { message: Message; deliveries: DeliveryRecord[] }): Promise<void> {
     return this.#outbox.insertMessage(input);
+  }
+  /**
+   * Stores the message and its endpoints' ids; the delivery records are written when a claim reaches their
+   * due time or a read needs them (see {@link Storage.insertFanout}).
+   */
+  insertFanout(input: FanoutInput): Promise<void> {
+    return this.#outbox.insertFanout(input);
   }
   getMessage(id: string): Promise<Message | null> {
     return this.#outbox.getMessage(id);

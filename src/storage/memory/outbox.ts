@@ -7,12 +7,14 @@ import { countEndpoints } from '../stats.js';
 import type {
   ClaimDeliveriesOptions,
   CompleteAttemptInput,
+  FanoutInput,
   ListDeliveriesOptions,
   PruneDeliveriesInput,
   StorageStats,
 } from '../types.js';
 import { listDeliveries } from './delivery-listing.js';
 import type { MemoryEndpoints } from './endpoints.js';
+import { MemoryFanouts } from './fanouts.js';
 import { SharedDates, sameDate } from './shared-dates.js';
 
 /**
@@ -33,7 +35,8 @@ interface DeliveryEntry {
 
 /**
  * The webhook half of {@link MemoryStorage}: endpoints, messages, deliveries and their attempts. Due
- * deliveries are found through a min-heap of wake times, like due jobs.
+ * deliveries are found through a min-heap of wake times, like due jobs. Fan-outs (`insertFanout`) wait in
+ * `MemoryFanouts` until a claim reaches their due time or a read needs their records.
  */
 export class MemoryOutbox {
   readonly #endpoints: MemoryEndpoints;
@@ -41,6 +44,7 @@ export class MemoryOutbox {
   /** Each delivery with its attempts: one map entry per delivery, found once per write. */
   readonly #deliveries = new Map<string, DeliveryEntry>();
   readonly #deliveryHeap = new MinHeap();
+  readonly #fanouts = new MemoryFanouts();
 
   /** @param endpoints the storage's endpoints, which MemoryStorage inserts and reads directly. */
   constructor(endpoints: MemoryEndpoints) {
@@ -61,8 +65,10 @@ export class MemoryOutbox {
     return true;
   }
 
+  /** Deletes the endpoint and its pending deliveries, fanned out or not. */
   async deleteEndpoint(id: string): Promise<boolean> {
     if (!this.#endpoints.delete(id)) return false;
+    this.#expandAll();
     for (const { record: delivery } of this.#deliveries.values()) {
       if (delivery.endpointId === id && delivery.status === 'pending') this.#deliveries.delete(delivery.id);
     }
@@ -115,6 +121,34 @@ export class MemoryOutbox {
     this.#messages.set(message.id, cloneMessage(message));
   }
 
+  async insertFanout(input: FanoutInput): Promise<void> {
+    if (this.#messages.has(input.message.id)) throw exists('Message', input.message.id);
+    const message = cloneMessage(input.message);
+    this.#fanouts.add(message, input);
+    this.#messages.set(message.id, message);
+  }
+
+  /** Stores fanned-out records as insertMessage does, and finds them when due. */
+  #store(records: DeliveryRecord[]): void {
+    for (const record of records) {
+      this.#deliveries.set(record.id, { record, attempts: null });
+      this.#indexDelivery(record);
+    }
+  }
+
+  /** Writes the records of every fan-out before a read that needs them (nothing to do most times). */
+  #expandAll(): void {
+    if (this.#fanouts.size > 0) this.#store(this.#fanouts.takeAll());
+  }
+
+  /** The stored entry of a delivery, its fan-out's records written first when it is not there yet. */
+  #entry(id: string): DeliveryEntry | undefined {
+    const entry = this.#deliveries.get(id);
+    if (entry !== undefined || this.#fanouts.size === 0) return entry;
+    this.#expandAll();
+    return this.#deliveries.get(id);
+  }
+
   async getMessage(id: string): Promise<Message | null> {
     const message = this.#messages.get(id);
     return message ? cloneMessage(message) : null;
@@ -139,6 +173,9 @@ export class MemoryOutbox {
     const claimed: DeliveryRecord[] = [];
     const setAside: DeliveryRecord[] = [];
     const lockedUntil = new Date(now.getTime() + leaseMs); // shared by the stored records, never changed
+    // Fan-outs due by now join the due deliveries: their records are written once, here.
+    while ((this.#fanouts.nextDue() ?? Number.POSITIVE_INFINITY) <= now.getTime())
+      this.#store(this.#fanouts.take());
     while (claimed.length < limit) {
       const delivery = this.#peekDeliveries();
       if (delivery === null || wakeTime(delivery.nextAttemptAt, delivery.lockedUntil)! > now.getTime()) break;
@@ -157,7 +194,7 @@ export class MemoryOutbox {
   }
 
   async completeAttempt({ delivery, attempt, endpoint }: CompleteAttemptInput): Promise<void> {
-    const entry = this.#deliveries.get(delivery.id);
+    const entry = this.#entry(delivery.id);
     if (entry === undefined) throw notFound('delivery', delivery.id);
     const previous = entry.record;
     // Only what changed is allocated: dates that did not move stay the stored ones (stored dates are never
@@ -190,7 +227,7 @@ export class MemoryOutbox {
   }
 
   async updateDelivery(delivery: DeliveryRecord): Promise<void> {
-    const entry = this.#deliveries.get(delivery.id);
+    const entry = this.#entry(delivery.id);
     if (entry === undefined) throw notFound('delivery', delivery.id);
     const stored = cloneDelivery(delivery);
     entry.record = stored;
@@ -198,17 +235,19 @@ export class MemoryOutbox {
   }
 
   async getDelivery(id: string): Promise<DeliveryRecord | null> {
-    const entry = this.#deliveries.get(id);
+    const entry = this.#entry(id);
     return entry ? cloneDelivery(entry.record) : null;
   }
 
   async listDeliveries(options: ListDeliveriesOptions = {}): Promise<DeliveryRecord[]> {
+    this.#expandAll();
     const records = Array.from(this.#deliveries.values(), (entry) => entry.record);
     return listDeliveries(records, options, (messageId) => this.#messages.get(messageId)?.jobId);
   }
 
   /** The endpoint and delivery counts of `stats()`. */
   stats(): Pick<StorageStats, 'endpoints' | 'deliveries'> {
+    this.#expandAll();
     const endpoints = countEndpoints(
       this.#endpoints.peek().map((e) => ({
         enabled: e.enabled,
@@ -256,8 +295,14 @@ export class MemoryOutbox {
   }
 
   async nextDeliveryAt(): Promise<Date | null> {
-    const delivery = this.#peekDeliveries();
-    return delivery === null ? null : new Date(wakeTime(delivery.nextAttemptAt, delivery.lockedUntil)!);
+    for (;;) {
+      const delivery = this.#peekDeliveries();
+      const at = delivery === null ? null : wakeTime(delivery.nextAttemptAt, delivery.lockedUntil)!;
+      // A fan-out due earlier may go only to endpoints that take no deliveries: its records tell.
+      const due = this.#fanouts.nextDue();
+      if (due === undefined || (at !== null && at <= due)) return at === null ? null : new Date(at);
+      this.#store(this.#fanouts.take());
+    }
   }
 }
 

@@ -1,0 +1,66 @@
+import { MinHeap } from '../../heap.js';
+import { fanoutDeliveryId } from '../../notifier/ids.js';
+import type { DeliveryRecord, Message } from '../../notifier/types.js';
+import { fanoutDeliveries } from '../fanout.js';
+import type { FanoutInput } from '../types.js';
+
+/** A message stored by `insertFanout` whose delivery records are not written yet. */
+interface PendingFanout {
+  /** The stored message: the records share its `createdAt`, as they share `due` (stored dates never change). */
+  readonly message: Message;
+  readonly endpointIds: readonly string[];
+  readonly due: Date;
+}
+
+/**
+ * The fan-outs `MemoryOutbox` holds compactly: each is a message and its endpoints' ids until a claim
+ * reaches its due time or a read needs its delivery records, when `take` and `takeAll` hand out the records
+ * (those `insertMessage` would have stored) to be stored as any. So a publish to many endpoints costs what one
+ * to a single endpoint does, and each record is still made once: memory has one writer, no other process.
+ */
+export class MemoryFanouts {
+  readonly #pending = new Map<string, PendingFanout>();
+  /** (due time, message id) of every pending fan-out: claims take them in due order. */
+  readonly #heap = new MinHeap();
+
+  /** Keeps `message` (stored already) and a copy of the input's ids and due time. */
+  add(message: Message, { endpointIds, nextAttemptAt }: FanoutInput): void {
+    // Checked now, not when the records are written: a message id of another form or too many endpoints
+    // is refused at the door.
+    if (endpointIds.length > 0) fanoutDeliveryId(message.id, endpointIds.length - 1);
+    const due = new Date(nextAttemptAt.getTime());
+    this.#pending.set(message.id, { message, endpointIds: endpointIds.slice(), due });
+    this.#heap.push(due.getTime(), message.id);
+  }
+
+  /** How many fan-outs have no records yet. */
+  get size(): number {
+    return this.#pending.size;
+  }
+
+  /** The earliest due time of a pending fan-out, or undefined when there is none. */
+  nextDue(): number | undefined {
+    return this.#heap.peekTime();
+  }
+
+  /** The delivery records of the fan-out due first, which leaves the pending ones. */
+  take(): DeliveryRecord[] {
+    const id = this.#heap.peekId();
+    this.#heap.pop();
+    const fanout = id === undefined ? undefined : this.#pending.get(id);
+    if (fanout === undefined) return [];
+    this.#pending.delete(id!);
+    return fanoutDeliveries(fanout.message, fanout.endpointIds, fanout.due);
+  }
+
+  /** The delivery records of every pending fan-out, which leave the pending ones. */
+  takeAll(): DeliveryRecord[] {
+    const records: DeliveryRecord[] = [];
+    for (const { message, endpointIds, due } of this.#pending.values()) {
+      for (const record of fanoutDeliveries(message, endpointIds, due)) records.push(record);
+    }
+    this.#pending.clear();
+    this.#heap.clear();
+    return records;
+  }
+}
