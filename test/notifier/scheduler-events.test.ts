@@ -70,10 +70,16 @@ describe('WebhookNotifier with a scheduler event source', () => {
     const committed = new Promise<void>((resolve) => {
       commit = resolve;
     });
+    // Both writes a publish may use (MemoryStorage has insertFanout; a storage without it, insertMessage).
     const insertMessage = storage.insertMessage.bind(storage);
     storage.insertMessage = async (input) => {
       await committed;
       return insertMessage(input);
+    };
+    const insertFanout = storage.insertFanout.bind(storage);
+    storage.insertFanout = async (input) => {
+      await committed;
+      return insertFanout(input);
     };
     const h = createNotifierHarness({ clock, storage, scheduler: source });
     await h.notifier.addEndpoint({ url: HOOK, topics: ['job.execution.failed'] });
