@@ -154,7 +154,22 @@ export class MemoryOutbox {
     return message ? cloneMessage(message) : null;
   }
 
+  /**
+   * The pending delivery to claim first: a fan-out due before the first stored one has its records written
+   * first, as they may come before it (or go only to endpoints that take no deliveries). So a claim writes the
+   * records of the fan-outs it reaches, a few at a time, just before it leases them.
+   */
   #peekDeliveries(): DeliveryRecord | null {
+    for (;;) {
+      const delivery = this.#peekStored();
+      const due = this.#fanouts.nextDue();
+      if (due === undefined || (delivery !== null && this.#deliveryHeap.peekTime()! <= due)) return delivery;
+      this.#store(this.#fanouts.take());
+    }
+  }
+
+  /** The stored pending delivery due first (its wake time heads the heap), or null. */
+  #peekStored(): DeliveryRecord | null {
     for (;;) {
       const t = this.#deliveryHeap.peekTime();
       if (t === undefined) return null;
@@ -173,9 +188,6 @@ export class MemoryOutbox {
     const claimed: DeliveryRecord[] = [];
     const setAside: DeliveryRecord[] = [];
     const lockedUntil = new Date(now.getTime() + leaseMs); // shared by the stored records, never changed
-    // Fan-outs due by now join the due deliveries: their records are written once, here.
-    while ((this.#fanouts.nextDue() ?? Number.POSITIVE_INFINITY) <= now.getTime())
-      this.#store(this.#fanouts.take());
     while (claimed.length < limit) {
       const delivery = this.#peekDeliveries();
       if (delivery === null || wakeTime(delivery.nextAttemptAt, delivery.lockedUntil)! > now.getTime()) break;
@@ -295,14 +307,8 @@ export class MemoryOutbox {
   }
 
   async nextDeliveryAt(): Promise<Date | null> {
-    for (;;) {
-      const delivery = this.#peekDeliveries();
-      const at = delivery === null ? null : wakeTime(delivery.nextAttemptAt, delivery.lockedUntil)!;
-      // A fan-out due earlier may go only to endpoints that take no deliveries: its records tell.
-      const due = this.#fanouts.nextDue();
-      if (due === undefined || (at !== null && at <= due)) return at === null ? null : new Date(at);
-      this.#store(this.#fanouts.take());
-    }
+    const delivery = this.#peekDeliveries();
+    return delivery === null ? null : new Date(wakeTime(delivery.nextAttemptAt, delivery.lockedUntil)!);
   }
 }
 
