@@ -107,6 +107,12 @@ function counted(storage: Storage, counts: { inserted: number; pruned: number })
           counts.inserted += input.deliveries.length;
         };
       }
+      if (key === 'insertFanout' && target.insertFanout) {
+        return async (input: Parameters<NonNullable<Storage['insertFanout']>>[0]) => {
+          await target.insertFanout!(input);
+          counts.inserted += input.endpointIds.length;
+        };
+      }
       if (key === 'pruneDeliveries' && target.pruneDeliveries) {
         return async (input: Parameters<NonNullable<Storage['pruneDeliveries']>>[0]) => {
           const n = await target.pruneDeliveries!(input);
