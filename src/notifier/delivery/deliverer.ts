@@ -9,7 +9,7 @@ import { tracedSend } from '../../telemetry/hooks.js';
 import { redactSecrets, requestSecrets } from '../../transport/echoed-secrets.js';
 import type { AddressPolicy, Transport, TransportRequest, TransportResponse } from '../../transport/types.js';
 import { VERSION } from '../../version.js';
-import { toPublicEndpoint } from '../endpoints/endpoint-fields.js';
+import { toPublicEndpoint } from '../endpoints/public-endpoint.js';
 import { newId } from '../ids.js';
 import type { ResolvedNotifierOptions } from '../options.js';
 import { activeSecrets, signatureHeaders } from '../signing/signatures.js';

@@ -14,10 +14,10 @@ import type {
 import {
   applyEndpointPatch,
   enabledState,
-  toPublicEndpoint,
   validateEndpointId,
   validateEndpointInput,
 } from './endpoint-fields.js';
+import { toPublicEndpoint } from './public-endpoint.js';
 import { prepareRotation, type RotateSecretOptions, rotateSecrets } from './secret-rotation.js';
 
 type EndpointFields = ReturnType<typeof validateEndpointInput>;
