@@ -4,23 +4,15 @@ import { readyStorage } from '../readiness.js';
 import type {
   AdvanceJobInput,
   ClaimDeliveriesOptions,
-  ClaimedRunRequests,
   ClaimOptions,
-  ClaimRunRequestsOptions,
   CompleteAttemptInput,
-  FanoutInput,
   JobRecord,
-  JobScheduleState,
   ListDeliveriesOptions,
   ListJobsOptions,
   ListRunsOptions,
-  PruneDeliveriesInput,
   PruneRunsInput,
   RunRecord,
-  StatsInput,
   Storage,
-  StorageChange,
-  StorageStats,
 } from '../types.js';
 import { parseEncryptionKeys } from './encryption-keys.js';
 import { checkKeys } from './key-check.js';
@@ -119,23 +111,20 @@ void MEMBERS;
 export class EncryptedStorage implements Storage {
   /** The adapter underneath, which only ever sees ciphertext. */
   readonly #inner: Storage;
-  readonly close?: () => Promise<void>;
-  readonly subscribe?: (listener: (change: StorageChange) => void) => Promise<() => void>;
-  readonly pruneDeliveries?: (input: PruneDeliveriesInput) => Promise<number>;
-  readonly insertFanout?: (input: FanoutInput) => Promise<void>;
-  readonly currentEndpoints?: () => Promise<readonly Readonly<EndpointRecord>[]>;
+  // The optional members the storage underneath has, typed as the interface declares them.
+  readonly close?: Storage['close'];
+  readonly subscribe?: Storage['subscribe'];
+  readonly pruneDeliveries?: Storage['pruneDeliveries'];
+  readonly insertFanout?: Storage['insertFanout'];
+  readonly currentEndpoints?: Storage['currentEndpoints'];
   /** currentEndpoints: the opened copy of each record the storage underneath handed out. */
   readonly #opened = new WeakMap<Readonly<EndpointRecord>, Readonly<EndpointRecord>>();
-  readonly replaceJob?: (
-    job: JobRecord,
-    expectedUpdatedAt: Date,
-    expectedState?: JobScheduleState,
-  ) => Promise<boolean>;
-  readonly claimRunRequests?: (options: ClaimRunRequestsOptions) => Promise<ClaimedRunRequests>;
-  readonly replaceEndpoint?: (endpoint: EndpointRecord, expectedUpdatedAt: Date) => Promise<boolean>;
-  readonly stats?: (input: StatsInput) => Promise<StorageStats>;
-  readonly latestRuns?: (jobIds: string[]) => Promise<RunRecord[]>;
-  readonly listFailingJobs?: (options?: Omit<ListJobsOptions, 'enabled'>) => Promise<JobRecord[]>;
+  readonly replaceJob?: Storage['replaceJob'];
+  readonly claimRunRequests?: Storage['claimRunRequests'];
+  readonly replaceEndpoint?: Storage['replaceEndpoint'];
+  readonly stats?: Storage['stats'];
+  readonly latestRuns?: Storage['latestRuns'];
+  readonly listFailingJobs?: Storage['listFailingJobs'];
   readonly #box: SecretBox;
   /** The keys opened what is stored (checked by migrate() or the first ready() that got that far). */
   #keysChecked = false;
@@ -224,10 +213,10 @@ export class EncryptedStorage implements Storage {
    * Rewrites every endpoint and job holding a plaintext secret (written before encryption was turned on)
    * or one sealed with an older key, so that all are sealed with the newest key; then older keys can be
    * dropped. Idempotent: a second run rewrites nothing. Each record is read again just before it is written,
-   * and written only if unchanged since (`replaceEndpoint` / `replaceJob` when the storage has them), else
-   * read again. A job's schedule state changes without `updatedAt`, so one claimed meanwhile by a running
-   * scheduler gets its previous schedule state back: re-encrypt while the schedulers are stopped (for example
-   * `cronhook encryption reencrypt` during a deploy).
+   * and written only if unchanged since (`replaceEndpoint` / `replaceJob` when the storage has them; for a job
+   * that includes its next run, run count and lease, which a running scheduler's claims change), else read
+   * again. With a storage that lacks them the last writer wins: re-encrypt jobs while the schedulers are
+   * stopped then (for example `cronhook encryption reencrypt` during a deploy).
    * @example
    * const { endpoints, jobs, undecryptable } = await storage.reencrypt();
    */
