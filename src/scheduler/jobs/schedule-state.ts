@@ -12,18 +12,44 @@ export function changedAt(previous: JobRecord, now: number): Date {
 
 /**
  * The next run of `record`, a change made at `now` to the stored job `previous` (updateJob, upsertJob,
- * resumeJob): its first occurrence after now. While an occurrence of the job is claimed (its lease held), the
- * claim runs that occurrence and everything due before it: the next run is then the first one after it, so
- * that no occurrence is claimed twice, and a one-off job whose instant is claimed has none.
+ * resumeJob): its first occurrence after now. While an occurrence of the job is claimed (its lease held), or
+ * once it has been claimed ahead of its instant and is waiting for it, the claim runs that occurrence and
+ * everything due before it: the next run is then the first one after it, so that no occurrence is claimed
+ * twice (and counted twice), and a one-off job whose instant is claimed has none.
  */
 export function nextRunAfterChange(record: JobRecord, previous: JobRecord, now: number): Date | null {
   const claimed =
     previous.lockedUntil !== null && previous.lockedUntil.getTime() > now
       ? previous.nextRunAt?.getTime()
-      : undefined;
+      : claimedAhead(previous, now);
   if (claimed === undefined) return firstRunAt(record, now);
   const next = firstRunAt(record, Math.max(now, claimed));
   // An `at` in the past is due whatever the time: the claimed one is taken.
   if (next !== null && record.schedule.kind === 'at' && next.getTime() <= claimed) return null;
   return next;
+}
+
+/** Occurrences looked at between now and a stored next run; a claim ahead takes one or two. */
+const AHEAD_LIMIT = 100;
+
+/**
+ * The latest occurrence of `previous` that a claim has taken ahead of its instant, which has not come yet:
+ * the job's stored next run is in the future and the occurrences of its schedule between now and that next
+ * run were claimed (a claim's advance moves the next run past what it took). Undefined when there is none, or
+ * when the stored schedule does not compute (nothing of it can have been claimed).
+ */
+function claimedAhead(previous: JobRecord, now: number): number | undefined {
+  const next = previous.nextRunAt?.getTime();
+  if (next === undefined || next <= now) return undefined;
+  let last: number | undefined;
+  try {
+    for (let i = 0, at = firstRunAt(previous, now); i < AHEAD_LIMIT && at !== null; i++) {
+      if (at.getTime() >= next) break;
+      last = at.getTime();
+      at = firstRunAt(previous, last);
+    }
+  } catch {
+    return undefined;
+  }
+  return last;
 }

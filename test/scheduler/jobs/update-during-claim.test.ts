@@ -154,6 +154,23 @@ function claimUpdateTests(
     expect(t.ran).toEqual([START + HOUR]);
   });
 
+  it('a change made after the advance of a claim ahead of the instant, before it: that occurrence runs once, and counts once', async () => {
+    const t = await held();
+    await t.claimFirst(400);
+    await t.release();
+    // Advanced past the occurrence, which waits for its instant: computed from now, the next run would be it.
+    expect(t.clock.now()).toBeLessThan(START + HOUR);
+    const updated = await t.scheduler.updateJob('j', { name: 'renamed' });
+    expect(updated.nextRunAt).toEqual(new Date(START + 2 * HOUR));
+    await pass(t.clock, 1_000);
+    await until(() => t.ran.length === 1);
+    expect(await t.scheduler.getJob('j')).toMatchObject({
+      nextRunAt: new Date(START + 2 * HOUR),
+      runCount: 1,
+    });
+    expect(t.ran).toEqual([START + HOUR]);
+  });
+
   it('a change made after a claim ahead of the instant: that occurrence runs once, and counts once', async () => {
     const t = await held();
     await t.claimFirst(400);
