@@ -104,6 +104,14 @@ describe('Checkpointer', () => {
 
 /** Node's worker threads in this process (the test runs in a process of its own). */
 const workerThreads = () =>
-  readdirSync('/proc/self/task').filter(
-    (task) => readFileSync(`/proc/self/task/${task}/comm`, 'utf8').trim() === 'WorkerThread',
-  ).length;
+  readdirSync('/proc/self/task').filter((task) => threadName(task) === 'WorkerThread').length;
+
+/** A thread's name; '' for one that ended between listing the threads and reading its name. */
+function threadName(task: string): string {
+  try {
+    return readFileSync(`/proc/self/task/${task}/comm`, 'utf8').trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw error;
+  }
+}
