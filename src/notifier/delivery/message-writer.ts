@@ -126,11 +126,13 @@ export class MessageWriter {
       createdAt: now,
       traceContext: hook?.traceContext ?? null,
     };
-    // A publish hands the adapter the message and its endpoints' ids, no records, so that 50 endpoints cost
-    // about what one does; ping sends its delivery itself and needs the record.
+    // A publish to several endpoints hands the adapter the message and their ids, no records, so that 50
+    // endpoints cost about what one does. To one endpoint its record is as small as any compact form, and
+    // written now it spares the send writing it (measured on SQLite: ~30% fewer deliveries/s otherwise);
+    // ping sends its delivery itself and needs the record.
     let deliveries: DeliveryRecord[] | null = null;
     try {
-      if (!records && dueAt !== null && this.#storage.insertFanout) {
+      if (!records && dueAt !== null && endpointIds.length > 1 && this.#storage.insertFanout) {
         await this.#storage.insertFanout({ message, endpointIds, nextAttemptAt: dueAt });
       } else {
         deliveries = fanoutDeliveries(message, endpointIds, dueAt);
