@@ -16,7 +16,7 @@ import { startReceiver } from './lib/receiver.js';
 import type { BenchResults, Outcome, WebhookMode, WebhookRow } from './lib/results.js';
 import type { StorageKind } from './lib/storages.js';
 import { runTelemetrySuite } from './lib/telemetry-suite.js';
-import { renderReport } from './report.js';
+import { renderReport } from './report/index.js';
 import type { AccuracyInput, AccuracyResult } from './workers/accuracy.js';
 import type { DashboardBenchInput, DashboardBenchResult } from './workers/dashboard.js';
 import type { DbCostInput, DbCostResult } from './workers/db-cost.js';
@@ -40,7 +40,7 @@ function render(saved: BenchResults): string {
   return renderReport(saved, { file: 'bench/results/full.json', date: full.date });
 }
 
-// --render: rewrite docs/benchmarks.md from bench/results/latest.json (after editing report.ts or limits.ts).
+// --render: rewrite docs/benchmarks.md from bench/results/latest.json (after editing bench/report/).
 if (args.includes('--render')) {
   const latest = fileURLToPath(new URL('results/latest.json', import.meta.url));
   writeFileSync(docsFile, render(JSON.parse(readFileSync(latest, 'utf8')) as BenchResults));

@@ -1,7 +1,7 @@
 /**
  * What limits each target cronhook misses, from profiling (`--cpu-prof` of the workers, heap snapshots);
  * shown in docs/benchmarks.md next to each unmet target, so only the entries of unmet targets appear. Keyed
- * by target id (see report.ts). Update it when the profile changes.
+ * by target id (see index.ts). Update it when the profile changes.
  */
 export const LIMITS: Record<string, string> = {
   'registration-bytes':

@@ -1,7 +1,5 @@
 /** The telemetry suite in docs/benchmarks.md: its tables and its two targets (see telemetry-suite.ts). */
-import type { TelemetryMode } from '../workers/telemetry.js';
-import type { TelemetryUnitCostResult } from '../workers/telemetry-unit-cost.js';
-import type { Outcome } from './results.js';
+
 import {
   HOOKS_MESSAGE,
   HOOKS_RUN,
@@ -11,7 +9,10 @@ import {
   telemetryCpu,
   telemetryCpuRatio,
   telemetryRatio,
-} from './telemetry-suite.js';
+} from '../lib/telemetry-suite.js';
+import type { TelemetryMode } from '../workers/telemetry.js';
+import type { TelemetryUnitCostResult } from '../workers/telemetry-unit-cost.js';
+import { fmt, status, type Target, table } from './format.js';
 
 /** With the SDK and no-op exporters, throughput stays at least this share of telemetry absent. */
 export const TELEMETRY_TARGET = 0.9;
@@ -32,17 +33,7 @@ const WORKLOADS: Record<string, { label: string; unit: string }> = {
 /** The reference: section 4's plain undici loop, without and with the official undici instrumentation. */
 const REFERENCE = { workload: 'undici', label: 'reference: plain undici loop', unit: 'requests/s' };
 
-export interface TelemetryTarget {
-  id: string;
-  target: string;
-  measured: string;
-  met: boolean | null;
-}
-
-export function telemetryTargets(
-  results: TelemetryResults | undefined,
-  fmt: (value: number, digits?: number) => string,
-): TelemetryTarget[] {
+export function telemetryTargets(results: TelemetryResults | undefined): Target[] {
   return Object.entries(WORKLOADS).map(([workload, { label, unit }]) => {
     const target = `Telemetry on (SDK, no-op exporters), ${label}: throughput ≥ ${TELEMETRY_TARGET}× telemetry absent`;
     const id = `telemetry-${workload}`;
@@ -66,14 +57,14 @@ export function telemetryTargets(
       measured:
         `${fmt(ratio, 2)}× (${rate('sdk')} vs ${rate('absent')} ${unit})${cpu}; ` +
         `API without SDK ${api === null ? '–' : `${fmt(api, 2)}×`}` +
-        (workload === 'http' ? reference(results, fmt) : ''),
+        (workload === 'http' ? reference(results) : ''),
       met: ratio >= TELEMETRY_TARGET,
     };
   });
 }
 
 /** The reference loop's ratios, as a clause of a target's measured text ('' when not measured). */
-function reference(results: TelemetryResults, fmt: (value: number, digits?: number) => string): string {
+function reference(results: TelemetryResults): string {
   const { workload } = REFERENCE;
   const ratio = telemetryRatio(results, workload, 'sdk-undici');
   const cpuRatio = telemetryCpuRatio(results, workload, 'sdk-undici');
@@ -86,12 +77,7 @@ function reference(results: TelemetryResults, fmt: (value: number, digits?: numb
   );
 }
 
-export function telemetryTable(
-  results: TelemetryResults | undefined,
-  fmt: (value: number, digits?: number) => string,
-  status: (outcome: Outcome<unknown>) => string,
-  table: (header: string[], rows: string[][]) => string,
-): string {
+export function telemetryTable(results: TelemetryResults | undefined): string {
   if (results === undefined) return '## 7. Telemetry\n\nNot run (`npm run bench -- --only=telemetry`).';
   const rows = results.best.map(({ workload, mode, outcome }) => {
     const label = [

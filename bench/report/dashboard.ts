@@ -1,5 +1,5 @@
 /** The dashboard's part of docs/benchmarks.md: each page's latency at 100k jobs and 1M deliveries. */
-import { type BenchResults, ok } from './lib/results.js';
+import { type BenchResults, ok } from '../lib/results.js';
 
 const TARGET_MS = 100;
 
