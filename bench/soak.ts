@@ -5,7 +5,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { runSoak, type SoakOptions, settledHeapMB } from './soak/run-soak.js';
+import { settledHeapMB } from './soak/heap.js';
+import { runSoak, type SoakOptions } from './soak/run-soak.js';
 
 const args = new Map(
   process.argv

@@ -5,18 +5,12 @@
  * delivered (a 2xx reached the receiver) or still pending in retry. Used by `npm run soak` (bench/soak.ts) and,
  * scaled down, by test/soak/soak-short.test.ts.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { WebhookNotifier } from '../../src/notifier/webhook-notifier.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
-import { MemoryStorage } from '../../src/storage/memory/index.js';
-import { PostgresStorage } from '../../src/storage/postgres/index.js';
-import { SqliteStorage } from '../../src/storage/sqlite/index.js';
-import type { Storage } from '../../src/storage/types.js';
 import { HttpTransport } from '../../src/transport/http.js';
-import { type BenchPostgres, startBenchPostgres } from '../lib/postgres.js';
+import { settledHeapMB, slope } from './heap.js';
 import { type ReceiverStats, startFlakyReceivers } from './receivers.js';
+import { counted, openStorage, type SoakStorageKind } from './storage.js';
 
 export interface SoakOptions {
   jobs: number;
@@ -24,7 +18,7 @@ export interface SoakOptions {
   /** Loopback receivers, one endpoint each; job i is delivered to receiver i % receivers. */
   receivers: number;
   /** Postgres: a throwaway server with default durability (bench/lib/postgres.ts). */
-  storage: 'memory' | 'sqlite' | 'postgres';
+  storage: SoakStorageKind;
   /** The notifier's `deliveryRetentionMs`. @default the notifier's (7 days) */
   deliveryRetentionMs?: number;
   /** Per delivery attempt. */
@@ -91,84 +85,6 @@ export interface SoakReport {
 /** A retry schedule long enough that a 55%-failing receiver practically never exhausts it. */
 function retrySchedule(): number[] {
   return [100, 250, 500, ...Array.from({ length: 37 }, () => 1000)];
-}
-
-/**
- * Counts the deliveries stored and pruned, so nothing pruned by retention is mistaken for lost. A Proxy
- * rather than a subclass: the adapters keep state in private fields, so methods run on the real object.
- */
-function counted(storage: Storage, counts: { inserted: number; pruned: number }): Storage {
-  return new Proxy(storage, {
-    get(target, key) {
-      const value = Reflect.get(target, key, target) as unknown;
-      if (key === 'insertMessage') {
-        return async (input: Parameters<Storage['insertMessage']>[0]) => {
-          await target.insertMessage(input);
-          counts.inserted += input.deliveries.length;
-        };
-      }
-      if (key === 'insertFanout' && target.insertFanout) {
-        return async (input: Parameters<NonNullable<Storage['insertFanout']>>[0]) => {
-          await target.insertFanout!(input);
-          counts.inserted += input.endpointIds.length;
-        };
-      }
-      if (key === 'pruneDeliveries' && target.pruneDeliveries) {
-        return async (input: Parameters<NonNullable<Storage['pruneDeliveries']>>[0]) => {
-          const n = await target.pruneDeliveries!(input);
-          counts.pruned += n;
-          return n;
-        };
-      }
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
-
-async function openStorage(kind: SoakOptions['storage']) {
-  let dir: string | null = null;
-  let pg: BenchPostgres | null = null;
-  let storage: Storage;
-  if (kind === 'sqlite') {
-    dir = mkdtempSync(join(tmpdir(), 'cronhook-soak-'));
-    storage = new SqliteStorage({ path: join(dir, 'soak.db') });
-  } else if (kind === 'postgres') {
-    pg = await startBenchPostgres();
-    if (pg === null) throw new Error('PostgreSQL is not installed (no initdb found)');
-    storage = new PostgresStorage({ connectionString: pg.url, max: 20 });
-  } else storage = new MemoryStorage();
-  return {
-    storage,
-    close: async () => {
-      await (storage as { close?: () => Promise<void> }).close?.();
-      if (dir !== null) rmSync(dir, { recursive: true, force: true });
-      await pg?.stop();
-    },
-  };
-}
-
-/** Heap used after full GCs (until it stops shrinking), in MB; null without `--expose-gc`. */
-export function settledHeapMB(): number | null {
-  const gc = globalThis.gc;
-  if (!gc) return null;
-  let previous = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 4; i++) {
-    gc();
-    const used = process.memoryUsage().heapUsed;
-    if (used >= previous - 1024) break;
-    previous = used;
-  }
-  return process.memoryUsage().heapUsed / 2 ** 20;
-}
-
-function slope(points: Array<[number, number]>): number | null {
-  if (points.length < 3) return null;
-  const n = points.length;
-  const mx = points.reduce((s, [x]) => s + x, 0) / n;
-  const my = points.reduce((s, [, y]) => s + y, 0) / n;
-  const num = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
-  const den = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
-  return den === 0 ? null : num / den;
 }
 
 /** Heap growth per delivery stored (every succeeded run stores one), over the steady part of the run. */
