@@ -115,7 +115,9 @@ function endpointChanges(
     }
   }
   if (Object.keys(changes).length === 1) return null;
-  changes.updatedAt = new Date(now);
+  // Later than the endpoint as read even within its last write's millisecond: a change of the endpoint read
+  // before this outcome (EndpointRegistry, replaceEndpoint on updatedAt) then sees it and applies itself again.
+  changes.updatedAt = new Date(Math.max(now, endpoint.updatedAt.getTime() + 1));
   return changes;
 }
 

@@ -22,7 +22,10 @@ import { prepareRotation, type RotateSecretOptions, rotateSecrets } from './secr
 
 type EndpointFields = ReturnType<typeof validateEndpointInput>;
 
-/** A write of `upsert` that lost a race to another instance is retried against its endpoint, this often. */
+/**
+ * A write of `upsert`, `update`, `enable` or `rotateSecret` that lost a race to another write (another instance,
+ * an attempt's outcome) is retried against the endpoint stored then, this often.
+ */
 const ATTEMPTS = 10;
 
 /** A storage's duplicate-id error (adapters written before ids could be chosen said ERR_INVALID_ENDPOINT). */
@@ -139,19 +142,21 @@ export class EndpointRegistry {
   }
 
   async update(id: string, patch: EndpointPatch): Promise<Endpoint> {
-    const record = await this.require(id);
-    const next = applyEndpointPatch(record, patch, this.#now());
-    await this.#storage.updateEndpoint(next);
-    if (next.enabled && !record.enabled) this.#wake();
-    return toPublicEndpoint(next);
+    const { read, written } = await this.#change(id, 'updateEndpoint', (record, stamp) =>
+      applyEndpointPatch(record, patch, stamp),
+    );
+    if (written.enabled && !read.enabled) this.#wake();
+    return toPublicEndpoint(written);
   }
 
   async enable(id: string): Promise<Endpoint> {
-    const record = await this.require(id);
-    const next: EndpointRecord = { ...record, ...enabledState(), updatedAt: this.#now() };
-    await this.#storage.updateEndpoint(next);
+    const { written } = await this.#change(id, 'enableEndpoint', (record, stamp) => ({
+      ...record,
+      ...enabledState(),
+      updatedAt: stamp,
+    }));
     this.#wake();
-    return toPublicEndpoint(next);
+    return toPublicEndpoint(written);
   }
 
   async remove(id: string): Promise<boolean> {
@@ -169,11 +174,43 @@ export class EndpointRegistry {
 
   async rotateSecret(id: string, options: RotateSecretOptions): Promise<{ secret: string }> {
     const rotation = prepareRotation(options);
-    const record = await this.require(id);
-    const now = this.#now();
-    const secrets = rotateSecrets(record, rotation, now);
-    await this.#storage.updateEndpoint({ ...record, secrets, updatedAt: now });
+    await this.#change(id, 'rotateSecret', (record, stamp) => ({
+      ...record,
+      secrets: rotateSecrets(record, rotation, this.#now()),
+      updatedAt: stamp,
+    }));
     return { secret: rotation.secret };
+  }
+
+  /**
+   * Applies `change` to the stored endpoint `id` and writes the result only while the stored endpoint is still
+   * the one read (`replaceEndpoint` on its `updatedAt`): an attempt's outcome (failing streak, auto-disable),
+   * another instance's change or a removal landing between the read and the write is never undone; the
+   * change is applied again to what is stored then, up to {@link ATTEMPTS} times, then `ERR_CONCURRENT_CHANGE`
+   * with nothing written. `stamp` is the new `updatedAt`, later than the one read even on a clock that stands
+   * still, so the next conditional write sees this one. A storage without `replaceEndpoint` (a custom adapter)
+   * gets `updateEndpoint`: the last writer wins there.
+   */
+  async #change(
+    id: string,
+    operation: string,
+    change: (record: EndpointRecord, stamp: Date) => EndpointRecord,
+  ): Promise<{ read: EndpointRecord; written: EndpointRecord }> {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const read = await this.require(id);
+      const stamp = new Date(Math.max(this.#now().getTime(), read.updatedAt.getTime() + 1));
+      const written = change(read, stamp);
+      if (this.#storage.replaceEndpoint === undefined) {
+        await this.#storage.updateEndpoint(written);
+        return { read, written };
+      }
+      if (await this.#storage.replaceEndpoint(written, read.updatedAt)) return { read, written };
+    }
+    throw new CronhookError(
+      'ERR_CONCURRENT_CHANGE',
+      `${operation}(${JSON.stringify(id)}): the stored endpoint was changed by another write (an attempt's ` +
+        `outcome, another change) between each of ${ATTEMPTS} reads and writes; nothing was written, try again`,
+    );
   }
 
   /** The stored endpoint, secrets included (for sending), or ERR_ENDPOINT_NOT_FOUND. */
