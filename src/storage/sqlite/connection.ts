@@ -73,6 +73,8 @@ export class SqliteConnection {
   #claimsWaitFor = 0;
   /** `PRAGMA data_version` as last read in a claim: other connections' commits change it. */
   #seenVersion: number | null = null;
+  /** `PRAGMA data_version` as read in the current write transaction (null: not read in it yet). */
+  #writeVersion: number | null = null;
   /** Claims committed, waiting for the commit they read (`upTo`) to be flushed; in commit order. */
   readonly #claims: Array<{ upTo: number; settle: (error: Error | null) => void }> = [];
 
@@ -156,6 +158,7 @@ export class SqliteConnection {
   transaction<T>(fn: () => T): T {
     if (this.db.isTransaction) return fn();
     this.db.exec('BEGIN IMMEDIATE');
+    this.#writeVersion = null;
     try {
       const result = fn();
       this.db.exec('COMMIT');
@@ -222,6 +225,7 @@ export class SqliteConnection {
   #runGroup(group: QueuedWrite<Write>[], savepoints: boolean): GroupRun | null {
     const results: GroupRun['results'] = [];
     this.#prepare('BEGIN IMMEDIATE').run();
+    this.#writeVersion = null;
     let foreign = false;
     try {
       for (const write of group) {
@@ -248,7 +252,7 @@ export class SqliteConnection {
       // What another connection committed may not be flushed yet: its process acknowledges it only after
       // its own flush. A claim that may have read such rows waits for a flush of its own.
       if (this.#wal !== null && group.some((w) => w.work.kind === 'claim')) {
-        const version = this.dataVersion();
+        const version = this.versionInWrite();
         foreign = version !== this.#seenVersion;
         this.#seenVersion = version;
       }
@@ -282,6 +286,15 @@ export class SqliteConnection {
    */
   dataVersion(): number {
     return Number(this.#prepare('PRAGMA data_version').get()?.data_version);
+  }
+
+  /**
+   * {@link dataVersion} inside a write, read once per transaction: no other connection can commit while this
+   * one holds the write lock, so it is what it was at `BEGIN IMMEDIATE` until the transaction ends.
+   */
+  versionInWrite(): number {
+    this.#writeVersion ??= this.dataVersion();
+    return this.#writeVersion;
   }
 
   /** Closes the file; resolves once the checkpoint worker has let go of it too. */

@@ -68,6 +68,13 @@ interface Endpoint {
  */
 export class SqliteFanout {
   readonly #c: SqliteConnection;
+  /**
+   * `PRAGMA data_version` at which the file was seen holding no fan-out, none stored by this connection
+   * since; null when not known. While it is current, claims and reads skip looking for fan-outs: most stores
+   * never hold one (a message to one endpoint is stored as its record), and the look cost every claim a
+   * statement. Another process storing a fan-out changes the version; this connection's own insert clears it.
+   */
+  #noneAt: number | null = null;
 
   constructor(connection: SqliteConnection) {
     this.#c = connection;
@@ -75,6 +82,7 @@ export class SqliteFanout {
 
   /** Stores the message with its fan-out: one row. Inside a write. */
   insert({ message, endpointIds, nextAttemptAt }: FanoutInput): void {
+    this.#noneAt = null;
     this.#c.run(INSERT_FANOUT, [
       ...messageCodec.encode(message, dialect),
       JSON.stringify(endpointIds),
@@ -88,24 +96,42 @@ export class SqliteFanout {
    * flush of its own (lost in a power cut, the fan-out is still there): it resolves as a claim does.
    */
   read<T>(scope: FanoutScope, read: () => T): T | Promise<T> {
-    if (scope === null || this.#find(scope, false).length === 0) return read();
+    if (scope === null || !this.#mayHold(this.#c.dataVersion()) || this.#find(scope, false).length === 0)
+      return read();
     return this.#c.write(() => {
       this.writeScope(scope);
       return read();
     }, 'claim');
   }
 
-  /** Writes the records of the fan-outs in `scope`. Inside a write. */
-  writeScope(scope: FanoutScope): void {
-    if (scope === null) return;
+  /** Writes the records of the fan-outs in `scope`; returns how many fan-outs it wrote. Inside a write. */
+  writeScope(scope: FanoutScope): number {
+    if (scope === null || !this.#mayHold(this.#c.versionInWrite())) return 0;
     const endpoints = this.#endpoints();
-    for (const row of this.#find(scope, true)) this.#write(row, endpoints);
+    const rows = this.#find(scope, true);
+    for (const row of rows) this.#write(row, endpoints);
+    return rows.length;
   }
 
   /** Writes the records of the fan-outs that list `endpointId` (before it is deleted). Inside a write. */
   writeTo(endpointId: string): void {
+    if (!this.#mayHold(this.#c.versionInWrite())) return;
     const endpoints = this.#endpoints();
     for (const row of this.#c.all(TO_ENDPOINT, [endpointId])) this.#write(row, endpoints);
+  }
+
+  /**
+   * Whether fan-outs may be stored, as of data version `version` (this connection's current one): false
+   * when known to be none, else one probe of the partial index, whose "none" is remembered.
+   */
+  #mayHold(version: number): boolean {
+    if (this.#noneAt === version) return false;
+    if (this.#c.get(ANY) !== undefined) {
+      this.#noneAt = null;
+      return true;
+    }
+    this.#noneAt = version;
+    return false;
   }
 
   #find(scope: NonNullable<FanoutScope>, rows: boolean): SqlRow[] {
@@ -134,6 +160,7 @@ export class SqliteFanout {
     { now, limit, instanceId, leaseMs, excludeEndpointIds }: ClaimDeliveriesOptions,
     messages: Message[],
   ): Claimed[] {
+    if (limit <= 0 || !this.#mayHold(this.#c.versionInWrite())) return stored.map((row) => ({ row }));
     // Fan-outs due after the last stored row that fills the claim cannot hold one it takes.
     const last = stored.length >= limit ? stored.at(-1) : undefined;
     const until = last === undefined ? now.getTime() : Number(last.wake_at);

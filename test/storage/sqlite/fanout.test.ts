@@ -255,6 +255,33 @@ describe('SqliteStorage.insertFanout', () => {
     await Promise.all(storages.map((s) => s.close()));
   });
 
+  it('a storage that saw no fan-out on the file finds those another storage stores later', async () => {
+    const path = freshPath();
+    const [a, b] = [0, 1].map(() => new SqliteStorage({ path, shared: true }));
+    await a!.insertEndpoint(endpoint('e1'));
+    await a!.insertEndpoint(endpoint('e2'));
+    // `a` looks for fan-outs and finds none: claims, a read by derived id, a list.
+    expect(await claim(at(100), 5)(a!)).toEqual([]);
+    const first = fanoutMessage(at(1));
+    expect(await a!.getDelivery(fanoutDeliveryId(first.id, 0))).toBeNull();
+    expect(await a!.listDeliveries()).toEqual([]);
+    await b!.insertFanout!({ message: first, endpointIds: ['e1', 'e2'], nextAttemptAt: at(1) });
+    expect((await a!.getDelivery(fanoutDeliveryId(first.id, 1)))?.endpointId).toBe('e2');
+    const second = fanoutMessage(at(2));
+    await b!.insertFanout!({ message: second, endpointIds: ['e1', 'e2'], nextAttemptAt: at(2) });
+    expect((await claim(at(100), 5)(a!)).map((d) => d.id)).toEqual([
+      fanoutDeliveryId(first.id, 0),
+      fanoutDeliveryId(first.id, 1),
+      fanoutDeliveryId(second.id, 0),
+      fanoutDeliveryId(second.id, 1),
+    ]);
+    // And `a`'s own fan-out, stored after it saw none.
+    const third = fanoutMessage(at(3));
+    await a!.insertFanout!({ message: third, endpointIds: ['e2', 'e1'], nextAttemptAt: at(3) });
+    expect((await claim(at(100), 5)(a!)).map((d) => d.endpointId)).toEqual(['e2', 'e1']);
+    await Promise.all([a!.close(), b!.close()]);
+  });
+
   it('upgrades a version 8 database with messages and deliveries in it', async () => {
     const path = freshPath();
     const v8 = new SqliteStorage({ path });
