@@ -129,22 +129,28 @@ export class SqliteOutbox extends SqliteEndpoints {
   }
 
   updateDelivery(delivery: DeliveryRecord): Promise<void> {
-    return this.c.write(() => {
-      this.fanout.writeScope({ messageId: delivery.messageId });
-      this.#updateDelivery(delivery);
-    });
+    return this.c.write(() => this.#updateDelivery(delivery));
   }
 
+  /**
+   * Inside a write. A delivery of a fan-out not written yet (an attempt made by hand from its derived id,
+   * before any read) is found once its fan-out is written: only when the update found no row, so attempts on
+   * stored rows pay nothing for it.
+   */
   #updateDelivery(delivery: DeliveryRecord): void {
+    if (this.#updateRow(delivery) > 0) return;
+    if (this.fanout.writeScope({ messageId: delivery.messageId }) > 0 && this.#updateRow(delivery) > 0) return;
+    throw notFound('delivery', delivery.id);
+  }
+
+  #updateRow(delivery: DeliveryRecord): number {
     const encoded = deliveryCodec.encode(delivery, dialect);
     const values = DELIVERY_STATE.map((i) => encoded[i]);
     // Only a pending delivery can be parked: a finished one (most updates: an attempt's outcome) is not,
     // without the look at its endpoint.
-    const changed =
-      delivery.status === 'pending'
-        ? this.c.run(UPDATE_PENDING_DELIVERY, [...values, delivery.status, delivery.endpointId, delivery.id])
-        : this.c.run(UPDATE_FINISHED_DELIVERY, [...values, delivery.id]);
-    if (changed === 0) throw notFound('delivery', delivery.id);
+    return delivery.status === 'pending'
+      ? this.c.run(UPDATE_PENDING_DELIVERY, [...values, delivery.status, delivery.endpointId, delivery.id])
+      : this.c.run(UPDATE_FINISHED_DELIVERY, [...values, delivery.id]);
   }
 
   getDelivery(id: string): DeliveryRecord | null | Promise<DeliveryRecord | null> {

@@ -168,6 +168,19 @@ export function fanoutClaimTests(ctx: SuiteContext): void {
       expect(ids(await t.claim(0))).toEqual([fanoutDeliveryId(m.id, 1)]);
     });
 
+    it('completeAttempt (an attempt made by hand) reaches a fanned-out delivery no call has looked at', async ({
+      skip,
+    }) => {
+      const t = await FanoutTwins.of(ctx, skip);
+      await t.endpoints(endpoint('ep-a'), endpoint('ep-b'));
+      const m = fanMessage(0);
+      const [, second] = await t.fanout(m, ['ep-a', 'ep-b'], at(1_000));
+      for (const s of [t.fan, t.ref]) await s.completeAttempt(finished(second!, 'succeeded', 5));
+      expect(await t.same((s) => s.listAttempts(second!.id))).toHaveLength(1);
+      await t.same((s) => s.listDeliveries());
+      expect(ids(await t.claim(1_000))).toEqual([fanoutDeliveryId(m.id, 0)]);
+    });
+
     it('deleteEndpoint before a claim takes its fanned-out deliveries with it; finished ones stay', async ({
       skip,
     }) => {
