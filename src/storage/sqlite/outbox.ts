@@ -139,7 +139,8 @@ export class SqliteOutbox extends SqliteEndpoints {
    */
   #updateDelivery(delivery: DeliveryRecord): void {
     if (this.#updateRow(delivery) > 0) return;
-    if (this.fanout.writeScope({ messageId: delivery.messageId }) > 0 && this.#updateRow(delivery) > 0) return;
+    if (this.fanout.writeScope({ messageId: delivery.messageId }) > 0 && this.#updateRow(delivery) > 0)
+      return;
     throw notFound('delivery', delivery.id);
   }
 
