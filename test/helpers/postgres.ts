@@ -60,3 +60,14 @@ export async function withPool<T>(fn: (pool: pg.Pool) => Promise<T>): Promise<T>
 export async function dropSchema(schema: string): Promise<void> {
   await withPool((pool) => pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
 }
+
+/**
+ * SQL that turns the deliveries table of schema `t` (quoted) back into what versions 6 to 11 left: the claim
+ * index on wake_at, no fillfactor (schema version 12 undone, its functions left for migrate() to replace).
+ */
+export function beforeLeaseMigration(t: string): string {
+  return `ALTER TABLE ${t}.deliveries RESET (fillfactor); DROP INDEX ${t}.deliveries_ready;
+    ALTER TABLE ${t}.deliveries ADD COLUMN wake_at bigint GENERATED ALWAYS AS (
+      CASE WHEN locked_until > next_attempt_at THEN locked_until ELSE next_attempt_at END) STORED;
+    CREATE INDEX deliveries_ready ON ${t}.deliveries (wake_at, id) WHERE status = 'pending' AND NOT parked;`;
+}

@@ -2,11 +2,13 @@ import type { Migration } from '../sql/codec.js';
 import { claimMigrations } from './migrations/claims.js';
 import { fanoutMigrations } from './migrations/fanouts.js';
 import { initialMigrations } from './migrations/initial.js';
+import { leaseMigrations } from './migrations/leases.js';
 import { operationsMigrations } from './migrations/operations.js';
 
 // Ids use the "C" collation so that ordering and `id > after` paging compare code points, as the other
 // adapters do, whatever locale the database was created with. Instants are bigint epoch milliseconds;
-// nested values are `json` (kept as written, key order included). wake_at: see sqlite/schema.ts.
+// nested values are `json` (kept as written, key order included). Jobs' wake_at: see sqlite/schema.ts;
+// deliveries have none since version 12 (migrations/leases.ts).
 // A migration that has shipped is never edited (databases out there ran it): a change is a new version, in
 // the newest file of migrations/ (a new file once that one has grown past a few hundred lines).
 
@@ -17,7 +19,8 @@ export function postgresMigrations(schema: string): Migration[] {
     ...claimMigrations(schema),
     ...operationsMigrations(schema),
     ...fanoutMigrations(schema),
+    ...leaseMigrations(schema),
   ];
 }
 
-export const POSTGRES_SCHEMA_VERSION = 11;
+export const POSTGRES_SCHEMA_VERSION = 12;

@@ -4,7 +4,14 @@ import { newId } from '../../../src/notifier/ids.js';
 import { fanoutDeliveries } from '../../../src/storage/fanout.js';
 import { PostgresStorage } from '../../../src/storage/postgres/index.js';
 import { at, delivery, endpoint, message } from '../../../src/testing/storage-suite/fixtures.js';
-import { describePostgres, dropSchema, postgresUrl, uniqueSchema, withPool } from '../../helpers/postgres.js';
+import {
+  beforeLeaseMigration,
+  describePostgres,
+  dropSchema,
+  postgresUrl,
+  uniqueSchema,
+  withPool,
+} from '../../helpers/postgres.js';
 import { useCleanups } from '../../helpers/test-lifecycle.js';
 
 // Fan-outs (schema version 11, storage/postgres/fanout.ts): a publish stores one row for its endpoints, and the
@@ -172,7 +179,8 @@ describePostgres('PostgresStorage fan-outs', () => {
     await withPool((pool) =>
       pool.query(`DROP TABLE ${t}.fanouts; DROP FUNCTION ${t}.expand_fanouts; DROP FUNCTION ${t}.write_fanouts;
         DROP FUNCTION ${t}.fanout_delivery_id; DROP FUNCTION ${t}.complete_attempts;
-        DROP FUNCTION ${t}.next_delivery_at; DELETE FROM ${t}.schema_migrations WHERE version > 10`),
+        DROP FUNCTION ${t}.next_delivery_at; ${beforeLeaseMigration(t)}
+        DELETE FROM ${t}.schema_migrations WHERE version > 10`),
     );
     const upgraded = new PostgresStorage({
       connectionString: await postgresUrl(),

@@ -12,7 +12,14 @@ import {
   minimalJob,
   run,
 } from '../../../src/testing/storage-suite/fixtures.js';
-import { describePostgres, dropSchema, postgresUrl, uniqueSchema, withPool } from '../../helpers/postgres.js';
+import {
+  beforeLeaseMigration,
+  describePostgres,
+  dropSchema,
+  postgresUrl,
+  uniqueSchema,
+  withPool,
+} from '../../helpers/postgres.js';
 import { useCleanups } from '../../helpers/test-lifecycle.js';
 
 describePostgres('Postgres', () => {
@@ -281,7 +288,7 @@ describePostgres('Postgres', () => {
       const versions = await withPool((pool) =>
         pool.query(`SELECT version FROM "${schema}".schema_migrations`),
       );
-      expect(versions.rows).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map((version) => ({ version })));
+      expect(versions.rows).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12].map((version) => ({ version })));
       await instances[0]!.insertJob(minimalJob('j'));
       expect(await instances[4]!.getJob('j')).toEqual(minimalJob('j'));
     });
@@ -323,7 +330,7 @@ describePostgres('Postgres', () => {
           DROP INDEX ${t}.jobs_paused; DROP INDEX ${t}.runs_recent; DROP INDEX ${t}.runs_failed;
           DROP INDEX ${t}.deliveries_status; DROP INDEX ${t}.deliveries_failed_endpoint; DROP INDEX ${t}.messages_job;
           DROP FUNCTION ${t}.claim_deliveries; DROP FUNCTION ${t}.claim_jobs;
-          DROP FUNCTION ${t}.insert_messages; DROP INDEX ${t}.deliveries_ready;
+          DROP FUNCTION ${t}.insert_messages; ${beforeLeaseMigration(t)} DROP INDEX ${t}.deliveries_ready;
           ALTER TABLE ${t}.deliveries DROP COLUMN parked;
           ALTER TABLE ${t}.messages DROP COLUMN traceparent, DROP COLUMN tracestate;
           ALTER TABLE ${t}.endpoints DROP COLUMN propagate_trace_context;
@@ -365,8 +372,8 @@ describePostgres('Postgres', () => {
         });
       const deliveries = await plan(
         `SELECT d.id FROM ${t}.deliveries d JOIN ${t}.endpoints e ON e.id = d.endpoint_id
-         WHERE d.status = 'pending' AND NOT d.parked AND e.enabled AND d.wake_at <= ${Date.now()}
-         ORDER BY d.wake_at, d.id LIMIT 16 FOR UPDATE OF d SKIP LOCKED`,
+         WHERE d.status = 'pending' AND NOT d.parked AND e.enabled AND d.next_attempt_at <= ${Date.now()}
+         ORDER BY d.next_attempt_at, d.id LIMIT 16 FOR UPDATE OF d SKIP LOCKED`,
       );
       expect(deliveries).toContain('deliveries_ready');
       expect(deliveries).not.toContain('Sort');

@@ -1,0 +1,104 @@
+import type { Migration } from '../../sql/codec.js';
+
+/**
+ * Share of a deliveries page that inserts fill (the table's `fillfactor`): the rest is room for the new row
+ * versions that leases write, so they stay on their page (HOT). A claim leases a run of deliveries stored
+ * together, most of a page's rows at once, before any old version on it can be pruned.
+ */
+export const DELIVERIES_FILLFACTOR = 50;
+
+/**
+ * Version 12: a claim's lease writes no index entry. Until now the claim index was on `wake_at`, a stored
+ * column computed from `locked_until`: every lease changed an indexed column, so its row version was never
+ * HOT and got an entry in each of the table's eight indexes, which the attempt's outcome then did again.
+ * Now the claim index is on (next_attempt_at, id) and a lease is checked on the row (a leased delivery is
+ * passed over until its lease ends), `wake_at` is gone, and pages keep room for the lease's row version.
+ */
+export function leaseMigrations(s: string): Migration[] {
+  const ready = `d.status = 'pending' AND NOT d.parked AND e.enabled`;
+  // A claim may take a pending delivery once due and not leased (or its lease over). It takes the due ones
+  // in (next_attempt_at, id) order: a delivery whose lease ran out (its instance died) comes back in its
+  // place, before those due since.
+  const claimable = `${ready} AND d.next_attempt_at <= p_now AND (d.locked_until IS NULL OR d.locked_until <= p_now)
+        AND NOT (d.endpoint_id = ANY (p_excluded))`;
+  return [
+    {
+      version: 12,
+      name: 'leases without index entries',
+      sql: `
+ALTER TABLE ${s}.deliveries SET (fillfactor = ${DELIVERIES_FILLFACTOR});
+DROP INDEX ${s}.deliveries_ready;
+ALTER TABLE ${s}.deliveries DROP COLUMN wake_at;
+CREATE INDEX deliveries_ready ON ${s}.deliveries (next_attempt_at, id) WHERE status = 'pending' AND NOT parked;
+
+-- When the notifier next needs to look: the earliest due time, or lease end when later, of the ready
+-- deliveries, and of the fan-outs. The index gives deliveries by due time; the leased ones among the first
+-- (those in flight) are passed, keeping their lease ends, up to the first that is not leased.
+CREATE OR REPLACE FUNCTION ${s}.next_delivery_at() RETURNS bigint LANGUAGE plpgsql STABLE
+  SET enable_seqscan = off SET enable_sort = off AS $fn$
+DECLARE
+  v_next bigint;
+  r record;
+BEGIN
+  FOR r IN SELECT d.next_attempt_at AS due, d.locked_until AS until FROM ${s}.deliveries d
+      JOIN ${s}.endpoints e ON e.id = d.endpoint_id
+    WHERE ${ready} AND d.next_attempt_at IS NOT NULL ORDER BY d.next_attempt_at, d.id
+  LOOP
+    EXIT WHEN r.due >= v_next;
+    v_next := LEAST(v_next, GREATEST(r.due, r.until));
+    EXIT WHEN r.until IS NULL OR r.until <= r.due;
+  END LOOP;
+  RETURN LEAST(v_next,
+    (SELECT f.next_attempt_at FROM ${s}.fanouts f
+     WHERE EXISTS (SELECT 1 FROM unnest(f.endpoint_ids) u(id) JOIN ${s}.endpoints e ON e.id = u.id WHERE e.enabled)
+     ORDER BY f.next_attempt_at, f.message_id LIMIT 1));
+END
+$fn$;
+
+-- The claim of version 11 (fan-outs written first, see there), in the new order, which due_at returns (the
+-- caller sorts by it). Its UPDATE sets only the lease, on no indexed column: HOT when the page has room. FOR UPDATE re-checks the lease on the newest row
+-- version, so a delivery another claim leased meanwhile is passed, as SKIP LOCKED passes one being leased.
+CREATE OR REPLACE FUNCTION ${s}.claim_deliveries(p_now bigint, p_limit integer, p_instance text, p_until bigint,
+    p_excluded text[])
+  RETURNS TABLE (delivery json, due_at bigint) LANGUAGE plpgsql VOLATILE
+  SET enable_sort = off SET enable_seqscan = off AS $fn$
+DECLARE
+  v_ids text[];
+  v_bound bigint;
+  v_bound_id text;
+  v_batch integer;
+BEGIN
+  LOOP
+    EXIT WHEN p_limit < 1;
+    IF v_batch IS NULL THEN
+      SELECT p_limit / GREATEST(cardinality(endpoint_ids), 1) + 1 INTO v_batch FROM ${s}.fanouts WHERE next_attempt_at <= p_now
+        ORDER BY next_attempt_at, message_id LIMIT 1;
+      EXIT WHEN NOT FOUND;
+    ELSE
+      v_batch := LEAST(v_batch * 2, p_limit);
+    END IF;
+    SELECT d.next_attempt_at, d.id INTO v_bound, v_bound_id FROM ${s}.deliveries d
+      JOIN ${s}.endpoints e ON e.id = d.endpoint_id
+      WHERE ${claimable}
+      ORDER BY d.next_attempt_at, d.id OFFSET p_limit - 1 LIMIT 1;
+    SELECT array_agg(f.message_id) INTO v_ids FROM (
+      SELECT message_id FROM ${s}.fanouts WHERE next_attempt_at <= COALESCE(v_bound, p_now)
+        AND (v_bound IS NULL OR next_attempt_at < v_bound OR ${s}.fanout_delivery_id(message_id, 0) < v_bound_id)
+      ORDER BY next_attempt_at, message_id LIMIT v_batch FOR UPDATE SKIP LOCKED) f;
+    EXIT WHEN v_ids IS NULL;
+    PERFORM ${s}.write_fanouts(v_ids, p_excluded);
+  END LOOP;
+  RETURN QUERY WITH due AS (
+    SELECT d.id, d.next_attempt_at AS due_at FROM ${s}.deliveries d
+      JOIN ${s}.endpoints e ON e.id = d.endpoint_id
+    WHERE ${claimable}
+    ORDER BY d.next_attempt_at, d.id LIMIT p_limit FOR UPDATE OF d SKIP LOCKED)
+  UPDATE ${s}.deliveries x SET locked_by = p_instance, locked_until = p_until
+  FROM due WHERE x.id = due.id
+  RETURNING to_json(x), due.due_at;
+END
+$fn$;
+`,
+    },
+  ];
+}
