@@ -36,20 +36,26 @@ CREATE INDEX deliveries_ready ON ${s}.deliveries (next_attempt_at, id) WHERE sta
 
 -- When the notifier next needs to look: the earliest due time, or lease end when later, of the ready
 -- deliveries, and of the fan-outs. The index gives deliveries by due time; the leased ones among the first
--- (those in flight) are passed, keeping their lease ends, up to the first that is not leased.
+-- (those in flight) are passed, keeping their lease ends, up to the first that is not leased. A delivery's
+-- endpoint is looked up only when the delivery would bring the answer earlier: the first leased one and the
+-- first not leased, not each delivery in flight.
 CREATE OR REPLACE FUNCTION ${s}.next_delivery_at() RETURNS bigint LANGUAGE plpgsql STABLE
   SET enable_seqscan = off SET enable_sort = off AS $fn$
 DECLARE
   v_next bigint;
+  v_at bigint;
   r record;
 BEGIN
-  FOR r IN SELECT d.next_attempt_at AS due, d.locked_until AS until FROM ${s}.deliveries d
-      JOIN ${s}.endpoints e ON e.id = d.endpoint_id
-    WHERE ${ready} AND d.next_attempt_at IS NOT NULL ORDER BY d.next_attempt_at, d.id
+  FOR r IN SELECT d.next_attempt_at AS due, d.locked_until AS until, d.endpoint_id FROM ${s}.deliveries d
+    WHERE d.status = 'pending' AND NOT d.parked AND d.next_attempt_at IS NOT NULL ORDER BY d.next_attempt_at, d.id
   LOOP
     EXIT WHEN r.due >= v_next;
-    v_next := LEAST(v_next, GREATEST(r.due, r.until));
-    EXIT WHEN r.until IS NULL OR r.until <= r.due;
+    v_at := GREATEST(r.due, r.until);
+    IF (v_next IS NULL OR v_at < v_next)
+      AND EXISTS (SELECT 1 FROM ${s}.endpoints e WHERE e.id = r.endpoint_id AND e.enabled) THEN
+      v_next := v_at;
+      EXIT WHEN v_at = r.due;
+    END IF;
   END LOOP;
   RETURN LEAST(v_next,
     (SELECT f.next_attempt_at FROM ${s}.fanouts f
@@ -59,8 +65,9 @@ END
 $fn$;
 
 -- The claim of version 11 (fan-outs written first, see there), in the new order, which due_at returns (the
--- caller sorts by it). Its UPDATE sets only the lease, on no indexed column: HOT when the page has room. FOR UPDATE re-checks the lease on the newest row
--- version, so a delivery another claim leased meanwhile is passed, as SKIP LOCKED passes one being leased.
+-- caller sorts by it). Its UPDATE sets only the lease, on no indexed column: HOT when the page has room.
+-- FOR UPDATE re-checks the lease on the newest row version, so a delivery another claim leased meanwhile is
+-- passed, as SKIP LOCKED passes one being leased.
 CREATE OR REPLACE FUNCTION ${s}.claim_deliveries(p_now bigint, p_limit integer, p_instance text, p_until bigint,
     p_excluded text[])
   RETURNS TABLE (delivery json, due_at bigint) LANGUAGE plpgsql VOLATILE
