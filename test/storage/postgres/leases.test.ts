@@ -75,6 +75,10 @@ describePostgres('PostgresStorage leases', () => {
       [],
     );
     expect(await storage.nextDeliveryAt()).toEqual(at(1_000));
+    // A delivery due before the leases end, behind them in the claim index, is what comes next.
+    const later = delivery('d-later', 'm-later', 'ep-01', { nextAttemptAt: at(500) });
+    await storage.insertMessage({ message: message('m-later'), deliveries: [later] });
+    expect(await storage.nextDeliveryAt()).toEqual(at(500));
   });
 
   it('upgrades a version 11 schema holding pending, leased and finished deliveries and a fan-out', async () => {
