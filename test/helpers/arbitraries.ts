@@ -7,5 +7,6 @@
 export * from './arbitraries/config.js';
 export * from './arbitraries/endpoints.js';
 export * from './arbitraries/jobs.js';
+export * from './arbitraries/schedules.js';
 export * from './arbitraries/values.js';
 export * from './arbitraries/webhooks.js';
