@@ -23,9 +23,9 @@ export interface DbCost {
 
 const TICKS_PER_SECOND = 100; // Linux USER_HZ
 
-/** User + system CPU of the postmaster and all its children, in ms. */
-function serverCpuMs(postmasterPid: number): number {
-  let ticks = 0;
+/** The postmaster's children as /proc shows them (a child that has exited but is not reaped yet included). */
+function serverProcesses(postmasterPid: number): Array<{ pid: number; fields: string[] }> {
+  const out: Array<{ pid: number; fields: string[] }> = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -35,15 +35,38 @@ function serverCpuMs(postmasterPid: number): number {
       continue; // exited meanwhile
     }
     // Fields after the command (which may hold spaces) in parentheses: state ppid ... utime(14) stime(15)
-    // cutime(16) cstime(17). The postmaster's cutime/cstime hold what its exited children (backends of
-    // closed connections) used.
+    // cutime(16) cstime(17).
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const pid = Number(entry);
+    if (pid === postmasterPid || Number(fields[1]) === postmasterPid) out.push({ pid, fields });
+  }
+  return out;
+}
+
+/**
+ * User + system CPU of the postmaster and all its children, in ms. The postmaster's cutime/cstime hold what
+ * its exited children (backends of closed connections) used, once it has reaped them.
+ */
+function serverCpuMs(postmasterPid: number): number {
+  let ticks = 0;
+  for (const { pid, fields } of serverProcesses(postmasterPid)) {
     if (pid === postmasterPid) ticks += Number(fields[13]) + Number(fields[14]);
-    else if (Number(fields[1]) !== postmasterPid) continue;
     ticks += Number(fields[11]) + Number(fields[12]);
   }
   return (ticks / TICKS_PER_SECOND) * 1000;
+}
+
+/**
+ * Waits (up to 10 s) until every server process started since `before` is gone from /proc, i.e. reaped by
+ * the postmaster: until then a closed connection's backend is still exiting, and its CPU would be counted
+ * in the next phase rather than in the one that used it.
+ */
+async function childrenReaped(postmasterPid: number, before: Set<number>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (serverProcesses(postmasterPid).every(({ pid }) => before.has(pid))) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /**
@@ -75,10 +98,13 @@ export class PgCostMeter {
     await c.query('SELECT pg_stat_statements_reset()');
     await c.query("SELECT pg_stat_reset_shared('wal')");
     await c.query('SELECT pg_stat_reset()');
+    const running = new Set(serverProcesses(this.#pid).map(({ pid }) => pid));
     const cpuBefore = serverCpuMs(this.#pid);
     await phase();
+    // The phase closed its connections: their backends report their counts as they exit, and their CPU
+    // reaches the postmaster's once they are reaped.
+    await childrenReaped(this.#pid, running);
     const cpu = serverCpuMs(this.#pid) - cpuBefore;
-    // The phase closed its connections: their backends report their counts as they exit.
     await new Promise((resolve) => setTimeout(resolve, 500));
     const statements = await c.query(
       `SELECT COALESCE(SUM(calls), 0) AS calls, COALESCE(SUM(total_exec_time), 0) AS ms
