@@ -1,17 +1,17 @@
 /**
- * A binary min-heap of (time, id) pairs. Used with lazy deletion: owners push a new pair whenever an item's
+ * A binary min-heap of (time, id) pairs (an id is any value: a string by default). Used with lazy deletion: owners push a new pair whenever an item's
  * time changes and discard stale pairs when they surface, which keeps every operation O(log n) without an
  * index of positions.
  */
-export class MinHeap {
+export class MinHeap<T = string> {
   #times: number[] = [];
-  #ids: string[] = [];
+  #ids: T[] = [];
 
   get size(): number {
     return this.#times.length;
   }
 
-  push(time: number, id: string): void {
+  push(time: number, id: T): void {
     const times = this.#times;
     const ids = this.#ids;
     let i = times.length;
@@ -34,7 +34,7 @@ export class MinHeap {
     return this.#times[0];
   }
 
-  peekId(): string | undefined {
+  peekId(): T | undefined {
     return this.#ids[0];
   }
 

@@ -1,8 +1,8 @@
-import { MinHeap } from '../../heap.js';
 import { fanoutDeliveryId } from '../../notifier/ids.js';
 import type { DeliveryRecord, Message } from '../../notifier/types.js';
 import { fanoutDeliveries } from '../fanout.js';
 import type { FanoutInput } from '../types.js';
+import { WakeQueue } from './wake-queue.js';
 
 /** A message stored by `insertFanout` whose delivery records are not written yet. */
 interface PendingFanout {
@@ -21,7 +21,7 @@ interface PendingFanout {
 export class MemoryFanouts {
   readonly #pending = new Map<string, PendingFanout>();
   /** (due time, message id) of every pending fan-out: claims take them in due order. */
-  readonly #heap = new MinHeap();
+  readonly #heap = new WakeQueue();
 
   /** Keeps `message` (stored already) and a copy of the input's ids and due time. */
   add(message: Message, { endpointIds, nextAttemptAt }: FanoutInput): void {
