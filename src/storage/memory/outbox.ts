@@ -1,5 +1,4 @@
 import { CronhookError } from '../../errors.js';
-import { MinHeap } from '../../heap.js';
 import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../../notifier/types.js';
 import { cloneAttempt, cloneDelivery, cloneMessage } from '../clone.js';
 import { notFound } from '../errors.js';
@@ -16,6 +15,7 @@ import { listDeliveries } from './delivery-listing.js';
 import type { MemoryEndpoints } from './endpoints.js';
 import { MemoryFanouts } from './fanouts.js';
 import { SharedDates, sameDate } from './shared-dates.js';
+import { WakeQueue } from './wake-queue.js';
 
 /**
  * When a due item (job or delivery) next needs looking at: its due time, or its lease's expiry when that is
@@ -31,7 +31,18 @@ export function wakeTime(due: Date | null, lockedUntil: Date | null): number | n
 interface DeliveryEntry {
   record: DeliveryRecord;
   attempts: DeliveryAttempt[] | null;
+  /** Its stored message, so that a claim finds it without a lookup. */
+  readonly message: Message;
+  /** Deleted: its pairs in the wake queue are stale. */
+  removed: boolean;
 }
+
+/**
+ * Claimed deliveries (and their messages) kept at hand, until this many: the attempt that follows a claim
+ * reads the message and writes the delivery, and those lookups in maps of every stored delivery and message
+ * miss the CPU's caches once the outbox is large. Past the cap they are forgotten (looked up as any).
+ */
+const CLAIMED_AT_HAND = 4096;
 
 /**
  * The webhook half of {@link MemoryStorage}: endpoints, messages, deliveries and their attempts. Due
@@ -43,7 +54,11 @@ export class MemoryOutbox {
   readonly #messages = new Map<string, Message>();
   /** Each delivery with its attempts: one map entry per delivery, found once per write. */
   readonly #deliveries = new Map<string, DeliveryEntry>();
-  readonly #deliveryHeap = new MinHeap();
+  /** Wake times of the stored deliveries (see {@link wakeTime}), with their entries. */
+  readonly #due = new WakeQueue<DeliveryEntry>();
+  /** Recently claimed deliveries by id, and their messages by id (see {@link CLAIMED_AT_HAND}). */
+  readonly #claimed = new Map<string, DeliveryEntry>();
+  readonly #claimedMessages = new Map<string, Message>();
   readonly #fanouts = new MemoryFanouts();
 
   /** @param endpoints the storage's endpoints, which MemoryStorage inserts and reads directly. */
@@ -69,24 +84,32 @@ export class MemoryOutbox {
   async deleteEndpoint(id: string): Promise<boolean> {
     if (!this.#endpoints.delete(id)) return false;
     this.#expandAll();
-    for (const { record: delivery } of this.#deliveries.values()) {
-      if (delivery.endpointId === id && delivery.status === 'pending') this.#deliveries.delete(delivery.id);
+    for (const entry of this.#deliveries.values()) {
+      if (entry.record.endpointId === id && entry.record.status === 'pending') this.#remove(entry);
     }
     return true;
   }
 
   // Outbox
 
-  #indexDelivery(delivery: DeliveryRecord): void {
+  #indexDelivery(entry: DeliveryEntry): void {
+    const delivery = entry.record;
     const t = delivery.status === 'pending' ? wakeTime(delivery.nextAttemptAt, delivery.lockedUntil) : null;
-    if (t !== null) this.#deliveryHeap.push(t, delivery.id);
+    if (t !== null) this.#due.push(t, entry);
   }
 
-  /** Deliveries to a disabled endpoint leave the heap when they surface; re-enabling puts them back. */
+  /** Deliveries to a disabled endpoint leave the queue when they surface; re-enabling puts them back. */
   #reindexDeliveries(endpointId: string): void {
-    for (const { record } of this.#deliveries.values()) {
-      if (record.endpointId === endpointId) this.#indexDelivery(record);
+    for (const entry of this.#deliveries.values()) {
+      if (entry.record.endpointId === endpointId) this.#indexDelivery(entry);
     }
+  }
+
+  /** Deletes a stored delivery (its pairs in the wake queue are dropped when they surface). */
+  #remove(entry: DeliveryEntry): void {
+    entry.removed = true;
+    this.#deliveries.delete(entry.record.id);
+    this.#claimed.delete(entry.record.id);
   }
 
   async insertMessage({ message, deliveries }: { message: Message; deliveries: DeliveryRecord[] }) {
@@ -96,6 +119,8 @@ export class MemoryOutbox {
       if (this.#deliveries.has(delivery.id)) throw exists('Delivery', delivery.id);
     }
     const sizeBefore = this.#deliveries.size;
+    const storedMessage = cloneMessage(message);
+    const entries: DeliveryEntry[] = [];
     // A message's deliveries are made at one instant: their dates are stored once, shared.
     const dates = new SharedDates();
     for (const delivery of deliveries) {
@@ -108,8 +133,9 @@ export class MemoryOutbox {
         updatedAt: dates.copy(delivery.updatedAt)!,
         lockedUntil: dates.copy(delivery.lockedUntil),
       };
-      this.#deliveries.set(delivery.id, { record: stored, attempts: null });
-      this.#indexDelivery(stored); // taken back below, the heap's entry is dropped when it surfaces
+      const entry: DeliveryEntry = { record: stored, attempts: null, message: storedMessage, removed: false };
+      entries.push(entry);
+      this.#deliveries.set(delivery.id, entry);
     }
     // The same id twice in the batch: the map grew by less than the batch; nothing is kept.
     if (this.#deliveries.size - sizeBefore !== deliveries.length) {
@@ -118,7 +144,8 @@ export class MemoryOutbox {
       const twice = deliveries.find((d) => seen.size === seen.add(d.id).size)!;
       throw exists('Delivery', twice.id);
     }
-    this.#messages.set(message.id, cloneMessage(message));
+    for (const entry of entries) this.#indexDelivery(entry);
+    this.#messages.set(message.id, storedMessage);
   }
 
   async insertFanout(input: FanoutInput): Promise<void> {
@@ -130,9 +157,12 @@ export class MemoryOutbox {
 
   /** Stores fanned-out records as insertMessage does, and finds them when due. */
   #store(records: DeliveryRecord[]): void {
+    let message: Message | undefined;
     for (const record of records) {
-      this.#deliveries.set(record.id, { record, attempts: null });
-      this.#indexDelivery(record);
+      if (message?.id !== record.messageId) message = this.#messages.get(record.messageId)!;
+      const entry: DeliveryEntry = { record, attempts: null, message, removed: false };
+      this.#deliveries.set(record.id, entry);
+      this.#indexDelivery(entry);
     }
   }
 
@@ -143,14 +173,14 @@ export class MemoryOutbox {
 
   /** The stored entry of a delivery, its fan-out's records written first when it is not there yet. */
   #entry(id: string): DeliveryEntry | undefined {
-    const entry = this.#deliveries.get(id);
+    const entry = this.#claimed.get(id) ?? this.#deliveries.get(id);
     if (entry !== undefined || this.#fanouts.size === 0) return entry;
     this.#expandAll();
     return this.#deliveries.get(id);
   }
 
   async getMessage(id: string): Promise<Message | null> {
-    const message = this.#messages.get(id);
+    const message = this.#claimedMessages.get(id) ?? this.#messages.get(id);
     return message ? cloneMessage(message) : null;
   }
 
@@ -159,26 +189,27 @@ export class MemoryOutbox {
    * first, as they may come before it (or go only to endpoints that take no deliveries). So a claim writes the
    * records of the fan-outs it reaches, a few at a time, just before it leases them.
    */
-  #peekDeliveries(): DeliveryRecord | null {
+  #peekDeliveries(): DeliveryEntry | null {
     for (;;) {
-      const delivery = this.#peekStored();
+      const entry = this.#peekStored();
       const due = this.#fanouts.nextDue();
-      if (due === undefined || (delivery !== null && this.#deliveryHeap.peekTime()! <= due)) return delivery;
+      if (due === undefined || (entry !== null && this.#due.peekTime()! <= due)) return entry;
       this.#store(this.#fanouts.take());
     }
   }
 
-  /** The stored pending delivery due first (its wake time heads the heap), or null. */
-  #peekStored(): DeliveryRecord | null {
+  /** The stored pending delivery due first (its wake time heads the queue), or null. */
+  #peekStored(): DeliveryEntry | null {
     for (;;) {
-      const t = this.#deliveryHeap.peekTime();
+      const t = this.#due.peekTime();
       if (t === undefined) return null;
-      const delivery = this.#deliveries.get(this.#deliveryHeap.peekId()!)?.record;
-      const enabled = delivery && this.#endpoints.stored(delivery.endpointId)?.enabled === true;
-      if (delivery && enabled && delivery.status === 'pending') {
-        if (wakeTime(delivery.nextAttemptAt, delivery.lockedUntil) === t) return delivery;
+      const entry = this.#due.peekId()!;
+      const delivery = entry.record;
+      if (!entry.removed && delivery.status === 'pending') {
+        const enabled = this.#endpoints.stored(delivery.endpointId)?.enabled === true;
+        if (enabled && wakeTime(delivery.nextAttemptAt, delivery.lockedUntil) === t) return entry;
       }
-      this.#deliveryHeap.pop();
+      this.#due.pop();
     }
   }
 
@@ -186,23 +217,36 @@ export class MemoryOutbox {
     const { now, limit, instanceId, leaseMs } = options;
     const exclude = new Set(options.excludeEndpointIds ?? []);
     const claimed: DeliveryRecord[] = [];
-    const setAside: DeliveryRecord[] = [];
+    const setAside: DeliveryEntry[] = [];
     const lockedUntil = new Date(now.getTime() + leaseMs); // shared by the stored records, never changed
     while (claimed.length < limit) {
-      const delivery = this.#peekDeliveries();
-      if (delivery === null || wakeTime(delivery.nextAttemptAt, delivery.lockedUntil)! > now.getTime()) break;
-      this.#deliveryHeap.pop();
+      const entry = this.#peekDeliveries();
+      if (entry === null) break;
+      const delivery = entry.record;
+      if (wakeTime(delivery.nextAttemptAt, delivery.lockedUntil)! > now.getTime()) break;
+      this.#due.pop();
       if (exclude.has(delivery.endpointId)) {
-        setAside.push(delivery);
+        setAside.push(entry);
         continue;
       }
       delivery.lockedBy = instanceId;
       delivery.lockedUntil = lockedUntil;
-      this.#indexDelivery(delivery);
+      this.#indexDelivery(entry);
       claimed.push(cloneDelivery(delivery));
+      this.#atHand(entry);
     }
-    for (const delivery of setAside) this.#indexDelivery(delivery);
+    for (const entry of setAside) this.#indexDelivery(entry);
     return claimed;
+  }
+
+  /** Keeps a claimed delivery and its message at hand for the attempt that follows. */
+  #atHand(entry: DeliveryEntry): void {
+    if (this.#claimed.size >= CLAIMED_AT_HAND) {
+      this.#claimed.clear();
+      this.#claimedMessages.clear();
+    }
+    this.#claimed.set(entry.record.id, entry);
+    this.#claimedMessages.set(entry.message.id, entry.message);
   }
 
   async completeAttempt({ delivery, attempt, endpoint }: CompleteAttemptInput): Promise<void> {
@@ -229,7 +273,8 @@ export class MemoryOutbox {
       lockedUntil: null,
     };
     entry.record = stored;
-    this.#indexDelivery(stored);
+    this.#indexDelivery(entry);
+    this.#claimed.delete(stored.id);
     if (entry.attempts === null) entry.attempts = [kept];
     else entry.attempts.push(kept);
     if (endpoint) {
@@ -241,9 +286,8 @@ export class MemoryOutbox {
   async updateDelivery(delivery: DeliveryRecord): Promise<void> {
     const entry = this.#entry(delivery.id);
     if (entry === undefined) throw notFound('delivery', delivery.id);
-    const stored = cloneDelivery(delivery);
-    entry.record = stored;
-    this.#indexDelivery(stored);
+    entry.record = cloneDelivery(delivery);
+    this.#indexDelivery(entry);
   }
 
   async getDelivery(id: string): Promise<DeliveryRecord | null> {
@@ -296,19 +340,22 @@ export class MemoryOutbox {
       .slice(0, limit ?? Number.POSITIVE_INFINITY);
     const touched = new Set<string>();
     for (const delivery of old) {
-      this.#deliveries.delete(delivery.id);
+      this.#remove(this.#deliveries.get(delivery.id)!);
       touched.add(delivery.messageId);
     }
     if (touched.size > 0) {
       for (const { record } of this.#deliveries.values()) touched.delete(record.messageId);
-      for (const messageId of touched) this.#messages.delete(messageId);
+      for (const messageId of touched) {
+        this.#messages.delete(messageId);
+        this.#claimedMessages.delete(messageId);
+      }
     }
     return old.length;
   }
 
   async nextDeliveryAt(): Promise<Date | null> {
-    const delivery = this.#peekDeliveries();
-    return delivery === null ? null : new Date(wakeTime(delivery.nextAttemptAt, delivery.lockedUntil)!);
+    const delivery = this.#peekDeliveries()?.record;
+    return delivery === undefined ? null : new Date(wakeTime(delivery.nextAttemptAt, delivery.lockedUntil)!);
   }
 }
 
