@@ -24,7 +24,7 @@ describe('WakeQueue', () => {
   it('hands pairs out smallest time first, whatever order they were pushed in', () => {
     const queue = new WakeQueue();
     const times = [50, 10, 10, 70, 20, 5, 90, 30, 30, 1, 60];
-    times.forEach((t, i) => queue.push(t, `id${i}`));
+    for (const [i, t] of times.entries()) queue.push(t, `id${i}`);
     expect(queue.size).toBe(times.length);
     const out = drain(queue);
     expect(out.map(([t]) => t)).toEqual([...times].sort((a, b) => a - b));
