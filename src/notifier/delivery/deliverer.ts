@@ -18,6 +18,7 @@ import type {
   Delivery,
   DeliveryAttempt,
   DeliveryRecord,
+  Endpoint,
   EndpointRecord,
   Message,
   NotifierEvents,
@@ -84,6 +85,9 @@ export class Deliverer {
   readonly #keys = new SigningKeys();
   /** One object for every request, so a transport can remember what it compiled from it. */
   readonly #addressPolicy: AddressPolicy;
+  /** The array `peekEndpoints` last handed out, and its records by id. */
+  #peeked: readonly Readonly<EndpointRecord>[] | null = null;
+  #peekedById = new Map<string, Readonly<EndpointRecord>>();
 
   constructor(deps: DelivererDeps) {
     this.#deps = deps;
@@ -106,7 +110,7 @@ export class Deliverer {
   ): Promise<DeliveryAttempt | null> {
     const { storage, clock } = this.#deps;
     const [endpoint, message] = await Promise.all([
-      storage.getEndpoint(delivery.endpointId),
+      this.#readEndpoint(delivery.endpointId),
       storage.getMessage(delivery.messageId),
     ]);
     if (endpoint !== null && !endpoint.enabled && !isManualTrigger(trigger)) {
@@ -115,9 +119,9 @@ export class Deliverer {
     }
     // A secret still encrypted (no key, or the wrong one) is never sent as if it were the secret, and no
     // attempt is spent: this rejects with ERR_ENCRYPTION_KEY and the delivery waits for its lease to run out.
-    if (endpoint !== null) requireEndpointOpened(endpoint, clock.now());
-    const hook = this.#deps.telemetry?.deliveryStarted(delivery, message, trigger) ?? null;
     const startedAt = clock.now();
+    if (endpoint !== null) requireEndpointOpened(endpoint, startedAt);
+    const hook = this.#deps.telemetry?.deliveryStarted(delivery, message, trigger) ?? null;
     let response: TransportResponse | null = null;
     let error: unknown = null;
     if (endpoint === null || message === null) {
@@ -129,7 +133,7 @@ export class Deliverer {
       );
     } else {
       try {
-        response = await this.#send(endpoint, message, signal, hook);
+        response = await this.#send(endpoint, message, startedAt, signal, hook);
       } catch (e) {
         error = e;
       }
@@ -158,14 +162,28 @@ export class Deliverer {
     return attempt;
   }
 
+  /**
+   * The endpoint as stored now. In-process storage hands over its own read-only records (`peekEndpoints`,
+   * a new array once one is written): no copy of the endpoint is made for each attempt.
+   */
+  #readEndpoint(id: string): Readonly<EndpointRecord> | null | Promise<EndpointRecord | null> {
+    const all = this.#deps.storage.peekEndpoints?.();
+    if (all === undefined) return this.#deps.storage.getEndpoint(id);
+    if (all !== this.#peeked) {
+      this.#peeked = all;
+      this.#peekedById = new Map(all.map((e) => [e.id, e]));
+    }
+    return this.#peekedById.get(id) ?? null;
+  }
+
   async #send(
     endpoint: EndpointRecord,
     message: Message,
+    now: number,
     signal: AbortSignal | undefined,
     hook: DeliveryHook | null,
   ): Promise<TransportResponse> {
     const { options, clock, transport } = this.#deps;
-    const now = clock.now();
     const headers: Record<string, string> = { ...endpoint.headers };
     if (endpoint.authorization !== null) headers.authorization = endpoint.authorization;
     // Ours are set last so that an endpoint's extra headers can never replace them.
@@ -268,6 +286,8 @@ export class Deliverer {
     const updated: EndpointRecord =
       input.endpoint === undefined ? endpoint : { ...endpoint, ...input.endpoint };
     const publicEndpoint = toPublicEndpoint(updated);
+    // A record read with peekEndpoints is storage's own: listeners get dates of their own.
+    if (this.#peeked !== null) ownDates(publicEndpoint);
     if (announce) {
       void emitter.emit(type, {
         type,
@@ -288,6 +308,14 @@ export class Deliverer {
       });
     }
   }
+}
+
+/** Replaces the endpoint's dates by copies. */
+function ownDates(endpoint: Endpoint): void {
+  endpoint.createdAt = new Date(endpoint.createdAt.getTime());
+  endpoint.updatedAt = new Date(endpoint.updatedAt.getTime());
+  if (endpoint.disabledAt !== null) endpoint.disabledAt = new Date(endpoint.disabledAt.getTime());
+  if (endpoint.failingSince !== null) endpoint.failingSince = new Date(endpoint.failingSince.getTime());
 }
 
 /** The values an endpoint's requests carry that are secret (its signing secrets never leave at all). */
