@@ -12,53 +12,23 @@ import type {
   StorageStats,
 } from '../types.js';
 import { listDeliveries } from './delivery-listing.js';
+import { type DeliveryEntry, DeliveryTable, wakeTime } from './delivery-table.js';
 import type { MemoryEndpoints } from './endpoints.js';
 import { MemoryFanouts } from './fanouts.js';
 import { SharedDates, sameDate } from './shared-dates.js';
-import { WakeQueue } from './wake-queue.js';
+
+export { wakeTime } from './delivery-table.js';
 
 /**
- * When a due item (job or delivery) next needs looking at: its due time, or its lease's expiry when that is
- * later, since a leased item cannot be claimed before then. Null when it is not due at all.
- */
-export function wakeTime(due: Date | null, lockedUntil: Date | null): number | null {
-  if (due === null) return null;
-  const d = due.getTime();
-  return lockedUntil !== null && lockedUntil.getTime() > d ? lockedUntil.getTime() : d;
-}
-
-/** A stored delivery and its attempts (null until the first). */
-interface DeliveryEntry {
-  record: DeliveryRecord;
-  attempts: DeliveryAttempt[] | null;
-  /** Its stored message, so that a claim finds it without a lookup. */
-  readonly message: Message;
-  /** Deleted: its pairs in the wake queue are stale. */
-  removed: boolean;
-}
-
-/**
- * Claimed deliveries (and their messages) kept at hand, until this many: the attempt that follows a claim
- * reads the message and writes the delivery, and those lookups in maps of every stored delivery and message
- * miss the CPU's caches once the outbox is large. Past the cap they are forgotten (looked up as any).
- */
-const CLAIMED_AT_HAND = 4096;
-
-/**
- * The webhook half of {@link MemoryStorage}: endpoints, messages, deliveries and their attempts. Due
- * deliveries are found through a min-heap of wake times, like due jobs. Fan-outs (`insertFanout`) wait in
+ * The webhook half of {@link MemoryStorage}: endpoints, messages, deliveries and their attempts. Deliveries
+ * are stored in a {@link DeliveryTable}, which finds due ones by wake time. Fan-outs (`insertFanout`) wait in
  * `MemoryFanouts` until a claim reaches their due time or a read needs their records.
  */
 export class MemoryOutbox {
   readonly #endpoints: MemoryEndpoints;
   readonly #messages = new Map<string, Message>();
-  /** Each delivery with its attempts: one map entry per delivery, found once per write. */
-  readonly #deliveries = new Map<string, DeliveryEntry>();
-  /** Wake times of the stored deliveries (see {@link wakeTime}), with their entries. */
-  readonly #due = new WakeQueue<DeliveryEntry>();
-  /** Recently claimed deliveries by id, and their messages by id (see {@link CLAIMED_AT_HAND}). */
-  readonly #claimed = new Map<string, DeliveryEntry>();
-  readonly #claimedMessages = new Map<string, Message>();
+  /** Each delivery with its attempts, found by id, endpoint or wake time. */
+  readonly #deliveries = new DeliveryTable();
   readonly #fanouts = new MemoryFanouts();
 
   /** @param endpoints the storage's endpoints, which MemoryStorage inserts and reads directly. */
@@ -84,41 +54,22 @@ export class MemoryOutbox {
   async deleteEndpoint(id: string): Promise<boolean> {
     if (!this.#endpoints.delete(id)) return false;
     this.#expandAll();
-    for (const entry of this.#deliveries.values()) {
-      if (entry.record.endpointId === id && entry.record.status === 'pending') this.#remove(entry);
+    for (const entry of this.#deliveries.ofEndpoint(id)) {
+      if (entry.record.status === 'pending') this.#deliveries.remove(entry);
     }
     return true;
   }
 
   // Outbox
 
-  #indexDelivery(entry: DeliveryEntry): void {
-    const delivery = entry.record;
-    const t = delivery.status === 'pending' ? wakeTime(delivery.nextAttemptAt, delivery.lockedUntil) : null;
-    if (t !== null) this.#due.push(t, entry);
-  }
-
   /** Deliveries to a disabled endpoint leave the queue when they surface; re-enabling puts them back. */
   #reindexDeliveries(endpointId: string): void {
-    for (const entry of this.#deliveries.values()) {
-      if (entry.record.endpointId === endpointId) this.#indexDelivery(entry);
-    }
-  }
-
-  /** Deletes a stored delivery (its pairs in the wake queue are dropped when they surface). */
-  #remove(entry: DeliveryEntry): void {
-    entry.removed = true;
-    this.#deliveries.delete(entry.record.id);
-    this.#claimed.delete(entry.record.id);
+    for (const entry of this.#deliveries.ofEndpoint(endpointId)) this.#deliveries.index(entry);
   }
 
   async insertMessage({ message, deliveries }: { message: Message; deliveries: DeliveryRecord[] }) {
     // All or nothing, as in a database transaction: check every id before storing anything.
     if (this.#messages.has(message.id)) throw exists('Message', message.id);
-    for (const delivery of deliveries) {
-      if (this.#deliveries.has(delivery.id)) throw exists('Delivery', delivery.id);
-    }
-    const sizeBefore = this.#deliveries.size;
     const storedMessage = cloneMessage(message);
     const entries: DeliveryEntry[] = [];
     // A message's deliveries are made at one instant: their dates are stored once, shared.
@@ -133,18 +84,10 @@ export class MemoryOutbox {
         updatedAt: dates.copy(delivery.updatedAt)!,
         lockedUntil: dates.copy(delivery.lockedUntil),
       };
-      const entry: DeliveryEntry = { record: stored, attempts: null, message: storedMessage, removed: false };
-      entries.push(entry);
-      this.#deliveries.set(delivery.id, entry);
+      entries.push({ record: stored, attempts: null, message: storedMessage, removed: false });
     }
-    // The same id twice in the batch: the map grew by less than the batch; nothing is kept.
-    if (this.#deliveries.size - sizeBefore !== deliveries.length) {
-      for (const delivery of deliveries) this.#deliveries.delete(delivery.id);
-      const seen = new Set<string>();
-      const twice = deliveries.find((d) => seen.size === seen.add(d.id).size)!;
-      throw exists('Delivery', twice.id);
-    }
-    for (const entry of entries) this.#indexDelivery(entry);
+    const taken = this.#deliveries.insert(entries);
+    if (taken !== null) throw exists('Delivery', taken);
     this.#messages.set(message.id, storedMessage);
   }
 
@@ -158,12 +101,15 @@ export class MemoryOutbox {
   /** Stores fanned-out records as insertMessage does, and finds them when due. */
   #store(records: DeliveryRecord[]): void {
     let message: Message | undefined;
-    for (const record of records) {
+    const entries: DeliveryEntry[] = new Array(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
       if (message?.id !== record.messageId) message = this.#messages.get(record.messageId)!;
-      const entry: DeliveryEntry = { record, attempts: null, message, removed: false };
-      this.#deliveries.set(record.id, entry);
-      this.#indexDelivery(entry);
+      entries[i] = { record, attempts: null, message, removed: false };
     }
+    // Ids derived from a stored message's are not taken, unless an insertMessage took one: that one stays.
+    if (this.#deliveries.insert(entries) !== null)
+      this.#deliveries.insert(entries.filter((e) => !this.#deliveries.has(e.record.id)));
   }
 
   /** Writes the records of every fan-out before a read that needs them (nothing to do most times). */
@@ -173,14 +119,14 @@ export class MemoryOutbox {
 
   /** The stored entry of a delivery, its fan-out's records written first when it is not there yet. */
   #entry(id: string): DeliveryEntry | undefined {
-    const entry = this.#claimed.get(id) ?? this.#deliveries.get(id);
+    const entry = this.#deliveries.get(id);
     if (entry !== undefined || this.#fanouts.size === 0) return entry;
     this.#expandAll();
     return this.#deliveries.get(id);
   }
 
   async getMessage(id: string): Promise<Message | null> {
-    const message = this.#claimedMessages.get(id) ?? this.#messages.get(id);
+    const message = this.#deliveries.claimedMessage(id) ?? this.#messages.get(id);
     return message ? cloneMessage(message) : null;
   }
 
@@ -193,7 +139,7 @@ export class MemoryOutbox {
     for (;;) {
       const entry = this.#peekStored();
       const due = this.#fanouts.nextDue();
-      if (due === undefined || (entry !== null && this.#due.peekTime()! <= due)) return entry;
+      if (due === undefined || (entry !== null && this.#deliveries.peekDueTime()! <= due)) return entry;
       this.#store(this.#fanouts.take());
     }
   }
@@ -201,15 +147,15 @@ export class MemoryOutbox {
   /** The stored pending delivery due first (its wake time heads the queue), or null. */
   #peekStored(): DeliveryEntry | null {
     for (;;) {
-      const t = this.#due.peekTime();
+      const t = this.#deliveries.peekDueTime();
       if (t === undefined) return null;
-      const entry = this.#due.peekId()!;
+      const entry = this.#deliveries.peekDue()!;
       const delivery = entry.record;
       if (!entry.removed && delivery.status === 'pending') {
         const enabled = this.#endpoints.stored(delivery.endpointId)?.enabled === true;
         if (enabled && wakeTime(delivery.nextAttemptAt, delivery.lockedUntil) === t) return entry;
       }
-      this.#due.pop();
+      this.#deliveries.popDue();
     }
   }
 
@@ -224,29 +170,19 @@ export class MemoryOutbox {
       if (entry === null) break;
       const delivery = entry.record;
       if (wakeTime(delivery.nextAttemptAt, delivery.lockedUntil)! > now.getTime()) break;
-      this.#due.pop();
+      this.#deliveries.popDue();
       if (exclude.has(delivery.endpointId)) {
         setAside.push(entry);
         continue;
       }
       delivery.lockedBy = instanceId;
       delivery.lockedUntil = lockedUntil;
-      this.#indexDelivery(entry);
+      this.#deliveries.index(entry);
       claimed.push(cloneDelivery(delivery));
-      this.#atHand(entry);
+      this.#deliveries.atHand(entry);
     }
-    for (const entry of setAside) this.#indexDelivery(entry);
+    for (const entry of setAside) this.#deliveries.index(entry);
     return claimed;
-  }
-
-  /** Keeps a claimed delivery and its message at hand for the attempt that follows. */
-  #atHand(entry: DeliveryEntry): void {
-    if (this.#claimed.size >= CLAIMED_AT_HAND) {
-      this.#claimed.clear();
-      this.#claimedMessages.clear();
-    }
-    this.#claimed.set(entry.record.id, entry);
-    this.#claimedMessages.set(entry.message.id, entry.message);
   }
 
   async completeAttempt({ delivery, attempt, endpoint }: CompleteAttemptInput): Promise<void> {
@@ -273,8 +209,8 @@ export class MemoryOutbox {
       lockedUntil: null,
     };
     entry.record = stored;
-    this.#indexDelivery(entry);
-    this.#claimed.delete(stored.id);
+    this.#deliveries.index(entry);
+    this.#deliveries.done(stored.id);
     if (entry.attempts === null) entry.attempts = [kept];
     else entry.attempts.push(kept);
     if (endpoint) {
@@ -287,7 +223,7 @@ export class MemoryOutbox {
     const entry = this.#entry(delivery.id);
     if (entry === undefined) throw notFound('delivery', delivery.id);
     entry.record = cloneDelivery(delivery);
-    this.#indexDelivery(entry);
+    this.#deliveries.index(entry);
   }
 
   async getDelivery(id: string): Promise<DeliveryRecord | null> {
@@ -340,14 +276,14 @@ export class MemoryOutbox {
       .slice(0, limit ?? Number.POSITIVE_INFINITY);
     const touched = new Set<string>();
     for (const delivery of old) {
-      this.#remove(this.#deliveries.get(delivery.id)!);
+      this.#deliveries.remove(this.#deliveries.get(delivery.id)!);
       touched.add(delivery.messageId);
     }
     if (touched.size > 0) {
       for (const { record } of this.#deliveries.values()) touched.delete(record.messageId);
       for (const messageId of touched) {
         this.#messages.delete(messageId);
-        this.#claimedMessages.delete(messageId);
+        this.#deliveries.forgetMessage(messageId);
       }
     }
     return old.length;

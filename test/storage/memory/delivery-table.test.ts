@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import type { DeliveryRecord, Message } from '../../../src/notifier/types.js';
+import { type DeliveryEntry, DeliveryTable } from '../../../src/storage/memory/delivery-table.js';
+
+const at = new Date('2026-01-01T00:00:00Z');
+const message: Message = {
+  id: 'msg_1',
+  topic: 'invoice.paid',
+  body: '{}',
+  jobId: null,
+  createdAt: at,
+  traceContext: null,
+};
+
+function entry(id: string, endpointId: string, dueMs: number | null = 0): DeliveryEntry {
+  const record: DeliveryRecord = {
+    id,
+    messageId: message.id,
+    endpointId,
+    topic: message.topic,
+    status: dueMs === null ? 'succeeded' : 'pending',
+    attempts: 0,
+    nextAttemptAt: dueMs === null ? null : new Date(at.getTime() + dueMs),
+    lastAttemptAt: null,
+    lastStatusCode: null,
+    lastError: null,
+    createdAt: at,
+    updatedAt: at,
+    lockedBy: null,
+    lockedUntil: null,
+  };
+  return { record, attempts: null, message, removed: false };
+}
+
+const ids = (entries: DeliveryEntry[]) => entries.map((e) => e.record.id);
+
+describe('DeliveryTable', () => {
+  it('stores a batch all or nothing: an id stored before or given twice stores none of it', () => {
+    const table = new DeliveryTable();
+    expect(table.insert([entry('d1', 'e1'), entry('d2', 'e2')])).toBeNull();
+    expect(table.insert([entry('d3', 'e1'), entry('d1', 'e1')])).toBe('d1');
+    expect(table.insert([entry('d4', 'e1'), entry('d4', 'e1')])).toBe('d4');
+    expect(table.has('d3')).toBe(false);
+    expect(table.has('d4')).toBe(false);
+    expect(ids(table.ofEndpoint('e1'))).toEqual(['d1']);
+    expect([...table.values()].map((e) => e.record.id)).toEqual(['d1', 'd2']);
+  });
+
+  it("finds an endpoint's deliveries without the others, as they are removed and stored", () => {
+    const table = new DeliveryTable();
+    const stored: DeliveryEntry[] = [];
+    for (let i = 0; i < 40; i++) stored.push(entry(`d${i}`, i % 2 === 0 ? 'even' : 'odd'));
+    table.insert(stored);
+    // Removing most of one endpoint's deliveries compacts its list on the way.
+    for (let i = 0; i < 36; i += 2) table.remove(stored[i]!);
+    table.remove(stored[0]!); // twice: no effect
+    expect(ids(table.ofEndpoint('even'))).toEqual(['d36', 'd38']);
+    expect(table.ofEndpoint('odd')).toHaveLength(20);
+    table.insert([entry('d40', 'even')]);
+    expect(ids(table.ofEndpoint('even'))).toEqual(['d36', 'd38', 'd40']);
+    for (const e of table.ofEndpoint('even')) table.remove(e);
+    expect(table.ofEndpoint('even')).toEqual([]);
+    expect(table.has('d36')).toBe(false);
+    expect(table.ofEndpoint('unknown')).toEqual([]);
+  });
+
+  it('queues pending deliveries by wake time; removed ones surface marked removed', () => {
+    const table = new DeliveryTable();
+    const late = entry('late', 'e1', 5000);
+    const soon = entry('soon', 'e1', 10);
+    table.insert([late, soon, entry('done', 'e1', null)]);
+    expect(table.peekDueTime()).toBe(at.getTime() + 10);
+    expect(table.peekDue()).toBe(soon);
+    table.remove(soon);
+    expect(table.peekDue()!.removed).toBe(true);
+    table.popDue();
+    expect(table.peekDue()).toBe(late);
+    table.popDue();
+    expect(table.peekDue()).toBeUndefined(); // 'done' was never queued
+  });
+
+  it('keeps claimed deliveries and their messages at hand until done or removed', () => {
+    const table = new DeliveryTable();
+    const claimed = entry('d1', 'e1');
+    table.insert([claimed]);
+    table.atHand(claimed);
+    expect(table.get('d1')).toBe(claimed);
+    expect(table.claimedMessage('msg_1')).toBe(message);
+    table.done('d1');
+    expect(table.get('d1')).toBe(claimed); // still stored
+    table.atHand(claimed);
+    table.remove(claimed);
+    expect(table.get('d1')).toBeUndefined();
+    table.forgetMessage('msg_1');
+    expect(table.claimedMessage('msg_1')).toBeUndefined();
+  });
+});
