@@ -1,4 +1,3 @@
-import { MinHeap } from '../../heap.js';
 import { cloneRun } from '../clone.js';
 import { duplicateJob, leaseLost, notFound } from '../errors.js';
 import type {
@@ -19,15 +18,17 @@ import {
   storedWakeTime,
   toStoredJob,
 } from './stored-job.js';
+import { WakeQueue } from './wake-queue.js';
 
 /**
- * MemoryStorage's jobs: stored by id as {@link StoredJob}s, with a min-heap of wake times (the next run, or
- * the end of a lease) so that finding and claiming due jobs is O(log n) however many jobs there are. Writes
+ * MemoryStorage's jobs: stored by id as {@link StoredJob}s, with a queue of wake times (the next run, or the
+ * end of a lease: a {@link WakeQueue}, where leases, pushed in time order, cost O(1)) so that finding and
+ * claiming due jobs is O(log n) at most however many jobs there are. Writes
  * that record runs (advancing a claimed job) and removing a job reach the runs too.
  */
 export class MemoryJobs {
   readonly #jobs = new Map<string, StoredJob>();
-  readonly #heap = new MinHeap();
+  readonly #heap = new WakeQueue();
   readonly #runs: MemoryRuns;
   /**
    * Records handed out by `peek`, one per stored job version, built on first use. A stored job changed in
