@@ -73,10 +73,7 @@ export class JobRuns extends Map<string, StoredRun> {
    * finished runs with one of them count and go.
    */
   prune(keep: number, statuses?: readonly RunStatus[]): StoredRun[] {
-    const counted =
-      statuses === undefined
-        ? FINISHED_RUN_STATUSES
-        : FINISHED_RUN_STATUSES.filter((s) => statuses.includes(s));
+    const counted = countedStatuses(statuses);
     let candidates = 0;
     for (const status of counted) candidates += this.#byStatus[status];
     const excess = candidates - Math.max(0, keep);
@@ -103,6 +100,21 @@ export class JobRuns extends Map<string, StoredRun> {
     this.#newest = all.at(-1);
     this.#ordered = true;
   }
+}
+
+/**
+ * The finished statuses `statuses` names, worked out once per array: the scheduler passes the same one after
+ * every run. What the array held then is kept, so an array changed since is worked out again.
+ */
+const counted = new WeakMap<readonly RunStatus[], { of: RunStatus[]; result: readonly RunStatus[] }>();
+function countedStatuses(statuses: readonly RunStatus[] | undefined): readonly RunStatus[] {
+  if (statuses === undefined) return FINISHED_RUN_STATUSES;
+  const known = counted.get(statuses);
+  if (known?.of.length === statuses.length && known.of.every((s, i) => s === statuses[i]))
+    return known.result;
+  const result = FINISHED_RUN_STATUSES.filter((s) => statuses.includes(s));
+  counted.set(statuses, { of: statuses.slice(), result });
+  return result;
 }
 
 const inFlight = (run: StoredRun) => run.status === 'queued' || run.status === 'running';
