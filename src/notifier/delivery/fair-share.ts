@@ -92,9 +92,13 @@ export class FairShare {
 
   /** True when an attempt to `endpointId` may start at `now` (asked for each claimed delivery in turn). */
   mayStart(endpointId: string, now: number): boolean {
-    const inFlight = this.#started.get(endpointId)?.length ?? 0;
-    if (inFlight >= this.#limit(endpointId, now)) return false;
-    return !this.isSlow(endpointId, now) || this.#slowHeld(now) < this.#slowSlots;
+    // isSlow and #limit, with each map read once: this is asked for every delivery sent.
+    const started = this.#started.get(endpointId);
+    const last = this.#last.get(endpointId);
+    const slow = (started !== undefined && now - started[0]! >= this.#slowAttemptMs) || last === 'slow';
+    const limit = last === 'prompt' && !slow ? this.#perEndpoint : 1;
+    if ((started?.length ?? 0) >= limit) return false;
+    return !slow || this.#slowHeld(now) < this.#slowSlots;
   }
 
   /** An attempt to `endpointId` starts at `now`. */
@@ -121,6 +125,6 @@ export class FairShare {
 
   #forget(endpointId: string): void {
     this.#last.delete(endpointId);
-    this.#slow.delete(endpointId);
+    if (this.#slow.size > 0) this.#slow.delete(endpointId);
   }
 }
