@@ -109,10 +109,11 @@ export class Deliverer {
     watcher?: AnswerWatcher,
   ): Promise<DeliveryAttempt | null> {
     const { storage, clock } = this.#deps;
-    const [endpoint, message] = await Promise.all([
-      this.#readEndpoint(delivery.endpointId),
-      storage.getMessage(delivery.messageId),
-    ]);
+    const read = this.#readEndpoint(delivery.endpointId);
+    const [endpoint, message] =
+      read instanceof Promise
+        ? await Promise.all([read, storage.getMessage(delivery.messageId)])
+        : [read, await storage.getMessage(delivery.messageId)];
     if (endpoint !== null && !endpoint.enabled && !isManualTrigger(trigger)) {
       await storage.updateDelivery({ ...delivery, lockedBy: null, lockedUntil: null });
       return null;
