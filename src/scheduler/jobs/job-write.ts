@@ -39,19 +39,19 @@ export async function writeIfUnchanged(storage: Storage, next: JobRecord, read: 
 /**
  * Applies `change` to the stored job `id` and writes the result with {@link writeIfUnchanged}; when another
  * write came between, reads the job again and applies `change` to it, up to {@link CHANGE_ATTEMPTS} times, then
- * throws `ERR_CONCURRENT_CHANGE`. Resolves with what was written. `change` validates what it needs to and
+ * throws `ERR_CONCURRENT_CHANGE`. Resolves with what was written. `change` (which may read storage) validates what it needs to and
  * throws to write nothing; the job gone meanwhile is `ERR_JOB_NOT_FOUND`.
  */
 export async function changeStoredJob(
   storage: Storage,
   id: string,
   operation: string,
-  change: (stored: JobRecord) => JobRecord,
+  change: (stored: JobRecord) => JobRecord | Promise<JobRecord>,
 ): Promise<JobRecord> {
   for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
     const stored = await storage.getJob(id);
     if (!stored) throw jobNotFound(id);
-    const next = change(stored);
+    const next = await change(stored);
     if (await writeIfUnchanged(storage, next, stored)) return next;
   }
   throw concurrentChange(operation, CHANGE_ATTEMPTS);

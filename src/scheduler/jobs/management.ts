@@ -12,7 +12,7 @@ import type { Job, JobDefinition, Run, SchedulerEvents, UpsertJobResult } from '
 import { assertJobPatch, buildJobRecord } from './definition.js';
 import { changeStoredJob, jobNotFound } from './job-write.js';
 import { recordToDefinition, toPublicJob } from './record.js';
-import { changedAt, nextRunAfterChange } from './schedule-state.js';
+import { changedAt, nextRunAfterChange, waitingRunAt } from './schedule-state.js';
 import { upsertJobRecord } from './upsert.js';
 
 export interface JobManagementOptions {
@@ -74,14 +74,14 @@ export class JobManagement {
   async update(id: string, patch: Partial<Omit<JobDefinition, 'id'>>): Promise<Job> {
     const { storage, clock, emitter } = this.#o;
     const operation = `updateJob(${JSON.stringify(id)})`;
-    const record = await changeStoredJob(storage, id, operation, (previous) => {
+    const record = await changeStoredJob(storage, id, operation, async (previous) => {
       assertJobPatch(id, patch);
       const definition = { ...recordToDefinition(previous), ...patch, id };
       const now = clock.now();
       const next = buildJobRecord(definition, { timezone: this.#o.timezone, now, previous });
       if (patch.schedule === undefined) next.schedule = previous.schedule;
       next.updatedAt = changedAt(previous, now);
-      next.nextRunAt = nextRunAfterChange(next, previous, now);
+      next.nextRunAt = nextRunAfterChange(next, previous, now, await waitingRunAt(storage, previous, now));
       return next;
     });
     this.#jobChanged(record);
@@ -115,10 +115,13 @@ export class JobManagement {
   async setEnabled(id: string, enabled: boolean): Promise<Job> {
     const { storage, clock, emitter } = this.#o;
     const operation = `${enabled ? 'resumeJob' : 'pauseJob'}(${JSON.stringify(id)})`;
-    const record = await changeStoredJob(storage, id, operation, (previous) => {
+    const record = await changeStoredJob(storage, id, operation, async (previous) => {
       const now = clock.now();
       const next = { ...previous, enabled, updatedAt: changedAt(previous, now) };
-      if (enabled) next.nextRunAt = ofJob(id, () => nextRunAfterChange(next, previous, now));
+      if (enabled) {
+        const waiting = await waitingRunAt(storage, previous, now);
+        next.nextRunAt = ofJob(id, () => nextRunAfterChange(next, previous, now, waiting));
+      }
       return next;
     });
     this.#jobChanged(record);

@@ -1,5 +1,5 @@
 import { firstRunAt } from '../../schedule/occurrences.js';
-import type { JobRecord } from '../../storage/types.js';
+import type { JobRecord, Storage } from '../../storage/types.js';
 
 /**
  * The `updatedAt` of a change made at `now` to the stored job `previous`: `now`, but always later than the
@@ -15,18 +15,42 @@ export function changedAt(previous: JobRecord, now: number): Date {
  * resumeJob): its first occurrence after now. While an occurrence of the job is claimed (its lease held), or
  * once it has been claimed ahead of its instant and is waiting for it, the claim runs that occurrence and
  * everything due before it: the next run is then the first one after it, so that no occurrence is claimed
- * twice (and counted twice), and a one-off job whose instant is claimed has none.
+ * twice (and counted twice), and a one-off job whose instant is claimed has none. `waitingRunAt` is
+ * {@link waitingRunAt}'s answer for a job whose stored next run cannot tell (null once the claim took its last
+ * allowed run).
  */
-export function nextRunAfterChange(record: JobRecord, previous: JobRecord, now: number): Date | null {
+export function nextRunAfterChange(
+  record: JobRecord,
+  previous: JobRecord,
+  now: number,
+  waitingRunAt?: number,
+): Date | null {
   const claimed =
     previous.lockedUntil !== null && previous.lockedUntil.getTime() > now
       ? previous.nextRunAt?.getTime()
-      : claimedAhead(previous, now);
+      : (claimedAhead(previous, now) ?? waitingRunAt);
   if (claimed === undefined) return firstRunAt(record, now);
   const next = firstRunAt(record, Math.max(now, claimed));
   // An `at` in the past is due whatever the time: the claimed one is taken.
   if (next !== null && record.schedule.kind === 'at' && next.getTime() <= claimed) return null;
   return next;
+}
+
+/**
+ * The instant of a run of `previous` claimed ahead of it and waiting for it, when the stored job cannot show
+ * one: its next run is null because that claim took the last run `maxRuns` or `endAt` allow (raised by the
+ * change, the schedule would otherwise plan that occurrence again). The job's newest run tells (runs in
+ * flight are never pruned): scheduled after `now`, it is that run. Reads storage for such a job only.
+ */
+export async function waitingRunAt(
+  storage: Storage,
+  previous: JobRecord,
+  now: number,
+): Promise<number | undefined> {
+  if (previous.nextRunAt !== null || previous.runCount === 0) return undefined;
+  const [newest] = await storage.listRuns({ jobId: previous.id, limit: 1 });
+  const at = newest?.scheduledAt.getTime();
+  return at !== undefined && at > now ? at : undefined;
 }
 
 /** Occurrences looked at between now and a stored next run; a claim ahead takes one or two. */

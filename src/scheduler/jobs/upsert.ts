@@ -6,7 +6,7 @@ import type { JobDefinition } from '../types.js';
 import { buildJobRecord } from './definition.js';
 import { CHANGE_ATTEMPTS, concurrentChange, writeIfUnchanged } from './job-write.js';
 import { recordToDefinition } from './record.js';
-import { changedAt, nextRunAfterChange } from './schedule-state.js';
+import { changedAt, nextRunAfterChange, waitingRunAt } from './schedule-state.js';
 
 /** What `upsertJob` did with a definition. */
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
@@ -62,7 +62,7 @@ export async function upsertJobRecord(
     }
     if (sameDefinition(stored, desired, givesEnabled)) return { record: stored, outcome: 'unchanged' };
     refusePastAt(definition, desired, stored, options);
-    const next = replacement(stored, desired, givesEnabled, now);
+    const next = replacement(stored, desired, givesEnabled, now, await waitingRunAt(storage, stored, now));
     if (await writeIfUnchanged(storage, next, stored)) return { record: next, outcome: 'updated' };
   }
   throw concurrentChange(`upsertJob(${JSON.stringify(desired.id)})`, CHANGE_ATTEMPTS);
@@ -92,10 +92,17 @@ const time = (date: Date | null) => date?.getTime() ?? null;
 /**
  * The stored job with the new definition. Its schedule state stays when nothing that decides it changed (a
  * job changed only in its target keeps its next run, and its catch-up after downtime); otherwise the next run
- * is computed from now, as `updateJob` does (past an occurrence claimed meanwhile). `updatedAt` moves forward
+ * is computed from now, as `updateJob` does (past an occurrence claimed meanwhile; `waiting`: see
+ * `waitingRunAt`). `updatedAt` moves forward
  * even on a clock that stands still (a FakeClock): the next conditional write, and a claim's advance, compare it.
  */
-function replacement(stored: JobRecord, desired: JobRecord, givesEnabled: boolean, now: number): JobRecord {
+function replacement(
+  stored: JobRecord,
+  desired: JobRecord,
+  givesEnabled: boolean,
+  now: number,
+  waiting: number | undefined,
+): JobRecord {
   const next: JobRecord = {
     ...desired,
     enabled: givesEnabled ? desired.enabled : stored.enabled,
@@ -115,7 +122,8 @@ function replacement(stored: JobRecord, desired: JobRecord, givesEnabled: boolea
     next.maxRuns === stored.maxRuns;
   // A job claimed meanwhile (leased) moves past the claimed occurrence: the claim's advance leaves it as set here.
   const claimed = stored.lockedUntil !== null && stored.lockedUntil.getTime() > now;
-  next.nextRunAt = keepsTiming && !claimed ? stored.nextRunAt : nextRunAfterChange(next, stored, now);
+  next.nextRunAt =
+    keepsTiming && !claimed ? stored.nextRunAt : nextRunAfterChange(next, stored, now, waiting);
   return next;
 }
 

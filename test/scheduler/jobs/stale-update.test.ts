@@ -187,6 +187,15 @@ const CHANGES: Change[] = [
   ],
 ];
 
+/** Changes raising job 'j''s maxRuns to 3. */
+const RAISES: Change[] = [
+  ['updateJob raising maxRuns', (s) => s.updateJob('j', { maxRuns: 3 })],
+  [
+    'upsertJob raising maxRuns',
+    (s) => s.upsertJob({ id: 'j', schedule: { every: '1h' }, target: { handler: 'h' }, maxRuns: 3 }),
+  ],
+];
+
 function staleUpdateTests(
   make: () => Storage | Promise<Storage>,
   cleanup?: (storage: Storage) => Promise<void>,
@@ -248,6 +257,29 @@ function staleUpdateTests(
     // The occurrence the other instance ran is not due again.
     if (job?.enabled) expect(job.nextRunAt).toEqual(new Date(START + 2 * HOUR));
   });
+
+  it.each(RAISES)(
+    '%s after another instance claimed the last allowed run ahead of its instant: that run is not planned again',
+    async (_name, raise) => {
+      const t = await setUp(1, () => undefined, 400); // the job is claimed 400 ms ahead of its instant
+      await t.other.claimAndAdvance();
+      expect(await t.inner.getJob('j')).toMatchObject({ runCount: 1, nextRunAt: null });
+      await raise(t.scheduler);
+      // Planned from now, the next run would be the occurrence the claim took (its run waits for its instant):
+      // claimed again, it would be counted twice.
+      expect(await t.inner.getJob('j')).toMatchObject({
+        maxRuns: 3,
+        runCount: 1,
+        nextRunAt: new Date(START + 2 * HOUR),
+      });
+      // Three runs in all: the one waiting for its instant, then two more.
+      expect(await t.scheduler.nextRuns('j', 4)).toEqual([
+        new Date(START + HOUR),
+        new Date(START + 2 * HOUR),
+        new Date(START + 3 * HOUR),
+      ]);
+    },
+  );
 
   it('a change read before another instance claims the job ahead of its instant, written before its advance', async () => {
     const t = await setUp(
