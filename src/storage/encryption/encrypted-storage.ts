@@ -1,21 +1,10 @@
 import { CronhookError } from '../../errors.js';
-import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../../notifier/types.js';
+import type { EndpointRecord } from '../../notifier/types.js';
 import { readyStorage } from '../readiness.js';
-import type {
-  AdvanceJobInput,
-  ClaimDeliveriesOptions,
-  ClaimOptions,
-  CompleteAttemptInput,
-  JobRecord,
-  ListDeliveriesOptions,
-  ListJobsOptions,
-  ListRunsOptions,
-  PruneRunsInput,
-  RunRecord,
-  Storage,
-} from '../types.js';
+import type { ClaimOptions, JobRecord, ListJobsOptions, Storage } from '../types.js';
 import { parseEncryptionKeys } from './encryption-keys.js';
 import { checkKeys } from './key-check.js';
+import { PassThroughStorage } from './pass-through-storage.js';
 import { type ReencryptResult, reencrypt } from './reencrypt.js';
 import { SecretBox } from './secret-box.js';
 import { mapEndpointSecrets, mapJobSecrets } from './secret-fields.js';
@@ -35,7 +24,7 @@ export interface EncryptedStorageOptions {
 /**
  * How each Storage member is treated, checked by the compiler: a member added to {@link Storage} fails to
  * compile here until it is placed, so no new method can pass secrets to an adapter unencrypted (or hand
- * ciphertext to a caller) by being forwarded blindly.
+ * ciphertext to a caller) by being forwarded blindly. The members that pass are {@link PassThroughStorage}'s.
  */
 const MEMBERS = {
   migrate: 'checks keys',
@@ -108,22 +97,15 @@ void MEMBERS;
  * const scheduler = new Scheduler({ storage });
  * const notifier = new WebhookNotifier({ scheduler, storage });
  */
-export class EncryptedStorage implements Storage {
+export class EncryptedStorage extends PassThroughStorage implements Storage {
   /** The adapter underneath, which only ever sees ciphertext. */
   readonly #inner: Storage;
-  // The optional members the storage underneath has, typed as the interface declares them.
-  readonly close?: Storage['close'];
-  readonly subscribe?: Storage['subscribe'];
-  readonly pruneDeliveries?: Storage['pruneDeliveries'];
-  readonly insertFanout?: Storage['insertFanout'];
+  // The optional members that seal or open, when the storage underneath has them (others: PassThroughStorage).
   readonly currentEndpoints?: Storage['currentEndpoints'];
   /** currentEndpoints: the opened copy of each record the storage underneath handed out. */
   readonly #opened = new WeakMap<Readonly<EndpointRecord>, Readonly<EndpointRecord>>();
   readonly replaceJob?: Storage['replaceJob'];
-  readonly claimRunRequests?: Storage['claimRunRequests'];
   readonly replaceEndpoint?: Storage['replaceEndpoint'];
-  readonly stats?: Storage['stats'];
-  readonly latestRuns?: Storage['latestRuns'];
   readonly listFailingJobs?: Storage['listFailingJobs'];
   readonly #box: SecretBox;
   /** The keys opened what is stored (checked by migrate() or the first ready() that got that far). */
@@ -142,16 +124,13 @@ export class EncryptedStorage implements Storage {
         field: 'options',
       });
     }
+    super(storage);
     this.#inner = storage;
     this.#box = new SecretBox(parseEncryptionKeys(options.keys));
     this.#seal = (value, context) => this.#box.seal(value, context);
     // A value no key opens stays sealed: whoever needs it refuses it (ERR_ENCRYPTION_KEY) instead of using
     // ciphertext as a secret, and writing the record back keeps it as it was.
     this.#open = (value, context) => this.#box.open(value, context) ?? value;
-    if (storage.close) this.close = () => storage.close!();
-    if (storage.subscribe) this.subscribe = (listener) => storage.subscribe!(listener);
-    if (storage.pruneDeliveries) this.pruneDeliveries = (input) => storage.pruneDeliveries!(input);
-    if (storage.insertFanout) this.insertFanout = (input) => storage.insertFanout!(input);
     if (storage.currentEndpoints) {
       this.currentEndpoints = async () =>
         (await storage.currentEndpoints!()).map((sealed) => {
@@ -162,7 +141,6 @@ export class EncryptedStorage implements Storage {
           return opened;
         });
     }
-    if (storage.claimRunRequests) this.claimRunRequests = (options) => storage.claimRunRequests!(options);
     if (storage.replaceJob) {
       this.replaceJob = (job, expected, state) =>
         storage.replaceJob!(mapJobSecrets(job, this.#seal), expected, state);
@@ -171,15 +149,9 @@ export class EncryptedStorage implements Storage {
       this.replaceEndpoint = (endpoint, expected) =>
         storage.replaceEndpoint!(mapEndpointSecrets(endpoint, this.#seal), expected);
     }
-    if (storage.stats) this.stats = (input) => storage.stats!(input);
-    if (storage.latestRuns) this.latestRuns = (jobIds) => storage.latestRuns!(jobIds);
     if (storage.listFailingJobs) {
       this.listFailingJobs = async (options) => (await storage.listFailingJobs!(options)).map(this.#openJob);
     }
-  }
-
-  get shared(): boolean {
-    return this.#inner.shared === true;
   }
 
   /** Ids of the keys given, newest first (8 hex characters derived from each key; never the key). */
@@ -240,38 +212,8 @@ export class EncryptedStorage implements Storage {
   async listJobs(options?: ListJobsOptions): Promise<JobRecord[]> {
     return (await this.#inner.listJobs(options)).map(this.#openJob);
   }
-  deleteJob(id: string): Promise<boolean> {
-    return this.#inner.deleteJob(id);
-  }
-  nextDueAt(): Promise<Date | null> {
-    return this.#inner.nextDueAt();
-  }
   async claimDueJobs(options: ClaimOptions): Promise<JobRecord[]> {
     return (await this.#inner.claimDueJobs(options)).map(this.#openJob);
-  }
-  advanceJob(input: AdvanceJobInput): Promise<RunRecord[]> {
-    return this.#inner.advanceJob(input);
-  }
-  insertRun(run: RunRecord): Promise<boolean> {
-    return this.#inner.insertRun(run);
-  }
-  updateRun(run: RunRecord): Promise<void> {
-    return this.#inner.updateRun(run);
-  }
-  getRun(id: string): Promise<RunRecord | null> {
-    return this.#inner.getRun(id);
-  }
-  listRuns(options?: ListRunsOptions): Promise<RunRecord[]> {
-    return this.#inner.listRuns(options);
-  }
-  renewRunLeases(input: { instanceId: string; runIds: string[]; until: Date }): Promise<void> {
-    return this.#inner.renewRunLeases(input);
-  }
-  claimExpiredRuns(options: ClaimOptions): Promise<RunRecord[]> {
-    return this.#inner.claimExpiredRuns(options);
-  }
-  pruneRuns(input: PruneRunsInput): Promise<number> {
-    return this.#inner.pruneRuns(input);
   }
 
   insertEndpoint(endpoint: EndpointRecord): Promise<void> {
@@ -286,35 +228,5 @@ export class EncryptedStorage implements Storage {
   }
   async listEndpoints(options?: { limit?: number; after?: string }): Promise<EndpointRecord[]> {
     return (await this.#inner.listEndpoints(options)).map(this.#openEndpoint);
-  }
-  deleteEndpoint(id: string): Promise<boolean> {
-    return this.#inner.deleteEndpoint(id);
-  }
-  insertMessage(input: { message: Message; deliveries: DeliveryRecord[] }): Promise<void> {
-    return this.#inner.insertMessage(input);
-  }
-  getMessage(id: string): Promise<Message | null> {
-    return this.#inner.getMessage(id);
-  }
-  claimDeliveries(options: ClaimDeliveriesOptions): Promise<DeliveryRecord[]> {
-    return this.#inner.claimDeliveries(options);
-  }
-  completeAttempt(input: CompleteAttemptInput): Promise<void> {
-    return this.#inner.completeAttempt(input);
-  }
-  updateDelivery(delivery: DeliveryRecord): Promise<void> {
-    return this.#inner.updateDelivery(delivery);
-  }
-  getDelivery(id: string): Promise<DeliveryRecord | null> {
-    return this.#inner.getDelivery(id);
-  }
-  listDeliveries(options?: ListDeliveriesOptions): Promise<DeliveryRecord[]> {
-    return this.#inner.listDeliveries(options);
-  }
-  listAttempts(deliveryId: string): Promise<DeliveryAttempt[]> {
-    return this.#inner.listAttempts(deliveryId);
-  }
-  nextDeliveryAt(): Promise<Date | null> {
-    return this.#inner.nextDeliveryAt();
   }
 }
