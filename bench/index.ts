@@ -1,9 +1,10 @@
 /**
- * `npm run bench [-- --quick] [-- --only=registration,accuracy,http,webhook,publish,scale-out,telemetry,db-cost,dashboard]
- * [-- --render]`: runs
- * every library in its own fresh process, one after the other, and writes bench/results/latest.json and
- * docs/benchmarks.md.
+ * `npm run bench [-- --quick] [-- --only=registration,accuracy,http,webhook,publish,scale-out,telemetry,db-cost,dashboard]`:
+ * builds the package (`npm run build`: the workers measure the built dist/, as users get it), runs every library
+ * in its own fresh process, one after the other, and writes bench/results/latest.json and docs/benchmarks.md.
+ * `npm run bench -- --render` only re-renders docs/benchmarks.md from bench/results/latest.json, without a build.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -36,11 +37,20 @@ function render(saved: BenchResults): string {
   return renderReport(saved, { file: 'bench/results/full.json', date: full.date });
 }
 
-// --render: rewrite docs/benchmarks.md from bench/results/latest.json (after editing bench/report/).
+// --render: rewrite docs/benchmarks.md from bench/results/latest.json (after editing bench/report/). Nothing
+// is measured, so nothing is built: nothing this file imports loads dist/ (only the workers do).
 if (args.includes('--render')) {
   const latest = fileURLToPath(new URL('results/latest.json', import.meta.url));
   writeFileSync(docsFile, render(JSON.parse(readFileSync(latest, 'utf8')) as BenchResults));
   process.exit(0);
+}
+
+// The workers import `cronhook` as an app does, through the package's exports to dist/: build it from this
+// checkout first (tsup cleans dist/, so nothing else should import it during these seconds).
+const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) {
+  process.stderr.write(`[bench] npm run build failed (${build.status ?? build.signal}): nothing measured\n`);
+  process.exit(1);
 }
 const only = args
   .find((a) => a.startsWith('--only='))
