@@ -135,10 +135,7 @@ export class EndpointRegistry {
         return { endpoint: toPublicEndpoint(next), created: false, updated: true, ...echo };
       }
     }
-    throw new CronhookError(
-      'ERR_STORAGE',
-      `upsertEndpoint(${JSON.stringify(id)}): the stored endpoint changed under each of ${ATTEMPTS} attempts`,
-    );
+    throw concurrentChange('upsertEndpoint', id);
   }
 
   async update(id: string, patch: EndpointPatch): Promise<Endpoint> {
@@ -206,11 +203,7 @@ export class EndpointRegistry {
       }
       if (await this.#storage.replaceEndpoint(written, read.updatedAt)) return { read, written };
     }
-    throw new CronhookError(
-      'ERR_CONCURRENT_CHANGE',
-      `${operation}(${JSON.stringify(id)}): the stored endpoint was changed by another write (an attempt's ` +
-        `outcome, another change) between each of ${ATTEMPTS} reads and writes; nothing was written, try again`,
-    );
+    throw concurrentChange(operation, id);
   }
 
   /** The stored endpoint, secrets included (for sending), or ERR_ENDPOINT_NOT_FOUND. */
@@ -223,6 +216,15 @@ export class EndpointRegistry {
     }
     return record;
   }
+}
+
+/** The error of `operation` on endpoint `id` when another write came between each of its reads and writes. */
+function concurrentChange(operation: string, id: string): CronhookError {
+  return new CronhookError(
+    'ERR_CONCURRENT_CHANGE',
+    `${operation}(${JSON.stringify(id)}): the stored endpoint was changed by another write (an attempt's ` +
+      `outcome, another change) between each of ${ATTEMPTS} reads and writes; nothing was written, try again`,
+  );
 }
 
 /** A new endpoint's record. */

@@ -156,6 +156,25 @@ function raceTests(open: () => Storage | Promise<Storage>) {
     expect(writes).toBe(10);
     expect(await storage.getEndpoint('ep')).toMatchObject({ description: 'other 10', topics: ['*'] });
   });
+
+  it('upsertEndpoint gives up the same way', async () => {
+    const { notifier, storage, hooks } = await setup();
+    const other = createNotifierHarness({ storage });
+    let writes = 0;
+    hooks.between = async () => {
+      writes++;
+      await other.notifier.updateEndpoint('ep', { description: `other ${writes}` });
+    };
+    await expect(
+      notifier.upsertEndpoint({ id: 'ep', url: 'https://hooks.example.com/in', description: 'mine' }),
+    ).rejects.toMatchObject({
+      code: 'ERR_CONCURRENT_CHANGE',
+      message: expect.stringContaining('upsertEndpoint("ep")'),
+    });
+    hooks.between = undefined;
+    expect(writes).toBe(10);
+    expect(await storage.getEndpoint('ep')).toMatchObject({ description: 'other 10' });
+  });
 }
 
 describe('endpoint changes racing other writes (MemoryStorage)', () => {
