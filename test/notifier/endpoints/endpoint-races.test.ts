@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { attemptOutcome } from '../../../src/notifier/delivery/attempt-outcome.js';
+import type { WebhookNotifier } from '../../../src/notifier/webhook-notifier.js';
 import { MemoryStorage } from '../../../src/storage/memory/index.js';
 import { PostgresStorage } from '../../../src/storage/postgres/index.js';
 import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
@@ -140,41 +141,32 @@ function raceTests(open: () => Storage | Promise<Storage>) {
     });
   });
 
-  it('gives up with ERR_CONCURRENT_CHANGE, writing nothing, when every one of 10 reads is overtaken', async () => {
-    const { notifier, storage, hooks } = await setup();
-    const other = createNotifierHarness({ storage });
-    let writes = 0;
-    hooks.between = async () => {
-      writes++;
-      await other.notifier.updateEndpoint('ep', { description: `other ${writes}` });
-    };
-    await expect(notifier.updateEndpoint('ep', { topics: ['job.*'] })).rejects.toMatchObject({
-      code: 'ERR_CONCURRENT_CHANGE',
-      message: expect.stringContaining('updateEndpoint("ep")'),
-    });
-    hooks.between = undefined;
-    expect(writes).toBe(10);
-    expect(await storage.getEndpoint('ep')).toMatchObject({ description: 'other 10', topics: ['*'] });
-  });
-
-  it('upsertEndpoint gives up the same way', async () => {
-    const { notifier, storage, hooks } = await setup();
-    const other = createNotifierHarness({ storage });
-    let writes = 0;
-    hooks.between = async () => {
-      writes++;
-      await other.notifier.updateEndpoint('ep', { description: `other ${writes}` });
-    };
-    await expect(
-      notifier.upsertEndpoint({ id: 'ep', url: 'https://hooks.example.com/in', description: 'mine' }),
-    ).rejects.toMatchObject({
-      code: 'ERR_CONCURRENT_CHANGE',
-      message: expect.stringContaining('upsertEndpoint("ep")'),
-    });
-    hooks.between = undefined;
-    expect(writes).toBe(10);
-    expect(await storage.getEndpoint('ep')).toMatchObject({ description: 'other 10' });
-  });
+  it.each([
+    ['updateEndpoint', (n: WebhookNotifier) => n.updateEndpoint('ep', { topics: ['job.*'] })],
+    [
+      'upsertEndpoint',
+      (n: WebhookNotifier) =>
+        n.upsertEndpoint({ id: 'ep', url: 'https://hooks.example.com/in', topics: ['job.*'] }),
+    ],
+  ] as const)(
+    '%s gives up with ERR_CONCURRENT_CHANGE, writing nothing, when every one of 10 reads is overtaken',
+    async (name, change) => {
+      const { notifier, storage, hooks } = await setup();
+      const other = createNotifierHarness({ storage });
+      let writes = 0;
+      hooks.between = async () => {
+        writes++;
+        await other.notifier.updateEndpoint('ep', { description: `other ${writes}` });
+      };
+      await expect(change(notifier)).rejects.toMatchObject({
+        code: 'ERR_CONCURRENT_CHANGE',
+        message: expect.stringContaining(`${name}("ep")`),
+      });
+      hooks.between = undefined;
+      expect(writes).toBe(10);
+      expect(await storage.getEndpoint('ep')).toMatchObject({ description: 'other 10', topics: ['*'] });
+    },
+  );
 }
 
 describe('endpoint changes racing other writes (MemoryStorage)', () => {
