@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Scheduler } from '../../../src/scheduler/scheduler.js';
+import type { JobDefinition } from '../../../src/scheduler/types.js';
 import { MemoryStorage } from '../../../src/storage/memory/index.js';
 import { PostgresStorage } from '../../../src/storage/postgres/index.js';
 import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
@@ -17,7 +18,7 @@ const HOUR = 3_600_000;
  * A scheduler whose claims stop before `advanceJob` until the test lets them go, so that the test can change
  * the job (as another instance, the CLI or the dashboard would) while one of its occurrences is claimed.
  */
-async function heldClaims(storage: Storage) {
+async function heldClaims(storage: Storage, limits: Pick<JobDefinition, 'maxRuns' | 'endAt'> = {}) {
   const advance = storage.advanceJob.bind(storage);
   const held: Array<() => void> = [];
   let holding = true;
@@ -33,7 +34,7 @@ async function heldClaims(storage: Storage) {
   const t = createTestScheduler({ storage, start: new Date(START).toISOString() });
   const ran: number[] = [];
   t.scheduler.handle('h', (ctx) => void ran.push(ctx.run.scheduledAt.getTime()));
-  await t.scheduler.addJob({ id: 'j', schedule: { every: '1h' }, target: { handler: 'h' } });
+  await t.scheduler.addJob({ id: 'j', schedule: { every: '1h' }, target: { handler: 'h' }, ...limits });
   await t.scheduler.start();
   /**
    * Moves the clock to the job's first occurrence (or `early` ms before it: claims are made up to 500 ms
@@ -86,9 +87,9 @@ function claimUpdateTests(
   cleanup?: (storage: Storage) => Promise<void>,
 ): void {
   let opened: Array<{ scheduler: Scheduler; storage: Storage; letGo: () => void }> = [];
-  const held = async () => {
+  const held = async (limits?: Pick<JobDefinition, 'maxRuns' | 'endAt'>) => {
     const storage = await make();
-    const t = await heldClaims(storage);
+    const t = await heldClaims(storage, limits);
     opened.push({ scheduler: t.scheduler, storage, letGo: t.letGo });
     return t;
   };
@@ -186,4 +187,33 @@ function claimUpdateTests(
     });
     expect(t.ran).toEqual([START + HOUR]);
   });
+
+  it.each([
+    ['maxRuns', { maxRuns: 1 }, { maxRuns: 3 }],
+    ['endAt', { endAt: new Date(START + HOUR) }, { endAt: new Date(START + 3 * HOUR) }],
+  ] as const)(
+    'raising %s just after a claim ahead took the last allowed run: that occurrence runs once, and counts once',
+    async (_name, limits, raised) => {
+      const t = await held(limits);
+      await t.claimFirst(400);
+      await t.release();
+      expect(t.clock.now()).toBeLessThan(START + HOUR);
+      expect(await t.scheduler.getJob('j')).toMatchObject({ nextRunAt: null, runCount: 1 });
+      // The job's next run is null: computed from now, the new next run would be the occurrence the claim took.
+      const updated = await t.scheduler.updateJob('j', raised);
+      expect(updated.nextRunAt).toEqual(new Date(START + 2 * HOUR));
+      await pass(t.clock, 1_000);
+      await until(() => t.ran.length === 1);
+      expect(await t.scheduler.getJob('j')).toMatchObject({
+        nextRunAt: new Date(START + 2 * HOUR),
+        runCount: 1,
+      });
+      expect(t.ran).toEqual([START + HOUR]);
+      // Three runs in all, as the raised limit allows: the claimed one, then two more.
+      expect(await t.scheduler.nextRuns('j', 4)).toEqual([
+        new Date(START + 2 * HOUR),
+        new Date(START + 3 * HOUR),
+      ]);
+    },
+  );
 }
