@@ -77,3 +77,16 @@ describe('actions show their outcome', () => {
     expect((await t.world.storage.getDelivery(stored!.id))?.status).toBe('pending');
   });
 });
+
+describe('a change that keeps losing to another writer', () => {
+  it('answers 409 Conflict, saying nothing was saved, and leaves the endpoint as it was', async () => {
+    t.served = await serve({ scheduler: t.world.scheduler, notifier: t.world.notifier, public: true });
+    // Every compare-and-set finds the endpoint changed since it was read (another instance writing each time).
+    t.world.storage.replaceEndpoint = async () => false;
+    const res = await postForm(`/endpoints/${t.world.endpointId}/disable`);
+    expect(res.status).toBe(409);
+    const html = await res.text();
+    expect(html).toContain('nothing was saved');
+    expect((await t.world.notifier.getEndpoint(t.world.endpointId))!.enabled).toBe(true);
+  });
+});

@@ -17,6 +17,13 @@ export function describeError(
     if (code === 'ERR_INVALID_REQUEST')
       return { status: error.field === 'body' ? 413 : 400, message: error.message };
     if (code.startsWith('ERR_INVALID_')) return { status: 400, message: error.message };
+    // Another instance (or an attempt's result) kept changing the same record: nothing was written.
+    if (code === 'ERR_CONCURRENT_CHANGE')
+      return {
+        status: 409,
+        message:
+          'It was being changed elsewhere at the same time, so nothing was saved. Reload the page and try again.',
+      };
     if (code === 'ERR_STOPPED')
       return { status: 503, message: 'The service is stopping; try again in a moment.' };
   }
