@@ -6,16 +6,11 @@ import type { Storage } from '../../storage/types.js';
 import { WakeTimer } from '../../timer.js';
 import type { ResolvedNotifierOptions } from '../options.js';
 import type { DeliveryRecord, NotifierEvents } from '../types.js';
+import { AttemptSlots, LaunchedAttempt } from './attempt-slots.js';
 import { ClaimedAhead } from './claimed-ahead.js';
-import type { AnswerWatcher, AttemptTrigger, Deliverer } from './deliverer.js';
+import type { AttemptTrigger, Deliverer } from './deliverer.js';
 import { DeliveryRetention } from './delivery-retention.js';
 import { FairShare } from './fair-share.js';
-
-/**
- * Attempts whose results may wait to be stored, per slot of `concurrency`: results are group-committed, so
- * several per slot cost one commit; past that, a slow store slows sending instead of piling up results.
- */
-const RECORDING_FACTOR = 4;
 
 export interface DispatcherDeps {
   storage: Storage;
@@ -41,12 +36,8 @@ export interface DispatcherDeps {
 export class Dispatcher {
   readonly #deps: DispatcherDeps;
   readonly #timer: WakeTimer;
-  /** Requests in flight: each holds one of the `concurrency` slots. */
-  #active = 0;
-  /** Attempts answered (or failed) whose results are being stored: their slots are free already. */
-  #recording = 0;
-  /** Resolved when the last attempt in flight is recorded (stop() waits for it). */
-  #idle: (() => void) | null = null;
+  /** The `concurrency` slots and the attempts holding them. */
+  readonly #slots: AttemptSlots;
   /** A wake is queued for the end of this event-loop turn (attempts finished). */
   #wakeQueued = false;
   /** Exclusion list (as a key) of the last claim that found less than asked, until `wake()`. */
@@ -63,15 +54,13 @@ export class Dispatcher {
   /** Deliveries claimed ahead of free slots, sent as slots free up (see `prefetch`). */
   readonly #ahead: ClaimedAhead;
   readonly #launcher = {
-    hasRoom: () => this.#hasRoom(),
+    hasRoom: () => this.#slots.hasRoom(),
     launch: (delivery: DeliveryRecord) => this.#launch(delivery),
     fail: (error: unknown) => this.#fail(error),
     returned: () => {
       this.#drained = null;
     },
   };
-  /** Deliveries this instance is attempting: one whose lease ran out mid-attempt is not started twice. */
-  readonly #inFlight = new Set<string>();
   #controller = new AbortController();
   #running = false;
   #ticking = false;
@@ -80,6 +69,7 @@ export class Dispatcher {
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
+    this.#slots = new AttemptSlots(deps.options.concurrency);
     this.#share = new FairShare(deps.options);
     this.#ahead = new ClaimedAhead(deps.options, deps.storage, this.#share);
     this.#retention = new DeliveryRetention(
@@ -97,13 +87,7 @@ export class Dispatcher {
 
   /** Attempts in flight in this instance, until their results are stored. */
   get inFlight(): number {
-    return this.#active + this.#recording;
-  }
-
-  /** A slot is free, and results waiting to be stored are not backed up. */
-  #hasRoom(): boolean {
-    const { concurrency } = this.#deps.options;
-    return this.#active < concurrency && this.#recording < concurrency * RECORDING_FACTOR;
+    return this.#slots.inFlight;
   }
 
   start(): void {
@@ -126,13 +110,7 @@ export class Dispatcher {
     await this.#retention.stop();
     if (this.inFlight === 0) return;
     const timer = this.#deps.clock.setTimeout(() => this.#controller.abort(), timeoutMs);
-    await new Promise<void>((resolve) => {
-      const earlier = this.#idle;
-      this.#idle = () => {
-        earlier?.();
-        resolve();
-      };
-    });
+    await this.#slots.idle();
     timer.cancel();
   }
 
@@ -168,7 +146,7 @@ export class Dispatcher {
         if (!this.#share.slowTurn(clock.now())) this.#ahead.launch([], this.#launcher, clock.now());
         // Claims fill free slots, and refill the buffer once it is half empty: in batches. A refill that had
         // to hand deliveries back (of endpoints that may not wait) is not tried again until a slot frees.
-        const free = this.#hasRoom() ? options.concurrency - this.#active : 0;
+        const free = this.#slots.free();
         if (free > 0) this.#refillRefused = false;
         else if (this.#ahead.size >= options.prefetch / 2 || this.#refillRefused) break;
         const limit = this.#ahead.claimLimit(free);
@@ -190,7 +168,7 @@ export class Dispatcher {
         });
         if (claimed.length > 0) {
           claimedAny = true;
-          const fresh = claimed.filter((d) => !this.#inFlight.has(d.id));
+          const fresh = claimed.filter((d) => !this.#slots.attempting(d.id));
           const handedBack = this.#ahead.launch(fresh, this.#launcher, clock.now());
           if (handedBack > 0 && free === 0) this.#refillRefused = true;
         }
@@ -203,7 +181,7 @@ export class Dispatcher {
       if (!this.#running) return;
       // Every slot is busy: the next answered or recorded attempt wakes us, and that tick looks at what is
       // due then.
-      if (!this.#hasRoom() && claimedAny) {
+      if (!this.#slots.hasRoom() && claimedAny) {
         this.#setTimer(this.#retention.nextAt);
         return;
       }
@@ -215,7 +193,7 @@ export class Dispatcher {
       else if (next > now) wakeAt = next;
       // Due but not claimable: our slots are full (a finishing attempt wakes us) or the due deliveries wait
       // behind a per-endpoint limit. Without work in flight, back off rather than spin.
-      else if (this.#active === 0 || !claimedAny) wakeAt = now + options.pollIntervalMs;
+      else if (this.#slots.active === 0 || !claimedAny) wakeAt = now + options.pollIntervalMs;
       const pruneAt = this.#retention.nextAt;
       if (pruneAt !== null && (wakeAt === null || pruneAt < wakeAt)) wakeAt = pruneAt;
       this.#setTimer(wakeAt);
@@ -239,8 +217,7 @@ export class Dispatcher {
     const { options, clock } = this.#deps;
     const startedAt = clock.now();
     this.#share.started(delivery.endpointId, startedAt);
-    this.#inFlight.add(delivery.id);
-    this.#active++;
+    this.#slots.started(delivery.id);
     // A pending delivery whose retries were spent has been put back by replay().
     const trigger = delivery.attempts > options.retrySchedule.length ? 'replay' : 'auto';
     void this.#attempt(new LaunchedAttempt(delivery, startedAt, this.#onAnswered), trigger);
@@ -249,8 +226,7 @@ export class Dispatcher {
   /** The slot (and the endpoint's share) is freed once the request is over, while the result is stored. */
   readonly #onAnswered = (launched: LaunchedAttempt): void => {
     this.#share.ended(launched.delivery.endpointId, launched.startedAt, this.#deps.clock.now());
-    this.#active--;
-    this.#recording++;
+    this.#slots.answered();
     this.#wakeAfterTurn();
   };
 
@@ -269,12 +245,7 @@ export class Dispatcher {
       if (report) this.#fail(error);
     }
     launched.answered(); // no request was made (endpoint disabled) or the attempt failed before one
-    this.#recording--;
-    this.#inFlight.delete(delivery.id);
-    if (this.inFlight === 0 && this.#idle !== null) {
-      this.#idle();
-      this.#idle = null;
-    }
+    this.#slots.recorded(delivery.id);
     this.#wakeAfterTurn();
   }
 
@@ -303,22 +274,5 @@ export class Dispatcher {
     const message = error instanceof Error ? error.message : String(error);
     logger?.error?.('cronhook: webhook dispatcher error', { error: message });
     void emitter.emit('error', { type: 'error', at: new Date(clock.now()), error });
-  }
-}
-
-/** One attempt launched by the dispatcher: its request's end frees the slot, once. */
-class LaunchedAttempt implements AnswerWatcher {
-  #answered = false;
-
-  constructor(
-    readonly delivery: DeliveryRecord,
-    readonly startedAt: number,
-    readonly onAnswered: (launched: LaunchedAttempt) => void,
-  ) {}
-
-  answered(): void {
-    if (this.#answered) return;
-    this.#answered = true;
-    this.onAnswered(this);
   }
 }

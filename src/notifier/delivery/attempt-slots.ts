@@ -1,0 +1,107 @@
+import type { DeliveryRecord } from '../types.js';
+import type { AnswerWatcher } from './deliverer.js';
+
+/**
+ * Attempts whose results may wait to be stored, per slot of `concurrency`: results are group-committed, so
+ * several per slot cost one commit; past that, a slow store slows sending instead of piling up results.
+ */
+const RECORDING_FACTOR = 4;
+
+/**
+ * The dispatcher's `concurrency` slots and the attempts holding them. An attempt holds its slot while its
+ * request is in flight; once answered its slot is free, and it only counts as being recorded until its result
+ * is stored (no request starts while 4 × `concurrency` results wait to be stored). `stop()` waits for
+ * {@link idle}.
+ */
+export class AttemptSlots {
+  readonly #concurrency: number;
+  /** Requests in flight: each holds one slot. */
+  #active = 0;
+  /** Attempts answered (or failed) whose results are being stored: their slots are free already. */
+  #recording = 0;
+  /** Deliveries this instance is attempting: one whose lease ran out mid-attempt is not started twice. */
+  readonly #attempting = new Set<string>();
+  /** Called when the last attempt is recorded. */
+  #onIdle: (() => void) | null = null;
+
+  constructor(concurrency: number) {
+    this.#concurrency = concurrency;
+  }
+
+  /** Attempts in flight, until their results are stored. */
+  get inFlight(): number {
+    return this.#active + this.#recording;
+  }
+
+  /** Requests in flight. */
+  get active(): number {
+    return this.#active;
+  }
+
+  /** A slot is free, and results waiting to be stored are not backed up. */
+  hasRoom(): boolean {
+    return this.#active < this.#concurrency && this.#recording < this.#concurrency * RECORDING_FACTOR;
+  }
+
+  /** Slots a claim may fill now. */
+  free(): number {
+    return this.hasRoom() ? this.#concurrency - this.#active : 0;
+  }
+
+  /** The delivery is being attempted here. */
+  attempting(deliveryId: string): boolean {
+    return this.#attempting.has(deliveryId);
+  }
+
+  /** An attempt of the delivery takes a slot. */
+  started(deliveryId: string): void {
+    this.#attempting.add(deliveryId);
+    this.#active++;
+  }
+
+  /** The attempt's request is over: its slot is free while its result is stored. */
+  answered(): void {
+    this.#active--;
+    this.#recording++;
+  }
+
+  /** The attempt's result is stored (or storing it failed). */
+  recorded(deliveryId: string): void {
+    this.#recording--;
+    this.#attempting.delete(deliveryId);
+    if (this.inFlight === 0 && this.#onIdle !== null) {
+      const onIdle = this.#onIdle;
+      this.#onIdle = null;
+      onIdle();
+    }
+  }
+
+  /** Resolves once no attempt is in flight. */
+  idle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const earlier = this.#onIdle;
+      this.#onIdle = () => {
+        earlier?.();
+        resolve();
+      };
+    });
+  }
+}
+
+/** One attempt launched by the dispatcher: its request's end frees the slot, once. */
+export class LaunchedAttempt implements AnswerWatcher {
+  #answered = false;
+
+  constructor(
+    readonly delivery: DeliveryRecord,
+    readonly startedAt: number,
+    readonly onAnswered: (launched: LaunchedAttempt) => void,
+  ) {}
+
+  answered(): void {
+    if (this.#answered) return;
+    this.#answered = true;
+    this.onAnswered(this);
+  }
+}
