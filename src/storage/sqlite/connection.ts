@@ -1,9 +1,9 @@
-import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type { SqlDialect } from '../sql/codec.js';
 import { GroupCommit, type QueuedWrite } from '../sql/group-commit.js';
 import { Checkpointer } from './checkpointer.js';
+import { ClaimGate } from './claim-gate.js';
+import { isFilePath, openDatabase } from './open-file.js';
 import { type Flush, WalSync } from './wal-sync.js';
 
 export type SqlParam = SQLInputValue;
@@ -65,28 +65,16 @@ export class SqliteConnection {
   readonly #wal: WalSync | null;
   /** Checkpoints the WAL off the event loop, for a file. */
   readonly #checkpointer: Checkpointer | null;
-  /** Group commits made so far: commit `n` is the n-th. */
-  #commits = 0;
-  /** The last commit known to be on disk. */
-  #flushed = 0;
-  /** The last commit that claims must see flushed before they return what they read. */
-  #claimsWaitFor = 0;
+  /** When claims may resolve: once the commits they may have read are flushed. */
+  readonly #gate = new ClaimGate();
   /** `PRAGMA data_version` as last read in a claim: other connections' commits change it. */
   #seenVersion: number | null = null;
   /** `PRAGMA data_version` as read in the current write transaction (null: not read in it yet). */
   #writeVersion: number | null = null;
-  /** Claims committed, waiting for the commit they read (`upTo`) to be flushed; in commit order. */
-  readonly #claims: Array<{ upTo: number; settle: (error: Error | null) => void }> = [];
 
   constructor({ path, busyTimeoutMs, synchronous, flush }: SqliteConnectionOptions) {
-    const file = path !== ':memory:' && !path.startsWith('file:');
-    if (file) {
-      mkdirSync(dirname(path), { recursive: true });
-      createPrivately(path);
-    }
-    this.db = new DatabaseSync(path, { timeout: busyTimeoutMs });
-    this.db.exec(`PRAGMA busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
-    this.db.exec('PRAGMA journal_mode = WAL');
+    const file = isFilePath(path);
+    this.db = openDatabase(path, busyTimeoutMs);
     // 'full': an acknowledged write (a job, an outbox message) survives power loss as well as a process
     // crash; 'normal' only the crash. SQLite's own FULL fsyncs the WAL inside COMMIT, blocking the event loop
     // for the disk at every group; on a file, WalSync flushes it off the event loop instead, with SQLite on
@@ -165,7 +153,7 @@ export class SqliteConnection {
       if (this.#wal !== null) {
         this.#wal.flushNow();
         // Everything committed so far is on disk now.
-        this.#settleClaims(this.#commits, null);
+        this.#gate.flushed(null);
       }
       return result;
     } catch (error) {
@@ -187,10 +175,9 @@ export class SqliteConnection {
       });
       return;
     }
-    const commit = ++this.#commits;
-    if (foreign || group.some((w, i) => w.work.kind === 'durable' && results[i]!.ok)) {
-      this.#claimsWaitFor = commit;
-    }
+    const commit = this.#gate.committed(
+      foreign || group.some((w, i) => w.work.kind === 'durable' && results[i]!.ok),
+    );
     // Durable and outcome writes wait for the flush that covers this commit; the next group may commit
     // meanwhile. Claims wait for the flush of the last commit they may have read.
     const flushed: Array<[QueuedWrite<Write>, unknown]> = [];
@@ -199,20 +186,16 @@ export class SqliteConnection {
       if (!result.ok) write.reject(result.error);
       else if (write.work.kind !== 'claim') flushed.push([write, result.value]);
       // A claim that found nothing has nothing to act on.
-      else if (this.#claimsWaitFor <= this.#flushed || isEmptyList(result.value)) write.resolve(result.value);
-      else
-        this.#claims.push({
-          upTo: this.#claimsWaitFor,
-          settle: (error) => (error === null ? write.resolve(result.value) : write.reject(error)),
-        });
+      else if (isEmptyList(result.value)) write.resolve(result.value);
+      else this.#gate.claim((error) => (error === null ? write.resolve(result.value) : write.reject(error)));
     });
-    if (flushed.length === 0 && this.#claimsWaitFor !== commit) return;
+    if (flushed.length === 0 && !this.#gate.awaited(commit)) return;
     wal.afterCommit((error) => {
       for (const [write, value] of flushed) {
         if (error === null) write.resolve(value);
         else write.reject(error);
       }
-      this.#settleClaims(commit, error);
+      this.#gate.flushed(error, commit);
     });
   }
 
@@ -271,16 +254,6 @@ export class SqliteConnection {
   }
 
   /**
-   * The flush covering commit `upTo` returned (`error` null) or failed: claims that waited for it are told.
-   * A claim whose flush failed is rejected: what it read may not be on disk, so it must not be acted on (its
-   * lease runs out and the items are claimed again).
-   */
-  #settleClaims(upTo: number, error: Error | null): void {
-    if (error === null && upTo > this.#flushed) this.#flushed = upTo;
-    while (this.#claims.length > 0 && this.#claims[0]!.upTo <= upTo) this.#claims.shift()!.settle(error);
-  }
-
-  /**
    * `PRAGMA data_version`: changes whenever another connection has committed to the file since the last
    * read, never for this connection's own commits (see `SqliteChangeWatcher`).
    */
@@ -311,17 +284,4 @@ const isEmptyList = (value: unknown) => Array.isArray(value) && value.length ===
 
 function toParams(params: unknown[]): SqlParam[] {
   return params.map((p) => (p === undefined ? null : (p as SqlParam)));
-}
-
-/**
- * Creates the database file, when it does not exist yet, readable and writable by its owner only (0600): it
- * holds endpoint URLs, webhook bodies and, unless encrypted, secrets. SQLite gives the WAL and shared-memory
- * files it creates beside it the same mode. An existing file keeps the mode it has.
- */
-function createPrivately(path: string): void {
-  try {
-    closeSync(openSync(path, 'wx', 0o600));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
 }
