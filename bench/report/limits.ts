@@ -61,28 +61,32 @@ export const LIMITS: Record<string, string> = {
     '(SELECT ~4-5 µs, lease UPDATE ~4 µs a row), the completion (UPDATE ~4.5 µs, attempt INSERT ~4 µs), ' +
     'the group COMMIT, one PRAGMA data_version (~2 µs) before the cached reads, row decoding; GC, fsync ' +
     'and checkpoint threads ~5 µs. In the webhook run the same work costs more (CPU caches shared with ' +
-    'the HTTP work, ~9 writes per commit) and the total is ~70 µs above MemoryStorage; what would still ' +
-    'cut it: no lease rewrite for a store that no other process claims from, and fewer, larger groups.',
+    'the HTTP work, ~9 writes per commit) and the total is ~70 µs above MemoryStorage. Tried and not kept: ' +
+    'no persisted lease for a file opened exclusively (`locking_mode = EXCLUSIVE`, leases in memory) saved ' +
+    '~4-6 µs of the storage’s ~40 per delivery measured apart, under 10% of the sender’s whole CPU per ' +
+    'delivery. What is left: the storage work itself off the event loop (a worker thread holding the ' +
+    'connection), which changes how every SQLite read is served.',
   'webhook-sqlite-50':
     'the same per-delivery work as at one endpoint (node:sqlite on the event loop: a claim with its lease ' +
     'UPDATE, the endpoint and message reads, an UPDATE and an attempt INSERT per outcome, group-committed; ' +
     '~32 µs of storage CPU per delivery measured apart, more in the webhook run), against a loop that does ' +
-    'more at 50 endpoints than at one. What would cut it: no lease rewrite for a store that no other ' +
-    'process claims from, and fewer, larger groups.',
+    'more at 50 endpoints than at one; at 50 endpoints the claims also write the delivery records of the ' +
+    'fan-outs (stored compact by `publish`). What is left: the storage work off the event loop.',
   'webhook-postgres-1':
     "the server's CPU and the round trips on the same two cores: a claim (with the row's lease), the " +
     'endpoint read per sending turn, a grouped completion (the row again, an attempt row) per ' +
-    'delivery; see docs/scaling.md for the statements, rows and WAL per delivery. Claims commit ' +
-    'without waiting for the WAL flush and deliveries are claimed ahead of free slots (prefetch), so ' +
-    "a slot no longer waits for a claim; the server's CPU per delivery is what is left: the claim " +
-    "rewrites each delivery row for its lease (a new row version and an entry in each of the table's " +
-    'indexes, about two thirds of a claim) and the outcome rewrites it again. The busy statements are ' +
-    'prepared, so they are no longer parsed and planned at every call.',
+    'delivery; see docs/scaling.md and section 8 for the statements, rows and WAL per delivery. Claims ' +
+    'commit without waiting for the WAL flush and deliveries are claimed ahead of free slots (prefetch), ' +
+    "so a slot does not wait for a claim; the server's CPU per delivery is what is left. Since schema " +
+    "version 12 the claim's lease is a HOT update (no index entry; the table keeps room on its pages), " +
+    'which cut the WAL per delivery by about a third; the outcome still rewrites the row with an entry ' +
+    'in each index (its status changes), and a claim passes over the deliveries in flight, whose leases ' +
+    'it reads on their rows. The busy statements are prepared.',
   'webhook-postgres-50':
-    "the server's CPU per delivery, as at one endpoint: the claim rewrites each delivery row for its " +
-    'lease and the outcome rewrites it again (docs/scaling.md). At 50 endpoints a claim also returns up ' +
-    "to its size in distinct endpoints; in the latest db-cost run the server's CPU per delivery was " +
-    'higher at 50 endpoints than at one, which is not pinned down.',
+    "the server's CPU per delivery, as at one endpoint (leases HOT, the outcome a full rewrite). At 50 " +
+    'endpoints the delivery rows are inserted by the claims (fan-outs are stored compact by `publish`), ' +
+    'which moves their insert from the publish into the delivering: compare publish + deliver in ' +
+    'section 8; the claim also looks for due fan-outs and returns up to its size in distinct endpoints.',
   'publish-memory':
     'in memory a publish is CPU only: ~6-8 µs fixed, and each matching endpoint adds ~1-1.5 µs: the ' +
     'delivery record the writer makes (its id, 14 fields), the stored copy (one message’s deliveries share ' +
