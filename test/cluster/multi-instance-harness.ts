@@ -13,9 +13,11 @@
  * by a survivor once those leases expire: late by at most two leases and some slack, never skipped.
  *
  * Which instance claims which burst is a race (the first awake takes a batch of 50, the next the rest, a
- * third may get none that second), so how many occurrences each ran is not asserted. That each instance can
- * claim is shown without a race: the killed one started a handler of its own claim (the kill waits for it),
- * and once the window is drained each survivor, the other one paused, claims and runs a job of its own.
+ * third may get none that second, every second), so how many occurrences each ran is not asserted, and the
+ * kill does not wait on that race: the survivors are paused from just before `killAt` until the killed one,
+ * claiming alone, has started a handler (their occurrences meanwhile are its, and after its death theirs on
+ * takeover). That each survivor can claim is shown the same way: once the window is drained each one, the
+ * other paused, claims and runs a job of its own.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
@@ -87,15 +89,21 @@ export async function runMultiInstanceTest(options: MultiInstanceOptions): Promi
     }
     expect(Date.now(), 'adding the jobs took longer than the lead time').toBeLessThan(start);
 
-    // Kill mid-run: as soon as the instance has started a handler of an occurrence from `killAt` on.
+    // Kill mid-run, in the first handler the third instance starts of an occurrence from `killAt` on. Which
+    // instance claims a burst is a race that it can lose every second, so the survivors are paused just
+    // before (their schedulers stopped) and the third claims alone; they resume once it is dead.
     const killed = children.get(KILLED)!;
+    const survivors = SURVIVORS.map((id) => children.get(id)!);
     const killFrom = start + options.killAt * 1000;
+    await sleep(killFrom - 1_000 - Date.now());
+    await pause(survivors);
     await killed.waitFor(
       (m) => m.type === 'started' && Date.parse(String(m.scheduledAt)) >= killFrom,
       options.killAt * 1000 + 15_000,
     );
     killed.kill('SIGKILL');
     expect((await killed.exited).signal).toBe('SIGKILL');
+    await resume(survivors);
 
     // Drain: the last occurrence, then the lease of anything the killed instance still held.
     const deadline = end + options.handlerMs + 4 * options.leaseMs + 10_000;
@@ -149,14 +157,7 @@ async function claimAlone(
   writer: Scheduler,
 ): Promise<void> {
   const others = SURVIVORS.filter((other) => other !== id).map((other) => children.get(other)!);
-  const count = (child: FixtureProcess, type: string) => child.messages.filter((m) => m.type === type).length;
-  await Promise.all(
-    others.map((child) => {
-      const paused = count(child, 'paused');
-      child.kill('SIGUSR2');
-      return child.waitFor(() => count(child, 'paused') > paused, 15_000);
-    }),
-  );
+  await pause(others);
   const jobId = `${ALONE_PREFIX}${id}`;
   await writer.addJob({
     id: jobId,
@@ -164,8 +165,26 @@ async function claimAlone(
     target: { handler: 'record' },
   });
   await children.get(id)!.waitFor((m) => m.type === 'ran' && m.jobId === jobId, 15_000);
-  await Promise.all(
-    others.map((child) => {
+  await resume(others);
+}
+
+const count = (child: FixtureProcess, type: string) => child.messages.filter((m) => m.type === type).length;
+
+/** Stops the schedulers of `instances` (SIGUSR2), their processes and storage left open. */
+function pause(instances: FixtureProcess[]): Promise<unknown> {
+  return Promise.all(
+    instances.map((child) => {
+      const paused = count(child, 'paused');
+      child.kill('SIGUSR2');
+      return child.waitFor(() => count(child, 'paused') > paused, 15_000);
+    }),
+  );
+}
+
+/** Starts the schedulers of paused `instances` again (SIGHUP), with their instance ids. */
+function resume(instances: FixtureProcess[]): Promise<unknown> {
+  return Promise.all(
+    instances.map((child) => {
       const resumed = count(child, 'resumed');
       child.kill('SIGHUP');
       return child.waitFor(() => count(child, 'resumed') > resumed, 15_000);
