@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { CronhookError, describeValue, isCronhookError } from '../../errors.js';
+import { CHANGE_ATTEMPTS, concurrentChange } from '../../storage/concurrent-change.js';
 import { duplicateEndpoint } from '../../storage/errors.js';
 import type { Storage } from '../../storage/types.js';
 import { newId } from '../ids.js';
@@ -21,12 +22,6 @@ import { toPublicEndpoint } from './public-endpoint.js';
 import { prepareRotation, type RotateSecretOptions, rotateSecrets } from './secret-rotation.js';
 
 type EndpointFields = ReturnType<typeof validateEndpointInput>;
-
-/**
- * A write of `upsert`, `update`, `enable` or `rotateSecret` that lost a race to another write (another instance,
- * an attempt's outcome) is retried against the endpoint stored then, this often.
- */
-const ATTEMPTS = 10;
 
 /** A storage's duplicate-id error (adapters written before ids could be chosen said ERR_INVALID_ENDPOINT). */
 function isDuplicate(error: unknown): boolean {
@@ -97,7 +92,7 @@ export class EndpointRegistry {
     const given = input.secret === undefined ? undefined : validateSecret(input.secret);
     const echo = given === undefined ? {} : { secret: given };
     const givesEnabled = input.enabled !== undefined;
-    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
       const stored = await this.#storage.getEndpoint(id);
       const now = this.#now();
       if (stored === null) {
@@ -121,21 +116,16 @@ export class EndpointRegistry {
         return { endpoint: toPublicEndpoint(stored), created: false, updated: false, ...echo };
       }
       const { enabled, ...patch } = fields;
-      // updatedAt moves forward even on a clock that stands still: the next conditional write compares it.
-      const stamp = new Date(Math.max(now.getTime(), stored.updatedAt.getTime() + 1));
+      const stamp = stampAfter(stored, now);
       const next = applyEndpointPatch(stored, givesEnabled ? { ...patch, enabled } : patch, stamp);
       // The previous secret keeps signing for the default grace period, so receivers can switch.
       if (rotate) next.secrets = rotateSecrets(stored, prepareRotation({ secret: given }), now);
-      const written =
-        this.#storage.replaceEndpoint === undefined
-          ? await this.#storage.updateEndpoint(next).then(() => true)
-          : await this.#storage.replaceEndpoint(next, stored.updatedAt);
-      if (written) {
+      if (await this.#writeIfUnchanged(next, stored)) {
         if (next.enabled && !stored.enabled) this.#wake();
         return { endpoint: toPublicEndpoint(next), created: false, updated: true, ...echo };
       }
     }
-    throw concurrentChange('upsertEndpoint', id);
+    throw concurrentChange(`upsertEndpoint(${JSON.stringify(id)})`, 'endpoint');
   }
 
   async update(id: string, patch: EndpointPatch): Promise<Endpoint> {
@@ -183,27 +173,33 @@ export class EndpointRegistry {
    * Applies `change` to the stored endpoint `id` and writes the result only while the stored endpoint is still
    * the one read (`replaceEndpoint` on its `updatedAt`): an attempt's outcome (failing streak, auto-disable),
    * another instance's change or a removal landing between the read and the write is never undone; the
-   * change is applied again to what is stored then, up to {@link ATTEMPTS} times, then `ERR_CONCURRENT_CHANGE`
-   * with nothing written. `stamp` is the new `updatedAt`, later than the one read even on a clock that stands
-   * still, so the next conditional write sees this one. A storage without `replaceEndpoint` (a custom adapter)
-   * gets `updateEndpoint`: the last writer wins there.
+   * change is applied again to what is stored then, up to {@link CHANGE_ATTEMPTS} times, then `ERR_CONCURRENT_CHANGE`
+   * with nothing written. `stamp` is the new `updatedAt` ({@link stampAfter}).
    */
   async #change(
     id: string,
     operation: string,
     change: (record: EndpointRecord, stamp: Date) => EndpointRecord,
   ): Promise<{ read: EndpointRecord; written: EndpointRecord }> {
-    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
       const read = await this.require(id);
-      const stamp = new Date(Math.max(this.#now().getTime(), read.updatedAt.getTime() + 1));
-      const written = change(read, stamp);
-      if (this.#storage.replaceEndpoint === undefined) {
-        await this.#storage.updateEndpoint(written);
-        return { read, written };
-      }
-      if (await this.#storage.replaceEndpoint(written, read.updatedAt)) return { read, written };
+      const written = change(read, stampAfter(read, this.#now()));
+      if (await this.#writeIfUnchanged(written, read)) return { read, written };
     }
-    throw concurrentChange(operation, id);
+    throw concurrentChange(`${operation}(${JSON.stringify(id)})`, 'endpoint');
+  }
+
+  /**
+   * Writes `next` only while the stored endpoint is still `read` (its `updatedAt`); false when another write
+   * came between. A storage without `replaceEndpoint` (a custom adapter) gets `updateEndpoint`: the last
+   * writer wins there.
+   */
+  async #writeIfUnchanged(next: EndpointRecord, read: EndpointRecord): Promise<boolean> {
+    if (this.#storage.replaceEndpoint === undefined) {
+      await this.#storage.updateEndpoint(next);
+      return true;
+    }
+    return this.#storage.replaceEndpoint(next, read.updatedAt);
   }
 
   /** The stored endpoint, secrets included (for sending), or ERR_ENDPOINT_NOT_FOUND. */
@@ -218,13 +214,12 @@ export class EndpointRegistry {
   }
 }
 
-/** The error of `operation` on endpoint `id` when another write came between each of its reads and writes. */
-function concurrentChange(operation: string, id: string): CronhookError {
-  return new CronhookError(
-    'ERR_CONCURRENT_CHANGE',
-    `${operation}(${JSON.stringify(id)}): the stored endpoint was changed by another write (an attempt's ` +
-      `outcome, another change) between each of ${ATTEMPTS} reads and writes; nothing was written, try again`,
-  );
+/**
+ * The `updatedAt` of a change written over `read`: later than the one read even on a clock that stands still,
+ * so the next conditional write compares against this one.
+ */
+function stampAfter(read: EndpointRecord, now: Date): Date {
+  return new Date(Math.max(now.getTime(), read.updatedAt.getTime() + 1));
 }
 
 /** A new endpoint's record. */

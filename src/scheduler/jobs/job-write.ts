@@ -1,24 +1,10 @@
 import { CronhookError } from '../../errors.js';
+import { CHANGE_ATTEMPTS, concurrentChange } from '../../storage/concurrent-change.js';
 import type { JobRecord, Storage } from '../../storage/types.js';
-
-/** A change that loses the race to another write is read and applied again, this often at most. */
-export const CHANGE_ATTEMPTS = 10;
 
 /** The `ERR_JOB_NOT_FOUND` error for `id`. */
 export function jobNotFound(id: string): CronhookError {
   return new CronhookError('ERR_JOB_NOT_FOUND', `No job with id ${JSON.stringify(id)}`, { field: 'id' });
-}
-
-/**
- * The `ERR_CONCURRENT_CHANGE` error of `operation` (e.g. `updateJob("nightly")`) when the stored job changed
- * between its read and its write each of `attempts` times.
- */
-export function concurrentChange(operation: string, attempts: number): CronhookError {
-  return new CronhookError(
-    'ERR_CONCURRENT_CHANGE',
-    `${operation}: the stored job was changed by another write (a claim, a run, another change) between ` +
-      `each of ${attempts} reads and writes; nothing was written, try again`,
-  );
 }
 
 /**
@@ -54,5 +40,5 @@ export async function changeStoredJob(
     const next = await change(stored);
     if (await writeIfUnchanged(storage, next, stored)) return next;
   }
-  throw concurrentChange(operation, CHANGE_ATTEMPTS);
+  throw concurrentChange(operation, 'job');
 }

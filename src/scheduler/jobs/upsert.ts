@@ -1,10 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import { CronhookError, describeValue, isCronhookError } from '../../errors.js';
 import type { NormalizedSchedule } from '../../schedule/types.js';
+import { CHANGE_ATTEMPTS, concurrentChange } from '../../storage/concurrent-change.js';
 import type { JobRecord, Storage } from '../../storage/types.js';
 import type { JobDefinition } from '../types.js';
 import { buildJobRecord } from './definition.js';
-import { CHANGE_ATTEMPTS, concurrentChange, writeIfUnchanged } from './job-write.js';
+import { writeIfUnchanged } from './job-write.js';
 import { recordToDefinition } from './record.js';
 import { changedAt, nextRunAfterChange, waitingRunAt } from './schedule-state.js';
 
@@ -65,7 +66,7 @@ export async function upsertJobRecord(
     const next = replacement(stored, desired, givesEnabled, now, await waitingRunAt(storage, stored, now));
     if (await writeIfUnchanged(storage, next, stored)) return { record: next, outcome: 'updated' };
   }
-  throw concurrentChange(`upsertJob(${JSON.stringify(desired.id)})`, CHANGE_ATTEMPTS);
+  throw concurrentChange(`upsertJob(${JSON.stringify(desired.id)})`, 'job');
 }
 
 /** The value as JSON data: Dates as their ISO text, undefined members gone. */
