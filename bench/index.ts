@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type BenchProfile, FULL, QUICK } from './config.js';
-import { type BenchPostgres, startBenchPostgres } from './lib/postgres.js';
+import { startBenchPostgres } from './lib/postgres.js';
 import { startReceiver } from './lib/receiver.js';
 import type { BenchResults } from './lib/results.js';
 import { runTelemetrySuite } from './lib/telemetry-suite.js';
@@ -119,13 +119,11 @@ if (enabled('registration')) await registrationSuite(context);
 if (enabled('accuracy')) await accuracySuite(context);
 
 // 4 + 5 + 6 + 9. HTTP against one local receiver process; Postgres for webhooks, publish, scale-out and dashboard.
-let postgres: BenchPostgres | null = null;
 if (enabled('webhook') || enabled('publish') || enabled('scale-out') || enabled('dashboard')) {
-  postgres = await startBenchPostgres().catch((error: unknown) => {
+  context.postgres = await startBenchPostgres().catch((error: unknown) => {
     log(`Postgres not started: ${String(error)}`);
     return null;
   });
-  context.postgres = postgres;
 }
 if (enabled('http') || enabled('webhook')) {
   const receiver = await startReceiver();
@@ -139,7 +137,7 @@ if (enabled('http') || enabled('webhook')) {
 if (enabled('publish')) await publishSuite(context);
 if (enabled('scale-out')) await scaleOutSuite(context);
 if (enabled('dashboard')) await dashboardSuite(context);
-await postgres?.stop();
+await context.postgres?.stop();
 
 // 7. Telemetry: absent, API only and SDK, against its own receiver process.
 if (enabled('telemetry')) {
