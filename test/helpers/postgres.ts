@@ -3,9 +3,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, inject } from 'vitest';
+import { PostgresStorage } from '../../src/storage/postgres/index.js';
 import type { PostgresTestContext } from '../setup/global-postgres.js';
 import { startPostgresServer } from '../setup/postgres-server.js';
 import { withDirLock } from './dir-lock.js';
+import type { Cleanups } from './test-lifecycle.js';
 
 const context = (): PostgresTestContext => inject('postgres');
 
@@ -70,4 +72,46 @@ export function beforeLeaseMigration(t: string): string {
     ALTER TABLE ${t}.deliveries ADD COLUMN wake_at bigint GENERATED ALWAYS AS (
       CASE WHEN locked_until > next_attempt_at THEN locked_until ELSE next_attempt_at END) STORED;
     CREATE INDEX deliveries_ready ON ${t}.deliveries (wake_at, id) WHERE status = 'pending' AND NOT parked;`;
+}
+
+/** Migrated storages for the tests of a file (see {@link postgresStorages}). */
+export interface PostgresStorages {
+  /** A storage on a pool of its own (4 connections), on `schema`: a new one, or one in use for another instance. */
+  open(schema?: string): Promise<PostgresStorage>;
+  /**
+   * A storage on a new schema over a pool made from `config`, which the test may query too: with `max: 1`, the
+   * very session the storage uses.
+   */
+  onPool(
+    config: Omit<pg.PoolConfig, 'connectionString'>,
+    options?: { preparedStatements?: boolean },
+  ): Promise<{ storage: PostgresStorage; pool: pg.Pool; schema: string }>;
+}
+
+/**
+ * Opens migrated storages on the test server, each undone after its test through `cleanups`: the storage
+ * closes (or its pool ends) before its schema is dropped.
+ * @example const storages = postgresStorages(useCleanups()); const storage = await storages.open();
+ */
+export function postgresStorages(cleanups: Cleanups): PostgresStorages {
+  return {
+    async open(schema = uniqueSchema()) {
+      const storage = new PostgresStorage({ connectionString: await postgresUrl(), schema, max: 4 });
+      cleanups.push(
+        () => dropSchema(schema),
+        () => storage.close(),
+      );
+      await storage.migrate();
+      return storage;
+    },
+    async onPool(config, options = {}) {
+      const pool = new pg.Pool({ ...config, connectionString: await postgresUrl() });
+      cleanups.push(() => pool.end());
+      const schema = uniqueSchema();
+      cleanups.push(() => dropSchema(schema));
+      const storage = new PostgresStorage({ pool, schema, ...options });
+      await storage.migrate();
+      return { storage, pool, schema };
+    },
+  };
 }
