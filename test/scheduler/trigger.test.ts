@@ -18,6 +18,15 @@ class SlowInserts extends MemoryStorage {
 }
 
 describe('triggerJob', () => {
+  it('triggerJob runs a job now and resolves with the finished run', async () => {
+    const { scheduler, transport } = createTestScheduler();
+    await scheduler.addJob({ id: 'manual', schedule: '0 3 * * *', target: { url: 'https://a.example/run' } });
+    const run = await scheduler.triggerJob('manual');
+    expect(run).toMatchObject({ jobId: 'manual', trigger: 'manual', status: 'succeeded', attempts: 1 });
+    expect(transport.requests).toHaveLength(1);
+    await expect(scheduler.triggerJob('nope')).rejects.toMatchObject({ code: 'ERR_JOB_NOT_FOUND' });
+  });
+
   it('stores a run that can start at once as running from its trigger, with one write before the call', async () => {
     const { scheduler, clock, transport, storage, of } = createTestScheduler();
     transport.reply([{ status: 200, delayMs: 1_000 }]);

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { createTestScheduler } from '../helpers/scheduler.js';
+
+// The scheduler's lifecycle events: listeners that throw or are awaited.
+describe('Scheduler events', () => {
+  it('a listener that throws becomes an error event and never breaks the run', async () => {
+    const { scheduler, clock, of } = createTestScheduler();
+    scheduler.on('job.started', () => {
+      throw new Error('listener bug');
+    });
+    scheduler.on(
+      'job.succeeded',
+      async () => {
+        throw new Error('async listener bug');
+      },
+      { await: true },
+    );
+    await scheduler.addJob({ id: 'ok', schedule: { every: '1m' }, target: { url: 'https://a.example/ok' } });
+    await scheduler.start();
+    await clock.advance('2m');
+    expect(of('job.succeeded')).toHaveLength(2);
+    expect(of('error').map((e) => (e.error as Error).message)).toEqual([
+      'listener bug',
+      'async listener bug',
+      'listener bug',
+      'async listener bug',
+    ]);
+    await scheduler.stop();
+  });
+
+  it('awaited listeners finish before the run is stored as finished', async () => {
+    const { scheduler, clock, storage } = createTestScheduler();
+    const statusDuringListener: string[] = [];
+    scheduler.on(
+      'job.succeeded',
+      async (e) => {
+        statusDuringListener.push((await storage.getRun(e.run.id))!.status);
+      },
+      { await: true },
+    );
+    await scheduler.addJob({ id: 'ok', schedule: { every: '1m' }, target: { url: 'https://a.example/ok' } });
+    await scheduler.start();
+    await clock.advance('1m');
+    expect(statusDuringListener).toEqual(['running']);
+    expect((await scheduler.listRuns('ok'))[0]?.status).toBe('succeeded');
+    await scheduler.stop();
+  });
+});
