@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { Run, SchedulerEvents } from '../../src/scheduler/types.js';
 import { createTestScheduler } from '../helpers/scheduler.js';
 
-// The scheduler's lifecycle events: listeners that throw or are awaited.
+// The scheduler's lifecycle events: their types, and listeners that throw or are awaited.
 describe('Scheduler events', () => {
   it('a listener that throws becomes an error event and never breaks the run', async () => {
     const { scheduler, clock, of } = createTestScheduler();
@@ -44,5 +45,18 @@ describe('Scheduler events', () => {
     expect(statusDuringListener).toEqual(['running']);
     expect((await scheduler.listRuns('ok'))[0]?.status).toBe('succeeded');
     await scheduler.stop();
+  });
+
+  it('types events: payload shapes per name, unknown names rejected', () => {
+    const { scheduler } = createTestScheduler();
+    scheduler.on('job.failed', (e) => {
+      expectTypeOf(e.error.code).toEqualTypeOf<string>();
+      expectTypeOf(e.run).toEqualTypeOf<Run>();
+    });
+    expectTypeOf<SchedulerEvents['job.retrying']['delayMs']>().toEqualTypeOf<number>();
+    // @ts-expect-error unknown event name
+    scheduler.on('job.exploded', () => {});
+    // @ts-expect-error job.added carries no run
+    scheduler.on('job.added', (e) => e.run);
   });
 });

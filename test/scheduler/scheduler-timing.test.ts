@@ -1,7 +1,6 @@
-import { describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_TIMER_DELAY_MS } from '../../src/clock.js';
 import { internedCount } from '../../src/schedule/schedule.js';
-import type { Run, SchedulerEvents } from '../../src/scheduler/types.js';
 import { createTestScheduler } from '../helpers/scheduler.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -170,31 +169,5 @@ describe('Scheduler timing', () => {
       expect(transport.requests).toHaveLength(days);
       await scheduler.stop();
     }
-  });
-
-  it('prunes run history beyond runRetention', async () => {
-    const { scheduler, clock } = createTestScheduler({ runRetention: 5 });
-    await scheduler.addJob({ id: 'r', schedule: { every: '1m' }, target: { url: 'https://a.example/r' } });
-    await scheduler.start();
-    await clock.advance('20m');
-    const runs = await scheduler.listRuns('r', { limit: 100 });
-    expect(runs).toHaveLength(5);
-    expect(runs[0]!.scheduledAt.toISOString()).toBe('2026-01-01T00:20:00.000Z');
-    const page2 = await scheduler.listRuns('r', { limit: 2, before: runs[1]!.id });
-    expect(page2.map((r) => r.id)).toEqual([runs[2]!.id, runs[3]!.id]);
-    await scheduler.stop();
-  });
-
-  it('types events: payload shapes per name, unknown names rejected', () => {
-    const { scheduler } = createTestScheduler();
-    scheduler.on('job.failed', (e) => {
-      expectTypeOf(e.error.code).toEqualTypeOf<string>();
-      expectTypeOf(e.run).toEqualTypeOf<Run>();
-    });
-    expectTypeOf<SchedulerEvents['job.retrying']['delayMs']>().toEqualTypeOf<number>();
-    // @ts-expect-error unknown event name
-    scheduler.on('job.exploded', () => {});
-    // @ts-expect-error job.added carries no run
-    scheduler.on('job.added', (e) => e.run);
   });
 });
