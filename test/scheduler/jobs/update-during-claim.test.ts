@@ -67,6 +67,20 @@ async function pass(clock: FakeClock, ms: number, steps = 10): Promise<void> {
   }
 }
 
+/**
+ * Lets the claimed first occurrence reach its instant: it ran once, and the job counts it once, with its next run
+ * the occurrence after it.
+ */
+async function expectRanOnceCountedOnce(t: Awaited<ReturnType<typeof heldClaims>>): Promise<void> {
+  await pass(t.clock, 1_000);
+  await until(() => t.ran.length === 1);
+  expect(await t.scheduler.getJob('j')).toMatchObject({
+    nextRunAt: new Date(START + 2 * HOUR),
+    runCount: 1,
+  });
+  expect(t.ran).toEqual([START + HOUR]);
+}
+
 describe('updating a job while its occurrence is claimed (MemoryStorage)', () => {
   claimUpdateTests(() => new MemoryStorage());
 });
@@ -163,13 +177,7 @@ function claimUpdateTests(
     expect(t.clock.now()).toBeLessThan(START + HOUR);
     const updated = await t.scheduler.updateJob('j', { name: 'renamed' });
     expect(updated.nextRunAt).toEqual(new Date(START + 2 * HOUR));
-    await pass(t.clock, 1_000);
-    await until(() => t.ran.length === 1);
-    expect(await t.scheduler.getJob('j')).toMatchObject({
-      nextRunAt: new Date(START + 2 * HOUR),
-      runCount: 1,
-    });
-    expect(t.ran).toEqual([START + HOUR]);
+    await expectRanOnceCountedOnce(t);
   });
 
   it('a change made after a claim ahead of the instant: that occurrence runs once, and counts once', async () => {
@@ -179,13 +187,7 @@ function claimUpdateTests(
     const updated = await t.scheduler.updateJob('j', { name: 'renamed' });
     expect(updated.nextRunAt).toEqual(new Date(START + 2 * HOUR));
     await t.release();
-    await pass(t.clock, 1_000);
-    await until(() => t.ran.length === 1);
-    expect(await t.scheduler.getJob('j')).toMatchObject({
-      nextRunAt: new Date(START + 2 * HOUR),
-      runCount: 1,
-    });
-    expect(t.ran).toEqual([START + HOUR]);
+    await expectRanOnceCountedOnce(t);
   });
 
   it.each([
@@ -202,13 +204,7 @@ function claimUpdateTests(
       // The job's next run is null: computed from now, the new next run would be the occurrence the claim took.
       const updated = await t.scheduler.updateJob('j', raised);
       expect(updated.nextRunAt).toEqual(new Date(START + 2 * HOUR));
-      await pass(t.clock, 1_000);
-      await until(() => t.ran.length === 1);
-      expect(await t.scheduler.getJob('j')).toMatchObject({
-        nextRunAt: new Date(START + 2 * HOUR),
-        runCount: 1,
-      });
-      expect(t.ran).toEqual([START + HOUR]);
+      await expectRanOnceCountedOnce(t);
       // Three runs in all, as the raised limit allows: the claimed one, then two more.
       expect(await t.scheduler.nextRuns('j', 4)).toEqual([
         new Date(START + 2 * HOUR),
