@@ -1,27 +1,15 @@
 /** Editing an endpoint in a real browser (system Chromium): in the dialog, and without JavaScript. */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type DashboardInBrowser, dashboardInBrowser, seriousViolations } from './browser.js';
+import { describe, expect, it } from 'vitest';
+import { seriousViolations } from './browser.js';
 import { secretsIn } from './fixture.js';
+import { browser, openLiveDashboard, page, problems, url, world } from './live-browser.js';
 
-// A shared machine can be slow: browser steps get more time than the default 30 s.
-vi.setConfig({ testTimeout: 60_000 });
-let session: DashboardInBrowser;
-
-beforeAll(async () => {
-  session = await dashboardInBrowser((seeded) => ({
-    notifier: seeded.notifier,
-    public: true,
-    basePath: '/admin/cron',
-  }));
-}, 60_000);
-
-afterAll(() => session?.close());
+openLiveDashboard();
 
 describe('edit an endpoint', () => {
   it('in the dialog: filled without secrets, a bad URL answered with its error, saved in place; axe clean', async () => {
-    const { page, world, served, problems } = session;
     const id = world.endpointId;
-    await page.goto(served.url(`/endpoints/${id}`));
+    await page.goto(url(`/endpoints/${id}`));
     await page.getByRole('link', { name: 'Edit' }).click();
     const dialog = page.getByRole('dialog', { name: 'Edit endpoint' });
     await expect.poll(() => dialog.isVisible()).toBe(true);
@@ -65,11 +53,10 @@ describe('edit an endpoint', () => {
   });
 
   it('without JavaScript: a form post and a redirect to the endpoint page', async () => {
-    const { browser, world, served } = session;
     const plain = await browser.browser.newContext({ javaScriptEnabled: false });
     const noJs = await plain.newPage();
     try {
-      await noJs.goto(served.url(`/endpoints/${world.endpointId}`));
+      await noJs.goto(url(`/endpoints/${world.endpointId}`));
       await noJs.getByRole('link', { name: 'Edit' }).click();
       await noJs.getByLabel('Description').fill('Ops receiver (no JS)');
       await noJs.getByRole('button', { name: 'Save changes' }).click();
