@@ -144,7 +144,9 @@ export class WebhookNotifier {
    * stays so), and the secret. Without `secret` the stored secrets are never touched, and a created endpoint
    * gets a generated one, returned to that call only; with `secret`, an endpoint whose current secret differs is
    * rotated to it (the previous one keeps signing for 24 h, so receivers can switch). Throws
-   * `ERR_INVALID_ENDPOINT` naming the field, before anything is stored.
+   * `ERR_INVALID_ENDPOINT` naming the field, before anything is stored. A change is written as
+   * {@link WebhookNotifier.updateEndpoint | updateEndpoint}'s is, and rejects with `ERR_CONCURRENT_CHANGE` in
+   * the same case.
    * @example
    * const { endpoint, created, secret } = await notifier.upsertEndpoint({
    *   id: 'ops-alerts',
@@ -159,6 +161,12 @@ export class WebhookNotifier {
 
   /**
    * Changes some fields of an endpoint. `enabled: false` pauses it; its deliveries wait.
+   *
+   * The change never undoes what happened since the endpoint was read: it is written only while the stored
+   * endpoint is still the one read, and when an attempt's outcome (a failing streak begun, the endpoint
+   * disabled) or another instance's change came between, it is applied again to what is stored then. One
+   * that loses 10 times in a row writes nothing and rejects with `ERR_CONCURRENT_CHANGE`: try it again.
+   * `ERR_ENDPOINT_NOT_FOUND` when there is no endpoint `id`.
    * @example await notifier.updateEndpoint(id, { topics: ['job.*'], authorization: 'Bearer new-token' });
    */
   async updateEndpoint(id: string, patch: EndpointPatch): Promise<Endpoint> {
@@ -166,7 +174,9 @@ export class WebhookNotifier {
   }
 
   /**
-   * Enables an endpoint (after `endpoint.disabled`, say); its waiting deliveries are sent.
+   * Enables an endpoint (after `endpoint.disabled`, say); its waiting deliveries are sent. Written as
+   * {@link WebhookNotifier.updateEndpoint | updateEndpoint}'s change is: after 10 lost writes in a row it
+   * writes nothing and rejects with `ERR_CONCURRENT_CHANGE` (try it again).
    * @example notifier.on('endpoint.disabled', (e) => ticket(e.endpoint.id)); // later: await notifier.enableEndpoint(id)
    */
   async enableEndpoint(id: string): Promise<Endpoint> {
@@ -201,7 +211,9 @@ export class WebhookNotifier {
 
   /**
    * Replaces the signing secret. The new one signs at once; the previous ones keep signing alongside it
-   * until `graceMs` has passed, so receivers can switch without dropping a message.
+   * until `graceMs` has passed, so receivers can switch without dropping a message. Written as
+   * {@link WebhookNotifier.updateEndpoint | updateEndpoint}'s change is: after 10 lost writes in a row it
+   * writes nothing and rejects with `ERR_CONCURRENT_CHANGE` (try it again; no secret was changed).
    * @example const { secret } = await notifier.rotateSecret(endpoint.id, { graceMs: 3_600_000 });
    */
   async rotateSecret(id: string, options: RotateSecretOptions = {}): Promise<{ secret: string }> {

@@ -77,7 +77,8 @@ export class EndpointRegistry {
   /**
    * Creates endpoint `input.id`, or brings the stored one to `input` (see `WebhookNotifier.upsertEndpoint`).
    * Each write is conditional on what was read (insertEndpoint's unique id, `replaceEndpoint`'s updatedAt) and
-   * retried against the winner's endpoint when it loses, so instances upserting together end with one endpoint.
+   * retried against the winner's endpoint when it loses, so instances upserting together end with one endpoint;
+   * after {@link CHANGE_ATTEMPTS} lost writes, `ERR_CONCURRENT_CHANGE` with nothing written.
    */
   async upsert(input: EndpointInput): Promise<UpsertEndpointResult> {
     const fields = validateEndpointInput(input);
@@ -128,6 +129,10 @@ export class EndpointRegistry {
     throw concurrentChange(`upsertEndpoint(${JSON.stringify(id)})`, 'endpoint');
   }
 
+  /**
+   * `WebhookNotifier.updateEndpoint`, applied by `#change`: `ERR_CONCURRENT_CHANGE`, nothing written, when it
+   * keeps losing.
+   */
   async update(id: string, patch: EndpointPatch): Promise<Endpoint> {
     const { read, written } = await this.#change(id, 'updateEndpoint', (record, stamp) =>
       applyEndpointPatch(record, patch, stamp),
@@ -136,6 +141,10 @@ export class EndpointRegistry {
     return toPublicEndpoint(written);
   }
 
+  /**
+   * `WebhookNotifier.enableEndpoint`, applied by `#change`: `ERR_CONCURRENT_CHANGE`, nothing written, when it
+   * keeps losing.
+   */
   async enable(id: string): Promise<Endpoint> {
     const { written } = await this.#change(id, 'enableEndpoint', (record, stamp) => ({
       ...record,
@@ -159,6 +168,10 @@ export class EndpointRegistry {
     return (await this.#storage.listEndpoints(options)).map(toPublicEndpoint);
   }
 
+  /**
+   * `WebhookNotifier.rotateSecret`, applied by `#change`: `ERR_CONCURRENT_CHANGE`, nothing written, when it
+   * keeps losing.
+   */
   async rotateSecret(id: string, options: RotateSecretOptions): Promise<{ secret: string }> {
     const rotation = prepareRotation(options);
     await this.#change(id, 'rotateSecret', (record, stamp) => ({
