@@ -68,27 +68,29 @@ export function insertAsSet<W>(insertSet: (works: W[]) => Promise<unknown>) {
  * (`json_populate_recordset(null::table, $1)`): one round trip and one commit for a group of writes.
  * `jsonColumns` hold JSON text already (the codecs' `json()`), embedded as it is rather than quoted again,
  * so a nested value keeps its text, key order included, exactly as a single-row insert stores it.
+ * Built as one string: numbers, booleans and nulls (most of a delivery's or an attempt's columns) are written
+ * without a JSON.stringify call each, which made this a tenth of the sender's Postgres CPU per delivery.
  */
 export function jsonRows(
   columns: readonly string[],
   jsonColumns: ReadonlySet<string>,
   rows: readonly (readonly unknown[])[],
 ): string {
-  const keys = columns.map((c) => `${JSON.stringify(c)}:`);
-  const out: string[] = [];
-  for (const values of rows) {
-    const fields: string[] = [];
-    for (let i = 0; i < columns.length; i++) {
+  const keys = columns.map((c, i) => `${i === 0 ? '{' : ','}${JSON.stringify(c)}:`);
+  const raw = columns.map((c) => jsonColumns.has(c));
+  let out = '[';
+  for (let r = 0; r < rows.length; r++) {
+    if (r > 0) out += '},';
+    const values = rows[r]!;
+    for (let i = 0; i < keys.length; i++) {
+      out += keys[i]!;
       const value = values[i];
-      const text =
-        value === null || value === undefined
-          ? 'null'
-          : jsonColumns.has(columns[i]!)
-            ? String(value)
-            : JSON.stringify(value);
-      fields.push(keys[i] + text);
+      if (value === null || value === undefined) out += 'null';
+      else if (raw[i]) out += String(value);
+      else if (typeof value === 'number') out += Number.isFinite(value) ? String(value) : 'null';
+      else if (typeof value === 'boolean') out += value ? 'true' : 'false';
+      else out += JSON.stringify(value);
     }
-    out.push(`{${fields.join(',')}}`);
   }
-  return `[${out.join(',')}]`;
+  return rows.length === 0 ? '[]' : `${out}}]`;
 }
