@@ -1,4 +1,5 @@
 import type { Row } from '../sql/codec.js';
+import type { PostgresDatabase } from './database.js';
 
 /**
  * A copy of a row as pg returns it: JSON values (parsed json columns, rows made by to_json) are copied by
@@ -112,4 +113,14 @@ export class BatchedLookup {
       for (const waiters of batch.values()) for (const w of waiters) w.reject(error);
     }
   }
+}
+
+/**
+ * The fetch of a BatchedLookup of `table`: its rows of the given ids, with `columns`. A prepared statement
+ * (the endpoints' is sent several times a second while delivering, and planning it cost more server CPU than
+ * running it), so with the codec's columns rather than `*` (see PostgresDatabase.statement).
+ */
+export function lookupById(db: PostgresDatabase, table: string, columns: readonly string[]) {
+  const read = db.statement(`SELECT ${columns.join(', ')} FROM ${table} WHERE id = ANY($1::text[])`);
+  return async (ids: string[]): Promise<Row[]> => (await db.query(read, [ids])).rows;
 }

@@ -1,4 +1,3 @@
-import { GroupCommit } from '../sql/group-commit.js';
 import { messageCodec } from '../sql/outbox-rows.js';
 import type { FanoutInput } from '../types.js';
 import {
@@ -7,7 +6,7 @@ import {
   type PgSql,
   type PostgresDatabase,
 } from './database.js';
-import { insertAsSet, jsonRows } from './set-writes.js';
+import { jsonRows, messageInserts } from './set-writes.js';
 
 /** Which stored fan-outs a read needs written as delivery records first. */
 export type FanoutScope =
@@ -44,14 +43,9 @@ export class PostgresFanouts {
   readonly #db: PostgresDatabase;
   readonly #insertMany: PgSql;
   readonly #expand: PgSql;
-  // As the outbox's message inserts: messages go in one statement parameter, groups stop at ~16 MB of bodies.
-  readonly #inserts = new GroupCommit<FanoutInput>(
-    insertAsSet((inputs) => this.#insertSet(inputs)),
-    500,
-    {
-      weigh: (input) => input.message.body.length + 40 * input.endpointIds.length,
-      maxWeight: 16 * 1024 * 1024,
-    },
+  readonly #inserts = messageInserts<FanoutInput>(
+    (inputs) => this.#insertSet(inputs),
+    (input) => 40 * input.endpointIds.length,
   );
 
   constructor(db: PostgresDatabase) {

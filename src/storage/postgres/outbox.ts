@@ -1,9 +1,8 @@
-import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../../notifier/types.js';
-import { duplicateEndpoint, notFound } from '../errors.js';
+import type { DeliveryAttempt, DeliveryRecord, Message } from '../../notifier/types.js';
+import { notFound } from '../errors.js';
 import { fanoutDeliveries } from '../fanout.js';
-import { insertSql, postgresPlaceholder as ph, setSql } from '../sql/codec.js';
-import { GroupCommit } from '../sql/group-commit.js';
-import { attemptCodec, deliveryCodec, endpointCodec, messageCodec } from '../sql/outbox-rows.js';
+import { postgresPlaceholder as ph, setSql } from '../sql/codec.js';
+import { attemptCodec, deliveryCodec, messageCodec } from '../sql/outbox-rows.js';
 import type {
   ClaimDeliveriesOptions,
   CompleteAttemptInput,
@@ -11,7 +10,7 @@ import type {
   ListDeliveriesOptions,
   PruneDeliveriesInput,
 } from '../types.js';
-import { BatchedLookup } from './batched-lookup.js';
+import { BatchedLookup, lookupById } from './batched-lookup.js';
 import { DELIVERY_JSON, PostgresCompletions } from './completions.js';
 import {
   ASYNC_COMMIT,
@@ -22,46 +21,42 @@ import {
   type PostgresDatabase,
 } from './database.js';
 import { deliveryListQuery } from './delivery-list.js';
+import { PostgresEndpoints } from './endpoints.js';
 import { FANOUT_ROWS_FROM, PostgresFanouts } from './fanout.js';
-import { KeptEndpoints } from './kept-endpoints.js';
-import { lockEndpoints, parkedSql, reparkDeliveries } from './parking.js';
-import { insertAsSet, jsonRows } from './set-writes.js';
+import { lockEndpoints, parkedSql } from './parking.js';
+import { jsonRows, messageInserts } from './set-writes.js';
 
 const decodeDelivery = (row: PgRow) => deliveryCodec.decode(row, dialect);
-const decodeEndpoint = (row: PgRow) => endpointCodec.decode(row, dialect);
-const ENDPOINT_SET = setSql(endpointCodec.columns.slice(1), ph);
 const DELIVERY_SET = setSql(deliveryCodec.columns.slice(1), ph);
 const NO_JSON = new Set<string>();
 /** Claimed messages kept for reads after the claim's turn (see BatchedLookup). */
 const MESSAGES_KEPT = 256;
 
 type NewMessage = { message: Message; deliveries: DeliveryRecord[] };
-/** The webhook half of `PostgresStorage`: endpoints, messages, deliveries and attempts. */
-export class PostgresOutbox {
+/**
+ * The webhook half of `PostgresStorage`: messages, deliveries and attempts, on top of its endpoints
+ * (PostgresEndpoints).
+ */
+export class PostgresOutbox extends PostgresEndpoints {
   readonly #db: PostgresDatabase;
   readonly #t: PostgresDatabase['tables'];
   readonly #insertMany: PgSql;
   readonly #claim: PgSql;
   readonly #nextDue: PgSql;
-  // Messages go in one statement parameter: groups stop at ~16 MB of bodies.
-  readonly #inserts = new GroupCommit<NewMessage>(
-    insertAsSet((inputs) => this.#insertSet(inputs)),
-    500,
-    {
-      weigh: (input) => input.message.body.length + 300 * input.deliveries.length,
-      maxWeight: 16 * 1024 * 1024,
-    },
+  readonly #inserts = messageInserts<NewMessage>(
+    (inputs) => this.#insertSet(inputs),
+    (input) => 300 * input.deliveries.length,
   );
   readonly #completions: PostgresCompletions;
-  readonly #endpoints: BatchedLookup;
   readonly #messages: BatchedLookup;
   readonly #fanouts: PostgresFanouts;
-  readonly #kept: KeptEndpoints;
 
-  constructor(db: PostgresDatabase) {
+  constructor(db: PostgresDatabase, fanouts = new PostgresFanouts(db)) {
+    super(db, fanouts);
     this.#db = db;
     const t = db.tables;
     this.#t = t;
+    this.#fanouts = fanouts;
     // Messages and their deliveries in one call (schema version 6), deliveries to disabled endpoints parked
     // (see parking.ts), the notification included: it is sent on commit.
     this.#insertMany = db.statement(`SELECT ${db.schema}.insert_messages($1::json, $2::json, $3)`);
@@ -75,119 +70,18 @@ export class PostgresOutbox {
          CASE WHEN row_number() OVER (PARTITION BY c.delivery->>'message_id') = 1 THEN (SELECT to_json(m)
            FROM ${t.messages} m WHERE m.id = (c.delivery->>'message_id') COLLATE "C") END AS message_row
        FROM c`);
-    this.#fanouts = new PostgresFanouts(db);
-    this.#kept = new KeptEndpoints(db);
     // The earliest of the deliveries' and the fan-outs' (schema version 11; each read in index order).
     this.#nextDue = db.statement(`SELECT ${db.schema}.next_delivery_at() AS t`);
-    // Prepared (the endpoints' is sent several times a second while delivering: planning it cost more server
-    // CPU than running it), so with the codec's columns rather than `*` (see PostgresDatabase.statement).
-    const byIds = (table: string, columns: readonly string[]) => {
-      const read = db.statement(`SELECT ${columns.join(', ')} FROM ${table} WHERE id = ANY($1::text[])`);
-      return async (ids: string[]) => (await db.query(read, [ids])).rows;
-    };
-    this.#endpoints = new BatchedLookup(byIds(t.endpoints, endpointCodec.columns));
     // A message never changes once stored: claimed ones stay readable without a query until pushed out, for
     // the deliveries the notifier claimed ahead and sends turns later.
     // Its columns are text and numbers, which every read decodes into a Message of its own.
-    this.#messages = new BatchedLookup(byIds(t.messages, messageCodec.columns), {
+    this.#messages = new BatchedLookup(lookupById(db, t.messages, messageCodec.columns), {
       keep: MESSAGES_KEPT,
       flat: true,
     });
-    this.#completions = new PostgresCompletions(db, this.#endpoints, (delivery, tx) =>
+    this.#completions = new PostgresCompletions(db, this.lookup, (delivery, tx) =>
       this.updateDelivery(delivery, tx),
     );
-  }
-
-  async insertEndpoint(endpoint: EndpointRecord): Promise<void> {
-    const sql = `${insertSql(this.#t.endpoints, endpointCodec.columns, ph)} ON CONFLICT (id) DO NOTHING`;
-    if ((await this.#db.query(sql, endpointCodec.encode(endpoint, dialect))).rowCount === 0) {
-      throw duplicateEndpoint(endpoint.id);
-    }
-  }
-
-  async updateEndpoint(endpoint: EndpointRecord): Promise<void> {
-    if (!(await this.#update(endpoint, null))) throw notFound('endpoint', endpoint.id);
-  }
-
-  replaceEndpoint(endpoint: EndpointRecord, expectedUpdatedAt: Date): Promise<boolean> {
-    return this.#update(endpoint, expectedUpdatedAt.getTime());
-  }
-
-  /** Writes the endpoint when it exists and, unless `expected` is null, its `updated_at` is that. */
-  async #update(endpoint: EndpointRecord, expected: number | null): Promise<boolean> {
-    const [id, ...values] = endpointCodec.encode(endpoint, dialect);
-    const sql = `UPDATE ${this.#t.endpoints} SET ${ENDPOINT_SET} WHERE id = ${ph(values.length)}`;
-    this.#endpoints.forget(endpoint.id);
-    let written: boolean;
-    try {
-      written = await this.#db.transaction(async (tx) => {
-        // Its enabled flag may change: then its pending deliveries are parked or unparked with it. Only then:
-        // re-parking reads every delivery the endpoint has, and most updates (a secret rotated) keep the flag.
-        await lockEndpoints(tx, this.#db, 'exclusive');
-        const { rows } = await tx.query(
-          `SELECT enabled, updated_at FROM ${this.#t.endpoints} WHERE id = $1 FOR UPDATE`,
-          [id],
-        );
-        if (rows.length === 0 || (expected !== null && Number(rows[0]!.updated_at) !== expected))
-          return false;
-        await tx.query(sql, [...values, id]);
-        if (rows[0]!.enabled !== endpoint.enabled) await reparkDeliveries(tx, this.#db, [endpoint.id]);
-        return true;
-      });
-    } finally {
-      this.#endpoints.forget(endpoint.id);
-    }
-    // It may have been re-enabled, making its waiting deliveries due.
-    if (written) await this.#db.notify('deliveries');
-    return written;
-  }
-
-  async getEndpoint(id: string, tx: PgExecutor = this.#db): Promise<EndpointRecord | null> {
-    if (tx === this.#db) {
-      const row = await this.#endpoints.get(id);
-      return row ? decodeEndpoint(row) : null;
-    }
-    const { rows } = await tx.query(`SELECT * FROM ${this.#t.endpoints} WHERE id = $1`, [id]);
-    return rows[0] ? decodeEndpoint(rows[0]) : null;
-  }
-
-  async listEndpoints(options: { limit?: number; after?: string } = {}): Promise<EndpointRecord[]> {
-    const limit = options.limit ?? 100;
-    const after =
-      options.after === undefined
-        ? undefined
-        : (
-            await this.#db.query(`SELECT created_at, id FROM ${this.#t.endpoints} WHERE id = $1`, [
-              options.after,
-            ])
-          ).rows[0];
-    const { rows } = after
-      ? await this.#db.query(
-          `SELECT * FROM ${this.#t.endpoints} WHERE (created_at, id) > ($1, $2) ORDER BY created_at, id LIMIT $3`,
-          [after.created_at, after.id, limit],
-        )
-      : await this.#db.query(`SELECT * FROM ${this.#t.endpoints} ORDER BY created_at, id LIMIT $1`, [limit]);
-    return rows.map(decodeEndpoint);
-  }
-
-  /** Every endpoint, decoded once and handed out again while unchanged (see KeptEndpoints). */
-  currentEndpoints = (): Promise<readonly Readonly<EndpointRecord>[]> => this.#kept.current();
-
-  async deleteEndpoint(id: string): Promise<boolean> {
-    this.#endpoints.forget(id);
-    const deleted = await this.#db.transaction(async (tx) => {
-      // Its deliveries in fan-outs not written yet are written first, to go with the others.
-      await this.#fanouts.expand({ endpointId: id }, tx);
-      await tx.query(
-        `DELETE FROM ${this.#t.attempts} WHERE delivery_id IN
-           (SELECT id FROM ${this.#t.deliveries} WHERE endpoint_id = $1 AND status = 'pending')`,
-        [id],
-      );
-      await tx.query(`DELETE FROM ${this.#t.deliveries} WHERE endpoint_id = $1 AND status = 'pending'`, [id]);
-      return (await tx.query(`DELETE FROM ${this.#t.endpoints} WHERE id = $1`, [id])).rowCount > 0;
-    });
-    this.#endpoints.forget(id);
-    return deleted;
   }
 
   /** Group-committed: messages published together are stored by one statement (see `#insertMany`). */
@@ -234,7 +128,7 @@ export class PostgresOutbox {
     ]);
     // The endpoints and messages of the claimed deliveries come along (each once), for the reads that
     // follow a claim: the notifier needs them to send, and gets them without another round trip.
-    this.#endpoints.prime(rows.flatMap((row) => (row.endpoint_row ? [row.endpoint_row as PgRow] : [])));
+    this.lookup.prime(rows.flatMap((row) => (row.endpoint_row ? [row.endpoint_row as PgRow] : [])));
     this.#messages.prime(rows.flatMap((row) => (row.message_row ? [row.message_row as PgRow] : [])));
     return rows
       .map((row) => ({ due: Number(row.due_at), delivery: decodeDelivery(row.delivery as PgRow) }))

@@ -1,4 +1,5 @@
-import type { QueuedWrite } from '../sql/group-commit.js';
+import type { Message } from '../../notifier/types.js';
+import { GroupCommit, type QueuedWrite } from '../sql/group-commit.js';
 
 // Group writes as one set-based Postgres statement: split a group where a row repeats, and pass the rows as
 // one JSON parameter.
@@ -61,6 +62,21 @@ export function insertAsSet<W>(insertSet: (works: W[]) => Promise<unknown>) {
       (write) => write.resolve(undefined),
       (work) => insertSet([work]),
     );
+}
+
+/**
+ * The group commit of message inserts (with their deliveries, or as fan-outs): the group's messages go in one
+ * statement parameter, so a group holds up to 500 inserts and stops at ~16 MB of bodies. `extraWeight` is
+ * what an insert stores besides its body (its delivery rows or endpoint ids), in bytes.
+ */
+export function messageInserts<W extends { message: Message }>(
+  insertSet: (works: W[]) => Promise<unknown>,
+  extraWeight: (work: W) => number,
+): GroupCommit<W> {
+  return new GroupCommit<W>(insertAsSet(insertSet), 500, {
+    weigh: (work) => work.message.body.length + extraWeight(work),
+    maxWeight: 16 * 1024 * 1024,
+  });
 }
 
 /**
