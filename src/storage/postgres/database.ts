@@ -31,10 +31,10 @@ export interface PgExecutor {
  * (`synchronous_commit = off` for that transaction only; the session keeps its setting). For claims: a lease
  * lost in a server crash only makes its items claimable again, and a claim that waits for the disk keeps its
  * deliveries (or jobs) from being sent meanwhile — a flush took 5-7 ms here against 0.4-1.6 ms for the rest of
- * the claim. Every later synchronous commit flushes the WAL up to it anyway. Evaluated once per returned
- * row: a claim that returns none wrote nothing to flush.
+ * the claim. Every later synchronous commit flushes the WAL up to it anyway. A sub-select, evaluated once,
+ * when the first row is returned: a claim that returns none wrote nothing to flush.
  */
-export const ASYNC_COMMIT = "set_config('synchronous_commit', 'off', true) AS async_commit";
+export const ASYNC_COMMIT = "(SELECT set_config('synchronous_commit', 'off', true)) AS async_commit";
 
 /** Qualified table names in the configured schema. */
 export interface PgTables {
