@@ -3,7 +3,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, inject } from 'vitest';
+import { newId } from '../../src/notifier/ids.js';
+import { postgresDialect as dialect } from '../../src/storage/postgres/database.js';
 import { PostgresStorage } from '../../src/storage/postgres/index.js';
+import { postgresMigrations } from '../../src/storage/postgres/schema.js';
+import { insertSql, postgresPlaceholder as ph } from '../../src/storage/sql/codec.js';
+import { deliveryCodec, endpointCodec, messageCodec } from '../../src/storage/sql/outbox-rows.js';
+import { at, delivery, endpoint, message } from '../../src/testing/storage-suite/fixtures.js';
 import type { PostgresTestContext } from '../setup/global-postgres.js';
 import { startPostgresServer } from '../setup/postgres-server.js';
 import { withDirLock } from './dir-lock.js';
@@ -56,6 +62,52 @@ export async function withPool<T>(fn: (pool: pg.Pool) => Promise<T>): Promise<T>
   } finally {
     await pool.end();
   }
+}
+
+/**
+ * Writes schema `t` (quoted) as cronhook with schema `version` left it, with its outbox as that version wrote
+ * it, for the upgrade tests: endpoints `ep` and `ep-2`; message `m` with deliveries `d-0` (succeeded), `d-1`
+ * (leased by instance `old` until at(60_000) through that version's claim), `d-2` (due at(0)) and `d-3` (due
+ * at(5_000)); and a message fanned out to `ep-2` and `ep` at(1_000), not written as deliveries yet. Resolves
+ * with that message's id.
+ */
+export async function writeOutboxAtVersion(t: string, version: number): Promise<string> {
+  return withPool(async (pool) => {
+    await pool.query(`CREATE SCHEMA ${t};
+      CREATE TABLE ${t}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL)`);
+    for (const m of postgresMigrations(t).filter((m) => m.version <= version)) {
+      await pool.query(m.sql);
+      await pool.query(`INSERT INTO ${t}.schema_migrations VALUES ($1, $2)`, [m.version, m.name]);
+    }
+    for (const id of ['ep', 'ep-2'])
+      await pool.query(
+        insertSql(`${t}.endpoints`, endpointCodec.columns, ph),
+        endpointCodec.encode(endpoint(id), dialect),
+      );
+    const fanned = message(newId('msg', at(0).getTime()), { createdAt: at(0) });
+    for (const m of [message('m'), fanned])
+      await pool.query(insertSql(`${t}.messages`, messageCodec.columns, ph), messageCodec.encode(m, dialect));
+    for (const d of [
+      delivery('d-0', 'm', 'ep', { status: 'succeeded', nextAttemptAt: null, attempts: 1 }),
+      delivery('d-1', 'm', 'ep'),
+      delivery('d-2', 'm', 'ep'),
+      delivery('d-3', 'm', 'ep', { nextAttemptAt: at(5_000) }),
+    ])
+      await pool.query(
+        insertSql(`${t}.deliveries`, deliveryCodec.columns, ph),
+        deliveryCodec.encode(d, dialect),
+      );
+    await pool.query(`INSERT INTO ${t}.fanouts VALUES ($1, 'job.execution.failed', '{ep-2,ep}', $2, $3)`, [
+      fanned.id,
+      at(1_000).getTime(),
+      at(0).getTime(),
+    ]);
+    // That version's claim leases d-1 until at(60_000).
+    await pool.query(
+      `SELECT * FROM ${t}.claim_deliveries(${at(0).getTime()}, 1, 'old', ${at(60_000).getTime()}, '{}')`,
+    );
+    return fanned.id;
+  });
 }
 
 /** Drops a schema and everything in it. */

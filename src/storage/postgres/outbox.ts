@@ -61,14 +61,15 @@ export class PostgresOutbox extends PostgresEndpoints {
     // (see parking.ts), the notification included: it is sent on commit.
     this.#insertMany = db.statement(`SELECT ${db.schema}.insert_messages($1::json, $2::json, $3)`);
     // claim_deliveries (schema versions 4 to 6) leases them (FOR UPDATE OF d SKIP LOCKED, in index order) and
-    // returns each as leased.
+    // returns each as leased, with its endpoint's and message's ids (version 13), by which each of those is
+    // read once.
     this.#claim =
       db.statement(`WITH c AS (SELECT * FROM ${db.schema}.claim_deliveries($1, $2, $3, $4, $5::text[]))
        SELECT c.delivery, c.due_at, ${ASYNC_COMMIT},
-         CASE WHEN row_number() OVER (PARTITION BY c.delivery->>'endpoint_id') = 1 THEN (SELECT to_json(e)
-           FROM ${t.endpoints} e WHERE e.id = (c.delivery->>'endpoint_id') COLLATE "C") END AS endpoint_row,
-         CASE WHEN row_number() OVER (PARTITION BY c.delivery->>'message_id') = 1 THEN (SELECT to_json(m)
-           FROM ${t.messages} m WHERE m.id = (c.delivery->>'message_id') COLLATE "C") END AS message_row
+         CASE WHEN row_number() OVER (PARTITION BY c.endpoint_key) = 1 THEN (SELECT to_json(e)
+           FROM ${t.endpoints} e WHERE e.id = c.endpoint_key) END AS endpoint_row,
+         CASE WHEN row_number() OVER (PARTITION BY c.message_key) = 1 THEN (SELECT to_json(m)
+           FROM ${t.messages} m WHERE m.id = c.message_key) END AS message_row
        FROM c`);
     // The earliest of the deliveries' and the fan-outs' (schema version 11; each read in index order).
     this.#nextDue = db.statement(`SELECT ${db.schema}.next_delivery_at() AS t`);

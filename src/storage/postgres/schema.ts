@@ -23,4 +23,4 @@ export function postgresMigrations(schema: string): Migration[] {
   ];
 }
 
-export const POSTGRES_SCHEMA_VERSION = 12;
+export const POSTGRES_SCHEMA_VERSION = 13;

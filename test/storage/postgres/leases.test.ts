@@ -1,14 +1,17 @@
 import { expect, it } from 'vitest';
 import { newId } from '../../../src/notifier/ids.js';
 import { fanoutDeliveries } from '../../../src/storage/fanout.js';
-import { postgresDialect as dialect } from '../../../src/storage/postgres/database.js';
 import { PostgresStorage } from '../../../src/storage/postgres/index.js';
 import { DELIVERIES_FILLFACTOR } from '../../../src/storage/postgres/migrations/leases.js';
-import { postgresMigrations } from '../../../src/storage/postgres/schema.js';
-import { insertSql, postgresPlaceholder as ph } from '../../../src/storage/sql/codec.js';
-import { deliveryCodec, endpointCodec, messageCodec } from '../../../src/storage/sql/outbox-rows.js';
 import { at, delivery, endpoint, message } from '../../../src/testing/storage-suite/fixtures.js';
-import { describePostgres, dropSchema, postgresUrl, uniqueSchema, withPool } from '../../helpers/postgres.js';
+import {
+  describePostgres,
+  dropSchema,
+  postgresUrl,
+  uniqueSchema,
+  withPool,
+  writeOutboxAtVersion,
+} from '../../helpers/postgres.js';
 import { useCleanups } from '../../helpers/test-lifecycle.js';
 
 // Schema version 12 (migrations/leases.ts): a claim's lease changes no indexed column, so its row version is
@@ -85,44 +88,7 @@ describePostgres('PostgresStorage leases', () => {
     const schema = uniqueSchema('lease');
     const t = `"${schema}"`;
     // What cronhook with schema version 11 left behind, written as it wrote it.
-    await withPool(async (pool) => {
-      await pool.query(`CREATE SCHEMA ${t};
-        CREATE TABLE ${t}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL)`);
-      for (const m of postgresMigrations(t).filter((m) => m.version <= 11)) {
-        await pool.query(m.sql);
-        await pool.query(`INSERT INTO ${t}.schema_migrations VALUES ($1, $2)`, [m.version, m.name]);
-      }
-      for (const id of ['ep', 'ep-2'])
-        await pool.query(
-          insertSql(`${t}.endpoints`, endpointCodec.columns, ph),
-          endpointCodec.encode(endpoint(id), dialect),
-        );
-      const fanned = message(newId('msg', at(0).getTime()), { createdAt: at(0) });
-      for (const m of [message('m'), fanned])
-        await pool.query(
-          insertSql(`${t}.messages`, messageCodec.columns, ph),
-          messageCodec.encode(m, dialect),
-        );
-      for (const d of [
-        delivery('d-0', 'm', 'ep', { status: 'succeeded', nextAttemptAt: null, attempts: 1 }),
-        delivery('d-1', 'm', 'ep'),
-        delivery('d-2', 'm', 'ep'),
-        delivery('d-3', 'm', 'ep', { nextAttemptAt: at(5_000) }),
-      ])
-        await pool.query(
-          insertSql(`${t}.deliveries`, deliveryCodec.columns, ph),
-          deliveryCodec.encode(d, dialect),
-        );
-      await pool.query(`INSERT INTO ${t}.fanouts VALUES ($1, 'job.execution.failed', '{ep-2,ep}', $2, $3)`, [
-        fanned.id,
-        at(1_000).getTime(),
-        at(0).getTime(),
-      ]);
-      // Version 11's claim leases d-1 until at(60_000).
-      await pool.query(
-        `SELECT * FROM ${t}.claim_deliveries(${at(0).getTime()}, 1, 'old', ${at(60_000).getTime()}, '{}')`,
-      );
-    });
+    await writeOutboxAtVersion(t, 11);
     const storage = await open(schema);
     await storage.migrate();
     const fanned = (await withPool((pool) => pool.query(`SELECT message_id FROM ${t}.fanouts`))).rows[0]

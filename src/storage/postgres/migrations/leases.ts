@@ -62,9 +62,31 @@ $fn$;
 -- caller sorts by it). Its UPDATE sets only the lease, on no indexed column: HOT when the page has room.
 -- FOR UPDATE re-checks the lease on the newest row version, so a delivery another claim leased meanwhile is
 -- passed, as SKIP LOCKED passes one being leased.
-CREATE OR REPLACE FUNCTION ${s}.claim_deliveries(p_now bigint, p_limit integer, p_instance text, p_until bigint,
+${claimDeliveries(s, claimable, 'delivery json, due_at bigint', 'to_json(x), due.due_at')}`,
+    },
+    {
+      version: 13,
+      name: 'claims return their keys',
+      // Version 12's claim with the delivery's endpoint and message ids as columns of their own: the statement
+      // around it (outbox.ts) picks each claimed endpoint and message once by them, which it did by reading
+      // them out of the delivery's JSON, up to four parses of it per delivery (~20% of the claim's server time,
+      // measured on 32-delivery claims). A function's result columns cannot be replaced: dropped and created
+      // in the migration's transaction. Statements of version 12 keep working: they name the columns they read.
+      sql: `
+DROP FUNCTION ${s}.claim_deliveries(bigint, integer, text, bigint, text[]);
+${claimDeliveries(s, claimable, 'delivery json, due_at bigint, endpoint_key text, message_key text', 'to_json(x), due.due_at, x.endpoint_id, x.message_id')}`,
+    },
+  ];
+}
+
+/**
+ * The delivery claim of version 12 (see there): `results` are its result columns, `returning` what it returns
+ * of each leased row `x` (and of `due`, its due time).
+ */
+function claimDeliveries(s: string, claimable: string, results: string, returning: string): string {
+  return `CREATE OR REPLACE FUNCTION ${s}.claim_deliveries(p_now bigint, p_limit integer, p_instance text, p_until bigint,
     p_excluded text[])
-  RETURNS TABLE (delivery json, due_at bigint) LANGUAGE plpgsql VOLATILE
+  RETURNS TABLE (${results}) LANGUAGE plpgsql VOLATILE
   SET enable_sort = off SET enable_seqscan = off AS $fn$
 DECLARE
   v_ids text[];
@@ -99,10 +121,8 @@ BEGIN
     ORDER BY d.next_attempt_at, d.id LIMIT p_limit FOR UPDATE OF d SKIP LOCKED)
   UPDATE ${s}.deliveries x SET locked_by = p_instance, locked_until = p_until
   FROM due WHERE x.id = due.id
-  RETURNING to_json(x), due.due_at;
+  RETURNING ${returning};
 END
 $fn$;
-`,
-    },
-  ];
+`;
 }
