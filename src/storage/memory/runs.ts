@@ -19,22 +19,32 @@ export const byNewest = (
 
 /**
  * One job's runs in MemoryStorage, by occurrence key, with what pruning after every run needs: how many are
- * in flight, and whether insertion order is still oldest first. Runs nearly always arrive in order (each
- * occurrence after the previous one), so the oldest finished runs are the first ones met, and pruning the one
- * run over `runRetention` costs a step or two instead of a scan and a sort of the whole history. A run that
- * arrives out of order makes the next prune sort once and put the runs back in order.
+ * in flight, and the runs in arrival order. Runs nearly always arrive in order (each occurrence after the
+ * previous one), so the oldest finished runs are the first ones met, and pruning the one run over
+ * `runRetention` costs a step or two instead of a scan and a sort of the whole history. A run that arrives
+ * out of order makes the next prune sort once and put the runs back in order.
+ *
+ * The order is an array of its own, not the map's: a map keeps a deleted entry's slot until it is rebuilt,
+ * so walking it from its start after every prune stepped over up to a table's worth of deleted slots.
  */
 export class JobRuns extends Map<string, StoredRun> {
   /** Runs by status: retention counts some statuses apart from others (see `Storage.pruneRuns`). */
   readonly #byStatus: Record<RunStatus, number> = emptyRunCounts();
+  /** The runs oldest first (while #ordered), from #head on; pruned runs leave an `undefined` behind. */
+  #order: Array<StoredRun | undefined> = [];
+  #head = 0;
+  /** `undefined` slots from #head on. */
+  #holes = 0;
   #ordered = true;
   #newest: StoredRun | undefined;
-  /** The newest run that finished succeeded or failed, as it was then (kept when pruning deletes the run). */
-  #outcome: { scheduledAt: number; id: string; failed: boolean } | undefined;
+  // The newest run that finished succeeded or failed, as it was then (kept when pruning deletes the run).
+  #outcomeAt = Number.NEGATIVE_INFINITY;
+  #outcomeId = '';
+  #outcomeFailed = false;
 
   /** Whether the newest run that finished succeeded or failed failed (see `Storage.listFailingJobs`). */
   get failing(): boolean {
-    return this.#outcome?.failed === true;
+    return this.#outcomeFailed;
   }
 
   /** Runs queued or running. */
@@ -45,6 +55,7 @@ export class JobRuns extends Map<string, StoredRun> {
   /** Adds a stored run under its occurrence key (the caller checked the key is free). */
   add(run: StoredRun): void {
     this.set(run.occurrenceKey, run);
+    this.#order.push(run);
     this.#byStatus[run.status]++;
     this.#noteOutcome(run);
     if (this.#newest !== undefined && byNewest(run, this.#newest) >= 0) this.#ordered = false;
@@ -64,39 +75,64 @@ export class JobRuns extends Map<string, StoredRun> {
   /** A run that just finished succeeded or failed sets the job's outcome, unless a newer one already has. */
   #noteOutcome(run: StoredRun): void {
     if (run.status !== 'succeeded' && run.status !== 'failed') return;
-    if (this.#outcome !== undefined && byNewest(run, this.#outcome) >= 0) return;
-    this.#outcome = { scheduledAt: run.scheduledAt, id: run.id, failed: run.status === 'failed' };
+    const at = run.scheduledAt;
+    // Newer: a later time, or the same time and a greater id (byNewest's order).
+    if (at < this.#outcomeAt || (at === this.#outcomeAt && run.id <= this.#outcomeId)) return;
+    this.#outcomeAt = at;
+    this.#outcomeId = run.id;
+    this.#outcomeFailed = run.status === 'failed';
   }
 
   /**
-   * Removes the oldest finished runs beyond the newest `keep` and returns them; with `statuses`, only
-   * finished runs with one of them count and go.
+   * Removes the oldest finished runs beyond the newest `keep`, calling `forget` with each, and returns how
+   * many went; with `statuses`, only finished runs with one of them count and go.
    */
-  prune(keep: number, statuses?: readonly RunStatus[]): StoredRun[] {
+  prune(keep: number, statuses: readonly RunStatus[] | undefined, forget: (run: StoredRun) => void): number {
     const counted = countedStatuses(statuses);
     let candidates = 0;
-    for (const status of counted) candidates += this.#byStatus[status];
+    for (let i = 0; i < counted.length; i++) candidates += this.#byStatus[counted[i]!];
     const excess = candidates - Math.max(0, keep);
-    if (excess <= 0) return [];
+    if (excess <= 0) return 0;
     if (!this.#ordered) this.#reorder();
-    const doomed: StoredRun[] = [];
-    for (const run of this.values()) {
-      if (!counted.includes(run.status)) continue;
-      doomed.push(run);
-      if (doomed.length === excess) break;
-    }
-    for (const run of doomed) {
+    const order = this.#order;
+    let pruned = 0;
+    for (let i = this.#head; i < order.length && pruned < excess; i++) {
+      const run = order[i];
+      if (run === undefined || !counted.includes(run.status)) continue;
+      order[i] = undefined;
+      this.#holes++;
       this.delete(run.occurrenceKey);
       this.#byStatus[run.status]--;
+      forget(run);
+      pruned++;
     }
-    return doomed;
+    while (this.#head < order.length && order[this.#head] === undefined) {
+      this.#head++;
+      this.#holes--;
+    }
+    // Runs kept ahead of the pruned ones (in flight, or of a status not counted) leave holes behind them:
+    // squeezed out once they outnumber the runs, so a walk never steps over more holes than runs.
+    if (this.#holes > 32 && this.#holes > this.size) this.#compact();
+    else if (this.#head > 1024 && this.#head * 2 > order.length) this.#compact();
+    return pruned;
   }
 
-  /** Puts the runs back in insertion order oldest first. */
+  /** Drops the slots before #head and the holes. */
+  #compact(): void {
+    const kept: StoredRun[] = [];
+    const order = this.#order;
+    for (let i = this.#head; i < order.length; i++) if (order[i] !== undefined) kept.push(order[i]!);
+    this.#order = kept;
+    this.#head = 0;
+    this.#holes = 0;
+  }
+
+  /** Puts the runs back in order, oldest first. */
   #reorder(): void {
     const all = [...this.values()].sort((a, b) => byNewest(b, a));
-    this.clear();
-    for (const run of all) this.set(run.occurrenceKey, run);
+    this.#order = all;
+    this.#head = 0;
+    this.#holes = 0;
     this.#newest = all.at(-1);
     this.#ordered = true;
   }
@@ -110,11 +146,16 @@ const counted = new WeakMap<readonly RunStatus[], { of: RunStatus[]; result: rea
 function countedStatuses(statuses: readonly RunStatus[] | undefined): readonly RunStatus[] {
   if (statuses === undefined) return FINISHED_RUN_STATUSES;
   const known = counted.get(statuses);
-  if (known?.of.length === statuses.length && known.of.every((s, i) => s === statuses[i]))
-    return known.result;
+  if (known !== undefined && sameStatuses(known.of, statuses)) return known.result;
   const result = FINISHED_RUN_STATUSES.filter((s) => statuses.includes(s));
   counted.set(statuses, { of: statuses.slice(), result });
   return result;
+}
+
+function sameStatuses(a: readonly RunStatus[], b: readonly RunStatus[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 const inFlight = (run: StoredRun) => run.status === 'queued' || run.status === 'running';
@@ -275,10 +316,13 @@ export class MemoryRuns {
   /** Deletes all but the newest `keep` finished runs of a job (of `statuses`); returns how many went. */
   prune(jobId: string, keep: number, statuses?: readonly RunStatus[]): number {
     // Called after every run: JobRuns finds the oldest finished runs without scanning the history.
-    const doomed = this.#byJob.get(jobId)?.prune(keep, statuses) ?? [];
-    for (const run of doomed) this.#byId.delete(run.id);
-    return doomed.length;
+    return this.#byJob.get(jobId)?.prune(keep, statuses, this.#forget) ?? 0;
   }
+
+  /** A run pruned from its job's runs leaves the index by id too. */
+  readonly #forget = (run: StoredRun): void => {
+    this.#byId.delete(run.id);
+  };
 
   /** Forgets every run of a job (it was deleted). */
   deleteJob(jobId: string): void {

@@ -92,3 +92,32 @@ describe('MemoryStorage run retention', () => {
     );
   });
 });
+
+describe('MemoryStorage run retention behind runs it keeps', () => {
+  it('prunes the oldest finished runs after a run in flight and a skipped one, run after run', async () => {
+    const storage = new MemoryStorage();
+    // Kept ahead of every finished run: one in flight and one of a status retention does not count.
+    await storage.insertRun(run('a-running', 0, 'running'));
+    await storage.insertRun(run('a-skipped', 0, 'skipped'));
+    const ran: RunStatus[] = ['succeeded', 'failed'];
+    for (let i = 0; i < 300; i++) {
+      const id = `r${String(i).padStart(3, '0')}`;
+      await storage.insertRun(run(id, 1 + i, 'running'));
+      await storage.updateRun({ ...run(id, 1 + i, i % 3 === 0 ? 'failed' : 'succeeded') });
+      expect(await storage.pruneRuns({ jobId: 'j', keep: 3, statuses: ran })).toBe(i >= 3 ? 1 : 0);
+    }
+    const left = (await storage.listRuns({ jobId: 'j', limit: 1000 })).map((r) => r.id);
+    expect(left).toEqual(['r299', 'r298', 'r297', 'a-skipped', 'a-running']);
+    // The run in flight finishing makes it the oldest finished run: the next prune takes it.
+    await storage.updateRun(run('a-running', 0, 'succeeded'));
+    expect(await storage.pruneRuns({ jobId: 'j', keep: 3, statuses: ran })).toBe(1);
+    expect((await storage.listRuns({ jobId: 'j', limit: 1000 })).map((r) => r.id)).toEqual([
+      'r299',
+      'r298',
+      'r297',
+      'a-skipped',
+    ]);
+    expect(await storage.getRun('r296')).toBeNull();
+    expect((await storage.getRun('r297'))?.status).toBe('failed');
+  });
+});
