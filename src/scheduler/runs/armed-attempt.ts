@@ -1,0 +1,30 @@
+import type { AttemptHook } from '../../telemetry/hooks.js';
+import type { TransportRequest } from '../../transport/types.js';
+import { FinalFailure } from './attempt-outcome.js';
+import { AttemptTimeout } from './attempt-timeouts.js';
+
+/** An attempt under way: its timeout, the signal it runs under, and what its end needs. */
+export class ArmedAttempt extends AttemptTimeout {
+  /** The run's abort forwarded to the attempt's own controller (attempts of a job with retries). */
+  forward: (() => void) | null = null;
+  hook: AttemptHook | null = null;
+  /** An HTTP attempt's request, once built. */
+  request: TransportRequest | null = null;
+
+  constructor(
+    controller: AbortController,
+    jobId: string,
+    attempt: number,
+    timeoutMs: number,
+    readonly signal: AbortSignal,
+  ) {
+    super(controller, jobId, attempt, timeoutMs);
+  }
+}
+
+/** What a failed attempt throws: the abort's reason once its signal has aborted (a timeout, a stop). */
+export function attemptFailure(armed: ArmedAttempt, failure: unknown): unknown {
+  const error = armed.signal.aborted ? armed.signal.reason : failure;
+  armed.hook?.end(error instanceof FinalFailure ? error.error : error);
+  return error;
+}
