@@ -102,14 +102,19 @@ const THREE = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'))
 
 let cachedDay = Number.NaN;
 let cachedPrefix = '';
+/** The last time asked for and its text: the runs of a busy instant ask for the same millisecond in turn. */
+let lastMs = Number.NaN;
+let lastText = '';
 
 /**
  * `new Date(ms).toISOString()`, without a Date and mostly without `toISOString` (which costs as much as the
  * rest of building an HTTP job's request): the `YYYY-MM-DDT` of the last day asked for is kept, and the time
- * of day is put together from tables. Times before 1970 or from year 10000 on are left to `toISOString`
+ * of day is put together from tables; the text of the last millisecond asked for is kept whole (a string
+ * put together from nine parts is nine allocations). Times before 1970 or from year 10000 on are left to `toISOString`
  * (which also throws, as before, for a time that is not a valid date).
  */
 export function isoTime(ms: number): string {
+  if (ms === lastMs) return lastText;
   if (!(ms >= 0 && ms < YEAR_10000) || !Number.isInteger(ms)) return new Date(ms).toISOString();
   const day = Math.floor(ms / DAY_MS);
   if (day !== cachedDay) {
@@ -122,5 +127,7 @@ export function isoTime(ms: number): string {
   const m = Math.floor(rest / 60_000);
   rest -= m * 60_000;
   const s = Math.floor(rest / 1000);
-  return `${cachedPrefix}${TWO[h]}:${TWO[m]}:${TWO[s]}.${THREE[rest - s * 1000]}Z`;
+  lastText = `${cachedPrefix}${TWO[h]}:${TWO[m]}:${TWO[s]}.${THREE[rest - s * 1000]}Z`;
+  lastMs = ms;
+  return lastText;
 }

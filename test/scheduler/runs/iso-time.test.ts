@@ -17,6 +17,14 @@ describe('isoTime', () => {
     for (const ms of [...edges, ...edges.reverse()]) expect(isoTime(ms)).toBe(new Date(ms).toISOString());
   });
 
+  it('is right for the same millisecond asked for in turn, around other ones and times it leaves to toISOString', () => {
+    const day = 1_780_000_000_000;
+    const asked = [day, day, day + 1, day, day, -5, -5, day + 1, day + 86_400_000, day + 86_400_000, day];
+    for (const ms of asked) expect(isoTime(ms)).toBe(new Date(ms).toISOString());
+    expect(() => isoTime(Number.NaN)).toThrow(RangeError);
+    expect(isoTime(day)).toBe(new Date(day).toISOString());
+  });
+
   it('throws for a time that is not a date, as toISOString does', () => {
     expect(() => isoTime(Number.NaN)).toThrow(RangeError);
     expect(() => isoTime(8_640_000_000_000_001)).toThrow(RangeError);
