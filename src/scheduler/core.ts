@@ -8,7 +8,7 @@ import type { Transport } from '../transport/types.js';
 import { VERSION } from '../version.js';
 import { ClaimLoop } from './claim-loop.js';
 import { checkHealth, type SchedulerHealth } from './health.js';
-import { JobManagement, runNow } from './jobs/management.js';
+import { JobManagement, type ManualRunOptions, runNow } from './jobs/management.js';
 import type { validateSchedulerOptions } from './options.js';
 import type { RequestRunOptions } from './runs/run-requests.js';
 import { RunTracker } from './runs/run-tracker.js';
@@ -41,6 +41,8 @@ export class SchedulerCore {
   readonly #handlers = new Map<string, JobHandler>();
   #state: SchedulerHealth['state'] = 'idle';
   #unsubscribe: (() => void) | null = null;
+  /** What `triggerJob` runs with: made once, not per call. */
+  readonly #manual: ManualRunOptions;
 
   constructor(o: SchedulerCoreOptions) {
     this.#o = o;
@@ -89,6 +91,7 @@ export class SchedulerCore {
       tracker: this.tracker,
       loop: this.loop,
     });
+    this.#manual = { storage, clock, loop: this.loop, tracker: this.tracker, handlers: this.#handlers };
   }
 
   get state(): SchedulerHealth['state'] {
@@ -121,8 +124,7 @@ export class SchedulerCore {
         new CronhookError('ERR_STOPPED', `Cannot trigger ${id}: the scheduler is stopped`),
       );
     }
-    const { storage, clock } = this.#o;
-    return runNow({ storage, clock, loop: this.loop, tracker: this.tracker, handlers: this.#handlers }, id);
+    return runNow(this.#manual, id);
   }
 
   /** Stores a request to run job `id` and looks for it at once (see `Scheduler.requestRun`). */

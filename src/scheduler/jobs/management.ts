@@ -6,6 +6,7 @@ import { upcomingOccurrences } from '../../schedule/occurrences.js';
 import type { JobRecord, Storage } from '../../storage/types.js';
 import type { ClaimLoop } from '../claim-loop.js';
 import { checkListOptions, checkNextRunsCount } from '../list-options.js';
+import { manualHandOver } from '../runs/active-run.js';
 import { toPublicRun } from '../runs/run-records.js';
 import type { RunTracker } from '../runs/run-tracker.js';
 import type { Job, JobDefinition, Run, SchedulerEvents, UpsertJobResult } from '../types.js';
@@ -218,9 +219,6 @@ export async function runNow(options: ManualRunOptions, id: string): Promise<Run
     if (reserved) tracker.cancelReservation();
     throw error;
   }
-  const finished = await loop.execute(job, run, 0, undefined, undefined, {
-    sharedJob: shared,
-    reserved,
-  });
+  const finished = await loop.execute(job, run, 0, undefined, undefined, manualHandOver(shared, reserved));
   return toPublicRun(finished ?? run);
 }

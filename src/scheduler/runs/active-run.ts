@@ -15,6 +15,19 @@ export interface ManualHandOver {
 
 export const NOT_MANUAL: ManualHandOver = { sharedJob: false, reserved: false };
 
+/** The four ways there are, made once (`triggerJob` hands over one per run). */
+const HAND_OVERS: readonly ManualHandOver[] = [
+  NOT_MANUAL,
+  { sharedJob: false, reserved: true },
+  { sharedJob: true, reserved: false },
+  { sharedJob: true, reserved: true },
+];
+
+/** The {@link ManualHandOver} of `sharedJob` and `reserved`. */
+export function manualHandOver(sharedJob: boolean, reserved: boolean): ManualHandOver {
+  return HAND_OVERS[(sharedJob ? 2 : 0) + (reserved ? 1 : 0)]!;
+}
+
 /**
  * Asked at a run's start instant whether it still goes ahead; false when it was settled otherwise (e.g.
  * skipped). Answers synchronously when it can, so the common case costs no promise.
