@@ -12,6 +12,24 @@ export interface QueuedWrite<W> {
 export type CommitGroup<W> = (group: QueuedWrite<W>[]) => void | Promise<void>;
 
 /**
+ * Lets writes that are in no hurry wait for more (see {@link GroupCommit}): a commit's fixed costs (the
+ * COMMIT, the pages it writes again, the flush) are then shared by more writes. A queue whose writes all
+ * {@link mayWait} is not committed while {@link waiting} holds (the owner calls `GroupCommit.resume()` once it
+ * no longer does), and then waits up to {@link turns} more turns of the event loop; it goes at once when it
+ * reaches {@link size} or a write arrives that may not wait (which takes the queue with it).
+ */
+export interface Gather<W> {
+  /** Whether `work` may wait for others (e.g. an outcome), rather than commit at the next turn (a claim). */
+  mayWait(work: W): boolean;
+  /** Whether writes that may wait should not commit now (e.g. while the previous commit's flush runs). */
+  waiting(): boolean;
+  /** Turns of the event loop a queue of writes that may wait is held for more, once not `waiting()`. */
+  turns: number;
+  /** A queue this long commits at once. */
+  size: number;
+}
+
+/**
  * Group commit. Writes arriving within one turn of the event loop (e.g. the attempts whose responses were
  * read in the same poll phase), or while the previous group is committing, are committed together: one
  * transaction and one fsync for the group instead of one per write. A caller still hears success only after
@@ -29,17 +47,26 @@ export class GroupCommit<W> {
   /** Holds in force (see {@link hold}). */
   #held = 0;
   #idle: Array<() => void> = [];
+  readonly #gather: Gather<W> | undefined;
+  /** Queued writes that may not wait (see {@link Gather}). */
+  #urgent = 0;
+  /** Turns the queue has been held for more so far. */
+  #turns = 0;
 
   /**
    * @param maxGroup most writes in one group, so one transaction never grows without bound.
    * @param limit optionally, a size per write (e.g. bytes of a message body) and the most a group may hold;
    *   a write larger than that still goes, alone.
+   * @param gather optionally, which writes may wait for more and when (see {@link Gather}); without it every
+   *   group commits at the next turn.
    */
   constructor(
     commit: CommitGroup<W>,
     maxGroup = 500,
     limit?: { weigh: (work: W) => number; maxWeight: number },
+    gather?: Gather<W>,
   ) {
+    this.#gather = gather;
     this.#commit = commit;
     this.#maxGroup = maxGroup;
     this.#weigh = limit?.weigh;
@@ -50,6 +77,7 @@ export class GroupCommit<W> {
   push<R>(work: W): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (this.#gather !== undefined && !this.#gather.mayWait(work)) this.#urgent++;
       this.#schedule();
     });
   }
@@ -87,12 +115,40 @@ export class GroupCommit<W> {
     };
   }
 
+  /** What {@link Gather.waiting} said has changed: writes that waited may go now. */
+  resume(): void {
+    if (this.#queue.length > 0) this.#schedule();
+  }
+
+  /** Whether the queue may wait for more writes (see {@link Gather}). */
+  #mayWait(): boolean {
+    const gather = this.#gather;
+    return gather !== undefined && this.#urgent === 0 && this.#queue.length < gather.size;
+  }
+
   #schedule(): void {
     if (this.#scheduled || this.#committing || this.#held > 0) return;
+    if (this.#mayWait() && this.#gather!.waiting()) return; // resume() or a write that may not wait comes
     this.#scheduled = true;
     // setImmediate, not a microtask: it runs after the poll phase, so every I/O callback of this turn (each
     // in its own microtask checkpoint) has queued its write by then.
-    setImmediate(() => void this.#flush());
+    setImmediate(() => this.#turn());
+  }
+
+  /** After a poll phase: commits, or holds a queue that may wait for another turn. */
+  #turn(): void {
+    if (this.#mayWait()) {
+      if (this.#gather!.waiting()) {
+        this.#scheduled = false;
+        return;
+      }
+      if (this.#turns < this.#gather!.turns) {
+        this.#turns++;
+        setImmediate(() => this.#turn());
+        return;
+      }
+    }
+    void this.#flush();
   }
 
   async #flush(): Promise<void> {
@@ -100,6 +156,8 @@ export class GroupCommit<W> {
     if (this.#held > 0) return; // released later: that schedules it again
     this.#committing = true;
     const group = this.#queue.splice(0, this.#take());
+    this.#turns = 0;
+    if (this.#urgent > 0) for (const write of group) if (!this.#gather!.mayWait(write.work)) this.#urgent--;
     try {
       await this.#commit(group);
     } catch (error) {

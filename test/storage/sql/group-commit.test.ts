@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GroupCommit, type QueuedWrite } from '../../../src/storage/sql/group-commit.js';
+import { type Gather, GroupCommit, type QueuedWrite } from '../../../src/storage/sql/group-commit.js';
 
 /** A commit function that records its groups and resolves each write with its work doubled. */
 function recorder(options: { fail?: (group: number[]) => Error | null; gate?: Promise<void> } = {}) {
@@ -96,5 +96,81 @@ describe('GroupCommit', () => {
     await writes.drained();
     expect(groups).toEqual([[1, 2]]);
     expect(await Promise.all(pending)).toEqual([2, 4]);
+  });
+
+  describe('with a gather (writes that may wait for more)', () => {
+    /** Odd numbers may wait (outcomes), even ones may not (claims); `waiting` is the test's to set. */
+    function gathering(options: Partial<Pick<Gather<number>, 'turns' | 'size'>> = {}) {
+      const state = { waiting: false };
+      const { groups, commit } = recorder();
+      const writes = new GroupCommit<number>(commit, 500, undefined, {
+        mayWait: (n) => n % 2 === 1,
+        waiting: () => state.waiting,
+        turns: options.turns ?? 0,
+        size: options.size ?? 100,
+      });
+      return { state, groups, writes };
+    }
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+    it('holds writes that may wait while waiting() says so, and commits them as one group once resumed', async () => {
+      const { state, groups, writes } = gathering();
+      state.waiting = true;
+      const held = [writes.push(1)];
+      await turn();
+      held.push(writes.push(3), writes.push(5));
+      await turn();
+      await turn();
+      expect(groups).toEqual([]);
+      const drained = writes.drained();
+      writes.resume(); // still waiting: nothing moves
+      await turn();
+      expect(groups).toEqual([]);
+      state.waiting = false;
+      writes.resume();
+      expect(await Promise.all(held)).toEqual([2, 6, 10]);
+      await drained;
+      expect(groups).toEqual([[1, 3, 5]]);
+    });
+
+    it('a write that may not wait commits at the next turn and takes the waiting ones with it', async () => {
+      const { state, groups, writes } = gathering();
+      state.waiting = true;
+      const outcome = writes.push(1);
+      await turn();
+      expect(groups).toEqual([]);
+      const claim = writes.push(2);
+      expect(await Promise.all([outcome, claim])).toEqual([2, 4]);
+      expect(groups).toEqual([[1, 2]]);
+      // With the claim gone, the next outcome waits again.
+      const next = writes.push(3);
+      await turn();
+      await turn();
+      expect(groups).toEqual([[1, 2]]);
+      state.waiting = false;
+      writes.resume();
+      expect(await next).toBe(6);
+    });
+
+    it('holds a queue that may wait `turns` turns more, and commits a queue of `size` at once', async () => {
+      const { groups, writes } = gathering({ turns: 3, size: 4 });
+      const first = writes.push(1);
+      for (let i = 0; i < 3; i++) {
+        await turn();
+        expect(groups).toEqual([]);
+      }
+      writes.push(3);
+      await first;
+      // Two writes, queued over four turns, in one group.
+      expect(groups).toEqual([[1, 3]]);
+      const full = [1, 3, 5, 7].map((n) => writes.push(n));
+      await turn();
+      await turn();
+      expect(groups).toEqual([
+        [1, 3],
+        [1, 3, 5, 7],
+      ]);
+      await Promise.all(full);
+    });
   });
 });
