@@ -26,6 +26,11 @@ export class WalSync {
     this.#flush = flush;
   }
 
+  /** Whether a flush runs now. */
+  get flushing(): boolean {
+    return this.#flushing;
+  }
+
   /** Calls `done` once everything committed before this call is on disk, or with the flush's error. */
   afterCommit(done: (error: Error | null) => void): void {
     this.#waiting.push(done);

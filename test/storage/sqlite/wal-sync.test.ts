@@ -81,6 +81,20 @@ describe("SqliteConnection with synchronous: 'full'", () => {
     return rows;
   };
 
+  /** A connection with table t and a row in it, past its first claim and that claim's flush. */
+  async function opened() {
+    const path = freshPath();
+    const { flush, calls } = heldFlush();
+    const c = open(path, flush);
+    setup(c);
+    // The first claim flushes what other connections may have committed before this one opened.
+    const opening = c.write(() => c.run('INSERT INTO t VALUES (0)'), 'claim');
+    await turns();
+    calls[0]!(null);
+    await opening;
+    return { path, calls, c };
+  }
+
   it('runs SQLite on NORMAL and acknowledges a write only after the WAL is flushed, off the event loop', async () => {
     const path = freshPath();
     const { flush, calls } = heldFlush();
@@ -105,15 +119,7 @@ describe("SqliteConnection with synchronous: 'full'", () => {
   });
 
   it('commits the next group while a flush runs; outcomes wait for their flush, claims need not', async () => {
-    const path = freshPath();
-    const { flush, calls } = heldFlush();
-    const c = open(path, flush);
-    setup(c);
-    // The first claim flushes what other connections may have committed before this one opened.
-    const opening = c.write(() => c.run('INSERT INTO t VALUES (0)'), 'claim');
-    await turns();
-    calls[0]!(null);
-    await opening;
+    const { path, calls, c } = await opened();
     const order: string[] = [];
     const first = c
       .write(() => c.run('INSERT INTO t VALUES (1)'), 'outcome')
@@ -142,6 +148,37 @@ describe("SqliteConnection with synchronous: 'full'", () => {
     calls[2]!(null);
     await second;
     expect(order).toEqual(['lease', 'outcome 1', 'outcome 2']);
+    c.close();
+  });
+
+  it('outcomes queued while a flush runs wait for it, then commit as one group, acknowledged after their own flush', async () => {
+    const { path, calls, c } = await opened();
+    const acknowledged: number[] = [];
+    const outcome = (v: number) =>
+      c.write(() => c.run(`INSERT INTO t VALUES (${v})`), 'outcome').then(() => acknowledged.push(v));
+    const first = outcome(1);
+    await turns(8);
+    expect(calls).toHaveLength(2); // committed, its flush running
+    // Answers read over several turns while that flush runs: none commits, so none writes its pages alone.
+    const later = [outcome(2)];
+    await turns();
+    later.push(outcome(3));
+    await turns();
+    later.push(outcome(4));
+    await turns();
+    expect(count(path)).toBe(2);
+    expect(calls).toHaveLength(2);
+    calls[1]!(null);
+    await first;
+    // Once it returns, they commit together (one COMMIT, one flush), and are told only after that flush.
+    await turns(8);
+    expect(count(path)).toBe(5);
+    expect(calls).toHaveLength(3);
+    expect(acknowledged).toEqual([1]);
+    calls[2]!(null);
+    await Promise.all(later);
+    expect(acknowledged).toEqual([1, 2, 3, 4]);
+    expect(calls).toHaveLength(3);
     c.close();
   });
 
