@@ -1,16 +1,11 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { attemptOutcome } from '../../../src/notifier/delivery/attempt-outcome.js';
 import type { WebhookNotifier } from '../../../src/notifier/webhook-notifier.js';
-import { MemoryStorage } from '../../../src/storage/memory/index.js';
-import { PostgresStorage } from '../../../src/storage/postgres/index.js';
-import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
 import type { Storage } from '../../../src/storage/types.js';
 import { attempt, delivery, message } from '../../../src/testing/storage-suite/fixtures.js';
+import { describeEachStorage } from '../../helpers/each-storage.js';
 import { createNotifierHarness } from '../../helpers/notifier.js';
-import { describePostgres, dropSchema, postgresUrl, uniqueSchema } from '../../helpers/postgres.js';
-import { useTempDir } from '../../helpers/test-lifecycle.js';
 
-const temp = useTempDir('endpoint-races');
 const POLICY = {
   retrySchedule: [60_000],
   retryJitter: 0,
@@ -44,7 +39,7 @@ function interleaved(storage: Storage, hooks: { between?: () => Promise<void> })
  * another write landing between its read and its write: a delivery attempt's outcome, as the notifier of any
  * instance records it (failing streak, auto-disable), or another instance's change.
  */
-function raceTests(open: () => Storage | Promise<Storage>) {
+function raceTests(open: () => Promise<Storage>): void {
   async function setup() {
     const storage = await open();
     await storage.migrate();
@@ -169,27 +164,4 @@ function raceTests(open: () => Storage | Promise<Storage>) {
   );
 }
 
-describe('endpoint changes racing other writes (MemoryStorage)', () => {
-  raceTests(() => new MemoryStorage());
-});
-
-describe('endpoint changes racing other writes (SqliteStorage)', () => {
-  let n = 0;
-  raceTests(() => new SqliteStorage({ path: temp.file(`races-${++n}.db`) }));
-});
-
-describePostgres('endpoint changes racing other writes (PostgresStorage)', () => {
-  const schemas: string[] = [];
-  const opened: Storage[] = [];
-  afterAll(async () => {
-    for (const storage of opened) await storage.close?.();
-    for (const schema of schemas) await dropSchema(schema);
-  });
-  raceTests(async () => {
-    const schema = uniqueSchema('endpoint_races');
-    schemas.push(schema);
-    const storage = new PostgresStorage({ connectionString: await postgresUrl(), schema });
-    opened.push(storage);
-    return storage;
-  });
-});
+describeEachStorage('endpoint changes racing other writes', raceTests);

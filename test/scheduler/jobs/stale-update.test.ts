@@ -1,16 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newRunRecord } from '../../../src/scheduler/runs/run-records.js';
 import type { Scheduler } from '../../../src/scheduler/scheduler.js';
 import { MemoryStorage } from '../../../src/storage/memory/index.js';
-import { PostgresStorage } from '../../../src/storage/postgres/index.js';
-import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
 import type { JobRecord, Storage } from '../../../src/storage/types.js';
-import { describePostgres, dropSchema, postgresUrl, uniqueSchema } from '../../helpers/postgres.js';
+import { describeEachStorage } from '../../helpers/each-storage.js';
 import { createTestScheduler } from '../../helpers/scheduler.js';
 import { withoutMethods } from '../../helpers/storage.js';
-import { useTempDir } from '../../helpers/test-lifecycle.js';
 
-const temp = useTempDir('stale-update');
 const START = Date.parse('2026-01-01T00:00:00Z');
 const HOUR = 3_600_000;
 const LEASE_MS = 30_000;
@@ -109,20 +105,7 @@ function once(step: () => Interleaving): () => Interleaving | undefined {
   };
 }
 
-describe('a job change read before another instance claims the job (MemoryStorage)', () => {
-  staleUpdateTests(() => new MemoryStorage());
-});
-
-describe('a job change read before another instance claims the job (SqliteStorage)', () => {
-  staleUpdateTests(() => new SqliteStorage({ path: temp.file('jobs.db') }));
-});
-
-describePostgres('a job change read before another instance claims the job (PostgresStorage)', () => {
-  staleUpdateTests(
-    async () => new PostgresStorage({ connectionString: await postgresUrl(), schema: uniqueSchema('stale') }),
-    (storage) => dropSchema((storage as PostgresStorage).schema),
-  );
-});
+describeEachStorage('a job change read before another instance claims the job', staleUpdateTests);
 
 describe('a job change that keeps losing to other writes', () => {
   it('is applied again to what is stored each time, then refused with ERR_CONCURRENT_CHANGE, nothing written', async () => {
@@ -196,26 +179,13 @@ const RAISES: Change[] = [
   ],
 ];
 
-function staleUpdateTests(
-  make: () => Storage | Promise<Storage>,
-  cleanup?: (storage: Storage) => Promise<void>,
-): void {
-  let opened: Storage[] = [];
-  afterEach(async () => {
-    for (const storage of opened) {
-      await cleanup?.(storage);
-      await storage.close?.();
-    }
-    opened = [];
-  });
-
+function staleUpdateTests(open: () => Promise<Storage>): void {
   /**
    * A scheduler that is never started (as the CLI's or the dashboard's) on storage where another instance
    * claims job 'j' (every hour, at most `maxRuns` runs) at its first occurrence, now.
    */
   const setUp = async (maxRuns: number | undefined, steps: () => Interleaving | undefined, early = 0) => {
-    const inner = await make();
-    opened.push(inner);
+    const inner = await open();
     let now = () => START;
     const storage = interleaved(inner, steps);
     const t = createTestScheduler({ storage, start: new Date(START).toISOString() });

@@ -1,16 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import type { Scheduler } from '../../../src/scheduler/scheduler.js';
 import type { JobDefinition } from '../../../src/scheduler/types.js';
-import { MemoryStorage } from '../../../src/storage/memory/index.js';
-import { PostgresStorage } from '../../../src/storage/postgres/index.js';
-import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
 import type { AdvanceJobInput, Storage } from '../../../src/storage/types.js';
 import { type FakeClock, flushPromises } from '../../../src/testing/fake-clock.js';
-import { describePostgres, dropSchema, postgresUrl, uniqueSchema } from '../../helpers/postgres.js';
+import { describeEachStorage } from '../../helpers/each-storage.js';
 import { createTestScheduler } from '../../helpers/scheduler.js';
-import { until, useTempDir } from '../../helpers/test-lifecycle.js';
+import { until } from '../../helpers/test-lifecycle.js';
 
-const temp = useTempDir('update-during-claim');
 const START = Date.parse('2026-01-01T00:00:00Z');
 const HOUR = 3_600_000;
 
@@ -81,41 +77,22 @@ async function expectRanOnceCountedOnce(t: Awaited<ReturnType<typeof heldClaims>
   expect(t.ran).toEqual([START + HOUR]);
 }
 
-describe('updating a job while its occurrence is claimed (MemoryStorage)', () => {
-  claimUpdateTests(() => new MemoryStorage());
-});
+describeEachStorage('updating a job while its occurrence is claimed', claimUpdateTests);
 
-describe('updating a job while its occurrence is claimed (SqliteStorage)', () => {
-  claimUpdateTests(() => new SqliteStorage({ path: temp.file('jobs.db') }));
-});
-
-describePostgres('updating a job while its occurrence is claimed (PostgresStorage)', () => {
-  claimUpdateTests(
-    async () => new PostgresStorage({ connectionString: await postgresUrl(), schema: uniqueSchema('claim') }),
-    (storage) => dropSchema((storage as PostgresStorage).schema),
-  );
-});
-
-function claimUpdateTests(
-  make: () => Storage | Promise<Storage>,
-  cleanup?: (storage: Storage) => Promise<void>,
-): void {
-  let opened: Array<{ scheduler: Scheduler; storage: Storage; letGo: () => void }> = [];
+function claimUpdateTests(open: () => Promise<Storage>): void {
+  let started: Array<{ scheduler: Scheduler; letGo: () => void }> = [];
   const held = async (limits?: Pick<JobDefinition, 'maxRuns' | 'endAt'>) => {
-    const storage = await make();
-    const t = await heldClaims(storage, limits);
-    opened.push({ scheduler: t.scheduler, storage, letGo: t.letGo });
+    const t = await heldClaims(await open(), limits);
+    started.push(t);
     return t;
   };
   afterEach(async () => {
-    // A held claim is let go, so that stop() does not wait for it.
-    for (const { scheduler, storage, letGo } of opened) {
+    // A held claim is let go, so that stop() does not wait for it (the storage is closed after this).
+    for (const { scheduler, letGo } of started) {
       letGo();
       await scheduler.stop();
-      await cleanup?.(storage);
-      await storage.close?.();
     }
-    opened = [];
+    started = [];
   });
   it('updateJob: the new schedule decides the next run; the claimed occurrence runs once', async () => {
     const t = await held();
