@@ -6,6 +6,18 @@ import { CronhookError } from '../errors.js';
  */
 export const CHANGE_ATTEMPTS = 10;
 
+/**
+ * The `updatedAt` an attempt outcome's endpoint changes leave stored (`CompleteAttemptInput.endpoint`): theirs,
+ * stamped from the endpoint the attempt read, but always past the stored one. A change of the endpoint read
+ * after a newer write than the attempt's copy then still sees the outcome (`replaceEndpoint` on `updatedAt`)
+ * and applies itself again, even when the newer write, the outcome and that read share one millisecond.
+ * The stored `updatedAt` when the changes carry none.
+ */
+export function outcomeStamp(stored: Date, changes: { updatedAt?: Date }): Date {
+  if (changes.updatedAt === undefined) return stored;
+  return new Date(Math.max(changes.updatedAt.getTime(), stored.getTime() + 1));
+}
+
 /** What else writes each kind of record, as the error names it. */
 const OTHER_WRITERS = {
   job: 'a claim, a run, another change',

@@ -42,7 +42,11 @@ export interface CompleteAttemptInput {
   /** The delivery after the attempt (status, attempts, nextAttemptAt, …); its lease is released. */
   delivery: DeliveryRecord;
   attempt: DeliveryAttempt;
-  /** Endpoint fields changed by the outcome (failing streak, disabling). */
+  /**
+   * Endpoint fields changed by the outcome (failing streak, disabling). A stored `updatedAt` always moves past
+   * the one stored before (the later of the given one and 1 ms past it), even when `updatedAt` was stamped
+   * from an older copy: a change read before this write must see it (`replaceEndpoint` refuses it).
+   */
   endpoint?: Pick<EndpointRecord, 'id'> &
     Partial<Pick<EndpointRecord, 'failingSince' | 'enabled' | 'disabledReason' | 'disabledAt' | 'updatedAt'>>;
 }

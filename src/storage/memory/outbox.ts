@@ -1,6 +1,7 @@
 import { CronhookError } from '../../errors.js';
 import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../../notifier/types.js';
 import { cloneAttempt, cloneDelivery, cloneMessage } from '../clone.js';
+import { outcomeStamp } from '../concurrent-change.js';
 import { notFound } from '../errors.js';
 import { countEndpoints } from '../stats.js';
 import type {
@@ -215,7 +216,10 @@ export class MemoryOutbox {
     else entry.attempts.push(kept);
     if (endpoint) {
       const existing = this.#endpoints.stored(endpoint.id);
-      if (existing) await this.updateEndpoint({ ...existing, ...endpoint });
+      if (existing) {
+        const updatedAt = outcomeStamp(existing.updatedAt, endpoint);
+        await this.updateEndpoint({ ...existing, ...endpoint, updatedAt });
+      }
     }
   }
 

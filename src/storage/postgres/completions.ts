@@ -16,13 +16,20 @@ import { distinctParts, jsonRows, writeAsSet } from './set-writes.js';
 /** Delivery columns stored as JSON. */
 export const DELIVERY_JSON = new Set(['last_error']);
 const ATTEMPT_JSON = new Set(['error', 'response_headers']);
-/** Endpoint fields an attempt's outcome may patch, with their columns and encodings. */
-const ENDPOINT_PATCH: Record<string, [column: string, encode: (value: never) => unknown]> = {
+/**
+ * Endpoint fields an attempt's outcome may patch, with their columns, encodings and, where the stored value
+ * counts too, the SQL of the value set from the parameter.
+ */
+const ENDPOINT_PATCH: Record<
+  string,
+  [column: string, encode: (value: never) => unknown, value?: (param: string) => string]
+> = {
   failingSince: ['failing_since', (d: Date | null) => d?.getTime() ?? null],
   enabled: ['enabled', (b: boolean) => b],
   disabledReason: ['disabled_reason', (r: string | null) => r],
   disabledAt: ['disabled_at', (d: Date | null) => d?.getTime() ?? null],
-  updatedAt: ['updated_at', (d: Date) => d.getTime()],
+  // Always past the stored one (see outcomeStamp in concurrent-change.ts).
+  updatedAt: ['updated_at', (d: Date) => d.getTime(), (param) => `GREATEST(${param}, updated_at + 1)`],
 };
 
 /**
@@ -133,7 +140,8 @@ export class PostgresCompletions {
       const mapping = ENDPOINT_PATCH[field];
       if (mapping === undefined) continue;
       params.push(mapping[1](value as never));
-      sets.push(`${mapping[0]} = ${ph(params.length - 1)}`);
+      const param = ph(params.length - 1);
+      sets.push(`${mapping[0]} = ${mapping[2]?.(param) ?? param}`);
     }
     if (sets.length > 0)
       await tx.query(`UPDATE ${this.#t.endpoints} SET ${sets.join(', ')} WHERE id = $1`, params);

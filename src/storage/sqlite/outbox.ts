@@ -4,6 +4,7 @@ import {
   type DeliveryRecord,
   type Message,
 } from '../../notifier/types.js';
+import { outcomeStamp } from '../concurrent-change.js';
 import { notFound } from '../errors.js';
 import { definedOnly, insertSql, sqlitePlaceholder as ph, setSql } from '../sql/codec.js';
 import { attemptCodec, deliveryCodec, messageCodec } from '../sql/outbox-rows.js';
@@ -123,7 +124,10 @@ export class SqliteOutbox extends SqliteEndpoints {
       this.c.run(INSERT_ATTEMPT, attemptCodec.encode(attempt, dialect));
       if (endpoint === undefined) return;
       const existing = this.readEndpoint(endpoint.id);
-      if (existing) this.updateEndpointRow({ ...existing, ...definedOnly(endpoint) }, existing.enabled);
+      if (existing) {
+        const updatedAt = outcomeStamp(existing.updatedAt, endpoint);
+        this.updateEndpointRow({ ...existing, ...definedOnly(endpoint), updatedAt }, existing.enabled);
+      }
       // The outcome of a delivery that was on disk before it was claimed: claims need not wait for it.
     }, 'outcome');
   }

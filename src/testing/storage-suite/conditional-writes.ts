@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JobRecord, JobScheduleState, Storage } from '../../storage/types.js';
 import type { SuiteContext } from './context.js';
-import { at, delivery, endpoint, fullJob, message } from './fixtures.js';
+import { at, attempt, delivery, endpoint, fullJob, message } from './fixtures.js';
 
 /**
  * `replaceJob` and `replaceEndpoint` are optional (upserts from several instances use them to apply a change
@@ -138,6 +138,49 @@ export function conditionalWriteTests(ctx: SuiteContext): void {
       expect(await storage.nextDeliveryAt()).toBeNull();
       expect(await storage.replaceEndpoint!(endpoint('ep', { updatedAt: at(7) }), at(6))).toBe(true);
       expect((await claim('b')).map((d) => d.id)).toEqual(['d']);
+    });
+
+    it("replaceEndpoint refuses a change read before an attempt's outcome stamped from an older copy in the same millisecond", async ({
+      skip,
+    }) => {
+      const storage = storageWith('replaceEndpoint', skip);
+      await storage.insertEndpoint(endpoint('ep'));
+      await storage.insertMessage({ message: message('m'), deliveries: [delivery('d', 'm', 'ep')] });
+      // An attempt is made with the endpoint as stored (updatedAt 5)...
+      const [claimed] = await storage.claimDeliveries({
+        now: at(10),
+        limit: 1,
+        instanceId: 'a',
+        leaseMs: 1_000,
+      });
+      const copy = (await storage.getEndpoint('ep'))!;
+      // ...while a change is written in millisecond 10, and another change reads what it wrote.
+      const changed = endpoint('ep', { description: 'changed', updatedAt: at(10) });
+      expect(await storage.replaceEndpoint!(changed, copy.updatedAt)).toBe(true);
+      const read = (await storage.getEndpoint('ep'))!;
+      // The attempt's answer (410 Gone) disables the endpoint, stamped from its copy: millisecond 10 too.
+      await storage.completeAttempt({
+        delivery: { ...claimed!, status: 'failed', attempts: 1, nextAttemptAt: null },
+        attempt: attempt('a-1', 'd', { startedAt: at(10), statusCode: 410 }),
+        endpoint: { id: 'ep', enabled: false, disabledReason: 'gone', disabledAt: at(10), updatedAt: at(10) },
+      });
+      const outcome = (await storage.getEndpoint('ep'))!;
+      expect(outcome).toMatchObject({ description: 'changed', enabled: false, disabledReason: 'gone' });
+      expect(outcome.updatedAt.getTime()).toBeGreaterThan(read.updatedAt.getTime());
+      // The change read before the outcome would enable the endpoint again: refused, so it reads again.
+      expect(
+        await storage.replaceEndpoint!({ ...read, topics: ['job.*'], updatedAt: at(11) }, read.updatedAt),
+      ).toBe(false);
+      expect(await storage.getEndpoint('ep')).toEqual(outcome);
+      // An outcome stamped from an even older copy never moves updatedAt back.
+      await storage.completeAttempt({
+        delivery: { ...claimed!, status: 'failed', attempts: 2, nextAttemptAt: null },
+        attempt: attempt('a-2', 'd', { attempt: 2, startedAt: at(10) }),
+        endpoint: { id: 'ep', failingSince: at(10), updatedAt: at(6) },
+      });
+      expect((await storage.getEndpoint('ep'))!.updatedAt.getTime()).toBeGreaterThan(
+        outcome.updatedAt.getTime(),
+      );
     });
 
     it('replaceEndpoint lets exactly one of 10 concurrent writers that read the same endpoint through', async ({

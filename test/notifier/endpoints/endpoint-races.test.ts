@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { attemptOutcome } from '../../../src/notifier/delivery/attempt-outcome.js';
+import type { EndpointRecord } from '../../../src/notifier/types.js';
 import type { WebhookNotifier } from '../../../src/notifier/webhook-notifier.js';
 import type { Storage } from '../../../src/storage/types.js';
 import { attempt, delivery, message } from '../../../src/testing/storage-suite/fixtures.js';
@@ -58,9 +59,12 @@ function raceTests(open: () => Promise<Storage>): void {
       leaseMs: 60_000,
     });
     expect(leased?.id).toBe('d-1');
-    /** Another instance's attempt answered with `status`, recorded as its notifier records it. */
-    const attemptAnswered = async (status: number) => {
-      const endpoint = await storage.getEndpoint('ep');
+    /**
+     * Another instance's attempt answered with `status`, recorded as its notifier records it, from `read`: the
+     * endpoint as its attempt read it (as stored now when not given).
+     */
+    const attemptAnswered = async (status: number, read?: EndpointRecord) => {
+      const endpoint = read ?? (await storage.getEndpoint('ep'));
       const made = attempt('a-1', 'd-1', { startedAt: new Date(clock.now()) });
       const response = { status, headers: {}, body: '', bodyTruncated: false, durationMs: 1 };
       await storage.completeAttempt(
@@ -94,6 +98,23 @@ function raceTests(open: () => Promise<Storage>): void {
     once(() => attemptAnswered(410));
     await notifier.updateEndpoint('ep', { topics: ['job.*'] });
     expect(await storage.getEndpoint('ep')).toMatchObject({
+      topics: ['job.*'],
+      enabled: false,
+      disabledReason: 'gone',
+    });
+  });
+
+  it('updateEndpoint keeps the auto-disable of an attempt that read the endpoint before another change of the same millisecond', async () => {
+    const { notifier, storage, attemptAnswered, once } = await setup();
+    // The attempt is made with the endpoint as it is now; meanwhile another change is written (stamped 1 ms
+    // past the endpoint it read, the clock standing still), and a third change reads what that one wrote.
+    const copy = (await storage.getEndpoint('ep'))!;
+    await notifier.updateEndpoint('ep', { description: 'second' });
+    // The attempt's answer (410 Gone) comes between that read and its write, stamped from the older copy.
+    once(() => attemptAnswered(410, copy));
+    await notifier.updateEndpoint('ep', { topics: ['job.*'] });
+    expect(await storage.getEndpoint('ep')).toMatchObject({
+      description: 'second',
       topics: ['job.*'],
       enabled: false,
       disabledReason: 'gone',
