@@ -41,8 +41,9 @@ function verify(input: Record<string, unknown>) {
 }
 
 describe('verifyWebhook fuzz', () => {
-  it('rejects hostile requests with a coded WebhookVerificationError (fixed seed)', async () => {
-    await fc.assert(
+  /** Hostile requests (random payloads, headers and secrets) are each refused with a coded error. */
+  const rejectsHostileRequests = (options: { seed?: number; numRuns: number }) =>
+    fc.assert(
       fc.asyncProperty(
         webhookPayload(),
         webhookHeaders(),
@@ -54,8 +55,11 @@ describe('verifyWebhook fuzz', () => {
           expectCleanRejection(result.error, WebhookVerificationError, CODES);
         },
       ),
-      { seed: FUZZ_SEED, numRuns: 400 },
+      options,
     );
+
+  it('rejects hostile requests with a coded WebhookVerificationError (fixed seed)', async () => {
+    await rejectsHostileRequests({ seed: FUZZ_SEED, numRuns: 400 });
   });
 
   /** A correctly signed request, then at most one tampering. */
@@ -123,19 +127,7 @@ describe('verifyWebhook fuzz', () => {
   });
 
   it('rejects hostile requests on a random seed (fast-check prints the seed of any failure)', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        webhookPayload(),
-        webhookHeaders(),
-        verifySecret(),
-        async (payload, headers, secret) => {
-          const result = await verify({ payload, headers, secret });
-          expect(result.ok).toBe(false);
-          if (!result.ok) expectCleanRejection(result.error, WebhookVerificationError, CODES);
-        },
-      ),
-      { numRuns: 200 },
-    );
+    await rejectsHostileRequests({ numRuns: 200 });
   });
 
   describe('regressions found by fuzzing', () => {
