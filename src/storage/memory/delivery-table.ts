@@ -135,7 +135,9 @@ export class DeliveryTable {
 
   /** Keeps a claimed delivery and its message at hand for the attempt that follows. */
   atHand(entry: DeliveryEntry): void {
-    if (this.#claimed.size >= CLAIMED_AT_HAND) {
+    // Both are bounded: the messages map is only emptied here (attempts that end take their delivery out of
+    // the other), so left alone it would grow into a second map of every message ever claimed.
+    if (this.#claimed.size >= CLAIMED_AT_HAND || this.#claimedMessages.size >= CLAIMED_AT_HAND) {
       this.#claimed.clear();
       this.#claimedMessages.clear();
     }

@@ -94,4 +94,25 @@ describe('DeliveryTable', () => {
     table.forgetMessage('msg_1');
     expect(table.claimedMessage('msg_1')).toBeUndefined();
   });
+
+  it('keeps at most 4096 claimed messages at hand, even when each attempt ends before the next claim', () => {
+    const table = new DeliveryTable();
+    const first = { ...message, id: 'msg_first' };
+    const entries = Array.from({ length: 4097 }, (_, i) => ({
+      ...entry(`d${i}`, 'e1'),
+      message: i === 0 ? first : { ...message, id: `msg_${i}` },
+    }));
+    table.insert(entries);
+    table.atHand(entries[0]!);
+    table.done('d0');
+    for (let i = 1; i < 4096; i++) {
+      table.atHand(entries[i]!);
+      table.done(`d${i}`);
+    }
+    expect(table.claimedMessage('msg_first')).toBe(first);
+    table.atHand(entries[4096]!); // the 4097th message: the oldest ones are forgotten
+    expect(table.claimedMessage('msg_first')).toBeUndefined();
+    expect(table.claimedMessage('msg_4096')).toBe(entries[4096]!.message);
+    expect(table.get('d0')).toBe(entries[0]); // still stored, found in the table
+  });
 });
