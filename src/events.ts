@@ -9,6 +9,10 @@ export interface ListenerOptions {
   await?: boolean;
 }
 
+/** What an emit that awaits no listener returns: one promise, already settled, for all of them. */
+const SETTLED: Promise<void> = Promise.resolve();
+const ignore = (): void => {};
+
 // biome-ignore lint/suspicious/noExplicitAny: listener maps are checked per event by the generic signatures.
 type AnyListener = (payload: any) => unknown;
 
@@ -81,15 +85,23 @@ export class Emitter<Events extends { error: ErrorEventPayload }> {
    * Calls every listener of `event`. Resolves once the awaited listeners have settled; the others run
    * fire-and-forget. Never rejects.
    */
-  async emit<K extends keyof Events>(event: K, payload: Events[K]): Promise<void> {
+  emit<K extends keyof Events>(event: K, payload: Events[K]): Promise<void> {
+    // Not an async function, and no list built when there is one listener: the notifier emits for every
+    // delivery, and most emits await nothing.
     const entries = this.#listeners.get(event);
-    if (!entries || entries.length === 0) return;
-    const awaited: Promise<void>[] = [];
+    if (!entries || entries.length === 0) return SETTLED;
+    if (entries.length === 1) {
+      const entry = entries[0]!;
+      const settled = this.#call(event, entry.listener, payload);
+      return entry.await && settled ? settled : SETTLED;
+    }
+    let awaited: Promise<void>[] | null = null;
+    // A copy: a listener may subscribe or unsubscribe others while they are being called.
     for (const entry of [...entries]) {
       const settled = this.#call(event, entry.listener, payload);
-      if (entry.await && settled) awaited.push(settled);
+      if (entry.await && settled) (awaited ??= []).push(settled);
     }
-    if (awaited.length > 0) await Promise.all(awaited);
+    return awaited === null ? SETTLED : Promise.all(awaited).then(ignore);
   }
 
   #call<K extends keyof Events>(

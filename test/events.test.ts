@@ -85,4 +85,43 @@ describe('Emitter', () => {
     await flushPromises();
     expect(order).toEqual(['awaited', 'emit resolved', 'observer']);
   });
+
+  it('awaits a sole awaited listener, and resolves when it rejects (an error event instead)', async () => {
+    const emitter = make();
+    const order: string[] = [];
+    const errors: unknown[] = [];
+    emitter.on('error', (e) => void errors.push(e.error));
+    const off = emitter.on(
+      'ping',
+      async (e) => {
+        await flushPromises(1);
+        order.push(`awaited ${e.n}`);
+        if (e.n === 2) throw new Error('listener failed');
+      },
+      { await: true },
+    );
+    await emitter.emit('ping', { type: 'ping', n: 1 });
+    order.push('emit 1 resolved');
+    await expect(emitter.emit('ping', { type: 'ping', n: 2 })).resolves.toBeUndefined();
+    order.push('emit 2 resolved');
+    off();
+    emitter.on('ping', () => new Promise<void>(() => {})); // never settles, not awaited
+    await emitter.emit('ping', { type: 'ping', n: 3 });
+    expect(order).toEqual(['awaited 1', 'emit 1 resolved', 'awaited 2', 'emit 2 resolved']);
+    expect(errors).toEqual([new Error('listener failed')]);
+  });
+
+  it('calls every listener of an emit even when one of them unsubscribes another', async () => {
+    const emitter = make();
+    const seen: string[] = [];
+    const second = () => void seen.push('second');
+    emitter.on('ping', () => {
+      seen.push('first');
+      emitter.off('ping', second);
+    });
+    emitter.on('ping', second);
+    await emitter.emit('ping', { type: 'ping', n: 1 });
+    await emitter.emit('ping', { type: 'ping', n: 2 });
+    expect(seen).toEqual(['first', 'second', 'first']);
+  });
 });
