@@ -95,13 +95,13 @@ export class Emitter<Events extends { error: ErrorEventPayload }> {
       const settled = this.#call(event, entry.listener, payload);
       return entry.await && settled ? settled : SETTLED;
     }
-    let awaited: Promise<void>[] | null = null;
+    const awaited: Promise<void>[] = [];
     // A copy: a listener may subscribe or unsubscribe others while they are being called.
     for (const entry of [...entries]) {
       const settled = this.#call(event, entry.listener, payload);
-      if (entry.await && settled) (awaited ??= []).push(settled);
+      if (entry.await && settled) awaited.push(settled);
     }
-    return awaited === null ? SETTLED : Promise.all(awaited).then(ignore);
+    return awaited.length === 0 ? SETTLED : Promise.all(awaited).then(ignore);
   }
 
   #call<K extends keyof Events>(
