@@ -110,10 +110,15 @@ export class Deliverer {
   ): Promise<DeliveryAttempt | null> {
     const { storage, clock } = this.#deps;
     const read = this.#readEndpoint(delivery.endpointId);
-    const [endpoint, message] =
-      read instanceof Promise
-        ? await Promise.all([read, storage.getMessage(delivery.messageId)])
-        : [read, await storage.getMessage(delivery.messageId)];
+    let endpoint: Readonly<EndpointRecord> | null;
+    let message: Message | null;
+    if (read instanceof Promise)
+      [endpoint, message] = await Promise.all([read, storage.getMessage(delivery.messageId)]);
+    else {
+      // No pair array for the usual case, an endpoint peeked without I/O.
+      endpoint = read;
+      message = await storage.getMessage(delivery.messageId);
+    }
     if (endpoint !== null && !endpoint.enabled && !isManualTrigger(trigger)) {
       await storage.updateDelivery({ ...delivery, lockedBy: null, lockedUntil: null });
       return null;
@@ -177,7 +182,8 @@ export class Deliverer {
     return this.#peekedById.get(id) ?? null;
   }
 
-  async #send(
+  /** Not an async function: the transport's promise is returned as it is (throws before sending). */
+  #send(
     endpoint: EndpointRecord,
     message: Message,
     now: number,
@@ -190,7 +196,7 @@ export class Deliverer {
     // Ours are set last so that an endpoint's extra headers can never replace them.
     headers['content-type'] = 'application/json';
     headers['user-agent'] = USER_AGENT;
-    const signed = signatureHeaders(
+    signatureHeaders(
       {
         endpointId: endpoint.id,
         messageId: message.id,
@@ -200,8 +206,8 @@ export class Deliverer {
         scheme: options.signatureHeaders,
       },
       this.#keys,
+      headers,
     );
-    for (const name in signed) headers[name] = signed[name]!;
     const request: TransportRequest = {
       url: endpoint.url,
       method: 'POST',

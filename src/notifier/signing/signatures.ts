@@ -77,17 +77,20 @@ export interface SignedHeadersInput {
 }
 
 /**
- * The signature headers of one attempt. The Standard Webhooks headers are always sent (`webhook-id` is also the
- * idempotency key); `webhook-signature` only with 'standard' or 'both'. The hub header carries one signature,
- * by the newest secret, because that scheme has no room for several. `keys` holds each endpoint's HMAC keys;
- * the values are those of `signWebhook` and `signHubSignature`.
+ * Sets the signature headers of one attempt in `headers` (the request's own, so no object is made for them),
+ * replacing any of the same name, and returns it. The Standard Webhooks headers are always sent (`webhook-id`
+ * is also the idempotency key); `webhook-signature` only with 'standard' or 'both'. The hub header carries one
+ * signature, by the newest secret, because that scheme has no room for several. `keys` holds each endpoint's
+ * HMAC keys; the values are those of `signWebhook` and `signHubSignature`.
  */
-export function signatureHeaders(input: SignedHeadersInput, keys: SigningKeys): Record<string, string> {
+export function signatureHeaders(
+  input: SignedHeadersInput,
+  keys: SigningKeys,
+  headers: Record<string, string> = {},
+): Record<string, string> {
   const timestamp = Math.floor(input.now / 1000);
-  const headers: Record<string, string> = {
-    'webhook-id': input.messageId,
-    'webhook-timestamp': String(timestamp),
-  };
+  headers['webhook-id'] = input.messageId;
+  headers['webhook-timestamp'] = String(timestamp);
   if (input.scheme !== 'hub') {
     if (input.messageId === '' || /\s/.test(input.messageId)) {
       throw new TypeError('signWebhook: id must be a non-empty string without whitespace');
