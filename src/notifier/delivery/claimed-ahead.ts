@@ -7,6 +7,28 @@ const due = (d: DeliveryRecord) => d.nextAttemptAt?.getTime() ?? 0;
 const byDue = (a: DeliveryRecord, b: DeliveryRecord) =>
   due(a) - due(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
+function inDueOrder(list: readonly DeliveryRecord[]): boolean {
+  for (let i = 1; i < list.length; i++) if (byDue(list[i - 1]!, list[i]!) > 0) return false;
+  return true;
+}
+
+/**
+ * `first` then `then` in due order, as `[...first, ...then].sort(byDue)` orders them. Both are usually in due
+ * order already (what waits stays in order, and a claim returns the deliveries due first, first): they are then
+ * merged, in one pass, instead of sorted again on every claim.
+ */
+function mergeByDue(first: readonly DeliveryRecord[], then: readonly DeliveryRecord[]): DeliveryRecord[] {
+  if (!inDueOrder(first) || !inDueOrder(then)) return [...first, ...then].sort(byDue);
+  const out: DeliveryRecord[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < first.length && j < then.length)
+    out.push(byDue(then[j]!, first[i]!) < 0 ? then[j++]! : first[i++]!);
+  while (i < first.length) out.push(first[i++]!);
+  while (j < then.length) out.push(then[j++]!);
+  return out;
+}
+
 /** What the buffer needs of the dispatcher to send a delivery. */
 export interface Launcher {
   /** A slot is free (`concurrency`, and results waiting to be stored not backed up). */
@@ -92,7 +114,7 @@ export class ClaimedAhead {
    */
   launch(claimed: DeliveryRecord[], launcher: Launcher, now: number, keep = true): number {
     if (claimed.length === 0 && keep) return this.#launchWaiting(launcher, now);
-    const all = claimed.length === 0 ? this.#waiting : [...this.#waiting, ...claimed].sort(byDue);
+    const all = claimed.length === 0 ? this.#waiting : mergeByDue(this.#waiting, claimed);
     this.#waiting = [];
     this.#byEndpoint.clear();
     this.#staleAt = Number.POSITIVE_INFINITY;
