@@ -179,9 +179,10 @@ export class Dispatcher {
         }
       }
       if (!this.#running) return;
-      // Every slot is busy: the next answered or recorded attempt wakes us, and that tick looks at what is
-      // due then.
-      if (!this.#slots.hasRoom() && claimedAny) {
+      // Every slot is busy (just filled, or already full with deliveries waiting ahead): the next answered or
+      // recorded attempt wakes us, and that tick looks at what is due then. Asking storage now would cost a
+      // read (a round trip on SQL storage) on every turn of a busy outbox.
+      if (!this.#slots.hasRoom()) {
         this.#setTimer(this.#retention.nextAt);
         return;
       }

@@ -276,6 +276,42 @@ describe('dispatcher: deliveries claimed ahead (prefetch)', () => {
     await h.notifier.stop();
   });
 
+  it('does not ask storage for the next due time while every slot is busy', async () => {
+    const { storage } = countingStorage();
+    let nextReads = 0;
+    const next = storage.nextDeliveryAt.bind(storage);
+    storage.nextDeliveryAt = () => {
+      nextReads++;
+      return next();
+    };
+    const held = heldTransport();
+    const h = createNotifierHarness({ storage, transport: held.transport, concurrency: 2, prefetch: 8 });
+    await h.notifier.addEndpoint({ url: A });
+    await startWarm(h, held);
+    for (let i = 0; i < 30; i++) await h.notifier.publish('x.y', { i });
+    await h.settle();
+    const before = nextReads;
+    // One answer at a time: each frees a slot that deliveries waiting ahead fill again at once.
+    for (let i = 0; i < 60 && h.of('delivery.succeeded').length < 20; i++) {
+      held.answer(1);
+      await h.settle();
+    }
+    expect(h.of('delivery.succeeded').length).toBeGreaterThanOrEqual(20);
+    expect(nextReads - before).toBeLessThanOrEqual(2);
+    // The rest is still delivered, and the outbox then sleeps until something is due.
+    for (let i = 0; i < 60 && h.of('delivery.succeeded').length < 30; i++) {
+      held.answer();
+      await h.settle();
+    }
+    expect(h.of('delivery.succeeded')).toHaveLength(30);
+    await h.notifier.publish('x.y', { late: true });
+    await h.settle();
+    held.answer();
+    await h.settle();
+    expect(h.of('delivery.succeeded')).toHaveLength(31);
+    await h.notifier.stop();
+  });
+
   it('refuses a prefetch that is not a whole number from 0 to 10000', () => {
     for (const prefetch of [-1, 1.5, 10_001, Number.NaN]) {
       expect(() => createNotifierHarness({ prefetch })).toThrow(
