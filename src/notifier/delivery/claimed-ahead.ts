@@ -151,12 +151,23 @@ export class ClaimedAhead {
    * longer prompt).
    */
   #launchWaiting(launcher: Launcher, now: number): number {
-    if (now < this.#staleAt && !launcher.hasRoom()) return 0;
+    const staleBefore = this.#staleAt;
+    if (now < staleBefore && !launcher.hasRoom()) return 0;
+    // Nothing waiting has to leave when no lease is near its half and no endpoint is slow (what waits was
+    // prompt when it came): once the slots are full again, the rest stays as it is, unvisited.
+    const settled = now < staleBefore && this.#share.noneSlow(now);
     const waiting = this.#waiting;
     let kept = 0;
     let handBack: DeliveryRecord[] | null = null;
     this.#staleAt = Number.POSITIVE_INFINITY;
     for (let i = 0; i < waiting.length; i++) {
+      if (settled && !launcher.hasRoom()) {
+        // Their earliest half-lease is no earlier than the earliest before this walk.
+        if (staleBefore < this.#staleAt) this.#staleAt = staleBefore;
+        if (kept < i) for (; i < waiting.length; i++) waiting[kept++] = waiting[i]!;
+        else kept = waiting.length;
+        break;
+      }
       const delivery = waiting[i]!;
       const endpointId = delivery.endpointId;
       const staleAt = this.#staleAtOf(delivery);

@@ -73,6 +73,16 @@ export class FairShare {
     return held;
   }
 
+  /**
+   * No endpoint is slow at `now`, and none known as prompt has been forgotten: every endpoint that was prompt
+   * still is. Costs a look at the endpoints in flight, instead of one per endpoint asked about.
+   */
+  noneSlow(now: number): boolean {
+    if (this.#slow.size > 0 || this.#last.size >= REMEMBERED) return false;
+    for (const started of this.#started.values()) if (now - started[0]! >= this.#slowAttemptMs) return false;
+    return true;
+  }
+
   /** Endpoints whose deliveries are not to be claimed at `now`: at their limit, or slow while slow ones wait. */
   excluded(now: number): string[] {
     const out: string[] = [];

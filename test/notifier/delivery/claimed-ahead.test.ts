@@ -13,11 +13,11 @@ const options = {
   slowAttemptMs: 5_000,
 };
 
-function delivery(id: string, dueOffsetMs: number): DeliveryRecord {
+function delivery(id: string, dueOffsetMs: number, endpointId = 'ep_1'): DeliveryRecord {
   return {
     id,
     messageId: `msg_${id}`,
-    endpointId: 'ep_1',
+    endpointId,
     topic: 'invoice.paid',
     status: 'pending',
     attempts: 0,
@@ -32,23 +32,31 @@ function delivery(id: string, dueOffsetMs: number): DeliveryRecord {
   };
 }
 
-/** A buffer for one prompt endpoint, and a launcher whose slots are full until `room` is set. */
+/**
+ * A buffer for prompt endpoints ep_1 and ep_2, and a launcher whose slots are full: `state.room` slots free
+ * up, each taken by a launch.
+ */
 function setup() {
   const share = new FairShare(options);
-  share.started('ep_1', NOW - 10);
-  share.ended('ep_1', NOW - 10, NOW - 5); // answered promptly: its deliveries may wait
+  for (const id of ['ep_1', 'ep_2']) {
+    share.started(id, NOW - 10);
+    share.ended(id, NOW - 10, NOW - 5); // answered promptly: its deliveries may wait
+  }
   const ahead = new ClaimedAhead(options, new MemoryStorage(), share);
   const launched: string[] = [];
-  const state = { room: false };
+  const state = { room: 0 };
   const launcher: Launcher = {
-    hasRoom: () => state.room,
-    launch: (d) => void launched.push(d.id),
+    hasRoom: () => state.room > 0,
+    launch: (d) => {
+      state.room--;
+      launched.push(d.id);
+    },
     fail: (error) => {
       throw error;
     },
     returned: () => {},
   };
-  return { ahead, launcher, launched, state };
+  return { ahead, share, launcher, launched, state };
 }
 
 describe('ClaimedAhead', () => {
@@ -59,7 +67,7 @@ describe('ClaimedAhead', () => {
     expect(ahead.launch([delivery('e', 50), delivery('a', 10)], launcher, NOW)).toBe(0);
     expect(ahead.launch([delivery('c', 30), delivery('c2', 30), delivery('f', 60)], launcher, NOW)).toBe(0);
     expect(ahead.size).toBe(7);
-    state.room = true;
+    state.room = 10;
     ahead.launch([], launcher, NOW);
     expect(launched).toEqual(['a', 'b', 'c', 'c2', 'd', 'e', 'f']);
   });
@@ -68,8 +76,47 @@ describe('ClaimedAhead', () => {
     const { ahead, launcher, launched, state } = setup();
     ahead.launch([delivery('m', 0), delivery('x', 0)], launcher, NOW);
     ahead.launch([delivery('a', 0), delivery('n', 0), delivery('z', 0)], launcher, NOW);
-    state.room = true;
+    state.room = 10;
     ahead.launch([], launcher, NOW);
     expect(launched).toEqual(['a', 'm', 'n', 'x', 'z']);
+  });
+
+  it('keeps what waits once a freed slot is taken again, while no endpoint is slow', () => {
+    const { ahead, launcher, launched, state } = setup();
+    const claimed = ['a', 'b', 'c', 'd'].map((id, i) => delivery(id, i, i % 2 ? 'ep_2' : 'ep_1'));
+    ahead.launch(claimed, launcher, NOW);
+    state.room = 1;
+    expect(ahead.launch([], launcher, NOW + 1)).toBe(0);
+    expect(launched).toEqual(['a']);
+    expect(ahead.size).toBe(3);
+    state.room = 10;
+    ahead.launch([], launcher, NOW + 2);
+    expect(launched).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('hands back what waits for an endpoint that turned slow, though the slots are full again', () => {
+    const { ahead, share, launcher, launched, state } = setup();
+    const claimed = ['a', 'b', 'c', 'd'].map((id, i) => delivery(id, i, i % 2 ? 'ep_2' : 'ep_1'));
+    ahead.launch(claimed, launcher, NOW);
+    share.started('ep_2', NOW); // an attempt of ep_2 that runs long: ep_2 is slow from NOW + slowAttemptMs
+    const later = NOW + options.slowAttemptMs;
+    state.room = 1;
+    expect(ahead.launch([], launcher, later)).toBe(2);
+    expect(launched).toEqual(['a']);
+    expect(ahead.size).toBe(1);
+    state.room = 10;
+    ahead.launch([], launcher, later);
+    expect(launched).toEqual(['a', 'c']);
+  });
+
+  it('hands back what waited half its lease, though the slots are full again', () => {
+    const { ahead, launcher, launched, state } = setup();
+    const claimedLater = { ...delivery('a', 0), lockedUntil: new Date(NOW + options.leaseMs * 2) };
+    ahead.launch([claimedLater, delivery('b', 1), delivery('c', 2)], launcher, NOW);
+    state.room = 1;
+    // b and c have waited half their lease; a, leased later, has not.
+    expect(ahead.launch([], launcher, NOW + options.leaseMs / 2)).toBe(2);
+    expect(launched).toEqual(['a']);
+    expect(ahead.size).toBe(0);
   });
 });
