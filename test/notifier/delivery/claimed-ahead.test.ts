@@ -42,8 +42,13 @@ function setup() {
     share.started(id, NOW - 10);
     share.ended(id, NOW - 10, NOW - 5); // answered promptly: its deliveries may wait
   }
-  const ahead = new ClaimedAhead(options, new MemoryStorage(), share);
+  // Deliveries handed back are stored unleased: recorded here (they were never stored).
+  const storage = new MemoryStorage();
+  const handedBack: DeliveryRecord[] = [];
+  storage.updateDelivery = async (d) => void handedBack.push(d);
+  const ahead = new ClaimedAhead(options, storage, share);
   const launched: string[] = [];
+  const failures: unknown[] = [];
   const state = { room: 0 };
   const launcher: Launcher = {
     hasRoom: () => state.room > 0,
@@ -51,12 +56,16 @@ function setup() {
       state.room--;
       launched.push(d.id);
     },
-    fail: (error) => {
-      throw error;
-    },
+    fail: (error) => void failures.push(error),
     returned: () => {},
   };
-  return { ahead, share, launcher, launched, state };
+  /** The deliveries handed back so far, once stored, as `id lockedBy`. */
+  const returned = async () => {
+    await ahead.returning();
+    expect(failures).toEqual([]);
+    return handedBack.map((d) => `${d.id} ${d.lockedBy}`);
+  };
+  return { ahead, share, launcher, launched, state, returned };
 }
 
 describe('ClaimedAhead', () => {
@@ -94,8 +103,8 @@ describe('ClaimedAhead', () => {
     expect(launched).toEqual(['a', 'b', 'c', 'd']);
   });
 
-  it('hands back what waits for an endpoint that turned slow, though the slots are full again', () => {
-    const { ahead, share, launcher, launched, state } = setup();
+  it('hands back what waits for an endpoint that turned slow, though the slots are full again', async () => {
+    const { ahead, share, launcher, launched, state, returned } = setup();
     const claimed = ['a', 'b', 'c', 'd'].map((id, i) => delivery(id, i, i % 2 ? 'ep_2' : 'ep_1'));
     ahead.launch(claimed, launcher, NOW);
     share.started('ep_2', NOW); // an attempt of ep_2 that runs long: ep_2 is slow from NOW + slowAttemptMs
@@ -104,13 +113,14 @@ describe('ClaimedAhead', () => {
     expect(ahead.launch([], launcher, later)).toBe(2);
     expect(launched).toEqual(['a']);
     expect(ahead.size).toBe(1);
+    expect(await returned()).toEqual(['b null', 'd null']);
     state.room = 10;
     ahead.launch([], launcher, later);
     expect(launched).toEqual(['a', 'c']);
   });
 
-  it('hands back what waited half its lease, though the slots are full again', () => {
-    const { ahead, launcher, launched, state } = setup();
+  it('hands back what waited half its lease, though the slots are full again', async () => {
+    const { ahead, launcher, launched, state, returned } = setup();
     const claimedLater = { ...delivery('a', 0), lockedUntil: new Date(NOW + options.leaseMs * 2) };
     ahead.launch([claimedLater, delivery('b', 1), delivery('c', 2)], launcher, NOW);
     state.room = 1;
@@ -118,5 +128,6 @@ describe('ClaimedAhead', () => {
     expect(ahead.launch([], launcher, NOW + options.leaseMs / 2)).toBe(2);
     expect(launched).toEqual(['a']);
     expect(ahead.size).toBe(0);
+    expect(await returned()).toEqual(['b null', 'c null']);
   });
 });
