@@ -116,11 +116,16 @@ export class BatchedLookup {
 }
 
 /**
- * The fetch of a BatchedLookup of `table`: its rows of the given ids, with `columns`. A prepared statement
- * (the endpoints' is sent several times a second while delivering, and planning it cost more server CPU than
- * running it), so with the codec's columns rather than `*` (see PostgresDatabase.statement).
+ * The fetch of a BatchedLookup of `table`: its rows of the given ids, with `columns`. Prepared statements (the
+ * endpoints' lookup is sent several times a second while delivering), so with the codec's columns rather than
+ * `*` (see PostgresDatabase.statement). One id, the usual batch (one endpoint), is read by `id = $1`, whose
+ * generic plan the server keeps after five runs; `id = ANY($1)` is planned again at every run (its generic
+ * plan is costed for an array of unknown length), which cost the server more than running it.
  */
 export function lookupById(db: PostgresDatabase, table: string, columns: readonly string[]) {
-  const read = db.statement(`SELECT ${columns.join(', ')} FROM ${table} WHERE id = ANY($1::text[])`);
-  return async (ids: string[]): Promise<Row[]> => (await db.query(read, [ids])).rows;
+  const select = `SELECT ${columns.join(', ')} FROM ${table}`;
+  const one = db.statement(`${select} WHERE id = $1`);
+  const many = db.statement(`${select} WHERE id = ANY($1::text[])`);
+  return async (ids: string[]): Promise<Row[]> =>
+    (ids.length === 1 ? await db.query(one, ids) : await db.query(many, [ids])).rows;
 }
