@@ -1,6 +1,6 @@
 import type { Clock } from '../../clock.js';
 import { sleep } from '../../clock.js';
-import { CronhookError, type ErrorInfo, toErrorInfo } from '../../errors.js';
+import { type ErrorInfo, toErrorInfo } from '../../errors.js';
 import type { Emitter } from '../../events.js';
 import { cloneJson } from '../../storage/clone.js';
 import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
@@ -8,19 +8,12 @@ import type { RunHook, SchedulerHooks } from '../../telemetry/hooks.js';
 import { tracedSend } from '../../telemetry/hooks.js';
 import type { AddressPolicy, Transport, TransportResponse } from '../../transport/types.js';
 import { toPublicJob } from '../jobs/record.js';
-import type { HandlerTarget, HttpTarget, Job, JobHandler, RunEventBase, SchedulerEvents } from '../types.js';
+import type { HttpTarget, Job, JobHandler, RunEventBase, SchedulerEvents } from '../types.js';
 import { ArmedAttempt, attemptFailure } from './armed-attempt.js';
-import {
-  asError,
-  FinalFailure,
-  isThenable,
-  loneOutcome,
-  raceAbort,
-  retryDelay,
-  safeJson,
-} from './attempt-outcome.js';
+import { asError, FinalFailure, loneOutcome, retryDelay } from './attempt-outcome.js';
 import { AttemptTimeouts } from './attempt-timeouts.js';
-import { buildHttpRequest, checkResponse, truncateUtf8 } from './http-call.js';
+import { callHandler } from './handler-call.js';
+import { buildHttpRequest, checkResponse } from './http-call.js';
 import { toPublicRun } from './run-records.js';
 
 export { SNIPPET_BYTES, truncateUtf8 } from './http-call.js';
@@ -223,8 +216,9 @@ export class Runner {
       const target = ctx.job.target;
       if ('handler' in target) {
         const { hook, signal } = armed;
-        if (hook === null) await this.#callHandler(ctx, target, attempt, signal);
-        else await hook.within(() => this.#callHandler(ctx, target, attempt, signal));
+        const call = () => callHandler(this.#o.handlers, target, publicJob(ctx), ctx.run, attempt, signal);
+        if (hook === null) await call();
+        else await hook.within(call);
       } else {
         const response = await this.#send(ctx, target, armed);
         checkResponse(ctx.job, target, ctx.run, armed.request!, response);
@@ -282,30 +276,6 @@ export class Runner {
   /** A run event's common part, built only once someone listens (callers check `listenerCount` first). */
   #event<T extends string>(ctx: RunContext, type: T): RunEventBase<T> {
     return { type, at: new Date(this.#o.clock.now()), job: publicJob(ctx), run: toPublicRun(ctx.run) };
-  }
-
-  async #callHandler(ctx: RunContext, target: HandlerTarget, attempt: number, signal: AbortSignal) {
-    const handler = this.#o.handlers.get(target.handler);
-    if (!handler) {
-      throw new FinalFailure(
-        new CronhookError(
-          'ERR_HANDLER_NOT_FOUND',
-          `No handler named ${JSON.stringify(target.handler)}; register it with scheduler.handle()`,
-        ),
-      );
-    }
-    const { run } = ctx;
-    const value = handler({
-      job: publicJob(ctx),
-      run: toPublicRun(run),
-      payload: target.payload,
-      signal,
-      attempt,
-    });
-    // A synchronous handler has finished: no promise to race against the signal.
-    const result = isThenable(value) ? await raceAbort(Promise.resolve(value), signal) : value;
-    if (signal.aborted) throw signal.reason;
-    run.responseSnippet = result === undefined ? null : truncateUtf8(safeJson(result));
   }
 }
 
