@@ -6,7 +6,7 @@ import type { PostgresDatabase } from './database.js';
  * hand, ~5 times faster than structuredClone (0.7 against 3.6 µs an endpoint); anything else (a Date, a
  * Buffer) through structuredClone.
  */
-function copyRow<T>(value: T): T {
+export function copyRow<T>(value: T): T {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(copyRow) as T;
   if (Object.getPrototypeOf(value) !== Object.prototype) return structuredClone(value);
@@ -26,11 +26,10 @@ interface Waiter {
  * once, and this makes that two queries for the batch instead of two per delivery. Each caller gets its own
  * row object; an id asked for twice is fetched once.
  *
- * A statement that has just read rows anyway (a claim joining its deliveries' endpoints and messages) can
- * {@link prime} them: until the end of the current turn, reads of those ids are answered from them, as if
- * they had been read at that statement's time, with no round trip. Rows that never change once written
- * (messages) can be kept longer: with `keep`, the latest that many primed rows answer reads until they are
- * pushed out, so deliveries claimed ahead and sent turns later still read their message without a query.
+ * Rows that never change once written (messages) and that a statement has just read anyway (a claim joining
+ * its deliveries' messages) can be {@link prime}d with `keep`: the latest that many primed rows answer reads,
+ * with no round trip, until they are pushed out, so deliveries claimed ahead and sent turns later still read
+ * their message without a query. (Endpoint rows, which do change, are kept by LeasedEndpoints instead.)
  * Rows whose values are all strings, numbers or null (`flat`) are shared between callers rather than copied
  * (a copy cost ~1.5 µs a message): each caller decodes them into objects of its own.
  */
@@ -38,7 +37,6 @@ export class BatchedLookup {
   readonly #fetch: (ids: string[]) => Promise<Row[]>;
   #pending = new Map<string, Waiter[]>();
   #scheduled = false;
-  #primed = new Map<string, Row>();
   readonly #keep: number;
   readonly #flat: boolean;
   /** With `keep`: primed rows, oldest first. */
@@ -46,7 +44,7 @@ export class BatchedLookup {
 
   /**
    * @param fetch returns the rows (with an `id` column) of the given ids that exist.
-   * @param keep for rows that never change: how many primed rows answer reads beyond their turn.
+   * @param keep for rows that never change: how many primed rows answer reads.
    * @param flat rows hold no objects (no JSON columns): handed out as they are, not copied.
    */
   constructor(
@@ -58,32 +56,22 @@ export class BatchedLookup {
     this.#flat = flat;
   }
 
-  /** Answers reads of these rows' ids from them until the end of this turn of the event loop (see `keep`). */
+  /** Answers reads of these rows' ids from them, the latest `keep` of them (none without `keep`). */
   prime(rows: Row[]): void {
-    if (rows.length === 0) return;
-    if (this.#keep > 0) {
-      for (const row of rows) this.#kept.set(String(row.id), row);
-      for (const id of this.#kept.keys()) {
-        if (this.#kept.size <= this.#keep) break;
-        this.#kept.delete(id);
-      }
-      return;
+    for (const row of rows) this.#kept.set(String(row.id), row);
+    for (const id of this.#kept.keys()) {
+      if (this.#kept.size <= this.#keep) break;
+      this.#kept.delete(id);
     }
-    const primed = new Map(rows.map((row) => [String(row.id), row]));
-    this.#primed = primed;
-    setImmediate(() => {
-      if (this.#primed === primed) this.#primed = new Map();
-    });
   }
 
-  /** Forgets a primed row: it was changed through this storage, so the next read must see the change. */
+  /** Forgets a primed row (its row was deleted). */
   forget(id: string): void {
-    this.#primed.delete(id);
     this.#kept.delete(id);
   }
 
   get(id: string): Promise<Row | null> {
-    const primed = this.#primed.get(id) ?? this.#kept.get(id);
+    const primed = this.#kept.get(id);
     if (primed !== undefined) return Promise.resolve(this.#flat ? primed : copyRow(primed));
     return new Promise((resolve, reject) => {
       const waiters = this.#pending.get(id);

@@ -3,13 +3,13 @@ import { definedOnly, insertSql, postgresPlaceholder as ph } from '../sql/codec.
 import { GroupCommit, type QueuedWrite } from '../sql/group-commit.js';
 import { attemptCodec, deliveryCodec } from '../sql/outbox-rows.js';
 import type { CompleteAttemptInput } from '../types.js';
-import type { BatchedLookup } from './batched-lookup.js';
 import {
   postgresDialect as dialect,
   type PgExecutor,
   type PgSql,
   type PostgresDatabase,
 } from './database.js';
+import type { LeasedEndpoints } from './leased-endpoints.js';
 import { lockEndpoints, reparkDeliveries } from './parking.js';
 import { distinctParts, jsonRows, writeAsSet } from './set-writes.js';
 
@@ -39,18 +39,18 @@ const ENDPOINT_PATCH: Record<
 export class PostgresCompletions {
   readonly #db: PostgresDatabase;
   readonly #t: PostgresDatabase['tables'];
-  readonly #endpoints: BatchedLookup;
+  readonly #endpoints: LeasedEndpoints;
   readonly #updateDelivery: (delivery: DeliveryRecord, tx: PgExecutor) => Promise<void>;
   readonly #completeMany: PgSql;
   readonly #writes = new GroupCommit<CompleteAttemptInput>((group) => this.#completeGroup(group));
 
   /**
-   * @param endpoints the outbox's endpoint lookup, whose copies of patched endpoints are dropped.
+   * @param endpoints the endpoint rows the outbox's claims keep, whose rows of patched endpoints are dropped.
    * @param updateDelivery the outbox's single-delivery update, for the one-by-one path.
    */
   constructor(
     db: PostgresDatabase,
-    endpoints: BatchedLookup,
+    endpoints: LeasedEndpoints,
     updateDelivery: (delivery: DeliveryRecord, tx: PgExecutor) => Promise<void>,
   ) {
     this.#db = db;

@@ -11,6 +11,7 @@ import {
 } from './database.js';
 import type { PostgresFanouts } from './fanout.js';
 import { KeptEndpoints } from './kept-endpoints.js';
+import { LeasedEndpoints } from './leased-endpoints.js';
 import { lockEndpoints, reparkDeliveries } from './parking.js';
 
 const decodeEndpoint = (row: PgRow) => endpointCodec.decode(row, dialect);
@@ -18,16 +19,19 @@ const ENDPOINT_SET = setSql(endpointCodec.columns.slice(1), ph);
 
 /**
  * The endpoints of `PostgresOutbox` (which extends this): their writes, which park or unpark the deliveries
- * of an endpoint whose enabled flag changes (parking.ts), and their reads: by id through {@link lookup}, which
- * the outbox's claims fill and its attempt results clear, and all of them through KeptEndpoints.
+ * of an endpoint whose enabled flag changes (parking.ts), and their reads: by id from {@link leased}, which
+ * the outbox's claims fill and its attempt results and writes here clear, else batched per turn, and all
+ * of them through KeptEndpoints.
  */
 export class PostgresEndpoints {
   readonly #db: PostgresDatabase;
   readonly #t: PostgresDatabase['tables'];
   readonly #kept: KeptEndpoints;
   readonly #fanouts: PostgresFanouts;
-  /** Endpoint rows by id, batched per turn; claims prime it with the rows they read (see BatchedLookup). */
-  protected readonly lookup: BatchedLookup;
+  /** Endpoint rows by id, batched per turn (see BatchedLookup). */
+  readonly #lookup: BatchedLookup;
+  /** The rows claims returned, for the deliveries they leased (see LeasedEndpoints). */
+  protected readonly leased = new LeasedEndpoints();
 
   /** @param fanouts the outbox's fan-outs: a deleted endpoint's deliveries in them are written first. */
   constructor(db: PostgresDatabase, fanouts: PostgresFanouts) {
@@ -35,7 +39,7 @@ export class PostgresEndpoints {
     this.#t = db.tables;
     this.#fanouts = fanouts;
     this.#kept = new KeptEndpoints(db);
-    this.lookup = new BatchedLookup(lookupById(db, db.tables.endpoints, endpointCodec.columns));
+    this.#lookup = new BatchedLookup(lookupById(db, db.tables.endpoints, endpointCodec.columns));
   }
 
   async insertEndpoint(endpoint: EndpointRecord): Promise<void> {
@@ -57,7 +61,7 @@ export class PostgresEndpoints {
   async #update(endpoint: EndpointRecord, expected: number | null): Promise<boolean> {
     const [id, ...values] = endpointCodec.encode(endpoint, dialect);
     const sql = `UPDATE ${this.#t.endpoints} SET ${ENDPOINT_SET} WHERE id = ${ph(values.length)}`;
-    this.lookup.forget(endpoint.id);
+    this.leased.forget(endpoint.id);
     let written: boolean;
     try {
       written = await this.#db.transaction(async (tx) => {
@@ -75,7 +79,7 @@ export class PostgresEndpoints {
         return true;
       });
     } finally {
-      this.lookup.forget(endpoint.id);
+      this.leased.forget(endpoint.id);
     }
     // It may have been re-enabled, making its waiting deliveries due.
     if (written) await this.#db.notify('deliveries');
@@ -84,7 +88,7 @@ export class PostgresEndpoints {
 
   async getEndpoint(id: string, tx: PgExecutor = this.#db): Promise<EndpointRecord | null> {
     if (tx === this.#db) {
-      const row = await this.lookup.get(id);
+      const row = this.leased.get(id) ?? (await this.#lookup.get(id));
       return row ? decodeEndpoint(row) : null;
     }
     const { rows } = await tx.query(`SELECT * FROM ${this.#t.endpoints} WHERE id = $1`, [id]);
@@ -114,7 +118,7 @@ export class PostgresEndpoints {
   currentEndpoints = (): Promise<readonly Readonly<EndpointRecord>[]> => this.#kept.current();
 
   async deleteEndpoint(id: string): Promise<boolean> {
-    this.lookup.forget(id);
+    this.leased.forget(id);
     const deleted = await this.#db.transaction(async (tx) => {
       // Its deliveries in fan-outs not written yet are written first, to go with the others.
       await this.#fanouts.expand({ endpointId: id }, tx);
@@ -126,7 +130,7 @@ export class PostgresEndpoints {
       await tx.query(`DELETE FROM ${this.#t.deliveries} WHERE endpoint_id = $1 AND status = 'pending'`, [id]);
       return (await tx.query(`DELETE FROM ${this.#t.endpoints} WHERE id = $1`, [id])).rowCount > 0;
     });
-    this.lookup.forget(id);
+    this.leased.forget(id);
     return deleted;
   }
 }

@@ -80,7 +80,7 @@ export class PostgresOutbox extends PostgresEndpoints {
       keep: MESSAGES_KEPT,
       flat: true,
     });
-    this.#completions = new PostgresCompletions(db, this.lookup, (delivery, tx) =>
+    this.#completions = new PostgresCompletions(db, this.leased, (delivery, tx) =>
       this.updateDelivery(delivery, tx),
     );
   }
@@ -120,6 +120,7 @@ export class PostgresOutbox extends PostgresEndpoints {
 
   async claimDeliveries(options: ClaimDeliveriesOptions): Promise<DeliveryRecord[]> {
     const { now, limit, instanceId, leaseMs } = options;
+    const mark = this.leased.mark();
     const { rows } = await this.#db.query(this.#claim, [
       now.getTime(),
       limit,
@@ -127,18 +128,22 @@ export class PostgresOutbox extends PostgresEndpoints {
       now.getTime() + leaseMs,
       options.excludeEndpointIds ?? [],
     ]);
-    // The endpoints and messages of the claimed deliveries come along (each once), for the reads that
-    // follow a claim: the notifier needs them to send, and gets them without another round trip.
-    this.lookup.prime(rows.flatMap((row) => (row.endpoint_row ? [row.endpoint_row as PgRow] : [])));
-    this.#messages.prime(rows.flatMap((row) => (row.message_row ? [row.message_row as PgRow] : [])));
-    return rows
+    const claimed = rows
       .map((row) => ({ due: Number(row.due_at), delivery: decodeDelivery(row.delivery as PgRow) }))
       .sort((a, b) => a.due - b.due || (a.delivery.id < b.delivery.id ? -1 : 1))
       .map(({ delivery }) => delivery);
+    // The endpoints and messages of the claimed deliveries come along (each once), for the reads that
+    // follow a claim: the notifier needs them to send, and gets them without another round trip, also for
+    // the deliveries it claimed ahead and sends turns later (an endpoint's row while their lease lasts).
+    const endpointRows = rows.flatMap((row) => (row.endpoint_row ? [row.endpoint_row as PgRow] : []));
+    this.leased.hold(mark, endpointRows, claimed, now.getTime(), leaseMs);
+    this.#messages.prime(rows.flatMap((row) => (row.message_row ? [row.message_row as PgRow] : [])));
+    return claimed;
   }
 
   /** Group-committed: the attempts that finish together are recorded in one statement (PostgresCompletions). */
   completeAttempt(input: CompleteAttemptInput): Promise<void> {
+    this.leased.release(input.delivery.id);
     return this.#completions.complete(input);
   }
 
@@ -147,6 +152,7 @@ export class PostgresOutbox extends PostgresEndpoints {
    * the caller holds the endpoints lock; on its own it takes the lock shared in a transaction of its own.
    */
   async updateDelivery(delivery: DeliveryRecord, tx?: PgExecutor): Promise<void> {
+    this.leased.release(delivery.id); // handed back or rewritten: its claim's endpoint row no longer serves it
     const [id, ...values] = deliveryCodec.encode(delivery, dialect);
     const n = values.length;
     const parked = parkedSql(this.#db, ph(n + 1), ph(n + 2));

@@ -1,0 +1,160 @@
+import type pg from 'pg';
+import { expect, it } from 'vitest';
+import type { PostgresStorage } from '../../../src/storage/postgres/index.js';
+import { at, attempt, delivery, endpoint, message } from '../../../src/testing/storage-suite/fixtures.js';
+import { describePostgres, postgresStorages } from '../../helpers/postgres.js';
+import { useCleanups } from '../../helpers/test-lifecycle.js';
+
+const LEASE = 60_000;
+/** A few turns of the event loop later, as for a delivery claimed ahead and sent once a slot is free. */
+const later = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+/** Records the statements sent through `pool.query` (the storage's reads by id go there). */
+function recordQueries(pool: pg.Pool): string[] {
+  const queries: string[] = [];
+  const query = pool.query.bind(pool);
+  pool.query = ((...args: Parameters<typeof query>) => {
+    const sql = args[0];
+    queries.push(typeof sql === 'string' ? sql : String((sql as { text?: string }).text));
+    return query(...args);
+  }) as typeof pool.query;
+  return queries;
+}
+
+const endpointReads = (queries: string[]) =>
+  queries.filter((q) => /FROM \S+\.?"?endpoints"? WHERE id/.test(q));
+
+/** Endpoint `ep` with deliveries d-0 .. d-(n-1), all due at(0). */
+async function seed(storage: PostgresStorage, n: number): Promise<void> {
+  await storage.insertEndpoint(endpoint('ep'));
+  for (let i = 0; i < n; i++)
+    await storage.insertMessage({
+      message: message(`m-${i}`),
+      deliveries: [delivery(`d-${i}`, `m-${i}`, 'ep')],
+    });
+}
+
+const claim = (storage: PostgresStorage, offsetMs: number, limit: number, leaseMs = LEASE) =>
+  storage.claimDeliveries({ now: at(offsetMs), limit, instanceId: 'a', leaseMs });
+
+// The endpoint row a claim returns serves the deliveries that claim leased while their lease lasts, and is
+// dropped at once when this storage writes the endpoint (docs/storage.md).
+describePostgres('PostgresStorage endpoint rows of a claim', () => {
+  const { open, onPool } = postgresStorages(useCleanups());
+
+  it('a delivery claimed ahead reads its endpoint turns after the claim without a query, each read a copy', async () => {
+    const { storage, pool } = await onPool({ max: 2 });
+    await seed(storage, 3);
+    expect(await claim(storage, 0, 3)).toHaveLength(3);
+    await later();
+    const queries = recordQueries(pool);
+    const first = (await storage.getEndpoint('ep'))!;
+    await later();
+    expect(await storage.getEndpoint('ep')).toEqual(endpoint('ep'));
+    first.topics.push('changed');
+    await later();
+    expect(await storage.getEndpoint('ep')).toEqual(endpoint('ep'));
+    expect(queries).toEqual([]);
+  });
+
+  it('a write of the endpoint through this storage reaches deliveries already claimed at once', async () => {
+    const { storage, pool } = await onPool({ max: 2 });
+    await seed(storage, 4);
+    await claim(storage, 0, 4);
+    await later();
+    const queries = recordQueries(pool);
+
+    const renamed = endpoint('ep', { url: 'https://changed.example.com/in', updatedAt: at(10) });
+    await storage.updateEndpoint(renamed);
+    expect(await storage.getEndpoint('ep')).toEqual(renamed);
+
+    const rotated = {
+      ...renamed,
+      secrets: [
+        { secret: 'whsec_cm90YXRlZCBzZWNyZXQgZm9yIGtlcHQgcm93cw==', createdAt: at(11), expiresAt: null },
+      ],
+      updatedAt: at(11),
+    };
+    expect(await storage.replaceEndpoint(rotated, at(10))).toBe(true);
+    expect(await storage.getEndpoint('ep')).toEqual(rotated);
+
+    const disabled = {
+      ...rotated,
+      enabled: false,
+      disabledReason: 'manual',
+      disabledAt: at(12),
+      updatedAt: at(12),
+    };
+    expect(await storage.replaceEndpoint(disabled, at(11))).toBe(true);
+    expect(await storage.getEndpoint('ep')).toEqual(disabled);
+
+    // An attempt's endpoint patch (the endpoint re-enabled by an outcome, as a test of it would).
+    await storage.completeAttempt({
+      delivery: { ...delivery('d-0', 'm-0', 'ep'), status: 'failed', attempts: 1, nextAttemptAt: null },
+      attempt: attempt('a-0', 'd-0'),
+      endpoint: { id: 'ep', enabled: true, disabledReason: null, disabledAt: null, failingSince: at(13) },
+    });
+    expect(await storage.getEndpoint('ep')).toMatchObject({ enabled: true, failingSince: at(13) });
+    // Each of those reads went to the database.
+    expect(endpointReads(queries)).toHaveLength(4);
+
+    expect(await storage.deleteEndpoint('ep')).toBe(true);
+    expect(await storage.getEndpoint('ep')).toBeNull();
+  });
+
+  it("another storage's change reaches the deliveries claimed after it (those leased before keep their row)", async () => {
+    const { storage, schema } = await onPool({ max: 2 });
+    const other = await open(schema);
+    await seed(storage, 2);
+    expect((await claim(storage, 0, 1)).map((d) => d.id)).toEqual(['d-0']);
+    const changed = endpoint('ep', { url: 'https://elsewhere.example.com/in', updatedAt: at(10) });
+    await other.updateEndpoint(changed);
+    await later();
+    // d-0 was leased before the change: it is sent as its claim read the endpoint, within its lease.
+    expect(await storage.getEndpoint('ep')).toEqual(endpoint('ep'));
+    expect((await claim(storage, 1, 1)).map((d) => d.id)).toEqual(['d-1']);
+    await later();
+    expect(await storage.getEndpoint('ep')).toEqual(changed);
+  });
+
+  it('the row is not used once its deliveries are completed or handed back', async () => {
+    const { storage, pool } = await onPool({ max: 2 });
+    await seed(storage, 2);
+    const [d0, d1] = await claim(storage, 0, 2);
+    await later();
+    const queries = recordQueries(pool);
+    await storage.completeAttempt({
+      delivery: { ...d0!, status: 'succeeded', attempts: 1, nextAttemptAt: null },
+      attempt: attempt('a-0', 'd-0', { statusCode: 200, error: null }),
+    });
+    // d-1 is still leased: its row serves it.
+    expect(await storage.getEndpoint('ep')).toEqual(endpoint('ep'));
+    expect(endpointReads(queries)).toHaveLength(0);
+    // Handed back (as the notifier does with what waited too long), the last delivery of the claim is done.
+    await storage.updateDelivery({ ...d1!, lockedBy: null, lockedUntil: null });
+    expect(await storage.getEndpoint('ep')).toEqual(endpoint('ep'));
+    expect(endpointReads(queries)).toHaveLength(1);
+  });
+
+  it("the row is not used once its claim's lease has ended (the claims' clock)", async () => {
+    const { storage, pool } = await onPool({ max: 2 });
+    await seed(storage, 1);
+    await storage.insertEndpoint(endpoint('ep-2'));
+    await storage.insertMessage({
+      message: message('m-x'),
+      deliveries: [delivery('d-x', 'm-x', 'ep-2', { nextAttemptAt: at(5_000) })],
+    });
+    expect((await claim(storage, 0, 1, 1_000)).map((d) => d.id)).toEqual(['d-0']);
+    await later();
+    const queries = recordQueries(pool);
+    // A claim within the lease (nothing due) leaves it.
+    expect(await claim(storage, 999, 1, 1_000)).toEqual([]);
+    expect(await storage.getEndpoint('ep')).toEqual(endpoint('ep'));
+    expect(endpointReads(queries)).toHaveLength(0);
+    // A claim past it (of another endpoint's delivery): d-0's lease is over, its row is not used.
+    const past = { now: at(5_000), limit: 1, instanceId: 'a', leaseMs: 1_000, excludeEndpointIds: ['ep'] };
+    expect((await storage.claimDeliveries(past)).map((d) => d.id)).toEqual(['d-x']);
+    expect(await storage.getEndpoint('ep')).toEqual(endpoint('ep'));
+    expect(endpointReads(queries)).toHaveLength(1);
+  });
+});
