@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { expect, it } from 'vitest';
+import type { EndpointRecord } from '../../../src/notifier/types.js';
 import type { PostgresStorage } from '../../../src/storage/postgres/index.js';
 import { at, attempt, delivery, endpoint, message } from '../../../src/testing/storage-suite/fixtures.js';
 import { describePostgres, postgresStorages } from '../../helpers/postgres.js';
@@ -78,7 +79,7 @@ describePostgres('PostgresStorage endpoint rows of a claim', () => {
     expect(await storage.replaceEndpoint(rotated, at(10))).toBe(true);
     expect(await storage.getEndpoint('ep')).toEqual(rotated);
 
-    const disabled = {
+    const disabled: EndpointRecord = {
       ...rotated,
       enabled: false,
       disabledReason: 'manual',
