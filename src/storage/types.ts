@@ -172,6 +172,16 @@ export interface Storage {
    */
   replaceEndpoint?(endpoint: EndpointRecord, expectedUpdatedAt: Date): Promise<boolean>;
   getEndpoint(id: string): Promise<EndpointRecord | null>;
+  /**
+   * The endpoint for an attempt of a delivery this process claimed and still leases: the notifier reads each
+   * attempt's endpoint with it. It may answer with the endpoint row the claim that leased the delivery read,
+   * at most one lease old (a change made through another process meanwhile reaches only deliveries claimed
+   * after it), sparing a round trip per attempt; `getEndpoint` must always answer with the stored endpoint,
+   * for reads that write it back or show it. PostgresStorage keeps the rows its claims return for this.
+   * Optional: without it the notifier uses `getEndpoint`.
+   * @example const endpoint = await (storage.getDeliveryEndpoint ?? storage.getEndpoint).call(storage, delivery.endpointId);
+   */
+  getDeliveryEndpoint?(id: string): Promise<EndpointRecord | null>;
   /** Ordered by createdAt, id. */
   listEndpoints(options?: { limit?: number; after?: string }): Promise<EndpointRecord[]>;
   /**

@@ -88,11 +88,17 @@ export class PostgresEndpoints {
 
   async getEndpoint(id: string, tx: PgExecutor = this.#db): Promise<EndpointRecord | null> {
     if (tx === this.#db) {
-      const row = this.leased.get(id) ?? (await this.#lookup.get(id));
+      const row = await this.#lookup.get(id);
       return row ? decodeEndpoint(row) : null;
     }
     const { rows } = await tx.query(`SELECT * FROM ${this.#t.endpoints} WHERE id = $1`, [id]);
     return rows[0] ? decodeEndpoint(rows[0]) : null;
+  }
+
+  /** For an attempt of a delivery claimed here: the row its claim returned while kept (see LeasedEndpoints). */
+  async getDeliveryEndpoint(id: string): Promise<EndpointRecord | null> {
+    const row = this.leased.get(id) ?? (await this.#lookup.get(id));
+    return row ? decodeEndpoint(row) : null;
   }
 
   async listEndpoints(options: { limit?: number; after?: string } = {}): Promise<EndpointRecord[]> {

@@ -64,8 +64,9 @@ type PartOf<K extends keyof Storage> = {
     : never;
 };
 export type JobsPart = PartOf<JobMethod>;
-/** The outbox part; `insertFanout` and `currentEndpoints` are optional, as on Storage. */
-export type OutboxPart = PartOf<OutboxMethod> & Partial<PartOf<'insertFanout' | 'currentEndpoints'>>;
+/** The outbox part; `insertFanout`, `currentEndpoints` and `getDeliveryEndpoint` are optional, as on Storage. */
+export type OutboxPart = PartOf<OutboxMethod> &
+  Partial<PartOf<'insertFanout' | 'currentEndpoints' | 'getDeliveryEndpoint'>>;
 
 const DONE: Promise<void> = Promise.resolve();
 
@@ -88,6 +89,8 @@ export abstract class SplitStorage {
   readonly insertFanout?: (input: FanoutInput) => Promise<void>;
   /** See {@link Storage.currentEndpoints}: present when the adapter's outbox part keeps endpoints. */
   readonly currentEndpoints?: () => Promise<readonly Readonly<EndpointRecord>[]>;
+  /** See {@link Storage.getDeliveryEndpoint}: present when the adapter's outbox part keeps claimed endpoint rows. */
+  readonly getDeliveryEndpoint?: (id: string) => Promise<EndpointRecord | null>;
 
   protected constructor(jobs: JobsPart, outbox: OutboxPart) {
     this.#jobs = jobs;
@@ -96,6 +99,9 @@ export abstract class SplitStorage {
     if (insertFanout) this.insertFanout = (input) => this.op('insert a message', () => insertFanout(input));
     const currentEndpoints = outbox.currentEndpoints?.bind(outbox);
     if (currentEndpoints) this.currentEndpoints = () => this.op('list endpoints', currentEndpoints);
+    const getDeliveryEndpoint = outbox.getDeliveryEndpoint?.bind(outbox);
+    if (getDeliveryEndpoint)
+      this.getDeliveryEndpoint = (id) => this.op('read an endpoint', () => getDeliveryEndpoint(id));
   }
 
   /**

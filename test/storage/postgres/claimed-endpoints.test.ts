@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { expect, it } from 'vitest';
+import { EndpointRegistry } from '../../../src/notifier/endpoints/endpoint-registry.js';
 import type { EndpointRecord } from '../../../src/notifier/types.js';
 import type { PostgresStorage } from '../../../src/storage/postgres/index.js';
 import { at, attempt, delivery, endpoint, message } from '../../../src/testing/storage-suite/fixtures.js';
@@ -38,8 +39,9 @@ async function seed(storage: PostgresStorage, n: number): Promise<void> {
 const claim = (storage: PostgresStorage, offsetMs: number, limit: number, leaseMs = LEASE) =>
   storage.claimDeliveries({ now: at(offsetMs), limit, instanceId: 'a', leaseMs });
 
-// The endpoint row a claim returns serves the deliveries that claim leased while their lease lasts, and is
-// dropped at once when this storage writes the endpoint (docs/storage.md).
+// The endpoint row a claim returns serves the deliveries that claim leased while their lease lasts (through
+// getDeliveryEndpoint, the notifier's read for an attempt), and is dropped at once when this storage writes the
+// endpoint; getEndpoint always reads the database (docs/storage.md).
 describePostgres('PostgresStorage endpoint rows of a claim', () => {
   const { open, onPool } = postgresStorages(useCleanups());
 
@@ -49,12 +51,12 @@ describePostgres('PostgresStorage endpoint rows of a claim', () => {
     expect(await claim(storage, 0, 3)).toHaveLength(3);
     await later();
     const queries = recordQueries(pool);
-    const first = (await storage.getEndpoint('ep'))!;
+    const first = (await storage.getDeliveryEndpoint!('ep'))!;
     await later();
-    expect(await storage.getEndpoint('ep')).toEqual(endpoint('ep'));
+    expect(await storage.getDeliveryEndpoint!('ep')).toEqual(endpoint('ep'));
     first.topics.push('changed');
     await later();
-    expect(await storage.getEndpoint('ep')).toEqual(endpoint('ep'));
+    expect(await storage.getDeliveryEndpoint!('ep')).toEqual(endpoint('ep'));
     expect(queries).toEqual([]);
   });
 
@@ -67,7 +69,7 @@ describePostgres('PostgresStorage endpoint rows of a claim', () => {
 
     const renamed = endpoint('ep', { url: 'https://changed.example.com/in', updatedAt: at(10) });
     await storage.updateEndpoint(renamed);
-    expect(await storage.getEndpoint('ep')).toEqual(renamed);
+    expect(await storage.getDeliveryEndpoint!('ep')).toEqual(renamed);
 
     const rotated = {
       ...renamed,
@@ -77,7 +79,7 @@ describePostgres('PostgresStorage endpoint rows of a claim', () => {
       updatedAt: at(11),
     };
     expect(await storage.replaceEndpoint(rotated, at(10))).toBe(true);
-    expect(await storage.getEndpoint('ep')).toEqual(rotated);
+    expect(await storage.getDeliveryEndpoint!('ep')).toEqual(rotated);
 
     const disabled: EndpointRecord = {
       ...rotated,
@@ -87,7 +89,7 @@ describePostgres('PostgresStorage endpoint rows of a claim', () => {
       updatedAt: at(12),
     };
     expect(await storage.replaceEndpoint(disabled, at(11))).toBe(true);
-    expect(await storage.getEndpoint('ep')).toEqual(disabled);
+    expect(await storage.getDeliveryEndpoint!('ep')).toEqual(disabled);
 
     // An attempt's endpoint patch (the endpoint re-enabled by an outcome, as a test of it would).
     await storage.completeAttempt({
@@ -95,12 +97,12 @@ describePostgres('PostgresStorage endpoint rows of a claim', () => {
       attempt: attempt('a-0', 'd-0'),
       endpoint: { id: 'ep', enabled: true, disabledReason: null, disabledAt: null, failingSince: at(13) },
     });
-    expect(await storage.getEndpoint('ep')).toMatchObject({ enabled: true, failingSince: at(13) });
+    expect(await storage.getDeliveryEndpoint!('ep')).toMatchObject({ enabled: true, failingSince: at(13) });
     // Each of those reads went to the database.
     expect(endpointReads(queries)).toHaveLength(4);
 
     expect(await storage.deleteEndpoint('ep')).toBe(true);
-    expect(await storage.getEndpoint('ep')).toBeNull();
+    expect(await storage.getDeliveryEndpoint!('ep')).toBeNull();
   });
 
   it("another storage's change reaches the deliveries claimed after it (those leased before keep their row)", async () => {
@@ -112,10 +114,48 @@ describePostgres('PostgresStorage endpoint rows of a claim', () => {
     await other.updateEndpoint(changed);
     await later();
     // d-0 was leased before the change: it is sent as its claim read the endpoint, within its lease.
-    expect(await storage.getEndpoint('ep')).toEqual(endpoint('ep'));
+    expect(await storage.getDeliveryEndpoint!('ep')).toEqual(endpoint('ep'));
     expect((await claim(storage, 1, 1)).map((d) => d.id)).toEqual(['d-1']);
     await later();
+    expect(await storage.getDeliveryEndpoint!('ep')).toEqual(changed);
+  });
+
+  it("getEndpoint returns another storage's change even while a delivery claimed before it is leased", async () => {
+    const { storage, schema } = await onPool({ max: 2 });
+    const other = await open(schema);
+    await seed(storage, 1);
+    expect((await claim(storage, 0, 1)).map((d) => d.id)).toEqual(['d-0']);
+    const changed = endpoint('ep', { url: 'https://elsewhere.example.com/in', updatedAt: at(10) });
+    await other.updateEndpoint(changed);
+    await later();
     expect(await storage.getEndpoint('ep')).toEqual(changed);
+    // The attempt's read still answers with the claim's row (d-0 is leased).
+    expect(await storage.getDeliveryEndpoint!('ep')).toEqual(endpoint('ep'));
+  });
+
+  it("upsertEndpoint with the old values after another instance's change writes them (not unchanged)", async () => {
+    const { storage, schema } = await onPool({ max: 2 });
+    const other = await open(schema);
+    await seed(storage, 1);
+    const original = endpoint('ep', { headers: { 'x-source': 'ops' } }); // header values an input may give
+    await storage.updateEndpoint(original);
+    expect((await claim(storage, 0, 1)).map((d) => d.id)).toEqual(['d-0']);
+    await other.updateEndpoint({ ...original, url: 'https://elsewhere.example.com/in', updatedAt: at(10) });
+    await later();
+    const registry = new EndpointRegistry(
+      storage,
+      () => at(20),
+      () => {},
+    );
+    // Every field as it was before the change: read from the claim's row, this would be "unchanged".
+    const { url, topics, description, authorization, headers, jobIds, match, propagateTraceContext } =
+      original;
+    const result = await registry.upsert({
+      ...{ id: 'ep', url, topics, description, authorization, headers, jobIds: jobIds!, match },
+      propagateTraceContext,
+    });
+    expect(result).toMatchObject({ created: false, updated: true });
+    expect(await other.getEndpoint('ep')).toMatchObject({ url: original.url, updatedAt: at(20) });
   });
 
   it('the row is not used once its deliveries are completed or handed back', async () => {
@@ -129,11 +169,11 @@ describePostgres('PostgresStorage endpoint rows of a claim', () => {
       attempt: attempt('a-0', 'd-0', { statusCode: 200, error: null }),
     });
     // d-1 is still leased: its row serves it.
-    expect(await storage.getEndpoint('ep')).toEqual(endpoint('ep'));
+    expect(await storage.getDeliveryEndpoint!('ep')).toEqual(endpoint('ep'));
     expect(endpointReads(queries)).toHaveLength(0);
     // Handed back (as the notifier does with what waited too long), the last delivery of the claim is done.
     await storage.updateDelivery({ ...d1!, lockedBy: null, lockedUntil: null });
-    expect(await storage.getEndpoint('ep')).toEqual(endpoint('ep'));
+    expect(await storage.getDeliveryEndpoint!('ep')).toEqual(endpoint('ep'));
     expect(endpointReads(queries)).toHaveLength(1);
   });
 
@@ -150,12 +190,12 @@ describePostgres('PostgresStorage endpoint rows of a claim', () => {
     const queries = recordQueries(pool);
     // A claim within the lease (nothing due) leaves it.
     expect(await claim(storage, 999, 1, 1_000)).toEqual([]);
-    expect(await storage.getEndpoint('ep')).toEqual(endpoint('ep'));
+    expect(await storage.getDeliveryEndpoint!('ep')).toEqual(endpoint('ep'));
     expect(endpointReads(queries)).toHaveLength(0);
     // A claim past it (of another endpoint's delivery): d-0's lease is over, its row is not used.
     const past = { now: at(5_000), limit: 1, instanceId: 'a', leaseMs: 1_000, excludeEndpointIds: ['ep'] };
     expect((await storage.claimDeliveries(past)).map((d) => d.id)).toEqual(['d-x']);
-    expect(await storage.getEndpoint('ep')).toEqual(endpoint('ep'));
+    expect(await storage.getDeliveryEndpoint!('ep')).toEqual(endpoint('ep'));
     expect(endpointReads(queries)).toHaveLength(1);
   });
 });
