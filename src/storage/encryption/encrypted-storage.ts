@@ -54,6 +54,7 @@ const MEMBERS = {
   updateEndpoint: 'seals',
   replaceEndpoint: 'seals, when the storage underneath has it',
   getEndpoint: 'opens',
+  getDeliveryEndpoint: 'opens, when the storage underneath has it',
   listEndpoints: 'opens',
   peekEndpoints: 'left out: its records are shared, read-only objects that cannot carry decrypted copies',
   currentEndpoints:
@@ -106,6 +107,7 @@ export class EncryptedStorage extends PassThroughStorage implements Storage {
   readonly #opened = new WeakMap<Readonly<EndpointRecord>, Readonly<EndpointRecord>>();
   readonly replaceJob?: Storage['replaceJob'];
   readonly replaceEndpoint?: Storage['replaceEndpoint'];
+  readonly getDeliveryEndpoint?: Storage['getDeliveryEndpoint'];
   readonly listFailingJobs?: Storage['listFailingJobs'];
   readonly #box: SecretBox;
   /** The keys opened what is stored (checked by migrate() or the first ready() that got that far). */
@@ -144,6 +146,12 @@ export class EncryptedStorage extends PassThroughStorage implements Storage {
     if (storage.replaceJob) {
       this.replaceJob = (job, expected, state) =>
         storage.replaceJob!(mapJobSecrets(job, this.#seal), expected, state);
+    }
+    if (storage.getDeliveryEndpoint) {
+      this.getDeliveryEndpoint = async (id) => {
+        const endpoint = await storage.getDeliveryEndpoint!(id);
+        return endpoint === null ? null : this.#openEndpoint(endpoint);
+      };
     }
     if (storage.replaceEndpoint) {
       this.replaceEndpoint = (endpoint, expected) =>

@@ -87,6 +87,28 @@ describe('EncryptedStorage options', () => {
   });
 });
 
+describe('EncryptedStorage getDeliveryEndpoint', () => {
+  it("opens what the storage underneath's getDeliveryEndpoint returns, and is there only when it is", async () => {
+    const inner = new MemoryStorage();
+    const reads: string[] = [];
+    const withIt: Storage = Object.assign(inner, {
+      getDeliveryEndpoint: (id: string) => {
+        reads.push(id);
+        return inner.getEndpoint(id);
+      },
+    });
+    const storage = new EncryptedStorage(withIt, { keys: [KEY] });
+    await storage.insertEndpoint(endpoint('ep'));
+    const sealed = (await inner.getEndpoint('ep'))!;
+    expect(sealed.secrets[0]!.secret).not.toBe(endpoint('ep').secrets[0]!.secret);
+    expect(sealed.authorization).not.toBe(endpoint('ep').authorization);
+    expect(await storage.getDeliveryEndpoint!('ep')).toEqual(endpoint('ep'));
+    expect(await storage.getDeliveryEndpoint!('missing')).toBeNull();
+    expect(reads).toEqual(['ep', 'missing']);
+    expect(new EncryptedStorage(new MemoryStorage(), { keys: [KEY] }).getDeliveryEndpoint).toBeUndefined();
+  });
+});
+
 describe('EncryptedStorage ciphertexts', () => {
   it('writing a record back unchanged keeps its ciphertexts (no new encryption, no cache miss on read)', async () => {
     const inner = new MemoryStorage();
