@@ -170,11 +170,15 @@ export class Deliverer {
 
   /**
    * The endpoint as stored now. In-process storage hands over its own read-only records (`peekEndpoints`,
-   * a new array once one is written): no copy of the endpoint is made for each attempt.
+   * a new array once one is written): no copy of the endpoint is made for each attempt. Else
+   * `getDeliveryEndpoint` (may answer with the row the delivery's claim read), else `getEndpoint`.
    */
   #readEndpoint(id: string): Readonly<EndpointRecord> | null | Promise<EndpointRecord | null> {
-    const all = this.#deps.storage.peekEndpoints?.();
-    if (all === undefined) return this.#deps.storage.getEndpoint(id);
+    const storage = this.#deps.storage;
+    const all = storage.peekEndpoints?.();
+    if (all === undefined) {
+      return storage.getDeliveryEndpoint ? storage.getDeliveryEndpoint(id) : storage.getEndpoint(id);
+    }
     if (all !== this.#peeked) {
       this.#peeked = all;
       this.#peekedById = new Map(all.map((e) => [e.id, e]));

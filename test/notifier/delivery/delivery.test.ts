@@ -1,7 +1,10 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
+import { MemoryStorage } from '../../../src/storage/memory/index.js';
+import type { Storage } from '../../../src/storage/types.js';
 import { verifyWebhook } from '../../../src/verify/index.js';
 import { createNotifierHarness } from '../../helpers/notifier.js';
+import { withoutMethods } from '../../helpers/storage.js';
 
 const URL_A = 'https://a.example.com/hooks';
 const URL_B = 'https://b.example.com/hooks';
@@ -32,6 +35,29 @@ describe('WebhookNotifier delivery', () => {
     });
     expect((await h.notifier.getDelivery(deliveries[0]!.id))?.status).toBe('succeeded');
     expect(h.of('delivery.succeeded')).toHaveLength(1);
+    await h.notifier.stop();
+  });
+
+  it("reads each attempt's endpoint with storage.getDeliveryEndpoint when the storage has it", async () => {
+    const memory = new MemoryStorage();
+    const reads: string[] = [];
+    // As a storage shared with other processes (no peekEndpoints) whose claims keep their endpoint rows:
+    // here the kept row is told apart by its url.
+    const storage: Storage = Object.assign(withoutMethods(memory, 'peekEndpoints'), {
+      getDeliveryEndpoint: async (id: string) => {
+        reads.push(id);
+        const stored = await memory.getEndpoint(id);
+        return stored && { ...stored, url: URL_B };
+      },
+    });
+    const h = createNotifierHarness({ storage });
+    const { endpoint } = await h.notifier.addEndpoint({ url: URL_A });
+    await h.notifier.start();
+    await h.notifier.publish('order.created', { id: 1 });
+    await h.settle();
+    expect(h.transport.requests.map((r) => r.url)).toEqual([URL_B]);
+    expect(reads).toEqual([endpoint.id]);
+    expect((await h.notifier.getEndpoint(endpoint.id))?.url).toBe(URL_A);
     await h.notifier.stop();
   });
 
