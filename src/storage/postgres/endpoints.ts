@@ -19,9 +19,9 @@ const ENDPOINT_SET = setSql(endpointCodec.columns.slice(1), ph);
 
 /**
  * The endpoints of `PostgresOutbox` (which extends this): their writes, which park or unpark the deliveries
- * of an endpoint whose enabled flag changes (parking.ts), and their reads: by id from {@link leased}, which
- * the outbox's claims fill and its attempt results and writes here clear, else batched per turn, and all
- * of them through KeptEndpoints.
+ * of an endpoint whose enabled flag changes (parking.ts), and their reads: by id batched per turn
+ * (getEndpoint), for an attempt first from {@link leased}, which the outbox's claims fill and its attempt
+ * results and writes here clear (getDeliveryEndpoint), and all of them through KeptEndpoints.
  */
 export class PostgresEndpoints {
   readonly #db: PostgresDatabase;

@@ -14,8 +14,8 @@ interface Held {
 
 /**
  * The endpoint rows claims returned, kept for the deliveries those claims leased while their lease lasts: the
- * notifier sends deliveries it claimed ahead turns after the claim, and reads each one's endpoint then. A row
- * answers reads of its endpoint until every delivery its claims leased is completed or handed back, or their
+ * notifier sends deliveries it claimed ahead turns after the claim, and reads each one's endpoint then
+ * (`getDeliveryEndpoint`; `getEndpoint` never uses these rows). A row answers those reads until every delivery its claims leased is completed or handed back, or their
  * lease ends (the latest claim's: a later claim's row replaces the earlier one, being as new or newer), and
  * is dropped at once when this storage writes that endpoint ({@link forget}). So a change made by another
  * process reaches at most the deliveries already leased to this one; those claimed after it read the new row.
