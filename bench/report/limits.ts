@@ -27,14 +27,14 @@ export const LIMITS: Record<string, string> = {
     'the same ~25 µs of CPU per run: 10k runs take ~250 ms of CPU to start, and the first seconds after ' +
     '`start()` run unoptimised code. None is missed (node-cron and croner drop runs at this size).',
   http:
-    'CPU-bound in one process. Measured apart on the built package (indicative, a loaded machine): the ' +
-    'scheduler’s own work is ~6 µs of CPU per run with a transport that answers at once, about a third of it ' +
-    'MemoryStorage’s three writes of the run record (inserted running, finished, pruned by `runRetention`); the ' +
-    'rest is the run’s abort controller and attempt timeout, the request with its idempotency and provenance ' +
-    'headers, and the public run returned, in many steps of well under 1 µs each. The request itself carries ' +
-    'four headers more than the loop’s (idempotency key, job, scheduled time, user agent), which undici checks ' +
-    'and writes and the receiver parses. The transport shares its deadline timers and remembers header names ' +
-    'it has checked. The ratio moves ±5% between runs, and the loop’s rounds more.',
+    'CPU-bound in one process. A profile of the real run (built package, per run): undici itself costs ' +
+    'about 1 µs less than the loop’s `request()`; cronhook’s own functions ~8 µs of self time (MemoryStorage’s ' +
+    'three writes of the run record ~2-3 µs, the run path’s async steps ~2, preparing the request with its ' +
+    'idempotency and provenance headers ~0.5, the attempt timeout and the transport deadline ~0.4, the abort ' +
+    'listener on the run’s signal ~0.7, clock reads); garbage collection ~2 µs against the loop’s 0.3, because ' +
+    'the run history (`runRetention` runs per job) stays alive and is promoted, where the loop keeps nothing. ' +
+    'The request carries four headers more than the loop’s (idempotency key, job, scheduled time, user agent). ' +
+    'The ratio moves ±5-10% between runs, and the loop’s rounds more.',
   'webhook-memory-1':
     'CPU per delivery: in profiles cronhook’s own work is ~25-30% of its process’s CPU, the rest being the ' +
     'same undici, loopback writes and signing as in the warm loop (a key object per endpoint, one Agent). ' +
@@ -54,39 +54,41 @@ export const LIMITS: Record<string, string> = {
     'delivery needs ~3.75 ms of CPU on one core, so < 5 ms holds only on a quiet machine. The loop’s own ' +
     'p50 in the same run is the reference.',
   'webhook-sqlite-1':
-    'node:sqlite runs every statement on the event loop: claims, reads of the endpoint and message, ' +
-    "completions (an UPDATE and an attempt INSERT per delivery, group-committed). The WAL's fsync " +
-    'runs on the thread pool and claims no longer wait for it. Measured apart (claim 64, read, complete, ' +
-    'no HTTP), the storage costs ~32 µs of CPU per delivery, ~26 of them on the event loop: the claim ' +
-    '(SELECT ~4-5 µs, lease UPDATE ~4 µs a row), the completion (UPDATE ~4.5 µs, attempt INSERT ~4 µs), ' +
-    'the group COMMIT, one PRAGMA data_version (~2 µs) before the cached reads, row decoding; GC, fsync ' +
-    'and checkpoint threads ~5 µs. In the webhook run the same work costs more (CPU caches shared with ' +
-    'the HTTP work, ~9 writes per commit) and the total is ~70 µs above MemoryStorage. Tried and not kept: ' +
-    'no persisted lease for a file opened exclusively (`locking_mode = EXCLUSIVE`, leases in memory) saved ' +
-    '~4-6 µs of the storage’s ~40 per delivery measured apart, under 10% of the sender’s whole CPU per ' +
-    'delivery. What is left: the storage work itself off the event loop (a worker thread holding the ' +
-    'connection), which changes how every SQLite read is served.',
+    'CPU per delivery on a CPU-bound two-core machine. Accounted per thread in the webhook run (load 5-13, ' +
+    "so ±15%): the sender's main thread is ~75-80% of its CPU; V8's helper threads (garbage collection) " +
+    'add 10-25 µs over MemoryStorage; the WAL fsync (thread pool) and the checkpoint worker together only ' +
+    '~3-7 µs. On the main thread the storage writes are ~30 µs per delivery: the claim (SELECT and the ' +
+    'lease UPDATE of 32 rows, their row objects), the completion (an UPDATE and an attempt INSERT), BEGIN ' +
+    'and COMMIT; statements per delivery are ~2.5-2.75. Outcomes wait for the running WAL flush and share ' +
+    'one commit (~0.04 commits and flushes per delivery, ~5 KB of WAL), so the commit is no longer the ' +
+    'cost. Tried and not kept: no persisted lease for a file opened exclusively (leases in memory) saved ' +
+    "~4-6 µs, under 10% of the sender's CPU per delivery. A worker thread holding the connection moves " +
+    'the same statements to the other core, which the receiver already uses here: it adds message copies ' +
+    'and cuts no CPU on this machine (it may pay where a core is idle).',
   'webhook-sqlite-50':
-    'the same per-delivery work as at one endpoint (node:sqlite on the event loop: a claim with its lease ' +
-    'UPDATE, the endpoint and message reads, an UPDATE and an attempt INSERT per outcome, group-committed; ' +
-    '~32 µs of storage CPU per delivery measured apart, more in the webhook run), against a loop that does ' +
-    'more at 50 endpoints than at one; at 50 endpoints the claims also write the delivery records of the ' +
-    'fan-outs (stored compact by `publish`). What is left: the storage work off the event loop.',
+    'the same per-delivery work as at one endpoint (the claim with its lease UPDATE, an UPDATE and an ' +
+    'attempt INSERT per outcome, outcomes sharing commits; the main thread ~75-80% of the CPU, garbage ' +
+    'collection most of the rest), against a loop that does more at 50 endpoints than at one; at 50 ' +
+    'endpoints the claims also read the endpoints and write the delivery records of the fan-outs (stored ' +
+    'compact by `publish`).',
   'webhook-postgres-1':
-    "the server's CPU and the round trips on the same two cores: a claim (with the row's lease), the " +
-    'endpoint read per sending turn, a grouped completion (the row again, an attempt row) per ' +
-    'delivery; see docs/scaling.md and section 8 for the statements, rows and WAL per delivery. Claims ' +
-    'commit without waiting for the WAL flush and deliveries are claimed ahead of free slots (prefetch), ' +
-    "so a slot does not wait for a claim; the server's CPU per delivery is what is left. Since schema " +
-    "version 12 the claim's lease is a HOT update (no index entry; the table keeps room on its pages), " +
-    'which cut the WAL per delivery by about a third; the outcome still rewrites the row with an entry ' +
-    'in each index (its status changes), and a claim passes over the deliveries in flight, whose leases ' +
-    'it reads on their rows. The busy statements are prepared.',
+    "the sender's and the server's CPU on the same two cores. Accounted per delivery (indicative, loaded " +
+    'machine): ~0.3 round trips (a claim of 32 with its leases, a completion group of ~16-24 outcomes, an ' +
+    'endpoint read per sending turn), each costing the sender ~40-50 µs of CPU in node-postgres; the ' +
+    "sender's storage work ~60 µs (result parsing, the completion group's rows, pool and submit), the " +
+    "server's ~110-130 µs, most of it the outcome: it rewrites the row with an entry in each of the " +
+    "deliveries' indexes (its status changes), ~10 WAL records per delivery. Since schema version 12 the " +
+    'lease is a HOT update; since 13 the claim reads each endpoint and message id as a column; the ' +
+    'lookups by one id keep a generic plan; a dispatcher with every slot busy no longer asks for the next ' +
+    'due time. Measured and not landed: keeping the endpoint rows a claim returned for the deliveries it ' +
+    "leased (server ~-20% per delivery), since another process's change to an endpoint would then reach " +
+    'deliveries already claimed late; see docs/scaling.md and section 8.',
   'webhook-postgres-50':
     "the server's CPU per delivery, as at one endpoint (leases HOT, the outcome a full rewrite). At 50 " +
     'endpoints the delivery rows are inserted by the claims (fan-outs are stored compact by `publish`), ' +
     'which moves their insert from the publish into the delivering: compare publish + deliver in ' +
-    'section 8; the claim also looks for due fan-outs and returns up to its size in distinct endpoints.',
+    'section 8; the claim also looks for due fan-outs and returns up to its size in distinct endpoints, ' +
+    'and its fan-out statements are still planned at each call (~13 µs of server CPU per delivery).',
   'publish-memory':
     'in memory a publish is CPU only: ~6-8 µs fixed, and each matching endpoint adds ~1-1.5 µs: the ' +
     'delivery record the writer makes (its id, 14 fields), the stored copy (one message’s deliveries share ' +
