@@ -48,6 +48,8 @@ describe('WebhookNotifier on SQLite', () => {
       data: { n: 1 },
     });
     const [delivery] = (await second.notifier.listDeliveries()).deliveries;
+    // The outcome is committed once the WAL flush covering it returns (off the event loop), after the request.
+    await until(async () => (await second.notifier.getDelivery(delivery!.id))?.status === 'succeeded');
     const details = await second.notifier.getDelivery(delivery!.id);
     expect(details!.attemptLog.map((a) => a.statusCode)).toEqual([503, 200]);
     expect(details).toMatchObject({ status: 'succeeded', attempts: 2 });
