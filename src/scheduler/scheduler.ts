@@ -111,7 +111,8 @@ export class Scheduler {
    * its default, as with addJob, except `enabled`, which is compared only when given: a job paused by an
    * operator stays paused across restarts. A change that leaves the schedule, `startAt`, `endAt` and `maxRuns`
    * as they were keeps the next run; otherwise it is computed from now, as updateJob does. Throws
-   * `ERR_INVALID_JOB` / `ERR_INVALID_SCHEDULE` naming the field, before anything is stored.
+   * `ERR_INVALID_JOB` / `ERR_INVALID_SCHEDULE` naming the field, before anything is stored. A change is written
+   * as {@link Scheduler.updateJob | updateJob}'s is, and rejects with `ERR_CONCURRENT_CHANGE` in the same case.
    * @example
    * const { created, updated } = await scheduler.upsertJob({
    *   id: 'sync-invoices',
@@ -124,7 +125,13 @@ export class Scheduler {
   }
 
   /**
-   * Changes a job: `patch` is merged over its current definition and validated as a whole.
+   * Changes a job: `patch` is merged over its current definition and validated as a whole (`ERR_INVALID_JOB` /
+   * `ERR_INVALID_SCHEDULE` naming the field, nothing stored); `ERR_JOB_NOT_FOUND` when there is no job `id`.
+   *
+   * The change never undoes what happened since the job was read: it is written only while the stored job is
+   * still the one read, and when a claim, a run's advance or another instance's change came between, it is
+   * applied again to what is stored then. One that loses 10 times in a row writes nothing and rejects with
+   * `ERR_CONCURRENT_CHANGE`: try it again.
    * @example await scheduler.updateJob('ping', { schedule: { every: '10m' } });
    */
   updateJob(id: string, patch: Partial<Omit<JobDefinition, 'id'>>): Promise<Job> {
@@ -153,12 +160,22 @@ export class Scheduler {
     return this.#core.jobs.list(options);
   }
 
-  /** Stops scheduling a job until `resumeJob`; occurrences in between are not caught up. */
+  /**
+   * Stops scheduling a job until `resumeJob`; occurrences in between are not caught up. Written as
+   * {@link Scheduler.updateJob | updateJob}'s change is: after 10 lost writes in a row it writes nothing and
+   * rejects with `ERR_CONCURRENT_CHANGE` (try it again). `ERR_JOB_NOT_FOUND` when there is no job `id`.
+   * @example await scheduler.pauseJob('nightly-report');
+   */
   pauseJob(id: string): Promise<Job> {
     return this.#core.jobs.setEnabled(id, false);
   }
 
-  /** Resumes a paused job from now on. */
+  /**
+   * Resumes a paused job from now on. Written as {@link Scheduler.updateJob | updateJob}'s change is: after
+   * 10 lost writes in a row it writes nothing and rejects with `ERR_CONCURRENT_CHANGE` (try it again).
+   * `ERR_JOB_NOT_FOUND` when there is no job `id`.
+   * @example await scheduler.resumeJob('nightly-report');
+   */
   resumeJob(id: string): Promise<Job> {
     return this.#core.jobs.setEnabled(id, true);
   }
