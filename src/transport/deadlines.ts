@@ -1,3 +1,5 @@
+import { FreshMap } from '../fresh-collections.js';
+
 /** Something that ends at a deadline unless it is released first. */
 export interface Deadlined {
   /** The deadline's key, set by {@link Deadlines.add}. */
@@ -19,7 +21,8 @@ interface Group {
  * millisecond later.
  */
 export class Deadlines {
-  readonly #groups = new Map<number, Group>();
+  /** Fresh (see FreshMap): a group per millisecond of deadlines comes and goes. */
+  readonly #groups = new FreshMap<number, Group>();
 
   /** Calls `entry.expire()` once `timeoutMs` have passed since `now` (a `performance.now()` reading). */
   add(entry: Deadlined, now: number, timeoutMs: number): void {

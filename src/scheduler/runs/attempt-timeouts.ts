@@ -1,5 +1,6 @@
 import type { Clock, ClockTimer } from '../../clock.js';
 import { CronhookError } from '../../errors.js';
+import { FreshMap } from '../../fresh-collections.js';
 
 /** One attempt's timeout, expired at its deadline unless released first. */
 export interface Expiring {
@@ -22,7 +23,8 @@ interface Group {
  */
 export class AttemptTimeouts {
   readonly #clock: Clock;
-  readonly #groups = new Map<number, Group>();
+  /** Fresh (see FreshMap): a group per millisecond of deadlines comes and goes. */
+  readonly #groups = new FreshMap<number, Group>();
 
   constructor(clock: Clock) {
     this.#clock = clock;

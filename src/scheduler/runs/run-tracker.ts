@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.js';
 import { sleep } from '../../clock.js';
 import { CronhookError } from '../../errors.js';
+import { FreshSet } from '../../fresh-collections.js';
 import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
 import type { RunStatus } from '../types.js';
 import {
@@ -36,8 +37,11 @@ export interface RunTrackerOptions {
  */
 export class RunTracker {
   readonly #o: RunTrackerOptions;
-  /** Runs handed over and not settled, in hand-over order (a Set of the runs: no string keys to hash). */
-  readonly #active = new Set<ActiveRun>();
+  /**
+   * Runs handed over and not settled, in hand-over order (a Set of the runs: no string keys to hash); fresh
+   * (see FreshSet), or each run it held would be promoted.
+   */
+  readonly #active = new FreshSet<ActiveRun>();
   readonly #activeByJob = new Map<string, number>();
   readonly #jobChains = new Map<string, Promise<unknown>>();
   /** Runs waiting for their start instant. */
