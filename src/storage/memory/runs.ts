@@ -1,3 +1,4 @@
+import { FreshMap, FreshSet } from '../../fresh-collections.js';
 import { FINISHED_RUN_STATUSES, type RunStatus } from '../../scheduler/types.js';
 import { notFound } from '../errors.js';
 import { countRun, emptyRunCounts, type statsWindows } from '../stats.js';
@@ -27,7 +28,9 @@ export const byNewest = (
  * The order is an array of its own, not the map's: a map keeps a deleted entry's slot until it is rebuilt,
  * so walking it from its start after every prune stepped over up to a table's worth of deleted slots.
  */
-export class JobRuns extends Map<string, StoredRun> {
+export class JobRuns {
+  /** The runs by occurrence key: a {@link FreshMap}, every run passes through it. */
+  readonly #byKey = new FreshMap<string, StoredRun>();
   /** Runs by status: retention counts some statuses apart from others (see `Storage.pruneRuns`). */
   readonly #byStatus: Record<RunStatus, number> = emptyRunCounts();
   /** The runs oldest first (while #ordered), from #head on; pruned runs leave an `undefined` behind. */
@@ -47,6 +50,18 @@ export class JobRuns extends Map<string, StoredRun> {
     return this.#outcomeFailed;
   }
 
+  get size(): number {
+    return this.#byKey.size;
+  }
+
+  has(occurrenceKey: string): boolean {
+    return this.#byKey.has(occurrenceKey);
+  }
+
+  values(): MapIterator<StoredRun> {
+    return this.#byKey.values();
+  }
+
   /** Runs queued or running. */
   get inFlight(): number {
     return this.#byStatus.queued + this.#byStatus.running;
@@ -54,7 +69,7 @@ export class JobRuns extends Map<string, StoredRun> {
 
   /** Adds a stored run under its occurrence key (the caller checked the key is free). */
   add(run: StoredRun): void {
-    this.set(run.occurrenceKey, run);
+    this.#byKey.set(run.occurrenceKey, run);
     this.#order.push(run);
     this.#byStatus[run.status]++;
     this.#noteOutcome(run);
@@ -101,7 +116,7 @@ export class JobRuns extends Map<string, StoredRun> {
       if (run === undefined || !counted.includes(run.status)) continue;
       order[i] = undefined;
       this.#holes++;
-      this.delete(run.occurrenceKey);
+      this.#byKey.delete(run.occurrenceKey);
       this.#byStatus[run.status]--;
       forget(run);
       pruned++;
@@ -168,10 +183,11 @@ const isRequest = (run: StoredRun) => run.status === 'queued' && run.instanceId 
  * copied out into fresh records.
  */
 export class MemoryRuns {
-  readonly #byId = new Map<string, StoredRun>();
+  // Fresh collections (see FreshMap): every run passes through these.
+  readonly #byId = new FreshMap<string, StoredRun>();
   readonly #byJob = new Map<string, JobRuns>();
   /** Runs queued or running (a Set of the stored runs: no string keys to hash on every run). */
-  readonly #inFlight = new Set<StoredRun>();
+  readonly #inFlight = new FreshSet<StoredRun>();
   /** Run requests not taken yet: few, and looked for only when an instance is told of a change. */
   readonly #requests = new Set<StoredRun>();
 
