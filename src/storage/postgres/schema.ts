@@ -4,13 +4,14 @@ import { fanoutMigrations } from './migrations/fanouts.js';
 import { initialMigrations } from './migrations/initial.js';
 import { leaseMigrations } from './migrations/leases.js';
 import { operationsMigrations } from './migrations/operations.js';
+import { planMigrations } from './migrations/plans.js';
 
 // Ids use the "C" collation so that ordering and `id > after` paging compare code points, as the other
 // adapters do, whatever locale the database was created with. Instants are bigint epoch milliseconds;
 // nested values are `json` (kept as written, key order included). Jobs' wake_at: see sqlite/schema.ts;
 // deliveries have none since version 12 (migrations/leases.ts).
 // A migration that has shipped is never edited (databases out there ran it): a change is a new version, in
-// the newest file of migrations/ (a new file once that one has grown past a few hundred lines).
+// the file of migrations/ named after its concept (a new file for a new concept).
 
 /** The migrations, in version order, for tables in `schema` (already a quoted identifier). */
 export function postgresMigrations(schema: string): Migration[] {
@@ -20,7 +21,8 @@ export function postgresMigrations(schema: string): Migration[] {
     ...operationsMigrations(schema),
     ...fanoutMigrations(schema),
     ...leaseMigrations(schema),
+    ...planMigrations(schema),
   ];
 }
 
-export const POSTGRES_SCHEMA_VERSION = 13;
+export const POSTGRES_SCHEMA_VERSION = 14;
