@@ -5,7 +5,7 @@ import pg from 'pg';
 import { describe, inject } from 'vitest';
 import { newId } from '../../src/notifier/ids.js';
 import { postgresDialect as dialect } from '../../src/storage/postgres/database.js';
-import { PostgresStorage } from '../../src/storage/postgres/index.js';
+import { PostgresStorage, type PostgresStorageOptions } from '../../src/storage/postgres/index.js';
 import { postgresMigrations } from '../../src/storage/postgres/schema.js';
 import { insertSql, postgresPlaceholder as ph } from '../../src/storage/sql/codec.js';
 import { deliveryCodec, endpointCodec, messageCodec } from '../../src/storage/sql/outbox-rows.js';
@@ -136,7 +136,7 @@ export interface PostgresStorages {
    */
   onPool(
     config: Omit<pg.PoolConfig, 'connectionString'>,
-    options?: { preparedStatements?: boolean },
+    options?: Pick<PostgresStorageOptions, 'preparedStatements' | 'clock'>,
   ): Promise<{ storage: PostgresStorage; pool: pg.Pool; schema: string }>;
 }
 

@@ -1,3 +1,4 @@
+import type { Clock } from '../../clock.js';
 import type { EndpointRecord } from '../../notifier/types.js';
 import { duplicateEndpoint, notFound } from '../errors.js';
 import { insertSql, postgresPlaceholder as ph, setSql } from '../sql/codec.js';
@@ -31,11 +32,15 @@ export class PostgresEndpoints {
   /** Endpoint rows by id, batched per turn (see BatchedLookup). */
   readonly #lookup: BatchedLookup;
   /** The rows claims returned, for the deliveries they leased (see LeasedEndpoints). */
-  protected readonly leased = new LeasedEndpoints();
+  protected readonly leased: LeasedEndpoints;
 
-  /** @param fanouts the outbox's fan-outs: a deleted endpoint's deliveries in them are written first. */
-  constructor(db: PostgresDatabase, fanouts: PostgresFanouts) {
+  /**
+   * @param fanouts the outbox's fan-outs: a deleted endpoint's deliveries in them are written first.
+   * @param clock ends the leases of the rows claims returned (see LeasedEndpoints).
+   */
+  constructor(db: PostgresDatabase, fanouts: PostgresFanouts, clock: Clock) {
     this.#db = db;
+    this.leased = new LeasedEndpoints(clock);
     this.#t = db.tables;
     this.#fanouts = fanouts;
     this.#kept = new KeptEndpoints(db);

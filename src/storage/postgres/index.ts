@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { type Clock, systemClock } from '../../clock.js';
 import { CronhookError, describeValue } from '../../errors.js';
 import { schemaOutdated, schemaTooNew } from '../errors.js';
 import { SplitStorage } from '../sql/split-storage.js';
@@ -38,6 +39,15 @@ interface PostgresCommonOptions {
    * @example new PostgresStorage({ connectionString: process.env.DATABASE_URL!, preparedStatements: false })
    */
   preparedStatements?: boolean;
+  /**
+   * The time source of this storage's one reading of the time: the endpoint row a delivery claim returned
+   * serves that delivery's attempts (`getDeliveryEndpoint`) until the claim's lease ends, judged by the
+   * time of later claims and by this clock. Give it the scheduler's or notifier's clock when that is not the
+   * system's (a `FakeClock` in tests), so that rows are let go in the same time as the leases.
+   * @default systemClock
+   * @example new PostgresStorage({ connectionString: process.env.DATABASE_URL!, clock: fakeClock })
+   */
+  clock?: Clock;
 }
 
 /** Options of `new PostgresStorage(...)`: a connection string, or a pool you already have. */
@@ -108,6 +118,10 @@ export class PostgresStorage extends SplitStorage implements Storage {
         `preparedStatements must be true or false, got ${describeValue(options.preparedStatements)}`,
       );
     }
+    const clock = options.clock ?? systemClock;
+    if (typeof (clock as Partial<Clock> | null)?.now !== 'function') {
+      throw invalid('clock', `clock must be a Clock (with now()), got ${describeValue(options.clock)}`);
+    }
     let pool: pg.Pool;
     let ownsPool: boolean;
     if (options.pool !== undefined) {
@@ -137,7 +151,7 @@ export class PostgresStorage extends SplitStorage implements Storage {
       `cronhook_${schema}`,
       options.preparedStatements ?? true,
     );
-    super(new PostgresJobs(db), new PostgresOutbox(db));
+    super(new PostgresJobs(db), new PostgresOutbox(db, clock));
     this.#ownsPool = ownsPool;
     this.schema = schema;
     this.#db = db;

@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import type { Clock } from '../../clock.js';
 import type { Row } from '../sql/codec.js';
 import { copyRow } from './batched-lookup.js';
 
@@ -6,23 +6,23 @@ interface Held {
   row: Row;
   /** The deliveries of the claims that returned the row, not completed or handed back yet. */
   deliveries: Set<string>;
-  /** When the lease of the latest of those claims ends, in the claims' own time (their `now`). */
+  /** When the lease of the latest of those claims ends, in the claims' own time (their `now` + `leaseMs`). */
   until: number;
-  /** The same, on this process's monotonic clock: a row goes once the lease is over even if no claim follows. */
-  deadline: number;
 }
 
 /**
  * The endpoint rows claims returned, kept for the deliveries those claims leased while their lease lasts: the
  * notifier sends deliveries it claimed ahead turns after the claim, and reads each one's endpoint then
- * (`getDeliveryEndpoint`; `getEndpoint` never uses these rows). A row answers those reads until every delivery its claims leased is completed or handed back, or their
- * lease ends (the latest claim's: a later claim's row replaces the earlier one, being as new or newer), and
- * is dropped at once when this storage writes that endpoint ({@link forget}). So a change made by another
- * process reaches at most the deliveries already leased to this one; those claimed after it read the new row.
+ * (`getDeliveryEndpoint`; `getEndpoint` never uses these rows). A row answers those reads until every
+ * delivery its claims leased is completed or handed back, or their lease ends (the latest claim's: a later
+ * claim's row replaces the earlier one, being as new or newer), and is dropped at once when this storage
+ * writes that endpoint ({@link forget}). So a change made by another process reaches at most the deliveries
+ * already leased to this one; those claimed after it read the new row.
  *
- * The lease's end is judged in the claims' own time (a later claim's `now`, so a fake clock works) and on the
- * monotonic clock since the claim (so nothing is kept past its lease when no claim follows). Memory: one row
- * per endpoint of the deliveries leased and not done.
+ * The lease ends, as in the database, when the time passes the `now` + `leaseMs` the claim wrote: the time
+ * of a later claim or the storage's clock (the `clock` option, the scheduler's), whichever is later, so a row
+ * is not kept past its lease when no claim follows. Memory: one row per endpoint of the deliveries leased
+ * and not done.
  */
 export class LeasedEndpoints {
   readonly #held = new Map<string, Held>();
@@ -33,6 +33,11 @@ export class LeasedEndpoints {
   /** Counts {@link forget}s: a claim sent before a write of an endpoint must not keep its older row. */
   #writes = 0;
   readonly #writtenAt = new Map<string, number>();
+  readonly #clock: Clock;
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
 
   /** To pass to {@link hold} with a claim's result: taken before the claim is sent. */
   mark(): number {
@@ -54,7 +59,6 @@ export class LeasedEndpoints {
     this.#now = Math.max(this.#now, now);
     this.#dropEnded();
     const until = now + leaseMs;
-    const deadline = performance.now() + leaseMs;
     const byId = new Map(rows.map((row) => [String(row.id), row]));
     for (const { id, endpointId } of deliveries) {
       this.release(id);
@@ -65,12 +69,11 @@ export class LeasedEndpoints {
       }
       let held = this.#held.get(endpointId);
       if (held === undefined) {
-        held = { row, deliveries: new Set(), until, deadline };
+        held = { row, deliveries: new Set(), until };
         this.#held.set(endpointId, held);
       } else {
         held.row = row;
         held.until = Math.max(held.until, until);
-        held.deadline = Math.max(held.deadline, deadline);
       }
       held.deliveries.add(id);
       this.#byDelivery.set(id, endpointId);
@@ -107,7 +110,7 @@ export class LeasedEndpoints {
   }
 
   #ended(held: Held): boolean {
-    return this.#now >= held.until || performance.now() >= held.deadline;
+    return Math.max(this.#now, this.#clock.now()) >= held.until;
   }
 
   #dropEnded(): void {

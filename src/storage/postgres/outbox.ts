@@ -1,3 +1,4 @@
+import type { Clock } from '../../clock.js';
 import type { DeliveryAttempt, DeliveryRecord, Message } from '../../notifier/types.js';
 import { notFound } from '../errors.js';
 import { fanoutDeliveries } from '../fanout.js';
@@ -51,8 +52,9 @@ export class PostgresOutbox extends PostgresEndpoints {
   readonly #messages: BatchedLookup;
   readonly #fanouts: PostgresFanouts;
 
-  constructor(db: PostgresDatabase, fanouts = new PostgresFanouts(db)) {
-    super(db, fanouts);
+  /** @param clock ends the leases of the endpoint rows claims returned (see LeasedEndpoints). */
+  constructor(db: PostgresDatabase, clock: Clock, fanouts = new PostgresFanouts(db)) {
+    super(db, fanouts, clock);
     this.#db = db;
     const t = db.tables;
     this.#t = t;

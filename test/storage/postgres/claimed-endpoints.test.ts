@@ -3,6 +3,7 @@ import { expect, it } from 'vitest';
 import { EndpointRegistry } from '../../../src/notifier/endpoints/endpoint-registry.js';
 import type { EndpointRecord } from '../../../src/notifier/types.js';
 import type { PostgresStorage } from '../../../src/storage/postgres/index.js';
+import { FakeClock } from '../../../src/testing/fake-clock.js';
 import { at, attempt, delivery, endpoint, message } from '../../../src/testing/storage-suite/fixtures.js';
 import { describePostgres, postgresStorages } from '../../helpers/postgres.js';
 import { useCleanups } from '../../helpers/test-lifecycle.js';
@@ -42,8 +43,12 @@ const claim = (storage: PostgresStorage, offsetMs: number, limit: number, leaseM
 // The endpoint row a claim returns serves the deliveries that claim leased while their lease lasts (through
 // getDeliveryEndpoint, the notifier's read for an attempt), and is dropped at once when this storage writes the
 // endpoint; getEndpoint always reads the database (docs/storage.md).
+// The claims run at(0) onwards, and so does the storages' clock, as the notifier's and its storage's would.
 describePostgres('PostgresStorage endpoint rows of a claim', () => {
-  const { open, onPool } = postgresStorages(useCleanups());
+  const storages = postgresStorages(useCleanups());
+  const open = (schema: string) => storages.open(schema);
+  const onPool = (config: { max: number }, clock = new FakeClock(at(0))) =>
+    storages.onPool(config, { clock });
 
   it('a delivery claimed ahead reads its endpoint turns after the claim without a query, each read a copy', async () => {
     const { storage, pool } = await onPool({ max: 2 });
@@ -197,5 +202,25 @@ describePostgres('PostgresStorage endpoint rows of a claim', () => {
     expect((await storage.claimDeliveries(past)).map((d) => d.id)).toEqual(['d-x']);
     expect(await storage.getDeliveryEndpoint!('ep')).toEqual(endpoint('ep'));
     expect(endpointReads(queries)).toHaveLength(1);
+  });
+
+  it("the row is not used once the storage's clock passes the lease, though no claim follows", async () => {
+    const clock = new FakeClock(at(0));
+    const { storage, pool } = await onPool({ max: 2 }, clock);
+    await seed(storage, 1);
+    expect((await claim(storage, 0, 1, 1_000)).map((d) => d.id)).toEqual(['d-0']);
+    await later();
+    const queries = recordQueries(pool);
+    await clock.advance(999);
+    expect(await storage.getDeliveryEndpoint!('ep')).toEqual(endpoint('ep'));
+    expect(endpointReads(queries)).toHaveLength(0);
+    // The lease the claim wrote ends at(1_000): the row is not used from then on, nor kept.
+    await clock.advance(1);
+    expect(await storage.getDeliveryEndpoint!('ep')).toEqual(endpoint('ep'));
+    expect(endpointReads(queries)).toHaveLength(1);
+    await clock.set(at(0));
+    await later();
+    expect(await storage.getDeliveryEndpoint!('ep')).toEqual(endpoint('ep'));
+    expect(endpointReads(queries)).toHaveLength(2);
   });
 });
