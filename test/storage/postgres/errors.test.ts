@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import type { Clock } from '../../../src/clock.js';
 import { PostgresStorage } from '../../../src/storage/postgres/index.js';
 import { minimalJob } from '../../../src/testing/storage-suite/fixtures.js';
 import { describePostgres, postgresStorages, withPool } from '../../helpers/postgres.js';
@@ -41,6 +42,9 @@ describePostgres('PostgresStorage errors', () => {
     expect(
       () => new PostgresStorage({ connectionString: secretUrl, preparedStatements: 1 as unknown as boolean }),
     ).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', field: 'preparedStatements' }));
+    expect(
+      () => new PostgresStorage({ connectionString: secretUrl, clock: Date.now as unknown as Clock }),
+    ).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', field: 'clock' }));
     expect(() => new PostgresStorage({ connectionString: secretUrl, schema: 'x;drop' })).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
     );
