@@ -153,17 +153,20 @@ export class Deliverer {
     );
     if (hook === null) {
       await storage.completeAttempt(input);
-      this.#report(input, endpoint, message);
+      const stored = input.endpoint?.enabled === false ? await this.#disabled(input.endpoint) : null;
+      this.#report(input, endpoint, message, stored);
       return attempt;
     }
+    let stored: EndpointRecord | null = null;
     try {
       await storage.completeAttempt(input);
+      if (input.endpoint?.enabled === false) stored = await this.#disabled(input.endpoint);
     } catch (failure) {
       hook.end(null, failure);
       throw failure;
     }
     // Logged inside the attempt's span, so log lines carry its trace and span ids.
-    hook.within(() => this.#report(input, endpoint, message));
+    hook.within(() => this.#report(input, endpoint, message, stored));
     hook.end(input, null);
     return attempt;
   }
@@ -264,7 +267,25 @@ export class Deliverer {
     };
   }
 
-  #report(input: CompleteAttemptInput, endpoint: EndpointRecord | null, message: Message | null): void {
+  /**
+   * The endpoint an outcome disabled, as stored: storage stamps the outcome past the stored `updatedAt`, which
+   * a change made during the request moved past the copy the attempt read. Read again only when storage hands
+   * out no records of its own (see {@link #storedOutcome}), and only while it is still this outcome's write
+   * (disabled at that instant); else null.
+   */
+  async #disabled(changes: NonNullable<CompleteAttemptInput['endpoint']>): Promise<EndpointRecord | null> {
+    if (this.#peeked !== null) return null;
+    const stored = await this.#deps.storage.getEndpoint(changes.id);
+    const disabledAt = changes.disabledAt?.getTime();
+    return stored !== null && !stored.enabled && stored.disabledAt?.getTime() === disabledAt ? stored : null;
+  }
+
+  #report(
+    input: CompleteAttemptInput,
+    endpoint: EndpointRecord | null,
+    message: Message | null,
+    stored: EndpointRecord | null,
+  ): void {
     const { emitter, logger, clock } = this.#deps;
     const { delivery, attempt } = input;
     const outcome =
@@ -294,8 +315,7 @@ export class Deliverer {
     const announce = emitter.listenerCount(type) > 0;
     if (!announce && !disabled) return;
     const at = new Date(clock.now());
-    const updated: EndpointRecord =
-      input.endpoint === undefined ? endpoint : { ...endpoint, ...input.endpoint };
+    const updated = stored ?? this.#storedOutcome(endpoint, input.endpoint);
     const publicEndpoint = toPublicEndpoint(updated);
     // A record read with peekEndpoints is storage's own: listeners get dates of their own.
     if (this.#peeked !== null) ownDates(publicEndpoint);
@@ -318,6 +338,21 @@ export class Deliverer {
         reason,
       });
     }
+  }
+
+  /**
+   * The endpoint as the attempt's outcome left it, for its events. In-process storage is read again (its
+   * record is the stored one, a change made during the request included); else the outcome's changes over the
+   * copy the attempt read (their `updatedAt` is past that copy's, as storage stamps it when nothing else wrote
+   * the endpoint meanwhile).
+   */
+  #storedOutcome(read: EndpointRecord, changes: CompleteAttemptInput['endpoint']): EndpointRecord {
+    if (changes === undefined) return read;
+    if (this.#peeked !== null) {
+      const stored = this.#readEndpoint(read.id);
+      if (stored !== null && !(stored instanceof Promise)) return stored;
+    }
+    return { ...read, ...changes };
   }
 }
 

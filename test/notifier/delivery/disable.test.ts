@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { WebhookNotifier } from '../../../src/notifier/webhook-notifier.js';
+import { describeEachStorage } from '../../helpers/each-storage.js';
 import { createNotifierHarness } from '../../helpers/notifier.js';
 
 const URL_A = 'https://a.example.com/hooks';
@@ -141,5 +142,34 @@ describe('disabling endpoints', () => {
     await h.settle();
     expect(h.transport.requests).toHaveLength(1);
     await h.notifier.stop();
+  });
+});
+
+describeEachStorage('endpoint.disabled carries the endpoint as stored', (open) => {
+  it('with a change written during the request in the same millisecond', async () => {
+    // The change stamps the endpoint 1 ms past the copy the attempt read, and the outcome 1 ms past the change
+    // (outcomeStamp): the event says what was stored, not the outcome over the copy read before the change.
+    let id = '';
+    let notifier: WebhookNotifier | undefined;
+    const h = createNotifierHarness({
+      storage: await open(),
+      script: async () => {
+        await notifier!.updateEndpoint(id, { description: 'changed meanwhile' });
+        return { status: 410 };
+      },
+    });
+    notifier = h.notifier;
+    const { endpoint } = await h.notifier.addEndpoint({ url: URL_A });
+    id = endpoint.id;
+    await h.notifier.start();
+    await h.notifier.publish('x.y', {});
+    await vi.waitFor(() => expect(h.of('endpoint.disabled')).toHaveLength(1));
+    await h.notifier.stop();
+    const stored = (await h.notifier.getEndpoint(endpoint.id))!;
+    expect(stored).toMatchObject({ enabled: false, description: 'changed meanwhile' });
+    expect(stored.updatedAt.getTime()).toBe(endpoint.updatedAt.getTime() + 2);
+    const [event] = h.of('endpoint.disabled');
+    expect(event!.endpoint).toEqual(stored);
+    expect(h.of('delivery.retrying')[0]!.endpoint).toEqual(stored);
   });
 });
