@@ -72,3 +72,33 @@ export function fanoutDeliveryId(messageId: string, index: number): string {
   for (let i = 0, n = index; i < 4; i++, n = Math.floor(n / 64)) digits = DIGITS[n % 64]! + digits;
   return `dlv_${messageId.slice(4, 4 + TIME_DIGITS + RANDOM_DIGITS - 4)}${digits}`;
 }
+
+/** Each base64url character's digit value (ASCII code to value, -1 elsewhere), to read ids' digits back. */
+const DIGIT_VALUES = Array.from({ length: 128 }, (_, code) => DIGITS.indexOf(String.fromCharCode(code)));
+
+/** Characters of a derived delivery id that come from its message id (`dlv_` and the 4 index digits aside). */
+const FANOUT_KEY_END = 4 + TIME_DIGITS + RANDOM_DIGITS - 4;
+
+/**
+ * The index a delivery id of {@link fanoutDeliveryId}'s shape encodes, or -1 when `id` has not that shape.
+ * Ids made by `newId('dlv', …)` have it too: a caller checks that the delivery it finds has that id.
+ */
+export function fanoutIndex(id: string): number {
+  if (id.length !== FANOUT_KEY_END + 4 || !id.startsWith('dlv_')) return -1;
+  let index = 0;
+  for (let i = FANOUT_KEY_END; i < id.length; i++) {
+    const code = id.charCodeAt(i);
+    const digit = code < 128 ? DIGIT_VALUES[code]! : -1;
+    if (digit < 0) return -1;
+    index = index * 64 + digit;
+  }
+  return index;
+}
+
+/**
+ * What a {@link fanoutDeliveryId} keeps of its message id: the same for every delivery of one fan-out, so it
+ * finds their group (call it only when {@link fanoutIndex} is not -1).
+ */
+export function fanoutKey(id: string): string {
+  return id.slice(4, FANOUT_KEY_END);
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fanoutDeliveryId, MAX_FANOUT, newId } from '../../src/notifier/ids.js';
+import { fanoutDeliveryId, fanoutIndex, fanoutKey, MAX_FANOUT, newId } from '../../src/notifier/ids.js';
 
 describe('newId', () => {
   it('is the prefix and 22 base64url characters', () => {
@@ -54,5 +54,27 @@ describe('fanoutDeliveryId', () => {
     expect(() => fanoutDeliveryId('msg_custom', 0)).toThrow(/not a generated message id/);
     expect(() => fanoutDeliveryId(newId('msg', t), MAX_FANOUT)).toThrow(/index must be an integer/);
     expect(() => fanoutDeliveryId(newId('msg', t), -1)).toThrow(/index must be an integer/);
+  });
+});
+
+describe('fanoutIndex and fanoutKey', () => {
+  it('read back the index and the message part of a derived id; -1 for ids of another shape', () => {
+    const t = Date.UTC(2026, 11, 6, 1, 0, 0);
+    const message = newId('msg', t);
+    const other = newId('msg', t);
+    for (const i of [0, 1, 63, 64, 4095, 4096, MAX_FANOUT - 1]) {
+      expect(fanoutIndex(fanoutDeliveryId(message, i))).toBe(i);
+      expect(fanoutKey(fanoutDeliveryId(message, i))).toBe(fanoutKey(fanoutDeliveryId(message, 0)));
+    }
+    expect(fanoutKey(fanoutDeliveryId(other, 0))).not.toBe(fanoutKey(fanoutDeliveryId(message, 0)));
+    // A generated delivery id has the shape: its last 4 characters read as an index.
+    expect(fanoutIndex(newId('dlv', t))).toBeGreaterThanOrEqual(0);
+    for (const id of [
+      'dlv_1',
+      newId('att', t),
+      `${fanoutDeliveryId(message, 1).slice(0, -1)}.`,
+      `dlv_${'é'.repeat(22)}`,
+    ])
+      expect(fanoutIndex(id)).toBe(-1);
   });
 });

@@ -1,3 +1,4 @@
+import { fanoutIndex, fanoutKey } from '../../notifier/ids.js';
 import type { DeliveryAttempt, DeliveryRecord, Message } from '../../notifier/types.js';
 import { WakeQueue } from './wake-queue.js';
 
@@ -28,6 +29,17 @@ interface EndpointDeliveries {
 }
 
 /**
+ * The deliveries of one fan-out, by index: ids derived from the message's (`fanoutDeliveryId`) find them by
+ * their message part, so storing a fan-out's records costs one map entry, not one in the map of every stored
+ * delivery each (that map's entries, hundreds of thousands with the delivery log, miss the CPU's caches).
+ */
+interface FanoutGroup {
+  readonly entries: Array<DeliveryEntry | undefined>;
+  /** Entries not removed. */
+  live: number;
+}
+
+/**
  * Claimed deliveries (and their messages) kept at hand, until this many: the attempt that follows a claim
  * reads the message and writes the delivery, and those lookups in maps of every stored delivery and message
  * miss the CPU's caches once the outbox is large. Past the cap they are forgotten (looked up as any).
@@ -35,12 +47,16 @@ interface EndpointDeliveries {
 const CLAIMED_AT_HAND = 4096;
 
 /**
- * The stored deliveries of `MemoryOutbox` and what finds them: by id, by endpoint (deleting or re-enabling an
- * endpoint visits its deliveries only), by wake time ({@link WakeQueue}, stale pairs dropped as they surface),
- * and the recently claimed ones at hand.
+ * The stored deliveries of `MemoryOutbox` and what finds them: by id (fanned-out ones by their fan-out's
+ * group, see {@link FanoutGroup}), by endpoint (deleting or re-enabling an endpoint visits its deliveries
+ * only), by wake time ({@link WakeQueue}, stale pairs dropped as they surface), and the recently claimed ones
+ * at hand. An id is stored once, in the map or in a group.
  */
 export class DeliveryTable {
+  /** Deliveries stored by `insert`, by id. */
   readonly #entries = new Map<string, DeliveryEntry>();
+  /** Deliveries stored by `insertFanouts`, by their ids' message part ({@link fanoutKey}). */
+  readonly #fanouts = new Map<string, FanoutGroup>();
   readonly #byEndpoint = new Map<string, EndpointDeliveries>();
   /** Wake times of the pending deliveries (see {@link wakeTime}), with their entries. */
   readonly #due = new WakeQueue<DeliveryEntry>();
@@ -49,16 +65,28 @@ export class DeliveryTable {
   readonly #claimedMessages = new Map<string, Message>();
 
   has(id: string): boolean {
-    return this.#entries.has(id);
+    return this.#entries.has(id) || this.#fanoutEntry(id) !== undefined;
   }
 
   get(id: string): DeliveryEntry | undefined {
-    return this.#claimed.get(id) ?? this.#entries.get(id);
+    return this.#claimed.get(id) ?? this.#entries.get(id) ?? this.#fanoutEntry(id);
   }
 
   /** Every stored delivery. */
-  values(): MapIterator<DeliveryEntry> {
-    return this.#entries.values();
+  *values(): Generator<DeliveryEntry, void, undefined> {
+    yield* this.#entries.values();
+    for (const group of this.#fanouts.values())
+      for (const entry of group.entries) if (entry !== undefined) yield entry;
+  }
+
+  /** The fanned-out delivery of that id, or undefined. */
+  #fanoutEntry(id: string): DeliveryEntry | undefined {
+    if (this.#fanouts.size === 0) return undefined;
+    const index = fanoutIndex(id);
+    if (index < 0) return undefined;
+    const entry = this.#fanouts.get(fanoutKey(id))?.entries[index];
+    // A generated id has the shape of a derived one: the group found must hold that very id.
+    return entry !== undefined && entry.record.id === id ? entry : undefined;
   }
 
   /**
@@ -66,7 +94,7 @@ export class DeliveryTable {
    * then stores nothing.
    */
   insert(entries: readonly DeliveryEntry[]): string | null {
-    for (const entry of entries) if (this.#entries.has(entry.record.id)) return entry.record.id;
+    for (const entry of entries) if (this.has(entry.record.id)) return entry.record.id;
     const sizeBefore = this.#entries.size;
     for (const entry of entries) this.#entries.set(entry.record.id, entry);
     // The same id twice in the batch: the map grew by less than the batch.
@@ -75,22 +103,49 @@ export class DeliveryTable {
       const seen = new Set<string>();
       return entries.find((e) => seen.size === seen.add(e.record.id).size)!.record.id;
     }
-    let list: EndpointDeliveries | undefined;
-    let listOf: string | undefined;
+    for (const entry of entries) this.#listed(entry);
+    return null;
+  }
+
+  /**
+   * Stores the delivery records of fan-outs (ids derived from their messages' with `fanoutDeliveryId`), in
+   * their fan-outs' groups. An id stored before (by `insert`, or by a fan-out whose message id shares that
+   * part) keeps its delivery: that record is not stored.
+   */
+  insertFanouts(entries: readonly DeliveryEntry[]): void {
+    const mayBeTaken = this.#entries.size > 0;
+    let group: FanoutGroup | undefined;
+    let groupOf: Message | undefined;
     for (const entry of entries) {
-      const endpointId = entry.record.endpointId;
-      if (listOf !== endpointId) {
-        listOf = endpointId;
-        list = this.#byEndpoint.get(endpointId);
-        if (list === undefined) {
-          list = { entries: [], removed: 0 };
-          this.#byEndpoint.set(endpointId, list);
+      const id = entry.record.id;
+      const index = fanoutIndex(id);
+      if (entry.message !== groupOf) {
+        // Records come by fan-out: one group lookup each.
+        groupOf = entry.message;
+        const key = fanoutKey(id);
+        group = this.#fanouts.get(key);
+        if (group === undefined) {
+          group = { entries: [], live: 0 };
+          this.#fanouts.set(key, group);
         }
       }
-      list!.entries.push(entry);
-      this.index(entry);
+      if (group!.entries[index] !== undefined || (mayBeTaken && this.#entries.has(id))) continue;
+      group!.entries[index] = entry;
+      group!.live++;
+      this.#listed(entry);
     }
-    return null;
+  }
+
+  /** A new entry goes to its endpoint's list and the wake queue. */
+  #listed(entry: DeliveryEntry): void {
+    const endpointId = entry.record.endpointId;
+    let list = this.#byEndpoint.get(endpointId);
+    if (list === undefined) {
+      list = { entries: [], removed: 0 };
+      this.#byEndpoint.set(endpointId, list);
+    }
+    list.entries.push(entry);
+    this.index(entry);
   }
 
   /** Puts the delivery's wake time in the queue (nothing when it is not pending). */
@@ -105,7 +160,7 @@ export class DeliveryTable {
     if (entry.removed) return;
     entry.removed = true;
     const id = entry.record.id;
-    this.#entries.delete(id);
+    if (!this.#entries.delete(id)) this.#removeFanout(entry);
     this.#claimed.delete(id);
     const list = this.#byEndpoint.get(entry.record.endpointId);
     if (list === undefined) return;
@@ -113,6 +168,17 @@ export class DeliveryTable {
     list.entries = list.entries.filter((e) => !e.removed);
     list.removed = 0;
     if (list.entries.length === 0) this.#byEndpoint.delete(entry.record.endpointId);
+  }
+
+  /** Takes a fanned-out entry out of its group, and the group once it is empty. */
+  #removeFanout(entry: DeliveryEntry): void {
+    const id = entry.record.id;
+    const key = fanoutKey(id);
+    const group = this.#fanouts.get(key);
+    const index = fanoutIndex(id);
+    if (group === undefined || index < 0 || group.entries[index] !== entry) return;
+    group.entries[index] = undefined;
+    if (--group.live === 0) this.#fanouts.delete(key);
   }
 
   /** The stored deliveries of an endpoint (a copy: the caller may remove them as it goes). */

@@ -109,8 +109,7 @@ export class MemoryOutbox {
       entries[i] = { record, attempts: null, message, removed: false };
     }
     // Ids derived from a stored message's are not taken, unless an insertMessage took one: that one stays.
-    if (this.#deliveries.insert(entries) !== null)
-      this.#deliveries.insert(entries.filter((e) => !this.#deliveries.has(e.record.id)));
+    this.#deliveries.insertFanouts(entries);
   }
 
   /** Writes the records of every fan-out before a read that needs them (nothing to do most times). */

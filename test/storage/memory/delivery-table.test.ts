@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fanoutDeliveryId, newId } from '../../../src/notifier/ids.js';
 import type { DeliveryRecord, Message } from '../../../src/notifier/types.js';
 import { type DeliveryEntry, DeliveryTable } from '../../../src/storage/memory/delivery-table.js';
 
@@ -114,5 +115,42 @@ describe('DeliveryTable', () => {
     expect(table.claimedMessage('msg_first')).toBeUndefined();
     expect(table.claimedMessage('msg_4096')).toBe(entries[4096]!.message);
     expect(table.get('d0')).toBe(entries[0]); // still stored, found in the table
+  });
+
+  it('stores fanned-out deliveries by their fan-out: found by id, endpoint and due time, removed one by one', () => {
+    const table = new DeliveryTable();
+    const fanned = { ...message, id: newId('msg', at.getTime()) };
+    const derived = (m: Message, i: number, endpointId = `e${i}`) => ({
+      ...entry(fanoutDeliveryId(m.id, i), endpointId, i),
+      message: m,
+    });
+    const stored = [0, 1, 2].map((i) => derived(fanned, i));
+    // An id insert() took first keeps its delivery; the fan-out's record of that id is not stored.
+    const taken = entry(fanoutDeliveryId(fanned.id, 2), 'e9');
+    expect(table.insert([taken])).toBeNull();
+    table.insertFanouts(stored);
+    expect(table.get(stored[0]!.record.id)).toBe(stored[0]);
+    expect(table.get(stored[2]!.record.id)).toBe(taken);
+    expect(table.has(stored[1]!.record.id)).toBe(true);
+    expect(table.has(fanoutDeliveryId(fanned.id, 3))).toBe(false);
+    expect(table.has(newId('dlv', at.getTime()))).toBe(false);
+    expect(ids(table.ofEndpoint('e1'))).toEqual([stored[1]!.record.id]);
+    expect(ids(table.ofEndpoint('e2'))).toEqual([]);
+    expect(ids([...table.values()]).sort()).toEqual(ids([taken, stored[0]!, stored[1]!]).sort());
+    expect(table.peekDue()).toBe(taken);
+    // insert() refuses an id a fan-out holds; a second fan-out of the same ids keeps the first one's.
+    expect(table.insert([entry(stored[1]!.record.id, 'e1')])).toBe(stored[1]!.record.id);
+    const again = derived({ ...fanned }, 0, 'e7');
+    table.insertFanouts([again]);
+    expect(table.get(again.record.id)).toBe(stored[0]);
+    table.remove(stored[0]!);
+    table.remove(stored[0]!); // twice: no effect
+    expect(table.has(stored[0]!.record.id)).toBe(false);
+    expect(table.get(stored[1]!.record.id)).toBe(stored[1]);
+    table.remove(stored[1]!);
+    expect([...table.values()]).toEqual([taken]);
+    // Its group is gone once empty: the same ids can be stored again.
+    table.insertFanouts([again]);
+    expect(table.get(again.record.id)).toBe(again);
   });
 });
