@@ -188,27 +188,35 @@ export class MemoryOutbox {
   async completeAttempt({ delivery, attempt, endpoint }: CompleteAttemptInput): Promise<void> {
     const entry = this.#entry(delivery.id);
     if (entry === undefined) throw notFound('delivery', delivery.id);
-    const previous = entry.record;
-    // Only what changed is allocated: dates that did not move stay the stored ones (stored dates are never
-    // changed in place, reads copy them), and the attempt's start is the delivery's last attempt.
+    // The stored record is written in place (every read hands out a copy): a new record per attempt, retained
+    // with the delivery log, is what garbage collection pays for. Only what changed is allocated: dates that
+    // did not move stay the stored ones (stored dates are never changed in place, reads copy them), the
+    // attempt's start is the delivery's last attempt, and its end is often in the same millisecond.
+    const stored = entry.record;
     const kept = cloneAttempt(attempt);
     const error = kept.error;
-    const stored: DeliveryRecord = {
-      ...delivery,
-      nextAttemptAt: sameDate(previous.nextAttemptAt, delivery.nextAttemptAt),
-      lastAttemptAt: sameDate(kept.startedAt, delivery.lastAttemptAt),
-      lastError:
-        delivery.lastError === null
-          ? null
-          : delivery.lastError === attempt.error
-            ? error
-            : { ...delivery.lastError },
-      createdAt: sameDate(previous.createdAt, delivery.createdAt)!,
-      updatedAt: sameDate(previous.updatedAt, delivery.updatedAt)!,
-      lockedBy: null,
-      lockedUntil: null,
-    };
-    entry.record = stored;
+    const startedAt = kept.startedAt;
+    stored.messageId = delivery.messageId;
+    stored.endpointId = delivery.endpointId;
+    stored.topic = delivery.topic;
+    stored.status = delivery.status;
+    stored.attempts = delivery.attempts;
+    stored.nextAttemptAt = sameDate(stored.nextAttemptAt, delivery.nextAttemptAt);
+    stored.lastAttemptAt = sameDate(startedAt, delivery.lastAttemptAt);
+    stored.lastStatusCode = delivery.lastStatusCode;
+    stored.lastError =
+      delivery.lastError === null
+        ? null
+        : delivery.lastError === attempt.error
+          ? error
+          : { ...delivery.lastError };
+    stored.createdAt = sameDate(stored.createdAt, delivery.createdAt)!;
+    stored.updatedAt = sameDate(
+      stored.updatedAt.getTime() === delivery.updatedAt.getTime() ? stored.updatedAt : startedAt,
+      delivery.updatedAt,
+    )!;
+    stored.lockedBy = null;
+    stored.lockedUntil = null;
     this.#deliveries.index(entry);
     this.#deliveries.done(stored.id);
     if (entry.attempts === null) entry.attempts = [kept];
