@@ -12,6 +12,16 @@ export function wakeTime(due: Date | null, lockedUntil: Date | null): number | n
   return lockedUntil !== null && lockedUntil.getTime() > d ? lockedUntil.getTime() : d;
 }
 
+/** The pair (time, entry) of the wake queue still says when the entry is due: it is pending at that time. */
+function isCurrent(time: number, entry: DeliveryEntry): boolean {
+  const delivery = entry.record;
+  return (
+    !entry.removed &&
+    delivery.status === 'pending' &&
+    wakeTime(delivery.nextAttemptAt, delivery.lockedUntil) === time
+  );
+}
+
 /** A stored delivery and its attempts (null until the first). */
 export interface DeliveryEntry {
   record: DeliveryRecord;
@@ -197,6 +207,7 @@ export class DeliveryTable {
 
   popDue(): void {
     this.#due.pop();
+    this.#due.dropStale(isCurrent);
   }
 
   /** Keeps a claimed delivery and its message at hand for the attempt that follows. */
@@ -211,9 +222,13 @@ export class DeliveryTable {
     this.#claimedMessages.set(entry.message.id, entry.message);
   }
 
-  /** The attempt's result is stored: its delivery need not be at hand. */
+  /**
+   * The attempt's result is stored: its delivery need not be at hand, and its lease's pair in the wake queue
+   * can go once it heads its sequence (here, or when what is due before it is popped).
+   */
   done(id: string): void {
     this.#claimed.delete(id);
+    this.#due.dropStale(isCurrent);
   }
 
   /** A message of a delivery claimed lately, or undefined. */

@@ -101,6 +101,17 @@ export class WakeQueue<T = string> {
     else run.pop();
   }
 
+  /**
+   * Drops the pairs heading the sorted runs that `isCurrent` says are stale, as popping would once they are
+   * the smallest. A lease's pair is pushed when its delivery is claimed and is stale once the attempt is
+   * stored, which is soon; behind the due times of a backlog it would otherwise wait out the whole lease.
+   */
+  dropStale(isCurrent: (time: number, id: T) => boolean): void {
+    for (const run of this.#runs) {
+      while (!run.empty && !isCurrent(run.times[run.head]!, run.ids[run.head]!)) run.pop();
+    }
+  }
+
   clear(): void {
     this.#heap.clear();
     for (const run of this.#runs) {

@@ -153,4 +153,22 @@ describe('DeliveryTable', () => {
     table.insertFanouts([again]);
     expect(table.get(again.record.id)).toBe(again);
   });
+
+  it("drops a lease's pair from the wake queue once its attempt is stored, not when the lease ends", () => {
+    const table = new DeliveryTable();
+    const claimed = entry('d1', 'e1', 0);
+    const waiting = entry('d2', 'e1', 10);
+    table.insert([claimed, waiting]);
+    // Claimed: leased for a minute, due again then.
+    table.popDue();
+    claimed.record.lockedUntil = new Date(at.getTime() + 60_000);
+    table.index(claimed);
+    table.atHand(claimed);
+    // Stored: succeeded. Its lease's pair leaves with it, so nothing waits behind the pending delivery.
+    claimed.record = { ...claimed.record, status: 'succeeded', lockedUntil: null };
+    table.done('d1');
+    expect(table.peekDue()).toBe(waiting);
+    table.popDue();
+    expect(table.peekDue()).toBeUndefined();
+  });
 });

@@ -75,6 +75,32 @@ describe('WakeQueue', () => {
     expect(drain(queue).map(([t]) => t)).toEqual(model.sort((a, b) => a - b));
   });
 
+  it('dropStale() drops the stale pairs heading its sequences, and keeps the rest in order', () => {
+    const queue = new WakeQueue();
+    // Leases of what was claimed, then due times pushed later but earlier: each sequence heads its own run.
+    const leases: Array<[number, string]> = [
+      [100, 'l1'],
+      [101, 'l2'],
+      [102, 'l3'],
+    ];
+    const due: Array<[number, string]> = [
+      [1, 'd1'],
+      [2, 'd2'],
+      [3, 'd3'],
+    ];
+    for (const [t, id] of [...leases, ...due]) queue.push(t, id);
+    const stale = new Set(['l1', 'l2', 'd2']);
+    queue.dropStale((_t, id) => !stale.has(id));
+    // l1 and l2 headed the lease sequence; d2 is behind d1, which is current: it stays until popped.
+    expect(queue.size).toBe(4);
+    expect(drain(queue)).toEqual([
+      [1, 'd1'],
+      [2, 'd2'],
+      [3, 'd3'],
+      [102, 'l3'],
+    ]);
+  });
+
   it('clear() empties it', () => {
     const queue = new WakeQueue();
     for (let i = 0; i < 10; i++) queue.push(10 - i, `x${i}`);
