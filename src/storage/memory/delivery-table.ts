@@ -22,10 +22,11 @@ function isCurrent(time: number, entry: DeliveryEntry): boolean {
   );
 }
 
-/** A stored delivery and its attempts (null until the first). */
+/** A stored delivery and its attempts, oldest first. */
 export interface DeliveryEntry {
   record: DeliveryRecord;
-  attempts: DeliveryAttempt[] | null;
+  /** Null until the first attempt, that one alone (most deliveries have one: no array is kept), then a list. */
+  attempts: DeliveryAttempt | DeliveryAttempt[] | null;
   /** Its stored message, so that a claim finds it without a lookup. */
   readonly message: Message;
   /** Deleted: what still refers to it (the wake queue, its endpoint's list) drops it when met. */

@@ -219,8 +219,10 @@ export class MemoryOutbox {
     stored.lockedUntil = null;
     this.#deliveries.index(entry);
     this.#deliveries.done(stored.id);
-    if (entry.attempts === null) entry.attempts = [kept];
-    else entry.attempts.push(kept);
+    const earlier = entry.attempts;
+    if (earlier === null) entry.attempts = kept;
+    else if (Array.isArray(earlier)) earlier.push(kept);
+    else entry.attempts = [earlier, kept];
     if (endpoint) {
       const existing = this.#endpoints.stored(endpoint.id);
       if (existing) {
@@ -275,7 +277,9 @@ export class MemoryOutbox {
   }
 
   async listAttempts(deliveryId: string): Promise<DeliveryAttempt[]> {
-    return (this.#deliveries.get(deliveryId)?.attempts ?? []).map(cloneAttempt);
+    const attempts = this.#deliveries.get(deliveryId)?.attempts ?? null;
+    if (attempts === null) return [];
+    return Array.isArray(attempts) ? attempts.map(cloneAttempt) : [cloneAttempt(attempts)];
   }
 
   async pruneDeliveries({ before, limit }: PruneDeliveriesInput): Promise<number> {
