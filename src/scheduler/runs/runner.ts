@@ -8,7 +8,7 @@ import type { RunHook, SchedulerHooks } from '../../telemetry/hooks.js';
 import { tracedSend } from '../../telemetry/hooks.js';
 import type { AddressPolicy, Transport, TransportResponse } from '../../transport/types.js';
 import { toPublicJob } from '../jobs/record.js';
-import type { HttpTarget, Job, JobHandler, RunEventBase, SchedulerEvents } from '../types.js';
+import type { HandlerTarget, HttpTarget, Job, JobHandler, RunEventBase, SchedulerEvents } from '../types.js';
 import { ArmedAttempt, attemptFailure } from './armed-attempt.js';
 import { asError, FinalFailure, loneOutcome, retryDelay } from './attempt-outcome.js';
 import { AttemptTimeouts } from './attempt-timeouts.js';
@@ -124,22 +124,7 @@ export class Runner {
     try {
       if (lone) {
         ctx.signal.throwIfAborted();
-        const target = job.target;
-        if ('handler' in target) await this.#attempt(ctx, 1, true);
-        else {
-          // The attempt of a lone HTTP job runs right here, not in an async function of its own (#attempt):
-          // one promise, frame and turn less for every such run.
-          const armed = this.#arm(ctx, 1, true);
-          try {
-            const response = await this.#send(ctx, target, armed);
-            checkResponse(job, target, run, armed.request!, response);
-            armed.hook?.end(null);
-          } catch (failure) {
-            throw attemptFailure(armed, failure);
-          } finally {
-            this.#disarm(ctx, armed);
-          }
-        }
+        await this.#attempt(ctx, 1, true);
         ctx.signal.throwIfAborted();
       } else {
         await this.#attempts(ctx);
@@ -210,25 +195,59 @@ export class Runner {
    * One attempt under its timeout. A lone attempt (no retries) times out through the run's own controller;
    * with retries each attempt gets a controller of its own, to which the run's abort is forwarded by hand.
    */
-  async #attempt(ctx: RunContext, attempt: number, lone: boolean): Promise<void> {
+  #attempt(ctx: RunContext, attempt: number, lone: boolean): Promise<void> {
+    const target = ctx.job.target;
+    return 'handler' in target
+      ? this.#handlerAttempt(ctx, target, attempt, lone)
+      : this.#httpAttempt(ctx, target, attempt, lone);
+  }
+
+  async #handlerAttempt(
+    ctx: RunContext,
+    target: HandlerTarget,
+    attempt: number,
+    lone: boolean,
+  ): Promise<void> {
     const armed = this.#arm(ctx, attempt, lone);
     try {
-      const target = ctx.job.target;
-      if ('handler' in target) {
-        const { hook, signal } = armed;
-        const call = () => callHandler(this.#o.handlers, target, publicJob(ctx), ctx.run, attempt, signal);
-        if (hook === null) await call();
-        else await hook.within(call);
-      } else {
-        const response = await this.#send(ctx, target, armed);
-        checkResponse(ctx.job, target, ctx.run, armed.request!, response);
-      }
+      const { hook, signal } = armed;
+      const call = () => callHandler(this.#o.handlers, target, publicJob(ctx), ctx.run, attempt, signal);
+      if (hook === null) await call();
+      else await hook.within(call);
       armed.hook?.end(null);
     } catch (failure) {
       throw attemptFailure(armed, failure);
     } finally {
       this.#disarm(ctx, armed);
     }
+  }
+
+  /**
+   * An HTTP attempt: its request sent, its answer checked on the run (a failing status fails it). Not an async
+   * function: the transport's promise is followed once, with the attempt's end on either side.
+   */
+  #httpAttempt(ctx: RunContext, target: HttpTarget, attempt: number, lone: boolean): Promise<void> {
+    const armed = this.#arm(ctx, attempt, lone);
+    const failed = (failure: unknown): never => {
+      const error = attemptFailure(armed, failure);
+      this.#disarm(ctx, armed);
+      throw error;
+    };
+    let sent: Promise<TransportResponse>;
+    try {
+      sent = this.#send(ctx, target, armed);
+    } catch (failure) {
+      sent = Promise.reject(failure);
+    }
+    return sent.then((response) => {
+      try {
+        checkResponse(ctx.job, target, ctx.run, armed.request!, response);
+      } catch (failure) {
+        failed(failure);
+      }
+      armed.hook?.end(null);
+      this.#disarm(ctx, armed);
+    }, failed);
   }
 
   /** Starts attempt `attempt`: its timeout, its signal (see {@link #attempt}) and its telemetry. */
