@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { Deadlined, Deadlines } from './deadlines.js';
 import { type FailureContext, toTransportError } from './http-errors.js';
+import type { LateAbortWatch, LateWatched } from './late-abort-watch.js';
 import type { TransportResponse } from './types.js';
 
 /** What an exchange needs besides the request itself. */
@@ -12,9 +13,12 @@ export interface ExchangeOptions {
   connectTimeoutMs: number;
   /** Bytes of body kept; the first byte past it ends the exchange and closes the connection. */
   maxResponseBytes: number;
+  /** The caller's signal, not aborted yet: watched once the request is still pending after a moment. */
   signal: AbortSignal | undefined;
   /** The transport's shared deadline timers. */
   deadlines: Deadlines;
+  /** The transport's watch of callers' signals (see {@link LateAbortWatch}). */
+  watch: LateAbortWatch;
   /** Called once, when the promise settles. */
   onSettled: () => void;
 }
@@ -22,13 +26,15 @@ export interface ExchangeOptions {
 /**
  * One request and its response, as an undici dispatch handler: the body is collected straight from the
  * parser (no stream, no async iterator), capped at `maxResponseBytes`, and the whole exchange ends at its
- * deadline (`timeoutMs`, connecting included) or when the caller's signal aborts, whichever comes first.
+ * deadline (`timeoutMs`, connecting included) or when the caller's signal aborts, whichever comes first. The
+ * signal is watched only once the request is still pending after a couple of milliseconds (see
+ * {@link LateAbortWatch}): an abort before then ends it when the watch begins.
  *
  * Ending early settles the promise at once, even while undici is still connecting or waiting for a free
  * connection; the request is then aborted as soon as undici hands it a connection, and a connection that
  * was carrying it is closed, so nothing more is read.
  */
-export class Exchange implements Dispatcher.DispatchHandler, Deadlined {
+export class Exchange implements Dispatcher.DispatchHandler, Deadlined, LateWatched {
   readonly promise: Promise<TransportResponse>;
   #resolve!: (response: TransportResponse) => void;
   #reject!: (error: unknown) => void;
@@ -37,6 +43,8 @@ export class Exchange implements Dispatcher.DispatchHandler, Deadlined {
   deadlineKey = 0;
   #controller: Dispatcher.DispatchController | null = null;
   #settled = false;
+  /** The abort listener is on the caller's signal. */
+  #watching = false;
   #status = 0;
   #headers: Record<string, string> = {};
   #chunks: Buffer[] = [];
@@ -49,7 +57,19 @@ export class Exchange implements Dispatcher.DispatchHandler, Deadlined {
       this.#reject = reject;
     });
     options.deadlines.add(this, this.#started, options.timeoutMs);
-    options.signal?.addEventListener('abort', this);
+    if (options.signal !== undefined) options.watch.add(this, this.#started);
+  }
+
+  /** Still pending a moment after it was sent: the caller's signal is watched from now on. */
+  watch(): void {
+    const signal = this.#options.signal;
+    if (this.#settled || signal === undefined) return;
+    if (signal.aborted) {
+      this.end('abort', signal.reason);
+      return;
+    }
+    signal.addEventListener('abort', this);
+    this.#watching = true;
   }
 
   /** The deadline passed (see {@link Deadlines}). */
@@ -146,7 +166,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Deadlined {
   #finish(): void {
     this.#settled = true;
     this.#options.deadlines.release(this);
-    this.#options.signal?.removeEventListener('abort', this);
+    if (this.#watching) this.#options.signal!.removeEventListener('abort', this);
     this.#options.onSettled();
   }
 }

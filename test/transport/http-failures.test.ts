@@ -166,6 +166,43 @@ describe('HttpTransport: abort', () => {
     expect(receiver.requests).toHaveLength(0);
   });
 
+  it('fails with ERR_ABORTED when the signal aborts right after the send, before its watch began', async () => {
+    const receiver = await server(() => {});
+    const controller = new AbortController();
+    const send = transport().send({ url: receiver.url(), timeoutMs: 10_000 }, { signal: controller.signal });
+    controller.abort();
+    const result = await failure(send);
+    expect(result.code).toBe('ERR_ABORTED');
+    expect(result.ms).toBeLessThan(1_000);
+  });
+
+  it('watches the signal of a request still pending after a moment, and leaves no listener behind', async () => {
+    const receiver = await server((req, res) => {
+      const delayMs = req.url === '/slow' ? 50 : 0;
+      setTimeout(() => res.end('ok'), delayMs);
+    });
+    const listeners = { added: 0, removed: 0 };
+    const signal = new AbortController().signal;
+    const add = signal.addEventListener.bind(signal);
+    const remove = signal.removeEventListener.bind(signal);
+    signal.addEventListener = (...args: Parameters<typeof add>) => {
+      listeners.added++;
+      add(...args);
+    };
+    signal.removeEventListener = (...args: Parameters<typeof remove>) => {
+      listeners.removed++;
+      remove(...args);
+    };
+    const http = transport();
+    for (let i = 0; i < 5; i++)
+      expect((await http.send({ url: receiver.url() }, { signal })).body).toBe('ok');
+    const before = listeners.added;
+    const slow = await http.send({ url: `${receiver.url().replace(/\/$/, '')}/slow` }, { signal });
+    expect(slow.body).toBe('ok');
+    expect(listeners.added).toBe(before + 1);
+    expect(listeners.removed).toBe(listeners.added);
+  });
+
   it('is not disturbed by an abort after the response arrived', async () => {
     const receiver = await server((_req, res) => {
       res.end('done');
