@@ -7,7 +7,7 @@ import type { JobRecord, Storage } from '../../storage/types.js';
 import type { ClaimLoop } from '../claim-loop.js';
 import { checkListOptions, checkNextRunsCount } from '../list-options.js';
 import { manualHandOver } from '../runs/active-run.js';
-import { toPublicRun } from '../runs/run-records.js';
+import { markStarted, toPublicRun } from '../runs/run-records.js';
 import type { RunTracker } from '../runs/run-tracker.js';
 import type { Job, JobDefinition, Run, SchedulerEvents, UpsertJobResult } from '../types.js';
 import { assertJobPatch, buildJobRecord } from './definition.js';
@@ -209,10 +209,7 @@ export async function runNow(options: ManualRunOptions, id: string): Promise<Run
   const run = loop.newRun(job, now, 'manual', 'queued', true, now);
   // With a slot free now, the run is stored already running (leased as a queued one): one write, not two.
   const reserved = tracker.reserveStart(job);
-  if (reserved) {
-    run.status = 'running';
-    run.startedAt = new Date(now);
-  }
+  if (reserved) markStarted(run, now);
   try {
     await storage.insertRun(run);
   } catch (error) {

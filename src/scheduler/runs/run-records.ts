@@ -45,6 +45,18 @@ export function newRunRecord(
 }
 
 /**
+ * Marks `run` started at `now`, in its first attempt. A run is stored `running` with the attempt under way
+ * counted (later attempts are stored as they start): should its instance die during an attempt, the instance
+ * that takes the run over (RunLeases) judges the retry policy by the attempts made, and a job without retries
+ * is not run a second time.
+ */
+export function markStarted(run: RunRecord, now: number): void {
+  run.status = 'running';
+  run.startedAt = new Date(now);
+  run.attempts = 1;
+}
+
+/**
  * The public view of a stored run: the record without its occurrence key and lease. Built field by field
  * (one object of one shape, no rest copy), and shares the record's dates.
  */

@@ -14,7 +14,7 @@ import { asError, FinalFailure, loneOutcome, retryDelay } from './attempt-outcom
 import { AttemptTimeouts } from './attempt-timeouts.js';
 import { callHandler } from './handler-call.js';
 import { buildHttpRequest, checkResponse } from './http-call.js';
-import { toPublicRun } from './run-records.js';
+import { markStarted, toPublicRun } from './run-records.js';
 
 export { SNIPPET_BYTES, truncateUtf8 } from './http-call.js';
 
@@ -84,10 +84,7 @@ export class Runner {
       publicJob: undefined,
       telemetry: null,
     };
-    if (!startStored) {
-      run.status = 'running';
-      run.startedAt = new Date(this.#o.clock.now());
-    }
+    if (!startStored) markStarted(run, this.#o.clock.now());
     const hook = this.#o.telemetry?.runStarted(job, run) ?? null;
     if (hook === null) return this.#execute(ctx, startStored);
     ctx.telemetry = hook;
@@ -159,6 +156,11 @@ export class Runner {
     const { clock, storage, emitter } = this.#o;
     const attempts = job.retry.attempts;
     for (let attempt = 1; ; attempt++) {
+      if (attempt > 1) {
+        // Stored with the attempt under way counted, as the first was with the run's start (see markStarted).
+        run.attempts = attempt;
+        await storage.updateRun(run);
+      }
       let failure: unknown;
       try {
         signal.throwIfAborted();
