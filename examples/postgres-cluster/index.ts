@@ -102,12 +102,22 @@ for (let i = 1; i <= instances; i++) {
 }
 
 // Midway, instance-1 dies without a goodbye (SIGKILL): the others keep the schedule going.
+let killedAt = Date.now();
 const killAt = setTimeout(() => {
   children.get('instance-1')?.kill('SIGKILL');
+  killedAt = Date.now();
   say('  -- instance-1 killed (SIGKILL) --');
 }, durationMs * 0.4);
 await new Promise((r) => setTimeout(r, durationMs));
 clearTimeout(killAt);
+// The killed instance's runs that were claimed or under way when it died wait for their lease to expire (4 s)
+// and for another instance to take them over (it looks every 2 s): wait for that before stopping the others.
+const orphaned = (run: { status: string; instanceId: string | null }) =>
+  run.instanceId === 'instance-1' && (run.status === 'queued' || run.status === 'running');
+while (Date.now() - killedAt < 10_000) {
+  if (!(await scheduler.listRuns('every-second', { limit: 1000 })).some(orphaned)) break;
+  await new Promise((r) => setTimeout(r, 250));
+}
 await Promise.all(
   [...children.values()].map(async (child) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -134,6 +144,10 @@ const summary = {
   // An occurrence the killed instance had claimed but not started is taken over once its lease expires; by
   // then newer occurrences ran, so the job's catch-up ('latest') records it missed instead of running it late.
   missed: runs.filter((r) => r.status === 'missed').length,
+  // Runs the killed instance had under way when it died: recorded failed (ERR_LEASE_EXPIRED) by the instance
+  // that took them over. The handler may have run (a crash during a run is the one case where work can happen
+  // twice), so they run again only when the job's retry policy has attempts left: this job has one attempt.
+  interrupted: runs.filter((r) => r.error?.code === 'ERR_LEASE_EXPIRED').length,
   occurrences: occurrences.size,
   duplicateRuns: runs.length - occurrences.size,
   executedTwice: [...ranBy.values()].filter((by) => by.length > 1).length,

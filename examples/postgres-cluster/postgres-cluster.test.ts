@@ -11,6 +11,7 @@ interface Summary {
   succeeded: number;
   released: number;
   missed: number;
+  interrupted: number;
   occurrences: number;
   duplicateRuns: number;
   executedTwice: number;
@@ -45,7 +46,10 @@ describePostgres('examples/postgres-cluster', () => {
     // expired, so catch-up records it missed (as it does for the older of two occurrences found due at once,
     // should a claim on a loaded machine fall a second behind).
     expect(summary.missed).toBeLessThanOrEqual(3);
-    expect(summary.succeeded + summary.released + summary.missed).toBe(summary.runs);
+    // And the runs the killed instance had under way: recorded failed (ERR_LEASE_EXPIRED) once taken over, and
+    // not run again (one attempt). Mostly none; a few when that instance was slow to finish its runs.
+    expect(summary.interrupted).toBeLessThanOrEqual(5);
+    expect(summary.succeeded + summary.released + summary.missed + summary.interrupted).toBe(summary.runs);
     expect(Object.keys(summary.byInstance).every((id) => /^instance-[123]$/.test(id))).toBe(true);
     expect(summary.webhooks.rejected).toBe(0);
     expect(summary.webhooks.messages).toBeGreaterThanOrEqual(summary.succeeded - 1);
