@@ -47,14 +47,21 @@ describe('jobs', () => {
     const phone = await browser.browser.newContext({ viewport: { width: 375, height: 740 } });
     const { page: small } = await watchedPage(phone);
     await small.goto(url('/jobs/nightly-report'));
-    const history = small.locator('.table-wrap').last();
-    await history.evaluate((el) => {
-      el.scrollLeft = 120;
-    });
-    const before = await small.locator('tr[id^="run-"]').count();
+    // The run history's sideways scroll (set first when `left` is given) and its rows, in one task of the page:
+    // a live refresh swaps the table every few hundred ms, and a locator finds the element in one round trip
+    // and uses it in the next, by when it may be a detached copy (scrolled 0).
+    const history = async (left?: number) =>
+      (await small.evaluate(`(() => {
+        const table = [...document.querySelectorAll('#content .table-wrap')].at(-1);
+        ${left === undefined ? '' : `table.scrollLeft = ${left};`}
+        return { rows: table.querySelectorAll('tr[id^="run-"]').length, scrollLeft: table.scrollLeft };
+      })()`)) as { rows: number; scrollLeft: number };
+    const before = await history(120);
+    expect(before.scrollLeft).toBe(120);
     await world.scheduler.triggerJob('nightly-report');
-    await expect.poll(() => small.locator('tr[id^="run-"]').count(), { timeout: 5_000 }).toBe(before + 1);
-    expect(await history.evaluate((el) => el.scrollLeft)).toBe(120);
+    await expect
+      .poll(() => history(), { timeout: 15_000 })
+      .toEqual({ rows: before.rows + 1, scrollLeft: 120 });
     await phone.close();
   });
 
