@@ -3,25 +3,15 @@ import { expect, it } from 'vitest';
 import tsupConfig from '../tsup.config.js';
 import { ensureCliBuilt } from './helpers/cli.js';
 
-// The package as users meet it: its page links to the repository, and every entry point it exports is the
-// one the examples and tests import under the same name (tsconfig.json `paths`), built by tsup and
-// documented by typedoc from the same source.
+// The package as users meet it: every entry point it exports is the one the examples and tests import under the
+// same name (tsconfig.json `paths`), built by tsup and documented by typedoc from the same source. (package.json
+// names no repository, homepage or issue tracker: the project has no public home yet, and the URLs it had were
+// invented. Add them, and a test that they agree, once it has one.)
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
 const pkg = JSON.parse(read('package.json')) as {
-  repository?: { type: string; url: string };
-  homepage?: string;
-  bugs?: { url: string };
   exports: Record<string, { types: string; default: string } | string>;
 };
-
-it('links the repository, the README and the issue tracker from the package page', () => {
-  expect(pkg.repository?.type).toBe('git');
-  const repo = /^git\+(https:\/\/github\.com\/[\w.-]+\/[\w.-]+)\.git$/.exec(pkg.repository?.url ?? '')?.[1];
-  expect(repo).toBeDefined();
-  expect(pkg.homepage).toBe(`${repo}#readme`);
-  expect(pkg.bugs?.url).toBe(`${repo}/issues`);
-});
 
 it("maps every 'cronhook…' entry point to the source tsup builds it from and typedoc documents", () => {
   const { compilerOptions } = JSON.parse(read('tsconfig.json')) as {
