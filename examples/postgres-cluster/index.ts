@@ -110,14 +110,18 @@ const killAt = setTimeout(() => {
 }, durationMs * 0.4);
 await new Promise((r) => setTimeout(r, durationMs));
 clearTimeout(killAt);
-// The killed instance's runs that were claimed or under way when it died wait for their lease to expire (4 s)
-// and for another instance to take them over (it looks every 2 s): wait for that before stopping the others.
-const orphaned = (run: { status: string; instanceId: string | null }) =>
-  run.instanceId === 'instance-1' && (run.status === 'queued' || run.status === 'running');
-while (Date.now() - killedAt < 10_000) {
-  if (!(await scheduler.listRuns('every-second', { limit: 1000 })).some(orphaned)) break;
-  await new Promise((r) => setTimeout(r, 250));
-}
+// What the killed instance held when it died waits for its leases to expire (4 s) and for another instance to
+// take it over (runs are looked for every 2 s): the runs it had claimed or under way, and the deliveries it had
+// claimed. Wait for that, 10 s after the kill at the most, before stopping the others.
+const heldByKilled = async () => {
+  const runs = await scheduler.listRuns('every-second', { limit: 1000 });
+  if (runs.some((r) => r.instanceId === 'instance-1' && (r.status === 'queued' || r.status === 'running'))) {
+    return true;
+  }
+  const older = { status: 'pending', until: new Date(killedAt), limit: 1 } as const;
+  return (await notifier.listDeliveries(older)).deliveries.length > 0;
+};
+while (Date.now() - killedAt < 10_000 && (await heldByKilled())) await new Promise((r) => setTimeout(r, 250));
 await Promise.all(
   [...children.values()].map(async (child) => {
     if (child.exitCode !== null || child.signalCode !== null) return;

@@ -15,12 +15,16 @@ const storage = new PostgresStorage({
 });
 // A short lease so that the demo shows a killed instance's work taken over within seconds.
 const scheduler = new Scheduler({ storage, instanceId, leaseMs: 4_000, pollIntervalMs: 500 });
+// Short delivery leases too: the deliveries a killed instance had claimed are sent by another within seconds
+// (a lease must outlive an attempt, so attempts to the local receiver get 3 s).
 const notifier = new WebhookNotifier({
   scheduler,
   storage,
   instanceId,
   allowPrivateNetworks: true,
   pollIntervalMs: 500,
+  attemptTimeoutMs: 3_000,
+  leaseMs: 4_000,
 });
 
 scheduler.handle('tick', ({ run }) => ({ ranOn: instanceId, scheduledAt: run.scheduledAt }));
