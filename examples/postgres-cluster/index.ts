@@ -80,6 +80,12 @@ say(`schema ${schema}: job every-second, endpoint → local receiver; starting $
 const instanceFile = fileURLToPath(new URL('./instance.ts', import.meta.url));
 const children = new Map<string, ChildProcess>();
 const ranBy = new Map<string, string[]>(); // scheduledAt → instances that ran it
+// The demo's time starts once every instance is up (a loaded machine may take seconds to start one).
+const ready = new Set<string>();
+let allReady = () => {};
+const started = new Promise<void>((resolve) => {
+  allReady = resolve;
+});
 for (let i = 1; i <= instances; i++) {
   const id = `instance-${i}`;
   const child = spawn(process.execPath, ['--import', 'tsx', instanceFile], {
@@ -92,6 +98,7 @@ for (let i = 1; i <= instances; i++) {
     partial = lines.pop() ?? '';
     for (const line of lines) {
       const message = JSON.parse(line) as { type: string; instanceId: string; scheduledAt?: string };
+      if (message.type === 'ready' && ready.add(message.instanceId).size === instances) allReady();
       if (message.type === 'run' && message.scheduledAt) {
         ranBy.set(message.scheduledAt, [...(ranBy.get(message.scheduledAt) ?? []), message.instanceId]);
         say(`  ${message.scheduledAt.slice(11, 19)}  run by ${message.instanceId}`);
@@ -101,27 +108,31 @@ for (let i = 1; i <= instances; i++) {
   children.set(id, child);
 }
 
+let giveUp: NodeJS.Timeout | undefined;
+await Promise.race([started, new Promise((r) => (giveUp = setTimeout(r, 30_000)))]);
+clearTimeout(giveUp);
+say(`  -- ${ready.size} of ${instances} instances ready --`);
+
 // Midway, instance-1 dies without a goodbye (SIGKILL): the others keep the schedule going.
-let killedAt = Date.now();
 const killAt = setTimeout(() => {
   children.get('instance-1')?.kill('SIGKILL');
-  killedAt = Date.now();
   say('  -- instance-1 killed (SIGKILL) --');
 }, durationMs * 0.4);
 await new Promise((r) => setTimeout(r, durationMs));
 clearTimeout(killAt);
 // What the killed instance held when it died waits for its leases to expire (4 s) and for another instance to
 // take it over (runs are looked for every 2 s): the runs it had claimed or under way, and the deliveries it had
-// claimed. Wait for that, 10 s after the kill at the most, before stopping the others.
-const heldByKilled = async () => {
+// claimed. Wait for that, and for deliveries the instances are behind with, 10 s at the most, before stopping.
+const unsettled = async () => {
   const runs = await scheduler.listRuns('every-second', { limit: 1000 });
   if (runs.some((r) => r.instanceId === 'instance-1' && (r.status === 'queued' || r.status === 'running'))) {
     return true;
   }
-  const older = { status: 'pending', until: new Date(killedAt), limit: 1 } as const;
-  return (await notifier.listDeliveries(older)).deliveries.length > 0;
+  const late = { status: 'pending', until: new Date(Date.now() - 2_000), limit: 1 } as const;
+  return (await notifier.listDeliveries(late)).deliveries.length > 0;
 };
-while (Date.now() - killedAt < 10_000 && (await heldByKilled())) await new Promise((r) => setTimeout(r, 250));
+const ended = Date.now();
+while (Date.now() - ended < 10_000 && (await unsettled())) await new Promise((r) => setTimeout(r, 250));
 await Promise.all(
   [...children.values()].map(async (child) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
