@@ -73,12 +73,7 @@ export async function withPool<T>(fn: (pool: pg.Pool) => Promise<T>): Promise<T>
  */
 export async function writeOutboxAtVersion(t: string, version: number): Promise<string> {
   return withPool(async (pool) => {
-    await pool.query(`CREATE SCHEMA ${t};
-      CREATE TABLE ${t}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL)`);
-    for (const m of postgresMigrations(t).filter((m) => m.version <= version)) {
-      await pool.query(m.sql);
-      await pool.query(`INSERT INTO ${t}.schema_migrations VALUES ($1, $2)`, [m.version, m.name]);
-    }
+    await writeSchemaAtVersion(pool, t, version);
     for (const id of ['ep', 'ep-2'])
       await pool.query(
         insertSql(`${t}.endpoints`, endpointCodec.columns, ph),
@@ -110,6 +105,16 @@ export async function writeOutboxAtVersion(t: string, version: number): Promise<
   });
 }
 
+/** Creates schema `t` (quoted) with the tables and functions cronhook's schema `version` had, empty. */
+export async function writeSchemaAtVersion(pool: pg.Pool, t: string, version: number): Promise<void> {
+  await pool.query(`CREATE SCHEMA ${t};
+    CREATE TABLE ${t}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL)`);
+  for (const m of postgresMigrations(t).filter((m) => m.version <= version)) {
+    await pool.query(m.sql);
+    await pool.query(`INSERT INTO ${t}.schema_migrations VALUES ($1, $2)`, [m.version, m.name]);
+  }
+}
+
 /** Drops a schema and everything in it. */
 export async function dropSchema(schema: string): Promise<void> {
   await withPool((pool) => pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
@@ -124,6 +129,15 @@ export function beforeLeaseMigration(t: string): string {
     ALTER TABLE ${t}.deliveries ADD COLUMN wake_at bigint GENERATED ALWAYS AS (
       CASE WHEN locked_until > next_attempt_at THEN locked_until ELSE next_attempt_at END) STORED;
     CREATE INDEX deliveries_ready ON ${t}.deliveries (wake_at, id) WHERE status = 'pending' AND NOT parked;`;
+}
+
+/**
+ * SQL that turns the jobs table of schema `t` (quoted) back into what versions 4 to 14 left: the claim index on
+ * (wake_at, id), no fillfactor, no next_job_at() (schema version 15 undone, claim_jobs left for migrate()).
+ */
+export function beforeJobLeaseMigration(t: string): string {
+  return `DROP FUNCTION ${t}.next_job_at; ALTER TABLE ${t}.jobs RESET (fillfactor); DROP INDEX ${t}.jobs_due;
+    CREATE INDEX jobs_due ON ${t}.jobs (wake_at, id) WHERE enabled;`;
 }
 
 /** Migrated storages for the tests of a file (see {@link postgresStorages}). */

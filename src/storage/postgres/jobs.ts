@@ -42,6 +42,7 @@ export class PostgresJobs {
   readonly #advances = new GroupCommit<AdvanceJobInput>((group) => this.#advanceGroup(group));
   readonly #advanceJobs: PgSql;
   readonly #claim: PgSql;
+  readonly #nextDue: PgSql;
 
   constructor(db: PostgresDatabase) {
     this.#db = db;
@@ -72,6 +73,7 @@ export class PostgresJobs {
     this.#claim = db.statement(
       `SELECT job, due_at, ${ASYNC_COMMIT} FROM ${db.schema}.claim_jobs($1, $2, $3, $4)`,
     );
+    this.#nextDue = db.statement(`SELECT ${db.schema}.next_job_at() AS t`);
   }
 
   async insertJob(job: JobRecord): Promise<void> {
@@ -151,14 +153,15 @@ export class PostgresJobs {
   }
 
   async nextDueAt(): Promise<Date | null> {
-    const { rows } = await this.#db.query(`SELECT MIN(wake_at) AS t FROM ${this.#jobs} WHERE enabled`);
+    // next_job_at() (schema version 15): due times and lease ends, each read in index order.
+    const { rows } = await this.#db.query(this.#nextDue);
     return toDate(rows[0]?.t);
   }
 
   async claimDueJobs({ now, limit, instanceId, leaseMs }: ClaimOptions): Promise<JobRecord[]> {
-    // claim_jobs (schema versions 4 and 5) leases them with FOR UPDATE SKIP LOCKED, in index order: concurrent
-    // claimers pass over rows another is taking; a row taken and committed meanwhile is re-checked against
-    // the WHERE clause (its wake_at moved) and dropped. It returns each job as leased.
+    // claim_jobs (schema versions 4, 5 and 15) leases them with FOR UPDATE SKIP LOCKED, in index order:
+    // concurrent claimers pass over rows another is taking; a row taken and committed meanwhile is re-checked
+    // against the WHERE clause (now leased) and dropped. It returns each job as leased.
     const { rows } = await this.#db.query(this.#claim, [
       now.getTime(),
       limit,

@@ -2,6 +2,7 @@ import type { Migration } from '../sql/codec.js';
 import { claimMigrations } from './migrations/claims.js';
 import { fanoutMigrations } from './migrations/fanouts.js';
 import { initialMigrations } from './migrations/initial.js';
+import { jobLeaseMigrations } from './migrations/job-leases.js';
 import { leaseMigrations } from './migrations/leases.js';
 import { operationsMigrations } from './migrations/operations.js';
 import { planMigrations } from './migrations/plans.js';
@@ -9,7 +10,7 @@ import { planMigrations } from './migrations/plans.js';
 // Ids use the "C" collation so that ordering and `id > after` paging compare code points, as the other
 // adapters do, whatever locale the database was created with. Instants are bigint epoch milliseconds;
 // nested values are `json` (kept as written, key order included). Jobs' wake_at: see sqlite/schema.ts;
-// deliveries have none since version 12 (migrations/leases.ts).
+// deliveries have none since version 12 (migrations/leases.ts), and the claims no longer read the jobs' since 15.
 // A migration that has shipped is never edited (databases out there ran it): a change is a new version, in
 // the file of migrations/ named after its concept (a new file for a new concept).
 
@@ -22,7 +23,8 @@ export function postgresMigrations(schema: string): Migration[] {
     ...fanoutMigrations(schema),
     ...leaseMigrations(schema),
     ...planMigrations(schema),
+    ...jobLeaseMigrations(schema),
   ];
 }
 
-export const POSTGRES_SCHEMA_VERSION = 14;
+export const POSTGRES_SCHEMA_VERSION = 15;

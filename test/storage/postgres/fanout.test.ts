@@ -5,6 +5,7 @@ import { fanoutDeliveries } from '../../../src/storage/fanout.js';
 import { PostgresStorage } from '../../../src/storage/postgres/index.js';
 import { at, delivery, endpoint, message } from '../../../src/testing/storage-suite/fixtures.js';
 import {
+  beforeJobLeaseMigration,
   beforeLeaseMigration,
   describePostgres,
   dropSchema,
@@ -180,7 +181,7 @@ describePostgres('PostgresStorage fan-outs', () => {
     await withPool((pool) =>
       pool.query(`DROP TABLE ${t}.fanouts; DROP FUNCTION ${t}.expand_fanouts; DROP FUNCTION ${t}.write_fanouts;
         DROP FUNCTION ${t}.fanout_delivery_id; DROP FUNCTION ${t}.complete_attempts; DROP FUNCTION ${t}.claim_deliveries;
-        DROP FUNCTION ${t}.next_delivery_at; ${beforeLeaseMigration(t)}
+        DROP FUNCTION ${t}.next_delivery_at; ${beforeLeaseMigration(t)} ${beforeJobLeaseMigration(t)}
         DELETE FROM ${t}.schema_migrations WHERE version > 10`),
     );
     const upgraded = new PostgresStorage({

@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import { PostgresStorage } from '../../../src/storage/postgres/index.js';
 import { delivery, endpoint, message, minimalJob, run } from '../../../src/testing/storage-suite/fixtures.js';
 import {
+  beforeJobLeaseMigration,
   beforeLeaseMigration,
   describePostgres,
   dropSchema,
@@ -32,7 +33,7 @@ describePostgres('PostgresStorage migrations', () => {
       pool.query(`SELECT version FROM "${schema}".schema_migrations`),
     );
     expect(versions.rows).toEqual(
-      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14].map((version) => ({ version })),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15].map((version) => ({ version })),
     );
     await instances[0]!.insertJob(minimalJob('j'));
     expect(await instances[4]!.getJob('j')).toEqual(minimalJob('j'));
@@ -76,7 +77,8 @@ describePostgres('PostgresStorage migrations', () => {
         ALTER TABLE ${t}.messages DROP COLUMN traceparent, DROP COLUMN tracestate;
         ALTER TABLE ${t}.endpoints DROP COLUMN propagate_trace_context;
         DROP INDEX ${t}.runs_requests;
-        DROP INDEX ${t}.jobs_due; CREATE INDEX jobs_wake ON ${t}.jobs (wake_at) WHERE enabled;
+        ${beforeJobLeaseMigration(t)} DROP INDEX ${t}.jobs_due;
+        CREATE INDEX jobs_wake ON ${t}.jobs (wake_at) WHERE enabled;
         CREATE INDEX deliveries_wake ON ${t}.deliveries (wake_at) WHERE status = 'pending';
         DELETE FROM ${t}.schema_migrations WHERE version > 2`),
     );
@@ -119,8 +121,9 @@ describePostgres('PostgresStorage migrations', () => {
     expect(deliveries).toContain('deliveries_ready');
     expect(deliveries).not.toContain('Sort');
     const jobs = await plan(
-      `SELECT id FROM ${t}.jobs WHERE enabled AND wake_at <= ${Date.now() + 86_400_000}
-       ORDER BY wake_at, id LIMIT 16 FOR UPDATE SKIP LOCKED`,
+      `SELECT id FROM ${t}.jobs WHERE enabled AND next_run_at <= ${Date.now() + 86_400_000}
+         AND (locked_until IS NULL OR locked_until <= ${Date.now() + 86_400_000})
+       ORDER BY next_run_at, id LIMIT 16 FOR UPDATE SKIP LOCKED`,
     );
     expect(jobs).toContain('jobs_due');
     expect(jobs).not.toContain('Sort');
@@ -156,6 +159,7 @@ describePostgres('PostgresStorage migrations', () => {
       { proname: 'fanout_delivery_id', lanname: 'sql' },
       { proname: 'insert_messages', lanname: 'plpgsql' },
       { proname: 'next_delivery_at', lanname: 'plpgsql' },
+      { proname: 'next_job_at', lanname: 'plpgsql' },
       { proname: 'runs_outcome', lanname: 'plpgsql' },
       { proname: 'write_fanouts', lanname: 'plpgsql' },
     ]);
