@@ -58,6 +58,7 @@ export class RunLeases {
     const { leaseMs, instanceId, storage, tracker } = this.#o;
     if (tracker.size > 0 && now >= this.#nextRenewAt) {
       await storage.renewRunLeases({ instanceId, runIds: tracker.runIds(), until: new Date(now + leaseMs) });
+      tracker.renewed(now, now + leaseMs);
       this.#nextRenewAt = now + Math.floor(leaseMs / 3);
     }
     if (now < this.#nextRecoveryAt) return;

@@ -92,6 +92,23 @@ export class RunTracker {
     return true;
   }
 
+  /**
+   * The leases of the runs held here were renewed at `now` until `until`. Each run whose lease had not run out
+   * by `now` carries the new one, so the write that starts it stores the lease as renewed, not as claimed: a
+   * run that waited longer than `leaseMs` (for its instant, a slot, or its job's previous run) was stored
+   * `running` with a lease long past, and another instance's recovery took it over while it ran. A lease that
+   * had run out is left as it was: no other instance could claim the others meanwhile, but that one may have
+   * been taken over, and the renewal does not say.
+   */
+  renewed(now: number, until: number): void {
+    let lease: Date | undefined;
+    for (const { run } of this.#active) {
+      if (run.lockedUntil === null || run.lockedUntil.getTime() <= now) continue;
+      lease ??= new Date(until);
+      run.lockedUntil = lease;
+    }
+  }
+
   /** Gives back a slot taken by {@link reserveStart} for a run that will not be handed over. */
   cancelReservation(): void {
     this.#slots.cancelReservation();

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { sleep } from '../../../src/clock.js';
+import { Scheduler } from '../../../src/scheduler/scheduler.js';
+import { MemoryStorage } from '../../../src/storage/memory/index.js';
+import type { Storage } from '../../../src/storage/types.js';
+import { FakeClock } from '../../../src/testing/fake-clock.js';
+import { MockTransport } from '../../../src/testing/mock-transport.js';
+
+/** `storage` as a store shared with other processes is: instances recover runs and check their leases. */
+function sharedView(storage: MemoryStorage): Storage {
+  return new Proxy(storage, {
+    get(target, key) {
+      if (key === 'shared') return true;
+      const value = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/** An instance on `storage` with its own clock; what its `tick` handler ran and its errors go into `log`. */
+function instance(id: string, storage: Storage, clock: FakeClock, log: string[], options = {}) {
+  const transport = new MockTransport([], { clock });
+  const scheduler = new Scheduler({ storage, clock, transport, instanceId: id, leaseMs: 5_000, ...options });
+  scheduler.handle(
+    'tick',
+    ({ run }) => void log.push(`${id} ran ${run.scheduledAt.toISOString().slice(11, 19)}`),
+  );
+  scheduler.handle('long', ({ job }) => {
+    log.push(`${id} ran ${job.id}`);
+    return sleep(clock, 20_000);
+  });
+  scheduler.on('job.failed', (e) => void log.push(`${id} failed ${e.job.id} ${e.error.code}`));
+  scheduler.on('error', (e) => void log.push(`${id} error ${(e.error as { code?: string }).code}`));
+  return scheduler;
+}
+
+describe('run leases', () => {
+  it('a run that waited longer than its lease is stored running with the lease as renewed', async () => {
+    const clock = new FakeClock('2026-01-01T00:00:30.000Z');
+    const storage = sharedView(new MemoryStorage());
+    const log: string[] = [];
+    const a = instance('A', storage, clock, log, { concurrency: 1 });
+    await a.addJob({ id: 'first', schedule: '* * * * *', target: { handler: 'long' } });
+    await a.addJob({ id: 'second', schedule: '* * * * *', target: { handler: 'long' } });
+    await a.start();
+    // 00:01:21: `first` ran 20 s; `second` waited for the slot (its lease renewed meanwhile), then started.
+    await clock.advance(51_000);
+    const [second] = await storage.listRuns({ jobId: 'second' });
+    expect(second?.status).toBe('running');
+    expect(second!.lockedUntil!.getTime()).toBeGreaterThan(clock.now());
+    // Another instance starting now finds no expired lease: the run is not taken over while it runs.
+    const b = instance('B', storage, clock, log);
+    await b.start();
+    await clock.advance(20_000);
+    expect(log).toEqual(['A ran first', 'A ran second']);
+    expect((await storage.listRuns({ jobId: 'second' })).map((r) => [r.status, r.instanceId])).toEqual([
+      ['succeeded', 'A'],
+    ]);
+    await Promise.all([a.stop(), b.stop()]);
+  });
+});
