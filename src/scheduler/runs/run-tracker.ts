@@ -185,6 +185,15 @@ export class RunTracker {
         }
         if (!this.#slots.tryTake()) await this.#waitForSlot(active);
         holdsSlot = true;
+        // Its lease ran out while it waited (this process was paused longer than leaseMs, or could not renew
+        // it): another instance may have taken the run over and run it. It is not started (nor written) here;
+        // whoever takes it over, this instance's recovery included, runs it or records it missed.
+        if (storage.shared && run.lockedUntil !== null && run.lockedUntil.getTime() <= clock.now()) {
+          holdsSlot = false;
+          this.#slots.release();
+          this.#o.onError(leaseRanOut(job, run));
+          return null;
+        }
       }
       // Aborted after its wait ended but before this continuation ran: it never started, so it is released.
       if (active.abortReason !== null) throw active.abortReason;
@@ -263,6 +272,15 @@ export class RunTracker {
     for (const active of [...this.#active]) abortRun(active, this.#stopReason);
     await Promise.allSettled([...this.#active].map((a) => a.done));
   }
+}
+
+function leaseRanOut(job: JobRecord, run: RunRecord): CronhookError {
+  return new CronhookError(
+    'ERR_LEASE_LOST',
+    `Run ${run.id} of job ${JSON.stringify(job.id)} was not started: its lease ran out at ` +
+      `${run.lockedUntil?.toISOString()} while it waited (this instance paused longer than leaseMs, or could not ` +
+      'renew it); another instance takes it over',
+  );
 }
 
 /** What an ActiveRun's `done` is until its run is under way (set right after, in `execute`). */

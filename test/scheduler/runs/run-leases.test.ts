@@ -58,4 +58,26 @@ describe('run leases', () => {
     ]);
     await Promise.all([a.stop(), b.stop()]);
   });
+
+  it('an instance paused past the lease of a run it claimed ahead does not start it once another took it over', async () => {
+    // Each instance has its own clock: A's wall time jumps while it is paused (no timer of it fires meanwhile).
+    const clockA = new FakeClock('2026-01-01T00:00:30.000Z');
+    const clockB = new FakeClock('2026-01-01T00:01:10.000Z');
+    const storage = sharedView(new MemoryStorage());
+    const log: string[] = [];
+    const a = instance('A', storage, clockA, log);
+    await a.addJob({ id: 'j', schedule: '* * * * *', target: { handler: 'tick' } });
+    await a.start();
+    await clockA.advance(29_600); // 00:00:59.6: A claimed the run of 00:01 ahead (leased 5 s) and waits for it
+    await clockA.set('2026-01-01T00:01:10.000Z'); // A is paused 10 s
+    const b = instance('B', storage, clockB, log);
+    await b.start(); // B takes the expired run over and runs it
+    await clockB.advance(100);
+    await clockA.advance(1_000); // A resumes: the start instant of its run has passed
+    expect(log).toEqual(['B ran 00:01:00', 'A error ERR_LEASE_LOST']);
+    expect((await storage.listRuns({ jobId: 'j' })).map((r) => [r.status, r.instanceId])).toEqual([
+      ['succeeded', 'B'],
+    ]);
+    await Promise.all([a.stop(), b.stop()]);
+  });
 });
