@@ -21,6 +21,8 @@ export interface SqliteConnectionOptions {
   synchronous: 'full' | 'normal';
   /** How the WAL file is flushed (tests observe it); `fs.fsync` by default. */
   flush?: Flush;
+  /** Told when a write transaction finds that another connection committed since this one's last. */
+  onForeignCommit?: () => void;
 }
 
 /**
@@ -92,8 +94,12 @@ export class SqliteConnection {
   #seenVersion: number | null = null;
   /** `PRAGMA data_version` as read in the current write transaction (null: not read in it yet). */
   #writeVersion: number | null = null;
+  readonly #onForeignCommit: (() => void) | undefined;
+  /** `PRAGMA data_version` as last read in a write, for {@link SqliteConnectionOptions.onForeignCommit}. */
+  #lastWriteVersion: number | null = null;
 
-  constructor({ path, busyTimeoutMs, synchronous, flush }: SqliteConnectionOptions) {
+  constructor({ path, busyTimeoutMs, synchronous, flush, onForeignCommit }: SqliteConnectionOptions) {
+    this.#onForeignCommit = onForeignCommit;
     const file = isFilePath(path);
     this.db = openDatabase(path, busyTimeoutMs);
     // 'full': an acknowledged write (a job, an outbox message) survives power loss as well as a process
@@ -257,6 +263,13 @@ export class SqliteConnection {
       }
       // What another connection committed may not be flushed yet: its process acknowledges it only after
       // its own flush. A claim that may have read such rows waits for a flush of its own.
+      if (this.#onForeignCommit !== undefined) {
+        const version = this.versionInWrite();
+        if (version !== this.#lastWriteVersion) {
+          this.#lastWriteVersion = version;
+          this.#onForeignCommit();
+        }
+      }
       if (this.#wal !== null && group.some((w) => w.work.kind === 'claim')) {
         const version = this.versionInWrite();
         foreign = version !== this.#seenVersion;

@@ -3,6 +3,7 @@ import { cloneEndpoint } from '../clone.js';
 import { duplicateEndpoint, notFound } from '../errors.js';
 import { insertSql, sqlitePlaceholder as ph, setSql } from '../sql/codec.js';
 import { endpointCodec } from '../sql/outbox-rows.js';
+import type { DataVersionSource } from './changes.js';
 import { sqliteDialect as dialect, type SqliteConnection } from './connection.js';
 import { SqliteFanout } from './fanout.js';
 import { ENDPOINTS_LISTED, RecordCache } from './read-cache.js';
@@ -30,9 +31,9 @@ export class SqliteEndpoints {
     return rows.length > ENDPOINTS_LISTED ? null : rows.map(decodeEndpoint);
   };
 
-  constructor(connection: SqliteConnection) {
+  constructor(connection: SqliteConnection, versions: DataVersionSource = connection) {
     this.c = connection;
-    this.cache = new RecordCache(connection);
+    this.cache = new RecordCache(versions);
     this.fanout = new SqliteFanout(connection);
   }
 

@@ -11,6 +11,8 @@ import { SqliteJobs } from './jobs.js';
 import { SqliteOutbox } from './outbox.js';
 import { SQLITE_SCHEMA_VERSION, sqliteMigrations } from './schema.js';
 import { sqliteStats } from './stats.js';
+import { ThreadedOutbox } from './threaded-outbox.js';
+import { WriteThread } from './write-thread.js';
 
 /** Options of `new SqliteStorage(...)`. */
 export interface SqliteStorageOptions {
@@ -72,6 +74,7 @@ const WATCH_INTERVAL_MS = 250;
 export class SqliteStorage extends SplitStorage implements Storage {
   readonly shared: boolean;
   readonly #c: SqliteConnection;
+  readonly #thread: WriteThread | null;
   readonly #path: string;
   readonly #autoMigrate: boolean;
   readonly #watcher: SqliteChangeWatcher | undefined;
@@ -140,12 +143,20 @@ export class SqliteStorage extends SplitStorage implements Storage {
     } catch (error) {
       throw storageError(error, `open ${path}`);
     }
-    super(new SqliteJobs(connection), new SqliteOutbox(connection));
+    const thread =
+      path !== ':memory:' && process.env.CRONHOOK_SQLITE_WRITE_THREAD !== 'main'
+        ? new WriteThread({ path, busyTimeoutMs, synchronous })
+        : null;
+    super(
+      new SqliteJobs(connection),
+      thread ? new ThreadedOutbox(connection, thread) : new SqliteOutbox(connection),
+    );
+    this.#thread = thread;
     this.#c = connection;
     this.shared = options.shared ?? false;
     this.#path = path;
     this.#autoMigrate = options.autoMigrate ?? true;
-    this.#watcher = path === ':memory:' ? undefined : new SqliteChangeWatcher(connection, watchIntervalMs);
+    this.#watcher = path === ':memory:' ? undefined : new SqliteChangeWatcher(thread ?? connection, watchIntervalMs);
   }
 
   /**
@@ -216,6 +227,7 @@ export class SqliteStorage extends SplitStorage implements Storage {
   /** Waits for the writes already made, then closes the file. */
   async close(): Promise<void> {
     this.#watcher?.close();
+    await this.#thread?.close();
     await this.#c.drained();
     await this.#c.close();
   }
