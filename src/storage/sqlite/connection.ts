@@ -5,6 +5,7 @@ import { Checkpointer } from './checkpointer.js';
 import { ClaimGate } from './claim-gate.js';
 import { isFilePath, openDatabase } from './open-file.js';
 import { type Flush, WalSync } from './wal-sync.js';
+import type { WriteLock } from './write-thread/lock.js';
 
 export type SqlParam = SQLInputValue;
 export type SqlRow = Record<string, unknown>;
@@ -21,8 +22,11 @@ export interface SqliteConnectionOptions {
   synchronous: 'full' | 'normal';
   /** How the WAL file is flushed (tests observe it); `fs.fsync` by default. */
   flush?: Flush;
-  /** Told when a write transaction finds that another connection committed since this one's last. */
-  onForeignCommit?: () => void;
+  /**
+   * Shared with the process's other connection to the file, when its writes run on a write thread (see
+   * `WriteLock`); `onWorker`: this connection is the write thread's.
+   */
+  lock?: { lock: WriteLock; onWorker: boolean };
 }
 
 /**
@@ -94,12 +98,12 @@ export class SqliteConnection {
   #seenVersion: number | null = null;
   /** `PRAGMA data_version` as read in the current write transaction (null: not read in it yet). */
   #writeVersion: number | null = null;
-  readonly #onForeignCommit: (() => void) | undefined;
-  /** `PRAGMA data_version` as last read in a write, for {@link SqliteConnectionOptions.onForeignCommit}. */
-  #lastWriteVersion: number | null = null;
+  readonly #lock: WriteLock | null;
+  readonly #onWorker: boolean;
 
-  constructor({ path, busyTimeoutMs, synchronous, flush, onForeignCommit }: SqliteConnectionOptions) {
-    this.#onForeignCommit = onForeignCommit;
+  constructor({ path, busyTimeoutMs, synchronous, flush, lock }: SqliteConnectionOptions) {
+    this.#lock = lock?.lock ?? null;
+    this.#onWorker = lock?.onWorker ?? false;
     const file = isFilePath(path);
     this.db = openDatabase(path, busyTimeoutMs);
     // 'full': an acknowledged write (a job, an outbox message) survives power loss as well as a process
@@ -114,13 +118,31 @@ export class SqliteConnection {
     // COMMIT that crosses wal_autocheckpoint (see Checkpointer).
     this.#checkpointer = file
       ? new Checkpointer(path, busyTimeoutMs, {
-          holdWrites: () => this.#writes.hold(),
+          holdWrites: () => this.#holdWrites(),
           fallback: () => {
             if (this.db.isOpen) this.db.exec('PRAGMA wal_autocheckpoint = 1000');
           },
         })
       : null;
     if (this.#checkpointer !== null) this.db.exec('PRAGMA wal_autocheckpoint = 0');
+  }
+
+  /**
+   * For the checkpoint's RESTART phase, which keeps writers out: this connection's groups are held back, and
+   * the other thread's too when there is one (its connection would otherwise sleep in busy_timeout).
+   */
+  #holdWrites(): () => void {
+    const release = this.#writes.hold();
+    const lock = this.#lock;
+    if (lock === null) return release;
+    lock.acquireSync(this.#onWorker);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      lock.release();
+      release();
+    };
   }
 
   #prepare(sql: string): StatementSync {
@@ -172,6 +194,16 @@ export class SqliteConnection {
    */
   transaction<T>(fn: () => T): T {
     if (this.db.isTransaction) return fn();
+    // Rare (migrations): blocking for the write thread's transaction in progress is short.
+    this.#lock?.acquireSync(false);
+    try {
+      return this.#transaction(fn);
+    } finally {
+      this.#lock?.release();
+    }
+  }
+
+  #transaction<T>(fn: () => T): T {
     this.db.exec('BEGIN IMMEDIATE');
     this.#writeVersion = null;
     try {
@@ -189,11 +221,33 @@ export class SqliteConnection {
     }
   }
 
-  #commitGroup(group: QueuedWrite<Write>[]): void {
+  #commitGroup(group: QueuedWrite<Write>[]): void | Promise<void> {
+    const lock = this.#lock;
+    if (lock === null) return this.#settle(group, this.#run(group));
+    // The write thread may block; the main thread waits for the lock without blocking its event loop.
+    if (this.#onWorker) lock.acquireSync(true);
+    else if (!lock.tryAcquire()) return lock.acquire().then(() => this.#commitLocked(group, lock));
+    this.#commitLocked(group, lock);
+  }
+
+  #commitLocked(group: QueuedWrite<Write>[], lock: WriteLock): void {
+    let run: GroupRun;
+    try {
+      run = this.#run(group);
+    } finally {
+      lock.release();
+    }
+    this.#settle(group, run);
+  }
+
+  #run(group: QueuedWrite<Write>[]): GroupRun {
     // Most groups write without a failure: run them whole first, without a savepoint per write (two
     // statements each); if one write throws, undo the group and run it again with savepoints, so that only
     // that write fails. Writes are statements over the storage's state, so running one again is the same.
-    const { results, foreign } = this.#runGroup(group, false) ?? this.#runGroup(group, true)!;
+    return this.#runGroup(group, false) ?? this.#runGroup(group, true)!;
+  }
+
+  #settle(group: QueuedWrite<Write>[], { results, foreign }: GroupRun): void {
     const wal = this.#wal;
     if (wal === null) {
       results.forEach((result, i) => {
@@ -263,13 +317,6 @@ export class SqliteConnection {
       }
       // What another connection committed may not be flushed yet: its process acknowledges it only after
       // its own flush. A claim that may have read such rows waits for a flush of its own.
-      if (this.#onForeignCommit !== undefined) {
-        const version = this.versionInWrite();
-        if (version !== this.#lastWriteVersion) {
-          this.#lastWriteVersion = version;
-          this.#onForeignCommit();
-        }
-      }
       if (this.#wal !== null && group.some((w) => w.work.kind === 'claim')) {
         const version = this.versionInWrite();
         foreign = version !== this.#seenVersion;

@@ -3,7 +3,6 @@ import { cloneEndpoint } from '../clone.js';
 import { duplicateEndpoint, notFound } from '../errors.js';
 import { insertSql, sqlitePlaceholder as ph, setSql } from '../sql/codec.js';
 import { endpointCodec } from '../sql/outbox-rows.js';
-import type { DataVersionSource } from './changes.js';
 import { sqliteDialect as dialect, type SqliteConnection } from './connection.js';
 import { SqliteFanout } from './fanout.js';
 import { ENDPOINTS_LISTED, RecordCache } from './read-cache.js';
@@ -31,9 +30,9 @@ export class SqliteEndpoints {
     return rows.length > ENDPOINTS_LISTED ? null : rows.map(decodeEndpoint);
   };
 
-  constructor(connection: SqliteConnection, versions: DataVersionSource = connection) {
+  constructor(connection: SqliteConnection) {
     this.c = connection;
-    this.cache = new RecordCache(versions);
+    this.cache = new RecordCache(connection);
     this.fanout = new SqliteFanout(connection);
   }
 
