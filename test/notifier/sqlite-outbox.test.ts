@@ -69,7 +69,8 @@ describe('WebhookNotifier on SQLite', () => {
     const { endpoint, secret } = await h.notifier.addEndpoint({ url: 'https://a.example.com/' });
     const { secret: rotated } = await h.notifier.rotateSecret(endpoint.id, { graceMs: 60_000 });
     await h.notifier.publish('x.y', {});
-    await h.settle();
+    // The claim, and the outcome that disables the endpoint, take real time (flushes; the write thread).
+    await until(async () => (await h.notifier.getEndpoint(endpoint.id))?.enabled === false);
     const request = h.transport.requests[0]!;
     for (const s of [secret, rotated]) {
       expect(
