@@ -1,4 +1,4 @@
-import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
+import { SqliteStorage, type SqliteStorageOptions } from '../../../src/storage/sqlite/index.js';
 import type { Storage } from '../../../src/storage/types.js';
 import { testStorage } from '../../../src/testing/storage.js';
 import { useTempDir } from '../../helpers/test-lifecycle.js';
@@ -6,14 +6,21 @@ import { useTempDir } from '../../helpers/test-lifecycle.js';
 const temp = useTempDir('sqlite');
 /** The file of each storage the suite's factory made, for its `reopen`. */
 const files = new WeakMap<Storage, string>();
-testStorage(
-  'SqliteStorage (file)',
-  () => {
-    const path = temp.file('cronhook.db');
-    const storage = new SqliteStorage({ path });
-    files.set(storage, path);
-    return storage;
-  },
-  { reopen: (storage) => new SqliteStorage({ path: files.get(storage)!, shared: true }) },
-);
+
+/** The suite on a file, the outbox's writes on the write thread (the default) or the main thread. */
+function testFile(name: string, options: Partial<SqliteStorageOptions> = {}): void {
+  testStorage(
+    name,
+    () => {
+      const path = temp.file('cronhook.db');
+      const storage = new SqliteStorage({ path, ...options });
+      files.set(storage, path);
+      return storage;
+    },
+    { reopen: (storage) => new SqliteStorage({ path: files.get(storage)!, shared: true, ...options }) },
+  );
+}
+
+testFile('SqliteStorage (file)');
+testFile("SqliteStorage (file, writeThread 'main')", { writeThread: 'main' });
 testStorage('SqliteStorage (:memory:)', () => new SqliteStorage({ path: ':memory:' }));
