@@ -15,7 +15,7 @@ import { SQLITE_SCHEMA_VERSION, sqliteMigrations } from './schema.js';
 import { sqliteStats } from './stats.js';
 import { WriteLock } from './write-thread/lock.js';
 import { ThreadedOutbox } from './write-thread/outbox.js';
-import { WriteThread } from './write-thread/thread.js';
+import { WriteThread, writeThreadAvailable } from './write-thread/thread.js';
 
 /** Options of `new SqliteStorage(...)`. */
 export interface SqliteStorageOptions {
@@ -62,8 +62,9 @@ export interface SqliteStorageOptions {
    * a write resolves once it is committed and flushed. Choose `'main'` where only one core is available
    * (the thread would compete with the event loop for it) or to keep the process to one thread. Should the
    * thread fail, the writes waiting for it reject with `ERR_STORAGE` and later ones run on the main thread.
+   * Not available when cronhook is bundled into an app (the thread loads cronhook's own file).
    * @default 'worker' for a file path when `os.availableParallelism()` is above 1, else 'main'
-   * (`':memory:'` is always 'main')
+   * (`':memory:'` is always 'main'; so is cronhook bundled into an app)
    * @example new SqliteStorage({ path: './data/cronhook.db', writeThread: 'main' })
    */
   writeThread?: 'worker' | 'main';
@@ -78,7 +79,7 @@ const WATCH_INTERVAL_MS = 250;
 
 /** Default of {@link SqliteStorageOptions.writeThread}: a thread where there is a file and a core to spare. */
 function defaultWriteThread(path: string): 'worker' | 'main' {
-  return isFilePath(path) && availableParallelism() > 1 ? 'worker' : 'main';
+  return isFilePath(path) && availableParallelism() > 1 && writeThreadAvailable() ? 'worker' : 'main';
 }
 
 /**
@@ -171,6 +172,14 @@ export class SqliteStorage extends SplitStorage implements Storage {
       throw new CronhookError(
         'ERR_INVALID_OPTION',
         "SqliteStorage: writeThread 'worker' needs a file: a ':memory:' database is private to one connection",
+        { field: 'writeThread' },
+      );
+    }
+    if (writeThread === 'worker' && !writeThreadAvailable()) {
+      throw new CronhookError(
+        'ERR_INVALID_OPTION',
+        "SqliteStorage: writeThread 'worker' needs cronhook's own files (its package's dist/), not a copy " +
+          "bundled into an app: the thread would load the whole bundle. Use writeThread: 'main'",
         { field: 'writeThread' },
       );
     }

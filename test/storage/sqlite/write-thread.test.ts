@@ -1,9 +1,16 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SqliteConnection } from '../../../src/storage/sqlite/connection.js';
 import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
 import { WriteLock } from '../../../src/storage/sqlite/write-thread/lock.js';
 import { ThreadedOutbox } from '../../../src/storage/sqlite/write-thread/outbox.js';
-import { WriteThread } from '../../../src/storage/sqlite/write-thread/thread.js';
+import {
+  inCronhookPackage,
+  WriteThread,
+  writeThreadAvailable,
+} from '../../../src/storage/sqlite/write-thread/thread.js';
 import { at, delivery, endpoint, message, minimalJob } from '../../../src/testing/storage-suite/fixtures.js';
 import { useCleanups, useTempDir } from '../../helpers/test-lifecycle.js';
 
@@ -36,6 +43,17 @@ describe("SqliteStorage writeThread: 'worker'", () => {
         message: expect.stringContaining(':memory:'),
       }),
     );
+  });
+
+  it("starts only from cronhook's own files: never from an app's bundle, which it would run whole", () => {
+    expect(writeThreadAvailable()).toBe(true);
+    const app = temp.file('app');
+    mkdirSync(join(app, 'dist'), { recursive: true });
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'my-app' }));
+    expect(inCronhookPackage(pathToFileURL(join(app, 'dist', 'server.js')).href)).toBe(false);
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'cronhook' }));
+    expect(inCronhookPackage(pathToFileURL(join(app, 'dist', 'server.js')).href)).toBe(true);
+    expect(inCronhookPackage('data:text/javascript,0')).toBe(false);
   });
 
   it("never fails on the other thread's write lock: writes of both threads at once, with busyTimeoutMs 0", async () => {

@@ -1,3 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { CronhookError, type CronhookErrorCode } from '../../../errors.js';
 import type { WriteLock } from './lock.js';
@@ -33,6 +36,37 @@ if (workerData.url.endsWith('.ts')) require('node:module').registerHooks({
 });
 import(workerData.url).catch((e) => parentPort.postMessage({ failed: String((e && e.stack) || e) }));
 `;
+
+let available: boolean | undefined;
+
+/**
+ * Whether the write thread can start: it imports the module this code is in, which must then be cronhook's
+ * own file (in its package's dist/, or its sources). Bundled into an app, this code would make the thread
+ * import, and run, the whole app: it is then not started.
+ */
+export function writeThreadAvailable(): boolean {
+  available ??= inCronhookPackage(import.meta.url);
+  return available;
+}
+
+/** Whether the file at `url` belongs to the package named cronhook (the nearest package.json up its folders). */
+export function inCronhookPackage(url: string): boolean {
+  if (!url.startsWith('file:')) return false;
+  let dir = dirname(fileURLToPath(url));
+  for (;;) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      try {
+        return (JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown }).name === 'cronhook';
+      } catch {
+        return false;
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return false;
+    dir = parent;
+  }
+}
 
 function revive(error: SerializedError): Error {
   if (error.name === 'CronhookError' && error.code !== undefined)
