@@ -22,11 +22,8 @@ export interface SqliteConnectionOptions {
   synchronous: 'full' | 'normal';
   /** How the WAL file is flushed (tests observe it); `fs.fsync` by default. */
   flush?: Flush;
-  /**
-   * Shared with the process's other connection to the file, when its writes run on a write thread (see
-   * `WriteLock`); `onWorker`: this connection is the write thread's.
-   */
-  lock?: { lock: WriteLock; onWorker: boolean };
+  /** Shared with the process's other connection to the file, when a write thread runs (see `WriteLock`). */
+  lock?: WriteLock;
 }
 
 /**
@@ -99,11 +96,9 @@ export class SqliteConnection {
   /** `PRAGMA data_version` as read in the current write transaction (null: not read in it yet). */
   #writeVersion: number | null = null;
   readonly #lock: WriteLock | null;
-  readonly #onWorker: boolean;
 
   constructor({ path, busyTimeoutMs, synchronous, flush, lock }: SqliteConnectionOptions) {
-    this.#lock = lock?.lock ?? null;
-    this.#onWorker = lock?.onWorker ?? false;
+    this.#lock = lock ?? null;
     const file = isFilePath(path);
     this.db = openDatabase(path, busyTimeoutMs);
     // 'full': an acknowledged write (a job, an outbox message) survives power loss as well as a process
@@ -133,14 +128,9 @@ export class SqliteConnection {
    */
   #holdWrites(): () => void {
     const release = this.#writes.hold();
-    const lock = this.#lock;
-    if (lock === null) return release;
-    lock.acquireSync(this.#onWorker);
-    let released = false;
+    const unlock = this.#lock?.hold();
     return () => {
-      if (released) return;
-      released = true;
-      lock.release();
+      unlock?.();
       release();
     };
   }
@@ -194,12 +184,13 @@ export class SqliteConnection {
    */
   transaction<T>(fn: () => T): T {
     if (this.db.isTransaction) return fn();
+    if (this.#lock === null) return this.#transaction(fn);
     // Rare (migrations): blocking for the write thread's transaction in progress is short.
-    this.#lock?.acquireSync(false);
+    const unlock = this.#lock.hold();
     try {
       return this.#transaction(fn);
     } finally {
-      this.#lock?.release();
+      unlock();
     }
   }
 
@@ -224,20 +215,10 @@ export class SqliteConnection {
   #commitGroup(group: QueuedWrite<Write>[]): void | Promise<void> {
     const lock = this.#lock;
     if (lock === null) return this.#settle(group, this.#run(group));
-    // The write thread may block; the main thread waits for the lock without blocking its event loop.
-    if (this.#onWorker) lock.acquireSync(true);
-    else if (!lock.tryAcquire()) return lock.acquire().then(() => this.#commitLocked(group, lock));
-    this.#commitLocked(group, lock);
-  }
-
-  #commitLocked(group: QueuedWrite<Write>[], lock: WriteLock): void {
-    let run: GroupRun;
-    try {
-      run = this.#run(group);
-    } finally {
-      lock.release();
-    }
-    this.#settle(group, run);
+    // The lock is held for the transaction only, not for the flush after it.
+    const run = lock.run(() => this.#run(group));
+    if (!(run instanceof Promise)) return this.#settle(group, run);
+    return run.then((result) => this.#settle(group, result));
   }
 
   #run(group: QueuedWrite<Write>[]): GroupRun {

@@ -190,7 +190,7 @@ export class SqliteStorage extends SplitStorage implements Storage {
         path,
         busyTimeoutMs,
         synchronous,
-        ...(lock === null ? {} : { lock: { lock, onWorker: false } }),
+        ...(lock === null ? {} : { lock }),
       });
     } catch (error) {
       throw storageError(error, `open ${path}`);

@@ -115,7 +115,7 @@ describe("SqliteStorage writeThread: 'worker'", () => {
       path,
       busyTimeoutMs: 5_000,
       synchronous: 'full',
-      lock: { lock, onWorker: false },
+      lock,
     });
     const thread = new WriteThread({ path, busyTimeoutMs: 5_000, synchronous: 'full' }, lock);
     const outbox = new ThreadedOutbox(connection, thread);

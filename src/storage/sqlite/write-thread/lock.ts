@@ -1,7 +1,7 @@
 /** Slot 0: 1 while a connection holds the lock. Slot 1: 1 while the main thread waits for it. */
 const HELD = 0;
 const MAIN_WAITING = 1;
-/** How long the worker lets a waiting main thread go first, at most, before it takes the lock anyway. */
+/** How long the write thread lets a waiting main thread go first, at most, before it takes the lock anyway. */
 const YIELD_MS = 20;
 
 /** `Atomics.waitAsync` (Node 16+; in TypeScript's lib from ES2024 only). */
@@ -21,34 +21,73 @@ const waitAsync = (
  */
 export class WriteLock {
   readonly #state: Int32Array;
+  readonly #onWorker: boolean;
 
-  /** `buffer`: the same SharedArrayBuffer on both threads; a new one when omitted. */
-  constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(8)) {
+  /**
+   * @param buffer the same SharedArrayBuffer on both threads; a new one when omitted.
+   * @param onWorker whether this side is the write thread's (it may block).
+   */
+  constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(8), onWorker = false) {
     this.#state = new Int32Array(buffer);
+    this.#onWorker = onWorker;
   }
 
   get buffer(): SharedArrayBuffer {
     return this.#state.buffer as SharedArrayBuffer;
   }
 
-  /** Takes the lock if it is free. */
-  tryAcquire(): boolean {
+  /**
+   * Runs `fn` holding the lock: at once when it is free or this is the write thread (which blocks until it
+   * is), else once the main thread has it, without blocking its event loop meanwhile.
+   */
+  run<T>(fn: () => T): T | Promise<T> {
+    if (this.#onWorker) this.#acquireSync();
+    else if (!this.#tryAcquire()) return this.#acquire().then(() => this.#holding(fn));
+    return this.#holding(fn);
+  }
+
+  /**
+   * Takes the lock now, blocking the thread until it is free (on the main thread only for what is rare and
+   * short: a migration, a checkpoint's last phase); returns its release.
+   */
+  hold(): () => void {
+    this.#acquireSync();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.release();
+    };
+  }
+
+  /** Frees the lock (also when the write thread died holding it). */
+  release(): void {
+    Atomics.store(this.#state, HELD, 0);
+    Atomics.notify(this.#state, HELD);
+  }
+
+  #holding<T>(fn: () => T): T {
+    try {
+      return fn();
+    } finally {
+      this.release();
+    }
+  }
+
+  #tryAcquire(): boolean {
     return Atomics.compareExchange(this.#state, HELD, 0, 1) === 0;
   }
 
-  /** Takes the lock, blocking the thread meanwhile (the write thread; or a rare synchronous transaction). */
-  acquireSync(yieldToMain: boolean): void {
-    if (yieldToMain && Atomics.load(this.#state, MAIN_WAITING) === 1)
+  #acquireSync(): void {
+    if (this.#onWorker && Atomics.load(this.#state, MAIN_WAITING) === 1)
       Atomics.wait(this.#state, MAIN_WAITING, 1, YIELD_MS);
-    while (!this.tryAcquire()) Atomics.wait(this.#state, HELD, 1);
+    while (!this.#tryAcquire()) Atomics.wait(this.#state, HELD, 1);
   }
 
-  /** Takes the lock without blocking the event loop (the main thread). */
-  async acquire(): Promise<void> {
-    if (this.tryAcquire()) return;
+  async #acquire(): Promise<void> {
     Atomics.store(this.#state, MAIN_WAITING, 1);
     try {
-      while (!this.tryAcquire()) {
+      while (!this.#tryAcquire()) {
         const wait = waitAsync(this.#state, HELD, 1);
         if (wait.async) await wait.value;
       }
@@ -56,10 +95,5 @@ export class WriteLock {
       Atomics.store(this.#state, MAIN_WAITING, 0);
       Atomics.notify(this.#state, MAIN_WAITING);
     }
-  }
-
-  release(): void {
-    Atomics.store(this.#state, HELD, 0);
-    Atomics.notify(this.#state, HELD);
   }
 }

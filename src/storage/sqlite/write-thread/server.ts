@@ -53,7 +53,7 @@ function serialize(error: unknown): SerializedError {
 export function serveWrites(port: MessagePort, data: WriteServerData): void {
   const connection = new SqliteConnection({
     ...data.connection,
-    lock: { lock: new WriteLock(data.lock), onWorker: true },
+    lock: new WriteLock(data.lock, true),
   });
   const outbox = new SqliteOutbox(connection);
   let replies: WriteReply[] = [];
