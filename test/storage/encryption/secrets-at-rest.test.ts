@@ -8,7 +8,7 @@ import { verifyWebhook } from '../../../src/verify/index.js';
 import { JOB_AUTH, JOB_SECRET, KEY, SECRET } from '../../helpers/encryption.js';
 import { createNotifierHarness } from '../../helpers/notifier.js';
 import { createTestScheduler } from '../../helpers/scheduler.js';
-import { useTempDir } from '../../helpers/test-lifecycle.js';
+import { until, useTempDir } from '../../helpers/test-lifecycle.js';
 
 const temp = useTempDir('encryption');
 
@@ -46,6 +46,8 @@ describe('encryption at rest with SQLite', () => {
     await s.scheduler.start();
     await h.notifier.publish('app.event', { hello: 'world' });
     await clock.advance('1m');
+    // The delivery's claim takes real time (its flush; the write thread), not clock time.
+    await until(() => transport.requestsTo('https://hooks.example.com').length >= 1);
     await s.scheduler.stop();
     await h.notifier.stop();
 
