@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { CronhookError, describeValue } from '../../errors.js';
 import { schemaOutdated, schemaTooNew, storageError } from '../errors.js';
 import { SplitStorage } from '../sql/split-storage.js';
@@ -9,7 +8,6 @@ import type { StatsInput, Storage, StorageChange, StorageStats } from '../types.
 import { SqliteChangeWatcher } from './changes.js';
 import { SqliteConnection } from './connection.js';
 import { SqliteJobs } from './jobs.js';
-import { isFilePath } from './open-file.js';
 import { SqliteOutbox } from './outbox.js';
 import { SQLITE_SCHEMA_VERSION, sqliteMigrations } from './schema.js';
 import { sqliteStats } from './stats.js';
@@ -55,17 +53,18 @@ export interface SqliteStorageOptions {
   autoMigrate?: boolean;
   /**
    * Where the outbox's writes run (storing messages, claiming deliveries, recording attempts' outcomes):
-   * `'worker'` on a worker thread with a connection of its own to the file, so that their statements and
-   * commits leave the app's event loop free for sending, signing and everything else (the main thread's
-   * CPU per delivery falls by about a third); `'main'` on the event loop, as every other statement. Reads,
-   * and the scheduler's and endpoints' writes, stay on the main thread either way. Durability is the same:
-   * a write resolves once it is committed and flushed. Choose `'main'` where only one core is available
-   * (the thread would compete with the event loop for it) or to keep the process to one thread. Should the
-   * thread fail, the writes waiting for it reject with `ERR_STORAGE` and later ones run on the main thread.
-   * Not available when cronhook is bundled into an app (the thread loads cronhook's own file).
-   * @default 'worker' for a file path when `os.availableParallelism()` is above 1, else 'main'
-   * (`':memory:'` is always 'main'; so is cronhook bundled into an app)
-   * @example new SqliteStorage({ path: './data/cronhook.db', writeThread: 'main' })
+   * `'main'` on the event loop, as every other statement; `'worker'` on a worker thread with a connection of
+   * its own to the file, so that their statements and commits leave the app's event loop free (the main
+   * thread's CPU per delivery falls by about 30%), at the price of more CPU in all (the thread's own work,
+   * and copying calls and answers between threads: about 35% more per delivery) and a thread hop per write.
+   * Choose `'worker'` when the event loop's time matters more than the process's CPU, with a core to spare:
+   * on a busy 2-core machine it did not deliver more webhooks per second. Reads, and the scheduler's and
+   * endpoints' writes, stay on the main thread either way; durability is the same (a write resolves once
+   * committed and flushed). Should the thread fail, the writes waiting for it reject with `ERR_STORAGE` and
+   * later ones run on the main thread. `'worker'` needs a file (not `':memory:'`) and cronhook's own files
+   * (not cronhook bundled into an app: the thread would load the whole bundle).
+   * @default 'main'
+   * @example new SqliteStorage({ path: './data/cronhook.db', writeThread: 'worker' })
    */
   writeThread?: 'worker' | 'main';
 }
@@ -76,11 +75,6 @@ export interface SqliteStorageOptions {
  * all the time still wakes this one's scheduler and notifier at most four times a second.
  */
 const WATCH_INTERVAL_MS = 250;
-
-/** Default of {@link SqliteStorageOptions.writeThread}: a thread where there is a file and a core to spare. */
-function defaultWriteThread(path: string): 'worker' | 'main' {
-  return isFilePath(path) && availableParallelism() > 1 && writeThreadAvailable() ? 'worker' : 'main';
-}
 
 /**
  * Keeps everything in one SQLite file through `node:sqlite` (no native addon): for one process, or a few
@@ -160,7 +154,7 @@ export class SqliteStorage extends SplitStorage implements Storage {
         { field: 'watchIntervalMs' },
       );
     }
-    const writeThread = options.writeThread ?? defaultWriteThread(path);
+    const writeThread = options.writeThread ?? 'main';
     if (writeThread !== 'worker' && writeThread !== 'main') {
       throw new CronhookError(
         'ERR_INVALID_OPTION',

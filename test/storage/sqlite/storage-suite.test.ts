@@ -7,7 +7,7 @@ const temp = useTempDir('sqlite');
 /** The file of each storage the suite's factory made, for its `reopen`. */
 const files = new WeakMap<Storage, string>();
 
-/** The suite on a file, the outbox's writes on the write thread (the default) or the main thread. */
+/** The suite on a file, the outbox's writes on the main thread (the default) or the write thread. */
 function testFile(name: string, options: Partial<SqliteStorageOptions> = {}): void {
   testStorage(
     name,
@@ -22,5 +22,5 @@ function testFile(name: string, options: Partial<SqliteStorageOptions> = {}): vo
 }
 
 testFile('SqliteStorage (file)');
-testFile("SqliteStorage (file, writeThread 'main')", { writeThread: 'main' });
+testFile("SqliteStorage (file, writeThread 'worker')", { writeThread: 'worker' });
 testStorage('SqliteStorage (:memory:)', () => new SqliteStorage({ path: ':memory:' }));
