@@ -123,12 +123,14 @@ export class SqliteConnection {
   }
 
   /**
-   * For the checkpoint's RESTART phase, which keeps writers out: this connection's groups are held back, and
-   * the other thread's too when there is one (its connection would otherwise sleep in busy_timeout).
+   * For the checkpoint's RESTART phase, which keeps writers out: this connection's groups are held back. The
+   * write thread's connection also takes the process's write lock meanwhile, so that the main thread's
+   * connection waits for the lock (asynchronously) rather than sleeping in busy_timeout; the main thread's
+   * connection does not (the write thread may sleep in busy_timeout: it blocks no event loop of the app's).
    */
   #holdWrites(): () => void {
     const release = this.#writes.hold();
-    const unlock = this.#lock?.hold();
+    const unlock = this.#lock?.onWorker ? this.#lock.hold() : undefined;
     return () => {
       unlock?.();
       release();

@@ -32,6 +32,11 @@ export class WriteLock {
     this.#onWorker = onWorker;
   }
 
+  /** Whether this side is the write thread's. */
+  get onWorker(): boolean {
+    return this.#onWorker;
+  }
+
   get buffer(): SharedArrayBuffer {
     return this.#state.buffer as SharedArrayBuffer;
   }
@@ -47,8 +52,9 @@ export class WriteLock {
   }
 
   /**
-   * Takes the lock now, blocking the thread until it is free (on the main thread only for what is rare and
-   * short: a migration, a checkpoint's last phase); returns its release.
+   * Takes the lock now, blocking the thread until it is free; returns its release. On the main thread only for
+   * a transaction outside the group commits (a migration), which waits for at most the write thread's
+   * transaction in progress.
    */
   hold(): () => void {
     this.#acquireSync();
