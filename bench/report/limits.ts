@@ -28,13 +28,13 @@ export const LIMITS: Record<string, string> = {
     '`start()` run unoptimised code. None is missed (node-cron and croner drop runs at this size).',
   http:
     'CPU-bound in one process. A profile of the real run (built package, per run): undici itself costs ' +
-    'about 1 µs less than the loop’s `request()`; cronhook’s own functions ~8 µs of self time (MemoryStorage’s ' +
-    'three writes of the run record ~2-3 µs, the run path’s async steps ~2, preparing the request with its ' +
-    'idempotency and provenance headers ~0.5, the attempt timeout and the transport deadline ~0.4, the abort ' +
-    'listener on the run’s signal ~0.7, clock reads); garbage collection ~2 µs against the loop’s 0.3, because ' +
-    'the run history (`runRetention` runs per job) stays alive and is promoted, where the loop keeps nothing. ' +
-    'The request carries four headers more than the loop’s (idempotency key, job, scheduled time, user agent). ' +
-    'The ratio moves ±5-10% between runs, and the loop’s rounds more.',
+    'about 1 µs less than the loop’s `request()`; what remains is cronhook’s own code, ~4-5 µs spread ' +
+    'thin: MemoryStorage’s run records (insert, update, prune: ~1 µs, and a microtask each), the run ' +
+    'path’s async layers (~0.5-1 µs), request header checks (~0.3), clock reads (~0.2). Garbage ' +
+    'collection is at the loop’s level since the run indexes and timeout groups stopped promoting every ' +
+    'run (`src/fresh-collections.ts`), and the transport watches the run’s abort signal only for requests ' +
+    'pending after 2 ms. The request carries four headers more than the loop’s (idempotency key, job, ' +
+    'scheduled time, user agent). The ratio moves ±5-10% between runs, and the loop’s rounds more.',
   'webhook-memory-1':
     'CPU per delivery: in profiles cronhook’s own work is ~25-30% of its process’s CPU, the rest being the ' +
     'same undici, loopback writes and signing as in the warm loop (a key object per endpoint, one Agent). ' +
@@ -44,9 +44,11 @@ export const LIMITS: Record<string, string> = {
   'webhook-memory-50':
     'CPU per delivery, as at one endpoint: cronhook’s own work (outbox writes, the delivery log record, ' +
     'copies read per attempt, events, the dispatcher’s turns) on top of the same undici, loopback writes ' +
-    'and signing as the loop. The loop does more at 50 endpoints than at one (more requests in flight ' +
-    'across paths), cronhook about the same; with 50 deliveries per message the receiver process competes ' +
-    'for the same two cores, so both swing widely between runs.',
+    'and signing as the loop. In process, 50 endpoints add ~3 µs per delivery (garbage collection of the ' +
+    'records the fan-outs make ~1, fair share and the deliveries claimed ahead over 50 endpoints ~0.5, ' +
+    'cold endpoint records); the loop gets cheaper at 50 endpoints instead, since it builds one message ' +
+    'per 50 requests (~5 µs per request at one). The receiver competes for the same two cores, so both ' +
+    'swing widely between runs.',
   'webhook-latency-1': 'see the per-delivery costs above.',
   'webhook-latency-50':
     'CPU: a message’s 16 first requests leave within ~1 ms, then the answers come back in waves while the ' +
@@ -54,17 +56,16 @@ export const LIMITS: Record<string, string> = {
     'delivery needs ~3.75 ms of CPU on one core, so < 5 ms holds only on a quiet machine. The loop’s own ' +
     'p50 in the same run is the reference.',
   'webhook-sqlite-1':
-    'CPU per delivery on a CPU-bound two-core machine. Accounted per thread in the webhook run (load 5-13, ' +
-    "so ±15%): the sender's main thread is ~75-80% of its CPU; V8's helper threads (garbage collection) " +
-    'add 10-25 µs over MemoryStorage; the WAL fsync (thread pool) and the checkpoint worker together only ' +
-    '~3-7 µs. On the main thread the storage writes are ~30 µs per delivery: the claim (SELECT and the ' +
-    'lease UPDATE of 32 rows, their row objects), the completion (an UPDATE and an attempt INSERT), BEGIN ' +
-    'and COMMIT; statements per delivery are ~2.5-2.75. Outcomes wait for the running WAL flush and share ' +
-    'one commit (~0.04 commits and flushes per delivery, ~5 KB of WAL), so the commit is no longer the ' +
-    'cost. Tried and not kept: no persisted lease for a file opened exclusively (leases in memory) saved ' +
-    "~4-6 µs, under 10% of the sender's CPU per delivery. A worker thread holding the connection moves " +
-    'the same statements to the other core, which the receiver already uses here: it adds message copies ' +
-    'and cuts no CPU on this machine (it may pay where a core is idle).',
+    "the sender's main thread. On a quiet machine ~25-35% of the two cores stay idle in these rounds " +
+    "(vmstat), as in the loop's and MemoryStorage's. Accounted per thread: the main thread is ~75-80% of " +
+    "the sender's CPU; V8's helper threads (garbage collection) add 10-25 µs over MemoryStorage; the WAL " +
+    'fsync (thread pool) and the checkpoint worker together only ~3-7 µs. On the main thread the storage ' +
+    'writes are ~30 µs per delivery: the claim (SELECT and the lease UPDATE of 32 rows, their row objects), ' +
+    'the completion (an UPDATE and an attempt INSERT), BEGIN and COMMIT; outcomes share commits (~0.04 ' +
+    "commits and flushes per delivery). The opt-in `writeThread: 'worker'` runs the outbox's writes on a " +
+    'thread of their own: the main thread spends 25-30% less per delivery (~25 µs), but the thread costs ' +
+    '~54 µs (copies between threads, its own event loop and heap), and deliveries/s did not rise in ' +
+    'alternating rounds here. Tried and not kept: no persisted lease for a file opened exclusively (~4-6 µs).',
   'webhook-sqlite-50':
     'the same per-delivery work as at one endpoint (the claim with its lease UPDATE, an UPDATE and an ' +
     'attempt INSERT per outcome, outcomes sharing commits; the main thread ~75-80% of the CPU, garbage ' +
@@ -72,23 +73,21 @@ export const LIMITS: Record<string, string> = {
     'endpoints the claims also read the endpoints and write the delivery records of the fan-outs (stored ' +
     'compact by `publish`).',
   'webhook-postgres-1':
-    "the sender's and the server's CPU on the same two cores. Accounted per delivery (indicative, loaded " +
-    'machine): ~0.3 round trips (a claim of 32 with its leases, a completion group of ~16-24 outcomes, an ' +
-    'endpoint read per sending turn), each costing the sender ~40-50 µs of CPU in node-postgres; the ' +
-    "sender's storage work ~60 µs (result parsing, the completion group's rows, pool and submit), the " +
-    "server's ~110-130 µs, most of it the outcome: it rewrites the row with an entry in each of the " +
-    "deliveries' indexes (its status changes), ~10 WAL records per delivery. Since schema version 12 the " +
-    'lease is a HOT update; since 13 the claim reads each endpoint and message id as a column; the ' +
-    'lookups by one id keep a generic plan; a dispatcher with every slot busy no longer asks for the next ' +
-    'due time. Measured and not landed: keeping the endpoint rows a claim returned for the deliveries it ' +
-    "leased (server ~-20% per delivery), since another process's change to an endpoint would then reach " +
-    'deliveries already claimed late; see docs/scaling.md and section 8.',
+    "the sender's and the server's CPU on the same two cores (~80% busy in these rounds). Accounted per " +
+    'delivery (indicative, loaded machine): ~0.3 round trips (a claim of 32 with its leases, a completion ' +
+    'group of ~16-24 outcomes), each costing the sender ~40-50 µs of CPU in node-postgres; the server ' +
+    "~110-130 µs, most of it the outcome: it rewrites the row with an entry in each of the deliveries' " +
+    'indexes (its status changes), ~10 WAL records per delivery. Since schema version 12 the lease is a ' +
+    'HOT update; since 13 the claim returns each endpoint and message id as a column; lookups by one id ' +
+    'keep a generic plan; the endpoint row a claim returned serves its leased deliveries’ attempts; a ' +
+    'dispatcher with every slot busy no longer asks for the next due time. See docs/scaling.md and section 8.',
   'webhook-postgres-50':
     "the server's CPU per delivery, as at one endpoint (leases HOT, the outcome a full rewrite). At 50 " +
     'endpoints the delivery rows are inserted by the claims (fan-outs are stored compact by `publish`), ' +
     'which moves their insert from the publish into the delivering: compare publish + deliver in ' +
-    'section 8; the claim also looks for due fan-outs and returns up to its size in distinct endpoints, ' +
-    'and its fan-out statements are still planned at each call (~13 µs of server CPU per delivery).',
+    'section 8; the claim also looks for due fan-outs and returns up to its size in distinct endpoints. ' +
+    'Since schema version 14 its fan-out statements keep generic plans (they were planned at each call, ' +
+    '~13 µs of server CPU per delivery).',
   'publish-memory':
     'in memory a publish is CPU only: ~6-8 µs fixed, and each matching endpoint adds ~1-1.5 µs: the ' +
     'delivery record the writer makes (its id, 14 fields), the stored copy (one message’s deliveries share ' +
