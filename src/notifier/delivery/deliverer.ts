@@ -1,16 +1,14 @@
 import type { Clock } from '../../clock.js';
-import { CronhookError, toErrorInfo } from '../../errors.js';
+import { CronhookError } from '../../errors.js';
 import type { Emitter } from '../../events.js';
 import type { Logger } from '../../scheduler/types.js';
 import { requireEndpointOpened } from '../../storage/encryption/key-check.js';
 import type { CompleteAttemptInput, Storage } from '../../storage/types.js';
 import type { DeliveryHook, NotifierHooks } from '../../telemetry/hooks.js';
 import { tracedSend } from '../../telemetry/hooks.js';
-import { redactSecrets, requestSecrets } from '../../transport/echoed-secrets.js';
 import type { AddressPolicy, Transport, TransportRequest, TransportResponse } from '../../transport/types.js';
 import { VERSION } from '../../version.js';
 import { toPublicEndpoint } from '../endpoints/public-endpoint.js';
-import { newId } from '../ids.js';
 import type { ResolvedNotifierOptions } from '../options.js';
 import { activeSecrets, signatureHeaders } from '../signing/signatures.js';
 import { SigningKeys } from '../signing/signing-keys.js';
@@ -24,21 +22,12 @@ import type {
   NotifierEvents,
 } from '../types.js';
 import { attemptOutcome, isManualTrigger } from './attempt-outcome.js';
+import { attemptRecord } from './attempt-record.js';
 
 /** Why an attempt is made; manual ones (ping, redeliver) never schedule automatic retries. */
 export type AttemptTrigger = DeliveryAttempt['trigger'];
 
-const SNIPPET_CHARS = 4096;
 const USER_AGENT = `cronhook/${VERSION}`;
-const HEADERS_OF_INTEREST = [
-  'retry-after',
-  'content-type',
-  'content-length',
-  'location',
-  'date',
-  'server',
-  'x-request-id',
-];
 
 export interface DelivererDeps {
   storage: Storage;
@@ -145,7 +134,7 @@ export class Deliverer {
       }
     }
     watcher?.answered();
-    const attempt = this.#attemptRecord(delivery, trigger, startedAt, response, error, endpoint);
+    const attempt = attemptRecord(delivery, trigger, startedAt, response, error, endpoint, clock);
     const input = attemptOutcome(
       { delivery, endpoint, attempt, response, now: clock.now() },
       this.#deps.options,
@@ -225,46 +214,6 @@ export class Deliverer {
     };
     const sendOptions = signal === undefined ? { clock } : { signal, clock };
     return tracedSend(transport, request, sendOptions, hook, endpoint.propagateTraceContext);
-  }
-
-  #attemptRecord(
-    delivery: DeliveryRecord,
-    trigger: AttemptTrigger,
-    startedAt: number,
-    response: TransportResponse | null,
-    error: unknown,
-    endpoint: EndpointRecord | null,
-  ): DeliveryAttempt {
-    const ok = response !== null && response.status >= 200 && response.status < 300;
-    // What the receiver echoes of the endpoint's authorization, headers or query is not kept.
-    const secrets = response === null || endpoint === null ? [] : endpointSecrets(endpoint);
-    const responseHeaders: Record<string, string> = {};
-    for (const name of HEADERS_OF_INTEREST) {
-      const value = response?.headers[name];
-      if (value !== undefined) responseHeaders[name] = redactSecrets(value, secrets).slice(0, 512);
-    }
-    let errorInfo = null;
-    if (error !== null) errorInfo = toErrorInfo(error, 'ERR_CONNECTION');
-    else if (!ok && response !== null) {
-      const redirect = response.status >= 300 && response.status < 400;
-      errorInfo = {
-        code: 'ERR_HTTP_STATUS',
-        message: `Receiver answered ${response.status}${redirect ? ' (redirects are not followed)' : ''}`,
-      };
-    }
-    return {
-      id: newId('att', startedAt),
-      deliveryId: delivery.id,
-      attempt: delivery.attempts + 1,
-      trigger,
-      startedAt: new Date(startedAt),
-      durationMs: response?.durationMs ?? Math.max(0, this.#deps.clock.now() - startedAt),
-      statusCode: response?.status ?? null,
-      error: errorInfo,
-      responseHeaders,
-      responseSnippet:
-        response === null ? null : redactSecrets(response.body, secrets).slice(0, SNIPPET_CHARS),
-    };
   }
 
   /**
@@ -362,13 +311,4 @@ function ownDates(endpoint: Endpoint): void {
   endpoint.updatedAt = new Date(endpoint.updatedAt.getTime());
   if (endpoint.disabledAt !== null) endpoint.disabledAt = new Date(endpoint.disabledAt.getTime());
   if (endpoint.failingSince !== null) endpoint.failingSince = new Date(endpoint.failingSince.getTime());
-}
-
-/** The values an endpoint's requests carry that are secret (its signing secrets never leave at all). */
-function endpointSecrets(endpoint: EndpointRecord): string[] {
-  const headers =
-    endpoint.authorization === null
-      ? endpoint.headers
-      : { ...endpoint.headers, authorization: endpoint.authorization };
-  return requestSecrets(endpoint.url, headers);
 }
