@@ -195,6 +195,11 @@ export class JsonFileStorage implements Storage {
   async updateRun(run: RunRecord): Promise<void> {
     const stored = this.#state.runs.find((r) => r.id === run.id);
     if (!stored) throw new CronhookError('ERR_RUN_NOT_FOUND', `No run with id ${JSON.stringify(run.id)}`);
+    // Fenced: a run another instance took over (or one that finished) is not written by its old holder.
+    const inFlight = stored.status === 'queued' || stored.status === 'running';
+    if (!inFlight || stored.instanceId !== run.instanceId) {
+      throw new CronhookError('ERR_LEASE_LOST', `Run ${run.id} is no longer held by ${run.instanceId}`);
+    }
     Object.assign(stored, copy(run), { jobId: stored.jobId, occurrenceKey: stored.occurrenceKey });
     this.#save();
   }

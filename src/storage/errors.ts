@@ -31,6 +31,26 @@ export function leaseLost(jobId: string, instanceId: string): CronhookError {
   return new CronhookError('ERR_LEASE_LOST', `Instance ${instanceId} no longer holds job ${jobId}`);
 }
 
+/**
+ * `updateRun` refused a write (see `Storage.updateRun`): the stored run is no longer the writer's, held by
+ * another instance since it took the run over, or finished. `stored` is the run as stored, for the message.
+ */
+export function runLeaseLost(
+  run: { id: string; jobId: string; instanceId: string | null },
+  stored: { instanceId: string | null; status: string },
+): CronhookError {
+  const now =
+    stored.status === 'queued' || stored.status === 'running'
+      ? `held by ${stored.instanceId === null ? 'no instance' : `instance ${stored.instanceId}`}`
+      : `${stored.status} already`;
+  const writer = run.instanceId === null ? 'no instance' : `instance ${run.instanceId}`;
+  return new CronhookError(
+    'ERR_LEASE_LOST',
+    `Run ${run.id} of job ${JSON.stringify(run.jobId)} is no longer held by ${writer} (it is ${now}): ` +
+      'its lease ran out and another instance took it over, or it finished; the write was refused',
+  );
+}
+
 /** A database written by a newer cronhook: refused rather than misread or downgraded. */
 export function schemaTooNew(found: number, supported: number, where: string): CronhookError {
   return new CronhookError(

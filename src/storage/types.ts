@@ -122,7 +122,21 @@ export interface Storage {
   // Runs
   /** Inserts a run; returns false (and changes nothing) when (jobId, occurrenceKey) exists. */
   insertRun(run: RunRecord): Promise<boolean>;
-  /** Replaces a run's state. */
+  /**
+   * Replaces a run's state (its job and occurrence key stay), fenced by the run's holder: only while the stored
+   * run is in flight (`queued` or `running`) and held by the writer (its stored `instanceId` is
+   * `run.instanceId`). Otherwise it rejects with `ERR_LEASE_LOST` and changes nothing: another instance took
+   * the run over after its lease ran out (`claimExpiredRuns` leased it to that instance), or the run finished
+   * (a finished run is never written again). An instance paused past a run's lease (a GC pause, a frozen VM)
+   * thus cannot overwrite the outcome the instance that took the run over recorded. The check and the write
+   * are one atomic step (SQL: the conditions in the UPDATE's WHERE; when it changes no row, read why).
+   * Throws `ERR_RUN_NOT_FOUND` for an unknown id. The fence was added after the first release: an adapter
+   * written before it writes by id alone (the last writer wins), so run `testStorage` again after upgrading.
+   * @example
+   * // The compare a custom adapter makes, with the write, under the same lock or transaction:
+   * if (stored.status !== 'queued' && stored.status !== 'running' || stored.instanceId !== run.instanceId)
+   *   throw new CronhookError('ERR_LEASE_LOST', `Run ${run.id} is no longer held by ${run.instanceId}`);
+   */
   updateRun(run: RunRecord): Promise<void>;
   getRun(id: string): Promise<RunRecord | null>;
   /** Newest first by (scheduledAt, id). */

@@ -1,6 +1,6 @@
 import { FreshMap, FreshSet } from '../../fresh-collections.js';
 import type { RunStatus } from '../../scheduler/types.js';
-import { notFound } from '../errors.js';
+import { notFound, runLeaseLost } from '../errors.js';
 import { countRun, emptyRunCounts, type statsWindows } from '../stats.js';
 import type {
   ClaimedRunRequests,
@@ -47,11 +47,15 @@ export class MemoryRuns {
     return true;
   }
 
-  /** Replaces a stored run's state (its occurrence key stays); throws `ERR_RUN_NOT_FOUND`. */
+  /**
+   * Replaces a stored run's state (its occurrence key stays); throws `ERR_RUN_NOT_FOUND`, or `ERR_LEASE_LOST`
+   * when the stored run is finished or held by another instance (see `Storage.updateRun`).
+   */
   update(run: RunRecord): void {
     const existing = this.#byId.get(run.id);
     if (!existing) throw notFound('run', run.id);
     const wasInFlight = inFlight(existing);
+    if (!wasInFlight || existing.instanceId !== run.instanceId) throw runLeaseLost(run, existing);
     const wasRequest = isRequest(existing);
     const previousStatus = existing.status;
     const previousAt = existing.scheduledAt;

@@ -1,4 +1,4 @@
-import { notFound } from '../errors.js';
+import { notFound, runLeaseLost } from '../errors.js';
 import { insertSql, postgresPlaceholder as ph, setSql, without } from '../sql/codec.js';
 import { GroupCommit, type QueuedWrite } from '../sql/group-commit.js';
 import { prunedStatuses, runCodec } from '../sql/job-rows.js';
@@ -28,6 +28,16 @@ export const runRows = (runs: RunRecord[]) =>
   );
 
 export const decodeRun = (row: PgRow) => runCodec.decode(row, dialect);
+
+/** Who holds a stored run, and its status: why a fenced `updateRun` wrote nothing. */
+interface StoredHolder {
+  instanceId: string | null;
+  status: string;
+}
+
+/** The error of an update that wrote nothing: the run is gone, or no longer the writer's. */
+const refusal = (run: RunRecord, stored: StoredHolder | undefined) =>
+  stored === undefined ? notFound('run', run.id) : runLeaseLost(run, stored);
 
 /**
  * The runs of `PostgresStorage`'s scheduler half: the run history and the leases of runs in flight. Run
@@ -64,7 +74,8 @@ export class PostgresRuns {
     this.#updateRuns = `WITH i AS (SELECT * FROM json_populate_recordset(null::${runs}, $1::json)),
       locked AS (SELECT id FROM ${runs} WHERE id = ANY($2::text[]) ORDER BY id FOR UPDATE)
       UPDATE ${runs} r SET ${RUN_STATE.map((c) => `${c} = i.${c}`).join(', ')}
-      FROM i WHERE r.id = i.id AND r.id = ANY($2::text[]) AND r.id IN (SELECT id FROM locked) RETURNING r.id`;
+      FROM i WHERE r.id = i.id AND r.id = ANY($2::text[]) AND r.id IN (SELECT id FROM locked)
+        AND r.instance_id IS NOT DISTINCT FROM i.instance_id AND r.${ACTIVE} RETURNING r.id`;
     this.#pruneRuns = `WITH i AS (SELECT job_id, keep, string_to_array(statuses, ',') AS statuses
           FROM json_to_recordset($1::json) AS x(job_id text, keep bigint, statuses text)),
       ranked AS (SELECT r.id, r.job_id, i.keep,
@@ -120,11 +131,15 @@ export class PostgresRuns {
         async (runs) => {
           const ids = runs.map((run) => run.id);
           const { rows } = await this.#db.query(this.#updateRuns, [runRows(runs), ids]);
-          return new Set(rows.map((row) => String(row.id)));
+          const updated = new Set(rows.map((row) => String(row.id)));
+          // Only when a write was refused (or its run is gone): the stored rows say which.
+          const refused =
+            rows.length < ids.length ? await this.#refused(ids.filter((id) => !updated.has(id))) : null;
+          return { updated, refused };
         },
-        (write, updated) => {
+        (write, { updated, refused }) => {
           if (updated.has(write.work.id)) write.resolve(undefined);
-          else write.reject(notFound('run', write.work.id));
+          else write.reject(refusal(write.work, refused?.get(write.work.id)));
         },
         (run) => this.#updateOne(run),
       );
@@ -133,8 +148,27 @@ export class PostgresRuns {
 
   async #updateOne(run: RunRecord): Promise<void> {
     const { values } = without(runCodec.columns, runCodec.encode(run, dialect), RUN_KEY_COLUMNS);
-    const sql = `UPDATE ${this.#runs} SET ${setSql(RUN_STATE, ph)} WHERE id = ${ph(values.length)}`;
-    if ((await this.#db.query(sql, [...values, run.id])).rowCount === 0) throw notFound('run', run.id);
+    const id = ph(values.length);
+    const sql = `UPDATE ${this.#runs} SET ${setSql(RUN_STATE, ph)}
+      WHERE id = ${id} AND instance_id IS NOT DISTINCT FROM ${ph(values.length + 1)} AND ${ACTIVE}`;
+    if ((await this.#db.query(sql, [...values, run.id, run.instanceId])).rowCount > 0) return;
+    throw refusal(run, (await this.#refused([run.id])).get(run.id));
+  }
+
+  /** The stored holder and status of runs an update did not write (runs that are gone are left out). */
+  async #refused(ids: string[]): Promise<Map<string, StoredHolder>> {
+    const { rows } = await this.#db.query(
+      `SELECT id, instance_id, status FROM ${this.#runs} WHERE id = ANY($1::text[])`,
+      [ids],
+    );
+    const holders = new Map<string, StoredHolder>();
+    for (const row of rows) {
+      holders.set(String(row.id), {
+        instanceId: row.instance_id === null ? null : String(row.instance_id),
+        status: String(row.status),
+      });
+    }
+    return holders;
   }
 
   async getRun(id: string): Promise<RunRecord | null> {

@@ -1,4 +1,4 @@
-import { duplicateJob, leaseLost, notFound } from '../errors.js';
+import { duplicateJob, leaseLost, notFound, runLeaseLost } from '../errors.js';
 import { insertSql, sqlitePlaceholder as ph, setSql, without } from '../sql/codec.js';
 import { jobCodec, prunedStatuses, runCodec } from '../sql/job-rows.js';
 import type {
@@ -22,6 +22,9 @@ const LEASE_COLUMNS = ['id', 'locked_by', 'locked_until'];
 const RUN_KEY_COLUMNS = ['id', 'job_id', 'occurrence_key'];
 const JOB_DEFINITION = without(jobCodec.columns, jobCodec.columns, LEASE_COLUMNS).columns;
 const RUN_STATE = without(runCodec.columns, runCodec.columns, RUN_KEY_COLUMNS).columns;
+/** Fenced: only a run still in flight and held by the writer is written (see `Storage.updateRun`). */
+const UPDATE_RUN = `UPDATE cronhook_runs SET ${setSql(RUN_STATE, ph)}
+  WHERE id = ? AND instance_id IS ? AND ${ACTIVE}`;
 
 const ADVANCE = `UPDATE cronhook_jobs SET next_run_at = ?, run_count = ?, enabled = COALESCE(?, enabled),
   locked_by = NULL, locked_until = NULL WHERE id = ?`;
@@ -176,9 +179,15 @@ export class SqliteJobs {
 
   updateRun(run: RunRecord): Promise<void> {
     const { values } = without(runCodec.columns, runCodec.encode(run, dialect), RUN_KEY_COLUMNS);
-    const sql = `UPDATE cronhook_runs SET ${setSql(RUN_STATE, ph)} WHERE id = ?`;
     return this.#c.write(() => {
-      if (this.#c.run(sql, [...values, run.id]) === 0) throw notFound('run', run.id);
+      if (this.#c.run(UPDATE_RUN, [...values, run.id, run.instanceId]) > 0) return;
+      // Nothing written: why, read in the same write (nothing else writes in between).
+      const stored = this.#c.get('SELECT instance_id, status FROM cronhook_runs WHERE id = ?', [run.id]);
+      if (!stored) throw notFound('run', run.id);
+      throw runLeaseLost(run, {
+        instanceId: stored.instance_id === null ? null : String(stored.instance_id),
+        status: String(stored.status),
+      });
     }, 'outcome');
   }
 

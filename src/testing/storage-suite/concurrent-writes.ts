@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DeliveryRecord } from '../../notifier/types.js';
 import type { CompleteAttemptInput } from '../../storage/types.js';
 import type { SuiteContext } from './context.js';
-import { at, attempt, delivery, endpoint, fullJob, message, pad, run } from './fixtures.js';
+import { activeRun, at, attempt, delivery, endpoint, fullJob, message, pad, run } from './fixtures.js';
 
 /** Settles every promise; returns the rejection's code (or 'ok') of each, in order. */
 async function outcomes(promises: Promise<unknown>[]): Promise<string[]> {
@@ -170,9 +170,9 @@ export function concurrentWriteTests(ctx: SuiteContext): void {
     it('insertRun and updateRun calls made at once succeed or fail each on its own', async () => {
       await ctx.storage.insertJob(fullJob('job-a'));
       const runs = Array.from({ length: 12 }, (_, i) =>
-        run(`r-${pad(i)}`, 'job-a', { scheduledAt: at(i * 1_000) }),
+        activeRun(`r-${pad(i)}`, 'job-a', at(60_000), { scheduledAt: at(i * 1_000) }),
       );
-      const duplicate = run('r-dup', 'job-a', { scheduledAt: at(3_000) });
+      const duplicate = activeRun('r-dup', 'job-a', at(60_000), { scheduledAt: at(3_000) });
       const inserted = await Promise.all([...runs, duplicate].map((r) => ctx.storage.insertRun(r)));
       // r-0003 and r-dup are the same occurrence: whichever came first is stored, the other refused.
       expect(inserted.filter((x) => x)).toHaveLength(12);

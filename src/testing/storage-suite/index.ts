@@ -6,6 +6,7 @@ import { type StorageFactory, type StorageSuiteOptions, useStorage } from './con
 import { encryptedSecretTests } from './encrypted-secrets.js';
 import { jobClaimUpdateTests } from './jobs/claim-updates.js';
 import { jobClaimTests } from './jobs/claims.js';
+import { fencedRunWriteTests } from './jobs/fenced-run-writes.js';
 import { jobTests } from './jobs/jobs.js';
 import { jobPeekTests } from './jobs/peek.js';
 import { runRequestTests } from './jobs/run-requests.js';
@@ -25,9 +26,9 @@ export type { StorageFactory, StorageSuiteOptions } from './context.js';
 /**
  * Registers, inside a vitest `describe(name)`, the tests every {@link Storage} adapter must pass: round trips
  * of every field, ordering and paging, claims that hand each item to one caller even under concurrency,
- * lease expiry, the (jobId, occurrenceKey) uniqueness behind exactly-once runs, retention, the outbox,
- * migrations, and holding secrets as ciphertext under `EncryptedStorage` (round trips, rotation,
- * re-encryption). Call it once per adapter from a `*.test.ts` file; it needs `vitest`. Tests of optional
+ * lease expiry, the (jobId, occurrenceKey) uniqueness and the fenced run writes behind exactly-once runs,
+ * retention, the outbox, migrations, and holding secrets as ciphertext under `EncryptedStorage` (round trips,
+ * rotation, re-encryption). Call it once per adapter from a `*.test.ts` file; it needs `vitest`. Tests of optional
  * methods (`peekJob`, `pruneDeliveries`, `ready`, `replaceJob`, `replaceEndpoint`, `claimRunRequests`, `stats`,
  * `latestRuns`, `insertFanout`) are reported as skipped for an adapter that lacks them, and so are the tests
  * that need a second instance on the same store when `options.reopen` is not given.
@@ -53,6 +54,7 @@ export function testStorage(name: string, factory: StorageFactory, options: Stor
     jobClaimUpdateTests(ctx);
     jobPeekTests(ctx);
     runTests(ctx);
+    fencedRunWriteTests(ctx);
     runRequestTests(ctx);
     endpointTests(ctx);
     endpointPeekTests(ctx);

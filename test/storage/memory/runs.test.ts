@@ -70,14 +70,17 @@ describe('MemoryStorage run retention', () => {
             const r = run(`r${String(next++).padStart(3, '0')}`, o.at, o.status);
             await storage.insertRun(r);
             model.set(r.id, r);
-          } else if (o.kind === 'finish' && all.length > 0) {
-            const r = { ...all[o.pick % all.length]!, status: 'succeeded' as const };
-            await storage.updateRun(r);
-            model.set(r.id, r);
-          } else if (o.kind === 'move' && all.length > 0) {
-            const r = { ...all[o.pick % all.length]!, scheduledAt: new Date(T0 + o.at * 1000) };
-            await storage.updateRun(r);
-            model.set(r.id, r);
+          } else if ((o.kind === 'finish' || o.kind === 'move') && all.length > 0) {
+            const picked = all[o.pick % all.length]!;
+            const r: RunRecord =
+              o.kind === 'finish'
+                ? { ...picked, status: 'succeeded' }
+                : { ...picked, scheduledAt: new Date(T0 + o.at * 1000) };
+            // A finished run is never written again (updateRun is fenced): it stays where it was.
+            if (inFlight(picked)) {
+              await storage.updateRun(r);
+              model.set(r.id, r);
+            } else await expect(storage.updateRun(r)).rejects.toMatchObject({ code: 'ERR_LEASE_LOST' });
           } else if (o.kind === 'prune') {
             const expected = expectedAfterPrune(all, o.keep);
             const removed = await storage.pruneRuns({ jobId: 'j', keep: o.keep });
