@@ -8,6 +8,21 @@ export class FinalFailure {
   constructor(readonly error: CronhookError) {}
 }
 
+/**
+ * A write of the run between its attempts that storage refused with `ERR_LEASE_LOST` (see `Storage.updateRun`):
+ * the run is no longer this instance's, so it ends here, without an outcome of its own. Apart from the
+ * attempts' failures, so that it is not recorded as one.
+ */
+export class LostRun {
+  constructor(readonly error: CronhookError) {}
+}
+
+/** `.catch` of a run write between attempts: a refused write becomes a {@link LostRun}. */
+export function lostRunWrite(error: unknown): never {
+  if (error instanceof CronhookError && error.code === 'ERR_LEASE_LOST') throw new LostRun(error);
+  throw error;
+}
+
 /** The backoff before attempt `attempt + 1`: `minDelayMs * factor^(attempt-1)`, capped at `maxDelayMs`. */
 export function retryDelay(job: JobRecord, attempt: number): number {
   const { minDelayMs, maxDelayMs, factor } = job.retry;

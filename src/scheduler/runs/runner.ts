@@ -10,7 +10,7 @@ import type { AddressPolicy, Transport, TransportResponse } from '../../transpor
 import { toPublicJob } from '../jobs/record.js';
 import type { HandlerTarget, HttpTarget, Job, JobHandler, RunEventBase, SchedulerEvents } from '../types.js';
 import { ArmedAttempt, attemptFailure } from './armed-attempt.js';
-import { asError, FinalFailure, loneOutcome, retryDelay } from './attempt-outcome.js';
+import { asError, FinalFailure, LostRun, loneOutcome, lostRunWrite, retryDelay } from './attempt-outcome.js';
 import { AttemptTimeouts } from './attempt-timeouts.js';
 import { callHandler } from './handler-call.js';
 import { buildHttpRequest, checkResponse } from './http-call.js';
@@ -51,8 +51,10 @@ interface RunContext {
 /**
  * Executes one run: marks it running, makes the attempts (delays on the injected clock), records the outcome,
  * and emits `job.started`, `job.retrying`, and `job.succeeded` or `job.failed`. Awaited listeners (such as the
- * notifier storing its messages) finish before the run is stored as finished. Event payloads are only built
- * when someone listens.
+ * notifier storing its messages) finish before the run is stored as finished, unless its lease ran out by then
+ * (see #execute). A run write storage refuses with `ERR_LEASE_LOST` (another instance took the run over) ends
+ * the run with that error: no further attempt and no outcome event. Event payloads are only built when someone
+ * listens.
  */
 export class Runner {
   readonly #o: RunnerOptions;
@@ -127,14 +129,23 @@ export class Runner {
         await this.#attempts(ctx);
       }
     } catch (failure) {
+      // Storage refused a write between attempts: another instance holds the run now and reports it.
+      if (failure instanceof LostRun) throw failure.error;
       error = toErrorInfo(lone ? loneOutcome(failure, ctx.signal) : failure);
     }
 
-    run.finishedAt = new Date(clock.now());
-    run.durationMs = run.finishedAt.getTime() - (run.startedAt?.getTime() ?? run.finishedAt.getTime());
+    const now = clock.now();
+    // Its lease ran out by its end (this process paused past it, or could not renew it): another instance may
+    // have taken the run over and recorded it. The outcome is stored first, and emitted only once storage took
+    // it; a refused write (ERR_LEASE_LOST) is thrown, and the outcome is the other instance's to report.
+    const leaseRanOut =
+      storage.shared === true && run.lockedUntil !== null && run.lockedUntil.getTime() <= now;
+    run.finishedAt = new Date(now);
+    run.durationMs = now - (run.startedAt?.getTime() ?? now);
     run.status = error === null ? 'succeeded' : 'failed';
     run.error = error;
     run.lockedUntil = null;
+    if (leaseRanOut) await storage.updateRun(run);
     if (error === null) {
       if (emitter.listenerCount('job.succeeded') > 0) {
         await emitter.emit('job.succeeded', this.#event(ctx, 'job.succeeded'));
@@ -142,7 +153,7 @@ export class Runner {
     } else if (emitter.listenerCount('job.failed') > 0) {
       await emitter.emit('job.failed', { ...this.#event(ctx, 'job.failed'), error });
     }
-    await storage.updateRun(run);
+    if (!leaseRanOut) await storage.updateRun(run);
     return run;
   }
 
@@ -159,7 +170,7 @@ export class Runner {
       if (attempt > 1) {
         // Stored with the attempt under way counted, as the first was with the run's start (see markStarted).
         run.attempts = attempt;
-        await storage.updateRun(run);
+        await storage.updateRun(run).catch(lostRunWrite);
       }
       let failure: unknown;
       try {
@@ -177,7 +188,7 @@ export class Runner {
       if (retriesLeft > 0) {
         const delayMs = retryDelay(job, attempt);
         run.error = toErrorInfo(error);
-        await storage.updateRun(run);
+        await storage.updateRun(run).catch(lostRunWrite);
         if (emitter.listenerCount('job.retrying') > 0) {
           void emitter.emit('job.retrying', {
             ...this.#event(ctx, 'job.retrying'),

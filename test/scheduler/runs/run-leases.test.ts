@@ -34,6 +34,13 @@ function instance(id: string, storage: Storage, clock: FakeClock, log: string[],
   return scheduler;
 }
 
+/** Logs the run events of `scheduler` other than `job.failed` (the instance helper logs those). */
+function logOutcomes(scheduler: Scheduler, log: string[]) {
+  const id = scheduler.instanceId;
+  scheduler.on('job.started', (e) => void log.push(`${id} started ${e.job.id}`));
+  scheduler.on('job.succeeded', (e) => void log.push(`${id} succeeded ${e.job.id}`));
+}
+
 describe('run leases', () => {
   it('a run that waited longer than its lease is stored running with the lease as renewed', async () => {
     const clock = new FakeClock('2026-01-01T00:00:30.000Z');
@@ -77,6 +84,72 @@ describe('run leases', () => {
     expect(log).toEqual(['B ran 00:01:00', 'A error ERR_LEASE_LOST']);
     expect((await storage.listRuns({ jobId: 'j' })).map((r) => [r.status, r.instanceId])).toEqual([
       ['succeeded', 'B'],
+    ]);
+    await Promise.all([a.stop(), b.stop()]);
+  });
+
+  it('an instance paused past the lease of a run under way: its late outcome is refused and not emitted; the taker’s stays', async () => {
+    const clockA = new FakeClock('2026-01-01T00:00:30.000Z');
+    const clockB = new FakeClock('2026-01-01T00:01:30.000Z');
+    const storage = sharedView(new MemoryStorage());
+    const log: string[] = [];
+    const a = instance('A', storage, clockA, log);
+    const b = instance('B', storage, clockB, log);
+    for (const s of [a, b]) logOutcomes(s, log);
+    await a.addJob({ id: 'long', schedule: '* * * * *', target: { handler: 'long' } });
+    await a.start();
+    await clockA.advance(31_000); // 00:01:01: A runs `long` (20 s), its lease renewed as it goes
+    await clockA.set('2026-01-01T00:01:30.000Z'); // A is paused 29 s mid-run
+    await b.start(); // B finds the run's lease expired: recorded failed, B's to report
+    await clockB.advance(100);
+    await clockA.advance(21_000); // A resumes; its handler returns
+    expect(log).toEqual([
+      'A started long',
+      'A ran long',
+      'B failed long ERR_LEASE_EXPIRED',
+      'A error ERR_LEASE_LOST',
+    ]);
+    const [stored] = await storage.listRuns({ jobId: 'long' });
+    expect(stored).toMatchObject({ status: 'failed', instanceId: 'B', error: { code: 'ERR_LEASE_EXPIRED' } });
+    await Promise.all([a.stop(), b.stop()]);
+  });
+
+  it('an instance paused past a run’s lease between attempts makes no further attempt once another took the run over', async () => {
+    const clockA = new FakeClock('2026-01-01T00:00:30.000Z');
+    const clockB = new FakeClock('2026-01-01T00:01:30.000Z');
+    const storage = sharedView(new MemoryStorage());
+    const log: string[] = [];
+    const a = instance('A', storage, clockA, log);
+    const b = instance('B', storage, clockB, log);
+    for (const s of [a, b]) {
+      logOutcomes(s, log);
+      s.handle('flaky', ({ attempt }) => {
+        log.push(`${s.instanceId} attempt ${attempt}`);
+        throw new Error('upstream down');
+      });
+    }
+    const retry = { attempts: 2, minDelayMs: 10_000 };
+    await a.addJob({ id: 'flaky', schedule: '* * * * *', target: { handler: 'flaky' }, retry });
+    await a.start();
+    await clockA.advance(31_000); // 00:01:01: attempt 1 failed; A waits 10 s to retry
+    await clockA.set('2026-01-01T00:01:30.000Z'); // A is paused during the backoff
+    await b.start(); // B records the run failed and, with an attempt left, retries it itself
+    await clockB.advance(11_000);
+    await clockA.advance(11_000); // A resumes: its backoff ends
+    expect(log).toEqual([
+      'A started flaky',
+      'A attempt 1',
+      'B failed flaky ERR_LEASE_EXPIRED',
+      'B started flaky',
+      'B attempt 1',
+      'B attempt 2',
+      'B failed flaky ERR_HANDLER_FAILED',
+      'A error ERR_LEASE_LOST',
+    ]);
+    const runs = await storage.listRuns({ jobId: 'flaky' });
+    expect(runs.map((r) => [r.trigger, r.status, r.instanceId, r.attempts])).toEqual([
+      ['retry-after-crash', 'failed', 'B', 2],
+      ['schedule', 'failed', 'B', 1],
     ]);
     await Promise.all([a.stop(), b.stop()]);
   });
