@@ -37,6 +37,25 @@ describe('dispatcher: deliveries claimed ahead (prefetch)', () => {
     await h.notifier.stop();
   });
 
+  it('refills a slot from deliveries claimed ahead as soon as its request is answered, within that turn', async () => {
+    // A slot left empty until the end of the event-loop turn idles the receiver while the sender works through
+    // the other answers of that turn: requests in flight would average well below `concurrency`.
+    const held = heldTransport();
+    const h = createNotifierHarness({ transport: held.transport, concurrency: 2, prefetch: 6 });
+    await h.notifier.addEndpoint({ url: A });
+    await startWarm(h, held);
+    for (let i = 0; i < 8; i++) await h.notifier.publish('x.y', { i });
+    await h.settle();
+    expect(held.pending).toHaveLength(2);
+    held.answer(1);
+    // Microtasks only: no timer, no I/O and no setImmediate has run since the answer.
+    for (let i = 0; i < 20; i++) await Promise.resolve();
+    expect(held.pending).toHaveLength(2);
+    const stopping = h.notifier.stop();
+    held.answer();
+    await stopping;
+  });
+
   it('claims 4 × concurrency ahead by default', async () => {
     /** Deliveries leased (in flight or waiting) once a backlog of 40 has settled on 2 slots. */
     const leasedWith = async (prefetch?: number) => {
