@@ -23,13 +23,20 @@ export class MemoryFanouts {
   /** (due time, message id) of every pending fan-out: claims take them in due order. */
   readonly #heap = new WakeQueue();
 
+  /**
+   * The endpoint ids of the last fan-out added, as kept: the next one to the same endpoints (the usual case,
+   * one topic published again and again) keeps this list too, so a pending fan-out holds no list of its own.
+   */
+  #lastIds: readonly string[] = [];
+
   /** Keeps `message` (stored already) and a copy of the input's ids and due time. */
   add(message: Message, { endpointIds, nextAttemptAt }: FanoutInput): void {
     // Checked now, not when the records are written: a message id of another form or too many endpoints
     // is refused at the door.
     if (endpointIds.length > 0) fanoutDeliveryId(message.id, endpointIds.length - 1);
     const due = new Date(nextAttemptAt.getTime());
-    this.#pending.set(message.id, { message, endpointIds: endpointIds.slice(), due });
+    if (!sameIds(this.#lastIds, endpointIds)) this.#lastIds = endpointIds.slice();
+    this.#pending.set(message.id, { message, endpointIds: this.#lastIds, due });
     this.#heap.push(due.getTime(), message.id);
   }
 
@@ -63,4 +70,10 @@ export class MemoryFanouts {
     this.#heap.clear();
     return records;
   }
+}
+
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
