@@ -5,8 +5,9 @@ import type { Storage } from '../../storage/types.js';
 import type { NotifierHooks } from '../../telemetry/hooks.js';
 import { newId } from '../ids.js';
 import { buildBody } from '../payload.js';
-import { endpointMatches, type MatchSubject } from '../topics.js';
+import type { MatchSubject } from '../topics.js';
 import type { DeliveryRecord, EndpointRecord } from '../types.js';
+import { MatchingEndpoints } from './matching-endpoints.js';
 
 const PAGE = 500;
 
@@ -20,6 +21,7 @@ export class MessageWriter {
   readonly #onStored: () => void;
   readonly #telemetry: NotifierHooks | null;
   #listing: Promise<EndpointRecord[]> | null = null;
+  readonly #matching = new MatchingEndpoints();
 
   /**
    * @param onStored called after deliveries due now were stored (wakes the dispatcher).
@@ -38,19 +40,15 @@ export class MessageWriter {
    */
   async publish(subject: MatchSubject, at: Date, data: unknown, maxBytes?: number): Promise<string> {
     const body = encodeBody(subject.topic, at, data, maxBytes);
-    const endpoints: Readonly<EndpointRecord>[] = [];
     // In-process storage hands over its own read-only records: no copy of every endpoint per publish; shared
     // storage may keep decoded ones, checking only that they are current.
+    const peeked = this.#storage.peekEndpoints?.();
     const all =
-      this.#storage.peekEndpoints?.() ??
+      peeked ??
       (await (this.#storage.currentEndpoints ? this.#storage.currentEndpoints() : this.#endpoints()));
-    for (const e of all) {
-      // Endpoints disabled for failing keep collecting deliveries (sent once re-enabled); paused or gone
-      // ones do not.
-      if ((e.enabled || e.disabledReason === 'failing') && endpointMatches(e, subject)) endpoints.push(e);
-    }
+    const { ids } = this.#matching.match(all, subject, peeked !== undefined);
     const now = new Date(this.#clock.now());
-    return (await this.#insert(subject.topic, body, subject.jobId, endpoints, now, false)).messageId;
+    return (await this.#insert(subject.topic, body, subject.jobId, ids, now, false)).messageId;
   }
 
   /**
@@ -96,7 +94,7 @@ export class MessageWriter {
       topic,
       encodeBody(topic, at, data),
       jobId,
-      endpoints,
+      endpoints.map((endpoint) => endpoint.id),
       dueAt,
       true,
     );
@@ -107,14 +105,13 @@ export class MessageWriter {
     topic: string,
     body: string,
     jobId: string | null,
-    endpoints: readonly Readonly<EndpointRecord>[],
+    endpointIds: readonly string[],
     dueAt: Date | null,
     records: boolean,
   ): Promise<{ messageId: string; deliveries: DeliveryRecord[] | null }> {
     const now = new Date(this.#clock.now());
     const messageId = newId('msg', now.getTime());
-    if (endpoints.length === 0) return { messageId, deliveries: [] };
-    const endpointIds = endpoints.map((endpoint) => endpoint.id);
+    if (endpointIds.length === 0) return { messageId, deliveries: [] };
     // In the publisher's context (a run's, when a run's event is published): its span is the message's
     // origin, stored with it for the delivery attempts to link to.
     const hook = this.#telemetry?.messageStoring(topic, endpointIds.length) ?? null;

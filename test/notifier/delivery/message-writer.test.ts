@@ -107,4 +107,32 @@ describe('publish: the endpoints a message goes to', () => {
     expect(await to(invoices.endpoint.id)).toEqual([first, second, third].sort());
     expect(await h.storage.listDeliveries({ messageId: third })).toHaveLength(1);
   });
+
+  it('publishing one topic again and again reaches the endpoints that want it after each endpoint write', async () => {
+    // The endpoints a topic matched are kept between publishes while no endpoint is written.
+    const h = createNotifierHarness({ storage: new MemoryStorage() });
+    const reached = async () => {
+      const id = await h.notifier.publish('invoice.paid', {});
+      const deliveries = await h.storage.listDeliveries({ messageId: id, limit: 100 });
+      return deliveries.map((d) => d.endpointId).sort();
+    };
+    const add = async (url: string, topics?: string[]) =>
+      (await h.notifier.addEndpoint({ url, ...(topics ? { topics } : {}) })).endpoint.id;
+    const a = await add('https://a.example.com/', ['invoice.*']);
+    const b = await add('https://b.example.com/', ['order.*']);
+    expect(await reached()).toEqual([a]);
+    expect(await reached()).toEqual([a]);
+    const c = await add('https://c.example.com/');
+    expect(await reached()).toEqual([a, c].sort());
+    await h.notifier.updateEndpoint(b, { topics: ['invoice.paid'] });
+    expect(await reached()).toEqual([a, b, c].sort());
+    await h.notifier.updateEndpoint(a, { enabled: false });
+    expect(await reached()).toEqual([b, c].sort());
+    await h.notifier.removeEndpoint(c);
+    expect(await reached()).toEqual([b]);
+    // Other topics, and job events, are matched on their own.
+    const order = await h.notifier.publish('order.created', {});
+    expect(await h.storage.listDeliveries({ messageId: order })).toHaveLength(0);
+    expect(await reached()).toEqual([b]);
+  });
 });
