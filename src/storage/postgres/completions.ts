@@ -1,7 +1,7 @@
 import type { DeliveryRecord } from '../../notifier/types.js';
-import { definedOnly, insertSql, postgresPlaceholder as ph } from '../sql/codec.js';
+import { definedOnly, insertSql, json, ms, postgresPlaceholder as ph } from '../sql/codec.js';
 import { GroupCommit, type QueuedWrite } from '../sql/group-commit.js';
-import { attemptCodec, deliveryCodec } from '../sql/outbox-rows.js';
+import { attemptCodec } from '../sql/outbox-rows.js';
 import type { CompleteAttemptInput } from '../types.js';
 import {
   postgresDialect as dialect,
@@ -10,12 +10,12 @@ import {
   type PostgresDatabase,
 } from './database.js';
 import type { LeasedEndpoints } from './leased-endpoints.js';
+import { OUTCOME_PARAMS } from './migrations/outcomes.js';
 import { lockEndpoints, reparkDeliveries } from './parking.js';
-import { distinctParts, jsonRows, writeAsSet } from './set-writes.js';
+import { arrayLiteral, distinctParts, writeAsSet } from './set-writes.js';
 
 /** Delivery columns stored as JSON. */
 export const DELIVERY_JSON = new Set(['last_error']);
-const ATTEMPT_JSON = new Set(['error', 'response_headers']);
 /**
  * Endpoint fields an attempt's outcome may patch, with their columns, encodings and, where the stored value
  * counts too, the SQL of the value set from the parameter.
@@ -58,12 +58,14 @@ export class PostgresCompletions {
     this.#t = t;
     this.#endpoints = endpoints;
     this.#updateDelivery = updateDelivery;
-    // Attempt results of a group in one call (one round trip, one commit) of complete_attempts (schema version
-    // 11): each delivery is updated (its lease released) and its attempt logged only when the delivery still
-    // exists; the ids returned tell the callers whose delivery was missing. Attempts go in call order, so
-    // `seq` orders them. A function planned with sequential scans off, as the claims are: see migrations/fanouts.ts.
+    // Attempt results of a group in one call (one round trip, one commit) of complete_outcomes (schema version
+    // 16, migrations/outcomes.ts): each delivery is updated (its lease released) and its attempt logged only
+    // when the delivery still exists; the ids returned tell the callers whose delivery was missing. Attempts go
+    // in call order, so `seq` orders them. The columns go as typed arrays, one parameter each.
     this.#completeMany = db.statement(
-      `SELECT id FROM ${db.schema}.complete_attempts($1::json, $2::json, $3::text[]) AS id`,
+      `SELECT id FROM ${db.schema}.complete_outcomes(${OUTCOME_PARAMS.map(
+        (param, i) => `$${i + 1}::${param.slice(param.indexOf(' ') + 1)}`,
+      ).join(', ')}) AS id`,
     );
   }
 
@@ -92,16 +94,6 @@ export class PostgresCompletions {
 
   /** Records the attempts of distinct deliveries at once; returns the ids of the deliveries that existed. */
   async #completeSet(inputs: CompleteAttemptInput[]): Promise<Set<string>> {
-    const deliveries = jsonRows(
-      deliveryCodec.columns,
-      DELIVERY_JSON,
-      inputs.map((i) => deliveryCodec.encode({ ...i.delivery, lockedBy: null, lockedUntil: null }, dialect)),
-    );
-    const attempts = jsonRows(
-      attemptCodec.columns,
-      ATTEMPT_JSON,
-      inputs.map((i) => attemptCodec.encode(i.attempt, dialect)),
-    );
     // Endpoints are locked in id order (a stable sort keeps one endpoint's patches in call order), so two
     // instances patching the same endpoints in one transaction each cannot deadlock.
     const patches = inputs
@@ -114,8 +106,7 @@ export class PostgresCompletions {
     ];
     const run = async (tx: PgExecutor) => {
       if (toggled.length > 0) await lockEndpoints(tx, this.#db, 'exclusive');
-      const ids = inputs.map((i) => i.delivery.id);
-      const { rows } = await tx.query(this.#completeMany, [deliveries, attempts, ids]);
+      const { rows } = await tx.query(this.#completeMany, outcomeParams(inputs));
       const updated = new Set(rows.map((row) => String(row.id)));
       for (const input of patches) {
         if (updated.has(input.delivery.id)) await this.#patchEndpoint(input.endpoint!, tx);
@@ -161,4 +152,36 @@ export class PostgresCompletions {
     });
     if (endpoint !== undefined) this.#endpoints.forget(endpoint.id);
   }
+}
+
+/**
+ * complete_outcomes()' parameters (OUTCOME_PARAMS) for these results: per column, an array literal with a
+ * value per result, encoded as deliveryCodec and attemptCodec encode them.
+ */
+function outcomeParams(inputs: readonly CompleteAttemptInput[]): string[] {
+  const columns: unknown[][] = OUTCOME_PARAMS.map(() => []);
+  for (const { delivery: d, attempt: a } of inputs) {
+    const values = [
+      d.id,
+      d.status,
+      d.attempts,
+      ms(d.nextAttemptAt),
+      ms(d.lastAttemptAt),
+      d.lastStatusCode,
+      json(d.lastError),
+      ms(d.updatedAt),
+      a.id,
+      a.deliveryId,
+      a.attempt,
+      a.trigger,
+      ms(a.startedAt),
+      a.durationMs,
+      a.statusCode,
+      json(a.error),
+      json(a.responseHeaders),
+      a.responseSnippet,
+    ];
+    for (let c = 0; c < values.length; c++) columns[c]!.push(values[c]);
+  }
+  return columns.map(arrayLiteral);
 }

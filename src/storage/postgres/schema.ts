@@ -5,6 +5,7 @@ import { initialMigrations } from './migrations/initial.js';
 import { jobLeaseMigrations } from './migrations/job-leases.js';
 import { leaseMigrations } from './migrations/leases.js';
 import { operationsMigrations } from './migrations/operations.js';
+import { outcomeMigrations } from './migrations/outcomes.js';
 import { planMigrations } from './migrations/plans.js';
 
 // Ids use the "C" collation so that ordering and `id > after` paging compare code points, as the other
@@ -24,7 +25,8 @@ export function postgresMigrations(schema: string): Migration[] {
     ...leaseMigrations(schema),
     ...planMigrations(schema),
     ...jobLeaseMigrations(schema),
+    ...outcomeMigrations(schema),
   ];
 }
 
-export const POSTGRES_SCHEMA_VERSION = 15;
+export const POSTGRES_SCHEMA_VERSION = 16;

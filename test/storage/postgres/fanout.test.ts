@@ -181,6 +181,7 @@ describePostgres('PostgresStorage fan-outs', () => {
     await withPool((pool) =>
       pool.query(`DROP TABLE ${t}.fanouts; DROP FUNCTION ${t}.expand_fanouts; DROP FUNCTION ${t}.write_fanouts;
         DROP FUNCTION ${t}.fanout_delivery_id; DROP FUNCTION ${t}.complete_attempts; DROP FUNCTION ${t}.claim_deliveries;
+        DROP FUNCTION ${t}.complete_outcomes;
         DROP FUNCTION ${t}.next_delivery_at; ${beforeLeaseMigration(t)} ${beforeJobLeaseMigration(t)}
         DELETE FROM ${t}.schema_migrations WHERE version > 10`),
     );
@@ -225,6 +226,9 @@ describePostgres('PostgresStorage fan-outs', () => {
       Promise.all([
         client.query(`SELECT ${t}.next_delivery_at()`),
         client.query(`SELECT * FROM ${t}.complete_attempts('[]', '[]', '{d-7,d-900}')`),
+        client.query(
+          `SELECT * FROM ${t}.complete_outcomes('{d-7,d-900}', '{failed,failed}', '{1,1}'${", '{NULL,NULL}'".repeat(4)}, '{1,1}'${", '{}'".repeat(10)})`,
+        ),
       ]);
     for (let i = 0; i < 8; i++) await calls();
     await storage!.insertEndpoint(endpoint('ep'));

@@ -33,7 +33,7 @@ describePostgres('PostgresStorage migrations', () => {
       pool.query(`SELECT version FROM "${schema}".schema_migrations`),
     );
     expect(versions.rows).toEqual(
-      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15].map((version) => ({ version })),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16].map((version) => ({ version })),
     );
     await instances[0]!.insertJob(minimalJob('j'));
     expect(await instances[4]!.getJob('j')).toEqual(minimalJob('j'));
@@ -67,7 +67,7 @@ describePostgres('PostgresStorage migrations', () => {
     await withPool((pool) =>
       pool.query(`DROP TABLE ${t}.fanouts; DROP FUNCTION ${t}.expand_fanouts; DROP FUNCTION ${t}.write_fanouts;
         DROP FUNCTION ${t}.fanout_delivery_id; DROP FUNCTION ${t}.complete_attempts;
-        DROP FUNCTION ${t}.next_delivery_at; DROP TRIGGER runs_outcome_insert ON ${t}.runs; DROP TRIGGER runs_outcome_update ON ${t}.runs;
+        DROP FUNCTION ${t}.complete_outcomes; DROP FUNCTION ${t}.next_delivery_at; DROP TRIGGER runs_outcome_insert ON ${t}.runs; DROP TRIGGER runs_outcome_update ON ${t}.runs;
         DROP FUNCTION ${t}.runs_outcome; DROP INDEX ${t}.jobs_failing; ALTER TABLE ${t}.jobs DROP COLUMN failing;
         DROP INDEX ${t}.jobs_paused; DROP INDEX ${t}.runs_recent; DROP INDEX ${t}.runs_failed;
         DROP INDEX ${t}.deliveries_status; DROP INDEX ${t}.deliveries_failed_endpoint; DROP INDEX ${t}.messages_job;
@@ -155,6 +155,7 @@ describePostgres('PostgresStorage migrations', () => {
       { proname: 'claim_deliveries', lanname: 'plpgsql' },
       { proname: 'claim_jobs', lanname: 'plpgsql' },
       { proname: 'complete_attempts', lanname: 'plpgsql' },
+      { proname: 'complete_outcomes', lanname: 'plpgsql' },
       { proname: 'expand_fanouts', lanname: 'plpgsql' },
       { proname: 'fanout_delivery_id', lanname: 'sql' },
       { proname: 'insert_messages', lanname: 'plpgsql' },

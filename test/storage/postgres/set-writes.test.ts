@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonRows } from '../../../src/storage/postgres/set-writes.js';
+import { arrayLiteral, jsonRows } from '../../../src/storage/postgres/set-writes.js';
 
 // Group writes pass their rows to json_populate_recordset as this one JSON text: every value must come out as
 // JSON.stringify would write it, and the JSON columns' text exactly as the codec made it.
@@ -36,5 +36,22 @@ describe('jsonRows', () => {
       { ids: ['ep_1', 'ep_2'] },
     ]);
     expect(jsonRows(columns, raw, [])).toBe('[]');
+  });
+});
+
+// Attempt results go to complete_outcomes() as one array literal per column (outcomes.test.ts reads them back
+// from a real server): text quoted, with its quotes and backslashes escaped; numbers bare; null as NULL.
+describe('arrayLiteral', () => {
+  it('quotes every text, so commas, braces, spaces and the word NULL stay text; escapes quotes and backslashes', () => {
+    expect(arrayLiteral(['a,b', '{c}', ' d ', 'NULL', '', 'say "hi" \\ bye', '{"k":"v\\"x"}'])).toBe(
+      '{"a,b","{c}"," d ","NULL","","say \\"hi\\" \\\\ bye","{\\"k\\":\\"v\\\\\\"x\\"}"}',
+    );
+  });
+
+  it('writes numbers bare, null, undefined and non-finite numbers as NULL, and no values as an empty array', () => {
+    expect(arrayLiteral([42, 1.5, -3, null, undefined, Number.NaN, Number.POSITIVE_INFINITY])).toBe(
+      '{42,1.5,-3,NULL,NULL,NULL,NULL}',
+    );
+    expect(arrayLiteral([])).toBe('{}');
   });
 });

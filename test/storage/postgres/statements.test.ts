@@ -49,7 +49,7 @@ describePostgres('PostgresStorage statements and commits', () => {
     };
     const statements = await prepared();
     expect(statements.some((text) => text.includes('claim_deliveries('))).toBe(true);
-    expect(statements.some((text) => text.includes('complete_attempts('))).toBe(true);
+    expect(statements.some((text) => text.includes('complete_outcomes('))).toBe(true);
     expect(await prepared(false)).toEqual([]);
   });
 

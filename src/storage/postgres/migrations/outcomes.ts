@@ -1,0 +1,72 @@
+import type { Migration } from '../../sql/codec.js';
+
+/**
+ * The columns of an attempt's outcome (postgres/completions.ts), in the order of complete_outcomes()'
+ * parameters: the delivery's fields an outcome changes, then the attempt's row.
+ */
+export const OUTCOME_PARAMS = [
+  'p_ids text[]',
+  'p_status text[]',
+  'p_attempts integer[]',
+  'p_next_attempt_at bigint[]',
+  'p_last_attempt_at bigint[]',
+  'p_last_status_code integer[]',
+  'p_last_error json[]',
+  'p_updated_at bigint[]',
+  'p_attempt_ids text[]',
+  'p_attempt_deliveries text[]',
+  'p_attempt_numbers integer[]',
+  'p_triggers text[]',
+  'p_started_at bigint[]',
+  'p_durations double precision[]',
+  'p_status_codes integer[]',
+  'p_errors json[]',
+  'p_response_headers json[]',
+  'p_snippets text[]',
+] as const;
+
+/**
+ * Version 16: attempt results as typed arrays of only the columns an outcome changes. complete_attempts()
+ * (version 11) took every column of the delivery and of the attempt as JSON objects, which
+ * json_populate_recordset() parses key by key into whole rows; a delivery's message, endpoint, topic and
+ * creation time never change, so they are not sent at all now, and the rest goes as one array per column
+ * (unnest). Measured on groups of 30 results (alternating calls on one table): ~38 -> ~30 µs of statement
+ * time per result, and a third of the bytes sent. The function keeps one generic plan: its statements read by
+ * primary key with sequential scans off. complete_attempts() stays for instances of version 15 or before
+ * during a rolling deploy.
+ */
+export function outcomeMigrations(s: string): Migration[] {
+  return [
+    {
+      version: 16,
+      name: 'attempt results as typed arrays',
+      sql: `
+CREATE FUNCTION ${s}.complete_outcomes(${OUTCOME_PARAMS.join(', ')})
+  RETURNS SETOF text LANGUAGE plpgsql VOLATILE SET enable_seqscan = off SET plan_cache_mode = force_generic_plan
+  AS $fn$
+BEGIN
+  RETURN QUERY WITH locked AS (SELECT id FROM ${s}.deliveries WHERE id = ANY (p_ids) ORDER BY id FOR UPDATE),
+  updated AS (UPDATE ${s}.deliveries x SET status = i.status, attempts = i.attempts,
+      next_attempt_at = i.next_attempt_at, last_attempt_at = i.last_attempt_at,
+      last_status_code = i.last_status_code, last_error = i.last_error, updated_at = i.updated_at,
+      locked_by = NULL, locked_until = NULL
+    FROM unnest(p_ids, p_status, p_attempts, p_next_attempt_at, p_last_attempt_at, p_last_status_code,
+        p_last_error, p_updated_at)
+      AS i(id, status, attempts, next_attempt_at, last_attempt_at, last_status_code, last_error, updated_at)
+    WHERE x.id = i.id AND x.id IN (SELECT id FROM locked)
+    RETURNING x.id),
+  logged AS (INSERT INTO ${s}.attempts (id, delivery_id, attempt, triggered_by, started_at, duration_ms,
+      status_code, error, response_headers, response_snippet)
+    SELECT a.id, a.delivery_id, a.attempt, a.triggered_by, a.started_at, a.duration_ms, a.status_code, a.error,
+      a.response_headers, a.response_snippet
+    FROM unnest(p_attempt_ids, p_attempt_deliveries, p_attempt_numbers, p_triggers, p_started_at, p_durations,
+        p_status_codes, p_errors, p_response_headers, p_snippets) WITH ORDINALITY
+      AS a(id, delivery_id, attempt, triggered_by, started_at, duration_ms, status_code, error, response_headers,
+        response_snippet, n)
+    WHERE a.delivery_id IN (SELECT id FROM updated) ORDER BY a.n)
+  SELECT updated.id::text FROM updated;
+END
+$fn$;`,
+    },
+  ];
+}
