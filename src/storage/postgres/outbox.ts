@@ -22,6 +22,7 @@ import {
   type PostgresDatabase,
 } from './database.js';
 import { deliveryListQuery } from './delivery-list.js';
+import { ENDPOINT_VERSION, EndpointVersions } from './endpoint-versions.js';
 import { PostgresEndpoints } from './endpoints.js';
 import { FANOUT_ROWS_FROM, PostgresFanouts } from './fanout.js';
 import { lockEndpoints, parkedSql } from './parking.js';
@@ -51,6 +52,8 @@ export class PostgresOutbox extends PostgresEndpoints {
   readonly #completions: PostgresCompletions;
   readonly #messages: BatchedLookup;
   readonly #fanouts: PostgresFanouts;
+  /** The endpoint rows claims returned, by version: a claim returns only those that changed. */
+  readonly #versions = new EndpointVersions();
 
   /** @param clock ends the leases of the endpoint rows claims returned (see LeasedEndpoints). */
   constructor(db: PostgresDatabase, clock: Clock, fanouts = new PostgresFanouts(db)) {
@@ -64,15 +67,19 @@ export class PostgresOutbox extends PostgresEndpoints {
     this.#insertMany = db.statement(`SELECT ${db.schema}.insert_messages($1::json, $2::json, $3)`);
     // claim_deliveries (schema versions 4 to 6) leases them (FOR UPDATE OF d SKIP LOCKED, in index order) and
     // returns each as leased, with its endpoint's and message's ids (version 13), by which each of those is
-    // read once.
+    // read once: the message's row, and the endpoint's version with its row only when it differs from the one
+    // sent in $6/$7 (see EndpointVersions; a LATERAL subquery, run only for each endpoint's first delivery).
     this.#claim =
-      db.statement(`WITH c AS (SELECT * FROM ${db.schema}.claim_deliveries($1, $2, $3, $4, $5::text[]))
-       SELECT c.delivery, c.due_at, ${ASYNC_COMMIT},
-         CASE WHEN row_number() OVER (PARTITION BY c.endpoint_key) = 1 THEN (SELECT to_json(e)
-           FROM ${t.endpoints} e WHERE e.id = c.endpoint_key) END AS endpoint_row,
-         CASE WHEN row_number() OVER (PARTITION BY c.message_key) = 1 THEN (SELECT to_json(m)
+      db.statement(`WITH c AS (SELECT *, row_number() OVER (PARTITION BY endpoint_key) AS endpoint_n,
+         row_number() OVER (PARTITION BY message_key) AS message_n
+         FROM ${db.schema}.claim_deliveries($1, $2, $3, $4, $5::text[]))
+       SELECT c.delivery, c.due_at, ${ASYNC_COMMIT}, ep.version AS endpoint_version, ep.row AS endpoint_row,
+         CASE WHEN c.message_n = 1 THEN (SELECT to_json(m)
            FROM ${t.messages} m WHERE m.id = c.message_key) END AS message_row
-       FROM c`);
+       FROM c LEFT JOIN LATERAL (SELECT ${ENDPOINT_VERSION} AS version,
+           CASE WHEN ${ENDPOINT_VERSION} IS DISTINCT FROM ($7::text[])[array_position($6::text[], e.id COLLATE "C")]
+             THEN to_json(e) END AS row
+         FROM ${t.endpoints} e WHERE e.id = c.endpoint_key AND c.endpoint_n = 1) ep ON true`);
     // The earliest of the deliveries' and the fan-outs' (schema version 11; each read in index order).
     this.#nextDue = db.statement(`SELECT ${db.schema}.next_delivery_at() AS t`);
     // A message never changes once stored: claimed ones stay readable without a query until pushed out, for
@@ -123,23 +130,43 @@ export class PostgresOutbox extends PostgresEndpoints {
   async claimDeliveries(options: ClaimDeliveriesOptions): Promise<DeliveryRecord[]> {
     const { now, limit, instanceId, leaseMs } = options;
     const mark = this.leased.mark();
+    const known = this.#versions.sent();
     const { rows } = await this.#db.query(this.#claim, [
       now.getTime(),
       limit,
       instanceId,
       now.getTime() + leaseMs,
       options.excludeEndpointIds ?? [],
+      known.ids,
+      known.versions,
     ]);
-    const claimed = rows
-      .map((row) => ({ due: Number(row.due_at), delivery: decodeDelivery(row.delivery as PgRow) }))
-      .sort((a, b) => a.due - b.due || (a.delivery.id < b.delivery.id ? -1 : 1))
-      .map(({ delivery }) => delivery);
+    const decoded = rows.map((row) => ({
+      row,
+      due: Number(row.due_at),
+      delivery: decodeDelivery(row.delivery as PgRow),
+    }));
     // The endpoints and messages of the claimed deliveries come along (each once), for the reads that
     // follow a claim: the notifier needs them to send, and gets them without another round trip, also for
     // the deliveries it claimed ahead and sends turns later (an endpoint's row while their lease lasts).
-    const endpointRows = rows.flatMap((row) => (row.endpoint_row ? [row.endpoint_row as PgRow] : []));
+    // An endpoint's version (and row, when changed) comes with one of its deliveries; with none, it is gone.
+    const endpoints = new Map<string, { version: string | null; row: PgRow | null }>();
+    const messageRows: PgRow[] = [];
+    for (const { row, delivery } of decoded) {
+      if (row.message_row) messageRows.push(row.message_row as PgRow);
+      const version = row.endpoint_version as string | null;
+      if (version !== null || !endpoints.has(delivery.endpointId))
+        endpoints.set(delivery.endpointId, { version, row: row.endpoint_row as PgRow | null });
+    }
+    const endpointRows: PgRow[] = [];
+    for (const [id, { version, row }] of endpoints) {
+      const endpoint = this.#versions.received(id, version, row, known.kept);
+      if (endpoint !== undefined) endpointRows.push(endpoint);
+    }
+    const claimed = decoded
+      .sort((a, b) => a.due - b.due || (a.delivery.id < b.delivery.id ? -1 : 1))
+      .map(({ delivery }) => delivery);
     this.leased.hold(mark, endpointRows, claimed, now.getTime(), leaseMs);
-    this.#messages.prime(rows.flatMap((row) => (row.message_row ? [row.message_row as PgRow] : [])));
+    this.#messages.prime(messageRows);
     return claimed;
   }
 

@@ -125,6 +125,35 @@ describePostgres('PostgresStorage endpoint rows of a claim', () => {
     expect(await storage.getDeliveryEndpoint!('ep')).toEqual(changed);
   });
 
+  it('a claim returns an endpoint row only when it changed since a claim returned it; one unchanged serves as read', async () => {
+    const { storage, schema, pool } = await onPool({ max: 2 });
+    const other = await open(schema);
+    await seed(storage, 4);
+    // The endpoint rows in the claims' results (null: the version sent was current, the kept row serves).
+    const returned: unknown[] = [];
+    const query = pool.query.bind(pool);
+    pool.query = (async (...args: Parameters<typeof query>) => {
+      const result = await query(...args);
+      const text = String((args[0] as { text?: string }).text ?? args[0]);
+      if (text.includes('claim_deliveries('))
+        for (const row of (result as unknown as pg.QueryResult).rows) returned.push(row.endpoint_row);
+      return result;
+    }) as typeof pool.query;
+    const claimed = async (offset: number) => {
+      const [d] = await claim(storage, offset, 1);
+      await later();
+      return { id: d!.id, endpoint: await storage.getDeliveryEndpoint!('ep') };
+    };
+    expect(await claimed(0)).toEqual({ id: 'd-0', endpoint: endpoint('ep') });
+    expect(await claimed(1)).toEqual({ id: 'd-1', endpoint: endpoint('ep') });
+    expect(returned.map((row) => row !== null)).toEqual([true, false]);
+    const changed = endpoint('ep', { url: 'https://elsewhere.example.com/in', updatedAt: at(10) });
+    await other.updateEndpoint(changed);
+    expect(await claimed(2)).toEqual({ id: 'd-2', endpoint: changed });
+    expect(await claimed(3)).toEqual({ id: 'd-3', endpoint: changed });
+    expect(returned.map((row) => row !== null)).toEqual([true, false, true, false]);
+  });
+
   it("getEndpoint returns another storage's change even while a delivery claimed before it is leased", async () => {
     const { storage, schema } = await onPool({ max: 2 });
     const other = await open(schema);
