@@ -18,6 +18,27 @@ export interface TableCodec<T> {
   decode(row: Row, dialect: SqlDialect): T;
 }
 
+/**
+ * A codec that also decodes a row given as its values in `columns` order: what a driver returns when asked
+ * for rows as arrays, which costs it no object per row (node:sqlite `setReturnArrays`).
+ */
+export interface ValuesCodec<T> extends TableCodec<T> {
+  fromValues(values: readonly unknown[], dialect: SqlDialect): T;
+}
+
+/** A {@link ValuesCodec} whose decode of a row by column name reads its values in `columns` order. */
+export function valuesCodec<T>(codec: Omit<ValuesCodec<T>, 'decode'>): ValuesCodec<T> {
+  const { columns, fromValues } = codec;
+  return {
+    ...codec,
+    decode: (row, d) =>
+      fromValues(
+        columns.map((c) => row[c]),
+        d,
+      ),
+  };
+}
+
 export const ms = (d: Date | null): number | null => (d === null ? null : d.getTime());
 export const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 export const date = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(Number(v)));

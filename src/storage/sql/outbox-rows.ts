@@ -1,6 +1,17 @@
 import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../../notifier/types.js';
 import { readTraceContext } from '../../telemetry/trace-context.js';
-import { bool, date, json, ms, num, parsed, str, type TableCodec } from './codec.js';
+import {
+  bool,
+  date,
+  json,
+  ms,
+  num,
+  parsed,
+  str,
+  type TableCodec,
+  type ValuesCodec,
+  valuesCodec,
+} from './codec.js';
 
 interface StoredSecret {
   secret: string;
@@ -73,7 +84,7 @@ export const endpointCodec: TableCodec<EndpointRecord> = {
   }),
 };
 
-export const messageCodec: TableCodec<Message> = {
+export const messageCodec: ValuesCodec<Message> = valuesCodec({
   columns: ['id', 'topic', 'body', 'job_id', 'created_at', 'traceparent', 'tracestate'],
   encode: (m) => [
     m.id,
@@ -84,20 +95,20 @@ export const messageCodec: TableCodec<Message> = {
     m.traceContext?.traceparent ?? null,
     m.traceContext?.tracestate ?? null,
   ],
-  decode: (r) => ({
-    id: String(r.id),
-    topic: String(r.topic),
-    body: String(r.body),
-    jobId: str(r.job_id),
-    createdAt: date(r.created_at)!,
+  fromValues: ([id, topic, body, jobId, createdAt, traceparent, tracestate]) => ({
+    id: String(id),
+    topic: String(topic),
+    body: String(body),
+    jobId: str(jobId),
+    createdAt: date(createdAt)!,
     traceContext:
-      r.traceparent === null || r.traceparent === undefined
+      traceparent === null || traceparent === undefined
         ? null
-        : readTraceContext({ traceparent: r.traceparent, tracestate: r.tracestate ?? undefined }),
+        : readTraceContext({ traceparent, tracestate: tracestate ?? undefined }),
   }),
-};
+});
 
-export const deliveryCodec: TableCodec<DeliveryRecord> = {
+export const deliveryCodec: ValuesCodec<DeliveryRecord> = valuesCodec({
   columns: [
     'id',
     'message_id',
@@ -130,23 +141,23 @@ export const deliveryCodec: TableCodec<DeliveryRecord> = {
     x.lockedBy,
     ms(x.lockedUntil),
   ],
-  decode: (r, d) => ({
-    id: String(r.id),
-    messageId: String(r.message_id),
-    endpointId: String(r.endpoint_id),
-    topic: String(r.topic),
-    status: String(r.status) as DeliveryRecord['status'],
-    attempts: Number(r.attempts),
-    nextAttemptAt: date(r.next_attempt_at),
-    lastAttemptAt: date(r.last_attempt_at),
-    lastStatusCode: num(r.last_status_code),
-    lastError: parsed(r.last_error, d) as DeliveryRecord['lastError'],
-    createdAt: date(r.created_at)!,
-    updatedAt: date(r.updated_at)!,
-    lockedBy: str(r.locked_by),
-    lockedUntil: date(r.locked_until),
+  fromValues: (v, d) => ({
+    id: String(v[0]),
+    messageId: String(v[1]),
+    endpointId: String(v[2]),
+    topic: String(v[3]),
+    status: String(v[4]) as DeliveryRecord['status'],
+    attempts: Number(v[5]),
+    nextAttemptAt: date(v[6]),
+    lastAttemptAt: date(v[7]),
+    lastStatusCode: num(v[8]),
+    lastError: parsed(v[9], d) as DeliveryRecord['lastError'],
+    createdAt: date(v[10])!,
+    updatedAt: date(v[11])!,
+    lockedBy: str(v[12]),
+    lockedUntil: date(v[13]),
   }),
-};
+});
 
 export const attemptCodec: TableCodec<DeliveryAttempt> = {
   columns: [

@@ -1,14 +1,14 @@
-import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import type { SqlDialect } from '../sql/codec.js';
 import { GroupCommit, type QueuedWrite } from '../sql/group-commit.js';
 import { Checkpointer } from './checkpointer.js';
 import { ClaimGate } from './claim-gate.js';
 import { isFilePath, openDatabase } from './open-file.js';
+import { SqliteStatements, type SqlRow } from './statements.js';
 import { type Flush, WalSync } from './wal-sync.js';
 import type { WriteLock } from './write-thread/lock.js';
 
-export type SqlParam = SQLInputValue;
-export type SqlRow = Record<string, unknown>;
+export type { SqlParam, SqlRow } from './statements.js';
 
 export const sqliteDialect: SqlDialect = {
   bool: (value) => (value ? 1 : 0),
@@ -74,7 +74,7 @@ const OUTCOME_GATHER = { turns: 4, size: 256 };
  */
 export class SqliteConnection {
   readonly db: DatabaseSync;
-  readonly #statements = new Map<string, StatementSync>();
+  readonly #statements: SqliteStatements;
   /**
    * Outcomes gather while the WAL's flush runs, and a few turns after it (see {@link OUTCOME_GATHER}); claims
    * and durable writes commit at the next turn, taking the outcomes queued with them. Without a flush of
@@ -101,6 +101,7 @@ export class SqliteConnection {
     this.#lock = lock ?? null;
     const file = isFilePath(path);
     this.db = openDatabase(path, busyTimeoutMs);
+    this.#statements = new SqliteStatements(this.db);
     // 'full': an acknowledged write (a job, an outbox message) survives power loss as well as a process
     // crash; 'normal' only the crash. SQLite's own FULL fsyncs the WAL inside COMMIT, blocking the event loop
     // for the disk at every group; on a file, WalSync flushes it off the event loop instead, with SQLite on
@@ -137,26 +138,22 @@ export class SqliteConnection {
     };
   }
 
-  #prepare(sql: string): StatementSync {
-    let statement = this.#statements.get(sql);
-    if (statement === undefined) {
-      statement = this.db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
+  all(sql: string, params: unknown[] = []): SqlRow[] {
+    return this.#statements.all(sql, params);
   }
 
-  all(sql: string, params: unknown[] = []): SqlRow[] {
-    return this.#prepare(sql).all(...toParams(params)) as SqlRow[];
+  /** As {@link all}, each row an array of its values in the statement's column order (see `SqliteStatements`). */
+  values(sql: string, params: unknown[] = []): unknown[][] {
+    return this.#statements.values(sql, params);
   }
 
   get(sql: string, params: unknown[] = []): SqlRow | undefined {
-    return this.#prepare(sql).get(...toParams(params)) as SqlRow | undefined;
+    return this.#statements.get(sql, params);
   }
 
   /** Runs a write; returns how many rows it changed. */
   run(sql: string, params: unknown[] = []): number {
-    return Number(this.#prepare(sql).run(...toParams(params)).changes);
+    return this.#statements.run(sql, params);
   }
 
   /**
@@ -273,7 +270,7 @@ export class SqliteConnection {
    */
   #runGroup(group: QueuedWrite<Write>[], savepoints: boolean): GroupRun | null {
     const results: GroupRun['results'] = [];
-    this.#prepare('BEGIN IMMEDIATE').run();
+    this.#statements.prepare('BEGIN IMMEDIATE').run();
     this.#writeVersion = null;
     let foreign = false;
     try {
@@ -288,13 +285,13 @@ export class SqliteConnection {
           }
           continue;
         }
-        this.#prepare('SAVEPOINT cronhook_write').run();
+        this.#statements.prepare('SAVEPOINT cronhook_write').run();
         try {
           results.push({ ok: true, value: write.work.work() });
-          this.#prepare('RELEASE cronhook_write').run();
+          this.#statements.prepare('RELEASE cronhook_write').run();
         } catch (error) {
-          this.#prepare('ROLLBACK TO cronhook_write').run();
-          this.#prepare('RELEASE cronhook_write').run();
+          this.#statements.prepare('ROLLBACK TO cronhook_write').run();
+          this.#statements.prepare('RELEASE cronhook_write').run();
           results.push({ ok: false, error });
         }
       }
@@ -308,7 +305,7 @@ export class SqliteConnection {
       if (results.every((r) => !r.ok)) this.db.exec('ROLLBACK');
       else {
         // Prepared once, as the statements of the writes are: db.exec() parses its text at every group.
-        this.#prepare('COMMIT').run();
+        this.#statements.prepare('COMMIT').run();
         this.#checkpointer?.committed();
       }
     } catch (error) {
@@ -324,7 +321,7 @@ export class SqliteConnection {
    * read, never for this connection's own commits (see `SqliteChangeWatcher`).
    */
   dataVersion(): number {
-    return Number(this.#prepare('PRAGMA data_version').get()?.data_version);
+    return Number(this.#statements.prepare('PRAGMA data_version').get()?.data_version);
   }
 
   /**
@@ -347,7 +344,3 @@ export class SqliteConnection {
 }
 
 const isEmptyList = (value: unknown) => Array.isArray(value) && value.length === 0;
-
-function toParams(params: unknown[]): SqlParam[] {
-  return params.map((p) => (p === undefined ? null : (p as SqlParam)));
-}

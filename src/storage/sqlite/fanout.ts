@@ -46,8 +46,13 @@ const DUE_PAGE = `SELECT * FROM cronhook_messages WHERE fanout IS NOT NULL AND f
  */
 const WRITE_AT_LEAST = 512;
 
+/** A stored pending delivery a claim may take: its rowid, wake time and id, what claim order needs. */
+export type Claimable = [rowid: number, wakeAt: number, id: string];
+
 /** What a claim takes, in claim order: a stored pending row to lease, or a record written already leased. */
-export type Claimed = { row: SqlRow; record?: undefined } | { row?: undefined; record: DeliveryRecord };
+export type Claimed =
+  | { stored: Claimable; record?: undefined }
+  | { stored?: undefined; record: DeliveryRecord };
 
 /** Which fan-outs a read needs written first: all, one message's, or a delivery's (by its derived id). */
 export type FanoutScope = { all: true } | { messageId: string } | { deliveryId: string } | null;
@@ -156,14 +161,14 @@ export class SqliteFanout {
    * Inside the claim's write; `messages` receives the messages whose records were written.
    */
   claim(
-    stored: SqlRow[],
+    stored: Claimable[],
     { now, limit, instanceId, leaseMs, excludeEndpointIds }: ClaimDeliveriesOptions,
     messages: Message[],
   ): Claimed[] {
-    if (limit <= 0 || !this.#mayHold(this.#c.versionInWrite())) return stored.map((row) => ({ row }));
+    if (limit <= 0 || !this.#mayHold(this.#c.versionInWrite())) return stored.map((row) => ({ stored: row }));
     // Fan-outs due after the last stored row that fills the claim cannot hold one it takes.
     const last = stored.length >= limit ? stored.at(-1) : undefined;
-    const until = last === undefined ? now.getTime() : Number(last.wake_at);
+    const until = last === undefined ? now.getTime() : last[1];
     const lockedUntil = now.getTime() + leaseMs;
     const excluded = new Set(excludeEndpointIds);
     const endpoints = this.#endpoints();
@@ -194,7 +199,7 @@ export class SqliteFanout {
       after = [Number(end.fanout_due), String(end.id)];
       size = Math.min(size * 2, 64);
     }
-    if (fanouts.length === 0) return stored.map((row) => ({ row }));
+    if (fanouts.length === 0) return stored.map((row) => ({ stored: row }));
     // Both lists are in claim order (wake time, id): merge the first `limit`.
     const taken: Claimed[] = [];
     let i = 0;
@@ -202,11 +207,8 @@ export class SqliteFanout {
     while (taken.length < limit && (i < stored.length || j < candidates.length)) {
       const row = stored[i];
       const record = candidates[j];
-      if (
-        record === undefined ||
-        (row !== undefined && compare(Number(row.wake_at), String(row.id), record) < 0)
-      ) {
-        taken.push({ row: row! });
+      if (record === undefined || (row !== undefined && compare(row[1], row[2], record) < 0)) {
+        taken.push({ stored: row! });
         i++;
       } else {
         record.lockedBy = instanceId;

@@ -17,7 +17,7 @@ import type {
 } from '../types.js';
 import { sqliteDialect as dialect } from './connection.js';
 import { SqliteEndpoints } from './endpoints.js';
-import { type FanoutScope, NEXT_FANOUT_DUE } from './fanout.js';
+import { type Claimable, type Claimed, type FanoutScope, NEXT_FANOUT_DUE } from './fanout.js';
 
 const STATUS_LITERALS: ReadonlySet<string> = new Set(DELIVERY_STATUSES);
 
@@ -41,6 +41,18 @@ const UPDATE_PENDING_DELIVERY = `UPDATE cronhook_deliveries SET ${DELIVERY_SET},
 const UPDATE_FINISHED_DELIVERY = `UPDATE cronhook_deliveries SET ${DELIVERY_SET}, parked = 0 WHERE id = ?`;
 const PENDING_TO_ENABLED = `FROM cronhook_deliveries d JOIN cronhook_endpoints e ON e.id = d.endpoint_id
   WHERE d.status = 'pending' AND d.parked = 0 AND e.enabled = 1`;
+
+/** The pending deliveries a claim may take, in claim order: `[rowid, wake_at, id]` (see `Claimable`). */
+const CLAIMABLE = `SELECT d.rowid, d.wake_at, d.id ${PENDING_TO_ENABLED} AND d.wake_at <= ?
+  AND d.endpoint_id NOT IN (SELECT value FROM json_each(?)) ORDER BY d.wake_at, d.id LIMIT ?`;
+/**
+ * Leases the rows a claim takes (by rowid, one probe each) and returns them as leased, `[rowid, ...columns]`:
+ * the rows are read once, by the update, rather than by the claim's look and again by its lease.
+ */
+const LEASE = `UPDATE cronhook_deliveries SET locked_by = ?, locked_until = ?
+  WHERE rowid IN (SELECT value FROM json_each(?)) RETURNING rowid, ${deliveryCodec.columns.join(', ')}`;
+const MESSAGES = `SELECT ${messageCodec.columns.join(', ')} FROM cronhook_messages
+  WHERE id IN (SELECT value FROM json_each(?))`;
 
 const decodeDelivery = (row: Record<string, unknown>) => deliveryCodec.decode(row, dialect);
 
@@ -79,43 +91,40 @@ export class SqliteOutbox extends SqliteEndpoints {
     const { now, limit, instanceId, leaseMs, excludeEndpointIds } = options;
     const lockedUntil = now.getTime() + leaseMs;
     return this.c.write(() => {
-      const stored = this.c.all(
-        `SELECT d.* ${PENDING_TO_ENABLED} AND d.wake_at <= ?
-           AND d.endpoint_id NOT IN (SELECT value FROM json_each(?))
-         ORDER BY d.wake_at, d.id LIMIT ?`,
-        [now.getTime(), JSON.stringify(excludeEndpointIds ?? []), limit],
-      );
+      const stored = this.c.values(CLAIMABLE, [
+        now.getTime(),
+        JSON.stringify(excludeEndpointIds ?? []),
+        limit,
+      ]) as Claimable[];
       // With the fan-outs due: their records are written here, those taken already leased.
       const written: Message[] = [];
       const taken = this.fanout.claim(stored, options, written);
       if (taken.length === 0) return [];
       this.cache.prime(written);
-      const rows = taken.flatMap((t) => (t.row ? [t.row] : []));
-      if (rows.length > 0)
-        this.c.run(
-          `UPDATE cronhook_deliveries SET locked_by = ?, locked_until = ?
-           WHERE id IN (SELECT value FROM json_each(?))`,
-          [instanceId, lockedUntil, JSON.stringify(rows.map((row) => row.id))],
-        );
+      const leased = this.#lease(taken, instanceId, lockedUntil);
       // Their messages, read together now: the notifier reads each right after (see RecordCache).
-      const missing = this.cache.missingMessages(new Set(rows.map((row) => String(row.message_id))));
-      if (missing.length > 0) {
-        const read = this.c.all(
-          'SELECT * FROM cronhook_messages WHERE id IN (SELECT value FROM json_each(?))',
-          [JSON.stringify(missing)],
+      const ids = new Set<string>();
+      for (const delivery of leased.values()) ids.add(delivery.messageId);
+      const missing = this.cache.missingMessages(ids);
+      if (missing.length > 0)
+        this.cache.prime(
+          this.c.values(MESSAGES, [JSON.stringify(missing)]).map((v) => messageCodec.fromValues(v, dialect)),
         );
-        this.cache.prime(read.map((row) => messageCodec.decode(row, dialect)));
-      }
-      return taken.map(({ row, record }) => {
-        if (record) return record;
-        const delivery = decodeDelivery(row);
-        delivery.lockedBy = instanceId;
-        delivery.lockedUntil = new Date(lockedUntil);
-        return delivery;
-      });
+      return taken.map(({ stored, record }) => record ?? leased.get(stored[0])!);
       // A lease lost in a power cut only makes the deliveries claimable again: it does not wait for the
       // disk, only for the deliveries it read to be there (see SqliteConnection.write).
     }, 'claim');
+  }
+
+  /** Leases the stored rows the claim takes; returns them as leased, by rowid. Inside the claim's write. */
+  #lease(taken: Claimed[], instanceId: string, lockedUntil: number): Map<number, DeliveryRecord> {
+    const leased = new Map<number, DeliveryRecord>();
+    const rowids: number[] = [];
+    for (const { stored } of taken) if (stored) rowids.push(stored[0]);
+    if (rowids.length === 0) return leased;
+    for (const [rowid, ...values] of this.c.values(LEASE, [instanceId, lockedUntil, JSON.stringify(rowids)]))
+      leased.set(rowid as number, deliveryCodec.fromValues(values, dialect));
+    return leased;
   }
 
   completeAttempt({ delivery, attempt, endpoint }: CompleteAttemptInput): Promise<void> {
