@@ -16,6 +16,13 @@ let offset = 0;
 /** The time digits of the last `at`: ids made in one millisecond (a message's deliveries) share them. */
 let lastAt = Number.NaN;
 let lastHead = '';
+/**
+ * The leading random digits of the last id, as digit values and as text: the next id of the same millisecond
+ * adds 1 to 64 to them (see {@link newId}). As many as a derived delivery id keeps of its message id.
+ */
+const RISING_DIGITS = 10;
+const rising: number[] = new Array<number>(RISING_DIGITS).fill(0);
+let risingText = '';
 
 /**
  * A unique id with a readable prefix (`msg_`, `ep_`, `dlv_`, `att_`) and 22 base64url characters, which fit
@@ -23,7 +30,12 @@ let lastHead = '';
  * from the CSPRNG (drawn in blocks, as `randomUUID` does). Ids sort (byte order, as the SQL adapters'
  * indexes compare them) in creation order, so the indexes keyed by them grow at their end: a write touches
  * the last pages of the index instead of a random page each (fewer pages written per commit in SQLite,
- * fewer full-page images in Postgres' WAL after each checkpoint), as with UUIDv7.
+ * fewer full-page images in Postgres' WAL after each checkpoint), as with UUIDv7. Ids made in the same
+ * millisecond by one process rise too (as UUIDv7's "monotonic random"): the first is random, each next one
+ * adds 1 to 64 (random) to the 10 leading random digits of the one before and draws the last 4 afresh. A
+ * burst of messages is then stored, and later claimed, in one order: a claim's rows share a few table pages
+ * instead of being scattered over every page the burst filled. The step lands in the digits a derived
+ * delivery id keeps ({@link fanoutDeliveryId}), so messages of one millisecond keep distinct fan-out ids.
  */
 export function newId(prefix: 'msg' | 'ep' | 'dlv' | 'att', at: number): string {
   if (offset + RANDOM_DIGITS > randomText.length) {
@@ -31,19 +43,44 @@ export function newId(prefix: 'msg' | 'ep' | 'dlv' | 'att', at: number): string 
     randomText = randomBytes((RANDOM_DIGITS * TEXT_IDS * 3) / 4).toString('base64url');
     offset = 0;
   }
-  if (at !== lastAt) {
-    let time = Math.max(0, Math.floor(at));
-    let head = '';
-    for (let i = 0; i < TIME_DIGITS; i++) {
-      head = DIGITS[time % 64]! + head;
-      time = Math.floor(time / 64);
-    }
-    lastAt = at;
-    lastHead = head;
-  }
-  const tail = randomText.slice(offset, offset + RANDOM_DIGITS);
+  const fresh = randomText.slice(offset, offset + RANDOM_DIGITS);
   offset += RANDOM_DIGITS;
-  return `${prefix}_${lastHead}${tail}`;
+  if (at !== lastAt || !rise(DIGIT_VALUES[fresh.charCodeAt(0)]! + 1)) {
+    if (at !== lastAt) lastHead = timeDigits(at);
+    lastAt = at;
+    // A new millisecond: random digits, the first below 32, so that rising never runs out (2^59 to go).
+    for (let i = 0; i < RISING_DIGITS; i++)
+      rising[i] = DIGIT_VALUES[fresh.charCodeAt(i)]! & (i === 0 ? 31 : 63);
+    risingText = DIGITS[rising[0]!]! + fresh.slice(1, RISING_DIGITS);
+  }
+  return `${prefix}_${lastHead}${risingText}${fresh.slice(RISING_DIGITS)}`;
+}
+
+/** Adds `step` to the rising digits, with carry; false when they overflow (the caller draws them afresh). */
+function rise(step: number): boolean {
+  let i = RISING_DIGITS - 1;
+  let carry = step;
+  while (carry > 0 && i >= 0) {
+    const value = rising[i]! + carry;
+    carry = value >> 6;
+    rising[i] = value & 63;
+    i--;
+  }
+  if (carry > 0) return false;
+  let changed = '';
+  for (let j = i + 1; j < RISING_DIGITS; j++) changed += DIGITS[rising[j]!];
+  risingText = risingText.slice(0, i + 1) + changed;
+  return true;
+}
+
+function timeDigits(at: number): string {
+  let time = Math.max(0, Math.floor(at));
+  let head = '';
+  for (let i = 0; i < TIME_DIGITS; i++) {
+    head = DIGITS[time % 64]! + head;
+    time = Math.floor(time / 64);
+  }
+  return head;
 }
 
 /** Endpoints one message can be fanned out to with {@link fanoutDeliveryId}: 4 base64url digits of index. */

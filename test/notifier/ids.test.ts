@@ -21,6 +21,19 @@ describe('newId', () => {
     expect(tails.size).toBe(20_000);
   });
 
+  it('rises within a millisecond, and keeps distinct fan-out ids for its messages', () => {
+    const at = Date.UTC(2026, 11, 6, 12, 0, 0);
+    const ids = Array.from({ length: 5_000 }, () => newId('msg', at));
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids.map((id) => fanoutDeliveryId(id, 0))).size).toBe(ids.length);
+    // A new millisecond starts from random digits again, still after the millisecond before.
+    const next = newId('msg', at + 1);
+    expect(next > ids.at(-1)!).toBe(true);
+    expect(
+      new Set(Array.from({ length: 50 }, (_, i) => newId('msg', at + 2 + i).slice(12, 14))).size,
+    ).toBeGreaterThan(1);
+  });
+
   it('keeps the time digits right when the millisecond changes between ids', () => {
     const a = newId('msg', 1_000);
     const b = newId('msg', 2_000);
