@@ -17,7 +17,8 @@ import type {
 } from '../types.js';
 import { sqliteDialect as dialect } from './connection.js';
 import { SqliteEndpoints } from './endpoints.js';
-import { type Claimable, type Claimed, type FanoutScope, NEXT_FANOUT_DUE } from './fanout.js';
+import { type Claimable, type FanoutScope, NEXT_FANOUT_DUE } from './fanout.js';
+import { DeliveryLeases } from './leases.js';
 
 const STATUS_LITERALS: ReadonlySet<string> = new Set(DELIVERY_STATUSES);
 
@@ -37,20 +38,18 @@ const DELIVERY_SET = setSql(
   DELIVERY_STATE.map((i) => deliveryCodec.columns[i]!),
   ph,
 );
-const UPDATE_PENDING_DELIVERY = `UPDATE cronhook_deliveries SET ${DELIVERY_SET}, parked = ${PARKED} WHERE id = ?`;
-const UPDATE_FINISHED_DELIVERY = `UPDATE cronhook_deliveries SET ${DELIVERY_SET}, parked = 0 WHERE id = ?`;
+/** A delivery's update, by id, or by rowid checked against the id (see `DeliveryLeases`). */
+const updateDelivery = (parked: string, where: string) =>
+  `UPDATE cronhook_deliveries SET ${DELIVERY_SET}, parked = ${parked} WHERE ${where}`;
+const UPDATE_PENDING = [updateDelivery(PARKED, 'id = ?'), updateDelivery(PARKED, 'rowid = ? AND id = ?')];
+const UPDATE_FINISHED = [updateDelivery('0', 'id = ?'), updateDelivery('0', 'rowid = ? AND id = ?')];
+
 const PENDING_TO_ENABLED = `FROM cronhook_deliveries d JOIN cronhook_endpoints e ON e.id = d.endpoint_id
   WHERE d.status = 'pending' AND d.parked = 0 AND e.enabled = 1`;
 
 /** The pending deliveries a claim may take, in claim order: `[rowid, wake_at, id]` (see `Claimable`). */
 const CLAIMABLE = `SELECT d.rowid, d.wake_at, d.id ${PENDING_TO_ENABLED} AND d.wake_at <= ?
   AND d.endpoint_id NOT IN (SELECT value FROM json_each(?)) ORDER BY d.wake_at, d.id LIMIT ?`;
-/**
- * Leases the rows a claim takes (by rowid, one probe each) and returns them as leased, `[rowid, ...columns]`:
- * the rows are read once, by the update, rather than by the claim's look and again by its lease.
- */
-const LEASE = `UPDATE cronhook_deliveries SET locked_by = ?, locked_until = ?
-  WHERE rowid IN (SELECT value FROM json_each(?)) RETURNING rowid, ${deliveryCodec.columns.join(', ')}`;
 const MESSAGES = `SELECT ${messageCodec.columns.join(', ')} FROM cronhook_messages
   WHERE id IN (SELECT value FROM json_each(?))`;
 
@@ -62,6 +61,7 @@ const decodeDelivery = (row: Record<string, unknown>) => deliveryCodec.decode(ro
  * are group-committed (`SqliteConnection.write`).
  */
 export class SqliteOutbox extends SqliteEndpoints {
+  readonly #leases = new DeliveryLeases(this.c);
   readonly #loadMessage = (id: string) => {
     const row = this.c.get('SELECT * FROM cronhook_messages WHERE id = ?', [id]);
     return row ? messageCodec.decode(row, dialect) : null;
@@ -101,7 +101,7 @@ export class SqliteOutbox extends SqliteEndpoints {
       const taken = this.fanout.claim(stored, options, written);
       if (taken.length === 0) return [];
       this.cache.prime(written);
-      const leased = this.#lease(taken, instanceId, lockedUntil);
+      const leased = this.#leases.lease(taken, instanceId, lockedUntil);
       // Their messages, read together now: the notifier reads each right after (see RecordCache).
       const ids = new Set<string>();
       for (const delivery of leased.values()) ids.add(delivery.messageId);
@@ -114,17 +114,6 @@ export class SqliteOutbox extends SqliteEndpoints {
       // A lease lost in a power cut only makes the deliveries claimable again: it does not wait for the
       // disk, only for the deliveries it read to be there (see SqliteConnection.write).
     }, 'claim');
-  }
-
-  /** Leases the stored rows the claim takes; returns them as leased, by rowid. Inside the claim's write. */
-  #lease(taken: Claimed[], instanceId: string, lockedUntil: number): Map<number, DeliveryRecord> {
-    const leased = new Map<number, DeliveryRecord>();
-    const rowids: number[] = [];
-    for (const { stored } of taken) if (stored) rowids.push(stored[0]);
-    if (rowids.length === 0) return leased;
-    for (const [rowid, ...values] of this.c.values(LEASE, [instanceId, lockedUntil, JSON.stringify(rowids)]))
-      leased.set(rowid as number, deliveryCodec.fromValues(values, dialect));
-    return leased;
   }
 
   completeAttempt({ delivery, attempt, endpoint }: CompleteAttemptInput): Promise<void> {
@@ -162,9 +151,15 @@ export class SqliteOutbox extends SqliteEndpoints {
     const values = DELIVERY_STATE.map((i) => encoded[i]);
     // Only a pending delivery can be parked: a finished one (most updates: an attempt's outcome) is not,
     // without the look at its endpoint.
-    return delivery.status === 'pending'
-      ? this.c.run(UPDATE_PENDING_DELIVERY, [...values, delivery.status, delivery.endpointId, delivery.id])
-      : this.c.run(UPDATE_FINISHED_DELIVERY, [...values, delivery.id]);
+    if (delivery.status === 'pending') values.push(delivery.status, delivery.endpointId);
+    const statements = delivery.status === 'pending' ? UPDATE_PENDING : UPDATE_FINISHED;
+    const rowid = this.#leases.takeRowid(delivery.id);
+    if (rowid !== undefined) {
+      const changed = this.c.run(statements[1]!, [...values, rowid, delivery.id]);
+      if (changed > 0) return changed;
+    }
+    values.push(delivery.id);
+    return this.c.run(statements[0]!, values);
   }
 
   getDelivery(id: string): DeliveryRecord | null | Promise<DeliveryRecord | null> {
