@@ -146,8 +146,15 @@ export interface Storage {
    * lists of jobs with their last run (the dashboard): without it they call `listRuns` once per job.
    */
   latestRuns?(jobIds: string[]): Promise<RunRecord[]>;
-  /** Extends the leases of `instanceId`'s runs. */
-  renewRunLeases(input: { instanceId: string; runIds: string[]; until: Date }): Promise<void>;
+  /**
+   * Extends to `until` the leases of the runs among `runIds` that are in flight and held by `instanceId`, and
+   * resolves with their ids. The scheduler carries the renewed lease only on those: a run another instance
+   * took over meanwhile (its lease had run out) is then known to be lost, and this instance neither starts it
+   * nor emits its outcome. May resolve with nothing (adapters written before this was added): every run is
+   * then taken as renewed whose lease had not run out.
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: adapters written before the ids were asked for resolve with nothing.
+  renewRunLeases(input: { instanceId: string; runIds: string[]; until: Date }): Promise<string[] | void>;
   /**
    * Atomically takes over queued or running runs whose lease expired (their instance died): each is returned
    * to one caller, leased to `instanceId`. A run with no `instanceId` is a run request, not an orphan: an

@@ -63,7 +63,8 @@ export abstract class PassThroughStorage {
   listRuns(options?: ListRunsOptions): Promise<RunRecord[]> {
     return this.#inner.listRuns(options);
   }
-  renewRunLeases(input: { instanceId: string; runIds: string[]; until: Date }): Promise<void> {
+  // biome-ignore lint/suspicious/noConfusingVoidType: adapters written before the ids were asked for resolve with nothing.
+  renewRunLeases(input: { instanceId: string; runIds: string[]; until: Date }): Promise<string[] | void> {
     return this.#inner.renewRunLeases(input);
   }
   claimExpiredRuns(options: ClaimOptions): Promise<RunRecord[]> {

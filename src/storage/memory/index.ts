@@ -172,8 +172,8 @@ export class MemoryStorage implements Storage {
     return this.#runs.list(options);
   }
 
-  async renewRunLeases(input: { instanceId: string; runIds: string[]; until: Date }): Promise<void> {
-    this.#runs.renewLeases(input.instanceId, input.runIds, input.until.getTime());
+  async renewRunLeases(input: { instanceId: string; runIds: string[]; until: Date }): Promise<string[]> {
+    return this.#runs.renewLeases(input.instanceId, input.runIds, input.until.getTime());
   }
 
   async claimExpiredRuns(options: ClaimOptions): Promise<RunRecord[]> {

@@ -126,12 +126,17 @@ export class MemoryRuns {
     return this.#byJob.get(jobId)?.failing === true;
   }
 
-  /** Extends the leases of `instanceId`'s runs in flight among `runIds` to `until`. */
-  renewLeases(instanceId: string, runIds: string[], until: number): void {
+  /** Extends the leases of `instanceId`'s runs in flight among `runIds` to `until`; returns their ids. */
+  renewLeases(instanceId: string, runIds: string[], until: number): string[] {
+    const renewed: string[] = [];
     for (const id of runIds) {
       const run = this.#byId.get(id);
-      if (run && this.#inFlight.has(run) && run.instanceId === instanceId) run.lockedUntil = until;
+      if (run && this.#inFlight.has(run) && run.instanceId === instanceId) {
+        run.lockedUntil = until;
+        renewed.push(id);
+      }
     }
+    return renewed;
   }
 
   /** Leases up to `limit` runs in flight whose lease expired to `instanceId`; see `Storage.claimExpiredRuns`. */

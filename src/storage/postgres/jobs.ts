@@ -276,7 +276,7 @@ export class PostgresJobs {
     return this.#runs.latestRuns(jobIds);
   }
 
-  renewRunLeases(input: { instanceId: string; runIds: string[]; until: Date }): Promise<void> {
+  renewRunLeases(input: { instanceId: string; runIds: string[]; until: Date }): Promise<string[]> {
     return this.#runs.renewRunLeases(input);
   }
 

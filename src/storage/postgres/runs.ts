@@ -203,13 +203,23 @@ export class PostgresRuns {
     return (await this.#db.query(sql, params)).rows.map(decodeRun);
   }
 
-  async renewRunLeases({ instanceId, runIds, until }: { instanceId: string; runIds: string[]; until: Date }) {
-    await this.#db.query(
+  /** Renews the leases of `instanceId`'s runs in flight among `runIds`; resolves with their ids. */
+  async renewRunLeases({
+    instanceId,
+    runIds,
+    until,
+  }: {
+    instanceId: string;
+    runIds: string[];
+    until: Date;
+  }): Promise<string[]> {
+    const { rows } = await this.#db.query(
       `WITH locked AS (SELECT id FROM ${this.#runs} WHERE id = ANY($3::text[]) ORDER BY id FOR UPDATE)
        UPDATE ${this.#runs} SET locked_until = $1
-       WHERE instance_id = $2 AND ${ACTIVE} AND id IN (SELECT id FROM locked)`,
+       WHERE instance_id = $2 AND ${ACTIVE} AND id IN (SELECT id FROM locked) RETURNING id`,
       [until.getTime(), instanceId, runIds],
     );
+    return rows.map((row) => String(row.id));
   }
 
   async claimExpiredRuns({ now, limit, instanceId, leaseMs }: ClaimOptions): Promise<RunRecord[]> {

@@ -237,14 +237,18 @@ export class SqliteJobs {
     instanceId: string;
     runIds: string[];
     until: Date;
-  }): Promise<void> {
-    return this.#c.write(() => {
-      this.#c.run(
-        `UPDATE cronhook_runs SET locked_until = ?
-         WHERE instance_id = ? AND ${ACTIVE} AND id IN (SELECT value FROM json_each(?))`,
-        [until.getTime(), instanceId, JSON.stringify(runIds)],
-      );
-    }, 'outcome');
+  }): Promise<string[]> {
+    return this.#c.write(
+      () =>
+        this.#c
+          .all(
+            `UPDATE cronhook_runs SET locked_until = ?
+             WHERE instance_id = ? AND ${ACTIVE} AND id IN (SELECT value FROM json_each(?)) RETURNING id`,
+            [until.getTime(), instanceId, JSON.stringify(runIds)],
+          )
+          .map((row) => String(row.id)),
+      'outcome',
+    );
   }
 
   claimExpiredRuns({ now, limit, instanceId, leaseMs }: ClaimOptions): Promise<RunRecord[]> {

@@ -128,5 +128,29 @@ export function fencedRunWriteTests(ctx: SuiteContext): void {
       await storage.updateRun(started);
       expect(await storage.getRun('req')).toEqual(started);
     });
+
+    it('renewRunLeases resolves with the ids of the runs it renewed (skipped when the adapter does not say)', async ({
+      skip,
+    }) => {
+      const { storage } = ctx;
+      await storage.insertJob(minimalJob('j'));
+      await runningOnA(storage, 'mine');
+      await runningOnA(storage, 'taken', at(1));
+      await storage.insertRun(
+        activeRun('theirs', 'j', at(LEASE), { occurrenceKey: 'theirs', instanceId: 'b' }),
+      );
+      const done = await runningOnA(storage, 'done');
+      await storage.updateRun({ ...done, status: 'succeeded', finishedAt: at(5), lockedUntil: null });
+      expect(
+        await storage.claimExpiredRuns({ now: at(2), limit: 10, instanceId: 'b', leaseMs: LEASE }),
+      ).toHaveLength(1);
+      const until = at(2 * LEASE);
+      const runIds = ['mine', 'taken', 'theirs', 'done', 'ghost'];
+      const renewed = await storage.renewRunLeases({ instanceId: 'a', runIds, until });
+      if (renewed === undefined) return skip();
+      expect([...renewed].sort()).toEqual(['mine']);
+      expect((await storage.getRun('mine'))?.lockedUntil).toEqual(until);
+      expect((await storage.getRun('taken'))?.lockedUntil).toEqual(at(2 + LEASE));
+    });
   });
 }
