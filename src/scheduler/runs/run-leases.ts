@@ -57,8 +57,9 @@ export class RunLeases {
   async maintain(now: number, takenOver: Map<string, TakenOver>): Promise<void> {
     const { leaseMs, instanceId, storage, tracker } = this.#o;
     if (tracker.size > 0 && now >= this.#nextRenewAt) {
-      await storage.renewRunLeases({ instanceId, runIds: tracker.runIds(), until: new Date(now + leaseMs) });
-      tracker.renewed(now, now + leaseMs);
+      const runIds = tracker.runIds();
+      const renewed = await storage.renewRunLeases({ instanceId, runIds, until: new Date(now + leaseMs) });
+      tracker.renewed(now, now + leaseMs, renewed ?? null);
       this.#nextRenewAt = now + Math.floor(leaseMs / 3);
     }
     if (now < this.#nextRecoveryAt) return;

@@ -93,17 +93,23 @@ export class RunTracker {
   }
 
   /**
-   * The leases of the runs held here were renewed at `now` until `until`. Each run whose lease had not run out
-   * by `now` carries the new one, so the write that starts it stores the lease as renewed, not as claimed: a
-   * run that waited longer than `leaseMs` (for its instant, a slot, or its job's previous run) was stored
-   * `running` with a lease long past, and another instance's recovery took it over while it ran. A lease that
-   * had run out is left as it was: no other instance could claim the others meanwhile, but that one may have
-   * been taken over, and the renewal does not say.
+   * The leases of the runs held here were renewed at `now` until `until`; `confirmed` are the ids storage says
+   * it renewed (null when it does not say). Those runs carry the new lease, so the write that starts a run
+   * stores the lease as renewed, not as claimed: a run that waited longer than `leaseMs` (for its instant, a
+   * slot, or its job's previous run) was stored `running` with a lease long past, and another instance's
+   * recovery took it over while it ran. A run storage did not renew keeps its lease: another instance took it
+   * over (maybe while the renewal was on its way), and once that lease has run out this instance neither starts
+   * it nor emits its outcome. Without `confirmed`, each run whose lease had not run out by `now` is taken as
+   * renewed (no other instance could claim those meanwhile; one whose lease had run out may have been).
    */
-  renewed(now: number, until: number): void {
+  renewed(now: number, until: number, confirmed: readonly string[] | null): void {
+    const renewed = confirmed === null ? null : new Set(confirmed);
     let lease: Date | undefined;
     for (const { run } of this.#active) {
-      if (run.lockedUntil === null || run.lockedUntil.getTime() <= now) continue;
+      if (
+        renewed === null ? run.lockedUntil === null || run.lockedUntil.getTime() <= now : !renewed.has(run.id)
+      )
+        continue;
       lease ??= new Date(until);
       run.lockedUntil = lease;
     }

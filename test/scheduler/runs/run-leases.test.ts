@@ -34,6 +34,36 @@ function instance(id: string, storage: Storage, clock: FakeClock, log: string[],
   return scheduler;
 }
 
+/** `storage` whose lease renewals for instance A are held (on their way to storage) from `hold()` to `release()`. */
+function heldRenewals(storage: Storage) {
+  let gate: Promise<void> | null = null;
+  let open = () => {};
+  const view = new Proxy(storage, {
+    get(target, key) {
+      if (key === 'renewRunLeases') {
+        return async (input: Parameters<Storage['renewRunLeases']>[0]) => {
+          if (gate !== null && input.instanceId === 'A') await gate;
+          return target.renewRunLeases(input);
+        };
+      }
+      const value = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return {
+    storage: view,
+    hold: () => {
+      gate = new Promise((resolve) => {
+        open = resolve;
+      });
+    },
+    release: () => {
+      gate = null;
+      open();
+    },
+  };
+}
+
 /** Logs the run events of `scheduler` other than `job.failed` (the instance helper logs those). */
 function logOutcomes(scheduler: Scheduler, log: string[]) {
   const id = scheduler.instanceId;
@@ -151,6 +181,35 @@ describe('run leases', () => {
       ['retry-after-crash', 'failed', 'B', 2],
       ['schedule', 'failed', 'B', 1],
     ]);
+    await Promise.all([a.stop(), b.stop()]);
+  });
+
+  it('a renewal on its way while another instance takes the run over does not extend the run’s lease here', async () => {
+    const clockA = new FakeClock('2026-01-01T00:00:30.000Z');
+    const clockB = new FakeClock('2026-01-01T00:01:10.000Z');
+    const renewals = heldRenewals(sharedView(new MemoryStorage()));
+    const { storage } = renewals;
+    const log: string[] = [];
+    const a = instance('A', storage, clockA, log);
+    const b = instance('B', storage, clockB, log);
+    for (const s of [a, b]) logOutcomes(s, log);
+    await a.addJob({ id: 'long', schedule: '* * * * *', target: { handler: 'long' } });
+    await a.start();
+    await clockA.advance(31_000); // 00:01:01: A runs `long` (20 s); its lease runs to ~00:01:05 as last renewed
+    renewals.hold();
+    await clockA.advance(2_000); // A's next renewal is sent, and held on its way
+    await b.start(); // 00:01:10 on B's clock: the stored lease ran out; B takes the run over
+    await clockB.advance(100);
+    renewals.release(); // the renewal reaches storage now: the run is B's, so it is not renewed
+    await clockA.advance(19_000); // A's handler returns
+    expect(log).toEqual([
+      'A started long',
+      'A ran long',
+      'B failed long ERR_LEASE_EXPIRED',
+      'A error ERR_LEASE_LOST',
+    ]);
+    const [stored] = await storage.listRuns({ jobId: 'long' });
+    expect(stored).toMatchObject({ status: 'failed', instanceId: 'B', error: { code: 'ERR_LEASE_EXPIRED' } });
     await Promise.all([a.stop(), b.stop()]);
   });
 });
