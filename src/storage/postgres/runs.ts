@@ -204,15 +204,8 @@ export class PostgresRuns {
   }
 
   /** Renews the leases of `instanceId`'s runs in flight among `runIds`; resolves with their ids. */
-  async renewRunLeases({
-    instanceId,
-    runIds,
-    until,
-  }: {
-    instanceId: string;
-    runIds: string[];
-    until: Date;
-  }): Promise<string[]> {
+  async renewRunLeases(input: { instanceId: string; runIds: string[]; until: Date }): Promise<string[]> {
+    const { instanceId, runIds, until } = input;
     const { rows } = await this.#db.query(
       `WITH locked AS (SELECT id FROM ${this.#runs} WHERE id = ANY($3::text[]) ORDER BY id FOR UPDATE)
        UPDATE ${this.#runs} SET locked_until = $1

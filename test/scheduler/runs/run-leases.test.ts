@@ -64,11 +64,36 @@ function heldRenewals(storage: Storage) {
   };
 }
 
-/** Logs the run events of `scheduler` other than `job.failed` (the instance helper logs those). */
-function logOutcomes(scheduler: Scheduler, log: string[]) {
-  const id = scheduler.instanceId;
-  scheduler.on('job.started', (e) => void log.push(`${id} started ${e.job.id}`));
-  scheduler.on('job.succeeded', (e) => void log.push(`${id} succeeded ${e.job.id}`));
+/**
+ * Instances A and B on `storage`, each with its own clock (A's from 00:00:30, B's from `bAt`), their run events
+ * logged (started, succeeded and failed) with their errors and what their handlers ran.
+ */
+function instancePair(storage: Storage, bAt: string) {
+  const clockA = new FakeClock('2026-01-01T00:00:30.000Z');
+  const clockB = new FakeClock(bAt);
+  const log: string[] = [];
+  const a = instance('A', storage, clockA, log);
+  const b = instance('B', storage, clockB, log);
+  for (const s of [a, b]) {
+    s.on('job.started', (e) => void log.push(`${s.instanceId} started ${e.job.id}`));
+    s.on('job.succeeded', (e) => void log.push(`${s.instanceId} succeeded ${e.job.id}`));
+  }
+  return { clockA, clockB, log, a, b };
+}
+
+/**
+ * How the run of `long` that A started and B took over ends: B's record of it stays, and A's outcome is neither
+ * stored nor emitted (the refusal reported once).
+ */
+async function expectTakenOverFromA(storage: Storage, log: string[]) {
+  expect(log).toEqual([
+    'A started long',
+    'A ran long',
+    'B failed long ERR_LEASE_EXPIRED',
+    'A error ERR_LEASE_LOST',
+  ]);
+  const runs = await storage.listRuns({ jobId: 'long' });
+  expect(runs).toMatchObject([{ status: 'failed', instanceId: 'B', error: { code: 'ERR_LEASE_EXPIRED' } }]);
 }
 
 describe('run leases', () => {
@@ -119,13 +144,8 @@ describe('run leases', () => {
   });
 
   it('an instance paused past the lease of a run under way: its late outcome is refused and not emitted; the taker’s stays', async () => {
-    const clockA = new FakeClock('2026-01-01T00:00:30.000Z');
-    const clockB = new FakeClock('2026-01-01T00:01:30.000Z');
     const storage = sharedView(new MemoryStorage());
-    const log: string[] = [];
-    const a = instance('A', storage, clockA, log);
-    const b = instance('B', storage, clockB, log);
-    for (const s of [a, b]) logOutcomes(s, log);
+    const { clockA, clockB, log, a, b } = instancePair(storage, '2026-01-01T00:01:30.000Z');
     await a.addJob({ id: 'long', schedule: '* * * * *', target: { handler: 'long' } });
     await a.start();
     await clockA.advance(31_000); // 00:01:01: A runs `long` (20 s), its lease renewed as it goes
@@ -133,26 +153,14 @@ describe('run leases', () => {
     await b.start(); // B finds the run's lease expired: recorded failed, B's to report
     await clockB.advance(100);
     await clockA.advance(21_000); // A resumes; its handler returns
-    expect(log).toEqual([
-      'A started long',
-      'A ran long',
-      'B failed long ERR_LEASE_EXPIRED',
-      'A error ERR_LEASE_LOST',
-    ]);
-    const [stored] = await storage.listRuns({ jobId: 'long' });
-    expect(stored).toMatchObject({ status: 'failed', instanceId: 'B', error: { code: 'ERR_LEASE_EXPIRED' } });
+    await expectTakenOverFromA(storage, log);
     await Promise.all([a.stop(), b.stop()]);
   });
 
   it('an instance paused past a run’s lease between attempts makes no further attempt once another took the run over', async () => {
-    const clockA = new FakeClock('2026-01-01T00:00:30.000Z');
-    const clockB = new FakeClock('2026-01-01T00:01:30.000Z');
     const storage = sharedView(new MemoryStorage());
-    const log: string[] = [];
-    const a = instance('A', storage, clockA, log);
-    const b = instance('B', storage, clockB, log);
+    const { clockA, clockB, log, a, b } = instancePair(storage, '2026-01-01T00:01:30.000Z');
     for (const s of [a, b]) {
-      logOutcomes(s, log);
       s.handle('flaky', ({ attempt }) => {
         log.push(`${s.instanceId} attempt ${attempt}`);
         throw new Error('upstream down');
@@ -185,14 +193,9 @@ describe('run leases', () => {
   });
 
   it('a renewal on its way while another instance takes the run over does not extend the run’s lease here', async () => {
-    const clockA = new FakeClock('2026-01-01T00:00:30.000Z');
-    const clockB = new FakeClock('2026-01-01T00:01:10.000Z');
     const renewals = heldRenewals(sharedView(new MemoryStorage()));
     const { storage } = renewals;
-    const log: string[] = [];
-    const a = instance('A', storage, clockA, log);
-    const b = instance('B', storage, clockB, log);
-    for (const s of [a, b]) logOutcomes(s, log);
+    const { clockA, clockB, log, a, b } = instancePair(storage, '2026-01-01T00:01:10.000Z');
     await a.addJob({ id: 'long', schedule: '* * * * *', target: { handler: 'long' } });
     await a.start();
     await clockA.advance(31_000); // 00:01:01: A runs `long` (20 s); its lease runs to ~00:01:05 as last renewed
@@ -202,14 +205,7 @@ describe('run leases', () => {
     await clockB.advance(100);
     renewals.release(); // the renewal reaches storage now: the run is B's, so it is not renewed
     await clockA.advance(19_000); // A's handler returns
-    expect(log).toEqual([
-      'A started long',
-      'A ran long',
-      'B failed long ERR_LEASE_EXPIRED',
-      'A error ERR_LEASE_LOST',
-    ]);
-    const [stored] = await storage.listRuns({ jobId: 'long' });
-    expect(stored).toMatchObject({ status: 'failed', instanceId: 'B', error: { code: 'ERR_LEASE_EXPIRED' } });
+    await expectTakenOverFromA(storage, log);
     await Promise.all([a.stop(), b.stop()]);
   });
 });
