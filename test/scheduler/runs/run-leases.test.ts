@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { sleep } from '../../../src/clock.js';
 import { Scheduler } from '../../../src/scheduler/scheduler.js';
 import { MemoryStorage } from '../../../src/storage/memory/index.js';
+import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
 import type { Storage } from '../../../src/storage/types.js';
 import { FakeClock } from '../../../src/testing/fake-clock.js';
 import { MockTransport } from '../../../src/testing/mock-transport.js';
@@ -142,70 +143,89 @@ describe('run leases', () => {
     ]);
     await Promise.all([a.stop(), b.stop()]);
   });
-
-  it('an instance paused past the lease of a run under way: its late outcome is refused and not emitted; the taker’s stays', async () => {
-    const storage = sharedView(new MemoryStorage());
-    const { clockA, clockB, log, a, b } = instancePair(storage, '2026-01-01T00:01:30.000Z');
-    await a.addJob({ id: 'long', schedule: '* * * * *', target: { handler: 'long' } });
-    await a.start();
-    await clockA.advance(31_000); // 00:01:01: A runs `long` (20 s), its lease renewed as it goes
-    await clockA.set('2026-01-01T00:01:30.000Z'); // A is paused 29 s mid-run
-    await b.start(); // B finds the run's lease expired: recorded failed, B's to report
-    await clockB.advance(100);
-    await clockA.advance(21_000); // A resumes; its handler returns
-    await expectTakenOverFromA(storage, log);
-    await Promise.all([a.stop(), b.stop()]);
-  });
-
-  it('an instance paused past a run’s lease between attempts makes no further attempt once another took the run over', async () => {
-    const storage = sharedView(new MemoryStorage());
-    const { clockA, clockB, log, a, b } = instancePair(storage, '2026-01-01T00:01:30.000Z');
-    for (const s of [a, b]) {
-      s.handle('flaky', ({ attempt }) => {
-        log.push(`${s.instanceId} attempt ${attempt}`);
-        throw new Error('upstream down');
-      });
-    }
-    const retry = { attempts: 2, minDelayMs: 10_000 };
-    await a.addJob({ id: 'flaky', schedule: '* * * * *', target: { handler: 'flaky' }, retry });
-    await a.start();
-    await clockA.advance(31_000); // 00:01:01: attempt 1 failed; A waits 10 s to retry
-    await clockA.set('2026-01-01T00:01:30.000Z'); // A is paused during the backoff
-    await b.start(); // B records the run failed and, with an attempt left, retries it itself
-    await clockB.advance(11_000);
-    await clockA.advance(11_000); // A resumes: its backoff ends
-    expect(log).toEqual([
-      'A started flaky',
-      'A attempt 1',
-      'B failed flaky ERR_LEASE_EXPIRED',
-      'B started flaky',
-      'B attempt 1',
-      'B attempt 2',
-      'B failed flaky ERR_HANDLER_FAILED',
-      'A error ERR_LEASE_LOST',
-    ]);
-    const runs = await storage.listRuns({ jobId: 'flaky' });
-    expect(runs.map((r) => [r.trigger, r.status, r.instanceId, r.attempts])).toEqual([
-      ['retry-after-crash', 'failed', 'B', 2],
-      ['schedule', 'failed', 'B', 1],
-    ]);
-    await Promise.all([a.stop(), b.stop()]);
-  });
-
-  it('a renewal on its way while another instance takes the run over does not extend the run’s lease here', async () => {
-    const renewals = heldRenewals(sharedView(new MemoryStorage()));
-    const { storage } = renewals;
-    const { clockA, clockB, log, a, b } = instancePair(storage, '2026-01-01T00:01:10.000Z');
-    await a.addJob({ id: 'long', schedule: '* * * * *', target: { handler: 'long' } });
-    await a.start();
-    await clockA.advance(31_000); // 00:01:01: A runs `long` (20 s); its lease runs to ~00:01:05 as last renewed
-    renewals.hold();
-    await clockA.advance(2_000); // A's next renewal is sent, and held on its way
-    await b.start(); // 00:01:10 on B's clock: the stored lease ran out; B takes the run over
-    await clockB.advance(100);
-    renewals.release(); // the renewal reaches storage now: the run is B's, so it is not renewed
-    await clockA.advance(19_000); // A's handler returns
-    await expectTakenOverFromA(storage, log);
-    await Promise.all([a.stop(), b.stop()]);
-  });
 });
+
+/** Stores shared with other instances: a run under way can be taken over, and its writes are fenced. */
+const sharedStores: Array<[string, () => Storage]> = [
+  ['MemoryStorage (as if shared)', () => sharedView(new MemoryStorage())],
+  ['shared SQLite', () => new SqliteStorage({ path: ':memory:', shared: true })],
+];
+
+for (const [name, openStore] of sharedStores) {
+  describe(`runs taken over while under way, ${name}`, () => {
+    const opened: Storage[] = [];
+    const open = () => {
+      const storage = openStore();
+      opened.push(storage);
+      return storage;
+    };
+    afterEach(async () => {
+      for (const storage of opened.splice(0)) await storage.close?.();
+    });
+    it('an instance paused past the lease of a run under way: its late outcome is refused and not emitted; the taker’s stays', async () => {
+      const storage = open();
+      const { clockA, clockB, log, a, b } = instancePair(storage, '2026-01-01T00:01:30.000Z');
+      await a.addJob({ id: 'long', schedule: '* * * * *', target: { handler: 'long' } });
+      await a.start();
+      await clockA.advance(31_000); // 00:01:01: A runs `long` (20 s), its lease renewed as it goes
+      await clockA.set('2026-01-01T00:01:30.000Z'); // A is paused 29 s mid-run
+      await b.start(); // B finds the run's lease expired: recorded failed, B's to report
+      await clockB.advance(100);
+      await clockA.advance(21_000); // A resumes; its handler returns
+      await expectTakenOverFromA(storage, log);
+      await Promise.all([a.stop(), b.stop()]);
+    });
+
+    it('an instance paused past a run’s lease between attempts makes no further attempt once another took the run over', async () => {
+      const storage = open();
+      const { clockA, clockB, log, a, b } = instancePair(storage, '2026-01-01T00:01:30.000Z');
+      for (const s of [a, b]) {
+        s.handle('flaky', ({ attempt }) => {
+          log.push(`${s.instanceId} attempt ${attempt}`);
+          throw new Error('upstream down');
+        });
+      }
+      const retry = { attempts: 2, minDelayMs: 10_000 };
+      await a.addJob({ id: 'flaky', schedule: '* * * * *', target: { handler: 'flaky' }, retry });
+      await a.start();
+      await clockA.advance(31_000); // 00:01:01: attempt 1 failed; A waits 10 s to retry
+      await clockA.set('2026-01-01T00:01:30.000Z'); // A is paused during the backoff
+      await b.start(); // B records the run failed and, with an attempt left, retries it itself
+      await clockB.advance(11_000);
+      await clockA.advance(11_000); // A resumes: its backoff ends
+      expect(log).toEqual([
+        'A started flaky',
+        'A attempt 1',
+        'B failed flaky ERR_LEASE_EXPIRED',
+        'B started flaky',
+        'B attempt 1',
+        'B attempt 2',
+        'B failed flaky ERR_HANDLER_FAILED',
+        'A error ERR_LEASE_LOST',
+      ]);
+      const runs = await storage.listRuns({ jobId: 'flaky' });
+      expect(runs.map((r) => [r.trigger, r.status, r.instanceId, r.attempts])).toEqual([
+        ['retry-after-crash', 'failed', 'B', 2],
+        ['schedule', 'failed', 'B', 1],
+      ]);
+      await Promise.all([a.stop(), b.stop()]);
+    });
+
+    it('a renewal on its way while another instance takes the run over does not extend the run’s lease here', async () => {
+      const renewals = heldRenewals(open());
+      const { storage } = renewals;
+      const { clockA, clockB, log, a, b } = instancePair(storage, '2026-01-01T00:01:10.000Z');
+      await a.addJob({ id: 'long', schedule: '* * * * *', target: { handler: 'long' } });
+      await a.start();
+      await clockA.advance(31_000); // 00:01:01: A runs `long` (20 s); its lease runs to ~00:01:05 as last renewed
+      renewals.hold();
+      await clockA.advance(2_000); // A's next renewal is sent, and held on its way
+      await b.start(); // 00:01:10 on B's clock: the stored lease ran out; B takes the run over
+      await clockB.advance(100);
+      renewals.release(); // the renewal reaches storage now: the run is B's, so it is not renewed
+      await clockA.advance(19_000); // A's handler returns
+      await expectTakenOverFromA(storage, log);
+      await Promise.all([a.stop(), b.stop()]);
+    });
+  });
+}
