@@ -113,6 +113,7 @@ export class RunLeases {
       entry.done = Promise.all([entry.done, done]);
       return;
     }
+    const claimedUntil = run.lockedUntil;
     run.status = 'failed';
     run.finishedAt = new Date(now);
     run.error = {
@@ -129,6 +130,10 @@ export class RunLeases {
       retry.occurrenceKey = `${run.occurrenceKey}:recovery:${run.id}`;
       if (!(await storage.insertRun(retry))) retry = null;
     }
+    // Our claim of the run ran out meanwhile (this instance paused): another instance may have taken it over in
+    // turn. Stored first then, and emitted only once storage took it; refused, it is that instance's to report.
+    const claimLost = claimedUntil !== null && claimedUntil.getTime() <= this.#o.clock.now();
+    if (claimLost) await storage.updateRun(run);
     const at = new Date(now);
     await emitter.emit('job.failed', {
       type: 'job.failed',
@@ -137,7 +142,7 @@ export class RunLeases {
       run: toPublicRun(run),
       error: run.error,
     });
-    await storage.updateRun(run);
+    if (!claimLost) await storage.updateRun(run);
     this.#o.telemetry?.runRecorded(job, run);
     if (retry !== null) void handOver.execute(job, retry);
   }

@@ -35,27 +35,43 @@ function instance(id: string, storage: Storage, clock: FakeClock, log: string[],
   return scheduler;
 }
 
-/** `storage` whose lease renewals for instance A are held (on their way to storage) from `hold()` to `release()`. */
-function heldRenewals(storage: Storage) {
+/**
+ * `storage` whose calls of `method` that `held` picks are held on their way to it from `hold()` (at most `count`
+ * calls) to `release()`.
+ */
+function heldCalls<M extends 'renewRunLeases' | 'getJob'>(
+  storage: Storage,
+  method: M,
+  held: (...args: Parameters<Storage[M]>) => boolean = () => true,
+) {
   let gate: Promise<void> | null = null;
   let open = () => {};
+  let caught = () => {};
+  let left = 0;
   const view = new Proxy(storage, {
     get(target, key) {
-      if (key === 'renewRunLeases') {
-        return async (input: Parameters<Storage['renewRunLeases']>[0]) => {
-          if (gate !== null && input.instanceId === 'A') await gate;
-          return target.renewRunLeases(input);
-        };
-      }
       const value = Reflect.get(target, key, target);
-      return typeof value === 'function' ? value.bind(target) : value;
+      if (key !== method) return typeof value === 'function' ? value.bind(target) : value;
+      return async (...args: Parameters<Storage[M]>) => {
+        if (gate !== null && left > 0 && held(...args)) {
+          left--;
+          caught();
+          await gate;
+        }
+        return (value as (...a: Parameters<Storage[M]>) => unknown).apply(target, args);
+      };
     },
   });
   return {
     storage: view,
-    hold: () => {
+    /** Holds the next `count` calls; resolves once the first is held. */
+    hold: (count = Number.POSITIVE_INFINITY): Promise<void> => {
+      left = count;
       gate = new Promise((resolve) => {
         open = resolve;
+      });
+      return new Promise((resolve) => {
+        caught = resolve;
       });
     },
     release: () => {
@@ -212,13 +228,13 @@ for (const [name, openStore] of sharedStores) {
     });
 
     it('a renewal on its way while another instance takes the run over does not extend the run’s lease here', async () => {
-      const renewals = heldRenewals(open());
+      const renewals = heldCalls(open(), 'renewRunLeases', (input) => input.instanceId === 'A');
       const { storage } = renewals;
       const { clockA, clockB, log, a, b } = instancePair(storage, '2026-01-01T00:01:10.000Z');
       await a.addJob({ id: 'long', schedule: '* * * * *', target: { handler: 'long' } });
       await a.start();
       await clockA.advance(31_000); // 00:01:01: A runs `long` (20 s); its lease runs to ~00:01:05 as last renewed
-      renewals.hold();
+      void renewals.hold();
       await clockA.advance(2_000); // A's next renewal is sent, and held on its way
       await b.start(); // 00:01:10 on B's clock: the stored lease ran out; B takes the run over
       await clockB.advance(100);
@@ -226,6 +242,39 @@ for (const [name, openStore] of sharedStores) {
       await clockA.advance(19_000); // A's handler returns
       await expectTakenOverFromA(storage, log);
       await Promise.all([a.stop(), b.stop()]);
+    });
+
+    it('an instance paused while it recovers a run does not report it once a third took the run over from it', async () => {
+      const reads = heldCalls(open(), 'getJob');
+      const { storage } = reads;
+      const { clockA, clockB, log, a, b } = instancePair(storage, '2026-01-01T00:01:10.000Z');
+      const clockC = new FakeClock('2026-01-01T00:01:20.000Z');
+      const c = instance('C', storage, clockC, log);
+      await a.addJob({ id: 'long', schedule: '* * * * *', target: { handler: 'long' } });
+      await a.start();
+      await clockA.advance(31_000); // 00:01:01: A runs `long` (20 s), then is paused: its lease runs out
+      const held = reads.hold(1);
+      const bStarted = b.start(); // 00:01:10: B takes the run over (until 00:01:15) and reads its job: held
+      await held;
+      await clockB.set('2026-01-01T00:01:20.000Z'); // B is paused in turn
+      await c.start(); // C takes the run over from B and records it
+      await clockC.advance(100);
+      reads.release(); // B resumes its recovery of the run
+      await bStarted;
+      await clockB.advance(100);
+      expect(log).toEqual([
+        'A started long',
+        'A ran long',
+        'C failed long ERR_LEASE_EXPIRED',
+        'B error ERR_LEASE_LOST',
+      ]);
+      const runs = await storage.listRuns({ jobId: 'long' });
+      expect(runs).toMatchObject([
+        { status: 'failed', instanceId: 'C', error: { code: 'ERR_LEASE_EXPIRED' } },
+      ]);
+      await clockA.advance(20_000); // A resumes: its handler returns, and the run is not its own any more
+      expect(log.slice(4)).toEqual(['A error ERR_LEASE_LOST']);
+      await Promise.all([a.stop(), b.stop(), c.stop()]);
     });
   });
 }
