@@ -17,11 +17,19 @@ export const byNewest = (
  * out of order makes the next prune sort once and put the runs back in order.
  *
  * The order is an array of its own, not the map's: a map keeps a deleted entry's slot until it is rebuilt,
- * so walking it from its start after every prune stepped over up to a table's worth of deleted slots.
+ * so walking it from its start after every prune stepped over up to a table's worth of deleted slots. It holds
+ * every run of the job, so it is also what the runs are listed from.
+ *
+ * A run whose occurrence key is its own id (a manual run, see `newRunRecord`) is not in the map by key: its
+ * id is unique already, and MemoryRuns finds it by id (see {@link JobRuns.idKeyed}). A triggered run then
+ * costs one hashed insert and one delete fewer, on a key (a fresh run id) that is also the costliest to hash.
  */
 export class JobRuns {
-  /** The runs by occurrence key: a {@link FreshMap}, every run passes through it. */
+  /** The runs by occurrence key, but those keyed by their id: a {@link FreshMap}, runs pass through it. */
   readonly #byKey = new FreshMap<string, StoredRun>();
+  #size = 0;
+  /** Runs whose occurrence key is their id (not in #byKey). */
+  #idKeyed = 0;
   /** Runs by status: retention counts some statuses apart from others (see `Storage.pruneRuns`). */
   readonly #byStatus: Record<RunStatus, number> = emptyRunCounts();
   /** The runs oldest first (while #ordered), from #head on; pruned runs leave an `undefined` behind. */
@@ -42,15 +50,27 @@ export class JobRuns {
   }
 
   get size(): number {
-    return this.#byKey.size;
+    return this.#size;
   }
 
-  has(occurrenceKey: string): boolean {
-    return this.#byKey.has(occurrenceKey);
+  /** How many runs have their own id as occurrence key: those {@link hasKey} does not see. */
+  get idKeyed(): number {
+    return this.#idKeyed;
   }
 
-  values(): MapIterator<StoredRun> {
-    return this.#byKey.values();
+  /** Whether a run whose occurrence key is not its id holds `occurrenceKey`. */
+  hasKey(occurrenceKey: string): boolean {
+    // An empty map is not asked: asking hashes the key, and a fresh run id is costly to hash.
+    return this.#byKey.size > 0 && this.#byKey.has(occurrenceKey);
+  }
+
+  /** The runs, in arrival order (or oldest first, once put back in order). */
+  *values(): Generator<StoredRun> {
+    const order = this.#order;
+    for (let i = this.#head; i < order.length; i++) {
+      const run = order[i];
+      if (run !== undefined) yield run;
+    }
   }
 
   /** Runs queued or running. */
@@ -60,7 +80,9 @@ export class JobRuns {
 
   /** Adds a stored run under its occurrence key (the caller checked the key is free). */
   add(run: StoredRun): void {
-    this.#byKey.set(run.occurrenceKey, run);
+    if (run.occurrenceKey === run.id) this.#idKeyed++;
+    else this.#byKey.set(run.occurrenceKey, run);
+    this.#size++;
     this.#order.push(run);
     this.#byStatus[run.status]++;
     this.#noteOutcome(run);
@@ -107,7 +129,9 @@ export class JobRuns {
       if (run === undefined || !counted.includes(run.status)) continue;
       order[i] = undefined;
       this.#holes++;
-      this.#byKey.delete(run.occurrenceKey);
+      if (run.occurrenceKey === run.id) this.#idKeyed--;
+      else this.#byKey.delete(run.occurrenceKey);
+      this.#size--;
       this.#byStatus[run.status]--;
       forget(run);
       pruned++;

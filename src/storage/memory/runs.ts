@@ -38,7 +38,13 @@ export class MemoryRuns {
       runs = new JobRuns();
       this.#byJob.set(run.jobId, runs);
     }
-    if (runs.has(run.occurrenceKey)) return false;
+    const key = run.occurrenceKey;
+    if (runs.hasKey(key)) return false;
+    // Runs keyed by their id are found by id (see JobRuns): this one, or one whose id is this key.
+    if (key === run.id || runs.idKeyed > 0) {
+      const holder = this.#byId.get(key);
+      if (holder !== undefined && holder.occurrenceKey === key && holder.jobId === run.jobId) return false;
+    }
     const stored = toStoredRun(run);
     runs.add(stored);
     this.#byId.set(run.id, stored);

@@ -8,11 +8,12 @@ import { run as fixtureRun } from '../../../src/testing/storage-suite/fixtures.j
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
 /** A run of job `j` scheduled `at` seconds after T0, built on the conformance suite's fixture. */
-function run(id: string, at: number, status: RunStatus): RunRecord {
+function run(id: string, at: number, status: RunStatus, keyIsId = false): RunRecord {
   return fixtureRun(id, 'j', {
     scheduledAt: new Date(T0 + at * 1000),
     status,
-    occurrenceKey: `k-${id}`,
+    // A manual run's key is its own id (newRunRecord's keyIsId): kept apart from keys by MemoryStorage.
+    occurrenceKey: keyIsId ? id : `k-${id}`,
     lockedUntil: null,
   });
 }
@@ -28,7 +29,7 @@ function expectedAfterPrune(runs: RunRecord[], keep: number): string[] {
 }
 
 type Op =
-  | { kind: 'insert'; at: number; status: RunStatus }
+  | { kind: 'insert'; at: number; status: RunStatus; keyIsId: boolean }
   | { kind: 'finish'; pick: number }
   | { kind: 'move'; pick: number; at: number }
   | { kind: 'prune'; keep: number };
@@ -40,6 +41,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       kind: fc.constant('insert' as const),
       at: fc.integer({ min: 0, max: 40 }),
       status: fc.constantFrom<RunStatus>('queued', 'running', 'succeeded', 'failed', 'skipped', 'missed'),
+      keyIsId: fc.boolean(),
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('finish' as const), pick: fc.nat() }) },
@@ -58,7 +60,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 );
 
 describe('MemoryStorage run retention', () => {
-  it('pruneRuns keeps every run in flight and the newest finished ones, whatever order runs arrived in', async () => {
+  it('pruneRuns keeps every run in flight and the newest finished ones, whatever order runs arrived in (keyed by time or by id)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { maxLength: 80 }), async (ops) => {
         const storage = new MemoryStorage();
@@ -67,8 +69,10 @@ describe('MemoryStorage run retention', () => {
         for (const o of ops) {
           const all = [...model.values()];
           if (o.kind === 'insert') {
-            const r = run(`r${String(next++).padStart(3, '0')}`, o.at, o.status);
-            await storage.insertRun(r);
+            const r = run(`r${String(next++).padStart(3, '0')}`, o.at, o.status, o.keyIsId);
+            expect(await storage.insertRun(r)).toBe(true);
+            // A second insert of the same occurrence is refused, however it is keyed.
+            expect(await storage.insertRun({ ...r, id: `${r.id}-again` })).toBe(false);
             model.set(r.id, r);
           } else if ((o.kind === 'finish' || o.kind === 'move') && all.length > 0) {
             const picked = all[o.pick % all.length]!;
@@ -122,5 +126,29 @@ describe('MemoryStorage run retention behind runs it keeps', () => {
     ]);
     expect(await storage.getRun('r296')).toBeNull();
     expect((await storage.getRun('r297'))?.status).toBe('failed');
+  });
+});
+
+describe('MemoryStorage runs keyed by their own id (manual runs)', () => {
+  it('refuses a run whose occurrence key another run of the job holds, keyed by id or by time', async () => {
+    const storage = new MemoryStorage();
+    expect(await storage.insertRun(run('m1', 0, 'running', true))).toBe(true);
+    // The same run again, and a run of the job keyed by m1's id.
+    expect(await storage.insertRun(run('m1', 0, 'running', true))).toBe(false);
+    expect(await storage.insertRun({ ...run('t1', 1, 'queued'), occurrenceKey: 'm1' })).toBe(false);
+    // A run keyed by time first, then a run whose id (its key) is that time's key.
+    expect(await storage.insertRun({ ...run('t2', 2, 'queued'), occurrenceKey: 'k-x' })).toBe(true);
+    expect(await storage.insertRun(run('k-x', 3, 'queued', true))).toBe(false);
+    // Another job may hold the same key.
+    expect(await storage.insertRun({ ...run('o1', 0, 'queued'), jobId: 'other', occurrenceKey: 'm1' })).toBe(
+      true,
+    );
+    expect((await storage.listRuns({ jobId: 'j', limit: 10 })).map((r) => r.id)).toEqual(['t2', 'm1']);
+    await storage.updateRun(run('m1', 0, 'succeeded', true));
+    expect((await storage.getRun('m1'))?.status).toBe('succeeded');
+    // Pruned, its key is free again.
+    expect(await storage.pruneRuns({ jobId: 'j', keep: 0 })).toBe(1);
+    expect(await storage.getRun('m1')).toBeNull();
+    expect(await storage.insertRun({ ...run('t3', 4, 'queued'), occurrenceKey: 'm1' })).toBe(true);
   });
 });
