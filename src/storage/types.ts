@@ -138,6 +138,21 @@ export interface Storage {
    *   throw new CronhookError('ERR_LEASE_LOST', `Run ${run.id} is no longer held by ${run.instanceId}`);
    */
   updateRun(run: RunRecord): Promise<void>;
+  /**
+   * {@link insertRun}, done and answered before it returns: for storage that holds runs in this process
+   * (MemoryStorage), never for one that does I/O. The scheduler writes each run's start and end through the
+   * `*Now` methods when an adapter has them, saving a promise and an `await` per write on its busiest path.
+   * Same result, same errors (thrown instead of rejected). Optional: without it the scheduler awaits
+   * `insertRun`.
+   * @example const inserted: boolean = storage.insertRunNow?.(run) ?? (await storage.insertRun(run));
+   */
+  insertRunNow?(run: RunRecord): boolean;
+  /**
+   * {@link updateRun}, done before it returns (see {@link insertRunNow}: in-process storage only); throws
+   * what `updateRun` rejects with. Optional: without it the scheduler awaits `updateRun`.
+   * @example storage.updateRunNow ? storage.updateRunNow(run) : await storage.updateRun(run);
+   */
+  updateRunNow?(run: RunRecord): void;
   getRun(id: string): Promise<RunRecord | null>;
   /** Newest first by (scheduledAt, id). */
   listRuns(options?: ListRunsOptions): Promise<RunRecord[]>;
@@ -179,6 +194,12 @@ export interface Storage {
    * (`['missed', 'skipped']`). Runs in flight (`queued`, `running`) are never pruned.
    */
   pruneRuns(input: PruneRunsInput): Promise<number>;
+  /**
+   * {@link pruneRuns}, done and answered before it returns (see {@link insertRunNow}: in-process storage
+   * only). Optional: without it the scheduler awaits `pruneRuns`.
+   * @example const pruned = storage.pruneRunsNow?.({ jobId: 'nightly', keep: 100 });
+   */
+  pruneRunsNow?(input: PruneRunsInput): number;
 
   // Endpoints
   /** Throws `ERR_DUPLICATE_ENDPOINT` when the id exists (the stored endpoint is unchanged). */

@@ -211,7 +211,8 @@ export async function runNow(options: ManualRunOptions, id: string): Promise<Run
   const reserved = tracker.reserveStart(job);
   if (reserved) markStarted(run, now);
   try {
-    await storage.insertRun(run);
+    if (storage.insertRunNow) storage.insertRunNow(run);
+    else await storage.insertRun(run);
   } catch (error) {
     if (reserved) tracker.cancelReservation();
     throw error;

@@ -212,7 +212,9 @@ export class RunTracker {
         this.#slots.release();
       }
       if (this.#o.runRetention > 0) {
-        await storage.pruneRuns({ jobId: job.id, keep: this.#o.runRetention, statuses: RAN });
+        const prune = { jobId: job.id, keep: this.#o.runRetention, statuses: RAN };
+        if (storage.pruneRunsNow) storage.pruneRunsNow(prune);
+        else await storage.pruneRuns(prune);
       }
       return result;
     } catch (error) {

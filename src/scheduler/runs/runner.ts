@@ -111,7 +111,11 @@ export class Runner {
   async #execute(ctx: RunContext, startStored: boolean): Promise<RunRecord> {
     const { job, run } = ctx;
     const { clock, storage, emitter } = this.#o;
-    if (!startStored) await storage.updateRun(run);
+    // In-process storage writes the run's start and end before answering (updateRunNow): no await each.
+    if (!startStored) {
+      if (storage.updateRunNow) storage.updateRunNow(run);
+      else await storage.updateRun(run);
+    }
     if (emitter.listenerCount('job.started') > 0) {
       await emitter.emit('job.started', this.#event(ctx, 'job.started'));
     }
@@ -153,7 +157,10 @@ export class Runner {
     } else if (emitter.listenerCount('job.failed') > 0) {
       await emitter.emit('job.failed', { ...this.#event(ctx, 'job.failed'), error });
     }
-    if (!leaseRanOut) await storage.updateRun(run);
+    if (!leaseRanOut) {
+      if (storage.updateRunNow) storage.updateRunNow(run);
+      else await storage.updateRun(run);
+    }
     return run;
   }
 

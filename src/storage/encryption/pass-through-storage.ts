@@ -26,6 +26,9 @@ export abstract class PassThroughStorage {
   readonly claimRunRequests?: Storage['claimRunRequests'];
   readonly stats?: Storage['stats'];
   readonly latestRuns?: Storage['latestRuns'];
+  readonly insertRunNow?: Storage['insertRunNow'];
+  readonly updateRunNow?: Storage['updateRunNow'];
+  readonly pruneRunsNow?: Storage['pruneRunsNow'];
 
   constructor(storage: Storage) {
     this.#inner = storage;
@@ -36,6 +39,9 @@ export abstract class PassThroughStorage {
     if (storage.claimRunRequests) this.claimRunRequests = (options) => storage.claimRunRequests!(options);
     if (storage.stats) this.stats = (input) => storage.stats!(input);
     if (storage.latestRuns) this.latestRuns = (jobIds) => storage.latestRuns!(jobIds);
+    if (storage.insertRunNow) this.insertRunNow = (run) => storage.insertRunNow!(run);
+    if (storage.updateRunNow) this.updateRunNow = (run) => storage.updateRunNow!(run);
+    if (storage.pruneRunsNow) this.pruneRunsNow = (input) => storage.pruneRunsNow!(input);
   }
 
   get shared(): boolean {

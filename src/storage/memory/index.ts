@@ -47,6 +47,23 @@ export class MemoryStorage implements Storage {
   readonly #jobs = new MemoryJobs(this.#runs);
   readonly #endpoints = new MemoryEndpoints();
   readonly #outbox = new MemoryOutbox(this.#endpoints);
+  /**
+   * {@link insertRun}, done and answered before it returns (see {@link Storage.insertRunNow}); the scheduler
+   * writes runs through it. Absent from a subclass that overrides `insertRun`, so its writes go through the
+   * override; `updateRunNow` and `pruneRunsNow` likewise.
+   */
+  readonly insertRunNow?: (run: RunRecord) => boolean;
+  /** {@link updateRun}, done before it returns (see {@link Storage.updateRunNow}). */
+  readonly updateRunNow?: (run: RunRecord) => void;
+  /** {@link pruneRuns}, done and answered before it returns (see {@link Storage.pruneRunsNow}). */
+  readonly pruneRunsNow?: (input: PruneRunsInput) => number;
+
+  constructor() {
+    const own = MemoryStorage.prototype;
+    if (this.insertRun === own.insertRun) this.insertRunNow = (run) => this.#insertRun(run);
+    if (this.updateRun === own.updateRun) this.updateRunNow = (run) => this.#runs.update(run);
+    if (this.pruneRuns === own.pruneRuns) this.pruneRunsNow = (input) => this.#pruneRuns(input);
+  }
 
   async migrate(): Promise<void> {}
 
@@ -106,18 +123,22 @@ export class MemoryStorage implements Storage {
     return this.#jobs.advance(input);
   }
 
-  // Runs: see MemoryRuns. insertRun, updateRun and pruneRuns run on every run: they answer with settled
-  // promises made once (no promise per call, as an async method makes), and turn a throw into a rejection as
-  // an async method does.
+  // Runs: see MemoryRuns. insertRun, updateRun and pruneRuns run on every run: the scheduler writes through
+  // their *Now twins (set in the constructor), done before they return; the async ones answer with settled promises made once (no
+  // promise per call, as an async method makes), and turn a throw into a rejection as an async method does.
 
   insertRun(run: RunRecord): Promise<boolean> {
     try {
-      if (!this.#runs.add(run)) return NOT_INSERTED;
-      if (run.instanceId === null) this.#tell('jobs'); // a run request, for every scheduler on this storage
-      return INSERTED;
+      return this.#insertRun(run) ? INSERTED : NOT_INSERTED;
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  #insertRun(run: RunRecord): boolean {
+    if (!this.#runs.add(run)) return false;
+    if (run.instanceId === null) this.#tell('jobs'); // a run request, for every scheduler on this storage
+    return true;
   }
 
   /**
@@ -154,11 +175,15 @@ export class MemoryStorage implements Storage {
 
   pruneRuns(input: PruneRunsInput): Promise<number> {
     try {
-      const pruned = this.#runs.prune(input.jobId, input.keep, input.statuses);
+      const pruned = this.#pruneRuns(input);
       return pruned < PRUNED.length ? PRUNED[pruned]! : Promise.resolve(pruned);
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  #pruneRuns(input: PruneRunsInput): number {
+    return this.#runs.prune(input.jobId, input.keep, input.statuses);
   }
 
   async getRun(id: string): Promise<RunRecord | null> {
