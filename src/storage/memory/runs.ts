@@ -18,9 +18,9 @@ const inFlight = (run: StoredRun) => run.status === 'queued' || run.status === '
 const isRequest = (run: StoredRun) => run.status === 'queued' && run.instanceId === null;
 
 /**
- * MemoryStorage's runs: by id, by job (each job's {@link JobRuns}, keyed by occurrence key), and the set of
- * runs in flight (queued or running, the ones holding a lease). Runs are stored as {@link StoredRun}s and
- * copied out into fresh records.
+ * MemoryStorage's runs: by id, by job (each job's {@link JobRuns}, keyed by occurrence key; a run whose key is
+ * its own id, a manual run, is found by id), and the set of runs in flight (queued or running, the ones holding a
+ * lease). Runs are stored as {@link StoredRun}s and copied out into fresh records.
  */
 export class MemoryRuns {
   // Fresh collections (see FreshMap): every run passes through these.
