@@ -103,4 +103,33 @@ describe('what is kept of an echoing receiver’s answer', () => {
     const kept = JSON.stringify([attempt, await notifier.getDelivery(attempt.deliveryId)]);
     for (const secret of SECRETS) expect(kept, secret).not.toContain(secret);
   });
+  it("redacts an endpoint's values as they are at each attempt, after each write to the endpoint", async () => {
+    // In-process storage's endpoint records are checked once each: a write makes a new record, checked anew.
+    const server = await startEcho(200);
+    const notifier = new WebhookNotifier({ storage: new MemoryStorage(), allowPrivateNetworks: true });
+    const { endpoint } = await notifier.addEndpoint({
+      url: server.url('/hook'),
+      headers: { 'x-api-key': 'hdr-value-abcdef' },
+    });
+    const first = await notifier.ping(endpoint.id);
+    await notifier.updateEndpoint(endpoint.id, {
+      headers: { 'x-api-key': 'hdr-value-ghijkl' },
+      authorization: 'Bearer ep-auth-987654321',
+    });
+    const second = await notifier.ping(endpoint.id);
+    await notifier.updateEndpoint(endpoint.id, { url: server.url('/hook?token=query-token-4567') });
+    const third = await notifier.ping(endpoint.id);
+    expect(server.requests.map((r) => r.headers['x-api-key'])).toEqual([
+      'hdr-value-abcdef',
+      'hdr-value-ghijkl',
+      'hdr-value-ghijkl',
+    ]);
+    for (const attempt of [first, second, third]) {
+      expect(attempt.responseSnippet).toContain(`"x-api-key":"${REDACTED}"`);
+      expect(attempt.responseHeaders['x-request-id']).toBe(REDACTED);
+    }
+    expect(third.responseSnippet).toContain('got POST /hook?token=');
+    const kept = JSON.stringify([first, second, third]);
+    for (const secret of [...SECRETS, 'hdr-value-ghijkl']) expect(kept, secret).not.toContain(secret);
+  });
 });

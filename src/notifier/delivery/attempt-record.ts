@@ -1,9 +1,9 @@
 import type { Clock } from '../../clock.js';
 import { toErrorInfo } from '../../errors.js';
-import { redactSecrets, requestSecrets } from '../../transport/echoed-secrets.js';
+import { redactSecrets } from '../../transport/echoed-secrets.js';
 import type { TransportResponse } from '../../transport/types.js';
 import { newId } from '../ids.js';
-import type { DeliveryAttempt, DeliveryRecord, EndpointRecord } from '../types.js';
+import type { DeliveryAttempt, DeliveryRecord } from '../types.js';
 
 const SNIPPET_CHARS = 4096;
 const HEADERS_OF_INTEREST = [
@@ -18,7 +18,8 @@ const HEADERS_OF_INTEREST = [
 
 /**
  * The record of one attempt as the delivery log keeps it: the response's headers of interest and the start of
- * its body, with whatever of the endpoint's secrets the receiver echoed redacted; the error, if any.
+ * its body, with whatever of the endpoint's `secrets` (its authorization, headers and query values: see
+ * `endpointSecrets`) the receiver echoed redacted; the error, if any.
  */
 export function attemptRecord(
   delivery: DeliveryRecord,
@@ -26,12 +27,10 @@ export function attemptRecord(
   startedAt: number,
   response: TransportResponse | null,
   error: unknown,
-  endpoint: EndpointRecord | null,
+  secrets: readonly string[],
   clock: Clock,
 ): DeliveryAttempt {
   const ok = response !== null && response.status >= 200 && response.status < 300;
-  // What the receiver echoes of the endpoint's authorization, headers or query is not kept.
-  const secrets = response === null || endpoint === null ? [] : endpointSecrets(endpoint);
   const responseHeaders: Record<string, string> = {};
   for (const name of HEADERS_OF_INTEREST) {
     const value = response?.headers[name];
@@ -58,13 +57,4 @@ export function attemptRecord(
     responseHeaders,
     responseSnippet: response === null ? null : redactSecrets(response.body, secrets).slice(0, SNIPPET_CHARS),
   };
-}
-
-/** The values an endpoint's requests carry that are secret (its signing secrets never leave at all). */
-function endpointSecrets(endpoint: EndpointRecord): string[] {
-  const headers =
-    endpoint.authorization === null
-      ? endpoint.headers
-      : { ...endpoint.headers, authorization: endpoint.authorization };
-  return requestSecrets(endpoint.url, headers);
 }

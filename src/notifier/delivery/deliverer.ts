@@ -2,7 +2,6 @@ import type { Clock } from '../../clock.js';
 import { CronhookError } from '../../errors.js';
 import type { Emitter } from '../../events.js';
 import type { Logger } from '../../scheduler/types.js';
-import { requireEndpointOpened } from '../../storage/encryption/key-check.js';
 import type { CompleteAttemptInput, Storage } from '../../storage/types.js';
 import type { DeliveryHook, NotifierHooks } from '../../telemetry/hooks.js';
 import { tracedSend } from '../../telemetry/hooks.js';
@@ -23,6 +22,7 @@ import type {
 } from '../types.js';
 import { attemptOutcome, isManualTrigger } from './attempt-outcome.js';
 import { attemptRecord } from './attempt-record.js';
+import { CheckedEndpoints } from './checked-endpoints.js';
 
 /** Why an attempt is made; manual ones (ping, redeliver) never schedule automatic retries. */
 export type AttemptTrigger = DeliveryAttempt['trigger'];
@@ -72,6 +72,7 @@ export function toPublicDelivery(record: DeliveryRecord): Delivery {
 export class Deliverer {
   readonly #deps: DelivererDeps;
   readonly #keys = new SigningKeys();
+  readonly #checked = new CheckedEndpoints();
   /** One object for every request, so a transport can remember what it compiled from it. */
   readonly #addressPolicy: AddressPolicy;
   /** The array `peekEndpoints` last handed out, and its records by id. */
@@ -115,7 +116,8 @@ export class Deliverer {
     // A secret still encrypted (no key, or the wrong one) is never sent as if it were the secret, and no
     // attempt is spent: this rejects with ERR_ENCRYPTION_KEY and the delivery waits for its lease to run out.
     const startedAt = clock.now();
-    if (endpoint !== null) requireEndpointOpened(endpoint, startedAt);
+    const peeked = this.#peeked !== null;
+    if (endpoint !== null) this.#checked.requireOpened(endpoint, startedAt, peeked);
     const hook = this.#deps.telemetry?.deliveryStarted(delivery, message, trigger) ?? null;
     let response: TransportResponse | null = null;
     let error: unknown = null;
@@ -134,7 +136,9 @@ export class Deliverer {
       }
     }
     watcher?.answered();
-    const attempt = attemptRecord(delivery, trigger, startedAt, response, error, endpoint, clock);
+    // What the receiver echoes of the endpoint's authorization, headers or query is not kept.
+    const secrets = response === null || endpoint === null ? [] : this.#checked.secrets(endpoint, peeked);
+    const attempt = attemptRecord(delivery, trigger, startedAt, response, error, secrets, clock);
     const input = attemptOutcome(
       { delivery, endpoint, attempt, response, now: clock.now() },
       this.#deps.options,
