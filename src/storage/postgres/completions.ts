@@ -61,7 +61,8 @@ export class PostgresCompletions {
     // Attempt results of a group in one call (one round trip, one commit) of complete_outcomes (schema version
     // 16, migrations/outcomes.ts): each delivery is updated (its lease released) and its attempt logged only
     // when the delivery still exists; the ids returned tell the callers whose delivery was missing. Attempts go
-    // in call order, so `seq` orders them. The columns go as typed arrays, one parameter each.
+    // in delivery id order (one per delivery), so `seq` orders each delivery's. The columns go as typed arrays,
+    // one parameter each.
     this.#completeMany = db.statement(
       `SELECT id FROM ${db.schema}.complete_outcomes(${OUTCOME_PARAMS.map(
         (param, i) => `$${i + 1}::${param.slice(param.indexOf(' ') + 1)}`,
@@ -155,12 +156,16 @@ export class PostgresCompletions {
 }
 
 /**
- * complete_outcomes()' parameters (OUTCOME_PARAMS) for these results: per column, an array literal with a
- * value per result, encoded as deliveryCodec and attemptCodec encode them.
+ * complete_outcomes()' parameters (OUTCOME_PARAMS) for these results, in delivery id order: per column, an
+ * array literal with a value per result, encoded as deliveryCodec and attemptCodec encode them.
  */
 function outcomeParams(inputs: readonly CompleteAttemptInput[]): string[] {
   const columns: unknown[][] = OUTCOME_PARAMS.map(() => []);
-  for (const { delivery: d, attempt: a } of inputs) {
+  // In id order: the update locks the rows in the order it reads them (schema version 17).
+  const sorted = [...inputs].sort((x, y) =>
+    x.delivery.id < y.delivery.id ? -1 : x.delivery.id > y.delivery.id ? 1 : 0,
+  );
+  for (const { delivery: d, attempt: a } of sorted) {
     const values = [
       d.id,
       d.status,

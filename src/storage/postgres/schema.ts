@@ -29,4 +29,4 @@ export function postgresMigrations(schema: string): Migration[] {
   ];
 }
 
-export const POSTGRES_SCHEMA_VERSION = 16;
+export const POSTGRES_SCHEMA_VERSION = 17;
