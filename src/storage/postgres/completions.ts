@@ -175,16 +175,8 @@ function outcomeParams(inputs: readonly CompleteAttemptInput[]): string[] {
       d.lastStatusCode,
       json(d.lastError),
       ms(d.updatedAt),
-      a.id,
-      a.deliveryId,
-      a.attempt,
-      a.trigger,
-      ms(a.startedAt),
-      a.durationMs,
-      a.statusCode,
-      json(a.error),
-      json(a.responseHeaders),
-      a.responseSnippet,
+      // The attempt's row: OUTCOME_PARAMS' p_attempt_* are in attemptCodec's column order.
+      ...attemptCodec.encode(a, dialect),
     ];
     for (let c = 0; c < values.length; c++) columns[c]!.push(values[c]);
   }
