@@ -29,24 +29,32 @@ export const LIMITS: Record<string, string> = {
   http:
     'CPU-bound in one process. A profile of the real run (built package, per run): undici itself costs ' +
     'about 1 µs less than the loop’s `request()`; what remains is cronhook’s own code, ~4-5 µs spread ' +
-    'thin: MemoryStorage’s run records (insert, update, prune: ~1 µs, and a microtask each), the run ' +
-    'path’s async layers (~0.5-1 µs), request header checks (~0.3), clock reads (~0.2). Garbage ' +
+    'thin: the run path’s async layers (~0.5-1 µs), request header checks (~0.3), clock reads (~0.2), ' +
+    'the first hashing of each fresh run id. MemoryStorage writes a run synchronously (its optional ' +
+    '`insertRunNow`/`updateRunNow`/`pruneRunsNow`: three awaits fewer per run) and keeps a manual run ' +
+    'out of its job’s occurrence-key map. Garbage ' +
     'collection is at the loop’s level since the run indexes and timeout groups stopped promoting every ' +
     'run (`src/fresh-collections.ts`), and the transport watches the run’s abort signal only for requests ' +
     'pending after 2 ms. The request carries four headers more than the loop’s (idempotency key, job, ' +
-    'scheduled time, user agent). The ratio moves ±5-10% between runs, and the loop’s rounds more.',
+    'scheduled time, user agent): a copy of the loop sending them spent ~5-8% more CPU per request ' +
+    '(paired rounds, loaded machine). The ratio moves ±5-10% between runs, and the loop’s rounds more.',
   'webhook-memory-1':
     'CPU per delivery: in profiles cronhook’s own work is ~25-30% of its process’s CPU, the rest being the ' +
     'same undici, loopback writes and signing as in the warm loop (a key object per endpoint, one Agent). ' +
     'Its parts are small: the claim and completion writes into the outbox, the delivery log record, the ' +
     'endpoint and message copies read per attempt, event payloads (the benchmark listens to ' +
-    '`delivery.succeeded`), the dispatcher’s turn per batch of answers and HttpTransport’s checks.',
+    '`delivery.succeeded`), the dispatcher’s turn per batch of answers and HttpTransport’s checks. A slot ' +
+    'freed by an answer is refilled in that answer’s callback from the deliveries claimed ahead, so ~15.8 ' +
+    'of 16 requests are in flight on average, as in the loop (it was ~12.5 while slots waited for the end ' +
+    'of the event-loop turn).',
   'webhook-memory-50':
     'CPU per delivery, as at one endpoint: cronhook’s own work (outbox writes, the delivery log record, ' +
     'copies read per attempt, events, the dispatcher’s turns) on top of the same undici, loopback writes ' +
-    'and signing as the loop. In process, 50 endpoints add ~3 µs per delivery (garbage collection of the ' +
-    'records the fan-outs make ~1, fair share and the deliveries claimed ahead over 50 endpoints ~0.5, ' +
-    'cold endpoint records); the loop gets cheaper at 50 endpoints instead, since it builds one message ' +
+    'and signing as the loop. In process (a transport that answers at once) cronhook’s own work now costs ' +
+    'about the same per delivery at 50 endpoints as at one: an in-process endpoint record is checked once ' +
+    '(nothing sealed, which values an echo must not keep), not at every attempt. In real rounds the extra ' +
+    'at 50 is spread thin (endpoint records out of the CPU caches between attempts to the same endpoint); ' +
+    'the loop gets cheaper at 50 endpoints instead, since it builds one message ' +
     'per 50 requests (~5 µs per request at one). The receiver competes for the same two cores, so both ' +
     'swing widely between runs.',
   'webhook-latency-1': 'see the per-delivery costs above.',
@@ -60,8 +68,11 @@ export const LIMITS: Record<string, string> = {
     "(vmstat), as in the loop's and MemoryStorage's. Accounted per thread: the main thread is ~75-80% of " +
     "the sender's CPU; V8's helper threads (garbage collection) add 10-25 µs over MemoryStorage; the WAL " +
     'fsync (thread pool) and the checkpoint worker together only ~3-7 µs. On the main thread the storage ' +
-    'writes are ~30 µs per delivery: the claim (SELECT and the lease UPDATE of 32 rows, their row objects), ' +
-    'the completion (an UPDATE and an attempt INSERT), BEGIN and COMMIT; outcomes share commits (~0.04 ' +
+    'writes were ~30 µs per delivery last stop (~1-2 µs less since, in statement tests): the claim ' +
+    '(the claimable rows read as arrays and leased by rowid with one UPDATE … RETURNING of 32 rows), the ' +
+    'completion (an UPDATE by rowid and an attempt INSERT), BEGIN and COMMIT. Ids made in one ' +
+    'millisecond rise, so a claim’s rows share table pages (WAL per delivery 5.4 → 3.6 KB in a ' +
+    'statement test). Outcomes share commits (~0.04 ' +
     "commits and flushes per delivery). The opt-in `writeThread: 'worker'` runs the outbox's writes on a " +
     'thread of their own: the main thread spends 25-30% less per delivery (~25 µs), but the thread costs ' +
     '~54 µs (copies between threads, its own event loop and heap), and deliveries/s did not rise in ' +
@@ -70,14 +81,18 @@ export const LIMITS: Record<string, string> = {
     'the same per-delivery work as at one endpoint (the claim with its lease UPDATE, an UPDATE and an ' +
     'attempt INSERT per outcome, outcomes sharing commits; the main thread ~75-80% of the CPU, garbage ' +
     'collection most of the rest), against a loop that does more at 50 endpoints than at one; at 50 ' +
-    'endpoints the claims also read the endpoints and write the delivery records of the fan-outs (stored ' +
-    'compact by `publish`).',
+    'endpoints the claims also write the delivery records of the fan-outs (stored compact by `publish`): ' +
+    '~6-7 µs of CPU per record across the deliveries table’s 7 b-trees (table, id, newest, endpoint, ' +
+    'message, ready, pending), which at one endpoint is paid by `publish`, outside the window.',
   'webhook-postgres-1':
     "the sender's and the server's CPU on the same two cores (~80% busy in these rounds). Accounted per " +
     'delivery (indicative, loaded machine): ~0.3 round trips (a claim of 32 with its leases, a completion ' +
     'group of ~16-24 outcomes), each costing the sender ~40-50 µs of CPU in node-postgres; the server ' +
-    "~110-130 µs, most of it the outcome: it rewrites the row with an entry in each of the deliveries' " +
-    'indexes (its status changes), ~10 WAL records per delivery. Since schema version 12 the lease is a ' +
+    "~80-105 µs, most of it the outcome: it rewrites the row with an entry in 5 of the deliveries' " +
+    'indexes (status, `updated_at`, `next_attempt_at` change), ~9 WAL records per delivery. The sender ' +
+    'is about half idle: it waits on round trips, and one group of results commits at a time, each ' +
+    'waiting for its flush. Since schema version 16 results go as one typed array per changed column ' +
+    '(not JSON rows), since 17 the update locks them itself (no lock pass). Since 12 the lease is a ' +
     'HOT update; since 13 the claim returns each endpoint and message id as a column; lookups by one id ' +
     'keep a generic plan; the endpoint row a claim returned serves its leased deliveries’ attempts; a ' +
     'dispatcher with every slot busy no longer asks for the next due time. See docs/scaling.md and section 8.',
@@ -87,15 +102,15 @@ export const LIMITS: Record<string, string> = {
     'which moves their insert from the publish into the delivering: compare publish + deliver in ' +
     'section 8; the claim also looks for due fan-outs and returns up to its size in distinct endpoints. ' +
     'Since schema version 14 its fan-out statements keep generic plans (they were planned at each call, ' +
-    '~13 µs of server CPU per delivery).',
+    '~13 µs of server CPU per delivery). A claim sends the versions of the endpoint rows it holds and gets ' +
+    'a row back only when it changed (making one cost the server ~15 µs, once per delivery at 50).',
   'publish-memory':
-    'in memory a publish is CPU only: ~6-8 µs fixed, and each matching endpoint adds ~1-1.5 µs: the ' +
-    'delivery record the writer makes (its id, 14 fields), the stored copy (one message’s deliveries share ' +
-    'their dates) and its entries in a map and a heap that grow with the outbox (here hundreds of ' +
-    'thousands of deliveries never sent: cache misses, rehashing, garbage collection of what is kept). ' +
-    'Matching reads the store’s own endpoint records (`peekEndpoints`), without copies. 2x would leave ' +
-    '~0.15 µs a delivery, less than making its id; the target can only hold where a commit dominates a ' +
-    "publish's cost.",
+    'in memory a publish is CPU only, ~6-8 µs, and a matching endpoint now adds little: the endpoints an ' +
+    'app event matches are kept per topic while the stored endpoints are unchanged (matched without a ' +
+    'string per endpoint), and a fan-out is stored as the message with a list of endpoint ids, shared ' +
+    'with the fan-out before it when the endpoints are the same; each delivery’s record is made when it ' +
+    'is claimed. One endpoint stores a delivery record at once instead. Both swing with garbage ' +
+    'collection of an outbox of hundreds of thousands of deliveries never sent.',
   'publish-sqlite':
     "SQLite's WAL holds whole 4 KB pages: the 50 deliveries of a message land in the per-endpoint " +
     'index (endpoint_id, created_at) on up to 50 different pages, each written to the WAL and ' +
