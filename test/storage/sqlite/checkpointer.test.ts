@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -7,6 +7,7 @@ import { Checkpointer } from '../../../src/storage/sqlite/checkpointer.js';
 import { SqliteConnection } from '../../../src/storage/sqlite/connection.js';
 import { spawnFixture } from '../../helpers/child-process.js';
 import { until } from '../../helpers/test-lifecycle.js';
+import { workerThreads } from '../../helpers/threads.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cronhook-checkpoint-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -101,17 +102,3 @@ describe('Checkpointer', () => {
     expect(code, child.stderr()).toBe(0);
   }, 30_000);
 });
-
-/** Node's worker threads in this process (the test runs in a process of its own). */
-const workerThreads = () =>
-  readdirSync('/proc/self/task').filter((task) => threadName(task) === 'WorkerThread').length;
-
-/** A thread's name; '' for one that ended between listing the threads and reading its name. */
-function threadName(task: string): string {
-  try {
-    return readFileSync(`/proc/self/task/${task}/comm`, 'utf8').trim();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
-    throw error;
-  }
-}
