@@ -77,13 +77,15 @@ export function webhookTable(results: BenchResults): string {
     ];
   });
   const rounds = Math.max(1, ...results.webhook.map((w) => w.rounds?.length ?? 1));
-  const window = ok(results.webhook.find((w) => w.mode === 'loop')?.outcome)?.windowMs;
+  const loop = ok(results.webhook.find((w) => w.mode === 'loop')?.outcome);
+  const window = loop?.windowMs;
+  const warmup = loop && 'warmupMs' in loop ? loop.warmupMs : undefined;
   return [
     '## 5. Webhook delivery',
     '',
     `Steady state, in alternating rounds (${rounds} of each, in the order of the table); the best round of each`,
     'counts, since load from elsewhere only ever slows a round down. Each round is a fresh process, warm',
-    `(connections, JIT, caches) before its counted window${window ? ` of ${fmt(window / 1000, 1)} s` : ''}. The plain loop is written as`,
+    `(connections, JIT, caches${warmup ? `: it sends for ${fmt(warmup / 1000, 1)} s first` : ''}) before its counted window${window ? ` of ${fmt(window / 1000, 1)} s` : ''}. The plain loop is written as`,
     'a careful engineer would: 16 callers, each signing (HMAC-SHA256, Standard Webhooks headers, a key object per',
     'endpoint made once) and POSTing with one pooled undici `Agent`, bodies consumed. cronhook (`concurrency` and',
     '`perEndpointConcurrency` 16, `prefetch` its default 64, `HttpTransport`) drains a backlog stored with `publish()` before it starts',

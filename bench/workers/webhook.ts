@@ -44,6 +44,8 @@ export interface WebhookResult {
   /** Deliveries (loop: answered requests) counted in the window. */
   deliveries: number;
   failures: number;
+  /** Sending before the window opened (JIT, connections and caches warm). */
+  warmupMs: number;
   windowMs: number;
   messagesPerSec: number;
   deliveriesPerSec: number;
@@ -83,6 +85,7 @@ async function measureWindow(count: () => number): Promise<Window> {
 function rates(window: Window) {
   return {
     deliveries: window.deliveries,
+    warmupMs: input.warmupMs,
     windowMs: round(window.windowMs, 1),
     messagesPerSec: round((window.deliveries / input.endpoints / window.windowMs) * 1000, 0),
     deliveriesPerSec: round((window.deliveries / window.windowMs) * 1000, 0),
