@@ -7,7 +7,13 @@ import { Deadlines } from './deadlines.js';
 import { Exchange } from './exchange.js';
 import { guardedConnector, systemLookup } from './guarded-connector.js';
 import { toTransportError } from './http-errors.js';
-import { integerOption, invalid, type ParsedUrls, prepareRequest } from './http-validation.js';
+import {
+  integerOption,
+  invalid,
+  type ParsedUrls,
+  type PreparedRequest,
+  prepareRequest,
+} from './http-validation.js';
 import { LateAbortWatch } from './late-abort-watch.js';
 import type { AddressPolicy, SendOptions, Transport, TransportRequest, TransportResponse } from './types.js';
 
@@ -52,6 +58,39 @@ export interface HttpTransportOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+
+function stopped(): CronhookError {
+  return new CronhookError('ERR_STOPPED', 'HttpTransport is closed');
+}
+
+/** A request checked by an {@link HttpTransport}, with its destination policy compiled. */
+interface CheckedRequest extends PreparedRequest {
+  policy: CompiledAddressPolicy;
+}
+
+/**
+ * How a sender that makes the same request over and over (an HTTP job, run after run) sends without having
+ * it checked every time: `check` it once (throws what `send` would reject with), then `send` copies of what
+ * `check` returned in which only header values known to be valid were replaced (see {@link checkedSender}).
+ */
+export interface CheckedSender {
+  check(request: TransportRequest): PreparedRequest;
+  send(checked: PreparedRequest, options?: SendOptions): Promise<TransportResponse>;
+}
+
+let checkedSenders: (transport: HttpTransport) => CheckedSender;
+
+/**
+ * The checked sender of `transport` when it is an HttpTransport whose `send` is HttpTransport's own, else null:
+ * a subclass or wrapper may change requests in its `send`, so it gets every request through it. Internal to
+ * cronhook (not exported from the package): the scheduler checks an HTTP job's request once per job record.
+ */
+export function checkedSender(transport: Transport): CheckedSender | null {
+  return transport instanceof HttpTransport && transport.send === HttpTransport.prototype.send
+    ? checkedSenders(transport)
+    : null;
+}
+
 // Policies are few in practice (one per notifier, one per job policy); the cap bounds a misuse.
 const MAX_AGENTS = 32;
 
@@ -119,49 +158,73 @@ export class HttpTransport implements Transport {
    */
   send(request: TransportRequest, options: SendOptions = {}): Promise<TransportResponse> {
     try {
-      if (this.#closed) throw new CronhookError('ERR_STOPPED', 'HttpTransport is closed');
-      const prepared = prepareRequest(request, this.#userAgent, this.#parsedUrls);
-      const policy =
-        request.addressPolicy === undefined
-          ? this.#defaultPolicy
-          : compileAddressPolicy(request.addressPolicy, 'request.addressPolicy');
-      const timeoutMs = prepared.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-      const signal = options?.signal;
-      if (signal?.aborted)
-        throw toTransportError(signal.reason, {
-          origin: prepared.origin,
-          endedBy: 'abort',
-          timeoutMs,
-          connectTimeoutMs: this.#connectTimeoutMs,
-        });
-      const exchange = new Exchange({
-        origin: prepared.origin,
-        timeoutMs,
-        connectTimeoutMs: this.#connectTimeoutMs,
-        maxResponseBytes: this.#maxResponseBytes,
-        signal,
-        deadlines: this.#deadlines,
-        watch: this.#watch,
-        onSettled: this.#settled,
-      });
-      this.#live++;
-      this.#agentFor(policy).dispatch(
-        {
-          origin: prepared.origin,
-          path: prepared.path,
-          method: prepared.method,
-          headers: prepared.headers,
-          body: prepared.body,
-          // The exchange's deadline covers connect, headers and body; undici's idle timers would cut long jobs.
-          headersTimeout: 0,
-          bodyTimeout: 0,
-        },
-        exchange,
-      );
-      return exchange.promise;
+      if (this.#closed) throw stopped();
+      return this.#dispatch(this.#check(request), options);
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** `request` checked (see prepareRequest), with its destination policy compiled: ready to dispatch. */
+  #check(request: TransportRequest): CheckedRequest {
+    const checked = prepareRequest(request, this.#userAgent, this.#parsedUrls) as CheckedRequest;
+    checked.policy =
+      request.addressPolicy === undefined
+        ? this.#defaultPolicy
+        : compileAddressPolicy(request.addressPolicy, 'request.addressPolicy');
+    return checked;
+  }
+
+  /** Sends a checked request: its exchange, under its deadline and the caller's signal. Throws, not rejects. */
+  #dispatch(prepared: CheckedRequest, options: SendOptions | undefined): Promise<TransportResponse> {
+    if (this.#closed) throw stopped();
+    const timeoutMs = prepared.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const signal = options?.signal;
+    if (signal?.aborted)
+      throw toTransportError(signal.reason, {
+        origin: prepared.origin,
+        endedBy: 'abort',
+        timeoutMs,
+        connectTimeoutMs: this.#connectTimeoutMs,
+      });
+    const exchange = new Exchange({
+      origin: prepared.origin,
+      timeoutMs,
+      connectTimeoutMs: this.#connectTimeoutMs,
+      maxResponseBytes: this.#maxResponseBytes,
+      signal,
+      deadlines: this.#deadlines,
+      watch: this.#watch,
+      onSettled: this.#settled,
+    });
+    this.#live++;
+    this.#agentFor(prepared.policy).dispatch(
+      {
+        origin: prepared.origin,
+        path: prepared.path,
+        method: prepared.method,
+        headers: prepared.headers,
+        body: prepared.body,
+        // The exchange's deadline covers connect, headers and body; undici's idle timers would cut long jobs.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      },
+      exchange,
+    );
+    return exchange.promise;
+  }
+
+  static {
+    checkedSenders = (transport) => ({
+      check: (request) => transport.#check(request),
+      send: (checked, options) => {
+        try {
+          return transport.#dispatch(checked as CheckedRequest, options);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      },
+    });
   }
 
   /** Closes every pooled connection once requests in flight have finished; later sends fail. */

@@ -1,5 +1,4 @@
 import type { AttemptHook } from '../../telemetry/hooks.js';
-import type { TransportRequest } from '../../transport/types.js';
 import { FinalFailure } from './attempt-outcome.js';
 import { AttemptTimeout } from './attempt-timeouts.js';
 
@@ -8,8 +7,9 @@ export class ArmedAttempt extends AttemptTimeout {
   /** The run's abort forwarded to the attempt's own controller (attempts of a job with retries). */
   forward: (() => void) | null = null;
   hook: AttemptHook | null = null;
-  /** An HTTP attempt's request, once built. */
-  request: TransportRequest | null = null;
+  /** An HTTP attempt's method and what its response must not keep (null: worked out from the job), once sent. */
+  method = 'POST';
+  secrets: readonly string[] | null = null;
 
   constructor(
     controller: AbortController,

@@ -26,6 +26,14 @@ export function truncateUtf8(text: string, bytes = SNIPPET_BYTES): string {
     .replace(/\uFFFD$/, '');
 }
 
+/** What building an HTTP job's request takes besides the job and the run. */
+export interface HttpRequestOptions {
+  userAgent: string;
+  clock: Clock;
+  addressPolicy: AddressPolicy | undefined;
+  timeoutMs: number;
+}
+
 /**
  * The request an HTTP job's attempt sends: the target's method, headers (keys lower-cased) and body, plus the
  * idempotency and provenance headers, and the Standard Webhooks signature when the job has a signing secret.
@@ -34,7 +42,7 @@ export function buildHttpRequest(
   job: JobRecord,
   target: HttpTarget,
   run: RunRecord,
-  options: { userAgent: string; clock: Clock; addressPolicy: AddressPolicy | undefined; timeoutMs: number },
+  options: HttpRequestOptions,
 ): TransportRequest {
   const body =
     target.body === undefined
@@ -82,20 +90,22 @@ export function buildHttpRequest(
 }
 
 /**
- * Records an HTTP attempt's response on the run, without the job's secrets should the target echo them; a
- * status that is not a success fails the attempt.
+ * Records an HTTP attempt's response on the run, without the job's secrets should the target echo them
+ * (`secrets`: requestSecrets of the target, when known already); a status that is not a success fails the
+ * attempt. `method`: the request's.
  */
 export function checkResponse(
   job: JobRecord,
   target: HttpTarget,
   run: RunRecord,
-  request: TransportRequest,
+  method: string,
+  secrets: readonly string[] | null,
   response: TransportResponse,
 ): void {
   run.statusCode = response.status;
   // Cut before truncating, so that no secret is kept in part at the cut.
   run.responseSnippet = truncateUtf8(
-    redactSecrets(response.body, requestSecrets(target.url, target.headers)),
+    redactSecrets(response.body, secrets ?? requestSecrets(target.url, target.headers)),
   );
   const ok = job.successStatuses
     ? job.successStatuses.includes(response.status)
@@ -104,7 +114,7 @@ export function checkResponse(
     // Run errors are stored, logged and sent in webhooks: the target is named by its safe form.
     throw new CronhookError(
       'ERR_HTTP_STATUS',
-      `${request.method} ${safeUrl(target.url)} answered ${response.status}`,
+      `${method} ${safeUrl(target.url)} answered ${response.status}`,
     );
   }
 }

@@ -12,6 +12,7 @@ import type { HandlerTarget, HttpTarget, Job, JobHandler, RunEventBase, Schedule
 import { ArmedAttempt, attemptFailure } from './armed-attempt.js';
 import { asError, FinalFailure, LostRun, loneOutcome, lostRunWrite, retryDelay } from './attempt-outcome.js';
 import { AttemptTimeouts } from './attempt-timeouts.js';
+import { CheckedRequests } from './checked-requests.js';
 import { callHandler } from './handler-call.js';
 import { buildHttpRequest, checkResponse } from './http-call.js';
 import { markStarted, toPublicRun } from './run-records.js';
@@ -59,10 +60,13 @@ interface RunContext {
 export class Runner {
   readonly #o: RunnerOptions;
   readonly #timeouts: AttemptTimeouts;
+  /** HTTP jobs' requests checked once per job record; null when the transport does not take them. */
+  readonly #checked: CheckedRequests | null;
 
   constructor(options: RunnerOptions) {
     this.#o = options;
     this.#timeouts = new AttemptTimeouts(options.clock);
+    this.#checked = CheckedRequests.through(options.transport);
   }
 
   /**
@@ -261,7 +265,7 @@ export class Runner {
     }
     return sent.then((response) => {
       try {
-        checkResponse(ctx.job, target, ctx.run, armed.request!, response);
+        checkResponse(ctx.job, target, ctx.run, armed.method, armed.secrets, response);
       } catch (failure) {
         failed(failure);
       }
@@ -298,18 +302,26 @@ export class Runner {
     if (armed.forward) ctx.signal.removeEventListener('abort', armed.forward);
   }
 
-  /** Sends an HTTP job's request for `armed` (kept on it, for the check of the response). */
+  /**
+   * Sends an HTTP job's request for `armed` (its method and secrets kept on it, for the check of the response):
+   * checked once per job record when it can be (see CheckedRequests), else built and sent as a request.
+   */
   #send(ctx: RunContext, target: HttpTarget, armed: ArmedAttempt): Promise<TransportResponse> {
     const { userAgent, clock, addressPolicy, transport } = this.#o;
-    const request = buildHttpRequest(ctx.job, target, ctx.run, {
-      userAgent,
-      clock,
-      addressPolicy,
-      timeoutMs: armed.timeoutMs,
-    });
-    armed.request = request;
+    const options = { userAgent, clock, addressPolicy, timeoutMs: armed.timeoutMs };
+    const hook = armed.hook;
+    if (hook === null && ctx.sharedJob && this.#checked !== null) {
+      const checked = this.#checked.of(ctx.job, target, ctx.run, options);
+      if (checked !== null) {
+        armed.method = checked.method;
+        armed.secrets = checked.secrets;
+        return this.#checked.send(checked.of(ctx.run), { signal: armed.signal, clock });
+      }
+    }
+    const request = buildHttpRequest(ctx.job, target, ctx.run, options);
+    armed.method = request.method ?? 'POST';
     const propagate = target.propagateTraceContext !== false;
-    return tracedSend(transport, request, { signal: armed.signal, clock }, armed.hook, propagate);
+    return tracedSend(transport, request, { signal: armed.signal, clock }, hook, propagate);
   }
 
   /** A run event's common part, built only once someone listens (callers check `listenerCount` first). */
