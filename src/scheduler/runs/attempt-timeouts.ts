@@ -4,14 +4,16 @@ import { FreshMap } from '../../fresh-collections.js';
 
 /** One attempt's timeout, expired at its deadline unless released first. */
 export interface Expiring {
-  /** Set by {@link AttemptTimeouts.start}. */
-  deadline: number;
+  /** The group of its deadline, set by {@link AttemptTimeouts.start} (its release needs no lookup). */
+  timeoutGroup: TimeoutGroup | null;
   expire(): void;
 }
 
-interface Group {
-  timer: ClockTimer;
-  members: Set<Expiring>;
+/** The attempts that share a deadline, and its timer. */
+export interface TimeoutGroup {
+  readonly deadline: number;
+  readonly timer: ClockTimer;
+  readonly members: Set<Expiring>;
 }
 
 /**
@@ -24,7 +26,7 @@ interface Group {
 export class AttemptTimeouts {
   readonly #clock: Clock;
   /** Fresh (see FreshMap): a group per millisecond of deadlines comes and goes. */
-  readonly #groups = new FreshMap<number, Group>();
+  readonly #groups = new FreshMap<number, TimeoutGroup>();
 
   constructor(clock: Clock) {
     this.#clock = clock;
@@ -33,23 +35,27 @@ export class AttemptTimeouts {
   /** Expires `entry` after `timeoutMs` unless it is {@link release}d first. */
   start(entry: Expiring, timeoutMs: number): void {
     const deadline = this.#clock.now() + timeoutMs;
-    entry.deadline = deadline;
     const group = this.#groups.get(deadline);
     if (group) {
       group.members.add(entry);
+      entry.timeoutGroup = group;
       return;
     }
     const members = new Set<Expiring>([entry]);
     const timer = this.#clock.setTimeout(() => this.#expire(deadline, members), timeoutMs);
-    this.#groups.set(deadline, { timer, members });
+    const created = { deadline, timer, members };
+    this.#groups.set(deadline, created);
+    entry.timeoutGroup = created;
   }
 
   /** The attempt ended before its deadline. */
   release(entry: Expiring): void {
-    const group = this.#groups.get(entry.deadline);
-    if (!group?.members.delete(entry) || group.members.size > 0) return;
+    const group = entry.timeoutGroup;
+    entry.timeoutGroup = null;
+    // Not in it (any more): it expired, or was released already.
+    if (group === null || !group.members.delete(entry) || group.members.size > 0) return;
     group.timer.cancel();
-    this.#groups.delete(entry.deadline);
+    if (this.#groups.get(group.deadline) === group) this.#groups.delete(group.deadline);
   }
 
   #expire(deadline: number, members: Set<Expiring>): void {
@@ -62,7 +68,7 @@ export class AttemptTimeouts {
 
 /** Aborts an attempt with `ERR_TIMEOUT` when its deadline passes. */
 export class AttemptTimeout implements Expiring {
-  deadline = 0;
+  timeoutGroup: TimeoutGroup | null = null;
   constructor(
     readonly controller: AbortController,
     readonly jobId: string,
