@@ -2,14 +2,16 @@ import { FreshMap } from '../fresh-collections.js';
 
 /** Something that ends at a deadline unless it is released first. */
 export interface Deadlined {
-  /** The deadline's key, set by {@link Deadlines.add}. */
-  deadlineKey: number;
+  /** The group of its deadline, set by {@link Deadlines.add} (its release needs no lookup). */
+  deadlineGroup: DeadlineGroup | null;
   expire(): void;
 }
 
-interface Group {
-  timer: NodeJS.Timeout;
-  members: Set<Deadlined>;
+/** The entries that share a millisecond of deadlines, and its timer. */
+export interface DeadlineGroup {
+  readonly key: number;
+  readonly timer: NodeJS.Timeout;
+  readonly members: Set<Deadlined>;
 }
 
 /**
@@ -22,29 +24,33 @@ interface Group {
  */
 export class Deadlines {
   /** Fresh (see FreshMap): a group per millisecond of deadlines comes and goes. */
-  readonly #groups = new FreshMap<number, Group>();
+  readonly #groups = new FreshMap<number, DeadlineGroup>();
 
   /** Calls `entry.expire()` once `timeoutMs` have passed since `now` (a `performance.now()` reading). */
   add(entry: Deadlined, now: number, timeoutMs: number): void {
     const key = Math.ceil(now + timeoutMs);
-    entry.deadlineKey = key;
     const group = this.#groups.get(key);
     if (group !== undefined) {
       group.members.add(entry);
+      entry.deadlineGroup = group;
       return;
     }
     const members = new Set<Deadlined>([entry]);
     // Whole milliseconds: Node keeps a timer list per distinct delay.
     const timer = setTimeout(() => this.#expire(key, members), Math.ceil(key - performance.now()));
-    this.#groups.set(key, { timer, members });
+    const created = { key, timer, members };
+    this.#groups.set(key, created);
+    entry.deadlineGroup = created;
   }
 
   /** `entry` ended before its deadline. */
   release(entry: Deadlined): void {
-    const group = this.#groups.get(entry.deadlineKey);
-    if (group === undefined || !group.members.delete(entry) || group.members.size > 0) return;
+    const group = entry.deadlineGroup;
+    entry.deadlineGroup = null;
+    // Not in it (any more): it expired, or was released already.
+    if (group === null || !group.members.delete(entry) || group.members.size > 0) return;
     clearTimeout(group.timer);
-    this.#groups.delete(entry.deadlineKey);
+    if (this.#groups.get(group.key) === group) this.#groups.delete(group.key);
   }
 
   #expire(key: number, members: Set<Deadlined>): void {

@@ -1,26 +1,21 @@
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
-import type { Deadlined, Deadlines } from './deadlines.js';
+import type { Deadlined, DeadlineGroup, Deadlines } from './deadlines.js';
 import { type FailureContext, toTransportError } from './http-errors.js';
 import type { LateAbortWatch, LateWatched } from './late-abort-watch.js';
 import type { TransportResponse } from './types.js';
 
-/** What an exchange needs besides the request itself. */
-export interface ExchangeOptions {
-  /** Origin only, for error messages (paths of webhook URLs often hold secrets). */
-  origin: string;
-  timeoutMs: number;
-  connectTimeoutMs: number;
+/** What the exchanges of one transport share (made once per transport, not per request). */
+export interface ExchangeContext {
+  readonly connectTimeoutMs: number;
   /** Bytes of body kept; the first byte past it ends the exchange and closes the connection. */
-  maxResponseBytes: number;
-  /** The caller's signal, not aborted yet: watched once the request is still pending after a moment. */
-  signal: AbortSignal | undefined;
+  readonly maxResponseBytes: number;
   /** The transport's shared deadline timers. */
-  deadlines: Deadlines;
+  readonly deadlines: Deadlines;
   /** The transport's watch of callers' signals (see {@link LateAbortWatch}). */
-  watch: LateAbortWatch;
-  /** Called once, when the promise settles. */
-  onSettled: () => void;
+  readonly watch: LateAbortWatch;
+  /** Called once per exchange, when its promise settles. */
+  readonly onSettled: () => void;
 }
 
 /**
@@ -38,9 +33,14 @@ export class Exchange implements Dispatcher.DispatchHandler, Deadlined, LateWatc
   readonly promise: Promise<TransportResponse>;
   #resolve!: (response: TransportResponse) => void;
   #reject!: (error: unknown) => void;
-  readonly #options: ExchangeOptions;
+  readonly #context: ExchangeContext;
+  /** Origin only, for error messages (paths of webhook URLs often hold secrets). */
+  readonly #origin: string;
+  readonly #timeoutMs: number;
+  /** The caller's signal, not aborted yet: watched once the request is still pending after a moment. */
+  readonly #signal: AbortSignal | undefined;
   readonly #started = performance.now();
-  deadlineKey = 0;
+  deadlineGroup: DeadlineGroup | null = null;
   #controller: Dispatcher.DispatchController | null = null;
   #settled = false;
   /** The abort listener is on the caller's signal. */
@@ -50,19 +50,22 @@ export class Exchange implements Dispatcher.DispatchHandler, Deadlined, LateWatc
   #chunks: Buffer[] = [];
   #size = 0;
 
-  constructor(options: ExchangeOptions) {
-    this.#options = options;
+  constructor(context: ExchangeContext, origin: string, timeoutMs: number, signal: AbortSignal | undefined) {
+    this.#context = context;
+    this.#origin = origin;
+    this.#timeoutMs = timeoutMs;
+    this.#signal = signal;
     this.promise = new Promise((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    options.deadlines.add(this, this.#started, options.timeoutMs);
-    if (options.signal !== undefined) options.watch.add(this, this.#started);
+    context.deadlines.add(this, this.#started, timeoutMs);
+    if (signal !== undefined) context.watch.add(this, this.#started);
   }
 
   /** Still pending a moment after it was sent: the caller's signal is watched from now on. */
   watch(): void {
-    const signal = this.#options.signal;
+    const signal = this.#signal;
     if (this.#settled || signal === undefined) return;
     if (signal.aborted) {
       this.end('abort', signal.reason);
@@ -79,7 +82,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Deadlined, LateWatc
 
   /** The caller's signal aborted (EventTarget listener object). */
   handleEvent(): void {
-    this.end('abort', this.#options.signal?.reason);
+    this.end('abort', this.#signal?.reason);
   }
 
   /** Ends the exchange for `reason` unless it is already over. */
@@ -116,7 +119,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Deadlined, LateWatc
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#settled) return;
-    const room = this.#options.maxResponseBytes - this.#size;
+    const room = this.#context.maxResponseBytes - this.#size;
     if (chunk.length > room) {
       this.#chunks.push(chunk.subarray(0, room));
       this.#size += room;
@@ -159,14 +162,16 @@ export class Exchange implements Dispatcher.DispatchHandler, Deadlined, LateWatc
   #fail(error: unknown, endedBy: FailureContext['endedBy']): void {
     this.#finish();
     this.#chunks = [];
-    const { origin, timeoutMs, connectTimeoutMs } = this.#options;
+    const origin = this.#origin;
+    const timeoutMs = this.#timeoutMs;
+    const { connectTimeoutMs } = this.#context;
     this.#reject(toTransportError(error, { origin, endedBy, timeoutMs, connectTimeoutMs }));
   }
 
   #finish(): void {
     this.#settled = true;
-    this.#options.deadlines.release(this);
-    if (this.#watching) this.#options.signal!.removeEventListener('abort', this);
-    this.#options.onSettled();
+    this.#context.deadlines.release(this);
+    if (this.#watching) this.#signal!.removeEventListener('abort', this);
+    this.#context.onSettled();
   }
 }

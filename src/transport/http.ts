@@ -4,7 +4,7 @@ import { CronhookError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { type CompiledAddressPolicy, compileAddressPolicy } from './address-guard.js';
 import { Deadlines } from './deadlines.js';
-import { Exchange } from './exchange.js';
+import { Exchange, type ExchangeContext } from './exchange.js';
 import { guardedConnector, systemLookup } from './guarded-connector.js';
 import { toTransportError } from './http-errors.js';
 import {
@@ -70,12 +70,16 @@ interface CheckedRequest extends PreparedRequest {
 
 /**
  * How a sender that makes the same request over and over (an HTTP job, run after run) sends without having
- * it checked every time: `check` it once (throws what `send` would reject with), then `send` copies of what
- * `check` returned in which only header values known to be valid were replaced (see {@link checkedSender}).
+ * it checked every time: `check` it once (throws what `send` would reject with), then `send` it with `headers`:
+ * a copy of its own in which only values known to be valid were replaced (see {@link checkedSender}).
  */
 export interface CheckedSender {
   check(request: TransportRequest): PreparedRequest;
-  send(checked: PreparedRequest, options?: SendOptions): Promise<TransportResponse>;
+  send(
+    checked: PreparedRequest,
+    headers: string[],
+    signal: AbortSignal | undefined,
+  ): Promise<TransportResponse>;
 }
 
 let checkedSenders: (transport: HttpTransport) => CheckedSender;
@@ -115,8 +119,8 @@ export class HttpTransport implements Transport {
   readonly #parsedUrls: ParsedUrls = new Map();
   /** The requests' deadlines: one timer per millisecond of deadlines, not one per request. */
   readonly #deadlines = new Deadlines();
-  /** The callers' signals of requests still pending after a moment. */
-  readonly #watch = new LateAbortWatch();
+  /** What every exchange of this transport shares. */
+  readonly #exchanges: ExchangeContext;
   #closed = false;
   /** Exchanges not settled yet: close() waits for them. */
   #live = 0;
@@ -140,6 +144,14 @@ export class HttpTransport implements Transport {
     if (options.lookup !== undefined && typeof options.lookup !== 'function')
       throw invalid('lookup', options.lookup, 'a function with the signature of dns.lookup');
     this.#lookup = options.lookup ?? systemLookup;
+    this.#exchanges = {
+      connectTimeoutMs: this.#connectTimeoutMs,
+      maxResponseBytes: this.#maxResponseBytes,
+      deadlines: this.#deadlines,
+      // The callers' signals of requests still pending after a moment.
+      watch: new LateAbortWatch(),
+      onSettled: this.#settled,
+    };
   }
 
   /**
@@ -159,7 +171,8 @@ export class HttpTransport implements Transport {
   send(request: TransportRequest, options: SendOptions = {}): Promise<TransportResponse> {
     try {
       if (this.#closed) throw stopped();
-      return this.#dispatch(this.#check(request), options);
+      const checked = this.#check(request);
+      return this.#dispatch(checked, checked.headers, options?.signal);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -175,11 +188,17 @@ export class HttpTransport implements Transport {
     return checked;
   }
 
-  /** Sends a checked request: its exchange, under its deadline and the caller's signal. Throws, not rejects. */
-  #dispatch(prepared: CheckedRequest, options: SendOptions | undefined): Promise<TransportResponse> {
+  /**
+   * Sends a checked request (with `headers` instead of its own, when given: see CheckedSender), its exchange
+   * under its deadline and the caller's signal. Throws, not rejects.
+   */
+  #dispatch(
+    prepared: CheckedRequest,
+    headers: string[],
+    signal: AbortSignal | undefined,
+  ): Promise<TransportResponse> {
     if (this.#closed) throw stopped();
     const timeoutMs = prepared.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const signal = options?.signal;
     if (signal?.aborted)
       throw toTransportError(signal.reason, {
         origin: prepared.origin,
@@ -187,23 +206,14 @@ export class HttpTransport implements Transport {
         timeoutMs,
         connectTimeoutMs: this.#connectTimeoutMs,
       });
-    const exchange = new Exchange({
-      origin: prepared.origin,
-      timeoutMs,
-      connectTimeoutMs: this.#connectTimeoutMs,
-      maxResponseBytes: this.#maxResponseBytes,
-      signal,
-      deadlines: this.#deadlines,
-      watch: this.#watch,
-      onSettled: this.#settled,
-    });
+    const exchange = new Exchange(this.#exchanges, prepared.origin, timeoutMs, signal);
     this.#live++;
     this.#agentFor(prepared.policy).dispatch(
       {
         origin: prepared.origin,
         path: prepared.path,
         method: prepared.method,
-        headers: prepared.headers,
+        headers,
         body: prepared.body,
         // The exchange's deadline covers connect, headers and body; undici's idle timers would cut long jobs.
         headersTimeout: 0,
@@ -217,9 +227,9 @@ export class HttpTransport implements Transport {
   static {
     checkedSenders = (transport) => ({
       check: (request) => transport.#check(request),
-      send: (checked, options) => {
+      send: (checked, headers, signal) => {
         try {
-          return transport.#dispatch(checked as CheckedRequest, options);
+          return transport.#dispatch(checked as CheckedRequest, headers, signal);
         } catch (error) {
           return Promise.reject(error);
         }

@@ -3,7 +3,7 @@ import { type Deadlined, Deadlines } from '../../src/transport/deadlines.js';
 
 function entry(): Deadlined & { expired: number } {
   return {
-    deadlineKey: 0,
+    deadlineGroup: null,
     expired: 0,
     expire() {
       this.expired++;

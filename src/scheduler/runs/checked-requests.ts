@@ -2,7 +2,7 @@ import type { JobRecord, RunRecord } from '../../storage/types.js';
 import { requestSecrets } from '../../transport/echoed-secrets.js';
 import { type CheckedSender, checkedSender } from '../../transport/http.js';
 import type { PreparedRequest } from '../../transport/http-validation.js';
-import type { SendOptions, Transport, TransportResponse } from '../../transport/types.js';
+import type { Transport, TransportResponse } from '../../transport/types.js';
 import type { HttpTarget } from '../types.js';
 import { buildHttpRequest, type HttpRequestOptions } from './http-call.js';
 import { isoTime } from './run-records.js';
@@ -15,9 +15,9 @@ export class CheckedJobRequest {
   readonly method: string;
   /** What a response must not keep (see requestSecrets): the job's own header values, its URL's secrets. */
   readonly secrets: readonly string[];
+  readonly checked: PreparedRequest;
   readonly #jobId: string;
   readonly #timeoutMs: number;
-  readonly #checked: PreparedRequest;
   /** Where in `#checked.headers` the per-run values are. */
   readonly #keyAt: number;
   readonly #timeAt: number;
@@ -25,7 +25,7 @@ export class CheckedJobRequest {
   constructor(job: JobRecord, target: HttpTarget, checked: PreparedRequest, timeoutMs: number) {
     this.#jobId = job.id;
     this.#timeoutMs = timeoutMs;
-    this.#checked = checked;
+    this.checked = checked;
     this.method = checked.method;
     this.secrets = requestSecrets(target.url, target.headers);
     const headers = checked.headers;
@@ -38,13 +38,13 @@ export class CheckedJobRequest {
     return job.id === this.#jobId && timeoutMs === this.#timeoutMs;
   }
 
-  /** The request of `run`: a copy of the checked one with the run's scheduled time in its headers. */
-  of(run: RunRecord): PreparedRequest {
+  /** The headers of `run`'s request: a copy of the checked ones with the run's scheduled time in them. */
+  headersOf(run: RunRecord): string[] {
     const scheduledAt = isoTime(run.scheduledAt.getTime());
-    const headers = this.#checked.headers.slice();
+    const headers = this.checked.headers.slice();
     headers[this.#keyAt] = `${this.#jobId}:${scheduledAt}`;
     headers[this.#timeAt] = scheduledAt;
-    return { ...this.#checked, headers };
+    return headers;
   }
 }
 
@@ -78,19 +78,23 @@ export class CheckedRequests {
     job: JobRecord,
     target: HttpTarget,
     run: RunRecord,
-    options: HttpRequestOptions,
+    timeoutMs: number,
+    options: Omit<HttpRequestOptions, 'timeoutMs'>,
   ): CheckedJobRequest | null {
-    if (target.signingSecret !== undefined || !isFrozenTarget(target)) return null;
+    // Known: its target was frozen then, and is still.
     const known = this.#requests.get(target);
-    if (known?.fits(job, options.timeoutMs)) return known;
-    const request = buildHttpRequest(job, target, run, options);
-    const checked = new CheckedJobRequest(job, target, this.#sender.check(request), options.timeoutMs);
+    if (known?.fits(job, timeoutMs)) return known;
+    if (target.signingSecret !== undefined || !isFrozenTarget(target)) return null;
+    const { userAgent, clock, addressPolicy } = options;
+    const request = buildHttpRequest(job, target, run, { userAgent, clock, addressPolicy, timeoutMs });
+    const checked = new CheckedJobRequest(job, target, this.#sender.check(request), timeoutMs);
     this.#requests.set(target, checked);
     return checked;
   }
 
-  send(request: PreparedRequest, options: SendOptions): Promise<TransportResponse> {
-    return this.#sender.send(request, options);
+  /** Sends `run`'s request of `request`. */
+  send(request: CheckedJobRequest, run: RunRecord, signal: AbortSignal): Promise<TransportResponse> {
+    return this.#sender.send(request.checked, request.headersOf(run), signal);
   }
 }
 

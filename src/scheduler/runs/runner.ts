@@ -308,16 +308,16 @@ export class Runner {
    */
   #send(ctx: RunContext, target: HttpTarget, armed: ArmedAttempt): Promise<TransportResponse> {
     const { userAgent, clock, addressPolicy, transport } = this.#o;
-    const options = { userAgent, clock, addressPolicy, timeoutMs: armed.timeoutMs };
     const hook = armed.hook;
     if (hook === null && ctx.sharedJob && this.#checked !== null) {
-      const checked = this.#checked.of(ctx.job, target, ctx.run, options);
+      const checked = this.#checked.of(ctx.job, target, ctx.run, armed.timeoutMs, this.#o);
       if (checked !== null) {
         armed.method = checked.method;
         armed.secrets = checked.secrets;
-        return this.#checked.send(checked.of(ctx.run), { signal: armed.signal, clock });
+        return this.#checked.send(checked, ctx.run, armed.signal);
       }
     }
+    const options = { userAgent, clock, addressPolicy, timeoutMs: armed.timeoutMs };
     const request = buildHttpRequest(ctx.job, target, ctx.run, options);
     armed.method = request.method ?? 'POST';
     const propagate = target.propagateTraceContext !== false;
