@@ -17,6 +17,15 @@ const HEADERS_OF_INTEREST = [
 ];
 
 /**
+ * The last value kept of each header of interest, and the last snippet: a receiver answers much the same every
+ * time (`content-type`, `content-length`, `date` within a second, `ok`), and the delivery log keeps every
+ * attempt. An equal value is kept as the string kept before, not as the transport's new copy of it: the log
+ * holds one string for all of them, and garbage collection copies and marks fewer objects per attempt.
+ */
+const lastHeaderValues: string[] = HEADERS_OF_INTEREST.map(() => '');
+let lastSnippet = '';
+
+/**
  * The record of one attempt as the delivery log keeps it: the response's headers of interest and the start of
  * its body, with whatever of the endpoint's `secrets` (its authorization, headers and query values: see
  * `endpointSecrets`) the receiver echoed redacted; the error, if any.
@@ -32,9 +41,13 @@ export function attemptRecord(
 ): DeliveryAttempt {
   const ok = response !== null && response.status >= 200 && response.status < 300;
   const responseHeaders: Record<string, string> = {};
-  for (const name of HEADERS_OF_INTEREST) {
+  for (let i = 0; i < HEADERS_OF_INTEREST.length; i++) {
+    const name = HEADERS_OF_INTEREST[i]!;
     const value = response?.headers[name];
-    if (value !== undefined) responseHeaders[name] = redactSecrets(value, secrets).slice(0, 512);
+    if (value === undefined) continue;
+    const kept = redactSecrets(value, secrets).slice(0, 512);
+    if (kept === lastHeaderValues[i]) responseHeaders[name] = lastHeaderValues[i]!;
+    else responseHeaders[name] = lastHeaderValues[i] = kept;
   }
   let errorInfo = null;
   if (error !== null) errorInfo = toErrorInfo(error, 'ERR_CONNECTION');
@@ -55,6 +68,13 @@ export function attemptRecord(
     statusCode: response?.status ?? null,
     error: errorInfo,
     responseHeaders,
-    responseSnippet: response === null ? null : redactSecrets(response.body, secrets).slice(0, SNIPPET_CHARS),
+    responseSnippet:
+      response === null ? null : snippet(redactSecrets(response.body, secrets).slice(0, SNIPPET_CHARS)),
   };
+}
+
+/** The snippet kept before when equal (see {@link lastHeaderValues}). */
+function snippet(text: string): string {
+  if (text !== lastSnippet) lastSnippet = text;
+  return lastSnippet;
 }
