@@ -17,6 +17,7 @@ import { type DeliveryEntry, DeliveryTable, wakeTime } from './delivery-table.js
 import type { MemoryEndpoints } from './endpoints.js';
 import { MemoryFanouts } from './fanouts.js';
 import { SharedDates, sameDate } from './shared-dates.js';
+import { SharedHeaders } from './shared-headers.js';
 
 export { wakeTime } from './delivery-table.js';
 
@@ -31,6 +32,9 @@ export class MemoryOutbox {
   /** Each delivery with its attempts, found by id, endpoint or wake time. */
   readonly #deliveries = new DeliveryTable();
   readonly #fanouts = new MemoryFanouts();
+  readonly #responseHeaders = new SharedHeaders();
+  /** Attempts' start dates, one per instant: many attempts start in the same millisecond. */
+  readonly #attemptDates = new SharedDates();
 
   /** @param endpoints the storage's endpoints, which MemoryStorage inserts and reads directly. */
   constructor(endpoints: MemoryEndpoints) {
@@ -191,9 +195,16 @@ export class MemoryOutbox {
     // The stored record is written in place (every read hands out a copy): a new record per attempt, retained
     // with the delivery log, is what garbage collection pays for. Only what changed is allocated: dates that
     // did not move stay the stored ones (stored dates are never changed in place, reads copy them), the
-    // attempt's start is the delivery's last attempt, and its end is often in the same millisecond.
+    // attempt's start is the delivery's last attempt, and its end is often in the same millisecond. The kept
+    // attempt (a copy, as cloneAttempt makes) shares its start with attempts of the same millisecond and its
+    // response headers with the attempt before when they are the same.
     const stored = entry.record;
-    const kept = cloneAttempt(attempt);
+    const kept: DeliveryAttempt = {
+      ...attempt,
+      startedAt: this.#attemptDates.copy(attempt.startedAt)!,
+      error: attempt.error === null ? null : { ...attempt.error },
+      responseHeaders: this.#responseHeaders.copy(attempt.responseHeaders),
+    };
     const error = kept.error;
     const startedAt = kept.startedAt;
     stored.messageId = delivery.messageId;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Message } from '../../../src/notifier/types.js';
 import { MemoryStorage } from '../../../src/storage/memory/index.js';
 import { testStorage } from '../../../src/testing/storage.js';
-import { endpoint } from '../../../src/testing/storage-suite/fixtures.js';
+import { attempt, delivery, endpoint, message } from '../../../src/testing/storage-suite/fixtures.js';
 import { fanoutMessage } from '../../helpers/storage.js';
 
 testStorage('MemoryStorage', () => new MemoryStorage());
@@ -28,5 +28,41 @@ describe('MemoryStorage: fan-outs', () => {
     expect(await to(first)).toEqual(['ep-a', 'ep-b']);
     expect(await to(second)).toEqual(['ep-a', 'ep-b']);
     expect(await to(third)).toEqual(['ep-a', 'ep-c']);
+  });
+});
+
+describe('MemoryStorage: the delivery log', () => {
+  it("keeps each attempt's response headers and start, whatever the caller or a reader does to the ones alike", async () => {
+    // Attempts with the same response headers (names and values) or the same start share what is kept: one
+    // changed by its caller, or a read's copy changed, must not reach another attempt.
+    const storage = new MemoryStorage();
+    await storage.insertEndpoint(endpoint('ep'));
+    const ids = ['d1', 'd2', 'd3', 'd4', 'd5', 'd6'];
+    await storage.insertMessage({
+      message: message('m'),
+      deliveries: ids.map((id) => delivery(id, 'm', 'ep')),
+    });
+    const headers: Record<string, string>[] = [
+      { 'content-type': 'text/plain', 'retry-after': '120' },
+      { 'content-type': 'text/plain', 'retry-after': '120' },
+      { 'content-type': 'text/plain', 'retry-after': '60' },
+      { 'content-type': 'text/plain' },
+      { 'content-type': 'text/plain', 'retry-after': '60', date: 'Sun, 06 Dec 2026 14:00:00 GMT' },
+      {},
+    ];
+    const made = ids.map((id, i) => attempt(`a-${id}`, id, { responseHeaders: headers[i]! }));
+    const expected = structuredClone(made);
+    for (const [i, id] of ids.entries())
+      await storage.completeAttempt({
+        delivery: delivery(id, 'm', 'ep', { attempts: 1 }),
+        attempt: made[i]!,
+      });
+    made[0]!.responseHeaders['retry-after'] = 'changed';
+    made[1]!.startedAt.setTime(1);
+    made[3]!.responseHeaders.date = 'added';
+    const [read] = await storage.listAttempts('d2');
+    read!.responseHeaders['content-type'] = 'changed';
+    read!.startedAt.setTime(2);
+    for (const [i, id] of ids.entries()) expect(await storage.listAttempts(id)).toEqual([expected[i]]);
   });
 });
