@@ -20,7 +20,7 @@ export interface SqliteConnectionOptions {
   path: string;
   busyTimeoutMs: number;
   synchronous: 'full' | 'normal';
-  /** How the WAL file is flushed (tests observe it); `fs.fsync` by default. */
+  /** How the WAL file is flushed (tests observe it); `fs.fdatasync` by default. */
   flush?: Flush;
   /** Shared with the process's other connection to the file, when a write thread runs (see `WriteLock`). */
   lock?: WriteLock;

@@ -1,16 +1,20 @@
-import { closeSync, fsync, fsyncSync, openSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs';
 
-/** Flushes a file descriptor to disk (`fs.fsync`, on libuv's thread pool). */
+/** Flushes a file descriptor to disk (`fs.fdatasync`, on libuv's thread pool). */
 export type Flush = (fd: number, done: (error: Error | null) => void) => void;
 
 /**
  * Makes committed SQLite transactions durable off the event loop. The connection runs with
  * `synchronous = NORMAL`, so a COMMIT writes its frames to the WAL file without flushing them; this flushes
- * the WAL file (`fsync`, on libuv's thread pool) and only then tells the callers whose transactions the flush
- * covers. Like SQLite's FULL, an acknowledged transaction survives power loss (checkpoints still sync the WAL
- * before copying it, and the database after), but the event loop runs on during the flush, instead of
+ * the WAL file (`fdatasync`, on libuv's thread pool) and only then tells the callers whose transactions the
+ * flush covers. Like SQLite's FULL, an acknowledged transaction survives power loss (checkpoints still sync the
+ * WAL before copying it, and the database after), but the event loop runs on during the flush, instead of
  * blocking for the disk at every commit. Flushes are coalesced: commits made while one runs wait for the
  * next, which covers them all.
+ *
+ * `fdatasync`, as SQLite syncs its own files where the system has it: it writes the data and what reading it
+ * back needs (the file's size, when the WAL grew), not the modification time, whose change made each flush of
+ * a WAL rewritten in place wait for a commit of the file system's journal too.
  */
 export class WalSync {
   readonly #path: string;
@@ -21,7 +25,7 @@ export class WalSync {
   #idle: Array<() => void> = [];
 
   /** @param walPath the database's `-wal` file, there once the database has been written to. */
-  constructor(walPath: string, flush: Flush = fsync) {
+  constructor(walPath: string, flush: Flush = fdatasync) {
     this.#path = walPath;
     this.#flush = flush;
   }
@@ -62,7 +66,7 @@ export class WalSync {
   /** Flushes now, blocking: for the rare transaction outside the group commits (a migration). */
   flushNow(): void {
     this.#fd ??= openSync(this.#path, 'r');
-    fsyncSync(this.#fd);
+    fdatasyncSync(this.#fd);
   }
 
   /** Resolves once no flush runs or waits. */
