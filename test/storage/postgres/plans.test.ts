@@ -1,6 +1,5 @@
 import pg from 'pg';
 import { expect, it } from 'vitest';
-import { PostgresStorage } from '../../../src/storage/postgres/index.js';
 import {
   at,
   attempt,
@@ -12,7 +11,8 @@ import {
 } from '../../../src/testing/storage-suite/fixtures.js';
 import { runRequest } from '../../../src/testing/storage-suite/jobs/run-requests.js';
 import { runOperatorQueries, seedOperatorData } from '../../helpers/operator-data.js';
-import { describePostgres, dropSchema, postgresUrl, uniqueSchema } from '../../helpers/postgres.js';
+import { openWatched, plansOf, recordStatements, seqScans } from '../../helpers/pg-plans.js';
+import { describePostgres, postgresUrl } from '../../helpers/postgres.js';
 import { useCleanups } from '../../helpers/test-lifecycle.js';
 
 const RUNNING = {
@@ -21,85 +21,13 @@ const RUNNING = {
   lockedUntil: new Date('2030-01-01T00:00:00Z'),
 } as const;
 
-interface Statement {
-  text: string;
-  values: unknown[];
-  /** Sent as a named prepared statement. */
-  prepared: boolean;
-}
-
-/** Records what the storage sends through `pool` until the returned function is called. */
-function recordStatements(pool: pg.Pool): { sent: Statement[]; stop: () => void } {
-  const sent: Statement[] = [];
-  const query = pool.query;
-  pool.query = ((...args: [string | pg.QueryConfig, unknown[]?]) => {
-    const [sql, values] = args;
-    if (typeof sql === 'string') sent.push({ text: sql, values: values ?? [], prepared: false });
-    else sent.push({ text: sql.text, values: values ?? sql.values ?? [], prepared: sql.name !== undefined });
-    return query.apply(pool, args as never);
-  }) as typeof pool.query;
-  return { sent, stop: () => (pool.query = query) };
-}
-
-/** A value as an SQL literal, for EXECUTE of a prepared statement. */
-function literal(client: pg.PoolClient, value: unknown): string {
-  if (value === null || value === undefined) return 'NULL';
-  if (Array.isArray(value))
-    return client.escapeLiteral(
-      `{${value.map((v) => `"${String(v).replace(/["\\]/g, '\\$&')}"`).join(',')}}`,
-    );
-  return client.escapeLiteral(String(value));
-}
-
-/**
- * The plans of a statement: the one made for its values and, for a prepared statement, the generic plan a
- * connection may switch to after a few executions (made for no values in particular).
- */
-async function plansOf(pool: pg.Pool, { text, values, prepared }: Statement) {
-  const root = (rows: Record<string, unknown>[]) =>
-    (rows[0]!['QUERY PLAN'] as { Plan: Record<string, unknown> }[])[0]!.Plan;
-  const plans = [root((await pool.query(`EXPLAIN (FORMAT JSON) ${text}`, values)).rows)];
-  if (prepared) {
-    const client = await pool.connect();
-    try {
-      await client.query('SET plan_cache_mode = force_generic_plan');
-      await client.query(`PREPARE generic AS ${text}`);
-      const args = values.map((v) => literal(client, v)).join(', ');
-      plans.push(root((await client.query(`EXPLAIN (FORMAT JSON) EXECUTE generic(${args})`)).rows));
-    } finally {
-      await client.query('DEALLOCATE ALL; RESET plan_cache_mode').catch(() => {});
-      client.release();
-    }
-  }
-  return plans;
-}
-
-/** Relations a plan reads by sequential scan, walking every node (CTEs and subplans included). */
-function seqScans(node: Record<string, unknown>): string[] {
-  const own = node['Node Type'] === 'Seq Scan' ? [String(node['Relation Name'])] : [];
-  const children = (node.Plans as Record<string, unknown>[] | undefined) ?? [];
-  return [...own, ...children.flatMap(seqScans)];
-}
-
 // The delivery log and the run history grow for as long as retention keeps them. A statement that reads a
 // whole table per claim or per write (the planner's default estimate of 100 rows for json_populate_recordset
 // made hash joins over sequential scans look cheap) gets slower with every row kept, so these are checked
 // by their plans, on tables large enough that an index lookup is the plan a planner should pick.
 describePostgres('PostgresStorage statement plans', () => {
   const cleanups = useCleanups();
-  /** A migrated storage on a pool of the test's own (so the test can watch what it sends). */
-  async function open(prefix: string) {
-    const pool = new pg.Pool({ connectionString: await postgresUrl(), max: 4 });
-    const schema = uniqueSchema(prefix);
-    const storage = new PostgresStorage({ pool, schema });
-    cleanups.push(
-      () => pool.end(),
-      () => dropSchema(schema),
-      () => storage.close(),
-    );
-    await storage.migrate();
-    return { pool, schema, storage };
-  }
+  const open = (prefix: string) => openWatched(cleanups, prefix);
 
   it('claims, completes and writes runs by index lookups, not by reading whole tables', async () => {
     const { pool, schema, storage } = await open('plans');
