@@ -140,6 +140,11 @@ export function beforeJobLeaseMigration(t: string): string {
     CREATE INDEX jobs_due ON ${t}.jobs (wake_at, id) WHERE enabled;`;
 }
 
+/** SQL that undoes schema version 18 in schema `t` (quoted): no index of a job's runs in flight. */
+export function beforeActiveRunMigration(t: string): string {
+  return `DROP INDEX ${t}.runs_job_active;`;
+}
+
 /** Migrated storages for the tests of a file (see {@link postgresStorages}). */
 export interface PostgresStorages {
   /** A storage on a pool of its own (4 connections), on `schema`: a new one, or one in use for another instance. */

@@ -1,4 +1,5 @@
 import type { Migration } from '../sql/codec.js';
+import { activeRunMigrations } from './migrations/active-runs.js';
 import { claimMigrations } from './migrations/claims.js';
 import { fanoutMigrations } from './migrations/fanouts.js';
 import { initialMigrations } from './migrations/initial.js';
@@ -26,7 +27,8 @@ export function postgresMigrations(schema: string): Migration[] {
     ...planMigrations(schema),
     ...jobLeaseMigrations(schema),
     ...outcomeMigrations(schema),
+    ...activeRunMigrations(schema),
   ];
 }
 
-export const POSTGRES_SCHEMA_VERSION = 17;
+export const POSTGRES_SCHEMA_VERSION = 18;

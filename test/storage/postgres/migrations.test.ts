@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import { PostgresStorage } from '../../../src/storage/postgres/index.js';
 import { delivery, endpoint, message, minimalJob, run } from '../../../src/testing/storage-suite/fixtures.js';
 import {
+  beforeActiveRunMigration,
   beforeJobLeaseMigration,
   beforeLeaseMigration,
   describePostgres,
@@ -33,7 +34,7 @@ describePostgres('PostgresStorage migrations', () => {
       pool.query(`SELECT version FROM "${schema}".schema_migrations`),
     );
     expect(versions.rows).toEqual(
-      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17].map((version) => ({ version })),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18].map((version) => ({ version })),
     );
     await instances[0]!.insertJob(minimalJob('j'));
     expect(await instances[4]!.getJob('j')).toEqual(minimalJob('j'));
@@ -76,7 +77,7 @@ describePostgres('PostgresStorage migrations', () => {
         ALTER TABLE ${t}.deliveries DROP COLUMN parked;
         ALTER TABLE ${t}.messages DROP COLUMN traceparent, DROP COLUMN tracestate;
         ALTER TABLE ${t}.endpoints DROP COLUMN propagate_trace_context;
-        DROP INDEX ${t}.runs_requests;
+        DROP INDEX ${t}.runs_requests; ${beforeActiveRunMigration(t)}
         ${beforeJobLeaseMigration(t)} DROP INDEX ${t}.jobs_due;
         CREATE INDEX jobs_wake ON ${t}.jobs (wake_at) WHERE enabled;
         CREATE INDEX deliveries_wake ON ${t}.deliveries (wake_at) WHERE status = 'pending';

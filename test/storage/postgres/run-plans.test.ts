@@ -1,8 +1,20 @@
 import { expect, it } from 'vitest';
-import type { RunRecord } from '../../../src/storage/types.js';
+import type { RunStatus } from '../../../src/scheduler/types.js';
+import { postgresDialect as dialect } from '../../../src/storage/postgres/database.js';
+import { PostgresStorage } from '../../../src/storage/postgres/index.js';
+import { insertSql, postgresPlaceholder as ph } from '../../../src/storage/sql/codec.js';
+import { jobCodec, runCodec } from '../../../src/storage/sql/job-rows.js';
+import type { RunRecord, Storage } from '../../../src/storage/types.js';
 import { at, minimalJob, run } from '../../../src/testing/storage-suite/fixtures.js';
 import { indexesRead, openWatched, plansOf, recordStatements } from '../../helpers/pg-plans.js';
-import { describePostgres } from '../../helpers/postgres.js';
+import {
+  describePostgres,
+  dropSchema,
+  postgresUrl,
+  uniqueSchema,
+  withPool,
+  writeSchemaAtVersion,
+} from '../../helpers/postgres.js';
 import { useCleanups } from '../../helpers/test-lifecycle.js';
 
 const JOBS = 20;
@@ -24,6 +36,16 @@ const finished = (i: number): RunRecord => ({
   lockedUntil: null,
 });
 
+const ENDED = 600;
+
+/** JOBS jobs, runs r0 to r599 started and ended, and `inFlight` more in flight; resolves with 600. */
+async function seed(storage: Storage, inFlight: number): Promise<number> {
+  await Promise.all(Array.from({ length: JOBS }, (_, j) => storage.insertJob(minimalJob(`j${j}`))));
+  await Promise.all(Array.from({ length: ENDED + inFlight }, (_, i) => storage.insertRun(held(i))));
+  await Promise.all(Array.from({ length: ENDED }, (_, i) => storage.updateRun(finished(i))));
+  return ENDED;
+}
+
 // Every run starts in flight and is written again when it ends: the partial index of runs in flight
 // (runs_active) keeps an entry for each until vacuum, thousands a second under load. The fenced group
 // write once let the planner read its runs through that index: each group walked every entry, and the
@@ -33,10 +55,7 @@ describePostgres('PostgresStorage run writes: plans', () => {
 
   it('writes a group of runs and renews leases through the primary key, not the index of runs in flight', async () => {
     const { pool, schema, storage } = await openWatched(cleanups, 'runplans');
-    await Promise.all(Array.from({ length: JOBS }, (_, j) => storage.insertJob(minimalJob(`j${j}`))));
-    const ended = 600;
-    await Promise.all(Array.from({ length: ended + 100 }, (_, i) => storage.insertRun(held(i))));
-    await Promise.all(Array.from({ length: ended }, (_, i) => storage.updateRun(finished(i))));
+    const ended = await seed(storage, 100);
 
     // Groups of 2 and of 40, before the table has statistics (a new schema) and after.
     const { sent, stop } = recordStatements(pool);
@@ -65,5 +84,54 @@ describePostgres('PostgresStorage run writes: plans', () => {
     }
     expect(otherIndexes).toEqual([]);
     expect((await storage.getRun(`r${next - 1}`))?.status).toBe('succeeded');
+  });
+
+  it('lists a job’s runs in flight (the overlap gate) from their own index, newest first', async () => {
+    const { pool, schema, storage } = await openWatched(cleanups, 'activeplans');
+    await seed(storage, 40);
+    // Job j3's runs in flight: the two newest of those not ended (623 and 603).
+    const expected = ['r623', 'r603'];
+
+    const { sent, stop } = recordStatements(pool);
+    const list = async (statuses: RunStatus[]) =>
+      (await storage.listRuns({ jobId: 'j3', statuses, limit: 2 })).map((r) => r.id);
+    expect(await list(['queued', 'running'])).toEqual(expected);
+    await pool.query(`ANALYZE "${schema}".runs`);
+    expect(await list(['running'])).toEqual(expected);
+    stop();
+
+    const lists = sent.filter((s) => /^\s*SELECT \* FROM/.test(s.text));
+    expect(lists).toHaveLength(2);
+    for (const statement of lists) {
+      for (const plan of await plansOf(pool, statement))
+        expect(indexesRead(plan)).toEqual(['runs_job_active']);
+    }
+  });
+
+  it('upgrades a version 17 schema: runs in flight written before are listed from the new index', async () => {
+    const schema = uniqueSchema('activeruns');
+    const t = `"${schema}"`;
+    cleanups.push(() => dropSchema(schema));
+    await withPool(async (pool) => {
+      await writeSchemaAtVersion(pool, t, 17);
+      await pool.query(
+        insertSql(`${t}.jobs`, jobCodec.columns, ph),
+        jobCodec.encode(minimalJob('j0'), dialect),
+      );
+      for (const record of [finished(0), held(20), finished(40), held(60)])
+        await pool.query(insertSql(`${t}.runs`, runCodec.columns, ph), runCodec.encode(record, dialect));
+    });
+    const storage = new PostgresStorage({ connectionString: await postgresUrl(), schema, max: 2 });
+    cleanups.push(() => storage.close());
+    await storage.migrate();
+    const indexes = await withPool((pool) =>
+      pool.query('SELECT indexname FROM pg_indexes WHERE schemaname = $1', [schema]),
+    );
+    expect(indexes.rows.map((row) => row.indexname)).toContain('runs_job_active');
+    const active = { jobId: 'j0', statuses: ['queued', 'running'] satisfies RunStatus[] };
+    expect((await storage.listRuns(active)).map((r) => r.id)).toEqual(['r60', 'r20']);
+    await storage.updateRun(finished(60));
+    expect((await storage.listRuns(active)).map((r) => r.id)).toEqual(['r20']);
+    expect((await storage.listRuns({ jobId: 'j0' })).map((r) => r.id)).toEqual(['r60', 'r40', 'r20', 'r0']);
   });
 });
