@@ -177,6 +177,16 @@ export const RUN_STATUSES: readonly RunStatus[] = [
  * @internal
  */
 export const FINISHED_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'skipped', 'missed'];
+
+/**
+ * The statuses of a run in flight: it holds its occurrence, may still be written by the instance holding it
+ * (`Storage.updateRun`'s fence), is taken over when its lease runs out, and is never pruned.
+ * @internal
+ */
+export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = ['queued', 'running'];
+
+/** Whether a run of `status` is in flight ({@link ACTIVE_RUN_STATUSES}). @internal */
+export const isRunActive = (status: string): boolean => ACTIVE_RUN_STATUSES.includes(status as RunStatus);
 export type RunTrigger = 'schedule' | 'manual' | 'catch-up' | 'retry-after-crash';
 
 /** One execution (or recorded non-execution) of a job occurrence. */

@@ -1,4 +1,5 @@
 import { CronhookError } from '../errors.js';
+import { isRunActive } from '../scheduler/types.js';
 
 /** The `ERR_*_NOT_FOUND` error every adapter throws for a missing record. */
 export function notFound(kind: 'job' | 'run' | 'endpoint' | 'delivery', id: string): CronhookError {
@@ -39,10 +40,9 @@ export function runLeaseLost(
   run: { id: string; jobId: string; instanceId: string | null },
   stored: { instanceId: string | null; status: string },
 ): CronhookError {
-  const now =
-    stored.status === 'queued' || stored.status === 'running'
-      ? `held by ${stored.instanceId === null ? 'no instance' : `instance ${stored.instanceId}`}`
-      : `${stored.status} already`;
+  const now = isRunActive(stored.status)
+    ? `held by ${stored.instanceId === null ? 'no instance' : `instance ${stored.instanceId}`}`
+    : `${stored.status} already`;
   const writer = run.instanceId === null ? 'no instance' : `instance ${run.instanceId}`;
   return new CronhookError(
     'ERR_LEASE_LOST',

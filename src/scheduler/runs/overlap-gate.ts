@@ -3,7 +3,7 @@ import type { Emitter } from '../../events.js';
 import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
 import type { SchedulerHooks } from '../../telemetry/hooks.js';
 import { toPublicJob } from '../jobs/record.js';
-import type { RunStatus, SchedulerEvents } from '../types.js';
+import { ACTIVE_RUN_STATUSES, type RunStatus, type SchedulerEvents } from '../types.js';
 import type { StartGate } from './active-run.js';
 import { toPublicRun } from './run-records.js';
 import type { RunTracker } from './run-tracker.js';
@@ -31,7 +31,11 @@ export async function runElsewhere(
   except: ReadonlySet<string>,
   now: number,
 ): Promise<boolean> {
-  const active = await storage.listRuns({ jobId, statuses: ['queued', 'running'], limit: except.size + 5 });
+  const active = await storage.listRuns({
+    jobId,
+    statuses: [...ACTIVE_RUN_STATUSES],
+    limit: except.size + 5,
+  });
   return active.some((r) => !except.has(r.id) && r.lockedUntil !== null && r.lockedUntil.getTime() > now);
 }
 

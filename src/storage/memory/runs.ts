@@ -1,5 +1,5 @@
 import { FreshMap, FreshSet } from '../../fresh-collections.js';
-import type { RunStatus } from '../../scheduler/types.js';
+import { isRunActive, type RunStatus } from '../../scheduler/types.js';
 import { notFound, runLeaseLost } from '../errors.js';
 import { countRun, emptyRunCounts, type statsWindows } from '../stats.js';
 import type {
@@ -13,7 +13,7 @@ import type {
 import { byNewest, JobRuns } from './job-runs.js';
 import { assignStoredRun, fromStoredRun, type StoredRun, toStoredRun } from './stored-run.js';
 
-const inFlight = (run: StoredRun) => run.status === 'queued' || run.status === 'running';
+const inFlight = (run: StoredRun) => isRunActive(run.status);
 /** A run request no instance has taken yet (see `Storage.claimRunRequests`). */
 const isRequest = (run: StoredRun) => run.status === 'queued' && run.instanceId === null;
 

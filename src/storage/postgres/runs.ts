@@ -1,7 +1,7 @@
 import { notFound, runLeaseLost } from '../errors.js';
 import { insertSql, postgresPlaceholder as ph, setSql, without } from '../sql/codec.js';
 import { GroupCommit, type QueuedWrite } from '../sql/group-commit.js';
-import { prunedStatuses, runCodec } from '../sql/job-rows.js';
+import { ACTIVE_RUN_SQL as ACTIVE, prunedStatuses, runCodec } from '../sql/job-rows.js';
 import type {
   ClaimedRunRequests,
   ClaimOptions,
@@ -13,7 +13,6 @@ import type {
 import { postgresDialect as dialect, type PgRow, type PostgresDatabase } from './database.js';
 import { distinctParts, jsonRows, writeAsSet } from './set-writes.js';
 
-const ACTIVE = "status IN ('queued', 'running')";
 const RUN_KEY_COLUMNS = ['id', 'job_id', 'occurrence_key'];
 const RUN_STATE = without(runCodec.columns, runCodec.columns, RUN_KEY_COLUMNS).columns;
 /** Run columns stored as JSON. */

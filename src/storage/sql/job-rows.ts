@@ -1,4 +1,4 @@
-import { FINISHED_RUN_STATUSES, type RunStatus } from '../../scheduler/types.js';
+import { ACTIVE_RUN_STATUSES, FINISHED_RUN_STATUSES, type RunStatus } from '../../scheduler/types.js';
 import type { JobRecord, RunRecord } from '../types.js';
 import { bool, date, json, ms, num, parsed, str, type TableCodec } from './codec.js';
 
@@ -124,6 +124,9 @@ export const runCodec: TableCodec<RunRecord> = {
     lockedUntil: date(r.locked_until),
   }),
 };
+
+/** SQL condition: the row is a run in flight ({@link ACTIVE_RUN_STATUSES}). */
+export const ACTIVE_RUN_SQL = `status IN (${ACTIVE_RUN_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 
 /** The finished statuses `pruneRuns` counts and deletes: those of `statuses`, or all of them. */
 export function prunedStatuses(statuses: readonly RunStatus[] | undefined): RunStatus[] {

@@ -1,6 +1,6 @@
 import { duplicateJob, leaseLost, notFound, runLeaseLost } from '../errors.js';
 import { insertSql, sqlitePlaceholder as ph, setSql, without } from '../sql/codec.js';
-import { jobCodec, prunedStatuses, runCodec } from '../sql/job-rows.js';
+import { ACTIVE_RUN_SQL as ACTIVE, jobCodec, prunedStatuses, runCodec } from '../sql/job-rows.js';
 import type {
   AdvanceJobInput,
   ClaimedRunRequests,
@@ -15,7 +15,6 @@ import type {
 } from '../types.js';
 import { sqliteDialect as dialect, type SqliteConnection, type SqlRow } from './connection.js';
 
-const ACTIVE = "status IN ('queued', 'running')";
 const INSERT_JOB = `${insertSql('cronhook_jobs', jobCodec.columns, ph)} ON CONFLICT (id) DO NOTHING`;
 const INSERT_RUN = `${insertSql('cronhook_runs', runCodec.columns, ph)} ON CONFLICT (job_id, occurrence_key) DO NOTHING`;
 const LEASE_COLUMNS = ['id', 'locked_by', 'locked_until'];
