@@ -71,10 +71,11 @@ describePostgres('PostgresStorage run writes: plans', () => {
     await pool.query(`ANALYZE "${schema}".runs`);
     await group(2);
     await group(40);
+    await storage.renewRunLeases({ instanceId: 'a', runIds: [`r${next}`, `r${next + 1}`], until: at(2) });
     stop();
 
     const writes = sent.filter((s) => /^\s*WITH\b[\s\S]*\bUPDATE\b/.test(s.text));
-    expect(writes).toHaveLength(5);
+    expect(writes).toHaveLength(6);
     const otherIndexes: string[] = [];
     for (const statement of writes) {
       for (const plan of await plansOf(pool, statement)) {
