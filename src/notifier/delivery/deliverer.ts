@@ -23,6 +23,7 @@ import type {
 import { attemptOutcome, isManualTrigger } from './attempt-outcome.js';
 import { attemptRecord } from './attempt-record.js';
 import { CheckedEndpoints } from './checked-endpoints.js';
+import { StoredEndpoints } from './stored-endpoints.js';
 
 /** Why an attempt is made; manual ones (ping, redeliver) never schedule automatic retries. */
 export type AttemptTrigger = DeliveryAttempt['trigger'];
@@ -75,12 +76,12 @@ export class Deliverer {
   readonly #checked = new CheckedEndpoints();
   /** One object for every request, so a transport can remember what it compiled from it. */
   readonly #addressPolicy: AddressPolicy;
-  /** The array `peekEndpoints` last handed out, and its records by id. */
-  #peeked: readonly Readonly<EndpointRecord>[] | null = null;
-  #peekedById = new Map<string, Readonly<EndpointRecord>>();
+  /** The endpoint an attempt reads, and the one its outcome left. */
+  readonly #endpoints: StoredEndpoints;
 
   constructor(deps: DelivererDeps) {
     this.#deps = deps;
+    this.#endpoints = new StoredEndpoints(deps.storage);
     this.#addressPolicy = {
       allowPrivateNetworks: deps.options.allowPrivateNetworks,
       allow: deps.options.allow,
@@ -99,7 +100,7 @@ export class Deliverer {
     watcher?: AnswerWatcher,
   ): Promise<DeliveryAttempt | null> {
     const { storage, clock } = this.#deps;
-    const read = this.#readEndpoint(delivery.endpointId);
+    const read = this.#endpoints.read(delivery.endpointId);
     let endpoint: Readonly<EndpointRecord> | null;
     let message: Message | null;
     if (read instanceof Promise)
@@ -116,7 +117,7 @@ export class Deliverer {
     // A secret still encrypted (no key, or the wrong one) is never sent as if it were the secret, and no
     // attempt is spent: this rejects with ERR_ENCRYPTION_KEY and the delivery waits for its lease to run out.
     const startedAt = clock.now();
-    const peeked = this.#peeked !== null;
+    const peeked = this.#endpoints.peeked !== null;
     if (endpoint !== null) this.#checked.requireOpened(endpoint, startedAt, peeked);
     const hook = this.#deps.telemetry?.deliveryStarted(delivery, message, trigger) ?? null;
     let response: TransportResponse | null = null;
@@ -146,14 +147,15 @@ export class Deliverer {
     );
     if (hook === null) {
       await storage.completeAttempt(input);
-      const stored = input.endpoint?.enabled === false ? await this.#disabled(input.endpoint) : null;
+      const stored =
+        input.endpoint?.enabled === false ? await this.#endpoints.disabled(input.endpoint) : null;
       this.#report(input, endpoint, message, stored);
       return attempt;
     }
     let stored: EndpointRecord | null = null;
     try {
       await storage.completeAttempt(input);
-      if (input.endpoint?.enabled === false) stored = await this.#disabled(input.endpoint);
+      if (input.endpoint?.enabled === false) stored = await this.#endpoints.disabled(input.endpoint);
     } catch (failure) {
       hook.end(null, failure);
       throw failure;
@@ -162,24 +164,6 @@ export class Deliverer {
     hook.within(() => this.#report(input, endpoint, message, stored));
     hook.end(input, null);
     return attempt;
-  }
-
-  /**
-   * The endpoint as stored now. In-process storage hands over its own read-only records (`peekEndpoints`,
-   * a new array once one is written): no copy of the endpoint is made for each attempt. Else
-   * `getDeliveryEndpoint` (may answer with the row the delivery's claim read), else `getEndpoint`.
-   */
-  #readEndpoint(id: string): Readonly<EndpointRecord> | null | Promise<EndpointRecord | null> {
-    const storage = this.#deps.storage;
-    const all = storage.peekEndpoints?.();
-    if (all === undefined) {
-      return storage.getDeliveryEndpoint ? storage.getDeliveryEndpoint(id) : storage.getEndpoint(id);
-    }
-    if (all !== this.#peeked) {
-      this.#peeked = all;
-      this.#peekedById = new Map(all.map((e) => [e.id, e]));
-    }
-    return this.#peekedById.get(id) ?? null;
   }
 
   /** Not an async function: the transport's promise is returned as it is (throws before sending). */
@@ -220,19 +204,6 @@ export class Deliverer {
     return tracedSend(transport, request, sendOptions, hook, endpoint.propagateTraceContext);
   }
 
-  /**
-   * The endpoint an outcome disabled, as stored: storage stamps the outcome past the stored `updatedAt`, which
-   * a change made during the request moved past the copy the attempt read. Read again only when storage hands
-   * out no records of its own (see {@link #storedOutcome}), and only while it is still this outcome's write
-   * (disabled at that instant); else null.
-   */
-  async #disabled(changes: NonNullable<CompleteAttemptInput['endpoint']>): Promise<EndpointRecord | null> {
-    if (this.#peeked !== null) return null;
-    const stored = await this.#deps.storage.getEndpoint(changes.id);
-    const disabledAt = changes.disabledAt?.getTime();
-    return stored !== null && !stored.enabled && stored.disabledAt?.getTime() === disabledAt ? stored : null;
-  }
-
   #report(
     input: CompleteAttemptInput,
     endpoint: EndpointRecord | null,
@@ -268,10 +239,10 @@ export class Deliverer {
     const announce = emitter.listenerCount(type) > 0;
     if (!announce && !disabled) return;
     const at = new Date(clock.now());
-    const updated = stored ?? this.#storedOutcome(endpoint, input.endpoint);
+    const updated = stored ?? this.#endpoints.storedOutcome(endpoint, input.endpoint);
     const publicEndpoint = toPublicEndpoint(updated);
     // A record read with peekEndpoints is storage's own: listeners get dates of their own.
-    if (this.#peeked !== null) ownDates(publicEndpoint);
+    if (this.#endpoints.peeked !== null) ownDates(publicEndpoint);
     if (announce) {
       void emitter.emit(type, {
         type,
@@ -291,21 +262,6 @@ export class Deliverer {
         reason,
       });
     }
-  }
-
-  /**
-   * The endpoint as the attempt's outcome left it, for its events. In-process storage is read again (its
-   * record is the stored one, a change made during the request included); else the outcome's changes over the
-   * copy the attempt read (their `updatedAt` is past that copy's, as storage stamps it when nothing else wrote
-   * the endpoint meanwhile).
-   */
-  #storedOutcome(read: EndpointRecord, changes: CompleteAttemptInput['endpoint']): EndpointRecord {
-    if (changes === undefined) return read;
-    if (this.#peeked !== null) {
-      const stored = this.#readEndpoint(read.id);
-      if (stored !== null && !(stored instanceof Promise)) return stored;
-    }
-    return { ...read, ...changes };
   }
 }
 
