@@ -10,7 +10,7 @@ import {
   type PostgresDatabase,
 } from './database.js';
 import type { LeasedEndpoints } from './leased-endpoints.js';
-import { OUTCOME_PARAMS } from './migrations/outcomes.js';
+import { completeOutcomesCall, OUTCOME_PARAMS } from './migrations/outcomes.js';
 import { lockEndpoints, reparkDeliveries } from './parking.js';
 import { arrayLiteral, distinctParts, writeAsSet } from './set-writes.js';
 
@@ -63,11 +63,7 @@ export class PostgresCompletions {
     // when the delivery still exists; the ids returned tell the callers whose delivery was missing. Attempts go
     // in delivery id order (one per delivery), so `seq` orders each delivery's. The columns go as typed arrays,
     // one parameter each.
-    this.#completeMany = db.statement(
-      `SELECT id FROM ${db.schema}.complete_outcomes(${OUTCOME_PARAMS.map(
-        (param, i) => `$${i + 1}::${param.slice(param.indexOf(' ') + 1)}`,
-      ).join(', ')}) AS id`,
-    );
+    this.#completeMany = db.statement(completeOutcomesCall(db.schema));
   }
 
   complete(input: CompleteAttemptInput): Promise<void> {
@@ -161,7 +157,8 @@ export class PostgresCompletions {
  */
 function outcomeParams(inputs: readonly CompleteAttemptInput[]): string[] {
   const columns: unknown[][] = OUTCOME_PARAMS.map(() => []);
-  // In id order: the update locks the rows in the order it reads them (schema version 17).
+  // In id order, the order the update locks them in: complete_outcomes() sorts them itself since schema version
+  // 18, a version 17 schema's locks them in the order sent.
   const sorted = [...inputs].sort((x, y) =>
     x.delivery.id < y.delivery.id ? -1 : x.delivery.id > y.delivery.id ? 1 : 0,
   );

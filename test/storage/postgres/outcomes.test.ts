@@ -1,15 +1,79 @@
+import pg from 'pg';
 import { expect, it } from 'vitest';
 import type { PostgresStorage } from '../../../src/storage/postgres/index.js';
+import { completeOutcomesCall } from '../../../src/storage/postgres/migrations/outcomes.js';
 import { POSTGRES_SCHEMA_VERSION } from '../../../src/storage/postgres/schema.js';
 import { at, attempt, delivery, endpoint, message } from '../../../src/testing/storage-suite/fixtures.js';
 import {
   describePostgres,
   postgresStorages,
+  postgresUrl,
   uniqueSchema,
   withPool,
   writeOutboxAtVersion,
 } from '../../helpers/postgres.js';
-import { useCleanups } from '../../helpers/test-lifecycle.js';
+import { until, useCleanups } from '../../helpers/test-lifecycle.js';
+
+/** complete_outcomes()' arguments for successful results of `ids`, in that order: attempt `<prefix>-<id>` at `time`. */
+function outcomeArgs(ids: string[], prefix: string, time: number): unknown[] {
+  const each = (value: unknown) => ids.map(() => value);
+  const delivery = [
+    ids,
+    each('succeeded'),
+    each(1),
+    each(null),
+    each(time),
+    each(200),
+    each(null),
+    each(time),
+  ];
+  const attempt = [ids.map((id) => `${prefix}-${id}`), ids, each(1), each('auto'), each(time), each(1)];
+  return [...delivery, ...attempt, each(200), each(null), each('{}'), each(null)];
+}
+
+/**
+ * Two connections record results of d-1 and d-2 (which exist in schema `t`) at once: X records d-1's in an
+ * open transaction; A sends d-2's and d-1's in that order (unsorted, as a version 16 instance does) and waits
+ * for X; X then records d-2's and commits. The function locks each group's rows in id order, so A waits for d-1
+ * before it locks d-2 and both groups are recorded. Locking them in the order sent, A would hold d-2 while
+ * waiting for X, and X wait for A: a deadlock, which Postgres ends by failing one of them.
+ */
+async function recordOverlappingGroups(t: string): Promise<void> {
+  const call = completeOutcomesCall(t);
+  const url = await postgresUrl();
+  const [x, a, watcher] = [new pg.Client(url), new pg.Client(url), new pg.Client(url)];
+  await Promise.all([x.connect(), a.connect(), watcher.connect()]);
+  try {
+    const aPid = (await a.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+    await x.query('BEGIN');
+    await x.query(call, outcomeArgs(['d-1'], 'x', 10));
+    const aGroup = a.query(call, outcomeArgs(['d-2', 'd-1'], 'a', 20));
+    aGroup.catch(() => {}); // awaited below; a deadlock fails it while X's statement is awaited
+    const waiting = async () =>
+      (await watcher.query('SELECT wait_event_type AS w FROM pg_stat_activity WHERE pid = $1', [aPid]))
+        .rows[0]?.w === 'Lock';
+    await until(waiting);
+    await x.query(call, outcomeArgs(['d-2'], 'x', 10));
+    await x.query('COMMIT');
+    expect((await aGroup).rows.map((row) => row.id).sort()).toEqual(['d-1', 'd-2']);
+  } finally {
+    await Promise.all([x.end(), a.end(), watcher.end()]);
+  }
+  const stored = await withPool((pool) =>
+    Promise.all([
+      pool.query(
+        `SELECT id, updated_at::int AS at, locked_by FROM ${t}.deliveries WHERE id IN ('d-1', 'd-2') ORDER BY id`,
+      ),
+      pool.query(`SELECT id FROM ${t}.attempts WHERE delivery_id IN ('d-1', 'd-2') ORDER BY id`),
+    ]),
+  );
+  // A's results were recorded last, on top of X's; every attempt of both is logged.
+  expect(stored[0].rows).toEqual([
+    { id: 'd-1', at: 20, locked_by: null },
+    { id: 'd-2', at: 20, locked_by: null },
+  ]);
+  expect(stored[1].rows.map((row) => row.id)).toEqual(['a-d-1', 'a-d-2', 'x-d-1', 'x-d-2']);
+}
 
 /** Values whose text the arrays of complete_outcomes() must carry unchanged: quotes, backslashes, braces. */
 const AWKWARD = 'a "quoted" \\back\\slash, {braces}, NULL, \'single\', tab\tnew\nline, ünï 😀';
@@ -135,5 +199,23 @@ describePostgres('PostgresStorage attempt results', () => {
     expect(rows.rows).toEqual([{ id: 'd-2' }]);
     expect(await storage.getDelivery('d-2')).toMatchObject({ status: 'failed', lastStatusCode: 410 });
     expect((await storage.listAttempts('d-2')).map((a) => a.id)).toEqual(['a-2']);
+  });
+
+  it('records results of the same deliveries sent in opposite orders by two connections at once, without a deadlock', async () => {
+    const storage = await open();
+    await claimed(storage, ['d-1', 'd-2']);
+    await recordOverlappingGroups(`"${storage.schema}"`);
+  });
+
+  it('upgrades a version 17 schema to one whose complete_outcomes() sorts the results itself (version 18)', async () => {
+    const schema = uniqueSchema();
+    const t = `"${schema}"`;
+    await writeOutboxAtVersion(t, 17); // d-1 leased by instance 'old', d-2 due
+    await open(schema);
+    expect(
+      (await withPool((pool) => pool.query(`SELECT max(version) AS v FROM ${t}.schema_migrations`))).rows[0]
+        .v,
+    ).toBe(18);
+    await recordOverlappingGroups(t);
   });
 });

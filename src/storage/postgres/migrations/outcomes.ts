@@ -25,6 +25,12 @@ export const OUTCOME_PARAMS = [
   'p_snippets text[]',
 ] as const;
 
+/** A call of complete_outcomes() in `schema` (quoted) with OUTCOME_PARAMS as $1..$18, returning its ids as `id`. */
+export function completeOutcomesCall(schema: string): string {
+  const params = OUTCOME_PARAMS.map((param, i) => `$${i + 1}::${param.slice(param.indexOf(' ') + 1)}`);
+  return `SELECT id FROM ${schema}.complete_outcomes(${params.join(', ')}) AS id`;
+}
+
 /**
  * Version 16: attempt results as typed arrays of only the columns an outcome changes. complete_attempts()
  * (version 11) took every column of the delivery and of the attempt as JSON objects, which
@@ -40,7 +46,7 @@ export function outcomeMigrations(s: string): Migration[] {
     {
       version: 16,
       name: 'attempt results as typed arrays',
-      sql: completeOutcomes(s, 'CREATE', true),
+      sql: completeOutcomes(s, 'CREATE', 'lock pass'),
     },
     {
       // The results' rows are no longer locked by a pass of their own before they are updated (a row lock
@@ -53,13 +59,31 @@ export function outcomeMigrations(s: string): Migration[] {
       // results is recorded again on its own, as after any failed group.)
       version: 17,
       name: 'attempt results locked by their update',
-      sql: completeOutcomes(s, 'CREATE OR REPLACE', false),
+      sql: completeOutcomes(s, 'CREATE OR REPLACE', 'caller'),
+    },
+    {
+      // The function sorts the results by id itself, so the order they are locked in no longer depends on
+      // the caller: instances of version 16 (which send them unsorted) and of later versions can record
+      // results of the same deliveries at once during a rolling deploy without a deadlock. A sort of one
+      // group's ids (tens) costs next to nothing against the update; the caller sorts them too, which keeps
+      // a version 17 schema safe (an instance migrates first, so that only happens if migrations are run
+      // apart from it).
+      version: 18,
+      name: 'attempt results sorted by the function',
+      sql: completeOutcomes(s, 'CREATE OR REPLACE', 'function'),
     },
   ];
 }
 
-/** complete_outcomes() of version 16, with its lock pass (`lockFirst`), or of version 17, without. */
-function completeOutcomes(s: string, create: string, lockFirst: boolean): string {
+/**
+ * complete_outcomes() of version 16 (results locked in id order by a pass of their own), 17 (locked by the
+ * update, in the order the caller sends them) or 18 (locked by the update, sorted by id in the function).
+ */
+function completeOutcomes(s: string, create: string, order: 'lock pass' | 'caller' | 'function'): string {
+  const lockFirst = order === 'lock pass';
+  const results = `unnest(p_ids, p_status, p_attempts, p_next_attempt_at, p_last_attempt_at, p_last_status_code,
+        p_last_error, p_updated_at)
+      AS i(id, status, attempts, next_attempt_at, last_attempt_at, last_status_code, last_error, updated_at)`;
   return `
 ${create} FUNCTION ${s}.complete_outcomes(${OUTCOME_PARAMS.join(', ')})
   RETURNS SETOF text LANGUAGE plpgsql VOLATILE SET enable_seqscan = off SET plan_cache_mode = force_generic_plan
@@ -74,9 +98,7 @@ BEGIN
       next_attempt_at = i.next_attempt_at, last_attempt_at = i.last_attempt_at,
       last_status_code = i.last_status_code, last_error = i.last_error, updated_at = i.updated_at,
       locked_by = NULL, locked_until = NULL
-    FROM unnest(p_ids, p_status, p_attempts, p_next_attempt_at, p_last_attempt_at, p_last_status_code,
-        p_last_error, p_updated_at)
-      AS i(id, status, attempts, next_attempt_at, last_attempt_at, last_status_code, last_error, updated_at)
+    FROM ${order === 'function' ? `(SELECT * FROM ${results} ORDER BY i.id COLLATE "C") i` : results}
     WHERE x.id = i.id${lockFirst ? ' AND x.id IN (SELECT id FROM locked)' : ''}
     RETURNING x.id),
   logged AS (INSERT INTO ${s}.attempts (id, delivery_id, attempt, triggered_by, started_at, duration_ms,
