@@ -31,4 +31,4 @@ export function postgresMigrations(schema: string): Migration[] {
   ];
 }
 
-export const POSTGRES_SCHEMA_VERSION = 18;
+export const POSTGRES_SCHEMA_VERSION = 19;

@@ -34,7 +34,7 @@ describePostgres('PostgresStorage migrations', () => {
       pool.query(`SELECT version FROM "${schema}".schema_migrations`),
     );
     expect(versions.rows).toEqual(
-      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18].map((version) => ({ version })),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19].map((version) => ({ version })),
     );
     await instances[0]!.insertJob(minimalJob('j'));
     expect(await instances[4]!.getJob('j')).toEqual(minimalJob('j'));
@@ -66,7 +66,9 @@ describePostgres('PostgresStorage migrations', () => {
     });
     // Turn it back into what cronhook with only the first two migrations left behind, data included.
     await withPool((pool) =>
-      pool.query(`DROP TABLE ${t}.fanouts; DROP FUNCTION ${t}.expand_fanouts; DROP FUNCTION ${t}.write_fanouts;
+      pool.query(`ALTER TABLE ${t}.attempts DROP CONSTRAINT attempts_pkey, ADD PRIMARY KEY (seq);
+        CREATE INDEX attempts_delivery ON ${t}.attempts (delivery_id, seq);
+        DROP TABLE ${t}.fanouts; DROP FUNCTION ${t}.expand_fanouts; DROP FUNCTION ${t}.write_fanouts;
         DROP FUNCTION ${t}.fanout_delivery_id; DROP FUNCTION ${t}.complete_attempts;
         DROP FUNCTION ${t}.complete_outcomes; DROP FUNCTION ${t}.next_delivery_at; DROP TRIGGER runs_outcome_insert ON ${t}.runs; DROP TRIGGER runs_outcome_update ON ${t}.runs;
         DROP FUNCTION ${t}.runs_outcome; DROP INDEX ${t}.jobs_failing; ALTER TABLE ${t}.jobs DROP COLUMN failing;

@@ -1,8 +1,11 @@
 import pg from 'pg';
 import { expect, it } from 'vitest';
+import { postgresDialect as dialect } from '../../../src/storage/postgres/database.js';
 import type { PostgresStorage } from '../../../src/storage/postgres/index.js';
 import { completeOutcomesCall } from '../../../src/storage/postgres/migrations/outcomes.js';
 import { POSTGRES_SCHEMA_VERSION } from '../../../src/storage/postgres/schema.js';
+import { insertSql, postgresPlaceholder as ph } from '../../../src/storage/sql/codec.js';
+import { attemptCodec } from '../../../src/storage/sql/outbox-rows.js';
 import { at, attempt, delivery, endpoint, message } from '../../../src/testing/storage-suite/fixtures.js';
 import {
   describePostgres,
@@ -73,6 +76,37 @@ async function recordOverlappingGroups(t: string): Promise<void> {
     { id: 'd-2', at: 20, locked_by: null },
   ]);
   expect(stored[1].rows.map((row) => row.id)).toEqual(['a-d-1', 'a-d-2', 'x-d-1', 'x-d-2']);
+}
+
+/**
+ * The attempts table's indexes in schema `t` (quoted), and the indexes listAttempts' query reads, planned with
+ * sequential scans off (a few rows would be read whole, which says nothing about the index).
+ */
+async function attemptIndexes(t: string) {
+  return withPool(async (pool) => {
+    const client = await pool.connect();
+    try {
+      const indexes = await client.query(
+        `SELECT regexp_replace(indexdef, ' ON .*USING', ' USING') AS def FROM pg_indexes
+         WHERE schemaname = $1 AND tablename = 'attempts'`,
+        [JSON.parse(t)],
+      );
+      await client.query('SET enable_seqscan = off');
+      const plan = await client.query(
+        `EXPLAIN (FORMAT JSON) SELECT * FROM ${t}.attempts WHERE delivery_id = 'd-1' ORDER BY seq`,
+      );
+      // The index each node of the plan reads (a Sort above it, or none, is up to the planner).
+      const used: string[] = [];
+      const walk = (node: { 'Index Name'?: string; Plans?: unknown[] }) => {
+        if (node['Index Name'] !== undefined) used.push(node['Index Name']);
+        for (const child of node.Plans ?? []) walk(child as typeof node);
+      };
+      walk(plan.rows[0]['QUERY PLAN'][0].Plan);
+      return { indexes: indexes.rows.map((row) => row.def), used };
+    } finally {
+      client.release();
+    }
+  });
 }
 
 /** Values whose text the arrays of complete_outcomes() must carry unchanged: quotes, backslashes, braces. */
@@ -215,7 +249,54 @@ describePostgres('PostgresStorage attempt results', () => {
     expect(
       (await withPool((pool) => pool.query(`SELECT max(version) AS v FROM ${t}.schema_migrations`))).rows[0]
         .v,
-    ).toBe(18);
+    ).toBe(POSTGRES_SCHEMA_VERSION);
     await recordOverlappingGroups(t);
+  });
+
+  it('writes an attempt into one b-tree, its primary key (delivery_id, seq), by which its delivery lists it in order', async () => {
+    const storage = await open();
+    const [d1] = await claimed(storage, ['d-1', 'd-2']);
+    const first = attempt('a-1', 'd-1', { statusCode: 500 });
+    const second = attempt('a-2', 'd-1', { statusCode: 200, error: null });
+    await storage.completeAttempt({ delivery: { ...d1!, attempts: 1 }, attempt: first });
+    await storage.completeAttempt({
+      delivery: { ...d1!, status: 'succeeded', attempts: 2 },
+      attempt: second,
+    });
+    expect(await storage.listAttempts('d-1')).toEqual([first, second]);
+    expect(await attemptIndexes(`"${storage.schema}"`)).toEqual({
+      indexes: ['CREATE UNIQUE INDEX attempts_pkey USING btree (delivery_id, seq)'],
+      used: ['attempts_pkey'],
+    });
+  });
+
+  it('upgrades a version 18 schema: the attempts recorded before stay listed in order under the new key', async () => {
+    const schema = uniqueSchema();
+    const t = `"${schema}"`;
+    await writeOutboxAtVersion(t, 18);
+    const before = [
+      attempt('a-1', 'd-1', { statusCode: 500 }),
+      attempt('a-2', 'd-1', { statusCode: 503 }),
+      attempt('a-3', 'd-2', { statusCode: 200, error: null }),
+    ];
+    await withPool(async (pool) => {
+      for (const a of before)
+        await pool.query(
+          insertSql(`${t}.attempts`, attemptCodec.columns, ph),
+          attemptCodec.encode(a, dialect),
+        );
+    });
+    const storage = await open(schema);
+    expect(await storage.listAttempts('d-1')).toEqual(before.slice(0, 2));
+    expect(await storage.listAttempts('d-2')).toEqual(before.slice(2));
+    expect(await attemptIndexes(t)).toEqual({
+      indexes: ['CREATE UNIQUE INDEX attempts_pkey USING btree (delivery_id, seq)'],
+      used: ['attempts_pkey'],
+    });
+    // Recorded after the upgrade, an attempt comes after those of before.
+    const d1 = (await storage.getDelivery('d-1'))!;
+    const after = attempt('a-4', 'd-1', { statusCode: 200, error: null });
+    await storage.completeAttempt({ delivery: { ...d1, status: 'succeeded', attempts: 3 }, attempt: after });
+    expect((await storage.listAttempts('d-1')).map((a) => a.id)).toEqual(['a-1', 'a-2', 'a-4']);
   });
 });

@@ -72,6 +72,21 @@ export function outcomeMigrations(s: string): Migration[] {
       name: 'attempt results sorted by the function',
       sql: completeOutcomes(s, 'CREATE OR REPLACE', 'function'),
     },
+    {
+      // An attempt row was written into two b-trees, its primary key (seq) and (delivery_id, seq), and is only
+      // ever read, listed and deleted by its delivery: the primary key is now (delivery_id, seq), the one index.
+      // Measured on results of 30 deliveries each completed once (15,000 results per side, alternating
+      // calls): 29.1-38.6 -> 26.8-27.4 µs of statement time and 9.15 -> 8.15 WAL records (1,376 -> 1,309 bytes)
+      // per result. The unique index is built with the table locked against writes (attempts are not recorded
+      // meanwhile): with many attempts retained, run it at a quiet time.
+      version: 19,
+      name: 'attempts keyed by their delivery',
+      sql: `
+CREATE UNIQUE INDEX attempts_by_delivery ON ${s}.attempts (delivery_id, seq);
+ALTER TABLE ${s}.attempts DROP CONSTRAINT attempts_pkey,
+  ADD CONSTRAINT attempts_pkey PRIMARY KEY USING INDEX attempts_by_delivery;
+DROP INDEX ${s}.attempts_delivery;`,
+    },
   ];
 }
 
