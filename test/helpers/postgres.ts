@@ -145,6 +145,15 @@ export function beforeActiveRunMigration(t: string): string {
   return `DROP INDEX ${t}.runs_job_active;`;
 }
 
+/**
+ * SQL that turns the attempts table of schema `t` (quoted) back into what versions 1 to 19 left: the primary key
+ * on seq and an index on (delivery_id, seq) (schema version 20 undone).
+ */
+export function beforeAttemptKeyMigration(t: string): string {
+  return `ALTER TABLE ${t}.attempts DROP CONSTRAINT attempts_pkey, ADD PRIMARY KEY (seq);
+    CREATE INDEX attempts_delivery ON ${t}.attempts (delivery_id, seq);`;
+}
+
 /** Migrated storages for the tests of a file (see {@link postgresStorages}). */
 export interface PostgresStorages {
   /** A storage on a pool of its own (4 connections), on `schema`: a new one, or one in use for another instance. */

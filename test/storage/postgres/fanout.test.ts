@@ -6,6 +6,7 @@ import { PostgresStorage } from '../../../src/storage/postgres/index.js';
 import { at, delivery, endpoint, message } from '../../../src/testing/storage-suite/fixtures.js';
 import {
   beforeActiveRunMigration,
+  beforeAttemptKeyMigration,
   beforeJobLeaseMigration,
   beforeLeaseMigration,
   describePostgres,
@@ -184,7 +185,8 @@ describePostgres('PostgresStorage fan-outs', () => {
         DROP FUNCTION ${t}.fanout_delivery_id; DROP FUNCTION ${t}.complete_attempts; DROP FUNCTION ${t}.claim_deliveries;
         DROP FUNCTION ${t}.complete_outcomes;
         DROP FUNCTION ${t}.next_delivery_at; ${beforeLeaseMigration(t)} ${beforeJobLeaseMigration(t)}
-        ${beforeActiveRunMigration(t)} DELETE FROM ${t}.schema_migrations WHERE version > 10`),
+        ${beforeActiveRunMigration(t)} ${beforeAttemptKeyMigration(t)}
+        DELETE FROM ${t}.schema_migrations WHERE version > 10`),
     );
     const upgraded = new PostgresStorage({
       connectionString: await postgresUrl(),

@@ -3,6 +3,7 @@ import { PostgresStorage } from '../../../src/storage/postgres/index.js';
 import { delivery, endpoint, message, minimalJob, run } from '../../../src/testing/storage-suite/fixtures.js';
 import {
   beforeActiveRunMigration,
+  beforeAttemptKeyMigration,
   beforeJobLeaseMigration,
   beforeLeaseMigration,
   describePostgres,
@@ -66,9 +67,7 @@ describePostgres('PostgresStorage migrations', () => {
     });
     // Turn it back into what cronhook with only the first two migrations left behind, data included.
     await withPool((pool) =>
-      pool.query(`ALTER TABLE ${t}.attempts DROP CONSTRAINT attempts_pkey, ADD PRIMARY KEY (seq);
-        CREATE INDEX attempts_delivery ON ${t}.attempts (delivery_id, seq);
-        DROP TABLE ${t}.fanouts; DROP FUNCTION ${t}.expand_fanouts; DROP FUNCTION ${t}.write_fanouts;
+      pool.query(`${beforeAttemptKeyMigration(t)} DROP TABLE ${t}.fanouts; DROP FUNCTION ${t}.expand_fanouts; DROP FUNCTION ${t}.write_fanouts;
         DROP FUNCTION ${t}.fanout_delivery_id; DROP FUNCTION ${t}.complete_attempts;
         DROP FUNCTION ${t}.complete_outcomes; DROP FUNCTION ${t}.next_delivery_at; DROP TRIGGER runs_outcome_insert ON ${t}.runs; DROP TRIGGER runs_outcome_update ON ${t}.runs;
         DROP FUNCTION ${t}.runs_outcome; DROP INDEX ${t}.jobs_failing; ALTER TABLE ${t}.jobs DROP COLUMN failing;
