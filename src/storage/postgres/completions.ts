@@ -158,7 +158,7 @@ export class PostgresCompletions {
 function outcomeParams(inputs: readonly CompleteAttemptInput[]): string[] {
   const columns: unknown[][] = OUTCOME_PARAMS.map(() => []);
   // In id order, the order the update locks them in: complete_outcomes() sorts them itself since schema version
-  // 18, a version 17 schema's locks them in the order sent.
+  // 19; that of a version 17 or 18 schema locks them in the order sent.
   const sorted = [...inputs].sort((x, y) =>
     x.delivery.id < y.delivery.id ? -1 : x.delivery.id > y.delivery.id ? 1 : 0,
   );

@@ -28,7 +28,7 @@ export function postgresMigrations(schema: string): Migration[] {
     ...jobLeaseMigrations(schema),
     ...outcomeMigrations(schema),
     ...activeRunMigrations(schema),
-  ];
+  ].sort((a, b) => a.version - b.version); // a file's versions need not be consecutive (outcomes.ts: 16, 17, 19, 20)
 }
 
-export const POSTGRES_SCHEMA_VERSION = 19;
+export const POSTGRES_SCHEMA_VERSION = 20;

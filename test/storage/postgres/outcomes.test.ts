@@ -241,7 +241,7 @@ describePostgres('PostgresStorage attempt results', () => {
     await recordOverlappingGroups(`"${storage.schema}"`);
   });
 
-  it('upgrades a version 17 schema to one whose complete_outcomes() sorts the results itself (version 18)', async () => {
+  it('upgrades a version 17 schema to one whose complete_outcomes() sorts the results itself (version 19)', async () => {
     const schema = uniqueSchema();
     const t = `"${schema}"`;
     await writeOutboxAtVersion(t, 17); // d-1 leased by instance 'old', d-2 due
@@ -270,10 +270,10 @@ describePostgres('PostgresStorage attempt results', () => {
     });
   });
 
-  it('upgrades a version 18 schema: the attempts recorded before stay listed in order under the new key', async () => {
+  it('upgrades a version 19 schema: the attempts recorded before stay listed in order under the new key', async () => {
     const schema = uniqueSchema();
     const t = `"${schema}"`;
-    await writeOutboxAtVersion(t, 18);
+    await writeOutboxAtVersion(t, 19);
     const before = [
       attempt('a-1', 'd-1', { statusCode: 500 }),
       attempt('a-2', 'd-1', { statusCode: 503 }),

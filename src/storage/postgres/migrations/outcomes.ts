@@ -66,9 +66,9 @@ export function outcomeMigrations(s: string): Migration[] {
       // the caller: instances of version 16 (which send them unsorted) and of later versions can record
       // results of the same deliveries at once during a rolling deploy without a deadlock. A sort of one
       // group's ids (tens) costs next to nothing against the update; the caller sorts them too, which keeps
-      // a version 17 schema safe (an instance migrates first, so that only happens if migrations are run
+      // a version 17 or 18 schema safe (an instance migrates first, so that only happens if migrations are run
       // apart from it).
-      version: 18,
+      version: 19,
       name: 'attempt results sorted by the function',
       sql: completeOutcomes(s, 'CREATE OR REPLACE', 'function'),
     },
@@ -79,7 +79,7 @@ export function outcomeMigrations(s: string): Migration[] {
       // calls): 29.1-38.6 -> 26.8-27.4 µs of statement time and 9.15 -> 8.15 WAL records (1,376 -> 1,309 bytes)
       // per result. The unique index is built with the table locked against writes (attempts are not recorded
       // meanwhile): with many attempts retained, run it at a quiet time.
-      version: 19,
+      version: 20,
       name: 'attempts keyed by their delivery',
       sql: `
 CREATE UNIQUE INDEX attempts_by_delivery ON ${s}.attempts (delivery_id, seq);
@@ -92,7 +92,7 @@ DROP INDEX ${s}.attempts_delivery;`,
 
 /**
  * complete_outcomes() of version 16 (results locked in id order by a pass of their own), 17 (locked by the
- * update, in the order the caller sends them) or 18 (locked by the update, sorted by id in the function).
+ * update, in the order the caller sends them) or 19 (locked by the update, sorted by id in the function).
  */
 function completeOutcomes(s: string, create: string, order: 'lock pass' | 'caller' | 'function'): string {
   const lockFirst = order === 'lock pass';
