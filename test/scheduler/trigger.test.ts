@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { sleep } from '../../src/clock.js';
+import type { Run } from '../../src/scheduler/types.js';
 import { MemoryStorage } from '../../src/storage/memory/index.js';
 import type { RunRecord } from '../../src/storage/types.js';
 import { flushPromises } from '../../src/testing/fake-clock.js';
@@ -119,5 +121,73 @@ describe('triggerJob', () => {
     expect(transport.requests).toHaveLength(0);
     const [stored] = await storage.listRuns({ jobId: 'j' });
     expect(stored).toMatchObject({ status: 'queued', startedAt: null, lockedUntil: new Date(0) });
+  });
+
+  // Attempts whose deadlines fall in the same millisecond share one timer: a run started at 0 alongside makes
+  // an attempt that counted its timeout from the wrong instant expire with it.
+  describe("a triggered run's attempt times out timeoutMs after the attempt started", () => {
+    const slow = (id: string) => ({
+      id,
+      schedule: { every: '1h' },
+      target: { url: `https://a.example/${id}`, timeoutMs: 1_000 },
+    });
+
+    /** The run of `done` once it settled, or undefined while it has not. */
+    async function settled(done: Promise<Run>): Promise<Run | undefined> {
+      let run: Run | undefined;
+      void done.then((r) => {
+        run = r;
+      });
+      await flushPromises();
+      return run;
+    }
+
+    it('at once: from the trigger', async () => {
+      const { scheduler, clock, transport } = createTestScheduler();
+      transport.reply([{ status: 200, delayMs: 5_000 }]);
+      await scheduler.addJob(slow('j'));
+      const done = scheduler.triggerJob('j');
+      await clock.advance(999);
+      expect(await settled(done)).toBeUndefined();
+      await clock.advance(1);
+      expect(await done).toMatchObject({ status: 'failed', error: { code: 'ERR_TIMEOUT' } });
+    });
+
+    it('after awaited job.started listeners', async () => {
+      const { scheduler, clock, transport } = createTestScheduler();
+      transport.reply([{ status: 200, delayMs: 5_000 }]);
+      scheduler.on('job.started', (e) => (e.job.id === 'j' ? sleep(clock, 800) : undefined), { await: true });
+      await scheduler.addJob(slow('j'));
+      await scheduler.addJob(slow('other'));
+      const done = scheduler.triggerJob('j');
+      const other = scheduler.triggerJob('other');
+      await clock.advance(1_000);
+      expect(await other).toMatchObject({ status: 'failed', error: { code: 'ERR_TIMEOUT' } });
+      await clock.advance(799);
+      expect(await settled(done)).toBeUndefined();
+      await clock.advance(1);
+      expect(await done).toMatchObject({ status: 'failed', error: { code: 'ERR_TIMEOUT' } });
+    });
+
+    it('after an insert storage answered later', async () => {
+      const storage = new SlowInserts();
+      const { scheduler, clock, transport } = createTestScheduler({ storage });
+      transport.reply([{ status: 200, delayMs: 5_000 }]);
+      await scheduler.addJob(slow('j'));
+      await scheduler.addJob(slow('other'));
+      const done = scheduler.triggerJob('j');
+      await flushPromises();
+      const other = scheduler.triggerJob('other');
+      await flushPromises();
+      storage.pending.pop()?.();
+      await clock.advance(500);
+      storage.pending.pop()?.();
+      await clock.advance(500);
+      expect(await other).toMatchObject({ status: 'failed', error: { code: 'ERR_TIMEOUT' } });
+      await clock.advance(499);
+      expect(await settled(done)).toBeUndefined();
+      await clock.advance(1);
+      expect(await done).toMatchObject({ status: 'failed', error: { code: 'ERR_TIMEOUT' } });
+    });
   });
 });

@@ -210,6 +210,8 @@ export async function runNow(options: ManualRunOptions, id: string): Promise<Run
   // With a slot free now, the run is stored already running (leased as a queued one): one write, not two.
   const reserved = tracker.reserveStart(job);
   if (reserved) markStarted(run, now);
+  // Inserted without an await: the run starts in this tick, at `now`.
+  const startedNow = storage.insertRunNow !== undefined;
   try {
     if (storage.insertRunNow) storage.insertRunNow(run);
     else await storage.insertRun(run);
@@ -217,6 +219,7 @@ export async function runNow(options: ManualRunOptions, id: string): Promise<Run
     if (reserved) tracker.cancelReservation();
     throw error;
   }
-  const finished = await loop.execute(job, run, 0, undefined, undefined, manualHandOver(shared, reserved));
+  const handOver = manualHandOver(shared, reserved, startedNow);
+  const finished = await loop.execute(job, run, 0, undefined, undefined, handOver);
   return toPublicRun(finished ?? run);
 }

@@ -11,21 +11,27 @@ export interface ManualHandOver {
    * it starts at once, without its own "running" write.
    */
   reserved: boolean;
+  /**
+   * A reserved run handed over in the same tick as its start time was read (nothing awaited since, e.g. its
+   * insert): its first attempt starts at that time, without reading the clock again.
+   */
+  startedNow: boolean;
 }
 
-export const NOT_MANUAL: ManualHandOver = { sharedJob: false, reserved: false };
+export const NOT_MANUAL: ManualHandOver = { sharedJob: false, reserved: false, startedNow: false };
 
-/** The four ways there are, made once (`triggerJob` hands over one per run). */
-const HAND_OVERS: readonly ManualHandOver[] = [
-  NOT_MANUAL,
-  { sharedJob: false, reserved: true },
-  { sharedJob: true, reserved: false },
-  { sharedJob: true, reserved: true },
-];
+/** The ways there are, made once (`triggerJob` hands over one per run). */
+const HAND_OVERS: readonly ManualHandOver[] = [false, true].flatMap((sharedJob) =>
+  [false, true].flatMap((reserved) =>
+    [false, true].map((startedNow) =>
+      !sharedJob && !reserved && !startedNow ? NOT_MANUAL : { sharedJob, reserved, startedNow },
+    ),
+  ),
+);
 
-/** The {@link ManualHandOver} of `sharedJob` and `reserved`. */
-export function manualHandOver(sharedJob: boolean, reserved: boolean): ManualHandOver {
-  return HAND_OVERS[(sharedJob ? 2 : 0) + (reserved ? 1 : 0)]!;
+/** The {@link ManualHandOver} of `sharedJob`, `reserved` and `startedNow` (only with `reserved`). */
+export function manualHandOver(sharedJob: boolean, reserved: boolean, startedNow = false): ManualHandOver {
+  return HAND_OVERS[(sharedJob ? 4 : 0) + (reserved ? 2 : 0) + (reserved && startedNow ? 1 : 0)]!;
 }
 
 /**

@@ -32,9 +32,12 @@ export class AttemptTimeouts {
     this.#clock = clock;
   }
 
-  /** Expires `entry` after `timeoutMs` unless it is {@link release}d first. */
-  start(entry: Expiring, timeoutMs: number): void {
-    const deadline = this.#clock.now() + timeoutMs;
+  /**
+   * Expires `entry` after `timeoutMs` unless it is {@link release}d first; `now`: the clock's time, when the
+   * caller has just read it.
+   */
+  start(entry: Expiring, timeoutMs: number, now = this.#clock.now()): void {
+    const deadline = now + timeoutMs;
     const group = this.#groups.get(deadline);
     if (group) {
       group.members.add(entry);

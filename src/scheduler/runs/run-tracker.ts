@@ -159,7 +159,7 @@ export class RunTracker {
     this.#activeByJob.set(job.id, (this.#activeByJob.get(job.id) ?? 0) + 1);
     const previous = after ?? (job.overlap === 'queue' ? this.#jobChains.get(job.id) : undefined);
     this.#active.add(active);
-    const done = this.#run(active, jitterMs, previous, gate, manual.reserved);
+    const done = this.#run(active, jitterMs, previous, gate, manual);
     active.done = done;
     // (A run released before its first await has left #active already and chains nothing.)
     if (job.overlap === 'queue' && this.#active.has(active)) this.#jobChains.set(job.id, done);
@@ -171,9 +171,10 @@ export class RunTracker {
     jitterMs: number,
     previous: Promise<unknown> | undefined,
     gate: StartGate | undefined,
-    reserved: boolean,
+    manual: ManualHandOver,
   ): Promise<RunRecord | null> {
     const { job, run, controller } = active;
+    const reserved = manual.reserved;
     const { clock, storage, runner } = this.#o;
     // A reserved run holds its slot already and starts at once (stored `running` by triggerJob).
     let holdsSlot = reserved;
@@ -206,7 +207,8 @@ export class RunTracker {
       let result: RunRecord;
       started = true;
       try {
-        result = await runner.execute(job, run, controller, active.sharedJob, reserved);
+        // A reserved run gets here without an await: `startedNow` still holds (see ManualHandOver).
+        result = await runner.execute(job, run, controller, active.sharedJob, reserved, manual.startedNow);
       } finally {
         holdsSlot = false;
         this.#slots.release();

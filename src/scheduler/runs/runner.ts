@@ -47,6 +47,11 @@ interface RunContext {
   publicJob: Job | undefined;
   /** The run's telemetry; null when telemetry is off. */
   telemetry: RunHook | null;
+  /**
+   * `run.startedAt` was read from the clock in this same tick, with nothing awaited since: the first attempt
+   * starts then (its timeout counts from it) without another clock read. Cleared at the first await.
+   */
+  startedNow: boolean;
 }
 
 /**
@@ -72,7 +77,8 @@ export class Runner {
   /**
    * Runs `run` of `job` to its end and stores it. `sharedJob`: `job` is the storage's own read-only record
    * (`peekJob`); handlers and listeners then get a copy, so nothing they do can reach it. `startStored`: the
-   * run was stored `running` (with its `startedAt`) already, so its start is not written again.
+   * run was stored `running` (with its `startedAt`) already, so its start is not written again; `startedNow`:
+   * and its `startedAt` was read in this tick (see RunContext.startedNow).
    */
   execute(
     job: JobRecord,
@@ -80,6 +86,7 @@ export class Runner {
     controller: AbortController,
     sharedJob = false,
     startStored = false,
+    startedNow = false,
   ): Promise<RunRecord> {
     const ctx: RunContext = {
       job,
@@ -89,6 +96,7 @@ export class Runner {
       signal: controller.signal,
       publicJob: undefined,
       telemetry: null,
+      startedNow: startStored ? startedNow : true,
     };
     if (!startStored) markStarted(run, this.#o.clock.now());
     const hook = this.#o.telemetry?.runStarted(job, run) ?? null;
@@ -118,9 +126,13 @@ export class Runner {
     // In-process storage writes the run's start and end before answering (updateRunNow): no await each.
     if (!startStored) {
       if (storage.updateRunNow) storage.updateRunNow(run);
-      else await storage.updateRun(run);
+      else {
+        ctx.startedNow = false;
+        await storage.updateRun(run);
+      }
     }
     if (emitter.listenerCount('job.started') > 0) {
+      ctx.startedNow = false;
       await emitter.emit('job.started', this.#event(ctx, 'job.started'));
     }
 
@@ -279,6 +291,9 @@ export class Runner {
     const { job, run } = ctx;
     const runSignal = ctx.signal;
     run.attempts = attempt;
+    // The first attempt of a run started in this tick starts at the run's start (no clock read).
+    const startedAt = ctx.startedNow ? run.startedAt!.getTime() : undefined;
+    ctx.startedNow = false;
     const timeoutMs = job.target.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const controller = lone ? ctx.controller : new AbortController();
     const forward = lone ? null : () => controller.abort(runSignal.reason);
@@ -291,7 +306,7 @@ export class Runner {
       lone ? runSignal : controller.signal,
     );
     armed.forward = forward;
-    this.#timeouts.start(armed, timeoutMs);
+    this.#timeouts.start(armed, timeoutMs, startedAt);
     armed.hook = ctx.telemetry?.attempt(attempt) ?? null;
     return armed;
   }
