@@ -37,7 +37,7 @@ export class Deadlines {
     }
     const members = new Set<Deadlined>([entry]);
     // Whole milliseconds: Node keeps a timer list per distinct delay.
-    const timer = setTimeout(() => this.#expire(key, members), Math.ceil(key - performance.now()));
+    const timer = setTimeout(() => this.#expire(key, members), Math.ceil(key - now));
     const created = { key, timer, members };
     this.#groups.set(key, created);
     entry.deadlineGroup = created;

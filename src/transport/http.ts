@@ -63,8 +63,12 @@ function stopped(): CronhookError {
   return new CronhookError('ERR_STOPPED', 'HttpTransport is closed');
 }
 
-/** A request checked by an {@link HttpTransport}, with its destination policy compiled. */
-interface CheckedRequest extends PreparedRequest {
+/**
+ * A request checked by an {@link HttpTransport}, with its destination policy compiled; its body already
+ * encoded when it is sent over and over (see {@link CheckedSender}).
+ */
+export interface CheckedRequest extends Omit<PreparedRequest, 'body'> {
+  body: string | Buffer | undefined;
   policy: CompiledAddressPolicy;
 }
 
@@ -74,9 +78,9 @@ interface CheckedRequest extends PreparedRequest {
  * a copy of its own in which only values known to be valid were replaced (see {@link checkedSender}).
  */
 export interface CheckedSender {
-  check(request: TransportRequest): PreparedRequest;
+  check(request: TransportRequest): CheckedRequest;
   send(
-    checked: PreparedRequest,
+    checked: CheckedRequest,
     headers: string[],
     signal: AbortSignal | undefined,
   ): Promise<TransportResponse>;
@@ -116,6 +120,9 @@ export class HttpTransport implements Transport {
   readonly #userAgent: string;
   readonly #lookup: LookupFunction;
   readonly #agents = new Map<string, Agent>();
+  /** The policy and agent of the last request: requests in a row nearly always share them. */
+  #lastPolicy: CompiledAddressPolicy | null = null;
+  #lastAgent: Agent | null = null;
   readonly #parsedUrls: ParsedUrls = new Map();
   /** The requests' deadlines: one timer per millisecond of deadlines, not one per request. */
   readonly #deadlines = new Deadlines();
@@ -226,10 +233,15 @@ export class HttpTransport implements Transport {
 
   static {
     checkedSenders = (transport) => ({
-      check: (request) => transport.#check(request),
+      check: (request) => {
+        const checked = transport.#check(request);
+        // Encoded once: undici makes a Buffer of a string body for every request.
+        if (typeof checked.body === 'string') checked.body = Buffer.from(checked.body);
+        return checked;
+      },
       send: (checked, headers, signal) => {
         try {
-          return transport.#dispatch(checked as CheckedRequest, headers, signal);
+          return transport.#dispatch(checked, headers, signal);
         } catch (error) {
           return Promise.reject(error);
         }
@@ -248,6 +260,8 @@ export class HttpTransport implements Transport {
     }
     const agents = [...this.#agents.values()];
     this.#agents.clear();
+    this.#lastPolicy = null;
+    this.#lastAgent = null;
     this.#parsedUrls.clear();
     // Every send has settled: what undici still holds are idle connections and requests that ended at their
     // deadline or abort while still connecting (a stuck connect would otherwise hold close() until
@@ -261,8 +275,14 @@ export class HttpTransport implements Transport {
   }
 
   #agentFor(policy: CompiledAddressPolicy): Agent {
-    const existing = this.#agents.get(policy.key);
-    if (existing) return existing;
+    if (policy === this.#lastPolicy) return this.#lastAgent!;
+    const agent = this.#agents.get(policy.key) ?? this.#newAgent(policy);
+    this.#lastPolicy = policy;
+    this.#lastAgent = agent;
+    return agent;
+  }
+
+  #newAgent(policy: CompiledAddressPolicy): Agent {
     // A connection opened under one policy must never serve a request under another: one pool each.
     const agent = new Agent({
       connect: guardedConnector({ policy, connectTimeoutMs: this.#connectTimeoutMs, lookup: this.#lookup }),

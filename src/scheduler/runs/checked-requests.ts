@@ -1,7 +1,6 @@
 import type { JobRecord, RunRecord } from '../../storage/types.js';
 import { requestSecrets } from '../../transport/echoed-secrets.js';
-import { type CheckedSender, checkedSender } from '../../transport/http.js';
-import type { PreparedRequest } from '../../transport/http-validation.js';
+import { type CheckedRequest, type CheckedSender, checkedSender } from '../../transport/http.js';
 import type { Transport, TransportResponse } from '../../transport/types.js';
 import type { HttpTarget } from '../types.js';
 import { buildHttpRequest, type HttpRequestOptions } from './http-call.js';
@@ -15,14 +14,14 @@ export class CheckedJobRequest {
   readonly method: string;
   /** What a response must not keep (see requestSecrets): the job's own header values, its URL's secrets. */
   readonly secrets: readonly string[];
-  readonly checked: PreparedRequest;
+  readonly checked: CheckedRequest;
   readonly #jobId: string;
   readonly #timeoutMs: number;
   /** Where in `#checked.headers` the per-run values are. */
   readonly #keyAt: number;
   readonly #timeAt: number;
 
-  constructor(job: JobRecord, target: HttpTarget, checked: PreparedRequest, timeoutMs: number) {
+  constructor(job: JobRecord, target: HttpTarget, checked: CheckedRequest, timeoutMs: number) {
     this.#jobId = job.id;
     this.#timeoutMs = timeoutMs;
     this.checked = checked;
