@@ -172,14 +172,24 @@ export class JobRuns {
  * The finished statuses `statuses` names, worked out once per array: the scheduler passes the same one after
  * every run. What the array held then is kept, so an array changed since is worked out again.
  */
-const counted = new WeakMap<readonly RunStatus[], { of: RunStatus[]; result: readonly RunStatus[] }>();
+interface Counted {
+  of: RunStatus[];
+  result: readonly RunStatus[];
+}
+const counted = new WeakMap<readonly RunStatus[], Counted>();
+/** The array asked for last, and its answer: the same one run after run (no WeakMap lookup each). */
+let lastStatuses: readonly RunStatus[] | undefined;
+let lastCounted: Counted | undefined;
 function countedStatuses(statuses: readonly RunStatus[] | undefined): readonly RunStatus[] {
   if (statuses === undefined) return FINISHED_RUN_STATUSES;
-  const known = counted.get(statuses);
-  if (known !== undefined && sameStatuses(known.of, statuses)) return known.result;
-  const result = FINISHED_RUN_STATUSES.filter((s) => statuses.includes(s));
-  counted.set(statuses, { of: statuses.slice(), result });
-  return result;
+  let known = statuses === lastStatuses ? lastCounted : counted.get(statuses);
+  if (known === undefined || !sameStatuses(known.of, statuses)) {
+    known = { of: statuses.slice(), result: FINISHED_RUN_STATUSES.filter((s) => statuses.includes(s)) };
+    counted.set(statuses, known);
+  }
+  lastStatuses = statuses;
+  lastCounted = known;
+  return known.result;
 }
 
 function sameStatuses(a: readonly RunStatus[], b: readonly RunStatus[]): boolean {
