@@ -25,14 +25,18 @@ export interface DeadlineGroup {
 export class Deadlines {
   /** Fresh (see FreshMap): a group per millisecond of deadlines comes and goes. */
   readonly #groups = new FreshMap<number, DeadlineGroup>();
+  /** The group joined or made last, while it is in #groups: the requests of a busy millisecond share it. */
+  #last: DeadlineGroup | null = null;
 
   /** Calls `entry.expire()` once `timeoutMs` have passed since `now` (a `performance.now()` reading). */
   add(entry: Deadlined, now: number, timeoutMs: number): void {
     const key = Math.ceil(now + timeoutMs);
-    const group = this.#groups.get(key);
+    const last = this.#last;
+    const group = last !== null && last.key === key ? last : this.#groups.get(key);
     if (group !== undefined) {
       group.members.add(entry);
       entry.deadlineGroup = group;
+      this.#last = group;
       return;
     }
     const members = new Set<Deadlined>([entry]);
@@ -41,6 +45,7 @@ export class Deadlines {
     const created = { key, timer, members };
     this.#groups.set(key, created);
     entry.deadlineGroup = created;
+    this.#last = created;
   }
 
   /** `entry` ended before its deadline. */
@@ -50,10 +55,12 @@ export class Deadlines {
     // Not in it (any more): it expired, or was released already.
     if (group === null || !group.members.delete(entry) || group.members.size > 0) return;
     clearTimeout(group.timer);
+    if (this.#last === group) this.#last = null;
     if (this.#groups.get(group.key) === group) this.#groups.delete(group.key);
   }
 
   #expire(key: number, members: Set<Deadlined>): void {
+    if (this.#last?.members === members) this.#last = null;
     if (this.#groups.get(key)?.members === members) this.#groups.delete(key);
     const expired = [...members];
     members.clear();

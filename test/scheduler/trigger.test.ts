@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { sleep } from '../../src/clock.js';
+import { Scheduler } from '../../src/scheduler/scheduler.js';
 import type { Run } from '../../src/scheduler/types.js';
 import { MemoryStorage } from '../../src/storage/memory/index.js';
 import type { RunRecord } from '../../src/storage/types.js';
-import { flushPromises } from '../../src/testing/fake-clock.js';
+import { FakeClock, flushPromises } from '../../src/testing/fake-clock.js';
+import type { Transport } from '../../src/transport/types.js';
 import { createTestScheduler } from '../helpers/scheduler.js';
 
 const job = { id: 'j', schedule: { every: '1h' }, target: { url: 'https://a.example/j' } } as const;
@@ -151,6 +153,29 @@ describe('triggerJob', () => {
       expect(await settled(done)).toBeUndefined();
       await clock.advance(1);
       expect(await done).toMatchObject({ status: 'failed', error: { code: 'ERR_TIMEOUT' } });
+    });
+
+    it('also when an attempt with the same deadline ended just before', async () => {
+      // Answers the first request at once, and the next ones never (they end only when aborted).
+      let calls = 0;
+      const transport: Transport = {
+        send: (_request, options) =>
+          calls++ === 0
+            ? Promise.resolve({ status: 200, headers: {}, body: '', bodyTruncated: false, durationMs: 0 })
+            : new Promise((_resolve, reject) => {
+                options?.signal?.addEventListener('abort', () => reject(options.signal?.reason));
+              }),
+      };
+      const clock = new FakeClock('2026-01-01T00:00:00.000Z');
+      const scheduler = new Scheduler({ clock, transport, storage: new MemoryStorage() });
+      await scheduler.addJob(slow('j'));
+      expect(await scheduler.triggerJob('j')).toMatchObject({ status: 'succeeded' });
+      const done = scheduler.triggerJob('j');
+      await clock.advance(999);
+      expect(await settled(done)).toBeUndefined();
+      await clock.advance(1);
+      expect(await done).toMatchObject({ status: 'failed', error: { code: 'ERR_TIMEOUT' } });
+      await scheduler.stop();
     });
 
     it('after awaited job.started listeners', async () => {

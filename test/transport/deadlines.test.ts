@@ -35,6 +35,17 @@ describe('Deadlines (the transport’s shared request deadlines)', () => {
     expect([a.expired, b.expired, c.expired]).toEqual([0, 1, 1]);
   });
 
+  it('gives a request of a millisecond whose earlier requests all ended a timer of its own', () => {
+    const deadlines = new Deadlines();
+    const [a, b] = [entry(), entry()];
+    const now = performance.now();
+    deadlines.add(a, now, 100);
+    deadlines.release(a);
+    deadlines.add(b, now, 100);
+    vi.advanceTimersByTime(100);
+    expect([a.expired, b.expired]).toEqual([0, 1]);
+  });
+
   it('never expires a request before its timeout: a deadline within a millisecond is rounded up', () => {
     const deadlines = new Deadlines();
     const late = entry();

@@ -27,6 +27,8 @@ export class AttemptTimeouts {
   readonly #clock: Clock;
   /** Fresh (see FreshMap): a group per millisecond of deadlines comes and goes. */
   readonly #groups = new FreshMap<number, TimeoutGroup>();
+  /** The group joined or made last, while it is in #groups: the attempts of a busy millisecond share it. */
+  #last: TimeoutGroup | null = null;
 
   constructor(clock: Clock) {
     this.#clock = clock;
@@ -38,10 +40,12 @@ export class AttemptTimeouts {
    */
   start(entry: Expiring, timeoutMs: number, now = this.#clock.now()): void {
     const deadline = now + timeoutMs;
-    const group = this.#groups.get(deadline);
+    const last = this.#last;
+    const group = last !== null && last.deadline === deadline ? last : this.#groups.get(deadline);
     if (group) {
       group.members.add(entry);
       entry.timeoutGroup = group;
+      this.#last = group;
       return;
     }
     const members = new Set<Expiring>([entry]);
@@ -49,6 +53,7 @@ export class AttemptTimeouts {
     const created = { deadline, timer, members };
     this.#groups.set(deadline, created);
     entry.timeoutGroup = created;
+    this.#last = created;
   }
 
   /** The attempt ended before its deadline. */
@@ -58,10 +63,12 @@ export class AttemptTimeouts {
     // Not in it (any more): it expired, or was released already.
     if (group === null || !group.members.delete(entry) || group.members.size > 0) return;
     group.timer.cancel();
+    if (this.#last === group) this.#last = null;
     if (this.#groups.get(group.deadline) === group) this.#groups.delete(group.deadline);
   }
 
   #expire(deadline: number, members: Set<Expiring>): void {
+    if (this.#last?.members === members) this.#last = null;
     if (this.#groups.get(deadline)?.members === members) this.#groups.delete(deadline);
     const expired = [...members];
     members.clear();
