@@ -1,3 +1,4 @@
+import { isRunActive } from '../../scheduler/types.js';
 import { notFound, runLeaseLost } from '../errors.js';
 import { insertSql, postgresPlaceholder as ph, setSql, without } from '../sql/codec.js';
 import { GroupCommit, type QueuedWrite } from '../sql/group-commit.js';
@@ -10,7 +11,7 @@ import type {
   PruneRunsInput,
   RunRecord,
 } from '../types.js';
-import { postgresDialect as dialect, type PgRow, type PostgresDatabase } from './database.js';
+import { postgresDialect as dialect, type PgRow, type PgSql, type PostgresDatabase } from './database.js';
 import { distinctParts, jsonRows, writeAsSet } from './set-writes.js';
 
 const RUN_KEY_COLUMNS = ['id', 'job_id', 'occurrence_key'];
@@ -52,6 +53,7 @@ export class PostgresRuns {
   readonly #updateRuns: string;
   readonly #pruneRuns: string;
   readonly #claimRequests: string;
+  readonly #activeRuns: PgSql;
   readonly #inserts = new GroupCommit<RunRecord>((group) => this.#insertGroup(group));
   readonly #updates = new GroupCommit<RunRecord>((group) => this.#updateGroup(group));
   readonly #prunes = new GroupCommit<PruneRunsInput>((group) => this.#pruneGroup(group));
@@ -90,6 +92,11 @@ export class PostgresRuns {
         ORDER BY id FOR UPDATE),
       gone AS (DELETE FROM ${runs} WHERE id = ANY(ARRAY(SELECT id FROM locked)) RETURNING job_id)
       SELECT job_id, count(*)::int AS n FROM gone GROUP BY job_id`;
+    // A job's runs in flight, newest first: the overlap gate asks once per occurrence. Prepared, with the
+    // statuses in the text as well, so the kept (generic) plan reads runs_job_active (schema version 18):
+    // planning it again at every call cost the server ~100 µs, ten times its execution.
+    this.#activeRuns = db.statement(`SELECT ${columns} FROM ${runs} WHERE job_id = $1 AND ${ACTIVE}
+      AND status = ANY($2::text[]) ORDER BY scheduled_at DESC, id DESC LIMIT $3`);
     // Run requests in claim order (schema version 8 indexes them so), skipping those another instance is
     // taking; the rows are locked before the join decides, so a job's handler is read as it is now.
     this.#claimRequests = `WITH c AS (
@@ -192,6 +199,11 @@ export class PostgresRuns {
   }
 
   async listRuns(options: ListRunsOptions = {}): Promise<RunRecord[]> {
+    const { jobId, statuses, before, limit = 50 } = options;
+    if (jobId !== undefined && statuses?.every(isRunActive) && before === undefined) {
+      const { rows } = await this.#db.query(this.#activeRuns, [jobId, statuses, limit]);
+      return rows.map(decodeRun);
+    }
     const where: string[] = [];
     const params: unknown[] = [];
     const p = (value: unknown) => ph(params.push(value) - 1);

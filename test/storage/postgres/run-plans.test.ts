@@ -6,7 +6,13 @@ import { insertSql, postgresPlaceholder as ph } from '../../../src/storage/sql/c
 import { jobCodec, runCodec } from '../../../src/storage/sql/job-rows.js';
 import type { RunRecord, Storage } from '../../../src/storage/types.js';
 import { at, minimalJob, run } from '../../../src/testing/storage-suite/fixtures.js';
-import { indexesRead, openWatched, plansOf, recordStatements } from '../../helpers/pg-plans.js';
+import {
+  indexesRead,
+  openWatched,
+  plansOf,
+  recordStatements,
+  type Statement,
+} from '../../helpers/pg-plans.js';
 import {
   describePostgres,
   dropSchema,
@@ -89,24 +95,28 @@ describePostgres('PostgresStorage run writes: plans', () => {
 
   it('lists a job’s runs in flight (the overlap gate) from their own index, newest first', async () => {
     const { pool, schema, storage } = await openWatched(cleanups, 'activeplans');
+    const list = async (statuses: RunStatus[]) =>
+      (await storage.listRuns({ jobId: 'j3', statuses, limit: 2 })).map((r) => r.id);
+    // The gate's statement is prepared: a connection keeps its generic plan, made when the table may be empty.
+    const indexes = async (statement: Statement) => (await plansOf(pool, statement)).map(indexesRead);
+    const { sent, stop } = recordStatements(pool);
+    expect(await list(['queued', 'running'])).toEqual([]);
+    const [whenEmpty] = sent.splice(0);
+    expect(whenEmpty?.prepared).toBe(true);
+    expect(await indexes(whenEmpty!)).toEqual([['runs_job_active'], ['runs_job_active']]);
+
     await seed(storage, 40);
     // Job j3's runs in flight: the two newest of those not ended (623 and 603).
     const expected = ['r623', 'r603'];
-
-    const { sent, stop } = recordStatements(pool);
-    const list = async (statuses: RunStatus[]) =>
-      (await storage.listRuns({ jobId: 'j3', statuses, limit: 2 })).map((r) => r.id);
     expect(await list(['queued', 'running'])).toEqual(expected);
     await pool.query(`ANALYZE "${schema}".runs`);
     expect(await list(['running'])).toEqual(expected);
     stop();
 
-    const lists = sent.filter((s) => /^\s*SELECT \* FROM/.test(s.text));
+    const lists = sent.filter((s) => /^\s*SELECT\b[\s\S]*\bWHERE job_id = \$1/.test(s.text));
     expect(lists).toHaveLength(2);
-    for (const statement of lists) {
-      for (const plan of await plansOf(pool, statement))
-        expect(indexesRead(plan)).toEqual(['runs_job_active']);
-    }
+    for (const statement of lists)
+      expect(await indexes(statement)).toEqual([['runs_job_active'], ['runs_job_active']]);
   });
 
   it('upgrades a version 17 schema: runs in flight written before are listed from the new index', async () => {
