@@ -63,7 +63,9 @@ export async function plansOf(pool: pg.Pool, { text, values, prepared }: Stateme
       const args = values.map((v) => literal(client, v)).join(', ');
       plans.push(root((await client.query(`EXPLAIN (FORMAT JSON) EXECUTE generic(${args})`)).rows));
     } finally {
-      await client.query('DEALLOCATE ALL; RESET plan_cache_mode').catch(() => {});
+      // Only its own statement: the connection is the pool's, where the storage keeps its prepared statements.
+      await client.query('DEALLOCATE generic').catch(() => {});
+      await client.query('RESET plan_cache_mode').catch(() => {});
       client.release();
     }
   }
