@@ -63,19 +63,17 @@ export const LIMITS: Record<string, string> = {
     'delivery needs ~3.75 ms of CPU on one core, so < 5 ms holds only on a quiet machine. The loop’s own ' +
     'p50 in the same run is the reference.',
   'webhook-sqlite-1':
-    "the sender's main thread. On a quiet machine ~25-35% of the two cores stay idle in these rounds " +
-    "(vmstat), as in the loop's and MemoryStorage's. Accounted per thread: the main thread is ~75-80% of " +
-    "the sender's CPU; V8's helper threads (garbage collection) add 10-25 µs over MemoryStorage; the WAL " +
-    'fsync (thread pool) and the checkpoint worker together only ~3-7 µs. On the main thread the storage ' +
-    'writes were ~30 µs per delivery last stop (~1-2 µs less since, in statement tests): the claim ' +
-    '(the claimable rows read as arrays and leased by rowid with one UPDATE … RETURNING of 32 rows), the ' +
-    'completion (an UPDATE by rowid and an attempt INSERT), BEGIN and COMMIT. Ids made in one ' +
-    'millisecond rise, so a claim’s rows share table pages (WAL per delivery 5.4 → 3.6 KB in a ' +
-    'statement test). Outcomes share commits (~0.04 ' +
-    "commits and flushes per delivery). The opt-in `writeThread: 'worker'` runs the outbox's writes on a " +
-    'thread of their own: the main thread spends 25-30% less per delivery (~25 µs), but the thread costs ' +
-    '~54 µs (copies between threads, its own event loop and heap), and deliveries/s did not rise in ' +
-    'alternating rounds here. Tried and not kept: no persisted lease for a file opened exclusively (~4-6 µs).',
+    "the sender's main thread and the outcomes' storing. Accounted per delivery (indicative, loaded " +
+    'machine): the main thread ~63-100 µs user + 8-20 µs system; the SQLite statements ~24-38 µs of it ' +
+    '(in process: the outcome UPDATE 6-11, the lease UPDATE … RETURNING of 32 rows 4.7-6.3, the claimable ' +
+    'SELECT 4.1-4.9, the attempt INSERT 3.7-5.6, COMMIT 2.2-4, `PRAGMA data_version` 1-4); the WAL flush ' +
+    '(thread pool, fdatasync since this stop) and the checkpoint worker ~3-8 µs; ~0.04 commits per ' +
+    'delivery. Until this stop the notifier stopped starting requests while 4 × `concurrency` results ' +
+    'waited to be stored, and storing one took 7-27 ms, so only 10-13 of 16 requests were in flight; the ' +
+    'cap is now 8 × `concurrency`. A checkpoint’s RESTART phase holds every write for 10-80 ms about once ' +
+    'a second on this disk. The opt-in `writeThread: ' +
+    "'worker'` runs the outbox's writes on a thread of their own: the main thread spends 25-30% less per " +
+    'delivery, but the thread costs ~54 µs (copies between threads, its own event loop and heap).',
   'webhook-sqlite-50':
     'the same per-delivery work as at one endpoint (the claim with its lease UPDATE, an UPDATE and an ' +
     'attempt INSERT per outcome, outcomes sharing commits; the main thread ~75-80% of the CPU, garbage ' +
@@ -88,10 +86,13 @@ export const LIMITS: Record<string, string> = {
     'delivery (indicative, loaded machine): ~0.3 round trips (a claim of 32 with its leases, a completion ' +
     'group of ~16-24 outcomes), each costing the sender ~40-50 µs of CPU in node-postgres; the server ' +
     "~80-105 µs, most of it the outcome: it rewrites the row with an entry in 5 of the deliveries' " +
-    'indexes (status, `updated_at`, `next_attempt_at` change), ~9 WAL records per delivery. The sender ' +
-    'is about half idle: it waits on round trips, and one group of results commits at a time, each ' +
-    'waiting for its flush. Since schema version 16 results go as one typed array per changed column ' +
-    '(not JSON rows), since 17 the update locks them itself (no lock pass). Since 12 the lease is a ' +
+    'indexes (status, `updated_at`, `next_attempt_at` change), ~8 WAL records per delivery (9 before ' +
+    'schema version 20 keyed attempts by their delivery: one index on attempts, not two). Until this ' +
+    'stop the notifier stopped starting requests while 4 × `concurrency` results waited to be stored: ' +
+    '48-55 of 64 waited on average and only 7-10 of 16 requests were in flight; the cap is now 8 × ' +
+    '`concurrency`. Two result groups committing at once did not help: the commit waits for CPU here, ' +
+    'not the disk. Since schema version 16 results go as one typed array per changed column (not JSON ' +
+    'rows), since 17 the update locks them itself in id order (since 19 sorted by the function). Since 12 the lease is a ' +
     'HOT update; since 13 the claim returns each endpoint and message id as a column; lookups by one id ' +
     'keep a generic plan; the endpoint row a claim returned serves its leased deliveries’ attempts; a ' +
     'dispatcher with every slot busy no longer asks for the next due time. See docs/scaling.md and section 8.',
