@@ -28,9 +28,11 @@ export const LIMITS: Record<string, string> = {
     '`start()` run unoptimised code. None is missed (node-cron and croner drop runs at this size).',
   http:
     'CPU-bound in one process. A profile of the real run (built package, per run): undici itself costs ' +
-    'about 1 µs less than the loop’s `request()`; what remains is cronhook’s own code, ~4-5 µs spread ' +
-    'thin: the run path’s async layers (~0.5-1 µs), request header checks (~0.3), clock reads (~0.2), ' +
-    'the first hashing of each fresh run id. MemoryStorage writes a run synchronously (its optional ' +
+    'about 1 µs less than the loop’s `request()`; the socket write ~5 µs more (the job’s four headers); ' +
+    'cronhook’s own code ~5 µs spread thin: the run path’s async layers, four clock reads (~120 ns each ' +
+    'on this host), the first hashing of each fresh run id, garbage collection. A job’s request is checked ' +
+    'by the transport once per job record (in-process storage), not per run: only its idempotency key and ' +
+    'scheduled time change, and its body is encoded once. MemoryStorage writes a run synchronously (its optional ' +
     '`insertRunNow`/`updateRunNow`/`pruneRunsNow`: three awaits fewer per run) and keeps a manual run ' +
     'out of its job’s occurrence-key map. Garbage ' +
     'collection is at the loop’s level since the run indexes and timeout groups stopped promoting every ' +
