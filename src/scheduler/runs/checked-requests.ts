@@ -28,8 +28,13 @@ export class CheckedJobRequest {
     this.method = checked.method;
     this.secrets = requestSecrets(target.url, target.headers);
     const headers = checked.headers;
-    this.#keyAt = headers.indexOf('idempotency-key') + 1;
-    this.#timeAt = headers.indexOf('x-cronhook-scheduled-at') + 1;
+    this.#keyAt = valueAt(headers, 'idempotency-key');
+    this.#timeAt = valueAt(headers, 'x-cronhook-scheduled-at');
+  }
+
+  /** Whether both per-run headers are there to be set (building the request always adds them). */
+  get complete(): boolean {
+    return this.#keyAt > 0 && this.#timeAt > 0;
   }
 
   /** Whether this is `job`'s request, sent with `timeoutMs`. */
@@ -87,6 +92,7 @@ export class CheckedRequests {
     const { userAgent, clock, addressPolicy } = options;
     const request = buildHttpRequest(job, target, run, { userAgent, clock, addressPolicy, timeoutMs });
     const checked = new CheckedJobRequest(job, target, this.#sender.check(request), timeoutMs);
+    if (!checked.complete) return null;
     this.#requests.set(target, checked);
     return checked;
   }
@@ -105,4 +111,13 @@ function isFrozenTarget(target: HttpTarget): boolean {
     (headers === undefined || Object.isFrozen(headers)) &&
     (typeof body !== 'object' || body === null || Object.isFrozen(body))
   );
+}
+
+/**
+ * Where the value of header `name` is in a flat name/value list, or -1: searched among the names only, since
+ * a job's own header may have that name as its value.
+ */
+function valueAt(headers: readonly string[], name: string): number {
+  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) return i + 1;
+  return -1;
 }

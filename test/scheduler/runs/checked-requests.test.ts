@@ -68,6 +68,25 @@ describe('HTTP job requests checked once per job', () => {
     });
   });
 
+  it("keeps a job header whose value is one of the per-run headers' names as the job says", async () => {
+    start();
+    await scheduler.addJob({
+      id: 'names',
+      schedule: '@yearly',
+      target: {
+        url: server.url('/'),
+        headers: { 'x-a': 'idempotency-key', 'x-b': 'x-cronhook-scheduled-at' },
+      },
+    });
+    await scheduler.triggerJob('names');
+    expect(server.requests[0]!.headers).toMatchObject({
+      'x-a': 'idempotency-key',
+      'x-b': 'x-cronhook-scheduled-at',
+      'idempotency-key': 'names:2026-03-01T10:00:00.000Z',
+      'x-cronhook-scheduled-at': '2026-03-01T10:00:00.000Z',
+    });
+  });
+
   it('sends what a changed job says from its next run on', async () => {
     start();
     await scheduler.addJob({
