@@ -5,16 +5,15 @@ import type { Emitter } from '../../events.js';
 import { cloneJson } from '../../storage/clone.js';
 import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
 import type { RunHook, SchedulerHooks } from '../../telemetry/hooks.js';
-import { tracedSend } from '../../telemetry/hooks.js';
 import type { AddressPolicy, Transport, TransportResponse } from '../../transport/types.js';
 import { toPublicJob } from '../jobs/record.js';
 import type { HandlerTarget, HttpTarget, Job, JobHandler, RunEventBase, SchedulerEvents } from '../types.js';
 import { ArmedAttempt, attemptFailure } from './armed-attempt.js';
 import { asError, FinalFailure, LostRun, loneOutcome, lostRunWrite, retryDelay } from './attempt-outcome.js';
 import { AttemptTimeouts } from './attempt-timeouts.js';
-import { CheckedRequests } from './checked-requests.js';
 import { callHandler } from './handler-call.js';
-import { buildHttpRequest, checkResponse } from './http-call.js';
+import { checkResponse } from './http-call.js';
+import { HttpJobSender } from './http-job-sender.js';
 import { markStarted, toPublicRun } from './run-records.js';
 
 export { SNIPPET_BYTES, truncateUtf8 } from './http-call.js';
@@ -65,13 +64,12 @@ interface RunContext {
 export class Runner {
   readonly #o: RunnerOptions;
   readonly #timeouts: AttemptTimeouts;
-  /** HTTP jobs' requests checked once per job record; null when the transport does not take them. */
-  readonly #checked: CheckedRequests | null;
+  readonly #http: HttpJobSender;
 
   constructor(options: RunnerOptions) {
     this.#o = options;
     this.#timeouts = new AttemptTimeouts(options.clock);
-    this.#checked = CheckedRequests.through(options.transport);
+    this.#http = new HttpJobSender(options);
   }
 
   /**
@@ -271,7 +269,7 @@ export class Runner {
     };
     let sent: Promise<TransportResponse>;
     try {
-      sent = this.#send(ctx, target, armed);
+      sent = this.#http.send(ctx.job, target, ctx.run, ctx.sharedJob, armed);
     } catch (failure) {
       sent = Promise.reject(failure);
     }
@@ -315,28 +313,6 @@ export class Runner {
   #disarm(ctx: RunContext, armed: ArmedAttempt): void {
     this.#timeouts.release(armed);
     if (armed.forward) ctx.signal.removeEventListener('abort', armed.forward);
-  }
-
-  /**
-   * Sends an HTTP job's request for `armed` (its method and secrets kept on it, for the check of the response):
-   * checked once per job record when it can be (see CheckedRequests), else built and sent as a request.
-   */
-  #send(ctx: RunContext, target: HttpTarget, armed: ArmedAttempt): Promise<TransportResponse> {
-    const { userAgent, clock, addressPolicy, transport } = this.#o;
-    const hook = armed.hook;
-    if (hook === null && ctx.sharedJob && this.#checked !== null) {
-      const checked = this.#checked.of(ctx.job, target, ctx.run, armed.timeoutMs, this.#o);
-      if (checked !== null) {
-        armed.method = checked.method;
-        armed.secrets = checked.secrets;
-        return this.#checked.send(checked, ctx.run, armed.signal);
-      }
-    }
-    const options = { userAgent, clock, addressPolicy, timeoutMs: armed.timeoutMs };
-    const request = buildHttpRequest(ctx.job, target, ctx.run, options);
-    armed.method = request.method ?? 'POST';
-    const propagate = target.propagateTraceContext !== false;
-    return tracedSend(transport, request, { signal: armed.signal, clock }, hook, propagate);
   }
 
   /** A run event's common part, built only once someone listens (callers check `listenerCount` first). */
