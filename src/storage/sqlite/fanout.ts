@@ -19,13 +19,16 @@ export const FANOUT_PENDING = `SELECT total(json_array_length(fanout)) AS n, min
 const INSERT_FANOUT = `INSERT INTO cronhook_messages (${messageCodec.columns.join(', ')}, fanout, fanout_due)
   VALUES (${messageCodec.columns.map(() => '?').join(', ')}, ?, ?)`;
 /**
- * A message's delivery records in one statement (one call into SQLite rather than one per record), from
- * `[id, endpoint id, locked by, locked until, parked]` tuples.
+ * A delivery record of a fan-out, one row per statement. Not one statement for all of a message's records
+ * (`INSERT ... SELECT` from a JSON array): a statement that writes several rows keeps, until it ends, the
+ * original of every page it changes (to undo itself alone if a row fails), and a fan-out's records change a
+ * page of the per-endpoint index per endpoint; past 64 KiB that statement journal goes to a temporary file.
+ * Measured at 50 endpoints (records of ~10 fan-outs per transaction): ~16.5 µs of CPU per record in the
+ * one statement, ~4.5 one row at a time.
  */
-const INSERT_RECORDS = `INSERT INTO cronhook_deliveries (id, message_id, endpoint_id, topic, status, attempts,
+const INSERT_RECORD = `INSERT INTO cronhook_deliveries (id, message_id, endpoint_id, topic, status, attempts,
     next_attempt_at, created_at, updated_at, locked_by, locked_until, parked)
-  SELECT r.value ->> 0, ?1, r.value ->> 1, ?2, 'pending', 0, ?3, ?4, ?4, r.value ->> 2, r.value ->> 3, r.value ->> 4
-  FROM json_each(?5) r`;
+  VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, ?)`;
 const WRITTEN = 'UPDATE cronhook_messages SET fanout = NULL, fanout_due = NULL WHERE id = ?';
 const ANY = 'SELECT 1 AS found FROM cronhook_messages WHERE fanout IS NOT NULL LIMIT 1';
 const ALL = 'SELECT * FROM cronhook_messages WHERE fanout IS NOT NULL ORDER BY fanout_due, id';
@@ -229,21 +232,23 @@ export class SqliteFanout {
   }
 
   #insert(row: SqlRow, records: DeliveryRecord[], endpoints: (id: string) => Endpoint | null): void {
-    const tuples = records.map((r) => [
-      r.id,
-      r.endpointId,
-      r.lockedBy,
-      r.lockedUntil?.getTime() ?? null,
-      // As insertMessage parks it: pending to a disabled endpoint (a leased one goes to an enabled one).
-      endpoints(r.endpointId)?.enabled === false ? 1 : 0,
-    ]);
-    this.#c.run(INSERT_RECORDS, [
-      row.id,
-      row.topic,
-      Number(row.fanout_due),
-      Number(row.created_at),
-      JSON.stringify(tuples),
-    ]);
+    const due = Number(row.fanout_due);
+    const created = Number(row.created_at);
+    for (const r of records) {
+      this.#c.run(INSERT_RECORD, [
+        r.id,
+        row.id,
+        r.endpointId,
+        row.topic,
+        due,
+        created,
+        created,
+        r.lockedBy,
+        r.lockedUntil?.getTime() ?? null,
+        // As insertMessage parks it: pending to a disabled endpoint (a leased one goes to an enabled one).
+        endpoints(r.endpointId)?.enabled === false ? 1 : 0,
+      ]);
+    }
     this.#c.run(WRITTEN, [row.id]);
   }
 
