@@ -2,6 +2,7 @@ import {
   DELIVERY_STATUSES,
   type DeliveryAttempt,
   type DeliveryRecord,
+  type EndpointRecord,
   type Message,
 } from '../../notifier/types.js';
 import { outcomeStamp } from '../concurrent-change.js';
@@ -62,6 +63,7 @@ const decodeDelivery = (row: Record<string, unknown>) => deliveryCodec.decode(ro
  */
 export class SqliteOutbox extends SqliteEndpoints {
   readonly #leases = new DeliveryLeases(this.c);
+  readonly #loadEndpointRow = (id: string) => this.readEndpoint(id);
   readonly #loadMessage = (id: string) => {
     const row = this.c.get('SELECT * FROM cronhook_messages WHERE id = ?', [id]);
     return row ? messageCodec.decode(row, dialect) : null;
@@ -87,10 +89,20 @@ export class SqliteOutbox extends SqliteEndpoints {
     return this.cache.message(id, this.#loadMessage);
   }
 
+  /**
+   * An attempt's endpoint (see `Storage.getDeliveryEndpoint`): as of the claim that leased the delivery, or
+   * later, without a look at other connections' commits (see RecordCache.claimed).
+   */
+  getDeliveryEndpoint(id: string): EndpointRecord | null {
+    return this.cache.deliveryEndpoint(id, this.#loadEndpointRow);
+  }
+
   claimDeliveries(options: ClaimDeliveriesOptions): Promise<DeliveryRecord[]> {
     const { now, limit, instanceId, leaseMs, excludeEndpointIds } = options;
     const lockedUntil = now.getTime() + leaseMs;
     return this.c.write(() => {
+      // Its deliveries' attempts read their endpoints and messages as of now (see RecordCache.claimed).
+      this.cache.claimed(this.c.versionInWrite(), leaseMs);
       const stored = this.c.values(CLAIMABLE, [
         now.getTime(),
         JSON.stringify(excludeEndpointIds ?? []),
@@ -100,14 +112,14 @@ export class SqliteOutbox extends SqliteEndpoints {
       const written: Message[] = [];
       const taken = this.fanout.claim(stored, options, written);
       if (taken.length === 0) return [];
-      this.cache.prime(written);
+      this.cache.primeClaimed(written);
       const leased = this.#leases.lease(taken, instanceId, lockedUntil);
       // Their messages, read together now: the notifier reads each right after (see RecordCache).
       const ids = new Set<string>();
       for (const delivery of leased.values()) ids.add(delivery.messageId);
       const missing = this.cache.missingMessages(ids);
       if (missing.length > 0)
-        this.cache.prime(
+        this.cache.primeClaimed(
           this.c.values(MESSAGES, [JSON.stringify(missing)]).map((v) => messageCodec.fromValues(v, dialect)),
         );
       return taken.map(({ stored, record }) => record ?? leased.get(stored[0])!);

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { SqliteConnection } from '../../../src/storage/sqlite/connection.js';
 import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
 import { at, delivery, endpoint, message } from '../../../src/testing/storage-suite/fixtures.js';
 import { useTempDir } from '../../helpers/test-lifecycle.js';
@@ -74,6 +75,70 @@ describe('SqliteStorage kept reads', () => {
     // Each listing is the caller's own copy.
     (await a.listEndpoints())[0]!.topics.push('mutated');
     expect((await a.listEndpoints())[0]!.topics).toEqual(changed.topics);
+    await b.close();
+    await a.close();
+  });
+
+  it("an attempt reads its endpoint and message as its claim saw them, without a look at other connections' commits", async () => {
+    const path = temp.file('cronhook.db');
+    const a = new SqliteStorage({ path });
+    const b = new SqliteStorage({ path });
+    await a.migrate();
+    await a.insertEndpoint(endpoint('ep'));
+    for (const m of ['m1', 'm2'])
+      await a.insertMessage({ message: message(m), deliveries: [delivery(`d-${m}`, m, 'ep')] });
+    const claim = () => a.claimDeliveries({ now: at(0), limit: 1, instanceId: 'a', leaseMs: 60_000 });
+    expect((await claim()).map((d) => d.id)).toEqual(['d-m1']);
+    // Reading `data_version` outside a write begins a read transaction: the attempt's two reads begin none.
+    const looks = vi.spyOn(SqliteConnection.prototype, 'dataVersion');
+    expect(await a.getDeliveryEndpoint!('ep')).toEqual(endpoint('ep'));
+    expect(await a.getMessage('m1')).toEqual(message('m1'));
+    expect(looks).not.toHaveBeenCalled();
+    looks.mockRestore();
+    // Another storage on the file (another process) changes the endpoint: d-m1, leased before, is attempted as
+    // its claim read the endpoint (within its lease); reads for anything else see the change at once.
+    const changed = endpoint('ep', { url: 'https://changed.example.com/in', updatedAt: at(9) });
+    await b.updateEndpoint(changed);
+    expect(await a.getDeliveryEndpoint!('ep')).toEqual(endpoint('ep'));
+    expect(await a.getEndpoint('ep')).toEqual(changed);
+    // The next claim sees it: its deliveries' attempts read the endpoint as changed.
+    await b.updateEndpoint({ ...changed, url: 'https://again.example.com/in', updatedAt: at(10) });
+    expect((await claim()).map((d) => d.id)).toEqual(['d-m2']);
+    expect(await a.getDeliveryEndpoint!('ep')).toMatchObject({ url: 'https://again.example.com/in' });
+    expect(await a.getMessage('m2')).toEqual(message('m2'));
+    // Each read is the caller's own copy.
+    (await a.getDeliveryEndpoint!('ep'))!.topics.push('mutated');
+    (await a.getMessage('m2'))!.topic = 'mutated';
+    expect(await a.getDeliveryEndpoint!('ep')).toMatchObject({ topics: changed.topics });
+    expect(await a.getMessage('m2')).toEqual(message('m2'));
+    await b.close();
+    await a.close();
+  });
+
+  it('an attempt made once the last claim’s lease has ended reads the endpoint and message as stored now', async () => {
+    const path = temp.file('cronhook.db');
+    const a = new SqliteStorage({ path });
+    const b = new SqliteStorage({ path });
+    await a.migrate();
+    await a.insertEndpoint(endpoint('ep'));
+    await a.insertMessage({ message: message('m'), deliveries: [delivery('d', 'm', 'ep')] });
+    await a.claimDeliveries({ now: at(0), limit: 1, instanceId: 'a', leaseMs: 60_000 });
+    expect(await a.getDeliveryEndpoint!('ep')).toEqual(endpoint('ep'));
+    expect(await a.getMessage('m')).toEqual(message('m'));
+    // Another process changes the endpoint, finishes the delivery and prunes it with its message; no claim
+    // here meanwhile (the notifier stopped, or an attempt is made by hand) and the claim's lease is over.
+    const changed = endpoint('ep', { url: 'https://changed.example.com/in', updatedAt: at(9) });
+    await b.updateEndpoint(changed);
+    await b.updateDelivery(delivery('d', 'm', 'ep', { status: 'succeeded', nextAttemptAt: null }));
+    expect(await b.pruneDeliveries({ before: at(1) })).toBe(1);
+    const now = performance.now();
+    const clock = vi.spyOn(performance, 'now').mockReturnValue(now + 60_001);
+    try {
+      expect(await a.getDeliveryEndpoint!('ep')).toEqual(changed);
+      expect(await a.getMessage('m')).toBeNull();
+    } finally {
+      clock.mockRestore();
+    }
     await b.close();
     await a.close();
   });

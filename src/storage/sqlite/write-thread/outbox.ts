@@ -59,7 +59,7 @@ export class ThreadedOutbox extends SqliteOutbox {
   }
 
   /** The endpoint as the claim of a delivery still leased read it, else as stored now. */
-  getDeliveryEndpoint(id: string): EndpointRecord | null {
+  override getDeliveryEndpoint(id: string): EndpointRecord | null {
     const kept = this.#endpoints.get(id);
     if (kept !== undefined && kept.until > performance.now()) return cloneEndpoint(kept.endpoint);
     this.#endpoints.delete(id);
