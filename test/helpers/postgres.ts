@@ -154,6 +154,11 @@ export function beforeAttemptKeyMigration(t: string): string {
     CREATE INDEX attempts_delivery ON ${t}.attempts (delivery_id, seq);`;
 }
 
+/** SQL that undoes schema version 21 in schema `t` (quoted): no claim from a floor (seven parameters). */
+export function beforeClaimFloorMigration(t: string): string {
+  return `DROP FUNCTION ${t}.claim_deliveries(bigint, integer, text, bigint, text[], bigint, text);`;
+}
+
 /** Migrated storages for the tests of a file (see {@link postgresStorages}). */
 export interface PostgresStorages {
   /** A storage on a pool of its own (4 connections), on `schema`: a new one, or one in use for another instance. */

@@ -12,6 +12,7 @@ import type {
   PruneDeliveriesInput,
 } from '../types.js';
 import { BatchedLookup, lookupById } from './batched-lookup.js';
+import { ClaimFloor, type ClaimKey } from './claim-floor.js';
 import { DELIVERY_JSON, PostgresCompletions } from './completions.js';
 import {
   ASYNC_COMMIT,
@@ -54,6 +55,8 @@ export class PostgresOutbox extends PostgresEndpoints {
   readonly #fanouts: PostgresFanouts;
   /** The endpoint rows claims returned, by version: a claim returns only those that changed. */
   readonly #versions = new EndpointVersions();
+  /** Where claims start reading the claim index (schema version 21). */
+  readonly #floor = new ClaimFloor();
 
   /** @param clock ends the leases of the endpoint rows claims returned (see LeasedEndpoints). */
   constructor(db: PostgresDatabase, clock: Clock, fanouts = new PostgresFanouts(db)) {
@@ -69,10 +72,11 @@ export class PostgresOutbox extends PostgresEndpoints {
     // returns each as leased, with its endpoint's and message's ids (version 13), by which each of those is
     // read once: the message's row, and the endpoint's version with its row only when it differs from the one
     // sent in $6/$7 (see EndpointVersions; a LATERAL subquery, run only for each endpoint's first delivery).
+    // It reads the claim index from the floor in $8/$9 (schema version 21, see ClaimFloor).
     this.#claim =
       db.statement(`WITH c AS (SELECT *, row_number() OVER (PARTITION BY endpoint_key) AS endpoint_n,
          row_number() OVER (PARTITION BY message_key) AS message_n
-         FROM ${db.schema}.claim_deliveries($1, $2, $3, $4, $5::text[]))
+         FROM ${db.schema}.claim_deliveries($1, $2, $3, $4, $5::text[], $8::bigint, $9::text))
        SELECT c.delivery, c.due_at, ${ASYNC_COMMIT}, ep.version AS endpoint_version, ep.row AS endpoint_row,
          CASE WHEN c.message_n = 1 THEN (SELECT to_json(m)
            FROM ${t.messages} m WHERE m.id = c.message_key) END AS message_row
@@ -129,17 +133,30 @@ export class PostgresOutbox extends PostgresEndpoints {
 
   async claimDeliveries(options: ClaimDeliveriesOptions): Promise<DeliveryRecord[]> {
     const { now, limit, instanceId, leaseMs } = options;
+    const excluded = options.excludeEndpointIds ?? [];
     const mark = this.leased.mark();
     const known = this.#versions.sent();
-    const { rows } = await this.#db.query(this.#claim, [
-      now.getTime(),
-      limit,
-      instanceId,
-      now.getTime() + leaseMs,
-      options.excludeEndpointIds ?? [],
-      known.ids,
-      known.versions,
-    ]);
+    const claim = async (floor: ClaimKey | null, n: number) =>
+      (
+        await this.#db.query(this.#claim, [
+          now.getTime(),
+          n,
+          instanceId,
+          now.getTime() + leaseMs,
+          excluded,
+          known.ids,
+          known.versions,
+          floor?.[0] ?? null,
+          floor?.[1] ?? null,
+        ])
+      ).rows;
+    const floor = this.#floor.take(now.getTime());
+    let rows = await claim(floor, limit);
+    if (floor !== null && rows.length < limit) {
+      // Short from the floor: what is below it is looked at too (see ClaimFloor).
+      this.#floor.readFromStart(now.getTime());
+      rows = rows.concat(await claim(null, limit - rows.length));
+    }
     const decoded = rows.map((row) => ({
       row,
       due: Number(row.due_at),
@@ -162,9 +179,10 @@ export class PostgresOutbox extends PostgresEndpoints {
       const endpoint = this.#versions.received(id, version, row, known.kept);
       if (endpoint !== undefined) endpointRows.push(endpoint);
     }
-    const claimed = decoded
-      .sort((a, b) => a.due - b.due || (a.delivery.id < b.delivery.id ? -1 : 1))
-      .map(({ delivery }) => delivery);
+    decoded.sort((a, b) => a.due - b.due || (a.delivery.id < b.delivery.id ? -1 : 1));
+    const first = decoded[0];
+    this.#floor.claimed(first && [first.due, first.delivery.id], excluded.length > 0);
+    const claimed = decoded.map(({ delivery }) => delivery);
     this.leased.hold(mark, endpointRows, claimed, now.getTime(), leaseMs);
     this.#messages.prime(messageRows);
     return claimed;

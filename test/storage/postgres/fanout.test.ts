@@ -7,6 +7,7 @@ import { at, delivery, endpoint, message } from '../../../src/testing/storage-su
 import {
   beforeActiveRunMigration,
   beforeAttemptKeyMigration,
+  beforeClaimFloorMigration,
   beforeJobLeaseMigration,
   beforeLeaseMigration,
   describePostgres,
@@ -181,7 +182,7 @@ describePostgres('PostgresStorage fan-outs', () => {
     // What cronhook before fan-outs left behind (its claim_deliveries is written by version 11 either way; the
     // one of version 13 returns other columns, which no later version can replace, so it goes).
     await withPool((pool) =>
-      pool.query(`DROP TABLE ${t}.fanouts; DROP FUNCTION ${t}.expand_fanouts; DROP FUNCTION ${t}.write_fanouts;
+      pool.query(`${beforeClaimFloorMigration(t)} DROP TABLE ${t}.fanouts; DROP FUNCTION ${t}.expand_fanouts; DROP FUNCTION ${t}.write_fanouts;
         DROP FUNCTION ${t}.fanout_delivery_id; DROP FUNCTION ${t}.complete_attempts; DROP FUNCTION ${t}.claim_deliveries;
         DROP FUNCTION ${t}.complete_outcomes;
         DROP FUNCTION ${t}.next_delivery_at; ${beforeLeaseMigration(t)} ${beforeJobLeaseMigration(t)}

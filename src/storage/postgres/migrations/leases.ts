@@ -11,6 +11,14 @@ import type { Migration } from '../../sql/codec.js';
 export const DELIVERIES_FILLFACTOR = 40;
 
 /**
+ * What makes a delivery `d` (joined to its endpoint `e`) claimable: pending, to an enabled endpoint, due and not
+ * leased (or its lease over), its endpoint not excluded. A claim takes the due ones in (next_attempt_at, id)
+ * order: a delivery whose lease ran out (its instance died) comes back in its place, before those due since.
+ */
+export const CLAIMABLE = `d.status = 'pending' AND NOT d.parked AND e.enabled AND d.next_attempt_at <= p_now AND (d.locked_until IS NULL OR d.locked_until <= p_now)
+        AND NOT (d.endpoint_id = ANY (p_excluded))`;
+
+/**
  * Version 12: a claim's lease writes no index entry. Until now the claim index was on `wake_at`, a stored
  * column computed from `locked_until`: every lease changed an indexed column, so its row version was never
  * HOT and got an entry in each of the table's eight indexes, which the attempt's outcome then did again.
@@ -19,11 +27,7 @@ export const DELIVERIES_FILLFACTOR = 40;
  */
 export function leaseMigrations(s: string): Migration[] {
   const ready = `d.status = 'pending' AND NOT d.parked AND e.enabled`;
-  // A claim may take a pending delivery once due and not leased (or its lease over). It takes the due ones
-  // in (next_attempt_at, id) order: a delivery whose lease ran out (its instance died) comes back in its
-  // place, before those due since.
-  const claimable = `${ready} AND d.next_attempt_at <= p_now AND (d.locked_until IS NULL OR d.locked_until <= p_now)
-        AND NOT (d.endpoint_id = ANY (p_excluded))`;
+  const claimable = CLAIMABLE;
   return [
     {
       version: 12,
@@ -81,13 +85,19 @@ ${claimDeliveries(s, claimable, 'delivery json, due_at bigint, endpoint_key text
 
 /**
  * The delivery claim of version 12 (see there): `results` are its result columns, `returning` what it returns
- * of each leased row `x` (and of `due`, its due time).
+ * of each leased row `x` (and of `due`, its due time). `extra` adds parameters and settings (version 21).
  */
-function claimDeliveries(s: string, claimable: string, results: string, returning: string): string {
+export function claimDeliveries(
+  s: string,
+  claimable: string,
+  results: string,
+  returning: string,
+  extra: { params: string; settings: string } = { params: '', settings: '' },
+): string {
   return `CREATE OR REPLACE FUNCTION ${s}.claim_deliveries(p_now bigint, p_limit integer, p_instance text, p_until bigint,
-    p_excluded text[])
+    p_excluded text[]${extra.params})
   RETURNS TABLE (${results}) LANGUAGE plpgsql VOLATILE
-  SET enable_sort = off SET enable_seqscan = off AS $fn$
+  SET enable_sort = off SET enable_seqscan = off${extra.settings} AS $fn$
 DECLARE
   v_ids text[];
   v_bound bigint;
