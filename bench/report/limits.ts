@@ -110,8 +110,8 @@ export const LIMITS: Record<string, string> = {
     'dispatcher with every slot busy no longer asks for the next due time. Since schema version 21 a claim ' +
     'reads the claim index from where the last one started: each delivered delivery leaves its old entry at ' +
     'the front of that index until a vacuum (autovacuum looks once a minute), and at this rate every claim ' +
-    'walked through tens of thousands of them (claims of 32 with 50-65k such entries, paired: ~55 -> ~37 µs ' +
-    'of backend CPU per claimed delivery). See docs/scaling.md and section 8.',
+    'walked through tens of thousands of them (claims of 32 with 50-65k such entries, paired, two runs: ' +
+    '55 -> 37 and 65 -> 48 µs of backend CPU per claimed delivery). See docs/scaling.md and section 8.',
   'webhook-postgres-50':
     "the server's CPU per delivery, as at one endpoint (leases HOT, the outcome a full rewrite). At 50 " +
     'endpoints the delivery rows are inserted by the claims (fan-outs are stored compact by `publish`), ' +
