@@ -9,6 +9,9 @@ export const byNewest = (
   b: Pick<StoredRun, 'scheduledAt' | 'id'>,
 ): number => b.scheduledAt - a.scheduledAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 
+/** How many of a job's newest arrivals {@link JobRuns.recent} looks through. */
+const RECENT = 8;
+
 /**
  * One job's runs in MemoryStorage, by occurrence key, with what pruning after every run needs: how many are
  * in flight, and the runs in arrival order. Runs nearly always arrive in order (each occurrence after the
@@ -71,6 +74,20 @@ export class JobRuns {
       const run = order[i];
       if (run !== undefined) yield run;
     }
+  }
+
+  /**
+   * The run with id `id` among the job's {@link RECENT} newest arrivals, or undefined: where the run a runner
+   * writes nearly always is (a scan of a few runs instead of hashing a fresh id, see RunIdIndex).
+   */
+  recent(id: string): StoredRun | undefined {
+    const order = this.#order;
+    const stop = Math.max(this.#head, order.length - RECENT);
+    for (let i = order.length - 1; i >= stop; i--) {
+      const run = order[i];
+      if (run !== undefined && run.id === id) return run;
+    }
+    return undefined;
   }
 
   /** Runs queued or running. */

@@ -1,4 +1,4 @@
-import { FreshMap, FreshSet } from '../../fresh-collections.js';
+import { FreshSet } from '../../fresh-collections.js';
 import { isRunActive, type RunStatus } from '../../scheduler/types.js';
 import { notFound, runLeaseLost } from '../errors.js';
 import { countRun, emptyRunCounts, type statsWindows } from '../stats.js';
@@ -11,6 +11,7 @@ import type {
   StorageStats,
 } from '../types.js';
 import { byNewest, JobRuns } from './job-runs.js';
+import { RunIdIndex } from './run-id-index.js';
 import { assignStoredRun, fromStoredRun, type StoredRun, toStoredRun } from './stored-run.js';
 
 const inFlight = (run: StoredRun) => isRunActive(run.status);
@@ -23,10 +24,10 @@ const isRequest = (run: StoredRun) => run.status === 'queued' && run.instanceId 
  * lease). Runs are stored as {@link StoredRun}s and copied out into fresh records.
  */
 export class MemoryRuns {
-  // Fresh collections (see FreshMap): every run passes through these.
-  readonly #byId = new FreshMap<string, StoredRun>();
+  /** By id, indexed once something looks a run up by id (see RunIdIndex). */
+  readonly #byId = new RunIdIndex();
   readonly #byJob = new Map<string, JobRuns>();
-  /** Runs queued or running (a Set of the stored runs: no string keys to hash on every run). */
+  /** Runs queued or running (a fresh Set of the stored runs: no string keys to hash on every run). */
   readonly #inFlight = new FreshSet<StoredRun>();
   /** Run requests not taken yet: few, and looked for only when an instance is told of a change. */
   readonly #requests = new Set<StoredRun>();
@@ -40,14 +41,15 @@ export class MemoryRuns {
     }
     const key = run.occurrenceKey;
     if (runs.hasKey(key)) return false;
-    // Runs keyed by their id are found by id (see JobRuns): this one, or one whose id is this key.
-    if (key === run.id || runs.idKeyed > 0) {
+    // Runs keyed by their id are found by id (see JobRuns): this one, or one whose id is this key. A fresh
+    // run id is greater than any held (see RunIdIndex.mayHold): nothing to look up.
+    if ((key === run.id || runs.idKeyed > 0) && this.#byId.mayHold(key)) {
       const holder = this.#byId.get(key);
       if (holder !== undefined && holder.occurrenceKey === key && holder.jobId === run.jobId) return false;
     }
     const stored = toStoredRun(run);
     runs.add(stored);
-    this.#byId.set(run.id, stored);
+    this.#byId.add(stored);
     if (inFlight(stored)) this.#inFlight.add(stored);
     if (isRequest(stored)) this.#requests.add(stored);
     return true;
@@ -58,7 +60,8 @@ export class MemoryRuns {
    * when the stored run is finished or held by another instance (see `Storage.updateRun`).
    */
   update(run: RunRecord): void {
-    const existing = this.#byId.get(run.id);
+    // The run a runner holds is among its job's newest: found there without hashing its id.
+    const existing = this.#byJob.get(run.jobId)?.recent(run.id) ?? this.#byId.get(run.id);
     if (!existing) throw notFound('run', run.id);
     const wasInFlight = inFlight(existing);
     if (!wasInFlight || existing.instanceId !== run.instanceId) throw runLeaseLost(run, existing);
@@ -192,13 +195,13 @@ export class MemoryRuns {
 
   /** A run pruned from its job's runs leaves the index by id too. */
   readonly #forget = (run: StoredRun): void => {
-    this.#byId.delete(run.id);
+    this.#byId.remove(run);
   };
 
   /** Forgets every run of a job (it was deleted). */
   deleteJob(jobId: string): void {
     for (const run of this.#byJob.get(jobId)?.values() ?? []) {
-      this.#byId.delete(run.id);
+      this.#byId.remove(run);
       this.#inFlight.delete(run);
       this.#requests.delete(run);
     }

@@ -12,6 +12,8 @@ export interface StoredRun extends Omit<RunRecord, TimeField> {
   startedAt: number | null;
   finishedAt: number | null;
   lockedUntil: number | null;
+  /** Where it is in MemoryRuns' index by id (RunIdIndex): 0 added and not indexed yet, 1 indexed, 2 removed. */
+  idIndex: 0 | 1 | 2;
 }
 
 const ms = (d: Date | null): number | null => (d === null ? null : d.getTime());
@@ -35,6 +37,7 @@ export function toStoredRun(run: RunRecord): StoredRun {
     instanceId: run.instanceId,
     occurrenceKey: run.occurrenceKey,
     lockedUntil: ms(run.lockedUntil),
+    idIndex: 0,
   };
 }
 

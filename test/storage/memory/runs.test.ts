@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunStatus } from '../../../src/scheduler/types.js';
 import { MemoryStorage } from '../../../src/storage/memory/index.js';
 import type { RunRecord } from '../../../src/storage/types.js';
-import { run as fixtureRun } from '../../../src/testing/storage-suite/fixtures.js';
+import { run as fixtureRun, minimalJob } from '../../../src/testing/storage-suite/fixtures.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
@@ -150,5 +150,56 @@ describe('MemoryStorage runs keyed by their own id (manual runs)', () => {
     expect(await storage.pruneRuns({ jobId: 'j', keep: 0 })).toBe(1);
     expect(await storage.getRun('m1')).toBeNull();
     expect(await storage.insertRun({ ...run('t3', 4, 'queued'), occurrenceKey: 'm1' })).toBe(true);
+  });
+});
+
+describe('MemoryStorage runs found by id (indexed once something looks one up)', () => {
+  it('finds, lists and counts every run kept, and none pruned, after thousands of runs no one looked up', async () => {
+    const storage = new MemoryStorage();
+    const ran: RunStatus[] = ['succeeded', 'failed'];
+    // More runs than the pending list holds before it drops pruned ones, none read by id meanwhile.
+    for (let i = 0; i < 10_000; i++) {
+      const id = `m${String(i).padStart(5, '0')}`;
+      expect(storage.insertRunNow!(run(id, i, 'running', true))).toBe(true);
+      storage.updateRunNow!(run(id, i, i % 2 === 0 ? 'succeeded' : 'failed', true));
+      storage.pruneRunsNow!({ jobId: 'j', keep: 3, statuses: ran });
+    }
+    expect((await storage.getRun('m09999'))?.status).toBe('failed');
+    expect((await storage.getRun('m09997'))?.status).toBe('failed');
+    expect(await storage.getRun('m09996')).toBeNull();
+    expect(await storage.getRun('m00000')).toBeNull();
+    expect((await storage.listRuns({ limit: 10 })).map((r) => r.id)).toEqual(['m09999', 'm09998', 'm09997']);
+    // Indexed now: pruning takes runs out of the index too, and new runs are found as before.
+    expect(storage.insertRunNow!(run('m10000', 10_000, 'succeeded', true))).toBe(true);
+    expect(storage.pruneRunsNow!({ jobId: 'j', keep: 3, statuses: ran })).toBe(1);
+    expect(await storage.getRun('m09997')).toBeNull();
+    expect((await storage.listRuns({ limit: 10 })).map((r) => r.id)).toEqual(['m10000', 'm09999', 'm09998']);
+    expect((await storage.getRun('m10000'))?.status).toBe('succeeded');
+  });
+
+  it('refuses a run again whose id is not the greatest held, and writes a run that is not among its job’s newest', async () => {
+    const storage = new MemoryStorage();
+    expect(storage.insertRunNow!(run('z', 0, 'running', true))).toBe(true);
+    // Ids below the greatest one are looked up: 'a' is new, then held.
+    expect(storage.insertRunNow!(run('a', 1, 'running', true))).toBe(true);
+    expect(storage.insertRunNow!(run('a', 1, 'running', true))).toBe(false);
+    expect(storage.insertRunNow!(run('z', 0, 'running', true))).toBe(false);
+    // Twenty runs arrive after 'z': its finish is written through the index by id.
+    for (let i = 0; i < 20; i++)
+      storage.insertRunNow!(run(`b${String(i).padStart(2, '0')}`, 2 + i, 'running', true));
+    storage.updateRunNow!(run('z', 0, 'succeeded', true));
+    expect((await storage.getRun('z'))?.status).toBe('succeeded');
+    expect(() => storage.updateRunNow!(run('z', 0, 'failed', true))).toThrow(
+      expect.objectContaining({ code: 'ERR_LEASE_LOST' }),
+    );
+    expect(() => storage.updateRunNow!(run('y', 0, 'failed', true))).toThrow(
+      expect.objectContaining({ code: 'ERR_RUN_NOT_FOUND' }),
+    );
+    // A job deleted with runs never looked up by id leaves none behind.
+    await storage.insertJob(minimalJob('gone'));
+    expect(storage.insertRunNow!({ ...run('zz', 0, 'running', true), jobId: 'gone' })).toBe(true);
+    await storage.deleteJob('gone');
+    expect(await storage.getRun('zz')).toBeNull();
+    expect(storage.insertRunNow!({ ...run('zz', 0, 'running', true), jobId: 'gone' })).toBe(true);
   });
 });
