@@ -27,19 +27,26 @@ export const LIMITS: Record<string, string> = {
     'the same ~25 µs of CPU per run: 10k runs take ~250 ms of CPU to start, and the first seconds after ' +
     '`start()` run unoptimised code. None is missed (node-cron and croner drop runs at this size).',
   http:
-    'CPU-bound in one process. A profile of the real run (built package, per run): undici itself costs ' +
-    'about 1 µs less than the loop’s `request()`; the socket write ~5 µs more (the job’s four headers); ' +
-    'cronhook’s own code ~5 µs spread thin: the run path’s async layers, four clock reads (~120 ns each ' +
-    'on this host), the first hashing of each fresh run id, garbage collection. A job’s request is checked ' +
-    'by the transport once per job record (in-process storage), not per run: only its idempotency key and ' +
-    'scheduled time change, and its body is encoded once. MemoryStorage writes a run synchronously (its optional ' +
-    '`insertRunNow`/`updateRunNow`/`pruneRunsNow`: three awaits fewer per run) and keeps a manual run ' +
-    'out of its job’s occurrence-key map. Garbage ' +
-    'collection is at the loop’s level since the run indexes and timeout groups stopped promoting every ' +
-    'run (`src/fresh-collections.ts`), and the transport watches the run’s abort signal only for requests ' +
-    'pending after 2 ms. The request carries four headers more than the loop’s (idempotency key, job, ' +
-    'scheduled time, user agent): a copy of the loop sending them spent ~5-8% more CPU per request ' +
-    '(paired rounds, loaded machine). The ratio moves ±5-10% between runs, and the loop’s rounds more.',
+    'CPU-bound in one process. Measured without I/O (undici’s dispatch answered in process, the same 16 ' +
+    'callers, alternating bursts in one process, loaded machine), cronhook’s own work per run is about ' +
+    'twice what the loop’s `request()` adds to a bare dispatch (lowest bursts ~4.4 vs ~2 µs there): that ' +
+    'is the gap. The job’s four extra headers (idempotency key, job, scheduled time, user agent) are a ' +
+    'small part: a bare dispatch with cronhook’s five headers as a flat list costs 0-5% more CPU than ' +
+    'with the loop’s one (three paired runs over loopback); a copy of the loop sending them spent ~7% ' +
+    'more, `request()` handling an object of headers. Of cronhook’s own work, MemoryStorage’s writes were ' +
+    'the largest part (~20% of a no-I/O run’s profile), more than half of it hashing each fresh run id ' +
+    'into the index by id and deleting it when retention pruned the run. A run is now indexed by id only ' +
+    'once something looks one up by id (`RunIdIndex`): ~10% less CPU per run in the no-I/O harness ' +
+    '(median paired ratio 0.90 over 10 runs, 9 below 1), ~1-3% over loopback (within the noise of a ' +
+    'loaded machine). The rest is spread thin: the run path’s async layers, four clock reads (~120 ns ' +
+    'each on this host), the run, its timeout and its exchange records, garbage collection. A job’s ' +
+    'request is checked by the transport once per job record (in-process storage), not per run: only its ' +
+    'idempotency key and scheduled time change, and its body is encoded once. MemoryStorage writes a run ' +
+    'synchronously (its optional `insertRunNow`/`updateRunNow`/`pruneRunsNow`: three awaits fewer per ' +
+    'run) and keeps a manual run out of its job’s occurrence-key map. Garbage collection is at the loop’s ' +
+    'level since the run indexes and timeout groups stopped promoting every run ' +
+    '(`src/fresh-collections.ts`), and the transport watches the run’s abort signal only for requests ' +
+    'pending after 2 ms. The ratio moves ±5-10% between runs, and the loop’s rounds more.',
   'webhook-memory-1':
     'CPU per delivery: in profiles cronhook’s own work is ~25-30% of its process’s CPU, the rest being the ' +
     'same undici, loopback writes and signing as in the warm loop (a key object per endpoint, one Agent). ' +
