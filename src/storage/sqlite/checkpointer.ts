@@ -33,8 +33,11 @@ parentPort.on('message', (mode) => {
 
 /** What the connection lends the checkpointer. */
 export interface CheckpointTarget {
-  /** Holds the connection's group commits back until the function returned is called. */
-  holdWrites(): () => void;
+  /**
+   * Holds the connection's group commits back until the function returned (or resolved) is called; the
+   * RESTART phase begins once it is held.
+   */
+  holdWrites(): (() => void) | Promise<() => void>;
   /** Turns SQLite's own automatic checkpoints back on (the worker failed). */
   fallback(): void;
 }
@@ -105,10 +108,22 @@ export class Checkpointer {
 
   #answered({ mode, error }: { mode: string; error: string | null }): void {
     if (mode === 'passive' && error === null && !this.#closed) {
-      this.#release = this.#target.holdWrites();
-      this.#worker!.postMessage('restart');
+      const hold = this.#target.holdWrites();
+      if (!(hold instanceof Promise)) this.#restart(hold);
+      else hold.then((release) => this.#restart(release), this.#done.bind(this));
       return;
     }
+    this.#done();
+  }
+
+  #restart(release: () => void): void {
+    this.#release = release;
+    // Closed (or broken) while the hold was being taken: the worker is gone or going.
+    if (this.#closed || this.#broken) this.#done();
+    else this.#worker!.postMessage('restart');
+  }
+
+  #done(): void {
     this.#release?.();
     this.#release = null;
     this.#running = false;

@@ -124,18 +124,23 @@ export class SqliteConnection {
   }
 
   /**
-   * For the checkpoint's RESTART phase, which keeps writers out: this connection's groups are held back. The
-   * write thread's connection also takes the process's write lock meanwhile, so that the main thread's
-   * connection waits for the lock (asynchronously) rather than sleeping in busy_timeout; the main thread's
-   * connection does not (the write thread may sleep in busy_timeout: it blocks no event loop of the app's).
+   * For the checkpoint's RESTART phase, which keeps writers out: this connection's groups are held back. With
+   * a write thread, the process's write lock is taken too: on the write thread (which may block) at once, so
+   * that the main thread's connection waits for the lock asynchronously rather than sleeping in busy_timeout;
+   * on the main thread asynchronously, and the RESTART waits for it: a group of the main thread's that was
+   * already waiting for the lock (past the hold) would otherwise begin its transaction during the RESTART,
+   * and meet SQLite's lock in busy_timeout (sleeping the event loop, or failing at once with 0), as the
+   * write thread's transactions would.
    */
-  #holdWrites(): () => void {
+  #holdWrites(): (() => void) | Promise<() => void> {
     const release = this.#writes.hold();
-    const unlock = this.#lock?.onWorker ? this.#lock.hold() : undefined;
-    return () => {
-      unlock?.();
+    const lock = this.#lock;
+    if (lock === null) return release;
+    const both = (unlock: () => void) => () => {
+      unlock();
       release();
     };
+    return lock.onWorker ? both(lock.hold()) : lock.holdAsync().then(both);
   }
 
   all(sql: string, params: unknown[] = []): SqlRow[] {

@@ -60,6 +60,34 @@ describe('Checkpointer', () => {
     checkpointer.close();
   });
 
+  it('begins its RESTART phase only once a hold taken asynchronously (the write lock, on the main thread) is held', async () => {
+    const path = join(dir, 'async-hold.db');
+    const db = new DatabaseSync(path);
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; CREATE TABLE t (v INTEGER)');
+    for (let i = 0; i < 300; i++) db.exec(`INSERT INTO t VALUES (${i})`);
+    let grant: ((release: () => void) => void) | undefined;
+    let released = 0;
+    const checkpointer = new Checkpointer(path, 1000, {
+      holdWrites: () => new Promise((resolve) => (grant = resolve)),
+      fallback: () => {},
+    });
+    for (let i = 0; i < 256; i++) checkpointer.committed();
+    // The PASSIVE phase is over and the hold is asked for; until it is held, writers go on, none waiting.
+    await until(() => grant !== undefined);
+    db.exec('PRAGMA busy_timeout = 0');
+    db.exec('INSERT INTO t VALUES (300)');
+    grant!(() => released++);
+    // Held: the RESTART phase runs, then lets go of the hold, once.
+    await until(() => released === 1);
+    // It copied everything, the last insert included: the next commit writes the WAL from its start.
+    db.exec('INSERT INTO t VALUES (301)');
+    expect(statSync(`${path}-wal`).size).toBeGreaterThan(0);
+    expect(db.prepare('PRAGMA wal_checkpoint(PASSIVE)').get()).toMatchObject({ log: 1 });
+    await checkpointer.close();
+    expect(released).toBe(1);
+    db.close();
+  });
+
   it('starts its thread with the first checkpoint only, and ends it on close', async () => {
     const path = join(dir, 'thread.db');
     const c = new SqliteConnection({ path, busyTimeoutMs: 1000, synchronous: 'normal' });

@@ -66,6 +66,22 @@ export class WriteLock {
     };
   }
 
+  /**
+   * Takes the lock on the main thread without blocking it: resolves, once it is held, with its release. For a
+   * checkpoint's RESTART phase (see `SqliteConnection`), which must not begin while a transaction of either
+   * thread may.
+   */
+  holdAsync(): Promise<() => void> {
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.release();
+    };
+    if (this.#tryAcquire()) return Promise.resolve(release);
+    return this.#acquire().then(() => release);
+  }
+
   /** Frees the lock (also when the write thread died holding it). */
   release(): void {
     Atomics.store(this.#state, HELD, 0);
