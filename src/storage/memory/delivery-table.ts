@@ -1,5 +1,6 @@
 import { fanoutIndex, fanoutKey } from '../../notifier/ids.js';
 import type { DeliveryAttempt, DeliveryRecord, Message } from '../../notifier/types.js';
+import { DeliveredFanout } from './delivered-fanout.js';
 import { WakeQueue } from './wake-queue.js';
 
 /**
@@ -43,9 +44,10 @@ interface EndpointDeliveries {
  * The deliveries of one fan-out, by index: ids derived from the message's (`fanoutDeliveryId`) find them by
  * their message part, so storing a fan-out's records costs one map entry, not one in the map of every stored
  * delivery each (that map's entries, hundreds of thousands with the delivery log, miss the CPU's caches).
+ * One that succeeded at its first attempt is kept compact ({@link DeliveredFanout}) until a write needs it.
  */
 interface FanoutGroup {
-  readonly entries: Array<DeliveryEntry | undefined>;
+  readonly entries: Array<DeliveryEntry | DeliveredFanout | undefined>;
   /** Entries not removed. */
   live: number;
 }
@@ -76,28 +78,80 @@ export class DeliveryTable {
   readonly #claimedMessages = new Map<string, Message>();
 
   has(id: string): boolean {
-    return this.#entries.has(id) || this.#fanoutEntry(id) !== undefined;
+    return this.#entries.has(id) || this.#fanoutSlot(id) !== undefined;
   }
 
+  /** The stored delivery of that id, whole: a compact one is made whole again, as it is to be written. */
   get(id: string): DeliveryEntry | undefined {
-    return this.#claimed.get(id) ?? this.#entries.get(id) ?? this.#fanoutEntry(id);
+    const entry = this.#claimed.get(id) ?? this.#entries.get(id);
+    if (entry !== undefined) return entry;
+    const slot = this.#fanoutSlot(id);
+    if (!(slot instanceof DeliveredFanout)) return slot;
+    const index = fanoutIndex(id);
+    const whole = expanded(slot, index);
+    this.#fanouts.get(fanoutKey(id))!.entries[index] = whole;
+    return whole;
   }
 
-  /** Every stored delivery. */
+  /** The stored delivery of that id, to be read only: a compact one as an entry made for the read. */
+  peek(id: string): DeliveryEntry | undefined {
+    const entry = this.#claimed.get(id) ?? this.#entries.get(id);
+    if (entry !== undefined) return entry;
+    const slot = this.#fanoutSlot(id);
+    return slot instanceof DeliveredFanout ? expanded(slot, fanoutIndex(id)) : slot;
+  }
+
+  /**
+   * Every stored delivery; compact ones (see {@link DeliveredFanout}) as entries made for the read, to be read
+   * only (a write goes through `get`).
+   */
   *values(): Generator<DeliveryEntry, void, undefined> {
     yield* this.#entries.values();
+    for (const group of this.#fanouts.values()) {
+      const slots = group.entries;
+      for (let i = 0; i < slots.length; i++) {
+        const slot = slots[i];
+        if (slot !== undefined) yield slot instanceof DeliveredFanout ? expanded(slot, i) : slot;
+      }
+    }
+  }
+
+  /** The stored deliveries not kept compact: every one but those that succeeded at a fan-out's first attempt. */
+  *whole(): Generator<DeliveryEntry, void, undefined> {
+    yield* this.#entries.values();
     for (const group of this.#fanouts.values())
-      for (const entry of group.entries) if (entry !== undefined) yield entry;
+      for (const slot of group.entries)
+        if (slot !== undefined && !(slot instanceof DeliveredFanout)) yield slot;
   }
 
   /** The fanned-out delivery of that id, or undefined. */
-  #fanoutEntry(id: string): DeliveryEntry | undefined {
+  #fanoutSlot(id: string): DeliveryEntry | DeliveredFanout | undefined {
     if (this.#fanouts.size === 0) return undefined;
     const index = fanoutIndex(id);
     if (index < 0) return undefined;
-    const entry = this.#fanouts.get(fanoutKey(id))?.entries[index];
-    // A generated id has the shape of a derived one: the group found must hold that very id.
-    return entry !== undefined && entry.record.id === id ? entry : undefined;
+    const slot = this.#fanouts.get(fanoutKey(id))?.entries[index];
+    // A generated id has the shape of a derived one: the group found must hold that very id (a compact one's
+    // id is derived from its group's key and index, so it is that id).
+    if (slot === undefined || slot instanceof DeliveredFanout) return slot;
+    return slot.record.id === id ? slot : undefined;
+  }
+
+  /**
+   * Keeps a stored fanned-out delivery (`entry`, whose attempt is stored) as `delivered` instead: the entry is
+   * no longer stored (marked removed, so that its pairs in the wake queue are dropped). False, and nothing
+   * changes, when `entry` is not a fanned-out one.
+   */
+  compact(entry: DeliveryEntry, delivered: DeliveredFanout): boolean {
+    const id = entry.record.id;
+    const index = fanoutIndex(id);
+    if (index < 0 || this.#fanouts.size === 0) return false;
+    const group = this.#fanouts.get(fanoutKey(id));
+    if (group === undefined || group.entries[index] !== entry || entry.message !== delivered.message)
+      return false;
+    group.entries[index] = delivered;
+    entry.removed = true;
+    this.#claimed.delete(id);
+    return true;
   }
 
   /**
@@ -143,7 +197,9 @@ export class DeliveryTable {
       if (group!.entries[index] !== undefined || (mayBeTaken && this.#entries.has(id))) continue;
       group!.entries[index] = entry;
       group!.live++;
-      this.#listed(entry);
+      // Not in its endpoint's list (`ofEndpoint` looks in the groups): that list would keep the entry alive
+      // once it is kept compact.
+      this.index(entry);
     }
   }
 
@@ -171,8 +227,11 @@ export class DeliveryTable {
     if (entry.removed) return;
     entry.removed = true;
     const id = entry.record.id;
-    if (!this.#entries.delete(id)) this.#removeFanout(entry);
     this.#claimed.delete(id);
+    if (!this.#entries.delete(id)) {
+      this.#removeFanout(entry);
+      return;
+    }
     const list = this.#byEndpoint.get(entry.record.endpointId);
     if (list === undefined) return;
     if (++list.removed * 2 < list.entries.length) return;
@@ -192,9 +251,18 @@ export class DeliveryTable {
     if (--group.live === 0) this.#fanouts.delete(key);
   }
 
-  /** The stored deliveries of an endpoint (a copy: the caller may remove them as it goes). */
+  /**
+   * The stored deliveries of an endpoint (a copy: the caller may remove them as it goes), but those kept
+   * compact: they succeeded, and are neither removed with it nor queued when it is enabled. Fanned-out ones
+   * are found in their groups (visiting every fanned-out delivery: deleting or enabling an endpoint is rare).
+   */
   ofEndpoint(endpointId: string): DeliveryEntry[] {
-    return this.#byEndpoint.get(endpointId)?.entries.filter((e) => !e.removed) ?? [];
+    const found = this.#byEndpoint.get(endpointId)?.entries.filter((e) => !e.removed) ?? [];
+    for (const group of this.#fanouts.values())
+      for (const slot of group.entries)
+        if (slot !== undefined && !(slot instanceof DeliveredFanout) && slot.record.endpointId === endpointId)
+          found.push(slot);
+    return found;
   }
 
   /** The time and entry heading the wake queue, which may be stale (see `popDue`). */
@@ -241,4 +309,10 @@ export class DeliveryTable {
   forgetMessage(id: string): void {
     this.#claimedMessages.delete(id);
   }
+}
+
+/** A compact delivery made whole: its entry, as stored before it was made compact. */
+function expanded(delivered: DeliveredFanout, index: number): DeliveryEntry {
+  const { record, attempt } = delivered.expand(index);
+  return { record, attempts: attempt, message: delivered.message, removed: false };
 }

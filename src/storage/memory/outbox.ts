@@ -12,12 +12,14 @@ import type {
   PruneDeliveriesInput,
   StorageStats,
 } from '../types.js';
+import { deliveredFanout } from './delivered-fanout.js';
 import { listDeliveries } from './delivery-listing.js';
 import { type DeliveryEntry, DeliveryTable, wakeTime } from './delivery-table.js';
 import type { MemoryEndpoints } from './endpoints.js';
 import { MemoryFanouts } from './fanouts.js';
-import { SharedDates, sameDate } from './shared-dates.js';
+import { SharedDates } from './shared-dates.js';
 import { SharedHeaders } from './shared-headers.js';
+import { storeOutcome } from './stored-outcome.js';
 
 export { wakeTime } from './delivery-table.js';
 
@@ -121,12 +123,15 @@ export class MemoryOutbox {
     if (this.#fanouts.size > 0) this.#store(this.#fanouts.takeAll());
   }
 
-  /** The stored entry of a delivery, its fan-out's records written first when it is not there yet. */
-  #entry(id: string): DeliveryEntry | undefined {
-    const entry = this.#deliveries.get(id);
+  /**
+   * The stored entry of a delivery, its fan-out's records written first when it is not there yet; `read`:
+   * to be read only (a compact one is not made whole again in the table, see DeliveryTable.peek).
+   */
+  #entry(id: string, read = false): DeliveryEntry | undefined {
+    const entry = read ? this.#deliveries.peek(id) : this.#deliveries.get(id);
     if (entry !== undefined || this.#fanouts.size === 0) return entry;
     this.#expandAll();
-    return this.#deliveries.get(id);
+    return read ? this.#deliveries.peek(id) : this.#deliveries.get(id);
   }
 
   async getMessage(id: string): Promise<Message | null> {
@@ -192,48 +197,21 @@ export class MemoryOutbox {
   async completeAttempt({ delivery, attempt, endpoint }: CompleteAttemptInput): Promise<void> {
     const entry = this.#entry(delivery.id);
     if (entry === undefined) throw notFound('delivery', delivery.id);
-    // The stored record is written in place (every read hands out a copy): a new record per attempt, retained
-    // with the delivery log, is what garbage collection pays for. Only what changed is allocated: dates that
-    // did not move stay the stored ones (stored dates are never changed in place, reads copy them), the
-    // attempt's start is the delivery's last attempt, and its end is often in the same millisecond. The kept
-    // attempt (a copy, as cloneAttempt makes) shares its start with attempts of the same millisecond and its
-    // response headers with the attempt before when they are the same.
-    const stored = entry.record;
-    const kept: DeliveryAttempt = {
-      ...attempt,
-      startedAt: this.#attemptDates.copy(attempt.startedAt)!,
-      error: attempt.error === null ? null : { ...attempt.error },
-      responseHeaders: this.#responseHeaders.copy(attempt.responseHeaders),
-    };
-    const error = kept.error;
-    const startedAt = kept.startedAt;
-    stored.messageId = delivery.messageId;
-    stored.endpointId = delivery.endpointId;
-    stored.topic = delivery.topic;
-    stored.status = delivery.status;
-    stored.attempts = delivery.attempts;
-    stored.nextAttemptAt = sameDate(stored.nextAttemptAt, delivery.nextAttemptAt);
-    stored.lastAttemptAt = sameDate(startedAt, delivery.lastAttemptAt);
-    stored.lastStatusCode = delivery.lastStatusCode;
-    stored.lastError =
-      delivery.lastError === null
-        ? null
-        : delivery.lastError === attempt.error
-          ? error
-          : { ...delivery.lastError };
-    stored.createdAt = sameDate(stored.createdAt, delivery.createdAt)!;
-    stored.updatedAt = sameDate(
-      stored.updatedAt.getTime() === delivery.updatedAt.getTime() ? stored.updatedAt : startedAt,
-      delivery.updatedAt,
-    )!;
-    stored.lockedBy = null;
-    stored.lockedUntil = null;
-    this.#deliveries.index(entry);
-    this.#deliveries.done(stored.id);
-    const earlier = entry.attempts;
-    if (earlier === null) entry.attempts = kept;
-    else if (Array.isArray(earlier)) earlier.push(kept);
-    else entry.attempts = [earlier, kept];
+    // The attempt as kept shares its start with attempts of the same millisecond and its response headers
+    // with the attempt before when they are the same. A fanned-out delivery that succeeded at its first
+    // attempt is kept compact (DeliveredFanout), else the stored entry is written in place.
+    const startedAt = this.#attemptDates.copy(attempt.startedAt)!;
+    const responseHeaders = this.#responseHeaders.copy(attempt.responseHeaders);
+    const delivered =
+      entry.attempts === null
+        ? deliveredFanout(entry.message, delivery, attempt, startedAt, responseHeaders)
+        : null;
+    if (delivered === null || !this.#deliveries.compact(entry, delivered)) {
+      const error = attempt.error === null ? null : { ...attempt.error };
+      storeOutcome(entry, delivery, { ...attempt, startedAt, error, responseHeaders }, attempt.error);
+      this.#deliveries.index(entry);
+    }
+    this.#deliveries.done(delivery.id);
     if (endpoint) {
       const existing = this.#endpoints.stored(endpoint.id);
       if (existing) {
@@ -251,7 +229,7 @@ export class MemoryOutbox {
   }
 
   async getDelivery(id: string): Promise<DeliveryRecord | null> {
-    const entry = this.#entry(id);
+    const entry = this.#entry(id, true);
     return entry ? cloneDelivery(entry.record) : null;
   }
 
@@ -274,7 +252,8 @@ export class MemoryOutbox {
     let pending = 0;
     let failed = 0;
     let oldest: number | null = null;
-    for (const { record: d } of this.#deliveries.values()) {
+    // Those kept compact succeeded: they count in neither.
+    for (const { record: d } of this.#deliveries.whole()) {
       if (d.status === 'failed') failed++;
       if (d.status !== 'pending') continue;
       pending++;
@@ -288,7 +267,7 @@ export class MemoryOutbox {
   }
 
   async listAttempts(deliveryId: string): Promise<DeliveryAttempt[]> {
-    const attempts = this.#deliveries.get(deliveryId)?.attempts ?? null;
+    const attempts = this.#deliveries.peek(deliveryId)?.attempts ?? null;
     if (attempts === null) return [];
     return Array.isArray(attempts) ? attempts.map(cloneAttempt) : [cloneAttempt(attempts)];
   }

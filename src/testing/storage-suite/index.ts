@@ -17,6 +17,7 @@ import { outboxTests } from './outbox/deliveries.js';
 import { endpointTests } from './outbox/endpoints.js';
 import { fanoutReadTests } from './outbox/fanout.js';
 import { fanoutClaimTests } from './outbox/fanout-claims.js';
+import { fanoutDeliveredTests } from './outbox/fanout-delivered.js';
 import { endpointPeekTests } from './outbox/peek.js';
 import { deliveryRetentionTests } from './outbox/retention.js';
 import { migrateTests, readinessTests } from './readiness.js';
@@ -65,6 +66,7 @@ export function testStorage(name: string, factory: StorageFactory, options: Stor
     deliveryRetentionTests(ctx);
     fanoutReadTests(ctx);
     fanoutClaimTests(ctx);
+    fanoutDeliveredTests(ctx);
     concurrentWriteTests(ctx);
     conditionalWriteTests(ctx);
     migrateTests(ctx);

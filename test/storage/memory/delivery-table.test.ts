@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fanoutDeliveryId, newId } from '../../../src/notifier/ids.js';
 import type { DeliveryRecord, Message } from '../../../src/notifier/types.js';
+import { DeliveredFanout } from '../../../src/storage/memory/delivered-fanout.js';
 import { type DeliveryEntry, DeliveryTable } from '../../../src/storage/memory/delivery-table.js';
 
 const at = new Date('2026-01-01T00:00:00Z');
@@ -170,5 +171,51 @@ describe('DeliveryTable', () => {
     expect(table.peekDue()).toBe(waiting);
     table.popDue();
     expect(table.peekDue()).toBeUndefined();
+  });
+
+  it('keeps a fanned-out delivery that succeeded compact: read as it was, made whole again for a write', () => {
+    const table = new DeliveryTable();
+    const fanned = { ...message, id: newId('msg', at.getTime()) };
+    const [first, second] = [0, 1].map((i) => ({
+      ...entry(fanoutDeliveryId(fanned.id, i), `e${i}`, 0),
+      message: fanned,
+    }));
+    table.insertFanouts([first!, second!]);
+    const startedAt = new Date(at.getTime() + 5);
+    const delivered = new DeliveredFanout(fanned, 'e0', 'att_1', startedAt, 2.5, 200, {}, 'ok', 3);
+    const { record, attempt } = delivered.expand(0);
+    expect(table.compact(first!, delivered)).toBe(true);
+    // The entry it replaces is no longer stored: its pairs in the wake queue are dropped.
+    expect(first!.removed).toBe(true);
+    table.done(first!.record.id);
+    expect(table.peekDue()).toBe(second);
+    // A stored entry not of a fan-out, or not the one its group holds, is left alone.
+    const plain = entry('d1', 'e0');
+    table.insert([plain]);
+    expect(table.compact(plain, delivered)).toBe(false);
+    expect(table.compact(first!, delivered)).toBe(false);
+    expect(record).toMatchObject({
+      id: first!.record.id,
+      status: 'succeeded',
+      attempts: 1,
+      lastAttemptAt: startedAt,
+      updatedAt: new Date(at.getTime() + 8),
+      lastStatusCode: 200,
+    });
+    expect(attempt).toMatchObject({ id: 'att_1', deliveryId: first!.record.id, durationMs: 2.5 });
+    // Read: not in its endpoint's list (succeeded, nothing to take or queue); listed, and found by id.
+    expect(table.ofEndpoint('e0')).toEqual([plain]);
+    const read = table.peek(first!.record.id)!;
+    expect(read).toEqual({ record, attempts: attempt, message: fanned, removed: false });
+    expect([...table.values()].map((e) => e.record)).toContainEqual(record);
+    expect([...table.whole()]).toEqual([plain, second]);
+    expect(table.peek(first!.record.id)).not.toBe(read);
+    // Written: made whole, stored as an entry again.
+    const whole = table.get(first!.record.id)!;
+    expect(whole).toEqual(read);
+    expect(table.get(first!.record.id)).toBe(whole);
+    expect([...table.whole()]).toContain(whole);
+    table.remove(whole);
+    expect(table.has(first!.record.id)).toBe(false);
   });
 });
