@@ -5,6 +5,7 @@ import { claimMigrations } from './migrations/claims.js';
 import { fanoutMigrations } from './migrations/fanouts.js';
 import { initialMigrations } from './migrations/initial.js';
 import { jobLeaseMigrations } from './migrations/job-leases.js';
+import { leasedFanoutMigrations } from './migrations/leased-fanouts.js';
 import { leaseMigrations } from './migrations/leases.js';
 import { operationsMigrations } from './migrations/operations.js';
 import { outcomeMigrations } from './migrations/outcomes.js';
@@ -30,7 +31,8 @@ export function postgresMigrations(schema: string): Migration[] {
     ...outcomeMigrations(schema),
     ...activeRunMigrations(schema),
     ...claimFloorMigrations(schema),
+    ...leasedFanoutMigrations(schema),
   ].sort((a, b) => a.version - b.version); // a file's versions need not be consecutive (outcomes.ts: 16, 17, 19, 20)
 }
 
-export const POSTGRES_SCHEMA_VERSION = 21;
+export const POSTGRES_SCHEMA_VERSION = 22;

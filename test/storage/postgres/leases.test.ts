@@ -60,19 +60,28 @@ describePostgres('PostgresStorage leases', () => {
     const claim = (limit: number) =>
       updatesOf(
         t,
-        `SELECT * FROM ${t}.claim_deliveries(${at(0).getTime()}, ${limit}, 'i', ${at(1_000).getTime()}, '{}')`,
+        `SELECT * FROM ${t}.claim_deliveries(${at(0).getTime()}, ${limit}, 'i', ${at(1_000).getTime()}, '{}', NULL, NULL)`,
       );
     const stored = await claim(40);
     expect(stored).toMatchObject({ updated: 40, hot: 40 });
     expect(stored.rows).toHaveLength(40);
-    // A fan-out's delivery rows are written by the claim that takes them, then leased in the same transaction.
+    // A fan-out's delivery rows are written by the claim that takes them, already leased (schema version 22):
+    // no second row version at all. Of a fan-out wider than the claim, the rest is written unleased.
     const m = message(newId('msg', at(0).getTime()), { createdAt: at(0) });
     await storage.insertFanout!({ message: m, endpointIds, nextAttemptAt: at(0) });
-    const fanned = await claim(20);
-    expect(fanned).toMatchObject({ updated: 20, hot: 20 });
+    const fanned = await claim(15);
+    expect(fanned).toMatchObject({ updated: 0, hot: 0 });
+    const written = fanoutDeliveries(m, endpointIds, at(0)).map((d) => d.id);
     expect(fanned.rows.map((row) => (row.delivery as { id: string }).id).sort()).toEqual(
-      fanoutDeliveries(m, endpointIds, at(0)).map((d) => d.id),
+      written.slice(0, 15),
     );
+    expect(fanned.rows.map((row) => (row.delivery as { locked_by: string }).locked_by)).toEqual(
+      Array(15).fill('i'),
+    );
+    // The rest were stored by that claim, unleased: the next claim leases them as any stored delivery.
+    const rest = await claim(20);
+    expect(rest).toMatchObject({ updated: 5, hot: 5 });
+    expect(rest.rows.map((row) => (row.delivery as { id: string }).id).sort()).toEqual(written.slice(15));
     // The lease is on the row: nothing is claimable until it ends, and then it is due.
     expect(await storage.claimDeliveries({ now: at(999), limit: 100, instanceId: 'j', leaseMs: 1 })).toEqual(
       [],

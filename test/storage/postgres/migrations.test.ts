@@ -36,7 +36,7 @@ describePostgres('PostgresStorage migrations', () => {
       pool.query(`SELECT version FROM "${schema}".schema_migrations`),
     );
     expect(versions.rows).toEqual(
-      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21].map((version) => ({
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22].map((version) => ({
         version,
       })),
     );
@@ -157,7 +157,7 @@ describePostgres('PostgresStorage migrations', () => {
       ),
     );
     expect(languages.rows).toEqual([
-      // Version 13's (five parameters, for older instances) and version 21's, from a floor.
+      // Version 13's (five parameters, for older instances) and version 21's, from a floor (its body since 22).
       { proname: 'claim_deliveries', lanname: 'plpgsql' },
       { proname: 'claim_deliveries', lanname: 'plpgsql' },
       { proname: 'claim_jobs', lanname: 'plpgsql' },

@@ -12,10 +12,14 @@ import { CLAIMABLE, claimDeliveries } from './leases.js';
  * parameters) stays as it was, for instances of an earlier version during a rolling deploy; a null floor reads
  * from the index's start, as it does.
  */
+/**
+ * A claim's floor, on delivery `d`: a row comparison the index (next_attempt_at, id) takes as its lower bound,
+ * in the index's collation; a null floor compares below every key, so the one generic plan serves both.
+ */
+export const CLAIM_FLOOR = `(d.next_attempt_at, d.id) >= (COALESCE(p_floor_at, -9223372036854775808), COALESCE(p_floor_id, '') COLLATE "C")`;
+
 export function claimFloorMigrations(s: string): Migration[] {
-  // A row comparison the index (next_attempt_at, id) takes as its lower bound, in the index's collation; a
-  // null floor compares below every key, so the one generic plan serves both.
-  const floor = `(d.next_attempt_at, d.id) >= (COALESCE(p_floor_at, -9223372036854775808), COALESCE(p_floor_id, '') COLLATE "C")`;
+  const floor = CLAIM_FLOOR;
   return [
     {
       version: 21,
