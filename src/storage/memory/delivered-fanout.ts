@@ -24,32 +24,39 @@ export class DeliveredFanout {
     readonly updatedAfterMs: number,
   ) {}
 
-  /** The stored record and attempt, as the delivery's entry held them (shared dates and headers included). */
-  expand(index: number): { record: DeliveryRecord; attempt: DeliveryAttempt } {
+  /** The stored record alone (a listing reads no attempt). */
+  record(index: number): DeliveryRecord {
     const id = fanoutDeliveryId(this.message.id, index);
     const startedAt = this.startedAt;
     const updatedAt =
       this.updatedAfterMs === 0 ? startedAt : new Date(startedAt.getTime() + this.updatedAfterMs);
     return {
-      record: {
-        id,
-        messageId: this.message.id,
-        endpointId: this.endpointId,
-        topic: this.message.topic,
-        status: 'succeeded',
-        attempts: 1,
-        nextAttemptAt: null,
-        lastAttemptAt: startedAt,
-        lastStatusCode: this.statusCode,
-        lastError: null,
-        createdAt: this.message.createdAt,
-        updatedAt,
-        lockedBy: null,
-        lockedUntil: null,
-      },
+      id,
+      messageId: this.message.id,
+      endpointId: this.endpointId,
+      topic: this.message.topic,
+      status: 'succeeded',
+      attempts: 1,
+      nextAttemptAt: null,
+      lastAttemptAt: startedAt,
+      lastStatusCode: this.statusCode,
+      lastError: null,
+      createdAt: this.message.createdAt,
+      updatedAt,
+      lockedBy: null,
+      lockedUntil: null,
+    };
+  }
+
+  /** The stored record and attempt, as the delivery's entry held them (shared dates and headers included). */
+  expand(index: number): { record: DeliveryRecord; attempt: DeliveryAttempt } {
+    const record = this.record(index);
+    const startedAt = this.startedAt;
+    return {
+      record,
       attempt: {
         id: this.attemptId,
-        deliveryId: id,
+        deliveryId: record.id,
         attempt: 1,
         trigger: 'auto',
         startedAt,

@@ -116,6 +116,18 @@ export class DeliveryTable {
     }
   }
 
+  /** Every stored delivery's record, to be read only (compact ones' made for the read, without their attempts). */
+  *records(): Generator<DeliveryRecord, void, undefined> {
+    for (const entry of this.#entries.values()) yield entry.record;
+    for (const group of this.#fanouts.values()) {
+      const slots = group.entries;
+      for (let i = 0; i < slots.length; i++) {
+        const slot = slots[i];
+        if (slot !== undefined) yield slot instanceof DeliveredFanout ? slot.record(i) : slot.record;
+      }
+    }
+  }
+
   /** The stored deliveries not kept compact: every one but those that succeeded at a fan-out's first attempt. */
   *whole(): Generator<DeliveryEntry, void, undefined> {
     yield* this.#entries.values();

@@ -235,8 +235,11 @@ export class MemoryOutbox {
 
   async listDeliveries(options: ListDeliveriesOptions = {}): Promise<DeliveryRecord[]> {
     this.#expandAll();
-    const records = Array.from(this.#deliveries.values(), (entry) => entry.record);
-    return listDeliveries(records, options, (messageId) => this.#messages.get(messageId)?.jobId);
+    return listDeliveries(
+      this.#deliveries.records(),
+      options,
+      (messageId) => this.#messages.get(messageId)?.jobId,
+    );
   }
 
   /** The endpoint and delivery counts of `stats()`. */
@@ -274,8 +277,7 @@ export class MemoryOutbox {
 
   async pruneDeliveries({ before, limit }: PruneDeliveriesInput): Promise<number> {
     const cutoff = before.getTime();
-    const old = [...this.#deliveries.values()]
-      .map((entry) => entry.record)
+    const old = [...this.#deliveries.records()]
       .filter((d) => d.status !== 'pending' && d.updatedAt.getTime() < cutoff)
       .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime() || (a.id < b.id ? -1 : 1))
       .slice(0, limit ?? Number.POSITIVE_INFINITY);
@@ -285,7 +287,7 @@ export class MemoryOutbox {
       touched.add(delivery.messageId);
     }
     if (touched.size > 0) {
-      for (const { record } of this.#deliveries.values()) touched.delete(record.messageId);
+      for (const record of this.#deliveries.records()) touched.delete(record.messageId);
       for (const messageId of touched) {
         this.#messages.delete(messageId);
         this.#deliveries.forgetMessage(messageId);
