@@ -64,14 +64,7 @@ export class RecordCache {
   /** The endpoint (a copy), from the cache or `load`. */
   endpoint(id: string, load: (id: string) => EndpointRecord | null): EndpointRecord | null {
     this.#validate();
-    let endpoint = this.#endpoints.get(id);
-    if (endpoint === undefined) {
-      const loaded = load(id);
-      if (loaded === null) return null;
-      endpoint = loaded;
-      this.#endpoints.set(id, loaded);
-    }
-    return cloneEndpoint(endpoint);
+    return this.#endpoint(id, load);
   }
 
   /**
@@ -89,7 +82,12 @@ export class RecordCache {
    * `load`, without a look at `data_version` (see {@link claimed}).
    */
   deliveryEndpoint(id: string, load: (id: string) => EndpointRecord | null): EndpointRecord | null {
-    if (!this.#asOfClaim()) return this.endpoint(id, load);
+    if (!this.#asOfClaim()) this.#validate();
+    return this.#endpoint(id, load);
+  }
+
+  /** The endpoint (a copy) as kept, else as `load` reads it (then kept); the callers decide whether to look first. */
+  #endpoint(id: string, load: (id: string) => EndpointRecord | null): EndpointRecord | null {
     let endpoint = this.#endpoints.get(id);
     if (endpoint === undefined) {
       const loaded = load(id);
