@@ -1,6 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { SqlDialect } from '../sql/codec.js';
 import { GroupCommit, type QueuedWrite } from '../sql/group-commit.js';
+import { type GroupRun, settleAfterFlush, settleNow, type Write, type WriteKind } from './acknowledgement.js';
 import { Checkpointer } from './checkpointer.js';
 import { ClaimGate } from './claim-gate.js';
 import { isFilePath, openDatabase } from './open-file.js';
@@ -24,28 +25,6 @@ export interface SqliteConnectionOptions {
   flush?: Flush;
   /** Shared with the process's other connection to the file, when a write thread runs (see `WriteLock`). */
   lock?: WriteLock;
-}
-
-/**
- * How a write waits for the disk (see {@link SqliteConnection.write}):
- * - `'durable'`: acknowledged once its commit is flushed; a later claim waits for that flush too, since the
- *   write may have made work claimable (a message's deliveries, a job, a run request);
- * - `'outcome'`: acknowledged once flushed, but claims need not wait for it: it only records what became of
- *   rows that were already on disk before anyone could claim them (an attempt's result, a run's end);
- * - `'claim'`: a lease, acknowledged without waiting for its own flush (a lease lost in a power cut only makes
- *   the items claimable again), but only once everything it may have read is on disk.
- */
-export type WriteKind = 'durable' | 'outcome' | 'claim';
-
-interface Write {
-  work: () => unknown;
-  kind: WriteKind;
-}
-
-/** What running a group gave: each write's result, and whether other connections committed meanwhile. */
-interface GroupRun {
-  results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>;
-  foreign: boolean;
 }
 
 /**
@@ -232,39 +211,10 @@ export class SqliteConnection {
     return this.#runGroup(group, false) ?? this.#runGroup(group, true)!;
   }
 
-  #settle(group: QueuedWrite<Write>[], { results, foreign }: GroupRun): void {
-    const wal = this.#wal;
-    if (wal === null) {
-      results.forEach((result, i) => {
-        if (result.ok) group[i]!.resolve(result.value);
-        else group[i]!.reject(result.error);
-      });
-      return;
-    }
-    const commit = this.#gate.committed(
-      foreign || group.some((w, i) => w.work.kind === 'durable' && results[i]!.ok),
-    );
-    // Durable and outcome writes wait for the flush that covers this commit; the next group may commit
-    // meanwhile. Claims wait for the flush of the last commit they may have read.
-    const flushed: Array<[QueuedWrite<Write>, unknown]> = [];
-    results.forEach((result, i) => {
-      const write = group[i]!;
-      if (!result.ok) write.reject(result.error);
-      else if (write.work.kind !== 'claim') flushed.push([write, result.value]);
-      // A claim that found nothing has nothing to act on.
-      else if (isEmptyList(result.value)) write.resolve(result.value);
-      else this.#gate.claim((error) => (error === null ? write.resolve(result.value) : write.reject(error)));
-    });
-    if (flushed.length === 0 && !this.#gate.awaited(commit)) return;
-    wal.afterCommit((error) => {
-      for (const [write, value] of flushed) {
-        if (error === null) write.resolve(value);
-        else write.reject(error);
-      }
-      this.#gate.flushed(error, commit);
-      // The flush outcomes waited for is over (see OUTCOME_GATHER).
-      this.#writes.resume();
-    });
+  #settle(group: QueuedWrite<Write>[], run: GroupRun): void {
+    if (this.#wal === null) settleNow(group, run);
+    // Once the flush is over, the outcomes that waited for it may commit (see OUTCOME_GATHER).
+    else settleAfterFlush(group, run, this.#wal, this.#gate, () => this.#writes.resume());
   }
 
   /**
@@ -347,5 +297,3 @@ export class SqliteConnection {
     return worker;
   }
 }
-
-const isEmptyList = (value: unknown) => Array.isArray(value) && value.length === 0;
