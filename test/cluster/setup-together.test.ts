@@ -1,5 +1,5 @@
 import { DatabaseSync } from 'node:sqlite';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PostgresStorage } from '../../src/storage/postgres/index.js';
 import { POSTGRES_SCHEMA_VERSION } from '../../src/storage/postgres/schema.js';
 import { SQLITE_SCHEMA_VERSION } from '../../src/storage/sqlite/schema.js';
@@ -10,6 +10,9 @@ import { useTempDir } from '../helpers/test-lifecycle.js';
 import { startTogether } from './setup-harness.js';
 
 const INSTANCES = 4;
+// Each test starts INSTANCES processes (node with tsx), some twice, and waits up to 30 s for each phase
+// (startTogether): on a loaded machine starting them alone can outlast vitest's default 30 s per test.
+vi.setConfig({ testTimeout: 120_000 });
 const temp = useTempDir('setup');
 
 /** Each instance adds its own job and endpoint before anything was migrated: its first use of storage. */
