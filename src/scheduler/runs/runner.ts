@@ -2,23 +2,14 @@ import type { Clock } from '../../clock.js';
 import { sleep } from '../../clock.js';
 import { type ErrorInfo, toErrorInfo } from '../../errors.js';
 import type { Emitter } from '../../events.js';
-import { cloneJson } from '../../storage/clone.js';
 import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
 import type { RunHook, SchedulerHooks } from '../../telemetry/hooks.js';
-import type { AddressPolicy, Transport, TransportResponse } from '../../transport/types.js';
-import { toPublicJob } from '../jobs/record.js';
-import type { HandlerTarget, HttpTarget, Job, JobHandler, RunEventBase, SchedulerEvents } from '../types.js';
-import { ArmedAttempt, attemptFailure } from './armed-attempt.js';
+import type { AddressPolicy, Transport } from '../../transport/types.js';
+import type { JobHandler, RunEventBase, SchedulerEvents } from '../types.js';
 import { asError, FinalFailure, LostRun, loneOutcome, lostRunWrite, retryDelay } from './attempt-outcome.js';
-import { AttemptTimeouts } from './attempt-timeouts.js';
-import { callHandler } from './handler-call.js';
-import { checkResponse } from './http-call.js';
-import { HttpJobSender } from './http-job-sender.js';
-import { markStarted, toPublicRun } from './run-records.js';
-
-export { SNIPPET_BYTES, truncateUtf8 } from './http-call.js';
-
-const DEFAULT_TIMEOUT_MS = 30_000;
+import { AttemptRunner } from './attempt-runner.js';
+import { type RunContext, runEvent } from './run-context.js';
+import { markStarted } from './run-records.js';
 
 export interface RunnerOptions {
   storage: Storage;
@@ -33,43 +24,21 @@ export interface RunnerOptions {
   telemetry: SchedulerHooks | null;
 }
 
-/** What one run's attempts share: the job, the run, its controller and the job's public view (made once). */
-interface RunContext {
-  job: JobRecord;
-  /** `job` is the storage's own read-only record: its public view is made from a copy. */
-  sharedJob: boolean;
-  run: RunRecord;
-  /** Aborted by `stop()` and `removeJob()` (forwarded by the tracker), and by the timeout of a lone attempt. */
-  controller: AbortController;
-  /** `controller.signal`, read once (the getter is not free at thousands of runs per instant). */
-  signal: AbortSignal;
-  publicJob: Job | undefined;
-  /** The run's telemetry; null when telemetry is off. */
-  telemetry: RunHook | null;
-  /**
-   * `run.startedAt` was read from the clock in this same tick, with nothing awaited since: the first attempt
-   * starts then (its timeout counts from it) without another clock read. Cleared at the first await.
-   */
-  startedNow: boolean;
-}
-
 /**
- * Executes one run: marks it running, makes the attempts (delays on the injected clock), records the outcome,
- * and emits `job.started`, `job.retrying`, and `job.succeeded` or `job.failed`. Awaited listeners (such as the
- * notifier storing its messages) finish before the run is stored as finished, unless its lease ran out by then
- * (see #execute). A run write storage refuses with `ERR_LEASE_LOST` (another instance took the run over) ends
- * the run with that error: no further attempt and no outcome event. Event payloads are only built when someone
- * listens.
+ * Executes one run: marks it running, makes the attempts (each by the AttemptRunner; the retries' delays on
+ * the injected clock), records the outcome, and emits `job.started`, `job.retrying`, and `job.succeeded` or
+ * `job.failed`. Awaited listeners (such as the notifier storing its messages) finish before the run is stored
+ * as finished, unless its lease ran out by then (see #execute). A run write storage refuses with
+ * `ERR_LEASE_LOST` (another instance took the run over) ends the run with that error: no further attempt and
+ * no outcome event. Event payloads are only built when someone listens.
  */
 export class Runner {
   readonly #o: RunnerOptions;
-  readonly #timeouts: AttemptTimeouts;
-  readonly #http: HttpJobSender;
+  readonly #attempts: AttemptRunner;
 
   constructor(options: RunnerOptions) {
     this.#o = options;
-    this.#timeouts = new AttemptTimeouts(options.clock);
-    this.#http = new HttpJobSender(options);
+    this.#attempts = new AttemptRunner(options);
   }
 
   /**
@@ -141,10 +110,10 @@ export class Runner {
     try {
       if (lone) {
         ctx.signal.throwIfAborted();
-        await this.#attempt(ctx, 1, true);
+        await this.#attempts.attempt(ctx, 1, true);
         ctx.signal.throwIfAborted();
       } else {
-        await this.#attempts(ctx);
+        await this.#withRetries(ctx);
       }
     } catch (failure) {
       // Storage refused a write between attempts: another instance holds the run now and reports it.
@@ -183,7 +152,7 @@ export class Runner {
    * a failure with attempts left is stored on the run, emitted as `job.retrying` and followed by the backoff
    * delay on the clock.
    */
-  async #attempts(ctx: RunContext): Promise<void> {
+  async #withRetries(ctx: RunContext): Promise<void> {
     const { job, run, signal } = ctx;
     const { clock, storage, emitter } = this.#o;
     const attempts = job.retry.attempts;
@@ -196,7 +165,7 @@ export class Runner {
       let failure: unknown;
       try {
         signal.throwIfAborted();
-        await this.#attempt(ctx, attempt, attempts === 1);
+        await this.#attempts.attempt(ctx, attempt, attempts === 1);
         signal.throwIfAborted();
         return;
       } catch (caught) {
@@ -225,103 +194,8 @@ export class Runner {
     }
   }
 
-  /**
-   * One attempt under its timeout. A lone attempt (no retries) times out through the run's own controller;
-   * with retries each attempt gets a controller of its own, to which the run's abort is forwarded by hand.
-   */
-  #attempt(ctx: RunContext, attempt: number, lone: boolean): Promise<void> {
-    const target = ctx.job.target;
-    return 'handler' in target
-      ? this.#handlerAttempt(ctx, target, attempt, lone)
-      : this.#httpAttempt(ctx, target, attempt, lone);
-  }
-
-  async #handlerAttempt(
-    ctx: RunContext,
-    target: HandlerTarget,
-    attempt: number,
-    lone: boolean,
-  ): Promise<void> {
-    const armed = this.#arm(ctx, attempt, lone);
-    try {
-      const { hook, signal } = armed;
-      const call = () => callHandler(this.#o.handlers, target, publicJob(ctx), ctx.run, attempt, signal);
-      if (hook === null) await call();
-      else await hook.within(call);
-      armed.hook?.end(null);
-    } catch (failure) {
-      throw attemptFailure(armed, failure);
-    } finally {
-      this.#disarm(ctx, armed);
-    }
-  }
-
-  /**
-   * An HTTP attempt: its request sent, its answer checked on the run (a failing status fails it). Not an async
-   * function: the transport's promise is followed once, with the attempt's end on either side.
-   */
-  #httpAttempt(ctx: RunContext, target: HttpTarget, attempt: number, lone: boolean): Promise<void> {
-    const armed = this.#arm(ctx, attempt, lone);
-    const failed = (failure: unknown): never => {
-      const error = attemptFailure(armed, failure);
-      this.#disarm(ctx, armed);
-      throw error;
-    };
-    let sent: Promise<TransportResponse>;
-    try {
-      sent = this.#http.send(ctx.job, target, ctx.run, ctx.sharedJob, armed);
-    } catch (failure) {
-      sent = Promise.reject(failure);
-    }
-    return sent.then((response) => {
-      try {
-        checkResponse(ctx.job, target, ctx.run, armed.method, armed.secrets, response);
-      } catch (failure) {
-        failed(failure);
-      }
-      armed.hook?.end(null);
-      this.#disarm(ctx, armed);
-    }, failed);
-  }
-
-  /** Starts attempt `attempt`: its timeout, its signal (see {@link #attempt}) and its telemetry. */
-  #arm(ctx: RunContext, attempt: number, lone: boolean): ArmedAttempt {
-    const { job, run } = ctx;
-    const runSignal = ctx.signal;
-    run.attempts = attempt;
-    // The first attempt of a run started in this tick starts at the run's start (no clock read).
-    const startedAt = ctx.startedNow ? run.startedAt!.getTime() : undefined;
-    ctx.startedNow = false;
-    const timeoutMs = job.target.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const controller = lone ? ctx.controller : new AbortController();
-    const forward = lone ? null : () => controller.abort(runSignal.reason);
-    if (forward) runSignal.addEventListener('abort', forward, { once: true });
-    const armed = new ArmedAttempt(
-      controller,
-      job.id,
-      attempt,
-      timeoutMs,
-      lone ? runSignal : controller.signal,
-    );
-    armed.forward = forward;
-    this.#timeouts.start(armed, timeoutMs, startedAt);
-    armed.hook = ctx.telemetry?.attempt(attempt) ?? null;
-    return armed;
-  }
-
-  /** The attempt is over: its timeout and the forwarding of the run's abort go. */
-  #disarm(ctx: RunContext, armed: ArmedAttempt): void {
-    this.#timeouts.release(armed);
-    if (armed.forward) ctx.signal.removeEventListener('abort', armed.forward);
-  }
-
   /** A run event's common part, built only once someone listens (callers check `listenerCount` first). */
   #event<T extends string>(ctx: RunContext, type: T): RunEventBase<T> {
-    return { type, at: new Date(this.#o.clock.now()), job: publicJob(ctx), run: toPublicRun(ctx.run) };
+    return runEvent(ctx, type, this.#o.clock);
   }
-}
-
-function publicJob(ctx: RunContext): Job {
-  if (ctx.publicJob === undefined) ctx.publicJob = toPublicJob(ctx.sharedJob ? cloneJson(ctx.job) : ctx.job);
-  return ctx.publicJob;
 }

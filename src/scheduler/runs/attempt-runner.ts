@@ -1,0 +1,129 @@
+import type { Clock } from '../../clock.js';
+import type { AddressPolicy, Transport, TransportResponse } from '../../transport/types.js';
+import type { HandlerTarget, HttpTarget, JobHandler } from '../types.js';
+import { ArmedAttempt, attemptFailure } from './armed-attempt.js';
+import { AttemptTimeouts } from './attempt-timeouts.js';
+import { callHandler } from './handler-call.js';
+import { checkResponse } from './http-call.js';
+import { HttpJobSender } from './http-job-sender.js';
+import { publicJob, type RunContext } from './run-context.js';
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** What making attempts needs from the scheduler's options. */
+export interface AttemptRunnerOptions {
+  transport: Transport;
+  clock: Clock;
+  handlers: ReadonlyMap<string, JobHandler>;
+  /** Address policy for HTTP jobs; undefined leaves it to the transport. */
+  addressPolicy: AddressPolicy | undefined;
+  userAgent: string;
+}
+
+/**
+ * One attempt of a run under its timeout: armed (its timeout, the signal it runs under, its telemetry), made
+ * (the handler called, or the HTTP request sent and its answer checked on the run), and disarmed. What comes
+ * of it, a retry or the run's outcome, is the Runner's.
+ */
+export class AttemptRunner {
+  readonly #o: AttemptRunnerOptions;
+  readonly #timeouts: AttemptTimeouts;
+  readonly #http: HttpJobSender;
+
+  constructor(options: AttemptRunnerOptions) {
+    this.#o = options;
+    this.#timeouts = new AttemptTimeouts(options.clock);
+    this.#http = new HttpJobSender(options);
+  }
+
+  /**
+   * Makes attempt `attempt` of the run. A lone attempt (no retries) times out through the run's own
+   * controller; with retries each attempt gets a controller of its own, to which the run's abort is forwarded
+   * by hand.
+   */
+  attempt(ctx: RunContext, attempt: number, lone: boolean): Promise<void> {
+    const target = ctx.job.target;
+    return 'handler' in target
+      ? this.#handlerAttempt(ctx, target, attempt, lone)
+      : this.#httpAttempt(ctx, target, attempt, lone);
+  }
+
+  async #handlerAttempt(
+    ctx: RunContext,
+    target: HandlerTarget,
+    attempt: number,
+    lone: boolean,
+  ): Promise<void> {
+    const armed = this.#arm(ctx, attempt, lone);
+    try {
+      const { hook, signal } = armed;
+      const call = () => callHandler(this.#o.handlers, target, publicJob(ctx), ctx.run, attempt, signal);
+      if (hook === null) await call();
+      else await hook.within(call);
+      armed.hook?.end(null);
+    } catch (failure) {
+      throw attemptFailure(armed, failure);
+    } finally {
+      this.#disarm(ctx, armed);
+    }
+  }
+
+  /**
+   * An HTTP attempt: its request sent, its answer checked on the run (a failing status fails it). Not an async
+   * function: the transport's promise is followed once, with the attempt's end on either side.
+   */
+  #httpAttempt(ctx: RunContext, target: HttpTarget, attempt: number, lone: boolean): Promise<void> {
+    const armed = this.#arm(ctx, attempt, lone);
+    const failed = (failure: unknown): never => {
+      const error = attemptFailure(armed, failure);
+      this.#disarm(ctx, armed);
+      throw error;
+    };
+    let sent: Promise<TransportResponse>;
+    try {
+      sent = this.#http.send(ctx.job, target, ctx.run, ctx.sharedJob, armed);
+    } catch (failure) {
+      sent = Promise.reject(failure);
+    }
+    return sent.then((response) => {
+      try {
+        checkResponse(ctx.job, target, ctx.run, armed.method, armed.secrets, response);
+      } catch (failure) {
+        failed(failure);
+      }
+      armed.hook?.end(null);
+      this.#disarm(ctx, armed);
+    }, failed);
+  }
+
+  /** Starts attempt `attempt`: its timeout, its signal (see {@link attempt}) and its telemetry. */
+  #arm(ctx: RunContext, attempt: number, lone: boolean): ArmedAttempt {
+    const { job, run } = ctx;
+    const runSignal = ctx.signal;
+    run.attempts = attempt;
+    // The first attempt of a run started in this tick starts at the run's start (no clock read).
+    const startedAt = ctx.startedNow ? run.startedAt!.getTime() : undefined;
+    ctx.startedNow = false;
+    const timeoutMs = job.target.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const controller = lone ? ctx.controller : new AbortController();
+    const forward = lone ? null : () => controller.abort(runSignal.reason);
+    if (forward) runSignal.addEventListener('abort', forward, { once: true });
+    const armed = new ArmedAttempt(
+      controller,
+      job.id,
+      attempt,
+      timeoutMs,
+      lone ? runSignal : controller.signal,
+    );
+    armed.forward = forward;
+    this.#timeouts.start(armed, timeoutMs, startedAt);
+    armed.hook = ctx.telemetry?.attempt(attempt) ?? null;
+    return armed;
+  }
+
+  /** The attempt is over: its timeout and the forwarding of the run's abort go. */
+  #disarm(ctx: RunContext, armed: ArmedAttempt): void {
+    this.#timeouts.release(armed);
+    if (armed.forward) ctx.signal.removeEventListener('abort', armed.forward);
+  }
+}

@@ -1,0 +1,38 @@
+import type { Clock } from '../../clock.js';
+import { cloneJson } from '../../storage/clone.js';
+import type { JobRecord, RunRecord } from '../../storage/types.js';
+import type { RunHook } from '../../telemetry/hooks.js';
+import { toPublicJob } from '../jobs/record.js';
+import type { Job, RunEventBase } from '../types.js';
+import { toPublicRun } from './run-records.js';
+
+/** What one run's attempts share: the job, the run, its controller and the job's public view (made once). */
+export interface RunContext {
+  job: JobRecord;
+  /** `job` is the storage's own read-only record: its public view is made from a copy. */
+  sharedJob: boolean;
+  run: RunRecord;
+  /** Aborted by `stop()` and `removeJob()` (forwarded by the tracker), and by the timeout of a lone attempt. */
+  controller: AbortController;
+  /** `controller.signal`, read once (the getter is not free at thousands of runs per instant). */
+  signal: AbortSignal;
+  publicJob: Job | undefined;
+  /** The run's telemetry; null when telemetry is off. */
+  telemetry: RunHook | null;
+  /**
+   * `run.startedAt` was read from the clock in this same tick, with nothing awaited since: the first attempt
+   * starts then (its timeout counts from it) without another clock read. Cleared at the first await.
+   */
+  startedNow: boolean;
+}
+
+/** The job's public view for handlers and listeners, made once per run (from a copy of a shared record). */
+export function publicJob(ctx: RunContext): Job {
+  if (ctx.publicJob === undefined) ctx.publicJob = toPublicJob(ctx.sharedJob ? cloneJson(ctx.job) : ctx.job);
+  return ctx.publicJob;
+}
+
+/** A run event's common part, built only once someone listens (callers check `listenerCount` first). */
+export function runEvent<T extends string>(ctx: RunContext, type: T, clock: Clock): RunEventBase<T> {
+  return { type, at: new Date(clock.now()), job: publicJob(ctx), run: toPublicRun(ctx.run) };
+}
