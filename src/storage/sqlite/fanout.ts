@@ -3,6 +3,7 @@ import { fanoutDeliveries } from '../fanout.js';
 import { messageCodec } from '../sql/outbox-rows.js';
 import type { ClaimDeliveriesOptions, FanoutInput } from '../types.js';
 import { sqliteDialect as dialect, type SqliteConnection, type SqlRow } from './connection.js';
+import { RUN_LIMIT } from './statements.js';
 
 /**
  * Fan-outs not written yet (schema version 9), as one statement's subquery: the earliest first due time of
@@ -38,7 +39,7 @@ const BY_PREFIX = 'SELECT * FROM cronhook_messages WHERE id >= ? AND id < ? AND 
 const TO_ENDPOINT = `SELECT * FROM cronhook_messages m WHERE m.fanout IS NOT NULL
   AND EXISTS (SELECT 1 FROM json_each(m.fanout) j WHERE j.value = ?) ORDER BY m.fanout_due, m.id`;
 const DUE_PAGE = `SELECT * FROM cronhook_messages WHERE fanout IS NOT NULL AND fanout_due <= ?
-  AND (fanout_due, id) > (?, ?) ORDER BY fanout_due, id LIMIT ?`;
+  AND (fanout_due, id) > (?, ?) ORDER BY fanout_due, id ${RUN_LIMIT}`;
 
 /**
  * A claim that writes fan-outs writes at least this many records (of the fan-outs due, while there are some),

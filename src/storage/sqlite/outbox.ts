@@ -20,6 +20,7 @@ import { sqliteDialect as dialect } from './connection.js';
 import { SqliteEndpoints } from './endpoints.js';
 import { type Claimable, type FanoutScope, NEXT_FANOUT_DUE } from './fanout.js';
 import { DeliveryLeases } from './leases.js';
+import { RUN_LIMIT } from './statements.js';
 
 const STATUS_LITERALS: ReadonlySet<string> = new Set(DELIVERY_STATUSES);
 
@@ -50,7 +51,7 @@ const PENDING_TO_ENABLED = `FROM cronhook_deliveries d JOIN cronhook_endpoints e
 
 /** The pending deliveries a claim may take, in claim order: `[rowid, wake_at, id]` (see `Claimable`). */
 const CLAIMABLE = `SELECT d.rowid, d.wake_at, d.id ${PENDING_TO_ENABLED} AND d.wake_at <= ?
-  AND d.endpoint_id NOT IN (SELECT value FROM json_each(?)) ORDER BY d.wake_at, d.id LIMIT ?`;
+  AND d.endpoint_id NOT IN (SELECT value FROM json_each(?)) ORDER BY d.wake_at, d.id ${RUN_LIMIT}`;
 const MESSAGES = `SELECT ${messageCodec.columns.join(', ')} FROM cronhook_messages
   WHERE id IN (SELECT value FROM json_each(?))`;
 
