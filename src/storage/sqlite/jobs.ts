@@ -1,5 +1,5 @@
 import { duplicateJob, leaseLost, notFound, runLeaseLost } from '../errors.js';
-import { insertSql, sqlitePlaceholder as ph, setSql, without } from '../sql/codec.js';
+import { sqlitePlaceholder as ph, setSql, without } from '../sql/codec.js';
 import { ACTIVE_RUN_SQL as ACTIVE, jobCodec, prunedStatuses, runCodec } from '../sql/job-rows.js';
 import type {
   AdvanceJobInput,
@@ -14,29 +14,21 @@ import type {
   RunRecord,
 } from '../types.js';
 import { sqliteDialect as dialect, type SqliteConnection, type SqlRow } from './connection.js';
-
-const INSERT_JOB = `${insertSql('cronhook_jobs', jobCodec.columns, ph)} ON CONFLICT (id) DO NOTHING`;
-const INSERT_RUN = `${insertSql('cronhook_runs', runCodec.columns, ph)} ON CONFLICT (job_id, occurrence_key) DO NOTHING`;
-const LEASE_COLUMNS = ['id', 'locked_by', 'locked_until'];
-const RUN_KEY_COLUMNS = ['id', 'job_id', 'occurrence_key'];
-const JOB_DEFINITION = without(jobCodec.columns, jobCodec.columns, LEASE_COLUMNS).columns;
-const RUN_STATE = without(runCodec.columns, runCodec.columns, RUN_KEY_COLUMNS).columns;
-/** Fenced: only a run still in flight and held by the writer is written (see `Storage.updateRun`). */
-const UPDATE_RUN = `UPDATE cronhook_runs SET ${setSql(RUN_STATE, ph)}
-  WHERE id = ? AND instance_id IS ? AND ${ACTIVE}`;
-
-const ADVANCE = `UPDATE cronhook_jobs SET next_run_at = ?, run_count = ?, enabled = COALESCE(?, enabled),
-  locked_by = NULL, locked_until = NULL WHERE id = ?`;
-const ADVANCE_UPDATED =
-  'UPDATE cronhook_jobs SET run_count = ?, locked_by = NULL, locked_until = NULL WHERE id = ?';
-const LEASE_RUN = 'UPDATE cronhook_runs SET instance_id = ?, locked_until = ? WHERE id = ?';
-/** Run requests a caller may take, and expired ones (schema version 6 indexes them in this order). */
-const CLAIM_REQUESTS = `SELECT r.*, r.locked_until <= ? AS expired
-  FROM cronhook_runs r JOIN cronhook_jobs j ON j.id = r.job_id
-  WHERE r.status = 'queued' AND r.instance_id IS NULL
-    AND (r.locked_until <= ? OR json_extract(j.target, '$.handler') IS NULL
-      OR json_extract(j.target, '$.handler') IN (SELECT value FROM json_each(?)))
-  ORDER BY r.scheduled_at, r.id LIMIT ?`;
+import {
+  ADVANCE,
+  ADVANCE_UPDATED,
+  CLAIM_EXPIRED_RUNS,
+  CLAIM_JOBS,
+  CLAIM_REQUESTS,
+  INSERT_JOB,
+  INSERT_RUN,
+  JOB_DEFINITION,
+  LEASE_COLUMNS,
+  LEASE_JOB,
+  LEASE_RUN,
+  RUN_KEY_COLUMNS,
+  UPDATE_RUN,
+} from './job-statements.js';
 
 const decodeJob = (row: SqlRow) => jobCodec.decode(row, dialect);
 const decodeRun = (row: SqlRow) => runCodec.decode(row, dialect);
@@ -129,12 +121,8 @@ export class SqliteJobs {
   claimDueJobs({ now, limit, instanceId, leaseMs }: ClaimOptions): Promise<JobRecord[]> {
     const lockedUntil = now.getTime() + leaseMs;
     return this.#c.write(() => {
-      const rows = this.#c.all(
-        'SELECT * FROM cronhook_jobs WHERE enabled = 1 AND wake_at <= ? ORDER BY wake_at, id LIMIT ?',
-        [now.getTime(), limit],
-      );
-      const lock = 'UPDATE cronhook_jobs SET locked_by = ?, locked_until = ? WHERE id = ?';
-      for (const row of rows) this.#c.run(lock, [instanceId, lockedUntil, row.id]);
+      const rows = this.#c.all(CLAIM_JOBS, [now.getTime(), limit]);
+      for (const row of rows) this.#c.run(LEASE_JOB, [instanceId, lockedUntil, row.id]);
       return rows.map((row) => ({
         ...decodeJob(row),
         lockedBy: instanceId,
@@ -253,12 +241,7 @@ export class SqliteJobs {
   claimExpiredRuns({ now, limit, instanceId, leaseMs }: ClaimOptions): Promise<RunRecord[]> {
     const lockedUntil = now.getTime() + leaseMs;
     return this.#c.write(() => {
-      const rows = this.#c.all(
-        `SELECT * FROM cronhook_runs WHERE ${ACTIVE} AND (locked_until IS NULL OR locked_until < ?)
-           AND instance_id IS NOT NULL
-         ORDER BY scheduled_at, id LIMIT ?`,
-        [now.getTime(), limit],
-      );
+      const rows = this.#c.all(CLAIM_EXPIRED_RUNS, [now.getTime(), limit]);
       for (const row of rows) this.#c.run(LEASE_RUN, [instanceId, lockedUntil, row.id]);
       return rows.map((row) => ({ ...decodeRun(row), instanceId, lockedUntil: new Date(lockedUntil) }));
     });
