@@ -1,37 +1,26 @@
-import { fanoutIndex, fanoutKey } from '../../notifier/ids.js';
-import type { DeliveryAttempt, DeliveryRecord, Message } from '../../notifier/types.js';
+import { fanoutDeliveryId } from '../../notifier/ids.js';
+import type { DeliveryRecord, Message } from '../../notifier/types.js';
+import { ClaimedAtHand } from './claimed-at-hand.js';
 import { DeliveredFanout } from './delivered-fanout.js';
+import { type DeliveryEntry, wakeTime } from './delivery-entry.js';
+import { type FanoutGroup, FanoutGroups, FanoutLease, type FanoutSlot, isEntry } from './fanout-groups.js';
+import type { PendingFanout } from './fanouts.js';
 import { WakeQueue } from './wake-queue.js';
 
-/**
- * When a due item (job or delivery) next needs looking at: its due time, or its lease's expiry when that is
- * later, since a leased item cannot be claimed before then. Null when it is not due at all.
- */
-export function wakeTime(due: Date | null, lockedUntil: Date | null): number | null {
-  if (due === null) return null;
-  const d = due.getTime();
-  return lockedUntil !== null && lockedUntil.getTime() > d ? lockedUntil.getTime() : d;
-}
+export { type DeliveryEntry, wakeTime } from './delivery-entry.js';
 
-/** The pair (time, entry) of the wake queue still says when the entry is due: it is pending at that time. */
-function isCurrent(time: number, entry: DeliveryEntry): boolean {
-  const delivery = entry.record;
+/** What the wake queue holds: a delivery, or the deliveries one claim leased in a fan-out's group. */
+type Waking = DeliveryEntry | FanoutLease;
+
+/** The pair (time, item) of the wake queue still says when the item is due: it is pending at that time. */
+function isCurrent(time: number, item: Waking): boolean {
+  if (item instanceof FanoutLease) return item.live > 0;
+  const delivery = item.record;
   return (
-    !entry.removed &&
+    !item.removed &&
     delivery.status === 'pending' &&
     wakeTime(delivery.nextAttemptAt, delivery.lockedUntil) === time
   );
-}
-
-/** A stored delivery and its attempts, oldest first. */
-export interface DeliveryEntry {
-  record: DeliveryRecord;
-  /** Null until the first attempt, that one alone (most deliveries have one: no array is kept), then a list. */
-  attempts: DeliveryAttempt | DeliveryAttempt[] | null;
-  /** Its stored message, so that a claim finds it without a lookup. */
-  readonly message: Message;
-  /** Deleted: what still refers to it (the wake queue, its endpoint's list) drops it when met. */
-  removed: boolean;
 }
 
 /** One endpoint's stored deliveries, in the order stored; deleted ones leave when they are half of it. */
@@ -39,25 +28,6 @@ interface EndpointDeliveries {
   entries: DeliveryEntry[];
   removed: number;
 }
-
-/**
- * The deliveries of one fan-out, by index: ids derived from the message's (`fanoutDeliveryId`) find them by
- * their message part, so storing a fan-out's records costs one map entry, not one in the map of every stored
- * delivery each (that map's entries, hundreds of thousands with the delivery log, miss the CPU's caches).
- * One that succeeded at its first attempt is kept compact ({@link DeliveredFanout}) until a write needs it.
- */
-interface FanoutGroup {
-  readonly entries: Array<DeliveryEntry | DeliveredFanout | undefined>;
-  /** Entries not removed. */
-  live: number;
-}
-
-/**
- * Claimed deliveries (and their messages) kept at hand, until this many: the attempt that follows a claim
- * reads the message and writes the delivery, and those lookups in maps of every stored delivery and message
- * miss the CPU's caches once the outbox is large. Past the cap they are forgotten (looked up as any).
- */
-const CLAIMED_AT_HAND = 4096;
 
 /**
  * The stored deliveries of `MemoryOutbox` and what finds them: by id (fanned-out ones by their fan-out's
@@ -68,28 +38,28 @@ const CLAIMED_AT_HAND = 4096;
 export class DeliveryTable {
   /** Deliveries stored by `insert`, by id. */
   readonly #entries = new Map<string, DeliveryEntry>();
-  /** Deliveries stored by `insertFanouts`, by their ids' message part ({@link fanoutKey}). */
-  readonly #fanouts = new Map<string, FanoutGroup>();
+  /** Deliveries of fan-outs, by their fan-out (see {@link FanoutGroup}). */
+  readonly #fanouts = new FanoutGroups();
   readonly #byEndpoint = new Map<string, EndpointDeliveries>();
-  /** Wake times of the pending deliveries (see {@link wakeTime}), with their entries. */
-  readonly #due = new WakeQueue<DeliveryEntry>();
-  /** Recently claimed deliveries by id, and their messages by id (see {@link CLAIMED_AT_HAND}). */
-  readonly #claimed = new Map<string, DeliveryEntry>();
-  readonly #claimedMessages = new Map<string, Message>();
+  /** Wake times of the pending deliveries (see {@link wakeTime}), with their entries or leases. */
+  readonly #due = new WakeQueue<Waking>();
+  readonly #claimed = new ClaimedAtHand();
+  readonly #taken = (id: string) => this.#entries.size > 0 && this.#entries.has(id);
+  readonly #index = (entry: DeliveryEntry) => this.index(entry);
 
   has(id: string): boolean {
-    return this.#entries.has(id) || this.#fanoutSlot(id) !== undefined;
+    return this.#entries.has(id) || this.#fanouts.slot(id) !== undefined;
   }
 
   /** The stored delivery of that id, whole: a compact one is made whole again, as it is to be written. */
   get(id: string): DeliveryEntry | undefined {
     const entry = this.#claimed.get(id) ?? this.#entries.get(id);
     if (entry !== undefined) return entry;
-    const slot = this.#fanoutSlot(id);
-    if (!(slot instanceof DeliveredFanout)) return slot;
-    const index = fanoutIndex(id);
-    const whole = expanded(slot, index);
-    this.#fanouts.get(fanoutKey(id))!.entries[index] = whole;
+    const slot = this.#fanouts.slot(id);
+    if (slot === undefined || isEntry(slot)) return slot;
+    const whole = this.#fanouts.whole(id, slot);
+    // Leased: due again when its lease ends, as an entry of its own now.
+    if (slot instanceof FanoutLease) this.index(whole);
     return whole;
   }
 
@@ -97,72 +67,82 @@ export class DeliveryTable {
   peek(id: string): DeliveryEntry | undefined {
     const entry = this.#claimed.get(id) ?? this.#entries.get(id);
     if (entry !== undefined) return entry;
-    const slot = this.#fanoutSlot(id);
-    return slot instanceof DeliveredFanout ? expanded(slot, fanoutIndex(id)) : slot;
+    const slot = this.#fanouts.slot(id);
+    return slot === undefined || isEntry(slot) ? slot : this.#fanouts.read(id, slot);
+  }
+
+  /** The lease a claim keeps the fanned-out delivery of that id in (see {@link FanoutLease}), or undefined. */
+  leaseOf(id: string): FanoutLease | undefined {
+    if (this.#claimed.has(id)) return undefined;
+    const slot = this.#fanouts.slot(id);
+    return slot instanceof FanoutLease ? slot : undefined;
   }
 
   /**
-   * Every stored delivery; compact ones (see {@link DeliveredFanout}) as entries made for the read, to be read
+   * Every stored delivery; compact ones (see {@link FanoutGroup}) as entries made for the read, to be read
    * only (a write goes through `get`).
    */
   *values(): Generator<DeliveryEntry, void, undefined> {
     yield* this.#entries.values();
-    for (const group of this.#fanouts.values()) {
-      const slots = group.entries;
-      for (let i = 0; i < slots.length; i++) {
-        const slot = slots[i];
-        if (slot !== undefined) yield slot instanceof DeliveredFanout ? expanded(slot, i) : slot;
-      }
-    }
+    for (const [slot, i, group] of this.#slots()) yield isEntry(slot) ? slot : this.#read(group, i, slot);
   }
 
   /** Every stored delivery's record, to be read only (compact ones' made for the read, without their attempts). */
   *records(): Generator<DeliveryRecord, void, undefined> {
     for (const entry of this.#entries.values()) yield entry.record;
+    for (const [slot, i, group] of this.#slots()) {
+      if (isEntry(slot)) yield slot.record;
+      else yield slot instanceof DeliveredFanout ? slot.record(i) : slot.record(i, this.#id(group, i));
+    }
+  }
+
+  /** The stored deliveries not kept compact once delivered (those that succeeded at a fan-out's first attempt). */
+  *whole(): Generator<DeliveryEntry, void, undefined> {
+    yield* this.#entries.values();
+    for (const [slot, i, group] of this.#slots()) {
+      if (isEntry(slot)) yield slot;
+      else if (slot instanceof FanoutLease) yield this.#read(group, i, slot);
+    }
+  }
+
+  /** Each fanned-out delivery's slot, index and group (reads of every delivery: rare). */
+  *#slots(): Generator<[FanoutSlot, number, FanoutGroup], void, undefined> {
     for (const group of this.#fanouts.values()) {
-      const slots = group.entries;
+      const slots = group.slots;
       for (let i = 0; i < slots.length; i++) {
         const slot = slots[i];
-        if (slot !== undefined) yield slot instanceof DeliveredFanout ? slot.record(i) : slot.record;
+        if (slot !== undefined) yield [slot, i, group];
       }
     }
   }
 
-  /** The stored deliveries not kept compact: every one but those that succeeded at a fan-out's first attempt. */
-  *whole(): Generator<DeliveryEntry, void, undefined> {
-    yield* this.#entries.values();
-    for (const group of this.#fanouts.values())
-      for (const slot of group.entries)
-        if (slot !== undefined && !(slot instanceof DeliveredFanout)) yield slot;
+  #id(group: FanoutGroup, index: number): string {
+    const slot = group.slots[index]!;
+    const message = isEntry(slot)
+      ? slot.message
+      : slot instanceof DeliveredFanout
+        ? slot.message
+        : group.fanout!.message;
+    return fanoutDeliveryId(message.id, index);
   }
 
-  /** The fanned-out delivery of that id, or undefined. */
-  #fanoutSlot(id: string): DeliveryEntry | DeliveredFanout | undefined {
-    if (this.#fanouts.size === 0) return undefined;
-    const index = fanoutIndex(id);
-    if (index < 0) return undefined;
-    const slot = this.#fanouts.get(fanoutKey(id))?.entries[index];
-    // A generated id has the shape of a derived one: the group found must hold that very id (a compact one's
-    // id is derived from its group's key and index, so it is that id).
-    if (slot === undefined || slot instanceof DeliveredFanout) return slot;
-    return slot.record.id === id ? slot : undefined;
+  #read(group: FanoutGroup, index: number, slot: DeliveredFanout | FanoutLease): DeliveryEntry {
+    return this.#fanouts.read(this.#id(group, index), slot);
   }
 
   /**
-   * Keeps a stored fanned-out delivery (`entry`, whose attempt is stored) as `delivered` instead: the entry is
-   * no longer stored (marked removed, so that its pairs in the wake queue are dropped). False, and nothing
-   * changes, when `entry` is not a fanned-out one.
+   * Keeps a stored fanned-out delivery (`entry`, whose attempt is stored, or one that `lease` holds, of that
+   * `id`) as `delivered` instead: an entry is no longer stored (marked removed, so that its pairs in the wake
+   * queue are dropped). False, and nothing changes, when it is not a fanned-out one.
    */
-  compact(entry: DeliveryEntry, delivered: DeliveredFanout): boolean {
-    const id = entry.record.id;
-    const index = fanoutIndex(id);
-    if (index < 0 || this.#fanouts.size === 0) return false;
-    const group = this.#fanouts.get(fanoutKey(id));
-    if (group === undefined || group.entries[index] !== entry || entry.message !== delivered.message)
-      return false;
-    group.entries[index] = delivered;
-    entry.removed = true;
-    this.#claimed.delete(id);
+  compact(entry: DeliveryEntry | FanoutLease, delivered: DeliveredFanout, id?: string): boolean {
+    const lease = entry instanceof FanoutLease;
+    const deliveryId = lease ? id! : entry.record.id;
+    if (!this.#fanouts.compact(deliveryId, entry, delivered)) return false;
+    if (!lease) {
+      entry.removed = true;
+      this.#claimed.delete(deliveryId);
+    }
     return true;
   }
 
@@ -187,32 +167,38 @@ export class DeliveryTable {
   /**
    * Stores the delivery records of fan-outs (ids derived from their messages' with `fanoutDeliveryId`), in
    * their fan-outs' groups. An id stored before (by `insert`, or by a fan-out whose message id shares that
-   * part) keeps its delivery: that record is not stored.
+   * part) keeps its delivery: that record is not stored. Not in their endpoints' lists (`ofEndpoint` looks in
+   * the groups): that list would keep an entry alive once it is kept compact.
    */
   insertFanouts(entries: readonly DeliveryEntry[]): void {
-    const mayBeTaken = this.#entries.size > 0;
-    let group: FanoutGroup | undefined;
-    let groupOf: Message | undefined;
-    for (const entry of entries) {
-      const id = entry.record.id;
-      const index = fanoutIndex(id);
-      if (entry.message !== groupOf) {
-        // Records come by fan-out: one group lookup each.
-        groupOf = entry.message;
-        const key = fanoutKey(id);
-        group = this.#fanouts.get(key);
-        if (group === undefined) {
-          group = { entries: [], live: 0 };
-          this.#fanouts.set(key, group);
-        }
-      }
-      if (group!.entries[index] !== undefined || (mayBeTaken && this.#entries.has(id))) continue;
-      group!.entries[index] = entry;
-      group!.live++;
-      // Not in its endpoint's list (`ofEndpoint` looks in the groups): that list would keep the entry alive
-      // once it is kept compact.
-      this.index(entry);
-    }
+    this.#fanouts.insert(entries, this.#taken, this.#index);
+  }
+
+  /** The group a claim leases a fan-out's deliveries in, or null (see FanoutGroups.of). */
+  fanoutGroup(fanout: PendingFanout): FanoutGroup | null {
+    return this.#fanouts.of(fanout);
+  }
+
+  /** The fanned-out delivery of that id, at `index` in `group`, is stored already (it is not to be taken). */
+  isTaken(group: FanoutGroup, index: number, id: string): boolean {
+    return group.slots[index] !== undefined || this.#taken(id);
+  }
+
+  /** A lease for deliveries a claim takes from `group`, due again when it ends unless their outcomes come. */
+  newLease(group: FanoutGroup, lockedBy: string, lockedUntil: Date): FanoutLease {
+    const lease = new FanoutLease(group, lockedBy, lockedUntil);
+    this.#due.push(lockedUntil.getTime(), lease);
+    return lease;
+  }
+
+  /** Puts a delivery (leased, or its entry) in an empty slot of its group; an entry is not queued. */
+  place(group: FanoutGroup, index: number, slot: DeliveryEntry | FanoutLease): void {
+    this.#fanouts.place(group, index, slot);
+  }
+
+  /** A lease ended with deliveries still in it: they are stored whole, due as their lease says. */
+  expire(lease: FanoutLease): void {
+    for (const entry of this.#fanouts.expire(lease)) this.index(entry);
   }
 
   /** A new entry goes to its endpoint's list and the wake queue. */
@@ -241,7 +227,7 @@ export class DeliveryTable {
     const id = entry.record.id;
     this.#claimed.delete(id);
     if (!this.#entries.delete(id)) {
-      this.#removeFanout(entry);
+      this.#fanouts.remove(entry);
       return;
     }
     const list = this.#byEndpoint.get(entry.record.endpointId);
@@ -252,33 +238,26 @@ export class DeliveryTable {
     if (list.entries.length === 0) this.#byEndpoint.delete(entry.record.endpointId);
   }
 
-  /** Takes a fanned-out entry out of its group, and the group once it is empty. */
-  #removeFanout(entry: DeliveryEntry): void {
-    const id = entry.record.id;
-    const key = fanoutKey(id);
-    const group = this.#fanouts.get(key);
-    const index = fanoutIndex(id);
-    if (group === undefined || index < 0 || group.entries[index] !== entry) return;
-    group.entries[index] = undefined;
-    if (--group.live === 0) this.#fanouts.delete(key);
-  }
-
   /**
    * The stored deliveries of an endpoint (a copy: the caller may remove them as it goes), but those kept
-   * compact: they succeeded, and are neither removed with it nor queued when it is enabled. Fanned-out ones
-   * are found in their groups (visiting every fanned-out delivery: deleting or enabling an endpoint is rare).
+   * compact once delivered: they succeeded, and are neither removed with it nor queued when it is enabled;
+   * leased ones are made whole. Fanned-out ones are found in their groups (visiting every fanned-out
+   * delivery: deleting or enabling an endpoint is rare).
    */
   ofEndpoint(endpointId: string): DeliveryEntry[] {
     const found = this.#byEndpoint.get(endpointId)?.entries.filter((e) => !e.removed) ?? [];
-    for (const group of this.#fanouts.values())
-      for (const slot of group.entries)
-        if (slot !== undefined && !(slot instanceof DeliveredFanout) && slot.record.endpointId === endpointId)
-          found.push(slot);
+    for (const [slot, i, group] of [...this.#slots()]) {
+      if (isEntry(slot)) {
+        if (slot.record.endpointId === endpointId) found.push(slot);
+      } else if (slot instanceof FanoutLease && group.fanout!.endpointIds[i] === endpointId) {
+        found.push(this.get(this.#id(group, i))!);
+      }
+    }
     return found;
   }
 
-  /** The time and entry heading the wake queue, which may be stale (see `popDue`). */
-  peekDue(): DeliveryEntry | undefined {
+  /** The entry (or lease) heading the wake queue, which may be stale (see `popDue`). */
+  peekDue(): Waking | undefined {
     return this.#due.peekId();
   }
 
@@ -291,16 +270,12 @@ export class DeliveryTable {
     this.#due.dropStale(isCurrent);
   }
 
-  /** Keeps a claimed delivery and its message at hand for the attempt that follows. */
-  atHand(entry: DeliveryEntry): void {
-    // Both are bounded: the messages map is only emptied here (attempts that end take their delivery out of
-    // the other), so left alone it would grow into a second map of every message ever claimed.
-    if (this.#claimed.size >= CLAIMED_AT_HAND || this.#claimedMessages.size >= CLAIMED_AT_HAND) {
-      this.#claimed.clear();
-      this.#claimedMessages.clear();
-    }
-    this.#claimed.set(entry.record.id, entry);
-    this.#claimedMessages.set(entry.message.id, entry.message);
+  /**
+   * Keeps a claimed delivery (null: one a lease holds, found in its group) and its message at hand for the
+   * attempt that follows.
+   */
+  atHand(entry: DeliveryEntry | null, message: Message = entry!.message): void {
+    this.#claimed.add(entry, message);
   }
 
   /**
@@ -314,17 +289,11 @@ export class DeliveryTable {
 
   /** A message of a delivery claimed lately, or undefined. */
   claimedMessage(id: string): Message | undefined {
-    return this.#claimedMessages.get(id);
+    return this.#claimed.message(id);
   }
 
   /** A message was deleted. */
   forgetMessage(id: string): void {
-    this.#claimedMessages.delete(id);
+    this.#claimed.forgetMessage(id);
   }
-}
-
-/** A compact delivery made whole: its entry, as stored before it was made compact. */
-function expanded(delivered: DeliveredFanout, index: number): DeliveryEntry {
-  const { record, attempt } = delivered.expand(index);
-  return { record, attempts: attempt, message: delivered.message, removed: false };
 }

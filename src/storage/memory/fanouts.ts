@@ -4,18 +4,21 @@ import { fanoutDeliveries } from '../fanout.js';
 import type { FanoutInput } from '../types.js';
 import { WakeQueue } from './wake-queue.js';
 
-/** A message stored by `insertFanout` whose delivery records are not written yet. */
-interface PendingFanout {
+/** A message stored by `insertFanout` whose deliveries are not all taken yet. */
+export interface PendingFanout {
   /** The stored message: the records share its `createdAt`, as they share `due` (stored dates never change). */
   readonly message: Message;
   readonly endpointIds: readonly string[];
   readonly due: Date;
+  /** Index of its first delivery not taken yet: a claim takes them in order, and may stop part way. */
+  next: number;
 }
 
 /**
- * The fan-outs `MemoryOutbox` holds compactly: each is a message and its endpoints' ids until a claim
- * reaches its due time or a read needs its delivery records, when `take` and `takeAll` hand out the records
- * (those `insertMessage` would have stored) to be stored as any. So a publish to many endpoints costs what one
+ * The fan-outs `MemoryOutbox` holds compactly: each is a message and its endpoints' ids until claims take
+ * its deliveries (`head`, in index order: see DeliveryTable.leaseFanout) or a read needs its delivery records,
+ * when `take` and `takeAll` hand out the records not taken yet (those `insertMessage` would have stored) to
+ * be stored as any. So a publish to many endpoints costs what one
  * to a single endpoint does, and each record is still made once: memory has one writer, no other process.
  */
 export class MemoryFanouts {
@@ -36,7 +39,7 @@ export class MemoryFanouts {
     if (endpointIds.length > 0) fanoutDeliveryId(message.id, endpointIds.length - 1);
     const due = new Date(nextAttemptAt.getTime());
     if (!sameIds(this.#lastIds, endpointIds)) this.#lastIds = endpointIds.slice();
-    this.#pending.set(message.id, { message, endpointIds: this.#lastIds, due });
+    this.#pending.set(message.id, { message, endpointIds: this.#lastIds, due, next: 0 });
     this.#heap.push(due.getTime(), message.id);
   }
 
@@ -45,31 +48,71 @@ export class MemoryFanouts {
     return this.#pending.size;
   }
 
+  /** Whether the fan-out of that message has deliveries not taken yet. */
+  has(messageId: string): boolean {
+    return this.#pending.has(messageId);
+  }
+
   /** The earliest due time of a pending fan-out, or undefined when there is none. */
   nextDue(): number | undefined {
     return this.#heap.peekTime();
   }
 
-  /** The delivery records of the fan-out due first, which leaves the pending ones. */
-  take(): DeliveryRecord[] {
+  /** The fan-out due first (its deliveries from `next` on are not taken yet), or undefined. */
+  head(): PendingFanout | undefined {
     const id = this.#heap.peekId();
-    this.#heap.pop();
-    const fanout = id === undefined ? undefined : this.#pending.get(id);
-    if (fanout === undefined) return [];
-    this.#pending.delete(id!);
-    return fanoutDeliveries(fanout.message, fanout.endpointIds, fanout.due);
+    return id === undefined ? undefined : this.#pending.get(id);
   }
 
-  /** The delivery records of every pending fan-out, which leave the pending ones. */
+  /** The fan-out due first leaves the pending ones (its deliveries were all taken). */
+  pop(): void {
+    const id = this.#heap.peekId();
+    this.#heap.pop();
+    if (id !== undefined) this.#pending.delete(id);
+  }
+
+  /** The delivery records not taken yet of the fan-out due first, which leaves the pending ones. */
+  take(): DeliveryRecord[] {
+    const fanout = this.head();
+    this.pop();
+    return fanout === undefined ? [] : untaken(fanout);
+  }
+
+  /** The delivery records not taken yet of every pending fan-out, which leave the pending ones. */
   takeAll(): DeliveryRecord[] {
     const records: DeliveryRecord[] = [];
-    for (const { message, endpointIds, due } of this.#pending.values()) {
-      for (const record of fanoutDeliveries(message, endpointIds, due)) records.push(record);
-    }
+    for (const fanout of this.#pending.values()) for (const record of untaken(fanout)) records.push(record);
     this.#pending.clear();
     this.#heap.clear();
     return records;
   }
+}
+
+/** The stored record of a fan-out's delivery at `index` (of that id), as `fanoutDeliveries` makes it. */
+export function pendingRecord(fanout: PendingFanout, index: number, id: string): DeliveryRecord {
+  const { message, due } = fanout;
+  return {
+    id,
+    messageId: message.id,
+    endpointId: fanout.endpointIds[index]!,
+    topic: message.topic,
+    status: 'pending',
+    attempts: 0,
+    nextAttemptAt: due,
+    lastAttemptAt: null,
+    lastStatusCode: null,
+    lastError: null,
+    createdAt: message.createdAt,
+    updatedAt: message.createdAt,
+    lockedBy: null,
+    lockedUntil: null,
+  };
+}
+
+/** The records of a fan-out's deliveries from `next` on. */
+function untaken({ message, endpointIds, due, next }: PendingFanout): DeliveryRecord[] {
+  const records = fanoutDeliveries(message, endpointIds, due);
+  return next === 0 ? records : records.slice(next);
 }
 
 function sameIds(a: readonly string[], b: readonly string[]): boolean {

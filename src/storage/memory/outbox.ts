@@ -13,15 +13,17 @@ import type {
   StorageStats,
 } from '../types.js';
 import { deliveredFanout } from './delivered-fanout.js';
+import type { DeliveryEntry } from './delivery-entry.js';
 import { listDeliveries } from './delivery-listing.js';
-import { type DeliveryEntry, DeliveryTable, wakeTime } from './delivery-table.js';
+import { DeliveryTable } from './delivery-table.js';
 import type { MemoryEndpoints } from './endpoints.js';
 import { MemoryFanouts } from './fanouts.js';
+import { OutboxClaims } from './outbox-claims.js';
 import { SharedDates } from './shared-dates.js';
 import { SharedHeaders } from './shared-headers.js';
 import { storeOutcome } from './stored-outcome.js';
 
-export { wakeTime } from './delivery-table.js';
+export { wakeTime } from './delivery-entry.js';
 
 /**
  * The webhook half of {@link MemoryStorage}: endpoints, messages, deliveries and their attempts. Deliveries
@@ -34,6 +36,7 @@ export class MemoryOutbox {
   /** Each delivery with its attempts, found by id, endpoint or wake time. */
   readonly #deliveries = new DeliveryTable();
   readonly #fanouts = new MemoryFanouts();
+  readonly #claims: OutboxClaims;
   readonly #responseHeaders = new SharedHeaders();
   /** Attempts' start dates, one per instant: many attempts start in the same millisecond. */
   readonly #attemptDates = new SharedDates();
@@ -41,6 +44,9 @@ export class MemoryOutbox {
   /** @param endpoints the storage's endpoints, which MemoryStorage inserts and reads directly. */
   constructor(endpoints: MemoryEndpoints) {
     this.#endpoints = endpoints;
+    this.#claims = new OutboxClaims(this.#deliveries, this.#fanouts, endpoints, (records) =>
+      this.#store(records),
+    );
   }
 
   // Endpoints
@@ -139,69 +145,30 @@ export class MemoryOutbox {
     return message ? cloneMessage(message) : null;
   }
 
-  /**
-   * The pending delivery to claim first: a fan-out due before the first stored one has its records written
-   * first, as they may come before it (or go only to endpoints that take no deliveries). So a claim writes the
-   * records of the fan-outs it reaches, a few at a time, just before it leases them.
-   */
-  #peekDeliveries(): DeliveryEntry | null {
-    for (;;) {
-      const entry = this.#peekStored();
-      const due = this.#fanouts.nextDue();
-      if (due === undefined || (entry !== null && this.#deliveries.peekDueTime()! <= due)) return entry;
-      this.#store(this.#fanouts.take());
-    }
-  }
-
-  /** The stored pending delivery due first (its wake time heads the queue), or null. */
-  #peekStored(): DeliveryEntry | null {
-    for (;;) {
-      const t = this.#deliveries.peekDueTime();
-      if (t === undefined) return null;
-      const entry = this.#deliveries.peekDue()!;
-      const delivery = entry.record;
-      if (!entry.removed && delivery.status === 'pending') {
-        const enabled = this.#endpoints.stored(delivery.endpointId)?.enabled === true;
-        if (enabled && wakeTime(delivery.nextAttemptAt, delivery.lockedUntil) === t) return entry;
-      }
-      this.#deliveries.popDue();
-    }
-  }
-
+  /** Claims in due order: stored deliveries, and fan-outs due before them (see OutboxClaims). */
   async claimDeliveries(options: ClaimDeliveriesOptions): Promise<DeliveryRecord[]> {
-    const { now, limit, instanceId, leaseMs } = options;
-    const exclude = new Set(options.excludeEndpointIds ?? []);
-    const claimed: DeliveryRecord[] = [];
-    const setAside: DeliveryEntry[] = [];
-    const lockedUntil = new Date(now.getTime() + leaseMs); // shared by the stored records, never changed
-    while (claimed.length < limit) {
-      const entry = this.#peekDeliveries();
-      if (entry === null) break;
-      const delivery = entry.record;
-      if (wakeTime(delivery.nextAttemptAt, delivery.lockedUntil)! > now.getTime()) break;
-      this.#deliveries.popDue();
-      if (exclude.has(delivery.endpointId)) {
-        setAside.push(entry);
-        continue;
-      }
-      delivery.lockedBy = instanceId;
-      delivery.lockedUntil = lockedUntil;
-      this.#deliveries.index(entry);
-      claimed.push(cloneDelivery(delivery));
-      this.#deliveries.atHand(entry);
-    }
-    for (const entry of setAside) this.#deliveries.index(entry);
-    return claimed;
+    return this.#claims.claim(options);
   }
 
   async completeAttempt({ delivery, attempt, endpoint }: CompleteAttemptInput): Promise<void> {
-    const entry = this.#entry(delivery.id);
-    if (entry === undefined) throw notFound('delivery', delivery.id);
     // The attempt as kept shares its start with attempts of the same millisecond and its response headers
     // with the attempt before when they are the same. A fanned-out delivery that succeeded at its first
-    // attempt is kept compact (DeliveredFanout), else the stored entry is written in place.
+    // attempt is kept compact (DeliveredFanout), straight from its lease when a claim left it leased in its
+    // group; else the stored entry is written in place.
     const startedAt = this.#attemptDates.copy(attempt.startedAt)!;
     const responseHeaders = this.#responseHeaders.copy(attempt.responseHeaders);
+    const lease = this.#deliveries.leaseOf(delivery.id);
+    if (lease !== undefined) {
+      const message = lease.group.fanout!.message;
+      const delivered = deliveredFanout(message, delivery, attempt, startedAt, responseHeaders);
+      if (delivered !== null && this.#deliveries.compact(lease, delivered, delivery.id)) {
+        this.#deliveries.done(delivery.id);
+        if (endpoint) await this.#endpointOutcome(endpoint);
+        return;
+      }
+    }
+    const entry = this.#entry(delivery.id);
+    if (entry === undefined) throw notFound('delivery', delivery.id);
     const delivered =
       entry.attempts === null
         ? deliveredFanout(entry.message, delivery, attempt, startedAt, responseHeaders)
@@ -212,13 +179,15 @@ export class MemoryOutbox {
       this.#deliveries.index(entry);
     }
     this.#deliveries.done(delivery.id);
-    if (endpoint) {
-      const existing = this.#endpoints.stored(endpoint.id);
-      if (existing) {
-        const updatedAt = outcomeStamp(existing.updatedAt, endpoint);
-        await this.updateEndpoint({ ...existing, ...endpoint, updatedAt });
-      }
-    }
+    if (endpoint) await this.#endpointOutcome(endpoint);
+  }
+
+  /** An attempt's outcome changes its endpoint (failing since, disabled). */
+  async #endpointOutcome(endpoint: NonNullable<CompleteAttemptInput['endpoint']>): Promise<void> {
+    const existing = this.#endpoints.stored(endpoint.id);
+    if (!existing) return;
+    const updatedAt = outcomeStamp(existing.updatedAt, endpoint);
+    await this.updateEndpoint({ ...existing, ...endpoint, updatedAt });
   }
 
   async updateDelivery(delivery: DeliveryRecord): Promise<void> {
@@ -288,6 +257,8 @@ export class MemoryOutbox {
     }
     if (touched.size > 0) {
       for (const record of this.#deliveries.records()) touched.delete(record.messageId);
+      // A fan-out that claims took part of has its other deliveries still to come.
+      for (const messageId of touched) if (this.#fanouts.has(messageId)) touched.delete(messageId);
       for (const messageId of touched) {
         this.#messages.delete(messageId);
         this.#deliveries.forgetMessage(messageId);
@@ -297,8 +268,7 @@ export class MemoryOutbox {
   }
 
   async nextDeliveryAt(): Promise<Date | null> {
-    const delivery = this.#peekDeliveries()?.record;
-    return delivery === undefined ? null : new Date(wakeTime(delivery.nextAttemptAt, delivery.lockedUntil)!);
+    return this.#claims.nextAt();
   }
 }
 

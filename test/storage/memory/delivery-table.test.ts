@@ -74,7 +74,7 @@ describe('DeliveryTable', () => {
     expect(table.peekDueTime()).toBe(at.getTime() + 10);
     expect(table.peekDue()).toBe(soon);
     table.remove(soon);
-    expect(table.peekDue()!.removed).toBe(true);
+    expect((table.peekDue() as DeliveryEntry).removed).toBe(true);
     table.popDue();
     expect(table.peekDue()).toBe(late);
     table.popDue();

@@ -1,0 +1,166 @@
+import { fanoutDeliveryId } from '../../notifier/ids.js';
+import type { DeliveryRecord } from '../../notifier/types.js';
+import { cloneDelivery } from '../clone.js';
+import type { ClaimDeliveriesOptions } from '../types.js';
+import { type DeliveryEntry, wakeTime } from './delivery-entry.js';
+import type { DeliveryTable } from './delivery-table.js';
+import type { MemoryEndpoints } from './endpoints.js';
+import { FanoutLease } from './fanout-groups.js';
+import { type MemoryFanouts, type PendingFanout, pendingRecord } from './fanouts.js';
+
+/** One claim's state while it takes deliveries. */
+interface Claim {
+  readonly claimed: DeliveryRecord[];
+  /** Due deliveries of excluded endpoints, queued again once the claim is over. */
+  readonly setAside: DeliveryEntry[];
+  readonly limit: number;
+  readonly instanceId: string;
+  readonly exclude: ReadonlySet<string>;
+  /** Shared by the stored records (never changed). */
+  readonly lockedUntil: Date;
+}
+
+/**
+ * What of `MemoryOutbox` finds due deliveries and claims them, in due order: stored deliveries (from the
+ * wake queue of its {@link DeliveryTable}) and the fan-outs due before them, whose deliveries are leased
+ * straight from the fan-out (see {@link FanoutLease}): while its attempt is in flight, a fanned-out delivery
+ * has no record or entry of its own, only the record handed to the claimer.
+ */
+export class OutboxClaims {
+  readonly #deliveries: DeliveryTable;
+  readonly #fanouts: MemoryFanouts;
+  readonly #endpoints: MemoryEndpoints;
+  /** Stores the records of fan-outs record by record (see MemoryOutbox). */
+  readonly #store: (records: DeliveryRecord[]) => void;
+
+  constructor(
+    deliveries: DeliveryTable,
+    fanouts: MemoryFanouts,
+    endpoints: MemoryEndpoints,
+    store: (records: DeliveryRecord[]) => void,
+  ) {
+    this.#deliveries = deliveries;
+    this.#fanouts = fanouts;
+    this.#endpoints = endpoints;
+    this.#store = store;
+  }
+
+  claim(options: ClaimDeliveriesOptions): DeliveryRecord[] {
+    const { limit, instanceId, leaseMs } = options;
+    const now = options.now.getTime();
+    const exclude = new Set(options.excludeEndpointIds ?? []);
+    const lockedUntil = new Date(now + leaseMs);
+    const claim: Claim = { claimed: [], setAside: [], limit, instanceId, exclude, lockedUntil };
+    const { claimed, setAside } = claim;
+    while (claimed.length < limit) {
+      const entry = this.#peekStored(now);
+      const t = entry === null ? undefined : this.#deliveries.peekDueTime()!;
+      const due = this.#fanouts.nextDue();
+      if (due !== undefined && (t === undefined || due < t)) {
+        if (due > now) break;
+        this.#claimFanout(this.#fanouts.head()!, claim);
+        continue;
+      }
+      if (entry === null || entry instanceof FanoutLease || t! > now) break;
+      const delivery = entry.record;
+      this.#deliveries.popDue();
+      if (exclude.has(delivery.endpointId)) {
+        setAside.push(entry);
+        continue;
+      }
+      delivery.lockedBy = instanceId;
+      delivery.lockedUntil = lockedUntil;
+      this.#deliveries.index(entry);
+      claimed.push(cloneDelivery(delivery));
+      this.#deliveries.atHand(entry);
+    }
+    for (const entry of setAside) this.#deliveries.index(entry);
+    return claimed;
+  }
+
+  /**
+   * Takes deliveries of the fan-out due first, in index order, as the claim has room: each is leased where its
+   * group keeps it, without a record or entry of its own; one to a disabled or excluded endpoint is stored as
+   * any, to be taken later. A fan-out whose ids another's group holds is stored record by record instead
+   * (then claimed as stored ones).
+   */
+  #claimFanout(fanout: PendingFanout, claim: Claim): void {
+    const group = this.#deliveries.fanoutGroup(fanout);
+    if (group === null) {
+      this.#store(this.#fanouts.take());
+      return;
+    }
+    const { message, endpointIds } = fanout;
+    const { claimed, exclude } = claim;
+    let lease: FanoutLease | null = null;
+    let i = fanout.next;
+    for (; i < endpointIds.length && claimed.length < claim.limit; i++) {
+      const id = fanoutDeliveryId(message.id, i);
+      if (this.#deliveries.isTaken(group, i, id)) continue;
+      const endpointId = endpointIds[i]!;
+      const enabled = this.#enabled(endpointId);
+      if (!enabled || exclude.has(endpointId)) {
+        const entry = { record: pendingRecord(fanout, i, id), attempts: null, message, removed: false };
+        this.#deliveries.place(group, i, entry);
+        // Disabled: queued again when its endpoint is enabled. Excluded: queued once this claim is over.
+        if (enabled) claim.setAside.push(entry);
+        continue;
+      }
+      lease ??= this.#deliveries.newLease(group, claim.instanceId, claim.lockedUntil);
+      this.#deliveries.place(group, i, lease);
+      claimed.push(lease.claimed(i, id));
+    }
+    fanout.next = i;
+    if (i === endpointIds.length) this.#fanouts.pop();
+    if (lease !== null) this.#deliveries.atHand(null, message);
+  }
+
+  /**
+   * The stored pending delivery due first (its wake time heads the queue), or null; or the lease heading the
+   * queue when it ends after `until` (its deliveries are due then). A lease that ends by `until` has its
+   * deliveries made whole first, to be claimed as any.
+   */
+  #peekStored(until: number): DeliveryEntry | FanoutLease | null {
+    for (;;) {
+      const t = this.#deliveries.peekDueTime();
+      if (t === undefined) return null;
+      const head = this.#deliveries.peekDue()!;
+      if (head instanceof FanoutLease) {
+        if (head.live > 0 && t > until) return head;
+        this.#deliveries.popDue();
+        if (head.live > 0) this.#deliveries.expire(head);
+        continue;
+      }
+      const delivery = head.record;
+      if (!head.removed && delivery.status === 'pending' && this.#enabled(delivery.endpointId)) {
+        if (wakeTime(delivery.nextAttemptAt, delivery.lockedUntil) === t) return head;
+      }
+      this.#deliveries.popDue();
+    }
+  }
+
+  #enabled(endpointId: string): boolean {
+    return this.#endpoints.stored(endpointId)?.enabled === true;
+  }
+
+  /** When the pending delivery to an enabled endpoint due first is (see `Storage.nextDeliveryAt`), or null. */
+  nextAt(): Date | null {
+    for (;;) {
+      const head = this.#peekStored(Number.NEGATIVE_INFINITY);
+      if (head instanceof FanoutLease && !head.someEndpoint((id) => this.#enabled(id))) {
+        // Only to endpoints that take no deliveries: stored whole, they leave the queue as they surface.
+        this.#deliveries.popDue();
+        this.#deliveries.expire(head);
+        continue;
+      }
+      const t = head === null ? undefined : this.#deliveries.peekDueTime()!;
+      const due = this.#fanouts.nextDue();
+      if (due === undefined || (t !== undefined && t <= due)) return t === undefined ? null : new Date(t);
+      const { endpointIds, next } = this.#fanouts.head()!;
+      for (let i = next; i < endpointIds.length; i++)
+        if (this.#enabled(endpointIds[i]!)) return new Date(due);
+      // None to an endpoint that takes deliveries: stored, they leave the queue as they surface.
+      this.#store(this.#fanouts.take());
+    }
+  }
+}
