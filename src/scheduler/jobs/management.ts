@@ -3,7 +3,7 @@ import { CronhookError } from '../../errors.js';
 import type { Emitter } from '../../events.js';
 import { scheduleErrorOfJob } from '../../schedule/errors.js';
 import { upcomingOccurrences } from '../../schedule/occurrences.js';
-import type { JobRecord, Storage } from '../../storage/types.js';
+import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
 import type { ClaimLoop } from '../claim-loop.js';
 import { checkListOptions, checkNextRunsCount } from '../list-options.js';
 import { manualHandOver } from '../runs/active-run.js';
@@ -191,26 +191,39 @@ export interface ManualRunOptions {
  * Runs job `id` now, outside its schedule (`scheduler.triggerJob`), through the same concurrency limit as
  * scheduled runs, and resolves with the finished run.
  */
-export async function runNow(options: ManualRunOptions, id: string): Promise<Run> {
-  const { storage, clock, loop, tracker } = options;
-  // In-process storage hands over its own read-only record: no copy of the job per run.
+export function runNow(options: ManualRunOptions, id: string): Promise<Run> {
+  const { storage, loop, tracker } = options;
+  // In-process storage hands over its own read-only record (no copy of the job per run) and inserts the run
+  // at once: not an async function then, only the run's promise is followed.
+  if (storage.peekJob === undefined || storage.insertRunNow === undefined) return runNowAwaiting(options, id);
+  try {
+    const job = storage.peekJob(id) as JobRecord | null;
+    if (!job) throw jobNotFound(id);
+    const run = manualRun(options, id, job);
+    const reserved = run.status === 'running';
+    try {
+      storage.insertRunNow(run);
+    } catch (error) {
+      if (reserved) tracker.cancelReservation();
+      throw error;
+    }
+    // Inserted without an await: the run starts in this tick, at its start time.
+    const handOver = manualHandOver(true, reserved, true);
+    const done = loop.execute(job, run, 0, undefined, undefined, handOver);
+    return done.then((finished) => toPublicRun(finished ?? run));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** runNow with storage that is awaited (see there). */
+async function runNowAwaiting(options: ManualRunOptions, id: string): Promise<Run> {
+  const { storage, loop, tracker } = options;
   const shared = storage.peekJob !== undefined;
   const job = (shared ? storage.peekJob!(id) : await storage.getJob(id)) as JobRecord | null;
   if (!job) throw jobNotFound(id);
-  if ('handler' in job.target && !options.handlers.has(job.target.handler)) {
-    throw new CronhookError(
-      'ERR_HANDLER_NOT_FOUND',
-      `triggerJob(${JSON.stringify(id)}): the job calls handler ${JSON.stringify(job.target.handler)}, which ` +
-        'this instance has not registered (scheduler.handle); requestRun() hands the run to one that has',
-      { field: 'target.handler' },
-    );
-  }
-  const now = clock.now();
-  const run = loop.newRun(job, now, 'manual', 'queued', true, now);
-  // With a slot free now, the run is stored already running (leased as a queued one): one write, not two.
-  const reserved = tracker.reserveStart(job);
-  if (reserved) markStarted(run, now);
-  // Inserted without an await: the run starts in this tick, at `now`.
+  const run = manualRun(options, id, job);
+  const reserved = run.status === 'running';
   const startedNow = storage.insertRunNow !== undefined;
   try {
     if (storage.insertRunNow) storage.insertRunNow(run);
@@ -222,4 +235,23 @@ export async function runNow(options: ManualRunOptions, id: string): Promise<Run
   const handOver = manualHandOver(shared, reserved, startedNow);
   const finished = await loop.execute(job, run, 0, undefined, undefined, handOver);
   return toPublicRun(finished ?? run);
+}
+
+/**
+ * triggerJob's run of `job`, leased to this instance from now. With a concurrency slot free now (see
+ * RunTracker.reserveStart), it is made `running` already, to be stored so (one write, not two).
+ */
+function manualRun(options: ManualRunOptions, id: string, job: JobRecord): RunRecord {
+  if ('handler' in job.target && !options.handlers.has(job.target.handler)) {
+    throw new CronhookError(
+      'ERR_HANDLER_NOT_FOUND',
+      `triggerJob(${JSON.stringify(id)}): the job calls handler ${JSON.stringify(job.target.handler)}, which ` +
+        'this instance has not registered (scheduler.handle); requestRun() hands the run to one that has',
+      { field: 'target.handler' },
+    );
+  }
+  const now = options.clock.now();
+  const run = options.loop.newRun(job, now, 'manual', 'queued', true, now);
+  if (options.tracker.reserveStart(job)) markStarted(run, now);
+  return run;
 }

@@ -3,7 +3,6 @@ import { sleep } from '../../clock.js';
 import { CronhookError } from '../../errors.js';
 import { FreshSet } from '../../fresh-collections.js';
 import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
-import type { RunStatus } from '../types.js';
 import {
   type ActiveRun,
   abortRun,
@@ -15,6 +14,7 @@ import {
 import { ConcurrencySlots } from './concurrency-slots.js';
 import { InstantWaits } from './instant-waits.js';
 import type { Runner } from './runner.js';
+import { StartedRuns } from './started-runs.js';
 
 export interface RunTrackerOptions {
   storage: Storage;
@@ -47,6 +47,8 @@ export class RunTracker {
   /** Runs waiting for their start instant. */
   readonly #waiting: InstantWaits<ActiveRun>;
   readonly #slots: ConcurrencySlots;
+  /** What becomes of a run once it holds a slot. */
+  readonly #started: StartedRuns;
   /** Set by `stop()` once running runs are aborted: runs handed over later are released at once. */
   #stopReason: CronhookError | null = null;
 
@@ -54,6 +56,7 @@ export class RunTracker {
     this.#o = options;
     this.#waiting = new InstantWaits(options.clock, resumeRun);
     this.#slots = new ConcurrencySlots(options.concurrency);
+    this.#started = new StartedRuns({ ...options, slots: this.#slots, settled: (a) => this.#settled(a) });
   }
 
   get size(): number {
@@ -159,13 +162,21 @@ export class RunTracker {
     this.#activeByJob.set(job.id, (this.#activeByJob.get(job.id) ?? 0) + 1);
     const previous = after ?? (job.overlap === 'queue' ? this.#jobChains.get(job.id) : undefined);
     this.#active.add(active);
-    const done = this.#run(active, jitterMs, previous, gate, manual);
+    // A reserved run (triggerJob's, a slot held, stored `running`) starts at once: nothing to wait for.
+    const done =
+      manual.reserved && active.abortReason === null
+        ? this.#started.start(active, true, manual.startedNow)
+        : this.#run(active, jitterMs, previous, gate, manual);
     active.done = done;
     // (A run released before its first await has left #active already and chains nothing.)
     if (job.overlap === 'queue' && this.#active.has(active)) this.#jobChains.set(job.id, done);
     return done;
   }
 
+  /**
+   * A run waiting for what it waits for (see {@link execute}), then started (see StartedRuns); released when it
+   * cannot start. Resolves with the finished run.
+   */
   async #run(
     active: ActiveRun,
     jitterMs: number,
@@ -173,12 +184,11 @@ export class RunTracker {
     gate: StartGate | undefined,
     manual: ManualHandOver,
   ): Promise<RunRecord | null> {
-    const { job, run, controller } = active;
+    const { job, run } = active;
     const reserved = manual.reserved;
-    const { clock, storage, runner } = this.#o;
-    // A reserved run holds its slot already and starts at once (stored `running` by triggerJob).
+    const { clock, storage } = this.#o;
+    // A reserved run holds its slot already (stored `running` by triggerJob): here only when it was aborted.
     let holdsSlot = reserved;
-    let started = false;
     try {
       if (!reserved) {
         if (previous) await previous.catch(() => {});
@@ -188,7 +198,10 @@ export class RunTracker {
         if (startAt > now) await this.#waitUntil(active, startAt);
         if (gate) {
           const open = gate(job, run);
-          if (open !== true && !(await open)) return null;
+          if (open !== true && !(await open)) {
+            this.#settled(active);
+            return null;
+          }
         }
         if (!this.#slots.tryTake()) await this.#waitForSlot(active);
         holdsSlot = true;
@@ -199,48 +212,28 @@ export class RunTracker {
           holdsSlot = false;
           this.#slots.release();
           this.#o.onError(leaseRanOut(job, run));
+          this.#settled(active);
           return null;
         }
       }
       // Aborted after its wait ended but before this continuation ran: it never started, so it is released.
       if (active.abortReason !== null) throw active.abortReason;
-      let result: RunRecord;
-      started = true;
-      try {
-        // A reserved run gets here without an await: `startedNow` still holds (see ManualHandOver).
-        result = await runner.execute(job, run, controller, active.sharedJob, reserved, manual.startedNow);
-      } finally {
-        holdsSlot = false;
-        this.#slots.release();
-      }
-      if (this.#o.runRetention > 0) {
-        const prune = { jobId: job.id, keep: this.#o.runRetention, statuses: RAN };
-        if (storage.pruneRunsNow) storage.pruneRunsNow(prune);
-        else await storage.pruneRuns(prune);
-      }
-      return result;
     } catch (error) {
       if (holdsSlot) this.#slots.release();
-      // The job and its runs were deleted: storing this run now can only fail with ERR_RUN_NOT_FOUND.
-      if (active.jobRemoved) return null;
-      if (run.status === 'queued' || (reserved && !started)) {
-        // Never started: release it so another instance, or the next start, takes it over.
-        run.status = 'queued';
-        run.startedAt = null;
-        run.lockedUntil = new Date(0);
-        await storage.updateRun(run).catch(this.#o.onError);
-        return null;
-      }
-      this.#o.onError(error);
-      return null;
-    } finally {
-      if (job.overlap === 'queue' && this.#jobChains.get(job.id) === active.done)
-        this.#jobChains.delete(job.id);
-      this.#active.delete(active);
-      const count = (this.#activeByJob.get(job.id) ?? 1) - 1;
-      if (count > 0) this.#activeByJob.set(job.id, count);
-      else this.#activeByJob.delete(job.id);
+      return this.#started.failed(active, error, reserved);
     }
+    return await this.#started.start(active, false, false);
+  }
+
+  /** The run has settled: it leaves the runs held here (and its job's `overlap: 'queue'` chain). */
+  #settled(active: ActiveRun): void {
+    const { job } = active;
+    if (job.overlap === 'queue' && this.#jobChains.get(job.id) === active.done)
+      this.#jobChains.delete(job.id);
+    this.#active.delete(active);
+    const count = (this.#activeByJob.get(job.id) ?? 1) - 1;
+    if (count > 0) this.#activeByJob.set(job.id, count);
+    else this.#activeByJob.delete(job.id);
   }
 
   #waitUntil(active: ActiveRun, at: number): Promise<void> {
@@ -295,6 +288,3 @@ function leaseRanOut(job: JobRecord, run: RunRecord): CronhookError {
 
 /** What an ActiveRun's `done` is until its run is under way (set right after, in `execute`). */
 const NOT_STARTED: Promise<RunRecord | null> = Promise.resolve(null);
-
-/** Runs that ran: retention keeps `runRetention` of them, apart from occurrences that did not run. */
-const RAN: RunStatus[] = ['succeeded', 'failed'];

@@ -87,10 +87,43 @@ export class Runner {
     }
   }
 
-  async #execute(ctx: RunContext, startStored: boolean): Promise<RunRecord> {
+  /**
+   * The run from its start to its stored outcome. Not an async function: with in-process storage (its
+   * `updateRunNow`), no `job.started` listener and a lone attempt (the default retry policy), nothing is awaited
+   * but the attempt, whose promise is followed once, and the outcome is stored in that same continuation.
+   */
+  #execute(ctx: RunContext, startStored: boolean): Promise<RunRecord> {
+    const { storage, emitter } = this.#o;
+    if (
+      ctx.job.retry.attempts > 1 ||
+      (!startStored && storage.updateRunNow === undefined) ||
+      emitter.listenerCount('job.started') > 0
+    )
+      return this.#executeAwaiting(ctx, startStored);
+    let attempted: Promise<void>;
+    try {
+      if (!startStored) storage.updateRunNow!(ctx.run);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const signal = ctx.signal;
+    try {
+      signal.throwIfAborted();
+      attempted = this.#attempts.attempt(ctx, 1, true);
+    } catch (failure) {
+      attempted = Promise.reject(failure);
+    }
+    // As #executeAwaiting reckons a lone attempt's outcome: the run's abort after it succeeded fails it too.
+    return attempted.then(
+      () => this.#finish(ctx, signal.aborted ? toErrorInfo(signal.reason) : null),
+      (failure: unknown) => this.#finish(ctx, toErrorInfo(loneOutcome(failure, signal))),
+    );
+  }
+
+  /** #execute when something is to be awaited besides the attempt (see there). */
+  async #executeAwaiting(ctx: RunContext, startStored: boolean): Promise<RunRecord> {
     const { job, run } = ctx;
-    const { clock, storage, emitter } = this.#o;
-    // In-process storage writes the run's start and end before answering (updateRunNow): no await each.
+    const { storage, emitter } = this.#o;
     if (!startStored) {
       if (storage.updateRunNow) storage.updateRunNow(run);
       else {
@@ -120,7 +153,16 @@ export class Runner {
       if (failure instanceof LostRun) throw failure.error;
       error = toErrorInfo(lone ? loneOutcome(failure, ctx.signal) : failure);
     }
+    return this.#finish(ctx, error);
+  }
 
+  /**
+   * The run's end: its outcome set on the run, emitted, and stored. Returns the run itself, without an await,
+   * when storage writes it at once (`updateRunNow`) and nobody listens to the outcome.
+   */
+  #finish(ctx: RunContext, error: ErrorInfo | null): RunRecord | Promise<RunRecord> {
+    const { run } = ctx;
+    const { clock, storage, emitter } = this.#o;
     const now = clock.now();
     // Its lease ran out by its end (this process paused past it, or could not renew it): another instance may
     // have taken the run over and recorded it. The outcome is stored first, and emitted only once storage took
@@ -132,6 +174,17 @@ export class Runner {
     run.status = error === null ? 'succeeded' : 'failed';
     run.error = error;
     run.lockedUntil = null;
+    const listened = emitter.listenerCount(error === null ? 'job.succeeded' : 'job.failed') > 0;
+    if (leaseRanOut || listened || storage.updateRunNow === undefined)
+      return this.#finishAwaiting(ctx, error, leaseRanOut);
+    storage.updateRunNow(run);
+    return run;
+  }
+
+  /** #finish when its outcome is to be awaited: a write, or listeners (see there). */
+  async #finishAwaiting(ctx: RunContext, error: ErrorInfo | null, leaseRanOut: boolean): Promise<RunRecord> {
+    const { run } = ctx;
+    const { storage, emitter } = this.#o;
     if (leaseRanOut) await storage.updateRun(run);
     if (error === null) {
       if (emitter.listenerCount('job.succeeded') > 0) {
