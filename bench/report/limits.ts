@@ -117,7 +117,8 @@ export const LIMITS: Record<string, string> = {
   'webhook-postgres-1':
     "the sender's and the server's CPU on the same two cores (~80% busy in these rounds). Accounted per " +
     'delivery (indicative, loaded machine): ~0.3 round trips (a claim of 32 with its leases, a completion ' +
-    'group of ~16-24 outcomes), each costing the sender ~40-50 µs of CPU in node-postgres; the server ' +
+    'group of ~40-50 outcomes: since this stop results wait up to 8 event-loop turns for more, 25-35 ' +
+    'before), each costing the sender ~40-50 µs of CPU in node-postgres; the server ' +
     "~80-105 µs, most of it the outcome: it rewrites the row with an entry in 5 of the deliveries' " +
     'indexes (status, `updated_at`, `next_attempt_at` change), ~8 WAL records per delivery (9 before ' +
     'schema version 20 keyed attempts by their delivery: one index on attempts, not two). Until this ' +

@@ -1,4 +1,5 @@
-import { expect, it } from 'vitest';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { expect, it, vi } from 'vitest';
 import {
   attempt,
   delivery,
@@ -114,5 +115,38 @@ describePostgres('PostgresStorage statements and commits', () => {
       { what: 'claim', mode: 'off' },
       { what: 'outcome', mode: 'on' },
     ]);
+  });
+  it('records attempt results that come in over a few turns of the event loop with one call, each acknowledged once committed', async () => {
+    const { storage, pool } = await onPool({ max: 1 });
+    await storage.insertEndpoint(endpoint('ep'));
+    const ids = ['d1', 'd2', 'd3', 'd4'];
+    await storage.insertMessage({
+      message: message('m'),
+      deliveries: ids.map((id) => delivery(id, 'm', 'ep')),
+    });
+    const now = new Date('2030-01-01T00:00:00.000Z');
+    const claimed = await storage.claimDeliveries({ now, limit: 4, instanceId: 'a', leaseMs: 60_000 });
+    expect(claimed.map((d) => d.id)).toEqual(ids);
+    const query = vi.spyOn(pool, 'query');
+    const calls = () =>
+      query.mock.calls.filter(([sql]) => JSON.stringify(sql).includes('complete_outcomes(')).length;
+    // One result per turn, as answers come in: none is sent while more may come.
+    const recorded: Promise<void>[] = [];
+    for (const d of claimed) {
+      recorded.push(
+        storage.completeAttempt({
+          delivery: { ...d, status: 'succeeded', attempts: 1, nextAttemptAt: null },
+          attempt: attempt(`a-${d.id}`, d.id),
+        }),
+      );
+      await nextTurn();
+    }
+    expect(calls()).toBe(0);
+    await Promise.all(recorded);
+    expect(calls()).toBe(1);
+    for (const id of ids) {
+      expect((await storage.getDelivery(id))?.status).toBe('succeeded');
+      expect(await storage.listAttempts(id)).toHaveLength(1);
+    }
   });
 });
