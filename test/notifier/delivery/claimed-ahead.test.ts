@@ -130,4 +130,34 @@ describe('ClaimedAhead', () => {
     expect(ahead.size).toBe(0);
     expect(await returned()).toEqual(['b null', 'c null']);
   });
+
+  // With these options an endpoint's share here is 8 (the whole buffer), half of it 4.
+  it("claims half an endpoint's share while claims bring one endpoint's deliveries", () => {
+    const { ahead, launcher } = setup();
+    expect(ahead.claimLimit(0)).toBe(4);
+    ahead.launch([delivery('a', 0), delivery('b', 1)], launcher, NOW);
+    expect(ahead.claimLimit(0)).toBe(4);
+    expect(ahead.claimLimit(5)).toBe(5);
+  });
+
+  it('after a claim spread over endpoints, claims take the room left, within the fullest endpoint share', async () => {
+    const { ahead, launcher, returned } = setup();
+    ahead.launch([delivery('a', 0), delivery('b', 1), delivery('c', 2, 'ep_2')], launcher, NOW);
+    // ep_1 holds 2: the room (5) is within what is left of its share (6), so a claim of 5 all to ep_1 fits.
+    expect(ahead.claimLimit(0)).toBe(5);
+    const more = ['d', 'e', 'f', 'g', 'h'].map((id, i) => delivery(id, 10 + i));
+    expect(ahead.launch(more, launcher, NOW)).toBe(0);
+    expect(ahead.size).toBe(8);
+    expect(await returned()).toEqual([]);
+  });
+
+  it('leaves an endpoint holding more than half its share out, and sizes the claim by the others', () => {
+    const { ahead, launcher } = setup();
+    const claimed = ['a', 'b', 'c', 'd', 'e'].map((id, i) => delivery(id, i));
+    ahead.launch([...claimed, delivery('f', 9, 'ep_2')], launcher, NOW);
+    expect(ahead.excluded(NOW)).toEqual(['ep_1']);
+    // Room for 2; ep_2 holds 1 of its 8.
+    expect(ahead.claimLimit(0)).toBe(2);
+    expect(ahead.claimLimit(4)).toBe(6);
+  });
 });
