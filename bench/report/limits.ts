@@ -152,9 +152,14 @@ export const LIMITS: Record<string, string> = {
     'schema version 22 a claim inserts the fan-out deliveries it takes already leased, merged in due order ' +
     'with the stored ones: one row version each instead of an insert, a row lock and the lease, and no look ' +
     'down the claim index for which fan-outs to write (paired rounds, loaded machine: server CPU per ' +
-    'delivery lower in 10 of 14 pairs, by ~5-10%). What is left per delivery at 50 is the insert itself (an ' +
-    'entry in 6 b-trees), the outcome’s full rewrite, and the part of each fan-out wider than a claim (32 of ' +
-    'its 50 at most go leased; the rest is leased by the next claim as stored deliveries).',
+    'delivery lower in 10 of 14 pairs, by ~5-10%). Deliveries spread over endpoints are claimed up to the ' +
+    'buffer’s room (64 by default at this concurrency), not half an endpoint’s share (32): half as many ' +
+    'claims, and fewer fan-out deliveries left for the next claim to lease as stored ones (MockTransport ' +
+    'pipeline, loaded machine: client + server CPU per delivery lower in 6 of 6 pairs, ~15-30%). Leasing ' +
+    'those leftovers costs ~10-13 µs of server time per delivery at claims of 32; writing fan-outs in slices ' +
+    'instead was measured and not kept (its statement cost more than it saved). What is left per delivery at ' +
+    '50 is the insert itself (an entry in 6 b-trees, inside the window, where one endpoint has a HOT lease), ' +
+    'the outcome’s full rewrite, and the leftovers of fan-outs wider than what a claim has left.',
   'publish-memory':
     'in memory a publish is CPU only, ~6-8 µs, and a matching endpoint now adds little: the endpoints an ' +
     'app event matches are kept per topic while the stored endpoints are unchanged (matched without a ' +
