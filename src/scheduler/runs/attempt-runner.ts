@@ -10,6 +10,21 @@ import { publicJob, type RunContext } from './run-context.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
+/** What an attempt that succeeded ends with, in place of a failure (see {@link AttemptEnded}). */
+export const SUCCEEDED: unique symbol = Symbol('succeeded');
+
+/** Takes the end of an attempt: `failure` is what it failed with (see attemptFailure), or {@link SUCCEEDED}. */
+export interface AttemptEnded<T> {
+  attemptEnded(ctx: RunContext, failure: unknown): T;
+}
+
+/** {@link AttemptRunner.attempt}'s end: its promise fulfils, or rejects with the failure. */
+const THROWN: AttemptEnded<void> = {
+  attemptEnded(_ctx, failure) {
+    if (failure !== SUCCEEDED) throw failure;
+  },
+};
+
 /** What making attempts needs from the scheduler's options. */
 export interface AttemptRunnerOptions {
   transport: Transport;
@@ -45,7 +60,21 @@ export class AttemptRunner {
     const target = ctx.job.target;
     return 'handler' in target
       ? this.#handlerAttempt(ctx, target, attempt, lone)
-      : this.#httpAttempt(ctx, target, attempt, lone);
+      : this.#httpAttempt(ctx, target, attempt, lone, THROWN);
+  }
+
+  /**
+   * The run's only attempt (see {@link attempt}), whose end is handed to `ended` in the continuation that ends
+   * it: an HTTP attempt's response is checked and the run goes on to its outcome from one `.then` on the
+   * transport's promise, not two.
+   */
+  loneAttempt<T>(ctx: RunContext, ended: AttemptEnded<T | PromiseLike<T>>): Promise<T> {
+    const target = ctx.job.target;
+    if (!('handler' in target)) return this.#httpAttempt(ctx, target, 1, true, ended);
+    return this.#handlerAttempt(ctx, target, 1, true).then(
+      () => ended.attemptEnded(ctx, SUCCEEDED),
+      (failure: unknown) => ended.attemptEnded(ctx, failure),
+    );
   }
 
   async #handlerAttempt(
@@ -72,12 +101,18 @@ export class AttemptRunner {
    * An HTTP attempt: its request sent, its answer checked on the run (a failing status fails it). Not an async
    * function: the transport's promise is followed once, with the attempt's end on either side.
    */
-  #httpAttempt(ctx: RunContext, target: HttpTarget, attempt: number, lone: boolean): Promise<void> {
+  #httpAttempt<T>(
+    ctx: RunContext,
+    target: HttpTarget,
+    attempt: number,
+    lone: boolean,
+    ended: AttemptEnded<T | PromiseLike<T>>,
+  ): Promise<T> {
     const armed = this.#arm(ctx, attempt, lone);
-    const failed = (failure: unknown): never => {
+    const failed = (failure: unknown): T | PromiseLike<T> => {
       const error = attemptFailure(armed, failure);
       this.#disarm(ctx, armed);
-      throw error;
+      return ended.attemptEnded(ctx, error);
     };
     let sent: Promise<TransportResponse>;
     try {
@@ -89,10 +124,11 @@ export class AttemptRunner {
       try {
         checkResponse(ctx.job, target, ctx.run, armed.method, armed.secrets, response);
       } catch (failure) {
-        failed(failure);
+        return failed(failure);
       }
       armed.hook?.end(null);
       this.#disarm(ctx, armed);
+      return ended.attemptEnded(ctx, SUCCEEDED);
     }, failed);
   }
 

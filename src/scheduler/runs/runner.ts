@@ -7,7 +7,7 @@ import type { RunHook, SchedulerHooks } from '../../telemetry/hooks.js';
 import type { AddressPolicy, Transport } from '../../transport/types.js';
 import type { JobHandler, RunEventBase, SchedulerEvents } from '../types.js';
 import { asError, FinalFailure, LostRun, loneOutcome, lostRunWrite, retryDelay } from './attempt-outcome.js';
-import { AttemptRunner } from './attempt-runner.js';
+import { type AttemptEnded, AttemptRunner, SUCCEEDED } from './attempt-runner.js';
 import { type RunContext, runEvent } from './run-context.js';
 import { markStarted } from './run-records.js';
 
@@ -32,7 +32,7 @@ export interface RunnerOptions {
  * `ERR_LEASE_LOST` (another instance took the run over) ends the run with that error: no further attempt and
  * no outcome event. Event payloads are only built when someone listens.
  */
-export class Runner {
+export class Runner implements AttemptEnded<RunRecord | Promise<RunRecord>> {
   readonly #o: RunnerOptions;
   readonly #attempts: AttemptRunner;
 
@@ -100,24 +100,30 @@ export class Runner {
       emitter.listenerCount('job.started') > 0
     )
       return this.#executeAwaiting(ctx, startStored);
-    let attempted: Promise<void>;
     try {
       if (!startStored) storage.updateRunNow!(ctx.run);
     } catch (error) {
       return Promise.reject(error);
     }
-    const signal = ctx.signal;
+    let failure: unknown;
     try {
-      signal.throwIfAborted();
-      attempted = this.#attempts.attempt(ctx, 1, true);
-    } catch (failure) {
-      attempted = Promise.reject(failure);
+      ctx.signal.throwIfAborted();
+      return this.#attempts.loneAttempt(ctx, this);
+    } catch (caught) {
+      failure = caught;
     }
-    // As #executeAwaiting reckons a lone attempt's outcome: the run's abort after it succeeded fails it too.
-    return attempted.then(
-      () => this.#finish(ctx, signal.aborted ? toErrorInfo(signal.reason) : null),
-      (failure: unknown) => this.#finish(ctx, toErrorInfo(loneOutcome(failure, signal))),
-    );
+    // Ends the run as the attempt's own failure would have: a continuation later.
+    return Promise.resolve(ctx).then((c) => this.attemptEnded(c, failure));
+  }
+
+  /**
+   * The end of a run's lone attempt made by #execute: the run's outcome, as #executeAwaiting reckons it (the
+   * run's abort after its attempt succeeded fails it too), set, emitted and stored.
+   */
+  attemptEnded(ctx: RunContext, failure: unknown): RunRecord | Promise<RunRecord> {
+    const signal = ctx.signal;
+    if (failure === SUCCEEDED) return this.#finish(ctx, signal.aborted ? toErrorInfo(signal.reason) : null);
+    return this.#finish(ctx, toErrorInfo(loneOutcome(failure, signal)));
   }
 
   /** #execute when something is to be awaited besides the attempt (see there). */
