@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Job, Run } from '../../../src/scheduler/types.js';
 import { verifyWebhook } from '../../../src/verify/index.js';
 import { ensureCliBuilt, parseJson, runCli, spawnCli } from '../../helpers/cli.js';
@@ -8,6 +8,8 @@ import { startHttpServer, type TestHttpServer } from '../../helpers/http-server.
 import { useTempDir } from '../../helpers/test-lifecycle.js';
 
 const temp = useTempDir('cli-run');
+// Some tests start the CLI process three or four times in a row (restarts): under load each start takes seconds.
+vi.setConfig({ testTimeout: 90_000 });
 const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 let service: TestHttpServer;
 let receiver: TestHttpServer;
