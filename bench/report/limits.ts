@@ -39,13 +39,15 @@ export const LIMITS: Record<string, string> = {
     'once something looks one up by id (`RunIdIndex`): ~10% less CPU per run in the no-I/O harness ' +
     '(median paired ratio 0.90 over 10 runs, 9 below 1), ~1-3% over loopback (within the noise of a ' +
     'loaded machine). A triggered run on in-process storage is now followed from its start to its stored ' +
-    'outcome without an async layer of its own (`runNow`, `StartedRuns`, `Runner`: one `.then` each on ' +
-    'the attempt’s promise; durable storage, lifecycle listeners and retries take the awaited path): ' +
+    'outcome without an async layer of its own (`runNow`, `StartedRuns`, and the attempt’s own check of ' +
+    'its response, which goes on to the outcome: one `.then` each on the transport’s promise; durable ' +
+    'storage, lifecycle listeners and retries take the awaited path): ' +
     '~6-8% less main-thread CPU per run in the no-I/O harness (median paired ratio 0.92-0.95 over 300 ' +
     'interleaved 25 ms bursts in each of 4 processes, both orders, load 9-12), which leaves a whole run ' +
     'there at ~1.25× the loop’s (lowest bursts ~4.9 vs ~3.9 µs, 6 separate-process pairs). The rest is spread thin: four clock reads (~120 ns ' +
     'each on this host), the run, its stored copy and its public view, two per-millisecond timer groups ' +
-    '(the attempt’s timeout on the Clock, the exchange’s deadline in the transport), four `.then`s, ' +
+    '(the attempt’s timeout on the Clock, the exchange’s deadline in the transport), three `.then`s ' +
+    '(the last one, merged into the attempt’s, saved another ~2-4% without I/O), ' +
     'garbage collection. A job’s ' +
     'request is checked by the transport once per job record (in-process storage), not per run: only its ' +
     'idempotency key and scheduled time change, and its body is encoded once. MemoryStorage writes a run ' +
