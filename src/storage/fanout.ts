@@ -18,22 +18,32 @@ export function fanoutDeliveries(
 ): DeliveryRecord[] {
   const records: DeliveryRecord[] = new Array(endpointIds.length);
   for (let i = 0; i < endpointIds.length; i++) {
-    records[i] = {
-      id: fanoutDeliveryId(message.id, i),
-      messageId: message.id,
-      endpointId: endpointIds[i]!,
-      topic: message.topic,
-      status: 'pending',
-      attempts: 0,
-      nextAttemptAt,
-      lastAttemptAt: null,
-      lastStatusCode: null,
-      lastError: null,
-      createdAt: message.createdAt,
-      updatedAt: message.createdAt,
-      lockedBy: null,
-      lockedUntil: null,
-    };
+    records[i] = fanoutDelivery(message, endpointIds[i]!, fanoutDeliveryId(message.id, i), nextAttemptAt);
   }
   return records;
+}
+
+/** One delivery of a fan-out, as {@link fanoutDeliveries} makes each: `id` is its {@link fanoutDeliveryId}. */
+export function fanoutDelivery(
+  message: Message,
+  endpointId: string,
+  id: string,
+  nextAttemptAt: Date | null,
+): DeliveryRecord {
+  return {
+    id,
+    messageId: message.id,
+    endpointId,
+    topic: message.topic,
+    status: 'pending',
+    attempts: 0,
+    nextAttemptAt,
+    lastAttemptAt: null,
+    lastStatusCode: null,
+    lastError: null,
+    createdAt: message.createdAt,
+    updatedAt: message.createdAt,
+    lockedBy: null,
+    lockedUntil: null,
+  };
 }

@@ -1,8 +1,8 @@
 import type { SchedulerOptions } from '../../src/scheduler/options.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
-import type { SchedulerEvents } from '../../src/scheduler/types.js';
+import type { Run, SchedulerEvents } from '../../src/scheduler/types.js';
 import { MemoryStorage } from '../../src/storage/memory/index.js';
-import { FakeClock } from '../../src/testing/fake-clock.js';
+import { FakeClock, flushPromises } from '../../src/testing/fake-clock.js';
 import { MockTransport } from '../../src/testing/mock-transport.js';
 
 /** A scheduler on a FakeClock, MemoryStorage and a MockTransport, with every event recorded. */
@@ -34,4 +34,14 @@ export function createTestScheduler(options: SchedulerOptions & { start?: string
   const of = <K extends keyof SchedulerEvents>(type: K) =>
     events.filter((e): e is SchedulerEvents[K] => e.type === type);
   return { scheduler, clock, transport: transport as MockTransport, storage, events, of };
+}
+
+/** The run of `done` once it settled (after pending promise jobs ran), or undefined while it has not. */
+export async function settledRun(done: Promise<Run>): Promise<Run | undefined> {
+  let run: Run | undefined;
+  void done.then((r) => {
+    run = r;
+  });
+  await flushPromises();
+  return run;
 }

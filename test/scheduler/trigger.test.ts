@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { sleep } from '../../src/clock.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
-import type { Run } from '../../src/scheduler/types.js';
 import { MemoryStorage } from '../../src/storage/memory/index.js';
 import type { RunRecord } from '../../src/storage/types.js';
 import { FakeClock, flushPromises } from '../../src/testing/fake-clock.js';
 import type { Transport } from '../../src/transport/types.js';
-import { createTestScheduler } from '../helpers/scheduler.js';
+import { createTestScheduler, settledRun } from '../helpers/scheduler.js';
 
 const job = { id: 'j', schedule: { every: '1h' }, target: { url: 'https://a.example/j' } } as const;
 
@@ -134,23 +133,13 @@ describe('triggerJob', () => {
       target: { url: `https://a.example/${id}`, timeoutMs: 1_000 },
     });
 
-    /** The run of `done` once it settled, or undefined while it has not. */
-    async function settled(done: Promise<Run>): Promise<Run | undefined> {
-      let run: Run | undefined;
-      void done.then((r) => {
-        run = r;
-      });
-      await flushPromises();
-      return run;
-    }
-
     it('at once: from the trigger', async () => {
       const { scheduler, clock, transport } = createTestScheduler();
       transport.reply([{ status: 200, delayMs: 5_000 }]);
       await scheduler.addJob(slow('j'));
       const done = scheduler.triggerJob('j');
       await clock.advance(999);
-      expect(await settled(done)).toBeUndefined();
+      expect(await settledRun(done)).toBeUndefined();
       await clock.advance(1);
       expect(await done).toMatchObject({ status: 'failed', error: { code: 'ERR_TIMEOUT' } });
     });
@@ -172,7 +161,7 @@ describe('triggerJob', () => {
       expect(await scheduler.triggerJob('j')).toMatchObject({ status: 'succeeded' });
       const done = scheduler.triggerJob('j');
       await clock.advance(999);
-      expect(await settled(done)).toBeUndefined();
+      expect(await settledRun(done)).toBeUndefined();
       await clock.advance(1);
       expect(await done).toMatchObject({ status: 'failed', error: { code: 'ERR_TIMEOUT' } });
       await scheduler.stop();
@@ -189,7 +178,7 @@ describe('triggerJob', () => {
       await clock.advance(1_000);
       expect(await other).toMatchObject({ status: 'failed', error: { code: 'ERR_TIMEOUT' } });
       await clock.advance(799);
-      expect(await settled(done)).toBeUndefined();
+      expect(await settledRun(done)).toBeUndefined();
       await clock.advance(1);
       expect(await done).toMatchObject({ status: 'failed', error: { code: 'ERR_TIMEOUT' } });
     });
@@ -210,7 +199,7 @@ describe('triggerJob', () => {
       await clock.advance(500);
       expect(await other).toMatchObject({ status: 'failed', error: { code: 'ERR_TIMEOUT' } });
       await clock.advance(499);
-      expect(await settled(done)).toBeUndefined();
+      expect(await settledRun(done)).toBeUndefined();
       await clock.advance(1);
       expect(await done).toMatchObject({ status: 'failed', error: { code: 'ERR_TIMEOUT' } });
     });

@@ -1,6 +1,6 @@
 import { fanoutDeliveryId } from '../../notifier/ids.js';
 import type { DeliveryRecord, Message } from '../../notifier/types.js';
-import { fanoutDeliveries } from '../fanout.js';
+import { fanoutDeliveries, fanoutDelivery } from '../fanout.js';
 import type { FanoutInput } from '../types.js';
 import { WakeQueue } from './wake-queue.js';
 
@@ -90,23 +90,7 @@ export class MemoryFanouts {
 
 /** The stored record of a fan-out's delivery at `index` (of that id), as `fanoutDeliveries` makes it. */
 export function pendingRecord(fanout: PendingFanout, index: number, id: string): DeliveryRecord {
-  const { message, due } = fanout;
-  return {
-    id,
-    messageId: message.id,
-    endpointId: fanout.endpointIds[index]!,
-    topic: message.topic,
-    status: 'pending',
-    attempts: 0,
-    nextAttemptAt: due,
-    lastAttemptAt: null,
-    lastStatusCode: null,
-    lastError: null,
-    createdAt: message.createdAt,
-    updatedAt: message.createdAt,
-    lockedBy: null,
-    lockedUntil: null,
-  };
+  return fanoutDelivery(fanout.message, fanout.endpointIds[index]!, id, fanout.due);
 }
 
 /** The records of a fan-out's deliveries from `next` on. */

@@ -6,6 +6,7 @@ import { MemoryStorage } from '../../../src/storage/memory/index.js';
 import type { RunRecord } from '../../../src/storage/types.js';
 import { FakeClock, flushPromises } from '../../../src/testing/fake-clock.js';
 import { MockTransport } from '../../../src/testing/mock-transport.js';
+import { settledRun } from '../../helpers/scheduler.js';
 
 // With in-process storage and nobody listening to a run's lifecycle, a triggered run is followed from its
 // start to its stored outcome without an await of its own (Runner, StartedRuns, runNow); with listeners it
@@ -31,16 +32,6 @@ function setUp(listened: boolean, options: { concurrency?: number; runRetention?
       );
   }
   return { clock, transport, storage, scheduler, errors, lifecycle };
-}
-
-/** The run of `done` once it settled, or undefined while it has not. */
-async function settled(done: Promise<Run>): Promise<Run | undefined> {
-  let run: Run | undefined;
-  void done.then((r) => {
-    run = r;
-  });
-  await flushPromises();
-  return run;
 }
 
 describe.each([false, true])('a triggered run, lifecycle listeners: %s', (listened) => {
@@ -83,7 +74,7 @@ describe.each([false, true])('a triggered run, lifecycle listeners: %s', (listen
     await scheduler.addJob(job(1_000));
     const done = scheduler.triggerJob('j');
     await clock.advance(999);
-    expect(await settled(done)).toBeUndefined();
+    expect(await settledRun(done)).toBeUndefined();
     await clock.advance(1);
     const run = await done;
     expect(run).toMatchObject({ status: 'failed', durationMs: 1_000, error: { code: 'ERR_TIMEOUT' } });
