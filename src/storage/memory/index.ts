@@ -21,10 +21,10 @@ import type {
   StorageChange,
   StorageStats,
 } from '../types.js';
-import { MemoryEndpoints } from './endpoints.js';
-import { MemoryJobs } from './jobs.js';
-import { MemoryOutbox } from './outbox.js';
-import { MemoryRuns } from './runs.js';
+import { MemoryJobs } from './jobs/jobs.js';
+import { MemoryRuns } from './jobs/runs.js';
+import { MemoryEndpoints } from './outbox/endpoints.js';
+import { MemoryOutbox } from './outbox/outbox.js';
 
 const DONE: Promise<void> = Promise.resolve();
 const INSERTED = Promise.resolve(true);

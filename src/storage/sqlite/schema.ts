@@ -1,7 +1,7 @@
 import type { Migration } from '../sql/codec.js';
 
 // wake_at is when an item next needs looking at: its due time, or its lease's expiry when that is later
-// (see wakeTime in storage/memory/outbox.ts). Claims and the next-due lookups read it through a partial index.
+// (see wakeTime in storage/memory/outbox/delivery-entry.ts). Claims and the next-due lookups read it through a partial index.
 /**
  * What a run finishing with `succeeded` or `failed` does to its job's `failing` flag (schema version 8), in a
  * trigger: set it to this outcome when it differs, unless a newer run of the job has finished already.

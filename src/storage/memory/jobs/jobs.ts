@@ -1,5 +1,5 @@
-import { cloneRun } from '../clone.js';
-import { duplicateJob, leaseLost, notFound } from '../errors.js';
+import { cloneRun } from '../../clone.js';
+import { duplicateJob, leaseLost, notFound } from '../../errors.js';
 import type {
   AdvanceJobInput,
   ClaimOptions,
@@ -8,7 +8,8 @@ import type {
   ListJobsOptions,
   RunRecord,
   StorageStats,
-} from '../types.js';
+} from '../../types.js';
+import { WakeQueue } from '../wake-queue.js';
 import type { MemoryRuns } from './runs.js';
 import {
   fromStoredJob,
@@ -18,7 +19,6 @@ import {
   storedWakeTime,
   toStoredJob,
 } from './stored-job.js';
-import { WakeQueue } from './wake-queue.js';
 
 /**
  * MemoryStorage's jobs: stored by id as {@link StoredJob}s, with a queue of wake times (the next run, or the

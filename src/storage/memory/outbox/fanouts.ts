@@ -1,8 +1,8 @@
-import { fanoutDeliveryId } from '../../notifier/ids.js';
-import type { DeliveryRecord, Message } from '../../notifier/types.js';
-import { fanoutDeliveries, fanoutDelivery } from '../fanout.js';
-import type { FanoutInput } from '../types.js';
-import { WakeQueue } from './wake-queue.js';
+import { fanoutDeliveryId } from '../../../notifier/ids.js';
+import type { DeliveryRecord, Message } from '../../../notifier/types.js';
+import { fanoutDeliveries, fanoutDelivery } from '../../fanout.js';
+import type { FanoutInput } from '../../types.js';
+import { WakeQueue } from '../wake-queue.js';
 
 /** A message stored by `insertFanout` whose deliveries are not all taken yet. */
 export interface PendingFanout {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { fanoutDeliveryId, newId } from '../../../src/notifier/ids.js';
-import type { DeliveryRecord, Message } from '../../../src/notifier/types.js';
-import { deliveredFanout } from '../../../src/storage/memory/delivered-fanout.js';
-import { DeliveryTable } from '../../../src/storage/memory/delivery-table.js';
-import { MemoryEndpoints } from '../../../src/storage/memory/endpoints.js';
-import { FanoutLease } from '../../../src/storage/memory/fanout-groups.js';
-import { MemoryFanouts } from '../../../src/storage/memory/fanouts.js';
-import { OutboxClaims } from '../../../src/storage/memory/outbox-claims.js';
-import { at, attempt, endpoint } from '../../../src/testing/storage-suite/fixtures.js';
+import { fanoutDeliveryId, newId } from '../../../../src/notifier/ids.js';
+import type { DeliveryRecord, Message } from '../../../../src/notifier/types.js';
+import { deliveredFanout } from '../../../../src/storage/memory/outbox/delivered-fanout.js';
+import { DeliveryTable } from '../../../../src/storage/memory/outbox/delivery-table.js';
+import { MemoryEndpoints } from '../../../../src/storage/memory/outbox/endpoints.js';
+import { FanoutLease } from '../../../../src/storage/memory/outbox/fanout-groups.js';
+import { MemoryFanouts } from '../../../../src/storage/memory/outbox/fanouts.js';
+import { OutboxClaims } from '../../../../src/storage/memory/outbox/outbox-claims.js';
+import { at, attempt, endpoint } from '../../../../src/testing/storage-suite/fixtures.js';
 
 function setUp() {
   const table = new DeliveryTable();

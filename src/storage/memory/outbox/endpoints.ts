@@ -1,6 +1,6 @@
-import type { EndpointRecord } from '../../notifier/types.js';
-import { cloneEndpoint, deepFreeze } from '../clone.js';
-import { duplicateEndpoint, notFound } from '../errors.js';
+import type { EndpointRecord } from '../../../notifier/types.js';
+import { cloneEndpoint, deepFreeze } from '../../clone.js';
+import { duplicateEndpoint, notFound } from '../../errors.js';
 
 /**
  * The endpoints of `MemoryOutbox`, stored frozen: written only by replacing a record, so that

@@ -1,7 +1,7 @@
-import { fanoutDeliveryId } from '../../notifier/ids.js';
-import type { DeliveryRecord } from '../../notifier/types.js';
-import { cloneDelivery } from '../clone.js';
-import type { ClaimDeliveriesOptions } from '../types.js';
+import { fanoutDeliveryId } from '../../../notifier/ids.js';
+import type { DeliveryRecord } from '../../../notifier/types.js';
+import { cloneDelivery } from '../../clone.js';
+import type { ClaimDeliveriesOptions } from '../../types.js';
 import { type DeliveryEntry, wakeTime } from './delivery-entry.js';
 import type { DeliveryTable } from './delivery-table.js';
 import type { MemoryEndpoints } from './endpoints.js';

@@ -1,6 +1,6 @@
-import type { DeliveryRecord } from '../../notifier/types.js';
-import { cloneDelivery } from '../clone.js';
-import type { ListDeliveriesOptions } from '../types.js';
+import type { DeliveryRecord } from '../../../notifier/types.js';
+import { cloneDelivery } from '../../clone.js';
+import type { ListDeliveriesOptions } from '../../types.js';
 
 const byNewestDelivery = (a: DeliveryRecord, b: DeliveryRecord) =>
   b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);

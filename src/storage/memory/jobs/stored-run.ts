@@ -1,4 +1,4 @@
-import type { RunRecord } from '../types.js';
+import type { RunRecord } from '../../types.js';
 
 type TimeField = 'scheduledAt' | 'startedAt' | 'finishedAt' | 'lockedUntil';
 

@@ -1,7 +1,7 @@
-import type { NormalizedSchedule } from '../../schedule/types.js';
-import type { JobTarget } from '../../scheduler/types.js';
-import { cloneJson, deepFreeze } from '../clone.js';
-import type { JobRecord, JobScheduleState } from '../types.js';
+import type { NormalizedSchedule } from '../../../schedule/types.js';
+import type { JobTarget } from '../../../scheduler/types.js';
+import { cloneJson, deepFreeze } from '../../clone.js';
+import type { JobRecord, JobScheduleState } from '../../types.js';
 
 type TimeField = 'startAt' | 'endAt' | 'createdAt' | 'updatedAt' | 'nextRunAt' | 'lockedUntil';
 

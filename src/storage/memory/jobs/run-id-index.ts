@@ -1,4 +1,4 @@
-import { FreshMap } from '../../fresh-collections.js';
+import { FreshMap } from '../../../fresh-collections.js';
 import type { StoredRun } from './stored-run.js';
 
 // Where a stored run is in its index (StoredRun.idIndex).

@@ -1,4 +1,4 @@
-import type { DeliveryAttempt, DeliveryRecord, Message } from '../../notifier/types.js';
+import type { DeliveryAttempt, DeliveryRecord, Message } from '../../../notifier/types.js';
 
 /** A stored delivery and its attempts, oldest first. */
 export interface DeliveryEntry {

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { RunStatus } from '../../../src/scheduler/types.js';
-import { MemoryStorage } from '../../../src/storage/memory/index.js';
-import type { RunRecord } from '../../../src/storage/types.js';
-import { run as fixtureRun, minimalJob } from '../../../src/testing/storage-suite/fixtures.js';
+import type { RunStatus } from '../../../../src/scheduler/types.js';
+import { MemoryStorage } from '../../../../src/storage/memory/index.js';
+import type { RunRecord } from '../../../../src/storage/types.js';
+import { run as fixtureRun, minimalJob } from '../../../../src/testing/storage-suite/fixtures.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 

@@ -1,4 +1,4 @@
-import type { DeliveryAttempt, DeliveryRecord } from '../../notifier/types.js';
+import type { DeliveryAttempt, DeliveryRecord } from '../../../notifier/types.js';
 import type { DeliveryEntry } from './delivery-table.js';
 import { sameDate } from './shared-dates.js';
 

@@ -1,9 +1,9 @@
-import { CronhookError } from '../../errors.js';
-import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../../notifier/types.js';
-import { cloneAttempt, cloneDelivery, cloneMessage } from '../clone.js';
-import { outcomeStamp } from '../concurrent-change.js';
-import { notFound } from '../errors.js';
-import { countEndpoints } from '../stats.js';
+import { CronhookError } from '../../../errors.js';
+import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../../../notifier/types.js';
+import { cloneAttempt, cloneDelivery, cloneMessage } from '../../clone.js';
+import { outcomeStamp } from '../../concurrent-change.js';
+import { notFound } from '../../errors.js';
+import { countEndpoints } from '../../stats.js';
 import type {
   ClaimDeliveriesOptions,
   CompleteAttemptInput,
@@ -11,7 +11,7 @@ import type {
   ListDeliveriesOptions,
   PruneDeliveriesInput,
   StorageStats,
-} from '../types.js';
+} from '../../types.js';
 import { deliveredFanout } from './delivered-fanout.js';
 import type { DeliveryEntry } from './delivery-entry.js';
 import { listDeliveries } from './delivery-listing.js';

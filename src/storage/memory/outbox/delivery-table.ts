@@ -1,11 +1,11 @@
-import { fanoutDeliveryId } from '../../notifier/ids.js';
-import type { DeliveryRecord, Message } from '../../notifier/types.js';
+import { fanoutDeliveryId } from '../../../notifier/ids.js';
+import type { DeliveryRecord, Message } from '../../../notifier/types.js';
+import { WakeQueue } from '../wake-queue.js';
 import { ClaimedAtHand } from './claimed-at-hand.js';
 import { DeliveredFanout } from './delivered-fanout.js';
 import { type DeliveryEntry, wakeTime } from './delivery-entry.js';
 import { type FanoutGroup, FanoutGroups, FanoutLease, type FanoutSlot, isEntry } from './fanout-groups.js';
 import type { PendingFanout } from './fanouts.js';
-import { WakeQueue } from './wake-queue.js';
 
 export { type DeliveryEntry, wakeTime } from './delivery-entry.js';
 

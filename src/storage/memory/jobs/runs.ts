@@ -1,7 +1,7 @@
-import { FreshSet } from '../../fresh-collections.js';
-import { isRunActive, type RunStatus } from '../../scheduler/types.js';
-import { notFound, runLeaseLost } from '../errors.js';
-import { countRun, emptyRunCounts, type statsWindows } from '../stats.js';
+import { FreshSet } from '../../../fresh-collections.js';
+import { isRunActive, type RunStatus } from '../../../scheduler/types.js';
+import { notFound, runLeaseLost } from '../../errors.js';
+import { countRun, emptyRunCounts, type statsWindows } from '../../stats.js';
 import type {
   ClaimedRunRequests,
   ClaimOptions,
@@ -9,7 +9,7 @@ import type {
   ListRunsOptions,
   RunRecord,
   StorageStats,
-} from '../types.js';
+} from '../../types.js';
 import { byNewest, JobRuns } from './job-runs.js';
 import { RunIdIndex } from './run-id-index.js';
 import { assignStoredRun, fromStoredRun, type StoredRun, toStoredRun } from './stored-run.js';

@@ -1,4 +1,4 @@
-import type { Message } from '../../notifier/types.js';
+import type { Message } from '../../../notifier/types.js';
 import type { DeliveryEntry } from './delivery-entry.js';
 
 /**

@@ -1,6 +1,6 @@
-import { FreshMap } from '../../fresh-collections.js';
-import { FINISHED_RUN_STATUSES, type RunStatus } from '../../scheduler/types.js';
-import { emptyRunCounts } from '../stats.js';
+import { FreshMap } from '../../../fresh-collections.js';
+import { FINISHED_RUN_STATUSES, type RunStatus } from '../../../scheduler/types.js';
+import { emptyRunCounts } from '../../stats.js';
 import type { StoredRun } from './stored-run.js';
 
 /** Sorts runs newest first by (scheduledAt, id), the order `listRuns` and `pruneRuns` use. */
