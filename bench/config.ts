@@ -86,7 +86,11 @@ export const FULL: BenchProfile = {
     graceMs: 3000,
     timeoutMs: 90_000,
   },
-  http: { concurrency: 16, warmupMs: 1000, durationMs: 5000, rounds: 3 },
+  // Five rounds of each, not three: on this 2-core host the speed of identical code swings up to ~2x between
+  // stretches of seconds to minutes (the plain loop's three webhook rounds at 1 endpoint in f889639: 11.7k,
+  // 17.9k and 21.7k/s). With three, which contender happened to run in a fast stretch decided the ratio; more
+  // alternations give every contender, the baselines included, the same better chance at one.
+  http: { concurrency: 16, warmupMs: 1000, durationMs: 5000, rounds: 5 },
   webhook: {
     concurrency: 16,
     endpoints: [1, 50],
@@ -94,7 +98,7 @@ export const FULL: BenchProfile = {
     // CPU there, on this 2-core host), which the simpler loop had finished; both get the same warm-up.
     warmupMs: 3000,
     durationMs: 3000,
-    rounds: 3,
+    rounds: 5,
     backlogRate: { memory: 40_000, sqlite: 15_000, postgres: 10_000 },
     latencyMessages: 100,
     latencyGapMs: 5,
