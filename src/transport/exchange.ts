@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { Deadlined, DeadlineGroup, Deadlines } from './deadlines.js';
+import type { DirectAbort, ExchangeEnd } from './direct-abort.js';
 import { type FailureContext, toTransportError } from './http-errors.js';
 import type { LateAbortWatch, LateWatched } from './late-abort-watch.js';
 import type { TransportResponse } from './types.js';
@@ -23,13 +24,14 @@ export interface ExchangeContext {
  * parser (no stream, no async iterator), capped at `maxResponseBytes`, and the whole exchange ends at its
  * deadline (`timeoutMs`, connecting included) or when the caller's signal aborts, whichever comes first. The
  * signal is watched only once the request is still pending after a couple of milliseconds (see
- * {@link LateAbortWatch}): an abort before then ends it when the watch begins.
+ * {@link LateAbortWatch}): an abort before then ends it when the watch begins. A caller that hands over its
+ * {@link DirectAbort} ends the exchange from its own abort instead, at once, and its signal is never watched.
  *
  * Ending early settles the promise at once, even while undici is still connecting or waiting for a free
  * connection; the request is then aborted as soon as undici hands it a connection, and a connection that
  * was carrying it is closed, so nothing more is read.
  */
-export class Exchange implements Dispatcher.DispatchHandler, Deadlined, LateWatched {
+export class Exchange implements Dispatcher.DispatchHandler, Deadlined, LateWatched, ExchangeEnd {
   readonly promise: Promise<TransportResponse>;
   #resolve!: (response: TransportResponse) => void;
   #reject!: (error: unknown) => void;
@@ -39,6 +41,8 @@ export class Exchange implements Dispatcher.DispatchHandler, Deadlined, LateWatc
   readonly #timeoutMs: number;
   /** The caller's signal, not aborted yet: watched once the request is still pending after a moment. */
   readonly #signal: AbortSignal | undefined;
+  /** The caller's own abort, which ends this exchange itself (see {@link DirectAbort}); null: none. */
+  readonly #direct: DirectAbort | null;
   readonly #started = performance.now();
   deadlineGroup: DeadlineGroup | null = null;
   #controller: Dispatcher.DispatchController | null = null;
@@ -50,17 +54,31 @@ export class Exchange implements Dispatcher.DispatchHandler, Deadlined, LateWatc
   #chunks: Buffer[] = [];
   #size = 0;
 
-  constructor(context: ExchangeContext, origin: string, timeoutMs: number, signal: AbortSignal | undefined) {
+  /**
+   * `direct`: the caller's abort, which ends the exchange itself (its signal is then not watched). `deadline`:
+   * false when the caller's abort comes once `timeoutMs` have passed, on Node's timers (its own timeout on the
+   * system clock): the exchange then arms no deadline timer of its own.
+   */
+  constructor(
+    context: ExchangeContext,
+    origin: string,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    direct: DirectAbort | null = null,
+    deadline = true,
+  ) {
     this.#context = context;
     this.#origin = origin;
     this.#timeoutMs = timeoutMs;
     this.#signal = signal;
+    this.#direct = direct;
     this.promise = new Promise((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    context.deadlines.add(this, this.#started, timeoutMs);
-    if (signal !== undefined) context.watch.add(this, this.#started);
+    if (deadline) context.deadlines.add(this, this.#started, timeoutMs);
+    if (direct !== null) direct.exchange = this;
+    else if (signal !== undefined) context.watch.add(this, this.#started);
   }
 
   /** Still pending a moment after it was sent: the caller's signal is watched from now on. */
@@ -170,8 +188,10 @@ export class Exchange implements Dispatcher.DispatchHandler, Deadlined, LateWatc
 
   #finish(): void {
     this.#settled = true;
-    this.#context.deadlines.release(this);
+    if (this.deadlineGroup !== null) this.#context.deadlines.release(this);
     if (this.#watching) this.#signal!.removeEventListener('abort', this);
+    const direct = this.#direct;
+    if (direct !== null && direct.exchange === this) direct.exchange = null;
     this.#context.onSettled();
   }
 }

@@ -3,17 +3,13 @@ import { Agent } from 'undici';
 import { CronhookError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { type CompiledAddressPolicy, compileAddressPolicy } from './address-guard.js';
+import type { CheckedRequest, CheckedSender } from './checked-sender.js';
 import { Deadlines } from './deadlines.js';
+import type { DirectAbort } from './direct-abort.js';
 import { Exchange, type ExchangeContext } from './exchange.js';
 import { guardedConnector, systemLookup } from './guarded-connector.js';
 import { toTransportError } from './http-errors.js';
-import {
-  integerOption,
-  invalid,
-  type ParsedUrls,
-  type PreparedRequest,
-  prepareRequest,
-} from './http-validation.js';
+import { integerOption, invalid, type ParsedUrls, prepareRequest } from './http-validation.js';
 import { LateAbortWatch } from './late-abort-watch.js';
 import type { AddressPolicy, SendOptions, Transport, TransportRequest, TransportResponse } from './types.js';
 
@@ -61,29 +57,6 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 
 function stopped(): CronhookError {
   return new CronhookError('ERR_STOPPED', 'HttpTransport is closed');
-}
-
-/**
- * A request checked by an {@link HttpTransport}, with its destination policy compiled; its body already
- * encoded when it is sent over and over (see {@link CheckedSender}).
- */
-export interface CheckedRequest extends Omit<PreparedRequest, 'body'> {
-  body: string | Buffer | undefined;
-  policy: CompiledAddressPolicy;
-}
-
-/**
- * How a sender that makes the same request over and over (an HTTP job, run after run) sends without having
- * it checked every time: `check` it once (throws what `send` would reject with), then `send` it with `headers`:
- * a copy of its own in which only values known to be valid were replaced (see {@link checkedSender}).
- */
-export interface CheckedSender {
-  check(request: TransportRequest): CheckedRequest;
-  send(
-    checked: CheckedRequest,
-    headers: string[],
-    signal: AbortSignal | undefined,
-  ): Promise<TransportResponse>;
 }
 
 let checkedSenders: (transport: HttpTransport) => CheckedSender;
@@ -197,12 +170,14 @@ export class HttpTransport implements Transport {
 
   /**
    * Sends a checked request (with `headers` instead of its own, when given: see CheckedSender), its exchange
-   * under its deadline and the caller's signal. Throws, not rejects.
+   * under its deadline and the caller's signal (or its `direct` abort, see CheckedSender). Throws, not rejects.
    */
   #dispatch(
     prepared: CheckedRequest,
     headers: string[],
     signal: AbortSignal | undefined,
+    direct: DirectAbort | null = null,
+    deadline = true,
   ): Promise<TransportResponse> {
     if (this.#closed) throw stopped();
     const timeoutMs = prepared.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -213,7 +188,7 @@ export class HttpTransport implements Transport {
         timeoutMs,
         connectTimeoutMs: this.#connectTimeoutMs,
       });
-    const exchange = new Exchange(this.#exchanges, prepared.origin, timeoutMs, signal);
+    const exchange = new Exchange(this.#exchanges, prepared.origin, timeoutMs, signal, direct, deadline);
     this.#live++;
     this.#agentFor(prepared.policy).dispatch(
       {
@@ -239,9 +214,9 @@ export class HttpTransport implements Transport {
         if (typeof checked.body === 'string') checked.body = Buffer.from(checked.body);
         return checked;
       },
-      send: (checked, headers, signal) => {
+      send: (checked, headers, signal, direct, deadline) => {
         try {
-          return transport.#dispatch(checked, headers, signal);
+          return transport.#dispatch(checked, headers, signal, direct, deadline);
         } catch (error) {
           return Promise.reject(error);
         }

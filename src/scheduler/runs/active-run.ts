@@ -1,6 +1,7 @@
 import type { CronhookError } from '../../errors.js';
 import type { JobRecord, RunRecord } from '../../storage/types.js';
 import type { RunTrigger } from '../types.js';
+import type { RunController } from './run-controller.js';
 
 /** How `triggerJob` hands a run over (see {@link RunTracker.execute}). */
 export interface ManualHandOver {
@@ -47,7 +48,7 @@ export interface ActiveRun {
   sharedJob: boolean;
   run: RunRecord;
   /** The run's one controller: `stop()` and `removeJob()` abort it, the runner hands its signal on. */
-  controller: AbortController;
+  controller: RunController;
   /** Why the tracker aborted the run, once it did (read instead of the signal before the run starts). */
   abortReason: CronhookError | null;
   /** Its job was removed (with its runs): nothing of the run is left to release or store. */

@@ -1,9 +1,11 @@
 import type { AttemptHook } from '../../telemetry/hooks.js';
 import { FinalFailure } from './attempt-outcome.js';
 import { AttemptTimeout } from './attempt-timeouts.js';
+import type { RunController } from './run-controller.js';
 
 /** An attempt under way: its timeout, the signal it runs under, and what its end needs. */
 export class ArmedAttempt extends AttemptTimeout {
+  declare readonly controller: RunController;
   /** The run's abort forwarded to the attempt's own controller (attempts of a job with retries). */
   forward: (() => void) | null = null;
   hook: AttemptHook | null = null;
@@ -12,7 +14,7 @@ export class ArmedAttempt extends AttemptTimeout {
   secrets: readonly string[] | null = null;
 
   constructor(
-    controller: AbortController,
+    controller: RunController,
     jobId: string,
     attempt: number,
     timeoutMs: number,

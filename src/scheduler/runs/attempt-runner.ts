@@ -7,6 +7,7 @@ import { callHandler } from './handler-call.js';
 import { checkResponse } from './http-call.js';
 import { HttpJobSender } from './http-job-sender.js';
 import { publicJob, type RunContext } from './run-context.js';
+import { RunController } from './run-controller.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -141,7 +142,7 @@ export class AttemptRunner {
     const startedAt = ctx.startedNow ? run.startedAt!.getTime() : undefined;
     ctx.startedNow = false;
     const timeoutMs = job.target.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const controller = lone ? ctx.controller : new AbortController();
+    const controller = lone ? ctx.controller : new RunController();
     const forward = lone ? null : () => controller.abort(runSignal.reason);
     if (forward) runSignal.addEventListener('abort', forward, { once: true });
     const armed = new ArmedAttempt(

@@ -1,8 +1,10 @@
 import type { JobRecord, RunRecord } from '../../storage/types.js';
+import type { CheckedRequest, CheckedSender } from '../../transport/checked-sender.js';
 import { requestSecrets } from '../../transport/echoed-secrets.js';
-import { type CheckedRequest, type CheckedSender, checkedSender } from '../../transport/http.js';
+import { checkedSender } from '../../transport/http.js';
 import type { Transport, TransportResponse } from '../../transport/types.js';
 import type { HttpTarget } from '../types.js';
+import type { ArmedAttempt } from './armed-attempt.js';
 import { buildHttpRequest, type HttpRequestOptions } from './http-call.js';
 import { isoTime } from './run-records.js';
 
@@ -97,9 +99,23 @@ export class CheckedRequests {
     return checked;
   }
 
-  /** Sends `run`'s request of `request`. */
-  send(request: CheckedJobRequest, run: RunRecord, signal: AbortSignal): Promise<TransportResponse> {
-    return this.#sender.send(request.checked, request.headersOf(run), signal);
+  /**
+   * Sends `run`'s request of `request` for `armed`, whose controller's abort ends it (see DirectAbort).
+   * `deadline`: see CheckedSender.
+   */
+  send(
+    request: CheckedJobRequest,
+    run: RunRecord,
+    armed: ArmedAttempt,
+    deadline: boolean,
+  ): Promise<TransportResponse> {
+    return this.#sender.send(
+      request.checked,
+      request.headersOf(run),
+      armed.signal,
+      armed.controller,
+      deadline,
+    );
   }
 }
 

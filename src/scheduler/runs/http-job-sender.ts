@@ -1,4 +1,4 @@
-import type { Clock } from '../../clock.js';
+import { type Clock, systemClock } from '../../clock.js';
 import type { JobRecord, RunRecord } from '../../storage/types.js';
 import { tracedSend } from '../../telemetry/hooks.js';
 import type { AddressPolicy, Transport, TransportResponse } from '../../transport/types.js';
@@ -25,10 +25,17 @@ export class HttpJobSender {
   readonly #o: HttpJobSenderOptions;
   /** null when the transport does not take checked requests. */
   readonly #checked: CheckedRequests | null;
+  /**
+   * Whether a checked request needs a deadline timer of the transport's own: not when the attempt's timeout,
+   * which aborts it, is a Node timer of the same length (on the system clock). On any other clock (a fake one
+   * in tests) the request keeps its own, real-time deadline as well.
+   */
+  readonly #deadline: boolean;
 
   constructor(options: HttpJobSenderOptions) {
     this.#o = options;
     this.#checked = CheckedRequests.through(options.transport);
+    this.#deadline = options.clock !== systemClock;
   }
 
   /**
@@ -49,7 +56,7 @@ export class HttpJobSender {
       if (checked !== null) {
         armed.method = checked.method;
         armed.secrets = checked.secrets;
-        return this.#checked.send(checked, run, armed.signal);
+        return this.#checked.send(checked, run, armed, this.#deadline);
       }
     }
     const options = { userAgent, clock, addressPolicy, timeoutMs: armed.timeoutMs };

@@ -4,6 +4,7 @@ import type { JobRecord, RunRecord } from '../../storage/types.js';
 import type { RunHook } from '../../telemetry/hooks.js';
 import { toPublicJob } from '../jobs/record.js';
 import type { Job, RunEventBase } from '../types.js';
+import type { RunController } from './run-controller.js';
 import { toPublicRun } from './run-records.js';
 
 /** What one run's attempts share: the job, the run, its controller and the job's public view (made once). */
@@ -13,7 +14,7 @@ export interface RunContext {
   sharedJob: boolean;
   run: RunRecord;
   /** Aborted by `stop()` and `removeJob()` (forwarded by the tracker), and by the timeout of a lone attempt. */
-  controller: AbortController;
+  controller: RunController;
   /** `controller.signal`, read once (the getter is not free at thousands of runs per instant). */
   signal: AbortSignal;
   publicJob: Job | undefined;

@@ -13,6 +13,7 @@ import {
 } from './active-run.js';
 import { ConcurrencySlots } from './concurrency-slots.js';
 import { InstantWaits } from './instant-waits.js';
+import { RunController } from './run-controller.js';
 import type { Runner } from './runner.js';
 import { StartedRuns } from './started-runs.js';
 
@@ -152,7 +153,7 @@ export class RunTracker {
       job,
       sharedJob: manual.sharedJob,
       run,
-      controller: new AbortController(),
+      controller: new RunController(),
       abortReason: null,
       jobRemoved: false,
       done: NOT_STARTED,

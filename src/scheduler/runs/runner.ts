@@ -9,6 +9,7 @@ import type { JobHandler, RunEventBase, SchedulerEvents } from '../types.js';
 import { asError, FinalFailure, LostRun, loneOutcome, lostRunWrite, retryDelay } from './attempt-outcome.js';
 import { type AttemptEnded, AttemptRunner, SUCCEEDED } from './attempt-runner.js';
 import { type RunContext, runEvent } from './run-context.js';
+import type { RunController } from './run-controller.js';
 import { markStarted } from './run-records.js';
 
 export interface RunnerOptions {
@@ -50,7 +51,7 @@ export class Runner implements AttemptEnded<RunRecord | Promise<RunRecord>> {
   execute(
     job: JobRecord,
     run: RunRecord,
-    controller: AbortController,
+    controller: RunController,
     sharedJob = false,
     startStored = false,
     startedNow = false,

@@ -1,0 +1,70 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Scheduler } from '../../../src/scheduler/scheduler.js';
+import { MemoryStorage } from '../../../src/storage/memory/index.js';
+import { FakeClock } from '../../../src/testing/fake-clock.js';
+import { HttpTransport } from '../../../src/transport/http.js';
+import { startHttpServer, type TestHttpServer } from '../../helpers/http-server.js';
+
+// An HTTP job's request (checked once per job, see checked-requests.test.ts) is ended by its run's own
+// controller: the attempt's timeout or the scheduler's stop end it at once. On the system clock the attempt's
+// timeout is its only deadline; on any other clock the request keeps the transport's real-time one as well.
+
+let server: TestHttpServer;
+let transport: HttpTransport;
+let scheduler: Scheduler | undefined;
+
+beforeEach(async () => {
+  // Never answers.
+  server = await startHttpServer(() => {});
+  transport = new HttpTransport();
+});
+
+afterEach(async () => {
+  await scheduler?.stop();
+  scheduler = undefined;
+  await transport.close();
+  await server.close();
+});
+
+async function hangingJob(options: { clock?: FakeClock } = {}): Promise<Scheduler> {
+  scheduler = new Scheduler({ ...options, transport, storage: new MemoryStorage() });
+  await scheduler.addJob({
+    id: 'hang',
+    schedule: '@yearly',
+    target: { url: server.url('/h'), timeoutMs: 50 },
+  });
+  return scheduler;
+}
+
+describe("an HTTP job's request ended by its run", () => {
+  it("fails by its attempt's timeout on the system clock, with the attempt's error", async () => {
+    const run = await (await hangingJob()).triggerJob('hang');
+    expect(run).toMatchObject({ status: 'failed', error: { code: 'ERR_TIMEOUT' } });
+    expect(run.error?.message).toBe('Job hang attempt 1 timed out after 50 ms');
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("keeps the transport's real-time deadline on a clock that does not move", async () => {
+    const clock = new FakeClock('2026-03-01T10:00:00.000Z');
+    const run = await (await hangingJob({ clock })).triggerJob('hang');
+    expect(run).toMatchObject({ status: 'failed', error: { code: 'ERR_TIMEOUT' } });
+    expect(run.error?.message).not.toContain('attempt 1');
+  });
+
+  it("fails by its attempt's timeout on a fake clock moved past it", async () => {
+    const clock = new FakeClock('2026-03-01T10:00:00.000Z');
+    const done = (await hangingJob({ clock })).triggerJob('hang');
+    await clock.advance(50);
+    const run = await done;
+    expect(run.error?.message).toBe('Job hang attempt 1 timed out after 50 ms');
+  });
+
+  it('is ended by stop() with ERR_STOPPED', async () => {
+    const s = await hangingJob();
+    await s.updateJob('hang', { target: { url: server.url('/h'), timeoutMs: 60_000 } });
+    const done = s.triggerJob('hang');
+    await vi.waitFor(() => expect(server.requests).toHaveLength(1));
+    await s.stop({ timeoutMs: 0 });
+    expect(await done).toMatchObject({ status: 'failed', error: { code: 'ERR_STOPPED' } });
+  });
+});
