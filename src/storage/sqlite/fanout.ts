@@ -50,8 +50,11 @@ const DUE_PAGE = `SELECT * FROM cronhook_messages WHERE fanout IS NOT NULL AND f
  */
 const WRITE_AT_LEAST = 512;
 
-/** A stored pending delivery a claim may take: its rowid, wake time and id, what claim order needs. */
-export type Claimable = [rowid: number, wakeAt: number, id: string];
+/**
+ * A stored pending delivery a claim may take: its rowid and wake time, then its row's columns (`deliveryCodec`'s
+ * order, the id first). Claim order needs the first three; the lease makes its record from the columns.
+ */
+export type Claimable = [rowid: number, wakeAt: number, id: string, ...columns: unknown[]];
 
 /** What a claim takes, in claim order: a stored pending row to lease, or a record written already leased. */
 export type Claimed =

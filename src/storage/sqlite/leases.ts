@@ -1,14 +1,16 @@
 import type { DeliveryRecord } from '../../notifier/types.js';
 import { deliveryCodec } from '../sql/outbox-rows.js';
 import { sqliteDialect as dialect, type SqliteConnection } from './connection.js';
-import type { Claimed } from './fanout.js';
+import type { Claimable, Claimed } from './fanout.js';
 
 /**
- * Leases the rows a claim takes (by rowid, one probe each) and returns them as leased, `[rowid, ...columns]`:
- * the rows are read once, by the update, rather than by the claim's look and again by its lease.
+ * Leases the rows a claim takes, by rowid (one probe each). The claim read them whole, in the same write
+ * transaction, so nothing can change them in between: their records are made from what it read, with the
+ * lease, and the UPDATE returns nothing. With `RETURNING` every row leased went through a temporary table
+ * first (~1 µs of CPU a row, measured with the claim's SELECT and commit at 32 rows a claim).
  */
 const LEASE = `UPDATE cronhook_deliveries SET locked_by = ?, locked_until = ?
-  WHERE rowid IN (SELECT value FROM json_each(?)) RETURNING rowid, ${deliveryCodec.columns.join(', ')}`;
+  WHERE rowid IN (SELECT value FROM json_each(?))`;
 
 /** Rowids kept at most: a lease that ends without an outcome written here (taken over, stopped) leaves its own. */
 const ROWIDS_KEPT = 4096;
@@ -29,18 +31,17 @@ export class DeliveryLeases {
   /** Leases the stored rows the claim takes; returns them as leased, by rowid. Inside the claim's write. */
   lease(taken: Claimed[], instanceId: string, lockedUntil: number): Map<number, DeliveryRecord> {
     const leased = new Map<number, DeliveryRecord>();
-    const rowids: number[] = [];
-    for (const { stored } of taken) if (stored) rowids.push(stored[0]);
-    if (rowids.length === 0) return leased;
-    if (this.#rowids.size + rowids.length > ROWIDS_KEPT) this.#rowids.clear();
-    for (const [rowid, ...values] of this.#c.values(LEASE, [
-      instanceId,
-      lockedUntil,
-      JSON.stringify(rowids),
-    ])) {
-      const delivery = deliveryCodec.fromValues(values, dialect);
-      leased.set(rowid as number, delivery);
-      this.#rowids.set(delivery.id, rowid as number);
+    const rows: Claimable[] = [];
+    for (const { stored } of taken) if (stored) rows.push(stored);
+    if (rows.length === 0) return leased;
+    if (this.#rowids.size + rows.length > ROWIDS_KEPT) this.#rowids.clear();
+    this.#c.run(LEASE, [instanceId, lockedUntil, JSON.stringify(rows.map((row) => row[0]))]);
+    for (const row of rows) {
+      const delivery = deliveryCodec.fromValues(row.slice(2), dialect);
+      delivery.lockedBy = instanceId;
+      delivery.lockedUntil = new Date(lockedUntil);
+      leased.set(row[0], delivery);
+      this.#rowids.set(delivery.id, row[0]);
     }
     return leased;
   }

@@ -49,8 +49,13 @@ const UPDATE_FINISHED = [updateDelivery('0', 'id = ?'), updateDelivery('0', 'row
 const PENDING_TO_ENABLED = `FROM cronhook_deliveries d JOIN cronhook_endpoints e ON e.id = d.endpoint_id
   WHERE d.status = 'pending' AND d.parked = 0 AND e.enabled = 1`;
 
-/** The pending deliveries a claim may take, in claim order: `[rowid, wake_at, id]` (see `Claimable`). */
-const CLAIMABLE = `SELECT d.rowid, d.wake_at, d.id ${PENDING_TO_ENABLED} AND d.wake_at <= ?
+/**
+ * The pending deliveries a claim may take, in claim order: `[rowid, wake_at, ...columns]` (see `Claimable`).
+ * Whole rows: the claim reads each row anyway (its endpoint, its status), and its lease then needs no
+ * `RETURNING`, which copies the rows it updates into a temporary table before handing them back.
+ */
+const CLAIMABLE = `SELECT d.rowid, d.wake_at, ${deliveryCodec.columns.map((c) => `d.${c}`).join(', ')}
+  ${PENDING_TO_ENABLED} AND d.wake_at <= ?
   AND d.endpoint_id NOT IN (SELECT value FROM json_each(?)) ORDER BY d.wake_at, d.id ${RUN_LIMIT}`;
 const MESSAGES = `SELECT ${messageCodec.columns.join(', ')} FROM cronhook_messages
   WHERE id IN (SELECT value FROM json_each(?))`;
