@@ -159,6 +159,11 @@ export function beforeClaimFloorMigration(t: string): string {
   return `DROP FUNCTION ${t}.claim_deliveries(bigint, integer, text, bigint, text[], bigint, text);`;
 }
 
+/** SQL that undoes schema version 23 in schema `t` (quoted): no claim that returns rows. */
+export function beforeClaimRowsMigration(t: string): string {
+  return `DROP FUNCTION ${t}.claim_delivery_rows;`;
+}
+
 /** Migrated storages for the tests of a file (see {@link postgresStorages}). */
 export interface PostgresStorages {
   /** A storage on a pool of its own (4 connections), on `schema`: a new one, or one in use for another instance. */

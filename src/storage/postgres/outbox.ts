@@ -13,9 +13,9 @@ import type {
 } from '../types.js';
 import { BatchedLookup, lookupById } from './batched-lookup.js';
 import { ClaimFloor, type ClaimKey } from './claim-floor.js';
+import { claimedCount, claimRows, claimStatement } from './claim-rows.js';
 import { DELIVERY_JSON, PostgresCompletions } from './completions.js';
 import {
-  ASYNC_COMMIT,
   postgresDialect as dialect,
   type PgExecutor,
   type PgRow,
@@ -23,7 +23,7 @@ import {
   type PostgresDatabase,
 } from './database.js';
 import { deliveryListQuery } from './delivery-list.js';
-import { ENDPOINT_VERSION, EndpointVersions } from './endpoint-versions.js';
+import { EndpointVersions } from './endpoint-versions.js';
 import { PostgresEndpoints } from './endpoints.js';
 import { FANOUT_ROWS_FROM, PostgresFanouts } from './fanout.js';
 import { lockEndpoints, parkedSql } from './parking.js';
@@ -68,22 +68,7 @@ export class PostgresOutbox extends PostgresEndpoints {
     // Messages and their deliveries in one call (schema version 6), deliveries to disabled endpoints parked
     // (see parking.ts), the notification included: it is sent on commit.
     this.#insertMany = db.statement(`SELECT ${db.schema}.insert_messages($1::json, $2::json, $3)`);
-    // claim_deliveries (schema versions 4 to 6) leases them (FOR UPDATE OF d SKIP LOCKED, in index order) and
-    // returns each as leased, with its endpoint's and message's ids (version 13), by which each of those is
-    // read once: the message's row, and the endpoint's version with its row only when it differs from the one
-    // sent in $6/$7 (see EndpointVersions; a LATERAL subquery, run only for each endpoint's first delivery).
-    // It reads the claim index from the floor in $8/$9 (schema version 21, see ClaimFloor).
-    this.#claim =
-      db.statement(`WITH c AS (SELECT *, row_number() OVER (PARTITION BY endpoint_key) AS endpoint_n,
-         row_number() OVER (PARTITION BY message_key) AS message_n
-         FROM ${db.schema}.claim_deliveries($1, $2, $3, $4, $5::text[], $8::bigint, $9::text))
-       SELECT c.delivery, c.due_at, ${ASYNC_COMMIT}, ep.version AS endpoint_version, ep.row AS endpoint_row,
-         CASE WHEN c.message_n = 1 THEN (SELECT to_json(m)
-           FROM ${t.messages} m WHERE m.id = c.message_key) END AS message_row
-       FROM c LEFT JOIN LATERAL (SELECT ${ENDPOINT_VERSION} AS version,
-           CASE WHEN ${ENDPOINT_VERSION} IS DISTINCT FROM ($7::text[])[array_position($6::text[], e.id COLLATE "C")]
-             THEN to_json(e) END AS row
-         FROM ${t.endpoints} e WHERE e.id = c.endpoint_key AND c.endpoint_n = 1) ep ON true`);
+    this.#claim = claimStatement(db);
     // The earliest of the deliveries' and the fan-outs' (schema version 11; each read in index order).
     this.#nextDue = db.statement(`SELECT ${db.schema}.next_delivery_at() AS t`);
     // A message never changes once stored: claimed ones stay readable without a query until pushed out, for
@@ -152,39 +137,27 @@ export class PostgresOutbox extends PostgresEndpoints {
       ).rows;
     const floor = this.#floor.take(now.getTime());
     let rows = await claim(floor, limit);
-    if (floor !== null && rows.length < limit) {
+    const taken = claimedCount(rows);
+    if (floor !== null && taken < limit) {
       // Short from the floor: what is below it is looked at too (see ClaimFloor).
       this.#floor.readFromStart(now.getTime());
-      rows = rows.concat(await claim(null, limit - rows.length));
+      rows = rows.concat(await claim(null, limit - taken));
     }
-    const decoded = rows.map((row) => ({
-      row,
-      due: Number(row.due_at),
-      delivery: decodeDelivery(row.delivery as PgRow),
-    }));
+    const { deliveries: claimed, messages, endpoints } = claimRows(rows);
     // The endpoints and messages of the claimed deliveries come along (each once), for the reads that
     // follow a claim: the notifier needs them to send, and gets them without another round trip, also for
     // the deliveries it claimed ahead and sends turns later (an endpoint's row while their lease lasts).
-    // An endpoint's version (and row, when changed) comes with one of its deliveries; with none, it is gone.
-    const endpoints = new Map<string, { version: string | null; row: PgRow | null }>();
-    const messageRows: PgRow[] = [];
-    for (const { row, delivery } of decoded) {
-      if (row.message_row) messageRows.push(row.message_row as PgRow);
-      const version = row.endpoint_version as string | null;
-      if (version !== null || !endpoints.has(delivery.endpointId))
-        endpoints.set(delivery.endpointId, { version, row: row.endpoint_row as PgRow | null });
-    }
+    // An endpoint that did not come with its deliveries is gone.
     const endpointRows: PgRow[] = [];
-    for (const [id, { version, row }] of endpoints) {
+    for (const id of new Set(claimed.map((d) => d.endpointId))) {
+      const { version = null, row = null } = endpoints.get(id) ?? {};
       const endpoint = this.#versions.received(id, version, row, known.kept);
       if (endpoint !== undefined) endpointRows.push(endpoint);
     }
-    decoded.sort((a, b) => a.due - b.due || (a.delivery.id < b.delivery.id ? -1 : 1));
-    const first = decoded[0];
-    this.#floor.claimed(first && [first.due, first.delivery.id], excluded.length > 0);
-    const claimed = decoded.map(({ delivery }) => delivery);
+    const first = claimed[0];
+    this.#floor.claimed(first && [first.nextAttemptAt!.getTime(), first.id], excluded.length > 0);
     this.leased.hold(mark, endpointRows, claimed, now.getTime(), leaseMs);
-    this.#messages.prime(messageRows);
+    this.#messages.prime(messages);
     return claimed;
   }
 

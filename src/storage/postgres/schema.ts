@@ -1,5 +1,6 @@
 import type { Migration } from '../sql/codec.js';
 import { activeRunMigrations } from './migrations/active-runs.js';
+import { claimColumnMigrations } from './migrations/claim-columns.js';
 import { claimFloorMigrations } from './migrations/claim-floor.js';
 import { claimMigrations } from './migrations/claims.js';
 import { fanoutMigrations } from './migrations/fanouts.js';
@@ -32,7 +33,8 @@ export function postgresMigrations(schema: string): Migration[] {
     ...activeRunMigrations(schema),
     ...claimFloorMigrations(schema),
     ...leasedFanoutMigrations(schema),
+    ...claimColumnMigrations(schema),
   ].sort((a, b) => a.version - b.version); // a file's versions need not be consecutive (outcomes.ts: 16, 17, 19, 20)
 }
 
-export const POSTGRES_SCHEMA_VERSION = 22;
+export const POSTGRES_SCHEMA_VERSION = 23;

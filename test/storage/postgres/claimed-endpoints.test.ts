@@ -135,8 +135,9 @@ describePostgres('PostgresStorage endpoint rows of a claim', () => {
     pool.query = (async (...args: Parameters<typeof query>) => {
       const result = await query(...args);
       const text = String((args[0] as { text?: string }).text ?? args[0]);
-      if (text.includes('claim_deliveries('))
-        for (const row of (result as unknown as pg.QueryResult).rows) returned.push(row.endpoint_row);
+      if (text.includes('claim_delivery_rows('))
+        for (const row of (result as unknown as pg.QueryResult).rows)
+          if (row.endpoint_version !== null) returned.push(row.endpoint_row);
       return result;
     }) as typeof pool.query;
     const claimed = async (offset: number) => {

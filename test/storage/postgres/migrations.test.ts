@@ -5,6 +5,7 @@ import {
   beforeActiveRunMigration,
   beforeAttemptKeyMigration,
   beforeClaimFloorMigration,
+  beforeClaimRowsMigration,
   beforeJobLeaseMigration,
   beforeLeaseMigration,
   describePostgres,
@@ -36,7 +37,7 @@ describePostgres('PostgresStorage migrations', () => {
       pool.query(`SELECT version FROM "${schema}".schema_migrations`),
     );
     expect(versions.rows).toEqual(
-      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22].map((version) => ({
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23].map((version) => ({
         version,
       })),
     );
@@ -70,7 +71,7 @@ describePostgres('PostgresStorage migrations', () => {
     });
     // Turn it back into what cronhook with only the first two migrations left behind, data included.
     await withPool((pool) =>
-      pool.query(`${beforeClaimFloorMigration(t)} ${beforeAttemptKeyMigration(t)} DROP TABLE ${t}.fanouts; DROP FUNCTION ${t}.expand_fanouts; DROP FUNCTION ${t}.write_fanouts;
+      pool.query(`${beforeClaimRowsMigration(t)} ${beforeClaimFloorMigration(t)} ${beforeAttemptKeyMigration(t)} DROP TABLE ${t}.fanouts; DROP FUNCTION ${t}.expand_fanouts; DROP FUNCTION ${t}.write_fanouts;
         DROP FUNCTION ${t}.fanout_delivery_id; DROP FUNCTION ${t}.complete_attempts;
         DROP FUNCTION ${t}.complete_outcomes; DROP FUNCTION ${t}.next_delivery_at; DROP TRIGGER runs_outcome_insert ON ${t}.runs; DROP TRIGGER runs_outcome_update ON ${t}.runs;
         DROP FUNCTION ${t}.runs_outcome; DROP INDEX ${t}.jobs_failing; ALTER TABLE ${t}.jobs DROP COLUMN failing;
@@ -160,6 +161,8 @@ describePostgres('PostgresStorage migrations', () => {
       // Version 13's (five parameters, for older instances) and version 21's, from a floor (its body since 22).
       { proname: 'claim_deliveries', lanname: 'plpgsql' },
       { proname: 'claim_deliveries', lanname: 'plpgsql' },
+      // Version 23's, returning rows (version 22's body).
+      { proname: 'claim_delivery_rows', lanname: 'plpgsql' },
       { proname: 'claim_jobs', lanname: 'plpgsql' },
       { proname: 'complete_attempts', lanname: 'plpgsql' },
       { proname: 'complete_outcomes', lanname: 'plpgsql' },

@@ -49,7 +49,7 @@ describePostgres('PostgresStorage statements and commits', () => {
       return rows.map((row) => String(row.statement));
     };
     const statements = await prepared();
-    expect(statements.some((text) => text.includes('claim_deliveries('))).toBe(true);
+    expect(statements.some((text) => text.includes('claim_delivery_rows('))).toBe(true);
     expect(statements.some((text) => text.includes('complete_outcomes('))).toBe(true);
     expect(await prepared(false)).toEqual([]);
   });

@@ -21,6 +21,37 @@ const LAST_INDEX = 64 ** 4 - 1;
  * claim from a floor (version 21, seven parameters); the five-parameter one stays for older instances.
  */
 export function leasedFanoutMigrations(s: string): Migration[] {
+  return [
+    {
+      version: 22,
+      name: 'fan-out deliveries leased as written',
+      sql: leasedFanoutClaim(s, {
+        name: 'claim_deliveries',
+        returns: 'TABLE (delivery json, due_at bigint, endpoint_key text, message_key text)',
+        leased: 'to_json(x), due.due_at, x.endpoint_id, x.message_id',
+        written: 'to_json(x) AS delivery, x.next_attempt_at, x.endpoint_id, x.message_id, x.locked_by',
+        taken: 'w.delivery, w.next_attempt_at, w.endpoint_id, w.message_id',
+      }),
+    },
+  ];
+}
+
+/** What a claim of version 22's body returns (`x` a leased or written delivery row, `due` a stored one's key). */
+export interface ClaimResult {
+  /** The function's name (its parameters are version 21's seven). */
+  name: string;
+  /** Its result type (`RETURNS ...`). */
+  returns: string;
+  /** What the lease of stored deliveries returns of each row `x` (`due.due_at` its due time). */
+  leased: string;
+  /** What the insert of a fan-out's deliveries returns of each row `x`: `x.locked_by` included, as locked_by. */
+  written: string;
+  /** What the claim returns of each written row `w` it leased, as `leased` returns a stored one. */
+  taken: string;
+}
+
+/** The claim of version 22 (see leasedFanoutMigrations), returning `result`. */
+export function leasedFanoutClaim(s: string, result: ClaimResult): string {
   // Stored deliveries are read from the claim's floor (version 21); a fan-out's, written by the claim, are new.
   const claimable = `${CLAIMABLE} AND ${CLAIM_FLOOR}`;
   /** The stored deliveries a claim may take, in claim order, locked (`bound` an extra condition). */
@@ -31,15 +62,11 @@ export function leasedFanoutMigrations(s: string): Migration[] {
   const lease = (bound: string) => `RETURN QUERY WITH due AS (${stored(bound)})
     UPDATE ${s}.deliveries x SET locked_by = p_instance, locked_until = p_until
     FROM due WHERE x.id = due.id
-    RETURNING to_json(x), due.due_at, x.endpoint_id, x.message_id;`;
-  return [
-    {
-      version: 22,
-      name: 'fan-out deliveries leased as written',
-      sql: `
-CREATE OR REPLACE FUNCTION ${s}.claim_deliveries(p_now bigint, p_limit integer, p_instance text, p_until bigint,
+    RETURNING ${result.leased};`;
+  return `
+CREATE OR REPLACE FUNCTION ${s}.${result.name}(p_now bigint, p_limit integer, p_instance text, p_until bigint,
     p_excluded text[], p_floor_at bigint, p_floor_id text)
-  RETURNS TABLE (delivery json, due_at bigint, endpoint_key text, message_key text) LANGUAGE plpgsql VOLATILE
+  RETURNS ${result.returns} LANGUAGE plpgsql VOLATILE
   SET enable_sort = off SET enable_seqscan = off SET plan_cache_mode = force_generic_plan SET jit = off AS $fn$
 DECLARE
   v_left integer := p_limit;
@@ -103,12 +130,12 @@ BEGIN
           f.created_at, f.parked, CASE WHEN t.id IS NOT NULL THEN p_instance END,
           CASE WHEN t.id IS NOT NULL THEN p_until END
         FROM fresh f LEFT JOIN taken t ON t.id = f.id
-        RETURNING to_json(x) AS delivery, x.next_attempt_at, x.endpoint_id, x.message_id, x.locked_by),
+        RETURNING ${result.written}),
     leased AS (
       UPDATE ${s}.deliveries x SET locked_by = p_instance, locked_until = p_until
       FROM due WHERE x.id = due.id AND due.id IN (SELECT id FROM taken)
-      RETURNING to_json(x), due.due_at, x.endpoint_id, x.message_id)
-    SELECT w.delivery, w.next_attempt_at, w.endpoint_id, w.message_id FROM written w WHERE w.locked_by IS NOT NULL
+      RETURNING ${result.leased})
+    SELECT ${result.taken} FROM written w WHERE w.locked_by IS NOT NULL
     UNION ALL SELECT * FROM leased;
     GET DIAGNOSTICS v_n = ROW_COUNT;
     v_left := v_left - v_n;
@@ -117,7 +144,5 @@ BEGIN
   END LOOP;
 END
 $fn$;
-`,
-    },
-  ];
+`;
 }

@@ -1,0 +1,71 @@
+import type { DeliveryRecord } from '../../notifier/types.js';
+import { deliveryCodec } from '../sql/outbox-rows.js';
+import { ASYNC_COMMIT, postgresDialect as dialect, type PgRow, type PostgresDatabase } from './database.js';
+import { ENDPOINT_VERSION } from './endpoint-versions.js';
+
+/**
+ * The delivery claim (schema version 23, migrations/claim-columns.ts): claim_delivery_rows() leases the
+ * deliveries (FOR UPDATE OF d SKIP LOCKED, in index order, from the floor in $8/$9: see ClaimFloor) and
+ * returns them as rows of the deliveries table. The claimed deliveries' messages and endpoints come with
+ * them, each once, for the reads that follow a claim: a row per message, and a row per endpoint with its
+ * version and, only when that differs from the one sent in $6/$7, its row (see EndpointVersions). Each is
+ * read by `id = ANY (ids)`, one index scan that takes each id once, where the statement before version 23
+ * picked each one's first delivery through a window sort by endpoint and another by message.
+ *
+ * Each row is a delivery (`message_id` set), a message (`body` set) or an endpoint (`endpoint_version` set);
+ * the columns they share by name (`id`, `topic`, `created_at`) are each one's own, so the codecs read each
+ * kind of row as they read that table's.
+ */
+export function claimStatement(db: PostgresDatabase) {
+  const t = db.tables;
+  const none = (n: number) => Array<string>(n).fill('NULL').join(', ');
+  return db.statement(`WITH c AS (SELECT * FROM ${db.schema}.claim_delivery_rows($1, $2, $3, $4, $5::text[], $8::bigint, $9::text))
+    SELECT ${deliveryCodec.columns.map((column) => `c.${column}`).join(', ')},
+      NULL::text AS body, NULL::text AS job_id, NULL::text AS traceparent, NULL::text AS tracestate,
+      NULL::text AS endpoint_version, NULL::json AS endpoint_row, ${ASYNC_COMMIT}
+    FROM c
+    UNION ALL SELECT m.id, NULL, NULL, m.topic, ${none(6)}, m.created_at, ${none(3)},
+      m.body, m.job_id, m.traceparent, m.tracestate, NULL, NULL, NULL
+    FROM ${t.messages} m WHERE m.id = ANY (ARRAY(SELECT message_id FROM c))
+    UNION ALL SELECT e.id, ${none(17)}, ${ENDPOINT_VERSION},
+      CASE WHEN ${ENDPOINT_VERSION} IS DISTINCT FROM ($7::text[])[array_position($6::text[], e.id COLLATE "C")]
+        THEN to_json(e) END, NULL
+    FROM ${t.endpoints} e WHERE e.id = ANY (ARRAY(SELECT endpoint_id FROM c))`);
+}
+
+/** A claim's result, by kind of row (see claimStatement). */
+export interface ClaimRows {
+  /** The claimed deliveries, in claim order: by due time, then id. */
+  deliveries: DeliveryRecord[];
+  /** Their messages' rows (messageCodec's columns). */
+  messages: PgRow[];
+  /** Their endpoints' versions, with the row when it changed; an endpoint not found is missing. */
+  endpoints: Map<string, { version: string; row: PgRow | null }>;
+}
+
+/** How many deliveries a claim's rows hold. */
+export function claimedCount(rows: readonly PgRow[]): number {
+  let n = 0;
+  for (const row of rows) if (row.message_id !== null) n++;
+  return n;
+}
+
+/** Sorts a claim's rows by kind (see claimStatement). */
+export function claimRows(rows: readonly PgRow[]): ClaimRows {
+  const deliveries: DeliveryRecord[] = [];
+  const messages: PgRow[] = [];
+  const endpoints: ClaimRows['endpoints'] = new Map();
+  for (const row of rows) {
+    if (row.message_id !== null) deliveries.push(deliveryCodec.decode(row, dialect));
+    else if (row.endpoint_version !== null)
+      endpoints.set(String(row.id), {
+        version: String(row.endpoint_version),
+        row: row.endpoint_row as PgRow | null,
+      });
+    else messages.push(row);
+  }
+  deliveries.sort(
+    (a, b) => a.nextAttemptAt!.getTime() - b.nextAttemptAt!.getTime() || (a.id < b.id ? -1 : 1),
+  );
+  return { deliveries, messages, endpoints };
+}
