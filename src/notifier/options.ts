@@ -85,8 +85,11 @@ export interface WebhookNotifierOptions {
    * in batches. An endpoint holds at most its share of them (`perEndpointConcurrency / concurrency` of this,
    * at least `perEndpointConcurrency`); only endpoints known to answer promptly have deliveries wait (a new
    * or slow one's that cannot start are handed back), and all are handed back on `stop()`. `0` claims only
-   * for free slots. With several instances, each may hold this many that others cannot take until they are
-   * sent or handed back.
+   * for free slots. After a claim whose deliveries went to several endpoints (fan-outs), up to half of this
+   * more may wait when an endpoint's share is more than half of it (as with `perEndpointConcurrency` equal to
+   * `concurrency`): the claim made when half of it is left then takes a whole share, so claims are fewer and
+   * larger (not with the default `perEndpointConcurrency`, whose claims are whole shares already). With
+   * several instances, each may hold that many that others cannot take until they are sent or handed back.
    * @default 4 × concurrency (40 with the default concurrency; see docs/scaling.md for why)
    * @example new WebhookNotifier({ storage, concurrency: 32, prefetch: 128 })
    */

@@ -149,7 +149,7 @@ export class Dispatcher {
         // to hand deliveries back (of endpoints that may not wait) is not tried again until a slot frees.
         const free = this.#slots.free();
         if (free > 0) this.#refillRefused = false;
-        else if (this.#ahead.size >= options.prefetch / 2 || this.#refillRefused) break;
+        else if (!this.#ahead.low || this.#refillRefused) break;
         const limit = this.#ahead.claimLimit(free);
         if (limit <= 0) break;
         const now = clock.now();

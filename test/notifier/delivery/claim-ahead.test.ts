@@ -161,6 +161,42 @@ describe('dispatcher: deliveries claimed ahead (prefetch)', () => {
     await h.notifier.stop();
   });
 
+  it("fans-outs' deliveries come in claims of an endpoint's whole share, the buffer holding up to half of prefetch more", async () => {
+    // An endpoint's share here is the whole buffer (8): a claim of fan-out deliveries made when the buffer is
+    // half empty may take 8 (within what the endpoint holding the most has left), room for which the buffer
+    // holds up to 11 (8 + 4 - 1) instead of 8. Fewer, larger claims: each costs a statement and a commit.
+    const { storage, claims } = countingStorage();
+    const held = heldTransport();
+    const h = createNotifierHarness({
+      storage,
+      transport: held.transport,
+      concurrency: 2,
+      perEndpointConcurrency: 2,
+      prefetch: 8,
+    });
+    for (let i = 0; i < 6; i++) await h.notifier.addEndpoint({ url: `https://e${i}.example.com/hooks` });
+    await startWarm(h, held);
+    for (let i = 0; i < 30; i++) await h.notifier.publish('x.y', { i }); // 180 deliveries
+    await h.settle();
+    const before = claims.length;
+    let mostLeased = 0;
+    for (let i = 0; i < 400 && h.of('delivery.succeeded').length < 180; i++) {
+      held.answer(1);
+      await h.settle();
+      const leased = (await storage.listDeliveries({ limit: 500 })).filter((d) => d.lockedBy !== null);
+      mostLeased = Math.max(mostLeased, leased.length);
+    }
+    expect(h.of('delivery.succeeded')).toHaveLength(180);
+    expect(new Set(h.of('delivery.succeeded').map((e) => e.delivery.id)).size).toBe(180);
+    // 2 in flight and at most 11 waiting; the claims took 7 each (8 less the 1 of the endpoint holding the
+    // most), not the 5 a buffer of 8 had room for: 25 claims, not 35.
+    expect(mostLeased).toBeLessThanOrEqual(2 + 11);
+    expect(mostLeased).toBeGreaterThan(2 + 8);
+    const found = claims.slice(before).filter((c) => c.claimed > 0);
+    expect(found.length).toBeLessThanOrEqual(28);
+    await h.notifier.stop();
+  });
+
   it('refuses a prefetch that is not a whole number from 0 to 10000', () => {
     for (const prefetch of [-1, 1.5, 10_001, Number.NaN]) {
       expect(() => createNotifierHarness({ prefetch })).toThrow(

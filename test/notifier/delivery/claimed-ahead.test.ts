@@ -36,8 +36,8 @@ function delivery(id: string, dueOffsetMs: number, endpointId = 'ep_1'): Deliver
  * A buffer for prompt endpoints ep_1 and ep_2, and a launcher whose slots are full: `state.room` slots free
  * up, each taken by a launch.
  */
-function setup() {
-  const share = new FairShare(options);
+function setup(overrides: Partial<typeof options> = {}) {
+  const share = new FairShare({ ...options, ...overrides });
   for (const id of ['ep_1', 'ep_2']) {
     share.started(id, NOW - 10);
     share.ended(id, NOW - 10, NOW - 5); // answered promptly: its deliveries may wait
@@ -46,7 +46,7 @@ function setup() {
   const storage = new MemoryStorage();
   const handedBack: DeliveryRecord[] = [];
   storage.updateDelivery = async (d) => void handedBack.push(d);
-  const ahead = new ClaimedAhead(options, storage, share);
+  const ahead = new ClaimedAhead({ ...options, ...overrides }, storage, share);
   const launched: string[] = [];
   const failures: unknown[] = [];
   const state = { room: 0 };
@@ -140,14 +140,58 @@ describe('ClaimedAhead', () => {
     expect(ahead.claimLimit(5)).toBe(5);
   });
 
-  it('after a claim spread over endpoints, claims take the room left, within the fullest endpoint share', async () => {
+  it('after a claim spread over endpoints, claims take the fullest endpoint share left, up to half of prefetch more', async () => {
     const { ahead, launcher, returned } = setup();
     ahead.launch([delivery('a', 0), delivery('b', 1), delivery('c', 2, 'ep_2')], launcher, NOW);
-    // ep_1 holds 2: the room (5) is within what is left of its share (6), so a claim of 5 all to ep_1 fits.
-    expect(ahead.claimLimit(0)).toBe(5);
-    const more = ['d', 'e', 'f', 'g', 'h'].map((id, i) => delivery(id, 10 + i));
+    // ep_1 holds 2: a claim of 6 all to ep_1 fits its share (8). The buffer, under half full, may hold up to
+    // 11 (the share, 8, more than the 3 it may hold when the refill claim comes), not 8: room for 8.
+    expect(ahead.low).toBe(true);
+    expect(ahead.claimLimit(0)).toBe(6);
+    const more = ['d', 'e', 'f', 'g', 'h', 'i'].map((id, i) => delivery(id, 10 + i, `ep_${1 + (i % 2)}`));
     expect(ahead.launch(more, launcher, NOW)).toBe(0);
-    expect(ahead.size).toBe(8);
+    expect(ahead.size).toBe(9);
+    expect(await returned()).toEqual([]);
+    // ep_1 holds 5 (more than half its share): the next claim leaves it out; room for 2 more.
+    expect(ahead.low).toBe(false);
+    expect(ahead.excluded(NOW)).toEqual(['ep_1']);
+    expect(ahead.claimLimit(0)).toBe(2);
+  });
+
+  it("holds no more than prefetch after spread claims when an endpoint's share is at most half of it", async () => {
+    // The default options' proportions (a share of 4 of 16): the refill claim, made once fewer than 8 wait,
+    // is a full one (4) already.
+    const { ahead, share, launcher, returned } = setup({ prefetch: 16, perEndpointConcurrency: 2 });
+    const endpoints = ['ep_1', 'ep_2', 'ep_3', 'ep_4', 'ep_5', 'ep_6'];
+    for (const id of endpoints.slice(2)) {
+      share.started(id, NOW - 10);
+      share.ended(id, NOW - 10, NOW - 5);
+    }
+    ahead.launch([delivery('a', 0), delivery('b', 1, 'ep_2')], launcher, NOW);
+    expect(ahead.claimLimit(0)).toBe(3);
+    const fanout = (n: number) => endpoints.map((id) => delivery(`${n}${id}`, n, id));
+    for (let n = 1; n <= 3; n++) ahead.launch(fanout(n), launcher, NOW);
+    expect(ahead.size).toBe(16);
+    expect(ahead.claimLimit(0)).toBe(0);
+    expect(await returned()).toHaveLength(2 + 6 * 3 - 16);
+  });
+
+  it('does not hand back what waits when a claim of one endpoint follows spread ones', async () => {
+    const { ahead, launcher, launched, state, returned } = setup();
+    const claimed = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((id, i) =>
+      delivery(id, i, i < 4 ? 'ep_1' : 'ep_2'),
+    );
+    ahead.launch([delivery('0', 0, 'ep_2'), delivery('1', 0)], launcher, NOW);
+    ahead.launch(claimed, launcher, NOW);
+    expect(ahead.size).toBe(10); // more than prefetch (8), as spread claims may
+    ahead.launch([delivery('x', 20, 'ep_2')], launcher, NOW); // one endpoint's: claims shrink again
+    expect(ahead.size).toBe(11);
+    expect(ahead.claimLimit(0)).toBe(0);
+    // A claim for 2 free slots: sent in due order, the other 11 wait on, none handed back.
+    state.room = 2;
+    expect(ahead.claimLimit(2)).toBe(2);
+    expect(ahead.launch([delivery('y', 30, 'ep_2'), delivery('z', 31)], launcher, NOW)).toBe(0);
+    expect(launched).toEqual(['0', '1']);
+    expect(ahead.size).toBe(11);
     expect(await returned()).toEqual([]);
   });
 
@@ -156,8 +200,9 @@ describe('ClaimedAhead', () => {
     const claimed = ['a', 'b', 'c', 'd', 'e'].map((id, i) => delivery(id, i));
     ahead.launch([...claimed, delivery('f', 9, 'ep_2')], launcher, NOW);
     expect(ahead.excluded(NOW)).toEqual(['ep_1']);
-    // Room for 2; ep_2 holds 1 of its 8.
-    expect(ahead.claimLimit(0)).toBe(2);
-    expect(ahead.claimLimit(4)).toBe(6);
+    // Room for 5 (up to 11 may wait after a spread claim); ep_2 holds 1 of its 8: 7 fit, whatever the
+    // endpoints, though ep_1 has 3 left.
+    expect(ahead.claimLimit(0)).toBe(5);
+    expect(ahead.claimLimit(4)).toBe(7);
   });
 });
