@@ -45,17 +45,27 @@ export const LIMITS: Record<string, string> = {
     '~6-8% less main-thread CPU per run in the no-I/O harness (median paired ratio 0.92-0.95 over 300 ' +
     'interleaved 25 ms bursts in each of 4 processes, both orders, load 9-12), which leaves a whole run ' +
     'there at ~1.25× the loop’s (lowest bursts ~4.9 vs ~3.9 µs, 6 separate-process pairs). The rest is spread thin: four clock reads (~120 ns ' +
-    'each on this host), the run, its stored copy and its public view, two per-millisecond timer groups ' +
-    '(the attempt’s timeout on the Clock, the exchange’s deadline in the transport), three `.then`s ' +
+    'each on this host), the run, its stored copy and its public view, one per-millisecond timer group ' +
+    '(the attempt’s timeout on the Clock), three `.then`s ' +
     '(the last one, merged into the attempt’s, saved another ~2-4% without I/O), ' +
-    'garbage collection. A job’s ' +
+    'garbage collection. A run’s request is ended by the run’s own controller (stop, removal, the ' +
+    'attempt’s timeout: `RunController`, `DirectAbort`): no abort listener and no watch entry per request, ' +
+    'and on the system clock no deadline timer of the transport’s own (the attempt’s timeout is the same ' +
+    'Node timer; a fake clock keeps both). Timers per run went from 1.35 to 1.11 over loopback at load ~10 ' +
+    '(undici’s keep-alive timer is the 1.0 the loop has too) and abort listeners from 0.58 to 0; CPU per ' +
+    'run lower in 128 of 210 alternating in-process rounds (median paired ratios 0.86-0.99) and in 7 of 8 ' +
+    'separate-process pairs, load 8-16. Over loopback the scheduler’s share is larger than without I/O: ' +
+    'one process alternating a bare dispatch, `HttpTransport.send` and a triggered run measured 63, 68 and ' +
+    '82 µs per run (load 10), against ~2, ~4 and ~9 µs without I/O. Handing the response to the attempt ' +
+    'from the exchange, without the exchange’s promise and one `.then`, did not show a gain without I/O ' +
+    '(3 runs of 24 pairs: 1.07, 0.99, 1.07) and was not kept. A job’s ' +
     'request is checked by the transport once per job record (in-process storage), not per run: only its ' +
     'idempotency key and scheduled time change, and its body is encoded once. MemoryStorage writes a run ' +
     'synchronously (its optional `insertRunNow`/`updateRunNow`/`pruneRunsNow`: three awaits fewer per ' +
     'run) and keeps a manual run out of its job’s occurrence-key map. Garbage collection is at the loop’s ' +
     'level since the run indexes and timeout groups stopped promoting every run ' +
-    '(`src/fresh-collections.ts`), and the transport watches the run’s abort signal only for requests ' +
-    'pending after 2 ms. The ratio moves ±5-10% between runs, and the loop’s rounds more.',
+    '(`src/fresh-collections.ts`); the notifier’s requests are watched for an abort only once pending after ' +
+    '2 ms. The ratio moves ±5-10% between runs, and the loop’s rounds more.',
   'webhook-memory-1':
     'CPU per delivery: in profiles cronhook’s own work is ~25-30% of its process’s CPU, the rest being the ' +
     'same undici, loopback writes and signing as in the warm loop (a key object per endpoint, one Agent). ' +

@@ -67,4 +67,20 @@ describe("an HTTP job's request ended by its run", () => {
     await s.stop({ timeoutMs: 0 });
     expect(await done).toMatchObject({ status: 'failed', error: { code: 'ERR_STOPPED' } });
   });
+
+  it("of a job with retries is ended through the attempt's own controller: by its timeout, then by stop()", async () => {
+    const s = await hangingJob();
+    await s.updateJob('hang', {
+      target: { url: server.url('/h'), timeoutMs: 50 },
+      retry: { attempts: 3, minDelayMs: 1, factor: 1 },
+    });
+    const retried = await s.triggerJob('hang');
+    expect(retried).toMatchObject({ status: 'failed', attempts: 3, error: { code: 'ERR_TIMEOUT' } });
+    expect(retried.error?.message).toBe('Job hang attempt 3 timed out after 50 ms');
+    await s.updateJob('hang', { target: { url: server.url('/h'), timeoutMs: 60_000 } });
+    const done = s.triggerJob('hang');
+    await vi.waitFor(() => expect(server.requests).toHaveLength(4));
+    await s.stop({ timeoutMs: 0 });
+    expect(await done).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'ERR_STOPPED' } });
+  });
 });
