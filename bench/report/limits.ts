@@ -100,7 +100,10 @@ export const LIMITS: Record<string, string> = {
     "the sender's main thread and the outcomes' storing. Accounted per delivery (indicative, loaded " +
     'machine): the main thread ~63-100 µs user + 8-20 µs system; the SQLite statements ~24-38 µs of it ' +
     '(in process: the outcome UPDATE 6-11, the lease UPDATE … RETURNING of 32 rows 4.7-6.3, the claimable ' +
-    'SELECT 4.1-4.9, the attempt INSERT 3.7-5.6, COMMIT 2.2-4); the WAL flush ' +
+    'SELECT 4.1-4.9, the attempt INSERT 3.7-5.6, COMMIT 2.2-4; since this stop the SELECT returns the ' +
+    'rows whole and the lease returns nothing, which took 10-18% off the CPU per row of SELECT, lease ' +
+    'and commit in an alternating micro-benchmark: `RETURNING` copies the rows through a temporary ' +
+    'table); the WAL flush ' +
     '(thread pool, fdatasync since this stop) and the checkpoint worker ~3-8 µs; ~0.04 commits per ' +
     'delivery. Until this stop the notifier stopped starting requests while 4 × `concurrency` results ' +
     'waited to be stored, and storing one took 7-27 ms, so only 10-13 of 16 requests were in flight; the ' +
