@@ -8,9 +8,11 @@ import { ENDPOINT_VERSION } from './endpoint-versions.js';
  * deliveries (FOR UPDATE OF d SKIP LOCKED, in index order, from the floor in $8/$9: see ClaimFloor) and
  * returns them as rows of the deliveries table. The claimed deliveries' messages and endpoints come with
  * them, each once, for the reads that follow a claim: a row per message, and a row per endpoint with its
- * version and, only when that differs from the one sent in $6/$7, its row (see EndpointVersions). Each is
- * read by `id = ANY (ids)`, one index scan that takes each id once, where the statement before version 23
- * picked each one's first delivery through a window sort by endpoint and another by message.
+ * version and, only when that differs from the one sent in $6/$7, its row (see EndpointVersions). Where the
+ * statement before version 23 picked each one's first delivery through a window sort by endpoint and another
+ * by message, a message is read by a subquery per distinct id (as before, by its primary key whatever the
+ * statistics say: read by `= ANY (ids)`, a plan made while the table was small scanned it whole, until an
+ * analyze), the endpoints by `id = ANY (ids)` (as before, the plan decides how; there are few).
  *
  * Each row is a delivery (`message_id` set), a message (`body` set) or an endpoint (`endpoint_version` set);
  * the columns they share by name (`id`, `topic`, `created_at`) are each one's own, so the codecs read each
@@ -24,9 +26,11 @@ export function claimStatement(db: PostgresDatabase) {
       NULL::text AS body, NULL::text AS job_id, NULL::text AS traceparent, NULL::text AS tracestate,
       NULL::text AS endpoint_version, NULL::json AS endpoint_row, ${ASYNC_COMMIT}
     FROM c
-    UNION ALL SELECT m.id, NULL, NULL, m.topic, ${none(6)}, m.created_at, ${none(3)},
-      m.body, m.job_id, m.traceparent, m.tracestate, NULL, NULL, NULL
-    FROM ${t.messages} m WHERE m.id = ANY (ARRAY(SELECT message_id FROM c))
+    UNION ALL SELECT (k.m).id, NULL, NULL, (k.m).topic, ${none(6)}, (k.m).created_at, ${none(3)},
+      (k.m).body, (k.m).job_id, (k.m).traceparent, (k.m).tracestate, NULL, NULL, NULL
+    FROM (SELECT (SELECT m FROM ${t.messages} m WHERE m.id = u.id) AS m
+      FROM (SELECT DISTINCT message_id AS id FROM c) u OFFSET 0) k
+    WHERE (k.m).id IS NOT NULL
     UNION ALL SELECT e.id, ${none(17)}, ${ENDPOINT_VERSION},
       CASE WHEN ${ENDPOINT_VERSION} IS DISTINCT FROM ($7::text[])[array_position($6::text[], e.id COLLATE "C")]
         THEN to_json(e) END, NULL

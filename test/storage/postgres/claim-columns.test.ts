@@ -98,4 +98,28 @@ describePostgres('PostgresStorage claims that return rows', () => {
     expect(await storage.getMessage(fanned.id)).toEqual(fanned);
     expect(await storage.getMessage('m-other')).toEqual(other);
   });
+
+  it("reads the claimed deliveries' messages by their key, also with a plan made while the table was small", async () => {
+    const { storage, pool } = await onPool({ max: 1 }); // the storage's own session, with its prepared claim
+    await storage.insertEndpoint(endpoint('ep'));
+    for (let i = 0; i < 10; i++)
+      await storage.insertMessage({
+        message: message(`m-${i}`),
+        deliveries: [delivery(`d-${i}`, `m-${i}`, 'ep')],
+      });
+    // Past the five runs after which the server may keep a generic plan, made for a table of ten rows.
+    for (let i = 0; i < 8; i++)
+      expect(
+        await storage.claimDeliveries({ now: at(0), limit: 1, instanceId: 'i', leaseMs: 1_000 }),
+      ).toHaveLength(1);
+    const { rows } = await pool.query(
+      "SELECT name FROM pg_prepared_statements WHERE statement LIKE '%claim_delivery_rows(%'",
+    );
+    const { rows: plan } = await pool.query(
+      `EXPLAIN EXECUTE ${rows[0].name}(${at(0).getTime()}, 1, 'i', ${at(1_000).getTime()}, '{}', '{}', '{}', NULL, NULL)`,
+    );
+    const text = plan.map((row) => row['QUERY PLAN']).join('\n');
+    expect(text).toContain('messages_pkey');
+    expect(text).not.toMatch(/Seq Scan on messages/);
+  });
 });
