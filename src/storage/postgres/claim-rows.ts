@@ -41,7 +41,7 @@ export function claimStatement(db: PostgresDatabase) {
 export interface ClaimRows {
   /** The claimed deliveries, in claim order: by due time, then id. */
   deliveries: DeliveryRecord[];
-  /** Their messages' rows (messageCodec's columns). */
+  /** Their messages' rows (messageCodec's columns), in their first deliveries' order. */
   messages: PgRow[];
   /** Their endpoints' versions, with the row when it changed; an endpoint not found is missing. */
   endpoints: Map<string, { version: string; row: PgRow | null }>;
@@ -57,7 +57,7 @@ export function claimedCount(rows: readonly PgRow[]): number {
 /** Sorts a claim's rows by kind (see claimStatement). */
 export function claimRows(rows: readonly PgRow[]): ClaimRows {
   const deliveries: DeliveryRecord[] = [];
-  const messages: PgRow[] = [];
+  const messageRows = new Map<string, PgRow>();
   const endpoints: ClaimRows['endpoints'] = new Map();
   for (const row of rows) {
     if (row.message_id !== null) deliveries.push(deliveryCodec.decode(row, dialect));
@@ -66,10 +66,19 @@ export function claimRows(rows: readonly PgRow[]): ClaimRows {
         version: String(row.endpoint_version),
         row: row.endpoint_row as PgRow | null,
       });
-    else messages.push(row);
+    else messageRows.set(String(row.id), row);
   }
   deliveries.sort(
     (a, b) => a.nextAttemptAt!.getTime() - b.nextAttemptAt!.getTime() || (a.id < b.id ? -1 : 1),
   );
+  // In their deliveries' claim order (the statement returns them in no order): the latest kept are the latest
+  // claimed (see BatchedLookup.prime).
+  const messages: PgRow[] = [];
+  for (const { messageId } of deliveries) {
+    const row = messageRows.get(messageId);
+    if (row === undefined) continue;
+    messages.push(row);
+    messageRows.delete(messageId);
+  }
   return { deliveries, messages, endpoints };
 }
