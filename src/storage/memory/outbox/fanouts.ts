@@ -23,8 +23,12 @@ export interface PendingFanout {
  */
 export class MemoryFanouts {
   readonly #pending = new Map<string, PendingFanout>();
-  /** (due time, message id) of every pending fan-out: claims take them in due order. */
-  readonly #heap = new WakeQueue();
+  /**
+   * (due time, fan-out) of every pending fan-out: claims take them in due order, and find the one due first
+   * without a look-up by its message id in #pending (a map as large as the backlog, whose entries miss the
+   * CPU's caches).
+   */
+  readonly #heap = new WakeQueue<PendingFanout>();
 
   /**
    * The endpoint ids of the last fan-out added, as kept: the next one to the same endpoints (the usual case,
@@ -39,8 +43,9 @@ export class MemoryFanouts {
     if (endpointIds.length > 0) fanoutDeliveryId(message.id, endpointIds.length - 1);
     const due = new Date(nextAttemptAt.getTime());
     if (!sameIds(this.#lastIds, endpointIds)) this.#lastIds = endpointIds.slice();
-    this.#pending.set(message.id, { message, endpointIds: this.#lastIds, due, next: 0 });
-    this.#heap.push(due.getTime(), message.id);
+    const fanout: PendingFanout = { message, endpointIds: this.#lastIds, due, next: 0 };
+    this.#pending.set(message.id, fanout);
+    this.#heap.push(due.getTime(), fanout);
   }
 
   /** How many fan-outs have no records yet. */
@@ -60,15 +65,14 @@ export class MemoryFanouts {
 
   /** The fan-out due first (its deliveries from `next` on are not taken yet), or undefined. */
   head(): PendingFanout | undefined {
-    const id = this.#heap.peekId();
-    return id === undefined ? undefined : this.#pending.get(id);
+    return this.#heap.peekId();
   }
 
   /** The fan-out due first leaves the pending ones (its deliveries were all taken). */
   pop(): void {
-    const id = this.#heap.peekId();
+    const fanout = this.#heap.peekId();
     this.#heap.pop();
-    if (id !== undefined) this.#pending.delete(id);
+    if (fanout !== undefined) this.#pending.delete(fanout.message.id);
   }
 
   /** The delivery records not taken yet of the fan-out due first, which leaves the pending ones. */
