@@ -165,6 +165,24 @@ export function beforeClaimRowsMigration(t: string): string {
 }
 
 /** Migrated storages for the tests of a file (see {@link postgresStorages}). */
+/**
+ * Calls `onRow` with each row that the claims sent through `pool.query` return (`claim_delivery_rows`,
+ * schema version 23: deliveries, and each of their messages and endpoints once). Returns what stops it.
+ */
+export function watchClaimRows(pool: pg.Pool, onRow: (row: Record<string, unknown>) => void): () => void {
+  const query = pool.query.bind(pool);
+  pool.query = (async (...args: Parameters<typeof query>) => {
+    const result = await query(...args);
+    const text = String((args[0] as { text?: string }).text ?? args[0]);
+    if (text.includes('claim_delivery_rows('))
+      for (const row of (result as unknown as pg.QueryResult).rows) onRow(row);
+    return result;
+  }) as typeof pool.query;
+  return () => {
+    pool.query = query;
+  };
+}
+
 export interface PostgresStorages {
   /** A storage on a pool of its own (4 connections), on `schema`: a new one, or one in use for another instance. */
   open(schema?: string): Promise<PostgresStorage>;

@@ -1,4 +1,3 @@
-import type pg from 'pg';
 import { expect, it } from 'vitest';
 import { newId } from '../../../src/notifier/ids.js';
 import { fanoutDeliveries } from '../../../src/storage/fanout.js';
@@ -7,6 +6,7 @@ import {
   describePostgres,
   postgresStorages,
   uniqueSchema,
+  watchClaimRows,
   withPool,
   writeOutboxAtVersion,
 } from '../../helpers/postgres.js';
@@ -76,15 +76,9 @@ describePostgres('PostgresStorage claims that return rows', () => {
     const other = message('m-other');
     await storage.insertMessage({ message: other, deliveries: [delivery('d-other', 'm-other', 'a')] });
     const kinds: string[] = [];
-    const query = pool.query.bind(pool);
-    pool.query = (async (...args: Parameters<typeof query>) => {
-      const result = await query(...args);
-      const text = String((args[0] as { text?: string }).text ?? args[0]);
-      if (text.includes('claim_delivery_rows('))
-        for (const row of (result as unknown as pg.QueryResult).rows)
-          kinds.push(row.message_id !== null ? 'delivery' : row.body !== null ? 'message' : 'endpoint');
-      return result;
-    }) as typeof pool.query;
+    const unwatch = watchClaimRows(pool, (row) =>
+      kinds.push(row.message_id !== null ? 'delivery' : row.body !== null ? 'message' : 'endpoint'),
+    );
     const claimed = await storage.claimDeliveries({
       now: at(10),
       limit: 10,
@@ -94,7 +88,7 @@ describePostgres('PostgresStorage claims that return rows', () => {
     expect(claimed).toHaveLength(5);
     expect(kinds.filter((k) => k === 'message')).toHaveLength(2);
     expect(kinds.filter((k) => k === 'endpoint')).toHaveLength(4);
-    pool.query = query;
+    unwatch();
     expect(await storage.getMessage(fanned.id)).toEqual(fanned);
     expect(await storage.getMessage('m-other')).toEqual(other);
   });

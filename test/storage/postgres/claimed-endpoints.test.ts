@@ -5,7 +5,7 @@ import type { EndpointRecord } from '../../../src/notifier/types.js';
 import type { PostgresStorage } from '../../../src/storage/postgres/index.js';
 import { FakeClock } from '../../../src/testing/fake-clock.js';
 import { at, attempt, delivery, endpoint, message } from '../../../src/testing/storage-suite/fixtures.js';
-import { describePostgres, postgresStorages } from '../../helpers/postgres.js';
+import { describePostgres, postgresStorages, watchClaimRows } from '../../helpers/postgres.js';
 import { useCleanups } from '../../helpers/test-lifecycle.js';
 
 const LEASE = 60_000;
@@ -131,15 +131,9 @@ describePostgres('PostgresStorage endpoint rows of a claim', () => {
     await seed(storage, 4);
     // The endpoint rows in the claims' results (null: the version sent was current, the kept row serves).
     const returned: unknown[] = [];
-    const query = pool.query.bind(pool);
-    pool.query = (async (...args: Parameters<typeof query>) => {
-      const result = await query(...args);
-      const text = String((args[0] as { text?: string }).text ?? args[0]);
-      if (text.includes('claim_delivery_rows('))
-        for (const row of (result as unknown as pg.QueryResult).rows)
-          if (row.endpoint_version !== null) returned.push(row.endpoint_row);
-      return result;
-    }) as typeof pool.query;
+    watchClaimRows(pool, (row) => {
+      if (row.endpoint_version !== null) returned.push(row.endpoint_row);
+    });
     const claimed = async (offset: number) => {
       const [d] = await claim(storage, offset, 1);
       await later();
