@@ -79,7 +79,7 @@ export const LIMITS: Record<string, string> = {
     'the 280k-message backlog, whose entries miss the CPU’s caches) is paid per delivery: MemoryStorage ' +
     'alone costs ~6-8 µs of main-thread CPU per delivery there against ~3.5-4.5 at 50 endpoints, with ' +
     'garbage collection ~30% of it. Claims no longer look the fan-out due first up by its message id ' +
-    '(storage alone ~6% less at one endpoint, 18 pairs). Three smaller levers were measured and not kept, ' +
+    '(storage alone lower in 20 of 28 pairs at one endpoint, median ~5%). Three smaller levers were measured and not kept, ' +
     'each below this host’s resolution: an optional `peekMessage` (no message copy and no await per ' +
     'attempt: 24 of 40 in-process pairs lower, as many as a build against its own copy), setting ' +
     '`FairShare`’s per-endpoint outcome in place (17.0 vs 17.1 ns per attempt alone) and dropping the ' +
