@@ -6,8 +6,15 @@ import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
 import type { RunHook, SchedulerHooks } from '../../telemetry/hooks.js';
 import type { AddressPolicy, Transport } from '../../transport/types.js';
 import type { JobHandler, RunEventBase, SchedulerEvents } from '../types.js';
-import { asError, FinalFailure, LostRun, loneOutcome, lostRunWrite, retryDelay } from './attempt-outcome.js';
-import { type AttemptEnded, AttemptRunner, SUCCEEDED } from './attempt-runner.js';
+import {
+  asError,
+  FinalFailure,
+  LostRun,
+  loneOutcome,
+  lostRunWrite,
+  retryDelay,
+} from './attempts/attempt-outcome.js';
+import { type AttemptEnded, AttemptRunner, SUCCEEDED } from './attempts/attempt-runner.js';
 import { type RunContext, runEvent } from './run-context.js';
 import type { RunController } from './run-controller.js';
 import { markStarted } from './run-records.js';

@@ -6,7 +6,7 @@ import { SplitStorage } from '../sql/split-storage.js';
 import { PostgresDatabase } from './database.js';
 import { PostgresJobs } from './jobs.js';
 import { PostgresListener } from './listener.js';
-import { PostgresOutbox } from './outbox.js';
+import { PostgresOutbox } from './outbox/outbox.js';
 import { POSTGRES_SCHEMA_VERSION, postgresMigrations } from './schema.js';
 import { postgresStats } from './stats.js';
 

@@ -3,7 +3,7 @@ import { cloneEndpoint } from '../clone.js';
 import { duplicateEndpoint, notFound } from '../errors.js';
 import { insertSql, sqlitePlaceholder as ph, setSql } from '../sql/codec.js';
 import { endpointCodec } from '../sql/outbox-rows.js';
-import { sqliteDialect as dialect, type SqliteConnection } from './connection.js';
+import { sqliteDialect as dialect, type SqliteConnection } from './connection/connection.js';
 import { SqliteFanout } from './fanout.js';
 import { ENDPOINTS_LISTED, RecordCache } from './read-cache.js';
 

@@ -2,7 +2,7 @@ import type { DeliveryRecord, Message } from '../../notifier/types.js';
 import { fanoutDeliveries } from '../fanout.js';
 import { messageCodec } from '../sql/outbox-rows.js';
 import type { ClaimDeliveriesOptions, FanoutInput } from '../types.js';
-import { sqliteDialect as dialect, type SqliteConnection, type SqlRow } from './connection.js';
+import { sqliteDialect as dialect, type SqliteConnection, type SqlRow } from './connection/connection.js';
 import { RUN_LIMIT } from './statements.js';
 
 /**

@@ -5,8 +5,8 @@ import { SplitStorage } from '../sql/split-storage.js';
 export type { SplitStorage };
 
 import type { StatsInput, Storage, StorageChange, StorageStats } from '../types.js';
-import { SqliteChangeWatcher } from './changes.js';
-import { SqliteConnection } from './connection.js';
+import { SqliteChangeWatcher } from './connection/changes.js';
+import { SqliteConnection } from './connection/connection.js';
 import { SqliteJobs } from './jobs.js';
 import { SqliteOutbox } from './outbox.js';
 import { SQLITE_SCHEMA_VERSION, sqliteMigrations } from './schema.js';

@@ -13,7 +13,7 @@ import type {
   PruneRunsInput,
   RunRecord,
 } from '../types.js';
-import { sqliteDialect as dialect, type SqliteConnection, type SqlRow } from './connection.js';
+import { sqliteDialect as dialect, type SqliteConnection, type SqlRow } from './connection/connection.js';
 import {
   ADVANCE,
   ADVANCE_UPDATED,

@@ -1,6 +1,6 @@
 import type { DeliveryRecord } from '../../notifier/types.js';
 import { deliveryCodec } from '../sql/outbox-rows.js';
-import { sqliteDialect as dialect, type SqliteConnection } from './connection.js';
+import { sqliteDialect as dialect, type SqliteConnection } from './connection/connection.js';
 import type { Claimable, Claimed } from './fanout.js';
 
 /**

@@ -16,7 +16,7 @@ import type {
   ListDeliveriesOptions,
   PruneDeliveriesInput,
 } from '../types.js';
-import { sqliteDialect as dialect } from './connection.js';
+import { sqliteDialect as dialect } from './connection/connection.js';
 import { SqliteEndpoints } from './endpoints.js';
 import { type Claimable, type FanoutScope, NEXT_FANOUT_DUE } from './fanout.js';
 import { DeliveryLeases } from './leases.js';

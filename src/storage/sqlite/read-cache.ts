@@ -1,6 +1,6 @@
 import type { EndpointRecord, Message } from '../../notifier/types.js';
 import { cloneEndpoint, cloneMessage } from '../clone.js';
-import type { DataVersionSource } from './changes.js';
+import type { DataVersionSource } from './connection/changes.js';
 
 /**
  * Messages kept decoded: enough for the deliveries a notifier holds claimed, and their neighbours. They are

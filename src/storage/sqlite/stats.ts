@@ -2,7 +2,7 @@
 import { RUN_STATUSES } from '../../scheduler/types.js';
 import { countEndpoints, emptyRunCounts, statsWindows } from '../stats.js';
 import type { StatsInput, StorageStats } from '../types.js';
-import type { SqliteConnection } from './connection.js';
+import type { SqliteConnection } from './connection/connection.js';
 import { FANOUT_PENDING } from './fanout.js';
 
 export function sqliteStats(c: SqliteConnection, { now }: StatsInput): StorageStats {

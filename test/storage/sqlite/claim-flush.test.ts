@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SqliteConnection } from '../../../src/storage/sqlite/connection.js';
+import { SqliteConnection } from '../../../src/storage/sqlite/connection/connection.js';
 import { SqliteOutbox } from '../../../src/storage/sqlite/outbox.js';
 import { sqliteMigrations } from '../../../src/storage/sqlite/schema.js';
 import { at, delivery, endpoint, message } from '../../../src/testing/storage-suite/fixtures.js';

@@ -1,6 +1,6 @@
 import { constants } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
-import { SqliteConnection } from '../../../src/storage/sqlite/connection.js';
+import { SqliteConnection } from '../../../src/storage/sqlite/connection/connection.js';
 import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
 import { SqliteJobs } from '../../../src/storage/sqlite/jobs.js';
 import { SqliteOutbox } from '../../../src/storage/sqlite/outbox.js';

@@ -1,6 +1,6 @@
 import { DatabaseSync } from 'node:sqlite';
-import { SqliteConnection } from '../../../src/storage/sqlite/connection.js';
-import type { Flush } from '../../../src/storage/sqlite/wal-sync.js';
+import { SqliteConnection } from '../../../src/storage/sqlite/connection/connection.js';
+import type { Flush } from '../../../src/storage/sqlite/connection/wal-sync.js';
 import { flushPromises } from '../../../src/testing/fake-clock.js';
 
 // A WAL flush the test holds, for the tests of synchronous: 'full' (wal-sync.test.ts, claim-flush.test.ts).

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { SqliteConnection } from '../../../src/storage/sqlite/connection.js';
+import { SqliteConnection } from '../../../src/storage/sqlite/connection/connection.js';
 import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
 import { at, delivery, endpoint, message } from '../../../src/testing/storage-suite/fixtures.js';
 import { useTempDir } from '../../helpers/test-lifecycle.js';

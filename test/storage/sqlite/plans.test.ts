@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { expect, it } from 'vitest';
-import { SqliteConnection } from '../../../src/storage/sqlite/connection.js';
+import { SqliteConnection } from '../../../src/storage/sqlite/connection/connection.js';
 import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
 import { runOperatorQueries, seedOperatorData } from '../../helpers/operator-data.js';
 import { useTempDir } from '../../helpers/test-lifecycle.js';

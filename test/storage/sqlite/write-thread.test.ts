@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { SqliteConnection } from '../../../src/storage/sqlite/connection.js';
+import { SqliteConnection } from '../../../src/storage/sqlite/connection/connection.js';
 import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
 import { WriteLock } from '../../../src/storage/sqlite/write-thread/lock.js';
 import { ThreadedOutbox } from '../../../src/storage/sqlite/write-thread/outbox.js';

@@ -1,5 +1,5 @@
 import type { Migration } from '../../sql/codec.js';
-import { ENDPOINTS_LOCK } from '../parking.js';
+import { ENDPOINTS_LOCK } from '../outbox/parking.js';
 
 /**
  * Versions 2 to 6: the outbox and the job claims at scale. Retention reads finished deliveries by update

@@ -1,5 +1,5 @@
 import type { Migration } from '../../sql/codec.js';
-import { ENDPOINTS_LOCK } from '../parking.js';
+import { ENDPOINTS_LOCK } from '../outbox/parking.js';
 
 /** The base64url digits in ASCII order, as notifier/ids.ts writes a fan-out delivery id's index. */
 const DIGITS = '-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';

@@ -1,5 +1,5 @@
 import type { Migration } from '../../sql/codec.js';
-import { ENDPOINTS_LOCK } from '../parking.js';
+import { ENDPOINTS_LOCK } from '../outbox/parking.js';
 import { CLAIM_FLOOR } from './claim-floor.js';
 import { CLAIMABLE } from './leases.js';
 

@@ -1,5 +1,5 @@
 import type { Migration } from '../../sql/codec.js';
-import { ENDPOINTS_LOCK } from '../parking.js';
+import { ENDPOINTS_LOCK } from '../outbox/parking.js';
 
 /**
  * Versions 7 to 10: what operators' tools read and ask for: the trace context of messages (telemetry), run

@@ -6,7 +6,7 @@ import type {
   FanoutInput,
   PruneDeliveriesInput,
 } from '../../types.js';
-import type { SqliteConnection } from '../connection.js';
+import type { SqliteConnection } from '../connection/connection.js';
 import { SqliteOutbox } from '../outbox.js';
 import type { ClaimReply } from './server.js';
 import type { WriteThread } from './thread.js';

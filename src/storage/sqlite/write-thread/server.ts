@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { DeliveryRecord, EndpointRecord, Message } from '../../../notifier/types.js';
 import type { ClaimDeliveriesOptions } from '../../types.js';
-import { SqliteConnection, type SqliteConnectionOptions } from '../connection.js';
+import { SqliteConnection, type SqliteConnectionOptions } from '../connection/connection.js';
 import { SqliteOutbox } from '../outbox.js';
 import { WriteLock } from './lock.js';
 

@@ -1,16 +1,16 @@
 import { expect, it } from 'vitest';
-import { FULL_READ_MS } from '../../../src/storage/postgres/claim-floor.js';
-import type { PostgresStorage } from '../../../src/storage/postgres/index.js';
-import { POSTGRES_SCHEMA_VERSION } from '../../../src/storage/postgres/schema.js';
-import { at, delivery, endpoint, message } from '../../../src/testing/storage-suite/fixtures.js';
+import type { PostgresStorage } from '../../../../src/storage/postgres/index.js';
+import { FULL_READ_MS } from '../../../../src/storage/postgres/outbox/claim-floor.js';
+import { POSTGRES_SCHEMA_VERSION } from '../../../../src/storage/postgres/schema.js';
+import { at, delivery, endpoint, message } from '../../../../src/testing/storage-suite/fixtures.js';
 import {
   describePostgres,
   postgresStorages,
   uniqueSchema,
   withPool,
   writeOutboxAtVersion,
-} from '../../helpers/postgres.js';
-import { useCleanups } from '../../helpers/test-lifecycle.js';
+} from '../../../helpers/postgres.js';
+import { useCleanups } from '../../../helpers/test-lifecycle.js';
 
 // Schema version 21 (migrations/claim-floor.ts): claims read the claim index from the first delivery the
 // instance's last claim took, not through the entries delivered deliveries leave before it until a vacuum.

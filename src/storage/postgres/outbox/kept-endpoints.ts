@@ -1,6 +1,6 @@
-import type { EndpointRecord } from '../../notifier/types.js';
-import { endpointCodec } from '../sql/outbox-rows.js';
-import { postgresDialect as dialect, type PgRow, type PgSql, type PostgresDatabase } from './database.js';
+import type { EndpointRecord } from '../../../notifier/types.js';
+import { endpointCodec } from '../../sql/outbox-rows.js';
+import { postgresDialect as dialect, type PgRow, type PgSql, type PostgresDatabase } from '../database.js';
 
 type Endpoints = readonly Readonly<EndpointRecord>[];
 

@@ -1,12 +1,12 @@
-import type { JobRecord, RunRecord } from '../../storage/types.js';
-import type { CheckedRequest, CheckedSender } from '../../transport/checked-sender.js';
-import { requestSecrets } from '../../transport/echoed-secrets.js';
-import { checkedSender } from '../../transport/http.js';
-import type { Transport, TransportResponse } from '../../transport/types.js';
-import type { HttpTarget } from '../types.js';
+import type { JobRecord, RunRecord } from '../../../storage/types.js';
+import type { CheckedRequest, CheckedSender } from '../../../transport/checked-sender.js';
+import { requestSecrets } from '../../../transport/echoed-secrets.js';
+import { checkedSender } from '../../../transport/http.js';
+import type { Transport, TransportResponse } from '../../../transport/types.js';
+import type { HttpTarget } from '../../types.js';
+import { isoTime } from '../run-records.js';
 import type { ArmedAttempt } from './armed-attempt.js';
 import { buildHttpRequest, type HttpRequestOptions } from './http-call.js';
-import { isoTime } from './run-records.js';
 
 /**
  * One HTTP job's request as the transport checked it, with what changes from run to run: the values of its

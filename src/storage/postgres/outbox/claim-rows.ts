@@ -1,6 +1,6 @@
-import type { DeliveryRecord } from '../../notifier/types.js';
-import { deliveryCodec } from '../sql/outbox-rows.js';
-import { ASYNC_COMMIT, postgresDialect as dialect, type PgRow, type PostgresDatabase } from './database.js';
+import type { DeliveryRecord } from '../../../notifier/types.js';
+import { deliveryCodec } from '../../sql/outbox-rows.js';
+import { ASYNC_COMMIT, postgresDialect as dialect, type PgRow, type PostgresDatabase } from '../database.js';
 import { ENDPOINT_VERSION } from './endpoint-versions.js';
 
 /**

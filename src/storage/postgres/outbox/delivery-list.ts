@@ -1,6 +1,6 @@
-import { postgresPlaceholder as ph } from '../sql/codec.js';
-import type { ListDeliveriesOptions } from '../types.js';
-import type { PgTables } from './database.js';
+import { postgresPlaceholder as ph } from '../../sql/codec.js';
+import type { ListDeliveriesOptions } from '../../types.js';
+import type { PgTables } from '../database.js';
 
 /** The statement of `listDeliveries`: newest first, filtered, one page after the `before` cursor. */
 export function deliveryListQuery(

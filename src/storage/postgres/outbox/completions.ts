@@ -1,18 +1,18 @@
-import type { DeliveryRecord } from '../../notifier/types.js';
-import { definedOnly, insertSql, json, ms, postgresPlaceholder as ph } from '../sql/codec.js';
-import { GroupCommit, type QueuedWrite } from '../sql/group-commit.js';
-import { attemptCodec } from '../sql/outbox-rows.js';
-import type { CompleteAttemptInput } from '../types.js';
+import type { DeliveryRecord } from '../../../notifier/types.js';
+import { definedOnly, insertSql, json, ms, postgresPlaceholder as ph } from '../../sql/codec.js';
+import { GroupCommit, type QueuedWrite } from '../../sql/group-commit.js';
+import { attemptCodec } from '../../sql/outbox-rows.js';
+import type { CompleteAttemptInput } from '../../types.js';
 import {
   postgresDialect as dialect,
   type PgExecutor,
   type PgSql,
   type PostgresDatabase,
-} from './database.js';
+} from '../database.js';
+import { completeOutcomesCall, OUTCOME_PARAMS } from '../migrations/outcomes.js';
+import { arrayLiteral, distinctParts, writeAsSet } from '../set-writes.js';
 import type { LeasedEndpoints } from './leased-endpoints.js';
-import { completeOutcomesCall, OUTCOME_PARAMS } from './migrations/outcomes.js';
 import { lockEndpoints, reparkDeliveries } from './parking.js';
-import { arrayLiteral, distinctParts, writeAsSet } from './set-writes.js';
 
 /**
  * Attempt results wait up to `turns` turns of the event loop for more before their group is sent (at once

@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { expect, it } from 'vitest';
-import { newId } from '../../../src/notifier/ids.js';
-import { fanoutDeliveries } from '../../../src/storage/fanout.js';
-import { PostgresStorage } from '../../../src/storage/postgres/index.js';
-import { at, delivery, endpoint, message } from '../../../src/testing/storage-suite/fixtures.js';
+import { newId } from '../../../../src/notifier/ids.js';
+import { fanoutDeliveries } from '../../../../src/storage/fanout.js';
+import { PostgresStorage } from '../../../../src/storage/postgres/index.js';
+import { at, delivery, endpoint, message } from '../../../../src/testing/storage-suite/fixtures.js';
 import {
   beforeActiveRunMigration,
   beforeAttemptKeyMigration,
@@ -16,8 +16,8 @@ import {
   postgresUrl,
   uniqueSchema,
   withPool,
-} from '../../helpers/postgres.js';
-import { useCleanups } from '../../helpers/test-lifecycle.js';
+} from '../../../helpers/postgres.js';
+import { useCleanups } from '../../../helpers/test-lifecycle.js';
 
 // Fan-outs (schema version 11, storage/postgres/fanout.ts): a publish stores one row for its endpoints, and the
 // delivery rows are written by the claim that takes them or the read that needs them. Here what only several

@@ -1,5 +1,5 @@
-import type { Row } from '../sql/codec.js';
-import { arrayLiteral } from './set-writes.js';
+import type { Row } from '../../sql/codec.js';
+import { arrayLiteral } from '../set-writes.js';
 
 /**
  * Endpoint rows kept for claims; past this many the one returned longest ago goes. Every claim sends all their

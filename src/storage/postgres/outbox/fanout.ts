@@ -1,12 +1,12 @@
-import { messageCodec } from '../sql/outbox-rows.js';
-import type { FanoutInput } from '../types.js';
+import { messageCodec } from '../../sql/outbox-rows.js';
+import type { FanoutInput } from '../../types.js';
 import {
   postgresDialect as dialect,
   type PgExecutor,
   type PgSql,
   type PostgresDatabase,
-} from './database.js';
-import { jsonRows, messageInserts } from './set-writes.js';
+} from '../database.js';
+import { jsonRows, messageInserts } from '../set-writes.js';
 
 /** Which stored fan-outs a read needs written as delivery records first. */
 export type FanoutScope =

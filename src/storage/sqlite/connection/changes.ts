@@ -1,5 +1,5 @@
-import { type Clock, type ClockTimer, systemClock } from '../../clock.js';
-import type { StorageChange } from '../types.js';
+import { type Clock, type ClockTimer, systemClock } from '../../../clock.js';
+import type { StorageChange } from '../../types.js';
 
 type Listener = (change: StorageChange) => void;
 

@@ -1,9 +1,9 @@
-import { CronhookError } from '../../errors.js';
-import type { RunRecord } from '../../storage/types.js';
-import type { HandlerTarget, Job, JobHandler } from '../types.js';
+import { CronhookError } from '../../../errors.js';
+import type { RunRecord } from '../../../storage/types.js';
+import type { HandlerTarget, Job, JobHandler } from '../../types.js';
+import { toPublicRun } from '../run-records.js';
 import { FinalFailure, isThenable, raceAbort, safeJson } from './attempt-outcome.js';
 import { truncateUtf8 } from './http-call.js';
-import { toPublicRun } from './run-records.js';
 
 /**
  * One attempt of a handler job: calls the handler registered under the target's name (a name with none fails

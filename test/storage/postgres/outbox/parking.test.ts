@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
-import { PostgresStorage } from '../../../src/storage/postgres/index.js';
-import { at, delivery, endpoint, message } from '../../../src/testing/storage-suite/fixtures.js';
-import { describePostgres, dropSchema, postgresUrl, uniqueSchema } from '../../helpers/postgres.js';
-import { useCleanups } from '../../helpers/test-lifecycle.js';
+import { PostgresStorage } from '../../../../src/storage/postgres/index.js';
+import { at, delivery, endpoint, message } from '../../../../src/testing/storage-suite/fixtures.js';
+import { describePostgres, dropSchema, postgresUrl, uniqueSchema } from '../../../helpers/postgres.js';
+import { useCleanups } from '../../../helpers/test-lifecycle.js';
 
 // Deliveries to a disabled endpoint are parked (schema version 6). Whether one is parked is decided by the
 // write that stores it, from the endpoint's state, while another instance may be enabling or disabling that

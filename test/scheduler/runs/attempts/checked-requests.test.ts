@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Scheduler } from '../../../src/scheduler/scheduler.js';
-import { MemoryStorage } from '../../../src/storage/memory/index.js';
-import { FakeClock } from '../../../src/testing/fake-clock.js';
-import { HttpTransport } from '../../../src/transport/http.js';
-import type { SendOptions, TransportRequest, TransportResponse } from '../../../src/transport/types.js';
-import { VERSION } from '../../../src/version.js';
-import { startHttpServer, type TestHttpServer } from '../../helpers/http-server.js';
+import { Scheduler } from '../../../../src/scheduler/scheduler.js';
+import { MemoryStorage } from '../../../../src/storage/memory/index.js';
+import { FakeClock } from '../../../../src/testing/fake-clock.js';
+import { HttpTransport } from '../../../../src/transport/http.js';
+import type { SendOptions, TransportRequest, TransportResponse } from '../../../../src/transport/types.js';
+import { VERSION } from '../../../../src/version.js';
+import { startHttpServer, type TestHttpServer } from '../../../helpers/http-server.js';
 
 // An HTTP job's request is checked by the transport once per job record (in-process storage, HttpTransport)
 // and sent run after run with only its scheduled time changed: what arrives must be what a request built

@@ -1,6 +1,6 @@
-import type { Clock, ClockTimer } from '../../clock.js';
-import { CronhookError } from '../../errors.js';
-import { FreshMap } from '../../fresh-collections.js';
+import type { Clock, ClockTimer } from '../../../clock.js';
+import { CronhookError } from '../../../errors.js';
+import { FreshMap } from '../../../fresh-collections.js';
 
 /** One attempt's timeout, expired at its deadline unless released first. */
 export interface Expiring {

@@ -1,13 +1,13 @@
-import type { Clock } from '../../clock.js';
-import type { AddressPolicy, Transport, TransportResponse } from '../../transport/types.js';
-import type { HandlerTarget, HttpTarget, JobHandler } from '../types.js';
+import type { Clock } from '../../../clock.js';
+import type { AddressPolicy, Transport, TransportResponse } from '../../../transport/types.js';
+import type { HandlerTarget, HttpTarget, JobHandler } from '../../types.js';
+import { publicJob, type RunContext } from '../run-context.js';
+import { RunController } from '../run-controller.js';
 import { ArmedAttempt, attemptFailure } from './armed-attempt.js';
 import { AttemptTimeouts } from './attempt-timeouts.js';
 import { callHandler } from './handler-call.js';
 import { checkResponse } from './http-call.js';
 import { HttpJobSender } from './http-job-sender.js';
-import { publicJob, type RunContext } from './run-context.js';
-import { RunController } from './run-controller.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 

@@ -1,15 +1,15 @@
 import type { DatabaseSync } from 'node:sqlite';
-import type { SqlDialect } from '../sql/codec.js';
-import { GroupCommit, type QueuedWrite } from '../sql/group-commit.js';
+import type { SqlDialect } from '../../sql/codec.js';
+import { GroupCommit, type QueuedWrite } from '../../sql/group-commit.js';
+import { SqliteStatements, type SqlRow } from '../statements.js';
+import type { WriteLock } from '../write-thread/lock.js';
 import { type GroupRun, settleAfterFlush, settleNow, type Write, type WriteKind } from './acknowledgement.js';
 import { Checkpointer } from './checkpointer.js';
 import { ClaimGate } from './claim-gate.js';
 import { isFilePath, openDatabase } from './open-file.js';
-import { SqliteStatements, type SqlRow } from './statements.js';
 import { type Flush, WalSync } from './wal-sync.js';
-import type { WriteLock } from './write-thread/lock.js';
 
-export type { SqlParam, SqlRow } from './statements.js';
+export type { SqlParam, SqlRow } from '../statements.js';
 
 export const sqliteDialect: SqlDialect = {
   bool: (value) => (value ? 1 : 0),

@@ -1,4 +1,4 @@
-import type { QueuedWrite } from '../sql/group-commit.js';
+import type { QueuedWrite } from '../../sql/group-commit.js';
 import type { ClaimGate } from './claim-gate.js';
 import type { WalSync } from './wal-sync.js';
 

@@ -1,15 +1,15 @@
-import type { Clock } from '../../clock.js';
-import type { EndpointRecord } from '../../notifier/types.js';
-import { duplicateEndpoint, notFound } from '../errors.js';
-import { insertSql, postgresPlaceholder as ph, setSql } from '../sql/codec.js';
-import { endpointCodec } from '../sql/outbox-rows.js';
-import { BatchedLookup, lookupById } from './batched-lookup.js';
+import type { Clock } from '../../../clock.js';
+import type { EndpointRecord } from '../../../notifier/types.js';
+import { duplicateEndpoint, notFound } from '../../errors.js';
+import { insertSql, postgresPlaceholder as ph, setSql } from '../../sql/codec.js';
+import { endpointCodec } from '../../sql/outbox-rows.js';
+import { BatchedLookup, lookupById } from '../batched-lookup.js';
 import {
   postgresDialect as dialect,
   type PgExecutor,
   type PgRow,
   type PostgresDatabase,
-} from './database.js';
+} from '../database.js';
 import type { PostgresFanouts } from './fanout.js';
 import { KeptEndpoints } from './kept-endpoints.js';
 import { LeasedEndpoints } from './leased-endpoints.js';

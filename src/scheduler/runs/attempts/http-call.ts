@@ -1,13 +1,13 @@
-import type { Clock } from '../../clock.js';
-import { CronhookError } from '../../errors.js';
-import { requireOpened } from '../../storage/encryption/key-check.js';
-import type { JobRecord, RunRecord } from '../../storage/types.js';
-import { redactSecrets, requestSecrets } from '../../transport/echoed-secrets.js';
-import { safeUrl } from '../../transport/safe-url.js';
-import type { AddressPolicy, TransportRequest, TransportResponse } from '../../transport/types.js';
-import { signWebhook } from '../../verify/index.js';
-import type { HttpTarget } from '../types.js';
-import { isoTime } from './run-records.js';
+import type { Clock } from '../../../clock.js';
+import { CronhookError } from '../../../errors.js';
+import { requireOpened } from '../../../storage/encryption/key-check.js';
+import type { JobRecord, RunRecord } from '../../../storage/types.js';
+import { redactSecrets, requestSecrets } from '../../../transport/echoed-secrets.js';
+import { safeUrl } from '../../../transport/safe-url.js';
+import type { AddressPolicy, TransportRequest, TransportResponse } from '../../../transport/types.js';
+import { signWebhook } from '../../../verify/index.js';
+import type { HttpTarget } from '../../types.js';
+import { isoTime } from '../run-records.js';
 
 /** Content type of a string body when the job's headers name none (as fetch sends a string). */
 const TEXT = 'text/plain; charset=utf-8';

@@ -1,7 +1,7 @@
 // What an attempt ends with: a failure (made an Error, final or retried after a backoff) or a handler's result.
 
-import { CronhookError } from '../../errors.js';
-import type { JobRecord } from '../../storage/types.js';
+import { CronhookError } from '../../../errors.js';
+import type { JobRecord } from '../../../storage/types.js';
 
 /** A failure that ends the run at once, whatever attempts are left (a handler that is not registered). */
 export class FinalFailure {

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { SqliteConnection } from '../../../src/storage/sqlite/connection.js';
-import { WalSync } from '../../../src/storage/sqlite/wal-sync.js';
-import { useTempDir } from '../../helpers/test-lifecycle.js';
-import { countRows, createTable, heldFlush, openFull, turns } from './held-flush.js';
+import { SqliteConnection } from '../../../../src/storage/sqlite/connection/connection.js';
+import { WalSync } from '../../../../src/storage/sqlite/connection/wal-sync.js';
+import { useTempDir } from '../../../helpers/test-lifecycle.js';
+import { countRows, createTable, heldFlush, openFull, turns } from '../held-flush.js';
 
 // A write on a file with synchronous: 'full' is acknowledged once our own WAL flush has returned. That a claim
 // hands out only what is on disk: claim-flush.test.ts.

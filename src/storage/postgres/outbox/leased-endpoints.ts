@@ -1,6 +1,6 @@
-import type { Clock } from '../../clock.js';
-import type { Row } from '../sql/codec.js';
-import { copyRow } from './batched-lookup.js';
+import type { Clock } from '../../../clock.js';
+import type { Row } from '../../sql/codec.js';
+import { copyRow } from '../batched-lookup.js';
 
 interface Held {
   row: Row;

@@ -1,4 +1,4 @@
-import type { PgExecutor, PostgresDatabase } from './database.js';
+import type { PgExecutor, PostgresDatabase } from '../database.js';
 
 /**
  * First key of the advisory lock that orders changes of an endpoint's `enabled` flag (taken exclusive) against

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { WebhookNotifier } from '../../../src/notifier/webhook-notifier.js';
-import { Scheduler } from '../../../src/scheduler/scheduler.js';
-import { SqliteChangeWatcher } from '../../../src/storage/sqlite/changes.js';
-import { SqliteConnection } from '../../../src/storage/sqlite/connection.js';
-import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
-import type { StorageChange } from '../../../src/storage/types.js';
-import { FakeClock } from '../../../src/testing/fake-clock.js';
-import { MockTransport } from '../../../src/testing/mock-transport.js';
-import { minimalJob } from '../../../src/testing/storage-suite/fixtures.js';
-import { spawnFixture } from '../../helpers/child-process.js';
-import { useCleanups, useTempDir } from '../../helpers/test-lifecycle.js';
+import { WebhookNotifier } from '../../../../src/notifier/webhook-notifier.js';
+import { Scheduler } from '../../../../src/scheduler/scheduler.js';
+import { SqliteChangeWatcher } from '../../../../src/storage/sqlite/connection/changes.js';
+import { SqliteConnection } from '../../../../src/storage/sqlite/connection/connection.js';
+import { SqliteStorage } from '../../../../src/storage/sqlite/index.js';
+import type { StorageChange } from '../../../../src/storage/types.js';
+import { FakeClock } from '../../../../src/testing/fake-clock.js';
+import { MockTransport } from '../../../../src/testing/mock-transport.js';
+import { minimalJob } from '../../../../src/testing/storage-suite/fixtures.js';
+import { spawnFixture } from '../../../helpers/child-process.js';
+import { useCleanups, useTempDir } from '../../../helpers/test-lifecycle.js';
 
 const temp = useTempDir('sqlite-changes');
 

@@ -1,33 +1,33 @@
-import type { Clock } from '../../clock.js';
-import type { DeliveryAttempt, DeliveryRecord, Message } from '../../notifier/types.js';
-import { notFound } from '../errors.js';
-import { fanoutDeliveries } from '../fanout.js';
-import { postgresPlaceholder as ph, setSql } from '../sql/codec.js';
-import { attemptCodec, deliveryCodec, messageCodec } from '../sql/outbox-rows.js';
+import type { Clock } from '../../../clock.js';
+import type { DeliveryAttempt, DeliveryRecord, Message } from '../../../notifier/types.js';
+import { notFound } from '../../errors.js';
+import { fanoutDeliveries } from '../../fanout.js';
+import { postgresPlaceholder as ph, setSql } from '../../sql/codec.js';
+import { attemptCodec, deliveryCodec, messageCodec } from '../../sql/outbox-rows.js';
 import type {
   ClaimDeliveriesOptions,
   CompleteAttemptInput,
   FanoutInput,
   ListDeliveriesOptions,
   PruneDeliveriesInput,
-} from '../types.js';
-import { BatchedLookup, lookupById } from './batched-lookup.js';
-import { ClaimFloor, type ClaimKey } from './claim-floor.js';
-import { claimedCount, claimRows, claimStatement } from './claim-rows.js';
-import { DELIVERY_JSON, PostgresCompletions } from './completions.js';
+} from '../../types.js';
+import { BatchedLookup, lookupById } from '../batched-lookup.js';
 import {
   postgresDialect as dialect,
   type PgExecutor,
   type PgRow,
   type PgSql,
   type PostgresDatabase,
-} from './database.js';
+} from '../database.js';
+import { jsonRows, messageInserts } from '../set-writes.js';
+import { ClaimFloor, type ClaimKey } from './claim-floor.js';
+import { claimedCount, claimRows, claimStatement } from './claim-rows.js';
+import { DELIVERY_JSON, PostgresCompletions } from './completions.js';
 import { deliveryListQuery } from './delivery-list.js';
 import { EndpointVersions } from './endpoint-versions.js';
 import { PostgresEndpoints } from './endpoints.js';
 import { FANOUT_ROWS_FROM, PostgresFanouts } from './fanout.js';
 import { lockEndpoints, parkedSql } from './parking.js';
-import { jsonRows, messageInserts } from './set-writes.js';
 
 const decodeDelivery = (row: PgRow) => deliveryCodec.decode(row, dialect);
 const DELIVERY_SET = setSql(deliveryCodec.columns.slice(1), ph);

@@ -1,7 +1,7 @@
-import type { AttemptHook } from '../../telemetry/hooks.js';
+import type { AttemptHook } from '../../../telemetry/hooks.js';
+import type { RunController } from '../run-controller.js';
 import { FinalFailure } from './attempt-outcome.js';
 import { AttemptTimeout } from './attempt-timeouts.js';
-import type { RunController } from './run-controller.js';
 
 /** An attempt under way: its timeout, the signal it runs under, and what its end needs. */
 export class ArmedAttempt extends AttemptTimeout {

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Checkpointer } from '../../../src/storage/sqlite/checkpointer.js';
-import { SqliteConnection } from '../../../src/storage/sqlite/connection.js';
-import { spawnFixture } from '../../helpers/child-process.js';
-import { until } from '../../helpers/test-lifecycle.js';
-import { workerThreads } from '../../helpers/threads.js';
+import { Checkpointer } from '../../../../src/storage/sqlite/connection/checkpointer.js';
+import { SqliteConnection } from '../../../../src/storage/sqlite/connection/connection.js';
+import { spawnFixture } from '../../../helpers/child-process.js';
+import { until } from '../../../helpers/test-lifecycle.js';
+import { workerThreads } from '../../../helpers/threads.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cronhook-checkpoint-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,8 +1,8 @@
-import { type Clock, systemClock } from '../../clock.js';
-import type { JobRecord, RunRecord } from '../../storage/types.js';
-import { tracedSend } from '../../telemetry/hooks.js';
-import type { AddressPolicy, Transport, TransportResponse } from '../../transport/types.js';
-import type { HttpTarget } from '../types.js';
+import { type Clock, systemClock } from '../../../clock.js';
+import type { JobRecord, RunRecord } from '../../../storage/types.js';
+import { tracedSend } from '../../../telemetry/hooks.js';
+import type { AddressPolicy, Transport, TransportResponse } from '../../../transport/types.js';
+import type { HttpTarget } from '../../types.js';
 import type { ArmedAttempt } from './armed-attempt.js';
 import { CheckedRequests } from './checked-requests.js';
 import { buildHttpRequest } from './http-call.js';
