@@ -13,7 +13,7 @@ import {
 import { useCleanups } from '../../helpers/test-lifecycle.js';
 
 // Schema version 23 (migrations/claim-columns.ts): a claim returns its deliveries as rows of the deliveries
-// table, with each of their messages and endpoints once (postgres/claim-rows.ts).
+// table, with each of their messages and endpoints once (postgres/outbox/claim-rows.ts).
 describePostgres('PostgresStorage claims that return rows', () => {
   const cleanups = useCleanups();
   const { open, onPool } = postgresStorages(cleanups);

@@ -8,7 +8,7 @@ import { at, endpoint } from '../../../src/testing/storage-suite/fixtures.js';
 import { describePostgres, dropSchema, postgresUrl, uniqueSchema, withPool } from '../../helpers/postgres.js';
 import { useCleanups } from '../../helpers/test-lifecycle.js';
 
-// currentEndpoints (storage/postgres/kept-endpoints.ts): PostgresStorage keeps the decoded endpoints between
+// currentEndpoints (storage/postgres/outbox/kept-endpoints.ts): PostgresStorage keeps the decoded endpoints between
 // publishes and asks the database only whether they changed. Another instance may change them at any time:
 // every change committed before a call must be in its answer.
 describePostgres('PostgresStorage currentEndpoints', () => {

@@ -3,7 +3,7 @@ import { CLAIMABLE, claimDeliveries } from './leases.js';
 
 /**
  * Version 21: a claim reads the claim index from a floor, the (next_attempt_at, id) of the first delivery the
- * instance's last claim took (postgres/claim-floor.ts says when it sends none). Each delivered delivery leaves
+ * instance's last claim took (postgres/outbox/claim-floor.ts says when it sends none). Each delivered delivery leaves
  * its old entry at the front of the claim index (its outcome writes a row version outside the index's
  * predicate), and only a vacuum removes it: autovacuum looks at most once a minute, and under load tens of
  * thousands of such entries accumulated there, which every claim walked through before reaching a delivery it

@@ -1,7 +1,7 @@
 import type { Migration } from '../../sql/codec.js';
 
 /**
- * The columns of an attempt's outcome (postgres/completions.ts), in the order of complete_outcomes()'
+ * The columns of an attempt's outcome (postgres/outbox/completions.ts), in the order of complete_outcomes()'
  * parameters: the delivery's fields an outcome changes, then the attempt's row (attemptCodec's columns).
  */
 export const OUTCOME_PARAMS = [
