@@ -149,6 +149,15 @@ export class PgCostMeter {
     return sizes;
   }
 
+  /**
+   * Drops the measured schema. A phase's dead rows (a prune deletes every delivery) are otherwise vacuumed by
+   * autovacuum whenever it next looks, often inside a later phase's window, whose server CPU and WAL, read
+   * server-wide, would then carry them.
+   */
+  async dropSchema(): Promise<void> {
+    await this.#client.query(`DROP SCHEMA "${this.#schema}" CASCADE`);
+  }
+
   async close(): Promise<void> {
     await this.#client.end();
   }

@@ -109,6 +109,7 @@ async function deliveryCost(endpoints: number): Promise<DeliveryCost> {
     while ((await storage.pruneDeliveries({ before, limit: 1000 })) > 0) {}
     await storage.close();
   });
+  await meter.dropSchema();
   await meter.close();
   return { endpoints, messages, deliveries, publish, deliver, prune, sizes };
 }
