@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { CronhookError } from '../../../src/errors.js';
+import { Scheduler } from '../../../src/scheduler/scheduler.js';
+import { MemoryStorage } from '../../../src/storage/memory/index.js';
+import { FakeClock } from '../../../src/testing/fake-clock.js';
 import { createTestScheduler } from '../../helpers/scheduler.js';
+
+/** A scheduler with no event listeners (createTestScheduler records every event). */
+function quietScheduler(): { scheduler: Scheduler; clock: FakeClock } {
+  const clock = new FakeClock('2026-01-01T00:00:00.000Z');
+  return { scheduler: new Scheduler({ clock, storage: new MemoryStorage() }), clock };
+}
 
 // Runs of in-process handlers: what a handler is given, what its run records, and how it is aborted.
 describe('Scheduler runs', () => {
@@ -66,6 +75,49 @@ describe('Scheduler runs', () => {
     await scheduler.start();
     await clock.advance('1m');
     expect((await scheduler.listRuns('nohandler'))[0]).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: { code: 'ERR_HANDLER_NOT_FOUND' },
+    });
+    await scheduler.stop();
+  });
+
+  // No listeners: a run's lone attempt is followed without an await (see Runner#execute), as apps run it.
+  it('fails a lone run whose handler throws synchronously, or rejects, with its error; later runs go on', async () => {
+    const { scheduler, clock } = quietScheduler();
+    const outcomes = [
+      () => {
+        throw new Error('thrown at once');
+      },
+      () => Promise.reject(new Error('rejected later')),
+      () => 'fine',
+    ];
+    let call = 0;
+    scheduler.handle('moody', () => outcomes[call++]!());
+    await scheduler.addJob({ id: 'moody', schedule: { every: '1m' }, target: { handler: 'moody' } });
+    await scheduler.start();
+    const idle = clock.pendingTimers;
+    for (let minute = 0; minute < 3; minute++) {
+      await clock.advance('1m');
+      // Each attempt's timeout went with its end: the 30 s one of a failed attempt is not left armed.
+      expect(clock.pendingTimers).toBe(idle);
+    }
+    const runs = (await scheduler.listRuns('moody')).reverse();
+    expect(runs.map((r) => [r.status, r.attempts, r.error?.message ?? r.responseSnippet])).toEqual([
+      ['failed', 1, 'thrown at once'],
+      ['failed', 1, 'rejected later'],
+      ['succeeded', 1, 'fine'],
+    ]);
+    expect(scheduler.stats()).toMatchObject({ running: 0, queued: 0 });
+    await scheduler.stop();
+  });
+
+  it('fails a lone run whose handler is not registered, with ERR_HANDLER_NOT_FOUND', async () => {
+    const { scheduler, clock } = quietScheduler();
+    await scheduler.addJob({ id: 'lone', schedule: { every: '1m' }, target: { handler: 'missing' } });
+    await scheduler.start();
+    await clock.advance('1m');
+    expect((await scheduler.listRuns('lone'))[0]).toMatchObject({
       status: 'failed',
       attempts: 1,
       error: { code: 'ERR_HANDLER_NOT_FOUND' },

@@ -72,6 +72,7 @@ export class AttemptRunner {
   loneAttempt<T>(ctx: RunContext, ended: AttemptEnded<T | PromiseLike<T>>): Promise<T> {
     const target = ctx.job.target;
     if (!('handler' in target)) return this.#httpAttempt(ctx, target, 1, true, ended);
+    if (ctx.telemetry === null) return this.#loneHandlerAttempt(ctx, target, ended);
     return this.#handlerAttempt(ctx, target, 1, true).then(
       () => ended.attemptEnded(ctx, SUCCEEDED),
       (failure: unknown) => ended.attemptEnded(ctx, failure),
@@ -96,6 +97,37 @@ export class AttemptRunner {
     } finally {
       this.#disarm(ctx, armed);
     }
+  }
+
+  /**
+   * A run's only attempt of a handler job, without telemetry: the handler is called in this tick, and the
+   * attempt's end (disarmed, handed to `ended`) follows from one `.then` on its outcome. Not an async
+   * function: of a burst of runs due at one instant, each run's work up to its handler's call is all that
+   * comes before the next run's handler (see callHandler), and a run costs two promises fewer.
+   */
+  #loneHandlerAttempt<T>(
+    ctx: RunContext,
+    target: HandlerTarget,
+    ended: AttemptEnded<T | PromiseLike<T>>,
+  ): Promise<T> {
+    const armed = this.#arm(ctx, 1, true);
+    let called: Promise<void>;
+    try {
+      called = callHandler(this.#o.handlers, target, publicJob(ctx), ctx.run, 1, armed.signal);
+    } catch (failure) {
+      called = Promise.reject(failure);
+    }
+    return called.then(
+      () => {
+        this.#disarm(ctx, armed);
+        return ended.attemptEnded(ctx, SUCCEEDED);
+      },
+      (failure: unknown) => {
+        const error = attemptFailure(armed, failure);
+        this.#disarm(ctx, armed);
+        return ended.attemptEnded(ctx, error);
+      },
+    );
   }
 
   /**
