@@ -3,6 +3,7 @@ import { fanoutDeliveries } from '../fanout.js';
 import { messageCodec } from '../sql/outbox-rows.js';
 import type { ClaimDeliveriesOptions, FanoutInput } from '../types.js';
 import { sqliteDialect as dialect, type SqliteConnection, type SqlRow } from './connection/connection.js';
+import { type FanoutRecords, writeFanoutRecords } from './fanout-records.js';
 import { RUN_LIMIT } from './statements.js';
 
 /**
@@ -19,18 +20,6 @@ export const FANOUT_PENDING = `SELECT total(json_array_length(fanout)) AS n, min
 
 const INSERT_FANOUT = `INSERT INTO cronhook_messages (${messageCodec.columns.join(', ')}, fanout, fanout_due)
   VALUES (${messageCodec.columns.map(() => '?').join(', ')}, ?, ?)`;
-/**
- * A delivery record of a fan-out, one row per statement. Not one statement for all of a message's records
- * (`INSERT ... SELECT` from a JSON array): a statement that writes several rows keeps, until it ends, the
- * original of every page it changes (to undo itself alone if a row fails), and a fan-out's records change a
- * page of the per-endpoint index per endpoint; past 64 KiB that statement journal goes to a temporary file.
- * Measured at 50 endpoints (records of ~10 fan-outs per transaction): ~16.5 µs of CPU per record in the
- * one statement, ~4.5 one row at a time.
- */
-const INSERT_RECORD = `INSERT INTO cronhook_deliveries (id, message_id, endpoint_id, topic, status, attempts,
-    next_attempt_at, created_at, updated_at, locked_by, locked_until, parked)
-  VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, ?)`;
-const WRITTEN = 'UPDATE cronhook_messages SET fanout = NULL, fanout_due = NULL WHERE id = ?';
 const ANY = 'SELECT 1 AS found FROM cronhook_messages WHERE fanout IS NOT NULL LIMIT 1';
 const ALL = 'SELECT * FROM cronhook_messages WHERE fanout IS NOT NULL ORDER BY fanout_due, id';
 const ONE = 'SELECT * FROM cronhook_messages WHERE id = ? AND fanout IS NOT NULL';
@@ -121,7 +110,7 @@ export class SqliteFanout {
     if (scope === null || !this.#mayHold(this.#c.versionInWrite())) return 0;
     const endpoints = this.#endpoints();
     const rows = this.#find(scope, true);
-    for (const row of rows) this.#write(row, endpoints);
+    this.#insert(records(rows), endpoints);
     return rows.length;
   }
 
@@ -129,7 +118,7 @@ export class SqliteFanout {
   writeTo(endpointId: string): void {
     if (!this.#mayHold(this.#c.versionInWrite())) return;
     const endpoints = this.#endpoints();
-    for (const row of this.#c.all(TO_ENDPOINT, [endpointId])) this.#write(row, endpoints);
+    this.#insert(records(this.#c.all(TO_ENDPOINT, [endpointId])), endpoints);
   }
 
   /**
@@ -179,7 +168,7 @@ export class SqliteFanout {
     const lockedUntil = now.getTime() + leaseMs;
     const excluded = new Set(excludeEndpointIds);
     const endpoints = this.#endpoints();
-    const fanouts: Array<{ row: SqlRow; records: DeliveryRecord[] }> = [];
+    const fanouts: FanoutRecords[] = [];
     const candidates: DeliveryRecord[] = [];
     let after: [number, string] = [Number.MIN_SAFE_INTEGER, ''];
     let written = 0;
@@ -224,36 +213,12 @@ export class SqliteFanout {
         j++;
       }
     }
-    for (const { row, records } of fanouts) this.#insert(row, records, endpoints);
+    this.#insert(fanouts, endpoints);
     return taken;
   }
 
-  /** Writes a fan-out's records as they are (pending, or leased by the claim) and clears its compact form. */
-  #write(row: SqlRow, endpoints: (id: string) => Endpoint | null): void {
-    const message = messageCodec.decode(row, dialect);
-    const endpointIds = JSON.parse(String(row.fanout)) as string[];
-    this.#insert(row, fanoutDeliveries(message, endpointIds, new Date(Number(row.fanout_due))), endpoints);
-  }
-
-  #insert(row: SqlRow, records: DeliveryRecord[], endpoints: (id: string) => Endpoint | null): void {
-    const due = Number(row.fanout_due);
-    const created = Number(row.created_at);
-    for (const r of records) {
-      this.#c.run(INSERT_RECORD, [
-        r.id,
-        row.id,
-        r.endpointId,
-        row.topic,
-        due,
-        created,
-        created,
-        r.lockedBy,
-        r.lockedUntil?.getTime() ?? null,
-        // As insertMessage parks it: pending to a disabled endpoint (a leased one goes to an enabled one).
-        endpoints(r.endpointId)?.enabled === false ? 1 : 0,
-      ]);
-    }
-    this.#c.run(WRITTEN, [row.id]);
+  #insert(fanouts: Iterable<FanoutRecords>, endpoints: (id: string) => Endpoint | null): void {
+    writeFanoutRecords(this.#c, fanouts, (id) => endpoints(id)?.enabled ?? null);
   }
 
   /** Endpoints' state as this transaction sees them, each read once. */
@@ -268,6 +233,15 @@ export class SqliteFanout {
       }
       return endpoint;
     };
+  }
+}
+
+/** The records of fan-outs as a read or a deletion writes them, all pending: made one fan-out at a time. */
+function* records(rows: SqlRow[]): Generator<FanoutRecords> {
+  for (const row of rows) {
+    const message = messageCodec.decode(row, dialect);
+    const endpointIds = JSON.parse(String(row.fanout)) as string[];
+    yield { row, records: fanoutDeliveries(message, endpointIds, new Date(Number(row.fanout_due))) };
   }
 }
 

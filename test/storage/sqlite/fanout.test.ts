@@ -137,6 +137,37 @@ describe('SqliteStorage.insertFanout', () => {
     await storage.close();
   });
 
+  it('a fan-out whose records cannot all be written stays compact; the other writes of its group are kept', async () => {
+    // Records go several rows per statement, each statement keeping the rows before one that fails (see
+    // fanout-records.ts): the failing write must take them back with it.
+    const path = freshPath();
+    const storage = new SqliteStorage({ path });
+    const endpointIds = Array.from({ length: 70 }, (_, i) => `e${i}`);
+    for (const id of endpointIds) await storage.insertEndpoint(endpoint(id));
+    const fanout = fanoutMessage(at(1));
+    await storage.insertFanout!({ message: fanout, endpointIds, nextAttemptAt: at(1) });
+    // A record already there under the id of the fan-out's 67th: the second statement of its records fails.
+    const clash = fanoutDeliveryId(fanout.id, 66);
+    await storage.insertMessage({
+      message: message('m-clash', { createdAt: at(0) }),
+      deliveries: [delivery(clash, 'm-clash', 'e0', { createdAt: at(0), nextAttemptAt: at(50) })],
+    });
+    const [claimed, added] = await Promise.allSettled([
+      storage.claimDeliveries({ now: at(10), limit: 5, instanceId: 'i', leaseMs: 1_000 }),
+      storage.insertEndpoint(endpoint('e-added')),
+    ]);
+    expect(claimed.status).toBe('rejected');
+    expect(added.status).toBe('fulfilled');
+    const peek = new DatabaseSync(path, { readOnly: true });
+    expect(peek.prepare('SELECT id FROM cronhook_deliveries').all()).toEqual([{ id: clash }]);
+    expect(peek.prepare('SELECT id FROM cronhook_messages WHERE fanout IS NOT NULL').all()).toEqual([
+      { id: fanout.id },
+    ]);
+    expect(peek.prepare("SELECT id FROM cronhook_endpoints WHERE id = 'e-added'").all()).toHaveLength(1);
+    peek.close();
+    await storage.close();
+  });
+
   it('claims answer as with the records, whatever the limit', async () => {
     for (const limit of [0, 1, 2, 3, 4, 5, 10]) {
       const { same, close } = await pair(twoFanouts());
