@@ -32,6 +32,7 @@ describe('SqliteStorage migrations', () => {
       { version: 7, name: 'indexes for stats and operator lists' },
       { version: 8, name: 'failing jobs' },
       { version: 9, name: 'fan-outs kept on their message until written' },
+      { version: 10, name: 'delivery list indexes in ascending order' },
     ]);
     peek.close();
     await a.insertJob(minimalJob('shared'));
@@ -57,7 +58,11 @@ describe('SqliteStorage migrations', () => {
     await v1.close();
     // Turn it back into what cronhook with only the first migration left behind.
     const old = new DatabaseSync(path);
-    old.exec(`DROP TRIGGER cronhook_runs_outcome_insert;
+    old.exec(`DROP INDEX cronhook_deliveries_newest;
+      CREATE INDEX cronhook_deliveries_newest ON cronhook_deliveries (created_at DESC, id DESC);
+      DROP INDEX cronhook_deliveries_endpoint;
+      CREATE INDEX cronhook_deliveries_endpoint ON cronhook_deliveries (endpoint_id, created_at DESC, id DESC);
+      DROP TRIGGER cronhook_runs_outcome_insert;
       DROP TRIGGER cronhook_runs_outcome_update;
       DROP INDEX cronhook_messages_fanout;
       ALTER TABLE cronhook_messages DROP COLUMN fanout;
@@ -128,6 +133,17 @@ describe('SqliteStorage migrations', () => {
     );
     expect(deliveries).toContain('cronhook_deliveries_ready');
     expect(deliveries).not.toContain('TEMP B-TREE');
+    // Version 10: the lists' indexes ascending, read backwards for newest first, without sorting.
+    const indexSql = (name: string) =>
+      String(peek.prepare('SELECT sql FROM sqlite_master WHERE name = ?').get(name)?.sql);
+    expect(indexSql('cronhook_deliveries_newest')).toContain('(created_at, id)');
+    expect(indexSql('cronhook_deliveries_endpoint')).toContain('(endpoint_id, created_at, id)');
+    const newest = claimPlan(
+      `SELECT * FROM cronhook_deliveries WHERE endpoint_id = 'off' AND (created_at, id) < (1, 'x')
+       ORDER BY created_at DESC, id DESC LIMIT 10`,
+    );
+    expect(newest).toContain('cronhook_deliveries_endpoint');
+    expect(newest).not.toContain('TEMP B-TREE');
     peek.close();
   });
 
