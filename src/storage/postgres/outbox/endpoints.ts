@@ -102,7 +102,9 @@ export class PostgresEndpoints {
 
   /** For an attempt of a delivery claimed here: the row its claim returned while kept (see LeasedEndpoints). */
   async getDeliveryEndpoint(id: string): Promise<EndpointRecord | null> {
-    const row = this.leased.get(id) ?? (await this.#lookup.get(id));
+    const kept = this.leased.get(id);
+    if (kept !== undefined) return kept;
+    const row = await this.#lookup.get(id);
     return row ? decodeEndpoint(row) : null;
   }
 

@@ -1,6 +1,9 @@
 import type { Clock } from '../../../clock.js';
+import type { EndpointRecord } from '../../../notifier/types.js';
+import { cloneEndpoint } from '../../clone.js';
 import type { Row } from '../../sql/codec.js';
-import { copyRow } from '../batched-lookup.js';
+import { endpointCodec } from '../../sql/outbox-rows.js';
+import { postgresDialect as dialect } from '../database.js';
 
 interface Held {
   row: Row;
@@ -23,6 +26,11 @@ interface Held {
  * of a later claim or the storage's clock (the `clock` option, the scheduler's), whichever is later, so a row
  * is not kept past its lease when no claim follows. Memory: one row per endpoint of the deliveries leased
  * and not done.
+ *
+ * Each row is decoded once, and every read gets a copy of that record (cloneEndpoint): a claim returns the
+ * same row object for an endpoint until it changes (EndpointVersions), and at 50 endpoints the deliveries of
+ * a claim go to as many endpoints, so a copy of the row and its decoding for every delivery cost ~2.6 µs where
+ * a copy of the decoded record costs ~0.5.
  */
 export class LeasedEndpoints {
   readonly #held = new Map<string, Held>();
@@ -34,6 +42,8 @@ export class LeasedEndpoints {
   #writes = 0;
   readonly #writtenAt = new Map<string, number>();
   readonly #clock: Clock;
+  /** The kept rows, decoded (the records are never handed out, only their copies). */
+  readonly #decoded = new WeakMap<Row, EndpointRecord>();
 
   constructor(clock: Clock) {
     this.#clock = clock;
@@ -80,15 +90,20 @@ export class LeasedEndpoints {
     }
   }
 
-  /** The kept row of this endpoint (a copy of its own), if one is kept and its lease lasts. */
-  get(id: string): Row | undefined {
+  /** The endpoint as its kept row holds it (a copy of its own), if one is kept and its lease lasts. */
+  get(id: string): EndpointRecord | undefined {
     const held = this.#held.get(id);
     if (held === undefined) return undefined;
     if (this.#ended(held)) {
       this.#drop(id);
       return undefined;
     }
-    return copyRow(held.row);
+    let record = this.#decoded.get(held.row);
+    if (record === undefined) {
+      record = endpointCodec.decode(held.row, dialect);
+      this.#decoded.set(held.row, record);
+    }
+    return cloneEndpoint(record);
   }
 
   /** The delivery is done (completed, handed back or rewritten): its endpoint's row no longer serves it. */
