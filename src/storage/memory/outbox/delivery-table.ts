@@ -279,11 +279,10 @@ export class DeliveryTable {
   }
 
   /**
-   * The attempt's result is stored: its delivery need not be at hand, and its lease's pair in the wake queue
-   * can go once it heads its sequence (here, or when what is due before it is popped).
+   * The attempt's result is stored: its lease's pair in the wake queue can go once it heads its sequence
+   * (here, or when what is due before it is popped). A whole entry stays at hand (see ClaimedAtHand).
    */
-  done(id: string): void {
-    this.#claimed.delete(id);
+  done(): void {
     this.#due.dropStale(isCurrent);
   }
 

@@ -162,7 +162,7 @@ export class MemoryOutbox {
       const message = lease.group.fanout!.message;
       const delivered = deliveredFanout(message, delivery, attempt, startedAt, responseHeaders);
       if (delivered !== null && this.#deliveries.compact(lease, delivered, delivery.id)) {
-        this.#deliveries.done(delivery.id);
+        this.#deliveries.done();
         if (endpoint) await this.#endpointOutcome(endpoint);
         return;
       }
@@ -178,7 +178,7 @@ export class MemoryOutbox {
       storeOutcome(entry, delivery, { ...attempt, startedAt, error, responseHeaders }, attempt.error);
       this.#deliveries.index(entry);
     }
-    this.#deliveries.done(delivery.id);
+    this.#deliveries.done();
     if (endpoint) await this.#endpointOutcome(endpoint);
   }
 

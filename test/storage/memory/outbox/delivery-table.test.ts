@@ -81,17 +81,16 @@ describe('DeliveryTable', () => {
     expect(table.peekDue()).toBeUndefined(); // 'done' was never queued
   });
 
-  it('keeps claimed deliveries and their messages at hand until done or removed', () => {
+  it('keeps claimed deliveries and their messages at hand, after their attempt too, until removed', () => {
     const table = new DeliveryTable();
     const claimed = entry('d1', 'e1');
     table.insert([claimed]);
     table.atHand(claimed);
     expect(table.get('d1')).toBe(claimed);
     expect(table.claimedMessage('msg_1')).toBe(message);
-    table.done('d1');
-    expect(table.get('d1')).toBe(claimed); // still stored
-    table.atHand(claimed);
-    table.remove(claimed);
+    table.done();
+    expect(table.get('d1')).toBe(claimed); // still stored, and still at hand
+    table.remove(claimed); // leaves both
     expect(table.get('d1')).toBeUndefined();
     table.forgetMessage('msg_1');
     expect(table.claimedMessage('msg_1')).toBeUndefined();
@@ -106,10 +105,10 @@ describe('DeliveryTable', () => {
     }));
     table.insert(entries);
     table.atHand(entries[0]!);
-    table.done('d0');
+    table.done();
     for (let i = 1; i < 4096; i++) {
       table.atHand(entries[i]!);
-      table.done(`d${i}`);
+      table.done();
     }
     expect(table.claimedMessage('msg_first')).toBe(first);
     table.atHand(entries[4096]!); // the 4097th message: the oldest ones are forgotten
@@ -167,7 +166,7 @@ describe('DeliveryTable', () => {
     table.atHand(claimed);
     // Stored: succeeded. Its lease's pair leaves with it, so nothing waits behind the pending delivery.
     claimed.record = { ...claimed.record, status: 'succeeded', lockedUntil: null };
-    table.done('d1');
+    table.done();
     expect(table.peekDue()).toBe(waiting);
     table.popDue();
     expect(table.peekDue()).toBeUndefined();
@@ -187,7 +186,7 @@ describe('DeliveryTable', () => {
     expect(table.compact(first!, delivered)).toBe(true);
     // The entry it replaces is no longer stored: its pairs in the wake queue are dropped.
     expect(first!.removed).toBe(true);
-    table.done(first!.record.id);
+    table.done();
     expect(table.peekDue()).toBe(second);
     // A stored entry not of a fan-out, or not the one its group holds, is left alone.
     const plain = entry('d1', 'e0');
