@@ -22,7 +22,19 @@ export const LIMITS: Record<string, string> = {
     'about 25–30 µs of CPU per run (profile of 1k handler jobs due every second). Due jobs are claimed up ' +
     'to 500 ms ahead (capped at `leaseMs`/10) and their runs start together from one timer at the due ' +
     'instant, so what remains at the instant is starting the runs: storing each as running, the handler ' +
-    'call and its completion. Under load from other processes the start window stretches.',
+    'call and its completion. Under load from other processes the start window stretches. Every run of ' +
+    'a burst has its handler called before any run completes (completions are queued behind the starts), ' +
+    'so a run’s lateness is the timer’s wake plus the start work of the runs ahead of it: a profile of the ' +
+    'samples between a burst’s first and last handler call (1k jobs) has the attempt’s arming (its timeout ' +
+    'group, `ArmedAttempt`) at ~18%, the run’s abort signal ~5%, the job’s public view ~6%, the `running` ' +
+    'write ~5%, and async layers most of the rest. The lone handler attempt without telemetry is no longer ' +
+    'an async function, and a claim that misses nothing no longer calls the missed-run report: promises per ' +
+    'scheduled run 23.3 → 18.5 (async-hooks count), process CPU per second lower in 5 of 6 separate-process ' +
+    'pairs for each change (load 4-10). Wall-clock lateness could not be compared on the loaded host; one ' +
+    'build’s p99 spreads 15-21 ms between quiet runs, more than the start work left to save: a scavenge or ' +
+    'a descheduling inside a burst delays every run after it. The p50 rise after 113b48c (4 of 4 pairs) did ' +
+    'not show as start CPU: per-run CPU between first and last handler was higher in 3 of 6 in-process ' +
+    'pairs for 113b48c → 4586924 and for the RunController commit alone.',
   'accuracy-10000':
     'the same ~25 µs of CPU per run: 10k runs take ~250 ms of CPU to start, and the first seconds after ' +
     '`start()` run unoptimised code. None is missed (node-cron and croner drop runs at this size).',
