@@ -123,16 +123,16 @@ describe('SqliteStorage.insertFanout', () => {
     const storage = new SqliteStorage({ path });
     const endpointIds = Array.from({ length: 20 }, (_, i) => `e${i}`);
     for (const id of endpointIds) await storage.insertEndpoint(endpoint(id));
-    for (let i = 0; i < 40; i++)
+    for (let i = 0; i < 60; i++)
       await storage.insertFanout!({ message: fanoutMessage(at(i)), endpointIds, nextAttemptAt: at(i) });
     const peek = new DatabaseSync(path, { readOnly: true });
     const count = (sql: string) => Number(peek.prepare(sql).get()?.n);
     const taken = await storage.claimDeliveries({ now: at(100), limit: 5, instanceId: 'i', leaseMs: 1_000 });
     expect(taken).toHaveLength(5);
-    // 26 fan-outs of 20: the first past 512 records.
-    expect(count('SELECT count(*) AS n FROM cronhook_deliveries')).toBe(520);
-    expect(count('SELECT count(*) AS n FROM cronhook_messages WHERE fanout IS NOT NULL')).toBe(14);
-    expect((await storage.stats!({ now: at(100) })).deliveries.pending).toBe(800);
+    // 52 fan-outs of 20: the first past 1,024 records.
+    expect(count('SELECT count(*) AS n FROM cronhook_deliveries')).toBe(1040);
+    expect(count('SELECT count(*) AS n FROM cronhook_messages WHERE fanout IS NOT NULL')).toBe(8);
+    expect((await storage.stats!({ now: at(100) })).deliveries.pending).toBe(1200);
     peek.close();
     await storage.close();
   });
