@@ -146,17 +146,22 @@ export const LIMITS: Record<string, string> = {
     'attempt INSERT per outcome, outcomes sharing commits; the main thread ~75-80% of the CPU, garbage ' +
     'collection most of the rest), against a loop that does more at 50 endpoints than at one; at 50 ' +
     'endpoints the claims also write the delivery records of the fan-outs (stored compact by `publish`), ' +
-    'which at one endpoint `publish` writes outside the window: ~512 records per claim that writes, one ' +
-    'row per INSERT, across the deliveries table’s 7 b-trees (table, id, newest, endpoint, message, ready, ' +
-    'pending), ~4.5 µs of CPU per record in the statement and ~3-4 in the commit, most of that the ' +
-    'per-endpoint index (a page per endpoint per batch written to the WAL, two write calls per page); ' +
-    'all but the ~16 the writing claim takes are leased later by an UPDATE of their row. Until this stop ' +
-    'one INSERT … SELECT wrote a fan-out’s records: a statement writing several rows keeps a journal of ' +
-    'the pages it changes, which past 64 KiB went to a temporary file (~16 µs per record). The WAL frames ' +
-    'of a storage-only loop at 50 endpoints, by b-tree: the per-endpoint index ~21%, the deliveries table ' +
-    '~18%, attempts ~13%, the finished index ~10%, the attempts’ index ~9%; writing them (two write calls ' +
-    'each) took ~9% of the process’s CPU with the notifier on an instant transport. Until this stop the claimable SELECT, and the page of due fan-outs ' +
-    'a claim reads (several per claim that writes), were compiled again at every run (see one endpoint).',
+    'which at one endpoint `publish` writes outside the window: ~1,024 records per claim that writes, ' +
+    'across the deliveries table’s 7 b-trees (table, id, newest, endpoint, message, ready, pending); all ' +
+    'but the few dozen the writing claim takes are leased later by an UPDATE of their row. Since this stop ' +
+    'they go 64 rows per INSERT OR FAIL (one row per statement before: under the default ABORT a statement ' +
+    'writing several rows keeps a journal of the pages it changes, past 64 KiB in a temporary file, ~16 µs ' +
+    'per record; FAIL keeps none, and the failed write’s savepoint or its group’s rollback undoes its rows), ' +
+    'into the lists’ indexes made ascending (schema version 10: descending, a new entry went at the start ' +
+    'of its range, and page splits left those pages about half empty, twice the pages written per record), ' +
+    '~1,024 per claim instead of ~512. Records alone (50 endpoints, commit included): ~9.2 µs and 2.2 KB of ' +
+    'WAL per record, 500 per commit one row per statement, before; ~5-5.5 µs and 1.3 KB now. What is left ' +
+    'is mostly the per-endpoint index: a page per endpoint at each commit, and its splits. Storage-only ' +
+    'claim-and-complete loop, main-thread CPU per delivery, both builds in one process in alternating ' +
+    'chunks, load 8-12: the rows per statement and the index order ~7% lower (median paired ratios ' +
+    '0.90-0.985, 4 runs), the larger writes ~3% more (0.93-1.01, 8 runs); one endpoint unchanged. Since an ' +
+    'earlier stop the claimable SELECT, and the page of due fan-outs a claim reads, are compiled once ' +
+    '(see one endpoint).',
   'webhook-postgres-1':
     "the sender's and the server's CPU on the same two cores (~80% busy in these rounds). Accounted per " +
     'delivery (indicative, loaded machine): ~0.3 round trips (a claim of 32 with its leases, a completion ' +
