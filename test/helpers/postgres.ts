@@ -167,15 +167,20 @@ export function beforeClaimRowsMigration(t: string): string {
 /** Migrated storages for the tests of a file (see {@link postgresStorages}). */
 /**
  * Calls `onRow` with each row that the claims sent through `pool.query` return (`claim_delivery_rows`,
- * schema version 23: deliveries, and each of their messages and endpoints once). Returns what stops it.
+ * schema version 23: deliveries, each of their messages' columns once on one of them, and each of their
+ * endpoints once), by column name. Returns what stops it.
  */
 export function watchClaimRows(pool: pg.Pool, onRow: (row: Record<string, unknown>) => void): () => void {
   const query = pool.query.bind(pool);
   pool.query = (async (...args: Parameters<typeof query>) => {
     const result = await query(...args);
     const text = String((args[0] as { text?: string }).text ?? args[0]);
-    if (text.includes('claim_delivery_rows('))
-      for (const row of (result as unknown as pg.QueryResult).rows) onRow(row);
+    if (text.includes('claim_delivery_rows(')) {
+      // Rows asked for as arrays (rowMode 'array') are named here by the result's columns.
+      const { rows, fields } = result as unknown as pg.QueryResult;
+      for (const row of rows)
+        onRow(Array.isArray(row) ? Object.fromEntries(fields.map((f, i) => [f.name, row[i]])) : row);
+    }
     return result;
   }) as typeof pool.query;
   return () => {

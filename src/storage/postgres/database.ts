@@ -97,6 +97,15 @@ export class PostgresDatabase implements PgExecutor {
   }
 
   /**
+   * Runs `sql` with its rows as arrays of their values, in the order of its result columns: pg then makes no
+   * object per row (one property per column), for statements whose rows are many or wide (a claim's).
+   */
+  async queryValues(sql: PgSql, params: unknown[] = []): Promise<unknown[][]> {
+    const config = typeof sql === 'string' ? { text: sql } : { name: sql.name, text: sql.text };
+    return (await this.pool.query<unknown[]>({ ...config, values: params, rowMode: 'array' })).rows;
+  }
+
+  /**
    * A statement the hot paths send many times a second, as a named prepared statement: each connection has
    * the server parse and plan it once, then only binds and runs it (planning the claim or the attempt-results
    * statement cost about as much server CPU as running it for a few rows). Named after its text, which holds

@@ -13,7 +13,7 @@ import {
 import { useCleanups } from '../../helpers/test-lifecycle.js';
 
 // Schema version 23 (migrations/claim-columns.ts): a claim returns its deliveries as rows of the deliveries
-// table, with each of their messages and endpoints once (postgres/outbox/claim-rows.ts).
+// table, with each of their messages (on one of its deliveries' rows) and endpoints once (postgres/outbox/claim-rows.ts).
 describePostgres('PostgresStorage claims that return rows', () => {
   const cleanups = useCleanups();
   const { open, onPool } = postgresStorages(cleanups);
@@ -77,7 +77,13 @@ describePostgres('PostgresStorage claims that return rows', () => {
     await storage.insertMessage({ message: other, deliveries: [delivery('d-other', 'm-other', 'a')] });
     const kinds: string[] = [];
     const unwatch = watchClaimRows(pool, (row) =>
-      kinds.push(row.message_id !== null ? 'delivery' : row.body !== null ? 'message' : 'endpoint'),
+      kinds.push(
+        row.message_id === null
+          ? 'endpoint'
+          : row.message_body !== null
+            ? 'delivery with its message'
+            : 'delivery',
+      ),
     );
     const claimed = await storage.claimDeliveries({
       now: at(10),
@@ -86,7 +92,9 @@ describePostgres('PostgresStorage claims that return rows', () => {
       leaseMs: 1_000,
     });
     expect(claimed).toHaveLength(5);
-    expect(kinds.filter((k) => k === 'message')).toHaveLength(2);
+    // Each message's columns once, on one of its deliveries' rows; no row per message.
+    expect(kinds.filter((k) => k === 'delivery with its message')).toHaveLength(2);
+    expect(kinds.filter((k) => k === 'delivery')).toHaveLength(3);
     expect(kinds.filter((k) => k === 'endpoint')).toHaveLength(4);
     unwatch();
     expect(await storage.getMessage(fanned.id)).toEqual(fanned);

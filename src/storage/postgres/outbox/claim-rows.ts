@@ -1,37 +1,45 @@
 import type { DeliveryRecord } from '../../../notifier/types.js';
-import { deliveryCodec } from '../../sql/outbox-rows.js';
+import { deliveryCodec, messageCodec } from '../../sql/outbox-rows.js';
 import { ASYNC_COMMIT, postgresDialect as dialect, type PgRow, type PostgresDatabase } from '../database.js';
 import { ENDPOINT_VERSION } from './endpoint-versions.js';
+
+/** The message's columns a claimed delivery's row carries (its id is the delivery's `message_id`). */
+const MESSAGE_COLUMNS = messageCodec.columns.slice(1);
+/** Where a claim row's `message_id` is: set on a delivery's row, NULL on an endpoint's. */
+const MESSAGE_ID = deliveryCodec.columns.indexOf('message_id');
+/** Where a claim row's message columns start: after the delivery's. */
+const MESSAGE_AT = deliveryCodec.columns.length;
+/** Where a claim row's endpoint version and endpoint row are. */
+const VERSION_AT = MESSAGE_AT + MESSAGE_COLUMNS.length;
 
 /**
  * The delivery claim (schema version 23, migrations/claim-columns.ts): claim_delivery_rows() leases the
  * deliveries (FOR UPDATE OF d SKIP LOCKED, in index order, from the floor in $8/$9: see ClaimFloor) and
  * returns them as rows of the deliveries table. The claimed deliveries' messages and endpoints come with
- * them, each once, for the reads that follow a claim: a row per message, and a row per endpoint with its
- * version and, only when that differs from the one sent in $6/$7, its row (see EndpointVersions). Where the
- * statement before version 23 picked each one's first delivery through a window sort by endpoint and another
- * by message, a message is read by a subquery per distinct id (as before, by its primary key whatever the
- * statistics say: read by `= ANY (ids)`, a plan made while the table was small scanned it whole, until an
- * analyze), the endpoints by `id = ANY (ids)` (as before, the plan decides how; there are few).
+ * them, each once, for the reads that follow a claim. A message's columns are on the row of one of its
+ * deliveries (the one of least id: a hash aggregate, no sort), NULL on the others': a row per message of its
+ * own made a claim at one endpoint return twice the rows, each formatted by the server and parsed by the
+ * client. A message is read by a subquery per distinct id (by its primary key whatever the statistics say:
+ * read by `= ANY (ids)`, a plan made while the table was small scanned it whole, until an analyze). An
+ * endpoint has a row of its own, with its version and, only when that differs from the one sent in $6/$7, its
+ * row (see EndpointVersions); the endpoints are read by `id = ANY (ids)` (the plan decides how; there are
+ * few).
  *
- * Each row is a delivery (`message_id` set), a message (`body` set) or an endpoint (`endpoint_version` set);
- * the columns they share by name (`id`, `topic`, `created_at`) are each one's own, so the codecs read each
- * kind of row as they read that table's.
+ * Rows come as arrays of their values (see PostgresDatabase.queryValues): the delivery's columns in
+ * deliveryCodec's order, then the message's (MESSAGE_COLUMNS), then the endpoint's version and row. A row
+ * with `message_id` set is a delivery's, any other an endpoint's.
  */
 export function claimStatement(db: PostgresDatabase) {
   const t = db.tables;
   const none = (n: number) => Array<string>(n).fill('NULL').join(', ');
-  return db.statement(`WITH c AS (SELECT * FROM ${db.schema}.claim_delivery_rows($1, $2, $3, $4, $5::text[], $8::bigint, $9::text))
+  return db.statement(`WITH c AS (SELECT * FROM ${db.schema}.claim_delivery_rows($1, $2, $3, $4, $5::text[], $8::bigint, $9::text)),
+    k AS (SELECT f.id, (SELECT m FROM ${t.messages} m WHERE m.id = f.message_id) AS m
+      FROM (SELECT message_id, min(id) AS id FROM c GROUP BY message_id) f OFFSET 0)
     SELECT ${deliveryCodec.columns.map((column) => `c.${column}`).join(', ')},
-      NULL::text AS body, NULL::text AS job_id, NULL::text AS traceparent, NULL::text AS tracestate,
+      ${MESSAGE_COLUMNS.map((column) => `(k.m).${column} AS message_${column}`).join(', ')},
       NULL::text AS endpoint_version, NULL::json AS endpoint_row, ${ASYNC_COMMIT}
-    FROM c
-    UNION ALL SELECT (k.m).id, NULL, NULL, (k.m).topic, ${none(6)}, (k.m).created_at, ${none(3)},
-      (k.m).body, (k.m).job_id, (k.m).traceparent, (k.m).tracestate, NULL, NULL, NULL
-    FROM (SELECT (SELECT m FROM ${t.messages} m WHERE m.id = u.id) AS m
-      FROM (SELECT DISTINCT message_id AS id FROM c) u OFFSET 0) k
-    WHERE (k.m).id IS NOT NULL
-    UNION ALL SELECT e.id, ${none(17)}, ${ENDPOINT_VERSION},
+    FROM c LEFT JOIN k ON k.id = c.id
+    UNION ALL SELECT e.id, ${none(deliveryCodec.columns.length - 1 + MESSAGE_COLUMNS.length)}, ${ENDPOINT_VERSION},
       CASE WHEN ${ENDPOINT_VERSION} IS DISTINCT FROM ($7::text[])[array_position($6::text[], e.id COLLATE "C")]
         THEN to_json(e) END, NULL
     FROM ${t.endpoints} e WHERE e.id = ANY (ARRAY(SELECT endpoint_id FROM c))`);
@@ -48,25 +56,31 @@ export interface ClaimRows {
 }
 
 /** How many deliveries a claim's rows hold. */
-export function claimedCount(rows: readonly PgRow[]): number {
+export function claimedCount(rows: readonly unknown[][]): number {
   let n = 0;
-  for (const row of rows) if (row.message_id !== null) n++;
+  for (const row of rows) if (row[MESSAGE_ID] !== null) n++;
   return n;
 }
 
 /** Sorts a claim's rows by kind (see claimStatement). */
-export function claimRows(rows: readonly PgRow[]): ClaimRows {
+export function claimRows(rows: readonly unknown[][]): ClaimRows {
   const deliveries: DeliveryRecord[] = [];
   const messageRows = new Map<string, PgRow>();
   const endpoints: ClaimRows['endpoints'] = new Map();
   for (const row of rows) {
-    if (row.message_id !== null) deliveries.push(deliveryCodec.decode(row, dialect));
-    else if (row.endpoint_version !== null)
-      endpoints.set(String(row.id), {
-        version: String(row.endpoint_version),
-        row: row.endpoint_row as PgRow | null,
+    if (row[MESSAGE_ID] === null) {
+      endpoints.set(String(row[0]), {
+        version: String(row[VERSION_AT]),
+        row: row[VERSION_AT + 1] as PgRow | null,
       });
-    else messageRows.set(String(row.id), row);
+      continue;
+    }
+    deliveries.push(deliveryCodec.fromValues(row, dialect));
+    // A message not found (deleted since) has no columns: `topic` is never NULL in a stored one.
+    if (row[MESSAGE_AT] === null) continue;
+    const message: PgRow = { id: row[MESSAGE_ID] };
+    for (let i = 0; i < MESSAGE_COLUMNS.length; i++) message[MESSAGE_COLUMNS[i]!] = row[MESSAGE_AT + i];
+    messageRows.set(String(row[MESSAGE_ID]), message);
   }
   deliveries.sort(
     (a, b) => a.nextAttemptAt!.getTime() - b.nextAttemptAt!.getTime() || (a.id < b.id ? -1 : 1),

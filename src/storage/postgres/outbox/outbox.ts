@@ -121,20 +121,18 @@ export class PostgresOutbox extends PostgresEndpoints {
     const excluded = options.excludeEndpointIds ?? [];
     const mark = this.leased.mark();
     const known = this.#versions.sent();
-    const claim = async (floor: ClaimKey | null, n: number) =>
-      (
-        await this.#db.query(this.#claim, [
-          now.getTime(),
-          n,
-          instanceId,
-          now.getTime() + leaseMs,
-          excluded,
-          known.ids,
-          known.versions,
-          floor?.[0] ?? null,
-          floor?.[1] ?? null,
-        ])
-      ).rows;
+    const claim = (floor: ClaimKey | null, n: number) =>
+      this.#db.queryValues(this.#claim, [
+        now.getTime(),
+        n,
+        instanceId,
+        now.getTime() + leaseMs,
+        excluded,
+        known.ids,
+        known.versions,
+        floor?.[0] ?? null,
+        floor?.[1] ?? null,
+      ]);
     const floor = this.#floor.take(now.getTime());
     let rows = await claim(floor, limit);
     const taken = claimedCount(rows);
