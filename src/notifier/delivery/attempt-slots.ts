@@ -1,3 +1,4 @@
+import { FreshSet } from '../../fresh-collections.js';
 import type { DeliveryRecord } from '../types.js';
 import type { AnswerWatcher } from './deliverer.js';
 
@@ -23,8 +24,11 @@ export class AttemptSlots {
   #active = 0;
   /** Attempts answered (or failed) whose results are being stored: their slots are free already. */
   #recording = 0;
-  /** Deliveries this instance is attempting: one whose lease ran out mid-attempt is not started twice. */
-  readonly #attempting = new Set<string>();
+  /**
+   * Deliveries this instance is attempting: one whose lease ran out mid-attempt is not started twice. Every
+   * delivery passes through: a FreshSet, not promoted with its table (see fresh-collections.ts).
+   */
+  readonly #attempting = new FreshSet<string>();
   /** Called when the last attempt is recorded. */
   #onIdle: (() => void) | null = null;
 

@@ -1,3 +1,4 @@
+import { FreshMap } from '../../fresh-collections.js';
 import type { ResolvedNotifierOptions } from '../options.js';
 
 /** Endpoints whose last outcome is remembered; past this the oldest is forgotten (and is new again). */
@@ -29,10 +30,13 @@ export class FairShare {
   readonly #slowAttemptMs: number;
   readonly #slowSlots: number;
   readonly #perEndpoint: number;
-  /** Start times of the attempts in flight, per endpoint, oldest first. */
-  readonly #started = new Map<string, number[]>();
+  /**
+   * Start times of the attempts in flight, per endpoint, oldest first. Entries come and go with attempts, as
+   * #last's move to its end: FreshMaps, whose tables are not promoted (see fresh-collections.ts).
+   */
+  readonly #started = new FreshMap<string, number[]>();
   /** How each endpoint's last attempt ended (Map order: least recently updated first). */
-  readonly #last = new Map<string, 'prompt' | 'slow'>();
+  readonly #last = new FreshMap<string, 'prompt' | 'slow'>();
   /** The endpoints whose last attempt was slow (the 'slow' entries of #last). */
   readonly #slow = new Set<string>();
   /** The endpoint of #last's newest entry (the last outcome), or null. */
