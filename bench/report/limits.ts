@@ -86,16 +86,29 @@ export const LIMITS: Record<string, string> = {
     '`delivery.succeeded`), the dispatcher’s turn per batch of answers and HttpTransport’s checks. A slot ' +
     'freed by an answer is refilled in that answer’s callback from the deliveries claimed ahead, so ~15.8 ' +
     'of 16 requests are in flight on average, as in the loop (it was ~12.5 while slots waited for the end ' +
-    'of the event-loop turn). At one endpoint every delivery is a fan-out of its own, so the outbox’s ' +
-    'per-message bookkeeping (the fan-out’s group, the pending fan-outs, the wake queue, maps as large as ' +
-    'the 280k-message backlog, whose entries miss the CPU’s caches) is paid per delivery: MemoryStorage ' +
-    'alone costs ~6-8 µs of main-thread CPU per delivery there against ~3.5-4.5 at 50 endpoints, with ' +
-    'garbage collection ~30% of it. Claims no longer look the fan-out due first up by its message id ' +
-    '(storage alone lower in 20 of 28 pairs at one endpoint, median ~5%). Three smaller levers were measured and not kept, ' +
-    'each below this host’s resolution: an optional `peekMessage` (no message copy and no await per ' +
-    'attempt: 24 of 40 in-process pairs lower, as many as a build against its own copy), setting ' +
-    '`FairShare`’s per-endpoint outcome in place (17.0 vs 17.1 ns per attempt alone) and dropping the ' +
-    'claimed messages kept at hand (no gain).',
+    'of the event-loop turn). At one endpoint publish() stores each message with its one delivery ' +
+    'record (`insertMessage`: fan-outs are for two endpoints and more), so the outbox’s share of the ' +
+    'window is the claim from the wake queue, the record written in place at the outcome and its attempt ' +
+    'kept: MemoryStorage alone costs ~2.5-3.5 µs of main-thread CPU per delivery (the ~6-8 µs reported ' +
+    'before came from a storage-only loop that stored one-endpoint fan-outs, which the notifier never ' +
+    'makes). What costs there is touching large or long-lived collections: the maps of every stored ' +
+    'delivery and message (280k entries, whose entries miss the CPU’s caches: without the claimed ones ' +
+    'kept at hand the whole pipeline in process costs ~20-30% more per delivery), and long-lived Maps and ' +
+    'Sets every delivery passes through, whose tables V8 makes again in the old generation at each ' +
+    'shrink, grow or clear (see `src/fresh-collections.ts`). Since this stop `FairShare` no longer ' +
+    'deletes and sets again its one endpoint’s last outcome at every attempt (that Map’s only entry: two ' +
+    'tables per attempt), the deliveries at hand stay there after their attempt and those maps are ' +
+    'replaced rather than cleared at their cap, and the attempting set and `FairShare`’s maps are ' +
+    '`FreshSet`/`FreshMap`: in process (instant transport, both builds in one process in alternating 250 ' +
+    'ms turns, load 4-12) CPU per delivery ~7-15% lower at one endpoint (lower in 21-27 of 30 turn pairs ' +
+    'in 8 of 9 runs), storage alone ~25% (3.3 -> 2.5 µs, lower in 43 and 46 of 65 alternating chunks); ' +
+    'over loopback at load 6-7 lower in 4 of 6 pairs (means 137 -> 117 µs, too noisy to size). A ' +
+    'micro-benchmark of that Map alone showed ~0.1 µs per attempt (and 17.0 vs 17.1 ns in the last stop, ' +
+    'when it was not kept): the cost is in the running process, not in the Map operation. Measured and ' +
+    'not kept, each below this host’s resolution: an optional `peekMessage` (no message copy and no await ' +
+    'per attempt: 24 of 40 in-process pairs lower, as many as a build against its own copy), dropping the ' +
+    'claimed messages kept at hand (no gain at 50 endpoints; at one, 20-30% worse), and `ClaimedAhead`’s ' +
+    'per-endpoint counts as a `FreshMap` (lower in 67 of 120 turn pairs at 50 endpoints, ~3%).',
   'webhook-memory-50':
     'Garbage collection and the writes a claim makes. At 50 endpoints a fan-out’s delivery records are ' +
     'written when a claim first reaches them, inside the counted window; at one endpoint publish() wrote ' +
@@ -107,7 +120,10 @@ export const LIMITS: Record<string, string> = {
     'a claim now leases a fan-out’s deliveries straight from the fan-out, one lease object per claim in ' +
     'the fan-out’s group instead of a record, an entry and two wake-queue pairs per delivery, and a ' +
     'success goes from the lease to the compact form: storage CPU per delivery at 50 endpoints ~17% lower ' +
-    'alone, the whole pipeline in process ~19% (6 pairs, load 10-13). What is left per delivery is the ' +
+    'alone, the whole pipeline in process ~19% (6 pairs, load 10-13). Since this stop the notifier’s ' +
+    'attempting set and `FairShare`’s per-endpoint maps are `FreshSet`/`FreshMap` (see one endpoint): in ' +
+    'process CPU per delivery at 50 endpoints lower in 24 and 23 of 30 turn pairs (16.0 -> 13.7, 14.6 -> ' +
+    '13.7 µs). What is left per delivery is the ' +
     'claimed copy, its id and the message copy each attempt reads. On top comes the same ' +
     'undici, loopback writes and signing as the loop, which gets cheaper at 50 endpoints since it builds one ' +
     'message per 50 requests. The receiver competes for the same two cores, so both swing widely between runs.',
