@@ -15,8 +15,9 @@ export type CommitGroup<W> = (group: QueuedWrite<W>[]) => void | Promise<void>;
  * Lets writes that are in no hurry wait for more (see {@link GroupCommit}): a commit's fixed costs (the
  * COMMIT, the pages it writes again, the flush) are then shared by more writes. A queue whose writes all
  * {@link mayWait} is not committed while {@link waiting} holds (the owner calls `GroupCommit.resume()` once it
- * no longer does), and then waits up to {@link turns} more turns of the event loop; it goes at once when it
- * reaches {@link size} or a write arrives that may not wait (which takes the queue with it).
+ * no longer does), and then waits up to {@link turns} more turns of the event loop (and, under load, up to
+ * {@link busyMs} more); it goes at once when it reaches {@link size} or a write arrives that may not wait
+ * (which takes the queue with it).
  */
 export interface Gather<W> {
   /** Whether `work` may wait for others (e.g. an outcome), rather than commit at the next turn (a claim). */
@@ -27,6 +28,13 @@ export interface Gather<W> {
   turns: number;
   /** A queue this long commits at once. */
   size: number;
+  /**
+   * Under load only (the queue began while the previous group was committing: writes keep coming), how long
+   * a queue that may wait is held for more after its turns. Turns pass quickly between answers, so they
+   * gather little; a wait of a few milliseconds makes groups as large as `size`. An idle queue (a lone write)
+   * never waits for it. Without it, none.
+   */
+  busyMs?: number;
 }
 
 /**
@@ -52,6 +60,10 @@ export class GroupCommit<W> {
   #urgent = 0;
   /** Turns the queue has been held for more so far. */
   #turns = 0;
+  /** The queue began while a group was committing (see {@link Gather.busyMs}). */
+  #busy = false;
+  /** The queue's wait of {@link Gather.busyMs}: pending, or over (null); undefined when not begun. */
+  #busyWait: ReturnType<typeof setTimeout> | null | undefined;
 
   /**
    * @param maxGroup most writes in one group, so one transaction never grows without bound.
@@ -78,6 +90,12 @@ export class GroupCommit<W> {
     return new Promise<R>((resolve, reject) => {
       this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
       if (this.#gather !== undefined && !this.#gather.mayWait(work)) this.#urgent++;
+      if (this.#busyWait && !this.#mayWait()) {
+        // Full, or a write that may not wait: the queue goes now, not when the wait ends.
+        clearTimeout(this.#busyWait);
+        this.#busyWait = null;
+        setImmediate(() => this.#turn());
+      }
       this.#schedule();
     });
   }
@@ -147,6 +165,14 @@ export class GroupCommit<W> {
         setImmediate(() => this.#turn());
         return;
       }
+      const busyMs = this.#gather!.busyMs;
+      if (this.#busy && busyMs !== undefined && this.#busyWait === undefined) {
+        this.#busyWait = setTimeout(() => {
+          this.#busyWait = null;
+          this.#turn();
+        }, busyMs);
+        return;
+      }
     }
     void this.#flush();
   }
@@ -157,6 +183,7 @@ export class GroupCommit<W> {
     this.#committing = true;
     const group = this.#queue.splice(0, this.#take());
     this.#turns = 0;
+    this.#busyWait = undefined;
     if (this.#urgent > 0) for (const write of group) if (!this.#gather!.mayWait(write.work)) this.#urgent--;
     try {
       await this.#commit(group);
@@ -164,6 +191,7 @@ export class GroupCommit<W> {
       for (const write of group) write.reject(error); // settling twice is a no-op for those already settled
     } finally {
       this.#committing = false;
+      this.#busy = this.#queue.length > 0;
       if (this.#queue.length > 0) this.#schedule();
       else for (const resolve of this.#idle.splice(0)) resolve();
     }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Gather, GroupCommit, type QueuedWrite } from '../../../src/storage/sql/group-commit.js';
 
 /** A commit function that records its groups and resolves each write with its work doubled. */
@@ -100,14 +100,17 @@ describe('GroupCommit', () => {
 
   describe('with a gather (writes that may wait for more)', () => {
     /** Odd numbers may wait (outcomes), even ones may not (claims); `waiting` is the test's to set. */
-    function gathering(options: Partial<Pick<Gather<number>, 'turns' | 'size'>> = {}) {
+    function gathering(
+      options: Partial<Pick<Gather<number>, 'turns' | 'size' | 'busyMs'>> & { gate?: Promise<void> } = {},
+    ) {
       const state = { waiting: false };
-      const { groups, commit } = recorder();
+      const { groups, commit } = recorder({ gate: options.gate });
       const writes = new GroupCommit<number>(commit, 500, undefined, {
         mayWait: (n) => n % 2 === 1,
         waiting: () => state.waiting,
         turns: options.turns ?? 0,
         size: options.size ?? 100,
+        busyMs: options.busyMs,
       });
       return { state, groups, writes };
     }
@@ -171,6 +174,43 @@ describe('GroupCommit', () => {
         [1, 3, 5, 7],
       ]);
       await Promise.all(full);
+    });
+
+    describe('busyMs', () => {
+      afterEach(() => {
+        vi.useRealTimers();
+      });
+
+      it('under load, holds a queue busyMs after its turns; an idle queue, and a full one, go without it', async () => {
+        vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] }); // turns (setImmediate) stay real
+        let open!: () => void;
+        const gate = new Promise<void>((resolve) => (open = resolve));
+        const { groups, writes } = gathering({ turns: 1, size: 4, busyMs: 5, gate });
+        // Idle: a lone write goes after its turns, with no wait.
+        const first = writes.push(1);
+        await turn();
+        await turn();
+        expect(groups).toEqual([[1]]);
+        // Writes queued while that group commits: under load, they wait for more past their turns.
+        const queued = [writes.push(3), writes.push(5)];
+        open();
+        await first;
+        for (let i = 0; i < 5; i++) await turn();
+        expect(groups).toEqual([[1]]);
+        queued.push(writes.push(7));
+        await turn();
+        expect(groups).toEqual([[1]]);
+        vi.advanceTimersByTime(5);
+        // Queued while that group commits: waiting again, until it fills to `size`.
+        const full = [9, 11, 13].map((n) => writes.push(n));
+        expect(await Promise.all(queued)).toEqual([6, 10, 14]);
+        expect(groups).toEqual([[1], [3, 5, 7]]);
+        for (let i = 0; i < 5; i++) await turn();
+        expect(groups).toHaveLength(2);
+        full.push(writes.push(15));
+        expect(await Promise.all(full)).toEqual([18, 22, 26, 30]);
+        expect(groups).toEqual([[1], [3, 5, 7], [9, 11, 13, 15]]);
+      });
     });
   });
 });
