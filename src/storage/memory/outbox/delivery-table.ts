@@ -47,6 +47,11 @@ export class DeliveryTable {
   readonly #taken = (id: string) => this.#entries.size > 0 && this.#entries.has(id);
   readonly #index = (entry: DeliveryEntry) => this.index(entry);
 
+  /** Some delivery of a fan-out is stored (in a group): only those are kept compact. */
+  get holdsFanouts(): boolean {
+    return this.#fanouts.size > 0;
+  }
+
   has(id: string): boolean {
     return this.#entries.has(id) || this.#fanouts.slot(id) !== undefined;
   }

@@ -169,8 +169,10 @@ export class MemoryOutbox {
     }
     const entry = this.#entry(delivery.id);
     if (entry === undefined) throw notFound('delivery', delivery.id);
+    // Only a fanned-out delivery is kept compact: with no fan-out stored (publishes to one endpoint store
+    // plain records), none is made to be refused.
     const delivered =
-      entry.attempts === null
+      entry.attempts === null && this.#deliveries.holdsFanouts
         ? deliveredFanout(entry.message, delivery, attempt, startedAt, responseHeaders)
         : null;
     if (delivered === null || !this.#deliveries.compact(entry, delivered)) {
