@@ -102,7 +102,10 @@ export const LIMITS: Record<string, string> = {
     '`FreshSet`/`FreshMap`: in process (instant transport, both builds in one process in alternating 250 ' +
     'ms turns, load 4-12) CPU per delivery ~7-15% lower at one endpoint (lower in 21-27 of 30 turn pairs ' +
     'in 8 of 9 runs), storage alone ~25% (3.3 -> 2.5 µs, lower in 43 and 46 of 65 alternating chunks); ' +
-    'over loopback at load 6-7 lower in 4 of 6 pairs (means 137 -> 117 µs, too noisy to size). A ' +
+    'over loopback (HttpTransport to the benchmark’s receiver, both builds in one process in alternating ' +
+    'turns, load 2-7) the sender’s CPU per delivery ~4% lower at one endpoint (lower in 86 of 120 turn ' +
+    'pairs, 5 runs: 57.3 -> 54.8, 63.6 -> 59.7 µs …), level at 50 (49 of 96). Separate worker processes ' +
+    'could not tell (the same build gave 68-208 µs per delivery between rounds at load 4-7). A ' +
     'micro-benchmark of that Map alone showed ~0.1 µs per attempt (and 17.0 vs 17.1 ns in the last stop, ' +
     'when it was not kept): the cost is in the running process, not in the Map operation. Measured and ' +
     'not kept, each below this host’s resolution: an optional `peekMessage` (no message copy and no await ' +
@@ -123,7 +126,7 @@ export const LIMITS: Record<string, string> = {
     'alone, the whole pipeline in process ~19% (6 pairs, load 10-13). Since this stop the notifier’s ' +
     'attempting set and `FairShare`’s per-endpoint maps are `FreshSet`/`FreshMap` (see one endpoint): in ' +
     'process CPU per delivery at 50 endpoints lower in 24 and 23 of 30 turn pairs (16.0 -> 13.7, 14.6 -> ' +
-    '13.7 µs). What is left per delivery is the ' +
+    '13.7 µs; over loopback level, 49 of 96). What is left per delivery is the ' +
     'claimed copy, its id and the message copy each attempt reads. On top comes the same ' +
     'undici, loopback writes and signing as the loop, which gets cheaper at 50 endpoints since it builds one ' +
     'message per 50 requests. The receiver competes for the same two cores, so both swing widely between runs.',
