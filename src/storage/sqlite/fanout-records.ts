@@ -13,7 +13,7 @@ const ROW = `(?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, ?)`;
 const PARAMS_PER_ROW = 10;
 
 /**
- * Rows one INSERT writes at most. A claim writes a few hundred records (see `WRITE_AT_LEAST`); what is left
+ * Rows one INSERT writes at most. A claim that writes records writes a thousand or more (see `WRITE_AT_LEAST`); what is left
  * under this goes in statements of 32, 16, ... 1 rows, so that at most seven are ever prepared. Measured with
  * 500 records to 50 endpoints per transaction, commit included: ~9 µs of CPU per record one row per
  * statement, ~7.5 at 50 rows per statement, ~8 at 10.
