@@ -19,6 +19,14 @@ export interface DbCost {
   execMs: number;
   /** CPU time of every server process (backends, WAL writer, checkpointer, autovacuum), ms. */
   serverCpuMs: number;
+  /**
+   * `serverCpuMs` by process kind (`backend`, `walwriter`, `autovacuum`, `checkpointer`, `background writer`,
+   * `exited` for processes that ended in the phase, ...), ms: says whether a phase's server CPU is the
+   * statements' own or the server's background work.
+   */
+  serverCpuByKind: Record<string, number>;
+  /** The statements that took the most time, with their calls and time, ms (query text cut short). */
+  topStatements: Array<{ query: string; calls: number; execMs: number }>;
 }
 
 const TICKS_PER_SECOND = 100; // Linux USER_HZ
@@ -40,6 +48,49 @@ function serverProcesses(postmasterPid: number): Array<{ pid: number; fields: st
     const pid = Number(entry);
     if (pid === postmasterPid || Number(fields[1]) === postmasterPid) out.push({ pid, fields });
   }
+  return out;
+}
+
+/** What a server process is, from its title (`postgres: walwriter`, `postgres: user db 127.0.0.1(5) idle`). */
+function processKind(pid: number, postmasterPid: number): string {
+  if (pid === postmasterPid) return 'postmaster';
+  let title: string;
+  try {
+    title = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+  } catch {
+    return 'exited';
+  }
+  const name = title.replace(/^postgres:\s*/, '');
+  for (const kind of ['walwriter', 'autovacuum', 'checkpointer', 'background writer', 'logical replication'])
+    if (name.startsWith(kind)) return kind;
+  return 'backend';
+}
+
+/** Each server process's user + system CPU ticks (the postmaster's with its reaped children's, as `exited`). */
+function ticksByProcess(postmasterPid: number): Map<number, { kind: string; ticks: number }> {
+  const out = new Map<number, { kind: string; ticks: number }>();
+  for (const { pid, fields } of serverProcesses(postmasterPid)) {
+    out.set(pid, { kind: processKind(pid, postmasterPid), ticks: Number(fields[11]) + Number(fields[12]) });
+    if (pid === postmasterPid)
+      out.set(-1, { kind: 'exited', ticks: Number(fields[13]) + Number(fields[14]) });
+  }
+  return out;
+}
+
+/** CPU used between two {@link ticksByProcess} readings, ms by process kind. */
+function cpuByKind(
+  before: Map<number, { kind: string; ticks: number }>,
+  after: Map<number, { kind: string; ticks: number }>,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [pid, { kind, ticks }] of after) {
+    const used = ticks - (before.get(pid)?.ticks ?? 0);
+    if (used > 0) out[kind] = (out[kind] ?? 0) + (used / TICKS_PER_SECOND) * 1000;
+  }
+  // A process that exited in the phase is in the postmaster's reaped total with its whole life: take off what
+  // it had used before the phase.
+  for (const [pid, { ticks }] of before)
+    if (pid !== -1 && !after.has(pid)) out.exited = (out.exited ?? 0) - (ticks / TICKS_PER_SECOND) * 1000;
   return out;
 }
 
@@ -100,16 +151,23 @@ export class PgCostMeter {
     await c.query('SELECT pg_stat_reset()');
     const running = new Set(serverProcesses(this.#pid).map(({ pid }) => pid));
     const cpuBefore = serverCpuMs(this.#pid);
+    const byProcessBefore = ticksByProcess(this.#pid);
     await phase();
     // The phase closed its connections: their backends report their counts as they exit, and their CPU
     // reaches the postmaster's once they are reaped.
     await childrenReaped(this.#pid, running);
     const cpu = serverCpuMs(this.#pid) - cpuBefore;
+    const byKind = cpuByKind(byProcessBefore, ticksByProcess(this.#pid));
     await new Promise((resolve) => setTimeout(resolve, 500));
     const statements = await c.query(
       `SELECT COALESCE(SUM(calls), 0) AS calls, COALESCE(SUM(total_exec_time), 0) AS ms
        FROM pg_stat_statements WHERE toplevel AND query NOT LIKE '%pg_stat%' AND query <> 'BEGIN'
          AND query <> 'COMMIT' AND query <> 'ROLLBACK'`,
+    );
+    const top = await c.query(
+      `SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 80) AS query, calls, total_exec_time AS ms
+       FROM pg_stat_statements WHERE toplevel AND query NOT LIKE '%pg_stat%'
+       ORDER BY total_exec_time DESC LIMIT 4`,
     );
     const tables = await c.query(
       `SELECT COALESCE(SUM(n_tup_ins), 0) AS ins, COALESCE(SUM(n_tup_upd), 0) AS upd,
@@ -132,6 +190,12 @@ export class PgCostMeter {
       walBytes: Number(w.wal_bytes),
       execMs: Math.round(Number(s.ms) * 10) / 10,
       serverCpuMs: Math.round(cpu),
+      serverCpuByKind: Object.fromEntries(Object.entries(byKind).map(([kind, ms]) => [kind, Math.round(ms)])),
+      topStatements: top.rows.map((row) => ({
+        query: String(row.query),
+        calls: Number(row.calls),
+        execMs: Math.round(Number(row.ms) * 10) / 10,
+      })),
     };
   }
 

@@ -35,6 +35,19 @@ export function dbCostTable(results: BenchResults): string {
     return `${d.endpoints} endpoint${d.endpoints > 1 ? 's' : ''}: ${bytes.join(', ')} B per delivery`;
   });
   const runs = o.sizes.runs;
+  // Which processes the run window's server CPU went to, and its costliest statements: the row has shown two
+  // levels between runs of the same build (~2 statements and ~0.5 ms, or ~3.3 and ~2.2 ms, per occurrence).
+  const split = (c: DbCost) =>
+    Object.entries(c.serverCpuByKind ?? {})
+      .sort((a, b) => b[1] - a[1])
+      .map(([kind, ms]) => `${kind} ${fmt(ms)} ms`)
+      .join(', ');
+  const top = (o.cost.topStatements ?? [])
+    .map(
+      (s) =>
+        `\`${s.query}\` ${fmt(s.calls)} calls, ${fmt((s.execMs * 1000) / Math.max(1, s.calls), 1)} µs each`,
+    )
+    .join('; ');
   return [
     '## 8. Database cost (Postgres)',
     '',
@@ -63,5 +76,8 @@ export function dbCostTable(results: BenchResults): string {
     ),
     '',
     `Kept while retained: ${kept.join('; ')}; runs ${fmt(runs ? runs.bytes / Math.max(1, runs.rows) : 0)} B per run.`,
+    '',
+    `The runs’ window: server CPU ${fmt(o.cost.serverCpuMs)} ms (${split(o.cost)}), the scheduler’s process ` +
+      `${fmt(o.schedulerCpuMs ?? 0)} ms; costliest statements: ${top}.`,
   ].join('\n');
 }

@@ -44,6 +44,8 @@ export interface OccurrenceCost {
   runRetention: number;
   occurrences: number;
   seconds: number;
+  /** CPU of the scheduler's process (this worker) over the window, ms. */
+  schedulerCpuMs: number;
   cost: DbCost;
   sizes: Record<string, { bytes: number; rows: number }>;
 }
@@ -129,10 +131,14 @@ async function occurrenceCost(): Promise<OccurrenceCost> {
   await scheduler.start();
   await sleep(input.warmupMs);
   let occurrences = 0;
+  let schedulerCpuMs = 0;
   // Statistics are reset at the window's start; the scheduler stops and its pool closes at its end.
   const cost = await meter.measure(async () => {
     const before = runs;
+    const cpu = process.cpuUsage();
     await sleep(input.seconds * 1000);
+    const used = process.cpuUsage(cpu);
+    schedulerCpuMs = Math.round((used.user + used.system) / 1000);
     await scheduler.stop({ timeoutMs: 2000 });
     occurrences = runs - before;
     await storage.close();
@@ -144,6 +150,7 @@ async function occurrenceCost(): Promise<OccurrenceCost> {
     runRetention: input.runRetention,
     occurrences,
     seconds: input.seconds,
+    schedulerCpuMs,
     cost,
     sizes,
   };
