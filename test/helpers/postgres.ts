@@ -164,6 +164,11 @@ export function beforeClaimRowsMigration(t: string): string {
   return `DROP FUNCTION ${t}.claim_delivery_rows;`;
 }
 
+/** SQL that undoes schema version 24 in schema `t` (quoted): the message index holds every delivery. */
+export function beforeMessageIndexMigration(t: string): string {
+  return `DROP INDEX ${t}.deliveries_message_own; CREATE INDEX deliveries_message ON ${t}.deliveries (message_id);`;
+}
+
 /** Migrated storages for the tests of a file (see {@link postgresStorages}). */
 /**
  * Calls `onRow` with each row that the claims sent through `pool.query` return (`claim_delivery_rows`,

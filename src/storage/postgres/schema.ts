@@ -8,6 +8,7 @@ import { initialMigrations } from './migrations/initial.js';
 import { jobLeaseMigrations } from './migrations/job-leases.js';
 import { leasedFanoutMigrations } from './migrations/leased-fanouts.js';
 import { leaseMigrations } from './migrations/leases.js';
+import { messageIndexMigrations } from './migrations/message-index.js';
 import { operationsMigrations } from './migrations/operations.js';
 import { outcomeMigrations } from './migrations/outcomes.js';
 import { planMigrations } from './migrations/plans.js';
@@ -34,7 +35,8 @@ export function postgresMigrations(schema: string): Migration[] {
     ...claimFloorMigrations(schema),
     ...leasedFanoutMigrations(schema),
     ...claimColumnMigrations(schema),
+    ...messageIndexMigrations(schema),
   ].sort((a, b) => a.version - b.version); // a file's versions need not be consecutive (outcomes.ts: 16, 17, 19, 20)
 }
 
-export const POSTGRES_SCHEMA_VERSION = 23;
+export const POSTGRES_SCHEMA_VERSION = 24;

@@ -8,6 +8,7 @@ import {
   beforeClaimRowsMigration,
   beforeJobLeaseMigration,
   beforeLeaseMigration,
+  beforeMessageIndexMigration,
   describePostgres,
   dropSchema,
   postgresStorages,
@@ -37,9 +38,11 @@ describePostgres('PostgresStorage migrations', () => {
       pool.query(`SELECT version FROM "${schema}".schema_migrations`),
     );
     expect(versions.rows).toEqual(
-      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23].map((version) => ({
-        version,
-      })),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24].map(
+        (version) => ({
+          version,
+        }),
+      ),
     );
     await instances[0]!.insertJob(minimalJob('j'));
     expect(await instances[4]!.getJob('j')).toEqual(minimalJob('j'));
@@ -71,7 +74,7 @@ describePostgres('PostgresStorage migrations', () => {
     });
     // Turn it back into what cronhook with only the first two migrations left behind, data included.
     await withPool((pool) =>
-      pool.query(`${beforeClaimRowsMigration(t)} ${beforeClaimFloorMigration(t)} ${beforeAttemptKeyMigration(t)} DROP TABLE ${t}.fanouts; DROP FUNCTION ${t}.expand_fanouts; DROP FUNCTION ${t}.write_fanouts;
+      pool.query(`${beforeMessageIndexMigration(t)} ${beforeClaimRowsMigration(t)} ${beforeClaimFloorMigration(t)} ${beforeAttemptKeyMigration(t)} DROP TABLE ${t}.fanouts; DROP FUNCTION ${t}.expand_fanouts; DROP FUNCTION ${t}.write_fanouts;
         DROP FUNCTION ${t}.fanout_delivery_id; DROP FUNCTION ${t}.complete_attempts;
         DROP FUNCTION ${t}.complete_outcomes; DROP FUNCTION ${t}.next_delivery_at; DROP TRIGGER runs_outcome_insert ON ${t}.runs; DROP TRIGGER runs_outcome_update ON ${t}.runs;
         DROP FUNCTION ${t}.runs_outcome; DROP INDEX ${t}.jobs_failing; ALTER TABLE ${t}.jobs DROP COLUMN failing;

@@ -23,7 +23,7 @@ import { jsonRows, messageInserts } from '../set-writes.js';
 import { ClaimFloor, type ClaimKey } from './claim-floor.js';
 import { claimedCount, claimRows, claimStatement } from './claim-rows.js';
 import { DELIVERY_JSON, PostgresCompletions } from './completions.js';
-import { deliveryListQuery } from './delivery-list.js';
+import { deliveriesOf, deliveryListQuery } from './delivery-list.js';
 import { EndpointVersions } from './endpoint-versions.js';
 import { PostgresEndpoints } from './endpoints.js';
 import { FANOUT_ROWS_FROM, PostgresFanouts } from './fanout.js';
@@ -237,7 +237,7 @@ export class PostgresOutbox extends PostgresEndpoints {
       await tx.query(`DELETE FROM ${t.attempts} WHERE delivery_id = ANY($1::text[])`, [ids]);
       const gone = await tx.query(
         `DELETE FROM ${t.messages} m WHERE m.id = ANY($1::text[])
-           AND NOT EXISTS (SELECT 1 FROM ${t.deliveries} d WHERE d.message_id = m.id) RETURNING m.id`,
+           AND NOT EXISTS (SELECT 1 FROM ${deliveriesOf(t, 'm.id')} d) RETURNING m.id`,
         [messageIds],
       );
       for (const row of gone.rows) this.#messages.forget(String(row.id)); // kept since their claim

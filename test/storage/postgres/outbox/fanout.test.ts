@@ -11,6 +11,7 @@ import {
   beforeClaimRowsMigration,
   beforeJobLeaseMigration,
   beforeLeaseMigration,
+  beforeMessageIndexMigration,
   describePostgres,
   dropSchema,
   postgresUrl,
@@ -183,7 +184,7 @@ describePostgres('PostgresStorage fan-outs', () => {
     // What cronhook before fan-outs left behind (its claim_deliveries is written by version 11 either way; the
     // one of version 13 returns other columns, which no later version can replace, so it goes).
     await withPool((pool) =>
-      pool.query(`${beforeClaimRowsMigration(t)} ${beforeClaimFloorMigration(t)} DROP TABLE ${t}.fanouts; DROP FUNCTION ${t}.expand_fanouts; DROP FUNCTION ${t}.write_fanouts;
+      pool.query(`${beforeMessageIndexMigration(t)} ${beforeClaimRowsMigration(t)} ${beforeClaimFloorMigration(t)} DROP TABLE ${t}.fanouts; DROP FUNCTION ${t}.expand_fanouts; DROP FUNCTION ${t}.write_fanouts;
         DROP FUNCTION ${t}.fanout_delivery_id; DROP FUNCTION ${t}.complete_attempts; DROP FUNCTION ${t}.claim_deliveries;
         DROP FUNCTION ${t}.complete_outcomes;
         DROP FUNCTION ${t}.next_delivery_at; ${beforeLeaseMigration(t)} ${beforeJobLeaseMigration(t)}
