@@ -186,8 +186,9 @@ export const LIMITS: Record<string, string> = {
     'delivery (indicative, loaded machine): ~0.3 round trips (a claim of 32 with its leases, a completion ' +
     'group of ~40-50 outcomes: since this stop results wait up to 8 event-loop turns for more, 25-35 ' +
     'before), each costing the sender ~40-50 µs of CPU in node-postgres; the server ' +
-    "~80-105 µs, most of it the outcome: it rewrites the row with an entry in 5 of the deliveries' " +
-    'indexes (status, `updated_at`, `next_attempt_at` change), ~8 WAL records per delivery (9 before ' +
+    "~80-105 µs, most of it the outcome: it rewrites the row with an entry in 4 of the deliveries' " +
+    'indexes (status, `updated_at`, `next_attempt_at` change; 5 before schema version 24 left the ids ' +
+    'derived from their message’s out of the message index), ~8 WAL records per delivery (9 before ' +
     'schema version 20 keyed attempts by their delivery: one index on attempts, not two). Until this ' +
     'stop the notifier stopped starting requests while 4 × `concurrency` results waited to be stored: ' +
     '48-55 of 64 waited on average and only 7-10 of 16 requests were in flight; the cap is now 8 × ' +
@@ -239,7 +240,7 @@ export const LIMITS: Record<string, string> = {
     'server CPU per delivery lower in 8 of 8, ~10%). Leasing ' +
     'those leftovers costs ~10-13 µs of server time per delivery at claims of 32; writing fan-outs in slices ' +
     'instead was measured and not kept (its statement cost more than it saved). What is left per delivery at ' +
-    '50 is the insert itself (an entry in 6 b-trees, inside the window, where one endpoint has a HOT lease), ' +
+    '50 is the insert itself (an entry in 5 b-trees, inside the window, where one endpoint has a HOT lease), ' +
     'the outcome’s full rewrite, and the leftovers of fan-outs wider than what a claim has left. Writing a ' +
     'fan-out delivery’s row only with its outcome was prototyped in SQL this stop (a lease in a table with ' +
     'one index at the claim, the final row inserted by the outcome; lab server, claims of 64 and outcomes ' +
@@ -247,9 +248,17 @@ export const LIMITS: Record<string, string> = {
     'statement time per delivery 112 -> 87 µs (claim 68 -> 33, outcome 44 -> 53) and WAL 2,054 -> 1,485 ' +
     'bytes, but backend CPU only 89 -> 84 µs (lower in 11 of 16); with only the taken ones leased so, 118 ' +
     '-> 106 µs (13 of 16), and level when the outcome is not told which ids are leases. Not built: reads, ' +
-    'lease expiry, prune and older instances would all have to know the lease table. A message index ' +
-    'without the derived delivery ids (two entries fewer per delivery) gave WAL -9% and no CPU change in ' +
-    'paired runs, and was not kept. The sender reads an attempt’s endpoint from the claim’s row decoded ' +
+    'lease expiry, prune and older instances would all have to know the lease table. Since schema version ' +
+    '24 the message index holds only deliveries whose ids are not derived from their message’s (a read by ' +
+    'message finds the others by a range of the primary key): two index entries fewer per delivery at 50 ' +
+    '(its insert and its outcome), one per outcome at 1. WAL -9% at both; backend CPU per delivery about ' +
+    '2-4% lower in the storage-only loop (both builds in one process, 16 alternating chunk pairs, both slot ' +
+    'orders, load 7-9: the slot alone moved it up to 25%), which this host cannot resolve further. The ' +
+    'newest-first index was tried the same way (ids that begin with their creation time read from the ' +
+    'primary key backwards) and not kept: its condition, an id’s time digits against `created_at`, costs ' +
+    '~2.7 µs of server CPU per row written (translate() in SQL), about what the entry saves, and the pairs ' +
+    'showed no gain. So an entry saved is worth ~1-2.5 µs on the real path, less than the ~3.8 µs measured ' +
+    'on outcome calls alone. The sender reads an attempt’s endpoint from the claim’s row decoded ' +
     'once per endpoint version (~0.7 µs a read, ~3.1 before this stop). The larger prize measured is the ' +
     'outcome as a HOT update: on a copy of the schema with no index whose key or condition involves ' +
     '`status`, `updated_at` or `next_attempt_at` but the claim index (made unconditional; the outcome left ' +
