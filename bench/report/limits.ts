@@ -183,7 +183,10 @@ export const LIMITS: Record<string, string> = {
     '(see one endpoint).',
   'webhook-postgres-1':
     "the sender's and the server's CPU on the same two cores (~80% busy in these rounds). Accounted per " +
-    'delivery (indicative, loaded machine): ~0.3 round trips (a claim of 32 with its leases, a completion ' +
+    'delivery (indicative, loaded machine): ~0.03 round trips (a claim of 64 with its leases; until the ' +
+    'second stop of 2026-12-07 claims after one endpoint’s deliveries alone took half its share, 32: 31 ' +
+    'claims per 1,000 deliveries, now 16, over HTTP the server’s CPU per delivery lower in 70 of 80 paired ' +
+    'turns, median ratios 0.78-0.89, the sender’s in 55 of 80, 0.84-0.95; a completion ' +
     'group of ~40-50 outcomes: since this stop results wait up to 8 event-loop turns for more, 25-35 ' +
     'before), each costing the sender ~40-50 µs of CPU in node-postgres; the server ' +
     "~80-105 µs, most of it the outcome: it rewrites the row with an entry in 4 of the deliveries' " +

@@ -88,8 +88,11 @@ export interface WebhookNotifierOptions {
    * for free slots. After a claim whose deliveries went to several endpoints (fan-outs), up to half of this
    * more may wait when an endpoint's share is more than half of it (as with `perEndpointConcurrency` equal to
    * `concurrency`): the claim made when half of it is left then takes a whole share, so claims are fewer and
-   * larger (not with the default `perEndpointConcurrency`, whose claims are whole shares already). With
-   * several instances, each may hold that many that others cannot take until they are sent or handed back.
+   * larger (not with the default `perEndpointConcurrency`, whose claims are whole shares already). The same
+   * after a claim of one prompt endpoint's deliveries alone when its share is all of this (it may use every
+   * slot): it may then hold up to half of this more than its share (one endpoint's claims of a whole share,
+   * not half). With several instances, each may hold that many that others cannot take until they are sent or
+   * handed back.
    * @default 4 × concurrency (40 with the default concurrency; see docs/scaling.md for why)
    * @example new WebhookNotifier({ storage, concurrency: 32, prefetch: 128 })
    */

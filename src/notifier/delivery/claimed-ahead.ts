@@ -46,11 +46,12 @@ export interface Launcher {
  * be sent the moment a slot frees up, so that a slot does not sit idle for a claim's round trip and commit
  * each time a request is answered, and claims take deliveries in batches.
  *
- * Bounded twice: at most `prefetch` wait (up to half of it more after a claim spread over several endpoints,
- * see {@link claimLimit}), and at most an endpoint's share (`perEndpointConcurrency / concurrency` of
- * `prefetch`, at least `perEndpointConcurrency`) for one endpoint. A claim asks for at most {@link claimLimit}
- * and leaves out the endpoints holding more than half their share ({@link excluded}), so what it returns
- * fits. Only endpoints known to answer promptly (FairShare) have deliveries wait: a new or slow endpoint's
+ * Bounded twice: at most `prefetch` wait (up to half of it more after a claim spread over several endpoints
+ * or brought by one prompt endpoint, see {@link claimLimit}), and at most an endpoint's share
+ * (`perEndpointConcurrency / concurrency` of `prefetch`, at least `perEndpointConcurrency`) for one endpoint;
+ * an endpoint whose share is all of `prefetch` may hold whatever may wait after a claim of its deliveries
+ * alone. A claim asks for at most {@link claimLimit} and leaves out the endpoints holding more than half their
+ * share ({@link excluded}), so what it returns fits. Only endpoints known to answer promptly (FairShare) have deliveries wait: a new or slow endpoint's
  * that cannot start are handed back, as are deliveries that waited half their lease (their lease could run
  * out mid-attempt) and, on stop, all of them.
  */
@@ -59,16 +60,26 @@ export class ClaimedAhead {
   /** What may wait after a claim spread over several endpoints (see {@link claimLimit}). */
   readonly #spreadCapacity: number;
   readonly #perEndpoint: number;
+  /**
+   * What one endpoint may hold after a claim of one prompt endpoint's deliveries: its share, or whatever may
+   * wait then when its share is all of `prefetch` (see {@link claimLimit}).
+   */
+  readonly #promptCap: number;
   readonly #leaseMs: number;
   readonly #storage: Storage;
   readonly #share: FairShare;
   #waiting: DeliveryRecord[] = [];
-  readonly #byEndpoint = new Map<string, number>();
+  #byEndpoint = new Map<string, number>();
   /** When the first delivery waiting here will have waited half its lease (then it is handed back). */
   #staleAt = Number.POSITIVE_INFINITY;
   #returning: Promise<void> = Promise.resolve();
-  /** The last claim's deliveries went to more than one endpoint (see {@link claimLimit}). */
-  #spread = false;
+  /**
+   * Where the last claim's deliveries went (see {@link claimLimit}): several endpoints, one endpoint that was
+   * prompt, or neither (none yet, or one endpoint new or slow).
+   */
+  #last: 'spread' | 'prompt' | 'other' = 'other';
+  /** #byEndpoint before the last {@link launch} (swapped, not reallocated): what each endpoint held. */
+  #heldBefore = new Map<string, number>();
 
   constructor(
     options: Pick<ResolvedNotifierOptions, 'prefetch' | 'perEndpointConcurrency' | 'concurrency' | 'leaseMs'>,
@@ -83,6 +94,7 @@ export class ClaimedAhead {
     // share, a full spread claim, within half of `prefetch` more.
     const fullClaim = this.#perEndpoint + Math.ceil(prefetch / 2) - 1;
     this.#spreadCapacity = Math.min(prefetch + Math.floor(prefetch / 2), Math.max(prefetch, fullClaim));
+    this.#promptCap = this.#perEndpoint >= prefetch ? this.#spreadCapacity : this.#perEndpoint;
     this.#leaseMs = options.leaseMs;
     this.#storage = storage;
     this.#share = share;
@@ -103,7 +115,16 @@ export class ClaimedAhead {
   /**
    * Most deliveries the next claim may take with `free` slots free: the free slots plus room in the buffer,
    * at most half an endpoint's share unless the free slots are more (as a claim without a buffer takes).
-   * Deliveries of one endpoint keep the claims of half its share.
+   *
+   * When the last claim's deliveries all went to one endpoint that is prompt (one endpoint has all the work,
+   * as with a single endpoint), up to a whole share instead, as after a spread claim (below), except that an
+   * endpoint whose share is all of `prefetch` (`perEndpointConcurrency` = `concurrency`) may hold whatever may
+   * wait, up to half of `prefetch` more: the refill claim made when the buffer is half empty then takes a
+   * whole share (at one endpoint over HTTP with the bench's options, claims of 64 rows instead of 32, half as
+   * many claims). Such an endpoint may use every slot: there is no other endpoint's share for it to take. A
+   * new or slow endpoint's deliveries cannot wait here, so only an endpoint known to answer promptly gets the
+   * larger claims; a claim that brings a new endpoint's deliveries alone hands back all but the one it may
+   * start, and the claims after it are of half a share again.
    *
    * When the last claim's deliveries went to several endpoints (a fan-out's, at most one per endpoint), at
    * most what is left of the share of the endpoint holding the most here among those the claim takes (those
@@ -118,15 +139,21 @@ export class ClaimedAhead {
   claimLimit(free: number): number {
     const room = Math.max(0, this.#capacityNow() - this.#waiting.length);
     const half = Math.floor(this.#perEndpoint / 2);
-    if (!this.#spread) return Math.min(free + room, Math.max(free, half));
+    if (this.#last === 'other') return Math.min(free + room, Math.max(free, half));
     let most = 0;
     for (const n of this.#byEndpoint.values()) if (n <= half && n > most) most = n;
-    return Math.min(free + room, Math.max(free, this.#perEndpoint - most));
+    const fits = Math.min(this.#perEndpoint, this.#endpointCap() - most);
+    return Math.min(free + room, Math.max(free, fits));
   }
 
-  /** What may wait now: more after a claim spread over several endpoints (see {@link claimLimit}). */
+  /** What one endpoint may hold now (see {@link claimLimit}). */
+  #endpointCap(): number {
+    return this.#last === 'prompt' ? this.#promptCap : this.#perEndpoint;
+  }
+
+  /** What may wait now: more after a claim spread over several endpoints, or of one prompt one (see {@link claimLimit}). */
   #capacityNow(): number {
-    return this.#spread ? this.#spreadCapacity : this.#capacity;
+    return this.#last === 'other' ? this.#capacity : this.#spreadCapacity;
   }
 
   /**
@@ -151,11 +178,18 @@ export class ClaimedAhead {
    */
   launch(claimed: DeliveryRecord[], launcher: Launcher, now: number, keep = true): number {
     if (claimed.length === 0 && keep) return this.#launchWaiting(launcher, now);
-    // The claim was sized by the capacity before it; what already waited is not handed back for a smaller one.
+    // The claim was sized by the capacities before it; what already waited is not handed back for smaller ones.
     const capacity = Math.max(this.#capacityNow(), this.#waiting.length);
-    this.#spread = claimed.some((d) => d.endpointId !== claimed[0]!.endpointId);
+    const endpointCap = this.#endpointCap();
+    const first = claimed[0]?.endpointId;
+    if (first === undefined) this.#last = 'other';
+    else if (claimed.some((d) => d.endpointId !== first)) this.#last = 'spread';
+    else this.#last = this.#share.isPrompt(first, now) ? 'prompt' : 'other';
     const all = claimed.length === 0 ? this.#waiting : mergeByDue(this.#waiting, claimed);
     this.#waiting = [];
+    const heldBefore = this.#byEndpoint;
+    this.#byEndpoint = this.#heldBefore;
+    this.#heldBefore = heldBefore;
     this.#byEndpoint.clear();
     this.#staleAt = Number.POSITIVE_INFINITY;
     const handBack: DeliveryRecord[] = [];
@@ -171,7 +205,9 @@ export class ClaimedAhead {
         continue;
       }
       const waiting = this.#byEndpoint.get(endpointId) ?? 0;
-      const full = this.#waiting.length >= capacity || waiting >= this.#perEndpoint;
+      const full =
+        this.#waiting.length >= capacity ||
+        (waiting >= endpointCap && waiting >= (heldBefore.get(endpointId) ?? 0));
       if (full || !this.#share.isPrompt(endpointId, now)) {
         handBack.push(delivery);
         continue;

@@ -197,6 +197,43 @@ describe('dispatcher: deliveries claimed ahead (prefetch)', () => {
     await h.notifier.stop();
   });
 
+  it("one prompt endpoint's deliveries come in claims of its whole share, the buffer holding up to half of prefetch more", async () => {
+    // One endpoint, whose share is the whole buffer (8): once a claim brought its deliveries and it answers
+    // promptly, the claim made when the buffer is half empty takes 8, not half a share (4), room for which the
+    // buffer holds up to 11 (as after fan-out claims). Half as many claims, each a statement and a commit.
+    const { storage, claims, handedBack } = countingStorage();
+    const held = heldTransport();
+    const h = createNotifierHarness({
+      storage,
+      transport: held.transport,
+      concurrency: 2,
+      perEndpointConcurrency: 2,
+      prefetch: 8,
+    });
+    await h.notifier.addEndpoint({ url: A });
+    await startWarm(h, held);
+    for (let i = 0; i < 90; i++) await h.notifier.publish('x.y', { i });
+    await h.settle();
+    const before = claims.length;
+    let mostLeased = 0;
+    for (let i = 0; i < 400 && h.of('delivery.succeeded').length < 90; i++) {
+      held.answer(1);
+      await h.settle();
+      const leased = (await storage.listDeliveries({ limit: 500 })).filter((d) => d.lockedBy !== null);
+      mostLeased = Math.max(mostLeased, leased.length);
+    }
+    expect(h.of('delivery.succeeded')).toHaveLength(90);
+    expect(new Set(h.of('delivery.succeeded').map((e) => e.delivery.id)).size).toBe(90);
+    expect(handedBack).toEqual([]);
+    // 2 in flight and at most 11 waiting; claims of 8 (the last found what was left): 11, not ~22.
+    expect(mostLeased).toBeLessThanOrEqual(2 + 11);
+    expect(mostLeased).toBeGreaterThan(2 + 8);
+    const found = claims.slice(before).filter((c) => c.claimed > 0);
+    expect(found.length).toBeLessThanOrEqual(13);
+    expect(found.slice(0, -1).every((c) => c.options.limit === 8)).toBe(true);
+    await h.notifier.stop();
+  });
+
   it('refuses a prefetch that is not a whole number from 0 to 10000', () => {
     for (const prefetch of [-1, 1.5, 10_001, Number.NaN]) {
       expect(() => createNotifierHarness({ prefetch })).toThrow(

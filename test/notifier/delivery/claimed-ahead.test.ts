@@ -132,12 +132,54 @@ describe('ClaimedAhead', () => {
   });
 
   // With these options an endpoint's share here is 8 (the whole buffer), half of it 4.
-  it("claims half an endpoint's share while claims bring one endpoint's deliveries", () => {
-    const { ahead, launcher } = setup();
-    expect(ahead.claimLimit(0)).toBe(4);
-    ahead.launch([delivery('a', 0), delivery('b', 1)], launcher, NOW);
+  it("claims half an endpoint's share until a claim brings one prompt endpoint's deliveries", async () => {
+    const { ahead, launcher, returned } = setup();
     expect(ahead.claimLimit(0)).toBe(4);
     expect(ahead.claimLimit(5)).toBe(5);
+    // A new endpoint's deliveries cannot wait (handed back): the claims after them stay at half a share.
+    ahead.launch([delivery('n1', 0, 'ep_new'), delivery('n2', 1, 'ep_new')], launcher, NOW);
+    expect(await returned()).toEqual(['n1 null', 'n2 null']);
+    expect(ahead.claimLimit(0)).toBe(4);
+  });
+
+  it("after a claim of one prompt endpoint's deliveries, claims take its whole share when it is all of prefetch", async () => {
+    const { ahead, launcher, launched, state, returned } = setup();
+    ahead.launch([delivery('a', 0), delivery('b', 1)], launcher, NOW);
+    // ep_1 holds 2: the next claim takes a whole share (8), in a buffer that may hold 11 (as after a spread
+    // claim), all of which ep_1 may hold: its share is all of prefetch, it may use every slot.
+    expect(ahead.claimLimit(0)).toBe(8);
+    const more = ['c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'].map((id, i) => delivery(id, 10 + i));
+    expect(ahead.launch(more, launcher, NOW)).toBe(0);
+    expect(ahead.size).toBe(10);
+    expect(ahead.low).toBe(false);
+    expect(ahead.excluded(NOW)).toEqual(['ep_1']);
+    expect(ahead.claimLimit(0)).toBe(1);
+    // Slots free up: once fewer than half of prefetch wait, the refill claim takes a whole share again.
+    state.room = 7;
+    ahead.launch([], launcher, NOW);
+    expect(launched).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g']);
+    expect(ahead.low).toBe(true);
+    expect(ahead.excluded(NOW)).toEqual([]);
+    expect(ahead.claimLimit(0)).toBe(8);
+    const refill = ['k', 'l', 'm', 'n', 'o', 'p', 'q', 'r'].map((id, i) => delivery(id, 20 + i));
+    expect(ahead.launch(refill, launcher, NOW)).toBe(0);
+    expect(ahead.size).toBe(11);
+    expect(await returned()).toEqual([]);
+  });
+
+  it('keeps what a prompt endpoint holds past its share when a claim of other endpoints follows', async () => {
+    const { ahead, launcher, returned } = setup();
+    ahead.launch([delivery('a', 0)], launcher, NOW);
+    const more = ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].map((id, i) => delivery(id, 1 + i));
+    ahead.launch(more, launcher, NOW);
+    expect(ahead.size).toBe(9);
+    // ep_1 holds 9, more than its share (8), when a claim spread over endpoints comes: none of it handed back.
+    expect(ahead.launch([delivery('x', 5, 'ep_2'), delivery('y', 6, 'ep_new')], launcher, NOW)).toBe(1);
+    expect(ahead.size).toBe(10);
+    // Nor when the next claim, sized after that spread one, comes.
+    expect(ahead.launch([delivery('z', 7, 'ep_2')], launcher, NOW)).toBe(0);
+    expect(ahead.size).toBe(11);
+    expect(await returned()).toEqual(['y null']);
   });
 
   it('after a claim spread over endpoints, claims take the fullest endpoint share left, up to half of prefetch more', async () => {
