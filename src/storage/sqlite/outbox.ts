@@ -16,11 +16,11 @@ import type {
   ListDeliveriesOptions,
   PruneDeliveriesInput,
 } from '../types.js';
+import { ClaimableRows, PENDING_TO_ENABLED } from './claimable.js';
 import { sqliteDialect as dialect } from './connection/connection.js';
 import { SqliteEndpoints } from './endpoints.js';
-import { type Claimable, type FanoutScope, NEXT_FANOUT_DUE } from './fanout.js';
+import { type FanoutScope, NEXT_FANOUT_DUE } from './fanout.js';
 import { DeliveryLeases } from './leases.js';
-import { RUN_LIMIT } from './statements.js';
 
 const STATUS_LITERALS: ReadonlySet<string> = new Set(DELIVERY_STATUSES);
 
@@ -46,20 +46,6 @@ const updateDelivery = (parked: string, where: string) =>
 const UPDATE_PENDING = [updateDelivery(PARKED, 'id = ?'), updateDelivery(PARKED, 'rowid = ? AND id = ?')];
 const UPDATE_FINISHED = [updateDelivery('0', 'id = ?'), updateDelivery('0', 'rowid = ? AND id = ?')];
 
-const PENDING_TO_ENABLED = `FROM cronhook_deliveries d JOIN cronhook_endpoints e ON e.id = d.endpoint_id
-  WHERE d.status = 'pending' AND d.parked = 0 AND e.enabled = 1`;
-
-/**
- * The pending deliveries a claim may take, in claim order: `[rowid, wake_at, ...columns]` (see `Claimable`).
- * Whole rows: the claim reads each row anyway (its endpoint, its status), and its lease then needs no
- * `RETURNING`, which copies the rows it updates into a temporary table before handing them back.
- */
-const CLAIMABLE = `SELECT d.rowid, d.wake_at, ${deliveryCodec.columns.map((c) => `d.${c}`).join(', ')}
-  ${PENDING_TO_ENABLED} AND d.wake_at <= ?
-  AND d.endpoint_id NOT IN (SELECT value FROM json_each(?)) ORDER BY d.wake_at, d.id ${RUN_LIMIT}`;
-const MESSAGES = `SELECT ${messageCodec.columns.join(', ')} FROM cronhook_messages
-  WHERE id IN (SELECT value FROM json_each(?))`;
-
 const decodeDelivery = (row: Record<string, unknown>) => deliveryCodec.decode(row, dialect);
 
 /**
@@ -69,6 +55,7 @@ const decodeDelivery = (row: Record<string, unknown>) => deliveryCodec.decode(ro
  */
 export class SqliteOutbox extends SqliteEndpoints {
   readonly #leases = new DeliveryLeases(this.c);
+  readonly #claimable = new ClaimableRows(this.c);
   readonly #loadEndpointRow = (id: string) => this.readEndpoint(id);
   readonly #loadMessage = (id: string) => {
     const row = this.c.get('SELECT * FROM cronhook_messages WHERE id = ?', [id]);
@@ -109,11 +96,7 @@ export class SqliteOutbox extends SqliteEndpoints {
     return this.c.write(() => {
       // Its deliveries' attempts read their endpoints and messages as of now (see RecordCache.claimed).
       this.cache.claimed(this.c.versionInWrite(), leaseMs);
-      const stored = this.c.values(CLAIMABLE, [
-        now.getTime(),
-        JSON.stringify(excludeEndpointIds ?? []),
-        limit,
-      ]) as Claimable[];
+      const stored = this.#claimable.read(now.getTime(), excludeEndpointIds ?? [], limit);
       // With the fan-outs due: their records are written here, those taken already leased.
       const written: Message[] = [];
       const taken = this.fanout.claim(stored, options, written);
@@ -124,10 +107,8 @@ export class SqliteOutbox extends SqliteEndpoints {
       const ids = new Set<string>();
       for (const delivery of leased.values()) ids.add(delivery.messageId);
       const missing = this.cache.missingMessages(ids);
-      if (missing.length > 0)
-        this.cache.primeClaimed(
-          this.c.values(MESSAGES, [JSON.stringify(missing)]).map((v) => messageCodec.fromValues(v, dialect)),
-        );
+      const messages = this.#claimable.messages(stored, missing, ids.size);
+      if (messages.length > 0) this.cache.primeClaimed(messages);
       return taken.map(({ stored, record }) => record ?? leased.get(stored[0])!);
       // A lease lost in a power cut only makes the deliveries claimable again: it does not wait for the
       // disk, only for the deliveries it read to be there (see SqliteConnection.write).
