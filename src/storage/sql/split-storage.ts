@@ -140,13 +140,14 @@ export abstract class SplitStorage {
    * Runs `fn` once the schema is ready, turning driver errors into `ERR_STORAGE`; CronhookErrors pass through
    * unchanged.
    */
-  protected async op<T>(action: string, fn: () => T | Promise<T>): Promise<T> {
-    try {
-      if (!this.#prepared) await this.ready();
-      return await fn();
-    } catch (error) {
-      throw storageError(error, action);
-    }
+  protected op<T>(action: string, fn: () => T | Promise<T>): Promise<T> {
+    if (this.#prepared) return settled(action, fn);
+    return this.ready().then(
+      () => settled(action, fn),
+      (error: unknown) => {
+        throw storageError(error, action);
+      },
+    );
   }
 
   /** {@link op} without waiting for the schema: for `migrate()` itself and what needs no table. */
@@ -266,4 +267,22 @@ export abstract class SplitStorage {
   pruneDeliveries(input: PruneDeliveriesInput): Promise<number> {
     return this.op('prune deliveries', () => this.#outbox.pruneDeliveries(input));
   }
+}
+
+/**
+ * `fn`'s result as a promise, its failure as `ERR_STORAGE` (see `SplitStorage.op`). Not an async function: a
+ * delivery calls the storage three to four times (its endpoint, its message, its outcome, a share of a claim),
+ * and SQLite answers the reads at once; an async function added a promise and an `await`'s turn to each.
+ */
+function settled<T>(action: string, fn: () => T | Promise<T>): Promise<T> {
+  let result: T | Promise<T>;
+  try {
+    result = fn();
+  } catch (error) {
+    return Promise.reject(storageError(error, action));
+  }
+  if (!(result instanceof Promise)) return Promise.resolve(result);
+  return result.then(undefined, (error: unknown) => {
+    throw storageError(error, action);
+  });
 }
