@@ -254,9 +254,10 @@ export const LIMITS: Record<string, string> = {
     'lease expiry, prune and older instances would all have to know the lease table. Since schema version ' +
     '24 the message index holds only deliveries whose ids are not derived from their message’s (a read by ' +
     'message finds the others by a range of the primary key): two index entries fewer per delivery at 50 ' +
-    '(its insert and its outcome), one per outcome at 1. WAL -9% at both; backend CPU per delivery about ' +
-    '2-4% lower in the storage-only loop (both builds in one process, 16 alternating chunk pairs, both slot ' +
-    'orders, load 7-9: the slot alone moved it up to 25%), which this host cannot resolve further. The ' +
+    '(its insert and its outcome), one per outcome at 1. WAL -9% at both; backend CPU per delivery level to ' +
+    '4% lower (storage-only loop, both builds in one process, 16 alternating chunk pairs per run, each run ' +
+    'in both slot orders, load 7-9: 6 of 7 slot-balanced runs lower, median ~1.5%), which this host cannot ' +
+    'resolve: the same build against itself in that loop differed by up to 25% between its two schemas. The ' +
     'newest-first index was tried the same way (ids that begin with their creation time read from the ' +
     'primary key backwards) and not kept: its condition, an id’s time digits against `created_at`, costs ' +
     '~2.7 µs of server CPU per row written (translate() in SQL), about what the entry saves, and the pairs ' +

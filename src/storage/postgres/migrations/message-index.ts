@@ -27,8 +27,8 @@ export function ownIdRows(alias = ''): string {
  * index entry each one had, written when the row was and again by its outcome (a new row version, not HOT:
  * the outcome changes the status, which partial indexes depend on), was one of twelve index entries a
  * delivery costs. Measured on a lab server (storage-only loop, both builds in one process, both slot
- * orders): WAL per delivery -9% at 1 and 50 endpoints, backend CPU ~2-4% lower. Deliveries stored with ids of
- * their own (the storage API allows any) are in the index as before.
+ * orders): WAL per delivery -9% at 1 and 50 endpoints, backend CPU level to ~4% lower (within this host's
+ * noise). Deliveries stored with ids of their own (the storage API allows any) are in the index as before.
  * The index is built with the table locked against writes: with many deliveries retained, migrate at a quiet
  * time. Instances of an earlier version keep working during a rolling deploy: their writes are unchanged, and
  * their reads by message (lists by message or job, prune's check for messages left without deliveries) use
