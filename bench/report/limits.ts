@@ -257,7 +257,9 @@ export const LIMITS: Record<string, string> = {
     '(its insert and its outcome), one per outcome at 1. WAL -9% at both; backend CPU per delivery level to ' +
     '4% lower (storage-only loop, both builds in one process, 16 alternating chunk pairs per run, each run ' +
     'in both slot orders, load 7-9: 6 of 7 slot-balanced runs lower, median ~1.5%), which this host cannot ' +
-    'resolve: the same build against itself in that loop differed by up to 25% between its two schemas. The ' +
+    'resolve: the same build against itself in that loop differed by 1-5% in four runs and 25% in a fifth. ' +
+    'Recreating the delivery lists’ indexes ascending (as SQLite’s version 10) was level at 1 endpoint and ' +
+    '-7% / level at 50 in the two slot orders (WAL -4%), and was not made a migration. The ' +
     'newest-first index was tried the same way (ids that begin with their creation time read from the ' +
     'primary key backwards) and not kept: its condition, an id’s time digits against `created_at`, costs ' +
     '~2.7 µs of server CPU per row written (translate() in SQL), about what the entry saves, and the pairs ' +
