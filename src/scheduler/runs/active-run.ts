@@ -1,7 +1,7 @@
 import type { CronhookError } from '../../errors.js';
 import type { JobRecord, RunRecord } from '../../storage/types.js';
 import type { RunTrigger } from '../types.js';
-import type { RunController } from './run-controller.js';
+import type { RunContext } from './run-context.js';
 
 /** How `triggerJob` hands a run over (see {@link RunTracker.execute}). */
 export interface ManualHandOver {
@@ -41,14 +41,12 @@ export function manualHandOver(sharedJob: boolean, reserved: boolean, startedNow
  */
 export type StartGate = (job: JobRecord, run: RunRecord) => boolean | Promise<boolean>;
 
-/** Where a run is between being handed to the tracker and settling. */
-export interface ActiveRun {
-  job: JobRecord;
-  /** `job` is the storage's own read-only record. */
-  sharedJob: boolean;
-  run: RunRecord;
-  /** The run's one controller: `stop()` and `removeJob()` abort it, the runner hands its signal on. */
-  controller: RunController;
+/**
+ * Where a run is between being handed to the tracker and settling. It is the run's {@link RunContext} too,
+ * made once at hand-over: a run claimed ahead of its instant has it ready (its signal, its job's public view)
+ * before the instant, and its start makes no context of its own.
+ */
+export interface ActiveRun extends RunContext {
   /** Why the tracker aborted the run, once it did (read instead of the signal before the run starts). */
   abortReason: CronhookError | null;
   /** Its job was removed (with its runs): nothing of the run is left to release or store. */

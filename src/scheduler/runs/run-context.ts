@@ -7,15 +7,24 @@ import type { Job, RunEventBase } from '../types.js';
 import type { RunController } from './run-controller.js';
 import { toPublicRun } from './run-records.js';
 
-/** What one run's attempts share: the job, the run, its controller and the job's public view (made once). */
+/**
+ * What one run's attempts share: the job, the run, its controller and the job's public view (made once). The
+ * tracker's ActiveRun is the run's context, made at hand-over (see RunTracker.execute).
+ */
 export interface RunContext {
   job: JobRecord;
   /** `job` is the storage's own read-only record: its public view is made from a copy. */
   sharedJob: boolean;
   run: RunRecord;
-  /** Aborted by `stop()` and `removeJob()` (forwarded by the tracker), and by the timeout of a lone attempt. */
+  /**
+   * The run's one controller: `stop()` and `removeJob()` abort it (through the tracker), and so does the
+   * timeout of a lone attempt.
+   */
   controller: RunController;
-  /** `controller.signal`, read once (the getter is not free at thousands of runs per instant). */
+  /**
+   * `controller.signal`, read once, at hand-over (the getter makes the signal: not free at thousands of runs
+   * per instant, and done before the instant for a run claimed ahead).
+   */
   signal: AbortSignal;
   publicJob: Job | undefined;
   /** The run's telemetry; null when telemetry is off. */

@@ -149,11 +149,16 @@ export class RunTracker {
     manual: ManualHandOver = NOT_MANUAL,
   ): Promise<RunRecord | null> {
     if (manual.reserved) this.#slots.handOverReserved();
+    const controller = new RunController();
     const active: ActiveRun = {
       job,
       sharedJob: manual.sharedJob,
       run,
-      controller: new RunController(),
+      controller,
+      signal: controller.signal,
+      publicJob: undefined,
+      telemetry: null,
+      startedNow: false,
       abortReason: null,
       jobRemoved: false,
       done: NOT_STARTED,
@@ -196,7 +201,12 @@ export class RunTracker {
         if (active.abortReason !== null) throw active.abortReason;
         const now = clock.now();
         const startAt = Math.max(now, run.scheduledAt.getTime()) + jitterMs;
-        if (startAt > now) await this.#waitUntil(active, startAt);
+        if (startAt > now) {
+          // What the run's start needs and its start time does not is made while it waits, not at the
+          // instant, where it would delay every run due then behind it.
+          this.#o.runner.prepare(active);
+          await this.#waitUntil(active, startAt);
+        }
         if (gate) {
           const open = gate(job, run);
           if (open !== true && !(await open)) {

@@ -2,7 +2,7 @@ import type { Clock } from '../../clock.js';
 import { sleep } from '../../clock.js';
 import { type ErrorInfo, toErrorInfo } from '../../errors.js';
 import type { Emitter } from '../../events.js';
-import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
+import type { RunRecord, Storage } from '../../storage/types.js';
 import type { RunHook, SchedulerHooks } from '../../telemetry/hooks.js';
 import type { AddressPolicy, Transport } from '../../transport/types.js';
 import type { JobHandler, RunEventBase, SchedulerEvents } from '../types.js';
@@ -15,8 +15,7 @@ import {
   retryDelay,
 } from './attempts/attempt-outcome.js';
 import { type AttemptEnded, AttemptRunner, SUCCEEDED } from './attempts/attempt-runner.js';
-import { type RunContext, runEvent } from './run-context.js';
-import type { RunController } from './run-controller.js';
+import { publicJob, type RunContext, runEvent } from './run-context.js';
 import { markStarted } from './run-records.js';
 
 export interface RunnerOptions {
@@ -50,29 +49,22 @@ export class Runner implements AttemptEnded<RunRecord | Promise<RunRecord>> {
   }
 
   /**
-   * Runs `run` of `job` to its end and stores it. `sharedJob`: `job` is the storage's own read-only record
-   * (`peekJob`); handlers and listeners then get a copy, so nothing they do can reach it. `startStored`: the
-   * run was stored `running` (with its `startedAt`) already, so its start is not written again; `startedNow`:
-   * and its `startedAt` was read in this tick (see RunContext.startedNow).
+   * What the start of the run of `ctx` needs that does not depend on its start time, made ahead (while the run
+   * waits for its instant): a handler's view of its job.
    */
-  execute(
-    job: JobRecord,
-    run: RunRecord,
-    controller: RunController,
-    sharedJob = false,
-    startStored = false,
-    startedNow = false,
-  ): Promise<RunRecord> {
-    const ctx: RunContext = {
-      job,
-      sharedJob,
-      run,
-      controller,
-      signal: controller.signal,
-      publicJob: undefined,
-      telemetry: null,
-      startedNow: startStored ? startedNow : true,
-    };
+  prepare(ctx: RunContext): void {
+    if ('handler' in ctx.job.target) publicJob(ctx);
+  }
+
+  /**
+   * Runs the run of `ctx` to its end and stores it. `ctx.sharedJob`: its job is the storage's own read-only
+   * record (`peekJob`); handlers and listeners then get a copy, so nothing they do can reach it. `startStored`:
+   * the run was stored `running` (with its `startedAt`) already, so its start is not written again;
+   * `startedNow`: and its `startedAt` was read in this tick (see RunContext.startedNow).
+   */
+  execute(ctx: RunContext, startStored = false, startedNow = false): Promise<RunRecord> {
+    const { job, run } = ctx;
+    ctx.startedNow = startStored ? startedNow : true;
     if (!startStored) markStarted(run, this.#o.clock.now());
     const hook = this.#o.telemetry?.runStarted(job, run) ?? null;
     if (hook === null) return this.#execute(ctx, startStored);

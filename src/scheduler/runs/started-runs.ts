@@ -33,10 +33,9 @@ export class StartedRuns {
    * `startedNow`: see Runner.execute.
    */
   start(active: ActiveRun, startStored: boolean, startedNow: boolean): Promise<RunRecord | null> {
-    const { job, run, controller } = active;
     let result: Promise<RunRecord>;
     try {
-      result = this.#o.runner.execute(job, run, controller, active.sharedJob, startStored, startedNow);
+      result = this.#o.runner.execute(active, startStored, startedNow);
     } catch (error) {
       result = Promise.reject(error);
     }
