@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { Clock } from '../../src/clock.js';
 import { FIRE_AHEAD_MS } from '../../src/scheduler/claim-loop.js';
+import { Scheduler } from '../../src/scheduler/scheduler.js';
+import { MemoryStorage } from '../../src/storage/memory/index.js';
+import { FakeClock } from '../../src/testing/fake-clock.js';
 import { createTestScheduler } from '../helpers/scheduler.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -45,6 +49,37 @@ describe('claiming ahead of the due time (fire-ahead window)', () => {
     await clock.advance(FIRE_AHEAD_MS);
     expect(startedAt).toHaveLength(60);
     expect(new Set(startedAt)).toEqual(new Set([T0 + MINUTE]));
+    await scheduler.stop();
+  });
+
+  it('calls the handlers of the runs due at one instant within that timer callback, none deferred', async () => {
+    // A run's start is not queued behind the other runs of its instant as a promise continuation: the burst's
+    // handlers are called one after another as the timer fires (a scheduler without listeners: `job.started`
+    // listeners are awaited before each handler).
+    const fake = new FakeClock('2026-01-01T00:00:00.000Z');
+    let inTimer = false;
+    const clock: Clock = {
+      now: () => fake.now(),
+      setTimeout: (callback, delayMs) =>
+        fake.setTimeout(() => {
+          inTimer = true;
+          try {
+            callback();
+          } finally {
+            inTimer = false;
+          }
+        }, delayMs),
+    };
+    const scheduler = new Scheduler({ clock, storage: new MemoryStorage(), concurrency: 100 });
+    const calledInTimer: boolean[] = [];
+    scheduler.handle('h', () => void calledInTimer.push(inTimer));
+    for (let i = 0; i < 60; i++) {
+      await scheduler.addJob({ id: `j${i}`, schedule: '* * * * *', target: { handler: 'h' } });
+    }
+    await scheduler.start();
+    await fake.advance(MINUTE);
+    expect(calledInTimer).toEqual(new Array(60).fill(true));
+    expect((await scheduler.listRuns('j59'))[0]?.status).toBe('succeeded');
     await scheduler.stop();
   });
 

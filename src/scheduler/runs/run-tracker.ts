@@ -33,7 +33,8 @@ export interface RunTrackerOptions {
  * `removeJob()`.
  *
  * Runs waiting for an instant are grouped by it, and one timer is armed for the earliest group ({@link InstantWaits}):
- * all runs due at one instant start from one timer callback, in the order they were handed over. Aborts are
+ * all runs due at one instant start from one timer callback, in the order they were handed over, each within
+ * that callback (no continuation of its own queued behind the others: see StartedRuns.afterWait). Aborts are
  * forwarded by hand (one `AbortController` per run, no `AbortSignal.any`), which keeps the per-run cost low.
  */
 export class RunTracker {
@@ -172,7 +173,8 @@ export class RunTracker {
     const done =
       manual.reserved && active.abortReason === null
         ? this.#started.start(active, true, manual.startedNow)
-        : this.#run(active, jitterMs, previous, gate, manual);
+        : ((manual.reserved || previous !== undefined ? null : this.#atInstant(active, jitterMs, gate)) ??
+          this.#run(active, jitterMs, previous, gate, manual));
     active.done = done;
     // (A run released before its first await has left #active already and chains nothing.)
     if (job.overlap === 'queue' && this.#active.has(active)) this.#jobChains.set(job.id, done);
@@ -180,8 +182,42 @@ export class RunTracker {
   }
 
   /**
-   * A run waiting for what it waits for (see {@link execute}), then started (see StartedRuns); released when it
-   * cannot start. Resolves with the finished run.
+   * A run due at a later instant with nothing else to wait for (not reserved, no previous run, not aborted):
+   * started from the instant's timer callback itself, through StartedRuns.afterWait, not from a continuation
+   * of its own. null for any other run (see #run).
+   */
+  #atInstant(
+    active: ActiveRun,
+    jitterMs: number,
+    gate: StartGate | undefined,
+  ): Promise<RunRecord | null> | null {
+    if (active.abortReason !== null) return null;
+    const now = this.#o.clock.now();
+    const startAt = Math.max(now, active.run.scheduledAt.getTime()) + jitterMs;
+    if (startAt <= now) return null;
+    // What the run's start needs and its start time does not is made while it waits, not at the instant,
+    // where it would delay every run due then behind it.
+    this.#o.runner.prepare(active);
+    const started = this.#started;
+    return new Promise<RunRecord | null>((resolve) => {
+      active.wait = {
+        resolve: () => {
+          try {
+            resolve(started.afterWait(active, gate));
+          } catch (error) {
+            resolve(started.failed(active, error, false));
+          }
+        },
+        // Released a continuation later, as from #run's wait.
+        reject: (reason: unknown) => resolve(LATER.then(() => started.failed(active, reason, false))),
+      };
+      this.#waiting.add(active, startAt);
+    });
+  }
+
+  /**
+   * A run waiting for what it waits for (see {@link execute}), then started (see StartedRuns.afterWait);
+   * released when it cannot start. Resolves with the finished run.
    */
   async #run(
     active: ActiveRun,
@@ -190,50 +226,24 @@ export class RunTracker {
     gate: StartGate | undefined,
     manual: ManualHandOver,
   ): Promise<RunRecord | null> {
-    const { job, run } = active;
-    const reserved = manual.reserved;
-    const { clock, storage } = this.#o;
     // A reserved run holds its slot already (stored `running` by triggerJob): here only when it was aborted.
-    let holdsSlot = reserved;
-    try {
-      if (!reserved) {
-        if (previous) await previous.catch(() => {});
-        if (active.abortReason !== null) throw active.abortReason;
-        const now = clock.now();
-        const startAt = Math.max(now, run.scheduledAt.getTime()) + jitterMs;
-        if (startAt > now) {
-          // What the run's start needs and its start time does not is made while it waits, not at the
-          // instant, where it would delay every run due then behind it.
-          this.#o.runner.prepare(active);
-          await this.#waitUntil(active, startAt);
-        }
-        if (gate) {
-          const open = gate(job, run);
-          if (open !== true && !(await open)) {
-            this.#settled(active);
-            return null;
-          }
-        }
-        if (!this.#slots.tryTake()) await this.#waitForSlot(active);
-        holdsSlot = true;
-        // Its lease ran out while it waited (this process was paused longer than leaseMs, or could not renew
-        // it): another instance may have taken the run over and run it. It is not started (nor written) here;
-        // whoever takes it over, this instance's recovery included, runs it or records it missed.
-        if (storage.shared && run.lockedUntil !== null && run.lockedUntil.getTime() <= clock.now()) {
-          holdsSlot = false;
-          this.#slots.release();
-          this.#o.onError(leaseRanOut(job, run));
-          this.#settled(active);
-          return null;
-        }
-      }
-      // Aborted after its wait ended but before this continuation ran: it never started, so it is released.
-      if (active.abortReason !== null) throw active.abortReason;
-    } catch (error) {
-      if (holdsSlot) this.#slots.release();
-      return this.#started.failed(active, error, reserved);
+    if (manual.reserved) {
+      this.#slots.release();
+      return this.#started.failed(active, active.abortReason, true);
     }
-    return await this.#started.start(active, false, false);
+    try {
+      if (previous) await previous.catch(() => {});
+      if (active.abortReason !== null) throw active.abortReason;
+      const now = this.#o.clock.now();
+      const startAt = Math.max(now, active.run.scheduledAt.getTime()) + jitterMs;
+      if (startAt > now) {
+        this.#o.runner.prepare(active);
+        await this.#waitUntil(active, startAt);
+      }
+    } catch (error) {
+      return this.#started.failed(active, error, false);
+    }
+    return await this.#started.afterWait(active, gate);
   }
 
   /** The run has settled: it leaves the runs held here (and its job's `overlap: 'queue'` chain). */
@@ -252,14 +262,6 @@ export class RunTracker {
       active.wait = { resolve, reject };
     });
     this.#waiting.add(active, at);
-    return waited;
-  }
-
-  #waitForSlot(active: ActiveRun): Promise<void> {
-    const waited = new Promise<void>((resolve, reject) => {
-      active.wait = { resolve, reject };
-    });
-    this.#slots.enqueue(active);
     return waited;
   }
 
@@ -288,14 +290,7 @@ export class RunTracker {
   }
 }
 
-function leaseRanOut(job: JobRecord, run: RunRecord): CronhookError {
-  return new CronhookError(
-    'ERR_LEASE_LOST',
-    `Run ${run.id} of job ${JSON.stringify(job.id)} was not started: its lease ran out at ` +
-      `${run.lockedUntil?.toISOString()} while it waited (this instance paused longer than leaseMs, or could not ` +
-      'renew it); another instance takes it over',
-  );
-}
-
 /** What an ActiveRun's `done` is until its run is under way (set right after, in `execute`). */
 const NOT_STARTED: Promise<RunRecord | null> = Promise.resolve(null);
+/** Settled already: what follows it runs a continuation later. */
+const LATER: Promise<void> = Promise.resolve();

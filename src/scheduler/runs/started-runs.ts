@@ -1,11 +1,14 @@
-import type { RunRecord, Storage } from '../../storage/types.js';
+import type { Clock } from '../../clock.js';
+import { CronhookError } from '../../errors.js';
+import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
 import type { RunStatus } from '../types.js';
-import type { ActiveRun } from './active-run.js';
+import type { ActiveRun, StartGate } from './active-run.js';
 import type { ConcurrencySlots } from './concurrency-slots.js';
 import type { Runner } from './runner.js';
 
 export interface StartedRunsOptions {
   storage: Storage;
+  clock: Clock;
   runner: Runner;
   runRetention: number;
   onError: (error: unknown) => void;
@@ -26,6 +29,73 @@ export class StartedRuns {
 
   constructor(options: StartedRunsOptions) {
     this.#o = options;
+  }
+
+  /**
+   * A run whose wait (for its instant, its job's previous run) is over: asked `gate` whether it still goes
+   * ahead, given a concurrency slot (it waits for one when none is free), then started, unless its lease ran
+   * out or it was aborted meanwhile. Not async: when the gate answers at once and a slot is free (a burst's
+   * runs, as a rule), the run starts within this call, so that the runs due at one instant start one after
+   * another from the instant's timer callback, not each from a continuation of its own queued behind them all.
+   */
+  afterWait(active: ActiveRun, gate: StartGate | undefined): Promise<RunRecord | null> {
+    if (gate) {
+      const open = gate(active.job, active.run);
+      if (open !== true) return this.#afterGate(active, open);
+    }
+    if (!this.#o.slots.tryTake()) return this.#afterSlotWait(active);
+    return this.#holding(active);
+  }
+
+  async #afterGate(active: ActiveRun, open: boolean | Promise<boolean>): Promise<RunRecord | null> {
+    try {
+      if (!(await open)) {
+        this.#o.settled(active);
+        return null;
+      }
+      if (!this.#o.slots.tryTake()) await this.#waitForSlot(active);
+    } catch (error) {
+      return this.failed(active, error, false);
+    }
+    return this.#holding(active);
+  }
+
+  async #afterSlotWait(active: ActiveRun): Promise<RunRecord | null> {
+    try {
+      await this.#waitForSlot(active);
+    } catch (error) {
+      return this.failed(active, error, false);
+    }
+    return this.#holding(active);
+  }
+
+  #waitForSlot(active: ActiveRun): Promise<void> {
+    const waited = new Promise<void>((resolve, reject) => {
+      active.wait = { resolve, reject };
+    });
+    this.#o.slots.enqueue(active);
+    return waited;
+  }
+
+  /** `active` holds a slot now: started, unless its lease ran out while it waited, or it was aborted. */
+  #holding(active: ActiveRun): Promise<RunRecord | null> {
+    const { job, run } = active;
+    const { storage, clock, slots } = this.#o;
+    // Its lease ran out while it waited (this process was paused longer than leaseMs, or could not renew
+    // it): another instance may have taken the run over and run it. It is not started (nor written) here;
+    // whoever takes it over, this instance's recovery included, runs it or records it missed.
+    if (storage.shared && run.lockedUntil !== null && run.lockedUntil.getTime() <= clock.now()) {
+      slots.release();
+      this.#o.onError(leaseRanOut(job, run));
+      this.#o.settled(active);
+      return NOT_RUN;
+    }
+    // Aborted after its wait ended but before it got here: it never started, so it is released.
+    if (active.abortReason !== null) {
+      slots.release();
+      return this.failed(active, active.abortReason, false);
+    }
+    return this.start(active, false, false);
   }
 
   /**
@@ -100,6 +170,18 @@ export class StartedRuns {
     return finished;
   }
 }
+
+function leaseRanOut(job: JobRecord, run: RunRecord): CronhookError {
+  return new CronhookError(
+    'ERR_LEASE_LOST',
+    `Run ${run.id} of job ${JSON.stringify(job.id)} was not started: its lease ran out at ` +
+      `${run.lockedUntil?.toISOString()} while it waited (this instance paused longer than leaseMs, or could not ` +
+      'renew it); another instance takes it over',
+  );
+}
+
+/** What a run that did not start comes to. */
+const NOT_RUN: Promise<null> = Promise.resolve(null);
 
 /** Runs that ran: retention keeps `runRetention` of them, apart from occurrences that did not run. */
 const RAN: RunStatus[] = ['succeeded', 'failed'];
