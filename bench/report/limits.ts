@@ -19,25 +19,28 @@ export const LIMITS: Record<string, string> = {
     'Node’s timers have millisecond granularity; a run passes claim → plan → `advanceJob` → start before ' +
     'the handler, against a direct timer callback in node-cron and croner.',
   'accuracy-1000':
-    'about 25–30 µs of CPU per run (profile of 1k handler jobs due every second). Due jobs are claimed up ' +
-    'to 500 ms ahead (capped at `leaseMs`/10) and their runs start together from one timer at the due ' +
-    'instant, so what remains at the instant is starting the runs: storing each as running, the handler ' +
-    'call and its completion. Under load from other processes the start window stretches. Every run of ' +
-    'a burst has its handler called before any run completes (completions are queued behind the starts), ' +
-    'so a run’s lateness is the timer’s wake plus the start work of the runs ahead of it: a profile of the ' +
-    'samples between a burst’s first and last handler call (1k jobs) has the attempt’s arming (its timeout ' +
-    'group, `ArmedAttempt`) at ~18%, the run’s abort signal ~5%, the job’s public view ~6%, the `running` ' +
-    'write ~5%, and async layers most of the rest. The lone handler attempt without telemetry is no longer ' +
-    'an async function, and a claim that misses nothing no longer calls the missed-run report: promises per ' +
-    'scheduled run 23.3 → 18.5 (async-hooks count), process CPU per second lower in 5 of 6 separate-process ' +
-    'pairs for each change (load 4-10). Wall-clock lateness could not be compared on the loaded host; one ' +
-    'build’s p99 spreads 15-21 ms between quiet runs, more than the start work left to save: a scavenge or ' +
-    'a descheduling inside a burst delays every run after it. The p50 rise after 113b48c (4 of 4 pairs) did ' +
-    'not show as start CPU: per-run CPU between first and last handler was higher in 3 of 6 in-process ' +
-    'pairs for 113b48c → 4586924 and for the RunController commit alone.',
+    'the start work of the runs ahead of a run in its burst, and whatever stops the process inside the ' +
+    'burst. Due jobs are claimed up to 500 ms ahead (capped at `leaseMs`/10) and their runs start together ' +
+    'from one timer at the due instant. Since this stop each run of the instant starts within that timer’s ' +
+    'callback, one after another, not from a promise continuation each queued behind the whole burst; and ' +
+    'what a start needs but its start time does not (the run’s context and abort signal, the handler’s view ' +
+    'of its job) is made while the run waits. Measured on a FakeClock (both builds in one process, bursts ' +
+    'alternating, both orders, 400 bursts of 1k runs, load 7-10): timer to first handler 0.19 -> 0.05 ms, ' +
+    'timer to last handler per run (lowest tenth of bursts) 1.79 -> 1.53 µs, lower in 227 of 400 bursts. ' +
+    'Left at the instant per run: the clock read, the `running` write, the attempt’s timeout group, the ' +
+    'handler’s view of its run and the call, ~1.5-2 µs at best, so a quiet burst of 1k runs takes ~2 ms of ' +
+    'CPU. The rest of the lateness is not CPU: Node’s timers wake ~1-2 ms after a whole-millisecond instant ' +
+    '(the delay counts from `Date.now()` in whole milliseconds, then the event loop’s wake), and a ' +
+    'descheduling or a scavenge inside a burst delays every run after it; the p99 of 10 bursts is the tail ' +
+    'of the worst one or two (one build spread 15-21 ms between quiet runs). Waking nearer the instant would ' +
+    'need a sub-millisecond wait (a timer armed early, then `setImmediate` turns), which spends CPU at every ' +
+    'instant.',
   'accuracy-10000':
-    'the same ~25 µs of CPU per run: 10k runs take ~250 ms of CPU to start, and the first seconds after ' +
-    '`start()` run unoptimised code. None is missed (node-cron and croner drop runs at this size).',
+    'as at 1k: the start work of the runs ahead, and scavenges (a burst keeps each of its runs live until ' +
+    'its handlers are all called, so a scavenge inside it copies them all). On a FakeClock (one process, ' +
+    'bursts alternating, load ~10) timer to first handler was 7.3 ms at 10k runs before this stop (every ' +
+    'wait resolved, then a continuation each) and 0.07 ms after; per run 6-11 µs at that load. None is ' +
+    'missed (node-cron and croner drop runs at this size).',
   http:
     'CPU-bound in one process. Measured without I/O (undici’s dispatch answered in process, the same 16 ' +
     'callers, alternating bursts in one process, loaded machine), cronhook’s own work per run is about ' +
