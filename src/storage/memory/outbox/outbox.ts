@@ -85,8 +85,9 @@ export class MemoryOutbox {
     if (this.#messages.has(message.id)) throw exists('Message', message.id);
     const storedMessage = cloneMessage(message);
     const entries: DeliveryEntry[] = [];
-    // A message's deliveries are made at one instant: their dates are stored once, shared.
-    const dates = new SharedDates();
+    // A message's deliveries are made at one instant, the message's own: their dates and its date are stored
+    // once, shared (one Date fewer per message at one endpoint, where each message has one delivery).
+    const dates = new SharedDates(storedMessage.createdAt);
     for (const delivery of deliveries) {
       const stored: DeliveryRecord = {
         ...delivery,

@@ -17,6 +17,14 @@ export class SharedDates {
   #time = Number.NaN;
   #date: Date | null = null;
 
+  /** `stored`: a stored date (never changed in place) that copies of its instant may be. */
+  constructor(stored?: Date) {
+    if (stored !== undefined) {
+      this.#time = stored.getTime();
+      this.#date = stored;
+    }
+  }
+
   copy(date: Date | null): Date | null {
     if (date === null) return null;
     const time = date.getTime();
