@@ -98,7 +98,7 @@ export const LIMITS: Record<string, string> = {
     'delivery and message (280k entries, whose entries miss the CPU’s caches: without the claimed ones ' +
     'kept at hand the whole pipeline in process costs ~20-30% more per delivery), and long-lived Maps and ' +
     'Sets every delivery passes through, whose tables V8 makes again in the old generation at each ' +
-    'shrink, grow or clear (see `src/fresh-collections.ts`). Since this stop `FairShare` no longer ' +
+    'shrink, grow or clear (see `src/fresh-collections.ts`). Since stop 13 `FairShare` no longer ' +
     'deletes and sets again its one endpoint’s last outcome at every attempt (that Map’s only entry: two ' +
     'tables per attempt), the deliveries at hand stay there after their attempt and those maps are ' +
     'replaced rather than cleared at their cap, and the attempting set and `FairShare`’s maps are ' +
@@ -114,7 +114,23 @@ export const LIMITS: Record<string, string> = {
     'not kept, each below this host’s resolution: an optional `peekMessage` (no message copy and no await ' +
     'per attempt: 24 of 40 in-process pairs lower, as many as a build against its own copy), dropping the ' +
     'claimed messages kept at hand (no gain at 50 endpoints; at one, 20-30% worse), and `ClaimedAhead`’s ' +
-    'per-endpoint counts as a `FreshMap` (lower in 67 of 120 turn pairs at 50 endpoints, ~3%).',
+    'per-endpoint counts as a `FreshMap` (lower in 67 of 120 turn pairs at 50 endpoints, ~3%). Compared ' +
+    'with the loop in one process over loopback (stop 14, load 7-13): allocation per delivery is close ' +
+    '(~15.9 vs ~13.9 KB at one endpoint), scavenges promote no more of it than the loop’s (~0.7-0.9 vs ~2 ' +
+    'KB per delivery), the request carries one header more (`user-agent`), cronhook makes ~9.5 promises ' +
+    'per delivery to the loop’s 4, and 16-33% of its requests (those pending past 2 ms at that load) add and ' +
+    'remove an abort listener; none of these is more than ~1 µs. What the loop has not is the backlog’s ' +
+    'heap: 280k stored messages, ~1,150 B each at one endpoint before stop 14. Since then a webhook body ' +
+    'is one flat string (a template literal made it a rope of 7 pieces, which the outbox kept and the ' +
+    'first send flattened into a copy in the old generation), so is a derived delivery id (a one-endpoint ' +
+    'delivery’s id too), and a message shares its stored date with its delivery: ~780 B per stored ' +
+    'message. Over loopback (both builds in one process, alternating turns, both slot orders) the flat body ' +
+    'lowered the sender’s CPU per delivery at one endpoint in 6 of 6 runs (median turn ratios 0.82-0.98), the ' +
+    'flat id by ~1-5% (0.94-0.99, 3 sets), the shared date was level. In process with an instant transport ' +
+    'the notifier costs ~10-12 µs per delivery at one endpoint: signing ~2.4 (as the loop’s), the claim ' +
+    '~2.4 (keeping claimed deliveries at hand ~1, the claimed copies), the attempt, its record and outcome ' +
+    '~3. Measured again and not kept: `peekMessage` (level, as before) and the at-hand maps capped at 512 ' +
+    'instead of 4,096 (level).',
   'webhook-memory-50':
     'Garbage collection and the writes a claim makes. At 50 endpoints a fan-out’s delivery records are ' +
     'written when a claim first reaches them, inside the counted window; at one endpoint publish() wrote ' +
@@ -126,13 +142,16 @@ export const LIMITS: Record<string, string> = {
     'a claim now leases a fan-out’s deliveries straight from the fan-out, one lease object per claim in ' +
     'the fan-out’s group instead of a record, an entry and two wake-queue pairs per delivery, and a ' +
     'success goes from the lease to the compact form: storage CPU per delivery at 50 endpoints ~17% lower ' +
-    'alone, the whole pipeline in process ~19% (6 pairs, load 10-13). Since this stop the notifier’s ' +
+    'alone, the whole pipeline in process ~19% (6 pairs, load 10-13). Since stop 13 the notifier’s ' +
     'attempting set and `FairShare`’s per-endpoint maps are `FreshSet`/`FreshMap` (see one endpoint): in ' +
     'process CPU per delivery at 50 endpoints lower in 24 and 23 of 30 turn pairs (16.0 -> 13.7, 14.6 -> ' +
     '13.7 µs; over loopback level, 49 of 96). What is left per delivery is the ' +
     'claimed copy, its id and the message copy each attempt reads. On top comes the same ' +
     'undici, loopback writes and signing as the loop, which gets cheaper at 50 endpoints since it builds one ' +
-    'message per 50 requests. The receiver competes for the same two cores, so both swing widely between runs.',
+    'message per 50 requests. The receiver competes for the same two cores, so both swing widely between ' +
+    'runs. Stop 14’s flat bodies and delivery ids (see one endpoint) are about level here (slot-balanced ' +
+    'median turn ratios 0.95-1.05 for the body, 0.97 for the id): a message is sent 50 times, so its one ' +
+    'flatten and its stored bytes are spread over 50 deliveries.',
   'webhook-latency-1': 'see the per-delivery costs above.',
   'webhook-latency-50':
     'CPU: a message’s 16 first requests leave within ~1 ms, then the answers come back in waves while the ' +
