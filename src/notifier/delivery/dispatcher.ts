@@ -45,6 +45,8 @@ export class Dispatcher {
   #drained: string | null = null;
   /** A refill claim (no slot free) had to hand deliveries back: no other until a slot frees. */
   #refillRefused = false;
+  /** Due deliveries are left unclaimed: the last claim took all it asked for, or storage said so since. */
+  #dueLeft = false;
   /** How the slots are shared between endpoints, slow ones limited (see FairShare). */
   readonly #share: FairShare;
   /**
@@ -167,6 +169,7 @@ export class Dispatcher {
           leaseMs: options.leaseMs,
           excludeEndpointIds: excluded,
         });
+        this.#dueLeft = claimed.length >= limit;
         if (claimed.length > 0) {
           claimedAny = true;
           const fresh = claimed.filter((d) => !this.#slots.attempting(d.id));
@@ -187,8 +190,17 @@ export class Dispatcher {
         this.#setTimer(this.#retention.nextAt);
         return;
       }
+      // Free slots, but due deliveries left that no claim may take now (one endpoint at the defaults holds 4
+      // of 10 slots): storage would only say again that something is due, a read (a round trip on SQL) on
+      // nearly every tick. An answer wakes us; the poll interval bounds the wait for a retry falling due
+      // meanwhile, should the last claim have taken the last due ones.
+      if (this.#dueLeft && this.#slots.active > 0) {
+        this.#setTimer(this.#earliest(clock.now() + options.pollIntervalMs));
+        return;
+      }
       const next = (await storage.nextDeliveryAt())?.getTime() ?? null;
       const now = clock.now();
+      this.#dueLeft = next !== null && next <= now;
       let wakeAt: number | null = null;
       // Other instances may store deliveries at any time: shared storage is polled.
       if (next === null) wakeAt = storage.shared ? now + options.pollIntervalMs : null;
@@ -196,13 +208,17 @@ export class Dispatcher {
       // Due but not claimable: our slots are full (a finishing attempt wakes us) or the due deliveries wait
       // behind a per-endpoint limit. Without work in flight, back off rather than spin.
       else if (this.#slots.active === 0 || !claimedAny) wakeAt = now + options.pollIntervalMs;
-      const pruneAt = this.#retention.nextAt;
-      if (pruneAt !== null && (wakeAt === null || pruneAt < wakeAt)) wakeAt = pruneAt;
-      this.#setTimer(wakeAt);
+      this.#setTimer(this.#earliest(wakeAt));
     } catch (error) {
       this.#fail(error);
       if (this.#running) this.#timer.wakeAt(clock.now() + options.pollIntervalMs);
     }
+  }
+
+  /** `wakeAt` or the delivery log's next pruning, whichever comes first. */
+  #earliest(wakeAt: number | null): number | null {
+    const pruneAt = this.#retention.nextAt;
+    return pruneAt !== null && (wakeAt === null || pruneAt < wakeAt) ? pruneAt : wakeAt;
   }
 
   /**
