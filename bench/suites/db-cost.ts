@@ -5,11 +5,13 @@ import type { DbCostInput, DbCostResult } from '../workers/db-cost.js';
 import { describe, NO_POSTGRES, type SuiteContext } from './context.js';
 
 export async function dbCostSuite({ profile, results, log }: SuiteContext): Promise<void> {
+  let notStarted: string | undefined;
   const server = await startBenchPostgres({ statements: true }).catch((error: unknown) => {
     log(`Postgres not started: ${String(error)}`);
+    notStarted = `Postgres did not start: ${String(error).split('\n')[0]}`;
     return null;
   });
-  if (server === null) results.dbCost = { status: 'skipped', reason: NO_POSTGRES };
+  if (server === null) results.dbCost = { status: 'skipped', reason: notStarted ?? NO_POSTGRES };
   else {
     const { timeoutMs, ...cost } = profile.dbCost;
     const input: DbCostInput = { postgresUrl: server.url, postmasterPid: server.pid, ...cost };
