@@ -102,6 +102,14 @@ const latestFile = `${root}bench/results/latest.json`;
 if (only !== undefined && existsSync(latestFile)) {
   const previous = JSON.parse(readFileSync(latestFile, 'utf8')) as BenchResults;
   if (previous.profile === profile.name) {
+    results.only = {
+      suites: only,
+      othersFrom: previous.only?.othersFrom ?? {
+        date: previous.date,
+        durationMs: previous.durationMs,
+        loadAverage: previous.machine.loadAverage,
+      },
+    };
     if (!enabled('registration')) results.registration = previous.registration;
     if (!enabled('accuracy')) results.accuracy = previous.accuracy;
     if (!enabled('http')) results.http = previous.http;

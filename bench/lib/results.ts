@@ -32,6 +32,11 @@ export interface BenchResults {
   node: string;
   machine: Machine;
   versions: Record<string, string>;
+  /**
+   * Set by `--only`: the suites this run measured; every other section keeps the figures of the run described
+   * here (an earlier run of the same profile).
+   */
+  only?: { suites: string[]; othersFrom: { date: string; durationMs: number; loadAverage: number[] } };
   registration: Array<{ library: Library; n: number; outcome: Outcome<RegistrationResult> }>;
   accuracy: Array<{ library: Library; n: number; outcome: Outcome<AccuracyResult> }>;
   http: {

@@ -57,6 +57,13 @@ export function renderReport(results: BenchResults, full?: { file: string; date:
     'the package does not export, so they run from src/ under tsx.)',
     '',
     `- Run: \`npm run bench${results.profile === 'quick' ? ' -- --quick' : ''}\` (${results.profile} profile), ${results.date}, ${fmt(results.durationMs / 1000)} s`,
+    ...(results.only
+      ? [
+          `- Only \`${results.only.suites.join(',')}\` measured in this run (\`--only\`); every other section is from the run of ` +
+            `${results.only.othersFrom.date}, ${fmt(results.only.othersFrom.durationMs / 1000)} s, load average then ` +
+            `${results.only.othersFrom.loadAverage.join(' / ')}`,
+        ]
+      : []),
     `- Machine: ${machine.cpus} × ${machine.model}, ${machine.memoryGiB} GiB, ${machine.platform}`,
     `- Node ${results.node}`,
     `- Load average when the run started: ${machine.loadAverage.join(' / ')} — other work on the machine makes`,
