@@ -181,16 +181,22 @@ export class ClaimLoop implements RunHandOver {
           instanceId: this.#o.instanceId,
           leaseMs: this.#o.leaseMs,
         });
-        // Side by side, not one after the other: a SQL storage then writes the batch's runs and next
-        // occurrences as one group (one by one, a claim of 50 jobs took 50 round trips, and their runs reached
-        // the tracker spread over that time, to be started, and their outcomes written, one by one too).
-        const advances: Promise<{ error: unknown } | undefined>[] = [];
         for (const job of claimed) {
-          const taken = takenOver.get(job.id);
-          takenOver.delete(job.id);
-          advances.push(this.#advanceOne(job, now, taken));
+          try {
+            const taken = takenOver.get(job.id);
+            takenOver.delete(job.id);
+            await this.#claims.advance(job, now, taken);
+          } catch (error) {
+            // Nothing of this job was recorded; go on with the rest of the batch, which would otherwise wait
+            // for its own leases to expire. ERR_LEASE_LOST: our lease ran out before we got to the job (a long
+            // batch, a pause) and another instance took it over; the occurrences are its now.
+            // ERR_INVALID_SCHEDULE: its stored schedule does not compute (a row edited by hand, a faulty
+            // adapter); it keeps our lease until it expires, then is claimed and reported again, until the
+            // app fixes it with updateJob.
+            if (!(error instanceof CronhookError && PER_JOB_ERRORS.has(error.code))) throw error;
+            this.#o.onError(error);
+          }
         }
-        for (const failed of await Promise.all(advances)) if (failed) throw failed.error;
         if (claimed.length === CLAIM_BATCH) {
           this.#tickAgain = true;
           // With in-process storage every await above settles as a microtask: without a turn of the event
@@ -227,28 +233,6 @@ export class ClaimLoop implements RunHandOver {
       overdueMs,
       error: this.#lastError,
     };
-  }
-
-  /**
-   * Advances one claimed job (see ClaimAdvance). An error of that job alone (`PER_JOB_ERRORS`) is reported and
-   * the batch goes on: nothing of the job was recorded. ERR_LEASE_LOST: our lease ran out before we got to
-   * the job (a long batch, a pause) and another instance took it over; the occurrences are its now.
-   * ERR_INVALID_SCHEDULE: its stored schedule does not compute (a row edited by hand, a faulty adapter); it
-   * keeps our lease until it expires, then is claimed and reported again, until the app fixes it with
-   * updateJob. Any other error is returned, to end the tick once the batch has settled.
-   */
-  async #advanceOne(
-    job: JobRecord,
-    now: number,
-    taken: TakenOver | undefined,
-  ): Promise<{ error: unknown } | undefined> {
-    try {
-      await this.#claims.advance(job, now, taken);
-    } catch (error) {
-      if (!(error instanceof CronhookError && PER_JOB_ERRORS.has(error.code))) return { error };
-      this.#o.onError(error);
-    }
-    return undefined;
   }
 
   /** Arms the timer for the next due job, lease renewal or poll, `backoffMs` from now at the soonest. */

@@ -17,17 +17,6 @@ class StolenJobStorage extends MemoryStorage {
   }
 }
 
-/** A store whose advanceJob fails for `broken` with an error that is not of that job alone. */
-class FailingAdvanceStorage extends MemoryStorage {
-  constructor(readonly broken: string) {
-    super();
-  }
-  override advanceJob(input: AdvanceJobInput): Promise<RunRecord[]> {
-    if (input.jobId === this.broken) return Promise.reject(new Error('connection reset'));
-    return super.advanceJob(input);
-  }
-}
-
 /** Records, at each claim, how many turns of the event loop have passed since the first one. */
 class TurnCountingStorage extends MemoryStorage {
   turns = 0;
@@ -51,14 +40,11 @@ class SlowAdvanceStorage extends MemoryStorage {
     this.#signalEntered = resolve;
   });
   readonly writesAfterStop: string[] = [];
-  /** advanceJob calls made so far (held or not). */
-  advancing = 0;
   stopped = false;
   release(): void {
     this.#open();
   }
   override async advanceJob(input: AdvanceJobInput): Promise<RunRecord[]> {
-    this.advancing++;
     this.#signalEntered();
     await this.#gate;
     if (this.stopped) this.writesAfterStop.push(`advanceJob ${input.jobId}`);
@@ -189,43 +175,6 @@ describe('claiming due jobs in batches', () => {
     expect(ran.sort()).toEqual(['job-b', 'job-c']);
     expect(of('error').map((e) => (e.error as CronhookError).code)).toEqual(['ERR_LEASE_LOST']);
     expect(await storage.listRuns({ jobId: 'job-a' })).toEqual([]);
-    await scheduler.stop();
-  });
-  it('advances the jobs of one claim side by side: a SQL storage writes them as one group', async () => {
-    const storage = new SlowAdvanceStorage();
-    const { scheduler, clock, of } = createTestScheduler({ storage });
-    const ran: string[] = [];
-    scheduler.handle('record', ({ job }) => void ran.push(job.id));
-    for (let i = 0; i < 5; i++) {
-      await scheduler.addJob({ id: `job-${i}`, schedule: '* * * * *', target: { handler: 'record' } });
-    }
-    await scheduler.start();
-    const advanced = clock.advance('1m');
-    await storage.entered;
-    for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
-    // All five are in storage's hands before the first is written (one by one, only the first would be).
-    expect(storage.advancing).toBe(5);
-    storage.release();
-    await advanced;
-    await clock.advance(0);
-    expect(ran.sort()).toEqual(['job-0', 'job-1', 'job-2', 'job-3', 'job-4']);
-    expect(of('error')).toEqual([]);
-    await scheduler.stop();
-  });
-
-  it('a storage error in one job of a claim ends the pass once the others are recorded, and is reported', async () => {
-    const storage = new FailingAdvanceStorage('job-b');
-    const { scheduler, clock, of } = createTestScheduler({ storage });
-    const ran: string[] = [];
-    scheduler.handle('record', ({ job }) => void ran.push(job.id));
-    for (const id of ['job-a', 'job-b', 'job-c']) {
-      await scheduler.addJob({ id, schedule: '* * * * *', target: { handler: 'record' } });
-    }
-    await scheduler.start();
-    await clock.advance('1m');
-    expect(ran.sort()).toEqual(['job-a', 'job-c']);
-    expect(of('error').map((e) => (e.error as Error).message)).toContain('connection reset');
-    expect(await storage.listRuns({ jobId: 'job-b' })).toEqual([]);
     await scheduler.stop();
   });
 });
