@@ -151,12 +151,8 @@ export abstract class SplitStorage {
   }
 
   /** {@link op} without waiting for the schema: for `migrate()` itself and what needs no table. */
-  protected async direct<T>(action: string, fn: () => T | Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      throw storageError(error, action);
-    }
+  protected direct<T>(action: string, fn: () => T | Promise<T>): Promise<T> {
+    return settled(action, fn);
   }
 
   insertJob(job: JobRecord): Promise<void> {
