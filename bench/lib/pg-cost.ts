@@ -66,7 +66,10 @@ function processKind(pid: number, postmasterPid: number): string {
   return 'backend';
 }
 
-/** Each server process's user + system CPU ticks (the postmaster's with its reaped children's, as `exited`). */
+/**
+ * Each server process's user + system CPU ticks. The postmaster's cutime/cstime hold what its exited children
+ * (backends of closed connections) used once it has reaped them: kept under the key -1, as `exited`.
+ */
 function ticksByProcess(postmasterPid: number): Map<number, { kind: string; ticks: number }> {
   const out = new Map<number, { kind: string; ticks: number }>();
   for (const { pid, fields } of serverProcesses(postmasterPid)) {
@@ -92,19 +95,6 @@ function cpuByKind(
   for (const [pid, { ticks }] of before)
     if (pid !== -1 && !after.has(pid)) out.exited = (out.exited ?? 0) - (ticks / TICKS_PER_SECOND) * 1000;
   return out;
-}
-
-/**
- * User + system CPU of the postmaster and all its children, in ms. The postmaster's cutime/cstime hold what
- * its exited children (backends of closed connections) used, once it has reaped them.
- */
-function serverCpuMs(postmasterPid: number): number {
-  let ticks = 0;
-  for (const { pid, fields } of serverProcesses(postmasterPid)) {
-    if (pid === postmasterPid) ticks += Number(fields[13]) + Number(fields[14]);
-    ticks += Number(fields[11]) + Number(fields[12]);
-  }
-  return (ticks / TICKS_PER_SECOND) * 1000;
 }
 
 /**
@@ -150,14 +140,13 @@ export class PgCostMeter {
     await c.query("SELECT pg_stat_reset_shared('wal')");
     await c.query('SELECT pg_stat_reset()');
     const running = new Set(serverProcesses(this.#pid).map(({ pid }) => pid));
-    const cpuBefore = serverCpuMs(this.#pid);
     const byProcessBefore = ticksByProcess(this.#pid);
     await phase();
     // The phase closed its connections: their backends report their counts as they exit, and their CPU
     // reaches the postmaster's once they are reaped.
     await childrenReaped(this.#pid, running);
-    const cpu = serverCpuMs(this.#pid) - cpuBefore;
     const byKind = cpuByKind(byProcessBefore, ticksByProcess(this.#pid));
+    const cpu = Object.values(byKind).reduce((sum, ms) => sum + ms, 0);
     await new Promise((resolve) => setTimeout(resolve, 500));
     const statements = await c.query(
       `SELECT COALESCE(SUM(calls), 0) AS calls, COALESCE(SUM(total_exec_time), 0) AS ms
