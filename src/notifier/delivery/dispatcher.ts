@@ -3,7 +3,6 @@ import { isCronhookError } from '../../errors.js';
 import type { Emitter } from '../../events.js';
 import type { Logger } from '../../scheduler/types.js';
 import type { Storage } from '../../storage/types.js';
-import { WakeTimer } from '../../timer.js';
 import type { ResolvedNotifierOptions } from '../options.js';
 import type { DeliveryRecord, NotifierEvents } from '../types.js';
 import { AttemptSlots, LaunchedAttempt } from './attempt-slots.js';
@@ -11,6 +10,7 @@ import { ClaimedAhead } from './claimed-ahead.js';
 import type { AttemptTrigger, Deliverer } from './deliverer.js';
 import { DeliveryRetention } from './delivery-retention.js';
 import { FairShare } from './fair-share.js';
+import { NextWake } from './next-wake.js';
 
 export interface DispatcherDeps {
   storage: Storage;
@@ -29,14 +29,15 @@ export interface DispatcherDeps {
  * idle the slot (no request starts while 8 × `concurrency` results wait to be stored). Deliveries are
  * claimed ahead of the free slots (`prefetch`, see ClaimedAhead), so a slot freed by an answer is refilled
  * at once (in the answer's own callback, not after a claim's round trip nor at the end of the event-loop turn).
- * One clock timer wakes it for the next due delivery; storing a message wakes it at once, and so do answered
- * attempts, coalesced: those answered within one turn of the event loop are followed by one claim at most,
- * which refills what claimed ahead no longer covers. It also applies
- * `deliveryRetentionMs` to the delivery log (DeliveryRetention).
+ * A clock timer wakes it for the next due delivery (NextWake); storing a message wakes it at once, and so do
+ * answered attempts, coalesced: those answered within one turn of the event loop are followed by one claim at
+ * most, which refills what claimed ahead no longer covers. It also applies `deliveryRetentionMs` to the
+ * delivery log (DeliveryRetention).
  */
 export class Dispatcher {
   readonly #deps: DispatcherDeps;
-  readonly #timer: WakeTimer;
+  /** When to look for due deliveries next, once a tick's claims are over. */
+  readonly #next: NextWake;
   /** The `concurrency` slots and the attempts holding them. */
   readonly #slots: AttemptSlots;
   /** A wake is queued for the end of this event-loop turn (attempts finished). */
@@ -45,8 +46,6 @@ export class Dispatcher {
   #drained: string | null = null;
   /** A refill claim (no slot free) had to hand deliveries back: no other until a slot frees. */
   #refillRefused = false;
-  /** Due deliveries are left unclaimed: the last claim took all it asked for, or storage said so since. */
-  #dueLeft = false;
   /** How the slots are shared between endpoints, slow ones limited (see FairShare). */
   readonly #share: FairShare;
   /**
@@ -82,10 +81,9 @@ export class Dispatcher {
       deps.logger,
       (error) => this.#fail(error),
     );
-    this.#timer = new WakeTimer(deps.clock, () => this.wake(), {
-      unref: deps.options.unref,
-      maxWaitMs: deps.storage.shared ? deps.options.pollIntervalMs : 60_000,
-    });
+    this.#next = new NextWake(deps.storage, deps.clock, deps.options, this.#slots, this.#retention, () =>
+      this.wake(),
+    );
   }
 
   /** Attempts in flight in this instance, until their results are stored. */
@@ -107,7 +105,7 @@ export class Dispatcher {
    */
   async stop(timeoutMs: number): Promise<void> {
     this.#running = false;
-    this.#timer.cancel();
+    this.#next.cancel();
     this.#ahead.launch([], this.#launcher, this.#deps.clock.now(), false); // hands back what waits
     await this.#ahead.returning();
     await this.#retention.stop();
@@ -169,7 +167,7 @@ export class Dispatcher {
           leaseMs: options.leaseMs,
           excludeEndpointIds: excluded,
         });
-        this.#dueLeft = claimed.length >= limit;
+        this.#next.claimed(claimed.length, limit);
         if (claimed.length > 0) {
           claimedAny = true;
           const fresh = claimed.filter((d) => !this.#slots.attempting(d.id));
@@ -182,53 +180,12 @@ export class Dispatcher {
           break;
         }
       }
-      if (!this.#running) return;
-      // Every slot is busy (just filled, or already full with deliveries waiting ahead): the next answered or
-      // recorded attempt wakes us, and that tick looks at what is due then. Asking storage now would cost a
-      // read (a round trip on SQL storage) on every turn of a busy outbox.
-      if (!this.#slots.hasRoom()) {
-        this.#setTimer(this.#retention.nextAt);
-        return;
-      }
-      // Free slots, but due deliveries left that no claim may take now (one endpoint at the defaults holds 4
-      // of 10 slots): storage would only say again that something is due, a read (a round trip on SQL) on
-      // nearly every tick. An answer wakes us; the poll interval bounds the wait for a retry falling due
-      // meanwhile, should the last claim have taken the last due ones.
-      if (this.#dueLeft && this.#slots.active > 0) {
-        this.#setTimer(this.#earliest(clock.now() + options.pollIntervalMs));
-        return;
-      }
-      const next = (await storage.nextDeliveryAt())?.getTime() ?? null;
-      const now = clock.now();
-      this.#dueLeft = next !== null && next <= now;
-      let wakeAt: number | null = null;
-      // Other instances may store deliveries at any time: shared storage is polled.
-      if (next === null) wakeAt = storage.shared ? now + options.pollIntervalMs : null;
-      else if (next > now) wakeAt = next;
-      // Due but not claimable: our slots are full (a finishing attempt wakes us) or the due deliveries wait
-      // behind a per-endpoint limit. Without work in flight, back off rather than spin.
-      else if (this.#slots.active === 0 || !claimedAny) wakeAt = now + options.pollIntervalMs;
-      this.#setTimer(this.#earliest(wakeAt));
+      const reading = this.#running ? this.#next.afterClaims(claimedAny) : undefined;
+      if (reading !== undefined) await reading;
     } catch (error) {
       this.#fail(error);
-      if (this.#running) this.#timer.wakeAt(clock.now() + options.pollIntervalMs);
+      if (this.#running) this.#next.afterError();
     }
-  }
-
-  /** `wakeAt` or the delivery log's next pruning, whichever comes first. */
-  #earliest(wakeAt: number | null): number | null {
-    const pruneAt = this.#retention.nextAt;
-    return pruneAt !== null && (wakeAt === null || pruneAt < wakeAt) ? pruneAt : wakeAt;
-  }
-
-  /**
-   * Re-arms the clock timer only when it would wake too late (or must not wake at all): arming costs a timer
-   * of the clock each time, and a busy outbox asks for a backoff instant a few ms later on every tick. A wake
-   * that comes earlier than needed only runs a tick, which sets the timer again from what it finds.
-   */
-  #setTimer(wakeAt: number | null): void {
-    const target = this.#timer.target;
-    if (wakeAt === null ? target !== null : target === null || target > wakeAt) this.#timer.reset(wakeAt);
   }
 
   #launch(delivery: DeliveryRecord): void {
