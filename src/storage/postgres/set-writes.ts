@@ -118,10 +118,14 @@ const ARRAY_ESCAPED = /["\\]/g;
  * One column of rows as a Postgres array literal (`{"a",NULL,3}`), for statements that take rows as one typed
  * array per column (`unnest($1::text[], $2::bigint[], ...)`): every element that is not a number or null is
  * quoted, so text holding commas, braces or the word NULL stays as it is. Built by hand: pg's own array
- * encoding (prepareValue) cost about twice as much per value.
+ * encoding (prepareValue) cost about twice as much per value. An element equal to the one before it reuses its
+ * quoted text: a column of JSON repeats itself from row to row (a receiver's response headers, the same within
+ * a second), and escaping its quotes was ~0.8 µs of the ~2 µs an attempt result's parameters cost.
  */
 export function arrayLiteral(values: readonly unknown[]): string {
   let out = '{';
+  let lastText: string | undefined;
+  let lastQuoted = '';
   for (let i = 0; i < values.length; i++) {
     if (i > 0) out += ',';
     const value = values[i];
@@ -129,7 +133,11 @@ export function arrayLiteral(values: readonly unknown[]): string {
     else if (typeof value === 'number') out += Number.isFinite(value) ? String(value) : 'NULL';
     else {
       const text = String(value);
-      out += `"${text.includes('"') || text.includes('\\') ? text.replace(ARRAY_ESCAPED, '\\$&') : text}"`;
+      if (text !== lastText) {
+        lastText = text;
+        lastQuoted = `"${text.includes('"') || text.includes('\\') ? text.replace(ARRAY_ESCAPED, '\\$&') : text}"`;
+      }
+      out += lastQuoted;
     }
   }
   return `${out}}`;

@@ -54,4 +54,12 @@ describe('arrayLiteral', () => {
     );
     expect(arrayLiteral([])).toBe('{}');
   });
+
+  it('writes a text repeated from row to row, as a column of JSON repeats, escaped the same every time', () => {
+    const json = '{"content-type":"text/plain","x":"a\\b"}';
+    const quoted = '"{\\"content-type\\":\\"text/plain\\",\\"x\\":\\"a\\\\b\\"}"';
+    expect(arrayLiteral([json, json, null, json, 'ok', json, 7, 'ok', 'ok'])).toBe(
+      `{${quoted},${quoted},NULL,${quoted},"ok",${quoted},7,"ok","ok"}`,
+    );
+  });
 });
