@@ -97,6 +97,13 @@ export class HttpTransport implements Transport {
   #lastPolicy: CompiledAddressPolicy | null = null;
   #lastAgent: Agent | null = null;
   readonly #parsedUrls: ParsedUrls = new Map();
+  /**
+   * The last string body sent and its bytes: undici encodes a string body for every request, and a webhook
+   * message goes to each of its endpoints in a row (50 sends of one body at 50 endpoints), so it is encoded
+   * once. Equal strings have equal bytes; undici only reads the Buffer.
+   */
+  #lastBody = '';
+  #lastBodyBytes: Buffer | null = null;
   /** The requests' deadlines: one timer per millisecond of deadlines, not one per request. */
   readonly #deadlines = new Deadlines();
   /** What every exchange of this transport shares. */
@@ -152,10 +159,20 @@ export class HttpTransport implements Transport {
     try {
       if (this.#closed) throw stopped();
       const checked = this.#check(request);
+      if (typeof checked.body === 'string' && checked.body !== '') checked.body = this.#encoded(checked.body);
       return this.#dispatch(checked, checked.headers, options?.signal);
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** The bytes of `body`, encoded again only when it differs from the last one (see {@link #lastBody}). */
+  #encoded(body: string): Buffer {
+    if (body !== this.#lastBody || this.#lastBodyBytes === null) {
+      this.#lastBodyBytes = Buffer.from(body);
+      this.#lastBody = body;
+    }
+    return this.#lastBodyBytes;
   }
 
   /** `request` checked (see prepareRequest), with its destination policy compiled: ready to dispatch. */
@@ -238,6 +255,8 @@ export class HttpTransport implements Transport {
     this.#lastPolicy = null;
     this.#lastAgent = null;
     this.#parsedUrls.clear();
+    this.#lastBody = '';
+    this.#lastBodyBytes = null;
     // Every send has settled: what undici still holds are idle connections and requests that ended at their
     // deadline or abort while still connecting (a stuck connect would otherwise hold close() until
     // connectTimeoutMs). Destroying drops both.

@@ -1,3 +1,4 @@
+import diagnostics from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isCronhookError } from '../../src/errors.js';
@@ -132,6 +133,35 @@ describe('HttpTransport: responses', () => {
     // undici frees a socket a tick after the body ends, so back-to-back sends may open a second one;
     // without pooling there would be six.
     expect(new Set(ports).size).toBeLessThanOrEqual(2);
+  });
+
+  it('encodes a body sent again in a row once, and sends each body as it is', async () => {
+    // What undici is handed, per request: a body string would be encoded again for each.
+    const bodies: unknown[] = [];
+    const created = ({ request }: { request: { body: unknown } }) => void bodies.push(request.body);
+    diagnostics.subscribe('undici:request:create', created as (message: unknown) => void);
+    try {
+      const receiver = await server();
+      const http = transport();
+      const message = JSON.stringify({ type: 'order.created', data: { note: 'naïve ✓' } });
+      for (const path of ['/a', '/b', '/c']) await http.send({ url: receiver.url(path), body: message });
+      const other = message.replace('order', 'ordre');
+      await http.send({ url: receiver.url('/d'), body: other });
+      await http.send({ url: receiver.url('/e'), body: `${message}` });
+      expect(receiver.requests.map((r) => [r.path, r.body])).toEqual([
+        ['/a', message],
+        ['/b', message],
+        ['/c', message],
+        ['/d', other],
+        ['/e', message],
+      ]);
+      expect(bodies.every((b) => Buffer.isBuffer(b))).toBe(true);
+      expect(bodies[1]).toBe(bodies[0]);
+      expect(bodies[2]).toBe(bodies[0]);
+      expect(bodies[3]).not.toBe(bodies[0]);
+    } finally {
+      diagnostics.unsubscribe('undici:request:create', created as (message: unknown) => void);
+    }
   });
 
   it('resolves a redirect with its status and follows nothing', async () => {
