@@ -84,6 +84,26 @@ describe('signing keys', () => {
     }
   });
 
+  it('sign each attempt of its own id, timestamp and body, when only one of them differs from the last', () => {
+    const keys = new SigningKeys();
+    const secrets = [generateSecret()];
+    const [body, other] = ['{"n":1}', '{"n":2}'];
+    // A message to several endpoints in a row shares its content; any part that changes is signed as it is.
+    const attempts: Array<[string, string, number, string]> = [
+      ['ep_1', 'msg_1', 1_767_225_600, body],
+      ['ep_2', 'msg_1', 1_767_225_600, body],
+      ['ep_2', 'msg_2', 1_767_225_600, body],
+      ['ep_2', 'msg_2', 1_767_225_601, body],
+      ['ep_1', 'msg_2', 1_767_225_601, other],
+      ['ep_1', 'msg_2', 1_767_225_601, JSON.parse(JSON.stringify(other))],
+    ];
+    for (const [endpointId, id, timestamp, payload] of attempts) {
+      expect(keys.standard(endpointId, secrets, id, timestamp, payload)).toBe(
+        signWebhook({ id, timestamp, payload, secret: secrets }),
+      );
+    }
+  });
+
   it('a rotation takes effect on the next attempt: the retired secret signs nothing once its grace ends', async () => {
     const h = createNotifierHarness();
     await h.clock.set(Date.now());
