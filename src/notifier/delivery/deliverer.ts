@@ -23,6 +23,7 @@ import type {
 import { attemptOutcome, isManualTrigger } from './attempt-outcome.js';
 import { attemptRecord } from './attempt-record.js';
 import { CheckedEndpoints } from './checked-endpoints.js';
+import { RecentMessage } from './recent-message.js';
 import { StoredEndpoints } from './stored-endpoints.js';
 
 /** Why an attempt is made; manual ones (ping, redeliver) never schedule automatic retries. */
@@ -78,6 +79,8 @@ export class Deliverer {
   readonly #addressPolicy: AddressPolicy;
   /** The endpoint an attempt reads, and the one its outcome left. */
   readonly #endpoints: StoredEndpoints;
+  /** The message read last: the next attempts of a fan-out's deliveries send it too. */
+  readonly #message = new RecentMessage();
 
   constructor(deps: DelivererDeps) {
     this.#deps = deps;
@@ -101,15 +104,22 @@ export class Deliverer {
   ): Promise<DeliveryAttempt | null> {
     const { storage, clock } = this.#deps;
     const read = this.#endpoints.read(delivery.endpointId);
+    const messageId = delivery.messageId;
+    const messageRead = this.#message.read(storage, messageId);
     let endpoint: Readonly<EndpointRecord> | null;
     let message: Message | null;
-    if (read instanceof Promise)
-      [endpoint, message] = await Promise.all([read, storage.getMessage(delivery.messageId)]);
-    else {
-      // No pair array for the usual case, an endpoint peeked without I/O.
-      endpoint = read;
-      message = await storage.getMessage(delivery.messageId);
+    try {
+      if (read instanceof Promise) [endpoint, message] = await Promise.all([read, messageRead]);
+      else {
+        // No pair array for the usual case, an endpoint peeked without I/O.
+        endpoint = read;
+        message = messageRead instanceof Promise ? await messageRead : messageRead;
+      }
+    } catch (error) {
+      this.#message.found(messageId, null);
+      throw error;
     }
+    this.#message.found(messageId, message);
     if (endpoint !== null && !endpoint.enabled && !isManualTrigger(trigger)) {
       await storage.updateDelivery({ ...delivery, lockedBy: null, lockedUntil: null });
       return null;
