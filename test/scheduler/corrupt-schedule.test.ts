@@ -85,7 +85,7 @@ describe('a stored job whose cron expression is invalid', () => {
     await scheduler.start();
     await clock.advance(MINUTE);
     // A file with synchronous 'full': the run starts once its write is flushed, in real time.
-    await vi.waitFor(() => expect(ran).toEqual(['good']));
+    await vi.waitFor(() => expect(ran).toEqual(['good']), { timeout: 10_000 });
     await scheduler.updateJob('bad', { schedule: '* * * * *' });
     await clock.advance(MINUTE);
     expect(ran.filter((id) => id === 'bad')).toHaveLength(1);
@@ -135,7 +135,7 @@ describe('a cron expression edited by hand in a SQLite file', () => {
     await scheduler.start();
     await clock.advance(MINUTE);
     // A file with synchronous 'full': the run starts once its write is flushed, in real time.
-    await vi.waitFor(() => expect(ran).toEqual(['good']));
+    await vi.waitFor(() => expect(ran).toEqual(['good']), { timeout: 10_000 });
     const errors = errorsOf(of) as CronhookError[];
     expect(errors.map((e) => [e.code, e.field])).toEqual([['ERR_INVALID_SCHEDULE', 'schedule.cron']]);
     expect(errors[0]!.message).toContain('Job "bad"');

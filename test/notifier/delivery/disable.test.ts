@@ -163,7 +163,8 @@ describeEachStorage('endpoint.disabled carries the endpoint as stored', (open) =
     id = endpoint.id;
     await h.notifier.start();
     await h.notifier.publish('x.y', {});
-    await vi.waitFor(() => expect(h.of('endpoint.disabled')).toHaveLength(1));
+    // Real storage I/O on a shared machine: vi.waitFor's 1 s default timed out once on Postgres under load.
+    await vi.waitFor(() => expect(h.of('endpoint.disabled')).toHaveLength(1), { timeout: 10_000 });
     await h.notifier.stop();
     const stored = (await h.notifier.getEndpoint(endpoint.id))!;
     expect(stored).toMatchObject({ enabled: false, description: 'changed meanwhile' });

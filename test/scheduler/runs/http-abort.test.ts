@@ -69,7 +69,7 @@ describe("an HTTP job's request ended by its run", () => {
     const s = await hangingJob();
     await s.updateJob('hang', { target: { url: server.url('/h'), timeoutMs: 60_000 } });
     const done = s.triggerJob('hang');
-    await vi.waitFor(() => expect(server.requests).toHaveLength(1));
+    await vi.waitFor(() => expect(server.requests).toHaveLength(1), { timeout: 10_000 });
     await s.stop({ timeoutMs: 0 });
     expect(await done).toMatchObject({ status: 'failed', error: { code: 'ERR_STOPPED' } });
   });
@@ -85,7 +85,7 @@ describe("an HTTP job's request ended by its run", () => {
     expect(retried.error?.message).toBe(`Job hang attempt 3 timed out after ${REAL_TIMEOUT_MS} ms`);
     await s.updateJob('hang', { target: { url: server.url('/h'), timeoutMs: 60_000 } });
     const done = s.triggerJob('hang');
-    await vi.waitFor(() => expect(server.requests).toHaveLength(4));
+    await vi.waitFor(() => expect(server.requests).toHaveLength(4), { timeout: 10_000 });
     await s.stop({ timeoutMs: 0 });
     expect(await done).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'ERR_STOPPED' } });
   });
