@@ -20,6 +20,8 @@ function files(dir: string): Map<string, string> {
   return found;
 }
 
+// typedoc.json sets skipErrorChecking: `npm test` type-checks with tsc before this runs, and typedoc's own full
+// check tripled this test's CPU (25.7 s of user CPU against 7.6 s, the same pages but two unions' member order).
 it('docs/api is the API reference generated from the current TSDoc (run `npm run docs:api` after API changes)', () => {
   execFileSync(process.execPath, [join(root, 'node_modules/typedoc/bin/typedoc'), '--out', out], {
     cwd: root,
