@@ -151,7 +151,22 @@ export const LIMITS: Record<string, string> = {
     'message per 50 requests. The receiver competes for the same two cores, so both swing widely between ' +
     'runs. Stop 14’s flat bodies and delivery ids (see one endpoint) are about level here (slot-balanced ' +
     'median turn ratios 0.95-1.05 for the body, 0.97 for the id): a message is sent 50 times, so its one ' +
-    'flatten and its stored bytes are spread over 50 deliveries.',
+    'flatten and its stored bytes are spread over 50 deliveries. Stop 15 looked at where 50 endpoints cost ' +
+    'more than one (load 11-18, so indicative): the same build at 1 and at 50 endpoints in one process in ' +
+    'alternating turns costs 10-27% more per delivery at 50 with an instant transport (per-turn medians; ' +
+    '~1.2-2 µs: the fan-out lease and compact form, and per-endpoint entries in the fair-share and ' +
+    'claimed-ahead maps that come and go with each attempt instead of staying), and 3-22% more over loopback ' +
+    '(slot-balanced ~6%); the plain loop in the same harness costs ~10% less at 50 than at 1 (per-turn ' +
+    'medians 0.88-0.90), more than its message building (~1-1.4 µs per message) explains. So about half of ' +
+    'the ratio’s drop from 1 to 50 endpoints is the loop getting cheaper. The comparison is even: the same ' +
+    'receiver, one undici Agent each and all 50 endpoints paths of one origin (one pool each side), 16 ' +
+    'requests in flight each (cronhook 15.9 on average at both counts; claims of 63-64 rows, ~16 per 1,000 ' +
+    'deliveries at both). Since stop 15 what a message costs is paid once for its deliveries in a row, not ' +
+    'per attempt: the message read (and copied) once per fan-out (`RecentMessage`), its body encoded once ' +
+    '(`HttpTransport`), its signed content joined once (`SigningKeys`): in process at 50 endpoints CPU per ' +
+    'delivery lower in 6 of 8 runs (geometric mean of the per-turn medians 0.97), over loopback (load 17-22, ' +
+    'a receiver cheaper than the benchmark’s) lower in total in 4 of 4 runs but with mixed per-turn medians, ' +
+    'while an A/A control’s medians moved 20%: unresolved.',
   'webhook-latency-1': 'see the per-delivery costs above.',
   'webhook-latency-50':
     'CPU: a message’s 16 first requests leave within ~1 ms, then the answers come back in waves while the ' +
