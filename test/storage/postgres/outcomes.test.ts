@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { expect, it } from 'vitest';
+import type { DeliveryRecord } from '../../../src/notifier/types.js';
 import { postgresDialect as dialect } from '../../../src/storage/postgres/database.js';
 import type { PostgresStorage } from '../../../src/storage/postgres/index.js';
 import { completeOutcomesCall } from '../../../src/storage/postgres/migrations/outcomes.js';
@@ -173,6 +174,38 @@ describePostgres('PostgresStorage attempt results', () => {
     expect(await storage.getDelivery('d-2')).toEqual({ ...succeeded, lockedBy: null, lockedUntil: null });
     expect(await storage.listAttempts('d-1')).toEqual([failedAttempt]);
     expect(await storage.listAttempts('d-2')).toEqual([okAttempt]);
+  });
+
+  it('fails the results of a group whose deliveries are gone, each on its own, whether some or all of them are', async () => {
+    const storage = await open();
+    const [kept] = await claimed(storage, ['d-1']);
+    const result = (d: DeliveryRecord) => ({
+      delivery: { ...d, status: 'succeeded' as const, attempts: 1, nextAttemptAt: null, updatedAt: at(5) },
+      attempt: attempt(`a-${d.id}`, d.id, { statusCode: 200, error: null }),
+    });
+    const gone = (id: string) => delivery(id, 'm', 'ep');
+    const settle = (inputs: ReturnType<typeof result>[]) =>
+      Promise.all(
+        inputs.map((input) =>
+          storage.completeAttempt(input).then(
+            () => 'ok',
+            (error: { code?: string }) => error.code,
+          ),
+        ),
+      );
+    // One group with every delivery gone, then one with some gone.
+    expect(await settle([result(gone('d-8')), result(gone('d-9'))])).toEqual([
+      'ERR_DELIVERY_NOT_FOUND',
+      'ERR_DELIVERY_NOT_FOUND',
+    ]);
+    expect(await settle([result(gone('d-0')), result(kept!), result(gone('d-9'))])).toEqual([
+      'ERR_DELIVERY_NOT_FOUND',
+      'ok',
+      'ERR_DELIVERY_NOT_FOUND',
+    ]);
+    expect(await storage.getDelivery('d-1')).toMatchObject({ status: 'succeeded', lockedBy: null });
+    expect((await storage.listAttempts('d-1')).map((a) => a.id)).toEqual(['a-d-1']);
+    expect(await storage.listAttempts('d-9')).toEqual([]);
   });
 
   it('upgrades a version 15 schema: results of deliveries leased before go through complete_outcomes(), and complete_attempts() still serves instances of version 15', async () => {
