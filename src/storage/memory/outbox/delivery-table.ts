@@ -4,6 +4,7 @@ import { WakeQueue } from '../wake-queue.js';
 import { ClaimedAtHand } from './claimed-at-hand.js';
 import { DeliveredFanout } from './delivered-fanout.js';
 import { type DeliveryEntry, wakeTime } from './delivery-entry.js';
+import { EndpointLists } from './endpoint-lists.js';
 import { type FanoutGroup, FanoutGroups, FanoutLease, type FanoutSlot, isEntry } from './fanout-groups.js';
 import type { PendingFanout } from './fanouts.js';
 
@@ -23,12 +24,6 @@ function isCurrent(time: number, item: Waking): boolean {
   );
 }
 
-/** One endpoint's stored deliveries, in the order stored; deleted ones leave when they are half of it. */
-interface EndpointDeliveries {
-  entries: DeliveryEntry[];
-  removed: number;
-}
-
 /**
  * The stored deliveries of `MemoryOutbox` and what finds them: by id (fanned-out ones by their fan-out's
  * group, see {@link FanoutGroup}), by endpoint (deleting or re-enabling an endpoint visits its deliveries
@@ -40,7 +35,8 @@ export class DeliveryTable {
   readonly #entries = new Map<string, DeliveryEntry>();
   /** Deliveries of fan-outs, by their fan-out (see {@link FanoutGroup}). */
   readonly #fanouts = new FanoutGroups();
-  readonly #byEndpoint = new Map<string, EndpointDeliveries>();
+  /** Deliveries stored by `insert`, by endpoint (fanned-out ones are found in their groups). */
+  readonly #byEndpoint = new EndpointLists();
   /** Wake times of the pending deliveries (see {@link wakeTime}), with their entries or leases. */
   readonly #due = new WakeQueue<Waking>();
   readonly #claimed = new ClaimedAtHand();
@@ -92,7 +88,10 @@ export class DeliveryTable {
     for (const [slot, i, group] of this.#slots()) yield isEntry(slot) ? slot : this.#read(group, i, slot);
   }
 
-  /** Every stored delivery's record, to be read only (compact ones' made for the read, without their attempts). */
+  /**
+   * Every stored delivery's record, to be read only (compact ones' made for the read, without their
+   * attempts).
+   */
   *records(): Generator<DeliveryRecord, void, undefined> {
     for (const entry of this.#entries.values()) yield entry.record;
     for (const [slot, i, group] of this.#slots()) {
@@ -101,7 +100,10 @@ export class DeliveryTable {
     }
   }
 
-  /** The stored deliveries not kept compact once delivered (those that succeeded at a fan-out's first attempt). */
+  /**
+   * The stored deliveries not kept compact once delivered (those that succeeded at a fan-out's first
+   * attempt).
+   */
   *whole(): Generator<DeliveryEntry, void, undefined> {
     yield* this.#entries.values();
     for (const [slot, i, group] of this.#slots()) {
@@ -165,7 +167,10 @@ export class DeliveryTable {
       const seen = new Set<string>();
       return entries.find((e) => seen.size === seen.add(e.record.id).size)!.record.id;
     }
-    for (const entry of entries) this.#listed(entry);
+    for (const entry of entries) {
+      this.#byEndpoint.add(entry);
+      this.index(entry);
+    }
     return null;
   }
 
@@ -206,18 +211,6 @@ export class DeliveryTable {
     for (const entry of this.#fanouts.expire(lease)) this.index(entry);
   }
 
-  /** A new entry goes to its endpoint's list and the wake queue. */
-  #listed(entry: DeliveryEntry): void {
-    const endpointId = entry.record.endpointId;
-    let list = this.#byEndpoint.get(endpointId);
-    if (list === undefined) {
-      list = { entries: [], removed: 0 };
-      this.#byEndpoint.set(endpointId, list);
-    }
-    list.entries.push(entry);
-    this.index(entry);
-  }
-
   /** Puts the delivery's wake time in the queue (nothing when it is not pending). */
   index(entry: DeliveryEntry): void {
     const delivery = entry.record;
@@ -231,16 +224,8 @@ export class DeliveryTable {
     entry.removed = true;
     const id = entry.record.id;
     this.#claimed.delete(id);
-    if (!this.#entries.delete(id)) {
-      this.#fanouts.remove(entry);
-      return;
-    }
-    const list = this.#byEndpoint.get(entry.record.endpointId);
-    if (list === undefined) return;
-    if (++list.removed * 2 < list.entries.length) return;
-    list.entries = list.entries.filter((e) => !e.removed);
-    list.removed = 0;
-    if (list.entries.length === 0) this.#byEndpoint.delete(entry.record.endpointId);
+    if (this.#entries.delete(id)) this.#byEndpoint.removed(entry);
+    else this.#fanouts.remove(entry);
   }
 
   /**
@@ -250,7 +235,7 @@ export class DeliveryTable {
    * delivery: deleting or enabling an endpoint is rare).
    */
   ofEndpoint(endpointId: string): DeliveryEntry[] {
-    const found = this.#byEndpoint.get(endpointId)?.entries.filter((e) => !e.removed) ?? [];
+    const found = this.#byEndpoint.of(endpointId);
     for (const [slot, i, group] of [...this.#slots()]) {
       if (isEntry(slot)) {
         if (slot.record.endpointId === endpointId) found.push(slot);
