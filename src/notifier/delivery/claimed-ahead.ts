@@ -51,9 +51,9 @@ export interface Launcher {
  * (`perEndpointConcurrency / concurrency` of `prefetch`, at least `perEndpointConcurrency`) for one endpoint;
  * an endpoint whose share is all of `prefetch` may hold whatever may wait after a claim of its deliveries
  * alone. A claim asks for at most {@link claimLimit} and leaves out the endpoints holding more than half their
- * share ({@link excluded}), so what it returns fits. Only endpoints known to answer promptly (FairShare) have deliveries wait: a new or slow endpoint's
- * that cannot start are handed back, as are deliveries that waited half their lease (their lease could run
- * out mid-attempt) and, on stop, all of them.
+ * share ({@link excluded}), so what it returns fits. Only endpoints known to answer promptly (FairShare) have
+ * deliveries wait: a new or slow endpoint's that cannot start are handed back, as are deliveries that waited
+ * half their lease (their lease could run out mid-attempt) and, on stop, all of them.
  */
 export class ClaimedAhead {
   readonly #capacity: number;
@@ -151,7 +151,10 @@ export class ClaimedAhead {
     return this.#last === 'prompt' ? this.#promptCap : this.#perEndpoint;
   }
 
-  /** What may wait now: more after a claim spread over several endpoints, or of one prompt one (see {@link claimLimit}). */
+  /**
+   * What may wait now: more after a claim spread over several endpoints, or of one prompt endpoint (see
+   * {@link claimLimit}).
+   */
   #capacityNow(): number {
     return this.#last === 'other' ? this.#capacity : this.#spreadCapacity;
   }
