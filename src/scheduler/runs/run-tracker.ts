@@ -3,18 +3,11 @@ import { sleep } from '../../clock.js';
 import { CronhookError } from '../../errors.js';
 import { FreshSet } from '../../fresh-collections.js';
 import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
-import {
-  type ActiveRun,
-  abortRun,
-  type ManualHandOver,
-  NOT_MANUAL,
-  resumeRun,
-  type StartGate,
-} from './active-run.js';
+import { type ActiveRun, abortRun, type ManualHandOver, NOT_MANUAL, type StartGate } from './active-run.js';
 import { ConcurrencySlots } from './concurrency-slots.js';
-import { InstantWaits } from './instant-waits.js';
 import { RunController } from './run-controller.js';
 import type { Runner } from './runner.js';
+import { StartWaits } from './start-waits.js';
 import { StartedRuns } from './started-runs.js';
 
 export interface RunTrackerOptions {
@@ -32,9 +25,8 @@ export interface RunTrackerOptions {
  * `overlap: 'queue'` chain and in the global concurrency limit, and their abort controllers for `stop()` and
  * `removeJob()`.
  *
- * Runs waiting for an instant are grouped by it, and one timer is armed for the earliest group ({@link InstantWaits}):
- * all runs due at one instant start from one timer callback, in the order they were handed over, each within
- * that callback (no continuation of its own queued behind the others: see StartedRuns.afterWait). Aborts are
+ * What a run waits for before it starts is StartWaits' (all runs due at one instant start from one timer
+ * callback, in the order they were handed over); what becomes of it once started, StartedRuns'. Aborts are
  * forwarded by hand (one `AbortController` per run, no `AbortSignal.any`), which keeps the per-run cost low.
  */
 export class RunTracker {
@@ -46,8 +38,8 @@ export class RunTracker {
   readonly #active = new FreshSet<ActiveRun>();
   readonly #activeByJob = new Map<string, number>();
   readonly #jobChains = new Map<string, Promise<unknown>>();
-  /** Runs waiting for their start instant. */
-  readonly #waiting: InstantWaits<ActiveRun>;
+  /** What runs wait for before they start. */
+  readonly #waits: StartWaits;
   readonly #slots: ConcurrencySlots;
   /** What becomes of a run once it holds a slot. */
   readonly #started: StartedRuns;
@@ -56,9 +48,9 @@ export class RunTracker {
 
   constructor(options: RunTrackerOptions) {
     this.#o = options;
-    this.#waiting = new InstantWaits(options.clock, resumeRun);
     this.#slots = new ConcurrencySlots(options.concurrency);
     this.#started = new StartedRuns({ ...options, slots: this.#slots, settled: (a) => this.#settled(a) });
+    this.#waits = new StartWaits(options.clock, options.runner, this.#slots, this.#started);
   }
 
   get size(): number {
@@ -173,77 +165,11 @@ export class RunTracker {
     const done =
       manual.reserved && active.abortReason === null
         ? this.#started.start(active, true, manual.startedNow)
-        : ((manual.reserved || previous !== undefined ? null : this.#atInstant(active, jitterMs, gate)) ??
-          this.#run(active, jitterMs, previous, gate, manual));
+        : this.#waits.wait(active, jitterMs, previous, gate, manual);
     active.done = done;
     // (A run released before its first await has left #active already and chains nothing.)
     if (job.overlap === 'queue' && this.#active.has(active)) this.#jobChains.set(job.id, done);
     return done;
-  }
-
-  /**
-   * A run due at a later instant with nothing else to wait for (not reserved, no previous run, not aborted):
-   * started from the instant's timer callback itself, through StartedRuns.afterWait, not from a continuation
-   * of its own. null for any other run (see #run).
-   */
-  #atInstant(
-    active: ActiveRun,
-    jitterMs: number,
-    gate: StartGate | undefined,
-  ): Promise<RunRecord | null> | null {
-    if (active.abortReason !== null) return null;
-    const now = this.#o.clock.now();
-    const startAt = Math.max(now, active.run.scheduledAt.getTime()) + jitterMs;
-    if (startAt <= now) return null;
-    // What the run's start needs and its start time does not is made while it waits, not at the instant,
-    // where it would delay every run due then behind it.
-    this.#o.runner.prepare(active);
-    const started = this.#started;
-    return new Promise<RunRecord | null>((resolve) => {
-      active.wait = {
-        resolve: () => {
-          try {
-            resolve(started.afterWait(active, gate));
-          } catch (error) {
-            resolve(started.failed(active, error, false));
-          }
-        },
-        // Released a continuation later, as from #run's wait.
-        reject: (reason: unknown) => resolve(LATER.then(() => started.failed(active, reason, false))),
-      };
-      this.#waiting.add(active, startAt);
-    });
-  }
-
-  /**
-   * A run waiting for what it waits for (see {@link execute}), then started (see StartedRuns.afterWait);
-   * released when it cannot start. Resolves with the finished run.
-   */
-  async #run(
-    active: ActiveRun,
-    jitterMs: number,
-    previous: Promise<unknown> | undefined,
-    gate: StartGate | undefined,
-    manual: ManualHandOver,
-  ): Promise<RunRecord | null> {
-    // A reserved run holds its slot already (stored `running` by triggerJob): here only when it was aborted.
-    if (manual.reserved) {
-      this.#slots.release();
-      return this.#started.failed(active, active.abortReason, true);
-    }
-    try {
-      if (previous) await previous.catch(() => {});
-      if (active.abortReason !== null) throw active.abortReason;
-      const now = this.#o.clock.now();
-      const startAt = Math.max(now, active.run.scheduledAt.getTime()) + jitterMs;
-      if (startAt > now) {
-        this.#o.runner.prepare(active);
-        await this.#waitUntil(active, startAt);
-      }
-    } catch (error) {
-      return this.#started.failed(active, error, false);
-    }
-    return await this.#started.afterWait(active, gate);
   }
 
   /** The run has settled: it leaves the runs held here (and its job's `overlap: 'queue'` chain). */
@@ -257,14 +183,6 @@ export class RunTracker {
     else this.#activeByJob.delete(job.id);
   }
 
-  #waitUntil(active: ActiveRun, at: number): Promise<void> {
-    const waited = new Promise<void>((resolve, reject) => {
-      active.wait = { resolve, reject };
-    });
-    this.#waiting.add(active, at);
-    return waited;
-  }
-
   /**
    * Releases runs that have not started, lets running ones finish within `timeoutMs` (on the clock), then
    * aborts the rest with `ERR_STOPPED`.
@@ -274,7 +192,7 @@ export class RunTracker {
       if (active.run.status === 'queued')
         abortRun(active, new CronhookError('ERR_STOPPED', 'Scheduler stopping'));
     }
-    this.#waiting.clear();
+    this.#waits.clear();
     const pending = [...this.#active].map((a) => a.done);
     if (pending.length > 0 && timeoutMs > 0) {
       const grace = new AbortController();
@@ -292,5 +210,3 @@ export class RunTracker {
 
 /** What an ActiveRun's `done` is until its run is under way (set right after, in `execute`). */
 const NOT_STARTED: Promise<RunRecord | null> = Promise.resolve(null);
-/** Settled already: what follows it runs a continuation later. */
-const LATER: Promise<void> = Promise.resolve();
