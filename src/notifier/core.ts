@@ -38,7 +38,7 @@ export class NotifierCore {
     const wake = () => this.#dispatcher.wake();
     const now = () => this.#now();
     this.log = new DeliveryLog(storage);
-    this.#writer = new MessageWriter(storage, clock, wake, telemetry);
+    this.#writer = new MessageWriter(storage, clock, (ids) => this.#dispatcher.wake(ids), telemetry);
     this.endpoints = new EndpointRegistry(storage, now, wake);
     this.manual = new ManualAttempts({
       storage,

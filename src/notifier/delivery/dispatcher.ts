@@ -44,6 +44,8 @@ export class Dispatcher {
   #wakeQueued = false;
   /** Exclusion list (as a key) of the last claim that found less than asked, until `wake()`. */
   #drained: string | null = null;
+  /** That exclusion list, sorted. */
+  #drainedList: readonly string[] = [];
   /** A refill claim (no slot free) had to hand deliveries back: no other until a slot frees. */
   #refillRefused = false;
   /** How the slots are shared between endpoints, slow ones limited (see FairShare). */
@@ -115,10 +117,21 @@ export class Dispatcher {
     timer.cancel();
   }
 
-  /** Looks for due deliveries now (after a message was stored, an endpoint enabled, or the timer fired). */
-  wake(): void {
-    this.#drained = null;
+  /**
+   * Looks for due deliveries now (after a message was stored, an endpoint enabled, or the timer fired).
+   * `endpointIds`: a message was stored for these endpoints only. When the last claim that found less than it
+   * asked for left every one of them out (each at its limit, say), a claim now would leave them out again
+   * and find nothing: none is made until the exclusion list changes (an answer frees an endpoint's slot).
+   */
+  wake(endpointIds?: readonly string[]): void {
+    if (endpointIds === undefined || !this.#drainedExcludesAll(endpointIds)) this.#drained = null;
     this.#kick();
+  }
+
+  #drainedExcludesAll(endpointIds: readonly string[]): boolean {
+    if (this.#drained === null) return false;
+    for (const id of endpointIds) if (!sortedHas(this.#drainedList, id)) return false;
+    return true;
   }
 
   /** Runs a tick now, or once the running one is over. */
@@ -177,6 +190,7 @@ export class Dispatcher {
         // Fewer than asked for: nothing else is due now, for this exclusion list.
         if (claimed.length < limit) {
           this.#drained = key;
+          this.#drainedList = excluded;
           break;
         }
       }
@@ -257,4 +271,18 @@ export class Dispatcher {
     logger?.error?.('cronhook: webhook dispatcher error', { error: message });
     void emitter.emit('error', { type: 'error', at: new Date(clock.now()), error });
   }
+}
+
+/** `id` is in `sorted` (sorted as `Array.prototype.sort` sorts strings). */
+function sortedHas(sorted: readonly string[], id: string): boolean {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const at = sorted[mid]!;
+    if (at === id) return true;
+    if (at < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return false;
 }

@@ -18,16 +18,21 @@ const PAGE = 500;
 export class MessageWriter {
   readonly #storage: Storage;
   readonly #clock: Clock;
-  readonly #onStored: () => void;
+  readonly #onStored: (endpointIds: readonly string[]) => void;
   readonly #telemetry: NotifierHooks | null;
   #listing: Promise<EndpointRecord[]> | null = null;
   readonly #matching = new MatchingEndpoints();
 
   /**
-   * @param onStored called after deliveries due now were stored (wakes the dispatcher).
+   * @param onStored called after deliveries due now were stored, with their endpoints (wakes the dispatcher).
    * @param telemetry the notifier's telemetry hooks; null when telemetry is off.
    */
-  constructor(storage: Storage, clock: Clock, onStored: () => void, telemetry: NotifierHooks | null = null) {
+  constructor(
+    storage: Storage,
+    clock: Clock,
+    onStored: (endpointIds: readonly string[]) => void,
+    telemetry: NotifierHooks | null = null,
+  ) {
     this.#storage = storage;
     this.#clock = clock;
     this.#onStored = onStored;
@@ -140,7 +145,7 @@ export class MessageWriter {
       throw error;
     }
     hook?.end(messageId, null);
-    if (dueAt !== null) this.#onStored();
+    if (dueAt !== null) this.#onStored(endpointIds);
     return { messageId, deliveries };
   }
 }

@@ -55,6 +55,37 @@ describe('dispatcher at the default options: slots only another endpoint could u
     await h.notifier.stop();
   });
 
+  it('a message for the busy endpoint alone costs no claim; one for an endpoint with room starts at once', async () => {
+    const { storage, claims, reads } = countingReads();
+    const held = heldTransport();
+    const h = createNotifierHarness({ storage, transport: held.transport });
+    await h.notifier.addEndpoint({ url: A, topics: ['a.x', 'warm.up'] });
+    await h.notifier.addEndpoint({ url: B, topics: ['b.x', 'warm.up'] });
+    await startWarm(h, held);
+    for (let i = 0; i < 60; i++) await h.notifier.publish('a.x', { i });
+    await h.settle();
+    // A holds its 4 slots and more than half its share waits ahead: claims leave A out and find nothing.
+    expect(held.pending.map((p) => p.url)).toEqual([A, A, A, A]);
+    const claimsBefore = claims.length;
+    const readsBefore = reads.count;
+    for (let i = 0; i < 5; i++) {
+      await h.notifier.publish('a.x', { more: i });
+      await h.settle();
+    }
+    expect(claims.length - claimsBefore).toBe(0);
+    expect(reads.count - readsBefore).toBeLessThanOrEqual(1);
+    await h.notifier.publish('b.x', {});
+    await h.settle();
+    expect(held.pending.filter((p) => p.url === B)).toHaveLength(1);
+    // Nothing published is lost: A's deliveries, the five later ones too, all go out.
+    for (let i = 0; i < 40 && h.of('delivery.succeeded').length < 66; i++) {
+      held.answer();
+      await h.settle();
+    }
+    expect(h.of('delivery.succeeded')).toHaveLength(66);
+    await h.notifier.stop();
+  });
+
   it("another endpoint's new delivery starts at once while the busy one holds its limit", async () => {
     const held = heldTransport();
     const h = createNotifierHarness({ transport: held.transport });
