@@ -316,15 +316,27 @@ export const LIMITS: Record<string, string> = {
     '~2.7 µs of server CPU per row written (translate() in SQL), about what the entry saves, and the pairs ' +
     'showed no gain. So an entry saved is worth ~1-2.5 µs on the real path, less than the ~3.8 µs measured ' +
     'on outcome calls alone. The sender reads an attempt’s endpoint from the claim’s row decoded ' +
-    'once per endpoint version (~0.7 µs a read, ~3.1 before this stop). The larger prize measured is the ' +
-    'outcome as a HOT update: on a copy of the schema with no index whose key or condition involves ' +
-    '`status`, `updated_at` or `next_attempt_at` but the claim index (made unconditional; the outcome left ' +
-    'the due time as it was), backend CPU per delivery 118 -> 96 µs at 50 endpoints (lower in 14 of 16 ' +
-    'pairs) and 97 -> 69 µs at one (16 of 16), WAL -35% and -48%. As it stands that copy is not a design: ' +
-    'delivered deliveries would stay in the claim index until pruned, and the lists by status, the counts ' +
-    'and the prune order use those indexes. A design that keeps them would move what changes with a ' +
-    'delivery’s state (due time, lease, pending or failed) out of the deliveries table, into a queue of ' +
-    'pending deliveries whose row the outcome deletes.',
+    'once per endpoint version (~0.7 µs a read, ~3.1 before this stop). The outcome as a HOT update, measured ' +
+    'last stop on a copy of the schema that kept no state (97 -> 69 µs at one endpoint, 118 -> 96 at 50), was ' +
+    'built this stop as schema version 25 and not landed (branch pg-queue-schema25): a `delivery_queue` table ' +
+    '(a row per pending delivery: claims and next-due read it by due time, the pending list and count by ' +
+    'creation time, the outcome deletes it), `delivery_failures` for the failed lists and count, retention ' +
+    'read by creation time, the lease left on the deliveries row, and row triggers keeping both tables right ' +
+    'for every write the set-based functions do not make (version 24 instances included). Every outcome was ' +
+    'HOT and WAL per delivery fell 37% (storage-only loop, 1 endpoint), but CPU did not follow: backend CPU ' +
+    'per delivery 65.4 -> 64.8 and 60.6 -> 57.8 µs in the storage-only loop (9 of 16 pairs in each slot ' +
+    'order), and in the whole notifier over HTTP (two builds in one process) 0.92 and 0.98 of main’s in the ' +
+    'two slot orders at 1 endpoint (A/A 1.07), 0.96 and 1.06 at 50 (A/A 1.05), load 10-21. What the outcome ' +
+    'saves (four index entries and a rewritten row’s WAL) the queue gives back: each claim joins its queue ' +
+    'rows to their deliveries by primary key (a descent and a heap visit more per row walked), each pending ' +
+    'delivery writes a queue row into 3 b-trees and the outcome deletes it, and at 50 endpoints the claim ' +
+    'writes each fan-out delivery’s queue row a moment before its outcome deletes it. A lighter prototype ' +
+    '(no pending list index, no failure upkeep in the outcome) was 2-5% cheaper than the built version and ' +
+    '-10 to -20% against main in one pair of runs, within this host’s spread. The claim’s generic plan over ' +
+    'the queue must be held to nested loops by primary key: left alone it once joined the queue to a kept ' +
+    'scan of every delivery (~270 ms a claim of 64 at 30k deliveries). A queue that pays for itself needs the ' +
+    'claim to read only the queue (lease and due time on the queue row, the delivery read after), or fan-out ' +
+    'deliveries leased without a queue row of their own.',
   'publish-memory':
     'in memory a publish is CPU only, ~6-8 µs, and a matching endpoint now adds little: the endpoints an ' +
     'app event matches are kept per topic while the stored endpoints are unchanged (matched without a ' +
