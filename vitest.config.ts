@@ -18,7 +18,9 @@ export default defineConfig({
   resolve: { alias },
   test: {
     include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
-    testTimeout: 30_000,
+    // A guard against hangs, not a speed check: with two files at a time on a loaded 2-core machine a CLI test
+    // of a dozen commands took over 30 s (the browser and `cronhook run` files already asked for 90 s).
+    testTimeout: 90_000,
     hookTimeout: 60_000,
     pool: 'forks',
     // Vitest's default for `run` is one worker fewer than the cores: ONE test file at a time on a 2-core
