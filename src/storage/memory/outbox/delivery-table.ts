@@ -7,6 +7,7 @@ import { type DeliveryEntry, wakeTime } from './delivery-entry.js';
 import { EndpointLists } from './endpoint-lists.js';
 import { type FanoutGroup, FanoutGroups, FanoutLease, type FanoutSlot, isEntry } from './fanout-groups.js';
 import type { PendingFanout } from './fanouts.js';
+import { ParkedDeliveries } from './parked-deliveries.js';
 
 export { type DeliveryEntry, wakeTime } from './delivery-entry.js';
 
@@ -27,8 +28,8 @@ function isCurrent(time: number, item: Waking): boolean {
 /**
  * The stored deliveries of `MemoryOutbox` and what finds them: by id (fanned-out ones by their fan-out's
  * group, see {@link FanoutGroup}), by endpoint (deleting or re-enabling an endpoint visits its deliveries
- * only), by wake time ({@link WakeQueue}, stale pairs dropped as they surface), and the recently claimed ones
- * at hand. An id is stored once, in the map or in a group.
+ * only), by wake time ({@link WakeQueue}, stale pairs dropped as they surface; those of endpoints a claim left
+ * out parked apart), and the recently claimed ones at hand. An id is stored once, in the map or in a group.
  */
 export class DeliveryTable {
   /** Deliveries stored by `insert`, by id. */
@@ -39,6 +40,8 @@ export class DeliveryTable {
   readonly #byEndpoint = new EndpointLists();
   /** Wake times of the pending deliveries (see {@link wakeTime}), with their entries or leases. */
   readonly #due = new WakeQueue<Waking>();
+  /** Due deliveries of endpoints a claim left out, out of `#due` (see {@link ParkedDeliveries}). */
+  readonly #parked = new ParkedDeliveries();
   readonly #claimed = new ClaimedAtHand();
   readonly #taken = (id: string) => this.#entries.size > 0 && this.#entries.has(id);
   readonly #index = (entry: DeliveryEntry) => this.index(entry);
@@ -246,18 +249,27 @@ export class DeliveryTable {
     return found;
   }
 
-  /** The entry (or lease) heading the wake queue, which may be stale (see `popDue`). */
+  /** `peekDue` and `popDue` see parked deliveries (see `park`) of endpoints not in `exclude` (all: null). */
+  leaveOut(exclude: ReadonlySet<string> | null): void {
+    this.#parked.open(exclude);
+  }
+
+  /** A due delivery of an endpoint the claim leaves out: kept apart until a claim does not (see leaveOut). */
+  park(entry: DeliveryEntry): void {
+    this.#parked.park(entry);
+  }
+
+  /** The entry (or lease) due first, which may be stale (see `popDue`). */
   peekDue(): Waking | undefined {
-    return this.#due.peekId();
+    return this.#parked.first(this.#due).peekId();
   }
 
   peekDueTime(): number | undefined {
-    return this.#due.peekTime();
+    return this.#parked.first(this.#due).peekTime();
   }
 
   popDue(): void {
-    this.#due.pop();
-    this.#due.dropStale(isCurrent);
+    this.#parked.pop(this.#due, isCurrent);
   }
 
   /**

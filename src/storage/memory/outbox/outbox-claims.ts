@@ -11,8 +11,6 @@ import { type MemoryFanouts, type PendingFanout, pendingRecord } from './fanouts
 /** One claim's state while it takes deliveries. */
 interface Claim {
   readonly claimed: DeliveryRecord[];
-  /** Due deliveries of excluded endpoints, queued again once the claim is over. */
-  readonly setAside: DeliveryEntry[];
   readonly limit: number;
   readonly instanceId: string;
   readonly exclude: ReadonlySet<string>;
@@ -50,8 +48,10 @@ export class OutboxClaims {
     const now = options.now.getTime();
     const exclude = new Set(options.excludeEndpointIds ?? []);
     const lockedUntil = new Date(now + leaseMs);
-    const claim: Claim = { claimed: [], setAside: [], limit, instanceId, exclude, lockedUntil };
-    const { claimed, setAside } = claim;
+    const claim: Claim = { claimed: [], limit, instanceId, exclude, lockedUntil };
+    const { claimed } = claim;
+    // Deliveries parked for the endpoints left out stay where they are; the others' are taken in due order.
+    this.#deliveries.leaveOut(exclude);
     while (claimed.length < limit) {
       const entry = this.#peekStored(now);
       const t = entry === null ? undefined : this.#deliveries.peekDueTime()!;
@@ -65,7 +65,7 @@ export class OutboxClaims {
       const delivery = entry.record;
       this.#deliveries.popDue();
       if (exclude.has(delivery.endpointId)) {
-        setAside.push(entry);
+        this.#deliveries.park(entry);
         continue;
       }
       delivery.lockedBy = instanceId;
@@ -74,7 +74,6 @@ export class OutboxClaims {
       claimed.push(cloneDelivery(delivery));
       this.#deliveries.atHand(entry);
     }
-    for (const entry of setAside) this.#deliveries.index(entry);
     return claimed;
   }
 
@@ -102,8 +101,8 @@ export class OutboxClaims {
       if (!enabled || exclude.has(endpointId)) {
         const entry = { record: pendingRecord(fanout, i, id), attempts: null, message, removed: false };
         this.#deliveries.place(group, i, entry);
-        // Disabled: queued again when its endpoint is enabled. Excluded: queued once this claim is over.
-        if (enabled) claim.setAside.push(entry);
+        // Disabled: queued again when its endpoint is enabled. Excluded: parked for a claim that takes it.
+        if (enabled) this.#deliveries.park(entry);
         continue;
       }
       lease ??= this.#deliveries.newLease(group, claim.instanceId, claim.lockedUntil);
@@ -145,6 +144,7 @@ export class OutboxClaims {
 
   /** When the pending delivery to an enabled endpoint due first is (see `Storage.nextDeliveryAt`), or null. */
   nextAt(): Date | null {
+    this.#deliveries.leaveOut(null);
     for (;;) {
       const head = this.#peekStored(Number.NEGATIVE_INFINITY);
       if (head instanceof FanoutLease && !head.someEndpoint((id) => this.#enabled(id))) {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fanoutDeliveryId, newId } from '../../../../src/notifier/ids.js';
 import type { DeliveryRecord, Message } from '../../../../src/notifier/types.js';
 import { deliveredFanout } from '../../../../src/storage/memory/outbox/delivered-fanout.js';
@@ -7,7 +7,8 @@ import { MemoryEndpoints } from '../../../../src/storage/memory/outbox/endpoints
 import { FanoutLease } from '../../../../src/storage/memory/outbox/fanout-groups.js';
 import { MemoryFanouts } from '../../../../src/storage/memory/outbox/fanouts.js';
 import { OutboxClaims } from '../../../../src/storage/memory/outbox/outbox-claims.js';
-import { at, attempt, endpoint } from '../../../../src/testing/storage-suite/fixtures.js';
+import { WakeQueue } from '../../../../src/storage/memory/wake-queue.js';
+import { at, attempt, delivery, endpoint, pad } from '../../../../src/testing/storage-suite/fixtures.js';
 
 function setUp() {
   const table = new DeliveryTable();
@@ -109,6 +110,80 @@ describe('OutboxClaims', () => {
     expect(table.peek(ids[1]!)!.record).toMatchObject({ status: 'pending', lockedBy: null });
     expect(claims.claim({ now: at(0), limit: 5, instanceId: 'b', leaseMs: 1000 }).map((d) => d.id)).toEqual([
       ids[1],
+    ]);
+  });
+});
+
+describe('OutboxClaims, endpoints left out', () => {
+  function backlog(perEndpoint: number) {
+    const table = new DeliveryTable();
+    const endpoints = new MemoryEndpoints();
+    for (const id of ['busy', 'free']) endpoints.insert(endpoint(id));
+    const claims = new OutboxClaims(table, new MemoryFanouts(), endpoints, () => {});
+    const message: Message = {
+      id: 'msg_1',
+      topic: 'invoice.paid',
+      body: '{}',
+      jobId: null,
+      createdAt: at(0),
+      traceContext: null,
+    };
+    const entries = [];
+    for (let i = 0; i < perEndpoint; i++) {
+      for (const [k, endpointId] of ['busy', 'free'].entries()) {
+        const record = delivery(`d-${endpointId}-${pad(i)}`, message.id, endpointId, {
+          nextAttemptAt: at(-10 * perEndpoint + 10 * i + k),
+        });
+        entries.push({ record, attempts: null, message, removed: false });
+      }
+    }
+    expect(table.insert(entries)).toBeNull();
+    const claim = (limit: number, exclude?: string[]) =>
+      claims
+        .claim({
+          now: at(0),
+          limit,
+          instanceId: 'a',
+          leaseMs: 1000,
+          ...(exclude ? { excludeEndpointIds: exclude } : {}),
+        })
+        .map((d) => d.id);
+    return { claims, claim };
+  }
+
+  it("does not go through an excluded endpoint's due deliveries again in each claim that leaves it out", () => {
+    const { claims, claim } = backlog(500);
+    const pop = vi.spyOn(WakeQueue.prototype, 'pop');
+    try {
+      expect(claim(2, ['busy'])).toEqual(['d-free-0000', 'd-free-0001']);
+      expect(claim(2, ['busy'])).toEqual(['d-free-0002', 'd-free-0003']);
+      expect(claim(1000, ['busy'])).toHaveLength(496);
+      expect(claim(10, ['busy'])).toEqual([]);
+      // Each of the 1,000 due deliveries left the queue once: 'busy''s are set apart the first time met.
+      expect(pop.mock.calls.length).toBeLessThanOrEqual(1000);
+      pop.mockClear();
+      expect(claim(10, ['busy'])).toEqual([]);
+      expect(pop).not.toHaveBeenCalled();
+    } finally {
+      pop.mockRestore();
+    }
+    // Still due first, and taken in due order by a claim that does not leave the endpoint out.
+    expect(claims.nextAt()).toEqual(at(-5000));
+    expect(claim(3)).toEqual(['d-busy-0000', 'd-busy-0001', 'd-busy-0002']);
+    expect(claim(3, ['free'])).toEqual(['d-busy-0003', 'd-busy-0004', 'd-busy-0005']);
+  });
+
+  it('takes parked deliveries and queued ones in due order across both', () => {
+    const { claim } = backlog(4);
+    // Parks the due deliveries of 'busy' met before the two of 'free'.
+    expect(claim(2, ['busy'])).toEqual(['d-free-0000', 'd-free-0001']);
+    expect(claim(10)).toEqual([
+      'd-busy-0000',
+      'd-busy-0001',
+      'd-busy-0002',
+      'd-free-0002',
+      'd-busy-0003',
+      'd-free-0003',
     ]);
   });
 });
