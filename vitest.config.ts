@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -23,10 +22,6 @@ export default defineConfig({
     testTimeout: 90_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // Vitest's default for `run` is one worker fewer than the cores: ONE test file at a time on a 2-core
-    // machine. Many files wait on real I/O (Postgres, child processes, HTTP, Chromium), so a worker per core
-    // keeps them busy; test files already share the run's one Postgres server and CLI build safely.
-    maxWorkers: Math.max(2, availableParallelism()),
     globalSetup: ['test/setup/global-postgres.ts'],
   },
 });
