@@ -27,11 +27,41 @@ export function describePostgres(name: string, fn: () => void): void {
 }
 
 let urlPromise: Promise<string> | undefined;
+let ownDatabaseName: string | null = null;
 
 /** URL of the run's Postgres server, started by the first caller of any test file (one per run). */
 export function postgresUrl(): Promise<string> {
-  urlPromise ??= resolveUrl();
+  urlPromise ??= resolveUrl().then((url) => (ownDatabaseName === null ? url : createDatabase(url, ownDatabaseName)));
   return urlPromise;
+}
+
+/**
+ * Makes this test file's connections (every helper here) use a database of its own on the run's server, for
+ * tests that count what the server does for a connection: files run side by side, and another file's
+ * CREATE or DROP SCHEMA in the same database makes every session there plan its statements again. Call it at
+ * the top of the file, before anything connects.
+ */
+export function useOwnDatabase(): void {
+  if (urlPromise !== undefined) throw new Error('useOwnDatabase() must come before the first connection');
+  ownDatabaseName ??= `file_${randomBytes(6).toString('hex')}`;
+}
+
+/** The URL of database `name`, created on the server at `url`; the server's own when not allowed to. */
+async function createDatabase(url: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } catch (error) {
+    // A server given by URL may not let this role create databases: its own database serves, shared.
+    if ((error as { code?: string }).code === '42501') return url;
+    throw error;
+  } finally {
+    await client.end();
+  }
+  const own = new URL(url);
+  own.pathname = `/${name}`;
+  return own.href;
 }
 
 async function resolveUrl(): Promise<string> {
