@@ -20,6 +20,8 @@ export class NextWake {
   readonly #timer: WakeTimer;
   /** Due deliveries are left unclaimed: the last claim took all it asked for, or storage said so since. */
   #dueLeft = false;
+  /** Counts `cancel()` calls: a read that returns after one (the dispatcher stopped meanwhile) sets nothing. */
+  #cancels = 0;
 
   constructor(
     storage: Storage,
@@ -70,7 +72,10 @@ export class NextWake {
 
   /** Sets the timer from storage's next due time. */
   async #readNext(claimedAny: boolean): Promise<void> {
+    const cancels = this.#cancels;
     const next = (await this.#storage.nextDeliveryAt())?.getTime() ?? null;
+    // Stopped while reading: a timer armed now would hold the process open for nothing.
+    if (cancels !== this.#cancels) return;
     const now = this.#clock.now();
     this.#dueLeft = next !== null && next <= now;
     let wakeAt: number | null = null;
@@ -89,6 +94,7 @@ export class NextWake {
   }
 
   cancel(): void {
+    this.#cancels++;
     this.#timer.cancel();
   }
 
