@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -22,6 +23,12 @@ export default defineConfig({
     testTimeout: 90_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Vitest's default for `run` is one worker fewer than the cores: ONE test file at a time on a 2-core
+    // machine. Many files wait on real I/O (Postgres, child processes, HTTP, Chromium), so a worker per core
+    // keeps them busy. Files share the run's one Postgres server (each in schemas of its own; a file that
+    // counts what the server does for its connection takes a database of its own: useOwnDatabase) and CLI
+    // build safely.
+    maxWorkers: Math.max(2, availableParallelism()),
     globalSetup: ['test/setup/global-postgres.ts'],
   },
 });
