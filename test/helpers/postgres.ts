@@ -31,7 +31,9 @@ let ownDatabaseName: string | null = null;
 
 /** URL of the run's Postgres server, started by the first caller of any test file (one per run). */
 export function postgresUrl(): Promise<string> {
-  urlPromise ??= resolveUrl().then((url) => (ownDatabaseName === null ? url : createDatabase(url, ownDatabaseName)));
+  urlPromise ??= resolveUrl().then((url) =>
+    ownDatabaseName === null ? url : createDatabase(url, ownDatabaseName),
+  );
   return urlPromise;
 }
 
