@@ -46,6 +46,11 @@ export class Dispatcher {
   #drained: string | null = null;
   /** That exclusion list, sorted. */
   #drainedList: readonly string[] = [];
+  /**
+   * Counts the times `#drained` was cleared: a claim that was already on its way then (it may have missed the
+   * message that cleared it) must not set it again, or the tick the wake asked for would skip its claim.
+   */
+  #undrains = 0;
   /** A refill claim (no slot free) had to hand deliveries back: no other until a slot frees. */
   #refillRefused = false;
   /** How the slots are shared between endpoints, slow ones limited (see FairShare). */
@@ -61,9 +66,7 @@ export class Dispatcher {
     hasRoom: () => this.#slots.hasRoom(),
     launch: (delivery: DeliveryRecord) => this.#launch(delivery),
     fail: (error: unknown) => this.#fail(error),
-    returned: () => {
-      this.#drained = null;
-    },
+    returned: () => this.#undrain(),
   };
   #controller = new AbortController();
   #running = false;
@@ -124,8 +127,13 @@ export class Dispatcher {
    * and find nothing: none is made until the exclusion list changes (an answer frees an endpoint's slot).
    */
   wake(endpointIds?: readonly string[]): void {
-    if (endpointIds === undefined || !this.#drainedExcludesAll(endpointIds)) this.#drained = null;
+    if (endpointIds === undefined || !this.#drainedExcludesAll(endpointIds)) this.#undrain();
     this.#kick();
+  }
+
+  #undrain(): void {
+    this.#drained = null;
+    this.#undrains++;
   }
 
   #drainedExcludesAll(endpointIds: readonly string[]): boolean {
@@ -173,6 +181,7 @@ export class Dispatcher {
         }
         const key = excluded.sort().join('\n');
         if (key === this.#drained) break;
+        const undrains = this.#undrains;
         const claimed = await storage.claimDeliveries({
           now: new Date(clock.now()),
           limit,
@@ -189,8 +198,10 @@ export class Dispatcher {
         }
         // Fewer than asked for: nothing else is due now, for this exclusion list.
         if (claimed.length < limit) {
-          this.#drained = key;
-          this.#drainedList = excluded;
+          if (undrains === this.#undrains) {
+            this.#drained = key;
+            this.#drainedList = excluded;
+          }
           break;
         }
       }

@@ -2,7 +2,37 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStorage } from '../../../src/storage/memory/index.js';
 import { createNotifierHarness } from '../../helpers/notifier.js';
 
-describe('NextWake: when the dispatcher looks for due deliveries next', () => {
+describe('when the dispatcher looks for due deliveries next (NextWake, wake())', () => {
+  it('a message stored while a claim is on its way, and missed by it, is claimed at once', async () => {
+    const storage = new MemoryStorage();
+    const claim = storage.claimDeliveries.bind(storage);
+    let gate: Promise<void> | null = null;
+    let release!: () => void;
+    // The claim reads storage first, then is held: it cannot see a message stored meanwhile.
+    storage.claimDeliveries = async (options) => {
+      const claimed = await claim(options);
+      const held = gate;
+      gate = null;
+      if (held !== null) await held;
+      return claimed;
+    };
+    const h = createNotifierHarness({ storage });
+    await h.notifier.addEndpoint({ url: 'https://a.example.com/hooks' });
+    await h.notifier.start();
+    await h.settle();
+    gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await h.notifier.publish('x.y', { n: 1 });
+    await h.settle();
+    await h.notifier.publish('x.y', { n: 2 });
+    release();
+    await h.settle();
+    // Without moving the clock: the second message must not wait for the poll interval.
+    expect(h.transport.requests).toHaveLength(2);
+    await h.notifier.stop();
+  });
+
   it('a read of the next due time that returns after stop() arms no timer (nothing holds the process open)', async () => {
     const storage = new MemoryStorage();
     let release!: () => void;
