@@ -163,7 +163,8 @@ describeEachStorage('endpoint.disabled carries the endpoint as stored', (open) =
     id = endpoint.id;
     await h.notifier.start();
     await h.notifier.publish('x.y', {});
-    // Real storage I/O on a shared machine: vi.waitFor's 1 s default timed out once on Postgres under load.
+    // Real storage I/O on a shared machine. (Its Postgres case also hung when a publish's wake came during a
+    // claim that missed it: the dispatcher then waited for the poll interval, which a fake clock never reaches.)
     await vi.waitFor(() => expect(h.of('endpoint.disabled')).toHaveLength(1), { timeout: 10_000 });
     await h.notifier.stop();
     const stored = (await h.notifier.getEndpoint(endpoint.id))!;
