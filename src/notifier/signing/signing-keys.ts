@@ -1,4 +1,5 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { sameElements } from '../../arrays.js';
 import { CronhookError } from '../../errors.js';
 
 /** Endpoints whose keys are kept; past this the entry stored first is dropped (and remade when needed). */
@@ -72,7 +73,7 @@ export class SigningKeys {
 
   #keys(endpointId: string, secrets: readonly string[]): EndpointKeys {
     const entry = this.#byEndpoint.get(endpointId);
-    if (entry !== undefined && sameSecrets(entry.secrets, secrets)) return entry;
+    if (entry !== undefined && sameElements(entry.secrets, secrets)) return entry;
     const fresh: EndpointKeys = { secrets: [...secrets], standard: secrets.map(standardKey), hub: null };
     if (entry === undefined && this.#byEndpoint.size >= MAX_ENDPOINTS) {
       this.#byEndpoint.delete(this.#byEndpoint.keys().next().value as string);
@@ -80,12 +81,6 @@ export class SigningKeys {
     this.#byEndpoint.set(endpointId, fresh);
     return fresh;
   }
-}
-
-function sameSecrets(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** The key of a `whsec_` secret, checked as cronhook/verify checks it (the prefix is optional). */

@@ -1,3 +1,4 @@
+import { sameElements } from '../../../arrays.js';
 import { FreshMap } from '../../../fresh-collections.js';
 import { FINISHED_RUN_STATUSES, type RunStatus } from '../../../scheduler/types.js';
 import { emptyRunCounts } from '../../stats.js';
@@ -200,17 +201,11 @@ let lastCounted: Counted | undefined;
 function countedStatuses(statuses: readonly RunStatus[] | undefined): readonly RunStatus[] {
   if (statuses === undefined) return FINISHED_RUN_STATUSES;
   let known = statuses === lastStatuses ? lastCounted : counted.get(statuses);
-  if (known === undefined || !sameStatuses(known.of, statuses)) {
+  if (known === undefined || !sameElements(known.of, statuses)) {
     known = { of: statuses.slice(), result: FINISHED_RUN_STATUSES.filter((s) => statuses.includes(s)) };
     counted.set(statuses, known);
   }
   lastStatuses = statuses;
   lastCounted = known;
   return known.result;
-}
-
-function sameStatuses(a: readonly RunStatus[], b: readonly RunStatus[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -1,3 +1,4 @@
+import { sameElements } from '../../../arrays.js';
 import { fanoutDeliveryId } from '../../../notifier/ids.js';
 import type { DeliveryRecord, Message } from '../../../notifier/types.js';
 import { fanoutDeliveries, fanoutDelivery } from '../../fanout.js';
@@ -42,7 +43,7 @@ export class MemoryFanouts {
     // is refused at the door.
     if (endpointIds.length > 0) fanoutDeliveryId(message.id, endpointIds.length - 1);
     const due = new Date(nextAttemptAt.getTime());
-    if (!sameIds(this.#lastIds, endpointIds)) this.#lastIds = endpointIds.slice();
+    if (!sameElements(this.#lastIds, endpointIds)) this.#lastIds = endpointIds.slice();
     const fanout: PendingFanout = { message, endpointIds: this.#lastIds, due, next: 0 };
     this.#pending.set(message.id, fanout);
     this.#heap.push(due.getTime(), fanout);
@@ -101,10 +102,4 @@ export function pendingRecord(fanout: PendingFanout, index: number, id: string):
 function untaken({ message, endpointIds, due, next }: PendingFanout): DeliveryRecord[] {
   const records = fanoutDeliveries(message, endpointIds, due);
   return next === 0 ? records : records.slice(next);
-}
-
-function sameIds(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
