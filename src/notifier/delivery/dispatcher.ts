@@ -1,3 +1,4 @@
+import { sameElements, sortedIncludes } from '../../arrays.js';
 import type { Clock } from '../../clock.js';
 import { isCronhookError } from '../../errors.js';
 import type { Emitter } from '../../events.js';
@@ -42,10 +43,8 @@ export class Dispatcher {
   readonly #slots: AttemptSlots;
   /** A wake is queued for the end of this event-loop turn (attempts finished). */
   #wakeQueued = false;
-  /** Exclusion list (as a key) of the last claim that found less than asked, until `wake()`. */
-  #drained: string | null = null;
-  /** That exclusion list, sorted. */
-  #drainedList: readonly string[] = [];
+  /** Exclusion list (sorted) of the last claim that found less than asked, until `wake()`. */
+  #drained: readonly string[] | null = null;
   /**
    * Counts the times `#drained` was cleared: a claim that was already on its way then (it may have missed the
    * message that cleared it) must not set it again, or the tick the wake asked for would skip its claim.
@@ -137,8 +136,9 @@ export class Dispatcher {
   }
 
   #drainedExcludesAll(endpointIds: readonly string[]): boolean {
-    if (this.#drained === null) return false;
-    for (const id of endpointIds) if (!sortedHas(this.#drainedList, id)) return false;
+    const drained = this.#drained;
+    if (drained === null) return false;
+    for (const id of endpointIds) if (!sortedIncludes(drained, id)) return false;
     return true;
   }
 
@@ -179,8 +179,8 @@ export class Dispatcher {
           if (until > now) excluded.push(id);
           else this.#undecryptable.delete(id);
         }
-        const key = excluded.sort().join('\n');
-        if (key === this.#drained) break;
+        excluded.sort();
+        if (this.#drained !== null && sameElements(excluded, this.#drained)) break;
         const undrains = this.#undrains;
         const claimed = await storage.claimDeliveries({
           now: new Date(clock.now()),
@@ -198,10 +198,7 @@ export class Dispatcher {
         }
         // Fewer than asked for: nothing else is due now, for this exclusion list.
         if (claimed.length < limit) {
-          if (undrains === this.#undrains) {
-            this.#drained = key;
-            this.#drainedList = excluded;
-          }
+          if (undrains === this.#undrains) this.#drained = excluded;
           break;
         }
       }
@@ -282,18 +279,4 @@ export class Dispatcher {
     logger?.error?.('cronhook: webhook dispatcher error', { error: message });
     void emitter.emit('error', { type: 'error', at: new Date(clock.now()), error });
   }
-}
-
-/** `id` is in `sorted` (sorted as `Array.prototype.sort` sorts strings). */
-function sortedHas(sorted: readonly string[], id: string): boolean {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    const at = sorted[mid]!;
-    if (at === id) return true;
-    if (at < id) lo = mid + 1;
-    else hi = mid;
-  }
-  return false;
 }
