@@ -17,7 +17,7 @@ export function findPostgresBin(): string | null {
 }
 
 /** initdb refuses to run as root: when we are root, the server runs as `nobody`. */
-function serverUser(): { uid: number; gid: number } | undefined {
+export function serverUser(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
   const line = readFileSync('/etc/passwd', 'utf8')
     .split('\n')
@@ -42,39 +42,67 @@ export async function freePort(): Promise<number> {
 export interface PostgresServer {
   url: string;
   dataDir: string;
+  /** The postmaster's process id (its children are the server's other processes). */
+  pid: number;
+}
+
+export interface PostgresServerOptions {
+  /**
+   * Keep the server's own durability (fsync, synchronous commit and full-page writes on), as the benchmarks
+   * measure it. Tests turn it off: the server's own crash safety is not under test.
+   * @default false
+   */
+  durable?: boolean;
+  /** @default 200 */
+  maxConnections?: number;
+  /**
+   * More server settings, `name=value` each.
+   * @example ['shared_preload_libraries=pg_stat_statements']
+   */
+  settings?: readonly string[];
 }
 
 /**
- * Starts a throwaway PostgreSQL server in `dir` on a free loopback port, tuned for tests (no fsync: the
- * server's own crash safety is not under test). Connect as `postgres` without a password.
+ * Starts a throwaway PostgreSQL server in `dir` on a free loopback port, for the tests and the benchmarks.
+ * Connect as `postgres` without a password. Rejects when it does not start (three ports tried).
  */
-export async function startPostgresServer(bin: string, dir: string): Promise<PostgresServer> {
+export async function startPostgresServer(
+  bin: string,
+  dir: string,
+  options: PostgresServerOptions = {},
+): Promise<PostgresServer> {
   const user = serverUser();
   mkdirSync(dir, { recursive: true });
   if (user) chownSync(dir, user.uid, user.gid);
   const dataDir = join(dir, 'data');
-  const options = { ...user, env: { ...process.env, LC_ALL: 'C' }, cwd: dir };
-  await run(
-    join(bin, 'initdb'),
-    ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync'],
-    options,
-  );
-  const port = await freePort();
+  const runAs = { ...user, env: { ...process.env, LC_ALL: 'C' }, cwd: dir };
+  const durable = options.durable ?? false;
+  const initdb = ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale'];
+  await run(join(bin, 'initdb'), durable ? initdb : [...initdb, '--no-sync'], runAs);
   const settings = [
-    `-p ${port}`,
-    `-k ${dir}`,
-    '-c listen_addresses=127.0.0.1',
-    '-c fsync=off',
-    '-c synchronous_commit=off',
-    '-c full_page_writes=off',
-    '-c max_connections=200',
-  ].join(' ');
-  await run(
-    join(bin, 'pg_ctl'),
-    ['-D', dataDir, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', settings, 'start'],
-    options,
-  );
-  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, dataDir };
+    'listen_addresses=127.0.0.1',
+    ...(durable ? [] : ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off']),
+    `max_connections=${options.maxConnections ?? 200}`,
+    ...(options.settings ?? []),
+  ].map((setting) => `-c ${setting}`);
+  // A port the OS says is free, not a random one: a random port in the ephemeral range collided with a client
+  // socket once. It can still be taken between the check and the start: then the next one is tried.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const serverArgs = [`-p ${port}`, `-k ${dir}`, ...settings].join(' ');
+    try {
+      await run(
+        join(bin, 'pg_ctl'),
+        ['-D', dataDir, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', serverArgs, 'start'],
+        runAs,
+      );
+    } catch (error) {
+      if (attempt === 3) throw error;
+      continue;
+    }
+    const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, dataDir, pid };
+  }
 }
 
 /** Stops the server (fast shutdown: open test connections are cut) and removes its folder. */
