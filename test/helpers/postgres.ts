@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, inject } from 'vitest';
@@ -11,6 +10,7 @@ import { insertSql, postgresPlaceholder as ph } from '../../src/storage/sql/code
 import { deliveryCodec, endpointCodec, messageCodec } from '../../src/storage/sql/outbox-rows.js';
 import { at, delivery, endpoint, message } from '../../src/testing/storage-suite/fixtures.js';
 import type { PostgresTestContext } from '../setup/global-postgres.js';
+import { recordServer, startedServer } from '../setup/leftover-servers.js';
 import { startPostgresServer } from '../setup/postgres-server.js';
 import { withDirLock } from './dir-lock.js';
 import type { Cleanups } from './test-lifecycle.js';
@@ -71,13 +71,13 @@ async function resolveUrl(): Promise<string> {
   if (url !== null) return url;
   if (stateDir === null || bin === null) throw new Error(`Postgres is not available: ${skipReason}`);
   const lock = join(stateDir, 'lock');
-  const started = join(stateDir, 'server.json');
   return withDirLock(lock, { timeoutMs: 90_000, pollMs: 50 }, async () => {
-    if (!existsSync(started)) {
-      const server = await startPostgresServer(bin, join(stateDir, 'server'));
-      writeFileSync(started, JSON.stringify(server));
+    let server = startedServer(stateDir);
+    if (server === null) {
+      server = await startPostgresServer(bin, join(stateDir, 'server'));
+      recordServer(stateDir, server);
     }
-    return (JSON.parse(readFileSync(started, 'utf8')) as { url: string }).url;
+    return server.url;
   });
 }
 

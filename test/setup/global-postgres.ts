@@ -1,8 +1,9 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { findPostgresBin, type PostgresServer, stopPostgresServer } from './postgres-server.js';
+import { discardDeadRuns, discardRunOnSignals, ownRunDir, startedServer } from './leftover-servers.js';
+import { findPostgresBin, stopPostgresServer } from './postgres-server.js';
 
 /** What test files learn about Postgres; read it with the helpers in test/helpers/postgres.ts. */
 export interface PostgresTestContext {
@@ -24,8 +25,9 @@ declare module 'vitest' {
 /**
  * Vitest globalSetup. Runs that include no Postgres test should not pay for a server, so none starts here:
  * the first test needing one starts it in `stateDir` (test/helpers/postgres.ts), and this teardown stops it
- * and removes the folder. With `CRONHOOK_TEST_DATABASE_URL` that server is used instead. Without Postgres
- * binaries the Postgres tests are skipped, except under CI=true, where the run fails.
+ * and removes the folder (a signal to this process does too; the servers of runs killed outright are stopped
+ * by the next run: leftover-servers.ts). With `CRONHOOK_TEST_DATABASE_URL` that server is used instead.
+ * Without Postgres binaries the Postgres tests are skipped, except under CI=true, where the run fails.
  */
 export default function setup(project: TestProject): (() => Promise<void>) | undefined {
   const url = process.env.CRONHOOK_TEST_DATABASE_URL;
@@ -42,16 +44,19 @@ export default function setup(project: TestProject): (() => Promise<void>) | und
     project.provide('postgres', { url: null, stateDir: null, bin: null, skipReason });
     return undefined;
   }
-  const stateDir = mkdtempSync(join(tmpdir(), 'cronhook-pg-'));
+  const stateDir = mkdtempSync(join(tmpdir(), RUN_PREFIX));
   chmodSync(stateDir, 0o755); // the server's own user must reach its folder inside
+  ownRunDir(stateDir);
+  discardDeadRuns(bin, tmpdir(), RUN_PREFIX);
+  const offSignals = discardRunOnSignals(bin, stateDir);
   project.provide('postgres', { url: null, stateDir, bin, skipReason: null });
   return async () => {
-    const started = join(stateDir, 'server.json');
-    if (existsSync(started)) {
-      const server = JSON.parse(readFileSync(started, 'utf8')) as PostgresServer;
-      await stopPostgresServer(bin, server, stateDir);
-    } else {
-      rmSync(stateDir, { recursive: true, force: true });
-    }
+    offSignals();
+    const server = startedServer(stateDir);
+    if (server !== null) await stopPostgresServer(bin, server, stateDir);
+    else rmSync(stateDir, { recursive: true, force: true });
   };
 }
+
+/** The folders of test runs' servers, in the system's temp folder. */
+const RUN_PREFIX = 'cronhook-pg-';
