@@ -51,6 +51,11 @@ export interface ActiveRun extends RunContext {
   abortReason: CronhookError | null;
   /** Its job was removed (with its runs): nothing of the run is left to release or store. */
   jobRemoved: boolean;
+  /**
+   * It ran and gave back its slot: running no more, and not waiting either, until it settles (its job's
+   * retention or its release is being written).
+   */
+  ended: boolean;
   /** Settles when the run has finished (null when it was released or failed to start). */
   done: Promise<RunRecord | null>;
   /** Resumes the run waiting for its start instant or a concurrency slot; null when it is not waiting. */

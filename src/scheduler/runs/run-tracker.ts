@@ -72,9 +72,14 @@ export class RunTracker {
     return this.#activeByJob.get(jobId) ?? 0;
   }
 
+  /**
+   * Runs holding a slot, and runs waiting (for their instant, their job's previous run or a slot). A run that
+   * ran and is settling (its retention written) is neither.
+   */
   stats(): { running: number; queued: number } {
     const slots = this.#slots;
-    return { running: slots.taken, queued: this.#active.size - (slots.taken - slots.reserved) };
+    const waiting = this.#active.size - (slots.taken - slots.reserved) - this.#started.ending;
+    return { running: slots.taken, queued: waiting };
   }
 
   /**
@@ -153,6 +158,7 @@ export class RunTracker {
       telemetry: null,
       startedNow: false,
       abortReason: null,
+      ended: false,
       jobRemoved: false,
       done: NOT_STARTED,
       wait: null,

@@ -26,9 +26,16 @@ export interface StartedRunsOptions {
  */
 export class StartedRuns {
   readonly #o: StartedRunsOptions;
+  /** Runs that ran and gave back their slot, not settled yet (`ActiveRun.ended`). */
+  #ending = 0;
 
   constructor(options: StartedRunsOptions) {
     this.#o = options;
+  }
+
+  /** How many runs ran and are settling (their job's retention or their release being written). */
+  get ending(): number {
+    return this.#ending;
   }
 
   /**
@@ -50,7 +57,7 @@ export class StartedRuns {
   async #afterGate(active: ActiveRun, open: boolean | Promise<boolean>): Promise<RunRecord | null> {
     try {
       if (!(await open)) {
-        this.#o.settled(active);
+        this.#settle(active);
         return null;
       }
       if (!this.#o.slots.tryTake()) await this.#waitForSlot(active);
@@ -87,7 +94,7 @@ export class StartedRuns {
     if (storage.shared && run.lockedUntil !== null && run.lockedUntil.getTime() <= clock.now()) {
       slots.release();
       this.#o.onError(leaseRanOut(job, run));
-      this.#o.settled(active);
+      this.#settle(active);
       return NOT_RUN;
     }
     // Aborted after its wait ended but before it got here: it never started, so it is released.
@@ -111,14 +118,27 @@ export class StartedRuns {
     }
     return result.then(
       (finished) => {
-        this.#o.slots.release();
+        this.#end(active);
         return this.#ran(active, finished);
       },
       (error: unknown) => {
-        this.#o.slots.release();
+        this.#end(active);
         return this.failed(active, error, false);
       },
     );
+  }
+
+  /** The run's runner is done: its slot goes back, and it counts as ending until it settles. */
+  #end(active: ActiveRun): void {
+    active.ended = true;
+    this.#ending++;
+    this.#o.slots.release();
+  }
+
+  /** The run leaves the tracker. */
+  #settle(active: ActiveRun): void {
+    if (active.ended) this.#ending--;
+    this.#o.settled(active);
   }
 
   /**
@@ -142,20 +162,20 @@ export class StartedRuns {
       this.#o.onError(error);
       return null;
     } finally {
-      this.#o.settled(active);
+      this.#settle(active);
     }
   }
 
   /** The run finished: retention applied to its job's runs, then it is settled. */
   #ran(active: ActiveRun, finished: RunRecord): RunRecord | Promise<RunRecord | null> {
-    const { runRetention, storage, settled } = this.#o;
+    const { runRetention, storage } = this.#o;
     if (runRetention > 0) {
       const prune = { jobId: active.job.id, keep: runRetention, statuses: RAN };
       try {
         if (!storage.pruneRunsNow) {
           return storage.pruneRuns(prune).then(
             () => {
-              settled(active);
+              this.#settle(active);
               return finished;
             },
             (error: unknown) => this.failed(active, error, false),
@@ -166,7 +186,7 @@ export class StartedRuns {
         return this.failed(active, error, false);
       }
     }
-    settled(active);
+    this.#settle(active);
     return finished;
   }
 }

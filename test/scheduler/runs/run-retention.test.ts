@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { JobDefinition } from '../../../src/scheduler/types.js';
+import type { Storage } from '../../../src/storage/types.js';
+import { describeEachStorage } from '../../helpers/each-storage.js';
 import { createTestScheduler } from '../../helpers/scheduler.js';
 
 const base: JobDefinition = { id: 'j', schedule: '*/5 * * * *', target: { url: 'https://a.example/j' } };
@@ -34,5 +36,43 @@ describe('run retention', () => {
     for (let i = 0; i < 10; i++) triggered.push((await scheduler.triggerJob('j')).id);
     const listed = (await scheduler.listRuns('j', { limit: 100 })).map((r) => r.id);
     expect(listed).toEqual(triggered.slice(-4).reverse());
+  });
+});
+
+/** `storage` whose run prunes wait for `release()` (`pruneRunsNow` gone, so that they take that path). */
+function heldPrunes(storage: Storage) {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const held = { pruning: 0, release };
+  const proxy = new Proxy(storage, {
+    get(target, key) {
+      if (key === 'pruneRunsNow') return undefined;
+      if (key === 'pruneRuns')
+        return async (input: Parameters<Storage['pruneRuns']>[0]) => {
+          held.pruning++;
+          await released;
+          return target.pruneRuns(input);
+        };
+      const value = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { storage: proxy, held };
+}
+
+describeEachStorage('stats() while a finished run’s retention is written', (open) => {
+  it('counts the run neither running nor queued', async () => {
+    const { storage, held } = heldPrunes(await open());
+    const { scheduler } = createTestScheduler({ storage, runRetention: 3 });
+    await scheduler.addJob(base);
+    const done = scheduler.triggerJob('j');
+    await vi.waitFor(() => expect(held.pruning).toBe(1), { timeout: 10_000 });
+    expect(scheduler.stats()).toMatchObject({ running: 0, queued: 0 });
+    held.release();
+    expect(await done).toMatchObject({ status: 'succeeded' });
+    expect(scheduler.stats()).toMatchObject({ running: 0, queued: 0 });
+    await scheduler.stop();
   });
 });
