@@ -78,11 +78,13 @@ describePostgres('PostgresStorage claims that return rows', () => {
     const kinds: string[] = [];
     const unwatch = watchClaimRows(pool, (row) =>
       kinds.push(
-        row.message_id === null
-          ? 'endpoint'
-          : row.message_body !== null
+        row.message_id !== null
+          ? row.message_body !== null
             ? 'delivery with its message'
-            : 'delivery',
+            : 'delivery'
+          : row.id !== null
+            ? 'endpoint'
+            : 'unchanged endpoints',
       ),
     );
     const claimed = await storage.claimDeliveries({
@@ -95,7 +97,9 @@ describePostgres('PostgresStorage claims that return rows', () => {
     // Each message's columns once, on one of its deliveries' rows; no row per message.
     expect(kinds.filter((k) => k === 'delivery with its message')).toHaveLength(2);
     expect(kinds.filter((k) => k === 'delivery')).toHaveLength(3);
+    // None returned before: each endpoint's row once.
     expect(kinds.filter((k) => k === 'endpoint')).toHaveLength(4);
+    expect(kinds.filter((k) => k === 'unchanged endpoints')).toHaveLength(1);
     unwatch();
     expect(await storage.getMessage(fanned.id)).toEqual(fanned);
     expect(await storage.getMessage('m-other')).toEqual(other);

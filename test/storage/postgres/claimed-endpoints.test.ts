@@ -129,10 +129,13 @@ describePostgres('PostgresStorage endpoint rows of a claim', () => {
     const { storage, schema, pool } = await onPool({ max: 2 });
     const other = await open(schema);
     await seed(storage, 4);
-    // The endpoint rows in the claims' results (null: the version sent was current, the kept row serves).
-    const returned: unknown[] = [];
+    // What the claims' results hold of the endpoint: its row, or its id among those whose version sent was
+    // current (the kept row serves).
+    const returned: string[] = [];
     watchClaimRows(pool, (row) => {
-      if (row.endpoint_version !== null) returned.push(row.endpoint_row);
+      if (row.message_id !== null) return;
+      if (row.id !== null) returned.push(`row ${String(row.id)}`);
+      else for (const id of (row.endpoint_row as string[] | null) ?? []) returned.push(`unchanged ${id}`);
     });
     const claimed = async (offset: number) => {
       const [d] = await claim(storage, offset, 1);
@@ -141,12 +144,37 @@ describePostgres('PostgresStorage endpoint rows of a claim', () => {
     };
     expect(await claimed(0)).toEqual({ id: 'd-0', endpoint: endpoint('ep') });
     expect(await claimed(1)).toEqual({ id: 'd-1', endpoint: endpoint('ep') });
-    expect(returned.map((row) => row !== null)).toEqual([true, false]);
+    expect(returned).toEqual(['row ep', 'unchanged ep']);
     const changed = endpoint('ep', { url: 'https://elsewhere.example.com/in', updatedAt: at(10) });
     await other.updateEndpoint(changed);
     expect(await claimed(2)).toEqual({ id: 'd-2', endpoint: changed });
     expect(await claimed(3)).toEqual({ id: 'd-3', endpoint: changed });
-    expect(returned.map((row) => row !== null)).toEqual([true, false, true, false]);
+    expect(returned).toEqual(['row ep', 'unchanged ep', 'row ep', 'unchanged ep']);
+  });
+
+  it('a claim names the endpoints unchanged since in one row, not a row each, and their kept rows serve', async () => {
+    const { storage, pool } = await onPool({ max: 2 });
+    const ids = ['ep-a', 'ep-b', 'ep-c'];
+    for (const id of ids) await storage.insertEndpoint(endpoint(id));
+    for (let i = 0; i < 2; i++)
+      await storage.insertMessage({
+        message: message(`m-${i}`),
+        deliveries: ids.map((id) => delivery(`d-${i}-${id}`, `m-${i}`, id)),
+      });
+    const endpointRows: number[] = [];
+    watchClaimRows(pool, (row) => {
+      if (row.message_id === null) endpointRows.push(row.id === null ? 0 : 1);
+    });
+    expect(await claim(storage, 0, 3)).toHaveLength(3);
+    expect(endpointRows).toEqual([1, 1, 1, 0]);
+    endpointRows.length = 0;
+    expect(await claim(storage, 1, 3)).toHaveLength(3);
+    // One row, naming all three (as many rows as endpoints before).
+    expect(endpointRows).toEqual([0]);
+    await later();
+    const queries = recordQueries(pool);
+    for (const id of ids) expect(await storage.getDeliveryEndpoint!(id)).toEqual(endpoint(id));
+    expect(endpointReads(queries)).toEqual([]);
   });
 
   it("getEndpoint returns another storage's change even while a delivery claimed before it is leased", async () => {

@@ -141,15 +141,16 @@ export class PostgresOutbox extends PostgresEndpoints {
       this.#floor.readFromStart(now.getTime());
       rows = rows.concat(await claim(null, limit - taken));
     }
-    const { deliveries: claimed, messages, endpoints } = claimRows(rows);
+    const { deliveries: claimed, messages, endpoints, unchanged } = claimRows(rows);
     // The endpoints and messages of the claimed deliveries come along (each once), for the reads that
     // follow a claim: the notifier needs them to send, and gets them without another round trip, also for
     // the deliveries it claimed ahead and sends turns later (an endpoint's row while their lease lasts).
-    // An endpoint that did not come with its deliveries is gone.
+    // An endpoint neither changed nor unchanged since the version sent was not found: it is gone.
     const endpointRows: PgRow[] = [];
     for (const id of new Set(claimed.map((d) => d.endpointId))) {
-      const { version = null, row = null } = endpoints.get(id) ?? {};
-      const endpoint = this.#versions.received(id, version, row, known.kept);
+      const changed = endpoints.get(id);
+      const version = changed?.version ?? (unchanged.has(id) ? (known.kept.get(id)?.version ?? null) : null);
+      const endpoint = this.#versions.received(id, version, changed?.row ?? null, known.kept);
       if (endpoint !== undefined) endpointRows.push(endpoint);
     }
     const first = claimed[0];
