@@ -17,6 +17,13 @@ import type { OtelApi } from './otel-api.js';
 import { formatTraceparent } from './trace-context.js';
 
 /**
+ * Where every copy of `@opentelemetry/api` 1.x (the peer range) keeps what was registered through it: a
+ * global the API makes at the first registration of anything (a tracer or meter provider, a propagator, a
+ * context manager, a diag logger) and never removes.
+ */
+const API_GLOBAL = Symbol.for('opentelemetry.js.api.1');
+
+/**
  * The OpenTelemetry API as the hooks use it: the tracer and meter of the providers given (or the global ones,
  * looked up once per run or delivery so an SDK registered later is picked up), span times, and the few span
  * operations every hook shares.
@@ -34,6 +41,8 @@ export class OtelBinding {
   #meter: Meter | null = null;
   readonly #noopMeter: Meter;
   readonly #noopTracerProvider: TracerProvider;
+  /** Neither provider was given: the global ones are used. */
+  readonly #globalsOnly: boolean;
 
   constructor(api: OtelApi, options: ResolvedTelemetryOptions, clock: Clock) {
     this.api = api;
@@ -43,6 +52,17 @@ export class OtelBinding {
     this.#noopMeter = api.createNoopMeter();
     this.#noopTracerProvider = new api.ProxyTracerProvider().getDelegate();
     this.noopSpan = api.trace.wrapSpanContext(api.INVALID_SPAN_CONTEXT);
+    this.#globalsOnly = options.tracerProvider === undefined && options.meterProvider === undefined;
+  }
+
+  /**
+   * True while nothing can be recorded: no provider was given and nothing was ever registered with the API in
+   * this process, so {@link tracer} and {@link meter} are null. One property read, where those two each ask
+   * the API for its global (the hooks ask per run and per delivery attempt, when an app has the API installed
+   * without an SDK). False does not mean something is recorded: ask them.
+   */
+  get idle(): boolean {
+    return this.#globalsOnly && (globalThis as Record<symbol, unknown>)[API_GLOBAL] === undefined;
   }
 
   /**

@@ -37,6 +37,7 @@ export class NotifierTelemetry extends ComponentTelemetry<DeliveryInstruments> i
 
   messageStoring(topic: string, deliveries: number): MessageHook | null {
     const b = this.binding;
+    if (b.idle) return null;
     // Metrics count nothing per message: with metrics only there is nothing to do.
     const tracer = b.tracer();
     if (tracer === null) return null;
@@ -58,6 +59,7 @@ export class NotifierTelemetry extends ComponentTelemetry<DeliveryInstruments> i
     trigger: DeliveryAttempt['trigger'],
   ): DeliveryHook | null {
     const b = this.binding;
+    if (b.idle) return null;
     // Looked up once for the whole attempt (see SchedulerTelemetry.runStarted).
     const tracer = b.tracer();
     const instruments = this.instruments.get();

@@ -36,6 +36,7 @@ export class SchedulerTelemetry extends ComponentTelemetry<RunInstruments> imple
 
   runStarted(job: JobRecord, run: RunRecord): RunHook | null {
     const b = this.binding;
+    if (b.idle) return null;
     // Looked up once for the whole run: its spans and measurements go where they went when it started.
     const tracer = b.tracer();
     const instruments = this.instruments.get();

@@ -1,7 +1,11 @@
 import { metrics, trace } from '@opentelemetry/api';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../src/clock.js';
+import type { DeliveryRecord } from '../../src/notifier/types.js';
+import { Scheduler } from '../../src/scheduler/scheduler.js';
+import { MemoryStorage } from '../../src/storage/memory/index.js';
 import { OtelBinding } from '../../src/telemetry/binding.js';
+import { notifierHooks } from '../../src/telemetry/notifier-telemetry.js';
 import { loadOtelApi } from '../../src/telemetry/otel-api.js';
 import { FakeClock } from '../../src/testing/fake-clock.js';
 import { createTestTelemetry } from '../helpers/otel.js';
@@ -64,5 +68,48 @@ describe('OtelBinding', () => {
     const { traceId, spanId } = span.spanContext();
     expect(headers).toEqual({ accept: '*/*', traceparent: `00-${traceId}-${spanId}-01` });
     await otel.shutdown();
+  });
+
+  it('asks the API nothing per run or attempt while nothing was ever registered, and sees a later registration', async () => {
+    // As in a process where nothing was registered yet: the API makes its global at the first registration.
+    const key = Symbol.for('opentelemetry.js.api.1');
+    const global = globalThis as Record<symbol, unknown>;
+    const saved = global[key];
+    delete global[key];
+    const tracerLookups = vi.spyOn(api.trace, 'getTracerProvider');
+    const meterLookups = vi.spyOn(api.metrics, 'getMeterProvider');
+    const scheduler = new Scheduler({ storage: new MemoryStorage() });
+    try {
+      expect(new OtelBinding(api, globals, systemClock).idle).toBe(true);
+      scheduler.handle('noop', () => {});
+      await scheduler.addJob({ id: 'quiet', schedule: '0 3 * * *', target: { handler: 'noop' } });
+      tracerLookups.mockClear();
+      meterLookups.mockClear();
+      expect((await scheduler.triggerJob('quiet')).status).toBe('succeeded');
+      const hooks = notifierHooks(undefined, systemClock)!;
+      expect(hooks.messageStoring('invoice.paid', 1)).toBeNull();
+      expect(hooks.deliveryStarted({} as DeliveryRecord, null, 'auto')).toBeNull();
+      expect(tracerLookups).not.toHaveBeenCalled();
+      expect(meterLookups).not.toHaveBeenCalled();
+
+      // A provider given is used at once, registered or not.
+      const given = createTestTelemetry();
+      expect(new OtelBinding(api, { ...globals, ...given.options }, systemClock).idle).toBe(false);
+      await given.shutdown();
+      delete global[key];
+
+      const otel = createTestTelemetry();
+      trace.setGlobalTracerProvider(otel.tracerProvider);
+      expect(new OtelBinding(api, globals, systemClock).idle).toBe(false);
+      await scheduler.triggerJob('quiet');
+      expect(otel.spans().map((s) => s.name)).toContain('run quiet');
+      await otel.shutdown();
+    } finally {
+      tracerLookups.mockRestore();
+      meterLookups.mockRestore();
+      await scheduler.stop({ timeoutMs: 0 });
+      if (saved === undefined) delete global[key];
+      else global[key] = saved;
+    }
   });
 });
