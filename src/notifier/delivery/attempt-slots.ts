@@ -8,14 +8,19 @@ import type { AnswerWatcher } from './deliverer.js';
  * Not 4: on Postgres one group of results commits at a time (~30 results, 8-18 ms under load), and with 4 per
  * slot the results waiting behind it reached the cap, so slots stood idle with deliveries claimed ahead
  * (sampled in the real worker: 48-55 of 64 waiting on average, 7-10 of 16 requests in flight). With 8 the
- * groups grow and commit less often: commits per delivery 0.059 -> 0.049 (x1), server CPU per delivery lower.
+ * groups grew and committed less often (commits per delivery 0.059 -> 0.049 at one endpoint). Not 8 either:
+ * a group of ~60 committing while ~60 more queue behind it still reached the cap whenever a commit was slow
+ * (the server's backend waits for a core it shares with the sender and the receiver), and every request in
+ * flight then ended with none started after it: at one endpoint over HTTP with 16 in flight, nothing was in
+ * flight a third of the time, sender and receiver idle while the commit ran. With 16 the store catches up
+ * instead: the next group takes what queued meanwhile (a commit costs ~0.9 ms however many it holds).
  */
-const RECORDING_FACTOR = 8;
+const RECORDING_FACTOR = 16;
 
 /**
  * The dispatcher's `concurrency` slots and the attempts holding them. An attempt holds its slot while its
  * request is in flight; once answered its slot is free, and it only counts as being recorded until its result
- * is stored (no request starts while 8 × `concurrency` results wait to be stored). `stop()` waits for
+ * is stored (no request starts while 16 × `concurrency` results wait to be stored). `stop()` waits for
  * {@link idle}.
  */
 export class AttemptSlots {
