@@ -1,35 +1,20 @@
 import { fanoutDeliveryId } from '../../../notifier/ids.js';
 import type { DeliveryRecord, Message } from '../../../notifier/types.js';
-import { WakeQueue } from '../wake-queue.js';
 import { ClaimedAtHand } from './claimed-at-hand.js';
 import { DeliveredFanout } from './delivered-fanout.js';
-import { type DeliveryEntry, wakeTime } from './delivery-entry.js';
+import type { DeliveryEntry } from './delivery-entry.js';
+import { DueDeliveries } from './due-deliveries.js';
 import { EndpointLists } from './endpoint-lists.js';
 import { type FanoutGroup, FanoutGroups, FanoutLease, type FanoutSlot, isEntry } from './fanout-groups.js';
 import type { PendingFanout } from './fanouts.js';
-import { ParkedDeliveries } from './parked-deliveries.js';
 
 export { type DeliveryEntry, wakeTime } from './delivery-entry.js';
-
-/** What the wake queue holds: a delivery, or the deliveries one claim leased in a fan-out's group. */
-type Waking = DeliveryEntry | FanoutLease;
-
-/** The pair (time, item) of the wake queue still says when the item is due: it is pending at that time. */
-function isCurrent(time: number, item: Waking): boolean {
-  if (item instanceof FanoutLease) return item.live > 0;
-  const delivery = item.record;
-  return (
-    !item.removed &&
-    delivery.status === 'pending' &&
-    wakeTime(delivery.nextAttemptAt, delivery.lockedUntil) === time
-  );
-}
 
 /**
  * The stored deliveries of `MemoryOutbox` and what finds them: by id (fanned-out ones by their fan-out's
  * group, see {@link FanoutGroup}), by endpoint (deleting or re-enabling an endpoint visits its deliveries
- * only), by wake time ({@link WakeQueue}, stale pairs dropped as they surface; those of endpoints a claim left
- * out parked apart), and the recently claimed ones at hand. An id is stored once, in the map or in a group.
+ * only), by wake time ({@link DueDeliveries}), and the recently claimed ones at hand. An id is stored once,
+ * in the map or in a group.
  */
 export class DeliveryTable {
   /** Deliveries stored by `insert`, by id. */
@@ -38,13 +23,11 @@ export class DeliveryTable {
   readonly #fanouts = new FanoutGroups();
   /** Deliveries stored by `insert`, by endpoint (fanned-out ones are found in their groups). */
   readonly #byEndpoint = new EndpointLists();
-  /** Wake times of the pending deliveries (see {@link wakeTime}), with their entries or leases. */
-  readonly #due = new WakeQueue<Waking>();
-  /** Due deliveries of endpoints a claim left out, out of `#due` (see {@link ParkedDeliveries}). */
-  readonly #parked = new ParkedDeliveries();
+  /** The pending deliveries by wake time, with the leases of claims in fan-outs' groups. */
+  readonly due = new DueDeliveries();
   readonly #claimed = new ClaimedAtHand();
   readonly #taken = (id: string) => this.#entries.size > 0 && this.#entries.has(id);
-  readonly #index = (entry: DeliveryEntry) => this.index(entry);
+  readonly #index = (entry: DeliveryEntry) => this.due.index(entry);
 
   /** Some delivery of a fan-out is stored (in a group): only those are kept compact. */
   get holdsFanouts(): boolean {
@@ -63,7 +46,7 @@ export class DeliveryTable {
     if (slot === undefined || isEntry(slot)) return slot;
     const whole = this.#fanouts.whole(id, slot);
     // Leased: due again when its lease ends, as an entry of its own now.
-    if (slot instanceof FanoutLease) this.index(whole);
+    if (slot instanceof FanoutLease) this.due.index(whole);
     return whole;
   }
 
@@ -172,7 +155,7 @@ export class DeliveryTable {
     }
     for (const entry of entries) {
       this.#byEndpoint.add(entry);
-      this.index(entry);
+      this.due.index(entry);
     }
     return null;
   }
@@ -200,7 +183,7 @@ export class DeliveryTable {
   /** A lease for deliveries a claim takes from `group`, due again when it ends unless their outcomes come. */
   newLease(group: FanoutGroup, lockedBy: string, lockedUntil: Date): FanoutLease {
     const lease = new FanoutLease(group, lockedBy, lockedUntil);
-    this.#due.push(lockedUntil.getTime(), lease);
+    this.due.lease(lease);
     return lease;
   }
 
@@ -211,14 +194,7 @@ export class DeliveryTable {
 
   /** A lease ended with deliveries still in it: they are stored whole, due as their lease says. */
   expire(lease: FanoutLease): void {
-    for (const entry of this.#fanouts.expire(lease)) this.index(entry);
-  }
-
-  /** Puts the delivery's wake time in the queue (nothing when it is not pending). */
-  index(entry: DeliveryEntry): void {
-    const delivery = entry.record;
-    const t = delivery.status === 'pending' ? wakeTime(delivery.nextAttemptAt, delivery.lockedUntil) : null;
-    if (t !== null) this.#due.push(t, entry);
+    for (const entry of this.#fanouts.expire(lease)) this.due.index(entry);
   }
 
   /** Deletes a stored delivery. */
@@ -249,43 +225,12 @@ export class DeliveryTable {
     return found;
   }
 
-  /** `peekDue` and `popDue` see parked deliveries (see `park`) of endpoints not in `exclude` (all: null). */
-  leaveOut(exclude: ReadonlySet<string> | null): void {
-    this.#parked.open(exclude);
-  }
-
-  /** A due delivery of an endpoint the claim leaves out: kept apart until a claim does not (see leaveOut). */
-  park(entry: DeliveryEntry): void {
-    this.#parked.park(entry);
-  }
-
-  /** The entry (or lease) due first, which may be stale (see `popDue`). */
-  peekDue(): Waking | undefined {
-    return this.#parked.first(this.#due).peekId();
-  }
-
-  peekDueTime(): number | undefined {
-    return this.#parked.first(this.#due).peekTime();
-  }
-
-  popDue(): void {
-    this.#parked.pop(this.#due, isCurrent);
-  }
-
   /**
    * Keeps a claimed delivery (null: one a lease holds, found in its group) and its message at hand for the
    * attempt that follows.
    */
   atHand(entry: DeliveryEntry | null, message: Message = entry!.message): void {
     this.#claimed.add(entry, message);
-  }
-
-  /**
-   * The attempt's result is stored: its lease's pair in the wake queue can go once it heads its sequence
-   * (here, or when what is due before it is popped). A whole entry stays at hand (see ClaimedAtHand).
-   */
-  done(): void {
-    this.#due.dropStale(isCurrent);
   }
 
   /** A message of a delivery claimed lately, or undefined. */

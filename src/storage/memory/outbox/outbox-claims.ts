@@ -4,6 +4,7 @@ import { cloneDelivery } from '../../clone.js';
 import type { ClaimDeliveriesOptions } from '../../types.js';
 import { type DeliveryEntry, wakeTime } from './delivery-entry.js';
 import type { DeliveryTable } from './delivery-table.js';
+import type { DueDeliveries } from './due-deliveries.js';
 import type { MemoryEndpoints } from './endpoints.js';
 import { FanoutLease } from './fanout-groups.js';
 import { type MemoryFanouts, type PendingFanout, pendingRecord } from './fanouts.js';
@@ -26,6 +27,7 @@ interface Claim {
  */
 export class OutboxClaims {
   readonly #deliveries: DeliveryTable;
+  readonly #due: DueDeliveries;
   readonly #fanouts: MemoryFanouts;
   readonly #endpoints: MemoryEndpoints;
   /** Stores the records of fan-outs record by record (see MemoryOutbox). */
@@ -38,6 +40,7 @@ export class OutboxClaims {
     store: (records: DeliveryRecord[]) => void,
   ) {
     this.#deliveries = deliveries;
+    this.#due = deliveries.due;
     this.#fanouts = fanouts;
     this.#endpoints = endpoints;
     this.#store = store;
@@ -51,10 +54,10 @@ export class OutboxClaims {
     const claim: Claim = { claimed: [], limit, instanceId, exclude, lockedUntil };
     const { claimed } = claim;
     // Deliveries parked for the endpoints left out stay where they are; the others' are taken in due order.
-    this.#deliveries.leaveOut(exclude);
+    this.#due.leaveOut(exclude);
     while (claimed.length < limit) {
       const entry = this.#peekStored(now);
-      const t = entry === null ? undefined : this.#deliveries.peekDueTime()!;
+      const t = entry === null ? undefined : this.#due.headTime;
       const due = this.#fanouts.nextDue();
       if (due !== undefined && (t === undefined || due < t)) {
         if (due > now) break;
@@ -63,14 +66,14 @@ export class OutboxClaims {
       }
       if (entry === null || entry instanceof FanoutLease || t! > now) break;
       const delivery = entry.record;
-      this.#deliveries.popDue();
+      this.#due.pop();
       if (exclude.has(delivery.endpointId)) {
-        this.#deliveries.park(entry);
+        this.#due.park(entry);
         continue;
       }
       delivery.lockedBy = instanceId;
       delivery.lockedUntil = lockedUntil;
-      this.#deliveries.index(entry);
+      this.#due.index(entry);
       claimed.push(cloneDelivery(delivery));
       this.#deliveries.atHand(entry);
     }
@@ -102,7 +105,7 @@ export class OutboxClaims {
         const entry = { record: pendingRecord(fanout, i, id), attempts: null, message, removed: false };
         this.#deliveries.place(group, i, entry);
         // Disabled: queued again when its endpoint is enabled. Excluded: parked for a claim that takes it.
-        if (enabled) this.#deliveries.park(entry);
+        if (enabled) this.#due.park(entry);
         continue;
       }
       lease ??= this.#deliveries.newLease(group, claim.instanceId, claim.lockedUntil);
@@ -117,16 +120,16 @@ export class OutboxClaims {
   /**
    * The stored pending delivery due first (its wake time heads the queue), or null; or the lease heading the
    * queue when it ends after `until` (its deliveries are due then). A lease that ends by `until` has its
-   * deliveries made whole first, to be claimed as any.
+   * deliveries made whole first, to be claimed as any. The time it is due at is the queue's `headTime`.
    */
   #peekStored(until: number): DeliveryEntry | FanoutLease | null {
     for (;;) {
-      const t = this.#deliveries.peekDueTime();
-      if (t === undefined) return null;
-      const head = this.#deliveries.peekDue()!;
+      const head = this.#due.peek();
+      if (head === undefined) return null;
+      const t = this.#due.headTime;
       if (head instanceof FanoutLease) {
         if (head.live > 0 && t > until) return head;
-        this.#deliveries.popDue();
+        this.#due.pop();
         if (head.live > 0) this.#deliveries.expire(head);
         continue;
       }
@@ -134,7 +137,7 @@ export class OutboxClaims {
       if (!head.removed && delivery.status === 'pending' && this.#enabled(delivery.endpointId)) {
         if (wakeTime(delivery.nextAttemptAt, delivery.lockedUntil) === t) return head;
       }
-      this.#deliveries.popDue();
+      this.#due.pop();
     }
   }
 
@@ -144,16 +147,16 @@ export class OutboxClaims {
 
   /** When the pending delivery to an enabled endpoint due first is (see `Storage.nextDeliveryAt`), or null. */
   nextAt(): Date | null {
-    this.#deliveries.leaveOut(null);
+    this.#due.leaveOut(null);
     for (;;) {
       const head = this.#peekStored(Number.NEGATIVE_INFINITY);
       if (head instanceof FanoutLease && !head.someEndpoint((id) => this.#enabled(id))) {
         // Only to endpoints that take no deliveries: stored whole, they leave the queue as they surface.
-        this.#deliveries.popDue();
+        this.#due.pop();
         this.#deliveries.expire(head);
         continue;
       }
-      const t = head === null ? undefined : this.#deliveries.peekDueTime()!;
+      const t = head === null ? undefined : this.#due.headTime;
       const due = this.#fanouts.nextDue();
       if (due === undefined || (t !== undefined && t <= due)) return t === undefined ? null : new Date(t);
       const { endpointIds, next } = this.#fanouts.head()!;

@@ -77,7 +77,7 @@ export class MemoryOutbox {
 
   /** Deliveries to a disabled endpoint leave the queue when they surface; re-enabling puts them back. */
   #reindexDeliveries(endpointId: string): void {
-    for (const entry of this.#deliveries.ofEndpoint(endpointId)) this.#deliveries.index(entry);
+    for (const entry of this.#deliveries.ofEndpoint(endpointId)) this.#deliveries.due.index(entry);
   }
 
   async insertMessage({ message, deliveries }: { message: Message; deliveries: DeliveryRecord[] }) {
@@ -163,7 +163,7 @@ export class MemoryOutbox {
       const message = lease.group.fanout!.message;
       const delivered = deliveredFanout(message, delivery, attempt, startedAt, responseHeaders);
       if (delivered !== null && this.#deliveries.compact(lease, delivered, delivery.id)) {
-        this.#deliveries.done();
+        this.#deliveries.due.dropStale();
         if (endpoint) await this.#endpointOutcome(endpoint);
         return;
       }
@@ -179,9 +179,9 @@ export class MemoryOutbox {
     if (delivered === null || !this.#deliveries.compact(entry, delivered)) {
       const error = attempt.error === null ? null : { ...attempt.error };
       storeOutcome(entry, delivery, { ...attempt, startedAt, error, responseHeaders }, attempt.error);
-      this.#deliveries.index(entry);
+      this.#deliveries.due.index(entry);
     }
-    this.#deliveries.done();
+    this.#deliveries.due.dropStale();
     if (endpoint) await this.#endpointOutcome(endpoint);
   }
 
@@ -197,7 +197,7 @@ export class MemoryOutbox {
     const entry = this.#entry(delivery.id);
     if (entry === undefined) throw notFound('delivery', delivery.id);
     entry.record = cloneDelivery(delivery);
-    this.#deliveries.index(entry);
+    this.#deliveries.due.index(entry);
   }
 
   async getDelivery(id: string): Promise<DeliveryRecord | null> {

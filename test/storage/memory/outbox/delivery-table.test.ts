@@ -71,14 +71,14 @@ describe('DeliveryTable', () => {
     const late = entry('late', 'e1', 5000);
     const soon = entry('soon', 'e1', 10);
     table.insert([late, soon, entry('done', 'e1', null)]);
-    expect(table.peekDueTime()).toBe(at.getTime() + 10);
-    expect(table.peekDue()).toBe(soon);
+    expect(table.due.peek()).toBe(soon);
+    expect(table.due.headTime).toBe(at.getTime() + 10);
     table.remove(soon);
-    expect((table.peekDue() as DeliveryEntry).removed).toBe(true);
-    table.popDue();
-    expect(table.peekDue()).toBe(late);
-    table.popDue();
-    expect(table.peekDue()).toBeUndefined(); // 'done' was never queued
+    expect((table.due.peek() as DeliveryEntry).removed).toBe(true);
+    table.due.pop();
+    expect(table.due.peek()).toBe(late);
+    table.due.pop();
+    expect(table.due.peek()).toBeUndefined(); // 'done' was never queued
   });
 
   it('keeps claimed deliveries and their messages at hand, after their attempt too, until removed', () => {
@@ -88,7 +88,7 @@ describe('DeliveryTable', () => {
     table.atHand(claimed);
     expect(table.get('d1')).toBe(claimed);
     expect(table.claimedMessage('msg_1')).toBe(message);
-    table.done();
+    table.due.dropStale();
     expect(table.get('d1')).toBe(claimed); // still stored, and still at hand
     table.remove(claimed); // leaves both
     expect(table.get('d1')).toBeUndefined();
@@ -105,10 +105,10 @@ describe('DeliveryTable', () => {
     }));
     table.insert(entries);
     table.atHand(entries[0]!);
-    table.done();
+    table.due.dropStale();
     for (let i = 1; i < 4096; i++) {
       table.atHand(entries[i]!);
-      table.done();
+      table.due.dropStale();
     }
     expect(table.claimedMessage('msg_first')).toBe(first);
     table.atHand(entries[4096]!); // the 4097th message: the oldest ones are forgotten
@@ -137,7 +137,7 @@ describe('DeliveryTable', () => {
     expect(ids(table.ofEndpoint('e1'))).toEqual([stored[1]!.record.id]);
     expect(ids(table.ofEndpoint('e2'))).toEqual([]);
     expect(ids([...table.values()]).sort()).toEqual(ids([taken, stored[0]!, stored[1]!]).sort());
-    expect(table.peekDue()).toBe(taken);
+    expect(table.due.peek()).toBe(taken);
     // insert() refuses an id a fan-out holds; a second fan-out of the same ids keeps the first one's.
     expect(table.insert([entry(stored[1]!.record.id, 'e1')])).toBe(stored[1]!.record.id);
     const again = derived({ ...fanned }, 0, 'e7');
@@ -160,16 +160,16 @@ describe('DeliveryTable', () => {
     const waiting = entry('d2', 'e1', 10);
     table.insert([claimed, waiting]);
     // Claimed: leased for a minute, due again then.
-    table.popDue();
+    table.due.pop();
     claimed.record.lockedUntil = new Date(at.getTime() + 60_000);
-    table.index(claimed);
+    table.due.index(claimed);
     table.atHand(claimed);
     // Stored: succeeded. Its lease's pair leaves with it, so nothing waits behind the pending delivery.
     claimed.record = { ...claimed.record, status: 'succeeded', lockedUntil: null };
-    table.done();
-    expect(table.peekDue()).toBe(waiting);
-    table.popDue();
-    expect(table.peekDue()).toBeUndefined();
+    table.due.dropStale();
+    expect(table.due.peek()).toBe(waiting);
+    table.due.pop();
+    expect(table.due.peek()).toBeUndefined();
   });
 
   it('keeps a fanned-out delivery that succeeded compact: read as it was, made whole again for a write', () => {
@@ -186,8 +186,8 @@ describe('DeliveryTable', () => {
     expect(table.compact(first!, delivered)).toBe(true);
     // The entry it replaces is no longer stored: its pairs in the wake queue are dropped.
     expect(first!.removed).toBe(true);
-    table.done();
-    expect(table.peekDue()).toBe(second);
+    table.due.dropStale();
+    expect(table.due.peek()).toBe(second);
     // A stored entry not of a fan-out, or not the one its group holds, is left alone.
     const plain = entry('d1', 'e0');
     table.insert([plain]);
