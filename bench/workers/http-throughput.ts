@@ -73,13 +73,17 @@ if (input.mode === 'cronhook') {
 
 const started = performance.now();
 stopAt = started + input.warmupMs + input.durationMs;
+// The window starts when the warm-up timer fires: a timer late under load shortens the window, not the rate
+// (as in the telemetry worker). Runs, CPU and time are counted from the same instant on both sides.
+let windowStart = Number.NaN;
 let cpuAtCount = process.cpuUsage();
 setTimeout(() => {
   counting = true;
+  windowStart = performance.now();
   cpuAtCount = process.cpuUsage();
 }, input.warmupMs);
 await Promise.all(callers.map((c) => loop(c)));
-const elapsed = performance.now() - started - input.warmupMs;
+const elapsed = performance.now() - windowStart;
 const cpu = process.cpuUsage(cpuAtCount);
 await close();
 const result: ThroughputResult = {
