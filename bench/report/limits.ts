@@ -42,6 +42,19 @@ export const LIMITS: Record<string, string> = {
     'wait resolved, then a continuation each) and 0.07 ms after; per run 6-11 µs at that load. None is ' +
     'missed (node-cron and croner drop runs at this size).',
   http:
+    'Both sides are CPU-bound on one core each (sender and receiver share the 2 cores), and the comparison ' +
+    'is even: 16 connections each, no pipelining, bodies read to their end, the same receiver, the same ' +
+    'windows (in fresh processes both still compile and collect for ~3-4 s, alike). What separates them is ' +
+    'the scheduler’s bookkeeping per run: in one process over loopback (alternating 250 ms bursts, load ' +
+    '7-14) `HttpTransport.send` with a job’s five headers costs 0.89-0.91× the loop’s CPU per request, a ' +
+    'triggered run 1.11-1.13× (one sample at load 14: 0.97×); without I/O a whole triggered run costs less ' +
+    'than the loop’s request (~5.5 vs ~8.5 µs), so the run’s own work (~4-5 µs there: run record, stored ' +
+    'copy and retention, tracker, attempt, three promise hops) costs about twice as much between real ' +
+    'requests as in a hot loop, spread over many small items none above ~0.5 µs. The receiver spends ~5% ' +
+    'more on cronhook’s requests (its four extra headers). The ratio is the best round of each: the loop’s ' +
+    'rounds vary far more than cronhook’s in the same minutes (e09d31a’s run: 14.5-20.2k against 15.2-16.5k ' +
+    'runs/s), so it picks the loop’s fastest; the median of the paired rounds was 0.94× there (pairs 1.08, ' +
+    '0.84, 0.94, 1.05, 0.79), as section 7’s telemetry-absent rows (0.94×). Earlier findings: ' +
     'CPU-bound in one process. Measured without I/O (undici’s dispatch answered in process, the same 16 ' +
     'callers, alternating bursts in one process, loaded machine), cronhook’s own work per run is about ' +
     'twice what the loop’s `request()` adds to a bare dispatch (lowest bursts ~4.4 vs ~2 µs there): that ' +
