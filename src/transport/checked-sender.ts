@@ -15,20 +15,32 @@ export interface CheckedRequest extends Omit<PreparedRequest, 'body'> {
 }
 
 /**
- * How a sender that makes the same request over and over (an HTTP job, run after run) sends without having
- * it checked every time: `check` it once (throws what `send` would reject with), then `send` it with `headers`:
- * a copy of its own in which only values known to be valid were replaced (see checkedSender in http.ts).
- * `send`'s `direct` is the controller of `signal`, whose abort ends the request itself (see DirectAbort);
- * `deadline`: false when that abort comes once the request's `timeoutMs` have passed, on Node's timers, so
- * the request needs no deadline timer of its own.
+ * How a sender that makes the same request over and over (an HTTP job, run after run; a webhook endpoint,
+ * attempt after attempt) sends without having it checked every time: `check` it once (throws what `send` would
+ * reject with), then `send` it with `headers`: a copy of its own in which only values known to be valid were
+ * replaced (see checkedSender in http.ts). `send`'s `direct` is the controller of `signal`, whose abort ends the
+ * request itself (see DirectAbort), or null: the signal, if any, is watched as `send` watches it; `deadline`:
+ * false when that abort comes once the request's `timeoutMs` have passed, on Node's timers, so the request
+ * needs no deadline timer of its own. `body`: the request's own body when it is not the checked one (a
+ * webhook's message), sent as `send` would send it.
  */
 export interface CheckedSender {
   check(request: TransportRequest): CheckedRequest;
   send(
     checked: CheckedRequest,
     headers: string[],
-    signal: AbortSignal,
-    direct: DirectAbort,
+    signal: AbortSignal | undefined,
+    direct: DirectAbort | null,
     deadline: boolean,
+    body?: string,
   ): Promise<TransportResponse>;
+}
+
+/**
+ * Where the value of header `name` is in a checked request's flat name/value list, or -1: searched among the
+ * names only, since a header of the caller's own may have that name as its value.
+ */
+export function headerValueAt(headers: readonly string[], name: string): number {
+  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) return i + 1;
+  return -1;
 }

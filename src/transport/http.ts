@@ -159,15 +159,15 @@ export class HttpTransport implements Transport {
     try {
       if (this.#closed) throw stopped();
       const checked = this.#check(request);
-      if (typeof checked.body === 'string' && checked.body !== '') checked.body = this.#encoded(checked.body);
-      return this.#dispatch(checked, checked.headers, options?.signal);
+      return this.#dispatch(checked, checked.headers, this.#bytes(checked.body), options?.signal);
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  /** The bytes of `body`, encoded again only when it differs from the last one (see {@link #lastBody}). */
-  #encoded(body: string): Buffer {
+  /** A string body as bytes, encoded again only when it differs from the last one (see {@link #lastBody}). */
+  #bytes(body: string | Buffer | undefined): string | Buffer | undefined {
+    if (typeof body !== 'string' || body === '') return body;
     if (body !== this.#lastBody || this.#lastBodyBytes === null) {
       this.#lastBodyBytes = Buffer.from(body);
       this.#lastBody = body;
@@ -186,12 +186,13 @@ export class HttpTransport implements Transport {
   }
 
   /**
-   * Sends a checked request (with `headers` instead of its own, when given: see CheckedSender), its exchange
+   * Sends a checked request with `headers` and `body` (its own, or others: see CheckedSender), its exchange
    * under its deadline and the caller's signal (or its `direct` abort, see CheckedSender). Throws, not rejects.
    */
   #dispatch(
     prepared: CheckedRequest,
     headers: string[],
+    body: string | Buffer | undefined,
     signal: AbortSignal | undefined,
     direct: DirectAbort | null = null,
     deadline = true,
@@ -213,7 +214,7 @@ export class HttpTransport implements Transport {
         path: prepared.path,
         method: prepared.method,
         headers,
-        body: prepared.body,
+        body,
         // The exchange's deadline covers connect, headers and body; undici's idle timers would cut long jobs.
         headersTimeout: 0,
         bodyTimeout: 0,
@@ -231,9 +232,10 @@ export class HttpTransport implements Transport {
         if (typeof checked.body === 'string') checked.body = Buffer.from(checked.body);
         return checked;
       },
-      send: (checked, headers, signal, direct, deadline) => {
+      send: (checked, headers, signal, direct, deadline, body) => {
         try {
-          return transport.#dispatch(checked, headers, signal, direct, deadline);
+          const bytes = body === undefined ? checked.body : transport.#bytes(body);
+          return transport.#dispatch(checked, headers, bytes, signal, direct, deadline);
         } catch (error) {
           return Promise.reject(error);
         }

@@ -23,6 +23,7 @@ import type {
 import { attemptOutcome, isManualTrigger } from './attempt-outcome.js';
 import { attemptRecord } from './attempt-record.js';
 import { CheckedEndpoints } from './checked-endpoints.js';
+import { EndpointRequests } from './endpoint-requests.js';
 import { RecentMessage } from './recent-message.js';
 import { StoredEndpoints } from './stored-endpoints.js';
 
@@ -81,10 +82,13 @@ export class Deliverer {
   readonly #endpoints: StoredEndpoints;
   /** The message read last: the next attempts of a fan-out's deliveries send it too. */
   readonly #message = new RecentMessage();
+  /** Endpoints' requests checked once per record (see EndpointRequests); null: the transport checks each. */
+  readonly #requests: EndpointRequests | null;
 
   constructor(deps: DelivererDeps) {
     this.#deps = deps;
     this.#endpoints = new StoredEndpoints(deps.storage);
+    this.#requests = EndpointRequests.through(deps.transport);
     this.#addressPolicy = {
       allowPrivateNetworks: deps.options.allowPrivateNetworks,
       allow: deps.options.allow,
@@ -184,34 +188,55 @@ export class Deliverer {
     signal: AbortSignal | undefined,
     hook: DeliveryHook | null,
   ): Promise<TransportResponse> {
-    const { options, clock, transport } = this.#deps;
+    const requests = this.#requests;
+    if (requests !== null && hook === null && this.#endpoints.peeked !== null) {
+      const checked = requests.of(endpoint, message.id, () => this.#request(endpoint, message, now));
+      const headers = checked?.headersOf(this.#sign(endpoint, message, now, {})) ?? null;
+      if (headers !== null) return requests.send(checked!, headers, message.body, signal);
+    }
+    const { clock, transport } = this.#deps;
+    const request = this.#request(endpoint, message, now);
+    const sendOptions = signal === undefined ? { clock } : { signal, clock };
+    return tracedSend(transport, request, sendOptions, hook, endpoint.propagateTraceContext);
+  }
+
+  /** An attempt's request: the endpoint's URL and headers, then ours and the signed ones. */
+  #request(endpoint: EndpointRecord, message: Message, now: number): TransportRequest {
     const headers: Record<string, string> = { ...endpoint.headers };
     if (endpoint.authorization !== null) headers.authorization = endpoint.authorization;
     // Ours are set last so that an endpoint's extra headers can never replace them.
     headers['content-type'] = 'application/json';
     headers['user-agent'] = USER_AGENT;
-    signatureHeaders(
+    this.#sign(endpoint, message, now, headers);
+    return {
+      url: endpoint.url,
+      method: 'POST',
+      headers,
+      body: message.body,
+      timeoutMs: this.#deps.options.attemptTimeoutMs,
+      addressPolicy: this.#addressPolicy,
+    };
+  }
+
+  /** Sets the attempt's signature headers in `headers` (see signatureHeaders) and returns it. */
+  #sign(
+    endpoint: EndpointRecord,
+    message: Message,
+    now: number,
+    headers: Record<string, string>,
+  ): Record<string, string> {
+    return signatureHeaders(
       {
         endpointId: endpoint.id,
         messageId: message.id,
         now,
         body: message.body,
         secrets: activeSecrets(endpoint.secrets, now),
-        scheme: options.signatureHeaders,
+        scheme: this.#deps.options.signatureHeaders,
       },
       this.#keys,
       headers,
     );
-    const request: TransportRequest = {
-      url: endpoint.url,
-      method: 'POST',
-      headers,
-      body: message.body,
-      timeoutMs: options.attemptTimeoutMs,
-      addressPolicy: this.#addressPolicy,
-    };
-    const sendOptions = signal === undefined ? { clock } : { signal, clock };
-    return tracedSend(transport, request, sendOptions, hook, endpoint.propagateTraceContext);
   }
 
   #report(

@@ -1,5 +1,5 @@
 import type { JobRecord, RunRecord } from '../../../storage/types.js';
-import type { CheckedRequest, CheckedSender } from '../../../transport/checked-sender.js';
+import { type CheckedRequest, type CheckedSender, headerValueAt } from '../../../transport/checked-sender.js';
 import { requestSecrets } from '../../../transport/echoed-secrets.js';
 import { checkedSender } from '../../../transport/http.js';
 import type { Transport, TransportResponse } from '../../../transport/types.js';
@@ -30,8 +30,8 @@ export class CheckedJobRequest {
     this.method = checked.method;
     this.secrets = requestSecrets(target.url, target.headers);
     const headers = checked.headers;
-    this.#keyAt = valueAt(headers, 'idempotency-key');
-    this.#timeAt = valueAt(headers, 'x-cronhook-scheduled-at');
+    this.#keyAt = headerValueAt(headers, 'idempotency-key');
+    this.#timeAt = headerValueAt(headers, 'x-cronhook-scheduled-at');
   }
 
   /** Whether both per-run headers are there to be set (building the request always adds them). */
@@ -127,13 +127,4 @@ function isFrozenTarget(target: HttpTarget): boolean {
     (headers === undefined || Object.isFrozen(headers)) &&
     (typeof body !== 'object' || body === null || Object.isFrozen(body))
   );
-}
-
-/**
- * Where the value of header `name` is in a flat name/value list, or -1: searched among the names only, since
- * a job's own header may have that name as its value.
- */
-function valueAt(headers: readonly string[], name: string): number {
-  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) return i + 1;
-  return -1;
 }

@@ -1,0 +1,110 @@
+import { type CheckedRequest, type CheckedSender, headerValueAt } from '../../transport/checked-sender.js';
+import { checkedSender } from '../../transport/http.js';
+import type { Transport, TransportRequest, TransportResponse } from '../../transport/types.js';
+import type { EndpointRecord } from '../types.js';
+
+/** The headers an attempt signs (see signatureHeaders), whose values change from attempt to attempt. */
+const SIGNED_HEADERS = [
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+  'x-hub-signature-256',
+] as const;
+
+type SignedHeader = (typeof SIGNED_HEADERS)[number];
+
+/** A message id that is a valid header value (as the transport checks values: no line break, no NUL). */
+const LINE_BREAK = /[\r\n\0]/;
+
+/**
+ * One endpoint's webhook request as the transport checked it, with where its signed headers' values are in
+ * its flat header list: an attempt's request is this one with those values (and the body) of its own.
+ */
+export class CheckedEndpointRequest {
+  readonly checked: CheckedRequest;
+  /** Where each of SIGNED_HEADERS' values is in `checked.headers` (-1: not sent). */
+  readonly #at: number[];
+
+  constructor(checked: CheckedRequest) {
+    this.checked = checked;
+    this.#at = SIGNED_HEADERS.map((name) => headerValueAt(checked.headers, name));
+  }
+
+  /**
+   * The headers of an attempt whose signed headers are `signed` (as signatureHeaders set them): a copy of the
+   * checked ones with those values in place. Null when that attempt does not send the same signed headers
+   * (its request is then built and checked as any), or its message id is not a valid header value.
+   */
+  headersOf(signed: Readonly<Partial<Record<SignedHeader, string>>>): string[] | null {
+    const id = signed['webhook-id'];
+    if (id === undefined || LINE_BREAK.test(id)) return null;
+    const headers = this.checked.headers.slice();
+    const at = this.#at;
+    for (let i = 0; i < at.length; i++) {
+      const value = signed[SIGNED_HEADERS[i]!];
+      if ((value === undefined) !== at[i]! < 0) return null;
+      if (value !== undefined) headers[at[i]!] = value;
+    }
+    return headers;
+  }
+}
+
+/**
+ * Webhook requests checked by the transport once per endpoint record instead of on every attempt: an
+ * endpoint's URL, its own and authorization headers, timeout and destination policy are the same for all its
+ * attempts, and only the signed headers' values and the body (the message) change, which the notifier makes
+ * valid. Only for records that cannot change, in-process storage's own (`peekEndpoints`: a write makes a new
+ * record), and for an HttpTransport whose `send` is its own; an attempt under telemetry (its trace headers are
+ * set on the request) is sent as before.
+ */
+export class EndpointRequests {
+  readonly #sender: CheckedSender;
+  /** By record: a peeked record never changes, and its entry goes with it. */
+  readonly #requests = new WeakMap<Readonly<EndpointRecord>, CheckedEndpointRequest | null>();
+
+  private constructor(sender: CheckedSender) {
+    this.#sender = sender;
+  }
+
+  /** Checked requests through `transport`, or null when it is not one to send them (see the class). */
+  static through(transport: Transport): EndpointRequests | null {
+    const sender = checkedSender(transport);
+    return sender === null ? null : new EndpointRequests(sender);
+  }
+
+  /**
+   * The checked request of `endpoint` (a peeked record), made from `request()` (throws as building any
+   * attempt's request would) the first time, when that attempt's message id is a valid header value. Null when
+   * that request does not pass the transport's check: each attempt then builds its request and `send` rejects
+   * it as it would any.
+   */
+  of(
+    endpoint: Readonly<EndpointRecord>,
+    messageId: string,
+    request: () => TransportRequest,
+  ): CheckedEndpointRequest | null {
+    const known = this.#requests.get(endpoint);
+    if (known !== undefined) return known;
+    // Made from a request whose only fault could be its message's: not kept for the endpoint.
+    if (LINE_BREAK.test(messageId)) return null;
+    const built = request();
+    let checked: CheckedEndpointRequest | null;
+    try {
+      checked = new CheckedEndpointRequest(this.#sender.check(built));
+    } catch {
+      checked = null;
+    }
+    this.#requests.set(endpoint, checked);
+    return checked;
+  }
+
+  /** Sends `request` with `headers` (see CheckedEndpointRequest.headersOf) and `body`, under `signal`. */
+  send(
+    request: CheckedEndpointRequest,
+    headers: string[],
+    body: string,
+    signal: AbortSignal | undefined,
+  ): Promise<TransportResponse> {
+    return this.#sender.send(request.checked, headers, signal, null, true, body);
+  }
+}
