@@ -158,7 +158,8 @@ function encodeBody(topic: string, at: Date, data: unknown, maxBytes?: number): 
   } catch (error) {
     throw new CronhookError(
       'ERR_INVALID_OPTION',
-      `publish: data must be JSON data (an object, array, string, number, boolean or null): ${(error as Error).message}`,
+      'publish: data must be JSON data (an object, array, string, number, boolean or null): ' +
+        (error as Error).message,
       { field: 'data', cause: error },
     );
   }
@@ -168,7 +169,8 @@ function encodeBody(topic: string, at: Date, data: unknown, maxBytes?: number): 
     if (bytes > maxBytes)
       throw new CronhookError(
         'ERR_INVALID_OPTION',
-        `publish: the message body (type, timestamp and data as JSON) is ${bytes} bytes; at most ${maxBytes} bytes are allowed`,
+        `publish: the message body (type, timestamp and data as JSON) is ${bytes} bytes; ` +
+          `at most ${maxBytes} bytes are allowed`,
         { field: 'data' },
       );
   }

@@ -175,9 +175,13 @@ export class RunRequests {
         return toPublicRun(job === null ? run : { ...run, ...expiredState(job, run.lockedUntil!) });
       }
       if (now >= deadline) {
+        const state =
+          run.status === 'queued' && run.instanceId === null
+            ? 'waiting for an instance to take it'
+            : run.status;
         throw new CronhookError(
           'ERR_TIMEOUT',
-          `waitForRun: run ${runId} was still ${run.status === 'queued' && run.instanceId === null ? 'waiting for an instance to take it' : run.status} after ${timeoutMs} ms; it goes on`,
+          `waitForRun: run ${runId} was still ${state} after ${timeoutMs} ms; it goes on`,
           { field: 'timeoutMs' },
         );
       }

@@ -124,8 +124,9 @@ export class MemoryStorage implements Storage {
   }
 
   // Runs: see MemoryRuns. insertRun, updateRun and pruneRuns run on every run: the scheduler writes through
-  // their *Now twins (set in the constructor), done before they return; the async ones answer with settled promises made once (no
-  // promise per call, as an async method makes), and turn a throw into a rejection as an async method does.
+  // their *Now twins (set in the constructor), done before they return; the async ones answer with settled
+  // promises made once (no promise per call, as an async method makes), and turn a throw into a rejection as
+  // an async method does.
 
   insertRun(run: RunRecord): Promise<boolean> {
     try {

@@ -39,8 +39,9 @@ class SortedRun<T> {
 }
 
 /**
- * A min-queue of (time, id) pairs (an id is any value: a string by default) with {@link MinHeap}'s methods and its lazy deletion (owners push a new pair
- * when an item's time changes and drop stale pairs as they surface), for the in-memory outbox and job table.
+ * A min-queue of (time, id) pairs (an id is any value: a string by default) with {@link MinHeap}'s methods
+ * and its lazy deletion (owners push a new pair when an item's time changes and drop stale pairs as they
+ * surface), for the in-memory outbox and job table.
  * Most of what they push comes in time order: a lease ends `leaseMs` after the claim, a message's deliveries
  * are due when it is stored, fan-outs are taken in due order. Such a pair goes to the end of a sorted run,
  * and the smallest pair is the smallest of the runs' heads and the heap's top, so pushing and popping it
