@@ -60,6 +60,11 @@ export const HELP_OPTION: Record<string, OptionSpec> = {
   help: { type: 'boolean', short: 'h', description: 'Show this help' },
 };
 
+/** `--json`, for the commands that print a result: JSON instead of a table or fields. */
+export const JSON_OPTION: Record<string, OptionSpec> = {
+  json: { type: 'boolean', description: 'Print JSON' },
+};
+
 /** Parses `argv` for `command`; throws {@link UsageError} with one clear line on any mistake. */
 export function parseCommandArgs(
   command: Command,

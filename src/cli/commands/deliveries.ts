@@ -1,7 +1,7 @@
 /** `cronhook deliveries list|show|redeliver`: the delivery log. */
 import { CronhookError } from '../../errors.js';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../../notifier/types.js';
-import { type Command, choiceOption, intOption, type OptionSpec, stringOption } from '../command.js';
+import { type Command, choiceOption, intOption, JSON_OPTION, stringOption } from '../command.js';
 import {
   DELIVERY_HEADERS,
   deliveryRow,
@@ -15,7 +15,6 @@ import {
 } from '../format.js';
 import { DATABASE_OPTIONS, withApp } from '../storage.js';
 
-const JSON_OPTION: Record<string, OptionSpec> = { json: { type: 'boolean', description: 'Print JSON' } };
 const ID = { min: 1, max: 1 };
 
 const list: Command = {

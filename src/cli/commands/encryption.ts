@@ -1,12 +1,10 @@
 /** `cronhook encryption new-key|reencrypt`: encryption at rest of the secrets a database holds. */
 import { EncryptedStorage } from '../../storage/encryption/encrypted-storage.js';
 import { generateEncryptionKey } from '../../storage/encryption/encryption-keys.js';
-import { type Command, type OptionSpec, UsageError } from '../command.js';
+import { type Command, JSON_OPTION, UsageError } from '../command.js';
 import { KEYS_ENV } from '../encryption.js';
 import { printFields, printJson } from '../format.js';
 import { chooseDatabase, DATABASE_OPTIONS, openStorage } from '../storage.js';
-
-const JSON_OPTION: Record<string, OptionSpec> = { json: { type: 'boolean', description: 'Print JSON' } };
 
 const newKey: Command = {
   name: 'encryption new-key',

@@ -6,6 +6,7 @@ import { safeUrl } from '../../transport/safe-url.js';
 import {
   type Command,
   intOption,
+  JSON_OPTION,
   listOption,
   type OptionSpec,
   stringOption,
@@ -24,7 +25,6 @@ import {
 import { secretOption, VISIBLE } from '../secret-flags.js';
 import { DATABASE_OPTIONS, withApp } from '../storage.js';
 
-const JSON_OPTION: Record<string, OptionSpec> = { json: { type: 'boolean', description: 'Print JSON' } };
 const PRIVATE_OPTION: Record<string, OptionSpec> = {
   'allow-private-networks': {
     type: 'boolean',

@@ -7,6 +7,7 @@ import {
   type Command,
   choiceOption,
   intOption,
+  JSON_OPTION,
   type OptionValues,
   stringOption,
   UsageError,
@@ -31,7 +32,6 @@ import { JOB_ADD_OPTIONS, jobDefinitionFromFlags } from '../job-flags.js';
 import { stdinValue } from '../secret-flags.js';
 import { DATABASE_OPTIONS, withApp } from '../storage.js';
 
-const JSON_OPTION = { json: { type: 'boolean', description: 'Print JSON' } } as const;
 const ID = { min: 1, max: 1 };
 
 const list: Command = {
