@@ -5,6 +5,8 @@ import { MemoryStorage } from '../../src/storage/memory/index.js';
 import type { Storage } from '../../src/storage/types.js';
 import { FakeClock, flushPromises } from '../../src/testing/fake-clock.js';
 import { type MockReply, type MockResponder, MockTransport } from '../../src/testing/mock-transport.js';
+import { HttpTransport } from '../../src/transport/http.js';
+import type { Cleanups } from './test-lifecycle.js';
 
 export interface LogLine {
   level: 'debug' | 'info' | 'warn' | 'error';
@@ -59,6 +61,25 @@ export function createNotifierHarness(
     /** Lets the dispatcher's storage calls and sends settle without moving time. */
     settle: () => flushPromises(10),
   };
+}
+
+/**
+ * {@link createNotifierHarness} over real HTTP: an HttpTransport (`transport` when given), loopback allowed,
+ * the FakeClock started at the real time (a receiver checks a webhook's timestamp against its own clock). The
+ * notifier is stopped and the transport closed after the test (`cleanups`).
+ */
+export function createHttpNotifierHarness(
+  cleanups: Cleanups,
+  options: Parameters<typeof createNotifierHarness>[0] = {},
+  transport: HttpTransport = new HttpTransport(),
+) {
+  const clock = new FakeClock(Date.now());
+  const h = createNotifierHarness({ allowPrivateNetworks: true, ...options, clock, transport });
+  cleanups.push(async () => {
+    await h.notifier.stop({ timeoutMs: 100 });
+    await transport.close();
+  });
+  return h;
 }
 
 /** Everything the harness captured that a user could see, as one string, to search for leaked secrets. */

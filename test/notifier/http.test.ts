@@ -1,10 +1,8 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/testing/fake-clock.js';
-import { HttpTransport } from '../../src/transport/http.js';
 import { verifyWebhook } from '../../src/verify/index.js';
 import { startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
-import { createNotifierHarness } from '../helpers/notifier.js';
+import { createHttpNotifierHarness, type createNotifierHarness } from '../helpers/notifier.js';
 import { until, useCleanups } from '../helpers/test-lifecycle.js';
 
 // Real HTTP over loopback: the notifier's own time runs on a FakeClock (retry timing), while requests are
@@ -18,17 +16,9 @@ async function server(handler?: Parameters<typeof startHttpServer>[0]): Promise<
   return s;
 }
 
-function harness(options: Parameters<typeof createNotifierHarness>[0] = {}) {
-  const transport = new HttpTransport();
-  // Starts at the real time so that standardwebhooks, which checks against the real clock, accepts it.
-  const clock = new FakeClock(Date.now());
-  const h = createNotifierHarness({ allowPrivateNetworks: true, ...options, clock, transport });
-  cleanup.push(async () => {
-    await h.notifier.stop({ timeoutMs: 100 });
-    await transport.close();
-  });
-  return h;
-}
+// The harness's clock starts at the real time: standardwebhooks checks the timestamp against the real clock.
+const harness = (options: Parameters<typeof createNotifierHarness>[0] = {}) =>
+  createHttpNotifierHarness(cleanup, options);
 
 describe('WebhookNotifier over real HTTP', () => {
   it('delivers a signed webhook that the receiver verifies from the raw body, with both libraries', async () => {

@@ -1,12 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { FakeClock } from '../../../src/testing/fake-clock.js';
 import { HttpTransport } from '../../../src/transport/http.js';
 import type { SendOptions, TransportRequest, TransportResponse } from '../../../src/transport/types.js';
 import { verifyWebhook } from '../../../src/verify/index.js';
 import { VERSION } from '../../../src/version.js';
 import { startHttpServer, type TestHttpServer } from '../../helpers/http-server.js';
-import { createNotifierHarness } from '../../helpers/notifier.js';
+import { createHttpNotifierHarness, type createNotifierHarness } from '../../helpers/notifier.js';
 import { until, useCleanups } from '../../helpers/test-lifecycle.js';
 
 // An endpoint's webhook request is checked by the transport once per endpoint record (in-process storage,
@@ -25,19 +24,9 @@ async function server(): Promise<TestHttpServer> {
   return s;
 }
 
-function harness(
-  options: Parameters<typeof createNotifierHarness>[0] = {},
-  transport: HttpTransport = new HttpTransport(),
-) {
-  // The real time: verifyWebhook checks the timestamp against it.
-  const clock = new FakeClock(Date.now());
-  const h = createNotifierHarness({ allowPrivateNetworks: true, ...options, clock, transport });
-  cleanup.push(async () => {
-    await h.notifier.stop({ timeoutMs: 100 });
-    await transport.close();
-  });
-  return h;
-}
+// The harness's clock starts at the real time: verifyWebhook checks the timestamp against it.
+const harness = (options: Parameters<typeof createNotifierHarness>[0] = {}, transport?: HttpTransport) =>
+  createHttpNotifierHarness(cleanup, options, transport);
 
 describe('webhook requests checked once per endpoint', () => {
   it("sends each attempt with its own message, id, timestamp and signature, and the endpoint's headers", async () => {
