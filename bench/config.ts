@@ -90,7 +90,10 @@ export const FULL: BenchProfile = {
   // stretches of seconds to minutes (the plain loop's three webhook rounds at 1 endpoint in f889639: 11.7k,
   // 17.9k and 21.7k/s). With three, which contender happened to run in a fast stretch decided the ratio; more
   // alternations give every contender, the baselines included, the same better chance at one.
-  http: { concurrency: 16, warmupMs: 1000, durationMs: 5000, rounds: 5 },
+  // 3 s of warm-up, as section 5: at 1 s both contenders were still compiling and collecting in the window
+  // (fresh processes alternating, load ~7: CPU per run 22% lower for the loop and 27% for cronhook, medians
+  // of 5 each, when the window starts at 3 s rather than 1 s; other threads' CPU per run 12-41 -> 2-21 µs).
+  http: { concurrency: 16, warmupMs: 3000, durationMs: 5000, rounds: 5 },
   webhook: {
     concurrency: 16,
     endpoints: [1, 50],
