@@ -44,7 +44,8 @@ export const LIMITS: Record<string, string> = {
   http:
     'Both sides are CPU-bound on one core each (sender and receiver share the 2 cores), and the comparison ' +
     'is even: 16 connections each, no pipelining, bodies read to their end, the same receiver, the same ' +
-    'windows (in fresh processes both still compile and collect for ~3-4 s, alike). What separates them is ' +
+    'windows (a 3 s warm-up since stop 16: in fresh processes both still compiled and collected through ' +
+    'their first ~3-4 s, alike). What separates them is ' +
     'the scheduler’s bookkeeping per run: in one process over loopback (alternating 250 ms bursts, load ' +
     '7-14) `HttpTransport.send` with a job’s five headers costs 0.89-0.91× the loop’s CPU per request, a ' +
     'triggered run 1.11-1.13× (one sample at load 14: 0.97×); without I/O a whole triggered run costs less ' +
