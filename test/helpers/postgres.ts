@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { describe, inject } from 'vitest';
 import { newId } from '../../src/notifier/ids.js';
+import type { DeliveryRecord } from '../../src/notifier/types.js';
+import { fanoutDeliveries } from '../../src/storage/fanout.js';
 import { postgresDialect as dialect } from '../../src/storage/postgres/database.js';
 import { PostgresStorage, type PostgresStorageOptions } from '../../src/storage/postgres/index.js';
 import { postgresMigrations } from '../../src/storage/postgres/schema.js';
@@ -135,6 +137,14 @@ export async function writeOutboxAtVersion(t: string, version: number): Promise<
     );
     return fanned.id;
   });
+}
+
+/**
+ * The deliveries of the fan-out {@link writeOutboxAtVersion} wrote (message `fannedId` to `ep-2` and `ep`,
+ * due at(1_000)) as a claim writes them, in index order.
+ */
+export function fannedDeliveries(fannedId: string): DeliveryRecord[] {
+  return fanoutDeliveries(message(fannedId), ['ep-2', 'ep'], at(1_000));
 }
 
 /** Creates schema `t` (quoted) with the tables and functions cronhook's schema `version` had, empty. */

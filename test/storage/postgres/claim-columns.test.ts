@@ -1,9 +1,9 @@
 import { expect, it } from 'vitest';
 import { newId } from '../../../src/notifier/ids.js';
-import { fanoutDeliveries } from '../../../src/storage/fanout.js';
 import { at, delivery, endpoint, message } from '../../../src/testing/storage-suite/fixtures.js';
 import {
   describePostgres,
+  fannedDeliveries,
   postgresStorages,
   uniqueSchema,
   watchClaimRows,
@@ -31,7 +31,7 @@ describePostgres('PostgresStorage claims that return rows', () => {
       ),
     );
     expect(old.rows.map((row) => row.id)).toEqual(['d-2']);
-    const fanned = fanoutDeliveries(message(fannedId), ['ep-2', 'ep'], at(1_000)).map((d) => d.id);
+    const fanned = fannedDeliveries(fannedId).map((d) => d.id);
     const claimed = await storage.claimDeliveries({
       now: at(10_000),
       limit: 10,

@@ -1,10 +1,10 @@
 import { expect, it } from 'vitest';
-import { fanoutDeliveries } from '../../../src/storage/fanout.js';
 import { PostgresStorage } from '../../../src/storage/postgres/index.js';
-import { at, endpoint, message } from '../../../src/testing/storage-suite/fixtures.js';
+import { at, endpoint } from '../../../src/testing/storage-suite/fixtures.js';
 import {
   describePostgres,
   dropSchema,
+  fannedDeliveries,
   postgresUrl,
   uniqueSchema,
   withPool,
@@ -25,7 +25,7 @@ describePostgres('PostgresStorage claims that return their keys', () => {
     const storage = new PostgresStorage({ connectionString: await postgresUrl(), schema, max: 2 });
     cleanups.push(() => storage.close());
     await storage.migrate();
-    const fanned = fanoutDeliveries(message(fannedId), ['ep-2', 'ep'], at(1_000)).map((d) => d.id);
+    const fanned = fannedDeliveries(fannedId).map((d) => d.id);
     expect(await storage.getDelivery('d-1')).toMatchObject({ lockedBy: 'old', lockedUntil: at(60_000) });
     expect(await storage.nextDeliveryAt()).toEqual(at(0));
     const claim = (offset: number, instanceId = 'new') =>

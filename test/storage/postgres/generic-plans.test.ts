@@ -1,11 +1,11 @@
 import pg from 'pg';
 import { expect, it } from 'vitest';
 import { newId } from '../../../src/notifier/ids.js';
-import { fanoutDeliveries } from '../../../src/storage/fanout.js';
 import type { PostgresStorage } from '../../../src/storage/postgres/index.js';
 import { at, endpoint, message } from '../../../src/testing/storage-suite/fixtures.js';
 import {
   describePostgres,
+  fannedDeliveries,
   postgresStorages,
   postgresUrl,
   uniqueSchema,
@@ -138,7 +138,7 @@ describePostgres('PostgresStorage generic plans of fan-out claims', () => {
     const schema = uniqueSchema('plans');
     const fannedId = await writeOutboxAtVersion(`"${schema}"`, 13);
     const storage = await open(schema);
-    const fanned = fanoutDeliveries(message(fannedId), ['ep-2', 'ep'], at(1_000)).map((d) => d.id);
+    const fanned = fannedDeliveries(fannedId).map((d) => d.id);
     expect(await storage.getDelivery('d-1')).toMatchObject({ lockedBy: 'old', lockedUntil: at(60_000) });
     const claimed = await storage.claimDeliveries({
       now: at(10_000),

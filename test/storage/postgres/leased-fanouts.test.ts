@@ -6,6 +6,7 @@ import type { PostgresStorage } from '../../../src/storage/postgres/index.js';
 import { at, delivery, endpoint, message } from '../../../src/testing/storage-suite/fixtures.js';
 import {
   describePostgres,
+  fannedDeliveries,
   postgresStorages,
   uniqueSchema,
   withPool,
@@ -90,7 +91,7 @@ describePostgres('PostgresStorage fan-out deliveries leased as written', () => {
     const schema = uniqueSchema('leased');
     const fannedId = await writeOutboxAtVersion(`"${schema}"`, 21);
     const storage = await open(schema);
-    const fanned = fanoutDeliveries(message(fannedId), ['ep-2', 'ep'], at(1_000)).map((d) => d.id);
+    const fanned = fannedDeliveries(fannedId).map((d) => d.id);
     const claimed = await storage.claimDeliveries({
       now: at(10_000),
       limit: 10,

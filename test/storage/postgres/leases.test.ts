@@ -7,6 +7,7 @@ import { at, delivery, endpoint, message } from '../../../src/testing/storage-su
 import {
   describePostgres,
   dropSchema,
+  fannedDeliveries,
   postgresUrl,
   uniqueSchema,
   withPool,
@@ -102,7 +103,7 @@ describePostgres('PostgresStorage leases', () => {
     await storage.migrate();
     const fanned = (await withPool((pool) => pool.query(`SELECT message_id FROM ${t}.fanouts`))).rows[0]
       .message_id as string;
-    const fannedIds = fanoutDeliveries(message(fanned), ['ep-2', 'ep'], at(1_000)).map((d) => d.id);
+    const fannedIds = fannedDeliveries(fanned).map((d) => d.id);
     const options = await withPool((pool) =>
       pool.query(`SELECT reloptions FROM pg_class WHERE oid = $1::regclass`, [`${t}.deliveries`]),
     );

@@ -9,6 +9,7 @@ import { at, delivery, endpoint, message } from '../../../src/testing/storage-su
 import { indexesRead, openWatched, plansOf, recordStatements, seqScans } from '../../helpers/pg-plans.js';
 import {
   describePostgres,
+  fannedDeliveries,
   postgresStorages,
   uniqueSchema,
   withPool,
@@ -42,7 +43,7 @@ describePostgres('PostgresStorage deliveries by message', () => {
     await withPool((pool) =>
       pool.query(insertSql(`${t}.deliveries`, deliveryCodec.columns, ph), deliveryCodec.encode(own, dialect)),
     );
-    const fanned = [...fanoutDeliveries(message(fannedId), ['ep-2', 'ep'], at(1_000)), own];
+    const fanned = [...fannedDeliveries(fannedId), own];
     const listed = await storage.listDeliveries({ messageId: fannedId });
     expect(listed.map((d) => d.id)).toEqual(newestFirst(fanned));
     expect(listed.map((d) => d.id)).toEqual([
