@@ -259,8 +259,22 @@ export const LIMITS: Record<string, string> = {
     'derived from their message’s out of the message index), ~8 WAL records per delivery (9 before ' +
     'schema version 20 keyed attempts by their delivery: one index on attempts, not two). Until this ' +
     'stop the notifier stopped starting requests while 4 × `concurrency` results waited to be stored: ' +
-    '48-55 of 64 waited on average and only 7-10 of 16 requests were in flight; the cap is now 8 × ' +
-    '`concurrency`. Two result groups committing at once did not help: the commit waits for CPU here, ' +
+    '48-55 of 64 waited on average and only 7-10 of 16 requests were in flight; the cap was then 8 × ' +
+    '`concurrency`, and since the third stop of 2026-12-07 it is 16 ×: with 8, a group of ~60 committing ' +
+    'with ~60 more queued behind it still reached the cap whenever a commit was slow (the backend waits ' +
+    'for a core it shares with sender and receiver), every request in flight then ended with none started ' +
+    'after it, and in lab pairs over HTTP (load 8-12) nothing was in flight 27-44% of the sampled time ' +
+    '(memory: never), sender and receiver idle meanwhile, a likely share of these rounds’ idle fifth. With ' +
+    '16 the next group takes what queued meanwhile: outcome calls per 1,000 deliveries 10-25% fewer; in ' +
+    'two 30-turn runs (one per slot order) deliveries/s per turn +19% and +15% (medians), backend CPU per ' +
+    'delivery -9% and -16%, sender + server -7% and -9%, against an A/A control within 6%; under that load ' +
+    'the cap was still reached in ~15% of samples, and a claim in flight with the claimed-ahead buffer ' +
+    'empty left slots idle in another 5-14%. The sender’s higher CPU per delivery than with memory is ' +
+    'mostly the rate it runs at, not Postgres work: memory slowed to the same rate by a CPU-bound process ' +
+    'beside it cost 110 µs per delivery against Postgres’ 121 (lab, load 4-6), where the adapter and driver ' +
+    'account for ~13%; what a wake-up adds with Postgres is ~100 event-loop turns per 1,000 deliveries ' +
+    '(epoll waits 244 against 136-144), the outcome group’s 8 turns of waiting for more, an estimated 0.5-1 µs. ' +
+    'Two result groups committing at once did not help: the commit waits for CPU here, ' +
     'not the disk. Since schema version 16 results go as one typed array per changed column (not JSON ' +
     'rows), since 17 the update locks them itself in id order (since 19 sorted by the function). Since 12 the lease is a ' +
     'HOT update; since 13 the claim returns each endpoint and message id as a column; lookups by one id ' +
