@@ -198,7 +198,8 @@ export const LIMITS: Record<string, string> = {
     '(thread pool, fdatasync since this stop) and the checkpoint worker ~3-8 µs; ~0.04 commits per ' +
     'delivery. Until this stop the notifier stopped starting requests while 4 × `concurrency` results ' +
     'waited to be stored, and storing one took 7-27 ms, so only 10-13 of 16 requests were in flight; the ' +
-    'cap is now 8 × `concurrency`. Until this stop each attempt read `PRAGMA data_version` outside a write ' +
+    'cap was then 8 × `concurrency` (16 × since the third stop of 2026-12-07, for Postgres: SQLite level ' +
+    'in lab pairs). Until this stop each attempt read `PRAGMA data_version` outside a write ' +
     '(a read transaction with its WAL locks, 5-6% of the main thread’s busy time in profiles of the counted ' +
     'window); its endpoint and message are now read as of its delivery’s claim, which reads the version ' +
     'inside its own transaction (0-1%). In those profiles the claims take ~9% of the main thread’s busy ' +
