@@ -8,7 +8,8 @@ export interface ExchangeEnd {
  * A caller's abort that ends its request itself, at once, instead of the request listening to its signal.
  * An abort listener costs about a microsecond on Node's EventTarget, so a request's signal is otherwise only
  * watched once the request has been pending a while (see LateAbortWatch), which costs a queue entry, a
- * shared timer and, for each request still pending then, a listener added and removed. A caller whose
+ * shared timer and, for each request still pending then, its place among its signal's watched requests (one
+ * listener per signal, see SignalWatch). A caller whose
  * controller is its own (the scheduler's runs) hands it over instead: the transport puts the request's
  * exchange on it while the request is pending, and the controller's `abort` ends it. Internal to cronhook
  * (see CheckedSender).

@@ -4,6 +4,7 @@ import type { Deadlined, DeadlineGroup, Deadlines } from './deadlines.js';
 import type { DirectAbort, ExchangeEnd } from './direct-abort.js';
 import { type FailureContext, toTransportError } from './http-errors.js';
 import type { LateAbortWatch, LateWatched } from './late-abort-watch.js';
+import type { SignalWatch, SignalWatcher, SignalWatchers } from './signal-watch.js';
 import type { TransportResponse } from './types.js';
 
 /** What the exchanges of one transport share (made once per transport, not per request). */
@@ -13,8 +14,10 @@ export interface ExchangeContext {
   readonly maxResponseBytes: number;
   /** The transport's shared deadline timers. */
   readonly deadlines: Deadlines;
-  /** The transport's watch of callers' signals (see {@link LateAbortWatch}). */
+  /** When the transport's requests start to watch their callers' signals (see {@link LateAbortWatch}). */
   readonly watch: LateAbortWatch;
+  /** The callers' signals watched, one listener each (see {@link SignalWatch}). */
+  readonly signals: SignalWatch;
   /** Called once per exchange, when its promise settles. */
   readonly onSettled: () => void;
 }
@@ -31,7 +34,9 @@ export interface ExchangeContext {
  * connection; the request is then aborted as soon as undici hands it a connection, and a connection that
  * was carrying it is closed, so nothing more is read.
  */
-export class Exchange implements Dispatcher.DispatchHandler, Deadlined, LateWatched, ExchangeEnd {
+export class Exchange
+  implements Dispatcher.DispatchHandler, Deadlined, LateWatched, SignalWatcher, ExchangeEnd
+{
   readonly promise: Promise<TransportResponse>;
   #resolve!: (response: TransportResponse) => void;
   #reject!: (error: unknown) => void;
@@ -45,10 +50,11 @@ export class Exchange implements Dispatcher.DispatchHandler, Deadlined, LateWatc
   readonly #direct: DirectAbort | null;
   readonly #started = performance.now();
   deadlineGroup: DeadlineGroup | null = null;
+  watchPrev: SignalWatcher | null = null;
+  watchNext: SignalWatcher | null = null;
+  watchedBy: SignalWatchers | null = null;
   #controller: Dispatcher.DispatchController | null = null;
   #settled = false;
-  /** The abort listener is on the caller's signal. */
-  #watching = false;
   #status = 0;
   #headers: Record<string, string> = {};
   #chunks: Buffer[] = [];
@@ -89,8 +95,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Deadlined, LateWatc
       this.end('abort', signal.reason);
       return;
     }
-    signal.addEventListener('abort', this);
-    this.#watching = true;
+    this.#context.signals.watch(signal, this);
   }
 
   /** The deadline passed (see {@link Deadlines}). */
@@ -98,9 +103,9 @@ export class Exchange implements Dispatcher.DispatchHandler, Deadlined, LateWatc
     this.end('timeout', new DOMException('The operation timed out.', 'TimeoutError'));
   }
 
-  /** The caller's signal aborted (EventTarget listener object). */
-  handleEvent(): void {
-    this.end('abort', this.#signal?.reason);
+  /** The caller's signal aborted (see {@link SignalWatch}). */
+  aborted(reason: unknown): void {
+    this.end('abort', reason);
   }
 
   /** Ends the exchange for `reason` unless it is already over. */
@@ -189,7 +194,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Deadlined, LateWatc
   #finish(): void {
     this.#settled = true;
     if (this.deadlineGroup !== null) this.#context.deadlines.release(this);
-    if (this.#watching) this.#signal!.removeEventListener('abort', this);
+    if (this.watchedBy !== null) this.#context.signals.unwatch(this);
     const direct = this.#direct;
     if (direct !== null && direct.exchange === this) direct.exchange = null;
     this.#context.onSettled();

@@ -11,6 +11,7 @@ import { guardedConnector, systemLookup } from './guarded-connector.js';
 import { toTransportError } from './http-errors.js';
 import { integerOption, invalid, type ParsedUrls, prepareRequest } from './http-validation.js';
 import { LateAbortWatch } from './late-abort-watch.js';
+import { SignalWatch } from './signal-watch.js';
 import type { AddressPolicy, SendOptions, Transport, TransportRequest, TransportResponse } from './types.js';
 
 /** Options of {@link HttpTransport}. Each is validated when the transport is created. */
@@ -135,8 +136,9 @@ export class HttpTransport implements Transport {
       connectTimeoutMs: this.#connectTimeoutMs,
       maxResponseBytes: this.#maxResponseBytes,
       deadlines: this.#deadlines,
-      // The callers' signals of requests still pending after a moment.
+      // The callers' signals of requests still pending after a moment, one listener per signal.
       watch: new LateAbortWatch(),
+      signals: new SignalWatch(),
       onSettled: this.#settled,
     };
   }

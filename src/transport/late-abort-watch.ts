@@ -14,6 +14,7 @@ export const WATCH_AFTER_MS = 2;
  * quarter of undici's whole work for a small request. An abort in those first milliseconds ends the request
  * when its watch begins instead, at most {@link WATCH_AFTER_MS} (and the timer's lateness) later; a request
  * answered in between is answered (its receiver had it anyway), and its caller still sees its signal aborted.
+ * A request watched is listed with its signal's other requests under one listener (see SignalWatch).
  *
  * Requests wait in sending order (they all wait the same time), so one timer serves them all and a request
  * that settles leaves nothing to remove: it is passed over when its turn comes.

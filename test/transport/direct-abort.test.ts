@@ -3,6 +3,7 @@ import { Deadlines } from '../../src/transport/deadlines.js';
 import type { DirectAbort, ExchangeEnd } from '../../src/transport/direct-abort.js';
 import { Exchange, type ExchangeContext } from '../../src/transport/exchange.js';
 import { LateAbortWatch } from '../../src/transport/late-abort-watch.js';
+import { SignalWatch } from '../../src/transport/signal-watch.js';
 
 // A caller that hands over its own abort (the scheduler's runs) ends its request from that abort, at once,
 // and a caller whose abort comes at the request's deadline spares it a deadline timer of its own.
@@ -22,6 +23,7 @@ function context(): ExchangeContext & { settled: number } {
     maxResponseBytes: 1_024,
     deadlines: new Deadlines(),
     watch: new LateAbortWatch(),
+    signals: new SignalWatch(),
     settled: 0,
     onSettled: () => {
       ctx.settled++;
