@@ -70,9 +70,15 @@ export class BatchedLookup {
     this.#kept.delete(id);
   }
 
-  get(id: string): Promise<Row | null> {
+  /** A primed row of this id (see {@link prime}), a caller's own as {@link get} hands out, or undefined. */
+  peek(id: string): Row | undefined {
     const primed = this.#kept.get(id);
-    if (primed !== undefined) return Promise.resolve(this.#flat ? primed : copyRow(primed));
+    return primed === undefined || this.#flat ? primed : copyRow(primed);
+  }
+
+  get(id: string): Promise<Row | null> {
+    const primed = this.peek(id);
+    if (primed !== undefined) return Promise.resolve(primed);
     return new Promise((resolve, reject) => {
       const waiters = this.#pending.get(id);
       if (waiters) waiters.push({ resolve, reject });

@@ -18,6 +18,7 @@ import type {
   RunRecord,
   Storage,
 } from '../types.js';
+import { READ_ENDPOINT, READ_MESSAGE, RECORD_ATTEMPT, settled } from './storage-step.js';
 
 type JobMethod =
   | 'insertJob'
@@ -99,9 +100,19 @@ export abstract class SplitStorage {
     if (insertFanout) this.insertFanout = (input) => this.op('insert a message', () => insertFanout(input));
     const currentEndpoints = outbox.currentEndpoints?.bind(outbox);
     if (currentEndpoints) this.currentEndpoints = () => this.op('list endpoints', currentEndpoints);
-    const getDeliveryEndpoint = outbox.getDeliveryEndpoint?.bind(outbox);
-    if (getDeliveryEndpoint)
-      this.getDeliveryEndpoint = (id) => this.op('read an endpoint', () => getDeliveryEndpoint(id));
+    if (outbox.getDeliveryEndpoint) this.getDeliveryEndpoint = (id) => this.#getDeliveryEndpoint(id);
+  }
+
+  // The three calls every attempt makes (its endpoint, its message, its outcome) are `op` written out: a call
+  // on the success path allocates no closure and no error handler (see Step), and waits for nothing more.
+
+  #getDeliveryEndpoint(id: string): Promise<EndpointRecord | null> {
+    if (!this.#prepared) return this.op(READ_ENDPOINT.action, () => this.#outbox.getDeliveryEndpoint!(id));
+    try {
+      return READ_ENDPOINT.settle(this.#outbox.getDeliveryEndpoint!(id));
+    } catch (error) {
+      return READ_ENDPOINT.reject(error);
+    }
   }
 
   /**
@@ -237,13 +248,23 @@ export abstract class SplitStorage {
     return this.op('insert a message', () => this.#outbox.insertMessage(input));
   }
   getMessage(id: string): Promise<Message | null> {
-    return this.op('read a message', () => this.#outbox.getMessage(id));
+    if (!this.#prepared) return this.op(READ_MESSAGE.action, () => this.#outbox.getMessage(id));
+    try {
+      return READ_MESSAGE.settle(this.#outbox.getMessage(id));
+    } catch (error) {
+      return READ_MESSAGE.reject(error);
+    }
   }
   claimDeliveries(options: ClaimDeliveriesOptions): Promise<DeliveryRecord[]> {
     return this.op('claim deliveries', () => this.#outbox.claimDeliveries(options));
   }
   completeAttempt(input: CompleteAttemptInput): Promise<void> {
-    return this.op('record a delivery attempt', () => this.#outbox.completeAttempt(input));
+    if (!this.#prepared) return this.op(RECORD_ATTEMPT.action, () => this.#outbox.completeAttempt(input));
+    try {
+      return RECORD_ATTEMPT.settle(this.#outbox.completeAttempt(input));
+    } catch (error) {
+      return RECORD_ATTEMPT.reject(error);
+    }
   }
   updateDelivery(delivery: DeliveryRecord): Promise<void> {
     return this.op('update a delivery', () => this.#outbox.updateDelivery(delivery));
@@ -263,22 +284,4 @@ export abstract class SplitStorage {
   pruneDeliveries(input: PruneDeliveriesInput): Promise<number> {
     return this.op('prune deliveries', () => this.#outbox.pruneDeliveries(input));
   }
-}
-
-/**
- * `fn`'s result as a promise, its failure as `ERR_STORAGE` (see `SplitStorage.op`). Not an async function: a
- * delivery calls the storage three to four times (its endpoint, its message, its outcome, a share of a claim),
- * and SQLite answers the reads at once; an async function added a promise and an `await`'s turn to each.
- */
-function settled<T>(action: string, fn: () => T | Promise<T>): Promise<T> {
-  let result: T | Promise<T>;
-  try {
-    result = fn();
-  } catch (error) {
-    return Promise.reject(storageError(error, action));
-  }
-  if (!(result instanceof Promise)) return Promise.resolve(result);
-  return result.then(undefined, (error: unknown) => {
-    throw storageError(error, action);
-  });
 }

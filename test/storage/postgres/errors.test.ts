@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import type { Clock } from '../../../src/clock.js';
 import { PostgresStorage } from '../../../src/storage/postgres/index.js';
-import { minimalJob } from '../../../src/testing/storage-suite/fixtures.js';
+import { attempt, delivery, minimalJob } from '../../../src/testing/storage-suite/fixtures.js';
 import { describePostgres, postgresStorages, withPool } from '../../helpers/postgres.js';
 import { useCleanups } from '../../helpers/test-lifecycle.js';
 
@@ -25,6 +25,33 @@ describePostgres('PostgresStorage errors', () => {
       code: 'ERR_STORAGE',
       message: expect.stringContaining('read a job'),
     });
+  });
+
+  it("reports driver failures of an attempt's reads and outcome as ERR_STORAGE naming the step", async () => {
+    const storage = await open();
+    await withPool((pool) =>
+      pool.query(`DROP TABLE "${storage.schema}".messages, "${storage.schema}".endpoints CASCADE`),
+    );
+    const failure = (step: string) => ({
+      name: 'CronhookError',
+      code: 'ERR_STORAGE',
+      message: expect.stringContaining(step),
+    });
+    await expect(storage.getMessage('m')).rejects.toMatchObject(failure('read a message'));
+    await expect(storage.getDeliveryEndpoint!('ep')).rejects.toMatchObject(failure('read an endpoint'));
+    await withPool((pool) => pool.query(`DROP TABLE "${storage.schema}".deliveries CASCADE`));
+    const done = {
+      ...delivery('d', 'm', 'ep'),
+      status: 'succeeded' as const,
+      attempts: 1,
+      nextAttemptAt: null,
+    };
+    await expect(
+      storage.completeAttempt({
+        delivery: done,
+        attempt: attempt('a', 'd', { statusCode: 200, error: null }),
+      }),
+    ).rejects.toMatchObject(failure('record a delivery attempt'));
   });
 
   it('validates its options without echoing a connection string', () => {

@@ -100,12 +100,15 @@ export class PostgresEndpoints {
     return rows[0] ? decodeEndpoint(rows[0]) : null;
   }
 
-  /** For an attempt of a delivery claimed here: the row its claim returned while kept (see LeasedEndpoints). */
-  async getDeliveryEndpoint(id: string): Promise<EndpointRecord | null> {
+  /**
+   * For an attempt of a delivery claimed here: the row its claim returned while kept (see LeasedEndpoints).
+   * Not async: a kept row (the usual read, once per attempt) is answered as it is, without a promise and an
+   * `await`'s turn on top of the one SplitStorage hands the caller.
+   */
+  getDeliveryEndpoint(id: string): EndpointRecord | null | Promise<EndpointRecord | null> {
     const kept = this.leased.get(id);
     if (kept !== undefined) return kept;
-    const row = await this.#lookup.get(id);
-    return row ? decodeEndpoint(row) : null;
+    return this.#lookup.get(id).then((row) => (row ? decodeEndpoint(row) : null));
   }
 
   async listEndpoints(options: { limit?: number; after?: string } = {}): Promise<EndpointRecord[]> {
