@@ -1,8 +1,23 @@
-import { FreshMap } from '../../fresh-collections.js';
 import type { ResolvedNotifierOptions } from '../options.js';
 
-/** Endpoints whose last outcome is remembered; past this the oldest is forgotten (and is new again). */
+/**
+ * Endpoints whose last outcome is remembered; past this one not heard from lately is forgotten (and is new
+ * again).
+ */
 const REMEMBERED = 10_000;
+
+/** What FairShare knows of one endpoint: its attempts in flight and how its last one ended. */
+interface EndpointShare {
+  readonly id: string;
+  /** Start times of its attempts in flight, oldest first (kept, emptied, between attempts). */
+  readonly started: number[];
+  /** How its last attempt ended; null: not heard from yet (new), or forgotten. */
+  last: 'prompt' | 'slow' | null;
+  /** Its place in FairShare's endpoints in flight, or -1 while it has no attempt in flight. */
+  at: number;
+  /** An outcome came since it was last placed at the end of FairShare's order (see #forgetOne). */
+  heard: boolean;
+}
 
 /**
  * How the dispatcher's `concurrency` slots are shared between endpoints, so that receivers that stall cannot
@@ -31,16 +46,18 @@ export class FairShare {
   readonly #slowSlots: number;
   readonly #perEndpoint: number;
   /**
-   * Start times of the attempts in flight, per endpoint, oldest first. Entries come and go with attempts, as
-   * #last's move to its end: FreshMaps, whose tables are not promoted (see fresh-collections.ts).
+   * The endpoints with an attempt in flight or an outcome remembered, in the order they were last placed
+   * (see #forgetOne). An endpoint's entry stays from one attempt to the next: at 50 endpoints the attempts
+   * in flight go to a different endpoint each time, and entries that came and went with them (a map entry
+   * and a list per attempt, the outcome's entry moved to the end) were most of what this cost per attempt.
    */
-  readonly #started = new FreshMap<string, number[]>();
-  /** How each endpoint's last attempt ended (Map order: least recently updated first). */
-  readonly #last = new FreshMap<string, 'prompt' | 'slow'>();
-  /** The endpoints whose last attempt was slow (the 'slow' entries of #last). */
+  readonly #shares = new Map<string, EndpointShare>();
+  /** The endpoints with attempts in flight (their `at`): what the checks per claim and per answer walk. */
+  readonly #inFlight: EndpointShare[] = [];
+  /** Endpoints with an outcome remembered. */
+  #remembered = 0;
+  /** The endpoints whose last attempt was slow. */
   readonly #slow = new Set<string>();
-  /** The endpoint of #last's newest entry (the last outcome), or null. */
-  #newest: string | null = null;
 
   constructor(
     options: Pick<ResolvedNotifierOptions, 'concurrency' | 'perEndpointConcurrency' | 'slowAttemptMs'>,
@@ -57,25 +74,26 @@ export class FairShare {
 
   /** An attempt of the endpoint runs long at `now`, or its last one took long. */
   isSlow(endpointId: string, now: number): boolean {
-    const started = this.#started.get(endpointId);
-    if (started !== undefined && now - started[0]! >= this.#slowAttemptMs) return true;
-    return this.#last.get(endpointId) === 'slow';
+    const share = this.#shares.get(endpointId);
+    return share !== undefined && this.#isSlow(share, now);
+  }
+
+  #isSlow(share: EndpointShare, now: number): boolean {
+    const started = share.started;
+    if (started.length > 0 && now - started[0]! >= this.#slowAttemptMs) return true;
+    return share.last === 'slow';
   }
 
   /** The endpoint is prompt at `now`: it may hold `perEndpointConcurrency` slots. */
   isPrompt(endpointId: string, now: number): boolean {
-    return this.#last.get(endpointId) === 'prompt' && !this.isSlow(endpointId, now);
-  }
-
-  /** Most attempts `endpointId` may have in flight at `now`. */
-  #limit(endpointId: string, now: number): number {
-    return this.isPrompt(endpointId, now) ? this.#perEndpoint : 1;
+    const share = this.#shares.get(endpointId);
+    return share !== undefined && share.last === 'prompt' && !this.#isSlow(share, now);
   }
 
   /** Slots held by slow endpoints at `now`. */
   #slowHeld(now: number): number {
     let held = 0;
-    for (const [id, started] of this.#started) if (this.isSlow(id, now)) held += started.length;
+    for (const share of this.#inFlight) if (this.#isSlow(share, now)) held += share.started.length;
     return held;
   }
 
@@ -84,17 +102,20 @@ export class FairShare {
    * still is. Costs a look at the endpoints in flight, instead of one per endpoint asked about.
    */
   noneSlow(now: number): boolean {
-    if (this.#slow.size > 0 || this.#last.size >= REMEMBERED) return false;
-    for (const started of this.#started.values()) if (now - started[0]! >= this.#slowAttemptMs) return false;
+    if (this.#slow.size > 0 || this.#remembered >= REMEMBERED) return false;
+    for (const share of this.#inFlight) if (now - share.started[0]! >= this.#slowAttemptMs) return false;
     return true;
   }
 
   /** Endpoints whose deliveries are not to be claimed at `now`: at their limit, or slow while slow ones wait. */
   excluded(now: number): string[] {
     const out: string[] = [];
-    for (const [id, started] of this.#started) if (started.length >= this.#limit(id, now)) out.push(id);
+    for (const share of this.#inFlight) {
+      const limit = share.last === 'prompt' && !this.#isSlow(share, now) ? this.#perEndpoint : 1;
+      if (share.started.length >= limit) out.push(share.id);
+    }
     if (this.#slow.size > 0 && this.#slowHeld(now) >= this.#slowSlots) {
-      for (const id of this.#slow) if (!this.#started.has(id)) out.push(id);
+      for (const id of this.#slow) if (!this.#inFlightAt(id)) out.push(id);
     }
     return out;
   }
@@ -102,51 +123,92 @@ export class FairShare {
   /** A slow endpoint not in flight may take a slot at `now`: the next free one should go to the claim. */
   slowTurn(now: number): boolean {
     if (this.#slow.size === 0 || this.#slowHeld(now) >= this.#slowSlots) return false;
-    for (const id of this.#slow) if (!this.#started.has(id)) return true;
+    for (const id of this.#slow) if (!this.#inFlightAt(id)) return true;
     return false;
+  }
+
+  #inFlightAt(endpointId: string): boolean {
+    return (this.#shares.get(endpointId)?.at ?? -1) >= 0;
   }
 
   /** True when an attempt to `endpointId` may start at `now` (asked for each claimed delivery in turn). */
   mayStart(endpointId: string, now: number): boolean {
-    // isSlow and #limit, with each map read once: this is asked for every delivery sent.
-    const started = this.#started.get(endpointId);
-    const last = this.#last.get(endpointId);
-    const slow = (started !== undefined && now - started[0]! >= this.#slowAttemptMs) || last === 'slow';
-    const limit = last === 'prompt' && !slow ? this.#perEndpoint : 1;
-    if ((started?.length ?? 0) >= limit) return false;
+    const share = this.#shares.get(endpointId);
+    // Not heard from: new, one slot, and not slow.
+    if (share === undefined) return true;
+    const slow = this.#isSlow(share, now);
+    const limit = share.last === 'prompt' && !slow ? this.#perEndpoint : 1;
+    if (share.started.length >= limit) return false;
     return !slow || this.#slowHeld(now) < this.#slowSlots;
   }
 
   /** An attempt to `endpointId` starts at `now`. */
   started(endpointId: string, now: number): void {
-    const started = this.#started.get(endpointId);
-    if (started === undefined) this.#started.set(endpointId, [now]);
-    else started.push(now);
+    let share = this.#shares.get(endpointId);
+    if (share === undefined) {
+      share = { id: endpointId, started: [], last: null, at: -1, heard: false };
+      this.#shares.set(endpointId, share);
+    }
+    if (share.at < 0) {
+      share.at = this.#inFlight.length;
+      this.#inFlight.push(share);
+    }
+    share.started.push(now);
   }
 
   /** The attempt to `endpointId` that started at `startedAt` is over at `now` (its slot is free). */
   ended(endpointId: string, startedAt: number, now: number): void {
-    const started = this.#started.get(endpointId);
-    if (started !== undefined) {
+    let share = this.#shares.get(endpointId);
+    if (share === undefined) {
+      share = { id: endpointId, started: [], last: null, at: -1, heard: false };
+      this.#shares.set(endpointId, share);
+    }
+    const started = share.started;
+    if (started.length > 0) {
       const i = started.indexOf(startedAt);
       started.splice(i === -1 ? 0 : i, 1);
-      if (started.length === 0) this.#started.delete(endpointId);
+      if (started.length === 0) this.#leaveFlight(share);
     }
     const outcome = now - startedAt >= this.#slowAttemptMs ? 'slow' : 'prompt';
-    // Prompt again, and #last's newest entry already: nothing changes. Deleting a Map's only entry (one
-    // endpoint) shrinks its table and the set grows it again, two tables allocated per attempt: in process
-    // ~10% of the notifier's CPU per delivery at one endpoint.
-    if (endpointId === this.#newest && outcome === 'prompt' && this.#last.get(endpointId) === 'prompt')
-      return;
-    this.#newest = endpointId;
-    this.#forget(endpointId);
-    if (this.#last.size >= REMEMBERED) this.#forget(this.#last.keys().next().value as string);
-    this.#last.set(endpointId, outcome);
-    if (outcome === 'slow') this.#slow.add(endpointId);
+    if (share.last === null) {
+      if (this.#remembered >= REMEMBERED) this.#forgetOne(share);
+      this.#remembered++;
+    } else share.heard = true;
+    if (share.last === 'slow' && outcome === 'prompt') this.#slow.delete(endpointId);
+    else if (outcome === 'slow') this.#slow.add(endpointId);
+    share.last = outcome;
   }
 
-  #forget(endpointId: string): void {
-    this.#last.delete(endpointId);
-    if (this.#slow.size > 0) this.#slow.delete(endpointId);
+  /** Takes `share` (no attempt in flight now) out of the endpoints in flight. */
+  #leaveFlight(share: EndpointShare): void {
+    const inFlight = this.#inFlight;
+    const moved = inFlight.pop()!;
+    if (moved !== share) {
+      inFlight[share.at] = moved;
+      moved.at = share.at;
+    }
+    share.at = -1;
+  }
+
+  /**
+   * Forgets the outcome of one endpoint not heard from lately (not `keep`): the first in order not heard from
+   * since it was placed; one heard from is placed at the end instead (a second chance, as in CLOCK), so an
+   * endpoint's outcomes cost no reordering, only the forgetting that the REMEMBERED bound makes.
+   */
+  #forgetOne(keep: EndpointShare): void {
+    for (const share of this.#shares.values()) {
+      if (share === keep || share.last === null) continue;
+      if (share.heard) {
+        share.heard = false;
+        this.#shares.delete(share.id);
+        this.#shares.set(share.id, share);
+        continue;
+      }
+      share.last = null;
+      this.#remembered--;
+      this.#slow.delete(share.id);
+      if (share.at < 0) this.#shares.delete(share.id);
+      return;
+    }
   }
 }

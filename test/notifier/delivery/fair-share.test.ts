@@ -51,3 +51,43 @@ describe('FairShare: an endpoint takes its last outcome', () => {
     expect(share.noneSlow(t)).toBe(false);
   });
 });
+
+describe('FairShare: endpoints in flight and remembered', () => {
+  it('keeps the attempts of endpoints still in flight counted, whichever left flight first', () => {
+    const share = new FairShare(options);
+    let t = NOW;
+    for (const id of ['a', 'b', 'c']) t = attempt(share, id, t, 10);
+    share.started('a', t);
+    share.started('b', t);
+    share.started('c', t);
+    share.started('c', t + 1);
+    share.ended('a', t, t + 5);
+    expect(share.noneSlow(t + 5)).toBe(true);
+    expect(share.excluded(t + 5)).toEqual([]);
+    // b's and c's first attempts run long: both slow, one slot each, so both are left out.
+    const late = t + 1_000;
+    expect(share.isSlow('b', late)).toBe(true);
+    expect(share.isSlow('c', late)).toBe(true);
+    expect(share.isSlow('a', late)).toBe(false);
+    expect(share.noneSlow(late)).toBe(false);
+    expect(share.excluded(late).sort()).toEqual(['b', 'c']);
+    share.ended('c', t, late);
+    share.ended('c', t + 1, late + 1);
+    expect(share.excluded(late + 1)).toEqual(['b']);
+    expect(share.isSlow('c', late + 1)).toBe(true); // its last attempt took long
+    expect(share.mayStart('c', late + 1)).toBe(true); // one slot, free
+  });
+
+  it('past 10,000 endpoints remembered forgets one not heard from lately, not one heard from again', () => {
+    const share = new FairShare(options);
+    let t = NOW;
+    for (let i = 0; i < 10_000; i++) t = attempt(share, `ep_${i}`, t, 1);
+    t = attempt(share, 'ep_0', t, 1);
+    t = attempt(share, 'ep_new', t, 1);
+    expect(share.isPrompt('ep_new', t)).toBe(true);
+    expect(share.isPrompt('ep_0', t)).toBe(true);
+    expect(share.isPrompt('ep_1', t)).toBe(false); // forgotten: new again
+    expect(share.isPrompt('ep_2', t)).toBe(true);
+    expect(share.mayStart('ep_1', t)).toBe(true);
+  });
+});
