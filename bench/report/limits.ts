@@ -214,7 +214,7 @@ export const LIMITS: Record<string, string> = {
     '(thread pool, fdatasync since this stop) and the checkpoint worker ~3-8 µs; ~0.04 commits per ' +
     'delivery. Until this stop the notifier stopped starting requests while 4 × `concurrency` results ' +
     'waited to be stored, and storing one took 7-27 ms, so only 10-13 of 16 requests were in flight; the ' +
-    'cap was then 8 × `concurrency` (16 × since the third stop of 2026-12-07, for Postgres: SQLite level ' +
+    'cap was then 8 × `concurrency` (32 × since the third stop of 2026-12-07, for Postgres: SQLite level ' +
     'in lab pairs). Until this stop each attempt read `PRAGMA data_version` outside a write ' +
     '(a read transaction with its WAL locks, 5-6% of the main thread’s busy time in profiles of the counted ' +
     'window); its endpoint and message are now read as of its delivery’s claim, which reads the version ' +
@@ -277,7 +277,7 @@ export const LIMITS: Record<string, string> = {
     'schema version 20 keyed attempts by their delivery: one index on attempts, not two). Until this ' +
     'stop the notifier stopped starting requests while 4 × `concurrency` results waited to be stored: ' +
     '48-55 of 64 waited on average and only 7-10 of 16 requests were in flight; the cap was then 8 × ' +
-    '`concurrency`, and since the third stop of 2026-12-07 it is 16 ×: with 8, a group of ~60 committing ' +
+    '`concurrency`, and since the third stop of 2026-12-07 it is 32 ×: with 8, a group of ~60 committing ' +
     'with ~60 more queued behind it still reached the cap whenever a commit was slow (the backend waits ' +
     'for a core it shares with sender and receiver), every request in flight then ended with none started ' +
     'after it, and in lab pairs over HTTP (load 8-12) nothing was in flight 27-44% of the sampled time ' +
@@ -285,8 +285,9 @@ export const LIMITS: Record<string, string> = {
     '16 the next group takes what queued meanwhile: outcome calls per 1,000 deliveries 10-25% fewer; in ' +
     'two 30-turn runs (one per slot order) deliveries/s per turn +19% and +15% (medians), backend CPU per ' +
     'delivery -9% and -16%, sender + server -7% and -9%, against an A/A control within 6%; under that load ' +
-    'the cap was still reached in ~15% of samples, and a claim in flight with the claimed-ahead buffer ' +
-    'empty left slots idle in another 5-14%. The sender’s higher CPU per delivery than with memory is ' +
+    'the cap of 16 was still reached in 7-17% of samples (2-9% at 50 endpoints), so 32: sender + server ' +
+    '-7%, deliveries/s +11% at one endpoint, level at 50 (six runs); a claim in flight with the claimed-ahead ' +
+    'buffer empty still leaves slots idle in 16-25% (35-50% at 50 endpoints) at load 7-11. The sender’s higher CPU per delivery than with memory is ' +
     'mostly the rate it runs at, not Postgres work: memory slowed to the same rate by a CPU-bound process ' +
     'beside it cost 110 µs per delivery against Postgres’ 121 (lab, load 4-6), where the adapter and driver ' +
     'account for ~13%; what a wake-up adds with Postgres is ~100 event-loop turns per 1,000 deliveries ' +

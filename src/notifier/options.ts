@@ -64,7 +64,7 @@ export interface WebhookNotifierOptions {
   attemptTimeoutMs?: number;
   /**
    * Requests in flight at once in this instance. A slot is free again once its request is answered, while
-   * the result is stored; no request starts while sixteen times this many results wait to be stored.
+   * the result is stored; no request starts while 32 times this many results wait to be stored.
    * @default 10
    */
   concurrency?: number;

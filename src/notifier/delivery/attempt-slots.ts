@@ -13,14 +13,17 @@ import type { AnswerWatcher } from './deliverer.js';
  * (the server's backend waits for a core it shares with the sender and the receiver), and every request in
  * flight then ended with none started after it: at one endpoint over HTTP with 16 in flight, nothing was in
  * flight a third of the time, sender and receiver idle while the commit ran. With 16 the store catches up
- * instead: the next group takes what queued meanwhile (a commit costs ~0.9 ms however many it holds).
+ * instead: the next group takes what queued meanwhile (a commit costs ~0.9 ms however many it holds). With
+ * 16 the cap was still reached in 7-17% of the samples at one endpoint under load (2-9% at 50): 32 (lab
+ * pairs over HTTP, both slot orders: sender + server CPU per delivery -7% and deliveries/s +11% at one
+ * endpoint, level at 50). Memory and SQLite store their results before this many wait.
  */
-const RECORDING_FACTOR = 16;
+const RECORDING_FACTOR = 32;
 
 /**
  * The dispatcher's `concurrency` slots and the attempts holding them. An attempt holds its slot while its
  * request is in flight; once answered its slot is free, and it only counts as being recorded until its result
- * is stored (no request starts while 16 × `concurrency` results wait to be stored). `stop()` waits for
+ * is stored (no request starts while 32 × `concurrency` results wait to be stored). `stop()` waits for
  * {@link idle}.
  */
 export class AttemptSlots {

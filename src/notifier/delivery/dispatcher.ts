@@ -27,7 +27,7 @@ export interface DispatcherDeps {
  * the work and a crashed instance's deliveries come back when their lease expires) and sends them with at
  * most `concurrency` requests in flight and `perEndpointConcurrency` per endpoint. A request's slot is free
  * again once it is answered, while its result is being stored, so the storage's commit latency does not
- * idle the slot (no request starts while 16 × `concurrency` results wait to be stored). Deliveries are
+ * idle the slot (no request starts while 32 × `concurrency` results wait to be stored). Deliveries are
  * claimed ahead of the free slots (`prefetch`, see ClaimedAhead), so a slot freed by an answer is refilled
  * at once (in the answer's own callback, not after a claim's round trip nor at the end of the event-loop turn).
  * A clock timer wakes it for the next due delivery (NextWake); storing a message wakes it at once, and so do

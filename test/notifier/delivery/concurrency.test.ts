@@ -237,7 +237,7 @@ describe('dispatcher concurrency', () => {
     await h.notifier.stop();
   });
 
-  it("frees a request's slot once it is answered, while its result is stored; none starts while 16 × `concurrency` results wait", async () => {
+  it("frees a request's slot once it is answered, while its result is stored; none starts while 32 × `concurrency` results wait", async () => {
     const clock = new FakeClock();
     const storage = new MemoryStorage();
     // Results are stored only when the test lets them: a slow commit.
@@ -260,7 +260,7 @@ describe('dispatcher concurrency', () => {
     await h.settle();
     commits.shift()!();
     await h.settle();
-    for (let i = 0; i < 40; i++) await h.notifier.publish('x.y', { i });
+    for (let i = 0; i < 80; i++) await h.notifier.publish('x.y', { i });
     await h.settle();
     expect(sent()).toBe(2);
 
@@ -268,12 +268,12 @@ describe('dispatcher concurrency', () => {
     await clock.advance(100);
     expect(commits).toHaveLength(1);
     expect(sent()).toBe(3);
-    // More answers: once 32 results (16 × concurrency) wait, no request starts, so a store that falls behind
+    // More answers: once 64 results (32 × concurrency) wait, no request starts, so a store that falls behind
     // slows sending instead of piling up results; short of that, requests keep going while it catches up.
-    await clock.advance(40_000);
+    await clock.advance(60_000);
     const waiting = sent();
-    expect(commits.length).toBeGreaterThanOrEqual(32);
-    expect(waiting).toBeLessThan(40);
+    expect(commits.length).toBeGreaterThanOrEqual(64);
+    expect(waiting).toBeLessThan(80);
     // The requests in flight were answered meanwhile; no other started.
     await clock.advance(10_000);
     expect(sent()).toBe(waiting);
@@ -291,13 +291,13 @@ describe('dispatcher concurrency', () => {
     expect(succeeded()).toBe(waiting);
 
     await h.notifier.start();
-    for (let i = 0; i < 80 && succeeded() < 40; i++) {
+    for (let i = 0; i < 160 && succeeded() < 80; i++) {
       await clock.advance(1_000);
       for (const commit of commits.splice(0)) commit();
       await h.settle();
     }
-    expect(sent()).toBe(40);
-    expect(succeeded()).toBe(40);
+    expect(sent()).toBe(80);
+    expect(succeeded()).toBe(80);
     await h.notifier.stop();
   });
 });
