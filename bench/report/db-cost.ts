@@ -55,7 +55,7 @@ export function dbCostTable(results: BenchResults): string {
     '`pg_stat_statements` loaded). Each phase runs alone with the statistics reset before it, on connections',
     'closed after it; a delivery count’s schema is dropped after its prune, so that vacuuming its dead rows does not',
     'fall into a later phase’s window. Deliveries: messages published many at once, then delivered by one notifier with',
-    '`MockTransport` answering at once (the defaults: `concurrency` 10, `perEndpointConcurrency` 4, `prefetch` 40), then',
+    '`MockTransport` answering at once (the defaults: `concurrency` 10, `perEndpointConcurrency` 4, `prefetch` 80), then',
     `pruned by retention. Runs: ${fmt(o.jobs)} handler jobs due every second, \`runRetention: ${o.runRetention}\`, over ${fmt(o.seconds)} s`,
     `after a warm-up (${fmt(o.occurrences)} occurrences run, ${fmt(o.jobs * o.seconds)} due). Statements: sent by cronhook; rows: inserted / updated / deleted;`,
     'WAL: the whole server’s; statement time: `pg_stat_statements`; server CPU: every server process (/proc).',

@@ -88,7 +88,7 @@ export function webhookTable(results: BenchResults): string {
     `(connections, JIT, caches${warmup ? `: it sends for ${fmt(warmup / 1000, 1)} s first` : ''}) before its counted window${window ? ` of ${fmt(window / 1000, 1)} s` : ''}. The plain loop is written as`,
     'a careful engineer would: 16 callers, each signing (HMAC-SHA256, Standard Webhooks headers, a key object per',
     'endpoint made once) and POSTing with one pooled undici `Agent`, bodies consumed. cronhook (`concurrency` and',
-    '`perEndpointConcurrency` 16, `prefetch` its default 64, `HttpTransport`) drains a backlog stored with `publish()` before it starts',
+    '`perEndpointConcurrency` 16, `prefetch` its default 128, `HttpTransport`) drains a backlog stored with `publish()` before it starts',
     '(large enough to last the window; `≥` marks a round whose backlog ran out), counted at `delivery.succeeded`,',
     'i.e. once the outcome is committed. autocannon sends the same signed request (no signing per request) with 16',
     'connections: the receiver’s ceiling. Latency: one message at a time on an idle sender, from `publish()` to each',

@@ -133,7 +133,7 @@ export class ClaimedAhead {
    * claim made when it is half empty ({@link low}) take that whole share: fewer, larger claims (at 50
    * endpoints over HTTP with `perEndpointConcurrency` = `concurrency`, claims of ~63 rows instead of ~38, 16
    * instead of 26 per 1,000 deliveries), while what waits to cover a claim's round trip is unchanged. Where
-   * an endpoint's share is at most half of `prefetch` (the defaults: 16 of 40) the claims are whole shares
+   * an endpoint's share is at most half of `prefetch` (the defaults: 32 of 80) the claims are whole shares
    * already and nothing more is held. What the larger buffer holds, and why that is safe: docs/scaling.md.
    */
   claimLimit(free: number): number {

@@ -56,7 +56,7 @@ describe('dispatcher: deliveries claimed ahead (prefetch)', () => {
     await stopping;
   });
 
-  it('claims 4 × concurrency ahead by default', async () => {
+  it('claims 8 × concurrency ahead by default', async () => {
     /** Deliveries leased (in flight or waiting) once a backlog of 40 has settled on 2 slots. */
     const leasedWith = async (prefetch?: number) => {
       const { storage } = countingStorage();
@@ -79,8 +79,8 @@ describe('dispatcher: deliveries claimed ahead (prefetch)', () => {
     };
     const byDefault = await leasedWith();
     expect(byDefault).toBeGreaterThan(2);
-    expect(byDefault).toBe(await leasedWith(8));
-    expect(byDefault).not.toBe(await leasedWith(9));
+    expect(byDefault).toBe(await leasedWith(16));
+    expect(byDefault).not.toBe(await leasedWith(17));
   });
 
   it('prefetch: 0 claims for free slots only', async () => {
