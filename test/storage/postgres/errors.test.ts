@@ -1,8 +1,9 @@
 import { expect, it } from 'vitest';
 import type { Clock } from '../../../src/clock.js';
 import { PostgresStorage } from '../../../src/storage/postgres/index.js';
-import { attempt, delivery, minimalJob } from '../../../src/testing/storage-suite/fixtures.js';
+import { minimalJob } from '../../../src/testing/storage-suite/fixtures.js';
 import { describePostgres, postgresStorages, withPool } from '../../helpers/postgres.js';
+import { expectAttemptStepsFail } from '../../helpers/storage.js';
 import { useCleanups } from '../../helpers/test-lifecycle.js';
 
 // What PostgresStorage refuses, and the coded errors it answers with.
@@ -32,26 +33,9 @@ describePostgres('PostgresStorage errors', () => {
     await withPool((pool) =>
       pool.query(`DROP TABLE "${storage.schema}".messages, "${storage.schema}".endpoints CASCADE`),
     );
-    const failure = (step: string) => ({
-      name: 'CronhookError',
-      code: 'ERR_STORAGE',
-      message: expect.stringContaining(step),
-    });
-    await expect(storage.getMessage('m')).rejects.toMatchObject(failure('read a message'));
-    await expect(storage.getDeliveryEndpoint!('ep')).rejects.toMatchObject(failure('read an endpoint'));
-    await withPool((pool) => pool.query(`DROP TABLE "${storage.schema}".deliveries CASCADE`));
-    const done = {
-      ...delivery('d', 'm', 'ep'),
-      status: 'succeeded' as const,
-      attempts: 1,
-      nextAttemptAt: null,
-    };
-    await expect(
-      storage.completeAttempt({
-        delivery: done,
-        attempt: attempt('a', 'd', { statusCode: 200, error: null }),
-      }),
-    ).rejects.toMatchObject(failure('record a delivery attempt'));
+    await expectAttemptStepsFail(storage, () =>
+      withPool((pool) => pool.query(`DROP TABLE "${storage.schema}".deliveries CASCADE`)),
+    );
   });
 
   it('validates its options without echoing a connection string', () => {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
-import { attempt, delivery } from '../../../src/testing/storage-suite/fixtures.js';
+import { expectAttemptStepsFail } from '../../helpers/storage.js';
 
 // What SqliteStorage refuses, and the coded errors it answers with.
 describe('SqliteStorage errors', () => {
@@ -17,25 +17,7 @@ describe('SqliteStorage errors', () => {
     const storage = new SqliteStorage({ path: ':memory:' });
     await storage.migrate();
     await storage.close();
-    const failure = (step: string) => ({
-      name: 'CronhookError',
-      code: 'ERR_STORAGE',
-      message: expect.stringContaining(step),
-    });
-    await expect(storage.getMessage('m')).rejects.toMatchObject(failure('read a message'));
-    await expect(storage.getDeliveryEndpoint!('ep')).rejects.toMatchObject(failure('read an endpoint'));
-    const done = {
-      ...delivery('d', 'm', 'ep'),
-      status: 'succeeded' as const,
-      attempts: 1,
-      nextAttemptAt: null,
-    };
-    await expect(
-      storage.completeAttempt({
-        delivery: done,
-        attempt: attempt('a', 'd', { statusCode: 200, error: null }),
-      }),
-    ).rejects.toMatchObject(failure('record a delivery attempt'));
+    await expectAttemptStepsFail(storage);
   });
 
   it('refuses a connection string as its path without repeating it, creating nothing', () => {
