@@ -12,7 +12,6 @@ import type { ResolvedNotifierOptions } from '../options.js';
 import { activeSecrets, signatureHeaders } from '../signing/signatures.js';
 import { SigningKeys } from '../signing/signing-keys.js';
 import type {
-  Delivery,
   DeliveryAttempt,
   DeliveryRecord,
   Endpoint,
@@ -23,6 +22,7 @@ import type {
 import { attemptOutcome, isManualTrigger } from './attempt-outcome.js';
 import { attemptRecord } from './attempt-record.js';
 import { CheckedEndpoints } from './checked-endpoints.js';
+import { toPublicDelivery } from './delivery-log.js';
 import { EndpointRequests } from './endpoint-requests.js';
 import { RecentMessage } from './recent-message.js';
 import { StoredEndpoints } from './stored-endpoints.js';
@@ -47,25 +47,6 @@ export interface DelivererDeps {
 /** Told when an attempt's request is over (an object rather than a callback: no closure per attempt). */
 export interface AnswerWatcher {
   answered(): void;
-}
-
-/** A delivery without its lease: what callers and events see. */
-export function toPublicDelivery(record: DeliveryRecord): Delivery {
-  // Field by field: an object rest copy costs several times as much, and this is made for every event.
-  return {
-    id: record.id,
-    messageId: record.messageId,
-    endpointId: record.endpointId,
-    topic: record.topic,
-    status: record.status,
-    attempts: record.attempts,
-    nextAttemptAt: record.nextAttemptAt,
-    lastAttemptAt: record.lastAttemptAt,
-    lastStatusCode: record.lastStatusCode,
-    lastError: record.lastError,
-    createdAt: record.createdAt,
-    updatedAt: record.updatedAt,
-  };
 }
 
 /**
