@@ -4,7 +4,7 @@
  * Every run is taken once, by an instance that has the handler, and waitForRun sees each outcome.
  */
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
 import { PostgresStorage } from '../../src/storage/postgres/index.js';
 import { SqliteStorage } from '../../src/storage/sqlite/index.js';
@@ -41,9 +41,14 @@ async function requestAcrossInstances(config: StorageConfig, storage: Storage): 
     const finished = await Promise.all(requested.map((r) => asker.waitForRun(r.id, { timeoutMs: 30_000 })));
     expect(finished.map((r) => r.status)).toEqual(requested.map(() => 'succeeded'));
     for (const run of finished) expect(['a', 'b']).toContain(run.instanceId);
-    const ran = [...instances.entries()].flatMap(([id, p]) =>
-      p.messages.filter((m) => m.type === 'ran').map((m) => ({ id, runId: m.runId as string })),
-    );
+    const ranNow = () =>
+      [...instances.entries()].flatMap(([id, p]) =>
+        p.messages.filter((m) => m.type === 'ran').map((m) => ({ id, runId: m.runId as string })),
+      );
+    // A handler reports 'ran' before its run is stored as succeeded, but the report comes through the child's
+    // stdout, which this process may read after its poll of the storage has seen every run finished.
+    await vi.waitFor(() => expect(ranNow().length).toBeGreaterThanOrEqual(REQUESTS), { timeout: 10_000 });
+    const ran = ranNow();
     expect(ran.map((r) => r.runId).sort()).toEqual(requested.map((r) => r.id).sort()); // each once
     for (const r of ran) expect(finished.find((f) => f.id === r.runId)?.instanceId).toBe(r.id);
     expect(instances.get('c')?.messages.filter((m) => m.type === 'error')).toEqual([]);
