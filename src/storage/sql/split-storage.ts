@@ -18,7 +18,7 @@ import type {
   RunRecord,
   Storage,
 } from '../types.js';
-import { READ_ENDPOINT, READ_MESSAGE, RECORD_ATTEMPT, settled } from './storage-step.js';
+import { READ_ENDPOINT, READ_MESSAGE, RECORD_ATTEMPT, type Step, settled } from './storage-step.js';
 
 type JobMethod =
   | 'insertJob'
@@ -100,19 +100,20 @@ export abstract class SplitStorage {
     if (insertFanout) this.insertFanout = (input) => this.op('insert a message', () => insertFanout(input));
     const currentEndpoints = outbox.currentEndpoints?.bind(outbox);
     if (currentEndpoints) this.currentEndpoints = () => this.op('list endpoints', currentEndpoints);
-    if (outbox.getDeliveryEndpoint) this.getDeliveryEndpoint = (id) => this.#getDeliveryEndpoint(id);
+    const getDeliveryEndpoint = outbox.getDeliveryEndpoint;
+    if (getDeliveryEndpoint)
+      this.getDeliveryEndpoint = (id) => this.#step(READ_ENDPOINT, getDeliveryEndpoint, id);
   }
 
-  // The three calls every attempt makes (its endpoint, its message, its outcome) are `op` written out: a call
-  // on the success path allocates no closure and no error handler (see Step), and waits for nothing more.
-
-  #getDeliveryEndpoint(id: string): Promise<EndpointRecord | null> {
-    if (!this.#prepared) return this.op(READ_ENDPOINT.action, () => this.#outbox.getDeliveryEndpoint!(id));
-    try {
-      return READ_ENDPOINT.settle(this.#outbox.getDeliveryEndpoint!(id));
-    } catch (error) {
-      return READ_ENDPOINT.reject(error);
-    }
+  /**
+   * {@link op} for the three calls every attempt makes (its endpoint, its message, its outcome): `fn`, a method
+   * of the outbox part, called with `arg`; once the schema is ready, a call on the success path allocates no
+   * closure and no error handler (see Step) and waits for nothing more.
+   */
+  #step<A, T>(step: Step, fn: (this: OutboxPart, arg: A) => T | Promise<T>, arg: A): Promise<T> {
+    const outbox = this.#outbox;
+    if (!this.#prepared) return this.op(step.action, () => fn.call(outbox, arg));
+    return step.call(outbox, fn, arg);
   }
 
   /**
@@ -248,23 +249,13 @@ export abstract class SplitStorage {
     return this.op('insert a message', () => this.#outbox.insertMessage(input));
   }
   getMessage(id: string): Promise<Message | null> {
-    if (!this.#prepared) return this.op(READ_MESSAGE.action, () => this.#outbox.getMessage(id));
-    try {
-      return READ_MESSAGE.settle(this.#outbox.getMessage(id));
-    } catch (error) {
-      return READ_MESSAGE.reject(error);
-    }
+    return this.#step(READ_MESSAGE, this.#outbox.getMessage, id);
   }
   claimDeliveries(options: ClaimDeliveriesOptions): Promise<DeliveryRecord[]> {
     return this.op('claim deliveries', () => this.#outbox.claimDeliveries(options));
   }
   completeAttempt(input: CompleteAttemptInput): Promise<void> {
-    if (!this.#prepared) return this.op(RECORD_ATTEMPT.action, () => this.#outbox.completeAttempt(input));
-    try {
-      return RECORD_ATTEMPT.settle(this.#outbox.completeAttempt(input));
-    } catch (error) {
-      return RECORD_ATTEMPT.reject(error);
-    }
+    return this.#step(RECORD_ATTEMPT, this.#outbox.completeAttempt, input);
   }
   updateDelivery(delivery: DeliveryRecord): Promise<void> {
     return this.op('update a delivery', () => this.#outbox.updateDelivery(delivery));

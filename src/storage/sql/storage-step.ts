@@ -32,11 +32,15 @@ export class Step {
   readonly #fail = (error: unknown): never => {
     throw storageError(error, this.action);
   };
-  settle<T>(result: T | Promise<T>): Promise<T> {
+  /** `fn` called on `self` with `arg`, its failure (thrown or rejected) as `ERR_STORAGE`: no closure per call. */
+  call<S, A, T>(self: S, fn: (this: S, arg: A) => T | Promise<T>, arg: A): Promise<T> {
+    let result: T | Promise<T>;
+    try {
+      result = fn.call(self, arg);
+    } catch (error) {
+      return Promise.reject(storageError(error, this.action));
+    }
     return result instanceof Promise ? result.then(undefined, this.#fail) : Promise.resolve(result);
-  }
-  reject(error: unknown): Promise<never> {
-    return Promise.reject(storageError(error, this.action));
   }
 }
 
