@@ -144,11 +144,7 @@ export class FairShare {
 
   /** An attempt to `endpointId` starts at `now`. */
   started(endpointId: string, now: number): void {
-    let share = this.#shares.get(endpointId);
-    if (share === undefined) {
-      share = { id: endpointId, started: [], last: null, at: -1, heard: false };
-      this.#shares.set(endpointId, share);
-    }
+    const share = this.#shareOf(endpointId);
     if (share.at < 0) {
       share.at = this.#inFlight.length;
       this.#inFlight.push(share);
@@ -158,11 +154,7 @@ export class FairShare {
 
   /** The attempt to `endpointId` that started at `startedAt` is over at `now` (its slot is free). */
   ended(endpointId: string, startedAt: number, now: number): void {
-    let share = this.#shares.get(endpointId);
-    if (share === undefined) {
-      share = { id: endpointId, started: [], last: null, at: -1, heard: false };
-      this.#shares.set(endpointId, share);
-    }
+    const share = this.#shareOf(endpointId);
     const started = share.started;
     if (started.length > 0) {
       const i = started.indexOf(startedAt);
@@ -177,6 +169,16 @@ export class FairShare {
     if (share.last === 'slow' && outcome === 'prompt') this.#slow.delete(endpointId);
     else if (outcome === 'slow') this.#slow.add(endpointId);
     share.last = outcome;
+  }
+
+  /** The endpoint's entry, made (new: not heard from, nothing in flight) when it has none. */
+  #shareOf(endpointId: string): EndpointShare {
+    let share = this.#shares.get(endpointId);
+    if (share === undefined) {
+      share = { id: endpointId, started: [], last: null, at: -1, heard: false };
+      this.#shares.set(endpointId, share);
+    }
+    return share;
   }
 
   /** Takes `share` (no attempt in flight now) out of the endpoints in flight. */
