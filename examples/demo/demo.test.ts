@@ -1,16 +1,15 @@
 /** `npm run demo` end to end, shortened: it must finish by itself and its summary must add up. */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../../test/helpers/test-lifecycle.js';
 import { parseOptions } from './options.js';
 
 const INDEX = fileURLToPath(new URL('./index.ts', import.meta.url));
+const temp = useTempDir('demo');
 
 function runDemo(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const db = join(mkdtempSync(join(tmpdir(), 'cronhook-demo-')), 'demo.db');
+  const db = temp.file('demo.db');
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -45,7 +44,7 @@ describe('npm run demo', () => {
   });
 
   it('serves the dashboard it prints; Ctrl-C (SIGINT) shuts down gracefully and still prints the summary', async () => {
-    const db = join(mkdtempSync(join(tmpdir(), 'cronhook-demo-')), 'demo.db');
+    const db = temp.file('demo.db');
     const child = spawn(process.execPath, ['--import', 'tsx', INDEX, '--db', db], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -76,7 +75,7 @@ describe('npm run demo', () => {
   });
 
   it('keeps running after the summary with --keep-open: the jobs, the webhooks and the dashboard, until Ctrl-C', async () => {
-    const db = join(mkdtempSync(join(tmpdir(), 'cronhook-demo-')), 'demo.db');
+    const db = temp.file('demo.db');
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', INDEX, '--keep-open', '--duration', '3', '--db', db],

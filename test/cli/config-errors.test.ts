@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureCliBuilt, oneLine, runCli } from '../helpers/cli.js';
+import { useTempDir } from '../helpers/test-lifecycle.js';
 
 // `cronhook run` with a config it cannot use: one line naming the file, the field and what is allowed,
 // never a credential the file holds. loadConfig's own messages are in config.test.ts.
@@ -10,7 +10,7 @@ import { ensureCliBuilt, oneLine, runCli } from '../helpers/cli.js';
 beforeAll(ensureCliBuilt);
 
 describe('cronhook run: bad config, one line, exit 1, nothing started', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cronhook-cli-config-'));
+  const dir = useTempDir('cli-config').path;
   const write = (name: string, content: string) => {
     writeFileSync(join(dir, name), content);
     return name;

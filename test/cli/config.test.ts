@@ -1,11 +1,11 @@
 /** loadConfig in-process: what its errors say, and what they never quote. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/cli/config.js';
+import { useTempDir } from '../helpers/test-lifecycle.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'cronhook-config-'));
+const dir = useTempDir('config').path;
 async function refusal(name: string, content: string): Promise<string> {
   writeFileSync(join(dir, name), content);
   const error = await loadConfig(join(dir, name)).then(

@@ -1,17 +1,18 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureCliBuilt, oneLine, runCli } from '../helpers/cli.js';
+import { useTempDir } from '../helpers/test-lifecycle.js';
 
 // Where the CLI is told to find its database (--db, --database-url, CRONHOOK_DB, CRONHOOK_DATABASE_URL, the
 // config): a wrong one is refused in one line, without echoing a credential, and nothing is created.
 
 beforeAll(ensureCliBuilt);
+const temp = useTempDir('cli');
 
 describe('usage errors about the database: one line naming the problem, exit 2', () => {
   it('a management command on a database that does not exist does not create it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cronhook-cli-'));
+    const dir = temp.folder();
     const result = await runCli(['jobs', 'list', '--db', 'typo.db'], { cwd: dir });
     expect(result.code).toBe(2);
     expect(oneLine(result.stderr)).toContain(`no database at ${join(dir, 'typo.db')}`);
@@ -21,7 +22,7 @@ describe('usage errors about the database: one line naming the problem, exit 2',
 
   it('a connection string given as the SQLite file is refused without echoing it, and no file is made', async () => {
     // It would have become folders named after the password (postgres:/user:pw@host/db) and a SQLite database.
-    const dir = mkdtempSync(join(tmpdir(), 'cronhook-cli-'));
+    const dir = temp.folder();
     const url = 'postgres://user:hunter2@127.0.0.1:1/db';
     const config = join(dir, 'cronhook.config.json');
     writeFileSync(config, JSON.stringify({ db: url }));
