@@ -146,7 +146,8 @@ export class PostgresOutbox extends PostgresEndpoints {
       this.#floor.readFromStart(now.getTime());
       rows = rows.concat(await claim(null, limit - taken));
     }
-    const { deliveries: claimed, messages, endpoints, unchanged } = claimRows(rows);
+    const lease = { instanceId, until: now.getTime() + leaseMs };
+    const { deliveries: claimed, messages, endpoints, unchanged } = claimRows(rows, lease);
     // The endpoints and messages of the claimed deliveries come along (each once), for the reads that
     // follow a claim: the notifier needs them to send, and gets them without another round trip, also for
     // the deliveries it claimed ahead and sends turns later (an endpoint's row while their lease lasts).
