@@ -16,6 +16,7 @@ import { deliveryClaimTests } from './outbox/claims.js';
 import { outboxTests } from './outbox/deliveries.js';
 import { endpointTests } from './outbox/endpoints.js';
 import { fanoutReadTests } from './outbox/fanout.js';
+import { fanoutBacklogTests } from './outbox/fanout-backlog.js';
 import { fanoutClaimTests } from './outbox/fanout-claims.js';
 import { fanoutDeliveredTests } from './outbox/fanout-delivered.js';
 import { endpointPeekTests } from './outbox/peek.js';
@@ -67,6 +68,7 @@ export function testStorage(name: string, factory: StorageFactory, options: Stor
     fanoutReadTests(ctx);
     fanoutClaimTests(ctx);
     fanoutDeliveredTests(ctx);
+    fanoutBacklogTests(ctx);
     concurrentWriteTests(ctx);
     conditionalWriteTests(ctx);
     migrateTests(ctx);

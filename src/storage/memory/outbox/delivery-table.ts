@@ -1,4 +1,4 @@
-import { fanoutDeliveryId } from '../../../notifier/ids.js';
+import { fanoutDeliveryId, fanoutIndex, fanoutKey } from '../../../notifier/ids.js';
 import type { DeliveryRecord, Message } from '../../../notifier/types.js';
 import { ClaimedAtHand } from './claimed-at-hand.js';
 import { DeliveredFanout } from './delivered-fanout.js';
@@ -215,14 +215,40 @@ export class DeliveryTable {
    */
   ofEndpoint(endpointId: string): DeliveryEntry[] {
     const found = this.#byEndpoint.of(endpointId);
-    for (const [slot, i, group] of [...this.#slots()]) {
-      if (isEntry(slot)) {
-        if (slot.record.endpointId === endpointId) found.push(slot);
-      } else if (slot instanceof FanoutLease && group.fanout!.endpointIds[i] === endpointId) {
-        found.push(this.get(this.#id(group, i))!);
+    const leased: string[] = [];
+    for (const group of this.#fanouts.values()) {
+      const { slots, fanout } = group;
+      for (let i = 0; i < slots.length; i++) {
+        const slot = slots[i];
+        if (slot === undefined || slot instanceof DeliveredFanout) continue;
+        if (slot instanceof FanoutLease) {
+          if (fanout!.endpointIds[i] === endpointId) leased.push(this.#id(group, i));
+        } else if (slot.record.endpointId === endpointId) found.push(slot);
       }
     }
+    // Made whole once the groups were visited: that writes their slots.
+    for (const id of leased) found.push(this.get(id)!);
     return found;
+  }
+
+  /**
+   * Whether no delivery of `fanouts` (pending ones, see MemoryFanouts) not taken yet has its id stored or
+   * shared: none of them shares its ids' group (see {@link fanoutKey}) with another, whose group is theirs
+   * alone with nothing from `next` on, and `insert` stored no id of theirs. Then reads may take their
+   * deliveries as the fan-outs hold them; else only storing them first (`takeAll`) says which are kept.
+   */
+  clearOf(fanouts: Iterable<PendingFanout>): boolean {
+    const keys = new Set<string>();
+    for (const fanout of fanouts) {
+      if (fanout.next === fanout.endpointIds.length) continue;
+      const key = fanoutKey(fanoutDeliveryId(fanout.message.id, 0));
+      if (keys.size === keys.add(key).size) return false;
+      const group = this.#fanouts.group(key);
+      if (group !== undefined && (group.fanout !== fanout || group.slots.length > fanout.next)) return false;
+    }
+    if (keys.size === 0) return true;
+    for (const id of this.#entries.keys()) if (fanoutIndex(id) >= 0 && keys.has(fanoutKey(id))) return false;
+    return true;
   }
 
   /**

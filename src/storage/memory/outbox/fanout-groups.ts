@@ -86,6 +86,11 @@ export class FanoutGroups {
     return this.#groups.values();
   }
 
+  /** The group of the ids of that {@link fanoutKey}, or undefined. */
+  group(key: string): FanoutGroup | undefined {
+    return this.#groups.get(key);
+  }
+
   /** The fanned-out delivery of that id, or undefined. */
   slot(id: string): FanoutSlot | undefined {
     if (this.#groups.size === 0) return undefined;

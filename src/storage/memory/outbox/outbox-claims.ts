@@ -87,6 +87,11 @@ export class OutboxClaims {
    * (then claimed as stored ones).
    */
   #claimFanout(fanout: PendingFanout, claim: Claim): void {
+    if (fanout.next === fanout.endpointIds.length) {
+      // None left (deleted with their endpoint): no group is made for it.
+      this.#fanouts.pop();
+      return;
+    }
     const group = this.#deliveries.fanoutGroup(fanout);
     if (group === null) {
       this.#store(this.#fanouts.take());
@@ -99,9 +104,11 @@ export class OutboxClaims {
     for (; i < endpointIds.length && claimed.length < claim.limit; i++) {
       const id = fanoutDeliveryId(message.id, i);
       if (this.#deliveries.isTaken(group, i, id)) continue;
+      // Undefined when deleted with its endpoint (see MemoryFanouts.dropEndpoint): not enabled.
       const endpointId = endpointIds[i]!;
       const enabled = this.#enabled(endpointId);
       if (!enabled || exclude.has(endpointId)) {
+        if (endpointId === undefined) continue;
         const entry = { record: pendingRecord(fanout, i, id), attempts: null, message, removed: false };
         this.#deliveries.place(group, i, entry);
         // Disabled: queued again when its endpoint is enabled. Excluded: parked for a claim that takes it.
@@ -160,8 +167,10 @@ export class OutboxClaims {
       const due = this.#fanouts.nextDue();
       if (due === undefined || (t !== undefined && t <= due)) return t === undefined ? null : new Date(t);
       const { endpointIds, next } = this.#fanouts.head()!;
-      for (let i = next; i < endpointIds.length; i++)
-        if (this.#enabled(endpointIds[i]!)) return new Date(due);
+      for (let i = next; i < endpointIds.length; i++) {
+        const endpointId = endpointIds[i];
+        if (endpointId !== undefined && this.#enabled(endpointId)) return new Date(due);
+      }
       // None to an endpoint that takes deliveries: stored, they leave the queue as they surface.
       this.#store(this.#fanouts.take());
     }

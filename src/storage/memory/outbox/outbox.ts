@@ -13,6 +13,7 @@ import type {
   StorageStats,
 } from '../../types.js';
 import { deliveredFanout } from './delivered-fanout.js';
+import { deliveryCounts } from './delivery-counts.js';
 import type { DeliveryEntry } from './delivery-entry.js';
 import { listDeliveries } from './delivery-listing.js';
 import { DeliveryTable } from './delivery-table.js';
@@ -28,7 +29,8 @@ export { wakeTime } from './delivery-entry.js';
 /**
  * The webhook half of {@link MemoryStorage}: endpoints, messages, deliveries and their attempts. Deliveries
  * are stored in a {@link DeliveryTable}, which finds due ones by wake time. Fan-outs (`insertFanout`) wait in
- * `MemoryFanouts` until a claim reaches their due time or a read needs their records.
+ * `MemoryFanouts` until a claim reaches their due time or a write needs their records: reads answer from
+ * them.
  */
 export class MemoryOutbox {
   readonly #endpoints: MemoryEndpoints;
@@ -63,13 +65,17 @@ export class MemoryOutbox {
     return true;
   }
 
-  /** Deletes the endpoint and its pending deliveries, fanned out or not. */
+  /**
+   * Deletes the endpoint and its pending deliveries, fanned out or not: those fan-outs have not handed out
+   * yet are dropped from them, the other endpoints' are not written as records.
+   */
   async deleteEndpoint(id: string): Promise<boolean> {
     if (!this.#endpoints.delete(id)) return false;
-    this.#expandAll();
+    this.#readyToRead();
     for (const entry of this.#deliveries.ofEndpoint(id)) {
       if (entry.record.status === 'pending') this.#deliveries.remove(entry);
     }
+    this.#fanouts.dropEndpoint(id);
     return true;
   }
 
@@ -125,20 +131,26 @@ export class MemoryOutbox {
     this.#deliveries.insertFanouts(entries);
   }
 
-  /** Writes the records of every fan-out before a read that needs them (nothing to do most times). */
+  /** Writes the records of every fan-out (nothing to do most times): before a write that needs one. */
   #expandAll(): void {
     if (this.#fanouts.size > 0) this.#store(this.#fanouts.takeAll());
   }
 
   /**
-   * The stored entry of a delivery, its fan-out's records written first when it is not there yet; `read`:
-   * to be read only (a compact one is not made whole again in the table, see DeliveryTable.peek).
+   * Before a read of every delivery: the pending fan-outs' deliveries are read where they are, unless some
+   * id of theirs is stored or pending twice (ids made by hand, see DeliveryTable.clearOf): then storing
+   * them (#expandAll) settles which delivery each id keeps, as it always has.
    */
-  #entry(id: string, read = false): DeliveryEntry | undefined {
-    const entry = read ? this.#deliveries.peek(id) : this.#deliveries.get(id);
+  #readyToRead(): void {
+    if (this.#fanouts.size > 0 && !this.#deliveries.clearOf(this.#fanouts.values())) this.#expandAll();
+  }
+
+  /** The stored entry of a delivery, to be written: its fan-out's records written first when not yet. */
+  #entry(id: string): DeliveryEntry | undefined {
+    const entry = this.#deliveries.get(id);
     if (entry !== undefined || this.#fanouts.size === 0) return entry;
     this.#expandAll();
-    return read ? this.#deliveries.peek(id) : this.#deliveries.get(id);
+    return this.#deliveries.get(id);
   }
 
   async getMessage(id: string): Promise<Message | null> {
@@ -201,14 +213,17 @@ export class MemoryOutbox {
   }
 
   async getDelivery(id: string): Promise<DeliveryRecord | null> {
-    const entry = this.#entry(id, true);
-    return entry ? cloneDelivery(entry.record) : null;
+    // A compact one is read without being made whole (DeliveryTable.peek); one a fan-out has not handed out
+    // yet, from the fan-out (not found stored, it is the one its first fan-out holds).
+    const record = this.#deliveries.peek(id)?.record ?? this.#fanouts.find(id);
+    return record ? cloneDelivery(record) : null;
   }
 
   async listDeliveries(options: ListDeliveriesOptions = {}): Promise<DeliveryRecord[]> {
-    this.#expandAll();
+    this.#readyToRead();
     return listDeliveries(
       this.#deliveries.records(),
+      [...this.#fanouts.values()],
       options,
       (messageId) => this.#messages.get(messageId)?.jobId,
     );
@@ -216,7 +231,7 @@ export class MemoryOutbox {
 
   /** The endpoint and delivery counts of `stats()`. */
   stats(): Pick<StorageStats, 'endpoints' | 'deliveries'> {
-    this.#expandAll();
+    this.#readyToRead();
     const endpoints = countEndpoints(
       this.#endpoints.peek().map((e) => ({
         enabled: e.enabled,
@@ -224,21 +239,7 @@ export class MemoryOutbox {
         failing: e.failingSince !== null,
       })),
     );
-    let pending = 0;
-    let failed = 0;
-    let oldest: number | null = null;
-    // Those kept compact succeeded: they count in neither.
-    for (const { record: d } of this.#deliveries.whole()) {
-      if (d.status === 'failed') failed++;
-      if (d.status !== 'pending') continue;
-      pending++;
-      const t = d.createdAt.getTime();
-      if (oldest === null || t < oldest) oldest = t;
-    }
-    return {
-      endpoints,
-      deliveries: { pending, failed, oldestPendingAt: oldest === null ? null : new Date(oldest) },
-    };
+    return { endpoints, deliveries: deliveryCounts(this.#deliveries.whole(), this.#fanouts) };
   }
 
   async listAttempts(deliveryId: string): Promise<DeliveryAttempt[]> {

@@ -7,7 +7,7 @@ import { at, attempt, delivery, endpoint, message } from '../fixtures.js';
 import { FanoutTwins, fanMessage, ids, LEASE } from './fanout-twins.js';
 
 /** The delivery after one attempt that finished at `offsetMs` (`succeeded`, or `failed` for good). */
-function finished(d: DeliveryRecord, status: 'succeeded' | 'failed', offsetMs: number) {
+export function finished(d: DeliveryRecord, status: 'succeeded' | 'failed', offsetMs: number) {
   return {
     delivery: {
       ...d,
