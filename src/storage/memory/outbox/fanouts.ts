@@ -144,6 +144,24 @@ export class MemoryFanouts {
     return gapped;
   }
 
+  /**
+   * The delivery records not taken yet of the pending fan-outs whose ids are derived as `id` is (see
+   * {@link fanoutKey}), in the order added; they leave the pending ones (their pairs in the due order are
+   * passed over when met: nothing is left to take).
+   */
+  takeOf(id: string): DeliveryRecord[] {
+    const records: DeliveryRecord[] = [];
+    if (fanoutIndex(id) < 0) return records;
+    const key = fanoutKey(id);
+    for (const fanout of this.#pending.values()) {
+      if (!fanout.message.id.startsWith(key, 4)) continue;
+      for (const record of untaken(fanout)) records.push(record);
+      fanout.next = fanout.endpointIds.length;
+      this.#pending.delete(fanout.message.id);
+    }
+    return records;
+  }
+
   /** The delivery records not taken yet of the fan-out due first, which leaves the pending ones. */
   take(): DeliveryRecord[] {
     const fanout = this.head();

@@ -131,7 +131,7 @@ export class MemoryOutbox {
     this.#deliveries.insertFanouts(entries);
   }
 
-  /** Writes the records of every fan-out (nothing to do most times): before a write that needs one. */
+  /** Writes the records of every fan-out (nothing to do most times), for a read that cannot do without. */
   #expandAll(): void {
     if (this.#fanouts.size > 0) this.#store(this.#fanouts.takeAll());
   }
@@ -145,11 +145,14 @@ export class MemoryOutbox {
     if (this.#fanouts.size > 0 && !this.#deliveries.clearOf(this.#fanouts.values())) this.#expandAll();
   }
 
-  /** The stored entry of a delivery, to be written: its fan-out's records written first when not yet. */
+  /**
+   * The stored entry of a delivery, to be written: when a fan-out has it not handed out yet, the records of
+   * that fan-out (and of any whose ids are derived alike) are written first, the others' are not.
+   */
   #entry(id: string): DeliveryEntry | undefined {
     const entry = this.#deliveries.get(id);
     if (entry !== undefined || this.#fanouts.size === 0) return entry;
-    this.#expandAll();
+    this.#store(this.#fanouts.takeOf(id));
     return this.#deliveries.get(id);
   }
 

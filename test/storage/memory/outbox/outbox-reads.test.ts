@@ -79,6 +79,38 @@ describe('MemoryStorage reads of fan-outs not handed out yet', () => {
   });
 });
 
+describe('MemoryStorage writes to a delivery no claim took', () => {
+  it("write that fan-out's records only; the others stay as they are, read and claimed as ever", async () => {
+    const storeAll = vi.spyOn(MemoryFanouts.prototype, 'takeAll');
+    const storage = new MemoryStorage();
+    for (const id of ['ep-a', 'ep-b']) await storage.insertEndpoint(endpoint(id));
+    const ms = [0, 1, 2].map((i) => fanoutMessage(at(i)));
+    for (const m of ms)
+      await storage.insertFanout({ message: m, endpointIds: ['ep-a', 'ep-b'], nextAttemptAt: at(0) });
+    const id = fanoutDeliveryId(ms[1]!.id, 1);
+    const stored = (await storage.getDelivery(id))!;
+    await storage.updateDelivery({ ...stored, status: 'failed', nextAttemptAt: null, updatedAt: at(5) });
+    await storage.completeAttempt({
+      delivery: { ...stored, id: fanoutDeliveryId(ms[2]!.id, 0), endpointId: 'ep-a', attempts: 1 },
+      attempt: attempt('a-1', fanoutDeliveryId(ms[2]!.id, 0), { startedAt: at(6) }),
+    });
+    expect(storeAll).not.toHaveBeenCalled();
+    expect(await storage.getDelivery(id)).toMatchObject({ status: 'failed', updatedAt: at(5) });
+    expect((await storage.stats({ now: at(10) })).deliveries).toEqual({
+      pending: 5,
+      failed: 1,
+      oldestPendingAt: at(0),
+    });
+    const claimed = await storage.claimDeliveries({ now: at(10), limit: 10, instanceId: 'i', leaseMs: 1000 });
+    expect(claimed.map((d) => d.id).sort()).toEqual(
+      [ms[0]!.id, ms[0]!.id, ms[1]!.id, ms[2]!.id, ms[2]!.id]
+        .map((m, i) => fanoutDeliveryId(m, [0, 1, 0, 0, 1][i]!))
+        .sort(),
+    );
+    expect(storeAll).not.toHaveBeenCalled();
+  });
+});
+
 describe('MemoryFanouts.dropEndpoint', () => {
   it('leaves a gap where the endpoint was, in one list for the fan-outs that shared one; a fan-out left with none is done', () => {
     const fanouts = new MemoryFanouts();
