@@ -87,8 +87,13 @@ export class PostgresCompletions {
     // 16, migrations/outcomes.ts): each delivery is updated (its lease released) and its attempt logged only
     // when the delivery still exists; the ids returned tell the callers whose delivery was missing. Attempts go
     // in delivery id order (one per delivery), so `seq` orders each delivery's. The columns go as typed arrays,
-    // one parameter each.
-    this.#completeMany = db.statement(completeOutcomesCall(db.schema));
+    // one parameter each. The ids come back in one row, and only when some delivery was missing: a row per
+    // result cost the server its formatting and the client its parsing (~0.5 µs a result) to name deliveries
+    // the client already holds.
+    this.#completeMany = db.statement(
+      `SELECT CASE WHEN count(*) < cardinality($1::text[]) THEN COALESCE(array_agg(o.id), '{}') END AS ids
+       FROM (${completeOutcomesCall(db.schema)}) o`,
+    );
   }
 
   complete(input: CompleteAttemptInput): Promise<void> {
@@ -102,7 +107,7 @@ export class PostgresCompletions {
         part,
         (inputs) => this.#completeSet(inputs),
         (write, updated) => {
-          if (updated.has(write.work.delivery.id)) write.resolve(undefined);
+          if (recorded(updated, write.work.delivery.id)) write.resolve(undefined);
           else missing.push(write);
         },
         (input) => this.#completeOne(input),
@@ -114,8 +119,8 @@ export class PostgresCompletions {
     }
   }
 
-  /** Records the attempts of distinct deliveries at once; returns the ids of the deliveries that existed. */
-  async #completeSet(inputs: CompleteAttemptInput[]): Promise<Set<string>> {
+  /** Records the attempts of distinct deliveries at once; says which of them existed (see Recorded). */
+  async #completeSet(inputs: CompleteAttemptInput[]): Promise<Recorded> {
     // Endpoints are locked in id order (a stable sort keeps one endpoint's patches in call order), so two
     // instances patching the same endpoints in one transaction each cannot deadlock.
     const patches = inputs
@@ -129,9 +134,10 @@ export class PostgresCompletions {
     const run = async (tx: PgExecutor) => {
       if (toggled.length > 0) await lockEndpoints(tx, this.#db, 'exclusive');
       const { rows } = await tx.query(this.#completeMany, outcomeParams(inputs));
-      const updated = new Set(rows.map((row) => String(row.id)));
+      const ids = rows[0]?.ids as string[] | null | undefined;
+      const updated: Recorded = ids === null ? 'all' : new Set(ids);
       for (const input of patches) {
-        if (updated.has(input.delivery.id)) await this.#patchEndpoint(input.endpoint!, tx);
+        if (recorded(updated, input.delivery.id)) await this.#patchEndpoint(input.endpoint!, tx);
       }
       if (toggled.length > 0) await reparkDeliveries(tx, this.#db, toggled);
       return updated;
@@ -174,6 +180,13 @@ export class PostgresCompletions {
     });
     if (endpoint !== undefined) this.#endpoints.forget(endpoint.id);
   }
+}
+
+/** The deliveries of a group whose results were recorded: all of them, or those named (the others were missing). */
+type Recorded = 'all' | ReadonlySet<string>;
+
+function recorded(updated: Recorded, deliveryId: string): boolean {
+  return updated === 'all' || updated.has(deliveryId);
 }
 
 /**
