@@ -13,12 +13,13 @@ const byNewestDelivery = (a: DeliveryRecord, b: DeliveryRecord) =>
   newer(a.createdAt.getTime(), a.id, b.createdAt.getTime(), b.id) ? -1 : a.id === b.id ? 0 : 1;
 
 /**
- * `listDeliveries` over every delivery: `stored` records, and the deliveries `pending` fan-outs have not
+ * `listDeliveries` over every delivery: `stored` records (those made for the read may be left out when not
+ * `mayHold`), and the deliveries `pending` fan-outs have not
  * handed out yet (see MemoryFanouts, in the order added), read where they are. The filters, newest first,
  * the page after the `before` cursor, as copies. `jobOf` gives the job of a message (`Message.jobId`).
  */
 export function listDeliveries(
-  stored: Iterable<DeliveryRecord>,
+  stored: (mayHold: (createdAt: number) => boolean) => Iterable<DeliveryRecord>,
   pending: readonly PendingFanout[],
   options: ListDeliveriesOptions,
   jobOf: (messageId: string) => string | null | undefined,
@@ -27,7 +28,7 @@ export function listDeliveries(
   // Newest fan-outs first (most often the order added, reversed): the page fills with what it keeps, and
   // older deliveries are passed over without a record made for them.
   for (let f = pending.length - 1; f >= 0; f--) page.offerFanout(pending[f]!);
-  for (const record of stored) page.offer(record);
+  for (const record of stored(page.mayHold)) page.offer(record);
   return page.records();
 }
 
@@ -51,6 +52,17 @@ class DeliveryPage {
     const limit = options.limit ?? 50;
     this.#limit = limit >= 1 && limit < Number.POSITIVE_INFINITY ? Math.trunc(limit) : null;
   }
+
+  /** Whether a delivery created at that time (ms) may be on the page, whatever its id and other fields. */
+  readonly mayHold = (created: number): boolean => {
+    const { since, until, before } = this.#options;
+    return (
+      created >= this.#lastCreated &&
+      (since === undefined || created >= since.getTime()) &&
+      (until === undefined || created < until.getTime()) &&
+      (before === undefined || created <= before.createdAt.getTime())
+    );
+  };
 
   /** A delivery created at `created` (ms), with that id, may be on the page: after the cursor and the cut. */
   #inRange(created: number, id: string): boolean {

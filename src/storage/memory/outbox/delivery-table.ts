@@ -76,14 +76,28 @@ export class DeliveryTable {
 
   /**
    * Every stored delivery's record, to be read only (compact ones' made for the read, without their
-   * attempts).
+   * attempts), fanned-out ones first, newest groups first; a compact one only when `mayHold` its creation
+   * time (ms): a page of the newest passes over the older ones without a record made for each.
    */
-  *records(): Generator<DeliveryRecord, void, undefined> {
-    for (const entry of this.#entries.values()) yield entry.record;
-    for (const [slot, i, group] of this.#slots()) {
-      if (isEntry(slot)) yield slot.record;
-      else yield slot instanceof DeliveredFanout ? slot.record(i) : slot.record(i, this.#id(group, i));
+  *records(mayHold?: (createdAt: number) => boolean): Generator<DeliveryRecord, void, undefined> {
+    const groups = [...this.#fanouts.values()];
+    for (let g = groups.length - 1; g >= 0; g--) {
+      const { slots, fanout } = groups[g]!;
+      for (let i = 0; i < slots.length; i++) {
+        const slot = slots[i];
+        if (slot === undefined) continue;
+        if (isEntry(slot)) {
+          yield slot.record;
+          continue;
+        }
+        const message = slot instanceof DeliveredFanout ? slot.message : fanout!.message;
+        if (mayHold !== undefined && !mayHold(message.createdAt.getTime())) continue;
+        yield slot instanceof DeliveredFanout
+          ? slot.record(i)
+          : slot.record(i, fanoutDeliveryId(message.id, i));
+      }
     }
+    for (const entry of this.#entries.values()) yield entry.record;
   }
 
   /**

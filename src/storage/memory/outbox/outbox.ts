@@ -225,7 +225,7 @@ export class MemoryOutbox {
   async listDeliveries(options: ListDeliveriesOptions = {}): Promise<DeliveryRecord[]> {
     this.#readyToRead();
     return listDeliveries(
-      this.#deliveries.records(),
+      (mayHold) => this.#deliveries.records(mayHold),
       [...this.#fanouts.values()],
       options,
       (messageId) => this.#messages.get(messageId)?.jobId,
