@@ -35,6 +35,33 @@ describe('claiming ahead of the due time (fire-ahead window)', () => {
     await scheduler.stop();
   });
 
+  it('hands the handler of a run claimed ahead the run as it started, not as it was when claimed', async () => {
+    const { scheduler, clock } = createTestScheduler();
+    const seen: unknown[] = [];
+    scheduler.handle('h', ({ run, attempt, signal }) => {
+      seen.push({ ...run, attempt, aborted: signal.aborted });
+    });
+    await scheduler.addJob({ id: 'j', schedule: { every: '1m' }, target: { handler: 'h' } });
+    await scheduler.start();
+    await clock.advance(MINUTE - FIRE_AHEAD_MS);
+    expect(scheduler.stats()).toMatchObject({ queued: 1 });
+    await clock.advance(FIRE_AHEAD_MS);
+    await clock.advance(MINUTE);
+    const [first, second] = (await scheduler.listRuns('j')).reverse();
+    const started = (run: typeof first) => ({
+      ...run,
+      status: 'running',
+      finishedAt: null,
+      durationMs: null,
+      responseSnippet: null,
+      attempt: 1,
+      aborted: false,
+    });
+    expect(seen).toEqual([started(first), started(second)]);
+    expect(first).toMatchObject({ startedAt: new Date(T0 + MINUTE), attempts: 1 });
+    await scheduler.stop();
+  });
+
   it('starts the runs of many jobs due at one instant together, from one timer', async () => {
     const { scheduler, clock } = createTestScheduler({ concurrency: 100 });
     const startedAt: number[] = [];

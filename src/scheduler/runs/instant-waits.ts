@@ -51,7 +51,10 @@ export class InstantWaits<T> {
       this.#instants.pop();
       const group = this.#groups.get(at);
       this.#groups.delete(at);
-      for (const item of group ?? []) this.#onDue(item);
+      if (group === undefined) continue;
+      // Indexed: this loop runs once per instant, mostly before it is optimized, where each step of an
+      // iterator allocates its result (thousands per burst, at the instant).
+      for (let i = 0; i < group.length; i++) this.#onDue(group[i]!);
     }
   }
 }

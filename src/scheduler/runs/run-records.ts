@@ -79,6 +79,26 @@ export function toPublicRun(record: RunRecord): Run {
 }
 
 /**
+ * Brings `view`, made by {@link toPublicRun} earlier (while its run waited), up to date with `record`: every
+ * field, as a view made now would have them, with no new object.
+ */
+export function refreshPublicRun(view: Run, record: RunRecord): void {
+  view.id = record.id;
+  view.jobId = record.jobId;
+  view.trigger = record.trigger;
+  view.scheduledAt = record.scheduledAt;
+  view.status = record.status;
+  view.startedAt = record.startedAt;
+  view.finishedAt = record.finishedAt;
+  view.durationMs = record.durationMs;
+  view.attempts = record.attempts;
+  view.statusCode = record.statusCode;
+  view.error = record.error;
+  view.responseSnippet = record.responseSnippet;
+  view.instanceId = record.instanceId;
+}
+
+/**
  * A page of a job's runs, newest first (`scheduler.listRuns`): `before` is the id of the last run of the
  * previous page, and must name a stored run (`ERR_RUN_NOT_FOUND`).
  */

@@ -155,6 +155,7 @@ export class RunTracker {
       controller,
       signal: controller.signal,
       publicJob: undefined,
+      handlerArgument: undefined,
       telemetry: null,
       startedNow: false,
       abortReason: null,

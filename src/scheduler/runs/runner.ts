@@ -15,7 +15,7 @@ import {
   retryDelay,
 } from './attempts/attempt-outcome.js';
 import { type AttemptEnded, AttemptRunner, SUCCEEDED } from './attempts/attempt-runner.js';
-import { publicJob, type RunContext, runEvent } from './run-context.js';
+import { prepareHandlerArgument, type RunContext, runEvent } from './run-context.js';
 import { markStarted } from './run-records.js';
 
 export interface RunnerOptions {
@@ -50,10 +50,11 @@ export class Runner implements AttemptEnded<RunRecord | Promise<RunRecord>> {
 
   /**
    * What the start of the run of `ctx` needs that does not depend on its start time, made ahead (while the run
-   * waits for its instant): a handler's view of its job.
+   * waits for its instant): a handler job's argument for its first attempt.
    */
   prepare(ctx: RunContext): void {
-    if ('handler' in ctx.job.target) publicJob(ctx);
+    const target = ctx.job.target;
+    if ('handler' in target) prepareHandlerArgument(ctx, target);
   }
 
   /**

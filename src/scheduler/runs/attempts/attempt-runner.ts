@@ -1,7 +1,7 @@
 import type { Clock } from '../../../clock.js';
 import type { AddressPolicy, Transport, TransportResponse } from '../../../transport/types.js';
 import type { HandlerTarget, HttpTarget, JobHandler } from '../../types.js';
-import { publicJob, type RunContext } from '../run-context.js';
+import { handlerArgument, type RunContext } from '../run-context.js';
 import { RunController } from '../run-controller.js';
 import { ArmedAttempt, attemptFailure } from './armed-attempt.js';
 import { AttemptTimeouts } from './attempt-timeouts.js';
@@ -88,7 +88,8 @@ export class AttemptRunner {
     const armed = this.#arm(ctx, attempt, lone);
     try {
       const { hook, signal } = armed;
-      const call = () => callHandler(this.#o.handlers, target, publicJob(ctx), ctx.run, attempt, signal);
+      const argument = handlerArgument(ctx, target, attempt, signal);
+      const call = () => callHandler(this.#o.handlers, target, argument, ctx.run);
       if (hook === null) await call();
       else await hook.within(call);
       armed.hook?.end(null);
@@ -113,7 +114,7 @@ export class AttemptRunner {
     const armed = this.#arm(ctx, 1, true);
     let called: Promise<void>;
     try {
-      called = callHandler(this.#o.handlers, target, publicJob(ctx), ctx.run, 1, armed.signal);
+      called = callHandler(this.#o.handlers, target, handlerArgument(ctx, target, 1, armed.signal), ctx.run);
     } catch (failure) {
       called = Promise.reject(failure);
     }

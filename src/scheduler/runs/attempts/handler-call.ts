@@ -1,7 +1,6 @@
 import { CronhookError } from '../../../errors.js';
 import type { RunRecord } from '../../../storage/types.js';
-import type { HandlerTarget, Job, JobHandler } from '../../types.js';
-import { toPublicRun } from '../run-records.js';
+import type { HandlerTarget, JobContext, JobHandler } from '../../types.js';
 import { FinalFailure, isThenable, raceAbort, safeJson } from './attempt-outcome.js';
 import { truncateUtf8 } from './http-call.js';
 
@@ -15,10 +14,8 @@ import { truncateUtf8 } from './http-call.js';
 export function callHandler(
   handlers: ReadonlyMap<string, JobHandler>,
   target: HandlerTarget,
-  job: Job,
+  argument: JobContext,
   run: RunRecord,
-  attempt: number,
-  signal: AbortSignal,
 ): Promise<void> {
   const handler = handlers.get(target.handler);
   if (!handler) {
@@ -31,7 +28,8 @@ export function callHandler(
       ),
     );
   }
-  const value = handler({ job, run: toPublicRun(run), payload: target.payload, signal, attempt });
+  const signal = argument.signal;
+  const value = handler(argument);
   // A synchronous handler has finished: no promise to race against the signal.
   if (isThenable(value)) {
     return raceAbort(Promise.resolve(value), signal).then((result) => keepResult(run, result, signal));
