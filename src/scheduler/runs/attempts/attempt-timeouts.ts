@@ -6,6 +6,8 @@ import { FreshMap } from '../../../fresh-collections.js';
 export interface Expiring {
   /** The group of its deadline, set by {@link AttemptTimeouts.start} (its release needs no lookup). */
   timeoutGroup: TimeoutGroup | null;
+  /** Its place in its group's `members`. */
+  timeoutSlot: number;
   expire(): void;
 }
 
@@ -13,7 +15,14 @@ export interface Expiring {
 export interface TimeoutGroup {
   readonly deadline: number;
   readonly timer: ClockTimer;
-  readonly members: Set<Expiring>;
+  /**
+   * Its attempts in the order they joined; a released one leaves null in its slot. A list, not a Set: a burst
+   * of thousands of runs joins one group each millisecond, at the instant, and a Set's table grows by copying
+   * (and shrinks again as they end) where a list only grows.
+   */
+  readonly members: (Expiring | null)[];
+  /** Members not released. */
+  live: number;
 }
 
 /**
@@ -43,16 +52,18 @@ export class AttemptTimeouts {
     const last = this.#last;
     const group = last !== null && last.deadline === deadline ? last : this.#groups.get(deadline);
     if (group) {
-      group.members.add(entry);
+      entry.timeoutSlot = group.members.push(entry) - 1;
+      group.live++;
       entry.timeoutGroup = group;
       this.#last = group;
       return;
     }
-    const members = new Set<Expiring>([entry]);
+    const members: (Expiring | null)[] = [entry];
     const timer = this.#clock.setTimeout(() => this.#expire(deadline, members), timeoutMs);
-    const created = { deadline, timer, members };
+    const created: TimeoutGroup = { deadline, timer, members, live: 1 };
     this.#groups.set(deadline, created);
     entry.timeoutGroup = created;
+    entry.timeoutSlot = 0;
     this.#last = created;
   }
 
@@ -61,24 +72,26 @@ export class AttemptTimeouts {
     const group = entry.timeoutGroup;
     entry.timeoutGroup = null;
     // Not in it (any more): it expired, or was released already.
-    if (group === null || !group.members.delete(entry) || group.members.size > 0) return;
+    if (group === null || group.members[entry.timeoutSlot] !== entry) return;
+    group.members[entry.timeoutSlot] = null;
+    if (--group.live > 0) return;
     group.timer.cancel();
     if (this.#last === group) this.#last = null;
     if (this.#groups.get(group.deadline) === group) this.#groups.delete(group.deadline);
   }
 
-  #expire(deadline: number, members: Set<Expiring>): void {
+  #expire(deadline: number, members: (Expiring | null)[]): void {
     if (this.#last?.members === members) this.#last = null;
     if (this.#groups.get(deadline)?.members === members) this.#groups.delete(deadline);
-    const expired = [...members];
-    members.clear();
-    for (const entry of expired) entry.expire();
+    const expired = members.splice(0);
+    for (const entry of expired) entry?.expire();
   }
 }
 
 /** Aborts an attempt with `ERR_TIMEOUT` when its deadline passes. */
 export class AttemptTimeout implements Expiring {
   timeoutGroup: TimeoutGroup | null = null;
+  timeoutSlot = -1;
   constructor(
     readonly controller: AbortController,
     readonly jobId: string,
