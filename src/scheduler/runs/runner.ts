@@ -16,6 +16,7 @@ import {
 } from './attempts/attempt-outcome.js';
 import { type AttemptEnded, AttemptRunner, SUCCEEDED } from './attempts/attempt-runner.js';
 import { prepareHandlerArgument, type RunContext, runEvent } from './run-context.js';
+import { FINISHED, RunEnding } from './run-ending.js';
 import { markStarted } from './run-records.js';
 
 export interface RunnerOptions {
@@ -42,10 +43,13 @@ export interface RunnerOptions {
 export class Runner implements AttemptEnded<RunRecord | Promise<RunRecord>> {
   readonly #o: RunnerOptions;
   readonly #attempts: AttemptRunner;
+  /** The run's end as the run itself (see FINISHED), for a run inside its span. */
+  readonly #finished: RunEnding<RunContext, RunRecord>;
 
   constructor(options: RunnerOptions) {
     this.#o = options;
     this.#attempts = new AttemptRunner(options);
+    this.#finished = new RunEnding<RunContext, RunRecord>(this, FINISHED);
   }
 
   /**
@@ -61,16 +65,22 @@ export class Runner implements AttemptEnded<RunRecord | Promise<RunRecord>> {
    * Runs the run of `ctx` to its end and stores it. `ctx.sharedJob`: its job is the storage's own read-only
    * record (`peekJob`); handlers and listeners then get a copy, so nothing they do can reach it. `startStored`:
    * the run was stored `running` (with its `startedAt`) already, so its start is not written again;
-   * `startedNow`: and its `startedAt` was read in this tick (see RunContext.startedNow).
+   * `startedNow`: and its `startedAt` was read in this tick (see RunContext.startedNow). What comes of the run
+   * goes to `ending`, whose result the promise returned settles with.
    */
-  execute(ctx: RunContext, startStored = false, startedNow = false): Promise<RunRecord> {
+  execute<C extends RunContext, R>(
+    ctx: C,
+    startStored: boolean,
+    startedNow: boolean,
+    ending: RunEnding<C, R>,
+  ): Promise<R> {
     const { job, run } = ctx;
     ctx.startedNow = startStored ? startedNow : true;
     if (!startStored) markStarted(run, this.#o.clock.now());
     const hook = this.#o.telemetry?.runStarted(job, run) ?? null;
-    if (hook === null) return this.#execute(ctx, startStored);
+    if (hook === null) return this.#execute(ctx, startStored, ending);
     ctx.telemetry = hook;
-    return this.#traced(ctx, startStored, hook);
+    return ending.follow(ctx, this.#traced(ctx, startStored, hook));
   }
 
   /**
@@ -79,7 +89,7 @@ export class Runner implements AttemptEnded<RunRecord | Promise<RunRecord>> {
    */
   async #traced(ctx: RunContext, startStored: boolean, hook: RunHook): Promise<RunRecord> {
     try {
-      const finished = await hook.within(() => this.#execute(ctx, startStored));
+      const finished = await hook.within(() => this.#execute(ctx, startStored, this.#finished));
       hook.end(finished, null);
       return finished;
     } catch (error) {
@@ -91,30 +101,31 @@ export class Runner implements AttemptEnded<RunRecord | Promise<RunRecord>> {
   /**
    * The run from its start to its stored outcome. Not an async function: with in-process storage (its
    * `updateRunNow`), no `job.started` listener and a lone attempt (the default retry policy), nothing is awaited
-   * but the attempt, whose promise is followed once, and the outcome is stored in that same continuation.
+   * but the attempt, whose promise is followed once, and the outcome is stored and handed to `ending` in that
+   * same continuation.
    */
-  #execute(ctx: RunContext, startStored: boolean): Promise<RunRecord> {
+  #execute<C extends RunContext, R>(ctx: C, startStored: boolean, ending: RunEnding<C, R>): Promise<R> {
     const { storage, emitter } = this.#o;
     if (
       ctx.job.retry.attempts > 1 ||
       (!startStored && storage.updateRunNow === undefined) ||
       emitter.listenerCount('job.started') > 0
     )
-      return this.#executeAwaiting(ctx, startStored);
+      return ending.follow(ctx, this.#executeAwaiting(ctx, startStored));
     try {
       if (!startStored) storage.updateRunNow!(ctx.run);
     } catch (error) {
-      return Promise.reject(error);
+      return ending.follow(ctx, Promise.reject(error));
     }
     let failure: unknown;
     try {
       ctx.signal.throwIfAborted();
-      return this.#attempts.loneAttempt(ctx, this);
+      return this.#attempts.loneAttempt(ctx, ending);
     } catch (caught) {
       failure = caught;
     }
     // Ends the run as the attempt's own failure would have: a continuation later.
-    return Promise.resolve(ctx).then((c) => this.attemptEnded(c, failure));
+    return Promise.resolve(ctx).then((c) => ending.attemptEnded(c, failure));
   }
 
   /**

@@ -4,6 +4,7 @@ import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
 import type { RunStatus } from '../types.js';
 import type { ActiveRun, StartGate } from './active-run.js';
 import type { ConcurrencySlots } from './concurrency-slots.js';
+import { RunEnding } from './run-ending.js';
 import type { Runner } from './runner.js';
 
 export interface StartedRunsOptions {
@@ -28,9 +29,21 @@ export class StartedRuns {
   readonly #o: StartedRunsOptions;
   /** Runs that ran and gave back their slot, not settled yet (`ActiveRun.ended`). */
   #ending = 0;
+  /** What the runner hands each run's end to (made once: no closures per run). */
+  readonly #runEnding: RunEnding<ActiveRun, RunRecord | null>;
 
   constructor(options: StartedRunsOptions) {
     this.#o = options;
+    this.#runEnding = new RunEnding(options.runner, {
+      ran: (active, finished) => {
+        this.#end(active);
+        return this.#ran(active, finished);
+      },
+      failed: (active, error) => {
+        this.#end(active);
+        return this.failed(active, error, false);
+      },
+    });
   }
 
   /** How many runs ran and are settling (their job's retention or their release being written). */
@@ -110,22 +123,11 @@ export class StartedRuns {
    * `startedNow`: see Runner.execute.
    */
   start(active: ActiveRun, startStored: boolean, startedNow: boolean): Promise<RunRecord | null> {
-    let result: Promise<RunRecord>;
     try {
-      result = this.#o.runner.execute(active, startStored, startedNow);
+      return this.#o.runner.execute(active, startStored, startedNow, this.#runEnding);
     } catch (error) {
-      result = Promise.reject(error);
+      return this.#runEnding.follow(active, Promise.reject(error));
     }
-    return result.then(
-      (finished) => {
-        this.#end(active);
-        return this.#ran(active, finished);
-      },
-      (error: unknown) => {
-        this.#end(active);
-        return this.failed(active, error, false);
-      },
-    );
   }
 
   /** The run's runner is done: its slot goes back, and it counts as ending until it settles. */

@@ -15,8 +15,8 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 export const SUCCEEDED: unique symbol = Symbol('succeeded');
 
 /** Takes the end of an attempt: `failure` is what it failed with (see attemptFailure), or {@link SUCCEEDED}. */
-export interface AttemptEnded<T> {
-  attemptEnded(ctx: RunContext, failure: unknown): T;
+export interface AttemptEnded<T, C extends RunContext = RunContext> {
+  attemptEnded(ctx: C, failure: unknown): T;
 }
 
 /** {@link AttemptRunner.attempt}'s end: its promise fulfils, or rejects with the failure. */
@@ -69,7 +69,7 @@ export class AttemptRunner {
    * it: an HTTP attempt's response is checked and the run goes on to its outcome from one `.then` on the
    * transport's promise, not two.
    */
-  loneAttempt<T>(ctx: RunContext, ended: AttemptEnded<T | PromiseLike<T>>): Promise<T> {
+  loneAttempt<T, C extends RunContext>(ctx: C, ended: AttemptEnded<T | PromiseLike<T>, C>): Promise<T> {
     const target = ctx.job.target;
     if (!('handler' in target)) return this.#httpAttempt(ctx, target, 1, true, ended);
     if (ctx.telemetry === null) return this.#loneHandlerAttempt(ctx, target, ended);
@@ -106,10 +106,10 @@ export class AttemptRunner {
    * function: of a burst of runs due at one instant, each run's work up to its handler's call is all that
    * comes before the next run's handler (see callHandler), and a run costs two promises fewer.
    */
-  #loneHandlerAttempt<T>(
-    ctx: RunContext,
+  #loneHandlerAttempt<T, C extends RunContext>(
+    ctx: C,
     target: HandlerTarget,
-    ended: AttemptEnded<T | PromiseLike<T>>,
+    ended: AttemptEnded<T | PromiseLike<T>, C>,
   ): Promise<T> {
     const armed = this.#arm(ctx, 1, true);
     let called: Promise<void>;
@@ -135,12 +135,12 @@ export class AttemptRunner {
    * An HTTP attempt: its request sent, its answer checked on the run (a failing status fails it). Not an async
    * function: the transport's promise is followed once, with the attempt's end on either side.
    */
-  #httpAttempt<T>(
-    ctx: RunContext,
+  #httpAttempt<T, C extends RunContext>(
+    ctx: C,
     target: HttpTarget,
     attempt: number,
     lone: boolean,
-    ended: AttemptEnded<T | PromiseLike<T>>,
+    ended: AttemptEnded<T | PromiseLike<T>, C>,
   ): Promise<T> {
     const armed = this.#arm(ctx, attempt, lone);
     const failed = (failure: unknown): T | PromiseLike<T> => {
