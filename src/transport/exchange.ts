@@ -56,8 +56,14 @@ export class Exchange
   #controller: Dispatcher.DispatchController | null = null;
   #settled = false;
   #status = 0;
-  #headers: Record<string, string> = {};
-  #chunks: Buffer[] = [];
+  /** Null until the response starts (an exchange costs no object it may not need: see #first). */
+  #headers: Record<string, string> | null = null;
+  /**
+   * The body's first chunk, and the others when there are more: most answers come in one, and an empty array
+   * per exchange (its backing store made at the first push) was ~0.2 KB of garbage per request.
+   */
+  #first: Buffer | null = null;
+  #rest: Buffer[] | null = null;
   #size = 0;
 
   /**
@@ -144,14 +150,19 @@ export class Exchange
     if (this.#settled) return;
     const room = this.#context.maxResponseBytes - this.#size;
     if (chunk.length > room) {
-      this.#chunks.push(chunk.subarray(0, room));
-      this.#size += room;
+      this.#keep(chunk.subarray(0, room));
       this.#succeed(true);
       // Closes the connection: the rest of the body is never read.
       controller.abort(new Error('response body past maxResponseBytes discarded'));
       return;
     }
-    this.#chunks.push(chunk);
+    this.#keep(chunk);
+  }
+
+  #keep(chunk: Buffer): void {
+    if (this.#first === null) this.#first = chunk;
+    else if (this.#rest === null) this.#rest = [chunk];
+    else this.#rest.push(chunk);
     this.#size += chunk.length;
   }
 
@@ -165,17 +176,19 @@ export class Exchange
 
   #succeed(truncated: boolean): void {
     this.#finish();
-    const chunks = this.#chunks;
+    const first = this.#first;
+    const rest = this.#rest;
     const body =
-      chunks.length === 0
+      first === null
         ? ''
-        : chunks.length === 1
-          ? chunks[0]!.toString('utf8')
-          : Buffer.concat(chunks, this.#size).toString('utf8');
-    this.#chunks = [];
+        : rest === null
+          ? first.toString('utf8')
+          : Buffer.concat([first, ...rest], this.#size).toString('utf8');
+    this.#first = null;
+    this.#rest = null;
     this.#resolve({
       status: this.#status,
-      headers: this.#headers,
+      headers: this.#headers ?? {},
       body,
       bodyTruncated: truncated,
       durationMs: performance.now() - this.#started,
@@ -184,7 +197,8 @@ export class Exchange
 
   #fail(error: unknown, endedBy: FailureContext['endedBy']): void {
     this.#finish();
-    this.#chunks = [];
+    this.#first = null;
+    this.#rest = null;
     const origin = this.#origin;
     const timeoutMs = this.#timeoutMs;
     const { connectTimeoutMs } = this.#context;
