@@ -105,6 +105,16 @@ export class AttemptSlots {
   }
 }
 
+/** What launched attempts tell the dispatcher: one object for all of them, no closure per attempt. */
+export interface LaunchedAttempts {
+  /** The attempt's request is over: its slot is free. */
+  answered(launched: LaunchedAttempt): void;
+  /** The attempt failed (storage trouble, an undecryptable secret). */
+  failed(launched: LaunchedAttempt, error: unknown): void;
+  /** The attempt is over: its result stored, its delivery handed back, or failed. */
+  over(launched: LaunchedAttempt): void;
+}
+
 /** One attempt launched by the dispatcher: its request's end frees the slot, once. */
 export class LaunchedAttempt implements AnswerWatcher {
   #answered = false;
@@ -112,12 +122,21 @@ export class LaunchedAttempt implements AnswerWatcher {
   constructor(
     readonly delivery: DeliveryRecord,
     readonly startedAt: number,
-    readonly onAnswered: (launched: LaunchedAttempt) => void,
+    readonly attempts: LaunchedAttempts,
   ) {}
 
   answered(): void {
     if (this.#answered) return;
     this.#answered = true;
-    this.onAnswered(this);
+    this.attempts.answered(this);
+  }
+
+  failed(error: unknown): void {
+    this.attempts.failed(this, error);
+  }
+
+  over(): void {
+    this.answered(); // no request was made (endpoint disabled) or the attempt failed before one
+    this.attempts.over(this);
   }
 }

@@ -180,7 +180,7 @@ export class ClaimedAhead {
    * handed back.
    */
   launch(claimed: DeliveryRecord[], launcher: Launcher, now: number, keep = true): number {
-    if (claimed.length === 0 && keep) return this.#launchWaiting(launcher, now);
+    if (claimed.length === 0 && keep) return this.launchWaiting(launcher, now);
     // The claim was sized by the capacities before it; what already waited is not handed back for smaller ones.
     const capacity = Math.max(this.#capacityNow(), this.#waiting.length);
     const endpointCap = this.#endpointCap();
@@ -227,9 +227,10 @@ export class ClaimedAhead {
    * {@link launch} with nothing newly claimed: called every turn that frees a slot, so it walks what waits in
    * place, and not at all while every slot is busy and no lease is near its half. What waits was within its
    * limits when it came, so it only leaves: sent, or handed back (its lease half gone, or its endpoint no
-   * longer prompt).
+   * longer prompt). Its own method: the dispatcher calls it after every answer, and an empty array each
+   * time was garbage.
    */
-  #launchWaiting(launcher: Launcher, now: number): number {
+  launchWaiting(launcher: Launcher, now: number): number {
     const staleBefore = this.#staleAt;
     if (now < staleBefore && !launcher.hasRoom()) return 0;
     // Nothing waiting has to leave when no lease is near its half and no endpoint is slow (what waits was

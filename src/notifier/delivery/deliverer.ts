@@ -2,27 +2,19 @@ import type { Clock } from '../../clock.js';
 import { CronhookError } from '../../errors.js';
 import type { Emitter } from '../../events.js';
 import type { Logger } from '../../scheduler/types.js';
-import type { CompleteAttemptInput, Storage } from '../../storage/types.js';
+import type { Storage } from '../../storage/types.js';
 import type { DeliveryHook, NotifierHooks } from '../../telemetry/hooks.js';
 import { tracedSend } from '../../telemetry/hooks.js';
 import type { AddressPolicy, Transport, TransportRequest, TransportResponse } from '../../transport/types.js';
 import { VERSION } from '../../version.js';
-import { toPublicEndpoint } from '../endpoints/public-endpoint.js';
 import type { ResolvedNotifierOptions } from '../options.js';
 import { activeSecrets, signatureHeaders } from '../signing/signatures.js';
 import { SigningKeys } from '../signing/signing-keys.js';
-import type {
-  DeliveryAttempt,
-  DeliveryRecord,
-  Endpoint,
-  EndpointRecord,
-  Message,
-  NotifierEvents,
-} from '../types.js';
+import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message, NotifierEvents } from '../types.js';
 import { attemptOutcome, isManualTrigger } from './attempt-outcome.js';
 import { attemptRecord } from './attempt-record.js';
+import { reportAttempt } from './attempt-report.js';
 import { CheckedEndpoints } from './checked-endpoints.js';
-import { toPublicDelivery } from './delivery-log.js';
 import { EndpointRequests } from './endpoint-requests.js';
 import { RecentMessage } from './recent-message.js';
 import { StoredEndpoints } from './stored-endpoints.js';
@@ -44,9 +36,18 @@ export interface DelivererDeps {
   telemetry?: NotifierHooks | null;
 }
 
-/** Told when an attempt's request is over (an object rather than a callback: no closure per attempt). */
+/**
+ * Told how an attempt goes (an object rather than callbacks: no closure per attempt). With `failed` and `over`,
+ * `deliver()` never rejects: the dispatcher launches attempts without an async function of its own around
+ * each (its frame, promise and await were ~0.6 KB of garbage per delivery).
+ */
 export interface AnswerWatcher {
+  /** The attempt's request is over (answered, failed or not made), before the attempt is stored. */
   answered(): void;
+  /** The attempt failed with `error` (storage trouble, an undecryptable secret): `deliver()` resolves null. */
+  failed?(error: unknown): void;
+  /** The attempt is over: stored, handed back, or failed (after `failed`). */
+  over?(): void;
 }
 
 /**
@@ -79,7 +80,8 @@ export class Deliverer {
   /**
    * Attempts `delivery` now. Returns null, having released the lease, when an automatic attempt finds its
    * endpoint disabled: such deliveries wait until the endpoint is enabled again. `watcher.answered()` is called
-   * once the request is over (answered, failed or not made), before the attempt is stored.
+   * once the request is over (answered, failed or not made), before the attempt is stored; a watcher with
+   * `failed` is told of a failure instead of this rejecting (see AnswerWatcher).
    */
   async deliver(
     delivery: DeliveryRecord,
@@ -88,77 +90,85 @@ export class Deliverer {
     watcher?: AnswerWatcher,
   ): Promise<DeliveryAttempt | null> {
     const { storage, clock } = this.#deps;
-    const read = this.#endpoints.read(delivery.endpointId);
-    const messageId = delivery.messageId;
-    const messageRead = this.#message.read(storage, messageId);
-    let endpoint: Readonly<EndpointRecord> | null;
-    let message: Message | null;
     try {
-      if (read instanceof Promise) [endpoint, message] = await Promise.all([read, messageRead]);
-      else {
-        // No pair array for the usual case, an endpoint peeked without I/O.
-        endpoint = read;
-        message = messageRead instanceof Promise ? await messageRead : messageRead;
-      }
-    } catch (error) {
-      this.#message.found(messageId, null);
-      throw error;
-    }
-    this.#message.found(messageId, message);
-    if (endpoint !== null && !endpoint.enabled && !isManualTrigger(trigger)) {
-      await storage.updateDelivery({ ...delivery, lockedBy: null, lockedUntil: null });
-      return null;
-    }
-    // A secret still encrypted (no key, or the wrong one) is never sent as if it were the secret, and no
-    // attempt is spent: this rejects with ERR_ENCRYPTION_KEY and the delivery waits for its lease to run out.
-    const startedAt = clock.now();
-    const peeked = this.#endpoints.peeked !== null;
-    if (endpoint !== null) this.#checked.requireOpened(endpoint, startedAt, peeked);
-    const hook = this.#deps.telemetry?.deliveryStarted(delivery, message, trigger) ?? null;
-    let response: TransportResponse | null = null;
-    let error: unknown = null;
-    if (endpoint === null || message === null) {
-      error = new CronhookError(
-        endpoint === null ? 'ERR_ENDPOINT_NOT_FOUND' : 'ERR_STORAGE',
-        endpoint === null
-          ? `Endpoint ${delivery.endpointId} no longer exists`
-          : `Message ${delivery.messageId} is missing from storage`,
-      );
-    } else {
+      const read = this.#endpoints.read(delivery.endpointId);
+      const messageId = delivery.messageId;
+      const messageRead = this.#message.read(storage, messageId);
+      let endpoint: Readonly<EndpointRecord> | null;
+      let message: Message | null;
       try {
-        response = await this.#send(endpoint, message, startedAt, signal, hook);
-      } catch (e) {
-        error = e;
+        if (read instanceof Promise) [endpoint, message] = await Promise.all([read, messageRead]);
+        else {
+          // No pair array for the usual case, an endpoint peeked without I/O.
+          endpoint = read;
+          message = messageRead instanceof Promise ? await messageRead : messageRead;
+        }
+      } catch (error) {
+        this.#message.found(messageId, null);
+        throw error;
       }
-    }
-    watcher?.answered();
-    // What the receiver echoes of the endpoint's authorization, headers or query is not kept.
-    const secrets = response === null || endpoint === null ? [] : this.#checked.secrets(endpoint, peeked);
-    const attempt = attemptRecord(delivery, trigger, startedAt, response, error, secrets, clock);
-    const input = attemptOutcome(
-      { delivery, endpoint, attempt, response, now: clock.now() },
-      this.#deps.options,
-      this.#deps.random,
-    );
-    if (hook === null) {
-      await storage.completeAttempt(input);
-      const stored =
-        input.endpoint?.enabled === false ? await this.#endpoints.disabled(input.endpoint) : null;
-      this.#report(input, endpoint, message, stored);
+      this.#message.found(messageId, message);
+      if (endpoint !== null && !endpoint.enabled && !isManualTrigger(trigger)) {
+        await storage.updateDelivery({ ...delivery, lockedBy: null, lockedUntil: null });
+        return null;
+      }
+      // A secret still encrypted (no key, or the wrong one) is never sent as if it were the secret, and no
+      // attempt is spent: this rejects with ERR_ENCRYPTION_KEY and the delivery waits for its lease to run out.
+      const startedAt = clock.now();
+      const peeked = this.#endpoints.peeked !== null;
+      if (endpoint !== null) this.#checked.requireOpened(endpoint, startedAt, peeked);
+      const hook = this.#deps.telemetry?.deliveryStarted(delivery, message, trigger) ?? null;
+      let response: TransportResponse | null = null;
+      let error: unknown = null;
+      if (endpoint === null || message === null) {
+        error = new CronhookError(
+          endpoint === null ? 'ERR_ENDPOINT_NOT_FOUND' : 'ERR_STORAGE',
+          endpoint === null
+            ? `Endpoint ${delivery.endpointId} no longer exists`
+            : `Message ${delivery.messageId} is missing from storage`,
+        );
+      } else {
+        try {
+          response = await this.#send(endpoint, message, startedAt, signal, hook);
+        } catch (e) {
+          error = e;
+        }
+      }
+      watcher?.answered();
+      // What the receiver echoes of the endpoint's authorization, headers or query is not kept.
+      const secrets = response === null || endpoint === null ? [] : this.#checked.secrets(endpoint, peeked);
+      const attempt = attemptRecord(delivery, trigger, startedAt, response, error, secrets, clock);
+      const input = attemptOutcome(
+        { delivery, endpoint, attempt, response, now: clock.now() },
+        this.#deps.options,
+        this.#deps.random,
+      );
+      if (hook === null) {
+        await storage.completeAttempt(input);
+        const stored =
+          input.endpoint?.enabled === false ? await this.#endpoints.disabled(input.endpoint) : null;
+        reportAttempt(this.#deps, this.#endpoints, input, endpoint, message, stored);
+        return attempt;
+      }
+      let stored: EndpointRecord | null = null;
+      try {
+        await storage.completeAttempt(input);
+        if (input.endpoint?.enabled === false) stored = await this.#endpoints.disabled(input.endpoint);
+      } catch (failure) {
+        hook.end(null, failure);
+        throw failure;
+      }
+      // Logged inside the attempt's span, so log lines carry its trace and span ids.
+      hook.within(() => reportAttempt(this.#deps, this.#endpoints, input, endpoint, message, stored));
+      hook.end(input, null);
       return attempt;
+    } catch (error) {
+      if (watcher?.failed === undefined) throw error;
+      watcher.failed(error);
+      return null;
+    } finally {
+      watcher?.over?.();
     }
-    let stored: EndpointRecord | null = null;
-    try {
-      await storage.completeAttempt(input);
-      if (input.endpoint?.enabled === false) stored = await this.#endpoints.disabled(input.endpoint);
-    } catch (failure) {
-      hook.end(null, failure);
-      throw failure;
-    }
-    // Logged inside the attempt's span, so log lines carry its trace and span ids.
-    hook.within(() => this.#report(input, endpoint, message, stored));
-    hook.end(input, null);
-    return attempt;
   }
 
   /** Not an async function: the transport's promise is returned as it is (throws before sending). */
@@ -171,7 +181,8 @@ export class Deliverer {
   ): Promise<TransportResponse> {
     const requests = this.#requests;
     if (requests !== null && hook === null && this.#endpoints.peeked !== null) {
-      const checked = requests.of(endpoint, message.id, () => this.#request(endpoint, message, now));
+      let checked = requests.known(endpoint);
+      if (checked === undefined) checked = this.#check(requests, endpoint, message, now);
       const headers = checked?.headersOf(this.#sign(endpoint, message, now, {})) ?? null;
       if (headers !== null) return requests.send(checked!, headers, message.body, signal);
     }
@@ -179,6 +190,14 @@ export class Deliverer {
     const request = this.#request(endpoint, message, now);
     const sendOptions = signal === undefined ? { clock } : { signal, clock };
     return tracedSend(transport, request, sendOptions, hook, endpoint.propagateTraceContext);
+  }
+
+  /**
+   * The endpoint's checked request, made now. Apart from #send: a closure there would capture its arguments,
+   * and V8 would make a context for them on every attempt, not only the first of a record.
+   */
+  #check(requests: EndpointRequests, endpoint: EndpointRecord, message: Message, now: number) {
+    return requests.of(endpoint, message.id, () => this.#request(endpoint, message, now));
   }
 
   /** An attempt's request: the endpoint's URL and headers, then ours and the signed ones. */
@@ -219,72 +238,4 @@ export class Deliverer {
       headers,
     );
   }
-
-  #report(
-    input: CompleteAttemptInput,
-    endpoint: EndpointRecord | null,
-    message: Message | null,
-    stored: EndpointRecord | null,
-  ): void {
-    const { emitter, logger, clock } = this.#deps;
-    const { delivery, attempt } = input;
-    const outcome =
-      delivery.status === 'succeeded' ? 'succeeded' : delivery.status === 'failed' ? 'failed' : 'retrying';
-    const log = outcome === 'succeeded' ? logger?.debug : logger?.warn;
-    if (log !== undefined) {
-      const data = {
-        deliveryId: delivery.id,
-        messageId: delivery.messageId,
-        endpointId: delivery.endpointId,
-        topic: message?.topic ?? delivery.topic,
-        attempt: attempt.attempt,
-        trigger: attempt.trigger,
-        statusCode: attempt.statusCode,
-        errorCode: attempt.error?.code ?? null,
-        durationMs: attempt.durationMs,
-        outcome,
-        nextAttemptAt: delivery.nextAttemptAt?.toISOString() ?? null,
-      };
-      if (outcome === 'succeeded') log.call(logger, 'cronhook: webhook delivered', data);
-      else log.call(logger, `cronhook: webhook attempt failed (${outcome})`, data);
-    }
-    if (endpoint === null) return;
-    const disabled = input.endpoint?.enabled === false;
-    const type = `delivery.${outcome}` as const;
-    // Payloads are copies made for listeners: none are made when nobody listens.
-    const announce = emitter.listenerCount(type) > 0;
-    if (!announce && !disabled) return;
-    const at = new Date(clock.now());
-    const updated = stored ?? this.#endpoints.storedOutcome(endpoint, input.endpoint);
-    const publicEndpoint = toPublicEndpoint(updated);
-    // A record read with peekEndpoints is storage's own: listeners get dates of their own.
-    if (this.#endpoints.peeked !== null) ownDates(publicEndpoint);
-    if (announce) {
-      void emitter.emit(type, {
-        type,
-        at,
-        delivery: toPublicDelivery(delivery),
-        attempt,
-        endpoint: publicEndpoint,
-      });
-    }
-    if (disabled) {
-      const reason = updated.disabledReason === 'gone' ? 'gone' : 'failing';
-      logger?.warn?.('cronhook: webhook endpoint disabled', { endpointId: endpoint.id, reason });
-      void emitter.emit('endpoint.disabled', {
-        type: 'endpoint.disabled',
-        at,
-        endpoint: publicEndpoint,
-        reason,
-      });
-    }
-  }
-}
-
-/** Replaces the endpoint's dates by copies. */
-function ownDates(endpoint: Endpoint): void {
-  endpoint.createdAt = new Date(endpoint.createdAt.getTime());
-  endpoint.updatedAt = new Date(endpoint.updatedAt.getTime());
-  if (endpoint.disabledAt !== null) endpoint.disabledAt = new Date(endpoint.disabledAt.getTime());
-  if (endpoint.failingSince !== null) endpoint.failingSince = new Date(endpoint.failingSince.getTime());
 }

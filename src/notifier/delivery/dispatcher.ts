@@ -6,9 +6,9 @@ import type { Logger } from '../../scheduler/types.js';
 import type { Storage } from '../../storage/types.js';
 import type { ResolvedNotifierOptions } from '../options.js';
 import type { DeliveryRecord, NotifierEvents } from '../types.js';
-import { AttemptSlots, LaunchedAttempt } from './attempt-slots.js';
+import { AttemptSlots, LaunchedAttempt, type LaunchedAttempts } from './attempt-slots.js';
 import { ClaimedAhead } from './claimed-ahead.js';
-import type { AttemptTrigger, Deliverer } from './deliverer.js';
+import type { Deliverer } from './deliverer.js';
 import { DeliveryRetention } from './delivery-retention.js';
 import { FairShare } from './fair-share.js';
 import { NextWake } from './next-wake.js';
@@ -67,6 +67,36 @@ export class Dispatcher {
     fail: (error: unknown) => this.#fail(error),
     returned: () => this.#undrain(),
   };
+  readonly #attempts: LaunchedAttempts = {
+    /**
+     * The slot (and the endpoint's share) is freed once the request is over, while the result is stored, and
+     * refilled from what was claimed ahead right away: left empty until the end of the turn, it would idle the
+     * receiver while the other answers of the turn are handled (about a quarter of the slots' time under load).
+     */
+    answered: (launched) => {
+      const now = this.#deps.clock.now();
+      this.#share.ended(launched.delivery.endpointId, launched.startedAt, now);
+      this.#slots.answered();
+      if (this.#running && this.#ahead.size > 0 && !this.#share.slowTurn(now))
+        this.#ahead.launchWaiting(this.#launcher, now);
+      this.#wakeAfterTurn();
+    },
+    failed: (launched, error) => {
+      const { clock, options } = this.#deps;
+      if (isCronhookError(error, 'ERR_ENCRYPTION_KEY')) {
+        const endpointId = launched.delivery.endpointId;
+        const report = (this.#undecryptable.get(endpointId) ?? 0) <= clock.now();
+        this.#undecryptable.set(endpointId, clock.now() + options.leaseMs);
+        if (!report) return;
+      }
+      this.#fail(error);
+    },
+    over: (launched) => {
+      this.#slots.recorded(launched.delivery.id);
+      this.#wakeAfterTurn();
+    },
+  };
+
   #controller = new AbortController();
   #running = false;
   #ticking = false;
@@ -165,7 +195,7 @@ export class Dispatcher {
     try {
       let claimedAny = false;
       while (this.#running) {
-        if (!this.#share.slowTurn(clock.now())) this.#ahead.launch([], this.#launcher, clock.now());
+        if (!this.#share.slowTurn(clock.now())) this.#ahead.launchWaiting(this.#launcher, clock.now());
         // Claims fill free slots, and refill the buffer once it is half empty: in batches. A refill that had
         // to hand deliveries back (of endpoints that may not wait) is not tried again until a slot frees.
         const free = this.#slots.free();
@@ -217,40 +247,9 @@ export class Dispatcher {
     this.#slots.started(delivery.id);
     // A pending delivery whose retries were spent has been put back by replay().
     const trigger = delivery.attempts > options.retrySchedule.length ? 'replay' : 'auto';
-    void this.#attempt(new LaunchedAttempt(delivery, startedAt, this.#onAnswered), trigger);
-  }
-
-  /**
-   * The slot (and the endpoint's share) is freed once the request is over, while the result is stored, and
-   * refilled from what was claimed ahead right away: left empty until the end of the turn, it would idle the
-   * receiver while the other answers of the turn are handled (about a quarter of the slots' time under load).
-   */
-  readonly #onAnswered = (launched: LaunchedAttempt): void => {
-    const now = this.#deps.clock.now();
-    this.#share.ended(launched.delivery.endpointId, launched.startedAt, now);
-    this.#slots.answered();
-    if (this.#running && this.#ahead.size > 0 && !this.#share.slowTurn(now))
-      this.#ahead.launch([], this.#launcher, now);
-    this.#wakeAfterTurn();
-  };
-
-  async #attempt(launched: LaunchedAttempt, trigger: AttemptTrigger): Promise<void> {
-    const { deliverer, options, clock } = this.#deps;
-    const { delivery } = launched;
-    try {
-      await deliverer.deliver(delivery, trigger, this.#controller.signal, launched);
-    } catch (error) {
-      let report = true;
-      if (isCronhookError(error, 'ERR_ENCRYPTION_KEY')) {
-        const endpointId = delivery.endpointId;
-        report = (this.#undecryptable.get(endpointId) ?? 0) <= clock.now();
-        this.#undecryptable.set(endpointId, clock.now() + options.leaseMs);
-      }
-      if (report) this.#fail(error);
-    }
-    launched.answered(); // no request was made (endpoint disabled) or the attempt failed before one
-    this.#slots.recorded(delivery.id);
-    this.#wakeAfterTurn();
+    // deliver() never rejects with a watcher that is told of failures (see AnswerWatcher).
+    const launched = new LaunchedAttempt(delivery, startedAt, this.#attempts);
+    void this.#deps.deliverer.deliver(delivery, trigger, this.#controller.signal, launched);
   }
 
   /**
@@ -267,7 +266,7 @@ export class Dispatcher {
       // Freed slots are refilled from the buffer at once, unless a slow endpoint's turn is due (see tick).
       const now = this.#deps.clock.now();
       if (this.#running && this.#ahead.size > 0 && !this.#share.slowTurn(now))
-        this.#ahead.launch([], this.#launcher, now);
+        this.#ahead.launchWaiting(this.#launcher, now);
       this.#kick();
     });
   }

@@ -72,6 +72,11 @@ export class EndpointRequests {
     return sender === null ? null : new EndpointRequests(sender);
   }
 
+  /** The checked request of `endpoint` made before (see {@link of}); undefined: not made yet. */
+  known(endpoint: Readonly<EndpointRecord>): CheckedEndpointRequest | null | undefined {
+    return this.#requests.get(endpoint);
+  }
+
   /**
    * The checked request of `endpoint` (a peeked record), made from `request()` (throws as building any
    * attempt's request would) the first time, when that attempt's message id is a valid header value. Null when
