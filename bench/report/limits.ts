@@ -19,28 +19,38 @@ export const LIMITS: Record<string, string> = {
     'Node’s timers have millisecond granularity; a run passes claim → plan → `advanceJob` → start before ' +
     'the handler, against a direct timer callback in node-cron and croner.',
   'accuracy-1000':
-    'the start work of the runs ahead of a run in its burst, and whatever stops the process inside the ' +
-    'burst. Due jobs are claimed up to 500 ms ahead (capped at `leaseMs`/10) and their runs start together ' +
-    'from one timer at the due instant. Since this stop each run of the instant starts within that timer’s ' +
-    'callback, one after another, not from a promise continuation each queued behind the whole burst; and ' +
-    'what a start needs but its start time does not (the run’s context and abort signal, the handler’s view ' +
-    'of its job) is made while the run waits. Measured on a FakeClock (both builds in one process, bursts ' +
-    'alternating, both orders, 400 bursts of 1k runs, load 7-10): timer to first handler 0.19 -> 0.05 ms, ' +
-    'timer to last handler per run (lowest tenth of bursts) 1.79 -> 1.53 µs, lower in 227 of 400 bursts. ' +
-    'Left at the instant per run: the clock read, the `running` write, the attempt’s timeout group, the ' +
-    'handler’s view of its run and the call, ~1.5-2 µs at best, so a quiet burst of 1k runs takes ~2 ms of ' +
-    'CPU. The rest of the lateness is not CPU: Node’s timers wake ~1-2 ms after a whole-millisecond instant ' +
-    '(the delay counts from `Date.now()` in whole milliseconds, then the event loop’s wake), and a ' +
-    'descheduling or a scavenge inside a burst delays every run after it; the p99 of 10 bursts is the tail ' +
-    'of the worst one or two (one build spread 15-21 ms between quiet runs). Waking nearer the instant would ' +
-    'need a sub-millisecond wait (a timer armed early, then `setImmediate` turns), which spends CPU at every ' +
-    'instant.',
+    'the worst one or two of the 10 bursts (the p99 of 10,000 runs is the tail of those), and what stops ' +
+    'the process inside them. Due jobs are claimed up to 500 ms ahead (capped at `leaseMs`/10) and their runs ' +
+    'start together from one timer at the due instant, each within that timer’s callback; what a start ' +
+    'needs but its start time does not is made while the run waits (since stop 18 the handler’s whole ' +
+    'argument). A quiet burst takes 2.3-3 ms from first to last handler (~2.5 µs per run), after a timer ' +
+    'wake 1-2 ms past the instant (Node’s timers count whole milliseconds from `Date.now()`). The bad ' +
+    'bursts, measured in one process per burst (stop 18, load 5-12): run-queue waits (the process ' +
+    'descheduled, 5-100+ ms at that load), and page faults: on this host a first touch of a fresh page ' +
+    'costs 20-60 µs (1.6 MB of fresh memory in 8-23 ms), and about a third of the bursts allocate into ' +
+    'young-generation pages the kernel has to supply (~400 faults; those bursts spanned 15-45 ms). So every ' +
+    'byte allocated at the instant counts: stop 18 cut it from 1.45-1.6 to 0.8-1.0 MB per 1,000-run burst ' +
+    '(the handler’s argument made ahead; attempt timeouts sharing a deadline in a list, not a Set; a run’s ' +
+    'end handed on in the continuation that ends its attempt, not a second one), and in paired runs (one ' +
+    'process, alternating seconds, 120 bursts each) the faulting bursts’ span fell from a median of 45 to ' +
+    '24 ms and the lateness at 90% of a burst from 19.6 to 14.8 ms; quiet bursts stayed level. Left at the ' +
+    'instant per run: the start time’s `Date`, the attempt and its timeout entry, the attempt’s promise and ' +
+    'its two closures, the storage write (~0.8-1 KB); and 500 ms ahead the claim (~5.7 KB per run: the ' +
+    'job’s copy from storage, its plan, the run record and its stored copy), whose scavenges can fall in a ' +
+    'burst. Not a regression: the code of stop 17’s start (3b48741) against stop 17’s end, the bench’s ' +
+    'worker in separate processes, 6 pairs in both orders at load 4-9: p50 lower at the end in 6 of 6 ' +
+    '(7.1-11.1 against 8.7-18.2 ms; telemetry’s idle check made a start cheaper with the API installed), ' +
+    'p99 19-180 ms for both.',
   'accuracy-10000':
     'as at 1k: the start work of the runs ahead, and scavenges (a burst keeps each of its runs live until ' +
     'its handlers are all called, so a scavenge inside it copies them all). On a FakeClock (one process, ' +
     'bursts alternating, load ~10) timer to first handler was 7.3 ms at 10k runs before this stop (every ' +
     'wait resolved, then a continuation each) and 0.07 ms after; per run 6-11 µs at that load. None is ' +
-    'missed (node-cron and croner drop runs at this size).',
+    'missed (node-cron and croner drop runs at this size). Under load the first bursts of the window are ' +
+    'the risk: they come 2-4 s into the process, while its heap still grows (mark-compacts of 20-140 MB, ' +
+    'thousands of page faults in a burst): in stop 18, at load 5-7, one such burst took 1.1 s (435 ms of ' +
+    'GC, 840 ms of run-queue wait), and separate runs of the bench’s worker spread 77-1,800 ms at p99, ' +
+    'stop 17’s start and end alike; later bursts took 17-57 ms of CPU (~2-6 µs per run).',
   http:
     'Both sides are CPU-bound on one core each (sender and receiver share the 2 cores), and the comparison ' +
     'is even: 16 connections each, no pipelining, bodies read to their end, the same receiver, the same ' +
