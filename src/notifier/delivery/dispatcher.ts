@@ -101,6 +101,9 @@ export class Dispatcher {
   #running = false;
   #ticking = false;
   #tickAgain = false;
+  /** Resolves once a tick's claims are back and what they took is placed: stop() waits for it (see there). */
+  #claimsOver: Promise<void> = Promise.resolve();
+  #endClaims: () => void = () => {};
   readonly #retention: DeliveryRetention;
 
   constructor(deps: DispatcherDeps) {
@@ -140,6 +143,10 @@ export class Dispatcher {
   async stop(timeoutMs: number): Promise<void> {
     this.#running = false;
     this.#next.cancel();
+    // A claim in flight comes back first, and what it took is handed back (#tick): else it returned after
+    // stop() had resolved, to a storage the caller may have closed meanwhile, its deliveries launched or left
+    // leased until their lease ran out.
+    await this.#claimsOver;
     this.#ahead.launch([], this.#launcher, this.#deps.clock.now(), false); // hands back what waits
     await this.#ahead.returning();
     await this.#retention.stop();
@@ -192,6 +199,7 @@ export class Dispatcher {
   async #tick(): Promise<void> {
     const { storage, clock, options } = this.#deps;
     this.#retention.maybeRun();
+    let claiming = false;
     try {
       let claimedAny = false;
       while (this.#running) {
@@ -212,6 +220,12 @@ export class Dispatcher {
         excluded.sort();
         if (this.#drained !== null && sameElements(excluded, this.#drained)) break;
         const undrains = this.#undrains;
+        if (!claiming) {
+          claiming = true;
+          this.#claimsOver = new Promise((resolve) => {
+            this.#endClaims = resolve;
+          });
+        }
         const claimed = await storage.claimDeliveries({
           now: new Date(clock.now()),
           limit,
@@ -223,7 +237,8 @@ export class Dispatcher {
         if (claimed.length > 0) {
           claimedAny = true;
           const fresh = claimed.filter((d) => !this.#slots.attempting(d.id));
-          const handedBack = this.#ahead.launch(fresh, this.#launcher, clock.now());
+          // Stopped meanwhile: all of it goes back (keep = false), none is sent.
+          const handedBack = this.#ahead.launch(fresh, this.#launcher, clock.now(), this.#running);
           if (handedBack > 0 && free === 0) this.#refillRefused = true;
         }
         // Fewer than asked for: nothing else is due now, for this exclusion list.
@@ -232,9 +247,12 @@ export class Dispatcher {
           break;
         }
       }
+      if (claiming) this.#endClaims();
+      // Not waited for by stop(): a read that returns after it arms nothing (NextWake).
       const reading = this.#running ? this.#next.afterClaims(claimedAny) : undefined;
       if (reading !== undefined) await reading;
     } catch (error) {
+      if (claiming) this.#endClaims();
       this.#fail(error);
       if (this.#running) this.#next.afterError();
     }

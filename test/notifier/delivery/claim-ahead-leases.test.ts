@@ -79,6 +79,43 @@ describe('dispatcher: the leases of deliveries claimed ahead', () => {
     await second.notifier.stop();
   });
 
+  it('stop() waits for a claim in flight and hands back what it took: nothing is claimed, sent or left leased after it', async () => {
+    const storage = new MemoryStorage();
+    const h = createNotifierHarness({ storage, concurrency: 1, prefetch: 4 });
+    await h.notifier.addEndpoint({ url: A });
+    for (let i = 0; i < 3; i++) await h.notifier.publish('x.y', { i });
+    // The first claim is held until the test lets it through, as a claim still in flight when stop() is called.
+    const claim = storage.claimDeliveries.bind(storage);
+    let letThrough!: () => void;
+    const held = new Promise<void>((resolve) => {
+      letThrough = resolve;
+    });
+    let claims = 0;
+    let stopped = false;
+    const afterStop: string[] = [];
+    storage.claimDeliveries = async (options) => {
+      if (stopped) afterStop.push('claim');
+      claims++;
+      await held;
+      return claim(options);
+    };
+    await h.notifier.start();
+    await h.settle();
+    expect(claims).toBe(1);
+    const stopping = h.notifier.stop().then(() => {
+      stopped = true;
+    });
+    await h.settle();
+    expect(stopped).toBe(false);
+    letThrough();
+    await stopping;
+    expect(h.transport.requests).toHaveLength(0);
+    const leased = (await storage.listDeliveries({ limit: 100 })).filter((d) => d.lockedBy !== null);
+    expect(leased).toEqual([]);
+    await h.settle();
+    expect(afterStop).toEqual([]);
+  });
+
   it('a delivery that waited past half its lease is handed back and claimed again, not sent on a stale lease', async () => {
     const clock = new FakeClock();
     const { storage, handedBack } = countingStorage();
