@@ -272,6 +272,14 @@ export interface Storage {
   claimDeliveries(options: ClaimDeliveriesOptions): Promise<DeliveryRecord[]>;
   /** Atomically records an attempt, updates the delivery (releasing its lease) and optionally the endpoint. */
   completeAttempt(input: CompleteAttemptInput): Promise<void>;
+  /**
+   * {@link completeAttempt}, done before it returns (see {@link insertRunNow}: in-process storage only); throws
+   * what `completeAttempt` rejects with. The notifier stores each attempt's outcome through it when an
+   * adapter has it, saving an `await` per delivery. Optional: without it the notifier awaits
+   * `completeAttempt`.
+   * @example storage.completeAttemptNow ? storage.completeAttemptNow(input) : await storage.completeAttempt(input);
+   */
+  completeAttemptNow?(input: CompleteAttemptInput): void;
   /** Replaces a delivery's state (redeliver, replay). */
   updateDelivery(delivery: DeliveryRecord): Promise<void>;
   getDelivery(id: string): Promise<DeliveryRecord | null>;

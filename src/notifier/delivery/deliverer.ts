@@ -144,7 +144,8 @@ export class Deliverer {
         this.#deps.random,
       );
       if (hook === null) {
-        await storage.completeAttempt(input);
+        if (storage.completeAttemptNow !== undefined) storage.completeAttemptNow(input);
+        else await storage.completeAttempt(input);
         const stored =
           input.endpoint?.enabled === false ? await this.#endpoints.disabled(input.endpoint) : null;
         reportAttempt(this.#deps, this.#endpoints, input, endpoint, message, stored);

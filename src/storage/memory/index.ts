@@ -50,7 +50,7 @@ export class MemoryStorage implements Storage {
   /**
    * {@link insertRun}, done and answered before it returns (see {@link Storage.insertRunNow}); the scheduler
    * writes runs through it. Absent from a subclass that overrides `insertRun`, so its writes go through the
-   * override; `updateRunNow` and `pruneRunsNow` likewise.
+   * override; `updateRunNow`, `pruneRunsNow` and `completeAttemptNow` likewise.
    */
   readonly insertRunNow?: (run: RunRecord) => boolean;
   /** {@link updateRun}, done before it returns (see {@link Storage.updateRunNow}). */
@@ -58,8 +58,13 @@ export class MemoryStorage implements Storage {
   /** {@link pruneRuns}, done and answered before it returns (see {@link Storage.pruneRunsNow}). */
   readonly pruneRunsNow?: (input: PruneRunsInput) => number;
 
+  /** {@link completeAttempt}, done before it returns (see {@link Storage.completeAttemptNow}). */
+  readonly completeAttemptNow?: (input: CompleteAttemptInput) => void;
+
   constructor() {
     const own = MemoryStorage.prototype;
+    if (this.completeAttempt === own.completeAttempt)
+      this.completeAttemptNow = (input) => this.#outbox.completeAttemptNow(input);
     if (this.insertRun === own.insertRun) this.insertRunNow = (run) => this.#insertRun(run);
     if (this.updateRun === own.updateRun) this.updateRunNow = (run) => this.#runs.update(run);
     if (this.pruneRuns === own.pruneRuns) this.pruneRunsNow = (input) => this.#pruneRuns(input);

@@ -239,14 +239,16 @@ describe('dispatcher concurrency', () => {
 
   it("frees a request's slot once it is answered, while its result is stored; none starts while 32 × `concurrency` results wait", async () => {
     const clock = new FakeClock();
-    const storage = new MemoryStorage();
-    // Results are stored only when the test lets them: a slow commit.
+    // Results are stored only when the test lets them: a slow commit (an override, so no completeAttemptNow).
     const commits: Array<() => void> = [];
-    const complete = storage.completeAttempt.bind(storage);
-    storage.completeAttempt = (input) =>
-      new Promise<void>((resolve, reject) => {
-        commits.push(() => void complete(input).then(resolve, reject));
-      });
+    class SlowCommits extends MemoryStorage {
+      override completeAttempt(input: Parameters<MemoryStorage['completeAttempt']>[0]): Promise<void> {
+        return new Promise<void>((resolve, reject) => {
+          commits.push(() => void super.completeAttempt(input).then(resolve, reject));
+        });
+      }
+    }
+    const storage = new SlowCommits();
     // A first delivery, answered at once and stored: the endpoint is then known to answer promptly and may
     // have 2 in flight. Then the first request is answered after 100 ms, every later one after 1 s.
     const transport = new MockTransport([{}, { delayMs: 100 }, { delayMs: 1_000 }], { clock });

@@ -186,4 +186,31 @@ describe('WebhookNotifier delivery', () => {
     expect(h.transport.requests).toHaveLength(1);
     await h.notifier.stop();
   });
+  it("stores an outcome through storage's completeAttemptNow when it has one, and awaits completeAttempt when not", async () => {
+    for (const now of [true, false]) {
+      const storage = new MemoryStorage();
+      const calls: string[] = [];
+      const { completeAttempt, completeAttemptNow } = storage;
+      Object.assign(storage, {
+        completeAttempt: (input: Parameters<Storage['completeAttempt']>[0]) => {
+          calls.push('completeAttempt');
+          return completeAttempt.call(storage, input);
+        },
+        completeAttemptNow: now
+          ? (input: Parameters<Storage['completeAttempt']>[0]) => {
+              calls.push('completeAttemptNow');
+              completeAttemptNow!(input);
+            }
+          : undefined,
+      });
+      const h = createNotifierHarness({ storage });
+      await h.notifier.addEndpoint({ url: URL_A });
+      await h.notifier.publish('x.y', {});
+      await h.notifier.start();
+      await h.settle();
+      expect(h.of('delivery.succeeded')).toHaveLength(1);
+      expect(calls).toEqual([now ? 'completeAttemptNow' : 'completeAttempt']);
+      await h.notifier.stop();
+    }
+  });
 });

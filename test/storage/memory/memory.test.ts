@@ -66,3 +66,34 @@ describe('MemoryStorage: the delivery log', () => {
     for (const [i, id] of ids.entries()) expect(await storage.listAttempts(id)).toEqual([expected[i]]);
   });
 });
+
+describe('MemoryStorage: completeAttemptNow', () => {
+  it('stores an outcome before it returns, as completeAttempt does, and throws what completeAttempt rejects with', async () => {
+    const storage = new MemoryStorage();
+    await storage.insertEndpoint(endpoint('ep'));
+    await storage.insertMessage({ message: message('m'), deliveries: [delivery('d1', 'm', 'ep')] });
+    const done = delivery('d1', 'm', 'ep', { status: 'succeeded', attempts: 1, nextAttemptAt: null });
+    const failingSince = new Date('2026-01-01T00:00:00Z');
+    storage.completeAttemptNow!({
+      delivery: done,
+      attempt: attempt('a1', 'd1', { statusCode: 200 }),
+      endpoint: { id: 'ep', failingSince },
+    });
+    expect(await storage.getDelivery('d1')).toEqual(done);
+    expect(await storage.listAttempts('d1')).toEqual([attempt('a1', 'd1', { statusCode: 200 })]);
+    expect((await storage.getEndpoint('ep'))!.failingSince).toEqual(failingSince);
+    const missing = { delivery: delivery('nope', 'm', 'ep'), attempt: attempt('a2', 'nope') };
+    const rejected = await storage.completeAttempt(missing).catch((error: unknown) => error);
+    expect(() => storage.completeAttemptNow!(missing)).toThrow(rejected as Error);
+  });
+
+  it('is absent from a subclass that overrides completeAttempt, so its outcomes go through the override', () => {
+    class Wrapped extends MemoryStorage {
+      override completeAttempt(input: Parameters<MemoryStorage['completeAttempt']>[0]): Promise<void> {
+        return super.completeAttempt(input);
+      }
+    }
+    expect(new Wrapped().completeAttemptNow).toBeUndefined();
+    expect(new MemoryStorage().completeAttemptNow).toBeTypeOf('function');
+  });
+});

@@ -56,6 +56,10 @@ export class MemoryOutbox {
   // Endpoints
 
   async updateEndpoint(endpoint: EndpointRecord): Promise<void> {
+    this.#updateEndpoint(endpoint);
+  }
+
+  #updateEndpoint(endpoint: EndpointRecord): void {
     const existing = this.#endpoints.update(endpoint);
     if (endpoint.enabled && !existing.enabled) this.#reindexDeliveries(endpoint.id);
   }
@@ -170,16 +174,21 @@ export class MemoryOutbox {
 
   /**
    * Not an async function: the usual outcome is stored at once, and an async function's frame and promise
-   * were ~0.3 KB of garbage per delivery. Only an outcome that changes its endpoint waits for that write.
+   * were ~0.3 KB of garbage per delivery.
    */
   completeAttempt(input: CompleteAttemptInput): Promise<void> {
     try {
-      const endpoint = input.endpoint;
-      this.#storeOutcome(input);
-      return endpoint ? this.#endpointOutcome(endpoint) : DONE;
+      this.completeAttemptNow(input);
+      return DONE;
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** {@link completeAttempt}, done before it returns (see `Storage.completeAttemptNow`). */
+  completeAttemptNow(input: CompleteAttemptInput): void {
+    this.#storeOutcome(input);
+    if (input.endpoint) this.#endpointOutcome(input.endpoint);
   }
 
   #storeOutcome({ delivery, attempt }: CompleteAttemptInput): void {
@@ -215,11 +224,11 @@ export class MemoryOutbox {
   }
 
   /** An attempt's outcome changes its endpoint (failing since, disabled). */
-  async #endpointOutcome(endpoint: NonNullable<CompleteAttemptInput['endpoint']>): Promise<void> {
+  #endpointOutcome(endpoint: NonNullable<CompleteAttemptInput['endpoint']>): void {
     const existing = this.#endpoints.stored(endpoint.id);
     if (!existing) return;
     const updatedAt = outcomeStamp(existing.updatedAt, endpoint);
-    await this.updateEndpoint({ ...existing, ...endpoint, updatedAt });
+    this.#updateEndpoint({ ...existing, ...endpoint, updatedAt });
   }
 
   async updateDelivery(delivery: DeliveryRecord): Promise<void> {
