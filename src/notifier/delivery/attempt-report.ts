@@ -7,6 +7,13 @@ import type { Endpoint, EndpointRecord, Message, NotifierEvents } from '../types
 import { toPublicDelivery } from './delivery-log.js';
 import type { StoredEndpoints } from './stored-endpoints.js';
 
+/** Constants, not a template per attempt: a new string each time, flattened again to look its listeners up. */
+const EVENT_TYPES = {
+  succeeded: 'delivery.succeeded',
+  failed: 'delivery.failed',
+  retrying: 'delivery.retrying',
+} as const;
+
 export interface ReportDeps {
   emitter: Emitter<NotifierEvents>;
   logger: Logger | undefined;
@@ -50,7 +57,7 @@ export function reportAttempt(
   }
   if (endpoint === null) return;
   const disabled = input.endpoint?.enabled === false;
-  const type = `delivery.${outcome}` as const;
+  const type = EVENT_TYPES[outcome];
   // Payloads are copies made for listeners: none are made when nobody listens.
   const announce = emitter.listenerCount(type) > 0;
   if (!announce && !disabled) return;

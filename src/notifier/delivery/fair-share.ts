@@ -157,8 +157,10 @@ export class FairShare {
     const share = this.#shareOf(endpointId);
     const started = share.started;
     if (started.length > 0) {
+      // In place: splice() would make an array of what it removes, for every attempt.
       const i = started.indexOf(startedAt);
-      started.splice(i === -1 ? 0 : i, 1);
+      for (let j = i === -1 ? 0 : i; j < started.length - 1; j++) started[j] = started[j + 1]!;
+      started.pop();
       if (started.length === 0) this.#leaveFlight(share);
     }
     const outcome = now - startedAt >= this.#slowAttemptMs ? 'slow' : 'prompt';
