@@ -230,7 +230,8 @@ export const LIMITS: Record<string, string> = {
     'both orders) 13.0-14.0 -> 11.6-12.4 KB per delivery (the rest is undici, the sockets and the event ' +
     'payloads), young collections 0.41-0.53 -> 0.34-0.47 per 1,000 deliveries, their pauses 1.7-1.9 -> ' +
     '1.5-1.8 µs per delivery; CPU per delivery there swings more than that (ratios 0.88-1.32). In one ' +
-    'process over loopback (load 2-5) 0.95 and 0.97 of the build before, slot-balanced (A/A 1.01). The loop ' +
+    'process over loopback, process CPU per delivery: the first half of these changes level (1.00, 1.00, ' +
+    'load 6), the second half 0.95 and 0.97 of the build before it (both slot orders, load 2; A/A 1.01). The loop ' +
     'allocates as much per request (~16 KB sampled: undici’s request API and body stream), but promotes ' +
     'more (~3 KB per request at ~14k/s), and its young generation grows to 64 MB.',
   'webhook-latency-1': 'see the per-delivery costs above.',
