@@ -1,12 +1,18 @@
 import { fanoutDeliveryId, fanoutIndex, fanoutKey } from '../../../notifier/ids.js';
 import type { DeliveryRecord, Message } from '../../../notifier/types.js';
 import { ClaimedAtHand } from './claimed-at-hand.js';
-import { DeliveredFanout } from './delivered-fanout.js';
 import type { DeliveryEntry } from './delivery-entry.js';
 import { DueDeliveries } from './due-deliveries.js';
 import { EndpointLists } from './endpoint-lists.js';
-import { type FanoutGroup, FanoutGroups, FanoutLease, type FanoutSlot, isEntry } from './fanout-groups.js';
-import type { PendingFanout } from './fanouts.js';
+import { DeliveredFanout } from './fanout/delivered-fanout.js';
+import {
+  type FanoutGroup,
+  FanoutGroups,
+  FanoutLease,
+  type FanoutSlot,
+  isEntry,
+} from './fanout/fanout-groups.js';
+import type { PendingFanout } from './fanout/fanouts.js';
 
 export { type DeliveryEntry, wakeTime } from './delivery-entry.js';
 

@@ -1,6 +1,6 @@
 import { WakeQueue } from '../wake-queue.js';
 import { type DeliveryEntry, wakeTime } from './delivery-entry.js';
-import { FanoutLease } from './fanout-groups.js';
+import { FanoutLease } from './fanout/fanout-groups.js';
 import { ParkedDeliveries } from './parked-deliveries.js';
 
 /** What the due order holds: a delivery, or the deliveries one claim leased in a fan-out's group. */

@@ -6,8 +6,8 @@ import { type DeliveryEntry, wakeTime } from './delivery-entry.js';
 import type { DeliveryTable } from './delivery-table.js';
 import type { DueDeliveries } from './due-deliveries.js';
 import type { MemoryEndpoints } from './endpoints.js';
-import { FanoutLease } from './fanout-groups.js';
-import { type MemoryFanouts, type PendingFanout, pendingRecord } from './fanouts.js';
+import { FanoutLease } from './fanout/fanout-groups.js';
+import { type MemoryFanouts, type PendingFanout, pendingRecord } from './fanout/fanouts.js';
 
 /** One claim's state while it takes deliveries. */
 interface Claim {

@@ -12,14 +12,14 @@ import type {
   PruneDeliveriesInput,
   StorageStats,
 } from '../../types.js';
-import { deliveredFanout } from './delivered-fanout.js';
-import { deliveryCounts } from './delivery-counts.js';
 import type { DeliveryEntry } from './delivery-entry.js';
-import { listDeliveries } from './delivery-listing.js';
 import { DeliveryTable } from './delivery-table.js';
 import type { MemoryEndpoints } from './endpoints.js';
-import { MemoryFanouts } from './fanouts.js';
+import { deliveredFanout } from './fanout/delivered-fanout.js';
+import { MemoryFanouts } from './fanout/fanouts.js';
 import { OutboxClaims } from './outbox-claims.js';
+import { deliveryCounts } from './reads/delivery-counts.js';
+import { listDeliveries } from './reads/delivery-listing.js';
 import { SharedDates } from './shared-dates.js';
 import { SharedHeaders } from './shared-headers.js';
 import { storeOutcome } from './stored-outcome.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fanoutDeliveryId, newId } from '../../../../src/notifier/ids.js';
 import type { DeliveryRecord, Message } from '../../../../src/notifier/types.js';
-import { DeliveredFanout } from '../../../../src/storage/memory/outbox/delivered-fanout.js';
 import { type DeliveryEntry, DeliveryTable } from '../../../../src/storage/memory/outbox/delivery-table.js';
+import { DeliveredFanout } from '../../../../src/storage/memory/outbox/fanout/delivered-fanout.js';
 
 const at = new Date('2026-01-01T00:00:00Z');
 const message: Message = {

@@ -1,11 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import { fanoutDeliveryId, newId } from '../../../../src/notifier/ids.js';
 import type { DeliveryRecord, Message } from '../../../../src/notifier/types.js';
-import { deliveredFanout } from '../../../../src/storage/memory/outbox/delivered-fanout.js';
 import { DeliveryTable } from '../../../../src/storage/memory/outbox/delivery-table.js';
 import { MemoryEndpoints } from '../../../../src/storage/memory/outbox/endpoints.js';
-import { FanoutLease } from '../../../../src/storage/memory/outbox/fanout-groups.js';
-import { MemoryFanouts } from '../../../../src/storage/memory/outbox/fanouts.js';
+import { deliveredFanout } from '../../../../src/storage/memory/outbox/fanout/delivered-fanout.js';
+import { FanoutLease } from '../../../../src/storage/memory/outbox/fanout/fanout-groups.js';
+import { MemoryFanouts } from '../../../../src/storage/memory/outbox/fanout/fanouts.js';
 import { OutboxClaims } from '../../../../src/storage/memory/outbox/outbox-claims.js';
 import { WakeQueue } from '../../../../src/storage/memory/wake-queue.js';
 import { at, attempt, delivery, endpoint, pad } from '../../../../src/testing/storage-suite/fixtures.js';

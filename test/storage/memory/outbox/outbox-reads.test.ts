@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fanoutDeliveryId } from '../../../../src/notifier/ids.js';
 import type { Message } from '../../../../src/notifier/types.js';
 import { MemoryStorage } from '../../../../src/storage/memory/index.js';
-import { MemoryFanouts } from '../../../../src/storage/memory/outbox/fanouts.js';
+import { MemoryFanouts } from '../../../../src/storage/memory/outbox/fanout/fanouts.js';
 import { at, attempt, delivery, endpoint, message } from '../../../../src/testing/storage-suite/fixtures.js';
 import { fanoutMessage } from '../../../helpers/storage.js';
 

@@ -1,8 +1,8 @@
-import { fanoutDeliveryId } from '../../../notifier/ids.js';
-import type { DeliveryRecord } from '../../../notifier/types.js';
-import { cloneDelivery } from '../../clone.js';
-import type { ListDeliveriesOptions } from '../../types.js';
-import { type PendingFanout, pendingRecord } from './fanouts.js';
+import { fanoutDeliveryId } from '../../../../notifier/ids.js';
+import type { DeliveryRecord } from '../../../../notifier/types.js';
+import { cloneDelivery } from '../../../clone.js';
+import type { ListDeliveriesOptions } from '../../../types.js';
+import { type PendingFanout, pendingRecord } from '../fanout/fanouts.js';
 
 /** Newest first: created later, then the greater id. */
 function newer(aCreated: number, aId: string, bCreated: number, bId: string): boolean {

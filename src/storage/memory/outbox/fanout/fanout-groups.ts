@@ -1,7 +1,7 @@
-import { fanoutDeliveryId, fanoutIndex, fanoutKey } from '../../../notifier/ids.js';
-import type { DeliveryRecord, Message } from '../../../notifier/types.js';
+import { fanoutDeliveryId, fanoutIndex, fanoutKey } from '../../../../notifier/ids.js';
+import type { DeliveryRecord, Message } from '../../../../notifier/types.js';
+import type { DeliveryEntry } from '../delivery-entry.js';
 import { DeliveredFanout } from './delivered-fanout.js';
-import type { DeliveryEntry } from './delivery-entry.js';
 import { type PendingFanout, pendingRecord } from './fanouts.js';
 
 /**

@@ -1,6 +1,6 @@
-import type { StorageStats } from '../../types.js';
-import type { DeliveryEntry } from './delivery-entry.js';
-import type { MemoryFanouts } from './fanouts.js';
+import type { StorageStats } from '../../../types.js';
+import type { DeliveryEntry } from '../delivery-entry.js';
+import type { MemoryFanouts } from '../fanout/fanouts.js';
 
 /**
  * The delivery counts of `stats()` over `whole`, the stored deliveries not kept compact once delivered (those

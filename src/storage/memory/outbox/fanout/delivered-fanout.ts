@@ -1,5 +1,5 @@
-import { fanoutDeliveryId } from '../../../notifier/ids.js';
-import type { DeliveryAttempt, DeliveryRecord, Message } from '../../../notifier/types.js';
+import { fanoutDeliveryId } from '../../../../notifier/ids.js';
+import type { DeliveryAttempt, DeliveryRecord, Message } from '../../../../notifier/types.js';
 
 /**
  * A fanned-out delivery that succeeded at its first attempt, as its fan-out's group keeps it: one object with

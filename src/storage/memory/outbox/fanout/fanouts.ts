@@ -1,9 +1,9 @@
-import { sameElements } from '../../../arrays.js';
-import { fanoutDeliveryId, fanoutIndex, fanoutKey } from '../../../notifier/ids.js';
-import type { DeliveryRecord, Message } from '../../../notifier/types.js';
-import { fanoutDelivery } from '../../fanout.js';
-import type { FanoutInput } from '../../types.js';
-import { WakeQueue } from '../wake-queue.js';
+import { sameElements } from '../../../../arrays.js';
+import { fanoutDeliveryId, fanoutIndex, fanoutKey } from '../../../../notifier/ids.js';
+import type { DeliveryRecord, Message } from '../../../../notifier/types.js';
+import { fanoutDelivery } from '../../../fanout.js';
+import type { FanoutInput } from '../../../types.js';
+import { WakeQueue } from '../../wake-queue.js';
 
 /** A message stored by `insertFanout` whose deliveries are not all taken yet. */
 export interface PendingFanout {
