@@ -12,6 +12,7 @@ import { jobPeekTests } from './jobs/peek.js';
 import { runRequestTests } from './jobs/run-requests.js';
 import { runWriteNowTests } from './jobs/run-writes-now.js';
 import { runTests } from './jobs/runs.js';
+import { attemptWriteNowTests } from './outbox/attempt-writes-now.js';
 import { deliveryClaimTests } from './outbox/claims.js';
 import { outboxTests } from './outbox/deliveries.js';
 import { endpointTests } from './outbox/endpoints.js';
@@ -33,7 +34,8 @@ export type { StorageFactory, StorageSuiteOptions } from './context.js';
  * retention, the outbox, migrations, and holding secrets as ciphertext under `EncryptedStorage` (round trips,
  * rotation, re-encryption). Call it once per adapter from a `*.test.ts` file; it needs `vitest`. Tests of optional
  * methods (`peekJob`, `pruneDeliveries`, `ready`, `replaceJob`, `replaceEndpoint`, `claimRunRequests`, `stats`,
- * `latestRuns`, `insertFanout`, `insertRunNow`, `updateRunNow`, `pruneRunsNow`) are reported as skipped for an adapter that lacks them, and so are the tests
+ * `latestRuns`, `insertFanout`, `insertRunNow`, `updateRunNow`, `pruneRunsNow`, `completeAttemptNow`) are
+ * reported as skipped for an adapter that lacks them, and so are the tests
  * that need a second instance on the same store when `options.reopen` is not given.
  *
  * `factory` returns a fresh, empty storage each time it is called (it may be async, and may have migrated
@@ -64,6 +66,7 @@ export function testStorage(name: string, factory: StorageFactory, options: Stor
     endpointPeekTests(ctx);
     outboxTests(ctx);
     deliveryClaimTests(ctx);
+    attemptWriteNowTests(ctx);
     deliveryRetentionTests(ctx);
     fanoutReadTests(ctx);
     fanoutClaimTests(ctx);
