@@ -1,11 +1,11 @@
 import { CronhookError } from '../errors.js';
 import type { SchedulerEvents } from '../scheduler/types.js';
 import { readyStorage, watchStorage } from '../storage/readiness.js';
-import { Deliverer, type DelivererDeps } from './delivery/deliverer.js';
+import { Deliverer, type DelivererDeps } from './delivery/attempt/deliverer.js';
+import { ManualAttempts } from './delivery/attempt/manual-attempts.js';
 import { DeliveryLog, type ReplayOptions } from './delivery/delivery-log.js';
 import { Dispatcher } from './delivery/dispatcher.js';
-import { ManualAttempts } from './delivery/manual-attempts.js';
-import { MessageWriter } from './delivery/message-writer.js';
+import { MessageWriter } from './delivery/publish/message-writer.js';
 import { EndpointRegistry } from './endpoints/endpoint-registry.js';
 import type { NotifierEventSource } from './options.js';
 import { JOB_TOPICS, jobEventData } from './payload.js';

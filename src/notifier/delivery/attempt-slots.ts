@@ -1,6 +1,6 @@
 import { FreshSet } from '../../fresh-collections.js';
 import type { DeliveryRecord } from '../types.js';
-import type { AnswerWatcher } from './deliverer.js';
+import type { AnswerWatcher } from './attempt/deliverer.js';
 
 /**
  * Attempts whose results may wait to be stored, per slot of `concurrency`: results are group-committed, so

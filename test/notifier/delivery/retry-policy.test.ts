@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRetryAfter, retryDelay } from '../../../src/notifier/delivery/attempt-outcome.js';
+import { parseRetryAfter, retryDelay } from '../../../src/notifier/delivery/attempt/attempt-outcome.js';
 
 describe('retryDelay', () => {
   const schedule = [5_000, 60_000];

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { attemptOutcome } from '../../../src/notifier/delivery/attempt-outcome.js';
+import { attemptOutcome } from '../../../src/notifier/delivery/attempt/attempt-outcome.js';
 import type { EndpointRecord } from '../../../src/notifier/types.js';
 import type { WebhookNotifier } from '../../../src/notifier/webhook-notifier.js';
 import type { Storage } from '../../../src/storage/types.js';

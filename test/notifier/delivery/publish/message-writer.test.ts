@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryStorage } from '../../../src/storage/memory/index.js';
-import { createNotifierHarness } from '../../helpers/notifier.js';
+import { MemoryStorage } from '../../../../src/storage/memory/index.js';
+import { createNotifierHarness } from '../../../helpers/notifier.js';
 
 /** A MemoryStorage without `peekEndpoints`, as the SQL adapters are: publish lists the endpoints. */
 function listingStorage(): MemoryStorage {

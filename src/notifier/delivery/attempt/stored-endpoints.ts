@@ -1,5 +1,5 @@
-import type { CompleteAttemptInput, Storage } from '../../storage/types.js';
-import type { EndpointRecord } from '../types.js';
+import type { CompleteAttemptInput, Storage } from '../../../storage/types.js';
+import type { EndpointRecord } from '../../types.js';
 
 /**
  * Where the deliverer reads an attempt's endpoint, and the endpoint as the attempt's outcome left it (for the

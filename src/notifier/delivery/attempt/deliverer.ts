@@ -1,16 +1,27 @@
-import type { Clock } from '../../clock.js';
-import { CronhookError } from '../../errors.js';
-import type { Emitter } from '../../events.js';
-import type { Logger } from '../../scheduler/types.js';
-import type { Storage } from '../../storage/types.js';
-import type { DeliveryHook, NotifierHooks } from '../../telemetry/hooks.js';
-import { tracedSend } from '../../telemetry/hooks.js';
-import type { AddressPolicy, Transport, TransportRequest, TransportResponse } from '../../transport/types.js';
-import { VERSION } from '../../version.js';
-import type { ResolvedNotifierOptions } from '../options.js';
-import { activeSecrets, signatureHeaders } from '../signing/signatures.js';
-import { SigningKeys } from '../signing/signing-keys.js';
-import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message, NotifierEvents } from '../types.js';
+import type { Clock } from '../../../clock.js';
+import { CronhookError } from '../../../errors.js';
+import type { Emitter } from '../../../events.js';
+import type { Logger } from '../../../scheduler/types.js';
+import type { Storage } from '../../../storage/types.js';
+import type { DeliveryHook, NotifierHooks } from '../../../telemetry/hooks.js';
+import { tracedSend } from '../../../telemetry/hooks.js';
+import type {
+  AddressPolicy,
+  Transport,
+  TransportRequest,
+  TransportResponse,
+} from '../../../transport/types.js';
+import { VERSION } from '../../../version.js';
+import type { ResolvedNotifierOptions } from '../../options.js';
+import { activeSecrets, signatureHeaders } from '../../signing/signatures.js';
+import { SigningKeys } from '../../signing/signing-keys.js';
+import type {
+  DeliveryAttempt,
+  DeliveryRecord,
+  EndpointRecord,
+  Message,
+  NotifierEvents,
+} from '../../types.js';
 import { attemptOutcome, isManualTrigger } from './attempt-outcome.js';
 import { attemptRecord } from './attempt-record.js';
 import { reportAttempt } from './attempt-report.js';

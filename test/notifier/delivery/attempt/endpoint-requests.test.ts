@@ -1,12 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { HttpTransport } from '../../../src/transport/http.js';
-import type { SendOptions, TransportRequest, TransportResponse } from '../../../src/transport/types.js';
-import { verifyWebhook } from '../../../src/verify/index.js';
-import { VERSION } from '../../../src/version.js';
-import { startHttpServer, type TestHttpServer } from '../../helpers/http-server.js';
-import { createHttpNotifierHarness, type createNotifierHarness } from '../../helpers/notifier.js';
-import { until, useCleanups } from '../../helpers/test-lifecycle.js';
+import { HttpTransport } from '../../../../src/transport/http.js';
+import type { SendOptions, TransportRequest, TransportResponse } from '../../../../src/transport/types.js';
+import { verifyWebhook } from '../../../../src/verify/index.js';
+import { VERSION } from '../../../../src/version.js';
+import { startHttpServer, type TestHttpServer } from '../../../helpers/http-server.js';
+import { createHttpNotifierHarness, type createNotifierHarness } from '../../../helpers/notifier.js';
+import { until, useCleanups } from '../../../helpers/test-lifecycle.js';
 
 // An endpoint's webhook request is checked by the transport once per endpoint record (in-process storage,
 // HttpTransport) and sent attempt after attempt with only its signed headers and body changed: what arrives

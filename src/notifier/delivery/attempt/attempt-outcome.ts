@@ -1,7 +1,7 @@
-import type { CompleteAttemptInput } from '../../storage/types.js';
-import type { TransportResponse } from '../../transport/types.js';
-import type { ResolvedNotifierOptions } from '../options.js';
-import type { DeliveryAttempt, DeliveryRecord, EndpointRecord } from '../types.js';
+import type { CompleteAttemptInput } from '../../../storage/types.js';
+import type { TransportResponse } from '../../../transport/types.js';
+import type { ResolvedNotifierOptions } from '../../options.js';
+import type { DeliveryAttempt, DeliveryRecord, EndpointRecord } from '../../types.js';
 
 /** The options an outcome is decided by: the retry schedule, `Retry-After` cap and auto-disable rule. */
 export type OutcomePolicy = Pick<

@@ -1,6 +1,6 @@
-import { requireEndpointOpened } from '../../storage/encryption/key-check.js';
-import { requestSecrets } from '../../transport/echoed-secrets.js';
-import type { EndpointRecord } from '../types.js';
+import { requireEndpointOpened } from '../../../storage/encryption/key-check.js';
+import { requestSecrets } from '../../../transport/echoed-secrets.js';
+import type { EndpointRecord } from '../../types.js';
 
 /** The values an endpoint's requests carry that are secret (its signing secrets never leave at all). */
 export function endpointSecrets(endpoint: Readonly<EndpointRecord>): string[] {

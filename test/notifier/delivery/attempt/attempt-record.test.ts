@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { attemptRecord } from '../../../src/notifier/delivery/attempt-record.js';
-import { FakeClock } from '../../../src/testing/fake-clock.js';
-import { delivery } from '../../../src/testing/storage-suite/fixtures.js';
-import { REDACTED } from '../../../src/transport/echoed-secrets.js';
-import type { TransportResponse } from '../../../src/transport/types.js';
+import { attemptRecord } from '../../../../src/notifier/delivery/attempt/attempt-record.js';
+import { FakeClock } from '../../../../src/testing/fake-clock.js';
+import { delivery } from '../../../../src/testing/storage-suite/fixtures.js';
+import { REDACTED } from '../../../../src/transport/echoed-secrets.js';
+import type { TransportResponse } from '../../../../src/transport/types.js';
 
 const clock = new FakeClock('2026-12-06T14:00:00Z');
 const response = (headers: Record<string, string>, body: string): TransportResponse => ({

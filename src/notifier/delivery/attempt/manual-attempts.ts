@@ -1,12 +1,12 @@
-import { CronhookError } from '../../errors.js';
-import { requireEndpointOpened } from '../../storage/encryption/key-check.js';
-import type { Storage } from '../../storage/types.js';
-import type { WebhookPingEvent } from '../../verify/webhook-events.js';
-import type { EndpointRegistry } from '../endpoints/endpoint-registry.js';
-import { PING_TOPIC } from '../payload.js';
-import type { DeliveryAttempt } from '../types.js';
+import { CronhookError } from '../../../errors.js';
+import { requireEndpointOpened } from '../../../storage/encryption/key-check.js';
+import type { Storage } from '../../../storage/types.js';
+import type { WebhookPingEvent } from '../../../verify/webhook-events.js';
+import type { EndpointRegistry } from '../../endpoints/endpoint-registry.js';
+import { PING_TOPIC } from '../../payload.js';
+import type { DeliveryAttempt } from '../../types.js';
+import type { MessageWriter } from '../publish/message-writer.js';
 import type { Deliverer } from './deliverer.js';
-import type { MessageWriter } from './message-writer.js';
 
 export interface ManualAttemptsDeps {
   storage: Storage;

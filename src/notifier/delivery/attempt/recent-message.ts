@@ -1,5 +1,5 @@
-import type { Storage } from '../../storage/types.js';
-import type { Message } from '../types.js';
+import type { Storage } from '../../../storage/types.js';
+import type { Message } from '../../types.js';
 
 /**
  * The message the deliverer read last, for the attempts that follow of other deliveries of it: a claim takes

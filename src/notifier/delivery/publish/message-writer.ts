@@ -1,12 +1,12 @@
-import type { Clock } from '../../clock.js';
-import { CronhookError } from '../../errors.js';
-import { fanoutDeliveries } from '../../storage/fanout.js';
-import type { Storage } from '../../storage/types.js';
-import type { NotifierHooks } from '../../telemetry/hooks.js';
-import { newId } from '../ids.js';
-import { buildBody } from '../payload.js';
-import type { MatchSubject } from '../topics.js';
-import type { DeliveryRecord, EndpointRecord } from '../types.js';
+import type { Clock } from '../../../clock.js';
+import { CronhookError } from '../../../errors.js';
+import { fanoutDeliveries } from '../../../storage/fanout.js';
+import type { Storage } from '../../../storage/types.js';
+import type { NotifierHooks } from '../../../telemetry/hooks.js';
+import { newId } from '../../ids.js';
+import { buildBody } from '../../payload.js';
+import type { MatchSubject } from '../../topics.js';
+import type { DeliveryRecord, EndpointRecord } from '../../types.js';
 import { MatchingEndpoints } from './matching-endpoints.js';
 
 const PAGE = 500;

@@ -1,7 +1,7 @@
-import { type CheckedRequest, type CheckedSender, headerValueAt } from '../../transport/checked-sender.js';
-import { checkedSender } from '../../transport/http.js';
-import type { Transport, TransportRequest, TransportResponse } from '../../transport/types.js';
-import type { EndpointRecord } from '../types.js';
+import { type CheckedRequest, type CheckedSender, headerValueAt } from '../../../transport/checked-sender.js';
+import { checkedSender } from '../../../transport/http.js';
+import type { Transport, TransportRequest, TransportResponse } from '../../../transport/types.js';
+import type { EndpointRecord } from '../../types.js';
 
 /** The headers an attempt signs (see signatureHeaders), whose values change from attempt to attempt. */
 const SIGNED_HEADERS = [

@@ -1,5 +1,5 @@
-import { endpointMatches, type MatchSubject } from '../topics.js';
-import type { EndpointRecord } from '../types.js';
+import { endpointMatches, type MatchSubject } from '../../topics.js';
+import type { EndpointRecord } from '../../types.js';
 
 /** Topics whose matching endpoints are kept at most; past that the kept ones are forgotten. */
 const KEPT_TOPICS = 256;

@@ -1,9 +1,9 @@
-import type { Clock } from '../../clock.js';
-import { toErrorInfo } from '../../errors.js';
-import { redactSecrets } from '../../transport/echoed-secrets.js';
-import type { TransportResponse } from '../../transport/types.js';
-import { newId } from '../ids.js';
-import type { DeliveryAttempt, DeliveryRecord } from '../types.js';
+import type { Clock } from '../../../clock.js';
+import { toErrorInfo } from '../../../errors.js';
+import { redactSecrets } from '../../../transport/echoed-secrets.js';
+import type { TransportResponse } from '../../../transport/types.js';
+import { newId } from '../../ids.js';
+import type { DeliveryAttempt, DeliveryRecord } from '../../types.js';
 
 const SNIPPET_CHARS = 4096;
 const HEADERS_OF_INTEREST = [

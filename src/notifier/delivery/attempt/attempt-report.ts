@@ -1,10 +1,10 @@
-import type { Clock } from '../../clock.js';
-import type { Emitter } from '../../events.js';
-import type { Logger } from '../../scheduler/types.js';
-import type { CompleteAttemptInput } from '../../storage/types.js';
-import { toPublicEndpoint } from '../endpoints/public-endpoint.js';
-import type { Endpoint, EndpointRecord, Message, NotifierEvents } from '../types.js';
-import { toPublicDelivery } from './delivery-log.js';
+import type { Clock } from '../../../clock.js';
+import type { Emitter } from '../../../events.js';
+import type { Logger } from '../../../scheduler/types.js';
+import type { CompleteAttemptInput } from '../../../storage/types.js';
+import { toPublicEndpoint } from '../../endpoints/public-endpoint.js';
+import type { Endpoint, EndpointRecord, Message, NotifierEvents } from '../../types.js';
+import { toPublicDelivery } from '../delivery-log.js';
 import type { StoredEndpoints } from './stored-endpoints.js';
 
 /** Constants, not a template per attempt: a new string each time, flattened again to look its listeners up. */
