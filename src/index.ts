@@ -35,8 +35,8 @@ export type {
   TracerProviderLike,
 } from './telemetry/options.js';
 export type { TraceContext } from './telemetry/trace-context.js';
-export type { AddressClass, AddressRange, CompiledAddressPolicy } from './transport/address-guard.js';
-export { classifyAddress, compileAddressPolicy, isBlockedAddress } from './transport/address-guard.js';
+export type { AddressClass, AddressRange, CompiledAddressPolicy } from './transport/guard/address-guard.js';
+export { classifyAddress, compileAddressPolicy, isBlockedAddress } from './transport/guard/address-guard.js';
 export type { HttpTransportOptions } from './transport/http.js';
 export { HttpTransport } from './transport/http.js';
 export type { HiddenUrlPart } from './transport/safe-url.js';

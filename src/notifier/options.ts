@@ -6,7 +6,7 @@ import { parseDuration } from '../schedule/normalize.js';
 import type { Logger, SchedulerEvents } from '../scheduler/types.js';
 import type { Storage } from '../storage/types.js';
 import type { NotifierTelemetryOptions } from '../telemetry/options.js';
-import { compileAddressPolicy } from '../transport/address-guard.js';
+import { compileAddressPolicy } from '../transport/guard/address-guard.js';
 import type { Transport } from '../transport/types.js';
 import type { SignatureHeaders } from './signing/signatures.js';
 

@@ -5,7 +5,7 @@ import { appLogger } from '../logger.js';
 import { isValidTimezone } from '../schedule/timezone.js';
 import type { Storage } from '../storage/types.js';
 import type { SchedulerTelemetryOptions } from '../telemetry/options.js';
-import { compileAddressPolicy } from '../transport/address-guard.js';
+import { compileAddressPolicy } from '../transport/guard/address-guard.js';
 import type { AddressPolicy, Transport } from '../transport/types.js';
 import type { Logger, MissedEvents } from './types.js';
 

@@ -1,5 +1,5 @@
-import type { CompiledAddressPolicy } from './address-guard.js';
 import type { DirectAbort } from './direct-abort.js';
+import type { CompiledAddressPolicy } from './guard/address-guard.js';
 import type { PreparedRequest } from './http-validation.js';
 import type { TransportRequest, TransportResponse } from './types.js';
 

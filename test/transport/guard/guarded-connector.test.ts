@@ -1,8 +1,8 @@
 import type { LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { compileAddressPolicy } from '../../src/transport/address-guard.js';
-import { guardedLookup } from '../../src/transport/guarded-connector.js';
+import { compileAddressPolicy } from '../../../src/transport/guard/address-guard.js';
+import { guardedLookup } from '../../../src/transport/guard/guarded-connector.js';
 
 /** A resolver answering from a table, as `dns.lookup` would with `all: true`. */
 function tableLookup(answers: Record<string, string[]>): LookupFunction {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { isCronhookError } from '../../src/errors.js';
+import { isCronhookError } from '../../../src/errors.js';
 import {
   type AddressRange,
   classifyAddress,
   compileAddressPolicy,
   isBlockedAddress,
-} from '../../src/transport/address-guard.js';
-import type { AddressPolicy } from '../../src/transport/types.js';
+} from '../../../src/transport/guard/address-guard.js';
+import type { AddressPolicy } from '../../../src/transport/types.js';
 
 const STRICT: AddressPolicy = { allowPrivateNetworks: false };
 

@@ -1,7 +1,7 @@
 import dns, { type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { buildConnector } from 'undici';
-import type { CronhookError } from '../errors.js';
+import type { CronhookError } from '../../errors.js';
 import type { CompiledAddressPolicy } from './address-guard.js';
 
 export interface GuardedConnectorOptions {

@@ -1,4 +1,5 @@
-import { CronhookError, describeValue } from '../errors.js';
+import { CronhookError, describeValue } from '../../errors.js';
+import type { AddressPolicy } from '../types.js';
 import {
   cidr,
   formatIp,
@@ -10,7 +11,6 @@ import {
   parseCidr,
   parseIp,
 } from './ip-address.js';
-import type { AddressPolicy } from './types.js';
 
 /** Why an address is not a public unicast one. */
 export type AddressRange =
