@@ -198,5 +198,21 @@ export function attempt(
   };
 }
 
+/**
+ * `claimed` after its first attempt `made` failed (see {@link attempt}) and it is due again at 5,000, written at
+ * 400: the record a notifier hands `completeAttempt` with that attempt.
+ */
+export function retried(claimed: DeliveryRecord, made: DeliveryAttempt): DeliveryRecord {
+  return {
+    ...claimed,
+    attempts: 1,
+    nextAttemptAt: at(5_000),
+    lastAttemptAt: made.startedAt,
+    lastStatusCode: made.statusCode,
+    lastError: made.error,
+    updatedAt: at(400),
+  };
+}
+
 /** Zero-padded ids sort the same as numbers, so expected orders are easy to write. */
 export const pad = (n: number): string => String(n).padStart(4, '0');

@@ -4,7 +4,7 @@ import type { DeliveryRecord } from '../../../notifier/types.js';
 import type { CompleteAttemptInput } from '../../../storage/outbox-types.js';
 import type { Storage } from '../../../storage/types.js';
 import type { SuiteContext } from '../context.js';
-import { at, attempt, delivery, endpoint, message } from '../fixtures.js';
+import { at, attempt, delivery, endpoint, message, retried } from '../fixtures.js';
 import { finished } from './fanout-claims.js';
 import { fanMessage } from './fanout-twins.js';
 
@@ -48,15 +48,7 @@ export function attemptWriteNowTests(ctx: SuiteContext): void {
       }
       expect(claimed[0]).toEqual(claimed[1]);
       const first = attempt('a-1', 'd');
-      const retrying: DeliveryRecord = {
-        ...claimed[0]!,
-        attempts: 1,
-        nextAttemptAt: at(5_000),
-        lastAttemptAt: at(17),
-        lastStatusCode: 500,
-        lastError: first.error,
-        updatedAt: at(400),
-      };
+      const retrying = retried(claimed[0]!, first);
       await complete(t, {
         delivery: retrying,
         attempt: first,

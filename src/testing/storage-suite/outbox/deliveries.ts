@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeliveryRecord } from '../../../notifier/types.js';
 import { expectCode, type SuiteContext } from '../context.js';
-import { at, attempt, delivery, endpoint, message, pad, UNICODE } from '../fixtures.js';
+import { at, attempt, delivery, endpoint, message, pad, retried, UNICODE } from '../fixtures.js';
 
 export function outboxTests(ctx: SuiteContext): void {
   /** Endpoint 'ep', message 'm' and its one delivery 'd' stored, then 'd' claimed by instance 'i' at 0. */
@@ -117,15 +117,7 @@ export function outboxTests(ctx: SuiteContext): void {
     it('completeAttempt logs the attempt, updates the delivery, releases its lease and patches the endpoint', async () => {
       const claimed = await storeAndClaimOne(30_000);
       const first = attempt('a-1', 'd');
-      const retrying: DeliveryRecord = {
-        ...claimed!,
-        attempts: 1,
-        nextAttemptAt: at(5_000),
-        lastAttemptAt: at(17),
-        lastStatusCode: 500,
-        lastError: first.error,
-        updatedAt: at(400),
-      };
+      const retrying = retried(claimed!, first);
       await ctx.storage.completeAttempt({
         delivery: retrying,
         attempt: first,
@@ -168,15 +160,7 @@ export function outboxTests(ctx: SuiteContext): void {
     it("completeAttempt keeps its own copies: changing the caller's records or a read's dates changes nothing stored", async () => {
       const claimed = await storeAndClaimOne(1);
       const made = attempt('a-1', 'd');
-      const next: DeliveryRecord = {
-        ...claimed!,
-        attempts: 1,
-        nextAttemptAt: at(5_000),
-        lastAttemptAt: made.startedAt,
-        lastStatusCode: 500,
-        lastError: made.error,
-        updatedAt: at(400),
-      };
+      const next = retried(claimed!, made);
       await ctx.storage.completeAttempt({ delivery: next, attempt: made });
       // Fresh values throughout: `next` and `made` are changed below.
       const expected = {
