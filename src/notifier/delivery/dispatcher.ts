@@ -12,6 +12,7 @@ import { ClaimedAhead } from './claimed-ahead.js';
 import { DeliveryRetention } from './delivery-retention.js';
 import { FairShare } from './fair-share.js';
 import { NextWake } from './next-wake.js';
+import { UndecryptableEndpoints } from './undecryptable-endpoints.js';
 
 export interface DispatcherDeps {
   storage: Storage;
@@ -54,11 +55,8 @@ export class Dispatcher {
   #refillRefused = false;
   /** How the slots are shared between endpoints, slow ones limited (see FairShare). */
   readonly #share: FairShare;
-  /**
-   * Endpoints whose secrets this instance could not decrypt (ERR_ENCRYPTION_KEY), with the clock time until
-   * which their deliveries are left alone: they would fail the same way, so that is reported once a lease.
-   */
-  readonly #undecryptable = new Map<string, number>();
+  /** Endpoints whose secrets this instance could not decrypt: left alone for a lease. */
+  readonly #undecryptable: UndecryptableEndpoints;
   /** Deliveries claimed ahead of free slots, sent as slots free up (see `prefetch`). */
   readonly #ahead: ClaimedAhead;
   readonly #launcher = {
@@ -82,13 +80,9 @@ export class Dispatcher {
       this.#wakeAfterTurn();
     },
     failed: (launched, error) => {
-      const { clock, options } = this.#deps;
-      if (isCronhookError(error, 'ERR_ENCRYPTION_KEY')) {
-        const endpointId = launched.delivery.endpointId;
-        const report = (this.#undecryptable.get(endpointId) ?? 0) <= clock.now();
-        this.#undecryptable.set(endpointId, clock.now() + options.leaseMs);
-        if (!report) return;
-      }
+      const undecryptable = isCronhookError(error, 'ERR_ENCRYPTION_KEY');
+      const now = this.#deps.clock.now();
+      if (undecryptable && !this.#undecryptable.failed(launched.delivery.endpointId, now)) return;
       this.#fail(error);
     },
     over: (launched) => {
@@ -111,6 +105,7 @@ export class Dispatcher {
     this.#slots = new AttemptSlots(deps.options.concurrency);
     this.#share = new FairShare(deps.options);
     this.#ahead = new ClaimedAhead(deps.options, deps.storage, this.#share);
+    this.#undecryptable = new UndecryptableEndpoints(deps.options.leaseMs);
     this.#retention = new DeliveryRetention(
       deps.storage,
       deps.clock,
@@ -200,59 +195,59 @@ export class Dispatcher {
     const { storage, clock, options } = this.#deps;
     this.#retention.maybeRun();
     let claiming = false;
+    let claimedAny = false;
     try {
-      let claimedAny = false;
-      while (this.#running) {
-        if (!this.#share.slowTurn(clock.now())) this.#ahead.launchWaiting(this.#launcher, clock.now());
-        // Claims fill free slots, and refill the buffer once it is half empty: in batches. A refill that had
-        // to hand deliveries back (of endpoints that may not wait) is not tried again until a slot frees.
-        const free = this.#slots.free();
-        if (free > 0) this.#refillRefused = false;
-        else if (!this.#ahead.low || this.#refillRefused) break;
-        const limit = this.#ahead.claimLimit(free);
-        if (limit <= 0) break;
-        const now = clock.now();
-        const excluded = this.#ahead.excluded(now);
-        for (const [id, until] of this.#undecryptable) {
-          if (until > now) excluded.push(id);
-          else this.#undecryptable.delete(id);
-        }
-        excluded.sort();
-        if (this.#drained !== null && sameElements(excluded, this.#drained)) break;
-        const undrains = this.#undrains;
-        if (!claiming) {
-          claiming = true;
-          this.#claimsOver = new Promise((resolve) => {
-            this.#endClaims = resolve;
+      // stop() waits for the claims, not for the read after them: they end here, however the loop ends.
+      try {
+        while (this.#running) {
+          if (!this.#share.slowTurn(clock.now())) this.#ahead.launchWaiting(this.#launcher, clock.now());
+          // Claims fill free slots, and refill the buffer once it is half empty: in batches. A refill that had
+          // to hand deliveries back (of endpoints that may not wait) is not tried again until a slot frees.
+          const free = this.#slots.free();
+          if (free > 0) this.#refillRefused = false;
+          else if (!this.#ahead.low || this.#refillRefused) break;
+          const limit = this.#ahead.claimLimit(free);
+          if (limit <= 0) break;
+          const now = clock.now();
+          const excluded = this.#ahead.excluded(now);
+          this.#undecryptable.addTo(excluded, now);
+          excluded.sort();
+          if (this.#drained !== null && sameElements(excluded, this.#drained)) break;
+          const undrains = this.#undrains;
+          if (!claiming) {
+            claiming = true;
+            this.#claimsOver = new Promise((resolve) => {
+              this.#endClaims = resolve;
+            });
+          }
+          const claimed = await storage.claimDeliveries({
+            now: new Date(clock.now()),
+            limit,
+            instanceId: options.instanceId,
+            leaseMs: options.leaseMs,
+            excludeEndpointIds: excluded,
           });
+          this.#next.claimed(claimed.length, limit);
+          if (claimed.length > 0) {
+            claimedAny = true;
+            const fresh = claimed.filter((d) => !this.#slots.attempting(d.id));
+            // Stopped meanwhile: all of it goes back (keep = false), none is sent.
+            const handedBack = this.#ahead.launch(fresh, this.#launcher, clock.now(), this.#running);
+            if (handedBack > 0 && free === 0) this.#refillRefused = true;
+          }
+          // Fewer than asked for: nothing else is due now, for this exclusion list.
+          if (claimed.length < limit) {
+            if (undrains === this.#undrains) this.#drained = excluded;
+            break;
+          }
         }
-        const claimed = await storage.claimDeliveries({
-          now: new Date(clock.now()),
-          limit,
-          instanceId: options.instanceId,
-          leaseMs: options.leaseMs,
-          excludeEndpointIds: excluded,
-        });
-        this.#next.claimed(claimed.length, limit);
-        if (claimed.length > 0) {
-          claimedAny = true;
-          const fresh = claimed.filter((d) => !this.#slots.attempting(d.id));
-          // Stopped meanwhile: all of it goes back (keep = false), none is sent.
-          const handedBack = this.#ahead.launch(fresh, this.#launcher, clock.now(), this.#running);
-          if (handedBack > 0 && free === 0) this.#refillRefused = true;
-        }
-        // Fewer than asked for: nothing else is due now, for this exclusion list.
-        if (claimed.length < limit) {
-          if (undrains === this.#undrains) this.#drained = excluded;
-          break;
-        }
+      } finally {
+        if (claiming) this.#endClaims();
       }
-      if (claiming) this.#endClaims();
       // Not waited for by stop(): a read that returns after it arms nothing (NextWake).
       const reading = this.#running ? this.#next.afterClaims(claimedAny) : undefined;
       if (reading !== undefined) await reading;
     } catch (error) {
-      if (claiming) this.#endClaims();
       this.#fail(error);
       if (this.#running) this.#next.afterError();
     }
