@@ -34,6 +34,31 @@ export interface CheckedSender {
     deadline: boolean,
     body?: string,
   ): Promise<TransportResponse>;
+  /** As above, the outcome told to `target` instead of a promise (see {@link ResponseTarget}). */
+  send(
+    checked: CheckedRequest,
+    headers: string[],
+    signal: AbortSignal | undefined,
+    direct: DirectAbort | null,
+    deadline: boolean,
+    body: string | undefined,
+    target: ResponseTarget,
+  ): void;
+}
+
+/**
+ * Told how a request sent through a {@link CheckedSender} ends, instead of a promise: a sender that makes a
+ * request per delivery continues from here without a promise, its two resolvers and an await per request
+ * (~0.3 KB of garbage and a microtask). Exactly one method is called, once, never before `send` returns
+ * (what fails before the request is dispatched is told on a microtask), with what the promise would have
+ * resolved or rejected with. A method should not throw: what it throws is rethrown on a microtask, as an
+ * uncaught exception (as a `.then` callback's throw would be an unhandled rejection).
+ */
+export interface ResponseTarget {
+  /** The response (any status). */
+  responded(response: TransportResponse): void;
+  /** No response: a `CronhookError` (timeout, connection, abort, ...), as `send` rejects with. */
+  unanswered(error: unknown): void;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
+import type { ResponseTarget } from './checked-sender.js';
 import type { Deadlined, DeadlineGroup, Deadlines } from './deadlines.js';
 import type { DirectAbort, ExchangeEnd } from './direct-abort.js';
 import { type FailureContext, toTransportError } from './http-errors.js';
@@ -33,13 +34,19 @@ export interface ExchangeContext {
  * Ending early settles the promise at once, even while undici is still connecting or waiting for a free
  * connection; the request is then aborted as soon as undici hands it a connection, and a connection that
  * was carrying it is closed, so nothing more is read.
+ *
+ * An exchange with a {@link ResponseTarget} tells it the outcome instead, and makes no promise.
  */
 export class Exchange
   implements Dispatcher.DispatchHandler, Deadlined, LateWatched, SignalWatcher, ExchangeEnd
 {
-  readonly promise: Promise<TransportResponse>;
-  #resolve!: (response: TransportResponse) => void;
-  #reject!: (error: unknown) => void;
+  /** Settles with the outcome; null when a target is told it instead. */
+  readonly promise: Promise<TransportResponse> | null = null;
+  #resolve: ((response: TransportResponse) => void) | null = null;
+  #reject: ((error: unknown) => void) | null = null;
+  readonly #target: ResponseTarget | null;
+  /** Until {@link dispatched}: an outcome then (undici fails some requests at once) reaches a target later. */
+  #dispatching = true;
   readonly #context: ExchangeContext;
   /** Origin only, for error messages (paths of webhook URLs often hold secrets). */
   readonly #origin: string;
@@ -69,7 +76,8 @@ export class Exchange
   /**
    * `direct`: the caller's abort, which ends the exchange itself (its signal is then not watched). `deadline`:
    * false when the caller's abort comes once `timeoutMs` have passed, on Node's timers (its own timeout on the
-   * system clock): the exchange then arms no deadline timer of its own.
+   * system clock): the exchange then arms no deadline timer of its own. `target`: told the outcome, instead of
+   * the promise (see {@link ResponseTarget}; the caller says when it has {@link dispatched} the request).
    */
   constructor(
     context: ExchangeContext,
@@ -78,19 +86,27 @@ export class Exchange
     signal: AbortSignal | undefined,
     direct: DirectAbort | null = null,
     deadline = true,
+    target: ResponseTarget | null = null,
   ) {
     this.#context = context;
     this.#origin = origin;
     this.#timeoutMs = timeoutMs;
     this.#signal = signal;
     this.#direct = direct;
-    this.promise = new Promise((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
+    this.#target = target;
+    if (target === null)
+      this.promise = new Promise((resolve, reject) => {
+        this.#resolve = resolve;
+        this.#reject = reject;
+      });
     if (deadline) context.deadlines.add(this, this.#started, timeoutMs);
     if (direct !== null) direct.exchange = this;
     else if (signal !== undefined) context.watch.add(this, this.#started);
+  }
+
+  /** The request is in undici's hands: its target, if any, is told the outcome from now on without delay. */
+  dispatched(): void {
+    this.#dispatching = false;
   }
 
   /** Still pending a moment after it was sent: the caller's signal is watched from now on. */
@@ -186,13 +202,17 @@ export class Exchange
           : Buffer.concat([first, ...rest], this.#size).toString('utf8');
     this.#first = null;
     this.#rest = null;
-    this.#resolve({
+    const response: TransportResponse = {
       status: this.#status,
       headers: this.#headers ?? {},
       body,
       bodyTruncated: truncated,
       durationMs: performance.now() - this.#started,
-    });
+    };
+    const target = this.#target;
+    if (target === null) this.#resolve!(response);
+    else if (this.#dispatching) queueMicrotask(() => tell(target, response, null));
+    else tell(target, response, null);
   }
 
   #fail(error: unknown, endedBy: FailureContext['endedBy']): void {
@@ -202,7 +222,11 @@ export class Exchange
     const origin = this.#origin;
     const timeoutMs = this.#timeoutMs;
     const { connectTimeoutMs } = this.#context;
-    this.#reject(toTransportError(error, { origin, endedBy, timeoutMs, connectTimeoutMs }));
+    const failure = toTransportError(error, { origin, endedBy, timeoutMs, connectTimeoutMs });
+    const target = this.#target;
+    if (target === null) this.#reject!(failure);
+    else if (this.#dispatching) queueMicrotask(() => tell(target, null, failure));
+    else tell(target, null, failure);
   }
 
   #finish(): void {
@@ -212,5 +236,20 @@ export class Exchange
     const direct = this.#direct;
     if (direct !== null && direct.exchange === this) direct.exchange = null;
     this.#context.onSettled();
+  }
+}
+
+/**
+ * Tells `target` the response, or else the failure. Called from undici's parser callbacks, where a throw would
+ * be taken for the connection's fault: it is rethrown on a microtask instead (see ResponseTarget).
+ */
+export function tell(target: ResponseTarget, response: TransportResponse | null, failure: unknown): void {
+  try {
+    if (response !== null) target.responded(response);
+    else target.unanswered(failure);
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
   }
 }

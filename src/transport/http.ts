@@ -2,10 +2,10 @@ import type { LookupFunction } from 'node:net';
 import { Agent } from 'undici';
 import { CronhookError } from '../errors.js';
 import { VERSION } from '../version.js';
-import type { CheckedRequest, CheckedSender } from './checked-sender.js';
+import type { CheckedRequest, CheckedSender, ResponseTarget } from './checked-sender.js';
 import { Deadlines } from './deadlines.js';
 import type { DirectAbort } from './direct-abort.js';
-import { Exchange, type ExchangeContext } from './exchange.js';
+import { Exchange, type ExchangeContext, tell } from './exchange.js';
 import { type CompiledAddressPolicy, compileAddressPolicy } from './guard/address-guard.js';
 import { guardedConnector, systemLookup } from './guard/guarded-connector.js';
 import { toTransportError } from './http-errors.js';
@@ -161,7 +161,7 @@ export class HttpTransport implements Transport {
     try {
       if (this.#closed) throw stopped();
       const checked = this.#check(request);
-      return this.#dispatch(checked, checked.headers, this.#bytes(checked.body), options?.signal);
+      return this.#dispatch(checked, checked.headers, this.#bytes(checked.body), options?.signal)!;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -190,6 +190,7 @@ export class HttpTransport implements Transport {
   /**
    * Sends a checked request with `headers` and `body` (its own, or others: see CheckedSender), its exchange
    * under its deadline and the caller's signal (or its `direct` abort, see CheckedSender). Throws, not rejects.
+   * Returns the exchange's promise, or null when `target` is told the outcome instead (see ResponseTarget).
    */
   #dispatch(
     prepared: CheckedRequest,
@@ -198,7 +199,8 @@ export class HttpTransport implements Transport {
     signal: AbortSignal | undefined,
     direct: DirectAbort | null = null,
     deadline = true,
-  ): Promise<TransportResponse> {
+    target: ResponseTarget | null = null,
+  ): Promise<TransportResponse> | null {
     if (this.#closed) throw stopped();
     const timeoutMs = prepared.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (signal?.aborted)
@@ -208,7 +210,15 @@ export class HttpTransport implements Transport {
         timeoutMs,
         connectTimeoutMs: this.#connectTimeoutMs,
       });
-    const exchange = new Exchange(this.#exchanges, prepared.origin, timeoutMs, signal, direct, deadline);
+    const exchange = new Exchange(
+      this.#exchanges,
+      prepared.origin,
+      timeoutMs,
+      signal,
+      direct,
+      deadline,
+      target,
+    );
     this.#live++;
     this.#agentFor(prepared.policy).dispatch(
       {
@@ -223,6 +233,7 @@ export class HttpTransport implements Transport {
       },
       exchange,
     );
+    exchange.dispatched();
     return exchange.promise;
   }
 
@@ -234,14 +245,18 @@ export class HttpTransport implements Transport {
         if (typeof checked.body === 'string') checked.body = Buffer.from(checked.body);
         return checked;
       },
-      send: (checked, headers, signal, direct, deadline, body) => {
+      send: ((checked, headers, signal, direct, deadline, body, target) => {
         try {
           const bytes = body === undefined ? checked.body : transport.#bytes(body);
-          return transport.#dispatch(checked, headers, bytes, signal, direct, deadline);
+          const sent = transport.#dispatch(checked, headers, bytes, signal, direct, deadline, target ?? null);
+          return sent ?? undefined;
         } catch (error) {
-          return Promise.reject(error);
+          if (target === undefined) return Promise.reject(error);
+          // Never before send returns (see ResponseTarget).
+          queueMicrotask(() => tell(target, null, error));
+          return undefined;
         }
-      },
+      }) as CheckedSender['send'],
     });
   }
 

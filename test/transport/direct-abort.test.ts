@@ -60,8 +60,8 @@ describe('Exchange with a direct abort', () => {
     // Its deadline only: the caller's signal is not queued to be watched.
     expect(vi.getTimerCount()).toBe(1);
     direct.abort(new Error('stopping'));
-    expect(await settled(exchange.promise)).toBe(true);
-    await expect(exchange.promise).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    expect(await settled(exchange.promise!)).toBe(true);
+    await expect(exchange.promise!).rejects.toMatchObject({ code: 'ERR_ABORTED' });
     expect(direct.exchange).toBeNull();
     expect(ctx.settled).toBe(1);
     expect(vi.getTimerCount()).toBe(0);
@@ -73,9 +73,9 @@ describe('Exchange with a direct abort', () => {
     const exchange = new Exchange(ctx, 'http://127.0.0.1:9', 5_000, direct.signal, direct, false);
     expect(vi.getTimerCount()).toBe(0);
     vi.advanceTimersByTime(60_000);
-    expect(await settled(exchange.promise)).toBe(false);
+    expect(await settled(exchange.promise!)).toBe(false);
     direct.abort(new Error('its own timeout'));
-    await expect(exchange.promise).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    await expect(exchange.promise!).rejects.toMatchObject({ code: 'ERR_ABORTED' });
   });
 
   it('keeps its deadline by default, and answered it is taken off the controller', async () => {
@@ -84,7 +84,7 @@ describe('Exchange with a direct abort', () => {
     const exchange = new Exchange(ctx, 'http://127.0.0.1:9', 5_000, direct.signal, direct);
     exchange.onResponseStart(null as never, 200, {});
     exchange.onResponseEnd();
-    await expect(exchange.promise).resolves.toMatchObject({ status: 200 });
+    await expect(exchange.promise!).resolves.toMatchObject({ status: 200 });
     expect(direct.exchange).toBeNull();
     expect(vi.getTimerCount()).toBe(0);
     // A later abort of the run reaches no exchange.
@@ -99,8 +99,8 @@ describe('Exchange with a direct abort', () => {
     // Its deadline, and the watch's timer.
     expect(vi.getTimerCount()).toBe(2);
     controller.abort(new Error('stopping'));
-    expect(await settled(exchange.promise)).toBe(false);
+    expect(await settled(exchange.promise!)).toBe(false);
     exchange.watch();
-    await expect(exchange.promise).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    await expect(exchange.promise!).rejects.toMatchObject({ code: 'ERR_ABORTED' });
   });
 });
