@@ -15,14 +15,12 @@ import type {
 import type { DeliveryEntry } from './delivery-entry.js';
 import { DeliveryTable } from './delivery-table.js';
 import type { MemoryEndpoints } from './endpoints.js';
-import { deliveredFanout } from './fanout/delivered-fanout.js';
 import { MemoryFanouts } from './fanout/fanouts.js';
 import { OutboxClaims } from './outbox-claims.js';
+import { OutboxOutcomes } from './outbox-outcomes.js';
 import { deliveryCounts } from './reads/delivery-counts.js';
 import { listDeliveries } from './reads/delivery-listing.js';
 import { SharedDates } from './shared-dates.js';
-import { SharedHeaders } from './shared-headers.js';
-import { storeOutcome } from './stored-outcome.js';
 
 export { wakeTime } from './delivery-entry.js';
 
@@ -32,7 +30,7 @@ const DONE: Promise<void> = Promise.resolve();
  * The webhook half of {@link MemoryStorage}: endpoints, messages, deliveries and their attempts. Deliveries
  * are stored in a {@link DeliveryTable}, which finds due ones by wake time. Fan-outs (`insertFanout`) wait in
  * `MemoryFanouts` until a claim reaches their due time or a write needs their records: reads answer from
- * them.
+ * them. Claims are taken by {@link OutboxClaims}, attempts' outcomes stored by {@link OutboxOutcomes}.
  */
 export class MemoryOutbox {
   readonly #endpoints: MemoryEndpoints;
@@ -41,9 +39,7 @@ export class MemoryOutbox {
   readonly #deliveries = new DeliveryTable();
   readonly #fanouts = new MemoryFanouts();
   readonly #claims: OutboxClaims;
-  readonly #responseHeaders = new SharedHeaders();
-  /** Attempts' start dates, one per instant: many attempts start in the same millisecond. */
-  readonly #attemptDates = new SharedDates();
+  readonly #outcomes = new OutboxOutcomes(this.#deliveries, (id) => this.#entry(id));
 
   /** @param endpoints the storage's endpoints, which MemoryStorage inserts and reads directly. */
   constructor(endpoints: MemoryEndpoints) {
@@ -187,40 +183,8 @@ export class MemoryOutbox {
 
   /** {@link completeAttempt}, done before it returns (see `Storage.completeAttemptNow`). */
   completeAttemptNow(input: CompleteAttemptInput): void {
-    this.#storeOutcome(input);
+    this.#outcomes.store(input);
     if (input.endpoint) this.#endpointOutcome(input.endpoint);
-  }
-
-  #storeOutcome({ delivery, attempt }: CompleteAttemptInput): void {
-    // The attempt as kept shares its start with attempts of the same millisecond and its response headers
-    // with the attempt before when they are the same. A fanned-out delivery that succeeded at its first
-    // attempt is kept compact (DeliveredFanout), straight from its lease when a claim left it leased in its
-    // group; else the stored entry is written in place.
-    const startedAt = this.#attemptDates.copy(attempt.startedAt)!;
-    const responseHeaders = this.#responseHeaders.copy(attempt.responseHeaders);
-    const lease = this.#deliveries.leaseOf(delivery.id);
-    if (lease !== undefined) {
-      const message = lease.group.fanout!.message;
-      const delivered = deliveredFanout(message, delivery, attempt, startedAt, responseHeaders);
-      if (delivered !== null && this.#deliveries.compact(lease, delivered, delivery.id)) {
-        this.#deliveries.due.dropStale();
-        return;
-      }
-    }
-    const entry = this.#entry(delivery.id);
-    if (entry === undefined) throw notFound('delivery', delivery.id);
-    // Only a fanned-out delivery is kept compact: with no fan-out stored (publishes to one endpoint store
-    // plain records), none is made to be refused.
-    const delivered =
-      entry.attempts === null && this.#deliveries.holdsFanouts
-        ? deliveredFanout(entry.message, delivery, attempt, startedAt, responseHeaders)
-        : null;
-    if (delivered === null || !this.#deliveries.compact(entry, delivered)) {
-      const error = attempt.error === null ? null : { ...attempt.error };
-      storeOutcome(entry, delivery, { ...attempt, startedAt, error, responseHeaders }, attempt.error);
-      this.#deliveries.due.index(entry);
-    }
-    this.#deliveries.due.dropStale();
   }
 
   /** An attempt's outcome changes its endpoint (failing since, disabled). */
