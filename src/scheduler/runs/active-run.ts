@@ -60,6 +60,58 @@ export interface ActiveRun extends RunContext {
   done: Promise<RunRecord | null>;
   /** Resumes the run waiting for its start instant or a concurrency slot; null when it is not waiting. */
   wait: { resolve: () => void; reject: (reason: unknown) => void } | null;
+  /** Its place among the tracker's runs (see {@link ActiveRuns}): held there, and its neighbours. */
+  held: boolean;
+  previous: ActiveRun | null;
+  next: ActiveRun | null;
+}
+
+/**
+ * The runs a tracker holds, in hand-over order, as a list through the runs themselves: a run joins and leaves
+ * it by setting a few fields, where a Set hashed it in and deleted it again, two table writes at every run.
+ */
+export class ActiveRuns implements Iterable<ActiveRun> {
+  #first: ActiveRun | null = null;
+  #last: ActiveRun | null = null;
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  add(active: ActiveRun): void {
+    if (active.held) return;
+    active.held = true;
+    active.previous = this.#last;
+    active.next = null;
+    if (this.#last === null) this.#first = active;
+    else this.#last.next = active;
+    this.#last = active;
+    this.#size++;
+  }
+
+  has(active: ActiveRun): boolean {
+    return active.held;
+  }
+
+  delete(active: ActiveRun): void {
+    if (!active.held) return;
+    const { previous, next } = active;
+    if (previous === null) this.#first = next;
+    else previous.next = next;
+    if (next === null) this.#last = previous;
+    else next.previous = previous;
+    // A run that left points at none: nothing it outlives is kept alive through it.
+    active.held = false;
+    active.previous = null;
+    active.next = null;
+    this.#size--;
+  }
+
+  /** The runs, in hand-over order; a run added or removed meanwhile may be seen or not (take a copy first). */
+  *[Symbol.iterator](): Generator<ActiveRun> {
+    for (let active = this.#first; active !== null; active = active.next) yield active;
+  }
 }
 
 /** Ends the wait of a run (its instant came, or it got a slot); nothing when it is not waiting. */

@@ -1,9 +1,15 @@
 import type { Clock } from '../../clock.js';
 import { sleep } from '../../clock.js';
 import { CronhookError } from '../../errors.js';
-import { FreshSet } from '../../fresh-collections.js';
 import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
-import { type ActiveRun, abortRun, type ManualHandOver, NOT_MANUAL, type StartGate } from './active-run.js';
+import {
+  type ActiveRun,
+  ActiveRuns,
+  abortRun,
+  type ManualHandOver,
+  NOT_MANUAL,
+  type StartGate,
+} from './active-run.js';
 import { ConcurrencySlots } from './concurrency-slots.js';
 import { RunController } from './run-controller.js';
 import type { Runner } from './runner.js';
@@ -31,11 +37,13 @@ export interface RunTrackerOptions {
  */
 export class RunTracker {
   readonly #o: RunTrackerOptions;
+  /** Runs handed over and not settled, in hand-over order. */
+  readonly #active = new ActiveRuns();
   /**
-   * Runs handed over and not settled, in hand-over order (a Set of the runs: no string keys to hash); fresh
-   * (see FreshSet), or each run it held would be promoted.
+   * Runs held per job. A job's count stays at 0 rather than leaving the map while the map is small (see
+   * {@link KEEP_ZERO_COUNTS}): a job run again and again (`triggerJob` in a loop) then updates its entry in
+   * place, where deleting it at every run's end and inserting it at the next start churned the table.
    */
-  readonly #active = new FreshSet<ActiveRun>();
   readonly #activeByJob = new Map<string, number>();
   readonly #jobChains = new Map<string, Promise<unknown>>();
   /** What runs wait for before they start. */
@@ -163,6 +171,9 @@ export class RunTracker {
       jobRemoved: false,
       done: NOT_STARTED,
       wait: null,
+      held: false,
+      previous: null,
+      next: null,
     };
     if (this.#stopReason !== null) abortRun(active, this.#stopReason);
     this.#activeByJob.set(job.id, (this.#activeByJob.get(job.id) ?? 0) + 1);
@@ -186,7 +197,7 @@ export class RunTracker {
       this.#jobChains.delete(job.id);
     this.#active.delete(active);
     const count = (this.#activeByJob.get(job.id) ?? 1) - 1;
-    if (count > 0) this.#activeByJob.set(job.id, count);
+    if (count > 0 || this.#activeByJob.size <= KEEP_ZERO_COUNTS) this.#activeByJob.set(job.id, count);
     else this.#activeByJob.delete(job.id);
   }
 
@@ -214,6 +225,9 @@ export class RunTracker {
     await Promise.allSettled([...this.#active].map((a) => a.done));
   }
 }
+
+/** Up to how many jobs' counts stay in the tracker's map at 0 (see RunTracker's `#activeByJob`). */
+const KEEP_ZERO_COUNTS = 1024;
 
 /** What an ActiveRun's `done` is until its run is under way (set right after, in `execute`). */
 const NOT_STARTED: Promise<RunRecord | null> = Promise.resolve(null);

@@ -1,4 +1,3 @@
-import { FreshSet } from '../../../fresh-collections.js';
 import { isRunActive, type RunStatus } from '../../../scheduler/types.js';
 import { notFound, runLeaseLost } from '../../errors.js';
 import { countRun, emptyRunCounts, type statsWindows } from '../../stats.js';
@@ -10,6 +9,7 @@ import type {
   RunRecord,
   StorageStats,
 } from '../../types.js';
+import { InFlightRuns } from './in-flight-runs.js';
 import { byNewest, JobRuns } from './job-runs.js';
 import { RunIdIndex } from './run-id-index.js';
 import { assignStoredRun, fromStoredRun, type StoredRun, toStoredRun } from './stored-run.js';
@@ -27,8 +27,8 @@ export class MemoryRuns {
   /** By id, indexed once something looks a run up by id (see RunIdIndex). */
   readonly #byId = new RunIdIndex();
   readonly #byJob = new Map<string, JobRuns>();
-  /** Runs queued or running (a fresh Set of the stored runs: no string keys to hash on every run). */
-  readonly #inFlight = new FreshSet<StoredRun>();
+  /** Runs queued or running. */
+  readonly #inFlight = new InFlightRuns();
   /** Run requests not taken yet: few, and looked for only when an instance is told of a change. */
   readonly #requests = new Set<StoredRun>();
 

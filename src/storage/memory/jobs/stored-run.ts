@@ -14,6 +14,10 @@ export interface StoredRun extends Omit<RunRecord, TimeField> {
   lockedUntil: number | null;
   /** Where it is in MemoryRuns' index by id (RunIdIndex): 0 added and not indexed yet, 1 indexed, 2 removed. */
   idIndex: 0 | 1 | 2;
+  /** Whether it is among MemoryRuns' runs in flight, and its neighbours there (see InFlightRuns). */
+  inFlight: boolean;
+  previousInFlight: StoredRun | null;
+  nextInFlight: StoredRun | null;
 }
 
 const ms = (d: Date | null): number | null => (d === null ? null : d.getTime());
@@ -38,6 +42,9 @@ export function toStoredRun(run: RunRecord): StoredRun {
     occurrenceKey: run.occurrenceKey,
     lockedUntil: ms(run.lockedUntil),
     idIndex: 0,
+    inFlight: false,
+    previousInFlight: null,
+    nextInFlight: null,
   };
 }
 
