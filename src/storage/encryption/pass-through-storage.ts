@@ -10,11 +10,13 @@ import type {
   RunRecord,
   Storage,
 } from '../types.js';
+import { statusOnly } from './secret-fields.js';
 
 /**
  * The Storage members that carry no secrets, handed to the storage underneath as they are: runs, messages,
  * deliveries and attempts, deletions, due times, and the optional members among them that the storage
- * underneath has. {@link EncryptedStorage} adds the members that seal or open secrets.
+ * underneath has. An attempt's outcome passes with its endpoint patch cut to the status fields it declares
+ * ({@link statusOnly}). {@link EncryptedStorage} adds the members that seal or open secrets.
  */
 export abstract class PassThroughStorage {
   readonly #inner: Storage;
@@ -29,6 +31,7 @@ export abstract class PassThroughStorage {
   readonly insertRunNow?: Storage['insertRunNow'];
   readonly updateRunNow?: Storage['updateRunNow'];
   readonly pruneRunsNow?: Storage['pruneRunsNow'];
+  readonly completeAttemptNow?: Storage['completeAttemptNow'];
 
   constructor(storage: Storage) {
     this.#inner = storage;
@@ -42,6 +45,9 @@ export abstract class PassThroughStorage {
     if (storage.insertRunNow) this.insertRunNow = (run) => storage.insertRunNow!(run);
     if (storage.updateRunNow) this.updateRunNow = (run) => storage.updateRunNow!(run);
     if (storage.pruneRunsNow) this.pruneRunsNow = (input) => storage.pruneRunsNow!(input);
+    if (storage.completeAttemptNow) {
+      this.completeAttemptNow = (input) => storage.completeAttemptNow!(statusOnly(input));
+    }
   }
 
   get shared(): boolean {
@@ -92,7 +98,7 @@ export abstract class PassThroughStorage {
     return this.#inner.claimDeliveries(options);
   }
   completeAttempt(input: CompleteAttemptInput): Promise<void> {
-    return this.#inner.completeAttempt(input);
+    return this.#inner.completeAttempt(statusOnly(input));
   }
   updateDelivery(delivery: DeliveryRecord): Promise<void> {
     return this.#inner.updateDelivery(delivery);

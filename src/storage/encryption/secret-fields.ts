@@ -1,5 +1,5 @@
 import type { EndpointRecord } from '../../notifier/types.js';
-import type { JobRecord } from '../types.js';
+import type { CompleteAttemptInput, JobRecord } from '../types.js';
 
 /**
  * Where secrets live in what cronhook stores, written once for sealing, opening, re-encrypting and the check
@@ -46,4 +46,24 @@ export function mapJobSecrets(job: JobRecord, f: SecretTransform): JobRecord {
     mapped.signingSecret = f(target.signingSecret, `${base}:signingSecret`);
   }
   return { ...job, target: mapped };
+}
+
+type EndpointOutcome = NonNullable<CompleteAttemptInput['endpoint']>;
+
+/**
+ * `input` with its endpoint patch cut to the status fields the contract declares for it, the input itself
+ * when it has no patch (the usual outcome). The patch's type accepts a whole endpoint record (a record
+ * given as the patch, an opened one, would carry its secrets in clear to the storage underneath), and an
+ * adapter may spread the patch over the stored endpoint (MemoryStorage does).
+ */
+export function statusOnly(input: CompleteAttemptInput): CompleteAttemptInput {
+  const patch = input.endpoint;
+  if (patch === undefined) return input;
+  const endpoint: EndpointOutcome = { id: patch.id };
+  if (patch.failingSince !== undefined) endpoint.failingSince = patch.failingSince;
+  if (patch.enabled !== undefined) endpoint.enabled = patch.enabled;
+  if (patch.disabledReason !== undefined) endpoint.disabledReason = patch.disabledReason;
+  if (patch.disabledAt !== undefined) endpoint.disabledAt = patch.disabledAt;
+  if (patch.updatedAt !== undefined) endpoint.updatedAt = patch.updatedAt;
+  return { ...input, endpoint };
 }

@@ -79,11 +79,14 @@ describe('EncryptedStorage options', () => {
     expect(bare.subscribe).toBeUndefined();
     expect(bare.claimRunRequests).toBeUndefined();
     expect(memory.shared).toBe(false);
+    expect(memory.completeAttemptNow).toBeTypeOf('function'); // MemoryStorage stores outcomes in process
+    expect(memory.insertRunNow).toBeTypeOf('function');
     // peekJob hands out the adapter's own records: it would hand out ciphertext, so it is left out.
     expect((memory as Storage).peekJob).toBeUndefined();
     const sqlite = new EncryptedStorage(new SqliteStorage({ path: ':memory:' }), { keys: [KEY] });
     expect(sqlite.subscribe).toBeTypeOf('function');
     expect(sqlite.close).toBeTypeOf('function');
+    expect(sqlite.completeAttemptNow).toBeUndefined();
   });
 });
 
