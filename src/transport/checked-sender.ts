@@ -51,7 +51,8 @@ export interface CheckedSender {
  * request per delivery continues from here without a promise, its two resolvers and an await per request
  * (~0.3 KB of garbage and a microtask). Exactly one method is called, once, never before `send` returns
  * (what fails before the request is dispatched is told on a microtask), with what the promise would have
- * resolved or rejected with. A method should not throw: what it throws is rethrown on a microtask, as an
+ * resolved or rejected with. It runs inside whatever ended the request: undici's response callbacks, the
+ * deadline's timer, the signal's abort event, or the caller's own `DirectAbort.abort()` call. A method should not throw: what it throws is rethrown on a microtask, as an
  * uncaught exception (as a `.then` callback's throw would be an unhandled rejection).
  */
 export interface ResponseTarget {
