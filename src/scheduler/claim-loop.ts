@@ -12,7 +12,7 @@ import { RunLeases } from './runs/run-leases.js';
 import { newRunRecord } from './runs/run-records.js';
 import { RunRequests } from './runs/run-requests.js';
 import type { RunTracker } from './runs/run-tracker.js';
-import type { MissedEvents, RunTrigger, SchedulerEvents } from './types.js';
+import type { MissedEvents, Run, RunTrigger, SchedulerEvents } from './types.js';
 
 /**
  * Jobs of one claim are advanced one after another while their leases run: a small batch keeps the last of
@@ -135,6 +135,14 @@ export class ClaimLoop implements RunHandOver {
   ): Promise<RunRecord | null> {
     this.#leases.beforeHandOver();
     const done = this.#o.tracker.execute(job, run, jitterMs, after, gate, manual);
+    if (this.#running) this.#timer.wakeAt(this.#leases.nextRenewAt);
+    return done;
+  }
+
+  /** {@link execute} for a reserved run of `triggerJob`'s: see RunTracker.executeReserved. */
+  executeReserved(job: JobRecord, run: RunRecord, manual: ManualHandOver): Promise<Run> {
+    this.#leases.beforeHandOver();
+    const done = this.#o.tracker.executeReserved(job, run, manual);
     if (this.#running) this.#timer.wakeAt(this.#leases.nextRenewAt);
     return done;
   }

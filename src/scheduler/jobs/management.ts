@@ -209,6 +209,7 @@ export function runNow(options: ManualRunOptions, id: string): Promise<Run> {
     }
     // Inserted without an await: the run starts in this tick, at its start time.
     const handOver = manualHandOver(true, reserved, true);
+    if (reserved) return loop.executeReserved(job, run, handOver);
     const done = loop.execute(job, run, 0, undefined, undefined, handOver);
     return done.then((finished) => toPublicRun(finished ?? run));
   } catch (error) {

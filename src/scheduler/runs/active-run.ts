@@ -56,8 +56,11 @@ export interface ActiveRun extends RunContext {
    * retention or its release is being written).
    */
   ended: boolean;
-  /** Settles when the run has finished (null when it was released or failed to start). */
-  done: Promise<RunRecord | null>;
+  /**
+   * Settles when the run has finished: with the finished run (null when it was released or failed to start),
+   * or, for a reserved run of `triggerJob`'s, its public view (see RunTracker.executeReserved).
+   */
+  done: Promise<unknown>;
   /** Resumes the run waiting for its start instant or a concurrency slot; null when it is not waiting. */
   wait: { resolve: () => void; reject: (reason: unknown) => void } | null;
   /** Its place among the tracker's runs (see {@link ActiveRuns}): held there, and its neighbours. */

@@ -2,6 +2,7 @@ import type { Clock } from '../../clock.js';
 import { sleep } from '../../clock.js';
 import { CronhookError } from '../../errors.js';
 import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
+import type { Run } from '../types.js';
 import {
   type ActiveRun,
   ActiveRuns,
@@ -12,6 +13,7 @@ import {
 } from './active-run.js';
 import { ConcurrencySlots } from './concurrency-slots.js';
 import { RunController } from './run-controller.js';
+import { toPublicRun } from './run-records.js';
 import type { Runner } from './runner.js';
 import { StartWaits } from './start-waits.js';
 import { StartedRuns } from './started-runs.js';
@@ -154,6 +156,37 @@ export class RunTracker {
     gate?: StartGate,
     manual: ManualHandOver = NOT_MANUAL,
   ): Promise<RunRecord | null> {
+    const active = this.#hold(job, run, manual);
+    const previous = after ?? (job.overlap === 'queue' ? this.#jobChains.get(job.id) : undefined);
+    // A reserved run (triggerJob's, a slot held, stored `running`) starts at once: nothing to wait for.
+    const done =
+      manual.reserved && active.abortReason === null
+        ? this.#started.start(active, true, manual.startedNow)
+        : this.#waits.wait(active, jitterMs, previous, gate, manual);
+    active.done = done;
+    // (A run released before its first await has left #active already and chains nothing.)
+    if (job.overlap === 'queue' && this.#active.has(active)) this.#jobChains.set(job.id, done);
+    return done;
+  }
+
+  /**
+   * Runs a reserved run of `triggerJob`'s (`manual.reserved`: see {@link reserveStart}), and resolves with
+   * its public view once it has finished: made in the continuation that ends the run, not in one more
+   * `.then` on {@link execute}'s promise (a promise, a closure and a turn of the microtask queue per run).
+   */
+  executeReserved(job: JobRecord, run: RunRecord, manual: ManualHandOver): Promise<Run> {
+    const active = this.#hold(job, run, manual);
+    // Reserved runs are of jobs that do not queue their runs: nothing to wait for, no chain to join.
+    const done =
+      active.abortReason === null
+        ? this.#started.startReserved(active, manual.startedNow)
+        : this.#waits.wait(active, 0, undefined, undefined, manual).then((f) => toPublicRun(f ?? run));
+    active.done = done;
+    return done;
+  }
+
+  /** `run`, handed over: held here (and counted for its job) until it settles. */
+  #hold(job: JobRecord, run: RunRecord, manual: ManualHandOver): ActiveRun {
     if (manual.reserved) this.#slots.handOverReserved();
     const controller = new RunController();
     const active: ActiveRun = {
@@ -177,17 +210,8 @@ export class RunTracker {
     };
     if (this.#stopReason !== null) abortRun(active, this.#stopReason);
     this.#activeByJob.set(job.id, (this.#activeByJob.get(job.id) ?? 0) + 1);
-    const previous = after ?? (job.overlap === 'queue' ? this.#jobChains.get(job.id) : undefined);
     this.#active.add(active);
-    // A reserved run (triggerJob's, a slot held, stored `running`) starts at once: nothing to wait for.
-    const done =
-      manual.reserved && active.abortReason === null
-        ? this.#started.start(active, true, manual.startedNow)
-        : this.#waits.wait(active, jitterMs, previous, gate, manual);
-    active.done = done;
-    // (A run released before its first await has left #active already and chains nothing.)
-    if (job.overlap === 'queue' && this.#active.has(active)) this.#jobChains.set(job.id, done);
-    return done;
+    return active;
   }
 
   /** The run has settled: it leaves the runs held here (and its job's `overlap: 'queue'` chain). */

@@ -1,10 +1,11 @@
 import type { Clock } from '../../clock.js';
 import { CronhookError } from '../../errors.js';
 import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
-import type { RunStatus } from '../types.js';
+import type { Run, RunStatus } from '../types.js';
 import type { ActiveRun, StartGate } from './active-run.js';
 import type { ConcurrencySlots } from './concurrency-slots.js';
 import { RunEnding } from './run-ending.js';
+import { toPublicRun } from './run-records.js';
 import type { Runner } from './runner.js';
 
 export interface StartedRunsOptions {
@@ -31,6 +32,8 @@ export class StartedRuns {
   #ending = 0;
   /** What the runner hands each run's end to (made once: no closures per run). */
   readonly #runEnding: RunEnding<ActiveRun, RunRecord | null>;
+  /** The same for a reserved run of `triggerJob`'s, which ends with the run's public view. */
+  readonly #reservedEnding: RunEnding<ActiveRun, Run>;
 
   constructor(options: StartedRunsOptions) {
     this.#o = options;
@@ -42,6 +45,17 @@ export class StartedRuns {
       failed: (active, error) => {
         this.#end(active);
         return this.failed(active, error, false);
+      },
+    });
+    this.#reservedEnding = new RunEnding(options.runner, {
+      ran: (active, finished) => {
+        this.#end(active);
+        const ran = this.#ran(active, finished);
+        return ran === finished ? toPublicRun(finished) : publicOnceSettled(active, ran);
+      },
+      failed: (active, error) => {
+        this.#end(active);
+        return publicOnceSettled(active, this.failed(active, error, false));
       },
     });
   }
@@ -130,6 +144,18 @@ export class StartedRuns {
     }
   }
 
+  /**
+   * Runs a reserved run of `triggerJob`'s (stored `running` already, holding its slot); resolves with its public
+   * view once finished (see RunTracker.executeReserved).
+   */
+  startReserved(active: ActiveRun, startedNow: boolean): Promise<Run> {
+    try {
+      return this.#o.runner.execute(active, true, startedNow, this.#reservedEnding);
+    } catch (error) {
+      return this.#reservedEnding.follow(active, Promise.reject(error));
+    }
+  }
+
   /** The run's runner is done: its slot goes back, and it counts as ending until it settles. */
   #end(active: ActiveRun): void {
     active.ended = true;
@@ -200,6 +226,11 @@ function leaseRanOut(job: JobRecord, run: RunRecord): CronhookError {
       `${run.lockedUntil?.toISOString()} while it waited (this instance paused longer than leaseMs, or could not ` +
       'renew it); another instance takes it over',
   );
+}
+
+/** The public view of `active`'s run once `settled` has: the finished run, or the run as it is (null). */
+function publicOnceSettled(active: ActiveRun, settled: RunRecord | Promise<RunRecord | null>): Promise<Run> {
+  return Promise.resolve(settled).then((finished) => toPublicRun(finished ?? active.run));
 }
 
 /** What a run that did not start comes to. */
