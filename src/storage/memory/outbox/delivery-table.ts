@@ -5,13 +5,7 @@ import type { DeliveryEntry } from './delivery-entry.js';
 import { DueDeliveries } from './due-deliveries.js';
 import { EndpointLists } from './endpoint-lists.js';
 import { DeliveredFanout } from './fanout/delivered-fanout.js';
-import {
-  type FanoutGroup,
-  FanoutGroups,
-  FanoutLease,
-  type FanoutSlot,
-  isEntry,
-} from './fanout/fanout-groups.js';
+import { type FanoutGroup, FanoutGroups, FanoutLease, isEntry } from './fanout/fanout-groups.js';
 import type { PendingFanout } from './fanout/fanouts.js';
 
 export { type DeliveryEntry, wakeTime } from './delivery-entry.js';
@@ -77,7 +71,13 @@ export class DeliveryTable {
    */
   *values(): Generator<DeliveryEntry, void, undefined> {
     yield* this.#entries.values();
-    for (const [slot, i, group] of this.#slots()) yield isEntry(slot) ? slot : this.#read(group, i, slot);
+    for (const group of this.#fanouts.values()) {
+      const slots = group.slots;
+      for (let i = 0; i < slots.length; i++) {
+        const slot = slots[i];
+        if (slot !== undefined) yield isEntry(slot) ? slot : this.#read(group, i, slot);
+      }
+    }
   }
 
   /**
@@ -108,23 +108,16 @@ export class DeliveryTable {
 
   /**
    * The stored deliveries not kept compact once delivered (those that succeeded at a fan-out's first
-   * attempt).
+   * attempt), passing over those kept compact (most of a fanned-out log) where they are.
    */
   *whole(): Generator<DeliveryEntry, void, undefined> {
     yield* this.#entries.values();
-    for (const [slot, i, group] of this.#slots()) {
-      if (isEntry(slot)) yield slot;
-      else if (slot instanceof FanoutLease) yield this.#read(group, i, slot);
-    }
-  }
-
-  /** Each fanned-out delivery's slot, index and group (reads of every delivery: rare). */
-  *#slots(): Generator<[FanoutSlot, number, FanoutGroup], void, undefined> {
     for (const group of this.#fanouts.values()) {
       const slots = group.slots;
       for (let i = 0; i < slots.length; i++) {
         const slot = slots[i];
-        if (slot !== undefined) yield [slot, i, group];
+        if (slot === undefined || slot instanceof DeliveredFanout) continue;
+        yield slot instanceof FanoutLease ? this.#read(group, i, slot) : slot;
       }
     }
   }
@@ -256,18 +249,32 @@ export class DeliveryTable {
    * shared: none of them shares its ids' group (see {@link fanoutKey}) with another, whose group is theirs
    * alone with nothing from `next` on, and `insert` stored no id of theirs. Then reads may take their
    * deliveries as the fan-outs hold them; else only storing them first (`takeAll`) says which are kept.
+   * Reads of every delivery ask: it looks up the fan-outs' ids not taken yet or, when fewer, goes over the ids
+   * `insert` stored (all of a log of deliveries to one endpoint), where one of their group counts at any index.
    */
   clearOf(fanouts: Iterable<PendingFanout>): boolean {
     const keys = new Set<string>();
+    const looked: PendingFanout[] = [];
+    let untaken = 0;
     for (const fanout of fanouts) {
       if (fanout.next === fanout.endpointIds.length) continue;
+      looked.push(fanout);
       const key = fanoutKey(fanoutDeliveryId(fanout.message.id, 0));
       if (keys.size === keys.add(key).size) return false;
       const group = this.#fanouts.group(key);
       if (group !== undefined && (group.fanout !== fanout || group.slots.length > fanout.next)) return false;
+      untaken += fanout.endpointIds.length - fanout.next;
     }
-    if (keys.size === 0) return true;
-    for (const id of this.#entries.keys()) if (fanoutIndex(id) >= 0 && keys.has(fanoutKey(id))) return false;
+    const entries = this.#entries;
+    if (keys.size === 0 || entries.size === 0) return true;
+    if (untaken <= entries.size) {
+      for (const { endpointIds, message, next } of looked) {
+        for (let i = next; i < endpointIds.length; i++)
+          if (endpointIds[i] !== undefined && entries.has(fanoutDeliveryId(message.id, i))) return false;
+      }
+      return true;
+    }
+    for (const id of entries.keys()) if (fanoutIndex(id) >= 0 && keys.has(fanoutKey(id))) return false;
     return true;
   }
 

@@ -77,6 +77,48 @@ describe('MemoryStorage reads of fan-outs not handed out yet', () => {
     ]);
     expect((await storage.stats({ now: at(0) })).deliveries.pending).toBe(5);
   });
+  // Reads look up the fan-outs' ids not taken yet one by one or, when fewer were stored by hand, check those: then
+  // one of the fan-out's group counts at any index (its records are written first, which settles it as well).
+  it.each([
+    ['fewer than the fan-out holds (each stored id is checked)', 0, 1],
+    ['more than the fan-out holds (each of its ids is looked up)', 6, 0],
+  ])(
+    'ids stored by hand, %s: one the fan-out derives has its records written first, each id keeping one delivery',
+    async (_case, others, besides) => {
+      const storeAll = vi.spyOn(MemoryFanouts.prototype, 'takeAll');
+      const storage = new MemoryStorage();
+      for (let i = 0; i < others; i++)
+        await storage.insertMessage({
+          message: message(`m-${i}`),
+          deliveries: [delivery(`d-${i}`, `m-${i}`, 'ep-a')],
+        });
+      const spare = fanoutMessage(at(3));
+      // Index 2 of a fan-out to two endpoints: the same group of ids, but no id the fan-out has.
+      await storage.insertMessage({
+        message: message('m-beside', { createdAt: at(3) }),
+        deliveries: [delivery(fanoutDeliveryId(spare.id, 2), 'm-beside', 'ep-z', { createdAt: at(3) })],
+      });
+      await storage.insertFanout({ message: spare, endpointIds: ['ep-a', 'ep-b'], nextAttemptAt: at(0) });
+      expect((await storage.stats({ now: at(0) })).deliveries.pending).toBe(others + 3);
+      expect((await storage.listDeliveries({ since: at(3) })).map((d) => [d.id, d.endpointId])).toEqual(
+        [2, 1, 0].map((i) => [fanoutDeliveryId(spare.id, i), ['ep-a', 'ep-b', 'ep-z'][i]]),
+      );
+      expect(storeAll).toHaveBeenCalledTimes(besides);
+
+      const later = fanoutMessage(at(5));
+      await storage.insertMessage({
+        message: message('m-hand', { createdAt: at(5) }),
+        deliveries: [delivery(fanoutDeliveryId(later.id, 1), 'm-hand', 'ep-z', { createdAt: at(5) })],
+      });
+      await storage.insertFanout({ message: later, endpointIds: ['ep-a', 'ep-b'], nextAttemptAt: at(0) });
+      expect((await storage.listDeliveries({ since: at(5) })).map((d) => [d.id, d.endpointId])).toEqual([
+        [fanoutDeliveryId(later.id, 1), 'ep-z'],
+        [fanoutDeliveryId(later.id, 0), 'ep-a'],
+      ]);
+      expect(storeAll).toHaveBeenCalledTimes(besides + 1);
+      expect((await storage.stats({ now: at(0) })).deliveries.pending).toBe(others + 5);
+    },
+  );
 });
 
 describe('MemoryStorage writes to a delivery no claim took', () => {
