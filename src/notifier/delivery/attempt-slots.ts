@@ -1,6 +1,6 @@
 import { FreshSet } from '../../fresh-collections.js';
 import type { DeliveryRecord } from '../types.js';
-import type { AnswerWatcher } from './attempt/deliverer.js';
+import type { AttemptWatcher } from './attempt/attempt-in-flight.js';
 
 /**
  * Attempts whose results may wait to be stored, per slot of `concurrency`: results are group-committed, so
@@ -116,7 +116,7 @@ export interface LaunchedAttempts {
 }
 
 /** One attempt launched by the dispatcher: its request's end frees the slot, once. */
-export class LaunchedAttempt implements AnswerWatcher {
+export class LaunchedAttempt implements AttemptWatcher {
   #answered = false;
 
   constructor(

@@ -260,9 +260,8 @@ export class Dispatcher {
     this.#slots.started(delivery.id);
     // A pending delivery whose retries were spent has been put back by replay().
     const trigger = delivery.attempts > options.retrySchedule.length ? 'replay' : 'auto';
-    // deliver() never rejects with a watcher that is told of failures (see AnswerWatcher).
     const launched = new LaunchedAttempt(delivery, startedAt, this.#attempts);
-    void this.#deps.deliverer.deliver(delivery, trigger, this.#controller.signal, launched);
+    this.#deps.deliverer.launch(delivery, trigger, this.#controller.signal, launched);
   }
 
   /**

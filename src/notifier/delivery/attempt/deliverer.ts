@@ -3,14 +3,9 @@ import { CronhookError } from '../../../errors.js';
 import type { Emitter } from '../../../events.js';
 import type { Logger } from '../../../scheduler/types.js';
 import type { Storage } from '../../../storage/types.js';
-import type { DeliveryHook, NotifierHooks } from '../../../telemetry/hooks.js';
+import type { NotifierHooks } from '../../../telemetry/hooks.js';
 import { tracedSend } from '../../../telemetry/hooks.js';
-import type {
-  AddressPolicy,
-  Transport,
-  TransportRequest,
-  TransportResponse,
-} from '../../../transport/types.js';
+import type { AddressPolicy, Transport, TransportRequest } from '../../../transport/types.js';
 import { VERSION } from '../../../version.js';
 import type { ResolvedNotifierOptions } from '../../options.js';
 import { activeSecrets, signatureHeaders } from '../../signing/signatures.js';
@@ -22,9 +17,14 @@ import type {
   Message,
   NotifierEvents,
 } from '../../types.js';
-import { attemptOutcome, isManualTrigger } from './attempt-outcome.js';
-import { attemptRecord } from './attempt-record.js';
-import { reportAttempt } from './attempt-report.js';
+import {
+  AttemptInFlight,
+  AttemptRecorder,
+  type AttemptWatcher,
+  AwaitedAttempt,
+  fail,
+} from './attempt-in-flight.js';
+import { isManualTrigger } from './attempt-outcome.js';
 import { CheckedEndpoints } from './checked-endpoints.js';
 import { EndpointRequests } from './endpoint-requests.js';
 import { RecentMessage } from './recent-message.js';
@@ -48,22 +48,9 @@ export interface DelivererDeps {
 }
 
 /**
- * Told how an attempt goes (an object rather than callbacks: no closure per attempt). With `failed` and `over`,
- * `deliver()` never rejects: the dispatcher launches attempts without an async function of its own around
- * each (its frame, promise and await were ~0.6 KB of garbage per delivery).
- */
-export interface AnswerWatcher {
-  /** The attempt's request is over (answered, failed or not made), before the attempt is stored. */
-  answered(): void;
-  /** The attempt failed with `error` (storage trouble, an undecryptable secret): `deliver()` resolves null. */
-  failed?(error: unknown): void;
-  /** The attempt is over: stored, handed back, or failed (after `failed`). */
-  over?(): void;
-}
-
-/**
  * Makes one attempt of one delivery: signs, sends, records the attempt and the delivery's next state in one
- * storage write, then emits events. Shared by the dispatcher (automatic attempts) and by ping/redeliver.
+ * storage write, then emits events. Shared by the dispatcher (automatic attempts, {@link launch}) and by
+ * ping/redeliver ({@link deliver}).
  */
 export class Deliverer {
   readonly #deps: DelivererDeps;
@@ -77,6 +64,7 @@ export class Deliverer {
   readonly #message = new RecentMessage();
   /** Endpoints' requests checked once per record (see EndpointRequests); null: the transport checks each. */
   readonly #requests: EndpointRequests | null;
+  readonly #recorder: AttemptRecorder;
 
   constructor(deps: DelivererDeps) {
     this.#deps = deps;
@@ -86,122 +74,165 @@ export class Deliverer {
       allowPrivateNetworks: deps.options.allowPrivateNetworks,
       allow: deps.options.allow,
     };
+    this.#recorder = new AttemptRecorder(deps, this.#endpoints, this.#checked);
   }
 
   /**
-   * Attempts `delivery` now. Returns null, having released the lease, when an automatic attempt finds its
-   * endpoint disabled: such deliveries wait until the endpoint is enabled again. `watcher.answered()` is called
-   * once the request is over (answered, failed or not made), before the attempt is stored; a watcher with
-   * `failed` is told of a failure instead of this rejecting (see AnswerWatcher).
+   * Attempts `delivery` now and resolves with the attempt as stored, or null, having released the lease, when
+   * an automatic attempt finds its endpoint disabled. Rejects when the attempt fails (storage trouble, an
+   * undecryptable secret).
    */
-  async deliver(
+  deliver(delivery: DeliveryRecord, trigger: AttemptTrigger): Promise<DeliveryAttempt | null> {
+    return new Promise((resolve, reject) => {
+      this.launch(delivery, trigger, undefined, new AwaitedAttempt(resolve, reject));
+    });
+  }
+
+  /**
+   * Attempts `delivery` now, telling `watcher` how it goes (see AttemptWatcher); never throws. An automatic
+   * attempt that finds its endpoint disabled releases the lease and is done (null): such deliveries wait until
+   * the endpoint is enabled again. Not an async function: with in-process storage an attempt whose endpoint
+   * and message are at hand is sent in this call and recorded in the one that settles its request.
+   */
+  launch(
     delivery: DeliveryRecord,
     trigger: AttemptTrigger,
-    signal?: AbortSignal,
-    watcher?: AnswerWatcher,
-  ): Promise<DeliveryAttempt | null> {
-    const { storage, clock } = this.#deps;
+    signal: AbortSignal | undefined,
+    watcher: AttemptWatcher,
+  ): void {
     try {
       const read = this.#endpoints.read(delivery.endpointId);
-      const messageId = delivery.messageId;
-      const messageRead = this.#message.read(storage, messageId);
-      let endpoint: Readonly<EndpointRecord> | null;
-      let message: Message | null;
+      const messageRead = this.#message.read(this.#deps.storage, delivery.messageId);
+      if (read instanceof Promise || messageRead instanceof Promise) {
+        void this.#launchRead(delivery, trigger, signal, watcher, read, messageRead);
+        return;
+      }
+      this.#message.found(delivery.messageId, messageRead);
+      this.#start(delivery, trigger, signal, watcher, read, messageRead);
+    } catch (error) {
+      fail(watcher, error);
+    }
+  }
+
+  /** {@link launch} once the endpoint and message are read. */
+  async #launchRead(
+    delivery: DeliveryRecord,
+    trigger: AttemptTrigger,
+    signal: AbortSignal | undefined,
+    watcher: AttemptWatcher,
+    read: Readonly<EndpointRecord> | null | Promise<EndpointRecord | null>,
+    messageRead: Message | null | Promise<Message | null>,
+  ): Promise<void> {
+    const messageId = delivery.messageId;
+    let endpoint: Readonly<EndpointRecord> | null;
+    let message: Message | null;
+    try {
       try {
         if (read instanceof Promise) [endpoint, message] = await Promise.all([read, messageRead]);
         else {
-          // No pair array for the usual case, an endpoint peeked without I/O.
           endpoint = read;
-          message = messageRead instanceof Promise ? await messageRead : messageRead;
+          message = await messageRead;
         }
       } catch (error) {
         this.#message.found(messageId, null);
         throw error;
       }
       this.#message.found(messageId, message);
-      if (endpoint !== null && !endpoint.enabled && !isManualTrigger(trigger)) {
-        await storage.updateDelivery({ ...delivery, lockedBy: null, lockedUntil: null });
-        return null;
-      }
-      // A secret still encrypted (no key, or the wrong one) is never sent as if it were the secret, and no
-      // attempt is spent: this rejects with ERR_ENCRYPTION_KEY and the delivery waits for its lease to run out.
-      const startedAt = clock.now();
-      const peeked = this.#endpoints.peeked !== null;
-      if (endpoint !== null) this.#checked.requireOpened(endpoint, startedAt, peeked);
-      const hook = this.#deps.telemetry?.deliveryStarted(delivery, message, trigger) ?? null;
-      let response: TransportResponse | null = null;
-      let error: unknown = null;
-      if (endpoint === null || message === null) {
-        error = new CronhookError(
-          endpoint === null ? 'ERR_ENDPOINT_NOT_FOUND' : 'ERR_STORAGE',
-          endpoint === null
-            ? `Endpoint ${delivery.endpointId} no longer exists`
-            : `Message ${delivery.messageId} is missing from storage`,
-        );
-      } else {
-        try {
-          response = await this.#send(endpoint, message, startedAt, signal, hook);
-        } catch (e) {
-          error = e;
-        }
-      }
-      watcher?.answered();
-      // What the receiver echoes of the endpoint's authorization, headers or query is not kept.
-      const secrets = response === null || endpoint === null ? [] : this.#checked.secrets(endpoint, peeked);
-      const attempt = attemptRecord(delivery, trigger, startedAt, response, error, secrets, clock);
-      const input = attemptOutcome(
-        { delivery, endpoint, attempt, response, now: clock.now() },
-        this.#deps.options,
-        this.#deps.random,
-      );
-      if (hook === null) {
-        if (storage.completeAttemptNow !== undefined) storage.completeAttemptNow(input);
-        else await storage.completeAttempt(input);
-        const stored =
-          input.endpoint?.enabled === false ? await this.#endpoints.disabled(input.endpoint) : null;
-        reportAttempt(this.#deps, this.#endpoints, input, endpoint, message, stored);
-        return attempt;
-      }
-      let stored: EndpointRecord | null = null;
-      try {
-        await storage.completeAttempt(input);
-        if (input.endpoint?.enabled === false) stored = await this.#endpoints.disabled(input.endpoint);
-      } catch (failure) {
-        hook.end(null, failure);
-        throw failure;
-      }
-      // Logged inside the attempt's span, so log lines carry its trace and span ids.
-      hook.within(() => reportAttempt(this.#deps, this.#endpoints, input, endpoint, message, stored));
-      hook.end(input, null);
-      return attempt;
+      this.#start(delivery, trigger, signal, watcher, endpoint, message);
     } catch (error) {
-      if (watcher?.failed === undefined) throw error;
-      watcher.failed(error);
-      return null;
-    } finally {
-      watcher?.over?.();
+      fail(watcher, error);
     }
   }
 
-  /** Not an async function: the transport's promise is returned as it is (throws before sending). */
+  /** Sends the attempt (throws when it cannot be made: see requireOpened). */
+  #start(
+    delivery: DeliveryRecord,
+    trigger: AttemptTrigger,
+    signal: AbortSignal | undefined,
+    watcher: AttemptWatcher,
+    endpoint: Readonly<EndpointRecord> | null,
+    message: Message | null,
+  ): void {
+    const { clock } = this.#deps;
+    if (endpoint !== null && !endpoint.enabled && !isManualTrigger(trigger)) {
+      void this.#release(delivery, watcher);
+      return;
+    }
+    // A secret still encrypted (no key, or the wrong one) is never sent as if it were the secret, and no
+    // attempt is spent: this throws ERR_ENCRYPTION_KEY and the delivery waits for its lease to run out.
+    const startedAt = clock.now();
+    const peeked = this.#endpoints.peeked !== null;
+    if (endpoint !== null) this.#checked.requireOpened(endpoint, startedAt, peeked);
+    const hook = this.#deps.telemetry?.deliveryStarted(delivery, message, trigger) ?? null;
+    const sent = new AttemptInFlight(
+      this.#recorder,
+      delivery,
+      trigger,
+      startedAt,
+      endpoint,
+      message,
+      peeked,
+      hook,
+      watcher,
+    );
+    if (endpoint === null || message === null) {
+      const error = new CronhookError(
+        endpoint === null ? 'ERR_ENDPOINT_NOT_FOUND' : 'ERR_STORAGE',
+        endpoint === null
+          ? `Endpoint ${delivery.endpointId} no longer exists`
+          : `Message ${delivery.messageId} is missing from storage`,
+      );
+      sent.settle(null, error);
+      return;
+    }
+    try {
+      this.#send(sent, endpoint, message, signal);
+    } catch (error) {
+      sent.settle(null, error);
+    }
+  }
+
+  /** An automatic attempt of a disabled endpoint's delivery is not made: its lease is released. */
+  async #release(delivery: DeliveryRecord, watcher: AttemptWatcher): Promise<void> {
+    try {
+      await this.#deps.storage.updateDelivery({ ...delivery, lockedBy: null, lockedUntil: null });
+    } catch (error) {
+      fail(watcher, error);
+      return;
+    }
+    watcher.over();
+    watcher.done?.(null);
+  }
+
+  /**
+   * Sends `sent`'s request; its outcome settles it (throws before sending). A checked endpoint request tells
+   * the attempt itself how it ends (a ResponseTarget: no promise, no closure); any other, through the
+   * transport's promise.
+   */
   #send(
+    sent: AttemptInFlight,
     endpoint: EndpointRecord,
     message: Message,
-    now: number,
     signal: AbortSignal | undefined,
-    hook: DeliveryHook | null,
-  ): Promise<TransportResponse> {
+  ): void {
+    const { startedAt: now, hook } = sent;
     const requests = this.#requests;
-    if (requests !== null && hook === null && this.#endpoints.peeked !== null) {
+    if (requests !== null && hook === null && sent.peeked) {
       let checked = requests.known(endpoint);
       if (checked === undefined) checked = this.#check(requests, endpoint, message, now);
       const headers = checked?.headersOf(this.#sign(endpoint, message, now, {})) ?? null;
-      if (headers !== null) return requests.send(checked!, headers, message.body, signal);
+      if (headers !== null) {
+        requests.send(checked!, headers, message.body, signal, sent);
+        return;
+      }
     }
     const { clock, transport } = this.#deps;
     const request = this.#request(endpoint, message, now);
     const sendOptions = signal === undefined ? { clock } : { signal, clock };
-    return tracedSend(transport, request, sendOptions, hook, endpoint.propagateTraceContext);
+    tracedSend(transport, request, sendOptions, hook, endpoint.propagateTraceContext).then(
+      (response) => sent.responded(response),
+      (error: unknown) => sent.unanswered(error),
+    );
   }
 
   /**

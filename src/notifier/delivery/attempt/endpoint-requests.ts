@@ -1,6 +1,11 @@
-import { type CheckedRequest, type CheckedSender, headerValueAt } from '../../../transport/checked-sender.js';
+import {
+  type CheckedRequest,
+  type CheckedSender,
+  headerValueAt,
+  type ResponseTarget,
+} from '../../../transport/checked-sender.js';
 import { checkedSender } from '../../../transport/http.js';
-import type { Transport, TransportRequest, TransportResponse } from '../../../transport/types.js';
+import type { Transport, TransportRequest } from '../../../transport/types.js';
 import type { EndpointRecord } from '../../types.js';
 
 /** The headers an attempt signs (see signatureHeaders), whose values change from attempt to attempt. */
@@ -103,13 +108,17 @@ export class EndpointRequests {
     return checked;
   }
 
-  /** Sends `request` with `headers` (see CheckedEndpointRequest.headersOf) and `body`, under `signal`. */
+  /**
+   * Sends `request` with `headers` (see CheckedEndpointRequest.headersOf) and `body`, under `signal`; tells
+   * `target` how it ends (see ResponseTarget).
+   */
   send(
     request: CheckedEndpointRequest,
     headers: string[],
     body: string,
     signal: AbortSignal | undefined,
-  ): Promise<TransportResponse> {
-    return this.#sender.send(request.checked, headers, signal, null, true, body);
+    target: ResponseTarget,
+  ): void {
+    this.#sender.send(request.checked, headers, signal, null, true, body, target);
   }
 }
