@@ -1,5 +1,5 @@
 /**
- * Long-lived Maps and Sets that many short-lived entries pass through (the runs in flight, the attempts of one
+ * Long-lived Maps and Sets that many short-lived entries pass through (the deliveries being attempted, the attempts of one
  * deadline, a bounded run history) replace their table by a copy of it now and then.
  *
  * Why: once V8 has promoted such a collection's hash table to the old generation (it stayed across two
