@@ -45,7 +45,9 @@ export interface CompleteAttemptInput {
   /**
    * Endpoint fields changed by the outcome (failing streak, disabling). A stored `updatedAt` always moves past
    * the one stored before (the later of the given one and 1 ms past it), even when `updatedAt` was stamped
-   * from an older copy: a change read before this write must see it (`replaceEndpoint` refuses it).
+   * from an older copy: a change read before this write must see it (`replaceEndpoint` refuses it). Only these
+   * fields are written, those that are defined: an object given with other fields (a whole endpoint record)
+   * changes nothing else.
    */
   endpoint?: Pick<EndpointRecord, 'id'> &
     Partial<Pick<EndpointRecord, 'failingSince' | 'enabled' | 'disabledReason' | 'disabledAt' | 'updatedAt'>>;

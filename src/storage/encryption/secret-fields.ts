@@ -1,4 +1,5 @@
 import type { EndpointRecord } from '../../notifier/types.js';
+import { outcomeChanges } from '../endpoint-outcome.js';
 import type { CompleteAttemptInput, JobRecord } from '../types.js';
 
 /**
@@ -48,22 +49,11 @@ export function mapJobSecrets(job: JobRecord, f: SecretTransform): JobRecord {
   return { ...job, target: mapped };
 }
 
-type EndpointOutcome = NonNullable<CompleteAttemptInput['endpoint']>;
-
 /**
- * `input` with its endpoint patch cut to the status fields the contract declares for it, the input itself
- * when it has no patch (the usual outcome). The patch's type accepts a whole endpoint record (a record
- * given as the patch, an opened one, would carry its secrets in clear to the storage underneath), and an
- * adapter may spread the patch over the stored endpoint (MemoryStorage does).
+ * `input` with its endpoint patch cut to the changes an outcome makes ({@link outcomeChanges}), the input itself
+ * when it has none (the usual outcome): a whole endpoint record given as the patch, an opened one, would carry
+ * its secrets in clear to the storage underneath, whatever that does with fields besides the changes.
  */
 export function statusOnly(input: CompleteAttemptInput): CompleteAttemptInput {
-  const patch = input.endpoint;
-  if (patch === undefined) return input;
-  const endpoint: EndpointOutcome = { id: patch.id };
-  if (patch.failingSince !== undefined) endpoint.failingSince = patch.failingSince;
-  if (patch.enabled !== undefined) endpoint.enabled = patch.enabled;
-  if (patch.disabledReason !== undefined) endpoint.disabledReason = patch.disabledReason;
-  if (patch.disabledAt !== undefined) endpoint.disabledAt = patch.disabledAt;
-  if (patch.updatedAt !== undefined) endpoint.updatedAt = patch.updatedAt;
-  return { ...input, endpoint };
+  return input.endpoint === undefined ? input : { ...input, endpoint: outcomeChanges(input.endpoint) };
 }

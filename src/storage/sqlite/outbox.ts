@@ -5,9 +5,9 @@ import {
   type EndpointRecord,
   type Message,
 } from '../../notifier/types.js';
-import { outcomeStamp } from '../concurrent-change.js';
+import { withOutcome } from '../endpoint-outcome.js';
 import { notFound } from '../errors.js';
-import { definedOnly, insertSql, sqlitePlaceholder as ph, setSql } from '../sql/codec.js';
+import { insertSql, sqlitePlaceholder as ph, setSql } from '../sql/codec.js';
 import { attemptCodec, deliveryCodec, messageCodec } from '../sql/outbox-rows.js';
 import type {
   ClaimDeliveriesOptions,
@@ -121,10 +121,7 @@ export class SqliteOutbox extends SqliteEndpoints {
       this.c.run(INSERT_ATTEMPT, attemptCodec.encode(attempt, dialect));
       if (endpoint === undefined) return;
       const existing = this.readEndpoint(endpoint.id);
-      if (existing) {
-        const updatedAt = outcomeStamp(existing.updatedAt, endpoint);
-        this.updateEndpointRow({ ...existing, ...definedOnly(endpoint), updatedAt }, existing.enabled);
-      }
+      if (existing) this.updateEndpointRow(withOutcome(existing, endpoint), existing.enabled);
       // The outcome of a delivery that was on disk before it was claimed: claims need not wait for it.
     }, 'outcome');
   }

@@ -1,7 +1,7 @@
 import { CronhookError } from '../../../errors.js';
 import type { DeliveryAttempt, DeliveryRecord, EndpointRecord, Message } from '../../../notifier/types.js';
 import { cloneAttempt, cloneDelivery, cloneMessage } from '../../clone.js';
-import { outcomeStamp } from '../../concurrent-change.js';
+import { withOutcome } from '../../endpoint-outcome.js';
 import { notFound } from '../../errors.js';
 import { countEndpoints } from '../../stats.js';
 import type {
@@ -190,9 +190,7 @@ export class MemoryOutbox {
   /** An attempt's outcome changes its endpoint (failing since, disabled). */
   #endpointOutcome(endpoint: NonNullable<CompleteAttemptInput['endpoint']>): void {
     const existing = this.#endpoints.stored(endpoint.id);
-    if (!existing) return;
-    const updatedAt = outcomeStamp(existing.updatedAt, endpoint);
-    this.#updateEndpoint({ ...existing, ...endpoint, updatedAt });
+    if (existing) this.#updateEndpoint(withOutcome(existing, endpoint));
   }
 
   async updateDelivery(delivery: DeliveryRecord): Promise<void> {

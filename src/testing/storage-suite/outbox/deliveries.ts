@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DeliveryRecord } from '../../../notifier/types.js';
+import type { CompleteAttemptInput } from '../../../storage/outbox-types.js';
 import { expectCode, type SuiteContext } from '../context.js';
 import { at, attempt, delivery, endpoint, message, pad, retried, UNICODE } from '../fixtures.js';
 
@@ -155,6 +156,27 @@ export function outboxTests(ctx: SuiteContext): void {
         url: endpoint('ep').url,
       });
       expect(await ctx.storage.nextDeliveryAt()).toBeNull();
+    });
+
+    it('completeAttempt writes the endpoint changes it names only: other fields of an object given as them stay as stored', async () => {
+      const claimed = await storeAndClaimOne(30_000);
+      const first = attempt('a-1', 'd');
+      // The type of the changes accepts a whole endpoint record: one read before a later change, say.
+      const read = (await ctx.storage.getEndpoint('ep'))!;
+      await ctx.storage.updateEndpoint({ ...read, url: 'https://moved.example.com/in', updatedAt: at(300) });
+      const changed = { ...read, failingSince: at(17), updatedAt: at(400) };
+      const changes: CompleteAttemptInput['endpoint'] = changed;
+      await ctx.storage.completeAttempt({
+        delivery: retried(claimed!, first),
+        attempt: first,
+        endpoint: changes,
+      });
+      expect(await ctx.storage.getEndpoint('ep')).toEqual({
+        ...endpoint('ep'),
+        url: 'https://moved.example.com/in',
+        failingSince: at(17),
+        updatedAt: at(400),
+      });
     });
 
     it("completeAttempt keeps its own copies: changing the caller's records or a read's dates changes nothing stored", async () => {
