@@ -1,6 +1,6 @@
 /**
- * Long-lived Maps and Sets that many short-lived entries pass through (the deliveries being attempted, the attempts of one
- * deadline, a bounded run history) replace their table by a copy of it now and then.
+ * Long-lived Maps and Sets that many short-lived entries pass through (the deliveries being attempted, the
+ * attempts of one deadline, a bounded run history) replace their table by a copy of it now and then.
  *
  * Why: once V8 has promoted such a collection's hash table to the old generation (it stayed across two
  * scavenges without a rehash, at start-up say), the tables its later rehashes make are old too, and a table
