@@ -82,8 +82,8 @@ export class DeliveryTable {
 
   /**
    * Every stored delivery's record, to be read only (compact ones' made for the read, without their
-   * attempts), fanned-out ones first, newest groups first; a compact one only when `mayHold` its creation
-   * time (ms): a page of the newest passes over the older ones without a record made for each.
+   * attempts), newest groups first, then the others in the order stored, reversed; one only when `mayHold` its
+   * creation time (ms): a page fills with the newest, then passes over the rest, making no compact one's record.
    */
   *records(mayHold?: (createdAt: number) => boolean): Generator<DeliveryRecord, void, undefined> {
     const groups = [...this.#fanouts.values()];
@@ -103,7 +103,11 @@ export class DeliveryTable {
           : slot.record(i, fanoutDeliveryId(message.id, i));
       }
     }
-    for (const entry of this.#entries.values()) yield entry.record;
+    const entries = [...this.#entries.values()];
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const record = entries[i]!.record;
+      if (mayHold === undefined || mayHold(record.createdAt.getTime())) yield record;
+    }
   }
 
   /**
@@ -248,9 +252,8 @@ export class DeliveryTable {
    * Whether no delivery of `fanouts` (pending ones, see MemoryFanouts) not taken yet has its id stored or
    * shared: none of them shares its ids' group (see {@link fanoutKey}) with another, whose group is theirs
    * alone with nothing from `next` on, and `insert` stored no id of theirs. Then reads may take their
-   * deliveries as the fan-outs hold them; else only storing them first (`takeAll`) says which are kept.
-   * Reads of every delivery ask: it looks up the fan-outs' ids not taken yet or, when fewer, goes over the ids
-   * `insert` stored (all of a log of deliveries to one endpoint), where one of their group counts at any index.
+   * deliveries as the fan-outs hold them; else only storing them first (`takeAll`) says which are kept. It
+   * looks up those ids or, when fewer, goes over the ids `insert` stored (one of their group counts then).
    */
   clearOf(fanouts: Iterable<PendingFanout>): boolean {
     const keys = new Set<string>();
