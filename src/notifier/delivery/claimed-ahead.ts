@@ -1,44 +1,16 @@
 import type { Storage } from '../../storage/types.js';
 import type { ResolvedNotifierOptions } from '../options.js';
 import type { DeliveryRecord } from '../types.js';
+import { mergeByDue } from './due-order.js';
 import type { FairShare } from './fair-share.js';
+import { type HandBackWatcher, HandedBack } from './handed-back.js';
 
-const due = (d: DeliveryRecord) => d.nextAttemptAt?.getTime() ?? 0;
-const byDue = (a: DeliveryRecord, b: DeliveryRecord) =>
-  due(a) - due(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-
-function inDueOrder(list: readonly DeliveryRecord[]): boolean {
-  for (let i = 1; i < list.length; i++) if (byDue(list[i - 1]!, list[i]!) > 0) return false;
-  return true;
-}
-
-/**
- * `first` then `then` in due order, as `[...first, ...then].sort(byDue)` orders them. Both are usually in due
- * order already (what waits stays in order, and a claim returns the deliveries due first, first): they are then
- * merged, in one pass, instead of sorted again on every claim.
- */
-function mergeByDue(first: readonly DeliveryRecord[], then: readonly DeliveryRecord[]): DeliveryRecord[] {
-  if (!inDueOrder(first) || !inDueOrder(then)) return [...first, ...then].sort(byDue);
-  const out: DeliveryRecord[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < first.length && j < then.length)
-    out.push(byDue(then[j]!, first[i]!) < 0 ? then[j++]! : first[i++]!);
-  while (i < first.length) out.push(first[i++]!);
-  while (j < then.length) out.push(then[j++]!);
-  return out;
-}
-
-/** What the buffer needs of the dispatcher to send a delivery. */
-export interface Launcher {
+/** What the buffer needs of the dispatcher to send a delivery (and to hand deliveries back). */
+export interface Launcher extends HandBackWatcher {
   /** A slot is free (`concurrency`, and results waiting to be stored not backed up). */
   hasRoom(): boolean;
   /** Starts the attempt. */
   launch(delivery: DeliveryRecord): void;
-  /** Storage trouble handing a delivery back: reported, the lease then simply runs out. */
-  fail(error: unknown): void;
-  /** Deliveries were handed back: a claim may find them again. */
-  returned(): void;
 }
 
 /**
@@ -66,13 +38,20 @@ export class ClaimedAhead {
    */
   readonly #promptCap: number;
   readonly #leaseMs: number;
-  readonly #storage: Storage;
+  readonly #handedBack: HandedBack;
   readonly #share: FairShare;
-  #waiting: DeliveryRecord[] = [];
+  /**
+   * What waits, in due order, from {@link #head} on; the slots before it are cleared (sent or handed back since
+   * the last claim). A delivery sent from the front moves the head instead of the rest of the list, which
+   * waited a whole claim's worth (~100 at 50 endpoints with the defaults) and moved on every answer.
+   */
+  #waiting: (DeliveryRecord | undefined)[] = [];
+  #head = 0;
+  /** {@link launchWaiting} is walking what waits. */
+  #walking = false;
   #byEndpoint = new Map<string, number>();
   /** When the first delivery waiting here will have waited half its lease (then it is handed back). */
   #staleAt = Number.POSITIVE_INFINITY;
-  #returning: Promise<void> = Promise.resolve();
   /**
    * Where the last claim's deliveries went (see {@link claimLimit}): several endpoints, one endpoint that was
    * prompt, or neither (none yet, or one endpoint new or slow).
@@ -96,12 +75,12 @@ export class ClaimedAhead {
     this.#spreadCapacity = Math.min(prefetch + Math.floor(prefetch / 2), Math.max(prefetch, fullClaim));
     this.#promptCap = this.#perEndpoint >= prefetch ? this.#spreadCapacity : this.#perEndpoint;
     this.#leaseMs = options.leaseMs;
-    this.#storage = storage;
+    this.#handedBack = new HandedBack(storage);
     this.#share = share;
   }
 
   get size(): number {
-    return this.#waiting.length;
+    return this.#waiting.length - this.#head;
   }
 
   /**
@@ -109,7 +88,7 @@ export class ClaimedAhead {
    * the claim's round trip, and the claim is a batch (see {@link claimLimit}).
    */
   get low(): boolean {
-    return this.#waiting.length < this.#capacity / 2;
+    return this.size < this.#capacity / 2;
   }
 
   /**
@@ -137,7 +116,7 @@ export class ClaimedAhead {
    * already and nothing more is held. What the larger buffer holds, and why that is safe: docs/scaling.md.
    */
   claimLimit(free: number): number {
-    const room = Math.max(0, this.#capacityNow() - this.#waiting.length);
+    const room = Math.max(0, this.#capacityNow() - this.size);
     const half = Math.floor(this.#perEndpoint / 2);
     if (this.#last === 'other') return Math.min(free + room, Math.max(free, half));
     let most = 0;
@@ -182,44 +161,55 @@ export class ClaimedAhead {
   launch(claimed: DeliveryRecord[], launcher: Launcher, now: number, keep = true): number {
     if (claimed.length === 0 && keep) return this.launchWaiting(launcher, now);
     // The claim was sized by the capacities before it; what already waited is not handed back for smaller ones.
-    const capacity = Math.max(this.#capacityNow(), this.#waiting.length);
-    const endpointCap = this.#endpointCap();
+    const capacity = Math.max(this.#capacityNow(), this.size);
     const first = claimed[0]?.endpointId;
     if (first === undefined) this.#last = 'other';
     else if (claimed.some((d) => d.endpointId !== first)) this.#last = 'spread';
     else this.#last = this.#share.isPrompt(first, now) ? 'prompt' : 'other';
-    const all = claimed.length === 0 ? this.#waiting : mergeByDue(this.#waiting, claimed);
+    const waited = this.#waiting;
+    const from = claimed.length === 0 ? this.#head : 0;
+    const all = claimed.length === 0 ? waited : mergeByDue(waited, this.#head, claimed);
     this.#waiting = [];
+    this.#head = 0;
     const heldBefore = this.#byEndpoint;
     this.#byEndpoint = this.#heldBefore;
     this.#heldBefore = heldBefore;
     this.#byEndpoint.clear();
     this.#staleAt = Number.POSITIVE_INFINITY;
     const handBack: DeliveryRecord[] = [];
-    for (const delivery of all) {
-      const staleAt = this.#staleAtOf(delivery);
-      if (!keep || staleAt <= now) {
-        handBack.push(delivery);
-        continue;
+    const staying = this.#waiting as DeliveryRecord[];
+    const endpointCap = this.#endpointCap();
+    // Not walked again from inside: see launchWaiting.
+    this.#walking = true;
+    try {
+      for (let k = from; k < all.length; k++) {
+        const delivery = all[k]!;
+        const staleAt = this.#staleAtOf(delivery);
+        if (!keep || staleAt <= now) {
+          handBack.push(delivery);
+          continue;
+        }
+        const endpointId = delivery.endpointId;
+        if (launcher.hasRoom() && this.#share.mayStart(endpointId, now)) {
+          launcher.launch(delivery);
+          continue;
+        }
+        const waiting = this.#byEndpoint.get(endpointId) ?? 0;
+        const full =
+          staying.length >= capacity ||
+          (waiting >= endpointCap && waiting >= (heldBefore.get(endpointId) ?? 0));
+        if (full || !this.#share.isPrompt(endpointId, now)) {
+          handBack.push(delivery);
+          continue;
+        }
+        staying.push(delivery);
+        this.#byEndpoint.set(endpointId, waiting + 1);
+        if (staleAt < this.#staleAt) this.#staleAt = staleAt;
       }
-      const endpointId = delivery.endpointId;
-      if (launcher.hasRoom() && this.#share.mayStart(endpointId, now)) {
-        launcher.launch(delivery);
-        continue;
-      }
-      const waiting = this.#byEndpoint.get(endpointId) ?? 0;
-      const full =
-        this.#waiting.length >= capacity ||
-        (waiting >= endpointCap && waiting >= (heldBefore.get(endpointId) ?? 0));
-      if (full || !this.#share.isPrompt(endpointId, now)) {
-        handBack.push(delivery);
-        continue;
-      }
-      this.#waiting.push(delivery);
-      this.#byEndpoint.set(endpointId, waiting + 1);
-      if (staleAt < this.#staleAt) this.#staleAt = staleAt;
+    } finally {
+      this.#walking = false;
     }
-    if (handBack.length > 0) this.#handBack(handBack, launcher);
+    if (handBack.length > 0) this.#handedBack.add(handBack, launcher);
     return handBack.length;
   }
 
@@ -233,25 +223,40 @@ export class ClaimedAhead {
   launchWaiting(launcher: Launcher, now: number): number {
     const staleBefore = this.#staleAt;
     if (now < staleBefore && !launcher.hasRoom()) return 0;
+    // An attempt that fails as it is launched (its endpoint gone, say) frees its slot at once, and the
+    // dispatcher then asks for this again, inside the walk: that one is left to the end of the turn.
+    if (this.#walking) return 0;
+    this.#walking = true;
+    try {
+      return this.#walk(launcher, now, staleBefore);
+    } finally {
+      this.#walking = false;
+    }
+  }
+
+  /** {@link launchWaiting}'s walk, from the head; `staleBefore`: the earliest half-lease before it. */
+  #walk(launcher: Launcher, now: number, staleBefore: number): number {
     // Nothing waiting has to leave when no lease is near its half and no endpoint is slow (what waits was
-    // prompt when it came): once the slots are full again, the rest stays as it is, unvisited.
+    // prompt when it came): once the slots are full again, the rest stays as it is, unvisited. None is
+    // stale before the earliest half-lease (#staleAt): a delivery's own is read only when it stays.
     const settled = now < staleBefore && this.#share.noneSlow(now);
+    const mayBeStale = now >= staleBefore;
     const waiting = this.#waiting;
-    let kept = 0;
+    const head = this.#head;
+    // What stays is moved to [head, kept) as the walk goes.
+    let kept = head;
     let handBack: DeliveryRecord[] | null = null;
     this.#staleAt = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < waiting.length; i++) {
+    let i = head;
+    for (; i < waiting.length; i++) {
       if (settled && !launcher.hasRoom()) {
         // Their earliest half-lease is no earlier than the earliest before this walk.
         if (staleBefore < this.#staleAt) this.#staleAt = staleBefore;
-        if (kept < i) for (; i < waiting.length; i++) waiting[kept++] = waiting[i]!;
-        else kept = waiting.length;
         break;
       }
       const delivery = waiting[i]!;
       const endpointId = delivery.endpointId;
-      const staleAt = this.#staleAtOf(delivery);
-      const stale = staleAt <= now;
+      const stale = mayBeStale && this.#staleAtOf(delivery) <= now;
       if (!stale && launcher.hasRoom() && this.#share.mayStart(endpointId, now)) {
         launcher.launch(delivery);
       } else if (stale || !this.#share.isPrompt(endpointId, now)) {
@@ -259,6 +264,7 @@ export class ClaimedAhead {
         handBack.push(delivery);
       } else {
         waiting[kept++] = delivery;
+        const staleAt = this.#staleAtOf(delivery);
         if (staleAt < this.#staleAt) this.#staleAt = staleAt;
         continue;
       }
@@ -266,9 +272,16 @@ export class ClaimedAhead {
       if (count === 0) this.#byEndpoint.delete(endpointId);
       else this.#byEndpoint.set(endpointId, count);
     }
-    waiting.length = kept;
+    if (i === waiting.length) waiting.length = kept;
+    else {
+      // Stopped at i: what stayed before it moves up against the rest, the slots it leaves are cleared.
+      let to = i;
+      for (let k = kept - 1; k >= head; k--) waiting[--to] = waiting[k];
+      for (let k = head; k < to; k++) waiting[k] = undefined;
+      this.#head = to;
+    }
     if (handBack === null) return 0;
-    this.#handBack(handBack, launcher);
+    this.#handedBack.add(handBack, launcher);
     return handBack.length;
   }
 
@@ -278,15 +291,6 @@ export class ClaimedAhead {
 
   /** Resolves once the deliveries handed back so far are stored as unleased. */
   returning(): Promise<void> {
-    return this.#returning;
-  }
-
-  #handBack(deliveries: DeliveryRecord[], launcher: Launcher): void {
-    const unlease = (d: DeliveryRecord) =>
-      this.#storage
-        .updateDelivery({ ...d, lockedBy: null, lockedUntil: null })
-        .catch((error: unknown) => launcher.fail(error));
-    const done = Promise.all(deliveries.map(unlease)).then(() => launcher.returned());
-    this.#returning = Promise.all([this.#returning, done]).then(() => {});
+    return this.#handedBack.returning();
   }
 }

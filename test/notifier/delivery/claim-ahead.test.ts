@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createNotifierHarness } from '../../helpers/notifier.js';
-import { A, countingStorage, heldTransport, startWarm } from './claim-ahead-fixtures.js';
+import { A, B, countingStorage, heldTransport, startWarm } from './claim-ahead-fixtures.js';
 
 // How much the dispatcher claims ahead of its free slots, and the storage calls that saves. What becomes of
 // deliveries claimed ahead (an endpoint's share, handed back on stop() or at half their lease):
@@ -54,6 +54,32 @@ describe('dispatcher: deliveries claimed ahead (prefetch)', () => {
     const stopping = h.notifier.stop();
     held.answer();
     await stopping;
+  });
+
+  it('sends the next waiting delivery once when one whose endpoint was removed fails as it is launched', async () => {
+    // The attempt of a removed endpoint's delivery fails at once, inside the refill that launched it, and frees
+    // its slot there: the refill must not start over and launch it (or the others) again.
+    const held = heldTransport();
+    const h = createNotifierHarness({ transport: held.transport, concurrency: 1, prefetch: 8 });
+    const a = (await h.notifier.addEndpoint({ url: A })).endpoint;
+    const b = (await h.notifier.addEndpoint({ url: B })).endpoint;
+    await startWarm(h, held);
+    for (let i = 0; i < 3; i++) await h.notifier.publish('x.y', { i });
+    await h.settle();
+    // One request in flight, the rest of the three fan-outs (to A and to B) waiting here.
+    expect(held.pending).toHaveLength(1);
+    await h.notifier.removeEndpoint(b.id);
+    for (let i = 0; i < 10 && held.pending.length > 0; i++) {
+      held.answer();
+      await h.settle();
+    }
+    // Each of B's waiting deliveries was attempted once: its outcome found it deleted with its endpoint.
+    const errors = h.of('error').map((e) => (e.error as { code?: string }).code);
+    expect(errors).toEqual(['ERR_DELIVERY_NOT_FOUND', 'ERR_DELIVERY_NOT_FOUND', 'ERR_DELIVERY_NOT_FOUND']);
+    const succeeded = h.of('delivery.succeeded').filter((e) => e.delivery.topic === 'x.y');
+    expect(succeeded.map((e) => e.delivery.endpointId)).toEqual([a.id, a.id, a.id]);
+    expect(new Set(succeeded.map((e) => e.delivery.id)).size).toBe(3);
+    await h.notifier.stop();
   });
 
   it('claims 8 × concurrency ahead by default', async () => {

@@ -103,6 +103,72 @@ describe('ClaimedAhead', () => {
     expect(launched).toEqual(['a', 'b', 'c', 'd']);
   });
 
+  it('sends from the front one freed slot at a time, and what is left merges with the next claim in due order', async () => {
+    const { ahead, launcher, launched, state, returned } = setup();
+    ahead.launch(
+      ['a', 'b', 'd', 'f'].map((id, i) => delivery(id, i * 10)),
+      launcher,
+      NOW,
+    );
+    for (const expected of [['a'], ['a', 'b']]) {
+      state.room = 1;
+      expect(ahead.launch([], launcher, NOW + 1)).toBe(0);
+      expect(launched).toEqual(expected);
+    }
+    expect(ahead.size).toBe(2);
+    ahead.launch([delivery('c', 15), delivery('e', 25)], launcher, NOW + 2);
+    expect(ahead.size).toBe(4);
+    state.room = 2;
+    ahead.launch([], launcher, NOW + 3);
+    expect(launched).toEqual(['a', 'b', 'c', 'd']);
+    // Stopping hands back exactly what still waits.
+    expect(ahead.launch([], launcher, NOW + 4, false)).toBe(2);
+    expect(await returned()).toEqual(['e null', 'f null']);
+    expect(ahead.size).toBe(0);
+  });
+
+  it('keeps what waits for an endpoint at its limit in place while later ones are sent, in due order', () => {
+    const { ahead, share, launcher, launched, state } = setup();
+    ahead.launch([delivery('a', 0, 'ep_1'), delivery('b', 1, 'ep_2')], launcher, NOW);
+    // ep_1 at its limit (8 attempts in flight): a waits, b may go.
+    for (let i = 0; i < options.perEndpointConcurrency; i++) share.started('ep_1', NOW);
+    state.room = 1;
+    ahead.launch([], launcher, NOW + 1);
+    expect(launched).toEqual(['b']);
+    expect(ahead.size).toBe(1);
+    ahead.launch([delivery('c', 2, 'ep_2'), delivery('d', 3, 'ep_2')], launcher, NOW + 2);
+    state.room = 1;
+    ahead.launch([], launcher, NOW + 3);
+    expect(launched).toEqual(['b', 'c']);
+    expect(ahead.size).toBe(2);
+    share.ended('ep_1', NOW, NOW + 4);
+    state.room = 10;
+    ahead.launch([], launcher, NOW + 5);
+    expect(launched).toEqual(['b', 'c', 'a', 'd']);
+  });
+
+  it('sends each delivery once when a launch frees its slot at once and the dispatcher asks for the waiting again', () => {
+    const { ahead, launcher, launched, state } = setup();
+    // An attempt that fails as it is launched (its endpoint gone) frees its slot inside launch().
+    const failing: Launcher = {
+      ...launcher,
+      launch: (d) => {
+        launcher.launch(d);
+        state.room++;
+        ahead.launchWaiting(failing, NOW + 1);
+      },
+    };
+    ahead.launch(
+      ['a', 'b', 'c', 'd'].map((id, i) => delivery(id, i)),
+      launcher,
+      NOW,
+    );
+    state.room = 1;
+    ahead.launchWaiting(failing, NOW + 1);
+    expect(launched).toEqual(['a', 'b', 'c', 'd']);
+    expect(ahead.size).toBe(0);
+  });
+
   it('hands back what waits for an endpoint that turned slow, though the slots are full again', async () => {
     const { ahead, share, launcher, launched, state, returned } = setup();
     const claimed = ['a', 'b', 'c', 'd'].map((id, i) => delivery(id, i, i % 2 ? 'ep_2' : 'ep_1'));
