@@ -36,7 +36,8 @@ const MEMBERS = {
   updateJob: 'seals',
   replaceJob: 'seals, when the storage underneath has it',
   getJob: 'opens',
-  peekJob: 'left out: its records are shared, read-only objects that cannot carry decrypted copies',
+  peekJob:
+    "left out: the adapter's own shared records hold ciphertext, and opened ones would be decrypted copies kept per record for in-process storage only; triggerJob reads with getJob",
   listJobs: 'opens',
   deleteJob: 'passes',
   nextDueAt: 'passes',
@@ -59,7 +60,7 @@ const MEMBERS = {
   getEndpoint: 'opens',
   getDeliveryEndpoint: 'opens, when the storage underneath has it',
   listEndpoints: 'opens',
-  peekEndpoints: 'left out: its records are shared, read-only objects that cannot carry decrypted copies',
+  peekEndpoints: 'left out, as peekJob; publish lists endpoints (or uses currentEndpoints, which opens)',
   currentEndpoints:
     'opens, when the storage underneath has it: each record it hands out is opened once, kept while it hands out that record again',
   deleteEndpoint: 'passes',
