@@ -55,5 +55,5 @@ export function mapJobSecrets(job: JobRecord, f: SecretTransform): JobRecord {
  * its secrets in clear to the storage underneath, whatever that does with fields besides the changes.
  */
 export function statusOnly(input: CompleteAttemptInput): CompleteAttemptInput {
-  return input.endpoint === undefined ? input : { ...input, endpoint: outcomeChanges(input.endpoint) };
+  return !input.endpoint ? input : { ...input, endpoint: outcomeChanges(input.endpoint) };
 }

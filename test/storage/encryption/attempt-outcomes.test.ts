@@ -90,6 +90,23 @@ describe("EncryptedStorage: an attempt's outcome", () => {
     },
   );
 
+  it('an outcome without endpoint changes passes as it is, null from JavaScript included', async () => {
+    const { inner, storage } = await encrypted();
+    await storage.insertMessage({ message: message('m'), deliveries: [delivery('d', 'm', 'ep')] });
+    const [claimed] = await storage.claimDeliveries({
+      now: at(0),
+      limit: 1,
+      instanceId: 'i',
+      leaseMs: 30_000,
+    });
+    const spy = vi.spyOn(inner, 'completeAttemptNow');
+    const made = attempt('a-1', 'd');
+    const input = { delivery: retried(claimed!, made), attempt: made, endpoint: null as never };
+    storage.completeAttemptNow!(input);
+    expect(spy.mock.calls[0]![0]).toBe(input);
+    expect(await storage.listAttempts('d')).toEqual([made]);
+  });
+
   it("the notifier stores outcomes through the storage underneath's completeAttemptNow, not an awaited completeAttempt, and no secret reaches it in clear", async () => {
     const { inner, storage } = await encrypted();
     const now = vi.spyOn(inner, 'completeAttemptNow');
