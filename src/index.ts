@@ -25,7 +25,9 @@ export { EncryptedStorage } from './storage/encryption/encrypted-storage.js';
 export { generateEncryptionKey } from './storage/encryption/encryption-keys.js';
 export type { ReencryptResult } from './storage/encryption/reencrypt.js';
 export { fanoutDeliveries } from './storage/fanout.js';
+export type { JobStorage } from './storage/job-storage.js';
 export { MemoryStorage } from './storage/memory/index.js';
+export type { OutboxStorage } from './storage/outbox-storage.js';
 export type * from './storage/types.js';
 export type {
   MeterProviderLike,
