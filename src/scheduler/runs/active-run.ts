@@ -1,4 +1,5 @@
 import type { CronhookError } from '../../errors.js';
+import type { Linked } from '../../linked-set.js';
 import type { JobRecord, RunRecord } from '../../storage/types.js';
 import type { RunTrigger } from '../types.js';
 import type { RunContext } from './run-context.js';
@@ -46,7 +47,7 @@ export type StartGate = (job: JobRecord, run: RunRecord) => boolean | Promise<bo
  * made once at hand-over: a run claimed ahead of its instant has it ready (its signal, its job's public view)
  * before the instant, and its start makes no context of its own.
  */
-export interface ActiveRun extends RunContext {
+export interface ActiveRun extends RunContext, Linked<ActiveRun> {
   /** Why the tracker aborted the run, once it did (read instead of the signal before the run starts). */
   abortReason: CronhookError | null;
   /** Its job was removed (with its runs): nothing of the run is left to release or store. */
@@ -63,58 +64,6 @@ export interface ActiveRun extends RunContext {
   done: Promise<unknown>;
   /** Resumes the run waiting for its start instant or a concurrency slot; null when it is not waiting. */
   wait: { resolve: () => void; reject: (reason: unknown) => void } | null;
-  /** Its place among the tracker's runs (see {@link ActiveRuns}): held there, and its neighbours. */
-  held: boolean;
-  previous: ActiveRun | null;
-  next: ActiveRun | null;
-}
-
-/**
- * The runs a tracker holds, in hand-over order, as a list through the runs themselves: a run joins and leaves
- * it by setting a few fields, where a Set hashed it in and deleted it again, two table writes at every run.
- */
-export class ActiveRuns implements Iterable<ActiveRun> {
-  #first: ActiveRun | null = null;
-  #last: ActiveRun | null = null;
-  #size = 0;
-
-  get size(): number {
-    return this.#size;
-  }
-
-  add(active: ActiveRun): void {
-    if (active.held) return;
-    active.held = true;
-    active.previous = this.#last;
-    active.next = null;
-    if (this.#last === null) this.#first = active;
-    else this.#last.next = active;
-    this.#last = active;
-    this.#size++;
-  }
-
-  has(active: ActiveRun): boolean {
-    return active.held;
-  }
-
-  delete(active: ActiveRun): void {
-    if (!active.held) return;
-    const { previous, next } = active;
-    if (previous === null) this.#first = next;
-    else previous.next = next;
-    if (next === null) this.#last = previous;
-    else next.previous = previous;
-    // A run that left points at none: nothing it outlives is kept alive through it.
-    active.held = false;
-    active.previous = null;
-    active.next = null;
-    this.#size--;
-  }
-
-  /** The runs, in hand-over order; a run added or removed meanwhile may be seen or not (take a copy first). */
-  *[Symbol.iterator](): Generator<ActiveRun> {
-    for (let active = this.#first; active !== null; active = active.next) yield active;
-  }
 }
 
 /** Ends the wait of a run (its instant came, or it got a slot); nothing when it is not waiting. */

@@ -1,16 +1,10 @@
 import type { Clock } from '../../clock.js';
 import { sleep } from '../../clock.js';
 import { CronhookError } from '../../errors.js';
+import { LinkedSet } from '../../linked-set.js';
 import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
 import type { Run } from '../types.js';
-import {
-  type ActiveRun,
-  ActiveRuns,
-  abortRun,
-  type ManualHandOver,
-  NOT_MANUAL,
-  type StartGate,
-} from './active-run.js';
+import { type ActiveRun, abortRun, type ManualHandOver, NOT_MANUAL, type StartGate } from './active-run.js';
 import { ConcurrencySlots } from './concurrency-slots.js';
 import { RunController } from './run-controller.js';
 import { toPublicRun } from './run-records.js';
@@ -40,7 +34,7 @@ export interface RunTrackerOptions {
 export class RunTracker {
   readonly #o: RunTrackerOptions;
   /** Runs handed over and not settled, in hand-over order. */
-  readonly #active = new ActiveRuns();
+  readonly #active = new LinkedSet<ActiveRun>();
   /**
    * Runs held per job. A job's count stays at 0 rather than leaving the map while the map is small (see
    * {@link KEEP_ZERO_COUNTS}): a job run again and again (`triggerJob` in a loop) then updates its entry in
@@ -204,7 +198,7 @@ export class RunTracker {
       jobRemoved: false,
       done: NOT_STARTED,
       wait: null,
-      held: false,
+      listed: false,
       previous: null,
       next: null,
     };

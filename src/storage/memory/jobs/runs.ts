@@ -1,3 +1,4 @@
+import { LinkedSet } from '../../../linked-set.js';
 import { isRunActive, type RunStatus } from '../../../scheduler/types.js';
 import { notFound, runLeaseLost } from '../../errors.js';
 import { countRun, emptyRunCounts, type statsWindows } from '../../stats.js';
@@ -9,7 +10,6 @@ import type {
   RunRecord,
   StorageStats,
 } from '../../types.js';
-import { InFlightRuns } from './in-flight-runs.js';
 import { byNewest, JobRuns } from './job-runs.js';
 import { RunIdIndex } from './run-id-index.js';
 import { assignStoredRun, fromStoredRun, type StoredRun, toStoredRun } from './stored-run.js';
@@ -28,7 +28,7 @@ export class MemoryRuns {
   readonly #byId = new RunIdIndex();
   readonly #byJob = new Map<string, JobRuns>();
   /** Runs queued or running. */
-  readonly #inFlight = new InFlightRuns();
+  readonly #inFlight = new LinkedSet<StoredRun>();
   /** Run requests not taken yet: few, and looked for only when an instance is told of a change. */
   readonly #requests = new Set<StoredRun>();
 

@@ -1,3 +1,4 @@
+import type { Linked } from '../../../linked-set.js';
 import type { RunRecord } from '../../types.js';
 
 type TimeField = 'scheduledAt' | 'startedAt' | 'finishedAt' | 'lockedUntil';
@@ -7,17 +8,14 @@ type TimeField = 'scheduledAt' | 'startedAt' | 'finishedAt' | 'lockedUntil';
  * per run: started, finished) copies numbers instead of allocating Dates. Never handed out: reads build a
  * fresh {@link RunRecord}.
  */
-export interface StoredRun extends Omit<RunRecord, TimeField> {
+/** Its place (`Linked`) is among MemoryRuns' runs in flight, while it is. */
+export interface StoredRun extends Omit<RunRecord, TimeField>, Linked<StoredRun> {
   scheduledAt: number;
   startedAt: number | null;
   finishedAt: number | null;
   lockedUntil: number | null;
   /** Where it is in MemoryRuns' index by id (RunIdIndex): 0 added and not indexed yet, 1 indexed, 2 removed. */
   idIndex: 0 | 1 | 2;
-  /** Whether it is among MemoryRuns' runs in flight, and its neighbours there (see InFlightRuns). */
-  inFlight: boolean;
-  previousInFlight: StoredRun | null;
-  nextInFlight: StoredRun | null;
 }
 
 const ms = (d: Date | null): number | null => (d === null ? null : d.getTime());
@@ -42,9 +40,9 @@ export function toStoredRun(run: RunRecord): StoredRun {
     occurrenceKey: run.occurrenceKey,
     lockedUntil: ms(run.lockedUntil),
     idIndex: 0,
-    inFlight: false,
-    previousInFlight: null,
-    nextInFlight: null,
+    listed: false,
+    previous: null,
+    next: null,
   };
 }
 
