@@ -34,6 +34,13 @@ async function encrypted() {
   return { inner, storage, record };
 }
 
+/** Delivery 'd' of message 'm' to the endpoint, claimed. */
+async function deliveryClaimed(storage: EncryptedStorage) {
+  await storage.insertMessage({ message: message('m'), deliveries: [delivery('d', 'm', 'ep')] });
+  const [claimed] = await storage.claimDeliveries({ now: at(0), limit: 1, instanceId: 'i', leaseMs: 30_000 });
+  return claimed;
+}
+
 /** What the storage underneath holds, as text: none of the endpoint's secrets may be in it. */
 async function expectSealed(inner: MemoryStorage): Promise<void> {
   const held = JSON.stringify(await inner.listEndpoints());
@@ -45,13 +52,7 @@ describe("EncryptedStorage: an attempt's outcome", () => {
     "%s writes the endpoint patch's status fields only: an opened endpoint record given as the patch leaves its secrets sealed underneath",
     async (method) => {
       const { inner, storage, record } = await encrypted();
-      await storage.insertMessage({ message: message('m'), deliveries: [delivery('d', 'm', 'ep')] });
-      const [claimed] = await storage.claimDeliveries({
-        now: at(0),
-        limit: 1,
-        instanceId: 'i',
-        leaseMs: 30_000,
-      });
+      const claimed = await deliveryClaimed(storage);
       const spy = vi.spyOn(inner, method);
       const opened = (await storage.getEndpoint('ep'))!;
       // The patch's type accepts a whole endpoint record; this one is opened (secrets in clear) and changed.
@@ -92,13 +93,7 @@ describe("EncryptedStorage: an attempt's outcome", () => {
 
   it('an outcome without endpoint changes passes as it is, null from JavaScript included', async () => {
     const { inner, storage } = await encrypted();
-    await storage.insertMessage({ message: message('m'), deliveries: [delivery('d', 'm', 'ep')] });
-    const [claimed] = await storage.claimDeliveries({
-      now: at(0),
-      limit: 1,
-      instanceId: 'i',
-      leaseMs: 30_000,
-    });
+    const claimed = await deliveryClaimed(storage);
     const spy = vi.spyOn(inner, 'completeAttemptNow');
     const made = attempt('a-1', 'd');
     const input = { delivery: retried(claimed!, made), attempt: made, endpoint: null as never };
