@@ -350,7 +350,14 @@ export class JsonFileStorage implements Storage {
     Object.assign(stored, copy(delivery), { lockedBy: null, lockedUntil: null });
     this.#state.attempts.push(copy(attempt));
     const target = endpoint && this.#state.endpoints.find((e) => e.id === endpoint.id);
-    if (target) Object.assign(target, copy(endpoint));
+    if (target) {
+      // Only the fields an outcome names, those given: the object may be a whole endpoint record read before a
+      // later change (its other fields would undo that change).
+      const { failingSince, enabled, disabledReason, disabledAt, updatedAt } = copy(endpoint);
+      const changes = { failingSince, enabled, disabledReason, disabledAt, updatedAt };
+      for (const [field, value] of Object.entries(changes))
+        if (value !== undefined) Object.assign(target, { [field]: value });
+    }
     this.#save();
   }
 
