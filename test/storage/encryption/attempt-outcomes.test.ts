@@ -2,15 +2,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { EncryptedStorage } from '../../../src/storage/encryption/encrypted-storage.js';
 import { MemoryStorage } from '../../../src/storage/memory/index.js';
 import type { CompleteAttemptInput } from '../../../src/storage/types.js';
-import {
-  at,
-  attempt,
-  delivery,
-  endpoint,
-  message,
-  retried,
-} from '../../../src/testing/storage-suite/fixtures.js';
-import { KEY, SECRET } from '../../helpers/encryption.js';
+import { at, attempt, delivery, message, retried } from '../../../src/testing/storage-suite/fixtures.js';
+import { KEY, SECRET, secretEndpoint } from '../../helpers/encryption.js';
 import { createNotifierHarness } from '../../helpers/notifier.js';
 
 const AUTHORIZATION = 'Bearer endpoint-token-5521';
@@ -20,16 +13,7 @@ const HEADER = 'header-secret-7781';
 async function encrypted() {
   const inner = new MemoryStorage();
   const storage = new EncryptedStorage(inner, { keys: [KEY] });
-  const record = endpoint('ep', {
-    url: 'https://hooks.example.com/in',
-    topics: ['*'],
-    jobIds: null,
-    match: null,
-    failingSince: null,
-    authorization: AUTHORIZATION,
-    headers: { 'x-api-key': HEADER },
-    secrets: [{ secret: SECRET, createdAt: new Date(0), expiresAt: null }],
-  });
+  const record = secretEndpoint({ authorization: AUTHORIZATION, headers: { 'x-api-key': HEADER } });
   await storage.insertEndpoint(record);
   return { inner, storage, record };
 }

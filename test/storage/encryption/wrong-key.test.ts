@@ -8,7 +8,7 @@ import { FakeClock } from '../../../src/testing/fake-clock.js';
 import { MockTransport } from '../../../src/testing/mock-transport.js';
 import { endpoint } from '../../../src/testing/storage-suite/fixtures.js';
 import { verifyWebhook } from '../../../src/verify/index.js';
-import { JOB_AUTH, JOB_SECRET, KEY, OTHER_KEY, SECRET } from '../../helpers/encryption.js';
+import { JOB_AUTH, JOB_SECRET, KEY, OTHER_KEY, SECRET, secretEndpoint } from '../../helpers/encryption.js';
 import { createNotifierHarness } from '../../helpers/notifier.js';
 import { createTestScheduler } from '../../helpers/scheduler.js';
 
@@ -26,14 +26,7 @@ describe('a missing or wrong key', () => {
   /** An endpoint stored through EncryptedStorage with `key`, on the MemoryStorage returned. */
   async function encryptedEndpoint(key: string) {
     const inner = new MemoryStorage();
-    const record = endpoint('ep', {
-      url: 'https://hooks.example.com/in',
-      topics: ['*'],
-      jobIds: null,
-      match: null,
-      failingSince: null,
-      secrets: [{ secret: SECRET, createdAt: new Date(0), expiresAt: null }],
-    });
+    const record = secretEndpoint();
     await new EncryptedStorage(inner, { keys: [key] }).insertEndpoint(record);
     return { inner, record };
   }
