@@ -209,10 +209,8 @@ export class Exchange
       bodyTruncated: truncated,
       durationMs: performance.now() - this.#started,
     };
-    const target = this.#target;
-    if (target === null) this.#resolve!(response);
-    else if (this.#dispatching) queueMicrotask(() => tell(target, response, null));
-    else tell(target, response, null);
+    if (this.#target === null) this.#resolve!(response);
+    else this.#tell(response, null);
   }
 
   #fail(error: unknown, endedBy: FailureContext['endedBy']): void {
@@ -223,10 +221,15 @@ export class Exchange
     const timeoutMs = this.#timeoutMs;
     const { connectTimeoutMs } = this.#context;
     const failure = toTransportError(error, { origin, endedBy, timeoutMs, connectTimeoutMs });
-    const target = this.#target;
-    if (target === null) this.#reject!(failure);
-    else if (this.#dispatching) queueMicrotask(() => tell(target, null, failure));
-    else tell(target, null, failure);
+    if (this.#target === null) this.#reject!(failure);
+    else this.#tell(null, failure);
+  }
+
+  /** Tells the target the outcome: later when undici settled it while still dispatching (see ResponseTarget). */
+  #tell(response: TransportResponse | null, failure: unknown): void {
+    const target = this.#target!;
+    if (this.#dispatching) queueMicrotask(() => tell(target, response, failure));
+    else tell(target, response, failure);
   }
 
   #finish(): void {
