@@ -68,15 +68,12 @@ export class AttemptInFlight implements ResponseTarget {
     readonly watcher: AttemptWatcher,
   ) {}
 
-  /** The request is over: answered with `response`, or not, with `error`. Never throws. */
-  settle(response: TransportResponse | null, error: unknown): void {
-    this.recorder.record(this, response, error);
-  }
-
+  /** The request was answered with `response`. Never throws (nor does {@link unanswered}). */
   responded(response: TransportResponse): void {
     this.recorder.record(this, response, null);
   }
 
+  /** The request got no answer (or was not made), with `error`. */
   unanswered(error: unknown): void {
     this.recorder.record(this, null, error);
   }
@@ -99,7 +96,7 @@ export class AttemptRecorder {
     this.#checked = checked;
   }
 
-  /** See {@link AttemptInFlight.settle}. */
+  /** The request of `sent` is over: answered with `response`, or not (null), with `error`. Never throws. */
   record(sent: AttemptInFlight, response: TransportResponse | null, error: unknown): void {
     const { storage, clock } = this.#deps;
     const { delivery, endpoint, watcher } = sent;

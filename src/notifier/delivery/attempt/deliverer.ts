@@ -182,13 +182,13 @@ export class Deliverer {
           ? `Endpoint ${delivery.endpointId} no longer exists`
           : `Message ${delivery.messageId} is missing from storage`,
       );
-      sent.settle(null, error);
+      sent.unanswered(error);
       return;
     }
     try {
       this.#send(sent, endpoint, message, signal);
     } catch (error) {
-      sent.settle(null, error);
+      sent.unanswered(error);
     }
   }
 
