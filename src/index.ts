@@ -17,7 +17,7 @@ export { nextOccurrence } from './schedule/schedule.js';
 export type * from './schedule/types.js';
 export type { ClaimLoopHealth, SchedulerHealth } from './scheduler/health.js';
 export type { SchedulerOptions } from './scheduler/options.js';
-export type { RequestRunOptions, WaitForRunOptions } from './scheduler/runs/run-requests.js';
+export type { RequestRunOptions, WaitForRunOptions } from './scheduler/runs/cluster/run-requests.js';
 export { Scheduler } from './scheduler/scheduler.js';
 export type * from './scheduler/types.js';
 export type { EncryptedStorageOptions } from './storage/encryption/encrypted-storage.js';

@@ -12,10 +12,10 @@ import type { JobRecord, RunRecord, Storage } from '../storage/types.js';
 import type { SchedulerHooks } from '../telemetry/hooks.js';
 import { toPublicJob } from './jobs/record.js';
 import { type MissedReporter, rangeOf, type TakenOver } from './missed-occurrences.js';
-import type { RunHandOver, StartGate } from './runs/active-run.js';
-import { NOT_RUN, overlapGate, runElsewhere } from './runs/overlap-gate.js';
-import { toPublicRun } from './runs/run-records.js';
-import type { RunTracker } from './runs/run-tracker.js';
+import { toPublicRun } from './runs/records/run-records.js';
+import type { RunHandOver, StartGate } from './runs/tracker/active-run.js';
+import { NOT_RUN, overlapGate, runElsewhere } from './runs/tracker/overlap-gate.js';
+import type { RunTracker } from './runs/tracker/run-tracker.js';
 import type { Job, SchedulerEvents } from './types.js';
 
 export interface ClaimAdvanceOptions {

@@ -7,11 +7,11 @@ import { WakeTimer } from '../timer.js';
 import { ClaimAdvance } from './claim-advance.js';
 import type { ClaimLoopHealth } from './health.js';
 import { MissedReporter, type TakenOver } from './missed-occurrences.js';
-import type { ManualHandOver, RunHandOver, StartGate } from './runs/active-run.js';
-import { RunLeases } from './runs/run-leases.js';
-import { newRunRecord } from './runs/run-records.js';
-import { RunRequests } from './runs/run-requests.js';
-import type { RunTracker } from './runs/run-tracker.js';
+import { RunLeases } from './runs/cluster/run-leases.js';
+import { RunRequests } from './runs/cluster/run-requests.js';
+import { newRunRecord } from './runs/records/run-records.js';
+import type { ManualHandOver, RunHandOver, StartGate } from './runs/tracker/active-run.js';
+import type { RunTracker } from './runs/tracker/run-tracker.js';
 import type { MissedEvents, Run, RunTrigger, SchedulerEvents } from './types.js';
 
 /**

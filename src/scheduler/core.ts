@@ -10,9 +10,9 @@ import { ClaimLoop } from './claim-loop.js';
 import { checkHealth, type SchedulerHealth } from './health.js';
 import { JobManagement, type ManualRunOptions, runNow } from './jobs/management.js';
 import type { validateSchedulerOptions } from './options.js';
-import type { RequestRunOptions } from './runs/run-requests.js';
-import { RunTracker } from './runs/run-tracker.js';
-import { Runner } from './runs/runner.js';
+import type { RequestRunOptions } from './runs/cluster/run-requests.js';
+import { Runner } from './runs/runner/runner.js';
+import { RunTracker } from './runs/tracker/run-tracker.js';
 import type { JobHandler, Run, SchedulerEvents } from './types.js';
 
 export interface SchedulerCoreOptions {

@@ -3,7 +3,7 @@ import type { Emitter } from '../events.js';
 import type { MissedRange } from '../schedule/occurrences.js';
 import type { JobRecord, RunRecord } from '../storage/types.js';
 import { toPublicJob } from './jobs/record.js';
-import { toPublicRun } from './runs/run-records.js';
+import { toPublicRun } from './runs/records/run-records.js';
 import type { MissedEvents, SchedulerEvents } from './types.js';
 
 /**

@@ -9,8 +9,8 @@ import type { Transport } from '../transport/types.js';
 import { SchedulerCore } from './core.js';
 import type { SchedulerHealth } from './health.js';
 import { type SchedulerOptions, validateSchedulerOptions } from './options.js';
-import { listJobRuns, toPublicRun } from './runs/run-records.js';
-import type { RequestRunOptions, WaitForRunOptions } from './runs/run-requests.js';
+import type { RequestRunOptions, WaitForRunOptions } from './runs/cluster/run-requests.js';
+import { listJobRuns, toPublicRun } from './runs/records/run-records.js';
 import type { Job, JobDefinition, JobHandler, Run, SchedulerEvents, UpsertJobResult } from './types.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import type { Clock } from '../clock.js';
 import type { NormalizedSchedule } from '../schedule/types.js';
-import { isoTime } from '../scheduler/runs/run-records.js';
+import { isoTime } from '../scheduler/runs/records/run-records.js';
 import type { JobRecord, RunRecord } from '../storage/types.js';
 import type { TransportRequest } from '../transport/types.js';
 import { OtelBinding } from './binding.js';

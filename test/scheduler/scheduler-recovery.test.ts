@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildJobRecord } from '../../src/scheduler/jobs/definition.js';
-import { newRunRecord } from '../../src/scheduler/runs/run-records.js';
+import { newRunRecord } from '../../src/scheduler/runs/records/run-records.js';
 import { MemoryStorage } from '../../src/storage/memory/index.js';
 import { createTestScheduler } from '../helpers/scheduler.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newRunRecord } from '../../../src/scheduler/runs/run-records.js';
+import { newRunRecord } from '../../../src/scheduler/runs/records/run-records.js';
 import type { Scheduler } from '../../../src/scheduler/scheduler.js';
 import { MemoryStorage } from '../../../src/storage/memory/index.js';
 import type { JobRecord, Storage } from '../../../src/storage/types.js';

@@ -1,5 +1,5 @@
 import type { AttemptHook } from '../../../telemetry/hooks.js';
-import type { RunController } from '../run-controller.js';
+import type { RunController } from '../runner/run-controller.js';
 import { FinalFailure } from './attempt-outcome.js';
 import { AttemptTimeout } from './attempt-timeouts.js';
 

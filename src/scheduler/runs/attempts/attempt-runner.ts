@@ -1,8 +1,8 @@
 import type { Clock } from '../../../clock.js';
 import type { AddressPolicy, Transport, TransportResponse } from '../../../transport/types.js';
 import type { HandlerTarget, HttpTarget, JobHandler } from '../../types.js';
-import { handlerArgument, type RunContext } from '../run-context.js';
-import { RunController } from '../run-controller.js';
+import { handlerArgument, type RunContext } from '../runner/run-context.js';
+import { RunController } from '../runner/run-controller.js';
 import { ArmedAttempt, attemptFailure } from './armed-attempt.js';
 import { AttemptTimeouts } from './attempt-timeouts.js';
 import { callHandler } from './handler-call.js';

@@ -4,7 +4,7 @@ import { requestSecrets } from '../../../transport/echoed-secrets.js';
 import { checkedSender } from '../../../transport/http.js';
 import type { Transport, TransportResponse } from '../../../transport/types.js';
 import type { HttpTarget } from '../../types.js';
-import { isoTime } from '../run-records.js';
+import { isoTime } from '../records/run-records.js';
 import type { ArmedAttempt } from './armed-attempt.js';
 import { buildHttpRequest, type HttpRequestOptions } from './http-call.js';
 

@@ -7,7 +7,7 @@ import { safeUrl } from '../../../transport/safe-url.js';
 import type { AddressPolicy, TransportRequest, TransportResponse } from '../../../transport/types.js';
 import { signWebhook } from '../../../verify/index.js';
 import type { HttpTarget } from '../../types.js';
-import { isoTime } from '../run-records.js';
+import { isoTime } from '../records/run-records.js';
 
 /** Content type of a string body when the job's headers name none (as fetch sends a string). */
 const TEXT = 'text/plain; charset=utf-8';

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { Scheduler } from '../../../src/scheduler/scheduler.js';
-import type { JobContext, SchedulerEvents } from '../../../src/scheduler/types.js';
-import { MemoryStorage } from '../../../src/storage/memory/index.js';
-import type { Storage } from '../../../src/storage/types.js';
-import { FakeClock } from '../../../src/testing/fake-clock.js';
-import { MockTransport } from '../../../src/testing/mock-transport.js';
-import { withoutMethods } from '../../helpers/storage.js';
+import { Scheduler } from '../../../../src/scheduler/scheduler.js';
+import type { JobContext, SchedulerEvents } from '../../../../src/scheduler/types.js';
+import { MemoryStorage } from '../../../../src/storage/memory/index.js';
+import type { Storage } from '../../../../src/storage/types.js';
+import { FakeClock } from '../../../../src/testing/fake-clock.js';
+import { MockTransport } from '../../../../src/testing/mock-transport.js';
+import { withoutMethods } from '../../../helpers/storage.js';
 
 const build = { id: 'build', schedule: { every: '1d' }, target: { handler: 'build', payload: { n: 1 } } };
 const ping = { id: 'ping', schedule: { every: '1d' }, target: { url: 'https://svc.example/ping' } };

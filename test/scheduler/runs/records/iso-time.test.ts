@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isoTime } from '../../../src/scheduler/runs/run-records.js';
+import { isoTime } from '../../../../src/scheduler/runs/records/run-records.js';
 
 describe('isoTime', () => {
   it('writes what Date#toISOString writes, for any millisecond', () => {

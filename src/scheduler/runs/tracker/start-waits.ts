@@ -1,9 +1,9 @@
-import type { Clock } from '../../clock.js';
-import type { RunRecord } from '../../storage/types.js';
+import type { Clock } from '../../../clock.js';
+import type { RunRecord } from '../../../storage/types.js';
+import type { Runner } from '../runner/runner.js';
 import { type ActiveRun, type ManualHandOver, resumeRun, type StartGate } from './active-run.js';
 import type { ConcurrencySlots } from './concurrency-slots.js';
 import { InstantWaits } from './instant-waits.js';
-import type { Runner } from './runner.js';
 import type { StartedRuns } from './started-runs.js';
 
 /**

@@ -1,7 +1,7 @@
-import { CronhookError } from '../../errors.js';
-import type { RunRecord, Storage } from '../../storage/types.js';
-import { checkListOptions } from '../list-options.js';
-import type { Run, RunTrigger } from '../types.js';
+import { CronhookError } from '../../../errors.js';
+import type { RunRecord, Storage } from '../../../storage/types.js';
+import { checkListOptions } from '../../list-options.js';
+import type { Run, RunTrigger } from '../../types.js';
 import { newRunId } from './run-id.js';
 
 // A run's record: made for an occurrence (its id, and its occurrence key, the ISO time of the instant), shown

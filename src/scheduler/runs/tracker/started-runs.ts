@@ -1,12 +1,12 @@
-import type { Clock } from '../../clock.js';
-import { CronhookError } from '../../errors.js';
-import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
-import type { Run, RunStatus } from '../types.js';
+import type { Clock } from '../../../clock.js';
+import { CronhookError } from '../../../errors.js';
+import type { JobRecord, RunRecord, Storage } from '../../../storage/types.js';
+import type { Run, RunStatus } from '../../types.js';
+import { toPublicRun } from '../records/run-records.js';
+import { RunEnding } from '../runner/run-ending.js';
+import type { Runner } from '../runner/runner.js';
 import type { ActiveRun, StartGate } from './active-run.js';
 import type { ConcurrencySlots } from './concurrency-slots.js';
-import { RunEnding } from './run-ending.js';
-import { toPublicRun } from './run-records.js';
-import type { Runner } from './runner.js';
 
 export interface StartedRunsOptions {
   storage: Storage;

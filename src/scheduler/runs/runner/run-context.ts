@@ -1,11 +1,11 @@
-import type { Clock } from '../../clock.js';
-import { cloneJson } from '../../storage/clone.js';
-import type { JobRecord, RunRecord } from '../../storage/types.js';
-import type { RunHook } from '../../telemetry/hooks.js';
-import { toPublicJob } from '../jobs/record.js';
-import type { HandlerTarget, Job, JobContext, RunEventBase } from '../types.js';
+import type { Clock } from '../../../clock.js';
+import { cloneJson } from '../../../storage/clone.js';
+import type { JobRecord, RunRecord } from '../../../storage/types.js';
+import type { RunHook } from '../../../telemetry/hooks.js';
+import { toPublicJob } from '../../jobs/record.js';
+import type { HandlerTarget, Job, JobContext, RunEventBase } from '../../types.js';
+import { refreshPublicRun, toPublicRun } from '../records/run-records.js';
 import type { RunController } from './run-controller.js';
-import { refreshPublicRun, toPublicRun } from './run-records.js';
 
 /**
  * What one run's attempts share: the job, the run, its controller and the job's public view (made once). The

@@ -1,6 +1,6 @@
-import type { Clock } from '../../clock.js';
-import { MinHeap } from '../../heap.js';
-import { WakeTimer } from '../../timer.js';
+import type { Clock } from '../../../clock.js';
+import { MinHeap } from '../../../heap.js';
+import { WakeTimer } from '../../../timer.js';
 
 /**
  * Items waiting for an instant, grouped by it, with one {@link WakeTimer} armed for the earliest group: every

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { sleep } from '../../../src/clock.js';
-import { Scheduler } from '../../../src/scheduler/scheduler.js';
-import { MemoryStorage } from '../../../src/storage/memory/index.js';
-import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
-import type { Storage } from '../../../src/storage/types.js';
-import { FakeClock } from '../../../src/testing/fake-clock.js';
-import { MockTransport } from '../../../src/testing/mock-transport.js';
+import { sleep } from '../../../../src/clock.js';
+import { Scheduler } from '../../../../src/scheduler/scheduler.js';
+import { MemoryStorage } from '../../../../src/storage/memory/index.js';
+import { SqliteStorage } from '../../../../src/storage/sqlite/index.js';
+import type { Storage } from '../../../../src/storage/types.js';
+import { FakeClock } from '../../../../src/testing/fake-clock.js';
+import { MockTransport } from '../../../../src/testing/mock-transport.js';
 
 /** `storage` as a store shared with other processes is: instances recover runs and check their leases. */
 function sharedView(storage: MemoryStorage): Storage {

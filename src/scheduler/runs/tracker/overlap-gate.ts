@@ -1,11 +1,11 @@
-import type { Clock } from '../../clock.js';
-import type { Emitter } from '../../events.js';
-import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
-import type { SchedulerHooks } from '../../telemetry/hooks.js';
-import { toPublicJob } from '../jobs/record.js';
-import { ACTIVE_RUN_STATUSES, type RunStatus, type SchedulerEvents } from '../types.js';
+import type { Clock } from '../../../clock.js';
+import type { Emitter } from '../../../events.js';
+import type { JobRecord, RunRecord, Storage } from '../../../storage/types.js';
+import type { SchedulerHooks } from '../../../telemetry/hooks.js';
+import { toPublicJob } from '../../jobs/record.js';
+import { ACTIVE_RUN_STATUSES, type RunStatus, type SchedulerEvents } from '../../types.js';
+import { toPublicRun } from '../records/run-records.js';
 import type { StartGate } from './active-run.js';
-import { toPublicRun } from './run-records.js';
 import type { RunTracker } from './run-tracker.js';
 
 export interface OverlapGateOptions {

@@ -1,8 +1,8 @@
-import type { CronhookError } from '../../errors.js';
-import type { Linked } from '../../linked-set.js';
-import type { JobRecord, RunRecord } from '../../storage/types.js';
-import type { RunTrigger } from '../types.js';
-import type { RunContext } from './run-context.js';
+import type { CronhookError } from '../../../errors.js';
+import type { Linked } from '../../../linked-set.js';
+import type { JobRecord, RunRecord } from '../../../storage/types.js';
+import type { RunTrigger } from '../../types.js';
+import type { RunContext } from '../runner/run-context.js';
 
 /** How `triggerJob` hands a run over (see {@link RunTracker.execute}). */
 export interface ManualHandOver {

@@ -1,5 +1,5 @@
-import type { RunRecord } from '../../storage/types.js';
-import type { AttemptEnded } from './attempts/attempt-runner.js';
+import type { RunRecord } from '../../../storage/types.js';
+import type { AttemptEnded } from '../attempts/attempt-runner.js';
 import type { RunContext } from './run-context.js';
 
 /** What becomes of a run once the Runner is done with it: `ran`, finished and stored; or `failed` with `error`. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newRunId } from '../../../src/scheduler/runs/run-id.js';
+import { newRunId } from '../../../../src/scheduler/runs/records/run-id.js';
 
 const T = Date.parse('2030-01-01T00:00:00Z');
 

@@ -1,11 +1,11 @@
-import type { Clock } from '../../clock.js';
-import { sleep } from '../../clock.js';
-import { type ErrorInfo, toErrorInfo } from '../../errors.js';
-import type { Emitter } from '../../events.js';
-import type { RunRecord, Storage } from '../../storage/types.js';
-import type { RunHook, SchedulerHooks } from '../../telemetry/hooks.js';
-import type { AddressPolicy, Transport } from '../../transport/types.js';
-import type { JobHandler, RunEventBase, SchedulerEvents } from '../types.js';
+import type { Clock } from '../../../clock.js';
+import { sleep } from '../../../clock.js';
+import { type ErrorInfo, toErrorInfo } from '../../../errors.js';
+import type { Emitter } from '../../../events.js';
+import type { RunRecord, Storage } from '../../../storage/types.js';
+import type { RunHook, SchedulerHooks } from '../../../telemetry/hooks.js';
+import type { AddressPolicy, Transport } from '../../../transport/types.js';
+import type { JobHandler, RunEventBase, SchedulerEvents } from '../../types.js';
 import {
   asError,
   FinalFailure,
@@ -13,11 +13,11 @@ import {
   loneOutcome,
   lostRunWrite,
   retryDelay,
-} from './attempts/attempt-outcome.js';
-import { type AttemptEnded, AttemptRunner, SUCCEEDED } from './attempts/attempt-runner.js';
+} from '../attempts/attempt-outcome.js';
+import { type AttemptEnded, AttemptRunner, SUCCEEDED } from '../attempts/attempt-runner.js';
+import { markStarted } from '../records/run-records.js';
 import { prepareHandlerArgument, type RunContext, runEvent } from './run-context.js';
 import { FINISHED, RunEnding } from './run-ending.js';
-import { markStarted } from './run-records.js';
 
 export interface RunnerOptions {
   storage: Storage;

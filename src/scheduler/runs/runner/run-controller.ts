@@ -1,4 +1,4 @@
-import type { DirectAbort, ExchangeEnd } from '../../transport/direct-abort.js';
+import type { DirectAbort, ExchangeEnd } from '../../../transport/direct-abort.js';
 
 /**
  * The abort controller of a run (and of each attempt of a job with retries). Its abort also ends the HTTP

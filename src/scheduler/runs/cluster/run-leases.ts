@@ -1,14 +1,14 @@
-import type { Clock } from '../../clock.js';
-import type { Emitter } from '../../events.js';
-import { planTakenOver } from '../../schedule/occurrences.js';
-import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
-import type { SchedulerHooks } from '../../telemetry/hooks.js';
-import { toPublicJob } from '../jobs/record.js';
-import { type MissedReporter, rangeOf, type TakenOver, takenOverEntry } from '../missed-occurrences.js';
-import type { SchedulerEvents } from '../types.js';
-import type { RunHandOver } from './active-run.js';
-import { toPublicRun } from './run-records.js';
-import type { RunTracker } from './run-tracker.js';
+import type { Clock } from '../../../clock.js';
+import type { Emitter } from '../../../events.js';
+import { planTakenOver } from '../../../schedule/occurrences.js';
+import type { JobRecord, RunRecord, Storage } from '../../../storage/types.js';
+import type { SchedulerHooks } from '../../../telemetry/hooks.js';
+import { toPublicJob } from '../../jobs/record.js';
+import { type MissedReporter, rangeOf, type TakenOver, takenOverEntry } from '../../missed-occurrences.js';
+import type { SchedulerEvents } from '../../types.js';
+import { toPublicRun } from '../records/run-records.js';
+import type { RunHandOver } from '../tracker/active-run.js';
+import type { RunTracker } from '../tracker/run-tracker.js';
 
 export interface RunLeasesOptions {
   storage: Storage;

@@ -1,12 +1,12 @@
-import { type Clock, sleep } from '../../clock.js';
-import { CronhookError, describeValue } from '../../errors.js';
-import type { Emitter } from '../../events.js';
-import type { ClaimedRunRequests, JobRecord, RunRecord, Storage } from '../../storage/types.js';
-import type { SchedulerHooks } from '../../telemetry/hooks.js';
-import { toPublicJob } from '../jobs/record.js';
-import { FINISHED_RUN_STATUSES, type Run, type SchedulerEvents } from '../types.js';
-import type { RunHandOver } from './active-run.js';
-import { newRunRecord, toPublicRun } from './run-records.js';
+import { type Clock, sleep } from '../../../clock.js';
+import { CronhookError, describeValue } from '../../../errors.js';
+import type { Emitter } from '../../../events.js';
+import type { ClaimedRunRequests, JobRecord, RunRecord, Storage } from '../../../storage/types.js';
+import type { SchedulerHooks } from '../../../telemetry/hooks.js';
+import { toPublicJob } from '../../jobs/record.js';
+import { FINISHED_RUN_STATUSES, type Run, type SchedulerEvents } from '../../types.js';
+import { newRunRecord, toPublicRun } from '../records/run-records.js';
+import type { RunHandOver } from '../tracker/active-run.js';
 
 /** Options of `scheduler.requestRun`. */
 export interface RequestRunOptions {

@@ -1,14 +1,14 @@
-import type { Clock } from '../../clock.js';
-import { sleep } from '../../clock.js';
-import { CronhookError } from '../../errors.js';
-import { LinkedSet } from '../../linked-set.js';
-import type { JobRecord, RunRecord, Storage } from '../../storage/types.js';
-import type { Run } from '../types.js';
+import type { Clock } from '../../../clock.js';
+import { sleep } from '../../../clock.js';
+import { CronhookError } from '../../../errors.js';
+import { LinkedSet } from '../../../linked-set.js';
+import type { JobRecord, RunRecord, Storage } from '../../../storage/types.js';
+import type { Run } from '../../types.js';
+import { toPublicRun } from '../records/run-records.js';
+import { RunController } from '../runner/run-controller.js';
+import type { Runner } from '../runner/runner.js';
 import { type ActiveRun, abortRun, type ManualHandOver, NOT_MANUAL, type StartGate } from './active-run.js';
 import { ConcurrencySlots } from './concurrency-slots.js';
-import { RunController } from './run-controller.js';
-import { toPublicRun } from './run-records.js';
-import type { Runner } from './runner.js';
 import { StartWaits } from './start-waits.js';
 import { StartedRuns } from './started-runs.js';
 
