@@ -184,7 +184,9 @@ export class WebhookNotifier {
   }
 
   /**
-   * Deletes an endpoint and its pending deliveries. False when there was none.
+   * Deletes an endpoint and its pending deliveries. False when there was none. Attempts of those deliveries
+   * already under way (in flight or claimed ahead, on any instance) end without recording an outcome and raise
+   * no `error` event: a `debug` log line each.
    * @example await notifier.removeEndpoint(endpoint.id);
    */
   async removeEndpoint(id: string): Promise<boolean> {
