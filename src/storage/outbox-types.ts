@@ -47,7 +47,10 @@ export interface CompleteAttemptInput {
    * the one stored before (the later of the given one and 1 ms past it), even when `updatedAt` was stamped
    * from an older copy: a change read before this write must see it (`replaceEndpoint` refuses it). Only these
    * fields are written, those that are defined: an object given with other fields (a whole endpoint record)
-   * changes nothing else.
+   * changes nothing else. Absent, nothing of the endpoint changes; so too with `null`, which the type leaves
+   * out but a JavaScript caller may pass (every adapter takes it so: the storage suite).
+   * @default undefined
+   * @example { id: endpoint.id, failingSince: new Date(), updatedAt: new Date() }
    */
   endpoint?: Pick<EndpointRecord, 'id'> &
     Partial<Pick<EndpointRecord, 'failingSince' | 'enabled' | 'disabledReason' | 'disabledAt' | 'updatedAt'>>;

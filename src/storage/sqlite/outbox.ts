@@ -119,7 +119,8 @@ export class SqliteOutbox extends SqliteEndpoints {
     return this.c.write(() => {
       this.#updateDelivery({ ...delivery, lockedBy: null, lockedUntil: null });
       this.c.run(INSERT_ATTEMPT, attemptCodec.encode(attempt, dialect));
-      if (endpoint === undefined) return;
+      // Falsy, not undefined: `null` from JavaScript is no change too, as on every adapter (the storage suite).
+      if (!endpoint) return;
       const existing = this.readEndpoint(endpoint.id);
       if (existing) this.updateEndpointRow(withOutcome(existing, endpoint), existing.enabled);
       // The outcome of a delivery that was on disk before it was claimed: claims need not wait for it.

@@ -123,8 +123,9 @@ export class PostgresCompletions {
   async #completeSet(inputs: CompleteAttemptInput[]): Promise<Recorded> {
     // Endpoints are locked in id order (a stable sort keeps one endpoint's patches in call order), so two
     // instances patching the same endpoints in one transaction each cannot deadlock.
+    // Falsy, not undefined: `null` from JavaScript is no change too, as on every adapter (the storage suite).
     const patches = inputs
-      .filter((i) => i.endpoint !== undefined)
+      .filter((i) => i.endpoint)
       .sort((a, b) => (a.endpoint!.id < b.endpoint!.id ? -1 : a.endpoint!.id > b.endpoint!.id ? 1 : 0));
     // An endpoint disabled (or enabled) by an outcome takes its pending deliveries with it (parking.ts):
     // the endpoints lock is taken first, before any row lock, so waiting for it cannot close a cycle.
@@ -175,10 +176,10 @@ export class PostgresCompletions {
         insertSql(this.#t.attempts, attemptCodec.columns, ph),
         attemptCodec.encode(attempt, dialect),
       );
-      if (endpoint !== undefined) await this.#patchEndpoint(endpoint, tx);
+      if (endpoint) await this.#patchEndpoint(endpoint, tx);
       if (toggles) await reparkDeliveries(tx, this.#db, [endpoint.id]);
     });
-    if (endpoint !== undefined) this.#endpoints.forget(endpoint.id);
+    if (endpoint) this.#endpoints.forget(endpoint.id);
   }
 }
 

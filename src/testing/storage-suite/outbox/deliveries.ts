@@ -179,6 +179,18 @@ export function outboxTests(ctx: SuiteContext): void {
       });
     });
 
+    it('completeAttempt takes `endpoint: null` (from JavaScript, outside its type) as no endpoint change, as it takes none', async () => {
+      const claimed = await storeAndClaimOne(30_000);
+      const made = attempt('a-1', 'd');
+      const next = retried(claimed!, made);
+      // What a JavaScript caller may pass for "no change": every adapter reads it as an absent `endpoint`.
+      const input = { delivery: next, attempt: made, endpoint: null } as unknown as CompleteAttemptInput;
+      await ctx.storage.completeAttempt(input);
+      expect(await ctx.storage.getDelivery('d')).toEqual({ ...next, lockedBy: null, lockedUntil: null });
+      expect(await ctx.storage.listAttempts('d')).toEqual([made]);
+      expect(await ctx.storage.getEndpoint('ep')).toEqual(endpoint('ep'));
+    });
+
     it("completeAttempt keeps its own copies: changing the caller's records or a read's dates changes nothing stored", async () => {
       const claimed = await storeAndClaimOne(1);
       const made = attempt('a-1', 'd');
