@@ -12,6 +12,7 @@ import { jobPeekTests } from './jobs/peek.js';
 import { runRequestTests } from './jobs/run-requests.js';
 import { runWriteNowTests } from './jobs/run-writes-now.js';
 import { runTests } from './jobs/runs.js';
+import { attemptOutcomeTests } from './outbox/attempt-outcomes.js';
 import { attemptWriteNowTests } from './outbox/attempt-writes-now.js';
 import { deliveryClaimTests } from './outbox/claims.js';
 import { outboxTests } from './outbox/deliveries.js';
@@ -65,6 +66,7 @@ export function testStorage(name: string, factory: StorageFactory, options: Stor
     endpointTests(ctx);
     endpointPeekTests(ctx);
     outboxTests(ctx);
+    attemptOutcomeTests(ctx);
     deliveryClaimTests(ctx);
     attemptWriteNowTests(ctx);
     deliveryRetentionTests(ctx);
