@@ -10,19 +10,20 @@ const RANDOM_DIGITS = 14;
 
 /** Ids drawn per `randomBytes` call: one call costs about as much as fifteen encodings. */
 const TEXT_IDS = 256;
-/** Random text: CSPRNG bytes as base64url, 6 random bits a character; each id takes RANDOM_DIGITS of it. */
+/** Random text: CSPRNG bytes as base64url, 6 random bits a character, taken from `offset` on (see newId). */
 let randomText = '';
 let offset = 0;
 /** The time digits of the last `at`: ids made in one millisecond (a message's deliveries) share them. */
 let lastAt = Number.NaN;
 let lastHead = '';
 /**
- * The leading random digits of the last id, as digit values and as text: the next id of the same millisecond
- * adds 1 to 64 to them (see {@link newId}). As many as a derived delivery id keeps of its message id.
+ * The leading random digits of the last id, as digit values: the next id of the same millisecond adds 1 to 64
+ * to them (see {@link newId}). As many as a derived delivery id keeps of its message id.
  */
 const RISING_DIGITS = 10;
 const rising: number[] = new Array<number>(RISING_DIGITS).fill(0);
-let risingText = '';
+/** The random digits an id ends with, drawn afresh for every id. */
+const TAIL_DIGITS = RANDOM_DIGITS - RISING_DIGITS;
 
 /**
  * A unique id with a readable prefix (`msg_`, `ep_`, `dlv_`, `att_`) and 22 base64url characters, which fit
@@ -36,24 +37,32 @@ let risingText = '';
  * burst of messages is then stored, and later claimed, in one order: a claim's rows share a few table pages
  * instead of being scattered over every page the burst filled. The step lands in the digits a derived
  * delivery id keeps ({@link fanoutDeliveryId}), so messages of one millisecond keep distinct fan-out ids.
+ * An id of the same millisecond takes 5 random characters (its step and its last 4), not 14: a busy
+ * notifier makes an attempt id per delivery, most of them in the millisecond of the one before, and the
+ * CSPRNG's bytes were a third of what an id cost.
  */
 export function newId(prefix: 'msg' | 'ep' | 'dlv' | 'att', at: number): string {
-  if (offset + RANDOM_DIGITS > randomText.length) {
+  if (at !== lastAt || !rise(DIGIT_VALUES[randomText.charCodeAt(take(1))]! + 1)) {
+    if (at !== lastAt) lastHead = timeDigits(at);
+    lastAt = at;
+    // A new millisecond: random digits, the first below 32, so that rising never runs out (2^59 to go).
+    const from = take(RISING_DIGITS);
+    for (let i = 0; i < RISING_DIGITS; i++)
+      rising[i] = DIGIT_VALUES[randomText.charCodeAt(from + i)]! & (i === 0 ? 31 : 63);
+  }
+  return flatId(prefix, take(TAIL_DIGITS));
+}
+
+/** Where `n` unused random characters start in {@link randomText} (drawn anew when fewer are left). */
+function take(n: number): number {
+  if (offset + n > randomText.length) {
     // 3 bytes make 4 characters: a multiple of 3 bytes leaves no padding.
     randomText = randomBytes((RANDOM_DIGITS * TEXT_IDS * 3) / 4).toString('base64url');
     offset = 0;
   }
-  const fresh = randomText.slice(offset, offset + RANDOM_DIGITS);
-  offset += RANDOM_DIGITS;
-  if (at !== lastAt || !rise(DIGIT_VALUES[fresh.charCodeAt(0)]! + 1)) {
-    if (at !== lastAt) lastHead = timeDigits(at);
-    lastAt = at;
-    // A new millisecond: random digits, the first below 32, so that rising never runs out (2^59 to go).
-    for (let i = 0; i < RISING_DIGITS; i++)
-      rising[i] = DIGIT_VALUES[fresh.charCodeAt(i)]! & (i === 0 ? 31 : 63);
-    risingText = DIGITS[rising[0]!]! + fresh.slice(1, RISING_DIGITS);
-  }
-  return flatId(prefix, fresh);
+  const at = offset;
+  offset += n;
+  return at;
 }
 
 /** Character codes of the id being built (the longest prefix, `_` and the 22 digits). */
@@ -62,15 +71,16 @@ const idCodes = new Array<number>(4 + TIME_DIGITS + RANDOM_DIGITS);
 /**
  * The id as one flat string: a template literal would make a rope of four parts (V8 concatenates strings of
  * 13 characters and more by reference), which the delivery log keeps per attempt: twice the bytes and four
- * objects for garbage collection to copy and mark instead of one.
+ * objects for garbage collection to copy and mark instead of one. `tail`: where its last random digits are in
+ * {@link randomText}.
  */
-function flatId(prefix: string, fresh: string): string {
+function flatId(prefix: string, tail: number): string {
   let n = 0;
   for (let i = 0; i < prefix.length; i++) idCodes[n++] = prefix.charCodeAt(i);
   idCodes[n++] = 95; // '_'
   for (let i = 0; i < TIME_DIGITS; i++) idCodes[n++] = lastHead.charCodeAt(i);
-  for (let i = 0; i < RISING_DIGITS; i++) idCodes[n++] = risingText.charCodeAt(i);
-  for (let i = RISING_DIGITS; i < RANDOM_DIGITS; i++) idCodes[n++] = fresh.charCodeAt(i);
+  for (let i = 0; i < RISING_DIGITS; i++) idCodes[n++] = DIGITS.charCodeAt(rising[i]!);
+  for (let i = 0; i < TAIL_DIGITS; i++) idCodes[n++] = randomText.charCodeAt(tail + i);
   idCodes.length = n;
   return String.fromCharCode.apply(null, idCodes);
 }
@@ -85,11 +95,7 @@ function rise(step: number): boolean {
     rising[i] = value & 63;
     i--;
   }
-  if (carry > 0) return false;
-  let changed = '';
-  for (let j = i + 1; j < RISING_DIGITS; j++) changed += DIGITS[rising[j]!];
-  risingText = risingText.slice(0, i + 1) + changed;
-  return true;
+  return carry === 0;
 }
 
 function timeDigits(at: number): string {
