@@ -77,6 +77,22 @@ export interface SignedHeadersInput {
 }
 
 /**
+ * The message id checked last, and the last timestamp as text: a message is signed for each of its endpoints
+ * in a row, within one second nearly always, so its check and its text are made once for all of them.
+ */
+let lastCheckedId = '';
+let lastTimestamp = -1;
+let lastTimestampText = '';
+
+function timestampText(timestamp: number): string {
+  if (timestamp !== lastTimestamp) {
+    lastTimestamp = timestamp;
+    lastTimestampText = String(timestamp);
+  }
+  return lastTimestampText;
+}
+
+/**
  * Sets the signature headers of one attempt in `headers` (the request's own, so no object is made for them),
  * replacing any of the same name, and returns it. The Standard Webhooks headers are always sent (`webhook-id`
  * is also the idempotency key); `webhook-signature` only with 'standard' or 'both'. The hub header carries one
@@ -90,10 +106,13 @@ export function signatureHeaders(
 ): Record<string, string> {
   const timestamp = Math.floor(input.now / 1000);
   headers['webhook-id'] = input.messageId;
-  headers['webhook-timestamp'] = String(timestamp);
+  headers['webhook-timestamp'] = timestampText(timestamp);
   if (input.scheme !== 'hub') {
-    if (input.messageId === '' || /\s/.test(input.messageId)) {
-      throw new TypeError('signWebhook: id must be a non-empty string without whitespace');
+    if (input.messageId !== lastCheckedId) {
+      if (input.messageId === '' || /\s/.test(input.messageId)) {
+        throw new TypeError('signWebhook: id must be a non-empty string without whitespace');
+      }
+      lastCheckedId = input.messageId;
     }
     if (input.secrets.length === 0) {
       throw new CronhookError('ERR_INVALID_SECRET', 'The endpoint has no active signing secret');
