@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
+import { bodyText } from './body-text.js';
 import type { ResponseTarget } from './checked-sender.js';
 import type { Deadlined, DeadlineGroup, Deadlines } from './deadlines.js';
 import type { DirectAbort, ExchangeEnd } from './direct-abort.js';
@@ -198,7 +199,7 @@ export class Exchange
       first === null
         ? ''
         : rest === null
-          ? first.toString('utf8')
+          ? bodyText(first)
           : Buffer.concat([first, ...rest], this.#size).toString('utf8');
     this.#first = null;
     this.#rest = null;
