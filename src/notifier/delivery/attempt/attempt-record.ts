@@ -24,6 +24,13 @@ const HEADERS_OF_INTEREST = [
  */
 const lastHeaderValues: string[] = HEADERS_OF_INTEREST.map(() => '');
 let lastSnippet = '';
+/**
+ * The last headers kept as an object (never handed out: each attempt gets a copy), and which of
+ * HEADERS_OF_INTEREST it holds (a bit each): an attempt that keeps the same copies it in one step, where
+ * setting the names one by one on an empty object went through a shape change per name.
+ */
+let lastHeaders: Record<string, string> = {};
+let lastPresent = 0;
 
 /**
  * The record of one attempt as the delivery log keeps it: the response's headers of interest and the start of
@@ -40,15 +47,28 @@ export function attemptRecord(
   clock: Clock,
 ): DeliveryAttempt {
   const ok = response !== null && response.status >= 200 && response.status < 300;
-  const responseHeaders: Record<string, string> = {};
-  for (let i = 0; i < HEADERS_OF_INTEREST.length; i++) {
-    const name = HEADERS_OF_INTEREST[i]!;
-    const value = response?.headers[name];
-    if (value === undefined) continue;
-    const kept = redactSecrets(value, secrets).slice(0, 512);
-    if (kept === lastHeaderValues[i]) responseHeaders[name] = lastHeaderValues[i]!;
-    else responseHeaders[name] = lastHeaderValues[i] = kept;
+  let present = 0;
+  let changed = false;
+  if (response !== null) {
+    for (let i = 0; i < HEADERS_OF_INTEREST.length; i++) {
+      const value = response.headers[HEADERS_OF_INTEREST[i]!];
+      if (value === undefined) continue;
+      present |= 1 << i;
+      const kept = redactSecrets(value, secrets).slice(0, 512);
+      if (kept !== lastHeaderValues[i]) {
+        lastHeaderValues[i] = kept;
+        changed = true;
+      }
+    }
   }
+  if (changed || present !== lastPresent) {
+    const headers: Record<string, string> = {};
+    for (let i = 0; i < HEADERS_OF_INTEREST.length; i++)
+      if ((present & (1 << i)) !== 0) headers[HEADERS_OF_INTEREST[i]!] = lastHeaderValues[i]!;
+    lastHeaders = headers;
+    lastPresent = present;
+  }
+  const responseHeaders: Record<string, string> = { ...lastHeaders };
   let errorInfo = null;
   if (error !== null) errorInfo = toErrorInfo(error, 'ERR_CONNECTION');
   else if (!ok && response !== null) {

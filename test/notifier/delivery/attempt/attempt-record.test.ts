@@ -41,4 +41,22 @@ describe('attemptRecord', () => {
     expect(records.map((r) => r.id)).toEqual([...new Set(records.map((r) => r.id))]);
     for (const r of records) expect(r.id).toMatch(/^att_[A-Za-z0-9_-]{22}$/);
   });
+
+  it('gives each record headers of its own, also when they repeat, and the right ones when a set comes back', () => {
+    const date = 'Sun, 06 Dec 2026 14:00:00 GMT';
+    const a = record(response({ 'content-type': 'text/plain', date }, 'ok'));
+    const b = record(response({ 'content-type': 'text/plain', date }, 'ok'));
+    expect(b.responseHeaders).not.toBe(a.responseHeaders);
+    a.responseHeaders.date = 'changed by a listener';
+    expect(b.responseHeaders).toEqual({ 'content-type': 'text/plain', date });
+    const c = record(response({ 'content-type': 'text/plain' }, 'ok'));
+    const d = record(response({ 'content-type': 'text/plain', date }, 'ok'));
+    expect([c.responseHeaders, d.responseHeaders]).toEqual([
+      { 'content-type': 'text/plain' },
+      { 'content-type': 'text/plain', date },
+    ]);
+    expect(record(response({ 'content-type': 'text/plain', date }, 'ok')).responseHeaders).toEqual(
+      d.responseHeaders,
+    );
+  });
 });
