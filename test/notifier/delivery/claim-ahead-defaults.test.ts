@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Transport, TransportResponse } from '../../../src/transport/types.js';
 import { createNotifierHarness } from '../../helpers/notifier.js';
-import { A, B, countingStorage, heldTransport, startWarm } from './claim-ahead-fixtures.js';
+import {
+  A,
+  answerUntilSucceeded,
+  B,
+  countingStorage,
+  heldTransport,
+  startWarm,
+} from './claim-ahead-fixtures.js';
 
 // At the default options (concurrency 10, perEndpointConcurrency 4, prefetch 80) one endpoint holds 4 slots:
 // the other 6 are free, but only another endpoint's deliveries could use them. How the dispatcher waits for
@@ -33,20 +40,15 @@ describe('dispatcher at the default options: slots only another endpoint could u
     const readsBefore = reads.count;
     const claimsBefore = claims.length;
     // Each round answers the endpoint's 4 requests: 4 more start from what was claimed ahead.
-    for (let i = 0; i < 40 && h.of('delivery.succeeded').length < 80; i++) {
-      held.answer();
-      await h.settle();
-      expect(held.pending.length).toBeGreaterThan(0);
-    }
+    await answerUntilSucceeded(h, held, 80, {
+      afterTurn: () => expect(held.pending.length).toBeGreaterThan(0),
+    });
     expect(h.of('delivery.succeeded')).toHaveLength(80);
     expect(reads.count - readsBefore).toBeLessThanOrEqual(2);
     // The claims are refills of what waits ahead, not claims that find nothing.
     expect(claims.slice(claimsBefore).filter((c) => c.claimed === 0).length).toBeLessThanOrEqual(1);
     // The rest is delivered, and the outbox then sleeps until something is stored.
-    for (let i = 0; i < 40 && h.of('delivery.succeeded').length < 120; i++) {
-      held.answer();
-      await h.settle();
-    }
+    await answerUntilSucceeded(h, held, 120);
     expect(h.of('delivery.succeeded')).toHaveLength(120);
     await h.notifier.publish('x.y', { late: true });
     await h.settle();
@@ -79,10 +81,7 @@ describe('dispatcher at the default options: slots only another endpoint could u
     await h.settle();
     expect(held.pending.filter((p) => p.url === B)).toHaveLength(1);
     // Nothing published is lost: A's deliveries, the five later ones too, all go out.
-    for (let i = 0; i < 40 && h.of('delivery.succeeded').length < 66; i++) {
-      held.answer();
-      await h.settle();
-    }
+    await answerUntilSucceeded(h, held, 66);
     expect(h.of('delivery.succeeded')).toHaveLength(66);
     await h.notifier.stop();
   });

@@ -3,7 +3,8 @@ import type { ClaimDeliveriesOptions } from '../../../src/storage/types.js';
 import type { Transport, TransportResponse } from '../../../src/transport/types.js';
 import type { createNotifierHarness } from '../../helpers/notifier.js';
 
-// What the tests of deliveries claimed ahead share (claim-ahead.test.ts, claim-ahead-leases.test.ts).
+// What the tests of deliveries claimed ahead share (claim-ahead.test.ts, claim-ahead-leases.test.ts,
+// claim-ahead-defaults.test.ts; removed-endpoint.test.ts).
 
 export const A = 'https://a.example.com/hooks';
 export const B = 'https://b.example.com/hooks';
@@ -45,23 +46,38 @@ export function heldTransport() {
   return { transport, pending, answer };
 }
 
+type Harness = ReturnType<typeof createNotifierHarness>;
+
+/**
+ * Answers the held requests (`each` at a time, else all those waiting) and lets the notifier settle, turn
+ * after turn, until `count` deliveries succeeded (`delivery.succeeded` events) or `turns` turns are spent (a
+ * bound, so that a dispatcher that stalls fails the caller's count assertion rather than the test's timeout).
+ * `afterTurn` runs after each turn: to sample what is leased, say.
+ */
+export async function answerUntilSucceeded(
+  h: Harness,
+  held: Pick<ReturnType<typeof heldTransport>, 'answer'>,
+  count: number,
+  {
+    each,
+    turns = 2 * count + 10,
+    afterTurn,
+  }: { each?: number; turns?: number; afterTurn?: () => void | Promise<void> } = {},
+): Promise<void> {
+  for (let i = 0; i < turns && h.of('delivery.succeeded').length < count; i++) {
+    held.answer(each);
+    await h.settle();
+    await afterTurn?.();
+  }
+}
+
 /**
  * Starts the notifier and has each endpoint answer one delivery (topic `warm.up`), so that it is known to
  * answer promptly and may use its `perEndpointConcurrency` slots (a new endpoint gets one, see FairShare).
  */
-export async function startWarm(
-  h: ReturnType<typeof createNotifierHarness>,
-  held: ReturnType<typeof heldTransport>,
-): Promise<void> {
+export async function startWarm(h: Harness, held: ReturnType<typeof heldTransport>): Promise<void> {
   await h.notifier.start();
   await h.notifier.publish('warm.up', {});
-  for (
-    let i = 0;
-    i < 10 && h.of('delivery.succeeded').length < (await h.notifier.listEndpoints()).length;
-    i++
-  ) {
-    held.answer();
-    await h.settle();
-  }
+  await answerUntilSucceeded(h, held, (await h.notifier.listEndpoints()).length);
   h.events.length = 0;
 }

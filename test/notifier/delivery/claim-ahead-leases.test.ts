@@ -3,7 +3,14 @@ import { MemoryStorage } from '../../../src/storage/memory/index.js';
 import { FakeClock } from '../../../src/testing/fake-clock.js';
 import { MockTransport } from '../../../src/testing/mock-transport.js';
 import { createNotifierHarness } from '../../helpers/notifier.js';
-import { A, B, countingStorage, heldTransport, startWarm } from './claim-ahead-fixtures.js';
+import {
+  A,
+  answerUntilSucceeded,
+  B,
+  countingStorage,
+  heldTransport,
+  startWarm,
+} from './claim-ahead-fixtures.js';
 
 // Deliveries claimed ahead are leased to this instance while they wait: none waits beyond its endpoint's share,
 // and stop() or half the lease hands them back to storage. How much is claimed ahead: claim-ahead.test.ts.
@@ -36,10 +43,7 @@ describe('dispatcher: the leases of deliveries claimed ahead', () => {
     expect(leased.length).toBeLessThanOrEqual(4 + 4 + 1);
     // Nothing claimed had to be handed back for want of room.
     expect(handedBack).toEqual([]);
-    for (let i = 0; i < 50 && h.of('delivery.succeeded').length < 33; i++) {
-      held.answer();
-      await h.settle();
-    }
+    await answerUntilSucceeded(h, held, 33);
     expect(h.of('delivery.succeeded')).toHaveLength(33);
     expect(handedBack).toEqual([]);
     await h.notifier.stop();

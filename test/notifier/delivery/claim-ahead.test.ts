@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createNotifierHarness } from '../../helpers/notifier.js';
-import { A, B, countingStorage, heldTransport, startWarm } from './claim-ahead-fixtures.js';
+import {
+  A,
+  answerUntilSucceeded,
+  B,
+  countingStorage,
+  heldTransport,
+  startWarm,
+} from './claim-ahead-fixtures.js';
 
 // How much the dispatcher claims ahead of its free slots, and the storage calls that saves. What becomes of
 // deliveries claimed ahead (an endpoint's share, handed back on stop() or at half their lease):
@@ -27,10 +34,7 @@ describe('dispatcher: deliveries claimed ahead (prefetch)', () => {
     // The freed slot was refilled from memory.
     expect(held.pending).toHaveLength(2);
     expect(claims.filter((c) => c.claimed > 0).length).toBe(claimsBefore);
-    for (let i = 0; i < 20 && h.of('delivery.succeeded').length < 8; i++) {
-      held.answer();
-      await h.settle();
-    }
+    await answerUntilSucceeded(h, held, 8);
     expect(h.of('delivery.succeeded')).toHaveLength(8);
     // Every delivery was sent exactly once.
     expect(new Set(h.of('delivery.succeeded').map((e) => e.delivery.id)).size).toBe(8);
@@ -144,10 +148,7 @@ describe('dispatcher: deliveries claimed ahead (prefetch)', () => {
     for (let i = 0; i < 30; i++) await h.notifier.publish('x.y', { i });
     await h.settle();
     const before = claims.length;
-    for (let i = 0; i < 60 && h.of('delivery.succeeded').length < 30; i++) {
-      held.answer(1);
-      await h.settle();
-    }
+    await answerUntilSucceeded(h, held, 30, { each: 1 });
     expect(h.of('delivery.succeeded')).toHaveLength(30);
     // Claims that returned nothing: a handful (when the backlog ran out), not one per answer.
     const empty = claims.slice(before).filter((c) => c.claimed === 0).length;
@@ -171,17 +172,11 @@ describe('dispatcher: deliveries claimed ahead (prefetch)', () => {
     await h.settle();
     const before = nextReads;
     // One answer at a time: each frees a slot that deliveries waiting ahead fill again at once.
-    for (let i = 0; i < 60 && h.of('delivery.succeeded').length < 20; i++) {
-      held.answer(1);
-      await h.settle();
-    }
+    await answerUntilSucceeded(h, held, 20, { each: 1 });
     expect(h.of('delivery.succeeded').length).toBeGreaterThanOrEqual(20);
     expect(nextReads - before).toBeLessThanOrEqual(2);
     // The rest is still delivered, and the outbox then sleeps until something is due.
-    for (let i = 0; i < 60 && h.of('delivery.succeeded').length < 30; i++) {
-      held.answer();
-      await h.settle();
-    }
+    await answerUntilSucceeded(h, held, 30);
     expect(h.of('delivery.succeeded')).toHaveLength(30);
     await h.notifier.publish('x.y', { late: true });
     await h.settle();
@@ -210,12 +205,11 @@ describe('dispatcher: deliveries claimed ahead (prefetch)', () => {
     await h.settle();
     const before = claims.length;
     let mostLeased = 0;
-    for (let i = 0; i < 400 && h.of('delivery.succeeded').length < 180; i++) {
-      held.answer(1);
-      await h.settle();
+    const sampleLeased = async () => {
       const leased = (await storage.listDeliveries({ limit: 500 })).filter((d) => d.lockedBy !== null);
       mostLeased = Math.max(mostLeased, leased.length);
-    }
+    };
+    await answerUntilSucceeded(h, held, 180, { each: 1, afterTurn: sampleLeased });
     expect(h.of('delivery.succeeded')).toHaveLength(180);
     expect(new Set(h.of('delivery.succeeded').map((e) => e.delivery.id)).size).toBe(180);
     // 2 in flight and at most 11 waiting; the claims took 7 each (8 less the 1 of the endpoint holding the
@@ -246,12 +240,11 @@ describe('dispatcher: deliveries claimed ahead (prefetch)', () => {
     await h.settle();
     const before = claims.length;
     let mostLeased = 0;
-    for (let i = 0; i < 400 && h.of('delivery.succeeded').length < 90; i++) {
-      held.answer(1);
-      await h.settle();
+    const sampleLeased = async () => {
       const leased = (await storage.listDeliveries({ limit: 500 })).filter((d) => d.lockedBy !== null);
       mostLeased = Math.max(mostLeased, leased.length);
-    }
+    };
+    await answerUntilSucceeded(h, held, 90, { each: 1, afterTurn: sampleLeased });
     expect(h.of('delivery.succeeded')).toHaveLength(90);
     expect(new Set(h.of('delivery.succeeded').map((e) => e.delivery.id)).size).toBe(90);
     expect(handedBack).toEqual([]);
