@@ -18,8 +18,9 @@ export interface CheckedRequest extends Omit<PreparedRequest, 'body'> {
  * How a sender that makes the same request over and over (an HTTP job, run after run; a webhook endpoint,
  * attempt after attempt) sends without having it checked every time: `check` it once (throws what `send` would
  * reject with), then `send` it with `headers`: a copy of its own in which only values known to be valid were
- * replaced (see checkedSender in http.ts). `send`'s `direct` is the controller of `signal`, whose abort ends the
- * request itself (see DirectAbort), or null: the signal, if any, is watched as `send` watches it; `deadline`:
+ * replaced (see checkedSender in http.ts). `send`'s `direct` is the caller's own abort, which ends the request
+ * itself and stands in for `signal` (see DirectAbort; the signal is then not read), or null: the signal, if any,
+ * is watched as `send` watches it; `deadline`:
  * false when that abort comes once the request's `timeoutMs` have passed, on Node's timers, so the request
  * needs no deadline timer of its own. `body`: the request's own body when it is not the checked one (a
  * webhook's message), sent as `send` would send it.

@@ -4,7 +4,7 @@ import { CronhookError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { CheckedRequest, CheckedSender, ResponseTarget } from './checked-sender.js';
 import { Deadlines } from './deadlines.js';
-import type { DirectAbort } from './direct-abort.js';
+import type { AbortState, DirectAbort } from './direct-abort.js';
 import { Exchange, type ExchangeContext, tell } from './exchange.js';
 import { type CompiledAddressPolicy, compileAddressPolicy } from './guard/address-guard.js';
 import { guardedConnector, systemLookup } from './guard/guarded-connector.js';
@@ -166,8 +166,10 @@ export class HttpTransport implements Transport {
   ): Promise<TransportResponse> | null {
     if (this.#closed) throw stopped();
     const timeoutMs = prepared.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    if (signal?.aborted)
-      throw toTransportError(signal.reason, {
+    // A direct abort stands in for the signal (see DirectAbort): its own state says whether it came already.
+    const abort: AbortState | undefined = direct ?? signal;
+    if (abort?.aborted)
+      throw toTransportError(abort.reason, {
         origin: prepared.origin,
         endedBy: 'abort',
         timeoutMs,

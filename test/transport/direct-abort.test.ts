@@ -11,6 +11,12 @@ import { SignalWatch } from '../../src/transport/signal-watch.js';
 /** A controller whose abort ends the exchange put on it, as the scheduler's RunController does. */
 class Direct extends AbortController implements DirectAbort {
   exchange: ExchangeEnd | null = null;
+  get aborted(): boolean {
+    return this.signal.aborted;
+  }
+  get reason(): unknown {
+    return this.signal.reason;
+  }
   override abort(reason?: unknown): void {
     super.abort(reason);
     this.exchange?.end('abort', this.signal.reason);

@@ -13,20 +13,24 @@ export class ArmedAttempt extends AttemptTimeout {
   method = 'POST';
   secrets: readonly string[] | null = null;
 
-  constructor(
-    controller: RunController,
-    jobId: string,
-    attempt: number,
-    timeoutMs: number,
-    readonly signal: AbortSignal,
-  ) {
+  constructor(controller: RunController, jobId: string, attempt: number, timeoutMs: number) {
     super(controller, jobId, attempt, timeoutMs);
+  }
+
+  /**
+   * The signal the attempt runs under: its controller's (the run's own for a lone attempt), made when first
+   * asked for (a handler's argument, telemetry's send). An HTTP job's checked request needs none: its
+   * controller ends it (see RunController).
+   */
+  get signal(): AbortSignal {
+    return this.controller.signal;
   }
 }
 
-/** What a failed attempt throws: the abort's reason once its signal has aborted (a timeout, a stop). */
+/** What a failed attempt throws: the abort's reason once its controller has aborted (a timeout, a stop). */
 export function attemptFailure(armed: ArmedAttempt, failure: unknown): unknown {
-  const error = armed.signal.aborted ? armed.signal.reason : failure;
+  const abort = armed.controller;
+  const error = abort.aborted ? abort.reason : failure;
   armed.hook?.end(error instanceof FinalFailure ? error.error : error);
   return error;
 }

@@ -2,6 +2,7 @@
 
 import { CronhookError } from '../../../errors.js';
 import type { JobRecord } from '../../../storage/types.js';
+import type { AbortState } from '../../../transport/direct-abort.js';
 
 /** A failure that ends the run at once, whatever attempts are left (a handler that is not registered). */
 export class FinalFailure {
@@ -48,8 +49,8 @@ export function asError(value: unknown): Error {
  * What the retry loop would make of a run's only attempt ending with `failure`: the run's abort reason when
  * it was aborted, the error of a failure that ends the run at once, or the failure as an Error.
  */
-export function loneOutcome(failure: unknown, signal: AbortSignal): unknown {
-  if (signal.aborted) return signal.reason;
+export function loneOutcome(failure: unknown, abort: AbortState): unknown {
+  if (abort.aborted) return abort.reason;
   if (failure instanceof FinalFailure) return failure.error;
   return asError(failure);
 }

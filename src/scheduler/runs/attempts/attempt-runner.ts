@@ -169,22 +169,15 @@ export class AttemptRunner {
   /** Starts attempt `attempt`: its timeout, its signal (see {@link attempt}) and its telemetry. */
   #arm(ctx: RunContext, attempt: number, lone: boolean): ArmedAttempt {
     const { job, run } = ctx;
-    const runSignal = ctx.signal;
     run.attempts = attempt;
     // The first attempt of a run started in this tick starts at the run's start (no clock read).
     const startedAt = ctx.startedNow ? run.startedAt!.getTime() : undefined;
     ctx.startedNow = false;
     const timeoutMs = job.target.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const controller = lone ? ctx.controller : new RunController();
-    const forward = lone ? null : () => controller.abort(runSignal.reason);
-    if (forward) runSignal.addEventListener('abort', forward, { once: true });
-    const armed = new ArmedAttempt(
-      controller,
-      job.id,
-      attempt,
-      timeoutMs,
-      lone ? runSignal : controller.signal,
-    );
+    const forward = lone ? null : () => controller.abort(ctx.controller.reason);
+    if (forward) ctx.controller.signal.addEventListener('abort', forward, { once: true });
+    const armed = new ArmedAttempt(controller, job.id, attempt, timeoutMs);
     armed.forward = forward;
     this.#timeouts.start(armed, timeoutMs, startedAt);
     armed.hook = ctx.telemetry?.attempt(attempt) ?? null;
@@ -194,6 +187,6 @@ export class AttemptRunner {
   /** The attempt is over: its timeout and the forwarding of the run's abort go. */
   #disarm(ctx: RunContext, armed: ArmedAttempt): void {
     this.#timeouts.release(armed);
-    if (armed.forward) ctx.signal.removeEventListener('abort', armed.forward);
+    if (armed.forward) ctx.controller.signal.removeEventListener('abort', armed.forward);
   }
 }

@@ -100,8 +100,8 @@ export class CheckedRequests {
   }
 
   /**
-   * Sends `run`'s request of `request` for `armed`, whose controller's abort ends it (see DirectAbort).
-   * `deadline`: see CheckedSender.
+   * Sends `run`'s request of `request` for `armed`, whose controller's abort ends it (see DirectAbort): no
+   * signal is made for it. `deadline`: see CheckedSender.
    */
   send(
     request: CheckedJobRequest,
@@ -109,13 +109,7 @@ export class CheckedRequests {
     armed: ArmedAttempt,
     deadline: boolean,
   ): Promise<TransportResponse> {
-    return this.#sender.send(
-      request.checked,
-      request.headersOf(run),
-      armed.signal,
-      armed.controller,
-      deadline,
-    );
+    return this.#sender.send(request.checked, request.headersOf(run), undefined, armed.controller, deadline);
   }
 }
 

@@ -21,11 +21,6 @@ export interface RunContext {
    * timeout of a lone attempt.
    */
   controller: RunController;
-  /**
-   * `controller.signal`, read once, at hand-over (the getter makes the signal: not free at thousands of runs
-   * per instant, and done before the instant for a run claimed ahead).
-   */
-  signal: AbortSignal;
   publicJob: Job | undefined;
   /**
    * The handler's argument for the run's first attempt, made while the run waited for its instant (see
@@ -57,7 +52,7 @@ export function prepareHandlerArgument(ctx: RunContext, target: HandlerTarget): 
     job: publicJob(ctx),
     run: toPublicRun(ctx.run),
     payload: target.payload,
-    signal: ctx.signal,
+    signal: ctx.controller.signal,
     attempt: 1,
   };
 }

@@ -119,7 +119,7 @@ export class Runner implements AttemptEnded<RunRecord | Promise<RunRecord>> {
     }
     let failure: unknown;
     try {
-      ctx.signal.throwIfAborted();
+      ctx.controller.throwIfAborted();
       return this.#attempts.loneAttempt(ctx, ending);
     } catch (caught) {
       failure = caught;
@@ -133,9 +133,9 @@ export class Runner implements AttemptEnded<RunRecord | Promise<RunRecord>> {
    * run's abort after its attempt succeeded fails it too), set, emitted and stored.
    */
   attemptEnded(ctx: RunContext, failure: unknown): RunRecord | Promise<RunRecord> {
-    const signal = ctx.signal;
-    if (failure === SUCCEEDED) return this.#finish(ctx, signal.aborted ? toErrorInfo(signal.reason) : null);
-    return this.#finish(ctx, toErrorInfo(loneOutcome(failure, signal)));
+    const abort = ctx.controller;
+    if (failure === SUCCEEDED) return this.#finish(ctx, abort.aborted ? toErrorInfo(abort.reason) : null);
+    return this.#finish(ctx, toErrorInfo(loneOutcome(failure, abort)));
   }
 
   /** #execute when something is to be awaited besides the attempt (see there). */
@@ -160,16 +160,16 @@ export class Runner implements AttemptEnded<RunRecord | Promise<RunRecord>> {
     const lone = job.retry.attempts <= 1;
     try {
       if (lone) {
-        ctx.signal.throwIfAborted();
+        ctx.controller.throwIfAborted();
         await this.#attempts.attempt(ctx, 1, true);
-        ctx.signal.throwIfAborted();
+        ctx.controller.throwIfAborted();
       } else {
         await this.#withRetries(ctx);
       }
     } catch (failure) {
       // Storage refused a write between attempts: another instance holds the run now and reports it.
       if (failure instanceof LostRun) throw failure.error;
-      error = toErrorInfo(lone ? loneOutcome(failure, ctx.signal) : failure);
+      error = toErrorInfo(lone ? loneOutcome(failure, ctx.controller) : failure);
     }
     return this.#finish(ctx, error);
   }
@@ -224,7 +224,9 @@ export class Runner implements AttemptEnded<RunRecord | Promise<RunRecord>> {
    * delay on the clock.
    */
   async #withRetries(ctx: RunContext): Promise<void> {
-    const { job, run, signal } = ctx;
+    const { job, run } = ctx;
+    // A real signal: the backoff's sleep listens to it.
+    const signal = ctx.controller.signal;
     const { clock, storage, emitter } = this.#o;
     const attempts = job.retry.attempts;
     for (let attempt = 1; ; attempt++) {

@@ -188,7 +188,6 @@ export class RunTracker {
       sharedJob: manual.sharedJob,
       run,
       controller,
-      signal: controller.signal,
       publicJob: undefined,
       handlerArgument: undefined,
       telemetry: null,
