@@ -79,6 +79,11 @@ export interface MessageHook {
 export interface DeliveryHook extends CallingWork {
   /** The outcome is stored (`outcome` null: the attempt failed before one was decided, with `error`). */
   end(outcome: CompleteAttemptInput | null, error: unknown): void;
+  /**
+   * The attempt ends with no outcome stored, and no error: an automatic attempt whose delivery was deleted
+   * with its removed endpoint meanwhile (the removal the app asked for).
+   */
+  dropped(): void;
 }
 
 /** The notifier's hooks. */

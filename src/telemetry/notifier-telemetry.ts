@@ -24,6 +24,8 @@ export function notifierHooks(option: NotifierTelemetryOptions | false | undefin
 
 /** Where an attempt leaves its delivery, as `cronhook.delivery.outcome` says. */
 const OUTCOMES = { succeeded: 'succeeded', pending: 'retrying', failed: 'failed' } as const;
+/** `cronhook.delivery.outcome` of an attempt whose delivery was deleted with its removed endpoint. */
+const DROPPED = 'dropped';
 
 /**
  * The outbox in the messaging conventions: storing a message is a `create <topic>` producer span, in the
@@ -196,5 +198,15 @@ class DeliverySpan implements DeliveryHook {
       if (endpointId !== null) attributes[ATTR.endpointId] = endpointId;
       return attributes;
     });
+  }
+
+  /**
+   * Not an error (no status, no error code): the app removed the endpoint. Not counted in
+   * `cronhook.delivery.attempts` either, as no outcome was stored (nor is an attempt that failed).
+   */
+  dropped(): void {
+    const { span } = this;
+    if (span.isRecording()) span.setAttribute(ATTR.deliveryOutcome, DROPPED);
+    if (this.context !== null) this.telemetry.binding.end(span);
   }
 }

@@ -12,7 +12,6 @@ import { ClaimedAhead } from './claimed-ahead.js';
 import { DeliveryRetention } from './delivery-retention.js';
 import { FairShare } from './fair-share.js';
 import { NextWake } from './next-wake.js';
-import { droppedWithEndpoint } from './removed-endpoint-deliveries.js';
 import { UndecryptableEndpoints } from './undecryptable-endpoints.js';
 
 export interface DispatcherDeps {
@@ -81,11 +80,6 @@ export class Dispatcher {
       this.#wakeAfterTurn();
     },
     failed: (launched, error) => {
-      if (isCronhookError(error, 'ERR_DELIVERY_NOT_FOUND')) {
-        const { storage, logger } = this.#deps;
-        void droppedWithEndpoint(storage, logger, launched.delivery, error, (e) => this.#fail(e));
-        return;
-      }
       const undecryptable = isCronhookError(error, 'ERR_ENCRYPTION_KEY');
       const now = this.#deps.clock.now();
       if (undecryptable && !this.#undecryptable.failed(launched.delivery.endpointId, now)) return;

@@ -1,4 +1,5 @@
 import type { Clock } from '../../../clock.js';
+import { isCronhookError } from '../../../errors.js';
 import type { Emitter } from '../../../events.js';
 import type { Logger } from '../../../scheduler/types.js';
 import type { CompleteAttemptInput, Storage } from '../../../storage/types.js';
@@ -13,10 +14,11 @@ import type {
   Message,
   NotifierEvents,
 } from '../../types.js';
-import { attemptOutcome } from './attempt-outcome.js';
+import { attemptOutcome, isManualTrigger } from './attempt-outcome.js';
 import { attemptRecord } from './attempt-record.js';
 import { reportAttempt } from './attempt-report.js';
 import type { CheckedEndpoints } from './checked-endpoints.js';
+import { logDropped, removedWithEndpoint } from './removed-endpoint-deliveries.js';
 import type { StoredEndpoints } from './stored-endpoints.js';
 
 /**
@@ -31,7 +33,10 @@ export interface AttemptWatcher {
   failed(error: unknown): void;
   /** The attempt is over: stored, handed back, or failed (after `failed`). */
   over(): void;
-  /** The attempt is stored and reported (null: not made, its endpoint disabled), after `over`. */
+  /**
+   * The attempt is stored and reported, after `over` (null: not made, its endpoint disabled; or, automatic,
+   * its delivery deleted with its removed endpoint meanwhile).
+   */
   done?(attempt: DeliveryAttempt | null): void;
 }
 
@@ -125,7 +130,7 @@ export class AttemptRecorder {
         return;
       }
     } catch (failure) {
-      fail(watcher, failure);
+      this.failed(delivery, sent.trigger, sent.hook, watcher, failure);
       return;
     }
     watcher.over();
@@ -136,16 +141,16 @@ export class AttemptRecorder {
   async #store(sent: AttemptInFlight, input: CompleteAttemptInput): Promise<void> {
     const { storage } = this.#deps;
     const { hook, watcher, endpoint, message } = sent;
+    let stored: EndpointRecord | null = null;
     try {
-      let stored: EndpointRecord | null = null;
-      try {
-        if (hook === null && storage.completeAttemptNow !== undefined) storage.completeAttemptNow(input);
-        else await storage.completeAttempt(input);
-        if (input.endpoint?.enabled === false) stored = await this.#endpoints.disabled(input.endpoint);
-      } catch (failure) {
-        hook?.end(null, failure);
-        throw failure;
-      }
+      if (hook === null && storage.completeAttemptNow !== undefined) storage.completeAttemptNow(input);
+      else await storage.completeAttempt(input);
+      if (input.endpoint?.enabled === false) stored = await this.#endpoints.disabled(input.endpoint);
+    } catch (failure) {
+      this.failed(sent.delivery, sent.trigger, hook, watcher, failure);
+      return;
+    }
+    try {
       if (hook === null) reportAttempt(this.#deps, this.#endpoints, input, endpoint, message, stored);
       else {
         // Logged inside the attempt's span, so log lines carry its trace and span ids.
@@ -158,6 +163,53 @@ export class AttemptRecorder {
     }
     watcher.over();
     watcher.done?.(input.attempt);
+  }
+
+  /**
+   * The attempt of `delivery` failed with `error` before its outcome was stored (or its delivery released):
+   * its span and its watcher are told. Except for an automatic attempt whose delivery is gone with its removed
+   * endpoint (see removedWithEndpoint): the removal was asked for, so that attempt ends as dropped, with a
+   * debug line (inside its span) and no error for its watcher nor on its span.
+   */
+  failed(
+    delivery: DeliveryRecord,
+    trigger: DeliveryAttempt['trigger'],
+    hook: DeliveryHook | null,
+    watcher: AttemptWatcher,
+    error: unknown,
+  ): void {
+    if (!isManualTrigger(trigger) && isCronhookError(error, 'ERR_DELIVERY_NOT_FOUND')) {
+      void this.#droppedOrFailed(delivery, hook, watcher, error);
+      return;
+    }
+    hook?.end(null, error);
+    fail(watcher, error);
+  }
+
+  async #droppedOrFailed(
+    delivery: DeliveryRecord,
+    hook: DeliveryHook | null,
+    watcher: AttemptWatcher,
+    error: unknown,
+  ): Promise<void> {
+    const { storage, logger } = this.#deps;
+    if (!(await removedWithEndpoint(storage, delivery))) {
+      hook?.end(null, error);
+      fail(watcher, error);
+      return;
+    }
+    try {
+      if (hook === null) logDropped(logger, delivery);
+      else hook.within(() => logDropped(logger, delivery));
+    } catch (failure) {
+      // The app's logger threw: told as any failure would be, the span ended all the same.
+      hook?.dropped();
+      fail(watcher, failure);
+      return;
+    }
+    hook?.dropped();
+    watcher.over();
+    watcher.done?.(null);
   }
 }
 

@@ -155,7 +155,7 @@ export class Deliverer {
   ): void {
     const { clock } = this.#deps;
     if (endpoint !== null && !endpoint.enabled && !isManualTrigger(trigger)) {
-      void this.#release(delivery, watcher);
+      void this.#release(delivery, trigger, watcher);
       return;
     }
     // A secret still encrypted (no key, or the wrong one) is never sent as if it were the secret, and no
@@ -193,11 +193,12 @@ export class Deliverer {
   }
 
   /** An automatic attempt of a disabled endpoint's delivery is not made: its lease is released. */
-  async #release(delivery: DeliveryRecord, watcher: AttemptWatcher): Promise<void> {
+  async #release(delivery: DeliveryRecord, trigger: AttemptTrigger, watcher: AttemptWatcher): Promise<void> {
     try {
       await this.#deps.storage.updateDelivery({ ...delivery, lockedBy: null, lockedUntil: null });
     } catch (error) {
-      fail(watcher, error);
+      // Deleted meanwhile with its endpoint (disabled, then removed): dropped, as an attempt's would be.
+      this.#recorder.failed(delivery, trigger, null, watcher, error);
       return;
     }
     watcher.over();
