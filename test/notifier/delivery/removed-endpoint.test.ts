@@ -3,7 +3,7 @@ import { CronhookError } from '../../../src/errors.js';
 import { MemoryStorage } from '../../../src/storage/memory/index.js';
 import { describeEachStorage } from '../../helpers/each-storage.js';
 import { createNotifierHarness } from '../../helpers/notifier.js';
-import { A, B, heldTransport } from './claim-ahead-fixtures.js';
+import { A, B, heldTransport, startWarm } from './claim-ahead-fixtures.js';
 
 // Removing an endpoint deletes its pending deliveries, those this instance has in flight or claimed ahead
 // included. Their attempts then find nothing to record their outcome on: the removal was asked for, so that
@@ -66,6 +66,36 @@ describe('an attempt whose delivery is gone while its endpoint is not', () => {
     await h.settle();
     expect(h.of('error').map((e) => (e.error as CronhookError).code)).toEqual(['ERR_DELIVERY_NOT_FOUND']);
     expect(h.logs.filter((l) => l.message === DROPPED)).toEqual([]);
+    await h.notifier.stop();
+  });
+});
+
+describe('a disabled endpoint removed while a delivery of its claimed ahead is being released', () => {
+  it('raises no error event either: a debug log line', async () => {
+    // An automatic attempt that finds its endpoint disabled releases its delivery instead (updateDelivery);
+    // the endpoint's removal can come between its read and that write, which then finds the delivery gone.
+    const storage = new MemoryStorage();
+    const held = heldTransport();
+    const h = createNotifierHarness({ storage, transport: held.transport, concurrency: 1, prefetch: 4 });
+    const a = (await h.notifier.addEndpoint({ url: A })).endpoint;
+    await startWarm(h, held);
+    for (let i = 0; i < 3; i++) await h.notifier.publish('x.y', { i });
+    await h.settle();
+    // One request in flight, two deliveries claimed ahead.
+    expect(held.pending).toHaveLength(1);
+    await h.notifier.updateEndpoint(a.id, { enabled: false });
+    const update = storage.updateDelivery.bind(storage);
+    const released: string[] = [];
+    vi.spyOn(storage, 'updateDelivery').mockImplementation(async (delivery) => {
+      if (delivery.lockedBy === null && released.push(delivery.id) === 1) await storage.deleteEndpoint(a.id);
+      return update(delivery);
+    });
+    held.answer();
+    await h.settle();
+    expect(released).toHaveLength(1);
+    expect(h.of('error')).toEqual([]);
+    const dropped = h.logs.filter((l) => l.message === DROPPED);
+    expect(dropped.map((l) => l.data?.deliveryId)).toContain(released[0]);
     await h.notifier.stop();
   });
 });
