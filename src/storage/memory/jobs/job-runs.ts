@@ -1,7 +1,6 @@
 import { sameElements } from '../../../arrays.js';
 import { FreshMap } from '../../../fresh-collections.js';
 import { FINISHED_RUN_STATUSES, type RunStatus } from '../../../scheduler/types.js';
-import { emptyRunCounts } from '../../stats.js';
 import type { StoredRun } from './stored-run.js';
 
 /** Sorts runs newest first by (scheduledAt, id), the order `listRuns` and `pruneRuns` use. */
@@ -34,8 +33,12 @@ export class JobRuns {
   #size = 0;
   /** Runs whose occurrence key is their id (not in #byKey). */
   #idKeyed = 0;
-  /** Runs by status: retention counts some statuses apart from others (see `Storage.pruneRuns`). */
-  readonly #byStatus: Record<RunStatus, number> = emptyRunCounts();
+  /**
+   * Runs by status, at {@link statusSlot}: retention counts some statuses apart from others (see
+   * `Storage.pruneRuns`). A list, not a record by name: indexing an object by a run's status, a name known only
+   * at run time, was a megamorphic lookup on each of the count's several updates per run.
+   */
+  readonly #byStatus: number[] = [0, 0, 0, 0, 0, 0];
   /** The runs oldest first (while #ordered), from #head on; pruned runs leave an `undefined` behind. */
   #order: Array<StoredRun | undefined> = [];
   #head = 0;
@@ -93,7 +96,7 @@ export class JobRuns {
 
   /** Runs queued or running. */
   get inFlight(): number {
-    return this.#byStatus.queued + this.#byStatus.running;
+    return this.#byStatus[QUEUED]! + this.#byStatus[RUNNING]!;
   }
 
   /** Adds a stored run under its occurrence key (the caller checked the key is free). */
@@ -102,7 +105,7 @@ export class JobRuns {
     else this.#byKey.set(run.occurrenceKey, run);
     this.#size++;
     this.#order.push(run);
-    this.#byStatus[run.status]++;
+    this.#byStatus[statusSlot(run.status)]!++;
     this.#noteOutcome(run);
     if (this.#newest !== undefined && byNewest(run, this.#newest) >= 0) this.#ordered = false;
     else this.#newest = run;
@@ -111,8 +114,8 @@ export class JobRuns {
   /** A stored run of this job changed: its status before, and whether its time moved. */
   changed(run: StoredRun, previousStatus: RunStatus, timeMoved: boolean): void {
     if (run.status !== previousStatus) {
-      this.#byStatus[previousStatus]--;
-      this.#byStatus[run.status]++;
+      this.#byStatus[statusSlot(previousStatus)]!--;
+      this.#byStatus[statusSlot(run.status)]!++;
       this.#noteOutcome(run);
     }
     if (timeMoved) this.#ordered = false;
@@ -136,7 +139,7 @@ export class JobRuns {
   prune(keep: number, statuses: readonly RunStatus[] | undefined, forget: (run: StoredRun) => void): number {
     const counted = countedStatuses(statuses);
     let candidates = 0;
-    for (let i = 0; i < counted.length; i++) candidates += this.#byStatus[counted[i]!];
+    for (let i = 0; i < counted.length; i++) candidates += this.#byStatus[statusSlot(counted[i]!)]!;
     const excess = candidates - Math.max(0, keep);
     if (excess <= 0) return 0;
     if (!this.#ordered) this.#reorder();
@@ -150,7 +153,7 @@ export class JobRuns {
       if (run.occurrenceKey === run.id) this.#idKeyed--;
       else this.#byKey.delete(run.occurrenceKey);
       this.#size--;
-      this.#byStatus[run.status]--;
+      this.#byStatus[statusSlot(run.status)]!--;
       forget(run);
       pruned++;
     }
@@ -208,4 +211,25 @@ function countedStatuses(statuses: readonly RunStatus[] | undefined): readonly R
   lastStatuses = statuses;
   lastCounted = known;
   return known.result;
+}
+
+const QUEUED = 0;
+const RUNNING = 1;
+
+/** Where JobRuns counts runs of `status`: a switch on the name, each case a comparison of interned strings. */
+function statusSlot(status: RunStatus): number {
+  switch (status) {
+    case 'queued':
+      return QUEUED;
+    case 'running':
+      return RUNNING;
+    case 'succeeded':
+      return 2;
+    case 'failed':
+      return 3;
+    case 'skipped':
+      return 4;
+    case 'missed':
+      return 5;
+  }
 }
