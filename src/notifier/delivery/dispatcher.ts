@@ -12,6 +12,7 @@ import { ClaimedAhead } from './claimed-ahead.js';
 import { DeliveryRetention } from './delivery-retention.js';
 import { FairShare } from './fair-share.js';
 import { NextWake } from './next-wake.js';
+import { logDropped } from './removed-endpoint-deliveries.js';
 import { UndecryptableEndpoints } from './undecryptable-endpoints.js';
 
 export interface DispatcherDeps {
@@ -63,6 +64,7 @@ export class Dispatcher {
     hasRoom: () => this.#slots.hasRoom(),
     launch: (delivery: DeliveryRecord) => this.#launch(delivery),
     fail: (error: unknown) => this.#fail(error),
+    dropped: (delivery: DeliveryRecord) => logDropped(this.#deps.logger, delivery),
     returned: () => this.#undrain(),
   };
   readonly #attempts: LaunchedAttempts = {

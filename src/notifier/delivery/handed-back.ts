@@ -1,10 +1,14 @@
+import { isCronhookError } from '../../errors.js';
 import type { Storage } from '../../storage/types.js';
 import type { DeliveryRecord } from '../types.js';
+import { removedWithEndpoint } from './removed-endpoint-deliveries.js';
 
 /** What handing deliveries back tells the dispatcher (see ClaimedAhead's Launcher). */
 export interface HandBackWatcher {
   /** Storage trouble handing a delivery back: reported, the lease then simply runs out. */
   fail(error: unknown): void;
+  /** The delivery was deleted with its removed endpoint meanwhile: nothing to hand back, and no error. */
+  dropped(delivery: DeliveryRecord): void;
   /** Deliveries were handed back: a claim may find them again. */
   returned(): void;
 }
@@ -30,8 +34,23 @@ export class HandedBack {
     const unlease = (d: DeliveryRecord) =>
       this.#storage
         .updateDelivery({ ...d, lockedBy: null, lockedUntil: null })
-        .catch((error: unknown) => watcher.fail(error));
+        .catch((error: unknown) => failed(this.#storage, d, error, watcher));
     const done = Promise.all(deliveries.map(unlease)).then(() => watcher.returned());
     this.#returning = Promise.all([this.#returning, done]).then(() => {});
   }
+}
+
+/**
+ * A hand-back that failed with `error`: dropped when its delivery went with its removed endpoint (no error),
+ * else reported.
+ */
+async function failed(
+  storage: Storage,
+  delivery: DeliveryRecord,
+  error: unknown,
+  watcher: HandBackWatcher,
+): Promise<void> {
+  if (isCronhookError(error, 'ERR_DELIVERY_NOT_FOUND') && (await removedWithEndpoint(storage, delivery)))
+    watcher.dropped(delivery);
+  else watcher.fail(error);
 }

@@ -57,6 +57,7 @@ function setup(overrides: Partial<typeof options> = {}) {
       launched.push(d.id);
     },
     fail: (error) => void failures.push(error),
+    dropped: (d) => void failures.push(`dropped ${d.id}`),
     returned: () => {},
   };
   /** The deliveries handed back so far, once stored, as `id lockedBy`. */

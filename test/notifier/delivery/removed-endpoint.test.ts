@@ -70,6 +70,27 @@ describe('an attempt whose delivery is gone while its endpoint is not', () => {
   });
 });
 
+describe('an endpoint removed while deliveries of its are claimed ahead, then stop()', () => {
+  it('raises no error event for the deliveries stop() hands back: they went with the endpoint, a debug line each', async () => {
+    const held = heldTransport();
+    const h = createNotifierHarness({ transport: held.transport, concurrency: 1, prefetch: 4 });
+    const a = (await h.notifier.addEndpoint({ url: A })).endpoint;
+    await startWarm(h, held);
+    for (let i = 0; i < 3; i++) await h.notifier.publish('x.y', { i });
+    await h.settle();
+    // One request in flight, two deliveries claimed ahead: stop() hands those back, and finds them deleted.
+    expect(held.pending).toHaveLength(1);
+    await h.notifier.removeEndpoint(a.id);
+    const stopping = h.notifier.stop();
+    held.answer();
+    await stopping;
+    await h.settle();
+    expect(h.of('error')).toEqual([]);
+    const dropped = h.logs.filter((l) => l.message === DROPPED);
+    expect(new Set(dropped.map((l) => l.data?.deliveryId)).size).toBe(3);
+  });
+});
+
 describe('a disabled endpoint removed while a delivery of its claimed ahead is being released', () => {
   it('raises no error event either: a debug log line', async () => {
     // An automatic attempt that finds its endpoint disabled releases its delivery instead (updateDelivery);

@@ -14,11 +14,11 @@ import type {
   Message,
   NotifierEvents,
 } from '../../types.js';
+import { logDropped, removedWithEndpoint } from '../removed-endpoint-deliveries.js';
 import { attemptOutcome, isManualTrigger } from './attempt-outcome.js';
 import { attemptRecord } from './attempt-record.js';
 import { reportAttempt } from './attempt-report.js';
 import type { CheckedEndpoints } from './checked-endpoints.js';
-import { logDropped, removedWithEndpoint } from './removed-endpoint-deliveries.js';
 import type { StoredEndpoints } from './stored-endpoints.js';
 
 /**
