@@ -31,9 +31,12 @@ describeEachStorage('an endpoint removed while its deliveries are in flight or c
     h.events.length = 0;
     for (let i = 0; i < 3; i++) await h.notifier.publish('x.y', { i });
     // Both slots hold a request, one per endpoint; the rest of the three fan-outs waits here, claimed ahead.
+    // The claim ahead may come back after the two requests went out: waited for too.
     await wait(() => expect(held.pending.map((p) => p.url).sort()).toEqual([A, B]));
-    const leased = await h.storage.listDeliveries({ topic: 'x.y', limit: 10 });
-    expect(leased.map((d) => d.lockedBy !== null)).toEqual(Array(6).fill(true));
+    await wait(async () => {
+      const leased = await h.storage.listDeliveries({ topic: 'x.y', limit: 10 });
+      expect(leased.map((d) => d.lockedBy !== null)).toEqual(Array(6).fill(true));
+    });
     await h.notifier.removeEndpoint(b.id);
     await wait(() => {
       held.answer();
