@@ -6,6 +6,7 @@ import { newId } from '../../ids.js';
 import type { DeliveryAttempt, DeliveryRecord } from '../../types.js';
 
 const SNIPPET_CHARS = 4096;
+/** Read by name in {@link attemptRecord}, in this order (its bits are their places here). */
 const HEADERS_OF_INTEREST = [
   'retry-after',
   'content-type',
@@ -50,16 +51,19 @@ export function attemptRecord(
   let present = 0;
   let changed = false;
   if (response !== null) {
-    for (let i = 0; i < HEADERS_OF_INTEREST.length; i++) {
-      const value = response.headers[HEADERS_OF_INTEREST[i]!];
-      if (value === undefined) continue;
-      present |= 1 << i;
-      const kept = redactSecrets(value, secrets).slice(0, 512);
-      if (kept !== lastHeaderValues[i]) {
-        lastHeaderValues[i] = kept;
-        changed = true;
-      }
-    }
+    // Read by name, one site each, in HEADERS_OF_INTEREST's order: a read keyed by a name taken from the list
+    // was one site for seven names, a megamorphic lookup each (~1 k instructions per attempt together).
+    const h = response.headers;
+    const marks =
+      noted(0, h['retry-after'], secrets) |
+      noted(1, h['content-type'], secrets) |
+      noted(2, h['content-length'], secrets) |
+      noted(3, h.location, secrets) |
+      noted(4, h.date, secrets) |
+      noted(5, h.server, secrets) |
+      noted(6, h['x-request-id'], secrets);
+    present = marks & PRESENT_BITS;
+    changed = marks > PRESENT_BITS;
   }
   if (changed || present !== lastPresent) {
     const headers: Record<string, string> = {};
@@ -91,6 +95,22 @@ export function attemptRecord(
     responseSnippet:
       response === null ? null : snippet(redactSecrets(response.body, secrets).slice(0, SNIPPET_CHARS)),
   };
+}
+
+/** {@link noted}'s bits: which headers are present; the ones above them say which changed. */
+const PRESENT_BITS = (1 << HEADERS_OF_INTEREST.length) - 1;
+
+/**
+ * Keeps the value of the `i`-th header of interest, redacted and cut, as the last value kept of it (see
+ * {@link lastHeaderValues}). Returns its bit (`1 << i`) when present, and `1 << (i + 7)` too when its value
+ * differs from the last one kept; 0 when absent.
+ */
+function noted(i: number, value: string | undefined, secrets: readonly string[]): number {
+  if (value === undefined) return 0;
+  const kept = redactSecrets(value, secrets).slice(0, 512);
+  if (kept === lastHeaderValues[i]) return 1 << i;
+  lastHeaderValues[i] = kept;
+  return (1 << i) | (1 << (i + HEADERS_OF_INTEREST.length));
 }
 
 /** The snippet kept before when equal (see {@link lastHeaderValues}). */

@@ -8,7 +8,10 @@ import { checkedSender } from '../../../transport/http.js';
 import type { Transport, TransportRequest } from '../../../transport/types.js';
 import type { EndpointRecord } from '../../types.js';
 
-/** The headers an attempt signs (see signatureHeaders), whose values change from attempt to attempt. */
+/**
+ * The headers an attempt signs (see signatureHeaders), whose values change from attempt to attempt; read by name
+ * in CheckedEndpointRequest.headersOf, in this order.
+ */
 const SIGNED_HEADERS = [
   'webhook-id',
   'webhook-timestamp',
@@ -42,16 +45,36 @@ export class CheckedEndpointRequest {
    */
   headersOf(signed: Readonly<Partial<Record<SignedHeader, string>>>): string[] | null {
     const id = signed['webhook-id'];
-    if (id === undefined || LINE_BREAK.test(id)) return null;
+    if (id === undefined) return null;
+    // A message is sent to its endpoints in a row: its id is checked once for all of them.
+    if (id !== lastValidId) {
+      if (LINE_BREAK.test(id)) return null;
+      lastValidId = id;
+    }
     const headers = this.checked.headers.slice();
     const at = this.#at;
-    for (let i = 0; i < at.length; i++) {
-      const value = signed[SIGNED_HEADERS[i]!];
-      if ((value === undefined) !== at[i]! < 0) return null;
-      if (value !== undefined) headers[at[i]!] = value;
-    }
-    return headers;
+    // By name, one site each, in SIGNED_HEADERS' order: a read keyed by a name taken from the list was one
+    // site for four names, a megamorphic lookup each.
+    const same =
+      placed(headers, at[0]!, id) &&
+      placed(headers, at[1]!, signed['webhook-timestamp']) &&
+      placed(headers, at[2]!, signed['webhook-signature']) &&
+      placed(headers, at[3]!, signed['x-hub-signature-256']);
+    return same ? headers : null;
   }
+}
+
+/** The last message id {@link CheckedEndpointRequest.headersOf} found a valid header value. */
+let lastValidId = '';
+
+/**
+ * Puts a signed header's `value` at its place `at` in `headers` (-1: not sent); false when the attempt sends
+ * it and the checked request does not, or the other way round.
+ */
+function placed(headers: string[], at: number, value: string | undefined): boolean {
+  if ((value === undefined) !== at < 0) return false;
+  if (value !== undefined) headers[at] = value;
+  return true;
 }
 
 /**

@@ -42,6 +42,24 @@ describe('attemptRecord', () => {
     for (const r of records) expect(r.id).toMatch(/^att_[A-Za-z0-9_-]{22}$/);
   });
 
+  it('keeps every header of interest, and only those', () => {
+    const kept = {
+      'retry-after': '120',
+      'content-type': 'application/json',
+      'content-length': '42',
+      location: 'https://example.com/elsewhere',
+      date: 'Sun, 06 Dec 2026 14:00:00 GMT',
+      server: 'nginx',
+      'x-request-id': 'req-7',
+    };
+    const r = record(response({ ...kept, connection: 'close', 'set-cookie': 'a=b', etag: '"x"' }, ''));
+    expect(r.responseHeaders).toEqual(kept);
+    for (const [name, value] of Object.entries(kept))
+      expect(record(response({ [name]: value, vary: 'accept' }, '')).responseHeaders).toEqual({
+        [name]: value,
+      });
+  });
+
   it('gives each record headers of its own, also when they repeat, and the right ones when a set comes back', () => {
     const date = 'Sun, 06 Dec 2026 14:00:00 GMT';
     const a = record(response({ 'content-type': 'text/plain', date }, 'ok'));
