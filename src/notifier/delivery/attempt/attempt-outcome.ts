@@ -52,39 +52,46 @@ function nextDeliveryState(
   policy: OutcomePolicy,
   random: (() => number) | undefined,
 ): DeliveryRecord {
-  const next: DeliveryRecord = {
-    ...delivery,
-    attempts: attempt.attempt,
-    lastAttemptAt: attempt.startedAt,
-    lastStatusCode: attempt.statusCode,
-    lastError: attempt.error,
-    updatedAt: new Date(now),
-    lockedBy: null,
-    lockedUntil: null,
-  };
+  let status: DeliveryRecord['status'];
+  let nextAttemptAt: Date | null = null;
   if (attempt.error === null) {
-    next.status = 'succeeded';
-    next.nextAttemptAt = null;
+    status = 'succeeded';
   } else if (isManualTrigger(attempt.trigger)) {
     // A manual attempt leaves any automatic retry that was already scheduled in place.
     const scheduled = delivery.status === 'pending' && delivery.nextAttemptAt !== null;
-    next.status = scheduled ? 'pending' : 'failed';
-    next.nextAttemptAt = scheduled ? delivery.nextAttemptAt : null;
+    status = scheduled ? 'pending' : 'failed';
+    if (scheduled) nextAttemptAt = delivery.nextAttemptAt;
   } else {
     const delay =
       endpoint === null
         ? null
         : retryDelay(attempt.attempt, policy.retrySchedule, policy.retryJitter, random);
     if (delay === null) {
-      next.status = 'failed';
-      next.nextAttemptAt = null;
+      status = 'failed';
     } else {
       const retryAfter = parseRetryAfter(response?.headers['retry-after'], now, policy.maxRetryAfterMs);
-      next.status = 'pending';
-      next.nextAttemptAt = new Date(now + Math.max(delay, retryAfter ?? 0));
+      status = 'pending';
+      nextAttemptAt = new Date(now + Math.max(delay, retryAfter ?? 0));
     }
   }
-  return next;
+  // Field by field, in one literal: a spread of the delivery then the changes went through the object-clone
+  // IC and a second shape per record, for every attempt. A DeliveryRecord's fields are all here.
+  return {
+    id: delivery.id,
+    messageId: delivery.messageId,
+    endpointId: delivery.endpointId,
+    topic: delivery.topic,
+    status,
+    attempts: attempt.attempt,
+    nextAttemptAt,
+    lastAttemptAt: attempt.startedAt,
+    lastStatusCode: attempt.statusCode,
+    lastError: attempt.error,
+    createdAt: delivery.createdAt,
+    updatedAt: new Date(now),
+    lockedBy: null,
+    lockedUntil: null,
+  };
 }
 
 /**
