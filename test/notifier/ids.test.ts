@@ -53,6 +53,7 @@ describe('fanoutDeliveryId', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect([...ids].sort()).toEqual(ids);
     expect(ids[0]!.slice(4, 12)).toBe(message.slice(4, 12));
+    for (const id of ids) expect(id.slice(4, 22)).toBe(message.slice(4, 22));
     expect(fanoutDeliveryId(message, 7)).toBe(fanoutDeliveryId(message, 7));
   });
 
