@@ -1,5 +1,4 @@
 import type { LookupFunction } from 'node:net';
-import { Agent } from 'undici';
 import { CronhookError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { CheckedRequest, CheckedSender, ResponseTarget } from './checked-sender.js';
@@ -12,6 +11,7 @@ import { toTransportError } from './http-errors.js';
 import type { HttpTransportOptions } from './http-options.js';
 import { integerOption, invalid, type ParsedUrls, prepareRequest } from './http-validation.js';
 import { LateAbortWatch } from './late-abort-watch.js';
+import { OriginPools } from './origin-pools.js';
 import { SignalWatch } from './signal-watch.js';
 import type { SendOptions, Transport, TransportRequest, TransportResponse } from './types.js';
 
@@ -56,10 +56,10 @@ export class HttpTransport implements Transport {
   readonly #defaultPolicy: CompiledAddressPolicy;
   readonly #userAgent: string;
   readonly #lookup: LookupFunction;
-  readonly #agents = new Map<string, Agent>();
+  readonly #agents = new Map<string, OriginPools>();
   /** The policy and agent of the last request: requests in a row nearly always share them. */
   #lastPolicy: CompiledAddressPolicy | null = null;
-  #lastAgent: Agent | null = null;
+  #lastAgent: OriginPools | null = null;
   readonly #parsedUrls: ParsedUrls = new Map();
   /**
    * The last string body sent and its bytes: undici encodes a string body for every request, and a webhook
@@ -244,7 +244,7 @@ export class HttpTransport implements Transport {
     // Every send has settled: what undici still holds are idle connections and requests that ended at their
     // deadline or abort while still connecting (a stuck connect would otherwise hold close() until
     // connectTimeoutMs). Destroying drops both.
-    await Promise.all(agents.map((agent) => agent.destroy()));
+    await Promise.all(agents.map((pools) => pools.agent.destroy()));
   }
 
   /** Same as {@link close}, for `await using transport = new HttpTransport()`. */
@@ -252,7 +252,7 @@ export class HttpTransport implements Transport {
     await this.close();
   }
 
-  #agentFor(policy: CompiledAddressPolicy): Agent {
+  #agentFor(policy: CompiledAddressPolicy): OriginPools {
     if (policy === this.#lastPolicy) return this.#lastAgent!;
     const agent = this.#agents.get(policy.key) ?? this.#newAgent(policy);
     this.#lastPolicy = policy;
@@ -260,9 +260,9 @@ export class HttpTransport implements Transport {
     return agent;
   }
 
-  #newAgent(policy: CompiledAddressPolicy): Agent {
+  #newAgent(policy: CompiledAddressPolicy): OriginPools {
     // A connection opened under one policy must never serve a request under another: one pool each.
-    const agent = new Agent({
+    const agent = new OriginPools({
       connect: guardedConnector({ policy, connectTimeoutMs: this.#connectTimeoutMs, lookup: this.#lookup }),
       maxHeaderSize: this.#maxHeaderBytes,
       allowH2: false,
@@ -270,9 +270,9 @@ export class HttpTransport implements Transport {
       bodyTimeout: 0,
     });
     if (this.#agents.size >= MAX_AGENTS) {
-      const [oldestKey, oldest] = this.#agents.entries().next().value as [string, Agent];
+      const [oldestKey, oldest] = this.#agents.entries().next().value as [string, OriginPools];
       this.#agents.delete(oldestKey);
-      oldest.close().catch(() => {});
+      oldest.agent.close().catch(() => {});
     }
     this.#agents.set(policy.key, agent);
     return agent;
