@@ -1,6 +1,7 @@
 import { FreshSet } from '../../fresh-collections.js';
 import type { DeliveryRecord } from '../types.js';
 import type { AttemptWatcher } from './attempt/attempt-in-flight.js';
+import type { EndpointShare } from './fair-share.js';
 
 /**
  * Attempts whose results may wait to be stored, per slot of `concurrency`: results are group-committed, so
@@ -122,6 +123,8 @@ export class LaunchedAttempt implements AttemptWatcher {
   constructor(
     readonly delivery: DeliveryRecord,
     readonly startedAt: number,
+    /** Its endpoint's entry in FairShare, as `started` returned it. */
+    readonly share: EndpointShare,
     readonly attempts: LaunchedAttempts,
   ) {}
 

@@ -75,7 +75,7 @@ export class Dispatcher {
      */
     answered: (launched) => {
       const now = this.#deps.clock.now();
-      this.#share.ended(launched.delivery.endpointId, launched.startedAt, now);
+      this.#share.ended(launched.delivery.endpointId, launched.startedAt, now, launched.share);
       this.#slots.answered();
       if (this.#running && this.#ahead.size > 0 && !this.#share.slowTurn(now))
         this.#ahead.launchWaiting(this.#launcher, now);
@@ -258,11 +258,11 @@ export class Dispatcher {
   #launch(delivery: DeliveryRecord): void {
     const { options, clock } = this.#deps;
     const startedAt = clock.now();
-    this.#share.started(delivery.endpointId, startedAt);
+    const share = this.#share.started(delivery.endpointId, startedAt);
     this.#slots.started(delivery.id);
     // A pending delivery whose retries were spent has been put back by replay().
     const trigger = delivery.attempts > options.retrySchedule.length ? 'replay' : 'auto';
-    const launched = new LaunchedAttempt(delivery, startedAt, this.#attempts);
+    const launched = new LaunchedAttempt(delivery, startedAt, share, this.#attempts);
     this.#deps.deliverer.launch(delivery, trigger, this.#controller.signal, launched);
   }
 

@@ -6,8 +6,12 @@ import type { ResolvedNotifierOptions } from '../options.js';
  */
 const REMEMBERED = 10_000;
 
-/** What FairShare knows of one endpoint: its attempts in flight and how its last one ended. */
-interface EndpointShare {
+/**
+ * What FairShare knows of one endpoint: its attempts in flight and how its last one ended. Handed out by
+ * {@link FairShare.started} for {@link FairShare.ended} (an endpoint in flight keeps its entry); read-only
+ * outside FairShare.
+ */
+export interface EndpointShare {
   readonly id: string;
   /** Start times of its attempts in flight, oldest first (kept, emptied, between attempts). */
   readonly started: number[];
@@ -58,6 +62,12 @@ export class FairShare {
   #remembered = 0;
   /** The endpoints whose last attempt was slow. */
   readonly #slow = new Set<string>();
+  /**
+   * The endpoint looked up last and its entry (undefined: none): a delivery is asked about (mayStart) and then
+   * started, one lookup for both.
+   */
+  #lastId: string | null = null;
+  #lastShare: EndpointShare | undefined;
 
   constructor(
     options: Pick<ResolvedNotifierOptions, 'concurrency' | 'perEndpointConcurrency' | 'slowAttemptMs'>,
@@ -74,7 +84,7 @@ export class FairShare {
 
   /** An attempt of the endpoint runs long at `now`, or its last one took long. */
   isSlow(endpointId: string, now: number): boolean {
-    const share = this.#shares.get(endpointId);
+    const share = this.#lookup(endpointId);
     return share !== undefined && this.#isSlow(share, now);
   }
 
@@ -86,7 +96,7 @@ export class FairShare {
 
   /** The endpoint is prompt at `now`: it may hold `perEndpointConcurrency` slots. */
   isPrompt(endpointId: string, now: number): boolean {
-    const share = this.#shares.get(endpointId);
+    const share = this.#lookup(endpointId);
     return share !== undefined && share.last === 'prompt' && !this.#isSlow(share, now);
   }
 
@@ -133,7 +143,7 @@ export class FairShare {
 
   /** True when an attempt to `endpointId` may start at `now` (asked for each claimed delivery in turn). */
   mayStart(endpointId: string, now: number): boolean {
-    const share = this.#shares.get(endpointId);
+    const share = this.#lookup(endpointId);
     // Not heard from: new, one slot, and not slow.
     if (share === undefined) return true;
     const slow = this.#isSlow(share, now);
@@ -142,19 +152,28 @@ export class FairShare {
     return !slow || this.#slowHeld(now) < this.#slowSlots;
   }
 
-  /** An attempt to `endpointId` starts at `now`. */
-  started(endpointId: string, now: number): void {
+  /** An attempt to `endpointId` starts at `now`; returns its entry, for {@link ended}. */
+  started(endpointId: string, now: number): EndpointShare {
     const share = this.#shareOf(endpointId);
     if (share.at < 0) {
       share.at = this.#inFlight.length;
       this.#inFlight.push(share);
     }
     share.started.push(now);
+    return share;
   }
 
-  /** The attempt to `endpointId` that started at `startedAt` is over at `now` (its slot is free). */
-  ended(endpointId: string, startedAt: number, now: number): void {
-    const share = this.#shareOf(endpointId);
+  /**
+   * The attempt to `endpointId` that started at `startedAt` is over at `now` (its slot is free). `share`: its
+   * endpoint's entry as {@link started} returned it (the entry of an endpoint in flight stays), so that it is
+   * not looked up again.
+   */
+  ended(
+    endpointId: string,
+    startedAt: number,
+    now: number,
+    share: EndpointShare = this.#shareOf(endpointId),
+  ): void {
     const started = share.started;
     if (started.length > 0) {
       // In place: splice() would make an array of what it removes, for every attempt.
@@ -175,11 +194,21 @@ export class FairShare {
 
   /** The endpoint's entry, made (new: not heard from, nothing in flight) when it has none. */
   #shareOf(endpointId: string): EndpointShare {
-    let share = this.#shares.get(endpointId);
+    let share = this.#lookup(endpointId);
     if (share === undefined) {
       share = { id: endpointId, started: [], last: null, at: -1, heard: false };
       this.#shares.set(endpointId, share);
+      this.#lastShare = share;
     }
+    return share;
+  }
+
+  /** The endpoint's entry, if any (see {@link #lastId}). */
+  #lookup(endpointId: string): EndpointShare | undefined {
+    if (endpointId === this.#lastId) return this.#lastShare;
+    const share = this.#shares.get(endpointId);
+    this.#lastId = endpointId;
+    this.#lastShare = share;
     return share;
   }
 
@@ -211,7 +240,10 @@ export class FairShare {
       share.last = null;
       this.#remembered--;
       this.#slow.delete(share.id);
-      if (share.at < 0) this.#shares.delete(share.id);
+      if (share.at < 0) {
+        this.#shares.delete(share.id);
+        if (share === this.#lastShare) this.#lastId = null;
+      }
       return;
     }
   }
