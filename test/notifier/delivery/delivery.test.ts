@@ -213,4 +213,43 @@ describe('WebhookNotifier delivery', () => {
       await h.notifier.stop();
     }
   });
+
+  it("stamps a delivery event's dates with their own instants, whether the answer comes at once or later", async () => {
+    // at and delivery.updatedAt: when the outcome came; attempt.startedAt and delivery.lastAttemptAt: when the
+    // request started. The stored delivery says the same.
+    const h = createNotifierHarness({ script: [{}, { delayMs: 5 }, { status: 500, delayMs: 7 }] });
+    const { endpoint } = await h.notifier.addEndpoint({ url: URL_A });
+    await h.notifier.start();
+    const start = h.clock.now();
+    const stamps = async (publishedAt: number, answeredAt: number, type: 'succeeded' | 'retrying') => {
+      const e = h.events.at(-1)!;
+      expect(e.type).toBe(`delivery.${type}`);
+      if (e.type !== 'delivery.succeeded' && e.type !== 'delivery.retrying') throw new Error(e.type);
+      expect([e.at, e.delivery.updatedAt].map((d) => d.getTime())).toEqual([answeredAt, answeredAt]);
+      expect([e.attempt.startedAt, e.delivery.lastAttemptAt].map((d) => d?.getTime())).toEqual([
+        publishedAt,
+        publishedAt,
+      ]);
+      const stored = (await h.notifier.getDelivery(e.delivery.id))!;
+      expect([stored.updatedAt.getTime(), stored.lastAttemptAt?.getTime()]).toEqual([
+        answeredAt,
+        publishedAt,
+      ]);
+    };
+    await h.notifier.publish('order.created', { n: 1 });
+    await h.settle();
+    await stamps(start, start, 'succeeded');
+    await h.notifier.publish('order.created', { n: 2 });
+    await h.settle();
+    await h.clock.advance(5);
+    await h.settle();
+    await stamps(start, start + 5, 'succeeded');
+    await h.notifier.publish('order.created', { n: 3 });
+    await h.settle();
+    await h.clock.advance(7);
+    await h.settle();
+    await stamps(start + 5, start + 12, 'retrying');
+    expect(h.of('delivery.succeeded').map((e) => e.endpoint.id)).toEqual([endpoint.id, endpoint.id]);
+    await h.notifier.stop();
+  });
 });

@@ -88,7 +88,9 @@ function nextDeliveryState(
     lastStatusCode: attempt.statusCode,
     lastError: attempt.error,
     createdAt: delivery.createdAt,
-    updatedAt: new Date(now),
+    // The attempt's start when the outcome comes within its millisecond, as its last attempt already is: one
+    // Date fewer to make (a call into C++ each) and to collect. Nothing changes a record's dates in place.
+    updatedAt: now === attempt.startedAt.getTime() ? attempt.startedAt : new Date(now),
     lockedBy: null,
     lockedUntil: null,
   };

@@ -61,7 +61,10 @@ export function reportAttempt(
   // Payloads are copies made for listeners: none are made when nobody listens.
   const announce = emitter.listenerCount(type) > 0;
   if (!announce && !disabled) return;
-  const at = new Date(clock.now());
+  // The delivery's next state was stamped in this millisecond nearly always (in-process storage stores the
+  // outcome and reports it in one call): the event's time is then that same Date, one fewer to make.
+  const now = clock.now();
+  const at = delivery.updatedAt.getTime() === now ? delivery.updatedAt : new Date(now);
   const updated = stored ?? endpoints.storedOutcome(endpoint, input.endpoint);
   const publicEndpoint = toPublicEndpoint(updated);
   // A record read with peekEndpoints is storage's own: listeners get dates of their own.
