@@ -64,6 +64,36 @@ describe('OutboxClaims', () => {
     expect(table.leaseOf(ids[0]!)).toBeUndefined(); // made whole when its lease ended
   });
 
+  it("hands out copies of a leased delivery's stored dates, each record's createdAt its own", () => {
+    const { table, claim, ids, message } = setUp();
+    const [first, second] = claim(0, 2);
+    // createdAt reaches each delivery's events: never shared with another record or with what is stored.
+    expect(first!.createdAt).not.toBe(second!.createdAt);
+    expect(first!.createdAt).not.toBe(message.createdAt);
+    for (const d of [first!, second!]) {
+      d.createdAt.setTime(1);
+      d.updatedAt.setTime(2);
+      d.nextAttemptAt!.setTime(3);
+      d.lockedUntil!.setTime(4);
+    }
+    for (const id of ids.slice(0, 2))
+      expect(table.peek(id)!.record).toMatchObject({
+        createdAt: at(0),
+        updatedAt: at(0),
+        nextAttemptAt: at(0),
+        lockedUntil: at(1000),
+      });
+    expect(message.createdAt).toEqual(at(0));
+    // The next claim of the same fan-out hands out dates of its own.
+    const [third] = claim(0, 1);
+    expect(third).toMatchObject({
+      createdAt: at(0),
+      updatedAt: at(0),
+      nextAttemptAt: at(0),
+      lockedUntil: at(1000),
+    });
+  });
+
   it("keeps a leased delivery's success compact straight from its lease; a write makes it whole first", () => {
     const { table, message, claim, ids } = setUp();
     const [first, second] = claim(0, 2);
