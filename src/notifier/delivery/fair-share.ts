@@ -60,6 +60,12 @@ export class FairShare {
   readonly #inFlight: EndpointShare[] = [];
   /** Endpoints with an outcome remembered. */
   #remembered = 0;
+  /**
+   * No attempt in flight runs long before this time: the earliest start among them plus `slowAttemptMs`, as
+   * {@link noneSlow} last found it, lowered by attempts started since (an attempt ending only moves it later).
+   * noneSlow is asked after every answer: the walk over the attempts in flight is made once this has passed.
+   */
+  #noneSlowBefore = Number.NEGATIVE_INFINITY;
   /** The endpoints whose last attempt was slow. */
   readonly #slow = new Set<string>();
   /**
@@ -109,12 +115,16 @@ export class FairShare {
 
   /**
    * No endpoint is slow at `now`, and none known as prompt has been forgotten: every endpoint that was prompt
-   * still is. Costs a look at the endpoints in flight, instead of one per endpoint asked about.
+   * still is. Costs a look at the endpoints in flight, instead of one per endpoint asked about, and only once
+   * the earliest of them could have run long since the last look.
    */
   noneSlow(now: number): boolean {
     if (this.#slow.size > 0 || this.#remembered >= REMEMBERED) return false;
-    for (const share of this.#inFlight) if (now - share.started[0]! >= this.#slowAttemptMs) return false;
-    return true;
+    if (now < this.#noneSlowBefore) return true;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const share of this.#inFlight) if (share.started[0]! < earliest) earliest = share.started[0]!;
+    this.#noneSlowBefore = earliest + this.#slowAttemptMs;
+    return now < this.#noneSlowBefore;
   }
 
   /** Endpoints whose deliveries are not to be claimed at `now`: at their limit, or slow while slow ones wait. */
@@ -160,6 +170,7 @@ export class FairShare {
       this.#inFlight.push(share);
     }
     share.started.push(now);
+    if (now + this.#slowAttemptMs < this.#noneSlowBefore) this.#noneSlowBefore = now + this.#slowAttemptMs;
     return share;
   }
 

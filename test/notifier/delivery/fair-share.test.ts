@@ -52,6 +52,29 @@ describe('FairShare: an endpoint takes its last outcome', () => {
   });
 });
 
+describe('FairShare.noneSlow', () => {
+  it('turns false once any attempt in flight has run slowAttemptMs, also one started after it was last asked', () => {
+    const share = new FairShare(options);
+    let t = attempt(share, 'a', NOW, 10);
+    t = attempt(share, 'b', t, 10);
+    expect(share.noneSlow(t)).toBe(true); // nothing in flight
+    share.started('a', t + 100);
+    expect(share.noneSlow(t + 200)).toBe(true);
+    share.started('b', t + 300);
+    expect(share.noneSlow(t + 1_099)).toBe(true);
+    expect(share.noneSlow(t + 1_100)).toBe(false); // a's has run 1 s
+    share.ended('a', t + 100, t + 1_100);
+    expect(share.noneSlow(t + 1_200)).toBe(false); // a's last attempt took long
+    const fresh = new FairShare(options);
+    fresh.started('c', NOW);
+    fresh.ended('c', NOW, NOW + 10);
+    expect(fresh.noneSlow(NOW + 10)).toBe(true);
+    fresh.started('d', NOW + 20); // new, asked after the look above
+    expect(fresh.noneSlow(NOW + 1_019)).toBe(true);
+    expect(fresh.noneSlow(NOW + 1_020)).toBe(false);
+  });
+});
+
 describe('FairShare: endpoints in flight and remembered', () => {
   it('keeps the attempts of endpoints still in flight counted, whichever left flight first', () => {
     const share = new FairShare(options);
