@@ -4,6 +4,7 @@ import type { DeliveryRecord } from '../types.js';
 import { mergeByDue } from './due-order.js';
 import type { FairShare } from './fair-share.js';
 import { type HandBackWatcher, HandedBack } from './handed-back.js';
+import { type Held, HeldByEndpoint } from './held-by-endpoint.js';
 
 /** What the buffer needs of the dispatcher to send a delivery (and to hand deliveries back). */
 export interface Launcher extends HandBackWatcher {
@@ -46,10 +47,13 @@ export class ClaimedAhead {
    * waited a whole claim's worth (~100 at 50 endpoints with the defaults) and moved on every answer.
    */
   #waiting: (DeliveryRecord | undefined)[] = [];
+  /** Each waiting delivery's endpoint entry, at its place in #waiting. */
+  #heldOf: (Held | undefined)[] = [];
   #head = 0;
   /** {@link launchWaiting} is walking what waits. */
   #walking = false;
-  #byEndpoint = new Map<string, number>();
+  /** What each endpoint has waiting. */
+  readonly #held = new HeldByEndpoint();
   /** When the first delivery waiting here will have waited half its lease (then it is handed back). */
   #staleAt = Number.POSITIVE_INFINITY;
   /**
@@ -57,8 +61,6 @@ export class ClaimedAhead {
    * prompt, or neither (none yet, or one endpoint new or slow).
    */
   #last: 'spread' | 'prompt' | 'other' = 'other';
-  /** #byEndpoint before the last {@link launch} (swapped, not reallocated): what each endpoint held. */
-  #heldBefore = new Map<string, number>();
 
   constructor(
     options: Pick<ResolvedNotifierOptions, 'prefetch' | 'perEndpointConcurrency' | 'concurrency' | 'leaseMs'>,
@@ -120,7 +122,11 @@ export class ClaimedAhead {
     const half = Math.floor(this.#perEndpoint / 2);
     if (this.#last === 'other') return Math.min(free + room, Math.max(free, half));
     let most = 0;
-    for (const n of this.#byEndpoint.values()) if (n <= half && n > most) most = n;
+    const holding = this.#held.holding;
+    for (let i = 0; i < holding.length; i++) {
+      const n = holding[i]!.waiting;
+      if (n <= half && n > most) most = n;
+    }
     const fits = Math.min(this.#perEndpoint, this.#endpointCap() - most);
     return Math.min(free + room, Math.max(free, fits));
   }
@@ -145,7 +151,9 @@ export class ClaimedAhead {
    */
   excluded(now: number): string[] {
     const out = new Set<string>();
-    for (const [id, n] of this.#byEndpoint) if (n > this.#perEndpoint / 2) out.add(id);
+    const holding = this.#held.holding;
+    for (let i = 0; i < holding.length; i++)
+      if (holding[i]!.waiting > this.#perEndpoint / 2) out.add(holding[i]!.id);
     for (const id of this.#share.excluded(now)) {
       if (this.#capacity === 0 || !this.#share.isPrompt(id, now)) out.add(id);
     }
@@ -170,14 +178,13 @@ export class ClaimedAhead {
     const from = claimed.length === 0 ? this.#head : 0;
     const all = claimed.length === 0 ? waited : mergeByDue(waited, this.#head, claimed);
     this.#waiting = [];
+    this.#heldOf = [];
     this.#head = 0;
-    const heldBefore = this.#byEndpoint;
-    this.#byEndpoint = this.#heldBefore;
-    this.#heldBefore = heldBefore;
-    this.#byEndpoint.clear();
+    this.#held.beginPlacing();
     this.#staleAt = Number.POSITIVE_INFINITY;
     const handBack: DeliveryRecord[] = [];
     const staying = this.#waiting as DeliveryRecord[];
+    const heldOf = this.#heldOf;
     const endpointCap = this.#endpointCap();
     // Not walked again from inside: see launchWaiting.
     this.#walking = true;
@@ -194,20 +201,21 @@ export class ClaimedAhead {
           launcher.launch(delivery);
           continue;
         }
-        const waiting = this.#byEndpoint.get(endpointId) ?? 0;
-        const full =
-          staying.length >= capacity ||
-          (waiting >= endpointCap && waiting >= (heldBefore.get(endpointId) ?? 0));
+        const held = this.#held.entry(endpointId);
+        const waiting = held.waiting;
+        const full = staying.length >= capacity || (waiting >= endpointCap && waiting >= held.before);
         if (full || !this.#share.isPrompt(endpointId, now)) {
           handBack.push(delivery);
           continue;
         }
         staying.push(delivery);
-        this.#byEndpoint.set(endpointId, waiting + 1);
+        heldOf.push(held);
+        this.#held.add(held);
         if (staleAt < this.#staleAt) this.#staleAt = staleAt;
       }
     } finally {
       this.#walking = false;
+      this.#held.endPlacing();
     }
     if (handBack.length > 0) this.#handedBack.add(handBack, launcher);
     return handBack.length;
@@ -242,6 +250,7 @@ export class ClaimedAhead {
     const settled = now < staleBefore && this.#share.noneSlow(now);
     const mayBeStale = now >= staleBefore;
     const waiting = this.#waiting;
+    const heldOf = this.#heldOf;
     const head = this.#head;
     // What stays is moved to [head, kept) as the walk goes.
     let kept = head;
@@ -263,21 +272,29 @@ export class ClaimedAhead {
         handBack ??= [];
         handBack.push(delivery);
       } else {
+        heldOf[kept] = heldOf[i];
         waiting[kept++] = delivery;
         const staleAt = this.#staleAtOf(delivery);
         if (staleAt < this.#staleAt) this.#staleAt = staleAt;
         continue;
       }
-      const count = this.#byEndpoint.get(endpointId)! - 1;
-      if (count === 0) this.#byEndpoint.delete(endpointId);
-      else this.#byEndpoint.set(endpointId, count);
+      this.#held.remove(heldOf[i]!);
     }
-    if (i === waiting.length) waiting.length = kept;
-    else {
+    if (i === waiting.length) {
+      waiting.length = kept;
+      heldOf.length = kept;
+    } else {
       // Stopped at i: what stayed before it moves up against the rest, the slots it leaves are cleared.
       let to = i;
-      for (let k = kept - 1; k >= head; k--) waiting[--to] = waiting[k];
-      for (let k = head; k < to; k++) waiting[k] = undefined;
+      for (let k = kept - 1; k >= head; k--) {
+        --to;
+        waiting[to] = waiting[k];
+        heldOf[to] = heldOf[k];
+      }
+      for (let k = head; k < to; k++) {
+        waiting[k] = undefined;
+        heldOf[k] = undefined;
+      }
       this.#head = to;
     }
     if (handBack === null) return 0;
