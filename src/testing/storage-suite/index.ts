@@ -23,6 +23,7 @@ import { fanoutClaimTests } from './outbox/fanout-claims.js';
 import { fanoutDeliveredTests } from './outbox/fanout-delivered.js';
 import { endpointPeekTests } from './outbox/peek.js';
 import { deliveryRetentionTests } from './outbox/retention.js';
+import { fanoutRetentionTests } from './outbox/retention-fanout.js';
 import { migrateTests, readinessTests } from './readiness.js';
 import { statsTests } from './stats.js';
 
@@ -70,6 +71,7 @@ export function testStorage(name: string, factory: StorageFactory, options: Stor
     deliveryClaimTests(ctx);
     attemptWriteNowTests(ctx);
     deliveryRetentionTests(ctx);
+    fanoutRetentionTests(ctx);
     fanoutReadTests(ctx);
     fanoutClaimTests(ctx);
     fanoutDeliveredTests(ctx);

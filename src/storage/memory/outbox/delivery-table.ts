@@ -2,6 +2,7 @@ import { fanoutDeliveryId, fanoutIndex, fanoutKey } from '../../../notifier/ids.
 import type { DeliveryRecord, Message } from '../../../notifier/types.js';
 import { ClaimedAtHand } from './claimed-at-hand.js';
 import type { DeliveryEntry } from './delivery-entry.js';
+import { DeliveryRetention } from './delivery-retention.js';
 import { DueDeliveries } from './due-deliveries.js';
 import { EndpointLists } from './endpoint-lists.js';
 import { DeliveredFanout } from './fanout/delivered-fanout.js';
@@ -26,6 +27,13 @@ export class DeliveryTable {
   /** The pending deliveries by wake time, with the leases of claims in fan-outs' groups. */
   readonly due = new DueDeliveries();
   readonly #claimed = new ClaimedAtHand();
+  /** The finished deliveries by `updatedAt`, and what it takes to forget their messages, for `prune`. */
+  readonly #retention = new DeliveryRetention({
+    fanouts: this.#fanouts,
+    inserted: (entry) => this.#entries.get(entry.record.id) === entry,
+    remove: (entry) => this.#remove(entry),
+    records: () => this.records(),
+  });
   readonly #taken = (id: string) => this.#entries.size > 0 && this.#entries.has(id);
   readonly #index = (entry: DeliveryEntry) => this.due.index(entry);
 
@@ -45,8 +53,9 @@ export class DeliveryTable {
     const slot = this.#fanouts.slot(id);
     if (slot === undefined || isEntry(slot)) return slot;
     const whole = this.#fanouts.whole(id, slot);
-    // Leased: due again when its lease ends, as an entry of its own now.
+    // Leased: due again when its lease ends, as an entry of its own now. Delivered: finished, as this entry.
     if (slot instanceof FanoutLease) this.due.index(whole);
+    else this.#retention.written(whole);
     return whole;
   }
 
@@ -148,7 +157,9 @@ export class DeliveryTable {
   compact(entry: DeliveryEntry | FanoutLease, delivered: DeliveredFanout, id?: string): boolean {
     const lease = entry instanceof FanoutLease;
     const deliveryId = lease ? id! : entry.record.id;
-    if (!this.#fanouts.compact(deliveryId, entry, delivered)) return false;
+    const group = this.#fanouts.compact(deliveryId, entry, delivered);
+    if (group === null) return false;
+    this.#retention.delivered(group, delivered);
     if (!lease) {
       entry.removed = true;
       this.#claimed.delete(deliveryId);
@@ -174,6 +185,7 @@ export class DeliveryTable {
       this.#byEndpoint.add(entry);
       this.due.index(entry);
     }
+    this.#retention.stored(entries);
     return null;
   }
 
@@ -214,14 +226,38 @@ export class DeliveryTable {
     for (const entry of this.#fanouts.expire(lease)) this.due.index(entry);
   }
 
+  /** A stored delivery's record was written: it is queued by wake time if pending, by `updatedAt` if not. */
+  written(entry: DeliveryEntry): void {
+    this.due.index(entry);
+    this.#retention.written(entry);
+  }
+
   /** Deletes a stored delivery. */
   remove(entry: DeliveryEntry): void {
-    if (entry.removed) return;
+    this.#remove(entry);
+  }
+
+  /** {@link remove}; true when it was the last one `insert` stored of its message. */
+  #remove(entry: DeliveryEntry): boolean {
+    if (entry.removed) return false;
     entry.removed = true;
     const id = entry.record.id;
     this.#claimed.delete(id);
-    if (this.#entries.delete(id)) this.#byEndpoint.removed(entry);
-    else this.#fanouts.remove(entry);
+    if (!this.#entries.delete(id)) {
+      this.#fanouts.remove(id, entry);
+      return false;
+    }
+    this.#byEndpoint.removed(entry);
+    return this.#retention.removed(entry);
+  }
+
+  /**
+   * Deletes the finished deliveries updated before `cutoff` (ms), oldest first, at most `limit`, at a cost
+   * that follows what it deletes (see {@link DeliveryRetention}). Returns how many went and the ids of their
+   * messages left with no stored delivery.
+   */
+  prune(cutoff: number, limit: number): { count: number; emptied: string[] } {
+    return this.#retention.prune(cutoff, limit);
   }
 
   /**

@@ -53,7 +53,7 @@ export class OutboxOutcomes {
     if (delivered === null || !this.#deliveries.compact(entry, delivered)) {
       const error = attempt.error === null ? null : { ...attempt.error };
       storeOutcome(entry, delivery, { ...attempt, startedAt, error, responseHeaders }, attempt.error);
-      this.#deliveries.due.index(entry);
+      this.#deliveries.written(entry);
     }
     this.#deliveries.due.dropStale();
   }

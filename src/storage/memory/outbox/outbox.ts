@@ -197,7 +197,7 @@ export class MemoryOutbox {
     const entry = this.#entry(delivery.id);
     if (entry === undefined) throw notFound('delivery', delivery.id);
     entry.record = cloneDelivery(delivery);
-    this.#deliveries.due.index(entry);
+    this.#deliveries.written(entry);
   }
 
   async getDelivery(id: string): Promise<DeliveryRecord | null> {
@@ -236,27 +236,19 @@ export class MemoryOutbox {
     return Array.isArray(attempts) ? attempts.map(cloneAttempt) : [cloneAttempt(attempts)];
   }
 
+  /**
+   * Takes the oldest finished deliveries from the order the table keeps them in (see DeliveryTable.prune):
+   * a pass costs what it deletes, however many deliveries are stored.
+   */
   async pruneDeliveries({ before, limit }: PruneDeliveriesInput): Promise<number> {
-    const cutoff = before.getTime();
-    const old = [...this.#deliveries.records()]
-      .filter((d) => d.status !== 'pending' && d.updatedAt.getTime() < cutoff)
-      .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime() || (a.id < b.id ? -1 : 1))
-      .slice(0, limit ?? Number.POSITIVE_INFINITY);
-    const touched = new Set<string>();
-    for (const delivery of old) {
-      this.#deliveries.remove(this.#deliveries.get(delivery.id)!);
-      touched.add(delivery.messageId);
-    }
-    if (touched.size > 0) {
-      for (const record of this.#deliveries.records()) touched.delete(record.messageId);
+    const { count, emptied } = this.#deliveries.prune(before.getTime(), limit ?? Number.POSITIVE_INFINITY);
+    for (const messageId of emptied) {
       // A fan-out that claims took part of has its other deliveries still to come.
-      for (const messageId of touched) if (this.#fanouts.has(messageId)) touched.delete(messageId);
-      for (const messageId of touched) {
-        this.#messages.delete(messageId);
-        this.#deliveries.forgetMessage(messageId);
-      }
+      if (this.#fanouts.has(messageId)) continue;
+      this.#messages.delete(messageId);
+      this.#deliveries.forgetMessage(messageId);
     }
-    return old.length;
+    return count;
   }
 
   async nextDeliveryAt(): Promise<Date | null> {

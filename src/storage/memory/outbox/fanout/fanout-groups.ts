@@ -98,6 +98,12 @@ export interface FanoutGroup {
   live: number;
   /** The fan-out whose deliveries claims lease in place; null for a group stored record by record. */
   readonly fanout: PendingFanout | null;
+  /**
+   * For retention (see `FinishedDeliveries`): when the group was last queued to be looked at for its
+   * deliveries kept compact (none of them was updated before), Infinity when it is not queued. Queued once,
+   * not once per delivery.
+   */
+  finishedAt: number;
 }
 
 /** The groups of fanned-out deliveries of {@link DeliveryTable}, by their ids' message part ({@link fanoutKey}). */
@@ -160,7 +166,7 @@ export class FanoutGroups {
     const key = fanoutKey(fanoutDeliveryId(fanout.message.id, 0));
     const group = this.#groups.get(key);
     if (group !== undefined) return group.fanout === fanout ? group : null;
-    const made: FanoutGroup = { slots: [], live: 0, fanout };
+    const made: FanoutGroup = { slots: [], live: 0, fanout, finishedAt: Number.POSITIVE_INFINITY };
     this.#groups.set(key, made);
     return made;
   }
@@ -193,7 +199,7 @@ export class FanoutGroups {
         const key = fanoutKey(id);
         group = this.#groups.get(key);
         if (group === undefined) {
-          group = { slots: [], live: 0, fanout: null };
+          group = { slots: [], live: 0, fanout: null, finishedAt: Number.POSITIVE_INFINITY };
           this.#groups.set(key, group);
         }
       }
@@ -205,30 +211,55 @@ export class FanoutGroups {
 
   /**
    * Keeps a stored fanned-out delivery (`slot` of `id`: its entry, whose attempt is stored, or its lease) as
-   * `delivered` instead. False, and nothing changes, when that is not what the group holds there.
+   * `delivered` instead, and returns its group. Null, and nothing changes, when that is not what the group
+   * holds there.
    */
-  compact(id: string, slot: DeliveryEntry | FanoutLease, delivered: DeliveredFanout): boolean {
+  compact(id: string, slot: DeliveryEntry | FanoutLease, delivered: DeliveredFanout): FanoutGroup | null {
     const index = fanoutIndex(id);
-    if (index < 0 || this.#groups.size === 0) return false;
+    if (index < 0 || this.#groups.size === 0) return null;
     // A lease knows its group: no slice of the id to hash for the map (a slot holding the lease is its group's).
     const group = slot instanceof FanoutLease ? slot.group : this.#groups.get(fanoutKey(id));
-    if (group === undefined || group.slots[index] !== slot) return false;
+    if (group === undefined || group.slots[index] !== slot) return null;
     const message = slot instanceof FanoutLease ? group.fanout!.message : slot.message;
-    if (message !== delivered.message) return false;
+    if (message !== delivered.message) return null;
     group.slots[index] = delivered;
     if (slot instanceof FanoutLease) slot.live--;
-    return true;
+    return group;
   }
 
-  /** Takes a fanned-out entry out of its group, and the group once it is empty. */
-  remove(entry: DeliveryEntry): void {
-    const id = entry.record.id;
+  /**
+   * Takes a fanned-out delivery (`slot` of `id`: an entry, or one kept compact) out of its group, and the
+   * group once it is empty; nothing when that is not what the group holds there.
+   */
+  remove(id: string, slot: DeliveryEntry | DeliveredFanout): void {
+    const index = fanoutIndex(id);
+    if (index < 0) return;
     const key = fanoutKey(id);
     const group = this.#groups.get(key);
-    const index = fanoutIndex(id);
-    if (group === undefined || index < 0 || group.slots[index] !== entry) return;
+    if (group === undefined || group.slots[index] !== slot) return;
     group.slots[index] = undefined;
     if (--group.live === 0) this.#groups.delete(key);
+  }
+
+  /**
+   * Whether a delivery of that message is stored in the group of `key` (the group's ids' message part):
+   * a group may hold the deliveries of several messages whose ids share that part.
+   */
+  holdsMessage(key: string, messageId: string): boolean {
+    const group = this.#groups.get(key);
+    if (group === undefined) return false;
+    const slots = group.slots;
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i];
+      if (slot === undefined) continue;
+      const id = isEntry(slot)
+        ? slot.record.messageId
+        : slot instanceof DeliveredFanout
+          ? slot.message.id
+          : slot.group.fanout!.message.id;
+      if (id === messageId) return true;
+    }
+    return false;
   }
 
   /** The deliveries `lease` still holds, made whole (their lease ended: they are to be claimed as any). */
