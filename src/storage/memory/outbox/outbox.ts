@@ -241,7 +241,10 @@ export class MemoryOutbox {
    * a pass costs what it deletes, however many deliveries are stored.
    */
   async pruneDeliveries({ before, limit }: PruneDeliveriesInput): Promise<number> {
-    const { count, emptied } = this.#deliveries.prune(before.getTime(), limit ?? Number.POSITIVE_INFINITY);
+    // A count, as the slice(0, limit) this took before: a fraction rounds down, NaN prunes none (and so does a
+    // negative one, which the slice took as all but the last so many).
+    const most = limit === undefined ? Number.POSITIVE_INFINITY : limit > 0 ? Math.floor(limit) : 0;
+    const { count, emptied } = this.#deliveries.prune(before.getTime(), most);
     for (const messageId of emptied) {
       // A fan-out that claims took part of has its other deliveries still to come.
       if (this.#fanouts.has(messageId)) continue;

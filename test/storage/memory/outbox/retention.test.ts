@@ -63,6 +63,22 @@ describe('MemoryStorage retention', () => {
     expect(await storage.getMessage(twin.id)).toBeNull();
   });
 
+  it('takes a limit as a count: a fraction rounds down; NaN, 0 or less prunes none', async () => {
+    const storage = new MemoryStorage();
+    await storage.insertEndpoint(endpoint('ep'));
+    for (const n of [1, 2, 3]) {
+      await storage.insertMessage({
+        message: message(`m-${n}`),
+        deliveries: [delivery(`d-${n}`, `m-${n}`, 'ep')],
+      });
+      await succeed(storage, delivery(`d-${n}`, `m-${n}`, 'ep'), n * 1_000);
+    }
+    for (const limit of [Number.NaN, 0, -1, 0.5])
+      expect(await storage.pruneDeliveries({ before: at(5_000), limit })).toBe(0);
+    expect(await storage.pruneDeliveries({ before: at(5_000), limit: 1.9 })).toBe(1);
+    expect(await storage.pruneDeliveries({ before: at(5_000), limit: Number.POSITIVE_INFINITY })).toBe(2);
+  });
+
   it('goes by the message a record names once a write named another one', async () => {
     const storage = new MemoryStorage();
     await storage.insertEndpoint(endpoint('ep'));
