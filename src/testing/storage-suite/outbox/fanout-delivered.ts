@@ -6,9 +6,16 @@ import { FanoutTwins, fanMessage, ids } from './fanout-twins.js';
 
 /**
  * The outcome the notifier stores for an attempt that succeeded: the record says what the attempt did (its
- * start, its status code), updated when it ended (`durationMs` later).
+ * start, its status code), updated when it ended (`durationMs` later). A first attempt that succeeded is what
+ * MemoryStorage keeps compact for a fanned-out delivery.
  */
-function succeeded(d: DeliveryRecord, startMs: number, durationMs: number, attemptNo = 1, trigger = 'auto') {
+export function succeeded(
+  d: DeliveryRecord,
+  startMs: number,
+  durationMs: number,
+  attemptNo = 1,
+  trigger = 'auto',
+) {
   return {
     delivery: {
       ...d,

@@ -1,39 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { DeliveryRecord } from '../../../notifier/types.js';
-import type { Storage } from '../../../storage/types.js';
 import type { SuiteContext } from '../context.js';
-import { at, attempt, endpoint } from '../fixtures.js';
+import { at, endpoint } from '../fixtures.js';
+import { succeeded } from './fanout-delivered.js';
 import { fanMessage } from './fanout-twins.js';
 import { finish, pruneOf, storedIds } from './retention.js';
-
-/**
- * The outcome the notifier stores for a first attempt that succeeded, started and ended at `atMs` (such a
- * fanned-out delivery MemoryStorage keeps compact).
- */
-async function delivered(storage: Storage, d: DeliveryRecord, atMs: number) {
-  await storage.completeAttempt({
-    delivery: {
-      ...d,
-      status: 'succeeded',
-      attempts: 1,
-      nextAttemptAt: null,
-      lastAttemptAt: at(atMs),
-      lastStatusCode: 200,
-      lastError: null,
-      updatedAt: at(atMs),
-      lockedBy: null,
-      lockedUntil: null,
-    },
-    attempt: attempt(`att-${d.id}`, d.id, {
-      startedAt: at(atMs),
-      durationMs: 0,
-      statusCode: 200,
-      error: null,
-      responseHeaders: { 'content-type': 'text/plain' },
-      responseSnippet: 'ok',
-    }),
-  });
-}
 
 /**
  * Retention (`pruneDeliveries`) of fanned-out deliveries (`insertFanout`; skipped without it or without
@@ -68,9 +39,10 @@ export function fanoutRetentionTests(ctx: SuiteContext): void {
       const of1 = byEndpoint(claimed.filter((d) => d.messageId === m1.id));
       const of2 = byEndpoint(claimed.filter((d) => d.messageId === m2.id));
       // m1's to ep-d stays in flight; the others finish, three of them in the same millisecond.
-      for (const d of [of2.get('ep-b')!, of1.get('ep-c')!, of2.get('ep-a')!]) await delivered(s, d, 2_000);
+      for (const d of [of2.get('ep-b')!, of1.get('ep-c')!, of2.get('ep-a')!])
+        await s.completeAttempt(succeeded(d, 2_000, 0));
       await finish(s, of1.get('ep-b')!, 'failed', 1_000);
-      await delivered(s, of1.get('ep-a')!, 3_000);
+      await s.completeAttempt(succeeded(of1.get('ep-a')!, 3_000, 0));
       const tied = [of1.get('ep-c')!, of2.get('ep-a')!, of2.get('ep-b')!].map((d) => d.id).sort();
 
       expect(await prune({ before: at(1_500) })).toBe(1);
@@ -109,14 +81,14 @@ export function fanoutRetentionTests(ctx: SuiteContext): void {
         leaseMs: 60_000,
       });
       expect(none).toEqual([]);
-      await delivered(s, first!, 1_000);
+      await s.completeAttempt(succeeded(first!, 1_000, 0));
 
       expect(await prune({ before: at(5_000) })).toBe(1);
       expect(await s.getMessage(m.id)).toEqual(m);
       expect(await s.listDeliveries({ messageId: m.id })).toHaveLength(2);
       const rest = await s.claimDeliveries({ now: at(0), limit: 10, instanceId: 'i', leaseMs: 60_000 });
       expect(rest).toHaveLength(2);
-      for (const d of rest) await delivered(s, d, 2_000);
+      for (const d of rest) await s.completeAttempt(succeeded(d, 2_000, 0));
       expect(await prune({ before: at(5_000) })).toBe(2);
       expect(await s.getMessage(m.id)).toBeNull();
     });
@@ -130,8 +102,8 @@ export function fanoutRetentionTests(ctx: SuiteContext): void {
       const claimed = byEndpoint(
         await s.claimDeliveries({ now: at(0), limit: 10, instanceId: 'i', leaseMs: 60_000 }),
       );
-      await delivered(s, claimed.get('ep-a')!, 1_000);
-      await delivered(s, claimed.get('ep-b')!, 1_000);
+      await s.completeAttempt(succeeded(claimed.get('ep-a')!, 1_000, 0));
+      await s.completeAttempt(succeeded(claimed.get('ep-b')!, 1_000, 0));
       // ep-a's is redelivered (pending again), then succeeds later; ep-c's is in flight when ep-c goes.
       const a = (await s.getDelivery(claimed.get('ep-a')!.id))!;
       await s.updateDelivery({ ...a, status: 'pending', nextAttemptAt: at(2_000), updatedAt: at(2_000) });
